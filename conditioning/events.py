@@ -1,0 +1,73 @@
+"""Note events and the one function that turns them into per-sample conditioning arrays.
+
+The same function serves training (events from the manifest) and generation (events from a
+MIDI file), so the model always sees conditioning built by identical rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Columns of the conditioning array, in order. Values are raw and human-readable; the model
+#: scales them itself (embedding / log countdown / velocity/127).
+COND_COLUMNS: tuple[str, ...] = ("note", "velocity", "remaining", "elapsed")
+
+
+@dataclass(frozen=True)
+class NoteEvent:
+    """One note, positions in samples: onset = note-on, release = note-off, end = audible end.
+
+    `end` is exclusive (first sample after the note has decayed below the threshold) and is
+    never before `release`.
+    """
+
+    pitch: int
+    velocity: int
+    onset: int
+    release: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.pitch <= 127:
+            raise ValueError(f"pitch {self.pitch} outside MIDI range 0..127")
+        if not 0 <= self.velocity <= 127:
+            raise ValueError(f"velocity {self.velocity} outside MIDI range 0..127")
+        if not 0 <= self.onset < self.end:
+            raise ValueError(f"note needs 0 <= onset < end, got onset={self.onset} end={self.end}")
+        if not self.onset <= self.release <= self.end:
+            raise ValueError(
+                f"note needs onset <= release <= end, got {self.onset}, {self.release}, {self.end}"
+            )
+
+    @property
+    def length(self) -> int:
+        """Samples from onset to end."""
+        return self.end - self.onset
+
+
+def events_to_conditioning(events: Sequence[NoteEvent], n_samples: int) -> np.ndarray:
+    """Per-sample conditioning for a monophonic stream of `n_samples` samples.
+
+    Returns an int32 array (n_samples, 4) with columns COND_COLUMNS:
+      note      — MIDI pitch over [onset, end), 0 elsewhere;
+      velocity  — MIDI velocity over [onset, end), 0 elsewhere;
+      remaining — samples until `end`: end-onset-1 … 0 across the note (as in the thesis), 0 outside;
+      elapsed   — samples since onset: 0 … end-onset-1 across the note, 0 outside.
+    Where events overlap, the later onset wins from its onset on. Events past n_samples are cut.
+    """
+    if n_samples < 0:
+        raise ValueError(f"n_samples must be >= 0, got {n_samples}")
+    cond = np.zeros((n_samples, len(COND_COLUMNS)), dtype=np.int32)
+    for ev in sorted(events, key=lambda e: e.onset):
+        a, b = min(ev.onset, n_samples), min(ev.end, n_samples)
+        if a >= b:
+            continue
+        t = np.arange(a, b, dtype=np.int64)
+        cond[a:b, 0] = ev.pitch
+        cond[a:b, 1] = ev.velocity
+        cond[a:b, 2] = ev.end - 1 - t
+        cond[a:b, 3] = t - ev.onset
+    return cond

@@ -1,0 +1,34 @@
+"""Note names ↔ MIDI numbers (C4 = 60)."""
+
+from __future__ import annotations
+
+import re
+
+NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+_OFFSETS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+_RE = re.compile(r"^([A-Ga-g])([#b]*)(-?\d+)$")
+
+
+def note_name(pitch: int) -> str:
+    """60 → 'C4'."""
+    return f"{NOTE_NAMES[pitch % 12]}{pitch // 12 - 1}"
+
+
+def parse_note(text: str | int) -> int:
+    """'C3', 'Bb2', 'F#4' or '48' → MIDI number. Raises ValueError with the reason."""
+    if isinstance(text, int):
+        value = text
+    else:
+        s = text.strip()
+        if s.lstrip("-").isdigit():
+            value = int(s)
+        else:
+            m = _RE.match(s)
+            if not m:
+                raise ValueError(f"not a note name or MIDI number: {text!r} (try C3, Bb2 or 48)")
+            letter, accidentals, octave = m.groups()
+            value = _OFFSETS[letter.upper()] + accidentals.count("#") - accidentals.count("b")
+            value += (int(octave) + 1) * 12
+    if not 0 <= value <= 127:
+        raise ValueError(f"note {text!r} is outside the MIDI range 0..127")
+    return value

@@ -1,0 +1,42 @@
+"""The `samplernn` command: a thin typer layer over the importable functions."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from samplernn.errors import UserError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=__doc__)
+bench_app = typer.Typer(no_args_is_help=True, help="Speed and memory benchmarks.")
+app.add_typer(bench_app, name="bench")
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print a one-line error and exit non-zero."""
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+# Commands are registered by the modules below (one per step of the data flow); each keeps
+# its typer function small and calls an importable function.
+from samplernn.commands import register_all  # noqa: E402
+
+register_all(app, bench_app)
+
+
+def main() -> None:
+    """Console entry point: user mistakes become one line on stderr, never a traceback."""
+    try:
+        app()
+    except UserError as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        typer.secho("interrupted", fg=typer.colors.YELLOW, err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

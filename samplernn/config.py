@@ -1,0 +1,82 @@
+"""Model configuration as a dataclass, with named presets."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from math import prod
+from typing import Any
+
+
+@dataclass
+class ModelConfig:
+    """Architecture of a conditional SampleRNN.
+
+    frame_sizes are ratios, lowest tier first: (16, 4) gives frame tiers of 16 and 64 samples
+    above a sample-level MLP that sees the last 16 samples.
+    """
+
+    frame_sizes: tuple[int, ...] = (16, 4)
+    dim: int = 1024
+    n_rnn: int = 2
+    q_levels: int = 256
+    quantization: str = "mu-law"
+    embed_dim: int = 256
+    weight_norm: bool = True
+    learn_h0: bool = True
+    conditioning: bool = True
+    note_embed_dim: int = 16
+
+    def __post_init__(self) -> None:
+        self.frame_sizes = tuple(int(r) for r in self.frame_sizes)
+        if not self.frame_sizes or any(r < 1 for r in self.frame_sizes):
+            raise ValueError(f"frame_sizes must be positive ratios, got {self.frame_sizes}")
+        if self.quantization not in ("mu-law", "linear"):
+            raise ValueError(f"quantization must be 'mu-law' or 'linear', got {self.quantization!r}")
+        if self.q_levels < 2 or self.dim < 1 or self.n_rnn < 1:
+            raise ValueError("q_levels >= 2, dim >= 1 and n_rnn >= 1 are required")
+
+    @property
+    def tier_frames(self) -> tuple[int, ...]:
+        """Absolute frame size of each frame tier, lowest first: (16, 64) for ratios (16, 4)."""
+        return tuple(prod(self.frame_sizes[: k + 1]) for k in range(len(self.frame_sizes)))
+
+    @property
+    def lookback(self) -> int:
+        """Samples of history the top tier needs before the first predicted sample."""
+        return self.tier_frames[-1]
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["frame_sizes"] = list(self.frame_sizes)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ModelConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown model config keys: {sorted(unknown)}")
+        return cls(**d)
+
+
+PRESETS: dict[str, ModelConfig] = {
+    # Fast on a laptop CPU; generation well above real time at batch 1.
+    "small": ModelConfig(frame_sizes=(16, 4), dim=256, n_rnn=1, embed_dim=64),
+    # The paper-sized model.
+    "base": ModelConfig(frame_sizes=(16, 4), dim=1024, n_rnn=2, embed_dim=256),
+    # Exactly the 2017 PyTorch SampleRNN default, for side-by-side benchmarks.
+    "reference": ModelConfig(
+        frame_sizes=(16, 4), dim=1024, n_rnn=2, q_levels=256, quantization="linear", embed_dim=256
+    ),
+}
+
+
+def preset(name: str, **overrides: Any) -> ModelConfig:
+    """A fresh copy of a named preset with optional field overrides."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r} (choose from {', '.join(PRESETS)})")
+    d = PRESETS[name].to_dict()
+    d.update(overrides)
+    return ModelConfig.from_dict(d)
+
+

@@ -1,0 +1,210 @@
+"""Conditional multi-tier SampleRNN: GRU frame tiers above a sample-level MLP.
+
+Shapes: B batch, T predicted samples (a multiple of the top frame size), L = cfg.lookback,
+Q = cfg.q_levels, D = cfg.dim, C = n_cond_features. Conditioning arrives raw (B, T, 4) with the
+columns of conditioning.COND_COLUMNS and is scaled here, never on disk.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn.utils.parametrizations import weight_norm
+
+from samplernn.config import ModelConfig
+
+N_RAW_COND = 4  # note, velocity, remaining, elapsed
+LOG_SCALE = math.log1p(16000 * 8)  # log countdown of 8 s at 16 kHz → 1.0
+
+
+def _wn(module: nn.Module, enabled: bool) -> nn.Module:
+    return weight_norm(module) if enabled else module
+
+
+class CondFeatures(nn.Module):
+    """Raw conditioning (..., 4) → well-scaled features (..., C).
+
+    Features: note embedding (0 = no note), normalised pitch, velocity/127, log countdown,
+    log time since onset, note-active flag.
+    """
+
+    def __init__(self, note_embed_dim: int) -> None:
+        super().__init__()
+        self.note_embed = nn.Embedding(128, note_embed_dim)
+        self.n_features = note_embed_dim + 5
+
+    def forward(self, raw: torch.Tensor) -> torch.Tensor:
+        raw = raw.to(torch.long)
+        note = raw[..., 0].clamp(0, 127)
+        active = (note > 0).to(torch.float32)
+        num = raw[..., 1:].to(torch.float32).clamp_min(0)
+        feats = [
+            self.note_embed(note),
+            ((note.to(torch.float32) - 60.0) / 24.0 * active).unsqueeze(-1),
+            (num[..., 0] / 127.0).unsqueeze(-1),
+            (torch.log1p(num[..., 1]) / LOG_SCALE).unsqueeze(-1),
+            (torch.log1p(num[..., 2]) / LOG_SCALE).unsqueeze(-1),
+            active.unsqueeze(-1),
+        ]
+        return torch.cat(feats, dim=-1)
+
+
+class FrameTier(nn.Module):
+    """One frame-level tier: frames of `frame_size` samples → GRU → `ratio` upsampled outputs.
+
+    forward(frames (B, n, F) float in [-2, 2], upper (B, n, D) | None, cond (B, n, C) | None,
+    h (n_rnn, B, D)) → (out (B, n*ratio, D), h).
+    """
+
+    def __init__(self, frame_size: int, ratio: int, cfg: ModelConfig, n_cond: int) -> None:
+        super().__init__()
+        d = cfg.dim
+        self.frame_size, self.ratio = frame_size, ratio
+        self.input = _wn(nn.Linear(frame_size, d), cfg.weight_norm)
+        self.cond = _wn(nn.Linear(n_cond, d, bias=False), cfg.weight_norm) if n_cond else None
+        self.rnn = nn.GRU(d, d, num_layers=cfg.n_rnn, batch_first=True)
+        # Learned per-position upsampling: a transposed conv with kernel = stride = ratio.
+        self.upsample = _wn(nn.ConvTranspose1d(d, d, ratio, stride=ratio), cfg.weight_norm)
+        self.h0 = nn.Parameter(torch.zeros(cfg.n_rnn, 1, d), requires_grad=cfg.learn_h0)
+        for name, p in self.rnn.named_parameters():
+            if name.startswith("weight_ih"):
+                nn.init.xavier_uniform_(p)
+            elif name.startswith("weight_hh"):
+                for chunk in p.data.chunk(3, 0):
+                    nn.init.orthogonal_(chunk)
+            else:
+                nn.init.zeros_(p)
+
+    def rnn_input(
+        self, frames: torch.Tensor, upper: torch.Tensor | None, cond: torch.Tensor | None
+    ) -> torch.Tensor:
+        """(B, n, F) frames (+ upper (B, n, D), cond (B, n, C)) → GRU input (B, n, D)."""
+        x = self.input(frames)
+        if upper is not None:
+            x = x + upper
+        if self.cond is not None and cond is not None:
+            x = x + self.cond(cond)
+        return x
+
+    def upsample_out(self, y: torch.Tensor) -> torch.Tensor:
+        """GRU output (B, n, D) → (B, n*ratio, D)."""
+        return self.upsample(y.transpose(1, 2)).transpose(1, 2)
+
+    def forward(
+        self,
+        frames: torch.Tensor,
+        upper: torch.Tensor | None,
+        cond: torch.Tensor | None,
+        h: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        y, h = self.rnn(self.rnn_input(frames, upper, cond), h.contiguous())
+        return self.upsample_out(y), h
+
+
+class SampleMLP(nn.Module):
+    """Sample-level MLP: embeddings of the last F samples + upper tier + conditioning → logits.
+
+    forward(prev (B, T+F-1) int64, upper (B, T, D), cond (B, T, C) | None) → logits (B, T, Q).
+    """
+
+    def __init__(self, cfg: ModelConfig, n_cond: int) -> None:
+        super().__init__()
+        d, f = cfg.dim, cfg.frame_sizes[0]
+        self.frame_size = f
+        self.embedding = nn.Embedding(cfg.q_levels, cfg.embed_dim)
+        self.input = _wn(nn.Conv1d(cfg.embed_dim, d, f, bias=False), cfg.weight_norm)
+        self.cond = _wn(nn.Linear(n_cond, d, bias=False), cfg.weight_norm) if n_cond else None
+        self.hidden = _wn(nn.Linear(d, d), cfg.weight_norm)
+        self.output = _wn(nn.Linear(d, cfg.q_levels), cfg.weight_norm)
+
+    def forward(
+        self, prev: torch.Tensor, upper: torch.Tensor, cond: torch.Tensor | None
+    ) -> torch.Tensor:
+        e = self.embedding(prev).transpose(1, 2)  # (B, E, T+F-1)
+        x = self.input(e).transpose(1, 2) + upper  # (B, T, D)
+        if self.cond is not None and cond is not None:
+            x = x + self.cond(cond)
+        x = torch.relu(x)
+        x = torch.relu(self.hidden(x))
+        return self.output(x)
+
+
+class SampleRNN(nn.Module):
+    """The full model. State: one hidden tensor (n_rnn, B, D) per frame tier, lowest first."""
+
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.cond_features = CondFeatures(cfg.note_embed_dim) if cfg.conditioning else None
+        n_cond = self.cond_features.n_features if self.cond_features is not None else 0
+        self.tiers = nn.ModuleList(
+            FrameTier(f, r, cfg, n_cond) for f, r in zip(cfg.tier_frames, cfg.frame_sizes, strict=True)
+        )
+        self.sample_mlp = SampleMLP(cfg, n_cond)
+
+    @property
+    def lookback(self) -> int:
+        return self.cfg.lookback
+
+    def scale_frames(self, q: torch.Tensor) -> torch.Tensor:
+        """Int classes → floats in [-2, 2] for the frame tiers."""
+        return q.to(torch.float32) * (4.0 / (self.cfg.q_levels - 1)) - 2.0
+
+    def initial_state(self, batch: int) -> list[torch.Tensor]:
+        """Learned h0 for every tier: list of (n_rnn, B, D)."""
+        return [t.h0.expand(-1, batch, -1).contiguous() for t in self.tiers]
+
+    def reset_state(self, state: list[torch.Tensor], reset: torch.Tensor) -> list[torch.Tensor]:
+        """Replace the rows of `state` where reset (B,) bool is set by the learned h0."""
+        m = reset.view(1, -1, 1)
+        return [torch.where(m, t.h0.to(h.dtype), h) for t, h in zip(self.tiers, state, strict=True)]
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        cond: torch.Tensor | None = None,
+        state: list[torch.Tensor] | None = None,
+        reset: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Teacher-forced pass over a window.
+
+        x: (B, L+T) int64 classes — L samples of history then the T targets' predecessors;
+           targets are x[:, L:] (the caller takes them from the same tensor).
+        cond: (B, T, 4) raw conditioning for the T predicted samples.
+        state: per-tier hidden (n_rnn, B, D) carried from the previous window; None = h0.
+        reset: (B,) bool, rows whose state restarts at h0 (a note starts in this window).
+        Returns logits (B, T, Q) for x[:, L:] and the new state.
+        """
+        L = self.lookback
+        B, total = x.shape
+        T = total - L
+        if T <= 0 or T % L:
+            raise ValueError(f"x must hold lookback {L} + a positive multiple of {L} samples, got {total}")
+        if state is None:
+            state = self.initial_state(B)
+        elif reset is not None:
+            state = self.reset_state(state, reset)
+        feats = None
+        if self.cond_features is not None:
+            if cond is None or cond.shape[:2] != (B, T):
+                raise ValueError(f"cond must have shape ({B}, {T}, {N_RAW_COND})")
+            feats = self.cond_features(cond)  # (B, T, C)
+        xf = self.scale_frames(x)
+        upper: torch.Tensor | None = None
+        new_state: list[torch.Tensor] = [torch.empty(0)] * len(self.tiers)
+        for k in reversed(range(len(self.tiers))):
+            tier = self.tiers[k]
+            f = tier.frame_size
+            frames = xf[:, L - f : L - f + T].reshape(B, T // f, f)
+            tier_cond = feats[:, ::f] if feats is not None else None
+            upper, new_state[k] = tier(frames, upper, tier_cond, state[k])
+        f0 = self.cfg.frame_sizes[0]
+        logits = self.sample_mlp(x[:, L - f0 : L + T - 1], upper, feats)
+        return logits, new_state
+
+
+def build_model(cfg: ModelConfig) -> SampleRNN:
+    """The one builder from config to module."""
+    return SampleRNN(cfg)
