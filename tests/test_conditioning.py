@@ -1,0 +1,124 @@
+"""conditioning/: events → arrays, envelope extent, MIDI reading, note names, bank statistics."""
+
+from __future__ import annotations
+
+import mido
+import numpy as np
+import pytest
+
+from conditioning import (
+    BankStats,
+    MidiError,
+    NoteEvent,
+    events_to_conditioning,
+    find_extent,
+    note_name,
+    parse_note,
+    read_midi_notes,
+)
+
+
+def test_conditioning_matches_hand_computed_values() -> None:
+    cond = events_to_conditioning([NoteEvent(pitch=48, velocity=90, onset=2, release=4, end=6)], 8)
+    expected = np.array(
+        [
+            [0, 0, 0, 0],
+            [0, 0, 0, 0],
+            [48, 90, 3, 0],
+            [48, 90, 2, 1],
+            [48, 90, 1, 2],
+            [48, 90, 0, 3],
+            [0, 0, 0, 0],
+            [0, 0, 0, 0],
+        ],
+        dtype=np.int32,
+    )
+    assert cond.dtype == np.int32
+    np.testing.assert_array_equal(cond, expected)
+
+
+def test_later_note_wins_and_events_past_the_end_are_cut() -> None:
+    a = NoteEvent(40, 50, 0, 4, 6)
+    b = NoteEvent(45, 70, 3, 8, 12)
+    cond = events_to_conditioning([b, a], 10)
+    assert list(cond[:3, 0]) == [40, 40, 40]
+    assert list(cond[3:, 0]) == [45] * 7
+    assert cond[3, 2] == 12 - 1 - 3 and cond[3, 3] == 0
+    assert cond[-1, 2] == 12 - 1 - 9
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(pitch=128, velocity=1, onset=0, release=1, end=2),
+        dict(pitch=60, velocity=1, onset=3, release=3, end=3),
+        dict(pitch=60, velocity=1, onset=0, release=5, end=4),
+    ],
+)
+def test_invalid_events_are_rejected(kwargs: dict) -> None:
+    with pytest.raises(ValueError):
+        NoteEvent(**kwargs)
+
+
+def test_find_extent_of_a_tone_burst() -> None:
+    sr = 16000
+    x = np.zeros(sr, dtype=np.float32)
+    t = np.arange(4000) / sr
+    x[3000:7000] = np.sin(2 * np.pi * 440 * t)
+    start, end = find_extent(x)
+    # The Hilbert envelope leaks a little outside a hard-edged burst; the extent must cover it.
+    assert 2600 < start <= 3000 and 7000 <= end < 7400
+    assert find_extent(np.zeros(100)) is None
+
+
+def test_note_names_round_trip() -> None:
+    assert parse_note("C4") == 60 and parse_note("Bb2") == 46 and parse_note("F#3") == 54
+    assert parse_note("48") == 48 and note_name(40) == "E2"
+    for p in range(128):
+        assert parse_note(note_name(p)) == p
+    with pytest.raises(ValueError, match="not a note"):
+        parse_note("H2")
+
+
+def _write_midi(path, tracks: list[list[mido.Message | mido.MetaMessage]], tpb: int = 480) -> None:
+    mid = mido.MidiFile(ticks_per_beat=tpb)
+    for msgs in tracks:
+        tr = mido.MidiTrack()
+        tr.extend(msgs)
+        mid.tracks.append(tr)
+    mid.save(path)
+
+
+def test_midi_tempo_changes_tracks_and_velocity_zero_note_off(tmp_path) -> None:
+    path = tmp_path / "song.mid"
+    tempo_track = [
+        mido.MetaMessage("set_tempo", tempo=500_000, time=0),  # 120 bpm: 1 beat = 0.5 s
+        mido.MetaMessage("set_tempo", tempo=1_000_000, time=960),  # from 1.0 s on: 1 beat = 1 s
+    ]
+    notes = [
+        mido.Message("note_on", note=48, velocity=100, time=0),
+        mido.Message("note_on", note=48, velocity=0, time=480),  # velocity-0 note-off at 0.5 s
+        mido.Message("note_on", note=52, velocity=80, time=480, channel=1),  # 1.0 s
+        mido.Message("note_off", note=52, velocity=0, time=480, channel=1),  # 2.0 s (slow tempo)
+    ]
+    _write_midi(path, [tempo_track, notes])
+    got = read_midi_notes(path)
+    assert [(n.pitch, n.velocity, n.channel, n.track) for n in got] == [(48, 100, 0, 1), (52, 80, 1, 1)]
+    assert got[0].start == pytest.approx(0.0) and got[0].stop == pytest.approx(0.5)
+    assert got[1].start == pytest.approx(1.0) and got[1].stop == pytest.approx(2.0)
+
+
+def test_unreadable_midi_names_the_file(tmp_path) -> None:
+    bad = tmp_path / "broken.mid"
+    bad.write_bytes(b"not a midi file at all")
+    with pytest.raises(MidiError, match="broken.mid"):
+        read_midi_notes(bad)
+
+
+def test_bank_stats_nearest_entry_and_round_trip() -> None:
+    stats = BankStats.from_notes(16000, [(40, 80, 4000), (40, 80, 5000), (50, 120, 3000)])
+    assert stats.release_tail(40, 80) == 4500
+    assert stats.release_tail(49, 10) == 3000
+    assert stats.pitch_range == (40, 50)
+    assert BankStats.from_dict(stats.to_dict()) == stats
+    assert BankStats(16000).release_tail(60, 100) == 4000
