@@ -1,0 +1,212 @@
+"""Find the notes of a bank: which recording, which MIDI note, which part of the recording.
+
+Three layouts (DESIGN.md §2, issue 2):
+
+* **pairs** — ``name.wav`` (or ``.flac``) beside ``name.mid``, one note each, at any depth;
+* **folder-midi** — one MIDI file per folder and many single-note takes of that note in it;
+* **session** — one long recording with a MIDI file of many notes, cut into one file per note.
+
+Only MIDI files are read here (they are small); audio is read later, one recording at a time.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from natsort import natsorted, ns
+
+from conditioning import MidiError, MidiNote, note_name, read_midi_notes
+from samplernn.errors import UserError
+from samplernn.prepare.settings import AUDIO_SUFFIXES, MIDI_SUFFIXES, PrepareSettings
+
+
+@dataclass(frozen=True)
+class NoteJob:
+    """One note to prepare. Times in seconds on the recording's own timeline."""
+
+    id: str
+    audio: Path
+    midi: Path
+    source: str  # recording path relative to SRC; '#k' appended for the k-th note of a session
+    pitch: int
+    velocity: int
+    on: float  # MIDI note-on
+    off: float  # MIDI note-off
+    window: tuple[float, float | None] | None  # part of the recording to read; None = all of it
+    synced: bool  # MIDI times are the recording's (pairs, session); False for folder-midi takes
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A file that could not be prepared: the file and a one-line reason naming it."""
+
+    source: str
+    message: str
+
+
+@dataclass
+class Discovery:
+    """What `discover` found: the layout, the notes to prepare, and the files already rejected."""
+
+    layout: str
+    jobs: list[NoteJob]
+    failures: list[Failure]
+
+
+def _scan(src: Path) -> dict[Path, tuple[list[Path], list[Path]]]:
+    """{folder: (audio files, MIDI files)} under `src`, hidden folders and files skipped."""
+    found: dict[Path, tuple[list[Path], list[Path]]] = {}
+    for root, dirs, files in os.walk(src):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        audio, midi = [], []
+        for name in files:
+            if name.startswith("."):
+                continue
+            suffix = os.path.splitext(name)[1].lower()
+            if suffix in AUDIO_SUFFIXES:
+                audio.append(Path(root, name))
+            elif suffix in MIDI_SUFFIXES:
+                midi.append(Path(root, name))
+        if audio or midi:
+            found[Path(root)] = (natsorted(audio, alg=ns.PATH), natsorted(midi, alg=ns.PATH))
+    return found
+
+
+def _same_stem(audio: Path, midis: list[Path]) -> Path | None:
+    return next((m for m in midis if m.stem == audio.stem), None)
+
+
+def _match(audio: Path, midis: list[Path], layout: str) -> Path | None:
+    """The MIDI file that describes `audio` under `layout` ('auto' tries both rules)."""
+    if layout in ("pairs", "session", "auto"):
+        same = _same_stem(audio, midis)
+        if same is not None or layout == "pairs":
+            return same
+    return midis[0] if len(midis) == 1 else None
+
+
+def detect_layout(scan: dict[Path, tuple[list[Path], list[Path]]], read: dict[Path, list[MidiNote]]) -> str:
+    """The layout most recordings follow: a MIDI file of several notes → 'session'; a same-stem MIDI of
+    one note → 'pairs'; the folder's only MIDI file, of one note, shared by takes → 'folder-midi'."""
+    votes: Counter[str] = Counter()
+    for audio_files, midis in scan.values():
+        for audio in audio_files:
+            midi = _match(audio, midis, "auto")
+            if midi is None:
+                continue
+            if len(read.get(midi, ())) > 1:
+                votes["session"] += 1
+            else:
+                votes["pairs" if midi.stem == audio.stem else "folder-midi"] += 1
+    if votes["folder-midi"] > votes["pairs"] + votes["session"]:
+        return "folder-midi"
+    return "session" if votes["session"] else "pairs"
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _note_id(rel: Path, taken: Counter[str], index: int | None = None) -> str:
+    """'sub/take_01.wav' → 'sub-take_01' (+ '-003' for a session note), unique within the bank."""
+    base = "-".join(_UNSAFE.sub("_", part) for part in rel.with_suffix("").parts)
+    if index is not None:
+        base = f"{base}-{index:03d}"
+    taken[base] += 1
+    return base if taken[base] == 1 else f"{base}-{taken[base]}"
+
+
+def _read_all(midis: list[Path]) -> tuple[dict[Path, list[MidiNote]], dict[Path, str]]:
+    notes: dict[Path, list[MidiNote]] = {}
+    errors: dict[Path, str] = {}
+    for midi in midis:
+        try:
+            found = read_midi_notes(midi)
+        except MidiError as exc:
+            errors[midi] = str(exc)
+            continue
+        if found:
+            notes[midi] = found
+        else:
+            errors[midi] = f"{midi}: MIDI file holds no notes"
+    return notes, errors
+
+
+def _session_jobs(
+    audio: Path, midi: Path, rel: str, notes: list[MidiNote], settings: PrepareSettings, ids: Counter[str]
+) -> tuple[list[NoteJob], list[Failure]]:
+    """One job per note of a session recording; overlapping notes are rejected, both of them."""
+    tol = settings.tolerance_ms / 1000.0
+    bad: set[int] = set()
+    failures = []
+    for k in range(len(notes) - 1):
+        a, b = notes[k], notes[k + 1]
+        if b.start < a.stop - 1e-6:
+            bad.update((k, k + 1))
+            failures.append(Failure(f"{rel}#{k + 1}", (
+                f"{audio}: notes {k + 1} ({note_name(a.pitch)} at {a.start:.3f}–{a.stop:.3f} s) and "
+                f"{k + 2} ({note_name(b.pitch)} at {b.start:.3f} s) overlap in {midi.name}; "
+                "a session needs one note at a time")))
+    jobs = []
+    for k, n in enumerate(notes):
+        if k in bad:
+            continue
+        start = max(0.0, n.start - tol, notes[k - 1].stop if k else 0.0)
+        stop = notes[k + 1].start if k + 1 < len(notes) else None
+        jobs.append(NoteJob(
+            _note_id(Path(rel), ids, k + 1), audio, midi, f"{rel}#{k + 1}", n.pitch, n.velocity,
+            n.start, n.stop, (start, stop), True))
+    return jobs, failures
+
+
+def discover(src: str | Path, settings: PrepareSettings) -> Discovery:
+    """All notes under `src` in natural order, plus the files that cannot be used and why."""
+    src = Path(src)
+    if not src.is_dir():
+        raise UserError(f"{src}: not a folder (SRC must be a folder of recordings and MIDI files)")
+    scan = _scan(src)
+    all_midis = [m for _, midis in scan.values() for m in midis]
+    if not any(audio for audio, _ in scan.values()):
+        raise UserError(f"{src}: no .wav or .flac recordings found")
+    read, midi_errors = _read_all(all_midis)
+    layout = settings.layout if settings.layout != "auto" else detect_layout(scan, read)
+
+    jobs: list[NoteJob] = []
+    failures: list[Failure] = []
+    reported: set[Path] = set()
+    ids: Counter[str] = Counter()
+    for folder in natsorted(scan, alg=ns.PATH):
+        audio_files, midis = scan[folder]
+        for audio in audio_files:
+            rel = audio.relative_to(src).as_posix()
+            midi = _match(audio, midis, layout)
+            if midi is None:
+                expected = (f"one MIDI file in {folder}, found {len(midis)}" if layout == "folder-midi"
+                            else f"{audio.stem}.mid beside it")
+                failures.append(Failure(rel, f"{audio}: no matching MIDI file (expected {expected})"))
+                continue
+            if midi in midi_errors:
+                if layout != "folder-midi" or midi not in reported:
+                    failures.append(Failure(rel, midi_errors[midi]))
+                reported.add(midi)
+                continue
+            notes = read[midi]
+            if layout == "session":
+                more_jobs, more_failures = _session_jobs(audio, midi, rel, notes, settings, ids)
+                jobs += more_jobs
+                failures += more_failures
+                continue
+            if len(notes) > 1:
+                hint = "use --layout session" if layout == "pairs" else "folder-midi needs one note per MIDI"
+                if layout != "folder-midi" or midi not in reported:
+                    failures.append(Failure(rel, f"{midi}: holds {len(notes)} notes, expected one ({hint})"))
+                reported.add(midi)
+                continue
+            n = notes[0]
+            jobs.append(NoteJob(
+                _note_id(Path(rel), ids), audio, midi, rel, n.pitch, n.velocity, n.start, n.stop, None,
+                layout == "pairs"))
+    return Discovery(layout, jobs, failures)

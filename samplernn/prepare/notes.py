@@ -1,0 +1,113 @@
+"""One note: detect its extent, cut, scale, resample, place it after the lead silence, map positions.
+
+Follows the thesis recipe (DESIGN.md §2) with its constants made settings: Hilbert envelope
+start/end at 0.8 % of the note's own peak, `pre`/`post` samples kept around them, leading silence,
+resampling, optional fixed length with a linear fade-out.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from conditioning import envelope, find_extent, note_name
+from samplernn.prepare.audio import resample
+from samplernn.prepare.layouts import NoteJob
+from samplernn.prepare.settings import PrepareSettings
+
+
+class NoteError(Exception):
+    """A note that cannot be prepared; the message names the file and the reason."""
+
+
+@dataclass(frozen=True)
+class PreparedNote:
+    """A prepared note: audio at the dataset rate and its positions (samples, end exclusive)."""
+
+    audio: np.ndarray  # (n,) float32
+    onset: int
+    release: int
+    end: int
+    lag_ms: float  # detected start − MIDI note-on (0 where the MIDI is not time-aligned)
+
+    @property
+    def tail(self) -> int:
+        """Release tail: end − release, in samples."""
+        return self.end - self.release
+
+
+def describe(job: NoteJob) -> str:
+    """The file (and, for a session note, which note) for messages."""
+    if job.window is None:
+        return str(job.audio)
+    index = job.source.rsplit("#", 1)[-1]
+    return f"{job.audio} (note {index}, {note_name(job.pitch)} at {job.on:.3f} s)"
+
+
+def prepare_note(
+    x: np.ndarray,
+    sr: int,
+    job: NoteJob,
+    settings: PrepareSettings,
+    gain: float | None = None,
+    offset: int = 0,
+) -> PreparedNote:
+    """Prepare the mono recording `x` (sample rate `sr`; x[0] is frame `offset` of the recording).
+
+    `gain` scales the bank as a whole; None scales this note to `settings.peak` (per-file mode).
+    Raises NoteError for silence or a MIDI note-on too far from the detected start.
+    """
+    peak = float(np.abs(x).max()) if x.size else 0.0
+    if peak < settings.silence_peak:
+        level = f"{20 * math.log10(peak):.0f} dBFS" if peak > 0 else "all zeros"
+        raise NoteError(f"{describe(job)}: silent recording (peak {level})")
+    extent = find_extent(x, settings.threshold, envelope(x))
+    if extent is None:  # pragma: no cover - a non-zero peak always has an extent
+        raise NoteError(f"{describe(job)}: silent recording")
+    start, stop = extent
+
+    if job.synced:
+        on, off = job.on * sr - offset, job.off * sr - offset
+        lag_ms = (start - on) / sr * 1000.0
+        if abs(lag_ms) > settings.tolerance_ms:
+            raise NoteError(
+                f"{describe(job)}: MIDI note-on at {job.on:.3f} s but the sound starts at "
+                f"{(start + offset) / sr:.3f} s ({lag_ms:+.0f} ms, tolerance ±{settings.tolerance_ms:g} ms); "
+                f"do {job.midi.name} and this recording belong together?")
+    else:  # folder-midi take: the MIDI gives pitch, velocity and duration; timing comes from the sound
+        on, off, lag_ms = float(start), start + (job.off - job.on) * sr, 0.0
+
+    a = max(0, start - settings.pre)
+    b = min(x.size, max(stop, math.ceil(off)) + settings.post)
+    scale = gain if gain is not None else settings.peak / peak
+    sr_out = settings.sample_rate
+    lead = round(settings.lead_silence * sr_out)
+    y = np.concatenate([np.zeros(lead, np.float32), resample(x[a:b] * np.float32(scale), sr, sr_out)])
+    n = y.size
+    if settings.length is not None:
+        n = round(settings.length * sr_out)
+        y = _fit(y, n, round(settings.fade * sr_out))
+
+    ratio = sr_out / sr
+
+    def pos(p: float) -> int:
+        return lead + round((p - a) * ratio)
+
+    onset = max(pos(on), 0)
+    if onset >= n:
+        raise NoteError(f"{describe(job)}: the note starts after the fixed length of {settings.length} s")
+    release = min(max(pos(off), onset), n)
+    end = min(max(pos(stop), release, onset + 1), n)
+    return PreparedNote(y, onset, release, end, lag_ms)
+
+
+def _fit(y: np.ndarray, n: int, fade: int) -> np.ndarray:
+    """Cut or zero-pad to n samples, then fade out linearly over the last `fade` samples."""
+    out = np.zeros(n, np.float32)
+    out[: min(n, y.size)] = y[:n]
+    fade = min(fade, n)
+    if fade > 0:
+        out[n - fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
+    return out

@@ -1,0 +1,199 @@
+"""`prepare_bank`: recordings + MIDI → OUT/audio/*.wav, OUT/manifest.csv, OUT/dataset.json.
+
+Streams one recording at a time: only a small row of metadata per note is kept, so memory does
+not grow with the size of the bank. With the default one-gain-for-the-bank normalisation a cheap
+first pass reads every recording's peak; the second pass prepares and writes the notes.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from natsort import natsorted
+
+from conditioning import BankStats, NoteEvent
+from samplernn.dataset import MANIFEST_COLUMNS, SPLITS
+from samplernn.errors import UserError
+from samplernn.fileio import write_json, write_wav
+from samplernn.prepare.audio import AudioError, read_mono, recording_info, recording_peak
+from samplernn.prepare.layouts import Discovery, Failure, NoteJob, discover
+from samplernn.prepare.notes import NoteError, prepare_note
+from samplernn.prepare.output import CREATED_BY, check_paths, staging
+from samplernn.prepare.settings import PrepareSettings
+from samplernn.prepare.splits import assign_splits
+
+#: progress(stage, done, total); stage is "peaks" (first pass) or "notes".
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    """The metadata kept per prepared note (one manifest row without its split)."""
+
+    id: str
+    pitch: int
+    velocity: int
+    onset: int
+    release: int
+    end: int
+    n_samples: int
+    source: str
+
+
+@dataclass
+class PrepareResult:
+    """What a run produced: where, notes per split (`counts`), what the bank spans, what failed."""
+
+    out: Path
+    layout: str
+    sample_rate: int
+    counts: dict[str, int]
+    pitches: list[int]
+    velocities: list[int]
+    seconds: dict[str, float]  # total, min, max prepared note length
+    release_tail_ms: dict[str, float]  # min, median, max of end − release
+    failures: list[Failure] = field(default_factory=list)
+    gain: float | None = None
+    elapsed: float = 0.0
+
+    @property
+    def n_notes(self) -> int:
+        return self.counts["notes"]
+
+
+def _read_job(job: NoteJob) -> tuple[np.ndarray, int, int]:
+    """(mono audio, sample rate, offset of its first frame) for the part of the recording a job needs."""
+    if job.window is None:
+        x, sr = read_mono(job.audio)
+        return x, sr, 0
+    frames, sr = recording_info(job.audio)
+    start = min(frames, max(0, math.floor(job.window[0] * sr)))
+    stop = frames if job.window[1] is None else min(frames, math.ceil(job.window[1] * sr))
+    x, sr = read_mono(job.audio, start, max(start, stop))
+    return x, sr, start
+
+
+def _bank_peak(found: Discovery, settings: PrepareSettings, progress: Progress | None) -> float:
+    """Largest peak of all usable recordings; unreadable or silent ones become failures (jobs dropped)."""
+    recordings = list(dict.fromkeys(job.audio for job in found.jobs))
+    bad: set[Path] = set()
+    peak = 0.0
+    for k, path in enumerate(recordings):
+        try:
+            p = recording_peak(path)
+            if p < settings.silence_peak:
+                level = f"{20 * math.log10(p):.0f} dBFS" if p > 0 else "all zeros"
+                raise AudioError(f"{path}: silent recording (peak {level})")
+            peak = max(peak, p)
+        except AudioError as exc:
+            bad.add(path)
+            source = next(j.source for j in found.jobs if j.audio == path).split("#")[0]
+            found.failures.append(Failure(source, str(exc)))
+        if progress:
+            progress("peaks", k + 1, len(recordings))
+    found.jobs = [job for job in found.jobs if job.audio not in bad]
+    return peak
+
+
+def _write_manifest(path: Path, rows: list[NoteRow], splits: dict[str, str]) -> None:
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(MANIFEST_COLUMNS)
+        for r in rows:
+            writer.writerow([r.id, f"audio/{r.id}.wav", splits[r.id], r.pitch, r.velocity, r.onset,
+                             r.release, r.end, r.n_samples, r.source])
+
+
+def _result(out: Path, layout: str, rows: list[NoteRow], splits: dict[str, str], sr: int) -> PrepareResult:
+    lengths = np.array([r.n_samples for r in rows], dtype=np.float64) / sr
+    tails = np.array([r.end - r.release for r in rows], dtype=np.float64) * 1000.0 / sr
+    per_split = Counter(splits.values())
+    pitches = sorted({r.pitch for r in rows})
+    return PrepareResult(
+        out, layout, sr,
+        counts={"notes": len(rows), **{s: per_split.get(s, 0) for s in SPLITS}, "pitches": len(pitches)},
+        pitches=pitches,
+        velocities=sorted({r.velocity for r in rows}),
+        seconds={"total": round(float(lengths.sum()), 3), "min": round(float(lengths.min()), 3),
+                 "max": round(float(lengths.max()), 3)},
+        release_tail_ms={"min": round(float(tails.min()), 1), "median": round(float(np.median(tails)), 1),
+                         "max": round(float(tails.max()), 1)},
+    )
+
+
+def prepare_bank(
+    src: str | Path,
+    out: str | Path,
+    settings: PrepareSettings | None = None,
+    progress: Progress | None = None,
+) -> PrepareResult:
+    """Prepare the bank in `src` into the dataset folder `out` (see samplernn.dataset for the format).
+
+    Files that cannot be used are listed in `result.failures` (and dataset.json) while the other
+    notes prepare. Raises UserError for unusable paths, or when not a single note could be prepared.
+    """
+    began = time.perf_counter()
+    settings = settings or PrepareSettings()
+    src, out = Path(src), Path(out)
+    if not src.is_dir():
+        raise UserError(f"{src}: not a folder (SRC must be a folder of recordings and MIDI files)")
+    check_paths(src, out)
+    found = discover(src, settings)
+    gain = None
+    if settings.normalize == "bank":
+        peak = _bank_peak(found, settings, progress)
+        gain = settings.peak / peak if peak > 0 else 1.0
+
+    rows: list[NoteRow] = []
+    sr = settings.sample_rate
+    with staging(out) as tmp:
+        (tmp / "audio").mkdir()
+        for k, job in enumerate(found.jobs):
+            try:
+                x, sr_in, offset = _read_job(job)
+                note = prepare_note(x, sr_in, job, settings, gain, offset)
+                NoteEvent(job.pitch, job.velocity, note.onset, note.release, note.end)  # validates
+            except (AudioError, NoteError, ValueError) as exc:
+                found.failures.append(Failure(job.source, str(exc)))
+            else:
+                write_wav(tmp / "audio" / f"{job.id}.wav", note.audio, sr)
+                rows.append(NoteRow(job.id, job.pitch, job.velocity, note.onset, note.release, note.end,
+                                    note.audio.size, job.source))
+            if progress:
+                progress("notes", k + 1, len(found.jobs))
+        if not rows:
+            first = found.failures[0].message if found.failures else "no notes found"
+            n_bad = len(found.failures)
+            raise UserError(f"{src}: no note could be prepared ({n_bad} failed; first: {first})")
+        splits = assign_splits(((r.id, r.pitch) for r in rows), settings.val_fraction,
+                               settings.test_fraction, settings.seed)
+        _write_manifest(tmp / "manifest.csv", rows, splits)
+        stats = BankStats.from_notes(sr, ((r.pitch, r.velocity, r.end - r.release) for r in rows))
+        result = _result(out, found.layout, rows, splits, sr)
+        result.failures = natsorted(found.failures, key=lambda f: f.source)
+        result.counts["failed"] = len(result.failures)
+        result.gain = gain
+        write_json(tmp / "dataset.json", {
+            "created_by": CREATED_BY,
+            "sample_rate": sr,
+            "source": str(src.resolve()),
+            "layout": found.layout,
+            "settings": settings.to_dict(),
+            "gain": gain,
+            "counts": result.counts,
+            "pitches": result.pitches,
+            "velocities": result.velocities,
+            "seconds": result.seconds,
+            "release_tail_ms": result.release_tail_ms,
+            "bank_stats": stats.to_dict(),
+            "failures": [{"source": f.source, "reason": f.message} for f in result.failures],
+        })
+    result.elapsed = time.perf_counter() - began
+    return result
