@@ -1,0 +1,124 @@
+"""`samplernn evaluate`: NLL and sound measures of a checkpoint on a prepared dataset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from samplernn.errors import UserError
+
+
+def evaluate(
+    checkpoint: Annotated[Path, typer.Argument(help="Checkpoint file (.pt).")],
+    dataset: Annotated[Path, typer.Argument(help="Prepared dataset directory (from `samplernn prepare`).")],
+    split: Annotated[str, typer.Option(help="Which split to evaluate: train, val or test.")] = "test",
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Write the full report here (JSON).")
+    ] = None,
+    plots: Annotated[
+        Path | None,
+        typer.Option(help="Write a PNG grid of real vs generated spectrograms into this directory."),
+    ] = None,
+    audio: Annotated[
+        Path | None, typer.Option(help="Write the generated notes as WAVs into this directory.")
+    ] = None,
+    max_notes: Annotated[
+        int | None, typer.Option(min=1, help="Evaluate at most N notes, spread over pitches and velocities.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed for generation.")] = 0,
+    temperature: Annotated[float, typer.Option(min=0.0, help="Sampling temperature.")] = 1.0,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:1 …")] = "auto",
+    batch_size: Annotated[int, typer.Option(min=1, help="Notes generated (and NLL windows) per batch.")] = 64,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            help="Another checkpoint (e.g. unconditional) whose NLL "
+            "on the same notes is the bar for this one's."
+        ),
+    ] = None,
+) -> None:
+    """Measure a model: test NLL, pitch, duration, dynamics, timbre and clipping of generated notes,
+    next to the same measures on the real recordings."""
+    try:
+        _run(
+            checkpoint,
+            dataset,
+            split,
+            json_path,
+            plots,
+            audio,
+            max_notes,
+            seed,
+            temperature,
+            device,
+            batch_size,
+            baseline,
+        )
+    except UserError as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+
+
+def _run(
+    checkpoint: Path,
+    dataset: Path,
+    split: str,
+    json_path: Path | None,
+    plots: Path | None,
+    audio: Path | None,
+    max_notes: int | None,
+    seed: int,
+    temperature: float,
+    device: str,
+    batch_size: int,
+    baseline: Path | None,
+) -> None:
+    from rich.console import Console
+
+    from samplernn.checkpoint import load_checkpoint
+    from samplernn.dataset import SPLITS, load_dataset
+    from samplernn.evaluate import evaluate_model, resolve_device
+    from samplernn.evaluate_view import plot_spectrograms, render_tables
+    from samplernn.fileio import write_json, write_wav
+
+    if split not in SPLITS:
+        raise UserError(f"unknown split {split!r} (choose from {', '.join(SPLITS)})")
+    console = Console(stderr=False)
+    ds = load_dataset(dataset)
+    dev = resolve_device(device)
+    ckpt = load_checkpoint(checkpoint, dev)
+    if ckpt.sample_rate != ds.sample_rate:
+        raise UserError(
+            f"{checkpoint}: model is {ckpt.sample_rate} Hz, dataset {dataset} is {ds.sample_rate} Hz"
+        )
+    base_model = load_checkpoint(baseline, dev).model if baseline is not None else None
+    ev = evaluate_model(
+        ckpt.model,
+        ds,
+        split,
+        max_notes=max_notes,
+        seed=seed,
+        temperature=temperature,
+        batch_size=batch_size,
+        device=dev,
+        baseline_model=base_model,
+        progress=console.is_terminal,
+    )
+    ev.report.update(checkpoint=str(checkpoint), dataset=str(dataset), step=ckpt.step)
+    render_tables(ev.report, console)
+    if json_path is not None:
+        write_json(json_path, ev.report)
+        console.print(f"report: {json_path}")
+    if plots is not None:
+        console.print(f"spectrograms: {plot_spectrograms(ev, plots / 'spectrograms.png')}")
+    if audio is not None:
+        for rec, g in zip(ev.records, ev.generated, strict=True):
+            write_wav(audio / f"{rec.id}.generated.wav", g, ds.sample_rate)
+        console.print(f"generated notes: {audio}/")
+
+
+def register(app: typer.Typer, bench_app: typer.Typer) -> None:
+    """Add `evaluate` to the CLI."""
+    app.command("evaluate")(evaluate)

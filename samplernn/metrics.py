@@ -1,0 +1,250 @@
+"""Sound measures on single-note signals (numpy + librosa, no torch).
+
+Every function takes a mono float signal `x` (n,) and positions in samples from the note's
+event (onset, release, end), so the same code measures real recordings and generated notes.
+Definitions (also in the evaluate report's "definitions" block):
+
+* pitch — median pYIN f0 over the voiced frames of the sustained part, in cents from the MIDI pitch;
+* audible end — the envelope rule `prepare` uses (conditioning.find_extent at 0.8 % of the peak);
+* level — RMS over the note [onset, end);
+* timbre distance — mean |log-mel dB difference| over the note's frames (see `timbre_distance`);
+* clipping — share of samples with |x| >= 0.999; DC offset — the signal's mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.ndimage import uniform_filter1d
+
+from conditioning import envelope, find_extent
+
+CLIP_LEVEL = 0.999
+TOP_DB = 80.0
+
+
+@dataclass(frozen=True)
+class PitchSettings:
+    """pYIN analysis settings. The search range is the MIDI pitch ± `span` semitones, wide enough
+    to see octave errors yet far cheaper than pYIN's default five octaves."""
+
+    span: float = 13.0
+    frame_seconds: float = 0.064
+    hop_fraction: float = 0.25
+    attack_seconds: float = 0.08
+    max_seconds: float = 1.0
+    tolerance_cents: float = 50.0
+
+
+def midi_to_hz(pitch: float) -> float:
+    """MIDI note number → frequency in Hz (A4 = 69 = 440 Hz)."""
+    return 440.0 * 2.0 ** ((pitch - 69.0) / 12.0)
+
+
+def cents_between(f0_hz: float, pitch: float) -> float:
+    """Signed distance in cents from MIDI `pitch` to `f0_hz` (positive = sharp)."""
+    return 1200.0 * float(np.log2(f0_hz / midi_to_hz(pitch)))
+
+
+def sustain_region(
+    onset: int, release: int, end: int, sample_rate: int, settings: PitchSettings = PitchSettings()
+) -> tuple[int, int]:
+    """The part of a note whose pitch is measured: onset + attack margin up to release.
+
+    The attack margin is at most a quarter of the held part; the region is capped at
+    `max_seconds` and extended towards `end` when shorter than one analysis frame.
+    """
+    held = max(release - onset, 0)
+    a = onset + min(int(settings.attack_seconds * sample_rate), held // 4)
+    b = min(release, a + int(settings.max_seconds * sample_rate))
+    frame = _frame_length(sample_rate, settings)
+    if b - a < frame:
+        b = min(end, a + frame)
+    return a, max(a, b)
+
+
+def _frame_length(sample_rate: int, settings: PitchSettings) -> int:
+    """Power of two nearest frame_seconds × sample_rate (1024 at 16 kHz)."""
+    return 1 << max(6, round(np.log2(settings.frame_seconds * sample_rate)))
+
+
+def median_f0(
+    x: np.ndarray,
+    sample_rate: int,
+    pitch: int,
+    start: int,
+    stop: int,
+    settings: PitchSettings = PitchSettings(),
+) -> float | None:
+    """Median pYIN f0 (Hz) over the voiced frames of x[start:stop]; None if no frame is voiced."""
+    import librosa
+
+    seg = np.asarray(x[start:stop], dtype=np.float32)
+    frame = _frame_length(sample_rate, settings)
+    if seg.size < frame or not np.any(seg):
+        return None
+    fmin = max(midi_to_hz(pitch - settings.span), 2.0 * sample_rate / frame)
+    fmax = min(midi_to_hz(pitch + settings.span), sample_rate / 2.0 - 1.0)
+    if fmin >= fmax:
+        return None
+    f0, voiced, _ = librosa.pyin(
+        seg,
+        fmin=fmin,
+        fmax=fmax,
+        sr=sample_rate,
+        frame_length=frame,
+        hop_length=max(1, int(frame * settings.hop_fraction)),
+        center=False,
+    )
+    f0 = f0[voiced & np.isfinite(f0)]
+    return float(np.median(f0)) if f0.size else None
+
+
+def note_pitch_cents(
+    x: np.ndarray,
+    sample_rate: int,
+    pitch: int,
+    onset: int,
+    release: int,
+    end: int,
+    settings: PitchSettings = PitchSettings(),
+) -> tuple[float | None, float | None]:
+    """(median f0 in Hz, its signed cent error against `pitch`) over the sustained part; Nones if unvoiced."""
+    a, b = sustain_region(onset, release, end, sample_rate, settings)
+    f0 = median_f0(x, sample_rate, pitch, a, b, settings)
+    if f0 is None:
+        return None, None
+    return f0, cents_between(f0, pitch)
+
+
+def audible_end(x: np.ndarray, threshold: float = 0.008) -> int | None:
+    """Exclusive end of the audible note: the last sample whose Hilbert envelope exceeds
+    `threshold` × the envelope's peak (the rule prepare uses). None for a silent signal."""
+    extent = find_extent(np.asarray(x, dtype=np.float32), threshold)
+    return None if extent is None else extent[1]
+
+
+def end_error_ms(x: np.ndarray, onset: int, end: int, sample_rate: int, threshold: float = 0.008) -> float:
+    """|audible end − requested end| in ms. A silent signal counts as ending at its onset."""
+    got = audible_end(x, threshold)
+    return abs((onset if got is None else got) - end) * 1000.0 / sample_rate
+
+
+def rms(x: np.ndarray, start: int = 0, stop: int | None = None) -> float:
+    """Root mean square of x[start:stop] (0 for an empty span)."""
+    seg = np.asarray(x[start:stop], dtype=np.float64)
+    return float(np.sqrt(np.mean(seg**2))) if seg.size else 0.0
+
+
+def to_db(value: float, floor: float = -120.0) -> float:
+    """Amplitude → dBFS, floored."""
+    return float(max(20.0 * np.log10(value), floor)) if value > 0 else floor
+
+
+def rises_with_velocity(velocities: Sequence[int], levels: Sequence[float]) -> bool | None:
+    """Whether the level rises strictly from each velocity present to the next.
+
+    Notes sharing a velocity are pooled by their median level. None when fewer than two
+    distinct velocities are present (nothing to compare).
+    """
+    if len(velocities) != len(levels):
+        raise ValueError("velocities and levels must have the same length")
+    by_vel: dict[int, list[float]] = {}
+    for v, lv in zip(velocities, levels, strict=True):
+        by_vel.setdefault(int(v), []).append(float(lv))
+    if len(by_vel) < 2:
+        return None
+    medians = [float(np.median(by_vel[v])) for v in sorted(by_vel)]
+    return bool(all(b > a for a, b in zip(medians, medians[1:], strict=False)))
+
+
+def clip_share(x: np.ndarray, level: float = CLIP_LEVEL) -> float:
+    """Share of samples at or beyond full scale (|x| >= level)."""
+    x = np.asarray(x)
+    return float(np.mean(np.abs(x) >= level)) if x.size else 0.0
+
+
+def dc_offset(x: np.ndarray) -> float:
+    """Mean of the signal."""
+    x = np.asarray(x, dtype=np.float64)
+    return float(x.mean()) if x.size else 0.0
+
+
+@dataclass(frozen=True)
+class MelSettings:
+    """Log-mel analysis for the timbre distance (scaled with the sample rate: 1024/256 at 16 kHz)."""
+
+    n_mels: int = 64
+    fft_seconds: float = 0.064
+    hop_fraction: float = 0.25
+
+
+def log_mel_db(x: np.ndarray, sample_rate: int, settings: MelSettings = MelSettings()) -> np.ndarray:
+    """Power mel spectrogram in dB relative to full scale (power 1.0), (n_mels, frames), unfloored."""
+    import librosa
+
+    n_fft = 1 << max(6, round(np.log2(settings.fft_seconds * sample_rate)))
+    hop = max(1, int(n_fft * settings.hop_fraction))
+    s = librosa.feature.melspectrogram(
+        y=np.asarray(x, dtype=np.float32),
+        sr=sample_rate,
+        n_fft=n_fft,
+        hop_length=hop,
+        n_mels=settings.n_mels,
+        power=2.0,
+    )
+    return 10.0 * np.log10(np.maximum(s, 1e-12))
+
+
+def mel_hop(sample_rate: int, settings: MelSettings = MelSettings()) -> int:
+    """Hop in samples of `log_mel_db` (frame i is centred on sample i × hop)."""
+    n_fft = 1 << max(6, round(np.log2(settings.fft_seconds * sample_rate)))
+    return max(1, int(n_fft * settings.hop_fraction))
+
+
+def timbre_distance(
+    x: np.ndarray,
+    reference: np.ndarray,
+    sample_rate: int,
+    start: int = 0,
+    stop: int | None = None,
+    settings: MelSettings = MelSettings(),
+) -> float:
+    """Mean absolute log-mel difference in dB between `x` and `reference` over [start, stop).
+
+    Both spectrograms use an absolute reference (full scale) and are floored at TOP_DB (80 dB)
+    below the louder peak of the two, so silence matches silence and level differences count.
+    The mean runs over all mel bands and the frames centred in [start, stop). 0 = identical.
+    """
+    n = min(len(x), len(reference))
+    a = log_mel_db(np.asarray(x)[:n], sample_rate, settings)
+    b = log_mel_db(np.asarray(reference)[:n], sample_rate, settings)
+    floor = max(a.max(), b.max()) - TOP_DB
+    a, b = np.maximum(a, floor), np.maximum(b, floor)
+    hop = mel_hop(sample_rate, settings)
+    stop = n if stop is None else min(stop, n)
+    f0, f1 = start // hop, max(start // hop + 1, -(-stop // hop))
+    return float(np.mean(np.abs(a[:, f0:f1] - b[:, f0:f1])))
+
+
+def sawtooth(freq: float, n: int, sample_rate: int) -> np.ndarray:
+    """Band-limited sawtooth (harmonics k = 1 … below Nyquist, amplitude 1/k), peak ≈ 1, (n,) float32."""
+    t = np.arange(n, dtype=np.float64) / sample_rate
+    out = np.zeros(n, dtype=np.float64)
+    k_max = max(1, int((sample_rate / 2.0) // freq))
+    for k in range(1, k_max + 1):
+        out += np.sin(2.0 * np.pi * k * freq * t) / k
+    peak = np.abs(out).max()
+    return (out / peak if peak > 0 else out).astype(np.float32)
+
+
+def sawtooth_baseline(real: np.ndarray, pitch: int, onset: int, end: int, sample_rate: int) -> np.ndarray:
+    """The naive baseline for a real note: a sawtooth at the MIDI pitch under the real note's
+    envelope (Hilbert, smoothed over 20 ms), scaled to the real note's RMS over [onset, end)."""
+    real = np.asarray(real, dtype=np.float32)
+    env = uniform_filter1d(envelope(real), size=max(1, int(0.02 * sample_rate)))
+    saw = sawtooth(midi_to_hz(pitch), real.size, sample_rate) * env
+    level, target = rms(saw, onset, end), rms(real, onset, end)
+    return (saw * (target / level) if level > 0 else saw).astype(np.float32)

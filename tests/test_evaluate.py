@@ -1,0 +1,169 @@
+"""`samplernn evaluate`: the pipeline with fake generators, the report, the CLI's bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from eval_data import oracle_generate, write_eval_dataset
+from typer.testing import CliRunner
+
+from samplernn.dataset import load_dataset
+from samplernn.evaluate import evaluate_model, select_notes
+from samplernn.evaluate_view import pick_plot_notes, plot_spectrograms, render_tables
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory):
+    return load_dataset(write_eval_dataset(tmp_path_factory.mktemp("eval_ds")))
+
+
+@pytest.fixture(scope="module")
+def oracle(dataset):
+    """A sine that follows the conditioning: right pitch, end and dynamics, but not the sawtooth's timbre."""
+    return evaluate_model(None, dataset, "test", generate=oracle_generate())
+
+
+def test_oracle_passes_pitch_duration_dynamics(oracle) -> None:
+    r = oracle.report
+    assert r["n_notes"] == 6 and r["nll"] is None
+    for source in ("real", "generated"):
+        s = r[source]
+        assert s["pitch"]["accuracy"] == 1.0 and s["pitch"]["median_abs_cents"] < 6  # pYIN bins are 10 cents
+        assert s["duration"]["median_ms"] < 6 and s["duration"]["p90_ms"] < 6
+        assert s["dynamics"]["rising_share"] == 1.0
+        assert s["clipping"]["share"] == 0.0 and s["dc"]["max_abs"] < 1e-3
+    # The real notes are sawtooths, so the sawtooth baseline beats a sine generator.
+    assert r["timbre"]["sawtooth_vs_real"] < 3.0 < r["timbre"]["generated_vs_real"]
+    bars = {b["name"]: b["passed"] for b in r["bars"]}
+    assert bars == {
+        "pitch accuracy": True,
+        "clipping": True,
+        "median duration error": True,
+        "RMS rising with velocity": True,
+        "timbre distance": False,
+    }
+    assert r["passed"] is False
+
+
+def test_sawtooth_oracle_passes_all(dataset) -> None:
+    r = evaluate_model(None, dataset, "test", generate=oracle_generate(wave="sawtooth")).report
+    assert r["timbre"]["generated_vs_real"] < r["timbre"]["sawtooth_vs_real"]
+    assert r["passed"] is True
+
+
+def test_detuned_loud_generator_fails(dataset) -> None:
+    r = evaluate_model(None, dataset, "test", generate=oracle_generate(detune=1.0, gain=5.0)).report
+    g = r["generated"]
+    assert g["pitch"]["accuracy"] == 0.0 and g["pitch"]["median_abs_cents"] == pytest.approx(100, abs=5)
+    assert g["clipping"]["share"] > 0.01 and g["clipping"]["n_notes_clipped"] == 6
+    assert r["real"]["pitch"]["accuracy"] == 1.0  # the ceiling does not depend on the generator
+
+
+def test_silent_and_flat_generator(dataset) -> None:
+    r = evaluate_model(None, dataset, "test", generate=lambda conds: [np.zeros(len(c)) for c in conds]).report
+    g = r["generated"]
+    assert g["pitch"]["n_unvoiced"] == 6 and g["duration"]["n_silent"] == 6
+    assert g["duration"]["median_ms"] == pytest.approx((5600 - 800) / 16)
+    assert g["dynamics"]["rising_share"] == 0.0
+
+
+def test_report_structure(oracle, tmp_path: Path) -> None:
+    from samplernn.fileio import write_json
+
+    write_json(tmp_path / "r.json", oracle.report)
+    r = json.loads((tmp_path / "r.json").read_text())
+    assert set(r) >= {
+        "split",
+        "sample_rate",
+        "n_notes",
+        "nll",
+        "real",
+        "generated",
+        "timbre",
+        "per_pitch",
+        "notes",
+        "bars",
+        "passed",
+        "definitions",
+        "settings",
+    }
+    assert set(r["per_pitch"]) == {"48", "55"}
+    p = r["per_pitch"]["48"]
+    assert p["name"] == "C3" and p["n_notes"] == 3 and p["velocities"] == [40, 80, 120]
+    assert p["real"]["dynamics"]["per_pitch"] == {"48": True}
+    note = r["notes"][0]
+    assert set(note) == {"id", "pitch", "velocity", "onset", "release", "end", "real", "generated", "timbre"}
+    assert set(note["generated"]) >= {
+        "f0_hz",
+        "cents",
+        "pitch_ok",
+        "audible_end",
+        "end_error_ms",
+        "rms",
+        "rms_db",
+        "clip_share",
+        "dc",
+    }
+    assert all(set(b) == {"name", "value", "target", "passed"} for b in r["bars"])
+
+
+def test_tables_and_plot(oracle, tmp_path: Path) -> None:
+    from rich.console import Console
+
+    console = Console(record=True, width=160)
+    render_tables(oracle.report, console)
+    text = console.export_text()
+    assert "pitch within ±50 cents" in text and "C3 (48)" in text
+    assert "failed" in text  # timbre bar
+    png = plot_spectrograms(oracle, tmp_path / "plots" / "spectrograms.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [oracle.records[i].velocity for i in pick_plot_notes(oracle.records)] == [40, 120, 40, 120]
+
+
+def test_select_notes_spreads_over_groups(dataset) -> None:
+    notes = dataset.split("test")
+    picked = select_notes(notes, 3)
+    assert len(picked) == 3 and len({(r.pitch, r.velocity) for r in picked}) == 3
+    assert select_notes(notes, None) == sorted(notes, key=lambda r: (r.pitch, r.velocity, r.id))
+
+
+def test_empty_split_is_a_user_error(dataset) -> None:
+    from samplernn.errors import UserError
+
+    with pytest.raises(UserError, match="no notes in split 'val'"):
+        evaluate_model(None, dataset, "val", generate=oracle_generate())
+
+
+# --- CLI --------------------------------------------------------------------------------------
+
+
+def _cli(args: list[str]):
+    from samplernn.cli import app
+
+    return CliRunner().invoke(app, ["evaluate", *args])
+
+
+def _error_lines(result) -> list[str]:
+    return [line for line in result.output.splitlines() if line.strip()]
+
+
+def test_cli_missing_checkpoint(dataset, tmp_path: Path) -> None:
+    result = _cli([str(tmp_path / "nope.pt"), str(dataset.root)])
+    assert result.exit_code != 0
+    lines = _error_lines(result)
+    assert len(lines) == 1 and "checkpoint not found" in lines[0]
+
+
+def test_cli_not_a_dataset(tmp_path: Path) -> None:
+    result = _cli([str(tmp_path / "nope.pt"), str(tmp_path)])
+    assert result.exit_code != 0
+    lines = _error_lines(result)
+    assert len(lines) == 1 and "not a prepared dataset" in lines[0]
+
+
+def test_cli_bad_split(dataset, tmp_path: Path) -> None:
+    result = _cli([str(tmp_path / "nope.pt"), str(dataset.root), "--split", "dev"])
+    assert result.exit_code != 0 and "unknown split 'dev'" in result.output
