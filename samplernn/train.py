@@ -1,0 +1,538 @@
+"""Training: TBPTT windows over the bank, Adam, validation/test NLL, checkpoints, resume, DDP.
+
+`train(dataset_dir, run_dir, cfg)` is the whole loop; the CLI's `samplernn train` is a thin layer
+over it and `torchrun --nproc_per_node N` runs the same function with DistributedDataParallel.
+
+Run dir layout: run.json (configs), checkpoints/last.pt and best.pt, metrics.jsonl (one JSON
+record per line: kind 'train' every log_every steps, kind 'eval' every val_every steps),
+loss.png, previews/ (optional generated clips).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from samplernn.batching import NoteBank, WindowStream, build_bank
+from samplernn.checkpoint import make_payload, read_payload, save_checkpoint
+from samplernn.config import ModelConfig, preset
+from samplernn.dataset import PreparedDataset, load_dataset
+from samplernn.distributed import DistInfo, all_reduce_, env_dist, gather_rows, init_distributed, shutdown
+from samplernn.errors import UserError
+from samplernn.fileio import write_json, write_wav
+from samplernn.model import SampleRNN, build_model
+from samplernn.nll import LN2, NLLResult, masked_nll, note_nll_sums, summarize
+from samplernn.plots import plot_loss_curve, read_metrics
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a training run besides the data. Stored in every checkpoint."""
+
+    preset: str = "small"
+    model_overrides: dict[str, Any] = field(default_factory=dict)  # e.g. {"dim": 16}
+    conditioning: bool = True
+    steps: int = 20000
+    batch_size: int = 32
+    window: int = 1024  # TBPTT window, samples (a multiple of the model's lookback)
+    lr: float = 1e-3
+    grad_clip: float = 1.0  # max global gradient norm
+    seed: int = 0
+    val_every: int = 500
+    patience: int = 10  # validations without improvement before stopping; 0 = never stop early
+    max_minutes: float | None = None
+    device: str = "auto"
+    compile: bool = False
+    eval_batch_size: int = 32
+    log_every: int = 10
+    preview: bool | None = None  # a generated clip per validation; None = on for CUDA, off on CPU
+    preview_seconds: float = 1.0
+
+    #: Fields a resumed run must share with the stored one (they fix the model and data order).
+    LOCKED = ("preset", "model_overrides", "conditioning", "batch_size", "window", "seed")
+
+    def model_config(self) -> ModelConfig:
+        try:
+            return preset(self.preset, conditioning=self.conditioning, **self.model_overrides)
+        except (TypeError, ValueError) as exc:
+            raise UserError(f"bad model settings: {exc}") from None
+
+    def validate(self) -> None:
+        for name in ("steps", "batch_size", "window", "val_every", "eval_batch_size", "log_every"):
+            if getattr(self, name) < 1:
+                raise UserError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
+        if not self.lr > 0:
+            raise UserError(f"--lr must be > 0, got {self.lr}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+
+class TrainingDiverged(UserError):
+    """The loss became NaN or infinite; the last checkpoint on disk is the last good one."""
+
+
+def run_paths(run_dir: Path) -> dict[str, Path]:
+    return {
+        "run": run_dir / "run.json",
+        "last": run_dir / "checkpoints" / "last.pt",
+        "best": run_dir / "checkpoints" / "best.pt",
+        "metrics": run_dir / "metrics.jsonl",
+        "plot": run_dir / "loss.png",
+        "previews": run_dir / "previews",
+    }
+
+
+def resolve_train_config(run_dir: str | Path, given: dict[str, Any], resume: bool) -> TrainConfig:
+    """The config of a run: `given` options over the defaults, or over the stored run on resume.
+
+    On resume, a given option that contradicts a LOCKED stored one is a UserError.
+    """
+    if not resume:
+        return TrainConfig.from_dict(given)
+    last = run_paths(Path(run_dir))["last"]
+    if not last.is_file():
+        raise UserError(f"{last}: nothing to resume (no checkpoint in {run_dir})")
+    stored = read_payload(last).get("train_config")
+    if not isinstance(stored, dict):
+        raise UserError(f"{last}: not a training checkpoint (no train_config inside)")
+    _check_locked(last, stored, given)
+    return TrainConfig.from_dict({**stored, **given})
+
+
+def _check_locked(path: Path, stored: dict[str, Any], given: dict[str, Any]) -> None:
+    clash = [k for k in TrainConfig.LOCKED if k in given and k in stored and given[k] != stored[k]]
+    if clash:
+        desc = ", ".join(f"{k}={stored[k]!r} (asked {given[k]!r})" for k in clash)
+        raise UserError(f"{path}: incompatible with this run's settings: {desc}; resume with the same "
+                        "settings or start a new --out")
+
+
+def resolve_device(name: str, info: DistInfo | None = None) -> torch.device:
+    """'auto' → CUDA if available else CPU; under DDP on CUDA, this rank's local GPU."""
+    info = info or DistInfo()
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        dev = torch.device(name)
+    except RuntimeError:
+        raise UserError(f"unknown device {name!r} (use auto, cpu or cuda)") from None
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise UserError("--device cuda asked for, but no CUDA GPU is available (use --device cpu)")
+        if dev.index is None:
+            dev = torch.device("cuda", info.local_rank if info.enabled else torch.cuda.current_device())
+    return dev
+
+
+def dataset_fingerprint(notes: list) -> str:
+    """A short hash of the training notes (ids and lengths): resuming on other data is refused."""
+    h = hashlib.sha1()
+    for n in sorted(notes, key=lambda n: n.id):
+        h.update(f"{n.id}:{n.n_samples};".encode())
+    return h.hexdigest()[:16]
+
+
+def _check_run_dir(run_dir: Path, resume: bool) -> None:
+    p = run_paths(run_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise UserError(f"{run_dir}: exists and is not a directory")
+    if resume:
+        if not p["last"].is_file():
+            raise UserError(f"{p['last']}: nothing to resume (no checkpoint in {run_dir})")
+    elif any(p[k].exists() for k in ("run", "last", "metrics")):
+        raise UserError(f"{run_dir}: holds another run (use --resume to continue it, or choose a new --out)")
+
+
+class _StopFlag:
+    """SIGINT → finish the current step, save, stop. A second Ctrl-C raises KeyboardInterrupt."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[_StopFlag]:
+        if threading.current_thread() is not threading.main_thread():
+            yield self
+            return
+
+        def handler(signum: int, frame: Any) -> None:
+            if self.requested:
+                raise KeyboardInterrupt
+            self.requested = True
+
+        old = signal.signal(signal.SIGINT, handler)
+        try:
+            yield self
+        finally:
+            signal.signal(signal.SIGINT, old)
+
+
+@dataclass
+class _Loaded:
+    dataset: PreparedDataset
+    train: NoteBank
+    val: NoteBank
+    test: NoteBank | None
+    fingerprint: str
+
+
+def _load_data(dataset_dir: str | Path, mcfg: ModelConfig) -> _Loaded:
+    ds = load_dataset(dataset_dir)
+    notes = {s: ds.split(s) for s in ("train", "val", "test")}
+    for s in ("train", "val"):
+        if not notes[s]:
+            raise UserError(f"{ds.root}: the {s!r} split holds no notes (training needs train and val)")
+    banks = {s: build_bank(ds, notes[s], mcfg.q_levels, mcfg.quantization) if notes[s] else None
+             for s in notes}
+    return _Loaded(ds, banks["train"], banks["val"], banks["test"], dataset_fingerprint(notes["train"]))
+
+
+def _rng_state(device: torch.device) -> dict[str, Any]:
+    st: dict[str, Any] = {"torch": torch.get_rng_state()}
+    if device.type == "cuda":
+        st["cuda"] = torch.cuda.get_rng_state(device)
+    return st
+
+
+def _set_rng_state(st: dict[str, Any], device: torch.device) -> None:
+    torch.set_rng_state(st["torch"])
+    if device.type == "cuda" and "cuda" in st:
+        torch.cuda.set_rng_state(st["cuda"], device)
+
+
+def _autocast(device: torch.device) -> contextlib.AbstractContextManager:
+    if device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def evaluate(
+    model: SampleRNN, bank: NoteBank, cfg: TrainConfig, device: torch.device, info: DistInfo
+) -> NLLResult:
+    """NLL (bits/sample) of `bank`; under DDP each rank scores every world_size-th note."""
+    share = slice(info.rank, None, info.world_size) if info.enabled else None
+    sums, counts = note_nll_sums(model, bank, window=cfg.window, batch_size=cfg.eval_batch_size,
+                                 device=device, notes=share)
+    if info.enabled:
+        both = torch.stack([sums, counts]).to(device)
+        all_reduce_(both, info)
+        sums, counts = both.cpu()
+    return summarize(bank, sums, counts)
+
+
+def _preview(model: SampleRNN, bank: NoteBank, cfg: TrainConfig, sample_rate: int, device: torch.device,
+             out: Path) -> str | None:
+    """Generate a short clip with the first validation note's conditioning; None if unavailable."""
+    try:
+        from samplernn.generate import synthesize
+    except ImportError:
+        return None
+    n = min(int(bank.lengths[0]), int(cfg.preview_seconds * sample_rate))
+    cond = bank.cond[int(bank.starts[0]): int(bank.starts[0]) + n].numpy()
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            audio = synthesize(model, [cond], temperature=1.0, seed=cfg.seed, device=device)[0]
+        write_wav(out, audio, sample_rate)
+    finally:
+        model.train(was_training)
+    return str(out)
+
+
+class _Progress:
+    """A rich progress bar (steps, samples/s, loss, ETA) on rank 0, or nothing."""
+
+    def __init__(self, enabled: bool, total: int, done: int) -> None:
+        self.bar = None
+        self.console = None
+        if not enabled:
+            return
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.console = Console(stderr=True, log_path=False)
+        self.bar = Progress(
+            TextColumn("[bold]train"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[sps]} samples/s"), TextColumn("loss {task.fields[loss]}"),
+            TextColumn("val {task.fields[val]}"), TimeRemainingColumn(), console=self.console,
+            refresh_per_second=4,
+        )
+        self.task = self.bar.add_task("train", total=total, completed=done, sps="-", loss="-", val="-")
+
+    def __enter__(self) -> _Progress:
+        if self.bar:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar:
+            self.bar.stop()
+
+    def update(self, step: int, **fields: str) -> None:
+        if self.bar:
+            self.bar.update(self.task, completed=step, **fields)
+
+    def log(self, msg: str) -> None:
+        if self.console:
+            self.console.log(msg)
+
+
+def train(
+    dataset_dir: str | Path,
+    run_dir: str | Path,
+    cfg: TrainConfig,
+    *,
+    resume: bool = False,
+    progress: bool = True,
+    on_step: Callable[[int, nn.Module], None] | None = None,
+) -> dict[str, Any]:
+    """Train a SampleRNN on a prepared dataset into `run_dir`; returns a summary dict.
+
+    Runs alone or, launched by torchrun, as one rank of a DistributedDataParallel job (each rank
+    takes its share of every batch's rows; only rank 0 writes). `on_step(step, model)` is called
+    after every optimiser step (tests use it). Summary keys: status ('completed', 'early_stopped',
+    'time_limit', 'interrupted'), step, best_val, best_step, last_val, last_test, samples_per_s.
+    """
+    cfg.validate()
+    info = env_dist()
+    device = resolve_device(cfg.device, info)
+    owns_group = not (torch.distributed.is_available() and torch.distributed.is_initialized())
+    info = init_distributed(device)
+    try:
+        return _train(Path(dataset_dir), Path(run_dir), cfg, resume, progress, on_step, device, info)
+    finally:
+        if owns_group:
+            shutdown()
+
+
+def _train(
+    dataset_dir: Path, run_dir: Path, cfg: TrainConfig, resume: bool, progress: bool,
+    on_step: Callable[[int, nn.Module], None] | None, device: torch.device, info: DistInfo,
+) -> dict[str, Any]:
+    paths = run_paths(run_dir)
+    _check_run_dir(run_dir, resume)
+    mcfg = cfg.model_config()
+    if cfg.window % mcfg.lookback:
+        raise UserError(f"--window {cfg.window} must be a multiple of the model's lookback {mcfg.lookback}")
+    if cfg.batch_size < info.world_size:
+        raise UserError(f"--batch-size {cfg.batch_size} is smaller than the {info.world_size} processes")
+    data = _load_data(dataset_dir, mcfg)
+    B, T, L = cfg.batch_size, cfg.window, mcfg.lookback
+
+    torch.manual_seed(cfg.seed)
+    model = build_model(mcfg).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    stream = WindowStream(data.train, B, L, T, seed=cfg.seed)
+    row_lo, row_hi = info.row_range(B)
+    state: list[torch.Tensor] | None = None
+    step, best_val, best_step, bad_evals = 0, math.inf, 0, 0
+    last_val: float | None = None
+    last_test: float | None = None
+
+    if resume:
+        payload = read_payload(paths["last"])
+        _check_locked(paths["last"], payload.get("train_config", {}), cfg.to_dict())
+        if payload.get("model_config") != mcfg.to_dict():
+            raise UserError(f"{paths['last']}: checkpoint model config differs from this run's")
+        if payload.get("dataset", {}).get("fingerprint") != data.fingerprint:
+            raise UserError(f"{paths['last']}: was trained on other data than {dataset_dir} "
+                            "(its train split differs); resume with the same dataset")
+        model.load_state_dict(payload["state_dict"])
+        opt.load_state_dict(payload["optimizer"])
+        for group in opt.param_groups:  # a changed --lr applies from here on
+            group["lr"] = cfg.lr
+        stream.load_state_dict(payload["data"])
+        _set_rng_state(payload["rng"], device)
+        if payload.get("hidden") is not None:
+            state = [h[:, row_lo:row_hi].to(device) for h in payload["hidden"]]
+        step = int(payload["step"])
+        b = payload.get("best", {})
+        best_val = float(b.get("val", math.inf)) if b.get("val") is not None else math.inf
+        best_step, bad_evals = int(b.get("step", 0)), int(b.get("bad_evals", 0))
+        last_val = b.get("last_val")
+        if info.is_main:  # drop records written after the checkpoint (a crash between saves)
+            kept = [r for r in read_metrics(paths["metrics"]) if r.get("step", 0) <= step]
+            _rewrite_metrics(paths["metrics"], kept)
+    elif info.is_main:
+        write_json(paths["run"], {"dataset": str(dataset_dir), "train_config": cfg.to_dict(),
+                                  "model_config": mcfg.to_dict(), "world_size": info.world_size})
+
+    fwd: nn.Module = model
+    if info.enabled:
+        from torch.nn.parallel import DistributedDataParallel as DDP
+
+        fwd = DDP(model, device_ids=[device.index] if device.type == "cuda" else None)
+    if cfg.compile:
+        fwd = torch.compile(fwd)  # type: ignore[assignment]
+
+    def save(paths_to: list[Path]) -> None:
+        """Checkpoint the state after `step` completed steps (all ranks call: hidden is gathered)."""
+        hidden = None
+        if state is not None:
+            hidden = [gather_rows(h, info, B, dim=1).cpu() for h in state]
+        if not info.is_main:
+            return
+        payload = make_payload(
+            model, data.dataset.sample_rate, data.dataset.stats, step,
+            optimizer=opt.state_dict(), train_config=cfg.to_dict(), data=stream.state_dict(),
+            rng=_rng_state(device), hidden=hidden,
+            best={"val": None if math.isinf(best_val) else best_val, "step": best_step,
+                  "bad_evals": bad_evals, "last_val": last_val},
+            dataset={"path": str(dataset_dir), "fingerprint": data.fingerprint},
+        )
+        for p in paths_to:
+            save_checkpoint(p, payload)
+
+    if not resume:
+        save([paths["last"]])
+
+    sync_every = 1 if device.type == "cpu" else cfg.log_every
+    status = "completed"
+    stop = _StopFlag()
+    deadline = time.monotonic() + 60 * cfg.max_minutes if cfg.max_minutes else math.inf
+    acc = torch.zeros(3, device=device, dtype=torch.float64)  # loss nats, samples, non-finite
+    log_loss, log_n, log_t, log_samples = 0.0, 0.0, time.monotonic(), 0
+    sps_total, t_train = 0, 0.0
+    did_eval_at = -1
+    in_step, data_snap = False, None
+    model.train()
+    bar = _Progress(progress and info.is_main, cfg.steps, step)
+    with stop.installed(), bar:
+        try:
+            while step < cfg.steps:
+                in_step, data_snap = True, stream.state_dict()
+                t_step = time.monotonic()
+                full = stream.next_batch()
+                total = max(int(full.mask.sum()), 1)
+                b = full.rows(row_lo, row_hi).to(device, non_blocking=True)
+                with _autocast(device):
+                    logits, new_state = fwd(b.x, b.cond, state, b.reset)
+                nll = masked_nll(logits, b.x[:, L:], b.mask)  # (b, T) nats
+                loss_sum = nll.sum()
+                opt.zero_grad(set_to_none=True)
+                (loss_sum * (info.world_size / total)).backward()
+                gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+                opt.step()
+                state = [h.detach().float() for h in new_state]
+                step += 1
+                in_step = False
+                acc += torch.stack([loss_sum.detach().double(), b.mask.sum().double(),
+                                    (~torch.isfinite(gnorm) | ~torch.isfinite(loss_sum)).double()])
+                log_samples += B * T
+                t_train += time.monotonic() - t_step
+                sps_total += B * T
+                if on_step is not None:
+                    on_step(step, model)
+
+                boundary = step % cfg.val_every == 0 or step == cfg.steps
+                if step % sync_every and not boundary:
+                    continue
+                flags = torch.cat([acc, acc.new_tensor([stop.requested, time.monotonic() > deadline])])
+                all_reduce_(flags, info)  # every rank takes the same decisions below
+                loss_n, count_n, bad_n, interrupt_n, timeup_n = flags.tolist()
+                acc.zero_()
+                if bad_n > 0:
+                    raise TrainingDiverged(
+                        f"loss became NaN/inf at step {step}; training stopped. The last good checkpoint "
+                        f"is {paths['last']} — lower --lr or check the data, then --resume")
+                log_loss += loss_n
+                log_n += count_n
+                bits = loss_n / max(count_n, 1) / LN2
+                now = time.monotonic()
+                bar.update(step, loss=f"{bits:.3f}", sps=f"{log_samples / max(now - log_t, 1e-9):,.0f}")
+                if step % cfg.log_every == 0 and info.is_main:
+                    _append_metric(paths["metrics"], {
+                        "kind": "train", "step": step, "loss_bits": log_loss / max(log_n, 1) / LN2,
+                        "samples_per_s": log_samples / max(now - log_t, 1e-9), "lr": cfg.lr,
+                        "time": time.time(),
+                    })
+                    log_loss, log_n, log_t, log_samples = 0.0, 0.0, now, 0
+                if interrupt_n > 0:
+                    status = "interrupted"
+                    break
+                if timeup_n > 0:
+                    status = "time_limit"
+                if boundary or status == "time_limit":
+                    vr = evaluate(model, data.val, cfg, device, info)
+                    tr = evaluate(model, data.test, cfg, device, info) if data.test is not None else None
+                    did_eval_at = step
+                    last_val = vr.overall
+                    last_test = tr.overall if tr else None
+                    improved = vr.overall < best_val
+                    if improved:
+                        best_val, best_step, bad_evals = vr.overall, step, 0
+                    else:
+                        bad_evals += 1
+                    record = {"kind": "eval", "step": step, "val": vr.to_dict(),
+                              "test": tr.to_dict() if tr else None, "best": improved, "time": time.time()}
+                    if info.is_main:
+                        if cfg.preview if cfg.preview is not None else device.type == "cuda":
+                            clip = paths["previews"] / f"step{step:08d}.wav"
+                            record["preview"] = _safe_preview(model, data.val, cfg, data.dataset.sample_rate,
+                                                              device, clip, bar)
+                        _append_metric(paths["metrics"], record)
+                        plot_loss_curve(read_metrics(paths["metrics"]), paths["plot"], title=run_dir.name)
+                    save([paths["last"], paths["best"]] if improved else [paths["last"]])
+                    bar.update(step, val=f"{vr.overall:.3f}")
+                    bar.log(f"step {step}: val {vr.overall:.4f} bits"
+                            + (f", test {tr.overall:.4f}" if tr else "") + (" (best)" if improved else ""))
+                    if cfg.patience and bad_evals >= cfg.patience:
+                        status = "early_stopped"
+                        break
+                    if status == "time_limit":
+                        break
+        except KeyboardInterrupt:
+            if info.enabled:
+                raise  # peers are mid-collective; the graceful path is the SIGINT flag
+            if in_step and data_snap is not None:
+                stream.load_state_dict(data_snap)  # the interrupted step never happened
+            status = "interrupted"
+
+    if did_eval_at != step or status == "interrupted":
+        save([paths["last"]])
+    return {
+        "status": status, "step": step, "best_val": None if math.isinf(best_val) else best_val,
+        "best_step": best_step, "last_val": last_val, "last_test": last_test,
+        "samples_per_s": sps_total / t_train if t_train > 0 else None, "run_dir": str(run_dir),
+    }
+
+
+def _safe_preview(model: SampleRNN, bank: NoteBank, cfg: TrainConfig, sr: int, device: torch.device,
+                  out: Path, bar: _Progress) -> str | None:
+    try:
+        return _preview(model, bank, cfg, sr, device, out)
+    except Exception as exc:  # a preview must never stop training
+        bar.log(f"preview failed: {type(exc).__name__}: {exc}")
+        return None
+
+
+def _append_metric(path: Path, record: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as fh:
+        fh.write(json.dumps(record) + "\n")
+
+
+def _rewrite_metrics(path: Path, records: list[dict[str, Any]]) -> None:
+    from samplernn.fileio import atomic_path
+
+    with atomic_path(path) as tmp:
+        tmp.write_text("".join(json.dumps(r) + "\n" for r in records))
