@@ -2,7 +2,7 @@
 
 `evaluate_model` generates every evaluated note with the conditioning of its real counterpart,
 measures both with `samplernn.metrics`, and returns an `Evaluation` whose `report` is the JSON
-report. `render_tables`, `plot_spectrograms` and `check_bars` present it.
+report (built by `samplernn.evaluate_report`; `samplernn.evaluate_view` presents it).
 """
 
 from __future__ import annotations
@@ -18,32 +18,10 @@ import numpy as np
 from samplernn import metrics
 from samplernn.dataset import NoteRecord, PreparedDataset
 from samplernn.errors import UserError
+from samplernn.evaluate_report import Levels, build_report
 
 #: (conditioning arrays) → generated audio, one float array per conditioning array.
 GenerateFn = Callable[[list[np.ndarray]], list[np.ndarray]]
-
-#: The shipped-model bars of issue 5, applied to the generated notes.
-BARS = {
-    "pitch_accuracy": 0.90,
-    "clip_share": 1e-4,
-    "duration_median_ms": 60.0,
-    "rms_rising_share": 0.80,
-}
-
-DEFINITIONS = {
-    "nll": "negative log-likelihood of the real notes under the model, bits per sample",
-    "pitch": "median pYIN f0 over voiced frames of the sustained part (onset + min(80 ms, held/4) to "
-    "release, at most 1 s); within = |cents from the MIDI pitch| <= 50; unvoiced notes count as misses",
-    "duration": "|audible end - requested end| in ms; audible end = last sample whose Hilbert envelope "
-    "exceeds 0.8 % of its peak (the prepare rule); a silent note ends at its onset",
-    "dynamics": "RMS over [onset, end) per note; per pitch, rising = the median RMS per velocity rises "
-    "strictly from each velocity present to the next",
-    "timbre": "mean |log-mel dB difference| to the real note over the frames of [onset, end); 64 mel bands, "
-    "~64 ms FFT, hop 1/4; dB re full scale, floored 80 dB below the louder peak. Sawtooth baseline: "
-    "band-limited sawtooth at the MIDI pitch under the real note's smoothed envelope, at the real RMS",
-    "clipping": "share of samples with |x| >= 0.999, over all samples of the evaluated notes",
-    "dc": "mean of each note's signal; reported as the mean and max |mean| over notes",
-}
 
 
 @dataclass
@@ -54,6 +32,8 @@ class Evaluation:
     records: list[NoteRecord]
     real: list[np.ndarray] = field(repr=False)
     generated: list[np.ndarray] = field(repr=False)
+    sweep: list[NoteRecord] = field(default_factory=list)
+    sweep_audio: list[np.ndarray] = field(default_factory=list, repr=False)
 
 
 def resolve_device(name: str) -> str:
@@ -110,60 +90,6 @@ def measure_note(
     }
 
 
-def summarize(measures: Sequence[dict[str, Any]], records: Sequence[NoteRecord]) -> dict[str, Any]:
-    """Aggregate per-note measures (same order as `records`) into the report's summary block."""
-    n = len(measures)
-    cents = [abs(m["cents"]) for m in measures if m["cents"] is not None]
-    errors = [m["end_error_ms"] for m in measures]
-    by_pitch: dict[int, list[int]] = defaultdict(list)
-    for i, r in enumerate(records):
-        by_pitch[r.pitch].append(i)
-    rising = {
-        p: metrics.rises_with_velocity([records[i].velocity for i in idx], [measures[i]["rms"] for i in idx])
-        for p, idx in sorted(by_pitch.items())
-    }
-    judged = [v for v in rising.values() if v is not None]
-    total = sum(m["n_samples"] for m in measures)
-    clipped = sum(m["clip_share"] * m["n_samples"] for m in measures)
-    return {
-        "n_notes": n,
-        "pitch": {
-            "accuracy": _share(sum(m["pitch_ok"] for m in measures), n),
-            "median_abs_cents": _median(cents),
-            "n_unvoiced": sum(m["cents"] is None for m in measures),
-        },
-        "duration": {
-            "median_ms": _median(errors),
-            "p90_ms": float(np.percentile(errors, 90)) if errors else None,
-            "n_silent": sum(m["audible_end"] is None for m in measures),
-        },
-        "dynamics": {
-            "rising_share": _share(sum(judged), len(judged)),
-            "per_pitch": {str(p): v for p, v in rising.items()},
-        },
-        "clipping": {
-            "share": clipped / total if total else 0.0,
-            "n_notes_clipped": sum(m["clip_share"] > 0 for m in measures),
-        },
-        "dc": {
-            "mean": float(np.mean([m["dc"] for m in measures])) if n else None,
-            "max_abs": float(max(abs(m["dc"]) for m in measures)) if n else None,
-        },
-    }
-
-
-def _share(k: int | float, n: int) -> float | None:
-    return float(k) / n if n else None
-
-
-def _median(values: Sequence[float]) -> float | None:
-    return float(np.median(values)) if len(values) else None
-
-
-def _mean(values: Sequence[float]) -> float | None:
-    return float(np.mean(values)) if len(values) else None
-
-
 def evaluate_model(
     model: Any,
     dataset: PreparedDataset,
@@ -177,6 +103,7 @@ def evaluate_model(
     generate: GenerateFn | None = None,
     with_nll: bool = True,
     baseline_model: Any = None,
+    sweep_velocities: bool = True,
     progress: bool = False,
     settings: metrics.PitchSettings = metrics.PitchSettings(),
 ) -> Evaluation:
@@ -185,6 +112,8 @@ def evaluate_model(
     `generate` replaces the model's generation (default: samplernn.generate.synthesize with the
     given temperature/seed/batch_size/device); NLL needs `model` and is skipped when it is None
     or with_nll is False. `baseline_model` (e.g. an unconditional model) adds its NLL for the bar.
+    `sweep_velocities` also generates each pitch's first note at the bank's other velocities, for
+    the dynamics measure (see evaluate_report.DEFINITIONS).
     """
     records = select_notes(dataset.split(split), max_notes)
     if not records:
@@ -215,9 +144,12 @@ def evaluate_model(
                 progress=progress,
             )
 
-    generated = [np.asarray(g, dtype=np.float32) for g in generate([r.conditioning() for r in records])]
-    if len(generated) != len(records):
-        raise ValueError(f"generate returned {len(generated)} signals for {len(records)} notes")
+    sweep = velocity_sweep(records, dataset.notes) if sweep_velocities else []
+    conds = [r.conditioning() for r in records + sweep]
+    audio = [np.asarray(g, dtype=np.float32) for g in generate(conds)]
+    if len(audio) != len(conds):
+        raise ValueError(f"generate returned {len(audio)} signals for {len(conds)} notes")
+    generated, sweep_audio = audio[: len(records)], audio[len(records) :]
     real = [dataset.load_audio(r) for r in records]
 
     notes = []
@@ -239,14 +171,67 @@ def evaluate_model(
                 },
             }
         )
-    report = build_report(notes, records, nll, split=split, sample_rate=sr)
+    levels = {
+        "real": real_levels(dataset, {r.pitch for r in records}),
+        "generated": generated_levels(records, generated, sweep, sweep_audio),
+    }
+    report = build_report(notes, records, nll, levels, split=split, sample_rate=sr)
     report["settings"] = {
         "seed": seed,
         "temperature": temperature,
         "max_notes": max_notes,
+        "velocity_sweep": sweep_velocities,
         "pitch": dataclasses.asdict(settings),
     }
-    return Evaluation(report, records, real, generated)
+    return Evaluation(report, records, real, generated, sweep, sweep_audio)
+
+
+def velocity_sweep(records: Sequence[NoteRecord], bank: Sequence[NoteRecord]) -> list[NoteRecord]:
+    """For each evaluated pitch, its first evaluated note at every other velocity the bank has for
+    that pitch (all velocities of the bank when the pitch has fewer than two), same timing."""
+    bank_vels: dict[int, set[int]] = defaultdict(set)
+    for r in bank:
+        bank_vels[r.pitch].add(r.velocity)
+    all_vels = set().union(*bank_vels.values())
+    first: dict[int, NoteRecord] = {}
+    for r in records:
+        first.setdefault(r.pitch, r)
+    out = []
+    for p, ref in sorted(first.items()):
+        vels = bank_vels[p] if len(bank_vels[p]) >= 2 else all_vels
+        for v in sorted(vels - {ref.velocity}):
+            out.append(dataclasses.replace(ref, velocity=v, id=f"{ref.id}@v{v}"))
+    return out
+
+
+def real_levels(dataset: PreparedDataset, pitches: set[int]) -> Levels:
+    """(velocity, RMS over [onset, end)) of every recording in the dataset with one of `pitches`."""
+    levels: Levels = defaultdict(list)
+    for r in dataset.notes:
+        if r.pitch in pitches:
+            levels[r.pitch].append((r.velocity, metrics.rms(dataset.load_audio(r), r.onset, r.end)))
+    return dict(levels)
+
+
+def generated_levels(
+    records: Sequence[NoteRecord],
+    generated: Sequence[np.ndarray],
+    sweep: Sequence[NoteRecord],
+    sweep_audio: Sequence[np.ndarray],
+) -> Levels:
+    """(velocity, RMS) per pitch of the generated velocity sweep: each pitch's first evaluated note
+    plus its sweep copies. Without a sweep: all evaluated notes of the pitch."""
+    levels: Levels = defaultdict(list)
+    swept = {r.pitch for r in sweep}
+    seen: set[int] = set()
+    for r, g in zip(records, generated, strict=True):
+        if r.pitch in swept and r.pitch in seen:
+            continue
+        seen.add(r.pitch)
+        levels[r.pitch].append((r.velocity, metrics.rms(g, r.onset, r.end)))
+    for r, g in zip(sweep, sweep_audio, strict=True):
+        levels[r.pitch].append((r.velocity, metrics.rms(g, r.onset, r.end)))
+    return dict(levels)
 
 
 def _nll_block(
@@ -268,104 +253,3 @@ def _track(items: list, progress: bool, label: str) -> Any:
     from rich.progress import track
 
     return track(items, description=label, transient=True)
-
-
-def build_report(
-    notes: list[dict[str, Any]],
-    records: Sequence[NoteRecord],
-    nll: dict[str, Any] | None,
-    *,
-    split: str,
-    sample_rate: int,
-) -> dict[str, Any]:
-    """The JSON report from per-note results (see DEFINITIONS for what each number means)."""
-    from conditioning import note_name
-
-    def block(source: str, idx: list[int]) -> dict[str, Any]:
-        return summarize([notes[i][source] for i in idx], [records[i] for i in idx])
-
-    def timbre(idx: list[int]) -> dict[str, Any]:
-        return {
-            "generated_vs_real": _mean([notes[i]["timbre"]["generated"] for i in idx]),
-            "sawtooth_vs_real": _mean([notes[i]["timbre"]["sawtooth"] for i in idx]),
-        }
-
-    all_idx = list(range(len(notes)))
-    by_pitch: dict[int, list[int]] = defaultdict(list)
-    for i, r in enumerate(records):
-        by_pitch[r.pitch].append(i)
-    per_pitch = {}
-    for p, idx in sorted(by_pitch.items()):
-        real, gen = block("real", idx), block("generated", idx)
-        per_pitch[str(p)] = {
-            "name": note_name(p),
-            "n_notes": len(idx),
-            "velocities": sorted({records[i].velocity for i in idx}),
-            "nll": nll["per_pitch"].get(str(p)) if nll else None,
-            "real": real,
-            "generated": gen,
-            "timbre": timbre(idx),
-        }
-    report: dict[str, Any] = {
-        "split": split,
-        "sample_rate": sample_rate,
-        "n_notes": len(notes),
-        "nll": nll,
-        "real": block("real", all_idx),
-        "generated": block("generated", all_idx),
-        "timbre": timbre(all_idx),
-        "per_pitch": per_pitch,
-        "notes": notes,
-        "definitions": DEFINITIONS,
-    }
-    report["bars"] = check_bars(report)
-    judged = [b["passed"] for b in report["bars"] if b["passed"] is not None]
-    report["passed"] = bool(judged) and all(judged)
-    return report
-
-
-def check_bars(report: dict[str, Any]) -> list[dict[str, Any]]:
-    """The shipped-model bars of issue 5 on the generated notes; passed None = not measurable."""
-    gen, timbre, nll = report["generated"], report["timbre"], report.get("nll")
-
-    def bar(name: str, value: Any, target: str, ok: bool | None) -> dict[str, Any]:
-        return {"name": name, "value": value, "target": target, "passed": None if value is None else ok}
-
-    acc = gen["pitch"]["accuracy"]
-    clip = gen["clipping"]["share"]
-    dur = gen["duration"]["median_ms"]
-    rising = gen["dynamics"]["rising_share"]
-    t_gen, t_saw = timbre["generated_vs_real"], timbre["sawtooth_vs_real"]
-    bars = [
-        bar(
-            "pitch accuracy",
-            acc,
-            f">= {BARS['pitch_accuracy']:.0%}",
-            acc is not None and acc >= BARS["pitch_accuracy"],
-        ),
-        bar(
-            "clipping", clip, f"<= {BARS['clip_share']:.2%}", clip is not None and clip <= BARS["clip_share"]
-        ),
-        bar(
-            "median duration error",
-            dur,
-            f"<= {BARS['duration_median_ms']:.0f} ms",
-            dur is not None and dur <= BARS["duration_median_ms"],
-        ),
-        bar(
-            "RMS rising with velocity",
-            rising,
-            f">= {BARS['rms_rising_share']:.0%} of pitches",
-            rising is not None and rising >= BARS["rms_rising_share"],
-        ),
-        bar(
-            "timbre distance",
-            t_gen,
-            f"< sawtooth {t_saw:.2f} dB" if t_saw is not None else "< sawtooth",
-            t_gen is not None and t_saw is not None and t_gen < t_saw,
-        ),
-    ]
-    if nll and nll.get("baseline"):
-        base = nll["baseline"]["overall"]
-        bars.append(bar("test NLL", nll["overall"], f"< baseline {base:.3f}", nll["overall"] < base))
-    return bars

@@ -110,10 +110,14 @@ def pitch_table(report: dict[str, Any]) -> Table:
             f"{_fmt(r['pitch']['accuracy'], '%')} / {_fmt(g['pitch']['accuracy'], '%')}",
             f"{_fmt(r['pitch']['median_abs_cents'], 'c')} / {_fmt(g['pitch']['median_abs_cents'], 'c')}",
             f"{_fmt(r['duration']['median_ms'], 'ms')} / {_fmt(g['duration']['median_ms'], 'ms')}",
-            f"{_fmt(r['dynamics']['per_pitch'][p])} / {_fmt(g['dynamics']['per_pitch'][p])}",
+            f"{_fmt(_rising(r))} / {_fmt(_rising(g))}",
             f"{_fmt(d['timbre']['generated_vs_real'], 'dB')} / {_fmt(d['timbre']['sawtooth_vs_real'], 'dB')}",
         )
     return t
+
+
+def _rising(block: dict[str, Any]) -> bool | None:
+    return block["dynamics"]["rising"] if block.get("dynamics") else None
 
 
 def render_tables(report: dict[str, Any], console: Console | None = None) -> None:

@@ -91,10 +91,17 @@ def write_eval_dataset(
     return root
 
 
-def oracle_generate(detune: float = 0.0, wave: str = "sine", gain: float = 1.0, release_at: float = 2 / 3):
+def oracle_generate(
+    detune: float = 0.0,
+    wave: str = "sine",
+    gain: float = 1.0,
+    release_at: float = 2 / 3,
+    dynamics: bool = True,
+):
     """A fake generate function: reads pitch, velocity, onset and end back from each conditioning
     array and plays a tone (`detune` semitones off) that ends where requested. Conditioning does not
-    carry the release: it is taken at `release_at` of the note (2/3 matches write_eval_dataset)."""
+    carry the release: it is taken at `release_at` of the note (2/3 matches write_eval_dataset).
+    dynamics=False plays every velocity at the level of velocity 80."""
 
     def generate(conds: list[np.ndarray]) -> list[np.ndarray]:
         out = []
@@ -103,7 +110,18 @@ def oracle_generate(detune: float = 0.0, wave: str = "sine", gain: float = 1.0, 
             onset, end = int(active[0]), int(active[-1]) + 1
             pitch, velocity = int(c[onset, 0]), int(c[onset, 1])
             release = onset + round(release_at * (end - onset))
-            out.append(gain * tone(pitch + detune, len(c), onset, release, end, velocity_amp(velocity), wave))
+            out.append(
+                gain
+                * tone(
+                    pitch + detune,
+                    len(c),
+                    onset,
+                    release,
+                    end,
+                    velocity_amp(velocity if dynamics else 80),
+                    wave,
+                )
+            )
         return out
 
     return generate

@@ -93,7 +93,11 @@ def test_report_structure(oracle, tmp_path: Path) -> None:
     assert set(r["per_pitch"]) == {"48", "55"}
     p = r["per_pitch"]["48"]
     assert p["name"] == "C3" and p["n_notes"] == 3 and p["velocities"] == [40, 80, 120]
-    assert p["real"]["dynamics"]["per_pitch"] == {"48": True}
+    assert p["real"]["dynamics"]["rising"] is True and list(p["real"]["dynamics"]["rms_db"]) == [
+        "40",
+        "80",
+        "120",
+    ]
     note = r["notes"][0]
     assert set(note) == {"id", "pitch", "velocity", "onset", "release", "end", "real", "generated", "timbre"}
     assert set(note["generated"]) >= {
@@ -121,6 +125,19 @@ def test_tables_and_plot(oracle, tmp_path: Path) -> None:
     png = plot_spectrograms(oracle, tmp_path / "plots" / "spectrograms.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert [oracle.records[i].velocity for i in pick_plot_notes(oracle.records)] == [40, 120, 40, 120]
+
+
+def test_dynamics_velocity_sweep(dataset) -> None:
+    ev = evaluate_model(None, dataset, "test", generate=oracle_generate(dynamics=False))
+    assert [(r.pitch, r.velocity) for r in ev.sweep] == [(48, 80), (48, 120), (55, 80), (55, 120)]
+    assert len(ev.sweep_audio) == 4
+    r = ev.report
+    assert r["real"]["dynamics"]["rising_share"] == 1.0
+    assert r["generated"]["dynamics"]["rising_share"] == 0.0 and r["generated"]["dynamics"]["n_pitches"] == 2
+    assert {b["name"]: b["passed"] for b in r["bars"]}["RMS rising with velocity"] is False
+    # Without the sweep the evaluated notes themselves are compared.
+    r = evaluate_model(None, dataset, "test", generate=oracle_generate(), sweep_velocities=False).report
+    assert r["generated"]["dynamics"]["rising_share"] == 1.0
 
 
 def test_select_notes_spreads_over_groups(dataset) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -31,50 +31,40 @@ def evaluate(
     temperature: Annotated[float, typer.Option(min=0.0, help="Sampling temperature.")] = 1.0,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:1 …")] = "auto",
     batch_size: Annotated[int, typer.Option(min=1, help="Notes generated (and NLL windows) per batch.")] = 64,
+    velocity_sweep: Annotated[
+        bool,
+        typer.Option(
+            help="For dynamics, also generate each pitch's first note at the bank's other velocities."
+        ),
+    ] = True,
     baseline: Annotated[
         Path | None,
-        typer.Option(
-            help="Another checkpoint (e.g. unconditional) whose NLL "
-            "on the same notes is the bar for this one's."
-        ),
+        typer.Option(help="Another checkpoint (e.g. unconditional) whose NLL on the same notes is the bar."),
     ] = None,
 ) -> None:
     """Measure a model: test NLL, pitch, duration, dynamics, timbre and clipping of generated notes,
     next to the same measures on the real recordings."""
     try:
-        _run(
-            checkpoint,
-            dataset,
-            split,
-            json_path,
-            plots,
-            audio,
-            max_notes,
-            seed,
-            temperature,
-            device,
-            batch_size,
-            baseline,
-        )
+        run_evaluate(**locals())
     except UserError as exc:
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from None
 
 
-def _run(
+def run_evaluate(
     checkpoint: Path,
     dataset: Path,
-    split: str,
-    json_path: Path | None,
-    plots: Path | None,
-    audio: Path | None,
-    max_notes: int | None,
-    seed: int,
-    temperature: float,
-    device: str,
-    batch_size: int,
-    baseline: Path | None,
-) -> None:
+    *,
+    split: str = "test",
+    json_path: Path | None = None,
+    plots: Path | None = None,
+    audio: Path | None = None,
+    device: str = "auto",
+    baseline: Path | None = None,
+    velocity_sweep: bool = True,
+    **options: Any,
+) -> dict[str, Any]:
+    """Load, evaluate, print and write; `options` go to evaluate_model. Returns the report."""
     from rich.console import Console
 
     from samplernn.checkpoint import load_checkpoint
@@ -85,26 +75,22 @@ def _run(
 
     if split not in SPLITS:
         raise UserError(f"unknown split {split!r} (choose from {', '.join(SPLITS)})")
-    console = Console(stderr=False)
+    console = Console()
     ds = load_dataset(dataset)
     dev = resolve_device(device)
     ckpt = load_checkpoint(checkpoint, dev)
     if ckpt.sample_rate != ds.sample_rate:
-        raise UserError(
-            f"{checkpoint}: model is {ckpt.sample_rate} Hz, dataset {dataset} is {ds.sample_rate} Hz"
-        )
+        raise UserError(f"{checkpoint}: model is {ckpt.sample_rate} Hz, {dataset} is {ds.sample_rate} Hz")
     base_model = load_checkpoint(baseline, dev).model if baseline is not None else None
     ev = evaluate_model(
         ckpt.model,
         ds,
         split,
-        max_notes=max_notes,
-        seed=seed,
-        temperature=temperature,
-        batch_size=batch_size,
         device=dev,
         baseline_model=base_model,
+        sweep_velocities=velocity_sweep,
         progress=console.is_terminal,
+        **options,
     )
     ev.report.update(checkpoint=str(checkpoint), dataset=str(dataset), step=ckpt.step)
     render_tables(ev.report, console)
@@ -114,9 +100,10 @@ def _run(
     if plots is not None:
         console.print(f"spectrograms: {plot_spectrograms(ev, plots / 'spectrograms.png')}")
     if audio is not None:
-        for rec, g in zip(ev.records, ev.generated, strict=True):
+        for rec, g in zip(ev.records + ev.sweep, ev.generated + ev.sweep_audio, strict=True):
             write_wav(audio / f"{rec.id}.generated.wav", g, ds.sample_rate)
         console.print(f"generated notes: {audio}/")
+    return ev.report
 
 
 def register(app: typer.Typer, bench_app: typer.Typer) -> None:
