@@ -50,8 +50,8 @@ def write_synth_dataset(
         for pitch in pitches:
             for i in range(count):
                 n = int(rng.integers(min_len, max_len + 1))
-                onset = int(rng.integers(5, 30))
-                end = n - int(rng.integers(5, 40))
+                onset = int(rng.integers(2, max(3, n // 10)))
+                end = n - int(rng.integers(2, max(3, n // 8)))
                 release = (onset + end) // 2
                 velocity = int(rng.integers(40, 127))
                 note_id = f"{split}_{pitch}_{i}"

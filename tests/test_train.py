@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 
 import pytest
 import torch
 from synth_data import write_synth_dataset
 
 from samplernn.checkpoint import load_checkpoint
-from samplernn.train import TrainConfig, train
+from samplernn.errors import UserError
+from samplernn.train import TrainConfig, TrainingDiverged, resolve_train_config, train
 
 TINY = {"frame_sizes": [4, 2], "dim": 8, "n_rnn": 1, "embed_dim": 4, "note_embed_dim": 2}
 
@@ -42,3 +45,92 @@ def test_train_writes_run_dir(dataset, tmp_path):
     payload = torch.load(run / "checkpoints" / "best.pt", weights_only=True)
     assert payload["train_config"]["batch_size"] == 4 and "optimizer" in payload
     assert summary["best_val"] == pytest.approx(payload["best"]["val"])
+
+
+def final_params(run) -> dict[str, torch.Tensor]:
+    return torch.load(run / "checkpoints" / "last.pt", weights_only=True)["state_dict"]
+
+
+def test_resume_continues_exactly(dataset, tmp_path):
+    straight, split = tmp_path / "straight", tmp_path / "split"
+    train(dataset, straight, tiny_cfg(steps=7), progress=False)
+    train(dataset, split, tiny_cfg(steps=4), progress=False)
+    cfg = resolve_train_config(split, {"steps": 7}, resume=True)
+    assert cfg.batch_size == 4 and cfg.model_overrides == TINY
+    summary = train(dataset, split, cfg, resume=True, progress=False)
+    assert summary["step"] == 7
+    a, b = final_params(straight), final_params(split)
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+    pa = torch.load(straight / "checkpoints" / "last.pt", weights_only=True)
+    pb = torch.load(split / "checkpoints" / "last.pt", weights_only=True)
+    assert all(torch.equal(x, y) for x, y in zip(pa["hidden"], pb["hidden"], strict=True))
+    assert torch.equal(pa["data"]["note"], pb["data"]["note"])
+
+
+def test_resume_refuses_incompatible_settings(dataset, tmp_path):
+    run = tmp_path / "run"
+    train(dataset, run, tiny_cfg(steps=2), progress=False)
+    with pytest.raises(UserError, match="holds another run"):
+        train(dataset, run, tiny_cfg(steps=2), progress=False)
+    with pytest.raises(UserError, match="batch_size"):
+        resolve_train_config(run, {"batch_size": 8}, resume=True)
+    with pytest.raises(UserError, match="incompatible"):
+        other = tiny_cfg(steps=4, model_overrides={**TINY, "dim": 12})
+        train(dataset, run, other, resume=True, progress=False)
+    with pytest.raises(UserError, match="nothing to resume"):
+        train(dataset, tmp_path / "fresh", tiny_cfg(), resume=True, progress=False)
+
+
+def test_sigint_saves_and_stops(dataset, tmp_path):
+    run = tmp_path / "run"
+
+    def interrupt(step, model):
+        if step == 2:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    summary = train(dataset, run, tiny_cfg(steps=50), progress=False, on_step=interrupt)
+    assert summary["status"] == "interrupted" and summary["step"] == 2
+    assert load_checkpoint(run / "checkpoints" / "last.pt").step == 2
+
+
+def test_keyboard_interrupt_saves_consistent_state(dataset, tmp_path):
+    straight, run = tmp_path / "straight", tmp_path / "run"
+    train(dataset, straight, tiny_cfg(steps=5), progress=False)
+
+    def boom(step, model):
+        if step == 2:
+            raise KeyboardInterrupt
+
+    summary = train(dataset, run, tiny_cfg(steps=5), progress=False, on_step=boom)
+    assert summary["status"] == "interrupted" and summary["step"] == 2
+    train(dataset, run, tiny_cfg(steps=5), resume=True, progress=False)
+    a, b = final_params(straight), final_params(run)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_nan_loss_stops_with_last_good_checkpoint(dataset, tmp_path):
+    run = tmp_path / "run"
+
+    def poison(step, model):
+        if step == 4:
+            with torch.no_grad():
+                model.sample_mlp.output.bias.fill_(float("nan"))
+
+    with pytest.raises(TrainingDiverged, match="NaN/inf at step 5"):
+        train(dataset, run, tiny_cfg(steps=8), progress=False, on_step=poison)
+    ck = load_checkpoint(run / "checkpoints" / "last.pt")
+    assert ck.step == 3
+    assert all(torch.isfinite(v).all() for v in ck.model.state_dict().values())
+
+
+def test_bad_input_is_a_user_error(dataset, tmp_path):
+    with pytest.raises(UserError, match="not a directory"):
+        train(tmp_path / "missing", tmp_path / "r1", tiny_cfg(), progress=False)
+    with pytest.raises(UserError, match="multiple of the model's lookback"):
+        train(dataset, tmp_path / "r2", tiny_cfg(window=30), progress=False)
+    empty = write_synth_dataset(tmp_path / "noval", per_split={"train": 1, "test": 1})
+    with pytest.raises(UserError, match="'val' split holds no notes"):
+        train(empty, tmp_path / "r3", tiny_cfg(), progress=False)
+    with pytest.raises(UserError, match="unknown preset"):
+        train(dataset, tmp_path / "r4", tiny_cfg(preset="huge"), progress=False)
