@@ -2,7 +2,9 @@
 
 Follows the thesis recipe (DESIGN.md §2) with its constants made settings: Hilbert envelope
 start/end at 0.8 % of the note's own peak, `pre`/`post` samples kept around them, leading silence,
-resampling, optional fixed length with a linear fade-out.
+resampling, optional fixed length with a linear fade-out. The cut is decided on the recording; the
+`end` written to the manifest is the same rule applied to the prepared audio (what the model and
+the evaluation see), never before the release.
 """
 
 from __future__ import annotations
@@ -85,6 +87,10 @@ def prepare_note(
     sr_out = settings.sample_rate
     lead = round(settings.lead_silence * sr_out)
     y = np.concatenate([np.zeros(lead, np.float32), resample(x[a:b] * np.float32(scale), sr, sr_out)])
+    # The audible end is measured again on the prepared audio (before any fade), so that `end` agrees
+    # with the same envelope rule applied at the dataset rate later (evaluation, `inspect`).
+    audible = find_extent(y, settings.threshold)
+    audible_end = audible[1] if audible is not None else y.size
     n = y.size
     if settings.length is not None:
         n = round(settings.length * sr_out)
@@ -99,7 +105,7 @@ def prepare_note(
     if onset >= n:
         raise NoteError(f"{describe(job)}: the note starts after the fixed length of {settings.length} s")
     release = min(max(pos(off), onset), n)
-    end = min(max(pos(stop), release, onset + 1), n)
+    end = min(max(audible_end, release, onset + 1), n)
     return PreparedNote(y, onset, release, end, lag_ms)
 
 

@@ -70,10 +70,10 @@ class PrepareResult:
 
 def _read_job(job: NoteJob) -> tuple[np.ndarray, int, int]:
     """(mono audio, sample rate, offset of its first frame) for the part of the recording a job needs."""
+    frames, sr = recording_info(job.audio)  # AudioError for unreadable or empty files
     if job.window is None:
         x, sr = read_mono(job.audio)
         return x, sr, 0
-    frames, sr = recording_info(job.audio)
     start = min(frames, max(0, math.floor(job.window[0] * sr)))
     stop = frames if job.window[1] is None else min(frames, math.ceil(job.window[1] * sr))
     x, sr = read_mono(job.audio, start, max(start, stop))

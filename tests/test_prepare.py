@@ -1,0 +1,172 @@
+"""`prepare_bank`: positions and conditioning, resampling, gain, fixed length, splits, output, re-runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from conftest import tone, write_audio, write_midi
+
+from conditioning import find_extent
+from samplernn.dataset import MANIFEST_COLUMNS, load_dataset
+from samplernn.prepare import PrepareSettings, prepare_bank
+from samplernn.prepare.splits import assign_splits
+
+
+def small_bank(folder: Path, note_pair, pitches=(48, 60), velocities=(50, 110), lengths=(0.2, 0.3, 0.4)):
+    for p in pitches:
+        for v in velocities:
+            for length in lengths:
+                note_pair(folder, f"n{p}_v{v}_{length:.1f}s", pitch=p, velocity=v, length=length,
+                          amplitude=0.7 * v / 127)
+    return folder
+
+
+def test_positions_and_conditioning_by_hand(tmp_path):
+    sr, on, off, tail = 16000, 0.1, 0.3, 0.05  # no resampling: every position is exact
+    x = tone(sr, 69, on, off, tail=tail, total=0.5)
+    write_audio(tmp_path / "src" / "a.wav", x, sr)
+    write_midi(tmp_path / "src" / "a.mid", [(69, 90, on, off)])
+    settings = PrepareSettings(sample_rate=sr, lead_silence=0.25, pre=100, post=400)
+    prepare_bank(tmp_path / "src", tmp_path / "out", settings)
+    note = load_dataset(tmp_path / "out").notes[0]
+
+    start, stop = find_extent(sf.read(tmp_path / "src" / "a.wav", dtype="float32")[0], 0.008)
+    cut = start - 100  # first source sample kept
+    assert abs(start - 1600) <= 16  # sound starts at the note-on (±1 ms of Hilbert leakage)
+    assert note.onset == 4000 + 1600 - cut
+    assert note.release == 4000 + 4800 - cut
+    assert note.n_samples == 4000 + (stop + 400) - cut
+    # the tone decays to 0.8 % of its peak `tail` seconds after the note-off
+    assert abs(note.end - (4000 + round((off + tail) * sr) - cut)) <= 16
+    assert (note.pitch, note.velocity) == (69, 90)
+
+    cond = note.conditioning()
+    expected = np.zeros((note.n_samples, 4), dtype=np.int64)
+    for t in range(note.onset, note.end):
+        expected[t] = (69, 90, note.end - 1 - t, t - note.onset)
+    np.testing.assert_array_equal(cond, expected)
+    assert cond[note.onset, 2] == note.end - note.onset - 1 and cond[note.end - 1, 2] == 0
+
+
+@pytest.mark.parametrize("sr_in", [44100, 48000, 22050])
+def test_resampling_keeps_pitch(tmp_path, sr_in):
+    pitch = 69
+    write_audio(tmp_path / "src" / "a.wav", tone(sr_in, pitch, 0.05, 0.65, amplitude=0.5), sr_in)
+    write_midi(tmp_path / "src" / "a.mid", [(pitch, 100, 0.05, 0.65)])
+    prepare_bank(tmp_path / "src", tmp_path / "out")
+    ds = load_dataset(tmp_path / "out")
+    note = ds.notes[0]
+    y = ds.load_audio(note)[note.onset + 800: note.release - 800]
+    spectrum = np.abs(np.fft.rfft(y * np.hanning(y.size), n=1 << 18))
+    k = int(spectrum.argmax())
+    a, b, c = np.log(spectrum[k - 1: k + 2])
+    f0 = (k + 0.5 * (a - c) / (a - 2 * b + c)) * ds.sample_rate / (1 << 18)
+    assert abs(1200 * np.log2(f0 / 440.0)) < 2.0  # cents
+    assert abs(note.release - note.onset - 0.6 * 16000) <= 1
+
+
+def test_output_contract(tmp_path, note_pair):
+    src = small_bank(tmp_path / "src", note_pair)
+    result = prepare_bank(src, tmp_path / "out")
+    ds = load_dataset(tmp_path / "out")
+    assert len(ds.notes) == result.n_notes == 12 and not result.failures
+    assert ds.sample_rate == 16000 and ds.stats.sample_rate == 16000
+    header = (tmp_path / "out" / "manifest.csv").read_text().splitlines()[0]
+    assert tuple(header.split(",")) == MANIFEST_COLUMNS
+    info = json.loads((tmp_path / "out" / "dataset.json").read_text())
+    assert info["settings"]["sample_rate"] == 16000 and info["counts"]["notes"] == 12
+    assert {(r["pitch"], r["velocity"]) for r in info["bank_stats"]["release_tail"]} == {
+        (p, v) for p in (48, 60) for v in (50, 110)}
+    for note in ds.notes:
+        meta = sf.info(str(tmp_path / "out" / note.audio))
+        assert (meta.samplerate, meta.channels, meta.subtype) == (16000, 1, "PCM_16")
+        assert meta.frames == note.n_samples
+        assert 0 < note.onset < note.release < note.end <= note.n_samples
+        assert abs((note.end - note.release) / 16000 - 0.1) < 0.01  # the tones' 0.1 s release tail
+        ds.load_audio(note)
+    assert [n.id for n in ds.notes][:3] == ["n48_v50_0.2s", "n48_v50_0.3s", "n48_v50_0.4s"]
+
+
+def test_bank_gain_keeps_velocity_differences(tmp_path, note_pair):
+    note_pair(tmp_path / "src", "soft", velocity=40, amplitude=0.1)
+    note_pair(tmp_path / "src", "loud", velocity=120, amplitude=0.3)
+    prepare_bank(tmp_path / "src", tmp_path / "bank")
+    prepare_bank(tmp_path / "src", tmp_path / "each", PrepareSettings(normalize="per-file"))
+    for out, expected_ratio in (("bank", 3.0), ("each", 1.0)):
+        ds = load_dataset(tmp_path / out)
+        peaks = {n.id: float(np.abs(ds.load_audio(n)).max()) for n in ds.notes}
+        assert peaks["loud"] == pytest.approx(0.9, abs=0.01)
+        assert peaks["loud"] / peaks["soft"] == pytest.approx(expected_ratio, rel=0.02)
+
+
+def test_fixed_length_with_fade(tmp_path, note_pair):
+    note_pair(tmp_path / "src", "long", length=1.5)
+    note_pair(tmp_path / "src", "short", length=0.2)
+    settings = PrepareSettings(length=1.0, fade=0.5, lead_silence=0.1)
+    prepare_bank(tmp_path / "src", tmp_path / "out", settings)
+    ds = load_dataset(tmp_path / "out")
+    for note in ds.notes:
+        y = ds.load_audio(note)
+        assert note.n_samples == y.size == 16000 and note.end <= 16000
+    long = next(n for n in ds.notes if n.id == "long")
+    y = ds.load_audio(long)
+    assert (long.release, long.end) == (16000, 16000)  # the note-off lies past the cut
+    tail = np.abs(y[-8000:]).reshape(-1, 400).max(axis=1)  # the sustained tone under a linear fade
+    assert np.all(np.diff(tail) < 0) and tail[-1] < 0.05 * tail[0]
+
+
+def test_splits_are_stratified_and_stable():
+    notes = [(f"p{p}_{k}", p) for p in (40, 41) for k in range(12)] + [("lonely", 50)]
+    splits = assign_splits(notes)
+    assert assign_splits(list(reversed(notes))) == splits
+    for p in (40, 41):
+        got = sorted(splits[i] for i, q in notes if q == p)
+        assert got.count("train") == 10 and got.count("val") == 1 and got.count("test") == 1
+    assert splits["lonely"] == "train"
+    assert assign_splits(notes, seed=1) != splits
+    # a note's split does not depend on the rest of the bank's order; few notes go to train first
+    assert set(assign_splits([("a", 1), ("b", 1), ("c", 1), ("d", 1)]).values()) == {"train"}
+    five = list(assign_splits([(str(k), 1) for k in range(5)]).values())
+    assert sorted(five) == ["test", "train", "train", "train", "val"]
+
+
+def test_rerun_is_identical_and_keeps_sources(tmp_path, note_pair):
+    src = small_bank(tmp_path / "src", note_pair, pitches=(60,), velocities=(100,))
+    before = {p: p.read_bytes() for p in src.iterdir()}
+    out = tmp_path / "out"
+    prepare_bank(src, out)
+    first = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    (out / "inspect-x.png").write_bytes(b"picture from `samplernn inspect`")
+    prepare_bank(src, out)
+    second = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert first == second
+    assert before == {p: p.read_bytes() for p in src.iterdir()}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "src"]  # no staging folders left
+
+
+def test_interrupted_run_keeps_previous_output(tmp_path, note_pair, monkeypatch):
+    src = small_bank(tmp_path / "src", note_pair, pitches=(60,), velocities=(100,))
+    out = tmp_path / "out"
+    prepare_bank(src, out)
+    manifest = (out / "manifest.csv").read_text()
+    import samplernn.prepare.run as run
+
+    calls = []
+
+    def interrupted(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    real = run.write_wav
+    monkeypatch.setattr(run, "write_wav", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        prepare_bank(src, out, PrepareSettings(sample_rate=8000))
+    assert (out / "manifest.csv").read_text() == manifest
+    assert load_dataset(out).sample_rate == 16000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "src"]

@@ -1,0 +1,153 @@
+"""Bad input: each bad file is named with its reason, good files still prepare, sources stay as they were."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from conftest import tone, write_audio, write_midi
+
+from samplernn.dataset import load_dataset
+from samplernn.errors import UserError
+from samplernn.prepare import PrepareSettings, prepare_bank
+
+SR = 44100
+
+
+def corrupt_audio(src: Path) -> str:
+    write_midi(src / "bad.mid", [(60, 100, 0.05, 0.3)])
+    (src / "bad.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEfmt garbage" + bytes(range(200)))
+    return "unreadable audio file"
+
+
+def zero_byte_audio(src: Path) -> str:
+    write_midi(src / "bad.mid", [(60, 100, 0.05, 0.3)])
+    (src / "bad.wav").write_bytes(b"")
+    return "unreadable audio file"
+
+
+def empty_audio(src: Path) -> str:
+    write_midi(src / "bad.mid", [(60, 100, 0.05, 0.3)])
+    sf.write(src / "bad.wav", np.zeros(0, np.float32), SR)
+    return "holds no samples"
+
+
+def unreadable_midi(src: Path) -> str:
+    write_audio(src / "bad.wav", tone(SR, 60, 0.05, 0.3), SR)
+    (src / "bad.mid").write_bytes(b"MThd\x00\x00\x00\x06 not really midi")
+    return "unreadable MIDI"
+
+
+def midi_without_notes(src: Path) -> str:
+    write_audio(src / "bad.wav", tone(SR, 60, 0.05, 0.3), SR)
+    write_midi(src / "bad.mid", [])
+    return "holds no notes"
+
+
+def audio_without_midi(src: Path) -> str:
+    write_audio(src / "bad.wav", tone(SR, 60, 0.05, 0.3), SR)
+    return "no matching MIDI file"
+
+
+def silent_recording(src: Path) -> str:
+    write_audio(src / "bad.wav", np.zeros(SR // 2, np.float32), SR)
+    write_midi(src / "bad.mid", [(60, 100, 0.05, 0.3)])
+    return "silent recording"
+
+
+def midi_audio_disagree(src: Path) -> str:
+    write_audio(src / "bad.wav", tone(SR, 60, 0.05, 0.3, total=1.2), SR)
+    write_midi(src / "bad.mid", [(60, 100, 0.5, 0.75)])  # note-on 450 ms after the sound starts
+    return "ms, tolerance ±100 ms"
+
+
+CASES = [corrupt_audio, zero_byte_audio, empty_audio, unreadable_midi, midi_without_notes,
+         audio_without_midi, silent_recording, midi_audio_disagree]
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha1(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("normalize", ["bank", "per-file"])
+@pytest.mark.parametrize("make_bad", CASES, ids=[c.__name__ for c in CASES])
+def test_bad_file_is_named_and_good_files_prepare(tmp_path, note_pair, make_bad, normalize):
+    src = tmp_path / "src"
+    note_pair(src, "good1", pitch=60)
+    note_pair(src, "good2", pitch=62)
+    reason = make_bad(src)
+    before = digest(src)
+    result = prepare_bank(src, tmp_path / "out", PrepareSettings(normalize=normalize))
+    assert [n.id for n in load_dataset(tmp_path / "out").notes] == ["good1", "good2"]
+    assert len(result.failures) == 1, result.failures
+    message = result.failures[0].message
+    assert "bad." in message and reason in message and "\n" not in message
+    assert digest(src) == before
+
+
+def test_disagreement_reports_the_offset(tmp_path, note_pair):
+    note_pair(tmp_path / "src", "good")
+    midi_audio_disagree(tmp_path / "src")
+    result = prepare_bank(tmp_path / "src", tmp_path / "out")
+    message = result.failures[0].message
+    assert "bad.wav" in message and "bad.mid" in message and "-45" in message  # -450 ms, ±1 ms of detection
+    loose = prepare_bank(tmp_path / "src", tmp_path / "out", PrepareSettings(tolerance_ms=600))
+    assert not loose.failures and loose.n_notes == 2
+
+
+def test_overlapping_session_notes(tmp_path):
+    notes = [(48, 90, 0.2, 0.6), (52, 90, 0.5, 0.9), (55, 90, 1.5, 1.8)]  # the first two overlap
+    x = sum(tone(SR, p, a, b, total=2.2) for p, _, a, b in notes) * 0.5
+    write_audio(tmp_path / "src" / "session.wav", x, SR)
+    write_midi(tmp_path / "src" / "session.mid", notes)
+    result = prepare_bank(tmp_path / "src", tmp_path / "out")
+    assert [n.pitch for n in load_dataset(tmp_path / "out").notes] == [55]
+    (failure,) = result.failures
+    assert "session.wav" in failure.message and "overlap" in failure.message and "0.500 s" in failure.message
+
+
+def test_all_bad_is_an_error_and_writes_nothing(tmp_path):
+    silent_recording(tmp_path / "src")
+    with pytest.raises(UserError, match="no note could be prepared.*silent recording"):
+        prepare_bank(tmp_path / "src", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_out_inside_src_or_src_inside_out(tmp_path, note_pair):
+    note_pair(tmp_path / "bank" / "src", "a")
+    before = digest(tmp_path / "bank")
+    with pytest.raises(UserError, match="inside SRC"):
+        prepare_bank(tmp_path / "bank" / "src", tmp_path / "bank" / "src" / "out")
+    with pytest.raises(UserError, match="inside SRC"):
+        prepare_bank(tmp_path / "bank" / "src", tmp_path / "bank" / "src")
+    with pytest.raises(UserError, match="contains SRC"):
+        prepare_bank(tmp_path / "bank" / "src", tmp_path / "bank")
+    assert digest(tmp_path / "bank") == before
+
+
+def test_out_holding_something_else(tmp_path, note_pair):
+    note_pair(tmp_path / "src", "a")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "thesis.pdf").write_bytes(b"precious")
+    with pytest.raises(UserError, match="not made by `samplernn prepare`"):
+        prepare_bank(tmp_path / "src", out)
+    assert [p.name for p in out.iterdir()] == ["thesis.pdf"]
+    # an earlier output with someone's file added is not replaced either
+    prepare_bank(tmp_path / "src", tmp_path / "out2")
+    (tmp_path / "out2" / "notes.txt").write_text("mine")
+    with pytest.raises(UserError, match="out2"):
+        prepare_bank(tmp_path / "src", tmp_path / "out2")
+    assert (tmp_path / "out2" / "notes.txt").read_text() == "mine"
+
+
+def test_missing_src_or_no_recordings(tmp_path):
+    with pytest.raises(UserError, match="not a folder"):
+        prepare_bank(tmp_path / "nowhere", tmp_path / "out")
+    write_midi(tmp_path / "only_midi" / "a.mid", [(60, 100, 0.0, 0.5)])
+    with pytest.raises(UserError, match="no .wav or .flac"):
+        prepare_bank(tmp_path / "only_midi", tmp_path / "out")

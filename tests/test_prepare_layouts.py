@@ -1,0 +1,85 @@
+"""The three input layouts (pairs, folder-midi, session): auto-detection, order, positions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import tone, write_audio, write_midi
+
+from samplernn.dataset import load_dataset
+from samplernn.prepare import PrepareSettings, discover, prepare_bank
+
+SR = 44100
+
+
+def dominant_hz(y: np.ndarray, sr: int) -> float:
+    spectrum = np.abs(np.fft.rfft(y * np.hanning(y.size), n=1 << 17))
+    return float(spectrum.argmax() * sr / (1 << 17))
+
+
+def test_pairs_at_any_depth_in_natural_order(tmp_path, note_pair):
+    src = tmp_path / "src"
+    note_pair(src / "low", "note10", pitch=50)
+    note_pair(src / "low", "note2", pitch=48, suffix=".flac")
+    note_pair(src / "high" / "deeper", "note1", pitch=72)
+    found = discover(src, PrepareSettings())
+    assert found.layout == "pairs" and not found.failures
+    assert [j.id for j in found.jobs] == ["high-deeper-note1", "low-note2", "low-note10"]
+    result = prepare_bank(src, tmp_path / "out")
+    ds = load_dataset(tmp_path / "out")
+    assert result.layout == "pairs" and [n.pitch for n in ds.notes] == [72, 48, 50]
+    assert [n.source for n in ds.notes] == ["high/deeper/note1.wav", "low/note2.flac", "low/note10.wav"]
+
+
+def test_folder_midi_takes_share_their_folder_midi(tmp_path):
+    src = tmp_path / "src"
+    for pitch in (41, 43):
+        folder = src / f"pitch{pitch}"
+        write_midi(folder / "note.mid", [(pitch, 90, 0.0, 0.3)])
+        for k, lead in enumerate((0.05, 0.2, 0.4)):  # takes start anywhere: the MIDI gives no timing
+            write_audio(folder / f"take{k + 1}.wav", tone(SR, pitch, lead, lead + 0.3), SR)
+    result = prepare_bank(src, tmp_path / "out")
+    assert result.layout == "folder-midi" and not result.failures
+    ds = load_dataset(tmp_path / "out")
+    assert [n.id for n in ds.notes] == [f"pitch{p}-take{k}" for p in (41, 43) for k in (1, 2, 3)]
+    onsets = {n.onset for n in ds.notes}
+    assert max(onsets) - min(onsets) <= 2  # every take aligned on its own detected start
+    for n in ds.notes:
+        assert (n.velocity, n.release - n.onset) == (90, 0.3 * 16000)
+        assert n.end > n.release
+
+
+def test_session_is_cut_into_notes(tmp_path):
+    notes = [(48, 60, 0.2, 0.6), (52, 80, 1.0, 1.3), (55, 100, 1.8, 2.5), (60, 120, 3.0, 3.2)]
+    x = sum(tone(SR, p, a, b, total=3.5, amplitude=v / 254) for p, v, a, b in notes)
+    write_audio(tmp_path / "src" / "session.wav", x, SR)
+    write_midi(tmp_path / "src" / "session.mid", notes)
+    result = prepare_bank(tmp_path / "src", tmp_path / "out")
+    assert result.layout == "session" and not result.failures
+    ds = load_dataset(tmp_path / "out")
+    assert [n.id for n in ds.notes] == [f"session-{k:03d}" for k in (1, 2, 3, 4)]
+    assert [n.source for n in ds.notes] == [f"session.wav#{k}" for k in (1, 2, 3, 4)]
+    for n, (pitch, velocity, on, off) in zip(ds.notes, notes, strict=True):
+        assert (n.pitch, n.velocity) == (pitch, velocity)
+        assert abs(n.release - n.onset - round((off - on) * 16000)) <= 1
+        assert abs((n.end - n.release) / 16000 - 0.1) < 0.01
+        y = ds.load_audio(n)
+        hz = 440 * 2 ** ((pitch - 69) / 12)
+        assert abs(dominant_hz(y[n.onset: n.release], 16000) - hz) < 2
+        assert np.abs(y[: n.onset - 50]).max() < 1e-3  # nothing of the previous note
+
+
+@pytest.mark.parametrize("layout", ["pairs", "folder-midi", "session"])
+def test_explicit_layout(tmp_path, note_pair, layout):
+    note_pair(tmp_path / "src", "a", pitch=60)
+    found = discover(tmp_path / "src", PrepareSettings(layout=layout))
+    assert found.layout == layout and len(found.jobs) == 1 and not found.failures
+
+
+def test_pairs_layout_rejects_multi_note_midi(tmp_path):
+    notes = [(48, 60, 0.2, 0.6), (52, 80, 1.0, 1.3)]
+    write_audio(tmp_path / "src" / "s.wav", sum(tone(SR, p, a, b, total=1.6) for p, _, a, b in notes), SR)
+    write_midi(tmp_path / "src" / "s.mid", notes)
+    found = discover(tmp_path / "src", PrepareSettings(layout="pairs"))
+    assert not found.jobs
+    assert "s.mid" in found.failures[0].message and "--layout session" in found.failures[0].message
