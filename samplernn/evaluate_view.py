@@ -14,21 +14,27 @@ from samplernn.evaluate import Evaluation
 
 
 def _fmt(value: Any, kind: str = "") -> str:
+    """Compact cell text; '—' for a missing value."""
     if value is None:
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if kind == "%":
-        return f"{100 * value:.1f} %"
-    if kind == "%%":
-        return f"{100 * value:.3f} %"
-    if kind == "ms":
-        return f"{value:.0f} ms"
-    if kind == "c":
-        return f"{value:.1f} c"
-    if kind == "dB":
-        return f"{value:.2f} dB"
+    formats = {
+        "%": "{:.0%}",
+        "%%": "{:.3%}",
+        "ms": "{:.0f} ms",
+        "c": "{:.0f} c",
+        "dB": "{:.1f} dB",
+        "0": "{:.0f}",
+        ".1": "{:.1f}",
+    }
+    if kind in formats:
+        return formats[kind].format(value)
     return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _pair(a: Any, b: Any, kind: str = "") -> str:
+    return f"{_fmt(a, kind)} / {_fmt(b, kind)}"
 
 
 def _ok(passed: bool | None) -> str:
@@ -40,78 +46,61 @@ def summary_table(report: dict[str, Any]) -> Table:
     real, gen, timbre, nll = report["real"], report["generated"], report["timbre"], report["nll"]
     bars = {b["name"]: b for b in report["bars"]}
     t = Table(title=f"evaluate: {report['n_notes']} notes of split '{report['split']}'")
-    for col in ("measure", "real (ceiling)", "generated", "bar", "result"):
+    for col in ("measure", "real", "generated", "bar", ""):
         t.add_column(col, justify="left" if col == "measure" else "right")
 
-    def row(label: str, r: Any, g: Any, kind: str = "", bar: str | None = None) -> None:
-        b = bars.get(bar or "")
+    def row(label: str, key: str, kind: str = "", bar: str = "", real_text: str | None = None) -> None:
+        section, name = key.split(".")
+        b = bars.get(bar)
+        r = real_text if real_text is not None else _fmt(real[section][name], kind)
         t.add_row(
-            label,
-            r if isinstance(r, str) else _fmt(r, kind),
-            _fmt(g, kind),
-            b["target"] if b else "",
-            _ok(b["passed"]) if b else "",
+            label, r, _fmt(gen[section][name], kind), b["target"] if b else "", _ok(b["passed"]) if b else ""
         )
 
     if nll:
-        row("NLL (bits/sample)", "", nll["overall"], bar="test NLL")
-        if nll.get("baseline"):
-            row("NLL of baseline model", "", nll["baseline"]["overall"])
-    row("pitch within ±50 cents", real["pitch"]["accuracy"], gen["pitch"]["accuracy"], "%", "pitch accuracy")
-    row("median |cent error|", real["pitch"]["median_abs_cents"], gen["pitch"]["median_abs_cents"], "c")
-    row("unvoiced notes", real["pitch"]["n_unvoiced"], gen["pitch"]["n_unvoiced"])
-    row(
-        "median |end error|",
-        real["duration"]["median_ms"],
-        gen["duration"]["median_ms"],
-        "ms",
-        "median duration error",
+        b = bars.get("test NLL")
+        t.add_row(
+            "NLL bits/sample",
+            "",
+            _fmt(nll["overall"]),
+            b["target"] if b else "",
+            _ok(b["passed"]) if b else "",
+        )
+    row("pitch within ±50 c", "pitch.accuracy", "%", "pitch accuracy")
+    row("median |cents|", "pitch.median_abs_cents", "c")
+    row("unvoiced notes", "pitch.n_unvoiced")
+    row("median end error", "duration.median_ms", "ms", "median duration error")
+    row("p90 end error", "duration.p90_ms", "ms")
+    row("RMS rises with vel.", "dynamics.rising_share", "%", "RMS rising with velocity")
+    b = bars["timbre distance"]
+    t.add_row(
+        "timbre (log-mel)",
+        f"saw {_fmt(timbre['sawtooth_vs_real'], 'dB')}",
+        _fmt(timbre["generated_vs_real"], "dB"),
+        "< saw",
+        _ok(b["passed"]),
     )
-    row("90th pct |end error|", real["duration"]["p90_ms"], gen["duration"]["p90_ms"], "ms")
-    row(
-        "RMS rises with velocity",
-        real["dynamics"]["rising_share"],
-        gen["dynamics"]["rising_share"],
-        "%",
-        "RMS rising with velocity",
-    )
-    row(
-        "timbre: log-mel distance",
-        f"sawtooth {_fmt(timbre['sawtooth_vs_real'], 'dB')}",
-        timbre["generated_vs_real"],
-        "dB",
-        "timbre distance",
-    )
-    row("clipped samples", real["clipping"]["share"], gen["clipping"]["share"], "%%", "clipping")
-    row("DC offset (max |mean|)", real["dc"]["max_abs"], gen["dc"]["max_abs"])
+    row("clipped samples", "clipping.share", "%%", "clipping")
+    row("DC, max |mean|", "dc.max_abs")
     return t
 
 
 def pitch_table(report: dict[str, Any]) -> Table:
-    """One row per pitch: NLL, pitch accuracy, duration, dynamics and timbre, real / generated."""
-    t = Table(title="per pitch (real / generated)")
-    for col in (
-        "pitch",
-        "notes",
-        "NLL",
-        "pitch ok",
-        "|cents|",
-        "end error",
-        "RMS rising",
-        "timbre gen / saw",
-    ):
+    """One row per pitch; each cell 'real / generated' (timbre: 'generated / sawtooth')."""
+    t = Table(title="per pitch: real / generated (timbre: generated / sawtooth)")
+    for col in ("pitch", "n", "NLL", "pitch ok", "|cents|", "end ms", "RMS rises", "timbre dB"):
         t.add_column(col, justify="right")
     for p, d in report["per_pitch"].items():
         r, g = d["real"], d["generated"]
         t.add_row(
-            f"{d['name']} ({p})",
+            f"{d['name']} {p}",
             str(d["n_notes"]),
             _fmt(d["nll"]),
-            f"{_fmt(r['pitch']['accuracy'], '%')} / {_fmt(g['pitch']['accuracy'], '%')}",
-            f"{_fmt(r['pitch']['median_abs_cents'], 'c')} / {_fmt(g['pitch']['median_abs_cents'], 'c')}",
-            f"{_fmt(r['duration']['median_ms'], 'ms')} / {_fmt(g['duration']['median_ms'], 'ms')}",
-            f"{_fmt(_rising(r))} / {_fmt(_rising(g))}",
-            f"{_fmt(d['timbre']['generated_vs_real'], 'dB')} / {_fmt(d['timbre']['sawtooth_vs_real'], 'dB')}",
+            _pair(r["pitch"]["accuracy"], g["pitch"]["accuracy"], "%"),
+            _pair(r["pitch"]["median_abs_cents"], g["pitch"]["median_abs_cents"], "0"),
+            _pair(r["duration"]["median_ms"], g["duration"]["median_ms"], "0"),
+            _pair(_rising(r), _rising(g)),
+            _pair(d["timbre"]["generated_vs_real"], d["timbre"]["sawtooth_vs_real"], ".1"),
         )
     return t
 
@@ -132,22 +121,27 @@ def render_tables(report: dict[str, Any], console: Console | None = None) -> Non
         console.print(f"[red]shipped-model bars: failed[/] ({', '.join(failed) or 'nothing measurable'})")
 
 
-def pick_plot_notes(records: list[NoteRecord], max_pitches: int = 3) -> list[int]:
-    """Indices of a few notes to picture: up to `max_pitches` pitches spread over the range,
-    for each the lowest and highest velocity present."""
-    pitches = sorted({r.pitch for r in records})
-    if len(pitches) > max_pitches:
-        pitches = [pitches[i] for i in np.linspace(0, len(pitches) - 1, max_pitches).round().astype(int)]
+def pick_plot_notes(records: list[NoteRecord], max_rows: int = 6) -> list[int]:
+    """Indices of a few notes to picture: pitches spread over the range and, where the split has
+    several velocities of a pitch, its lowest and highest (then half as many pitches)."""
+    by_pitch: dict[int, list[int]] = {}
+    for i, r in enumerate(records):
+        by_pitch.setdefault(r.pitch, []).append(i)
+    pitches = sorted(by_pitch)
+    several = np.median([len({records[i].velocity for i in by_pitch[p]}) for p in pitches]) >= 2
+    n_pitches = max(1, max_rows // 2 if several else max_rows)
+    if len(pitches) > n_pitches:
+        pitches = [pitches[i] for i in np.linspace(0, len(pitches) - 1, n_pitches).round().astype(int)]
     picked: list[int] = []
     for p in pitches:
-        idx = [i for i, r in enumerate(records) if r.pitch == p]
+        idx = by_pitch[p]
         lo = min(idx, key=lambda i: (records[i].velocity, records[i].id))
         hi = max(idx, key=lambda i: (records[i].velocity, records[i].id))
-        picked.extend([lo] if lo == hi else [lo, hi])
-    return picked
+        picked.extend([lo] if lo == hi or not several else [lo, hi])
+    return picked[:max_rows]
 
 
-def plot_spectrograms(ev: Evaluation, path: str | Path, max_pitches: int = 3) -> Path:
+def plot_spectrograms(ev: Evaluation, path: str | Path, max_rows: int = 6) -> Path:
     """PNG grid: one row per picked note, real | generated log-mel spectrograms on one colour scale."""
     import matplotlib
 
@@ -159,11 +153,11 @@ def plot_spectrograms(ev: Evaluation, path: str | Path, max_pitches: int = 3) ->
     from samplernn.metrics import TOP_DB, MelSettings, log_mel_db, mel_hop
 
     sr = ev.report["sample_rate"]
-    rows = pick_plot_notes(ev.records, max_pitches)
+    rows = pick_plot_notes(ev.records, max_rows)
     mel = MelSettings(n_mels=128)
     hop = mel_hop(sr, mel)
     fig, axes = plt.subplots(
-        len(rows), 2, figsize=(11, 2.3 * len(rows) + 0.6), squeeze=False, sharex=True, constrained_layout=True
+        len(rows), 2, figsize=(11, 2.3 * len(rows) + 0.6), squeeze=False, constrained_layout=True
     )
     image = None
     for row, i in enumerate(rows):

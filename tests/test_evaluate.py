@@ -120,7 +120,7 @@ def test_tables_and_plot(oracle, tmp_path: Path) -> None:
     console = Console(record=True, width=160)
     render_tables(oracle.report, console)
     text = console.export_text()
-    assert "pitch within ±50 cents" in text and "C3 (48)" in text
+    assert "pitch within ±50 c" in text and "C3 48" in text
     assert "failed" in text  # timbre bar
     png = plot_spectrograms(oracle, tmp_path / "plots" / "spectrograms.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
