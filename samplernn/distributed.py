@@ -61,6 +61,12 @@ def shutdown() -> None:
         dist.destroy_process_group()
 
 
+def barrier(info: DistInfo) -> None:
+    """Wait for every rank (no-op when not distributed)."""
+    if info.enabled:
+        dist.barrier()
+
+
 def all_reduce_(t: torch.Tensor, info: DistInfo, op: str = "sum") -> torch.Tensor:
     """In-place all-reduce of `t` across ranks (sum or max); identity when not distributed."""
     if info.enabled:

@@ -29,7 +29,15 @@ from samplernn.batching import NoteBank, WindowStream, build_bank
 from samplernn.checkpoint import make_payload, read_payload, save_checkpoint
 from samplernn.config import ModelConfig, preset
 from samplernn.dataset import PreparedDataset, load_dataset
-from samplernn.distributed import DistInfo, all_reduce_, env_dist, gather_rows, init_distributed, shutdown
+from samplernn.distributed import (
+    DistInfo,
+    all_reduce_,
+    barrier,
+    env_dist,
+    gather_rows,
+    init_distributed,
+    shutdown,
+)
 from samplernn.errors import UserError
 from samplernn.fileio import write_json, write_wav
 from samplernn.model import SampleRNN, build_model
@@ -330,6 +338,7 @@ def _train(
 ) -> dict[str, Any]:
     paths = run_paths(run_dir)
     _check_run_dir(run_dir, resume)
+    barrier(info)  # every rank has looked at the run dir before rank 0 writes to it
     mcfg = cfg.model_config()
     if cfg.window % mcfg.lookback:
         raise UserError(f"--window {cfg.window} must be a multiple of the model's lookback {mcfg.lookback}")

@@ -40,6 +40,7 @@ def train_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Train a conditional SampleRNN on a prepared dataset (also runs under torchrun for DDP)."""
+    from samplernn.distributed import env_dist
     from samplernn.train import resolve_train_config, train
 
     given = {
@@ -53,6 +54,8 @@ def train_command(
         given.setdefault("conditioning", True)
     cfg = resolve_train_config(out, given, resume)
     summary = train(dataset, out, cfg, resume=resume, progress=not quiet)
+    if not env_dist().is_main:
+        return
     if summary["status"] == "interrupted":
         typer.secho(f"interrupted at step {summary['step']}; checkpoint saved — continue with --resume",
                     fg=typer.colors.YELLOW, err=True)
