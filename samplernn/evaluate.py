@@ -36,33 +36,32 @@ class Evaluation:
     sweep_audio: list[np.ndarray] = field(default_factory=list, repr=False)
 
 
-def resolve_device(name: str) -> str:
-    """'auto' → 'cuda' when available, else 'cpu'; anything else is passed through."""
-    if name != "auto":
-        return name
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
 def select_notes(notes: Sequence[NoteRecord], max_notes: int | None) -> list[NoteRecord]:
-    """Up to `max_notes` notes spread over (pitch, velocity): one from each group in turn.
+    """Up to `max_notes` notes spread over pitches, then velocities: each round takes one more note
+    of every pitch (its velocities in turn); a last, partial round takes evenly spaced pitches.
 
-    Deterministic (groups and notes in sorted order); all notes when max_notes is None.
+    Deterministic; all notes (sorted by pitch, velocity, id) when max_notes is None.
     """
     ordered = sorted(notes, key=lambda r: (r.pitch, r.velocity, r.id))
     if max_notes is None or max_notes >= len(ordered):
         return ordered
-    groups: dict[tuple[int, int], list[NoteRecord]] = defaultdict(list)
-    for r in ordered:
-        groups[(r.pitch, r.velocity)].append(r)
+    per_pitch: dict[int, list[NoteRecord]] = {}
+    for p in sorted({r.pitch for r in ordered}):
+        by_vel: dict[int, list[NoteRecord]] = defaultdict(list)
+        for r in ordered:
+            if r.pitch == p:
+                by_vel[r.velocity].append(r)
+        rounds = range(max(len(v) for v in by_vel.values()))
+        per_pitch[p] = [by_vel[v][k] for k in rounds for v in sorted(by_vel) if k < len(by_vel[v])]
     picked: list[NoteRecord] = []
-    depth = 0
-    while len(picked) < max_notes:
-        for key in sorted(groups):
-            if depth < len(groups[key]) and len(picked) < max_notes:
-                picked.append(groups[key][depth])
-        depth += 1
+    for depth in range(max(len(v) for v in per_pitch.values())):
+        avail = [p for p, v in per_pitch.items() if depth < len(v)]
+        need = max_notes - len(picked)
+        if need <= 0:
+            break
+        if need < len(avail):
+            avail = [avail[i] for i in np.linspace(0, len(avail) - 1, need).round().astype(int)]
+        picked += [per_pitch[p][depth] for p in avail]
     return sorted(picked, key=lambda r: (r.pitch, r.velocity, r.id))
 
 
@@ -99,7 +98,7 @@ def evaluate_model(
     seed: int | None = 0,
     temperature: float = 1.0,
     batch_size: int = 64,
-    device: str = "cpu",
+    device: Any = "cpu",
     generate: GenerateFn | None = None,
     with_nll: bool = True,
     baseline_model: Any = None,
@@ -235,7 +234,7 @@ def generated_levels(
 
 
 def _nll_block(
-    model: Any, dataset: PreparedDataset, split: str, batch_size: int, device: str
+    model: Any, dataset: PreparedDataset, split: str, batch_size: int, device: Any
 ) -> dict[str, Any]:
     from samplernn.nll import dataset_nll
 

@@ -142,8 +142,15 @@ def test_dynamics_velocity_sweep(dataset) -> None:
 
 def test_select_notes_spreads_over_groups(dataset) -> None:
     notes = dataset.split("test")
-    picked = select_notes(notes, 3)
-    assert len(picked) == 3 and len({(r.pitch, r.velocity) for r in picked}) == 3
+    assert [(r.pitch, r.velocity) for r in select_notes(notes, 2)] == [(48, 40), (55, 40)]
+    assert [(r.pitch, r.velocity) for r in select_notes(notes, 3)] == [(48, 40), (48, 80), (55, 40)]
+    assert [(r.pitch, r.velocity) for r in select_notes(notes, 5)] == [
+        (48, 40),
+        (48, 80),
+        (48, 120),
+        (55, 40),
+        (55, 80),
+    ]
     assert select_notes(notes, None) == sorted(notes, key=lambda r: (r.pitch, r.velocity, r.id))
 
 
@@ -184,3 +191,37 @@ def test_cli_not_a_dataset(tmp_path: Path) -> None:
 def test_cli_bad_split(dataset, tmp_path: Path) -> None:
     result = _cli([str(tmp_path / "nope.pt"), str(dataset.root), "--split", "dev"])
     assert result.exit_code != 0 and "unknown split 'dev'" in result.output
+
+
+def _tiny_checkpoint(path: Path, sample_rate: int = 16000) -> Path:
+    from conditioning import BankStats
+    from samplernn.checkpoint import make_payload, save_checkpoint
+    from samplernn.config import ModelConfig
+    from samplernn.model import build_model
+
+    cfg = ModelConfig(frame_sizes=(2, 2), dim=8, n_rnn=1, q_levels=16, embed_dim=4, note_embed_dim=3)
+    save_checkpoint(path, make_payload(build_model(cfg), sample_rate, BankStats(sample_rate)))
+    return path
+
+
+def test_cli_sample_rate_mismatch(dataset, tmp_path: Path) -> None:
+    ckpt = _tiny_checkpoint(tmp_path / "m.pt", sample_rate=8000)
+    result = _cli([str(ckpt), str(dataset.root), "--device", "cpu"])
+    assert result.exit_code != 0
+    lines = _error_lines(result)
+    assert len(lines) == 1 and "8000 Hz" in lines[0]
+
+
+def test_nll_block_with_tiny_model(dataset, tmp_path: Path) -> None:
+    from samplernn.checkpoint import load_checkpoint
+
+    model = load_checkpoint(_tiny_checkpoint(tmp_path / "m.pt")).model
+    base = load_checkpoint(_tiny_checkpoint(tmp_path / "b.pt")).model
+    r = evaluate_model(
+        model, dataset, "test", max_notes=2, generate=oracle_generate(), baseline_model=base, batch_size=4
+    ).report
+    nll = r["nll"]
+    assert 0 < nll["overall"] < 8 and set(nll["per_pitch"]) == {"48", "55"}
+    assert nll["n_samples"] == 2 * 6400 and nll["baseline"]["overall"] > 0
+    assert r["per_pitch"]["48"]["nll"] == nll["per_pitch"]["48"]
+    assert "test NLL" in {b["name"] for b in r["bars"]}

@@ -69,9 +69,10 @@ def run_evaluate(
 
     from samplernn.checkpoint import load_checkpoint
     from samplernn.dataset import SPLITS, load_dataset
-    from samplernn.evaluate import evaluate_model, resolve_device
+    from samplernn.evaluate import evaluate_model
     from samplernn.evaluate_view import plot_spectrograms, render_tables
     from samplernn.fileio import write_json, write_wav
+    from samplernn.train import resolve_device
 
     if split not in SPLITS:
         raise UserError(f"unknown split {split!r} (choose from {', '.join(SPLITS)})")
