@@ -89,6 +89,31 @@ def measure_note(
     }
 
 
+def note_result(
+    rec: NoteRecord,
+    real: np.ndarray,
+    generated: np.ndarray,
+    sample_rate: int,
+    settings: metrics.PitchSettings,
+) -> dict[str, Any]:
+    """One entry of the report's "notes": the note, both signals' measures and the timbre distances."""
+    saw = metrics.sawtooth_baseline(real, rec.pitch, rec.onset, rec.end, sample_rate)
+    return {
+        "id": rec.id,
+        "pitch": rec.pitch,
+        "velocity": rec.velocity,
+        "onset": rec.onset,
+        "release": rec.release,
+        "end": rec.end,
+        "real": measure_note(real, rec, sample_rate, settings),
+        "generated": measure_note(generated, rec, sample_rate, settings),
+        "timbre": {
+            "generated": metrics.timbre_distance(generated, real, sample_rate, rec.onset, rec.end),
+            "sawtooth": metrics.timbre_distance(saw, real, sample_rate, rec.onset, rec.end),
+        },
+    }
+
+
 def evaluate_model(
     model: Any,
     dataset: PreparedDataset,
@@ -150,26 +175,12 @@ def evaluate_model(
         raise ValueError(f"generate returned {len(audio)} signals for {len(conds)} notes")
     generated, sweep_audio = audio[: len(records)], audio[len(records) :]
     real = [dataset.load_audio(r) for r in records]
+    triples = list(zip(records, real, generated, strict=True))
+    for rec, _, g in triples:
+        if len(g) != rec.n_samples:
+            raise ValueError(f"generate returned {len(g)} samples for note {rec.id} of {rec.n_samples}")
 
-    notes = []
-    for rec, x, g in _track(list(zip(records, real, generated, strict=True)), progress, "measuring"):
-        saw = metrics.sawtooth_baseline(x, rec.pitch, rec.onset, rec.end, sr)
-        notes.append(
-            {
-                "id": rec.id,
-                "pitch": rec.pitch,
-                "velocity": rec.velocity,
-                "onset": rec.onset,
-                "release": rec.release,
-                "end": rec.end,
-                "real": measure_note(x, rec, sr, settings),
-                "generated": measure_note(g, rec, sr, settings),
-                "timbre": {
-                    "generated": metrics.timbre_distance(g, x, sr, rec.onset, rec.end),
-                    "sawtooth": metrics.timbre_distance(saw, x, sr, rec.onset, rec.end),
-                },
-            }
-        )
+    notes = [note_result(rec, x, g, sr, settings) for rec, x, g in _track(triples, progress, "measuring")]
     levels = {
         "real": real_levels(dataset, {r.pitch for r in records}),
         "generated": generated_levels(records, generated, sweep, sweep_audio),
