@@ -151,3 +151,18 @@ def test_missing_src_or_no_recordings(tmp_path):
     write_midi(tmp_path / "only_midi" / "a.mid", [(60, 100, 0.0, 0.5)])
     with pytest.raises(UserError, match="no .wav or .flac"):
         prepare_bank(tmp_path / "only_midi", tmp_path / "out")
+
+
+def test_folder_midi_take_without_midi_and_bad_midi_named_once(tmp_path):
+    src = tmp_path / "src"
+    write_midi(src / "C3" / "C3.mid", [(48, 90, 0.0, 0.3)])
+    write_midi(src / "D3" / "D3.mid", [(50, 90, 0.0, 0.3), (52, 90, 0.4, 0.6)])  # two notes: unusable
+    for folder, pitch in (("C3", 48), ("D3", 50), ("E3", 52)):  # E3 has no MIDI file at all
+        for k in (1, 2):
+            write_audio(src / folder / f"take{k}.wav", tone(SR, pitch, 0.1, 0.4), SR)
+    result = prepare_bank(src, tmp_path / "out")
+    assert result.layout == "folder-midi" and result.n_notes == 2
+    messages = [f.message for f in result.failures]
+    assert len(messages) == 3
+    assert sum("D3.mid: holds 2 notes" in m for m in messages) == 1
+    assert all("no matching MIDI" in m for m in messages if "E3" in m)

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -23,14 +24,17 @@ BUNDLED_BANK = Path(__file__).resolve().parents[2] / "datasets" / "trombone" / "
 
 @dataclass(frozen=True)
 class BenchRow:
-    """One benchmark size: notes prepared, seconds, notes/s, peak resident memory of the process."""
+    """One benchmark size: notes prepared, seconds, notes/s, peak resident memory of the process and
+    peak memory allocated while preparing (tracemalloc: Python objects and numpy arrays)."""
 
     copies: int
     notes: int
     failed: int
     seconds: float
+    cpu_seconds: float  # CPU time of the process while preparing: steadier than wall time on a busy machine
     notes_per_s: float
     peak_rss_mb: float
+    peak_alloc_mb: float
 
 
 def make_copies(src: Path, dest: Path, copies: int) -> Path:
@@ -53,11 +57,14 @@ def run_child(src: Path, out: Path) -> dict[str, float]:
     """Prepare `src` into `out` in this process; the measurements as a dict (the child's side)."""
     from samplernn.prepare import PrepareSettings, prepare_bank
 
-    began = time.perf_counter()
+    tracemalloc.start()
+    began, cpu_began = time.perf_counter(), time.process_time()
     result = prepare_bank(src, out, PrepareSettings(skip_bad=True))
-    seconds = time.perf_counter() - began
-    return {"notes": result.n_notes, "failed": len(result.failures), "seconds": seconds,
-            "peak_rss_mb": _peak_rss_mb()}
+    seconds, cpu = time.perf_counter() - began, time.process_time() - cpu_began
+    peak_alloc = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return {"notes": result.n_notes, "failed": len(result.failures), "seconds": seconds, "cpu_seconds": cpu,
+            "peak_rss_mb": _peak_rss_mb(), "peak_alloc_mb": peak_alloc / 2**20}
 
 
 def bench_prepare(src: str | Path | None = None, sizes: tuple[int, ...] = (1, 20)) -> list[BenchRow]:
@@ -76,15 +83,18 @@ def bench_prepare(src: str | Path | None = None, sizes: tuple[int, ...] = (1, 20
                 raise UserError(f"{bank}: benchmark run failed: {proc.stderr.strip().splitlines()[-1:]}")
             m = json.loads(proc.stdout.strip().splitlines()[-1])
             rows.append(BenchRow(copies, int(m["notes"]), int(m["failed"]), round(m["seconds"], 2),
-                                 round(m["notes"] / m["seconds"], 1), round(m["peak_rss_mb"], 1)))
+                                 round(m["cpu_seconds"], 2),
+                                 round(m["notes"] / m["seconds"], 1), round(m["peak_rss_mb"], 1),
+                                 round(m["peak_alloc_mb"], 1)))
     return rows
 
 
 def format_rows(rows: list[BenchRow]) -> list[str]:
-    lines = [f"{'size':>5} {'notes':>6} {'failed':>6} {'seconds':>8} {'notes/s':>8} {'peak RSS MB':>12}"]
+    lines = [f"{'size':>5} {'notes':>6} {'failed':>6} {'seconds':>8} {'CPU s':>7} {'notes/s':>8} "
+             f"{'peak RSS MB':>12} {'peak alloc MB':>14}"]
     for r in rows:
-        lines.append(f"{r.copies:>4}× {r.notes:>6} {r.failed:>6} {r.seconds:>8.2f} {r.notes_per_s:>8.1f} "
-                     f"{r.peak_rss_mb:>12.1f}")
+        lines.append(f"{r.copies:>4}× {r.notes:>6} {r.failed:>6} {r.seconds:>8.2f} {r.cpu_seconds:>7.2f} "
+                     f"{r.notes_per_s:>8.1f} {r.peak_rss_mb:>12.1f} {r.peak_alloc_mb:>14.1f}")
     return lines
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from natsort import natsorted, ns
@@ -90,18 +90,18 @@ def _match(audio: Path, midis: list[Path], layout: str) -> Path | None:
 
 
 def detect_layout(scan: dict[Path, tuple[list[Path], list[Path]]], read: dict[Path, list[MidiNote]]) -> str:
-    """The layout most recordings follow: a MIDI file of several notes → 'session'; a same-stem MIDI of
-    one note → 'pairs'; the folder's only MIDI file, of one note, shared by takes → 'folder-midi'."""
+    """The layout most recordings follow: the folder's only MIDI file shared by several takes →
+    'folder-midi'; otherwise a MIDI file of several notes → 'session', of one note → 'pairs'."""
     votes: Counter[str] = Counter()
     for audio_files, midis in scan.values():
         for audio in audio_files:
             midi = _match(audio, midis, "auto")
             if midi is None:
                 continue
-            if len(read.get(midi, ())) > 1:
-                votes["session"] += 1
+            if midi.stem != audio.stem and len(audio_files) > 1:
+                votes["folder-midi"] += 1
             else:
-                votes["pairs" if midi.stem == audio.stem else "folder-midi"] += 1
+                votes["session" if len(read.get(midi, ())) > 1 else "pairs"] += 1
     if votes["folder-midi"] > votes["pairs"] + votes["session"]:
         return "folder-midi"
     return "session" if votes["session"] else "pairs"
@@ -162,51 +162,62 @@ def _session_jobs(
     return jobs, failures
 
 
+@dataclass
+class _Context:
+    """What every recording's matching needs while `discover` walks the bank."""
+
+    src: Path
+    settings: PrepareSettings
+    layout: str
+    read: dict[Path, list[MidiNote]]
+    midi_errors: dict[Path, str]
+    ids: Counter[str] = field(default_factory=Counter)
+    reported: set[Path] = field(default_factory=set)  # folder-midi: a bad MIDI file is named once
+
+    def report_once(self, midi: Path) -> bool:
+        first = self.layout != "folder-midi" or midi not in self.reported
+        self.reported.add(midi)
+        return first
+
+
+def _recording_jobs(ctx: _Context, audio: Path, midis: list[Path]) -> tuple[list[NoteJob], list[Failure]]:
+    """The notes of one recording, or why it cannot be used."""
+    rel = audio.relative_to(ctx.src).as_posix()
+    midi = _match(audio, midis, ctx.layout)
+    if midi is None:
+        expected = (f"one MIDI file in {audio.parent}, found {len(midis)}" if ctx.layout == "folder-midi"
+                    else f"{audio.stem}.mid beside it")
+        return [], [Failure(rel, f"{audio}: no matching MIDI file (expected {expected})")]
+    if midi in ctx.midi_errors:
+        return [], [Failure(rel, ctx.midi_errors[midi])] if ctx.report_once(midi) else []
+    notes = ctx.read[midi]
+    if ctx.layout == "session":
+        return _session_jobs(audio, midi, rel, notes, ctx.settings, ctx.ids)
+    if len(notes) > 1:
+        hint = "use --layout session" if ctx.layout == "pairs" else "folder-midi needs one note per MIDI file"
+        message = f"{midi}: holds {len(notes)} notes, expected one ({hint})"
+        return [], [Failure(rel, message)] if ctx.report_once(midi) else []
+    n = notes[0]
+    job = NoteJob(_note_id(Path(rel), ctx.ids), audio, midi, rel, n.pitch, n.velocity, n.start, n.stop, None,
+                  ctx.layout == "pairs")
+    return [job], []
+
+
 def discover(src: str | Path, settings: PrepareSettings) -> Discovery:
-    """All notes under `src` in natural order, plus the files that cannot be used and why."""
+    """All notes under `src` in natural path order, plus the files that cannot be used and why."""
     src = Path(src)
     if not src.is_dir():
         raise UserError(f"{src}: not a folder (SRC must be a folder of recordings and MIDI files)")
     scan = _scan(src)
-    all_midis = [m for _, midis in scan.values() for m in midis]
-    if not any(audio for audio, _ in scan.values()):
+    recordings = natsorted((a for audio, _ in scan.values() for a in audio), alg=ns.PATH)
+    if not recordings:
         raise UserError(f"{src}: no .wav or .flac recordings found")
-    read, midi_errors = _read_all(all_midis)
+    read, midi_errors = _read_all([m for _, midis in scan.values() for m in midis])
     layout = settings.layout if settings.layout != "auto" else detect_layout(scan, read)
-
-    jobs: list[NoteJob] = []
-    failures: list[Failure] = []
-    reported: set[Path] = set()
-    ids: Counter[str] = Counter()
-    for folder in natsorted(scan, alg=ns.PATH):
-        audio_files, midis = scan[folder]
-        for audio in audio_files:
-            rel = audio.relative_to(src).as_posix()
-            midi = _match(audio, midis, layout)
-            if midi is None:
-                expected = (f"one MIDI file in {folder}, found {len(midis)}" if layout == "folder-midi"
-                            else f"{audio.stem}.mid beside it")
-                failures.append(Failure(rel, f"{audio}: no matching MIDI file (expected {expected})"))
-                continue
-            if midi in midi_errors:
-                if layout != "folder-midi" or midi not in reported:
-                    failures.append(Failure(rel, midi_errors[midi]))
-                reported.add(midi)
-                continue
-            notes = read[midi]
-            if layout == "session":
-                more_jobs, more_failures = _session_jobs(audio, midi, rel, notes, settings, ids)
-                jobs += more_jobs
-                failures += more_failures
-                continue
-            if len(notes) > 1:
-                hint = "use --layout session" if layout == "pairs" else "folder-midi needs one note per MIDI"
-                if layout != "folder-midi" or midi not in reported:
-                    failures.append(Failure(rel, f"{midi}: holds {len(notes)} notes, expected one ({hint})"))
-                reported.add(midi)
-                continue
-            n = notes[0]
-            jobs.append(NoteJob(
-                _note_id(Path(rel), ids), audio, midi, rel, n.pitch, n.velocity, n.start, n.stop, None,
-                layout == "pairs"))
-    return Discovery(layout, jobs, failures)
+    ctx = _Context(src, settings, layout, read, midi_errors)
+    found = Discovery(layout, [], [])
+    for audio in recordings:
+        jobs, failures = _recording_jobs(ctx, audio, scan[audio.parent][1])
+        found.jobs += jobs
+        found.failures += failures
+    return found
