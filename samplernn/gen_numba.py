@@ -1,0 +1,356 @@
+"""CPU generation engine: the whole sample loop compiled with numba (no Python per sample).
+
+Every frame tier runs at its own frame boundaries, the sample MLP runs every sample, and the
+state (GRU hiddens, the pending upper-tier contributions, the MLP's per-sample bias) lives in
+preallocated float32 arrays carried from chunk to chunk. Mat-vecs go to BLAS (`np.dot`, which
+numba binds to scipy's BLAS) or to hand-written fastmath loops, whichever is faster for the
+batch (`use_blas`).
+
+Array shapes (see samplernn.fold): B streams, L lookback, N samples, K tiers, n GRU layers,
+D dim, Q levels, C conditioning features, F_k frame sizes, R_k ratios.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from numba import njit
+
+from samplernn.fold import Folded
+
+_OPTS = {"fastmath": True, "cache": True, "nogil": True, "error_model": "numpy"}
+
+# fmt: off  (the kernels' long argument lists read better packed)
+
+
+@njit(**_OPTS)
+def _lin(x, w, out, use_blas):
+    """out (B, n) = x (B, m) @ w (n, m).T."""
+    if use_blas:
+        out[:, :] = np.dot(x, w.T)
+        return
+    B, m = x.shape
+    n = w.shape[0]
+    for b in range(B):
+        for i in range(n):
+            acc = np.float32(0.0)
+            for j in range(m):
+                acc += w[i, j] * x[b, j]
+            out[b, i] = acc
+
+
+@njit(**_OPTS)
+def _sigmoid(x):
+    return np.float32(1.0) / (np.float32(1.0) + np.exp(-x))
+
+
+@njit(**_OPTS)
+def _gru(gx, h, w_hh, b_hh, gh, use_blas):
+    """One GRU step, torch's gate order (r, z, n): gx (B, 3D) input gates incl. bias; h (B, D) in place."""
+    _lin(h, w_hh, gh, use_blas)
+    B, D = h.shape
+    for b in range(B):
+        for i in range(D):
+            r = _sigmoid(gx[b, i] + gh[b, i] + b_hh[i])
+            z = _sigmoid(gx[b, D + i] + gh[b, D + i] + b_hh[D + i])
+            c = np.tanh(gx[b, 2 * D + i] + r * (gh[b, 2 * D + i] + b_hh[2 * D + i]))
+            h[b, i] = c + z * (h[b, i] - c)
+
+
+@njit(**_OPTS)
+def _tier_step(
+    k,
+    t,
+    t0,
+    seq,
+    L,
+    feats,
+    frames,
+    ratios,
+    A,
+    bias1,
+    condg,
+    w_ih,
+    b_ih,
+    w_hh,
+    b_hh,
+    ups,
+    uoff,
+    b_up,
+    mlp_cond,
+    h,
+    gup,
+    mlpb,
+    gx,
+    gh,
+    use_blas,
+):
+    """Tier k's frame starting at sample t: GRU step, then its upsampled outputs for the tier below
+    (as pending layer-0 gates in gup[k-1], or for tier 0 as the MLP's per-sample bias mlpb)."""
+    K = frames.shape[0]
+    B = seq.shape[0]
+    D = h.shape[3]
+    n_rnn = h.shape[1]
+    C = feats.shape[2]
+    F = frames[k]
+    r_up = (t // F) % ratios[k + 1] if k + 1 < K else 0
+    fr = np.empty(F, np.float32)
+    for b in range(B):
+        for m in range(F):
+            fr[m] = seq[b, L + t - F + m]
+        for i in range(3 * D):
+            acc = bias1[k, i]
+            for m in range(F):
+                acc += A[k, i, m] * fr[m]
+            for c in range(C):
+                acc += condg[k, i, c] * feats[b, t - t0, c]
+            if k + 1 < K:
+                acc += gup[k, b, r_up, i]
+            gx[b, i] = acc
+    for layer in range(n_rnn):
+        if layer > 0:
+            _lin(h[k, layer - 1], w_ih[k, layer], gx, use_blas)
+            for b in range(B):
+                for i in range(3 * D):
+                    gx[b, i] += b_ih[k, layer, i]
+        _gru(gx, h[k, layer], w_hh[k, layer], b_hh[k, layer], gh, use_blas)
+    R = ratios[k]
+    up = np.empty((B, R * D), np.float32)
+    _lin(h[k, n_rnn - 1], ups[uoff[k] : uoff[k] + R].reshape(R * D, D), up, use_blas)
+    up2 = up.reshape(B * R, D)  # row b*R + r: output for position r of stream b
+    for row in range(B * R):
+        for i in range(D):
+            up2[row, i] += b_up[k, i]
+    if k > 0:
+        g = np.empty((B * R, 3 * D), np.float32)
+        _lin(up2, w_ih[k - 1, 0], g, use_blas)
+        g3 = g.reshape(B, R, 3 * D)
+        for b in range(B):
+            for r in range(R):
+                for i in range(3 * D):
+                    gup[k - 1, b, r, i] = g3[b, r, i]
+    else:
+        for b in range(B):
+            for r in range(R):
+                for i in range(D):
+                    acc = up2[b * R + r, i]
+                    for c in range(C):
+                        acc += mlp_cond[i, c] * feats[b, t - t0 + r, c]
+                    mlpb[b, r, i] = acc
+
+
+@njit(**_OPTS)
+def _mlp_step(t, seq, L, F0, lut, mlpb, w_h, b_h, w_o, b_o, x1, h2, logits, use_blas):
+    """Sample MLP for sample t: logits (B, Q) from the F0 previous samples and mlpb."""
+    B, D = x1.shape
+    Q = logits.shape[1]
+    r = t % F0
+    for b in range(B):
+        for i in range(D):
+            x1[b, i] = mlpb[b, r, i]
+        for j in range(F0):
+            q = seq[b, L + t - F0 + j]
+            for i in range(D):
+                x1[b, i] += lut[j, q, i]
+        for i in range(D):
+            x1[b, i] = max(x1[b, i], np.float32(0.0))
+    _lin(x1, w_h, h2, use_blas)
+    for b in range(B):
+        for i in range(D):
+            h2[b, i] = max(h2[b, i] + b_h[i], np.float32(0.0))
+    _lin(h2, w_o, logits, use_blas)
+    for b in range(B):
+        for q in range(Q):
+            logits[b, q] += b_o[q]
+
+
+@njit(**_OPTS)
+def _sample(row, u, inv_temp, p):
+    """Inverse-CDF draw from softmax(row · inv_temp) with uniform u; inv_temp < 0 → argmax."""
+    Q = row.shape[0]
+    best = 0
+    for q in range(1, Q):
+        if row[q] > row[best]:
+            best = q
+    if inv_temp < 0:
+        return best
+    mx = row[best]
+    s = np.float32(0.0)
+    for q in range(Q):
+        e = np.exp((row[q] - mx) * inv_temp)
+        p[q] = e
+        s += e
+    target = u * s
+    c = np.float32(0.0)
+    for q in range(Q):
+        c += p[q]
+        if c > target and p[q] > 0:
+            return q
+    return best
+
+
+@njit(**_OPTS)
+def run_chunk(
+    seq,
+    L,
+    t0,
+    t1,
+    feats,
+    uniforms,
+    inv_temp,
+    teacher,
+    lp,
+    full,
+    frames,
+    ratios,
+    A,
+    bias1,
+    condg,
+    w_ih,
+    b_ih,
+    w_hh,
+    b_hh,
+    ups,
+    uoff,
+    b_up,
+    lut,
+    mlp_cond,
+    w_h,
+    b_h,
+    w_o,
+    b_o,
+    h,
+    gup,
+    mlpb,
+    use_blas,
+):
+    """Generate (or score, when teacher) samples t0 ≤ t < t1 of every stream.
+
+    seq (B, L+N) int32: L history samples, then the stream; written when not teacher.
+    feats (B, t1-t0, C) float32; uniforms (B, N); lp (B, N) target log-probs (teacher);
+    full (B, N, Q) every log-prob (teacher, when full.shape[0] > 0).
+    State carried across chunks: h (K, n, B, D), gup (K, B, Rmax, 3D), mlpb (B, F0, D).
+    """
+    K = frames.shape[0]
+    B = seq.shape[0]
+    D = w_h.shape[0]
+    Q = w_o.shape[0]
+    F0 = frames[0]
+    gx = np.empty((B, 3 * D), np.float32)
+    gh = np.empty((B, 3 * D), np.float32)
+    x1 = np.empty((B, D), np.float32)
+    h2 = np.empty((B, D), np.float32)
+    logits = np.empty((B, Q), np.float32)
+    p = np.empty(Q, np.float32)
+    for t in range(t0, t1):
+        for kk in range(K):
+            k = K - 1 - kk
+            if t % frames[k] == 0:
+                _tier_step(
+                    k,
+                    t,
+                    t0,
+                    seq,
+                    L,
+                    feats,
+                    frames,
+                    ratios,
+                    A,
+                    bias1,
+                    condg,
+                    w_ih,
+                    b_ih,
+                    w_hh,
+                    b_hh,
+                    ups,
+                    uoff,
+                    b_up,
+                    mlp_cond,
+                    h,
+                    gup,
+                    mlpb,
+                    gx,
+                    gh,
+                    use_blas,
+                )
+        _mlp_step(t, seq, L, F0, lut, mlpb, w_h, b_h, w_o, b_o, x1, h2, logits, use_blas)
+        for b in range(B):
+            if teacher:
+                mx = logits[b, 0]
+                for q in range(1, Q):
+                    mx = max(mx, logits[b, q])
+                s = np.float32(0.0)
+                for q in range(Q):
+                    s += np.exp(logits[b, q] - mx)
+                lse = mx + np.log(s)
+                lp[b, t] = logits[b, seq[b, L + t]] - lse
+                if full.shape[0] > 0:
+                    for q in range(Q):
+                        full[b, t, q] = logits[b, q] - lse
+            else:
+                seq[b, L + t] = _sample(logits[b], uniforms[b, t], inv_temp, p)
+
+
+# fmt: on
+
+
+def run(
+    folded: Folded,
+    seq: np.ndarray,
+    cond: np.ndarray | None,
+    uniforms: np.ndarray | None,
+    inv_temp: float,
+    teacher: bool = False,
+    want_full: bool = False,
+    progress: Callable[[int], None] | None = None,
+    use_blas: bool | None = None,
+    chunk: int = 8192,
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Run the kernel over a whole batch in chunks of `chunk` samples.
+
+    seq (B, L+N) int32 (history + stream, N a multiple of L), cond (B, N, 4) int32 raw, uniforms
+    (B, N) float32. Returns (seq, target log-probs (B, N) | None, full log-probs (B, N, Q) | None).
+    """
+    a = folded.numpy_arrays()
+    L, K, D, n = folded.lookback, folded.n_tiers, folded.dim, folded.n_rnn
+    B, total = seq.shape
+    N = total - L
+    if N % L:
+        raise ValueError(f"stream length {N} must be a multiple of the lookback {L}")
+    if use_blas is None:
+        use_blas = B > 1 or D > 512
+    seq = np.ascontiguousarray(seq, dtype=np.int32)
+    h = np.broadcast_to(a["h0"][:, :, None, :], (K, n, B, D)).copy()
+    gup = np.zeros((K, B, max(folded.ratios), 3 * D), np.float32)
+    mlpb = np.zeros((B, folded.frames[0], D), np.float32)
+    lp = np.zeros((B, N), np.float32) if teacher else np.zeros((0, 0), np.float32)
+    full = np.zeros((B, N, folded.q_levels) if (teacher and want_full) else (0, 0, 0), np.float32)
+    if uniforms is None:
+        uniforms = np.zeros((B, N), np.float32)
+    chunk = max(L, chunk // L * L)
+    for t0 in range(0, N, chunk):
+        t1 = min(N, t0 + chunk)
+        feats = _features(folded, cond, B, t0, t1)
+        # fmt: off
+        run_chunk(
+            seq, L, t0, t1, feats, uniforms, np.float32(inv_temp), teacher, lp, full,
+            a["frames"], a["ratios"], a["A"], a["bias1"], a["condg"], a["w_ih"], a["b_ih"],
+            a["w_hh"], a["b_hh"], a["ups"], a["uoff"], a["b_up"], a["lut"], a["mlp_cond"],
+            a["w_h"], a["b_h"], a["w_o"], a["b_o"], h, gup, mlpb, bool(use_blas),
+        )
+        # fmt: on
+        if progress is not None:
+            progress(t1 - t0)
+    return seq, (lp if teacher else None), (full if teacher and want_full else None)
+
+
+def _features(folded: Folded, cond: np.ndarray | None, B: int, t0: int, t1: int) -> np.ndarray:
+    """Conditioning features (B, t1-t0, C) float32 from the model's own CondFeatures."""
+    if folded.cond_features is None or cond is None or folded.n_cond == 0:
+        return np.zeros((B, t1 - t0, 0), np.float32)
+    with torch.inference_mode():
+        raw = torch.from_numpy(np.ascontiguousarray(cond[:, t0:t1]))
+        feats = folded.cond_features(raw.to(folded.device))
+    return np.ascontiguousarray(feats.to("cpu", torch.float32).numpy())
