@@ -62,24 +62,12 @@ def prepare_note(
     Raises NoteError for silence or a MIDI note-on too far from the detected start.
     """
     peak = float(np.abs(x).max()) if x.size else 0.0
-    if peak < settings.silence_peak:
-        level = f"{20 * math.log10(peak):.0f} dBFS" if peak > 0 else "all zeros"
-        raise NoteError(f"{describe(job)}: silent recording (peak {level})")
-    extent = find_extent(x, settings.threshold, envelope(x))
-    if extent is None:  # pragma: no cover - a non-zero peak always has an extent
-        raise NoteError(f"{describe(job)}: silent recording")
+    message = silence_message(describe(job), peak, settings)
+    extent = find_extent(x, settings.threshold, envelope(x)) if message is None else None
+    if extent is None:
+        raise NoteError(message or f"{describe(job)}: silent recording")
     start, stop = extent
-
-    if job.synced:
-        on, off = job.on * sr - offset, job.off * sr - offset
-        lag_ms = (start - on) / sr * 1000.0
-        if abs(lag_ms) > settings.tolerance_ms:
-            raise NoteError(
-                f"{describe(job)}: MIDI note-on at {job.on:.3f} s but the sound starts at "
-                f"{(start + offset) / sr:.3f} s ({lag_ms:+.0f} ms, tolerance ±{settings.tolerance_ms:g} ms); "
-                f"do {job.midi.name} and this recording belong together?")
-    else:  # folder-midi take: the MIDI gives pitch, velocity and duration; timing comes from the sound
-        on, off, lag_ms = float(start), start + (job.off - job.on) * sr, 0.0
+    on, off, lag_ms = _align(job, start, sr, offset, settings)
 
     a = max(0, start - settings.pre)
     b = min(x.size, max(stop, math.ceil(off)) + settings.post)
@@ -107,6 +95,34 @@ def prepare_note(
     release = min(max(pos(off), onset), n)
     end = min(max(audible_end, release, onset + 1), n)
     return PreparedNote(y, onset, release, end, lag_ms)
+
+
+def silence_message(where: str, peak: float, settings: PrepareSettings) -> str | None:
+    """The reason a recording with this peak counts as silent, or None if it does not."""
+    if peak >= settings.silence_peak:
+        return None
+    level = f"{20 * math.log10(peak):.0f} dBFS" if peak > 0 else "all zeros"
+    return f"{where}: silent recording (peak {level})"
+
+
+def _align(
+    job: NoteJob, start: int, sr: int, offset: int, settings: PrepareSettings
+) -> tuple[float, float, float]:
+    """(note-on, note-off, lag ms) in samples of `x`; NoteError if MIDI and sound are too far apart.
+
+    A folder-midi take is not time-aligned with its MIDI file: the note-on is put at the detected
+    start and the MIDI only gives the duration (and pitch and velocity).
+    """
+    if not job.synced:
+        return float(start), start + (job.off - job.on) * sr, 0.0
+    on, off = job.on * sr - offset, job.off * sr - offset
+    lag_ms = (start - on) / sr * 1000.0
+    if abs(lag_ms) > settings.tolerance_ms:
+        raise NoteError(
+            f"{describe(job)}: MIDI note-on at {job.on:.3f} s but the sound starts at "
+            f"{(start + offset) / sr:.3f} s ({lag_ms:+.0f} ms, tolerance ±{settings.tolerance_ms:g} ms); "
+            f"do {job.midi.name} and this recording belong together?")
+    return on, off, lag_ms
 
 
 def _fit(y: np.ndarray, n: int, fade: int) -> np.ndarray:

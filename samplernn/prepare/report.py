@@ -12,7 +12,7 @@ MAX_LISTED_FAILURES = 20
 
 def summary_lines(result: PrepareResult, src: str | Path | None = None) -> list[str]:
     """Notes per split, pitches, durations, release tails, failures, and where the output is."""
-    c, s, t = result.counts, result.seconds, result.release_tail_ms
+    c, s, t, lag = result.counts, result.seconds, result.release_tail_ms, result.onset_lag_ms
     p = result.pitches
     origin = f" from {src}" if src is not None else ""
     lines = [
@@ -23,6 +23,8 @@ def summary_lines(result: PrepareResult, src: str | Path | None = None) -> list[
         f"  audio         {result.sample_rate} Hz, {s['total']:.1f} s in all, "
         f"notes {s['min']:.2f}–{s['max']:.2f} s",
         f"  release tail  {t['min']:.0f}–{t['max']:.0f} ms (median {t['median']:.0f} ms)",
+        f"  sound start   {lag['min']:+.1f}…{lag['max']:+.1f} ms from the MIDI note-on "
+        f"(median {lag['median']:+.1f} ms)",
         f"  failed        {len(result.failures)}",
     ]
     for f in result.failures[:MAX_LISTED_FAILURES]:

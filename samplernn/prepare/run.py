@@ -24,7 +24,7 @@ from samplernn.errors import UserError
 from samplernn.fileio import write_json, write_wav
 from samplernn.prepare.audio import AudioError, read_mono, recording_info, recording_peak
 from samplernn.prepare.layouts import Discovery, Failure, NoteJob, discover
-from samplernn.prepare.notes import NoteError, prepare_note
+from samplernn.prepare.notes import NoteError, prepare_note, silence_message
 from samplernn.prepare.output import CREATED_BY, check_paths, staging
 from samplernn.prepare.settings import PrepareSettings
 from samplernn.prepare.splits import assign_splits
@@ -45,6 +45,7 @@ class NoteRow:
     end: int
     n_samples: int
     source: str
+    lag_ms: float  # detected start − MIDI note-on in the recording
 
 
 @dataclass
@@ -59,6 +60,7 @@ class PrepareResult:
     velocities: list[int]
     seconds: dict[str, float]  # total, min, max prepared note length
     release_tail_ms: dict[str, float]  # min, median, max of end − release
+    onset_lag_ms: dict[str, float]  # min, median, max of (detected start − MIDI note-on)
     failures: list[Failure] = field(default_factory=list)
     gain: float | None = None
     elapsed: float = 0.0
@@ -88,9 +90,9 @@ def _bank_peak(found: Discovery, settings: PrepareSettings, progress: Progress |
     for k, path in enumerate(recordings):
         try:
             p = recording_peak(path)
-            if p < settings.silence_peak:
-                level = f"{20 * math.log10(p):.0f} dBFS" if p > 0 else "all zeros"
-                raise AudioError(f"{path}: silent recording (peak {level})")
+            silent = silence_message(str(path), p, settings)
+            if silent:
+                raise AudioError(silent)
             peak = max(peak, p)
         except AudioError as exc:
             bad.add(path)
@@ -114,6 +116,7 @@ def _write_manifest(path: Path, rows: list[NoteRow], splits: dict[str, str]) -> 
 def _result(out: Path, layout: str, rows: list[NoteRow], splits: dict[str, str], sr: int) -> PrepareResult:
     lengths = np.array([r.n_samples for r in rows], dtype=np.float64) / sr
     tails = np.array([r.end - r.release for r in rows], dtype=np.float64) * 1000.0 / sr
+    lags = np.array([r.lag_ms for r in rows], dtype=np.float64)
     per_split = Counter(splits.values())
     pitches = sorted({r.pitch for r in rows})
     return PrepareResult(
@@ -123,9 +126,14 @@ def _result(out: Path, layout: str, rows: list[NoteRow], splits: dict[str, str],
         velocities=sorted({r.velocity for r in rows}),
         seconds={"total": round(float(lengths.sum()), 3), "min": round(float(lengths.min()), 3),
                  "max": round(float(lengths.max()), 3)},
-        release_tail_ms={"min": round(float(tails.min()), 1), "median": round(float(np.median(tails)), 1),
-                         "max": round(float(tails.max()), 1)},
+        release_tail_ms=_spread(tails),
+        onset_lag_ms=_spread(lags),
     )
+
+
+def _spread(values: np.ndarray) -> dict[str, float]:
+    return {"min": round(float(values.min()), 1), "median": round(float(np.median(values)), 1),
+            "max": round(float(values.max()), 1)}
 
 
 def prepare_bank(
@@ -165,7 +173,7 @@ def prepare_bank(
             else:
                 write_wav(tmp / "audio" / f"{job.id}.wav", note.audio, sr)
                 rows.append(NoteRow(job.id, job.pitch, job.velocity, note.onset, note.release, note.end,
-                                    note.audio.size, job.source))
+                                    note.audio.size, job.source, note.lag_ms))
             if progress:
                 progress("notes", k + 1, len(found.jobs))
         if not rows:
@@ -192,6 +200,7 @@ def prepare_bank(
             "velocities": result.velocities,
             "seconds": result.seconds,
             "release_tail_ms": result.release_tail_ms,
+            "onset_lag_ms": result.onset_lag_ms,
             "bank_stats": stats.to_dict(),
             "failures": [{"source": f.source, "reason": f.message} for f in result.failures],
         })
