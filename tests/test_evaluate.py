@@ -225,3 +225,21 @@ def test_nll_block_with_tiny_model(dataset, tmp_path: Path) -> None:
     assert nll["n_samples"] == 2 * 6400 and nll["baseline"]["overall"] > 0
     assert r["per_pitch"]["48"]["nll"] == nll["per_pitch"]["48"]
     assert "test NLL" in {b["name"] for b in r["bars"]}
+
+
+def test_cli_end_to_end_tiny_model(dataset, tmp_path: Path) -> None:
+    pytest.importorskip("samplernn.generate")
+    ckpt = _tiny_checkpoint(tmp_path / "m.pt")
+    out = tmp_path / "out"
+    args = [str(ckpt), str(dataset.root), "--device", "cpu", "--max-notes", "2", "--batch-size", "8"]
+    args += ["--json", str(out / "report.json"), "--plots", str(out / "plots"), "--audio", str(out / "wav")]
+    result = _cli(args)
+    assert result.exit_code == 0, result.output
+    assert "pitch within ±50 c" in result.output and "shipped-model bars" in result.output
+    r = json.loads((out / "report.json").read_text())
+    assert r["n_notes"] == 2 and r["checkpoint"] == str(ckpt) and r["step"] == 0
+    assert r["nll"]["overall"] > 0 and set(r["nll"]["per_pitch"]) == {"48", "55"}
+    assert r["real"]["pitch"]["accuracy"] == 1.0 and r["passed"] is False  # an untrained model
+    assert r["generated"]["dynamics"]["n_pitches"] == 2  # the velocity sweep ran
+    assert (out / "plots" / "spectrograms.png").stat().st_size > 1000
+    assert len(list((out / "wav").glob("*.generated.wav"))) == 2 + 4  # notes + sweep copies
