@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from conditioning import events_to_conditioning
 from samplernn import metrics
 from samplernn.dataset import NoteRecord, PreparedDataset
 from samplernn.errors import UserError
@@ -128,6 +129,7 @@ def evaluate_model(
     with_nll: bool = True,
     baseline_model: Any = None,
     sweep_velocities: bool = True,
+    tail_seconds: float = 0.5,
     progress: bool = False,
     settings: metrics.PitchSettings = metrics.PitchSettings(),
 ) -> Evaluation:
@@ -137,7 +139,9 @@ def evaluate_model(
     given temperature/seed/batch_size/device); NLL needs `model` and is skipped when it is None
     or with_nll is False. `baseline_model` (e.g. an unconditional model) adds its NLL for the bar.
     `sweep_velocities` also generates each pitch's first note at the bank's other velocities, for
-    the dynamics measure (see evaluate_report.DEFINITIONS).
+    the dynamics measure (see evaluate_report.DEFINITIONS). Generation runs `tail_seconds` past
+    each file's end with nothing sounding there, so that a note which does not stop shows up in
+    the duration measure instead of being cut off by the file's length.
     """
     records = select_notes(dataset.split(split), max_notes)
     if not records:
@@ -169,7 +173,8 @@ def evaluate_model(
             )
 
     sweep = velocity_sweep(records, dataset.notes) if sweep_velocities else []
-    conds = [r.conditioning() for r in records + sweep]
+    pad = int(round(tail_seconds * sr))
+    conds = [events_to_conditioning([r.event], r.n_samples + pad) for r in records + sweep]
     audio = [np.asarray(g, dtype=np.float32) for g in generate(conds)]
     if len(audio) != len(conds):
         raise ValueError(f"generate returned {len(audio)} signals for {len(conds)} notes")
@@ -177,8 +182,10 @@ def evaluate_model(
     real = [dataset.load_audio(r) for r in records]
     triples = list(zip(records, real, generated, strict=True))
     for rec, _, g in triples:
-        if len(g) != rec.n_samples:
-            raise ValueError(f"generate returned {len(g)} samples for note {rec.id} of {rec.n_samples}")
+        if len(g) != rec.n_samples + pad:
+            raise ValueError(
+                f"generate returned {len(g)} samples for note {rec.id}, not {rec.n_samples + pad}"
+            )
 
     notes = [note_result(rec, x, g, sr, settings) for rec, x, g in _track(triples, progress, "measuring")]
     levels = {
@@ -191,6 +198,7 @@ def evaluate_model(
         "temperature": temperature,
         "max_notes": max_notes,
         "velocity_sweep": sweep_velocities,
+        "tail_seconds": tail_seconds,
         "pitch": dataclasses.asdict(settings),
     }
     return Evaluation(report, records, real, generated, sweep, sweep_audio)

@@ -26,7 +26,9 @@ DEFINITIONS = {
     "frames of the sustained part (onset + min(80 ms, held/4) to release, at most 1 s); within = "
     "|cents from the MIDI pitch| <= 50; notes without voiced frames count as misses",
     "duration": "|audible end - requested end| in ms; audible end = last sample whose Hilbert envelope "
-    "exceeds 0.8 % of its peak (the prepare rule); a silent note ends at its onset",
+    "exceeds 0.8 % of its peak (the prepare rule); a silent note ends at its onset. Generated notes run "
+    "on 0.5 s (tail_seconds) past the file's end with no note sounding, so a note that fails to stop "
+    "shows",
     "dynamics": "RMS over [onset, end) per note, median per velocity; a pitch rises when that level "
     "rises strictly from each velocity to the next. Real: every recording of the pitch in the dataset "
     "(all splits). Generated: a velocity sweep, the pitch's first evaluated note generated again at "
@@ -35,7 +37,8 @@ DEFINITIONS = {
     "bands, ~64 ms FFT, hop 1/4; dB re full scale, floored 80 dB below the louder peak; averaged over "
     "notes. Sawtooth baseline: band-limited sawtooth at the MIDI pitch under the real note's smoothed "
     "Hilbert envelope, scaled to the real RMS",
-    "clipping": "share of samples with |x| >= 0.999, over all samples of the evaluated notes",
+    "clipping": "share of samples with |x| >= 0.999, over all samples of the evaluated notes (generated: "
+    "including the tail)",
     "dc": "mean of each note's signal; reported as the mean and max |mean| over notes",
 }
 

@@ -24,7 +24,7 @@ def envelope_note(
     reaches 1 % of `amp` at `end`, zero after (so the 0.8 % audible end is `end`)."""
     t = np.arange(n)
     env = np.clip((t - onset) / attack, 0.0, 1.0)
-    decay = np.exp(np.log(0.01) * (t - release) / max(end - release, 1))
+    decay = np.exp(np.log(0.01) * np.maximum(t - release, 0) / max(end - release, 1))
     env = np.where(t >= release, decay, env)
     env[(t < onset) | (t >= end)] = 0.0
     return amp * env
@@ -97,11 +97,13 @@ def oracle_generate(
     gain: float = 1.0,
     release_at: float = 2 / 3,
     dynamics: bool = True,
+    stops: bool = True,
 ):
     """A fake generate function: reads pitch, velocity, onset and end back from each conditioning
     array and plays a tone (`detune` semitones off) that ends where requested. Conditioning does not
     carry the release: it is taken at `release_at` of the note (2/3 matches write_eval_dataset).
-    dynamics=False plays every velocity at the level of velocity 80."""
+    dynamics=False plays every velocity at the level of velocity 80; stops=False holds the tone to the
+    end of the conditioning array."""
 
     def generate(conds: list[np.ndarray]) -> list[np.ndarray]:
         out = []
@@ -110,6 +112,8 @@ def oracle_generate(
             onset, end = int(active[0]), int(active[-1]) + 1
             pitch, velocity = int(c[onset, 0]), int(c[onset, 1])
             release = onset + round(release_at * (end - onset))
+            if not stops:
+                release, end = len(c) - 1, len(c)
             out.append(
                 gain
                 * tone(

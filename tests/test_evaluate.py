@@ -70,6 +70,13 @@ def test_silent_and_flat_generator(dataset) -> None:
     assert g["dynamics"]["rising_share"] == 0.0
 
 
+def test_note_that_does_not_stop(dataset) -> None:
+    r = evaluate_model(None, dataset, "test", generate=oracle_generate(stops=False)).report
+    # Generation runs 0.5 s past the file (6400 samples), so the note overruns its end (5600) by 550 ms.
+    assert r["generated"]["duration"]["median_ms"] == pytest.approx((6400 + 8000 - 5600) / 16, abs=1)
+    assert {b["name"]: b["passed"] for b in r["bars"]}["median duration error"] is False
+
+
 def test_report_structure(oracle, tmp_path: Path) -> None:
     from samplernn.fileio import write_json
 
