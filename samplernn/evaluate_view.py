@@ -172,6 +172,7 @@ def plot_spectrograms(ev: Evaluation, path: str | Path, max_rows: int = 6) -> Pa
             )
             for pos in (rec.onset, rec.release, rec.end):
                 ax.axvline(pos / sr, color="cyan", lw=0.6, alpha=0.7)
+            ax.set_xlim(0, max(len(ev.real[i]), len(ev.generated[i])) / sr)
             ax.set_title(f"{label}: {note_name(rec.pitch)} vel {rec.velocity} ({rec.id})", fontsize=9)
             ax.set_ylabel("mel band")
     for ax in axes[-1]:
