@@ -1,0 +1,224 @@
+"""`samplernn synth`, `samplernn render` and `samplernn bench generate`: thin typer layers over
+samplernn.synth, samplernn.render and samplernn.bench_generate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from samplernn.config import PRESETS
+from samplernn.errors import UserError
+
+
+def register(app: typer.Typer, bench_app: typer.Typer) -> None:
+    app.command("synth")(synth_command)
+    app.command("render")(render_command)
+    bench_app.command("generate")(bench_generate_command)
+
+
+def _error(exc: Exception) -> typer.Exit:
+    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+    return typer.Exit(1)
+
+
+def _load(checkpoint: Path, device: str):  # noqa: ANN202 — Checkpoint, imported lazily
+    from samplernn.checkpoint import load_checkpoint
+    from samplernn.generate import resolve_device
+
+    try:
+        dev = resolve_device(device)
+    except (ValueError, RuntimeError) as exc:
+        raise UserError(f"--device {device}: {exc}") from None
+    return load_checkpoint(checkpoint, dev)
+
+
+def synth_command(
+    checkpoint: Annotated[Path, typer.Argument(help="Checkpoint file (.pt) from `samplernn train`.")],
+    note: Annotated[str, typer.Option("--note", "-n", help="Note name or MIDI number: C3, Bb2, 48.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output WAV (takes: out-1.wav, out-2.wav …).")],
+    velocity: Annotated[int, typer.Option(min=1, max=127, help="MIDI velocity.")] = 100,
+    duration: Annotated[float, typer.Option(min=0.001, help="Seconds from note-on to note-off.")] = 1.5,
+    takes: Annotated[int, typer.Option(min=1, help="Independent takes, generated as one batch.")] = 1,
+    temperature: Annotated[float, typer.Option(min=0.0, help="Sampling temperature (0 = greedy).")] = 1.0,
+    seed: Annotated[int | None, typer.Option(help="Random seed: the same seed gives the same audio.")] = None,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:1 …")] = "auto",
+    lead: Annotated[float, typer.Option(min=0.0, help="Seconds of silent context before note-on.")] = 0.25,
+    tail: Annotated[float, typer.Option(min=0.0, help="Seconds generated after the note's end.")] = 0.1,
+    bit_depth: Annotated[int, typer.Option(help="16 or 8 (unsigned 8-bit, as the thesis).")] = 16,
+    plot: Annotated[bool, typer.Option("--plot", help="Also write a waveform+spectrogram PNG.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Synthesize one note: silence, note-on, note-off after --duration, the release tail the bank
+    shows for this pitch and velocity."""
+    from conditioning import note_name, parse_note
+    from samplernn.synth import synth_note, write_takes
+
+    try:
+        if bit_depth not in (8, 16):
+            raise UserError(f"--bit-depth {bit_depth}: use 16 or 8")
+        try:
+            pitch = parse_note(note)
+        except ValueError as exc:
+            raise UserError(f"--note: {exc}") from None
+        ckpt = _load(checkpoint, device)
+        try:
+            result = synth_note(
+                ckpt,
+                pitch,
+                velocity,
+                duration,
+                takes=takes,
+                lead=lead,
+                tail=tail,
+                temperature=temperature,
+                seed=seed,
+                progress=not quiet,
+            )
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        if result.warning:
+            typer.secho(f"warning: {result.warning}", fg=typer.colors.YELLOW, err=True)
+        paths = write_takes(result, out, bit_depth, plot)
+    except UserError as exc:
+        raise _error(exc) from None
+    ev, sr = result.spec.event, result.sample_rate
+    typer.echo(
+        f"{note_name(pitch)} velocity {velocity}: note-on {ev.onset / sr:.2f} s, "
+        f"note-off {ev.release / sr:.2f} s, end {ev.end / sr:.2f} s; {len(result.takes[0]) / sr:.2f} s a take"
+    )
+    for p in paths:
+        typer.echo(f"wrote {p}")
+
+
+def _ints(values: list[str] | None, what: str, lo: int, hi: int) -> set[int] | None:
+    if not values:
+        return None
+    out: set[int] = set()
+    for v in values:
+        for part in str(v).split(","):
+            try:
+                i = int(part)
+            except ValueError:
+                raise UserError(f"--{what} {part!r}: not a number") from None
+            if not lo <= i <= hi:
+                raise UserError(f"--{what} {i}: must be {lo}..{hi}")
+            out.add(i)
+    return out
+
+
+def render_command(
+    checkpoint: Annotated[Path, typer.Argument(help="Checkpoint file (.pt) from `samplernn train`.")],
+    midi: Annotated[Path, typer.Argument(help="MIDI file to render.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output WAV.")],
+    track: Annotated[
+        list[str] | None, typer.Option(help="Only these tracks (0-based; repeat or comma-separate).")
+    ] = None,
+    channel: Annotated[
+        list[str] | None, typer.Option(help="Only these channels (1..16; repeat or comma-separate).")
+    ] = None,
+    transpose: Annotated[int, typer.Option(help="Semitones added to every note.")] = 0,
+    clamp: Annotated[
+        bool, typer.Option("--clamp", help="Move notes outside the trained range to its nearest edge.")
+    ] = False,
+    bit_depth: Annotated[int, typer.Option(help="16 (PCM) or 8 (unsigned 8-bit, as the thesis).")] = 16,
+    temperature: Annotated[float, typer.Option(min=0.0, help="Sampling temperature (0 = greedy).")] = 1.0,
+    seed: Annotated[int | None, typer.Option(help="Random seed: the same seed gives the same audio.")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Notes generated together.")] = 64,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:1 …")] = "auto",
+    lead: Annotated[float, typer.Option(min=0.0, help="Seconds of silent context before each note.")] = 0.25,
+    tail: Annotated[float, typer.Option(min=0.0, help="Seconds generated after each note's end.")] = 0.1,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Render a MIDI file: every note becomes its own conditioned stream; the streams are generated
+    in batches and mixed at their onsets (polyphony), then written peak-safe."""
+    from conditioning import note_name
+    from samplernn.render import CEILING_DB, RenderOptions, render_midi
+
+    try:
+        if bit_depth not in (8, 16):
+            raise UserError(f"--bit-depth {bit_depth}: use 16 or 8")
+        opts = RenderOptions(
+            tracks=_ints(track, "track", 0, 65535),
+            channels=_ints(channel, "channel", 1, 16),
+            transpose=transpose,
+            clamp=clamp,
+            lead=lead,
+            tail=tail,
+            temperature=temperature,
+            seed=seed,
+            batch_size=batch_size,
+            bit_depth=bit_depth,
+            progress=not quiet,
+        )
+        ckpt = _load(checkpoint, device)
+        try:
+            report = render_midi(ckpt, midi, out, opts)
+        except ValueError as exc:
+            raise UserError(f"{midi}: {exc}") from None
+    except UserError as exc:
+        raise _error(exc) from None
+    for line in report.ignored:
+        typer.echo(f"ignored: {line}")
+    for line in report.changed:
+        typer.echo(f"clamped: {line}")
+    lo, hi = report.notes_range
+    level = (
+        f"peak {report.peak_db:+.1f} dBFS → gain {report.gain_db:+.1f} dB (ceiling {CEILING_DB:.0f} dBFS)"
+        if report.gain_db < 0
+        else f"peak {report.peak_db:+.1f} dBFS, no gain change"
+    )
+    speed = report.seconds / report.elapsed if report.elapsed > 0 else float("inf")
+    typer.echo(
+        f"rendered {report.n_notes} notes ({note_name(lo)}–{note_name(hi)}) in {report.elapsed:.1f} s "
+        f"→ {report.out}: {report.seconds:.2f} s, {bit_depth}-bit, {level}; {speed:.2f}× real time"
+    )
+
+
+def bench_generate_command(
+    preset: Annotated[str, typer.Option(help=f"Model size: {', '.join(PRESETS)}.")] = "small",
+    batch: Annotated[int, typer.Option(min=1, help="Streams generated together.")] = 1,
+    seconds: Annotated[float, typer.Option(min=0.01, help="Seconds of audio per stream.")] = 1.0,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:1 …")] = "auto",
+    backend: Annotated[str | None, typer.Option(help="Engine: numba (CPU) or torch [default: auto].")] = None,
+    repeats: Annotated[int, typer.Option(min=1, help="Timed runs; the best is reported.")] = 3,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Generation speed with random weights: samples/s per stream and aggregate, real-time factor."""
+    from samplernn.bench_generate import bench_generate
+
+    if preset not in PRESETS:
+        raise _error(UserError(f"--preset {preset!r}: choose from {', '.join(PRESETS)}"))
+    try:
+        r = bench_generate(preset, batch, seconds, device, backend, repeats)
+    except ValueError as exc:
+        raise _error(exc) from None
+    if as_json:
+        typer.echo(json.dumps(r, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"generation speed on {r['device']} ({r['backend']} engine)")
+    for col in (
+        "preset",
+        "batch",
+        "seconds",
+        "samples/s per stream",
+        "aggregate",
+        "× real time",
+        "first call",
+    ):
+        table.add_column(col, justify="right")
+    table.add_row(
+        r["preset"],
+        str(r["batch"]),
+        f"{r['seconds']:.2f}",
+        f"{r['samples_per_s_per_stream']:,.0f}",
+        f"{r['samples_per_s_aggregate']:,.0f}",
+        f"{r['realtime_factor_per_stream']:.2f} / stream, {r['realtime_factor_aggregate']:.1f} total",
+        f"{r['first_call_s']:.2f} s",
+    )
+    Console().print(table)

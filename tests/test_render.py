@@ -1,0 +1,284 @@
+"""Rendering MIDI files and synthesizing notes: planning, mixing, errors, the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mido
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+from typer.testing import CliRunner
+
+from conditioning import BankStats
+from samplernn import render as render_mod
+from samplernn.checkpoint import load_checkpoint, make_payload, save_checkpoint
+from samplernn.cli import app
+from samplernn.config import ModelConfig
+from samplernn.errors import UserError
+from samplernn.model import build_model
+from samplernn.render import RenderOptions, mix, peak_safe, render_midi
+
+SR = 16000
+TAIL = 400  # bank release tail in samples (25 ms)
+FAST = RenderOptions(lead=0.01, tail=0.01, seed=0)
+
+
+@pytest.fixture(scope="module")
+def ckpt_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    torch.manual_seed(0)
+    cfg = ModelConfig(frame_sizes=(4, 2), dim=8, n_rnn=1, q_levels=32, embed_dim=4, note_embed_dim=4)
+    stats = BankStats.from_notes(SR, [(p, 100, TAIL) for p in (48, 50, 52, 55)])
+    path = tmp_path_factory.mktemp("ckpt") / "tiny.pt"
+    save_checkpoint(path, make_payload(build_model(cfg), SR, stats))
+    return path
+
+
+@pytest.fixture(scope="module")
+def ckpt(ckpt_path: Path):
+    return load_checkpoint(ckpt_path)
+
+
+def fake_synthesize(model, conds, **kwargs):
+    """A stand-in model: a sine at each stream's pitch wherever its note is active, loud (0.8)."""
+    out = []
+    for c in conds:
+        t = np.arange(len(c)) / SR
+        f = 440.0 * 2 ** ((c[:, 0] - 69) / 12)
+        out.append((0.8 * np.sin(2 * np.pi * f * t) * (c[:, 0] > 0)).astype(np.float32))
+    return out
+
+
+def write_midi(path: Path, tracks: list[list[mido.Message | mido.MetaMessage]], tpb: int = 480) -> Path:
+    mid = mido.MidiFile(type=1, ticks_per_beat=tpb)
+    for msgs in tracks:
+        mid.tracks.append(mido.MidiTrack(msgs))
+    mid.save(path)
+    return path
+
+
+def on(note: int, vel: int = 100, time: int = 0, ch: int = 0) -> mido.Message:
+    return mido.Message("note_on", note=note, velocity=vel, time=time, channel=ch)
+
+
+def off(note: int, time: int = 0, ch: int = 0) -> mido.Message:
+    return mido.Message("note_off", note=note, velocity=0, time=time, channel=ch)
+
+
+def onsets(audio: np.ndarray, min_gap: int = 200) -> list[int]:
+    """Sample positions where |audio| rises above a small threshold after silence."""
+    loud = np.flatnonzero(np.abs(audio) > 1e-3)
+    if not loud.size:
+        return []
+    starts = [int(loud[0])]
+    starts += [int(b) for a, b in zip(loud[:-1], loud[1:], strict=True) if b - a > min_gap]
+    return starts
+
+
+def test_mix_and_peak_safe() -> None:
+    a, b = np.ones(10, np.float32), np.ones(5, np.float32)
+    m = mix([a, b], [-3, 4])
+    assert m.shape == (9,) and m[0] == 1 and m[4] == 2 and m[6] == 2 and m[8] == 1
+    loud, gain, peak = peak_safe(m)
+    assert np.abs(loud).max() == pytest.approx(10 ** (-1 / 20), rel=1e-5)
+    assert gain < 0 and peak == pytest.approx(20 * np.log10(2))
+    quiet, gain, _ = peak_safe(m * 0.1)
+    assert gain == 0.0 and np.allclose(quiet, m * 0.1)
+
+
+def test_polyphonic_render(tmp_path: Path, ckpt, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render_mod, "synthesize", fake_synthesize)
+    # 120 bpm, 480 ticks per beat → 960 ticks per second. C3 0–0.5 s, G3 0.25–0.75 s (overlapping).
+    midi = write_midi(
+        tmp_path / "two.mid", [[on(48), on(55, time=240), off(48, time=240), off(55, time=240)]]
+    )
+    out = tmp_path / "two.wav"
+    report = render_midi(ckpt, midi, out, FAST)
+    audio, sr = sf.read(out, dtype="float32")
+    assert sr == SR and sf.info(out).subtype == "PCM_16"
+    expected = round(0.75 * SR) + TAIL + round(0.01 * SR)  # last note's end + tail
+    assert len(audio) == expected == round(report.seconds * SR)
+    assert report.n_notes == 2 and report.gain_db < 0  # two 0.8 sines overlap: the gain came down
+    assert np.abs(audio).max() <= 10 ** (-1 / 20) + 1e-4  # no clipping
+    seg = audio[round(0.3 * SR) : round(0.45 * SR)]  # both sounding
+    spec = np.abs(np.fft.rfft(seg * np.hanning(len(seg))))
+    freqs = np.fft.rfftfreq(len(seg), 1 / SR)
+    for pitch in (48, 55):
+        f = 440 * 2 ** ((pitch - 69) / 12)
+        band = spec[(freqs > f * 0.97) & (freqs < f * 1.03)].max()
+        assert band > 0.2 * spec.max(), f"pitch {pitch} missing"
+    assert onsets(audio)[0] == 0
+
+
+def test_midi_quirks(tmp_path: Path, ckpt, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Running status, note-on velocity 0 as note-off, a tempo change, two tracks, drums ignored."""
+    captured: list = []
+
+    def spy(model, conds, **kw):
+        captured.extend(conds)
+        return fake_synthesize(model, conds, **kw)
+
+    monkeypatch.setattr(render_mod, "synthesize", spy)
+    # Track 0: tempo map. 120 bpm, then 60 bpm from beat 1 (tick 480 = 0.5 s).
+    tempo = [
+        mido.MetaMessage("set_tempo", tempo=500_000),
+        mido.MetaMessage("set_tempo", tempo=1_000_000, time=480),
+    ]
+    # Track 1: note_on/velocity-0 pairs (mido writes them with running status), plus a drum hit.
+    notes = [
+        on(48),
+        on(48, vel=0, time=240),
+        on(50, time=720),
+        on(50, vel=0, time=480),
+        on(36, ch=9),
+        off(36, 10, ch=9),
+    ]
+    midi = write_midi(tmp_path / "quirks.mid", [tempo, notes])
+    raw = midi.read_bytes()
+    assert raw.count(bytes([0x90])) < 4  # running status really is in the file
+    out = tmp_path / "quirks.wav"
+    report = render_midi(ckpt, midi, out, FAST)
+    assert report.n_notes == 2 and any("drum" in s for s in report.ignored)
+    lead = round(0.01 * SR)
+    active = [np.flatnonzero(c[:, 0] > 0) for c in captured]
+    # Note 1: 0 → 0.25 s. Note 2: beat 2 = 0.5 s + 1 beat at 60 bpm = 1.5 s, lasting 1 beat = 1 s.
+    assert active[0][0] == lead and captured[0][active[0][0], 0] == 48
+    assert captured[1][lead, 0] == 50
+    release2 = np.flatnonzero(captured[1][:, 2] == TAIL - 1)  # remaining = tail - 1 at the release sample
+    assert release2.size and release2[0] - lead == SR
+    audio, _ = sf.read(out, dtype="float32")
+    assert onsets(audio) == [0, round(1.5 * SR)]
+
+
+def test_errors_name_the_file(tmp_path: Path, ckpt) -> None:
+    bad = tmp_path / "bad.mid"
+    bad.write_bytes(b"MThd this is not a midi file")
+    out = tmp_path / "x.wav"
+    with pytest.raises(UserError, match="bad.mid"):
+        render_midi(ckpt, bad, out, FAST)
+    empty = write_midi(tmp_path / "empty.mid", [[mido.MetaMessage("set_tempo", tempo=500_000)]])
+    with pytest.raises(UserError, match="empty.mid.*no notes"):
+        render_midi(ckpt, empty, out, FAST)
+    drums = write_midi(tmp_path / "drums.mid", [[on(36, ch=9), off(36, 100, ch=9)]])
+    with pytest.raises(UserError, match="drum"):
+        render_midi(ckpt, drums, out, FAST)
+    with pytest.raises(UserError, match="not found"):
+        render_midi(ckpt, tmp_path / "missing.mid", out, FAST)
+    assert not out.exists()
+
+
+def test_out_of_range(tmp_path: Path, ckpt, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render_mod, "synthesize", fake_synthesize)
+    midi = write_midi(tmp_path / "high.mid", [[on(48), off(48, 240), on(72), off(72, 240)]])
+    out = tmp_path / "high.wav"
+    with pytest.raises(UserError, match=r"C5 \(72\).*--clamp"):
+        render_midi(ckpt, midi, out, FAST)
+    assert not out.exists()
+    report = render_midi(ckpt, midi, out, RenderOptions(lead=0.01, tail=0.01, clamp=True))
+    assert report.n_notes == 2 and report.changed and report.notes_range == (48, 55)
+    with pytest.raises(UserError, match="after --transpose -12"):
+        render_midi(ckpt, midi, out, RenderOptions(lead=0.01, tail=0.01, transpose=-12))
+    midi2 = write_midi(tmp_path / "high2.mid", [[on(62), off(62, 240)]])
+    assert render_midi(ckpt, midi2, out, RenderOptions(lead=0.01, tail=0.01, transpose=-12)).n_notes == 1
+
+
+def test_real_model_render_8bit(tmp_path: Path, ckpt) -> None:
+    midi = write_midi(tmp_path / "two.mid", [[on(48), on(52, time=48), off(48, time=48), off(52, time=48)]])
+    out = tmp_path / "song.wav"
+    opts = RenderOptions(lead=0.01, tail=0.01, seed=1, bit_depth=8, batch_size=1)
+    report = render_midi(ckpt, midi, out, opts)
+    info = sf.info(out)
+    assert info.subtype == "PCM_U8" and info.frames == round(0.15 * SR) + TAIL + round(0.01 * SR)
+    assert report.n_notes == 2
+    a, _ = sf.read(out, dtype="float32")
+    render_midi(ckpt, midi, tmp_path / "again.wav", opts)
+    b, _ = sf.read(tmp_path / "again.wav", dtype="float32")
+    assert np.array_equal(a, b)  # same seed, same file
+
+
+runner = CliRunner()
+
+
+def test_cli_render(tmp_path: Path, ckpt_path: Path) -> None:
+    midi = write_midi(tmp_path / "s.mid", [[on(50), off(50, 48)]])
+    out = tmp_path / "s.wav"
+    r = runner.invoke(
+        app,
+        [
+            "render",
+            str(ckpt_path),
+            str(midi),
+            "-o",
+            str(out),
+            "--lead",
+            "0.01",
+            "-q",
+            "--seed",
+            "3",
+            "--device",
+            "cpu",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert out.exists() and "rendered 1 notes" in r.output
+    bad = tmp_path / "bad.mid"
+    bad.write_bytes(b"garbage")
+    r = runner.invoke(app, ["render", str(ckpt_path), str(bad), "-o", str(tmp_path / "b.wav"), "-q"])
+    assert r.exit_code == 1 and "bad.mid" in r.output and not (tmp_path / "b.wav").exists()
+    high = write_midi(tmp_path / "h.mid", [[on(90), off(90, 48)]])
+    r = runner.invoke(app, ["render", str(ckpt_path), str(high), "-o", str(tmp_path / "h.wav"), "-q"])
+    assert r.exit_code == 1 and "F#6 (90)" in r.output
+
+
+def test_cli_synth(tmp_path: Path, ckpt_path: Path) -> None:
+    out = tmp_path / "note.wav"
+    args = [
+        "synth",
+        str(ckpt_path),
+        "--note",
+        "C3",
+        "--duration",
+        "0.05",
+        "--lead",
+        "0.01",
+        "--takes",
+        "2",
+        "--seed",
+        "1",
+        "-o",
+        str(out),
+        "--plot",
+        "-q",
+    ]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output
+    for i in (1, 2):
+        wav = tmp_path / f"note-{i}.wav"
+        assert wav.exists() and (tmp_path / f"note-{i}.png").exists()
+        assert sf.info(wav).frames == round(0.01 * SR) + round(0.05 * SR) + TAIL + round(0.1 * SR)
+    r = runner.invoke(app, ["synth", str(ckpt_path), "--note", "H9", "-o", str(out)])
+    assert r.exit_code == 1 and "--note" in r.output
+    r = runner.invoke(app, ["synth", str(tmp_path / "nope.pt"), "--note", "C3", "-o", str(out)])
+    assert r.exit_code == 1 and "nope.pt" in r.output
+
+
+def test_cli_bench_generate() -> None:
+    r = runner.invoke(
+        app,
+        [
+            "bench",
+            "generate",
+            "--preset",
+            "small",
+            "--seconds",
+            "0.02",
+            "--repeats",
+            "1",
+            "--device",
+            "cpu",
+            "--json",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert '"samples_per_s_per_stream"' in r.output
