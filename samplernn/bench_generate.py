@@ -38,6 +38,7 @@ def bench_generate(
     backend: str | None = None,
     repeats: int = 3,
     threads: int | None = None,
+    precision: str = "float32",
 ) -> dict[str, Any]:
     """Time generation of `batch` streams of `seconds` each; best of `repeats` timed runs."""
     if batch < 1 or seconds <= 0 or repeats < 1:
@@ -56,7 +57,7 @@ def bench_generate(
         if dev.type == "cuda":
             torch.cuda.synchronize(dev)
         t = time.perf_counter()
-        generate_classes(model, c, seed=0, batch_size=batch, device=dev, backend=backend)
+        generate_classes(model, c, seed=0, batch_size=batch, device=dev, backend=backend, precision=precision)
         if dev.type == "cuda":
             torch.cuda.synchronize(dev)
         return time.perf_counter() - t
@@ -77,6 +78,7 @@ def bench_generate(
         if dev.type == "cuda"
         else platform.processor() or "cpu",
         "backend": backend,
+        "precision": precision,
         "torch_threads": torch.get_num_threads(),
         "first_call_s": first,
         "times_s": times,

@@ -67,11 +67,32 @@ class Folded:
     def device(self) -> torch.device:
         return self.w_h.device
 
-    def numpy_arrays(self) -> dict[str, Any]:
-        """The weights as contiguous float32 numpy arrays, packed for the numba kernel (cached)."""
-        if not self._numpy:
-            self._numpy.update(_pack_numpy(self))
-        return self._numpy
+    def numpy_arrays(self, precision: str = "float32") -> dict[str, Any]:
+        """The weights as contiguous numpy arrays packed for the numba kernel (cached).
+
+        precision "float16" stores the large matrices (GRU, upsampling, sample MLP) as IEEE half
+        bits in uint16 arrays; everything else stays float32.
+        """
+        if precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {precision!r} (choose from {', '.join(PRECISIONS)})")
+        if precision not in self._numpy:
+            arrays = _pack_numpy(self)
+            if precision == "float16":
+                arrays.update({k: _half_bits(k, arrays[k]) for k in HALF_KEYS})
+            self._numpy[precision] = arrays
+        return self._numpy[precision]
+
+
+PRECISIONS = ("float32", "float16")
+HALF_KEYS = ("w_ih", "w_hh", "ups", "w_h", "w_o")  # the matrices that dominate memory traffic
+
+
+def _half_bits(name: str, a: np.ndarray) -> np.ndarray:
+    """float32 → IEEE half bit patterns (uint16); refuses values half cannot hold."""
+    peak = float(np.abs(a).max()) if a.size else 0.0
+    if peak > 60000.0:
+        raise ValueError(f"weights {name} reach {peak:g}, beyond float16; use precision float32")
+    return np.ascontiguousarray(a.astype(np.float16).view(np.uint16))
 
 
 def _np(t: torch.Tensor) -> np.ndarray:

@@ -16,29 +16,87 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core.extending import intrinsic, overload
 
 from samplernn.fold import Folded
 
 _OPTS = {"fastmath": True, "cache": True, "nogil": True, "error_model": "numpy"}
 
-# fmt: off  (the kernels' long argument lists read better packed)
+
+@intrinsic
+def _half_bits_to_f32(typingctx, bits):
+    """IEEE half stored as uint16 → float32 (LLVM lowers it to vcvtph2ps on F16C CPUs)."""
+    sig = types.float32(types.uint16)
+
+    def codegen(context, builder, signature, args):
+        return builder.fpext(builder.bitcast(args[0], ir.HalfType()), ir.FloatType())
+
+    return sig, codegen
+
+
+def _w(v):
+    """A weight as float32: identity for float32 storage, conversion for float16 (uint16) storage."""
+
+
+@overload(_w, inline="always")
+def _w_ov(v):
+    if isinstance(v, types.Integer):
+        return lambda v: _half_bits_to_f32(v)
+    return lambda v: v
+
+
+def _gemm(x, w, out):
+    """out = x @ w.T through BLAS when w is float32; returns whether it did."""
+
+
+@overload(_gemm)
+def _gemm_ov(x, w, out):
+    if w.dtype == types.float32:
+
+        def impl(x, w, out):
+            out[:, :] = np.dot(x, w.T)
+            return True
+
+        return impl
+    return lambda x, w, out: False
 
 
 @njit(**_OPTS)
 def _lin(x, w, out, use_blas):
-    """out (B, n) = x (B, m) @ w (n, m).T."""
-    if use_blas:
-        out[:, :] = np.dot(x, w.T)
+    """out (B, n) = x (B, m) @ w (n, m).T; w float32 or float16 bits (uint16).
+
+    Hand loops read each weight row once for all streams (4 streams per pass over x).
+    """
+    if use_blas and _gemm(x, w, out):
         return
     B, m = x.shape
     n = w.shape[0]
-    for b in range(B):
-        for i in range(n):
+    for i in range(n):
+        b = 0
+        while b + 4 <= B:
+            a0 = np.float32(0.0)
+            a1 = np.float32(0.0)
+            a2 = np.float32(0.0)
+            a3 = np.float32(0.0)
+            for j in range(m):
+                wij = _w(w[i, j])
+                a0 += wij * x[b, j]
+                a1 += wij * x[b + 1, j]
+                a2 += wij * x[b + 2, j]
+                a3 += wij * x[b + 3, j]
+            out[b, i] = a0
+            out[b + 1, i] = a1
+            out[b + 2, i] = a2
+            out[b + 3, i] = a3
+            b += 4
+        while b < B:
             acc = np.float32(0.0)
             for j in range(m):
-                acc += w[i, j] * x[b, j]
+                acc += _w(w[i, j]) * x[b, j]
             out[b, i] = acc
+            b += 1
 
 
 @njit(**_OPTS)
@@ -293,9 +351,6 @@ def run_chunk(
                 seq[b, L + t] = _sample(logits[b], uniforms[b, t], inv_temp, p)
 
 
-# fmt: on
-
-
 def run(
     folded: Folded,
     seq: np.ndarray,
@@ -307,13 +362,17 @@ def run(
     progress: Callable[[int], None] | None = None,
     use_blas: bool | None = None,
     chunk: int = 8192,
+    precision: str = "float32",
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Run the kernel over a whole batch in chunks of `chunk` samples.
+
+    precision "float16" stores the large matrices as IEEE half (half the memory traffic, the
+    arithmetic stays float32); BLAS is float32-only, so it then always uses the hand loops.
 
     seq (B, L+N) int32 (history + stream, N a multiple of L), cond (B, N, 4) int32 raw, uniforms
     (B, N) float32. Returns (seq, target log-probs (B, N) | None, full log-probs (B, N, Q) | None).
     """
-    a = folded.numpy_arrays()
+    a = folded.numpy_arrays(precision)
     L, K, D, n = folded.lookback, folded.n_tiers, folded.dim, folded.n_rnn
     B, total = seq.shape
     N = total - L

@@ -128,12 +128,17 @@ def _run_batch(
     teacher: bool,
     want_full: bool,
     advance: Callable[[int], None] | None,
+    precision: str = "float32",
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """One batch through the chosen engine; numpy in, numpy out."""
     if backend == "numba":
         from samplernn import gen_numba
 
-        return gen_numba.run(folded, seq, cond, uniforms, inv_temp, teacher, want_full, advance)
+        return gen_numba.run(
+            folded, seq, cond, uniforms, inv_temp, teacher, want_full, advance, precision=precision
+        )
+    if precision != "float32":
+        raise ValueError(f"precision {precision} is an option of the numba CPU engine only")
     from samplernn import gen_torch
 
     dev = folded.device
@@ -164,8 +169,11 @@ def generate_classes(
     device: str | torch.device | None = None,
     progress: bool | Callable[[int], None] = False,
     backend: str | None = None,
+    precision: str = "float32",
 ) -> list[np.ndarray]:
-    """Like `synthesize` but returns the int32 classes (n_i,) and lets the caller pick the engine.
+    """Like `synthesize` but returns the int32 classes (n_i,) and lets the caller pick the engine
+    ('numba' or 'torch', default: numba on CPU) and the weight precision ('float16' halves the
+    CPU engine's memory traffic; arithmetic stays float32).
 
     `progress` may be a callable receiving the number of stream-samples done at each step.
     """
@@ -191,7 +199,16 @@ def generate_classes(
                 cond[row, : lengths[i]] = conds[i]
                 uni[row] = draw(i, N)
             out, _, _ = _run_batch(
-                folded, backend, seq, cond, uni, inv_temp, False, False, lambda n, B=B: advance(n * B)
+                folded,
+                backend,
+                seq,
+                cond,
+                uni,
+                inv_temp,
+                False,
+                False,
+                lambda n, B=B: advance(n * B),
+                precision,
             )
             for row, i in enumerate(idx):
                 results[i] = out[row, L : L + lengths[i]].copy()
@@ -223,6 +240,30 @@ def synthesize(
     device: None = the model's device, 'auto' = CUDA when available.
     Returns float32 audio (n_i,) in [-1, 1] per stream, in the order of `conds`.
     """
+    return generate_audio(
+        model,
+        conds,
+        temperature=temperature,
+        seed=seed,
+        batch_size=batch_size,
+        device=device,
+        progress=progress,
+    )
+
+
+def generate_audio(
+    model: SampleRNN,
+    conds: Sequence[np.ndarray],
+    *,
+    temperature: float = 1.0,
+    seed: int | None = None,
+    batch_size: int = 64,
+    device: str | torch.device | None = None,
+    progress: bool | Callable[[int], None] = False,
+    backend: str | None = None,
+    precision: str = "float32",
+) -> list[np.ndarray]:
+    """`synthesize` with the engine options of `generate_classes` (backend, precision)."""
     classes = generate_classes(
         model,
         conds,
@@ -231,6 +272,8 @@ def synthesize(
         batch_size=batch_size,
         device=device,
         progress=progress,
+        backend=backend,
+        precision=precision,
     )
     return [classes_to_audio(q, model) for q in classes]
 
@@ -243,6 +286,7 @@ def teacher_forced_logprobs(
     full: bool = False,
     device: str | torch.device | None = None,
     backend: str | None = None,
+    precision: str = "float32",
 ) -> torch.Tensor:
     """Score given samples step by step through the generation engine.
 
@@ -269,6 +313,6 @@ def teacher_forced_logprobs(
             raise ValueError(f"cond must have shape ({B}, {T}, {N_RAW_COND}), got {tuple(cond.shape)}")
         c[:, :T] = cond.cpu().numpy()
     with torch.inference_mode():
-        _, lp, fl = _run_batch(folded, backend, seq, c, None, 1.0, True, full, None)
+        _, lp, fl = _run_batch(folded, backend, seq, c, None, 1.0, True, full, None, precision)
     out = fl[:, :T] if full else lp[:, :T]
     return torch.from_numpy(np.ascontiguousarray(out))

@@ -10,7 +10,7 @@ import numpy as np
 from conditioning.pitch import note_name
 from samplernn.checkpoint import Checkpoint
 from samplernn.fileio import atomic_path, write_wav
-from samplernn.generate import synthesize
+from samplernn.generate import generate_audio
 from samplernn.render import StreamSpec, note_stream
 
 
@@ -37,6 +37,7 @@ def synth_note(
     seed: int | None = None,
     device: str | None = None,
     progress: bool = False,
+    precision: str = "float32",
 ) -> SynthResult:
     """Generate `takes` streams of one note: `lead` s of silent context, note-on, `duration` s to
     note-off, the bank's release tail for (pitch, velocity), then `tail` s more."""
@@ -50,7 +51,7 @@ def synth_note(
     spec = note_stream(
         pitch, velocity, lead_n, lead_n + round(duration * sr), ckpt.stats, lead_n, round(tail * sr)
     )
-    audio = synthesize(
+    audio = generate_audio(
         ckpt.model,
         [spec.cond] * takes,
         temperature=temperature,
@@ -58,6 +59,7 @@ def synth_note(
         batch_size=takes,
         device=device,
         progress=progress,
+        precision=precision,
     )
     warning = None
     rng = ckpt.pitch_range

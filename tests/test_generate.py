@@ -107,3 +107,20 @@ def test_bad_inputs() -> None:
         synthesize(model, [np.zeros((10, 3), np.int32)])
     with pytest.raises(ValueError, match="temperature"):
         synthesize(model, [note_cond(10)], temperature=-1)
+
+
+@NO_NUMBA
+def test_float16_weights_close_to_forward() -> None:
+    model = tiny_model((4, 2))
+    L, T = model.lookback, 4 * model.lookback
+    x = torch.randint(0, 32, (1, L + T), generator=torch.Generator().manual_seed(2))
+    x[:, :L] = 16
+    cond = torch.from_numpy(note_cond(T)[None])
+    with torch.no_grad():
+        expected = torch.log_softmax(model(x, cond)[0], dim=-1)
+    got = teacher_forced_logprobs(model, x[:, L:], cond, full=True, backend="numba", precision="float16")
+    torch.testing.assert_close(got, expected, atol=2e-2, rtol=0)
+    out = generate_classes(model, [note_cond(40)], seed=1, precision="float16")
+    assert out[0].shape == (40,)
+    with pytest.raises(ValueError, match="numba"):
+        generate_classes(model, [note_cond(40)], seed=1, precision="float16", backend="torch")

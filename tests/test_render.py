@@ -88,7 +88,7 @@ def test_mix_and_peak_safe() -> None:
 
 
 def test_polyphonic_render(tmp_path: Path, ckpt, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(render_mod, "synthesize", fake_synthesize)
+    monkeypatch.setattr(render_mod, "generate_audio", fake_synthesize)
     # 120 bpm, 480 ticks per beat → 960 ticks per second. C3 0–0.5 s, G3 0.25–0.75 s (overlapping).
     midi = write_midi(
         tmp_path / "two.mid", [[on(48), on(55, time=240), off(48, time=240), off(55, time=240)]]
@@ -119,7 +119,7 @@ def test_midi_quirks(tmp_path: Path, ckpt, monkeypatch: pytest.MonkeyPatch) -> N
         captured.extend(conds)
         return fake_synthesize(model, conds, **kw)
 
-    monkeypatch.setattr(render_mod, "synthesize", spy)
+    monkeypatch.setattr(render_mod, "generate_audio", spy)
     # Track 0: tempo map. 120 bpm, then 60 bpm from beat 1 (tick 480 = 0.5 s).
     tempo = [
         mido.MetaMessage("set_tempo", tempo=500_000),
@@ -169,7 +169,7 @@ def test_errors_name_the_file(tmp_path: Path, ckpt) -> None:
 
 
 def test_out_of_range(tmp_path: Path, ckpt, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(render_mod, "synthesize", fake_synthesize)
+    monkeypatch.setattr(render_mod, "generate_audio", fake_synthesize)
     midi = write_midi(tmp_path / "high.mid", [[on(48), off(48, 240), on(72), off(72, 240)]])
     out = tmp_path / "high.wav"
     with pytest.raises(UserError, match=r"C5 \(72\).*--clamp"):

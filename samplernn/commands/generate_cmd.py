@@ -49,6 +49,9 @@ def synth_command(
     tail: Annotated[float, typer.Option(min=0.0, help="Seconds generated after the note's end.")] = 0.1,
     bit_depth: Annotated[int, typer.Option(help="16 or 8 (unsigned 8-bit, as the thesis).")] = 16,
     plot: Annotated[bool, typer.Option("--plot", help="Also write a waveform+spectrogram PNG.")] = False,
+    precision: Annotated[
+        str, typer.Option(help="Weights on the CPU engine: float32, or float16 (faster, ~1e-3 off).")
+    ] = "float32",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Synthesize one note: silence, note-on, note-off after --duration, the release tail the bank
@@ -130,6 +133,9 @@ def render_command(
     device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:1 …")] = "auto",
     lead: Annotated[float, typer.Option(min=0.0, help="Seconds of silent context before each note.")] = 0.25,
     tail: Annotated[float, typer.Option(min=0.0, help="Seconds generated after each note's end.")] = 0.1,
+    precision: Annotated[
+        str, typer.Option(help="Weights on the CPU engine: float32, or float16 (faster, ~1e-3 off).")
+    ] = "float32",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Render a MIDI file: every note becomes its own conditioned stream; the streams are generated
@@ -184,6 +190,9 @@ def bench_generate_command(
     device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:1 …")] = "auto",
     backend: Annotated[str | None, typer.Option(help="Engine: numba (CPU) or torch [default: auto].")] = None,
     repeats: Annotated[int, typer.Option(min=1, help="Timed runs; the best is reported.")] = 3,
+    precision: Annotated[
+        str, typer.Option(help="Weights on the CPU engine: float32, or float16 (faster, ~1e-3 off).")
+    ] = "float32",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Generation speed with random weights: samples/s per stream and aggregate, real-time factor."""
@@ -192,7 +201,7 @@ def bench_generate_command(
     if preset not in PRESETS:
         raise _error(UserError(f"--preset {preset!r}: choose from {', '.join(PRESETS)}"))
     try:
-        r = bench_generate(preset, batch, seconds, device, backend, repeats)
+        r = bench_generate(preset, batch, seconds, device, backend, repeats, precision=precision)
     except ValueError as exc:
         raise _error(exc) from None
     if as_json:
@@ -201,7 +210,9 @@ def bench_generate_command(
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"generation speed on {r['device']} ({r['backend']} engine)")
+    table = Table(
+        title=f"generation speed on {r['device']} ({r['backend']} engine, {r['precision']} weights)"
+    )
     for col in (
         "preset",
         "batch",
