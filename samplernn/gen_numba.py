@@ -12,7 +12,9 @@ D dim, Q levels, C conditioning features, F_k frame sizes, R_k ratios.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
@@ -118,35 +120,11 @@ def _gru(gx, h, w_hh, b_hh, gh, use_blas):
 
 
 @njit(**_OPTS)
-def _tier_step(
-    k,
-    t,
-    t0,
-    seq,
-    L,
-    feats,
-    frames,
-    ratios,
-    A,
-    bias1,
-    condg,
-    w_ih,
-    b_ih,
-    w_hh,
-    b_hh,
-    ups,
-    uoff,
-    b_up,
-    mlp_cond,
-    h,
-    gup,
-    mlpb,
-    gx,
-    gh,
-    use_blas,
-):
+def _tier_step(k, t, t0, seq, L, feats, W, S, gx, gh, use_blas):
     """Tier k's frame starting at sample t: GRU step, then its upsampled outputs for the tier below
     (as pending layer-0 gates in gup[k-1], or for tier 0 as the MLP's per-sample bias mlpb)."""
+    frames, ratios, A, bias1, condg, w_ih, b_ih, w_hh, b_hh, ups, uoff, b_up, _, mlp_cond = W[:14]
+    h, gup, mlpb = S
     K = frames.shape[0]
     B = seq.shape[0]
     D = h.shape[3]
@@ -250,47 +228,18 @@ def _sample(row, u, inv_temp, p):
 
 
 @njit(**_OPTS)
-def run_chunk(
-    seq,
-    L,
-    t0,
-    t1,
-    feats,
-    uniforms,
-    inv_temp,
-    teacher,
-    lp,
-    full,
-    frames,
-    ratios,
-    A,
-    bias1,
-    condg,
-    w_ih,
-    b_ih,
-    w_hh,
-    b_hh,
-    ups,
-    uoff,
-    b_up,
-    lut,
-    mlp_cond,
-    w_h,
-    b_h,
-    w_o,
-    b_o,
-    h,
-    gup,
-    mlpb,
-    use_blas,
-):
+def run_chunk(seq, L, t0, t1, feats, uniforms, inv_temp, teacher, lp, full, W, S, use_blas):
     """Generate (or score, when teacher) samples t0 ≤ t < t1 of every stream.
 
     seq (B, L+N) int32: L history samples, then the stream; written when not teacher.
     feats (B, t1-t0, C) float32; uniforms (B, N); lp (B, N) target log-probs (teacher);
     full (B, N, Q) every log-prob (teacher, when full.shape[0] > 0).
-    State carried across chunks: h (K, n, B, D), gup (K, B, Rmax, 3D), mlpb (B, F0, D).
+    W: the packed weights (WEIGHT_KEYS order). S: the state carried across chunks,
+    (h (K, n, B, D), gup (K, B, Rmax, 3D), mlpb (B, F0, D)).
     """
+    frames = W[0]
+    lut, w_h, b_h, w_o, b_o = W[12], W[14], W[15], W[16], W[17]
+    mlpb = S[2]
     K = frames.shape[0]
     B = seq.shape[0]
     D = w_h.shape[0]
@@ -306,33 +255,7 @@ def run_chunk(
         for kk in range(K):
             k = K - 1 - kk
             if t % frames[k] == 0:
-                _tier_step(
-                    k,
-                    t,
-                    t0,
-                    seq,
-                    L,
-                    feats,
-                    frames,
-                    ratios,
-                    A,
-                    bias1,
-                    condg,
-                    w_ih,
-                    b_ih,
-                    w_hh,
-                    b_hh,
-                    ups,
-                    uoff,
-                    b_up,
-                    mlp_cond,
-                    h,
-                    gup,
-                    mlpb,
-                    gx,
-                    gh,
-                    use_blas,
-                )
+                _tier_step(k, t, t0, seq, L, feats, W, S, gx, gh, use_blas)
         _mlp_step(t, seq, L, F0, lut, mlpb, w_h, b_h, w_o, b_o, x1, h2, logits, use_blas)
         for b in range(B):
             if teacher:
@@ -351,6 +274,21 @@ def run_chunk(
                 seq[b, L + t] = _sample(logits[b], uniforms[b, t], inv_temp, p)
 
 
+#: Order of the packed weight tuple the kernels take (names from Folded.numpy_arrays).
+WEIGHT_KEYS = (
+    "frames", "ratios", "A", "bias1", "condg", "w_ih", "b_ih", "w_hh", "b_hh",
+    "ups", "uoff", "b_up", "lut", "mlp_cond", "w_h", "b_h", "w_o", "b_o",
+)  # fmt: skip
+
+
+def cpu_threads() -> int:
+    """CPU cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def run(
     folded: Folded,
     seq: np.ndarray,
@@ -360,49 +298,84 @@ def run(
     teacher: bool = False,
     want_full: bool = False,
     progress: Callable[[int], None] | None = None,
-    use_blas: bool | None = None,
+    use_blas: bool = False,
     chunk: int = 8192,
     precision: str = "float32",
+    threads: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """Run the kernel over a whole batch in chunks of `chunk` samples.
-
-    precision "float16" stores the large matrices as IEEE half (half the memory traffic, the
-    arithmetic stays float32); BLAS is float32-only, so it then always uses the hand loops.
+    """Run the kernel over a whole batch.
 
     seq (B, L+N) int32 (history + stream, N a multiple of L), cond (B, N, 4) int32 raw, uniforms
     (B, N) float32. Returns (seq, target log-probs (B, N) | None, full log-probs (B, N, Q) | None).
+
+    Streams are independent, so a batch is split over `threads` OS threads (default: the CPU
+    cores), each running the GIL-free kernel on its rows. precision "float16" stores the large
+    matrices as IEEE half (half the memory traffic; arithmetic stays float32). use_blas sends
+    mat-vecs to BLAS (float32 only); the hand loops are as fast here and immune to BLAS threads
+    fighting over a busy machine, so they are the default.
     """
-    a = folded.numpy_arrays(precision)
-    L, K, D, n = folded.lookback, folded.n_tiers, folded.dim, folded.n_rnn
+    L = folded.lookback
     B, total = seq.shape
     N = total - L
     if N % L:
         raise ValueError(f"stream length {N} must be a multiple of the lookback {L}")
-    if use_blas is None:
-        use_blas = B > 1 or D > 512
     seq = np.ascontiguousarray(seq, dtype=np.int32)
-    h = np.broadcast_to(a["h0"][:, :, None, :], (K, n, B, D)).copy()
-    gup = np.zeros((K, B, max(folded.ratios), 3 * D), np.float32)
-    mlpb = np.zeros((B, folded.frames[0], D), np.float32)
-    lp = np.zeros((B, N), np.float32) if teacher else np.zeros((0, 0), np.float32)
-    full = np.zeros((B, N, folded.q_levels) if (teacher and want_full) else (0, 0, 0), np.float32)
     if uniforms is None:
         uniforms = np.zeros((B, N), np.float32)
+    lp = np.zeros((B, N), np.float32) if teacher else np.zeros((0, 0), np.float32)
+    full = np.zeros((B, N, folded.q_levels) if (teacher and want_full) else (0, 0, 0), np.float32)
     chunk = max(L, chunk // L * L)
+    weights = folded.numpy_arrays(precision)
+    W = tuple(weights[k] for k in WEIGHT_KEYS)
+    n_threads = max(1, min(B, threads or cpu_threads()))
+    groups = [g for g in np.array_split(np.arange(B), n_threads) if len(g)]
+
+    def work(rows: np.ndarray) -> None:
+        a, b = int(rows[0]), int(rows[-1]) + 1  # contiguous row ranges: views, no copies
+        _run_rows(folded, W, seq[a:b], cond[a:b] if cond is not None else None, uniforms[a:b],
+                  inv_temp, teacher, lp[a:b], full[a:b], progress, use_blas, chunk)  # fmt: skip
+
+    if len(groups) == 1:
+        work(groups[0])
+    else:
+        with ThreadPoolExecutor(len(groups)) as pool:
+            for f in [pool.submit(work, g) for g in groups]:
+                f.result()
+    return seq, (lp if teacher else None), (full if teacher and want_full else None)
+
+
+def _run_rows(
+    folded: Folded,
+    W: tuple[np.ndarray, ...],
+    seq: np.ndarray,
+    cond: np.ndarray | None,
+    uniforms: np.ndarray,
+    inv_temp: float,
+    teacher: bool,
+    lp: np.ndarray,
+    full: np.ndarray,
+    progress: Callable[[int], None] | None,
+    use_blas: bool,
+    chunk: int,
+) -> None:
+    """One thread's rows, chunk by chunk (conditioning features are made per chunk)."""
+    L, K, D, n = folded.lookback, folded.n_tiers, folded.dim, folded.n_rnn
+    B, total = seq.shape
+    N = total - L
+    h0 = folded.numpy_arrays()["h0"]
+    S = (
+        np.broadcast_to(h0[:, :, None, :], (K, n, B, D)).copy(),
+        np.zeros((K, B, max(folded.ratios), 3 * D), np.float32),
+        np.zeros((B, folded.frames[0], D), np.float32),
+    )
+    if not seq.flags.c_contiguous or not uniforms.flags.c_contiguous:
+        raise ValueError("row groups must be contiguous")
     for t0 in range(0, N, chunk):
         t1 = min(N, t0 + chunk)
         feats = _features(folded, cond, B, t0, t1)
-        # fmt: off
-        run_chunk(
-            seq, L, t0, t1, feats, uniforms, np.float32(inv_temp), teacher, lp, full,
-            a["frames"], a["ratios"], a["A"], a["bias1"], a["condg"], a["w_ih"], a["b_ih"],
-            a["w_hh"], a["b_hh"], a["ups"], a["uoff"], a["b_up"], a["lut"], a["mlp_cond"],
-            a["w_h"], a["b_h"], a["w_o"], a["b_o"], h, gup, mlpb, bool(use_blas),
-        )
-        # fmt: on
+        run_chunk(seq, L, t0, t1, feats, uniforms, np.float32(inv_temp), teacher, lp, full, W, S, use_blas)
         if progress is not None:
-            progress(t1 - t0)
-    return seq, (lp if teacher else None), (full if teacher and want_full else None)
+            progress((t1 - t0) * B)
 
 
 def _features(folded: Folded, cond: np.ndarray | None, B: int, t0: int, t1: int) -> np.ndarray:

@@ -184,5 +184,5 @@ def run(
             seq[:, L + t0 : 2 * L + t0].copy_(eng.hist[:, L:])
         eng.hist[:, :L].copy_(eng.hist[:, L:])
         if progress is not None and ((t0 + L) % chunk == 0 or t0 + L == N):
-            progress(t0 + L - c0)
+            progress((t0 + L - c0) * B)  # stream-samples
     return seq, lp_out, full_out

@@ -205,10 +205,10 @@ def generate_classes(
                 cond,
                 uni,
                 inv_temp,
-                False,
-                False,
-                lambda n, B=B: advance(n * B),
-                precision,
+                teacher=False,
+                want_full=False,
+                advance=advance,
+                precision=precision,
             )
             for row, i in enumerate(idx):
                 results[i] = out[row, L : L + lengths[i]].copy()
