@@ -16,7 +16,7 @@ import torch
 
 from conditioning import NoteEvent, events_to_conditioning
 from samplernn.config import preset as get_preset
-from samplernn.generate import generate_classes, pick_backend, resolve_device
+from samplernn.generate import default_threads, generate_classes, pick_backend, resolve_device
 from samplernn.model import build_model
 
 SAMPLE_RATE = 16000
@@ -43,8 +43,6 @@ def bench_generate(
     """Time generation of `batch` streams of `seconds` each; best of `repeats` timed runs."""
     if batch < 1 or seconds <= 0 or repeats < 1:
         raise ValueError("batch >= 1, seconds > 0 and repeats >= 1 are required")
-    if threads:
-        torch.set_num_threads(threads)
     cfg = get_preset(preset)
     dev = resolve_device(device)
     torch.manual_seed(0)
@@ -57,7 +55,16 @@ def bench_generate(
         if dev.type == "cuda":
             torch.cuda.synchronize(dev)
         t = time.perf_counter()
-        generate_classes(model, c, seed=0, batch_size=batch, device=dev, backend=backend, precision=precision)
+        generate_classes(
+            model,
+            c,
+            seed=0,
+            batch_size=batch,
+            device=dev,
+            backend=backend,
+            precision=precision,
+            threads=threads,
+        )
         if dev.type == "cuda":
             torch.cuda.synchronize(dev)
         return time.perf_counter() - t
@@ -79,7 +86,7 @@ def bench_generate(
         else platform.processor() or "cpu",
         "backend": backend,
         "precision": precision,
-        "torch_threads": torch.get_num_threads(),
+        "threads": threads or default_threads() if backend == "numba" else torch.get_num_threads(),
         "first_call_s": first,
         "times_s": times,
         "samples_per_s_per_stream": per_stream,

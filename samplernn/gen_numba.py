@@ -12,7 +12,6 @@ D dim, Q levels, C conditioning features, F_k frame sizes, R_k ratios.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -23,6 +22,7 @@ from numba import njit, types
 from numba.core.extending import intrinsic, overload
 
 from samplernn.fold import Folded
+from samplernn.generate import default_threads
 
 _OPTS = {"fastmath": True, "cache": True, "nogil": True, "error_model": "numpy"}
 
@@ -281,14 +281,6 @@ WEIGHT_KEYS = (
 )  # fmt: skip
 
 
-def cpu_threads() -> int:
-    """CPU cores this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
 def run(
     folded: Folded,
     seq: np.ndarray,
@@ -308,8 +300,8 @@ def run(
     seq (B, L+N) int32 (history + stream, N a multiple of L), cond (B, N, 4) int32 raw, uniforms
     (B, N) float32. Returns (seq, target log-probs (B, N) | None, full log-probs (B, N, Q) | None).
 
-    Streams are independent, so a batch is split over `threads` OS threads (default: the CPU
-    cores), each running the GIL-free kernel on its rows. precision "float16" stores the large
+    Streams are independent, so a batch can be split over `threads` OS threads (default:
+    default_threads()), each running the GIL-free kernel on its rows. precision "float16" stores the large
     matrices as IEEE half (half the memory traffic; arithmetic stays float32). use_blas sends
     mat-vecs to BLAS (float32 only); the hand loops are as fast here and immune to BLAS threads
     fighting over a busy machine, so they are the default.
@@ -327,7 +319,7 @@ def run(
     chunk = max(L, chunk // L * L)
     weights = folded.numpy_arrays(precision)
     W = tuple(weights[k] for k in WEIGHT_KEYS)
-    n_threads = max(1, min(B, threads or cpu_threads()))
+    n_threads = max(1, min(B, threads or default_threads()))
     groups = [g for g in np.array_split(np.arange(B), n_threads) if len(g)]
 
     def work(rows: np.ndarray) -> None:

@@ -12,6 +12,7 @@ Two engines run the same folded weights (samplernn.fold):
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
@@ -55,6 +56,16 @@ def pick_backend(device: torch.device, backend: str | None = None) -> str:
             raise ValueError("the numba backend runs on the CPU only")
         return backend
     return "numba" if device.type == "cpu" and numba_available() else "torch"
+
+
+def default_threads() -> int:
+    """Threads for a batch: $SAMPLERNN_THREADS, else 1 — on a machine others are using, a second
+    thread fighting for a busy core costs more (every thread streams all the weights) than it
+    brings; on an idle multi-core machine, set it to the number of cores."""
+    try:
+        return max(1, int(os.environ.get("SAMPLERNN_THREADS", "1")))
+    except ValueError:
+        return 1
 
 
 def _inv_temp(temperature: float) -> float:
@@ -129,13 +140,23 @@ def _run_batch(
     want_full: bool,
     advance: Callable[[int], None] | None,
     precision: str = "float32",
+    threads: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """One batch through the chosen engine; numpy in, numpy out."""
     if backend == "numba":
         from samplernn import gen_numba
 
         return gen_numba.run(
-            folded, seq, cond, uniforms, inv_temp, teacher, want_full, advance, precision=precision
+            folded,
+            seq,
+            cond,
+            uniforms,
+            inv_temp,
+            teacher,
+            want_full,
+            advance,
+            precision=precision,
+            threads=threads,
         )
     if precision != "float32":
         raise ValueError(f"precision {precision} is an option of the numba CPU engine only")
@@ -170,10 +191,12 @@ def generate_classes(
     progress: bool | Callable[[int], None] = False,
     backend: str | None = None,
     precision: str = "float32",
+    threads: int | None = None,
 ) -> list[np.ndarray]:
     """Like `synthesize` but returns the int32 classes (n_i,) and lets the caller pick the engine
-    ('numba' or 'torch', default: numba on CPU) and the weight precision ('float16' halves the
-    CPU engine's memory traffic; arithmetic stays float32).
+    ('numba' or 'torch', default: numba on CPU), the weight precision ('float16' halves the
+    CPU engine's memory traffic; arithmetic stays float32) and the CPU threads a batch is split
+    over (default 1, or $SAMPLERNN_THREADS).
 
     `progress` may be a callable receiving the number of stream-samples done at each step.
     """
@@ -209,6 +232,7 @@ def generate_classes(
                 want_full=False,
                 advance=advance,
                 precision=precision,
+                threads=threads,
             )
             for row, i in enumerate(idx):
                 results[i] = out[row, L : L + lengths[i]].copy()
@@ -262,8 +286,9 @@ def generate_audio(
     progress: bool | Callable[[int], None] = False,
     backend: str | None = None,
     precision: str = "float32",
+    threads: int | None = None,
 ) -> list[np.ndarray]:
-    """`synthesize` with the engine options of `generate_classes` (backend, precision)."""
+    """`synthesize` with the engine options of `generate_classes` (backend, precision, threads)."""
     classes = generate_classes(
         model,
         conds,
@@ -274,6 +299,7 @@ def generate_audio(
         progress=progress,
         backend=backend,
         precision=precision,
+        threads=threads,
     )
     return [classes_to_audio(q, model) for q in classes]
 

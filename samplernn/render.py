@@ -89,6 +89,7 @@ class RenderOptions:
     device: str | None = None
     progress: bool = False
     precision: str = "float32"  # "float16": half-size weights on the CPU engine (faster)
+    threads: int | None = None  # CPU threads a batch is split over (None: 1 or $SAMPLERNN_THREADS)
 
 
 @dataclass
@@ -206,6 +207,7 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
         device=opts.device,
         progress=opts.progress,
         precision=opts.precision,
+        threads=opts.threads,
     )
     elapsed = time.perf_counter() - t
     mixed = mix(audio, [s.start for s in specs])

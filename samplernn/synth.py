@@ -38,6 +38,7 @@ def synth_note(
     device: str | None = None,
     progress: bool = False,
     precision: str = "float32",
+    threads: int | None = None,
 ) -> SynthResult:
     """Generate `takes` streams of one note: `lead` s of silent context, note-on, `duration` s to
     note-off, the bank's release tail for (pitch, velocity), then `tail` s more."""
@@ -60,6 +61,7 @@ def synth_note(
         device=device,
         progress=progress,
         precision=precision,
+        threads=threads,
     )
     warning = None
     rng = ckpt.pitch_range

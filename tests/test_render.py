@@ -222,6 +222,10 @@ def test_cli_render(tmp_path: Path, ckpt_path: Path) -> None:
     )
     assert r.exit_code == 0, r.output
     assert out.exists() and "rendered 1 notes" in r.output
+    two = write_midi(tmp_path / "two.mid", [[on(50), on(52), off(50, 48), off(52, 0)]])
+    r = runner.invoke(app, ["render", str(ckpt_path), str(two), "-o", str(out), "--lead", "0.01", "-q",
+                            "--precision", "float16", "--threads", "2", "--device", "cpu"])  # fmt: skip
+    assert r.exit_code == 0 and "rendered 2 notes" in r.output, r.output
     bad = tmp_path / "bad.mid"
     bad.write_bytes(b"garbage")
     r = runner.invoke(app, ["render", str(ckpt_path), str(bad), "-o", str(tmp_path / "b.wav"), "-q"])

@@ -52,6 +52,10 @@ def synth_command(
     precision: Annotated[
         str, typer.Option(help="Weights on the CPU engine: float32, or float16 (faster, ~1e-3 off).")
     ] = "float32",
+    threads: Annotated[
+        int | None,
+        typer.Option(min=1, help="CPU threads a batch is split over (idle cores help) [default: 1]."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Synthesize one note: silence, note-on, note-off after --duration, the release tail the bank
@@ -79,6 +83,8 @@ def synth_command(
                 temperature=temperature,
                 seed=seed,
                 progress=not quiet,
+                precision=precision,
+                threads=threads,
             )
         except ValueError as exc:
             raise UserError(str(exc)) from None
@@ -136,6 +142,10 @@ def render_command(
     precision: Annotated[
         str, typer.Option(help="Weights on the CPU engine: float32, or float16 (faster, ~1e-3 off).")
     ] = "float32",
+    threads: Annotated[
+        int | None,
+        typer.Option(min=1, help="CPU threads a batch is split over (idle cores help) [default: 1]."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Render a MIDI file: every note becomes its own conditioned stream; the streams are generated
@@ -158,6 +168,8 @@ def render_command(
             batch_size=batch_size,
             bit_depth=bit_depth,
             progress=not quiet,
+            precision=precision,
+            threads=threads,
         )
         ckpt = _load(checkpoint, device)
         try:
@@ -193,6 +205,10 @@ def bench_generate_command(
     precision: Annotated[
         str, typer.Option(help="Weights on the CPU engine: float32, or float16 (faster, ~1e-3 off).")
     ] = "float32",
+    threads: Annotated[
+        int | None,
+        typer.Option(min=1, help="CPU threads a batch is split over (idle cores help) [default: 1]."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Generation speed with random weights: samples/s per stream and aggregate, real-time factor."""
@@ -201,7 +217,9 @@ def bench_generate_command(
     if preset not in PRESETS:
         raise _error(UserError(f"--preset {preset!r}: choose from {', '.join(PRESETS)}"))
     try:
-        r = bench_generate(preset, batch, seconds, device, backend, repeats, precision=precision)
+        r = bench_generate(
+            preset, batch, seconds, device, backend, repeats, threads=threads, precision=precision
+        )
     except ValueError as exc:
         raise _error(exc) from None
     if as_json:
