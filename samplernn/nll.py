@@ -38,8 +38,9 @@ class NLLResult:
 
 def masked_nll(logits: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Per-target NLL in nats, zero where masked: logits (B, T, Q), targets/mask (B, T) → (B, T)."""
-    nll = F.cross_entropy(logits.float().transpose(1, 2), targets, reduction="none")  # (B, T)
-    return nll * mask
+    B, T, Q = logits.shape
+    nll = F.cross_entropy(logits.float().reshape(B * T, Q), targets.reshape(B * T), reduction="none")
+    return nll.view(B, T) * mask
 
 
 @torch.no_grad()
@@ -84,8 +85,15 @@ def note_nll_sums(
 
 def _sub_bank(bank: NoteBank, index: torch.Tensor) -> NoteBank:
     """A view of `bank` restricted to the notes in `index` (audio shared, not copied)."""
-    return NoteBank(bank.audio, bank.cond, bank.starts[index], bank.lengths[index], bank.pitches[index],
-                    [bank.ids[i] for i in index.tolist()], bank.zero)
+    return NoteBank(
+        bank.audio,
+        bank.cond,
+        bank.starts[index],
+        bank.lengths[index],
+        bank.pitches[index],
+        [bank.ids[i] for i in index.tolist()],
+        bank.zero,
+    )
 
 
 def summarize(bank: NoteBank, sums: torch.Tensor, counts: torch.Tensor) -> NLLResult:
@@ -103,7 +111,11 @@ def summarize(bank: NoteBank, sums: torch.Tensor, counts: torch.Tensor) -> NLLRe
 
 
 def bank_nll(
-    model: SampleRNN, bank: NoteBank, *, window: int = 1024, batch_size: int = 32,
+    model: SampleRNN,
+    bank: NoteBank,
+    *,
+    window: int = 1024,
+    batch_size: int = 32,
     device: str | torch.device = "cpu",
 ) -> NLLResult:
     """NLL of every note in an already quantised bank, bits per sample."""

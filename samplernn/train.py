@@ -25,7 +25,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from samplernn.batching import NoteBank, WindowStream, build_bank
+from samplernn.batching import Batch, NoteBank, WindowStream, build_bank
 from samplernn.checkpoint import make_payload, read_payload, save_checkpoint
 from samplernn.config import ModelConfig, preset
 from samplernn.dataset import PreparedDataset, load_dataset
@@ -129,8 +129,10 @@ def _check_locked(path: Path, stored: dict[str, Any], given: dict[str, Any]) -> 
     clash = [k for k in TrainConfig.LOCKED if k in given and k in stored and given[k] != stored[k]]
     if clash:
         desc = ", ".join(f"{k}={stored[k]!r} (asked {given[k]!r})" for k in clash)
-        raise UserError(f"{path}: incompatible with this run's settings: {desc}; resume with the same "
-                        "settings or start a new --out")
+        raise UserError(
+            f"{path}: incompatible with this run's settings: {desc}; resume with the same "
+            "settings or start a new --out"
+        )
 
 
 def resolve_device(name: str, info: DistInfo | None = None) -> torch.device:
@@ -208,8 +210,9 @@ def _load_data(dataset_dir: str | Path, mcfg: ModelConfig) -> _Loaded:
     for s in ("train", "val"):
         if not notes[s]:
             raise UserError(f"{ds.root}: the {s!r} split holds no notes (training needs train and val)")
-    banks = {s: build_bank(ds, notes[s], mcfg.q_levels, mcfg.quantization) if notes[s] else None
-             for s in notes}
+    banks = {
+        s: build_bank(ds, notes[s], mcfg.q_levels, mcfg.quantization) if notes[s] else None for s in notes
+    }
     return _Loaded(ds, banks["train"], banks["val"], banks["test"], dataset_fingerprint(notes["train"]))
 
 
@@ -237,8 +240,9 @@ def evaluate(
 ) -> NLLResult:
     """NLL (bits/sample) of `bank`; under DDP each rank scores every world_size-th note."""
     share = slice(info.rank, None, info.world_size) if info.enabled else None
-    sums, counts = note_nll_sums(model, bank, window=cfg.window, batch_size=cfg.eval_batch_size,
-                                 device=device, notes=share)
+    sums, counts = note_nll_sums(
+        model, bank, window=cfg.window, batch_size=cfg.eval_batch_size, device=device, notes=share
+    )
     if info.enabled:
         both = torch.stack([sums, counts]).to(device)
         all_reduce_(both, info)
@@ -246,15 +250,16 @@ def evaluate(
     return summarize(bank, sums, counts)
 
 
-def _preview(model: SampleRNN, bank: NoteBank, cfg: TrainConfig, sample_rate: int, device: torch.device,
-             out: Path) -> str | None:
+def _preview(
+    model: SampleRNN, bank: NoteBank, cfg: TrainConfig, sample_rate: int, device: torch.device, out: Path
+) -> str | None:
     """Generate a short clip with the first validation note's conditioning; None if unavailable."""
     try:
         from samplernn.generate import synthesize
     except ImportError:
         return None
     n = min(int(bank.lengths[0]), int(cfg.preview_seconds * sample_rate))
-    cond = bank.cond[int(bank.starts[0]): int(bank.starts[0]) + n].numpy()
+    cond = bank.cond[int(bank.starts[0]) : int(bank.starts[0]) + n].numpy()
     was_training = model.training
     model.eval()
     try:
@@ -279,9 +284,14 @@ class _Progress:
 
         self.console = Console(stderr=True, log_path=False)
         self.bar = Progress(
-            TextColumn("[bold]train"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[sps]} samples/s"), TextColumn("loss {task.fields[loss]}"),
-            TextColumn("val {task.fields[val]}"), TimeRemainingColumn(), console=self.console,
+            TextColumn("[bold]train"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[sps]} samples/s"),
+            TextColumn("loss {task.fields[loss]}"),
+            TextColumn("val {task.fields[val]}"),
+            TimeRemainingColumn(),
+            console=self.console,
             refresh_per_second=4,
         )
         self.task = self.bar.add_task("train", total=total, completed=done, sps="-", loss="-", val="-")
@@ -302,6 +312,38 @@ class _Progress:
     def log(self, msg: str) -> None:
         if self.console:
             self.console.log(msg)
+
+
+def make_optimizer(model: nn.Module, lr: float, device: torch.device) -> torch.optim.Adam:
+    """Adam; the fused kernel (one pass over all parameters) on CPU and CUDA."""
+    return torch.optim.Adam(model.parameters(), lr=lr, fused=device.type in ("cpu", "cuda"))
+
+
+def train_step(
+    fwd: nn.Module,
+    model: SampleRNN,
+    opt: torch.optim.Optimizer,
+    b: Batch,
+    state: list[torch.Tensor] | None,
+    loss_scale: float,
+    grad_clip: float,
+    device: torch.device,
+) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
+    """One optimiser step on window `b` (x (B, L+T), cond (B, T, 4), mask (B, T), reset (B,)).
+
+    fwd is the model or its DDP / compiled wrapper. The loss minimised is the summed masked NLL
+    times `loss_scale` (world_size / targets in the whole batch: a per-target mean over all ranks).
+    Returns (summed NLL in nats, gradient norm before clipping, detached float32 new state).
+    """
+    L = model.lookback
+    with _autocast(device):
+        logits, new_state = fwd(b.x, b.cond, state, b.reset)  # (B, T, Q)
+    loss_sum = masked_nll(logits, b.x[:, L:], b.mask).sum()
+    opt.zero_grad(set_to_none=True)
+    (loss_sum * loss_scale).backward()
+    gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    opt.step()
+    return loss_sum.detach(), gnorm, [h.detach().float() for h in new_state]
 
 
 def train(
@@ -333,8 +375,14 @@ def train(
 
 
 def _train(
-    dataset_dir: Path, run_dir: Path, cfg: TrainConfig, resume: bool, progress: bool,
-    on_step: Callable[[int, nn.Module], None] | None, device: torch.device, info: DistInfo,
+    dataset_dir: Path,
+    run_dir: Path,
+    cfg: TrainConfig,
+    resume: bool,
+    progress: bool,
+    on_step: Callable[[int, nn.Module], None] | None,
+    device: torch.device,
+    info: DistInfo,
 ) -> dict[str, Any]:
     paths = run_paths(run_dir)
     _check_run_dir(run_dir, resume)
@@ -349,7 +397,7 @@ def _train(
 
     torch.manual_seed(cfg.seed)
     model = build_model(mcfg).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    opt = make_optimizer(model, cfg.lr, device)
     stream = WindowStream(data.train, B, L, T, seed=cfg.seed)
     row_lo, row_hi = info.row_range(B)
     state: list[torch.Tensor] | None = None
@@ -363,8 +411,10 @@ def _train(
         if payload.get("model_config") != mcfg.to_dict():
             raise UserError(f"{paths['last']}: checkpoint model config differs from this run's")
         if payload.get("dataset", {}).get("fingerprint") != data.fingerprint:
-            raise UserError(f"{paths['last']}: was trained on other data than {dataset_dir} "
-                            "(its train split differs); resume with the same dataset")
+            raise UserError(
+                f"{paths['last']}: was trained on other data than {dataset_dir} "
+                "(its train split differs); resume with the same dataset"
+            )
         model.load_state_dict(payload["state_dict"])
         opt.load_state_dict(payload["optimizer"])
         for group in opt.param_groups:  # a changed --lr applies from here on
@@ -382,8 +432,15 @@ def _train(
             kept = [r for r in read_metrics(paths["metrics"]) if r.get("step", 0) <= step]
             _rewrite_metrics(paths["metrics"], kept)
     elif info.is_main:
-        write_json(paths["run"], {"dataset": str(dataset_dir), "train_config": cfg.to_dict(),
-                                  "model_config": mcfg.to_dict(), "world_size": info.world_size})
+        write_json(
+            paths["run"],
+            {
+                "dataset": str(dataset_dir),
+                "train_config": cfg.to_dict(),
+                "model_config": mcfg.to_dict(),
+                "world_size": info.world_size,
+            },
+        )
 
     fwd: nn.Module = model
     if info.enabled:
@@ -401,11 +458,21 @@ def _train(
         if not info.is_main:
             return
         payload = make_payload(
-            model, data.dataset.sample_rate, data.dataset.stats, step,
-            optimizer=opt.state_dict(), train_config=cfg.to_dict(), data=stream.state_dict(),
-            rng=_rng_state(device), hidden=hidden,
-            best={"val": None if math.isinf(best_val) else best_val, "step": best_step,
-                  "bad_evals": bad_evals, "last_val": last_val},
+            model,
+            data.dataset.sample_rate,
+            data.dataset.stats,
+            step,
+            optimizer=opt.state_dict(),
+            train_config=cfg.to_dict(),
+            data=stream.state_dict(),
+            rng=_rng_state(device),
+            hidden=hidden,
+            best={
+                "val": None if math.isinf(best_val) else best_val,
+                "step": best_step,
+                "bad_evals": bad_evals,
+                "last_val": last_val,
+            },
             dataset={"path": str(dataset_dir), "fingerprint": data.fingerprint},
         )
         for p in paths_to:
@@ -433,19 +500,19 @@ def _train(
                 full = stream.next_batch()
                 total = max(int(full.mask.sum()), 1)
                 b = full.rows(row_lo, row_hi).to(device, non_blocking=True)
-                with _autocast(device):
-                    logits, new_state = fwd(b.x, b.cond, state, b.reset)
-                nll = masked_nll(logits, b.x[:, L:], b.mask)  # (b, T) nats
-                loss_sum = nll.sum()
-                opt.zero_grad(set_to_none=True)
-                (loss_sum * (info.world_size / total)).backward()
-                gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-                opt.step()
-                state = [h.detach().float() for h in new_state]
+                loss_sum, gnorm, new_state = train_step(
+                    fwd, model, opt, b, state, info.world_size / total, cfg.grad_clip, device
+                )
+                state = new_state
                 step += 1
                 in_step = False
-                acc += torch.stack([loss_sum.detach().double(), b.mask.sum().double(),
-                                    (~torch.isfinite(gnorm) | ~torch.isfinite(loss_sum)).double()])
+                acc += torch.stack(
+                    [
+                        loss_sum.detach().double(),
+                        b.mask.sum().double(),
+                        (~torch.isfinite(gnorm) | ~torch.isfinite(loss_sum)).double(),
+                    ]
+                )
                 log_samples += B * T
                 t_train += time.monotonic() - t_step
                 sps_total += B * T
@@ -462,18 +529,25 @@ def _train(
                 if bad_n > 0:
                     raise TrainingDiverged(
                         f"loss became NaN/inf at step {step}; training stopped. The last good checkpoint "
-                        f"is {paths['last']} — lower --lr or check the data, then --resume")
+                        f"is {paths['last']} — lower --lr or check the data, then --resume"
+                    )
                 log_loss += loss_n
                 log_n += count_n
                 bits = loss_n / max(count_n, 1) / LN2
                 now = time.monotonic()
                 bar.update(step, loss=f"{bits:.3f}", sps=f"{log_samples / max(now - log_t, 1e-9):,.0f}")
                 if step % cfg.log_every == 0 and info.is_main:
-                    _append_metric(paths["metrics"], {
-                        "kind": "train", "step": step, "loss_bits": log_loss / max(log_n, 1) / LN2,
-                        "samples_per_s": log_samples / max(now - log_t, 1e-9), "lr": cfg.lr,
-                        "time": time.time(),
-                    })
+                    _append_metric(
+                        paths["metrics"],
+                        {
+                            "kind": "train",
+                            "step": step,
+                            "loss_bits": log_loss / max(log_n, 1) / LN2,
+                            "samples_per_s": log_samples / max(now - log_t, 1e-9),
+                            "lr": cfg.lr,
+                            "time": time.time(),
+                        },
+                    )
                     log_loss, log_n, log_t, log_samples = 0.0, 0.0, now, 0
                 if interrupt_n > 0:
                     status = "interrupted"
@@ -491,19 +565,29 @@ def _train(
                         best_val, best_step, bad_evals = vr.overall, step, 0
                     else:
                         bad_evals += 1
-                    record = {"kind": "eval", "step": step, "val": vr.to_dict(),
-                              "test": tr.to_dict() if tr else None, "best": improved, "time": time.time()}
+                    record = {
+                        "kind": "eval",
+                        "step": step,
+                        "val": vr.to_dict(),
+                        "test": tr.to_dict() if tr else None,
+                        "best": improved,
+                        "time": time.time(),
+                    }
                     if info.is_main:
                         if cfg.preview if cfg.preview is not None else device.type == "cuda":
                             clip = paths["previews"] / f"step{step:08d}.wav"
-                            record["preview"] = _safe_preview(model, data.val, cfg, data.dataset.sample_rate,
-                                                              device, clip, bar)
+                            record["preview"] = _safe_preview(
+                                model, data.val, cfg, data.dataset.sample_rate, device, clip, bar
+                            )
                         _append_metric(paths["metrics"], record)
                         plot_loss_curve(read_metrics(paths["metrics"]), paths["plot"], title=run_dir.name)
                     save([paths["last"], paths["best"]] if improved else [paths["last"]])
                     bar.update(step, val=f"{vr.overall:.3f}")
-                    bar.log(f"step {step}: val {vr.overall:.4f} bits"
-                            + (f", test {tr.overall:.4f}" if tr else "") + (" (best)" if improved else ""))
+                    bar.log(
+                        f"step {step}: val {vr.overall:.4f} bits"
+                        + (f", test {tr.overall:.4f}" if tr else "")
+                        + (" (best)" if improved else "")
+                    )
                     if cfg.patience and bad_evals >= cfg.patience:
                         status = "early_stopped"
                         break
@@ -519,14 +603,26 @@ def _train(
     if did_eval_at != step or status == "interrupted":
         save([paths["last"]])
     return {
-        "status": status, "step": step, "best_val": None if math.isinf(best_val) else best_val,
-        "best_step": best_step, "last_val": last_val, "last_test": last_test,
-        "samples_per_s": sps_total / t_train if t_train > 0 else None, "run_dir": str(run_dir),
+        "status": status,
+        "step": step,
+        "best_val": None if math.isinf(best_val) else best_val,
+        "best_step": best_step,
+        "last_val": last_val,
+        "last_test": last_test,
+        "samples_per_s": sps_total / t_train if t_train > 0 else None,
+        "run_dir": str(run_dir),
     }
 
 
-def _safe_preview(model: SampleRNN, bank: NoteBank, cfg: TrainConfig, sr: int, device: torch.device,
-                  out: Path, bar: _Progress) -> str | None:
+def _safe_preview(
+    model: SampleRNN,
+    bank: NoteBank,
+    cfg: TrainConfig,
+    sr: int,
+    device: torch.device,
+    out: Path,
+    bar: _Progress,
+) -> str | None:
     try:
         return _preview(model, bank, cfg, sr, device, out)
     except Exception as exc:  # a preview must never stop training
