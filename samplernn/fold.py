@@ -1,6 +1,6 @@
 """Fold a trained SampleRNN once into the flat weights the generation engines run on.
 
-What is folded (in float64, stored float32):
+What is folded (products formed in float64, stored float32):
 * weight norm: every parametrised `.weight` is read once in its effective form;
 * frame scaling: classes q → q·4/(Q−1) − 2 is folded into each tier's input projection;
 * each tier's input projection into its first GRU layer: gates_x = A·frame + bias1 (+ upper + cond),
@@ -133,54 +133,54 @@ def _pack_numpy(f: Folded) -> dict[str, Any]:
 
 
 def _w(module: torch.nn.Module) -> torch.Tensor:
-    """Effective weight in float64 (weight norm applied by the parametrisation)."""
-    return module.weight.detach().to(torch.float64)
+    """Effective float32 weight (weight norm applied by the parametrisation), as forward uses it."""
+    return module.weight.detach().to(torch.float32)
 
 
 def _b(module: torch.nn.Module, n: int, like: torch.Tensor) -> torch.Tensor:
     bias = getattr(module, "bias", None)
-    return bias.detach().to(torch.float64) if bias is not None else like.new_zeros(n)
+    return bias.detach().to(torch.float32) if bias is not None else like.new_zeros(n)
 
 
 @torch.no_grad()
 def _fold(model: SampleRNN, device: torch.device) -> Folded:
+    """Products of weights are formed in float64 and rounded once; copied weights stay float32."""
     cfg = model.cfg
     D, Q, n = cfg.dim, cfg.q_levels, cfg.n_rnn
     C = model.cond_features.n_features if model.cond_features is not None else 0
     scale = 4.0 / (Q - 1)
-    A, bias1, condg, ups, b_up = [], [], [], [], []
-    w_ih, b_ih, w_hh, b_hh, h0 = [], [], [], [], []
-    for tier in model.tiers:
-        w_in = _w(tier.input)  # (D, F)
-        b_in = _b(tier.input, D, w_in) - 2.0 * w_in.sum(1)  # frames = q·scale − 2
-        rnn = tier.rnn
-        wi = [getattr(rnn, f"weight_ih_l{i}").detach().double() for i in range(n)]
-        bi = [getattr(rnn, f"bias_ih_l{i}").detach().double() for i in range(n)]
-        wh = [getattr(rnn, f"weight_hh_l{i}").detach().double() for i in range(n)]
-        bh = [getattr(rnn, f"bias_hh_l{i}").detach().double() for i in range(n)]
-        A.append(wi[0] @ (w_in * scale))
-        bias1.append(wi[0] @ b_in + bi[0])
-        if tier.cond is not None and C:
-            condg.append(wi[0] @ _w(tier.cond))
-        else:
-            condg.append(w_in.new_zeros(3 * D, C))
-        w_ih.append(torch.stack(wi))
-        b_ih.append(torch.stack(bi))
-        w_hh.append(torch.stack(wh))
-        b_hh.append(torch.stack(bh))
-        h0.append(tier.h0.detach().double().reshape(n, D))
-        up = _w(tier.upsample)  # ConvTranspose1d weight (D_in, D_out, R)
-        ups.append(up.permute(2, 1, 0))  # (R, D_out, D_in)
-        b_up.append(_b(tier.upsample, D, up))
-    mlp = model.sample_mlp
-    emb = mlp.embedding.weight.detach().double()  # (Q, E)
-    conv = _w(mlp.input)  # (D, E, F0)
-    lut = torch.einsum("qe,dej->jqd", emb, conv)  # (F0, Q, D)
-    mlp_cond = _w(mlp.cond) if (mlp.cond is not None and C) else emb.new_zeros(D, C)
 
     def f32(t: torch.Tensor) -> torch.Tensor:
         return t.to(device=device, dtype=torch.float32).contiguous()
 
+    A, bias1, condg, ups, b_up = [], [], [], [], []
+    w_ih, b_ih, w_hh, b_hh, h0 = [], [], [], [], []
+    for tier in model.tiers:
+        w_in = _w(tier.input).double()  # (D, F)
+        b_in = _b(tier.input, D, w_in).double() - 2.0 * w_in.sum(1)  # frames = q·scale − 2
+        rnn = tier.rnn
+        wi = [getattr(rnn, f"weight_ih_l{i}").detach().float() for i in range(n)]
+        bi = [getattr(rnn, f"bias_ih_l{i}").detach().float() for i in range(n)]
+        wi0 = wi[0].double()
+        A.append(f32(wi0 @ (w_in * scale)))
+        bias1.append(wi0 @ b_in + bi[0].double())
+        if tier.cond is not None and C:
+            condg.append(wi0 @ _w(tier.cond).double())
+        else:
+            condg.append(w_in.new_zeros(3 * D, C))
+        w_ih.append(torch.stack(wi))
+        b_ih.append(torch.stack(bi))
+        w_hh.append(torch.stack([getattr(rnn, f"weight_hh_l{i}").detach().float() for i in range(n)]))
+        b_hh.append(torch.stack([getattr(rnn, f"bias_hh_l{i}").detach().float() for i in range(n)]))
+        h0.append(tier.h0.detach().float().reshape(n, D))
+        up = _w(tier.upsample)  # ConvTranspose1d weight (D_in, D_out, R)
+        ups.append(f32(up.permute(2, 1, 0)))  # (R, D_out, D_in)
+        b_up.append(_b(tier.upsample, D, up))
+    mlp = model.sample_mlp
+    emb = mlp.embedding.weight.detach().float()  # (Q, E)
+    conv = _w(mlp.input)  # (D, E, F0)
+    lut = torch.einsum("qe,dej->jqd", emb, conv)  # (F0, Q, D), the same float32 products as forward
+    mlp_cond = _w(mlp.cond) if (mlp.cond is not None and C) else emb.new_zeros(D, C)
     cond_features = copy.deepcopy(model.cond_features).to(device) if model.cond_features is not None else None
     return Folded(
         frames=tuple(cfg.tier_frames),
@@ -192,7 +192,7 @@ def _fold(model: SampleRNN, device: torch.device) -> Folded:
         lookback=cfg.lookback,
         zero=zero_level(Q, cfg.quantization),
         quantization=cfg.quantization,
-        A=[f32(a) for a in A],
+        A=A,
         bias1=f32(torch.stack(bias1)),
         condg=f32(torch.stack(condg)),
         w_ih=f32(torch.stack(w_ih)),
@@ -200,7 +200,7 @@ def _fold(model: SampleRNN, device: torch.device) -> Folded:
         w_hh=f32(torch.stack(w_hh)),
         b_hh=f32(torch.stack(b_hh)),
         h0=f32(torch.stack(h0)),
-        ups=[f32(u) for u in ups],
+        ups=ups,
         b_up=f32(torch.stack(b_up)),
         lut=f32(lut),
         mlp_cond=f32(mlp_cond),
