@@ -101,8 +101,12 @@ class Batch:
         return Batch(*(t[start:stop] for t in (self.x, self.cond, self.mask, self.reset, self.note)))
 
     def to(self, device: torch.device | str, non_blocking: bool = False) -> Batch:
-        return Batch(*(t.to(device, non_blocking=non_blocking) for t in (self.x, self.cond, self.mask,
-                                                                         self.reset, self.note)))
+        return Batch(
+            *(
+                t.to(device, non_blocking=non_blocking)
+                for t in (self.x, self.cond, self.mask, self.reset, self.note)
+            )
+        )
 
 
 def make_window(
@@ -134,8 +138,15 @@ class WindowStream:
     a run resumes at exactly the same data position.
     """
 
-    def __init__(self, bank: NoteBank, batch_size: int, lookback: int, window: int, seed: int,
-                 random_offset: bool = True) -> None:
+    def __init__(
+        self,
+        bank: NoteBank,
+        batch_size: int,
+        lookback: int,
+        window: int,
+        seed: int,
+        random_offset: bool = True,
+    ) -> None:
         if window <= 0 or window % lookback:
             raise UserError(f"window {window} must be a positive multiple of the model's lookback {lookback}")
         self.bank, self.B, self.L, self.T = bank, batch_size, lookback, window

@@ -43,6 +43,7 @@ def bench_train(
     warmup: int = 2,
     conditioning: bool = True,
     compile: bool = False,
+    precision: str = "auto",
     seed: int = 0,
 ) -> dict[str, Any]:
     """Time `steps` training steps (forward, backward, clipping, Adam) after `warmup` untimed ones.
@@ -65,11 +66,11 @@ def bench_train(
             torch.cuda.synchronize(dev)
 
     for _ in range(warmup):
-        _, _, state = train_step(fwd, model, opt, b, state, scale, 1.0, dev)
+        _, _, state = train_step(fwd, model, opt, b, state, scale, 1.0, dev, precision)
     sync()
     t0 = time.perf_counter()
     for _ in range(steps):
-        _, _, state = train_step(fwd, model, opt, b, state, scale, 1.0, dev)
+        _, _, state = train_step(fwd, model, opt, b, state, scale, 1.0, dev, precision)
     sync()
     dt = time.perf_counter() - t0
     return {
@@ -81,7 +82,15 @@ def bench_train(
         "samples_per_s": batch_size * window * steps / dt,
         "ms_per_step": 1000 * dt / steps,
         "device": str(dev),
+        "precision": precision_name(precision, dev),
     }
+
+
+def precision_name(precision: str, device: torch.device) -> str:
+    """What precision 'auto' means on `device`."""
+    if precision == "auto":
+        return "bf16" if device.type == "cuda" else "fp32"
+    return precision
 
 
 def bench_train_report(
@@ -93,12 +102,19 @@ def bench_train_report(
     steps: int = 5,
     reference: bool = True,
     compile: bool = False,
+    precision: str = "auto",
 ) -> dict[str, Any]:
     """The asked preset, then `reference` at batch 16 / window 1024 / conditioning off."""
     dev = resolve_device(device)
     runs = [
         bench_train(
-            preset, batch_size=batch_size, window=window, device=str(dev), steps=steps, compile=compile
+            preset,
+            batch_size=batch_size,
+            window=window,
+            device=str(dev),
+            steps=steps,
+            compile=compile,
+            precision=precision,
         )
     ]
     if reference:
@@ -111,6 +127,7 @@ def bench_train_report(
                 steps=steps,
                 conditioning=False,
                 compile=compile,
+                precision=precision,
             )
         )
     name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else platform.processor() or "cpu"

@@ -98,8 +98,9 @@ class FrameTier(nn.Module):
         """
         B, n, d = y.shape
         w = self.upsample.weight  # (D_in, D_out, ratio)
-        out = torch.matmul(y, w.permute(0, 2, 1).reshape(d, -1))  # (B, n, ratio*D)
-        return out.view(B, n * self.ratio, -1) + self.upsample.bias
+        bias = self.upsample.bias.repeat(self.ratio)  # (ratio*D,)
+        out = torch.addmm(bias, y.reshape(B * n, d), w.permute(0, 2, 1).reshape(d, -1))  # (B*n, ratio*D)
+        return out.view(B, n * self.ratio, -1)
 
     def forward(
         self,
@@ -161,9 +162,9 @@ class SampleMLP(nn.Module):
     def forward(self, prev: torch.Tensor, upper: torch.Tensor, cond: torch.Tensor | None) -> torch.Tensor:
         x = self.input_conv(prev) + upper  # (B, T, D)
         if self.cond is not None and cond is not None:
-            x = x + self.cond(cond)
-        x = torch.relu(x)
-        x = torch.relu(self.hidden(x))
+            x = x.add_(self.cond(cond))
+        x = torch.relu_(x)  # in place: these (B, T, D) passes are memory-bound
+        x = torch.relu_(self.hidden(x))
         return self.output(x)
 
 

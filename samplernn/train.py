@@ -63,6 +63,7 @@ class TrainConfig:
     max_minutes: float | None = None
     device: str = "auto"
     compile: bool = False
+    precision: str = "auto"  # auto (bf16 autocast on CUDA, fp32 on CPU), fp32, bf16 (autocast)
     eval_batch_size: int = 32
     log_every: int = 10
     preview: bool | None = None  # a generated clip per validation; None = on for CUDA, off on CPU
@@ -81,6 +82,8 @@ class TrainConfig:
         for name in ("steps", "batch_size", "window", "val_every", "eval_batch_size", "log_every"):
             if getattr(self, name) < 1:
                 raise UserError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
+        if self.precision not in ("auto", "fp32", "bf16"):
+            raise UserError(f"--precision must be auto, fp32 or bf16, got {self.precision!r}")
         if not self.lr > 0:
             raise UserError(f"--lr must be > 0, got {self.lr}")
 
@@ -229,9 +232,10 @@ def _set_rng_state(st: dict[str, Any], device: torch.device) -> None:
         torch.cuda.set_rng_state(st["cuda"], device)
 
 
-def _autocast(device: torch.device) -> contextlib.AbstractContextManager:
-    if device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
+def autocast(device: torch.device, precision: str = "auto") -> contextlib.AbstractContextManager:
+    """bf16 autocast for precision 'bf16', or 'auto' on CUDA; float32 otherwise."""
+    if precision == "bf16" or (precision == "auto" and device.type == "cuda"):
+        return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
 
 
@@ -328,6 +332,7 @@ def train_step(
     loss_scale: float,
     grad_clip: float,
     device: torch.device,
+    precision: str = "auto",
 ) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
     """One optimiser step on window `b` (x (B, L+T), cond (B, T, 4), mask (B, T), reset (B,)).
 
@@ -336,7 +341,7 @@ def train_step(
     Returns (summed NLL in nats, gradient norm before clipping, detached float32 new state).
     """
     L = model.lookback
-    with _autocast(device):
+    with autocast(device, precision):
         logits, new_state = fwd(b.x, b.cond, state, b.reset)  # (B, T, Q)
     loss_sum = masked_nll(logits, b.x[:, L:], b.mask).sum()
     opt.zero_grad(set_to_none=True)
@@ -501,7 +506,7 @@ def _train(
                 total = max(int(full.mask.sum()), 1)
                 b = full.rows(row_lo, row_hi).to(device, non_blocking=True)
                 loss_sum, gnorm, new_state = train_step(
-                    fwd, model, opt, b, state, info.world_size / total, cfg.grad_clip, device
+                    fwd, model, opt, b, state, info.world_size / total, cfg.grad_clip, device, cfg.precision
                 )
                 state = new_state
                 step += 1

@@ -59,9 +59,16 @@ def write_synth_dataset(
                 write_wav(root / "audio" / f"{note_id}.wav", audio, sample_rate)
                 rows.append(
                     {
-                        "id": note_id, "audio": f"audio/{note_id}.wav", "split": split, "pitch": pitch,
-                        "velocity": velocity, "onset": onset, "release": release, "end": end,
-                        "n_samples": n, "source": "synthetic",
+                        "id": note_id,
+                        "audio": f"audio/{note_id}.wav",
+                        "split": split,
+                        "pitch": pitch,
+                        "velocity": velocity,
+                        "onset": onset,
+                        "release": release,
+                        "end": end,
+                        "n_samples": n,
+                        "source": "synthetic",
                     }
                 )
                 tails.append((pitch, velocity, end - release))

@@ -18,8 +18,16 @@ TINY = {"frame_sizes": [4, 2], "dim": 8, "n_rnn": 1, "embed_dim": 4, "note_embed
 
 
 def tiny_cfg(**kw) -> TrainConfig:
-    base = dict(model_overrides=dict(TINY), steps=6, batch_size=4, window=32, val_every=3, log_every=2,
-                device="cpu", eval_batch_size=8)
+    base = dict(
+        model_overrides=dict(TINY),
+        steps=6,
+        batch_size=4,
+        window=32,
+        val_every=3,
+        log_every=2,
+        device="cpu",
+        eval_batch_size=8,
+    )
     base.update(kw)
     return TrainConfig(**base)
 

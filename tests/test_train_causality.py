@@ -61,5 +61,6 @@ def test_logits_depend_only_on_the_past(frame_sizes, batch):
 def test_table_and_conv_paths_agree():
     mlp = tiny((4, 2)).sample_mlp
     prev = torch.randint(0, 256, (3, 40 + 3))
-    torch.testing.assert_close(mlp.input_conv(prev, use_table=True), mlp.input_conv(prev, use_table=False),
-                               rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(
+        mlp.input_conv(prev, use_table=True), mlp.input_conv(prev, use_table=False), rtol=1e-5, atol=1e-5
+    )

@@ -15,8 +15,16 @@ from synth_data import write_synth_dataset
 from samplernn.train import TrainConfig, train
 
 TINY = {"frame_sizes": [4, 2], "dim": 8, "n_rnn": 1, "embed_dim": 4, "note_embed_dim": 2}
-CFG = dict(model_overrides=TINY, steps=4, batch_size=5, window=16, val_every=4, log_every=2, device="cpu",
-           eval_batch_size=4)
+CFG = dict(
+    model_overrides=TINY,
+    steps=4,
+    batch_size=5,
+    window=16,
+    val_every=4,
+    log_every=2,
+    device="cpu",
+    eval_batch_size=4,
+)
 # fork: the workers inherit the parent's imports and start in well under a second.
 START = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
 
@@ -28,8 +36,13 @@ def free_port() -> int:
 
 
 def _worker(rank: int, world: int, port: int, dataset: str, run: str, out: str) -> None:
-    os.environ.update(RANK=str(rank), WORLD_SIZE=str(world), LOCAL_RANK=str(rank),
-                      MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    os.environ.update(
+        RANK=str(rank),
+        WORLD_SIZE=str(world),
+        LOCAL_RANK=str(rank),
+        MASTER_ADDR="127.0.0.1",
+        MASTER_PORT=str(port),
+    )
     torch.set_num_threads(1)
     cfg = TrainConfig.from_dict(CFG)
 

@@ -19,24 +19,34 @@ def train_command(
     dataset: Path = typer.Argument(..., help="Prepared dataset dir (made by `samplernn prepare`)."),
     out: Path = typer.Option(..., "--out", "-o", help="Run dir: checkpoints, metrics.jsonl, loss.png."),
     preset: str = typer.Option(None, help=f"Model preset: {', '.join(PRESETS)} [default: small]."),
-    steps: int = typer.Option(None, help="Optimiser steps in total (a resumed run continues to this) "
-                                         "[default: 20000]."),
-    batch_size: int = typer.Option(None, help="Batch rows (split across processes under torchrun) "
-                                              "[default: 32]."),
+    steps: int = typer.Option(
+        None, help="Optimiser steps in total (a resumed run continues to this) [default: 20000]."
+    ),
+    batch_size: int = typer.Option(
+        None, help="Batch rows (split across processes under torchrun) [default: 32]."
+    ),
     window: int = typer.Option(None, help="TBPTT window in samples [default: 1024]."),
     lr: float = typer.Option(None, help="Adam learning rate [default: 0.001]."),
     device: str = typer.Option(None, help="auto, cpu or cuda [default: auto]."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out where it stopped."),
     no_conditioning: bool = typer.Option(None, "--no-conditioning", help="Train the unconditional baseline."),
     seed: int = typer.Option(None, help="Seed of initialisation and data order [default: 0]."),
-    val_every: int = typer.Option(None, help="Steps between validation/test NLL and checkpoints "
-                                             "[default: 500]."),
-    patience: int = typer.Option(None, help="Validations without improvement before stopping early; "
-                                            "0 = never [default: 10]."),
+    val_every: int = typer.Option(
+        None, help="Steps between validation/test NLL and checkpoints [default: 500]."
+    ),
+    patience: int = typer.Option(
+        None, help="Validations without improvement before stopping early; 0 = never [default: 10]."
+    ),
     max_minutes: float = typer.Option(None, help="Stop (after a final validation) after this many minutes."),
     compile: bool = typer.Option(None, "--compile", help="Use torch.compile."),
-    preview: bool = typer.Option(None, "--preview/--no-preview",
-                                 help="Generate a short clip per validation [default: on for CUDA only]."),
+    precision: str = typer.Option(
+        None, help="auto (bf16 autocast on CUDA, fp32 on CPU), fp32 or bf16 (fast on CPUs with AMX)."
+    ),
+    preview: bool = typer.Option(
+        None,
+        "--preview/--no-preview",
+        help="Generate a short clip per validation [default: on for CUDA only].",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Train a conditional SampleRNN on a prepared dataset (also runs under torchrun for DDP)."""
@@ -44,9 +54,19 @@ def train_command(
     from samplernn.train import resolve_train_config, train
 
     given = {
-        "preset": preset, "steps": steps, "batch_size": batch_size, "window": window, "lr": lr,
-        "device": device, "seed": seed, "val_every": val_every, "patience": patience,
-        "max_minutes": max_minutes, "compile": compile, "preview": preview,
+        "preset": preset,
+        "steps": steps,
+        "batch_size": batch_size,
+        "window": window,
+        "lr": lr,
+        "device": device,
+        "seed": seed,
+        "val_every": val_every,
+        "patience": patience,
+        "max_minutes": max_minutes,
+        "compile": compile,
+        "preview": preview,
+        "precision": precision,
         "conditioning": False if no_conditioning else None,
     }
     given = {k: v for k, v in given.items() if v is not None}
@@ -57,13 +77,18 @@ def train_command(
     if not env_dist().is_main:
         return
     if summary["status"] == "interrupted":
-        typer.secho(f"interrupted at step {summary['step']}; checkpoint saved — continue with --resume",
-                    fg=typer.colors.YELLOW, err=True)
+        typer.secho(
+            f"interrupted at step {summary['step']}; checkpoint saved — continue with --resume",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
         raise typer.Exit(130)
     best = summary["best_val"]
-    typer.echo(f"{summary['status']} at step {summary['step']}: best val "
-               + (f"{best:.4f} bits/sample (step {summary['best_step']})" if best is not None else "n/a")
-               + f" → {out / 'checkpoints' / 'best.pt'}")
+    typer.echo(
+        f"{summary['status']} at step {summary['step']}: best val "
+        + (f"{best:.4f} bits/sample (step {summary['best_step']})" if best is not None else "n/a")
+        + f" → {out / 'checkpoints' / 'best.pt'}"
+    )
 
 
 def bench_train_command(
@@ -74,13 +99,22 @@ def bench_train_command(
     steps: int = typer.Option(5, help="Timed steps per measurement (after warm-up)."),
     no_reference: bool = typer.Option(False, "--no-reference", help="Skip the reference-preset run."),
     compile: bool = typer.Option(False, "--compile", help="Use torch.compile."),
+    precision: str = typer.Option("auto", help="auto (bf16 on CUDA, fp32 on CPU), fp32 or bf16."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Training throughput (samples/s) for a preset, beside the `reference` preset (batch 16, window 1024)."""
     from samplernn.bench_train import bench_train_report
 
-    report = bench_train_report(preset, batch_size=batch_size, window=window, device=device, steps=steps,
-                                reference=not no_reference, compile=compile)
+    report = bench_train_report(
+        preset,
+        batch_size=batch_size,
+        window=window,
+        device=device,
+        steps=steps,
+        reference=not no_reference,
+        compile=compile,
+        precision=precision,
+    )
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return
@@ -88,9 +122,17 @@ def bench_train_command(
     from rich.table import Table
 
     table = Table(title=f"training throughput on {report['device']}")
-    for col in ("preset", "batch", "window", "conditioning", "params", "samples/s", "ms/step"):
+    for col in ("preset", "batch", "window", "cond", "precision", "params", "samples/s", "ms/step"):
         table.add_column(col, justify="right")
     for r in report["runs"]:
-        table.add_row(r["preset"], str(r["batch_size"]), str(r["window"]), str(r["conditioning"]),
-                      f"{r['params']:,}", f"{r['samples_per_s']:,.0f}", f"{r['ms_per_step']:.1f}")
+        table.add_row(
+            r["preset"],
+            str(r["batch_size"]),
+            str(r["window"]),
+            str(r["conditioning"]),
+            r["precision"],
+            f"{r['params']:,}",
+            f"{r['samples_per_s']:,.0f}",
+            f"{r['ms_per_step']:.1f}",
+        )
     Console().print(table)
