@@ -2,7 +2,7 @@
 
 Speed does not depend on training, so a freshly initialised model of the preset's size is timed.
 Reports samples/s per stream and in aggregate, the real-time factor (per stream / sample rate),
-and the first-call overhead (folding, plus numba loading or compiling its kernel).
+and the first-call overhead (folding, plus numba loading or compiling its kernel, plus one frame).
 """
 
 from __future__ import annotations
@@ -16,7 +16,14 @@ import torch
 
 from conditioning import NoteEvent, events_to_conditioning
 from samplernn.config import preset as get_preset
-from samplernn.generate import default_threads, generate_classes, pick_backend, resolve_device
+from samplernn.fold import fold_model
+from samplernn.generate import (
+    default_threads,
+    generate_classes,
+    pick_backend,
+    resolve_device,
+    resolve_precision,
+)
 from samplernn.model import build_model
 
 SAMPLE_RATE = 16000
@@ -38,7 +45,7 @@ def bench_generate(
     backend: str | None = None,
     repeats: int = 3,
     threads: int | None = None,
-    precision: str = "float32",
+    precision: str = "auto",
 ) -> dict[str, Any]:
     """Time generation of `batch` streams of `seconds` each; best of `repeats` timed runs."""
     if batch < 1 or seconds <= 0 or repeats < 1:
@@ -48,6 +55,9 @@ def bench_generate(
     torch.manual_seed(0)
     model = build_model(cfg).to(dev).eval()
     backend = pick_backend(dev, backend)
+    t = time.perf_counter()
+    precision = resolve_precision(precision, backend, fold_model(model, dev))
+    fold_s = time.perf_counter() - t
     n = max(cfg.lookback, round(seconds * SAMPLE_RATE))
     conds = _note_conds(batch, n)
 
@@ -69,7 +79,7 @@ def bench_generate(
             torch.cuda.synchronize(dev)
         return time.perf_counter() - t
 
-    first = run(_note_conds(batch, cfg.lookback))  # fold + kernel load/compile + one frame
+    first = fold_s + run(_note_conds(batch, cfg.lookback))  # fold + kernel load/compile + one frame
     times = [run(conds) for _ in range(repeats)]
     best = min(times)
     per_stream = n / best
@@ -88,6 +98,7 @@ def bench_generate(
         "precision": precision,
         "threads": threads or default_threads() if backend == "numba" else torch.get_num_threads(),
         "first_call_s": first,
+        "fold_s": fold_s,
         "times_s": times,
         "samples_per_s_per_stream": per_stream,
         "samples_per_s_aggregate": per_stream * batch,

@@ -67,6 +67,13 @@ class Folded:
     def device(self) -> torch.device:
         return self.w_h.device
 
+    def fits_half(self) -> bool:
+        """Whether the large matrices fit float16's range (cached)."""
+        if "fits_half" not in self._numpy:
+            mats = [self.w_ih, self.w_hh, self.w_h, self.w_o, *self.ups]
+            self._numpy["fits_half"] = all(float(m.abs().max()) <= HALF_MAX for m in mats)
+        return self._numpy["fits_half"]
+
     def numpy_arrays(self, precision: str = "float32") -> dict[str, Any]:
         """The weights as contiguous numpy arrays packed for the numba kernel (cached).
 
@@ -85,12 +92,13 @@ class Folded:
 
 PRECISIONS = ("float32", "float16")
 HALF_KEYS = ("w_ih", "w_hh", "ups", "w_h", "w_o")  # the matrices that dominate memory traffic
+HALF_MAX = 60000.0  # float16 tops out at 65504
 
 
 def _half_bits(name: str, a: np.ndarray) -> np.ndarray:
     """float32 → IEEE half bit patterns (uint16); refuses values half cannot hold."""
     peak = float(np.abs(a).max()) if a.size else 0.0
-    if peak > 60000.0:
+    if peak > HALF_MAX:
         raise ValueError(f"weights {name} reach {peak:g}, beyond float16; use precision float32")
     return np.ascontiguousarray(a.astype(np.float16).view(np.uint16))
 

@@ -88,7 +88,7 @@ class RenderOptions:
     bit_depth: int = 16
     device: str | None = None
     progress: bool = False
-    precision: str = "float32"  # "float16": half-size weights on the CPU engine (faster)
+    precision: str = "auto"  # weights on the CPU engine: auto (= float16 when they fit), float32, float16
     threads: int | None = None  # CPU threads a batch is split over (None: 1 or $SAMPLERNN_THREADS)
 
 

@@ -37,7 +37,7 @@ def synth_note(
     seed: int | None = None,
     device: str | None = None,
     progress: bool = False,
-    precision: str = "float32",
+    precision: str = "auto",
     threads: int | None = None,
 ) -> SynthResult:
     """Generate `takes` streams of one note: `lead` s of silent context, note-on, `duration` s to

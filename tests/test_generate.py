@@ -8,7 +8,14 @@ import torch
 
 from conditioning import NoteEvent, events_to_conditioning
 from samplernn.config import ModelConfig
-from samplernn.generate import generate_classes, numba_available, synthesize, teacher_forced_logprobs
+from samplernn.fold import fold_model
+from samplernn.generate import (
+    generate_classes,
+    numba_available,
+    resolve_precision,
+    synthesize,
+    teacher_forced_logprobs,
+)
 from samplernn.model import build_model
 
 NO_NUMBA = pytest.mark.skipif(not numba_available(), reason="numba is not installed")
@@ -96,7 +103,7 @@ def test_backends_agree_in_distribution() -> None:
     model = tiny_model((4, 2))
     conds = [note_cond(64), note_cond(64, pitch=55)]
     a = generate_classes(model, conds, seed=5, backend="torch")
-    b = generate_classes(model, conds, seed=5, backend="numba")
+    b = generate_classes(model, conds, seed=5, backend="numba", precision="float32")
     # Same uniforms, same model: only float rounding can flip a draw (then the streams diverge).
     assert any(np.array_equal(x[:16], y[:16]) for x, y in zip(a, b, strict=True))
 
@@ -124,3 +131,17 @@ def test_float16_weights_close_to_forward() -> None:
     assert out[0].shape == (40,)
     with pytest.raises(ValueError, match="numba"):
         generate_classes(model, [note_cond(40)], seed=1, precision="float16", backend="torch")
+
+
+def test_precision_auto() -> None:
+    model = tiny_model((4, 2))
+    folded = fold_model(model)
+    assert resolve_precision("auto", "numba", folded) == "float16"
+    assert resolve_precision("auto", "torch", folded) == "float32"
+    with torch.no_grad():
+        model.sample_mlp.hidden.bias.zero_()
+        model.tiers[0].rnn.weight_hh_l0[0, 0] = 1e6  # beyond float16
+    folded = fold_model(model)  # parameters changed: folded again
+    assert resolve_precision("auto", "numba", folded) == "float32"
+    with pytest.raises(ValueError, match="float16"):
+        folded.numpy_arrays("float16")

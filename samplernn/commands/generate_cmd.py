@@ -50,8 +50,9 @@ def synth_command(
     bit_depth: Annotated[int, typer.Option(help="16 or 8 (unsigned 8-bit, as the thesis).")] = 16,
     plot: Annotated[bool, typer.Option("--plot", help="Also write a waveform+spectrogram PNG.")] = False,
     precision: Annotated[
-        str, typer.Option(help="Weights on the CPU engine: float32, or float16 (faster, ~1e-3 off).")
-    ] = "float32",
+        str,
+        typer.Option(help="CPU engine weights: auto (float16 when they fit), float32, float16 (faster)."),
+    ] = "auto",
     threads: Annotated[
         int | None,
         typer.Option(min=1, help="CPU threads a batch is split over (idle cores help) [default: 1]."),
@@ -140,8 +141,9 @@ def render_command(
     lead: Annotated[float, typer.Option(min=0.0, help="Seconds of silent context before each note.")] = 0.25,
     tail: Annotated[float, typer.Option(min=0.0, help="Seconds generated after each note's end.")] = 0.1,
     precision: Annotated[
-        str, typer.Option(help="Weights on the CPU engine: float32, or float16 (faster, ~1e-3 off).")
-    ] = "float32",
+        str,
+        typer.Option(help="CPU engine weights: auto (float16 when they fit), float32, float16 (faster)."),
+    ] = "auto",
     threads: Annotated[
         int | None,
         typer.Option(min=1, help="CPU threads a batch is split over (idle cores help) [default: 1]."),
@@ -203,8 +205,9 @@ def bench_generate_command(
     backend: Annotated[str | None, typer.Option(help="Engine: numba (CPU) or torch [default: auto].")] = None,
     repeats: Annotated[int, typer.Option(min=1, help="Timed runs; the best is reported.")] = 3,
     precision: Annotated[
-        str, typer.Option(help="Weights on the CPU engine: float32, or float16 (faster, ~1e-3 off).")
-    ] = "float32",
+        str,
+        typer.Option(help="CPU engine weights: auto (float16 when they fit), float32, float16 (faster)."),
+    ] = "auto",
     threads: Annotated[
         int | None,
         typer.Option(min=1, help="CPU threads a batch is split over (idle cores help) [default: 1]."),
