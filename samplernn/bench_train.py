@@ -15,6 +15,7 @@ import torch
 
 from samplernn.batching import Batch
 from samplernn.config import preset as make_preset
+from samplernn.errors import UserError
 from samplernn.model import build_model
 from samplernn.train import make_optimizer, resolve_device, train_step
 
@@ -52,7 +53,14 @@ def bench_train(
     """
     dev = resolve_device(device)
     torch.manual_seed(seed)
-    cfg = make_preset(preset, conditioning=conditioning)
+    try:
+        cfg = make_preset(preset, conditioning=conditioning)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if window <= 0 or window % cfg.lookback:
+        raise UserError(
+            f"--window {window} must be a positive multiple of the model's lookback {cfg.lookback}"
+        )
     model = build_model(cfg).to(dev).train()
     fwd = torch.compile(model) if compile else model
     opt = make_optimizer(model, 1e-3, dev)

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 
 from samplernn.config import PRESETS
+from samplernn.errors import UserError
+
+
+def _fail(message: str) -> NoReturn:
+    """One red line on stderr, exit status 1."""
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
 
 
 def register(app: typer.Typer, bench_app: typer.Typer) -> None:
@@ -72,8 +80,11 @@ def train_command(
     given = {k: v for k, v in given.items() if v is not None}
     if not resume:
         given.setdefault("conditioning", True)
-    cfg = resolve_train_config(out, given, resume)
-    summary = train(dataset, out, cfg, resume=resume, progress=not quiet)
+    try:
+        cfg = resolve_train_config(out, given, resume)
+        summary = train(dataset, out, cfg, resume=resume, progress=not quiet)
+    except UserError as exc:
+        _fail(str(exc))
     if not env_dist().is_main:
         return
     if summary["status"] == "interrupted":
@@ -105,16 +116,19 @@ def bench_train_command(
     """Training throughput (samples/s) for a preset, beside the `reference` preset (batch 16, window 1024)."""
     from samplernn.bench_train import bench_train_report
 
-    report = bench_train_report(
-        preset,
-        batch_size=batch_size,
-        window=window,
-        device=device,
-        steps=steps,
-        reference=not no_reference,
-        compile=compile,
-        precision=precision,
-    )
+    try:
+        report = bench_train_report(
+            preset,
+            batch_size=batch_size,
+            window=window,
+            device=device,
+            steps=steps,
+            reference=not no_reference,
+            compile=compile,
+            precision=precision,
+        )
+    except UserError as exc:
+        _fail(str(exc))
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return

@@ -1,0 +1,90 @@
+"""`samplernn train` and `samplernn bench train` through typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from synth_data import write_synth_dataset
+from typer.testing import CliRunner
+
+from samplernn.bench_train import bench_train
+from samplernn.checkpoint import load_checkpoint
+from samplernn.cli import app
+
+runner = CliRunner()
+FAST = ["--steps", "2", "--batch-size", "2", "--window", "64", "--val-every", "2", "--device", "cpu", "-q"]
+
+
+def error_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith("error:")]
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    return write_synth_dataset(tmp_path_factory.mktemp("ds") / "bank", min_len=60, max_len=150)
+
+
+def test_train_resume_and_refusals(dataset, tmp_path):
+    run = tmp_path / "run"
+    result = runner.invoke(app, ["train", str(dataset), "--out", str(run), "--no-conditioning", *FAST])
+    assert result.exit_code == 0, result.output
+    assert "completed at step 2" in result.output
+    ck = load_checkpoint(run / "checkpoints" / "best.pt")
+    assert ck.config.conditioning is False and ck.config.dim == 256
+
+    result = runner.invoke(app, ["train", str(dataset), "--out", str(run), *FAST])
+    assert result.exit_code == 1 and len(error_lines(result.output)) == 1
+    assert "holds another run" in result.output
+
+    # resume keeps the stored settings (no conditioning) and goes on to the new step count
+    result = runner.invoke(app, ["train", str(dataset), "--out", str(run), "--resume", "--steps", "4", "-q"])
+    assert result.exit_code == 0, result.output
+    assert load_checkpoint(run / "checkpoints" / "last.pt").step == 4
+    records = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records if r["kind"] == "eval"] == [2, 4]
+
+    result = runner.invoke(app, ["train", str(dataset), "--out", str(run), "--resume", "--preset", "base"])
+    assert result.exit_code == 1 and "preset='small'" in error_lines(result.output)[0]
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["train", "{missing}", "--out", "{run}"], "not a directory"),
+        (["train", "{ds}", "--out", "{run}", "--preset", "huge"], "unknown preset"),
+        (["train", "{ds}", "--out", "{run}", "--window", "100"], "multiple of the model's lookback"),
+        (["train", "{ds}", "--out", "{run}", "--resume"], "nothing to resume"),
+        (["train", "{ds}", "--out", "{run}", "--device", "cuda"], None),
+        (["bench", "train", "--preset", "huge"], "unknown preset"),
+    ],
+)
+def test_bad_input_is_one_line(dataset, tmp_path, args, fragment):
+    import torch
+
+    if fragment is None:
+        if torch.cuda.is_available():
+            pytest.skip("a GPU is present")
+        fragment = "no CUDA GPU"
+    fill = {"missing": str(tmp_path / "missing"), "run": str(tmp_path / "run"), "ds": str(dataset)}
+    result = runner.invoke(app, [a.format(**fill) for a in args])
+    assert result.exit_code == 1, result.output
+    assert len(error_lines(result.output)) == 1 and fragment in result.output
+
+
+def test_malformed_dataset_is_one_line(tmp_path):
+    bad = write_synth_dataset(tmp_path / "bank", per_split={"train": 1, "val": 1})
+    (bad / "dataset.json").write_text("{not json")
+    result = runner.invoke(app, ["train", str(bad), "--out", str(tmp_path / "run"), *FAST])
+    assert result.exit_code == 1 and "malformed dataset.json" in error_lines(result.output)[0]
+
+
+def test_bench_train_reports_samples_per_second():
+    r = bench_train("small", batch_size=2, window=64, steps=1, warmup=0, device="cpu")
+    assert r["samples_per_s"] > 0 and r["params"] > 0 and r["precision"] == "fp32"
+    result = runner.invoke(
+        app,
+        ["bench", "train", "--batch-size", "2", "--window", "64", "--steps", "1", "--no-reference", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["runs"][0]["preset"] == "small"
