@@ -2,9 +2,9 @@
 
 Every frame tier runs at its own frame boundaries, the sample MLP runs every sample, and the
 state (GRU hiddens, the pending upper-tier contributions, the MLP's per-sample bias) lives in
-preallocated float32 arrays carried from chunk to chunk. Mat-vecs go to BLAS (`np.dot`, which
-numba binds to scipy's BLAS) or to hand-written fastmath loops, whichever is faster for the
-batch (`use_blas`).
+preallocated float32 arrays carried from chunk to chunk. Mat-vecs are hand-written fastmath
+loops that read each weight row once for all streams of a batch, from float32 or float16 weights
+(arithmetic in float32); `use_blas` sends float32 ones to BLAS (`np.dot`) instead.
 
 Array shapes (see samplernn.fold): B streams, L lookback, N samples, K tiers, n GRU layers,
 D dim, Q levels, C conditioning features, F_k frame sizes, R_k ratios.
@@ -301,10 +301,10 @@ def run(
     (B, N) float32. Returns (seq, target log-probs (B, N) | None, full log-probs (B, N, Q) | None).
 
     Streams are independent, so a batch can be split over `threads` OS threads (default:
-    default_threads()), each running the GIL-free kernel on its rows. precision "float16" stores the large
-    matrices as IEEE half (half the memory traffic; arithmetic stays float32). use_blas sends
-    mat-vecs to BLAS (float32 only); the hand loops are as fast here and immune to BLAS threads
-    fighting over a busy machine, so they are the default.
+    default_threads()), each running the GIL-free kernel on its rows. precision "float16" stores
+    the large matrices as IEEE half (half the memory traffic; arithmetic stays float32).
+    use_blas sends mat-vecs to BLAS (float32 only); the hand loops are as fast here and immune
+    to BLAS threads fighting over a busy machine, so they are the default.
     """
     L = folded.lookback
     B, total = seq.shape
