@@ -55,7 +55,7 @@ def synth_command(
     ] = "auto",
     threads: Annotated[
         int | None,
-        typer.Option(min=1, help="CPU threads a batch is split over (idle cores help) [default: 1]."),
+        typer.Option(min=1, help="CPU threads a batch is split over; idle cores help (default 1)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -146,7 +146,7 @@ def render_command(
     ] = "auto",
     threads: Annotated[
         int | None,
-        typer.Option(min=1, help="CPU threads a batch is split over (idle cores help) [default: 1]."),
+        typer.Option(min=1, help="CPU threads a batch is split over; idle cores help (default 1)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -202,7 +202,9 @@ def bench_generate_command(
     batch: Annotated[int, typer.Option(min=1, help="Streams generated together.")] = 1,
     seconds: Annotated[float, typer.Option(min=0.01, help="Seconds of audio per stream.")] = 1.0,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:1 …")] = "auto",
-    backend: Annotated[str | None, typer.Option(help="Engine: numba (CPU) or torch [default: auto].")] = None,
+    backend: Annotated[
+        str | None, typer.Option(help="Engine: numba (CPU) or torch (default: numba on CPU, torch on CUDA).")
+    ] = None,
     repeats: Annotated[int, typer.Option(min=1, help="Timed runs; the best is reported.")] = 3,
     precision: Annotated[
         str,
@@ -210,7 +212,7 @@ def bench_generate_command(
     ] = "auto",
     threads: Annotated[
         int | None,
-        typer.Option(min=1, help="CPU threads a batch is split over (idle cores help) [default: 1]."),
+        typer.Option(min=1, help="CPU threads a batch is split over; idle cores help (default 1)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
