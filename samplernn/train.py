@@ -96,6 +96,46 @@ class TrainConfig:
         return cls(**{k: v for k, v in d.items() if k in known})
 
 
+@dataclass
+class RunState:
+    """Validation bookkeeping of a run (stored in checkpoints as 'best')."""
+
+    best_val: float | None = None
+    best_step: int = 0
+    bad_evals: int = 0  # validations since the last improvement
+    last_val: float | None = None
+    last_test: float | None = None
+
+    def record_eval(self, step: int, val: NLLResult, test: NLLResult | None) -> bool:
+        """Note a validation at `step`; True if it is the best so far."""
+        self.last_val, self.last_test = val.overall, test.overall if test else None
+        improved = self.best_val is None or val.overall < self.best_val
+        if improved:
+            self.best_val, self.best_step, self.bad_evals = val.overall, step, 0
+        else:
+            self.bad_evals += 1
+        return improved
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "val": self.best_val,
+            "step": self.best_step,
+            "bad_evals": self.bad_evals,
+            "last_val": self.last_val,
+            "last_test": self.last_test,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RunState:
+        return cls(
+            d.get("val"),
+            int(d.get("step", 0)),
+            int(d.get("bad_evals", 0)),
+            d.get("last_val"),
+            d.get("last_test"),
+        )
+
+
 class TrainingDiverged(UserError):
     """The loss became NaN or infinite; the last checkpoint on disk is the last good one."""
 
@@ -406,9 +446,7 @@ def _train(
     stream = WindowStream(data.train, B, L, T, seed=cfg.seed)
     row_lo, row_hi = info.row_range(B)
     state: list[torch.Tensor] | None = None
-    step, best_val, best_step, bad_evals = 0, math.inf, 0, 0
-    last_val: float | None = None
-    last_test: float | None = None
+    step, run = 0, RunState()
 
     if resume:
         payload = read_payload(paths["last"])
@@ -428,11 +466,8 @@ def _train(
         _set_rng_state(payload["rng"], device)
         if payload.get("hidden") is not None:
             state = [h[:, row_lo:row_hi].to(device) for h in payload["hidden"]]
+        run = RunState.from_dict(payload.get("best", {}))
         step = int(payload["step"])
-        b = payload.get("best", {})
-        best_val = float(b.get("val", math.inf)) if b.get("val") is not None else math.inf
-        best_step, bad_evals = int(b.get("step", 0)), int(b.get("bad_evals", 0))
-        last_val = b.get("last_val")
         if info.is_main:  # drop records written after the checkpoint (a crash between saves)
             kept = [r for r in read_metrics(paths["metrics"]) if r.get("step", 0) <= step]
             _rewrite_metrics(paths["metrics"], kept)
@@ -472,12 +507,7 @@ def _train(
             data=stream.state_dict(),
             rng=_rng_state(device),
             hidden=hidden,
-            best={
-                "val": None if math.isinf(best_val) else best_val,
-                "step": best_step,
-                "bad_evals": bad_evals,
-                "last_val": last_val,
-            },
+            best=run.to_dict(),
             dataset={"path": str(dataset_dir), "fingerprint": data.fingerprint},
         )
         for p in paths_to:
@@ -563,13 +593,7 @@ def _train(
                     vr = evaluate(model, data.val, cfg, device, info)
                     tr = evaluate(model, data.test, cfg, device, info) if data.test is not None else None
                     did_eval_at = step
-                    last_val = vr.overall
-                    last_test = tr.overall if tr else None
-                    improved = vr.overall < best_val
-                    if improved:
-                        best_val, best_step, bad_evals = vr.overall, step, 0
-                    else:
-                        bad_evals += 1
+                    improved = run.record_eval(step, vr, tr)
                     record = {
                         "kind": "eval",
                         "step": step,
@@ -593,7 +617,7 @@ def _train(
                         + (f", test {tr.overall:.4f}" if tr else "")
                         + (" (best)" if improved else "")
                     )
-                    if cfg.patience and bad_evals >= cfg.patience:
+                    if cfg.patience and run.bad_evals >= cfg.patience:
                         status = "early_stopped"
                         break
                     if status == "time_limit":
@@ -610,10 +634,10 @@ def _train(
     return {
         "status": status,
         "step": step,
-        "best_val": None if math.isinf(best_val) else best_val,
-        "best_step": best_step,
-        "last_val": last_val,
-        "last_test": last_test,
+        "best_val": run.best_val,
+        "best_step": run.best_step,
+        "last_val": run.last_val,
+        "last_test": run.last_test,
         "samples_per_s": sps_total / t_train if t_train > 0 else None,
         "run_dir": str(run_dir),
     }

@@ -142,3 +142,12 @@ def test_bad_input_is_a_user_error(dataset, tmp_path):
         train(empty, tmp_path / "r3", tiny_cfg(), progress=False)
     with pytest.raises(UserError, match="unknown preset"):
         train(dataset, tmp_path / "r4", tiny_cfg(preset="huge"), progress=False)
+
+
+def test_early_stopping_and_time_limit(dataset, tmp_path):
+    # a learning rate too small to move float32 weights: validation never improves after the first
+    summary = train(dataset, tmp_path / "es", tiny_cfg(steps=30, lr=1e-30, patience=2), progress=False)
+    assert summary["status"] == "early_stopped" and summary["step"] == 9 and summary["best_step"] == 3
+    summary = train(dataset, tmp_path / "tl", tiny_cfg(steps=30, max_minutes=1e-9), progress=False)
+    assert summary["status"] == "time_limit" and summary["step"] == 1 and summary["last_val"] is not None
+    assert load_checkpoint(tmp_path / "tl" / "checkpoints" / "last.pt").step == 1
