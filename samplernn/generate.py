@@ -4,8 +4,8 @@
 same engine step by step (it equals the training forward pass, which the tests check).
 
 Two engines run the same folded weights (samplernn.fold):
-* CPU: a numba-compiled loop over all samples (samplernn.gen_numba), mat-vecs in BLAS or
-  fastmath loops; no Python per sample.
+* CPU: a numba-compiled loop over all samples (samplernn.gen_numba), fastmath mat-vec loops
+  over float32 or float16 weights; no Python per sample.
 * CUDA (and CPU without numba): batched torch ops, one CUDA graph per top-tier frame
   (samplernn.gen_torch).
 """
