@@ -82,3 +82,12 @@ def test_two_gloo_processes_match_one_process(tmp_path):
     for a, b in zip(one["hidden"], two["hidden"], strict=True):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
     assert two["best"]["val"] == pytest.approx(single["best_val"], rel=1e-5)
+
+    # a DDP checkpoint resumes in one process and carries on like the single-process run
+    longer = TrainConfig.from_dict({**CFG, "steps": 6})
+    train(dataset, tmp_path / "ddp", longer, resume=True, progress=False)
+    train(dataset, tmp_path / "single", longer, resume=True, progress=False)
+    one = torch.load(tmp_path / "single" / "checkpoints" / "last.pt", weights_only=True)
+    two = torch.load(tmp_path / "ddp" / "checkpoints" / "last.pt", weights_only=True)
+    for k, v in one["state_dict"].items():
+        torch.testing.assert_close(two["state_dict"][k], v, rtol=1e-4, atol=1e-5, msg=k)
