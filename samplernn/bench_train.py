@@ -101,6 +101,18 @@ def precision_name(precision: str, device: torch.device) -> str:
     return precision
 
 
+def cpu_name() -> str:
+    """The CPU model (from /proc/cpuinfo on Linux), or what platform knows."""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "cpu"
+
+
 def bench_train_report(
     preset: str = "small",
     *,
@@ -111,8 +123,14 @@ def bench_train_report(
     reference: bool = True,
     compile: bool = False,
     precision: str = "auto",
+    threads: int = 0,
 ) -> dict[str, Any]:
-    """The asked preset, then `reference` at batch 16 / window 1024 / conditioning off."""
+    """The asked preset, then `reference` at batch 16 / window 1024 / conditioning off.
+
+    threads > 0 sets torch's CPU thread count first (0 keeps torch's default).
+    """
+    if threads > 0:
+        torch.set_num_threads(threads)
     dev = resolve_device(device)
     runs = [
         bench_train(
@@ -138,7 +156,7 @@ def bench_train_report(
                 precision=precision,
             )
         )
-    name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else platform.processor() or "cpu"
+    name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else cpu_name()
     return {
         "device": f"{dev} ({name})",
         "torch": torch.__version__,

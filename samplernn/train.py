@@ -64,6 +64,7 @@ class TrainConfig:
     device: str = "auto"
     compile: bool = False
     precision: str = "auto"  # auto (bf16 autocast on CUDA, fp32 on CPU), fp32, bf16 (autocast)
+    threads: int = 0  # CPU threads for torch; 0 = torch's default
     eval_batch_size: int = 32
     log_every: int = 10
     preview: bool | None = None  # a generated clip per validation; None = on for CUDA, off on CPU
@@ -408,6 +409,8 @@ def train(
     'time_limit', 'interrupted'), step, best_val, best_step, last_val, last_test, samples_per_s.
     """
     cfg.validate()
+    if cfg.threads > 0:
+        torch.set_num_threads(cfg.threads)
     info = env_dist()
     device = resolve_device(cfg.device, info)
     owns_group = not (torch.distributed.is_available() and torch.distributed.is_initialized())

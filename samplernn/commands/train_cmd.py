@@ -50,6 +50,7 @@ def train_command(
     precision: str = typer.Option(
         None, help="auto (bf16 autocast on CUDA, fp32 on CPU), fp32 or bf16 (fast on CPUs with AMX)."
     ),
+    threads: int = typer.Option(None, help="CPU threads for torch [default: torch's choice]."),
     preview: bool = typer.Option(
         None,
         "--preview/--no-preview",
@@ -75,6 +76,7 @@ def train_command(
         "compile": compile,
         "preview": preview,
         "precision": precision,
+        "threads": threads,
         "conditioning": False if no_conditioning else None,
     }
     given = {k: v for k, v in given.items() if v is not None}
@@ -111,6 +113,7 @@ def bench_train_command(
     no_reference: bool = typer.Option(False, "--no-reference", help="Skip the reference-preset run."),
     compile: bool = typer.Option(False, "--compile", help="Use torch.compile."),
     precision: str = typer.Option("auto", help="auto (bf16 on CUDA, fp32 on CPU), fp32 or bf16."),
+    threads: int = typer.Option(0, help="CPU threads for torch; 0 = torch's default."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Training throughput (samples/s) for a preset, beside the `reference` preset (batch 16, window 1024)."""
@@ -126,6 +129,7 @@ def bench_train_command(
             reference=not no_reference,
             compile=compile,
             precision=precision,
+            threads=threads,
         )
     except UserError as exc:
         _fail(str(exc))
@@ -135,7 +139,7 @@ def bench_train_command(
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"training throughput on {report['device']}")
+    table = Table(title=f"training throughput on {report['device']}, {report['threads']} threads")
     for col in ("preset", "batch", "window", "cond", "precision", "params", "samples/s", "ms/step"):
         table.add_column(col, justify="right")
     for r in report["runs"]:
