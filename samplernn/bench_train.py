@@ -129,8 +129,25 @@ def bench_train_report(
 
     threads > 0 sets torch's CPU thread count first (0 keeps torch's default).
     """
+    before = torch.get_num_threads()
     if threads > 0:
         torch.set_num_threads(threads)
+    try:
+        return _report(preset, batch_size, window, device, steps, reference, compile, precision)
+    finally:
+        torch.set_num_threads(before)
+
+
+def _report(
+    preset: str,
+    batch_size: int,
+    window: int,
+    device: str,
+    steps: int,
+    reference: bool,
+    compile: bool,
+    precision: str,
+) -> dict[str, Any]:
     dev = resolve_device(device)
     runs = [
         bench_train(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
+from torch.nn.utils import parametrize
 
 from samplernn.batching import NoteBank, build_bank, eval_windows
 from samplernn.dataset import PreparedDataset, load_dataset
@@ -70,14 +71,15 @@ def note_nll_sums(
     L = model.lookback
     window = max(1, -(-window // L)) * L  # round up to a multiple of the lookback
     try:
-        for batch in eval_windows(sub, batch_size, L, window):
-            b = batch.to(device)
-            logits, state = model(b.x, b.cond, state, b.reset)
-            nll = masked_nll(logits, b.x[:, L:], b.mask).sum(1).double().cpu()  # (B,)
-            active = batch.note >= 0
-            rows = index[batch.note[active]]
-            sums.index_add_(0, rows, nll[active])
-            counts.index_add_(0, rows, batch.mask[active].sum(1).double())
+        with parametrize.cached():  # weight norm computed once for the whole pass, not per window
+            for batch in eval_windows(sub, batch_size, L, window):
+                b = batch.to(device)
+                logits, state = model(b.x, b.cond, state, b.reset)
+                nll = masked_nll(logits, b.x[:, L:], b.mask).sum(1).double().cpu()  # (B,)
+                active = batch.note >= 0
+                rows = index[batch.note[active]]
+                sums.index_add_(0, rows, nll[active])
+                counts.index_add_(0, rows, batch.mask[active].sum(1).double())
     finally:
         model.train(was_training)
     return sums, counts

@@ -409,6 +409,7 @@ def train(
     'time_limit', 'interrupted'), step, best_val, best_step, last_val, last_test, samples_per_s.
     """
     cfg.validate()
+    threads = torch.get_num_threads()
     if cfg.threads > 0:
         torch.set_num_threads(cfg.threads)
     info = env_dist()
@@ -420,6 +421,7 @@ def train(
     finally:
         if owns_group:
             shutdown()
+        torch.set_num_threads(threads)  # leave the process as we found it
 
 
 def _train(

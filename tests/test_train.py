@@ -27,6 +27,7 @@ def tiny_cfg(**kw) -> TrainConfig:
         log_every=2,
         device="cpu",
         eval_batch_size=8,
+        threads=1,  # tiny models: one thread is faster, and the machine may be shared
     )
     base.update(kw)
     return TrainConfig(**base)
@@ -39,7 +40,9 @@ def dataset(tmp_path_factory):
 
 def test_train_writes_run_dir(dataset, tmp_path):
     run = tmp_path / "run"
+    threads = torch.get_num_threads()
     summary = train(dataset, run, tiny_cfg(), progress=False)
+    assert torch.get_num_threads() == threads  # restored
     assert summary["status"] == "completed" and summary["step"] == 6
     for name in ("run.json", "metrics.jsonl", "loss.png", "checkpoints/last.pt", "checkpoints/best.pt"):
         assert (run / name).is_file(), name

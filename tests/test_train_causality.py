@@ -10,6 +10,15 @@ from samplernn.config import preset
 from samplernn.model import build_model
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models run fastest on one thread (and the test machine may be shared)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def tiny(frame_sizes):
     torch.manual_seed(0)
     cfg = preset("small", frame_sizes=frame_sizes, dim=8, n_rnn=2, embed_dim=4, note_embed_dim=2)

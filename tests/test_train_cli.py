@@ -8,12 +8,26 @@ import pytest
 from synth_data import write_synth_dataset
 from typer.testing import CliRunner
 
-from samplernn.bench_train import bench_train
+from samplernn.bench_train import bench_train_report
 from samplernn.checkpoint import load_checkpoint
 from samplernn.cli import app
 
 runner = CliRunner()
-FAST = ["--steps", "2", "--batch-size", "2", "--window", "64", "--val-every", "2", "--device", "cpu", "-q"]
+FAST = [
+    "--steps",
+    "2",
+    "--batch-size",
+    "2",
+    "--window",
+    "64",
+    "--val-every",
+    "2",
+    "--device",
+    "cpu",
+    "--threads",
+    "1",
+    "-q",
+]
 
 
 def error_lines(output: str) -> list[str]:
@@ -80,11 +94,27 @@ def test_malformed_dataset_is_one_line(tmp_path):
 
 
 def test_bench_train_reports_samples_per_second():
-    r = bench_train("small", batch_size=2, window=64, steps=1, warmup=0, device="cpu")
-    assert r["samples_per_s"] > 0 and r["params"] > 0 and r["precision"] == "fp32"
+    rep = bench_train_report(
+        "small", batch_size=2, window=64, steps=1, device="cpu", reference=False, threads=1
+    )
+    r = rep["runs"][0]
+    assert r["samples_per_s"] > 0 and r["params"] > 0 and r["precision"] == "fp32" and rep["threads"] == 1
     result = runner.invoke(
         app,
-        ["bench", "train", "--batch-size", "2", "--window", "64", "--steps", "1", "--no-reference", "--json"],
+        [
+            "bench",
+            "train",
+            "--batch-size",
+            "2",
+            "--window",
+            "64",
+            "--steps",
+            "1",
+            "--no-reference",
+            "--threads",
+            "1",
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["runs"][0]["preset"] == "small"

@@ -24,6 +24,7 @@ CFG = dict(
     log_every=2,
     device="cpu",
     eval_batch_size=4,
+    threads=1,
 )
 # fork: the workers inherit the parent's imports and start in well under a second.
 START = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
