@@ -6,17 +6,12 @@ import sys
 
 import typer
 
+from samplernn.commands.common import echo_error, fail
 from samplernn.errors import UserError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=__doc__)
 bench_app = typer.Typer(no_args_is_help=True, help="Speed and memory benchmarks.")
 app.add_typer(bench_app, name="bench")
-
-
-def fail(message: str, code: int = 1) -> None:
-    """Print a one-line error and exit non-zero."""
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
 
 
 # Commands are registered by the modules below (one per step of the data flow); each keeps
@@ -25,13 +20,15 @@ from samplernn.commands import register_all  # noqa: E402
 
 register_all(app, bench_app)
 
+__all__ = ["app", "bench_app", "fail", "main"]
+
 
 def main() -> None:
     """Console entry point: user mistakes become one line on stderr, never a traceback."""
     try:
         app()
     except UserError as exc:
-        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        echo_error(exc)
         sys.exit(1)
     except KeyboardInterrupt:
         typer.secho("interrupted", fg=typer.colors.YELLOW, err=True)

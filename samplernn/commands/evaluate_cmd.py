@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from samplernn.commands.common import Device, fail
 from samplernn.errors import UserError
 
 
@@ -29,7 +30,7 @@ def evaluate(
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed for generation.")] = 0,
     temperature: Annotated[float, typer.Option(min=0.0, help="Sampling temperature.")] = 1.0,
-    device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:1 …")] = "auto",
+    device: Device = "auto",
     batch_size: Annotated[int, typer.Option(min=1, help="Notes generated (and NLL windows) per batch.")] = 64,
     velocity_sweep: Annotated[
         bool,
@@ -47,8 +48,7 @@ def evaluate(
     try:
         run_evaluate(**locals())
     except UserError as exc:
-        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from None
+        fail(exc)
 
 
 def run_evaluate(

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from samplernn.commands.common import Device, Precision, Quiet, Seed, Temperature, Threads, fail
 from samplernn.config import PRESETS
 from samplernn.errors import UserError
 
@@ -17,11 +18,6 @@ def register(app: typer.Typer, bench_app: typer.Typer) -> None:
     app.command("synth")(synth_command)
     app.command("render")(render_command)
     bench_app.command("generate")(bench_generate_command)
-
-
-def _error(exc: Exception) -> typer.Exit:
-    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-    return typer.Exit(1)
 
 
 def _load(checkpoint: Path, device: str):  # noqa: ANN202 — Checkpoint, imported lazily
@@ -42,22 +38,16 @@ def synth_command(
     velocity: Annotated[int, typer.Option(min=1, max=127, help="MIDI velocity.")] = 100,
     duration: Annotated[float, typer.Option(min=0.001, help="Seconds from note-on to note-off.")] = 1.5,
     takes: Annotated[int, typer.Option(min=1, help="Independent takes, generated as one batch.")] = 1,
-    temperature: Annotated[float, typer.Option(min=0.0, help="Sampling temperature (0 = greedy).")] = 1.0,
-    seed: Annotated[int | None, typer.Option(help="Random seed: the same seed gives the same audio.")] = None,
-    device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:1 …")] = "auto",
+    temperature: Temperature = 1.0,
+    seed: Seed = None,
+    device: Device = "auto",
     lead: Annotated[float, typer.Option(min=0.0, help="Seconds of silent context before note-on.")] = 0.25,
     tail: Annotated[float, typer.Option(min=0.0, help="Seconds generated after the note's end.")] = 0.1,
     bit_depth: Annotated[int, typer.Option(help="16 or 8 (unsigned 8-bit, as the thesis).")] = 16,
     plot: Annotated[bool, typer.Option("--plot", help="Also write a waveform+spectrogram PNG.")] = False,
-    precision: Annotated[
-        str,
-        typer.Option(help="CPU engine weights: auto (float16 when they fit), float32, float16 (faster)."),
-    ] = "auto",
-    threads: Annotated[
-        int | None,
-        typer.Option(min=1, help="CPU threads a batch is split over; idle cores help (default 1)."),
-    ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    precision: Precision = "auto",
+    threads: Threads = None,
+    quiet: Quiet = False,
 ) -> None:
     """Synthesize one note: silence, note-on, note-off after --duration, the release tail the bank
     shows for this pitch and velocity."""
@@ -93,7 +83,7 @@ def synth_command(
             typer.secho(f"warning: {result.warning}", fg=typer.colors.YELLOW, err=True)
         paths = write_takes(result, out, bit_depth, plot)
     except UserError as exc:
-        raise _error(exc) from None
+        fail(exc)
     ev, sr = result.spec.event, result.sample_rate
     typer.echo(
         f"{note_name(pitch)} velocity {velocity}: note-on {ev.onset / sr:.2f} s, "
@@ -134,21 +124,15 @@ def render_command(
         bool, typer.Option("--clamp", help="Move notes outside the trained range to its nearest edge.")
     ] = False,
     bit_depth: Annotated[int, typer.Option(help="16 (PCM) or 8 (unsigned 8-bit, as the thesis).")] = 16,
-    temperature: Annotated[float, typer.Option(min=0.0, help="Sampling temperature (0 = greedy).")] = 1.0,
-    seed: Annotated[int | None, typer.Option(help="Random seed: the same seed gives the same audio.")] = None,
+    temperature: Temperature = 1.0,
+    seed: Seed = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Notes generated together.")] = 64,
-    device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:1 …")] = "auto",
+    device: Device = "auto",
     lead: Annotated[float, typer.Option(min=0.0, help="Seconds of silent context before each note.")] = 0.25,
     tail: Annotated[float, typer.Option(min=0.0, help="Seconds generated after each note's end.")] = 0.1,
-    precision: Annotated[
-        str,
-        typer.Option(help="CPU engine weights: auto (float16 when they fit), float32, float16 (faster)."),
-    ] = "auto",
-    threads: Annotated[
-        int | None,
-        typer.Option(min=1, help="CPU threads a batch is split over; idle cores help (default 1)."),
-    ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    precision: Precision = "auto",
+    threads: Threads = None,
+    quiet: Quiet = False,
 ) -> None:
     """Render a MIDI file: every note becomes its own conditioned stream; the streams are generated
     in batches and mixed at their onsets (polyphony), then written peak-safe."""
@@ -179,7 +163,7 @@ def render_command(
         except ValueError as exc:
             raise UserError(f"{midi}: {exc}") from None
     except UserError as exc:
-        raise _error(exc) from None
+        fail(exc)
     for line in report.ignored:
         typer.echo(f"ignored: {line}")
     for line in report.changed:
@@ -201,32 +185,26 @@ def bench_generate_command(
     preset: Annotated[str, typer.Option(help=f"Model size: {', '.join(PRESETS)}.")] = "small",
     batch: Annotated[int, typer.Option(min=1, help="Streams generated together.")] = 1,
     seconds: Annotated[float, typer.Option(min=0.01, help="Seconds of audio per stream.")] = 1.0,
-    device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:1 …")] = "auto",
+    device: Device = "auto",
     backend: Annotated[
         str | None, typer.Option(help="Engine: numba (CPU) or torch (default: numba on CPU, torch on CUDA).")
     ] = None,
     repeats: Annotated[int, typer.Option(min=1, help="Timed runs; the best is reported.")] = 3,
-    precision: Annotated[
-        str,
-        typer.Option(help="CPU engine weights: auto (float16 when they fit), float32, float16 (faster)."),
-    ] = "auto",
-    threads: Annotated[
-        int | None,
-        typer.Option(min=1, help="CPU threads a batch is split over; idle cores help (default 1)."),
-    ] = None,
+    precision: Precision = "auto",
+    threads: Threads = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Generation speed with random weights: samples/s per stream and aggregate, real-time factor."""
     from samplernn.bench_generate import bench_generate
 
     if preset not in PRESETS:
-        raise _error(UserError(f"--preset {preset!r}: choose from {', '.join(PRESETS)}"))
+        fail(f"--preset {preset!r}: choose from {', '.join(PRESETS)}")
     try:
         r = bench_generate(
             preset, batch, seconds, device, backend, repeats, threads=threads, precision=precision
         )
     except ValueError as exc:
-        raise _error(exc) from None
+        fail(exc)
     if as_json:
         typer.echo(json.dumps(r, indent=2))
         return

@@ -6,12 +6,13 @@ import json
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from samplernn.commands.common import fail
 from samplernn.errors import UserError
 
 
@@ -25,11 +26,6 @@ class Layout(StrEnum):
 class Normalize(StrEnum):
     bank = "bank"
     per_file = "per-file"
-
-
-def _fail(message: str) -> NoReturn:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
 
 
 def _progress_bar(console: Console) -> tuple[Progress, Callable[[str, int, int], None]]:
@@ -82,17 +78,17 @@ def prepare(
             threshold=threshold, pre=pre, post=post, lead_silence=lead_silence, length=length, fade=fade,
             tolerance_ms=tolerance_ms, val_fraction=val, test_fraction=test, seed=seed, skip_bad=skip_bad)
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     bar, update = _progress_bar(Console(stderr=True))
     try:
         with bar:
             result = prepare_bank(src, out, settings, progress=update)
     except UserError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     for line in summary_lines(result, src):
         typer.echo(line)
     if result.failures and not skip_bad:
-        _fail(f"{len(result.failures)} file(s) failed (listed above); the other notes are prepared in {out}. "
+        fail(f"{len(result.failures)} file(s) failed (listed above); the other notes are prepared in {out}. "
               "Fix them, or pass --skip-bad to accept.")
 
 
@@ -109,7 +105,7 @@ def inspect(
     try:
         png = inspect_dataset(dataset, note, output)
     except UserError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     typer.echo(str(png))
 
 
@@ -128,11 +124,11 @@ def bench_prepare(
     except ValueError:
         copies = ()
     if not copies or min(copies) < 1:
-        _fail(f"--sizes {sizes!r}: expected positive whole numbers separated by commas, e.g. 1,20")
+        fail(f"--sizes {sizes!r}: expected positive whole numbers separated by commas, e.g. 1,20")
     try:
         rows = run_bench(src, copies)
     except UserError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     for line in format_rows(rows):
         typer.echo(line)
     if json_out:

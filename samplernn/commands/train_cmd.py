@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import NoReturn
 
 import typer
 
+from samplernn.commands.common import fail
 from samplernn.config import PRESETS
 from samplernn.errors import UserError
-
-
-def _fail(message: str) -> NoReturn:
-    """One red line on stderr, exit status 1."""
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
 
 
 def register(app: typer.Typer, bench_app: typer.Typer) -> None:
@@ -86,7 +80,7 @@ def train_command(
         cfg = resolve_train_config(out, given, resume)
         summary = train(dataset, out, cfg, resume=resume, progress=not quiet)
     except UserError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if not env_dist().is_main:
         return
     if summary["status"] == "interrupted":
@@ -132,7 +126,7 @@ def bench_train_command(
             threads=threads,
         )
     except UserError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return
