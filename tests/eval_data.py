@@ -3,14 +3,13 @@ them in the prepare format, and a fake generator that plays the conditioning bac
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from synth_data import write_manifest
 
-from samplernn.dataset import MANIFEST_COLUMNS
 from samplernn.fileio import write_wav
 from samplernn.metrics import midi_to_hz, sawtooth
 
@@ -82,10 +81,7 @@ def write_eval_dataset(
                 "source": "tests/eval_data.py",
             }
         )
-    with (root / "manifest.csv").open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=MANIFEST_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+    write_manifest(root, rows)
     info = {"sample_rate": SR, "bank_stats": {"sample_rate": SR, "release_tail": []}}
     (root / "dataset.json").write_text(json.dumps(info))
     return root

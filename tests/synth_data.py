@@ -72,11 +72,16 @@ def write_synth_dataset(
                     }
                 )
                 tails.append((pitch, velocity, end - release))
-    with (root / "manifest.csv").open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=MANIFEST_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+    write_manifest(root, rows)
     stats = BankStats.from_notes(sample_rate, tails)
     info = {"sample_rate": sample_rate, "bank_stats": stats.to_dict(), "source": "tests/synth_data.py"}
     (root / "dataset.json").write_text(json.dumps(info, indent=2))
     return root
+
+
+def write_manifest(root: Path, rows: list[dict]) -> None:
+    """root/manifest.csv with one row per note (the columns of samplernn.dataset.MANIFEST_COLUMNS)."""
+    with (root / "manifest.csv").open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=MANIFEST_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
