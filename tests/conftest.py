@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import mido
@@ -57,6 +57,18 @@ def write_audio(path: Path, x: np.ndarray, sr: int) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     sf.write(path, x, sr)
     return path
+
+
+@pytest.fixture
+def one_thread() -> Iterator[None]:
+    """Tiny models run fastest on one thread (and the test machine may be shared); opt in with
+    `pytestmark = pytest.mark.usefixtures("one_thread")`."""
+    import torch  # here, so that tests without torch do not pay for its import
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 @pytest.fixture

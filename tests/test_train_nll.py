@@ -18,13 +18,7 @@ from samplernn.quantize import quantize, zero_level
 TINY = {"frame_sizes": (4, 2), "dim": 8, "n_rnn": 1, "embed_dim": 4, "note_embed_dim": 2}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models run fastest on one thread (and the test machine may be shared)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")
