@@ -1,0 +1,35 @@
+#!/usr/bin/env python3
+"""Turn a training checkpoint into the shipped one: weights in float16, no optimiser/RNG state.
+
+  ship_model.py runs/small-cond/checkpoints/best.pt samplernn/pretrained/trombone-small.pt \
+      --card '{"steps": ..., "hardware": ...}'
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from samplernn.checkpoint import load_checkpoint, make_payload, save_checkpoint
+
+KEEP = ("train_config", "metrics")
+
+
+def main() -> None:
+    fmt = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=fmt)
+    parser.add_argument("src", type=Path)
+    parser.add_argument("dst", type=Path)
+    parser.add_argument("--card", default="{}", help="JSON object stored as payload['model_card'].")
+    args = parser.parse_args()
+    ckpt = load_checkpoint(args.src, "cpu")
+    extra = {k: ckpt.payload[k] for k in KEEP if k in ckpt.payload}
+    extra["model_card"] = json.loads(args.card)
+    payload = make_payload(ckpt.model, ckpt.sample_rate, ckpt.stats, step=ckpt.step, half=True, **extra)
+    save_checkpoint(args.dst, payload)
+    print(f"{args.dst}: step {ckpt.step}, {args.dst.stat().st_size / 1e6:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()

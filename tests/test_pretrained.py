@@ -1,0 +1,59 @@
+"""The shipped model and the README's main job: load the checkpoint, render notes, run `demo`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import write_midi
+from typer.testing import CliRunner
+
+from conditioning import read_midi_notes
+from samplernn.checkpoint import load_checkpoint
+from samplernn.cli import app
+from samplernn.demo import DEFAULT_MELODY, DEFAULT_MODEL, render_demo
+from samplernn.fileio import read_audio
+
+pytestmark = pytest.mark.skipif(not DEFAULT_MODEL.is_file(), reason="no shipped model in this checkout")
+
+
+def test_shipped_checkpoint_is_self_contained() -> None:
+    ckpt = load_checkpoint(DEFAULT_MODEL, "cpu")
+    assert ckpt.sample_rate == 16000
+    assert ckpt.config.conditioning
+    lo, hi = ckpt.pitch_range
+    assert lo <= 40 and hi >= 65  # the bundled bank's E2–F4
+    assert ckpt.stats.release_tail(50, 100) > 0
+
+
+def test_shipped_melody_lies_in_the_shipped_model_range() -> None:
+    lo, hi = load_checkpoint(DEFAULT_MODEL, "cpu").pitch_range
+    notes = read_midi_notes(DEFAULT_MELODY)
+    assert notes and all(lo <= n.pitch <= hi for n in notes)
+
+
+def test_render_two_notes_with_the_shipped_model(tmp_path: Path) -> None:
+    midi = write_midi(tmp_path / "two.mid", [(46, 100, 0.0, 0.3), (53, 80, 0.2, 0.5)])
+    res = render_demo(tmp_path / "out", DEFAULT_MODEL, midi, seed=1, progress=False)
+    audio, sr = read_audio(res.wav)
+    x = audio.mean(axis=1)
+    assert sr == 16000 and res.n_notes == 2
+    assert 0.5 * sr < x.size < 1.5 * sr
+    assert np.abs(x).max() < 0.999  # peak-safe, no clipping
+    assert np.sqrt(np.mean(x**2)) > 1e-3  # not silent
+    assert res.png.is_file() and res.png.stat().st_size > 1000
+
+
+def test_demo_command_prints_where_the_files_are(tmp_path: Path) -> None:
+    midi = write_midi(tmp_path / "one.mid", [(50, 90, 0.0, 0.25)])
+    result = CliRunner().invoke(app, ["demo", "--midi", str(midi), "--out", str(tmp_path / "d")])
+    assert result.exit_code == 0, result.output
+    assert str(tmp_path / "d" / "one.wav") in result.output
+    assert (tmp_path / "d" / "one.png").is_file()
+
+
+def test_demo_with_a_missing_model_is_a_one_line_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["demo", "--model", str(tmp_path / "nope.pt"), "--out", str(tmp_path)])
+    assert result.exit_code != 0
+    assert "nope.pt" in str(result.exception) or "nope.pt" in result.output
