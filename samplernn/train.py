@@ -69,6 +69,7 @@ class TrainConfig:
     log_every: int = 10
     preview: bool | None = None  # a generated clip per validation; None = on for CUDA, off on CPU
     preview_seconds: float = 1.0
+    init: str | None = None  # checkpoint whose weights (and optimiser state) start a new run
 
     #: Fields a resumed run must share with the stored one (they fix the model and data order).
     LOCKED = ("preset", "model_overrides", "conditioning", "batch_size", "window", "seed")
@@ -158,6 +159,9 @@ def resolve_train_config(run_dir: str | Path, given: dict[str, Any], resume: boo
     On resume, a given option that contradicts a LOCKED stored one is a UserError.
     """
     if not resume:
+        if given.get("init"):  # fine-tuning: the model settings default to the init checkpoint's
+            stored = read_payload(given["init"]).get("train_config") or {}
+            given = {**{k: stored[k] for k in _MODEL_FIELDS if k in stored}, **given}
         return TrainConfig.from_dict(given)
     last = run_paths(Path(run_dir))["last"]
     if not last.is_file():
@@ -167,6 +171,9 @@ def resolve_train_config(run_dir: str | Path, given: dict[str, Any], resume: boo
         raise UserError(f"{last}: not a training checkpoint (no train_config inside)")
     _check_locked(last, stored, given)
     return TrainConfig.from_dict({**stored, **given})
+
+
+_MODEL_FIELDS = ("preset", "model_overrides", "conditioning")
 
 
 def _check_locked(path: Path, stored: dict[str, Any], given: dict[str, Any]) -> None:
@@ -202,6 +209,25 @@ def dataset_fingerprint(notes: list) -> str:
     for n in sorted(notes, key=lambda n: n.id):
         h.update(f"{n.id}:{n.n_samples};".encode())
     return h.hexdigest()[:16]
+
+
+def _init_from(path: Path, model: nn.Module, opt: torch.optim.Optimizer, mcfg: Any, lr: float) -> int:
+    """Start from another run's checkpoint: its weights, and its Adam moments where it has them.
+
+    The data, step count and validation history start afresh. Returns the checkpoint's step.
+    """
+    payload = read_payload(path)
+    if payload.get("model_config") != mcfg.to_dict():
+        raise UserError(
+            f"{path}: its model differs from this run's (drop --preset/--no-conditioning to take its own)"
+        )
+    state = payload["state_dict"]
+    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
+    if payload.get("optimizer") is not None:
+        opt.load_state_dict(payload["optimizer"])
+        for group in opt.param_groups:
+            group["lr"] = lr
+    return int(payload.get("step", 0))
 
 
 def _check_run_dir(run_dir: Path, resume: bool) -> None:
@@ -451,7 +477,7 @@ def _train(
     stream = WindowStream(data.train, B, L, T, seed=cfg.seed)
     row_lo, row_hi = info.row_range(B)
     state: list[torch.Tensor] | None = None
-    step, run = 0, RunState()
+    step, run, init_step = 0, RunState(), 0
 
     if resume:
         payload = read_payload(paths["last"])
@@ -476,11 +502,14 @@ def _train(
         if info.is_main:  # drop records written after the checkpoint (a crash between saves)
             kept = [r for r in read_metrics(paths["metrics"]) if r.get("step", 0) <= step]
             _rewrite_metrics(paths["metrics"], kept)
-    elif info.is_main:
+    elif cfg.init:
+        init_step = _init_from(Path(cfg.init), model, opt, mcfg, cfg.lr)
+    if not resume and info.is_main:
         write_json(
             paths["run"],
             {
                 "dataset": str(dataset_dir),
+                **({"init": {"checkpoint": cfg.init, "step": init_step}} if cfg.init else {}),
                 "train_config": cfg.to_dict(),
                 "model_config": mcfg.to_dict(),
                 "world_size": info.world_size,

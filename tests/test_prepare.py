@@ -30,16 +30,19 @@ def test_positions_and_conditioning_by_hand(tmp_path):
     x = tone(sr, 69, on, off, tail=tail, total=0.5)
     write_audio(tmp_path / "src" / "a.wav", x, sr)
     write_midi(tmp_path / "src" / "a.mid", [(69, 90, on, off)])
-    settings = PrepareSettings(sample_rate=sr, lead_silence=0.25, pre=100, post=400)
+    settings = PrepareSettings(sample_rate=sr, lead_silence=0.25, tail_silence=0.1, pre=100, post=400)
     prepare_bank(tmp_path / "src", tmp_path / "out", settings)
-    note = load_dataset(tmp_path / "out").notes[0]
+    ds = load_dataset(tmp_path / "out")
+    note = ds.notes[0]
 
     start, stop = find_extent(sf.read(tmp_path / "src" / "a.wav", dtype="float32")[0], 0.008)
     cut = start - 100  # first source sample kept
     assert abs(start - 1600) <= 16  # sound starts at the note-on (±1 ms of Hilbert leakage)
     assert note.onset == 4000 + 1600 - cut
     assert note.release == 4000 + 4800 - cut
-    assert note.n_samples == 4000 + (stop + 400) - cut
+    assert note.n_samples == 4000 + (stop + 400) - cut + 1600  # lead, kept span, tail silence
+    audio = ds.load_audio(note)
+    assert not audio[:4000].any() and not audio[-1600:].any()
     # the tone decays to 0.8 % of its peak `tail` seconds after the note-off
     assert abs(note.end - (4000 + round((off + tail) * sr) - cut)) <= 16
     assert (note.pitch, note.velocity) == (69, 90)

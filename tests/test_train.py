@@ -93,6 +93,25 @@ def test_resume_refuses_incompatible_settings(dataset, tmp_path):
         train(dataset, tmp_path / "fresh", tiny_cfg(), resume=True, progress=False)
 
 
+def test_init_starts_a_new_run_from_a_checkpoint(dataset, tmp_path):
+    base, tuned = tmp_path / "base", tmp_path / "tuned"
+    train(dataset, base, tiny_cfg(steps=4, conditioning=False), progress=False)
+    init = str(base / "checkpoints" / "last.pt")
+    given = {"init": init, "steps": 1, "lr": 1e-12, "batch_size": 4, "window": 32, "device": "cpu",
+             "threads": 1, "val_every": 1, "eval_batch_size": 8}
+    cfg = resolve_train_config(tuned, given, resume=False)
+    assert cfg.model_overrides == TINY and cfg.conditioning is False  # taken from the checkpoint
+    summary = train(dataset, tuned, cfg, progress=False)
+    assert summary["step"] == 1  # a new run: its own step count
+    a, b = final_params(base), final_params(tuned)
+    for k in a:  # one step at lr 1e-12 leaves the inherited weights in place
+        assert torch.allclose(a[k].float(), b[k].float(), atol=1e-6), k
+    assert json.loads((tuned / "run.json").read_text())["init"] == {"checkpoint": init, "step": 4}
+    with pytest.raises(UserError, match="model differs"):
+        other = tiny_cfg(init=init, conditioning=False, model_overrides={**TINY, "dim": 12})
+        train(dataset, tmp_path / "other", other, progress=False)
+
+
 def test_sigint_saves_and_stops(dataset, tmp_path):
     run = tmp_path / "run"
 

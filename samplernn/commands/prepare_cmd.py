@@ -57,6 +57,8 @@ def prepare(
     pre: Annotated[int, typer.Option(help="Samples (source rate) kept before the detected start.")] = 100,
     post: Annotated[int, typer.Option(help="Samples (source rate) kept after the detected end.")] = 400,
     lead_silence: Annotated[float, typer.Option(help="Seconds of silence before each note.")] = 0.25,
+    tail_silence: Annotated[float, typer.Option(
+        help="Seconds of silence after each note (teaches the model to stay quiet between notes).")] = 0.25,
     length: Annotated[float | None, typer.Option(
         help="Fixed note length in seconds, cut or padded, with a fade-out (thesis: 4.0).")] = None,
     fade: Annotated[float, typer.Option(help="Seconds of linear fade-out at the end (with --length).")] = 1.0,
@@ -75,7 +77,8 @@ def prepare(
     try:
         settings = PrepareSettings(
             layout=layout.value, sample_rate=sample_rate, normalize=normalize.value, peak=peak,
-            threshold=threshold, pre=pre, post=post, lead_silence=lead_silence, length=length, fade=fade,
+            threshold=threshold, pre=pre, post=post, lead_silence=lead_silence,
+            tail_silence=tail_silence, length=length, fade=fade,
             tolerance_ms=tolerance_ms, val_fraction=val, test_fraction=test, seed=seed, skip_bad=skip_bad)
     except ValueError as exc:
         fail(str(exc))

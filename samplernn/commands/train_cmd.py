@@ -31,6 +31,9 @@ def train_command(
     lr: float = typer.Option(None, help="Adam learning rate [default: 0.001]."),
     device: str = typer.Option(None, help="auto, cpu or cuda [default: auto]."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out where it stopped."),
+    init: Path = typer.Option(
+        None, help="Start a new run from this checkpoint's weights (fine-tuning, e.g. on re-prepared data)."
+    ),
     no_conditioning: bool = typer.Option(None, "--no-conditioning", help="Train the unconditional baseline."),
     seed: int = typer.Option(None, help="Seed of initialisation and data order [default: 0]."),
     val_every: int = typer.Option(
@@ -72,9 +75,12 @@ def train_command(
         "precision": precision,
         "threads": threads,
         "conditioning": False if no_conditioning else None,
+        "init": str(init) if init else None,
     }
     given = {k: v for k, v in given.items() if v is not None}
-    if not resume:
+    if resume and init:
+        fail("--init starts a new run; it cannot be combined with --resume")
+    if not resume and not init:
         given.setdefault("conditioning", True)
     try:
         cfg = resolve_train_config(out, given, resume)

@@ -1,10 +1,10 @@
 """One note: detect its extent, cut, scale, resample, place it after the lead silence, map positions.
 
 Follows the thesis recipe (DESIGN.md §2) with its constants made settings: Hilbert envelope
-start/end at 0.8 % of the note's own peak, `pre`/`post` samples kept around them, leading silence,
-resampling, optional fixed length with a linear fade-out. The cut is decided on the recording; the
-`end` written to the manifest is the same rule applied to the prepared audio (what the model and
-the evaluation see), never before the release.
+start/end at 0.8 % of the note's own peak, `pre`/`post` samples kept around them, leading and
+trailing silence, resampling, optional fixed length with a linear fade-out. The cut is decided on
+the recording; the `end` written to the manifest is the same rule applied to the prepared audio
+(what the model and the evaluation see), never before the release.
 """
 
 from __future__ import annotations
@@ -74,7 +74,9 @@ def prepare_note(
     scale = gain if gain is not None else settings.peak / peak
     sr_out = settings.sample_rate
     lead = round(settings.lead_silence * sr_out)
-    y = np.concatenate([np.zeros(lead, np.float32), resample(x[a:b] * np.float32(scale), sr, sr_out)])
+    trail = round(settings.tail_silence * sr_out)
+    body = resample(x[a:b] * np.float32(scale), sr, sr_out)
+    y = np.concatenate([np.zeros(lead, np.float32), body, np.zeros(trail, np.float32)])
     # The audible end is measured again on the prepared audio (before any fade), so that `end` agrees
     # with the same envelope rule applied at the dataset rate later (evaluation, `inspect`).
     audible = find_extent(y, settings.threshold)

@@ -23,6 +23,9 @@ class PrepareSettings:
     pre: int = 100  # samples kept before the detected start
     post: int = 400  # samples kept after the detected end
     lead_silence: float = 0.25  # seconds of silence put before each note
+    # Seconds of silence put after each note: without it the model never sees a note decay into
+    # lasting silence and, left to run on past an end (gaps in a melody), drifts into noise.
+    tail_silence: float = 0.25
     length: float | None = None  # fixed length in seconds (thesis: 4.0); None keeps natural length
     fade: float = 1.0  # linear fade-out over the last `fade` seconds, only with `length`
     tolerance_ms: float = 100.0  # largest |note-on − detected start| before MIDI and audio disagree
@@ -43,8 +46,9 @@ class PrepareSettings:
             raise ValueError(f"peak must be in (0, 1], got {self.peak}")
         if not 0.0 < self.threshold < 1.0:
             raise ValueError(f"threshold must be in (0, 1), got {self.threshold}")
-        if self.pre < 0 or self.post < 0 or self.lead_silence < 0 or self.tolerance_ms < 0:
-            raise ValueError("pre, post, lead silence and tolerance must not be negative")
+        if (self.pre < 0 or self.post < 0 or self.lead_silence < 0 or self.tail_silence < 0
+                or self.tolerance_ms < 0):
+            raise ValueError("pre, post, lead/tail silence and tolerance must not be negative")
         if self.length is not None and self.length <= self.lead_silence:
             raise ValueError(f"length {self.length} s must exceed the lead silence ({self.lead_silence} s)")
         if self.fade < 0:
