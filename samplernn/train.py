@@ -57,6 +57,10 @@ class TrainConfig:
     window: int = 1024  # TBPTT window, samples (a multiple of the model's lookback)
     lr: float = 1e-3
     grad_clip: float = 1.0  # max global gradient norm
+    # Uniform integer noise of ±input_noise quantisation levels on the model's input samples
+    # (targets stay clean), as LPCNet does: the model learns to continue from a history that is
+    # slightly off, as its own output is in generation, instead of letting a note decay away.
+    input_noise: int = 0
     seed: int = 0
     val_every: int = 500
     patience: int = 10  # validations without improvement before stopping; 0 = never stop early
@@ -81,6 +85,8 @@ class TrainConfig:
             raise UserError(f"bad model settings: {exc}") from None
 
     def validate(self) -> None:
+        if self.input_noise < 0:
+            raise UserError(f"--input-noise must be >= 0, got {self.input_noise}")
         for name in ("steps", "batch_size", "window", "val_every", "eval_batch_size", "log_every"):
             if getattr(self, name) < 1:
                 raise UserError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
@@ -400,6 +406,7 @@ def train_step(
     grad_clip: float,
     device: torch.device,
     precision: str = "auto",
+    input_noise: int = 0,
 ) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
     """One optimiser step on window `b` (x (B, L+T), cond (B, T, 4), mask (B, T), reset (B,)).
 
@@ -408,8 +415,12 @@ def train_step(
     Returns (summed NLL in nats, gradient norm before clipping, detached float32 new state).
     """
     L = model.lookback
+    x_in = b.x
+    if input_noise > 0:
+        noise = torch.randint(-input_noise, input_noise + 1, b.x.shape, device=b.x.device)
+        x_in = (b.x + noise).clamp_(0, model.cfg.q_levels - 1)
     with autocast(device, precision):
-        logits, new_state = fwd(b.x, b.cond, state, b.reset)  # (B, T, Q)
+        logits, new_state = fwd(x_in, b.cond, state, b.reset)  # (B, T, Q)
     loss_sum = masked_nll(logits, b.x[:, L:], b.mask).sum()
     opt.zero_grad(set_to_none=True)
     (loss_sum * loss_scale).backward()
@@ -570,7 +581,8 @@ def _train(
                 total = max(int(full.mask.sum()), 1)
                 b = full.rows(row_lo, row_hi).to(device, non_blocking=True)
                 loss_sum, gnorm, new_state = train_step(
-                    fwd, model, opt, b, state, info.world_size / total, cfg.grad_clip, device, cfg.precision
+                    fwd, model, opt, b, state, info.world_size / total, cfg.grad_clip, device, cfg.precision,
+                    cfg.input_noise,
                 )
                 state = new_state
                 step += 1

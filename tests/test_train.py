@@ -10,9 +10,20 @@ import pytest
 import torch
 from synth_data import write_synth_dataset
 
+from samplernn.batching import Batch
 from samplernn.checkpoint import load_checkpoint
+from samplernn.config import preset
 from samplernn.errors import UserError
-from samplernn.train import TrainConfig, TrainingDiverged, resolve_train_config, train
+from samplernn.model import build_model
+from samplernn.nll import masked_nll
+from samplernn.train import (
+    TrainConfig,
+    TrainingDiverged,
+    make_optimizer,
+    resolve_train_config,
+    train,
+    train_step,
+)
 
 TINY = {"frame_sizes": [4, 2], "dim": 8, "n_rnn": 1, "embed_dim": 4, "note_embed_dim": 2}
 
@@ -110,6 +121,32 @@ def test_init_starts_a_new_run_from_a_checkpoint(dataset, tmp_path):
     with pytest.raises(UserError, match="model differs"):
         other = tiny_cfg(init=init, conditioning=False, model_overrides={**TINY, "dim": 12})
         train(dataset, tmp_path / "other", other, progress=False)
+
+
+def test_input_noise_corrupts_inputs_not_targets():
+    torch.manual_seed(0)
+    model = build_model(preset("small", **TINY))
+    B, L, T, Q = 3, model.lookback, 16, model.cfg.q_levels
+    x = torch.randint(0, Q, (B, L + T))
+    x[0] = 0  # noise must stay inside the class range
+    b = Batch(x, torch.zeros(B, T, 4, dtype=torch.int32), torch.ones(B, T, dtype=torch.bool),
+              torch.ones(B, dtype=torch.bool), torch.zeros(B, dtype=torch.long))
+    seen, logits = [], torch.randn(B, T, Q, requires_grad=True)
+
+    def fwd(x_in, cond, state, reset):
+        seen.append(x_in)
+        return logits * 1.0, [torch.zeros(1, B, 8)]
+
+    opt = make_optimizer(model, 1e-3, torch.device("cpu"))
+    for noise in (0, 2):
+        loss, _, _ = train_step(fwd, model, opt, b, None, 1.0, 1.0, torch.device("cpu"), "fp32", noise)
+        clean_loss = masked_nll(logits, x[:, L:], b.mask).sum().item()  # targets are never noised
+        assert loss.item() == pytest.approx(clean_loss)
+    clean, noisy = seen
+    assert torch.equal(clean, x)
+    diff = noisy - x
+    assert diff.abs().max() == 2 and (diff != 0).float().mean() > 0.5 and noisy.min() >= 0
+    assert noisy.max() <= Q - 1
 
 
 def test_sigint_saves_and_stops(dataset, tmp_path):

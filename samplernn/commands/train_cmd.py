@@ -30,6 +30,10 @@ def train_command(
     window: int = typer.Option(None, help="TBPTT window in samples [default: 1024]."),
     lr: float = typer.Option(None, help="Adam learning rate [default: 0.001]."),
     device: str = typer.Option(None, help="auto, cpu or cuda [default: auto]."),
+    input_noise: int = typer.Option(
+        None, help="Noise of ± this many quantisation levels on the input samples (not the targets): "
+        "robust sustained notes in generation [default: 0]."
+    ),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out where it stopped."),
     init: Path = typer.Option(
         None, help="Start a new run from this checkpoint's weights (fine-tuning, e.g. on re-prepared data)."
@@ -76,6 +80,7 @@ def train_command(
         "threads": threads,
         "conditioning": False if no_conditioning else None,
         "init": str(init) if init else None,
+        "input_noise": input_noise,
     }
     given = {k: v for k, v in given.items() if v is not None}
     if resume and init:
