@@ -25,7 +25,6 @@ from typing import Any
 import torch
 from torch import nn
 
-from samplernn.augment import corrupt_inputs
 from samplernn.batching import Batch, NoteBank, WindowStream, build_bank
 from samplernn.checkpoint import make_payload, read_payload, save_checkpoint
 from samplernn.config import ModelConfig, preset
@@ -58,10 +57,10 @@ class TrainConfig:
     window: int = 1024  # TBPTT window, samples (a multiple of the model's lookback)
     lr: float = 1e-3
     grad_clip: float = 1.0  # max global gradient norm
-    # Input corruption, targets stay clean (see samplernn/augment.py): ±input_noise levels of
-    # noise on every input sample; a share input_gain of the rows read their window at a random gain.
+    # Uniform integer noise of ±input_noise quantisation levels on the model's input samples
+    # (targets stay clean), as LPCNet does: the model learns to continue from a history that is
+    # slightly off, as its own output is in generation, instead of letting a note decay away.
     input_noise: int = 0
-    input_gain: float = 0.0
     seed: int = 0
     val_every: int = 500
     patience: int = 10  # validations without improvement before stopping; 0 = never stop early
@@ -88,8 +87,6 @@ class TrainConfig:
     def validate(self) -> None:
         if self.input_noise < 0:
             raise UserError(f"--input-noise must be >= 0, got {self.input_noise}")
-        if not 0.0 <= self.input_gain <= 1.0:
-            raise UserError(f"--input-gain must be a share in [0, 1], got {self.input_gain}")
         for name in ("steps", "batch_size", "window", "val_every", "eval_batch_size", "log_every"):
             if getattr(self, name) < 1:
                 raise UserError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
@@ -410,7 +407,6 @@ def train_step(
     device: torch.device,
     precision: str = "auto",
     input_noise: int = 0,
-    input_gain: float = 0.0,
 ) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
     """One optimiser step on window `b` (x (B, L+T), cond (B, T, 4), mask (B, T), reset (B,)).
 
@@ -420,8 +416,9 @@ def train_step(
     """
     L = model.lookback
     x_in = b.x
-    if input_noise > 0 or input_gain > 0:
-        x_in = corrupt_inputs(b.x, model.cfg, input_noise, input_gain)
+    if input_noise > 0:
+        noise = torch.randint(-input_noise, input_noise + 1, b.x.shape, device=b.x.device)
+        x_in = (b.x + noise).clamp_(0, model.cfg.q_levels - 1)
     with autocast(device, precision):
         logits, new_state = fwd(x_in, b.cond, state, b.reset)  # (B, T, Q)
     loss_sum = masked_nll(logits, b.x[:, L:], b.mask).sum()
@@ -585,7 +582,7 @@ def _train(
                 b = full.rows(row_lo, row_hi).to(device, non_blocking=True)
                 loss_sum, gnorm, new_state = train_step(
                     fwd, model, opt, b, state, info.world_size / total, cfg.grad_clip, device, cfg.precision,
-                    cfg.input_noise, cfg.input_gain,
+                    cfg.input_noise,
                 )
                 state = new_state
                 step += 1

@@ -34,10 +34,6 @@ def train_command(
         None, help="Noise of ± this many quantisation levels on the input samples (not the targets): "
         "robust sustained notes in generation [default: 0]."
     ),
-    input_gain: float = typer.Option(
-        None, help="Share of batch rows whose input (not target) is read at a random gain: the model "
-        "learns to hold the level the conditioning implies [default: 0]."
-    ),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out where it stopped."),
     init: Path = typer.Option(
         None, help="Start a new run from this checkpoint's weights (fine-tuning, e.g. on re-prepared data)."
@@ -85,7 +81,6 @@ def train_command(
         "conditioning": False if no_conditioning else None,
         "init": str(init) if init else None,
         "input_noise": input_noise,
-        "input_gain": input_gain,
     }
     given = {k: v for k, v in given.items() if v is not None}
     if resume and init:
