@@ -111,7 +111,11 @@ def plot_note(
     ax1.set_ylabel("amplitude")
     ax1.set_title(title)
     nfft = 512 if len(audio) >= 512 else max(16, 1 << (max(len(audio), 2).bit_length() - 1))
-    ax2.specgram(audio + 1e-9, NFFT=nfft, Fs=sample_rate, noverlap=nfft * 3 // 4, cmap="magma")
+    with np.errstate(divide="ignore"):  # digital silence: log10(0) = -inf is drawn as the floor
+        pxx, _, _, image = ax2.specgram(audio, NFFT=nfft, Fs=sample_rate, noverlap=nfft * 3 // 4,
+                                        cmap="magma")
+    top = 10 * np.log10(max(float(pxx.max()), 1e-20))
+    image.set_clim(top - 80, top)  # an 80 dB range below the loudest bin
     ax2.set_ylabel("Hz")
     ax2.set_xlabel("seconds")
     for ax in (ax1, ax2):
