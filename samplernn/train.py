@@ -58,8 +58,8 @@ class TrainConfig:
     lr: float = 1e-3
     grad_clip: float = 1.0  # max global gradient norm
     # Uniform integer noise of ±input_noise quantisation levels on the model's input samples
-    # (targets stay clean), as LPCNet does: the model learns to continue from a history that is
-    # slightly off, as its own output is in generation, instead of letting a note decay away.
+    # (targets stay clean), as LPCNet does against exposure bias: the model learns to continue
+    # from a history that is slightly off, as its own output is in generation.
     input_noise: int = 0
     seed: int = 0
     val_every: int = 500
@@ -217,7 +217,7 @@ def dataset_fingerprint(notes: list) -> str:
     return h.hexdigest()[:16]
 
 
-def _init_from(path: Path, model: nn.Module, opt: torch.optim.Optimizer, mcfg: Any, lr: float) -> int:
+def _init_from(path: Path, model: nn.Module, opt: torch.optim.Optimizer, mcfg: ModelConfig, lr: float) -> int:
     """Start from another run's checkpoint: its weights, and its Adam moments where it has them.
 
     The data, step count and validation history start afresh. Returns the checkpoint's step.
@@ -230,10 +230,15 @@ def _init_from(path: Path, model: nn.Module, opt: torch.optim.Optimizer, mcfg: A
     state = payload["state_dict"]
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
     if payload.get("optimizer") is not None:
-        opt.load_state_dict(payload["optimizer"])
-        for group in opt.param_groups:
-            group["lr"] = lr
+        _load_optimizer(opt, payload["optimizer"], lr)
     return int(payload.get("step", 0))
+
+
+def _load_optimizer(opt: torch.optim.Optimizer, state: dict[str, Any], lr: float) -> None:
+    """Adam state from a checkpoint, with this run's learning rate (a changed --lr applies)."""
+    opt.load_state_dict(state)
+    for group in opt.param_groups:
+        group["lr"] = lr
 
 
 def _check_run_dir(run_dir: Path, resume: bool) -> None:
@@ -501,9 +506,7 @@ def _train(
                 "(its train split differs); resume with the same dataset"
             )
         model.load_state_dict(payload["state_dict"])
-        opt.load_state_dict(payload["optimizer"])
-        for group in opt.param_groups:  # a changed --lr applies from here on
-            group["lr"] = cfg.lr
+        _load_optimizer(opt, payload["optimizer"], cfg.lr)
         stream.load_state_dict(payload["data"])
         _set_rng_state(payload["rng"], device)
         if payload.get("hidden") is not None:
