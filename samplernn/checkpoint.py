@@ -93,14 +93,18 @@ def read_payload(path: str | Path) -> dict[str, Any]:
     return payload
 
 
+def float32_state(payload: dict[str, Any]) -> dict[str, torch.Tensor]:
+    """The payload's weights with floating tensors in float32 (shipped checkpoints store float16)."""
+    return {k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()}
+
+
 def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Checkpoint:
     """Load a checkpoint into a ready model in eval mode, float32, on `device`."""
     payload = read_payload(path)
     try:
         cfg = ModelConfig.from_dict(payload["model_config"])
         model = build_model(cfg)
-        state = {k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()}
-        model.load_state_dict(state)
+        model.load_state_dict(float32_state(payload))
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise UserError(f"{path}: checkpoint does not match its model config ({exc})") from None
     stats = BankStats.from_dict(payload["bank_stats"])

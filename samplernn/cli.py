@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from samplernn.commands.common import echo_error, fail
+from samplernn.commands.common import echo_error
 from samplernn.errors import UserError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=__doc__)
@@ -20,7 +20,7 @@ from samplernn.commands import register_all  # noqa: E402
 
 register_all(app, bench_app)
 
-__all__ = ["app", "bench_app", "fail", "main"]
+__all__ = ["app", "bench_app", "main"]
 
 
 def main() -> None:

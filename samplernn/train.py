@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from samplernn.batching import Batch, NoteBank, WindowStream, build_bank
-from samplernn.checkpoint import make_payload, read_payload, save_checkpoint
+from samplernn.checkpoint import float32_state, make_payload, read_payload, save_checkpoint
 from samplernn.config import ModelConfig, preset
 from samplernn.dataset import PreparedDataset, load_dataset
 from samplernn.distributed import (
@@ -227,8 +227,7 @@ def _init_from(path: Path, model: nn.Module, opt: torch.optim.Optimizer, mcfg: M
         raise UserError(
             f"{path}: its model differs from this run's (drop --preset/--no-conditioning to take its own)"
         )
-    state = payload["state_dict"]
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
+    model.load_state_dict(float32_state(payload))
     if payload.get("optimizer") is not None:
         _load_optimizer(opt, payload["optimizer"], lr)
     return int(payload.get("step", 0))

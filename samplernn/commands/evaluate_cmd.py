@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from samplernn.commands.common import Device, fail
+from samplernn.commands.common import Device, Temperature, fail
 from samplernn.errors import UserError
 
 
@@ -29,7 +29,7 @@ def evaluate(
         int | None, typer.Option(min=1, help="Evaluate at most N notes, spread over pitches and velocities.")
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed for generation.")] = 0,
-    temperature: Annotated[float, typer.Option(min=0.0, help="Sampling temperature.")] = 1.0,
+    temperature: Temperature = 1.0,
     device: Device = "auto",
     batch_size: Annotated[int, typer.Option(min=1, help="Notes generated (and NLL windows) per batch.")] = 64,
     velocity_sweep: Annotated[
