@@ -36,3 +36,26 @@ def find_extent(
     if above.size == 0:
         return None
     return int(above[0]), int(above[-1]) + 1
+
+
+LEVEL_FLOOR_DB = -80.0
+
+
+def level_db(x: np.ndarray, hop: int) -> np.ndarray:
+    """Short-time RMS level in dBFS of (n,) audio at frames k*hop (window 2*hop, centred).
+
+    Returns (ceil(n / hop),) float32, floored at LEVEL_FLOOR_DB.
+    """
+    if hop < 1:
+        raise ValueError(f"hop must be >= 1, got {hop}")
+    x = np.asarray(x, dtype=np.float64)
+    n_frames = -(-x.size // hop)
+    if n_frames == 0:
+        return np.zeros(0, dtype=np.float32)
+    sq = np.concatenate([[0.0], np.cumsum(x * x)])
+    centres = np.arange(n_frames) * hop
+    a = np.clip(centres - hop, 0, x.size)
+    b = np.clip(centres + hop, 0, x.size)
+    ms = (sq[b] - sq[a]) / np.maximum(b - a, 1)
+    db = 10.0 * np.log10(np.maximum(ms, 1e-30))
+    return np.maximum(db, LEVEL_FLOOR_DB).astype(np.float32)

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from conditioning.envelope import LEVEL_FLOOR_DB
+
+if TYPE_CHECKING:
+    from conditioning.bankstats import BankStats
+
 #: Columns of the conditioning array, in order. Values are raw and human-readable; the model
-#: scales them itself (embedding / log countdown / velocity/127).
-COND_COLUMNS: tuple[str, ...] = ("note", "velocity", "remaining", "elapsed")
+#: scales them itself (embedding / log countdown / velocity/127 / level/800).
+COND_COLUMNS: tuple[str, ...] = ("note", "velocity", "remaining", "elapsed", "level")
+
+#: The level column counts tenths of a dB above LEVEL_FLOOR_DB: 0 = -80 dBFS or quieter, 800 = 0 dBFS.
+LEVEL_STEPS_PER_DB = 10
 
 
 @dataclass(frozen=True)
@@ -48,14 +57,25 @@ class NoteEvent:
         return self.end - self.onset
 
 
-def events_to_conditioning(events: Sequence[NoteEvent], n_samples: int) -> np.ndarray:
+def level_column(db: np.ndarray) -> np.ndarray:
+    """dBFS → level column values (int32, 0 … 800)."""
+    steps = np.round((np.asarray(db, np.float64) - LEVEL_FLOOR_DB) * LEVEL_STEPS_PER_DB)
+    return np.clip(steps, 0, -LEVEL_FLOOR_DB * LEVEL_STEPS_PER_DB).astype(np.int32)
+
+
+def events_to_conditioning(
+    events: Sequence[NoteEvent], n_samples: int, stats: BankStats | None = None
+) -> np.ndarray:
     """Per-sample conditioning for a monophonic stream of `n_samples` samples.
 
-    Returns an int32 array (n_samples, 4) with columns COND_COLUMNS:
+    Returns an int32 array (n_samples, 5) with columns COND_COLUMNS:
       note      — MIDI pitch over [onset, end), 0 elsewhere;
       velocity  — MIDI velocity over [onset, end), 0 elsewhere;
       remaining — samples until `end`: end-onset-1 … 0 across the note (as in the thesis), 0 outside;
-      elapsed   — samples since onset: 0 … end-onset-1 across the note, 0 outside.
+      elapsed   — samples since onset: 0 … end-onset-1 across the note, 0 outside;
+      level     — the bank's typical loudness for this pitch, velocity and release time
+                  (`stats.level_curve`, see LEVEL_STEPS_PER_DB) over [onset, end); 0 outside, and
+                  0 everywhere without `stats`.
     Where events overlap, the later onset wins from its onset on. Events past n_samples are cut.
     """
     if n_samples < 0:
@@ -70,4 +90,7 @@ def events_to_conditioning(events: Sequence[NoteEvent], n_samples: int) -> np.nd
         cond[a:b, 1] = ev.velocity
         cond[a:b, 2] = ev.end - 1 - t
         cond[a:b, 3] = t - ev.onset
+        if stats is not None:
+            curve = stats.level_curve(ev.pitch, ev.velocity, ev.length, ev.release - ev.onset)
+            cond[a:b, 4] = level_column(curve[a - ev.onset : b - ev.onset])
     return cond

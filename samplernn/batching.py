@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from conditioning import BankStats
 from samplernn.dataset import NoteRecord, PreparedDataset
 from samplernn.errors import UserError
 from samplernn.quantize import quantize, zero_level
@@ -29,7 +30,7 @@ from samplernn.quantize import quantize, zero_level
 class NoteBank:
     """Quantised audio and raw conditioning of a set of notes, concatenated in memory.
 
-    audio: (N,) uint8/int16/int32 classes of all notes back to back; cond: (N, 4) int32;
+    audio: (N,) uint8/int16/int32 classes of all notes back to back; cond: (N, 5) int32;
     starts, lengths: (n_notes,) int64; pitches: (n_notes,) int64; zero: the silence class.
     """
 
@@ -56,17 +57,24 @@ def _class_dtype(levels: int) -> torch.dtype:
 
 
 def build_bank(
-    dataset: PreparedDataset, notes: Sequence[NoteRecord], levels: int = 256, method: str = "mu-law"
+    dataset: PreparedDataset,
+    notes: Sequence[NoteRecord],
+    levels: int = 256,
+    method: str = "mu-law",
+    stats: BankStats | None = None,
 ) -> NoteBank:
-    """Load, quantise (once) and concatenate `notes`; conditioning from NoteRecord.conditioning()."""
+    """Load, quantise (once) and concatenate `notes`; conditioning from NoteRecord.conditioning()
+    with the level column from `stats` (default: the dataset's own bank statistics)."""
+    stats = dataset.stats if stats is None else stats
     if not notes:
         raise UserError(f"{dataset.root}: no notes to load")
     dtype = _class_dtype(levels)
     audio, cond = [], []
+    level_stats = stats if stats.envelopes else None
     for rec in notes:
         x = torch.from_numpy(dataset.load_audio(rec))
         audio.append(quantize(x, levels, method).to(dtype))
-        cond.append(torch.from_numpy(np.ascontiguousarray(rec.conditioning(), dtype=np.int32)))
+        cond.append(torch.from_numpy(np.ascontiguousarray(rec.conditioning(level_stats), dtype=np.int32)))
     lengths = torch.tensor([len(a) for a in audio], dtype=torch.int64)
     starts = torch.cumsum(lengths, 0) - lengths
     return NoteBank(
@@ -85,7 +93,7 @@ class Batch:
     """One TBPTT window for B rows.
 
     x: (B, L+T) int64 classes (history then targets' predecessors; targets = x[:, L:]);
-    cond: (B, T, 4) int32 raw conditioning of the targets (0 where masked);
+    cond: (B, T, 5) int32 raw conditioning of the targets (0 where masked);
     mask: (B, T) bool, targets that belong to a note; reset: (B,) bool, rows starting a note;
     note: (B,) int64 index of each row's note in the bank (-1 for an idle row).
     """
@@ -126,7 +134,7 @@ def make_window(
     flat = bank.starts[safe][:, None] + idx.clamp_min(0).minimum((n - 1).clamp_min(0)[:, None])
     x = torch.where(valid, bank.audio[flat].long(), bank.zero)  # (B, L+T)
     mask = valid[:, L:]  # (B, T)
-    cond = bank.cond[flat[:, L:]] * mask[..., None]  # (B, T, 4)
+    cond = bank.cond[flat[:, L:]] * mask[..., None]  # (B, T, 5)
     reset = k == 0
     return Batch(x, cond, mask, reset, torch.where(active, note, -1))
 

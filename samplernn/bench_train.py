@@ -23,12 +23,14 @@ from samplernn.train import make_optimizer, resolve_device, train_step
 def synthetic_batch(
     batch_size: int, lookback: int, window: int, q_levels: int, gen: torch.Generator
 ) -> Batch:
-    """A window of random classes with a sounding note's conditioning: x (B, L+T), cond (B, T, 4)."""
+    """A window of random classes with a sounding note's conditioning: x (B, L+T), cond (B, T, 5)."""
     B, T = batch_size, window
     x = torch.randint(0, q_levels, (B, lookback + T), generator=gen)
     t = torch.arange(T)
-    cond = torch.stack([torch.full((T,), 60), torch.full((T,), 100), 40000 - t, t], dim=-1)
-    cond = cond.to(torch.int32).expand(B, T, 4).contiguous()
+    cond = torch.stack(
+        [torch.full((T,), 60), torch.full((T,), 100), 40000 - t, t, torch.full((T,), 600)], dim=-1
+    )
+    cond = cond.to(torch.int32).expand(B, T, 5).contiguous()
     return Batch(
         x, cond, torch.ones(B, T, dtype=torch.bool), torch.zeros(B, dtype=torch.bool), torch.arange(B)
     )

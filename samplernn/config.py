@@ -25,6 +25,9 @@ class ModelConfig:
     learn_h0: bool = True
     conditioning: bool = True
     note_embed_dim: int = 16
+    # Also condition on the bank's typical loudness envelope (the `level` column). False in
+    # checkpoints from before the column existed.
+    level_conditioning: bool = False
 
     def __post_init__(self) -> None:
         self.frame_sizes = tuple(int(r) for r in self.frame_sizes)

@@ -42,9 +42,9 @@ class NoteRecord:
     def event(self) -> NoteEvent:
         return NoteEvent(self.pitch, self.velocity, self.onset, self.release, self.end)
 
-    def conditioning(self) -> np.ndarray:
-        """Per-sample conditioning (n_samples, 4) int32 for this file."""
-        return events_to_conditioning([self.event], self.n_samples)
+    def conditioning(self, stats: BankStats | None = None) -> np.ndarray:
+        """Per-sample conditioning (n_samples, 5) int32 for this file (level column from `stats`)."""
+        return events_to_conditioning([self.event], self.n_samples, stats)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from conditioning import events_to_conditioning
+from conditioning import BankStats, events_to_conditioning
 from samplernn import metrics
 from samplernn.dataset import NoteRecord, PreparedDataset
 from samplernn.errors import UserError
@@ -132,6 +132,7 @@ def evaluate_model(
     tail_seconds: float = 0.5,
     progress: bool = False,
     settings: metrics.PitchSettings = metrics.PitchSettings(),
+    stats: BankStats | None = None,
 ) -> Evaluation:
     """Evaluate `model` on the notes of `split`: NLL, then generate and measure every note.
 
@@ -141,7 +142,9 @@ def evaluate_model(
     `sweep_velocities` also generates each pitch's first note at the bank's other velocities, for
     the dynamics measure (see evaluate_report.DEFINITIONS). Generation runs `tail_seconds` past
     each file's end with nothing sounding there, so that a note which does not stop shows up in
-    the duration measure instead of being cut off by the file's length.
+    the duration measure instead of being cut off by the file's length. `stats` (the checkpoint's
+    bank statistics; default the dataset's) fill the level column for NLL and generation alike,
+    as rendering a MIDI file would: no level is taken from the evaluated recordings.
     """
     records = select_notes(dataset.split(split), max_notes)
     if not records:
@@ -149,12 +152,14 @@ def evaluate_model(
         raise UserError(f"{dataset.root}: no notes in split {split!r} (present: {', '.join(present)})")
     subset = dataclasses.replace(dataset, notes=records)
     sr = dataset.sample_rate
+    stats = dataset.stats if stats is None else stats
+    level_stats = stats if stats.envelopes else None
 
     nll: dict[str, Any] | None = None
     if with_nll and model is not None:
-        nll = _nll_block(model, subset, split, batch_size, device)
+        nll = _nll_block(model, subset, split, batch_size, device, stats)
         if baseline_model is not None:
-            nll["baseline"] = _nll_block(baseline_model, subset, split, batch_size, device)
+            nll["baseline"] = _nll_block(baseline_model, subset, split, batch_size, device, stats)
 
     if generate is None:
         if model is None:
@@ -174,7 +179,7 @@ def evaluate_model(
 
     sweep = velocity_sweep(records, dataset.notes) if sweep_velocities else []
     pad = int(round(tail_seconds * sr))
-    conds = [events_to_conditioning([r.event], r.n_samples + pad) for r in records + sweep]
+    conds = [events_to_conditioning([r.event], r.n_samples + pad, level_stats) for r in records + sweep]
     audio = [np.asarray(g, dtype=np.float32) for g in generate(conds)]
     if len(audio) != len(conds):
         raise ValueError(f"generate returned {len(audio)} signals for {len(conds)} notes")
@@ -253,11 +258,11 @@ def generated_levels(
 
 
 def _nll_block(
-    model: Any, dataset: PreparedDataset, split: str, batch_size: int, device: Any
+    model: Any, dataset: PreparedDataset, split: str, batch_size: int, device: Any, stats: BankStats
 ) -> dict[str, Any]:
     from samplernn.nll import dataset_nll
 
-    res = dataset_nll(model, dataset, split, batch_size=batch_size, device=device)
+    res = dataset_nll(model, dataset, split, batch_size=batch_size, device=device, stats=stats)
     return {
         "overall": float(res.overall),
         "per_pitch": {str(p): float(v) for p, v in sorted(res.per_pitch.items())},

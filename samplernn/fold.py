@@ -56,7 +56,7 @@ class Folded:
     b_h: torch.Tensor  # (D,)
     w_o: torch.Tensor  # (Q, D) sample MLP output
     b_o: torch.Tensor  # (Q,)
-    cond_features: torch.nn.Module | None  # raw (..., 4) → (..., C), the model's own module
+    cond_features: torch.nn.Module | None  # raw (..., 5) → (..., C), the model's own module
     _numpy: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property

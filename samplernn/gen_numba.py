@@ -297,7 +297,7 @@ def run(
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Run the kernel over a whole batch.
 
-    seq (B, L+N) int32 (history + stream, N a multiple of L), cond (B, N, 4) int32 raw, uniforms
+    seq (B, L+N) int32 (history + stream, N a multiple of L), cond (B, N, 5) int32 raw, uniforms
     (B, N) float32. Returns (seq, target log-probs (B, N) | None, full log-probs (B, N, Q) | None).
 
     Streams are independent, so a batch can be split over `threads` OS threads (default:

@@ -121,7 +121,7 @@ class TorchEngine:
 
 
 def features(f: Folded, cond: torch.Tensor | None, t0: int, t1: int, batch: int) -> torch.Tensor:
-    """Conditioning features (B, t1-t0, C) on the engine's device from raw (B, N, 4)."""
+    """Conditioning features (B, t1-t0, C) on the engine's device from raw (B, N, 5)."""
     if f.cond_features is None or cond is None or f.n_cond == 0:
         return torch.zeros(batch, t1 - t0, 0, device=f.device)
     return f.cond_features(cond[:, t0:t1].to(f.device))
@@ -142,7 +142,7 @@ def run(
     """Generate (or score, when teacher) every stream of a batch.
 
     seq (B, L+N) long: L history samples then the stream (overwritten unless teacher).
-    cond (B, N, 4) raw; uniforms (B, N) float32. N must be a multiple of L.
+    cond (B, N, 5) raw; uniforms (B, N) float32. N must be a multiple of L.
     Returns (seq, target log-probs (B, N) | None, full log-probs (B, N, Q) | None), on f.device.
     """
     L = f.lookback

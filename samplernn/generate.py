@@ -212,6 +212,13 @@ def generate_classes(
     `progress` may be a callable receiving the number of stream-samples done at each step.
     """
     conds = [_check_cond(c, i) for i, c in enumerate(conds)]
+    if model.cfg.conditioning and model.cfg.level_conditioning:
+        for i, c in enumerate(conds):
+            if (c[:, 0] > 0).any() and not (c[:, 4] > 0).any():
+                raise ValueError(
+                    f"conds[{i}] has a note but no level column, which this model needs "
+                    "(events_to_conditioning(..., stats) with the checkpoint's bank statistics)"
+                )
     inv_temp = _inv_temp(float(temperature))
     dev = resolve_device(device, model)
     backend = pick_backend(dev, backend)
@@ -269,7 +276,7 @@ def synthesize(
 ) -> list[np.ndarray]:
     """Generate one stream of audio per conditioning array.
 
-    conds[i]: int32 (n_i, 4) from conditioning.events_to_conditioning. Streams are bucketed by
+    conds[i]: int32 (n_i, 5) from conditioning.events_to_conditioning. Streams are bucketed by
     length into batches of `batch_size`; every stream starts from the learned initial state with
     silence as history. temperature scales the logits (0 = greedy). The same seed (and inputs)
     gives the same audio; stream i's randomness depends only on (seed, i).
@@ -329,7 +336,7 @@ def teacher_forced_logprobs(
     """Score given samples step by step through the generation engine.
 
     samples: (B, T) int classes; the history before sample 0 is silence and the state starts at
-    h0, as in generation. cond: (B, T, 4) raw conditioning (None for unconditional models).
+    h0, as in generation. cond: (B, T, 5) raw conditioning (None for unconditional models).
     Returns log p(samples[:, t] | past) as (B, T) float32, or with full=True every class's
     log-probability (B, T, Q). Equals log_softmax(model.forward(...)) on the same inputs.
     """

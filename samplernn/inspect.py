@@ -15,7 +15,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpec
 
-from conditioning import envelope, find_extent, note_name
+from conditioning import LEVEL_FLOOR_DB, LEVEL_STEPS_PER_DB, envelope, find_extent, note_name
 from samplernn.dataset import SPLITS, NoteRecord, PreparedDataset, load_dataset
 from samplernn.errors import UserError
 from samplernn.fileio import atomic_path
@@ -59,13 +59,16 @@ def _plot_note(fig: Figure, gs: GridSpec, ds: PreparedDataset, note: NoteRecord,
     for pos, name, color in ((note.onset, "onset", "tab:green"), (note.release, "release", "tab:orange"),
                              (note.end, "end", "tab:red")):
         ax.axvline(pos / sr, color=color, lw=1.2, label=f"{name} ({pos})")
+    cond = note.conditioning(ds.stats if ds.stats.envelopes else None)
+    if ds.stats.envelopes:
+        level = 10.0 ** ((cond[:, 4] / LEVEL_STEPS_PER_DB + LEVEL_FLOOR_DB) / 20.0) * (cond[:, 0] > 0)
+        ax.plot(t, level, lw=1.0, color="tab:olive", label="bank level (RMS)")
     ax.set_title(f"{note.id} — {note_name(note.pitch)} (MIDI {note.pitch}), velocity {note.velocity}, "
                  f"{note.split}, {note.n_samples / sr:.2f} s")
     ax.set_xlim(0, t[-1] if t.size else 1)
     ax.set_ylabel("amplitude")
     ax.legend(loc="upper right", fontsize=7, ncols=2)
 
-    cond = note.conditioning()
     ax1 = fig.add_subplot(gs[1, 0], sharex=ax)
     ax1.step(t, cond[:, 0], where="post", color="tab:purple", label="note")
     ax1.step(t, cond[:, 1], where="post", color="tab:cyan", label="velocity")

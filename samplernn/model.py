@@ -1,7 +1,7 @@
 """Conditional multi-tier SampleRNN: GRU frame tiers above a sample-level MLP.
 
 Shapes: B batch, T predicted samples (a multiple of the top frame size), L = cfg.lookback,
-Q = cfg.q_levels, D = cfg.dim, C = n_cond_features. Conditioning arrives raw (B, T, 4) with the
+Q = cfg.q_levels, D = cfg.dim, C = n_cond_features. Conditioning arrives raw (B, T, 5) with the
 columns of conditioning.COND_COLUMNS and is scaled here, never on disk.
 """
 
@@ -17,8 +17,9 @@ from torch.nn.utils.parametrizations import weight_norm
 from samplernn.config import ModelConfig
 from samplernn.gru import gru_forward
 
-N_RAW_COND = 4  # note, velocity, remaining, elapsed
+N_RAW_COND = 5  # note, velocity, remaining, elapsed, level
 LOG_SCALE = math.log1p(16000 * 8)  # log countdown of 8 s at 16 kHz → 1.0
+LEVEL_SCALE = 800.0  # level column at 0 dBFS → 1.0
 
 
 def _wn(module: nn.Module, enabled: bool) -> nn.Module:
@@ -26,16 +27,17 @@ def _wn(module: nn.Module, enabled: bool) -> nn.Module:
 
 
 class CondFeatures(nn.Module):
-    """Raw conditioning (..., 4) → well-scaled features (..., C).
+    """Raw conditioning (..., 5) → well-scaled features (..., C).
 
     Features: note embedding (0 = no note), normalised pitch, velocity/127, log countdown,
-    log time since onset, note-active flag.
+    log time since onset, note-active flag, and with `level` the loudness column / 800 (0 … 1).
     """
 
-    def __init__(self, note_embed_dim: int) -> None:
+    def __init__(self, note_embed_dim: int, level: bool = False) -> None:
         super().__init__()
         self.note_embed = nn.Embedding(128, note_embed_dim)
-        self.n_features = note_embed_dim + 5
+        self.level = level
+        self.n_features = note_embed_dim + 5 + int(level)
 
     def forward(self, raw: torch.Tensor) -> torch.Tensor:
         raw = raw.to(torch.long)
@@ -50,6 +52,8 @@ class CondFeatures(nn.Module):
             (torch.log1p(num[..., 2]) / LOG_SCALE).unsqueeze(-1),
             active.unsqueeze(-1),
         ]
+        if self.level:
+            feats.append((num[..., 3] / LEVEL_SCALE).unsqueeze(-1))
         return torch.cat(feats, dim=-1)
 
 
@@ -174,7 +178,9 @@ class SampleRNN(nn.Module):
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
         self.cfg = cfg
-        self.cond_features = CondFeatures(cfg.note_embed_dim) if cfg.conditioning else None
+        self.cond_features = (
+            CondFeatures(cfg.note_embed_dim, cfg.level_conditioning) if cfg.conditioning else None
+        )
         n_cond = self.cond_features.n_features if self.cond_features is not None else 0
         self.tiers = nn.ModuleList(
             FrameTier(f, r, cfg, n_cond) for f, r in zip(cfg.tier_frames, cfg.frame_sizes, strict=True)
@@ -209,7 +215,7 @@ class SampleRNN(nn.Module):
 
         x: (B, L+T) int64 classes — L samples of history then the T targets' predecessors;
            targets are x[:, L:] (the caller takes them from the same tensor).
-        cond: (B, T, 4) raw conditioning for the T predicted samples.
+        cond: (B, T, 5) raw conditioning for the T predicted samples.
         state: per-tier hidden (n_rnn, B, D) carried from the previous window; None = h0.
         reset: (B,) bool, rows whose state restarts at h0 (a note starts in this window).
         Returns logits (B, T, Q) for x[:, L:] and the new state.

@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch.nn.utils import parametrize
 
+from conditioning import BankStats
 from samplernn.batching import NoteBank, build_bank, eval_windows
 from samplernn.dataset import PreparedDataset, load_dataset
 from samplernn.errors import UserError
@@ -133,8 +134,11 @@ def dataset_nll(
     window: int = 1024,
     batch_size: int = 32,
     device: str | torch.device = "cpu",
+    stats: BankStats | None = None,
 ) -> NLLResult:
     """NLL in bits per sample of the whole note files of one split (masked past each note's end).
+
+    `stats` fill the level column (default: the dataset's; evaluate passes the checkpoint's).
 
     window is the TBPTT window in samples (a multiple of model.lookback); the model is left in the
     training/eval mode it was in. UserError for an empty split.
@@ -145,5 +149,5 @@ def dataset_nll(
     if not notes:
         raise UserError(f"{dataset.root}: the {split!r} split holds no notes")
     cfg = model.cfg
-    bank = build_bank(dataset, notes, cfg.q_levels, cfg.quantization)
+    bank = build_bank(dataset, notes, cfg.q_levels, cfg.quantization, stats)
     return bank_nll(model, bank, window=window, batch_size=batch_size, device=device)

@@ -30,9 +30,14 @@ CEILING_DB = -1.0  # peak level of the written mix (dBFS) when it would otherwis
 class StreamSpec:
     """One generated stream: its conditioning and where its first sample lands in the output."""
 
-    cond: np.ndarray  # int32 (n, 4)
+    cond: np.ndarray  # int32 (n, 5)
     start: int  # output position of the stream's sample 0 (onset − lead; may be negative)
     event: NoteEvent  # the note in output positions (onset, release, end)
+
+
+def _level_stats(stats: BankStats) -> BankStats | None:
+    """The statistics that fill the level column, or None (column 0) for banks without envelopes."""
+    return stats if stats.envelopes else None
 
 
 def note_stream(
@@ -44,7 +49,7 @@ def note_stream(
     event = NoteEvent(pitch, velocity, onset, release, end)
     n = lead + (end - onset) + tail
     local = NoteEvent(pitch, velocity, lead, lead + release - onset, lead + end - onset)
-    return StreamSpec(events_to_conditioning([local], n), onset - lead, event)
+    return StreamSpec(events_to_conditioning([local], n, _level_stats(stats)), onset - lead, event)
 
 
 def mix(streams: list[np.ndarray], starts: list[int], length: int | None = None) -> np.ndarray:

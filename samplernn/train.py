@@ -286,6 +286,11 @@ class _Loaded:
 
 def _load_data(dataset_dir: str | Path, mcfg: ModelConfig) -> _Loaded:
     ds = load_dataset(dataset_dir)
+    if mcfg.conditioning and mcfg.level_conditioning and not ds.stats.envelopes:
+        raise UserError(
+            f"{ds.root}: dataset.json holds no loudness envelopes, which this model is conditioned "
+            "on (prepared by an older samplernn: run samplernn prepare again)"
+        )
     notes = {s: ds.split(s) for s in ("train", "val", "test")}
     for s in ("train", "val"):
         if not notes[s]:
@@ -412,7 +417,7 @@ def train_step(
     precision: str = "auto",
     input_noise: int = 0,
 ) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
-    """One optimiser step on window `b` (x (B, L+T), cond (B, T, 4), mask (B, T), reset (B,)).
+    """One optimiser step on window `b` (x (B, L+T), cond (B, T, 5), mask (B, T), reset (B,)).
 
     fwd is the model or its DDP / compiled wrapper. The loss minimised is the summed masked NLL
     times `loss_scale` (world_size / targets in the whole batch: a per-target mean over all ranks).

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from conditioning import BankStats
+from conditioning.bankstats import envelope_hop, note_levels
 from samplernn.dataset import MANIFEST_COLUMNS
 from samplernn.fileio import write_wav
 
@@ -45,7 +46,8 @@ def write_synth_dataset(
     per_split = per_split or {"train": 3, "val": 1, "test": 1}
     rng = np.random.default_rng(seed)
     (root / "audio").mkdir(parents=True, exist_ok=True)
-    rows, tails = [], []
+    rows, tails, levels = [], [], []
+    hop = envelope_hop(sample_rate)
     for split, count in per_split.items():
         for pitch in pitches:
             for i in range(count):
@@ -72,8 +74,10 @@ def write_synth_dataset(
                     }
                 )
                 tails.append((pitch, velocity, end - release))
+                if split == "train":
+                    levels.append((pitch, velocity, *note_levels(audio, onset, release, end, hop)))
     write_manifest(root, rows)
-    stats = BankStats.from_notes(sample_rate, tails)
+    stats = BankStats.from_notes(sample_rate, tails, levels)
     info = {"sample_rate": sample_rate, "bank_stats": stats.to_dict(), "source": "tests/synth_data.py"}
     (root / "dataset.json").write_text(json.dumps(info, indent=2))
     return root

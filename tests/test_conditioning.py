@@ -7,11 +7,14 @@ import numpy as np
 import pytest
 
 from conditioning import (
+    LEVEL_FLOOR_DB,
     BankStats,
     MidiError,
     NoteEvent,
     events_to_conditioning,
     find_extent,
+    level_column,
+    level_db,
     note_name,
     parse_note,
     read_midi_notes,
@@ -22,14 +25,14 @@ def test_conditioning_matches_hand_computed_values() -> None:
     cond = events_to_conditioning([NoteEvent(pitch=48, velocity=90, onset=2, release=4, end=6)], 8)
     expected = np.array(
         [
-            [0, 0, 0, 0],
-            [0, 0, 0, 0],
-            [48, 90, 3, 0],
-            [48, 90, 2, 1],
-            [48, 90, 1, 2],
-            [48, 90, 0, 3],
-            [0, 0, 0, 0],
-            [0, 0, 0, 0],
+            [0, 0, 0, 0, 0],
+            [0, 0, 0, 0, 0],
+            [48, 90, 3, 0, 0],
+            [48, 90, 2, 1, 0],
+            [48, 90, 1, 2, 0],
+            [48, 90, 0, 3, 0],
+            [0, 0, 0, 0, 0],
+            [0, 0, 0, 0, 0],
         ],
         dtype=np.int32,
     )
@@ -122,3 +125,51 @@ def test_bank_stats_nearest_entry_and_round_trip() -> None:
     assert stats.pitch_range == (40, 50)
     assert BankStats.from_dict(stats.to_dict()) == stats
     assert BankStats(16000).release_tail(60, 100) == 4000
+
+
+def test_level_db_of_a_sine_and_of_silence() -> None:
+    sr, hop = 16000, 160
+    t = np.arange(sr) / sr
+    x = 0.5 * np.sin(2 * np.pi * 200 * t)
+    db = level_db(np.concatenate([x, np.zeros(sr)]), hop)
+    assert db.shape == (2 * sr // hop,)
+    np.testing.assert_allclose(db[5:95], 20 * np.log10(0.5 / np.sqrt(2)), atol=0.05)
+    assert (db[105:] == LEVEL_FLOOR_DB).all()
+
+
+def _flat_levels(pitch: int, velocity: int, held_db: float, frames: int, drop_per_frame: float) -> tuple:
+    held = np.full(frames, held_db, np.float32)
+    return pitch, velocity, held, held_db - drop_per_frame * np.arange(20, dtype=np.float32)
+
+
+def test_level_curve_follows_sustain_then_release_and_interpolates_velocity() -> None:
+    hop = 160
+    levels = [_flat_levels(50, 40, -40.0, 50, 2.0), _flat_levels(50, 120, -20.0, 50, 2.0)]
+    stats = BankStats.from_notes(16000, [(50, 40, 3000), (50, 120, 3000)], levels)
+    assert stats.hop == hop
+    # At the bank's velocities: the held level, then 2 dB per frame down from it after release.
+    c = stats.level_curve(50, 120, length=10 * hop, release_at=4 * hop)
+    np.testing.assert_allclose(c[: 4 * hop], -20.0)
+    np.testing.assert_allclose(c[4 * hop + np.array([0, hop, 3 * hop])], [-20.0, -22.0, -26.0])
+    # Held past the bank's longest note: the last sustain level.
+    held = stats.level_curve(50, 40, length=200 * hop, release_at=199 * hop)
+    assert held[150 * hop] == pytest.approx(-40.0)
+    # Between velocities: interpolated in dB; outside them: the nearest; another pitch: the nearest.
+    assert stats.level_curve(50, 80, 100, 50)[0] == pytest.approx(-30.0)
+    assert stats.level_curve(50, 127, 100, 50)[0] == pytest.approx(-20.0)
+    assert stats.level_curve(70, 40, 100, 50)[0] == pytest.approx(-40.0)
+    assert BankStats.from_dict(stats.to_dict()) == stats
+
+
+def test_conditioning_level_column_from_bank_stats() -> None:
+    stats = BankStats.from_notes(16000, [(50, 100, 3000)], [_flat_levels(50, 100, -25.0, 50, 1.0)])
+    cond = events_to_conditioning([NoteEvent(50, 100, 100, 900, 1500)], 2000, stats)
+    assert (cond[:100, 4] == 0).all() and (cond[1500:, 4] == 0).all()
+    assert (cond[100:900, 4] == round((-25.0 - LEVEL_FLOOR_DB) * 10)).all()
+    assert cond[900 + 320, 4] == round((-27.0 - LEVEL_FLOOR_DB) * 10)
+    np.testing.assert_array_equal(level_column(np.array([-100.0, -80.0, -6.05, 3.0])), [0, 0, 740, 800])
+
+
+def test_level_curve_without_envelopes_says_to_prepare_again() -> None:
+    with pytest.raises(ValueError, match="prepare"):
+        BankStats(16000).level_curve(60, 100, 100, 50)

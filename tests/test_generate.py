@@ -22,7 +22,13 @@ NO_NUMBA = pytest.mark.skipif(not numba_available(), reason="numba is not instal
 BACKENDS = ["torch", pytest.param("numba", marks=NO_NUMBA)]
 
 
-def tiny_model(frame_sizes: tuple[int, ...], n_rnn: int = 2, conditioning: bool = True, seed: int = 0):
+def tiny_model(
+    frame_sizes: tuple[int, ...],
+    n_rnn: int = 2,
+    conditioning: bool = True,
+    seed: int = 0,
+    level: bool = False,
+):
     torch.manual_seed(seed)
     cfg = ModelConfig(
         frame_sizes=frame_sizes,
@@ -32,6 +38,7 @@ def tiny_model(frame_sizes: tuple[int, ...], n_rnn: int = 2, conditioning: bool 
         embed_dim=6,
         note_embed_dim=4,
         conditioning=conditioning,
+        level_conditioning=level,
     )
     model = build_model(cfg).eval()
     with torch.no_grad():  # move off the init (zero biases, zero h0) so every term is exercised
@@ -41,16 +48,20 @@ def tiny_model(frame_sizes: tuple[int, ...], n_rnn: int = 2, conditioning: bool 
 
 
 def note_cond(n: int, onset: int = 5, pitch: int = 48, velocity: int = 100) -> np.ndarray:
-    return events_to_conditioning([NoteEvent(pitch, velocity, onset, max(onset, n - 7), n - 2)], n)
+    """One note with a level column that rises then falls (as bank statistics would give)."""
+    cond = events_to_conditioning([NoteEvent(pitch, velocity, onset, max(onset, n - 7), n - 2)], n)
+    inside = cond[:, 0] > 0
+    cond[inside, 4] = 300 + (np.arange(n)[inside] * 37) % 400
+    return cond
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize(
-    ("frame_sizes", "n_rnn", "conditioning"),
-    [((4, 2), 2, True), ((2, 2, 3), 1, True), ((3, 2), 1, False)],
+    ("frame_sizes", "n_rnn", "conditioning", "level"),
+    [((4, 2), 2, True, False), ((2, 2, 3), 1, True, True), ((3, 2), 1, False, False)],
 )
-def test_step_equals_forward(backend: str, frame_sizes, n_rnn: int, conditioning: bool) -> None:
-    model = tiny_model(frame_sizes, n_rnn, conditioning)
+def test_step_equals_forward(backend: str, frame_sizes, n_rnn: int, conditioning: bool, level: bool) -> None:
+    model = tiny_model(frame_sizes, n_rnn, conditioning, level=level)
     L = model.lookback
     B, T = 2, 4 * L
     g = torch.Generator().manual_seed(1)
@@ -106,6 +117,29 @@ def test_backends_agree_in_distribution() -> None:
     b = generate_classes(model, conds, seed=5, backend="numba", precision="float32")
     # Same uniforms, same model: only float rounding can flip a draw (then the streams diverge).
     assert any(np.array_equal(x[:16], y[:16]) for x, y in zip(a, b, strict=True))
+
+
+@pytest.mark.parametrize("level", [False, True])
+def test_level_column_is_used_only_by_level_models(level: bool) -> None:
+    model = tiny_model((4, 2), level=level)
+    L = model.lookback
+    x = torch.randint(0, 32, (1, L + 4 * L), generator=torch.Generator().manual_seed(0))
+    cond = torch.from_numpy(note_cond(4 * L))[None]
+    louder = cond.clone()
+    louder[..., 4] = torch.where(cond[..., 0] > 0, 800, 0)
+    with torch.no_grad():
+        a, _ = model(x, cond)
+        b, _ = model(x, louder)
+    assert (not torch.allclose(a, b)) == level
+
+
+def test_level_model_refuses_conditioning_without_levels() -> None:
+    model = tiny_model((4, 2), level=True)
+    cond = note_cond(40)
+    cond[:, 4] = 0
+    with pytest.raises(ValueError, match="level"):
+        synthesize(model, [cond])
+    assert len(synthesize(model, [note_cond(40)], seed=0)[0]) == 40
 
 
 def test_bad_inputs() -> None:

@@ -48,11 +48,19 @@ def test_positions_and_conditioning_by_hand(tmp_path):
     assert (note.pitch, note.velocity) == (69, 90)
 
     cond = note.conditioning()
-    expected = np.zeros((note.n_samples, 4), dtype=np.int64)
+    expected = np.zeros((note.n_samples, 5), dtype=np.int64)
     for t in range(note.onset, note.end):
-        expected[t] = (69, 90, note.end - 1 - t, t - note.onset)
+        expected[t] = (69, 90, note.end - 1 - t, t - note.onset, 0)
     np.testing.assert_array_equal(cond, expected)
     assert cond[note.onset, 2] == note.end - note.onset - 1 and cond[note.end - 1, 2] == 0
+
+    # The level column from the bank's envelope (here this one note's): its held RMS level.
+    level = note.conditioning(ds.stats)[:, 4]
+    assert (level[: note.onset] == 0).all() and (level[note.end :] == 0).all()
+    mid = (note.onset + note.release) // 2
+    held_db = 20 * np.log10(np.sqrt(np.mean(audio[mid - 800 : mid + 800] ** 2)))
+    assert level[mid] / 10 - 80 == pytest.approx(held_db, abs=0.5)
+    assert level[note.end - 1] < level[note.release] - 100  # decayed by > 10 dB after release
 
 
 @pytest.mark.parametrize("sr_in", [44100, 48000, 22050])

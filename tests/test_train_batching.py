@@ -27,7 +27,7 @@ def note_targets(bank, batches):
     seen: dict[int, list[int]] = {}
     current: dict[int, tuple[int, list[int]]] = {}
     for b in batches:
-        assert b.x.shape == (len(b.note), L + T) and b.cond.shape == (len(b.note), T, 4)
+        assert b.x.shape == (len(b.note), L + T) and b.cond.shape == (len(b.note), T, 5)
         for r in range(len(b.note)):
             i = int(b.note[r])
             if i < 0:

@@ -14,7 +14,15 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 
 def tiny(frame_sizes):
     torch.manual_seed(0)
-    cfg = preset("small", frame_sizes=frame_sizes, dim=8, n_rnn=2, embed_dim=4, note_embed_dim=2)
+    cfg = preset(
+        "small",
+        frame_sizes=frame_sizes,
+        dim=8,
+        n_rnn=2,
+        embed_dim=4,
+        note_embed_dim=2,
+        level_conditioning=True,
+    )
     return build_model(cfg)
 
 
@@ -24,7 +32,7 @@ def test_logits_depend_only_on_the_past(frame_sizes, batch):
     L, f0 = model.lookback, frame_sizes[0]
     T = 3 * L
     x = torch.randint(0, 256, (batch, L + T))
-    cond = torch.randint(0, 100, (batch, T, 4), dtype=torch.int32)
+    cond = torch.randint(0, 100, (batch, T, 5), dtype=torch.int32)
 
     captured = {}
     scale = model.scale_frames

@@ -52,8 +52,8 @@ def test_nll_matches_one_pass_over_each_file(dataset, model):
         T = -(-n // L) * L
         x = torch.full((1, L + T), zero_level(cfg.q_levels, cfg.quantization))
         x[0, L : L + n] = q
-        cond = torch.zeros(1, T, 4, dtype=torch.int32)
-        cond[0, :n] = torch.from_numpy(rec.conditioning())
+        cond = torch.zeros(1, T, 5, dtype=torch.int32)
+        cond[0, :n] = torch.from_numpy(rec.conditioning(dataset.stats))
         mask = torch.zeros(1, T, dtype=torch.bool)
         mask[0, :n] = True
         with torch.no_grad():

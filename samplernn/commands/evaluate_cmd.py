@@ -91,6 +91,7 @@ def run_evaluate(
         baseline_model=base_model,
         sweep_velocities=velocity_sweep,
         progress=console.is_terminal,
+        stats=ckpt.stats,
         **options,
     )
     ev.report.update(checkpoint=str(checkpoint), dataset=str(dataset), step=ckpt.step)

@@ -19,6 +19,7 @@ import numpy as np
 from natsort import natsorted
 
 from conditioning import BankStats, NoteEvent
+from conditioning.bankstats import envelope_hop, note_levels
 from samplernn.dataset import MANIFEST_COLUMNS, SPLITS
 from samplernn.errors import UserError
 from samplernn.fileio import write_json, write_wav
@@ -46,6 +47,7 @@ class NoteRow:
     n_samples: int
     source: str
     lag_ms: float  # detected start − MIDI note-on in the recording
+    levels: tuple[np.ndarray, np.ndarray]  # conditioning.note_levels: dBFS held / after release
 
 
 @dataclass
@@ -172,8 +174,9 @@ def prepare_bank(
                 found.failures.append(Failure(job.source, str(exc)))
             else:
                 write_wav(tmp / "audio" / f"{job.id}.wav", note.audio, sr)
+                levels = note_levels(note.audio, note.onset, note.release, note.end, envelope_hop(sr))
                 rows.append(NoteRow(job.id, job.pitch, job.velocity, note.onset, note.release, note.end,
-                                    note.audio.size, job.source, note.lag_ms))
+                                    note.audio.size, job.source, note.lag_ms, levels))
             if progress:
                 progress("notes", k + 1, len(found.jobs))
         if not rows:
@@ -183,7 +186,12 @@ def prepare_bank(
         splits = assign_splits(((r.id, r.pitch) for r in rows), settings.val_fraction,
                                settings.test_fraction, settings.seed)
         _write_manifest(tmp / "manifest.csv", rows, splits)
-        stats = BankStats.from_notes(sr, ((r.pitch, r.velocity, r.end - r.release) for r in rows))
+        # Statistics from the train split only: evaluation on val/test must not see those notes.
+        fit = [r for r in rows if splits[r.id] == "train"] or rows
+        stats = BankStats.from_notes(
+            sr, ((r.pitch, r.velocity, r.end - r.release) for r in fit),
+            ((r.pitch, r.velocity, *r.levels) for r in fit),
+        )
         result = _result(out, found.layout, rows, splits, sr)
         result.failures = natsorted(found.failures, key=lambda f: f.source)
         result.counts["failed"] = len(result.failures)
