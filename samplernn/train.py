@@ -43,6 +43,7 @@ from samplernn.fileio import write_json, write_wav
 from samplernn.model import SampleRNN, build_model
 from samplernn.nll import LN2, NLLResult, masked_nll, note_nll_sums, summarize
 from samplernn.plots import plot_loss_curve, read_metrics
+from samplernn.quantize import dequantize, quantize
 
 
 @dataclass
@@ -61,6 +62,10 @@ class TrainConfig:
     # (targets stay clean), as LPCNet does against exposure bias: the model learns to continue
     # from a history that is slightly off, as its own output is in generation.
     input_noise: int = 0
+    # Half the rows of every window see their input samples scaled by a gain drawn from
+    # [input_gain, 1) (targets stay clean; 0 = off). With level conditioning the model learns to
+    # bring a note that has drifted quiet back to the level the conditioning asks for.
+    input_gain: float = 0.0
     seed: int = 0
     val_every: int = 500
     patience: int = 10  # validations without improvement before stopping; 0 = never stop early
@@ -87,6 +92,8 @@ class TrainConfig:
     def validate(self) -> None:
         if self.input_noise < 0:
             raise UserError(f"--input-noise must be >= 0, got {self.input_noise}")
+        if not 0.0 <= self.input_gain < 1.0:
+            raise UserError(f"--input-gain must be in [0, 1), got {self.input_gain}")
         for name in ("steps", "batch_size", "window", "val_every", "eval_batch_size", "log_every"):
             if getattr(self, name) < 1:
                 raise UserError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
@@ -416,6 +423,7 @@ def train_step(
     device: torch.device,
     precision: str = "auto",
     input_noise: int = 0,
+    input_gain: float = 0.0,
 ) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
     """One optimiser step on window `b` (x (B, L+T), cond (B, T, 5), mask (B, T), reset (B,)).
 
@@ -428,6 +436,8 @@ def train_step(
     if input_noise > 0:
         noise = torch.randint(-input_noise, input_noise + 1, b.x.shape, device=b.x.device)
         x_in = (b.x + noise).clamp_(0, model.cfg.q_levels - 1)
+    if input_gain > 0:
+        x_in = scale_inputs(x_in, input_gain, model.cfg.q_levels, model.cfg.quantization)
     with autocast(device, precision):
         logits, new_state = fwd(x_in, b.cond, state, b.reset)  # (B, T, Q)
     loss_sum = masked_nll(logits, b.x[:, L:], b.mask).sum()
@@ -436,6 +446,14 @@ def train_step(
     gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
     opt.step()
     return loss_sum.detach(), gnorm, [h.detach().float() for h in new_state]
+
+
+def scale_inputs(x: torch.Tensor, lowest: float, levels: int, method: str) -> torch.Tensor:
+    """Classes (B, N) with half the rows (at random) rescaled by a gain in [lowest, 1) (B, N)."""
+    B = x.shape[0]
+    gain = lowest + (1.0 - lowest) * torch.rand(B, 1, device=x.device)
+    gain = torch.where(torch.rand(B, 1, device=x.device) < 0.5, gain, torch.ones_like(gain))
+    return quantize(dequantize(x, levels, method) * gain, levels, method)
 
 
 def train(
@@ -589,7 +607,7 @@ def _train(
                 b = full.rows(row_lo, row_hi).to(device, non_blocking=True)
                 loss_sum, gnorm, new_state = train_step(
                     fwd, model, opt, b, state, info.world_size / total, cfg.grad_clip, device, cfg.precision,
-                    cfg.input_noise,
+                    cfg.input_noise, cfg.input_gain,
                 )
                 state = new_state
                 step += 1

@@ -16,6 +16,7 @@ from samplernn.config import preset
 from samplernn.errors import UserError
 from samplernn.model import build_model
 from samplernn.nll import masked_nll
+from samplernn.quantize import dequantize
 from samplernn.train import (
     TrainConfig,
     TrainingDiverged,
@@ -210,3 +211,29 @@ def test_early_stopping_and_time_limit(dataset, tmp_path):
     summary = train(dataset, tmp_path / "tl", tiny_cfg(steps=30, max_minutes=1e-9), progress=False)
     assert summary["status"] == "time_limit" and summary["step"] == 1 and summary["last_val"] is not None
     assert load_checkpoint(tmp_path / "tl" / "checkpoints" / "last.pt").step == 1
+
+
+def test_input_gain_scales_half_the_rows_inputs_not_targets():
+    torch.manual_seed(0)
+    model = build_model(preset("small", **TINY))
+    B, L, T, Q = 64, model.lookback, 16, model.cfg.q_levels
+    x = torch.randint(0, Q, (B, L + T))
+    b = Batch(x, torch.zeros(B, T, 5, dtype=torch.int32), torch.ones(B, T, dtype=torch.bool),
+              torch.ones(B, dtype=torch.bool), torch.zeros(B, dtype=torch.long))
+    seen, logits = [], torch.randn(B, T, Q, requires_grad=True)
+
+    def fwd(x_in, cond, state, reset):
+        seen.append(x_in)
+        return logits * 1.0, [torch.zeros(1, B, 8)]
+
+    opt = make_optimizer(model, 1e-3, torch.device("cpu"))
+    loss, _, _ = train_step(fwd, model, opt, b, None, 1.0, 1.0, torch.device("cpu"), "fp32", 0, 0.5)
+    assert loss.item() == pytest.approx(masked_nll(logits, x[:, L:], b.mask).sum().item())
+    a_in, a = dequantize(seen[0], Q), dequantize(x, Q)
+    peak_ratio = a_in.abs().amax(1) / a.abs().amax(1)
+    kept = [torch.equal(seen[0][r], x[r]) for r in range(B)]
+    assert 16 <= sum(kept) <= 48  # about half the rows
+    scaled = peak_ratio[[not k for k in kept]]
+    assert (scaled >= 0.45).all() and (scaled < 1.0).all()
+    with pytest.raises(UserError, match="--input-gain"):
+        tiny_cfg(input_gain=1.0).validate()

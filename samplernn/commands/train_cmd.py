@@ -34,6 +34,10 @@ def train_command(
         None, help="Noise of ± this many quantisation levels on the input samples (not the targets): "
         "robust sustained notes in generation [default: 0]."
     ),
+    input_gain: float = typer.Option(
+        None, help="Half the rows see their input samples scaled by a gain in [this, 1), targets clean: "
+        "with level conditioning, notes that drift quiet come back [default: 0 = off]."
+    ),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out where it stopped."),
     init: Path = typer.Option(
         None, help="Start a new run from this checkpoint's weights (fine-tuning, e.g. on re-prepared data)."
@@ -81,6 +85,7 @@ def train_command(
         "conditioning": False if no_conditioning else None,
         "init": str(init) if init else None,
         "input_noise": input_noise,
+        "input_gain": input_gain,
     }
     given = {k: v for k, v in given.items() if v is not None}
     if resume and init:
