@@ -62,9 +62,9 @@ class TrainConfig:
     # (targets stay clean), as LPCNet does against exposure bias: the model learns to continue
     # from a history that is slightly off, as its own output is in generation.
     input_noise: int = 0
-    # Half the rows of every window see their input samples scaled by a gain drawn from
-    # [input_gain, 1) (targets stay clean; 0 = off). With level conditioning the model learns to
-    # bring a note that has drifted quiet back to the level the conditioning asks for.
+    # Half the rows of every window see their input samples scaled by a gain drawn log-uniformly
+    # from [input_gain, 1/input_gain] (targets stay clean; 0 = off). With level conditioning the
+    # model learns to bring a note that has drifted off back to the level the conditioning asks for.
     input_gain: float = 0.0
     seed: int = 0
     val_every: int = 500
@@ -449,9 +449,10 @@ def train_step(
 
 
 def scale_inputs(x: torch.Tensor, lowest: float, levels: int, method: str) -> torch.Tensor:
-    """Classes (B, N) with half the rows (at random) rescaled by a gain in [lowest, 1) (B, N)."""
+    """Classes (B, N) with half the rows (at random) rescaled by a gain drawn log-uniformly from
+    [lowest, 1/lowest] (B, N); full scale clips."""
     B = x.shape[0]
-    gain = lowest + (1.0 - lowest) * torch.rand(B, 1, device=x.device)
+    gain = lowest ** (2.0 * torch.rand(B, 1, device=x.device) - 1.0)
     gain = torch.where(torch.rand(B, 1, device=x.device) < 0.5, gain, torch.ones_like(gain))
     return quantize(dequantize(x, levels, method) * gain, levels, method)
 

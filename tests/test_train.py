@@ -234,6 +234,7 @@ def test_input_gain_scales_half_the_rows_inputs_not_targets():
     kept = [torch.equal(seen[0][r], x[r]) for r in range(B)]
     assert 16 <= sum(kept) <= 48  # about half the rows
     scaled = peak_ratio[[not k for k in kept]]
-    assert (scaled >= 0.45).all() and (scaled < 1.0).all()
+    assert (scaled >= 0.45).all() and (scaled <= 2.1).all()
+    assert (scaled < 0.95).any() and (scaled > 1.05).any()  # both quieter and louder
     with pytest.raises(UserError, match="--input-gain"):
         tiny_cfg(input_gain=1.0).validate()

@@ -35,8 +35,8 @@ def train_command(
         "robust sustained notes in generation [default: 0]."
     ),
     input_gain: float = typer.Option(
-        None, help="Half the rows see their input samples scaled by a gain in [this, 1), targets clean: "
-        "with level conditioning, notes that drift quiet come back [default: 0 = off]."
+        None, help="Half the rows see their input samples scaled by a gain in [this, 1/this], targets "
+        "clean: with level conditioning, notes that drift come back to the level [default: 0 = off]."
     ),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out where it stopped."),
     init: Path = typer.Option(
