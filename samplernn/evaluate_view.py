@@ -109,6 +109,24 @@ def _rising(block: dict[str, Any]) -> bool | None:
     return block["dynamics"]["rising"] if block.get("dynamics") else None
 
 
+def seeds_table(runs: list[dict[str, Any]]) -> Table:
+    """Bar | value per seed | target | seeds passing."""
+    t = Table(title=f"bars over {len(runs)} seeds")
+    t.add_column("bar", justify="left")
+    for r in runs:
+        t.add_column(f"seed {r['seed']}", justify="right")
+    t.add_column("target", justify="right")
+    t.add_column("passed", justify="right")
+    kinds = {"pitch accuracy": "%", "RMS rising with velocity": "%", "clipping": "%%",
+             "median duration error": "ms", "timbre distance": "dB"}
+    for bar in runs[0]["bars"]:
+        cells = [next(b for b in r["bars"] if b["name"] == bar["name"]) for r in runs]
+        n_pass = sum(c["passed"] is True for c in cells)
+        t.add_row(bar["name"], *(_fmt(c["value"], kinds.get(bar["name"], "")) for c in cells), bar["target"],
+                  f"{n_pass} / {len(cells)}")
+    return t
+
+
 def render_tables(report: dict[str, Any], console: Console | None = None) -> None:
     """Print the summary, the per-pitch table and the pass/fail line."""
     console = console or Console()

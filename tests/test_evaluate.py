@@ -250,3 +250,19 @@ def test_cli_end_to_end_tiny_model(dataset, tmp_path: Path) -> None:
     assert r["generated"]["dynamics"]["n_pitches"] == 2  # the velocity sweep ran
     assert (out / "plots" / "spectrograms.png").stat().st_size > 1000
     assert len(list((out / "wav").glob("*.generated.wav"))) == 2 + 4  # notes + sweep copies
+
+
+def test_cli_seeds_tabulates_every_bar_per_seed(dataset, tmp_path: Path) -> None:
+    pytest.importorskip("samplernn.generate")
+    ckpt = _tiny_checkpoint(tmp_path / "m.pt")
+    report = tmp_path / "r.json"
+    args = [str(ckpt), str(dataset.root), "--device", "cpu", "--max-notes", "2", "--no-velocity-sweep"]
+    result = _cli([*args, "--seed", "3", "--seeds", "2", "--json", str(report)])
+    assert result.exit_code == 0, result.output
+    assert "bars over 2 seeds" in result.output
+    runs = json.loads(report.read_text())["seeds"]
+    assert [r["seed"] for r in runs] == [3, 4]
+    names = [b["name"] for b in runs[0]["bars"]]
+    assert "pitch accuracy" in names and [b["name"] for b in runs[1]["bars"]] == names
+    # seed 3's row is the main report's own
+    assert runs[0]["bars"] == json.loads(report.read_text())["bars"]

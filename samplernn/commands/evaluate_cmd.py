@@ -29,6 +29,14 @@ def evaluate(
         int | None, typer.Option(min=1, help="Evaluate at most N notes, spread over pitches and velocities.")
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed for generation.")] = 0,
+    seeds: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Generate the notes this many times (seeds SEED, SEED+1, …) and tabulate every bar "
+            "per seed: one seed's pass or fail means little.",
+        ),
+    ] = 1,
     temperature: Temperature = 1.0,
     device: Device = "auto",
     batch_size: Annotated[int, typer.Option(min=1, help="Notes generated (and NLL windows) per batch.")] = 64,
@@ -62,15 +70,18 @@ def run_evaluate(
     device: str = "auto",
     baseline: Path | None = None,
     velocity_sweep: bool = True,
+    seed: int = 0,
+    seeds: int = 1,
     **options: Any,
 ) -> dict[str, Any]:
-    """Load, evaluate, print and write; `options` go to evaluate_model. Returns the report."""
+    """Load, evaluate, print and write; `options` go to evaluate_model. Returns the report (of the
+    first seed, with every seed's bars under "seeds" when seeds > 1)."""
     from rich.console import Console
 
     from samplernn.checkpoint import load_checkpoint
     from samplernn.dataset import SPLITS, load_dataset
     from samplernn.evaluate import evaluate_model
-    from samplernn.evaluate_view import plot_spectrograms, render_tables
+    from samplernn.evaluate_view import plot_spectrograms, render_tables, seeds_table
     from samplernn.fileio import write_json, write_wav
     from samplernn.train import resolve_device
 
@@ -92,10 +103,23 @@ def run_evaluate(
         sweep_velocities=velocity_sweep,
         progress=console.is_terminal,
         stats=ckpt.stats,
+        seed=seed,
         **options,
     )
     ev.report.update(checkpoint=str(checkpoint), dataset=str(dataset), step=ckpt.step)
     render_tables(ev.report, console)
+    if seeds > 1:
+        runs = [{"seed": seed, "bars": ev.report["bars"], "passed": ev.report["passed"]}]
+        for s in range(seed + 1, seed + seeds):
+            rep = evaluate_model(
+                ckpt.model, ds, split, device=dev, sweep_velocities=velocity_sweep, with_nll=False,
+                progress=console.is_terminal, stats=ckpt.stats, seed=s, **options,
+            ).report
+            nll_bars = [b for b in runs[0]["bars"] if b["name"] == "test NLL"]  # seed-independent
+            bars = nll_bars + [b for b in rep["bars"] if b["name"] != "test NLL"]
+            runs.append({"seed": s, "bars": bars, "passed": all(b["passed"] is not False for b in bars)})
+        ev.report["seeds"] = runs
+        console.print(seeds_table(runs))
     if json_path is not None:
         write_json(json_path, ev.report)
         console.print(f"report: {json_path}")
