@@ -224,13 +224,21 @@ def dataset_fingerprint(notes: list) -> str:
     return h.hexdigest()[:16]
 
 
+def _same_model(payload: dict[str, Any], mcfg: ModelConfig) -> bool:
+    """Whether a checkpoint holds this model (fields it predates take their defaults)."""
+    try:
+        return ModelConfig.from_dict(payload.get("model_config") or {}) == mcfg
+    except (TypeError, ValueError):
+        return False
+
+
 def _init_from(path: Path, model: nn.Module, opt: torch.optim.Optimizer, mcfg: ModelConfig, lr: float) -> int:
     """Start from another run's checkpoint: its weights, and its Adam moments where it has them.
 
     The data, step count and validation history start afresh. Returns the checkpoint's step.
     """
     payload = read_payload(path)
-    if payload.get("model_config") != mcfg.to_dict():
+    if not _same_model(payload, mcfg):
         raise UserError(
             f"{path}: its model differs from this run's (drop --preset/--no-conditioning to take its own)"
         )
@@ -521,7 +529,7 @@ def _train(
     if resume:
         payload = read_payload(paths["last"])
         _check_locked(paths["last"], payload.get("train_config", {}), cfg.to_dict())
-        if payload.get("model_config") != mcfg.to_dict():
+        if not _same_model(payload, mcfg):
             raise UserError(f"{paths['last']}: checkpoint model config differs from this run's")
         if payload.get("dataset", {}).get("fingerprint") != data.fingerprint:
             raise UserError(

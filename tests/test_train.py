@@ -109,6 +109,9 @@ def test_init_starts_a_new_run_from_a_checkpoint(dataset, tmp_path):
     base, tuned = tmp_path / "base", tmp_path / "tuned"
     train(dataset, base, tiny_cfg(steps=4, conditioning=False), progress=False)
     init = str(base / "checkpoints" / "last.pt")
+    old = torch.load(init, weights_only=True)  # as written before level_conditioning existed
+    del old["model_config"]["level_conditioning"]
+    torch.save(old, init)
     given = {"init": init, "steps": 1, "lr": 1e-12, "batch_size": 4, "window": 32, "device": "cpu",
              "threads": 1, "val_every": 1, "eval_batch_size": 8}
     cfg = resolve_train_config(tuned, given, resume=False)
