@@ -35,6 +35,11 @@ class Checkpoint:
     payload: dict[str, Any]
 
     @property
+    def temperature(self) -> float:
+        """The sampling temperature the model was shipped with (default for synth/render/evaluate)."""
+        return float((self.payload.get("generation") or {}).get("temperature", 1.0))
+
+    @property
     def pitch_range(self) -> tuple[int, int] | None:
         """(lowest, highest) MIDI pitch the model was trained on."""
         r = self.payload.get("pitch_range")

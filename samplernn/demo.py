@@ -32,7 +32,7 @@ def render_demo(
     midi: str | Path = DEFAULT_MELODY,
     *,
     seed: int = 0,
-    temperature: float = 1.0,
+    temperature: float | None = None,
     device: str | None = None,
     progress: bool = True,
 ) -> DemoResult:

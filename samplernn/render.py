@@ -87,7 +87,7 @@ class RenderOptions:
     clamp: bool = False  # move out-of-range notes to the nearest trained pitch instead of failing
     lead: float = 0.25  # seconds of silent context before every note
     tail: float = 0.1  # seconds generated after each note's estimated end
-    temperature: float = 1.0
+    temperature: float | None = None  # None: the checkpoint's own (Checkpoint.temperature)
     seed: int | None = None
     batch_size: int = 64
     bit_depth: int = 16
@@ -206,7 +206,7 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
     audio = generate_audio(
         ckpt.model,
         [s.cond for s in specs],
-        temperature=opts.temperature,
+        temperature=ckpt.temperature if opts.temperature is None else opts.temperature,
         seed=opts.seed,
         batch_size=opts.batch_size,
         device=opts.device,

@@ -33,7 +33,7 @@ def synth_note(
     takes: int = 1,
     lead: float = 0.25,
     tail: float = 0.1,
-    temperature: float = 1.0,
+    temperature: float | None = None,
     seed: int | None = None,
     device: str | None = None,
     progress: bool = False,
@@ -41,7 +41,8 @@ def synth_note(
     threads: int | None = None,
 ) -> SynthResult:
     """Generate `takes` streams of one note: `lead` s of silent context, note-on, `duration` s to
-    note-off, the bank's release tail for (pitch, velocity), then `tail` s more."""
+    note-off, the bank's release tail for (pitch, velocity), then `tail` s more. `temperature`
+    defaults to the checkpoint's own (see Checkpoint.temperature)."""
     if not 0 <= pitch <= 127 or not 1 <= velocity <= 127:
         raise ValueError(f"pitch must be 0..127 and velocity 1..127, got {pitch} and {velocity}")
     if duration <= 0 or lead < 0 or tail < 0 or takes < 1:
@@ -55,7 +56,7 @@ def synth_note(
     audio = generate_audio(
         ckpt.model,
         [spec.cond] * takes,
-        temperature=temperature,
+        temperature=ckpt.temperature if temperature is None else temperature,
         seed=seed,
         batch_size=takes,
         device=device,

@@ -24,15 +24,21 @@ def main() -> None:
     parser.add_argument("--step", type=int, default=None,
                         help="Step count to record instead of the checkpoint's (a fine-tuned run counts "
                         "from 0: add the steps of the run it started from).")
+    parser.add_argument("--temperature", type=float, default=None,
+                        help="Sampling temperature synth/render/evaluate use unless told otherwise "
+                        "(picked on the validation split; default: the checkpoint's).")
     parser.add_argument("--card", default="{}", help="JSON object stored as payload['model_card'].")
     args = parser.parse_args()
     ckpt = load_checkpoint(args.src, "cpu")
     extra = {k: ckpt.payload[k] for k in KEEP if k in ckpt.payload}
     extra["model_card"] = json.loads(args.card)
+    temperature = ckpt.temperature if args.temperature is None else args.temperature
+    extra["generation"] = {"temperature": temperature}
     step = ckpt.step if args.step is None else args.step
     payload = make_payload(ckpt.model, ckpt.sample_rate, ckpt.stats, step=step, half=True, **extra)
     save_checkpoint(args.dst, payload)
-    print(f"{args.dst}: step {payload['step']}, {args.dst.stat().st_size / 1e6:.1f} MB")
+    print(f"{args.dst}: step {payload['step']}, temperature {temperature}, "
+          f"{args.dst.stat().st_size / 1e6:.1f} MB")
 
 
 if __name__ == "__main__":

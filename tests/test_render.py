@@ -286,3 +286,21 @@ def test_cli_bench_generate() -> None:
     )
     assert r.exit_code == 0, r.output
     assert '"samples_per_s_per_stream"' in r.output
+
+
+def test_shipped_temperature_is_the_default_and_an_explicit_one_wins(ckpt_path: Path, tmp_path: Path) -> None:
+    from samplernn.synth import synth_note
+
+    payload = torch.load(ckpt_path, weights_only=True)
+    payload["generation"] = {"temperature": 0.0}  # greedy: the seed no longer matters
+    greedy_path = tmp_path / "greedy.pt"
+    torch.save(payload, greedy_path)
+    plain, greedy = load_checkpoint(ckpt_path), load_checkpoint(greedy_path)
+    assert plain.temperature == 1.0 and greedy.temperature == 0.0
+
+    def take(c, seed, **kw):
+        return synth_note(c, 50, 100, 0.1, seed=seed, **kw).takes[0]
+
+    assert np.array_equal(take(greedy, 1), take(greedy, 2))
+    assert not np.array_equal(take(plain, 1), take(plain, 2))
+    assert not np.array_equal(take(greedy, 1, temperature=1.0), take(greedy, 2, temperature=1.0))

@@ -32,5 +32,8 @@ Threads = Annotated[
     typer.Option(min=1, help="CPU threads a batch is split over; idle cores help (default 1)."),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
-Temperature = Annotated[float, typer.Option(min=0.0, help="Sampling temperature (0 = greedy).")]
+Temperature = Annotated[
+    float | None,
+    typer.Option(min=0.0, help="Sampling temperature (0 = greedy) [default: the model's own, else 1.0]."),
+]
 Seed = Annotated[int | None, typer.Option(help="Random seed: the same seed gives the same audio.")]

@@ -37,7 +37,7 @@ def evaluate(
             "per seed: one seed's pass or fail means little.",
         ),
     ] = 1,
-    temperature: Temperature = 1.0,
+    temperature: Temperature = None,
     device: Device = "auto",
     batch_size: Annotated[int, typer.Option(min=1, help="Notes generated (and NLL windows) per batch.")] = 64,
     velocity_sweep: Annotated[
@@ -94,6 +94,8 @@ def run_evaluate(
     if ckpt.sample_rate != ds.sample_rate:
         raise UserError(f"{checkpoint}: model is {ckpt.sample_rate} Hz, {dataset} is {ds.sample_rate} Hz")
     base_model = load_checkpoint(baseline, dev).model if baseline is not None else None
+    if options.get("temperature") is None:
+        options["temperature"] = ckpt.temperature
     ev = evaluate_model(
         ckpt.model,
         ds,

@@ -38,7 +38,7 @@ def synth_command(
     velocity: Annotated[int, typer.Option(min=1, max=127, help="MIDI velocity.")] = 100,
     duration: Annotated[float, typer.Option(min=0.001, help="Seconds from note-on to note-off.")] = 1.5,
     takes: Annotated[int, typer.Option(min=1, help="Independent takes, generated as one batch.")] = 1,
-    temperature: Temperature = 1.0,
+    temperature: Temperature = None,
     seed: Seed = None,
     device: Device = "auto",
     lead: Annotated[float, typer.Option(min=0.0, help="Seconds of silent context before note-on.")] = 0.25,
@@ -124,7 +124,7 @@ def render_command(
         bool, typer.Option("--clamp", help="Move notes outside the trained range to its nearest edge.")
     ] = False,
     bit_depth: Annotated[int, typer.Option(help="16 (PCM) or 8 (unsigned 8-bit, as the thesis).")] = 16,
-    temperature: Temperature = 1.0,
+    temperature: Temperature = None,
     seed: Seed = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Notes generated together.")] = 64,
     device: Device = "auto",
