@@ -34,7 +34,9 @@ def _note_conds(batch: int, n: int) -> list[np.ndarray]:
     lead = min(n // 8, SAMPLE_RATE // 4)
     end = max(lead + 1, n - n // 16)
     ev = NoteEvent(48, 100, lead, max(lead, end - n // 8), end)
-    return [events_to_conditioning([ev], n)] * batch
+    cond = events_to_conditioning([ev], n)
+    cond[lead:end, 4] = 600  # a level of -20 dBFS (speed does not depend on the values)
+    return [cond] * batch
 
 
 def bench_generate(

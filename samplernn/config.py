@@ -31,6 +31,7 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         self.frame_sizes = tuple(int(r) for r in self.frame_sizes)
+        self.level_conditioning = bool(self.level_conditioning and self.conditioning)
         if not self.frame_sizes or any(r < 1 for r in self.frame_sizes):
             raise ValueError(f"frame_sizes must be positive ratios, got {self.frame_sizes}")
         if self.quantization not in ("mu-law", "linear"):
@@ -64,9 +65,9 @@ class ModelConfig:
 
 PRESETS: dict[str, ModelConfig] = {
     # Fast on a laptop CPU; generation well above real time at batch 1.
-    "small": ModelConfig(frame_sizes=(16, 4), dim=256, n_rnn=1, embed_dim=64),
+    "small": ModelConfig(frame_sizes=(16, 4), dim=256, n_rnn=1, embed_dim=64, level_conditioning=True),
     # The paper-sized model.
-    "base": ModelConfig(frame_sizes=(16, 4), dim=1024, n_rnn=2, embed_dim=256),
+    "base": ModelConfig(frame_sizes=(16, 4), dim=1024, n_rnn=2, embed_dim=256, level_conditioning=True),
     # Exactly the 2017 PyTorch SampleRNN default, for side-by-side benchmarks.
     "reference": ModelConfig(
         frame_sizes=(16, 4), dim=1024, n_rnn=2, q_levels=256, quantization="linear", embed_dim=256

@@ -173,8 +173,12 @@ def resolve_train_config(run_dir: str | Path, given: dict[str, Any], resume: boo
     """
     if not resume:
         if given.get("init"):  # fine-tuning: the model settings default to the init checkpoint's
-            stored = read_payload(given["init"]).get("train_config") or {}
+            payload = read_payload(given["init"])
+            stored = payload.get("train_config") or {}
             given = {**{k: stored[k] for k in _MODEL_FIELDS if k in stored}, **given}
+            if "model_overrides" not in given or "level_conditioning" not in given["model_overrides"]:
+                level = bool((payload.get("model_config") or {}).get("level_conditioning", False))
+                given["model_overrides"] = {**given.get("model_overrides", {}), "level_conditioning": level}
         return TrainConfig.from_dict(given)
     last = run_paths(Path(run_dir))["last"]
     if not last.is_file():

@@ -115,7 +115,8 @@ def test_init_starts_a_new_run_from_a_checkpoint(dataset, tmp_path):
     given = {"init": init, "steps": 1, "lr": 1e-12, "batch_size": 4, "window": 32, "device": "cpu",
              "threads": 1, "val_every": 1, "eval_batch_size": 8}
     cfg = resolve_train_config(tuned, given, resume=False)
-    assert cfg.model_overrides == TINY and cfg.conditioning is False  # taken from the checkpoint
+    # taken from the checkpoint (level_conditioning too, which it predates)
+    assert cfg.model_overrides == {**TINY, "level_conditioning": False} and cfg.conditioning is False
     summary = train(dataset, tuned, cfg, progress=False)
     assert summary["step"] == 1  # a new run: its own step count
     a, b = final_params(base), final_params(tuned)
