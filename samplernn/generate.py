@@ -212,7 +212,7 @@ def generate_classes(
     `progress` may be a callable receiving the number of stream-samples done at each step.
     """
     conds = [_check_cond(c, i) for i, c in enumerate(conds)]
-    if model.cfg.conditioning and model.cfg.level_conditioning:
+    if model.cfg.level_conditioning:  # implies conditioning (ModelConfig)
         for i, c in enumerate(conds):
             if (c[:, 0] > 0).any() and not (c[:, 4] > 0).any():
                 raise ValueError(

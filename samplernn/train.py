@@ -305,7 +305,7 @@ class _Loaded:
 
 def _load_data(dataset_dir: str | Path, mcfg: ModelConfig) -> _Loaded:
     ds = load_dataset(dataset_dir)
-    if mcfg.conditioning and mcfg.level_conditioning and not ds.stats.envelopes:
+    if mcfg.level_conditioning and not ds.stats.envelopes:
         raise UserError(
             f"{ds.root}: dataset.json holds no loudness envelopes, which this model is conditioned "
             "on (prepared by an older samplernn: run samplernn prepare again)"

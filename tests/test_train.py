@@ -128,13 +128,16 @@ def test_init_starts_a_new_run_from_a_checkpoint(dataset, tmp_path):
         train(dataset, tmp_path / "other", other, progress=False)
 
 
-def test_input_noise_corrupts_inputs_not_targets():
+def _step_seeing_inputs(B: int, zero_row: bool = False, **augment) -> tuple:
+    """One train_step of a stand-in forward on random classes (B, L+T): (x, inputs it saw, loss,
+    the loss of clean targets). `augment`: train_step's input_noise / input_gain."""
     torch.manual_seed(0)
     model = build_model(preset("small", **TINY))
-    B, L, T, Q = 3, model.lookback, 16, model.cfg.q_levels
+    L, T, Q = model.lookback, 16, model.cfg.q_levels
     x = torch.randint(0, Q, (B, L + T))
-    x[0] = 0  # noise must stay inside the class range
-    b = Batch(x, torch.zeros(B, T, 4, dtype=torch.int32), torch.ones(B, T, dtype=torch.bool),
+    if zero_row:
+        x[0] = 0
+    b = Batch(x, torch.zeros(B, T, 5, dtype=torch.int32), torch.ones(B, T, dtype=torch.bool),
               torch.ones(B, dtype=torch.bool), torch.zeros(B, dtype=torch.long))
     seen, logits = [], torch.randn(B, T, Q, requires_grad=True)
 
@@ -143,11 +146,16 @@ def test_input_noise_corrupts_inputs_not_targets():
         return logits * 1.0, [torch.zeros(1, B, 8)]
 
     opt = make_optimizer(model, 1e-3, torch.device("cpu"))
-    for noise in (0, 2):
-        loss, _, _ = train_step(fwd, model, opt, b, None, 1.0, 1.0, torch.device("cpu"), "fp32", noise)
-        clean_loss = masked_nll(logits, x[:, L:], b.mask).sum().item()  # targets are never noised
-        assert loss.item() == pytest.approx(clean_loss)
-    clean, noisy = seen
+    loss, _, _ = train_step(fwd, model, opt, b, None, 1.0, 1.0, torch.device("cpu"), "fp32", **augment)
+    return x, seen[0], loss.item(), masked_nll(logits, x[:, L:], b.mask).sum().item()
+
+
+def test_input_noise_corrupts_inputs_not_targets():
+    Q = preset("small", **TINY).q_levels
+    x, clean, loss, clean_loss = _step_seeing_inputs(3, zero_row=True)  # noise stays inside the range
+    assert loss == pytest.approx(clean_loss)
+    _, noisy, loss, clean_loss = _step_seeing_inputs(3, zero_row=True, input_noise=2)
+    assert loss == pytest.approx(clean_loss)  # targets are never noised
     assert torch.equal(clean, x)
     diff = noisy - x
     assert diff.abs().max() == 2 and (diff != 0).float().mean() > 0.5 and noisy.min() >= 0
@@ -218,24 +226,12 @@ def test_early_stopping_and_time_limit(dataset, tmp_path):
 
 
 def test_input_gain_scales_half_the_rows_inputs_not_targets():
-    torch.manual_seed(0)
-    model = build_model(preset("small", **TINY))
-    B, L, T, Q = 64, model.lookback, 16, model.cfg.q_levels
-    x = torch.randint(0, Q, (B, L + T))
-    b = Batch(x, torch.zeros(B, T, 5, dtype=torch.int32), torch.ones(B, T, dtype=torch.bool),
-              torch.ones(B, dtype=torch.bool), torch.zeros(B, dtype=torch.long))
-    seen, logits = [], torch.randn(B, T, Q, requires_grad=True)
-
-    def fwd(x_in, cond, state, reset):
-        seen.append(x_in)
-        return logits * 1.0, [torch.zeros(1, B, 8)]
-
-    opt = make_optimizer(model, 1e-3, torch.device("cpu"))
-    loss, _, _ = train_step(fwd, model, opt, b, None, 1.0, 1.0, torch.device("cpu"), "fp32", 0, 0.5)
-    assert loss.item() == pytest.approx(masked_nll(logits, x[:, L:], b.mask).sum().item())
-    a_in, a = dequantize(seen[0], Q), dequantize(x, Q)
+    B, Q = 64, preset("small", **TINY).q_levels
+    x, seen, loss, clean_loss = _step_seeing_inputs(B, input_gain=0.5)
+    assert loss == pytest.approx(clean_loss)
+    a_in, a = dequantize(seen, Q), dequantize(x, Q)
     peak_ratio = a_in.abs().amax(1) / a.abs().amax(1)
-    kept = [torch.equal(seen[0][r], x[r]) for r in range(B)]
+    kept = [torch.equal(seen[r], x[r]) for r in range(B)]
     assert 16 <= sum(kept) <= 48  # about half the rows
     scaled = peak_ratio[[not k for k in kept]]
     assert (scaled >= 0.45).all() and (scaled <= 2.1).all()
