@@ -42,8 +42,9 @@ class Envelope:
     def curve(self, hop: int, length: int, release_at: int) -> np.ndarray:
         """(length,) dBFS from onset: the sustain held past its last frame, then the release."""
         t = np.arange(length, dtype=np.float64)
-        held = np.interp(t, np.arange(self.sustain.size) * hop, self.sustain)
-        at_release = float(np.interp(release_at, np.arange(self.sustain.size) * hop, self.sustain))
+        frames = np.arange(self.sustain.size) * hop
+        held = np.interp(t, frames, self.sustain)
+        at_release = float(np.interp(release_at, frames, self.sustain))
         after = at_release + np.interp(t - release_at, np.arange(self.release.size) * hop, self.release)
         return np.where(t < release_at, held, after)
 

@@ -75,7 +75,7 @@ def events_to_conditioning(
       elapsed   — samples since onset: 0 … end-onset-1 across the note, 0 outside;
       level     — the bank's typical loudness for this pitch, velocity and release time
                   (`stats.level_curve`, see LEVEL_STEPS_PER_DB) over [onset, end); 0 outside, and
-                  0 everywhere without `stats`.
+                  0 everywhere without `stats` or when they hold no envelopes (older banks).
     Where events overlap, the later onset wins from its onset on. Events past n_samples are cut.
     """
     if n_samples < 0:
@@ -90,7 +90,7 @@ def events_to_conditioning(
         cond[a:b, 1] = ev.velocity
         cond[a:b, 2] = ev.end - 1 - t
         cond[a:b, 3] = t - ev.onset
-        if stats is not None:
+        if stats is not None and stats.envelopes:
             curve = stats.level_curve(ev.pitch, ev.velocity, ev.length, ev.release - ev.onset)
             cond[a:b, 4] = level_column(curve[a - ev.onset : b - ev.onset])
     return cond

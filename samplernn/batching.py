@@ -70,11 +70,10 @@ def build_bank(
         raise UserError(f"{dataset.root}: no notes to load")
     dtype = _class_dtype(levels)
     audio, cond = [], []
-    level_stats = stats if stats.envelopes else None
     for rec in notes:
         x = torch.from_numpy(dataset.load_audio(rec))
         audio.append(quantize(x, levels, method).to(dtype))
-        cond.append(torch.from_numpy(np.ascontiguousarray(rec.conditioning(level_stats), dtype=np.int32)))
+        cond.append(torch.from_numpy(np.ascontiguousarray(rec.conditioning(stats), dtype=np.int32)))
     lengths = torch.tensor([len(a) for a in audio], dtype=torch.int64)
     starts = torch.cumsum(lengths, 0) - lengths
     return NoteBank(

@@ -39,6 +39,10 @@ class Checkpoint:
         """The sampling temperature the model was shipped with (default for synth/render/evaluate)."""
         return float((self.payload.get("generation") or {}).get("temperature", 1.0))
 
+    def sampling_temperature(self, given: float | None) -> float:
+        """`given`, or the shipped temperature when None (a user's --temperature always wins)."""
+        return self.temperature if given is None else given
+
     @property
     def pitch_range(self) -> tuple[int, int] | None:
         """(lowest, highest) MIDI pitch the model was trained on."""

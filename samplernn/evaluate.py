@@ -153,7 +153,6 @@ def evaluate_model(
     subset = dataclasses.replace(dataset, notes=records)
     sr = dataset.sample_rate
     stats = dataset.stats if stats is None else stats
-    level_stats = stats if stats.envelopes else None
 
     nll: dict[str, Any] | None = None
     if with_nll and model is not None:
@@ -179,7 +178,7 @@ def evaluate_model(
 
     sweep = velocity_sweep(records, dataset.notes) if sweep_velocities else []
     pad = int(round(tail_seconds * sr))
-    conds = [events_to_conditioning([r.event], r.n_samples + pad, level_stats) for r in records + sweep]
+    conds = [events_to_conditioning([r.event], r.n_samples + pad, stats) for r in records + sweep]
     audio = [np.asarray(g, dtype=np.float32) for g in generate(conds)]
     if len(audio) != len(conds):
         raise ValueError(f"generate returned {len(audio)} signals for {len(conds)} notes")

@@ -59,7 +59,7 @@ def _plot_note(fig: Figure, gs: GridSpec, ds: PreparedDataset, note: NoteRecord,
     for pos, name, color in ((note.onset, "onset", "tab:green"), (note.release, "release", "tab:orange"),
                              (note.end, "end", "tab:red")):
         ax.axvline(pos / sr, color=color, lw=1.2, label=f"{name} ({pos})")
-    cond = note.conditioning(ds.stats if ds.stats.envelopes else None)
+    cond = note.conditioning(ds.stats)
     if ds.stats.envelopes:
         level = 10.0 ** ((cond[:, 4] / LEVEL_STEPS_PER_DB + LEVEL_FLOOR_DB) / 20.0) * (cond[:, 0] > 0)
         ax.plot(t, level, lw=1.0, color="tab:olive", label="bank level (RMS)")

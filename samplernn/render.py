@@ -35,11 +35,6 @@ class StreamSpec:
     event: NoteEvent  # the note in output positions (onset, release, end)
 
 
-def _level_stats(stats: BankStats) -> BankStats | None:
-    """The statistics that fill the level column, or None (column 0) for banks without envelopes."""
-    return stats if stats.envelopes else None
-
-
 def note_stream(
     pitch: int, velocity: int, onset: int, release: int, stats: BankStats, lead: int, tail: int
 ) -> StreamSpec:
@@ -49,7 +44,7 @@ def note_stream(
     event = NoteEvent(pitch, velocity, onset, release, end)
     n = lead + (end - onset) + tail
     local = NoteEvent(pitch, velocity, lead, lead + release - onset, lead + end - onset)
-    return StreamSpec(events_to_conditioning([local], n, _level_stats(stats)), onset - lead, event)
+    return StreamSpec(events_to_conditioning([local], n, stats), onset - lead, event)
 
 
 def mix(streams: list[np.ndarray], starts: list[int], length: int | None = None) -> np.ndarray:
@@ -206,7 +201,7 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
     audio = generate_audio(
         ckpt.model,
         [s.cond for s in specs],
-        temperature=ckpt.temperature if opts.temperature is None else opts.temperature,
+        temperature=ckpt.sampling_temperature(opts.temperature),
         seed=opts.seed,
         batch_size=opts.batch_size,
         device=opts.device,

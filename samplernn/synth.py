@@ -56,7 +56,7 @@ def synth_note(
     audio = generate_audio(
         ckpt.model,
         [spec.cond] * takes,
-        temperature=ckpt.temperature if temperature is None else temperature,
+        temperature=ckpt.sampling_temperature(temperature),
         seed=seed,
         batch_size=takes,
         device=device,

@@ -94,8 +94,7 @@ def run_evaluate(
     if ckpt.sample_rate != ds.sample_rate:
         raise UserError(f"{checkpoint}: model is {ckpt.sample_rate} Hz, {dataset} is {ds.sample_rate} Hz")
     base_model = load_checkpoint(baseline, dev).model if baseline is not None else None
-    if options.get("temperature") is None:
-        options["temperature"] = ckpt.temperature
+    options["temperature"] = ckpt.sampling_temperature(options.get("temperature"))
     ev = evaluate_model(
         ckpt.model,
         ds,
