@@ -28,10 +28,19 @@ class ModelConfig:
     # Also condition on the bank's typical loudness envelope (the `level` column). False in
     # checkpoints from before the column existed.
     level_conditioning: bool = False
+    # Also feed sin/cos of the first `oscillator` harmonics of the note's equal-tempered phase
+    # (computed from the note and elapsed columns): a pitch reference the waveform can lock to.
+    # 0 = off (checkpoints from before it existed). Needs sample_rate, which training sets from
+    # the dataset.
+    oscillator: int = 0
+    sample_rate: int = 0  # Hz; only the oscillator uses it (0 = not set)
 
     def __post_init__(self) -> None:
         self.frame_sizes = tuple(int(r) for r in self.frame_sizes)
         self.level_conditioning = bool(self.level_conditioning and self.conditioning)
+        self.oscillator = int(self.oscillator) if self.conditioning else 0
+        if self.oscillator < 0 or self.sample_rate < 0:
+            raise ValueError("oscillator and sample_rate must be >= 0")
         if not self.frame_sizes or any(r < 1 for r in self.frame_sizes):
             raise ValueError(f"frame_sizes must be positive ratios, got {self.frame_sizes}")
         if self.quantization not in ("mu-law", "linear"):

@@ -30,14 +30,21 @@ class CondFeatures(nn.Module):
     """Raw conditioning (..., 5) → well-scaled features (..., C).
 
     Features: note embedding (0 = no note), normalised pitch, velocity/127, log countdown,
-    log time since onset, note-active flag, and with `level` the loudness column / 800 (0 … 1).
+    log time since onset, note-active flag, with `level` the loudness column / 800 (0 … 1), and
+    with `oscillator` = H > 0 the sin and cos of harmonics 1 … H of the note's phase
+    2π · f(note) · elapsed / sample_rate (0 outside notes).
     """
 
-    def __init__(self, note_embed_dim: int, level: bool = False) -> None:
+    def __init__(
+        self, note_embed_dim: int, level: bool = False, oscillator: int = 0, sample_rate: int = 0
+    ) -> None:
         super().__init__()
+        if oscillator and sample_rate <= 0:
+            raise ValueError("an oscillator needs the model's sample_rate")
         self.note_embed = nn.Embedding(128, note_embed_dim)
         self.level = level
-        self.n_features = note_embed_dim + 5 + int(level)
+        self.oscillator, self.sample_rate = oscillator, sample_rate
+        self.n_features = note_embed_dim + 5 + int(level) + 2 * oscillator
 
     def forward(self, raw: torch.Tensor) -> torch.Tensor:
         raw = raw.to(torch.long)
@@ -54,7 +61,20 @@ class CondFeatures(nn.Module):
         ]
         if self.level:
             feats.append((num[..., 3] / LEVEL_SCALE).unsqueeze(-1))
+        if self.oscillator:
+            feats.append(self.phase_features(note, raw[..., 3], active))
         return torch.cat(feats, dim=-1)
+
+    def phase_features(self, note: torch.Tensor, elapsed: torch.Tensor, active: torch.Tensor) -> torch.Tensor:
+        """note, elapsed (...) int64, active (...) float → (..., 2H): sin of harmonics 1 … H, then cos."""
+        # Cycles as an exact fraction in float64: elapsed reaches millions of samples, where
+        # float32 would lose the phase.
+        hz = 440.0 * torch.pow(2.0, (note.to(torch.float64) - 69.0) / 12.0)
+        cycles = torch.remainder(elapsed.clamp_min(0).to(torch.float64) * hz / self.sample_rate, 1.0)
+        k = torch.arange(1, self.oscillator + 1, device=note.device, dtype=torch.float64)
+        angle = (2.0 * math.pi) * torch.remainder(cycles.unsqueeze(-1) * k, 1.0)
+        gate = active.unsqueeze(-1)
+        return torch.cat([torch.sin(angle).float() * gate, torch.cos(angle).float() * gate], dim=-1)
 
 
 class FrameTier(nn.Module):
@@ -179,7 +199,9 @@ class SampleRNN(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.cond_features = (
-            CondFeatures(cfg.note_embed_dim, cfg.level_conditioning) if cfg.conditioning else None
+            CondFeatures(cfg.note_embed_dim, cfg.level_conditioning, cfg.oscillator, cfg.sample_rate)
+            if cfg.conditioning
+            else None
         )
         n_cond = self.cond_features.n_features if self.cond_features is not None else 0
         self.tiers = nn.ModuleList(

@@ -18,7 +18,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -176,9 +176,7 @@ def resolve_train_config(run_dir: str | Path, given: dict[str, Any], resume: boo
             payload = read_payload(given["init"])
             stored = payload.get("train_config") or {}
             given = {**{k: stored[k] for k in _MODEL_FIELDS if k in stored}, **given}
-            if "model_overrides" not in given or "level_conditioning" not in given["model_overrides"]:
-                level = bool((payload.get("model_config") or {}).get("level_conditioning", False))
-                given["model_overrides"] = {**given.get("model_overrides", {}), "level_conditioning": level}
+            given["model_overrides"] = {**_init_overrides(payload, given), **given.get("model_overrides", {})}
         return TrainConfig.from_dict(given)
     last = run_paths(Path(run_dir))["last"]
     if not last.is_file():
@@ -191,6 +189,17 @@ def resolve_train_config(run_dir: str | Path, given: dict[str, Any], resume: boo
 
 
 _MODEL_FIELDS = ("preset", "model_overrides", "conditioning")
+
+
+def _init_overrides(payload: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """The init checkpoint's model fields that differ from its preset's (fields it predates
+    included, at their old defaults), so a preset that gained a feature since still loads it."""
+    try:
+        mine = ModelConfig.from_dict(payload.get("model_config") or {}).to_dict()
+        ref = preset(given.get("preset", "small"), conditioning=given.get("conditioning", True)).to_dict()
+    except (TypeError, ValueError):
+        return {}  # _init_from names the mismatch
+    return {k: v for k, v in mine.items() if ref[k] != v and k != "conditioning"}
 
 
 def _check_locked(path: Path, stored: dict[str, Any], given: dict[str, Any]) -> None:
@@ -520,6 +529,8 @@ def _train(
     if cfg.batch_size < info.world_size:
         raise UserError(f"--batch-size {cfg.batch_size} is smaller than the {info.world_size} processes")
     data = _load_data(dataset_dir, mcfg)
+    if mcfg.oscillator:  # the oscillator runs at the data's rate
+        mcfg = replace(mcfg, sample_rate=data.dataset.sample_rate)
     B, T, L = cfg.batch_size, cfg.window, mcfg.lookback
 
     torch.manual_seed(cfg.seed)

@@ -28,6 +28,7 @@ def tiny_model(
     conditioning: bool = True,
     seed: int = 0,
     level: bool = False,
+    oscillator: int = 0,
 ):
     torch.manual_seed(seed)
     cfg = ModelConfig(
@@ -39,6 +40,8 @@ def tiny_model(
         note_embed_dim=4,
         conditioning=conditioning,
         level_conditioning=level,
+        oscillator=oscillator,
+        sample_rate=16000,
     )
     model = build_model(cfg).eval()
     with torch.no_grad():  # move off the init (zero biases, zero h0) so every term is exercised
@@ -57,11 +60,13 @@ def note_cond(n: int, onset: int = 5, pitch: int = 48, velocity: int = 100) -> n
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize(
-    ("frame_sizes", "n_rnn", "conditioning", "level"),
-    [((4, 2), 2, True, False), ((2, 2, 3), 1, True, True), ((3, 2), 1, False, False)],
+    ("frame_sizes", "n_rnn", "conditioning", "level", "oscillator"),
+    [((4, 2), 2, True, False, 0), ((2, 2, 3), 1, True, True, 3), ((3, 2), 1, False, False, 0)],
 )
-def test_step_equals_forward(backend: str, frame_sizes, n_rnn: int, conditioning: bool, level: bool) -> None:
-    model = tiny_model(frame_sizes, n_rnn, conditioning, level=level)
+def test_step_equals_forward(
+    backend: str, frame_sizes, n_rnn: int, conditioning: bool, level: bool, oscillator: int
+) -> None:
+    model = tiny_model(frame_sizes, n_rnn, conditioning, level=level, oscillator=oscillator)
     L = model.lookback
     B, T = 2, 4 * L
     g = torch.Generator().manual_seed(1)

@@ -12,7 +12,7 @@ from synth_data import write_synth_dataset
 
 from samplernn.batching import Batch
 from samplernn.checkpoint import load_checkpoint
-from samplernn.config import preset
+from samplernn.config import ModelConfig, preset
 from samplernn.errors import UserError
 from samplernn.model import build_model
 from samplernn.nll import masked_nll
@@ -115,8 +115,13 @@ def test_init_starts_a_new_run_from_a_checkpoint(dataset, tmp_path):
     given = {"init": init, "steps": 1, "lr": 1e-12, "batch_size": 4, "window": 32, "device": "cpu",
              "threads": 1, "val_every": 1, "eval_batch_size": 8}
     cfg = resolve_train_config(tuned, given, resume=False)
-    # taken from the checkpoint (level_conditioning too, which it predates)
-    assert cfg.model_overrides == {**TINY, "level_conditioning": False} and cfg.conditioning is False
+    # the model is the checkpoint's, fields it predates at their old defaults
+    assert cfg.model_config() == ModelConfig.from_dict(old["model_config"]) and cfg.conditioning is False
+    cond = dict(old, model_config={**old["model_config"], "conditioning": True})
+    cond["train_config"] = {**old["train_config"], "conditioning": True}
+    torch.save(cond, tmp_path / "cond.pt")  # a conditional model from before the level column
+    got = resolve_train_config(tmp_path / "t2", {**given, "init": str(tmp_path / "cond.pt")}, resume=False)
+    assert got.model_config().conditioning and not got.model_config().level_conditioning
     summary = train(dataset, tuned, cfg, progress=False)
     assert summary["step"] == 1  # a new run: its own step count
     a, b = final_params(base), final_params(tuned)

@@ -22,6 +22,8 @@ def tiny(frame_sizes):
         embed_dim=4,
         note_embed_dim=2,
         level_conditioning=True,
+        oscillator=2,
+        sample_rate=16000,
     )
     return build_model(cfg)
 

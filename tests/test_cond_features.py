@@ -1,0 +1,41 @@
+"""The model's own scaling of the raw conditioning columns, the oscillator above all."""
+
+import numpy as np
+import pytest
+import torch
+
+from conditioning import NoteEvent, events_to_conditioning
+from samplernn.config import ModelConfig
+from samplernn.model import CondFeatures, build_model
+
+SR = 16000
+
+
+def test_oscillator_is_the_notes_phase_and_silent_outside_notes():
+    n = 3 * SR  # long enough that float32 phase arithmetic would drift
+    cond = torch.from_numpy(events_to_conditioning([NoteEvent(69, 100, 100, n - 500, n - 10)], n))
+    feats = CondFeatures(note_embed_dim=3, oscillator=3, sample_rate=SR)(cond)
+    assert feats.shape == (n, 3 + 5 + 6)
+    osc = feats[:, -6:].detach().numpy()
+    t = np.arange(n) - 100
+    for k in (1, 2, 3):  # A4 = 440 Hz, phase 0 at the onset
+        angle = 2 * np.pi * k * 440.0 * t[100 : n - 10] / SR
+        np.testing.assert_allclose(osc[100 : n - 10, k - 1], np.sin(angle), atol=1e-4)
+        np.testing.assert_allclose(osc[100 : n - 10, 3 + k - 1], np.cos(angle), atol=1e-4)
+    assert not osc[:100].any() and not osc[n - 10 :].any()
+
+
+def test_oscillator_follows_the_note_and_restarts_at_each_onset():
+    events = [NoteEvent(60, 90, 0, 700, 800), NoteEvent(48, 90, 800, 1500, 1600)]
+    cond = torch.from_numpy(events_to_conditioning(events, 1600))
+    osc = CondFeatures(2, oscillator=1, sample_rate=SR)(cond)[:, -2:].detach().numpy()
+    for onset, pitch in ((0, 60), (800, 48)):
+        hz = 440.0 * 2 ** ((pitch - 69) / 12)
+        t = np.arange(700)
+        np.testing.assert_allclose(osc[onset + t, 0], np.sin(2 * np.pi * hz * t / SR), atol=1e-4)
+
+
+def test_oscillator_needs_a_sample_rate_and_is_off_without_conditioning():
+    with pytest.raises(ValueError, match="sample_rate"):
+        build_model(ModelConfig(dim=8, n_rnn=1, embed_dim=4, oscillator=2))
+    assert ModelConfig(conditioning=False, oscillator=4).oscillator == 0
