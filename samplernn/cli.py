@@ -9,8 +9,14 @@ import typer
 from samplernn.commands.common import echo_error
 from samplernn.errors import UserError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=__doc__)
-bench_app = typer.Typer(no_args_is_help=True, help="Speed and memory benchmarks.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help=__doc__,
+    rich_markup_mode="markdown",  # help texts are plain: "[default: 0.001]" must not read as a rich tag
+)
+bench_app = typer.Typer(no_args_is_help=True, help="Speed and memory benchmarks.", rich_markup_mode="markdown")
 app.add_typer(bench_app, name="bench")
 
 

@@ -121,3 +121,9 @@ def test_bench_train_reports_samples_per_second():
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["runs"][0]["preset"] == "small"
+
+
+def test_help_shows_defaults_and_ranges_verbatim():
+    out = runner.invoke(app, ["train", "--help"], env={"COLUMNS": "200"}).output
+    # rich markup once swallowed every "[...]" of the help texts
+    assert "[default: 0.001]" in out and "[default: small]" in out and "[this, 1/this]" in out
