@@ -16,7 +16,9 @@ app = typer.Typer(
     help=__doc__,
     rich_markup_mode="markdown",  # help texts are plain: "[default: 0.001]" must not read as a rich tag
 )
-bench_app = typer.Typer(no_args_is_help=True, help="Speed and memory benchmarks.", rich_markup_mode="markdown")
+bench_app = typer.Typer(
+    no_args_is_help=True, help="Speed and memory benchmarks.", rich_markup_mode="markdown"
+)
 app.add_typer(bench_app, name="bench")
 
 

@@ -57,6 +57,9 @@ class TrainConfig:
     batch_size: int = 32
     window: int = 1024  # TBPTT window, samples (a multiple of the model's lookback)
     lr: float = 1e-3
+    # Anneal the learning rate along a half cosine from `lr` at step 0 to `lr_final` at `steps`
+    # (None = constant `lr`).
+    lr_final: float | None = None
     grad_clip: float = 1.0  # max global gradient norm
     # Uniform integer noise of ±input_noise quantisation levels on the model's input samples
     # (targets stay clean), as LPCNet does against exposure bias: the model learns to continue
@@ -101,6 +104,15 @@ class TrainConfig:
             raise UserError(f"--precision must be auto, fp32 or bf16, got {self.precision!r}")
         if not self.lr > 0:
             raise UserError(f"--lr must be > 0, got {self.lr}")
+        if self.lr_final is not None and not 0 < self.lr_final <= self.lr:
+            raise UserError(f"--lr-final must be in (0, --lr], got {self.lr_final}")
+
+    def lr_at(self, step: int) -> float:
+        """Learning rate of the optimiser step that follows `step` completed steps."""
+        if self.lr_final is None:
+            return self.lr
+        t = min(max(step / self.steps, 0.0), 1.0)
+        return self.lr_final + 0.5 * (self.lr - self.lr_final) * (1.0 + math.cos(math.pi * t))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -626,6 +638,8 @@ def _train(
             while step < cfg.steps:
                 in_step, data_snap = True, stream.state_dict()
                 t_step = time.monotonic()
+                for group in opt.param_groups:
+                    group["lr"] = cfg.lr_at(step)
                 full = stream.next_batch()
                 total = max(int(full.mask.sum()), 1)
                 b = full.rows(row_lo, row_hi).to(device, non_blocking=True)
@@ -674,7 +688,7 @@ def _train(
                             "step": step,
                             "loss_bits": log_loss / max(log_n, 1) / LN2,
                             "samples_per_s": log_samples / max(now - log_t, 1e-9),
-                            "lr": cfg.lr,
+                            "lr": cfg.lr_at(step - 1),
                             "time": time.time(),
                         },
                     )

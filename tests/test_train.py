@@ -16,6 +16,7 @@ from samplernn.config import ModelConfig, preset
 from samplernn.errors import UserError
 from samplernn.model import build_model
 from samplernn.nll import masked_nll
+from samplernn.plots import read_metrics
 from samplernn.quantize import dequantize
 from samplernn.train import (
     TrainConfig,
@@ -207,6 +208,19 @@ def test_nan_loss_stops_with_last_good_checkpoint(dataset, tmp_path):
     ck = load_checkpoint(run / "checkpoints" / "last.pt")
     assert ck.step == 3
     assert all(torch.isfinite(v).all() for v in ck.model.state_dict().values())
+
+
+def test_lr_final_anneals_along_a_cosine(dataset, tmp_path):
+    cfg = tiny_cfg(steps=8, lr=1e-3, lr_final=1e-4, log_every=1)
+    assert cfg.lr_at(0) == pytest.approx(1e-3) and cfg.lr_at(8) == pytest.approx(1e-4)
+    assert cfg.lr_at(4) == pytest.approx(5.5e-4) and tiny_cfg().lr_at(5) == tiny_cfg().lr
+    train(dataset, tmp_path / "run", cfg, progress=False)
+    logged = [r["lr"] for r in read_metrics(tmp_path / "run" / "metrics.jsonl") if r["kind"] == "train"]
+    assert logged == pytest.approx([cfg.lr_at(s) for s in range(8)])  # the rate each step used
+    opt = torch.load(tmp_path / "run" / "checkpoints" / "last.pt", weights_only=True)["optimizer"]
+    assert opt["param_groups"][0]["lr"] == pytest.approx(cfg.lr_at(7))
+    with pytest.raises(UserError, match="--lr-final"):
+        tiny_cfg(lr_final=1e-2).validate()
 
 
 def test_bad_input_is_a_user_error(dataset, tmp_path):

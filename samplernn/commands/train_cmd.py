@@ -29,6 +29,10 @@ def train_command(
     ),
     window: int = typer.Option(None, help="TBPTT window in samples [default: 1024]."),
     lr: float = typer.Option(None, help="Adam learning rate [default: 0.001]."),
+    lr_final: float = typer.Option(
+        None,
+        help="Anneal the learning rate along a half cosine from --lr to this at --steps [default: constant].",
+    ),
     device: str = typer.Option(None, help="auto, cpu or cuda [default: auto]."),
     input_noise: int = typer.Option(
         None, help="Noise of ± this many quantisation levels on the input samples (not the targets): "
@@ -73,6 +77,7 @@ def train_command(
         "batch_size": batch_size,
         "window": window,
         "lr": lr,
+        "lr_final": lr_final,
         "device": device,
         "seed": seed,
         "val_every": val_every,
