@@ -210,6 +210,19 @@ def test_nan_loss_stops_with_last_good_checkpoint(dataset, tmp_path):
     assert all(torch.isfinite(v).all() for v in ck.model.state_dict().values())
 
 
+def test_oscillator_model_takes_the_data_rate_and_survives_init(dataset, tmp_path):
+    first = tmp_path / "a" / "checkpoints" / "last.pt"
+    osc = tiny_cfg(steps=2, model_overrides={**TINY, "oscillator": 2})
+    train(dataset, tmp_path / "a", osc, progress=False)
+    ckpt = load_checkpoint(first)
+    rate = json.loads((dataset / "dataset.json").read_text())["sample_rate"]
+    assert ckpt.config.oscillator == 2 and ckpt.config.sample_rate == rate == ckpt.sample_rate
+    given = {"init": str(first), "steps": 1, "device": "cpu", "threads": 1, "batch_size": 4, "window": 32}
+    cfg = resolve_train_config(tmp_path / "b", given, resume=False)
+    assert train(dataset, tmp_path / "b", cfg, progress=False)["step"] == 1
+    assert load_checkpoint(tmp_path / "b" / "checkpoints" / "last.pt").config == ckpt.config
+
+
 def test_lr_final_anneals_along_a_cosine(dataset, tmp_path):
     cfg = tiny_cfg(steps=8, lr=1e-3, lr_final=1e-4, log_every=1)
     assert cfg.lr_at(0) == pytest.approx(1e-3) and cfg.lr_at(8) == pytest.approx(1e-4)
