@@ -26,6 +26,16 @@ def _wn(module: nn.Module, enabled: bool) -> nn.Module:
     return weight_norm(module) if enabled else module
 
 
+def cond_feature_names(cfg: ModelConfig) -> list[str]:
+    """Name of every CondFeatures output column, in order (`widen.py` matches columns by name)."""
+    if not cfg.conditioning:
+        return []
+    names = [f"note_embed{i}" for i in range(cfg.note_embed_dim)]
+    names += ["pitch", "velocity", "remaining", "elapsed", "active"] + ["level"] * cfg.level_conditioning
+    k = range(1, cfg.oscillator + 1)
+    return names + [f"osc_sin{i}" for i in k] + [f"osc_cos{i}" for i in k]
+
+
 class CondFeatures(nn.Module):
     """Raw conditioning (..., 5) → well-scaled features (..., C).
 

@@ -44,6 +44,7 @@ from samplernn.model import SampleRNN, build_model
 from samplernn.nll import LN2, NLLResult, masked_nll, note_nll_sums, summarize
 from samplernn.plots import plot_loss_curve, read_metrics
 from samplernn.quantize import dequantize, quantize
+from samplernn.widen import can_widen, widen_state
 
 
 @dataclass
@@ -206,12 +207,14 @@ _MODEL_FIELDS = ("preset", "model_overrides", "conditioning")
 def _init_overrides(payload: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
     """The init checkpoint's model fields that differ from its preset's (fields it predates
     included, at their old defaults), so a preset that gained a feature since still loads it."""
+    mine = _model_of(payload)
     try:
-        mine = ModelConfig.from_dict(payload.get("model_config") or {}).to_dict()
         ref = preset(given.get("preset", "small"), conditioning=given.get("conditioning", True)).to_dict()
-    except (TypeError, ValueError):
+    except ValueError:
+        return {}  # _train names the unknown preset
+    if mine is None:
         return {}  # _init_from names the mismatch
-    return {k: v for k, v in mine.items() if ref[k] != v and k != "conditioning"}
+    return {k: v for k, v in mine.to_dict().items() if ref[k] != v and k != "conditioning"}
 
 
 def _check_locked(path: Path, stored: dict[str, Any], given: dict[str, Any]) -> None:
@@ -249,12 +252,12 @@ def dataset_fingerprint(notes: list) -> str:
     return h.hexdigest()[:16]
 
 
-def _same_model(payload: dict[str, Any], mcfg: ModelConfig) -> bool:
-    """Whether a checkpoint holds this model (fields it predates take their defaults)."""
+def _model_of(payload: dict[str, Any]) -> ModelConfig | None:
+    """A checkpoint's model config (fields it predates take their defaults); None if unreadable."""
     try:
-        return ModelConfig.from_dict(payload.get("model_config") or {}) == mcfg
+        return ModelConfig.from_dict(payload.get("model_config") or {})
     except (TypeError, ValueError):
-        return False
+        return None
 
 
 def _init_from(path: Path, model: nn.Module, opt: torch.optim.Optimizer, mcfg: ModelConfig, lr: float) -> int:
@@ -263,14 +266,19 @@ def _init_from(path: Path, model: nn.Module, opt: torch.optim.Optimizer, mcfg: M
     The data, step count and validation history start afresh. Returns the checkpoint's step.
     """
     payload = read_payload(path)
-    if not _same_model(payload, mcfg):
-        raise UserError(
-            f"{path}: its model differs from this run's (drop --preset/--no-conditioning to take its own)"
-        )
-    model.load_state_dict(float32_state(payload))
-    if payload.get("optimizer") is not None:
-        _load_optimizer(opt, payload["optimizer"], lr)
+    state, optimizer = float32_state(payload), payload.get("optimizer")
+    old = _model_of(payload)
+    if old != mcfg:
+        if old is None or not can_widen(old, mcfg):
+            raise UserError(
+                f"{path}: its model differs from this run's (drop --preset/--no-conditioning to take its own)"
+            )
+        state, optimizer = widen_state(state, optimizer, old, mcfg)  # new inputs start at zero
+    model.load_state_dict(state)
+    if optimizer is not None:
+        _load_optimizer(opt, optimizer, lr)
     return int(payload.get("step", 0))
+
 
 
 def _load_optimizer(opt: torch.optim.Optimizer, state: dict[str, Any], lr: float) -> None:
@@ -556,7 +564,7 @@ def _train(
     if resume:
         payload = read_payload(paths["last"])
         _check_locked(paths["last"], payload.get("train_config", {}), cfg.to_dict())
-        if not _same_model(payload, mcfg):
+        if _model_of(payload) != mcfg:
             raise UserError(f"{paths['last']}: checkpoint model config differs from this run's")
         if payload.get("dataset", {}).get("fingerprint") != data.fingerprint:
             raise UserError(

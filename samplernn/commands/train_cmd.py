@@ -38,6 +38,13 @@ def train_command(
         None, help="Noise of ± this many quantisation levels on the input samples (not the targets): "
         "robust sustained notes in generation [default: 0]."
     ),
+    oscillator: int = typer.Option(
+        None,
+        min=0,
+        help="Feed the model sin/cos of this many harmonics of the note's phase (a pitch reference); "
+        "with --init, a model without them is widened (new inputs start at zero) [default: the "
+        "preset's, 0].",
+    ),
     input_gain: float = typer.Option(
         None, help="Half the rows see their input samples scaled by a gain in [this, 1/this], targets "
         "clean: with level conditioning, notes that drift come back to the level [default: 0 = off]."
@@ -92,6 +99,10 @@ def train_command(
         "input_noise": input_noise,
         "input_gain": input_gain,
     }
+    if oscillator is not None:
+        if resume:
+            fail("--oscillator is part of the run's model; leave it out with --resume")
+        given["model_overrides"] = {"oscillator": oscillator}
     given = {k: v for k, v in given.items() if v is not None}
     if resume and init:
         fail("--init starts a new run; it cannot be combined with --resume")

@@ -1,0 +1,67 @@
+"""Widening a checkpoint by conditioning inputs (level column, oscillator) for --init."""
+
+from dataclasses import replace
+
+import pytest
+import torch
+from synth_data import write_synth_dataset
+
+from samplernn.checkpoint import load_checkpoint
+from samplernn.config import ModelConfig
+from samplernn.errors import UserError
+from samplernn.model import build_model
+from samplernn.train import TrainConfig, make_optimizer, resolve_train_config, train
+from samplernn.widen import can_widen, widen_state
+
+OLD = ModelConfig(frame_sizes=(4, 2), dim=8, n_rnn=1, embed_dim=4, note_embed_dim=2)
+NEW = replace(OLD, level_conditioning=True, oscillator=2, sample_rate=16000)
+
+
+# the second adds the level column between the old inputs and the oscillator's: columns move
+@pytest.mark.parametrize("before", [OLD, replace(OLD, oscillator=2, sample_rate=16000)])
+def test_widened_model_computes_what_the_old_one_did(before):
+    torch.manual_seed(0)
+    old = build_model(before)
+    opt = make_optimizer(old, 1e-3, torch.device("cpu"))
+    x = torch.randint(0, 256, (2, 8 + 16))
+    cond = torch.randint(1, 100, (2, 16, 5), dtype=torch.int32)
+    old(x, cond)[0].logsumexp(-1).sum().backward()
+    opt.step()  # Adam state to widen
+    state, adam = widen_state(old.state_dict(), opt.state_dict(), before, NEW)
+    new = build_model(NEW)
+    new.load_state_dict(state)
+    make_optimizer(new, 1e-3, torch.device("cpu")).load_state_dict(adam)  # shapes fit
+    with torch.no_grad():
+        torch.testing.assert_close(new(x, cond)[0], old(x, cond)[0])
+    cond2 = cond.clone()
+    cond2[..., 4] += 300  # the level column: read only by the widened model, at zero weight
+    with torch.no_grad():
+        torch.testing.assert_close(new(x, cond2)[0], old(x, cond)[0])
+
+
+def test_only_added_inputs_can_be_widened():
+    assert can_widen(OLD, NEW) and can_widen(OLD, replace(OLD, oscillator=3, sample_rate=8000))
+    assert not can_widen(NEW, OLD)  # inputs are never dropped
+    assert not can_widen(OLD, replace(NEW, dim=12))
+    assert not can_widen(replace(OLD, conditioning=False), NEW)
+
+
+def test_init_with_an_oscillator_widens_the_checkpoint(tmp_path):
+    data = write_synth_dataset(tmp_path / "bank", min_len=60, max_len=150)
+    tiny = {"frame_sizes": [4, 2], "dim": 8, "n_rnn": 1, "embed_dim": 4, "note_embed_dim": 2}
+    base = dict(batch_size=4, window=32, device="cpu", threads=1, eval_batch_size=8, val_every=2)
+    train(data, tmp_path / "a", TrainConfig(model_overrides=tiny, steps=2, **base), progress=False)
+    given = {"init": str(tmp_path / "a" / "checkpoints" / "last.pt"), "model_overrides": {"oscillator": 3}}
+    cfg = resolve_train_config(tmp_path / "b", {**given, "steps": 1, "lr": 1e-12, **base}, resume=False)
+    train(data, tmp_path / "b", cfg, progress=False)
+    a = load_checkpoint(tmp_path / "a" / "checkpoints" / "last.pt")
+    b = load_checkpoint(tmp_path / "b" / "checkpoints" / "last.pt")
+    assert b.config == replace(a.config, oscillator=3, sample_rate=a.sample_rate)
+    wa = a.model.sample_mlp.cond.weight
+    wb = b.model.sample_mlp.cond.weight
+    assert torch.allclose(wb[:, : wa.shape[1]], wa, atol=1e-6)  # lr 1e-12: the old weights
+    assert wb[:, wa.shape[1] :].abs().max() < 1e-6  # the oscillator's start at zero
+    wider = {**given, "model_overrides": {**tiny, "dim": 12}, **base}
+    bad = resolve_train_config(tmp_path / "c", wider, resume=False)
+    with pytest.raises(UserError, match="differs"):
+        train(data, tmp_path / "c", bad, progress=False)
