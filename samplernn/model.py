@@ -26,13 +26,11 @@ def _wn(module: nn.Module, enabled: bool) -> nn.Module:
     return weight_norm(module) if enabled else module
 
 
-def cond_feature_names(cfg: ModelConfig) -> list[str]:
+def cond_feature_names(note_embed_dim: int, level: bool, oscillator: int) -> list[str]:
     """Name of every CondFeatures output column, in order (`widen.py` matches columns by name)."""
-    if not cfg.conditioning:
-        return []
-    names = [f"note_embed{i}" for i in range(cfg.note_embed_dim)]
-    names += ["pitch", "velocity", "remaining", "elapsed", "active"] + ["level"] * cfg.level_conditioning
-    k = range(1, cfg.oscillator + 1)
+    names = [f"note_embed{i}" for i in range(note_embed_dim)]
+    names += ["pitch", "velocity", "remaining", "elapsed", "active"] + ["level"] * level
+    k = range(1, oscillator + 1)
     return names + [f"osc_sin{i}" for i in k] + [f"osc_cos{i}" for i in k]
 
 
@@ -54,7 +52,7 @@ class CondFeatures(nn.Module):
         self.note_embed = nn.Embedding(128, note_embed_dim)
         self.level = level
         self.oscillator, self.sample_rate = oscillator, sample_rate
-        self.n_features = note_embed_dim + 5 + int(level) + 2 * oscillator
+        self.n_features = len(cond_feature_names(note_embed_dim, level, oscillator))
 
     def forward(self, raw: torch.Tensor) -> torch.Tensor:
         raw = raw.to(torch.long)

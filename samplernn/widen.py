@@ -20,10 +20,10 @@ def can_widen(old: ModelConfig, new: ModelConfig) -> bool:
     """Whether `new` is `old` plus conditioning inputs (level column, oscillator), nothing else."""
     if not (old.conditioning and new.conditioning):
         return False
-    grown = replace(old, level_conditioning=new.level_conditioning, oscillator=new.oscillator)
-    if replace(grown, sample_rate=new.sample_rate) != new:
-        return False
-    return set(cond_feature_names(old)) <= set(cond_feature_names(new))
+    grown = replace(
+        old, level_conditioning=new.level_conditioning, oscillator=new.oscillator, sample_rate=new.sample_rate
+    )
+    return grown == new and set(_names(old)) <= set(_names(new))
 
 
 def widen_state(
@@ -36,8 +36,8 @@ def widen_state(
     """
     model = build_model(replace(new, sample_rate=new.sample_rate or 1))
     target = model.state_dict()
-    position = {n: i for i, n in enumerate(cond_feature_names(new))}
-    cols = torch.tensor([position[n] for n in cond_feature_names(old)])
+    position = {n: i for i, n in enumerate(_names(new))}
+    cols = torch.tensor([position[n] for n in _names(old)])
     out = {k: _widen(v, target[k].shape, cols) for k, v in state.items()}
     if optimizer is None:
         return out, None
@@ -48,6 +48,10 @@ def widen_state(
         opt["state"][i] = {k: _widen(v, shape, cols) if torch.is_tensor(v) and v.dim() == 2 else v
                            for k, v in st.items()}  # fmt: skip
     return out, opt
+
+
+def _names(cfg: ModelConfig) -> list[str]:
+    return cond_feature_names(cfg.note_embed_dim, cfg.level_conditioning, cfg.oscillator)
 
 
 def _widen(v: torch.Tensor, shape: torch.Size, cols: torch.Tensor) -> torch.Tensor:
