@@ -273,7 +273,7 @@ def _init_from(path: Path, model: nn.Module, opt: torch.optim.Optimizer, mcfg: M
             raise UserError(
                 f"{path}: its model differs from this run's (drop --preset/--no-conditioning to take its own)"
             )
-        state, optimizer = widen_state(state, optimizer, old, mcfg)  # new inputs start at zero
+        state, optimizer = widen_state(state, optimizer, old, model)  # new inputs start at zero
     model.load_state_dict(state)
     if optimizer is not None:
         _load_optimizer(opt, optimizer, lr)

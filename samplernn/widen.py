@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 from samplernn.config import ModelConfig
-from samplernn.model import build_model, cond_feature_names
+from samplernn.model import SampleRNN, cond_feature_names
 
 
 def can_widen(old: ModelConfig, new: ModelConfig) -> bool:
@@ -27,25 +27,23 @@ def can_widen(old: ModelConfig, new: ModelConfig) -> bool:
 
 
 def widen_state(
-    state: dict[str, torch.Tensor], optimizer: dict[str, Any] | None, old: ModelConfig, new: ModelConfig
+    state: dict[str, torch.Tensor], optimizer: dict[str, Any] | None, old: ModelConfig, model: SampleRNN
 ) -> tuple[dict[str, torch.Tensor], dict[str, Any] | None]:
-    """Weights (and Adam state, if given) of `old` laid out for `new` (see `can_widen`).
+    """Weights (and Adam state, if given) of an `old` model laid out for `model` (see `can_widen`).
 
     Every conditioning projection (D, C_old) becomes (D, C_new): old columns moved to their
     feature's new position, new columns zero. Returns new dicts; the inputs are not modified.
     """
-    model = build_model(replace(new, sample_rate=new.sample_rate or 1))
     target = model.state_dict()
-    position = {n: i for i, n in enumerate(_names(new))}
+    position = {n: i for i, n in enumerate(_names(model.cfg))}
     cols = torch.tensor([position[n] for n in _names(old)])
     out = {k: _widen(v, target[k].shape, cols) for k, v in state.items()}
     if optimizer is None:
         return out, None
-    params = [target[n].shape for n, _ in model.named_parameters()]  # Adam's state is in this order
+    shapes = [p.shape for p in model.parameters()]  # Adam's state is in this order
     opt = {**optimizer, "state": {}}
     for i, st in optimizer["state"].items():
-        shape = params[int(i)]
-        opt["state"][i] = {k: _widen(v, shape, cols) if torch.is_tensor(v) and v.dim() == 2 else v
+        opt["state"][i] = {k: _widen(v, shapes[int(i)], cols) if torch.is_tensor(v) and v.dim() == 2 else v
                            for k, v in st.items()}  # fmt: skip
     return out, opt
 

@@ -27,8 +27,8 @@ def test_widened_model_computes_what_the_old_one_did(before):
     cond = torch.randint(1, 100, (2, 16, 5), dtype=torch.int32)
     old(x, cond)[0].logsumexp(-1).sum().backward()
     opt.step()  # Adam state to widen
-    state, adam = widen_state(old.state_dict(), opt.state_dict(), before, NEW)
     new = build_model(NEW)
+    state, adam = widen_state(old.state_dict(), opt.state_dict(), before, new)
     new.load_state_dict(state)
     make_optimizer(new, 1e-3, torch.device("cpu")).load_state_dict(adam)  # shapes fit
     with torch.no_grad():
