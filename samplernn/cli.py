@@ -7,7 +7,7 @@ import sys
 import typer
 
 from samplernn.commands.common import echo_error
-from samplernn.errors import UserError
+from samplernn.common.errors import UserError
 
 app = typer.Typer(
     add_completion=False,

@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/bench_prepare.py [SRC] [--sizes 1,20] [--json figures.json]
 
-Same as `samplernn bench prepare`; each size runs in its own process (see samplernn.prepare.bench).
+Same as `samplernn bench prepare`; each size runs in its own process (see samplernn.bench.prepare).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
-from samplernn.prepare.bench import bench_prepare, format_rows, rows_as_dicts
+from samplernn.bench.prepare import bench_prepare, format_rows, rows_as_dicts
 
 
 def main() -> None:

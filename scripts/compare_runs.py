@@ -15,8 +15,8 @@ import argparse
 import json
 from pathlib import Path
 
-from samplernn.fileio import atomic_path
-from samplernn.plots import read_metrics
+from samplernn.common.files import atomic_path
+from samplernn.train.curves import read_metrics
 
 
 def curve(runs: list[Path]) -> dict[int, tuple[float, float]]:

@@ -41,7 +41,7 @@ FULL_SCALE = 32767
 PAD = 0.01  # seconds of digital silence kept after the last non-zero sample
 
 DEFAULT_SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
-DEFAULT_OUT = Path("datasets/trombone")
+DEFAULT_OUT = Path("samplernn/banks/trombone")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
-from samplernn.checkpoint import load_checkpoint, make_payload, save_checkpoint
+from samplernn.model.checkpoint import load_checkpoint, make_payload, save_checkpoint
 
 KEEP = ("train_config", "metrics")
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 from synth_data import write_manifest
 
-from samplernn.fileio import write_wav
-from samplernn.metrics import midi_to_hz, sawtooth
+from samplernn.common.files import write_wav
+from samplernn.evaluate.measures import midi_to_hz, sawtooth
 
 SR = 16000
 

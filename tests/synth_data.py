@@ -14,8 +14,8 @@ import numpy as np
 
 from conditioning import BankStats
 from conditioning.bankstats import envelope_hop, note_levels
-from samplernn.dataset import MANIFEST_COLUMNS
-from samplernn.fileio import write_wav
+from samplernn.common.files import write_wav
+from samplernn.data.dataset import MANIFEST_COLUMNS
 
 
 def sine_note(pitch: int, n_samples: int, onset: int, end: int, sample_rate: int, amp: float) -> np.ndarray:

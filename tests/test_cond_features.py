@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from conditioning import NoteEvent, events_to_conditioning
-from samplernn.config import ModelConfig
-from samplernn.model import CondFeatures, build_model
+from samplernn.model.config import ModelConfig
+from samplernn.model.network import CondFeatures, build_model
 
 SR = 16000
 

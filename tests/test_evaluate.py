@@ -10,9 +10,9 @@ import pytest
 from eval_data import oracle_generate, write_eval_dataset
 from typer.testing import CliRunner
 
-from samplernn.dataset import load_dataset
-from samplernn.evaluate import evaluate_model, select_notes
-from samplernn.evaluate_view import pick_plot_notes, plot_spectrograms, render_tables
+from samplernn.data.dataset import load_dataset
+from samplernn.evaluate.run import evaluate_model, select_notes
+from samplernn.evaluate.view import pick_plot_notes, plot_spectrograms, render_tables
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +78,7 @@ def test_note_that_does_not_stop(dataset) -> None:
 
 
 def test_report_structure(oracle, tmp_path: Path) -> None:
-    from samplernn.fileio import write_json
+    from samplernn.common.files import write_json
 
     write_json(tmp_path / "r.json", oracle.report)
     r = json.loads((tmp_path / "r.json").read_text())
@@ -162,7 +162,7 @@ def test_select_notes_spreads_over_groups(dataset) -> None:
 
 
 def test_empty_split_is_a_user_error(dataset) -> None:
-    from samplernn.errors import UserError
+    from samplernn.common.errors import UserError
 
     with pytest.raises(UserError, match="no notes in split 'val'"):
         evaluate_model(None, dataset, "val", generate=oracle_generate())
@@ -202,9 +202,9 @@ def test_cli_bad_split(dataset, tmp_path: Path) -> None:
 
 def _tiny_checkpoint(path: Path, sample_rate: int = 16000) -> Path:
     from conditioning import BankStats
-    from samplernn.checkpoint import make_payload, save_checkpoint
-    from samplernn.config import ModelConfig
-    from samplernn.model import build_model
+    from samplernn.model.checkpoint import make_payload, save_checkpoint
+    from samplernn.model.config import ModelConfig
+    from samplernn.model.network import build_model
 
     cfg = ModelConfig(frame_sizes=(2, 2), dim=8, n_rnn=1, q_levels=16, embed_dim=4, note_embed_dim=3)
     save_checkpoint(path, make_payload(build_model(cfg), sample_rate, BankStats(sample_rate)))
@@ -220,7 +220,7 @@ def test_cli_sample_rate_mismatch(dataset, tmp_path: Path) -> None:
 
 
 def test_nll_block_with_tiny_model(dataset, tmp_path: Path) -> None:
-    from samplernn.checkpoint import load_checkpoint
+    from samplernn.model.checkpoint import load_checkpoint
 
     model = load_checkpoint(_tiny_checkpoint(tmp_path / "m.pt")).model
     base = load_checkpoint(_tiny_checkpoint(tmp_path / "b.pt")).model
@@ -235,7 +235,7 @@ def test_nll_block_with_tiny_model(dataset, tmp_path: Path) -> None:
 
 
 def test_cli_end_to_end_tiny_model(dataset, tmp_path: Path) -> None:
-    pytest.importorskip("samplernn.generate")
+    pytest.importorskip("samplernn.generate.engine")
     ckpt = _tiny_checkpoint(tmp_path / "m.pt")
     out = tmp_path / "out"
     args = [str(ckpt), str(dataset.root), "--device", "cpu", "--max-notes", "2", "--batch-size", "8"]
@@ -253,7 +253,7 @@ def test_cli_end_to_end_tiny_model(dataset, tmp_path: Path) -> None:
 
 
 def test_cli_seeds_tabulates_every_bar_per_seed(dataset, tmp_path: Path) -> None:
-    pytest.importorskip("samplernn.generate")
+    pytest.importorskip("samplernn.generate.engine")
     ckpt = _tiny_checkpoint(tmp_path / "m.pt")
     report = tmp_path / "r.json"
     args = [str(ckpt), str(dataset.root), "--device", "cpu", "--max-notes", "2", "--no-velocity-sweep"]

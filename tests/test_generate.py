@@ -7,16 +7,16 @@ import pytest
 import torch
 
 from conditioning import NoteEvent, events_to_conditioning
-from samplernn.config import ModelConfig
-from samplernn.fold import fold_model
-from samplernn.generate import (
+from samplernn.generate.engine import (
     generate_classes,
     numba_available,
     resolve_precision,
     synthesize,
     teacher_forced_logprobs,
 )
-from samplernn.model import build_model
+from samplernn.generate.fold import fold_model
+from samplernn.model.config import ModelConfig
+from samplernn.model.network import build_model
 
 NO_NUMBA = pytest.mark.skipif(not numba_available(), reason="numba is not installed")
 BACKENDS = ["torch", pytest.param("numba", marks=NO_NUMBA)]

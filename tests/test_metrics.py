@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from eval_data import SR, tone
 
-from samplernn import metrics
+from samplernn.evaluate import measures as metrics
 
 N, ONSET, RELEASE, END = 8000, 800, 4800, 6400
 

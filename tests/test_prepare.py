@@ -11,7 +11,7 @@ import soundfile as sf
 from conftest import tone, write_audio, write_midi
 
 from conditioning import find_extent
-from samplernn.dataset import MANIFEST_COLUMNS, load_dataset
+from samplernn.data.dataset import MANIFEST_COLUMNS, load_dataset
 from samplernn.prepare import PrepareSettings, prepare_bank
 from samplernn.prepare.splits import assign_splits
 

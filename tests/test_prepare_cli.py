@@ -7,8 +7,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from samplernn.bench.prepare import bench_prepare, make_copies
 from samplernn.cli import app
-from samplernn.prepare.bench import bench_prepare, make_copies
 
 runner = CliRunner()
 

@@ -10,8 +10,8 @@ import pytest
 import soundfile as sf
 from conftest import tone, write_audio, write_midi
 
-from samplernn.dataset import load_dataset
-from samplernn.errors import UserError
+from samplernn.common.errors import UserError
+from samplernn.data.dataset import load_dataset
 from samplernn.prepare import PrepareSettings, prepare_bank
 
 SR = 44100

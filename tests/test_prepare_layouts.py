@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import tone, write_audio, write_midi
 
-from samplernn.dataset import load_dataset
+from samplernn.data.dataset import load_dataset
 from samplernn.prepare import PrepareSettings, discover, prepare_bank
 
 SR = 44100

@@ -10,10 +10,10 @@ from conftest import write_midi
 from typer.testing import CliRunner
 
 from conditioning import read_midi_notes
-from samplernn.checkpoint import load_checkpoint
 from samplernn.cli import app
-from samplernn.demo import DEFAULT_MELODY, DEFAULT_MODEL, render_demo
-from samplernn.fileio import read_audio
+from samplernn.common.files import read_audio
+from samplernn.model.checkpoint import load_checkpoint
+from samplernn.render.demo import DEFAULT_MELODY, DEFAULT_MODEL, render_demo
 
 pytestmark = pytest.mark.skipif(not DEFAULT_MODEL.is_file(), reason="no shipped model in this checkout")
 
@@ -32,7 +32,7 @@ def test_shipped_checkpoint_is_self_contained() -> None:
 def test_shipped_model_holds_a_long_note_at_the_banks_level() -> None:
     """The old failure: notes faded to silence 0.1–0.5 s after the attack. Four 1 s takes must
     keep (3 of 4 at least) within 8 dB of the bank's typical level from 0.3 to 0.9 s."""
-    from samplernn.synth import synth_note
+    from samplernn.render.synth import synth_note
 
     ckpt = load_checkpoint(DEFAULT_MODEL, "cpu")
     sr = ckpt.sample_rate

@@ -12,13 +12,13 @@ import torch
 from typer.testing import CliRunner
 
 from conditioning import BankStats
-from samplernn import render as render_mod
-from samplernn.checkpoint import load_checkpoint, make_payload, save_checkpoint
 from samplernn.cli import app
-from samplernn.config import ModelConfig
-from samplernn.errors import UserError
-from samplernn.model import build_model
-from samplernn.render import RenderOptions, mix, peak_safe, render_midi
+from samplernn.common.errors import UserError
+from samplernn.model.checkpoint import load_checkpoint, make_payload, save_checkpoint
+from samplernn.model.config import ModelConfig
+from samplernn.model.network import build_model
+from samplernn.render import midi as render_mod
+from samplernn.render.midi import RenderOptions, mix, peak_safe, render_midi
 
 SR = 16000
 TAIL = 400  # bank release tail in samples (25 ms)
@@ -289,7 +289,7 @@ def test_cli_bench_generate() -> None:
 
 
 def test_shipped_temperature_is_the_default_and_an_explicit_one_wins(ckpt_path: Path, tmp_path: Path) -> None:
-    from samplernn.synth import synth_note
+    from samplernn.render.synth import synth_note
 
     payload = torch.load(ckpt_path, weights_only=True)
     payload["generation"] = {"temperature": 0.0}  # greedy: the seed no longer matters

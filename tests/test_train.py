@@ -10,15 +10,15 @@ import pytest
 import torch
 from synth_data import write_synth_dataset
 
-from samplernn.batching import Batch
-from samplernn.checkpoint import load_checkpoint
-from samplernn.config import ModelConfig, preset
-from samplernn.errors import UserError
-from samplernn.model import build_model
-from samplernn.nll import masked_nll
-from samplernn.plots import read_metrics
-from samplernn.quantize import dequantize
-from samplernn.train import (
+from samplernn.common.errors import UserError
+from samplernn.data.batching import Batch
+from samplernn.data.quantize import dequantize
+from samplernn.model.checkpoint import load_checkpoint
+from samplernn.model.config import ModelConfig, preset
+from samplernn.model.network import build_model
+from samplernn.model.nll import masked_nll
+from samplernn.train.curves import read_metrics
+from samplernn.train.loop import (
     TrainConfig,
     TrainingDiverged,
     make_optimizer,

@@ -6,9 +6,9 @@ import pytest
 import torch
 from synth_data import write_synth_dataset
 
-from samplernn.batching import WindowStream, build_bank, eval_windows
-from samplernn.dataset import load_dataset
-from samplernn.errors import UserError
+from samplernn.common.errors import UserError
+from samplernn.data.batching import WindowStream, build_bank, eval_windows
+from samplernn.data.dataset import load_dataset
 
 L, T = 8, 32
 

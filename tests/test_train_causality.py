@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from samplernn.config import preset
-from samplernn.model import build_model
+from samplernn.model.config import preset
+from samplernn.model.network import build_model
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

@@ -8,9 +8,9 @@ import pytest
 from synth_data import write_synth_dataset
 from typer.testing import CliRunner
 
-from samplernn.bench_train import bench_train_report
-from samplernn.checkpoint import load_checkpoint
+from samplernn.bench.train import bench_train_report
 from samplernn.cli import app
+from samplernn.model.checkpoint import load_checkpoint
 
 runner = CliRunner()
 FAST = [

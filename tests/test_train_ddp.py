@@ -12,7 +12,7 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 from synth_data import write_synth_dataset
 
-from samplernn.train import TrainConfig, train
+from samplernn.train.loop import TrainConfig, train
 
 TINY = {"frame_sizes": [4, 2], "dim": 8, "n_rnn": 1, "embed_dim": 4, "note_embed_dim": 2}
 CFG = dict(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from samplernn.gru import gru_forward
+from samplernn.model.gru import gru_forward
 
 
 @pytest.mark.parametrize("layers", [1, 2])

@@ -8,12 +8,12 @@ import pytest
 import torch
 from synth_data import write_synth_dataset
 
-from samplernn.config import preset
-from samplernn.dataset import load_dataset
-from samplernn.errors import UserError
-from samplernn.model import build_model
-from samplernn.nll import dataset_nll, masked_nll
-from samplernn.quantize import quantize, zero_level
+from samplernn.common.errors import UserError
+from samplernn.data.dataset import load_dataset
+from samplernn.data.quantize import quantize, zero_level
+from samplernn.model.config import preset
+from samplernn.model.network import build_model
+from samplernn.model.nll import dataset_nll, masked_nll
 
 TINY = {"frame_sizes": (4, 2), "dim": 8, "n_rnn": 1, "embed_dim": 4, "note_embed_dim": 2}
 

@@ -6,12 +6,12 @@ import pytest
 import torch
 from synth_data import write_synth_dataset
 
-from samplernn.checkpoint import load_checkpoint
-from samplernn.config import ModelConfig
-from samplernn.errors import UserError
-from samplernn.model import build_model
-from samplernn.train import TrainConfig, make_optimizer, resolve_train_config, train
-from samplernn.widen import can_widen, widen_state
+from samplernn.common.errors import UserError
+from samplernn.model.checkpoint import load_checkpoint
+from samplernn.model.config import ModelConfig
+from samplernn.model.network import build_model
+from samplernn.model.widen import can_widen, widen_state
+from samplernn.train.loop import TrainConfig, make_optimizer, resolve_train_config, train
 
 OLD = ModelConfig(frame_sizes=(4, 2), dim=8, n_rnn=1, embed_dim=4, note_embed_dim=2)
 NEW = replace(OLD, level_conditioning=True, oscillator=2, sample_rate=16000)

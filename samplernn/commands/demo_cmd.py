@@ -1,4 +1,4 @@
-"""`samplernn demo`: the README's main job (thin; logic: samplernn.demo)."""
+"""`samplernn demo`: the README's main job (thin; logic: samplernn.render.demo)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from samplernn.demo import BUNDLED_BANK, DEFAULT_MELODY, DEFAULT_MODEL, render_demo, train_demo_model
+from samplernn.render.demo import BUNDLED_BANK, DEFAULT_MELODY, DEFAULT_MODEL, render_demo, train_demo_model
 
 
 def demo(

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from samplernn.commands.common import Device, Temperature, fail
-from samplernn.errors import UserError
+from samplernn.common.errors import UserError
 
 
 def evaluate(
@@ -78,12 +78,12 @@ def run_evaluate(
     first seed, with every seed's bars under "seeds" when seeds > 1)."""
     from rich.console import Console
 
-    from samplernn.checkpoint import load_checkpoint
-    from samplernn.dataset import SPLITS, load_dataset
-    from samplernn.evaluate import evaluate_model
-    from samplernn.evaluate_view import plot_spectrograms, render_tables, seeds_table
-    from samplernn.fileio import write_json, write_wav
-    from samplernn.train import resolve_device
+    from samplernn.common.files import write_json, write_wav
+    from samplernn.data.dataset import SPLITS, load_dataset
+    from samplernn.evaluate.run import evaluate_model
+    from samplernn.evaluate.view import plot_spectrograms, render_tables, seeds_table
+    from samplernn.model.checkpoint import load_checkpoint
+    from samplernn.train.loop import resolve_device
 
     if split not in SPLITS:
         raise UserError(f"unknown split {split!r} (choose from {', '.join(SPLITS)})")

@@ -1,5 +1,5 @@
 """`samplernn synth`, `samplernn render` and `samplernn bench generate`: thin typer layers over
-samplernn.synth, samplernn.render and samplernn.bench_generate."""
+samplernn.render.synth, samplernn.render.midi and samplernn.bench_generate."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 
 from samplernn.commands.common import Device, Precision, Quiet, Seed, Temperature, Threads, fail
-from samplernn.config import PRESETS
-from samplernn.errors import UserError
+from samplernn.common.errors import UserError
+from samplernn.model.config import PRESETS
 
 
 def register(app: typer.Typer, bench_app: typer.Typer) -> None:
@@ -21,8 +21,8 @@ def register(app: typer.Typer, bench_app: typer.Typer) -> None:
 
 
 def _load(checkpoint: Path, device: str):  # noqa: ANN202 — Checkpoint, imported lazily
-    from samplernn.checkpoint import load_checkpoint
-    from samplernn.generate import resolve_device
+    from samplernn.generate.engine import resolve_device
+    from samplernn.model.checkpoint import load_checkpoint
 
     try:
         dev = resolve_device(device)
@@ -52,7 +52,7 @@ def synth_command(
     """Synthesize one note: silence, note-on, note-off after --duration, the release tail the bank
     shows for this pitch and velocity."""
     from conditioning import note_name, parse_note
-    from samplernn.synth import synth_note, write_takes
+    from samplernn.render.synth import synth_note, write_takes
 
     try:
         if bit_depth not in (8, 16):
@@ -137,7 +137,7 @@ def render_command(
     """Render a MIDI file: every note becomes its own conditioned stream; the streams are generated
     in batches and mixed at their onsets (polyphony), then written peak-safe."""
     from conditioning import note_name
-    from samplernn.render import CEILING_DB, RenderOptions, render_midi
+    from samplernn.render.midi import CEILING_DB, RenderOptions, render_midi
 
     try:
         if bit_depth not in (8, 16):
@@ -195,7 +195,7 @@ def bench_generate_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Generation speed with random weights: samples/s per stream and aggregate, real-time factor."""
-    from samplernn.bench_generate import bench_generate
+    from samplernn.bench.generate import bench_generate
 
     if preset not in PRESETS:
         fail(f"--preset {preset!r}: choose from {', '.join(PRESETS)}")

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from samplernn.commands.common import fail
-from samplernn.errors import UserError
+from samplernn.common.errors import UserError
 
 
 class Layout(StrEnum):
@@ -103,7 +103,7 @@ def inspect(
         "-o", "--output", help="PNG to write (default DATASET/inspect-<id>.png).")] = None,
 ) -> None:
     """Draw a prepared note (waveform, envelope, marks, conditioning arrays) and the bank overview."""
-    from samplernn.inspect import inspect_dataset
+    from samplernn.prepare.inspect import inspect_dataset
 
     try:
         png = inspect_dataset(dataset, note, output)
@@ -119,8 +119,8 @@ def bench_prepare(
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the figures here.")] = None,
 ) -> None:
     """Notes per second and peak memory of `prepare`, each size in its own process."""
-    from samplernn.prepare.bench import bench_prepare as run_bench
-    from samplernn.prepare.bench import format_rows, rows_as_dicts
+    from samplernn.bench.prepare import bench_prepare as run_bench
+    from samplernn.bench.prepare import format_rows, rows_as_dicts
 
     try:
         copies = tuple(int(s) for s in sizes.split(",") if s.strip())

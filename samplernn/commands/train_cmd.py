@@ -1,4 +1,4 @@
-"""`samplernn train` and `samplernn bench train`: thin typer layers over samplernn.train / bench_train."""
+"""`samplernn train` and `samplernn bench train`: thin typer layers over the train and bench stages."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import typer
 
 from samplernn.commands.common import fail
-from samplernn.config import PRESETS
-from samplernn.errors import UserError
+from samplernn.common.errors import UserError
+from samplernn.model.config import PRESETS
 
 
 def register(app: typer.Typer, bench_app: typer.Typer) -> None:
@@ -75,8 +75,8 @@ def train_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Train a conditional SampleRNN on a prepared dataset (also runs under torchrun for DDP)."""
-    from samplernn.distributed import env_dist
-    from samplernn.train import resolve_train_config, train
+    from samplernn.train.distributed import env_dist
+    from samplernn.train.loop import resolve_train_config, train
 
     given = {
         "preset": preset,
@@ -143,7 +143,7 @@ def bench_train_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Training throughput (samples/s) for a preset, beside the `reference` preset (batch 16, window 1024)."""
-    from samplernn.bench_train import bench_train_report
+    from samplernn.bench.train import bench_train_report
 
     try:
         report = bench_train_report(

@@ -20,7 +20,7 @@ from pathlib import Path
 from natsort import natsorted, ns
 
 from conditioning import MidiError, MidiNote, note_name, read_midi_notes
-from samplernn.errors import UserError
+from samplernn.common.errors import UserError
 from samplernn.prepare.settings import AUDIO_SUFFIXES, MIDI_SUFFIXES, PrepareSettings
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from conditioning import envelope, find_extent, note_name
-from samplernn.prepare.audio import resample
+from samplernn.common.audio import resample
 from samplernn.prepare.layouts import NoteJob
 from samplernn.prepare.settings import PrepareSettings
 

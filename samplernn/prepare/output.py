@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from samplernn.errors import UserError
+from samplernn.common.errors import UserError
 
 CREATED_BY = "samplernn prepare"
 _KNOWN_ENTRIES = {"audio", "manifest.csv", "dataset.json"}

@@ -20,10 +20,10 @@ from natsort import natsorted
 
 from conditioning import BankStats, NoteEvent
 from conditioning.bankstats import envelope_hop, note_levels
-from samplernn.dataset import MANIFEST_COLUMNS, SPLITS
-from samplernn.errors import UserError
-from samplernn.fileio import write_json, write_wav
-from samplernn.prepare.audio import AudioError, read_mono, recording_info, recording_peak
+from samplernn.common.audio import AudioError, read_mono, recording_info, recording_peak
+from samplernn.common.errors import UserError
+from samplernn.common.files import write_json, write_wav
+from samplernn.data.dataset import MANIFEST_COLUMNS, SPLITS
 from samplernn.prepare.layouts import Discovery, Failure, NoteJob, discover
 from samplernn.prepare.notes import NoteError, prepare_note, silence_message
 from samplernn.prepare.output import CREATED_BY, check_paths, staging
@@ -144,7 +144,7 @@ def prepare_bank(
     settings: PrepareSettings | None = None,
     progress: Progress | None = None,
 ) -> PrepareResult:
-    """Prepare the bank in `src` into the dataset folder `out` (see samplernn.dataset for the format).
+    """Prepare the bank in `src` into the dataset folder `out` (see samplernn.data.dataset for the format).
 
     Files that cannot be used are listed in `result.failures` (and dataset.json) while the other
     notes prepare. Raises UserError for unusable paths, or when not a single note could be prepared.

@@ -1,0 +1,1 @@
+"""Benchmarks: speed and memory of prepare, train and generate, beside a reference."""

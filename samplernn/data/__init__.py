@@ -1,0 +1,3 @@
+"""The dataset-dir contract:
+takes a prepared dataset dir, gives note records, quantised audio and TBPTT batches.
+"""

@@ -1,0 +1,235 @@
+"""Truncated-BPTT windows over variable-length notes, all held in memory.
+
+Every batch row streams through one note at a time, window by window, carrying the hidden state:
+at a note's first window the row's state resets to h0 and the row's L samples of history are
+silence (the zero level); when the note ends mid-window, the rest of the row's loss is masked
+and the row starts a new note (with a reset) at the next window. No padding to equal lengths.
+
+Positions: a note of n samples is streamed as `pad` silent samples followed by the note, where
+pad = L + offset (offset a random 0..L-1 in training, 0 for evaluation). Window k of the row
+feeds x = padded[k*T : k*T + L + T] and predicts padded[k*T + L : k*T + L + T], i.e. note
+samples t = k*T + j - offset for j in 0..T-1; targets outside 0 <= t < n are masked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from conditioning import BankStats
+from samplernn.common.errors import UserError
+from samplernn.data.dataset import NoteRecord, PreparedDataset
+from samplernn.data.quantize import quantize, zero_level
+
+
+@dataclass
+class NoteBank:
+    """Quantised audio and raw conditioning of a set of notes, concatenated in memory.
+
+    audio: (N,) uint8/int16/int32 classes of all notes back to back; cond: (N, 5) int32;
+    starts, lengths: (n_notes,) int64; pitches: (n_notes,) int64; zero: the silence class.
+    """
+
+    audio: torch.Tensor
+    cond: torch.Tensor
+    starts: torch.Tensor
+    lengths: torch.Tensor
+    pitches: torch.Tensor
+    ids: list[str]
+    zero: int
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.lengths.sum())
+
+
+def _class_dtype(levels: int) -> torch.dtype:
+    if levels <= 256:
+        return torch.uint8
+    return torch.int16 if levels <= 32768 else torch.int32
+
+
+def build_bank(
+    dataset: PreparedDataset,
+    notes: Sequence[NoteRecord],
+    levels: int = 256,
+    method: str = "mu-law",
+    stats: BankStats | None = None,
+) -> NoteBank:
+    """Load, quantise (once) and concatenate `notes`; conditioning from NoteRecord.conditioning()
+    with the level column from `stats` (default: the dataset's own bank statistics)."""
+    stats = dataset.stats if stats is None else stats
+    if not notes:
+        raise UserError(f"{dataset.root}: no notes to load")
+    dtype = _class_dtype(levels)
+    audio, cond = [], []
+    for rec in notes:
+        x = torch.from_numpy(dataset.load_audio(rec))
+        audio.append(quantize(x, levels, method).to(dtype))
+        cond.append(torch.from_numpy(np.ascontiguousarray(rec.conditioning(stats), dtype=np.int32)))
+    lengths = torch.tensor([len(a) for a in audio], dtype=torch.int64)
+    starts = torch.cumsum(lengths, 0) - lengths
+    return NoteBank(
+        audio=torch.cat(audio),
+        cond=torch.cat(cond),
+        starts=starts,
+        lengths=lengths,
+        pitches=torch.tensor([rec.pitch for rec in notes], dtype=torch.int64),
+        ids=[rec.id for rec in notes],
+        zero=zero_level(levels, method),
+    )
+
+
+@dataclass
+class Batch:
+    """One TBPTT window for B rows.
+
+    x: (B, L+T) int64 classes (history then targets' predecessors; targets = x[:, L:]);
+    cond: (B, T, 5) int32 raw conditioning of the targets (0 where masked);
+    mask: (B, T) bool, targets that belong to a note; reset: (B,) bool, rows starting a note;
+    note: (B,) int64 index of each row's note in the bank (-1 for an idle row).
+    """
+
+    x: torch.Tensor
+    cond: torch.Tensor
+    mask: torch.Tensor
+    reset: torch.Tensor
+    note: torch.Tensor
+
+    def rows(self, start: int, stop: int) -> Batch:
+        """The sub-batch of rows start..stop-1 (a rank's share under DDP)."""
+        return Batch(*(t[start:stop] for t in (self.x, self.cond, self.mask, self.reset, self.note)))
+
+    def to(self, device: torch.device | str, non_blocking: bool = False) -> Batch:
+        return Batch(
+            *(
+                t.to(device, non_blocking=non_blocking)
+                for t in (self.x, self.cond, self.mask, self.reset, self.note)
+            )
+        )
+
+
+def make_window(
+    bank: NoteBank, note: torch.Tensor, k: torch.Tensor, offset: torch.Tensor, lookback: int, window: int
+) -> Batch:
+    """Assemble window k of each row's note (vectorised over rows; note -1 = idle row).
+
+    note, k, offset: (B,) int64. Returns a Batch with x (B, L+T).
+    """
+    L, T = lookback, window
+    active = note >= 0
+    safe = note.clamp_min(0)
+    n = torch.where(active, bank.lengths[safe], torch.zeros_like(safe))  # (B,)
+    base = k * T - (L + offset)  # note index of x[:, 0]
+    idx = base[:, None] + torch.arange(L + T)[None, :]  # (B, L+T)
+    valid = (idx >= 0) & (idx < n[:, None])
+    flat = bank.starts[safe][:, None] + idx.clamp_min(0).minimum((n - 1).clamp_min(0)[:, None])
+    x = torch.where(valid, bank.audio[flat].long(), bank.zero)  # (B, L+T)
+    mask = valid[:, L:]  # (B, T)
+    cond = bank.cond[flat[:, L:]] * mask[..., None]  # (B, T, 5)
+    reset = k == 0
+    return Batch(x, cond, mask, reset, torch.where(active, note, -1))
+
+
+class WindowStream:
+    """Endless training windows: rows draw notes from seeded shuffled epochs.
+
+    All state (order, positions, generator) is exported by `state_dict()` as tensors and ints, so
+    a run resumes at exactly the same data position.
+    """
+
+    def __init__(
+        self,
+        bank: NoteBank,
+        batch_size: int,
+        lookback: int,
+        window: int,
+        seed: int,
+        random_offset: bool = True,
+    ) -> None:
+        if window <= 0 or window % lookback:
+            raise UserError(f"window {window} must be a positive multiple of the model's lookback {lookback}")
+        self.bank, self.B, self.L, self.T = bank, batch_size, lookback, window
+        self.random_offset = random_offset
+        self.gen = torch.Generator().manual_seed(int(seed))
+        self.epoch = 0
+        self.order = torch.randperm(len(bank), generator=self.gen)
+        self.pos = 0
+        self.note = torch.full((batch_size,), -1, dtype=torch.int64)
+        self.k = torch.zeros(batch_size, dtype=torch.int64)
+        self.offset = torch.zeros(batch_size, dtype=torch.int64)
+        for r in range(batch_size):
+            self._start_note(r)
+
+    def _next_note(self) -> int:
+        if self.pos >= len(self.order):
+            self.epoch += 1
+            self.order = torch.randperm(len(self.bank), generator=self.gen)
+            self.pos = 0
+        i = int(self.order[self.pos])
+        self.pos += 1
+        return i
+
+    def _start_note(self, r: int) -> None:
+        self.note[r] = self._next_note()
+        self.k[r] = 0
+        off = torch.randint(0, self.L, (1,), generator=self.gen) if self.random_offset else 0
+        self.offset[r] = int(off)
+
+    def next_batch(self) -> Batch:
+        """The next window of every row, then advance; rows whose note is done start a new one."""
+        batch = make_window(self.bank, self.note, self.k, self.offset, self.L, self.T)
+        self.k += 1
+        done = self.k * self.T - self.offset >= self.bank.lengths[self.note]  # all targets covered
+        for r in torch.nonzero(done).flatten().tolist():
+            self._start_note(r)
+        return batch
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "gen": self.gen.get_state(),
+            "epoch": self.epoch,
+            "order": self.order.clone(),
+            "pos": self.pos,
+            "note": self.note.clone(),
+            "k": self.k.clone(),
+            "offset": self.offset.clone(),
+        }
+
+    def load_state_dict(self, d: dict[str, Any]) -> None:
+        if len(d["note"]) != self.B or len(d["order"]) != len(self.bank):
+            raise UserError("saved data position does not match this batch size / dataset")
+        self.gen.set_state(d["gen"])
+        self.epoch, self.pos = int(d["epoch"]), int(d["pos"])
+        self.order = d["order"].clone()
+        self.note, self.k, self.offset = d["note"].clone(), d["k"].clone(), d["offset"].clone()
+
+
+def eval_windows(bank: NoteBank, batch_size: int, lookback: int, window: int):
+    """Deterministic windows covering every note of `bank` once, from its first sample to its last.
+
+    Each note starts with L samples of silent history (offset 0); rows take notes in order and go
+    idle (note -1, mask all False) when none are left. Yields Batch until all rows are idle.
+    """
+    if window <= 0 or window % lookback:
+        raise UserError(f"window {window} must be a positive multiple of the model's lookback {lookback}")
+    B = min(batch_size, len(bank))
+    note = torch.arange(B, dtype=torch.int64)
+    k = torch.zeros(B, dtype=torch.int64)
+    offset = torch.zeros(B, dtype=torch.int64)
+    nxt = B
+    while bool((note >= 0).any()):
+        yield make_window(bank, note, k, offset, lookback, window)
+        k += 1
+        done = (note >= 0) & (k * window >= bank.lengths[note.clamp_min(0)])
+        for r in torch.nonzero(done).flatten().tolist():
+            note[r] = nxt if nxt < len(bank) else -1
+            k[r] = 0
+            nxt += 1

@@ -1,0 +1,194 @@
+"""The evaluate report: per-note measures aggregated into summaries, per-pitch blocks and bars."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from conditioning import note_name
+from samplernn.data.dataset import NoteRecord
+from samplernn.evaluate import measures as metrics
+
+#: The shipped-model bars of issue 5, applied to the generated notes.
+BARS = {
+    "pitch_accuracy": 0.90,
+    "clip_share": 1e-4,
+    "duration_median_ms": 60.0,
+    "rms_rising_share": 0.80,
+}
+
+DEFINITIONS = {
+    "nll": "negative log-likelihood of the evaluated real notes under the model, bits per sample",
+    "pitch": "median pYIN f0 (10-cent bins, search range MIDI pitch ± 13 semitones) over the voiced "
+    "frames of the sustained part (onset + min(80 ms, held/4) to release, at most 1 s); within = "
+    "|cents from the MIDI pitch| <= 50; notes without voiced frames count as misses",
+    "duration": "|audible end - requested end| in ms; audible end = last sample whose Hilbert envelope "
+    "exceeds 0.8 % of its peak (the prepare rule); a silent note ends at its onset. Generated notes run "
+    "on 0.5 s (tail_seconds) past the file's end with no note sounding, so a note that fails to stop "
+    "shows",
+    "dynamics": "RMS over [onset, end) per note, median per velocity; a pitch rises when that level "
+    "rises strictly from each velocity to the next. Real: every recording of the pitch in the dataset "
+    "(all splits). Generated: a velocity sweep, the pitch's first evaluated note generated again at "
+    "each velocity the dataset has for that pitch, same timing",
+    "timbre": "mean |log-mel dB difference| to the real note over the frames of [onset, end); 64 mel "
+    "bands, ~64 ms FFT, hop 1/4; dB re full scale, floored 80 dB below the louder peak; averaged over "
+    "notes. Sawtooth baseline: band-limited sawtooth at the MIDI pitch under the real note's smoothed "
+    "Hilbert envelope, scaled to the real RMS",
+    "clipping": "share of samples with |x| >= 0.999, over all samples of the evaluated notes (generated: "
+    "including the tail)",
+    "dc": "mean of each note's signal; reported as the mean and max |mean| over notes",
+}
+
+#: (pitch) → [(velocity, rms)] for the dynamics measure.
+Levels = dict[int, list[tuple[int, float]]]
+
+
+def _share(k: float, n: int) -> float | None:
+    return float(k) / n if n else None
+
+
+def _median(values: Sequence[float]) -> float | None:
+    return float(np.median(values)) if len(values) else None
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return float(np.mean(values)) if len(values) else None
+
+
+def summarize(measures: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Pitch, duration, clipping and DC over per-note measures (from evaluate.measure_note)."""
+    n = len(measures)
+    cents = [abs(m["cents"]) for m in measures if m["cents"] is not None]
+    errors = [m["end_error_ms"] for m in measures]
+    total = sum(m["n_samples"] for m in measures)
+    clipped = sum(m["clip_share"] * m["n_samples"] for m in measures)
+    return {
+        "n_notes": n,
+        "pitch": {
+            "accuracy": _share(sum(m["pitch_ok"] for m in measures), n),
+            "median_abs_cents": _median(cents),
+            "n_unvoiced": sum(m["cents"] is None for m in measures),
+        },
+        "duration": {
+            "median_ms": _median(errors),
+            "p90_ms": float(np.percentile(errors, 90)) if errors else None,
+            "n_silent": sum(m["audible_end"] is None for m in measures),
+        },
+        "clipping": {
+            "share": clipped / total if total else 0.0,
+            "n_notes_clipped": sum(m["clip_share"] > 0 for m in measures),
+        },
+        "dc": {
+            "mean": _mean([m["dc"] for m in measures]),
+            "max_abs": float(max(abs(m["dc"]) for m in measures)) if n else None,
+        },
+    }
+
+
+def dynamics_summary(levels: Levels) -> dict[str, Any]:
+    """Per pitch: RMS (dBFS, median per velocity) and whether it rises; the share of pitches that rise
+    among those with two or more velocities."""
+    per_pitch = {}
+    for p in sorted(levels):
+        vels, rms = zip(*levels[p], strict=True) if levels[p] else ((), ())
+        by_vel: dict[int, list[float]] = defaultdict(list)
+        for v, r in levels[p]:
+            by_vel[v].append(r)
+        per_pitch[str(p)] = {
+            "rising": metrics.rises_with_velocity(vels, rms),
+            "rms_db": {str(v): metrics.to_db(float(np.median(by_vel[v]))) for v in sorted(by_vel)},
+        }
+    judged = [d["rising"] for d in per_pitch.values() if d["rising"] is not None]
+    return {
+        "rising_share": _share(sum(judged), len(judged)),
+        "n_pitches": len(judged),
+        "per_pitch": per_pitch,
+    }
+
+
+def build_report(
+    notes: list[dict[str, Any]],
+    records: Sequence[NoteRecord],
+    nll: dict[str, Any] | None,
+    levels: dict[str, Levels],
+    *,
+    split: str,
+    sample_rate: int,
+) -> dict[str, Any]:
+    """The JSON report: per-note results `notes` (same order as `records`), NLL block, and the
+    dynamics levels {"real": …, "generated": …}. See DEFINITIONS for what each number means."""
+
+    def timbre(idx: list[int]) -> dict[str, Any]:
+        return {
+            "generated_vs_real": _mean([notes[i]["timbre"]["generated"] for i in idx]),
+            "sawtooth_vs_real": _mean([notes[i]["timbre"]["sawtooth"] for i in idx]),
+        }
+
+    dynamics = {source: dynamics_summary(lv) for source, lv in levels.items()}
+    by_pitch: dict[int, list[int]] = defaultdict(list)
+    for i, r in enumerate(records):
+        by_pitch[r.pitch].append(i)
+    per_pitch = {}
+    for p, idx in sorted(by_pitch.items()):
+        entry: dict[str, Any] = {
+            "name": note_name(p),
+            "n_notes": len(idx),
+            "velocities": sorted({records[i].velocity for i in idx}),
+            "nll": nll["per_pitch"].get(str(p)) if nll else None,
+        }
+        for source in ("real", "generated"):
+            entry[source] = summarize([notes[i][source] for i in idx])
+            entry[source]["dynamics"] = dynamics[source]["per_pitch"].get(str(p))
+        entry["timbre"] = timbre(idx)
+        per_pitch[str(p)] = entry
+    report: dict[str, Any] = {"split": split, "sample_rate": sample_rate, "n_notes": len(notes), "nll": nll}
+    for source in ("real", "generated"):
+        report[source] = summarize([n[source] for n in notes])
+        report[source]["dynamics"] = dynamics[source]
+    report.update(timbre=timbre(list(range(len(notes)))), per_pitch=per_pitch, notes=notes)
+    report["definitions"] = DEFINITIONS
+    report["bars"] = check_bars(report)
+    judged = [b["passed"] for b in report["bars"] if b["passed"] is not None]
+    report["passed"] = bool(judged) and all(judged)
+    return report
+
+
+def check_bars(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The shipped-model bars of issue 5 on the generated notes; passed None = not measurable."""
+    gen, timbre, nll = report["generated"], report["timbre"], report.get("nll")
+
+    def bar(name: str, value: Any, target: str, ok: bool) -> dict[str, Any]:
+        return {"name": name, "value": value, "target": target, "passed": None if value is None else ok}
+
+    acc, clip = gen["pitch"]["accuracy"], gen["clipping"]["share"]
+    dur, rising = gen["duration"]["median_ms"], gen["dynamics"]["rising_share"]
+    t_gen, t_saw = timbre["generated_vs_real"], timbre["sawtooth_vs_real"]
+    bars = [
+        bar("pitch accuracy", acc, f">= {BARS['pitch_accuracy']:.0%}", (acc or 0) >= BARS["pitch_accuracy"]),
+        bar("clipping", clip, f"<= {BARS['clip_share']:.2%}", clip <= BARS["clip_share"]),
+        bar(
+            "median duration error",
+            dur,
+            f"<= {BARS['duration_median_ms']:.0f} ms",
+            dur is not None and dur <= BARS["duration_median_ms"],
+        ),
+        bar(
+            "RMS rising with velocity",
+            rising,
+            f">= {BARS['rms_rising_share']:.0%} of pitches",
+            (rising or 0) >= BARS["rms_rising_share"],
+        ),
+        bar(
+            "timbre distance",
+            t_gen,
+            "< sawtooth baseline",
+            t_gen is not None and t_saw is not None and t_gen < t_saw,
+        ),
+    ]
+    if nll and nll.get("baseline"):
+        base = nll["baseline"]["overall"]
+        bars.append(bar("test NLL", nll["overall"], f"< baseline {base:.3f}", nll["overall"] < base))
+    return bars

@@ -1,0 +1,277 @@
+"""`samplernn evaluate`: NLL plus sound measures of generated notes next to the real recordings.
+
+`evaluate_model` generates every evaluated note with the conditioning of its real counterpart,
+measures both with `samplernn.evaluate.measures`, and returns an `Evaluation` whose `report` is the JSON
+report (built by `samplernn.evaluate.report`; `samplernn.evaluate.view` presents it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from conditioning import BankStats, events_to_conditioning
+from samplernn.common.errors import UserError
+from samplernn.data.dataset import NoteRecord, PreparedDataset
+from samplernn.evaluate import measures as metrics
+from samplernn.evaluate.report import Levels, build_report
+
+#: (conditioning arrays) → generated audio, one float array per conditioning array.
+GenerateFn = Callable[[list[np.ndarray]], list[np.ndarray]]
+
+
+@dataclass
+class Evaluation:
+    """The result: the JSON-ready report and the audio it was measured on (for plots and WAVs)."""
+
+    report: dict[str, Any]
+    records: list[NoteRecord]
+    real: list[np.ndarray] = field(repr=False)
+    generated: list[np.ndarray] = field(repr=False)
+    sweep: list[NoteRecord] = field(default_factory=list)
+    sweep_audio: list[np.ndarray] = field(default_factory=list, repr=False)
+
+
+def select_notes(notes: Sequence[NoteRecord], max_notes: int | None) -> list[NoteRecord]:
+    """Up to `max_notes` notes spread over pitches, then velocities: each round takes one more note
+    of every pitch (its velocities in turn); a last, partial round takes evenly spaced pitches.
+
+    Deterministic; all notes (sorted by pitch, velocity, id) when max_notes is None.
+    """
+    ordered = sorted(notes, key=lambda r: (r.pitch, r.velocity, r.id))
+    if max_notes is None or max_notes >= len(ordered):
+        return ordered
+    per_pitch: dict[int, list[NoteRecord]] = {}
+    for p in sorted({r.pitch for r in ordered}):
+        by_vel: dict[int, list[NoteRecord]] = defaultdict(list)
+        for r in ordered:
+            if r.pitch == p:
+                by_vel[r.velocity].append(r)
+        rounds = range(max(len(v) for v in by_vel.values()))
+        per_pitch[p] = [by_vel[v][k] for k in rounds for v in sorted(by_vel) if k < len(by_vel[v])]
+    picked: list[NoteRecord] = []
+    for depth in range(max(len(v) for v in per_pitch.values())):
+        avail = [p for p, v in per_pitch.items() if depth < len(v)]
+        need = max_notes - len(picked)
+        if need <= 0:
+            break
+        if need < len(avail):
+            avail = [avail[i] for i in np.linspace(0, len(avail) - 1, need).round().astype(int)]
+        picked += [per_pitch[p][depth] for p in avail]
+    return sorted(picked, key=lambda r: (r.pitch, r.velocity, r.id))
+
+
+def measure_note(
+    x: np.ndarray,
+    rec: NoteRecord,
+    sample_rate: int,
+    settings: metrics.PitchSettings = metrics.PitchSettings(),
+) -> dict[str, Any]:
+    """All per-note measures of signal `x` against the note event of `rec`."""
+    f0, cents = metrics.note_pitch_cents(x, sample_rate, rec.pitch, rec.onset, rec.release, rec.end, settings)
+    end = metrics.audible_end(x)
+    level = metrics.rms(x, rec.onset, rec.end)
+    return {
+        "f0_hz": f0,
+        "cents": cents,
+        "pitch_ok": cents is not None and abs(cents) <= settings.tolerance_cents,
+        "audible_end": end,
+        "end_error_ms": metrics.end_error_ms(x, rec.onset, rec.end, sample_rate),
+        "rms": level,
+        "rms_db": metrics.to_db(level),
+        "clip_share": metrics.clip_share(x),
+        "n_samples": int(len(x)),
+        "dc": metrics.dc_offset(x),
+    }
+
+
+def note_result(
+    rec: NoteRecord,
+    real: np.ndarray,
+    generated: np.ndarray,
+    sample_rate: int,
+    settings: metrics.PitchSettings,
+) -> dict[str, Any]:
+    """One entry of the report's "notes": the note, both signals' measures and the timbre distances."""
+    saw = metrics.sawtooth_baseline(real, rec.pitch, rec.onset, rec.end, sample_rate)
+    return {
+        "id": rec.id,
+        "pitch": rec.pitch,
+        "velocity": rec.velocity,
+        "onset": rec.onset,
+        "release": rec.release,
+        "end": rec.end,
+        "real": measure_note(real, rec, sample_rate, settings),
+        "generated": measure_note(generated, rec, sample_rate, settings),
+        "timbre": {
+            "generated": metrics.timbre_distance(generated, real, sample_rate, rec.onset, rec.end),
+            "sawtooth": metrics.timbre_distance(saw, real, sample_rate, rec.onset, rec.end),
+        },
+    }
+
+
+def evaluate_model(
+    model: Any,
+    dataset: PreparedDataset,
+    split: str = "test",
+    *,
+    max_notes: int | None = None,
+    seed: int | None = 0,
+    temperature: float = 1.0,
+    batch_size: int = 64,
+    device: Any = "cpu",
+    generate: GenerateFn | None = None,
+    with_nll: bool = True,
+    baseline_model: Any = None,
+    sweep_velocities: bool = True,
+    tail_seconds: float = 0.5,
+    progress: bool = False,
+    settings: metrics.PitchSettings = metrics.PitchSettings(),
+    stats: BankStats | None = None,
+) -> Evaluation:
+    """Evaluate `model` on the notes of `split`: NLL, then generate and measure every note.
+
+    `generate` replaces the model's generation (default: samplernn.generate.synthesize with the
+    given temperature/seed/batch_size/device); NLL needs `model` and is skipped when it is None
+    or with_nll is False. `baseline_model` (e.g. an unconditional model) adds its NLL for the bar.
+    `sweep_velocities` also generates each pitch's first note at the bank's other velocities, for
+    the dynamics measure (see evaluate_report.DEFINITIONS). Generation runs `tail_seconds` past
+    each file's end with nothing sounding there, so that a note which does not stop shows up in
+    the duration measure instead of being cut off by the file's length. `stats` (the checkpoint's
+    bank statistics; default the dataset's) fill the level column for NLL and generation alike,
+    as rendering a MIDI file would: no level is taken from the evaluated recordings.
+    """
+    records = select_notes(dataset.split(split), max_notes)
+    if not records:
+        present = sorted({r.split for r in dataset.notes})
+        raise UserError(f"{dataset.root}: no notes in split {split!r} (present: {', '.join(present)})")
+    subset = dataclasses.replace(dataset, notes=records)
+    sr = dataset.sample_rate
+    stats = dataset.stats if stats is None else stats
+
+    nll: dict[str, Any] | None = None
+    if with_nll and model is not None:
+        nll = _nll_block(model, subset, split, batch_size, device, stats)
+        if baseline_model is not None:
+            nll["baseline"] = _nll_block(baseline_model, subset, split, batch_size, device, stats)
+
+    if generate is None:
+        if model is None:
+            raise ValueError("evaluate_model needs a model or a generate function")
+        from samplernn.generate.engine import synthesize
+
+        def generate(conds: list[np.ndarray]) -> list[np.ndarray]:
+            return synthesize(
+                model,
+                conds,
+                temperature=temperature,
+                seed=seed,
+                batch_size=batch_size,
+                device=device,
+                progress=progress,
+            )
+
+    sweep = velocity_sweep(records, dataset.notes) if sweep_velocities else []
+    pad = int(round(tail_seconds * sr))
+    conds = [events_to_conditioning([r.event], r.n_samples + pad, stats) for r in records + sweep]
+    audio = [np.asarray(g, dtype=np.float32) for g in generate(conds)]
+    if len(audio) != len(conds):
+        raise ValueError(f"generate returned {len(audio)} signals for {len(conds)} notes")
+    generated, sweep_audio = audio[: len(records)], audio[len(records) :]
+    real = [dataset.load_audio(r) for r in records]
+    triples = list(zip(records, real, generated, strict=True))
+    for rec, _, g in triples:
+        if len(g) != rec.n_samples + pad:
+            raise ValueError(
+                f"generate returned {len(g)} samples for note {rec.id}, not {rec.n_samples + pad}"
+            )
+
+    notes = [note_result(rec, x, g, sr, settings) for rec, x, g in _track(triples, progress, "measuring")]
+    levels = {
+        "real": real_levels(dataset, {r.pitch for r in records}),
+        "generated": generated_levels(records, generated, sweep, sweep_audio),
+    }
+    report = build_report(notes, records, nll, levels, split=split, sample_rate=sr)
+    report["settings"] = {
+        "seed": seed,
+        "temperature": temperature,
+        "max_notes": max_notes,
+        "velocity_sweep": sweep_velocities,
+        "tail_seconds": tail_seconds,
+        "pitch": dataclasses.asdict(settings),
+    }
+    return Evaluation(report, records, real, generated, sweep, sweep_audio)
+
+
+def velocity_sweep(records: Sequence[NoteRecord], bank: Sequence[NoteRecord]) -> list[NoteRecord]:
+    """For each evaluated pitch, its first evaluated note at every other velocity the bank has for
+    that pitch (all velocities of the bank when the pitch has fewer than two), same timing."""
+    bank_vels: dict[int, set[int]] = defaultdict(set)
+    for r in bank:
+        bank_vels[r.pitch].add(r.velocity)
+    all_vels = set().union(*bank_vels.values())
+    first: dict[int, NoteRecord] = {}
+    for r in records:
+        first.setdefault(r.pitch, r)
+    out = []
+    for p, ref in sorted(first.items()):
+        vels = bank_vels[p] if len(bank_vels[p]) >= 2 else all_vels
+        for v in sorted(vels - {ref.velocity}):
+            out.append(dataclasses.replace(ref, velocity=v, id=f"{ref.id}@v{v}"))
+    return out
+
+
+def real_levels(dataset: PreparedDataset, pitches: set[int]) -> Levels:
+    """(velocity, RMS over [onset, end)) of every recording in the dataset with one of `pitches`."""
+    levels: Levels = defaultdict(list)
+    for r in dataset.notes:
+        if r.pitch in pitches:
+            levels[r.pitch].append((r.velocity, metrics.rms(dataset.load_audio(r), r.onset, r.end)))
+    return dict(levels)
+
+
+def generated_levels(
+    records: Sequence[NoteRecord],
+    generated: Sequence[np.ndarray],
+    sweep: Sequence[NoteRecord],
+    sweep_audio: Sequence[np.ndarray],
+) -> Levels:
+    """(velocity, RMS) per pitch of the generated velocity sweep: each pitch's first evaluated note
+    plus its sweep copies. Without a sweep: all evaluated notes of the pitch."""
+    levels: Levels = defaultdict(list)
+    swept = {r.pitch for r in sweep}
+    seen: set[int] = set()
+    for r, g in zip(records, generated, strict=True):
+        if r.pitch in swept and r.pitch in seen:
+            continue
+        seen.add(r.pitch)
+        levels[r.pitch].append((r.velocity, metrics.rms(g, r.onset, r.end)))
+    for r, g in zip(sweep, sweep_audio, strict=True):
+        levels[r.pitch].append((r.velocity, metrics.rms(g, r.onset, r.end)))
+    return dict(levels)
+
+
+def _nll_block(
+    model: Any, dataset: PreparedDataset, split: str, batch_size: int, device: Any, stats: BankStats
+) -> dict[str, Any]:
+    from samplernn.model.nll import dataset_nll
+
+    res = dataset_nll(model, dataset, split, batch_size=batch_size, device=device, stats=stats)
+    return {
+        "overall": float(res.overall),
+        "per_pitch": {str(p): float(v) for p, v in sorted(res.per_pitch.items())},
+        "n_samples": int(res.n_samples),
+    }
+
+
+def _track(items: list, progress: bool, label: str) -> Any:
+    if not progress:
+        return items
+    from rich.progress import track
+
+    return track(items, description=label, transient=True)

@@ -1,0 +1,204 @@
+"""Presenting an evaluation: rich tables on the terminal and a PNG grid of spectrograms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from samplernn.data.dataset import NoteRecord
+from samplernn.evaluate.run import Evaluation
+
+
+def _fmt(value: Any, kind: str = "") -> str:
+    """Compact cell text; '—' for a missing value."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    formats = {
+        "%": "{:.0%}",
+        "%%": "{:.3%}",
+        "ms": "{:.0f} ms",
+        "c": "{:.0f} c",
+        "dB": "{:.1f} dB",
+        "0": "{:.0f}",
+        ".1": "{:.1f}",
+    }
+    if kind in formats:
+        return formats[kind].format(value)
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _pair(a: Any, b: Any, kind: str = "") -> str:
+    return f"{_fmt(a, kind)} / {_fmt(b, kind)}"
+
+
+def _ok(passed: bool | None) -> str:
+    return {True: "[green]pass[/]", False: "[red]FAIL[/]", None: "[dim]n/a[/]"}[passed]
+
+
+def summary_table(report: dict[str, Any]) -> Table:
+    """Measure | real (ceiling) | generated | bar | result."""
+    real, gen, timbre, nll = report["real"], report["generated"], report["timbre"], report["nll"]
+    bars = {b["name"]: b for b in report["bars"]}
+    t = Table(title=f"evaluate: {report['n_notes']} notes of split '{report['split']}'")
+    for col in ("measure", "real", "generated", "bar", ""):
+        t.add_column(col, justify="left" if col == "measure" else "right")
+
+    def row(label: str, key: str, kind: str = "", bar: str = "", real_text: str | None = None) -> None:
+        section, name = key.split(".")
+        b = bars.get(bar)
+        r = real_text if real_text is not None else _fmt(real[section][name], kind)
+        t.add_row(
+            label, r, _fmt(gen[section][name], kind), b["target"] if b else "", _ok(b["passed"]) if b else ""
+        )
+
+    if nll:
+        b = bars.get("test NLL")
+        t.add_row(
+            "NLL bits/sample",
+            "",
+            _fmt(nll["overall"]),
+            b["target"] if b else "",
+            _ok(b["passed"]) if b else "",
+        )
+    row("pitch within ±50 c", "pitch.accuracy", "%", "pitch accuracy")
+    row("median |cents|", "pitch.median_abs_cents", "c")
+    row("unvoiced notes", "pitch.n_unvoiced")
+    row("median end error", "duration.median_ms", "ms", "median duration error")
+    row("p90 end error", "duration.p90_ms", "ms")
+    row("RMS rises with vel.", "dynamics.rising_share", "%", "RMS rising with velocity")
+    b = bars["timbre distance"]
+    t.add_row(
+        "timbre (log-mel)",
+        f"saw {_fmt(timbre['sawtooth_vs_real'], 'dB')}",
+        _fmt(timbre["generated_vs_real"], "dB"),
+        "< saw",
+        _ok(b["passed"]),
+    )
+    row("clipped samples", "clipping.share", "%%", "clipping")
+    row("DC, max |mean|", "dc.max_abs")
+    return t
+
+
+def pitch_table(report: dict[str, Any]) -> Table:
+    """One row per pitch; each cell 'real / generated' (timbre: 'generated / sawtooth')."""
+    t = Table(title="per pitch: real / generated (timbre: generated / sawtooth)")
+    for col in ("pitch", "n", "NLL", "pitch ok", "|cents|", "end ms", "RMS rises", "timbre dB"):
+        t.add_column(col, justify="right")
+    for p, d in report["per_pitch"].items():
+        r, g = d["real"], d["generated"]
+        t.add_row(
+            f"{d['name']} {p}",
+            str(d["n_notes"]),
+            _fmt(d["nll"]),
+            _pair(r["pitch"]["accuracy"], g["pitch"]["accuracy"], "%"),
+            _pair(r["pitch"]["median_abs_cents"], g["pitch"]["median_abs_cents"], "0"),
+            _pair(r["duration"]["median_ms"], g["duration"]["median_ms"], "0"),
+            _pair(_rising(r), _rising(g)),
+            _pair(d["timbre"]["generated_vs_real"], d["timbre"]["sawtooth_vs_real"], ".1"),
+        )
+    return t
+
+
+def _rising(block: dict[str, Any]) -> bool | None:
+    return block["dynamics"]["rising"] if block.get("dynamics") else None
+
+
+def seeds_table(runs: list[dict[str, Any]]) -> Table:
+    """Bar | value per seed | target | seeds passing."""
+    t = Table(title=f"bars over {len(runs)} seeds")
+    t.add_column("bar", justify="left")
+    for r in runs:
+        t.add_column(f"seed {r['seed']}", justify="right")
+    t.add_column("target", justify="right")
+    t.add_column("passed", justify="right")
+    kinds = {"pitch accuracy": "%", "RMS rising with velocity": "%", "clipping": "%%",
+             "median duration error": "ms", "timbre distance": "dB"}
+    for bar in runs[0]["bars"]:
+        cells = [next(b for b in r["bars"] if b["name"] == bar["name"]) for r in runs]
+        n_pass = sum(c["passed"] is True for c in cells)
+        t.add_row(bar["name"], *(_fmt(c["value"], kinds.get(bar["name"], "")) for c in cells), bar["target"],
+                  f"{n_pass} / {len(cells)}")
+    return t
+
+
+def render_tables(report: dict[str, Any], console: Console | None = None) -> None:
+    """Print the summary, the per-pitch table and the pass/fail line."""
+    console = console or Console()
+    console.print(summary_table(report))
+    console.print(pitch_table(report))
+    failed = [b["name"] for b in report["bars"] if b["passed"] is False]
+    if report["passed"]:
+        console.print("[green]shipped-model bars: all passed[/]")
+    else:
+        console.print(f"[red]shipped-model bars: failed[/] ({', '.join(failed) or 'nothing measurable'})")
+
+
+def pick_plot_notes(records: list[NoteRecord], max_rows: int = 6) -> list[int]:
+    """Indices of a few notes to picture: pitches spread over the range and, where the split has
+    several velocities of a pitch, its lowest and highest (then half as many pitches)."""
+    by_pitch: dict[int, list[int]] = {}
+    for i, r in enumerate(records):
+        by_pitch.setdefault(r.pitch, []).append(i)
+    pitches = sorted(by_pitch)
+    several = np.median([len({records[i].velocity for i in by_pitch[p]}) for p in pitches]) >= 2
+    n_pitches = max(1, max_rows // 2 if several else max_rows)
+    if len(pitches) > n_pitches:
+        pitches = [pitches[i] for i in np.linspace(0, len(pitches) - 1, n_pitches).round().astype(int)]
+    picked: list[int] = []
+    for p in pitches:
+        idx = by_pitch[p]
+        lo = min(idx, key=lambda i: (records[i].velocity, records[i].id))
+        hi = max(idx, key=lambda i: (records[i].velocity, records[i].id))
+        picked.extend([lo] if lo == hi or not several else [lo, hi])
+    return picked[:max_rows]
+
+
+def plot_spectrograms(ev: Evaluation, path: str | Path, max_rows: int = 6) -> Path:
+    """PNG grid: one row per picked note, real | generated log-mel spectrograms on one colour scale."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from conditioning import note_name
+    from samplernn.common.files import atomic_path
+    from samplernn.evaluate.measures import TOP_DB, MelSettings, log_mel_db, mel_hop
+
+    sr = ev.report["sample_rate"]
+    rows = pick_plot_notes(ev.records, max_rows)
+    mel = MelSettings(n_mels=128)
+    hop = mel_hop(sr, mel)
+    fig, axes = plt.subplots(
+        len(rows), 2, figsize=(11, 2.3 * len(rows) + 0.6), squeeze=False, constrained_layout=True
+    )
+    image = None
+    for row, i in enumerate(rows):
+        rec = ev.records[i]
+        specs = [log_mel_db(ev.real[i], sr, mel), log_mel_db(ev.generated[i], sr, mel)]
+        top = max(s.max() for s in specs)
+        for col, (spec, label) in enumerate(zip(specs, ("real", "generated"), strict=True)):
+            ax = axes[row][col]
+            extent = (0.0, spec.shape[1] * hop / sr, 0, spec.shape[0])
+            image = ax.imshow(
+                spec - top, origin="lower", aspect="auto", extent=extent, vmin=-TOP_DB, vmax=0, cmap="magma"
+            )
+            for pos in (rec.onset, rec.release, rec.end):
+                ax.axvline(pos / sr, color="cyan", lw=0.6, alpha=0.7)
+            ax.set_xlim(0, max(len(ev.real[i]), len(ev.generated[i])) / sr)
+            ax.set_title(f"{label}: {note_name(rec.pitch)} vel {rec.velocity} ({rec.id})", fontsize=9)
+            ax.set_ylabel("mel band")
+    for ax in axes[-1]:
+        ax.set_xlabel("seconds (lines: onset, release, end)")
+    if image is not None:
+        fig.colorbar(image, ax=axes, label="dB re row peak", shrink=0.6)
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=90)
+    plt.close(fig)
+    return path

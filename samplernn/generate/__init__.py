@@ -1,0 +1,1 @@
+"""Generation engines: take a checkpoint's model and per-sample conditioning, give audio samples."""

@@ -1,0 +1,239 @@
+"""Fold a trained SampleRNN once into the flat weights the generation engines run on.
+
+What is folded (products formed in float64, stored float32):
+* weight norm: every parametrised `.weight` is read once in its effective form;
+* frame scaling: classes q → q·4/(Q−1) − 2 is folded into each tier's input projection;
+* each tier's input projection into its first GRU layer: gates_x = A·frame + bias1 (+ upper + cond),
+  with A = W_ih·W_in (3D, F) — one small mat-vec per frame instead of two large ones;
+* each tier's conditioning projection into its first GRU layer: condg = W_ih·W_cond (3D, C);
+* the sample MLP's embedding × input conv into a lookup table lut (F0, Q, D):
+  conv(emb(window)) = Σ_j lut[j, window[j]].
+
+Shapes: K frame tiers (lowest first), n = n_rnn, D = dim, Q = q_levels, C = conditioning
+features (0 without conditioning), F_k = tier frame size, R_k = tier ratio (upsampling factor).
+"""
+
+from __future__ import annotations
+
+import copy
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from samplernn.data.quantize import zero_level
+from samplernn.model.network import SampleRNN
+
+
+@dataclass
+class Folded:
+    """Inference weights of one model on one device (float32, contiguous)."""
+
+    frames: tuple[int, ...]  # F_k absolute frame sizes, lowest first
+    ratios: tuple[int, ...]  # R_k: tier k produces R_k outputs per frame for the tier below
+    dim: int
+    q_levels: int
+    n_rnn: int
+    n_cond: int  # C; 0 when the model is unconditional
+    lookback: int
+    zero: int  # the silence class used as history before the first sample
+    quantization: str
+    A: list[torch.Tensor]  # per tier (3D, F_k): folded input projection into GRU layer 0
+    bias1: torch.Tensor  # (K, 3D) GRU layer-0 input bias incl. the folded input bias
+    condg: torch.Tensor  # (K, 3D, C) conditioning projection into GRU layer 0
+    w_ih: torch.Tensor  # (K, n, 3D, D) GRU input weights (layer 0 used for the tier above's output)
+    b_ih: torch.Tensor  # (K, n, 3D) (layer 0 unused: folded into bias1)
+    w_hh: torch.Tensor  # (K, n, 3D, D)
+    b_hh: torch.Tensor  # (K, n, 3D)
+    h0: torch.Tensor  # (K, n, D)
+    ups: list[torch.Tensor]  # per tier (R_k, D, D): [position, out, in] upsampling matrices
+    b_up: torch.Tensor  # (K, D)
+    lut: torch.Tensor  # (F0, Q, D) embedding × input conv
+    mlp_cond: torch.Tensor  # (D, C)
+    w_h: torch.Tensor  # (D, D) sample MLP hidden
+    b_h: torch.Tensor  # (D,)
+    w_o: torch.Tensor  # (Q, D) sample MLP output
+    b_o: torch.Tensor  # (Q,)
+    cond_features: torch.nn.Module | None  # raw (..., 5) → (..., C), the model's own module
+    _numpy: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def n_tiers(self) -> int:
+        return len(self.frames)
+
+    @property
+    def device(self) -> torch.device:
+        return self.w_h.device
+
+    def fits_half(self) -> bool:
+        """Whether the large matrices fit float16's range (cached)."""
+        if "fits_half" not in self._numpy:
+            mats = [self.w_ih, self.w_hh, self.w_h, self.w_o, *self.ups]
+            self._numpy["fits_half"] = all(float(m.abs().max()) <= HALF_MAX for m in mats)
+        return self._numpy["fits_half"]
+
+    def numpy_arrays(self, precision: str = "float32") -> dict[str, Any]:
+        """The weights as contiguous numpy arrays packed for the numba kernel (cached).
+
+        precision "float16" stores the large matrices (GRU, upsampling, sample MLP) as IEEE half
+        bits in uint16 arrays; everything else stays float32.
+        """
+        if precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {precision!r} (choose from {', '.join(PRECISIONS)})")
+        if precision not in self._numpy:
+            arrays = _pack_numpy(self)
+            if precision == "float16":
+                arrays.update({k: _half_bits(k, arrays[k]) for k in HALF_KEYS})
+            self._numpy[precision] = arrays
+        return self._numpy[precision]
+
+
+PRECISIONS = ("float32", "float16")
+HALF_KEYS = ("w_ih", "w_hh", "ups", "w_h", "w_o")  # the matrices that dominate memory traffic
+HALF_MAX = 60000.0  # float16 tops out at 65504
+
+
+def _half_bits(name: str, a: np.ndarray) -> np.ndarray:
+    """float32 → IEEE half bit patterns (uint16); refuses values half cannot hold."""
+    peak = float(np.abs(a).max()) if a.size else 0.0
+    if peak > HALF_MAX:
+        raise ValueError(f"weights {name} reach {peak:g}, beyond float16; use precision float32")
+    return np.ascontiguousarray(a.astype(np.float16).view(np.uint16))
+
+
+def _np(t: torch.Tensor) -> np.ndarray:
+    return np.ascontiguousarray(t.detach().to("cpu", torch.float32).numpy())
+
+
+def _pack_numpy(f: Folded) -> dict[str, Any]:
+    """Pad per-tier arrays into stacked ones with offsets: numba kernels want uniform arrays."""
+    K, D = f.n_tiers, f.dim
+    fmax = max(f.frames)
+    A = np.zeros((K, 3 * D, fmax), np.float32)
+    for k, a in enumerate(f.A):
+        A[k, :, : a.shape[1]] = _np(a)
+    uoff = np.zeros(K, np.int64)
+    for k in range(1, K):
+        uoff[k] = uoff[k - 1] + f.ratios[k - 1]
+    return {
+        "frames": np.asarray(f.frames, np.int64),
+        "ratios": np.asarray(f.ratios, np.int64),
+        "A": A,
+        "bias1": _np(f.bias1),
+        "condg": _np(f.condg),
+        "w_ih": _np(f.w_ih),
+        "b_ih": _np(f.b_ih),
+        "w_hh": _np(f.w_hh),
+        "b_hh": _np(f.b_hh),
+        "h0": _np(f.h0),
+        "ups": np.ascontiguousarray(np.concatenate([_np(u) for u in f.ups], axis=0)),
+        "uoff": uoff,
+        "b_up": _np(f.b_up),
+        "lut": _np(f.lut),
+        "mlp_cond": _np(f.mlp_cond),
+        "w_h": _np(f.w_h),
+        "b_h": _np(f.b_h),
+        "w_o": _np(f.w_o),
+        "b_o": _np(f.b_o),
+    }
+
+
+def _w(module: torch.nn.Module) -> torch.Tensor:
+    """Effective float32 weight (weight norm applied by the parametrisation), as forward uses it."""
+    return module.weight.detach().to(torch.float32)
+
+
+def _b(module: torch.nn.Module, n: int, like: torch.Tensor) -> torch.Tensor:
+    bias = getattr(module, "bias", None)
+    return bias.detach().to(torch.float32) if bias is not None else like.new_zeros(n)
+
+
+@torch.no_grad()
+def _fold(model: SampleRNN, device: torch.device) -> Folded:
+    """Products of weights are formed in float64 and rounded once; copied weights stay float32."""
+    cfg = model.cfg
+    D, Q, n = cfg.dim, cfg.q_levels, cfg.n_rnn
+    C = model.cond_features.n_features if model.cond_features is not None else 0
+    scale = 4.0 / (Q - 1)
+
+    def f32(t: torch.Tensor) -> torch.Tensor:
+        return t.to(device=device, dtype=torch.float32).contiguous()
+
+    A, bias1, condg, ups, b_up = [], [], [], [], []
+    w_ih, b_ih, w_hh, b_hh, h0 = [], [], [], [], []
+    for tier in model.tiers:
+        w_in = _w(tier.input).double()  # (D, F)
+        b_in = _b(tier.input, D, w_in).double() - 2.0 * w_in.sum(1)  # frames = q·scale − 2
+        rnn = tier.rnn
+        wi = [getattr(rnn, f"weight_ih_l{i}").detach().float() for i in range(n)]
+        bi = [getattr(rnn, f"bias_ih_l{i}").detach().float() for i in range(n)]
+        wi0 = wi[0].double()
+        A.append(f32(wi0 @ (w_in * scale)))
+        bias1.append(wi0 @ b_in + bi[0].double())
+        if tier.cond is not None and C:
+            condg.append(wi0 @ _w(tier.cond).double())
+        else:
+            condg.append(w_in.new_zeros(3 * D, C))
+        w_ih.append(torch.stack(wi))
+        b_ih.append(torch.stack(bi))
+        w_hh.append(torch.stack([getattr(rnn, f"weight_hh_l{i}").detach().float() for i in range(n)]))
+        b_hh.append(torch.stack([getattr(rnn, f"bias_hh_l{i}").detach().float() for i in range(n)]))
+        h0.append(tier.h0.detach().float().reshape(n, D))
+        up = _w(tier.upsample)  # ConvTranspose1d weight (D_in, D_out, R)
+        ups.append(f32(up.permute(2, 1, 0)))  # (R, D_out, D_in)
+        b_up.append(_b(tier.upsample, D, up))
+    mlp = model.sample_mlp
+    emb = mlp.embedding.weight.detach().float()  # (Q, E)
+    conv = _w(mlp.input)  # (D, E, F0)
+    lut = torch.einsum("qe,dej->jqd", emb, conv)  # (F0, Q, D), the same float32 products as forward
+    mlp_cond = _w(mlp.cond) if (mlp.cond is not None and C) else emb.new_zeros(D, C)
+    cond_features = copy.deepcopy(model.cond_features).to(device) if model.cond_features is not None else None
+    return Folded(
+        frames=tuple(cfg.tier_frames),
+        ratios=tuple(cfg.frame_sizes),
+        dim=D,
+        q_levels=Q,
+        n_rnn=n,
+        n_cond=C,
+        lookback=cfg.lookback,
+        zero=zero_level(Q, cfg.quantization),
+        quantization=cfg.quantization,
+        A=A,
+        bias1=f32(torch.stack(bias1)),
+        condg=f32(torch.stack(condg)),
+        w_ih=f32(torch.stack(w_ih)),
+        b_ih=f32(torch.stack(b_ih)),
+        w_hh=f32(torch.stack(w_hh)),
+        b_hh=f32(torch.stack(b_hh)),
+        h0=f32(torch.stack(h0)),
+        ups=ups,
+        b_up=f32(torch.stack(b_up)),
+        lut=f32(lut),
+        mlp_cond=f32(mlp_cond),
+        w_h=f32(_w(mlp.hidden)),
+        b_h=f32(_b(mlp.hidden, D, emb)),
+        w_o=f32(_w(mlp.output)),
+        b_o=f32(_b(mlp.output, Q, emb)),
+        cond_features=cond_features,
+    )
+
+
+_CACHE: weakref.WeakKeyDictionary[SampleRNN, tuple[Any, Folded]] = weakref.WeakKeyDictionary()
+
+
+def fold_model(model: SampleRNN, device: str | torch.device | None = None) -> Folded:
+    """Folded inference weights of `model` on `device` (default: the model's device).
+
+    Cached per model and device; the cache entry is dropped when any parameter changes
+    (in-place optimiser steps bump the tensors' versions).
+    """
+    dev = torch.device(device) if device is not None else next(model.parameters()).device
+    key = (str(dev), tuple((p.data_ptr(), p._version) for p in model.parameters()))
+    hit = _CACHE.get(model)
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    folded = _fold(model, dev)
+    _CACHE[model] = (key, folded)
+    return folded

@@ -1,0 +1,121 @@
+"""Self-contained checkpoints: one file holding weights, config, quantisation, sample rate,
+bank statistics and (for resuming) optimiser, step and RNG states.
+
+Loaded with `torch.load(..., weights_only=True)`: everything inside is tensors, numbers,
+strings, lists and dicts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from conditioning import BankStats
+from samplernn.common.errors import UserError
+from samplernn.common.files import atomic_path
+from samplernn.model.config import ModelConfig
+from samplernn.model.network import SampleRNN, build_model
+
+FORMAT = "samplernn-checkpoint"
+VERSION = 1
+
+
+@dataclass
+class Checkpoint:
+    """A loaded checkpoint: the model (eval mode, on the requested device) and its context."""
+
+    model: SampleRNN
+    config: ModelConfig
+    sample_rate: int
+    stats: BankStats
+    step: int
+    payload: dict[str, Any]
+
+    @property
+    def temperature(self) -> float:
+        """The sampling temperature the model was shipped with (default for synth/render/evaluate)."""
+        return float((self.payload.get("generation") or {}).get("temperature", 1.0))
+
+    def sampling_temperature(self, given: float | None) -> float:
+        """`given`, or the shipped temperature when None (a user's --temperature always wins)."""
+        return self.temperature if given is None else given
+
+    @property
+    def pitch_range(self) -> tuple[int, int] | None:
+        """(lowest, highest) MIDI pitch the model was trained on."""
+        r = self.payload.get("pitch_range")
+        return (int(r[0]), int(r[1])) if r else self.stats.pitch_range
+
+
+def make_payload(
+    model: SampleRNN,
+    sample_rate: int,
+    stats: BankStats,
+    step: int = 0,
+    half: bool = False,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The checkpoint dict for `model`; `extra` adds e.g. optimizer, rng, train_config, metrics.
+
+    half=True stores floating weights as float16 (for shipping); loading restores float32.
+    """
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    if half:
+        state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+    payload = {
+        "format": FORMAT,
+        "version": VERSION,
+        "model_config": model.cfg.to_dict(),
+        "state_dict": state,
+        "sample_rate": int(sample_rate),
+        "quantization": {"levels": model.cfg.q_levels, "method": model.cfg.quantization},
+        "bank_stats": stats.to_dict(),
+        "pitch_range": list(stats.pitch_range) if stats.pitch_range else None,
+        "step": int(step),
+    }
+    payload.update(extra)
+    return payload
+
+
+def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> None:
+    """Write atomically: a temp file beside `path`, then rename."""
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
+
+
+def read_payload(path: str | Path) -> dict[str, Any]:
+    """The raw checkpoint dict; UserError for a missing or foreign file."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: checkpoint not found")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for a bad file
+        raise UserError(f"{path}: not a readable checkpoint ({type(exc).__name__}: {exc})") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise UserError(f"{path}: not a samplernn checkpoint")
+    if payload.get("version", 0) > VERSION:
+        raise UserError(f"{path}: checkpoint version {payload['version']} is newer than this samplernn")
+    return payload
+
+
+def float32_state(payload: dict[str, Any]) -> dict[str, torch.Tensor]:
+    """The payload's weights with floating tensors in float32 (shipped checkpoints store float16)."""
+    return {k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()}
+
+
+def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Checkpoint:
+    """Load a checkpoint into a ready model in eval mode, float32, on `device`."""
+    payload = read_payload(path)
+    try:
+        cfg = ModelConfig.from_dict(payload["model_config"])
+        model = build_model(cfg)
+        model.load_state_dict(float32_state(payload))
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise UserError(f"{path}: checkpoint does not match its model config ({exc})") from None
+    stats = BankStats.from_dict(payload["bank_stats"])
+    model.to(device).eval()
+    return Checkpoint(model, cfg, int(payload["sample_rate"]), stats, int(payload.get("step", 0)), payload)

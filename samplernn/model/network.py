@@ -1,0 +1,283 @@
+"""Conditional multi-tier SampleRNN: GRU frame tiers above a sample-level MLP.
+
+Shapes: B batch, T predicted samples (a multiple of the top frame size), L = cfg.lookback,
+Q = cfg.q_levels, D = cfg.dim, C = n_cond_features. Conditioning arrives raw (B, T, 5) with the
+columns of conditioning.COND_COLUMNS and is scaled here, never on disk.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.utils.parametrizations import weight_norm
+
+from samplernn.model.config import ModelConfig
+from samplernn.model.gru import gru_forward
+
+N_RAW_COND = 5  # note, velocity, remaining, elapsed, level
+LOG_SCALE = math.log1p(16000 * 8)  # log countdown of 8 s at 16 kHz → 1.0
+LEVEL_SCALE = 800.0  # level column at 0 dBFS → 1.0
+
+
+def _wn(module: nn.Module, enabled: bool) -> nn.Module:
+    return weight_norm(module) if enabled else module
+
+
+def cond_feature_names(note_embed_dim: int, level: bool, oscillator: int) -> list[str]:
+    """Name of every CondFeatures output column, in order (`widen.py` matches columns by name)."""
+    names = [f"note_embed{i}" for i in range(note_embed_dim)]
+    names += ["pitch", "velocity", "remaining", "elapsed", "active"] + ["level"] * level
+    k = range(1, oscillator + 1)
+    return names + [f"osc_sin{i}" for i in k] + [f"osc_cos{i}" for i in k]
+
+
+class CondFeatures(nn.Module):
+    """Raw conditioning (..., 5) → well-scaled features (..., C).
+
+    Features: note embedding (0 = no note), normalised pitch, velocity/127, log countdown,
+    log time since onset, note-active flag, with `level` the loudness column / 800 (0 … 1), and
+    with `oscillator` = H > 0 the sin and cos of harmonics 1 … H of the note's phase
+    2π · f(note) · elapsed / sample_rate (0 outside notes).
+    """
+
+    def __init__(
+        self, note_embed_dim: int, level: bool = False, oscillator: int = 0, sample_rate: int = 0
+    ) -> None:
+        super().__init__()
+        if oscillator and sample_rate <= 0:
+            raise ValueError("an oscillator needs the model's sample_rate")
+        self.note_embed = nn.Embedding(128, note_embed_dim)
+        self.level = level
+        self.oscillator, self.sample_rate = oscillator, sample_rate
+        self.n_features = len(cond_feature_names(note_embed_dim, level, oscillator))
+
+    def forward(self, raw: torch.Tensor) -> torch.Tensor:
+        raw = raw.to(torch.long)
+        note = raw[..., 0].clamp(0, 127)
+        active = (note > 0).to(torch.float32)
+        num = raw[..., 1:].to(torch.float32).clamp_min(0)
+        feats = [
+            self.note_embed(note),
+            ((note.to(torch.float32) - 60.0) / 24.0 * active).unsqueeze(-1),
+            (num[..., 0] / 127.0).unsqueeze(-1),
+            (torch.log1p(num[..., 1]) / LOG_SCALE).unsqueeze(-1),
+            (torch.log1p(num[..., 2]) / LOG_SCALE).unsqueeze(-1),
+            active.unsqueeze(-1),
+        ]
+        if self.level:
+            feats.append((num[..., 3] / LEVEL_SCALE).unsqueeze(-1))
+        if self.oscillator:
+            feats.append(self.phase_features(note, raw[..., 3], active))
+        return torch.cat(feats, dim=-1)
+
+    def phase_features(self, note: torch.Tensor, elapsed: torch.Tensor, active: torch.Tensor) -> torch.Tensor:
+        """note, elapsed (...) int64, active (...) float → (..., 2H): sin of harmonics 1 … H, then cos."""
+        # Cycles as an exact fraction in float64: elapsed reaches millions of samples, where
+        # float32 would lose the phase.
+        hz = 440.0 * torch.pow(2.0, (note.to(torch.float64) - 69.0) / 12.0)
+        cycles = torch.remainder(elapsed.clamp_min(0).to(torch.float64) * hz / self.sample_rate, 1.0)
+        k = torch.arange(1, self.oscillator + 1, device=note.device, dtype=torch.float64)
+        angle = (2.0 * math.pi) * torch.remainder(cycles.unsqueeze(-1) * k, 1.0)
+        gate = active.unsqueeze(-1)
+        return torch.cat([torch.sin(angle).float() * gate, torch.cos(angle).float() * gate], dim=-1)
+
+
+class FrameTier(nn.Module):
+    """One frame-level tier: frames of `frame_size` samples → GRU → `ratio` upsampled outputs.
+
+    forward(frames (B, n, F) float in [-2, 2], upper (B, n, D) | None, cond (B, n, C) | None,
+    h (n_rnn, B, D)) → (out (B, n*ratio, D), h).
+    """
+
+    def __init__(self, frame_size: int, ratio: int, cfg: ModelConfig, n_cond: int) -> None:
+        super().__init__()
+        d = cfg.dim
+        self.frame_size, self.ratio = frame_size, ratio
+        self.input = _wn(nn.Linear(frame_size, d), cfg.weight_norm)
+        self.cond = _wn(nn.Linear(n_cond, d, bias=False), cfg.weight_norm) if n_cond else None
+        self.rnn = nn.GRU(d, d, num_layers=cfg.n_rnn, batch_first=True)
+        # Learned per-position upsampling: a transposed conv with kernel = stride = ratio.
+        self.upsample = _wn(nn.ConvTranspose1d(d, d, ratio, stride=ratio), cfg.weight_norm)
+        self.h0 = nn.Parameter(torch.zeros(cfg.n_rnn, 1, d), requires_grad=cfg.learn_h0)
+        for name, p in self.rnn.named_parameters():
+            if name.startswith("weight_ih"):
+                nn.init.xavier_uniform_(p)
+            elif name.startswith("weight_hh"):
+                for chunk in p.data.chunk(3, 0):
+                    nn.init.orthogonal_(chunk)
+            else:
+                nn.init.zeros_(p)
+
+    def rnn_input(
+        self, frames: torch.Tensor, upper: torch.Tensor | None, cond: torch.Tensor | None
+    ) -> torch.Tensor:
+        """(B, n, F) frames (+ upper (B, n, D), cond (B, n, C)) → GRU input (B, n, D)."""
+        x = self.input(frames)
+        if upper is not None:
+            x = x + upper
+        if self.cond is not None and cond is not None:
+            x = x + self.cond(cond)
+        return x
+
+    def upsample_out(self, y: torch.Tensor) -> torch.Tensor:
+        """GRU output (B, n, D) → (B, n*ratio, D).
+
+        The transposed conv (kernel = stride = ratio) as one matmul against its weight laid out
+        (D_in, ratio*D_out): no transposes of the activations, one large GEMM.
+        """
+        B, n, d = y.shape
+        w = self.upsample.weight  # (D_in, D_out, ratio)
+        bias = self.upsample.bias.repeat(self.ratio)  # (ratio*D,)
+        out = torch.addmm(bias, y.reshape(B * n, d), w.permute(0, 2, 1).reshape(d, -1))  # (B*n, ratio*D)
+        return out.view(B, n * self.ratio, -1)
+
+    def forward(
+        self,
+        frames: torch.Tensor,
+        upper: torch.Tensor | None,
+        cond: torch.Tensor | None,
+        h: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        x = self.rnn_input(frames, upper, cond)
+        if x.device.type == "cpu":  # same function, faster backward than aten's CPU GRU
+            y, h = gru_forward(self.rnn, x, h)
+        else:  # cuDNN
+            y, h = self.rnn(x, h.contiguous())
+        return self.upsample_out(y), h
+
+
+class SampleMLP(nn.Module):
+    """Sample-level MLP: embeddings of the last F samples + upper tier + conditioning → logits.
+
+    forward(prev (B, T+F-1) int64, upper (B, T, D), cond (B, T, C) | None) → logits (B, T, Q).
+    """
+
+    def __init__(self, cfg: ModelConfig, n_cond: int) -> None:
+        super().__init__()
+        d, f = cfg.dim, cfg.frame_sizes[0]
+        self.frame_size = f
+        self.embedding = nn.Embedding(cfg.q_levels, cfg.embed_dim)
+        self.input = _wn(nn.Conv1d(cfg.embed_dim, d, f, bias=False), cfg.weight_norm)
+        self.cond = _wn(nn.Linear(n_cond, d, bias=False), cfg.weight_norm) if n_cond else None
+        self.hidden = _wn(nn.Linear(d, d), cfg.weight_norm)
+        self.output = _wn(nn.Linear(d, cfg.q_levels), cfg.weight_norm)
+
+    def input_table(self) -> torch.Tensor:
+        """Embedding × input conv folded into a lookup table (F, Q, D).
+
+        The input conv's output for target t is Σ_j table[j, prev[t + j]]: F·Q·E·D multiply-adds
+        once instead of F·E·D per sample (exact up to float rounding).
+        """
+        return torch.einsum("def,qe->fqd", self.input.weight, self.embedding.weight)
+
+    def input_conv(self, prev: torch.Tensor, use_table: bool | None = None) -> torch.Tensor:
+        """Input conv over the embedded history: prev (B, T+F-1) int64 → (B, T, D).
+
+        use_table None picks the cheaper way: the folded table for many samples (training,
+        scoring), the convolution itself for few (step-by-step generation).
+        """
+        B, n = prev.shape
+        f, q = self.frame_size, self.embedding.num_embeddings
+        T = n - f + 1
+        if use_table is None:
+            use_table = B * T >= 2 * q
+        if use_table:
+            idx = prev.unfold(1, f, 1) + torch.arange(f, device=prev.device) * q  # (B, T, F)
+            table = self.input_table().reshape(f * q, -1)  # (F*Q, D)
+            return F.embedding_bag(idx.reshape(B * T, f), table, mode="sum").view(B, T, -1)
+        e = self.embedding(prev).transpose(1, 2)  # (B, E, T+F-1)
+        return self.input(e).transpose(1, 2)
+
+    def forward(self, prev: torch.Tensor, upper: torch.Tensor, cond: torch.Tensor | None) -> torch.Tensor:
+        x = self.input_conv(prev) + upper  # (B, T, D)
+        if self.cond is not None and cond is not None:
+            x = x.add_(self.cond(cond))
+        x = torch.relu_(x)  # in place: these (B, T, D) passes are memory-bound
+        x = torch.relu_(self.hidden(x))
+        return self.output(x)
+
+
+class SampleRNN(nn.Module):
+    """The full model. State: one hidden tensor (n_rnn, B, D) per frame tier, lowest first."""
+
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.cond_features = (
+            CondFeatures(cfg.note_embed_dim, cfg.level_conditioning, cfg.oscillator, cfg.sample_rate)
+            if cfg.conditioning
+            else None
+        )
+        n_cond = self.cond_features.n_features if self.cond_features is not None else 0
+        self.tiers = nn.ModuleList(
+            FrameTier(f, r, cfg, n_cond) for f, r in zip(cfg.tier_frames, cfg.frame_sizes, strict=True)
+        )
+        self.sample_mlp = SampleMLP(cfg, n_cond)
+
+    @property
+    def lookback(self) -> int:
+        return self.cfg.lookback
+
+    def scale_frames(self, q: torch.Tensor) -> torch.Tensor:
+        """Int classes → floats in [-2, 2] for the frame tiers."""
+        return q.to(torch.float32) * (4.0 / (self.cfg.q_levels - 1)) - 2.0
+
+    def initial_state(self, batch: int) -> list[torch.Tensor]:
+        """Learned h0 for every tier: list of (n_rnn, B, D)."""
+        return [t.h0.expand(-1, batch, -1).contiguous() for t in self.tiers]
+
+    def reset_state(self, state: list[torch.Tensor], reset: torch.Tensor) -> list[torch.Tensor]:
+        """Replace the rows of `state` where reset (B,) bool is set by the learned h0."""
+        m = reset.view(1, -1, 1)
+        return [torch.where(m, t.h0.to(h.dtype), h) for t, h in zip(self.tiers, state, strict=True)]
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        cond: torch.Tensor | None = None,
+        state: list[torch.Tensor] | None = None,
+        reset: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Teacher-forced pass over a window.
+
+        x: (B, L+T) int64 classes — L samples of history then the T targets' predecessors;
+           targets are x[:, L:] (the caller takes them from the same tensor).
+        cond: (B, T, 5) raw conditioning for the T predicted samples.
+        state: per-tier hidden (n_rnn, B, D) carried from the previous window; None = h0.
+        reset: (B,) bool, rows whose state restarts at h0 (a note starts in this window).
+        Returns logits (B, T, Q) for x[:, L:] and the new state.
+        """
+        L = self.lookback
+        B, total = x.shape
+        T = total - L
+        if T <= 0 or T % L:
+            raise ValueError(f"x must hold lookback {L} + a positive multiple of {L} samples, got {total}")
+        if state is None:
+            state = self.initial_state(B)
+        elif reset is not None:
+            state = self.reset_state(state, reset)
+        feats = None
+        if self.cond_features is not None:
+            if cond is None or cond.shape[:2] != (B, T):
+                raise ValueError(f"cond must have shape ({B}, {T}, {N_RAW_COND})")
+            feats = self.cond_features(cond)  # (B, T, C)
+        xf = self.scale_frames(x)
+        upper: torch.Tensor | None = None
+        new_state: list[torch.Tensor] = [torch.empty(0)] * len(self.tiers)
+        for k in reversed(range(len(self.tiers))):
+            tier = self.tiers[k]
+            f = tier.frame_size
+            frames = xf[:, L - f : L - f + T].reshape(B, T // f, f)
+            tier_cond = feats[:, ::f] if feats is not None else None
+            upper, new_state[k] = tier(frames, upper, tier_cond, state[k])
+        f0 = self.cfg.frame_sizes[0]
+        logits = self.sample_mlp(x[:, L - f0 : L + T - 1], upper, feats)
+        return logits, new_state
+
+
+def build_model(cfg: ModelConfig) -> SampleRNN:
+    """The one builder from config to module."""
+    return SampleRNN(cfg)

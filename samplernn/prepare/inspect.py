@@ -1,0 +1,135 @@
+"""`samplernn inspect`: one PNG showing a prepared note and the bank it belongs to.
+
+Top: the note's waveform and Hilbert envelope with the detected start/end (envelope threshold)
+and the manifest's onset/release/end marks. Middle: its conditioning arrays. Bottom: notes per
+pitch and velocity over the whole bank, and notes per split.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.gridspec import GridSpec
+
+from conditioning import LEVEL_FLOOR_DB, LEVEL_STEPS_PER_DB, envelope, find_extent, note_name
+from samplernn.common.errors import UserError
+from samplernn.common.files import atomic_path
+from samplernn.data.dataset import SPLITS, NoteRecord, PreparedDataset, load_dataset
+
+
+def default_note(ds: PreparedDataset) -> NoteRecord:
+    """A representative note: the middle one when ordered by pitch, velocity and length."""
+    ordered = sorted(ds.notes, key=lambda n: (n.pitch, n.velocity, n.n_samples, n.id))
+    return ordered[len(ordered) // 2]
+
+
+def find_note(ds: PreparedDataset, note_id: str) -> NoteRecord:
+    for n in ds.notes:
+        if n.id == note_id:
+            return n
+    examples = ", ".join(n.id for n in ds.notes[:3])
+    raise UserError(f"{ds.root / 'manifest.csv'}: no note with id {note_id!r} (ids look like {examples})")
+
+
+def _velocity_bins(velocities: list[int]) -> tuple[list[str], list[int]]:
+    """Row labels and a row index per velocity: distinct values, or bins of 16 if there are many."""
+    distinct = sorted(set(velocities))
+    if len(distinct) <= 16:
+        return [str(v) for v in distinct], [distinct.index(v) for v in velocities]
+    return [f"{16 * k}–{16 * k + 15}" for k in range(8)], [v // 16 for v in velocities]
+
+
+def _plot_note(fig: Figure, gs: GridSpec, ds: PreparedDataset, note: NoteRecord, threshold: float) -> None:
+    x = ds.load_audio(note)
+    sr = ds.sample_rate
+    t = np.arange(x.size) / sr
+    env = envelope(x)
+    extent = find_extent(x, threshold, env)
+
+    ax = fig.add_subplot(gs[0, :])
+    ax.plot(t, x, lw=0.5, color="0.55", label="waveform")
+    ax.plot(t, env, lw=1.0, color="tab:blue", label="envelope")
+    if extent is not None:
+        for pos, name in zip(extent, ("start", "end (envelope)"), strict=True):
+            ax.axvline(pos / sr, color="0.2", ls=":", lw=1, label=f"detected {name}")
+    for pos, name, color in ((note.onset, "onset", "tab:green"), (note.release, "release", "tab:orange"),
+                             (note.end, "end", "tab:red")):
+        ax.axvline(pos / sr, color=color, lw=1.2, label=f"{name} ({pos})")
+    cond = note.conditioning(ds.stats)
+    if ds.stats.envelopes:
+        level = 10.0 ** ((cond[:, 4] / LEVEL_STEPS_PER_DB + LEVEL_FLOOR_DB) / 20.0) * (cond[:, 0] > 0)
+        ax.plot(t, level, lw=1.0, color="tab:olive", label="bank level (RMS)")
+    ax.set_title(f"{note.id} — {note_name(note.pitch)} (MIDI {note.pitch}), velocity {note.velocity}, "
+                 f"{note.split}, {note.n_samples / sr:.2f} s")
+    ax.set_xlim(0, t[-1] if t.size else 1)
+    ax.set_ylabel("amplitude")
+    ax.legend(loc="upper right", fontsize=7, ncols=2)
+
+    ax1 = fig.add_subplot(gs[1, 0], sharex=ax)
+    ax1.step(t, cond[:, 0], where="post", color="tab:purple", label="note")
+    ax1.step(t, cond[:, 1], where="post", color="tab:cyan", label="velocity")
+    ax1.set_ylabel("note / velocity")
+    ax1.set_xlabel("seconds")
+    ax1.legend(loc="upper right", fontsize=7)
+    ax2 = fig.add_subplot(gs[1, 1], sharex=ax)
+    ax2.plot(t, cond[:, 2], color="tab:red", label="remaining")
+    ax2.plot(t, cond[:, 3], color="tab:green", label="elapsed")
+    ax2.set_ylabel("samples")
+    ax2.set_xlabel("seconds")
+    ax2.legend(loc="upper right", fontsize=7)
+
+
+def _plot_bank(fig: Figure, gs: GridSpec, ds: PreparedDataset) -> None:
+    pitches = sorted({n.pitch for n in ds.notes})
+    labels, rows = _velocity_bins([n.velocity for n in ds.notes])
+    grid = np.zeros((len(labels), len(pitches)), dtype=int)
+    for n, r in zip(ds.notes, rows, strict=True):
+        grid[r, pitches.index(n.pitch)] += 1
+    ax = fig.add_subplot(gs[2, 0])
+    im = ax.imshow(grid, aspect="auto", origin="lower", cmap="viridis", vmin=0)
+    if grid.size <= 48 * 16:
+        for (r, c), count in np.ndenumerate(grid):
+            ax.text(c, r, str(count), ha="center", va="center", fontsize=6,
+                    color="white" if count < grid.max() / 2 else "black")
+    ax.set_xticks(range(len(pitches)), [note_name(p) for p in pitches], rotation=90, fontsize=6)
+    ax.set_yticks(range(len(labels)), labels, fontsize=7)
+    ax.set_xlabel("pitch")
+    ax.set_ylabel("velocity")
+    ax.set_title(f"bank: {len(ds.notes)} notes per pitch and velocity", fontsize=9)
+    fig.colorbar(im, ax=ax, fraction=0.03)
+
+    ax2 = fig.add_subplot(gs[2, 1])
+    bottom = np.zeros(len(pitches))
+    for split in SPLITS:
+        counts = Counter(n.pitch for n in ds.notes if n.split == split)
+        values = np.array([counts.get(p, 0) for p in pitches])
+        ax2.bar(range(len(pitches)), values, bottom=bottom, label=f"{split} ({values.sum()})")
+        bottom += values
+    ax2.set_xticks(range(len(pitches)), [note_name(p) for p in pitches], rotation=90, fontsize=6)
+    ax2.set_ylabel("notes")
+    ax2.set_title("splits per pitch", fontsize=9)
+    ax2.legend(fontsize=7)
+
+
+def inspect_dataset(root: str | Path, note_id: str | None = None, png: str | Path | None = None) -> Path:
+    """Write the inspection PNG for one note of the prepared dataset at `root`; return its path.
+
+    Default note: `default_note`; default path: ROOT/inspect-<id>.png.
+    """
+    ds = load_dataset(root)
+    note = find_note(ds, note_id) if note_id else default_note(ds)
+    threshold = float(ds.info.get("settings", {}).get("threshold", 0.008))
+    png = Path(png) if png else ds.root / f"inspect-{note.id}.png"
+
+    fig = Figure(figsize=(12, 10), layout="constrained")
+    FigureCanvasAgg(fig)
+    gs = fig.add_gridspec(3, 2, height_ratios=(1.3, 1.0, 1.1))
+    _plot_note(fig, gs, ds, note, threshold)
+    _plot_bank(fig, gs, ds)
+    with atomic_path(png) as tmp:
+        fig.savefig(tmp, dpi=100, format="png")
+    return png

@@ -1,0 +1,80 @@
+"""The main job: render the shipped melody with the shipped model (or train one first)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from samplernn.common.errors import UserError
+from samplernn.common.paths import BUNDLED_BANK, DEMO_MELODY, SHIPPED_MODEL
+
+DEFAULT_MODEL = SHIPPED_MODEL
+DEFAULT_MELODY = DEMO_MELODY
+
+
+@dataclass
+class DemoResult:
+    """Where the demo wrote its files, and what the render reported."""
+
+    wav: Path
+    png: Path
+    checkpoint: Path
+    n_notes: int
+    seconds: float
+    elapsed: float
+    gain_db: float
+
+
+def render_demo(
+    out_dir: str | Path,
+    checkpoint: str | Path = DEFAULT_MODEL,
+    midi: str | Path = DEFAULT_MELODY,
+    *,
+    seed: int = 0,
+    temperature: float | None = None,
+    device: str | None = None,
+    progress: bool = True,
+) -> DemoResult:
+    """Render `midi` with `checkpoint` to OUT/<midi stem>.wav and a waveform+spectrogram PNG."""
+    from samplernn.common.files import read_audio
+    from samplernn.model.checkpoint import load_checkpoint
+    from samplernn.render.midi import RenderOptions, render_midi
+    from samplernn.render.synth import plot_note
+
+    checkpoint, midi, out_dir = Path(checkpoint), Path(midi), Path(out_dir)
+    if not checkpoint.is_file():
+        raise UserError(f"{checkpoint}: model not found (run `samplernn demo --train` to train one)")
+    ckpt = load_checkpoint(checkpoint, device or "cpu")
+    wav = out_dir / f"{midi.stem}.wav"
+    opts = RenderOptions(seed=seed, temperature=temperature, device=device, progress=progress)
+    report = render_midi(ckpt, midi, wav, opts)
+    audio, sr = read_audio(wav)
+    png = wav.with_suffix(".png")
+    plot_note(audio.mean(axis=1), sr, png, title=f"{midi.name} — {checkpoint.name}")
+    return DemoResult(wav, png, checkpoint, report.n_notes, report.seconds, report.elapsed, report.gain_db)
+
+
+def train_demo_model(
+    out_dir: str | Path,
+    bank: str | Path = BUNDLED_BANK,
+    *,
+    minutes: float = 3.0,
+    device: str = "auto",
+    seed: int = 0,
+    progress: bool = True,
+) -> Path:
+    """prepare the bank into OUT/dataset, train `small` for `minutes` into OUT/run; return best.pt."""
+    from samplernn.prepare.run import prepare_bank
+    from samplernn.train.loop import TrainConfig, train
+
+    out_dir, bank = Path(out_dir), Path(bank)
+    if not bank.is_dir():
+        raise UserError(f"{bank}: bundled bank not found (pass --bank with a folder of WAV/FLAC + MIDI)")
+    dataset = out_dir / "dataset"
+    prepare_bank(bank, dataset)
+    run = out_dir / "run"
+    cfg = TrainConfig(preset="small", steps=1_000_000, max_minutes=minutes, val_every=100, patience=0,
+                      device=device, seed=seed)
+    resume = (run / "checkpoints" / "last.pt").is_file()
+    train(dataset, run, cfg, resume=resume, progress=progress)
+    return run / "checkpoints" / "best.pt"

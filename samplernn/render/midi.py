@@ -1,0 +1,227 @@
+"""Notes and MIDI files → conditioned streams → generated audio, mixed at the note onsets.
+
+Every note is its own stream: `lead` seconds of silent context before the onset (as the training
+files have), the note (onset → release → end = release + the bank's release tail), then `tail`
+seconds after `end`. Streams are generated in length buckets by `samplernn.generate.engine` and summed
+at their onsets, so polyphony is free. The mix is made peak-safe by lowering its gain when needed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import mido
+import numpy as np
+
+from conditioning import BankStats, MidiError, MidiNote, NoteEvent, events_to_conditioning, read_midi_notes
+from conditioning.pitch import note_name
+from samplernn.common.errors import UserError
+from samplernn.common.files import write_wav
+from samplernn.generate.engine import generate_audio
+from samplernn.model.checkpoint import Checkpoint
+
+CEILING_DB = -1.0  # peak level of the written mix (dBFS) when it would otherwise be louder
+
+
+@dataclass
+class StreamSpec:
+    """One generated stream: its conditioning and where its first sample lands in the output."""
+
+    cond: np.ndarray  # int32 (n, 5)
+    start: int  # output position of the stream's sample 0 (onset − lead; may be negative)
+    event: NoteEvent  # the note in output positions (onset, release, end)
+
+
+def note_stream(
+    pitch: int, velocity: int, onset: int, release: int, stats: BankStats, lead: int, tail: int
+) -> StreamSpec:
+    """The stream of one note, positions in samples of the output; end = release + bank tail."""
+    release = max(onset, release)
+    end = max(release + stats.release_tail(pitch, velocity), onset + 1)
+    event = NoteEvent(pitch, velocity, onset, release, end)
+    n = lead + (end - onset) + tail
+    local = NoteEvent(pitch, velocity, lead, lead + release - onset, lead + end - onset)
+    return StreamSpec(events_to_conditioning([local], n, stats), onset - lead, event)
+
+
+def mix(streams: list[np.ndarray], starts: list[int], length: int | None = None) -> np.ndarray:
+    """Sum streams (n_i,) at output positions starts[i] (parts before 0 are dropped) → (length,)."""
+    ends = [s + len(a) for s, a in zip(starts, streams, strict=True)]
+    length = max([0, *ends]) if length is None else length
+    out = np.zeros(length, np.float64)
+    for s, a in zip(starts, streams, strict=True):
+        a = a[max(0, -s) :]
+        s = max(0, s)
+        a = a[: max(0, length - s)]
+        out[s : s + len(a)] += a
+    return out
+
+
+def peak_safe(audio: np.ndarray, ceiling_db: float = CEILING_DB) -> tuple[np.ndarray, float, float]:
+    """Scale down to the ceiling when the peak exceeds it. Returns (audio float32, gain dB, peak dBFS)."""
+    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+    peak_db = 20 * np.log10(peak) if peak > 0 else -np.inf
+    ceiling = 10 ** (ceiling_db / 20)
+    gain = ceiling / peak if peak > ceiling else 1.0
+    return (audio * gain).astype(np.float32), float(20 * np.log10(gain)), float(peak_db)
+
+
+# -- MIDI ------------------------------------------------------------------------------------
+
+
+@dataclass
+class RenderOptions:
+    """What to render from a MIDI file and how."""
+
+    tracks: set[int] | None = None  # keep only these track indices (0-based)
+    channels: set[int] | None = None  # keep only these channels (1-based, as musicians count)
+    transpose: int = 0
+    clamp: bool = False  # move out-of-range notes to the nearest trained pitch instead of failing
+    lead: float = 0.25  # seconds of silent context before every note
+    tail: float = 0.1  # seconds generated after each note's estimated end
+    temperature: float | None = None  # None: the checkpoint's own (Checkpoint.temperature)
+    seed: int | None = None
+    batch_size: int = 64
+    bit_depth: int = 16
+    device: str | None = None
+    progress: bool = False
+    precision: str = "auto"  # weights on the CPU engine: auto (= float16 when they fit), float32, float16
+    threads: int | None = None  # CPU threads a batch is split over (None: 1 or $SAMPLERNN_THREADS)
+
+
+@dataclass
+class RenderReport:
+    """What `render_midi` did, for the command's summary."""
+
+    out: Path
+    n_notes: int
+    seconds: float
+    gain_db: float
+    peak_db: float
+    elapsed: float
+    notes_range: tuple[int, int]
+    ignored: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+
+
+def _non_note_events(path: Path) -> Counter[str]:
+    """Channel messages that are not notes (controllers, program changes, …), by type."""
+    try:
+        mid = mido.MidiFile(path)
+    except Exception:  # read_midi_notes has already parsed it; counting is best effort
+        return Counter()
+    return Counter(
+        m.type
+        for t in mid.tracks
+        for m in t
+        if not m.is_meta and m.type not in ("note_on", "note_off", "sysex")
+    )
+
+
+def _fmt_note(n: MidiNote, pitch: int | None = None) -> str:
+    p = n.pitch if pitch is None else pitch
+    return f"{note_name(p)} ({p}) at {n.start:.2f} s"
+
+
+def select_notes(
+    path: Path, notes: list[MidiNote], opts: RenderOptions, pitch_range: tuple[int, int] | None
+) -> tuple[list[tuple[MidiNote, int]], list[str], list[str]]:
+    """Filter, transpose and range-check. Returns ((note, pitch to play) list, ignored, changed)."""
+    ignored: list[str] = []
+    drums = [n for n in notes if n.is_drum]
+    if drums:
+        ignored.append(f"{len(drums)} drum-channel note(s)")
+    kept = [n for n in notes if not n.is_drum]
+    if opts.tracks is not None:
+        dropped = sum(n.track not in opts.tracks for n in kept)
+        kept = [n for n in kept if n.track in opts.tracks]
+        if dropped:
+            ignored.append(f"{dropped} note(s) on other tracks")
+    if opts.channels is not None:
+        dropped = sum(n.channel + 1 not in opts.channels for n in kept)
+        kept = [n for n in kept if n.channel + 1 in opts.channels]
+        if dropped:
+            ignored.append(f"{dropped} note(s) on other channels")
+    events = _non_note_events(path)
+    if events:
+        ignored.append("non-note events: " + ", ".join(f"{c} {t}" for t, c in sorted(events.items())))
+    if not kept:
+        why = f" ({'; '.join(ignored)})" if ignored else ""
+        raise UserError(f"{path}: no notes to render{why}")
+    lo, hi = pitch_range if pitch_range else (0, 127)
+    played: list[tuple[MidiNote, int]] = []
+    outside: list[str] = []
+    changed: list[str] = []
+    for n in kept:
+        p = n.pitch + opts.transpose
+        if lo <= p <= hi:
+            played.append((n, p))
+        elif opts.clamp:
+            q = min(max(p, lo), hi)
+            changed.append(f"{_fmt_note(n, p)} → {note_name(q)}")
+            played.append((n, q))
+        else:
+            outside.append(_fmt_note(n, p))
+    if outside:
+        shown = ", ".join(outside[:8]) + (f" and {len(outside) - 8} more" if len(outside) > 8 else "")
+        trans = f" after --transpose {opts.transpose}" if opts.transpose else ""
+        raise UserError(
+            f"{path}: {len(outside)} note(s){trans} outside the model's trained range "
+            f"{note_name(lo)}–{note_name(hi)} ({lo}–{hi}): {shown}; use --transpose K or --clamp"
+        )
+    return played, ignored, changed
+
+
+def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: RenderOptions) -> RenderReport:
+    """Render every note of `midi` with the checkpoint's model and write a peak-safe WAV to `out`.
+
+    Raises UserError (nothing written) for unreadable, empty or note-free files and for notes
+    outside the trained pitch range (unless opts.clamp / opts.transpose bring them in).
+    """
+    midi, out = Path(midi), Path(out)
+    if not midi.is_file():
+        raise UserError(f"{midi}: MIDI file not found")
+    try:
+        notes = read_midi_notes(midi)
+    except MidiError as exc:
+        raise UserError(str(exc)) from None
+    if not notes:
+        raise UserError(f"{midi}: the MIDI file holds no notes")
+    played, ignored, changed = select_notes(midi, notes, opts, ckpt.pitch_range)
+    sr = ckpt.sample_rate
+    lead, tail = round(opts.lead * sr), round(opts.tail * sr)
+    specs = [
+        note_stream(p, n.velocity, round(n.start * sr), round(n.stop * sr), ckpt.stats, lead, tail)
+        for n, p in played
+    ]
+    t = time.perf_counter()
+    audio = generate_audio(
+        ckpt.model,
+        [s.cond for s in specs],
+        temperature=ckpt.sampling_temperature(opts.temperature),
+        seed=opts.seed,
+        batch_size=opts.batch_size,
+        device=opts.device,
+        progress=opts.progress,
+        precision=opts.precision,
+        threads=opts.threads,
+    )
+    elapsed = time.perf_counter() - t
+    mixed = mix(audio, [s.start for s in specs])
+    mixed, gain_db, peak_db = peak_safe(mixed)
+    write_wav(out, mixed, sr, opts.bit_depth)
+    pitches = [p for _, p in played]
+    return RenderReport(
+        out,
+        len(specs),
+        len(mixed) / sr,
+        gain_db,
+        peak_db,
+        elapsed,
+        (min(pitches), max(pitches)),
+        ignored,
+        changed,
+    )
