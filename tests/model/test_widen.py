@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 import torch
-from synth_data import write_synth_dataset
+from support.synth_data import write_synth_dataset
 
 from samplernn.common.errors import UserError
 from samplernn.model.checkpoint import load_checkpoint

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import write_midi
+from support.audio import write_midi
 from typer.testing import CliRunner
 
 from conditioning import read_midi_notes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from synth_data import write_synth_dataset
+from support.synth_data import write_synth_dataset
 
 from samplernn.common.errors import UserError
 from samplernn.data.batching import WindowStream, build_bank, eval_windows

@@ -10,7 +10,7 @@ import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
-from synth_data import write_synth_dataset
+from support.synth_data import write_synth_dataset
 
 from samplernn.train.loop import TrainConfig, train
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import tone, write_audio, write_midi
+from support.audio import tone, write_audio, write_midi
 
 from samplernn.common.errors import UserError
 from samplernn.data.dataset import load_dataset

@@ -6,7 +6,7 @@ import math
 
 import pytest
 import torch
-from synth_data import write_synth_dataset
+from support.synth_data import write_synth_dataset
 
 from samplernn.common.errors import UserError
 from samplernn.data.dataset import load_dataset

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from eval_data import oracle_generate, write_eval_dataset
+from support.eval_data import oracle_generate, write_eval_dataset
 from typer.testing import CliRunner
 
 from samplernn.data.dataset import load_dataset

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import tone, write_audio, write_midi
+from support.audio import tone, write_audio, write_midi
 
 from samplernn.data.dataset import load_dataset
 from samplernn.prepare import PrepareSettings, discover, prepare_bank

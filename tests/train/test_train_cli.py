@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from synth_data import write_synth_dataset
+from support.synth_data import write_synth_dataset
 from typer.testing import CliRunner
 
 from samplernn.bench.train import bench_train_report

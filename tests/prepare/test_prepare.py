@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import tone, write_audio, write_midi
+from support.audio import tone, write_audio, write_midi
 
 from conditioning import find_extent
 from samplernn.data.dataset import MANIFEST_COLUMNS, load_dataset

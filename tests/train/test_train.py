@@ -8,7 +8,7 @@ import signal
 
 import pytest
 import torch
-from synth_data import write_synth_dataset
+from support.synth_data import write_synth_dataset
 
 from samplernn.common.errors import UserError
 from samplernn.data.batching import Batch

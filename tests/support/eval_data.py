@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from synth_data import write_manifest
 
 from samplernn.common.files import write_wav
 from samplernn.evaluate.measures import midi_to_hz, sawtooth
+from support.synth_data import write_manifest
 
 SR = 16000
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from eval_data import SR, tone
+from support.eval_data import SR, tone
 
 from samplernn.evaluate import measures as metrics
 

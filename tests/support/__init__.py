@@ -1,0 +1,1 @@
+"""Helpers the tests share: synthetic audio and MIDI, prepared datasets, tiny models."""
