@@ -78,7 +78,8 @@ def run_evaluate(
     first seed, with every seed's bars under "seeds" when seeds > 1)."""
     from rich.console import Console
 
-    from samplernn.common.files import write_json, write_wav
+    from samplernn.common.audio import write_wav
+    from samplernn.common.files import write_json
     from samplernn.data.dataset import SPLITS, load_dataset
     from samplernn.evaluate.run import evaluate_model
     from samplernn.evaluate.view import plot_spectrograms, render_tables, seeds_table

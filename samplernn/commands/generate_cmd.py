@@ -137,7 +137,8 @@ def render_command(
     """Render a MIDI file: every note becomes its own conditioned stream; the streams are generated
     in batches and mixed at their onsets (polyphony), then written peak-safe."""
     from conditioning import note_name
-    from samplernn.render.midi import CEILING_DB, RenderOptions, render_midi
+    from samplernn.common.audio import CEILING_DB
+    from samplernn.render.midi import RenderOptions, render_midi
 
     try:
         if bit_depth not in (8, 16):

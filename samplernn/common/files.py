@@ -1,4 +1,4 @@
-"""Atomic file output and audio I/O shared by every command."""
+"""Atomic file output: a result appears whole or not at all, so a re-run is always safe."""
 
 from __future__ import annotations
 
@@ -9,11 +9,6 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import numpy as np
-import soundfile as sf
-
-from samplernn.common.errors import UserError
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -39,28 +34,3 @@ def write_json(path: str | Path, obj: Any) -> None:
     """Write `obj` as indented JSON, atomically."""
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(obj, indent=2, sort_keys=False) + "\n")
-
-
-def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int, bit_depth: int = 16) -> None:
-    """Write float audio in [-1, 1], shape (n,) or (n, channels), as PCM WAV, atomically.
-
-    bit_depth 16 → PCM_16, 8 → PCM_U8 (the thesis's 8-bit files), 24 → PCM_24.
-    """
-    subtype = {8: "PCM_U8", 16: "PCM_16", 24: "PCM_24"}.get(bit_depth)
-    if subtype is None:
-        raise UserError(f"{path}: unsupported bit depth {bit_depth} (use 8, 16 or 24)")
-    audio = np.clip(np.asarray(audio, dtype=np.float32), -1.0, 1.0)
-    with atomic_path(path) as tmp:
-        sf.write(tmp, audio, sample_rate, subtype=subtype, format="WAV")
-
-
-def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
-    """Read an audio file as float32 (n, channels) and its sample rate; UserError if unreadable."""
-    path = Path(path)
-    try:
-        audio, sr = sf.read(path, dtype="float32", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError, OSError) as exc:
-        raise UserError(f"{path}: unreadable audio file ({exc})") from None
-    if audio.shape[0] == 0:
-        raise UserError(f"{path}: audio file holds no samples")
-    return audio, int(sr)

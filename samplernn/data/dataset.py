@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from conditioning import BankStats, NoteEvent, events_to_conditioning
+from samplernn.common.audio import read_audio
 from samplernn.common.errors import UserError
-from samplernn.common.files import read_audio
 
 MANIFEST_COLUMNS = (
     "id", "audio", "split", "pitch", "velocity", "onset", "release", "end", "n_samples", "source",

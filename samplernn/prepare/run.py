@@ -20,9 +20,10 @@ from natsort import natsorted
 
 from conditioning import BankStats, NoteEvent
 from conditioning.bankstats import envelope_hop, note_levels
-from samplernn.common.audio import AudioError, read_mono, recording_info, recording_peak
+from samplernn.common.audio import AudioError, audio_info, read_audio, write_wav
+from samplernn.common.audio import peak as recording_peak
 from samplernn.common.errors import UserError
-from samplernn.common.files import write_json, write_wav
+from samplernn.common.files import write_json
 from samplernn.data.dataset import MANIFEST_COLUMNS, SPLITS
 from samplernn.prepare.layouts import Discovery, Failure, NoteJob, discover
 from samplernn.prepare.notes import NoteError, prepare_note, silence_message
@@ -74,13 +75,14 @@ class PrepareResult:
 
 def _read_job(job: NoteJob) -> tuple[np.ndarray, int, int]:
     """(mono audio, sample rate, offset of its first frame) for the part of the recording a job needs."""
-    frames, sr = recording_info(job.audio)  # AudioError for unreadable or empty files
+    info = audio_info(job.audio)  # AudioError for unreadable or empty files
+    frames, sr = info.frames, info.sample_rate
     if job.window is None:
-        x, sr = read_mono(job.audio)
+        x, sr = read_audio(job.audio, mono=True)
         return x, sr, 0
     start = min(frames, max(0, math.floor(job.window[0] * sr)))
     stop = frames if job.window[1] is None else min(frames, math.ceil(job.window[1] * sr))
-    x, sr = read_mono(job.audio, start, max(start, stop))
+    x, sr = read_audio(job.audio, start, max(start, stop), mono=True)
     return x, sr, start
 
 

@@ -36,7 +36,7 @@ def render_demo(
     progress: bool = True,
 ) -> DemoResult:
     """Render `midi` with `checkpoint` to OUT/<midi stem>.wav and a waveform+spectrogram PNG."""
-    from samplernn.common.files import read_audio
+    from samplernn.common.audio import read_audio
     from samplernn.model.checkpoint import load_checkpoint
     from samplernn.render.midi import RenderOptions, render_midi
     from samplernn.render.synth import plot_note

@@ -18,12 +18,10 @@ import numpy as np
 
 from conditioning import BankStats, MidiError, MidiNote, NoteEvent, events_to_conditioning, read_midi_notes
 from conditioning.pitch import note_name
+from samplernn.common.audio import CEILING_DB, limit_peak, write_wav
 from samplernn.common.errors import UserError
-from samplernn.common.files import write_wav
 from samplernn.generate.engine import generate_audio
 from samplernn.model.checkpoint import Checkpoint
-
-CEILING_DB = -1.0  # peak level of the written mix (dBFS) when it would otherwise be louder
 
 
 @dataclass
@@ -58,15 +56,6 @@ def mix(streams: list[np.ndarray], starts: list[int], length: int | None = None)
         a = a[: max(0, length - s)]
         out[s : s + len(a)] += a
     return out
-
-
-def peak_safe(audio: np.ndarray, ceiling_db: float = CEILING_DB) -> tuple[np.ndarray, float, float]:
-    """Scale down to the ceiling when the peak exceeds it. Returns (audio float32, gain dB, peak dBFS)."""
-    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
-    peak_db = 20 * np.log10(peak) if peak > 0 else -np.inf
-    ceiling = 10 ** (ceiling_db / 20)
-    gain = ceiling / peak if peak > ceiling else 1.0
-    return (audio * gain).astype(np.float32), float(20 * np.log10(gain)), float(peak_db)
 
 
 # -- MIDI ------------------------------------------------------------------------------------
@@ -211,7 +200,7 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
     )
     elapsed = time.perf_counter() - t
     mixed = mix(audio, [s.start for s in specs])
-    mixed, gain_db, peak_db = peak_safe(mixed)
+    mixed, gain_db, peak_db = limit_peak(mixed, CEILING_DB)
     write_wav(out, mixed, sr, opts.bit_depth)
     pitches = [p for _, p in played]
     return RenderReport(

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from conditioning.pitch import note_name
-from samplernn.common.files import atomic_path, write_wav
+from samplernn.common.audio import write_wav
+from samplernn.common.files import atomic_path
 from samplernn.generate.engine import generate_audio
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.render.midi import StreamSpec, note_stream

@@ -25,8 +25,9 @@ from typing import Any
 import torch
 from torch import nn
 
+from samplernn.common.audio import write_wav
 from samplernn.common.errors import UserError
-from samplernn.common.files import write_json, write_wav
+from samplernn.common.files import write_json
 from samplernn.data.batching import Batch, NoteBank, WindowStream, build_bank
 from samplernn.data.dataset import PreparedDataset, load_dataset
 from samplernn.data.quantize import dequantize, quantize

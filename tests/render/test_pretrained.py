@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from conditioning import read_midi_notes
 from samplernn.cli import app
-from samplernn.common.files import read_audio
+from samplernn.common.audio import read_audio
 from samplernn.model.checkpoint import load_checkpoint
 from samplernn.render.demo import DEFAULT_MELODY, DEFAULT_MODEL, render_demo
 

@@ -13,12 +13,13 @@ from typer.testing import CliRunner
 
 from conditioning import BankStats
 from samplernn.cli import app
+from samplernn.common.audio import limit_peak
 from samplernn.common.errors import UserError
 from samplernn.model.checkpoint import load_checkpoint, make_payload, save_checkpoint
 from samplernn.model.config import ModelConfig
 from samplernn.model.network import build_model
 from samplernn.render import midi as render_mod
-from samplernn.render.midi import RenderOptions, mix, peak_safe, render_midi
+from samplernn.render.midi import RenderOptions, mix, render_midi
 
 SR = 16000
 TAIL = 400  # bank release tail in samples (25 ms)
@@ -76,14 +77,14 @@ def onsets(audio: np.ndarray, min_gap: int = 200) -> list[int]:
     return starts
 
 
-def test_mix_and_peak_safe() -> None:
+def test_mix_and_limit_peak() -> None:
     a, b = np.ones(10, np.float32), np.ones(5, np.float32)
     m = mix([a, b], [-3, 4])
     assert m.shape == (9,) and m[0] == 1 and m[4] == 2 and m[6] == 2 and m[8] == 1
-    loud, gain, peak = peak_safe(m)
+    loud, gain, peak = limit_peak(m)
     assert np.abs(loud).max() == pytest.approx(10 ** (-1 / 20), rel=1e-5)
     assert gain < 0 and peak == pytest.approx(20 * np.log10(2))
-    quiet, gain, _ = peak_safe(m * 0.1)
+    quiet, gain, _ = limit_peak(m * 0.1)
     assert gain == 0.0 and np.allclose(quiet, m * 0.1)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from samplernn.common.files import write_wav
+from samplernn.common.audio import write_wav
 from samplernn.evaluate.measures import midi_to_hz, sawtooth
 from support.synth_data import write_manifest
 

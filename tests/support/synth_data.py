@@ -14,7 +14,7 @@ import numpy as np
 
 from conditioning import BankStats
 from conditioning.bankstats import envelope_hop, note_levels
-from samplernn.common.files import write_wav
+from samplernn.common.audio import write_wav
 from samplernn.data.dataset import MANIFEST_COLUMNS
 
 
