@@ -13,11 +13,12 @@ from typing import Any
 
 import torch
 
+from samplernn.common.device import resolve_device
 from samplernn.common.errors import UserError
 from samplernn.data.batching import Batch
 from samplernn.model.config import preset as make_preset
 from samplernn.model.network import build_model
-from samplernn.train.loop import make_optimizer, resolve_device, train_step
+from samplernn.train.step import make_optimizer, train_step
 
 
 def synthetic_batch(

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import sys
+from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from samplernn.commands.common import fail
 from samplernn.common.errors import UserError
+from samplernn.common.progress import progress_bar
 from samplernn.model.config import PRESETS
+from samplernn.train.config import TrainConfig
 
 
 def register(app: typer.Typer, bench_app: typer.Typer) -> None:
@@ -17,117 +22,105 @@ def register(app: typer.Typer, bench_app: typer.Typer) -> None:
     bench_app.command("train")(bench_train_command)
 
 
+_FIELDS = {f.name: f for f in fields(TrainConfig)}
+# Options that switch a TrainConfig setting (on by default) off: option name → field.
+SWITCHES_OFF = {"no_conditioning": "conditioning"}
+
+
+def _setting(name: str, *param_decls: str, **kw: Any) -> Any:
+    """The option of TrainConfig field `name`: the field's default and help text."""
+    f = _FIELDS[name]
+    return typer.Option(f.default, *param_decls, help=f.metadata["help"], **kw)
+
+
 def train_command(
+    ctx: typer.Context,
     dataset: Path = typer.Argument(..., help="Prepared dataset dir (made by `samplernn prepare`)."),
     out: Path = typer.Option(..., "--out", "-o", help="Run dir: checkpoints, metrics.jsonl, loss.png."),
-    preset: str = typer.Option(None, help=f"Model preset: {', '.join(PRESETS)} [default: small]."),
-    steps: int = typer.Option(
-        None, help="Optimiser steps in total (a resumed run continues to this) [default: 20000]."
-    ),
-    batch_size: int = typer.Option(
-        None, help="Batch rows (split across processes under torchrun) [default: 32]."
-    ),
-    window: int = typer.Option(None, help="TBPTT window in samples [default: 1024]."),
-    lr: float = typer.Option(None, help="Adam learning rate [default: 0.001]."),
-    lr_final: float = typer.Option(
-        None,
-        help="Anneal the learning rate along a half cosine from --lr to this at --steps [default: constant].",
-    ),
-    device: str = typer.Option(None, help="auto, cpu or cuda [default: auto]."),
-    input_noise: int = typer.Option(
-        None, help="Noise of ± this many quantisation levels on the input samples (not the targets): "
-        "robust sustained notes in generation [default: 0]."
-    ),
+    preset: str = _setting("preset"),
+    steps: int = _setting("steps"),
+    batch_size: int = _setting("batch_size"),
+    window: int = _setting("window"),
+    lr: float = _setting("lr"),
+    lr_final: float = _setting("lr_final"),
+    device: str = _setting("device"),
+    input_noise: int = _setting("input_noise"),
     oscillator: int = typer.Option(
         None,
         min=0,
         help="Feed the model sin/cos of this many harmonics of the note's phase (a pitch reference); "
-        "with --init, a model without them is widened (new inputs start at zero) [default: the "
-        "preset's, 0].",
+        "with --init, a model without them is widened (new inputs start at zero).",
+        show_default="the preset's",
     ),
-    input_gain: float = typer.Option(
-        None, help="Half the rows see their input samples scaled by a gain in [this, 1/this], targets "
-        "clean: with level conditioning, notes that drift come back to the level [default: 0 = off]."
-    ),
+    input_gain: float = _setting("input_gain"),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out where it stopped."),
-    init: Path = typer.Option(
-        None, help="Start a new run from this checkpoint's weights (fine-tuning, e.g. on re-prepared data)."
+    init: Path = _setting("init"),
+    no_conditioning: bool = typer.Option(
+        False, "--no-conditioning", help=_FIELDS[SWITCHES_OFF["no_conditioning"]].metadata["help"]
     ),
-    no_conditioning: bool = typer.Option(None, "--no-conditioning", help="Train the unconditional baseline."),
-    seed: int = typer.Option(None, help="Seed of initialisation and data order [default: 0]."),
-    val_every: int = typer.Option(
-        None, help="Steps between validation/test NLL and checkpoints [default: 500]."
-    ),
-    patience: int = typer.Option(
-        None, help="Validations without improvement before stopping early; 0 = never [default: 10]."
-    ),
-    max_minutes: float = typer.Option(None, help="Stop (after a final validation) after this many minutes."),
-    compile: bool = typer.Option(None, "--compile", help="Use torch.compile."),
-    precision: str = typer.Option(
-        None, help="auto (bf16 autocast on CUDA, fp32 on CPU), fp32 or bf16 (fast on CPUs with AMX)."
-    ),
-    threads: int = typer.Option(None, help="CPU threads for torch [default: torch's choice]."),
-    preview: bool = typer.Option(
-        None,
-        "--preview/--no-preview",
-        help="Generate a short clip per validation [default: on for CUDA only].",
-    ),
+    seed: int = _setting("seed"),
+    val_every: int = _setting("val_every"),
+    patience: int = _setting("patience"),
+    max_minutes: float = _setting("max_minutes"),
+    compile: bool = _setting("compile", "--compile"),
+    precision: str = _setting("precision"),
+    threads: int = _setting("threads"),
+    preview: bool = _setting("preview", "--preview/--no-preview"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Train a conditional SampleRNN on a prepared dataset (also runs under torchrun for DDP)."""
     from samplernn.train.distributed import env_dist
-    from samplernn.train.loop import resolve_train_config, train
+    from samplernn.train.init import resolve_train_config
+    from samplernn.train.loop import train
 
-    given = {
-        "preset": preset,
-        "steps": steps,
-        "batch_size": batch_size,
-        "window": window,
-        "lr": lr,
-        "lr_final": lr_final,
-        "device": device,
-        "seed": seed,
-        "val_every": val_every,
-        "patience": patience,
-        "max_minutes": max_minutes,
-        "compile": compile,
-        "preview": preview,
-        "precision": precision,
-        "threads": threads,
-        "conditioning": False if no_conditioning else None,
-        "init": str(init) if init else None,
-        "input_noise": input_noise,
-        "input_gain": input_gain,
-    }
-    if oscillator is not None:
-        if resume:
-            fail("--oscillator is part of the run's model; leave it out with --resume")
-        given["model_overrides"] = {"oscillator": oscillator}
-    given = {k: v for k, v in given.items() if v is not None}
+    if resume and oscillator is not None:
+        fail("--oscillator is part of the run's model; leave it out with --resume")
     if resume and init:
         fail("--init starts a new run; it cannot be combined with --resume")
-    if not resume and not init:
-        given.setdefault("conditioning", True)
+    show = env_dist().is_main and not quiet
     try:
-        cfg = resolve_train_config(out, given, resume)
-        summary = train(dataset, out, cfg, resume=resume, progress=not quiet)
+        cfg = resolve_train_config(out, _given(ctx), resume)
+        with progress_bar("train", cfg.steps, enabled=show, fields=("loss", "val", "sps")) as update:
+            result = train(dataset, out, cfg, resume=resume, progress=update, log=_log if show else None)
     except UserError as exc:
         fail(str(exc))
     if not env_dist().is_main:
         return
-    if summary["status"] == "interrupted":
+    if result.status == "interrupted":
         typer.secho(
-            f"interrupted at step {summary['step']}; checkpoint saved — continue with --resume",
+            f"interrupted at step {result.step}; checkpoint saved — continue with --resume",
             fg=typer.colors.YELLOW,
             err=True,
         )
         raise typer.Exit(130)
-    best = summary["best_val"]
+    best = result.best_val
     typer.echo(
-        f"{summary['status']} at step {summary['step']}: best val "
-        + (f"{best:.4f} bits/sample (step {summary['best_step']})" if best is not None else "n/a")
+        f"{result.status} at step {result.step}: best val "
+        + (f"{best:.4f} bits/sample (step {result.best_step})" if best is not None else "n/a")
         + f" → {out / 'checkpoints' / 'best.pt'}"
     )
+
+
+def _given(ctx: typer.Context) -> dict[str, Any]:
+    """The TrainConfig settings typed on the command line; the others are left out (a resumed run
+    keeps its stored ones, a fine-tune takes its --init checkpoint's model)."""
+    typed = {name: value for name, value in ctx.params.items() if _typed(ctx, name)}
+    given = {name: value for name, value in typed.items() if name in _FIELDS}
+    given.update({field: False for option, field in SWITCHES_OFF.items() if typed.get(option)})
+    if "init" in given:
+        given["init"] = str(given["init"])
+    if "oscillator" in typed:
+        given["model_overrides"] = {"oscillator": typed["oscillator"]}
+    return given
+
+
+def _typed(ctx: typer.Context, name: str) -> bool:
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+
+
+def _log(line: str) -> None:
+    print(line, file=sys.stderr)  # a live progress bar shows it above itself
 
 
 def bench_train_command(

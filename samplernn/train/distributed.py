@@ -7,10 +7,15 @@ the process group starts with NCCL on CUDA and gloo on CPU. Only rank 0 writes f
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
 import torch.distributed as dist
+from torch import nn
+
+from samplernn.common.device import resolve_device
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,39 @@ def init_distributed(device: torch.device) -> DistInfo:
             torch.cuda.set_device(device)
         dist.init_process_group(backend, rank=info.rank, world_size=info.world_size)
     return info
+
+
+@contextmanager
+def process_group(device_name: str) -> Iterator[tuple[torch.device, DistInfo]]:
+    """This process's device and place in the job, with the process group up while inside.
+
+    A bare 'cuda' means torchrun's LOCAL_RANK GPU under DDP. A group that was already running
+    is left running. Raises UserError for an unknown or unavailable device.
+    """
+    info = env_dist()
+    device = resolve_device(device_name, local_rank=info.local_rank if info.enabled else None)
+    owns_group = not (dist.is_available() and dist.is_initialized())
+    info = init_distributed(device)
+    try:
+        yield device, info
+    finally:
+        if owns_group:
+            shutdown()
+
+
+def wrap_model(model: nn.Module, device: torch.device, info: DistInfo, compile: bool = False) -> nn.Module:
+    """What the training step calls: `model`, in DistributedDataParallel under DDP, compiled if asked.
+
+    The wrappers share `model`'s parameters; checkpoints save `model` itself.
+    """
+    fwd = model
+    if info.enabled:
+        from torch.nn.parallel import DistributedDataParallel as DDP
+
+        fwd = DDP(model, device_ids=[device.index] if device.type == "cuda" else None)
+    if compile:
+        fwd = torch.compile(fwd)  # type: ignore[assignment]
+    return fwd
 
 
 def shutdown() -> None:

@@ -11,7 +11,10 @@ from samplernn.model.checkpoint import load_checkpoint
 from samplernn.model.config import ModelConfig
 from samplernn.model.network import build_model
 from samplernn.model.widen import can_widen, widen_state
-from samplernn.train.loop import TrainConfig, make_optimizer, resolve_train_config, train
+from samplernn.train.config import TrainConfig
+from samplernn.train.init import resolve_train_config
+from samplernn.train.loop import train
+from samplernn.train.step import make_optimizer
 
 OLD = ModelConfig(frame_sizes=(4, 2), dim=8, n_rnn=1, embed_dim=4, note_embed_dim=2)
 NEW = replace(OLD, level_conditioning=True, oscillator=2, sample_rate=16000)
@@ -50,10 +53,10 @@ def test_init_with_an_oscillator_widens_the_checkpoint(tmp_path):
     data = write_synth_dataset(tmp_path / "bank", min_len=60, max_len=150)
     tiny = {"frame_sizes": [4, 2], "dim": 8, "n_rnn": 1, "embed_dim": 4, "note_embed_dim": 2}
     base = dict(batch_size=4, window=32, device="cpu", threads=1, eval_batch_size=8, val_every=2)
-    train(data, tmp_path / "a", TrainConfig(model_overrides=tiny, steps=2, **base), progress=False)
+    train(data, tmp_path / "a", TrainConfig(model_overrides=tiny, steps=2, **base))
     given = {"init": str(tmp_path / "a" / "checkpoints" / "last.pt"), "model_overrides": {"oscillator": 3}}
     cfg = resolve_train_config(tmp_path / "b", {**given, "steps": 1, "lr": 1e-12, **base}, resume=False)
-    train(data, tmp_path / "b", cfg, progress=False)
+    train(data, tmp_path / "b", cfg)
     a = load_checkpoint(tmp_path / "a" / "checkpoints" / "last.pt")
     b = load_checkpoint(tmp_path / "b" / "checkpoints" / "last.pt")
     assert b.config == replace(a.config, oscillator=3, sample_rate=a.sample_rate)
@@ -64,4 +67,4 @@ def test_init_with_an_oscillator_widens_the_checkpoint(tmp_path):
     wider = {**given, "model_overrides": {**tiny, "dim": 12}, **base}
     bad = resolve_train_config(tmp_path / "c", wider, resume=False)
     with pytest.raises(UserError, match="differs"):
-        train(data, tmp_path / "c", bad, progress=False)
+        train(data, tmp_path / "c", bad)

@@ -12,7 +12,8 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 from support.synth_data import write_synth_dataset
 
-from samplernn.train.loop import TrainConfig, train
+from samplernn.train.config import TrainConfig
+from samplernn.train.loop import train
 
 TINY = {"frame_sizes": [4, 2], "dim": 8, "n_rnn": 1, "embed_dim": 4, "note_embed_dim": 2}
 CFG = dict(
@@ -51,14 +52,14 @@ def _worker(rank: int, world: int, port: int, dataset: str, run: str, out: str) 
         if step == cfg.steps:
             torch.save({k: v.detach().clone() for k, v in model.state_dict().items()}, f"{out}/rank{rank}.pt")
 
-    train(dataset, run, cfg, progress=False, on_step=dump)
+    train(dataset, run, cfg, on_step=dump)
 
 
 @pytest.mark.skipif(not dist.is_available() or not dist.is_gloo_available(), reason="needs gloo")
 def test_two_gloo_processes_match_one_process(tmp_path):
     dataset = write_synth_dataset(tmp_path / "bank", min_len=40, max_len=100)
     # The single-process run first: the forked workers then inherit its imports (fast on 2 cores).
-    single = train(dataset, tmp_path / "single", TrainConfig.from_dict(CFG), progress=False)
+    single = train(dataset, tmp_path / "single", TrainConfig.from_dict(CFG))
 
     args = (2, free_port(), str(dataset), str(tmp_path / "ddp"), str(tmp_path))
     ctx = mp.start_processes(_worker, args=args, nprocs=2, join=False, start_method=START)
@@ -82,12 +83,12 @@ def test_two_gloo_processes_match_one_process(tmp_path):
     # the gathered hidden state and the sharded validation agree with the single process
     for a, b in zip(one["hidden"], two["hidden"], strict=True):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
-    assert two["best"]["val"] == pytest.approx(single["best_val"], rel=1e-5)
+    assert two["best"]["val"] == pytest.approx(single.best_val, rel=1e-5)
 
     # a DDP checkpoint resumes in one process and carries on like the single-process run
     longer = TrainConfig.from_dict({**CFG, "steps": 6})
-    train(dataset, tmp_path / "ddp", longer, resume=True, progress=False)
-    train(dataset, tmp_path / "single", longer, resume=True, progress=False)
+    train(dataset, tmp_path / "ddp", longer, resume=True)
+    train(dataset, tmp_path / "single", longer, resume=True)
     one = torch.load(tmp_path / "single" / "checkpoints" / "last.pt", weights_only=True)
     two = torch.load(tmp_path / "ddp" / "checkpoints" / "last.pt", weights_only=True)
     for k, v in one["state_dict"].items():

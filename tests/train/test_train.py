@@ -17,15 +17,11 @@ from samplernn.model.checkpoint import load_checkpoint
 from samplernn.model.config import ModelConfig, preset
 from samplernn.model.network import build_model
 from samplernn.model.nll import masked_nll
+from samplernn.train.config import TrainConfig
 from samplernn.train.curves import read_metrics
-from samplernn.train.loop import (
-    TrainConfig,
-    TrainingDiverged,
-    make_optimizer,
-    resolve_train_config,
-    train,
-    train_step,
-)
+from samplernn.train.init import resolve_train_config
+from samplernn.train.loop import TrainingDiverged, train
+from samplernn.train.step import make_optimizer, train_step
 
 TINY = {"frame_sizes": [4, 2], "dim": 8, "n_rnn": 1, "embed_dim": 4, "note_embed_dim": 2}
 
@@ -54,9 +50,9 @@ def dataset(tmp_path_factory):
 def test_train_writes_run_dir(dataset, tmp_path):
     run = tmp_path / "run"
     threads = torch.get_num_threads()
-    summary = train(dataset, run, tiny_cfg(), progress=False)
+    summary = train(dataset, run, tiny_cfg())
     assert torch.get_num_threads() == threads  # restored
-    assert summary["status"] == "completed" and summary["step"] == 6
+    assert summary.status == "completed" and summary.step == 6
     for name in ("run.json", "metrics.jsonl", "loss.png", "checkpoints/last.pt", "checkpoints/best.pt"):
         assert (run / name).is_file(), name
     records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
@@ -68,7 +64,7 @@ def test_train_writes_run_dir(dataset, tmp_path):
     assert ck.step == 6 and ck.sample_rate == 4000 and ck.config.dim == 8
     payload = torch.load(run / "checkpoints" / "best.pt", weights_only=True)
     assert payload["train_config"]["batch_size"] == 4 and "optimizer" in payload
-    assert summary["best_val"] == pytest.approx(payload["best"]["val"])
+    assert summary.best_val == pytest.approx(payload["best"]["val"])
 
 
 def final_params(run) -> dict[str, torch.Tensor]:
@@ -77,12 +73,12 @@ def final_params(run) -> dict[str, torch.Tensor]:
 
 def test_resume_continues_exactly(dataset, tmp_path):
     straight, split = tmp_path / "straight", tmp_path / "split"
-    train(dataset, straight, tiny_cfg(steps=7), progress=False)
-    train(dataset, split, tiny_cfg(steps=4), progress=False)
+    train(dataset, straight, tiny_cfg(steps=7))
+    train(dataset, split, tiny_cfg(steps=4))
     cfg = resolve_train_config(split, {"steps": 7}, resume=True)
     assert cfg.batch_size == 4 and cfg.model_overrides == TINY
-    summary = train(dataset, split, cfg, resume=True, progress=False)
-    assert summary["step"] == 7
+    summary = train(dataset, split, cfg, resume=True)
+    assert summary.step == 7
     a, b = final_params(straight), final_params(split)
     for k in a:
         assert torch.equal(a[k], b[k]), k
@@ -94,21 +90,21 @@ def test_resume_continues_exactly(dataset, tmp_path):
 
 def test_resume_refuses_incompatible_settings(dataset, tmp_path):
     run = tmp_path / "run"
-    train(dataset, run, tiny_cfg(steps=2), progress=False)
+    train(dataset, run, tiny_cfg(steps=2))
     with pytest.raises(UserError, match="holds another run"):
-        train(dataset, run, tiny_cfg(steps=2), progress=False)
+        train(dataset, run, tiny_cfg(steps=2))
     with pytest.raises(UserError, match="batch_size"):
         resolve_train_config(run, {"batch_size": 8}, resume=True)
     with pytest.raises(UserError, match="incompatible"):
         other = tiny_cfg(steps=4, model_overrides={**TINY, "dim": 12})
-        train(dataset, run, other, resume=True, progress=False)
+        train(dataset, run, other, resume=True)
     with pytest.raises(UserError, match="nothing to resume"):
-        train(dataset, tmp_path / "fresh", tiny_cfg(), resume=True, progress=False)
+        train(dataset, tmp_path / "fresh", tiny_cfg(), resume=True)
 
 
 def test_init_starts_a_new_run_from_a_checkpoint(dataset, tmp_path):
     base, tuned = tmp_path / "base", tmp_path / "tuned"
-    train(dataset, base, tiny_cfg(steps=4, conditioning=False), progress=False)
+    train(dataset, base, tiny_cfg(steps=4, conditioning=False))
     init = str(base / "checkpoints" / "last.pt")
     old = torch.load(init, weights_only=True)  # as written before level_conditioning existed
     del old["model_config"]["level_conditioning"]
@@ -123,15 +119,15 @@ def test_init_starts_a_new_run_from_a_checkpoint(dataset, tmp_path):
     torch.save(cond, tmp_path / "cond.pt")  # a conditional model from before the level column
     got = resolve_train_config(tmp_path / "t2", {**given, "init": str(tmp_path / "cond.pt")}, resume=False)
     assert got.model_config().conditioning and not got.model_config().level_conditioning
-    summary = train(dataset, tuned, cfg, progress=False)
-    assert summary["step"] == 1  # a new run: its own step count
+    summary = train(dataset, tuned, cfg)
+    assert summary.step == 1  # a new run: its own step count
     a, b = final_params(base), final_params(tuned)
     for k in a:  # one step at lr 1e-12 leaves the inherited weights in place
         assert torch.allclose(a[k].float(), b[k].float(), atol=1e-6), k
     assert json.loads((tuned / "run.json").read_text())["init"] == {"checkpoint": init, "step": 4}
     with pytest.raises(UserError, match="model differs"):
         other = tiny_cfg(init=init, conditioning=False, model_overrides={**TINY, "dim": 12})
-        train(dataset, tmp_path / "other", other, progress=False)
+        train(dataset, tmp_path / "other", other)
 
 
 def _step_seeing_inputs(B: int, zero_row: bool = False, **augment) -> tuple:
@@ -175,22 +171,22 @@ def test_sigint_saves_and_stops(dataset, tmp_path):
         if step == 2:
             os.kill(os.getpid(), signal.SIGINT)
 
-    summary = train(dataset, run, tiny_cfg(steps=50), progress=False, on_step=interrupt)
-    assert summary["status"] == "interrupted" and summary["step"] == 2
+    summary = train(dataset, run, tiny_cfg(steps=50), on_step=interrupt)
+    assert summary.status == "interrupted" and summary.step == 2
     assert load_checkpoint(run / "checkpoints" / "last.pt").step == 2
 
 
 def test_keyboard_interrupt_saves_consistent_state(dataset, tmp_path):
     straight, run = tmp_path / "straight", tmp_path / "run"
-    train(dataset, straight, tiny_cfg(steps=5), progress=False)
+    train(dataset, straight, tiny_cfg(steps=5))
 
     def boom(step, model):
         if step == 2:
             raise KeyboardInterrupt
 
-    summary = train(dataset, run, tiny_cfg(steps=5), progress=False, on_step=boom)
-    assert summary["status"] == "interrupted" and summary["step"] == 2
-    train(dataset, run, tiny_cfg(steps=5), resume=True, progress=False)
+    summary = train(dataset, run, tiny_cfg(steps=5), on_step=boom)
+    assert summary.status == "interrupted" and summary.step == 2
+    train(dataset, run, tiny_cfg(steps=5), resume=True)
     a, b = final_params(straight), final_params(run)
     assert all(torch.equal(a[k], b[k]) for k in a)
 
@@ -204,7 +200,7 @@ def test_nan_loss_stops_with_last_good_checkpoint(dataset, tmp_path):
                 model.sample_mlp.output.bias.fill_(float("nan"))
 
     with pytest.raises(TrainingDiverged, match="NaN/inf at step 5"):
-        train(dataset, run, tiny_cfg(steps=8), progress=False, on_step=poison)
+        train(dataset, run, tiny_cfg(steps=8), on_step=poison)
     ck = load_checkpoint(run / "checkpoints" / "last.pt")
     assert ck.step == 3
     assert all(torch.isfinite(v).all() for v in ck.model.state_dict().values())
@@ -213,13 +209,13 @@ def test_nan_loss_stops_with_last_good_checkpoint(dataset, tmp_path):
 def test_oscillator_model_takes_the_data_rate_and_survives_init(dataset, tmp_path):
     first = tmp_path / "a" / "checkpoints" / "last.pt"
     osc = tiny_cfg(steps=2, model_overrides={**TINY, "oscillator": 2})
-    train(dataset, tmp_path / "a", osc, progress=False)
+    train(dataset, tmp_path / "a", osc)
     ckpt = load_checkpoint(first)
     rate = json.loads((dataset / "dataset.json").read_text())["sample_rate"]
     assert ckpt.config.oscillator == 2 and ckpt.config.sample_rate == rate == ckpt.sample_rate
     given = {"init": str(first), "steps": 1, "device": "cpu", "threads": 1, "batch_size": 4, "window": 32}
     cfg = resolve_train_config(tmp_path / "b", given, resume=False)
-    assert train(dataset, tmp_path / "b", cfg, progress=False)["step"] == 1
+    assert train(dataset, tmp_path / "b", cfg).step == 1
     assert load_checkpoint(tmp_path / "b" / "checkpoints" / "last.pt").config == ckpt.config
 
 
@@ -227,7 +223,7 @@ def test_lr_final_anneals_along_a_cosine(dataset, tmp_path):
     cfg = tiny_cfg(steps=8, lr=1e-3, lr_final=1e-4, log_every=1)
     assert cfg.lr_at(0) == pytest.approx(1e-3) and cfg.lr_at(8) == pytest.approx(1e-4)
     assert cfg.lr_at(4) == pytest.approx(5.5e-4) and tiny_cfg().lr_at(5) == tiny_cfg().lr
-    train(dataset, tmp_path / "run", cfg, progress=False)
+    train(dataset, tmp_path / "run", cfg)
     logged = [r["lr"] for r in read_metrics(tmp_path / "run" / "metrics.jsonl") if r["kind"] == "train"]
     assert logged == pytest.approx([cfg.lr_at(s) for s in range(8)])  # the rate each step used
     opt = torch.load(tmp_path / "run" / "checkpoints" / "last.pt", weights_only=True)["optimizer"]
@@ -238,22 +234,22 @@ def test_lr_final_anneals_along_a_cosine(dataset, tmp_path):
 
 def test_bad_input_is_a_user_error(dataset, tmp_path):
     with pytest.raises(UserError, match="not a directory"):
-        train(tmp_path / "missing", tmp_path / "r1", tiny_cfg(), progress=False)
+        train(tmp_path / "missing", tmp_path / "r1", tiny_cfg())
     with pytest.raises(UserError, match="multiple of the model's lookback"):
-        train(dataset, tmp_path / "r2", tiny_cfg(window=30), progress=False)
+        train(dataset, tmp_path / "r2", tiny_cfg(window=30))
     empty = write_synth_dataset(tmp_path / "noval", per_split={"train": 1, "test": 1})
     with pytest.raises(UserError, match="'val' split holds no notes"):
-        train(empty, tmp_path / "r3", tiny_cfg(), progress=False)
+        train(empty, tmp_path / "r3", tiny_cfg())
     with pytest.raises(UserError, match="unknown preset"):
-        train(dataset, tmp_path / "r4", tiny_cfg(preset="huge"), progress=False)
+        train(dataset, tmp_path / "r4", tiny_cfg(preset="huge"))
 
 
 def test_early_stopping_and_time_limit(dataset, tmp_path):
     # a learning rate too small to move float32 weights: validation never improves after the first
-    summary = train(dataset, tmp_path / "es", tiny_cfg(steps=30, lr=1e-30, patience=2), progress=False)
-    assert summary["status"] == "early_stopped" and summary["step"] == 9 and summary["best_step"] == 3
-    summary = train(dataset, tmp_path / "tl", tiny_cfg(steps=30, max_minutes=1e-9), progress=False)
-    assert summary["status"] == "time_limit" and summary["step"] == 1 and summary["last_val"] is not None
+    summary = train(dataset, tmp_path / "es", tiny_cfg(steps=30, lr=1e-30, patience=2))
+    assert summary.status == "early_stopped" and summary.step == 9 and summary.best_step == 3
+    summary = train(dataset, tmp_path / "tl", tiny_cfg(steps=30, max_minutes=1e-9))
+    assert summary.status == "time_limit" and summary.step == 1 and summary.last_val is not None
     assert load_checkpoint(tmp_path / "tl" / "checkpoints" / "last.pt").step == 1
 
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 
 import pytest
+import typer
 from support.synth_data import write_synth_dataset
 from typer.testing import CliRunner
 
 from samplernn.bench.train import bench_train_report
 from samplernn.cli import app
+from samplernn.commands.train_cmd import SWITCHES_OFF
 from samplernn.model.checkpoint import load_checkpoint
+from samplernn.train.config import TrainConfig
 
 runner = CliRunner()
 FAST = [
@@ -60,6 +64,9 @@ def test_train_resume_and_refusals(dataset, tmp_path):
 
     result = runner.invoke(app, ["train", str(dataset), "--out", str(run), "--resume", "--preset", "base"])
     assert result.exit_code == 1 and "preset='small'" in error_lines(result.output)[0]
+    # a typed option counts even when it equals the default (the stored run has batch size 2)
+    result = runner.invoke(app, ["train", str(dataset), "--out", str(run), "--resume", "--batch-size", "32"])
+    assert result.exit_code == 1 and "batch_size=2" in error_lines(result.output)[0]
 
 
 @pytest.mark.parametrize(
@@ -127,3 +134,25 @@ def test_help_shows_defaults_and_ranges_verbatim():
     out = runner.invoke(app, ["train", "--help"], env={"COLUMNS": "200"}).output
     # rich markup once swallowed every "[...]" of the help texts
     assert "[default: 0.001]" in out and "[default: small]" in out and "[this, 1/this]" in out
+
+
+def test_every_option_takes_its_default_and_help_from_train_config():
+    settings = {f.name: f for f in fields(TrainConfig)}
+    assert all(f.metadata.get("help") for f in settings.values())
+    command = typer.main.get_command(app).commands["train"]
+    checked = set()
+    for param in command.params:
+        if param.name in SWITCHES_OFF:  # --no-conditioning: off what is on by default
+            field = settings[SWITCHES_OFF[param.name]]
+            assert field.default is True and param.default is False
+        elif param.name in settings:
+            field = settings[param.name]
+            assert param.default == field.default, param.name
+        else:
+            continue
+        assert param.help == field.metadata["help"], param.name
+        checked.add(field.name)
+    options = {"preset", "steps", "batch_size", "window", "lr", "lr_final", "device", "input_noise",
+               "input_gain", "init", "conditioning", "seed", "val_every", "patience", "max_minutes",
+               "compile", "precision", "threads", "preview"}  # fmt: skip
+    assert checked == options

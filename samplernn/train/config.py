@@ -1,0 +1,127 @@
+"""TrainConfig: every training setting, stated once with its default and its help text.
+
+The `samplernn train` options take their defaults and help from these fields, and every
+checkpoint stores the config (`to_dict`), so a resumed run and a fine-tune start from it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, ClassVar
+
+from samplernn.common.errors import UserError
+from samplernn.model.config import PRESETS, ModelConfig, preset
+
+
+def _setting(default: Any, help: str) -> Any:
+    """A dataclass field with its help text (what `samplernn train --help` shows)."""
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a training run besides the data. Stored in every checkpoint."""
+
+    preset: str = _setting("small", f"Model preset: {', '.join(PRESETS)}.")
+    model_overrides: dict[str, Any] = field(
+        default_factory=dict, metadata={"help": "ModelConfig fields over the preset's, e.g. {'dim': 16}."}
+    )
+    conditioning: bool = _setting(
+        True, "Condition the model on the notes; --no-conditioning trains the unconditional baseline."
+    )
+    steps: int = _setting(20000, "Optimiser steps in total (a resumed run continues to this).")
+    batch_size: int = _setting(32, "Batch rows (split across processes under torchrun).")
+    window: int = _setting(1024, "TBPTT window in samples (a multiple of the model's lookback).")
+    lr: float = _setting(1e-3, "Adam learning rate.")
+    lr_final: float | None = _setting(
+        None, "Anneal the learning rate along a half cosine from --lr to this at --steps (unset: constant)."
+    )
+    grad_clip: float = _setting(1.0, "Largest global gradient norm; larger ones are scaled down to it.")
+    # Against exposure bias, as LPCNet does: the model learns to continue from a history that
+    # is slightly off, as its own output is in generation.
+    input_noise: int = _setting(
+        0,
+        "Noise of ± this many quantisation levels on the input samples (not the targets): "
+        "robust sustained notes in generation.",
+    )
+    input_gain: float = _setting(
+        0.0,
+        "Half the rows see their input samples scaled by a gain in [this, 1/this], targets clean: "
+        "with level conditioning, notes that drift come back to the level (0 = off).",
+    )
+    seed: int = _setting(0, "Seed of initialisation and data order.")
+    val_every: int = _setting(500, "Steps between validation/test NLL and checkpoints.")
+    patience: int = _setting(10, "Validations without improvement before stopping early; 0 = never.")
+    max_minutes: float | None = _setting(None, "Stop (after a final validation) after this many minutes.")
+    device: str = _setting("auto", "auto, cpu or cuda.")
+    compile: bool = _setting(False, "Use torch.compile.")
+    precision: str = _setting(
+        "auto", "auto (bf16 autocast on CUDA, fp32 on CPU), fp32 or bf16 (fast on CPUs with AMX)."
+    )
+    threads: int = _setting(0, "CPU threads for torch; 0 = torch's choice.")
+    eval_batch_size: int = _setting(32, "Rows per batch when scoring the validation and test notes.")
+    log_every: int = _setting(10, "Steps between 'train' records in metrics.jsonl.")
+    preview: bool | None = _setting(
+        None, "Generate a short clip per validation (unset: on for CUDA only)."
+    )
+    preview_seconds: float = _setting(1.0, "Length of each preview clip, seconds.")
+    init: str | None = _setting(
+        None, "Start a new run from this checkpoint's weights (fine-tuning, e.g. on re-prepared data)."
+    )
+
+    #: Fields a resumed run must share with the stored one (they fix the model and data order).
+    LOCKED: ClassVar[tuple[str, ...]] = (
+        "preset", "model_overrides", "conditioning", "batch_size", "window", "seed"
+    )
+
+    def model_config(self) -> ModelConfig:
+        """The preset with this run's overrides. Raises UserError for bad model settings."""
+        try:
+            return preset(self.preset, conditioning=self.conditioning, **self.model_overrides)
+        except (TypeError, ValueError) as exc:
+            raise UserError(f"bad model settings: {exc}") from None
+
+    def validate(self) -> None:
+        """Raise UserError naming the first setting out of its range."""
+        if self.input_noise < 0:
+            raise UserError(f"--input-noise must be >= 0, got {self.input_noise}")
+        if not 0.0 <= self.input_gain < 1.0:
+            raise UserError(f"--input-gain must be in [0, 1), got {self.input_gain}")
+        for name in ("steps", "batch_size", "window", "val_every", "eval_batch_size", "log_every"):
+            if getattr(self, name) < 1:
+                raise UserError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
+        if self.precision not in ("auto", "fp32", "bf16"):
+            raise UserError(f"--precision must be auto, fp32 or bf16, got {self.precision!r}")
+        if not self.lr > 0:
+            raise UserError(f"--lr must be > 0, got {self.lr}")
+        if self.lr_final is not None and not 0 < self.lr_final <= self.lr:
+            raise UserError(f"--lr-final must be in (0, --lr], got {self.lr_final}")
+
+    def lr_at(self, step: int) -> float:
+        """Learning rate of the optimiser step that follows `step` completed steps."""
+        if self.lr_final is None:
+            return self.lr
+        t = min(max(step / self.steps, 0.0), 1.0)
+        return self.lr_final + 0.5 * (self.lr - self.lr_final) * (1.0 + math.cos(math.pi * t))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
+        """The config of `d`, ignoring keys it does not know (settings of other versions)."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+
+def check_locked(path: Path, stored: dict[str, Any], given: dict[str, Any]) -> None:
+    """Raise UserError if `given` contradicts a LOCKED setting `stored` in the checkpoint at `path`."""
+    clash = [k for k in TrainConfig.LOCKED if k in given and k in stored and given[k] != stored[k]]
+    if clash:
+        desc = ", ".join(f"{k}={stored[k]!r} (asked {given[k]!r})" for k in clash)
+        raise UserError(
+            f"{path}: incompatible with this run's settings: {desc}; resume with the same "
+            "settings or start a new --out"
+        )

@@ -1,0 +1,77 @@
+"""Where a run's settings and weights come from: the given options over the defaults, a stored run
+(--resume), or another run's checkpoint (--init: fine-tuning, widened by new inputs if asked)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from samplernn.common.errors import UserError
+from samplernn.model.checkpoint import float32_state, read_payload
+from samplernn.model.config import preset
+from samplernn.model.widen import can_widen, widen_state
+from samplernn.train.checkpointing import model_of
+from samplernn.train.config import TrainConfig, check_locked
+from samplernn.train.run_dir import RunPaths
+from samplernn.train.state import TrainState, load_optimizer
+
+_MODEL_FIELDS = ("preset", "model_overrides", "conditioning")
+
+
+def resolve_train_config(run_dir: str | Path, given: dict[str, Any], resume: bool) -> TrainConfig:
+    """The config of a run: `given` options over the defaults, or over the stored run on resume.
+
+    With given["init"], the model settings default to the init checkpoint's. Raises UserError on
+    resume when there is no checkpoint, or a given option contradicts a LOCKED stored one.
+    """
+    if not resume:
+        if given.get("init"):
+            payload = read_payload(given["init"])
+            stored = payload.get("train_config") or {}
+            given = {**{k: stored[k] for k in _MODEL_FIELDS if k in stored}, **given}
+            given["model_overrides"] = {**_init_overrides(payload, given), **given.get("model_overrides", {})}
+        return TrainConfig.from_dict(given)
+    last = RunPaths(Path(run_dir)).last
+    if not last.is_file():
+        raise UserError(f"{last}: nothing to resume (no checkpoint in {run_dir})")
+    stored = read_payload(last).get("train_config")
+    if not isinstance(stored, dict):
+        raise UserError(f"{last}: not a training checkpoint (no train_config inside)")
+    check_locked(last, stored, given)
+    return TrainConfig.from_dict({**stored, **given})
+
+
+def _init_overrides(payload: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """The init checkpoint's model fields that differ from its preset's (fields it predates
+    included, at their old defaults), so a preset that gained a feature since still loads it."""
+    mine = model_of(payload)
+    try:
+        ref = preset(given.get("preset", "small"), conditioning=given.get("conditioning", True)).to_dict()
+    except ValueError:
+        return {}  # training names the unknown preset
+    if mine is None:
+        return {}  # init_from names the mismatch
+    return {k: v for k, v in mine.to_dict().items() if ref[k] != v and k != "conditioning"}
+
+
+def init_from(path: Path, state: TrainState) -> int:
+    """Start `state`'s model from another run's checkpoint: its weights, and its Adam moments
+    where it has them (at this run's learning rate). A checkpoint with fewer conditioning
+    inputs is widened (see samplernn.model.widen).
+
+    The data, step count and validation history start afresh. Returns the checkpoint's step.
+    Raises UserError for a missing checkpoint or one of another model.
+    """
+    payload = read_payload(path)
+    weights, optimizer = float32_state(payload), payload.get("optimizer")
+    old, mcfg = model_of(payload), state.model.cfg
+    if old != mcfg:
+        if old is None or not can_widen(old, mcfg):
+            raise UserError(
+                f"{path}: its model differs from this run's (drop --preset/--no-conditioning to take its own)"
+            )
+        weights, optimizer = widen_state(weights, optimizer, old, state.model)  # new inputs start at zero
+    state.model.load_state_dict(weights)
+    if optimizer is not None:
+        load_optimizer(state.optimizer, optimizer, state.cfg.lr)
+    return int(payload.get("step", 0))

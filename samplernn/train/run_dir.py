@@ -1,0 +1,175 @@
+"""The run dir: run.json, checkpoints/last.pt and best.pt, metrics.jsonl, loss.png, previews/.
+
+metrics.jsonl holds one JSON record per line: kind 'train' every log_every steps (loss, samples/s,
+learning rate), kind 'eval' at every validation (val/test NLL, best or not, preview clip).
+Under DDP only rank 0 writes: `RunDir` is the one place that knows it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from samplernn.common.errors import UserError
+from samplernn.common.files import atomic_path, write_json
+from samplernn.common.progress import ProgressFn
+from samplernn.model.checkpoint import save_checkpoint
+from samplernn.model.nll import NLLResult
+from samplernn.train.curves import plot_loss_curve, read_metrics
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class RunPaths:
+    """Where a run dir keeps each of its files."""
+
+    root: Path
+
+    @property
+    def run(self) -> Path:
+        return self.root / "run.json"
+
+    @property
+    def last(self) -> Path:
+        return self.root / "checkpoints" / "last.pt"
+
+    @property
+    def best(self) -> Path:
+        return self.root / "checkpoints" / "best.pt"
+
+    @property
+    def metrics(self) -> Path:
+        return self.root / "metrics.jsonl"
+
+    @property
+    def plot(self) -> Path:
+        return self.root / "loss.png"
+
+    def preview(self, step: int) -> Path:
+        return self.root / "previews" / f"step{step:08d}.wav"
+
+
+def check_run_dir(paths: RunPaths, resume: bool) -> None:
+    """Raise UserError unless `paths.root` can take a new run (or, with resume, holds one)."""
+    if paths.root.exists() and not paths.root.is_dir():
+        raise UserError(f"{paths.root}: exists and is not a directory")
+    if resume:
+        if not paths.last.is_file():
+            raise UserError(f"{paths.last}: nothing to resume (no checkpoint in {paths.root})")
+    elif any(p.exists() for p in (paths.run, paths.last, paths.metrics)):
+        raise UserError(
+            f"{paths.root}: holds another run (use --resume to continue it, or choose a new --out)"
+        )
+
+
+def train_record(step: int, loss_bits: float, samples_per_s: float, lr: float) -> dict[str, Any]:
+    """The metrics record of the training steps up to `step` since the previous one."""
+    return {
+        "kind": "train",
+        "step": step,
+        "loss_bits": loss_bits,
+        "samples_per_s": samples_per_s,
+        "lr": lr,
+        "time": time.time(),
+    }
+
+
+def eval_record(step: int, val: NLLResult, test: NLLResult | None, best: bool) -> dict[str, Any]:
+    """The metrics record of a validation at `step` (best: the best validation so far)."""
+    return {
+        "kind": "eval",
+        "step": step,
+        "val": val.to_dict(),
+        "test": test.to_dict() if test else None,
+        "best": best,
+        "time": time.time(),
+    }
+
+
+def eval_line(step: int, val: NLLResult, test: NLLResult | None, best: bool) -> str:
+    """A validation as one line of the training log."""
+    return (
+        f"step {step}: val {val.overall:.4f} bits"
+        + (f", test {test.overall:.4f}" if test else "")
+        + (" (best)" if best else "")
+    )
+
+
+def _rank0(method: F) -> F:
+    """The method on rank 0; on other ranks a call does nothing and returns None."""
+
+    @functools.wraps(method)
+    def wrapper(self: RunDir, *args: Any, **kwargs: Any) -> Any:
+        return method(self, *args, **kwargs) if self.main else None
+
+    return wrapper  # type: ignore[return-value]
+
+
+class RunDir:
+    """A run dir and the run's log as rank 0 writes them; on other ranks every method does nothing.
+
+    progress: the caller's `ProgressFn`, called as progress(step, total=None, **fields) with
+    fields loss, sps, val (text); log: takes one line of text (a validation, a failed preview).
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        main: bool = True,
+        progress: ProgressFn | None = None,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        self.paths, self.main = RunPaths(root), main
+        self._progress, self._log = progress, log
+
+    @_rank0
+    def describe(self, info: dict[str, Any]) -> None:
+        """Write run.json."""
+        write_json(self.paths.run, info)
+
+    @_rank0
+    def append(self, record: dict[str, Any]) -> None:
+        """Add a record to metrics.jsonl."""
+        self.paths.metrics.parent.mkdir(parents=True, exist_ok=True)
+        with self.paths.metrics.open("a") as fh:
+            fh.write(json.dumps(record) + "\n")
+
+    @_rank0
+    def drop_records_after(self, step: int) -> None:
+        """Forget the records of steps after `step` (written after the checkpoint a run resumes)."""
+        kept = [r for r in read_metrics(self.paths.metrics) if r.get("step", 0) <= step]
+        with atomic_path(self.paths.metrics) as tmp:
+            tmp.write_text("".join(json.dumps(r) + "\n" for r in kept))
+
+    @_rank0
+    def plot(self) -> None:
+        """Redraw loss.png from metrics.jsonl."""
+        plot_loss_curve(read_metrics(self.paths.metrics), self.paths.plot, title=self.paths.root.name)
+
+    @_rank0
+    def save(self, payload: dict[str, Any], *, best: bool = False) -> None:
+        """Write a checkpoint payload as last.pt, and as best.pt too when `best`."""
+        for path in (self.paths.last, self.paths.best) if best else (self.paths.last,):
+            save_checkpoint(path, payload)
+
+    @_rank0
+    def preview(self, step: int, make: Callable[[Path], str | None]) -> str | None:
+        """`make(path)` with the path of `step`'s preview clip; what it returns."""
+        return make(self.paths.preview(step))
+
+    @_rank0
+    def progress(self, step: int, total: int | None = None, **fields: str) -> None:
+        if self._progress is not None:
+            self._progress(step, total, **fields)
+
+    @_rank0
+    def log(self, message: str) -> None:
+        if self._log is not None:
+            self._log(message)

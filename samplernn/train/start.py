@@ -1,0 +1,74 @@
+"""The state a run starts from: fresh, from another run's checkpoint (--init), or where it stopped."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+
+from samplernn.common.errors import UserError
+from samplernn.data.batching import WindowStream
+from samplernn.model.config import ModelConfig
+from samplernn.model.network import build_model
+from samplernn.train.checkpointing import resume
+from samplernn.train.config import TrainConfig
+from samplernn.train.data import TrainData, load_train_data
+from samplernn.train.distributed import DistInfo, barrier
+from samplernn.train.init import init_from
+from samplernn.train.run_dir import RunDir, check_run_dir
+from samplernn.train.state import TrainState
+from samplernn.train.step import make_optimizer
+
+
+def start_run(
+    dataset_dir: Path,
+    run: RunDir,
+    cfg: TrainConfig,
+    device: torch.device,
+    info: DistInfo,
+    *,
+    resume_run: bool,
+) -> TrainState:
+    """Check the run dir, load the data and build the state of step 0, or of the run's last
+    checkpoint with `resume_run`. A new run writes run.json.
+
+    Raises UserError for a run dir that holds another run (or nothing to resume), bad settings,
+    a bad dataset, or an --init / resume checkpoint that does not fit.
+    """
+    check_run_dir(run.paths, resume_run)
+    barrier(info)  # every rank has looked at the run dir before rank 0 writes to it
+    mcfg = cfg.model_config()
+    if cfg.window % mcfg.lookback:
+        raise UserError(f"--window {cfg.window} must be a multiple of the model's lookback {mcfg.lookback}")
+    if cfg.batch_size < info.world_size:
+        raise UserError(f"--batch-size {cfg.batch_size} is smaller than the {info.world_size} processes")
+    data = load_train_data(dataset_dir, mcfg)
+    if mcfg.oscillator:  # the oscillator runs at the data's rate
+        mcfg = replace(mcfg, sample_rate=data.sample_rate)
+    state = fresh_state(cfg, mcfg, data, device, info)
+    if resume_run:
+        resume(state, run)
+        return state
+    init_step = init_from(Path(cfg.init), state) if cfg.init else 0
+    run.describe(
+        {
+            "dataset": str(dataset_dir),
+            **({"init": {"checkpoint": cfg.init, "step": init_step}} if cfg.init else {}),
+            "train_config": cfg.to_dict(),
+            "model_config": mcfg.to_dict(),
+            "world_size": info.world_size,
+        }
+    )
+    return state
+
+
+def fresh_state(
+    cfg: TrainConfig, mcfg: ModelConfig, data: TrainData, device: torch.device, info: DistInfo
+) -> TrainState:
+    """Step 0 of a run: the model initialised from cfg.seed, Adam, the data's first windows."""
+    torch.manual_seed(cfg.seed)
+    model = build_model(mcfg).to(device)
+    optimizer = make_optimizer(model, cfg.lr, device)
+    stream = WindowStream(data.train, cfg.batch_size, mcfg.lookback, cfg.window, seed=cfg.seed)
+    return TrainState(cfg, data, model, optimizer, stream, device, info)

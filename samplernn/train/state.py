@@ -1,0 +1,144 @@
+"""TrainState: everything that lives across training steps, saved and restored as one dict.
+
+`TrainState.state_dict()` is the checkpoint payload (samplernn.model.checkpoint's format) and
+`load_state_dict(payload)` puts a run back exactly where that payload left it, so the same two
+methods serve checkpoints and --resume.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from samplernn.data.batching import WindowStream
+from samplernn.model.checkpoint import make_payload
+from samplernn.model.network import SampleRNN
+from samplernn.model.nll import NLLResult
+from samplernn.train.config import TrainConfig
+from samplernn.train.data import TrainData
+from samplernn.train.distributed import DistInfo, gather_rows
+
+
+@dataclass
+class EvalRecord:
+    """Validation bookkeeping of a run: the best score, patience, the latest scores (bits/sample).
+
+    Stored in checkpoints under 'best'.
+    """
+
+    best_val: float | None = None
+    best_step: int = 0
+    bad_evals: int = 0  # validations since the last improvement
+    last_val: float | None = None
+    last_test: float | None = None
+
+    def add(self, step: int, val: NLLResult, test: NLLResult | None) -> bool:
+        """Note a validation at `step`; True if it is the best so far."""
+        self.last_val, self.last_test = val.overall, test.overall if test else None
+        improved = self.best_val is None or val.overall < self.best_val
+        if improved:
+            self.best_val, self.best_step, self.bad_evals = val.overall, step, 0
+        else:
+            self.bad_evals += 1
+        return improved
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "val": self.best_val,
+            "step": self.best_step,
+            "bad_evals": self.bad_evals,
+            "last_val": self.last_val,
+            "last_test": self.last_test,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> EvalRecord:
+        return cls(
+            d.get("val"),
+            int(d.get("step", 0)),
+            int(d.get("bad_evals", 0)),
+            d.get("last_val"),
+            d.get("last_test"),
+        )
+
+
+@dataclass
+class TrainState:
+    """A run between two steps: model, Adam, data position, step count, validation record, the
+    hidden state carried into the next window, and the RNG (read from torch when saved).
+
+    Under DDP each rank holds its rows' share of `hidden`, a list of (layers, B_rank, dim)
+    float32 tensors (None before the first step); `cfg`, `data`, `device` and `info` are the
+    run's fixed context.
+    """
+
+    cfg: TrainConfig
+    data: TrainData
+    model: SampleRNN
+    optimizer: torch.optim.Optimizer
+    stream: WindowStream
+    device: torch.device
+    info: DistInfo
+    step: int = 0
+    record: EvalRecord = field(default_factory=EvalRecord)
+    hidden: list[torch.Tensor] | None = None
+
+    def state_dict(self) -> dict[str, Any]:
+        """The checkpoint payload of this state. Under DDP every rank must call it (the hidden
+        state's rows are gathered from all ranks); rank 0's is the one to save."""
+        hidden = None
+        if self.hidden is not None:
+            hidden = [gather_rows(h, self.info, self.cfg.batch_size, dim=1).cpu() for h in self.hidden]
+        return make_payload(
+            self.model,
+            self.data.sample_rate,
+            self.data.dataset.stats,
+            self.step,
+            optimizer=self.optimizer.state_dict(),
+            train_config=self.cfg.to_dict(),
+            data=self.stream.state_dict(),
+            rng=rng_state(self.device),
+            hidden=hidden,
+            best=self.record.to_dict(),
+            dataset={"path": self.data.path, "fingerprint": self.data.fingerprint},
+        )
+
+    def load_state_dict(self, payload: dict[str, Any]) -> None:
+        """Continue from a checkpoint payload of the same model and data (the caller checks that).
+
+        The optimiser takes this run's learning rate; this rank takes its rows of the hidden state.
+        """
+        self.model.load_state_dict(payload["state_dict"])
+        load_optimizer(self.optimizer, payload["optimizer"], self.cfg.lr)
+        self.stream.load_state_dict(payload["data"])
+        set_rng_state(payload["rng"], self.device)
+        self.hidden = None
+        if payload.get("hidden") is not None:
+            lo, hi = self.info.row_range(self.cfg.batch_size)
+            self.hidden = [h[:, lo:hi].to(self.device) for h in payload["hidden"]]
+        self.record = EvalRecord.from_dict(payload.get("best", {}))
+        self.step = int(payload["step"])
+
+
+def load_optimizer(opt: torch.optim.Optimizer, state: dict[str, Any], lr: float) -> None:
+    """Adam state from a checkpoint, with this run's learning rate (a changed --lr applies)."""
+    opt.load_state_dict(state)
+    for group in opt.param_groups:
+        group["lr"] = lr
+
+
+def rng_state(device: torch.device) -> dict[str, Any]:
+    """torch's CPU generator state, and `device`'s when it is a GPU."""
+    st: dict[str, Any] = {"torch": torch.get_rng_state()}
+    if device.type == "cuda":
+        st["cuda"] = torch.cuda.get_rng_state(device)
+    return st
+
+
+def set_rng_state(st: dict[str, Any], device: torch.device) -> None:
+    """Restore what `rng_state` returned."""
+    torch.set_rng_state(st["torch"])
+    if device.type == "cuda" and "cuda" in st:
+        torch.cuda.set_rng_state(st["cuda"], device)

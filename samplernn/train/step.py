@@ -1,0 +1,118 @@
+"""One optimisation step: Adam, autocast, input augmentation, and the step on the next window."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from samplernn.data.batching import Batch
+from samplernn.data.quantize import dequantize, quantize
+from samplernn.model.network import SampleRNN
+from samplernn.model.nll import masked_nll
+from samplernn.train.state import TrainState
+
+
+def make_optimizer(model: nn.Module, lr: float, device: torch.device) -> torch.optim.Adam:
+    """Adam; the fused kernel (one pass over all parameters) on CPU and CUDA."""
+    return torch.optim.Adam(model.parameters(), lr=lr, fused=device.type in ("cpu", "cuda"))
+
+
+def autocast(device: torch.device, precision: str = "auto") -> contextlib.AbstractContextManager:
+    """bf16 autocast for precision 'bf16', or 'auto' on CUDA; float32 otherwise."""
+    if precision == "bf16" or (precision == "auto" and device.type == "cuda"):
+        return torch.autocast(device.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def scale_inputs(x: torch.Tensor, lowest: float, levels: int, method: str) -> torch.Tensor:
+    """Classes (B, N) with half the rows (at random) rescaled by a gain drawn log-uniformly from
+    [lowest, 1/lowest] (B, N); full scale clips."""
+    B = x.shape[0]
+    gain = lowest ** (2.0 * torch.rand(B, 1, device=x.device) - 1.0)
+    gain = torch.where(torch.rand(B, 1, device=x.device) < 0.5, gain, torch.ones_like(gain))
+    return quantize(dequantize(x, levels, method) * gain, levels, method)
+
+
+def augment_inputs(
+    x: torch.Tensor, model: SampleRNN, input_noise: int = 0, input_gain: float = 0.0
+) -> torch.Tensor:
+    """The model's input classes (B, L+T): `x` with ±input_noise levels of uniform integer noise
+    (clamped to the class range), then `scale_inputs` by input_gain (0 = off). Targets stay `x`."""
+    if input_noise > 0:
+        noise = torch.randint(-input_noise, input_noise + 1, x.shape, device=x.device)
+        x = (x + noise).clamp_(0, model.cfg.q_levels - 1)
+    if input_gain > 0:
+        x = scale_inputs(x, input_gain, model.cfg.q_levels, model.cfg.quantization)
+    return x
+
+
+def train_step(
+    fwd: nn.Module,
+    model: SampleRNN,
+    opt: torch.optim.Optimizer,
+    b: Batch,
+    state: list[torch.Tensor] | None,
+    loss_scale: float,
+    grad_clip: float,
+    device: torch.device,
+    precision: str = "auto",
+    input_noise: int = 0,
+    input_gain: float = 0.0,
+) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
+    """One optimiser step on window `b` (x (B, L+T), cond (B, T, 5), mask (B, T), reset (B,)).
+
+    fwd is the model or its DDP / compiled wrapper. The loss minimised is the summed masked NLL
+    times `loss_scale` (world_size / targets in the whole batch: a per-target mean over all ranks).
+    Returns (summed NLL in nats, gradient norm before clipping, detached float32 new state).
+    """
+    x_in = augment_inputs(b.x, model, input_noise, input_gain)
+    with autocast(device, precision):
+        logits, new_state = fwd(x_in, b.cond, state, b.reset)  # (B, T, Q)
+    loss_sum = masked_nll(logits, b.x[:, model.lookback :], b.mask).sum()
+    opt.zero_grad(set_to_none=True)
+    (loss_sum * loss_scale).backward()
+    gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    opt.step()
+    return loss_sum.detach(), gnorm, [h.detach().float() for h in new_state]
+
+
+@dataclass
+class StepOutput:
+    """What one step of `advance` measured: summed NLL (nats), targets, gradient norm (0-dim
+    tensors, left on the device), samples in the whole batch, and wall-clock seconds."""
+
+    loss_sum: torch.Tensor
+    targets: torch.Tensor
+    grad_norm: torch.Tensor
+    samples: int
+    seconds: float
+
+
+def advance(state: TrainState, fwd: nn.Module) -> StepOutput:
+    """Train on the next window of `state`'s data (this rank's rows) and count the step.
+
+    fwd: the model or its DDP / compiled wrapper. The learning rate follows the config's schedule.
+    A KeyboardInterrupt mid-step puts the data position back, so the step never happened.
+    """
+    cfg, t0 = state.cfg, time.monotonic()
+    snapshot = state.stream.state_dict()
+    try:
+        for group in state.optimizer.param_groups:
+            group["lr"] = cfg.lr_at(state.step)
+        full = state.stream.next_batch()
+        total = max(int(full.mask.sum()), 1)
+        b = full.rows(*state.info.row_range(cfg.batch_size)).to(state.device, non_blocking=True)
+        loss_sum, gnorm, state.hidden = train_step(
+            fwd, state.model, state.optimizer, b, state.hidden, state.info.world_size / total,
+            cfg.grad_clip, state.device, cfg.precision, cfg.input_noise, cfg.input_gain,
+        )  # fmt: skip
+        state.step += 1
+    except KeyboardInterrupt:
+        state.stream.load_state_dict(snapshot)
+        raise
+    targets = b.mask.sum()
+    return StepOutput(loss_sum, targets, gnorm, cfg.batch_size * cfg.window, time.monotonic() - t0)
