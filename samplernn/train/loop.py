@@ -120,9 +120,15 @@ def _loop(state: TrainState, fwd: nn.Module, run: RunDir, on_step: OnStep | None
         run.save(state.state_dict())
     rec = state.record
     return TrainResult(
-        status, state.step, rec.best_val, rec.best_step, rec.last_val, rec.last_test,
-        meter.samples_per_s, run.paths.root,
-    )  # fmt: skip
+        status=status,
+        step=state.step,
+        best_val=rec.best_val,
+        best_step=rec.best_step,
+        last_val=rec.last_val,
+        last_test=rec.last_test,
+        samples_per_s=meter.samples_per_s,
+        run_dir=run.paths.root,
+    )
 
 
 def _report(state: TrainState, meter: Meter, tally: Tally, run: RunDir) -> None:

@@ -29,6 +29,7 @@ class Tally:
 
     @property
     def diverged(self) -> bool:
+        """Whether any step's loss or gradient norm was NaN/inf."""
         return self.nonfinite > 0
 
 
@@ -45,6 +46,7 @@ class Meter:
         self.samples, self.seconds = 0, 0.0
 
     def add(self, out: StepOutput) -> None:
+        """Count a step (its sums stay on the device: no wait for the GPU)."""
         nonfinite = ~torch.isfinite(out.grad_norm) | ~torch.isfinite(out.loss_sum)
         self._acc += torch.stack([out.loss_sum.double(), out.targets.double(), nonfinite.double()])
         self._samples += out.samples

@@ -166,10 +166,12 @@ class RunDir:
 
     @_rank0
     def progress(self, step: int, total: int | None = None, **fields: str) -> None:
+        """Tell the caller's progress callback: `step` of `total` done, text fields."""
         if self._progress is not None:
             self._progress(step, total, **fields)
 
     @_rank0
     def log(self, message: str) -> None:
+        """A line for the caller's log."""
         if self._log is not None:
             self._log(message)

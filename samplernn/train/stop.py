@@ -44,4 +44,5 @@ class Deadline:
         self._at = time.monotonic() + 60 * minutes if minutes else math.inf
 
     def passed(self) -> bool:
+        """Whether the deadline is behind us."""
         return time.monotonic() > self._at

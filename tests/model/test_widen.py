@@ -5,10 +5,10 @@ from dataclasses import replace
 import pytest
 import torch
 from support.synth_data import write_synth_dataset
+from support.tiny import TINY_MODEL, tiny_config
 
 from samplernn.common.errors import UserError
 from samplernn.model.checkpoint import load_checkpoint
-from samplernn.model.config import ModelConfig
 from samplernn.model.network import build_model
 from samplernn.model.widen import can_widen, widen_state
 from samplernn.train.config import TrainConfig
@@ -16,7 +16,7 @@ from samplernn.train.init import resolve_train_config
 from samplernn.train.loop import train
 from samplernn.train.step import make_optimizer
 
-OLD = ModelConfig(frame_sizes=(4, 2), dim=8, n_rnn=1, embed_dim=4, note_embed_dim=2)
+OLD = tiny_config()
 NEW = replace(OLD, level_conditioning=True, oscillator=2, sample_rate=16000)
 
 
@@ -51,9 +51,8 @@ def test_only_added_inputs_can_be_widened():
 
 def test_init_with_an_oscillator_widens_the_checkpoint(tmp_path):
     data = write_synth_dataset(tmp_path / "bank", min_len=60, max_len=150)
-    tiny = {"frame_sizes": [4, 2], "dim": 8, "n_rnn": 1, "embed_dim": 4, "note_embed_dim": 2}
     base = dict(batch_size=4, window=32, device="cpu", threads=1, eval_batch_size=8, val_every=2)
-    train(data, tmp_path / "a", TrainConfig(model_overrides=tiny, steps=2, **base))
+    train(data, tmp_path / "a", TrainConfig(model_overrides=TINY_MODEL, steps=2, **base))
     given = {"init": str(tmp_path / "a" / "checkpoints" / "last.pt"), "model_overrides": {"oscillator": 3}}
     cfg = resolve_train_config(tmp_path / "b", {**given, "steps": 1, "lr": 1e-12, **base}, resume=False)
     train(data, tmp_path / "b", cfg)
@@ -64,7 +63,7 @@ def test_init_with_an_oscillator_widens_the_checkpoint(tmp_path):
     wb = b.model.sample_mlp.cond.weight
     assert torch.allclose(wb[:, : wa.shape[1]], wa, atol=1e-6)  # lr 1e-12: the old weights
     assert wb[:, wa.shape[1] :].abs().max() < 1e-6  # the oscillator's start at zero
-    wider = {**given, "model_overrides": {**tiny, "dim": 12}, **base}
+    wider = {**given, "model_overrides": {**TINY_MODEL, "dim": 12}, **base}
     bad = resolve_train_config(tmp_path / "c", wider, resume=False)
     with pytest.raises(UserError, match="differs"):
         train(data, tmp_path / "c", bad)

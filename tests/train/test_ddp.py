@@ -11,13 +11,13 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 from support.synth_data import write_synth_dataset
+from support.tiny import TINY_MODEL
 
 from samplernn.train.config import TrainConfig
 from samplernn.train.loop import train
 
-TINY = {"frame_sizes": [4, 2], "dim": 8, "n_rnn": 1, "embed_dim": 4, "note_embed_dim": 2}
 CFG = dict(
-    model_overrides=TINY,
+    model_overrides=TINY_MODEL,
     steps=4,
     batch_size=5,
     window=16,

@@ -9,6 +9,7 @@ import signal
 import pytest
 import torch
 from support.synth_data import write_synth_dataset
+from support.tiny import TINY_MODEL
 
 from samplernn.common.errors import UserError
 from samplernn.data.batching import Batch
@@ -23,12 +24,10 @@ from samplernn.train.init import resolve_train_config
 from samplernn.train.loop import TrainingDiverged, train
 from samplernn.train.step import make_optimizer, train_step
 
-TINY = {"frame_sizes": [4, 2], "dim": 8, "n_rnn": 1, "embed_dim": 4, "note_embed_dim": 2}
-
 
 def tiny_cfg(**kw) -> TrainConfig:
     base = dict(
-        model_overrides=dict(TINY),
+        model_overrides=dict(TINY_MODEL),
         steps=6,
         batch_size=4,
         window=32,
@@ -76,7 +75,7 @@ def test_resume_continues_exactly(dataset, tmp_path):
     train(dataset, straight, tiny_cfg(steps=7))
     train(dataset, split, tiny_cfg(steps=4))
     cfg = resolve_train_config(split, {"steps": 7}, resume=True)
-    assert cfg.batch_size == 4 and cfg.model_overrides == TINY
+    assert cfg.batch_size == 4 and cfg.model_overrides == TINY_MODEL
     summary = train(dataset, split, cfg, resume=True)
     assert summary.step == 7
     a, b = final_params(straight), final_params(split)
@@ -96,7 +95,7 @@ def test_resume_refuses_incompatible_settings(dataset, tmp_path):
     with pytest.raises(UserError, match="batch_size"):
         resolve_train_config(run, {"batch_size": 8}, resume=True)
     with pytest.raises(UserError, match="incompatible"):
-        other = tiny_cfg(steps=4, model_overrides={**TINY, "dim": 12})
+        other = tiny_cfg(steps=4, model_overrides={**TINY_MODEL, "dim": 12})
         train(dataset, run, other, resume=True)
     with pytest.raises(UserError, match="nothing to resume"):
         train(dataset, tmp_path / "fresh", tiny_cfg(), resume=True)
@@ -126,7 +125,7 @@ def test_init_starts_a_new_run_from_a_checkpoint(dataset, tmp_path):
         assert torch.allclose(a[k].float(), b[k].float(), atol=1e-6), k
     assert json.loads((tuned / "run.json").read_text())["init"] == {"checkpoint": init, "step": 4}
     with pytest.raises(UserError, match="model differs"):
-        other = tiny_cfg(init=init, conditioning=False, model_overrides={**TINY, "dim": 12})
+        other = tiny_cfg(init=init, conditioning=False, model_overrides={**TINY_MODEL, "dim": 12})
         train(dataset, tmp_path / "other", other)
 
 
@@ -134,7 +133,7 @@ def _step_seeing_inputs(B: int, zero_row: bool = False, **augment) -> tuple:
     """One train_step of a stand-in forward on random classes (B, L+T): (x, inputs it saw, loss,
     the loss of clean targets). `augment`: train_step's input_noise / input_gain."""
     torch.manual_seed(0)
-    model = build_model(preset("small", **TINY))
+    model = build_model(preset("small", **TINY_MODEL))
     L, T, Q = model.lookback, 16, model.cfg.q_levels
     x = torch.randint(0, Q, (B, L + T))
     if zero_row:
@@ -153,7 +152,7 @@ def _step_seeing_inputs(B: int, zero_row: bool = False, **augment) -> tuple:
 
 
 def test_input_noise_corrupts_inputs_not_targets():
-    Q = preset("small", **TINY).q_levels
+    Q = preset("small", **TINY_MODEL).q_levels
     x, clean, loss, clean_loss = _step_seeing_inputs(3, zero_row=True)  # noise stays inside the range
     assert loss == pytest.approx(clean_loss)
     _, noisy, loss, clean_loss = _step_seeing_inputs(3, zero_row=True, input_noise=2)
@@ -208,7 +207,7 @@ def test_nan_loss_stops_with_last_good_checkpoint(dataset, tmp_path):
 
 def test_oscillator_model_takes_the_data_rate_and_survives_init(dataset, tmp_path):
     first = tmp_path / "a" / "checkpoints" / "last.pt"
-    osc = tiny_cfg(steps=2, model_overrides={**TINY, "oscillator": 2})
+    osc = tiny_cfg(steps=2, model_overrides={**TINY_MODEL, "oscillator": 2})
     train(dataset, tmp_path / "a", osc)
     ckpt = load_checkpoint(first)
     rate = json.loads((dataset / "dataset.json").read_text())["sample_rate"]
@@ -254,7 +253,7 @@ def test_early_stopping_and_time_limit(dataset, tmp_path):
 
 
 def test_input_gain_scales_half_the_rows_inputs_not_targets():
-    B, Q = 64, preset("small", **TINY).q_levels
+    B, Q = 64, preset("small", **TINY_MODEL).q_levels
     x, seen, loss, clean_loss = _step_seeing_inputs(B, input_gain=0.5)
     assert loss == pytest.approx(clean_loss)
     a_in, a = dequantize(seen, Q), dequantize(x, Q)
