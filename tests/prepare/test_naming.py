@@ -1,0 +1,152 @@
+"""Notes from file names: library schemes with no configuration, octave conventions, dynamics,
+velocity layers, the --pattern template language, and a one-line reason for every bad name."""
+
+from __future__ import annotations
+
+import pytest
+
+from samplernn.prepare.naming import (
+    DEFAULT_VELOCITY,
+    DYNAMICS,
+    NamingError,
+    ParsedName,
+    compile_pattern,
+    layer_velocity,
+    note_number,
+    parse_name,
+    resolve_velocities,
+    tokens_of,
+    velocity_marks,
+)
+
+
+@pytest.mark.parametrize(("stem", "pitch", "velocity"), [
+    ("trumpet_A4_1_forte_normal", 69, 96),  # Philharmonia: instrument_NOTE_duration_dynamic_articulation
+    ("violin_As3_025_mezzo-piano_arco-normal", 58, 64),  # 's' for sharp, hyphenated dynamic
+    ("cello_Gs2_15_fortissimo_arco-normal", 44, 112),
+    ("Horn.ff.C4.stereo", 60, 112),  # Iowa MIS: Instrument.dynamic.NOTE.stereo
+    ("Violin.arco.pp.sulG.Db4.stereo", 61, 33),  # sulG is a string, not a note
+    ("Piano.mf.Bb1", 34, 80),  # 'Piano' first is the instrument, 'mf' the dynamic
+    ("C4_100", 60, 100),  # NOTE_velocity
+    ("F#2_64", 42, 64),
+    ("048", 48, None),  # a MIDI number alone
+    ("048_100", 48, 100),  # MIDI number, then velocity
+    ("030-F#", 30, None),  # GrandOrgue: key number with its pitch class
+    ("kick_0.25s_C2_stereo", 36, None),  # a duration with a decimal point stays one token
+    ("C-1", 0, None),
+    ("G9", 127, None),
+    ("bass_E1_pianissimo", 28, 33),
+    ("guitar_d#3_vel90", 51, 90),
+])
+def test_library_schemes_need_no_configuration(stem, pitch, velocity):
+    parsed = parse_name(stem)
+    assert (parsed.pitch, parsed.velocity) == (pitch, velocity)
+
+
+def test_octave_conventions():
+    assert note_number("C4") == 60 and note_number("C3", middle_c="C3") == 60
+    assert note_number("A4") == 69 and note_number("A3", middle_c="C3") == 69
+    assert note_number("C5", middle_c="C5") == 60
+    assert parse_name("Piano_C3_v2", middle_c="C3").pitch == 60
+    with pytest.raises(ValueError, match="middle_c"):
+        note_number("C4", middle_c="C7")
+
+
+def test_sharps_and_flats_spell_the_same_key():
+    assert {note_number(t) for t in ("C#3", "Db3", "Cs3", "C♯3", "D♭3", "c#3", "db3")} == {49}
+    assert note_number("B#3") == 60 and note_number("Cb4") == 59
+
+
+def test_the_dynamics_table_rises_and_spelled_names_match_the_marks():
+    marks = ["ppp", "pp", "p", "mp", "mf", "f", "ff", "fff"]
+    values = [DYNAMICS[m] for m in marks]
+    assert values == sorted(values) and len(set(values)) == len(values)
+    assert values == [16, 33, 49, 64, 80, 96, 112, 126]  # MuseScore's default dynamic velocities
+    spelled = ["pianississimo", "pianissimo", "piano", "mezzopiano", "mezzoforte", "forte", "fortissimo",
+               "fortississimo"]
+    assert [DYNAMICS[w] for w in spelled] == values
+    assert parse_name("x_C4_mezzo-forte").velocity == DYNAMICS["mf"]
+    assert DEFAULT_VELOCITY == DYNAMICS["mf"]
+
+
+def test_extra_tokens_are_ignored():
+    assert parse_name("Marimba_roll_normal_arco_stereo_0.5s_rr2_E5").pitch == 76
+    assert tokens_of("Horn.ff.C4.stereo") == ["Horn", "ff", "C4", "stereo"]
+    assert tokens_of("x_0.25s y") == ["x", "0.25s", "y"]
+
+
+def test_numbers_are_durations_when_a_dynamic_is_named():
+    # Philharmonia's duration follows the note; with a dynamic present it is not a velocity
+    assert parse_name("flute_A5_05_piano_normal") == ParsedName(81, 49, None, "piano")
+
+
+def test_velocity_layer_tags_become_the_middle_of_equal_ranges():
+    names = [parse_name(s) for s in ("Piano_C4_v1", "Piano_C4_v2", "Piano_C4_v3", "Piano_C4_v4")]
+    assert [n.layer for n in names] == [1, 2, 3, 4] and all(n.velocity is None for n in names)
+    assert resolve_velocities(names) == [16, 48, 79, 111]
+    zero_based = [parse_name(s) for s in ("x_C4_L0", "x_C4_L1")]
+    assert resolve_velocities(zero_based) == [32, 95]
+    assert resolve_velocities([ParsedName(60)]) == [DEFAULT_VELOCITY]
+    assert layer_velocity(1, 1) == 64
+    with pytest.raises(ValueError):
+        layer_velocity(5, 4)
+
+
+def test_velocity_marks_without_a_pitch():
+    assert velocity_marks("snare-hard") == (DYNAMICS["hard"], None)
+    assert velocity_marks("kick_v3") == (None, 3)
+    assert velocity_marks("hat_closed_2") == (None, None)
+
+
+@pytest.mark.parametrize(("stem", "reason"), [
+    ("A4_B4", "two note names (A4, B4)"),
+    ("Horn.ff.pp.C4", "two dynamics (ff, pp)"),
+    ("violin_A4_long_cresc-decresc_arco-normal", "changing dynamic (cresc)"),
+    ("Violin.arco.ff.sulG.G3B3", "G3B3 names a range of notes"),
+    ("kick_hard", "no note name or MIDI number"),
+    ("1_2_3", "several numbers (1, 2, 3) and no note name"),
+    ("048_ff_100", "several numbers"),
+    ("030-G", "MIDI number 30 is F#1 but the name also says G"),
+    ("200", "MIDI number 200 is outside 0..127"),
+    ("G#9", "outside the MIDI range"),
+    ("C4_vel200", "velocity 200 is outside 1..127"),
+    ("C4_vel90_vel100", "two velocities"),
+])
+def test_bad_names_fail_with_a_one_line_reason(stem, reason):
+    with pytest.raises(NamingError) as exc:
+        parse_name(stem)
+    assert reason in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_a_pattern_reads_what_the_heuristics_cannot():
+    pattern = compile_pattern("{instrument}_{midi}_{velocity}_{_}")
+    assert pattern.parse("organ_048_100_take2") == ParsedName(48, 100, None, None)
+    with pytest.raises(NamingError):
+        parse_name("organ_048_100_2")  # three numbers: ambiguous without the pattern
+    phil = compile_pattern("{instrument}_{note}_{_}_{dynamic}_{articulation}")
+    assert phil.parse("trumpet_A4_1_forte_normal") == ParsedName(69, 96, None, "forte")
+    assert phil.parse("violin_As3_025_mezzo-piano_arco-normal").velocity == 64
+    layered = compile_pattern("{note}-{layer}")
+    assert layered.parse("C3-v4", middle_c="C3") == ParsedName(60, None, 4, None)
+
+
+@pytest.mark.parametrize(("template", "reason"), [
+    ("{instrument}_{dynamic}", "exactly one of {note} and {midi}"),
+    ("{note}_{midi}", "exactly one of {note} and {midi}"),
+    ("{note}_{note}", "appears twice"),
+    ("{note}_{velocity}_{dynamic}", "one of {velocity}, {dynamic} and {layer}"),
+    ("{note}_{velocity", "unbalanced"),
+    ("{note}_{}x}", "unbalanced"),
+])
+def test_malformed_patterns_are_rejected(template, reason):
+    with pytest.raises(ValueError, match="pattern") as exc:
+        compile_pattern(template)
+    assert reason in str(exc.value)
+
+
+def test_a_name_that_does_not_fit_the_pattern_says_so():
+    pattern = compile_pattern("{note}_{dynamic}")
+    with pytest.raises(NamingError, match="does not fit the pattern"):
+        pattern.parse("C4-ff")
+    with pytest.raises(NamingError, match="unknown dynamic 'loud'"):
+        pattern.parse("C4_loud")
