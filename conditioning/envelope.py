@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import hilbert
 
+#: A note sounds where its Hilbert envelope exceeds this share of the envelope's peak (the thesis
+#: rule): `prepare` cuts notes and places their `end` with it, `evaluate` finds audible ends with it.
 DEFAULT_THRESHOLD = 0.008
 
 
 def envelope(x: np.ndarray) -> np.ndarray:
     """|hilbert(x)| for a mono float signal (n,) → (n,) float32."""
+    from scipy.signal import hilbert  # here: importing scipy.signal takes half a second
+
     x = np.asarray(x, dtype=np.float64)
     if x.size == 0:
         return np.zeros(0, dtype=np.float32)

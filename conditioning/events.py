@@ -18,11 +18,19 @@ if TYPE_CHECKING:
     from conditioning.bankstats import BankStats
 
 #: Columns of the conditioning array, in order. Values are raw and human-readable; the model
-#: scales them itself (embedding / log countdown / velocity/127 / level/800).
+#: scales them itself (embedding / log countdown / velocity/127 / level/LEVEL_FULL_SCALE).
 COND_COLUMNS: tuple[str, ...] = ("note", "velocity", "remaining", "elapsed", "level")
+#: Index of each column in a conditioning array: cond[:, LEVEL_INDEX] is the level column.
+NOTE_INDEX = COND_COLUMNS.index("note")
+VELOCITY_INDEX = COND_COLUMNS.index("velocity")
+REMAINING_INDEX = COND_COLUMNS.index("remaining")
+ELAPSED_INDEX = COND_COLUMNS.index("elapsed")
+LEVEL_INDEX = COND_COLUMNS.index("level")
 
 #: The level column counts tenths of a dB above LEVEL_FLOOR_DB: 0 = -80 dBFS or quieter, 800 = 0 dBFS.
 LEVEL_STEPS_PER_DB = 10
+#: The level column's value at 0 dBFS, its largest (800).
+LEVEL_FULL_SCALE = round(-LEVEL_FLOOR_DB * LEVEL_STEPS_PER_DB)
 
 
 @dataclass(frozen=True)
@@ -60,7 +68,12 @@ class NoteEvent:
 def level_column(db: np.ndarray) -> np.ndarray:
     """dBFS → level column values (int32, 0 … 800)."""
     steps = np.round((np.asarray(db, np.float64) - LEVEL_FLOOR_DB) * LEVEL_STEPS_PER_DB)
-    return np.clip(steps, 0, -LEVEL_FLOOR_DB * LEVEL_STEPS_PER_DB).astype(np.int32)
+    return np.clip(steps, 0, LEVEL_FULL_SCALE).astype(np.int32)
+
+
+def level_column_db(values: np.ndarray) -> np.ndarray:
+    """Level column values → dBFS (float64); the inverse of level_column within its range."""
+    return np.asarray(values, np.float64) / LEVEL_STEPS_PER_DB + LEVEL_FLOOR_DB
 
 
 def events_to_conditioning(
@@ -86,11 +99,11 @@ def events_to_conditioning(
         if a >= b:
             continue
         t = np.arange(a, b, dtype=np.int64)
-        cond[a:b, 0] = ev.pitch
-        cond[a:b, 1] = ev.velocity
-        cond[a:b, 2] = ev.end - 1 - t
-        cond[a:b, 3] = t - ev.onset
+        cond[a:b, NOTE_INDEX] = ev.pitch
+        cond[a:b, VELOCITY_INDEX] = ev.velocity
+        cond[a:b, REMAINING_INDEX] = ev.end - 1 - t
+        cond[a:b, ELAPSED_INDEX] = t - ev.onset
         if stats is not None and stats.envelopes:
             curve = stats.level_curve(ev.pitch, ev.velocity, ev.length, ev.release - ev.onset)
-            cond[a:b, 4] = level_column(curve[a - ev.onset : b - ev.onset])
+            cond[a:b, LEVEL_INDEX] = level_column(curve[a - ev.onset : b - ev.onset])
     return cond

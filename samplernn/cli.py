@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from samplernn.commands import register_all
 from samplernn.commands.common import echo_error
 from samplernn.common.errors import UserError
 
@@ -20,12 +21,8 @@ bench_app = typer.Typer(
     no_args_is_help=True, help="Speed and memory benchmarks.", rich_markup_mode="markdown"
 )
 app.add_typer(bench_app, name="bench")
-
-
-# Commands are registered by the modules below (one per step of the data flow); each keeps
-# its typer function small and calls an importable function.
-from samplernn.commands import register_all  # noqa: E402
-
+# One module per step of the data flow adds its commands; each typer function stays small and
+# calls an importable function.
 register_all(app, bench_app)
 
 __all__ = ["app", "bench_app", "main"]

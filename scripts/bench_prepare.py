@@ -8,22 +8,22 @@ Same as `samplernn bench prepare`; each size runs in its own process (see sample
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from samplernn.bench.prepare import bench_prepare, format_rows, rows_as_dicts
+from samplernn.bench.prepare import DEFAULT_SIZES, bench_prepare, format_rows, parse_sizes, write_rows
 
 
 def main() -> None:
+    sizes = ",".join(map(str, DEFAULT_SIZES))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("src", nargs="?", type=Path, help="bank to prepare (default: the bundled one)")
-    parser.add_argument("--sizes", default="1,20", help="bank sizes as multiples of SRC (default 1,20)")
+    parser.add_argument("--sizes", default=sizes, help=f"bank sizes as multiples of SRC (default {sizes})")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args()
-    rows = bench_prepare(args.src, tuple(int(s) for s in args.sizes.split(",")))
+    rows = bench_prepare(args.src, parse_sizes(args.sizes))
     print("\n".join(format_rows(rows)))
     if args.json:
-        args.json.write_text(json.dumps(rows_as_dicts(rows), indent=2) + "\n")
+        write_rows(args.json, rows)
 
 
 if __name__ == "__main__":

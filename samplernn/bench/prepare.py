@@ -18,7 +18,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from samplernn.common.errors import UserError
+from samplernn.common.files import write_json
 from samplernn.common.paths import BUNDLED_BANK
+
+DEFAULT_SIZES = (1, 20)  # bank sizes, as multiples of the bank
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,18 @@ def run_child(src: Path, out: Path) -> dict[str, float]:
             "peak_rss_mb": _peak_rss_mb(), "peak_alloc_mb": peak_alloc / 2**20}
 
 
-def bench_prepare(src: str | Path | None = None, sizes: tuple[int, ...] = (1, 20)) -> list[BenchRow]:
+def parse_sizes(text: str) -> tuple[int, ...]:
+    """'1,20' → (1, 20); UserError unless every size is a positive whole number."""
+    try:
+        sizes = tuple(int(s) for s in text.split(",") if s.strip())
+    except ValueError:
+        sizes = ()
+    if not sizes or min(sizes) < 1:
+        raise UserError(f"--sizes {text!r}: expected positive whole numbers separated by commas, e.g. 1,20")
+    return sizes
+
+
+def bench_prepare(src: str | Path | None = None, sizes: tuple[int, ...] = DEFAULT_SIZES) -> list[BenchRow]:
     """Prepare `src` (default: the bundled bank) at each size in a fresh child process."""
     src = Path(src) if src else BUNDLED_BANK
     if not src.is_dir():
@@ -89,6 +103,7 @@ def bench_prepare(src: str | Path | None = None, sizes: tuple[int, ...] = (1, 20
 
 
 def format_rows(rows: list[BenchRow]) -> list[str]:
+    """A table of the rows, one line each under a header line."""
     lines = [f"{'size':>5} {'notes':>6} {'failed':>6} {'seconds':>8} {'CPU s':>7} {'notes/s':>8} "
              f"{'peak RSS MB':>12} {'peak alloc MB':>14}"]
     for r in rows:
@@ -98,7 +113,13 @@ def format_rows(rows: list[BenchRow]) -> list[str]:
 
 
 def rows_as_dicts(rows: list[BenchRow]) -> list[dict[str, float]]:
+    """The rows as JSON-ready dicts (field → value)."""
     return [asdict(r) for r in rows]
+
+
+def write_rows(path: str | Path, rows: list[BenchRow]) -> None:
+    """Write the rows to `path` as a JSON list, atomically."""
+    write_json(path, rows_as_dicts(rows))
 
 
 if __name__ == "__main__":  # child process: python -m samplernn.bench.prepare SRC OUT

@@ -1,77 +1,63 @@
-"""`samplernn prepare`, `samplernn inspect` and `samplernn bench prepare` (thin; logic: samplernn.prepare)."""
+"""`samplernn prepare`, `samplernn inspect` and `samplernn bench prepare` (thin; logic: samplernn.prepare).
+
+Every default and help text of `prepare` comes from samplernn.prepare.settings.PrepareSettings.
+"""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
+import sys
+from dataclasses import fields
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from samplernn.bench.prepare import DEFAULT_SIZES
 from samplernn.commands.common import fail
 from samplernn.common.errors import UserError
+from samplernn.prepare.settings import LAYOUTS, NORMALIZE_MODES, PrepareSettings
+
+_FIELDS = {f.name: f for f in fields(PrepareSettings)}
+
+Layout = StrEnum("Layout", {v.replace("-", "_"): v for v in LAYOUTS})  # type: ignore[misc]
+Normalize = StrEnum("Normalize", {v.replace("-", "_"): v for v in NORMALIZE_MODES})  # type: ignore[misc]
 
 
-class Layout(StrEnum):
-    auto = "auto"
-    pairs = "pairs"
-    folder_midi = "folder-midi"
-    session = "session"
+def _default(name: str) -> Any:
+    """PrepareSettings' default of field `name`."""
+    return _FIELDS[name].default
 
 
-class Normalize(StrEnum):
-    bank = "bank"
-    per_file = "per-file"
-
-
-def _progress_bar(console: Console) -> tuple[Progress, Callable[[str, int, int], None]]:
-    """A rich progress bar and the prepare_bank callback that drives it."""
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                   console=console, transient=True)
-    tasks: dict[str, int] = {}
-    labels = {"peaks": "reading peaks", "notes": "preparing notes"}
-
-    def update(stage: str, done: int, total: int) -> None:
-        if stage not in tasks:
-            tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
-        bar.update(tasks[stage], completed=done)
-
-    return bar, update
+def _option(name: str, *decls: str) -> Any:
+    """A typer option whose help is PrepareSettings' help of field `name`."""
+    return typer.Option(*decls, help=_FIELDS[name].metadata["help"])
 
 
 def prepare(
     src: Annotated[Path, typer.Argument(help="Folder of recordings (.wav/.flac) and MIDI files.")],
     out: Annotated[Path, typer.Argument(help="Dataset folder to write: new, empty, or an earlier output.")],
-    layout: Annotated[Layout, typer.Option(help="How recordings and MIDI files go together.")] = Layout.auto,
-    sample_rate: Annotated[int, typer.Option(help="Sample rate of the prepared audio (Hz).")] = 16000,
-    normalize: Annotated[Normalize, typer.Option(
-        help="'bank': one gain for all notes (velocity differences survive); 'per-file': each note to --peak."
-    )] = Normalize.bank,
-    peak: Annotated[float, typer.Option(help="Peak of the loudest recording, or of each note.")] = 0.9,
-    threshold: Annotated[float, typer.Option(help="Envelope start/end at this share of the note's peak.")]
-    = 0.008,
-    pre: Annotated[int, typer.Option(help="Samples (source rate) kept before the detected start.")] = 100,
-    post: Annotated[int, typer.Option(help="Samples (source rate) kept after the detected end.")] = 400,
-    lead_silence: Annotated[float, typer.Option(help="Seconds of silence before each note.")] = 0.25,
-    tail_silence: Annotated[float, typer.Option(
-        help="Seconds of silence after each note (teaches the model to stay quiet between notes).")] = 0.25,
-    length: Annotated[float | None, typer.Option(
-        help="Fixed note length in seconds, cut or padded, with a fade-out (thesis: 4.0).")] = None,
-    fade: Annotated[float, typer.Option(help="Seconds of linear fade-out at the end (with --length).")] = 1.0,
-    tolerance_ms: Annotated[float, typer.Option(
-        help="Largest distance between MIDI note-on and the detected start (ms).")] = 100.0,
-    val: Annotated[float, typer.Option(help="Share of each pitch's notes for validation.")] = 0.1,
-    test: Annotated[float, typer.Option(help="Share of each pitch's notes for test.")] = 0.1,
-    seed: Annotated[int, typer.Option(help="Seed of the split assignment.")] = 0,
-    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Exit 0 even if some files failed.")] = False,
+    layout: Annotated[Layout, _option("layout")] = Layout(_default("layout")),
+    sample_rate: Annotated[int, _option("sample_rate")] = _default("sample_rate"),
+    normalize: Annotated[Normalize, _option("normalize")] = Normalize(_default("normalize")),
+    peak: Annotated[float, _option("peak")] = _default("peak"),
+    threshold: Annotated[float, _option("threshold")] = _default("threshold"),
+    pre: Annotated[int, _option("pre")] = _default("pre"),
+    post: Annotated[int, _option("post")] = _default("post"),
+    lead_silence: Annotated[float, _option("lead_silence")] = _default("lead_silence"),
+    tail_silence: Annotated[float, _option("tail_silence")] = _default("tail_silence"),
+    length: Annotated[float | None, _option("length")] = _default("length"),
+    fade: Annotated[float, _option("fade")] = _default("fade"),
+    tolerance_ms: Annotated[float, _option("tolerance_ms")] = _default("tolerance_ms"),
+    val: Annotated[float, _option("val_fraction")] = _default("val_fraction"),
+    test: Annotated[float, _option("test_fraction")] = _default("test_fraction"),
+    seed: Annotated[int, _option("seed")] = _default("seed"),
+    skip_bad: Annotated[bool, _option("skip_bad", "--skip-bad")] = _default("skip_bad"),
 ) -> None:
     """Prepare a recorded instrument bank (audio + MIDI) into a training set: OUT/audio/*.wav,
     OUT/manifest.csv, OUT/dataset.json."""
-    from samplernn.prepare import PrepareSettings, prepare_bank
+    from samplernn.common.progress import progress_bar
+    from samplernn.prepare import prepare_bank
     from samplernn.prepare.report import summary_lines
 
     try:
@@ -82,9 +68,8 @@ def prepare(
             tolerance_ms=tolerance_ms, val_fraction=val, test_fraction=test, seed=seed, skip_bad=skip_bad)
     except ValueError as exc:
         fail(str(exc))
-    bar, update = _progress_bar(Console(stderr=True))
     try:
-        with bar:
+        with progress_bar("prepare", 0, enabled=sys.stderr.isatty(), fields=("stage",)) as update:
             result = prepare_bank(src, out, settings, progress=update)
     except UserError as exc:
         fail(str(exc))
@@ -115,30 +100,26 @@ def inspect(
 def bench_prepare(
     src: Annotated[Path | None, typer.Argument(help="Bank to prepare (default: the bundled trombone bank).")]
     = None,
-    sizes: Annotated[str, typer.Option(help="Bank sizes as multiples of SRC (made with symlinks).")] = "1,20",
+    sizes: Annotated[str, typer.Option(help="Bank sizes as multiples of SRC (made with symlinks).")]
+    = ",".join(map(str, DEFAULT_SIZES)),
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the figures here.")] = None,
 ) -> None:
     """Notes per second and peak memory of `prepare`, each size in its own process."""
     from samplernn.bench.prepare import bench_prepare as run_bench
-    from samplernn.bench.prepare import format_rows, rows_as_dicts
+    from samplernn.bench.prepare import format_rows, parse_sizes, write_rows
 
     try:
-        copies = tuple(int(s) for s in sizes.split(",") if s.strip())
-    except ValueError:
-        copies = ()
-    if not copies or min(copies) < 1:
-        fail(f"--sizes {sizes!r}: expected positive whole numbers separated by commas, e.g. 1,20")
-    try:
-        rows = run_bench(src, copies)
+        rows = run_bench(src, parse_sizes(sizes))
     except UserError as exc:
         fail(str(exc))
     for line in format_rows(rows):
         typer.echo(line)
     if json_out:
-        json_out.write_text(json.dumps(rows_as_dicts(rows), indent=2) + "\n")
+        write_rows(json_out, rows)
 
 
 def register(app: typer.Typer, bench_app: typer.Typer) -> None:
+    """Add `prepare`, `inspect` and `bench prepare` to the CLI."""
     app.command("prepare")(prepare)
     app.command("inspect")(inspect)
     bench_app.command("prepare")(bench_prepare)

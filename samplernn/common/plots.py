@@ -33,6 +33,7 @@ def figure(
     fig = Figure(figsize=figsize, dpi=dpi, **kw)
     FigureCanvasAgg(fig)
     yield fig
-    fig.tight_layout()
+    if fig.get_layout_engine() is None:  # a layout given by the caller (e.g. "constrained") stays
+        fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png")

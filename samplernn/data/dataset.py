@@ -1,11 +1,13 @@
-"""Reading a prepared dataset directory: audio/, manifest.csv, dataset.json.
+"""A prepared dataset folder: audio/, manifest.csv, dataset.json — the contract between `prepare`
+(which writes it) and training / evaluation (which read it).
 
-This is the contract between `prepare` (which writes it) and training / evaluation (which read it).
+dataset.json holds `created_by`, `sample_rate`, the prepare settings, counts, the bank statistics
+(`bank_stats`, see conditioning.BankStats) and the files that failed; manifest.csv has one row per
+note (samplernn.data.manifest).
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,38 +15,31 @@ from typing import Any
 
 import numpy as np
 
-from conditioning import BankStats, NoteEvent, events_to_conditioning
+from conditioning import BankStats
 from samplernn.common.audio import read_audio
 from samplernn.common.errors import UserError
+from samplernn.common.files import write_json
+from samplernn.data.manifest import AUDIO_DIR, MANIFEST_COLUMNS, SPLITS, NoteRecord, read_manifest
 
-MANIFEST_COLUMNS = (
-    "id", "audio", "split", "pitch", "velocity", "onset", "release", "end", "n_samples", "source",
-)
-SPLITS = ("train", "val", "test")
+# The manifest's names are re-exported: readers of a dataset need them together.
+__all__ = [
+    "CREATED_BY",
+    "DATASET_ENTRIES",
+    "INFO_FILE",
+    "MANIFEST_COLUMNS",
+    "MANIFEST_FILE",
+    "SPLITS",
+    "NoteRecord",
+    "PreparedDataset",
+    "is_dataset_info",
+    "load_dataset",
+    "write_dataset_info",
+]
 
-
-@dataclass(frozen=True)
-class NoteRecord:
-    """One row of manifest.csv: a prepared single-note file; positions in samples."""
-
-    id: str
-    audio: str
-    split: str
-    pitch: int
-    velocity: int
-    onset: int
-    release: int
-    end: int
-    n_samples: int
-    source: str
-
-    @property
-    def event(self) -> NoteEvent:
-        return NoteEvent(self.pitch, self.velocity, self.onset, self.release, self.end)
-
-    def conditioning(self, stats: BankStats | None = None) -> np.ndarray:
-        """Per-sample conditioning (n_samples, 5) int32 for this file (level column from `stats`)."""
-        return events_to_conditioning([self.event], self.n_samples, stats)
+MANIFEST_FILE = "manifest.csv"
+INFO_FILE = "dataset.json"
+DATASET_ENTRIES = (AUDIO_DIR, MANIFEST_FILE, INFO_FILE)  # everything a dataset folder holds
+CREATED_BY = "samplernn prepare"  # dataset.json's `created_by`: marks a folder `prepare` may replace
 
 
 @dataclass
@@ -73,28 +68,20 @@ class PreparedDataset:
         return x
 
 
-def _parse_row(path: Path, line: int, row: dict[str, str]) -> NoteRecord:
+def write_dataset_info(root: str | Path, info: dict[str, Any]) -> None:
+    """Write ROOT/dataset.json: `created_by` first, then `info` (which must hold `sample_rate`)."""
+    if "sample_rate" not in info:
+        raise ValueError("dataset.json needs a sample_rate")
+    write_json(Path(root) / INFO_FILE, {"created_by": CREATED_BY, **info})
+
+
+def is_dataset_info(path: str | Path) -> bool:
+    """True if `path` is a dataset.json that `samplernn prepare` wrote (readable, right `created_by`)."""
     try:
-        rec = NoteRecord(
-            id=row["id"],
-            audio=row["audio"],
-            split=row["split"],
-            pitch=int(row["pitch"]),
-            velocity=int(row["velocity"]),
-            onset=int(row["onset"]),
-            release=int(row["release"]),
-            end=int(row["end"]),
-            n_samples=int(row["n_samples"]),
-            source=row.get("source", ""),
-        )
-        rec.event  # validates the positions  # noqa: B018
-    except (KeyError, TypeError, ValueError) as exc:
-        raise UserError(f"{path}:{line}: malformed manifest row ({exc})") from None
-    if rec.split not in SPLITS:
-        raise UserError(f"{path}:{line}: unknown split {rec.split!r} (expected train, val or test)")
-    if rec.end > rec.n_samples:
-        raise UserError(f"{path}:{line}: note end {rec.end} is past the file's {rec.n_samples} samples")
-    return rec
+        info = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(info, dict) and info.get("created_by") == CREATED_BY
 
 
 def load_dataset(root: str | Path) -> PreparedDataset:
@@ -102,7 +89,7 @@ def load_dataset(root: str | Path) -> PreparedDataset:
     root = Path(root)
     if not root.is_dir():
         raise UserError(f"{root}: not a directory (expected a dataset made by `samplernn prepare`)")
-    info_path, manifest_path = root / "dataset.json", root / "manifest.csv"
+    info_path, manifest_path = root / INFO_FILE, root / MANIFEST_FILE
     for p in (info_path, manifest_path):
         if not p.is_file():
             raise UserError(f"{p}: missing — {root} is not a prepared dataset (run `samplernn prepare`)")
@@ -112,12 +99,7 @@ def load_dataset(root: str | Path) -> PreparedDataset:
         stats = BankStats.from_dict(info.get("bank_stats", {"sample_rate": sample_rate}))
     except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
         raise UserError(f"{info_path}: malformed dataset.json ({exc})") from None
-    with manifest_path.open(newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = set(MANIFEST_COLUMNS) - set(reader.fieldnames or ())
-        if missing:
-            raise UserError(f"{manifest_path}: missing columns {sorted(missing)}")
-        notes = [_parse_row(manifest_path, i, row) for i, row in enumerate(reader, start=2)]
+    notes = read_manifest(manifest_path)
     if not notes:
         raise UserError(f"{manifest_path}: no notes")
     return PreparedDataset(root, sample_rate, notes, stats, info)

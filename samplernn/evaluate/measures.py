@@ -5,7 +5,8 @@ event (onset, release, end), so the same code measures real recordings and gener
 Definitions (also in the evaluate report's "definitions" block):
 
 * pitch — median pYIN f0 over the voiced frames of the sustained part, in cents from the MIDI pitch;
-* audible end — the envelope rule `prepare` uses (conditioning.find_extent at 0.8 % of the peak);
+* audible end — the envelope rule `prepare` uses (conditioning.find_extent at DEFAULT_THRESHOLD,
+  0.8 % of the peak);
 * level — RMS over the note [onset, end);
 * timbre distance — mean |log-mel dB difference| over the note's frames (see `timbre_distance`);
 * clipping — share of samples with |x| >= 0.999; DC offset — the signal's mean.
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 
-from conditioning import envelope, find_extent
+from conditioning import DEFAULT_THRESHOLD, envelope, find_extent
 
 CLIP_LEVEL = 0.999
 TOP_DB = 80.0
@@ -119,14 +120,16 @@ def note_pitch_cents(
     return f0, cents_between(f0, pitch)
 
 
-def audible_end(x: np.ndarray, threshold: float = 0.008) -> int | None:
+def audible_end(x: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> int | None:
     """Exclusive end of the audible note: the last sample whose Hilbert envelope exceeds
     `threshold` × the envelope's peak (the rule prepare uses). None for a silent signal."""
     extent = find_extent(np.asarray(x, dtype=np.float32), threshold)
     return None if extent is None else extent[1]
 
 
-def end_error_ms(x: np.ndarray, onset: int, end: int, sample_rate: int, threshold: float = 0.008) -> float:
+def end_error_ms(
+    x: np.ndarray, onset: int, end: int, sample_rate: int, threshold: float = DEFAULT_THRESHOLD
+) -> float:
     """|audible end − requested end| in ms. A silent signal counts as ending at its onset."""
     got = audible_end(x, threshold)
     return abs((onset if got is None else got) - end) * 1000.0 / sample_rate

@@ -8,11 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from conditioning import note_name
+from conditioning import DEFAULT_THRESHOLD, note_name
 from samplernn.data.dataset import NoteRecord
-from samplernn.evaluate import measures as metrics
+from samplernn.evaluate import measures
 
-#: The shipped-model bars of issue 5, applied to the generated notes.
+#: The shipped-model bars, applied to the generated notes.
 BARS = {
     "pitch_accuracy": 0.90,
     "clip_share": 1e-4,
@@ -26,7 +26,8 @@ DEFINITIONS = {
     "frames of the sustained part (onset + min(80 ms, held/4) to release, at most 1 s); within = "
     "|cents from the MIDI pitch| <= 50; notes without voiced frames count as misses",
     "duration": "|audible end - requested end| in ms; audible end = last sample whose Hilbert envelope "
-    "exceeds 0.8 % of its peak (the prepare rule); a silent note ends at its onset. Generated notes run "
+    f"exceeds {DEFAULT_THRESHOLD * 100:g} % of its peak (the prepare rule); a silent note ends at its "
+    "onset. Generated notes run "
     "on 0.5 s (tail_seconds) past the file's end with no note sounding, so a note that fails to stop "
     "shows",
     "dynamics": "RMS over [onset, end) per note, median per velocity; a pitch rises when that level "
@@ -58,32 +59,32 @@ def _mean(values: Sequence[float]) -> float | None:
     return float(np.mean(values)) if len(values) else None
 
 
-def summarize(measures: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Pitch, duration, clipping and DC over per-note measures (from evaluate.measure_note)."""
-    n = len(measures)
-    cents = [abs(m["cents"]) for m in measures if m["cents"] is not None]
-    errors = [m["end_error_ms"] for m in measures]
-    total = sum(m["n_samples"] for m in measures)
-    clipped = sum(m["clip_share"] * m["n_samples"] for m in measures)
+def summarize(per_note: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Pitch, duration, clipping and DC over the per-note measures (from run.measure_note)."""
+    n = len(per_note)
+    cents = [abs(m["cents"]) for m in per_note if m["cents"] is not None]
+    errors = [m["end_error_ms"] for m in per_note]
+    total = sum(m["n_samples"] for m in per_note)
+    clipped = sum(m["clip_share"] * m["n_samples"] for m in per_note)
     return {
         "n_notes": n,
         "pitch": {
-            "accuracy": _share(sum(m["pitch_ok"] for m in measures), n),
+            "accuracy": _share(sum(m["pitch_ok"] for m in per_note), n),
             "median_abs_cents": _median(cents),
-            "n_unvoiced": sum(m["cents"] is None for m in measures),
+            "n_unvoiced": sum(m["cents"] is None for m in per_note),
         },
         "duration": {
             "median_ms": _median(errors),
             "p90_ms": float(np.percentile(errors, 90)) if errors else None,
-            "n_silent": sum(m["audible_end"] is None for m in measures),
+            "n_silent": sum(m["audible_end"] is None for m in per_note),
         },
         "clipping": {
             "share": clipped / total if total else 0.0,
-            "n_notes_clipped": sum(m["clip_share"] > 0 for m in measures),
+            "n_notes_clipped": sum(m["clip_share"] > 0 for m in per_note),
         },
         "dc": {
-            "mean": _mean([m["dc"] for m in measures]),
-            "max_abs": float(max(abs(m["dc"]) for m in measures)) if n else None,
+            "mean": _mean([m["dc"] for m in per_note]),
+            "max_abs": float(max(abs(m["dc"]) for m in per_note)) if n else None,
         },
     }
 
@@ -98,8 +99,8 @@ def dynamics_summary(levels: Levels) -> dict[str, Any]:
         for v, r in levels[p]:
             by_vel[v].append(r)
         per_pitch[str(p)] = {
-            "rising": metrics.rises_with_velocity(vels, rms),
-            "rms_db": {str(v): metrics.to_db(float(np.median(by_vel[v]))) for v in sorted(by_vel)},
+            "rising": measures.rises_with_velocity(vels, rms),
+            "rms_db": {str(v): measures.to_db(float(np.median(by_vel[v]))) for v in sorted(by_vel)},
         }
     judged = [d["rising"] for d in per_pitch.values() if d["rising"] is not None]
     return {
@@ -157,7 +158,7 @@ def build_report(
 
 
 def check_bars(report: dict[str, Any]) -> list[dict[str, Any]]:
-    """The shipped-model bars of issue 5 on the generated notes; passed None = not measurable."""
+    """The shipped-model bars on the generated notes; passed None = not measurable."""
     gen, timbre, nll = report["generated"], report["timbre"], report.get("nll")
 
     def bar(name: str, value: Any, target: str, ok: bool) -> dict[str, Any]:

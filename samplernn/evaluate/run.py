@@ -17,8 +17,9 @@ import numpy as np
 
 from conditioning import BankStats, events_to_conditioning
 from samplernn.common.errors import UserError
+from samplernn.common.progress import ProgressFn
 from samplernn.data.dataset import NoteRecord, PreparedDataset
-from samplernn.evaluate import measures as metrics
+from samplernn.evaluate import measures
 from samplernn.evaluate.report import Levels, build_report
 
 #: (conditioning arrays) → generated audio, one float array per conditioning array.
@@ -70,23 +71,25 @@ def measure_note(
     x: np.ndarray,
     rec: NoteRecord,
     sample_rate: int,
-    settings: metrics.PitchSettings = metrics.PitchSettings(),
+    settings: measures.PitchSettings = measures.PitchSettings(),
 ) -> dict[str, Any]:
     """All per-note measures of signal `x` against the note event of `rec`."""
-    f0, cents = metrics.note_pitch_cents(x, sample_rate, rec.pitch, rec.onset, rec.release, rec.end, settings)
-    end = metrics.audible_end(x)
-    level = metrics.rms(x, rec.onset, rec.end)
+    f0, cents = measures.note_pitch_cents(
+        x, sample_rate, rec.pitch, rec.onset, rec.release, rec.end, settings
+    )
+    end = measures.audible_end(x)
+    level = measures.rms(x, rec.onset, rec.end)
     return {
         "f0_hz": f0,
         "cents": cents,
         "pitch_ok": cents is not None and abs(cents) <= settings.tolerance_cents,
         "audible_end": end,
-        "end_error_ms": metrics.end_error_ms(x, rec.onset, rec.end, sample_rate),
+        "end_error_ms": measures.end_error_ms(x, rec.onset, rec.end, sample_rate),
         "rms": level,
-        "rms_db": metrics.to_db(level),
-        "clip_share": metrics.clip_share(x),
+        "rms_db": measures.to_db(level),
+        "clip_share": measures.clip_share(x),
         "n_samples": int(len(x)),
-        "dc": metrics.dc_offset(x),
+        "dc": measures.dc_offset(x),
     }
 
 
@@ -95,10 +98,10 @@ def note_result(
     real: np.ndarray,
     generated: np.ndarray,
     sample_rate: int,
-    settings: metrics.PitchSettings,
+    settings: measures.PitchSettings,
 ) -> dict[str, Any]:
     """One entry of the report's "notes": the note, both signals' measures and the timbre distances."""
-    saw = metrics.sawtooth_baseline(real, rec.pitch, rec.onset, rec.end, sample_rate)
+    saw = measures.sawtooth_baseline(real, rec.pitch, rec.onset, rec.end, sample_rate)
     return {
         "id": rec.id,
         "pitch": rec.pitch,
@@ -109,8 +112,8 @@ def note_result(
         "real": measure_note(real, rec, sample_rate, settings),
         "generated": measure_note(generated, rec, sample_rate, settings),
         "timbre": {
-            "generated": metrics.timbre_distance(generated, real, sample_rate, rec.onset, rec.end),
-            "sawtooth": metrics.timbre_distance(saw, real, sample_rate, rec.onset, rec.end),
+            "generated": measures.timbre_distance(generated, real, sample_rate, rec.onset, rec.end),
+            "sawtooth": measures.timbre_distance(saw, real, sample_rate, rec.onset, rec.end),
         },
     }
 
@@ -130,32 +133,34 @@ def evaluate_model(
     baseline_model: Any = None,
     sweep_velocities: bool = True,
     tail_seconds: float = 0.5,
-    progress: bool = False,
-    settings: metrics.PitchSettings = metrics.PitchSettings(),
+    progress: ProgressFn | None = None,
+    settings: measures.PitchSettings = measures.PitchSettings(),
     stats: BankStats | None = None,
 ) -> Evaluation:
     """Evaluate `model` on the notes of `split`: NLL, then generate and measure every note.
 
-    `generate` replaces the model's generation (default: samplernn.generate.synthesize with the
-    given temperature/seed/batch_size/device); NLL needs `model` and is skipped when it is None
+    `generate` replaces the model's generation (default: `model_generator` with the given
+    temperature/seed/batch_size/device); NLL needs `model` and is skipped when it is None
     or with_nll is False. `baseline_model` (e.g. an unconditional model) adds its NLL for the bar.
     `sweep_velocities` also generates each pitch's first note at the bank's other velocities, for
-    the dynamics measure (see evaluate_report.DEFINITIONS). Generation runs `tail_seconds` past
+    the dynamics measure (see report.DEFINITIONS). Generation runs `tail_seconds` past
     each file's end with nothing sounding there, so that a note which does not stop shows up in
     the duration measure instead of being cut off by the file's length. `stats` (the checkpoint's
     bank statistics; default the dataset's) fill the level column for NLL and generation alike,
     as rendering a MIDI file would: no level is taken from the evaluated recordings.
+    `progress(done, total, stage=...)` reports generation ("generating", stream-samples) and
+    measuring ("measuring", notes). Raises UserError when the split has no notes.
     """
     records = select_notes(dataset.split(split), max_notes)
     if not records:
         present = sorted({r.split for r in dataset.notes})
         raise UserError(f"{dataset.root}: no notes in split {split!r} (present: {', '.join(present)})")
-    subset = dataclasses.replace(dataset, notes=records)
     sr = dataset.sample_rate
     stats = dataset.stats if stats is None else stats
 
     nll: dict[str, Any] | None = None
     if with_nll and model is not None:
+        subset = dataclasses.replace(dataset, notes=records)
         nll = _nll_block(model, subset, split, batch_size, device, stats)
         if baseline_model is not None:
             nll["baseline"] = _nll_block(baseline_model, subset, split, batch_size, device, stats)
@@ -163,35 +168,13 @@ def evaluate_model(
     if generate is None:
         if model is None:
             raise ValueError("evaluate_model needs a model or a generate function")
-        from samplernn.generate.engine import synthesize
-
-        def generate(conds: list[np.ndarray]) -> list[np.ndarray]:
-            return synthesize(
-                model,
-                conds,
-                temperature=temperature,
-                seed=seed,
-                batch_size=batch_size,
-                device=device,
-                progress=progress,
-            )
-
+        generate = model_generator(model, temperature=temperature, seed=seed, batch_size=batch_size,
+                                   device=device, progress=progress)
     sweep = velocity_sweep(records, dataset.notes) if sweep_velocities else []
     pad = int(round(tail_seconds * sr))
-    conds = [events_to_conditioning([r.event], r.n_samples + pad, stats) for r in records + sweep]
-    audio = [np.asarray(g, dtype=np.float32) for g in generate(conds)]
-    if len(audio) != len(conds):
-        raise ValueError(f"generate returned {len(audio)} signals for {len(conds)} notes")
-    generated, sweep_audio = audio[: len(records)], audio[len(records) :]
+    generated, sweep_audio = _generate_notes(generate, records, sweep, pad, stats)
     real = [dataset.load_audio(r) for r in records]
-    triples = list(zip(records, real, generated, strict=True))
-    for rec, _, g in triples:
-        if len(g) != rec.n_samples + pad:
-            raise ValueError(
-                f"generate returned {len(g)} samples for note {rec.id}, not {rec.n_samples + pad}"
-            )
-
-    notes = [note_result(rec, x, g, sr, settings) for rec, x, g in _track(triples, progress, "measuring")]
+    notes = _measure_notes(records, real, generated, sr, settings, progress)
     levels = {
         "real": real_levels(dataset, {r.pitch for r in records}),
         "generated": generated_levels(records, generated, sweep, sweep_audio),
@@ -206,6 +189,76 @@ def evaluate_model(
         "pitch": dataclasses.asdict(settings),
     }
     return Evaluation(report, records, real, generated, sweep, sweep_audio)
+
+
+def model_generator(
+    model: Any,
+    *,
+    temperature: float,
+    seed: int | None,
+    batch_size: int,
+    device: Any,
+    progress: ProgressFn | None = None,
+) -> GenerateFn:
+    """The GenerateFn of `model`: samplernn.generate.engine.synthesize with these settings, its
+    progress reported as progress(done, total, stage="generating")."""
+    from samplernn.generate.engine import synthesize
+
+    report = _stage(progress, "generating")
+
+    def generate(conds: list[np.ndarray]) -> list[np.ndarray]:
+        return synthesize(model, conds, temperature=temperature, seed=seed, batch_size=batch_size,
+                          device=device, progress=report)
+
+    return generate
+
+
+def _generate_notes(
+    generate: GenerateFn, records: list[NoteRecord], sweep: list[NoteRecord], pad: int, stats: BankStats
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """(audio of each record, audio of each sweep copy), each `pad` samples longer than its file.
+
+    Raises ValueError when `generate` returns the wrong number or length of signals.
+    """
+    conds = [events_to_conditioning([r.event], r.n_samples + pad, stats) for r in records + sweep]
+    audio = [np.asarray(g, dtype=np.float32) for g in generate(conds)]
+    if len(audio) != len(conds):
+        raise ValueError(f"generate returned {len(audio)} signals for {len(conds)} notes")
+    for rec, g in zip(records, audio, strict=False):
+        if len(g) != rec.n_samples + pad:
+            raise ValueError(
+                f"generate returned {len(g)} samples for note {rec.id}, not {rec.n_samples + pad}"
+            )
+    return audio[: len(records)], audio[len(records) :]
+
+
+def _measure_notes(
+    records: list[NoteRecord],
+    real: list[np.ndarray],
+    generated: list[np.ndarray],
+    sample_rate: int,
+    settings: measures.PitchSettings,
+    progress: ProgressFn | None,
+) -> list[dict[str, Any]]:
+    """note_result of every note, reporting progress(done, total, stage="measuring")."""
+    report = _stage(progress, "measuring")
+    results = []
+    for k, (rec, x, g) in enumerate(zip(records, real, generated, strict=True)):
+        results.append(note_result(rec, x, g, sample_rate, settings))
+        if report:
+            report(k + 1, len(records))
+    return results
+
+
+def _stage(progress: ProgressFn | None, stage: str) -> ProgressFn | None:
+    """`progress` with its `stage` field set (None stays None)."""
+    if progress is None:
+        return None
+
+    def report(done: int, total: int | None = None, **fields: Any) -> None:
+        progress(done, total, **{**fields, "stage": stage})
+
+    return report
 
 
 def velocity_sweep(records: Sequence[NoteRecord], bank: Sequence[NoteRecord]) -> list[NoteRecord]:
@@ -231,7 +284,7 @@ def real_levels(dataset: PreparedDataset, pitches: set[int]) -> Levels:
     levels: Levels = defaultdict(list)
     for r in dataset.notes:
         if r.pitch in pitches:
-            levels[r.pitch].append((r.velocity, metrics.rms(dataset.load_audio(r), r.onset, r.end)))
+            levels[r.pitch].append((r.velocity, measures.rms(dataset.load_audio(r), r.onset, r.end)))
     return dict(levels)
 
 
@@ -250,9 +303,9 @@ def generated_levels(
         if r.pitch in swept and r.pitch in seen:
             continue
         seen.add(r.pitch)
-        levels[r.pitch].append((r.velocity, metrics.rms(g, r.onset, r.end)))
+        levels[r.pitch].append((r.velocity, measures.rms(g, r.onset, r.end)))
     for r, g in zip(sweep, sweep_audio, strict=True):
-        levels[r.pitch].append((r.velocity, metrics.rms(g, r.onset, r.end)))
+        levels[r.pitch].append((r.velocity, measures.rms(g, r.onset, r.end)))
     return dict(levels)
 
 
@@ -267,11 +320,3 @@ def _nll_block(
         "per_pitch": {str(p): float(v) for p, v in sorted(res.per_pitch.items())},
         "n_samples": int(res.n_samples),
     }
-
-
-def _track(items: list, progress: bool, label: str) -> Any:
-    if not progress:
-        return items
-    from rich.progress import track
-
-    return track(items, description=label, transient=True)

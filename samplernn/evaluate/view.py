@@ -161,44 +161,34 @@ def pick_plot_notes(records: list[NoteRecord], max_rows: int = 6) -> list[int]:
 
 def plot_spectrograms(ev: Evaluation, path: str | Path, max_rows: int = 6) -> Path:
     """PNG grid: one row per picked note, real | generated log-mel spectrograms on one colour scale."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from conditioning import note_name
-    from samplernn.common.files import atomic_path
-    from samplernn.evaluate.measures import TOP_DB, MelSettings, log_mel_db, mel_hop
+    from samplernn.common.plots import SPECTROGRAM_RANGE_DB, figure
+    from samplernn.evaluate.measures import MelSettings, log_mel_db, mel_hop
 
     sr = ev.report["sample_rate"]
     rows = pick_plot_notes(ev.records, max_rows)
     mel = MelSettings(n_mels=128)
     hop = mel_hop(sr, mel)
-    fig, axes = plt.subplots(
-        len(rows), 2, figsize=(11, 2.3 * len(rows) + 0.6), squeeze=False, constrained_layout=True
-    )
-    image = None
-    for row, i in enumerate(rows):
-        rec = ev.records[i]
-        specs = [log_mel_db(ev.real[i], sr, mel), log_mel_db(ev.generated[i], sr, mel)]
-        top = max(s.max() for s in specs)
-        for col, (spec, label) in enumerate(zip(specs, ("real", "generated"), strict=True)):
-            ax = axes[row][col]
-            extent = (0.0, spec.shape[1] * hop / sr, 0, spec.shape[0])
-            image = ax.imshow(
-                spec - top, origin="lower", aspect="auto", extent=extent, vmin=-TOP_DB, vmax=0, cmap="magma"
-            )
-            for pos in (rec.onset, rec.release, rec.end):
-                ax.axvline(pos / sr, color="cyan", lw=0.6, alpha=0.7)
-            ax.set_xlim(0, max(len(ev.real[i]), len(ev.generated[i])) / sr)
-            ax.set_title(f"{label}: {note_name(rec.pitch)} vel {rec.velocity} ({rec.id})", fontsize=9)
-            ax.set_ylabel("mel band")
-    for ax in axes[-1]:
-        ax.set_xlabel("seconds (lines: onset, release, end)")
-    if image is not None:
-        fig.colorbar(image, ax=axes, label="dB re row peak", shrink=0.6)
     path = Path(path)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=90)
-    plt.close(fig)
+    with figure(path, figsize=(11, 2.3 * len(rows) + 0.6), dpi=90, layout="constrained") as fig:
+        axes = fig.subplots(len(rows), 2, squeeze=False)
+        image = None
+        for row, i in enumerate(rows):
+            rec = ev.records[i]
+            specs = [log_mel_db(ev.real[i], sr, mel), log_mel_db(ev.generated[i], sr, mel)]
+            top = max(s.max() for s in specs)
+            for col, (spec, label) in enumerate(zip(specs, ("real", "generated"), strict=True)):
+                ax = axes[row][col]
+                extent = (0.0, spec.shape[1] * hop / sr, 0, spec.shape[0])
+                image = ax.imshow(spec - top, origin="lower", aspect="auto", extent=extent,
+                                  vmin=-SPECTROGRAM_RANGE_DB, vmax=0, cmap="magma")
+                for pos in (rec.onset, rec.release, rec.end):
+                    ax.axvline(pos / sr, color="cyan", lw=0.6, alpha=0.7)
+                ax.set_xlim(0, max(len(ev.real[i]), len(ev.generated[i])) / sr)
+                ax.set_title(f"{label}: {note_name(rec.pitch)} vel {rec.velocity} ({rec.id})", fontsize=9)
+                ax.set_ylabel("mel band")
+        for ax in axes[-1]:
+            ax.set_xlabel("seconds (lines: onset, release, end)")
+        if image is not None:
+            fig.colorbar(image, ax=axes, label="dB re row peak", shrink=0.6)
     return path

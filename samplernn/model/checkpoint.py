@@ -7,6 +7,7 @@ strings, lists and dicts.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,19 +88,39 @@ def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> None:
 
 
 def read_payload(path: str | Path) -> dict[str, Any]:
-    """The raw checkpoint dict; UserError for a missing or foreign file."""
+    """The raw checkpoint dict.
+
+    Raises UserError, one line naming the file, for a missing file and for anything that is not a
+    samplernn checkpoint: not a torch file, a pickle holding code (refused by weights_only=True),
+    a torch file without our entries, or a newer checkpoint version.
+    """
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: checkpoint not found")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for a bad file
-        raise UserError(f"{path}: not a readable checkpoint ({type(exc).__name__}: {exc})") from None
+    payload = _torch_load(path)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise UserError(f"{path}: not a samplernn checkpoint")
+        raise UserError(f"{path}: not a samplernn checkpoint (a torch file without the samplernn entries)")
     if payload.get("version", 0) > VERSION:
         raise UserError(f"{path}: checkpoint version {payload['version']} is newer than this samplernn")
     return payload
+
+
+def _torch_load(path: Path) -> Any:
+    """torch.load with weights_only=True; a file it refuses becomes one UserError line.
+
+    torch's own messages run to several paragraphs and suggest weights_only=False, which would run
+    whatever code the file holds: they are replaced, not passed on.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch warns about pickles it did not write itself
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for a foreign file
+        if "GLOBAL" in str(exc):  # the weights-only unpickler met an object it may not build
+            why = "it holds Python objects that loading would have to run; refused"
+        else:
+            why = "not a file written by torch.save"
+        raise UserError(f"{path}: not a samplernn checkpoint ({why})") from None
 
 
 def float32_state(payload: dict[str, Any]) -> dict[str, torch.Tensor]:
@@ -108,14 +129,20 @@ def float32_state(payload: dict[str, Any]) -> dict[str, torch.Tensor]:
 
 
 def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Checkpoint:
-    """Load a checkpoint into a ready model in eval mode, float32, on `device`."""
+    """Load a checkpoint into a ready model in eval mode, float32, on `device`.
+
+    Raises UserError (one line naming the file) for a file that is not a samplernn checkpoint
+    (see read_payload) or whose weights do not fit its model config.
+    """
     payload = read_payload(path)
     try:
         cfg = ModelConfig.from_dict(payload["model_config"])
         model = build_model(cfg)
         model.load_state_dict(float32_state(payload))
-    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-        raise UserError(f"{path}: checkpoint does not match its model config ({exc})") from None
-    stats = BankStats.from_dict(payload["bank_stats"])
+        stats = BankStats.from_dict(payload["bank_stats"])
+        sample_rate, step = int(payload["sample_rate"]), int(payload.get("step", 0))
+    except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UserError(f"{path}: checkpoint does not match its model config ({first})") from None
     model.to(device).eval()
-    return Checkpoint(model, cfg, int(payload["sample_rate"]), stats, int(payload.get("step", 0)), payload)
+    return Checkpoint(model, cfg, sample_rate, stats, step, payload)

@@ -14,12 +14,26 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 
+from conditioning import (
+    COND_COLUMNS,
+    ELAPSED_INDEX,
+    LEVEL_FULL_SCALE,
+    LEVEL_INDEX,
+    NOTE_INDEX,
+    REMAINING_INDEX,
+    VELOCITY_INDEX,
+)
 from samplernn.model.config import ModelConfig
 from samplernn.model.gru import gru_forward
 
-N_RAW_COND = 5  # note, velocity, remaining, elapsed, level
-LOG_SCALE = math.log1p(16000 * 8)  # log countdown of 8 s at 16 kHz → 1.0
-LEVEL_SCALE = 800.0  # level column at 0 dBFS → 1.0
+N_RAW_COND = len(COND_COLUMNS)  # note, velocity, remaining, elapsed, level
+# The countdown features are log1p(samples) / LOG_SCALE, where LOG_SCALE is the log of a fixed
+# number of samples: COUNTDOWN_SCALE_SECONDS at COUNTDOWN_SCALE_RATE, not at the model's own rate.
+# Every trained model saw these exact inputs, so the scale stays fixed whatever the sample rate.
+COUNTDOWN_SCALE_RATE = 16000  # Hz
+COUNTDOWN_SCALE_SECONDS = 8
+LOG_SCALE = math.log1p(COUNTDOWN_SCALE_RATE * COUNTDOWN_SCALE_SECONDS)  # a countdown of 128,000 samples → 1.0
+LEVEL_SCALE = float(LEVEL_FULL_SCALE)  # level column at 0 dBFS → 1.0
 
 
 def _wn(module: nn.Module, enabled: bool) -> nn.Module:
@@ -56,21 +70,24 @@ class CondFeatures(nn.Module):
 
     def forward(self, raw: torch.Tensor) -> torch.Tensor:
         raw = raw.to(torch.long)
-        note = raw[..., 0].clamp(0, 127)
+        note = raw[..., NOTE_INDEX].clamp(0, 127)
         active = (note > 0).to(torch.float32)
-        num = raw[..., 1:].to(torch.float32).clamp_min(0)
+
+        def column(index: int) -> torch.Tensor:
+            return raw[..., index].to(torch.float32).clamp_min(0)
+
         feats = [
             self.note_embed(note),
             ((note.to(torch.float32) - 60.0) / 24.0 * active).unsqueeze(-1),
-            (num[..., 0] / 127.0).unsqueeze(-1),
-            (torch.log1p(num[..., 1]) / LOG_SCALE).unsqueeze(-1),
-            (torch.log1p(num[..., 2]) / LOG_SCALE).unsqueeze(-1),
+            (column(VELOCITY_INDEX) / 127.0).unsqueeze(-1),
+            (torch.log1p(column(REMAINING_INDEX)) / LOG_SCALE).unsqueeze(-1),
+            (torch.log1p(column(ELAPSED_INDEX)) / LOG_SCALE).unsqueeze(-1),
             active.unsqueeze(-1),
         ]
         if self.level:
-            feats.append((num[..., 3] / LEVEL_SCALE).unsqueeze(-1))
+            feats.append((column(LEVEL_INDEX) / LEVEL_SCALE).unsqueeze(-1))
         if self.oscillator:
-            feats.append(self.phase_features(note, raw[..., 3], active))
+            feats.append(self.phase_features(note, raw[..., ELAPSED_INDEX], active))
         return torch.cat(feats, dim=-1)
 
     def phase_features(self, note: torch.Tensor, elapsed: torch.Tensor, active: torch.Tensor) -> torch.Tensor:

@@ -9,16 +9,29 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.gridspec import GridSpec
 
-from conditioning import LEVEL_FLOOR_DB, LEVEL_STEPS_PER_DB, envelope, find_extent, note_name
+from conditioning import (
+    DEFAULT_THRESHOLD,
+    ELAPSED_INDEX,
+    LEVEL_INDEX,
+    NOTE_INDEX,
+    REMAINING_INDEX,
+    VELOCITY_INDEX,
+    envelope,
+    find_extent,
+    level_column_db,
+    note_name,
+)
 from samplernn.common.errors import UserError
-from samplernn.common.files import atomic_path
-from samplernn.data.dataset import SPLITS, NoteRecord, PreparedDataset, load_dataset
+from samplernn.common.plots import figure
+from samplernn.data.dataset import MANIFEST_FILE, SPLITS, NoteRecord, PreparedDataset, load_dataset
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from matplotlib.gridspec import GridSpec
 
 
 def default_note(ds: PreparedDataset) -> NoteRecord:
@@ -32,7 +45,7 @@ def find_note(ds: PreparedDataset, note_id: str) -> NoteRecord:
         if n.id == note_id:
             return n
     examples = ", ".join(n.id for n in ds.notes[:3])
-    raise UserError(f"{ds.root / 'manifest.csv'}: no note with id {note_id!r} (ids look like {examples})")
+    raise UserError(f"{ds.root / MANIFEST_FILE}: no note with id {note_id!r} (ids look like {examples})")
 
 
 def _velocity_bins(velocities: list[int]) -> tuple[list[str], list[int]]:
@@ -61,7 +74,7 @@ def _plot_note(fig: Figure, gs: GridSpec, ds: PreparedDataset, note: NoteRecord,
         ax.axvline(pos / sr, color=color, lw=1.2, label=f"{name} ({pos})")
     cond = note.conditioning(ds.stats)
     if ds.stats.envelopes:
-        level = 10.0 ** ((cond[:, 4] / LEVEL_STEPS_PER_DB + LEVEL_FLOOR_DB) / 20.0) * (cond[:, 0] > 0)
+        level = 10.0 ** (level_column_db(cond[:, LEVEL_INDEX]) / 20.0) * (cond[:, NOTE_INDEX] > 0)
         ax.plot(t, level, lw=1.0, color="tab:olive", label="bank level (RMS)")
     ax.set_title(f"{note.id} — {note_name(note.pitch)} (MIDI {note.pitch}), velocity {note.velocity}, "
                  f"{note.split}, {note.n_samples / sr:.2f} s")
@@ -70,14 +83,14 @@ def _plot_note(fig: Figure, gs: GridSpec, ds: PreparedDataset, note: NoteRecord,
     ax.legend(loc="upper right", fontsize=7, ncols=2)
 
     ax1 = fig.add_subplot(gs[1, 0], sharex=ax)
-    ax1.step(t, cond[:, 0], where="post", color="tab:purple", label="note")
-    ax1.step(t, cond[:, 1], where="post", color="tab:cyan", label="velocity")
+    ax1.step(t, cond[:, NOTE_INDEX], where="post", color="tab:purple", label="note")
+    ax1.step(t, cond[:, VELOCITY_INDEX], where="post", color="tab:cyan", label="velocity")
     ax1.set_ylabel("note / velocity")
     ax1.set_xlabel("seconds")
     ax1.legend(loc="upper right", fontsize=7)
     ax2 = fig.add_subplot(gs[1, 1], sharex=ax)
-    ax2.plot(t, cond[:, 2], color="tab:red", label="remaining")
-    ax2.plot(t, cond[:, 3], color="tab:green", label="elapsed")
+    ax2.plot(t, cond[:, REMAINING_INDEX], color="tab:red", label="remaining")
+    ax2.plot(t, cond[:, ELAPSED_INDEX], color="tab:green", label="elapsed")
     ax2.set_ylabel("samples")
     ax2.set_xlabel("seconds")
     ax2.legend(loc="upper right", fontsize=7)
@@ -122,14 +135,10 @@ def inspect_dataset(root: str | Path, note_id: str | None = None, png: str | Pat
     """
     ds = load_dataset(root)
     note = find_note(ds, note_id) if note_id else default_note(ds)
-    threshold = float(ds.info.get("settings", {}).get("threshold", 0.008))
+    threshold = float(ds.info.get("settings", {}).get("threshold", DEFAULT_THRESHOLD))
     png = Path(png) if png else ds.root / f"inspect-{note.id}.png"
-
-    fig = Figure(figsize=(12, 10), layout="constrained")
-    FigureCanvasAgg(fig)
-    gs = fig.add_gridspec(3, 2, height_ratios=(1.3, 1.0, 1.1))
-    _plot_note(fig, gs, ds, note, threshold)
-    _plot_bank(fig, gs, ds)
-    with atomic_path(png) as tmp:
-        fig.savefig(tmp, dpi=100, format="png")
+    with figure(png, figsize=(12, 10), dpi=100, layout="constrained") as fig:
+        gs = fig.add_gridspec(3, 2, height_ratios=(1.3, 1.0, 1.1))
+        _plot_note(fig, gs, ds, note, threshold)
+        _plot_bank(fig, gs, ds)
     return png

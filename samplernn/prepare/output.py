@@ -7,7 +7,6 @@ previous output stays as it was.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import tempfile
@@ -15,20 +14,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from samplernn.common.errors import UserError
-
-CREATED_BY = "samplernn prepare"
-_KNOWN_ENTRIES = {"audio", "manifest.csv", "dataset.json"}
+from samplernn.data.dataset import DATASET_ENTRIES, INFO_FILE, is_dataset_info
 
 
 def is_prepared_output(folder: Path) -> bool:
     """True if `folder` holds only what `samplernn prepare` writes (plus `inspect` pictures)."""
-    try:
-        info = json.loads((folder / "dataset.json").read_text())
-    except (OSError, ValueError):
+    if not is_dataset_info(folder / INFO_FILE):
         return False
-    if not isinstance(info, dict) or info.get("created_by") != CREATED_BY:
-        return False
-    return all(p.name in _KNOWN_ENTRIES or p.suffix == ".png" for p in folder.iterdir())
+    return all(p.name in DATASET_ENTRIES or p.suffix == ".png" for p in folder.iterdir())
 
 
 def check_paths(src: Path, out: Path) -> None:

@@ -7,11 +7,9 @@ first pass reads every recording's peak; the second pass prepares and writes the
 
 from __future__ import annotations
 
-import csv
 import math
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,16 +21,17 @@ from conditioning.bankstats import envelope_hop, note_levels
 from samplernn.common.audio import AudioError, audio_info, read_audio, write_wav
 from samplernn.common.audio import peak as recording_peak
 from samplernn.common.errors import UserError
-from samplernn.common.files import write_json
-from samplernn.data.dataset import MANIFEST_COLUMNS, SPLITS
+from samplernn.common.progress import ProgressFn
+from samplernn.data.dataset import MANIFEST_FILE, write_dataset_info
+from samplernn.data.manifest import AUDIO_DIR, SPLITS, NoteRecord, note_audio_path, write_manifest
 from samplernn.prepare.layouts import Discovery, Failure, NoteJob, discover
 from samplernn.prepare.notes import NoteError, prepare_note, silence_message
-from samplernn.prepare.output import CREATED_BY, check_paths, staging
+from samplernn.prepare.output import check_paths, staging
 from samplernn.prepare.settings import PrepareSettings
 from samplernn.prepare.splits import assign_splits
 
-#: progress(stage, done, total); stage is "peaks" (first pass) or "notes".
-Progress = Callable[[str, int, int], None]
+#: The `stage` field of the progress calls: progress(done, total, stage=...).
+STAGES = {"peaks": "reading peaks", "notes": "preparing notes"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +48,11 @@ class NoteRow:
     source: str
     lag_ms: float  # detected start − MIDI note-on in the recording
     levels: tuple[np.ndarray, np.ndarray]  # conditioning.note_levels: dBFS held / after release
+
+    def record(self, split: str) -> NoteRecord:
+        """The manifest row of this note in `split`."""
+        return NoteRecord(self.id, note_audio_path(self.id), split, self.pitch, self.velocity, self.onset,
+                          self.release, self.end, self.n_samples, self.source)
 
 
 @dataclass
@@ -86,7 +90,7 @@ def _read_job(job: NoteJob) -> tuple[np.ndarray, int, int]:
     return x, sr, start
 
 
-def _bank_peak(found: Discovery, settings: PrepareSettings, progress: Progress | None) -> float:
+def _bank_peak(found: Discovery, settings: PrepareSettings, progress: ProgressFn | None) -> float:
     """Largest peak of all usable recordings; unreadable or silent ones become failures (jobs dropped)."""
     recordings = list(dict.fromkeys(job.audio for job in found.jobs))
     bad: set[Path] = set()
@@ -103,18 +107,42 @@ def _bank_peak(found: Discovery, settings: PrepareSettings, progress: Progress |
             source = next(j.source for j in found.jobs if j.audio == path).split("#")[0]
             found.failures.append(Failure(source, str(exc)))
         if progress:
-            progress("peaks", k + 1, len(recordings))
+            progress(k + 1, len(recordings), stage=STAGES["peaks"])
     found.jobs = [job for job in found.jobs if job.audio not in bad]
     return peak
 
 
-def _write_manifest(path: Path, rows: list[NoteRow], splits: dict[str, str]) -> None:
-    with path.open("w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(MANIFEST_COLUMNS)
-        for r in rows:
-            writer.writerow([r.id, f"audio/{r.id}.wav", splits[r.id], r.pitch, r.velocity, r.onset,
-                             r.release, r.end, r.n_samples, r.source])
+def _prepare_notes(
+    found: Discovery, settings: PrepareSettings, gain: float | None, root: Path, progress: ProgressFn | None
+) -> list[NoteRow]:
+    """Prepare every job into ROOT/audio/<id>.wav, one recording at a time; failures go to `found`."""
+    rows: list[NoteRow] = []
+    sr = settings.sample_rate
+    for k, job in enumerate(found.jobs):
+        try:
+            x, sr_in, offset = _read_job(job)
+            note = prepare_note(x, sr_in, job, settings, gain, offset)
+            NoteEvent(job.pitch, job.velocity, note.onset, note.release, note.end)  # validates
+        except (AudioError, NoteError, ValueError) as exc:
+            found.failures.append(Failure(job.source, str(exc)))
+        else:
+            write_wav(root / note_audio_path(job.id), note.audio, sr)
+            levels = note_levels(note.audio, note.onset, note.release, note.end, envelope_hop(sr))
+            rows.append(NoteRow(job.id, job.pitch, job.velocity, note.onset, note.release, note.end,
+                                note.audio.size, job.source, note.lag_ms, levels))
+        if progress:
+            progress(k + 1, len(found.jobs), stage=STAGES["notes"])
+    return rows
+
+
+def _bank_stats(sr: int, rows: list[NoteRow], splits: dict[str, str]) -> BankStats:
+    """Release tails and loudness envelopes of the train split only: evaluation on val/test must not
+    see those notes (all notes when the train split is empty)."""
+    fit = [r for r in rows if splits[r.id] == "train"] or rows
+    return BankStats.from_notes(
+        sr, ((r.pitch, r.velocity, r.end - r.release) for r in fit),
+        ((r.pitch, r.velocity, *r.levels) for r in fit),
+    )
 
 
 def _result(out: Path, layout: str, rows: list[NoteRow], splits: dict[str, str], sr: int) -> PrepareResult:
@@ -140,16 +168,38 @@ def _spread(values: np.ndarray) -> dict[str, float]:
             "max": round(float(values.max()), 1)}
 
 
+def _dataset_info(src: Path, settings: PrepareSettings, result: PrepareResult, stats: BankStats
+                  ) -> dict[str, object]:
+    """The content of dataset.json (after its `created_by`)."""
+    return {
+        "sample_rate": result.sample_rate,
+        "source": str(src.resolve()),
+        "layout": result.layout,
+        "settings": settings.to_dict(),
+        "gain": result.gain,
+        "counts": result.counts,
+        "pitches": result.pitches,
+        "velocities": result.velocities,
+        "seconds": result.seconds,
+        "release_tail_ms": result.release_tail_ms,
+        "onset_lag_ms": result.onset_lag_ms,
+        "bank_stats": stats.to_dict(),
+        "failures": [{"source": f.source, "reason": f.message} for f in result.failures],
+    }
+
+
 def prepare_bank(
     src: str | Path,
     out: str | Path,
     settings: PrepareSettings | None = None,
-    progress: Progress | None = None,
+    progress: ProgressFn | None = None,
 ) -> PrepareResult:
-    """Prepare the bank in `src` into the dataset folder `out` (see samplernn.data.dataset for the format).
+    """Prepare the bank in `src` into the dataset folder `out` (format: samplernn.data.dataset).
 
     Files that cannot be used are listed in `result.failures` (and dataset.json) while the other
-    notes prepare. Raises UserError for unusable paths, or when not a single note could be prepared.
+    notes prepare. `progress(done, total, stage=...)` is called after each recording of the peak
+    pass and each note (stage: a value of STAGES). Raises UserError for unusable paths, or when not
+    a single note could be prepared.
     """
     began = time.perf_counter()
     settings = settings or PrepareSettings()
@@ -163,56 +213,21 @@ def prepare_bank(
         peak = _bank_peak(found, settings, progress)
         gain = settings.peak / peak if peak > 0 else 1.0
 
-    rows: list[NoteRow] = []
     sr = settings.sample_rate
     with staging(out) as tmp:
-        (tmp / "audio").mkdir()
-        for k, job in enumerate(found.jobs):
-            try:
-                x, sr_in, offset = _read_job(job)
-                note = prepare_note(x, sr_in, job, settings, gain, offset)
-                NoteEvent(job.pitch, job.velocity, note.onset, note.release, note.end)  # validates
-            except (AudioError, NoteError, ValueError) as exc:
-                found.failures.append(Failure(job.source, str(exc)))
-            else:
-                write_wav(tmp / "audio" / f"{job.id}.wav", note.audio, sr)
-                levels = note_levels(note.audio, note.onset, note.release, note.end, envelope_hop(sr))
-                rows.append(NoteRow(job.id, job.pitch, job.velocity, note.onset, note.release, note.end,
-                                    note.audio.size, job.source, note.lag_ms, levels))
-            if progress:
-                progress("notes", k + 1, len(found.jobs))
+        (tmp / AUDIO_DIR).mkdir()
+        rows = _prepare_notes(found, settings, gain, tmp, progress)
         if not rows:
             first = found.failures[0].message if found.failures else "no notes found"
             n_bad = len(found.failures)
             raise UserError(f"{src}: no note could be prepared ({n_bad} failed; first: {first})")
         splits = assign_splits(((r.id, r.pitch) for r in rows), settings.val_fraction,
                                settings.test_fraction, settings.seed)
-        _write_manifest(tmp / "manifest.csv", rows, splits)
-        # Statistics from the train split only: evaluation on val/test must not see those notes.
-        fit = [r for r in rows if splits[r.id] == "train"] or rows
-        stats = BankStats.from_notes(
-            sr, ((r.pitch, r.velocity, r.end - r.release) for r in fit),
-            ((r.pitch, r.velocity, *r.levels) for r in fit),
-        )
+        write_manifest(tmp / MANIFEST_FILE, (r.record(splits[r.id]) for r in rows))
         result = _result(out, found.layout, rows, splits, sr)
         result.failures = natsorted(found.failures, key=lambda f: f.source)
         result.counts["failed"] = len(result.failures)
         result.gain = gain
-        write_json(tmp / "dataset.json", {
-            "created_by": CREATED_BY,
-            "sample_rate": sr,
-            "source": str(src.resolve()),
-            "layout": found.layout,
-            "settings": settings.to_dict(),
-            "gain": gain,
-            "counts": result.counts,
-            "pitches": result.pitches,
-            "velocities": result.velocities,
-            "seconds": result.seconds,
-            "release_tail_ms": result.release_tail_ms,
-            "onset_lag_ms": result.onset_lag_ms,
-            "bank_stats": stats.to_dict(),
-            "failures": [{"source": f.source, "reason": f.message} for f in result.failures],
-        })
+        write_dataset_info(tmp, _dataset_info(src, settings, result, _bank_stats(sr, rows, splits)))
     result.elapsed = time.perf_counter() - began
     return result

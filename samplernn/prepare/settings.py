@@ -1,9 +1,11 @@
-"""Settings of `samplernn prepare`, with the defaults the issue and DESIGN.md §2 give."""
+"""Settings of `samplernn prepare`: every default and option help is stated once, here."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from conditioning import DEFAULT_THRESHOLD
 
 LAYOUTS = ("auto", "pairs", "folder-midi", "session")
 NORMALIZE_MODES = ("bank", "per-file")
@@ -11,29 +13,43 @@ AUDIO_SUFFIXES = (".wav", ".flac")
 MIDI_SUFFIXES = (".mid", ".midi")
 
 
+def _setting(default: Any, help_text: str) -> Any:
+    """A settings field with its default and the one-line help `samplernn prepare --help` shows."""
+    return field(default=default, metadata={"help": help_text})
+
+
 @dataclass(frozen=True)
 class PrepareSettings:
-    """How a bank is prepared. Positions `pre`/`post` are in source-rate samples, as in the thesis."""
+    """How a bank is prepared. Positions `pre`/`post` are in source-rate samples, as in the thesis.
 
-    layout: str = "auto"
-    sample_rate: int = 16000
-    normalize: str = "bank"  # "bank": one gain for all notes; "per-file": each note peaks at `peak`
-    peak: float = 0.9  # target peak: of the loudest recording ("bank") or of every note ("per-file")
-    threshold: float = 0.008  # envelope start/end: this share of the note's own envelope peak
-    pre: int = 100  # samples kept before the detected start
-    post: int = 400  # samples kept after the detected end
-    lead_silence: float = 0.25  # seconds of silence put before each note
-    # Seconds of silence put after each note: without it the model never sees a note decay into
-    # lasting silence and, left to run on past an end (gaps in a melody), drifts into noise.
-    tail_silence: float = 0.25
-    length: float | None = None  # fixed length in seconds (thesis: 4.0); None keeps natural length
-    fade: float = 1.0  # linear fade-out over the last `fade` seconds, only with `length`
-    tolerance_ms: float = 100.0  # largest |note-on − detected start| before MIDI and audio disagree
-    silence_peak: float = 1e-4  # a recording whose peak is below this (-80 dBFS) counts as silent
-    val_fraction: float = 0.1
-    test_fraction: float = 0.1
-    seed: int = 0  # split assignment seed
-    skip_bad: bool = False  # failures are reported but do not make the run fail
+    Each field's metadata["help"] is the help of its `samplernn prepare` option.
+    """
+
+    layout: str = _setting("auto", "How recordings and MIDI files go together.")
+    sample_rate: int = _setting(16000, "Sample rate of the prepared audio (Hz).")
+    normalize: str = _setting(
+        "bank",
+        "'bank': one gain for all notes (velocity differences survive); 'per-file': each note to --peak.",
+    )
+    peak: float = _setting(0.9, "Peak of the loudest recording, or of each note.")
+    threshold: float = _setting(DEFAULT_THRESHOLD, "Envelope start/end at this share of the note's peak.")
+    pre: int = _setting(100, "Samples (source rate) kept before the detected start.")
+    post: int = _setting(400, "Samples (source rate) kept after the detected end.")
+    lead_silence: float = _setting(0.25, "Seconds of silence before each note.")
+    # Without silence after each note the model never sees a note decay into lasting silence and,
+    # left to run on past an end (gaps in a melody), drifts into noise.
+    tail_silence: float = _setting(
+        0.25, "Seconds of silence after each note (teaches the model to stay quiet between notes).")
+    length: float | None = _setting(
+        None, "Fixed note length in seconds, cut or padded, with a fade-out (thesis: 4.0).")
+    fade: float = _setting(1.0, "Seconds of linear fade-out at the end (with --length).")
+    tolerance_ms: float = _setting(
+        100.0, "Largest distance between MIDI note-on and the detected start (ms).")
+    silence_peak: float = _setting(1e-4, "A recording whose peak is below this (-80 dBFS) counts as silent.")
+    val_fraction: float = _setting(0.1, "Share of each pitch's notes for validation.")
+    test_fraction: float = _setting(0.1, "Share of each pitch's notes for test.")
+    seed: int = _setting(0, "Seed of the split assignment.")
+    skip_bad: bool = _setting(False, "Exit 0 even if some files failed.")
 
     def __post_init__(self) -> None:
         if self.layout not in LAYOUTS:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from support.eval_data import oracle_generate, write_eval_dataset
+from support.tiny import tiny_checkpoint
 from typer.testing import CliRunner
 
 from samplernn.data.dataset import load_dataset
@@ -195,20 +196,32 @@ def test_cli_not_a_dataset(tmp_path: Path) -> None:
     assert len(lines) == 1 and "not a prepared dataset" in lines[0]
 
 
+def test_every_option_default_is_the_options_field() -> None:
+    from dataclasses import fields
+
+    import typer.main
+
+    from samplernn.cli import app
+    from samplernn.evaluate.options import EvaluateOptions
+
+    defaults = {f.name: f for f in fields(EvaluateOptions)}
+    params = typer.main.get_command(app).commands["evaluate"].params
+    options = {p.name: p for p in params if p.param_type_name == "option"}
+    assert set(options) == set(defaults) | {"json_path", "plots", "audio"}  # those three: where to write
+    for name, field in defaults.items():
+        assert options[name].default == field.default, name
+        if name not in ("temperature", "device"):  # their help is shared with the generation commands
+            assert options[name].help == field.metadata["help"], name
+
+
 def test_cli_bad_split(dataset, tmp_path: Path) -> None:
     result = _cli([str(tmp_path / "nope.pt"), str(dataset.root), "--split", "dev"])
     assert result.exit_code != 0 and "unknown split 'dev'" in result.output
 
 
 def _tiny_checkpoint(path: Path, sample_rate: int = 16000) -> Path:
-    from conditioning import BankStats
-    from samplernn.model.checkpoint import make_payload, save_checkpoint
-    from samplernn.model.config import ModelConfig
-    from samplernn.model.network import build_model
-
-    cfg = ModelConfig(frame_sizes=(2, 2), dim=8, n_rnn=1, q_levels=16, embed_dim=4, note_embed_dim=3)
-    save_checkpoint(path, make_payload(build_model(cfg), sample_rate, BankStats(sample_rate)))
-    return path
+    # 16 levels: an untrained model's NLL stays well below the 8 bits the tests bound it by.
+    return tiny_checkpoint(path, sample_rate, q_levels=16)
 
 
 def test_cli_sample_rate_mismatch(dataset, tmp_path: Path) -> None:
@@ -266,3 +279,17 @@ def test_cli_seeds_tabulates_every_bar_per_seed(dataset, tmp_path: Path) -> None
     assert "pitch accuracy" in names and [b["name"] for b in runs[1]["bars"]] == names
     # seed 3's row is the main report's own
     assert runs[0]["bars"] == json.loads(report.read_text())["bars"]
+
+
+def test_progress_reports_generating_then_measuring(dataset, tmp_path: Path) -> None:
+    from samplernn.model.checkpoint import load_checkpoint
+
+    calls: list[tuple[str, int, int | None]] = []
+    model = load_checkpoint(_tiny_checkpoint(tmp_path / "m.pt")).model
+    evaluate_model(model, dataset, "test", max_notes=2, sweep_velocities=False, with_nll=False, batch_size=2,
+                   progress=lambda done, total=None, stage="": calls.append((stage, done, total)))
+    stages = [stage for stage, _, _ in calls]
+    assert stages[0] == "generating" and stages[-1] == "measuring"
+    assert stages == sorted(stages, key=["generating", "measuring"].index)  # one stage after the other
+    last = {stage: (done, total) for stage, done, total in calls}
+    assert last["generating"][0] == last["generating"][1] > 0 and last["measuring"] == (2, 2)

@@ -6,89 +6,89 @@ import numpy as np
 import pytest
 from support.eval_data import SR, tone
 
-from samplernn.evaluate import measures as metrics
+from samplernn.evaluate import measures
 
 N, ONSET, RELEASE, END = 8000, 800, 4800, 6400
 
 
 def test_sine_pitch_within_cents() -> None:
     x = tone(57, N, ONSET, RELEASE, END)
-    f0, cents = metrics.note_pitch_cents(x, SR, 57, ONSET, RELEASE, END)
+    f0, cents = measures.note_pitch_cents(x, SR, 57, ONSET, RELEASE, END)
     assert f0 == pytest.approx(220.0, rel=0.005)
     assert abs(cents) < 6  # pYIN bins are 10 cents apart
 
 
 def test_pitch_one_semitone_off_fails() -> None:
     x = tone(58, N, ONSET, RELEASE, END)
-    _, cents = metrics.note_pitch_cents(x, SR, 57, ONSET, RELEASE, END)
+    _, cents = measures.note_pitch_cents(x, SR, 57, ONSET, RELEASE, END)
     assert cents == pytest.approx(100, abs=5)
-    assert abs(cents) > metrics.PitchSettings().tolerance_cents
+    assert abs(cents) > measures.PitchSettings().tolerance_cents
 
 
 def test_silence_is_unvoiced() -> None:
-    assert metrics.note_pitch_cents(np.zeros(N, np.float32), SR, 57, ONSET, RELEASE, END) == (None, None)
+    assert measures.note_pitch_cents(np.zeros(N, np.float32), SR, 57, ONSET, RELEASE, END) == (None, None)
 
 
 def test_sustain_region() -> None:
-    assert metrics.sustain_region(800, 8000, 9000, SR) == (800 + int(0.08 * SR), 8000)
-    assert metrics.sustain_region(0, 40000, 48000, SR) == (1280, 1280 + SR)  # at most 1 s
+    assert measures.sustain_region(800, 8000, 9000, SR) == (800 + int(0.08 * SR), 8000)
+    assert measures.sustain_region(0, 40000, 48000, SR) == (1280, 1280 + SR)  # at most 1 s
     # A short note keeps at most a quarter of its held part as attack and still gets one frame.
-    a, b = metrics.sustain_region(1000, 1200, 5000, SR)
+    a, b = measures.sustain_region(1000, 1200, 5000, SR)
     assert a == 1050 and b - a == 1024
 
 
 def test_audible_end_of_envelope() -> None:
     x = tone(57, N, ONSET, RELEASE, END)
-    assert abs(metrics.audible_end(x) - END) <= SR * 0.002
-    assert metrics.end_error_ms(x, ONSET, END, SR) < 2.0
-    assert metrics.end_error_ms(x, ONSET, END - 800, SR) == pytest.approx(50.0, abs=2.0)
+    assert abs(measures.audible_end(x) - END) <= SR * 0.002
+    assert measures.end_error_ms(x, ONSET, END, SR) < 2.0
+    assert measures.end_error_ms(x, ONSET, END - 800, SR) == pytest.approx(50.0, abs=2.0)
 
 
 def test_silent_note_ends_at_onset() -> None:
     silent = np.zeros(N, np.float32)
-    assert metrics.audible_end(silent) is None
-    assert metrics.end_error_ms(silent, ONSET, END, SR) == pytest.approx((END - ONSET) / SR * 1000)
+    assert measures.audible_end(silent) is None
+    assert measures.end_error_ms(silent, ONSET, END, SR) == pytest.approx((END - ONSET) / SR * 1000)
 
 
 def test_clipping_and_dc() -> None:
     x = tone(57, N, ONSET, RELEASE, END, amp=0.5)
-    assert metrics.clip_share(x) == 0.0
+    assert measures.clip_share(x) == 0.0
     clipped = np.clip(3 * x, -1, 1)
-    assert metrics.clip_share(clipped) > 0.1
-    assert abs(metrics.dc_offset(x)) < 1e-3
-    assert metrics.dc_offset(x + 0.1) == pytest.approx(0.1, abs=1e-3)
+    assert measures.clip_share(clipped) > 0.1
+    assert abs(measures.dc_offset(x)) < 1e-3
+    assert measures.dc_offset(x + 0.1) == pytest.approx(0.1, abs=1e-3)
 
 
 def test_rms_of_sine() -> None:
     x = 0.5 * np.sin(2 * np.pi * 440 * np.arange(SR) / SR)
-    assert metrics.rms(x) == pytest.approx(0.5 / np.sqrt(2), rel=1e-3)
-    assert metrics.to_db(1.0) == 0.0 and metrics.to_db(0.0) == -120.0
+    assert measures.rms(x) == pytest.approx(0.5 / np.sqrt(2), rel=1e-3)
+    assert measures.to_db(1.0) == 0.0 and measures.to_db(0.0) == -120.0
 
 
 def test_rises_with_velocity() -> None:
-    assert metrics.rises_with_velocity([40, 80, 120], [0.1, 0.2, 0.3]) is True
-    assert metrics.rises_with_velocity([120, 40, 80], [0.3, 0.1, 0.2]) is True  # order-free
-    assert metrics.rises_with_velocity([40, 80, 120], [0.3, 0.2, 0.1]) is False
-    assert metrics.rises_with_velocity([40, 80, 120], [0.1, 0.3, 0.2]) is False
-    assert metrics.rises_with_velocity([40, 40, 80], [0.1, 0.5, 0.4]) is True  # medians 0.3 < 0.4
-    assert metrics.rises_with_velocity([80, 80], [0.1, 0.2]) is None
+    assert measures.rises_with_velocity([40, 80, 120], [0.1, 0.2, 0.3]) is True
+    assert measures.rises_with_velocity([120, 40, 80], [0.3, 0.1, 0.2]) is True  # order-free
+    assert measures.rises_with_velocity([40, 80, 120], [0.3, 0.2, 0.1]) is False
+    assert measures.rises_with_velocity([40, 80, 120], [0.1, 0.3, 0.2]) is False
+    assert measures.rises_with_velocity([40, 40, 80], [0.1, 0.5, 0.4]) is True  # medians 0.3 < 0.4
+    assert measures.rises_with_velocity([80, 80], [0.1, 0.2]) is None
 
 
 def test_timbre_distance() -> None:
     saw = tone(48, N, ONSET, RELEASE, END, wave="sawtooth")
     sine = tone(48, N, ONSET, RELEASE, END, wave="sine")
-    assert metrics.timbre_distance(saw, saw, SR, ONSET, END) == pytest.approx(0.0, abs=1e-9)
-    assert metrics.timbre_distance(sine, saw, SR, ONSET, END) > 10.0
+    assert measures.timbre_distance(saw, saw, SR, ONSET, END) == pytest.approx(0.0, abs=1e-9)
+    assert measures.timbre_distance(sine, saw, SR, ONSET, END) > 10.0
     # The baseline of a sawtooth note is nearly the note itself; of a sine note, far from it.
-    base = metrics.sawtooth_baseline(saw, 48, ONSET, END, SR)
-    assert metrics.rms(base, ONSET, END) == pytest.approx(metrics.rms(saw, ONSET, END), rel=1e-3)
-    assert metrics.timbre_distance(base, saw, SR, ONSET, END) < 3.0
-    base = metrics.sawtooth_baseline(sine, 48, ONSET, END, SR)
-    assert metrics.timbre_distance(base, sine, SR, ONSET, END) > 10.0
+    base = measures.sawtooth_baseline(saw, 48, ONSET, END, SR)
+    assert measures.rms(base, ONSET, END) == pytest.approx(measures.rms(saw, ONSET, END), rel=1e-3)
+    assert measures.timbre_distance(base, saw, SR, ONSET, END) < 3.0
+    base = measures.sawtooth_baseline(sine, 48, ONSET, END, SR)
+    assert measures.timbre_distance(base, sine, SR, ONSET, END) > 10.0
 
 
 def test_sawtooth_is_band_limited() -> None:
-    x = metrics.sawtooth(1000.0, SR, SR)
+    x = measures.sawtooth(1000.0, SR, SR)
     spectrum = np.abs(np.fft.rfft(x))
     assert np.abs(x).max() == pytest.approx(1.0, abs=1e-6)
     assert spectrum[1000] > 100 * spectrum[1500]  # harmonics only, nothing between them

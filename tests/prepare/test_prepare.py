@@ -10,7 +10,7 @@ import pytest
 import soundfile as sf
 from support.audio import tone, write_audio, write_midi
 
-from conditioning import find_extent
+from conditioning import DEFAULT_THRESHOLD, LEVEL_INDEX, REMAINING_INDEX, find_extent, level_column_db
 from samplernn.data.dataset import MANIFEST_COLUMNS, load_dataset
 from samplernn.prepare import PrepareSettings, prepare_bank
 from samplernn.prepare.splits import assign_splits
@@ -35,7 +35,7 @@ def test_positions_and_conditioning_by_hand(tmp_path):
     ds = load_dataset(tmp_path / "out")
     note = ds.notes[0]
 
-    start, stop = find_extent(sf.read(tmp_path / "src" / "a.wav", dtype="float32")[0], 0.008)
+    start, stop = find_extent(sf.read(tmp_path / "src" / "a.wav", dtype="float32")[0], DEFAULT_THRESHOLD)
     cut = start - 100  # first source sample kept
     assert abs(start - 1600) <= 16  # sound starts at the note-on (±1 ms of Hilbert leakage)
     assert note.onset == 4000 + 1600 - cut
@@ -52,14 +52,15 @@ def test_positions_and_conditioning_by_hand(tmp_path):
     for t in range(note.onset, note.end):
         expected[t] = (69, 90, note.end - 1 - t, t - note.onset, 0)
     np.testing.assert_array_equal(cond, expected)
-    assert cond[note.onset, 2] == note.end - note.onset - 1 and cond[note.end - 1, 2] == 0
+    remaining = cond[:, REMAINING_INDEX]
+    assert remaining[note.onset] == note.end - note.onset - 1 and remaining[note.end - 1] == 0
 
     # The level column from the bank's envelope (here this one note's): its held RMS level.
-    level = note.conditioning(ds.stats)[:, 4]
+    level = note.conditioning(ds.stats)[:, LEVEL_INDEX]
     assert (level[: note.onset] == 0).all() and (level[note.end :] == 0).all()
     mid = (note.onset + note.release) // 2
     held_db = 20 * np.log10(np.sqrt(np.mean(audio[mid - 800 : mid + 800] ** 2)))
-    assert level[mid] / 10 - 80 == pytest.approx(held_db, abs=0.5)
+    assert level_column_db(level[mid]) == pytest.approx(held_db, abs=0.5)
     assert level[note.end - 1] < level[note.release] - 100  # decayed by > 10 dB after release
 
 
@@ -100,6 +101,16 @@ def test_output_contract(tmp_path, note_pair):
         assert abs((note.end - note.release) / 16000 - 0.1) < 0.01  # the tones' 0.1 s release tail
         ds.load_audio(note)
     assert [n.id for n in ds.notes][:3] == ["n48_v50_0.2s", "n48_v50_0.3s", "n48_v50_0.4s"]
+
+
+def test_progress_reports_peaks_then_notes(tmp_path, note_pair):
+    note_pair(tmp_path / "src", "a")
+    note_pair(tmp_path / "src", "b", pitch=62)
+    calls = []
+    prepare_bank(tmp_path / "src", tmp_path / "out",
+                 progress=lambda done, total=None, stage="": calls.append((stage, done, total)))
+    assert calls == [("reading peaks", 1, 2), ("reading peaks", 2, 2),
+                     ("preparing notes", 1, 2), ("preparing notes", 2, 2)]
 
 
 def test_bank_gain_keeps_velocity_differences(tmp_path, note_pair):

@@ -78,3 +78,21 @@ def test_bench_prepare(tmp_path, note_pair):
     rows = bench_prepare(tmp_path / "src", (1, 2))
     assert [(r.copies, r.notes, r.failed) for r in rows] == [(1, 2, 0), (2, 4, 0)]
     assert all(r.notes_per_s > 0 and r.peak_rss_mb > 10 for r in rows)
+
+
+def test_every_option_default_and_help_is_the_settings_field():
+    from dataclasses import fields
+
+    import typer.main
+
+    from samplernn.prepare.settings import PrepareSettings
+
+    settings = {f.name: f for f in fields(PrepareSettings)}
+    renamed = {"val": "val_fraction", "test": "test_fraction"}
+    params = typer.main.get_command(app).commands["prepare"].params
+    options = [p for p in params if p.param_type_name == "option"]
+    assert len(options) == len(settings) - 1  # all but silence_peak
+    for param in options:
+        field = settings[renamed.get(param.name, param.name)]
+        assert param.default == field.default, param.name
+        assert param.help == field.metadata["help"], param.name

@@ -1,0 +1,114 @@
+"""Evaluate a checkpoint file on a prepared dataset folder: what `samplernn evaluate` runs.
+
+    from samplernn.evaluate.checkpoint import evaluate_checkpoint
+    from samplernn.evaluate.options import EvaluateOptions
+    result = evaluate_checkpoint("run/checkpoints/best.pt", "data/bank", EvaluateOptions(max_notes=20))
+    print(result.report["passed"])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from samplernn.common.audio import write_wav
+from samplernn.common.device import resolve_device
+from samplernn.common.errors import UserError
+from samplernn.common.files import write_json
+from samplernn.common.progress import ProgressFn
+from samplernn.data.dataset import PreparedDataset, load_dataset
+from samplernn.evaluate.options import EvaluateOptions
+from samplernn.evaluate.run import Evaluation, evaluate_model
+from samplernn.evaluate.view import plot_spectrograms
+from samplernn.model.checkpoint import Checkpoint, load_checkpoint
+
+NLL_BAR = "test NLL"  # the one bar that does not depend on the generation seed
+
+
+@dataclass
+class CheckpointEvaluation:
+    """The result of `evaluate_checkpoint`.
+
+    evaluation: the first seed's notes, audio and JSON report; the report also names the checkpoint,
+        the dataset and the step, and with several seeds holds `seed_runs` under "seeds".
+    seed_runs: with several seeds, {"seed", "bars", "passed"} per seed (the first seed's first);
+        empty with one seed.
+    """
+
+    evaluation: Evaluation
+    seed_runs: list[dict[str, Any]]
+    sample_rate: int
+
+    @property
+    def report(self) -> dict[str, Any]:
+        """The JSON report (see samplernn.evaluate.report.build_report)."""
+        return self.evaluation.report
+
+
+def evaluate_checkpoint(
+    checkpoint: str | Path,
+    dataset: str | Path,
+    options: EvaluateOptions | None = None,
+    progress: ProgressFn | None = None,
+) -> CheckpointEvaluation:
+    """Load the checkpoint and the dataset, evaluate (evaluate_model) once per seed.
+
+    `progress(done, total, stage=...)` as in evaluate_model. Raises UserError for a dataset or
+    checkpoint that cannot be read, a sample-rate mismatch or an empty split.
+    """
+    options = options or EvaluateOptions()
+    ds = load_dataset(dataset)
+    device = resolve_device(options.device)
+    ckpt = load_checkpoint(checkpoint, device)
+    if ckpt.sample_rate != ds.sample_rate:
+        raise UserError(f"{checkpoint}: model is {ckpt.sample_rate} Hz, {dataset} is {ds.sample_rate} Hz")
+    baseline = load_checkpoint(options.baseline, device).model if options.baseline is not None else None
+    run = _runner(ckpt, ds, options, device, progress)
+    ev = run(options.seed, with_nll=True, baseline_model=baseline)
+    ev.report.update(checkpoint=str(checkpoint), dataset=str(dataset), step=ckpt.step)
+    runs: list[dict[str, Any]] = []
+    if options.seeds > 1:
+        runs = [{"seed": options.seed, "bars": ev.report["bars"], "passed": ev.report["passed"]}]
+        nll_bars = [b for b in ev.report["bars"] if b["name"] == NLL_BAR]
+        for seed in range(options.seed + 1, options.seed + options.seeds):
+            rep = run(seed, with_nll=False).report
+            bars = nll_bars + [b for b in rep["bars"] if b["name"] != NLL_BAR]
+            runs.append({"seed": seed, "bars": bars, "passed": all(b["passed"] is not False for b in bars)})
+        ev.report["seeds"] = runs
+    return CheckpointEvaluation(ev, runs, ds.sample_rate)
+
+
+def _runner(
+    ckpt: Checkpoint, ds: PreparedDataset, options: EvaluateOptions, device: Any, progress: ProgressFn | None
+) -> Callable[..., Evaluation]:
+    """run(seed, **kw) → Evaluation: evaluate_model of this checkpoint with these options."""
+
+    def run(seed: int, **kw: Any) -> Evaluation:
+        return evaluate_model(
+            ckpt.model, ds, options.split, max_notes=options.max_notes, seed=seed,
+            temperature=ckpt.sampling_temperature(options.temperature), batch_size=options.batch_size,
+            device=device, sweep_velocities=options.velocity_sweep, progress=progress, stats=ckpt.stats, **kw,
+        )
+
+    return run
+
+
+def write_report(result: CheckpointEvaluation, path: str | Path) -> Path:
+    """The JSON report at `path` (atomically); returns the path."""
+    write_json(path, result.report)
+    return Path(path)
+
+
+def write_spectrograms(result: CheckpointEvaluation, folder: str | Path) -> Path:
+    """FOLDER/spectrograms.png: real vs generated spectrograms of a few notes; returns its path."""
+    return plot_spectrograms(result.evaluation, Path(folder) / "spectrograms.png")
+
+
+def write_generated(result: CheckpointEvaluation, folder: str | Path) -> Path:
+    """FOLDER/<id>.generated.wav for every generated note and velocity-sweep copy; returns FOLDER."""
+    ev, folder = result.evaluation, Path(folder)
+    for rec, audio in zip(ev.records + ev.sweep, ev.generated + ev.sweep_audio, strict=True):
+        write_wav(folder / f"{rec.id}.generated.wav", audio, result.sample_rate)
+    return folder

@@ -1,0 +1,48 @@
+"""Options of `samplernn evaluate`: every default and option help is stated once, here.
+
+Light to import (no torch): the CLI reads the defaults when it builds its options.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from samplernn.data.manifest import SPLITS
+
+
+def _option(default: Any, help_text: str) -> Any:
+    """An options field with its default and the help `samplernn evaluate --help` shows."""
+    return field(default=default, metadata={"help": help_text})
+
+
+@dataclass(frozen=True)
+class EvaluateOptions:
+    """How a checkpoint is evaluated. Each field's metadata["help"] is its `samplernn evaluate` help.
+
+    Raises ValueError (at construction) for an unknown split or a count below 1.
+    """
+
+    split: str = _option("test", "Which split to evaluate: train, val or test.")
+    max_notes: int | None = _option(None, "Evaluate at most N notes, spread over pitches and velocities.")
+    seed: int = _option(0, "Random seed for generation.")
+    seeds: int = _option(
+        1,
+        "Generate the notes this many times (seeds SEED, SEED+1, …) and tabulate every bar "
+        "per seed: one seed's pass or fail means little.",
+    )
+    temperature: float | None = _option(
+        None, "Sampling temperature (0 = greedy); None = the checkpoint's own.")
+    device: str = _option("auto", "auto, cpu, cuda, cuda:1 …")
+    batch_size: int = _option(64, "Notes generated (and NLL windows) per batch.")
+    velocity_sweep: bool = _option(
+        True, "For dynamics, also generate each pitch's first note at the bank's other velocities.")
+    baseline: Path | None = _option(
+        None, "Another checkpoint (e.g. unconditional) whose NLL on the same notes is the bar.")
+
+    def __post_init__(self) -> None:
+        if self.split not in SPLITS:
+            raise ValueError(f"unknown split {self.split!r} (choose from {', '.join(SPLITS)})")
+        if (self.max_notes is not None and self.max_notes < 1) or self.seeds < 1 or self.batch_size < 1:
+            raise ValueError("max_notes, seeds and batch_size must be at least 1")
