@@ -1,0 +1,169 @@
+"""The *drumkit* layout: a Hydrogen drum kit, or a plain folder of drum one-shots.
+
+    BJA_Pacific/                         (a Hydrogen kit: Debian's hydrogen-drumkits)
+        drumkit.xml      <instrument><name>Snare</name>
+                           <layer><filename>SN_08.aiff</filename><min>0.875</min><max>1</max></layer>
+        SN_08.aiff       → GM key 38 (snare), velocity round(0.9375 × 127) = 119
+    one-shots/                           (no drumkit.xml: the piece is in the file or folder name)
+        kick_01.wav  snare-hard.wav  hats/closed_2.wav
+
+Each layer's sample becomes a note whose pitch is the instrument's General MIDI drum key, matched
+by its name (`gm_drums`) or given by `user_map` ({"Instrument name": 38}), and whose velocity is
+the middle of the layer's range (Hydrogen's 0..1 scaled to 127). Kits from before Hydrogen 0.9.7
+put one `<filename>` on the instrument itself: one layer over the whole range. Instruments with
+no sample (Hydrogen's empty slots, or its `emptySample` placeholder) are skipped; those no rule
+matches are failures that say how to map them. One-shots have no note-off: `one_shot_release`
+places it.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from samplernn.common.errors import UserError
+from samplernn.prepare.naming import NamingError, ParsedName, resolve_velocities, velocity_marks
+from samplernn.prepare.sources.gm_drums import gm_drum_key
+from samplernn.prepare.sources.records import SampleNote, SourceResult, relative, scan_samples
+
+KIT_FILE = "drumkit.xml"
+EMPTY_SAMPLE = "emptysample"
+
+
+@dataclass
+class KitInstrument:
+    """One instrument of a kit: its name and its layers as (sample path, min, max velocity 0..1)."""
+
+    name: str
+    layers: list[tuple[Path, float, float]] = field(default_factory=list)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]  # Hydrogen ≥ 0.9.7 puts its elements in a namespace
+
+
+def _child_text(element: ET.Element, name: str) -> str | None:
+    for child in element:
+        if _local(child.tag) == name:
+            return (child.text or "").strip()
+    return None
+
+
+def _share(text: str | None, default: float) -> float:
+    try:
+        return min(1.0, max(0.0, float(text))) if text is not None else default
+    except ValueError:
+        return default
+
+
+def read_kit(xml_path: Path) -> tuple[str, list[KitInstrument]]:
+    """The kit's name and its instruments (layers inside `<instrumentComponent>` included).
+
+    Raises:
+        UserError: unreadable or malformed XML.
+    """
+    try:
+        root = ET.parse(xml_path).getroot()
+    except (OSError, ET.ParseError) as exc:
+        raise UserError(f"{xml_path}: unreadable Hydrogen drum kit ({exc})") from None
+    instruments = []
+    for element in root.iter():
+        if _local(element.tag) != "instrument":
+            continue
+        inst = KitInstrument(_child_text(element, "name") or "")
+        for layer in element.iter():
+            name = _child_text(layer, "filename") if _local(layer.tag) == "layer" else None
+            if name:
+                lo, hi = _share(_child_text(layer, "min"), 0.0), _share(_child_text(layer, "max"), 1.0)
+                inst.layers.append((xml_path.parent / name, lo, hi))
+        own = _child_text(element, "filename")
+        if not inst.layers and own:
+            inst.layers.append((xml_path.parent / own, 0.0, 1.0))
+        if all(path.stem.lower() == EMPTY_SAMPLE for path, _, _ in inst.layers):
+            inst.layers = []  # Hydrogen fills its empty slots with a silent placeholder
+        instruments.append(inst)
+    return _child_text(root, "name") or xml_path.parent.name, instruments
+
+
+def find_kits(src: Path) -> list[Path]:
+    """drumkit.xml of `src` (a file or a kit folder), else those of its immediate subfolders."""
+    if src.is_file():
+        return [src]
+    if (src / KIT_FILE).is_file():
+        return [src / KIT_FILE]
+    return sorted(p / KIT_FILE for p in src.iterdir() if (p / KIT_FILE).is_file()) if src.is_dir() else []
+
+
+def layer_velocity(lo: float, hi: float) -> int:
+    """The middle of a Hydrogen layer's velocity range (0..1) as a MIDI velocity 1..127."""
+    return min(127, max(1, round((lo + hi) / 2 * 127)))
+
+
+def drumkit_notes(src: str | Path, user_map: dict[str, int] | None = None) -> SourceResult:
+    """The notes of the Hydrogen kit(s) at `src` (see the module docstring).
+
+    Raises:
+        UserError: no drumkit.xml at `src` (nor in its subfolders), or an unreadable one.
+    """
+    src = Path(src)
+    kits = find_kits(src)
+    if not kits:
+        raise UserError(f"{src}: no {KIT_FILE} here or in its subfolders (not a Hydrogen drum kit)")
+    root = src.parent if src.is_file() else src
+    found = SourceResult("drumkit")
+    for xml_path in kits:
+        _, instruments = read_kit(xml_path)
+        for inst in instruments:
+            if not inst.layers:
+                continue
+            key = gm_drum_key(inst.name, user_map)
+            where = f"{relative(xml_path, root)}#{inst.name}"
+            if key is None:
+                found.fail(where, f"{xml_path}: instrument {inst.name!r} has no General MIDI drum key; "
+                           f"map it, e.g. --map {json.dumps({inst.name: 38})}")
+                continue
+            for sample, lo, hi in inst.layers:
+                if not sample.is_file():
+                    found.fail(where, f"{xml_path}: sample {sample.name!r} of {inst.name!r} not found")
+                    continue
+                velocity = layer_velocity(lo, hi)
+                found.notes.append(SampleNote(sample, relative(sample, root), key, velocity, xml_path))
+    return found
+
+
+def one_shot_notes(src: str | Path, user_map: dict[str, int] | None = None) -> SourceResult:
+    """A folder of drum one-shots named by piece (kick_01.wav, snare-hard.wav, toms/low.wav): the
+    key from the file name, else from it read with its folders' names (nearest first); the velocity from a
+    dynamic or velocity mark in the name (`naming.velocity_marks`), else `DEFAULT_VELOCITY`.
+
+    Raises:
+        UserError: `src` is not a folder or holds no audio.
+    """
+    src = Path(src)
+    if not src.is_dir():
+        raise UserError(f"{src}: not a folder")
+    files = scan_samples(src)
+    if not files:
+        raise UserError(f"{src}: no audio files found")
+    found = SourceResult("drumkit")
+    named: list[tuple[Path, ParsedName]] = []
+    for path in files:
+        rel = relative(path, src)
+        folders = [p.name for p in path.relative_to(src).parents if p.name]
+        names = [" ".join([*reversed(folders[:k]), path.stem]) for k in range(len(folders) + 1)]
+        key = next((k for k in (gm_drum_key(n, user_map) for n in names) if k is not None), None)
+        if key is None:
+            found.fail(rel, f"{path}: no drum piece in its name (kick, snare, hat, tom, crash, ride, …); "
+                       f"map it, e.g. --map {json.dumps({path.stem: 38})}")
+            continue
+        try:
+            velocity, layer = velocity_marks(path.stem)
+        except NamingError as exc:
+            found.fail(rel, f"{path}: {exc}")
+            continue
+        named.append((path, ParsedName(key, velocity, layer)))
+    for (path, name), velocity in zip(named, resolve_velocities([n for _, n in named]), strict=True):
+        found.notes.append(SampleNote(path, relative(path, src), name.pitch, velocity, path))
+    return found

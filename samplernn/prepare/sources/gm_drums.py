@@ -1,0 +1,104 @@
+"""General MIDI drum keys for drum-piece names ("Kick", "Hi-Hat Closed", "Tom Low", "snare-hard").
+
+The keys are the General MIDI Level 1 percussion map (channel 10). A name is lower-cased and cut
+into words at anything that is not a letter or digit and at letter/digit boundaries ("Snare1" →
+snare, 1); neighbouring words are also tried joined ("hi hat" → hihat, "bass drum" → bassdrum),
+and a piece word run together with the next is split off ("tomhi" → tom, hi). The first rule of
+`RULES` whose every word set meets the name's words gives the key, so the more specific rules
+come first (pedal and open hats before plain hats, ride bell before ride, rimshot before snare).
+Names that fit none are left to the user's map.
+"""
+
+from __future__ import annotations
+
+import re
+
+_HAT = frozenset({"hat", "hats", "hihat", "hh", "hhat"})
+_TOM = frozenset({"tom", "toms", "tomtom"})
+_CRASH = frozenset({"crash"})
+_RIDE = frozenset({"ride"})
+_LOW = frozenset({"lo", "low"})
+
+#: (GM key, what it is, word sets that must each share a word with the name), most specific first.
+RULES: tuple[tuple[int, str, tuple[frozenset[str], ...]], ...] = (
+    (44, "pedal hi-hat", (_HAT, frozenset({"pedal", "foot", "pd", "ped"}))),
+    (46, "open hi-hat", (_HAT, frozenset({"open", "opened", "op", "semiopen", "semi", "half", "swish"}))),
+    (46, "open hi-hat", (frozenset({"ohh", "oh", "openhat"}),)),
+    (42, "closed hi-hat", (_HAT,)),
+    (42, "closed hi-hat", (frozenset({"chh", "closedhat"}),)),
+    (53, "ride bell", (_RIDE | _CRASH, frozenset({"bell", "cup"}))),
+    (53, "ride bell", (frozenset({"ridebell", "ridecup"}),)),
+    (52, "chinese cymbal", (frozenset({"china", "chinese"}),)),
+    (55, "splash cymbal", (frozenset({"splash"}),)),
+    (57, "crash cymbal 2", (_CRASH | {"cymbal", "cym"}, frozenset({"2", "right", "r"}))),
+    (49, "crash cymbal 1", (_CRASH,)),
+    (59, "ride cymbal 2", (_RIDE, frozenset({"2", "right", "r"}))),
+    (51, "ride cymbal 1", (_RIDE,)),
+    (49, "crash cymbal 1", (frozenset({"cymbal", "cym"}),)),
+    (56, "cowbell", (frozenset({"cowbell"}),)),
+    (54, "tambourine", (frozenset({"tambourine", "tamb", "tambo", "tamborine"}),)),
+    (40, "electric snare (rimshot)", (frozenset({"rimshot"}),)),
+    (37, "side stick", (frozenset({"stick", "sidestick", "rimclick", "rim", "xstick"}),)),
+    (38, "acoustic snare", (frozenset({"snare", "sd", "snr", "sn"}),)),
+    (39, "hand clap", (frozenset({"clap", "claps", "handclap"}),)),
+    (36, "bass drum", (frozenset({"kick", "kik", "bd", "bassdrum", "kickdrum"}),)),
+    (41, "low floor tom", (frozenset({"floor", "floortom"}),)),
+    (45, "low tom", (_TOM, _LOW)),
+    (47, "low-mid tom", (_TOM, frozenset({"mid", "middle"}))),
+    (50, "high tom", (_TOM, frozenset({"hi", "high"}))),
+    (50, "high tom", (_TOM, frozenset({"1"}))),  # numbered toms count down from the highest
+    (47, "low-mid tom", (_TOM, frozenset({"2"}))),
+    (45, "low tom", (_TOM, frozenset({"3"}))),
+    (48, "hi-mid tom", (_TOM,)),
+    (61, "low bongo", (frozenset({"bongo", "bongos"}), _LOW)),
+    (60, "high bongo", (frozenset({"bongo", "bongos"}),)),
+    (64, "low conga", (frozenset({"conga", "congas"}), _LOW)),
+    (63, "open high conga", (frozenset({"conga", "congas"}),)),
+    (66, "low timbale", (frozenset({"timbale", "timbales"}), _LOW)),
+    (65, "high timbale", (frozenset({"timbale", "timbales"}),)),
+    (68, "low agogo", (frozenset({"agogo"}), _LOW)),
+    (67, "high agogo", (frozenset({"agogo"}),)),
+    (69, "cabasa", (frozenset({"cabasa"}),)),
+    (70, "maracas", (frozenset({"maraca", "maracas", "shaker"}),)),
+    (72, "long whistle", (frozenset({"whistle"}), frozenset({"long"}))),
+    (71, "short whistle", (frozenset({"whistle"}),)),
+    (74, "long guiro", (frozenset({"guiro"}), frozenset({"long"}))),
+    (73, "short guiro", (frozenset({"guiro"}),)),
+    (75, "claves", (frozenset({"clave", "claves"}),)),
+    (77, "low wood block", (frozenset({"woodblock", "block"}), _LOW)),
+    (76, "high wood block", (frozenset({"woodblock", "block"}),)),
+    (78, "mute cuica", (frozenset({"cuica"}), frozenset({"mute", "muted"}))),
+    (79, "open cuica", (frozenset({"cuica"}),)),
+    (80, "mute triangle", (frozenset({"triangle"}), frozenset({"mute", "muted"}))),
+    (81, "open triangle", (frozenset({"triangle"}),)),
+    (58, "vibraslap", (frozenset({"vibraslap"}),)),
+)
+
+_WORD_RE = re.compile(r"[a-z]+|\d+")
+_PREFIXES = ("hihat", "hat", "tom", "kick", "snare", "ride", "crash")  # 'tomhi' → tom, hi
+
+
+def name_words(name: str) -> set[str]:
+    """'Hi-Hat Closed (Paiste 14")' → {'hi', 'hat', 'hihat', 'closed', ...}: words, joined pairs,
+    and a piece word split off the front of a run-together word ('tomhi', 'ridecup')."""
+    words = _WORD_RE.findall(name.lower())
+    out = set(words) | {a + b for a, b in zip(words, words[1:], strict=False)}
+    for word in words:
+        prefix = next((p for p in _PREFIXES if word.startswith(p) and len(word) > len(p)), None)
+        if prefix:
+            out |= {prefix, word[len(prefix):]}
+    return out
+
+
+def gm_drum_key(name: str, user_map: dict[str, int] | None = None) -> int | None:
+    """The GM drum key of a drum piece named `name`: the user's map first (names compared
+    case-insensitively), then `RULES`; None when nothing fits."""
+    if user_map:
+        for key, value in user_map.items():
+            if key.strip().lower() == name.strip().lower():
+                return value
+    words = name_words(name)
+    for key, _, needs in RULES:
+        if all(words & need for need in needs):
+            return key
+    return None

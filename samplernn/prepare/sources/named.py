@@ -1,0 +1,123 @@
+"""The *named* layout: one file per note, the note and its dynamic in the file's name.
+
+    piano/                               (any depth; WAV, AIFF, FLAC, OGG or MP3)
+        trumpet_A4_1_forte_normal.mp3    → A4 = 69, forte → velocity 96
+        Horn.ff.C4.stereo.aif            → C4 = 60, ff → 112
+        C4_100.wav                       → 60, velocity 100
+
+Names are read by `samplernn.prepare.naming` (or by a `--pattern` template). A pitch stored in
+the file itself (WAV `smpl` / AIFF `INST` root key) wins over the name: it is the sounding pitch,
+where names may give the key played (GrandOrgue's stops). `verify_pitches` then compares every
+note with a pitch tracker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from samplernn.common.audio import AudioError
+from samplernn.common.errors import UserError
+from samplernn.prepare.naming import (
+    MIDDLE_C,
+    NamePattern,
+    NamingError,
+    ParsedName,
+    compile_pattern,
+    parse_name,
+    resolve_velocities,
+)
+from samplernn.prepare.sources.pitch_check import PitchCheck, check_pitch
+from samplernn.prepare.sources.records import SampleNote, SourceResult, relative, scan_samples
+from samplernn.prepare.sources.root_key import read_root_key, wavpack_message
+
+
+@dataclass(frozen=True)
+class NamedOptions:
+    """How names are read: octave convention, an optional `--pattern` template, and whether a
+    root key stored in the file wins over the name."""
+
+    middle_c: str = "C4"
+    pattern: str | None = None
+    root_key: bool = True
+
+    def __post_init__(self) -> None:
+        if self.middle_c not in MIDDLE_C:
+            raise ValueError(f"middle C must be one of {', '.join(MIDDLE_C)}, got {self.middle_c!r}")
+
+
+def named_notes(src: str | Path, options: NamedOptions = NamedOptions()) -> SourceResult:
+    """One note per audio file under `src`, read from its name; files whose name says no single
+    note (or that cannot be decoded) are failures with the reason.
+
+    Raises:
+        UserError: `src` is not a folder, holds no audio, or the pattern is malformed.
+    """
+    src = Path(src)
+    if not src.is_dir():
+        raise UserError(f"{src}: not a folder")
+    files = scan_samples(src)
+    if not files:
+        raise UserError(f"{src}: no audio files (.wav, .aif, .flac, .ogg, .mp3) found")
+    try:
+        pattern = compile_pattern(options.pattern) if options.pattern else None
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    found = SourceResult("named")
+    parsed: list[tuple[Path, ParsedName]] = []
+    for path in files:
+        rel = relative(path, src)
+        message = wavpack_message(path)
+        if message:
+            found.fail(rel, message)
+            continue
+        name, reason = _read_name(path.stem, pattern, options.middle_c)
+        key = read_root_key(path) if options.root_key else None
+        if key is not None:
+            name = ParsedName(key.pitch, name.velocity if name else None, name.layer if name else None)
+        if name is None:
+            found.fail(rel, f"{path}: {reason}")
+            continue
+        parsed.append((path, name))
+    velocities = resolve_velocities([n for _, n in parsed])
+    for (path, name), velocity in zip(parsed, velocities, strict=True):
+        found.notes.append(SampleNote(path, relative(path, src), name.pitch, velocity, path))
+    return found
+
+
+def _read_name(stem: str, pattern: NamePattern | None, middle_c: str) -> tuple[ParsedName | None, str]:
+    try:
+        return (pattern.parse(stem, middle_c) if pattern else parse_name(stem, middle_c)), ""
+    except NamingError as exc:
+        return None, str(exc)
+
+
+def verify_pitches(
+    found: SourceResult,
+    trust_names: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[PitchCheck]:
+    """Track the pitch of every note of `found`; notes whose name is more than a semitone (or an
+    octave) off move to the failures unless `trust_names`. Returns every check, in note order.
+
+    `progress(done, total)` is called after each file. Unreadable files become failures.
+    """
+    checks, kept = [], []
+    total = len(found.notes)
+    for k, note in enumerate(found.notes):
+        try:
+            check = check_pitch(note.audio, note.pitch)
+        except AudioError as exc:
+            found.fail(note.source, str(exc))
+            continue
+        checks.append(check)
+        if check.wrong and not trust_names:
+            found.fail(note.source, check.message)
+        else:
+            kept.append(note)
+        if progress is not None:
+            progress(k + 1, total)
+    found.notes = kept
+    return checks
+

@@ -1,0 +1,131 @@
+"""What every sample source finds: notes described by something other than MIDI, and the bridge
+to `prepare`'s `NoteJob`s.
+
+A source (named files, NSynth, SFZ, a drum kit, plain audio) reads only its description (names,
+JSON, SFZ or XML text); it never reads audio. Its notes carry the release only where the
+description gives one (NSynth's note-off at 3 s). Every other sample is a one-shot: `to_discovery`
+reads it once and places the release by `one_shot_release`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from natsort import natsorted, ns
+
+from conditioning import DEFAULT_THRESHOLD
+from samplernn.common.audio import AudioError, audio_info, read_audio
+from samplernn.prepare.layouts import Discovery, Failure, NoteJob
+from samplernn.prepare.sources.release import one_shot_release
+
+#: Audio files a sample library may hold (what libsndfile reads: WAV, AIFF, FLAC, OGG, MP3).
+SAMPLE_SUFFIXES = (".wav", ".wave", ".aif", ".aiff", ".flac", ".ogg", ".oga", ".mp3")
+
+
+@dataclass(frozen=True)
+class SampleNote:
+    """One note a source describes.
+
+    `release` is the note-off in seconds after the note-on, or None for a one-shot (no note-off
+    is known: `one_shot_release` decides). `aligned`: the note-on is at the start of the
+    recording (or of `window`), as in NSynth; otherwise it is where the sound starts.
+    """
+
+    audio: Path
+    source: str  # the recording's path relative to the source folder; '#k' for the k-th part
+    pitch: int  # MIDI 0..127; 0 for unconditional chunks
+    velocity: int  # 1..127; 0 for unconditional chunks
+    described_by: Path  # the file that says so: the audio itself (its name), examples.json, .sfz, .xml
+    release: float | None = None
+    window: tuple[float, float | None] | None = None  # seconds of the recording to read; None = all
+    aligned: bool = False
+
+
+@dataclass
+class SourceResult:
+    """What a source found: its notes in order, the files rejected with a one-line reason, and
+    warnings about what was read but not fully understood (one line each; nothing was lost)."""
+
+    layout: str
+    notes: list[SampleNote] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def fail(self, source: str, message: str) -> None:
+        self.failures.append(Failure(source, message))
+
+
+def scan_samples(src: Path, suffixes: tuple[str, ...] = SAMPLE_SUFFIXES) -> list[Path]:
+    """Audio files under `src` in natural path order; hidden files and folders skipped."""
+    found = []
+    for root, dirs, files in os.walk(src):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found += [Path(root, f) for f in files
+                  if not f.startswith(".") and os.path.splitext(f)[1].lower() in suffixes]
+    return natsorted(found, alg=ns.PATH)
+
+
+def relative(path: Path, root: Path) -> str:
+    """`path` relative to `root` in POSIX form; the absolute path when it lies outside `root`."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def note_id(source: str, taken: Counter[str]) -> str:
+    """'sub/take_01.wav' → 'sub-take_01', 'a.wav#3' → 'a-003', unique among `taken` (the same
+    rule as the MIDI layouts' ids)."""
+    path, _, index = source.partition("#")
+    base = "-".join(_UNSAFE.sub("_", part) for part in Path(path).with_suffix("").parts if part != "/")
+    if index:
+        base = f"{base}-{int(index):03d}"
+    taken[base] += 1
+    return base if taken[base] == 1 else f"{base}-{taken[base]}"
+
+
+def to_job(note: SampleNote, job_id: str, threshold: float = DEFAULT_THRESHOLD) -> NoteJob:
+    """The `NoteJob` that prepares `note`. A one-shot's audio is read here to place its release.
+
+    Raises:
+        AudioError: a one-shot whose audio cannot be read or is silent.
+    """
+    if note.release is not None:
+        on = note.window[0] if (note.window and note.aligned) else 0.0
+        return NoteJob(job_id, note.audio, note.described_by, note.source, note.pitch, note.velocity,
+                       on, on + note.release, note.window, note.aligned)
+    start, stop = (0, None) if note.window is None else _frames(note)
+    x, sr = read_audio(note.audio, start, stop, mono=True)
+    shape = one_shot_release(x, sr, threshold)
+    if shape is None:
+        raise AudioError(f"{note.audio}: silent recording")
+    # Not aligned: `prepare` puts the note-on where it detects the sound's start (the same rule as
+    # here), so only the held duration (release - start) matters.
+    return NoteJob(job_id, note.audio, note.described_by, note.source, note.pitch, note.velocity,
+                   shape.start, shape.release, note.window, False)
+
+
+def _frames(note: SampleNote) -> tuple[int, int | None]:
+    sr = audio_info(note.audio).sample_rate
+    a, b = note.window  # type: ignore[misc]
+    return round(a * sr), None if b is None else round(b * sr)
+
+
+def to_discovery(found: SourceResult, threshold: float = DEFAULT_THRESHOLD) -> Discovery:
+    """`prepare`'s view of a source: one `NoteJob` per note (one-shots read to place their
+    release), the unreadable ones added to the source's failures."""
+    ids: Counter[str] = Counter()
+    out = Discovery(found.layout, [], list(found.failures))
+    for note in found.notes:
+        try:
+            out.jobs.append(to_job(note, note_id(note.source, ids), threshold))
+        except AudioError as exc:
+            out.failures.append(Failure(note.source, str(exc)))
+    return out

@@ -1,0 +1,127 @@
+"""The drumkit layout: Hydrogen kits (layered and old single-file instruments), General MIDI keys
+from piece names, the user's map, and folders of one-shots named by piece."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from support.audio import write_audio
+
+from samplernn.common.errors import UserError
+from samplernn.prepare.sources import drumkit_notes, one_shot_notes, to_discovery
+from samplernn.prepare.sources.drumkit import layer_velocity
+from samplernn.prepare.sources.gm_drums import gm_drum_key
+
+SR = 16000
+
+KIT = """<?xml version="1.0" encoding="UTF-8"?>
+<drumkit_info xmlns="http://www.hydrogen-music.org/drumkit">
+  <name>Tiny</name>
+  <instrumentList>
+    <instrument><id>0</id><name>Kick (22")</name>
+      <instrumentComponent><layer><filename>kick_hard.wav</filename><min>0.5</min><max>1</max></layer>
+        <layer><filename>kick_soft.wav</filename><min>0</min><max>0.5</max></layer></instrumentComponent>
+    </instrument>
+    <instrument><id>1</id><name>Hi-Hat Pedal</name>
+      <layer><filename>hh_pedal.wav</filename><min>0</min><max>1</max></layer></instrument>
+    <instrument><id>2</id><name>Cajon Slap</name>
+      <layer><filename>cajon.wav</filename><min>0</min><max>1</max></layer></instrument>
+    <instrument><id>3</id><name>Snare</name>
+      <layer><filename>gone.wav</filename><min>0</min><max>1</max></layer></instrument>
+    <instrument><id>4</id><name>17</name><filename>emptySample.wav</filename></instrument>
+    <instrument><id>5</id><name>Empty slot</name></instrument>
+  </instrumentList>
+</drumkit_info>
+"""
+OLD_KIT = """<drumkit_info><name>Old</name><instrumentList>
+  <instrument><id>0</id><filename>clap.wav</filename><name>Clap 1</name></instrument>
+</instrumentList></drumkit_info>"""
+
+
+def hit(path, tau=0.08):
+    t = np.arange(int(0.5 * SR)) / SR
+    return write_audio(path, (0.7 * np.exp(-t / tau) * np.sin(2 * np.pi * 150 * t)).astype(np.float32), SR)
+
+
+@pytest.mark.parametrize(("name", "key"), [
+    ("Kick", 36), ("BassDrum", 36), ("c3 - bass drum 1", 36), ("Stick", 37), ("Rim Click", 37),
+    ("Snare Rimshot (Pearl)", 40), ("Snare Jazz", 38), ("Snare1", 38), ("Hand Clap", 39),
+    ("Closed HH", 42), ("Hi-Hat Closed (Paiste 14\")", 42), ("Pedal HH", 44), ("VariBreaks Hat 1 Pd", 44),
+    ("Open HH", 46), ("Sabian Hat Semi-Open", 46), ("Side OHH", 46), ("Floor Tom", 41), ("Tom Low", 45),
+    ("Tom Mid", 47), ("Tom", 48), ("Tom Hi", 50), ("tomhi2", 50), ("Pearl Tom 1", 50), ("Crash", 49),
+    ("Crash Right", 57), ("Ride", 51), ("Ride 2", 59), ("Ride Bell", 53), ("ride-cup", 53), ("China", 52),
+    ("Splash (Paiste 10\")", 55), ("Cowbell", 56), ("Tambourine", 54), ("Bongo Lo", 61), ("Agogo High", 67),
+    ("Maraca", 70), ("Clave", 75), ("Woodblock Hi", 76),
+])
+def test_general_midi_keys_from_piece_names(name, key):
+    assert gm_drum_key(name) == key
+
+
+def test_names_no_rule_knows_and_the_user_map():
+    assert gm_drum_key("Cajon Thump") is None and gm_drum_key("Zap 1") is None
+    assert gm_drum_key("cajon thump", {"Cajon Thump": 35}) == 35
+    assert gm_drum_key("Kick", {"Snare": 38}) == 36
+
+
+def test_a_hydrogen_kit(tmp_path):
+    kit = tmp_path / "Tiny"
+    for name in ("kick_hard", "kick_soft", "hh_pedal", "cajon", "emptySample"):
+        hit(kit / f"{name}.wav")
+    (kit / "drumkit.xml").write_text(KIT)
+    found = drumkit_notes(kit)
+    assert [(n.source, n.pitch, n.velocity) for n in found.notes] == [
+        ("kick_hard.wav", 36, 95), ("kick_soft.wav", 36, 32), ("hh_pedal.wav", 44, 64)]
+    assert all(n.release is None and n.described_by.name == "drumkit.xml" for n in found.notes)
+    reasons = {f.source: f.message for f in found.failures}
+    assert set(reasons) == {"drumkit.xml#Cajon Slap", "drumkit.xml#Snare"}
+    assert '--map {"Cajon Slap": 38}' in reasons["drumkit.xml#Cajon Slap"]
+    assert "sample 'gone.wav' of 'Snare' not found" in reasons["drumkit.xml#Snare"]
+    mapped = drumkit_notes(kit / "drumkit.xml", {"Cajon Slap": 35})
+    assert [n.pitch for n in mapped.notes] == [36, 36, 44, 35]
+
+
+def test_old_kits_and_folders_of_kits(tmp_path):
+    old = tmp_path / "kits" / "Old"
+    hit(old / "clap.wav")
+    (old / "drumkit.xml").write_text(OLD_KIT)
+    found = drumkit_notes(tmp_path / "kits")
+    assert [(n.source, n.pitch, n.velocity) for n in found.notes] == [("Old/clap.wav", 39, 64)]
+    with pytest.raises(UserError, match="not a Hydrogen drum kit"):
+        drumkit_notes(tmp_path)
+    (old / "drumkit.xml").write_text("<drumkit_info><name>broken")
+    with pytest.raises(UserError, match="unreadable Hydrogen drum kit"):
+        drumkit_notes(old)
+
+
+def test_layer_velocity_is_the_middle_of_the_range():
+    assert layer_velocity(0.875, 1.0) == 119 and layer_velocity(0.0, 0.125) == 8
+    assert layer_velocity(0.0, 0.0) == 1
+
+
+def test_a_folder_of_one_shots_named_by_piece(tmp_path):
+    src = tmp_path / "shots"
+    for rel in ("kick_01.wav", "snare-hard.wav", "snare-soft.wav", "hat_closed_2.wav", "toms/low.wav",
+                "fx/whoosh.wav", "kick_ff_pp.wav"):
+        hit(src / rel)
+    found = one_shot_notes(src)
+    assert [(n.source, n.pitch, n.velocity) for n in found.notes] == [
+        ("hat_closed_2.wav", 42, 80), ("kick_01.wav", 36, 80), ("snare-hard.wav", 38, 96),
+        ("snare-soft.wav", 38, 49), ("toms/low.wav", 45, 80)]
+    reasons = {f.source: f.message for f in found.failures}
+    assert "no drum piece in its name" in reasons["fx/whoosh.wav"] and "--map" in reasons["fx/whoosh.wav"]
+    assert "two dynamics" in reasons["kick_ff_pp.wav"]
+    assert [n.pitch for n in one_shot_notes(src, {"whoosh": 49}).notes if "whoosh" in n.source] == [49]
+
+
+def test_drum_hits_are_released_at_their_attack(tmp_path):
+    kit = tmp_path / "Tiny"
+    for name in ("kick_hard", "kick_soft", "hh_pedal"):
+        hit(kit / f"{name}.wav")
+    (kit / "drumkit.xml").write_text(KIT.replace("Cajon Slap", "Crash").replace("gone.wav", "kick_hard.wav")
+                                     .replace("cajon.wav", "hh_pedal.wav"))
+    out = to_discovery(drumkit_notes(kit))
+    assert len(out.jobs) == 5 and not out.failures
+    assert all(j.off - j.on < 0.1 for j in out.jobs)
+    json.dumps([j.source for j in out.jobs])

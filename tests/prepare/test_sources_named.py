@@ -1,0 +1,132 @@
+"""The named layout: a folder of one file per note, names in any common scheme; root keys; pitch
+checks against a tracker."""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+import pytest
+import soundfile as sf
+from support.audio import tone, write_audio
+
+from samplernn.common.errors import UserError
+from samplernn.prepare.sources import NamedOptions, named_notes, to_discovery, verify_pitches
+from samplernn.prepare.sources.pitch_check import check_pitch, judge
+
+SR = 16000
+
+
+def note_file(path, pitch, fmt=None, length=0.5):
+    x = tone(SR, pitch, 0.02, 0.02 + length, tail=0.1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(path, x, SR, format=fmt)
+    return path
+
+
+def test_every_scheme_in_one_library(tmp_path):
+    src = tmp_path / "lib"
+    note_file(src / "phil" / "trumpet_A4_1_forte_normal.wav", 69)
+    note_file(src / "iowa" / "Horn.ff.C4.stereo.aif", 60, fmt="AIFF")
+    note_file(src / "iowa" / "Horn.pp.C4.stereo.aiff", 60, fmt="AIFF")
+    note_file(src / "plain" / "C4_100.flac", 60)
+    note_file(src / "plain" / "Db3_64.ogg", 49)
+    note_file(src / "layers" / "Piano_C3_v1.wav", 48)
+    note_file(src / "layers" / "Piano_C3_v2.wav", 48)
+    found = named_notes(src)
+    assert not found.failures
+    got = {n.source: (n.pitch, n.velocity) for n in found.notes}
+    assert got == {
+        "iowa/Horn.ff.C4.stereo.aif": (60, 112), "iowa/Horn.pp.C4.stereo.aiff": (60, 33),
+        "layers/Piano_C3_v1.wav": (48, 32), "layers/Piano_C3_v2.wav": (48, 95),
+        "phil/trumpet_A4_1_forte_normal.wav": (69, 96),
+        "plain/C4_100.flac": (60, 100), "plain/Db3_64.ogg": (49, 64),
+    }
+    assert all(n.release is None and n.described_by == n.audio for n in found.notes)  # one-shots
+
+
+def test_middle_c_option_and_pattern(tmp_path):
+    src = tmp_path / "lib"
+    note_file(src / "Organ_C3.wav", 60)
+    assert named_notes(src, NamedOptions(middle_c="C3")).notes[0].pitch == 60
+    assert named_notes(src).notes[0].pitch == 48
+    note_file(src / "Organ_C3.wav", 60).rename(src / "organ-060-take2.wav")
+    found = named_notes(src, NamedOptions(pattern="{instrument}-{midi}-{_}"))
+    assert [(n.pitch, n.velocity) for n in found.notes] == [(60, 80)]
+    with pytest.raises(UserError, match="exactly one of"):
+        named_notes(src, NamedOptions(pattern="{instrument}"))
+    with pytest.raises(ValueError, match="middle C"):
+        NamedOptions(middle_c="C9")
+
+
+def test_bad_names_are_failures_and_the_rest_prepares(tmp_path):
+    src = tmp_path / "lib"
+    note_file(src / "good_C4_ff.wav", 60)
+    note_file(src / "A4_B4.wav", 69)
+    note_file(src / "cello_A2_long_cresc-decresc.wav", 45)
+    note_file(src / "untitled.wav", 60)
+    (src / "043-G.wav").write_bytes(b"wvpk" + b"\0" * 60)
+    found = named_notes(src)
+    assert [n.source for n in found.notes] == ["good_C4_ff.wav"]
+    reasons = {f.source: f.message for f in found.failures}
+    assert set(reasons) == {"043-G.wav", "A4_B4.wav", "cello_A2_long_cresc-decresc.wav", "untitled.wav"}
+    assert "two note names" in reasons["A4_B4.wav"] and "WavPack" in reasons["043-G.wav"]
+    assert "changing dynamic" in reasons["cello_A2_long_cresc-decresc.wav"]
+    assert "no note name or MIDI number" in reasons["untitled.wav"]
+    assert all(str(src) in m and "\n" not in m for m in reasons.values())
+
+
+def test_a_root_key_in_the_file_wins_over_the_name(tmp_path):
+    src = tmp_path / "Octavin2"
+    path = note_file(src / "055-G.wav", 79)
+    data = path.read_bytes()
+    body = struct.pack("<9I", 0, 0, 62500, 79, 0, 0, 0, 0, 0)
+    out = data[:12] + b"smpl" + struct.pack("<I", len(body)) + body + data[12:]
+    path.write_bytes(out[:4] + struct.pack("<I", len(out) - 8) + out[8:])
+    assert [n.pitch for n in named_notes(src).notes] == [79]
+    assert [n.pitch for n in named_notes(src, NamedOptions(root_key=False)).notes] == [55]
+
+
+def test_no_folder_or_no_audio_is_a_user_error(tmp_path):
+    with pytest.raises(UserError, match="not a folder"):
+        named_notes(tmp_path / "missing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(UserError, match="no audio files"):
+        named_notes(tmp_path / "empty")
+
+
+def test_the_tracker_reports_mislabelled_files(tmp_path):
+    src = tmp_path / "lib"
+    note_file(src / "flute_A4_ff.wav", 69)
+    note_file(src / "flute_A4_pp.wav", 72)  # sounds C5: three semitones off
+    note_file(src / "flute_C4_pp.wav", 72)  # sounds C5: an octave off
+    found = named_notes(src)
+    checks = verify_pitches(found)
+    assert [c.verdict for c in checks] == ["ok", "off", "octave"]
+    assert checks[0].measured == pytest.approx(69, abs=0.3)
+    assert [n.source for n in found.notes] == ["flute_A4_ff.wav"]
+    messages = {f.source: f.message for f in found.failures}
+    assert "an octave above" in messages["flute_C4_pp.wav"]
+    assert "named A4 but sounds C5 (+30" in messages["flute_A4_pp.wav"]
+    trusted = named_notes(src)
+    verify_pitches(trusted, trust_names=True)
+    assert len(trusted.notes) == 3 and not trusted.failures
+
+
+def test_verdicts_and_unpitched_sounds(tmp_path):
+    assert judge("x", 60, 60.9).verdict == "ok" and judge("x", 60, 61.2).verdict == "off"
+    assert judge("x", 60, 47.8).verdict == "octave" and judge("x", 60, 84.3).verdict == "octave"
+    assert "2 octaves above" in judge("x", 60, 84.3).message
+    noise = np.random.default_rng(0).standard_normal(SR).astype(np.float32) * 0.3
+    check = check_pitch(write_audio(tmp_path / "snare.wav", noise, SR), 38)
+    assert check.verdict == "unpitched" and not check.wrong
+
+
+def test_named_notes_become_note_jobs(tmp_path):
+    src = tmp_path / "lib"
+    note_file(src / "sax_D4_mf.wav", 62, length=0.6)
+    out = to_discovery(named_notes(src))
+    assert out.layout == "named" and not out.failures
+    job = out.jobs[0]
+    assert (job.id, job.pitch, job.velocity, job.synced) == ("sax_D4_mf", 62, 80, False)
+    assert job.off - job.on == pytest.approx(0.6, abs=0.04)

@@ -1,0 +1,125 @@
+"""One-shot releases from the envelope, root keys stored in sample files, and the bridge from a
+source's notes to prepare's NoteJobs."""
+
+from __future__ import annotations
+
+import struct
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from support.audio import tone, write_audio
+
+from samplernn.prepare.sources.records import SampleNote, SourceResult, note_id, to_discovery
+from samplernn.prepare.sources.release import one_shot_release
+from samplernn.prepare.sources.root_key import read_root_key, wavpack_message
+
+SR = 16000
+
+
+def decay(sr: int, at: float, tau: float, total: float, hz: float = 200.0) -> np.ndarray:
+    """A struck sound: silence until `at`, then an exponential decay (time constant `tau`)."""
+    t = np.arange(round(total * sr)) / sr
+    env = np.where(t >= at, np.exp(-(t - at) / tau), 0.0)
+    return (0.8 * env * np.sin(2 * np.pi * hz * t)).astype(np.float32)
+
+
+def with_chunk(path: Path, cid: bytes, body: bytes, big_endian: bool = False) -> Path:
+    """Insert a chunk right after the RIFF/FORM header of an audio file (before its data)."""
+    data = path.read_bytes()
+    fmt = ">I" if big_endian else "<I"
+    chunk = cid + struct.pack(fmt, len(body)) + body + (b"\0" if len(body) % 2 else b"")
+    out = data[:12] + chunk + data[12:]
+    out = out[:4] + struct.pack(fmt, len(out) - 8) + out[8:]
+    path.write_bytes(out)
+    return path
+
+
+def smpl_body(note: int, fraction: int = 0) -> bytes:
+    return struct.pack("<9I", 0, 0, 62500, note, fraction, 0, 0, 0, 0)
+
+
+def test_a_sustained_note_is_released_where_its_plateau_ends():
+    x = tone(SR, 60, 0.2, 1.2, tail=0.3)
+    shape = one_shot_release(x, SR)
+    assert shape is not None and not shape.percussive
+    assert shape.start == pytest.approx(0.2, abs=0.01)
+    assert shape.release == pytest.approx(1.2, abs=0.03)
+    assert shape.end == pytest.approx(1.5, abs=0.03)
+
+
+def test_tremolo_does_not_end_the_plateau():
+    x = tone(SR, 69, 0.1, 2.0, tail=0.5)
+    x = x * (1 + 0.4 * np.sin(2 * np.pi * 5 * np.arange(x.size) / SR)).astype(np.float32)
+    shape = one_shot_release(x, SR)
+    assert shape is not None and shape.release == pytest.approx(2.0, abs=0.06)
+
+
+def test_a_percussive_sound_is_released_at_its_attack_unless_asked_for_the_end():
+    x = decay(SR, 0.1, 0.15, 1.5)
+    shape = one_shot_release(x, SR)
+    assert shape is not None and shape.percussive
+    assert shape.release - shape.start < 0.15 and shape.end - shape.release > 0.5
+    at_end = one_shot_release(x, SR, percussive_end=True)
+    assert at_end is not None and at_end.release == at_end.end
+
+
+def test_silence_has_no_shape():
+    assert one_shot_release(np.zeros(1000, np.float32), SR) is None
+
+
+def test_root_keys_from_wav_smpl_and_aiff_inst(tmp_path):
+    x = tone(SR, 60, 0.0, 0.2)
+    wav = with_chunk(write_audio(tmp_path / "a.wav", x, SR), b"smpl", smpl_body(78, int(0.81 * 2**32)))
+    key = read_root_key(wav)
+    assert key is not None and key.chunk == "smpl" and key.note == 78 and key.pitch == 79
+    assert key.cents == pytest.approx(81, abs=0.1)
+    sf.read(wav)  # the file is still valid audio
+    aiff = tmp_path / "b.aif"
+    sf.write(aiff, x, SR, format="AIFF")
+    with_chunk(aiff, b"INST", struct.pack(">bbbbbbh", 57, -10, 0, 127, 1, 127, 0) + b"\0" * 12, True)
+    key = read_root_key(aiff)
+    assert key is not None and (key.chunk, key.note, key.pitch) == ("INST", 57, 57)
+    assert read_root_key(write_audio(tmp_path / "plain.wav", x, SR)) is None
+    unset = with_chunk(write_audio(tmp_path / "unset.wav", x, SR), b"smpl", smpl_body(0))
+    assert read_root_key(unset) is None  # unity note 0 with no fraction: what tools write when unset
+
+
+def test_a_wavpack_file_in_disguise_is_named_with_the_remedy(tmp_path):
+    riff = (tmp_path / "tmp.wav")
+    with_chunk(write_audio(riff, tone(SR, 60, 0.0, 0.1), SR), b"smpl", smpl_body(55))
+    fake = tmp_path / "043-G.wav"
+    fake.write_bytes(b"wvpk" + b"\0" * 28 + riff.read_bytes()[:200])
+    message = wavpack_message(fake)
+    assert message is not None and "WavPack" in message and "wvunpack" in message
+    assert wavpack_message(riff) is None
+    key = read_root_key(fake)  # the RIFF header inside a WavPack block is still read
+    assert key is not None and key.note == 55
+
+
+def test_note_ids_are_unique_and_follow_the_midi_layouts_rule():
+    taken: Counter[str] = Counter()
+    assert note_id("sub/take 01.wav", taken) == "sub-take_01"
+    assert note_id("sub/take 01.wav", taken) == "sub-take_01-2"
+    assert note_id("album/song.flac#3", taken) == "album-song-003"
+
+
+def test_to_discovery_places_one_shot_releases_and_keeps_known_ones(tmp_path):
+    held = write_audio(tmp_path / "held.wav", tone(SR, 60, 0.3, 1.3, tail=0.3), SR)
+    struck = write_audio(tmp_path / "struck.wav", decay(SR, 0.05, 0.1, 1.0), SR)
+    silent = write_audio(tmp_path / "silent.wav", np.zeros(SR, np.float32), SR)
+    found = SourceResult("named", [
+        SampleNote(held, "held.wav", 60, 80, held),
+        SampleNote(struck, "struck.wav", 38, 100, struck),
+        SampleNote(silent, "silent.wav", 40, 100, silent),
+        SampleNote(held, "held.wav#1", 60, 90, tmp_path / "examples.json", 0.5, (0.3, 1.3), True),
+    ])
+    out = to_discovery(found)
+    assert out.layout == "named" and [j.id for j in out.jobs] == ["held", "struck", "held-001"]
+    one_shot, drum, known = out.jobs
+    assert not one_shot.synced and one_shot.off - one_shot.on == pytest.approx(1.0, abs=0.04)
+    assert drum.off - drum.on < 0.15
+    assert known.synced and (known.on, known.off, known.window) == (0.3, 0.8, (0.3, 1.3))
+    assert [f.source for f in out.failures] == ["silent.wav"] and "silent" in out.failures[0].message
