@@ -7,13 +7,17 @@ import numpy as np
 import pytest
 
 from conditioning import (
+    COND_COLUMNS,
     LEVEL_FLOOR_DB,
+    LEVEL_FULL_SCALE,
+    LEVEL_INDEX,
     BankStats,
     MidiError,
     NoteEvent,
     events_to_conditioning,
     find_extent,
     level_column,
+    level_column_db,
     level_db,
     note_name,
     parse_note,
@@ -38,6 +42,14 @@ def test_conditioning_matches_hand_computed_values() -> None:
     )
     assert cond.dtype == np.int32
     np.testing.assert_array_equal(cond, expected)
+
+
+def test_level_column_is_tenths_of_a_db_above_the_floor() -> None:
+    assert COND_COLUMNS[LEVEL_INDEX] == "level" and LEVEL_FULL_SCALE == 800
+    db = np.array([-100.0, LEVEL_FLOOR_DB, -23.4, 0.0, 6.0])
+    values = level_column(db)
+    np.testing.assert_array_equal(values, [0, 0, 566, 800, 800])  # clipped to 0 … LEVEL_FULL_SCALE
+    np.testing.assert_allclose(level_column_db(values[1:4]), db[1:4])
 
 
 def test_later_note_wins_and_events_past_the_end_are_cut() -> None:

@@ -1,12 +1,14 @@
 """The model's own scaling of the raw conditioning columns, the oscillator above all."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
 
 from conditioning import NoteEvent, events_to_conditioning
 from samplernn.model.config import ModelConfig
-from samplernn.model.network import CondFeatures, build_model
+from samplernn.model.network import LOG_SCALE, CondFeatures, build_model
 
 SR = 16000
 
@@ -39,3 +41,12 @@ def test_oscillator_needs_a_sample_rate_and_is_off_without_conditioning():
     with pytest.raises(ValueError, match="sample_rate"):
         build_model(ModelConfig(dim=8, n_rnn=1, embed_dim=4, oscillator=2))
     assert ModelConfig(conditioning=False, oscillator=4).oscillator == 0
+
+
+def test_countdown_scale_is_fixed_in_samples():
+    # Every trained model saw log1p(countdown) / log1p(128,000): the scale must not follow the
+    # model's sample rate, or shipped checkpoints would hear different inputs.
+    assert LOG_SCALE == math.log1p(16000 * 8)
+    cond = torch.from_numpy(events_to_conditioning([NoteEvent(60, 100, 0, 128_000, 128_001)], 128_001))
+    remaining = CondFeatures(note_embed_dim=2, sample_rate=8000)(cond)[0, 2 + 2].detach()
+    assert float(remaining) == pytest.approx(1.0)
