@@ -1,6 +1,6 @@
 """Find the notes of a bank: which recording, which MIDI note, which part of the recording.
 
-Three layouts (DESIGN.md §2, issue 2):
+Three layouts:
 
 * **pairs** — ``name.wav`` (or ``.flac``) beside ``name.mid``, one note each, at any depth;
 * **folder-midi** — one MIDI file per folder and many single-note takes of that note in it;

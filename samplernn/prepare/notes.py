@@ -1,7 +1,7 @@
 """One note: detect its extent, cut, scale, resample, place it after the lead silence, map positions.
 
-Follows the thesis recipe (DESIGN.md §2) with its constants made settings: Hilbert envelope
-start/end at 0.8 % of the note's own peak, `pre`/`post` samples kept around them, leading and
+Follows the thesis recipe with its constants made settings: Hilbert envelope start/end at a share
+of the note's own peak (`threshold`, 0.8 %), `pre`/`post` samples kept around them, leading and
 trailing silence, resampling, optional fixed length with a linear fade-out. The cut is decided on
 the recording; the `end` written to the manifest is the same rule applied to the prepared audio
 (what the model and the evaluation see), never before the release.
