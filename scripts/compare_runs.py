@@ -15,7 +15,7 @@ import argparse
 import json
 from pathlib import Path
 
-from samplernn.common.files import atomic_path
+from samplernn.common.plots import figure
 from samplernn.train.curves import read_metrics
 
 
@@ -48,24 +48,16 @@ def main() -> None:
                 parser.error(f"{run}: not a run directory (no metrics.jsonl)")
         curves[label] = curve([Path(r) for r in runs.split(",")])
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
-    for i, (label, pts) in enumerate(curves.items()):
-        steps = sorted(pts)
-        ax.plot(steps, [pts[s][0] for s in steps], color=f"C{i}", ls="--", label=f"{label} val")
-        ax.plot(steps, [pts[s][1] for s in steps], color=f"C{i}", label=f"{label} test")
-    ax.set_xlabel("step")
-    ax.set_ylabel("bits / sample")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    with atomic_path(args.output) as tmp:
-        fig.savefig(tmp, format="png")
-    plt.close(fig)
+    with figure(args.output, figsize=(8, 4.5), dpi=100) as fig:
+        ax = fig.subplots()
+        for i, (label, pts) in enumerate(curves.items()):
+            steps = sorted(pts)
+            ax.plot(steps, [pts[s][0] for s in steps], color=f"C{i}", ls="--", label=f"{label} val")
+            ax.plot(steps, [pts[s][1] for s in steps], color=f"C{i}", label=f"{label} test")
+        ax.set_xlabel("step")
+        ax.set_ylabel("bits / sample")
+        ax.grid(alpha=0.3)
+        ax.legend()
 
     common = sorted(set.intersection(*(set(p) for p in curves.values())))
     print("step  " + "  ".join(f"{label:>10}" for label in curves) + "   (test bits/sample)")

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import mido
 
+from samplernn.common.paths import DEMO_MELODY
+
 TPB = 480
 BPM = 100
 # (MIDI pitch(es), beats, velocity)
@@ -47,8 +49,7 @@ def build() -> mido.MidiFile:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    default = Path(__file__).resolve().parents[1] / "samplernn" / "pretrained" / "melody.mid"
-    parser.add_argument("--out", type=Path, default=default)
+    parser.add_argument("--out", type=Path, default=DEMO_MELODY)
     args = parser.parse_args()
     build().save(args.out)
     print(args.out)

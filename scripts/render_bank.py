@@ -5,7 +5,8 @@ file and a mono 16-bit FLAC at 44.1 kHz with the same stem, under ``<out>/notes/
 rendered into a temporary folder next to ``<out>`` and only moved into place when every note passed
 its checks, so a failed run leaves the old bank (or none) behind, never half a bank.
 
-    .venv/bin/python scripts/render_bank.py [--out datasets/trombone] [--soundfont PATH] [--fluidsynth PATH]
+    .venv/bin/python scripts/render_bank.py [--out samplernn/banks/trombone] [--soundfont PATH]
+        [--fluidsynth PATH]
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from rich.progress import track
 
 from conditioning.envelope import find_extent
 from conditioning.pitch import note_name
+from samplernn.common.paths import BUNDLED_BANK
 
 PROGRAM = 57  # General MIDI Trombone, zero-based
 PITCHES = range(40, 66)  # E2 .. F4
@@ -41,7 +43,7 @@ FULL_SCALE = 32767
 PAD = 0.01  # seconds of digital silence kept after the last non-zero sample
 
 DEFAULT_SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
-DEFAULT_OUT = Path("samplernn/banks/trombone")
+DEFAULT_OUT = BUNDLED_BANK.parent  # the bank that ships inside the package
 
 
 @dataclass(frozen=True)

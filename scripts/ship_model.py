@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Turn a training checkpoint into the shipped one: weights in float16, no optimiser/RNG state.
 
-  ship_model.py runs/small-cond/checkpoints/best.pt samplernn/pretrained/trombone-small.pt \
-      --card '{"steps": ..., "hardware": ...}'
+  ship_model.py runs/small-cond/checkpoints/best.pt samplernn/pretrained/trombone-small.pt
+      [--step N] [--temperature T] [--card '{"steps": ..., "hardware": ...}']
+
+recipes/trombone-small.sh ends with the call that shipped the current model.
 """
 
 from __future__ import annotations
