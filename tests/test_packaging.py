@@ -261,3 +261,25 @@ def test_recipe_dry_run_uses_existing_options_and_fields() -> None:
             for key in re.findall(r"(\w+)=", values):
                 assert key in known[flag], f"{c}: {flag} {key} is not a field"
 
+
+
+# Python entry points the README names, with the folder it says they live in.
+DOCUMENTED_API = {
+    "prepare_bank": "samplernn/prepare", "PrepareSettings": "samplernn/prepare",
+    "train": "samplernn/train", "TrainConfig": "samplernn/train", "dataset_nll": "samplernn/model",
+    "synthesize": "samplernn/generate", "teacher_forced_logprobs": "samplernn/generate",
+    "events_to_conditioning": "conditioning",
+}
+
+
+def test_documented_python_entry_points_exist_where_the_readme_says() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for name, folder in DOCUMENTED_API.items():
+        assert f"`{name}" in readme or f"{name}(" in readme, f"README no longer names {name}"
+        defined = {
+            node.name
+            for path in (ROOT / folder).glob("*.py")
+            for node in ast.parse(path.read_text()).body
+            if isinstance(node, ast.FunctionDef | ast.ClassDef)
+        }
+        assert name in defined, f"{name} is not defined in {folder}/"
