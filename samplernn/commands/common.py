@@ -5,9 +5,17 @@ Kept here (not in samplernn.cli) because samplernn.cli imports samplernn.command
 
 from __future__ import annotations
 
-from typing import Annotated, NoReturn
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Annotated, Any, NoReturn
 
 import typer
+
+from samplernn.common.errors import UserError
+from samplernn.common.progress import ProgressFn, progress_bar
+from samplernn.generate.options import GenerationOptions
+
+WEIGHT_DTYPE_DEFAULT = GenerationOptions.weight_dtype
 
 
 def echo_error(message: object) -> None:
@@ -21,12 +29,50 @@ def fail(message: object, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+@contextmanager
+def generation_options(quiet: bool = False, **fields: Any) -> Iterator[GenerationOptions]:
+    """GenerationOptions(**fields) for a command (UserError for a bad value). Unless quiet, its
+    progress callback draws a bar, opened at the first report: a mistake found before generation
+    starts prints its one error line without an empty bar above it."""
+    with ExitStack() as stack:
+        bar: ProgressFn | None = None
+
+        def update(done: int, total: int | None = None, **values: Any) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = stack.enter_context(progress_bar("generating", total or 0, unit="stream-samples"))
+            bar(done, total, **values)
+
+        try:
+            options = GenerationOptions(progress=None if quiet else update, **fields)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        yield options
+
+
+def weight_dtype_option(weight_dtype: str, precision: str | None) -> str:
+    """The --weight-dtype value, or that of the deprecated --precision spelling (with a one-line
+    note on stderr) when given; UserError when both are given and disagree."""
+    if precision is None:
+        return weight_dtype
+    typer.echo("note: --precision is deprecated here; use --weight-dtype (same values)", err=True)
+    if weight_dtype != WEIGHT_DTYPE_DEFAULT and weight_dtype != precision:
+        raise UserError(f"--precision {precision} contradicts --weight-dtype {weight_dtype}")
+    return precision
+
+
 # Options of the generation commands (synth, render, bench generate).
 Device = Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:1 …")]
-Precision = Annotated[
+WeightDtype = Annotated[
     str,
-    typer.Option(help="CPU engine weights: auto (float16 when they fit), float32, float16 (faster)."),
+    typer.Option(
+        "--weight-dtype",
+        help="How the CPU engine stores its weights: auto (float16 when they fit), float32, "
+        "float16 (faster).",
+    ),
 ]
+# The old spelling of --weight-dtype (in `train`, --precision means autocast): hidden, for one release.
+DeprecatedPrecision = Annotated[str | None, typer.Option("--precision", hidden=True)]
 Threads = Annotated[
     int | None,
     typer.Option(min=1, help="CPU threads a batch is split over; idle cores help (default 1)."),

@@ -7,7 +7,17 @@ from typing import Annotated
 
 import typer
 
-from samplernn.render.demo import BUNDLED_BANK, DEFAULT_MELODY, DEFAULT_MODEL, render_demo, train_demo_model
+from samplernn.commands.common import fail, generation_options
+from samplernn.common.errors import UserError
+from samplernn.common.progress import progress_bar
+from samplernn.render.demo import (
+    BUNDLED_BANK,
+    DEFAULT_MELODY,
+    DEFAULT_MODEL,
+    DEMO_GENERATION,
+    render_demo,
+    train_demo_model,
+)
 
 
 def demo(
@@ -18,15 +28,22 @@ def demo(
     = False,
     minutes: Annotated[float, typer.Option(help="Training time with --train.")] = 3.0,
     bank: Annotated[Path, typer.Option(help="Instrument bank for --train.")] = BUNDLED_BANK,
-    seed: Annotated[int, typer.Option(help="Seed of training and generation.")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of training and generation.")] = DEMO_GENERATION.seed,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
 ) -> None:
     """Render the shipped melody with the shipped trombone model (or --train one first)."""
-    if train:
-        typer.echo(f"preparing {bank} and training `small` for {minutes:g} min into {out}/ …")
-        model = train_demo_model(out, bank, minutes=minutes, device=device, seed=seed)
-    dev = None if device == "auto" else device
-    res = render_demo(out, model, midi, seed=seed, device=dev)
+    try:
+        if train:
+            typer.echo(f"preparing {bank} and training `small` for {minutes:g} min into {out}/ …")
+            with progress_bar("train", 0, fields=("loss", "val", "sps")) as update:
+                model = train_demo_model(
+                    out, bank, minutes=minutes, device=device, seed=seed, progress=update
+                )
+        # The melody plays on the CPU unless a device is named (--device auto is for training).
+        with generation_options(seed=seed, device=None if device == "auto" else device) as gen:
+            res = render_demo(out, model, midi, gen)
+    except UserError as exc:
+        fail(exc)
     typer.echo(
         f"rendered {res.n_notes} notes ({res.seconds:.1f} s of audio) in {res.elapsed:.1f} s "
         f"with {res.checkpoint}, gain {res.gain_db:+.1f} dB"

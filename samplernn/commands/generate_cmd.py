@@ -1,5 +1,8 @@
 """`samplernn synth`, `samplernn render` and `samplernn bench generate`: thin typer layers over
-samplernn.render.synth, samplernn.render.midi and samplernn.bench_generate."""
+samplernn.render.synth, samplernn.render.midi and samplernn.bench.generate.
+
+Each command builds one GenerationOptions (with the progress bar's callback) and hands it down.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +12,20 @@ from typing import Annotated
 
 import typer
 
-from samplernn.commands.common import Device, Precision, Quiet, Seed, Temperature, Threads, fail
+from samplernn.commands.common import (
+    DeprecatedPrecision,
+    Device,
+    Quiet,
+    Seed,
+    Temperature,
+    Threads,
+    WeightDtype,
+    fail,
+    generation_options,
+    weight_dtype_option,
+)
 from samplernn.common.errors import UserError
+from samplernn.generate.options import GenerationOptions
 from samplernn.model.config import PRESETS
 
 
@@ -21,14 +36,11 @@ def register(app: typer.Typer, bench_app: typer.Typer) -> None:
 
 
 def _load(checkpoint: Path, device: str):  # noqa: ANN202 — Checkpoint, imported lazily
-    from samplernn.generate.engine import resolve_device
+    """The checkpoint on the resolved --device; UserError for a bad device or file."""
+    from samplernn.common.device import resolve_device
     from samplernn.model.checkpoint import load_checkpoint
 
-    try:
-        dev = resolve_device(device)
-    except (ValueError, RuntimeError) as exc:
-        raise UserError(f"--device {device}: {exc}") from None
-    return load_checkpoint(checkpoint, dev)
+    return load_checkpoint(checkpoint, resolve_device(device))
 
 
 def synth_command(
@@ -45,9 +57,10 @@ def synth_command(
     tail: Annotated[float, typer.Option(min=0.0, help="Seconds generated after the note's end.")] = 0.1,
     bit_depth: Annotated[int, typer.Option(help="16 or 8 (unsigned 8-bit, as the thesis).")] = 16,
     plot: Annotated[bool, typer.Option("--plot", help="Also write a waveform+spectrogram PNG.")] = False,
-    precision: Precision = "auto",
+    weight_dtype: WeightDtype = GenerationOptions.weight_dtype,
     threads: Threads = None,
     quiet: Quiet = False,
+    precision: DeprecatedPrecision = None,
 ) -> None:
     """Synthesize one note: silence, note-on, note-off after --duration, the release tail the bank
     shows for this pitch and velocity."""
@@ -61,24 +74,15 @@ def synth_command(
             pitch = parse_note(note)
         except ValueError as exc:
             raise UserError(f"--note: {exc}") from None
+        dtype = weight_dtype_option(weight_dtype, precision)
         ckpt = _load(checkpoint, device)
-        try:
-            result = synth_note(
-                ckpt,
-                pitch,
-                velocity,
-                duration,
-                takes=takes,
-                lead=lead,
-                tail=tail,
-                temperature=temperature,
-                seed=seed,
-                progress=not quiet,
-                precision=precision,
-                threads=threads,
-            )
-        except ValueError as exc:
-            raise UserError(str(exc)) from None
+        fields = {"temperature": temperature, "seed": seed, "weight_dtype": dtype, "threads": threads}
+        with generation_options(quiet, **fields) as gen:
+            try:
+                result = synth_note(ckpt, pitch, velocity, duration, takes=takes, lead=lead, tail=tail,
+                                    generation=gen)  # fmt: skip
+            except ValueError as exc:
+                raise UserError(str(exc)) from None
         if result.warning:
             typer.secho(f"warning: {result.warning}", fg=typer.colors.YELLOW, err=True)
         paths = write_takes(result, out, bit_depth, plot)
@@ -130,9 +134,10 @@ def render_command(
     device: Device = "auto",
     lead: Annotated[float, typer.Option(min=0.0, help="Seconds of silent context before each note.")] = 0.25,
     tail: Annotated[float, typer.Option(min=0.0, help="Seconds generated after each note's end.")] = 0.1,
-    precision: Precision = "auto",
+    weight_dtype: WeightDtype = GenerationOptions.weight_dtype,
     threads: Threads = None,
     quiet: Quiet = False,
+    precision: DeprecatedPrecision = None,
 ) -> None:
     """Render a MIDI file: every note becomes its own conditioned stream; the streams are generated
     in batches and mixed at their onsets (polyphony), then written peak-safe."""
@@ -143,26 +148,18 @@ def render_command(
     try:
         if bit_depth not in (8, 16):
             raise UserError(f"--bit-depth {bit_depth}: use 16 or 8")
-        opts = RenderOptions(
-            tracks=_ints(track, "track", 0, 65535),
-            channels=_ints(channel, "channel", 1, 16),
-            transpose=transpose,
-            clamp=clamp,
-            lead=lead,
-            tail=tail,
-            temperature=temperature,
-            seed=seed,
-            batch_size=batch_size,
-            bit_depth=bit_depth,
-            progress=not quiet,
-            precision=precision,
-            threads=threads,
-        )
+        tracks, channels = _ints(track, "track", 0, 65535), _ints(channel, "channel", 1, 16)
+        dtype = weight_dtype_option(weight_dtype, precision)
         ckpt = _load(checkpoint, device)
-        try:
-            report = render_midi(ckpt, midi, out, opts)
-        except ValueError as exc:
-            raise UserError(f"{midi}: {exc}") from None
+        fields = {"temperature": temperature, "seed": seed, "batch_size": batch_size, "weight_dtype": dtype,
+                  "threads": threads}  # fmt: skip
+        with generation_options(quiet, **fields) as gen:
+            opts = RenderOptions(tracks=tracks, channels=channels, transpose=transpose, clamp=clamp,
+                                 lead=lead, tail=tail, bit_depth=bit_depth, generation=gen)  # fmt: skip
+            try:
+                report = render_midi(ckpt, midi, out, opts)
+            except ValueError as exc:
+                raise UserError(f"{midi}: {exc}") from None
     except UserError as exc:
         fail(exc)
     for line in report.ignored:
@@ -191,9 +188,10 @@ def bench_generate_command(
         str | None, typer.Option(help="Engine: numba (CPU) or torch (default: numba on CPU, torch on CUDA).")
     ] = None,
     repeats: Annotated[int, typer.Option(min=1, help="Timed runs; the best is reported.")] = 3,
-    precision: Precision = "auto",
+    weight_dtype: WeightDtype = GenerationOptions.weight_dtype,
     threads: Threads = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    precision: DeprecatedPrecision = None,
 ) -> None:
     """Generation speed with random weights: samples/s per stream and aggregate, real-time factor."""
     from samplernn.bench.generate import bench_generate
@@ -201,10 +199,10 @@ def bench_generate_command(
     if preset not in PRESETS:
         fail(f"--preset {preset!r}: choose from {', '.join(PRESETS)}")
     try:
-        r = bench_generate(
-            preset, batch, seconds, device, backend, repeats, threads=threads, precision=precision
-        )
-    except ValueError as exc:
+        dtype = weight_dtype_option(weight_dtype, precision)
+        gen = GenerationOptions(device=device, backend=backend, weight_dtype=dtype, threads=threads)
+        r = bench_generate(preset, batch, seconds, repeats, gen)
+    except (ValueError, UserError) as exc:
         fail(exc)
     if as_json:
         typer.echo(json.dumps(r, indent=2))
@@ -213,7 +211,7 @@ def bench_generate_command(
     from rich.table import Table
 
     table = Table(
-        title=f"generation speed on {r['device']} ({r['backend']} engine, {r['precision']} weights)"
+        title=f"generation speed on {r['device']} ({r['backend']} engine, {r['weight_dtype']} weights)"
     )
     for col in (
         "preset",

@@ -1,7 +1,8 @@
 """Fast incremental generation: many conditioned streams, sample by sample, in length buckets.
 
-`synthesize` is the public entry point; `teacher_forced_logprobs` scores given samples through the
-same engine step by step (it equals the training forward pass, which the tests check).
+`synthesize` (audio) and `generate_classes` (quantised classes) are the public entry points; both
+take one GenerationOptions. `teacher_forced_logprobs` scores given samples through the same
+engine step by step (it equals the training forward pass, which the tests check).
 
 Two engines run the same folded weights (samplernn.generate.fold):
 * CPU: a numba-compiled loop over all samples (samplernn.generate.numba_engine), fastmath mat-vec loops
@@ -12,30 +13,31 @@ Two engines run the same folded weights (samplernn.generate.fold):
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import torch
 
+from samplernn.common.device import resolve_device
+from samplernn.common.progress import ProgressFn
 from samplernn.data.quantize import dequantize
-from samplernn.generate.fold import PRECISIONS, Folded, fold_model
+from samplernn.generate.fold import Folded, fold_model
+from samplernn.generate.options import GenerationOptions
 from samplernn.model.network import N_RAW_COND, SampleRNN
 
-BACKENDS = ("numba", "torch")
+# Scoring compares against the float32 forward pass, so it stores float32 weights by default.
+SCORING = GenerationOptions(weight_dtype="float32")
 
 
-def resolve_device(device: str | torch.device | None, model: SampleRNN | None = None) -> torch.device:
-    """None → the model's device (CPU without a model); 'auto' → CUDA when available, else CPU."""
+def engine_device(device: str | torch.device | None, model: SampleRNN | None = None) -> torch.device:
+    """None → the model's device (CPU without a model); otherwise common.device.resolve_device
+    ('auto' → CUDA when available). Raises UserError for an unknown or unavailable device."""
     if device is None:
         return next(model.parameters()).device if model is not None else torch.device("cpu")
-    if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    dev = torch.device(device)
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} requested but CUDA is not available")
-    return dev
+    return resolve_device(device)
 
 
 def numba_available() -> bool:
@@ -48,42 +50,25 @@ def numba_available() -> bool:
 
 
 def pick_backend(device: torch.device, backend: str | None = None) -> str:
-    """'numba' on CPU when available, 'torch' otherwise (always on CUDA)."""
+    """'numba' on CPU when available, 'torch' otherwise (always on CUDA); an explicit backend is
+    checked against the device (ValueError: numba on a GPU)."""
     if backend is not None:
-        if backend not in BACKENDS:
-            raise ValueError(f"unknown backend {backend!r} (choose from {', '.join(BACKENDS)})")
         if backend == "numba" and device.type != "cpu":
             raise ValueError("the numba backend runs on the CPU only")
         return backend
     return "numba" if device.type == "cpu" and numba_available() else "torch"
 
 
-def default_threads() -> int:
-    """Threads for a batch: $SAMPLERNN_THREADS, else 1 — on a machine others are using, a second
-    thread fighting for a busy core costs more (every thread streams all the weights) than it
-    brings; on an idle multi-core machine, set it to the number of cores."""
-    try:
-        return max(1, int(os.environ.get("SAMPLERNN_THREADS", "1")))
-    except ValueError:
-        return 1
-
-
-def resolve_precision(precision: str, backend: str, folded: Folded) -> str:
+def resolve_weight_dtype(weight_dtype: str, backend: str, folded: Folded) -> str:
     """'auto' → float16 weights on the numba engine when they fit (log-probabilities move by
     ~1e-4, the KL to float32 is ~1e-8 nats, a stream at dim 1024 runs 1.2–1.5× faster), float32
-    otherwise; explicit 'float32' / 'float16' pass through (float16 needs the numba engine)."""
-    if precision == "auto":
+    otherwise; explicit 'float32' / 'float16' pass through. Raises ValueError for float16 on the
+    torch engine."""
+    if weight_dtype == "auto":
         return "float16" if backend == "numba" and folded.fits_half() else "float32"
-    if precision not in PRECISIONS:
-        raise ValueError(f"unknown precision {precision!r} (choose from auto, {', '.join(PRECISIONS)})")
-    return precision
-
-
-def _inv_temp(temperature: float) -> float:
-    """1/T for sampling; −1 flags greedy decoding (T = 0)."""
-    if not np.isfinite(temperature) or temperature < 0:
-        raise ValueError(f"temperature must be >= 0, got {temperature}")
-    return -1.0 if temperature == 0 else 1.0 / temperature
+    if weight_dtype != "float32" and backend != "numba":
+        raise ValueError(f"weight dtype {weight_dtype} is an option of the numba CPU engine only")
+    return weight_dtype
 
 
 def _check_cond(cond: np.ndarray, i: int) -> np.ndarray:
@@ -93,6 +78,19 @@ def _check_cond(cond: np.ndarray, i: int) -> np.ndarray:
     if not np.issubdtype(cond.dtype, np.integer):
         raise ValueError(f"conds[{i}] must hold integers (from events_to_conditioning), got {cond.dtype}")
     return cond.astype(np.int32, copy=False)
+
+
+def _checked_conds(model: SampleRNN, conds: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """int32 copies of conds; ValueError for a bad shape or a level model given no levels."""
+    conds = [_check_cond(c, i) for i, c in enumerate(conds)]
+    if model.cfg.level_conditioning:  # implies conditioning (ModelConfig)
+        for i, c in enumerate(conds):
+            if (c[:, 0] > 0).any() and not (c[:, 4] > 0).any():
+                raise ValueError(
+                    f"conds[{i}] has a note but no level column, which this model needs "
+                    "(events_to_conditioning(..., stats) with the checkpoint's bank statistics)"
+                )
+    return conds
 
 
 def _uniforms(seed: int | None, n_streams: int) -> tuple[int, Callable[[int, int], np.ndarray]]:
@@ -118,71 +116,55 @@ def _padded(n: int, lookback: int) -> int:
     return max(lookback, -(-n // lookback) * lookback)
 
 
-@contextmanager
-def _progress_bar(total: int, enabled: bool, label: str) -> Iterator[Callable[[int], None]]:
-    """A rich progress bar with ETA (to stderr); yields advance(n_samples)."""
-    if not enabled:
-        yield lambda n: None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+def _advance(report: ProgressFn | None, total: int) -> Callable[[int], None] | None:
+    """advance(n) that adds n stream-samples and reports report(done, total); None without a
+    report. Locked: the numba engine's threads advance it concurrently."""
+    if report is None:
+        return None
+    lock = threading.Lock()
+    done = 0
+    report(0, total)
 
-    cols = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.percentage:>5.1f}%"),
-        TimeElapsedColumn(),
-        TextColumn("eta"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*cols, console=Console(stderr=True), transient=False) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda n: bar.advance(task, n)
+    def advance(n: int) -> None:
+        nonlocal done
+        with lock:
+            done += n
+            report(done, total)
+
+    return advance
 
 
 def _run_batch(
     folded: Folded,
     backend: str,
+    weight_dtype: str,
+    opts: GenerationOptions,
     seq: np.ndarray,
-    cond: np.ndarray | None,
+    cond: np.ndarray,
     uniforms: np.ndarray | None,
-    inv_temp: float,
-    teacher: bool,
-    want_full: bool,
-    advance: Callable[[int], None] | None,
-    precision: str = "float32",
-    threads: int | None = None,
+    *,
+    advance: Callable[[int], None] | None = None,
+    teacher: bool = False,
+    want_full: bool = False,
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """One batch through the chosen engine; numpy in, numpy out."""
+    """One batch through the chosen engine; numpy in, numpy out (see numba_engine.run)."""
     if backend == "numba":
-        from samplernn.generate import numba_engine as gen_numba
+        from samplernn.generate import numba_engine
 
-        return gen_numba.run(
-            folded,
-            seq,
-            cond,
-            uniforms,
-            inv_temp,
-            teacher,
-            want_full,
-            advance,
-            precision=precision,
-            threads=threads,
-        )
-    if precision != "float32":
-        raise ValueError(f"precision {precision} is an option of the numba CPU engine only")
-    from samplernn.generate import torch_engine as gen_torch
+        return numba_engine.run(folded, seq, cond, uniforms, opts, weight_dtype=weight_dtype,
+                                teacher=teacher, want_full=want_full, progress=advance)  # fmt: skip
+    from samplernn.generate import torch_engine
 
     dev = folded.device
-    out, lp, full = gen_torch.run(
+    out, lp, full = torch_engine.run(
         folded,
         torch.from_numpy(seq).to(dev, torch.long),
-        torch.from_numpy(cond).to(dev) if cond is not None else None,
+        torch.from_numpy(cond).to(dev),
         torch.from_numpy(uniforms).to(dev) if uniforms is not None else None,
-        inv_temp,
-        teacher,
-        want_full,
-        advance,
+        opts,
+        teacher=teacher,
+        want_full=want_full,
+        progress=advance,
     )
     return (
         out.cpu().numpy().astype(np.int32),
@@ -191,47 +173,48 @@ def _run_batch(
     )
 
 
+def _engine(model: SampleRNN, opts: GenerationOptions) -> tuple[Folded, str, str]:
+    """(folded weights on the options' device, backend, weight dtype) for `model`."""
+    dev = engine_device(opts.device, model)
+    backend = pick_backend(dev, opts.backend)
+    folded = fold_model(model, dev)
+    return folded, backend, resolve_weight_dtype(opts.weight_dtype, backend, folded)
+
+
+def _options(options: GenerationOptions | None, overrides: dict[str, Any]) -> GenerationOptions:
+    """`options` (default GenerationOptions()) with the named fields replaced; TypeError for an
+    unknown name, ValueError for a bad value."""
+    options = GenerationOptions() if options is None else options
+    return replace(options, **overrides) if overrides else options
+
+
 def generate_classes(
     model: SampleRNN,
     conds: Sequence[np.ndarray],
-    *,
-    temperature: float = 1.0,
-    seed: int | None = None,
-    batch_size: int = 64,
-    device: str | torch.device | None = None,
-    progress: bool | Callable[[int], None] = False,
-    backend: str | None = None,
-    precision: str = "auto",
-    threads: int | None = None,
+    options: GenerationOptions | None = None,
+    **overrides: Any,
 ) -> list[np.ndarray]:
-    """Like `synthesize` but returns the int32 classes (n_i,) and lets the caller pick the engine
-    ('numba' or 'torch', default: numba on CPU), the weight precision ('auto', 'float32' or
-    'float16': see resolve_precision; arithmetic is float32 either way) and the CPU threads a
-    batch is split over (default 1, or $SAMPLERNN_THREADS).
+    """Generate one stream of int32 classes (n_i,) per conditioning array, in the order of conds.
 
-    `progress` may be a callable receiving the number of stream-samples done at each step.
+    conds[i]: int (n_i, 5) from conditioning.events_to_conditioning. `options` says how (engine,
+    device, temperature, seed, batch size, threads, progress); keyword `overrides` replace its
+    fields by name (generate_classes(model, conds, seed=3)). Streams are bucketed by length into
+    batches of options.batch_size; every stream starts from the learned initial state with
+    silence as history.
+
+    Raises ValueError for malformed conds, bad options or a device/engine mismatch, UserError for
+    an unknown or unavailable device.
     """
-    conds = [_check_cond(c, i) for i, c in enumerate(conds)]
-    if model.cfg.level_conditioning:  # implies conditioning (ModelConfig)
-        for i, c in enumerate(conds):
-            if (c[:, 0] > 0).any() and not (c[:, 4] > 0).any():
-                raise ValueError(
-                    f"conds[{i}] has a note but no level column, which this model needs "
-                    "(events_to_conditioning(..., stats) with the checkpoint's bank statistics)"
-                )
-    inv_temp = _inv_temp(float(temperature))
-    dev = resolve_device(device, model)
-    backend = pick_backend(dev, backend)
-    folded = fold_model(model, dev)
-    precision = resolve_precision(precision, backend, folded)
+    opts = _options(options, overrides)
+    conds = _checked_conds(model, conds)
+    folded, backend, weight_dtype = _engine(model, opts)
     L = folded.lookback
-    _, draw = _uniforms(seed, len(conds))
+    _, draw = _uniforms(opts.seed, len(conds))
     lengths = [len(c) for c in conds]
-    batches = buckets(lengths, batch_size)
-    total = sum(_padded(lengths[b[0]], L) * len(b) for b in batches)
+    batches = buckets(lengths, opts.batch_size)
+    advance = _advance(opts.progress, sum(_padded(lengths[b[0]], L) * len(b) for b in batches))
     results: list[np.ndarray] = [np.zeros(0, np.int32)] * len(conds)
-    with torch.inference_mode(), _progress_bar(total, progress is True, "generating") as bar:
-        advance = progress if callable(progress) else bar
+    with torch.inference_mode():
         for idx in batches:
             B, N = len(idx), _padded(lengths[idx[0]], L)
             seq = np.full((B, L + N), folded.zero, np.int32)
@@ -240,19 +223,7 @@ def generate_classes(
             for row, i in enumerate(idx):
                 cond[row, : lengths[i]] = conds[i]
                 uni[row] = draw(i, N)
-            out, _, _ = _run_batch(
-                folded,
-                backend,
-                seq,
-                cond,
-                uni,
-                inv_temp,
-                teacher=False,
-                want_full=False,
-                advance=advance,
-                precision=precision,
-                threads=threads,
-            )
+            out, _, _ = _run_batch(folded, backend, weight_dtype, opts, seq, cond, uni, advance=advance)
             for row, i in enumerate(idx):
                 results[i] = out[row, L : L + lengths[i]].copy()
     return results
@@ -267,59 +238,15 @@ def classes_to_audio(q: np.ndarray, model: SampleRNN) -> np.ndarray:
 def synthesize(
     model: SampleRNN,
     conds: Sequence[np.ndarray],
-    *,
-    temperature: float = 1.0,
-    seed: int | None = None,
-    batch_size: int = 64,
-    device: str | torch.device | None = None,
-    progress: bool = False,
+    options: GenerationOptions | None = None,
+    **overrides: Any,
 ) -> list[np.ndarray]:
-    """Generate one stream of audio per conditioning array.
+    """Generate one stream of audio per conditioning array: `generate_classes`, dequantised.
 
-    conds[i]: int32 (n_i, 5) from conditioning.events_to_conditioning. Streams are bucketed by
-    length into batches of `batch_size`; every stream starts from the learned initial state with
-    silence as history. temperature scales the logits (0 = greedy). The same seed (and inputs)
-    gives the same audio; stream i's randomness depends only on (seed, i).
-    device: None = the model's device, 'auto' = CUDA when available.
-    Returns float32 audio (n_i,) in [-1, 1] per stream, in the order of `conds`.
+    Returns float32 audio (n_i,) in [-1, 1] per stream, in the order of `conds`. The same seed
+    (and inputs) gives the same audio. Raises as generate_classes.
     """
-    return generate_audio(
-        model,
-        conds,
-        temperature=temperature,
-        seed=seed,
-        batch_size=batch_size,
-        device=device,
-        progress=progress,
-    )
-
-
-def generate_audio(
-    model: SampleRNN,
-    conds: Sequence[np.ndarray],
-    *,
-    temperature: float = 1.0,
-    seed: int | None = None,
-    batch_size: int = 64,
-    device: str | torch.device | None = None,
-    progress: bool | Callable[[int], None] = False,
-    backend: str | None = None,
-    precision: str = "auto",
-    threads: int | None = None,
-) -> list[np.ndarray]:
-    """`synthesize` with the engine options of `generate_classes` (backend, precision, threads)."""
-    classes = generate_classes(
-        model,
-        conds,
-        temperature=temperature,
-        seed=seed,
-        batch_size=batch_size,
-        device=device,
-        progress=progress,
-        backend=backend,
-        precision=precision,
-        threads=threads,
-    )
+    classes = generate_classes(model, conds, _options(options, overrides))
     return [classes_to_audio(q, model) for q in classes]
 
 
@@ -329,24 +256,21 @@ def teacher_forced_logprobs(
     cond: torch.Tensor | np.ndarray | None,
     *,
     full: bool = False,
-    device: str | torch.device | None = None,
-    backend: str | None = None,
-    precision: str = "float32",
+    options: GenerationOptions = SCORING,
 ) -> torch.Tensor:
     """Score given samples step by step through the generation engine.
 
     samples: (B, T) int classes; the history before sample 0 is silence and the state starts at
     h0, as in generation. cond: (B, T, 5) raw conditioning (None for unconditional models).
+    options: the engine, device and weight dtype (sampling fields are not used).
     Returns log p(samples[:, t] | past) as (B, T) float32, or with full=True every class's
     log-probability (B, T, Q). Equals log_softmax(model.forward(...)) on the same inputs.
+    Raises ValueError for mismatched shapes.
     """
     x = torch.as_tensor(samples).to("cpu", torch.long)
     if x.ndim != 2:
         raise ValueError(f"samples must have shape (B, T), got {tuple(x.shape)}")
-    dev = resolve_device(device, model)
-    backend = pick_backend(dev, backend)
-    folded = fold_model(model, dev)
-    precision = resolve_precision(precision, backend, folded)
+    folded, backend, weight_dtype = _engine(model, options)
     L = folded.lookback
     B, T = x.shape
     N = _padded(T, L)
@@ -359,6 +283,7 @@ def teacher_forced_logprobs(
             raise ValueError(f"cond must have shape ({B}, {T}, {N_RAW_COND}), got {tuple(cond.shape)}")
         c[:, :T] = cond.cpu().numpy()
     with torch.inference_mode():
-        _, lp, fl = _run_batch(folded, backend, seq, c, None, 1.0, True, full, None, precision)
+        _, lp, fl = _run_batch(folded, backend, weight_dtype, options, seq, c, None,
+                               teacher=True, want_full=full)  # fmt: skip
     out = fl[:, :T] if full else lp[:, :T]
     return torch.from_numpy(np.ascontiguousarray(out))

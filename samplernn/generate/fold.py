@@ -74,23 +74,34 @@ class Folded:
             self._numpy["fits_half"] = all(float(m.abs().max()) <= HALF_MAX for m in mats)
         return self._numpy["fits_half"]
 
-    def numpy_arrays(self, precision: str = "float32") -> dict[str, Any]:
-        """The weights as contiguous numpy arrays packed for the numba kernel (cached).
+    def numpy_arrays(self, weight_dtype: str = "float32") -> dict[str, Any]:
+        """The weights as contiguous numpy arrays, by name, for the numba kernel (cached).
 
-        precision "float16" stores the large matrices (GRU, upsampling, sample MLP) as IEEE half
-        bits in uint16 arrays; everything else stays float32.
+        weight_dtype "float16" stores the large matrices (HALF_KEYS: GRU, upsampling, sample MLP)
+        as IEEE half bits in uint16 arrays; everything else stays float32.
+        Raises ValueError for an unknown dtype or weights beyond float16's range.
         """
-        if precision not in PRECISIONS:
-            raise ValueError(f"unknown precision {precision!r} (choose from {', '.join(PRECISIONS)})")
-        if precision not in self._numpy:
+        if weight_dtype not in STORED_DTYPES:
+            choices = ", ".join(STORED_DTYPES)
+            raise ValueError(f"unknown weight dtype {weight_dtype!r} (choose from {choices})")
+        if weight_dtype not in self._numpy:
             arrays = _pack_numpy(self)
-            if precision == "float16":
+            if weight_dtype == "float16":
                 arrays.update({k: _half_bits(k, arrays[k]) for k in HALF_KEYS})
-            self._numpy[precision] = arrays
-        return self._numpy[precision]
+            self._numpy[weight_dtype] = arrays
+        return self._numpy[weight_dtype]
+
+    def features(self, cond: torch.Tensor | None, t0: int, t1: int, batch: int) -> torch.Tensor:
+        """Conditioning features (batch, t1-t0, C) float32 on self.device, from the raw
+        conditioning cond (batch, N, 5) int through the model's own CondFeatures; (batch, n, 0)
+        for an unconditional model or no cond."""
+        if self.cond_features is None or cond is None or self.n_cond == 0:
+            return torch.zeros(batch, t1 - t0, 0, device=self.device)
+        with torch.inference_mode():
+            return self.cond_features(cond[:, t0:t1].to(self.device))
 
 
-PRECISIONS = ("float32", "float16")
+STORED_DTYPES = ("float32", "float16")  # how the numba engine can store its weights
 HALF_KEYS = ("w_ih", "w_hh", "ups", "w_h", "w_o")  # the matrices that dominate memory traffic
 HALF_MAX = 60000.0  # float16 tops out at 65504
 
@@ -99,7 +110,7 @@ def _half_bits(name: str, a: np.ndarray) -> np.ndarray:
     """float32 → IEEE half bit patterns (uint16); refuses values half cannot hold."""
     peak = float(np.abs(a).max()) if a.size else 0.0
     if peak > HALF_MAX:
-        raise ValueError(f"weights {name} reach {peak:g}, beyond float16; use precision float32")
+        raise ValueError(f"weights {name} reach {peak:g}, beyond float16; use weight dtype float32")
     return np.ascontiguousarray(a.astype(np.float16).view(np.uint16))
 
 

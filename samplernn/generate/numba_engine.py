@@ -4,7 +4,9 @@ Every frame tier runs at its own frame boundaries, the sample MLP runs every sam
 state (GRU hiddens, the pending upper-tier contributions, the MLP's per-sample bias) lives in
 preallocated float32 arrays carried from chunk to chunk. Mat-vecs are hand-written fastmath
 loops that read each weight row once for all streams of a batch, from float32 or float16 weights
-(arithmetic in float32); `use_blas` sends float32 ones to BLAS (`np.dot`) instead.
+(arithmetic in float32). The kernels read weights and state as named records (TierWeights,
+MlpWeights, State): a field that is missing or misnamed fails to compile instead of playing
+the wrong matrix.
 
 Array shapes (see samplernn.generate.fold): B streams, L lookback, N samples, K tiers, n GRU layers,
 D dim, Q levels, C conditioning features, F_k frame sizes, R_k ratios.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -21,10 +24,54 @@ from llvmlite import ir
 from numba import njit, types
 from numba.core.extending import intrinsic, overload
 
-from samplernn.generate.engine import default_threads
 from samplernn.generate.fold import Folded
+from samplernn.generate.options import GenerationOptions
 
 _OPTS = {"fastmath": True, "cache": True, "nogil": True, "error_model": "numpy"}
+
+
+class TierWeights(NamedTuple):
+    """Every frame tier's weights, stacked over the K tiers (lowest first); field names are the
+    keys of Folded.numpy_arrays. Large matrices are float32, or uint16 holding IEEE half bits."""
+
+    frames: np.ndarray  # (K,) int64: F_k
+    ratios: np.ndarray  # (K,) int64: R_k
+    A: np.ndarray  # (K, 3D, max F_k): folded input projection into GRU layer 0 (zero-padded)
+    bias1: np.ndarray  # (K, 3D): GRU layer-0 input bias incl. the folded input bias
+    condg: np.ndarray  # (K, 3D, C): conditioning projection into GRU layer 0
+    w_ih: np.ndarray  # (K, n, 3D, D): GRU input weights (layer 0: for the tier above's output)
+    b_ih: np.ndarray  # (K, n, 3D)
+    w_hh: np.ndarray  # (K, n, 3D, D)
+    b_hh: np.ndarray  # (K, n, 3D)
+    ups: np.ndarray  # (sum R_k, D, D): upsampling matrices, tier k's at rows uoff[k] … uoff[k]+R_k
+    uoff: np.ndarray  # (K,) int64
+    b_up: np.ndarray  # (K, D)
+
+
+class MlpWeights(NamedTuple):
+    """The sample MLP's weights (names as in Folded.numpy_arrays)."""
+
+    lut: np.ndarray  # (F0, Q, D): embedding × input conv, summed over the window
+    mlp_cond: np.ndarray  # (D, C): conditioning projection
+    w_h: np.ndarray  # (D, D) hidden
+    b_h: np.ndarray  # (D,)
+    w_o: np.ndarray  # (Q, D) output
+    b_o: np.ndarray  # (Q,)
+
+
+class State(NamedTuple):
+    """What one batch carries from chunk to chunk (float32)."""
+
+    h: np.ndarray  # (K, n, B, D): GRU hiddens
+    gup: np.ndarray  # (K, B, max R_k, 3D): tier k+1's pending layer-0 gates for tier k
+    mlpb: np.ndarray  # (B, F0, D): tier 0's per-sample bias of the sample MLP
+
+
+def weight_records(folded: Folded, weight_dtype: str) -> tuple[TierWeights, MlpWeights]:
+    """The folded weights as the kernels' records; KeyError if fold's packing lacks a field."""
+    arrays = folded.numpy_arrays(weight_dtype)
+    tiers = TierWeights(**{name: arrays[name] for name in TierWeights._fields})
+    return tiers, MlpWeights(**{name: arrays[name] for name in MlpWeights._fields})
 
 
 @intrinsic
@@ -49,30 +96,12 @@ def _w_ov(v):
     return lambda v: v
 
 
-def _gemm(x, w, out):
-    """out = x @ w.T through BLAS when w is float32; returns whether it did."""
-
-
-@overload(_gemm)
-def _gemm_ov(x, w, out):
-    if w.dtype == types.float32:
-
-        def impl(x, w, out):
-            out[:, :] = np.dot(x, w.T)
-            return True
-
-        return impl
-    return lambda x, w, out: False
-
-
 @njit(**_OPTS)
-def _lin(x, w, out, use_blas):
+def _lin(x, w, out):
     """out (B, n) = x (B, m) @ w (n, m).T; w float32 or float16 bits (uint16).
 
     Hand loops read each weight row once for all streams (4 streams per pass over x).
     """
-    if use_blas and _gemm(x, w, out):
-        return
     B, m = x.shape
     n = w.shape[0]
     for i in range(n):
@@ -107,9 +136,9 @@ def _sigmoid(x):
 
 
 @njit(**_OPTS)
-def _gru(gx, h, w_hh, b_hh, gh, use_blas):
+def _gru(gx, h, w_hh, b_hh, gh):
     """One GRU step, torch's gate order (r, z, n): gx (B, 3D) input gates incl. bias; h (B, D) in place."""
-    _lin(h, w_hh, gh, use_blas)
+    _lin(h, w_hh, gh)
     B, D = h.shape
     for b in range(B):
         for i in range(D):
@@ -120,11 +149,12 @@ def _gru(gx, h, w_hh, b_hh, gh, use_blas):
 
 
 @njit(**_OPTS)
-def _tier_step(k, t, t0, seq, L, feats, W, S, gx, gh, use_blas):
+def _tier_step(k, t, t0, seq, L, feats, tw, mlp_cond, state, gx, gh):
     """Tier k's frame starting at sample t: GRU step, then its upsampled outputs for the tier below
-    (as pending layer-0 gates in gup[k-1], or for tier 0 as the MLP's per-sample bias mlpb)."""
-    frames, ratios, A, bias1, condg, w_ih, b_ih, w_hh, b_hh, ups, uoff, b_up, _, mlp_cond = W[:14]
-    h, gup, mlpb = S
+    (as pending layer-0 gates in state.gup[k-1], or for tier 0 as the MLP's per-sample bias
+    state.mlpb). tw: TierWeights; mlp_cond (D, C); state: State."""
+    h, gup, mlpb = state.h, state.gup, state.mlpb
+    frames, ratios = tw.frames, tw.ratios
     K = frames.shape[0]
     B = seq.shape[0]
     D = h.shape[3]
@@ -137,31 +167,31 @@ def _tier_step(k, t, t0, seq, L, feats, W, S, gx, gh, use_blas):
         for m in range(F):
             fr[m] = seq[b, L + t - F + m]
         for i in range(3 * D):
-            acc = bias1[k, i]
+            acc = tw.bias1[k, i]
             for m in range(F):
-                acc += A[k, i, m] * fr[m]
+                acc += tw.A[k, i, m] * fr[m]
             for c in range(C):
-                acc += condg[k, i, c] * feats[b, t - t0, c]
+                acc += tw.condg[k, i, c] * feats[b, t - t0, c]
             if k + 1 < K:
                 acc += gup[k, b, r_up, i]
             gx[b, i] = acc
     for layer in range(n_rnn):
         if layer > 0:
-            _lin(h[k, layer - 1], w_ih[k, layer], gx, use_blas)
+            _lin(h[k, layer - 1], tw.w_ih[k, layer], gx)
             for b in range(B):
                 for i in range(3 * D):
-                    gx[b, i] += b_ih[k, layer, i]
-        _gru(gx, h[k, layer], w_hh[k, layer], b_hh[k, layer], gh, use_blas)
+                    gx[b, i] += tw.b_ih[k, layer, i]
+        _gru(gx, h[k, layer], tw.w_hh[k, layer], tw.b_hh[k, layer], gh)
     R = ratios[k]
     up = np.empty((B, R * D), np.float32)
-    _lin(h[k, n_rnn - 1], ups[uoff[k] : uoff[k] + R].reshape(R * D, D), up, use_blas)
+    _lin(h[k, n_rnn - 1], tw.ups[tw.uoff[k] : tw.uoff[k] + R].reshape(R * D, D), up)
     up2 = up.reshape(B * R, D)  # row b*R + r: output for position r of stream b
     for row in range(B * R):
         for i in range(D):
-            up2[row, i] += b_up[k, i]
+            up2[row, i] += tw.b_up[k, i]
     if k > 0:
         g = np.empty((B * R, 3 * D), np.float32)
-        _lin(up2, w_ih[k - 1, 0], g, use_blas)
+        _lin(up2, tw.w_ih[k - 1, 0], g)
         g3 = g.reshape(B, R, 3 * D)
         for b in range(B):
             for r in range(R):
@@ -178,11 +208,13 @@ def _tier_step(k, t, t0, seq, L, feats, W, S, gx, gh, use_blas):
 
 
 @njit(**_OPTS)
-def _mlp_step(t, seq, L, F0, lut, mlpb, w_h, b_h, w_o, b_o, x1, h2, logits, use_blas):
-    """Sample MLP for sample t: logits (B, Q) from the F0 previous samples and mlpb."""
+def _mlp_step(t, seq, L, F0, mw, mlpb, x1, h2, logits):
+    """Sample MLP for sample t: logits (B, Q) from the F0 previous samples and mlpb (B, F0, D).
+    mw: MlpWeights; x1, h2 (B, D) scratch."""
     B, D = x1.shape
     Q = logits.shape[1]
     r = t % F0
+    lut = mw.lut
     for b in range(B):
         for i in range(D):
             x1[b, i] = mlpb[b, r, i]
@@ -192,14 +224,14 @@ def _mlp_step(t, seq, L, F0, lut, mlpb, w_h, b_h, w_o, b_o, x1, h2, logits, use_
                 x1[b, i] += lut[j, q, i]
         for i in range(D):
             x1[b, i] = max(x1[b, i], np.float32(0.0))
-    _lin(x1, w_h, h2, use_blas)
+    _lin(x1, mw.w_h, h2)
     for b in range(B):
         for i in range(D):
-            h2[b, i] = max(h2[b, i] + b_h[i], np.float32(0.0))
-    _lin(h2, w_o, logits, use_blas)
+            h2[b, i] = max(h2[b, i] + mw.b_h[i], np.float32(0.0))
+    _lin(h2, mw.w_o, logits)
     for b in range(B):
         for q in range(Q):
-            logits[b, q] += b_o[q]
+            logits[b, q] += mw.b_o[q]
 
 
 @njit(**_OPTS)
@@ -228,22 +260,20 @@ def _sample(row, u, inv_temp, p):
 
 
 @njit(**_OPTS)
-def run_chunk(seq, L, t0, t1, feats, uniforms, inv_temp, teacher, lp, full, W, S, use_blas):
+def run_chunk(seq, L, t0, t1, feats, uniforms, inv_temp, teacher, lp, full, tw, mw, state):
     """Generate (or score, when teacher) samples t0 ≤ t < t1 of every stream.
 
     seq (B, L+N) int32: L history samples, then the stream; written when not teacher.
     feats (B, t1-t0, C) float32; uniforms (B, N); lp (B, N) target log-probs (teacher);
     full (B, N, Q) every log-prob (teacher, when full.shape[0] > 0).
-    W: the packed weights (WEIGHT_KEYS order). S: the state carried across chunks,
-    (h (K, n, B, D), gup (K, B, Rmax, 3D), mlpb (B, F0, D)).
+    tw: TierWeights, mw: MlpWeights; state: State, carried across chunks.
     """
-    frames = W[0]
-    lut, w_h, b_h, w_o, b_o = W[12], W[14], W[15], W[16], W[17]
-    mlpb = S[2]
+    frames = tw.frames
+    mlpb = state.mlpb
     K = frames.shape[0]
     B = seq.shape[0]
-    D = w_h.shape[0]
-    Q = w_o.shape[0]
+    D = mw.w_h.shape[0]
+    Q = mw.w_o.shape[0]
     F0 = frames[0]
     gx = np.empty((B, 3 * D), np.float32)
     gh = np.empty((B, 3 * D), np.float32)
@@ -255,8 +285,8 @@ def run_chunk(seq, L, t0, t1, feats, uniforms, inv_temp, teacher, lp, full, W, S
         for kk in range(K):
             k = K - 1 - kk
             if t % frames[k] == 0:
-                _tier_step(k, t, t0, seq, L, feats, W, S, gx, gh, use_blas)
-        _mlp_step(t, seq, L, F0, lut, mlpb, w_h, b_h, w_o, b_o, x1, h2, logits, use_blas)
+                _tier_step(k, t, t0, seq, L, feats, tw, mw.mlp_cond, state, gx, gh)
+        _mlp_step(t, seq, L, F0, mw, mlpb, x1, h2, logits)
         for b in range(B):
             if teacher:
                 mx = logits[b, 0]
@@ -274,37 +304,28 @@ def run_chunk(seq, L, t0, t1, feats, uniforms, inv_temp, teacher, lp, full, W, S
                 seq[b, L + t] = _sample(logits[b], uniforms[b, t], inv_temp, p)
 
 
-#: Order of the packed weight tuple the kernels take (names from Folded.numpy_arrays).
-WEIGHT_KEYS = (
-    "frames", "ratios", "A", "bias1", "condg", "w_ih", "b_ih", "w_hh", "b_hh",
-    "ups", "uoff", "b_up", "lut", "mlp_cond", "w_h", "b_h", "w_o", "b_o",
-)  # fmt: skip
-
-
 def run(
     folded: Folded,
     seq: np.ndarray,
     cond: np.ndarray | None,
     uniforms: np.ndarray | None,
-    inv_temp: float,
+    opts: GenerationOptions,
+    *,
+    weight_dtype: str = "float32",
     teacher: bool = False,
     want_full: bool = False,
     progress: Callable[[int], None] | None = None,
-    use_blas: bool = False,
     chunk: int = 8192,
-    precision: str = "float32",
-    threads: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Run the kernel over a whole batch.
 
     seq (B, L+N) int32 (history + stream, N a multiple of L), cond (B, N, 5) int32 raw, uniforms
-    (B, N) float32. Returns (seq, target log-probs (B, N) | None, full log-probs (B, N, Q) | None).
-
-    Streams are independent, so a batch can be split over `threads` OS threads (default:
-    default_threads()), each running the GIL-free kernel on its rows. precision "float16" stores
-    the large matrices as IEEE half (half the memory traffic; arithmetic stays float32).
-    use_blas sends mat-vecs to BLAS (float32 only); the hand loops are as fast here and immune
-    to BLAS threads fighting over a busy machine, so they are the default.
+    (B, N) float32. Uses opts.temperature and opts.threads: streams are independent, so a batch
+    is split over that many OS threads, each running the GIL-free kernel on its rows.
+    weight_dtype (resolved, not 'auto'): "float16" stores the large matrices as IEEE half (half
+    the memory traffic; arithmetic stays float32). progress(n) is called with the stream-samples
+    done since its last call. Returns (seq, target log-probs (B, N) | None, full log-probs
+    (B, N, Q) | None). Raises ValueError when N is not a multiple of the lookback.
     """
     L = folded.lookback
     B, total = seq.shape
@@ -314,18 +335,18 @@ def run(
     seq = np.ascontiguousarray(seq, dtype=np.int32)
     if uniforms is None:
         uniforms = np.zeros((B, N), np.float32)
+    raw = torch.from_numpy(cond) if cond is not None else None
     lp = np.zeros((B, N), np.float32) if teacher else np.zeros((0, 0), np.float32)
     full = np.zeros((B, N, folded.q_levels) if (teacher and want_full) else (0, 0, 0), np.float32)
     chunk = max(L, chunk // L * L)
-    weights = folded.numpy_arrays(precision)
-    W = tuple(weights[k] for k in WEIGHT_KEYS)
-    n_threads = max(1, min(B, threads or default_threads()))
-    groups = [g for g in np.array_split(np.arange(B), n_threads) if len(g)]
+    tw, mw = weight_records(folded, weight_dtype)
+    inv_temp = np.float32(opts.inverse_temperature)
+    groups = [g for g in np.array_split(np.arange(B), max(1, min(B, opts.cpu_threads))) if len(g)]
 
     def work(rows: np.ndarray) -> None:
         a, b = int(rows[0]), int(rows[-1]) + 1  # contiguous row ranges: views, no copies
-        _run_rows(folded, W, seq[a:b], cond[a:b] if cond is not None else None, uniforms[a:b],
-                  inv_temp, teacher, lp[a:b], full[a:b], progress, use_blas, chunk)  # fmt: skip
+        _run_rows(folded, tw, mw, seq[a:b], raw[a:b] if raw is not None else None, uniforms[a:b],
+                  inv_temp, teacher, lp[a:b], full[a:b], progress, chunk)  # fmt: skip
 
     if len(groups) == 1:
         work(groups[0])
@@ -338,16 +359,16 @@ def run(
 
 def _run_rows(
     folded: Folded,
-    W: tuple[np.ndarray, ...],
+    tw: TierWeights,
+    mw: MlpWeights,
     seq: np.ndarray,
-    cond: np.ndarray | None,
+    cond: torch.Tensor | None,
     uniforms: np.ndarray,
-    inv_temp: float,
+    inv_temp: np.float32,
     teacher: bool,
     lp: np.ndarray,
     full: np.ndarray,
     progress: Callable[[int], None] | None,
-    use_blas: bool,
     chunk: int,
 ) -> None:
     """One thread's rows, chunk by chunk (conditioning features are made per chunk)."""
@@ -355,26 +376,16 @@ def _run_rows(
     B, total = seq.shape
     N = total - L
     h0 = folded.numpy_arrays()["h0"]
-    S = (
-        np.broadcast_to(h0[:, :, None, :], (K, n, B, D)).copy(),
-        np.zeros((K, B, max(folded.ratios), 3 * D), np.float32),
-        np.zeros((B, folded.frames[0], D), np.float32),
+    state = State(
+        h=np.broadcast_to(h0[:, :, None, :], (K, n, B, D)).copy(),
+        gup=np.zeros((K, B, max(folded.ratios), 3 * D), np.float32),
+        mlpb=np.zeros((B, folded.frames[0], D), np.float32),
     )
     if not seq.flags.c_contiguous or not uniforms.flags.c_contiguous:
         raise ValueError("row groups must be contiguous")
     for t0 in range(0, N, chunk):
         t1 = min(N, t0 + chunk)
-        feats = _features(folded, cond, B, t0, t1)
-        run_chunk(seq, L, t0, t1, feats, uniforms, np.float32(inv_temp), teacher, lp, full, W, S, use_blas)
+        feats = np.ascontiguousarray(folded.features(cond, t0, t1, B).to("cpu", torch.float32).numpy())
+        run_chunk(seq, L, t0, t1, feats, uniforms, inv_temp, teacher, lp, full, tw, mw, state)
         if progress is not None:
             progress((t1 - t0) * B)
-
-
-def _features(folded: Folded, cond: np.ndarray | None, B: int, t0: int, t1: int) -> np.ndarray:
-    """Conditioning features (B, t1-t0, C) float32 from the model's own CondFeatures."""
-    if folded.cond_features is None or cond is None or folded.n_cond == 0:
-        return np.zeros((B, t1 - t0, 0), np.float32)
-    with torch.inference_mode():
-        raw = torch.from_numpy(np.ascontiguousarray(cond[:, t0:t1]))
-        feats = folded.cond_features(raw.to(folded.device))
-    return np.ascontiguousarray(feats.to("cpu", torch.float32).numpy())

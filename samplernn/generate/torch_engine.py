@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from samplernn.generate.fold import Folded
+from samplernn.generate.options import GenerationOptions
 
 
 class TorchEngine:
@@ -120,19 +121,13 @@ class TorchEngine:
         return graph
 
 
-def features(f: Folded, cond: torch.Tensor | None, t0: int, t1: int, batch: int) -> torch.Tensor:
-    """Conditioning features (B, t1-t0, C) on the engine's device from raw (B, N, 5)."""
-    if f.cond_features is None or cond is None or f.n_cond == 0:
-        return torch.zeros(batch, t1 - t0, 0, device=f.device)
-    return f.cond_features(cond[:, t0:t1].to(f.device))
-
-
 def run(
     f: Folded,
     seq: torch.Tensor,
     cond: torch.Tensor | None,
     uniforms: torch.Tensor | None,
-    inv_temp: float,
+    opts: GenerationOptions,
+    *,
     teacher: bool = False,
     want_full: bool = False,
     progress: Callable[[int], None] | None = None,
@@ -142,8 +137,11 @@ def run(
     """Generate (or score, when teacher) every stream of a batch.
 
     seq (B, L+N) long: L history samples then the stream (overwritten unless teacher).
-    cond (B, N, 5) raw; uniforms (B, N) float32. N must be a multiple of L.
+    cond (B, N, 5) raw; uniforms (B, N) float32. N must be a multiple of L. Uses
+    opts.temperature; progress(n) is called with the stream-samples done since its last call.
+    use_graph: record one block as a CUDA graph (None: on CUDA when there are 8 blocks or more).
     Returns (seq, target log-probs (B, N) | None, full log-probs (B, N, Q) | None), on f.device.
+    Raises ValueError when N is not a multiple of the lookback.
     """
     L = f.lookback
     B, total = seq.shape
@@ -152,7 +150,7 @@ def run(
         raise ValueError(f"stream length {N} must be a multiple of the lookback {L}")
     dev = f.device
     seq = seq.to(dev, torch.long)
-    eng = TorchEngine(f, B, inv_temp, teacher, want_full)
+    eng = TorchEngine(f, B, opts.inverse_temperature, teacher, want_full)
     lp_out = torch.zeros(B, N, device=dev) if teacher else None
     full_out = torch.zeros(B, N, f.q_levels, device=dev) if (teacher and want_full) else None
     if uniforms is not None:
@@ -162,11 +160,11 @@ def run(
     graph = eng.capture() if use_graph and dev.type == "cuda" else None
     eng.hist[:, :L].copy_(seq[:, :L])
     chunk = max(L, chunk // L * L)
-    feats = features(f, cond, 0, 0, B)
+    feats = f.features(cond, 0, 0, B)
     c0 = 0
     for t0 in range(0, N, L):
         if t0 % chunk == 0:
-            c0, feats = t0, features(f, cond, t0, min(N, t0 + chunk), B)
+            c0, feats = t0, f.features(cond, t0, min(N, t0 + chunk), B)
         eng.feats.copy_(feats[:, t0 - c0 : t0 - c0 + L])
         if uniforms is not None:
             eng.u.copy_(uniforms[:, t0 : t0 + L])

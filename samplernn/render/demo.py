@@ -7,9 +7,12 @@ from pathlib import Path
 
 from samplernn.common.errors import UserError
 from samplernn.common.paths import BUNDLED_BANK, DEMO_MELODY, SHIPPED_MODEL
+from samplernn.common.progress import ProgressFn
+from samplernn.generate.options import GenerationOptions
 
 DEFAULT_MODEL = SHIPPED_MODEL
 DEFAULT_MELODY = DEMO_MELODY
+DEMO_GENERATION = GenerationOptions(seed=0)  # the demo plays the same every time
 
 
 @dataclass
@@ -29,28 +32,28 @@ def render_demo(
     out_dir: str | Path,
     checkpoint: str | Path = DEFAULT_MODEL,
     midi: str | Path = DEFAULT_MELODY,
-    *,
-    seed: int = 0,
-    temperature: float | None = None,
-    device: str | None = None,
-    progress: bool = True,
+    generation: GenerationOptions = DEMO_GENERATION,
 ) -> DemoResult:
-    """Render `midi` with `checkpoint` to OUT/<midi stem>.wav and a waveform+spectrogram PNG."""
+    """Render `midi` with `checkpoint` to OUT/<midi stem>.wav and a waveform+spectrogram PNG beside it.
+
+    The checkpoint is loaded on generation.device (None: the CPU).
+    Raises UserError for a missing or unreadable checkpoint or MIDI file, or an unavailable device.
+    """
     from samplernn.common.audio import read_audio
+    from samplernn.generate.engine import engine_device
     from samplernn.model.checkpoint import load_checkpoint
     from samplernn.render.midi import RenderOptions, render_midi
-    from samplernn.render.synth import plot_note
+    from samplernn.render.pictures import plot_note
 
     checkpoint, midi, out_dir = Path(checkpoint), Path(midi), Path(out_dir)
     if not checkpoint.is_file():
         raise UserError(f"{checkpoint}: model not found (run `samplernn demo --train` to train one)")
-    ckpt = load_checkpoint(checkpoint, device or "cpu")
+    ckpt = load_checkpoint(checkpoint, engine_device(generation.device))
     wav = out_dir / f"{midi.stem}.wav"
-    opts = RenderOptions(seed=seed, temperature=temperature, device=device, progress=progress)
-    report = render_midi(ckpt, midi, wav, opts)
-    audio, sr = read_audio(wav)
+    report = render_midi(ckpt, midi, wav, RenderOptions(generation=generation))
+    audio, sr = read_audio(wav, mono=True)
     png = wav.with_suffix(".png")
-    plot_note(audio.mean(axis=1), sr, png, title=f"{midi.name} — {checkpoint.name}")
+    plot_note(audio, sr, png, title=f"{midi.name} — {checkpoint.name}")
     return DemoResult(wav, png, checkpoint, report.n_notes, report.seconds, report.elapsed, report.gain_db)
 
 
@@ -61,11 +64,12 @@ def train_demo_model(
     minutes: float = 3.0,
     device: str = "auto",
     seed: int = 0,
-    progress: bool = True,
+    progress: ProgressFn | None = None,
 ) -> Path:
     """prepare the bank into OUT/dataset, train `small` for `minutes` into OUT/run; return best.pt."""
     from samplernn.prepare.run import prepare_bank
-    from samplernn.train.loop import TrainConfig, train
+    from samplernn.train.config import TrainConfig
+    from samplernn.train.loop import train
 
     out_dir, bank = Path(out_dir), Path(bank)
     if not bank.is_dir():

@@ -1,9 +1,7 @@
-"""Notes and MIDI files → conditioned streams → generated audio, mixed at the note onsets.
+"""MIDI files → notes → conditioned streams (samplernn.render.streams) → generated audio, mixed
+at the note onsets and made peak-safe by lowering its gain when needed.
 
-Every note is its own stream: `lead` seconds of silent context before the onset (as the training
-files have), the note (onset → release → end = release + the bank's release tail), then `tail`
-seconds after `end`. Streams are generated in length buckets by `samplernn.generate.engine` and summed
-at their onsets, so polyphony is free. The mix is made peak-safe by lowering its gain when needed.
+Streams are generated in length buckets by `samplernn.generate.engine`; polyphony is free.
 """
 
 from __future__ import annotations
@@ -14,51 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import mido
-import numpy as np
 
-from conditioning import BankStats, MidiError, MidiNote, NoteEvent, events_to_conditioning, read_midi_notes
+from conditioning import MidiError, MidiNote, read_midi_notes
 from conditioning.pitch import note_name
 from samplernn.common.audio import CEILING_DB, limit_peak, write_wav
 from samplernn.common.errors import UserError
-from samplernn.generate.engine import generate_audio
+from samplernn.generate.engine import synthesize
+from samplernn.generate.options import GenerationOptions
 from samplernn.model.checkpoint import Checkpoint
-
-
-@dataclass
-class StreamSpec:
-    """One generated stream: its conditioning and where its first sample lands in the output."""
-
-    cond: np.ndarray  # int32 (n, 5)
-    start: int  # output position of the stream's sample 0 (onset − lead; may be negative)
-    event: NoteEvent  # the note in output positions (onset, release, end)
-
-
-def note_stream(
-    pitch: int, velocity: int, onset: int, release: int, stats: BankStats, lead: int, tail: int
-) -> StreamSpec:
-    """The stream of one note, positions in samples of the output; end = release + bank tail."""
-    release = max(onset, release)
-    end = max(release + stats.release_tail(pitch, velocity), onset + 1)
-    event = NoteEvent(pitch, velocity, onset, release, end)
-    n = lead + (end - onset) + tail
-    local = NoteEvent(pitch, velocity, lead, lead + release - onset, lead + end - onset)
-    return StreamSpec(events_to_conditioning([local], n, stats), onset - lead, event)
-
-
-def mix(streams: list[np.ndarray], starts: list[int], length: int | None = None) -> np.ndarray:
-    """Sum streams (n_i,) at output positions starts[i] (parts before 0 are dropped) → (length,)."""
-    ends = [s + len(a) for s, a in zip(starts, streams, strict=True)]
-    length = max([0, *ends]) if length is None else length
-    out = np.zeros(length, np.float64)
-    for s, a in zip(starts, streams, strict=True):
-        a = a[max(0, -s) :]
-        s = max(0, s)
-        a = a[: max(0, length - s)]
-        out[s : s + len(a)] += a
-    return out
-
-
-# -- MIDI ------------------------------------------------------------------------------------
+from samplernn.render.streams import mix, note_stream
 
 
 @dataclass
@@ -71,14 +33,9 @@ class RenderOptions:
     clamp: bool = False  # move out-of-range notes to the nearest trained pitch instead of failing
     lead: float = 0.25  # seconds of silent context before every note
     tail: float = 0.1  # seconds generated after each note's estimated end
-    temperature: float | None = None  # None: the checkpoint's own (Checkpoint.temperature)
-    seed: int | None = None
-    batch_size: int = 64
     bit_depth: int = 16
-    device: str | None = None
-    progress: bool = False
-    precision: str = "auto"  # weights on the CPU engine: auto (= float16 when they fit), float32, float16
-    threads: int | None = None  # CPU threads a batch is split over (None: 1 or $SAMPLERNN_THREADS)
+    # How to generate; temperature None = the checkpoint's own (Checkpoint.temperature).
+    generation: GenerationOptions = field(default_factory=GenerationOptions)
 
 
 @dataclass
@@ -187,17 +144,8 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
         for n, p in played
     ]
     t = time.perf_counter()
-    audio = generate_audio(
-        ckpt.model,
-        [s.cond for s in specs],
-        temperature=ckpt.sampling_temperature(opts.temperature),
-        seed=opts.seed,
-        batch_size=opts.batch_size,
-        device=opts.device,
-        progress=opts.progress,
-        precision=opts.precision,
-        threads=opts.threads,
-    )
+    gen = opts.generation.with_default_temperature(ckpt.temperature)
+    audio = synthesize(ckpt.model, [s.cond for s in specs], gen)
     elapsed = time.perf_counter() - t
     mixed = mix(audio, [s.start for s in specs])
     mixed, gain_db, peak_db = limit_peak(mixed, CEILING_DB)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import mido
@@ -15,15 +16,17 @@ from conditioning import BankStats
 from samplernn.cli import app
 from samplernn.common.audio import limit_peak
 from samplernn.common.errors import UserError
+from samplernn.generate.options import GenerationOptions
 from samplernn.model.checkpoint import load_checkpoint, make_payload, save_checkpoint
 from samplernn.model.config import ModelConfig
 from samplernn.model.network import build_model
 from samplernn.render import midi as render_mod
-from samplernn.render.midi import RenderOptions, mix, render_midi
+from samplernn.render.midi import RenderOptions, render_midi
+from samplernn.render.streams import mix
 
 SR = 16000
 TAIL = 400  # bank release tail in samples (25 ms)
-FAST = RenderOptions(lead=0.01, tail=0.01, seed=0)
+FAST = RenderOptions(lead=0.01, tail=0.01, generation=GenerationOptions(seed=0))
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +44,7 @@ def ckpt(ckpt_path: Path):
     return load_checkpoint(ckpt_path)
 
 
-def fake_synthesize(model, conds, **kwargs):
+def fake_synthesize(model, conds, options=None, **overrides):
     """A stand-in model: a sine at each stream's pitch wherever its note is active, loud (0.8)."""
     out = []
     for c in conds:
@@ -89,7 +92,7 @@ def test_mix_and_limit_peak() -> None:
 
 
 def test_polyphonic_render(tmp_path: Path, ckpt, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(render_mod, "generate_audio", fake_synthesize)
+    monkeypatch.setattr(render_mod, "synthesize", fake_synthesize)
     # 120 bpm, 480 ticks per beat → 960 ticks per second. C3 0–0.5 s, G3 0.25–0.75 s (overlapping).
     midi = write_midi(
         tmp_path / "two.mid", [[on(48), on(55, time=240), off(48, time=240), off(55, time=240)]]
@@ -116,11 +119,11 @@ def test_midi_quirks(tmp_path: Path, ckpt, monkeypatch: pytest.MonkeyPatch) -> N
     """Running status, note-on velocity 0 as note-off, a tempo change, two tracks, drums ignored."""
     captured: list = []
 
-    def spy(model, conds, **kw):
+    def spy(model, conds, options=None, **overrides):
         captured.extend(conds)
-        return fake_synthesize(model, conds, **kw)
+        return fake_synthesize(model, conds, options, **overrides)
 
-    monkeypatch.setattr(render_mod, "generate_audio", spy)
+    monkeypatch.setattr(render_mod, "synthesize", spy)
     # Track 0: tempo map. 120 bpm, then 60 bpm from beat 1 (tick 480 = 0.5 s).
     tempo = [
         mido.MetaMessage("set_tempo", tempo=500_000),
@@ -170,7 +173,7 @@ def test_errors_name_the_file(tmp_path: Path, ckpt) -> None:
 
 
 def test_out_of_range(tmp_path: Path, ckpt, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(render_mod, "generate_audio", fake_synthesize)
+    monkeypatch.setattr(render_mod, "synthesize", fake_synthesize)
     midi = write_midi(tmp_path / "high.mid", [[on(48), off(48, 240), on(72), off(72, 240)]])
     out = tmp_path / "high.wav"
     with pytest.raises(UserError, match=r"C5 \(72\).*--clamp"):
@@ -187,7 +190,8 @@ def test_out_of_range(tmp_path: Path, ckpt, monkeypatch: pytest.MonkeyPatch) -> 
 def test_real_model_render_8bit(tmp_path: Path, ckpt) -> None:
     midi = write_midi(tmp_path / "two.mid", [[on(48), on(52, time=48), off(48, time=48), off(52, time=48)]])
     out = tmp_path / "song.wav"
-    opts = RenderOptions(lead=0.01, tail=0.01, seed=1, bit_depth=8, batch_size=1)
+    gen = GenerationOptions(seed=1, batch_size=1)
+    opts = RenderOptions(lead=0.01, tail=0.01, bit_depth=8, generation=gen)
     report = render_midi(ckpt, midi, out, opts)
     info = sf.info(out)
     assert info.subtype == "PCM_U8" and info.frames == round(0.15 * SR) + TAIL + round(0.01 * SR)
@@ -225,7 +229,7 @@ def test_cli_render(tmp_path: Path, ckpt_path: Path) -> None:
     assert out.exists() and "rendered 1 notes" in r.output
     two = write_midi(tmp_path / "two.mid", [[on(50), on(52), off(50, 48), off(52, 0)]])
     r = runner.invoke(app, ["render", str(ckpt_path), str(two), "-o", str(out), "--lead", "0.01", "-q",
-                            "--precision", "float16", "--threads", "2", "--device", "cpu"])  # fmt: skip
+                            "--weight-dtype", "float16", "--threads", "2", "--device", "cpu"])  # fmt: skip
     assert r.exit_code == 0 and "rendered 2 notes" in r.output, r.output
     bad = tmp_path / "bad.mid"
     bad.write_bytes(b"garbage")
@@ -269,24 +273,39 @@ def test_cli_synth(tmp_path: Path, ckpt_path: Path) -> None:
 
 
 def test_cli_bench_generate() -> None:
-    r = runner.invoke(
-        app,
-        [
-            "bench",
-            "generate",
-            "--preset",
-            "small",
-            "--seconds",
-            "0.02",
-            "--repeats",
-            "1",
-            "--device",
-            "cpu",
-            "--json",
-        ],
-    )
+    args = ["bench", "generate", "--preset", "small", "--seconds", "0.02", "--repeats", "1"]
+    args += ["--device", "cpu"]
+    r = runner.invoke(app, [*args, "--weight-dtype", "float32", "--json"])
     assert r.exit_code == 0, r.output
-    assert '"samples_per_s_per_stream"' in r.output
+    report = json.loads(r.stdout)
+    assert report["samples_per_s_per_stream"] > 0 and report["weight_dtype"] == "float32"
+    assert report["sample_rate"] == 16000  # the rate prepare makes datasets at (presets record none)
+    r = runner.invoke(app, [*args, "--precision", "float32", "--json"])  # the deprecated spelling
+    assert r.exit_code == 0 and json.loads(r.stdout)["weight_dtype"] == "float32", r.output
+    assert r.stderr.count("deprecated") == 1
+
+
+@pytest.mark.parametrize("command", ["render", "synth"])
+def test_weight_dtype_and_its_deprecated_spelling(tmp_path: Path, ckpt_path: Path, command: str) -> None:
+    """--weight-dtype is the option; --precision still works for one release, with a one-line
+    note on stderr, and gives the same file; the two spellings may not disagree."""
+    midi = write_midi(tmp_path / "s.mid", [[on(50), off(50, 48)]])
+    what = [str(midi)] if command == "render" else ["--note", "D3", "--duration", "0.03"]
+    common = [command, str(ckpt_path), *what, "--lead", "0.01", "-q", "--seed", "3", "--device", "cpu"]
+    new, old = tmp_path / "new.wav", tmp_path / "old.wav"
+    r = runner.invoke(app, [*common, "-o", str(new), "--weight-dtype", "float16"])
+    assert r.exit_code == 0 and "deprecated" not in r.stderr, r.output
+    r = runner.invoke(app, [*common, "-o", str(old), "--precision", "float16"])
+    assert r.exit_code == 0, r.output
+    assert [line for line in r.stderr.splitlines() if "deprecated" in line] == [
+        "note: --precision is deprecated here; use --weight-dtype (same values)"
+    ]
+    assert new.read_bytes() == old.read_bytes()
+    r = runner.invoke(app, [*common, "-o", str(old), "--precision", "float16", "--weight-dtype", "float32"])
+    assert r.exit_code == 1 and "contradicts" in r.output
+    r = runner.invoke(app, [*common, "-o", str(old), "--weight-dtype", "bf16"])
+    assert r.exit_code == 1 and "bf16" in r.output
+    assert "--precision" not in runner.invoke(app, [command, "--help"]).output  # hidden
 
 
 def test_shipped_temperature_is_the_default_and_an_explicit_one_wins(ckpt_path: Path, tmp_path: Path) -> None:
@@ -300,7 +319,7 @@ def test_shipped_temperature_is_the_default_and_an_explicit_one_wins(ckpt_path: 
     assert plain.temperature == 1.0 and greedy.temperature == 0.0
 
     def take(c, seed, **kw):
-        return synth_note(c, 50, 100, 0.1, seed=seed, **kw).takes[0]
+        return synth_note(c, 50, 100, 0.1, generation=GenerationOptions(seed=seed, **kw)).takes[0]
 
     assert np.array_equal(take(greedy, 1), take(greedy, 2))
     assert not np.array_equal(take(plain, 1), take(plain, 2))

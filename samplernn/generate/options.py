@@ -1,0 +1,87 @@
+"""How to generate: one set of options, built once by the caller and passed down unchanged to the
+engine that uses each of them."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from samplernn.common.progress import ProgressFn
+
+if TYPE_CHECKING:  # the options are plain values: importing them must not load torch
+    import torch
+
+BACKENDS = ("numba", "torch")
+WEIGHT_DTYPES = ("auto", "float32", "float16")
+THREADS_ENV = "SAMPLERNN_THREADS"
+
+
+def default_threads() -> int:
+    """Threads for a batch: $SAMPLERNN_THREADS, else 1 — on a machine others are using, a second
+    thread fighting for a busy core costs more (every thread streams all the weights) than it
+    brings; on an idle multi-core machine, set it to the number of cores."""
+    try:
+        return max(1, int(os.environ.get(THREADS_ENV, "1")))
+    except ValueError:
+        return 1
+
+
+@dataclass(frozen=True)
+class GenerationOptions:
+    """Everything that decides how streams are generated (the streams themselves are the input).
+
+    temperature: divides the logits before sampling; 0 = greedy. None = the checkpoint's own when
+        rendering from one (`with_default_temperature`), else 1.0.
+    seed: the same seed (and inputs) gives the same audio; stream i's randomness depends only on
+        (seed, i), not on batching. None = fresh entropy.
+    batch_size: streams generated together (streams are bucketed by length).
+    device: None = the model's device; 'auto' = CUDA when available; 'cpu', 'cuda', 'cuda:1' …
+    backend: 'numba' (CPU only) or 'torch'; None = numba on CPU when installed, else torch.
+    weight_dtype: storage of the large matrices on the numba engine: 'auto' (float16 when they
+        fit, see engine.resolve_weight_dtype), 'float32' or 'float16'; arithmetic stays float32.
+    threads: OS threads the numba engine splits a batch over; None = default_threads().
+    progress: called as progress(done, total), in stream-samples, as generation advances.
+
+    Raises ValueError (at construction) for a value no engine accepts.
+    """
+
+    temperature: float | None = None
+    seed: int | None = None
+    batch_size: int = 64
+    device: str | torch.device | None = None
+    backend: str | None = None
+    weight_dtype: str = "auto"
+    threads: int | None = None
+    progress: ProgressFn | None = None
+
+    def __post_init__(self) -> None:
+        t = self.temperature
+        if t is not None and (not math.isfinite(t) or t < 0):
+            raise ValueError(f"temperature must be >= 0, got {t}")
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
+        if self.backend is not None and self.backend not in BACKENDS:
+            raise ValueError(f"unknown backend {self.backend!r} (choose from {', '.join(BACKENDS)})")
+        if self.weight_dtype not in WEIGHT_DTYPES:
+            raise ValueError(
+                f"unknown weight dtype {self.weight_dtype!r} (choose from {', '.join(WEIGHT_DTYPES)})"
+            )
+        if self.threads is not None and self.threads < 1:
+            raise ValueError(f"threads must be >= 1, got {self.threads}")
+
+    def with_default_temperature(self, default: float) -> GenerationOptions:
+        """These options, with `default` as the temperature when none was given."""
+        return self if self.temperature is not None else replace(self, temperature=default)
+
+    @property
+    def inverse_temperature(self) -> float:
+        """1/T for the samplers; −1 flags greedy decoding (T = 0)."""
+        t = 1.0 if self.temperature is None else float(self.temperature)
+        return -1.0 if t == 0 else 1.0 / t
+
+    @property
+    def cpu_threads(self) -> int:
+        """The threads a numba batch is split over (at most one per stream)."""
+        return self.threads or default_threads()

@@ -1,0 +1,56 @@
+"""`samplernn demo` with user mistakes: one error line naming the file, exit code 1, no traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support.audio import write_midi
+from support.tiny import tiny_checkpoint
+from typer.testing import CliRunner
+
+from conditioning import BankStats
+from samplernn.cli import app
+
+
+def one_line_error(args: list[str], names: str) -> None:
+    result = CliRunner().invoke(app, ["demo", *args])
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)  # a clean exit, not an escaped exception
+    assert "Traceback" not in result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and names in lines[0], result.output
+
+
+@pytest.fixture()
+def model(tmp_path: Path) -> Path:
+    """A tiny checkpoint trained (by its bank statistics) on C3–G3."""
+    stats = BankStats.from_notes(16000, [(p, 100, 400) for p in (48, 50, 52, 55)])
+    return tiny_checkpoint(tmp_path / "tiny.pt", stats=stats)
+
+
+def test_missing_model(tmp_path: Path) -> None:
+    one_line_error(["--model", str(tmp_path / "nope.pt"), "--out", str(tmp_path / "o")], "nope.pt")
+
+
+def test_corrupt_model(tmp_path: Path) -> None:
+    bad = tmp_path / "corrupt.pt"
+    bad.write_bytes(b"not a checkpoint")
+    one_line_error(["--model", str(bad), "--out", str(tmp_path / "o")], "corrupt.pt")
+
+
+def test_missing_midi(tmp_path: Path, model: Path) -> None:
+    args = ["--model", str(model), "--midi", str(tmp_path / "none.mid"), "--out", str(tmp_path / "o")]
+    one_line_error(args, "none.mid")
+
+
+def test_corrupt_midi(tmp_path: Path, model: Path) -> None:
+    bad = tmp_path / "garbage.mid"
+    bad.write_bytes(b"MThd garbage")
+    one_line_error(["--model", str(model), "--midi", str(bad), "--out", str(tmp_path / "o")], "garbage.mid")
+
+
+def test_a_note_outside_the_model_range(tmp_path: Path, model: Path) -> None:
+    high = write_midi(tmp_path / "high.mid", [(100, 90, 0.0, 0.1)])
+    one_line_error(["--model", str(model), "--midi", str(high), "--out", str(tmp_path / "o")], "high.mid")
+    assert not (tmp_path / "o" / "high.wav").exists()
