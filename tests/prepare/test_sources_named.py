@@ -12,7 +12,7 @@ from support.audio import tone, write_audio
 
 from samplernn.common.errors import UserError
 from samplernn.prepare.sources import NamedOptions, named_notes, to_discovery, verify_pitches
-from samplernn.prepare.sources.pitch_check import check_pitch, judge
+from samplernn.prepare.sources.pitch_check import analysis_rate, check_pitch, judge
 
 SR = 16000
 
@@ -130,3 +130,10 @@ def test_named_notes_become_note_jobs(tmp_path):
     job = out.jobs[0]
     assert (job.id, job.pitch, job.velocity, job.synced) == ("sax_D4_mf", 62, 80, False)
     assert job.off - job.on == pytest.approx(0.6, abs=0.04)
+
+
+def test_high_pitches_are_tracked_at_a_higher_rate():
+    # pYIN at 16 kHz slips an octave down near 3 kHz (GrandOrgue's top pipes); the rate follows the pitch
+    assert analysis_rate(60, 44100) == 16000 and analysis_rate(90, 44100) == 16000
+    assert analysis_rate(102, 44100) == 44100 and analysis_rate(102, 22050) == 22050
+    assert analysis_rate(120, 96000) == 48000

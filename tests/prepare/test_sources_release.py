@@ -104,6 +104,8 @@ def test_note_ids_are_unique_and_follow_the_midi_layouts_rule():
     assert note_id("sub/take 01.wav", taken) == "sub-take_01"
     assert note_id("sub/take 01.wav", taken) == "sub-take_01-2"
     assert note_id("album/song.flac#3", taken) == "album-song-003"
+    assert note_id("Bourdon8/030-F#.wav", taken) == "Bourdon8-030-F_"
+    assert note_id("Bourdon8/030-F#.wav#2", taken) == "Bourdon8-030-F_-002"
 
 
 def test_to_discovery_places_one_shot_releases_and_keeps_known_ones(tmp_path):
@@ -123,3 +125,20 @@ def test_to_discovery_places_one_shot_releases_and_keeps_known_ones(tmp_path):
     assert drum.off - drum.on < 0.15
     assert known.synced and (known.on, known.off, known.window) == (0.3, 0.8, (0.3, 1.3))
     assert [f.source for f in out.failures] == ["silent.wav"] and "silent" in out.failures[0].message
+
+
+def test_the_jobs_prepare_with_prepares_own_note_rule(tmp_path):
+    from samplernn.common.audio import read_audio
+    from samplernn.prepare.notes import prepare_note
+    from samplernn.prepare.settings import PrepareSettings
+
+    held = write_audio(tmp_path / "held.wav", tone(SR, 60, 0.3, 1.3, tail=0.3), SR)
+    nsynth = write_audio(tmp_path / "ns.wav", tone(SR, 62, 0.0, 1.0, tail=0.2), SR)
+    aligned = SampleNote(nsynth, "ns.wav", 62, 90, tmp_path / "examples.json", 1.0, None, True)
+    found = SourceResult("x", [SampleNote(held, "held.wav", 60, 80, held), aligned])
+    settings = PrepareSettings(sample_rate=SR)
+    for job, held_s in zip(to_discovery(found).jobs, (1.0, 1.0), strict=True):
+        x, sr = read_audio(job.audio, mono=True)
+        note = prepare_note(x, sr, job, settings)
+        assert (note.release - note.onset) / SR == pytest.approx(held_s, abs=0.04)
+        assert note.end > note.release

@@ -23,7 +23,7 @@ INSTRUMENT = """\
 <region> sample=alto/D2_P.WAV key=d3
 <group> lovel=$LOUD
 <region> sample=alto/db2_f.wav lokey=48 hikey=50 pitch_keycenter=c#3
-<region> sample=alto/db2_f.wav lokey=51 hikey=51 pitch_keycenter=c#3 lovel=100
+<region> sample=alto/db2_f.wav lokey=51 hikey=51 pitch_keycenter=d3 lovel=120
 <region> sample=alto/missing.wav key=52
 <region> sample=alto/rel.wav key=49 trigger=release
 <region> sample=*sine key=60
@@ -52,7 +52,7 @@ def test_regions_become_notes_at_their_key_centre_and_layer_middle(instrument, t
     assert got == [
         ("Samples/alto/db2_p.wav", 49, 32),  # hivel=63 → 1..63
         ("Samples/alto/d2_p.wav", 50, 32),  # case-blind path, key= note name
-        ("Samples/alto/db2_f.wav", 49, 96),  # lovel=$LOUD → 64..127; the second region joined
+        ("Samples/alto/db2_f.wav", 49, 96),  # lovel=$LOUD → 64..127; its second region ignored
         ("Samples/alto/my sample.wav", 55, 40),  # crossfade layer 20..60, path with a space
     ]
     assert all(n.release is None and n.described_by.name in ("sax.sfz", "more.sfz") for n in found.notes)

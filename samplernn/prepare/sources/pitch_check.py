@@ -1,11 +1,12 @@
 """Check a sample's pitch against a pitch tracker (real libraries have mislabelled files).
 
 The sustained part of the sound (from 20 % to 70 % of its extent, at most `MAX_SECONDS`) is
-tracked with librosa's pYIN over two octaves either side of the expected pitch, and the median
-f0 of its voiced frames is compared with the name. More than a semitone off is reported; a
-multiple of an octave off (within a semitone) is reported as an octave error apart, since
-trackers themselves slip by octaves and some libraries name the key, not the sounding pitch.
-Sounds with too few voiced frames (drums, noise) are `unpitched`: neither confirmed nor blamed.
+tracked with librosa's pYIN over two octaves either side of the expected pitch (at a rate that
+leaves about ten samples per period, `analysis_rate`), and the median f0 of its voiced frames is
+compared with the name. More than a semitone off is reported; a multiple of an octave off (within
+a semitone) is reported as an octave error apart, since trackers themselves slip by octaves and
+some libraries name the key, not the sounding pitch. Sounds the tracker finds no voice in (drums,
+noise: mean voicing probability under `MIN_VOICED`) are `unpitched`: neither confirmed nor blamed.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from conditioning import DEFAULT_THRESHOLD, find_extent, note_name
-from samplernn.common.audio import read_audio
+from samplernn.common.audio import read_audio, resample
 
-ANALYSIS_RATE = 16000  # Hz: enough for pitches up to C8's fundamental
+ANALYSIS_RATES = (16000, 22050, 44100, 48000)  # Hz, the lowest that fits the search band is used
+SEARCH = 4.2  # the tracker looks this factor (two octaves and a bit) either side of the expected pitch
 MAX_SECONDS = 1.5
 TOLERANCE_SEMITONES = 1.0
 MIN_VOICED = 0.3  # mean pYIN voicing probability below which a sound counts as unpitched
@@ -47,9 +49,9 @@ def track_pitch(x: np.ndarray, sr: int, around: int) -> tuple[float | None, floa
     probability over all frames (white noise ≈ 0.01, a steady tone ≈ 0.97)."""
     import librosa  # slow to import: only when a check runs
 
-    hz = 440.0 * 2.0 ** ((around - 69) / 12)
-    fmin = max(hz / 4.2, 27.5)
-    fmax = min(hz * 4.2, sr / 2 * 0.95)
+    hz = _hz(around)
+    fmin = max(hz / SEARCH, 27.5)
+    fmax = min(hz * SEARCH, sr / 2 * 0.95)
     frame = 2048 if fmin < 80 else 1024
     if x.size < frame:
         x = np.pad(x, (0, frame - x.size))
@@ -61,13 +63,29 @@ def track_pitch(x: np.ndarray, sr: int, around: int) -> tuple[float | None, floa
     return float(librosa.hz_to_midi(np.median(f0[ok]))), voicing
 
 
+def _hz(midi: float) -> float:
+    return 440.0 * 2.0 ** ((midi - 69) / 12)
+
+
+def analysis_rate(expected: int, file_rate: int) -> int:
+    """The lowest of `ANALYSIS_RATES` whose band holds the search range with 10 % to spare (the
+    file's own rate if lower). pYIN at 16 kHz slips an octave down on pipes near 3 kHz, where a
+    period spans only five samples; at 44.1 kHz it does not."""
+    top = _hz(expected) * SEARCH
+    rate = next((r for r in ANALYSIS_RATES if top <= 0.45 * r), ANALYSIS_RATES[-1])
+    return min(rate, file_rate)
+
+
 def check_pitch(path: str | Path, expected: int, threshold: float = DEFAULT_THRESHOLD) -> PitchCheck:
     """Compare the file's sustained pitch with MIDI `expected` (see the module docstring).
 
     Raises:
         AudioError: the file cannot be read.
     """
-    x, sr = read_audio(path, mono=True, sample_rate=ANALYSIS_RATE)
+    x, sr = read_audio(path, mono=True)
+    rate = analysis_rate(expected, sr)
+    if rate != sr:
+        x, sr = resample(x, sr, rate), rate
     extent = find_extent(x, threshold)
     if extent is None:
         return PitchCheck(expected, None, "unpitched", f"{path}: silent, pitch not checked")

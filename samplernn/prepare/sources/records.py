@@ -83,7 +83,9 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 def note_id(source: str, taken: Counter[str]) -> str:
     """'sub/take_01.wav' → 'sub-take_01', 'a.wav#3' → 'a-003', unique among `taken` (the same
     rule as the MIDI layouts' ids)."""
-    path, _, index = source.partition("#")
+    path, mark, index = source.rpartition("#")
+    if not (mark and index.isdigit()):  # '#' may also be part of a file name ('030-F#.wav')
+        path, index = source, ""
     base = "-".join(_UNSAFE.sub("_", part) for part in Path(path).with_suffix("").parts if part != "/")
     if index:
         base = f"{base}-{int(index):03d}"
@@ -108,8 +110,9 @@ def to_job(note: SampleNote, job_id: str, threshold: float = DEFAULT_THRESHOLD) 
         raise AudioError(f"{note.audio}: silent recording")
     # Not aligned: `prepare` puts the note-on where it detects the sound's start (the same rule as
     # here), so only the held duration (release - start) matters.
+    offset = note.window[0] if note.window else 0.0
     return NoteJob(job_id, note.audio, note.described_by, note.source, note.pitch, note.velocity,
-                   shape.start, shape.release, note.window, False)
+                   offset + shape.start, offset + shape.release, note.window, False)
 
 
 def _frames(note: SampleNote) -> tuple[int, int | None]:

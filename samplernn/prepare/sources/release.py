@@ -10,8 +10,9 @@ begins.**
   release is at the knee, so the tail the bank learns is the instrument's real release, and a
   MIDI note of any length holds the plateau and then releases as the instrument does.
 * A percussive sound (drum, pluck, mallet) falls from its attack peak on: the release is at the
-  peak, so the whole natural decay becomes the release tail. `render` then gives every MIDI hit,
-  however short (drum parts use arbitrary short lengths), the full ring-out after its note-off.
+  end of its loudest 10 ms, so the whole natural decay becomes the release tail. `render` then
+  gives every MIDI hit, however short (drum parts use arbitrary short lengths), the full ring-out
+  after its note-off.
   Putting the release at the end instead (``percussive_end=True``) makes the bank's tail zero,
   and a short MIDI hit would be cut at its note-off.
 
@@ -71,7 +72,7 @@ def one_shot_release(
     candidates = np.flatnonzero(held)
     percussive = candidates.size == 0 or candidates[-1] == peak
     if percussive:
-        release = end if percussive_end else start + peak * hop
+        release = end if percussive_end else start + (peak + 1) * hop  # the end of the loudest frame
     else:
         release = start + (int(candidates[-1]) + w) * hop
     release = min(max(release, start), end)

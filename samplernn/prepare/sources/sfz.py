@@ -9,9 +9,9 @@ A region's pitch is its `pitch_keycenter` (note names allowed, `sample` = the fi
 key), else `key`, else its `lokey` when the region is one key wide, else 60 (SFZ's default key
 centre). Its velocity is the middle of its velocity range: `lovel`..`hivel` (1..127), narrowed
 by `xfin_lovel`/`xfout_hivel` where a layer is defined by crossfades. A sample used by several
-regions is one note (the first region's pitch; velocity ranges joined). Skipped: release-trigger
-regions (key-up noises), regions no key plays (`hikey=-1`), and generated sounds (`*sine`).
-SFZ counts middle C as C4 = 60.
+regions, or by several instruments of a folder (read in natural order), is one note: its first
+region's. Skipped: release-trigger regions (key-up noises), regions no key plays (`hikey=-1`),
+and generated sounds (`*sine`). SFZ counts middle C as C4 = 60.
 
 `src` is a .sfz file or a folder: then every .sfz file under it that no other one includes.
 """
@@ -35,7 +35,7 @@ SFZ_DEFAULT_KEYCENTER = 60
 
 @dataclass
 class _Use:
-    """A sample's note as the regions that use it say: pitch, joined velocity range, first region."""
+    """A sample's note as its first region says: pitch, velocity range, and the region."""
 
     pitch: int
     lo: int
@@ -180,6 +180,8 @@ def _add_region(
         found.fail(f"{relative(region.file, root)}:{region.line}",
                    f"{where}: sample {name!r} not found (looked in {sfz.parent / region.default_path})")
         return
+    if sample in uses:
+        return
     try:
         pitch = region_pitch(region, sample)
     except NamingError as exc:
@@ -188,9 +190,4 @@ def _add_region(
     if not 0 <= pitch <= 127:
         found.fail(f"{relative(region.file, root)}:{region.line}", f"{where}: key {pitch} is outside 0..127")
         return
-    lo, hi = velocity_range(region)
-    use = uses.get(sample)
-    if use is None:
-        uses[sample] = _Use(pitch, lo, hi, region)
-    else:
-        use.lo, use.hi = min(use.lo, lo), max(use.hi, hi)
+    uses[sample] = _Use(pitch, *velocity_range(region), region)
