@@ -112,7 +112,10 @@ def test_to_discovery_places_one_shot_releases_and_keeps_known_ones(tmp_path):
     held = write_audio(tmp_path / "held.wav", tone(SR, 60, 0.3, 1.3, tail=0.3), SR)
     struck = write_audio(tmp_path / "struck.wav", decay(SR, 0.05, 0.1, 1.0), SR)
     silent = write_audio(tmp_path / "silent.wav", np.zeros(SR, np.float32), SR)
+    packed = tmp_path / "packed.wav"
+    packed.write_bytes(b"wvpk" + bytes(60))
     found = SourceResult("named", [
+        SampleNote(packed, "packed.wav", 40, 100, tmp_path / "kit.xml"),
         SampleNote(held, "held.wav", 60, 80, held),
         SampleNote(struck, "struck.wav", 38, 100, struck),
         SampleNote(silent, "silent.wav", 40, 100, silent),
@@ -124,7 +127,8 @@ def test_to_discovery_places_one_shot_releases_and_keeps_known_ones(tmp_path):
     assert not one_shot.synced and one_shot.off - one_shot.on == pytest.approx(1.0, abs=0.04)
     assert drum.off - drum.on < 0.15
     assert known.synced and (known.on, known.off, known.window) == (0.3, 0.8, (0.3, 1.3))
-    assert [f.source for f in out.failures] == ["silent.wav"] and "silent" in out.failures[0].message
+    assert [f.source for f in out.failures] == ["packed.wav", "silent.wav"]
+    assert "WavPack" in out.failures[0].message and "silent" in out.failures[1].message
 
 
 def test_the_jobs_prepare_with_prepares_own_note_rule(tmp_path):

@@ -21,6 +21,7 @@ from conditioning import DEFAULT_THRESHOLD
 from samplernn.common.audio import AudioError, audio_info, read_audio
 from samplernn.prepare.layouts import Discovery, Failure, NoteJob
 from samplernn.prepare.sources.release import one_shot_release
+from samplernn.prepare.sources.root_key import wavpack_message
 
 #: Audio files a sample library may hold (what libsndfile reads: WAV, AIFF, FLAC, OGG, MP3).
 SAMPLE_SUFFIXES = (".wav", ".wave", ".aif", ".aiff", ".flac", ".ogg", ".oga", ".mp3")
@@ -97,8 +98,11 @@ def to_job(note: SampleNote, job_id: str, threshold: float = DEFAULT_THRESHOLD) 
     """The `NoteJob` that prepares `note`. A one-shot's audio is read here to place its release.
 
     Raises:
-        AudioError: a one-shot whose audio cannot be read or is silent.
+        AudioError: a WavPack file in disguise, or a one-shot whose audio cannot be read or is silent.
     """
+    disguised = wavpack_message(note.audio)
+    if disguised:
+        raise AudioError(disguised)
     if note.release is not None:
         on = note.window[0] if (note.window and note.aligned) else 0.0
         return NoteJob(job_id, note.audio, note.described_by, note.source, note.pitch, note.velocity,
