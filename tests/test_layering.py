@@ -19,7 +19,9 @@ LAYERS = [
     "samplernn.prepare",
     "samplernn.train",
     "samplernn.render",
+    "samplernn.play",  # live play: the streaming engine fed by MIDI events
     "samplernn.evaluate",
+    "samplernn.serve",  # the local web page: auditions ranked by the evaluate measures
     "samplernn.bench",
     "samplernn.commands",
     "samplernn.cli",
