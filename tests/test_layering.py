@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LAYERS = [
     "conditioning",
     "samplernn.common",
+    "samplernn.measures",  # numpy sound measures: training picks checkpoints by them too
     "samplernn.data",
     "samplernn.model",
     "samplernn.generate",  # the engines: training previews generate too

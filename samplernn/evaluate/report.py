@@ -10,7 +10,7 @@ import numpy as np
 
 from conditioning import DEFAULT_THRESHOLD, note_name
 from samplernn.data.dataset import NoteRecord
-from samplernn.evaluate import measures
+from samplernn.measures import sound as measures
 
 #: The shipped-model bars, applied to the generated notes.
 BARS = {

@@ -1,7 +1,7 @@
 """`samplernn evaluate`: NLL plus sound measures of generated notes next to the real recordings.
 
 `evaluate_model` generates every evaluated note with the conditioning of its real counterpart,
-measures both with `samplernn.evaluate.measures`, and returns an `Evaluation` whose `report` is the JSON
+measures both with `samplernn.measures.sound`, and returns an `Evaluation` whose `report` is the JSON
 report (built by `samplernn.evaluate.report`; `samplernn.evaluate.view` presents it).
 """
 
@@ -19,8 +19,8 @@ from conditioning import BankStats, events_to_conditioning
 from samplernn.common.errors import UserError
 from samplernn.common.progress import ProgressFn
 from samplernn.data.dataset import NoteRecord, PreparedDataset
-from samplernn.evaluate import measures
 from samplernn.evaluate.report import Levels, build_report
+from samplernn.measures import sound as measures
 
 #: (conditioning arrays) → generated audio, one float array per conditioning array.
 GenerateFn = Callable[[list[np.ndarray]], list[np.ndarray]]

@@ -163,7 +163,7 @@ def plot_spectrograms(ev: Evaluation, path: str | Path, max_rows: int = 6) -> Pa
     """PNG grid: one row per picked note, real | generated log-mel spectrograms on one colour scale."""
     from conditioning import note_name
     from samplernn.common.plots import SPECTROGRAM_RANGE_DB, figure
-    from samplernn.evaluate.measures import MelSettings, log_mel_db, mel_hop
+    from samplernn.measures.sound import MelSettings, log_mel_db, mel_hop
 
     sr = ev.report["sample_rate"]
     rows = pick_plot_notes(ev.records, max_rows)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from samplernn.common.audio import write_wav
-from samplernn.evaluate.measures import midi_to_hz, sawtooth
+from samplernn.measures.sound import midi_to_hz, sawtooth
 from support.synth_data import write_manifest
 
 SR = 16000

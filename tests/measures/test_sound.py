@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from support.eval_data import SR, tone
 
-from samplernn.evaluate import measures
+from samplernn.measures import sound as measures
 
 N, ONSET, RELEASE, END = 8000, 800, 4800, 6400
 

@@ -1,0 +1,3 @@
+"""Sound measures on audio arrays (numpy, no torch): pitch (pYIN), envelope extent and length,
+level, spectra and timbre distances. Shared by training (checkpoint choice), evaluate and serve.
+"""
