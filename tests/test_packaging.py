@@ -283,3 +283,27 @@ def test_documented_python_entry_points_exist_where_the_readme_says() -> None:
             if isinstance(node, ast.FunctionDef | ast.ClassDef)
         }
         assert name in defined, f"{name} is not defined in {folder}/"
+
+
+def _readme_code_section() -> str:
+    text = (ROOT / "README.md").read_text()
+    return text[text.index("## The code"):].split("\n## ", 1)[0]
+
+
+def test_readme_shows_every_package_folder() -> None:
+    section = _readme_code_section()
+    folders = sorted(p.name for p in (ROOT / "samplernn").iterdir() if (p / "__init__.py").is_file())
+    missing = [f for f in folders if not re.search(rf"^\s+{f}/", section, re.M)]
+    assert not missing, f"README's 'The code' section does not show samplernn/{missing}: add a line each"
+
+
+def test_readme_states_the_layer_order_the_layering_test_enforces() -> None:
+    source = (ROOT / "tests" / "test_layering.py").read_text()
+    (layers,) = [ast.literal_eval(n.value) for n in ast.parse(source).body
+                 if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "LAYERS"]
+    paths = {name: ROOT / name.replace(".", "/") for name in layers}
+    existing = [name.rpartition(".")[2] for name, path in paths.items()
+                if path.is_dir() or path.with_suffix(".py").is_file()]
+    stated = re.search(r"The order is (.*?);", " ".join(_readme_code_section().split()))
+    assert stated, "README's 'The code' section no longer states the layer order"
+    assert stated.group(1).split(" < ") == existing, f"layer order in tests/test_layering.py: {existing}"
