@@ -87,17 +87,28 @@ def test_wheel_holds_every_note_of_the_bundled_bank(wheel_names: set[str]) -> No
     assert not missing, f"bank files missing from the wheel: {missing[:5]} ({len(missing)} in all)"
 
 
-def test_wheel_holds_every_module_of_every_package(wheel_names: set[str]) -> None:
-    modules = sorted(p.relative_to(ROOT).as_posix() for top in PACKAGES for p in (ROOT / top).rglob("*.py")
-                     if "__pycache__" not in p.parts)
-    stages = [p for p in (ROOT / "samplernn").iterdir() if p.is_dir() and any(p.glob("*.py"))]
+def _package_files() -> list[str]:
+    """Files of samplernn/ and conditioning/: the ones git tracks in a clone (work in progress
+    and stray files left out), else every file but caches."""
+    listed = subprocess.run(["git", "ls-files", "-z", *PACKAGES], capture_output=True, text=True, cwd=ROOT)
+    if listed.returncode == 0 and listed.stdout:
+        return sorted(f for f in listed.stdout.split("\0") if f)
+    return sorted(p.relative_to(ROOT).as_posix() for top in PACKAGES for p in (ROOT / top).rglob("*")
+                  if p.is_file() and "__pycache__" not in p.parts)
+
+
+def test_wheel_holds_every_file_of_every_package(wheel_names: set[str]) -> None:
+    """Modules and package data alike (a data folder such as a web page's static/ included)."""
+    files = _package_files()
+    stages = sorted({f.split("/")[1] for f in files if f.startswith("samplernn/") and f.count("/") >= 2
+                     and f.endswith(".py")})
     assert len(stages) >= 10  # common, data, model, generate, prepare, train, render, evaluate, bench, …
     for stage in stages:
-        init = f"samplernn/{stage.name}/__init__.py"
-        assert init in wheel_names, f"{stage.name}/ is not a package in the wheel"
+        init = f"samplernn/{stage}/__init__.py"
+        assert init in wheel_names, f"{stage}/ is not a package in the wheel"
     assert "conditioning/__init__.py" in wheel_names
-    missing = [m for m in modules if m not in wheel_names]
-    assert not missing, f"modules missing from the wheel: {missing}"
+    missing = [f for f in files if f not in wheel_names]
+    assert not missing, f"files missing from the wheel (pyproject's package-data?): {missing[:10]}"
 
 
 def test_wheel_declares_the_samplernn_command(wheel: Path) -> None:
@@ -290,9 +301,22 @@ def _readme_code_section() -> str:
     return text[text.index("## The code"):].split("\n## ", 1)[0]
 
 
+def _tracked_packages() -> set[str]:
+    """Dotted names of the tracked packages and modules ('samplernn.train', 'samplernn.cli', …)."""
+    names = set()
+    for f in _package_files():
+        parts = f.removesuffix(".py").split("/")
+        if f.endswith("/__init__.py"):
+            names.add(".".join(parts[:-1]))
+        elif f.endswith(".py"):
+            names.add(".".join(parts))
+    return names
+
+
 def test_readme_shows_every_package_folder() -> None:
     section = _readme_code_section()
-    folders = sorted(p.name for p in (ROOT / "samplernn").iterdir() if (p / "__init__.py").is_file())
+    subpackages = [n for n in _tracked_packages() if n.startswith("samplernn.") and n.count(".") == 1]
+    folders = sorted(n.split(".")[1] for n in subpackages if (ROOT / n.replace(".", "/")).is_dir())
     missing = [f for f in folders if not re.search(rf"^\s+{f}/", section, re.M)]
     assert not missing, f"README's 'The code' section does not show samplernn/{missing}: add a line each"
 
@@ -301,9 +325,12 @@ def test_readme_states_the_layer_order_the_layering_test_enforces() -> None:
     source = (ROOT / "tests" / "test_layering.py").read_text()
     (layers,) = [ast.literal_eval(n.value) for n in ast.parse(source).body
                  if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "LAYERS"]
-    paths = {name: ROOT / name.replace(".", "/") for name in layers}
-    existing = [name.rpartition(".")[2] for name, path in paths.items()
-                if path.is_dir() or path.with_suffix(".py").is_file()]
-    stated = re.search(r"The order is (.*?);", " ".join(_readme_code_section().split()))
-    assert stated, "README's 'The code' section no longer states the layer order"
-    assert stated.group(1).split(" < ") == existing, f"layer order in tests/test_layering.py: {existing}"
+    short = {name.rpartition(".")[2]: name for name in layers}
+    stated_text = re.search(r"The order is (.*?);", " ".join(_readme_code_section().split()))
+    assert stated_text, "README's 'The code' section no longer states the layer order"
+    stated = stated_text.group(1).split(" < ")
+    assert set(stated) <= set(short), f"not layers of tests/test_layering.py: {set(stated) - set(short)}"
+    assert stated == [s for s in short if s in stated], f"the order in tests/test_layering.py: {list(short)}"
+    tracked = _tracked_packages()
+    unstated = [s for s, name in short.items() if name in tracked and s not in stated]
+    assert not unstated, f"README's layer order leaves out {unstated}"
