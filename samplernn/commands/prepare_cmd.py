@@ -16,12 +16,14 @@ import typer
 from samplernn.bench.prepare import DEFAULT_SIZES
 from samplernn.commands.common import fail
 from samplernn.common.errors import UserError
+from samplernn.prepare.naming import MIDDLE_C
 from samplernn.prepare.settings import LAYOUTS, NORMALIZE_MODES, PrepareSettings
 
 _FIELDS = {f.name: f for f in fields(PrepareSettings)}
 
 Layout = StrEnum("Layout", {v.replace("-", "_"): v for v in LAYOUTS})  # type: ignore[misc]
 Normalize = StrEnum("Normalize", {v.replace("-", "_"): v for v in NORMALIZE_MODES})  # type: ignore[misc]
+MiddleC = StrEnum("MiddleC", {v: v for v in MIDDLE_C})  # type: ignore[misc]
 
 
 def _default(name: str) -> Any:
@@ -35,7 +37,9 @@ def _option(name: str, *decls: str) -> Any:
 
 
 def prepare(
-    src: Annotated[Path, typer.Argument(help="Folder of recordings (.wav/.flac) and MIDI files.")],
+    src: Annotated[Path, typer.Argument(
+        help="The bank: recordings with MIDI files, named samples, an NSynth folder, an SFZ instrument, "
+        "a Hydrogen drum kit, or plain audio (see --layout).")],
     out: Annotated[Path, typer.Argument(help="Dataset folder to write: new, empty, or an earlier output.")],
     layout: Annotated[Layout, _option("layout")] = Layout(_default("layout")),
     sample_rate: Annotated[int, _option("sample_rate")] = _default("sample_rate"),
@@ -53,9 +57,16 @@ def prepare(
     test: Annotated[float, _option("test_fraction")] = _default("test_fraction"),
     seed: Annotated[int, _option("seed")] = _default("seed"),
     skip_bad: Annotated[bool, _option("skip_bad", "--skip-bad")] = _default("skip_bad"),
+    pattern: Annotated[str | None, _option("pattern")] = _default("pattern"),
+    middle_c: Annotated[MiddleC, _option("middle_c")] = MiddleC(_default("middle_c")),
+    trust_names: Annotated[bool, _option("trust_names", "--trust-names")] = _default("trust_names"),
+    drum_map: Annotated[str | None, _option("drum_map", "--map")] = _default("drum_map"),
+    instrument: Annotated[str | None, _option("instrument")] = _default("instrument"),
+    family: Annotated[str | None, _option("family")] = _default("family"),
+    chunk_seconds: Annotated[float, _option("chunk_seconds")] = _default("chunk_seconds"),
 ) -> None:
-    """Prepare a recorded instrument bank (audio + MIDI) into a training set: OUT/audio/*.wav,
-    OUT/manifest.csv, OUT/dataset.json."""
+    """Prepare an instrument bank into a training set: OUT/audio/*.wav, OUT/manifest.csv,
+    OUT/dataset.json. The layout of SRC is detected where unambiguous (else --layout)."""
     from samplernn.common.progress import progress_bar
     from samplernn.prepare import prepare_bank
     from samplernn.prepare.report import summary_lines
@@ -65,7 +76,9 @@ def prepare(
             layout=layout.value, sample_rate=sample_rate, normalize=normalize.value, peak=peak,
             threshold=threshold, pre=pre, post=post, lead_silence=lead_silence,
             tail_silence=tail_silence, length=length, fade=fade,
-            tolerance_ms=tolerance_ms, val_fraction=val, test_fraction=test, seed=seed, skip_bad=skip_bad)
+            tolerance_ms=tolerance_ms, val_fraction=val, test_fraction=test, seed=seed, skip_bad=skip_bad,
+            pattern=pattern, middle_c=middle_c.value, trust_names=trust_names, drum_map=drum_map,
+            instrument=instrument, family=family, chunk_seconds=chunk_seconds)
     except ValueError as exc:
         fail(str(exc))
     try:

@@ -1,6 +1,7 @@
 """Find the notes of a bank: which recording, which MIDI note, which part of the recording.
 
-Three layouts:
+The three layouts with MIDI files (the layouts without MIDI, read from names, NSynth, SFZ, drum
+kits or plain audio, live in `samplernn.prepare.sources` and end in the same `Discovery`):
 
 * **pairs** — ``name.wav`` (or ``.flac``) beside ``name.mid``, one note each, at any depth;
 * **folder-midi** — one MIDI file per folder and many single-note takes of that note in it;
@@ -50,11 +51,16 @@ class Failure:
 
 @dataclass
 class Discovery:
-    """What `discover` found: the layout, the notes to prepare, and the files already rejected."""
+    """What `discover` (or a sample source) found: the layout, the notes to prepare, the files
+    already rejected, warnings (one line each: read but not fully understood, or accepted against
+    a check; nothing was dropped for them) and, where names were checked by the pitch tracker,
+    how many files got each verdict ({'ok': 40, 'unpitched': 2, ...}; empty when not checked)."""
 
     layout: str
     jobs: list[NoteJob]
     failures: list[Failure]
+    warnings: list[str] = field(default_factory=list)
+    pitch_checks: dict[str, int] = field(default_factory=dict)
 
 
 def _scan(src: Path) -> dict[Path, tuple[list[Path], list[Path]]]:
@@ -110,11 +116,15 @@ def detect_layout(scan: dict[Path, tuple[list[Path], list[Path]]], read: dict[Pa
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def _note_id(rel: Path, taken: Counter[str], index: int | None = None) -> str:
-    """'sub/take_01.wav' → 'sub-take_01' (+ '-003' for a session note), unique within the bank."""
-    base = "-".join(_UNSAFE.sub("_", part) for part in rel.with_suffix("").parts)
-    if index is not None:
-        base = f"{base}-{index:03d}"
+def note_id(source: str, taken: Counter[str]) -> str:
+    """A note's id from its source: 'sub/take_01.wav' → 'sub-take_01', 'a.wav#3' (the third note
+    or chunk of a recording) → 'a-003'; made unique among `taken` ('-2', '-3', … appended)."""
+    path, mark, index = source.rpartition("#")
+    if not (mark and index.isdigit()):  # '#' may also be part of a file name ('030-F#.wav')
+        path, index = source, ""
+    base = "-".join(_UNSAFE.sub("_", part) for part in Path(path).with_suffix("").parts if part != "/")
+    if index:
+        base = f"{base}-{int(index):03d}"
     taken[base] += 1
     return base if taken[base] == 1 else f"{base}-{taken[base]}"
 
@@ -157,7 +167,7 @@ def _session_jobs(
         start = max(0.0, n.start - tol, notes[k - 1].stop if k else 0.0)
         stop = notes[k + 1].start if k + 1 < len(notes) else None
         jobs.append(NoteJob(
-            _note_id(Path(rel), ids, k + 1), audio, midi, f"{rel}#{k + 1}", n.pitch, n.velocity,
+            note_id(f"{rel}#{k + 1}", ids), audio, midi, f"{rel}#{k + 1}", n.pitch, n.velocity,
             n.start, n.stop, (start, stop), True))
     return jobs, failures
 
@@ -198,7 +208,7 @@ def _recording_jobs(ctx: _Context, audio: Path, midis: list[Path]) -> tuple[list
         message = f"{midi}: holds {len(notes)} notes, expected one ({hint})"
         return [], [Failure(rel, message)] if ctx.report_once(midi) else []
     n = notes[0]
-    job = NoteJob(_note_id(Path(rel), ctx.ids), audio, midi, rel, n.pitch, n.velocity, n.start, n.stop, None,
+    job = NoteJob(note_id(rel, ctx.ids), audio, midi, rel, n.pitch, n.velocity, n.start, n.stop, None,
                   ctx.layout == "pairs")
     return [job], []
 

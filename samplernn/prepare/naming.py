@@ -44,6 +44,8 @@ DEFAULT_VELOCITY = DYNAMICS["mf"]
 #: Dynamics that change during the note: such a file has no single velocity.
 CHANGING_DYNAMICS = frozenset({"cresc", "crescendo", "decresc", "decrescendo", "dim", "diminuendo"})
 MIDDLE_C = ("C3", "C4", "C5")
+#: The octave convention of names unless told otherwise: middle C (MIDI 60) is C4.
+DEFAULT_MIDDLE_C = "C4"
 
 _PITCH_CLASS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 _SHARP, _FLAT = ("#", "♯", "s"), ("b", "♭")
@@ -54,6 +56,7 @@ _HINT_RE = re.compile(r"^[A-G](?:#|♯|s|b|♭)?$")  # a pitch class without oct
 _VELOCITY_RE = re.compile(r"^(?:vel|velocity)(\d{1,3})$", re.IGNORECASE)
 _LAYER_RE = re.compile(r"^(?:v|l|vl|layer|dyn)(\d{1,2})$", re.IGNORECASE)
 _NUMBER_RE = re.compile(r"^\d{1,3}$")
+_THREE_DIGITS_RE = re.compile(r"(?<!\d)\d{3}(?!\d)")
 _SPLIT_RE = re.compile(r"[_\s]+|(?<!\d)\.|\.(?!\d)")
 
 
@@ -72,7 +75,7 @@ class ParsedName:
     dynamic: str | None = None  # the dynamic marking as written, for messages
 
 
-def note_number(token: str, middle_c: str = "C4") -> int:
+def note_number(token: str, middle_c: str = DEFAULT_MIDDLE_C) -> int:
     """'C#3', 'Db3', 'As2', 'C-1' → MIDI number, octaves counted so that `middle_c` is 60.
 
     Raises:
@@ -166,7 +169,7 @@ def _kind(token: str) -> str | None:
     return "word" if "-" not in token else None
 
 
-def parse_name(stem: str, middle_c: str = "C4") -> ParsedName:
+def parse_name(stem: str, middle_c: str = DEFAULT_MIDDLE_C) -> ParsedName:
     """The note a file name (without its suffix) describes, by the rules in the module docstring.
 
     Raises:
@@ -180,6 +183,17 @@ def parse_name(stem: str, middle_c: str = "C4") -> ParsedName:
     if number_velocity is not None:
         velocity = _checked(number_velocity)
     return ParsedName(pitch, velocity, layer, dynamic)
+
+
+def names_a_note(stem: str, middle_c: str = DEFAULT_MIDDLE_C) -> bool:
+    """True when `parse_name` reads `stem` through a note name or a MIDI number written with three
+    digits (``048``, ``030-F#``): a bare one- or two-digit number, such as an album's track number
+    (``01 - Intro``), does not make a name a note's (used to tell named samples from other audio)."""
+    try:
+        parse_name(stem, middle_c)
+    except NamingError:
+        return False
+    return bool(_classify(stem).notes) or _THREE_DIGITS_RE.search(stem) is not None
 
 
 def velocity_marks(stem: str) -> tuple[int | None, int | None]:
@@ -289,7 +303,7 @@ class NamePattern:
     template: str
     regex: re.Pattern[str]
 
-    def parse(self, stem: str, middle_c: str = "C4") -> ParsedName:
+    def parse(self, stem: str, middle_c: str = DEFAULT_MIDDLE_C) -> ParsedName:
         """The note `stem` describes under this template.
 
         Raises:

@@ -6,8 +6,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from conditioning import DEFAULT_THRESHOLD
+from samplernn.prepare.naming import DEFAULT_MIDDLE_C, MIDDLE_C
 
-LAYOUTS = ("auto", "pairs", "folder-midi", "session")
+#: With MIDI files: pairs, folder-midi, session; without: named, nsynth, sfz, drumkit, audio.
+LAYOUTS = ("auto", "pairs", "folder-midi", "session", "named", "nsynth", "sfz", "drumkit", "audio")
+#: Length of the audio layout's training chunks (s).
+CHUNK_SECONDS = 8.0
 NORMALIZE_MODES = ("bank", "per-file")
 AUDIO_SUFFIXES = (".wav", ".flac")
 MIDI_SUFFIXES = (".mid", ".midi")
@@ -25,7 +29,9 @@ class PrepareSettings:
     Each field's metadata["help"] is the help of its `samplernn prepare` option.
     """
 
-    layout: str = _setting("auto", "How recordings and MIDI files go together.")
+    layout: str = _setting(
+        "auto", "How the bank is laid out: with MIDI files pairs, folder-midi or session; without, named, "
+        "nsynth, sfz, drumkit or audio (see docs/layouts.md); auto detects it where unambiguous.")
     sample_rate: int = _setting(16000, "Sample rate of the prepared audio (Hz).")
     normalize: str = _setting(
         "bank",
@@ -49,11 +55,29 @@ class PrepareSettings:
     val_fraction: float = _setting(0.1, "Share of each pitch's notes for validation.")
     test_fraction: float = _setting(0.1, "Share of each pitch's notes for test.")
     seed: int = _setting(0, "Seed of the split assignment.")
-    skip_bad: bool = _setting(False, "Exit 0 even if some files failed.")
+    skip_bad: bool = _setting(
+        False, "Exit 0 even if some files failed (the rest of the bank is prepared either way; each "
+        "failure is listed with its reason).")
+    pattern: str | None = _setting(
+        None, "named: file-name template, e.g. `{instrument}_{note}_{_}_{dynamic}` (see docs/layouts.md).")
+    middle_c: str = _setting(DEFAULT_MIDDLE_C, "named: how the names write middle C (MIDI 60).")
+    trust_names: bool = _setting(
+        False, "named: keep files whose tracked pitch is over a semitone from their name (warned).")
+    drum_map: str | None = _setting(
+        None, "drumkit: JSON object (or .json file) of instrument or file names to General MIDI keys, "
+        "e.g. '{\"Cowbell\": 56}'.")
+    instrument: str | None = _setting(
+        None, "nsynth: keep only these instruments (comma-separated; patterns like `guitar_acoustic_*`).")
+    family: str | None = _setting(None, "nsynth: keep only these instrument families (comma-separated).")
+    chunk_seconds: float = _setting(CHUNK_SECONDS, "audio: length of the training chunks (s).")
 
     def __post_init__(self) -> None:
         if self.layout not in LAYOUTS:
             raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {self.layout!r}")
+        if self.middle_c not in MIDDLE_C:
+            raise ValueError(f"middle C must be one of {', '.join(MIDDLE_C)}, got {self.middle_c!r}")
+        if not self.chunk_seconds > 0:
+            raise ValueError(f"chunk length must be > 0 s, got {self.chunk_seconds}")
         if self.normalize not in NORMALIZE_MODES:
             raise ValueError(f"normalize must be 'bank' or 'per-file', got {self.normalize!r}")
         if not 1000 <= self.sample_rate <= 384000:

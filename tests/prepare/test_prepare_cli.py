@@ -29,7 +29,7 @@ def test_prepare_prints_summary_and_inspect_draws(tmp_path, bank):
     out = tmp_path / "out"
     result = runner.invoke(app, ["prepare", str(bank), str(out), "--sample-rate", "8000"])
     assert result.exit_code == 0, result.output
-    assert "prepared 4 notes" in result.output and "train 4" in result.output
+    assert "prepared 4 notes" in result.output and "splits        train" in result.output
     assert "release tail" in result.output and str(out) in result.output
     assert json.loads((out / "dataset.json").read_text())["sample_rate"] == 8000
 

@@ -11,7 +11,9 @@ Names that fit none are left to the user's map.
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 _HAT = frozenset({"hat", "hats", "hihat", "hh", "hhat"})
 _TOM = frozenset({"tom", "toms", "tomtom"})
@@ -102,3 +104,31 @@ def gm_drum_key(name: str, user_map: dict[str, int] | None = None) -> int | None
         if all(words & need for need in needs):
             return key
     return None
+
+
+def parse_drum_map(text: str) -> dict[str, int]:
+    """The user's map of drum names to General MIDI keys: a JSON object (``{"Cowbell": 56}``) or
+    the path of a .json file holding one.
+
+    Raises:
+        ValueError: unreadable JSON, not an object, or a key that is not a MIDI number 0..127;
+            the message says which.
+    """
+    source = "--map"
+    if not text.lstrip().startswith("{"):
+        source = text
+        try:
+            text = Path(text).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{source}: cannot read the drum map ({exc})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{source}: the drum map is not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{source}: the drum map must be a JSON object of names to keys, "
+                         'e.g. {"Cowbell": 56}')
+    for name, key in data.items():
+        if isinstance(key, bool) or not isinstance(key, int) or not 0 <= key <= 127:
+            raise ValueError(f"{source}: key {key!r} of {name!r} is not a MIDI number 0..127")
+    return data

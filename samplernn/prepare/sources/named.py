@@ -20,6 +20,7 @@ from pathlib import Path
 from samplernn.common.audio import AudioError
 from samplernn.common.errors import UserError
 from samplernn.prepare.naming import (
+    DEFAULT_MIDDLE_C,
     MIDDLE_C,
     NamePattern,
     NamingError,
@@ -28,7 +29,7 @@ from samplernn.prepare.naming import (
     parse_name,
     resolve_velocities,
 )
-from samplernn.prepare.sources.pitch_check import PitchCheck, check_pitch
+from samplernn.prepare.sources.pitch_check import TRUST_HINT, PitchCheck, check_pitch
 from samplernn.prepare.sources.records import SampleNote, SourceResult, relative, scan_samples
 from samplernn.prepare.sources.root_key import read_root_key, wavpack_message
 
@@ -38,7 +39,7 @@ class NamedOptions:
     """How names are read: octave convention, an optional `--pattern` template, and whether a
     root key stored in the file wins over the name."""
 
-    middle_c: str = "C4"
+    middle_c: str = DEFAULT_MIDDLE_C
     pattern: str | None = None
     root_key: bool = True
 
@@ -99,7 +100,8 @@ def verify_pitches(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[PitchCheck]:
     """Track the pitch of every note of `found`; notes whose name is more than a semitone (or an
-    octave) off move to the failures unless `trust_names`. Returns every check, in note order.
+    octave) off move to the failures, or with `trust_names` stay and are listed in the warnings.
+    Returns every check, in note order.
 
     `progress(done, total)` is called after each file. Unreadable files become failures.
     """
@@ -116,8 +118,9 @@ def verify_pitches(
             found.fail(note.source, check.message)
         else:
             kept.append(note)
+            if check.wrong:
+                found.warnings.append(f"{check.message.removesuffix(TRUST_HINT)}; kept (--trust-names)")
         if progress is not None:
             progress(k + 1, total)
     found.notes = kept
     return checks
-

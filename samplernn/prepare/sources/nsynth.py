@@ -24,6 +24,9 @@ from samplernn.prepare.sources.records import SampleNote, SourceResult, relative
 
 NSYNTH_RELEASE_S = 3.0  # NSynth notes are held for 3 s of their 4 s
 EXAMPLES = "examples.json"
+#: The values of NSynth's `instrument_family_str`.
+NSYNTH_FAMILIES = ("bass", "brass", "flute", "guitar", "keyboard", "mallet", "organ", "reed", "string",
+                   "synth_lead", "vocal")
 
 
 @dataclass(frozen=True)

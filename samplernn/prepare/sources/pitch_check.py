@@ -24,6 +24,8 @@ SEARCH = 4.2  # the tracker looks this factor (two octaves and a bit) either sid
 MAX_SECONDS = 1.5
 TOLERANCE_SEMITONES = 1.0
 MIN_VOICED = 0.3  # mean pYIN voicing probability below which a sound counts as unpitched
+#: What a wrong verdict's message ends with (the warning of a name kept anyway drops it).
+TRUST_HINT = "; --trust-names keeps the name"
 _SPAN = (0.2, 0.7)  # part of the note's extent taken as its sustained part
 
 
@@ -111,7 +113,6 @@ def judge(path: str | Path, expected: int, measured: float) -> PitchCheck:
         count = "an octave" if abs(octaves) == 1 else f"{abs(octaves)} octaves"
         return PitchCheck(expected, measured, "octave",
                           f"{path}: named {note_name(expected)} but sounds {heard}, {count} {where} "
-                          "(a tracker can slip by an octave: listen; --trust-names keeps the name)")
+                          f"(a tracker can slip by an octave: listen){TRUST_HINT}")
     return PitchCheck(expected, measured, "off",
-                      f"{path}: named {note_name(expected)} but sounds {heard} "
-                      "(--trust-names keeps the name)")
+                      f"{path}: named {note_name(expected)} but sounds {heard}{TRUST_HINT}")

@@ -10,7 +10,8 @@ Each recording's stretches of sound are found on its RMS level (50 ms frames): a
 `max_gap` stay inside a stretch, so only lead-in, run-out and long pauses are dropped. Each
 stretch is cut into `seconds`-long chunks from its start; a last, shorter piece is kept when it
 lasts at least `min_seconds`. Chunks are notes with pitch 0 and velocity 0, released at their
-end; `prepare` should take them as they are (no note detection) for `train --no-conditioning`.
+end; `prepare_chunk` takes them as they are (no note detection, no added silence) for
+`train --no-conditioning`.
 """
 
 from __future__ import annotations
@@ -21,19 +22,23 @@ from pathlib import Path
 
 import numpy as np
 
-from samplernn.common.audio import AudioError, audio_info, read_audio
+from samplernn.common.audio import AudioError, audio_info, read_audio, resample
 from samplernn.common.errors import UserError
+from samplernn.prepare.layouts import NoteJob
+from samplernn.prepare.notes import NoteError, PreparedNote
+from samplernn.prepare.settings import CHUNK_SECONDS, PrepareSettings
 from samplernn.prepare.sources.records import SampleNote, SourceResult, relative, scan_samples
 from samplernn.prepare.sources.root_key import wavpack_message
 
 BLOCK_FRAMES = 1 << 20  # read this many frames at a time: memory stays flat on long recordings
+LAYOUT = "audio"  # the layout whose notes are chunks
 
 
 @dataclass(frozen=True)
 class ChunkSettings:
     """How recordings are cut (seconds, dB)."""
 
-    seconds: float = 8.0
+    seconds: float = CHUNK_SECONDS
     min_seconds: float = 2.0
     silence_db: float = -50.0
     max_gap: float = 1.0
@@ -127,3 +132,31 @@ def audio_chunks(src: str | Path, settings: ChunkSettings = ChunkSettings()) -> 
         for k, (a, b) in enumerate(chunks, start=1):
             found.notes.append(SampleNote(path, f"{rel}#{k}", 0, 0, path, b - a, (a, b), True))
     return found
+
+
+def prepare_chunk(
+    x: np.ndarray,
+    sr: int,
+    job: NoteJob,
+    settings: PrepareSettings,
+    gain: float | None = None,
+    offset: int = 0,
+) -> PreparedNote:
+    """A chunk as it is: the mono audio `x` (n,) at `sr` Hz of the job's window, scaled by the bank's
+    `gain` (None: to `settings.peak`) and resampled to the dataset rate, with no note detection,
+    silence or fixed length; onset 0, release and end at its last sample. `offset` is unused (the
+    signature is `prepare_note`'s).
+
+    Raises:
+        NoteError: non-finite samples or a silent chunk.
+    """
+    if not np.isfinite(x).all():
+        raise NoteError(f"{job.audio}: non-finite samples (NaN or infinity) in {job.source}")
+    peak = float(np.abs(x).max()) if x.size else 0.0
+    if peak < settings.silence_peak:
+        raise NoteError(f"{job.audio}: {job.source} is silent")
+    scale = gain if gain is not None else settings.peak / peak
+    y = resample(x * np.float32(scale), sr, settings.sample_rate).astype(np.float32, copy=False)
+    if y.size == 0:
+        raise NoteError(f"{job.audio}: {job.source} is empty")
+    return PreparedNote(audio=y, onset=0, release=y.size, end=y.size, lag_ms=0.0)

@@ -10,16 +10,17 @@ reads it once and places the release by `one_shot_release`.
 from __future__ import annotations
 
 import os
-import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from natsort import natsorted, ns
 
 from conditioning import DEFAULT_THRESHOLD
 from samplernn.common.audio import AudioError, audio_info, read_audio
-from samplernn.prepare.layouts import Discovery, Failure, NoteJob
+from samplernn.prepare.layouts import Discovery, Failure, NoteJob, note_id
 from samplernn.prepare.sources.release import one_shot_release
 from samplernn.prepare.sources.root_key import wavpack_message
 
@@ -78,22 +79,6 @@ def relative(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def note_id(source: str, taken: Counter[str]) -> str:
-    """'sub/take_01.wav' → 'sub-take_01', 'a.wav#3' → 'a-003', unique among `taken` (the same
-    rule as the MIDI layouts' ids)."""
-    path, mark, index = source.rpartition("#")
-    if not (mark and index.isdigit()):  # '#' may also be part of a file name ('030-F#.wav')
-        path, index = source, ""
-    base = "-".join(_UNSAFE.sub("_", part) for part in Path(path).with_suffix("").parts if part != "/")
-    if index:
-        base = f"{base}-{int(index):03d}"
-    taken[base] += 1
-    return base if taken[base] == 1 else f"{base}-{taken[base]}"
-
-
 def to_job(note: SampleNote, job_id: str, threshold: float = DEFAULT_THRESHOLD) -> NoteJob:
     """The `NoteJob` that prepares `note`. A one-shot's audio is read here to place its release.
 
@@ -109,6 +94,8 @@ def to_job(note: SampleNote, job_id: str, threshold: float = DEFAULT_THRESHOLD) 
                        on, on + note.release, note.window, note.aligned)
     start, stop = (0, None) if note.window is None else _frames(note)
     x, sr = read_audio(note.audio, start, stop, mono=True)
+    if not np.isfinite(x).all():
+        raise AudioError(f"{note.audio}: non-finite samples (NaN or infinity); the file is skipped")
     shape = one_shot_release(x, sr, threshold)
     if shape is None:
         raise AudioError(f"{note.audio}: silent recording")
@@ -125,14 +112,23 @@ def _frames(note: SampleNote) -> tuple[int, int | None]:
     return round(a * sr), None if b is None else round(b * sr)
 
 
-def to_discovery(found: SourceResult, threshold: float = DEFAULT_THRESHOLD) -> Discovery:
+def to_discovery(
+    found: SourceResult,
+    threshold: float = DEFAULT_THRESHOLD,
+    progress: Callable[[int, int], None] | None = None,
+) -> Discovery:
     """`prepare`'s view of a source: one `NoteJob` per note (one-shots read to place their
-    release), the unreadable ones added to the source's failures."""
+    release), the unreadable ones added to the source's failures, its warnings kept.
+
+    `progress(done, total)` is called after each note.
+    """
     ids: Counter[str] = Counter()
-    out = Discovery(found.layout, [], list(found.failures))
-    for note in found.notes:
+    out = Discovery(found.layout, [], list(found.failures), list(found.warnings))
+    for k, note in enumerate(found.notes):
         try:
             out.jobs.append(to_job(note, note_id(note.source, ids), threshold))
         except AudioError as exc:
             out.failures.append(Failure(note.source, str(exc)))
+        if progress is not None:
+            progress(k + 1, len(found.notes))
     return out

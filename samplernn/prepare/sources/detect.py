@@ -1,0 +1,242 @@
+"""Which layout a bank has, and its notes as `prepare`'s `Discovery` whatever the layout.
+
+`bank_layout` looks at what SRC holds, reading no audio but a few headers:
+
+1. a `.sfz` file given as SRC is an SFZ instrument;
+2. markers decide when exactly one kind is found: `examples.json` here or in a subfolder
+   (nsynth), `drumkit.xml` here or in a subfolder (drumkit), `.sfz` files anywhere (sfz), MIDI
+   files anywhere (pairs, folder-midi or session, told apart by `layouts.detect_layout`);
+3. with no marker, the audio files: long recordings (median over `LONG_RECORDING_S`) are plain
+   audio; otherwise their names decide: named when at least `NAMED_SHARE` of them name a note
+   (`naming.names_a_note`), drumkit one-shots when that share name a drum piece, plain audio when
+   at most `AUDIO_SHARE` name either.
+
+Anything else is ambiguous: a UserError says what was found and asks for `--layout`.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from samplernn.common.audio import AudioError, audio_info
+from samplernn.common.errors import UserError
+from samplernn.common.progress import ProgressFn
+from samplernn.prepare.layouts import Discovery, discover
+from samplernn.prepare.naming import DEFAULT_MIDDLE_C, names_a_note
+from samplernn.prepare.settings import MIDI_SUFFIXES, PrepareSettings
+from samplernn.prepare.sources.drumkit import drumkit_notes, find_kits, one_shot_notes
+from samplernn.prepare.sources.gm_drums import gm_drum_key, parse_drum_map
+from samplernn.prepare.sources.named import NamedOptions, named_notes, verify_pitches
+from samplernn.prepare.sources.nsynth import (
+    EXAMPLES,
+    NSYNTH_FAMILIES,
+    NsynthFilter,
+    find_splits,
+    nsynth_notes,
+)
+from samplernn.prepare.sources.plain_audio import ChunkSettings, audio_chunks
+from samplernn.prepare.sources.records import SAMPLE_SUFFIXES, SourceResult, to_discovery
+from samplernn.prepare.sources.sfz import sfz_notes
+
+MIDI_LAYOUTS = ("pairs", "folder-midi", "session")
+MIDI = "midi"  # `bank_layout` of a bank with MIDI files: `discover` tells which of MIDI_LAYOUTS
+NAMED_SHARE = 2 / 3
+AUDIO_SHARE = 0.1
+LONG_RECORDING_S = 60.0  # a median recording this long is music, not a sample library's notes
+DURATION_PROBES = 16  # recordings whose length is read to judge that
+#: Progress stages of the sample sources: progress(done, total, stage=...).
+STAGES = {"pitches": "checking pitches", "releases": "placing releases"}
+#: Options that only one layout reads: a warning names them when given for another.
+LAYOUT_OPTIONS = {
+    "pattern": "named", "middle_c": "named", "trust_names": "named", "drum_map": "drumkit",
+    "instrument": "nsynth", "family": "nsynth", "chunk_seconds": "audio",
+}
+
+
+@dataclass
+class _Contents:
+    """What a walk over SRC found: files by kind."""
+
+    midi: list[Path] = field(default_factory=list)
+    sfz: list[Path] = field(default_factory=list)
+    audio: list[Path] = field(default_factory=list)
+
+
+def _walk(src: Path) -> _Contents:
+    found = _Contents()
+    for root, dirs, files in os.walk(src):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            suffix = os.path.splitext(name)[1].lower()
+            if name.startswith("."):
+                continue
+            if suffix in MIDI_SUFFIXES:
+                found.midi.append(Path(root, name))
+            elif suffix == ".sfz":
+                found.sfz.append(Path(root, name))
+            elif suffix in SAMPLE_SUFFIXES:
+                found.audio.append(Path(root, name))
+    return found
+
+
+def _median_seconds(files: list[Path]) -> float | None:
+    """Median length (s) of up to DURATION_PROBES recordings spread over `files`; None if none reads."""
+    step = max(1, len(files) // DURATION_PROBES)
+    lengths = []
+    for path in files[::step][:DURATION_PROBES]:
+        try:
+            info = audio_info(path)
+        except AudioError:
+            continue
+        lengths.append(info.frames / info.sample_rate)
+    return statistics.median(lengths) if lengths else None
+
+
+def _by_names(src: Path, audio: list[Path], middle_c: str) -> str:
+    """'named', 'drumkit' or 'audio' for a folder of recordings with no marker (see the docstring)."""
+    seconds = _median_seconds(audio)
+    if seconds is not None and seconds > LONG_RECORDING_S:
+        return "audio"
+    notes = sum(names_a_note(p.stem, middle_c) for p in audio)
+    drums = sum(gm_drum_key(p.relative_to(src).with_suffix("").as_posix()) is not None for p in audio)
+    n = len(audio)
+    if notes >= NAMED_SHARE * n:
+        return "named"
+    if drums >= NAMED_SHARE * n:
+        return "drumkit"
+    if notes <= AUDIO_SHARE * n and drums <= AUDIO_SHARE * n:
+        return "audio"
+    raise UserError(
+        f"{src}: cannot tell the layout: of {n} recordings {notes} name a note and {drums} a drum piece; "
+        "pass --layout named, drumkit or audio")
+
+
+def bank_layout(src: str | Path, middle_c: str = DEFAULT_MIDDLE_C) -> str:
+    """The layout of the bank at `src` by the rules in the module docstring: a value of
+    settings.LAYOUTS, or `MIDI` for a bank with MIDI files.
+
+    Raises:
+        UserError: `src` does not exist, holds no recordings, or its layout is ambiguous.
+    """
+    src = Path(src)
+    if src.is_file():
+        if src.suffix.lower() == ".sfz":
+            return "sfz"
+        raise UserError(f"{src}: not a folder (SRC is a folder, or an .sfz file)")
+    if not src.is_dir():
+        raise UserError(f"{src}: not a folder (SRC must be a folder of recordings)")
+    markers = []
+    if find_splits(src):
+        markers.append(f"nsynth ({EXAMPLES})")
+    if find_kits(src):
+        markers.append("drumkit (drumkit.xml)")
+    if markers and len(markers) == 1:
+        return markers[0].split()[0]
+    contents = _walk(src)
+    if contents.sfz:
+        markers.append(f"sfz ({len(contents.sfz)} .sfz files)")
+    if contents.midi:
+        markers.append(f"pairs, folder-midi or session ({len(contents.midi)} MIDI files)")
+    if len(markers) > 1:
+        raise UserError(f"{src}: cannot tell the layout, it holds markers of several: {'; '.join(markers)}; "
+                        "pass --layout")
+    if contents.sfz:
+        return "sfz"
+    if contents.midi:
+        return MIDI
+    if not contents.audio:
+        raise UserError(f"{src}: no recordings found (.wav, .aif, .flac, .ogg, .mp3) and no MIDI, SFZ, "
+                        "NSynth or drum kit description")
+    return _by_names(src, contents.audio, middle_c)
+
+
+def _stage(progress: ProgressFn | None, key: str) -> Callable[[int, int], None] | None:
+    if progress is None:
+        return None
+    label = STAGES[key]
+    return lambda done, total: progress(done, total, stage=label)
+
+
+def _csv(text: str | None) -> tuple[str, ...]:
+    return tuple(p.strip() for p in (text or "").split(",") if p.strip())
+
+
+def _nsynth_filter(settings: PrepareSettings) -> NsynthFilter:
+    families = _csv(settings.family)
+    unknown = [f for f in families if f not in NSYNTH_FAMILIES]
+    if unknown:
+        raise UserError(f"--family {unknown[0]!r} is not an NSynth family ({', '.join(NSYNTH_FAMILIES)})")
+    return NsynthFilter(instruments=_csv(settings.instrument), families=families)
+
+
+def _drum_map(settings: PrepareSettings) -> dict[str, int] | None:
+    try:
+        return parse_drum_map(settings.drum_map) if settings.drum_map else None
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
+def source_notes(
+    layout: str, src: Path, settings: PrepareSettings, progress: ProgressFn | None = None
+) -> tuple[SourceResult, dict[str, int]]:
+    """The notes of a bank without MIDI in `layout`, and the pitch checks' verdict counts (named
+    layout: names checked against the tracker, mislabelled files failed unless --trust-names).
+
+    Raises:
+        UserError: the source's own (no such folder, nothing found, malformed description), or a
+            bad --family / --map value.
+    """
+    checks: dict[str, int] = {}
+    if layout == "named":
+        found = named_notes(src, NamedOptions(middle_c=settings.middle_c, pattern=settings.pattern))
+        verdicts = verify_pitches(found, settings.trust_names, _stage(progress, "pitches"))
+        checks = dict(Counter(c.verdict for c in verdicts))
+    elif layout == "nsynth":
+        found = nsynth_notes(src, _nsynth_filter(settings))
+    elif layout == "sfz":
+        found = sfz_notes(src)
+    elif layout == "drumkit":
+        user_map = _drum_map(settings)
+        found = drumkit_notes(src, user_map) if find_kits(src) else one_shot_notes(src, user_map)
+    elif layout == "audio":
+        shortest = min(ChunkSettings.min_seconds, settings.chunk_seconds)
+        found = audio_chunks(src, ChunkSettings(seconds=settings.chunk_seconds, min_seconds=shortest))
+    else:
+        raise ValueError(f"not a layout without MIDI: {layout!r}")
+    return found, checks
+
+
+def _unused_options(layout: str, settings: PrepareSettings) -> list[str]:
+    defaults = PrepareSettings()
+    return [f"--{name.replace('_', '-') if name != 'drum_map' else 'map'} applies to the {owner} layout "
+            f"only; ignored for {layout}"
+            for name, owner in LAYOUT_OPTIONS.items()
+            if owner != layout and getattr(settings, name) != getattr(defaults, name)]
+
+
+def discover_bank(
+    src: str | Path, settings: PrepareSettings, progress: ProgressFn | None = None
+) -> Discovery:
+    """The notes of the bank at `src` in `settings.layout` ('auto': `bank_layout`), as `prepare`'s
+    `Discovery`. Sample sources report `progress(done, total, stage=...)` (stage: a value of
+    `STAGES`) while they check pitches and place one-shot releases.
+
+    Raises:
+        UserError: as `bank_layout` and the layout's own reader.
+    """
+    src = Path(src)
+    layout = settings.layout if settings.layout != "auto" else bank_layout(src, settings.middle_c)
+    if layout == MIDI or layout in MIDI_LAYOUTS:
+        found = discover(src, settings)
+        found.warnings += _unused_options(found.layout, settings)
+        return found
+    found, checks = source_notes(layout, src, settings, progress)
+    out = to_discovery(found, settings.threshold, _stage(progress, "releases"))
+    out.pitch_checks = checks
+    out.warnings += _unused_options(layout, settings)
+    return out
