@@ -27,6 +27,10 @@ REMAINING_INDEX = COND_COLUMNS.index("remaining")
 ELAPSED_INDEX = COND_COLUMNS.index("elapsed")
 LEVEL_INDEX = COND_COLUMNS.index("level")
 
+#: The remaining column's value while a key is held and the note's end is not known yet (live
+#: play): the countdown is revealed at note-off. Models with a held flag read it as "held".
+REMAINING_HELD = -1
+
 #: The level column counts tenths of a dB above LEVEL_FLOOR_DB: 0 = -80 dBFS or quieter, 800 = 0 dBFS.
 LEVEL_STEPS_PER_DB = 10
 #: The level column's value at 0 dBFS, its largest (800).
@@ -84,7 +88,8 @@ def events_to_conditioning(
     Returns an int32 array (n_samples, 5) with columns COND_COLUMNS:
       note      — MIDI pitch over [onset, end), 0 elsewhere;
       velocity  — MIDI velocity over [onset, end), 0 elsewhere;
-      remaining — samples until `end`: end-onset-1 … 0 across the note (as in the thesis), 0 outside;
+      remaining — samples until `end`: end-onset-1 … 0 across the note (as in the thesis), 0 outside
+                  (live play writes REMAINING_HELD while the key is down and the end is unknown);
       elapsed   — samples since onset: 0 … end-onset-1 across the note, 0 outside;
       level     — the bank's typical loudness for this pitch, velocity and release time
                   (`stats.level_curve`, see LEVEL_STEPS_PER_DB) over [onset, end); 0 outside, and

@@ -53,6 +53,7 @@ def train_command(
         show_default="the preset's",
     ),
     input_gain: float = _setting("input_gain"),
+    hidden_countdown: float = _setting("hidden_countdown"),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out where it stopped."),
     init: Path = _setting("init"),
     no_conditioning: bool = typer.Option(

@@ -9,6 +9,10 @@ Positions: a note of n samples is streamed as `pad` silent samples followed by t
 pad = L + offset (offset a random 0..L-1 in training, 0 for evaluation). Window k of the row
 feeds x = padded[k*T : k*T + L + T] and predicts padded[k*T + L : k*T + L + T], i.e. note
 samples t = k*T + j - offset for j in 0..T-1; targets outside 0 <= t < n are masked.
+
+Hidden countdowns (live play's conditioning): a share of the notes a row starts is streamed with
+the remaining column at REMAINING_HELD from note-on to note-off, the true countdown after it;
+the targets are the same.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from conditioning import BankStats
+from conditioning import REMAINING_INDEX, BankStats
+from conditioning.events import REMAINING_HELD
 from samplernn.common.errors import UserError
 from samplernn.data.dataset import NoteRecord, PreparedDataset
 from samplernn.data.quantize import quantize, zero_level
@@ -31,7 +36,9 @@ class NoteBank:
     """Quantised audio and raw conditioning of a set of notes, concatenated in memory.
 
     audio: (N,) uint8/int16/int32 classes of all notes back to back; cond: (N, 5) int32;
-    starts, lengths: (n_notes,) int64; pitches: (n_notes,) int64; zero: the silence class.
+    starts, lengths: (n_notes,) int64; pitches: (n_notes,) int64; zero: the silence class;
+    onsets, releases: (n_notes,) int64 note-on and note-off within each note's own samples (None
+    for a bank that cannot hide countdowns).
     """
 
     audio: torch.Tensor
@@ -41,6 +48,8 @@ class NoteBank:
     pitches: torch.Tensor
     ids: list[str]
     zero: int
+    onsets: torch.Tensor | None = None
+    releases: torch.Tensor | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -84,6 +93,8 @@ def build_bank(
         pitches=torch.tensor([rec.pitch for rec in notes], dtype=torch.int64),
         ids=[rec.id for rec in notes],
         zero=zero_level(levels, method),
+        onsets=torch.tensor([rec.onset for rec in notes], dtype=torch.int64),
+        releases=torch.tensor([rec.release for rec in notes], dtype=torch.int64),
     )
 
 
@@ -117,11 +128,18 @@ class Batch:
 
 
 def make_window(
-    bank: NoteBank, note: torch.Tensor, k: torch.Tensor, offset: torch.Tensor, lookback: int, window: int
+    bank: NoteBank,
+    note: torch.Tensor,
+    k: torch.Tensor,
+    offset: torch.Tensor,
+    lookback: int,
+    window: int,
+    hidden: torch.Tensor | None = None,
 ) -> Batch:
     """Assemble window k of each row's note (vectorised over rows; note -1 = idle row).
 
-    note, k, offset: (B,) int64. Returns a Batch with x (B, L+T).
+    note, k, offset: (B,) int64; hidden: (B,) bool, rows whose note has its countdown hidden
+    (REMAINING_HELD from its onset to its release; needs bank.onsets). Returns a Batch with x (B, L+T).
     """
     L, T = lookback, window
     active = note >= 0
@@ -134,6 +152,12 @@ def make_window(
     x = torch.where(valid, bank.audio[flat].long(), bank.zero)  # (B, L+T)
     mask = valid[:, L:]  # (B, T)
     cond = bank.cond[flat[:, L:]] * mask[..., None]  # (B, T, 5)
+    if hidden is not None and bool(hidden.any()):
+        t = idx[:, L:]  # note-local sample of each target
+        held = (t >= bank.onsets[safe][:, None]) & (t < bank.releases[safe][:, None])
+        cond[..., REMAINING_INDEX] = cond[..., REMAINING_INDEX].masked_fill(
+            held & mask & hidden[:, None], REMAINING_HELD
+        )
     reset = k == 0
     return Batch(x, cond, mask, reset, torch.where(active, note, -1))
 
@@ -141,8 +165,11 @@ def make_window(
 class WindowStream:
     """Endless training windows: rows draw notes from seeded shuffled epochs.
 
-    All state (order, positions, generator) is exported by `state_dict()` as tensors and ints, so
-    a run resumes at exactly the same data position.
+    With hidden_countdown = p > 0, each note a row starts has its countdown hidden with
+    probability p (drawn from the same seeded generator; p = 0 draws nothing, so the data order
+    is that of a stream without the option). All state (order, positions, generator, hidden rows)
+    is exported by `state_dict()` as tensors and ints, so a run resumes at exactly the same data
+    position.
     """
 
     def __init__(
@@ -153,11 +180,16 @@ class WindowStream:
         window: int,
         seed: int,
         random_offset: bool = True,
+        hidden_countdown: float = 0.0,
     ) -> None:
         if window <= 0 or window % lookback:
             raise UserError(f"window {window} must be a positive multiple of the model's lookback {lookback}")
+        if hidden_countdown > 0 and bank.onsets is None:
+            raise ValueError("hiding countdowns needs a bank with note onsets and releases")
         self.bank, self.B, self.L, self.T = bank, batch_size, lookback, window
         self.random_offset = random_offset
+        self.hidden_countdown = float(hidden_countdown)
+        self.hidden = torch.zeros(batch_size, dtype=torch.bool)
         self.gen = torch.Generator().manual_seed(int(seed))
         self.epoch = 0
         self.order = torch.randperm(len(bank), generator=self.gen)
@@ -182,10 +214,13 @@ class WindowStream:
         self.k[r] = 0
         off = torch.randint(0, self.L, (1,), generator=self.gen) if self.random_offset else 0
         self.offset[r] = int(off)
+        if self.hidden_countdown > 0:
+            self.hidden[r] = bool(torch.rand(1, generator=self.gen) < self.hidden_countdown)
 
     def next_batch(self) -> Batch:
         """The next window of every row, then advance; rows whose note is done start a new one."""
-        batch = make_window(self.bank, self.note, self.k, self.offset, self.L, self.T)
+        hidden = self.hidden if self.hidden_countdown > 0 else None
+        batch = make_window(self.bank, self.note, self.k, self.offset, self.L, self.T, hidden)
         self.k += 1
         done = self.k * self.T - self.offset >= self.bank.lengths[self.note]  # all targets covered
         for r in torch.nonzero(done).flatten().tolist():
@@ -193,7 +228,7 @@ class WindowStream:
         return batch
 
     def state_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "gen": self.gen.get_state(),
             "epoch": self.epoch,
             "order": self.order.clone(),
@@ -202,6 +237,9 @@ class WindowStream:
             "k": self.k.clone(),
             "offset": self.offset.clone(),
         }
+        if self.hidden_countdown > 0:
+            d["hidden"] = self.hidden.clone()
+        return d
 
     def load_state_dict(self, d: dict[str, Any]) -> None:
         if len(d["note"]) != self.B or len(d["order"]) != len(self.bank):
@@ -210,6 +248,7 @@ class WindowStream:
         self.epoch, self.pos = int(d["epoch"]), int(d["pos"])
         self.order = d["order"].clone()
         self.note, self.k, self.offset = d["note"].clone(), d["k"].clone(), d["offset"].clone()
+        self.hidden = d["hidden"].clone() if "hidden" in d else torch.zeros(self.B, dtype=torch.bool)
 
 
 def eval_windows(bank: NoteBank, batch_size: int, lookback: int, window: int):

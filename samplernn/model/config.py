@@ -34,10 +34,15 @@ class ModelConfig:
     # the dataset.
     oscillator: int = 0
     sample_rate: int = 0  # Hz; only the oscillator uses it (0 = not set)
+    # Also feed a 'held' flag: 1 where the remaining column holds conditioning.REMAINING_HELD (a
+    # key down whose end is not known yet, as in live play), when the countdown feature reads 0.
+    # False in checkpoints from before it existed, which read the sentinel as a countdown of 0.
+    held_flag: bool = False
 
     def __post_init__(self) -> None:
         self.frame_sizes = tuple(int(r) for r in self.frame_sizes)
         self.level_conditioning = bool(self.level_conditioning and self.conditioning)
+        self.held_flag = bool(self.held_flag and self.conditioning)
         self.oscillator = int(self.oscillator) if self.conditioning else 0
         if self.oscillator < 0 or self.sample_rate < 0:
             raise ValueError("oscillator and sample_rate must be >= 0")

@@ -40,10 +40,10 @@ def _wn(module: nn.Module, enabled: bool) -> nn.Module:
     return weight_norm(module) if enabled else module
 
 
-def cond_feature_names(note_embed_dim: int, level: bool, oscillator: int) -> list[str]:
+def cond_feature_names(note_embed_dim: int, level: bool, oscillator: int, held: bool = False) -> list[str]:
     """Name of every CondFeatures output column, in order (`widen.py` matches columns by name)."""
     names = [f"note_embed{i}" for i in range(note_embed_dim)]
-    names += ["pitch", "velocity", "remaining", "elapsed", "active"] + ["level"] * level
+    names += ["pitch", "velocity", "remaining", "elapsed", "active"] + ["level"] * level + ["held"] * held
     k = range(1, oscillator + 1)
     return names + [f"osc_sin{i}" for i in k] + [f"osc_cos{i}" for i in k]
 
@@ -52,21 +52,28 @@ class CondFeatures(nn.Module):
     """Raw conditioning (..., 5) → well-scaled features (..., C).
 
     Features: note embedding (0 = no note), normalised pitch, velocity/127, log countdown,
-    log time since onset, note-active flag, with `level` the loudness column / 800 (0 … 1), and
-    with `oscillator` = H > 0 the sin and cos of harmonics 1 … H of the note's phase
-    2π · f(note) · elapsed / sample_rate (0 outside notes).
+    log time since onset, note-active flag, with `level` the loudness column / 800 (0 … 1), with
+    `held` a flag that is 1 inside a note whose remaining column is negative (REMAINING_HELD: the
+    key is down, the end unknown; the countdown feature then reads 0), and with `oscillator` = H > 0
+    the sin and cos of harmonics 1 … H of the note's phase 2π · f(note) · elapsed / sample_rate
+    (0 outside notes).
     """
 
     def __init__(
-        self, note_embed_dim: int, level: bool = False, oscillator: int = 0, sample_rate: int = 0
+        self,
+        note_embed_dim: int,
+        level: bool = False,
+        oscillator: int = 0,
+        sample_rate: int = 0,
+        held: bool = False,
     ) -> None:
         super().__init__()
         if oscillator and sample_rate <= 0:
             raise ValueError("an oscillator needs the model's sample_rate")
         self.note_embed = nn.Embedding(128, note_embed_dim)
-        self.level = level
+        self.level, self.held = level, held
         self.oscillator, self.sample_rate = oscillator, sample_rate
-        self.n_features = len(cond_feature_names(note_embed_dim, level, oscillator))
+        self.n_features = len(cond_feature_names(note_embed_dim, level, oscillator, held))
 
     def forward(self, raw: torch.Tensor) -> torch.Tensor:
         raw = raw.to(torch.long)
@@ -86,6 +93,8 @@ class CondFeatures(nn.Module):
         ]
         if self.level:
             feats.append((column(LEVEL_INDEX) / LEVEL_SCALE).unsqueeze(-1))
+        if self.held:
+            feats.append(((raw[..., REMAINING_INDEX] < 0).to(torch.float32) * active).unsqueeze(-1))
         if self.oscillator:
             feats.append(self.phase_features(note, raw[..., ELAPSED_INDEX], active))
         return torch.cat(feats, dim=-1)
@@ -224,7 +233,9 @@ class SampleRNN(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.cond_features = (
-            CondFeatures(cfg.note_embed_dim, cfg.level_conditioning, cfg.oscillator, cfg.sample_rate)
+            CondFeatures(
+                cfg.note_embed_dim, cfg.level_conditioning, cfg.oscillator, cfg.sample_rate, cfg.held_flag
+            )
             if cfg.conditioning
             else None
         )

@@ -1,8 +1,8 @@
 """Start a model with more conditioning inputs from one with fewer (fine-tuning with --init).
 
-A checkpoint without the level column or the oscillator can seed a model that has them: the
-new inputs' weights start at zero, so the widened model computes exactly what the old one did
-and training then learns to use them. Adam's moments are widened the same way.
+A checkpoint without the level column, the oscillator or the held flag can seed a model that has
+them: the new inputs' weights start at zero, so the widened model computes exactly what the old
+one did and training then learns to use them. Adam's moments are widened the same way.
 """
 
 from __future__ import annotations
@@ -17,11 +17,16 @@ from samplernn.model.network import SampleRNN, cond_feature_names
 
 
 def can_widen(old: ModelConfig, new: ModelConfig) -> bool:
-    """Whether `new` is `old` plus conditioning inputs (level column, oscillator), nothing else."""
+    """Whether `new` is `old` plus conditioning inputs (level column, oscillator, held flag),
+    nothing else."""
     if not (old.conditioning and new.conditioning):
         return False
     grown = replace(
-        old, level_conditioning=new.level_conditioning, oscillator=new.oscillator, sample_rate=new.sample_rate
+        old,
+        level_conditioning=new.level_conditioning,
+        oscillator=new.oscillator,
+        sample_rate=new.sample_rate,
+        held_flag=new.held_flag,
     )
     return grown == new and set(_names(old)) <= set(_names(new))
 
@@ -49,7 +54,7 @@ def widen_state(
 
 
 def _names(cfg: ModelConfig) -> list[str]:
-    return cond_feature_names(cfg.note_embed_dim, cfg.level_conditioning, cfg.oscillator)
+    return cond_feature_names(cfg.note_embed_dim, cfg.level_conditioning, cfg.oscillator, cfg.held_flag)
 
 
 def _widen(v: torch.Tensor, shape: torch.Size, cols: torch.Tensor) -> torch.Tensor:

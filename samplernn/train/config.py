@@ -51,6 +51,12 @@ class TrainConfig:
         "Half the rows see their input samples scaled by a gain in [this, 1/this], targets clean: "
         "with level conditioning, notes that drift come back to the level (0 = off).",
     )
+    hidden_countdown: float = _setting(
+        0.0,
+        "Share of training notes whose countdown is hidden (the remaining column reads -1) from "
+        "note-on to note-off, as when played live, and revealed at note-off; > 0 gives the model "
+        "a held flag (an --init model without one is widened).",
+    )
     seed: int = _setting(0, "Seed of initialisation and data order.")
     val_every: int = _setting(500, "Steps between validation/test NLL and checkpoints.")
     patience: int = _setting(10, "Validations without improvement before stopping early; 0 = never.")
@@ -73,13 +79,15 @@ class TrainConfig:
 
     #: Fields a resumed run must share with the stored one (they fix the model and data order).
     LOCKED: ClassVar[tuple[str, ...]] = (
-        "preset", "model_overrides", "conditioning", "batch_size", "window", "seed"
+        "preset", "model_overrides", "conditioning", "batch_size", "window", "seed", "hidden_countdown"
     )
 
     def model_config(self) -> ModelConfig:
-        """The preset with this run's overrides. Raises UserError for bad model settings."""
+        """The preset with this run's overrides (and a held flag when countdowns are hidden).
+        Raises UserError for bad model settings."""
+        overrides = {**self.model_overrides, **({"held_flag": True} if self.hidden_countdown > 0 else {})}
         try:
-            return preset(self.preset, conditioning=self.conditioning, **self.model_overrides)
+            return preset(self.preset, conditioning=self.conditioning, **overrides)
         except (TypeError, ValueError) as exc:
             raise UserError(f"bad model settings: {exc}") from None
 
@@ -89,6 +97,10 @@ class TrainConfig:
             raise UserError(f"--input-noise must be >= 0, got {self.input_noise}")
         if not 0.0 <= self.input_gain < 1.0:
             raise UserError(f"--input-gain must be in [0, 1), got {self.input_gain}")
+        if not 0.0 <= self.hidden_countdown <= 1.0:
+            raise UserError(f"--hidden-countdown must be in [0, 1], got {self.hidden_countdown}")
+        if self.hidden_countdown > 0 and not self.conditioning:
+            raise UserError("--hidden-countdown needs a conditioned model")
         for name in ("steps", "batch_size", "window", "val_every", "eval_batch_size", "log_every"):
             if getattr(self, name) < 1:
                 raise UserError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")

@@ -70,5 +70,6 @@ def fresh_state(
     torch.manual_seed(cfg.seed)
     model = build_model(mcfg).to(device)
     optimizer = make_optimizer(model, cfg.lr, device)
-    stream = WindowStream(data.train, cfg.batch_size, mcfg.lookback, cfg.window, seed=cfg.seed)
+    stream = WindowStream(data.train, cfg.batch_size, mcfg.lookback, cfg.window, seed=cfg.seed,
+                          hidden_countdown=cfg.hidden_countdown)  # fmt: skip
     return TrainState(cfg, data, model, optimizer, stream, device, info)

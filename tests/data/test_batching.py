@@ -7,7 +7,7 @@ import torch
 from support.synth_data import write_synth_dataset
 
 from samplernn.common.errors import UserError
-from samplernn.data.batching import WindowStream, build_bank, eval_windows
+from samplernn.data.batching import WindowStream, build_bank, eval_windows, make_window
 from samplernn.data.dataset import load_dataset
 
 L, T = 8, 32
@@ -85,3 +85,41 @@ def test_eval_windows_score_every_sample_once(bank):
 def test_window_must_be_a_multiple_of_the_lookback(bank):
     with pytest.raises(UserError, match="multiple"):
         WindowStream(bank, 2, L, 30, seed=0)
+
+
+
+def test_hidden_countdown_share_and_span(bank):
+    """A share of the notes is streamed with the countdown hidden (-1) from onset to release and
+    the true countdown after it; audio, mask and the other columns are those of the plain window."""
+    stream = WindowStream(bank, 4, L, T, seed=3, hidden_countdown=0.5)
+    starts = hidden = held_targets = 0
+    for _ in range(300):
+        rows = stream.hidden.clone()
+        note, k, offset = stream.note.clone(), stream.k.clone(), stream.offset.clone()
+        b = stream.next_batch()
+        plain = make_window(bank, note, k, offset, L, T)
+        starts += int(b.reset.sum())
+        hidden += int((b.reset & rows).sum())
+        assert torch.equal(b.x, plain.x) and torch.equal(b.mask, plain.mask)
+        assert torch.equal(b.cond[..., [0, 1, 3, 4]], plain.cond[..., [0, 1, 3, 4]])
+        held_len = (bank.releases - bank.onsets)[note.clamp_min(0)]
+        inside = (plain.cond[..., 0] > 0) & (plain.cond[..., 3] < held_len[:, None])
+        expect = torch.where(inside & rows[:, None], -1, plain.cond[..., 2])
+        assert torch.equal(b.cond[..., 2], expect)
+        held_targets += int((expect == -1).sum())
+    assert held_targets > 0
+    assert 0.35 < hidden / starts < 0.65, (hidden, starts)
+
+
+def test_hidden_countdown_off_draws_nothing_and_resumes(bank):
+    plain, zero = WindowStream(bank, 4, L, T, seed=3), WindowStream(bank, 4, L, T, seed=3, hidden_countdown=0)
+    for _ in range(20):
+        assert torch.equal(zero.next_batch().cond, plain.next_batch().cond)
+    assert "hidden" not in zero.state_dict()
+    a = WindowStream(bank, 4, L, T, seed=3, hidden_countdown=0.5)
+    for _ in range(9):
+        a.next_batch()
+    b = WindowStream(bank, 4, L, T, seed=0, hidden_countdown=0.5)
+    b.load_state_dict(a.state_dict())
+    for _ in range(10):
+        assert torch.equal(a.next_batch().cond, b.next_batch().cond)

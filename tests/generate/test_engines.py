@@ -29,13 +29,14 @@ def tiny_model(
     seed: int = 0,
     level: bool = False,
     oscillator: int = 0,
+    held: bool = False,
 ):
     """The shared tiny model, a little wider, with 32 levels (silence = class 16), moved off its
     init (zero biases, zero h0) so that every term of the engines is exercised."""
     return tiny.tiny_model(
         seed=seed, perturb=0.2, frame_sizes=frame_sizes, dim=12, n_rnn=n_rnn, q_levels=32, embed_dim=6,
         note_embed_dim=4, conditioning=conditioning, level_conditioning=level, oscillator=oscillator,
-        sample_rate=16000,
+        sample_rate=16000, held_flag=held,
     )  # fmt: skip
 
 
@@ -53,19 +54,26 @@ def note_cond(n: int, onset: int = 5, pitch: int = 48, velocity: int = 100) -> n
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize(
-    ("frame_sizes", "n_rnn", "conditioning", "level", "oscillator"),
-    [((4, 2), 2, True, False, 0), ((2, 2, 3), 1, True, True, 3), ((3, 2), 1, False, False, 0)],
+    ("frame_sizes", "n_rnn", "conditioning", "level", "oscillator", "held"),
+    [
+        ((4, 2), 2, True, False, 0, False),
+        ((2, 2, 3), 1, True, True, 3, False),
+        ((3, 2), 1, False, False, 0, False),
+        ((4, 2), 1, True, True, 0, True),
+    ],
 )
 def test_step_equals_forward(
-    backend: str, frame_sizes, n_rnn: int, conditioning: bool, level: bool, oscillator: int
+    backend: str, frame_sizes, n_rnn: int, conditioning: bool, level: bool, oscillator: int, held: bool
 ) -> None:
-    model = tiny_model(frame_sizes, n_rnn, conditioning, level=level, oscillator=oscillator)
+    model = tiny_model(frame_sizes, n_rnn, conditioning, level=level, oscillator=oscillator, held=held)
     L = model.lookback
     B, T = 2, 4 * L
     g = torch.Generator().manual_seed(1)
     x = torch.randint(0, 32, (B, L + T), generator=g)
     x[:, :L] = 16  # the engine's history: silence (mu-law zero level of 32 classes)
     cond = torch.from_numpy(np.stack([note_cond(T), note_cond(T, onset=1, pitch=60, velocity=30)]))
+    if held:  # the key down, the end unknown over the first half (live play)
+        cond[:, : T // 2, 2] = torch.where(cond[:, : T // 2, 0] > 0, -1, 0)
     with torch.no_grad():
         logits, _ = model(x, cond if conditioning else None)
     expected = torch.log_softmax(logits, dim=-1)

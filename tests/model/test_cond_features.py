@@ -50,3 +50,20 @@ def test_countdown_scale_is_fixed_in_samples():
     cond = torch.from_numpy(events_to_conditioning([NoteEvent(60, 100, 0, 128_000, 128_001)], 128_001))
     remaining = CondFeatures(note_embed_dim=2, sample_rate=8000)(cond)[0, 2 + 2].detach()
     assert float(remaining) == pytest.approx(1.0)
+
+
+def test_held_flag_reads_the_sentinel_and_old_models_ignore_it():
+    cond = torch.from_numpy(events_to_conditioning([NoteEvent(60, 100, 10, 60, 90)], 100))
+    held = cond.clone()
+    held[10:60, 2] = -1  # the key is down, the end not known yet
+    with_flag = CondFeatures(note_embed_dim=2, level=True, held=True)
+    without = CondFeatures(note_embed_dim=2, level=True)
+    f = with_flag(held).detach()
+    assert f.shape[1] == without.n_features + 1
+    flag = f[:, -1]
+    assert flag[10:60].eq(1).all() and flag[:10].eq(0).all() and flag[60:].eq(0).all()
+    assert f[10:60, 2 + 2].eq(0).all()  # the countdown feature reads 0 while held
+    # a model without the flag computes exactly what it did before the flag existed
+    without.note_embed.weight.data.copy_(with_flag.note_embed.weight.data)
+    torch.testing.assert_close(without(cond), with_flag(cond)[:, :-1])
+    assert ModelConfig(conditioning=False, held_flag=True).held_flag is False

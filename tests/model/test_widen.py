@@ -17,7 +17,7 @@ from samplernn.train.loop import train
 from samplernn.train.step import make_optimizer
 
 OLD = tiny_config()
-NEW = replace(OLD, level_conditioning=True, oscillator=2, sample_rate=16000)
+NEW = replace(OLD, level_conditioning=True, oscillator=2, sample_rate=16000, held_flag=True)
 
 
 # the second adds the level column between the old inputs and the oscillator's: columns move
@@ -40,6 +40,10 @@ def test_widened_model_computes_what_the_old_one_did(before):
     cond2[..., 4] += 300  # the level column: read only by the widened model, at zero weight
     with torch.no_grad():
         torch.testing.assert_close(new(x, cond2)[0], old(x, cond)[0])
+    held = cond.clone()
+    held[..., 2] = -1  # the held flag's input, at zero weight: the old model's countdown of 0
+    with torch.no_grad():
+        torch.testing.assert_close(new(x, held)[0], old(x, held)[0])
 
 
 def test_only_added_inputs_can_be_widened():
@@ -47,6 +51,7 @@ def test_only_added_inputs_can_be_widened():
     assert not can_widen(NEW, OLD)  # inputs are never dropped
     assert not can_widen(OLD, replace(NEW, dim=12))
     assert not can_widen(replace(OLD, conditioning=False), NEW)
+    assert can_widen(OLD, replace(OLD, held_flag=True)) and not can_widen(replace(OLD, held_flag=True), OLD)
 
 
 def test_init_with_an_oscillator_widens_the_checkpoint(tmp_path):
@@ -67,3 +72,19 @@ def test_init_with_an_oscillator_widens_the_checkpoint(tmp_path):
     bad = resolve_train_config(tmp_path / "c", wider, resume=False)
     with pytest.raises(UserError, match="differs"):
         train(data, tmp_path / "c", bad)
+
+
+def test_init_with_hidden_countdowns_adds_the_held_flag(tmp_path):
+    data = write_synth_dataset(tmp_path / "bank", min_len=60, max_len=150)
+    base = dict(batch_size=4, window=32, device="cpu", threads=1, eval_batch_size=8, val_every=2)
+    train(data, tmp_path / "a", TrainConfig(model_overrides=TINY_MODEL, steps=2, **base))
+    given = {"init": str(tmp_path / "a" / "checkpoints" / "last.pt"), "hidden_countdown": 0.5}
+    cfg = resolve_train_config(tmp_path / "b", {**given, "steps": 2, "lr": 1e-12, **base}, resume=False)
+    train(data, tmp_path / "b", cfg)
+    a = load_checkpoint(tmp_path / "a" / "checkpoints" / "last.pt")
+    b = load_checkpoint(tmp_path / "b" / "checkpoints" / "last.pt")
+    assert a.config.held_flag is False and b.config == replace(a.config, held_flag=True)
+    wa, wb = a.model.sample_mlp.cond.weight, b.model.sample_mlp.cond.weight
+    assert torch.allclose(wb[:, : wa.shape[1]], wa, atol=1e-6) and wb[:, -1].abs().max() < 1e-6
+    with pytest.raises(UserError, match="hidden-countdown"):
+        TrainConfig(hidden_countdown=1.5).validate()

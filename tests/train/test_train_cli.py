@@ -153,6 +153,6 @@ def test_every_option_takes_its_default_and_help_from_train_config():
         assert param.help == field.metadata["help"], param.name
         checked.add(field.name)
     options = {"preset", "steps", "batch_size", "window", "lr", "lr_final", "device", "input_noise",
-               "input_gain", "init", "conditioning", "seed", "val_every", "patience", "max_minutes",
-               "compile", "precision", "threads", "preview"}  # fmt: skip
+               "input_gain", "hidden_countdown", "init", "conditioning", "seed", "val_every", "patience",
+               "max_minutes", "compile", "precision", "threads", "preview"}  # fmt: skip
     assert checked == options
