@@ -1,0 +1,236 @@
+"""The web application of `samplernn serve`: a hand-written page (static/) and a small JSON API.
+
+Why FastAPI (on Starlette, served by uvicorn): maintained, small, typed request bodies with
+validation, uploads, static files and a test client (httpx) that drives the whole application
+in-process, so the API is tested without a socket. The page is plain HTML, CSS and JavaScript
+shipped as package data: nothing is fetched from the internet at run time (FastAPI's own
+interactive docs, which load from a CDN, are switched off). Gradio was the other candidate: far
+heavier, and its front end loads fonts and scripts from the internet by default.
+
+API (JSON unless said; errors are {"detail": one line} with 4xx, never a traceback):
+    GET  /                        the page
+    GET  /api/model               sample rate, pitch range, known pitches, limits
+    POST /api/takes               {note, velocity, duration, takes, seed?} → a job (202)
+    POST /api/render              multipart: file, transpose, clamp, seed? → a job (202)
+    GET  /api/jobs/{id}           state (queued/running/done/error), progress 0..1, result
+    GET  /api/jobs/{id}/files/{f} a job's WAV or PNG
+    GET  /api/pack?take=ID:K&…    the kept takes as a zip "sample pack" (WAVs + takes.json)
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, File, Form, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
+
+from conditioning.pitch import note_name
+from samplernn.common.errors import UserError
+from samplernn.generate.options import GenerationOptions
+from samplernn.model.checkpoint import Checkpoint
+from samplernn.render.midi import RenderOptions
+from samplernn.serve.jobs import DONE, Job, JobStore, QueueFull
+from samplernn.serve.limits import ServeLimits
+from samplernn.serve.requests import check_midi, check_upload_size, take_request
+from samplernn.serve.work import make_takes, render_file
+
+STATIC = Path(__file__).parent / "static"
+MEDIA_TYPES = {".wav": "audio/wav", ".png": "image/png"}
+MULTIPART_SLACK = 16 * 1024  # form fields and boundaries around an upload
+
+
+class TakesBody(BaseModel):
+    """POST /api/takes: the note (name or MIDI number), velocity, note-on to note-off (s), takes;
+    a field left out takes the server's ServeLimits default."""
+
+    note: str | int
+    velocity: int | None = None
+    duration: float | None = None
+    takes: int | None = None
+    seed: int | None = None
+
+
+class NotFound(UserError):
+    """An unknown or expired job, or a file the job did not write."""
+
+
+def create_app(ckpt: Checkpoint, limits: ServeLimits = ServeLimits()) -> FastAPI:
+    """The application for one loaded checkpoint. Its job store (worker thread and temporary
+    folder) lives from the application's startup to its shutdown, where its files are removed."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.store = JobStore(max_waiting=limits.max_waiting, ttl_s=limits.job_ttl_s,
+                                   max_jobs=limits.max_jobs)  # fmt: skip
+        try:
+            yield
+        finally:
+            app.state.store.close()
+
+    app = FastAPI(title="samplernn serve", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.ckpt, app.state.limits = ckpt, limits
+    _error_handlers(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.get("/", include_in_schema=False)(lambda: FileResponse(STATIC / "index.html"))
+    app.get("/api/model")(model_info)
+    app.post("/api/takes", status_code=202)(post_takes)
+    app.post("/api/render", status_code=202)(post_render)
+    app.get("/api/jobs/{job_id}")(get_job)
+    app.get("/api/jobs/{job_id}/files/{name}")(get_file)
+    app.get("/api/pack")(get_pack)
+    return app
+
+
+def _error_handlers(app: FastAPI) -> None:
+    """Every refusal is {"detail": one line}: user mistakes 400 (404 unknown, 429 busy), malformed
+    requests 422, anything unexpected 500 with its one-line reason."""
+
+    def one_line(status: int) -> Any:
+        return lambda request, exc: JSONResponse({"detail": str(exc)}, status_code=status)
+
+    app.add_exception_handler(NotFound, one_line(404))
+    app.add_exception_handler(QueueFull, one_line(429))
+    app.add_exception_handler(UserError, one_line(400))
+
+    def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = [f"{'.'.join(str(x) for x in e['loc'][1:]) or 'request'}: {e['msg']}" for e in exc.errors()]
+        return JSONResponse({"detail": "; ".join(parts)}, status_code=422)
+
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(
+        Exception, lambda request, exc: JSONResponse({"detail": f"server error: {exc}"}, status_code=500)
+    )
+
+
+def model_info(request: Request) -> dict[str, Any]:
+    """What the page needs to offer only what the model can do."""
+    ckpt: Checkpoint = request.app.state.ckpt
+    lo, hi = ckpt.pitch_range or (0, 127)
+    bank = sorted({p for p, _ in ckpt.stats.tails})
+    return {
+        "sample_rate": ckpt.sample_rate,
+        "step": ckpt.step,
+        "pitch_range": [lo, hi],
+        "notes": [{"pitch": p, "name": note_name(p), "in_bank": p in bank} for p in range(lo, hi + 1)],
+        "bank_pitches": bank,
+        "limits": request.app.state.limits.to_dict(),
+    }
+
+
+def post_takes(body: TakesBody, request: Request) -> dict[str, Any]:
+    """Queue takes of one note (validated first: UserError → 400)."""
+    state = request.app.state
+    lim: ServeLimits = state.limits
+    req = take_request(
+        body.note,
+        lim.default_velocity if body.velocity is None else body.velocity,
+        lim.default_duration if body.duration is None else body.duration,
+        lim.default_takes if body.takes is None else body.takes,
+        body.seed,
+        lim,
+        state.ckpt.pitch_range,
+    )
+    store: JobStore = state.store
+    job = store.new_job("takes")
+    return store.submit(job, lambda j: make_takes(state.ckpt, req, j)).to_dict()
+
+
+def _upload_name(filename: str | None) -> str:
+    """A safe display and file name for an uploaded file: its base name, plain characters only."""
+    base = Path(filename or "upload.mid").name
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._")[:80] or "upload.mid"
+
+
+def post_render(
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    transpose: Annotated[int, Form(ge=-48, le=48)] = 0,
+    clamp: Annotated[bool, Form()] = False,
+    seed: Annotated[int | None, Form(ge=0, lt=2**32)] = None,
+) -> dict[str, Any]:
+    """Queue the render of an uploaded MIDI file, checked first (size, MIDI, length, notes)."""
+    state = request.app.state
+    limits: ServeLimits = state.limits
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit():
+        check_upload_size(max(0, int(declared) - MULTIPART_SLACK) or None, limits)
+    data = file.file.read(limits.max_upload_bytes + 1)
+    check_upload_size(len(data), limits)
+    store: JobStore = state.store
+    job = store.new_job("render")
+    try:
+        name = _upload_name(file.filename)
+        path = job.dir / name
+        path.write_bytes(data)
+        opts = RenderOptions(transpose=transpose, clamp=clamp, generation=GenerationOptions(seed=seed))
+        notes, seconds = check_midi(path, name, opts, limits, state.ckpt.pitch_range)
+        job.stage = f"{notes} notes, {seconds:.1f} s of music"
+        return store.submit(job, lambda j: render_file(state.ckpt, path, name, opts, j)).to_dict()
+    except Exception:
+        store.discard(job)
+        raise
+
+
+def _job(request: Request, job_id: str) -> Job:
+    job = request.app.state.store.get(job_id)
+    if job is None:
+        raise NotFound(f"no job {job_id!r} (unknown, or expired and its files removed)")
+    return job
+
+
+def get_job(job_id: str, request: Request) -> dict[str, Any]:
+    """A job's state, progress and (when done) result."""
+    request.app.state.store.expire()
+    return _job(request, job_id).to_dict()
+
+
+def get_file(job_id: str, name: str, request: Request) -> FileResponse:
+    """One file a job wrote (only names the job registered: no paths from the request)."""
+    job = _job(request, job_id)
+    if name not in job.files or not (job.dir / name).is_file():
+        raise NotFound(f"job {job_id} has no file {name!r}")
+    return FileResponse(
+        job.dir / name, media_type=MEDIA_TYPES.get(Path(name).suffix, "application/octet-stream")
+    )
+
+
+def _kept_take(request: Request, item: str) -> tuple[Path, dict[str, Any]]:
+    """The WAV of take 'JOB:K' and its entry in takes.json; NotFound when it is not (or no longer) there."""
+    job_id, _, k = item.partition(":")
+    job = _job(request, job_id)
+    result = job.result or {}
+    found = [t for t in result.get("takes", []) if str(t["take"]) == k]
+    if job.state != DONE or not found:
+        raise NotFound(f"no take {item!r} (unknown, or expired and its files removed)")
+    take = found[0]
+    entry = {"file": take["download"], **{f: result[f] for f in ("note", "velocity", "duration")}}
+    entry.update((f, v) for f, v in take.items() if f not in ("wav", "png", "download"))
+    return job.dir / take["wav"], entry
+
+
+def get_pack(request: Request, take: Annotated[list[str], Query()] = ()) -> Response:
+    """A zip of the takes named 'JOB:K' (take K of job JOB), each under its download name, with
+    takes.json holding their measures."""
+    limits: ServeLimits = request.app.state.limits
+    if not take:
+        raise UserError("keep at least one take to download a sample pack")
+    if len(take) > limits.max_pack_items:
+        raise UserError(f"a sample pack holds at most {limits.max_pack_items} takes, got {len(take)}")
+    kept = [_kept_take(request, item) for item in dict.fromkeys(take)]  # the same take twice: once
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path, entry in kept:
+            zf.write(path, entry["file"])
+        zf.writestr("takes.json", json.dumps([e for _, e in kept], indent=2))
+    headers = {"Content-Disposition": 'attachment; filename="samplernn-pack.zip"'}
+    return Response(buf.getvalue(), media_type="application/zip", headers=headers)

@@ -1,0 +1,103 @@
+"""Checking what the page asks for against ServeLimits and the model, before any work is queued.
+
+Every refusal is a UserError whose message the page shows as it is (one line, no server paths).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from conditioning import MidiError, parse_note, read_midi_notes
+from conditioning.pitch import note_name
+from samplernn.common.errors import UserError
+from samplernn.render.midi import RenderOptions, select_notes
+from samplernn.serve.limits import ServeLimits
+
+MIDI_HEADER = b"MThd"
+PAGE_HINT = "transpose it or tick 'clamp'"  # the page's words for render's --transpose / --clamp
+
+
+@dataclass(frozen=True)
+class TakeRequest:
+    """Takes of one note: MIDI pitch, velocity 1..127, note-on to note-off in s, how many, a seed
+    (None = fresh randomness)."""
+
+    pitch: int
+    velocity: int
+    duration: float
+    takes: int
+    seed: int | None = None
+
+
+def range_text(pitch_range: tuple[int, int]) -> str:
+    """'C3–A4 (48–69)'."""
+    lo, hi = pitch_range
+    return f"{note_name(lo)}–{note_name(hi)} ({lo}–{hi})"
+
+
+def take_request(
+    note: str | int,
+    velocity: int,
+    duration: float,
+    takes: int,
+    seed: int | None,
+    limits: ServeLimits,
+    pitch_range: tuple[int, int] | None,
+) -> TakeRequest:
+    """A TakeRequest within the limits and the model's trained pitch range, else UserError."""
+    try:
+        pitch = parse_note(note)
+    except ValueError as exc:
+        raise UserError(f"note: {exc}") from None
+    lo, hi = pitch_range or (0, 127)
+    if not lo <= pitch <= hi:
+        raise UserError(f"note {note_name(pitch)} ({pitch}) is outside the notes the model knows, "
+                        f"{range_text((lo, hi))}")  # fmt: skip
+    if not 1 <= velocity <= 127:
+        raise UserError(f"velocity must be 1..127, got {velocity}")
+    if not limits.min_duration <= duration <= limits.max_duration:
+        raise UserError(
+            f"length must be {limits.min_duration:g}..{limits.max_duration:g} s, got {duration:g}"
+        )
+    if not 1 <= takes <= limits.max_takes:
+        raise UserError(f"takes must be 1..{limits.max_takes}, got {takes}")
+    if seed is not None and not 0 <= seed < 2**32:
+        raise UserError(f"seed must be 0..{2**32 - 1}, got {seed}")
+    return TakeRequest(pitch, velocity, float(duration), takes, seed)
+
+
+def check_upload_size(size: int | None, limits: ServeLimits) -> None:
+    """UserError when an upload of `size` bytes (None = unknown) is over the limit or empty."""
+    if size is not None and size > limits.max_upload_bytes:
+        raise UserError(f"the file is too large ({size / 1024:.0f} KiB; at most "
+                        f"{limits.max_upload_bytes / 1024:.0f} KiB)")  # fmt: skip
+    if size == 0:
+        raise UserError("the file is empty")
+
+
+def check_midi(path: Path, name: str, opts: RenderOptions, limits: ServeLimits,
+               pitch_range: tuple[int, int] | None) -> tuple[int, float]:  # fmt: skip
+    """(notes to render, seconds to the last note-off) of the MIDI file at `path`, shown to the
+    user as `name`. UserError (naming `name`, never `path`) for a file that is not MIDI, cannot be
+    read, holds no notes, is longer or holds more notes than the limits allow, or has notes the
+    model does not know (unless opts.clamp)."""
+    try:
+        if path.read_bytes()[:4] != MIDI_HEADER:
+            raise UserError(f"{name}: not a MIDI file (a Standard MIDI File starts with 'MThd')")
+        try:
+            notes = read_midi_notes(path)
+        except MidiError as exc:
+            raise UserError(str(exc)) from None
+        if not notes:
+            raise UserError(f"{name}: the MIDI file holds no notes")
+        seconds = max(n.stop for n in notes)
+        if seconds > limits.max_midi_seconds:
+            raise UserError(f"{name}: {seconds:.0f} s long; at most {limits.max_midi_seconds:g} s here")
+        played, _, _ = select_notes(path, notes, opts, pitch_range)
+        if len(played) > limits.max_midi_notes:
+            raise UserError(f"{name}: {len(played)} notes; at most {limits.max_midi_notes} here")
+    except UserError as exc:
+        text = str(exc).replace(str(path), name).replace("use --transpose K or --clamp", PAGE_HINT)
+        raise UserError(text) from None
+    return len(played), seconds

@@ -1,0 +1,229 @@
+// The page of `samplernn serve`: asks the JSON API for jobs, polls their progress, shows the results.
+"use strict";
+
+const POLL_MS = 300;
+const kept = new Map(); // "job:take" -> {name, url}
+let model = null;
+
+const $ = (id) => document.getElementById(id);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+// A response's JSON, or an Error carrying the server's one-line "detail".
+async function json(response) {
+  let body = null;
+  try { body = await response.json(); } catch { body = null; }
+  if (!response.ok) {
+    const detail = body && body.detail ? body.detail : `${response.status} ${response.statusText}`;
+    throw new Error(typeof detail === "string" ? detail : JSON.stringify(detail));
+  }
+  return body;
+}
+
+function show(node, text) {
+  node.textContent = text || "";
+  node.hidden = !text;
+}
+
+function fileUrl(jobId, name) {
+  return `/api/jobs/${encodeURIComponent(jobId)}/files/${encodeURIComponent(name)}`;
+}
+
+// Poll a job until it is done (returns its result) or failed (throws its message).
+async function follow(job, progressBox) {
+  const bar = progressBox.querySelector("progress");
+  const stage = progressBox.querySelector(".stage");
+  progressBox.hidden = false;
+  try {
+    for (;;) {
+      bar.value = job.progress;
+      stage.textContent = `${job.state}: ${job.stage} (${Math.round(job.progress * 100)} %)`;
+      if (job.state === "done") return job.result;
+      if (job.state === "error") throw new Error(job.message);
+      await sleep(POLL_MS);
+      job = await json(await fetch(`/api/jobs/${encodeURIComponent(job.id)}`));
+    }
+  } finally {
+    progressBox.hidden = true;
+  }
+}
+
+function fmt(value, digits, unit, signed = true) {
+  if (value === null || value === undefined) return "–";
+  const text = value.toFixed(digits);
+  return `${signed && value > 0 ? "+" : ""}${text} ${unit}`;
+}
+
+function grade(value, good, ok) {
+  if (value === null || value === undefined) return "";
+  const v = Math.abs(value);
+  return v <= good ? "good" : v <= ok ? "ok" : "bad";
+}
+
+function measureList(t) {
+  const noiseGrade = t.noise_floor_db === null ? "" : t.noise_floor_db <= -60 ? "good" : t.noise_floor_db <= -40 ? "ok" : "bad";
+  const rows = [
+    ["pitch error", fmt(t.cents, 0, "cents"), grade(t.cents, 20, 50), "median pYIN f0 of the held part vs the note"],
+    ["noise floor", fmt(t.noise_floor_db, 0, "dBFS", false), noiseGrade, "level of what should be silence (before note-on, after the end)"],
+    ["level vs bank", fmt(t.level_diff_db, 1, "dB"), grade(t.level_diff_db, 3, 6), "note RMS minus the bank's typical level"],
+  ];
+  const dl = el("dl", { class: "measures" });
+  for (const [name, value, cls, title] of rows) {
+    dl.append(el("dt", { text: name, title }), el("dd", { text: value, class: cls, title }));
+  }
+  return dl;
+}
+
+function takeCard(jobId, result, t) {
+  const key = `${jobId}:${t.take}`;
+  const wav = fileUrl(jobId, t.wav);
+  const keep = el("button", { type: "button", class: kept.has(key) ? "kept" : "secondary", text: kept.has(key) ? "Kept ★" : "Keep" });
+  keep.addEventListener("click", () => {
+    if (kept.has(key)) kept.delete(key); else kept.set(key, { name: t.download, url: wav });
+    keep.className = kept.has(key) ? "kept" : "secondary";
+    keep.textContent = kept.has(key) ? "Kept ★" : "Keep";
+    drawKept();
+  });
+  return el("article", { class: t.rank === 1 ? "take best" : "take", "data-take": key },
+    el("header", {},
+      el("span", { class: "rank", text: `#${t.rank}` }),
+      el("span", { text: `take ${t.take} · ${t.seconds.toFixed(2)} s` }),
+      el("span", { class: "score", text: `score ${t.score.toFixed(2)}`, title: "lower is better" })),
+    el("audio", { controls: "", preload: "metadata", src: wav }),
+    measureList(t),
+    el("div", { class: "actions" }, keep, el("a", { href: wav, download: t.download, text: "download WAV" })),
+    el("img", { class: "spectrogram", src: fileUrl(jobId, t.png), alt: `waveform and spectrogram of take ${t.take}`, loading: "lazy" }));
+}
+
+function drawKept() {
+  const list = $("kept-list");
+  list.replaceChildren();
+  for (const [key, item] of kept) {
+    const drop = el("button", { type: "button", class: "secondary", text: "✕", title: "drop from the pack" });
+    drop.addEventListener("click", () => {
+      kept.delete(key);
+      const card = document.querySelector(`[data-take="${key}"] .actions button`);
+      if (card) { card.className = "secondary"; card.textContent = "Keep"; }
+      drawKept();
+    });
+    list.append(el("li", {}, el("a", { href: item.url, download: item.name, text: item.name }), drop));
+  }
+  if (!kept.size) list.append(el("li", { class: "empty", text: "nothing kept yet" }));
+  const pack = $("pack");
+  const query = [...kept.keys()].map((k) => `take=${encodeURIComponent(k)}`).join("&");
+  pack.href = kept.size ? `/api/pack?${query}` : "#";
+  pack.classList.toggle("disabled", !kept.size);
+  pack.setAttribute("aria-disabled", String(!kept.size));
+  pack.textContent = `Download sample pack (.zip${kept.size ? `, ${kept.size} take${kept.size > 1 ? "s" : ""}` : ""})`;
+}
+
+async function generateTakes(event) {
+  event.preventDefault();
+  const button = $("generate");
+  show($("takes-error"), "");
+  show($("takes-warning"), "");
+  button.disabled = true;
+  try {
+    const seed = $("seed").value;
+    const body = {
+      note: $("note").value, velocity: Number($("velocity").value),
+      duration: Number($("duration").value), takes: Number($("takes").value),
+      seed: seed === "" ? null : Number(seed),
+    };
+    const job = await json(await fetch("/api/takes", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+    }));
+    const result = await follow(job, $("takes-progress"));
+    show($("takes-warning"), result.warning);
+    show($("takes-summary"), `${result.note}, velocity ${result.velocity}: note-on at ${result.onset_s.toFixed(2)} s, ` +
+      `note-off at ${result.release_s.toFixed(2)} s, end of the release at ${result.end_s.toFixed(2)} s. ` +
+      "Best first (pitch error, noise floor and level against the bank).");
+    const list = $("takes-list");
+    list.replaceChildren(...result.takes.map((t) => takeCard(job.id, result, t)));
+    list.dataset.job = job.id;
+  } catch (err) {
+    show($("takes-error"), err.message);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function renderMidi(event) {
+  event.preventDefault();
+  const button = $("render");
+  const box = $("render-result");
+  show($("render-error"), "");
+  const file = $("midi").files[0];
+  if (!file) { show($("render-error"), "choose a MIDI file first"); return; }
+  if (model && file.size > model.limits.max_upload_bytes) {
+    show($("render-error"), `${file.name}: too large (at most ${Math.round(model.limits.max_upload_bytes / 1024)} KiB)`);
+    return;
+  }
+  button.disabled = true;
+  box.hidden = true;
+  try {
+    const form = new FormData();
+    form.append("file", file);
+    form.append("transpose", $("transpose").value || "0");
+    form.append("clamp", $("clamp").checked ? "true" : "false");
+    const job = await json(await fetch("/api/render", { method: "POST", body: form }));
+    const r = await follow(job, $("render-progress"));
+    const notes = [...r.ignored.map((x) => `ignored ${x}`), ...r.changed.map((x) => `clamped ${x}`)];
+    box.querySelector(".summary").textContent = `${r.name}: ${r.notes} notes, ${r.seconds.toFixed(1)} s ` +
+      `(rendered in ${r.elapsed.toFixed(1)} s)${r.gain_db < 0 ? `, gain ${r.gain_db.toFixed(1)} dB to stay below clipping` : ""}` +
+      (notes.length ? `. ${notes.join("; ")}` : "");
+    const wav = fileUrl(job.id, r.wav);
+    box.querySelector("audio").src = wav;
+    const link = box.querySelector("a.download");
+    link.href = wav;
+    link.download = r.download;
+    box.querySelector("img").src = fileUrl(job.id, r.png);
+    box.hidden = false;
+  } catch (err) {
+    show($("render-error"), err.message);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function start() {
+  try {
+    model = await json(await fetch("/api/model"));
+  } catch (err) {
+    show($("takes-error"), `cannot reach the server: ${err.message}`);
+    return;
+  }
+  const [lo, hi] = model.pitch_range;
+  const lim = model.limits;
+  const names = model.notes.map((n) => n.name);
+  $("model-info").textContent = `${model.sample_rate} Hz model, trained on ${names[0]}–${names[names.length - 1]} ` +
+    `(${lo}–${hi}), step ${model.step}. Up to ${lim.max_takes} takes of ${lim.min_duration}–${lim.max_duration} s; ` +
+    `MIDI files up to ${Math.round(lim.max_upload_bytes / 1024)} KiB and ${lim.max_midi_seconds} s.`;
+  const select = $("note");
+  const bank = model.bank_pitches;
+  const middle = bank.length ? bank[Math.floor(bank.length / 2)] : Math.round((lo + hi) / 2);
+  for (const n of model.notes) {
+    const option = el("option", { value: String(n.pitch), text: `${n.name} (${n.pitch})${n.in_bank ? "" : " ·"}` });
+    if (n.pitch === middle) option.selected = true;
+    select.append(option);
+  }
+  for (const [id, min, max, value] of [["duration", lim.min_duration, lim.max_duration, lim.default_duration],
+    ["takes", 1, lim.max_takes, lim.default_takes], ["velocity", 1, 127, lim.default_velocity]]) {
+    Object.assign($(id), { min, max, value });
+  }
+  $("takes-form").addEventListener("submit", generateTakes);
+  $("render-form").addEventListener("submit", renderMidi);
+  document.body.dataset.ready = "true";
+}
+
+start();

@@ -1,0 +1,212 @@
+"""The serve API through the framework's test client on the tiny checkpoint: takes ranked and
+drawn, sample packs, MIDI renders with progress, refusals in one line, jobs kept apart."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import zipfile
+from pathlib import Path
+
+import pytest
+import soundfile as sf
+from support.audio import write_midi
+
+SR = 16000
+TAKE_SAMPLES = 4000 + 3200 + 400 + 1600  # lead 0.25 s, 0.2 s held, bank tail, 0.1 s after the end
+PNG = b"\x89PNG"
+
+
+def takes_job(client, wait, **body):
+    response = client.post("/api/takes", json={"note": "D3", "duration": 0.2, "takes": 2, "seed": 0, **body})
+    assert response.status_code == 202, response.text
+    return wait(client, response.json())
+
+
+def test_model_info_offers_the_trained_range_and_the_limits(client, limits) -> None:
+    info = client.get("/api/model").json()
+    assert info["sample_rate"] == SR
+    assert info["pitch_range"] == [48, 52] and info["bank_pitches"] == [48, 50, 52]
+    assert [n["name"] for n in info["notes"]] == ["C3", "C#3", "D3", "D#3", "E3"]
+    assert info["limits"]["max_takes"] == limits.max_takes
+
+
+def test_page_and_its_scripts_are_served_and_name_nothing_on_the_internet(client) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and 'id="takes-form"' in page.text
+    for asset in ("/static/app.js", "/static/style.css"):
+        response = client.get(asset)
+        assert response.status_code == 200
+        assert "http://" not in response.text and "https://" not in response.text, asset
+    assert "http" not in page.text.replace('name="viewport"', "")
+    assert client.get("/docs").status_code == 404  # FastAPI's docs page would load from a CDN
+
+
+def test_takes_are_ranked_measured_and_drawn(client, wait) -> None:
+    job, progress = takes_job(client, wait, takes=3)
+    assert job["state"] == "done", job["message"]
+    assert progress == sorted(progress) and progress[-1] == 1.0
+    result = job["result"]
+    assert (result["note"], result["pitch"], result["velocity"]) == ("D3", 50, 100)
+    assert result["onset_s"] == 0.25 and result["release_s"] == pytest.approx(0.45)
+    takes = result["takes"]
+    assert [t["rank"] for t in takes] == [1, 2, 3] and sorted(t["take"] for t in takes) == [1, 2, 3]
+    assert [t["score"] for t in takes] == sorted(t["score"] for t in takes)
+    for t in takes:
+        assert {"cents", "f0_hz", "noise_floor_db", "level_db", "bank_level_db", "level_diff_db"} <= set(t)
+        assert t["bank_level_db"] == pytest.approx(-20.0, abs=1.0)  # the bank's envelope is -20 dBFS held
+        assert t["download"] == f"D3-v100-0.20s-take{t['take']}.wav"
+        wav = client.get(f"/api/jobs/{job['id']}/files/{t['wav']}")
+        assert wav.headers["content-type"] == "audio/wav"
+        audio, sr = sf.read(io.BytesIO(wav.content))
+        assert sr == SR and len(audio) == TAKE_SAMPLES == round(t["seconds"] * SR)
+        png = client.get(f"/api/jobs/{job['id']}/files/{t['png']}")
+        assert png.headers["content-type"] == "image/png" and png.content.startswith(PNG)
+
+
+def test_the_same_seed_gives_the_same_takes(client, wait) -> None:
+    a, _ = takes_job(client, wait, takes=1, seed=7)
+    b, _ = takes_job(client, wait, takes=1, seed=7)
+    fetch = [client.get(f"/api/jobs/{j['id']}/files/take-1.wav").content for j in (a, b)]
+    assert fetch[0] == fetch[1]
+
+
+def test_sample_pack_zips_the_kept_takes_with_their_measures(client, wait) -> None:
+    first, _ = takes_job(client, wait)
+    other, _ = takes_job(client, wait, note="C3", velocity=80)
+    kept = [f"{first['id']}:2", f"{other['id']}:1", f"{first['id']}:2"]
+    response = client.get("/api/pack", params={"take": kept})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
+    zf = zipfile.ZipFile(io.BytesIO(response.content))
+    assert zf.namelist() == ["D3-v100-0.20s-take2.wav", "C3-v80-0.20s-take1.wav", "takes.json"]
+    listed = json.loads(zf.read("takes.json"))
+    assert [(e["file"], e["note"], e["velocity"]) for e in listed] == [
+        ("D3-v100-0.20s-take2.wav", "D3", 100), ("C3-v80-0.20s-take1.wav", "C3", 80)]  # fmt: skip
+    assert all("cents" in e and "score" in e for e in listed)
+    original = client.get(f"/api/jobs/{first['id']}/files/take-2.wav").content
+    assert zf.read("D3-v100-0.20s-take2.wav") == original
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "says"),
+    [
+        ({"note": "C7"}, 400, "outside the notes the model knows, C3–E3 (48–52)"),
+        ({"note": "H2"}, 400, "not a note name"),
+        ({"velocity": 0}, 400, "velocity must be 1..127"),
+        ({"duration": 5.0}, 400, "length must be 0.05..0.5 s"),
+        ({"duration": 0.0}, 400, "length must be"),
+        ({"takes": 4}, 400, "takes must be 1..3"),
+        ({"seed": -1}, 400, "seed must be"),
+        ({"velocity": "loud"}, 422, "velocity:"),
+    ],
+)
+def test_take_requests_outside_the_limits_are_refused_in_one_line(client, body, status, says) -> None:
+    response = client.post("/api/takes", json={"note": "D3", "duration": 0.2, **body})
+    assert response.status_code == status
+    detail = response.json()["detail"]
+    assert isinstance(detail, str) and says in detail and "\n" not in detail and "Traceback" not in detail
+
+
+def test_pack_of_nothing_or_unknown_takes_is_refused(client, wait) -> None:
+    job, _ = takes_job(client, wait, takes=1)
+    assert "keep at least one take" in client.get("/api/pack").json()["detail"]
+    response = client.get("/api/pack", params={"take": [f"{job['id']}:9"]})
+    assert response.status_code == 404 and "no take" in response.json()["detail"]
+    assert client.get("/api/pack", params={"take": ["nope:1"]}).status_code == 404
+
+
+def test_only_the_files_a_job_wrote_are_served(client, wait) -> None:
+    job, _ = takes_job(client, wait, takes=1)
+    assert client.get("/api/jobs/unknown").status_code == 404
+    for name in ("take-2.wav", "..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd"):
+        assert client.get(f"/api/jobs/{job['id']}/files/{name}").status_code == 404
+
+
+def test_midi_upload_renders_with_progress(client, wait, tmp_path: Path) -> None:
+    midi = write_midi(tmp_path / "two notes.mid", [(48, 100, 0.0, 0.2), (52, 90, 0.1, 0.3)])
+    response = client.post("/api/render", files={"file": ("two notes.mid", midi.read_bytes())})
+    assert response.status_code == 202, response.text
+    job, progress = wait(client, response.json())
+    assert job["state"] == "done", job["message"]
+    assert progress == sorted(progress) and progress[-1] == 1.0
+    result = job["result"]
+    assert result["name"] == "two_notes.mid" and result["notes"] == 2
+    assert result["download"] == "two_notes-samplernn.wav"
+    audio, sr = sf.read(io.BytesIO(client.get(f"/api/jobs/{job['id']}/files/render.wav").content))
+    assert sr == SR and len(audio) / SR == pytest.approx(result["seconds"])
+    assert 0.3 < result["seconds"] < 0.5  # last note-off + bank tail + 0.1 s
+    assert client.get(f"/api/jobs/{job['id']}/files/render.png").content.startswith(PNG)
+
+
+def test_midi_out_of_range_renders_when_clamped(client, wait, tmp_path: Path) -> None:
+    midi = write_midi(tmp_path / "high.mid", [(72, 100, 0.0, 0.1)]).read_bytes()
+    refused = client.post("/api/render", files={"file": ("high.mid", midi)})
+    assert refused.status_code == 400
+    assert "outside the model's trained range" in refused.json()["detail"]
+    assert "tick 'clamp'" in refused.json()["detail"]
+    response = client.post("/api/render", files={"file": ("high.mid", midi)}, data={"clamp": "true"})
+    job, _ = wait(client, response.json())
+    assert job["state"] == "done" and job["result"]["changed"] == ["C5 (72) at 0.00 s → E3"]
+
+
+def _midi(tmp_path: Path, notes) -> bytes:
+    return write_midi(tmp_path / "m.mid", notes).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        (lambda p: b"hello, I am a text file", "song.mid: not a MIDI file"),
+        (lambda p: b"MThd\x00\x00\x00\x06\x00\x01", "song.mid: unreadable MIDI file"),
+        (lambda p: _midi(p, []), "song.mid: the MIDI file holds no notes"),
+        (lambda p: _midi(p, [(50, 100, 0.0, 3.0)]), "song.mid: 3 s long; at most 2 s here"),
+        (lambda p: _midi(p, [(50, 100, i * 0.1, i * 0.1 + 0.05) for i in range(7)]), "7 notes; at most 6"),
+        (lambda p: b"MThd" + bytes(5000), "too large"),
+        (lambda p: b"", "the file is empty"),
+    ],
+)
+def test_bad_midi_files_get_a_clear_message(client, tmp_path: Path, make, says) -> None:
+    response = client.post("/api/render", files={"file": ("song.mid", make(tmp_path))})
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert says in detail and "\n" not in detail
+    assert "/tmp" not in detail and "samplernn-serve" not in detail  # no server paths
+
+
+def test_refused_uploads_leave_no_files(client, tmp_path: Path) -> None:
+    store = client.app.state.store
+    client.post("/api/render", files={"file": ("song.mid", b"not midi")})
+    assert list(store.root.iterdir()) == []
+
+
+def test_concurrent_requests_keep_their_own_output(client, wait) -> None:
+    """Takes requested at once from several threads come out as each would alone."""
+    jobs: dict[int, dict] = {}
+
+    def ask(seed: int) -> None:
+        response = client.post("/api/takes", json={"note": "E3", "duration": 0.1, "takes": 1, "seed": seed})
+        jobs[seed] = wait(client, response.json())[0]
+
+    threads = [threading.Thread(target=ask, args=(seed,)) for seed in (1, 2, 3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(j["state"] == "done" for j in jobs.values())
+    together = {s: client.get(f"/api/jobs/{j['id']}/files/take-1.wav").content for s, j in jobs.items()}
+    assert len(set(together.values())) == 3
+    alone, _ = takes_job(client, wait, note="E3", duration=0.1, takes=1, seed=2)
+    assert client.get(f"/api/jobs/{alone['id']}/files/take-1.wav").content == together[2]
+
+
+def test_generated_files_are_removed_at_shutdown(ckpt, limits) -> None:
+    from fastapi.testclient import TestClient
+
+    from samplernn.serve.app import create_app
+
+    with TestClient(create_app(ckpt, limits)) as c:
+        root = c.app.state.store.root
+        job = c.post("/api/takes", json={"note": "C3", "duration": 0.1, "takes": 1}).json()
+        assert (root / job["id"]).is_dir()
+    assert not root.exists()

@@ -1,0 +1,148 @@
+"""The page in a real browser: Debian's chromium, headless, driven by selenium through Debian's
+chromedriver. Loads the page, generates takes and checks that the audio elements load WAVs of the
+takes' length. Skips where chromium, chromedriver or selenium are absent."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = os.environ.get("SAMPLERNN_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("SAMPLERNN_CHROMEDRIVER", "/usr/bin/chromedriver")
+# Flags that let chromium run headless as root in a container, with no network chatter of its own.
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1280,1000",
+)
+SCREENSHOT = os.environ.get("SAMPLERNN_SERVE_SCREENSHOT")  # write a screenshot of the page there
+
+pytestmark = pytest.mark.skipif(
+    not (Path(CHROMIUM).is_file() and Path(CHROMEDRIVER).is_file()),
+    reason=f"needs {CHROMIUM} and {CHROMEDRIVER} (Debian: apt-get install chromium chromium-driver)",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server_url(ckpt, limits) -> Iterator[str]:
+    """The application served by uvicorn on a free localhost port, in a thread."""
+    from samplernn.serve.app import create_app
+    from samplernn.serve.server import make_server
+
+    port = free_port()
+    server = make_server(create_app(ckpt, limits), "127.0.0.1", port)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="samplernn-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (*FLAGS, f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_script_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def wait_until(condition, timeout: float = 60.0, what: str = "the page") -> Any:
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+    return value
+
+
+# Resolves with each take's audio duration (s) once its metadata has loaded, or an error string.
+AUDIO_DURATIONS = """
+const done = arguments[arguments.length - 1];
+const audios = [...document.querySelectorAll('.take audio')];
+Promise.all(audios.map((a) => new Promise((resolve) => {
+  if (a.readyState >= 1) return resolve(a.duration);
+  a.addEventListener('loadedmetadata', () => resolve(a.duration), { once: true });
+  a.addEventListener('error', () => resolve('error ' + (a.error && a.error.code)), { once: true });
+}))).then(done);
+"""
+
+
+def test_page_generates_takes_whose_audio_loads_at_the_right_length(server_url, browser) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(server_url + "/")
+    wait_until(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"))
+    assert "C3–E3" in browser.find_element(By.ID, "model-info").text
+    browser.execute_script(
+        "document.getElementById('note').value = '50';"
+        "document.getElementById('duration').value = '0.2';"
+        "document.getElementById('takes').value = '2';"
+        "document.getElementById('seed').value = '3';"
+    )
+    browser.find_element(By.ID, "generate").click()
+    cards = wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, ".take"), what="the takes")
+    assert len(cards) == 2
+    assert not browser.find_element(By.ID, "takes-error").is_displayed()
+    durations = browser.execute_async_script(AUDIO_DURATIONS)
+    assert durations == [pytest.approx(0.575, abs=0.002)] * 2  # 0.25 + 0.2 + 0.025 + 0.1 s
+    ranks = [c.find_element(By.CSS_SELECTOR, ".rank").text for c in cards]
+    assert ranks == ["#1", "#2"]
+    cards[0].find_element(By.CSS_SELECTOR, ".actions button").click()
+    pack = browser.find_element(By.ID, "pack")
+    assert "/api/pack?take=" in pack.get_attribute("href") and "1 take" in pack.text
+    wait_until(lambda: browser.execute_script(
+        "return [...document.querySelectorAll('.take img')].every((i) => i.complete && i.naturalWidth > 0)"
+    ), what="the spectrograms")  # fmt: skip
+    if SCREENSHOT:
+        browser.save_screenshot(SCREENSHOT)
+
+
+def test_page_shows_a_bad_midi_file_in_one_clear_line(server_url, browser, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    bad = tmp_path / "broken.mid"
+    bad.write_bytes(b"MThd\x00\x00\x00\x06\x00")
+    browser.get(server_url + "/")
+    wait_until(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"))
+    browser.find_element(By.ID, "midi").send_keys(str(bad))
+    browser.find_element(By.ID, "render").click()
+    error = browser.find_element(By.ID, "render-error")
+    wait_until(error.is_displayed, what="the error line")
+    assert error.text.startswith("broken.mid: unreadable MIDI file")
+    assert "Traceback" not in browser.page_source

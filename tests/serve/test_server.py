@@ -1,0 +1,46 @@
+"""`samplernn serve`: the address checks and the command's one-line errors (no server started)."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from samplernn.cli import app
+from samplernn.common.errors import UserError
+from samplernn.serve.limits import ServeLimits
+from samplernn.serve.server import DEFAULT_HOST, check_port, is_loopback
+
+
+def test_listens_on_this_machine_only_unless_told() -> None:
+    assert DEFAULT_HOST == "127.0.0.1" and is_loopback(DEFAULT_HOST)
+    assert is_loopback("localhost") and is_loopback("::1")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.20")
+
+
+def test_a_port_in_use_is_one_line() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        with pytest.raises(UserError, match=f"cannot listen on 127.0.0.1:{port}.*try another --port"):
+            check_port("127.0.0.1", port)
+
+
+def test_the_command_reports_a_missing_checkpoint_in_one_line(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = CliRunner().invoke(app, ["serve", str(tmp_path / "missing.pt"), "--port", str(port)])
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and result.output.startswith("error: ")
+    assert "missing.pt" in result.output
+
+
+def test_limits_defaults_fit_their_own_limits() -> None:
+    with pytest.raises(ValueError, match="default_takes"):
+        ServeLimits(max_takes=2, default_takes=3)
+    with pytest.raises(ValueError, match="durations"):
+        ServeLimits(max_duration=0.5)
