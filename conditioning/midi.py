@@ -1,8 +1,14 @@
-"""Read the notes of a MIDI file (tempo changes, several tracks, note-on velocity 0 = note-off)."""
+"""Read the notes of a MIDI file (tempo changes, several tracks, note-on velocity 0 = note-off).
+
+Both kinds of time division in the header are understood: ticks per beat (with the file's tempo
+map) and SMPTE frames (ticks per frame at 24, 25, 29.97 or 30 frames per second, tempo ignored).
+Whatever the parser rejects becomes one `MidiError` naming the file and the reason.
+"""
 
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +37,19 @@ class MidiNote:
         return self.channel == DRUM_CHANNEL
 
 
+#: SMPTE frame rates by the header's (negated) first division byte; 29 means 30 drop-frame.
+SMPTE_FPS = {24: 24.0, 25: 25.0, 29: 30000 / 1001, 30: 30.0}
+
+
+def _smpte_seconds_per_tick(division: int) -> float | None:
+    """Seconds per tick of an SMPTE division (the header's division as a signed 16-bit number,
+    negative for SMPTE), or None when the frame rate or the ticks per frame are impossible."""
+    fps, ticks_per_frame = -(division >> 8), division & 0xFF
+    if fps not in SMPTE_FPS or ticks_per_frame == 0:
+        return None
+    return 1.0 / (SMPTE_FPS[fps] * ticks_per_frame)
+
+
 def _tempo_map(mid: mido.MidiFile) -> tuple[list[int], list[float], list[int]]:
     """(tick, seconds-at-tick, tempo) breakpoints from all tracks' set_tempo messages."""
     changes: dict[int, int] = {}
@@ -48,8 +67,41 @@ def _tempo_map(mid: mido.MidiFile) -> tuple[list[int], list[float], list[int]]:
     return ticks, secs, tempos
 
 
+def _reason(exc: BaseException) -> str:
+    """The parser's reason in one line; never empty."""
+    if isinstance(exc, EOFError):
+        return "the file is cut short"
+    lines = str(exc).strip().splitlines()
+    return lines[-1] if lines else type(exc).__name__
+
+
+def _clock(mid: mido.MidiFile, path: Path) -> Callable[[int], float]:
+    """tick → seconds by the header's time division; MidiError for an impossible division."""
+    division = mid.ticks_per_beat  # mido reads the header's division as a signed 16-bit number
+    if division < 0:
+        smpte = _smpte_seconds_per_tick(division)
+        if smpte is None:
+            fps, per_frame = -(division >> 8), division & 0xFF
+            raise MidiError(f"{path}: impossible MIDI header (SMPTE time division of {fps} frames per "
+                            f"second and {per_frame} ticks per frame)")
+        seconds_per_tick: float = smpte
+        return lambda tick: tick * seconds_per_tick
+    if division == 0:
+        raise MidiError(f"{path}: impossible MIDI header (time division of 0 ticks per beat)")
+    ticks, secs, tempos = _tempo_map(mid)
+
+    def to_sec(tick: int) -> float:
+        i = bisect.bisect_right(ticks, tick) - 1
+        return secs[i] + mido.tick2second(tick - ticks[i], division, tempos[i])
+
+    return to_sec
+
+
 def read_midi_notes(path: str | Path) -> list[MidiNote]:
-    """All notes in `path`, sorted by start time. Raises MidiError for unreadable files.
+    """All notes in `path`, sorted by start time, times in seconds.
+
+    Raises MidiError (one line: the file and the reason) for a file the parser rejects, an
+    impossible header (format, or a time division of 0 or an unknown SMPTE rate) or type 2.
 
     An empty list means the file parsed but holds no notes; callers decide whether that is an
     error. A note left hanging at the end of its track is closed at the track's last event.
@@ -57,17 +109,13 @@ def read_midi_notes(path: str | Path) -> list[MidiNote]:
     path = Path(path)
     try:
         mid = mido.MidiFile(path)
-    except (OSError, EOFError, ValueError, KeyError, IndexError) as exc:
-        raise MidiError(f"{path}: unreadable MIDI file ({exc})") from None
+    except Exception as exc:  # the parser raises many kinds: KeySignatureError, EOFError, OSError, …
+        raise MidiError(f"{path}: unreadable MIDI file ({_reason(exc)})") from None
+    if mid.type not in (0, 1, 2):
+        raise MidiError(f"{path}: impossible MIDI header (format {mid.type}; formats are 0, 1 and 2)")
     if mid.type == 2:
         raise MidiError(f"{path}: MIDI type 2 (asynchronous tracks) is not supported")
-    ticks, secs, tempos = _tempo_map(mid)
-    tpb = mid.ticks_per_beat
-
-    def to_sec(tick: int) -> float:
-        i = bisect.bisect_right(ticks, tick) - 1
-        return secs[i] + mido.tick2second(tick - ticks[i], tpb, tempos[i])
-
+    to_sec = _clock(mid, path)
     notes: list[MidiNote] = []
     for ti, track in enumerate(mid.tracks):
         tick = 0

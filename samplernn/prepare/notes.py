@@ -5,6 +5,11 @@ of the note's own peak (`threshold`, 0.8 %), `pre`/`post` samples kept around th
 trailing silence, resampling, optional fixed length with a linear fade-out. The cut is decided on
 the recording; the `end` written to the manifest is the same rule applied to the prepared audio
 (what the model and the evaluation see), never before the release.
+
+Real recordings are checked first: non-finite samples fail the note, a DC offset is removed
+before detection, and over a noise floor the share is raised to a margin above the floor
+(`conditioning.noise`); a MIDI note-off after the recording's end fails the note while it still
+sounds there. What was changed is returned as notices, one line each.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from conditioning import envelope, find_extent, note_name
+from conditioning.noise import DC_REPORT, NOISE_MARGIN_DB, dc_offset, extent_threshold
 from samplernn.common.audio import resample
 from samplernn.prepare.layouts import NoteJob
 from samplernn.prepare.settings import PrepareSettings
@@ -22,6 +28,20 @@ from samplernn.prepare.settings import PrepareSettings
 
 class NoteError(Exception):
     """A note that cannot be prepared; the message names the file and the reason."""
+
+
+#: A note still sounds at the end of its recording when its envelope is above the threshold this
+#: close to the last sample (seconds).
+STILL_SOUNDING_S = 0.01
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something `prepare_note` changed or noticed in a usable recording. kind: 'dc' (offset
+    removed), 'noise' (threshold raised over a noise floor), 'note-off' (after the recording)."""
+
+    kind: str
+    message: str  # one line naming the file
 
 
 @dataclass(frozen=True)
@@ -33,6 +53,7 @@ class PreparedNote:
     release: int
     end: int
     lag_ms: float  # detected start − MIDI note-on (0 where the MIDI is not time-aligned)
+    notices: tuple[Notice, ...] = ()
 
     @property
     def tail(self) -> int:
@@ -59,15 +80,24 @@ def prepare_note(
     """Prepare the mono recording `x` (sample rate `sr`; x[0] is frame `offset` of the recording).
 
     `gain` scales the bank as a whole; None scales this note to `settings.peak` (per-file mode).
-    Raises NoteError for silence or a MIDI note-on too far from the detected start.
+    Raises NoteError for non-finite samples, silence, a MIDI note-on too far from the detected start
+    (with the --threshold to use when noise starts the note early), or a note-off after the
+    recording's end while the note still sounds there.
     """
+    notices: list[Notice] = []
+    x = _without_dc(x, sr, job, offset, settings, notices)
     peak = float(np.abs(x).max()) if x.size else 0.0
     message = silence_message(describe(job), peak, settings)
-    extent = find_extent(x, settings.threshold, envelope(x)) if message is None else None
+    if message is not None:
+        raise NoteError(message)
+    env = envelope(x)
+    share = _extent_share(x, sr, float(env.max()), job, settings, notices)
+    extent = find_extent(x, share, env)
     if extent is None:
-        raise NoteError(message or f"{describe(job)}: silent recording")
+        raise NoteError(f"{describe(job)}: silent recording")
     start, stop = extent
-    on, off, lag_ms = _align(job, start, sr, offset, settings)
+    on, off, lag_ms = _align(job, start, sr, offset, settings, env)
+    off = _off_in_recording(job, off, stop, x.size, sr, offset, notices)
 
     a = max(0, start - settings.pre)
     b = min(x.size, max(stop, math.ceil(off)) + settings.post)
@@ -79,7 +109,7 @@ def prepare_note(
     y = np.concatenate([np.zeros(lead, np.float32), body, np.zeros(trail, np.float32)])
     # The audible end is measured again on the prepared audio (before any fade), so that `end` agrees
     # with the same envelope rule applied at the dataset rate later (evaluation, `inspect`).
-    audible = find_extent(y, settings.threshold)
+    audible = find_extent(y, share)
     audible_end = audible[1] if audible is not None else y.size
     n = y.size
     if settings.length is not None:
@@ -96,7 +126,68 @@ def prepare_note(
         raise NoteError(f"{describe(job)}: the note starts after the fixed length of {settings.length} s")
     release = min(max(pos(off), onset), n)
     end = min(max(audible_end, release, onset + 1), n)
-    return PreparedNote(y, onset, release, end, lag_ms)
+    return PreparedNote(y, onset, release, end, lag_ms, tuple(notices))
+
+
+def nonfinite_message(where: str, count: int, first_s: float) -> str:
+    """The reason a recording with `count` NaN/±inf samples (the first at `first_s` s) is skipped."""
+    return (f"{where}: {count} non-finite sample(s) (NaN or ±inf), the first at {first_s:.3f} s; "
+            "skipped (a damaged float recording)")
+
+
+def _without_dc(
+    x: np.ndarray, sr: int, job: NoteJob, offset: int, settings: PrepareSettings, notices: list[Notice]
+) -> np.ndarray:
+    """`x` checked for non-finite samples (NoteError) and with its DC offset removed (`dc_offset`);
+    a large offset (above DC_REPORT, or enough to move the cut) is noticed."""
+    bad = ~np.isfinite(x)
+    if bad.any():
+        first = int(np.argmax(bad))
+        raise NoteError(nonfinite_message(describe(job), int(bad.sum()), (first + offset) / sr))
+    if not x.size:
+        return x
+    raw_peak = float(np.abs(x).max())
+    dc = dc_offset(float(np.mean(x, dtype=np.float64)), raw_peak)
+    if dc == 0.0:
+        return x
+    if abs(dc) >= DC_REPORT or abs(dc) > settings.threshold * raw_peak:
+        level = f"{dc:+.3g}, {20 * math.log10(abs(dc)):.0f} dBFS"
+        notices.append(Notice("dc", f"{job.audio}: DC offset ({level}) removed before detection"))
+    return x - np.float32(dc)
+
+
+def _extent_share(
+    x: np.ndarray, sr: int, env_peak: float, job: NoteJob, settings: PrepareSettings, notices: list[Notice]
+) -> float:
+    """The share of the envelope's peak where the note starts and ends: `settings.threshold`, or a
+    margin above the noise floor when the floor reaches it (noticed)."""
+    share, floor = extent_threshold(x, sr, settings.threshold, env_peak)
+    if floor is None:
+        return share
+    floor_db = 20 * math.log10(floor)
+    notices.append(Notice("noise", (
+        f"{describe(job)}: noise floor at {floor_db:.0f} dBFS; start and end found {NOISE_MARGIN_DB:.0f} dB "
+        f"above it (threshold {share:.3f} of the note's peak instead of {settings.threshold:g})")))
+    return share
+
+
+def _off_in_recording(
+    job: NoteJob, off: float, stop: int, n: int, sr: int, offset: int, notices: list[Notice]
+) -> float:
+    """The note-off `off` (samples of the n-sample `x`) when it lies in the recording. After the
+    recording's end: NoteError while the note still sounds there (its release was never recorded);
+    otherwise (it had died away) the note is held to the recording's end, and that is noticed."""
+    if off <= n:
+        return off
+    off_s, end_s = (off + offset) / sr, (n + offset) / sr
+    if stop >= n - round(STILL_SOUNDING_S * sr):
+        raise NoteError(
+            f"{describe(job)}: MIDI note-off at {off_s:.3f} s is after the recording ends ({end_s:.3f} s) "
+            "and the note still sounds there: its release is not in the recording")
+    notices.append(Notice("note-off", (
+        f"{describe(job)}: MIDI note-off at {off_s:.3f} s is after the recording ends ({end_s:.3f} s); "
+        f"the note had died away at {(stop + offset) / sr:.3f} s, so it is held to the recording's end")))
+    return float(n)
 
 
 def silence_message(where: str, peak: float, settings: PrepareSettings) -> str | None:
@@ -108,9 +199,10 @@ def silence_message(where: str, peak: float, settings: PrepareSettings) -> str |
 
 
 def _align(
-    job: NoteJob, start: int, sr: int, offset: int, settings: PrepareSettings
+    job: NoteJob, start: int, sr: int, offset: int, settings: PrepareSettings, env: np.ndarray
 ) -> tuple[float, float, float]:
-    """(note-on, note-off, lag ms) in samples of `x`; NoteError if MIDI and sound are too far apart.
+    """(note-on, note-off, lag ms) in samples of `x` (envelope `env`); NoteError if MIDI and sound
+    are too far apart.
 
     A folder-midi take is not time-aligned with its MIDI file: the note-on is put at the detected
     start and the MIDI only gives the duration (and pitch and velocity).
@@ -123,8 +215,24 @@ def _align(
         raise NoteError(
             f"{describe(job)}: MIDI note-on at {job.on:.3f} s but the sound starts at "
             f"{(start + offset) / sr:.3f} s ({lag_ms:+.0f} ms, tolerance ±{settings.tolerance_ms:g} ms); "
-            f"do {job.midi.name} and this recording belong together?")
+            f"do {job.midi.name} and this recording belong together?{_threshold_hint(env, on, sr, settings)}")
     return on, off, lag_ms
+
+
+def _threshold_hint(env: np.ndarray, on: float, sr: int, settings: PrepareSettings) -> str:
+    """When the recording is above the threshold well before the MIDI note-on (hum, noise, another
+    sound), what that means for the threshold; '' otherwise."""
+    before = env[: max(0, math.floor(on - settings.tolerance_ms / 1000.0 * sr))]
+    if before.size == 0:
+        return ""
+    level = float(before.max()) / float(env.max())
+    if level <= settings.threshold:
+        return ""
+    if level >= 0.5:
+        return (f" (before the note-on the recording already reaches {level:.2f} of the note's peak: "
+                "the note can hardly be told from what lies under it)")
+    return (f" (before the note-on the recording already reaches {level:.3f} of the note's peak: "
+            f"hum or noise? --threshold {2 * level:.2g} would ignore it)")
 
 
 def _fit(y: np.ndarray, n: int, fade: int) -> np.ndarray:

@@ -5,13 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from conditioning import note_name
+from samplernn.prepare.layouts import Failure
 from samplernn.prepare.run import PrepareResult
 
 MAX_LISTED_FAILURES = 20
+#: Layouts whose samples have no note-on time of their own (it is where the sound starts).
+ONE_SHOT_LAYOUTS = ("named", "sfz", "drumkit")
 
 
 def summary_lines(result: PrepareResult, src: str | Path | None = None) -> list[str]:
-    """Notes per split, pitches, durations, release tails, failures, and where the output is."""
+    """Notes per split, pitches, durations, release tails, failures, notices (what was changed in
+    usable recordings; shown when there are some), and where the output is."""
     c, s, t, lag = result.counts, result.seconds, result.release_tail_ms, result.onset_lag_ms
     p = result.pitches
     origin = f" from {src}" if src is not None else ""
@@ -26,11 +30,26 @@ def summary_lines(result: PrepareResult, src: str | Path | None = None) -> list[
         f"  sound start   {lag['min']:+.1f}…{lag['max']:+.1f} ms from the MIDI note-on "
         f"(median {lag['median']:+.1f} ms)",
         f"  failed        {len(result.failures)}",
+        *_listed(result.failures),
     ]
-    for f in result.failures[:MAX_LISTED_FAILURES]:
-        lines.append(f"    {f.message}")
-    if len(result.failures) > MAX_LISTED_FAILURES:
-        more = len(result.failures) - MAX_LISTED_FAILURES
-        lines.append(f"    … and {more} more (all listed in dataset.json)")
+    if result.layout == "audio":  # chunks: no notes, so no pitch, release or note-on to speak of
+        lines[2:3] = ["  chunks        unconditioned (pitch 0, velocity 0): train with --no-conditioning"]
+        del lines[4:6]
+    elif result.layout in ONE_SHOT_LAYOUTS:  # the note-on is put where the sound starts: no lag
+        del lines[5]
+    if result.pitch_checks:
+        verdicts = ", ".join(f"{n} {verdict}" for verdict, n in sorted(result.pitch_checks.items()))
+        lines.insert(-1 - len(_listed(result.failures)),
+                     f"  pitch check   names against the tracker: {verdicts} (octave/off: listed below)")
+    if result.notices:
+        lines += [f"  notices       {len(result.notices)}", *_listed(result.notices)]
     lines.append(f"output: {result.out}/ (audio/, manifest.csv, dataset.json)")
+    return lines
+
+
+def _listed(entries: list[Failure]) -> list[str]:
+    """The first MAX_LISTED_FAILURES messages, indented, and how many more there are."""
+    lines = [f"    {f.message}" for f in entries[:MAX_LISTED_FAILURES]]
+    if len(entries) > MAX_LISTED_FAILURES:
+        lines.append(f"    … and {len(entries) - MAX_LISTED_FAILURES} more (all listed in dataset.json)")
     return lines

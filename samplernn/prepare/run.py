@@ -2,7 +2,8 @@
 
 Streams one recording at a time: only a small row of metadata per note is kept, so memory does
 not grow with the size of the bank. With the default one-gain-for-the-bank normalisation a cheap
-first pass reads every recording's peak; the second pass prepares and writes the notes.
+first pass reads every recording's peak (of its finite samples, DC offset removed); the second pass
+prepares and writes the notes.
 """
 
 from __future__ import annotations
@@ -18,16 +19,19 @@ from natsort import natsorted
 
 from conditioning import BankStats, NoteEvent
 from conditioning.bankstats import envelope_hop, note_levels
-from samplernn.common.audio import AudioError, audio_info, read_audio, write_wav
-from samplernn.common.audio import peak as recording_peak
+from conditioning.noise import dc_offset
+from samplernn.common.audio import BLOCK, AudioError, audio_info, read_audio, write_wav
 from samplernn.common.errors import UserError
 from samplernn.common.progress import ProgressFn
 from samplernn.data.dataset import MANIFEST_FILE, write_dataset_info
 from samplernn.data.manifest import AUDIO_DIR, SPLITS, NoteRecord, note_audio_path, write_manifest
-from samplernn.prepare.layouts import Discovery, Failure, NoteJob, discover
-from samplernn.prepare.notes import NoteError, prepare_note, silence_message
+from samplernn.prepare.layouts import Discovery, Failure, NoteJob
+from samplernn.prepare.notes import NoteError, nonfinite_message, prepare_note, silence_message
 from samplernn.prepare.output import check_paths, staging
 from samplernn.prepare.settings import PrepareSettings
+from samplernn.prepare.sources.detect import discover_bank
+from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
+from samplernn.prepare.sources.plain_audio import prepare_chunk
 from samplernn.prepare.splits import assign_splits
 
 #: The `stage` field of the progress calls: progress(done, total, stage=...).
@@ -69,6 +73,8 @@ class PrepareResult:
     release_tail_ms: dict[str, float]  # min, median, max of end − release
     onset_lag_ms: dict[str, float]  # min, median, max of (detected start − MIDI note-on)
     failures: list[Failure] = field(default_factory=list)
+    notices: list[Failure] = field(default_factory=list)  # what was changed in usable recordings, and why
+    pitch_checks: dict[str, int] = field(default_factory=dict)  # named layout: tracker verdicts per file
     gain: float | None = None
     elapsed: float = 0.0
 
@@ -90,8 +96,36 @@ def _read_job(job: NoteJob) -> tuple[np.ndarray, int, int]:
     return x, sr, start
 
 
+def recording_peak(path: Path) -> float:
+    """Largest |sample| of the mono mix-down's finite samples after removing its DC offset
+    (`dc_offset`), read block by block (memory stays flat).
+
+    Raises:
+        AudioError: unreadable, empty, or holding no finite sample.
+    """
+    frames = audio_info(path).frames
+    total, count, n_bad, first_bad, lo, hi = 0.0, 0, 0, 0, math.inf, -math.inf
+    for start in range(0, frames, BLOCK):
+        x, sr = read_audio(path, start, min(frames, start + BLOCK), mono=True)
+        finite = np.isfinite(x)
+        if not finite.all():
+            first_bad = first_bad if n_bad else start + int(np.argmin(finite))
+            n_bad += int(x.size - finite.sum())
+            x = x[finite]
+        if x.size:
+            total += float(x.sum(dtype=np.float64))
+            count += x.size
+            lo, hi = min(lo, float(x.min())), max(hi, float(x.max()))
+    if not count:
+        raise AudioError(nonfinite_message(str(path), n_bad, first_bad / sr))
+    dc = dc_offset(total / count, max(hi, -lo))
+    return max(hi - dc, dc - lo)
+
+
 def _bank_peak(found: Discovery, settings: PrepareSettings, progress: ProgressFn | None) -> float:
-    """Largest peak of all usable recordings; unreadable or silent ones become failures (jobs dropped)."""
+    """Largest peak of all usable recordings; unreadable or silent ones become failures (jobs dropped).
+
+    Non-finite samples do not count (the notes that hold them fail when they are prepared)."""
     recordings = list(dict.fromkeys(job.audio for job in found.jobs))
     bad: set[Path] = set()
     peak = 0.0
@@ -113,19 +147,27 @@ def _bank_peak(found: Discovery, settings: PrepareSettings, progress: ProgressFn
 
 
 def _prepare_notes(
-    found: Discovery, settings: PrepareSettings, gain: float | None, root: Path, progress: ProgressFn | None
+    found: Discovery, settings: PrepareSettings, gain: float | None, root: Path, progress: ProgressFn | None,
+    notices: list[Failure],
 ) -> list[NoteRow]:
-    """Prepare every job into ROOT/audio/<id>.wav, one recording at a time; failures go to `found`."""
+    """Prepare every job into ROOT/audio/<id>.wav, one recording at a time; failures go to `found`,
+    notices to `notices` (a recording's DC offset once, however many notes it holds)."""
     rows: list[NoteRow] = []
     sr = settings.sample_rate
+    noticed: set[tuple[Path, str]] = set()
     for k, job in enumerate(found.jobs):
         try:
             x, sr_in, offset = _read_job(job)
-            note = prepare_note(x, sr_in, job, settings, gain, offset)
+            prepare = prepare_chunk if found.layout == CHUNK_LAYOUT else prepare_note
+            note = prepare(x, sr_in, job, settings, gain, offset)
             NoteEvent(job.pitch, job.velocity, note.onset, note.release, note.end)  # validates
         except (AudioError, NoteError, ValueError) as exc:
             found.failures.append(Failure(job.source, str(exc)))
         else:
+            for notice in note.notices:
+                if notice.kind != "dc" or (job.audio, notice.kind) not in noticed:
+                    notices.append(Failure(job.source, notice.message))
+                noticed.add((job.audio, notice.kind))
             write_wav(root / note_audio_path(job.id), note.audio, sr)
             levels = note_levels(note.audio, note.onset, note.release, note.end, envelope_hop(sr))
             rows.append(NoteRow(job.id, job.pitch, job.velocity, note.onset, note.release, note.end,
@@ -185,6 +227,8 @@ def _dataset_info(src: Path, settings: PrepareSettings, result: PrepareResult, s
         "onset_lag_ms": result.onset_lag_ms,
         "bank_stats": stats.to_dict(),
         "failures": [{"source": f.source, "reason": f.message} for f in result.failures],
+        "notices": [{"source": f.source, "notice": f.message} for f in result.notices],
+        "pitch_checks": result.pitch_checks,
     }
 
 
@@ -197,17 +241,16 @@ def prepare_bank(
     """Prepare the bank in `src` into the dataset folder `out` (format: samplernn.data.dataset).
 
     Files that cannot be used are listed in `result.failures` (and dataset.json) while the other
-    notes prepare. `progress(done, total, stage=...)` is called after each recording of the peak
-    pass and each note (stage: a value of STAGES). Raises UserError for unusable paths, or when not
-    a single note could be prepared.
+    notes prepare; what was changed in usable ones (a DC offset removed, a threshold raised over a
+    noise floor, a note-off after the recording) in `result.notices`. `progress(done, total,
+    stage=...)` is called after each recording of the peak pass and each note (stage: a value of
+    STAGES). Raises UserError for unusable paths, or when not a single note could be prepared.
     """
     began = time.perf_counter()
     settings = settings or PrepareSettings()
     src, out = Path(src), Path(out)
-    if not src.is_dir():
-        raise UserError(f"{src}: not a folder (SRC must be a folder of recordings and MIDI files)")
     check_paths(src, out)
-    found = discover(src, settings)
+    found = discover_bank(src, settings, progress)
     gain = None
     if settings.normalize == "bank":
         peak = _bank_peak(found, settings, progress)
@@ -216,7 +259,8 @@ def prepare_bank(
     sr = settings.sample_rate
     with staging(out) as tmp:
         (tmp / AUDIO_DIR).mkdir()
-        rows = _prepare_notes(found, settings, gain, tmp, progress)
+        notices: list[Failure] = []
+        rows = _prepare_notes(found, settings, gain, tmp, progress, notices)
         if not rows:
             first = found.failures[0].message if found.failures else "no notes found"
             n_bad = len(found.failures)
@@ -227,6 +271,8 @@ def prepare_bank(
         result = _result(out, found.layout, rows, splits, sr)
         result.failures = natsorted(found.failures, key=lambda f: f.source)
         result.counts["failed"] = len(result.failures)
+        result.notices = [Failure("", w) for w in found.warnings] + notices
+        result.pitch_checks = found.pitch_checks
         result.gain = gain
         write_dataset_info(tmp, _dataset_info(src, settings, result, _bank_stats(sr, rows, splits)))
     result.elapsed = time.perf_counter() - began

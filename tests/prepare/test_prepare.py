@@ -1,4 +1,5 @@
-"""`prepare_bank`: positions and conditioning, resampling, gain, fixed length, splits, output, re-runs."""
+"""`prepare_bank`: positions and conditioning, resampling, gain, fixed length, output, re-runs (splits:
+test_splits.py; real-world faults: test_real_world.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from support.audio import tone, write_audio, write_midi
 from conditioning import DEFAULT_THRESHOLD, LEVEL_INDEX, REMAINING_INDEX, find_extent, level_column_db
 from samplernn.data.dataset import MANIFEST_COLUMNS, load_dataset
 from samplernn.prepare import PrepareSettings, prepare_bank
-from samplernn.prepare.splits import assign_splits
 
 
 def small_bank(folder: Path, note_pair, pitches=(48, 60), velocities=(50, 110), lengths=(0.2, 0.3, 0.4)):
@@ -139,21 +139,6 @@ def test_fixed_length_with_fade(tmp_path, note_pair):
     assert (long.release, long.end) == (16000, 16000)  # the note-off lies past the cut
     tail = np.abs(y[-8000:]).reshape(-1, 400).max(axis=1)  # the sustained tone under a linear fade
     assert np.all(np.diff(tail) < 0) and tail[-1] < 0.05 * tail[0]
-
-
-def test_splits_are_stratified_and_stable():
-    notes = [(f"p{p}_{k}", p) for p in (40, 41) for k in range(12)] + [("lonely", 50)]
-    splits = assign_splits(notes)
-    assert assign_splits(list(reversed(notes))) == splits
-    for p in (40, 41):
-        got = sorted(splits[i] for i, q in notes if q == p)
-        assert got.count("train") == 10 and got.count("val") == 1 and got.count("test") == 1
-    assert splits["lonely"] == "train"
-    assert assign_splits(notes, seed=1) != splits
-    # a note's split does not depend on the rest of the bank's order; few notes go to train first
-    assert set(assign_splits([("a", 1), ("b", 1), ("c", 1), ("d", 1)]).values()) == {"train"}
-    five = list(assign_splits([(str(k), 1) for k in range(5)]).values())
-    assert sorted(five) == ["test", "train", "train", "train", "val"]
 
 
 def test_rerun_is_identical_and_keeps_sources(tmp_path, note_pair):

@@ -1,0 +1,100 @@
+"""read_midi_notes on real-world files: SMPTE time division, impossible headers, whatever the parser
+rejects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mido
+import pytest
+
+from conditioning import MidiError, read_midi_notes
+
+
+def smpte_division(fps: int, ticks_per_frame: int) -> int:
+    """The header's division word for SMPTE timing, as the signed 16-bit number mido reads and writes."""
+    return -(fps << 8) + ticks_per_frame
+
+
+def write_file(path: Path, division: int, messages: list, file_type: int = 0) -> Path:
+    """A one-track MIDI file with `division` written as is in its header."""
+    mid = mido.MidiFile(type=file_type, ticks_per_beat=division)
+    mid.tracks.append(mido.MidiTrack(messages))
+    mid.save(path)
+    return path
+
+
+def note(pitch: int, start: int, length: int, velocity: int = 100) -> list[mido.Message]:
+    return [mido.Message("note_on", note=pitch, velocity=velocity, time=start),
+            mido.Message("note_off", note=pitch, velocity=0, time=length)]
+
+
+def with_track_bytes(good: Path, out: Path, prefix: bytes) -> Path:
+    """`good` (one track) with `prefix` (raw track events) put at the start of its track."""
+    raw = good.read_bytes()
+    body = prefix + raw[22:]  # MThd chunk (14 bytes) + "MTrk" + 4-byte length
+    out.write_bytes(raw[:14] + b"MTrk" + len(body).to_bytes(4, "big") + body)
+    return out
+
+
+@pytest.mark.parametrize(("fps", "seconds_per_tick"), [(24, 1 / 960), (25, 1 / 1000), (29, 1001 / 1_200_000),
+                                                         (30, 1 / 1200)])
+def test_smpte_division_gives_seconds(tmp_path, fps, seconds_per_tick):
+    ticks_per_frame = 40
+    path = write_file(tmp_path / "smpte.mid", smpte_division(fps, ticks_per_frame),
+                      [mido.MetaMessage("set_tempo", tempo=1_000_000)] + note(60, 480, 960))  # tempo ignored
+    (n,) = read_midi_notes(path)
+    assert n.start == pytest.approx(480 * seconds_per_tick)
+    assert n.stop == pytest.approx(1440 * seconds_per_tick)
+    assert n.start > 0
+
+
+@pytest.mark.parametrize(("division", "reason"), [
+    (0, "time division of 0 ticks per beat"),
+    (smpte_division(23, 40), "SMPTE time division of 23 frames per second"),
+    (smpte_division(25, 0), "0 ticks per frame"),
+])
+def test_impossible_division_is_one_line(tmp_path, division, reason):
+    path = write_file(tmp_path / "bad.mid", division, note(60, 0, 100))
+    with pytest.raises(MidiError) as err:
+        read_midi_notes(path)
+    message = str(err.value)
+    assert str(path) in message and "impossible MIDI header" in message and reason in message
+    assert "\n" not in message
+
+
+def test_impossible_format_is_one_line(tmp_path):
+    path = write_file(tmp_path / "good.mid", 480, note(60, 0, 100))
+    raw = bytearray(path.read_bytes())
+    raw[8:10] = (7).to_bytes(2, "big")  # format 7
+    (tmp_path / "format.mid").write_bytes(bytes(raw))
+    with pytest.raises(MidiError, match=r"format\.mid: impossible MIDI header \(format 7"):
+        read_midi_notes(tmp_path / "format.mid")
+
+
+def parser_failures(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    good = write_file(tmp_path / "good.mid", 480, note(60, 0, 100))
+    raw = good.read_bytes()
+    (tmp_path / "cut.mid").write_bytes(raw[:-6])  # ends inside the track
+    (tmp_path / "header_only.mid").write_bytes(raw[:14])
+    (tmp_path / "not_midi.mid").write_bytes(b"RIFF\x00\x00\x00\x00WAVE")
+    key = with_track_bytes(good, tmp_path / "key.mid", bytes([0x00, 0xFF, 0x59, 0x02, 0xF7, 0x00]))  # 9 flats
+    data = with_track_bytes(good, tmp_path / "data.mid", bytes([0x00, 0x90, 0x3C, 0xC8]))  # velocity 200
+    status = with_track_bytes(good, tmp_path / "status.mid", bytes([0x00, 0xF4, 0x00]))  # undefined status
+    return {
+        "cut short": (tmp_path / "cut.mid", "cut short"),
+        "no track": (tmp_path / "header_only.mid", "cut short"),
+        "not MIDI": (tmp_path / "not_midi.mid", "MThd not found"),
+        "key signature": (key, "9 flats"),
+        "data byte": (data, "data byte"),
+        "status byte": (status, "status byte"),
+    }
+
+
+def test_every_parser_exception_is_one_line_with_a_reason(tmp_path):
+    for case, (path, reason) in parser_failures(tmp_path).items():
+        with pytest.raises(MidiError) as err:
+            read_midi_notes(path)
+        message = str(err.value)
+        assert message.startswith(f"{path}: unreadable MIDI file ("), case
+        assert reason in message and "()" not in message and "\n" not in message, (case, message)
