@@ -229,7 +229,7 @@ def _unknown_options(cmdline: str, options: dict[str, set[str]]) -> list[str]:
     return []
 
 
-DOCS = ["README.md", "MODEL_CARD.md", "docs/benchmarks.md", "docs/training-log.md"]
+DOCS = ["README.md", "MODEL_CARD.md", "docs/benchmarks.md", "docs/training-log.md", "docs/layouts.md"]
 # Options the documents name that belong to other programs: torchrun, the recipe script.
 OTHER_OPTIONS = {"--help", "--nproc_per_node", "--dry-run", "--baseline"}
 
@@ -334,3 +334,13 @@ def test_readme_states_the_layer_order_the_layering_test_enforces() -> None:
     tracked = _tracked_packages()
     unstated = [s for s, name in short.items() if name in tracked and s not in stated]
     assert not unstated, f"README's layer order leaves out {unstated}"
+
+
+def test_documents_the_package_points_to_exist() -> None:
+    """Help texts and docstrings (of the tracked files) may send the reader to docs/*.md,
+    MODEL_CARD.md or a recipe: those must exist."""
+    sources = [ROOT / f for f in _package_files() if f.endswith(".py")] + list((ROOT / "scripts").glob("*"))
+    pattern = re.compile(r"\b((?:docs|recipes)/[\w./-]+\.(?:md|sh|py)|MODEL_CARD\.md)")
+    pointed = {m for path in sources for m in pattern.findall(path.read_text())}
+    missing = sorted(p for p in pointed if not (ROOT / p).is_file())
+    assert not missing, f"pointed to but missing: {missing}"
