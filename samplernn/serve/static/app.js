@@ -60,8 +60,8 @@ async function follow(job, progressBox) {
 
 function fmt(value, digits, unit, signed = true) {
   if (value === null || value === undefined) return "–";
-  const text = value.toFixed(digits);
-  return `${signed && value > 0 ? "+" : ""}${text} ${unit}`;
+  const rounded = Number(value.toFixed(digits)) || 0; // no "-0"
+  return `${signed && rounded > 0 ? "+" : ""}${rounded.toFixed(digits)} ${unit}`;
 }
 
 function grade(value, good, ok) {
@@ -73,7 +73,7 @@ function grade(value, good, ok) {
 function measureList(t) {
   const noiseGrade = t.noise_floor_db === null ? "" : t.noise_floor_db <= -60 ? "good" : t.noise_floor_db <= -40 ? "ok" : "bad";
   const rows = [
-    ["pitch error", fmt(t.cents, 0, "cents"), grade(t.cents, 20, 50), "median pYIN f0 of the held part vs the note"],
+    ["pitch error", fmt(t.cents, 1, "cents"), grade(t.cents, 20, 50), "median pYIN f0 of the held part vs the note"],
     ["noise floor", fmt(t.noise_floor_db, 0, "dBFS", false), noiseGrade, "level of what should be silence (before note-on, after the end)"],
     ["level vs bank", fmt(t.level_diff_db, 1, "dB"), grade(t.level_diff_db, 3, 6), "note RMS minus the bank's typical level"],
   ];
