@@ -39,6 +39,16 @@ def dc_offset(mean: float, peak: float) -> float:
     return mean if abs(mean) > DC_SHARE * peak else 0.0
 
 
+def remove_dc(x: np.ndarray) -> tuple[np.ndarray, float]:
+    """(`x` without its DC offset, the offset removed) for (n,) float audio with finite samples;
+    `x` itself and 0.0 when the offset is below DC_SHARE of the peak (`dc_offset`). Detection
+    (`find_extent`, `extent_threshold`, level analyses) should see the first."""
+    if x.size == 0:
+        return x, 0.0
+    dc = dc_offset(float(np.mean(x, dtype=np.float64)), float(np.abs(x).max()))
+    return (x - np.float32(dc) if dc else x), dc
+
+
 def _flatness(x: np.ndarray) -> float:
     """Wiener spectral flatness (geometric / arithmetic mean of the Welch power spectrum), 0 … 1."""
     from scipy.signal import welch  # here: importing scipy.signal takes half a second

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from conditioning import envelope, find_extent, note_name
-from conditioning.noise import DC_REPORT, NOISE_MARGIN_DB, dc_offset, extent_threshold
+from conditioning.noise import DC_REPORT, NOISE_MARGIN_DB, extent_threshold, remove_dc
 from samplernn.common.audio import resample
 from samplernn.prepare.layouts import NoteJob
 from samplernn.prepare.settings import PrepareSettings
@@ -138,22 +138,17 @@ def nonfinite_message(where: str, count: int, first_s: float) -> str:
 def _without_dc(
     x: np.ndarray, sr: int, job: NoteJob, offset: int, settings: PrepareSettings, notices: list[Notice]
 ) -> np.ndarray:
-    """`x` checked for non-finite samples (NoteError) and with its DC offset removed (`dc_offset`);
+    """`x` checked for non-finite samples (NoteError) and with its DC offset removed (`remove_dc`);
     a large offset (above DC_REPORT, or enough to move the cut) is noticed."""
     bad = ~np.isfinite(x)
     if bad.any():
         first = int(np.argmax(bad))
         raise NoteError(nonfinite_message(describe(job), int(bad.sum()), (first + offset) / sr))
-    if not x.size:
-        return x
-    raw_peak = float(np.abs(x).max())
-    dc = dc_offset(float(np.mean(x, dtype=np.float64)), raw_peak)
-    if dc == 0.0:
-        return x
-    if abs(dc) >= DC_REPORT or abs(dc) > settings.threshold * raw_peak:
+    x, dc = remove_dc(x)
+    if abs(dc) >= DC_REPORT or (dc and abs(dc) > settings.threshold * float(np.abs(x).max())):
         level = f"{dc:+.3g}, {20 * math.log10(abs(dc)):.0f} dBFS"
         notices.append(Notice("dc", f"{job.audio}: DC offset ({level}) removed before detection"))
-    return x - np.float32(dc)
+    return x
 
 
 def _extent_share(
