@@ -80,6 +80,7 @@ def create_app(ckpt: Checkpoint, limits: ServeLimits = ServeLimits()) -> FastAPI
     app = FastAPI(title="samplernn serve", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.ckpt, app.state.limits = ckpt, limits
     _error_handlers(app)
+    app.middleware("http")(upload_size_guard)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.get("/", include_in_schema=False)(lambda: FileResponse(STATIC / "index.html"))
     app.get("/api/model")(model_info)
@@ -110,6 +111,21 @@ def _error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(
         Exception, lambda request, exc: JSONResponse({"detail": f"server error: {exc}"}, status_code=500)
     )
+
+
+async def upload_size_guard(request: Request, call_next: Any) -> Response:
+    """Refuse an upload by its declared length before its body is read (411 without a length,
+    400 over ServeLimits.max_upload_bytes); the route checks the bytes it reads as well."""
+    if request.method != "POST" or request.url.path != "/api/render":
+        return await call_next(request)
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit():
+        return JSONResponse({"detail": "an upload must declare its length"}, status_code=411)
+    try:
+        check_upload_size(max(0, int(declared) - MULTIPART_SLACK) or None, request.app.state.limits)
+    except UserError as exc:
+        return JSONResponse({"detail": str(exc)}, status_code=400)
+    return await call_next(request)
 
 
 def model_info(request: Request) -> dict[str, Any]:
@@ -161,9 +177,6 @@ def post_render(
     """Queue the render of an uploaded MIDI file, checked first (size, MIDI, length, notes)."""
     state = request.app.state
     limits: ServeLimits = state.limits
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit():
-        check_upload_size(max(0, int(declared) - MULTIPART_SLACK) or None, limits)
     data = file.file.read(limits.max_upload_bytes + 1)
     check_upload_size(len(data), limits)
     store: JobStore = state.store
@@ -207,10 +220,10 @@ def get_file(job_id: str, name: str, request: Request) -> FileResponse:
 def _kept_take(request: Request, item: str) -> tuple[Path, dict[str, Any]]:
     """The WAV of take 'JOB:K' and its entry in takes.json; NotFound when it is not (or no longer) there."""
     job_id, _, k = item.partition(":")
-    job = _job(request, job_id)
-    result = job.result or {}
+    job = request.app.state.store.get(job_id)
+    result = (job.result if job is not None else None) or {}
     found = [t for t in result.get("takes", []) if str(t["take"]) == k]
-    if job.state != DONE or not found:
+    if job is None or job.state != DONE or not found:
         raise NotFound(f"no take {item!r} (unknown, or expired and its files removed)")
     take = found[0]
     entry = {"file": take["download"], **{f: result[f] for f in ("note", "velocity", "duration")}}

@@ -174,6 +174,13 @@ def test_bad_midi_files_get_a_clear_message(client, tmp_path: Path, make, says) 
     assert "/tmp" not in detail and "samplernn-serve" not in detail  # no server paths
 
 
+def test_uploads_are_refused_by_their_declared_length_before_reading(client) -> None:
+    big = client.post("/api/render", files={"file": ("song.mid", b"MThd" + bytes(60_000))})
+    assert big.status_code == 400 and "too large" in big.json()["detail"]
+    unsized = client.post("/api/render", content=iter([b"MThd"]), headers={"content-type": "audio/midi"})
+    assert unsized.status_code == 411 and "declare its length" in unsized.json()["detail"]
+
+
 def test_refused_uploads_leave_no_files(client, tmp_path: Path) -> None:
     store = client.app.state.store
     client.post("/api/render", files={"file": ("song.mid", b"not midi")})

@@ -126,6 +126,13 @@ def test_page_generates_takes_whose_audio_loads_at_the_right_length(server_url, 
     cards[0].find_element(By.CSS_SELECTOR, ".actions button").click()
     pack = browser.find_element(By.ID, "pack")
     assert "/api/pack?take=" in pack.get_attribute("href") and "1 take" in pack.text
+    packed = "downloadPack(new Event('click')).then(() => arguments[0]($('pack-error').hidden));"
+    assert browser.execute_async_script(packed) is True  # the zip came, no error line
+    browser.execute_script("kept.set('gone:1', {name: 'gone.wav', url: '#'}); drawKept();")  # an expired take
+    pack.click()
+    error = browser.find_element(By.ID, "pack-error")
+    wait_until(error.is_displayed, what="the pack's error line")
+    assert error.text == "no take 'gone:1' (unknown, or expired and its files removed)"
     wait_until(lambda: browser.execute_script(
         "return [...document.querySelectorAll('.take img')].every((i) => i.complete && i.naturalWidth > 0)"
     ), what="the spectrograms")  # fmt: skip
