@@ -48,9 +48,13 @@ def evaluate(
     batch_size: Annotated[int, _option("batch_size", min=1)] = _default("batch_size"),
     velocity_sweep: Annotated[bool, _option("velocity_sweep")] = _default("velocity_sweep"),
     baseline: Annotated[Path | None, _option("baseline")] = _default("baseline"),
+    melodies: Annotated[Path | None, _option("melodies")] = _default("melodies"),
+    shipped_melodies: Annotated[bool, _option("shipped_melodies")] = _default("shipped_melodies"),
+    missing_pitches: Annotated[bool, _option("missing_pitches")] = _default("missing_pitches"),
 ) -> None:
-    """Measure a model: test NLL, pitch, duration, dynamics, timbre and clipping of generated notes,
-    next to the same measures on the real recordings."""
+    """Measure a model: test NLL, pitch, duration, dynamics, timbre, clipping and noise floor of
+    generated notes, next to the same measures on the real recordings; semitones and velocities the
+    bank lacks; with --melodies or --shipped-melodies, MIDI melodies scored note by note."""
     from rich.console import Console
 
     from samplernn.common.progress import progress_bar
@@ -60,7 +64,8 @@ def evaluate(
     try:
         options = EvaluateOptions(
             split=split, max_notes=max_notes, seed=seed, seeds=seeds, temperature=temperature, device=device,
-            batch_size=batch_size, velocity_sweep=velocity_sweep, baseline=baseline)
+            batch_size=batch_size, velocity_sweep=velocity_sweep, baseline=baseline, melodies=melodies,
+            shipped_melodies=shipped_melodies, missing_pitches=missing_pitches)
     except ValueError as exc:
         fail(exc)
     console = Console()

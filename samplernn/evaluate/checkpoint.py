@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from samplernn.common.audio import write_wav
+from samplernn.common.audio import CEILING_DB, write_wav
 from samplernn.common.device import resolve_device
 from samplernn.common.errors import UserError
 from samplernn.common.files import write_json
@@ -84,12 +84,15 @@ def _runner(
     ckpt: Checkpoint, ds: PreparedDataset, options: EvaluateOptions, device: Any, progress: ProgressFn | None
 ) -> Callable[..., Evaluation]:
     """run(seed, **kw) → Evaluation: evaluate_model of this checkpoint with these options."""
+    melodies = [options.melody_source] if options.melody_source is not None else []
 
     def run(seed: int, **kw: Any) -> Evaluation:
         return evaluate_model(
             ckpt.model, ds, options.split, max_notes=options.max_notes, seed=seed,
             temperature=ckpt.sampling_temperature(options.temperature), batch_size=options.batch_size,
-            device=device, sweep_velocities=options.velocity_sweep, progress=progress, stats=ckpt.stats, **kw,
+            device=device, sweep_velocities=options.velocity_sweep, progress=progress, stats=ckpt.stats,
+            melodies=melodies, missing_pitches=options.missing_pitches,
+            quantization=(ckpt.config.q_levels, ckpt.config.quantization), **kw,
         )
 
     return run
@@ -107,8 +110,15 @@ def write_spectrograms(result: CheckpointEvaluation, folder: str | Path) -> Path
 
 
 def write_generated(result: CheckpointEvaluation, folder: str | Path) -> Path:
-    """FOLDER/<id>.generated.wav for every generated note and velocity-sweep copy; returns FOLDER."""
-    ev, folder = result.evaluation, Path(folder)
-    for rec, audio in zip(ev.records + ev.sweep, ev.generated + ev.sweep_audio, strict=True):
-        write_wav(folder / f"{rec.id}.generated.wav", audio, result.sample_rate)
+    """FOLDER/<id>.generated.wav for every generated note, velocity-sweep and in-between copy;
+    FOLDER/melody_<name>.wav for every melody (its streams mixed, peak-limited as `render` does) and
+    FOLDER/missing_<pitch>.wav for every missing-semitone note. Returns FOLDER."""
+    ev, folder, sr = result.evaluation, Path(folder), result.sample_rate
+    records = ev.records + ev.sweep + ev.between
+    for rec, audio in zip(records, ev.generated + ev.sweep_audio + ev.between_audio, strict=True):
+        write_wav(folder / f"{rec.id}.generated.wav", audio, sr)
+    for melody in ev.rendered.melodies:
+        write_wav(folder / f"melody_{melody.name}.wav", melody.mixed(), sr, ceiling_db=CEILING_DB)
+    for spec, audio in zip(ev.rendered.missing, ev.rendered.missing_audio, strict=True):
+        write_wav(folder / f"missing_{spec.event.pitch}.wav", audio, sr)
     return folder

@@ -9,7 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from samplernn.common.paths import PRETRAINED_DIR
 from samplernn.data.manifest import SPLITS
+
+#: The melody set that ships with the package (written by scripts/make_melodies.py).
+SHIPPED_MELODIES = PRETRAINED_DIR / "melodies"
 
 
 def _option(default: Any, help_text: str) -> Any:
@@ -40,9 +44,25 @@ class EvaluateOptions:
         True, "For dynamics, also generate each pitch's first note at the bank's other velocities.")
     baseline: Path | None = _option(
         None, "Another checkpoint (e.g. unconditional) whose NLL on the same notes is the bar.")
+    melodies: Path | None = _option(
+        None,
+        "Also render the MIDI melodies in this folder (or this one .mid file), each transposed into "
+        "the model's range, and score every note's pitch, length and level.")
+    shipped_melodies: bool = _option(
+        False, "Also render and score the melody set that ships with samplernn (as --melodies).")
+    missing_pitches: bool = _option(
+        True, "Also generate a note at every semitone the model's bank lacks within its range and "
+        "score its pitch.")
 
     def __post_init__(self) -> None:
         if self.split not in SPLITS:
             raise ValueError(f"unknown split {self.split!r} (choose from {', '.join(SPLITS)})")
         if (self.max_notes is not None and self.max_notes < 1) or self.seeds < 1 or self.batch_size < 1:
             raise ValueError("max_notes, seeds and batch_size must be at least 1")
+        if self.melodies is not None and self.shipped_melodies:
+            raise ValueError("give either --melodies DIR or --shipped-melodies, not both")
+
+    @property
+    def melody_source(self) -> Path | None:
+        """The folder (or file) of melodies to score, None for none."""
+        return SHIPPED_MELODIES if self.shipped_melodies else self.melodies

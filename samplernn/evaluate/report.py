@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from conditioning import DEFAULT_THRESHOLD, note_name
+from conditioning import DEFAULT_THRESHOLD, BankStats, note_name
 from samplernn.data.dataset import NoteRecord
+from samplernn.evaluate.scoring import expected_level_db, summarize_scored
 from samplernn.measures import sound as measures
 
 #: The shipped-model bars, applied to the generated notes.
@@ -18,6 +19,10 @@ BARS = {
     "clip_share": 1e-4,
     "duration_median_ms": 60.0,
     "rms_rising_share": 0.80,
+    "melody_pitch_accuracy": 0.95,
+    "melody_octave_errors": 0,
+    "missing_pitch_accuracy": 0.90,
+    "between_share": 0.80,
 }
 
 DEFINITIONS = {
@@ -41,6 +46,30 @@ DEFINITIONS = {
     "clipping": "share of samples with |x| >= 0.999, over all samples of the evaluated notes (generated: "
     "including the tail)",
     "dc": "mean of each note's signal; reported as the mean and max |mean| over notes",
+    "melodies": "each MIDI file transposed so that the middle of its span sits on the middle of the bank's "
+    "range (notes still outside moved by octaves), every note rendered as `samplernn render` does "
+    "(its own stream: 0.25 s silent lead, end = note-off + the bank's release tail for the pitch and "
+    "velocity, then tail_seconds more) and scored on its own stream: pitch as above but searched over "
+    "± 20 semitones, kind ok / octave (a whole number of octaves off, ±50 c) / other / unvoiced; "
+    "length = audible end - (note-off + release tail), ms, positive = late; level = RMS over [onset, "
+    "end) in dBFS minus the bank's typical level for that pitch, velocity and release (the loudness "
+    "envelopes of prepare, interpolated between velocity layers, power-averaged over the same span). "
+    "octave_errors_long counts octave errors on notes held 0.15 s or more. test_split_scored gives "
+    "the same figures for the evaluated split (pitch searched over the usual ± 13 semitones)",
+    "missing_pitches": "one note at every semitone between the bank's lowest and highest pitch that the "
+    "bank (the checkpoint's statistics) does not hold: held 0.6 s at the middle velocity layer of the "
+    "nearest pitch, rendered and scored as the melody notes",
+    "between_velocities": "each evaluated pitch's first note generated again at the velocity midway "
+    "between two neighbouring layers of the bank (same timing as the velocity sweep); in between when "
+    "its RMS over [onset, end) lies strictly between the two layers' generated RMS. share: pitches "
+    "whose in-between notes all are; note_share: in-between notes that are",
+    "noise_floor": "over each evaluated note's sustained part (as for pitch): power spectrum averaged "
+    "over Blackman-Harris frames (0.256 s at most, half overlap); bins in the middle 30 % of each gap "
+    "between multiples of the signal's own median f0, below 90 % of Nyquist; their median power "
+    "density spread over the whole band, in dB re the strongest harmonic's power (a sine of amplitude "
+    "A in white noise of variance s2: 10 log10(s2 / (A2 / 2))). Notes whose part is too short to "
+    "resolve harmonics 12 bins apart are not measured. Sources: generated, real, and real after the "
+    "model's quantisation (quantised and back), the floor a perfect model can reach; median over notes",
 }
 
 #: (pitch) → [(velocity, rms)] for the dynamics measure.
@@ -118,9 +147,12 @@ def build_report(
     *,
     split: str,
     sample_rate: int,
+    extras: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The JSON report: per-note results `notes` (same order as `records`), NLL block, and the
-    dynamics levels {"real": …, "generated": …}. See DEFINITIONS for what each number means."""
+    dynamics levels {"real": …, "generated": …}; `extras` are further blocks (melodies,
+    missing_pitches, between_velocities, noise_floor, test_split_scored) added before the bars are
+    checked. See DEFINITIONS for what each number means."""
 
     def timbre(idx: list[int]) -> dict[str, Any]:
         return {
@@ -150,6 +182,7 @@ def build_report(
         report[source] = summarize([n[source] for n in notes])
         report[source]["dynamics"] = dynamics[source]
     report.update(timbre=timbre(list(range(len(notes)))), per_pitch=per_pitch, notes=notes)
+    report.update(extras or {})
     report["definitions"] = DEFINITIONS
     report["bars"] = check_bars(report)
     judged = [b["passed"] for b in report["bars"] if b["passed"] is not None]
@@ -189,7 +222,50 @@ def check_bars(report: dict[str, Any]) -> list[dict[str, Any]]:
             t_gen is not None and t_saw is not None and t_gen < t_saw,
         ),
     ]
+    bars += gap_bars(report, bar)
     if nll and nll.get("baseline"):
         base = nll["baseline"]["overall"]
         bars.append(bar("test NLL", nll["overall"], f"< baseline {base:.3f}", nll["overall"] < base))
     return bars
+
+
+def gap_bars(report: dict[str, Any], bar: Callable[..., dict[str, Any]]) -> list[dict[str, Any]]:
+    """The bars of the melodies, the missing semitones and the in-between velocities (not measured:
+    passed None)."""
+    mel = (report.get("melodies") or {}).get("overall")
+    acc = mel["pitch"]["accuracy"] if mel else None
+    octaves = mel["pitch"]["octave_errors_long"] if mel else None
+    missing = (report.get("missing_pitches") or {}).get("pitch", {}).get("accuracy")
+    between = (report.get("between_velocities") or {}).get("share")
+    return [
+        bar("melody pitch", acc, f">= {BARS['melody_pitch_accuracy']:.0%}",
+            (acc or 0) >= BARS["melody_pitch_accuracy"]),
+        bar("melody octave errors", octaves, f"<= {BARS['melody_octave_errors']} (notes >= 0.15 s)",
+            (octaves or 0) <= BARS["melody_octave_errors"]),
+        bar("missing-pitch accuracy", missing, f">= {BARS['missing_pitch_accuracy']:.0%}",
+            (missing or 0) >= BARS["missing_pitch_accuracy"]),
+        bar("in-between velocities", between, f">= {BARS['between_share']:.0%} of pitches",
+            (between or 0) >= BARS["between_share"]),
+    ]
+
+
+def split_scored(notes: Sequence[dict[str, Any]], records: Sequence[NoteRecord], stats: BankStats,
+                 sample_rate: int) -> dict[str, Any]:
+    """The evaluated split in the melodies' terms (evaluate.scoring.summarize_scored), for the real
+    and the generated notes: pitch kinds, signed length error, level against the bank's."""
+    out = {}
+    for source in ("real", "generated"):
+        scored = []
+        for n, r in zip(notes, records, strict=True):
+            m = n[source]
+            expected = expected_level_db(stats, r.pitch, r.velocity, r.onset, r.release, r.end)
+            end = r.onset if m["audible_end"] is None else m["audible_end"]
+            scored.append({
+                "seconds": (r.release - r.onset) / sample_rate, "cents": m["cents"],
+                "pitch_kind": measures.pitch_error_kind(m["cents"]),
+                "end_offset_ms": (end - r.end) * 1000.0 / sample_rate,
+                "level_error_db": None if expected is None else m["rms_db"] - expected,
+                "clip_share": m["clip_share"],
+            })
+        out[source] = summarize_scored(scored)
+    return out

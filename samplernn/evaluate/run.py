@@ -11,6 +11,7 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,10 @@ from conditioning import BankStats, events_to_conditioning
 from samplernn.common.errors import UserError
 from samplernn.common.progress import ProgressFn
 from samplernn.data.dataset import NoteRecord, PreparedDataset
-from samplernn.evaluate.report import Levels, build_report
+from samplernn.evaluate.gaps import bank_layers, between_block, between_copies
+from samplernn.evaluate.noise import DEFAULT_QUANTIZATION, Quantization, noise_summary, note_noise
+from samplernn.evaluate.rendered import RenderedSet, rendered_blocks, rendered_set
+from samplernn.evaluate.report import Levels, build_report, split_scored
 from samplernn.measures import sound as measures
 
 #: (conditioning arrays) → generated audio, one float array per conditioning array.
@@ -36,6 +40,9 @@ class Evaluation:
     generated: list[np.ndarray] = field(repr=False)
     sweep: list[NoteRecord] = field(default_factory=list)
     sweep_audio: list[np.ndarray] = field(default_factory=list, repr=False)
+    between: list[NoteRecord] = field(default_factory=list)
+    between_audio: list[np.ndarray] = field(default_factory=list, repr=False)
+    rendered: RenderedSet = field(default_factory=RenderedSet, repr=False)
 
 
 def select_notes(notes: Sequence[NoteRecord], max_notes: int | None) -> list[NoteRecord]:
@@ -99,9 +106,13 @@ def note_result(
     generated: np.ndarray,
     sample_rate: int,
     settings: measures.PitchSettings,
+    quantization: Quantization = DEFAULT_QUANTIZATION,
 ) -> dict[str, Any]:
-    """One entry of the report's "notes": the note, both signals' measures and the timbre distances."""
+    """One entry of the report's "notes": the note, both signals' measures, the timbre distances
+    and the noise floors (evaluate.noise.note_noise)."""
     saw = measures.sawtooth_baseline(real, rec.pitch, rec.onset, rec.end, sample_rate)
+    r = measure_note(real, rec, sample_rate, settings)
+    g = measure_note(generated, rec, sample_rate, settings)
     return {
         "id": rec.id,
         "pitch": rec.pitch,
@@ -109,12 +120,14 @@ def note_result(
         "onset": rec.onset,
         "release": rec.release,
         "end": rec.end,
-        "real": measure_note(real, rec, sample_rate, settings),
-        "generated": measure_note(generated, rec, sample_rate, settings),
+        "real": r,
+        "generated": g,
         "timbre": {
             "generated": measures.timbre_distance(generated, real, sample_rate, rec.onset, rec.end),
             "sawtooth": measures.timbre_distance(saw, real, sample_rate, rec.onset, rec.end),
         },
+        "noise_floor": note_noise(rec, real, generated, (r["f0_hz"], g["f0_hz"]), sample_rate, quantization,
+                                  settings),
     }
 
 
@@ -136,6 +149,9 @@ def evaluate_model(
     progress: ProgressFn | None = None,
     settings: measures.PitchSettings = measures.PitchSettings(),
     stats: BankStats | None = None,
+    melodies: Sequence[str | Path] = (),
+    missing_pitches: bool = True,
+    quantization: Quantization = DEFAULT_QUANTIZATION,
 ) -> Evaluation:
     """Evaluate `model` on the notes of `split`: NLL, then generate and measure every note.
 
@@ -143,13 +159,17 @@ def evaluate_model(
     temperature/seed/batch_size/device); NLL needs `model` and is skipped when it is None
     or with_nll is False. `baseline_model` (e.g. an unconditional model) adds its NLL for the bar.
     `sweep_velocities` also generates each pitch's first note at the bank's other velocities, for
-    the dynamics measure (see report.DEFINITIONS). Generation runs `tail_seconds` past
-    each file's end with nothing sounding there, so that a note which does not stop shows up in
-    the duration measure instead of being cut off by the file's length. `stats` (the checkpoint's
-    bank statistics; default the dataset's) fill the level column for NLL and generation alike,
-    as rendering a MIDI file would: no level is taken from the evaluated recordings.
+    the dynamics measure, and between its layers (see report.DEFINITIONS). Generation runs
+    `tail_seconds` past each file's end with nothing sounding there, so that a note which does not
+    stop shows up in the duration measure instead of being cut off by the file's length. `stats`
+    (the checkpoint's bank statistics; default the dataset's) fill the level column for NLL and
+    generation alike, as rendering a MIDI file would: no level is taken from the evaluated
+    recordings. `melodies` (folders or MIDI files) are rendered into the bank's range and scored
+    note by note; `missing_pitches` adds a note at every semitone the bank lacks within its range;
+    `quantization` (levels, method) is the model's, for the noise floor of the quantised real notes.
     `progress(done, total, stage=...)` reports generation ("generating", stream-samples) and
-    measuring ("measuring", notes). Raises UserError when the split has no notes.
+    measuring ("measuring", notes). Raises UserError when the split has no notes or a melody
+    source has no readable notes.
     """
     records = select_notes(dataset.split(split), max_notes)
     if not records:
@@ -157,38 +177,51 @@ def evaluate_model(
         raise UserError(f"{dataset.root}: no notes in split {split!r} (present: {', '.join(present)})")
     sr = dataset.sample_rate
     stats = dataset.stats if stats is None else stats
-
-    nll: dict[str, Any] | None = None
-    if with_nll and model is not None:
-        subset = dataclasses.replace(dataset, notes=records)
-        nll = _nll_block(model, subset, split, batch_size, device, stats)
-        if baseline_model is not None:
-            nll["baseline"] = _nll_block(baseline_model, subset, split, batch_size, device, stats)
-
+    layers = bank_layers(stats, dataset.notes)
+    rendered = rendered_set(melodies, missing_pitches, layers, stats, sr, tail_seconds)
+    nll = _nll(model, dataset, records, split, batch_size, device, stats, baseline_model, with_nll)
     if generate is None:
         if model is None:
             raise ValueError("evaluate_model needs a model or a generate function")
         generate = model_generator(model, temperature=temperature, seed=seed, batch_size=batch_size,
                                    device=device, progress=progress)
     sweep = velocity_sweep(records, dataset.notes) if sweep_velocities else []
+    between = between_copies(records, dataset.notes) if sweep_velocities else []
     pad = int(round(tail_seconds * sr))
-    generated, sweep_audio = _generate_notes(generate, records, sweep, pad, stats)
+    generated, copies_audio = _generate_notes(generate, records, sweep + between, pad, stats, rendered)
+    sweep_audio, between_audio = copies_audio[: len(sweep)], copies_audio[len(sweep) :]
     real = [dataset.load_audio(r) for r in records]
-    notes = _measure_notes(records, real, generated, sr, settings, progress)
+    tick = _ticker(progress, "measuring", len(records) + len(rendered.specs))
+    notes = _measure_notes(records, real, generated, sr, settings, quantization, tick)
     levels = {
         "real": real_levels(dataset, {r.pitch for r in records}),
         "generated": generated_levels(records, generated, sweep, sweep_audio),
     }
-    report = build_report(notes, records, nll, levels, split=split, sample_rate=sr)
+    extras = rendered_blocks(rendered, sr, stats, layers, settings, tick)
+    extras["between_velocities"] = between_block(levels["generated"], between, between_audio)
+    extras["noise_floor"] = noise_summary([n["noise_floor"] for n in notes], quantization)
+    extras["test_split_scored"] = split_scored(notes, records, stats, sr)
+    report = build_report(notes, records, nll, levels, split=split, sample_rate=sr, extras=extras)
     report["settings"] = {
-        "seed": seed,
-        "temperature": temperature,
-        "max_notes": max_notes,
-        "velocity_sweep": sweep_velocities,
-        "tail_seconds": tail_seconds,
-        "pitch": dataclasses.asdict(settings),
+        "seed": seed, "temperature": temperature, "max_notes": max_notes, "velocity_sweep": sweep_velocities,
+        "tail_seconds": tail_seconds, "pitch": dataclasses.asdict(settings),
+        "melodies": [str(m) for m in melodies], "missing_pitches": missing_pitches,
     }
-    return Evaluation(report, records, real, generated, sweep, sweep_audio)
+    return Evaluation(report, records, real, generated, sweep, sweep_audio, between, between_audio, rendered)
+
+
+def _nll(
+    model: Any, dataset: PreparedDataset, records: list[NoteRecord], split: str, batch_size: int, device: Any,
+    stats: BankStats, baseline_model: Any, with_nll: bool,
+) -> dict[str, Any] | None:
+    """The report's NLL block over `records` (None without a model or with_nll), with the baseline's."""
+    if model is None or not with_nll:
+        return None
+    subset = dataclasses.replace(dataset, notes=records)
+    nll = _nll_block(model, subset, split, batch_size, device, stats)
+    if baseline_model is not None:
+        nll["baseline"] = _nll_block(baseline_model, subset, split, batch_size, device, stats)
+    return nll
 
 
 def model_generator(
@@ -214,22 +247,30 @@ def model_generator(
 
 
 def _generate_notes(
-    generate: GenerateFn, records: list[NoteRecord], sweep: list[NoteRecord], pad: int, stats: BankStats
+    generate: GenerateFn,
+    records: list[NoteRecord],
+    copies: list[NoteRecord],
+    pad: int,
+    stats: BankStats,
+    rendered: RenderedSet,
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """(audio of each record, audio of each sweep copy), each `pad` samples longer than its file.
+    """Generate everything in one call: (audio of each record, audio of each copy), each `pad`
+    samples longer than its file; the rendered streams' audio goes to `rendered` (attach).
 
     Raises ValueError when `generate` returns the wrong number or length of signals.
     """
-    conds = [events_to_conditioning([r.event], r.n_samples + pad, stats) for r in records + sweep]
+    conds = [events_to_conditioning([r.event], r.n_samples + pad, stats) for r in records + copies]
+    conds += [s.cond for s in rendered.specs]
     audio = [np.asarray(g, dtype=np.float32) for g in generate(conds)]
     if len(audio) != len(conds):
         raise ValueError(f"generate returned {len(audio)} signals for {len(conds)} notes")
-    for rec, g in zip(records, audio, strict=False):
-        if len(g) != rec.n_samples + pad:
-            raise ValueError(
-                f"generate returned {len(g)} samples for note {rec.id}, not {rec.n_samples + pad}"
-            )
-    return audio[: len(records)], audio[len(records) :]
+    names = [r.id for r in records + copies] + [f"rendered stream {i}" for i in range(len(rendered.specs))]
+    for name, c, g in zip(names, conds, audio, strict=True):
+        if len(g) != len(c):
+            raise ValueError(f"generate returned {len(g)} samples for note {name}, not {len(c)}")
+    n, k = len(records), len(records) + len(copies)
+    rendered.attach(audio[k:])
+    return audio[:n], audio[n:k]
 
 
 def _measure_notes(
@@ -238,16 +279,29 @@ def _measure_notes(
     generated: list[np.ndarray],
     sample_rate: int,
     settings: measures.PitchSettings,
-    progress: ProgressFn | None,
+    quantization: Quantization,
+    tick: Callable[[], None],
 ) -> list[dict[str, Any]]:
-    """note_result of every note, reporting progress(done, total, stage="measuring")."""
-    report = _stage(progress, "measuring")
+    """note_result of every note, calling tick() after each."""
     results = []
-    for k, (rec, x, g) in enumerate(zip(records, real, generated, strict=True)):
-        results.append(note_result(rec, x, g, sample_rate, settings))
-        if report:
-            report(k + 1, len(records))
+    for rec, x, g in zip(records, real, generated, strict=True):
+        results.append(note_result(rec, x, g, sample_rate, settings, quantization))
+        tick()
     return results
+
+
+def _ticker(progress: ProgressFn | None, stage: str, total: int) -> Callable[[], None]:
+    """tick() → progress(done so far, total, stage=stage)."""
+    report = _stage(progress, stage)
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if report:
+            report(done, total)
+
+    return tick
 
 
 def _stage(progress: ProgressFn | None, stage: str) -> ProgressFn | None:

@@ -10,35 +10,11 @@ from rich.console import Console
 from rich.table import Table
 
 from samplernn.data.dataset import NoteRecord
+from samplernn.evaluate.cells import fmt as _fmt
+from samplernn.evaluate.cells import ok as _ok
+from samplernn.evaluate.cells import pair as _pair
 from samplernn.evaluate.run import Evaluation
-
-
-def _fmt(value: Any, kind: str = "") -> str:
-    """Compact cell text; '—' for a missing value."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    formats = {
-        "%": "{:.0%}",
-        "%%": "{:.3%}",
-        "ms": "{:.0f} ms",
-        "c": "{:.0f} c",
-        "dB": "{:.1f} dB",
-        "0": "{:.0f}",
-        ".1": "{:.1f}",
-    }
-    if kind in formats:
-        return formats[kind].format(value)
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
-
-
-def _pair(a: Any, b: Any, kind: str = "") -> str:
-    return f"{_fmt(a, kind)} / {_fmt(b, kind)}"
-
-
-def _ok(passed: bool | None) -> str:
-    return {True: "[green]pass[/]", False: "[red]FAIL[/]", None: "[dim]n/a[/]"}[passed]
+from samplernn.evaluate.view_gaps import gaps_table, melody_table, noise_table
 
 
 def summary_table(report: dict[str, Any]) -> Table:
@@ -128,10 +104,14 @@ def seeds_table(runs: list[dict[str, Any]]) -> Table:
 
 
 def render_tables(report: dict[str, Any], console: Console | None = None) -> None:
-    """Print the summary, the per-pitch table and the pass/fail line."""
+    """Print the summary, the per-pitch table, the noise floor, the bank's gaps, the melodies (when
+    scored) and the pass/fail line."""
     console = console or Console()
     console.print(summary_table(report))
     console.print(pitch_table(report))
+    for table in (noise_table(report), gaps_table(report), melody_table(report)):
+        if table is not None:
+            console.print(table)
     failed = [b["name"] for b in report["bars"] if b["passed"] is False]
     if report["passed"]:
         console.print("[green]shipped-model bars: all passed[/]")

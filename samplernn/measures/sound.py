@@ -4,7 +4,8 @@ Every function takes a mono float signal `x` (n,) and positions in samples from 
 event (onset, release, end), so the same code measures real recordings and generated notes.
 Definitions (also in the evaluate report's "definitions" block):
 
-* pitch — median pYIN f0 over the voiced frames of the sustained part, in cents from the MIDI pitch;
+* pitch — median pYIN f0 over the voiced frames of the sustained part, in cents from the MIDI pitch,
+  and the kind of miss (octave or other);
 * audible end — the envelope rule `prepare` uses (conditioning.find_extent at DEFAULT_THRESHOLD,
   0.8 % of the peak);
 * level — RMS over the note [onset, end);
@@ -47,6 +48,22 @@ def midi_to_hz(pitch: float) -> float:
 def cents_between(f0_hz: float, pitch: float) -> float:
     """Signed distance in cents from MIDI `pitch` to `f0_hz` (positive = sharp)."""
     return 1200.0 * float(np.log2(f0_hz / midi_to_hz(pitch)))
+
+
+#: The kinds of pitch result `pitch_error_kind` tells apart.
+PITCH_KINDS = ("ok", "octave", "other", "unvoiced")
+
+
+def pitch_error_kind(cents: float | None, tolerance: float = 50.0) -> str:
+    """'ok' within ±tolerance cents; 'octave' within ±tolerance of a whole number (≠ 0) of octaves
+    (±1200, ±2400 … cents: the right note in the wrong register); 'other' for any other miss;
+    'unvoiced' when no pitch was found (cents None)."""
+    if cents is None:
+        return "unvoiced"
+    if abs(cents) <= tolerance:
+        return "ok"
+    octaves = round(cents / 1200.0)
+    return "octave" if octaves != 0 and abs(cents - 1200.0 * octaves) <= tolerance else "other"
 
 
 def sustain_region(
@@ -127,12 +144,20 @@ def audible_end(x: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> int | No
     return None if extent is None else extent[1]
 
 
+def end_offset_ms(
+    x: np.ndarray, onset: int, end: int, sample_rate: int, threshold: float = DEFAULT_THRESHOLD
+) -> float:
+    """Audible end − requested end in ms (positive: the note rings on too long). A silent signal
+    counts as ending at its onset."""
+    got = audible_end(x, threshold)
+    return ((onset if got is None else got) - end) * 1000.0 / sample_rate
+
+
 def end_error_ms(
     x: np.ndarray, onset: int, end: int, sample_rate: int, threshold: float = DEFAULT_THRESHOLD
 ) -> float:
-    """|audible end − requested end| in ms. A silent signal counts as ending at its onset."""
-    got = audible_end(x, threshold)
-    return abs((onset if got is None else got) - end) * 1000.0 / sample_rate
+    """|audible end − requested end| in ms (see end_offset_ms)."""
+    return abs(end_offset_ms(x, onset, end, sample_rate, threshold))
 
 
 def rms(x: np.ndarray, start: int = 0, stop: int | None = None) -> float:

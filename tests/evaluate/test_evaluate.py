@@ -45,6 +45,10 @@ def test_oracle_passes_pitch_duration_dynamics(oracle) -> None:
         "median duration error": True,
         "RMS rising with velocity": True,
         "timbre distance": False,
+        "melody pitch": None,  # no melodies given
+        "melody octave errors": None,
+        "missing-pitch accuracy": True,  # 49 … 54 lie between the bank's 48 and 55
+        "in-between velocities": True,
     }
     assert r["passed"] is False
 
@@ -56,7 +60,8 @@ def test_sawtooth_oracle_passes_all(dataset) -> None:
 
 
 def test_detuned_loud_generator_fails(dataset) -> None:
-    r = evaluate_model(None, dataset, "test", generate=oracle_generate(detune=1.0, gain=5.0)).report
+    r = evaluate_model(None, dataset, "test", generate=oracle_generate(detune=1.0, gain=5.0),
+                       missing_pitches=False).report
     g = r["generated"]
     assert g["pitch"]["accuracy"] == 0.0 and g["pitch"]["median_abs_cents"] == pytest.approx(100, abs=5)
     assert g["clipping"]["share"] > 0.01 and g["clipping"]["n_notes_clipped"] == 6
@@ -64,7 +69,8 @@ def test_detuned_loud_generator_fails(dataset) -> None:
 
 
 def test_silent_and_flat_generator(dataset) -> None:
-    r = evaluate_model(None, dataset, "test", generate=lambda conds: [np.zeros(len(c)) for c in conds]).report
+    r = evaluate_model(None, dataset, "test", generate=lambda conds: [np.zeros(len(c)) for c in conds],
+                       missing_pitches=False).report
     g = r["generated"]
     assert g["pitch"]["n_unvoiced"] == 6 and g["duration"]["n_silent"] == 6
     assert g["duration"]["median_ms"] == pytest.approx((5600 - 800) / 16)
@@ -72,7 +78,8 @@ def test_silent_and_flat_generator(dataset) -> None:
 
 
 def test_note_that_does_not_stop(dataset) -> None:
-    r = evaluate_model(None, dataset, "test", generate=oracle_generate(stops=False)).report
+    r = evaluate_model(None, dataset, "test", generate=oracle_generate(stops=False),
+                       missing_pitches=False).report
     # Generation runs 0.5 s past the file (6400 samples), so the note overruns its end (5600) by 550 ms.
     assert r["generated"]["duration"]["median_ms"] == pytest.approx((6400 + 8000 - 5600) / 16, abs=1)
     assert {b["name"]: b["passed"] for b in r["bars"]}["median duration error"] is False
@@ -97,7 +104,14 @@ def test_report_structure(oracle, tmp_path: Path) -> None:
         "passed",
         "definitions",
         "settings",
+        "melodies",
+        "missing_pitches",
+        "between_velocities",
+        "noise_floor",
+        "test_split_scored",
     }
+    assert r["melodies"] is None and r["missing_pitches"]["pitches"] == [49, 50, 51, 52, 53, 54]
+    assert set(r["definitions"]) >= {"melodies", "missing_pitches", "between_velocities", "noise_floor"}
     assert set(r["per_pitch"]) == {"48", "55"}
     p = r["per_pitch"]["48"]
     assert p["name"] == "C3" and p["n_notes"] == 3 and p["velocities"] == [40, 80, 120]
@@ -107,7 +121,11 @@ def test_report_structure(oracle, tmp_path: Path) -> None:
         "120",
     ]
     note = r["notes"][0]
-    assert set(note) == {"id", "pitch", "velocity", "onset", "release", "end", "real", "generated", "timbre"}
+    assert set(note) == {"id", "pitch", "velocity", "onset", "release", "end", "real", "generated", "timbre",
+                         "noise_floor"}
+    # 16-bit sawtooth files, their 8-bit mu-law copies, float sines: each floor far below the last.
+    floors = note["noise_floor"]
+    assert floors["generated"] < floors["real"] - 20 < floors["real_quantized"] - 40
     assert set(note["generated"]) >= {
         "f0_hz",
         "cents",
@@ -136,15 +154,19 @@ def test_tables_and_plot(oracle, tmp_path: Path) -> None:
 
 
 def test_dynamics_velocity_sweep(dataset) -> None:
-    ev = evaluate_model(None, dataset, "test", generate=oracle_generate(dynamics=False))
+    ev = evaluate_model(None, dataset, "test", generate=oracle_generate(dynamics=False),
+                        missing_pitches=False)
     assert [(r.pitch, r.velocity) for r in ev.sweep] == [(48, 80), (48, 120), (55, 80), (55, 120)]
     assert len(ev.sweep_audio) == 4
+    assert [(r.pitch, r.velocity) for r in ev.between] == [(48, 60), (48, 100), (55, 60), (55, 100)]
+    assert ev.report["between_velocities"]["share"] == 0.0  # one level for every velocity
     r = ev.report
     assert r["real"]["dynamics"]["rising_share"] == 1.0
     assert r["generated"]["dynamics"]["rising_share"] == 0.0 and r["generated"]["dynamics"]["n_pitches"] == 2
     assert {b["name"]: b["passed"] for b in r["bars"]}["RMS rising with velocity"] is False
     # Without the sweep the evaluated notes themselves are compared.
-    r = evaluate_model(None, dataset, "test", generate=oracle_generate(), sweep_velocities=False).report
+    r = evaluate_model(None, dataset, "test", generate=oracle_generate(), sweep_velocities=False,
+                       missing_pitches=False).report
     assert r["generated"]["dynamics"]["rising_share"] == 1.0
 
 
@@ -238,7 +260,8 @@ def test_nll_block_with_tiny_model(dataset, tmp_path: Path) -> None:
     model = load_checkpoint(_tiny_checkpoint(tmp_path / "m.pt")).model
     base = load_checkpoint(_tiny_checkpoint(tmp_path / "b.pt")).model
     r = evaluate_model(
-        model, dataset, "test", max_notes=2, generate=oracle_generate(), baseline_model=base, batch_size=4
+        model, dataset, "test", max_notes=2, generate=oracle_generate(), baseline_model=base, batch_size=4,
+        missing_pitches=False,
     ).report
     nll = r["nll"]
     assert 0 < nll["overall"] < 8 and set(nll["per_pitch"]) == {"48", "55"}
@@ -262,14 +285,47 @@ def test_cli_end_to_end_tiny_model(dataset, tmp_path: Path) -> None:
     assert r["real"]["pitch"]["accuracy"] == 1.0 and r["passed"] is False  # an untrained model
     assert r["generated"]["dynamics"]["n_pitches"] == 2  # the velocity sweep ran
     assert (out / "plots" / "spectrograms.png").stat().st_size > 1000
-    assert len(list((out / "wav").glob("*.generated.wav"))) == 2 + 4  # notes + sweep copies
+    # notes + sweep copies + in-between copies (60 and 100 for each pitch)
+    assert len(list((out / "wav").glob("*.generated.wav"))) == 2 + 4 + 4
+    assert len(list((out / "wav").glob("missing_*.wav"))) == 6  # 49 … 54
+
+
+def test_cli_scores_melodies(dataset, tmp_path: Path) -> None:
+    pytest.importorskip("samplernn.generate.engine")
+    from support.audio import write_midi
+
+    ckpt = _tiny_checkpoint(tmp_path / "m.pt")
+    melody = write_midi(tmp_path / "mel" / "up.mid", [(60, 90, 0.0, 0.2), (64, 60, 0.25, 0.5)])
+    out = tmp_path / "out"
+    args = [str(ckpt), str(dataset.root), "--device", "cpu", "--max-notes", "1", "--no-velocity-sweep",
+            "--no-missing-pitches", "--melodies", str(melody.parent), "--json", str(out / "r.json"),
+            "--audio", str(out / "wav")]
+    result = _cli(args)
+    assert result.exit_code == 0, result.output
+    assert "melodies, each note on its own stream" in result.output and "noise floor" in result.output
+    r = json.loads((out / "r.json").read_text())
+    (mel,) = r["melodies"]["per_melody"]
+    assert mel["name"] == "up" and [n["pitch"] for n in mel["notes"]] == [50, 54]  # −10: into 48 … 55
+    assert r["missing_pitches"]["n_notes"] == 0 and r["settings"]["melodies"] == [str(melody.parent)]
+    assert (out / "wav" / "melody_up.wav").stat().st_size > 1000
+
+
+def test_cli_melody_options_errors(dataset, tmp_path: Path) -> None:
+    ckpt = _tiny_checkpoint(tmp_path / "m.pt")
+    both = _cli([str(ckpt), str(dataset.root), "--melodies", str(tmp_path), "--shipped-melodies"])
+    assert both.exit_code != 0 and "not both" in both.output
+    result = _cli([str(ckpt), str(dataset.root), "--device", "cpu", "--melodies", str(tmp_path / "none")])
+    assert result.exit_code != 0
+    lines = _error_lines(result)
+    assert len(lines) == 1 and "no such melody file or folder" in lines[0]
 
 
 def test_cli_seeds_tabulates_every_bar_per_seed(dataset, tmp_path: Path) -> None:
     pytest.importorskip("samplernn.generate.engine")
     ckpt = _tiny_checkpoint(tmp_path / "m.pt")
     report = tmp_path / "r.json"
-    args = [str(ckpt), str(dataset.root), "--device", "cpu", "--max-notes", "2", "--no-velocity-sweep"]
+    args = [str(ckpt), str(dataset.root), "--device", "cpu", "--max-notes", "2", "--no-velocity-sweep",
+            "--no-missing-pitches"]
     result = _cli([*args, "--seed", "3", "--seeds", "2", "--json", str(report)])
     assert result.exit_code == 0, result.output
     assert "bars over 2 seeds" in result.output
@@ -292,4 +348,5 @@ def test_progress_reports_generating_then_measuring(dataset, tmp_path: Path) -> 
     assert stages[0] == "generating" and stages[-1] == "measuring"
     assert stages == sorted(stages, key=["generating", "measuring"].index)  # one stage after the other
     last = {stage: (done, total) for stage, done, total in calls}
-    assert last["generating"][0] == last["generating"][1] > 0 and last["measuring"] == (2, 2)
+    # measuring: the 2 notes, then the 6 missing semitones between 48 and 55
+    assert last["generating"][0] == last["generating"][1] > 0 and last["measuring"] == (8, 8)

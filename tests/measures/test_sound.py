@@ -93,3 +93,18 @@ def test_sawtooth_is_band_limited() -> None:
     assert np.abs(x).max() == pytest.approx(1.0, abs=1e-6)
     assert spectrum[1000] > 100 * spectrum[1500]  # harmonics only, nothing between them
     assert spectrum[8000] < 1e-3 * spectrum[1000]  # nothing at Nyquist (7 harmonics below 8 kHz)
+
+
+def test_pitch_error_kind() -> None:
+    kind = measures.pitch_error_kind
+    assert [kind(c) for c in (0.0, -49.0, 50.0)] == ["ok"] * 3
+    assert [kind(c) for c in (1200.0, -1180.0, 2420.0)] == ["octave"] * 3
+    assert [kind(c) for c in (100.0, 1900.0, 1260.0, -700.0)] == ["other"] * 4
+    assert kind(None) == "unvoiced"
+    assert kind(80.0, tolerance=100.0) == "ok"
+
+
+def test_end_offset_is_signed() -> None:
+    x = tone(57, N, ONSET, RELEASE, END)
+    assert measures.end_offset_ms(x, ONSET, END - 800, SR) == pytest.approx(50.0, abs=2.0)  # late
+    assert measures.end_offset_ms(x, ONSET, END + 800, SR) == pytest.approx(-50.0, abs=2.0)  # early
