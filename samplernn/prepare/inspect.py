@@ -3,6 +3,9 @@
 Top: the note's waveform and Hilbert envelope with the detected start/end (envelope threshold)
 and the manifest's onset/release/end marks. Middle: its conditioning arrays. Bottom: notes per
 pitch and velocity over the whole bank, and notes per split.
+
+A dataset of unconditioned chunks (the *audio* layout) has no notes to speak of: its picture is
+the chunk's waveform and level, and the chunks of each recording per split.
 """
 
 from __future__ import annotations
@@ -128,8 +131,54 @@ def _plot_bank(fig: Figure, gs: GridSpec, ds: PreparedDataset) -> None:
     ax2.legend(fontsize=7)
 
 
+def is_unconditioned(ds: PreparedDataset) -> bool:
+    """True for a dataset of chunks with no notes (the audio layout: every pitch and velocity 0)."""
+    return ds.info.get("layout") == "audio" or all(n.pitch == 0 and n.velocity == 0 for n in ds.notes)
+
+
+def _plot_chunk(fig: Figure, gs: GridSpec, ds: PreparedDataset, note: NoteRecord) -> None:
+    """The chunk's waveform with its envelope, and its RMS level in 10 ms frames."""
+    x = ds.load_audio(note)
+    sr = ds.sample_rate
+    t = np.arange(x.size) / sr
+    ax = fig.add_subplot(gs[0, :])
+    ax.plot(t, x, lw=0.5, color="0.55", label="waveform")
+    ax.plot(t, envelope(x), lw=1.0, color="tab:blue", label="envelope")
+    ax.set_title(f"{note.id} — chunk of {note.source}, {note.split}, {note.n_samples / sr:.2f} s "
+                 "(unconditioned)")
+    ax.set_xlim(0, t[-1] if t.size else 1)
+    ax.set_ylabel("amplitude")
+    ax.legend(loc="upper right", fontsize=7)
+    hop = max(1, sr // 100)
+    frames = x[: x.size // hop * hop].reshape(-1, hop).astype(np.float64)
+    level = 10 * np.log10(np.maximum((frames**2).mean(axis=1), 1e-12))
+    ax1 = fig.add_subplot(gs[1, :], sharex=ax)
+    ax1.plot(np.arange(level.size) * hop / sr, level, color="tab:olive")
+    ax1.set_ylabel("RMS level (dBFS)")
+    ax1.set_xlabel("seconds")
+
+
+def _plot_recordings(fig: Figure, gs: GridSpec, ds: PreparedDataset) -> None:
+    """Chunks of each recording, stacked by split."""
+    recordings = list(dict.fromkeys(n.source.rsplit("#", 1)[0] for n in ds.notes))
+    ax = fig.add_subplot(gs[2, :])
+    left = np.zeros(len(recordings))
+    for split in SPLITS:
+        counts = Counter(n.source.rsplit("#", 1)[0] for n in ds.notes if n.split == split)
+        values = np.array([counts.get(r, 0) for r in recordings])
+        ax.barh(range(len(recordings)), values, left=left, label=f"{split} ({values.sum()})")
+        left += values
+    if len(recordings) <= 40:
+        ax.set_yticks(range(len(recordings)), recordings, fontsize=6)
+    ax.invert_yaxis()
+    ax.set_xlabel("chunks")
+    ax.set_title(f"bank: {len(ds.notes)} chunks of {len(recordings)} recordings", fontsize=9)
+    ax.legend(fontsize=7)
+
+
 def inspect_dataset(root: str | Path, note_id: str | None = None, png: str | Path | None = None) -> Path:
-    """Write the inspection PNG for one note of the prepared dataset at `root`; return its path.
+    """Write the inspection PNG for one note (or chunk) of the prepared dataset at `root`; return its
+    path.
 
     Default note: `default_note`; default path: ROOT/inspect-<id>.png.
     """
@@ -139,6 +188,10 @@ def inspect_dataset(root: str | Path, note_id: str | None = None, png: str | Pat
     png = Path(png) if png else ds.root / f"inspect-{note.id}.png"
     with figure(png, figsize=(12, 10), dpi=100, layout="constrained") as fig:
         gs = fig.add_gridspec(3, 2, height_ratios=(1.3, 1.0, 1.1))
-        _plot_note(fig, gs, ds, note, threshold)
-        _plot_bank(fig, gs, ds)
+        if is_unconditioned(ds):
+            _plot_chunk(fig, gs, ds, note)
+            _plot_recordings(fig, gs, ds)
+        else:
+            _plot_note(fig, gs, ds, note, threshold)
+            _plot_bank(fig, gs, ds)
     return png

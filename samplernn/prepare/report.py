@@ -33,14 +33,16 @@ def summary_lines(result: PrepareResult, src: str | Path | None = None) -> list[
         *_listed(result.failures),
     ]
     if result.layout == "audio":  # chunks: no notes, so no pitch, release or note-on to speak of
-        lines[2:3] = ["  chunks        unconditioned (pitch 0, velocity 0): train with --no-conditioning"]
+        lines[2:4] = ["  chunks        unconditioned (pitch 0, velocity 0): train with --no-conditioning",
+                      lines[3].replace("notes", "chunks")]
         del lines[4:6]
     elif result.layout in ONE_SHOT_LAYOUTS:  # the note-on is put where the sound starts: no lag
         del lines[5]
     if result.pitch_checks:
         verdicts = ", ".join(f"{n} {verdict}" for verdict, n in sorted(result.pitch_checks.items()))
+        wrong = " (octave/off: listed below)" if {"octave", "off"} & set(result.pitch_checks) else ""
         lines.insert(-1 - len(_listed(result.failures)),
-                     f"  pitch check   names against the tracker: {verdicts} (octave/off: listed below)")
+                     f"  pitch check   names against the tracker: {verdicts}{wrong}")
     if result.notices:
         lines += [f"  notices       {len(result.notices)}", *_listed(result.notices)]
     lines.append(f"output: {result.out}/ (audio/, manifest.csv, dataset.json)")

@@ -107,7 +107,7 @@ def judge(path: str | Path, expected: int, measured: float) -> PitchCheck:
     if abs(off) <= TOLERANCE_SEMITONES:
         return PitchCheck(expected, measured, "ok")
     octaves = round(off / 12)
-    heard = f"{note_name(int(round(measured)))} ({off * 100:+.0f} cents)"
+    heard = f"{note_name(int(round(measured)))} ({off * 100:+.0f} cents from {note_name(expected)})"
     if octaves and abs(off - 12 * octaves) <= TOLERANCE_SEMITONES:
         where = "above" if octaves > 0 else "below"
         count = "an octave" if abs(octaves) == 1 else f"{abs(octaves)} octaves"
