@@ -35,7 +35,7 @@ def demo(
     try:
         if train:
             typer.echo(f"preparing {bank} and training `small` for {minutes:g} min into {out}/ …")
-            with progress_bar("train", 0, fields=("loss", "val", "sps")) as update:
+            with progress_bar("train", 0, fields=("loss", "val", "sound", "sps")) as update:
                 model = train_demo_model(
                     out, bank, minutes=minutes, device=device, seed=seed, progress=update
                 )

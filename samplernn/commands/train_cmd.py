@@ -36,13 +36,16 @@ def _setting(name: str, *param_decls: str, **kw: Any) -> Any:
 def train_command(
     ctx: typer.Context,
     dataset: Path = typer.Argument(..., help="Prepared dataset dir (made by `samplernn prepare`)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Run dir: checkpoints, metrics.jsonl, loss.png."),
+    out: Path = typer.Option(
+        ..., "--out", "-o", help="Run dir: checkpoints, metrics.jsonl, loss.png, sound.png."
+    ),
     preset: str = _setting("preset"),
     steps: int = _setting("steps"),
     batch_size: int = _setting("batch_size"),
     window: int = _setting("window"),
     lr: float = _setting("lr"),
     lr_final: float = _setting("lr_final"),
+    warmup_steps: int = _setting("warmup_steps"),
     device: str = _setting("device"),
     input_noise: int = _setting("input_noise"),
     oscillator: int = typer.Option(
@@ -55,13 +58,15 @@ def train_command(
     input_gain: float = _setting("input_gain"),
     hidden_countdown: float = _setting("hidden_countdown"),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out where it stopped."),
-    init: Path = _setting("init"),
+    init: str = _setting("init", metavar="NAME|PATH"),
     no_conditioning: bool = typer.Option(
         False, "--no-conditioning", help=_FIELDS[SWITCHES_OFF["no_conditioning"]].metadata["help"]
     ),
     seed: int = _setting("seed"),
     val_every: int = _setting("val_every"),
     patience: int = _setting("patience"),
+    choose_by: str = _setting("choose_by"),
+    sound_notes: int = _setting("sound_notes"),
     max_minutes: float = _setting("max_minutes"),
     compile: bool = _setting("compile", "--compile"),
     precision: str = _setting("precision"),
@@ -81,7 +86,9 @@ def train_command(
     show = env_dist().is_main and not quiet
     try:
         cfg = resolve_train_config(out, _given(ctx), resume)
-        with progress_bar("train", cfg.steps, enabled=show, fields=("loss", "val", "sps")) as update:
+        # a time-bounded run's total is set by the loop once it knows its pace
+        total = cfg.steps if cfg.max_minutes is None else 0
+        with progress_bar("train", total, enabled=show, fields=("loss", "val", "sound", "sps")) as update:
             result = train(dataset, out, cfg, resume=resume, progress=update, log=_log if show else None)
     except UserError as exc:
         fail(str(exc))
@@ -94,12 +101,17 @@ def train_command(
             err=True,
         )
         raise typer.Exit(130)
-    best = result.best_val
-    typer.echo(
-        f"{result.status} at step {result.step}: best val "
-        + (f"{best:.4f} bits/sample (step {result.best_step})" if best is not None else "n/a")
-        + f" → {out / 'checkpoints' / 'best.pt'}"
-    )
+    if result.status == "early_stopped":
+        typer.echo(result.message)
+    typer.echo(f"{result.status} at step {result.step}: {_best(result)} → {out / 'checkpoints' / 'best.pt'}")
+
+
+def _best(result: Any) -> str:
+    """The checkpoint best.pt holds, in words."""
+    if result.best_val is None:
+        return "best n/a"
+    sound = f"sound score {result.best_score:.2f}, " if result.best_score is not None else ""
+    return f"best step {result.best_step} ({sound}val {result.best_val:.4f} bits/sample)"
 
 
 def _given(ctx: typer.Context) -> dict[str, Any]:
@@ -108,8 +120,6 @@ def _given(ctx: typer.Context) -> dict[str, Any]:
     typed = {name: value for name, value in ctx.params.items() if _typed(ctx, name)}
     given = {name: value for name, value in typed.items() if name in _FIELDS}
     given.update({field: False for option, field in SWITCHES_OFF.items() if typed.get(option)})
-    if "init" in given:
-        given["init"] = str(given["init"])
     if "oscillator" in typed:
         given["model_overrides"] = {"oscillator": typed["oscillator"]}
     return given

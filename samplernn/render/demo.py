@@ -66,7 +66,11 @@ def train_demo_model(
     seed: int = 0,
     progress: ProgressFn | None = None,
 ) -> Path:
-    """prepare the bank into OUT/dataset, train `small` for `minutes` into OUT/run; return best.pt."""
+    """prepare the bank into OUT/dataset, train `small` for `minutes` into OUT/run; return best.pt.
+
+    A run already in OUT/run is continued up to `minutes` of training in all. `progress` gets
+    (step, expected last step, fields): the time limit decides the total.
+    """
     from samplernn.prepare.run import prepare_bank
     from samplernn.train.config import TrainConfig
     from samplernn.train.loop import train

@@ -6,13 +6,17 @@ checkpoint stores the config (`to_dict`), so a resumed run and a fine-tune start
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
 
 from samplernn.common.errors import UserError
 from samplernn.model.config import PRESETS, ModelConfig, preset
+from samplernn.train.schedule import learning_rate
+from samplernn.train.shipped import shipped_models
+
+#: What picks best.pt: the sound score of generated validation notes, or validation NLL.
+CHOOSE_BY = ("sound", "nll")
 
 
 def _setting(default: Any, help: str) -> Any:
@@ -36,7 +40,12 @@ class TrainConfig:
     window: int = _setting(1024, "TBPTT window in samples (a multiple of the model's lookback).")
     lr: float = _setting(1e-3, "Adam learning rate.")
     lr_final: float | None = _setting(
-        None, "Anneal the learning rate along a half cosine from --lr to this at --steps (unset: constant)."
+        None,
+        "Anneal the learning rate along a half cosine from --lr to this at the end of the run, "
+        "--steps or --max-minutes, whichever comes first (unset: constant).",
+    )
+    warmup_steps: int = _setting(
+        0, "Raise the learning rate linearly from --lr/this to --lr over this many first steps (0 = none)."
     )
     grad_clip: float = _setting(1.0, "Largest global gradient norm; larger ones are scaled down to it.")
     # Against exposure bias, as LPCNet does: the model learns to continue from a history that
@@ -58,9 +67,24 @@ class TrainConfig:
         "a held flag (an --init model without one is widened).",
     )
     seed: int = _setting(0, "Seed of initialisation and data order.")
-    val_every: int = _setting(500, "Steps between validation/test NLL and checkpoints.")
-    patience: int = _setting(10, "Validations without improvement before stopping early; 0 = never.")
-    max_minutes: float | None = _setting(None, "Stop (after a final validation) after this many minutes.")
+    val_every: int = _setting(500, "Steps between validations (NLL, sound score) and checkpoints.")
+    patience: int = _setting(
+        10, "Validations without a better --choose-by measure before stopping early; 0 = never."
+    )
+    choose_by: str = _setting(
+        "sound",
+        "What picks best.pt and tells a plateau: sound (the sound score of short generated "
+        "validation notes, NLL breaking ties) or nll (validation NLL).",
+    )
+    sound_notes: int = _setting(
+        6, "Validation notes generated and scored for the sound score at every validation (0 = none)."
+    )
+    sound_seconds: float = _setting(0.5, "Longest validation note the sound score generates, seconds.")
+    max_minutes: float | None = _setting(
+        None,
+        "Stop (after a final validation) when the run has trained this many minutes in all "
+        "(a resumed run counts its earlier time).",
+    )
     device: str = _setting("auto", "auto, cpu or cuda.")
     compile: bool = _setting(False, "Use torch.compile.")
     precision: str = _setting(
@@ -74,7 +98,9 @@ class TrainConfig:
     )
     preview_seconds: float = _setting(1.0, "Length of each preview clip, seconds.")
     init: str | None = _setting(
-        None, "Start a new run from this checkpoint's weights (fine-tuning, e.g. on re-prepared data)."
+        None,
+        "Start a new run from this checkpoint's weights (fine-tuning): a path, or the name of a "
+        f"shipped model ({', '.join(shipped_models()) or 'none installed'}).",
     )
 
     #: Fields a resumed run must share with the stored one (they fix the model and data order).
@@ -110,13 +136,26 @@ class TrainConfig:
             raise UserError(f"--lr must be > 0, got {self.lr}")
         if self.lr_final is not None and not 0 < self.lr_final <= self.lr:
             raise UserError(f"--lr-final must be in (0, --lr], got {self.lr_final}")
+        self._validate_selection()
 
-    def lr_at(self, step: int) -> float:
-        """Learning rate of the optimiser step that follows `step` completed steps."""
-        if self.lr_final is None:
-            return self.lr
-        t = min(max(step / self.steps, 0.0), 1.0)
-        return self.lr_final + 0.5 * (self.lr - self.lr_final) * (1.0 + math.cos(math.pi * t))
+    def _validate_selection(self) -> None:
+        """Raise UserError for a bad warm-up or sound-score setting."""
+        if self.warmup_steps < 0:
+            raise UserError(f"--warmup-steps must be >= 0, got {self.warmup_steps}")
+        if self.choose_by not in CHOOSE_BY:
+            raise UserError(f"--choose-by must be {' or '.join(CHOOSE_BY)}, got {self.choose_by!r}")
+        if self.sound_notes < 0 or not self.sound_seconds > 0:
+            raise UserError("--sound-notes must be >= 0 and sound_seconds > 0")
+        if self.choose_by == "sound" and self.sound_notes == 0:
+            raise UserError("--choose-by sound needs --sound-notes >= 1 (or --choose-by nll)")
+
+    def lr_at(self, step: int, elapsed_s: float = 0.0) -> float:
+        """Learning rate of the optimiser step that follows `step` completed steps and `elapsed_s`
+        seconds of training (samplernn.train.schedule: warm-up, then a cosine over the budget)."""
+        return learning_rate(
+            step, lr=self.lr, lr_final=self.lr_final, warmup_steps=self.warmup_steps,
+            steps=self.steps, elapsed_s=elapsed_s, max_minutes=self.max_minutes,
+        )  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -13,6 +13,7 @@ from samplernn.model.widen import can_widen, widen_state
 from samplernn.train.checkpointing import model_of
 from samplernn.train.config import TrainConfig, check_locked
 from samplernn.train.run_dir import RunPaths
+from samplernn.train.shipped import resolve_checkpoint
 from samplernn.train.state import TrainState, load_optimizer
 
 _MODEL_FIELDS = ("preset", "model_overrides", "conditioning")
@@ -21,11 +22,13 @@ _MODEL_FIELDS = ("preset", "model_overrides", "conditioning")
 def resolve_train_config(run_dir: str | Path, given: dict[str, Any], resume: bool) -> TrainConfig:
     """The config of a run: `given` options over the defaults, or over the stored run on resume.
 
-    With given["init"], the model settings default to the init checkpoint's. Raises UserError on
-    resume when there is no checkpoint, or a given option contradicts a LOCKED stored one.
+    With given["init"] (a path or a shipped model's name, stored as the path), the model settings
+    default to the init checkpoint's. Raises UserError for an unknown --init name, on resume when
+    there is no checkpoint, or when a given option contradicts a LOCKED stored one.
     """
     if not resume:
         if given.get("init"):
+            given = {**given, "init": str(resolve_checkpoint(given["init"]))}
             payload = read_payload(given["init"])
             stored = payload.get("train_config") or {}
             given = {**{k: stored[k] for k in _MODEL_FIELDS if k in stored}, **given}
@@ -54,14 +57,15 @@ def _init_overrides(payload: dict[str, Any], given: dict[str, Any]) -> dict[str,
     return {k: v for k, v in mine.to_dict().items() if ref[k] != v and k != "conditioning"}
 
 
-def init_from(path: Path, state: TrainState) -> int:
-    """Start `state`'s model from another run's checkpoint: its weights, and its Adam moments
-    where it has them (at this run's learning rate). A checkpoint with fewer conditioning
-    inputs is widened (see samplernn.model.widen).
+def init_from(path: str | Path, state: TrainState) -> int:
+    """Start `state`'s model from another run's checkpoint (a path or a shipped model's name):
+    its weights, and its Adam moments where it has them (at this run's learning rate). A
+    checkpoint with fewer conditioning inputs is widened (see samplernn.model.widen).
 
     The data, step count and validation history start afresh. Returns the checkpoint's step.
     Raises UserError for a missing checkpoint or one of another model.
     """
+    path = resolve_checkpoint(path)
     payload = read_payload(path)
     weights, optimizer = float32_state(payload), payload.get("optimizer")
     old, mcfg = model_of(payload), state.model.cfg

@@ -8,6 +8,8 @@ takes its share of every batch's rows; only rank 0 writes). The run dir: sampler
 from __future__ import annotations
 
 import contextlib
+import math
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,11 +24,12 @@ from samplernn.train.distributed import process_group, wrap_model
 from samplernn.train.meter import Meter, Tally
 from samplernn.train.preview import previews_on, safe_preview
 from samplernn.train.run_dir import RunDir, eval_line, eval_record, train_record
+from samplernn.train.sound_check import Probe, make_probes
 from samplernn.train.start import start_run
 from samplernn.train.state import TrainState
 from samplernn.train.step import advance
-from samplernn.train.stop import Deadline, StopFlag
-from samplernn.train.validate import validate
+from samplernn.train.stop import StopFlag, projected_steps, time_limit_s
+from samplernn.train.validate import validate, validate_sound
 
 OnStep = Callable[[int, nn.Module], None]
 
@@ -34,7 +37,9 @@ OnStep = Callable[[int, nn.Module], None]
 @dataclass(frozen=True)
 class TrainResult:
     """How a `train` call ended: status 'completed', 'early_stopped', 'time_limit' or
-    'interrupted'; NLL in bits per sample; samples_per_s over the call's steps (None if none ran)."""
+    'interrupted', and `message`, that ending in words (e.g. "quality plateaued at step N …").
+    best_*: the checkpoint best.pt holds (NLL in bits per sample, sound score or None);
+    samples_per_s over the call's steps (None if none ran)."""
 
     status: str
     step: int
@@ -44,6 +49,8 @@ class TrainResult:
     last_test: float | None
     samples_per_s: float | None
     run_dir: Path
+    best_score: float | None = None
+    message: str = ""
 
 
 class TrainingDiverged(UserError):
@@ -62,95 +69,163 @@ def train(
 ) -> TrainResult:
     """Train a SampleRNN on a prepared dataset into `run_dir` (resume: continue the run there).
 
-    progress(step, total, loss=, sps=, val=) and log(line) report on rank 0; `on_step(step, model)`
-    is called after every optimiser step (tests use it). Ctrl-C finishes the step, saves, stops.
-    Raises UserError for bad settings, data or run dir, TrainingDiverged on a NaN/inf loss.
+    progress(step, total, loss=, sps=, val=, sound=) and log(line) report on rank 0; `total` is
+    the step the run is expected to end at (--steps, or sooner at this pace when --max-minutes
+    binds; None while unknown). `on_step(step, model)` is called after every optimiser step
+    (tests use it). Ctrl-C finishes the step, saves, stops. Raises UserError for bad settings,
+    data or run dir, TrainingDiverged on a NaN/inf loss.
     """
     cfg.validate()
     with _torch_threads(cfg.threads), process_group(cfg.device) as (device, info):
         run = RunDir(Path(run_dir), main=info.is_main, progress=progress, log=log)
         state = start_run(Path(dataset_dir), run, cfg, device, info, resume_run=resume)
+        probes = []
+        if cfg.sound_notes and info.is_main:
+            probes = make_probes(state.data.dataset, cfg.sound_notes, cfg.sound_seconds)
         fwd = wrap_model(state.model, device, info, cfg.compile)
         if not resume:
             run.save(state.state_dict())
-        return _loop(state, fwd, run, on_step)
+        return _Loop(state, fwd, run, probes, on_step).run()
 
 
-def _loop(state: TrainState, fwd: nn.Module, run: RunDir, on_step: OnStep | None) -> TrainResult:
-    """Step until cfg.steps, an early stop, the deadline or Ctrl-C; checkpoint at every validation."""
-    cfg = state.cfg
-    meter, stop, deadline = Meter(state.device), StopFlag(), Deadline(cfg.max_minutes)
-    sync_every = 1 if state.device.type == "cpu" else cfg.log_every  # reading the loss waits for the GPU
-    status, validated_at = "completed", -1
-    state.model.train()
-    run.progress(state.step, cfg.steps)
-    with stop.installed():
-        try:
-            while state.step < cfg.steps:
-                meter.add(advance(state, fwd))
-                if on_step is not None:
-                    on_step(state.step, state.model)
-                at_val = state.step % cfg.val_every == 0 or state.step == cfg.steps
-                if state.step % sync_every and not at_val:
-                    continue
-                tally = meter.sync(state.info, stop.requested, deadline.passed())
-                if tally.diverged:
-                    raise TrainingDiverged(
-                        f"loss became NaN/inf at step {state.step}; training stopped. The last good "
-                        f"checkpoint is {run.paths.last} — lower --lr or check the data, then --resume"
-                    )
-                _report(state, meter, tally, run)
-                if tally.interrupted:
-                    status = "interrupted"
-                    break
-                if at_val or tally.time_up:
-                    _validate(state, run)
-                    validated_at = state.step
-                    if cfg.patience and state.record.bad_evals >= cfg.patience:
-                        status = "early_stopped"
-                        break
-                    if tally.time_up:
-                        status = "time_limit"
-                        break
-        except KeyboardInterrupt:
-            if state.info.enabled:
-                raise  # peers are mid-collective; the graceful path is the SIGINT flag
-            status = "interrupted"
-    if validated_at != state.step or status == "interrupted":
-        run.save(state.state_dict())
-    rec = state.record
-    return TrainResult(
-        status=status,
-        step=state.step,
-        best_val=rec.best_val,
-        best_step=rec.best_step,
-        last_val=rec.last_val,
-        last_test=rec.last_test,
-        samples_per_s=meter.samples_per_s,
-        run_dir=run.paths.root,
-    )
+class _Loop:
+    """Steps until cfg.steps, an early stop, the time limit or Ctrl-C; validation, checkpoints
+    and reports on the way."""
+
+    def __init__(
+        self, state: TrainState, fwd: nn.Module, run: RunDir, probes: list[Probe], on_step: OnStep | None
+    ) -> None:
+        self.state, self.fwd, self.run_dir, self.probes, self.on_step = state, fwd, run, probes, on_step
+        self.meter, self.stop = Meter(state.device), StopFlag()
+        self.limit_s = time_limit_s(state.cfg.max_minutes)
+        self.start_step = state.step
+        # reading the loss waits for the GPU: sync every log_every steps there
+        self.sync_every = 1 if state.device.type == "cpu" else state.cfg.log_every
+
+    def run(self) -> TrainResult:
+        """The whole call: step, validate, save; the result."""
+        state, status, validated_at = self.state, None, -1
+        state.model.train()
+        state.clock.start()
+        self.run_dir.progress(state.step, self.expected_end())
+        with self.stop.installed():
+            try:
+                while status is None and state.step < state.cfg.steps:
+                    status, validated = self.step()
+                    validated_at = state.step if validated else validated_at
+            except KeyboardInterrupt:
+                if state.info.enabled:
+                    raise  # peers are mid-collective; the graceful path is the SIGINT flag
+                status = "interrupted"
+        status = status or "completed"
+        if validated_at != state.step or status == "interrupted":
+            self.run_dir.save(state.state_dict())
+        return self.result(status)
+
+    def step(self) -> tuple[str | None, bool]:
+        """One optimiser step and what follows it: (the status that ends the run or None,
+        whether it validated)."""
+        state, cfg = self.state, self.state.cfg
+        self.meter.add(advance(state, self.fwd))
+        if self.on_step is not None:
+            self.on_step(state.step, state.model)
+        at_val = state.step % cfg.val_every == 0 or state.step == cfg.steps
+        if state.step % self.sync_every and not at_val:
+            return None, False
+        tally = self.meter.sync(state.info, self.stop.requested, state.clock.elapsed(), self.limit_s)
+        state.elapsed_s = tally.elapsed_s
+        if tally.diverged:
+            raise TrainingDiverged(
+                f"loss became NaN/inf at step {state.step}; training stopped. The last good "
+                f"checkpoint is {self.run_dir.paths.last} — lower --lr or check the data, then --resume"
+            )
+        self.report(tally)
+        if tally.interrupted:
+            return "interrupted", False
+        if not (at_val or tally.time_up):
+            return None, False
+        _validate(state, self.run_dir, self.probes)
+        if cfg.patience and state.record.bad_evals >= cfg.patience:
+            return "early_stopped", True
+        return ("time_limit" if tally.time_up else None), True
+
+    def expected_end(self) -> int | None:
+        """The step the run should end at: cfg.steps, or the projection of this call's pace to
+        the time limit (None before a step when the time limit may bind)."""
+        state = self.state
+        done = state.step - self.start_step
+        if math.isfinite(self.limit_s) and done == 0:
+            return None
+        left = self.limit_s - state.elapsed_s
+        return projected_steps(state.step, state.cfg.steps, done, state.clock.this_call(), left)
+
+    def report(self, tally: Tally) -> None:
+        """Show the loss of the steps since the last sync; every log_every steps, a metrics record."""
+        state, meter = self.state, self.meter
+        self.run_dir.progress(
+            state.step, self.expected_end(), loss=f"{tally.bits:.3f}", sps=f"{meter.rate():,.0f}"
+        )
+        if state.step % state.cfg.log_every == 0:
+            lr = state.optimizer.param_groups[0]["lr"]  # the rate of the step just taken
+            self.run_dir.append(train_record(state.step, *meter.take_window(), lr=lr))
+
+    def result(self, status: str) -> TrainResult:
+        """The TrainResult of a call that ended with `status`; its message goes to the log."""
+        state, rec = self.state, self.state.record
+        message = ending(status, state)
+        self.run_dir.log(message)
+        return TrainResult(
+            status=status,
+            step=state.step,
+            best_val=rec.best_val,
+            best_step=rec.best_step,
+            last_val=rec.last_val,
+            last_test=rec.last_test,
+            samples_per_s=self.meter.samples_per_s,
+            run_dir=self.run_dir.paths.root,
+            best_score=rec.best_score,
+            message=message,
+        )
 
 
-def _report(state: TrainState, meter: Meter, tally: Tally, run: RunDir) -> None:
-    """Show the loss of the steps since the last sync; every log_every steps, a metrics record."""
-    run.progress(state.step, loss=f"{tally.bits:.3f}", sps=f"{meter.rate():,.0f}")
-    if state.step % state.cfg.log_every == 0:
-        run.append(train_record(state.step, *meter.take_window(), lr=state.cfg.lr_at(state.step - 1)))
+def ending(status: str, state: TrainState) -> str:
+    """How a run that ended with `status` ended, in words (the plateau rule: docs/training.md)."""
+    cfg, rec = state.cfg, state.record
+    if status == "early_stopped":
+        what, best = (
+            ("quality", f"sound score {rec.best_score:.2f}")
+            if cfg.choose_by == "sound" and rec.best_score is not None
+            else ("validation NLL", f"val {rec.best_val:.4f} bits/sample")
+        )
+        return (
+            f"{what} plateaued at step {rec.best_step} ({best}); no better in the {cfg.patience} "
+            f"validations up to step {state.step}: stopped"
+        )
+    if status == "time_limit":
+        return f"time limit of {cfg.max_minutes:g} min reached at step {state.step}"
+    if status == "interrupted":
+        return f"interrupted at step {state.step}"
+    return f"completed {state.step} steps"
 
 
-def _validate(state: TrainState, run: RunDir) -> None:
-    """Score val and test; record it (metrics, loss.png, a preview clip); save last.pt, and best.pt
-    on an improvement. Every rank calls it."""
+def _validate(state: TrainState, run: RunDir, probes: list[Probe]) -> None:
+    """Score val and test NLL and the sound of the validation notes; record it (metrics, plots,
+    a preview clip); save last.pt, and best.pt on an improvement. Every rank calls it."""
+    t0 = time.monotonic()
     val, test = validate(state)
-    improved = state.record.add(state.step, val, test)
-    record = eval_record(state.step, val, test, improved)
+    nll_seconds = time.monotonic() - t0
+    sound = validate_sound(state, probes)
+    heard = sound.to_dict() if sound is not None and state.info.is_main else None
+    by_sound = state.cfg.choose_by == "sound"
+    improved = state.record.add(state.step, val, test, sound.score if sound else None, by_sound)
+    record = eval_record(state.step, val, test, improved, heard, nll_seconds)
     if previews_on(state):
         record["preview"] = run.preview(state.step, lambda out: safe_preview(state, out, run.log))
     run.append(record)
     run.plot()
     run.save(state.state_dict(), best=improved)
-    run.progress(state.step, val=f"{val.overall:.3f}")
-    run.log(eval_line(state.step, val, test, improved))
+    run.progress(state.step, val=f"{val.overall:.3f}", **({"sound": f"{sound.score:.2f}"} if sound else {}))
+    run.log(eval_line(state.step, val, test, improved, heard))
 
 
 @contextlib.contextmanager

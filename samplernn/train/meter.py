@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -14,13 +15,15 @@ from samplernn.train.step import StepOutput
 
 @dataclass(frozen=True)
 class Tally:
-    """The steps since the last sync, summed over every rank, and the stop requests of any rank."""
+    """The steps since the last sync, summed over every rank, the stop requests of any rank, and
+    the run's training time as the ranks agree on it (their mean)."""
 
     loss: float  # summed NLL, nats
     targets: float
     nonfinite: float  # steps whose loss or gradient norm was NaN/inf
     interrupted: bool
     time_up: bool
+    elapsed_s: float = 0.0
 
     @property
     def bits(self) -> float:
@@ -53,15 +56,19 @@ class Meter:
         self.samples += out.samples
         self.seconds += out.seconds
 
-    def sync(self, info: DistInfo, interrupted: bool, time_up: bool) -> Tally:
-        """The steps since the last sync over all ranks (every rank must call it: a collective)."""
-        flags = torch.cat([self._acc, self._acc.new_tensor([interrupted, time_up])])
+    def sync(self, info: DistInfo, interrupted: bool, elapsed_s: float, limit_s: float = math.inf) -> Tally:
+        """The steps since the last sync over all ranks (every rank must call it: a collective).
+
+        elapsed_s: this rank's training time; time is up when the ranks' mean reaches limit_s.
+        """
+        flags = torch.cat([self._acc, self._acc.new_tensor([interrupted, elapsed_s])])
         all_reduce_(flags, info)  # every rank takes the same decisions from the tally
-        loss, targets, nonfinite, interrupted_n, time_up_n = flags.tolist()
+        loss, targets, nonfinite, interrupted_n, elapsed_sum = flags.tolist()
         self._acc.zero_()
         self._loss += loss
         self._targets += targets
-        return Tally(loss, targets, nonfinite, interrupted_n > 0, time_up_n > 0)
+        elapsed = elapsed_sum / info.world_size
+        return Tally(loss, targets, nonfinite, interrupted_n > 0, elapsed >= limit_s, elapsed)
 
     def rate(self) -> float:
         """Samples per second since the window started."""

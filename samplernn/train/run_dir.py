@@ -1,7 +1,9 @@
-"""The run dir: run.json, checkpoints/last.pt and best.pt, metrics.jsonl, loss.png, previews/.
+"""The run dir: run.json, checkpoints/last.pt and best.pt, metrics.jsonl, loss.png, sound.png,
+previews/.
 
 metrics.jsonl holds one JSON record per line: kind 'train' every log_every steps (loss, samples/s,
-learning rate), kind 'eval' at every validation (val/test NLL, best or not, preview clip).
+learning rate), kind 'eval' at every validation (val/test NLL, the sound score and its parts,
+the seconds each took, best or not, preview clip).
 Under DDP only rank 0 writes: `RunDir` is the one place that knows it.
 """
 
@@ -20,7 +22,7 @@ from samplernn.common.files import atomic_path, write_json
 from samplernn.common.progress import ProgressFn
 from samplernn.model.checkpoint import save_checkpoint
 from samplernn.model.nll import NLLResult
-from samplernn.train.curves import plot_loss_curve, read_metrics
+from samplernn.train.curves import plot_loss_curve, plot_sound_curve, read_metrics
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,6 +53,10 @@ class RunPaths:
     def plot(self) -> Path:
         return self.root / "loss.png"
 
+    @property
+    def sound_plot(self) -> Path:
+        return self.root / "sound.png"
+
     def preview(self, step: int) -> Path:
         return self.root / "previews" / f"step{step:08d}.wav"
 
@@ -80,23 +86,44 @@ def train_record(step: int, loss_bits: float, samples_per_s: float, lr: float) -
     }
 
 
-def eval_record(step: int, val: NLLResult, test: NLLResult | None, best: bool) -> dict[str, Any]:
-    """The metrics record of a validation at `step` (best: the best validation so far)."""
+def eval_record(
+    step: int,
+    val: NLLResult,
+    test: NLLResult | None,
+    best: bool,
+    sound: dict[str, Any] | None = None,
+    nll_seconds: float | None = None,
+) -> dict[str, Any]:
+    """The metrics record of a validation at `step` (best: the checkpoint best.pt now holds).
+
+    sound: SoundScore.to_dict() (None without a sound check); nll_seconds: time the NLL took.
+    """
     return {
         "kind": "eval",
         "step": step,
         "val": val.to_dict(),
         "test": test.to_dict() if test else None,
+        "sound": sound,
+        "seconds": {"nll": nll_seconds, "sound": sound["seconds"] if sound else None},
         "best": best,
         "time": time.time(),
     }
 
 
-def eval_line(step: int, val: NLLResult, test: NLLResult | None, best: bool) -> str:
+def eval_line(
+    step: int, val: NLLResult, test: NLLResult | None, best: bool, sound: dict[str, Any] | None = None
+) -> str:
     """A validation as one line of the training log."""
+    heard = ""
+    if sound is not None:
+        heard = (
+            f", sound {sound['score']:.2f} ({sound['in_tune']:.0%} in tune, "
+            f"level ±{sound['level_error_db']:.1f} dB, length ±{sound['length_error_ms']:.0f} ms)"
+        )
     return (
         f"step {step}: val {val.overall:.4f} bits"
         + (f", test {test.overall:.4f}" if test else "")
+        + heard
         + (" (best)" if best else "")
     )
 
@@ -150,8 +177,11 @@ class RunDir:
 
     @_rank0
     def plot(self) -> None:
-        """Redraw loss.png from metrics.jsonl."""
-        plot_loss_curve(read_metrics(self.paths.metrics), self.paths.plot, title=self.paths.root.name)
+        """Redraw loss.png, and sound.png when there are sound scores, from metrics.jsonl."""
+        records = read_metrics(self.paths.metrics)
+        plot_loss_curve(records, self.paths.plot, title=self.paths.root.name)
+        if any(r.get("sound") for r in records):
+            plot_sound_curve(records, self.paths.sound_plot, title=self.paths.root.name)
 
     @_rank0
     def save(self, payload: dict[str, Any], *, best: bool = False) -> None:

@@ -50,7 +50,7 @@ def start_run(
     if resume_run:
         resume(state, run)
         return state
-    init_step = init_from(Path(cfg.init), state) if cfg.init else 0
+    init_step = init_from(cfg.init, state) if cfg.init else 0
     run.describe(
         {
             "dataset": str(dataset_dir),

@@ -7,6 +7,7 @@ methods serve checkpoints and --resume.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,30 +20,50 @@ from samplernn.model.nll import NLLResult
 from samplernn.train.config import TrainConfig
 from samplernn.train.data import TrainData
 from samplernn.train.distributed import DistInfo, gather_rows
+from samplernn.train.stop import RunClock
 
 
 @dataclass
 class EvalRecord:
-    """Validation bookkeeping of a run: the best score, patience, the latest scores (bits/sample).
-
-    Stored in checkpoints under 'best'.
+    """Validation bookkeeping of a run: the best checkpoint's scores, patience, the latest scores
+    (NLL in bits/sample, sound score as samplernn.train.sound_score). Stored in checkpoints under
+    'best'.
     """
 
-    best_val: float | None = None
+    best_val: float | None = None  # val NLL of the best checkpoint
     best_step: int = 0
     bad_evals: int = 0  # validations since the last improvement
     last_val: float | None = None
     last_test: float | None = None
+    best_score: float | None = None  # sound score of the best checkpoint
+    last_score: float | None = None
 
-    def add(self, step: int, val: NLLResult, test: NLLResult | None) -> bool:
-        """Note a validation at `step`; True if it is the best so far."""
+    def add(
+        self,
+        step: int,
+        val: NLLResult,
+        test: NLLResult | None,
+        score: float | None = None,
+        by_sound: bool = False,
+    ) -> bool:
+        """Note a validation at `step`; True if it is the best so far: by the sound score
+        (`by_sound`, NLL breaking ties) or by val NLL."""
         self.last_val, self.last_test = val.overall, test.overall if test else None
-        improved = self.best_val is None or val.overall < self.best_val
+        self.last_score = score
+        improved = self._better(val.overall, score, by_sound)
         if improved:
-            self.best_val, self.best_step, self.bad_evals = val.overall, step, 0
+            self.best_val, self.best_score, self.best_step, self.bad_evals = val.overall, score, step, 0
         else:
             self.bad_evals += 1
         return improved
+
+    def _better(self, val: float, score: float | None, by_sound: bool) -> bool:
+        if self.best_val is None:
+            return True
+        if not by_sound or score is None:
+            return val < self.best_val
+        best = -math.inf if self.best_score is None else self.best_score
+        return score > best or (score == best and val < self.best_val)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +72,8 @@ class EvalRecord:
             "bad_evals": self.bad_evals,
             "last_val": self.last_val,
             "last_test": self.last_test,
+            "score": self.best_score,
+            "last_score": self.last_score,
         }
 
     @classmethod
@@ -61,6 +84,8 @@ class EvalRecord:
             int(d.get("bad_evals", 0)),
             d.get("last_val"),
             d.get("last_test"),
+            d.get("score"),
+            d.get("last_score"),
         )
 
 
@@ -71,7 +96,9 @@ class TrainState:
 
     Under DDP each rank holds its rows' share of `hidden`, a list of (layers, B_rank, dim)
     float32 tensors (None before the first step); `cfg`, `data`, `device` and `info` are the
-    run's fixed context.
+    run's fixed context. `clock` counts the run's training time (saved as elapsed_s);
+    `elapsed_s` is that time as every rank agreed on it at the last sync: the learning-rate
+    schedule reads it, so all ranks step alike.
     """
 
     cfg: TrainConfig
@@ -84,6 +111,8 @@ class TrainState:
     step: int = 0
     record: EvalRecord = field(default_factory=EvalRecord)
     hidden: list[torch.Tensor] | None = None
+    clock: RunClock = field(default_factory=RunClock)
+    elapsed_s: float = 0.0
 
     def state_dict(self) -> dict[str, Any]:
         """The checkpoint payload of this state. Under DDP every rank must call it (the hidden
@@ -102,7 +131,9 @@ class TrainState:
             rng=rng_state(self.device),
             hidden=hidden,
             best=self.record.to_dict(),
-            dataset={"path": self.data.path, "fingerprint": self.data.fingerprint},
+            dataset={"path": self.data.path, "fingerprint": self.data.fingerprint,
+                     "layout": self.data.dataset.info.get("layout")},
+            elapsed_s=self.clock.elapsed(),
         )
 
     def load_state_dict(self, payload: dict[str, Any]) -> None:
@@ -120,6 +151,8 @@ class TrainState:
             self.hidden = [h[:, lo:hi].to(self.device) for h in payload["hidden"]]
         self.record = EvalRecord.from_dict(payload.get("best", {}))
         self.step = int(payload["step"])
+        self.elapsed_s = float(payload.get("elapsed_s", 0.0))
+        self.clock = RunClock(self.elapsed_s)
 
 
 def load_optimizer(opt: torch.optim.Optimizer, state: dict[str, Any], lr: float) -> None:

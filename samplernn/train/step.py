@@ -95,14 +95,15 @@ class StepOutput:
 def advance(state: TrainState, fwd: nn.Module) -> StepOutput:
     """Train on the next window of `state`'s data (this rank's rows) and count the step.
 
-    fwd: the model or its DDP / compiled wrapper. The learning rate follows the config's schedule.
+    fwd: the model or its DDP / compiled wrapper. The learning rate follows the config's schedule
+    at the step and the training time the ranks last agreed on (state.elapsed_s).
     A KeyboardInterrupt mid-step puts the data position back, so the step never happened.
     """
     cfg, t0 = state.cfg, time.monotonic()
     snapshot = state.stream.state_dict()
     try:
         for group in state.optimizer.param_groups:
-            group["lr"] = cfg.lr_at(state.step)
+            group["lr"] = cfg.lr_at(state.step, state.elapsed_s)
         full = state.stream.next_batch()
         total = max(int(full.mask.sum()), 1)
         b = full.rows(*state.info.row_range(cfg.batch_size)).to(state.device, non_blocking=True)

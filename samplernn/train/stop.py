@@ -1,4 +1,4 @@
-"""When to stop early: Ctrl-C (finish the step, save, stop) and the --max-minutes deadline."""
+"""When to stop early: Ctrl-C (finish the step, save, stop), and the run's clock against --max-minutes."""
 
 from __future__ import annotations
 
@@ -37,12 +37,38 @@ class StopFlag:
             signal.signal(signal.SIGINT, old)
 
 
-class Deadline:
-    """`minutes` from now (None: never)."""
+class RunClock:
+    """A run's training time: the seconds trained before this call (stored in its checkpoints, so
+    a resumed run goes on counting) plus the wall time since `start()`."""
 
-    def __init__(self, minutes: float | None) -> None:
-        self._at = time.monotonic() + 60 * minutes if minutes else math.inf
+    def __init__(self, before: float = 0.0) -> None:
+        self.before = float(before)
+        self._started: float | None = None
 
-    def passed(self) -> bool:
-        """Whether the deadline is behind us."""
-        return time.monotonic() > self._at
+    def start(self) -> None:
+        """Start counting this call's time."""
+        self._started = time.monotonic()
+
+    def this_call(self) -> float:
+        """Seconds since `start()` (0 before it)."""
+        return 0.0 if self._started is None else time.monotonic() - self._started
+
+    def elapsed(self) -> float:
+        """Seconds of training in all."""
+        return self.before + self.this_call()
+
+
+def time_limit_s(max_minutes: float | None) -> float:
+    """--max-minutes in seconds; inf without a limit."""
+    return 60.0 * max_minutes if max_minutes else math.inf
+
+
+def projected_steps(
+    step: int, steps: int, steps_this_call: int, seconds_this_call: float, left_s: float
+) -> int:
+    """The step the run will end at: `steps`, or the step the time limit will stop it at, `left_s`
+    seconds from now at this call's pace so far (validations included). Without a time limit
+    (left_s inf) or a pace yet, `steps`."""
+    if math.isinf(left_s) or steps_this_call <= 0 or seconds_this_call <= 0:
+        return steps
+    return min(steps, step + max(0, round(steps_this_call / seconds_this_call * left_s)))

@@ -1,6 +1,9 @@
-"""Validation and test NLL of the model being trained (bits per sample, per pitch)."""
+"""Validation: test and val NLL of the model being trained (bits per sample, per pitch), and the
+sound score of a few generated validation notes."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import torch
 
@@ -8,6 +11,8 @@ from samplernn.data.batching import NoteBank
 from samplernn.model.network import SampleRNN
 from samplernn.model.nll import NLLResult, note_nll_sums, summarize
 from samplernn.train.distributed import DistInfo, all_reduce_
+from samplernn.train.sound_check import Probe, listen
+from samplernn.train.sound_score import SoundScore
 from samplernn.train.state import TrainState
 
 
@@ -38,3 +43,28 @@ def validate(state: TrainState) -> tuple[NLLResult, NLLResult | None]:
         return evaluate(state.model, bank, cfg.window, cfg.eval_batch_size, state.device, state.info)
 
     return score(state.data.val), score(state.data.test) if state.data.test is not None else None
+
+
+def sound_device(state: TrainState) -> torch.device:
+    """Where the sound check generates: the training GPU (the torch engine), else the CPU (numba)."""
+    return state.device if state.device.type == "cuda" else torch.device("cpu")
+
+
+def validate_sound(state: TrainState, probes: Sequence[Probe]) -> SoundScore | None:
+    """The sound score of `state`'s model on `probes` (None when the run has no sound check).
+
+    Rank 0 generates and scores (`probes` are its; other ranks pass none); its score reaches
+    every rank, so all take the same best-checkpoint and plateau decisions (every rank must call
+    it under DDP). Other ranks get a SoundScore holding the score alone.
+    """
+    if not state.cfg.sound_notes:
+        return None
+    result = None
+    if state.info.is_main:
+        result = listen(state.model, probes, state.data.sample_rate, seed=state.cfg.seed,
+                        device=sound_device(state), threads=torch.get_num_threads())  # fmt: skip
+    if not state.info.enabled:
+        return result
+    shared = torch.tensor([result.score if result else 0.0], dtype=torch.float64, device=state.device)
+    all_reduce_(shared, state.info)  # only rank 0 adds a score: the sum is its score
+    return result if result is not None else SoundScore(float(shared.item()))

@@ -1,10 +1,13 @@
-"""DDP on CPU: 2 gloo processes keep identical parameters and match one process on the whole batch."""
+"""DDP on CPU: 2 gloo processes keep identical parameters, match one process on the whole batch and take
+the same checkpoint decisions."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -52,7 +55,9 @@ def _worker(rank: int, world: int, port: int, dataset: str, run: str, out: str) 
         if step == cfg.steps:
             torch.save({k: v.detach().clone() for k, v in model.state_dict().items()}, f"{out}/rank{rank}.pt")
 
-    train(dataset, run, cfg, on_step=dump)
+    result = train(dataset, run, cfg, on_step=dump)
+    decided = {"best_step": result.best_step, "best_score": result.best_score, "status": result.status}
+    Path(out, f"result{rank}.json").write_text(json.dumps(decided))
 
 
 @pytest.mark.skipif(not dist.is_available() or not dist.is_gloo_available(), reason="needs gloo")
@@ -84,6 +89,9 @@ def test_two_gloo_processes_match_one_process(tmp_path):
     for a, b in zip(one["hidden"], two["hidden"], strict=True):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
     assert two["best"]["val"] == pytest.approx(single.best_val, rel=1e-5)
+    # rank 0 scored the sound of the validation notes; both ranks took its decisions
+    results = [json.loads((tmp_path / f"result{r}.json").read_text()) for r in (0, 1)]
+    assert results[0] == results[1] and results[0]["best_score"] == two["best"]["score"] is not None
 
     # a DDP checkpoint resumes in one process and carries on like the single-process run
     longer = TrainConfig.from_dict({**CFG, "steps": 6})

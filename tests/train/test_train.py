@@ -72,8 +72,8 @@ def final_params(run) -> dict[str, torch.Tensor]:
 
 def test_resume_continues_exactly(dataset, tmp_path):
     straight, split = tmp_path / "straight", tmp_path / "split"
-    train(dataset, straight, tiny_cfg(steps=7))
-    train(dataset, split, tiny_cfg(steps=4))
+    train(dataset, straight, tiny_cfg(steps=7, warmup_steps=5))  # the warm-up spans the resume
+    train(dataset, split, tiny_cfg(steps=4, warmup_steps=5))
     cfg = resolve_train_config(split, {"steps": 7}, resume=True)
     assert cfg.batch_size == 4 and cfg.model_overrides == TINY_MODEL
     summary = train(dataset, split, cfg, resume=True)

@@ -13,8 +13,10 @@ from typer.testing import CliRunner
 from samplernn.bench.train import bench_train_report
 from samplernn.cli import app
 from samplernn.commands.train_cmd import SWITCHES_OFF
+from samplernn.common.paths import SHIPPED_MODEL
 from samplernn.model.checkpoint import load_checkpoint
 from samplernn.train.config import TrainConfig
+from samplernn.train.init import resolve_train_config
 
 runner = CliRunner()
 FAST = [
@@ -69,6 +71,15 @@ def test_train_resume_and_refusals(dataset, tmp_path):
     assert result.exit_code == 1 and "batch_size=2" in error_lines(result.output)[0]
 
 
+def test_a_plateau_stops_training_and_says_so(dataset, tmp_path):
+    # a learning rate too small to move the weights: the sound score never improves on the first
+    args = ["train", str(dataset), "--out", str(tmp_path / "run"), *FAST, "--steps", "8", "--lr", "1e-30"]
+    result = runner.invoke(app, [*args, "--patience", "1"])
+    assert result.exit_code == 0, result.output
+    assert "quality plateaued at step 2 (sound score" in result.output
+    assert "early_stopped at step 4: best step 2 (sound score" in result.output
+
+
 @pytest.mark.parametrize(
     "args, fragment",
     [
@@ -94,6 +105,18 @@ def test_bad_input_is_one_line(dataset, tmp_path, args, fragment):
     result = runner.invoke(app, [a.format(**fill) for a in args])
     assert result.exit_code == 1, result.output
     assert len(error_lines(result.output)) == 1 and fragment in result.output
+
+
+def test_init_takes_a_shipped_models_name(dataset, tmp_path):
+    cfg = resolve_train_config(tmp_path / "run", {"init": "trombone-small"}, resume=False)
+    assert cfg.init == str(SHIPPED_MODEL) and cfg.preset == "small"
+    assert cfg.model_config().level_conditioning  # the shipped model's own settings
+    path = tmp_path / "copy.pt"
+    path.write_bytes(SHIPPED_MODEL.read_bytes())
+    assert resolve_train_config(tmp_path / "run", {"init": str(path)}, resume=False).init == str(path)
+    result = runner.invoke(app, ["train", str(dataset), "--out", str(tmp_path / "r"), "--init", "tromboon"])
+    assert result.exit_code == 1 and len(error_lines(result.output)) == 1, result.output
+    assert "tromboon" in result.output and "shipped models: trombone-small" in result.output
 
 
 def test_malformed_dataset_is_one_line(tmp_path):
@@ -152,7 +175,8 @@ def test_every_option_takes_its_default_and_help_from_train_config():
             continue
         assert param.help == field.metadata["help"], param.name
         checked.add(field.name)
-    options = {"preset", "steps", "batch_size", "window", "lr", "lr_final", "device", "input_noise",
-               "input_gain", "hidden_countdown", "init", "conditioning", "seed", "val_every", "patience",
-               "max_minutes", "compile", "precision", "threads", "preview"}  # fmt: skip
+    options = {"preset", "steps", "batch_size", "window", "lr", "lr_final", "warmup_steps", "device",
+               "input_noise", "input_gain", "hidden_countdown", "init", "conditioning", "seed", "val_every",
+               "patience", "choose_by", "sound_notes", "max_minutes", "compile", "precision", "threads",
+               "preview"}  # fmt: skip
     assert checked == options
