@@ -170,10 +170,11 @@ class _Loop:
             self.run_dir.append(train_record(state.step, *meter.take_window(), lr=lr))
 
     def result(self, status: str) -> TrainResult:
-        """The TrainResult of a call that ended with `status`; its message goes to the log."""
+        """The TrainResult of a call that ended with `status`; an early end's message goes to the log."""
         state, rec = self.state, self.state.record
         message = ending(status, state)
-        self.run_dir.log(message)
+        if status in ("early_stopped", "time_limit"):
+            self.run_dir.log(message)
         return TrainResult(
             status=status,
             step=state.step,
