@@ -96,3 +96,60 @@ def test_every_option_default_and_help_is_the_settings_field():
         field = settings[renamed.get(param.name, param.name)]
         assert param.default == field.default, param.name
         assert param.help == field.metadata["help"], param.name
+
+
+def test_named_samples_are_detected_and_a_mislabelled_one_fails_unless_trusted(tmp_path):
+    from support.audio import tone, write_audio
+
+    src = tmp_path / "cello"
+    for name, pitch in (("C3", 48), ("D3", 50), ("A3", 60)):  # the A3 file sounds C4
+        write_audio(src / f"cello_{name}_1_forte_arco-normal.wav", tone(8000, pitch, 0.01, 0.4), 8000)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["prepare", str(src), str(out), "--sample-rate", "8000"])
+    assert result.exit_code == 1 and "(layout named)" in result.output
+    assert "named A3 but sounds C4" in result.output and len(error_lines(result.output)) == 1
+    assert "pitch check   names against the tracker: 1 off, 2 ok" in result.output
+    result = runner.invoke(app, ["prepare", str(src), str(out), "--sample-rate", "8000", "--trust-names",
+                                 "--chunk-seconds", "4"])
+    assert result.exit_code == 0 and "prepared 3 notes" in result.output
+    assert "kept (--trust-names)" in result.output
+    assert "--chunk-seconds applies to the audio layout" in result.output
+    assert runner.invoke(app, ["inspect", str(out)]).exit_code == 0
+
+
+def test_audio_layout_prepares_chunks_and_inspect_draws_them(tmp_path):
+    import numpy as np
+    from support.audio import write_audio
+
+    t = np.arange(3 * 8000) / 8000
+    x = (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+    write_audio(tmp_path / "album" / "01 Track.flac", x, 8000)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["prepare", str(tmp_path / "album"), str(out), "--sample-rate", "8000",
+                                 "--chunk-seconds", "1", "--val", "0.34", "--test", "0.33"])
+    assert result.exit_code == 0, result.output
+    assert "prepared 3 notes" in result.output and "(layout audio)" in result.output
+    assert "train with --no-conditioning" in result.output and "chunks 1.00–1.00 s" in result.output
+    png = tmp_path / "chunk.png"
+    result = runner.invoke(app, ["inspect", str(out), "-o", str(png)])
+    assert result.exit_code == 0 and png.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--layout", "drumkit", "--map", "{oops"], "the drum map is not valid JSON"),
+    (["--layout", "nsynth"], "not an NSynth folder"),
+    (["--middle-c", "C9"], "'C9' is not one of"),
+    ([], "cannot tell the layout"),
+])
+def test_layout_errors_are_one_line(tmp_path, args, fragment):
+    from support.audio import tone, write_audio
+
+    src = tmp_path / "mixed"
+    write_audio(src / "C4.wav", tone(8000, 60, 0.01, 0.2), 8000)
+    write_audio(src / "kick.wav", tone(8000, 40, 0.01, 0.2), 8000)
+    write_audio(src / "take.wav", tone(8000, 62, 0.01, 0.2), 8000)
+    result = runner.invoke(app, ["prepare", str(src), str(tmp_path / "out"), *args])
+    assert result.exit_code != 0
+    assert fragment in result.output, result.output
+    if fragment != "'C9' is not one of":  # typer's own usage error is a box, not ours
+        assert len(error_lines(result.output)) == 1

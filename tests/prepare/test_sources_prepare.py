@@ -45,7 +45,8 @@ def test_named_bank_prepares_and_mislabelled_names_fail_unless_trusted(tmp_path)
     assert result.layout == "named" and result.n_notes == 6
     assert result.pitches == [48, 50, 52] and result.velocities == [33, 112]
     assert [f.source for f in result.failures] == ["Flute.ff.A3.stereo.wav"]
-    assert "named A3 but sounds C4" in result.failures[0].message and "--trust-names" in result.failures[0].message
+    message = result.failures[0].message
+    assert "named A3 but sounds C4" in message and "--trust-names" in message
     assert result.pitch_checks == {"ok": 6, "off": 1}
     info = json.loads((tmp_path / "out" / "dataset.json").read_text())
     assert info["layout"] == "named" and info["pitch_checks"] == {"ok": 6, "off": 1}
