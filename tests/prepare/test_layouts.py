@@ -83,3 +83,14 @@ def test_pairs_layout_rejects_multi_note_midi(tmp_path):
     found = discover(tmp_path / "src", PrepareSettings(layout="pairs"))
     assert not found.jobs
     assert "s.mid" in found.failures[0].message and "--layout session" in found.failures[0].message
+
+
+def test_one_id_rule_for_every_layout():
+    from collections import Counter
+
+    from samplernn.prepare.layouts import note_id
+
+    taken: Counter[str] = Counter()
+    ids = [note_id(s, taken) for s in ("sub/take 01.wav", "a.wav#3", "030-F#.wav", "sub/take_01.flac",
+                                       "a.wav#12", "/abs/x.wav")]
+    assert ids == ["sub-take_01", "a-003", "030-F_", "sub-take_01-2", "a-012", "abs-x"]

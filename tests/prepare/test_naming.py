@@ -12,6 +12,7 @@ from samplernn.prepare.naming import (
     ParsedName,
     compile_pattern,
     layer_velocity,
+    names_a_note,
     note_number,
     parse_name,
     resolve_velocities,
@@ -150,3 +151,12 @@ def test_a_name_that_does_not_fit_the_pattern_says_so():
         pattern.parse("C4-ff")
     with pytest.raises(NamingError, match="unknown dynamic 'loud'"):
         pattern.parse("C4_loud")
+
+
+@pytest.mark.parametrize(("stem", "named"), [
+    ("trumpet_A4_1_forte_normal", True), ("Horn.ff.C4.stereo", True), ("C4_100", True), ("030-F#", True),
+    ("048", True),
+    ("01 - Intro", False), ("Track 5", False), ("kick_01", False), ("snare-hard", False), ("untitled", False),
+])
+def test_a_name_names_a_note_through_a_note_name_or_a_three_digit_number(stem, named):
+    assert names_a_note(stem) is named

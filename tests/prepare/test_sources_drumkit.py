@@ -12,7 +12,7 @@ from support.audio import write_audio
 from samplernn.common.errors import UserError
 from samplernn.prepare.sources import drumkit_notes, one_shot_notes, to_discovery
 from samplernn.prepare.sources.drumkit import layer_velocity
-from samplernn.prepare.sources.gm_drums import gm_drum_key
+from samplernn.prepare.sources.gm_drums import gm_drum_key, parse_drum_map
 
 SR = 16000
 
@@ -125,3 +125,14 @@ def test_drum_hits_are_released_at_their_attack(tmp_path):
     assert len(out.jobs) == 5 and not out.failures
     assert all(j.off - j.on < 0.1 for j in out.jobs)
     json.dumps([j.source for j in out.jobs])
+
+
+def test_the_user_map_is_json_text_or_a_file(tmp_path):
+    assert parse_drum_map('{"Cowbell": 56}') == {"Cowbell": 56}
+    (tmp_path / "map.json").write_text('{"Paiste Bell": 53}')
+    assert parse_drum_map(str(tmp_path / "map.json")) == {"Paiste Bell": 53}
+    for text, reason in (("{oops", "not valid JSON"), ("[1]", "must be a JSON object"),
+                         ('{"a": 128}', "not a MIDI number"), ('{"a": true}', "not a MIDI number"),
+                         (str(tmp_path / "none.json"), "cannot read")):
+        with pytest.raises(ValueError, match=reason):
+            parse_drum_map(text)

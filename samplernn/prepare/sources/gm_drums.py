@@ -115,7 +115,7 @@ def parse_drum_map(text: str) -> dict[str, int]:
             the message says which.
     """
     source = "--map"
-    if not text.lstrip().startswith("{"):
+    if not text.lstrip().startswith(("{", "[")):
         source = text
         try:
             text = Path(text).read_text(encoding="utf-8")
