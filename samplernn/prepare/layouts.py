@@ -31,7 +31,8 @@ class NoteJob:
 
     id: str
     audio: Path
-    midi: Path
+    midi: Path  # the file that describes the note: its MIDI file, or (no MIDI) the audio itself,
+    # NSynth's examples.json, the .sfz or the drumkit.xml
     source: str  # recording path relative to SRC; '#k' appended for the k-th note of a session
     pitch: int
     velocity: int
