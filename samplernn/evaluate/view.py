@@ -13,6 +13,7 @@ from samplernn.data.dataset import NoteRecord
 from samplernn.evaluate.cells import fmt as _fmt
 from samplernn.evaluate.cells import ok as _ok
 from samplernn.evaluate.cells import pair as _pair
+from samplernn.evaluate.oneshot import oneshot_table
 from samplernn.evaluate.run import Evaluation
 from samplernn.evaluate.view_gaps import gaps_table, melody_table, noise_table
 
@@ -94,7 +95,8 @@ def seeds_table(runs: list[dict[str, Any]]) -> Table:
     t.add_column("target", justify="right")
     t.add_column("passed", justify="right")
     kinds = {"pitch accuracy": "%", "RMS rising with velocity": "%", "clipping": "%%",
-             "median duration error": "ms", "timbre distance": "dB"}
+             "median duration error": "ms", "timbre distance": "dB", "melody pitch": "%",
+             "missing-pitch accuracy": "%", "in-between velocities": "%"}
     for bar in runs[0]["bars"]:
         cells = [next(b for b in r["bars"] if b["name"] == bar["name"]) for r in runs]
         n_pass = sum(c["passed"] is True for c in cells)
@@ -109,7 +111,7 @@ def render_tables(report: dict[str, Any], console: Console | None = None) -> Non
     console = console or Console()
     console.print(summary_table(report))
     console.print(pitch_table(report))
-    for table in (noise_table(report), gaps_table(report), melody_table(report)):
+    for table in (noise_table(report), gaps_table(report), melody_table(report), oneshot_table(report)):
         if table is not None:
             console.print(table)
     failed = [b["name"] for b in report["bars"] if b["passed"] is False]
