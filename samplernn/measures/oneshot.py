@@ -1,0 +1,237 @@
+"""Measures of drum one-shots (numpy + librosa): each sound on its own, then a set of generated
+takes against the real samples of the kit.
+
+A one-shot `x` (n,) float at `sr` Hz is measured from its start (`start`, samples: the note-on):
+
+* attack — ms from the start until the Hilbert envelope (smoothed over 1 ms) first comes within
+  ATTACK_NEAR_DB of its peak (good: <= ATTACK_MS); a snare's rattle or a cymbal's bloom can put the
+  very peak later on a plateau only a dB lower, which says nothing about the hit;
+* decay — ms from the loudest 10 ms frame until the level has fallen DECAY_DROP_DB below it for
+  good (good: within DECAY_TOLERANCE of the real piece's median);
+* loudness — the loudest 10 ms RMS frame, dBFS (dynamics: it rises with velocity per piece);
+* clipping — any sample at or beyond full scale (sound.clip_share);
+* features — the log-mel spectrogram of the first FEATURE_SECONDS, in dB under its own peak and
+  floored FEATURE_FLOOR_DB below it, flattened: level-free, so that two velocity layers of one
+  drum differ only in their sound. `feature_distance` is the RMS difference, in dB.
+
+Against the kit (`KitReference`, built from the real samples):
+
+* likeness — the take is assigned to the piece of the nearest centroid (mean feature of the
+  piece's real samples); good when that is its own piece (target LIKENESS_TARGET of the takes);
+* novelty — the distance to the nearest training sample, against `spread` (the median distance
+  between two real layers of the same piece: each layer to its nearest other real sample of the
+  piece): new when >= NOVELTY_RATIO × spread; the takes of one piece and velocity should be as far
+  from each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.ndimage import uniform_filter1d
+
+from conditioning import BankStats, envelope, level_db
+from samplernn.measures.sound import MelSettings, clip_share, log_mel_db, rises_with_velocity
+
+ATTACK_MS = 10.0
+ATTACK_NEAR_DB = 3.0
+DECAY_DROP_DB = 20.0
+DECAY_TOLERANCE = 0.30
+LIKENESS_TARGET = 0.90
+NOVELTY_RATIO = 0.5
+LEVEL_HOP_S = 0.010
+FEATURE_SECONDS = 0.5
+FEATURE_FLOOR_DB = 60.0
+FEATURE_MEL = MelSettings(n_mels=40, fft_seconds=0.032, hop_fraction=0.5)
+
+
+def attack_ms(x: np.ndarray, sr: int, start: int = 0) -> float | None:
+    """ms from `start` until the envelope of x[start:] first comes within ATTACK_NEAR_DB of its peak
+    (Hilbert envelope smoothed over 1 ms); None for silence."""
+    env = uniform_filter1d(envelope(np.asarray(x[start:], dtype=np.float32)), max(1, round(sr / 1000)))
+    if env.size == 0 or env.max() <= 0:
+        return None
+    first = int(np.argmax(env >= env.max() * 10 ** (-ATTACK_NEAR_DB / 20)))
+    return first * 1000.0 / sr
+
+
+def curve_decay_ms(level: np.ndarray, hop_ms: float, drop_db: float = DECAY_DROP_DB) -> float | None:
+    """ms from the loudest frame of a level curve (dB, frames `hop_ms` apart) to its last frame
+    within `drop_db` of it (after which it stays below); None for an empty curve."""
+    if level.size == 0:
+        return None
+    peak = int(np.argmax(level))
+    last = int(np.flatnonzero(level >= level[peak] - drop_db)[-1])
+    return (last - peak) * hop_ms
+
+
+def decay_ms(x: np.ndarray, sr: int, start: int = 0, drop_db: float = DECAY_DROP_DB) -> float | None:
+    """`curve_decay_ms` of x[start:]'s 10 ms RMS level; None for an empty signal."""
+    hop = max(1, round(LEVEL_HOP_S * sr))
+    return curve_decay_ms(level_db(np.asarray(x[start:]), hop), hop * 1000.0 / sr, drop_db)
+
+
+def loudness_db(x: np.ndarray, sr: int, start: int = 0) -> float:
+    """The loudest 10 ms RMS frame of x[start:], dBFS (floored at -80)."""
+    level = level_db(np.asarray(x[start:]), max(1, round(LEVEL_HOP_S * sr)))
+    return float(level.max()) if level.size else -80.0
+
+
+def features(x: np.ndarray, sr: int, start: int = 0) -> np.ndarray:
+    """Flattened log-mel picture (FEATURE_MEL bands × frames of FEATURE_SECONDS) of x[start:], in dB
+    under its own peak, floored at -FEATURE_FLOOR_DB; zero-padded when shorter. float32 (d,)."""
+    n = round(FEATURE_SECONDS * sr)
+    seg = np.zeros(n, np.float32)
+    part = np.asarray(x[start : start + n], dtype=np.float32)
+    seg[: part.size] = part
+    mel = log_mel_db(seg, sr, FEATURE_MEL)
+    return np.maximum(mel - mel.max(), -FEATURE_FLOOR_DB).astype(np.float32).ravel()
+
+
+def feature_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """RMS difference of two feature vectors, dB."""
+    return float(np.sqrt(np.mean((np.asarray(a, np.float64) - b) ** 2)))
+
+
+@dataclass
+class Sound:
+    """One measured one-shot: its piece (GM key), velocity and measures."""
+
+    key: int
+    velocity: int
+    attack_ms: float | None
+    decay_ms: float | None
+    loudness_db: float
+    clipped: bool
+    features: np.ndarray = field(repr=False)
+
+
+def measure(x: np.ndarray, sr: int, key: int, velocity: int, start: int = 0) -> Sound:
+    """All per-sound measures of one one-shot starting at `start`."""
+    return Sound(key, velocity, attack_ms(x, sr, start), decay_ms(x, sr, start), loudness_db(x, sr, start),
+                 clip_share(x) > 0, features(x, sr, start))
+
+
+def _median(values: Sequence[float | None]) -> float | None:
+    kept = [v for v in values if v is not None]
+    return float(np.median(kept)) if kept else None
+
+
+@dataclass
+class KitReference:
+    """What the real samples say about each piece: feature centroids, the training samples'
+    features, the spread between two real layers (each to its nearest other), the median decay.
+
+    centroids: {key: (d,)}; train: [(key, (d,))]; spread: {key: dB} (pieces with one real sample
+    take the median over pieces); decay: {key: ms}.
+    """
+
+    centroids: dict[int, np.ndarray]
+    train: list[tuple[int, np.ndarray]]
+    spread: dict[int, float]
+    decay: dict[int, float | None]
+
+    @classmethod
+    def from_sounds(cls, real: Sequence[Sound], train: Sequence[Sound]) -> KitReference:
+        """From every real sample (`real`) and those the model was trained on (`train`).
+        Raises ValueError when `real` is empty."""
+        if not real:
+            raise ValueError("no real samples to measure against")
+        keys = sorted({s.key for s in real})
+        by_key = {k: [s for s in real if s.key == k] for k in keys}
+        centroids = {k: np.mean([s.features for s in v], axis=0) for k, v in by_key.items()}
+        # A kit that uses one file for two layers holds copies, not two layers: distance 0 is left out.
+        unique = {k: list({s.features.tobytes(): s for s in v}.values()) for k, v in by_key.items()}
+        near = {k: [d for d in nearest_sibling(v, by_velocity=False) if d is not None]
+                for k, v in unique.items()}
+        fallback = _median([float(np.median(d)) for d in near.values() if d]) or 0.0
+        spread = {k: float(np.median(d)) if d else fallback for k, d in near.items()}
+        decay = {k: _median([s.decay_ms for s in v]) for k, v in by_key.items()}
+        return cls(centroids, [(s.key, s.features) for s in train], spread, decay)
+
+    @classmethod
+    def from_stats(cls, stats: BankStats) -> KitReference:
+        """Decays alone, from the bank's loudness envelopes (`stats_decay_ms`): no samples, so no
+        centroids (likeness) and no training samples (novelty)."""
+        keys = sorted({p for p, _ in stats.envelopes})
+        return cls({}, [], {}, {k: stats_decay_ms(stats, k) for k in keys})
+
+    def nearest_piece(self, feats: np.ndarray) -> int:
+        """The key of the nearest centroid."""
+        return min(self.centroids, key=lambda k: (feature_distance(feats, self.centroids[k]), k))
+
+    def nearest_train(self, feats: np.ndarray) -> float | None:
+        """Distance to the nearest training sample (any piece), dB; None without training samples."""
+        return min((feature_distance(feats, f) for _, f in self.train), default=None)
+
+    def novelty_floor(self, key: int) -> float:
+        """NOVELTY_RATIO × the piece's spread (the median over pieces for a piece the kit lacks;
+        0 without samples)."""
+        spread = self.spread.get(key, float(np.median(list(self.spread.values()))) if self.spread else 0.0)
+        return NOVELTY_RATIO * spread
+
+
+def stats_decay_ms(stats: BankStats, key: int) -> float | None:
+    """`curve_decay_ms` of the bank's typical level curve of a piece (its middle velocity layer):
+    held for the envelope's held frames, then released. None without envelopes."""
+    vels = sorted(v for p, v in stats.envelopes if p == key)
+    if not vels or stats.hop < 1:
+        return None
+    env = stats.envelopes[(key, vels[len(vels) // 2])]
+    held = env.sustain.size * stats.hop
+    n = held + env.release.size * stats.hop
+    curve = stats.level_curve(key, vels[len(vels) // 2], n, held)[:: stats.hop]
+    return curve_decay_ms(curve, stats.hop * 1000.0 / stats.sample_rate)
+
+
+def decay_ok(sound: Sound, ref: KitReference) -> bool | None:
+    """Decay within DECAY_TOLERANCE of the real piece's median; None when either is unknown."""
+    want = ref.decay.get(sound.key)
+    if want is None or sound.decay_ms is None:
+        return None
+    return abs(sound.decay_ms - want) <= DECAY_TOLERANCE * max(want, LEVEL_HOP_S * 1000.0)
+
+
+def attack_ok(sound: Sound) -> bool | None:
+    """Peak within ATTACK_MS of the start; None for silence."""
+    return None if sound.attack_ms is None else sound.attack_ms <= ATTACK_MS
+
+
+def loo_likeness(real: Sequence[Sound]) -> float | None:
+    """The likeness ceiling: share of real samples whose nearest centroid, computed without the
+    sample itself, is their own piece (pieces with a single sample cannot be judged)."""
+    hits = []
+    for i, s in enumerate(real):
+        others = [o for j, o in enumerate(real) if j != i]
+        if not any(o.key == s.key for o in others):
+            continue
+        centroids = {k: np.mean([o.features for o in others if o.key == k], axis=0)
+                     for k in {o.key for o in others}}
+        hits.append(KitReference(centroids, [], {}, {}).nearest_piece(s.features) == s.key)
+    return float(np.mean(hits)) if hits else None
+
+
+def nearest_sibling(sounds: Sequence[Sound], by_velocity: bool = True) -> list[float | None]:
+    """Per sound, the distance (dB) to the nearest other sound of the same piece (and velocity, when
+    `by_velocity`); None when it has none."""
+    out: list[float | None] = []
+    for i, s in enumerate(sounds):
+        d = [feature_distance(s.features, o.features) for j, o in enumerate(sounds)
+             if j != i and o.key == s.key and (o.velocity == s.velocity or not by_velocity)]
+        out.append(min(d) if d else None)
+    return out
+
+
+def dynamics(sounds: Sequence[Sound]) -> dict[int, dict[str, object]]:
+    """Per piece: median loudness per velocity (dBFS) and whether it rises with velocity (None
+    with a single velocity)."""
+    out: dict[int, dict[str, object]] = {}
+    for k in sorted({s.key for s in sounds}):
+        mine = [s for s in sounds if s.key == k]
+        vels = sorted({s.velocity for s in mine})
+        levels = {v: float(np.median([s.loudness_db for s in mine if s.velocity == v])) for v in vels}
+        rising = rises_with_velocity([s.velocity for s in mine], [s.loudness_db for s in mine])
+        out[k] = {"loudness_db": levels, "rising": rising}
+    return out

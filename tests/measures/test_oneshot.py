@@ -1,0 +1,115 @@
+"""One-shot measures on synthetic hits whose answers are known: attack, decay, loudness, the
+nearest-centroid likeness, novelty against the training samples, dynamics, clipping."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from support.drum_kit import SR, one_shot
+
+from conditioning import BankStats
+from conditioning.bankstats import envelope_hop, note_levels
+from samplernn.measures import oneshot
+
+KINDS = {36: ("tone", 0.12), 38: ("noise", 0.08), 42: ("hiss", 0.03)}
+
+
+def kit(n_per_piece: int = 4, seed0: int = 0) -> list[oneshot.Sound]:
+    """Real hits of three pieces, each a fresh noise seed and a slightly different level."""
+    out = []
+    for key, (kind, decay) in KINDS.items():
+        for i in range(n_per_piece):
+            x = one_shot(kind, decay, 0.3 + 0.1 * i, seed=seed0 + 100 * key + i)
+            out.append(oneshot.measure(x, SR, key, 40 + 20 * i))
+    return out
+
+
+def test_attack_of_a_sharp_hit_is_at_its_start_and_a_slow_swell_is_late() -> None:
+    assert oneshot.attack_ms(one_shot("noise", 0.1), SR) < 2.0
+    swell = one_shot("tone", 0.5, attack=round(0.05 * SR))  # linear rise over 50 ms
+    assert 25.0 < oneshot.attack_ms(swell, SR) < 50.0
+    lead = np.concatenate([np.zeros(800, np.float32), one_shot("noise", 0.1)])
+    assert oneshot.attack_ms(lead, SR, start=800) < 2.0  # measured from the given start
+    assert oneshot.attack_ms(np.zeros(100, np.float32), SR) is None
+
+
+@pytest.mark.parametrize("decay_s", [0.05, 0.15, 0.3])
+def test_decay_is_the_time_to_fall_20_db(decay_s: float) -> None:
+    got = oneshot.decay_ms(one_shot("noise", decay_s, n=SR), SR)
+    assert got == pytest.approx(1000 * decay_s, abs=15.0)
+
+
+def test_loudness_is_the_loudest_frame_and_clipping_is_seen() -> None:
+    quiet, loud = one_shot("tone", 0.1, 0.1), one_shot("tone", 0.1, 0.8)
+    assert oneshot.loudness_db(loud, SR) - oneshot.loudness_db(quiet, SR) == pytest.approx(18.06, abs=0.1)
+    assert not oneshot.measure(loud, SR, 36, 100).clipped
+    assert oneshot.measure(np.clip(loud * 2, -1, 1), SR, 36, 100).clipped
+
+
+def test_features_ignore_level_but_not_sound() -> None:
+    x = one_shot("noise", 0.08, 0.5, seed=1)
+    assert oneshot.feature_distance(oneshot.features(x, SR), oneshot.features(0.1 * x, SR)) < 0.5
+    other = one_shot("hiss", 0.08, 0.5, seed=1)
+    assert oneshot.feature_distance(oneshot.features(x, SR), oneshot.features(other, SR)) > 5.0
+
+
+def test_each_piece_is_nearest_its_own_centroid() -> None:
+    real = kit()
+    ref = oneshot.KitReference.from_sounds(real, real)
+    assert oneshot.loo_likeness(real) == 1.0
+    for key, (kind, decay) in KINDS.items():
+        take = oneshot.measure(one_shot(kind, decay, 0.4, seed=999), SR, key, 80)
+        assert ref.nearest_piece(take.features) == key
+
+
+def test_a_copy_is_not_novel_and_a_fresh_hit_is() -> None:
+    real = kit()
+    ref = oneshot.KitReference.from_sounds(real, real)
+    copy = real[5]
+    assert ref.nearest_train(copy.features) == 0.0 < ref.novelty_floor(copy.key)
+    fresh = oneshot.measure(one_shot("noise", 0.08, 0.4, seed=4242), SR, 38, 80)
+    assert ref.nearest_train(fresh.features) >= ref.novelty_floor(38)
+
+
+def test_the_spread_leaves_copies_out() -> None:
+    real = kit()
+    doubled = real + [real[0], real[1]]  # a kit that reuses two files for other layers
+    assert oneshot.KitReference.from_sounds(doubled, doubled).spread == oneshot.KitReference.from_sounds(
+        real, real).spread
+    assert all(v > 0 for v in oneshot.KitReference.from_sounds(real, real).spread.values())
+
+
+def test_nearest_sibling_within_piece_and_velocity() -> None:
+    a = oneshot.measure(one_shot("noise", 0.08, seed=1), SR, 38, 80)
+    b = oneshot.measure(one_shot("noise", 0.08, seed=1), SR, 38, 80)  # the same take twice
+    c = oneshot.measure(one_shot("noise", 0.08, seed=2), SR, 38, 100)
+    assert oneshot.nearest_sibling([a, b, c]) == [0.0, 0.0, None]
+    assert oneshot.nearest_sibling([a, c], by_velocity=False)[0] > 0.0
+
+
+def test_decay_check_against_the_piece() -> None:
+    ref = oneshot.KitReference.from_sounds(kit(), kit())
+    assert ref.decay[36] == pytest.approx(120.0, abs=15.0)
+    good = oneshot.measure(one_shot("tone", 0.13), SR, 36, 80)
+    bad = oneshot.measure(one_shot("tone", 0.3), SR, 36, 80)
+    assert oneshot.decay_ok(good, ref) is True and oneshot.decay_ok(bad, ref) is False
+
+
+def test_dynamics_rise_with_velocity_per_piece() -> None:
+    rising = ((40, 0.2), (80, 0.4), (120, 0.8))
+    sounds = [oneshot.measure(one_shot("tone", 0.1, a), SR, 36, v) for v, a in rising]
+    sounds += [oneshot.measure(one_shot("hiss", 0.1, a), SR, 42, v) for v, a in ((40, 0.8), (120, 0.2))]
+    sounds.append(oneshot.measure(one_shot("noise", 0.1), SR, 38, 100))
+    dyn = oneshot.dynamics(sounds)
+    assert [dyn[k]["rising"] for k in (36, 38, 42)] == [True, None, False]
+
+
+def test_decays_from_the_bank_statistics() -> None:
+    hop = envelope_hop(SR)
+    x = np.concatenate([np.zeros(800, np.float32), one_shot("noise", 0.1, n=SR)])
+    end = 800 + SR
+    levels = note_levels(x, 800, 800 + hop, end, hop)
+    stats = BankStats.from_notes(SR, [(38, 100, end - 800 - hop)], [(38, 100, *levels)])
+    ref = oneshot.KitReference.from_stats(stats)
+    assert ref.decay[38] == pytest.approx(100.0, abs=20.0)
+    assert ref.centroids == {} and ref.novelty_floor(38) == 0.0
