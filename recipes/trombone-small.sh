@@ -44,8 +44,9 @@ keep() {
   run cp "$1/checkpoints/last.pt" "$2"
 }
 
-# Every stage: batch 32, window 1024, seed 0, never stop early, bf16 autocast on one thread.
-COMMON=(--patience 0 --precision bf16 --threads 1 --no-preview)
+# Every stage: batch 32, window 1024, seed 0, never stop early, bf16 autocast on one thread, and
+# validation by NLL alone, as when the model was trained (no sound notes generated per validation).
+COMMON=(--patience 0 --precision bf16 --threads 1 --no-preview --choose-by nll --sound-notes 0)
 
 # chain TAG CONDITIONING(true|false): the five stages. Stage N reads WORK/TAG-stage(N-1).pt.
 chain() {
@@ -55,7 +56,7 @@ chain() {
   if [ ! -f "$w-stage1.pt" ]; then
     run "${STAGE[@]}" "$WORK/bank-no-tail" --out "$w-stage1" --model level_conditioning=false \
       --set preset=small conditioning="$cond" steps=2206 batch_size=32 window=1024 lr=1e-3 seed=0 \
-      val_every=300 patience=0 precision=fp32 threads=2 preview=false
+      val_every=300 patience=0 precision=fp32 threads=2 preview=false choose_by=nll sound_notes=0
     run "${SAMPLERNN[@]}" train "$WORK/bank-no-tail" --out "$w-stage1" --resume --steps 6001 \
       --precision bf16 --threads 1
     run "${SAMPLERNN[@]}" train "$WORK/bank-no-tail" --out "$w-stage1" --resume --steps 6292 --lr 5e-4
@@ -71,7 +72,7 @@ chain() {
   if [ ! -f "$w-stage3.pt" ]; then
     run "${STAGE[@]}" "$WORK/bank" --out "$w-stage3" --model level_conditioning=true \
       --set init="$w-stage2.pt" steps=3000 lr=5e-4 val_every=500 patience=0 precision=bf16 \
-      threads=1 preview=false
+      threads=1 preview=false choose_by=nll sound_notes=0
     keep "$w-stage3" "$w-stage3.pt"
   fi
   # 4. --input-gain 0.7: 4,500 steps at 5e-4 (picked on the validation split among 4,000-5,500).
