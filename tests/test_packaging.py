@@ -87,14 +87,19 @@ def test_wheel_holds_every_note_of_the_bundled_bank(wheel_names: set[str]) -> No
     assert not missing, f"bank files missing from the wheel: {missing[:5]} ({len(missing)} in all)"
 
 
-def _package_files() -> list[str]:
-    """Files of samplernn/ and conditioning/: the ones git tracks in a clone (work in progress
-    and stray files left out), else every file but caches."""
-    listed = subprocess.run(["git", "ls-files", "-z", *PACKAGES], capture_output=True, text=True, cwd=ROOT)
+def _tracked_files(*folders: str) -> list[str]:
+    """Files under `folders`: the ones git tracks in a clone (work in progress and stray files
+    left out), else every file but caches."""
+    listed = subprocess.run(["git", "ls-files", "-z", *folders], capture_output=True, text=True, cwd=ROOT)
     if listed.returncode == 0 and listed.stdout:
         return sorted(f for f in listed.stdout.split("\0") if f)
-    return sorted(p.relative_to(ROOT).as_posix() for top in PACKAGES for p in (ROOT / top).rglob("*")
+    return sorted(p.relative_to(ROOT).as_posix() for top in folders for p in (ROOT / top).rglob("*")
                   if p.is_file() and "__pycache__" not in p.parts)
+
+
+def _package_files() -> list[str]:
+    """Files of samplernn/ and conditioning/ (see _tracked_files)."""
+    return _tracked_files(*PACKAGES)
 
 
 def test_wheel_holds_every_file_of_every_package(wheel_names: set[str]) -> None:
@@ -344,3 +349,10 @@ def test_documents_the_package_points_to_exist() -> None:
     pointed = {m for path in sources for m in pattern.findall(path.read_text())}
     missing = sorted(p for p in pointed if not (ROOT / p).is_file())
     assert not missing, f"pointed to but missing: {missing}"
+
+
+def test_readme_links_every_document() -> None:
+    readme = (ROOT / "README.md").read_text()
+    pages = ["MODEL_CARD.md"] + [p for p in _tracked_files("docs") if p.endswith(".md") and p.count("/") == 1]
+    unlinked = [p for p in pages if f"]({p})" not in readme]
+    assert not unlinked, f"README links none of {unlinked}"
