@@ -39,9 +39,10 @@ class Envelope:
             and np.array_equal(self.release, other.release)
         )
 
-    def curve(self, hop: int, length: int, release_at: int) -> np.ndarray:
-        """(length,) dBFS from onset: the sustain held past its last frame, then the release."""
-        t = np.arange(length, dtype=np.float64)
+    def curve(self, hop: int, length: int, release_at: int, start: int = 0) -> np.ndarray:
+        """(length - start,) dBFS at samples start … length-1 from onset: the sustain held past its
+        last frame, then the release (a window of the whole curve, the same values)."""
+        t = np.arange(start, length, dtype=np.float64)
         frames = np.arange(self.sustain.size) * hop
         held = np.interp(t, frames, self.sustain)
         at_release = float(np.interp(release_at, frames, self.sustain))
@@ -118,8 +119,12 @@ class BankStats:
         hop = envelope_hop(sample_rate) if envelopes else 0
         return cls(sample_rate, tails, {k: len(v) for k, v in groups.items()}, hop, envelopes)
 
-    def level_curve(self, pitch: int, velocity: int, length: int, release_at: int) -> np.ndarray:
-        """Typical level (length,) in dBFS of a note from its onset, key released at `release_at`.
+    def level_curve(
+        self, pitch: int, velocity: int, length: int, release_at: int, start: int = 0
+    ) -> np.ndarray:
+        """Typical level (length - start,) in dBFS of a note at samples start … length-1 from its
+        onset, key released at `release_at` (a release at or past `length`: still held, which is
+        all that live play knows while the key is down).
 
         Envelope of the nearest pitch in the bank, interpolated in dB between the velocities that
         bracket `velocity` (the nearest one outside the bank's range).
@@ -130,11 +135,11 @@ class BankStats:
         vels = sorted(v for p, v in self.envelopes if p == near)
         lo = max([v for v in vels if v <= velocity], default=vels[0])
         hi = min([v for v in vels if v >= velocity], default=vels[-1])
-        a = self.envelopes[(near, lo)].curve(self.hop, length, release_at)
+        a = self.envelopes[(near, lo)].curve(self.hop, length, release_at, start)
         if hi == lo:
             return a
         w = (velocity - lo) / (hi - lo)
-        return (1 - w) * a + w * self.envelopes[(near, hi)].curve(self.hop, length, release_at)
+        return (1 - w) * a + w * self.envelopes[(near, hi)].curve(self.hop, length, release_at, start)
 
     @property
     def pitch_range(self) -> tuple[int, int] | None:

@@ -1,0 +1,343 @@
+"""Streaming generation: audio in blocks while note events arrive, one voice per sounding note.
+
+`StreamEngine` keeps a pool of voices, each with its own model state (hidden states, history,
+its note's conditioning counters), all allocated once. Every `render_block` generates the next
+block of samples for the voices that sound in it, as one batch of the generation kernel
+(samplernn.generate.stream_kernels), and returns their mix.
+
+Events are scheduled at engine samples (`at`): an event affects only the blocks generated after it
+was given, never one already returned (no look-ahead, no look-back: an `at` in the past is moved to
+the next block's first sample). Within a block, notes start and stop at their exact samples.
+
+Voices:
+* a note-on takes a free voice; with none free it steals one (the voice released longest ago,
+  else the voice whose note started longest ago); a stolen voice's jump is smoothed over
+  DECLICK samples;
+* a voice starts a note from a primed state: the learned h0 after `lead` seconds of generated
+  silence (as every training note and every offline stream begins), loaded at the last top-tier
+  frame boundary before the note-on, so the note sees lead … lead + lookback samples of silence;
+* while the key is down the note's end is unknown: the remaining column holds REMAINING_HELD for
+  a model with a held flag, and for an older model a countdown frozen at `legacy_hold` seconds +
+  the release tail (its offline contract, minus the knowledge of the end); the note-off reveals
+  the countdown to end = note-off + the bank's release tail for the pitch and velocity. A note-on
+  that already knows its note-off (a file rendered offline) gets the exact countdown throughout;
+* a voice falls silent `tail` seconds after its note's end, and is free again.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from conditioning import COND_COLUMNS, BankStats
+from conditioning.events import REMAINING_HELD
+from samplernn.data.quantize import dequantize
+from samplernn.generate.engine import engine_device, pick_backend, resolve_weight_dtype
+from samplernn.generate.fold import fold_model
+from samplernn.generate.options import GenerationOptions
+from samplernn.generate.stream_kernels import Load, NumbaVoices, TorchVoices, VoiceKernel
+from samplernn.generate.voice_notes import VoiceNote
+from samplernn.model.network import SampleRNN
+
+COUNTDOWNS = ("auto", "held", "legacy")
+DECLICK = 32  # samples over which a voice's cut-off step is ramped to zero
+
+
+@dataclass(frozen=True)
+class StreamConfig:
+    """How the engine plays (times in seconds).
+
+    voices: the pool; block: samples per `render_block` (a multiple of the model's lookback);
+    lead: silence generated before every note (the primed state); tail: generated after a note's
+    end before its voice is free; countdown: 'held' (needs a model with a held flag), 'legacy'
+    (a frozen countdown for models without one) or 'auto' (held when the model has the flag);
+    legacy_hold: the frozen countdown's distance to the release.
+    """
+
+    voices: int = 8
+    block: int = 256
+    lead: float = 0.25
+    tail: float = 0.1
+    countdown: str = "auto"
+    legacy_hold: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.voices < 1 or self.block < 1:
+            raise ValueError(f"voices and block must be >= 1, got {self.voices} and {self.block}")
+        if self.lead < 0 or self.tail < 0 or self.legacy_hold < 0:
+            raise ValueError("lead, tail and legacy_hold must be >= 0")
+        if self.countdown not in COUNTDOWNS:
+            raise ValueError(f"countdown must be one of {', '.join(COUNTDOWNS)}, got {self.countdown!r}")
+
+
+@dataclass
+class Voice:
+    """One voice of the pool: its `note` (None: never used or parked), loaded at sample `start`,
+    silent from `park_at` (None: no end known yet). `plan` lists what it plays in the current
+    block when that changes inside it: (from sample, note, loaded there from the primed state).
+    An empty plan: its `note` throughout, nothing loaded."""
+
+    index: int
+    note: VoiceNote | None = None
+    start: int = 0
+    park_at: int | None = None
+    plan: list[tuple[int, VoiceNote, bool]] = field(default_factory=list)
+    last: float = 0.0  # its last generated sample, for declicking
+
+    def free_at(self, t: int) -> bool:
+        return self.note is None or (self.park_at is not None and self.park_at <= t)
+
+
+@dataclass
+class NoteTake:
+    """One note's own output (its voice from the note's load to its park or steal), for measuring:
+    `audio` starts at engine sample `start`."""
+
+    note: VoiceNote
+    start: int
+    chunks: list[np.ndarray] = field(default_factory=list)
+
+    @property
+    def audio(self) -> np.ndarray:
+        return np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.float32)
+
+
+@dataclass
+class StreamCounters:
+    """What happened so far: notes started, voices stolen, most voices sounding in one block."""
+
+    notes: int = 0
+    stolen: int = 0
+    peak_voices: int = 0
+    blocks: int = 0
+    voice_blocks: int = 0  # sum over blocks of the voices generated
+
+
+@dataclass(order=True)
+class _Event:
+    at: int
+    seq: int
+    kind: str = field(compare=False)
+    key: object = field(compare=False)
+    args: tuple = field(compare=False, default=())
+
+
+class StreamEngine:
+    """Generate a model's sound block by block while notes come and go (see the module doc).
+
+    model: a SampleRNN; stats: the checkpoint's bank statistics (release tails, level envelopes);
+    sample_rate: the model's rate; config: StreamConfig; options: GenerationOptions (device,
+    backend, weight dtype, temperature — None = 1.0 —, seed); capture: keep every note's own
+    output in `takes` (NoteTake, for measuring; the mix is unchanged). Raises ValueError for a block that
+    is not a multiple of the lookback or a held countdown on a model without a held flag.
+    """
+
+    def __init__(
+        self,
+        model: SampleRNN,
+        stats: BankStats,
+        sample_rate: int,
+        config: StreamConfig | None = None,
+        options: GenerationOptions | None = None,
+        capture: bool = False,
+    ) -> None:
+        self.cfg = config or StreamConfig()
+        opts = options or GenerationOptions()
+        self.model, self.stats, self.sample_rate = model, stats, sample_rate
+        L = model.lookback
+        if self.cfg.block % L:
+            raise ValueError(f"block {self.cfg.block} must be a multiple of the model's lookback {L}")
+        self.held = self._held_countdown(model)
+        self.kernel = self._kernel(model, opts)
+        self.rng = np.random.default_rng(opts.seed)
+        cfg = model.cfg
+        self.table = dequantize(torch.arange(cfg.q_levels), cfg.q_levels, cfg.quantization).numpy()
+        self.voices = [Voice(i) for i in range(self.cfg.voices)]
+        self.clock = 0
+        self.counters = StreamCounters()
+        self._events: list[_Event] = []
+        self._seq = itertools.count()
+        self._ramps: list[tuple[int, float]] = []  # (first sample, value) of pending declick ramps
+        self._cuts: list[tuple[int, Voice]] = []  # voices cut off inside the current block
+        self._keys: dict[object, Voice] = {}
+        self.takes: list[NoteTake] | None = [] if capture else None
+        self._open: dict[int, NoteTake] = {}  # voice index → the take it is recording
+        self.tail_n = round(self.cfg.tail * sample_rate)
+        self.primed = self._prime(math.ceil(self.cfg.lead * sample_rate / L) * L)
+
+    # -- setup ------------------------------------------------------------------------------
+    def _held_countdown(self, model: SampleRNN) -> bool:
+        mode = self.cfg.countdown
+        if mode == "held" and not model.cfg.held_flag:
+            raise ValueError("countdown 'held' needs a model trained with a held flag (--hidden-countdown)")
+        return mode == "held" or (mode == "auto" and model.cfg.held_flag)
+
+    def _kernel(self, model: SampleRNN, opts: GenerationOptions) -> VoiceKernel:
+        dev = engine_device(opts.device, model)
+        backend = pick_backend(dev, opts.backend)
+        folded = fold_model(model, dev)
+        inv_temp = opts.inverse_temperature
+        if backend == "numba":
+            dtype = resolve_weight_dtype(opts.weight_dtype, backend, folded)
+            return NumbaVoices(folded, self.cfg.voices, self.cfg.block, inv_temp, dtype)
+        return TorchVoices(folded, self.cfg.voices, inv_temp)
+
+    def _prime(self, n: int) -> object:
+        """The state of voice 0 after h0 and n samples of generated silence (a copy)."""
+        self.kernel.reset(0)
+        block = self.cfg.block
+        for t0 in range(0, n, block):
+            m = min(block, n - t0)
+            cond = np.zeros((1, m, len(COND_COLUMNS)), np.int32)
+            self.kernel.run([0], cond, self.rng.random((1, m), dtype=np.float32), [])
+        return self.kernel.snapshot(0)
+
+    # -- events -----------------------------------------------------------------------------
+    def _schedule(self, kind: str, key: object, at: int | None, *args: object) -> None:
+        t = self.clock if at is None else max(int(at), self.clock)
+        heapq.heappush(self._events, _Event(t, next(self._seq), kind, key, args))
+
+    def note_on(
+        self, key: object, pitch: int, velocity: int, at: int | None = None, release: int | None = None
+    ) -> None:
+        """Start a note at sample `at` (default: the next block's first sample); `key` names it
+        for its note-off. `release`: its note-off when already known (offline: exact countdown).
+        A note-on for a key that still sounds releases that note first."""
+        if not 0 <= pitch <= 127 or not 1 <= velocity <= 127:
+            raise ValueError(f"pitch must be 0..127 and velocity 1..127, got {pitch} and {velocity}")
+        self._schedule("on", key, at, int(pitch), int(velocity), release)
+
+    def note_off(self, key: object, at: int | None = None) -> None:
+        """Release the note `key` at sample `at` (default: the next block's first sample)."""
+        self._schedule("off", key, at)
+
+    @property
+    def pending(self) -> bool:
+        """Events not yet applied, or voices still sounding."""
+        return bool(self._events) or any(not v.free_at(self.clock) for v in self.voices)
+
+    def _tail_of(self, note: VoiceNote) -> int:
+        return self.stats.release_tail(note.pitch, note.velocity)
+
+    def _release(self, voice: Voice, at: int) -> None:
+        voice.note.release_at(at, self._tail_of(voice.note))
+        voice.park_at = voice.note.end + self.tail_n
+
+    def _steal_order(self, v: Voice) -> tuple[int, int]:
+        """Released voices first (longest ago first), then held ones (oldest note first)."""
+        n = v.note
+        return (0, n.release) if n.release is not None else (1, n.onset)
+
+    def _start(self, ev: _Event) -> Voice:
+        pitch, velocity, release = ev.args
+        load = ev.at - ev.at % self.model.lookback
+        free = [v for v in self.voices if v.free_at(load)]
+        if free:  # an idle voice, else the one that fell silent first
+            voice = min(free, key=lambda v: -1 if v.note is None else v.park_at)
+        else:
+            voice = min(self.voices, key=self._steal_order)
+        old = voice.note
+        if old is not None and self._keys.get(old.key) is voice:
+            del self._keys[old.key]
+        if not free:
+            self.counters.stolen += 1
+            self._cuts.append((load, voice))  # its step at `load` is ramped out
+        if not voice.plan and not voice.free_at(self.clock):
+            voice.plan.append((self.clock, old, False))  # it sounds in this block up to `load`
+        held_value = REMAINING_HELD if self.held else self._legacy_value(pitch, velocity)
+        voice.note = VoiceNote(ev.key, pitch, velocity, ev.at, held_value)
+        voice.plan.append((load, voice.note, True))
+        voice.start, voice.park_at = load, None
+        if release is not None:
+            voice.note.known_from = ev.at
+            self._release(voice, int(release))
+        self._keys[ev.key] = voice
+        self.counters.notes += 1
+        return voice
+
+    def _legacy_value(self, pitch: int, velocity: int) -> int:
+        return round(self.cfg.legacy_hold * self.sample_rate) + self.stats.release_tail(pitch, velocity)
+
+    def _apply(self, ev: _Event) -> None:
+        voice = self._keys.get(ev.key)
+        if voice is not None and voice.note.release is None:
+            self._release(voice, ev.at)
+        if ev.kind == "off":
+            self._keys.pop(ev.key, None)
+        else:
+            self._start(ev)
+
+    # -- blocks -----------------------------------------------------------------------------
+    def render_block(self) -> np.ndarray:
+        """The next `block` samples (float64, the voices' sum), after applying the events due in
+        them; advances the clock."""
+        c, n = self.clock, self.cfg.block
+        while self._events and self._events[0].at < c + n:
+            self._apply(heapq.heappop(self._events))
+        rows = [v for v in self.voices if v.plan or not v.free_at(c)]
+        out = np.zeros(n, np.float64)
+        if rows:
+            audio = self._generate(rows, c, n)
+            for i, v in enumerate(rows):
+                lo = v.plan[0][0] - c if v.plan and v.plan[0][2] else 0  # silent before its first load
+                hi = n if v.park_at is None else min(n, v.park_at - c)
+                out[lo:hi] += audio[i, lo:hi]
+                if self.takes is not None:
+                    self._record(v, audio[i], c, hi)
+                if lo < hi < n:
+                    self._ramps.append((c + hi, float(audio[i, hi - 1])))
+                v.last = float(audio[i, n - 1])
+            for at, v in self._cuts:
+                i = rows.index(v)
+                self._ramps.append((at, float(audio[i, at - c - 1]) if at > c else v.last))
+        self._declick(out, c)
+        for v in rows:
+            v.plan.clear()
+            if v.park_at is not None and v.park_at <= c + n:
+                v.note = None
+        self._cuts.clear()
+        self.counters.blocks += 1
+        self.counters.voice_blocks += len(rows)
+        self.counters.peak_voices = max(self.counters.peak_voices, len(rows))
+        self.clock = c + n
+        return out
+
+    def _generate(self, rows: list[Voice], c: int, n: int) -> np.ndarray:
+        """Float32 audio (len(rows), n) of the voices over samples c … c+n-1."""
+        cond = np.zeros((len(rows), n, len(COND_COLUMNS)), np.int32)
+        loads: list[Load] = []
+        for i, v in enumerate(rows):
+            plan = v.plan or [(c, v.note, False)]
+            for j, (at, note, loaded) in enumerate(plan):
+                stop = plan[j + 1][0] if j + 1 < len(plan) else c + n
+                note.fill(cond[i, at - c : stop - c], at, self.stats)
+                if loaded:
+                    loads.append((at - c, i, self.primed))
+        uniforms = self.rng.random((len(rows), n), dtype=np.float32)
+        return self.table[self.kernel.run([v.index for v in rows], cond, uniforms, loads)]
+
+    def _record(self, v: Voice, audio: np.ndarray, c: int, hi: int) -> None:
+        """Append the voice's samples c … c+hi-1 to the takes of the notes they belong to."""
+        plan = v.plan or [(c, v.note, False)]
+        for j, (at, note, loaded) in enumerate(plan):
+            if loaded:
+                self._open[v.index] = NoteTake(note, at)
+                self.takes.append(self._open[v.index])
+            stop = min(plan[j + 1][0] if j + 1 < len(plan) else c + hi, c + hi)
+            if v.index in self._open and stop > at:
+                self._open[v.index].chunks.append(audio[at - c : stop - c].copy())
+
+    def _declick(self, out: np.ndarray, c: int) -> None:
+        """Add the pending ramps (a cut-off voice's last value falling to 0 over DECLICK samples)."""
+        keep = []
+        for at, value in self._ramps:
+            k = np.arange(max(at, c), min(at + DECLICK, c + len(out)))
+            out[k - c] += value * (1.0 - (k - at + 1) / (DECLICK + 1))
+            if at + DECLICK > c + len(out):
+                keep.append((at, value))
+        self._ramps = keep

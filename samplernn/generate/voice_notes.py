@@ -1,0 +1,74 @@
+"""One note on a streaming voice: its conditioning, written block by block as time goes on.
+
+The conditioning is that of `conditioning.events_to_conditioning` (the offline contract) with one
+difference that live play forces: while the key is down, the note's end is not known, so the
+remaining column holds a placeholder (`held_value`) until the note-off reveals the countdown
+(end = note-off + the bank's release tail). A note whose note-off is known at its note-on (a
+file rendered offline) gets the exact countdown from its first sample, as offline rendering does.
+Positions are samples of the engine's clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from conditioning import (
+    ELAPSED_INDEX,
+    LEVEL_INDEX,
+    NOTE_INDEX,
+    REMAINING_INDEX,
+    VELOCITY_INDEX,
+    BankStats,
+    level_column,
+)
+
+
+@dataclass
+class VoiceNote:
+    """A note a voice plays: onset = note-on; release = note-off and end = release + release tail
+    once known (None while the key is down); `known_from` is where the countdown is revealed (the
+    onset when the note-off was known at the note-on, else the note-off)."""
+
+    key: object  # the caller's name for the note (to match its note-off)
+    pitch: int
+    velocity: int
+    onset: int
+    held_value: int  # the remaining column while the end is unknown
+    release: int | None = None
+    end: int | None = None
+    known_from: int | None = None
+
+    def release_at(self, release: int, tail: int) -> None:
+        """The key is up at `release` (clamped to the onset): reveal the countdown from there."""
+        if self.release is not None:
+            return
+        self.release = max(self.onset, release)
+        self.end = max(self.release + tail, self.onset + 1)
+        if self.known_from is None:
+            self.known_from = self.release
+
+    def fill(self, cond: np.ndarray, t0: int, stats: BankStats | None) -> None:
+        """Write the note's conditioning into cond (n, 5) int32, whose row i is sample t0 + i.
+
+        Rows outside [onset, end) are left alone.
+        """
+        a = max(t0, self.onset)
+        b = t0 + len(cond) if self.end is None else min(t0 + len(cond), self.end)
+        if a >= b:
+            return
+        rows = cond[a - t0 : b - t0]
+        t = np.arange(a, b, dtype=np.int64)
+        rows[:, NOTE_INDEX] = self.pitch
+        rows[:, VELOCITY_INDEX] = self.velocity
+        rows[:, ELAPSED_INDEX] = t - self.onset
+        if self.end is None:
+            rows[:, REMAINING_INDEX] = self.held_value
+        else:
+            rows[:, REMAINING_INDEX] = np.where(t >= self.known_from, self.end - 1 - t, self.held_value)
+        if stats is not None and stats.envelopes:
+            # While the key is down the level is the sustain, whatever the release will be.
+            release = b - self.onset if self.release is None else self.release - self.onset
+            curve = stats.level_curve(self.pitch, self.velocity, b - self.onset, release, a - self.onset)
+            rows[:, LEVEL_INDEX] = level_column(curve)
