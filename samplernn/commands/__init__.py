@@ -8,10 +8,18 @@ from __future__ import annotations
 
 import typer
 
-from samplernn.commands import demo_cmd, evaluate_cmd, generate_cmd, prepare_cmd, serve_cmd, train_cmd
+from samplernn.commands import (
+    demo_cmd,
+    evaluate_cmd,
+    generate_cmd,
+    pack_cmd,
+    prepare_cmd,
+    serve_cmd,
+    train_cmd,
+)
 
 # In the order of the data flow, which is the order of `samplernn --help`.
-_MODULES = (prepare_cmd, train_cmd, generate_cmd, evaluate_cmd, serve_cmd, demo_cmd)
+_MODULES = (prepare_cmd, train_cmd, generate_cmd, pack_cmd, evaluate_cmd, serve_cmd, demo_cmd)
 
 
 def register_all(app: typer.Typer, bench_app: typer.Typer) -> None:

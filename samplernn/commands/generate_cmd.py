@@ -48,7 +48,11 @@ def synth_command(
     note: Annotated[str, typer.Option("--note", "-n", help="Note name or MIDI number: C3, Bb2, 48.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output WAV (takes: out-1.wav, out-2.wav …).")],
     velocity: Annotated[int, typer.Option(min=1, max=127, help="MIDI velocity.")] = 100,
-    duration: Annotated[float, typer.Option(min=0.001, help="Seconds from note-on to note-off.")] = 1.5,
+    duration: Annotated[
+        float | None,
+        typer.Option(min=0.001, help="Seconds from note-on to note-off [default: 1.5; a drum model: the "
+                     "kit's typical length for the piece and velocity]."),
+    ] = None,
     takes: Annotated[int, typer.Option(min=1, help="Independent takes, generated as one batch.")] = 1,
     temperature: Temperature = None,
     seed: Seed = None,
@@ -63,7 +67,7 @@ def synth_command(
     precision: DeprecatedPrecision = None,
 ) -> None:
     """Synthesize one note: silence, note-on, note-off after --duration, the release tail the bank
-    shows for this pitch and velocity."""
+    shows for this pitch and velocity. A drum model's takes are whole hits of the kit's length."""
     from conditioning import note_name, parse_note
     from samplernn.render.synth import synth_note, write_takes
 
@@ -134,6 +138,12 @@ def render_command(
     device: Device = "auto",
     lead: Annotated[float, typer.Option(min=0.0, help="Seconds of silent context before each note.")] = 0.25,
     tail: Annotated[float, typer.Option(min=0.0, help="Seconds generated after each note's end.")] = 0.1,
+    engine: Annotated[
+        str | None,
+        typer.Option(help="notes (the default): every note its own stream, with its own lead and tail; "
+                     "voices: persistent voices, generated only while they sound (faster for chords).",
+                     show_default=False),
+    ] = None,
     weight_dtype: WeightDtype = GenerationOptions.weight_dtype,
     threads: Threads = None,
     quiet: Quiet = False,
@@ -155,7 +165,8 @@ def render_command(
                   "threads": threads}  # fmt: skip
         with generation_options(quiet, **fields) as gen:
             opts = RenderOptions(tracks=tracks, channels=channels, transpose=transpose, clamp=clamp,
-                                 lead=lead, tail=tail, bit_depth=bit_depth, generation=gen)  # fmt: skip
+                                 lead=lead, tail=tail, bit_depth=bit_depth, generation=gen,
+                                 **({"engine": engine} if engine else {}))  # fmt: skip
             try:
                 report = render_midi(ckpt, midi, out, opts)
             except ValueError as exc:

@@ -1,7 +1,8 @@
 """Evaluate a checkpoint file on a prepared dataset folder: what `samplernn evaluate` runs.
 
     from samplernn.evaluate.checkpoint import evaluate_checkpoint
-    from samplernn.evaluate.options import EvaluateOptions
+    from samplernn.evaluate.oneshot import OneShotEval, drum_options, generation
+from samplernn.evaluate.options import EvaluateOptions
     result = evaluate_checkpoint("run/checkpoints/best.pt", "data/bank", EvaluateOptions(max_notes=20))
     print(result.report["passed"])
 """
@@ -19,10 +20,12 @@ from samplernn.common.errors import UserError
 from samplernn.common.files import write_json
 from samplernn.common.progress import ProgressFn
 from samplernn.data.dataset import PreparedDataset, load_dataset
+from samplernn.evaluate.oneshot import OneShotEval, drum_options, generation
 from samplernn.evaluate.options import EvaluateOptions
 from samplernn.evaluate.run import Evaluation, evaluate_model
 from samplernn.evaluate.view import plot_spectrograms
 from samplernn.model.checkpoint import Checkpoint, load_checkpoint
+from samplernn.render.drums import is_drum_model
 
 NLL_BAR = "test NLL"  # the one bar that does not depend on the generation seed
 
@@ -83,17 +86,23 @@ def evaluate_checkpoint(
 def _runner(
     ckpt: Checkpoint, ds: PreparedDataset, options: EvaluateOptions, device: Any, progress: ProgressFn | None
 ) -> Callable[..., Evaluation]:
-    """run(seed, **kw) → Evaluation: evaluate_model of this checkpoint with these options."""
+    """run(seed, **kw) → Evaluation: evaluate_model of this checkpoint with these options; a drum
+    model's adds the one-shot measures (evaluate.oneshot) instead of the pitched ones."""
+    shots = OneShotEval.of(ds) if is_drum_model(ckpt) else None
+    options = drum_options(options) if shots else options
     melodies = [options.melody_source] if options.melody_source is not None else []
 
     def run(seed: int, **kw: Any) -> Evaluation:
-        return evaluate_model(
+        ev = evaluate_model(
             ckpt.model, ds, options.split, max_notes=options.max_notes, seed=seed,
             temperature=ckpt.sampling_temperature(options.temperature), batch_size=options.batch_size,
             device=device, sweep_velocities=options.velocity_sweep, progress=progress, stats=ckpt.stats,
             melodies=melodies, missing_pitches=options.missing_pitches,
             quantization=(ckpt.config.q_levels, ckpt.config.quantization), **kw,
         )
+        if shots:
+            shots.add_to(ev, ckpt, generation(options, ckpt, seed, device, progress))
+        return ev
 
     return run
 

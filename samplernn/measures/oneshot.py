@@ -20,8 +20,8 @@ Against the kit (`KitReference`, built from the real samples):
   piece's real samples); good when that is its own piece (target LIKENESS_TARGET of the takes);
 * novelty — the distance to the nearest training sample, against `spread` (the median distance
   between two real layers of the same piece: each layer to its nearest other real sample of the
-  piece): new when >= NOVELTY_RATIO × spread; the takes of one piece and velocity should be as far
-  from each other.
+  piece, copies left out): new when >= NOVELTY_RATIO × spread and no copy (over COPY_DB); the takes
+  of one piece and velocity should be as far from each other.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ DECAY_DROP_DB = 20.0
 DECAY_TOLERANCE = 0.30
 LIKENESS_TARGET = 0.90
 NOVELTY_RATIO = 0.5
+COPY_DB = 0.5  # sounds closer than this are one recording (at another gain, or re-encoded)
 LEVEL_HOP_S = 0.010
 FEATURE_SECONDS = 0.5
 FEATURE_FLOOR_DB = 60.0
@@ -142,10 +143,9 @@ class KitReference:
         keys = sorted({s.key for s in real})
         by_key = {k: [s for s in real if s.key == k] for k in keys}
         centroids = {k: np.mean([s.features for s in v], axis=0) for k, v in by_key.items()}
-        # A kit that uses one file for two layers holds copies, not two layers: distance 0 is left out.
-        unique = {k: list({s.features.tobytes(): s for s in v}.values()) for k, v in by_key.items()}
-        near = {k: [d for d in nearest_sibling(v, by_velocity=False) if d is not None]
-                for k, v in unique.items()}
+        # A kit that uses one file for two layers holds copies, not two layers: they are left out.
+        near = {k: [d for d in nearest_sibling(v, by_velocity=False) if d is not None and d > COPY_DB]
+                for k, v in by_key.items()}
         fallback = _median([float(np.median(d)) for d in near.values() if d]) or 0.0
         spread = {k: float(np.median(d)) if d else fallback for k, d in near.items()}
         decay = {k: _median([s.decay_ms for s in v]) for k, v in by_key.items()}
@@ -165,6 +165,11 @@ class KitReference:
     def nearest_train(self, feats: np.ndarray) -> float | None:
         """Distance to the nearest training sample (any piece), dB; None without training samples."""
         return min((feature_distance(feats, f) for _, f in self.train), default=None)
+
+    def is_new(self, key: int, distance: float | None) -> bool | None:
+        """Whether a sound `distance` dB from its nearest neighbour is new: at least the piece's
+        novelty floor away, and no copy (over COPY_DB). None for an unknown distance."""
+        return None if distance is None else distance > COPY_DB and distance >= self.novelty_floor(key)
 
     def novelty_floor(self, key: int) -> float:
         """NOVELTY_RATIO × the piece's spread (the median over pieces for a piece the kit lacks;

@@ -6,21 +6,26 @@ Streams are generated in length buckets by `samplernn.generate.engine`; polyphon
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import mido
 
 from conditioning import MidiError, MidiNote, read_midi_notes
+from conditioning.midi import DRUM_CHANNEL
 from conditioning.pitch import note_name
 from samplernn.common.audio import CEILING_DB, limit_peak, write_wav
 from samplernn.common.errors import UserError
 from samplernn.generate.engine import synthesize
 from samplernn.generate.options import GenerationOptions
 from samplernn.model.checkpoint import Checkpoint
+from samplernn.render.drums import drum_stream, is_drum_model, kit_keys, kit_notes
 from samplernn.render.streams import mix, note_stream
+from samplernn.render.voices import RENDER_ENGINES, render_voices
 
 
 @dataclass
@@ -34,6 +39,9 @@ class RenderOptions:
     lead: float = 0.25  # seconds of silent context before every note
     tail: float = 0.1  # seconds generated after each note's estimated end
     bit_depth: int = 16
+    # "notes": every note its own stream (its lead and tail generated each time); "voices":
+    # persistent voices, generated only while they sound (samplernn.render.voices).
+    engine: str = "notes"
     # How to generate; temperature None = the checkpoint's own (Checkpoint.temperature).
     generation: GenerationOptions = field(default_factory=GenerationOptions)
 
@@ -73,14 +81,27 @@ def _fmt_note(n: MidiNote, pitch: int | None = None) -> str:
 
 
 def select_notes(
-    path: Path, notes: list[MidiNote], opts: RenderOptions, pitch_range: tuple[int, int] | None
+    path: Path,
+    notes: list[MidiNote],
+    opts: RenderOptions,
+    pitch_range: tuple[int, int] | None,
+    kit: Sequence[int] | None = None,
 ) -> tuple[list[tuple[MidiNote, int]], list[str], list[str]]:
-    """Filter, transpose and range-check. Returns ((note, pitch to play) list, ignored, changed)."""
+    """Filter, transpose and range-check. Returns ((note, pitch to play) list, ignored, changed).
+
+    A pitched model plays every channel but the drum channel (10); a drum model (`kit`: its GM
+    keys) plays the drum channel unless opts.channels says otherwise, each key by a piece of the
+    kit (drums.kit_notes).
+    """
     ignored: list[str] = []
-    drums = [n for n in notes if n.is_drum]
-    if drums:
-        ignored.append(f"{len(drums)} drum-channel note(s)")
-    kept = [n for n in notes if not n.is_drum]
+    kept = notes
+    if kit is None:
+        drums = [n for n in notes if n.is_drum]
+        if drums:
+            ignored.append(f"{len(drums)} drum-channel note(s)")
+        kept = [n for n in notes if not n.is_drum]
+    elif opts.channels is None:
+        opts = dataclasses.replace(opts, channels={DRUM_CHANNEL + 1})
     if opts.tracks is not None:
         dropped = sum(n.track not in opts.tracks for n in kept)
         kept = [n for n in kept if n.track in opts.tracks]
@@ -94,9 +115,15 @@ def select_notes(
     events = _non_note_events(path)
     if events:
         ignored.append("non-note events: " + ", ".join(f"{c} {t}" for t, c in sorted(events.items())))
+    if kit is not None:
+        played, more, changed = kit_notes(kept, kit, opts.transpose)
+        ignored += more
+        kept = [n for n, _ in played]
     if not kept:
         why = f" ({'; '.join(ignored)})" if ignored else ""
         raise UserError(f"{path}: no notes to render{why}")
+    if kit is not None:
+        return played, ignored, changed
     lo, hi = pitch_range if pitch_range else (0, 127)
     played: list[tuple[MidiNote, int]] = []
     outside: list[str] = []
@@ -123,11 +150,14 @@ def select_notes(
 
 def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: RenderOptions) -> RenderReport:
     """Render every note of `midi` with the checkpoint's model and write a peak-safe WAV to `out`.
+    A drum model (render.drums) plays the drum channel, each hit for the kit's length.
 
     Raises UserError (nothing written) for unreadable, empty or note-free files and for notes
     outside the trained pitch range (unless opts.clamp / opts.transpose bring them in).
     """
     midi, out = Path(midi), Path(out)
+    if opts.engine not in RENDER_ENGINES:
+        raise UserError(f"unknown render engine {opts.engine!r} (choose from {', '.join(RENDER_ENGINES)})")
     if not midi.is_file():
         raise UserError(f"{midi}: MIDI file not found")
     try:
@@ -136,18 +166,24 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
         raise UserError(str(exc)) from None
     if not notes:
         raise UserError(f"{midi}: the MIDI file holds no notes")
-    played, ignored, changed = select_notes(midi, notes, opts, ckpt.pitch_range)
+    kit = kit_keys(ckpt.stats) if is_drum_model(ckpt) else None
+    played, ignored, changed = select_notes(midi, notes, opts, ckpt.pitch_range, kit)
     sr = ckpt.sample_rate
     lead, tail = round(opts.lead * sr), round(opts.tail * sr)
     specs = [
+        drum_stream(ckpt.stats, p, n.velocity, round(n.start * sr), lead, tail) if kit else
         note_stream(p, n.velocity, round(n.start * sr), round(n.stop * sr), ckpt.stats, lead, tail)
         for n, p in played
     ]
     t = time.perf_counter()
     gen = opts.generation.with_default_temperature(ckpt.temperature)
-    audio = synthesize(ckpt.model, [s.cond for s in specs], gen)
-    elapsed = time.perf_counter() - t
-    mixed = mix(audio, [s.start for s in specs])
+    if opts.engine == "voices":
+        mixed = render_voices(ckpt.model, ckpt.stats, sr, played, opts.lead, opts.tail, gen)
+        elapsed = time.perf_counter() - t
+    else:
+        audio = synthesize(ckpt.model, [s.cond for s in specs], gen)
+        elapsed = time.perf_counter() - t
+        mixed = mix(audio, [s.start for s in specs])
     mixed, gain_db, peak_db = limit_peak(mixed, CEILING_DB)
     write_wav(out, mixed, sr, opts.bit_depth)
     pitches = [p for _, p in played]

@@ -12,8 +12,11 @@ from samplernn.common.audio import write_wav
 from samplernn.generate.engine import synthesize
 from samplernn.generate.options import GenerationOptions
 from samplernn.model.checkpoint import Checkpoint
+from samplernn.render.drums import held_samples, is_drum_model, kit_keys
 from samplernn.render.pictures import plot_note
 from samplernn.render.streams import StreamSpec, note_stream
+
+DEFAULT_DURATION = 1.5  # seconds from note-on to note-off of a pitched model's note
 
 
 @dataclass
@@ -30,7 +33,7 @@ def synth_note(
     ckpt: Checkpoint,
     pitch: int,
     velocity: int = 100,
-    duration: float = 1.5,
+    duration: float | None = None,
     *,
     takes: int = 1,
     lead: float = 0.25,
@@ -40,25 +43,33 @@ def synth_note(
     """Generate `takes` streams of one note: `lead` s of silent context, note-on, `duration` s to
     note-off, the bank's release tail for (pitch, velocity), then `tail` s more.
 
+    `duration` None: DEFAULT_DURATION, or for a drum model (render.drums) the kit's typical held
+    part of that piece and velocity, so that every take is a whole hit of the kit's length.
+
     `generation` says how (default GenerationOptions()); its temperature defaults to the
     checkpoint's own (see Checkpoint.temperature) and the takes are always one batch.
     Raises ValueError for an impossible note, duration, lead, tail or takes.
     """
     if not 0 <= pitch <= 127 or not 1 <= velocity <= 127:
         raise ValueError(f"pitch must be 0..127 and velocity 1..127, got {pitch} and {velocity}")
-    if duration <= 0 or lead < 0 or tail < 0 or takes < 1:
+    if (duration is not None and duration <= 0) or lead < 0 or tail < 0 or takes < 1:
         raise ValueError("duration must be > 0, lead and tail >= 0, takes >= 1")
     sr = ckpt.sample_rate
+    drums = is_drum_model(ckpt)
     lead_n = round(lead * sr)
+    if duration is None:
+        held = held_samples(ckpt.stats, pitch, velocity) if drums else round(DEFAULT_DURATION * sr)
+    else:
+        held = round(duration * sr)
     # Output positions: the stream starts at sample 0, the note-on at lead_n.
-    spec = note_stream(
-        pitch, velocity, lead_n, lead_n + round(duration * sr), ckpt.stats, lead_n, round(tail * sr)
-    )
+    spec = note_stream(pitch, velocity, lead_n, lead_n + held, ckpt.stats, lead_n, round(tail * sr))
     gen = (generation or GenerationOptions()).with_default_temperature(ckpt.temperature)
     audio = synthesize(ckpt.model, [spec.cond] * takes, gen, batch_size=takes)
     warning = None
     rng = ckpt.pitch_range
-    if rng and not rng[0] <= pitch <= rng[1]:
+    if drums and pitch not in kit_keys(ckpt.stats):
+        warning = f"the kit has no piece on key {pitch}; expect a poor sound"
+    elif rng and not rng[0] <= pitch <= rng[1]:
         warning = (
             f"{note_name(pitch)} ({pitch}) is outside the model's trained range "
             f"{note_name(rng[0])}–{note_name(rng[1])}; expect a poor note"

@@ -80,10 +80,11 @@ def drum_stats(root: Path) -> BankStats:
     return BankStats.from_dict(json.loads((root / "dataset.json").read_text())["bank_stats"])
 
 
-def drum_checkpoint(path: Path, stats: BankStats, layout: str | None = "drumkit", **dataset: str) -> Path:
-    """A tiny model trained (nominally) on a kit: the payload records `layout` (None: no record,
-    as checkpoints from before the record) and any other dataset entries."""
-    record = {**dataset, **({"layout": layout} if layout else {})}
+def drum_checkpoint(out: Path, stats: BankStats, layout: str | None = "drumkit",
+                    dataset_path: str | None = None) -> Path:
+    """A tiny model trained (nominally) on a kit: the payload's dataset record holds `layout` (None:
+    no layout, as checkpoints from before the record) and `dataset_path`."""
+    record = {k: v for k, v in (("path", dataset_path), ("layout", layout)) if v}
     extra = {"dataset": record} if record else {}
-    save_checkpoint(path, make_payload(tiny_model(perturb=0.3), SR, stats, **extra))
-    return path
+    save_checkpoint(out, make_payload(tiny_model(perturb=0.3), SR, stats, **extra))
+    return out

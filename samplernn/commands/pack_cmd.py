@@ -1,0 +1,100 @@
+"""`samplernn pack`: a thin typer layer over samplernn.render.pack (defaults: render.pack_options)."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from samplernn.commands.common import (
+    Device,
+    Quiet,
+    Seed,
+    Temperature,
+    Threads,
+    WeightDtype,
+    fail,
+    generation_options,
+)
+from samplernn.common.errors import UserError
+from samplernn.generate.options import GenerationOptions
+from samplernn.render.pack_options import PackOptions
+
+_DEFAULTS = {f.name: f.default for f in fields(PackOptions)}
+_BATCH = GenerationOptions.batch_size
+
+
+def register(app: typer.Typer, bench_app: typer.Typer) -> None:
+    app.command("pack")(pack_command)
+
+
+def _ints(text: str, what: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise UserError(f"--{what} {text!r}: comma-separated numbers, e.g. 40,80,120") from None
+
+
+def pack_command(
+    checkpoint: Annotated[Path, typer.Argument(help="Checkpoint of a drum model (trained on a drum kit).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Pack folder (a pack already there is replaced).")],
+    pieces: Annotated[
+        str | None, typer.Option(help="Pieces, comma-separated names or GM keys: kick,snare,hat,tom,38 "
+                                 "[default: every piece of the kit].")
+    ] = None,
+    takes: Annotated[int, typer.Option(min=1, help="Takes per piece and velocity.")] = _DEFAULTS["takes"],
+    velocities: Annotated[str, typer.Option(help="Velocities, comma-separated.")] = ",".join(
+        map(str, _DEFAULTS["velocities"])),
+    best: Annotated[
+        int | None, typer.Option(min=1, help="Keep the K best takes of each piece and velocity (K <= takes).")
+    ] = None,
+    dataset: Annotated[
+        Path | None, typer.Option(help="The kit's prepared dataset to measure likeness and novelty against "
+                                  "[default: the one the model was trained on, when still there].")
+    ] = None,
+    bit_depth: Annotated[int, typer.Option(help="16, 24 or 8 (unsigned).")] = _DEFAULTS["bit_depth"],
+    temperature: Temperature = None,
+    seed: Seed = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Takes generated together.")] = _BATCH,
+    device: Device = "auto",
+    weight_dtype: WeightDtype = GenerationOptions.weight_dtype,
+    threads: Threads = None,
+    quiet: Quiet = False,
+) -> None:
+    """A sample pack of new drum one-shots: one WAV per take (named by piece, velocity and take),
+    index.json with each take's measures (attack, decay, loudness, likeness, novelty) and
+    sheet.png of their spectrograms."""
+    from samplernn.common.device import resolve_device
+    from samplernn.model.checkpoint import load_checkpoint
+    from samplernn.render.pack import make_pack
+
+    try:
+        piece_list = tuple(p.strip() for p in pieces.split(",") if p.strip()) if pieces else None
+        fields_ = {"temperature": temperature, "seed": seed, "batch_size": batch_size,
+                   "weight_dtype": weight_dtype, "threads": threads}
+        ckpt = load_checkpoint(checkpoint, resolve_device(device))
+        with generation_options(quiet, **fields_) as gen:
+            try:
+                options = PackOptions(pieces=piece_list, velocities=_ints(velocities, "velocities"),
+                                      takes=takes, best=best, bit_depth=bit_depth, generation=gen)
+            except ValueError as exc:
+                raise UserError(str(exc)) from None
+            report = make_pack(ckpt, out, options, dataset, source=str(checkpoint))
+    except UserError as exc:
+        fail(exc)
+    _summary(report.index, report.out, report.reference)
+
+
+def _summary(index: dict[str, Any], out: Path, reference: str) -> None:
+    """One line per piece: takes, checks passed, loudness per velocity."""
+    takes = index["takes"]
+    typer.echo(f"wrote {len(takes)} takes to {out}/ (index.json, sheet.png); measured against {reference}")
+    for key, piece in index["pieces"].items():
+        mine = [t for t in takes if str(t["key"]) == key]
+        checks = sorted({c for t in mine for c in t["checks"]})
+        passed = ", ".join(f"{c} {sum(t['checks'][c] is True for t in mine)}/{len(mine)}" for c in checks)
+        loud = " / ".join(f"{x:.0f}" for x in piece["loudness_db"].values())
+        rising = {True: "rises", False: "does not rise", None: "one velocity"}[piece["rising"]]
+        typer.echo(f"  {key} {piece['name']}: {passed}; loudness {loud} dBFS ({rising})")

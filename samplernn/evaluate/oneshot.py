@@ -1,0 +1,227 @@
+"""One-shot measures in `samplernn evaluate`, chosen for a drum model (render.drums.is_drum_model).
+
+For every piece of the kit at up to MAX_VELOCITIES of its velocity layers (lowest, middle,
+highest), TAKES_PER_LAYER takes are generated as `samplernn pack` makes them and measured
+(measures.oneshot) against the dataset's real samples; each measure stands next to the same
+measure on the real samples, the ceiling:
+
+* likeness — takes whose nearest piece centroid is their own | real: each sample against the
+  centroids of the others (leave one out);
+* novelty — takes at least the novelty floor from every training sample | real: the val/test
+  samples against the train split (a kit that reuses a file shows here);
+* distinct — takes at least the floor from the other takes of their piece and velocity | real:
+  each sample from the nearest other sample of its piece;
+* attack, decay — takes (samples) with a good attack, with a decay within the tolerance of their
+  piece's real median; clean — takes (samples) without clipping;
+* dynamics — pieces whose loudness rises with velocity at the evaluated velocities | real: the
+  real layers at those velocities.
+
+A bar passes when the generated share reaches BAR_SHARE or the real ceiling, whichever is lower
+(clean: all takes, or the real share). The pitched bars (pitch, timbre, melodies, missing
+pitches, between velocities, duration and the velocity sweep's dynamics) are not measured.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from rich.table import Table
+
+from samplernn.common.progress import ProgressFn
+from samplernn.data.dataset import NoteRecord, PreparedDataset
+from samplernn.evaluate.cells import fmt, ok
+from samplernn.evaluate.options import EvaluateOptions
+from samplernn.evaluate.run import Evaluation
+from samplernn.generate.options import GenerationOptions
+from samplernn.measures import oneshot
+from samplernn.model.checkpoint import Checkpoint
+from samplernn.render.drums import piece_name
+from samplernn.render.pack import Take, generate_takes, judge, kit_reference, kit_sounds
+
+TAKES_PER_LAYER = 4
+MAX_VELOCITIES = 3
+BAR_SHARE = 0.90
+CHECKS = ("like", "novel", "distinct", "attack", "decay", "clean")
+LABELS = {"like": "likeness", "novel": "novelty", "distinct": "takes differ", "attack": "attack",
+          "decay": "decay time", "clean": "no clipping", "dynamics": "loudness rises with velocity"}
+#: Bars of pitched notes that say nothing about a drum kit.
+PITCHED_BARS = ("pitch accuracy", "timbre distance", "median duration error", "RMS rising with velocity",
+                "melody pitch", "melody octave errors", "missing-pitch accuracy", "in-between velocities")
+
+
+def eval_layers(notes: list[NoteRecord]) -> list[tuple[int, int]]:
+    """(key, velocity) to generate: each piece's lowest, middle and highest velocity layer."""
+    vels: dict[int, set[int]] = defaultdict(set)
+    for r in notes:
+        vels[r.pitch].add(r.velocity)
+    out = []
+    for key in sorted(vels):
+        v = sorted(vels[key])
+        picks = [v[i] for i in np.linspace(0, len(v) - 1, min(MAX_VELOCITIES, len(v))).round().astype(int)]
+        out += [(key, x) for x in dict.fromkeys(picks)]
+    return out
+
+
+def drum_options(options: EvaluateOptions) -> EvaluateOptions:
+    """A drum model's options: no melodies, missing pitches or velocity sweep (pitched measures)."""
+    return dataclasses.replace(options, melodies=None, shipped_melodies=False, missing_pitches=False,
+                               velocity_sweep=False)
+
+
+@dataclass
+class OneShotEval:
+    """The real side of the one-shot measures, measured once for every seed."""
+
+    sounds: list[oneshot.Sound]
+    splits: list[str]
+    ref: oneshot.KitReference
+    layers: list[tuple[int, int]]
+
+    @classmethod
+    def of(cls, ds: PreparedDataset) -> OneShotEval:
+        sounds, splits = kit_sounds(ds)
+        return cls(sounds, splits, kit_reference(sounds, splits), eval_layers(ds.notes))
+
+    def generate(self, ckpt: Checkpoint, gen: GenerationOptions) -> list[Take]:
+        """TAKES_PER_LAYER takes of every evaluated layer, judged against the real samples."""
+        takes = generate_takes(ckpt, self.layers, TAKES_PER_LAYER, gen)
+        judge(takes, self.ref)
+        return takes
+
+    def add_to(self, ev: Evaluation, ckpt: Checkpoint, gen: GenerationOptions) -> None:
+        """Generate and measure the takes; put the block and its bars into ev.report."""
+        block = self.block(self.generate(ckpt, gen))
+        report = ev.report
+        report["oneshot"] = block
+        for bar in report["bars"]:
+            if bar["name"] in PITCHED_BARS:
+                bar.update(passed=None, target="not for drums")
+        report["bars"] += oneshot_bars(block)
+        judged = [b["passed"] for b in report["bars"] if b["passed"] is not None]
+        report["passed"] = bool(judged) and all(judged)
+
+    def block(self, takes: list[Take]) -> dict[str, Any]:
+        """The report's "oneshot" block: generated vs real shares, per piece, definitions."""
+        evaluated, layers = {v for _, v in self.layers}, set(self.layers)
+        real_dyn = oneshot.dynamics([s for s in self.sounds if (s.key, s.velocity) in layers])
+        gen_dyn = oneshot.dynamics([t.sound for t in takes])
+        generated = {c: _share([t.checks.get(c) for t in takes]) for c in CHECKS}
+        generated["dynamics"] = _rising_share(gen_dyn)
+        real = self.real_shares()
+        real["dynamics"] = _rising_share(real_dyn)
+        return {"takes_per_layer": TAKES_PER_LAYER, "n_takes": len(takes), "layers": self.layers,
+                "velocities": sorted(evaluated), "generated": generated, "real": real,
+                "per_piece": self.per_piece(takes, gen_dyn, real_dyn), "definitions": DEFINITIONS}
+
+    def real_shares(self) -> dict[str, float | None]:
+        """The real samples' shares of each check (the ceilings)."""
+        ref, sounds = self.ref, self.sounds
+        held_out = [s for s, sp in zip(sounds, self.splits, strict=True) if sp != "train"]
+        near = oneshot.nearest_sibling(sounds, by_velocity=False)
+        return {
+            "like": oneshot.loo_likeness(sounds),
+            "novel": _share([ref.is_new(s.key, ref.nearest_train(s.features)) for s in held_out]),
+            "distinct": _share([ref.is_new(s.key, d) for s, d in zip(sounds, near, strict=True)]),
+            "attack": _share([oneshot.attack_ok(s) for s in sounds]),
+            "decay": _share([oneshot.decay_ok(s, ref) for s in sounds]),
+            "clean": _share([not s.clipped for s in sounds]),
+        }
+
+    def per_piece(self, takes: list[Take], gen_dyn: dict, real_dyn: dict) -> dict[str, Any]:
+        """Per piece: generated shares, median decay and loudness per velocity next to the real."""
+        out = {}
+        for key in sorted({k for k, _ in self.layers}):
+            mine = [t for t in takes if t.key == key]
+            out[str(key)] = {
+                "name": piece_name(key),
+                "generated": {**{c: _share([t.checks.get(c) for t in mine]) for c in CHECKS},
+                              "decay_ms": _median([t.sound.decay_ms for t in mine]),
+                              **_loudness(gen_dyn.get(key))},
+                "real": {"decay_ms": self.ref.decay.get(key), "spread_db": self.ref.spread.get(key),
+                         **_loudness(real_dyn.get(key))},
+            }
+        return out
+
+
+DEFINITIONS = {
+    "features": f"log-mel picture of a sound's first {oneshot.FEATURE_SECONDS:g} s from its onset "
+    f"({oneshot.FEATURE_MEL.n_mels} bands), dB under its own peak floored at -{oneshot.FEATURE_FLOOR_DB:g}; "
+    "distance = RMS difference in dB",
+    "like": "share of takes whose nearest piece centroid (mean feature of the piece's real samples) is "
+    "their own piece; real: each real sample against the centroids of the others",
+    "novel": f"share of takes whose nearest training sample is at least {oneshot.NOVELTY_RATIO:g} × the "
+    "piece's spread away (spread: median distance from a real layer to the nearest other real layer "
+    "of the piece, copies left out); real: the val/test samples against the train split",
+    "distinct": "share of takes at least that floor away from every other take of their piece and "
+    "velocity; real: each sample from the nearest other sample of its piece",
+    "attack": f"share whose envelope comes within {oneshot.ATTACK_NEAR_DB:g} dB of its peak within "
+    f"{oneshot.ATTACK_MS:g} ms of the onset",
+    "decay": f"share whose decay (loudest 10 ms frame until {oneshot.DECAY_DROP_DB:g} dB below it for good) "
+    f"is within {oneshot.DECAY_TOLERANCE:.0%} of the piece's real median",
+    "clean": "share without a sample at or beyond full scale",
+    "dynamics": "share of pieces whose loudest 10 ms frame (median per velocity) rises strictly with "
+    "velocity at the evaluated velocities (the lowest, middle and highest layer of each piece)",
+    "bars": f"generated share >= {BAR_SHARE:.0%} or the real share, whichever is lower (clean: all, "
+    "or the real share)",
+}
+
+
+def oneshot_bars(block: dict[str, Any]) -> list[dict[str, Any]]:
+    """One bar per one-shot measure: generated share against min(BAR_SHARE, real share)."""
+    bars = []
+    for name in (*CHECKS, "dynamics"):
+        value, real = block["generated"][name], block["real"][name]
+        want = 1.0 if name == "clean" else BAR_SHARE
+        target = want if real is None else min(want, real)
+        bars.append({"name": LABELS[name], "value": value,
+                     "target": f">= {target:.0%} (real {fmt(real, '%')})",
+                     "passed": None if value is None else value >= target - 1e-9})
+    return bars
+
+
+def oneshot_table(report: dict[str, Any]) -> Table | None:
+    """Measure | real (ceiling) | generated | bar | result; None without a one-shot block."""
+    block = report.get("oneshot")
+    if not block:
+        return None
+    bars = {b["name"]: b for b in report["bars"]}
+    per = block["takes_per_layer"]
+    t = Table(title=f"drum one-shots: {block['n_takes']} takes ({per} per piece and velocity)")
+    for col in ("measure", "real", "generated", "bar", ""):
+        t.add_column(col, justify="left" if col == "measure" else "right")
+    for name in (*CHECKS, "dynamics"):
+        b = bars[LABELS[name]]
+        t.add_row(LABELS[name], fmt(block["real"][name], "%"), fmt(block["generated"][name], "%"),
+                  b["target"], ok(b["passed"]))
+    return t
+
+
+def generation(options: EvaluateOptions, ckpt: Checkpoint, seed: int, device: Any,
+               progress: ProgressFn | None) -> GenerationOptions:
+    """The takes' GenerationOptions from evaluate's options."""
+    return GenerationOptions(temperature=ckpt.sampling_temperature(options.temperature), seed=seed,
+                             batch_size=options.batch_size, device=device, progress=progress)
+
+
+def _share(values: list[bool | None]) -> float | None:
+    judged = [v for v in values if v is not None]
+    return float(np.mean(judged)) if judged else None
+
+
+def _median(values: list[float | None]) -> float | None:
+    kept = [v for v in values if v is not None]
+    return float(np.median(kept)) if kept else None
+
+
+def _rising_share(dyn: dict[int, dict[str, Any]]) -> float | None:
+    return _share([d["rising"] for d in dyn.values()])
+
+
+def _loudness(d: dict[str, Any] | None) -> dict[str, Any]:
+    if d is None:
+        return {"loudness_db": {}, "rising": None}
+    return {"loudness_db": {str(v): round(x, 2) for v, x in d["loudness_db"].items()}, "rising": d["rising"]}

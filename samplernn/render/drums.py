@@ -1,0 +1,160 @@
+"""Drum models: telling one from a pitched model, the kit's pieces by name, and a hit's stream.
+
+A model is a drum model when it was trained on a drum kit: the dataset's layout (`drumkit`) that
+training records in the checkpoint (`payload["dataset"]["layout"]`). Checkpoints from before that
+record fall back on the dataset.json they were trained on, when it is still where it was, and
+else on the bank statistics: every piece a General MIDI drum key (35–81) and the notes held for
+at most HELD_MAX_S (the one-shot rule puts a drum's note-off at the end of its attack peak).
+
+A drum hit ignores its note-off (General MIDI percussion is one-shot): its stream holds the note
+for the kit's typical held part of that piece and velocity, then the kit's release tail.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from conditioning import BankStats, MidiNote
+from samplernn.common.errors import UserError
+from samplernn.model.checkpoint import Checkpoint
+from samplernn.prepare.sources.gm_drums import RULES, gm_drum_key, name_words
+from samplernn.render.streams import StreamSpec, note_stream
+
+DRUM_LAYOUT = "drumkit"  # the prepare layout of drum kits and folders of one-shots
+GM_DRUM_KEYS = range(35, 82)
+HELD_MAX_S = 0.03
+# General MIDI keys that `RULES` does not name (it gives each piece one key): a MIDI file's
+# note on them is played by the kit's piece of that kind.
+_UNNAMED = {35: "acoustic bass drum", 43: "high floor tom"}
+# Words of the General MIDI names that say which one of a kind, not the kind.
+_MODIFIERS = frozenset({"low", "lo", "high", "hi", "mid", "middle", "open", "closed", "mute", "long",
+                        "short", "acoustic", "electric", "1", "2"})
+
+
+def trained_layout(payload: dict) -> str | None:
+    """The prepare layout of the dataset a checkpoint was trained on, if known."""
+    dataset = payload.get("dataset") or {}
+    if dataset.get("layout"):
+        return str(dataset["layout"])
+    info = Path(str(dataset.get("path", ""))) / "dataset.json"
+    if dataset.get("path") and info.is_file():
+        try:
+            return json.loads(info.read_text()).get("layout")
+        except (OSError, ValueError):
+            return None
+    return None
+
+
+def held_samples(stats: BankStats, pitch: int, velocity: int) -> int:
+    """The kit's held part (note-on to note-off) for the nearest (piece, velocity) entry, pitch
+    first: the length of its loudness envelope's held frames; one 10 ms frame without envelopes."""
+    if not stats.envelopes:
+        return max(1, round(0.01 * stats.sample_rate))
+    key = min(stats.envelopes, key=lambda k: (abs(k[0] - pitch), abs(k[1] - velocity), k))
+    return max(1, stats.envelopes[key].sustain.size * stats.hop)
+
+
+def _looks_like_a_kit(stats: BankStats) -> bool:
+    pitches = {p for p, _ in stats.tails}
+    if not stats.envelopes or not pitches or not pitches <= set(GM_DRUM_KEYS):
+        return False
+    held = [e.sustain.size * stats.hop / stats.sample_rate for e in stats.envelopes.values()]
+    return float(np.median(held)) <= HELD_MAX_S
+
+
+def is_drum_model(ckpt: Checkpoint) -> bool:
+    """Whether the checkpoint was trained on a drum kit (see the module docstring)."""
+    layout = trained_layout(ckpt.payload)
+    return layout == DRUM_LAYOUT if layout is not None else _looks_like_a_kit(ckpt.stats)
+
+
+def kit_keys(stats: BankStats) -> list[int]:
+    """The GM keys of the kit's pieces, ascending."""
+    return sorted({p for p, _ in stats.tails})
+
+
+def piece_name(key: int) -> str:
+    """'acoustic snare' for 38: the General MIDI name (`gm_drums.RULES`); 'key N' for others."""
+    return next((what for k, what, _ in RULES if k == key), _UNNAMED.get(key, f"key {key}"))
+
+
+def piece_slug(key: int) -> str:
+    """'38-acoustic-snare': the key and its name, for file names."""
+    words = "".join(c if c.isalnum() else " " for c in piece_name(key)).split()
+    return "-".join([str(key), *words])
+
+
+def drum_stream(stats: BankStats, pitch: int, velocity: int, onset: int, lead: int, tail: int) -> StreamSpec:
+    """A hit's stream (streams.note_stream): held for the kit's typical held part, then its tail."""
+    release = onset + held_samples(stats, pitch, velocity)
+    return note_stream(pitch, velocity, onset, release, stats, lead, tail)
+
+
+def resolve_pieces(names: Sequence[str], kit: Sequence[int]) -> list[int]:
+    """GM keys of the kit for piece names or numbers ('kick', 'snare', '42', 'tom'): a name's own key
+    (`gm_drum_key`) when the kit has it, else every piece of the kit of that kind ('tom': its toms).
+
+    Raises UserError, naming the kit's pieces, for a name that fits none of them.
+    """
+    keys: list[int] = []
+    for name in names:
+        found = _piece_keys(name.strip(), kit)
+        if not found:
+            pieces = ", ".join(f"{k} {piece_name(k)}" for k in kit)
+            raise UserError(f"--pieces {name!r}: the kit has no such piece (it has {pieces})")
+        keys += [k for k in found if k not in keys]
+    return keys
+
+
+def _piece_keys(name: str, kit: Sequence[int]) -> list[int]:
+    if name.isdigit():
+        return [int(name)] if int(name) in kit else []
+    key = gm_drum_key(name)
+    if key in kit:
+        return [key]
+    words = name_words(name)
+    return [k for k in kit if words & name_words(piece_name(k))]
+
+
+def substitute(key: int, kit: Sequence[int]) -> int | None:
+    """The kit's piece that plays a key it lacks: the one whose name shares most words naming a
+    kind of drum with the key's ('crash cymbal 2' → 'crash cymbal 1', not 'high bongo' → 'high
+    tom'), then most words, then the nearest key; None when no piece is of its kind."""
+    if piece_name(key).startswith("key "):
+        return None
+    words = name_words(piece_name(key))
+    scores = {}
+    for k in kit:
+        shared = words & name_words(piece_name(k))
+        if shared - _MODIFIERS:
+            scores[k] = (len(shared - _MODIFIERS), len(shared), -abs(k - key), -k)
+    return max(scores, key=scores.__getitem__) if scores else None
+
+
+def kit_notes(
+    notes: Sequence[MidiNote], kit: Sequence[int], transpose: int = 0
+) -> tuple[list[tuple[MidiNote, int]], list[str], list[str]]:
+    """The notes a kit plays: ((note, key) list, ignored, changed). A key the kit lacks is played by
+    its `substitute` (listed in changed) or left out (listed in ignored)."""
+    played: list[tuple[MidiNote, int]] = []
+    moved: Counter[tuple[int, int]] = Counter()
+    missing: Counter[int] = Counter()
+    for n in notes:
+        key = n.pitch + transpose
+        sub = key if key in kit else substitute(key, kit)
+        if sub is None:
+            missing[key] += 1
+            continue
+        played.append((n, sub))
+        if sub != key:
+            moved[(key, sub)] += 1
+    changed = [f"{c} note(s) on {k} ({piece_name(k)}) → {s} ({piece_name(s)})"
+               for (k, s), c in sorted(moved.items())]
+    ignored = [f"{c} note(s) on {k} ({piece_name(k)}): no such piece in the kit"
+               for k, c in sorted(missing.items())]
+    return played, ignored, changed

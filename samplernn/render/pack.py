@@ -1,0 +1,276 @@
+"""`samplernn pack`: a sample pack of new drum one-shots from a drum model.
+
+    from samplernn.render.pack import PackOptions, make_pack
+    report = make_pack(ckpt, "pack/", PackOptions(pieces=("kick", "snare"), takes=8, best=3))
+
+Every take of every (piece, velocity) is generated as one batch (render.drums.drum_stream: the
+kit's held part and release tail), cut at its note-on, faded out over its last FADE_S and
+measured (measures.oneshot) against the kit's real samples — the dataset given, else the one the
+model was trained on when it is still there, else the bank statistics alone (then decay only: no
+likeness, no novelty). `best` keeps the K best takes of each (piece, velocity) by `score_take`,
+each new one at least the novelty floor away from those kept before it where the takes allow.
+
+The pack folder: one WAV per take, `<key>-<piece>_v<velocity>_<take>.wav`; `index.json` with each
+take's measures; `sheet.png`, the takes' spectrograms. It is written beside OUT and swapped in
+whole; an OUT that holds anything but a pack is refused.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from samplernn.common.audio import write_wav
+from samplernn.common.errors import UserError
+from samplernn.common.files import write_json
+from samplernn.data.dataset import PreparedDataset, is_dataset_info, load_dataset
+from samplernn.generate.engine import synthesize
+from samplernn.generate.options import GenerationOptions
+from samplernn.measures import oneshot
+from samplernn.model.checkpoint import Checkpoint
+from samplernn.prepare.output import staging
+from samplernn.render.drums import (
+    drum_stream,
+    is_drum_model,
+    kit_keys,
+    piece_name,
+    piece_slug,
+    resolve_pieces,
+)
+from samplernn.render.pack_options import PackOptions
+from samplernn.render.pack_sheet import plot_sheet
+
+INDEX_FILE = "index.json"
+SHEET_FILE = "sheet.png"
+CREATED_BY = "samplernn pack"
+FADE_S = 0.01
+DEFINITIONS = {
+    "attack_ms": f"ms from the take's start (its note-on) until its envelope comes within "
+    f"{oneshot.ATTACK_NEAR_DB:g} dB of its peak; good <= {oneshot.ATTACK_MS:g} ms",
+    "decay_ms": f"ms from the loudest 10 ms frame until the level stays {oneshot.DECAY_DROP_DB:g} dB "
+    f"below it; good within {oneshot.DECAY_TOLERANCE:.0%} of the real piece's median (decay_ref_ms)",
+    "loudness_db": "the loudest 10 ms RMS frame, dBFS; per piece it should rise with velocity",
+    "like": "the nearest centroid of the real samples' log-mel features is the take's own piece",
+    "novel": f"distance to the nearest training sample (nearest_train_db) >= {oneshot.NOVELTY_RATIO:g} × "
+    "the median distance between two real layers of the piece (novelty_floor_db), and over "
+    f"{oneshot.COPY_DB:g} dB (closer is a copy)",
+    "distinct": "distance to the nearest other take of the piece and velocity (nearest_take_db) is new "
+    "by the same rule",
+    "score": "checks passed, minus half the decay's relative error (at most 1)",
+}
+
+
+@dataclass
+class Take:
+    """One generated one-shot: float32 audio (n,) from its note-on, its measures and checks."""
+
+    key: int
+    velocity: int
+    number: int  # 1-based within its (piece, velocity)
+    audio: np.ndarray = field(repr=False)
+    sound: oneshot.Sound = field(repr=False)
+    checks: dict[str, bool | None] = field(default_factory=dict)
+    values: dict[str, float | int | None] = field(default_factory=dict)
+    score: float = 0.0
+
+    @property
+    def file(self) -> str:
+        return f"{piece_slug(self.key)}_v{self.velocity:03d}_{self.number:02d}.wav"
+
+    def record(self, sample_rate: int) -> dict[str, Any]:
+        """The take's entry in index.json."""
+        s = self.sound
+        return {"file": self.file, "key": self.key, "piece": piece_name(self.key), "velocity": self.velocity,
+                "take": self.number, "seconds": round(len(self.audio) / sample_rate, 3),
+                "attack_ms": _round(s.attack_ms), "decay_ms": _round(s.decay_ms),
+                "loudness_db": _round(s.loudness_db), "clipped": s.clipped,
+                **{k: _round(v) for k, v in self.values.items()}, "checks": self.checks,
+                "score": round(self.score, 3)}
+
+
+def _round(v: Any) -> Any:
+    return round(float(v), 2) if isinstance(v, float | np.floating) else v
+
+
+def generate_takes(
+    ckpt: Checkpoint, layers: list[tuple[int, int]], takes: int, generation: GenerationOptions,
+    lead: float = 0.25, tail: float = 0.1,
+) -> list[Take]:
+    """`takes` takes of every (key, velocity) of `layers`, in one synthesize call, measured."""
+    sr = ckpt.sample_rate
+    lead_n, tail_n = round(lead * sr), round(tail * sr)
+    streams = [drum_stream(ckpt.stats, k, v, lead_n, lead_n, tail_n) for k, v in layers]
+    conds = [s.cond for s in streams for _ in range(takes)]
+    audio = synthesize(ckpt.model, conds, generation.with_default_temperature(ckpt.temperature))
+    out = []
+    for i, a in enumerate(audio):
+        key, velocity = layers[i // takes]
+        x = fade_out(a[lead_n:], round(FADE_S * sr))
+        out.append(Take(key, velocity, i % takes + 1, x, oneshot.measure(x, sr, key, velocity)))
+    return out
+
+
+def fade_out(x: np.ndarray, n: int) -> np.ndarray:
+    """x with a linear fade over its last n samples (a copy, float32)."""
+    y = np.array(x, dtype=np.float32)
+    n = min(n, y.size)
+    if n:
+        y[-n:] *= np.linspace(1.0, 0.0, n, dtype=np.float32)
+    return y
+
+
+def kit_sounds(ds: PreparedDataset) -> tuple[list[oneshot.Sound], list[str]]:
+    """Every real sample of the dataset measured from its onset, and its split."""
+    sr = ds.sample_rate
+    sounds = [oneshot.measure(ds.load_audio(r), sr, r.pitch, r.velocity, r.onset) for r in ds.notes]
+    return sounds, [r.split for r in ds.notes]
+
+
+def kit_reference(sounds: list[oneshot.Sound], splits: list[str]) -> oneshot.KitReference:
+    """The reference of the real samples; the training samples are those of the train split."""
+    return oneshot.KitReference.from_sounds(sounds, [s for s, sp in zip(sounds, splits, strict=True)
+                                                     if sp == "train"])
+
+
+def judge(takes: list[Take], ref: oneshot.KitReference) -> None:
+    """Fill each take's checks, values and score against `ref` (likeness and novelty only when
+    the reference holds samples)."""
+    siblings = oneshot.nearest_sibling([t.sound for t in takes])
+    for t, sib in zip(takes, siblings, strict=True):
+        s = t.sound
+        t.values = {"decay_ref_ms": ref.decay.get(t.key), "nearest_take_db": sib}
+        t.checks = {"attack": oneshot.attack_ok(s), "decay": oneshot.decay_ok(s, ref), "clean": not s.clipped}
+        if ref.centroids:
+            near, dist = ref.nearest_piece(s.features), ref.nearest_train(s.features)
+            floor = ref.novelty_floor(t.key)
+            t.values.update(nearest_piece=near, nearest_train_db=dist, novelty_floor_db=floor)
+            t.checks.update(like=near == t.key, novel=ref.is_new(t.key, dist),
+                            distinct=ref.is_new(t.key, sib))
+        t.score = score_take(t)
+
+
+def score_take(t: Take) -> float:
+    """Checks passed, minus half the decay's relative error (capped at 1)."""
+    want, got = t.values.get("decay_ref_ms"), t.sound.decay_ms
+    err = min(1.0, abs(got - want) / max(want, 10.0)) if want is not None and got is not None else 0.0
+    return sum(v is True for v in t.checks.values()) - 0.5 * err
+
+
+def keep_best(takes: list[Take], k: int, ref: oneshot.KitReference) -> list[Take]:
+    """The k best takes of each (piece, velocity) by score, renumbered 1..k by rank; a take that is
+    not new next to one kept already (KitReference.is_new) waits until the distinct ones are used up."""
+    kept: list[Take] = []
+    for layer in dict.fromkeys((t.key, t.velocity) for t in takes):
+        ranked = sorted((t for t in takes if (t.key, t.velocity) == layer), key=_rank)
+        chosen: list[Take] = []
+        for t in ranked:
+            if len(chosen) < k and all(_apart(t, c, ref) for c in chosen):
+                chosen.append(t)
+        chosen += [t for t in ranked if t not in chosen][: k - len(chosen)]
+        for rank, t in enumerate(sorted(chosen, key=_rank), 1):
+            t.number = rank
+            kept.append(t)
+    return kept
+
+
+def _apart(a: Take, b: Take, ref: oneshot.KitReference) -> bool:
+    return bool(ref.is_new(a.key, oneshot.feature_distance(a.sound.features, b.sound.features)))
+
+
+def _rank(t: Take) -> tuple[float, int]:
+    return -t.score, t.number
+
+
+@dataclass
+class PackReport:
+    """What `make_pack` wrote: the folder, the takes, the index and where the reference came from."""
+
+    out: Path
+    takes: list[Take]
+    index: dict[str, Any]
+    reference: str
+
+
+def make_pack(
+    ckpt: Checkpoint, out: str | Path, options: PackOptions, dataset: str | Path | None = None,
+    source: str = "",
+) -> PackReport:
+    """Generate, measure and write a pack (see the module docstring); `source` names the checkpoint
+    in the index. Raises UserError for a model that is not a drum model, an unknown piece, an
+    unreadable dataset or an OUT that is not a pack."""
+    out = Path(out)
+    check_out(out)
+    if not is_drum_model(ckpt):
+        raise UserError(f"{source or 'the checkpoint'}: not a drum model (not trained on a drum kit); "
+                        "pack writes drum one-shots")
+    kit = kit_keys(ckpt.stats)
+    keys = resolve_pieces(options.pieces, kit) if options.pieces else kit
+    ref, where = reference(ckpt, dataset)
+    layers = [(k, v) for k in keys for v in options.velocities]
+    takes = generate_takes(ckpt, layers, options.takes, options.generation, options.lead, options.tail)
+    judge(takes, ref)
+    if options.best is not None:
+        takes = keep_best(takes, options.best, ref)
+        judge(takes, ref)
+    index = build_index(takes, ckpt, options, source, where)
+    with staging(out) as tmp:
+        for t in takes:
+            write_wav(tmp / t.file, t.audio, ckpt.sample_rate, options.bit_depth)
+        plot_sheet(tmp / SHEET_FILE, takes, ckpt.sample_rate, f"samplernn pack: {Path(source).name}")
+        write_json(tmp / INDEX_FILE, index)
+    return PackReport(out, takes, index, where)
+
+
+def reference(ckpt: Checkpoint, dataset: str | Path | None) -> tuple[oneshot.KitReference, str]:
+    """The kit reference and a line saying where it came from: `dataset`, else the dataset the
+    checkpoint was trained on when still there, else the bank statistics (decays only)."""
+    if dataset is None:
+        recorded = (ckpt.payload.get("dataset") or {}).get("path")
+        if recorded and is_dataset_info(Path(recorded) / "dataset.json"):
+            dataset = recorded
+    if dataset is None:
+        return oneshot.KitReference.from_stats(ckpt.stats), "the bank statistics (no samples: give --dataset)"
+    ds = load_dataset(dataset)
+    if ds.sample_rate != ckpt.sample_rate:
+        raise UserError(f"{dataset}: {ds.sample_rate} Hz, the model is {ckpt.sample_rate} Hz")
+    return kit_reference(*kit_sounds(ds)), f"the real samples of {dataset}"
+
+
+def build_index(takes: list[Take], ckpt: Checkpoint, options: PackOptions, source: str, where: str
+                ) -> dict[str, Any]:
+    """index.json: the pack's settings, each piece's dynamics and every take's measures."""
+    dyn = oneshot.dynamics([t.sound for t in takes])
+    gen = options.generation.with_default_temperature(ckpt.temperature)
+    pieces = {str(k): {"name": piece_name(k), "rising": d["rising"],
+                       "loudness_db": {str(v): round(x, 2) for v, x in d["loudness_db"].items()}}
+              for k, d in dyn.items()}
+    return {
+        "created_by": CREATED_BY, "checkpoint": source, "step": ckpt.step, "sample_rate": ckpt.sample_rate,
+        "settings": {"pieces": list(options.pieces or []), "velocities": list(options.velocities),
+                     "takes": options.takes, "best": options.best, "seed": gen.seed,
+                     "temperature": gen.temperature, "bit_depth": options.bit_depth},
+        "reference": where, "definitions": DEFINITIONS, "pieces": pieces,
+        "takes": [t.record(ckpt.sample_rate) for t in takes],
+    }
+
+
+def is_pack(folder: Path) -> bool:
+    """True if `folder` holds only what `make_pack` writes."""
+    try:
+        made = json.loads((folder / INDEX_FILE).read_text()).get("created_by") == CREATED_BY
+    except (OSError, ValueError, AttributeError):
+        return False
+    return made and all(p.suffix in (".wav", ".png", ".json") for p in folder.iterdir())
+
+
+def check_out(out: Path) -> None:
+    """UserError unless OUT is new, empty or a pack (which a re-run replaces)."""
+    if out.exists() or out.is_symlink():
+        if not out.is_dir():
+            raise UserError(f"{out}: exists and is not a folder")
+        if any(out.iterdir()) and not is_pack(out):
+            raise UserError(f"{out}: not empty and not a sample pack; choose a new or empty folder")

@@ -1,0 +1,36 @@
+"""Options of `samplernn pack`: every default stated once, here (light to import: no torch)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from samplernn.generate.options import GenerationOptions
+
+DEFAULT_VELOCITIES = (40, 80, 120)
+BIT_DEPTHS = (8, 16, 24)
+
+
+@dataclass(frozen=True)
+class PackOptions:
+    """What goes into a pack. pieces: names or GM keys ('kick', 'snare', '42'; None = every piece
+    of the kit); takes per (piece, velocity), of which `best` are kept (None = all).
+
+    Raises ValueError (at construction) for an impossible velocity, count or bit depth.
+    """
+
+    pieces: tuple[str, ...] | None = None
+    velocities: tuple[int, ...] = DEFAULT_VELOCITIES
+    takes: int = 4
+    best: int | None = None
+    bit_depth: int = 16
+    lead: float = 0.25  # seconds of silent context generated before each note-on (cut off)
+    tail: float = 0.1  # seconds generated after the kit's release tail
+    generation: GenerationOptions = field(default_factory=GenerationOptions)
+
+    def __post_init__(self) -> None:
+        if not self.velocities or not all(1 <= v <= 127 for v in self.velocities):
+            raise ValueError(f"velocities must be 1..127, got {list(self.velocities)}")
+        if self.takes < 1 or (self.best is not None and not 1 <= self.best <= self.takes):
+            raise ValueError(f"takes must be >= 1 and best 1..takes, got {self.takes} and {self.best}")
+        if self.bit_depth not in BIT_DEPTHS:
+            raise ValueError(f"bit depth {self.bit_depth}: use 16, 24 or 8")

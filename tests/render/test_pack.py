@@ -1,0 +1,208 @@
+"""Drum models: told from pitched ones by what they were trained on; synth's takes of the kit's
+length; render plays the drum channel; `samplernn pack` writes a sample pack (WAVs by piece,
+velocity and take, index.json with measures, sheet.png), keeps the best, refuses what it must."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import mido
+import numpy as np
+import pytest
+import soundfile as sf
+from support.drum_kit import SR, drum_checkpoint, drum_stats, write_drum_dataset
+from support.tiny import tiny_checkpoint
+from typer.testing import CliRunner
+
+from conditioning import BankStats, MidiNote
+from conditioning.bankstats import note_levels
+from samplernn.cli import app
+from samplernn.common.errors import UserError
+from samplernn.generate.options import GenerationOptions
+from samplernn.model.checkpoint import load_checkpoint
+from samplernn.render import drums
+from samplernn.render import midi as render_mod
+from samplernn.render.midi import RenderOptions, render_midi
+from samplernn.render.pack import PackOptions, make_pack
+from samplernn.render.synth import DEFAULT_DURATION, synth_note
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+GEN = GenerationOptions(seed=0, threads=1)
+KIT = [36, 37, 38, 42, 45, 47, 49, 50]
+
+
+@pytest.fixture(scope="module")
+def kit_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_drum_dataset(tmp_path_factory.mktemp("kit") / "data")
+
+
+@pytest.fixture(scope="module")
+def drum_ckpt_path(kit_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return drum_checkpoint(tmp_path_factory.mktemp("ckpt") / "drums.pt", drum_stats(kit_dir))
+
+
+@pytest.fixture(scope="module")
+def drum_ckpt(drum_ckpt_path: Path):
+    return load_checkpoint(drum_ckpt_path)
+
+
+def _held_stats(held_s: float, pitches: tuple[int, ...] = (48, 50)) -> BankStats:
+    hop = round(0.01 * SR)
+    x = np.full(SR, 0.3, np.float32)
+    held = round(held_s * SR)
+    return BankStats.from_notes(SR, [(p, 100, 800) for p in pitches],
+                                [(p, 100, *note_levels(x, 0, held, held + 800, hop)) for p in pitches])
+
+
+def test_a_drum_model_is_told_by_what_it_was_trained_on(tmp_path: Path, kit_dir: Path) -> None:
+    stats = drum_stats(kit_dir)
+    ck = lambda name, **kw: load_checkpoint(drum_checkpoint(tmp_path / name, **kw))  # noqa: E731
+    assert drums.is_drum_model(ck("a.pt", stats=stats))
+    assert not drums.is_drum_model(ck("b.pt", stats=stats, layout="named"))  # the record wins
+    # No record: the dataset.json it was trained on, while it is there …
+    assert drums.is_drum_model(ck("c.pt", stats=stats, layout=None, dataset_path=str(kit_dir)))
+    # … else the statistics: GM drum keys held no longer than an attack peak.
+    assert drums.is_drum_model(ck("d.pt", stats=stats, layout=None))
+    assert not drums.is_drum_model(ck("e.pt", stats=_held_stats(0.5), layout=None))
+    assert not drums.is_drum_model(ck("f.pt", stats=_held_stats(0.01, (20, 30)), layout=None))
+    assert not drums.is_drum_model(load_checkpoint(tiny_checkpoint(tmp_path / "g.pt")))
+
+
+def test_pieces_by_name_kind_or_key() -> None:
+    assert drums.resolve_pieces(["kick", "snare", "hat", "42"], KIT) == [36, 38, 42]
+    assert drums.resolve_pieces(["tom", "crash"], KIT) == [45, 47, 50, 49]  # every tom of the kit
+    with pytest.raises(UserError, match="cowbell.*no such piece.*36 bass drum"):
+        drums.resolve_pieces(["cowbell"], KIT)
+    assert drums.piece_slug(42) == "42-closed-hi-hat" and drums.piece_name(35) == "acoustic bass drum"
+
+
+def test_keys_the_kit_lacks_are_played_by_a_piece_of_their_kind() -> None:
+    assert [drums.substitute(k, KIT) for k in (35, 40, 57, 43, 56, 60)] == [36, 38, 49, 50, None, None]
+    notes = [MidiNote(k, 100, 0.0, 0.1, 9, 0) for k in (36, 35, 35, 56)]
+    played, ignored, changed = drums.kit_notes(notes, KIT)
+    assert [k for _, k in played] == [36, 36, 36]
+    assert changed == ["2 note(s) on 35 (acoustic bass drum) → 36 (bass drum)"]
+    assert ignored == ["1 note(s) on 56 (cowbell): no such piece in the kit"]
+
+
+def test_synth_takes_a_drum_hit_s_length_from_the_kit(drum_ckpt, tmp_path: Path) -> None:
+    stats = drum_ckpt.stats
+    res = synth_note(drum_ckpt, 38, 100, takes=3, lead=0.01, tail=0.01, generation=GEN)
+    ev, lead = res.spec.event, round(0.01 * SR)
+    assert ev.release - ev.onset == drums.held_samples(stats, 38, 100) == stats.hop  # one 10 ms frame
+    assert ev.end - ev.release == stats.release_tail(38, 100)
+    assert len(res.takes) == 3 and all(len(t) == lead + ev.end - ev.onset + lead for t in res.takes)
+    assert res.warning is None
+    assert "no piece on key 60" in synth_note(drum_ckpt, 60, 100, 0.05, lead=0.0, tail=0.0).warning
+    pitched = load_checkpoint(tiny_checkpoint(tmp_path / "p.pt", SR, _held_stats(0.5)))
+    ev = synth_note(pitched, 48, 100, lead=0.0, tail=0.0, generation=GEN).spec.event
+    assert ev.release - ev.onset == round(DEFAULT_DURATION * SR)  # a pitched model: as before
+
+
+def _drum_midi(path: Path) -> Path:
+    on = lambda n, t, ch: mido.Message("note_on", note=n, velocity=90, time=t, channel=ch)  # noqa: E731
+    off = lambda n, t, ch: mido.Message("note_off", note=n, velocity=0, time=t, channel=ch)  # noqa: E731
+    mid = mido.MidiFile(type=1, ticks_per_beat=480)
+    mid.tracks.append(mido.MidiTrack([on(36, 0, 9), off(36, 480, 9), on(35, 0, 9), off(35, 10, 9),
+                                      on(56, 0, 9), off(56, 10, 9)]))
+    mid.tracks.append(mido.MidiTrack([on(60, 0, 0), off(60, 480, 0)]))
+    mid.save(path)
+    return path
+
+
+def test_render_plays_the_drum_channel_with_a_drum_model(drum_ckpt, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    captured: list = []
+
+    def fake(model, conds, options=None, **kw):
+        captured.extend(conds)
+        return [np.zeros(len(c), np.float32) for c in conds]
+
+    monkeypatch.setattr(render_mod, "synthesize", fake)
+    opts = RenderOptions(lead=0.01, tail=0.01, generation=GEN)
+    report = render_midi(drum_ckpt, _drum_midi(tmp_path / "d.mid"), tmp_path / "d.wav", opts)
+    assert report.n_notes == 2 and [c[round(0.01 * SR), 0] for c in captured] == [36, 36]
+    assert "1 note(s) on other channels" in report.ignored
+    assert any("56 (cowbell)" in line for line in report.ignored)
+    assert report.changed == ["1 note(s) on 35 (acoustic bass drum) → 36 (bass drum)"]
+    held = drums.held_samples(drum_ckpt.stats, 36, 90)
+    # A hit ignores its note-off: the half-second note and the 10-tick one are held alike.
+    assert len(captured[0]) == len(captured[1])
+    assert len(captured[0]) == 2 * round(0.01 * SR) + held + drum_ckpt.stats.release_tail(36, 90)
+    only_piano = RenderOptions(channels={1}, lead=0.01, tail=0.01, generation=GEN)
+    with pytest.raises(UserError, match="no notes to render.*no such piece"):
+        render_midi(drum_ckpt, _drum_midi(tmp_path / "p.mid"), tmp_path / "p.wav", only_piano)
+
+
+def test_pack_writes_takes_index_and_sheet(drum_ckpt_path: Path, drum_ckpt, kit_dir: Path,
+                                           tmp_path: Path) -> None:
+    out = tmp_path / "pack"
+    opts = PackOptions(pieces=("kick", "hat"), velocities=(40, 120), takes=2, generation=GEN)
+    report = make_pack(drum_ckpt, out, opts, kit_dir, source=str(drum_ckpt_path))
+    names = sorted(p.name for p in out.iterdir())
+    wavs = [f"{piece}_v{v:03d}_0{t}.wav" for piece in ("36-bass-drum", "42-closed-hi-hat")
+            for v in (40, 120) for t in (1, 2)]
+    assert names == [*wavs, "index.json", "sheet.png"]
+    index = json.loads((out / "index.json").read_text())
+    assert index["created_by"] == "samplernn pack" and len(index["takes"]) == 8
+    take = index["takes"][0]
+    assert set(take["checks"]) == {"attack", "decay", "clean", "like", "novel", "distinct"}
+    assert {"attack_ms", "decay_ms", "loudness_db", "nearest_piece", "nearest_train_db"} <= set(take)
+    kick = index["pieces"]["36"]
+    assert kick["name"] == "bass drum" and set(kick["loudness_db"]) == {"40", "120"}
+    x, sr = sf.read(out / take["file"], dtype="float32")
+    held = drums.held_samples(drum_ckpt.stats, 36, 40)
+    tail = drum_ckpt.stats.release_tail(36, 40)
+    assert sr == SR and len(x) == held + tail + round(0.1 * SR)  # from the note-on
+    assert abs(x[-1]) < 1e-3  # faded out
+    assert report.reference.startswith("the real samples")
+    # A re-run replaces the pack whole; without a dataset the measures come from the statistics.
+    make_pack(drum_ckpt, out, PackOptions(pieces=("snare",), velocities=(80,), takes=1, generation=GEN))
+    index = json.loads((out / "index.json").read_text())
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["38-acoustic-snare_v080_01.wav", "index.json", "sheet.png"]
+    assert set(index["takes"][0]["checks"]) == {"attack", "decay", "clean"}
+
+
+def test_best_keeps_k_of_n_by_score(drum_ckpt, kit_dir: Path, tmp_path: Path) -> None:
+    opts = PackOptions(pieces=("snare",), velocities=(100,), takes=4, best=2, generation=GEN)
+    report = make_pack(drum_ckpt, tmp_path / "best", opts, kit_dir)
+    assert [t.number for t in report.takes] == [1, 2]
+    assert report.takes[0].score >= report.takes[1].score
+    everything = make_pack(drum_ckpt, tmp_path / "all", PackOptions(pieces=("snare",), velocities=(100,),
+                                                                      takes=4, generation=GEN), kit_dir)
+    assert report.takes[0].score == max(t.score for t in everything.takes)  # same seed, same takes
+
+
+def test_pack_refuses_what_it_must(tmp_path: Path, drum_ckpt, kit_dir: Path) -> None:
+    pitched = load_checkpoint(tiny_checkpoint(tmp_path / "p.pt", SR, _held_stats(0.5)))
+    with pytest.raises(UserError, match="not a drum model"):
+        make_pack(pitched, tmp_path / "x", PackOptions())
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    with pytest.raises(UserError, match="not a sample pack"):
+        make_pack(drum_ckpt, tmp_path / "mine", PackOptions())
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
+    with pytest.raises(ValueError, match="best 1..takes"):
+        PackOptions(takes=2, best=3)
+
+
+def test_cli_pack_and_synth(drum_ckpt_path: Path, kit_dir: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "cli_pack"
+    r = runner.invoke(app, ["pack", str(drum_ckpt_path), "-o", str(out), "--pieces", "hat", "--takes", "2",
+                            "--best", "1", "--velocities", "60", "--seed", "1", "--dataset", str(kit_dir),
+                            "-q"])
+    assert r.exit_code == 0, r.output
+    assert "wrote 1 takes" in r.output and "42 closed hi-hat" in r.output
+    assert (out / "42-closed-hi-hat_v060_01.wav").is_file()
+    refusals = ((["--pieces", "cowbell"], "no such piece"), (["--velocities", "loud"], "comma-separated"),
+                (["--velocities", "0"], "velocities must be 1..127"))
+    for args, why in refusals:
+        r = runner.invoke(app, ["pack", str(drum_ckpt_path), "-o", str(tmp_path / "bad"), *args, "-q"])
+        assert r.exit_code == 1 and why in r.output and len(r.output.strip().splitlines()) == 1, r.output
+    r = runner.invoke(app, ["synth", str(drum_ckpt_path), "--note", "38", "--takes", "2", "-o",
+                            str(tmp_path / "snare.wav"), "--seed", "0", "-q"])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "snare-1.wav").is_file() and (tmp_path / "snare-2.wav").is_file()
