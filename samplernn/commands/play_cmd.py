@@ -1,0 +1,203 @@
+"""`samplernn play` and `samplernn bench stream`: thin typer layers over samplernn.play and
+samplernn.bench.stream."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from samplernn.commands.common import Device, Seed, Temperature, WeightDtype, fail
+from samplernn.common.errors import UserError
+from samplernn.generate.options import GenerationOptions
+
+
+def register(app: typer.Typer, bench_app: typer.Typer) -> None:
+    app.command("play")(play_command)
+    bench_app.command("stream")(bench_stream_command)
+
+
+def _list_devices() -> None:
+    """Print the MIDI inputs and audio outputs (or why there are none)."""
+    from samplernn.play.devices import audio_outputs, midi_input_ports
+
+    for title, lister in (("MIDI inputs", midi_input_ports), ("audio outputs", audio_outputs)):
+        try:
+            items = [
+                f"{i}: {n}" if isinstance(n, str) else f"{n[0]}: {n[1]} ({n[2]:.0f} Hz)"
+                for i, n in enumerate(lister())
+            ]
+        except UserError as exc:
+            typer.echo(f"{title}: none ({exc})")
+            continue
+        typer.echo(f"{title}: " + ("none" if not items else ""))
+        for line in items:
+            typer.echo(f"  {line}")
+
+
+def play_command(
+    checkpoint: Annotated[Path, typer.Argument(help="Checkpoint file (.pt), e.g. the shipped model.")],
+    midi_in: Annotated[
+        str | None,
+        typer.Option("--midi-in", help="MIDI input port: a number or part of its name [default: the first]."),
+    ] = None,
+    audio_out: Annotated[
+        str | None,
+        typer.Option(
+            "--audio-out", help="Audio output: a number or part of its name [default: the system's]."
+        ),
+    ] = None,
+    midi_file: Annotated[
+        Path | None,
+        typer.Option("--midi-file", help="Play this MIDI file in real time instead of a MIDI port."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write a WAV file instead of playing on a sound card.")
+    ] = None,
+    list_ports: Annotated[
+        bool, typer.Option("--list", help="List MIDI inputs and audio outputs, then exit.")
+    ] = False,
+    voices: Annotated[
+        int, typer.Option(min=1, help="Notes that can sound at once (then the oldest is stolen).")
+    ] = 8,
+    block: Annotated[
+        int, typer.Option(min=16, help="Samples generated per block (the latency's unit).")
+    ] = 256,
+    countdown: Annotated[
+        str, typer.Option(help="Held notes: auto, held (a model trained with --hidden-countdown) or legacy.")
+    ] = "auto",
+    transpose: Annotated[int, typer.Option(help="Semitones added to every note.")] = 0,
+    temperature: Temperature = None,
+    seed: Seed = None,
+    device: Device = "auto",
+    weight_dtype: WeightDtype = GenerationOptions.weight_dtype,
+) -> None:
+    """Play a model live from a MIDI keyboard (or a MIDI file in real time) on a sound card (or into
+    a WAV file). Notes last as long as the keys are held; the sustain pedal holds them too."""
+    if list_ports:
+        _list_devices()
+        return
+    from samplernn.common.device import resolve_device
+    from samplernn.generate.stream import StreamConfig
+    from samplernn.model.checkpoint import load_checkpoint
+    from samplernn.play.run import PlayOptions, play_file, play_keyboard
+
+    try:
+        if midi_file is not None and midi_in is not None:
+            raise UserError("--midi-file and --midi-in are two sources: give one")
+        if out is not None and audio_out is not None:
+            raise UserError("--out and --audio-out are two destinations: give one")
+        try:
+            gen = GenerationOptions(
+                temperature=temperature, seed=seed, device=device, weight_dtype=weight_dtype
+            )
+            opts = PlayOptions(
+                StreamConfig(voices=voices, block=block, countdown=countdown), transpose, generation=gen
+            )
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        ckpt = load_checkpoint(checkpoint, resolve_device(device))
+        try:
+            if midi_file is not None:
+                report = play_file(ckpt, midi_file, opts, out, audio_out)
+            else:
+                report = play_keyboard(ckpt, opts, midi_in, out, audio_out, ready=_ready)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+    except UserError as exc:
+        fail(exc)
+    _summary(report, block)
+
+
+def _ready(source: str, sink: str) -> None:
+    typer.echo(f"playing {source} → {sink}; Ctrl-C stops")
+
+
+def _summary(r, block: int) -> None:  # noqa: ANN001 — PlayReport, imported lazily
+    t = r.timing
+    held = (
+        "the model's held flag"
+        if r.countdown == "held"
+        else "a frozen countdown (this model has no held flag)"
+    )
+    typer.echo(
+        f"played {r.notes} notes from {r.source} → {r.sink}: {r.seconds:.2f} s, at most "
+        f"{r.peak_voices} voices at once, {r.stolen} stolen; held notes: {held}"
+    )
+    typer.echo(
+        f"blocks of {block} samples ({t['block_ms']:.1f} ms): {t['realtime_factor']:.2f}× real time, "
+        f"{t['late_blocks']} late of {t['blocks']} (p99 {t['p99_compute_ms']:.1f} ms, "
+        f"max {t['max_compute_ms']:.1f} ms)"
+    )
+    if r.gain_db < 0:
+        typer.echo(f"gain {r.gain_db:+.1f} dB to stay under the peak ceiling")
+    for line in r.remarks:
+        typer.echo(f"note: {line}")
+
+
+def bench_stream_command(
+    checkpoint: Annotated[
+        Path | None, typer.Option(help="Checkpoint to time [default: the shipped model].", show_default=False)
+    ] = None,
+    voices: Annotated[str, typer.Option(help="Numbers of voices to time, comma-separated.")] = "1,2,4,8",
+    seconds: Annotated[float, typer.Option(min=1.0, help="Seconds of music per run.")] = 60.0,
+    block: Annotated[int, typer.Option(min=16, help="Samples per block.")] = 256,
+    offline: Annotated[
+        bool, typer.Option("--offline/--no-offline", help="Also time `render` on the same music.")
+    ] = True,
+    device: Device = "cpu",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Streaming speed: real-time factor and late blocks per number of voices (simulated real time,
+    one thread), next to offline rendering of the same music."""
+    from samplernn.bench.stream import bench_stream
+
+    try:
+        counts = [int(v) for v in voices.split(",") if v.strip()]
+        if not counts or min(counts) < 1:
+            raise UserError(f"--voices {voices!r}: give numbers >= 1")
+        r = bench_stream(checkpoint, counts, seconds, block, offline, device)
+    except ValueError:
+        fail(f"--voices {voices!r}: give numbers >= 1, comma-separated")
+    except UserError as exc:
+        fail(exc)
+    if as_json:
+        typer.echo(json.dumps(r, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(
+        title=f"streaming on {r['device']} ({r['backend']}), block {r['block']} samples "
+        f"= {r['block_ms']:.1f} ms, {r['seconds']:.0f} s of music, load {r['load']}"
+    )
+    cols = (
+        "voices",
+        "× real time",
+        "CPU × real time",
+        "late blocks",
+        "p99 ms",
+        "max ms",
+        "render notes ×",
+        "render voices ×",
+    )
+    for col in cols:
+        table.add_column(col, justify="right")
+
+    def factor(row: dict, key: str) -> str:
+        return f"{row[key]:.2f}" if key in row else "—"
+
+    for row in r["runs"]:
+        table.add_row(
+            str(row["voices"]),
+            factor(row, "realtime_factor"),
+            factor(row, "cpu_realtime_factor"),
+            f"{row['late_blocks']} / {row['blocks']}",
+            f"{row['p99_compute_ms']:.1f}",
+            f"{row['max_compute_ms']:.1f}",
+            factor(row, "offline_realtime_factor"),
+            factor(row, "offline_voices_realtime_factor"),
+        )
+    Console().print(table)

@@ -1,0 +1,123 @@
+"""MIDI messages → the streaming engine's notes, as a keyboard player means them.
+
+* note-on (velocity > 0) starts a note at pitch + transpose; a note outside the model's trained
+  range, or on the drum channel (10), is left out and counted; the same key struck again while
+  its note still sounds releases that note first;
+* note-off (or note-on with velocity 0) releases it — unless the sustain pedal (CC64 ≥ 64) of its
+  channel is down: then the note is held until the pedal comes up;
+* CC120 / CC123 (all sound off / all notes off) release every note of the channel;
+* pitch bend and every other message are ignored, and counted for the summary.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from dataclasses import dataclass, field
+
+import mido
+
+from conditioning.midi import DRUM_CHANNEL
+from samplernn.generate.stream import StreamEngine
+
+SUSTAIN_CC = 64
+ALL_OFF_CCS = (120, 123)
+
+
+@dataclass
+class KeyboardCounters:
+    """What the keyboard did with the messages it was given."""
+
+    notes: int = 0
+    out_of_range: int = 0
+    drum_notes: int = 0
+    pedal_held: int = 0  # note-offs held back by the sustain pedal
+    ignored: Counter[str] = field(default_factory=Counter)  # message type → count
+
+    def summary(self) -> list[str]:
+        """One line per thing left out or changed (empty when nothing was)."""
+        lines = []
+        if self.out_of_range:
+            lines.append(f"{self.out_of_range} note(s) outside the model's trained range left out")
+        if self.drum_notes:
+            lines.append(f"{self.drum_notes} drum-channel note(s) left out")
+        if self.pedal_held:
+            lines.append(f"{self.pedal_held} note(s) held by the sustain pedal")
+        if self.ignored.get("pitchwheel"):
+            bends = self.ignored["pitchwheel"]
+            lines.append(f"{bends} pitch bend message(s) ignored (the model plays no bends)")
+        other = {k: v for k, v in self.ignored.items() if k != "pitchwheel"}
+        if other:
+            lines.append("ignored: " + ", ".join(f"{v} {k}" for k, v in sorted(other.items())))
+        return lines
+
+
+class Keyboard:
+    """Feeds `engine` from MIDI messages; `pitch_range` is the model's (lowest, highest) pitch."""
+
+    def __init__(self, engine: StreamEngine, pitch_range: tuple[int, int] | None, transpose: int = 0) -> None:
+        self.engine, self.transpose = engine, transpose
+        self.lo, self.hi = pitch_range or (0, 127)
+        self.counters = KeyboardCounters()
+        self._serial = itertools.count()
+        self._down: dict[tuple[int, int], object] = {}  # (channel, note) → the engine key sounding
+        self._pedal: set[int] = set()  # channels whose pedal is down
+        self._held: dict[int, list[object]] = {}  # channel → engine keys the pedal holds
+
+    def handle(self, msg: mido.Message, at: int | None = None) -> None:
+        """Apply one message at engine sample `at` (None: the next block's first sample)."""
+        kind = msg.type
+        if kind == "note_on" and msg.velocity > 0:
+            self._note_on(msg.channel, msg.note, msg.velocity, at)
+        elif kind in ("note_on", "note_off"):
+            self._note_off(msg.channel, msg.note, at)
+        elif kind == "control_change" and msg.control == SUSTAIN_CC:
+            self._pedal_change(msg.channel, msg.value >= 64, at)
+        elif kind == "control_change" and msg.control in ALL_OFF_CCS:
+            self.release_all(at, msg.channel)
+        else:
+            self.counters.ignored[kind] += 1
+
+    def _note_on(self, channel: int, note: int, velocity: int, at: int | None) -> None:
+        if channel == DRUM_CHANNEL:
+            self.counters.drum_notes += 1
+            return
+        pitch = note + self.transpose
+        if not self.lo <= pitch <= self.hi:
+            self.counters.out_of_range += 1
+            return
+        old = self._down.pop((channel, note), None)
+        if old is not None:
+            self.engine.note_off(old, at)
+        key = (channel, note, next(self._serial))
+        self._down[(channel, note)] = key
+        self.engine.note_on(key, pitch, velocity, at)
+        self.counters.notes += 1
+
+    def _note_off(self, channel: int, note: int, at: int | None) -> None:
+        key = self._down.pop((channel, note), None)
+        if key is None:
+            return
+        if channel in self._pedal:
+            self._held.setdefault(channel, []).append(key)
+            self.counters.pedal_held += 1
+        else:
+            self.engine.note_off(key, at)
+
+    def _pedal_change(self, channel: int, down: bool, at: int | None) -> None:
+        if down:
+            self._pedal.add(channel)
+            return
+        self._pedal.discard(channel)
+        for key in self._held.pop(channel, []):
+            self.engine.note_off(key, at)
+
+    def release_all(self, at: int | None = None, channel: int | None = None) -> None:
+        """Release every note (of `channel`, or of all channels), pedal or not."""
+        for (ch, note), key in list(self._down.items()):
+            if channel is None or ch == channel:
+                del self._down[(ch, note)]
+                self.engine.note_off(key, at)
+        for ch in [c for c in self._held if channel is None or c == channel]:
+            for key in self._held.pop(ch):
+                self.engine.note_off(key, at)

@@ -1,0 +1,139 @@
+"""`samplernn play` as library calls: a source (a MIDI file in simulated real time, or a MIDI input
+port) through the streaming engine into a sink (a WAV file, or a sound card)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from samplernn.common.audio import CEILING_DB, limit_peak, write_wav
+from samplernn.generate.options import GenerationOptions
+from samplernn.generate.stream import StreamConfig, StreamEngine
+from samplernn.model.checkpoint import Checkpoint
+from samplernn.play.devices import AudioOutput, MidiInput
+from samplernn.play.events import midi_file_messages
+from samplernn.play.keyboard import Keyboard
+from samplernn.play.session import BlockTimes, play_live, play_messages
+
+
+@dataclass
+class PlayOptions:
+    """How to play: the engine's settings, the transposition and the WAV's bit depth; generation's
+    temperature None = the checkpoint's own."""
+
+    stream: StreamConfig = field(default_factory=StreamConfig)
+    transpose: int = 0
+    bit_depth: int = 16
+    generation: GenerationOptions = field(default_factory=GenerationOptions)
+
+
+@dataclass
+class PlayReport:
+    """What a session did, for the command's summary."""
+
+    source: str
+    sink: str
+    seconds: float
+    notes: int
+    stolen: int
+    peak_voices: int
+    countdown: str  # "held" (the model's held flag) or "frozen" (an older model's stand-in)
+    timing: dict[str, float]
+    remarks: list[str]
+    gain_db: float = 0.0
+
+
+def make_keyboard(ckpt: Checkpoint, opts: PlayOptions) -> Keyboard:
+    """The engine for `ckpt` and the keyboard that feeds it. Raises ValueError for bad settings."""
+    gen = opts.generation.with_default_temperature(ckpt.temperature)
+    engine = StreamEngine(ckpt.model, ckpt.stats, ckpt.sample_rate, opts.stream, gen)
+    return Keyboard(engine, ckpt.pitch_range, opts.transpose)
+
+
+def _report(kb: Keyboard, times: BlockTimes, source: str, sink: str, gain_db: float = 0.0) -> PlayReport:
+    eng = kb.engine
+    return PlayReport(source, sink, eng.clock / eng.sample_rate, eng.counters.notes, eng.counters.stolen,
+                      eng.counters.peak_voices, "held" if eng.held else "frozen", times.summary(),
+                      kb.counters.summary(), gain_db)  # fmt: skip
+
+
+class _WavSink:
+    """Collects blocks; `finish` writes them peak-safe, as `render` does."""
+
+    def __init__(self, pace: float | None = None) -> None:
+        self.blocks: list[np.ndarray] = []
+        self.pace, self.t0 = pace, time.perf_counter()
+
+    def __call__(self, block: np.ndarray) -> bool:
+        self.blocks.append(block)
+        if self.pace:  # live input without a sound card: keep to the wall clock
+            ahead = self.t0 + len(self.blocks) * self.pace - time.perf_counter()
+            time.sleep(max(0.0, ahead))
+        return False
+
+    def finish(self, out: Path, sample_rate: int, bit_depth: int) -> float:
+        audio = np.concatenate(self.blocks) if self.blocks else np.zeros(0)
+        audio, gain_db, _ = limit_peak(audio, CEILING_DB)
+        write_wav(out, audio, sample_rate, bit_depth)
+        return gain_db
+
+
+def play_file(
+    ckpt: Checkpoint,
+    midi: str | Path,
+    opts: PlayOptions,
+    out: str | Path | None = None,
+    device: str | None = None,
+) -> PlayReport:
+    """Play a MIDI file in simulated real time (play/session.py) into the WAV `out`, or else on the
+    audio `device` (None: the default) in real time. Raises UserError for a bad file or device."""
+    messages = midi_file_messages(midi)
+    kb = make_keyboard(ckpt, opts)
+    sr = ckpt.sample_rate
+    if out is not None:
+        sink = _WavSink()
+        times = play_messages(kb, messages, sink)
+        gain = sink.finish(Path(out), sr, opts.bit_depth)
+        return _report(kb, times, str(midi), str(out), gain)
+    output = AudioOutput.open(device, sr, opts.stream.block)
+    try:
+        times = play_messages(kb, messages, output.write)
+    finally:
+        output.close()
+    return _report(kb, times, str(midi), output.name)
+
+
+def play_keyboard(
+    ckpt: Checkpoint,
+    opts: PlayOptions,
+    port: str | None = None,
+    out: str | Path | None = None,
+    device: str | None = None,
+    stop: Callable[[], bool] = lambda: False,
+    ready: Callable[[str, str], Any] = lambda source, sink: None,
+) -> PlayReport:
+    """Play from a MIDI input `port` (None: the first) onto the audio `device` (None: the default),
+    or into the WAV `out`, until `stop()` is true or Ctrl-C; ready(source, sink) is called once
+    both are open. Raises UserError when there is no port or no device."""
+    midi_in = MidiInput(port)
+    kb = make_keyboard(ckpt, opts)
+    sr, B = ckpt.sample_rate, opts.stream.block
+    output = None if out is not None else AudioOutput.open(device, sr, B)
+    sink = _WavSink(pace=B / sr) if output is None else output.write
+    ready(midi_in.name, str(out) if output is None else output.name)
+    times = BlockTimes(B / sr)
+    try:
+        play_live(kb, midi_in.inbox, sink, stop, times)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        midi_in.close()
+        if output is not None:
+            output.close()
+    gain = sink.finish(Path(out), sr, opts.bit_depth) if output is None else 0.0
+    return _report(kb, times, midi_in.name, str(out) if output is None else output.name, gain)

@@ -1,0 +1,93 @@
+"""Rendering a MIDI file's notes through persistent voices (samplernn.generate.stream).
+
+Every note-off is known in a file, so each note gets the offline contract (its exact countdown
+from the note-on); a voice starts each note from the primed state (h0 + `lead` seconds of
+generated silence) instead of generating that silence per note, and voices are generated only
+while they sound. The pool is as large as the most notes sounding at once, so no note is stolen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from conditioning import BankStats, MidiNote
+from samplernn.generate.options import GenerationOptions
+from samplernn.generate.stream import StreamConfig, StreamEngine
+from samplernn.model.network import SampleRNN
+
+#: How `render` can generate: one stream per note, or persistent voices (this module).
+RENDER_ENGINES = ("notes", "voices")
+#: Samples per block when rendering offline: large blocks, few calls (notes still start at their sample).
+RENDER_BLOCK = 4096
+
+
+def voice_spans(
+    notes: Sequence[tuple[MidiNote, int]], stats: BankStats, sample_rate: int, lookback: int, tail: int
+) -> list[tuple[int, int]]:
+    """(load, park) sample of each (note, pitch to play): from the top-tier frame before its
+    onset to `tail` samples after its end (release + the bank's release tail)."""
+    spans = []
+    for n, p in notes:
+        onset, release = round(n.start * sample_rate), round(n.stop * sample_rate)
+        end = max(max(onset, release) + stats.release_tail(p, n.velocity), onset + 1)
+        spans.append((onset - onset % lookback, end + tail))
+    return spans
+
+
+def most_at_once(spans: Sequence[tuple[int, int]]) -> int:
+    """The largest number of [start, stop) spans that overlap at one sample (at least 1)."""
+    edges = sorted([(a, 1) for a, _ in spans] + [(b, -1) for _, b in spans])
+    best = now = 0
+    for _, step in edges:  # a stop sorts before a start at the same sample: spans are half-open
+        now += step
+        best = max(best, now)
+    return max(best, 1)
+
+
+def voice_engine(
+    model: SampleRNN,
+    stats: BankStats,
+    sample_rate: int,
+    notes: Sequence[tuple[MidiNote, int]],
+    lead: float,
+    tail: float,
+    generation: GenerationOptions,
+    capture: bool = False,
+) -> tuple[StreamEngine, int]:
+    """A StreamEngine with every (note, pitch to play) scheduled, its note-off known, and the
+    length of the mix (samples, to the last voice's silence); `lead` / `tail` in seconds as for
+    per-note streams; capture: keep each note's own output (StreamEngine.takes)."""
+    tail_n = round(tail * sample_rate)
+    spans = voice_spans(notes, stats, sample_rate, model.lookback, tail_n)
+    block = max(model.lookback, RENDER_BLOCK // model.lookback * model.lookback)
+    cfg = StreamConfig(voices=most_at_once(spans), block=block, lead=lead, tail=tail)
+    engine = StreamEngine(model, stats, sample_rate, cfg, generation, capture=capture)
+    for i, (n, p) in enumerate(notes):
+        onset = round(n.start * sample_rate)
+        engine.note_on(i, p, n.velocity, at=onset, release=round(n.stop * sample_rate))
+    return engine, max(b for _, b in spans)
+
+
+def render_voices(
+    model: SampleRNN,
+    stats: BankStats,
+    sample_rate: int,
+    notes: Sequence[tuple[MidiNote, int]],
+    lead: float,
+    tail: float,
+    generation: GenerationOptions,
+) -> np.ndarray:
+    """The mix (float64, from time 0 to the last voice's silence) of every (note, pitch to play)
+    rendered through persistent voices (see `voice_engine`). `generation` gives the engine,
+    device, weight dtype, temperature and seed; its progress is called with (samples of the mix
+    done, total)."""
+    engine, length = voice_engine(model, stats, sample_rate, notes, lead, tail, generation)
+    blocks = []
+    report = generation.progress
+    while engine.clock < length:
+        blocks.append(engine.render_block())
+        if report is not None:
+            report(min(engine.clock, length), length)
+    return np.concatenate(blocks)[:length]

@@ -1,0 +1,169 @@
+"""`samplernn play`: MIDI messages → notes, a file in simulated real time → WAV, one-line errors
+where there is no MIDI port or sound card (as on this machine)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mido
+import numpy as np
+import pytest
+from support.audio import write_midi
+from support.tiny import tiny_checkpoint
+from typer.testing import CliRunner
+
+from conditioning import BankStats
+from samplernn.cli import app
+from samplernn.common.audio import read_audio
+from samplernn.common.errors import UserError
+from samplernn.generate.stream import StreamConfig
+from samplernn.model.checkpoint import load_checkpoint
+from samplernn.play import devices
+from samplernn.play.events import TimedMessage, midi_file_messages
+from samplernn.play.keyboard import Keyboard
+from samplernn.play.run import PlayOptions, make_keyboard, play_file
+from samplernn.play.session import play_messages
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+SR = 4000
+runner = CliRunner()
+
+
+class FakeEngine:
+    """Records the notes a Keyboard asks for."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+
+    def note_on(self, key, pitch, velocity, at=None, release=None) -> None:
+        self.calls.append(("on", key, pitch, at))
+
+    def note_off(self, key, at=None) -> None:
+        self.calls.append(("off", key, at))
+
+
+def msg(kind: str, **kw) -> mido.Message:
+    return mido.Message(kind, **kw)
+
+
+def test_sustain_pedal_holds_notes_until_it_comes_up():
+    eng = FakeEngine()
+    kb = Keyboard(eng, (40, 70))
+    kb.handle(msg("note_on", note=60, velocity=90), 0)
+    kb.handle(msg("control_change", control=64, value=127), 10)
+    kb.handle(msg("note_off", note=60), 20)  # held by the pedal
+    kb.handle(msg("note_on", note=62, velocity=90), 30)
+    kb.handle(msg("note_on", note=62, velocity=0), 40)  # velocity 0 = note-off, held too
+    assert [c[0] for c in eng.calls] == ["on", "on"]
+    kb.handle(msg("control_change", control=64, value=0), 50)
+    offs = [c for c in eng.calls if c[0] == "off"]
+    assert len(offs) == 2 and all(c[2] == 50 for c in offs)
+    assert kb.counters.pedal_held == 2
+
+
+def test_keyboard_counts_what_it_leaves_out():
+    eng = FakeEngine()
+    kb = Keyboard(eng, (40, 70), transpose=-12)
+    kb.handle(msg("note_on", note=50, velocity=90))  # 38 after transposing: below the range
+    kb.handle(msg("note_on", note=60, channel=9, velocity=90))  # drum channel
+    kb.handle(msg("pitchwheel", pitch=2000))
+    kb.handle(msg("program_change", program=3))
+    kb.handle(msg("note_on", note=70, velocity=90))
+    kb.handle(msg("note_on", note=70, velocity=80))  # struck again: the first one is released
+    assert [(c[0], c[2] if c[0] == "on" else None) for c in eng.calls] == [
+        ("on", 58),
+        ("off", None),
+        ("on", 58),
+    ]
+    lines = " ".join(kb.counters.summary())
+    assert "1 note(s) outside" in lines and "1 drum-channel" in lines
+    assert "1 pitch bend message(s) ignored" in lines and "1 program_change" in lines
+
+
+def stats() -> BankStats:
+    return BankStats(SR, {(p, 100): 60 for p in range(45, 66)}, {(p, 100): 1 for p in range(45, 66)})
+
+
+@pytest.fixture
+def ckpt_path(tmp_path: Path) -> Path:
+    return tiny_checkpoint(tmp_path / "tiny.pt", sample_rate=SR, stats=stats())
+
+
+def test_a_file_plays_in_simulated_real_time(ckpt_path: Path):
+    """Every message reaches the engine only once the engine's clock has passed its time, and
+    takes effect one block after it (no look-ahead, the spacing kept)."""
+    ckpt = load_checkpoint(ckpt_path)
+    kb = make_keyboard(ckpt, PlayOptions(StreamConfig(voices=2, block=64, lead=0.02, tail=0.01)))
+    seen = []
+    note_on = kb.engine.note_on
+    kb.engine.note_on = lambda key, p, v, at=None, release=None: (
+        seen.append((kb.engine.clock, at)),
+        note_on(key, p, v, at, release),
+    )[1]
+    times = [0.01, 0.1, 0.23]
+    msgs = [TimedMessage(t, msg("note_on", note=50 + i, velocity=100)) for i, t in enumerate(times)]
+    msgs += [TimedMessage(t + 0.05, msg("note_off", note=50 + i)) for i, t in enumerate(times)]
+    blocks: list[np.ndarray] = []
+    timing = play_messages(kb, msgs, lambda b: blocks.append(b) or False)
+    assert [at for _, at in seen] == [round(t * SR) + 64 for t in times]
+    assert all(clock >= at - 64 for clock, at in seen)  # delivered once its time had come
+    assert all(at >= clock for clock, at in seen)  # and only into blocks not yet made
+    assert not kb.engine.pending and timing.summary()["blocks"] == len(blocks)
+
+
+def test_play_writes_a_wav_without_devices(ckpt_path: Path, tmp_path: Path):
+    midi = write_midi(tmp_path / "m.mid", [(50, 100, 0.0, 0.2), (55, 90, 0.15, 0.4)])
+    out = tmp_path / "out.wav"
+    result = runner.invoke(
+        app,
+        ["play", str(ckpt_path), "--midi-file", str(midi), "-o", str(out), "--seed", "1", "--block", "64"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "played 2 notes" in result.output and "frozen countdown" in result.output
+    audio, sr = read_audio(out)
+    assert sr == SR and 0.4 * SR < len(audio) < 0.8 * SR
+    same = play_file(
+        load_checkpoint(ckpt_path), midi, PlayOptions(StreamConfig(block=64)), tmp_path / "b.wav"
+    )
+    assert same.notes == 2 and same.countdown == "frozen"
+
+
+def test_no_port_and_no_device_are_one_line(ckpt_path: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(devices, "midi_input_ports", lambda: [])
+    result = runner.invoke(app, ["play", str(ckpt_path), "-o", str(tmp_path / "x.wav")])
+    assert result.exit_code == 1 and "no MIDI input port found" in result.output
+    assert "Traceback" not in result.output
+    monkeypatch.setattr(devices, "audio_outputs", lambda: [])
+    midi = write_midi(tmp_path / "m.mid", [(50, 100, 0.0, 0.1)])
+    result = runner.invoke(app, ["play", str(ckpt_path), "--midi-file", str(midi)])
+    assert result.exit_code == 1 and "no audio output device found" in result.output
+
+
+def test_missing_portaudio_is_one_line(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_portaudio(name, *args, **kw):
+        if name == "sounddevice":
+            raise OSError("PortAudio library not found")
+        return real_import(name, *args, **kw)
+
+    monkeypatch.setattr(builtins, "__import__", no_portaudio)
+    with pytest.raises(UserError, match="libportaudio2"):
+        devices.sounddevice()
+
+
+def test_list_and_bad_files(ckpt_path: Path, tmp_path: Path):
+    result = runner.invoke(app, ["play", str(ckpt_path), "--list"])
+    assert result.exit_code == 0 and "MIDI inputs" in result.output and "audio outputs" in result.output
+    bad = tmp_path / "bad.mid"
+    bad.write_bytes(b"MThd\x00\x00")
+    with pytest.raises(UserError, match="unreadable"):
+        midi_file_messages(bad)
+    with pytest.raises(UserError, match="not found"):
+        midi_file_messages(tmp_path / "none.mid")
+    result = runner.invoke(
+        app, ["play", str(ckpt_path), "--midi-file", str(bad), "-o", str(tmp_path / "o.wav")]
+    )
+    assert result.exit_code == 1 and "unreadable" in result.output
