@@ -16,33 +16,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-import mido
 import torch
 
 from conditioning import MidiNote
 from samplernn.bench.stream_material import part_lines
-from samplernn.bench.stream_quality import offline_notes, offline_voices
+from samplernn.bench.stream_quality import note_messages, offline_notes, offline_voices
 from samplernn.common.device import resolve_device
 from samplernn.common.paths import SHIPPED_MODEL
 from samplernn.generate.options import GenerationOptions
 from samplernn.generate.stream import StreamConfig
 from samplernn.model.checkpoint import Checkpoint, load_checkpoint
-from samplernn.play.events import TimedMessage
 from samplernn.play.run import PlayOptions, make_keyboard
 from samplernn.play.session import play_messages
-
-
-def note_messages(notes: list[MidiNote]) -> list[TimedMessage]:
-    """Note-on and note-off messages of `notes`, in time order."""
-    msgs = []
-    for n in notes:
-        msgs.append(
-            TimedMessage(
-                n.start, mido.Message("note_on", channel=n.channel, note=n.pitch, velocity=n.velocity)
-            )
-        )
-        msgs.append(TimedMessage(n.stop, mido.Message("note_off", channel=n.channel, note=n.pitch)))
-    return sorted(msgs, key=lambda m: (m.time, m.message.type == "note_on"))
 
 
 def stream_run(

@@ -15,14 +15,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import mido
 import numpy as np
 
 from conditioning import MidiNote
 from samplernn.generate.engine import synthesize
 from samplernn.generate.options import GenerationOptions
-from samplernn.generate.stream import NoteTake
+from samplernn.generate.stream import NoteTake, StreamConfig, StreamEngine
 from samplernn.measures.sound import end_offset_ms, note_pitch_cents, pitch_error_kind, rms, to_db
 from samplernn.model.checkpoint import Checkpoint
+from samplernn.play.events import TimedMessage
+from samplernn.play.keyboard import Keyboard
+from samplernn.play.session import play_messages
 from samplernn.render.streams import mix, note_stream
 from samplernn.render.voices import voice_engine
 
@@ -130,6 +134,33 @@ def offline_voices(
         blocks.append(engine.render_block())
     seconds = time.perf_counter() - t
     return take_scores(engine.takes, ckpt.sample_rate), np.concatenate(blocks)[:length], seconds
+
+
+def note_messages(notes: Sequence[MidiNote]) -> list[TimedMessage]:
+    """Note-on and note-off messages of `notes`, in time order (a note-off before a note-on at the
+    same time)."""
+    msgs = []
+    for n in notes:
+        on = mido.Message("note_on", channel=n.channel, note=n.pitch, velocity=n.velocity)
+        msgs.append(TimedMessage(n.start, on))
+        msgs.append(TimedMessage(n.stop, mido.Message("note_off", channel=n.channel, note=n.pitch)))
+    return sorted(msgs, key=lambda m: (m.time, m.message.type == "note_on"))
+
+
+def live(
+    ckpt: Checkpoint, notes: Sequence[MidiNote], gen: GenerationOptions, config: StreamConfig | None = None
+) -> tuple[list[NoteScore], np.ndarray, float]:
+    """The notes played as a MIDI file in simulated real time (play.session): each note-off unknown
+    until it comes, every message one block late. Notes are scored against their own note-off."""
+    engine = StreamEngine(
+        ckpt.model, ckpt.stats, ckpt.sample_rate, config or StreamConfig(), gen, capture=True
+    )
+    keyboard = Keyboard(engine, None)
+    blocks: list[np.ndarray] = []
+    t = time.perf_counter()
+    play_messages(keyboard, note_messages(notes), lambda b: blocks.append(b) or False)
+    seconds = time.perf_counter() - t
+    return take_scores(engine.takes, ckpt.sample_rate), np.concatenate(blocks), seconds
 
 
 def report(
