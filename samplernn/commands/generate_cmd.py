@@ -140,8 +140,9 @@ def render_command(
     tail: Annotated[float, typer.Option(min=0.0, help="Seconds generated after each note's end.")] = 0.1,
     engine: Annotated[
         str | None,
-        typer.Option(help="notes (the default): every note its own stream, with its own lead and tail; "
-                     "voices: persistent voices, generated only while they sound (faster for chords).",
+        typer.Option(help="notes: every note its own stream, with its own lead and tail; voices: "
+                     "persistent voices, generated only while they sound; auto (the default): voices on "
+                     "the CPU engine with one thread, notes on CUDA, with --threads above 1 or for drums.",
                      show_default=False),
     ] = None,
     weight_dtype: WeightDtype = GenerationOptions.weight_dtype,
@@ -149,8 +150,8 @@ def render_command(
     quiet: Quiet = False,
     precision: DeprecatedPrecision = None,
 ) -> None:
-    """Render a MIDI file: every note becomes its own conditioned stream; the streams are generated
-    in batches and mixed at their onsets (polyphony), then written peak-safe."""
+    """Render a MIDI file: every note becomes a conditioned stream (generated whole, or through
+    persistent voices: --engine), mixed at its onset (polyphony), then written peak-safe."""
     from conditioning import note_name
     from samplernn.common.audio import CEILING_DB
     from samplernn.render.midi import RenderOptions, render_midi

@@ -133,7 +133,8 @@ class StreamEngine:
     model: a SampleRNN; stats: the checkpoint's bank statistics (release tails, level envelopes);
     sample_rate: the model's rate; config: StreamConfig; options: GenerationOptions (device,
     backend, weight dtype, temperature — None = 1.0 —, seed); capture: keep every note's own
-    output in `takes` (NoteTake, for measuring; the mix is unchanged). Raises ValueError for a block that
+    output in `takes` (NoteTake, for measuring; the mix is unchanged). Not thread-safe: give
+    events and render blocks from one thread (a live session queues incoming messages). Raises ValueError for a block that
     is not a multiple of the lookback or a held countdown on a model without a held flag.
     """
 

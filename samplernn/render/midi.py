@@ -25,7 +25,7 @@ from samplernn.generate.options import GenerationOptions
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.render.drums import drum_stream, is_drum_model, kit_keys, kit_notes
 from samplernn.render.streams import mix, note_stream
-from samplernn.render.voices import RENDER_ENGINES, render_voices
+from samplernn.render.voices import RENDER_ENGINES, pick_render_engine, render_voices
 
 
 @dataclass
@@ -40,8 +40,9 @@ class RenderOptions:
     tail: float = 0.1  # seconds generated after each note's estimated end
     bit_depth: int = 16
     # "notes": every note its own stream (its lead and tail generated each time); "voices":
-    # persistent voices, generated only while they sound (samplernn.render.voices).
-    engine: str = "notes"
+    # persistent voices, generated only while they sound; "auto": the one that suits the device
+    # (samplernn.render.voices.pick_render_engine).
+    engine: str = "auto"
     # How to generate; temperature None = the checkpoint's own (Checkpoint.temperature).
     generation: GenerationOptions = field(default_factory=GenerationOptions)
 
@@ -177,7 +178,7 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
     ]
     t = time.perf_counter()
     gen = opts.generation.with_default_temperature(ckpt.temperature)
-    if opts.engine == "voices":
+    if pick_render_engine(opts.engine, ckpt.model, gen, drums=kit is not None) == "voices":
         mixed = render_voices(ckpt.model, ckpt.stats, sr, played, opts.lead, opts.tail, gen)
         elapsed = time.perf_counter() - t
     else:

@@ -4,6 +4,12 @@ Every note-off is known in a file, so each note gets the offline contract (its e
 from the note-on); a voice starts each note from the primed state (h0 + `lead` seconds of
 generated silence) instead of generating that silence per note, and voices are generated only
 while they sound. The pool is as large as the most notes sounding at once, so no note is stolen.
+
+Which engine `render` uses (`pick_render_engine`): with 'auto', voices on the numba CPU engine
+with one thread — there they cost less than per-note streams (no lead or tail per note, the batch
+only the notes that sound), at the same pitch accuracy and note ends — and per-note streams on
+CUDA or with several threads, where generating every note at once in one batch is faster, and
+for drum kits, whose hits have the kit's own length.
 """
 
 from __future__ import annotations
@@ -13,14 +19,30 @@ from collections.abc import Sequence
 import numpy as np
 
 from conditioning import BankStats, MidiNote
+from samplernn.generate.engine import engine_device, pick_backend
 from samplernn.generate.options import GenerationOptions
 from samplernn.generate.stream import StreamConfig, StreamEngine
 from samplernn.model.network import SampleRNN
 
-#: How `render` can generate: one stream per note, or persistent voices (this module).
-RENDER_ENGINES = ("notes", "voices")
-#: Samples per block when rendering offline: large blocks, few calls (notes still start at their sample).
-RENDER_BLOCK = 4096
+#: How `render` can generate: one stream per note, persistent voices (this module), or the one of
+#: the two that suits the device (`pick_render_engine`).
+RENDER_ENGINES = ("auto", "notes", "voices")
+#: Samples per block when rendering offline: a voice is generated for the whole of every block it
+#: sounds in, so blocks stay short; notes still start and end at their sample.
+RENDER_BLOCK = 512
+
+
+def pick_render_engine(
+    engine: str, model: SampleRNN, generation: GenerationOptions, drums: bool = False
+) -> str:
+    """'notes' or 'voices' for `engine` ('auto' decides as the module doc says; a drum kit always
+    takes 'notes'). ValueError for an unknown engine or a device the options cannot use."""
+    if engine not in RENDER_ENGINES:
+        raise ValueError(f"unknown render engine {engine!r} (choose from {', '.join(RENDER_ENGINES)})")
+    if drums or engine != "auto":
+        return "notes" if drums else engine
+    backend = pick_backend(engine_device(generation.device, model), generation.backend)
+    return "voices" if backend == "numba" and generation.cpu_threads == 1 else "notes"
 
 
 def voice_spans(

@@ -167,3 +167,19 @@ def test_list_and_bad_files(ckpt_path: Path, tmp_path: Path):
         app, ["play", str(ckpt_path), "--midi-file", str(bad), "-o", str(tmp_path / "o.wav")]
     )
     assert result.exit_code == 1 and "unreadable" in result.output
+
+
+def test_bench_stream_reports_every_voice_count(ckpt_path: Path):
+    import json
+
+    args = ["bench", "stream", "--checkpoint", str(ckpt_path), "--voices", "1,2", "--seconds", "1",
+            "--block", "64", "--json"]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    r = json.loads(result.output)
+    assert [row["voices"] for row in r["runs"]] == [1, 2]
+    for row in r["runs"]:
+        assert row["blocks"] > 0 and row["late_blocks"] >= 0 and row["realtime_factor"] > 0
+        assert row["offline_realtime_factor"] > 0 and row["offline_voices_realtime_factor"] > 0
+    bad = runner.invoke(app, ["bench", "stream", "--checkpoint", str(ckpt_path), "--voices", "x"])
+    assert bad.exit_code == 1 and "--voices" in bad.output

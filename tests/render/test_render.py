@@ -26,7 +26,8 @@ from samplernn.render.streams import mix
 
 SR = 16000
 TAIL = 400  # bank release tail in samples (25 ms)
-FAST = RenderOptions(lead=0.01, tail=0.01, generation=GenerationOptions(seed=0))
+# engine="notes": these tests spy on the per-note streams (samplernn.render.voices has its own tests)
+FAST = RenderOptions(lead=0.01, tail=0.01, engine="notes", generation=GenerationOptions(seed=0))
 
 
 @pytest.fixture(scope="module")
