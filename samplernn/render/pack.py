@@ -42,7 +42,7 @@ from samplernn.render.drums import (
     resolve_pieces,
 )
 from samplernn.render.pack_options import PackOptions
-from samplernn.render.pack_sheet import plot_sheet
+from samplernn.render.pack_sheet import Hit, plot_sheet
 
 INDEX_FILE = "index.json"
 SHEET_FILE = "sheet.png"
@@ -209,7 +209,7 @@ def make_pack(
                         "pack writes drum one-shots")
     kit = kit_keys(ckpt.stats)
     keys = resolve_pieces(options.pieces, kit) if options.pieces else kit
-    ref, where = reference(ckpt, dataset)
+    ref, where, hits = reference(ckpt, dataset, keys, options.best or options.takes)
     layers = [(k, v) for k in keys for v in options.velocities]
     takes = generate_takes(ckpt, layers, options.takes, options.generation, options.lead, options.tail)
     judge(takes, ref)
@@ -220,24 +220,41 @@ def make_pack(
     with staging(out) as tmp:
         for t in takes:
             write_wav(tmp / t.file, t.audio, ckpt.sample_rate, options.bit_depth)
-        plot_sheet(tmp / SHEET_FILE, takes, ckpt.sample_rate, f"samplernn pack: {Path(source).name}")
+        plot_sheet(tmp / SHEET_FILE, takes, ckpt.sample_rate, f"samplernn pack: {Path(source).name}", hits)
         write_json(tmp / INDEX_FILE, index)
     return PackReport(out, takes, index, where)
 
 
-def reference(ckpt: Checkpoint, dataset: str | Path | None) -> tuple[oneshot.KitReference, str]:
-    """The kit reference and a line saying where it came from: `dataset`, else the dataset the
-    checkpoint was trained on when still there, else the bank statistics (decays only)."""
+def reference(
+    ckpt: Checkpoint, dataset: str | Path | None, keys: list[int], n_hits: int
+) -> tuple[oneshot.KitReference, str, list[Hit]]:
+    """The kit reference, a line saying where it came from and up to `n_hits` real hits of each of
+    `keys` for the sheet: from `dataset`, else the dataset the checkpoint was trained on when
+    still there, else the bank statistics (decays only, no hits)."""
     if dataset is None:
         recorded = (ckpt.payload.get("dataset") or {}).get("path")
         if recorded and is_dataset_info(Path(recorded) / "dataset.json"):
             dataset = recorded
     if dataset is None:
-        return oneshot.KitReference.from_stats(ckpt.stats), "the bank statistics (no samples: give --dataset)"
+        where = "the bank statistics (no samples: give --dataset)"
+        return oneshot.KitReference.from_stats(ckpt.stats), where, []
     ds = load_dataset(dataset)
     if ds.sample_rate != ckpt.sample_rate:
         raise UserError(f"{dataset}: {ds.sample_rate} Hz, the model is {ckpt.sample_rate} Hz")
-    return kit_reference(*kit_sounds(ds)), f"the real samples of {dataset}"
+    return kit_reference(*kit_sounds(ds)), f"the real samples of {dataset}", real_hits(ds, keys, n_hits)
+
+
+def real_hits(ds: PreparedDataset, keys: list[int], n: int) -> list[Hit]:
+    """Up to n real hits of each key, their velocities spread from the softest to the hardest."""
+    hits = []
+    for key in keys:
+        notes = sorted((r for r in ds.notes if r.pitch == key), key=lambda r: (r.velocity, r.id))
+        if not notes:
+            continue
+        picks = np.unique(np.linspace(0, len(notes) - 1, min(n, len(notes))).round().astype(int))
+        hits += [Hit(key, notes[i].velocity, j + 1, ds.load_audio(notes[i])[notes[i].onset :])
+                 for j, i in enumerate(picks)]
+    return hits
 
 
 def build_index(takes: list[Take], ckpt: Checkpoint, options: PackOptions, source: str, where: str

@@ -11,7 +11,7 @@ import mido
 import numpy as np
 import pytest
 import soundfile as sf
-from support.drum_kit import SR, drum_checkpoint, drum_stats, write_drum_dataset
+from support.drum_kit import HIT, SR, drum_checkpoint, drum_stats, write_drum_dataset
 from support.tiny import tiny_checkpoint
 from typer.testing import CliRunner
 
@@ -19,12 +19,13 @@ from conditioning import BankStats, MidiNote
 from conditioning.bankstats import note_levels
 from samplernn.cli import app
 from samplernn.common.errors import UserError
+from samplernn.data.dataset import load_dataset
 from samplernn.generate.options import GenerationOptions
 from samplernn.model.checkpoint import load_checkpoint
 from samplernn.render import drums
 from samplernn.render import midi as render_mod
 from samplernn.render.midi import RenderOptions, render_midi
-from samplernn.render.pack import PackOptions, make_pack
+from samplernn.render.pack import PackOptions, make_pack, real_hits
 from samplernn.render.synth import DEFAULT_DURATION, synth_note
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -163,6 +164,13 @@ def test_pack_writes_takes_index_and_sheet(drum_ckpt_path: Path, drum_ckpt, kit_
     names = sorted(p.name for p in out.iterdir())
     assert names == ["38-acoustic-snare_v080_01.wav", "index.json", "sheet.png"]
     assert set(index["takes"][0]["checks"]) == {"attack", "decay", "clean"}
+
+
+def test_the_sheet_shows_real_hits_from_soft_to_hard(kit_dir: Path) -> None:
+    hits = real_hits(load_dataset(kit_dir), [36, 42], 2)
+    got = [(h.key, h.velocity, h.number) for h in hits]
+    assert got == [(36, 40, 1), (36, 100, 2), (42, 40, 1), (42, 100, 2)]
+    assert all(len(h.audio) == HIT for h in hits)  # from the onset
 
 
 def test_best_keeps_k_of_n_by_score(drum_ckpt, kit_dir: Path, tmp_path: Path) -> None:
