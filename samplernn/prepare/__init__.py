@@ -1,4 +1,8 @@
-"""`samplernn prepare`: a recorded instrument bank (audio + MIDI) → a training set.
+"""`samplernn prepare`: an instrument bank → a training set (audio/, manifest.csv, dataset.json).
+
+A bank is recordings with MIDI files (pairs, folder-midi, session), or without: a sample library
+named by note, the NSynth layout, an SFZ instrument, a drum kit, or plain recordings cut into
+chunks for unconditional training (docs/layouts.md; `sources/` reads the layouts without MIDI).
 
     from samplernn.prepare import PrepareSettings, prepare_bank, summary_lines
     result = prepare_bank("recordings/", "data/bank", PrepareSettings(sample_rate=16000))

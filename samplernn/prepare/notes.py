@@ -6,9 +6,10 @@ trailing silence, resampling, optional fixed length with a linear fade-out. The 
 the recording; the `end` written to the manifest is the same rule applied to the prepared audio
 (what the model and the evaluation see), never before the release.
 
-Real recordings are checked first: non-finite samples fail the note, a DC offset is removed
-before detection, and over a noise floor the share is raised to a margin above the floor
-(`conditioning.noise`); a MIDI note-off after the recording's end fails the note while it still
+Every recording of a note is first seen by `detect`, the one path for all layouts (one-shots
+analysed for their release and pitch check too): non-finite samples fail the note, a DC offset is
+removed before detection, and over a noise floor the share is raised to a margin above the floor
+(`conditioning.noise`). A MIDI note-off after the recording's end fails the note while it still
 sounds there. What was changed is returned as notices, one line each.
 """
 
@@ -16,11 +17,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from conditioning import envelope, find_extent, note_name
-from conditioning.noise import DC_REPORT, NOISE_MARGIN_DB, extent_threshold, remove_dc
+from conditioning.noise import DC_REPORT, NOISE_MARGIN_DB, NOISE_NOTICE_DBFS, extent_threshold, remove_dc
 from samplernn.common.audio import resample
 from samplernn.prepare.layouts import NoteJob
 from samplernn.prepare.settings import PrepareSettings
@@ -84,18 +86,9 @@ def prepare_note(
     (with the --threshold to use when noise starts the note early), or a note-off after the
     recording's end while the note still sounds there.
     """
-    notices: list[Notice] = []
-    x = _without_dc(x, sr, job, offset, settings, notices)
-    peak = float(np.abs(x).max()) if x.size else 0.0
-    message = silence_message(describe(job), peak, settings)
-    if message is not None:
-        raise NoteError(message)
-    env = envelope(x)
-    share = _extent_share(x, sr, float(env.max()), job, settings, notices)
-    extent = find_extent(x, share, env)
-    if extent is None:
-        raise NoteError(f"{describe(job)}: silent recording")
-    start, stop = extent
+    found = detect(x, sr, settings, describe(job), job.audio, offset)
+    x, env, peak, share, (start, stop) = found.x, found.env, found.peak, found.share, found.extent
+    notices = list(found.notices)
     on, off, lag_ms = _align(job, start, sr, offset, settings, env)
     off = _off_in_recording(job, off, stop, x.size, sr, offset, notices)
 
@@ -129,41 +122,73 @@ def prepare_note(
     return PreparedNote(y, onset, release, end, lag_ms, tuple(notices))
 
 
+@dataclass(frozen=True)
+class Detection:
+    """A recording as detection sees it (`detect`): samples (n,) float32 without their DC offset,
+    their Hilbert envelope (n,), |sample| peak, the share of the envelope's peak where the sound
+    starts and ends, the sound's extent (start, stop exclusive, samples) and what was noticed."""
+
+    x: np.ndarray
+    env: np.ndarray
+    peak: float
+    share: float
+    extent: tuple[int, int]
+    notices: tuple[Notice, ...] = ()
+
+
+def detect(
+    x: np.ndarray, sr: int, settings: PrepareSettings, where: str, recording: str | Path | None = None,
+    offset: int = 0,
+) -> Detection:
+    """Check the mono recording `x` (n,) at `sr` Hz and find its sound, by the rules every note of
+    every layout goes through: non-finite samples fail it, its DC offset is removed (noticed when
+    large), silence fails it (peak below `settings.silence_peak`, or nothing above the share), and
+    the extent is where the envelope passes `settings.threshold` of its peak, or a margin above the
+    noise floor when the floor reaches that (`conditioning.noise.extent_threshold`; noticed when the
+    floor is at or above NOISE_NOTICE_DBFS).
+
+    `where` names the note in messages, `recording` the file in the DC notice (one per recording;
+    default `where`); x[0] is frame `offset` of the file (for the time of a non-finite sample).
+
+    Raises:
+        NoteError: non-finite samples, or a silent recording.
+    """
+    check_finite(x, sr, where, offset)
+    notices: list[Notice] = []
+    x, dc = remove_dc(x)
+    peak = float(np.abs(x).max()) if x.size else 0.0
+    if abs(dc) >= DC_REPORT or (dc and abs(dc) > settings.threshold * peak):
+        level = f"{dc:+.3g}, {20 * math.log10(abs(dc)):.0f} dBFS"
+        notices.append(Notice("dc", f"{recording or where}: DC offset ({level}) removed before detection"))
+    message = silence_message(where, peak, settings)
+    if message is not None:
+        raise NoteError(message)
+    env = envelope(x)
+    share, floor = extent_threshold(x, sr, settings.threshold, float(env.max()))
+    if floor is not None and 20 * math.log10(floor) >= NOISE_NOTICE_DBFS:
+        notices.append(Notice("noise", (
+            f"{where}: noise floor at {20 * math.log10(floor):.0f} dBFS; start and end found "
+            f"{NOISE_MARGIN_DB:.0f} dB above it (threshold {share:.3f} of the note's peak instead of "
+            f"{settings.threshold:g})")))
+    extent = find_extent(x, share, env)
+    if extent is None:
+        raise NoteError(f"{where}: silent recording")
+    return Detection(x, env, peak, share, extent, tuple(notices))
+
+
 def nonfinite_message(where: str, count: int, first_s: float) -> str:
     """The reason a recording with `count` NaN/±inf samples (the first at `first_s` s) is skipped."""
     return (f"{where}: {count} non-finite sample(s) (NaN or ±inf), the first at {first_s:.3f} s; "
             "skipped (a damaged float recording)")
 
 
-def _without_dc(
-    x: np.ndarray, sr: int, job: NoteJob, offset: int, settings: PrepareSettings, notices: list[Notice]
-) -> np.ndarray:
-    """`x` checked for non-finite samples (NoteError) and with its DC offset removed (`remove_dc`);
-    a large offset (above DC_REPORT, or enough to move the cut) is noticed."""
+def check_finite(x: np.ndarray, sr: int, where: str, offset: int = 0) -> None:
+    """Raise NoteError (`nonfinite_message`) when the audio `x` (n,), whose x[0] is frame `offset`
+    of a recording at `sr` Hz, holds NaN or ±inf samples."""
     bad = ~np.isfinite(x)
     if bad.any():
         first = int(np.argmax(bad))
-        raise NoteError(nonfinite_message(describe(job), int(bad.sum()), (first + offset) / sr))
-    x, dc = remove_dc(x)
-    if abs(dc) >= DC_REPORT or (dc and abs(dc) > settings.threshold * float(np.abs(x).max())):
-        level = f"{dc:+.3g}, {20 * math.log10(abs(dc)):.0f} dBFS"
-        notices.append(Notice("dc", f"{job.audio}: DC offset ({level}) removed before detection"))
-    return x
-
-
-def _extent_share(
-    x: np.ndarray, sr: int, env_peak: float, job: NoteJob, settings: PrepareSettings, notices: list[Notice]
-) -> float:
-    """The share of the envelope's peak where the note starts and ends: `settings.threshold`, or a
-    margin above the noise floor when the floor reaches it (noticed)."""
-    share, floor = extent_threshold(x, sr, settings.threshold, env_peak)
-    if floor is None:
-        return share
-    floor_db = 20 * math.log10(floor)
-    notices.append(Notice("noise", (
-        f"{describe(job)}: noise floor at {floor_db:.0f} dBFS; start and end found {NOISE_MARGIN_DB:.0f} dB "
-        f"above it (threshold {share:.3f} of the note's peak instead of {settings.threshold:g})")))
-    return share
+        raise NoteError(nonfinite_message(where, int(bad.sum()), (first + offset) / sr))
 
 
 def _off_in_recording(
@@ -172,8 +197,8 @@ def _off_in_recording(
     """The note-off `off` (samples of the n-sample `x`) when it lies in the recording. After the
     recording's end: NoteError while the note still sounds there (its release was never recorded);
     otherwise (it had died away) the note is held to the recording's end, and that is noticed."""
-    if off <= n:
-        return off
+    if off <= n + 0.5:  # times in seconds come back a rounding error past the last sample
+        return min(off, float(n))
     off_s, end_s = (off + offset) / sr, (n + offset) / sr
     if stop >= n - round(STILL_SOUNDING_S * sr):
         raise NoteError(

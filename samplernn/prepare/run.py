@@ -1,4 +1,5 @@
-"""`prepare_bank`: recordings + MIDI → OUT/audio/*.wav, OUT/manifest.csv, OUT/dataset.json.
+"""`prepare_bank`: a bank in any layout (`layouts`, `sources`) → OUT/audio/*.wav, OUT/manifest.csv,
+OUT/dataset.json.
 
 Streams one recording at a time: only a small row of metadata per note is kept, so memory does
 not grow with the size of the bank. With the default one-gain-for-the-bank normalisation a cheap

@@ -286,3 +286,21 @@ def test_a_note_over_hum_gets_the_threshold_to_use(tmp_path):
     assert "hum.wav" in message and "hum or noise? --threshold 0.02" in message and "\n" not in message
     result = prepare_bank(tmp_path / "src", tmp_path / "out", PrepareSettings(threshold=0.02))
     assert not result.failures and abs(result.onset_lag_ms["max"]) < 10
+
+
+def test_a_soft_note_over_16_bit_dither_is_cut_above_it_without_a_notice(tmp_path):
+    """A pp note at -50 dBFS in 16-bit audio dithered before, under and after it (-98 dBFS): the
+    dither, which the default threshold would let run to the file's end, places the cut, but a
+    floor that low is every 16-bit recording's and is not listed."""
+    src = tmp_path / "src"
+    dither = np.random.default_rng(5).triangular(-1.0, 0.0, 1.0, 2 * SR) / 32768
+    for name, amplitude in (("ff", 0.5), ("pp", 0.003)):
+        x = tone(SR, 60, 0.3, 0.8, tail=0.3, total=2.0, amplitude=amplitude)
+        sf.write(src / f"{name}.wav" if src.is_dir() else (src.mkdir() or src / f"{name}.wav"),
+                 x + dither.astype(np.float32), SR, subtype="PCM_16")
+        write_midi(src / f"{name}.mid", [(60, 100, 0.3, 0.8)])
+    result = prepare_bank(src, tmp_path / "out")
+    assert not result.failures and not result.notices
+    notes = notes_by_id(tmp_path / "out")
+    ff, pp = notes["ff"].end - notes["ff"].release, notes["pp"].end - notes["pp"].release
+    assert 0 < pp <= ff

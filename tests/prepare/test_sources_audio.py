@@ -66,7 +66,7 @@ def test_unusable_recordings_are_failures(tmp_path):
     found = audio_chunks(src, ChunkSettings(seconds=2.0, min_seconds=1.0))
     assert [n.source for n in found.notes] == ["good.flac#1", "good.flac#2"]
     reasons = {f.source: f.message for f in found.failures}
-    assert "non-finite samples" in reasons["broken.wav"]
+    assert "broken.wav: 1 non-finite sample(s) (NaN or ±inf)" in reasons["broken.wav"]
     assert "silent recording" in reasons["quiet.wav"]
     assert "no stretch of sound lasts 1 s" in reasons["short.wav"]
     assert "unreadable audio file" in reasons["junk.mp3"]

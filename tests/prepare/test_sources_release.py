@@ -12,6 +12,7 @@ import pytest
 import soundfile as sf
 from support.audio import tone, write_audio
 
+from samplernn.prepare.notes import NoteError
 from samplernn.prepare.sources.records import SampleNote, SourceResult, note_id, to_discovery
 from samplernn.prepare.sources.release import one_shot_release
 from samplernn.prepare.sources.root_key import read_root_key, wavpack_message
@@ -67,7 +68,8 @@ def test_a_percussive_sound_is_released_at_its_attack_unless_asked_for_the_end()
 
 
 def test_silence_has_no_shape():
-    assert one_shot_release(np.zeros(1000, np.float32), SR) is None
+    with pytest.raises(NoteError, match="silent recording"):
+        one_shot_release(np.zeros(1000, np.float32), SR)
 
 
 def test_root_keys_from_wav_smpl_and_aiff_inst(tmp_path):

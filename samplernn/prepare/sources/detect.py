@@ -194,7 +194,7 @@ def source_notes(
     checks: dict[str, int] = {}
     if layout == "named":
         found = named_notes(src, NamedOptions(middle_c=settings.middle_c, pattern=settings.pattern))
-        verdicts = verify_pitches(found, settings.trust_names, _stage(progress, "pitches"))
+        verdicts = verify_pitches(found, settings.trust_names, _stage(progress, "pitches"), settings)
         checks = dict(Counter(c.verdict for c in verdicts))
     elif layout == "nsynth":
         found = nsynth_notes(src, _nsynth_filter(settings))
@@ -236,7 +236,7 @@ def discover_bank(
         found.warnings += _unused_options(found.layout, settings)
         return found
     found, checks = source_notes(layout, src, settings, progress)
-    out = to_discovery(found, settings.threshold, _stage(progress, "releases"))
+    out = to_discovery(found, settings, _stage(progress, "releases"))
     out.pitch_checks = checks
     out.warnings += _unused_options(layout, settings)
     return out

@@ -29,6 +29,8 @@ from samplernn.prepare.naming import (
     parse_name,
     resolve_velocities,
 )
+from samplernn.prepare.notes import NoteError
+from samplernn.prepare.settings import PrepareSettings
 from samplernn.prepare.sources.pitch_check import TRUST_HINT, PitchCheck, check_pitch
 from samplernn.prepare.sources.records import SampleNote, SourceResult, relative, scan_samples
 from samplernn.prepare.sources.root_key import read_root_key, wavpack_message
@@ -98,28 +100,30 @@ def verify_pitches(
     found: SourceResult,
     trust_names: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    settings: PrepareSettings | None = None,
 ) -> list[PitchCheck]:
     """Track the pitch of every note of `found`; notes whose name is more than a semitone (or an
     octave) off move to the failures, or with `trust_names` stay and are listed in the warnings.
     Returns every check, in note order.
 
-    `progress(done, total)` is called after each file. Unreadable files become failures.
+    `progress(done, total)` is called after each file. Unreadable files, and those `prepare` could
+    not use (non-finite samples, silence: `notes.detect` with `settings`), become failures.
     """
     checks, kept = [], []
     total = len(found.notes)
     for k, note in enumerate(found.notes):
         try:
-            check = check_pitch(note.audio, note.pitch)
-        except AudioError as exc:
+            check = check_pitch(note.audio, note.pitch, settings)
+        except (AudioError, NoteError) as exc:
             found.fail(note.source, str(exc))
-            continue
-        checks.append(check)
-        if check.wrong and not trust_names:
-            found.fail(note.source, check.message)
         else:
-            kept.append(note)
-            if check.wrong:
-                found.warnings.append(f"{check.message.removesuffix(TRUST_HINT)}; kept (--trust-names)")
+            checks.append(check)
+            if check.wrong and not trust_names:
+                found.fail(note.source, check.message)
+            else:
+                kept.append(note)
+                if check.wrong:
+                    found.warnings.append(f"{check.message.removesuffix(TRUST_HINT)}; kept (--trust-names)")
         if progress is not None:
             progress(k + 1, total)
     found.notes = kept

@@ -1,6 +1,8 @@
 """Check a sample's pitch against a pitch tracker (real libraries have mislabelled files).
 
-The sustained part of the sound (from 20 % to 70 % of its extent, at most `MAX_SECONDS`) is
+The sound is found as `prepare` finds every note's (`notes.detect`: non-finite samples and
+silence fail it, its DC offset removed, its extent relative to a noise floor). Its sustained part
+(from 20 % to 70 % of its extent, at most `MAX_SECONDS`) is
 tracked with librosa's pYIN over two octaves either side of the expected pitch (at a rate that
 leaves about ten samples per period, `analysis_rate`), and the median f0 of its voiced frames is
 compared with the name. More than a semitone off is reported; a multiple of an octave off (within
@@ -16,8 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from conditioning import DEFAULT_THRESHOLD, find_extent, note_name
+from conditioning import note_name
 from samplernn.common.audio import read_audio, resample
+from samplernn.prepare.notes import detect
+from samplernn.prepare.settings import PrepareSettings
 
 ANALYSIS_RATES = (16000, 22050, 44100, 48000)  # Hz, the lowest that fits the search band is used
 SEARCH = 4.2  # the tracker looks this factor (two octaves and a bit) either side of the expected pitch
@@ -78,20 +82,21 @@ def analysis_rate(expected: int, file_rate: int) -> int:
     return min(rate, file_rate)
 
 
-def check_pitch(path: str | Path, expected: int, threshold: float = DEFAULT_THRESHOLD) -> PitchCheck:
-    """Compare the file's sustained pitch with MIDI `expected` (see the module docstring).
+def check_pitch(path: str | Path, expected: int, settings: PrepareSettings | None = None) -> PitchCheck:
+    """Compare the file's sustained pitch with MIDI `expected` (see the module docstring); its
+    sound found by `notes.detect` with `settings` (default PrepareSettings()).
 
     Raises:
         AudioError: the file cannot be read.
+        NoteError: non-finite samples, or a silent recording.
     """
     x, sr = read_audio(path, mono=True)
+    found = detect(x, sr, settings or PrepareSettings(), str(path))
+    x, (start, end) = found.x, found.extent
     rate = analysis_rate(expected, sr)
     if rate != sr:
-        x, sr = resample(x, sr, rate), rate
-    extent = find_extent(x, threshold)
-    if extent is None:
-        return PitchCheck(expected, None, "unpitched", f"{path}: silent, pitch not checked")
-    start, end = extent
+        x, start, end = resample(x, sr, rate), start * rate // sr, -(-end * rate // sr)
+        sr = rate
     a = start + int((end - start) * _SPAN[0])
     b = min(start + int((end - start) * _SPAN[1]), a + int(MAX_SECONDS * sr))
     measured, voiced = track_pitch(x[a:b], sr, expected)

@@ -25,7 +25,7 @@ import numpy as np
 from samplernn.common.audio import AudioError, audio_info, read_audio, resample
 from samplernn.common.errors import UserError
 from samplernn.prepare.layouts import NoteJob
-from samplernn.prepare.notes import NoteError, PreparedNote
+from samplernn.prepare.notes import NoteError, PreparedNote, check_finite, nonfinite_message
 from samplernn.prepare.settings import CHUNK_SECONDS, PrepareSettings
 from samplernn.prepare.sources.records import SampleNote, SourceResult, relative, scan_samples
 from samplernn.prepare.sources.root_key import wavpack_message
@@ -60,15 +60,19 @@ def frame_levels(path: Path, hop_s: float) -> tuple[np.ndarray, float]:
     info = audio_info(path)
     hop = max(1, round(hop_s * info.sample_rate))
     block = BLOCK_FRAMES // hop * hop
-    levels = []
+    levels, n_bad, first_bad = [], 0, 0
     for start in range(0, info.frames, block):
         x, _ = read_audio(path, start, min(info.frames, start + block), mono=True)
-        if not np.isfinite(x).all():
-            at = start / info.sample_rate
-            raise AudioError(f"{path}: non-finite samples (NaN or infinity) in the block from {at:.1f} s")
+        finite = np.isfinite(x)
+        if not finite.all():
+            first_bad = first_bad if n_bad else start + int(np.argmin(finite))
+            n_bad += int(x.size - finite.sum())
+            continue
         pad = (-x.size) % hop
         frames = np.pad(x, (0, pad)).reshape(-1, hop).astype(np.float64)
         levels.append(10 * np.log10(np.maximum((frames**2).mean(axis=1), 1e-20)))
+    if n_bad:
+        raise AudioError(nonfinite_message(str(path), n_bad, first_bad / info.sample_rate))
     return np.concatenate(levels) if levels else np.zeros(0), hop / info.sample_rate
 
 
@@ -144,14 +148,13 @@ def prepare_chunk(
 ) -> PreparedNote:
     """A chunk as it is: the mono audio `x` (n,) at `sr` Hz of the job's window, scaled by the bank's
     `gain` (None: to `settings.peak`) and resampled to the dataset rate, with no note detection,
-    silence or fixed length; onset 0, release and end at its last sample. `offset` is unused (the
-    signature is `prepare_note`'s).
+    silence or fixed length; onset 0, release and end at its last sample. x[0] is frame `offset` of
+    the recording (for the time of a non-finite sample).
 
     Raises:
         NoteError: non-finite samples or a silent chunk.
     """
-    if not np.isfinite(x).all():
-        raise NoteError(f"{job.audio}: non-finite samples (NaN or infinity) in {job.source}")
+    check_finite(x, sr, f"{job.audio} ({job.source})", offset)
     peak = float(np.abs(x).max()) if x.size else 0.0
     if peak < settings.silence_peak:
         raise NoteError(f"{job.audio}: {job.source} is silent")

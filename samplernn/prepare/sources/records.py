@@ -4,7 +4,8 @@ to `prepare`'s `NoteJob`s.
 A source (named files, NSynth, SFZ, a drum kit, plain audio) reads only its description (names,
 JSON, SFZ or XML text); it never reads audio. Its notes carry the release only where the
 description gives one (NSynth's note-off at 3 s). Every other sample is a one-shot: `to_discovery`
-reads it once and places the release by `one_shot_release`.
+reads it once and places the release by `one_shot_release`, which finds the sound by the rules
+`prepare` cuts every note by (`notes.detect`).
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 from natsort import natsorted, ns
 
-from conditioning import DEFAULT_THRESHOLD
 from samplernn.common.audio import AudioError, audio_info, read_audio
 from samplernn.prepare.layouts import Discovery, Failure, NoteJob, note_id
+from samplernn.prepare.notes import NoteError
+from samplernn.prepare.settings import PrepareSettings
 from samplernn.prepare.sources.release import one_shot_release
 from samplernn.prepare.sources.root_key import wavpack_message
 
@@ -79,11 +80,14 @@ def relative(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def to_job(note: SampleNote, job_id: str, threshold: float = DEFAULT_THRESHOLD) -> NoteJob:
-    """The `NoteJob` that prepares `note`. A one-shot's audio is read here to place its release.
+def to_job(note: SampleNote, job_id: str, settings: PrepareSettings | None = None) -> NoteJob:
+    """The `NoteJob` that prepares `note`. A one-shot's audio is read here to place its release,
+    its sound found as `prepare` will find it (`one_shot_release` with `settings`, default
+    PrepareSettings()).
 
     Raises:
-        AudioError: a WavPack file in disguise, or a one-shot whose audio cannot be read or is silent.
+        AudioError: a WavPack file in disguise, or a one-shot whose audio cannot be read.
+        NoteError: a one-shot with non-finite samples, or silent.
     """
     disguised = wavpack_message(note.audio)
     if disguised:
@@ -94,11 +98,7 @@ def to_job(note: SampleNote, job_id: str, threshold: float = DEFAULT_THRESHOLD) 
                        on, on + note.release, note.window, note.aligned)
     start, stop = (0, None) if note.window is None else _frames(note)
     x, sr = read_audio(note.audio, start, stop, mono=True)
-    if not np.isfinite(x).all():
-        raise AudioError(f"{note.audio}: non-finite samples (NaN or infinity); the file is skipped")
-    shape = one_shot_release(x, sr, threshold)
-    if shape is None:
-        raise AudioError(f"{note.audio}: silent recording")
+    shape = one_shot_release(x, sr, settings, where=str(note.audio), offset=start)
     # Not aligned: `prepare` puts the note-on where it detects the sound's start (the same rule as
     # here), so only the held duration (release - start) matters.
     offset = note.window[0] if note.window else 0.0
@@ -114,11 +114,12 @@ def _frames(note: SampleNote) -> tuple[int, int | None]:
 
 def to_discovery(
     found: SourceResult,
-    threshold: float = DEFAULT_THRESHOLD,
+    settings: PrepareSettings | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Discovery:
     """`prepare`'s view of a source: one `NoteJob` per note (one-shots read to place their
-    release), the unreadable ones added to the source's failures, its warnings kept.
+    release, by `settings`), the unusable ones (unreadable, non-finite samples, silent) added to
+    the source's failures, its warnings kept.
 
     `progress(done, total)` is called after each note.
     """
@@ -126,8 +127,8 @@ def to_discovery(
     out = Discovery(found.layout, [], list(found.failures), list(found.warnings))
     for k, note in enumerate(found.notes):
         try:
-            out.jobs.append(to_job(note, note_id(note.source, ids), threshold))
-        except AudioError as exc:
+            out.jobs.append(to_job(note, note_id(note.source, ids), settings))
+        except (AudioError, NoteError) as exc:
             out.failures.append(Failure(note.source, str(exc)))
         if progress is not None:
             progress(k + 1, len(found.notes))

@@ -16,6 +16,10 @@ begins.**
   Putting the release at the end instead (``percussive_end=True``) makes the bank's tail zero,
   and a short MIDI hit would be cut at its note-off.
 
+The sound's start and end are found as `prepare` finds every note's (`notes.detect`: non-finite
+samples fail it, its DC offset removed, start and end relative to a noise floor), so that the held
+duration placed here is measured from the same start `prepare` cuts at.
+
 "Level" is measured on the future maximum of the 10 ms RMS level (smoothed over 50 ms): a
 stretch is held while that curve falls by less than `HOLD_RATE_DB_S` over the next 100 ms and
 stays within `HOLD_RANGE_DB` of the peak, so tremolo, vibrato and noise bumps late in the tail do
@@ -28,7 +32,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from conditioning import DEFAULT_THRESHOLD, find_extent, level_db
+from conditioning import level_db
+from samplernn.prepare.notes import detect
+from samplernn.prepare.settings import PrepareSettings
 
 HOP_S = 0.010  # level frame hop
 SMOOTH_FRAMES = 5  # moving average of the level in dB (50 ms)
@@ -50,14 +56,18 @@ class OneShotShape:
 
 
 def one_shot_release(
-    x: np.ndarray, sr: int, threshold: float = DEFAULT_THRESHOLD, percussive_end: bool = False
-) -> OneShotShape | None:
+    x: np.ndarray, sr: int, settings: PrepareSettings | None = None, percussive_end: bool = False,
+    where: str = "recording", offset: int = 0,
+) -> OneShotShape:
     """The start, release and end of a one-shot mono recording `x` (n,) at `sr` Hz, by the rule in
-    the module docstring. None for a silent recording."""
-    extent = find_extent(x, threshold)
-    if extent is None:
-        return None
-    start, end = extent
+    the module docstring, its sound found by `notes.detect` with `settings` (default
+    PrepareSettings()); `where` names it in messages, x[0] is frame `offset` of the file.
+
+    Raises:
+        NoteError: non-finite samples, or a silent recording.
+    """
+    found = detect(x, sr, settings or PrepareSettings(), where, offset=offset)
+    x, (start, end) = found.x, found.extent
     hop = max(1, round(HOP_S * sr))
     level = level_db(x[start:end], hop)
     if level.size > SMOOTH_FRAMES:
