@@ -80,8 +80,8 @@ def train(
         run = RunDir(Path(run_dir), main=info.is_main, progress=progress, log=log)
         state = start_run(Path(dataset_dir), run, cfg, device, info, resume_run=resume)
         probes = []
-        if cfg.sound_notes and info.is_main:
-            probes = make_probes(state.data.dataset, cfg.sound_notes, cfg.sound_seconds)
+        if state.cfg.sound_notes and info.is_main:  # start_run may turn the sound check off
+            probes = make_probes(state.data.dataset, state.cfg.sound_notes, cfg.sound_seconds)
         fwd = wrap_model(state.model, device, info, cfg.compile)
         if not resume:
             run.save(state.state_dict())
