@@ -12,6 +12,7 @@ import typer
 from samplernn.commands.common import Device, Seed, Temperature, WeightDtype, fail
 from samplernn.common.errors import UserError
 from samplernn.generate.options import GenerationOptions
+from samplernn.generate.stream_config import StreamConfig
 
 
 def register(app: typer.Typer, bench_app: typer.Typer) -> None:
@@ -61,13 +62,13 @@ def play_command(
     ] = False,
     voices: Annotated[
         int, typer.Option(min=1, help="Notes that can sound at once (then the oldest is stolen).")
-    ] = 8,
+    ] = StreamConfig.voices,
     block: Annotated[
         int, typer.Option(min=16, help="Samples generated per block (the latency's unit).")
-    ] = 256,
+    ] = StreamConfig.block,
     countdown: Annotated[
         str, typer.Option(help="Held notes: auto, held (a model trained with --hidden-countdown) or legacy.")
-    ] = "auto",
+    ] = StreamConfig.countdown,
     transpose: Annotated[int, typer.Option(help="Semitones added to every note.")] = 0,
     temperature: Temperature = None,
     seed: Seed = None,
@@ -80,7 +81,6 @@ def play_command(
         _list_devices()
         return
     from samplernn.common.device import resolve_device
-    from samplernn.generate.stream import StreamConfig
     from samplernn.model.checkpoint import load_checkpoint
     from samplernn.play.run import PlayOptions, play_file, play_keyboard
 
@@ -143,7 +143,7 @@ def bench_stream_command(
     ] = None,
     voices: Annotated[str, typer.Option(help="Numbers of voices to time, comma-separated.")] = "1,2,4,8",
     seconds: Annotated[float, typer.Option(min=1.0, help="Seconds of music per run.")] = 60.0,
-    block: Annotated[int, typer.Option(min=16, help="Samples per block.")] = 256,
+    block: Annotated[int, typer.Option(min=16, help="Samples per block.")] = StreamConfig.block,
     offline: Annotated[
         bool, typer.Option("--offline/--no-offline", help="Also time `render` on the same music.")
     ] = True,

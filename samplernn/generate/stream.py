@@ -40,39 +40,12 @@ from samplernn.data.quantize import dequantize
 from samplernn.generate.engine import engine_device, pick_backend, resolve_weight_dtype
 from samplernn.generate.fold import fold_model
 from samplernn.generate.options import GenerationOptions
+from samplernn.generate.stream_config import StreamConfig
 from samplernn.generate.stream_kernels import Load, NumbaVoices, TorchVoices, VoiceKernel
 from samplernn.generate.voice_notes import VoiceNote
 from samplernn.model.network import SampleRNN
 
-COUNTDOWNS = ("auto", "held", "legacy")
 DECLICK = 32  # samples over which a voice's cut-off step is ramped to zero
-
-
-@dataclass(frozen=True)
-class StreamConfig:
-    """How the engine plays (times in seconds).
-
-    voices: the pool; block: samples per `render_block` (a multiple of the model's lookback);
-    lead: silence generated before every note (the primed state); tail: generated after a note's
-    end before its voice is free; countdown: 'held' (needs a model with a held flag), 'legacy'
-    (a frozen countdown for models without one) or 'auto' (held when the model has the flag);
-    legacy_hold: the frozen countdown's distance to the release.
-    """
-
-    voices: int = 8
-    block: int = 256
-    lead: float = 0.25
-    tail: float = 0.1
-    countdown: str = "auto"
-    legacy_hold: float = 0.5
-
-    def __post_init__(self) -> None:
-        if self.voices < 1 or self.block < 1:
-            raise ValueError(f"voices and block must be >= 1, got {self.voices} and {self.block}")
-        if self.lead < 0 or self.tail < 0 or self.legacy_hold < 0:
-            raise ValueError("lead, tail and legacy_hold must be >= 0")
-        if self.countdown not in COUNTDOWNS:
-            raise ValueError(f"countdown must be one of {', '.join(COUNTDOWNS)}, got {self.countdown!r}")
 
 
 @dataclass
@@ -134,8 +107,9 @@ class StreamEngine:
     sample_rate: the model's rate; config: StreamConfig; options: GenerationOptions (device,
     backend, weight dtype, temperature — None = 1.0 —, seed); capture: keep every note's own
     output in `takes` (NoteTake, for measuring; the mix is unchanged). Not thread-safe: give
-    events and render blocks from one thread (a live session queues incoming messages). Raises ValueError for a block that
-    is not a multiple of the lookback or a held countdown on a model without a held flag.
+    events and render blocks from one thread (a live session queues incoming messages). Raises
+    ValueError for a block that is not a multiple of the lookback or a held countdown on a model
+    without a held flag.
     """
 
     def __init__(
