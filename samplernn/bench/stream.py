@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from conditioning import MidiNote
@@ -90,3 +91,55 @@ def bench_stream(
         "load_after": round(os.getloadavg()[0], 2),
         "runs": runs,
     }
+
+
+WAYS = ("offline", "voices", "live")  # per-note streams, offline voices, simulated real time
+
+
+def _fitted_notes(path: Path, pitch_range: tuple[int, int]) -> list[MidiNote]:
+    """A file's notes (drums left out), transposed into the model's range as evaluate does."""
+    from dataclasses import replace
+
+    from conditioning import read_midi_notes
+    from samplernn.evaluate.melodies import fit_to_range
+
+    notes = [n for n in read_midi_notes(path) if not n.is_drum]
+    _, pitches, _ = fit_to_range([n.pitch for n in notes], *pitch_range)
+    return [replace(n, pitch=p) for n, p in zip(notes, pitches, strict=True)]
+
+
+def compare_live_offline(
+    checkpoint: str | Path | None, midis: list[Path], seeds: int = 2, block: int = 256, device: str = "cpu"
+) -> dict[str, Any]:
+    """Every file played three ways (WAYS) with seeds 0 … seeds-1, each note scored on its own
+    output (stream_quality): per way, the summary over all notes, the mean loudness of the mixes,
+    and for live play the block-boundary jumps. Raises UserError for a bad checkpoint or file."""
+    from samplernn.bench.stream_quality import boundary_jumps, live, summarize
+    from samplernn.measures.sound import rms, to_db
+
+    ckpt = load_checkpoint(checkpoint or SHIPPED_MODEL, resolve_device(device))
+    rng = ckpt.pitch_range or (0, 127)
+    pieces = {Path(m).name: _fitted_notes(Path(m), rng) for m in midis}
+    scores: dict[str, list] = {w: [] for w in WAYS}
+    loud: dict[str, list[float]] = {w: [] for w in WAYS}
+    jumps = []
+    for seed in range(seeds):
+        gen = GenerationOptions(seed=seed, device=device).with_default_temperature(ckpt.temperature)
+        for notes in pieces.values():
+            played = [(n, n.pitch) for n in notes]
+            results = (
+                offline_notes(ckpt, played, gen),
+                offline_voices(ckpt, played, gen),
+                live(ckpt, notes, gen, StreamConfig(block=block)),
+            )
+            for way, (s, y, _) in zip(WAYS, results, strict=True):
+                scores[way] += s
+                loud[way].append(to_db(rms(y)))
+                if way == "live":
+                    jumps.append(boundary_jumps(y, block))
+    rows = {w: {**summarize(scores[w]), "mix_db": float(np.mean(loud[w])),
+                "octave": sum(s.kind == "octave" for s in scores[w])} for w in WAYS}  # fmt: skip
+    rows["live"].update({k: float(np.mean([j[k] for j in jumps])) for k in jumps[0]})
+    rows["live"]["boundary_max"] = max(j["boundary_max"] for j in jumps)
+    return {"checkpoint": str(checkpoint or SHIPPED_MODEL), "files": list(pieces), "seeds": seeds,
+            "countdown": "held" if ckpt.config.held_flag else "frozen", "ways": rows}  # fmt: skip

@@ -148,24 +148,89 @@ def bench_stream_command(
         bool, typer.Option("--offline/--no-offline", help="Also time `render` on the same music.")
     ] = True,
     device: Device = "cpu",
+    quality: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Instead of timing: play these MIDI files offline, through offline voices and "
+            "live (simulated real time), and compare every note's pitch, end and level."
+        ),
+    ] = None,
+    seeds: Annotated[int, typer.Option(min=1, help="Seeds per file for --quality.")] = 2,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Streaming speed: real-time factor and late blocks per number of voices (simulated real time,
-    one thread), next to offline rendering of the same music."""
-    from samplernn.bench.stream import bench_stream
+    one thread), next to offline rendering of the same music; or, with --quality, the sound of
+    live play next to offline rendering."""
+    from samplernn.bench.stream import bench_stream, compare_live_offline
 
     try:
         counts = [int(v) for v in voices.split(",") if v.strip()]
-        if not counts or min(counts) < 1:
-            raise UserError(f"--voices {voices!r}: give numbers >= 1")
-        r = bench_stream(checkpoint, counts, seconds, block, offline, device)
     except ValueError:
-        fail(f"--voices {voices!r}: give numbers >= 1, comma-separated")
+        counts = []
+    try:
+        if not counts or min(counts) < 1:
+            raise UserError(f"--voices {voices!r}: give numbers >= 1, comma-separated")
+        if quality:
+            r = compare_live_offline(checkpoint, quality, seeds, block, device)
+        else:
+            r = bench_stream(checkpoint, counts, seconds, block, offline, device)
+    except ValueError as exc:
+        fail(exc)
     except UserError as exc:
         fail(exc)
     if as_json:
         typer.echo(json.dumps(r, indent=2))
-        return
+    elif quality:
+        _quality_table(r)
+    else:
+        _speed_table(r)
+
+
+def _quality_table(r: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(
+        title=f"{r['checkpoint']}: {', '.join(r['files'])}, {r['seeds']} seed(s); held notes: "
+        f"{r['countdown']}"
+    )
+    for col in (
+        "way",
+        "notes",
+        "pitch ok",
+        "octave",
+        "|end error| ms",
+        "ends ≤ 30 ms",
+        "note dB",
+        "mix dB",
+        "boundary |Δ| mean / max",
+        "all |Δ| mean / p99.9",
+    ):
+        table.add_column(col, justify="right")
+    for way, w in r["ways"].items():
+        jumps = (
+            (
+                f"{w['boundary_mean']:.4f} / {w['boundary_max']:.3f}",
+                f"{w['all_mean']:.4f} / {w['all_p999']:.3f}",
+            )
+            if "boundary_mean" in w
+            else ("—", "—")
+        )
+        table.add_row(
+            way,
+            str(w["notes"]),
+            f"{w['pitch_ok']:.1%}",
+            str(w["octave"]),
+            f"{w['end_abs_ms']:.1f}",
+            f"{w['end_within_30ms']:.1%}",
+            f"{w['level_db']:.2f}",
+            f"{w['mix_db']:.2f}",
+            *jumps,
+        )
+    Console().print(table)
+
+
+def _speed_table(r: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 

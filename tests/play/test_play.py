@@ -183,3 +183,17 @@ def test_bench_stream_reports_every_voice_count(ckpt_path: Path):
         assert row["offline_realtime_factor"] > 0 and row["offline_voices_realtime_factor"] > 0
     bad = runner.invoke(app, ["bench", "stream", "--checkpoint", str(ckpt_path), "--voices", "x"])
     assert bad.exit_code == 1 and "--voices" in bad.output
+
+
+def test_bench_stream_quality_compares_three_ways(ckpt_path: Path, tmp_path: Path):
+    import json
+
+    midi = write_midi(tmp_path / "m.mid", [(50, 100, 0.0, 0.3), (55, 90, 0.35, 0.7)])
+    args = ["bench", "stream", "--checkpoint", str(ckpt_path), "--quality", str(midi), "--seeds", "1",
+            "--block", "64", "--json"]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    r = json.loads(result.output)
+    assert set(r["ways"]) == {"offline", "voices", "live"} and r["countdown"] == "frozen"
+    assert all(w["notes"] == 2 for w in r["ways"].values())
+    assert r["ways"]["live"]["boundary_mean"] >= 0
