@@ -4,34 +4,22 @@ the same checkpoint decisions."""
 from __future__ import annotations
 
 import json
-import os
 import socket
 import time
-from pathlib import Path
 
 import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
+from support.ddp_worker import CFG, worker
 from support.synth_data import write_synth_dataset
-from support.tiny import TINY_MODEL
 
 from samplernn.train.config import TrainConfig
 from samplernn.train.loop import train
 
-CFG = dict(
-    model_overrides=TINY_MODEL,
-    steps=4,
-    batch_size=5,
-    window=16,
-    val_every=4,
-    log_every=2,
-    device="cpu",
-    eval_batch_size=4,
-    threads=1,
-)
-# fork: the workers inherit the parent's imports and start in well under a second.
-START = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+# spawn, not fork: forking a test process that already runs other threads (the web server's,
+# numba's) can leave a lock held forever in the child.
+START = "spawn"
 
 
 def free_port() -> int:
@@ -40,34 +28,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _worker(rank: int, world: int, port: int, dataset: str, run: str, out: str) -> None:
-    os.environ.update(
-        RANK=str(rank),
-        WORLD_SIZE=str(world),
-        LOCAL_RANK=str(rank),
-        MASTER_ADDR="127.0.0.1",
-        MASTER_PORT=str(port),
-    )
-    torch.set_num_threads(1)
-    cfg = TrainConfig.from_dict(CFG)
-
-    def dump(step: int, model: torch.nn.Module) -> None:
-        if step == cfg.steps:
-            torch.save({k: v.detach().clone() for k, v in model.state_dict().items()}, f"{out}/rank{rank}.pt")
-
-    result = train(dataset, run, cfg, on_step=dump)
-    decided = {"best_step": result.best_step, "best_score": result.best_score, "status": result.status}
-    Path(out, f"result{rank}.json").write_text(json.dumps(decided))
-
-
 @pytest.mark.skipif(not dist.is_available() or not dist.is_gloo_available(), reason="needs gloo")
 def test_two_gloo_processes_match_one_process(tmp_path):
     dataset = write_synth_dataset(tmp_path / "bank", min_len=40, max_len=100)
-    # The single-process run first: the forked workers then inherit its imports (fast on 2 cores).
     single = train(dataset, tmp_path / "single", TrainConfig.from_dict(CFG))
 
     args = (2, free_port(), str(dataset), str(tmp_path / "ddp"), str(tmp_path))
-    ctx = mp.start_processes(_worker, args=args, nprocs=2, join=False, start_method=START)
+    ctx = mp.start_processes(worker, args=args, nprocs=2, join=False, start_method=START)
     deadline = time.monotonic() + 120
     while not ctx.join(timeout=1):
         if time.monotonic() > deadline:

@@ -1,0 +1,45 @@
+"""The DDP test's worker process: importable by module name, so workers can be spawned fresh."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import torch
+
+from samplernn.train.config import TrainConfig
+from samplernn.train.loop import train
+from support.tiny import TINY_MODEL
+
+CFG = dict(
+    model_overrides=TINY_MODEL,
+    steps=4,
+    batch_size=5,
+    window=16,
+    val_every=4,
+    log_every=2,
+    device="cpu",
+    eval_batch_size=4,
+    threads=1,
+)
+
+
+def worker(rank: int, world: int, port: int, dataset: str, run: str, out: str) -> None:
+    os.environ.update(
+        RANK=str(rank),
+        WORLD_SIZE=str(world),
+        LOCAL_RANK=str(rank),
+        MASTER_ADDR="127.0.0.1",
+        MASTER_PORT=str(port),
+    )
+    torch.set_num_threads(1)
+    cfg = TrainConfig.from_dict(CFG)
+
+    def dump(step: int, model: torch.nn.Module) -> None:
+        if step == cfg.steps:
+            torch.save({k: v.detach().clone() for k, v in model.state_dict().items()}, f"{out}/rank{rank}.pt")
+
+    result = train(dataset, run, cfg, on_step=dump)
+    decided = {"best_step": result.best_step, "best_score": result.best_score, "status": result.status}
+    Path(out, f"result{rank}.json").write_text(json.dumps(decided))
