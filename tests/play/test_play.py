@@ -126,6 +126,9 @@ def test_play_writes_a_wav_without_devices(ckpt_path: Path, tmp_path: Path):
         load_checkpoint(ckpt_path), midi, PlayOptions(StreamConfig(block=64)), tmp_path / "b.wav"
     )
     assert same.notes == 2 and same.countdown == "frozen"
+    held = tiny_checkpoint(tmp_path / "held.pt", sample_rate=SR, stats=stats(), held_flag=True)
+    report = play_file(load_checkpoint(held), midi, PlayOptions(StreamConfig(block=64)), tmp_path / "h.wav")
+    assert report.countdown == "held"
 
 
 def test_no_port_and_no_device_are_one_line(ckpt_path: Path, tmp_path: Path, monkeypatch):
