@@ -35,8 +35,8 @@ class ModelConfig:
     oscillator: int = 0
     sample_rate: int = 0  # Hz; only the oscillator uses it (0 = not set)
     # Also feed a 'held' flag: 1 where the remaining column holds conditioning.REMAINING_HELD (a
-    # key down whose end is not known yet, as in live play), when the countdown feature reads 0.
-    # False in checkpoints from before it existed, which read the sentinel as a countdown of 0.
+    # key down whose end is not known yet, as in live play), when the countdown reads as a
+    # sustaining note's (network.HELD_COUNTDOWN). False in checkpoints from before it existed.
     held_flag: bool = False
 
     def __post_init__(self) -> None:

@@ -34,6 +34,10 @@ COUNTDOWN_SCALE_RATE = 16000  # Hz
 COUNTDOWN_SCALE_SECONDS = 8
 LOG_SCALE = math.log1p(COUNTDOWN_SCALE_RATE * COUNTDOWN_SCALE_SECONDS)  # a countdown of 128,000 samples → 1.0
 LEVEL_SCALE = float(LEVEL_FULL_SCALE)  # level column at 0 dBFS → 1.0
+# While a key is held and its end unknown (remaining = REMAINING_HELD), a held-flag model reads the
+# countdown as this many samples to go (1 s at COUNTDOWN_SCALE_RATE): a sustaining note's value.
+# Reading it as 0 — the value of a note's last sample — taught models to sound on past real ends.
+HELD_COUNTDOWN = COUNTDOWN_SCALE_RATE
 
 
 def _wn(module: nn.Module, enabled: bool) -> nn.Module:
@@ -54,7 +58,7 @@ class CondFeatures(nn.Module):
     Features: note embedding (0 = no note), normalised pitch, velocity/127, log countdown,
     log time since onset, note-active flag, with `level` the loudness column / 800 (0 … 1), with
     `held` a flag that is 1 inside a note whose remaining column is negative (REMAINING_HELD: the
-    key is down, the end unknown; the countdown feature then reads 0), and with `oscillator` = H > 0
+    key is down, the end unknown; the countdown then reads HELD_COUNTDOWN), and with `oscillator` = H > 0
     the sin and cos of harmonics 1 … H of the note's phase 2π · f(note) · elapsed / sample_rate
     (0 outside notes).
     """
@@ -83,18 +87,22 @@ class CondFeatures(nn.Module):
         def column(index: int) -> torch.Tensor:
             return raw[..., index].to(torch.float32).clamp_min(0)
 
+        remaining = column(REMAINING_INDEX)
+        held = (raw[..., REMAINING_INDEX] < 0).to(torch.float32) * active
+        if self.held:
+            remaining = torch.where(held > 0, float(HELD_COUNTDOWN), remaining)
         feats = [
             self.note_embed(note),
             ((note.to(torch.float32) - 60.0) / 24.0 * active).unsqueeze(-1),
             (column(VELOCITY_INDEX) / 127.0).unsqueeze(-1),
-            (torch.log1p(column(REMAINING_INDEX)) / LOG_SCALE).unsqueeze(-1),
+            (torch.log1p(remaining) / LOG_SCALE).unsqueeze(-1),
             (torch.log1p(column(ELAPSED_INDEX)) / LOG_SCALE).unsqueeze(-1),
             active.unsqueeze(-1),
         ]
         if self.level:
             feats.append((column(LEVEL_INDEX) / LEVEL_SCALE).unsqueeze(-1))
         if self.held:
-            feats.append(((raw[..., REMAINING_INDEX] < 0).to(torch.float32) * active).unsqueeze(-1))
+            feats.append(held.unsqueeze(-1))
         if self.oscillator:
             feats.append(self.phase_features(note, raw[..., ELAPSED_INDEX], active))
         return torch.cat(feats, dim=-1)

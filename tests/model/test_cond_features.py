@@ -8,7 +8,7 @@ import torch
 
 from conditioning import NoteEvent, events_to_conditioning
 from samplernn.model.config import ModelConfig
-from samplernn.model.network import LOG_SCALE, CondFeatures, build_model
+from samplernn.model.network import HELD_COUNTDOWN, LOG_SCALE, CondFeatures, build_model
 
 SR = 16000
 
@@ -62,7 +62,8 @@ def test_held_flag_reads_the_sentinel_and_old_models_ignore_it():
     assert f.shape[1] == without.n_features + 1
     flag = f[:, -1]
     assert flag[10:60].eq(1).all() and flag[:10].eq(0).all() and flag[60:].eq(0).all()
-    assert f[10:60, 2 + 2].eq(0).all()  # the countdown feature reads 0 while held
+    # while held the countdown reads as a sustaining note's, never as the 0 of a note's last sample
+    assert torch.allclose(f[10:60, 2 + 2], torch.tensor(math.log1p(HELD_COUNTDOWN) / LOG_SCALE))
     # a model without the flag computes exactly what it did before the flag existed
     without.note_embed.weight.data.copy_(with_flag.note_embed.weight.data)
     torch.testing.assert_close(without(cond), with_flag(cond)[:, :-1])

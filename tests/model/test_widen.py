@@ -9,7 +9,7 @@ from support.tiny import TINY_MODEL, tiny_config
 
 from samplernn.common.errors import UserError
 from samplernn.model.checkpoint import load_checkpoint
-from samplernn.model.network import build_model
+from samplernn.model.network import HELD_COUNTDOWN, build_model
 from samplernn.model.widen import can_widen, widen_state
 from samplernn.train.config import TrainConfig
 from samplernn.train.init import resolve_train_config
@@ -41,9 +41,11 @@ def test_widened_model_computes_what_the_old_one_did(before):
     with torch.no_grad():
         torch.testing.assert_close(new(x, cond2)[0], old(x, cond)[0])
     held = cond.clone()
-    held[..., 2] = -1  # the held flag's input, at zero weight: the old model's countdown of 0
+    held[..., 2] = -1  # a key held, its end unknown: the flag at zero weight, a sustaining countdown
+    sustaining = cond.clone()
+    sustaining[..., 2] = HELD_COUNTDOWN
     with torch.no_grad():
-        torch.testing.assert_close(new(x, held)[0], old(x, held)[0])
+        torch.testing.assert_close(new(x, held)[0], old(x, sustaining)[0])
 
 
 def test_only_added_inputs_can_be_widened():
