@@ -3,10 +3,11 @@
 For each number of voices N, N legato parts (bench.stream_material) are played through the engine
 in simulated real time (samplernn.play.session: each message delivered when its time comes), on one
 thread, with a pool as large as the most notes sounding at once (nothing stolen: a note's release
-tail overlaps the next note of its part, so up to about 1.5 N voices sound; `peak_voices` says). Reported per N: the real-time factor (seconds of music per second of wall clock, and per
-second of this process's CPU time — the fairer figure on a shared machine), the late blocks (those
-that took longer to compute than they last: a sound card with one block of buffer would have run
-dry), and the 99th-percentile and largest block compute times. Next to it, the same music rendered
+tail overlaps the next note of its part, so up to about 1.5 N voices sound; `peak_voices` says).
+Reported per N: the real-time factor (seconds of music per second of wall clock, and per second
+of this process's CPU time — the fairer figure on a shared machine), the late blocks (those that
+took longer to compute than they last: a sound card with one block of buffer would have run dry),
+and the 99th-percentile and largest block compute times. Next to it, the same music rendered
 offline: per-note streams (`render --engine notes`) and persistent voices (`render --engine voices`).
 """
 
