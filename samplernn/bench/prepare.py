@@ -65,8 +65,14 @@ def run_child(src: Path, out: Path) -> dict[str, float]:
     seconds, cpu = time.perf_counter() - began, time.process_time() - cpu_began
     peak_alloc = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return {"notes": result.n_notes, "failed": len(result.failures), "seconds": seconds, "cpu_seconds": cpu,
-            "peak_rss_mb": _peak_rss_mb(), "peak_alloc_mb": peak_alloc / 2**20}
+    return {
+        "notes": result.n_notes,
+        "failed": len(result.failures),
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "peak_rss_mb": _peak_rss_mb(),
+        "peak_alloc_mb": peak_alloc / 2**20,
+    }
 
 
 def parse_sizes(text: str) -> tuple[int, ...]:
@@ -95,20 +101,32 @@ def bench_prepare(src: str | Path | None = None, sizes: tuple[int, ...] = DEFAUL
             if proc.returncode != 0:
                 raise UserError(f"{bank}: benchmark run failed: {proc.stderr.strip().splitlines()[-1:]}")
             m = json.loads(proc.stdout.strip().splitlines()[-1])
-            rows.append(BenchRow(copies, int(m["notes"]), int(m["failed"]), round(m["seconds"], 2),
-                                 round(m["cpu_seconds"], 2),
-                                 round(m["notes"] / m["seconds"], 1), round(m["peak_rss_mb"], 1),
-                                 round(m["peak_alloc_mb"], 1)))
+            rows.append(
+                BenchRow(
+                    copies,
+                    int(m["notes"]),
+                    int(m["failed"]),
+                    round(m["seconds"], 2),
+                    round(m["cpu_seconds"], 2),
+                    round(m["notes"] / m["seconds"], 1),
+                    round(m["peak_rss_mb"], 1),
+                    round(m["peak_alloc_mb"], 1),
+                )
+            )
     return rows
 
 
 def format_rows(rows: list[BenchRow]) -> list[str]:
     """A table of the rows, one line each under a header line."""
-    lines = [f"{'size':>5} {'notes':>6} {'failed':>6} {'seconds':>8} {'CPU s':>7} {'notes/s':>8} "
-             f"{'peak RSS MB':>12} {'peak alloc MB':>14}"]
+    lines = [
+        f"{'size':>5} {'notes':>6} {'failed':>6} {'seconds':>8} {'CPU s':>7} {'notes/s':>8} "
+        f"{'peak RSS MB':>12} {'peak alloc MB':>14}"
+    ]
     for r in rows:
-        lines.append(f"{r.copies:>4}× {r.notes:>6} {r.failed:>6} {r.seconds:>8.2f} {r.cpu_seconds:>7.2f} "
-                     f"{r.notes_per_s:>8.1f} {r.peak_rss_mb:>12.1f} {r.peak_alloc_mb:>14.1f}")
+        lines.append(
+            f"{r.copies:>4}× {r.notes:>6} {r.failed:>6} {r.seconds:>8.2f} {r.cpu_seconds:>7.2f} "
+            f"{r.notes_per_s:>8.1f} {r.peak_rss_mb:>12.1f} {r.peak_alloc_mb:>14.1f}"
+        )
     return lines
 
 
