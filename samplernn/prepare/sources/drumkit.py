@@ -26,7 +26,7 @@ from pathlib import Path
 from samplernn.common.errors import UserError
 from samplernn.prepare.naming import NamingError, ParsedName, resolve_velocities, velocity_marks
 from samplernn.prepare.sources.gm_drums import gm_drum_key
-from samplernn.prepare.sources.records import SampleNote, SourceResult, relative, scan_samples
+from samplernn.prepare.sources.records import SampleNote, SourceResult, relative, sample_folder
 
 KIT_FILE = "drumkit.xml"
 EMPTY_SAMPLE = "emptysample"
@@ -141,12 +141,7 @@ def one_shot_notes(src: str | Path, user_map: dict[str, int] | None = None) -> S
     Raises:
         UserError: `src` is not a folder or holds no audio.
     """
-    src = Path(src)
-    if not src.is_dir():
-        raise UserError(f"{src}: not a folder")
-    files = scan_samples(src)
-    if not files:
-        raise UserError(f"{src}: no audio files found")
+    src, files = sample_folder(src)
     found = SourceResult("drumkit")
     named: list[tuple[Path, ParsedName]] = []
     for path in files:

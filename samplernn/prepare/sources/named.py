@@ -32,7 +32,7 @@ from samplernn.prepare.naming import (
 from samplernn.prepare.notes import NoteError
 from samplernn.prepare.settings import PrepareSettings
 from samplernn.prepare.sources.pitch_check import TRUST_HINT, PitchCheck, check_pitch
-from samplernn.prepare.sources.records import SampleNote, SourceResult, relative, scan_samples
+from samplernn.prepare.sources.records import SampleNote, SourceResult, relative, sample_folder
 from samplernn.prepare.sources.root_key import read_root_key, wavpack_message
 
 
@@ -57,12 +57,7 @@ def named_notes(src: str | Path, options: NamedOptions = NamedOptions()) -> Sour
     Raises:
         UserError: `src` is not a folder, holds no audio, or the pattern is malformed.
     """
-    src = Path(src)
-    if not src.is_dir():
-        raise UserError(f"{src}: not a folder")
-    files = scan_samples(src)
-    if not files:
-        raise UserError(f"{src}: no audio files (.wav, .aif, .flac, .ogg, .mp3) found")
+    src, files = sample_folder(src)
     try:
         pattern = compile_pattern(options.pattern) if options.pattern else None
     except ValueError as exc:

@@ -23,11 +23,10 @@ from pathlib import Path
 import numpy as np
 
 from samplernn.common.audio import AudioError, audio_info, read_audio, resample
-from samplernn.common.errors import UserError
 from samplernn.prepare.layouts import NoteJob
 from samplernn.prepare.notes import NoteError, PreparedNote, check_finite, nonfinite_message
 from samplernn.prepare.settings import CHUNK_SECONDS, PrepareSettings
-from samplernn.prepare.sources.records import SampleNote, SourceResult, relative, scan_samples
+from samplernn.prepare.sources.records import SampleNote, SourceResult, relative, sample_folder
 from samplernn.prepare.sources.root_key import wavpack_message
 
 BLOCK_FRAMES = 1 << 20  # read this many frames at a time: memory stays flat on long recordings
@@ -108,12 +107,7 @@ def audio_chunks(src: str | Path, settings: ChunkSettings = ChunkSettings()) -> 
     Raises:
         UserError: `src` is not a folder or holds no audio.
     """
-    src = Path(src)
-    if not src.is_dir():
-        raise UserError(f"{src}: not a folder")
-    files = scan_samples(src)
-    if not files:
-        raise UserError(f"{src}: no audio files (.wav, .aif, .flac, .ogg, .mp3) found")
+    src, files = sample_folder(src)
     found = SourceResult("audio")
     for path in files:
         rel = relative(path, src)

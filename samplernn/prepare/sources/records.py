@@ -19,6 +19,7 @@ from pathlib import Path
 from natsort import natsorted, ns
 
 from samplernn.common.audio import AudioError, audio_info, read_audio
+from samplernn.common.errors import UserError
 from samplernn.prepare.layouts import Discovery, Failure, NoteJob, note_id
 from samplernn.prepare.notes import NoteError
 from samplernn.prepare.settings import PrepareSettings
@@ -70,6 +71,22 @@ def scan_samples(src: Path, suffixes: tuple[str, ...] = SAMPLE_SUFFIXES) -> list
         found += [Path(root, f) for f in files
                   if not f.startswith(".") and os.path.splitext(f)[1].lower() in suffixes]
     return natsorted(found, alg=ns.PATH)
+
+
+def sample_folder(src: str | Path) -> tuple[Path, list[Path]]:
+    """`src` as a Path and its audio files (`scan_samples`), for the layouts that read a folder.
+
+    Raises:
+        UserError: `src` is not a folder, or holds no audio file.
+    """
+    src = Path(src)
+    if not src.is_dir():
+        raise UserError(f"{src}: not a folder")
+    files = scan_samples(src)
+    if not files:
+        kinds = ", ".join(SAMPLE_SUFFIXES)
+        raise UserError(f"{src}: no audio files ({kinds}) found")
+    return src, files
 
 
 def relative(path: Path, root: Path) -> str:
