@@ -149,6 +149,21 @@ def select_notes(
     return played, ignored, changed
 
 
+def read_notes(midi: Path) -> list[MidiNote]:
+    """The notes of a MIDI file, read as `prepare` reads them (conditioning.read_midi_notes).
+
+    Raises:
+        UserError: the file cannot be read as MIDI, or holds no notes (one line naming it).
+    """
+    try:
+        notes = read_midi_notes(midi)
+    except MidiError as exc:
+        raise UserError(str(exc)) from None
+    if not notes:
+        raise UserError(f"{midi}: the MIDI file holds no notes")
+    return notes
+
+
 def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: RenderOptions) -> RenderReport:
     """Render every note of `midi` with the checkpoint's model and write a peak-safe WAV to `out`.
     A drum model (render.drums) plays the drum channel, each hit for the kit's length.
@@ -161,12 +176,7 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
         raise UserError(f"unknown render engine {opts.engine!r} (choose from {', '.join(RENDER_ENGINES)})")
     if not midi.is_file():
         raise UserError(f"{midi}: MIDI file not found")
-    try:
-        notes = read_midi_notes(midi)
-    except MidiError as exc:
-        raise UserError(str(exc)) from None
-    if not notes:
-        raise UserError(f"{midi}: the MIDI file holds no notes")
+    notes = read_notes(midi)
     kit = kit_keys(ckpt.stats) if is_drum_model(ckpt) else None
     played, ignored, changed = select_notes(midi, notes, opts, ckpt.pitch_range, kit)
     sr = ckpt.sample_rate

@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from conditioning import MidiError, parse_note, read_midi_notes
+from conditioning import parse_note
 from conditioning.pitch import note_name
 from samplernn.common.errors import UserError
-from samplernn.render.midi import RenderOptions, select_notes
+from samplernn.render.midi import RenderOptions, read_notes, select_notes
 from samplernn.serve.limits import ServeLimits
 
 MIDI_HEADER = b"MThd"
@@ -85,12 +85,7 @@ def check_midi(path: Path, name: str, opts: RenderOptions, limits: ServeLimits,
     try:
         if path.read_bytes()[:4] != MIDI_HEADER:
             raise UserError(f"{name}: not a MIDI file (a Standard MIDI File starts with 'MThd')")
-        try:
-            notes = read_midi_notes(path)
-        except MidiError as exc:
-            raise UserError(str(exc)) from None
-        if not notes:
-            raise UserError(f"{name}: the MIDI file holds no notes")
+        notes = read_notes(path)
         seconds = max(n.stop for n in notes)
         if seconds > limits.max_midi_seconds:
             raise UserError(f"{name}: {seconds:.0f} s long; at most {limits.max_midi_seconds:g} s here")
