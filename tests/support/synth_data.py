@@ -6,7 +6,6 @@ contract `samplernn.dataset.load_dataset` reads.
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import numpy as np
 from conditioning import BankStats
 from conditioning.bankstats import envelope_hop, note_levels
 from samplernn.common.audio import write_wav
-from samplernn.data.dataset import MANIFEST_COLUMNS
+from samplernn.data import manifest
 
 
 def sine_note(pitch: int, n_samples: int, onset: int, end: int, sample_rate: int, amp: float) -> np.ndarray:
@@ -84,8 +83,6 @@ def write_synth_dataset(
 
 
 def write_manifest(root: Path, rows: list[dict]) -> None:
-    """root/manifest.csv with one row per note (the columns of samplernn.dataset.MANIFEST_COLUMNS)."""
-    with (root / "manifest.csv").open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=MANIFEST_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+    """root/manifest.csv with one row per note (dicts with the fields of data.manifest.NoteRecord),
+    through the package's own manifest writer."""
+    manifest.write_manifest(root / "manifest.csv", [manifest.NoteRecord(**row) for row in rows])
