@@ -28,6 +28,7 @@ from conditioning import REMAINING_INDEX, BankStats
 from conditioning.events import REMAINING_HELD
 from samplernn.common.errors import UserError
 from samplernn.data.dataset import NoteRecord, PreparedDataset
+from samplernn.data.emphasis import pre_emphasize
 from samplernn.data.quantize import quantize, zero_level
 
 
@@ -71,16 +72,18 @@ def build_bank(
     levels: int = 256,
     method: str = "mu-law",
     stats: BankStats | None = None,
+    pre_emphasis: float = 0.0,
 ) -> NoteBank:
     """Load, quantise (once) and concatenate `notes`; conditioning from NoteRecord.conditioning()
-    with the level column from `stats` (default: the dataset's own bank statistics)."""
+    with the level column from `stats` (default: the dataset's own bank statistics). Each note is
+    pre-emphasised first with the model's `pre_emphasis` (samplernn.data.emphasis; 0 = off)."""
     stats = dataset.stats if stats is None else stats
     if not notes:
         raise UserError(f"{dataset.root}: no notes to load")
     dtype = _class_dtype(levels)
     audio, cond = [], []
     for rec in notes:
-        x = torch.from_numpy(dataset.load_audio(rec))
+        x = pre_emphasize(torch.from_numpy(dataset.load_audio(rec)), pre_emphasis)
         audio.append(quantize(x, levels, method).to(dtype))
         cond.append(torch.from_numpy(np.ascontiguousarray(rec.conditioning(stats), dtype=np.int32)))
     lengths = torch.tensor([len(a) for a in audio], dtype=torch.int64)

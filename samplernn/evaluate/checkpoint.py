@@ -98,7 +98,7 @@ def _runner(
             temperature=ckpt.sampling_temperature(options.temperature), batch_size=options.batch_size,
             device=device, sweep_velocities=options.velocity_sweep, progress=progress, stats=ckpt.stats,
             melodies=melodies, missing_pitches=options.missing_pitches,
-            quantization=(ckpt.config.q_levels, ckpt.config.quantization), **kw,
+            quantization=(ckpt.config.q_levels, ckpt.config.quantization, ckpt.config.pre_emphasis), **kw,
         )
         if shots:
             shots.add_to(ev, ckpt, generation(options, ckpt, seed, device, progress))

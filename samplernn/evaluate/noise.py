@@ -14,21 +14,26 @@ from samplernn.data.dataset import NoteRecord
 from samplernn.measures import sound as measures
 from samplernn.measures.noise import NoiseSettings, noise_floor_db
 
-#: (levels, method) of a quantisation, as in samplernn.data.quantize.
-Quantization = tuple[int, str]
+#: (levels, method[, pre_emphasis]) of a quantisation, as in samplernn.data.quantize and
+#: samplernn.data.emphasis (a missing pre_emphasis is 0.0: off).
+Quantization = tuple[int, str] | tuple[int, str, float]
 DEFAULT_QUANTIZATION: Quantization = (256, "mu-law")
 NOISE_SOURCES = ("real", "real_quantized", "generated")
 
 
 def quantize_roundtrip(x: np.ndarray, quantization: Quantization = DEFAULT_QUANTIZATION) -> np.ndarray:
-    """x (n,) quantised to the model's classes and back to float32: what the model is trained on."""
+    """x (n,) quantised to the model's classes and back to float32: what the model is trained on
+    (with a pre-emphasis: pre-emphasised, quantised, dequantised and de-emphasised, as the model's
+    own output is)."""
     import torch
 
+    from samplernn.data.emphasis import de_emphasize, pre_emphasize
     from samplernn.data.quantize import dequantize, quantize
 
-    levels, method = quantization
-    q = quantize(torch.from_numpy(np.asarray(x, dtype=np.float32)), levels, method)
-    return dequantize(q, levels, method).numpy()
+    levels, method, *rest = quantization
+    a = float(rest[0]) if rest else 0.0
+    q = quantize(pre_emphasize(torch.from_numpy(np.asarray(x, dtype=np.float32)), a), levels, method)
+    return de_emphasize(dequantize(q, levels, method).numpy(), a)[0]
 
 
 def note_noise(
@@ -54,7 +59,8 @@ def note_noise(
 def noise_summary(per_note: Sequence[dict[str, float | None]], quantization: Quantization) -> dict[str, Any]:
     """Per source: the median noise floor (dB re the strongest harmonic) over the notes measured,
     and how many were (a note whose sustained part is too short or too low is not)."""
-    out: dict[str, Any] = {"quantization": f"{quantization[0]}-level {quantization[1]}"}
+    emphasis = f" pre-emphasis {quantization[2]:g}" if len(quantization) > 2 and quantization[2] else ""
+    out: dict[str, Any] = {"quantization": f"{quantization[0]}-level {quantization[1]}{emphasis}"}
     for source in NOISE_SOURCES:
         values = [n[source] for n in per_note if n[source] is not None]
         out[source] = {"median_db": float(np.median(values)) if values else None, "n_notes": len(values)}

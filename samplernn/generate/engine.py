@@ -23,6 +23,7 @@ import torch
 
 from samplernn.common.device import resolve_device
 from samplernn.common.progress import ProgressFn
+from samplernn.data.emphasis import de_emphasize
 from samplernn.data.quantize import dequantize
 from samplernn.generate.fold import Folded, fold_model
 from samplernn.generate.options import GenerationOptions
@@ -230,9 +231,12 @@ def generate_classes(
 
 
 def classes_to_audio(q: np.ndarray, model: SampleRNN) -> np.ndarray:
-    """Int classes (n,) → float32 audio (n,) in [-1, 1] with the model's quantisation."""
+    """Int classes (n,) of one stream → float32 audio (n,) with the model's quantisation, then
+    de-emphasised from zero state when the model has a pre_emphasis (samplernn.data.emphasis: the
+    result is then no longer bounded to [-1, 1]; the filter's gain is 1/(1-a) at 0 Hz)."""
     cfg = model.cfg
-    return dequantize(torch.from_numpy(q.astype(np.int64)), cfg.q_levels, cfg.quantization).numpy()
+    audio = dequantize(torch.from_numpy(q.astype(np.int64)), cfg.q_levels, cfg.quantization).numpy()
+    return de_emphasize(audio, cfg.pre_emphasis)[0]
 
 
 def synthesize(

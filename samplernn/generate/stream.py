@@ -36,6 +36,7 @@ import torch
 
 from conditioning import COND_COLUMNS, BankStats
 from conditioning.events import REMAINING_HELD
+from samplernn.data.emphasis import de_emphasize
 from samplernn.data.quantize import dequantize
 from samplernn.generate.engine import engine_device, pick_backend, resolve_weight_dtype
 from samplernn.generate.fold import fold_model
@@ -61,6 +62,7 @@ class Voice:
     park_at: int | None = None
     plan: list[tuple[int, VoiceNote, bool]] = field(default_factory=list)
     last: float = 0.0  # its last generated sample, for declicking
+    emphasis: float = 0.0  # its de-emphasis filter state (samplernn.data.emphasis)
 
     def free_at(self, t: int) -> bool:
         return self.note is None or (self.park_at is not None and self.park_at <= t)
@@ -163,13 +165,16 @@ class StreamEngine:
         return TorchVoices(folded, self.cfg.voices, inv_temp)
 
     def _prime(self, n: int) -> object:
-        """The state of voice 0 after h0 and n samples of generated silence (a copy)."""
+        """The state of voice 0 after h0 and n samples of generated silence (a copy); the
+        de-emphasis filter's state after that silence goes to `primed_emphasis`."""
         self.kernel.reset(0)
-        block = self.cfg.block
+        block, a, state = self.cfg.block, self.model.cfg.pre_emphasis, 0.0
         for t0 in range(0, n, block):
             m = min(block, n - t0)
             cond = np.zeros((1, m, len(COND_COLUMNS)), np.int32)
-            self.kernel.run([0], cond, self.rng.random((1, m), dtype=np.float32), [])
+            q = self.kernel.run([0], cond, self.rng.random((1, m), dtype=np.float32), [])
+            state = de_emphasize(self.table[q[0]], a, state)[1]
+        self.primed_emphasis = state
         return self.kernel.snapshot(0)
 
     # -- events -----------------------------------------------------------------------------
@@ -294,7 +299,25 @@ class StreamEngine:
                 if loaded:
                     loads.append((at - c, i, self.primed))
         uniforms = self.rng.random((len(rows), n), dtype=np.float32)
-        return self.table[self.kernel.run([v.index for v in rows], cond, uniforms, loads)]
+        audio = self.table[self.kernel.run([v.index for v in rows], cond, uniforms, loads)]
+        if self.model.cfg.pre_emphasis:
+            self._de_emphasize(rows, audio, c, n)
+        return audio
+
+    def _de_emphasize(self, rows: list[Voice], audio: np.ndarray, c: int, n: int) -> None:
+        """De-emphasise each row of `audio` (len(rows), n) in place, carrying each voice's filter
+        state across blocks; where a note is loaded from the primed state, its filter state is the
+        one the primed silence leaves (as an offline stream's lead), so a voice's note sounds as
+        an offline stream's."""
+        a = self.model.cfg.pre_emphasis
+        for i, v in enumerate(rows):
+            plan = v.plan or [(c, v.note, False)]
+            for j, (at, _, loaded) in enumerate(plan):
+                stop = plan[j + 1][0] if j + 1 < len(plan) else c + n
+                if loaded:
+                    v.emphasis = self.primed_emphasis
+                seg = audio[i, at - c : stop - c]
+                audio[i, at - c : stop - c], v.emphasis = de_emphasize(seg, a, v.emphasis)
 
     def _record(self, v: Voice, audio: np.ndarray, c: int, hi: int) -> None:
         """Append the voice's samples c … c+hi-1 to the takes of the notes they belong to."""

@@ -38,12 +38,19 @@ class ModelConfig:
     # key down whose end is not known yet, as in live play), when the countdown reads as a
     # sustaining note's (network.HELD_COUNTDOWN). False in checkpoints from before it existed.
     held_flag: bool = False
+    # Model pre-emphasised audio, y[n] = x[n] - a·x[n-1] with this a, de-emphasised after
+    # generation (samplernn.data.emphasis): quantisation noise then sits under the strong low
+    # harmonics. 0 = off (checkpoints from before it existed).
+    pre_emphasis: float = 0.0
 
     def __post_init__(self) -> None:
         self.frame_sizes = tuple(int(r) for r in self.frame_sizes)
         self.level_conditioning = bool(self.level_conditioning and self.conditioning)
         self.held_flag = bool(self.held_flag and self.conditioning)
         self.oscillator = int(self.oscillator) if self.conditioning else 0
+        self.pre_emphasis = float(self.pre_emphasis)
+        if not 0.0 <= self.pre_emphasis < 1.0:
+            raise ValueError(f"pre_emphasis must be in [0, 1), got {self.pre_emphasis}")
         if self.oscillator < 0 or self.sample_rate < 0:
             raise ValueError("oscillator and sample_rate must be >= 0")
         if not self.frame_sizes or any(r < 1 for r in self.frame_sizes):

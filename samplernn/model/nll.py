@@ -149,5 +149,5 @@ def dataset_nll(
     if not notes:
         raise UserError(f"{dataset.root}: the {split!r} split holds no notes")
     cfg = model.cfg
-    bank = build_bank(dataset, notes, cfg.q_levels, cfg.quantization, stats)
+    bank = build_bank(dataset, notes, cfg.q_levels, cfg.quantization, stats, cfg.pre_emphasis)
     return bank_nll(model, bank, window=window, batch_size=batch_size, device=device)

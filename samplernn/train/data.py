@@ -56,7 +56,10 @@ def load_train_data(dataset_dir: str | Path, mcfg: ModelConfig) -> TrainData:
         if not notes[s]:
             raise UserError(f"{ds.root}: the {s!r} split holds no notes (training needs train and val)")
     banks = {
-        s: build_bank(ds, notes[s], mcfg.q_levels, mcfg.quantization) if notes[s] else None for s in notes
+        s: build_bank(ds, notes[s], mcfg.q_levels, mcfg.quantization, pre_emphasis=mcfg.pre_emphasis)
+        if notes[s]
+        else None
+        for s in notes
     }
     return TrainData(
         ds, banks["train"], banks["val"], banks["test"], str(dataset_dir), dataset_fingerprint(notes["train"])
