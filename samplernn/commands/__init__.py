@@ -15,12 +15,14 @@ from samplernn.commands import (
     pack_cmd,
     play_cmd,
     prepare_cmd,
+    quality_cmd,
     serve_cmd,
     train_cmd,
 )
 
 # In the order of the data flow, which is the order of `samplernn --help`.
-_MODULES = (prepare_cmd, train_cmd, generate_cmd, pack_cmd, play_cmd, evaluate_cmd, serve_cmd, demo_cmd)
+_MODULES = (prepare_cmd, train_cmd, generate_cmd, pack_cmd, play_cmd, evaluate_cmd, quality_cmd, serve_cmd,
+            demo_cmd)
 
 
 def register_all(app: typer.Typer, bench_app: typer.Typer) -> None:

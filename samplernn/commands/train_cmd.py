@@ -77,6 +77,7 @@ def train_command(
     choose_by: str = _setting("choose_by"),
     sound_notes: int = _setting("sound_notes"),
     max_minutes: float = _setting("max_minutes"),
+    snapshot_minutes: float = _setting("snapshot_minutes"),
     compile: bool = _setting("compile", "--compile"),
     precision: str = _setting("precision"),
     threads: int = _setting("threads"),
@@ -102,8 +103,12 @@ def train_command(
             result = train(dataset, out, cfg, resume=resume, progress=update, log=_log if show else None)
     except UserError as exc:
         fail(str(exc))
-    if not env_dist().is_main:
-        return
+    if env_dist().is_main:
+        _announce(result, out)
+
+
+def _announce(result: Any, out: Path) -> None:
+    """How the run ended, on the terminal; exit 130 when it was interrupted."""
     if result.status == "interrupted":
         typer.secho(
             f"interrupted at step {result.step}; checkpoint saved — continue with --resume",

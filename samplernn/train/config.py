@@ -85,6 +85,11 @@ class TrainConfig:
         "Stop (after a final validation) when the run has trained this many minutes in all "
         "(a resumed run counts its earlier time).",
     )
+    snapshot_minutes: float | None = _setting(
+        None,
+        "Also keep a copy of the checkpoint at the first validation after every this many minutes "
+        "of training (counted over resumes): checkpoints/minute_<MMM>.pt, for a quality-over-time curve.",
+    )
     device: str = _setting("auto", "auto, cpu or cuda.")
     compile: bool = _setting(False, "Use torch.compile.")
     precision: str = _setting(
@@ -132,6 +137,8 @@ class TrainConfig:
                 raise UserError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
         if self.precision not in ("auto", "fp32", "bf16"):
             raise UserError(f"--precision must be auto, fp32 or bf16, got {self.precision!r}")
+        if self.snapshot_minutes is not None and not self.snapshot_minutes > 0:
+            raise UserError(f"--snapshot-minutes must be > 0, got {self.snapshot_minutes}")
         if not self.lr > 0:
             raise UserError(f"--lr must be > 0, got {self.lr}")
         if self.lr_final is not None and not 0 < self.lr_final <= self.lr:

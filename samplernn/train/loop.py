@@ -23,7 +23,7 @@ from samplernn.train.config import TrainConfig
 from samplernn.train.distributed import process_group, wrap_model
 from samplernn.train.meter import Meter, Tally
 from samplernn.train.preview import previews_on, safe_preview
-from samplernn.train.run_dir import RunDir, eval_line, eval_record, train_record
+from samplernn.train.run_dir import RunDir, eval_line, eval_record, snapshot_mark, train_record
 from samplernn.train.sound_check import Probe, make_probes
 from samplernn.train.start import start_run
 from samplernn.train.state import TrainState
@@ -76,7 +76,7 @@ def train(
     data or run dir, TrainingDiverged on a NaN/inf loss.
     """
     cfg.validate()
-    with _torch_threads(cfg.threads), process_group(cfg.device) as (device, info):
+    with torch_threads(cfg.threads), process_group(cfg.device) as (device, info):
         run = RunDir(Path(run_dir), main=info.is_main, progress=progress, log=log)
         state = start_run(Path(dataset_dir), run, cfg, device, info, resume_run=resume)
         probes = []
@@ -224,13 +224,14 @@ def _validate(state: TrainState, run: RunDir, probes: list[Probe]) -> None:
         record["preview"] = run.preview(state.step, lambda out: safe_preview(state, out, run.log))
     run.append(record)
     run.plot()
-    run.save(state.state_dict(), best=improved)
+    mark = snapshot_mark(state.cfg.snapshot_minutes, state.elapsed_s)  # the time every rank agreed on
+    run.save(state.state_dict(), best=improved, snapshot=mark)
     run.progress(state.step, val=f"{val.overall:.3f}", **({"sound": f"{sound.score:.2f}"} if sound else {}))
     run.log(eval_line(state.step, val, test, improved, heard))
 
 
 @contextlib.contextmanager
-def _torch_threads(n: int) -> Iterator[None]:
+def torch_threads(n: int) -> Iterator[None]:
     """torch's CPU thread count set to `n` while inside (0: left alone), then as it was."""
     before = torch.get_num_threads()
     if n > 0:

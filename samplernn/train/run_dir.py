@@ -1,5 +1,5 @@
-"""The run dir: run.json, checkpoints/last.pt and best.pt, metrics.jsonl, loss.png, sound.png,
-previews/.
+"""The run dir: run.json, checkpoints/last.pt and best.pt (and minute_<MMM>.pt snapshots with
+--snapshot-minutes), metrics.jsonl, loss.png, sound.png, previews/.
 
 metrics.jsonl holds one JSON record per line: kind 'train' every log_every steps (loss, samples/s,
 learning rate), kind 'eval' at every validation (val/test NLL, the sound score and its parts,
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,6 +46,17 @@ class RunPaths:
     def best(self) -> Path:
         return self.root / "checkpoints" / "best.pt"
 
+    def snapshot(self, minutes: float) -> Path:
+        """The snapshot kept at the training-minute mark `minutes`: checkpoints/minute_010.pt for
+        10, minute_000.250.pt for 0.25."""
+        whole = round(minutes)
+        mark = f"{whole:03d}" if abs(minutes - whole) < 1e-6 else f"{minutes:07.3f}"
+        return self.root / "checkpoints" / f"minute_{mark}.pt"
+
+    def snapshots(self) -> list[Path]:
+        """The snapshots the run has kept, in the order of their names (their minute marks)."""
+        return sorted((self.root / "checkpoints").glob("minute_*.pt"))
+
     @property
     def metrics(self) -> Path:
         return self.root / "metrics.jsonl"
@@ -72,6 +84,15 @@ def check_run_dir(paths: RunPaths, resume: bool) -> None:
         raise UserError(
             f"{paths.root}: holds another run (use --resume to continue it, or choose a new --out)"
         )
+
+
+def snapshot_mark(every_minutes: float | None, elapsed_s: float) -> float | None:
+    """The last multiple of `every_minutes` that `elapsed_s` seconds of training have reached
+    (None without snapshots or before the first mark)."""
+    if not every_minutes:
+        return None
+    k = math.floor(elapsed_s / (60.0 * every_minutes))
+    return k * every_minutes if k >= 1 else None
 
 
 def train_record(step: int, loss_bits: float, samples_per_s: float, lr: float) -> dict[str, Any]:
@@ -184,9 +205,13 @@ class RunDir:
             plot_sound_curve(records, self.paths.sound_plot, title=self.paths.root.name)
 
     @_rank0
-    def save(self, payload: dict[str, Any], *, best: bool = False) -> None:
-        """Write a checkpoint payload as last.pt, and as best.pt too when `best`."""
-        for path in (self.paths.last, self.paths.best) if best else (self.paths.last,):
+    def save(self, payload: dict[str, Any], *, best: bool = False, snapshot: float | None = None) -> None:
+        """Write a checkpoint payload as last.pt, as best.pt too when `best`, and as the snapshot
+        of minute mark `snapshot` when the run has none of that mark yet."""
+        paths = [self.paths.last] + ([self.paths.best] if best else [])
+        if snapshot is not None and not self.paths.snapshot(snapshot).exists():
+            paths.append(self.paths.snapshot(snapshot))
+        for path in paths:
             save_checkpoint(path, payload)
 
     @_rank0
