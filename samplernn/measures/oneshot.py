@@ -193,10 +193,15 @@ def stats_decay_ms(stats: BankStats, key: int) -> float | None:
 
 def decay_ok(sound: Sound, ref: KitReference) -> bool | None:
     """Decay within DECAY_TOLERANCE of the real piece's median; None when either is unknown."""
-    want = ref.decay.get(sound.key)
-    if want is None or sound.decay_ms is None:
+    return decay_close(sound.decay_ms, ref.decay.get(sound.key))
+
+
+def decay_close(got_ms: float | None, want_ms: float | None) -> bool | None:
+    """Whether a decay of `got_ms` is within DECAY_TOLERANCE of `want_ms` (at least one 10 ms frame);
+    None when either is unknown."""
+    if want_ms is None or got_ms is None:
         return None
-    return abs(sound.decay_ms - want) <= DECAY_TOLERANCE * max(want, LEVEL_HOP_S * 1000.0)
+    return abs(got_ms - want_ms) <= DECAY_TOLERANCE * max(want_ms, LEVEL_HOP_S * 1000.0)
 
 
 def attack_ok(sound: Sound) -> bool | None:

@@ -96,8 +96,8 @@ def prepare_note(
     b = min(x.size, max(stop, math.ceil(off)) + settings.post)
     scale = gain if gain is not None else settings.peak / peak
     sr_out = settings.sample_rate
-    lead = round(settings.lead_silence * sr_out)
-    trail = round(settings.tail_silence * sr_out)
+    lead_s, tail_s = settings.silence()
+    lead, trail = round(lead_s * sr_out), round(tail_s * sr_out)
     body = resample(x[a:b] * np.float32(scale), sr, sr_out)
     y = np.concatenate([np.zeros(lead, np.float32), body, np.zeros(trail, np.float32)])
     # The audible end is measured again on the prepared audio (before any fade), so that `end` agrees

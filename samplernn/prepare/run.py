@@ -252,6 +252,10 @@ def prepare_bank(
     src, out = Path(src), Path(out)
     check_paths(src, out)
     found = discover_bank(src, settings, progress)
+    try:
+        settings = settings.for_layout(found.layout)  # the layout's lead and tail silence, where unset
+    except ValueError as exc:
+        raise UserError(f"{src}: {exc}") from None
     gain = None
     if settings.normalize == "bank":
         peak = _bank_peak(found, settings, progress)

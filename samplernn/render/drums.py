@@ -4,7 +4,7 @@ A model is a drum model when it was trained on a drum kit: the dataset's layout 
 training records in the checkpoint (`payload["dataset"]["layout"]`). Checkpoints from before that
 record fall back on the dataset.json they were trained on, when it is still where it was, and
 else on the bank statistics: every piece a General MIDI drum key (35–81) and the notes held for
-at most HELD_MAX_S (the one-shot rule puts a drum's note-off at the end of its attack peak).
+at most data.drum_bank.HELD_MAX_S (the one-shot rule puts a drum's note-off at the end of its attack peak).
 
 A drum hit ignores its note-off (General MIDI percussion is one-shot): its stream holds the note
 for the kit's typical held part of that piece and velocity, then the kit's release tail.
@@ -17,17 +17,13 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
 from conditioning import BankStats, MidiNote
 from samplernn.common.errors import UserError
+from samplernn.data.drum_bank import is_drum_bank
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.prepare.sources.gm_drums import RULES, gm_drum_key, name_words
 from samplernn.render.streams import StreamSpec, note_stream
 
-DRUM_LAYOUT = "drumkit"  # the prepare layout of drum kits and folders of one-shots
-GM_DRUM_KEYS = range(35, 82)
-HELD_MAX_S = 0.03
 # General MIDI keys that `RULES` does not name (it gives each piece one key): a MIDI file's
 # note on them is played by the kit's piece of that kind.
 _UNNAMED = {35: "acoustic bass drum", 43: "high floor tom"}
@@ -59,18 +55,10 @@ def held_samples(stats: BankStats, pitch: int, velocity: int) -> int:
     return max(1, stats.envelopes[key].sustain.size * stats.hop)
 
 
-def _looks_like_a_kit(stats: BankStats) -> bool:
-    pitches = {p for p, _ in stats.tails}
-    if not stats.envelopes or not pitches or not pitches <= set(GM_DRUM_KEYS):
-        return False
-    held = [e.sustain.size * stats.hop / stats.sample_rate for e in stats.envelopes.values()]
-    return float(np.median(held)) <= HELD_MAX_S
-
-
 def is_drum_model(ckpt: Checkpoint) -> bool:
-    """Whether the checkpoint was trained on a drum kit (see the module docstring)."""
-    layout = trained_layout(ckpt.payload)
-    return layout == DRUM_LAYOUT if layout is not None else _looks_like_a_kit(ckpt.stats)
+    """Whether the checkpoint was trained on a drum kit: `data.drum_bank.is_drum_bank` of the layout
+    it was trained on (see the module docstring) and its bank statistics."""
+    return is_drum_bank(trained_layout(ckpt.payload), ckpt.stats)
 
 
 def kit_keys(stats: BankStats) -> list[int]:

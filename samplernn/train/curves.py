@@ -38,19 +38,31 @@ def plot_loss_curve(records: list[dict[str, Any]], out: str | Path, title: str =
             ax.legend()
 
 
+#: What the sound curve draws of each kind of sound score (its "kind"; None: a pitched bank's):
+#: the shares beside the score above, and the two errors below as (key, label, unit).
+SOUND_PARTS: dict[str | None, tuple[Any, ...]] = {
+    None: ((("in_tune", "share in tune"),),
+           ("level_error_db", "level error", "dB"), ("length_error_ms", "length error", "ms")),
+    "drum": ((("attack", "share with its attack in time"), ("decay", "share decaying as the real hit")),
+             ("level_error_db", "level error", "dB"), ("decay_error_pct", "decay error", "% of the real")),
+}
+
+
 def plot_sound_curve(records: list[dict[str, Any]], out: str | Path, title: str = "") -> None:
     """Write a PNG of the sound score of the 'eval' records vs step, atomically: above, the score
-    and the share of notes in tune, best checkpoints marked; below, the median level error (dB)
-    and length error (ms)."""
+    and its shares (notes in tune; for a drum kit, hits with their attack in time and decaying as
+    the real hit), best checkpoints marked; below, the median level error (dB) and length error
+    (ms; for a drum kit, the decay error in % of the real hit's)."""
     evals = [r for r in records if r.get("kind") == "eval" and r.get("sound")]
     steps = [r["step"] for r in evals]
-    part = {
-        k: [r["sound"][k] for r in evals] for k in ("score", "in_tune", "level_error_db", "length_error_ms")
-    }
+    shares, *errors = SOUND_PARTS[evals[-1]["sound"].get("kind") if evals else None]
+    keys = ("score", *(k for k, _ in shares), *(k for k, _, _ in errors))
+    part = {k: [r["sound"].get(k) for r in evals] for k in keys}
     with figure(out, figsize=(7, 5), dpi=100) as fig:
         top, low = fig.subplots(2, 1, sharex=True)
         top.plot(steps, part["score"], label="sound score", color="tab:purple", marker="o", ms=3)
-        top.plot(steps, part["in_tune"], label="share in tune", color="tab:green", lw=1, alpha=0.7)
+        for (key, label), color in zip(shares, ("tab:green", "tab:olive"), strict=False):
+            top.plot(steps, part[key], label=label, color=color, lw=1, alpha=0.7)
         best = [(r["step"], r["sound"]["score"]) for r in evals if r.get("best")]
         if best:
             top.plot(*zip(*best, strict=True), "*", color="tab:red", ms=9, label="new best (best.pt)")
@@ -58,15 +70,11 @@ def plot_sound_curve(records: list[dict[str, Any]], out: str | Path, title: str 
         top.set_title(title or "sound of the validation notes")
         top.grid(alpha=0.3)
         top.legend(fontsize=8)
-        (level,) = low.plot(
-            steps, part["level_error_db"], color="tab:orange", marker=".", label="level error"
-        )
-        low.set_ylabel("level error, dB")
+        handles = []
+        for ax, (key, label, unit), color in zip((low, low.twinx()), errors, ("tab:orange", "tab:blue"),
+                                                 strict=True):
+            handles += ax.plot(steps, part[key], color=color, marker=".", label=label)
+            ax.set_ylabel(f"{label}, {unit}")
         low.set_xlabel("step")
         low.grid(alpha=0.3)
-        ms = low.twinx()
-        (length,) = ms.plot(
-            steps, part["length_error_ms"], color="tab:blue", marker=".", label="length error"
-        )
-        ms.set_ylabel("length error, ms")
-        low.legend(handles=[level, length], fontsize=8)
+        low.legend(handles=handles, fontsize=8)

@@ -24,6 +24,7 @@ from samplernn.common.progress import ProgressFn
 from samplernn.model.checkpoint import save_checkpoint
 from samplernn.model.nll import NLLResult
 from samplernn.train.curves import plot_loss_curve, plot_sound_curve, read_metrics
+from samplernn.train.sound_score import describe
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -135,12 +136,7 @@ def eval_line(
     step: int, val: NLLResult, test: NLLResult | None, best: bool, sound: dict[str, Any] | None = None
 ) -> str:
     """A validation as one line of the training log."""
-    heard = ""
-    if sound is not None:
-        heard = (
-            f", sound {sound['score']:.2f} ({sound['in_tune']:.0%} in tune, "
-            f"level ±{sound['level_error_db']:.1f} dB, length ±{sound['length_error_ms']:.0f} ms)"
-        )
+    heard = f", sound {describe(sound)}" if sound is not None else ""
     return (
         f"step {step}: val {val.overall:.4f} bits"
         + (f", test {test.overall:.4f}" if test else "")

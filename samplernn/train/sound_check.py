@@ -3,7 +3,8 @@
 The notes (`Probe`s) are picked once per run from the val split, spread over its pitches and
 velocities, and shortened to at most `sound_seconds`; every validation generates all of them in
 one batch with a fixed seed (the generation engine: numba on a CPU) and scores them
-(samplernn.train.sound_score).
+(samplernn.train.sound_score). A drum kit's probes are its validation hits, each generated for
+`sound_seconds` from its onset and scored as one-shots (samplernn.train.drum_check).
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ import torch
 
 from conditioning import NoteEvent, events_to_conditioning
 from samplernn.data.dataset import NoteRecord, PreparedDataset
+from samplernn.data.drum_bank import is_drum_bank
 from samplernn.measures import sound as measures
 from samplernn.model.network import SampleRNN
-from samplernn.train.sound_score import SoundScore, score_note
+from samplernn.train.drum_check import HitProbe, hit_probe
+from samplernn.train.sound_score import NoteScore, SoundScore, score_note
 
 #: Seconds generated past each note's requested end: a note that does not stop shows up as a
 #: length error instead of being cut off.
@@ -27,7 +30,7 @@ TAIL_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
-class Probe:
+class NoteProbe:
     """A validation note as the sound check plays it: the event asked for (the real note's, or a
     shortened copy), its conditioning (n, 5) int32 with n = end + TAIL_SECONDS, and the real
     note's RMS level in dB over `level_span` (the held part both share)."""
@@ -37,6 +40,14 @@ class Probe:
     cond: np.ndarray
     real_db: float
     level_span: tuple[int, int]
+
+    def score(self, generated: np.ndarray, sample_rate: int) -> NoteScore:
+        """Measure the generated note (float (len(cond),)) against the real one."""
+        return score_note(generated, self.event, sample_rate, self.real_db, self.level_span)
+
+
+#: What the sound check plays: a note of a pitched bank, or a drum kit's hit.
+Probe = NoteProbe | HitProbe
 
 
 def pick_notes(notes: Sequence[NoteRecord], count: int) -> list[NoteRecord]:
@@ -60,16 +71,20 @@ def shorten(event: NoteEvent, max_len: int) -> NoteEvent:
 
 def make_probes(dataset: PreparedDataset, count: int, seconds: float) -> list[Probe]:
     """The sound check's notes: up to `count` val notes of at most `seconds`, with the level
-    column from the dataset's bank statistics (as training sees them)."""
+    column from the dataset's bank statistics (as training sees them); for a drum kit, up to
+    `count` val hits, each played for `seconds` from its onset (drum_check.hit_probe)."""
+    picked = pick_notes(dataset.split("val"), count)
+    if is_drum_bank(dataset.info.get("layout"), dataset.stats):
+        return [hit_probe(dataset, rec, seconds) for rec in picked]
     sr = dataset.sample_rate
     tail = int(round(TAIL_SECONDS * sr))
-    probes = []
-    for rec in pick_notes(dataset.split("val"), count):
+    probes: list[Probe] = []
+    for rec in picked:
         ev = shorten(rec.event, max(1, int(seconds * sr)))
         span = (ev.onset, max(ev.onset + 1, min(ev.release, rec.release)))
         real_db = measures.to_db(measures.rms(dataset.load_audio(rec), *span))
         cond = events_to_conditioning([ev], ev.end + tail, dataset.stats)
-        probes.append(Probe(rec.id, ev, cond, real_db, span))
+        probes.append(NoteProbe(rec.id, ev, cond, real_db, span))
     return probes
 
 
@@ -102,8 +117,5 @@ def listen(
             audio = synthesize(model, [p.cond for p in probes], opts)
     finally:
         model.train(was_training)
-    notes = [
-        score_note(x, p.event, sample_rate, p.real_db, p.level_span)
-        for x, p in zip(audio, probes, strict=True)
-    ]
+    notes = [p.score(x, sample_rate) for x, p in zip(audio, probes, strict=True)]
     return SoundScore.of(notes, time.monotonic() - t0)

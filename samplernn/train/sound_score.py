@@ -1,6 +1,7 @@
 """The sound score: how a model's generated validation notes sound, as one number per validation.
 
-Each generated note is measured against the note it was asked to play (samplernn.measures.sound):
+For a pitched bank, each generated note is measured against the note it was asked to play
+(samplernn.measures.sound):
 
 * pitch — in tune when the median pYIN f0 of its sustained part is within ±50 cents of the MIDI
   pitch (an unvoiced note is out of tune);
@@ -12,12 +13,17 @@ PENALTY_WEIGHT each, growing linearly to their full weight at LEVEL_SCALE_DB and
 The sound score is the mean over the notes, rounded to SCORE_DECIMALS (so that scores equal to
 that resolution count as equal and NLL breaks the tie): 1 = every note in tune at the right
 level and length; −0.5 = silence. Why these parts and weights: docs/training.md.
+
+A drum kit has no pitch: its validation hits score by the one-shot measures instead — attack
+within 10 ms of the onset, decay time within 30 % of the real hit's, loudness near the real hit's
+(samplernn.train.drum_check, `HitScore`), in [−0.25, 1], averaged and rounded the same way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -29,6 +35,16 @@ LENGTH_SCALE_MS = 200.0  # a length error this large costs the full length penal
 PENALTY_WEIGHT = 0.25
 SCORE_DECIMALS = 2
 PITCH = measures.PitchSettings()
+
+
+class ScoredNote(Protocol):
+    """A generated validation note's measures: its `value` and the parts of a set of them."""
+
+    @property
+    def value(self) -> float: ...
+
+    @classmethod
+    def parts(cls, notes: Sequence[Any]) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -51,18 +67,31 @@ class NoteScore:
         length = min(self.length_error_ms / LENGTH_SCALE_MS, 1.0)
         return float(self.in_tune) - PENALTY_WEIGHT * (level + length)
 
+    @classmethod
+    def parts(cls, notes: Sequence[NoteScore]) -> dict[str, Any]:
+        """Share in tune, median |level error| in dB, median length error in ms, per-note cents
+        (None each for no notes)."""
+        n = notes
+        return {
+            "in_tune": float(np.mean([x.in_tune for x in n])) if n else None,
+            "level_error_db": float(np.median([abs(x.level_error_db) for x in n])) if n else None,
+            "length_error_ms": float(np.median([x.length_error_ms for x in n])) if n else None,
+            "cents": [None if x.cents is None else round(x.cents, 1) for x in n],
+        }
+
 
 @dataclass(frozen=True)
 class SoundScore:
-    """A validation's sound score and its parts over `notes`; seconds it took (generation and
-    measures). A rank that did not measure holds the score alone (notes empty)."""
+    """A validation's sound score and its parts over `notes` (NoteScore, or HitScore for a drum
+    kit); seconds it took (generation and measures). A rank that did not measure holds the score
+    alone (notes empty)."""
 
     score: float
-    notes: list[NoteScore] = field(default_factory=list)
+    notes: Sequence[ScoredNote] = field(default_factory=list)
     seconds: float = 0.0
 
     @classmethod
-    def of(cls, notes: list[NoteScore], seconds: float = 0.0) -> SoundScore:
+    def of(cls, notes: Sequence[ScoredNote], seconds: float = 0.0) -> SoundScore:
         """The score of `notes` (ValueError for none)."""
         if not notes:
             raise ValueError("a sound score needs at least one note")
@@ -70,18 +99,21 @@ class SoundScore:
         return cls(score, list(notes), seconds)
 
     def to_dict(self) -> dict[str, Any]:
-        """The metrics record's "sound" entry: the score, its parts (share in tune, median |level
-        error| in dB, median length error in ms), per-note cents and the seconds it took."""
-        n = self.notes
-        return {
-            "score": self.score,
-            "in_tune": float(np.mean([x.in_tune for x in n])) if n else None,
-            "level_error_db": float(np.median([abs(x.level_error_db) for x in n])) if n else None,
-            "length_error_ms": float(np.median([x.length_error_ms for x in n])) if n else None,
-            "cents": [None if x.cents is None else round(x.cents, 1) for x in n],
-            "notes": len(n),
-            "seconds": round(self.seconds, 3),
-        }
+        """The metrics record's "sound" entry: the score, its parts (NoteScore.parts: share in tune,
+        median |level error| in dB, median length error in ms, per-note cents; for a drum kit
+        HitScore.parts, with "kind": "drum"), the number of notes and the seconds it took."""
+        kind = type(self.notes[0]) if self.notes else NoteScore
+        return {"score": self.score, **kind.parts(self.notes), "notes": len(self.notes),
+                "seconds": round(self.seconds, 3)}
+
+
+def describe(sound: dict[str, Any]) -> str:
+    """A metrics record's "sound" entry in a few words, for the training log."""
+    if sound.get("kind") == "drum":
+        return (f"{sound['score']:.2f} ({sound['attack']:.0%} attack, {sound['decay']:.0%} decay, "
+                f"level ±{sound['level_error_db']:.1f} dB)")
+    return (f"{sound['score']:.2f} ({sound['in_tune']:.0%} in tune, level ±{sound['level_error_db']:.1f} dB, "
+            f"length ±{sound['length_error_ms']:.0f} ms)")
 
 
 def score_note(

@@ -77,6 +77,10 @@ def train_step(
     (loss_sum * loss_scale).backward()
     gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
     opt.step()
+    # The fused step writes the weights in place without bumping their version counters: bumped
+    # here, so that what is cached on them (generate.fold's folded weights, which the sound check
+    # and the previews generate with) is built anew instead of playing the weights of long ago.
+    torch.autograd.graph.increment_version(list(model.parameters()))
     return loss_sum.detach(), gnorm, [h.detach().float() for h in new_state]
 
 

@@ -1,0 +1,113 @@
+"""The sound check of a drum kit: its validation hits scored as one-shots (attack, decay, level)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from support.drum_kit import ONSET, SR, one_shot, velocity_amp, write_drum_dataset
+from support.synth_data import write_synth_dataset
+from support.tiny import TINY_MODEL
+
+from samplernn.data.dataset import load_dataset
+from samplernn.train.config import TrainConfig
+from samplernn.train.curves import read_metrics
+from samplernn.train.drum_check import HitProbe, HitScore
+from samplernn.train.loop import train
+from samplernn.train.sound_check import NoteProbe, make_probes
+from samplernn.train.sound_score import SoundScore, describe
+
+WINDOW_S = 0.2
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory):
+    return write_drum_dataset(tmp_path_factory.mktemp("kit") / "kit", {"train": 1, "val": 1})
+
+
+def probe_of(kit, key: int, velocity: int) -> HitProbe:
+    probes = make_probes(load_dataset(kit), 6, WINDOW_S)
+    return next(p for p in probes if (p.event.pitch, p.event.velocity) == (key, velocity))
+
+
+def played(probe: HitProbe, hit: np.ndarray) -> np.ndarray:
+    """What a model might generate for `probe`: silence until the onset, then `hit`."""
+    x = np.zeros(len(probe.cond), np.float32)
+    part = hit[: x.size - ONSET]
+    x[ONSET : ONSET + part.size] = part
+    return x
+
+
+def test_a_kits_probes_are_its_val_hits_played_for_the_window(kit):
+    probes = make_probes(load_dataset(kit), 4, WINDOW_S)
+    assert len(probes) == 4 and all(isinstance(p, HitProbe) for p in probes)
+    for p in probes:
+        assert len(p.cond) == p.event.onset + round(WINDOW_S * SR)
+        assert p.cond[p.event.onset, 2] == p.event.length - 1  # the hit's own countdown, not a shortened one
+        assert p.real_decay_ms is not None and -30 < p.real_db < 0
+    pitched = write_synth_dataset(kit.parent / "pitched", per_split={"train": 1, "val": 1})
+    assert all(isinstance(p, NoteProbe) for p in make_probes(load_dataset(pitched), 2, 0.1))
+
+
+def test_the_kit_is_told_by_the_rule_evaluate_uses(kit, tmp_path):
+    """Without a recorded layout the bank statistics decide, as for a checkpoint (is_drum_bank)."""
+    old = tmp_path / "old"
+    old.mkdir()
+    for name in ("manifest.csv", "audio"):
+        (old / name).symlink_to(kit / name)
+    info = json.loads((kit / "dataset.json").read_text())
+    (old / "dataset.json").write_text(json.dumps({k: v for k, v in info.items() if k != "layout"}))
+    assert all(isinstance(p, HitProbe) for p in make_probes(load_dataset(old), 2, WINDOW_S))
+    (old / "dataset.json").write_text(json.dumps({**info, "layout": "named"}))
+    assert all(isinstance(p, NoteProbe) for p in make_probes(load_dataset(old), 2, WINDOW_S))
+
+
+def test_the_real_hit_scores_full_marks_and_its_faults_cost(kit):
+    probe = probe_of(kit, 38, 100)  # a noise snare falling 20 dB in 80 ms
+    amp = velocity_amp(100)
+    real = one_shot("noise", 0.08, amp, seed=99)  # another take of the same hit
+    good = probe.score(played(probe, real), SR)
+    assert good.attack_ok and good.decay_ok and abs(good.level_error_db) < 1.5 and good.value > 0.9
+    late = probe.score(played(probe, one_shot("noise", 0.08, amp, seed=99, attack=480)), SR)
+    assert late.attack_ms > 10 and not late.attack_ok and late.decay_ok  # peaks 30 ms late
+    ringing = probe.score(played(probe, one_shot("noise", 0.5, amp, seed=99)), SR)
+    assert ringing.attack_ok and not ringing.decay_ok and ringing.value == pytest.approx(0.5, abs=0.05)
+    softer = probe.score(played(probe, real * 10 ** (-6 / 20)), SR)
+    assert softer.attack_ok and softer.decay_ok and softer.value == pytest.approx(1 - 0.25 * 6 / 12, abs=0.03)
+    faint = probe.score(played(probe, real * 10 ** (-20 / 20)), SR)
+    assert faint.level_error_db == pytest.approx(-20, abs=1.5)
+    assert not faint.attack_ok and not faint.decay_ok and faint.value == -0.25  # too faint to be judged
+    silent = probe.score(np.zeros(len(probe.cond), np.float32), SR)
+    assert silent.value == -0.25  # the worst a hit can do
+    bed = np.random.default_rng(0).standard_normal(len(probe.cond)).astype(np.float32) * 1e-3
+    assert probe.score(bed, SR).value == -0.25  # an untrained model's near-silence passes nothing
+
+
+def test_the_parts_of_a_kits_sound_score():
+    hits = [HitScore(2.0, 80.0, 80.0, 0.0), HitScore(None, 200.0, 100.0, -30.0)]
+    assert [h.value for h in hits] == [1.0, -0.25]
+    d = SoundScore.of(hits, seconds=0.5).to_dict()
+    assert d["kind"] == "drum" and d["score"] == 0.38 and d["notes"] == 2 and d["seconds"] == 0.5
+    assert d["attack"] == d["decay"] == 0.5 and d["level_error_db"] == 15.0 and d["decay_error_pct"] == 50.0
+    assert d["attack_ms"] == [2.0, None] and d["real_decay_ms"] == [80.0, 100.0]
+    assert describe(d) == "0.38 (50% attack, 50% decay, level ±15.0 dB)"
+
+
+def test_training_on_a_kit_chooses_by_the_hits(kit, tmp_path):
+    cfg = TrainConfig(model_overrides=dict(TINY_MODEL), steps=4, batch_size=4, window=128, val_every=2,
+                      log_every=2, device="cpu", eval_batch_size=16, threads=1, sound_notes=3,
+                      sound_seconds=0.05)  # fmt: skip
+    lines: list[str] = []
+    result = train(kit, tmp_path / "run", cfg, log=lines.append)
+    evals = [r for r in read_metrics(tmp_path / "run" / "metrics.jsonl") if r["kind"] == "eval"]
+    assert len(evals) == 2
+    for r in evals:
+        sound = r["sound"]
+        assert sound["kind"] == "drum" and sound["notes"] == 3 and -0.25 <= sound["score"] <= 1
+        assert {"attack", "decay", "level_error_db", "attack_ms", "decay_ms"} <= set(sound)
+    assert any("attack" in line and "decay" in line for line in lines)
+    assert (tmp_path / "run" / "sound.png").is_file()
+    best = torch.load(tmp_path / "run" / "checkpoints" / "best.pt", weights_only=True)["best"]
+    assert result.best_score == best["score"] == max(r["sound"]["score"] for r in evals)
