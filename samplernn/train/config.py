@@ -26,7 +26,10 @@ def _setting(default: Any, help: str) -> Any:
 
 @dataclass
 class TrainConfig:
-    """Everything that defines a training run besides the data. Stored in every checkpoint."""
+    """Everything that defines a training run besides the data. Stored in every checkpoint.
+
+    The defaults are the default recipe (docs/training.md, "The default recipe": what was measured
+    for each); samplernn.train.recipe.fit_to_bank turns off what does not apply to a bank."""
 
     preset: str = _setting("small", f"Model preset: {', '.join(PRESETS)}.")
     model_overrides: dict[str, Any] = field(
@@ -40,12 +43,12 @@ class TrainConfig:
     window: int = _setting(1024, "TBPTT window in samples (a multiple of the model's lookback).")
     lr: float = _setting(1e-3, "Adam learning rate.")
     lr_final: float | None = _setting(
-        None,
-        "Anneal the learning rate along a half cosine from --lr to this at the end of the run, "
-        "--steps or --max-minutes, whichever comes first (unset: constant).",
+        1e-4,
+        "Anneal the learning rate along a half cosine from --lr to this (at most --lr) at the end "
+        "of the run, --steps or --max-minutes, whichever comes first (unset: constant).",
     )
     warmup_steps: int = _setting(
-        0, "Raise the learning rate linearly from --lr/this to --lr over this many first steps (0 = none)."
+        200, "Raise the learning rate linearly from --lr/this to --lr over this many first steps (0 = none)."
     )
     grad_clip: float = _setting(1.0, "Largest global gradient norm; larger ones are scaled down to it.")
     # Against exposure bias, as LPCNet does: the model learns to continue from a history that
@@ -56,12 +59,12 @@ class TrainConfig:
         "robust sustained notes in generation.",
     )
     input_gain: float = _setting(
-        0.0,
+        0.7,
         "Half the rows see their input samples scaled by a gain in [this, 1/this], targets clean: "
         "with level conditioning, notes that drift come back to the level (0 = off).",
     )
     hidden_countdown: float = _setting(
-        0.0,
+        0.5,
         "Share of training notes whose countdown is hidden (the remaining column reads -1) from "
         "note-on to note-off, as when played live, and revealed at note-off; > 0 gives the model "
         "a held flag (an --init model without one is widened).",
@@ -116,7 +119,8 @@ class TrainConfig:
     def model_config(self) -> ModelConfig:
         """The preset with this run's overrides (and a held flag when countdowns are hidden).
         Raises UserError for bad model settings."""
-        overrides = {**self.model_overrides, **({"held_flag": True} if self.hidden_countdown > 0 else {})}
+        held = self.hidden_countdown > 0 and self.conditioning
+        overrides = {**self.model_overrides, **({"held_flag": True} if held else {})}
         try:
             return preset(self.preset, conditioning=self.conditioning, **overrides)
         except (TypeError, ValueError) as exc:
@@ -130,8 +134,6 @@ class TrainConfig:
             raise UserError(f"--input-gain must be in [0, 1), got {self.input_gain}")
         if not 0.0 <= self.hidden_countdown <= 1.0:
             raise UserError(f"--hidden-countdown must be in [0, 1], got {self.hidden_countdown}")
-        if self.hidden_countdown > 0 and not self.conditioning:
-            raise UserError("--hidden-countdown needs a conditioned model")
         for name in ("steps", "batch_size", "window", "val_every", "eval_batch_size", "log_every"):
             if getattr(self, name) < 1:
                 raise UserError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
@@ -141,8 +143,8 @@ class TrainConfig:
             raise UserError(f"--snapshot-minutes must be > 0, got {self.snapshot_minutes}")
         if not self.lr > 0:
             raise UserError(f"--lr must be > 0, got {self.lr}")
-        if self.lr_final is not None and not 0 < self.lr_final <= self.lr:
-            raise UserError(f"--lr-final must be in (0, --lr], got {self.lr_final}")
+        if self.lr_final is not None and not self.lr_final > 0:
+            raise UserError(f"--lr-final must be > 0, got {self.lr_final}")
         self._validate_selection()
 
     def _validate_selection(self) -> None:

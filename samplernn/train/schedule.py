@@ -29,9 +29,11 @@ def warmup_factor(step: int, warmup_steps: int) -> float:
 
 
 def cosine_rate(lr: float, lr_final: float | None, progress: float) -> float:
-    """lr at progress 0, annealed along a half cosine to lr_final at progress 1 (None: constant lr)."""
+    """lr at progress 0, annealed along a half cosine to min(lr_final, lr) at progress 1 (None:
+    constant lr). The cap lets the default final rate stand beside any --lr."""
     if lr_final is None:
         return lr
+    lr_final = min(lr_final, lr)
     return lr_final + 0.5 * (lr - lr_final) * (1.0 + math.cos(math.pi * progress))
 
 

@@ -9,14 +9,15 @@ import torch
 
 from samplernn.common.errors import UserError
 from samplernn.data.batching import WindowStream
+from samplernn.data.dataset import load_dataset
 from samplernn.model.config import ModelConfig
 from samplernn.model.network import build_model
-from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
 from samplernn.train.checkpointing import resume
 from samplernn.train.config import TrainConfig
 from samplernn.train.data import TrainData, load_train_data
 from samplernn.train.distributed import DistInfo, barrier
 from samplernn.train.init import init_from
+from samplernn.train.recipe import fit_to_bank
 from samplernn.train.run_dir import RunDir, check_run_dir
 from samplernn.train.state import TrainState
 from samplernn.train.step import make_optimizer
@@ -36,17 +37,18 @@ def start_run(
 
     Raises UserError for a run dir that holds another run (or nothing to resume), bad settings,
     a bad dataset (or chunks without notes for a conditioned model), or an --init / resume
-    checkpoint that does not fit. On chunks, best.pt is chosen by NLL (said in the log).
+    checkpoint that does not fit. Settings that do not apply to the bank are turned off first
+    (samplernn.train.recipe.fit_to_bank, said in the log).
     """
     check_run_dir(run.paths, resume_run)
     barrier(info)  # every rank has looked at the run dir before rank 0 writes to it
+    cfg = fit_to_bank(cfg, load_dataset(dataset_dir), run.log)
     mcfg = cfg.model_config()
     if cfg.window % mcfg.lookback:
         raise UserError(f"--window {cfg.window} must be a multiple of the model's lookback {mcfg.lookback}")
     if cfg.batch_size < info.world_size:
         raise UserError(f"--batch-size {cfg.batch_size} is smaller than the {info.world_size} processes")
     data = load_train_data(dataset_dir, mcfg)
-    cfg = for_chunks(cfg, data, run) if data.dataset.info.get("layout") == CHUNK_LAYOUT else cfg
     if mcfg.oscillator:  # the oscillator runs at the data's rate
         mcfg = replace(mcfg, sample_rate=data.sample_rate)
     state = fresh_state(cfg, mcfg, data, device, info)
@@ -64,19 +66,6 @@ def start_run(
         }
     )
     return state
-
-
-def for_chunks(cfg: TrainConfig, data: TrainData, run: RunDir) -> TrainConfig:
-    """The settings for a dataset of chunks with no notes (the audio layout): no conditioning
-    (UserError otherwise), and no sound check, which generates and scores notes: best.pt and the
-    plateau follow the validation NLL (said once in the log)."""
-    if cfg.conditioning:
-        raise UserError(f"{data.path}: chunks of recordings with no notes (layout {CHUNK_LAYOUT}) have "
-                        "nothing to condition on: train with --no-conditioning")
-    if cfg.choose_by == "nll" and not cfg.sound_notes:
-        return cfg
-    run.log(f"{data.path}: chunks with no notes, so no sound score: best.pt is chosen by validation NLL")
-    return replace(cfg, choose_by="nll", sound_notes=0)
 
 
 def fresh_state(

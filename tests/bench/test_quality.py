@@ -8,6 +8,7 @@ import pytest
 from support.synth_data import write_synth_dataset
 from support.tiny import TINY_MODEL
 
+import samplernn.train.step as step_module
 from samplernn.bench.quality import quality_curve, run_points
 from samplernn.bench.quality_measures import MEASURES
 from samplernn.common.errors import UserError
@@ -16,7 +17,7 @@ from samplernn.train.run_dir import RunPaths, snapshot_mark
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
-# The tiny model on the tiny bank: thousands of steps a minute, so a budget of seconds holds several
+# The tiny model on the tiny bank with a step clock (StepClock): a budget of seconds holds several
 # snapshots; no sound check and no plateau stop, so the clock alone ends the run.
 TINY_RUN = dict(model_overrides=dict(TINY_MODEL), batch_size=4, window=32, val_every=3, log_every=3,
                 device="cpu", eval_batch_size=8, sound_notes=0, choose_by="nll", patience=0, steps=10**6,
@@ -35,7 +36,22 @@ def test_snapshot_marks_and_names(tmp_path):
     assert paths.snapshot(3 * 0.02).name == "minute_000.060.pt"  # float error does not show
 
 
-def test_quality_curve_trains_snapshots_and_evaluates_each(tmp_path):
+class StepClock:
+    """A training clock on which every optimiser step takes STEP_S: the snapshots fall on the same
+    steps however loaded the machine is."""
+
+    STEP_S = 0.05
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        self.now += self.STEP_S / 2  # a step reads the clock twice
+        return self.now
+
+
+def test_quality_curve_trains_snapshots_and_evaluates_each(tmp_path, monkeypatch):
+    monkeypatch.setattr(step_module, "time", StepClock())
     dataset = write_synth_dataset(tmp_path / "bank", pitches=(57, 58, 60))  # one semitone missing
     out = tmp_path / "quality"
     seen = []

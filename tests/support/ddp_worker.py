@@ -22,6 +22,10 @@ CFG = dict(
     device="cpu",
     eval_batch_size=4,
     threads=1,
+    # Per-row random choices (input gain, hidden countdowns) are drawn per process, so one process
+    # on the whole batch and two on its halves would see different rows: off for the comparison.
+    input_gain=0.0,
+    hidden_countdown=0.0,
 )
 
 

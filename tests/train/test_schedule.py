@@ -18,7 +18,8 @@ from samplernn.train.stop import projected_steps
 
 def tiny_cfg(**kw) -> TrainConfig:
     base = dict(model_overrides=dict(TINY_MODEL), steps=6, batch_size=4, window=32, val_every=3, log_every=1,
-                device="cpu", eval_batch_size=8, threads=1, sound_notes=0, choose_by="nll")  # fmt: skip
+                device="cpu", eval_batch_size=8, threads=1, sound_notes=0, choose_by="nll",
+                warmup_steps=0)  # fmt: skip
     return TrainConfig(**{**base, **kw})
 
 
@@ -35,7 +36,8 @@ def test_warmup_rises_linearly_to_the_peak_then_the_cosine_takes_over():
     assert cfg.lr_at(50) == pytest.approx((1e-3 + 1e-5) / 2)
     assert cfg.lr_at(100) == pytest.approx(1e-5) and cfg.lr_at(500) == pytest.approx(1e-5)
     assert [warmup_factor(s, 0) for s in (0, 5)] == [1.0, 1.0]
-    flat = tiny_cfg(steps=100, lr=1e-3, warmup_steps=4)  # no --lr-final: constant after the warm-up
+    # no --lr-final: constant after the warm-up
+    flat = tiny_cfg(steps=100, lr=1e-3, warmup_steps=4, lr_final=None)
     assert [flat.lr_at(s) for s in (0, 3, 99)] == pytest.approx([2.5e-4, 1e-3, 1e-3])
 
 

@@ -1,0 +1,52 @@
+"""The default recipe's fit to the bank: which of the training defaults apply to which data.
+
+The defaults in TrainConfig are the recipe for a bank of pitched notes (docs/training.md,
+"The default recipe"). Two of them only mean something there:
+
+* hidden_countdown — a held flag for live play, where a key's release is unknown until note-off.
+  A drum kit's one-shots play out whole whatever the note-off (their length is the kit's), a
+  model with no conditioning has no countdown and chunks of recordings have no notes: 0 there.
+* input_gain — the input samples of half the rows are scaled so that the loudness has to come
+  from the level column; a model with no conditioning has no level column to take it from: 0.
+
+A chunk dataset (the audio layout: recordings with no notes) also has no notes to generate and
+score, so best.pt follows the validation NLL there (choose_by nll, no sound check).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from samplernn.common.errors import UserError
+from samplernn.data.dataset import PreparedDataset
+from samplernn.data.drum_bank import is_drum_bank
+from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
+from samplernn.train.config import TrainConfig
+
+
+def fit_to_bank(cfg: TrainConfig, dataset: PreparedDataset, log: Callable[[str], None]) -> TrainConfig:
+    """`cfg` with the settings that do not apply to `dataset` (or to an unconditioned model) turned
+    off, each change said once through `log`.
+
+    Raises UserError for a conditioned model on chunks of recordings with no notes.
+    """
+    layout = dataset.info.get("layout")
+    if layout == CHUNK_LAYOUT:
+        if cfg.conditioning:
+            raise UserError(f"{dataset.root}: chunks of recordings with no notes (layout {CHUNK_LAYOUT}) "
+                            "have nothing to condition on: train with --no-conditioning")
+        if cfg.choose_by != "nll" or cfg.sound_notes:
+            log(f"{dataset.root}: chunks with no notes, so no sound score: "
+                "best.pt is chosen by validation NLL")
+            cfg = replace(cfg, choose_by="nll", sound_notes=0)
+    off: dict[str, float] = {}
+    if cfg.hidden_countdown and (not cfg.conditioning or is_drum_bank(layout, dataset.stats)):
+        off["hidden_countdown"] = 0.0
+    if cfg.input_gain and not cfg.conditioning:
+        off["input_gain"] = 0.0
+    if off:
+        why = "a drum kit's one-shots play out whole" if cfg.conditioning else "the model has no conditioning"
+        log(f"{', '.join('--' + k.replace('_', '-') for k in off)} off: {why}")
+        cfg = replace(cfg, **off)
+    return cfg

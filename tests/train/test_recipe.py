@@ -1,0 +1,56 @@
+"""The default recipe fits the bank: the held flag and the input gain only where they mean something."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from support.drum_kit import write_drum_dataset
+from support.synth_data import write_synth_dataset
+
+from samplernn.common.errors import UserError
+from samplernn.data.dataset import load_dataset
+from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
+from samplernn.train.config import TrainConfig
+from samplernn.train.recipe import fit_to_bank
+
+
+def test_the_defaults_are_the_recipe_for_pitched_notes():
+    cfg = TrainConfig()
+    assert cfg.hidden_countdown > 0 and cfg.input_gain > 0 and cfg.warmup_steps > 0
+    assert cfg.lr_final is not None and cfg.lr_final < cfg.lr
+    assert cfg.model_config().held_flag
+    assert not dataclasses.replace(cfg, conditioning=False).model_config().held_flag
+
+
+def test_a_pitched_bank_keeps_every_default(tmp_path):
+    said: list[str] = []
+    cfg = TrainConfig()
+    assert fit_to_bank(cfg, load_dataset(write_synth_dataset(tmp_path / "bank")), said.append) == cfg
+    assert said == []
+
+
+def test_a_drum_kit_plays_out_its_hits_so_no_held_flag(tmp_path):
+    said: list[str] = []
+    cfg = fit_to_bank(TrainConfig(), load_dataset(write_drum_dataset(tmp_path / "kit")), said.append)
+    assert cfg.hidden_countdown == 0 and cfg.input_gain == TrainConfig().input_gain
+    assert not cfg.model_config().held_flag
+    assert len(said) == 1 and "--hidden-countdown" in said[0] and "drum" in said[0]
+
+
+def test_an_unconditioned_model_has_no_countdown_or_level_to_use(tmp_path):
+    said: list[str] = []
+    bank = load_dataset(write_synth_dataset(tmp_path / "bank"))
+    cfg = fit_to_bank(TrainConfig(conditioning=False), bank, said.append)
+    assert cfg.hidden_countdown == 0 and cfg.input_gain == 0
+    assert "--hidden-countdown, --input-gain off" in said[0]
+    TrainConfig(conditioning=False).validate()  # the defaults are not an error without conditioning
+
+
+def test_chunks_need_no_conditioning(tmp_path, monkeypatch):
+    bank = load_dataset(write_synth_dataset(tmp_path / "bank"))
+    monkeypatch.setitem(bank.info, "layout", CHUNK_LAYOUT)
+    with pytest.raises(UserError, match="--no-conditioning"):
+        fit_to_bank(TrainConfig(), bank, print)
+    cfg = fit_to_bank(TrainConfig(conditioning=False), bank, print)
+    assert cfg.choose_by == "nll" and cfg.sound_notes == 0 and cfg.hidden_countdown == 0
