@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from samplernn.data.quantize import zero_level
+from samplernn.generate.aligned import aligned_copy
 from samplernn.model.network import SampleRNN
 
 
@@ -111,7 +112,7 @@ def _half_bits(name: str, a: np.ndarray) -> np.ndarray:
     peak = float(np.abs(a).max()) if a.size else 0.0
     if peak > HALF_MAX:
         raise ValueError(f"weights {name} reach {peak:g}, beyond float16; use weight dtype float32")
-    return np.ascontiguousarray(a.astype(np.float16).view(np.uint16))
+    return aligned_copy(a.astype(np.float16).view(np.uint16))
 
 
 def _np(t: torch.Tensor) -> np.ndarray:
@@ -119,21 +120,40 @@ def _np(t: torch.Tensor) -> np.ndarray:
 
 
 def _pack_numpy(f: Folded) -> dict[str, Any]:
-    """Pad per-tier arrays into stacked ones with offsets: numba kernels want uniform arrays."""
-    K, D = f.n_tiers, f.dim
+    """Pad per-tier arrays into stacked ones with offsets: numba kernels want uniform arrays.
+
+    The short sums of the kernels (each tier's frame and conditioning into its first GRU layer,
+    the sample MLP's conditioning) also come transposed for exact_order.ordered_sums, which the
+    kernels use where `ordered` says that it sums as their plain loops on this machine (per tier;
+    for the MLP, `mlp_cond_t` is (0, D) where it does not); `groups` says whether the matrix
+    products may group the last streams of a batch (products.groups_match), `exact_draw` whether
+    the draws may exponentiate by draw.expf (draw.draw_matches)."""
+    # numba modules: only the numba kernels pack
+    from samplernn.generate.draw import draw_matches
+    from samplernn.generate.exact_order import order_matches
+    from samplernn.generate.products import groups_match
+
+    K, D, C = f.n_tiers, f.dim, f.n_cond
     fmax = max(f.frames)
     A = np.zeros((K, 3 * D, fmax), np.float32)
     for k, a in enumerate(f.A):
         A[k, :, : a.shape[1]] = _np(a)
+    condg = _np(f.condg)
+    ordered = np.array([order_matches(n) and (C == 0 or order_matches(C)) for n in f.frames], np.bool_)
+    mlp_cond_t = _np(f.mlp_cond).T if C and order_matches(C) else np.zeros((0, D), np.float32)
     uoff = np.zeros(K, np.int64)
     for k in range(1, K):
         uoff[k] = uoff[k - 1] + f.ratios[k - 1]
-    return {
+    arrays = {
         "frames": np.asarray(f.frames, np.int64),
         "ratios": np.asarray(f.ratios, np.int64),
         "A": A,
+        "A_t": A.transpose(0, 2, 1),
+        "ordered": ordered,
+        "groups": np.array([groups_match()], np.bool_),
         "bias1": _np(f.bias1),
-        "condg": _np(f.condg),
+        "condg": condg,
+        "condg_t": condg.transpose(0, 2, 1),
         "w_ih": _np(f.w_ih),
         "b_ih": _np(f.b_ih),
         "w_hh": _np(f.w_hh),
@@ -144,11 +164,14 @@ def _pack_numpy(f: Folded) -> dict[str, Any]:
         "b_up": _np(f.b_up),
         "lut": _np(f.lut),
         "mlp_cond": _np(f.mlp_cond),
+        "mlp_cond_t": mlp_cond_t,
         "w_h": _np(f.w_h),
         "b_h": _np(f.b_h),
         "w_o": _np(f.w_o),
         "b_o": _np(f.b_o),
+        "exact_draw": np.array([draw_matches(f.q_levels)], np.bool_),
     }
+    return {name: aligned_copy(a) for name, a in arrays.items()}  # on cache lines (aligned.py)
 
 
 def _w(module: torch.nn.Module) -> torch.Tensor:

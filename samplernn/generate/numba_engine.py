@@ -2,11 +2,13 @@
 
 Every frame tier runs at its own frame boundaries, the sample MLP runs every sample, and the
 state (GRU hiddens, the pending upper-tier contributions, the MLP's per-sample bias) lives in
-preallocated float32 arrays carried from chunk to chunk. Mat-vecs are hand-written fastmath
-loops that read each weight row once for all streams of a batch, from float32 or float16 weights
-(arithmetic in float32). The kernels read weights and state as named records (TierWeights,
-MlpWeights, State): a field that is missing or misnamed fails to compile instead of playing
-the wrong matrix.
+preallocated float32 arrays carried from chunk to chunk, on cache lines (samplernn.generate.aligned).
+Mat-vecs are hand-written fastmath loops that read each weight row once for up to four streams
+(samplernn.generate.products), from float32 or float16 weights (arithmetic in float32); the short
+sums into each tier's first GRU layer and into the sample MLP's bias run vectorised over their
+outputs where that gives the same floats (samplernn.generate.exact_order). The kernels read
+weights and state as named records (TierWeights, MlpWeights, State): a field that is missing or
+misnamed fails to compile instead of playing the wrong matrix.
 
 Array shapes (see samplernn.generate.fold): B streams, L lookback, N samples, K tiers, n GRU layers,
 D dim, Q levels, C conditioning features, F_k frame sizes, R_k ratios.
@@ -20,12 +22,13 @@ from typing import NamedTuple
 
 import numpy as np
 import torch
-from llvmlite import ir
-from numba import njit, types
-from numba.core.extending import intrinsic, overload
+from numba import njit
 
+from samplernn.generate import draw, exact_order
+from samplernn.generate.aligned import aligned_copy, aligned_zeros
 from samplernn.generate.fold import Folded
 from samplernn.generate.options import GenerationOptions
+from samplernn.generate.products import lin
 
 _OPTS = {"fastmath": True, "cache": True, "nogil": True, "error_model": "numpy"}
 
@@ -37,8 +40,12 @@ class TierWeights(NamedTuple):
     frames: np.ndarray  # (K,) int64: F_k
     ratios: np.ndarray  # (K,) int64: R_k
     A: np.ndarray  # (K, 3D, max F_k): folded input projection into GRU layer 0 (zero-padded)
+    A_t: np.ndarray  # (K, max F_k, 3D): the same transposed (exact_order.ordered_sums)
+    ordered: np.ndarray  # (K,) bool: tier k's layer-0 sums by exact_order.ordered_sums
+    groups: np.ndarray  # (1,) bool: products.lin groups the last streams (products.groups_match)
     bias1: np.ndarray  # (K, 3D): GRU layer-0 input bias incl. the folded input bias
     condg: np.ndarray  # (K, 3D, C): conditioning projection into GRU layer 0
+    condg_t: np.ndarray  # (K, C, 3D): the same transposed
     w_ih: np.ndarray  # (K, n, 3D, D): GRU input weights (layer 0: for the tier above's output)
     b_ih: np.ndarray  # (K, n, 3D)
     w_hh: np.ndarray  # (K, n, 3D, D)
@@ -53,10 +60,13 @@ class MlpWeights(NamedTuple):
 
     lut: np.ndarray  # (F0, Q, D): embedding × input conv, summed over the window
     mlp_cond: np.ndarray  # (D, C): conditioning projection
+    mlp_cond_t: np.ndarray  # (C, D): the same transposed, for exact_order.ordered_sums; (0, D) where
+    # that order is not the plain loop's on this machine (then the kernel runs the plain loop)
     w_h: np.ndarray  # (D, D) hidden
     b_h: np.ndarray  # (D,)
     w_o: np.ndarray  # (Q, D) output
     b_o: np.ndarray  # (Q,)
+    exact_draw: np.ndarray  # (1,) bool: the draws' exponentials by samplernn.generate.draw
 
 
 class State(NamedTuple):
@@ -74,71 +84,15 @@ def weight_records(folded: Folded, weight_dtype: str) -> tuple[TierWeights, MlpW
     return tiers, MlpWeights(**{name: arrays[name] for name in MlpWeights._fields})
 
 
-@intrinsic
-def _half_bits_to_f32(typingctx, bits):
-    """IEEE half stored as uint16 → float32 (LLVM lowers it to vcvtph2ps on F16C CPUs)."""
-    sig = types.float32(types.uint16)
-
-    def codegen(context, builder, signature, args):
-        return builder.fpext(builder.bitcast(args[0], ir.HalfType()), ir.FloatType())
-
-    return sig, codegen
-
-
-def _w(v):
-    """A weight as float32: identity for float32 storage, conversion for float16 (uint16) storage."""
-
-
-@overload(_w, inline="always")
-def _w_ov(v):
-    if isinstance(v, types.Integer):
-        return lambda v: _half_bits_to_f32(v)
-    return lambda v: v
-
-
-@njit(**_OPTS)
-def _lin(x, w, out):
-    """out (B, n) = x (B, m) @ w (n, m).T; w float32 or float16 bits (uint16).
-
-    Hand loops read each weight row once for all streams (4 streams per pass over x).
-    """
-    B, m = x.shape
-    n = w.shape[0]
-    for i in range(n):
-        b = 0
-        while b + 4 <= B:
-            a0 = np.float32(0.0)
-            a1 = np.float32(0.0)
-            a2 = np.float32(0.0)
-            a3 = np.float32(0.0)
-            for j in range(m):
-                wij = _w(w[i, j])
-                a0 += wij * x[b, j]
-                a1 += wij * x[b + 1, j]
-                a2 += wij * x[b + 2, j]
-                a3 += wij * x[b + 3, j]
-            out[b, i] = a0
-            out[b + 1, i] = a1
-            out[b + 2, i] = a2
-            out[b + 3, i] = a3
-            b += 4
-        while b < B:
-            acc = np.float32(0.0)
-            for j in range(m):
-                acc += _w(w[i, j]) * x[b, j]
-            out[b, i] = acc
-            b += 1
-
-
 @njit(**_OPTS)
 def _sigmoid(x):
     return np.float32(1.0) / (np.float32(1.0) + np.exp(-x))
 
 
 @njit(**_OPTS)
-def _gru(gx, h, w_hh, b_hh, gh):
+def _gru(gx, h, w_hh, b_hh, gh, groups):
     """One GRU step, torch's gate order (r, z, n): gx (B, 3D) input gates incl. bias; h (B, D) in place."""
-    _lin(h, w_hh, gh)
+    lin(h, w_hh, gh, groups)
     B, D = h.shape
     for b in range(B):
         for i in range(D):
@@ -149,68 +103,109 @@ def _gru(gx, h, w_hh, b_hh, gh):
 
 
 @njit(**_OPTS)
-def _tier_step(k, t, t0, seq, L, feats, tw, mlp_cond, state, gx, gh):
+def _tier_step(k, t, t0, seq, L, feats, tw, mw, state, gx, gh):
     """Tier k's frame starting at sample t: GRU step, then its upsampled outputs for the tier below
     (as pending layer-0 gates in state.gup[k-1], or for tier 0 as the MLP's per-sample bias
-    state.mlpb). tw: TierWeights; mlp_cond (D, C); state: State."""
+    state.mlpb). tw: TierWeights; mw: MlpWeights; state: State."""
     h, gup, mlpb = state.h, state.gup, state.mlpb
     frames, ratios = tw.frames, tw.ratios
     K = frames.shape[0]
     B = seq.shape[0]
     D = h.shape[3]
     n_rnn = h.shape[1]
-    C = feats.shape[2]
     F = frames[k]
+    groups = tw.groups[0]
     r_up = (t // F) % ratios[k + 1] if k + 1 < K else 0
-    fr = np.empty(F, np.float32)
-    for b in range(B):
-        for m in range(F):
-            fr[m] = seq[b, L + t - F + m]
-        for i in range(3 * D):
-            acc = tw.bias1[k, i]
-            for m in range(F):
-                acc += tw.A[k, i, m] * fr[m]
-            for c in range(C):
-                acc += tw.condg[k, i, c] * feats[b, t - t0, c]
-            if k + 1 < K:
-                acc += gup[k, b, r_up, i]
-            gx[b, i] = acc
+    _layer0_gates(k, t - t0, seq, L + t, feats, tw, gup, r_up, gx)
     for layer in range(n_rnn):
         if layer > 0:
-            _lin(h[k, layer - 1], tw.w_ih[k, layer], gx)
+            lin(h[k, layer - 1], tw.w_ih[k, layer], gx, groups)
             for b in range(B):
                 for i in range(3 * D):
                     gx[b, i] += tw.b_ih[k, layer, i]
-        _gru(gx, h[k, layer], tw.w_hh[k, layer], tw.b_hh[k, layer], gh)
+        _gru(gx, h[k, layer], tw.w_hh[k, layer], tw.b_hh[k, layer], gh, groups)
     R = ratios[k]
     up = np.empty((B, R * D), np.float32)
-    _lin(h[k, n_rnn - 1], tw.ups[tw.uoff[k] : tw.uoff[k] + R].reshape(R * D, D), up)
+    lin(h[k, n_rnn - 1], tw.ups[tw.uoff[k] : tw.uoff[k] + R].reshape(R * D, D), up, groups)
     up2 = up.reshape(B * R, D)  # row b*R + r: output for position r of stream b
     for row in range(B * R):
         for i in range(D):
             up2[row, i] += tw.b_up[k, i]
     if k > 0:
         g = np.empty((B * R, 3 * D), np.float32)
-        _lin(up2, tw.w_ih[k - 1, 0], g)
+        lin(up2, tw.w_ih[k - 1, 0], g, groups)
         g3 = g.reshape(B, R, 3 * D)
         for b in range(B):
             for r in range(R):
                 for i in range(3 * D):
                     gup[k - 1, b, r, i] = g3[b, r, i]
     else:
-        for b in range(B):
-            for r in range(R):
-                for i in range(D):
-                    acc = up2[b * R + r, i]
-                    for c in range(C):
-                        acc += mlp_cond[i, c] * feats[b, t - t0 + r, c]
-                    mlpb[b, r, i] = acc
+        _mlp_bias(up2, mw, feats, t - t0, mlpb)
 
 
 @njit(**_OPTS)
-def _mlp_step(t, seq, L, F0, mw, mlpb, x1, h2, logits):
+def _layer0_gates(k, s, seq, now, feats, tw, gup, r_up, gx):
+    """gx[b] = bias1[k] + A[k]·frame + condg[k]·feats[b, s] (+ gup[k, b, r_up] below the top tier):
+    tier k's layer-0 input gates (B, 3D) for the frame of seq[b, now-F : now] at block sample s.
+    The reordered sums of exact_order where tw.ordered[k] (the same floats)."""
+    K = tw.frames.shape[0]
+    B, G = gx.shape
+    F = tw.frames[k]
+    C = feats.shape[2]
+    fr = np.empty(F, np.float32)
+    if tw.ordered[k]:
+        lanes = np.empty((exact_order.LANES, G), np.float32)
+        a_t = tw.A_t[k, :F]
+        for b in range(B):
+            for m in range(F):
+                fr[m] = seq[b, now - F + m]
+            exact_order.ordered_sums(tw.bias1[k], a_t, fr, lanes, gx[b])
+            if C > 0:
+                exact_order.ordered_sums(gx[b], tw.condg_t[k], feats[b, s], lanes, gx[b])
+            if k + 1 < K:
+                for i in range(G):
+                    gx[b, i] += gup[k, b, r_up, i]
+        return
+    for b in range(B):
+        for m in range(F):
+            fr[m] = seq[b, now - F + m]
+        for i in range(G):
+            acc = tw.bias1[k, i]
+            for m in range(F):
+                acc += tw.A[k, i, m] * fr[m]
+            for c in range(C):
+                acc += tw.condg[k, i, c] * feats[b, s, c]
+            if k + 1 < K:
+                acc += gup[k, b, r_up, i]
+            gx[b, i] = acc
+
+
+@njit(**_OPTS)
+def _mlp_bias(up2, mw, feats, s, mlpb):
+    """mlpb[b, r] = up2[b·R + r] + mlp_cond · feats[b, s + r]: the sample MLP's bias for the R
+    samples from block sample s on; up2 (B·R, D), mlpb (B, R, D). The reordered sums of
+    exact_order where they match the plain loop (the same floats, several times faster)."""
+    B, R, D = mlpb.shape
+    C = feats.shape[2]
+    if mw.mlp_cond_t.shape[0] == C and C > 0:
+        lanes = np.empty((exact_order.LANES, D), np.float32)
+        for b in range(B):
+            for r in range(R):
+                exact_order.ordered_sums(up2[b * R + r], mw.mlp_cond_t, feats[b, s + r], lanes, mlpb[b, r])
+        return
+    for b in range(B):
+        for r in range(R):
+            for i in range(D):
+                acc = up2[b * R + r, i]
+                for c in range(C):
+                    acc += mw.mlp_cond[i, c] * feats[b, s + r, c]
+                mlpb[b, r, i] = acc
+
+
+@njit(**_OPTS)
+def _mlp_step(t, seq, L, F0, mw, mlpb, x1, h2, logits, groups):
     """Sample MLP for sample t: logits (B, Q) from the F0 previous samples and mlpb (B, F0, D).
-    mw: MlpWeights; x1, h2 (B, D) scratch."""
+    mw: MlpWeights; x1, h2 (B, D) scratch; groups: products.lin's."""
     B, D = x1.shape
     Q = logits.shape[1]
     r = t % F0
@@ -224,19 +219,20 @@ def _mlp_step(t, seq, L, F0, mw, mlpb, x1, h2, logits):
                 x1[b, i] += lut[j, q, i]
         for i in range(D):
             x1[b, i] = max(x1[b, i], np.float32(0.0))
-    _lin(x1, mw.w_h, h2)
+    lin(x1, mw.w_h, h2, groups)
     for b in range(B):
         for i in range(D):
             h2[b, i] = max(h2[b, i] + mw.b_h[i], np.float32(0.0))
-    _lin(h2, mw.w_o, logits)
+    lin(h2, mw.w_o, logits, groups)
     for b in range(B):
         for q in range(Q):
             logits[b, q] += mw.b_o[q]
 
 
 @njit(**_OPTS)
-def _sample(row, u, inv_temp, p):
-    """Inverse-CDF draw from softmax(row · inv_temp) with uniform u; inv_temp < 0 → argmax."""
+def _sample(row, u, inv_temp, p, exact):
+    """Inverse-CDF draw from softmax(row · inv_temp) with uniform u; inv_temp < 0 → argmax.
+    exact: the exponentials and their total by samplernn.generate.draw (the same floats)."""
     Q = row.shape[0]
     best = 0
     for q in range(1, Q):
@@ -245,11 +241,15 @@ def _sample(row, u, inv_temp, p):
     if inv_temp < 0:
         return best
     mx = row[best]
-    s = np.float32(0.0)
-    for q in range(Q):
-        e = np.exp((row[q] - mx) * inv_temp)
-        p[q] = e
-        s += e
+    if exact:
+        draw.exps(row, mx, inv_temp, p)
+        s = draw.total(p)
+    else:
+        s = np.float32(0.0)
+        for q in range(Q):
+            e = np.exp((row[q] - mx) * inv_temp)
+            p[q] = e
+            s += e
     target = u * s
     c = np.float32(0.0)
     for q in range(Q):
@@ -285,8 +285,8 @@ def run_chunk(seq, L, t0, t1, feats, uniforms, inv_temp, teacher, lp, full, tw, 
         for kk in range(K):
             k = K - 1 - kk
             if t % frames[k] == 0:
-                _tier_step(k, t, t0, seq, L, feats, tw, mw.mlp_cond, state, gx, gh)
-        _mlp_step(t, seq, L, F0, mw, mlpb, x1, h2, logits)
+                _tier_step(k, t, t0, seq, L, feats, tw, mw, state, gx, gh)
+        _mlp_step(t, seq, L, F0, mw, mlpb, x1, h2, logits, tw.groups[0])
         for b in range(B):
             if teacher:
                 mx = logits[b, 0]
@@ -301,7 +301,7 @@ def run_chunk(seq, L, t0, t1, feats, uniforms, inv_temp, teacher, lp, full, tw, 
                     for q in range(Q):
                         full[b, t, q] = logits[b, q] - lse
             else:
-                seq[b, L + t] = _sample(logits[b], uniforms[b, t], inv_temp, p)
+                seq[b, L + t] = _sample(logits[b], uniforms[b, t], inv_temp, p, mw.exact_draw[0])
 
 
 def run(
@@ -376,10 +376,10 @@ def _run_rows(
     B, total = seq.shape
     N = total - L
     h0 = folded.numpy_arrays()["h0"]
-    state = State(
-        h=np.broadcast_to(h0[:, :, None, :], (K, n, B, D)).copy(),
-        gup=np.zeros((K, B, max(folded.ratios), 3 * D), np.float32),
-        mlpb=np.zeros((B, folded.frames[0], D), np.float32),
+    state = State(  # on cache lines (aligned.py)
+        h=aligned_copy(np.broadcast_to(h0[:, :, None, :], (K, n, B, D))),
+        gup=aligned_zeros((K, B, max(folded.ratios), 3 * D), np.float32),
+        mlpb=aligned_zeros((B, folded.frames[0], D), np.float32),
     )
     if not seq.flags.c_contiguous or not uniforms.flags.c_contiguous:
         raise ValueError("row groups must be contiguous")

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 import numpy as np
 import torch
 
+from samplernn.generate.aligned import aligned_zeros
 from samplernn.generate.fold import Folded
 
 #: A voice loaded inside a block: (sample of the block, a top-frame boundary; row of the batch; state).
@@ -72,13 +73,14 @@ class NumbaVoices:
         self.h0 = folded.numpy_arrays()["h0"]  # (K, n_rnn, D)
         self.h = np.repeat(self.h0[None], voices, axis=0)  # (V, K, n_rnn, D)
         self.hist = np.full((voices, self.L), folded.zero, np.int32)  # (V, L)
-        # Batch buffers, allocated once: each run takes C-contiguous views of their first elements.
+        # Batch buffers, allocated once (on cache lines: aligned.py): each run takes C-contiguous
+        # views of their first elements.
         self._flat = {
-            "h": np.zeros(K * n_rnn * voices * D, np.float32),
-            "gup": np.zeros(K * voices * R * 3 * D, np.float32),
-            "mlpb": np.zeros(voices * F0 * D, np.float32),
-            "seq": np.zeros(voices * (self.L + max_block), np.int32),
-            "uni": np.zeros(voices * max_block, np.float32),
+            "h": aligned_zeros(K * n_rnn * voices * D, np.float32),
+            "gup": aligned_zeros(K * voices * R * 3 * D, np.float32),
+            "mlpb": aligned_zeros(voices * F0 * D, np.float32),
+            "seq": aligned_zeros(voices * (self.L + max_block), np.int32),
+            "uni": aligned_zeros(voices * max_block, np.float32),
         }
         self._shapes = {"h": (K, n_rnn, -1, D), "gup": (K, -1, R, 3 * D), "mlpb": (-1, F0, D)}
         self._lp, self._full = np.zeros((0, 0), np.float32), np.zeros((0, 0, 0), np.float32)

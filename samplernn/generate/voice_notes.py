@@ -10,7 +10,7 @@ Positions are samples of the engine's clock.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -23,6 +23,8 @@ from conditioning import (
     BankStats,
     level_column,
 )
+
+LEVEL_CHUNK = 4096  # samples of sustain level computed at once while the key is down
 
 
 @dataclass
@@ -39,6 +41,10 @@ class VoiceNote:
     release: int | None = None
     end: int | None = None
     known_from: int | None = None
+    # Level column values from the onset on, for the release they were computed with (None: the
+    # key down): the curve is pointwise, so a window of it is what each block would compute.
+    _levels: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32), repr=False)
+    _levels_for: int | None = field(default=None, repr=False)
 
     def release_at(self, release: int, tail: int) -> None:
         """The key is up at `release` (clamped to the onset): reveal the countdown from there."""
@@ -68,7 +74,17 @@ class VoiceNote:
         else:
             rows[:, REMAINING_INDEX] = np.where(t >= self.known_from, self.end - 1 - t, self.held_value)
         if stats is not None and stats.envelopes:
-            # While the key is down the level is the sustain, whatever the release will be.
-            release = b - self.onset if self.release is None else self.release - self.onset
-            curve = stats.level_curve(self.pitch, self.velocity, b - self.onset, release, a - self.onset)
-            rows[:, LEVEL_INDEX] = level_column(curve)
+            rows[:, LEVEL_INDEX] = self._level_values(stats, a - self.onset, b - self.onset)
+
+    def _level_values(self, stats: BankStats, lo: int, hi: int) -> np.ndarray:
+        """Level column values at samples lo … hi-1 from the onset (hi ≤ end - onset once the end
+        is known), from the cache, which is refilled when the release changes or it runs short
+        (while the key is down: twice as far as before)."""
+        if self._levels_for != self.release or len(self._levels) < hi:
+            if self.release is None:  # the sustain, whatever the release will be
+                length = release = max(hi, 2 * len(self._levels), LEVEL_CHUNK)
+            else:
+                length, release = self.end - self.onset, self.release - self.onset
+            curve = stats.level_curve(self.pitch, self.velocity, length, release)
+            self._levels, self._levels_for = level_column(curve), self.release
+        return self._levels[lo:hi]
