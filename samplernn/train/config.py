@@ -64,7 +64,7 @@ class TrainConfig:
         "with level conditioning, notes that drift come back to the level (0 = off).",
     )
     hidden_countdown: float = _setting(
-        0.5,
+        0.0,
         "Share of training notes whose countdown is hidden (the remaining column reads -1) from "
         "note-on to note-off, as when played live, and revealed at note-off; > 0 gives the model "
         "a held flag (an --init model without one is widened).",
