@@ -126,10 +126,8 @@ def _pack_numpy(f: Folded) -> dict[str, Any]:
     the sample MLP's conditioning) also come transposed for exact_order.ordered_sums, which the
     kernels use where `ordered` says that it sums as their plain loops on this machine (per tier;
     for the MLP, `mlp_cond_t` is (0, D) where it does not); `groups` says whether the matrix
-    products may group the last streams of a batch (products.groups_match), `exact_draw` whether
-    the draws may exponentiate by draw.expf (draw.draw_matches)."""
+    products may group the last streams of a batch (products.groups_match)."""
     # numba modules: only the numba kernels pack
-    from samplernn.generate.draw import draw_matches
     from samplernn.generate.exact_order import order_matches
     from samplernn.generate.products import groups_match
 
@@ -169,7 +167,6 @@ def _pack_numpy(f: Folded) -> dict[str, Any]:
         "b_h": _np(f.b_h),
         "w_o": _np(f.w_o),
         "b_o": _np(f.b_o),
-        "exact_draw": np.array([draw_matches(f.q_levels)], np.bool_),
     }
     return {name: aligned_copy(a) for name, a in arrays.items()}  # on cache lines (aligned.py)
 

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from numba import njit
 
-from samplernn.generate import draw, exact_order
+from samplernn.generate import exact_order
 from samplernn.generate.aligned import aligned_copy, aligned_zeros
 from samplernn.generate.fold import Folded
 from samplernn.generate.options import GenerationOptions
@@ -66,7 +66,6 @@ class MlpWeights(NamedTuple):
     b_h: np.ndarray  # (D,)
     w_o: np.ndarray  # (Q, D) output
     b_o: np.ndarray  # (Q,)
-    exact_draw: np.ndarray  # (1,) bool: the draws' exponentials by samplernn.generate.draw
 
 
 class State(NamedTuple):
@@ -230,9 +229,8 @@ def _mlp_step(t, seq, L, F0, mw, mlpb, x1, h2, logits, groups):
 
 
 @njit(**_OPTS)
-def _sample(row, u, inv_temp, p, exact):
-    """Inverse-CDF draw from softmax(row · inv_temp) with uniform u; inv_temp < 0 → argmax.
-    exact: the exponentials and their total by samplernn.generate.draw (the same floats)."""
+def _sample(row, u, inv_temp, p):
+    """Inverse-CDF draw from softmax(row · inv_temp) with uniform u; inv_temp < 0 → argmax."""
     Q = row.shape[0]
     best = 0
     for q in range(1, Q):
@@ -241,15 +239,11 @@ def _sample(row, u, inv_temp, p, exact):
     if inv_temp < 0:
         return best
     mx = row[best]
-    if exact:
-        draw.exps(row, mx, inv_temp, p)
-        s = draw.total(p)
-    else:
-        s = np.float32(0.0)
-        for q in range(Q):
-            e = np.exp((row[q] - mx) * inv_temp)
-            p[q] = e
-            s += e
+    s = np.float32(0.0)
+    for q in range(Q):
+        e = np.exp((row[q] - mx) * inv_temp)
+        p[q] = e
+        s += e
     target = u * s
     c = np.float32(0.0)
     for q in range(Q):
@@ -301,7 +295,7 @@ def run_chunk(seq, L, t0, t1, feats, uniforms, inv_temp, teacher, lp, full, tw, 
                     for q in range(Q):
                         full[b, t, q] = logits[b, q] - lse
             else:
-                seq[b, L + t] = _sample(logits[b], uniforms[b, t], inv_temp, p, mw.exact_draw[0])
+                seq[b, L + t] = _sample(logits[b], uniforms[b, t], inv_temp, p)
 
 
 def run(
