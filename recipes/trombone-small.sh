@@ -46,7 +46,9 @@ keep() {
 
 # Every stage: batch 32, window 1024, seed 0, never stop early, bf16 autocast on one thread, and
 # validation by NLL alone, as when the model was trained (no sound notes generated per validation).
-COMMON=(--patience 0 --precision bf16 --threads 1 --no-preview --choose-by nll --sound-notes 0)
+# No warm-up, and a constant rate unless said (--lr-final equal to --lr): the defaults have
+# changed since (docs/training.md, "The default recipe"), so what was off then is spelled out.
+COMMON=(--patience 0 --precision bf16 --threads 1 --no-preview --choose-by nll --sound-notes 0 --warmup-steps 0)
 
 # chain TAG CONDITIONING(true|false): the five stages. Stage N reads WORK/TAG-stage(N-1).pt.
 chain() {
@@ -56,7 +58,8 @@ chain() {
   if [ ! -f "$w-stage1.pt" ]; then
     run "${STAGE[@]}" "$WORK/bank-no-tail" --out "$w-stage1" --model level_conditioning=false \
       --set preset=small conditioning="$cond" steps=2206 batch_size=32 window=1024 lr=1e-3 seed=0 \
-      val_every=300 patience=0 precision=fp32 threads=2 preview=false choose_by=nll sound_notes=0
+      val_every=300 patience=0 precision=fp32 threads=2 preview=false choose_by=nll sound_notes=0 \
+      warmup_steps=0 input_gain=0 lr_final=1e-3
     run "${SAMPLERNN[@]}" train "$WORK/bank-no-tail" --out "$w-stage1" --resume --steps 6001 \
       --precision bf16 --threads 1
     run "${SAMPLERNN[@]}" train "$WORK/bank-no-tail" --out "$w-stage1" --resume --steps 6292 --lr 5e-4
@@ -65,27 +68,27 @@ chain() {
   # 2. The bank with 0.25 s of tail silence: 3,500 steps at 5e-4 (--init keeps the model as it is).
   if [ ! -f "$w-stage2.pt" ]; then
     run "${SAMPLERNN[@]}" train "$WORK/bank" --out "$w-stage2" --init "$w-stage1.pt" \
-      --steps 3500 --lr 5e-4 --val-every 500 "${COMMON[@]}"
+      --steps 3500 --lr 5e-4 --lr-final 5e-4 --input-gain 0 --val-every 500 "${COMMON[@]}"
     keep "$w-stage2" "$w-stage2.pt"
   fi
   # 3. Add the level column (its input weights start at zero): 3,000 steps at 5e-4.
   if [ ! -f "$w-stage3.pt" ]; then
     run "${STAGE[@]}" "$WORK/bank" --out "$w-stage3" --model level_conditioning=true \
       --set init="$w-stage2.pt" steps=3000 lr=5e-4 val_every=500 patience=0 precision=bf16 \
-      threads=1 preview=false choose_by=nll sound_notes=0
+      threads=1 preview=false choose_by=nll sound_notes=0 warmup_steps=0 input_gain=0 lr_final=5e-4
     keep "$w-stage3" "$w-stage3.pt"
   fi
   # 4. --input-gain 0.7: 4,500 steps at 5e-4 (picked on the validation split among 4,000-5,500).
   if [ ! -f "$w-stage4.pt" ]; then
     run "${SAMPLERNN[@]}" train "$WORK/bank" --out "$w-stage4" --init "$w-stage3.pt" \
-      --steps 4500 --lr 5e-4 --input-gain 0.7 --val-every 500 "${COMMON[@]}"
+      --steps 4500 --lr 5e-4 --lr-final 5e-4 --input-gain 0.7 --val-every 500 "${COMMON[@]}"
     keep "$w-stage4" "$w-stage4.pt"
   fi
   # 5. --input-gain 0.7 at lr 3e-4: constant for 2,000 steps, then annealed along a cosine
   #    towards 3e-5 at step 11,000; step 10,000 was picked on the validation split.
   if [ ! -f "$w-stage5.pt" ]; then
     run "${SAMPLERNN[@]}" train "$WORK/bank" --out "$w-stage5" --init "$w-stage4.pt" \
-      --steps 2000 --lr 3e-4 --input-gain 0.7 --val-every 500 "${COMMON[@]}"
+      --steps 2000 --lr 3e-4 --lr-final 3e-4 --input-gain 0.7 --val-every 500 "${COMMON[@]}"
     run "${STAGE[@]}" "$WORK/bank" --out "$w-stage5" --resume --set steps=11000 lr_final=3e-5 \
       --stop-at 10000
     keep "$w-stage5" "$w-stage5.pt"
