@@ -103,7 +103,8 @@ def median_f0(
     frame = _frame_length(sample_rate, settings)
     if seg.size < frame or not np.any(seg):
         return None
-    fmin = max(midi_to_hz(pitch - settings.span), 2.0 * sample_rate / frame)
+    # librosa wants more than two periods of fmin in a frame (it warns at exactly two)
+    fmin = max(midi_to_hz(pitch - settings.span), 2.001 * sample_rate / frame)
     fmax = min(midi_to_hz(pitch + settings.span), sample_rate / 2.0 - 1.0)
     if fmin >= fmax:
         return None
