@@ -1,7 +1,8 @@
-"""The default recipe's fit to the bank: which of the training defaults apply to which data.
+"""The default recipe's fit to the bank: which training settings apply to which data.
 
 The defaults in TrainConfig are the recipe for a bank of pitched notes (docs/training.md,
-"The default recipe"). Two of them only mean something there:
+"The default recipe"). Two settings (input_gain on by default, hidden_countdown when asked for)
+only mean something there:
 
 * hidden_countdown — a held flag for live play, where a key's release is unknown until note-off.
   A drum kit's one-shots play out whole whatever the note-off (their length is the kit's), a
