@@ -27,13 +27,13 @@ def quantize_roundtrip(x: np.ndarray, quantization: Quantization = DEFAULT_QUANT
     own output is)."""
     import torch
 
-    from samplernn.data.emphasis import de_emphasize, pre_emphasize
+    from samplernn.data.emphasis import de_emphasize, pre_emphasize, silence_offset
     from samplernn.data.quantize import dequantize, quantize
 
     levels, method, *rest = quantization
     a = float(rest[0]) if rest else 0.0
     q = quantize(pre_emphasize(torch.from_numpy(np.asarray(x, dtype=np.float32)), a), levels, method)
-    return de_emphasize(dequantize(q, levels, method).numpy(), a)[0]
+    return de_emphasize(dequantize(q, levels, method).numpy() - silence_offset(a, levels, method), a)[0]
 
 
 def note_noise(

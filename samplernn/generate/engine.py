@@ -23,7 +23,7 @@ import torch
 
 from samplernn.common.device import resolve_device
 from samplernn.common.progress import ProgressFn
-from samplernn.data.emphasis import de_emphasize
+from samplernn.data.emphasis import de_emphasize, silence_offset
 from samplernn.data.quantize import dequantize
 from samplernn.generate.fold import Folded, fold_model
 from samplernn.generate.options import GenerationOptions
@@ -236,6 +236,8 @@ def classes_to_audio(q: np.ndarray, model: SampleRNN) -> np.ndarray:
     result is then no longer bounded to [-1, 1]; the filter's gain is 1/(1-a) at 0 Hz)."""
     cfg = model.cfg
     audio = dequantize(torch.from_numpy(q.astype(np.int64)), cfg.q_levels, cfg.quantization).numpy()
+    if cfg.pre_emphasis:
+        audio -= np.float32(silence_offset(cfg.pre_emphasis, cfg.q_levels, cfg.quantization))
     return de_emphasize(audio, cfg.pre_emphasis)[0]
 
 

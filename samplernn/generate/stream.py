@@ -36,7 +36,7 @@ import torch
 
 from conditioning import COND_COLUMNS, BankStats
 from conditioning.events import REMAINING_HELD
-from samplernn.data.emphasis import de_emphasize
+from samplernn.data.emphasis import de_emphasize, silence_offset
 from samplernn.data.quantize import dequantize
 from samplernn.generate.engine import engine_device, pick_backend, resolve_weight_dtype
 from samplernn.generate.fold import fold_model
@@ -134,6 +134,7 @@ class StreamEngine:
         self.rng = np.random.default_rng(opts.seed)
         cfg = model.cfg
         self.table = dequantize(torch.arange(cfg.q_levels), cfg.q_levels, cfg.quantization).numpy()
+        self.table -= np.float32(silence_offset(cfg.pre_emphasis, cfg.q_levels, cfg.quantization))
         self.voices = [Voice(i) for i in range(self.cfg.voices)]
         self.clock = 0
         self.counters = StreamCounters()

@@ -9,8 +9,8 @@ from support import tiny
 
 from conditioning import NoteEvent, events_to_conditioning
 from samplernn.common.paths import SHIPPED_MODEL
-from samplernn.data.emphasis import de_emphasize
-from samplernn.data.quantize import dequantize
+from samplernn.data.emphasis import de_emphasize, silence_offset
+from samplernn.data.quantize import dequantize, zero_level
 from samplernn.generate.engine import generate_classes, numba_available, synthesize
 from samplernn.generate.options import GenerationOptions
 from samplernn.generate.stream import StreamConfig, StreamEngine
@@ -56,8 +56,19 @@ def test_the_shipped_model_has_none_and_sounds_as_before():
 def test_each_offline_stream_is_de_emphasised_from_zero_state():
     plain, emph = synthesize(model(0.0), conds(), seed=3), synthesize(model(0.85), conds(), seed=3)
     for x, y in zip(plain, emph, strict=True):  # the filter does not feed back: the same classes
-        np.testing.assert_array_equal(y, de_emphasize(x, 0.85)[0])
+        np.testing.assert_array_equal(y, de_emphasize(x - silence_offset(0.85, 32), 0.85)[0])
         assert not np.array_equal(x, y)
+
+
+def test_silence_decodes_to_zero_so_de_emphasis_adds_no_dc():
+    # mu-law's middle class decodes to a hair above 0; the de-emphasis would lift it 1/(1-a)-fold
+    # into a DC offset that outlasts every note
+    levels, a = 256, 0.85
+    silence = np.full(4000, zero_level(levels), np.int64)
+    decoded = dequantize(torch.from_numpy(silence), levels).numpy()
+    assert decoded[0] > 0 and silence_offset(a, levels) == decoded[0] and silence_offset(0.0, levels) == 0.0
+    assert de_emphasize(decoded, a)[0][-1] == pytest.approx(decoded[0] / (1 - a), rel=1e-3)
+    assert not np.any(de_emphasize(decoded - silence_offset(a, levels), a)[0])
 
 
 def takes(pre_emphasis: float, block: int) -> tuple[list[np.ndarray], float]:
@@ -83,7 +94,8 @@ def test_a_voice_sounds_as_an_offline_stream_whatever_the_blocks():
     [silence] = synthesize(model(0.0), [np.zeros((prime, 5), np.int32)], temperature=0.0, backend=BACKEND,
                            weight_dtype="float32")  # fmt: skip
     (small, state), (large, _), (plain, _) = takes(0.85, 64), takes(0.85, 256), takes(0.0, 64)
-    assert state == de_emphasize(silence, 0.85)[1]
+    off = np.float32(silence_offset(0.85, 32))
+    assert state == de_emphasize(silence - off, 0.85)[1]
     for a, b, x in zip(small, large, plain, strict=True):
         np.testing.assert_array_equal(a, b)
-        np.testing.assert_array_equal(a, de_emphasize(x, 0.85, state)[0])
+        np.testing.assert_array_equal(a, de_emphasize(x - off, 0.85, state)[0])
