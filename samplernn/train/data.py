@@ -39,13 +39,16 @@ def dataset_fingerprint(notes: list[NoteRecord]) -> str:
     return h.hexdigest()[:16]
 
 
-def load_train_data(dataset_dir: str | Path, mcfg: ModelConfig) -> TrainData:
-    """Load and quantise every split for a model of `mcfg`.
+def load_train_data(
+    dataset_dir: str | Path, mcfg: ModelConfig, ds: PreparedDataset | None = None
+) -> TrainData:
+    """Load and quantise every split for a model of `mcfg` (`ds`: the dataset at `dataset_dir`,
+    when the caller has read it already).
 
     Raises UserError for a dataset that is missing, malformed, lacks the loudness envelopes a
     level-conditioned model needs, or has no train or val notes.
     """
-    ds = load_dataset(dataset_dir)
+    ds = load_dataset(dataset_dir) if ds is None else ds
     if mcfg.level_conditioning and not ds.stats.envelopes:
         raise UserError(
             f"{ds.root}: dataset.json holds no loudness envelopes, which this model is conditioned "

@@ -42,13 +42,14 @@ def start_run(
     """
     check_run_dir(run.paths, resume_run)
     barrier(info)  # every rank has looked at the run dir before rank 0 writes to it
-    cfg = fit_to_bank(cfg, load_dataset(dataset_dir), run.log)
+    dataset = load_dataset(dataset_dir)
+    cfg = fit_to_bank(cfg, dataset, run.log)
     mcfg = cfg.model_config()
     if cfg.window % mcfg.lookback:
         raise UserError(f"--window {cfg.window} must be a multiple of the model's lookback {mcfg.lookback}")
     if cfg.batch_size < info.world_size:
         raise UserError(f"--batch-size {cfg.batch_size} is smaller than the {info.world_size} processes")
-    data = load_train_data(dataset_dir, mcfg)
+    data = load_train_data(dataset_dir, mcfg, dataset)
     if mcfg.oscillator:  # the oscillator runs at the data's rate
         mcfg = replace(mcfg, sample_rate=data.sample_rate)
     state = fresh_state(cfg, mcfg, data, device, info)
