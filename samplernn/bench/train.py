@@ -18,7 +18,7 @@ from samplernn.common.errors import UserError
 from samplernn.data.batching import Batch
 from samplernn.model.config import preset as make_preset
 from samplernn.model.network import build_model
-from samplernn.train.step import make_optimizer, train_step
+from samplernn.train.step import make_optimizer, train_step, use_bf16_by_default
 
 
 def synthetic_batch(
@@ -100,7 +100,7 @@ def bench_train(
 def precision_name(precision: str, device: torch.device) -> str:
     """What precision 'auto' means on `device`."""
     if precision == "auto":
-        return "bf16" if device.type == "cuda" else "fp32"
+        return "bf16" if use_bf16_by_default(device) else "fp32"
     return precision
 
 

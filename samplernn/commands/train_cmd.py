@@ -158,7 +158,9 @@ def bench_train_command(
     steps: int = typer.Option(5, help="Timed steps per measurement (after warm-up)."),
     no_reference: bool = typer.Option(False, "--no-reference", help="Skip the reference-preset run."),
     compile: bool = typer.Option(False, "--compile", help="Use torch.compile."),
-    precision: str = typer.Option("auto", help="auto (bf16 on CUDA, fp32 on CPU), fp32 or bf16."),
+    precision: str = typer.Option(
+        "auto", help="auto (bf16 on CUDA and on CPUs with native bf16, else fp32), fp32 or bf16."
+    ),
     threads: int = typer.Option(0, help="CPU threads for torch; 0 = torch's default."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:

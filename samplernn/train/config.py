@@ -96,7 +96,8 @@ class TrainConfig:
     device: str = _setting("auto", "auto, cpu or cuda.")
     compile: bool = _setting(False, "Use torch.compile.")
     precision: str = _setting(
-        "auto", "auto (bf16 autocast on CUDA, fp32 on CPU), fp32 or bf16 (fast on CPUs with AMX)."
+        "auto", "auto (bf16 autocast on CUDA and on CPUs with native bf16: AVX512-BF16 or AMX; else fp32), "
+        "fp32 or bf16."
     )
     threads: int = _setting(0, "CPU threads for torch; 0 = torch's choice.")
     eval_batch_size: int = _setting(32, "Rows per batch when scoring the validation and test notes.")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from samplernn.common.device import cpu_has_native_bf16
 from samplernn.data.batching import Batch
 from samplernn.data.quantize import dequantize, quantize
 from samplernn.model.network import SampleRNN
@@ -22,10 +23,16 @@ def make_optimizer(model: nn.Module, lr: float, device: torch.device) -> torch.o
 
 
 def autocast(device: torch.device, precision: str = "auto") -> contextlib.AbstractContextManager:
-    """bf16 autocast for precision 'bf16', or 'auto' on CUDA; float32 otherwise."""
-    if precision == "bf16" or (precision == "auto" and device.type == "cuda"):
+    """bf16 autocast for precision 'bf16', or 'auto' on CUDA and on CPUs with native bf16
+    (common.device.cpu_has_native_bf16); float32 otherwise."""
+    if precision == "bf16" or (precision == "auto" and use_bf16_by_default(device)):
         return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
+
+
+def use_bf16_by_default(device: torch.device) -> bool:
+    """What --precision auto means on `device`: bf16 on CUDA and on CPUs with native bf16."""
+    return device.type == "cuda" or (device.type == "cpu" and cpu_has_native_bf16())
 
 
 def scale_inputs(x: torch.Tensor, lowest: float, levels: int, method: str) -> torch.Tensor:

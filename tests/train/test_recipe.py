@@ -57,3 +57,22 @@ def test_chunks_need_no_conditioning(tmp_path, monkeypatch):
         fit_to_bank(TrainConfig(), bank, print)
     cfg = fit_to_bank(dataclasses.replace(HELD, conditioning=False), bank, print)
     assert cfg.choose_by == "nll" and cfg.sound_notes == 0 and cfg.hidden_countdown == 0
+
+
+def test_precision_auto_is_bf16_where_the_cpu_has_it(monkeypatch):
+    """--precision auto: bf16 autocast on a CPU with native bf16, float32 on one without; fp32 and
+    bf16 as asked whatever the CPU."""
+    import torch
+
+    from samplernn.train import step
+
+    cpu = torch.device("cpu")
+    for native in (True, False):
+        monkeypatch.setattr(step, "cpu_has_native_bf16", lambda native=native: native)
+        with step.autocast(cpu, "auto"):
+            assert torch.is_autocast_enabled("cpu") is native
+        with step.autocast(cpu, "fp32"):
+            assert not torch.is_autocast_enabled("cpu")
+        with step.autocast(cpu, "bf16"):
+            assert torch.is_autocast_enabled("cpu")
+            assert torch.get_autocast_dtype("cpu") == torch.bfloat16
