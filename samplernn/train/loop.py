@@ -19,6 +19,7 @@ from torch import nn
 
 from samplernn.common.errors import UserError
 from samplernn.common.progress import ProgressFn
+from samplernn.model.note_fill import fill_untrained_notes
 from samplernn.train.config import TrainConfig
 from samplernn.train.distributed import process_group, wrap_model
 from samplernn.train.meter import Meter, Tally
@@ -211,7 +212,13 @@ def ending(status: str, state: TrainState) -> str:
 
 def _validate(state: TrainState, run: RunDir, probes: list[Probe]) -> None:
     """Score val and test NLL and the sound of the validation notes; record it (metrics, plots,
-    a preview clip); save last.pt, and best.pt on an improvement. Every rank calls it."""
+    a preview clip); save last.pt, and best.pt on an improvement. Every rank calls it.
+
+    First the note embedding's rows of the pitches the train split lacks are interpolated from
+    the trained ones (model.note_fill), so validation, the sound check and every checkpoint
+    play a left-out semitone from its neighbours' rows."""
+    if state.model.cond_features is not None:
+        fill_untrained_notes(state.model.cond_features.note_embed, state.data.train.pitches.tolist())
     t0 = time.monotonic()
     val, test = validate(state)
     nll_seconds = time.monotonic() - t0
