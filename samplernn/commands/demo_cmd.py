@@ -15,6 +15,7 @@ from samplernn.render.demo import (
     DEFAULT_MELODY,
     DEFAULT_MODEL,
     DEMO_GENERATION,
+    DEMO_INIT,
     render_demo,
     train_demo_model,
 )
@@ -27,6 +28,9 @@ def demo(
     train: Annotated[bool, typer.Option("--train", help="Prepare the bundled bank and train a model first.")]
     = False,
     minutes: Annotated[float, typer.Option(help="Training time with --train.")] = 3.0,
+    scratch: Annotated[
+        bool, typer.Option("--scratch", help=f"With --train: start from nothing, not from {DEMO_INIT}.")
+    ] = False,
     bank: Annotated[Path, typer.Option(help="Instrument bank for --train.")] = BUNDLED_BANK,
     seed: Annotated[int, typer.Option(help="Seed of training and generation.")] = DEMO_GENERATION.seed,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
@@ -34,10 +38,11 @@ def demo(
     """Render the shipped melody with the shipped trombone model (or --train one first)."""
     try:
         if train:
-            typer.echo(f"preparing {bank} and training `small` for {minutes:g} min into {out}/ …")
+            start = "from scratch" if scratch else f"fine-tuning {DEMO_INIT}"
+            typer.echo(f"preparing {bank} and training `small` ({start}) for {minutes:g} min into {out}/ …")
             with progress_bar("train", 0, fields=("loss", "val", "sound", "sps")) as update:
                 model = train_demo_model(
-                    out, bank, minutes=minutes, device=device, seed=seed, progress=update
+                    out, bank, minutes=minutes, device=device, seed=seed, scratch=scratch, progress=update
                 )
         # The melody plays on the CPU unless a device is named (--device auto is for training).
         with generation_options(seed=seed, device=None if device == "auto" else device) as gen:

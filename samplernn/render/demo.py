@@ -9,6 +9,7 @@ from samplernn.common.errors import UserError
 from samplernn.common.paths import BUNDLED_BANK, DEMO_MELODY, SHIPPED_MODEL
 from samplernn.common.progress import ProgressFn
 from samplernn.generate.options import GenerationOptions
+from samplernn.train.config import TrainConfig
 
 DEFAULT_MODEL = SHIPPED_MODEL
 DEFAULT_MELODY = DEMO_MELODY
@@ -57,6 +58,23 @@ def render_demo(
     return DemoResult(wav, png, checkpoint, report.n_notes, report.seconds, report.elapsed, report.gain_db)
 
 
+#: The model `demo --train` fine-tunes unless told to start from nothing (train --init's name).
+DEMO_INIT = "trombone-small"
+
+
+def demo_train_config(
+    minutes: float, device: str = "auto", seed: int = 0, scratch: bool = False
+) -> TrainConfig:
+    """The TrainConfig of `demo --train`: the default recipe for `minutes` of training, fine-tuning
+    the shipped model (DEMO_INIT) unless `scratch`.
+
+    Why fine-tune: three minutes from nothing are ~300 steps on a 2-core CPU, which play clicks
+    and noise; from the shipped model they play notes (docs/training.md, "demo --train").
+    """
+    return TrainConfig(preset="small", steps=1_000_000, max_minutes=minutes, val_every=100, patience=0,
+                       device=device, seed=seed, init=None if scratch else DEMO_INIT)
+
+
 def train_demo_model(
     out_dir: str | Path,
     bank: str | Path = BUNDLED_BANK,
@@ -64,15 +82,17 @@ def train_demo_model(
     minutes: float = 3.0,
     device: str = "auto",
     seed: int = 0,
+    scratch: bool = False,
     progress: ProgressFn | None = None,
 ) -> Path:
-    """prepare the bank into OUT/dataset, train `small` for `minutes` into OUT/run; return best.pt.
+    """prepare the bank into OUT/dataset, train `small` for `minutes` into OUT/run (fine-tuning the
+    shipped model unless `scratch`: demo_train_config); return best.pt.
 
     A run already in OUT/run is continued up to `minutes` of training in all. `progress` gets
     (step, expected last step, fields): the time limit decides the total.
+    Raises UserError for a missing bank or anything prepare or train refuses.
     """
     from samplernn.prepare.run import prepare_bank
-    from samplernn.train.config import TrainConfig
     from samplernn.train.loop import train
 
     out_dir, bank = Path(out_dir), Path(bank)
@@ -81,8 +101,7 @@ def train_demo_model(
     dataset = out_dir / "dataset"
     prepare_bank(bank, dataset)
     run = out_dir / "run"
-    cfg = TrainConfig(preset="small", steps=1_000_000, max_minutes=minutes, val_every=100, patience=0,
-                      device=device, seed=seed)
+    cfg = demo_train_config(minutes, device, seed, scratch)
     resume = (run / "checkpoints" / "last.pt").is_file()
     train(dataset, run, cfg, resume=resume, progress=progress)
     return run / "checkpoints" / "best.pt"
