@@ -76,6 +76,7 @@ def train_command(
     patience: int = _setting("patience"),
     choose_by: str = _setting("choose_by"),
     sound_notes: int = _setting("sound_notes"),
+    sound_seconds: float = _setting("sound_seconds"),
     max_minutes: float = _setting("max_minutes"),
     snapshot_minutes: float = _setting("snapshot_minutes"),
     compile: bool = _setting("compile", "--compile"),

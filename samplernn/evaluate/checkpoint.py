@@ -1,8 +1,7 @@
 """Evaluate a checkpoint file on a prepared dataset folder: what `samplernn evaluate` runs.
 
     from samplernn.evaluate.checkpoint import evaluate_checkpoint
-    from samplernn.evaluate.oneshot import OneShotEval, drum_options, generation
-from samplernn.evaluate.options import EvaluateOptions
+    from samplernn.evaluate.options import EvaluateOptions
     result = evaluate_checkpoint("run/checkpoints/best.pt", "data/bank", EvaluateOptions(max_notes=20))
     print(result.report["passed"])
 """

@@ -82,7 +82,11 @@ class TrainConfig:
     sound_notes: int = _setting(
         6, "Validation notes generated and scored for the sound score at every validation (0 = none)."
     )
-    sound_seconds: float = _setting(0.5, "Longest validation note the sound score generates, seconds.")
+    sound_seconds: float = _setting(
+        0.5,
+        "Longest validation note the sound score generates, seconds (a drum kit's hits are cut "
+        "there: raise it for cymbals that ring longer).",
+    )
     max_minutes: float | None = _setting(
         None,
         "Stop (after a final validation) when the run has trained this many minutes in all "
@@ -155,7 +159,7 @@ class TrainConfig:
         if self.choose_by not in CHOOSE_BY:
             raise UserError(f"--choose-by must be {' or '.join(CHOOSE_BY)}, got {self.choose_by!r}")
         if self.sound_notes < 0 or not self.sound_seconds > 0:
-            raise UserError("--sound-notes must be >= 0 and sound_seconds > 0")
+            raise UserError("--sound-notes must be >= 0 and --sound-seconds > 0")
         if self.choose_by == "sound" and self.sound_notes == 0:
             raise UserError("--choose-by sound needs --sound-notes >= 1 (or --choose-by nll)")
 
