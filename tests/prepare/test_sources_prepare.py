@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 from support.audio import tone, write_audio, write_midi
-from support.tiny import TINY_MODEL
+from support.tiny import tiny_train_config
 
 from samplernn.common.errors import UserError
 from samplernn.data.dataset import load_dataset
@@ -133,7 +133,6 @@ def test_drum_one_shots_without_a_kit_file(tmp_path):
 
 
 def test_audio_bank_is_chunks_as_they_are_and_trains_unconditioned(tmp_path):
-    from samplernn.train.config import TrainConfig
     from samplernn.train.loop import train
 
     rng = np.random.default_rng(0)
@@ -149,9 +148,8 @@ def test_audio_bank_is_chunks_as_they_are_and_trains_unconditioned(tmp_path):
     assert ds.split("val") and ds.split("test")
     assert inspect_dataset(tmp_path / "out").is_file()
 
-    cfg = TrainConfig(model_overrides=dict(TINY_MODEL), conditioning=False, steps=2, batch_size=2, window=32,
-                      val_every=2, log_every=2, device="cpu", eval_batch_size=4, threads=1,
-                      choose_by="nll", sound_notes=0)  # chunks have no notes to score
+    cfg = tiny_train_config(conditioning=False, steps=2, batch_size=2, val_every=2, eval_batch_size=4,
+                            choose_by="nll", sound_notes=0)  # chunks have no notes to score
     summary = train(tmp_path / "out", tmp_path / "run", cfg)
     assert summary.status == "completed" and summary.step == 2
 

@@ -11,6 +11,7 @@ from conditioning import BankStats
 from samplernn.model.checkpoint import make_payload, save_checkpoint
 from samplernn.model.config import ModelConfig
 from samplernn.model.network import SampleRNN, build_model
+from samplernn.train.config import TrainConfig
 
 # Two frame tiers (4 and 8 samples), a width of 8: every code path of the full model, tiny.
 TINY_MODEL: dict[str, Any] = {
@@ -46,3 +47,13 @@ def tiny_checkpoint(
     model = tiny_model(seed=seed, **overrides)
     save_checkpoint(path, make_payload(model, sample_rate, stats or BankStats(sample_rate)))
     return path
+
+
+def tiny_train_config(**overrides: Any) -> TrainConfig:
+    """A TrainConfig for the tiny model: 6 steps of 4 rows × 32 samples on one CPU thread,
+    validating every 3 steps; `overrides` replace any field (model_overrides included)."""
+    base: dict[str, Any] = dict(
+        model_overrides=dict(TINY_MODEL), steps=6, batch_size=4, window=32, val_every=3, log_every=2,
+        device="cpu", eval_batch_size=8, threads=1,  # tiny models: one thread is faster
+    )
+    return TrainConfig(**{**base, **overrides})

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 from support.audio import write_audio
-from support.tiny import TINY_MODEL
+from support.tiny import tiny_train_config
 
 from samplernn.common.errors import UserError
 from samplernn.prepare import PrepareSettings, prepare_bank
@@ -32,8 +32,7 @@ def chunks(tmp_path):
 
 
 def tiny(**kw) -> TrainConfig:
-    return TrainConfig(model_overrides=dict(TINY_MODEL), steps=2, batch_size=2, window=32, val_every=2,
-                       log_every=2, device="cpu", eval_batch_size=4, threads=1, **kw)
+    return tiny_train_config(steps=2, batch_size=2, val_every=2, eval_batch_size=4, **kw)
 
 
 def test_chunks_choose_best_by_nll_and_say_so_once(chunks, tmp_path):

@@ -9,10 +9,9 @@ import pytest
 import torch
 from support.drum_kit import ONSET, SR, one_shot, velocity_amp, write_drum_dataset
 from support.synth_data import write_synth_dataset
-from support.tiny import TINY_MODEL
+from support.tiny import tiny_train_config
 
 from samplernn.data.dataset import load_dataset
-from samplernn.train.config import TrainConfig
 from samplernn.train.curves import read_metrics
 from samplernn.train.drum_check import HitProbe, HitScore
 from samplernn.train.loop import train
@@ -96,9 +95,8 @@ def test_the_parts_of_a_kits_sound_score():
 
 
 def test_training_on_a_kit_chooses_by_the_hits(kit, tmp_path):
-    cfg = TrainConfig(model_overrides=dict(TINY_MODEL), steps=4, batch_size=4, window=128, val_every=2,
-                      log_every=2, device="cpu", eval_batch_size=16, threads=1, sound_notes=3,
-                      sound_seconds=0.05)  # fmt: skip
+    cfg = tiny_train_config(steps=4, window=128, val_every=2, eval_batch_size=16, sound_notes=3,
+                            sound_seconds=0.05)
     lines: list[str] = []
     result = train(kit, tmp_path / "run", cfg, log=lines.append)
     evals = [r for r in read_metrics(tmp_path / "run" / "metrics.jsonl") if r["kind"] == "eval"]

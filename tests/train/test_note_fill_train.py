@@ -5,18 +5,15 @@ from __future__ import annotations
 import pytest
 import torch
 from support.synth_data import write_synth_dataset
-from support.tiny import TINY_MODEL
+from support.tiny import tiny_train_config
 
 from samplernn.train import loop
-from samplernn.train.config import TrainConfig
 from samplernn.train.loop import train
 
 KEY = "cond_features.note_embed.weight"
 
 
-def cfg() -> TrainConfig:
-    return TrainConfig(model_overrides=dict(TINY_MODEL), steps=6, batch_size=4, window=32, val_every=3,
-                       log_every=2, device="cpu", eval_batch_size=8, threads=1)
+cfg = tiny_train_config
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 from support.synth_data import write_synth_dataset
-from support.tiny import TINY_MODEL
+from support.tiny import tiny_train_config
 
 from samplernn.train.config import TrainConfig
 from samplernn.train.curves import read_metrics
@@ -17,10 +17,9 @@ from samplernn.train.stop import projected_steps
 
 
 def tiny_cfg(**kw) -> TrainConfig:
-    base = dict(model_overrides=dict(TINY_MODEL), steps=6, batch_size=4, window=32, val_every=3, log_every=1,
-                device="cpu", eval_batch_size=8, threads=1, sound_notes=0, choose_by="nll",
-                warmup_steps=0)  # fmt: skip
-    return TrainConfig(**{**base, **kw})
+    """The tiny run with a metrics record every step, no sound check and no warm-up."""
+    base = {"log_every": 1, "sound_notes": 0, "choose_by": "nll", "warmup_steps": 0}
+    return tiny_train_config(**{**base, **kw})
 
 
 @pytest.fixture(scope="module")

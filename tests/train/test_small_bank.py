@@ -6,11 +6,10 @@ from collections import Counter
 
 import pytest
 from support.audio import tone, write_audio, write_midi
-from support.tiny import TINY_MODEL
+from support.tiny import tiny_train_config
 
 from samplernn.data.dataset import load_dataset
 from samplernn.prepare import PrepareSettings, prepare_bank
-from samplernn.train.config import TrainConfig
 from samplernn.train.loop import train
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -34,8 +33,7 @@ def test_a_small_bank_gets_val_and_test_notes_and_trains(tmp_path):
     per_pitch = Counter(n.pitch for n in ds.split("train"))
     assert sorted(per_pitch) == list(PITCHES)  # every pitch keeps train notes
 
-    cfg = TrainConfig(model_overrides=dict(TINY_MODEL), steps=4, batch_size=4, window=32, val_every=2,
-                      log_every=2, device="cpu", eval_batch_size=8, threads=1)
+    cfg = tiny_train_config(steps=4, val_every=2)
     summary = train(tmp_path / "bank", tmp_path / "run", cfg)
     assert summary.status == "completed" and summary.step == 4
     assert summary.best_val is not None and summary.best_val > 0

@@ -6,24 +6,19 @@ import numpy as np
 import pytest
 import torch
 from support.synth_data import sine_note, write_synth_dataset
-from support.tiny import TINY_MODEL
+from support.tiny import tiny_train_config
 
 import samplernn.train.validate as validate_module
 from conditioning import NoteEvent
 from samplernn.common.errors import UserError
 from samplernn.data.dataset import load_dataset
 from samplernn.measures.sound import rms, to_db
-from samplernn.train.config import TrainConfig
 from samplernn.train.curves import read_metrics
 from samplernn.train.loop import train
 from samplernn.train.sound_check import TAIL_SECONDS, make_probes, pick_notes, shorten
 from samplernn.train.sound_score import NoteScore, SoundScore, score_note
 
-
-def tiny_cfg(**kw) -> TrainConfig:
-    base = dict(model_overrides=dict(TINY_MODEL), steps=6, batch_size=4, window=32, val_every=3, log_every=2,
-                device="cpu", eval_batch_size=8, threads=1)  # fmt: skip
-    return TrainConfig(**{**base, **kw})
+tiny_cfg = tiny_train_config
 
 
 @pytest.fixture(scope="module")

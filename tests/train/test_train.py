@@ -9,7 +9,7 @@ import signal
 import pytest
 import torch
 from support.synth_data import write_synth_dataset
-from support.tiny import TINY_MODEL
+from support.tiny import TINY_MODEL, tiny_train_config
 
 from samplernn.common.errors import UserError
 from samplernn.data.batching import Batch
@@ -18,27 +18,12 @@ from samplernn.model.checkpoint import load_checkpoint
 from samplernn.model.config import ModelConfig, preset
 from samplernn.model.network import build_model
 from samplernn.model.nll import masked_nll
-from samplernn.train.config import TrainConfig
 from samplernn.train.curves import read_metrics
 from samplernn.train.init import resolve_train_config
 from samplernn.train.loop import TrainingDiverged, train
 from samplernn.train.step import make_optimizer, train_step
 
-
-def tiny_cfg(**kw) -> TrainConfig:
-    base = dict(
-        model_overrides=dict(TINY_MODEL),
-        steps=6,
-        batch_size=4,
-        window=32,
-        val_every=3,
-        log_every=2,
-        device="cpu",
-        eval_batch_size=8,
-        threads=1,  # tiny models: one thread is faster, and the machine may be shared
-    )
-    base.update(kw)
-    return TrainConfig(**base)
+tiny_cfg = tiny_train_config
 
 
 @pytest.fixture(scope="module")
