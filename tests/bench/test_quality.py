@@ -9,6 +9,7 @@ from support.synth_data import write_synth_dataset
 from support.tiny import TINY_MODEL
 
 import samplernn.train.step as step_module
+import samplernn.train.stop as stop_module
 from samplernn.bench.quality import quality_curve, run_points
 from samplernn.bench.quality_measures import MEASURES
 from samplernn.common.errors import UserError
@@ -37,8 +38,9 @@ def test_snapshot_marks_and_names(tmp_path):
 
 
 class StepClock:
-    """A training clock on which every optimiser step takes STEP_S: the snapshots fall on the same
-    steps however loaded the machine is."""
+    """A clock that moves only when read (STEP_S/2 a read): put in for both the step's timer and
+    the run's clock, the time limit and the snapshots fall on the same steps however loaded the
+    machine is."""
 
     STEP_S = 0.05
 
@@ -51,7 +53,9 @@ class StepClock:
 
 
 def test_quality_curve_trains_snapshots_and_evaluates_each(tmp_path, monkeypatch):
-    monkeypatch.setattr(step_module, "time", StepClock())
+    clock = StepClock()  # the step's timer and the run's clock (time limit, snapshots) alike
+    monkeypatch.setattr(step_module, "time", clock)
+    monkeypatch.setattr(stop_module, "time", clock)
     dataset = write_synth_dataset(tmp_path / "bank", pitches=(57, 58, 60))  # one semitone missing
     out = tmp_path / "quality"
     seen = []
