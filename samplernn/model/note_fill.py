@@ -15,6 +15,7 @@ for them), so training calls it before every validation without changing what it
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 
 import torch
@@ -33,16 +34,15 @@ def fill_untrained_notes(embedding: nn.Embedding, trained: Iterable[int]) -> lis
     Raises ValueError for a trained note outside 1…127. No trained note: nothing is written.
     """
     notes = sorted({int(n) for n in trained})
-    if any(not 1 <= n < embedding.num_embeddings for n in notes):
+    if any(not NO_NOTE < n < embedding.num_embeddings for n in notes):
         raise ValueError(f"trained notes must lie in 1…{embedding.num_embeddings - 1}, got {notes}")
     if not notes:
         return []
-    weight = embedding.weight
-    known = torch.tensor(notes, device=weight.device)
-    missing = [n for n in range(1, embedding.num_embeddings) if n not in set(notes)]
+    weight, known = embedding.weight, set(notes)
+    missing = [n for n in range(NO_NOTE + 1, embedding.num_embeddings) if n not in known]
     for n in missing:
-        hi = int(torch.searchsorted(known, n))
-        below, above = notes[max(hi - 1, 0)], notes[min(hi, len(notes) - 1)]
+        i = bisect.bisect(notes, n)
+        below, above = notes[max(i - 1, 0)], notes[min(i, len(notes) - 1)]
         if below == above:  # beyond the range: the nearest trained row
             weight[n] = weight[below]
             continue
