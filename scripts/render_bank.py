@@ -1,12 +1,21 @@
-"""Render the bundled trombone bank from the FluidR3 GM SoundFont with FluidSynth.
+"""Render an instrument bank from a General MIDI SoundFont with FluidSynth (default: the bundled bank).
 
-Every note of the grid (E2..F4 × velocities 40/80/120 × lengths 0.25/0.5/1/2 s) gets a one-note MIDI
-file and a mono 16-bit FLAC at 44.1 kHz with the same stem, under ``<out>/notes/``. The bank is
-rendered into a temporary folder next to ``<out>`` and only moved into place when every note passed
-its checks, so a failed run leaves the old bank (or none) behind, never half a bank.
+Every note of the grid (by default E2..F4 × velocities 40/80/120 × lengths 0.25/0.5/1/2 s of GM
+program 57, trombone, from FluidR3 GM) gets a one-note MIDI file and a mono 16-bit FLAC at 44.1 kHz
+with the same stem, under ``<out>/notes/``. The bank is rendered into a temporary folder next to
+``<out>`` and only moved into place when every note passed its checks, so a failed run leaves the
+old bank (or none) behind, never half a bank.
 
     .venv/bin/python scripts/render_bank.py [--out samplernn/banks/trombone] [--soundfont PATH]
-        [--fluidsynth PATH]
+        [--fluidsynth PATH] [--program N --name NAME --pitches LO:HI --velocities 40,80,120
+        --lengths 0.25,0.5,1,2 --leave-out-every K]
+
+The second instrument of docs/training.md and docs/benchmarks.md (a cello, every third semitone
+left out) is
+
+    .venv/bin/python scripts/render_bank.py --out runs/banks/cello --name cello --program 42 \
+        --soundfont /usr/share/sounds/sf3/MuseScore_General.sf3 --pitches 36:72 \
+        --velocities 33,80,112 --lengths 2 --leave-out-every 3
 """
 
 from __future__ import annotations
@@ -29,7 +38,7 @@ from conditioning.pitch import note_name
 from samplernn.common.paths import BUNDLED_BANK
 
 PROGRAM = 57  # General MIDI Trombone, zero-based
-PITCHES = range(40, 66)  # E2 .. F4
+PITCHES = (40, 65)  # E2 .. F4, both included
 VELOCITIES = (40, 80, 120)
 LENGTHS = (0.25, 0.5, 1.0, 2.0)  # seconds from note-on to note-off
 SAMPLE_RATE = 44100
@@ -60,10 +69,21 @@ class NoteReport:
     duration: float
 
 
-def stem_for(pitch: int, velocity: int, length: float) -> str:
+def stem_for(pitch: int, velocity: int, length: float, instrument: str = "trombone") -> str:
     """'trombone_052_E3_v080_1.00s': MIDI number first so plain and natural sorting agree."""
     name = note_name(pitch).replace("#", "s")
-    return f"trombone_{pitch:03d}_{name}_v{velocity:03d}_{length:.2f}s"
+    return f"{instrument}_{pitch:03d}_{name}_v{velocity:03d}_{length:.2f}s"
+
+
+def kept_pitches(low: int, high: int, leave_out_every: int) -> list[int]:
+    """MIDI notes LOW..HIGH (both included), without every K-th semitone counted from LOW + 1.
+
+    K = 0 keeps them all; K = 3 on 36..72 keeps 25 and leaves out 37, 40, …, 70 (12 semitones),
+    the bank lacking pitches that `samplernn evaluate` then asks for (issue 13).
+    """
+    if leave_out_every <= 0:
+        return list(range(low, high + 1))
+    return [p for p in range(low, high + 1) if (p - low) % leave_out_every != 1]
 
 
 def seconds_to_ticks(seconds: float) -> int:
@@ -74,13 +94,13 @@ def seconds_to_ticks(seconds: float) -> int:
     return round(ticks)
 
 
-def write_note_midi(path: Path, pitch: int, velocity: int, length: float) -> None:
+def write_note_midi(path: Path, pitch: int, velocity: int, length: float, program: int = PROGRAM) -> None:
     """One-track MIDI: tempo and program change at 0, note-on at LEAD_IN, note-off LENGTH later."""
     mid = mido.MidiFile(type=0, ticks_per_beat=TICKS_PER_BEAT)
     track_ = mido.MidiTrack()
     mid.tracks.append(track_)
     track_.append(mido.MetaMessage("set_tempo", tempo=TEMPO, time=0))
-    track_.append(mido.Message("program_change", channel=0, program=PROGRAM, time=0))
+    track_.append(mido.Message("program_change", channel=0, program=program, time=0))
     on, off = seconds_to_ticks(LEAD_IN), seconds_to_ticks(length)
     track_.append(mido.Message("note_on", channel=0, note=pitch, velocity=velocity, time=on))
     track_.append(mido.Message("note_off", channel=0, note=pitch, velocity=0, time=off))
@@ -150,13 +170,21 @@ def check_note(x: np.ndarray, stem: str, velocity: int, length: float) -> NoteRe
 
 
 def render_note(
-    notes: Path, work: Path, pitch: int, velocity: int, length: float, soundfont: Path, fluidsynth: str
+    notes: Path,
+    work: Path,
+    pitch: int,
+    velocity: int,
+    length: float,
+    soundfont: Path,
+    fluidsynth: str,
+    instrument: str = "trombone",
+    program: int = PROGRAM,
 ) -> NoteReport:
-    """MIDI → FluidSynth → mono, trimmed, checked FLAC in `notes`."""
-    stem = stem_for(pitch, velocity, length)
+    """MIDI → FluidSynth → mono, trimmed, checked FLAC in `notes` (GM `program`, zero-based)."""
+    stem = stem_for(pitch, velocity, length, instrument)
     midi = notes / f"{stem}.mid"
     wav = work / f"{stem}.wav"
-    write_note_midi(midi, pitch, velocity, length)
+    write_note_midi(midi, pitch, velocity, length, program)
     render(midi, wav, soundfont, fluidsynth)
     stereo, sr = sf.read(wav, dtype="int16", always_2d=True)
     wav.unlink()
@@ -193,7 +221,7 @@ def summarise(reports: list[NoteReport], notes: Path) -> None:
         f"start - note-on: min {offsets.min():.2f} ms, mean {offsets.mean():.2f} ms, "
         f"max {offsets.max():.2f} ms"
     )
-    for v in VELOCITIES:
+    for v in sorted({r.velocity for r in reports}):
         peaks = np.array([r.peak for r in reports if r.velocity == v])
         db = 20 * np.log10(peaks)
         print(
@@ -221,7 +249,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="bank folder (notes go to OUT/notes)")
     parser.add_argument("--soundfont", type=Path, default=DEFAULT_SOUNDFONT, help="SoundFont (.sf2)")
     parser.add_argument("--fluidsynth", default="fluidsynth", help="fluidsynth executable")
+    parser.add_argument("--program", type=int, default=PROGRAM, help="GM program, zero-based (57 trombone)")
+    parser.add_argument("--name", default="trombone", help="instrument name, the first word of every stem")
+    parser.add_argument("--pitches", default=f"{PITCHES[0]}:{PITCHES[1]}", help="MIDI notes LO:HI, both kept")
+    parser.add_argument("--velocities", default=",".join(map(str, VELOCITIES)), help="comma-separated")
+    parser.add_argument("--lengths", default=",".join(map(str, LENGTHS)), help="seconds, comma-separated")
+    parser.add_argument("--leave-out-every", type=int, default=0, help="leave out every K-th semitone")
     args = parser.parse_args(argv)
+    try:
+        low, high = (int(v) for v in args.pitches.split(":"))
+        velocities = [int(v) for v in args.velocities.split(",")]
+        lengths = [float(v) for v in args.lengths.split(",")]
+    except ValueError:
+        print("--pitches is LO:HI, --velocities and --lengths comma-separated numbers", file=sys.stderr)
+        return 1
 
     if not args.soundfont.is_file():
         print(f"SoundFont not found: {args.soundfont}", file=sys.stderr)
@@ -230,7 +271,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fluidsynth not found: {args.fluidsynth}", file=sys.stderr)
         return 1
 
-    grid = [(p, v, n) for p in PITCHES for v in VELOCITIES for n in LENGTHS]
+    pitches = kept_pitches(low, high, args.leave_out_every)
+    grid = [(p, v, n) for p in pitches for v in velocities for n in lengths]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=args.out.parent, prefix=".render_bank-") as tmp:
         notes = Path(tmp) / "notes"
@@ -239,8 +281,8 @@ def main(argv: list[str] | None = None) -> int:
         work.mkdir()
         try:
             reports = [
-                render_note(notes, work, p, v, n, args.soundfont, args.fluidsynth)
-                for p, v, n in track(grid, description="Rendering trombone notes")
+                render_note(notes, work, p, v, n, args.soundfont, args.fluidsynth, args.name, args.program)
+                for p, v, n in track(grid, description=f"Rendering {args.name} notes")
             ]
         except RuntimeError as err:
             print(f"error: {err}\nnothing was written to {args.out}", file=sys.stderr)
