@@ -8,6 +8,7 @@ columns of conditioning.COND_COLUMNS and is scaled here, never on disk.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import torch
 import torch.nn.functional as F
@@ -25,6 +26,7 @@ from conditioning import (
 )
 from samplernn.model.config import ModelConfig
 from samplernn.model.gru import gru_forward
+from samplernn.model.note_fill import neighbour_table
 
 N_RAW_COND = len(COND_COLUMNS)  # note, velocity, remaining, elapsed, level
 # The countdown features are log1p(samples) / LOG_SCALE, where LOG_SCALE is the log of a fixed
@@ -75,6 +77,7 @@ class CondFeatures(nn.Module):
         if oscillator and sample_rate <= 0:
             raise ValueError("an oscillator needs the model's sample_rate")
         self.note_embed = nn.Embedding(128, note_embed_dim)
+        self.note_interpolation = 0.0  # training only: see interpolate_notes
         self.level, self.held = level, held
         self.oscillator, self.sample_rate = oscillator, sample_rate
         self.n_features = len(cond_feature_names(note_embed_dim, level, oscillator, held))
@@ -92,7 +95,7 @@ class CondFeatures(nn.Module):
         if self.held:
             remaining = torch.where(held > 0, float(HELD_COUNTDOWN), remaining)
         feats = [
-            self.note_embed(note),
+            self._note_rows(note),
             ((note.to(torch.float32) - 60.0) / 24.0 * active).unsqueeze(-1),
             (column(VELOCITY_INDEX) / 127.0).unsqueeze(-1),
             (torch.log1p(remaining) / LOG_SCALE).unsqueeze(-1),
@@ -106,6 +109,33 @@ class CondFeatures(nn.Module):
         if self.oscillator:
             feats.append(self.phase_features(note, raw[..., ELAPSED_INDEX], active))
         return torch.cat(feats, dim=-1)
+
+    def interpolate_notes(self, trained: Iterable[int], share: float) -> None:
+        """Training augmentation (off at 0, never in eval mode): in a `share` of the batch rows,
+        every note's embedding is read as the interpolation of its nearest `trained` neighbours
+        below and above instead of its own row (model.note_fill.neighbour_table; notes without a
+        trained neighbour on both sides keep their row), as a pitch the bank lacks is played after
+        `fill_untrained_notes`. The gradient reaches the neighbours' rows. Nothing is stored in the
+        state dict. Raises ValueError for a share outside [0, 1]."""
+        if not 0.0 <= share <= 1.0:
+            raise ValueError(f"note interpolation share must be in [0, 1], got {share}")
+        device = self.note_embed.weight.device
+        below, above, t = neighbour_table(trained, self.note_embed.num_embeddings)
+        self.register_buffer("neighbour_below", below.to(device), persistent=False)
+        self.register_buffer("neighbour_above", above.to(device), persistent=False)
+        self.register_buffer("neighbour_t", t.to(device), persistent=False)
+        self.note_interpolation = float(share)
+
+    def _note_rows(self, note: torch.Tensor) -> torch.Tensor:
+        """note (B, ...) int64 → its embedding rows (B, ..., E), interpolated in some batch rows
+        while training (interpolate_notes)."""
+        own = self.note_embed(note)
+        if not (self.training and self.note_interpolation > 0):
+            return own
+        w, t = self.note_embed.weight, self.neighbour_t[note].unsqueeze(-1)
+        mixed = (1.0 - t) * w[self.neighbour_below[note]] + t * w[self.neighbour_above[note]]
+        rows = torch.rand((note.shape[0],) + (1,) * note.dim(), device=note.device) < self.note_interpolation
+        return torch.where(rows, mixed.to(own.dtype), own)
 
     def phase_features(self, note: torch.Tensor, elapsed: torch.Tensor, active: torch.Tensor) -> torch.Tensor:
         """note, elapsed (...) int64, active (...) float → (..., 2H): sin of harmonics 1 … H, then cos."""

@@ -11,6 +11,11 @@ pitches below and above (linear in semitones), and to the nearest trained row ou
 bank's range, so the network reads a vector of the kind it was trained on next to the normalised
 pitch column. Rows that never receive a gradient keep what is written (Adam's moments stay zero
 for them), so training calls it before every validation without changing what it learns.
+
+`neighbour_table` is the same rule with each trained pitch left out of its own interpolation:
+training can then show the network, for a share of its rows, the vector a missing pitch would
+get (`CondFeatures.interpolate_notes`, `train --note-interpolation`), so that the line between
+two trained rows comes to mean the pitches between them.
 """
 
 from __future__ import annotations
@@ -49,3 +54,28 @@ def fill_untrained_notes(embedding: nn.Embedding, trained: Iterable[int]) -> lis
         t = (n - below) / (above - below)
         weight[n] = (1.0 - t) * weight[below] + t * weight[above]
     return missing
+
+
+def neighbour_table(
+    trained: Iterable[int], size: int = 128
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """For every note n of 0…size-1: its nearest trained notes strictly below and above (n itself
+    left out) and the weight t of the upper one, so that (1 - t)·row[below] + t·row[above] is the
+    row `fill_untrained_notes` would give n had n not been trained.
+
+    Returns below, above (size,) int64 and t (size,) float32. Notes without a trained neighbour on
+    both sides (row 0, the ends of the range) get below = above = n and t = 0: their own row.
+    Raises ValueError for a trained note outside 1…size-1.
+    """
+    notes = sorted({int(n) for n in trained})
+    if any(not NO_NOTE < n < size for n in notes):
+        raise ValueError(f"trained notes must lie in 1…{size - 1}, got {notes}")
+    below = torch.arange(size, dtype=torch.int64)
+    above, t = below.clone(), torch.zeros(size, dtype=torch.float32)
+    for n in range(NO_NOTE + 1, size):
+        i = bisect.bisect_left(notes, n)
+        j = bisect.bisect_right(notes, n)
+        if i > 0 and j < len(notes):
+            lo, hi = notes[i - 1], notes[j]
+            below[n], above[n], t[n] = lo, hi, (n - lo) / (hi - lo)
+    return below, above, t

@@ -69,6 +69,11 @@ class TrainConfig:
         "note-on to note-off, as when played live, and revealed at note-off; > 0 gives the model "
         "a held flag (an --init model without one is widened).",
     )
+    note_interpolation: float = _setting(
+        0.0,
+        "Share of batch rows whose notes read the interpolation of their nearest trained neighbours' "
+        "embeddings instead of their own (as a pitch the bank lacks is played); 0 = off.",
+    )
     seed: int = _setting(0, "Seed of initialisation and data order.")
     val_every: int = _setting(500, "Steps between validations (NLL, sound score) and checkpoints.")
     patience: int = _setting(
@@ -139,6 +144,8 @@ class TrainConfig:
             raise UserError(f"--input-gain must be in [0, 1), got {self.input_gain}")
         if not 0.0 <= self.hidden_countdown <= 1.0:
             raise UserError(f"--hidden-countdown must be in [0, 1], got {self.hidden_countdown}")
+        if not 0.0 <= self.note_interpolation <= 1.0:
+            raise UserError(f"--note-interpolation must be in [0, 1], got {self.note_interpolation}")
         for name in ("steps", "batch_size", "window", "val_every", "eval_batch_size", "log_every"):
             if getattr(self, name) < 1:
                 raise UserError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")

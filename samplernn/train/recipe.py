@@ -1,14 +1,16 @@
 """The default recipe's fit to the bank: which training settings apply to which data.
 
 The defaults in TrainConfig are the recipe for a bank of pitched notes (docs/training.md,
-"The default recipe"). Two settings (input_gain on by default, hidden_countdown when asked for)
-only mean something there:
+"The default recipe"). Three settings (input_gain on by default, hidden_countdown and
+note_interpolation when asked for) only mean something there:
 
 * hidden_countdown — a held flag for live play, where a key's release is unknown until note-off.
   A drum kit's one-shots play out whole whatever the note-off (their length is the kit's), a
   model with no conditioning has no countdown and chunks of recordings have no notes: 0 there.
 * input_gain — the input samples of half the rows are scaled so that the loudness has to come
   from the level column; a model with no conditioning has no level column to take it from: 0.
+* note_interpolation — rows read their notes as the line between neighbouring pitches; a drum
+  kit's keys are pieces, not a scale, and a model with no conditioning has no notes: 0.
 
 A chunk dataset (the audio layout: recordings with no notes) also has no notes to generate and
 score, so best.pt follows the validation NLL there (choose_by nll, no sound check).
@@ -46,8 +48,11 @@ def fit_to_bank(cfg: TrainConfig, dataset: PreparedDataset, log: Callable[[str],
         off["hidden_countdown"] = 0.0
     if cfg.input_gain and not cfg.conditioning:
         off["input_gain"] = 0.0
+    if cfg.note_interpolation and (not cfg.conditioning or is_drum_bank(layout, dataset.stats)):
+        off["note_interpolation"] = 0.0
     if off:
-        why = "a drum kit's one-shots play out whole" if cfg.conditioning else "the model has no conditioning"
+        kit = "a drum kit's one-shots play out whole and its keys are pieces, not a scale"
+        why = kit if cfg.conditioning else "the model has no conditioning"
         log(f"{', '.join('--' + k.replace('_', '-') for k in off)} off: {why}")
         cfg = replace(cfg, **off)
     return cfg

@@ -75,6 +75,8 @@ def fresh_state(
     """Step 0 of a run: the model initialised from cfg.seed, Adam, the data's first windows."""
     torch.manual_seed(cfg.seed)
     model = build_model(mcfg).to(device)
+    if cfg.note_interpolation and model.cond_features is not None:
+        model.cond_features.interpolate_notes(data.train.pitches.tolist(), cfg.note_interpolation)
     optimizer = make_optimizer(model, cfg.lr, device)
     stream = WindowStream(data.train, cfg.batch_size, mcfg.lookback, cfg.window, seed=cfg.seed,
                           hidden_countdown=cfg.hidden_countdown)  # fmt: skip

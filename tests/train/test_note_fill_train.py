@@ -47,3 +47,17 @@ def test_checkpoints_hold_interpolated_rows_and_training_is_unchanged(dataset, t
         mine = w[k][[0, 48, 55, 60]] if k == KEY else w[k]
         theirs = v[[0, 48, 55, 60]] if k == KEY else v
         assert torch.equal(mine, theirs), k
+
+
+def test_note_interpolation_trains_the_neighbours_in_place_of_the_note(dataset, tmp_path):
+    rows = []
+
+    def watch(step, model):
+        assert model.cond_features.note_interpolation == 1.0
+        rows.append(model.cond_features.note_embed.weight[[48, 55, 60]].detach().clone())
+
+    train(dataset, tmp_path / "interp", cfg(steps=4, note_interpolation=1.0), on_step=watch)
+    first, last = rows[0], rows[-1]
+    # every row reads 55 as the line from 48 to 60: its own row is never used, theirs are trained
+    assert torch.equal(first[1], last[1])
+    assert not torch.equal(first[0], last[0]) and not torch.equal(first[2], last[2])

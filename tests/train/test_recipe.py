@@ -76,3 +76,15 @@ def test_precision_auto_is_bf16_where_the_cpu_has_it(monkeypatch):
         with step.autocast(cpu, "bf16"):
             assert torch.is_autocast_enabled("cpu")
             assert torch.get_autocast_dtype("cpu") == torch.bfloat16
+
+
+def test_note_interpolation_is_for_pitched_notes_only(tmp_path):
+    interp = TrainConfig(note_interpolation=0.25)
+    bank = load_dataset(write_synth_dataset(tmp_path / "bank"))
+    assert fit_to_bank(interp, bank, print) == interp
+    said: list[str] = []
+    kit = fit_to_bank(interp, load_dataset(write_drum_dataset(tmp_path / "kit")), said.append)
+    assert kit.note_interpolation == 0 and "--note-interpolation" in said[0] and "scale" in said[0]
+    assert fit_to_bank(dataclasses.replace(interp, conditioning=False), bank, print).note_interpolation == 0
+    with pytest.raises(UserError, match="--note-interpolation"):
+        TrainConfig(note_interpolation=1.5).validate()
