@@ -56,7 +56,7 @@ chain() {
   # 1. From scratch, on the bank prepared without tail silence, no level column: 2,206 steps
   #    in float32 on 2 threads, to 6,001 in bf16 on 1 thread (lr 1e-3), to 6,292 at lr 5e-4.
   if [ ! -f "$w-stage1.pt" ]; then
-    run "${STAGE[@]}" "$WORK/bank-no-tail" --out "$w-stage1" --model level_conditioning=false \
+    run "${STAGE[@]}" "$WORK/bank-no-tail" --out "$w-stage1" --model level_conditioning=false pre_emphasis=0 \
       --set preset=small conditioning="$cond" steps=2206 batch_size=32 window=1024 lr=1e-3 seed=0 \
       val_every=300 patience=0 precision=fp32 threads=2 preview=false choose_by=nll sound_notes=0 \
       warmup_steps=0 input_gain=0 lr_final=1e-3

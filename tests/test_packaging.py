@@ -235,8 +235,10 @@ def _unknown_options(cmdline: str, options: dict[str, set[str]]) -> list[str]:
 
 
 DOCS = ["README.md", "MODEL_CARD.md", "docs/benchmarks.md", "docs/training-log.md", "docs/layouts.md"]
-# Options the documents name that belong to other programs: torchrun, the recipe script.
-OTHER_OPTIONS = {"--help", "--nproc_per_node", "--dry-run", "--baseline"}
+# Options the documents name that belong to other programs: torchrun, the recipe script,
+# scripts/render_bank.py.
+OTHER_OPTIONS = {"--help", "--nproc_per_node", "--dry-run", "--baseline", "--soundfont", "--program",
+                 "--name", "--pitches", "--lengths", "--leave-out-every"}
 
 
 @pytest.mark.parametrize("doc", DOCS)

@@ -10,6 +10,7 @@ from samplernn.common.paths import BUNDLED_BANK, DEMO_MELODY, SHIPPED_MODEL
 from samplernn.common.progress import ProgressFn
 from samplernn.generate.options import GenerationOptions
 from samplernn.train.config import TrainConfig
+from samplernn.train.init import resolve_train_config
 
 DEFAULT_MODEL = SHIPPED_MODEL
 DEFAULT_MELODY = DEMO_MELODY
@@ -71,8 +72,10 @@ def demo_train_config(
     Why fine-tune: three minutes from nothing are ~300 steps on a 2-core CPU, which play clicks
     and noise; from the shipped model they play notes (docs/training.md, "demo --train").
     """
-    return TrainConfig(preset="small", steps=1_000_000, max_minutes=minutes, val_every=100, patience=0,
-                       device=device, seed=seed, init=None if scratch else DEMO_INIT)
+    given = dict(preset="small", steps=1_000_000, max_minutes=minutes, val_every=100, patience=0,
+                 device=device, seed=seed, init=None if scratch else DEMO_INIT)
+    # as `train --init` does: the shipped model's own model fields (e.g. no pre-emphasis) over the preset's
+    return resolve_train_config(".", given, resume=False)
 
 
 def train_demo_model(

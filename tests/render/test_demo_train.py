@@ -4,10 +4,12 @@ nothing with --scratch), render with the result."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from support.audio import tone, write_audio, write_midi
 
+from samplernn.common.paths import SHIPPED_MODEL
 from samplernn.render.demo import DEMO_INIT, demo_train_config, train_demo_model
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -26,9 +28,12 @@ def small_bank(folder):
 
 
 def test_demo_training_fine_tunes_the_shipped_model_unless_scratch():
-    assert demo_train_config(3.0).init == DEMO_INIT == "trombone-small"
+    fine = demo_train_config(3.0)
+    assert DEMO_INIT == "trombone-small" and Path(fine.init) == SHIPPED_MODEL
     cfg = demo_train_config(3.0, scratch=True)
     assert cfg.init is None and cfg.max_minutes == 3.0 and cfg.preset == "small"
+    # the fine-tune keeps the shipped model's own fields (no pre-emphasis) over the preset's
+    assert fine.model_config().pre_emphasis == 0.0 and cfg.model_config().pre_emphasis == 0.7
 
 
 def test_fine_tuned_demo_starts_where_the_shipped_model_is(tmp_path):
@@ -40,7 +45,7 @@ def test_fine_tuned_demo_starts_where_the_shipped_model_is(tmp_path):
         evals = [json.loads(x) for x in (best.parents[1] / "metrics.jsonl").read_text().splitlines()]
         sound[name] = next(r for r in evals if r["kind"] == "eval")["sound"]
     run = json.loads((tmp_path / "fine" / "run" / "run.json").read_text())
-    assert run["train_config"]["init"] == "trombone-small"
+    assert Path(run["train_config"]["init"]) == SHIPPED_MODEL
     # after a step or two, from nothing the validation notes are noise; the shipped model plays
     # most of them in tune (measured: 3 of 4 within 30 cents, score 0.51 vs -0.38)
     assert sound["fine"]["in_tune"] >= 0.5 and sound["scratch"]["in_tune"] <= 0.25, sound
