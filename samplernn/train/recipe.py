@@ -46,14 +46,15 @@ def fit_to_bank(cfg: TrainConfig, dataset: PreparedDataset, log: Callable[[str],
             log(f"{dataset.root}: chunks with no notes, so no sound score: "
                 "best.pt is chosen by validation NLL")
             cfg = replace(cfg, choose_by="nll", sound_notes=0)
+    kit_bank = is_drum_bank(layout, dataset.stats)
+    no_scale = not cfg.conditioning or kit_bank  # no notes, or notes that are pieces
     off: dict[str, float] = {}
-    if cfg.hidden_countdown and (not cfg.conditioning or is_drum_bank(layout, dataset.stats)):
+    if cfg.hidden_countdown and no_scale:
         off["hidden_countdown"] = 0.0
     if cfg.input_gain and not cfg.conditioning:
         off["input_gain"] = 0.0
-    if cfg.note_interpolation and (not cfg.conditioning or is_drum_bank(layout, dataset.stats)):
+    if cfg.note_interpolation and no_scale:
         off["note_interpolation"] = 0.0
-    kit_bank = is_drum_bank(layout, dataset.stats)
     if kit_bank and cfg.conditioning and "pre_emphasis" not in cfg.model_overrides:
         # measured on pitched banks only (docs/training.md, "Pre-emphasis"); a kit trains as before
         log("pre-emphasis off for a drum kit (measured on pitched notes only; --pre-emphasis A asks for it)")
