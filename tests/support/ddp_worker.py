@@ -14,7 +14,8 @@ from support.tiny import TINY_MODEL
 
 CFG = dict(
     # Pinned off: with the presets' pre-emphasis (0.7) the two runs' note embeddings differed
-    # beyond rtol 1e-5 (2026-12-01, not yet explained; the other weights matched).
+    # beyond rtol 1e-5 once in a full-suite run (2026-12-01; passed alone and in the next full
+    # run, other weights within 2e-8): intermittent, not yet explained.
     model_overrides={**TINY_MODEL, "pre_emphasis": 0.0},
     steps=4,
     batch_size=5,
