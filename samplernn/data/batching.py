@@ -73,17 +73,25 @@ def build_bank(
     method: str = "mu-law",
     stats: BankStats | None = None,
     pre_emphasis: float = 0.0,
+    sounds: Sequence[np.ndarray] | None = None,
 ) -> NoteBank:
     """Load, quantise (once) and concatenate `notes`; conditioning from NoteRecord.conditioning()
     with the level column from `stats` (default: the dataset's own bank statistics). Each note is
-    pre-emphasised first with the model's `pre_emphasis` (samplernn.data.emphasis; 0 = off)."""
+    pre-emphasised first with the model's `pre_emphasis` (samplernn.data.emphasis; 0 = off).
+
+    sounds: the notes' float32 audio, one (n_samples,) array per note, when the caller holds it
+    (resampled copies, samplernn.data.pitch_fill); default: read from the dataset.
+    """
     stats = dataset.stats if stats is None else stats
     if not notes:
         raise UserError(f"{dataset.root}: no notes to load")
+    if sounds is not None and len(sounds) != len(notes):
+        raise ValueError(f"{len(sounds)} sounds for {len(notes)} notes")
     dtype = _class_dtype(levels)
     audio, cond = [], []
-    for rec in notes:
-        x = pre_emphasize(torch.from_numpy(dataset.load_audio(rec)), pre_emphasis)
+    for i, rec in enumerate(notes):
+        sound = dataset.load_audio(rec) if sounds is None else sounds[i]
+        x = pre_emphasize(torch.from_numpy(sound), pre_emphasis)
         audio.append(quantize(x, levels, method).to(dtype))
         cond.append(torch.from_numpy(np.ascontiguousarray(rec.conditioning(stats), dtype=np.int32)))
     lengths = torch.tensor([len(a) for a in audio], dtype=torch.int64)

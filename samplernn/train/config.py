@@ -74,6 +74,11 @@ class TrainConfig:
         "Share of batch rows whose notes read the interpolation of their nearest trained neighbours' "
         "embeddings instead of their own (as a pitch the bank lacks is played); 0 = off.",
     )
+    fill_pitches: int = _setting(
+        0,
+        "Train the pitches the bank lacks within its range on resampled copies of the notes of "
+        "the nearest pitch it has, at most this many semitones away (0 = off).",
+    )
     seed: int = _setting(0, "Seed of initialisation and data order.")
     val_every: int = _setting(500, "Steps between validations (NLL, sound score) and checkpoints.")
     patience: int = _setting(
@@ -146,6 +151,8 @@ class TrainConfig:
             raise UserError(f"--hidden-countdown must be in [0, 1], got {self.hidden_countdown}")
         if not 0.0 <= self.note_interpolation <= 1.0:
             raise UserError(f"--note-interpolation must be in [0, 1], got {self.note_interpolation}")
+        if self.fill_pitches < 0:
+            raise UserError(f"--fill-pitches must be >= 0, got {self.fill_pitches}")
         for name in ("steps", "batch_size", "window", "val_every", "eval_batch_size", "log_every"):
             if getattr(self, name) < 1:
                 raise UserError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")

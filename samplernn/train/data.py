@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from samplernn.common.errors import UserError
 from samplernn.data.batching import NoteBank, build_bank
 from samplernn.data.dataset import NoteRecord, PreparedDataset, load_dataset
+from samplernn.data.pitch_fill import fill_plan, shift_note
 from samplernn.model.config import ModelConfig
 
 
@@ -16,7 +19,8 @@ from samplernn.model.config import ModelConfig
 class TrainData:
     """The banks of the three splits (test may be absent), and what a checkpoint records of them.
 
-    path: the dataset dir as it was given; fingerprint: see `dataset_fingerprint`.
+    path: the dataset dir as it was given; fingerprint: see `dataset_fingerprint`;
+    filled: the pitches the train split lacks that resampled copies fill (see `fill_pitches`).
     """
 
     dataset: PreparedDataset
@@ -25,6 +29,7 @@ class TrainData:
     test: NoteBank | None
     path: str
     fingerprint: str
+    filled: list[int] = field(default_factory=list)
 
     @property
     def sample_rate(self) -> int:
@@ -40,10 +45,12 @@ def dataset_fingerprint(notes: list[NoteRecord]) -> str:
 
 
 def load_train_data(
-    dataset_dir: str | Path, mcfg: ModelConfig, ds: PreparedDataset | None = None
+    dataset_dir: str | Path, mcfg: ModelConfig, ds: PreparedDataset | None = None, fill_pitches: int = 0
 ) -> TrainData:
     """Load and quantise every split for a model of `mcfg` (`ds`: the dataset at `dataset_dir`,
-    when the caller has read it already).
+    when the caller has read it already). With `fill_pitches` K > 0 the train bank also holds
+    resampled copies of the notes of the nearest trained pitch (at most K semitones away) for
+    every pitch the train split lacks within its range (samplernn.data.pitch_fill).
 
     Raises UserError for a dataset that is missing, malformed, lacks the loudness envelopes a
     level-conditioned model needs, or has no train or val notes.
@@ -58,12 +65,27 @@ def load_train_data(
     for s in ("train", "val"):
         if not notes[s]:
             raise UserError(f"{ds.root}: the {s!r} split holds no notes (training needs train and val)")
-    banks = {
-        s: build_bank(ds, notes[s], mcfg.q_levels, mcfg.quantization, pre_emphasis=mcfg.pre_emphasis)
-        if notes[s]
-        else None
-        for s in notes
-    }
+
+    def bank(recs: list[NoteRecord], sounds: list[np.ndarray] | None = None) -> NoteBank:
+        return build_bank(ds, recs, mcfg.q_levels, mcfg.quantization, pre_emphasis=mcfg.pre_emphasis,
+                          sounds=sounds)
+
+    train, sounds = _with_filled_pitches(ds, notes["train"], fill_pitches)
+    filled = sorted({r.pitch for r in train[len(notes["train"]):]})
     return TrainData(
-        ds, banks["train"], banks["val"], banks["test"], str(dataset_dir), dataset_fingerprint(notes["train"])
+        ds, bank(train, sounds), bank(notes["val"]), bank(notes["test"]) if notes["test"] else None,
+        str(dataset_dir), dataset_fingerprint(notes["train"]), filled,
     )
+
+
+def _with_filled_pitches(
+    ds: PreparedDataset, train: list[NoteRecord], max_shift: int
+) -> tuple[list[NoteRecord], list[np.ndarray] | None]:
+    """The train notes followed by the resampled copies that fill the pitches they lack, with
+    every note's audio; (train, None) when nothing is filled (build_bank reads the files)."""
+    plan = fill_plan(train, max_shift)
+    if not plan:
+        return train, None
+    audio = {rec.id: ds.load_audio(rec) for rec in train}
+    copies = [shift_note(rec, audio[rec.id], k, ds.sample_rate) for rec, k in plan]
+    return train + [c[0] for c in copies], [audio[r.id] for r in train] + [c[1] for c in copies]

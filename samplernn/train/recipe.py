@@ -11,6 +11,8 @@ note_interpolation when asked for) only mean something there:
   from the level column; a model with no conditioning has no level column to take it from: 0.
 * note_interpolation — rows read their notes as the line between neighbouring pitches; a drum
   kit's keys are pieces, not a scale, and a model with no conditioning has no notes: 0.
+* fill_pitches — resampled copies of neighbouring pitches stand in for the pitches a bank lacks;
+  a kit's missing keys are pieces it does not have, and without conditioning there are no pitches: 0.
 
 The presets pre-emphasise (0.7, measured on a trombone and a cello); a drum kit, on which it was
 never measured, trains without it unless --pre-emphasis is given.
@@ -48,13 +50,15 @@ def fit_to_bank(cfg: TrainConfig, dataset: PreparedDataset, log: Callable[[str],
             cfg = replace(cfg, choose_by="nll", sound_notes=0)
     kit_bank = is_drum_bank(layout, dataset.stats)
     no_scale = not cfg.conditioning or kit_bank  # no notes, or notes that are pieces
-    off: dict[str, float] = {}
+    off: dict[str, float | int] = {}
     if cfg.hidden_countdown and no_scale:
         off["hidden_countdown"] = 0.0
     if cfg.input_gain and not cfg.conditioning:
         off["input_gain"] = 0.0
     if cfg.note_interpolation and no_scale:
         off["note_interpolation"] = 0.0
+    if cfg.fill_pitches and no_scale:
+        off["fill_pitches"] = 0
     if kit_bank and cfg.conditioning and "pre_emphasis" not in cfg.model_overrides:
         # measured on pitched banks only (docs/training.md, "Pre-emphasis"); a kit trains as before
         log("pre-emphasis off for a drum kit (measured on pitched notes only; --pre-emphasis A asks for it)")
