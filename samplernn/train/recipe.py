@@ -14,8 +14,8 @@ note_interpolation when asked for) only mean something there:
 * fill_pitches — resampled copies of neighbouring pitches stand in for the pitches a bank lacks;
   a kit's missing keys are pieces it does not have, and without conditioning there are no pitches: 0.
 
-The presets pre-emphasise (0.7, measured on a trombone and a cello); a drum kit, on which it was
-never measured, trains without it unless --pre-emphasis is given.
+The presets pre-emphasise (0.7) for every bank: measured on a trombone, a cello and two drum kits
+(docs/training.md, "Pre-emphasis").
 
 A chunk dataset (the audio layout: recordings with no notes) also has no notes to generate and
 score, so best.pt follows the validation NLL there (choose_by nll, no sound check).
@@ -59,10 +59,6 @@ def fit_to_bank(cfg: TrainConfig, dataset: PreparedDataset, log: Callable[[str],
         off["note_interpolation"] = 0.0
     if cfg.fill_pitches and no_scale:
         off["fill_pitches"] = 0
-    if kit_bank and cfg.conditioning and "pre_emphasis" not in cfg.model_overrides:
-        # measured on pitched banks only (docs/training.md, "Pre-emphasis"); a kit trains as before
-        log("pre-emphasis off for a drum kit (measured on pitched notes only; --pre-emphasis A asks for it)")
-        cfg = replace(cfg, model_overrides={**cfg.model_overrides, "pre_emphasis": 0.0})
     if off:
         kit = "a drum kit's one-shots play out whole and its keys are pieces, not a scale"
         why = kit if cfg.conditioning else "the model has no conditioning"
