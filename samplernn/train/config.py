@@ -75,7 +75,7 @@ class TrainConfig:
         "embeddings instead of their own (as a pitch the bank lacks is played); 0 = off.",
     )
     fill_pitches: int = _setting(
-        0,
+        2,
         "Train the pitches the bank lacks within its range on resampled copies of the notes of "
         "the nearest pitch it has, at most this many semitones away (0 = off).",
     )

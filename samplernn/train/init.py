@@ -19,6 +19,11 @@ from samplernn.train.state import TrainState, load_optimizer
 _MODEL_FIELDS = ("preset", "model_overrides", "conditioning")
 
 
+#: Settings on by default that a run started before they existed did not have: a resumed old run
+#: reads them as off, so that it goes on training on the same data as before.
+PREDATED_OFF: dict[str, Any] = {"fill_pitches": 0}
+
+
 def resolve_train_config(run_dir: str | Path, given: dict[str, Any], resume: bool) -> TrainConfig:
     """The config of a run: `given` options over the defaults, or over the stored run on resume.
 
@@ -41,7 +46,7 @@ def resolve_train_config(run_dir: str | Path, given: dict[str, Any], resume: boo
     if not isinstance(stored, dict):
         raise UserError(f"{last}: not a training checkpoint (no train_config inside)")
     check_locked(last, stored, given)
-    return TrainConfig.from_dict({**stored, **given})
+    return TrainConfig.from_dict({**PREDATED_OFF, **stored, **given})
 
 
 def _init_overrides(payload: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:

@@ -44,8 +44,9 @@ def test_the_train_bank_holds_copies_at_the_missing_pitches(dataset):
 
 def test_filled_pitches_are_trained_not_interpolated(dataset, tmp_path):
     logged: list[str] = []
-    train(dataset, tmp_path / "fill", tiny_train_config(fill_pitches=2), log=logged.append)
-    train(dataset, tmp_path / "plain", tiny_train_config())
+    assert TrainConfig().fill_pitches == 2  # on by default
+    train(dataset, tmp_path / "fill", tiny_train_config(), log=logged.append)
+    train(dataset, tmp_path / "plain", tiny_train_config(fill_pitches=0))
     assert any("2 pitches the bank lacks (C#3, D3)" in line for line in logged)
     filled, plain = (
         torch.load(tmp_path / r / "checkpoints" / "last.pt", weights_only=True)["state_dict"][KEY]
@@ -66,3 +67,17 @@ def test_a_drum_kit_or_unconditioned_model_fills_nothing(tmp_path):
     assert fit_to_bank(dataclasses.replace(fill, conditioning=False), bank, print).fill_pitches == 0
     with pytest.raises(UserError, match="--fill-pitches"):
         TrainConfig(fill_pitches=-1).validate()
+
+
+def test_a_run_from_before_the_option_resumes_without_copies(tmp_path, monkeypatch):
+    from samplernn.train import init
+    from samplernn.train.run_dir import RunPaths
+
+    last = RunPaths(tmp_path).last
+    last.parent.mkdir(parents=True)
+    last.write_bytes(b"")
+    stored = {k: v for k, v in TrainConfig().to_dict().items() if k != "fill_pitches"}
+    monkeypatch.setattr(init, "read_payload", lambda path: {"train_config": stored})
+    assert init.resolve_train_config(tmp_path, {}, resume=True).fill_pitches == 0
+    assert init.resolve_train_config(tmp_path, {"fill_pitches": 1}, resume=True).fill_pitches == 1
+    assert init.resolve_train_config(tmp_path, {}, resume=False).fill_pitches == 2

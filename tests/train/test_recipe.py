@@ -46,7 +46,7 @@ def test_an_unconditioned_model_has_no_countdown_or_level_to_use(tmp_path):
     bank = load_dataset(write_synth_dataset(tmp_path / "bank"))
     cfg = fit_to_bank(dataclasses.replace(HELD, conditioning=False), bank, said.append)
     assert cfg.hidden_countdown == 0 and cfg.input_gain == 0
-    assert "--hidden-countdown, --input-gain off" in said[0]
+    assert "--hidden-countdown, --input-gain, --fill-pitches off" in said[0]
     dataclasses.replace(HELD, conditioning=False).validate()  # not an error without conditioning
 
 
