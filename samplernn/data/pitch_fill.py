@@ -5,8 +5,8 @@ every third semitone left out is played that way by every sampler instrument. He
 resampled copies become extra training notes, so that the note embedding of a pitch the bank
 lacks is trained on audio at that pitch instead of never being trained at all. On a cello bank
 with every third semitone left out, 5,000 steps, the left-out semitones in tune went from 2-3 to
-9 of 12 and the melodies from ~50 to 80-87 % (docs/training.md, "Pitches the bank lacks:
-resampled copies", which also gives the cost on long notes).
+7 of 12 and the melodies from ~50 to ~78 % (docs/training.md, "Pitches the bank lacks:
+resampled copies").
 
 Shifting by k semitones resamples by r = 2^(k/12) (soxr 'HQ', samplernn.common.audio.resample):
 the note gets r times higher and 1/r times shorter; its onset, release and end are scaled to
@@ -36,12 +36,14 @@ def missing_pitches(pitches: Iterable[int]) -> list[int]:
 
 
 def nearest_sources(pitch: int, have: set[int], max_shift: int) -> list[int]:
-    """The trained pitches nearest to `pitch` within `max_shift` semitones: one, or the two on
-    either side when they are equally near; [] when none is that near."""
+    """The trained pitch nearest to `pitch` within `max_shift` semitones, the lower one when both
+    sides are equally near; [] when none is that near. One source, not both: on the cello, copies
+    from both neighbours played 2 more left-out semitones of 12 in tune but let the 2-s test notes
+    end 160-200 ms late, against 12-20 ms with one (docs/training.md)."""
     for d in range(1, max_shift + 1):
         found = [p for p in (pitch - d, pitch + d) if p in have]
         if found:
-            return found
+            return found[:1]
     return []
 
 
@@ -80,7 +82,7 @@ def shift_note(
 
 def fill_plan(notes: Sequence[NoteRecord], max_shift: int) -> list[tuple[NoteRecord, int]]:
     """(source note, shift in semitones) for every copy that fills a pitch `notes` lack within
-    their range, from the nearest pitch(es) at most `max_shift` semitones away; [] for
+    their range, from the nearest pitch at most `max_shift` semitones away; [] for
     max_shift 0. Every velocity layer and take of the source pitch is copied."""
     if max_shift <= 0:
         return []

@@ -21,11 +21,11 @@ def test_missing_pitches_lie_inside_the_range():
     assert missing_pitches([]) == [] and missing_pitches([60]) == []
 
 
-def test_the_nearest_source_is_one_pitch_or_both_sides_when_equally_near():
+def test_the_nearest_source_is_one_pitch_the_lower_when_equally_near():
     have = {48, 51, 55}
     assert nearest_sources(49, have, 2) == [48]
     assert nearest_sources(50, have, 2) == [51]
-    assert nearest_sources(53, have, 2) == [51, 55]  # two away on both sides
+    assert nearest_sources(53, have, 2) == [51]  # two away on both sides: the lower
     assert nearest_sources(53, have, 1) == []  # too far for a shift of one
 
 
