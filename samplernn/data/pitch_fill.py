@@ -35,16 +35,16 @@ def missing_pitches(pitches: Iterable[int]) -> list[int]:
     return [p for p in range(min(have), max(have) + 1) if p not in have]
 
 
-def nearest_sources(pitch: int, have: set[int], max_shift: int) -> list[int]:
+def nearest_source(pitch: int, have: set[int], max_shift: int) -> int | None:
     """The trained pitch nearest to `pitch` within `max_shift` semitones, the lower one when both
-    sides are equally near; [] when none is that near. One source, not both: on the cello, copies
+    sides are equally near; None when none is that near. One source, not both: on the cello, copies
     from both neighbours played 2 more left-out semitones of 12 in tune but let the 2-s test notes
     end 160-200 ms late, against 12-20 ms with one (docs/training.md)."""
     for d in range(1, max_shift + 1):
-        found = [p for p in (pitch - d, pitch + d) if p in have]
-        if found:
-            return found[:1]
-    return []
+        for p in (pitch - d, pitch + d):
+            if p in have:
+                return p
+    return None
 
 
 def shift_note(
@@ -89,6 +89,7 @@ def fill_plan(notes: Sequence[NoteRecord], max_shift: int) -> list[tuple[NoteRec
     have = {n.pitch for n in notes}
     plan = []
     for pitch in missing_pitches(have):
-        for source in nearest_sources(pitch, have, max_shift):
+        source = nearest_source(pitch, have, max_shift)
+        if source is not None:
             plan += [(n, pitch - source) for n in notes if n.pitch == source]
     return plan

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from samplernn.data.manifest import NoteRecord
-from samplernn.data.pitch_fill import fill_plan, missing_pitches, nearest_sources, shift_note
+from samplernn.data.pitch_fill import fill_plan, missing_pitches, nearest_source, shift_note
 
 SR = 16000
 
@@ -23,10 +23,10 @@ def test_missing_pitches_lie_inside_the_range():
 
 def test_the_nearest_source_is_one_pitch_the_lower_when_equally_near():
     have = {48, 51, 55}
-    assert nearest_sources(49, have, 2) == [48]
-    assert nearest_sources(50, have, 2) == [51]
-    assert nearest_sources(53, have, 2) == [51]  # two away on both sides: the lower
-    assert nearest_sources(53, have, 1) == []  # too far for a shift of one
+    assert nearest_source(49, have, 2) == 48
+    assert nearest_source(50, have, 2) == 51
+    assert nearest_source(53, have, 2) == 51  # two away on both sides: the lower
+    assert nearest_source(53, have, 1) is None  # too far for a shift of one
 
 
 def test_a_shift_of_a_semitone_raises_the_pitch_and_shortens_the_note():
