@@ -68,6 +68,7 @@ def train_command(
     hidden_countdown: float = _setting("hidden_countdown"),
     note_interpolation: float = _setting("note_interpolation"),
     fill_pitches: int = _setting("fill_pitches"),
+    kit_retune: float = _setting("kit_retune", metavar="SEMITONES"),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out where it stopped."),
     init: str = _setting("init", metavar="NAME|PATH"),
     no_conditioning: bool = typer.Option(

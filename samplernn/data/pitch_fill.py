@@ -48,13 +48,17 @@ def nearest_source(pitch: int, have: set[int], max_shift: int) -> int | None:
 
 
 def shift_note(
-    rec: NoteRecord, audio: np.ndarray, semitones: int, sample_rate: int
+    rec: NoteRecord, audio: np.ndarray, semitones: float, sample_rate: int, keep_pitch: bool = False
 ) -> tuple[NoteRecord, np.ndarray]:
     """`rec` and its audio (n,) float32 moved by `semitones` (positive = up): resampled by
-    r = 2^(semitones/12), so about n/r samples long, positions scaled by 1/r.
+    r = 2^(semitones/12), so about n/r samples long, positions scaled by 1/r. The copy's pitch is
+    rec.pitch + semitones, or rec.pitch with `keep_pitch` (a drum kit's key names its piece).
 
-    Raises ValueError for a shift that leaves MIDI's 0..127 (NoteEvent checks the result).
+    Raises ValueError for a shift that leaves MIDI's 0..127 or, without `keep_pitch`, is not a
+    whole number of semitones (NoteEvent checks the result).
     """
+    if not keep_pitch and semitones != round(semitones):
+        raise ValueError(f"a pitch moved by {semitones:g} semitones is not a MIDI note")
     ratio = 2.0 ** (semitones / 12.0)
     y = resample(audio, sample_rate * ratio, sample_rate)
     n = len(y)
@@ -65,10 +69,10 @@ def shift_note(
     onset, release, end = at(rec.onset), at(rec.release), at(rec.end)
     onset = min(onset, max(end - 1, 0))
     shifted = NoteRecord(
-        id=f"{rec.id}{SHIFT_MARK}{semitones:+d}",
+        id=f"{rec.id}{SHIFT_MARK}{semitones:+g}",
         audio=rec.audio,
         split=rec.split,
-        pitch=rec.pitch + semitones,
+        pitch=rec.pitch if keep_pitch else rec.pitch + int(round(semitones)),
         velocity=rec.velocity,
         onset=onset,
         release=min(max(release, onset), end),

@@ -79,6 +79,11 @@ class TrainConfig:
         "Train the pitches the bank lacks within its range on resampled copies of the notes of "
         "the nearest pitch it has, at most this many semitones away (0 = off).",
     )
+    kit_retune: float = _setting(
+        0.0,
+        "Drum kits: every train hit also trains as two copies resampled this many semitones down "
+        "and up, piece and velocity kept (0 = off).",
+    )
     seed: int = _setting(0, "Seed of initialisation and data order.")
     val_every: int = _setting(500, "Steps between validations (NLL, sound score) and checkpoints.")
     patience: int = _setting(
@@ -151,6 +156,8 @@ class TrainConfig:
             raise UserError(f"--hidden-countdown must be in [0, 1], got {self.hidden_countdown}")
         if not 0.0 <= self.note_interpolation <= 1.0:
             raise UserError(f"--note-interpolation must be in [0, 1], got {self.note_interpolation}")
+        if self.kit_retune < 0 or self.kit_retune > 12:
+            raise UserError(f"--kit-retune must be within 0..12 semitones, got {self.kit_retune:g}")
         if self.fill_pitches < 0:
             raise UserError(f"--fill-pitches must be >= 0, got {self.fill_pitches}")
         for name in ("steps", "batch_size", "window", "val_every", "eval_batch_size", "log_every"):

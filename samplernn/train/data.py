@@ -11,6 +11,7 @@ import numpy as np
 from samplernn.common.errors import UserError
 from samplernn.data.batching import NoteBank, build_bank
 from samplernn.data.dataset import NoteRecord, PreparedDataset, load_dataset
+from samplernn.data.kit_retune import retune_plan
 from samplernn.data.pitch_fill import fill_plan, shift_note
 from samplernn.model.config import ModelConfig
 
@@ -20,7 +21,8 @@ class TrainData:
     """The banks of the three splits (test may be absent), and what a checkpoint records of them.
 
     path: the dataset dir as it was given; fingerprint: see `dataset_fingerprint`;
-    filled: the pitches the train split lacks that resampled copies fill (see `fill_pitches`).
+    filled: the pitches the train split lacks that resampled copies fill (see `fill_pitches`);
+    retuned: the retuned copies of a drum kit's hits in the train bank (see `kit_retune`).
     """
 
     dataset: PreparedDataset
@@ -30,6 +32,7 @@ class TrainData:
     path: str
     fingerprint: str
     filled: list[int] = field(default_factory=list)
+    retuned: int = 0
 
     @property
     def sample_rate(self) -> int:
@@ -45,12 +48,18 @@ def dataset_fingerprint(notes: list[NoteRecord]) -> str:
 
 
 def load_train_data(
-    dataset_dir: str | Path, mcfg: ModelConfig, ds: PreparedDataset | None = None, fill_pitches: int = 0
+    dataset_dir: str | Path,
+    mcfg: ModelConfig,
+    ds: PreparedDataset | None = None,
+    fill_pitches: int = 0,
+    kit_retune: float = 0.0,
 ) -> TrainData:
     """Load and quantise every split for a model of `mcfg` (`ds`: the dataset at `dataset_dir`,
     when the caller has read it already). With `fill_pitches` K > 0 the train bank also holds
     resampled copies of the notes of the nearest trained pitch (at most K semitones away) for
-    every pitch the train split lacks within its range (samplernn.data.pitch_fill).
+    every pitch the train split lacks within its range (samplernn.data.pitch_fill); with
+    `kit_retune` S > 0, two copies of every train note resampled S semitones down and up, its
+    key kept (samplernn.data.kit_retune: for a drum kit, whose keys are pieces).
 
     Raises UserError for a dataset that is missing, malformed, lacks the loudness envelopes a
     level-conditioned model needs, or has no train or val notes.
@@ -70,22 +79,25 @@ def load_train_data(
         return build_bank(ds, recs, mcfg.q_levels, mcfg.quantization, pre_emphasis=mcfg.pre_emphasis,
                           sounds=sounds)
 
-    train, sounds = _with_filled_pitches(ds, notes["train"], fill_pitches)
-    filled = sorted({r.pitch for r in train[len(notes["train"]):]})
+    fill = fill_plan(notes["train"], fill_pitches)
+    retune = retune_plan(notes["train"], kit_retune)
+    train, sounds = _with_copies(ds, notes["train"], [(r, k, False) for r, k in fill]
+                                 + [(r, k, True) for r, k in retune])
+    filled = sorted({r.pitch for r in train[len(notes["train"]):len(notes["train"]) + len(fill)]})
     return TrainData(
         ds, bank(train, sounds), bank(notes["val"]), bank(notes["test"]) if notes["test"] else None,
-        str(dataset_dir), dataset_fingerprint(notes["train"]), filled,
+        str(dataset_dir), dataset_fingerprint(notes["train"]), filled, len(retune),
     )
 
 
-def _with_filled_pitches(
-    ds: PreparedDataset, train: list[NoteRecord], max_shift: int
+def _with_copies(
+    ds: PreparedDataset, train: list[NoteRecord], plan: list[tuple[NoteRecord, float, bool]]
 ) -> tuple[list[NoteRecord], list[np.ndarray] | None]:
-    """The train notes followed by the resampled copies that fill the pitches they lack, with
-    every note's audio; (train, None) when nothing is filled (build_bank reads the files)."""
-    plan = fill_plan(train, max_shift)
+    """The train notes followed by their resampled copies (source, semitones, keep_pitch: see
+    pitch_fill.shift_note), with every note's audio; (train, None) without copies (build_bank
+    then reads the files)."""
     if not plan:
         return train, None
     audio = {rec.id: ds.load_audio(rec) for rec in train}
-    copies = [shift_note(rec, audio[rec.id], k, ds.sample_rate) for rec, k in plan]
+    copies = [shift_note(rec, audio[rec.id], k, ds.sample_rate, keep_pitch=keep) for rec, k, keep in plan]
     return train + [c[0] for c in copies], [audio[r.id] for r in train] + [c[1] for c in copies]

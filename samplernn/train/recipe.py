@@ -13,6 +13,8 @@ note_interpolation when asked for) only mean something there:
   kit's keys are pieces, not a scale, and a model with no conditioning has no notes: 0.
 * fill_pitches — resampled copies of neighbouring pitches stand in for the pitches a bank lacks;
   a kit's missing keys are pieces it does not have, and without conditioning there are no pitches: 0.
+* kit_retune — retuned copies of a drum kit's hits, their piece kept; a pitched note retuned
+  would no longer be the pitch it is labelled: 0 for every bank but a kit.
 
 The presets pre-emphasise (0.7) for every bank: measured on a trombone, a cello and two drum kits
 (docs/training.md, "Pre-emphasis").
@@ -59,6 +61,9 @@ def fit_to_bank(cfg: TrainConfig, dataset: PreparedDataset, log: Callable[[str],
         off["note_interpolation"] = 0.0
     if cfg.fill_pitches and no_scale:
         off["fill_pitches"] = 0
+    if cfg.kit_retune and not kit_bank:
+        log(f"--kit-retune off: {dataset.root} is not a drum kit (a retuned note would not be its pitch)")
+        cfg = replace(cfg, kit_retune=0.0)
     if off:
         kit = "a drum kit's one-shots play out whole and its keys are pieces, not a scale"
         why = kit if cfg.conditioning else "the model has no conditioning"

@@ -50,11 +50,14 @@ def start_run(
         raise UserError(f"--window {cfg.window} must be a multiple of the model's lookback {mcfg.lookback}")
     if cfg.batch_size < info.world_size:
         raise UserError(f"--batch-size {cfg.batch_size} is smaller than the {info.world_size} processes")
-    data = load_train_data(dataset_dir, mcfg, dataset, cfg.fill_pitches)
+    data = load_train_data(dataset_dir, mcfg, dataset, cfg.fill_pitches, cfg.kit_retune)
     if data.filled:
         names = ", ".join(note_name(p) for p in data.filled)
         run.log(f"{len(data.filled)} pitches the bank lacks ({names}) trained on resampled copies "
                 f"of their nearest pitches: {len(data.train) - len(dataset.split('train'))} notes")
+    if data.retuned:
+        run.log(f"{data.retuned} retuned copies of the kit's train hits (± {cfg.kit_retune:g} semitones) "
+                "beside them")
     if mcfg.oscillator:  # the oscillator runs at the data's rate
         mcfg = replace(mcfg, sample_rate=data.sample_rate)
     state = fresh_state(cfg, mcfg, data, device, info)
