@@ -7,6 +7,10 @@ tune knob and a producer's sampler do to a one-shot: resampling by r = 2^(s/12) 
 r times higher and 1/r times shorter, a new hit of the same piece. These copies keep the piece
 (the key), the velocity and the scaled positions (samplernn.data.pitch_fill.shift_note), so the
 model sees three hits where the kit recorded one.
+
+Measured (docs/drums.md, "Retuned copies against learning by heart"): on two Hydrogen kits,
+7,000 steps, +/-1 semitone slowed the rise of the test NLL but lowered every sound measure
+(likeness 55 -> 49 %, attack in time 92 -> 76 %), so `train --kit-retune` is off by default.
 """
 
 from __future__ import annotations
