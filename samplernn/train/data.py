@@ -83,7 +83,7 @@ def load_train_data(
     retune = retune_plan(notes["train"], kit_retune)
     train, sounds = _with_copies(ds, notes["train"], [(r, k, False) for r, k in fill]
                                  + [(r, k, True) for r, k in retune])
-    filled = sorted({r.pitch for r in train[len(notes["train"]):len(notes["train"]) + len(fill)]})
+    filled = sorted({r.pitch + k for r, k in fill})
     return TrainData(
         ds, bank(train, sounds), bank(notes["val"]), bank(notes["test"]) if notes["test"] else None,
         str(dataset_dir), dataset_fingerprint(notes["train"]), filled, len(retune),
