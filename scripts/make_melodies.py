@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Write the melody set that `samplernn evaluate --shipped-melodies` scores:
-samplernn/pretrained/melodies/*.mid.
+"""Write the melody sets that `samplernn evaluate` scores: `--set shipped` (the default) writes
+samplernn/pretrained/melodies/*.mid (`--shipped-melodies`), `--set heldout` writes
+samplernn/pretrained/melodies_heldout/*.mid (`--heldout-melodies`).
 
 Six monophonic lines of 3–5 s, written for the test, not taken from any piece. They are placed
 around C3–C5 here; evaluate transposes each into the model's range by itself. Together they hold
@@ -14,6 +15,19 @@ velocities between the usual layers (40 / 80 / 120) and lines that span two octa
 * 5_leaps         — leaps of up to two octaves, 0.15–0.5 s, detached, velocities 70–110;
 * 6_chromatic     — every semitone of two octaves up, legato, 0.18 s notes, velocity 70.
 
+The held-out set is other music, written on 2026-12-01 before any model played it, to report
+beside the shipped set and never to tune on (docs/evaluate.md):
+
+* h1_ode        — the theme of Beethoven's Ode to Joy (public domain), 0.35 s notes 50 ms apart,
+                  velocity 84;
+* h2_dotted     — long-short dotted pairs (0.45 / 0.15 s) in D dorian, legato, velocity 72;
+* h3_arpeggio   — staccato broken chords over an octave and a half, 0.15 s notes 0.1 s apart,
+                  every fourth note accented (110, else 64);
+* h4_swell      — long notes (0.7–1.0 s) leaping by fifths and sixths, velocities 40 → 120 → 96;
+* h5_bass       — a walking bass line, legato 0.3 s notes, velocity 90;
+* h6_turns      — turns (upper and lower neighbour, 0.15 s, legato) around four held notes,
+                  velocity 100.
+
 The files are deterministic: running the script again writes the same bytes.
 """
 
@@ -24,7 +38,7 @@ from pathlib import Path
 
 import mido
 
-from samplernn.evaluate.options import SHIPPED_MELODIES
+from samplernn.evaluate.options import HELDOUT_MELODIES, SHIPPED_MELODIES
 
 TPB = 480
 BPM = 120  # one beat = 0.5 s, so a second is 960 ticks
@@ -66,6 +80,28 @@ def melodies() -> dict[str, list[Note]]:
     }
 
 
+def heldout_melodies() -> dict[str, list[Note]]:
+    """The held-out set, by file stem."""
+    ode = [64, 64, 65, 67, 67, 65, 64, 62, 60, 60, 62, 64, 64, 62, 62]
+    dotted = [62, 64, 65, 67, 69, 67, 65, 64, 62, 60, 62]
+    arpeggio = [48, 52, 55, 60, 57, 52, 48, 45, 53, 57, 60, 65, 55, 59, 62, 67]
+    swell = [50, 57, 53, 62, 55, 64, 60]
+    bass = [36, 40, 43, 45, 46, 45, 43, 40, 41, 45, 48, 50, 51, 50, 48, 45]
+    turns = [p for a in (60, 64, 67, 72) for p in (a, a + 2, a, a - 1, a)]
+    return {
+        "h1_ode": line(ode, [0.35] * 12 + [0.525, 0.175, 0.7], [84] * 15, gap=0.05),
+        "h2_dotted": line(dotted, [0.45, 0.15] * 5 + [0.6], [72] * 11, legato=True),
+        "h3_arpeggio": line(arpeggio, [0.15] * 16, [110, 64, 64, 64] * 4, gap=0.1),
+        "h4_swell": line(swell, [0.8, 0.7] * 3 + [1.0], [40, 56, 72, 88, 104, 120, 96], gap=0.05),
+        "h5_bass": line(bass, [0.3] * 16, [90] * 16, legato=True),
+        "h6_turns": line(turns, [0.15, 0.15, 0.15, 0.15, 0.5] * 4, [100] * 20, legato=True),
+    }
+
+
+#: The sets this script writes: --set NAME → (the melodies, the folder evaluate reads them from).
+SETS = {"shipped": (melodies, SHIPPED_MELODIES), "heldout": (heldout_melodies, HELDOUT_MELODIES)}
+
+
 def build(name: str, notes: list[Note]) -> mido.MidiFile:
     """One type-0 MIDI file: tempo, track name, then the notes' on and off events in time order."""
     sec = TPB * BPM / 60.0
@@ -90,11 +126,14 @@ def build(name: str, notes: list[Note]) -> mido.MidiFile:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=SHIPPED_MELODIES, help="folder to write into")
+    parser.add_argument("--set", choices=sorted(SETS), default="shipped", help="which melody set")
+    parser.add_argument("--out", type=Path, default=None, help="folder to write into (default: the set's)")
     args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    for name, notes in melodies().items():
-        path = args.out / f"{name}.mid"
+    make, folder = SETS[args.set]
+    out = args.out or folder
+    out.mkdir(parents=True, exist_ok=True)
+    for name, notes in make().items():
+        path = out / f"{name}.mid"
         build(name, notes).save(path)
         print(f"{path}: {len(notes)} notes, {max(s + d for _, _, s, d in notes):.2f} s")
 

@@ -50,11 +50,13 @@ def evaluate(
     baseline: Annotated[Path | None, _option("baseline")] = _default("baseline"),
     melodies: Annotated[Path | None, _option("melodies")] = _default("melodies"),
     shipped_melodies: Annotated[bool, _option("shipped_melodies")] = _default("shipped_melodies"),
+    heldout_melodies: Annotated[bool, _option("heldout_melodies")] = _default("heldout_melodies"),
     missing_pitches: Annotated[bool, _option("missing_pitches")] = _default("missing_pitches"),
 ) -> None:
     """Measure a model: test NLL, pitch, duration, dynamics, timbre, clipping and noise floor of
     generated notes, next to the same measures on the real recordings; semitones and velocities the
-    bank lacks; with --melodies or --shipped-melodies, MIDI melodies scored note by note."""
+    bank lacks; with --melodies, --shipped-melodies or --heldout-melodies, MIDI melodies scored note
+    by note."""
     from rich.console import Console
 
     from samplernn.common.progress import progress_bar
@@ -65,7 +67,8 @@ def evaluate(
         options = EvaluateOptions(
             split=split, max_notes=max_notes, seed=seed, seeds=seeds, temperature=temperature, device=device,
             batch_size=batch_size, velocity_sweep=velocity_sweep, baseline=baseline, melodies=melodies,
-            shipped_melodies=shipped_melodies, missing_pitches=missing_pitches)
+            shipped_melodies=shipped_melodies, heldout_melodies=heldout_melodies,
+            missing_pitches=missing_pitches)
     except ValueError as exc:
         fail(exc)
     console = Console()

@@ -14,6 +14,8 @@ from samplernn.data.manifest import SPLITS
 
 #: The melody set that ships with the package (written by scripts/make_melodies.py).
 SHIPPED_MELODIES = PRETRAINED_DIR / "melodies"
+#: A second set, of other music, to report beside the shipped one and never to tune on (same script).
+HELDOUT_MELODIES = PRETRAINED_DIR / "melodies_heldout"
 
 
 def _option(default: Any, help_text: str) -> Any:
@@ -50,6 +52,9 @@ class EvaluateOptions:
         "the model's range, and score every note's pitch, length and level.")
     shipped_melodies: bool = _option(
         False, "Also render and score the melody set that ships with samplernn (as --melodies).")
+    heldout_melodies: bool = _option(
+        False, "Also render and score the held-out melody set that ships with samplernn (other "
+        "music than --shipped-melodies, never used to tune the recipe: report it apart).")
     missing_pitches: bool = _option(
         True, "Also generate a note at every semitone the model's bank lacks within its range and "
         "score its pitch.")
@@ -59,10 +64,12 @@ class EvaluateOptions:
             raise ValueError(f"unknown split {self.split!r} (choose from {', '.join(SPLITS)})")
         if (self.max_notes is not None and self.max_notes < 1) or self.seeds < 1 or self.batch_size < 1:
             raise ValueError("max_notes, seeds and batch_size must be at least 1")
-        if self.melodies is not None and self.shipped_melodies:
-            raise ValueError("give either --melodies DIR or --shipped-melodies, not both")
+        if (self.melodies is not None) + self.shipped_melodies + self.heldout_melodies > 1:
+            raise ValueError("give one of --melodies DIR, --shipped-melodies, --heldout-melodies")
 
     @property
     def melody_source(self) -> Path | None:
         """The folder (or file) of melodies to score, None for none."""
-        return SHIPPED_MELODIES if self.shipped_melodies else self.melodies
+        if self.shipped_melodies:
+            return SHIPPED_MELODIES
+        return HELDOUT_MELODIES if self.heldout_melodies else self.melodies

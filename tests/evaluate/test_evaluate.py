@@ -312,8 +312,11 @@ def test_cli_scores_melodies(dataset, tmp_path: Path) -> None:
 
 def test_cli_melody_options_errors(dataset, tmp_path: Path) -> None:
     ckpt = _tiny_checkpoint(tmp_path / "m.pt")
-    both = _cli([str(ckpt), str(dataset.root), "--melodies", str(tmp_path), "--shipped-melodies"])
-    assert both.exit_code != 0 and "not both" in both.output
+    pairs = (["--melodies", str(tmp_path), "--shipped-melodies"],
+             ["--shipped-melodies", "--heldout-melodies"])
+    for two in pairs:
+        both = _cli([str(ckpt), str(dataset.root), *two])
+        assert both.exit_code != 0 and "give one of" in both.output
     result = _cli([str(ckpt), str(dataset.root), "--device", "cpu", "--melodies", str(tmp_path / "none")])
     assert result.exit_code != 0
     lines = _error_lines(result)

@@ -13,7 +13,7 @@ from conditioning import read_midi_notes
 from samplernn.common.errors import UserError
 from samplernn.common.paths import DEMO_MELODY
 from samplernn.evaluate.melodies import find_melodies, fit_to_range, load_melody
-from samplernn.evaluate.options import SHIPPED_MELODIES, EvaluateOptions
+from samplernn.evaluate.options import HELDOUT_MELODIES, SHIPPED_MELODIES, EvaluateOptions
 from samplernn.evaluate.run import evaluate_model
 from samplernn.evaluate.scoring import score_stream
 
@@ -79,10 +79,31 @@ def test_make_melodies_writes_the_shipped_files(tmp_path: Path) -> None:
     spec = importlib.util.spec_from_file_location("make_melodies", script)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    for name, notes in module.melodies().items():
-        module.build(name, notes).save(tmp_path / f"{name}.mid")
-        written = (tmp_path / f"{name}.mid").read_bytes()
-        assert written == (SHIPPED_MELODIES / f"{name}.mid").read_bytes(), name
+    for make, folder in module.SETS.values():
+        shipped = sorted(p.name for p in folder.glob("*.mid"))
+        assert shipped == sorted(f"{name}.mid" for name in make())
+        for name, notes in make().items():
+            module.build(name, notes).save(tmp_path / f"{name}.mid")
+            written = (tmp_path / f"{name}.mid").read_bytes()
+            assert written == (folder / f"{name}.mid").read_bytes(), name
+
+
+def test_heldout_melody_set_is_other_music() -> None:
+    """The held-out set is selected by its own option, shares no line with the shipped set, and
+    still holds short, legato and in-between-velocity notes."""
+    options = EvaluateOptions(heldout_melodies=True)
+    assert options.melody_source == HELDOUT_MELODIES
+    with pytest.raises(ValueError, match="give one of"):
+        EvaluateOptions(heldout_melodies=True, shipped_melodies=True)
+    lines = {f.stem: [(n.pitch, round(n.stop - n.start, 3)) for n in read_midi_notes(f)]
+             for f in find_melodies(options.melody_source)}
+    shipped = [[(n.pitch, round(n.stop - n.start, 3)) for n in read_midi_notes(f)]
+               for f in find_melodies(SHIPPED_MELODIES)]
+    assert len(lines) == 6 and not any(line in shipped for line in lines.values())
+    notes = [n for f in find_melodies(HELDOUT_MELODIES) for n in read_midi_notes(f)]
+    assert min(n.stop - n.start for n in notes) == pytest.approx(0.15, abs=0.002)
+    assert {n.velocity for n in notes} & {56, 64, 72, 84, 88, 90}
+    assert lines["h1_ode"][:4] == [(64, 0.35), (64, 0.35), (65, 0.35), (67, 0.35)]
 
 
 def test_oracle_melody_is_in_tune_on_time(long_dataset, bank_stats, melody, fakes) -> None:
