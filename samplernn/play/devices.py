@@ -136,10 +136,10 @@ class AudioOutput:
 
     @classmethod
     def open(cls, device: str | None, sample_rate: int, block: int) -> AudioOutput:
-        sd = sounddevice()
         outputs = audio_outputs()
         names = [n for _, n, _ in outputs]
         index, name = outputs[pick(names, device, "audio output device", "write a file with -o out.wav")][:2]
+        sd = sounddevice()
         default = sd.default.device[1]
         if device is None and isinstance(default, int) and default in [i for i, _, _ in outputs]:
             index, name = default, names[[i for i, _, _ in outputs].index(default)]

@@ -63,7 +63,9 @@ def test_detuned_loud_generator_fails(dataset) -> None:
     r = evaluate_model(None, dataset, "test", generate=oracle_generate(detune=1.0, gain=5.0),
                        missing_pitches=False).report
     g = r["generated"]
-    assert g["pitch"]["accuracy"] == 0.0 and g["pitch"]["median_abs_cents"] == pytest.approx(100, abs=5)
+    # within one pYIN bin (librosa's resolution: 0.1 semitone) of the 100-cent detune: clipped
+    # notes read 100 cents on one CPU and 105 on another
+    assert g["pitch"]["accuracy"] == 0.0 and g["pitch"]["median_abs_cents"] == pytest.approx(100, abs=10)
     assert g["clipping"]["share"] > 0.01 and g["clipping"]["n_notes_clipped"] == 6
     assert r["real"]["pitch"]["accuracy"] == 1.0  # the ceiling does not depend on the generator
 

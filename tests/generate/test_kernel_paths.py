@@ -118,6 +118,7 @@ def test_buffers_and_weights_lie_on_cache_lines() -> None:
     assert np.array_equal(copy, src.T) and copy.ctypes.data % ALIGN == 0 and copy.flags.c_contiguous
     folded = fold_model(model())
     for name, array in folded.numpy_arrays("float16").items():
-        assert array.ctypes.data % ALIGN == 0, name
+        # an empty array's pointer is its buffer's start, wherever that lies: nothing is read there
+        assert array.size == 0 or array.ctypes.data % ALIGN == 0, name
     voices = NumbaVoices(folded, 5, 64, 1.0, "float32")
     assert all(buf.ctypes.data % ALIGN == 0 for buf in voices._flat.values())
