@@ -95,7 +95,7 @@ class TrainConfig:
         "validation notes, NLL breaking ties) or nll (validation NLL).",
     )
     sound_notes: int = _setting(
-        6, "Validation notes generated and scored for the sound score at every validation (0 = none)."
+        24, "Validation notes generated and scored for the sound score at every validation (0 = none)."
     )
     sound_seconds: float = _setting(
         0.5,
