@@ -95,12 +95,12 @@ def test_heldout_melody_set_is_other_music() -> None:
     assert options.melody_source == HELDOUT_MELODIES
     with pytest.raises(ValueError, match="give one of"):
         EvaluateOptions(heldout_melodies=True, shipped_melodies=True)
-    lines = {f.stem: [(n.pitch, round(n.stop - n.start, 3)) for n in read_midi_notes(f)]
-             for f in find_melodies(options.melody_source)}
+    heldout = {f.stem: read_midi_notes(f) for f in find_melodies(options.melody_source)}
+    lines = {stem: [(n.pitch, round(n.stop - n.start, 3)) for n in m] for stem, m in heldout.items()}
     shipped = [[(n.pitch, round(n.stop - n.start, 3)) for n in read_midi_notes(f)]
                for f in find_melodies(SHIPPED_MELODIES)]
     assert len(lines) == 6 and not any(line in shipped for line in lines.values())
-    notes = [n for f in find_melodies(HELDOUT_MELODIES) for n in read_midi_notes(f)]
+    notes = [n for m in heldout.values() for n in m]
     assert min(n.stop - n.start for n in notes) == pytest.approx(0.15, abs=0.002)
     assert {n.velocity for n in notes} & {56, 64, 72, 84, 88, 90}
     assert lines["h1_ode"][:4] == [(64, 0.35), (64, 0.35), (65, 0.35), (67, 0.35)]
