@@ -65,6 +65,8 @@ def train_command(
         metavar="A",
     ),
     input_gain: float = _setting("input_gain"),
+    attack_weight: float = _setting("attack_weight"),
+    attack_seconds: float = _setting("attack_seconds", metavar="SECONDS"),
     hidden_countdown: float = _setting("hidden_countdown"),
     note_interpolation: float = _setting("note_interpolation"),
     fill_pitches: int = _setting("fill_pitches"),

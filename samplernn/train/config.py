@@ -63,6 +63,13 @@ class TrainConfig:
         "Half the rows see their input samples scaled by a gain in [this, 1/this], targets clean: "
         "with level conditioning, notes that drift come back to the level (0 = off).",
     )
+    attack_weight: float = _setting(
+        1.0,
+        "Weight of the loss on the first --attack-seconds of every note against 1 elsewhere (the "
+        "per-target mean is taken over the weights): trains the onsets, where generated notes "
+        "find their pitch late. 1 = even.",
+    )
+    attack_seconds: float = _setting(0.1, "Length of a note's attack for --attack-weight, from note-on.")
     hidden_countdown: float = _setting(
         0.0,
         "Share of training notes whose countdown is hidden (the remaining column reads -1) from "
@@ -152,6 +159,10 @@ class TrainConfig:
             raise UserError(f"--input-noise must be >= 0, got {self.input_noise}")
         if not 0.0 <= self.input_gain < 1.0:
             raise UserError(f"--input-gain must be in [0, 1), got {self.input_gain}")
+        if self.attack_weight < 1.0:
+            raise UserError(f"--attack-weight must be >= 1, got {self.attack_weight:g}")
+        if self.attack_seconds <= 0.0:
+            raise UserError(f"--attack-seconds must be > 0, got {self.attack_seconds:g}")
         if not 0.0 <= self.hidden_countdown <= 1.0:
             raise UserError(f"--hidden-countdown must be in [0, 1], got {self.hidden_countdown}")
         if not 0.0 <= self.note_interpolation <= 1.0:
