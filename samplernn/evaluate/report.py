@@ -35,6 +35,10 @@ DEFINITIONS = {
     "onset. Generated notes run "
     "on 0.5 s (tail_seconds) past the file's end with no note sounding, so a note that fails to stop "
     "shows",
+    "settle": "pitch settling: ms from note-on to the centre of the first of 3 consecutive pYIN frames "
+    "(~32 ms, hop ~8 ms, search range MIDI pitch ± 13 semitones) within ±50 cents of the MIDI pitch, "
+    "over at most the first 0.5 s of the held part; median and p90 over the notes that settle, "
+    "n_unsettled = notes that never do there",
     "dynamics": "RMS over [onset, end) per note, median per velocity; a pitch rises when that level "
     "rises strictly from each velocity to the next. Real: every recording of the pitch in the dataset "
     "(all splits). Generated: a velocity sweep, the pitch's first evaluated note generated again at "
@@ -93,6 +97,7 @@ def summarize(per_note: Sequence[dict[str, Any]]) -> dict[str, Any]:
     n = len(per_note)
     cents = [abs(m["cents"]) for m in per_note if m["cents"] is not None]
     errors = [m["end_error_ms"] for m in per_note]
+    settle = [m["settle_ms"] for m in per_note if m.get("settle_ms") is not None]
     total = sum(m["n_samples"] for m in per_note)
     clipped = sum(m["clip_share"] * m["n_samples"] for m in per_note)
     return {
@@ -106,6 +111,11 @@ def summarize(per_note: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "median_ms": _median(errors),
             "p90_ms": float(np.percentile(errors, 90)) if errors else None,
             "n_silent": sum(m["audible_end"] is None for m in per_note),
+        },
+        "settle": {
+            "median_ms": _median(settle),
+            "p90_ms": float(np.percentile(settle, 90)) if settle else None,
+            "n_unsettled": sum(m.get("settle_ms") is None for m in per_note),
         },
         "clipping": {
             "share": clipped / total if total else 0.0,

@@ -92,6 +92,7 @@ def measure_note(
         "pitch_ok": cents is not None and abs(cents) <= settings.tolerance_cents,
         "audible_end": end,
         "end_error_ms": measures.end_error_ms(x, rec.onset, rec.end, sample_rate),
+        "settle_ms": measures.settle_ms(x, sample_rate, rec.pitch, rec.onset, rec.release),
         "rms": level,
         "rms_db": measures.to_db(level),
         "clip_share": measures.clip_share(x),

@@ -52,7 +52,8 @@ def score_stream(
 
     Keys: pitch, velocity, seconds (note-on to note-off), f0_hz, cents, pitch_ok, pitch_kind
     (measures.pitch_error_kind), end_offset_ms (audible end − note-off − release tail; positive =
-    late), rms_db, level_error_db (rms_db − the bank's typical level; None without envelopes),
+    late), settle_ms (measures.settle_ms; None when the pitch never settles), rms_db,
+    level_error_db (rms_db − the bank's typical level; None without envelopes),
     clip_share.
     """
     ev = spec.event
@@ -69,6 +70,7 @@ def score_stream(
         "pitch_ok": cents is not None and abs(cents) <= settings.tolerance_cents,
         "pitch_kind": measures.pitch_error_kind(cents, settings.tolerance_cents),
         "end_offset_ms": measures.end_offset_ms(audio, onset, end, sample_rate),
+        "settle_ms": measures.settle_ms(audio, sample_rate, ev.pitch, onset, release),
         "rms_db": level,
         "level_error_db": None if expected is None else level - expected,
         "clip_share": measures.clip_share(audio),
@@ -96,13 +98,19 @@ def pitch_summary(notes: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def summarize_scored(notes: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Pitch (pitch_summary), length (median and p90 of |end offset|, median signed offset, ms),
-    level (median |level error| and median level error, dB) and clipping of scored notes."""
+    """Pitch (pitch_summary), pitch settling (median ms over the notes that settle, and how many
+    do not), length (median and p90 of |end offset|, median signed offset, ms), level (median
+    |level error| and median level error, dB) and clipping of scored notes."""
     ends = [m["end_offset_ms"] for m in notes]
+    settle = [m["settle_ms"] for m in notes if m.get("settle_ms") is not None]
     levels = [m["level_error_db"] for m in notes if m.get("level_error_db") is not None]
     return {
         "n_notes": len(notes),
         "pitch": pitch_summary(notes),
+        "settle": {
+            "median_ms": _median(settle),
+            "n_unsettled": sum(m.get("settle_ms") is None for m in notes),
+        },
         "length": {
             "median_abs_ms": _median(np.abs(ends)),
             "p90_abs_ms": float(np.percentile(np.abs(ends), 90)) if ends else None,

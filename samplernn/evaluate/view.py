@@ -46,6 +46,8 @@ def summary_table(report: dict[str, Any]) -> Table:
     row("pitch within ±50 c", "pitch.accuracy", "%", "pitch accuracy")
     row("median |cents|", "pitch.median_abs_cents", "c")
     row("unvoiced notes", "pitch.n_unvoiced")
+    row("pitch settles (median)", "settle.median_ms", "ms")
+    row("never settles", "settle.n_unsettled")
     row("median end error", "duration.median_ms", "ms", "median duration error")
     row("p90 end error", "duration.p90_ms", "ms")
     row("RMS rises with vel.", "dynamics.rising_share", "%", "RMS rising with velocity")

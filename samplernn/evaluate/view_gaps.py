@@ -61,7 +61,8 @@ def _misses(pitch: dict[str, Any], limit: int = 8) -> str:
     return shown + (f" and {len(cents) - limit} more" if len(cents) > limit else "")
 
 
-MELODY_COLUMNS = ("", "notes", "pitch ok", "octave", "other", "unvoiced", "|cents| ok", "end error",
+MELODY_COLUMNS = ("", "notes", "pitch ok", "octave", "other", "unvoiced", "|cents| ok", "settles",
+                  "end error",
                   "late by", "level vs bank")
 
 
@@ -93,7 +94,7 @@ def _cells(block: dict[str, Any]) -> list[str]:
     k = p["kinds"]
     return [
         str(block["n_notes"]), fmt(p["accuracy"], "%"), str(k["octave"]), str(k["other"]), str(k["unvoiced"]),
-        fmt(p["median_abs_cents_ok"], "c"),
+        fmt(p["median_abs_cents_ok"], "c"), fmt((block.get("settle") or {}).get("median_ms"), "ms"),
         f"{fmt(length['median_abs_ms'], 'ms')} ({fmt(length['p90_abs_ms'], '0')})",
         fmt(length["median_ms"], "ms"), fmt(level["median_error_db"], "dB"),
     ]

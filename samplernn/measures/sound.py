@@ -6,6 +6,8 @@ Definitions (also in the evaluate report's "definitions" block):
 
 * pitch — median pYIN f0 over the voiced frames of the sustained part, in cents from the MIDI pitch,
   and the kind of miss (octave or other);
+* pitch settling — when the pitch is found after note-on (`settle_ms`): the first of a run of
+  in-tune frames of a short-frame pYIN track;
 * audible end — the envelope rule `prepare` uses (conditioning.find_extent at DEFAULT_THRESHOLD,
   0.8 % of the peak);
 * level — RMS over the note [onset, end);
@@ -136,6 +138,64 @@ def note_pitch_cents(
     if f0 is None:
         return None, None
     return f0, cents_between(f0, pitch)
+
+
+@dataclass(frozen=True)
+class SettleSettings:
+    """The short-frame pYIN track `settle_ms` reads: ~32 ms frames (512 samples at 16 kHz;
+    longer for notes under ~C2, to hold two periods) every ~8 ms, over at most `max_seconds`
+    after note-on; the pitch has settled at the first of `run` consecutive frames within
+    ±`tolerance_cents` of the MIDI pitch. Search range: the MIDI pitch ± `span` semitones."""
+
+    frame_seconds: float = 0.032
+    hop_seconds: float = 0.008
+    max_seconds: float = 0.5
+    run: int = 3
+    span: float = 13.0
+    tolerance_cents: float = 50.0
+
+
+def settle_ms(
+    x: np.ndarray, sample_rate: int, pitch: int, onset: int, release: int,
+    settings: SettleSettings = SettleSettings(),
+) -> float | None:
+    """Milliseconds from note-on to the centre of the first frame of the first run of
+    `settings.run` consecutive pYIN frames within ±tolerance of `pitch`, searched over [onset,
+    min(release, onset + max_seconds)); None when the pitch never settles there (or the span is
+    shorter than run frames). Measured on the bundled trombone bank: the recordings settle at
+    16–40 ms, the shipped model's notes ~100–200 ms (docs/evaluate.md, "Pitch settling")."""
+    import librosa
+
+    # a frame holds two periods of a semitone under the note, however low (pYIN's limit)
+    shortest = max(settings.frame_seconds * sample_rate, 2.001 * sample_rate / midi_to_hz(pitch - 1))
+    frame = 1 << max(6, int(np.ceil(np.log2(shortest))))
+    hop = max(1, round(settings.hop_seconds * sample_rate))
+    stop = min(release, onset + round(settings.max_seconds * sample_rate), len(x))
+    seg = np.asarray(x[max(onset, 0) : stop], dtype=np.float32)
+    if seg.size < frame + (settings.run - 1) * hop or not np.any(seg):
+        return None
+    fmin = max(midi_to_hz(pitch - settings.span), 2.001 * sample_rate / frame)
+    fmax = min(midi_to_hz(pitch + settings.span), sample_rate / 2.0 - 1.0)
+    if fmin >= fmax:
+        return None
+    # pYIN's HMM allows ~0.3 octave per 8-ms hop by default, so it tracks an octave error that
+    # gives way to the note as the note from its start; allow a jump of up to an octave per hop
+    # (as wide as librosa's transition window fits in the search range's 10-cent bins).
+    n_bins = int(120 * np.log2(fmax / fmin)) + 1
+    semitones = min(24, (n_bins - 1) // 10)
+    f0, voiced, _ = librosa.pyin(
+        seg, fmin=fmin, fmax=fmax, sr=sample_rate, frame_length=frame, hop_length=hop, center=False,
+        max_transition_rate=semitones * sample_rate / (12.0 * hop),
+    )
+    good = voiced & np.isfinite(f0)
+    cents = np.full(f0.shape, np.inf)
+    cents[good] = np.abs(1200.0 * np.log2(f0[good] / midi_to_hz(pitch)))
+    in_tune = cents <= settings.tolerance_cents
+    runs = np.convolve(in_tune.astype(np.int64), np.ones(settings.run, np.int64), mode="valid")
+    first = np.flatnonzero(runs == settings.run)
+    if not first.size:
+        return None
+    return (int(first[0]) * hop + frame / 2) * 1000.0 / sample_rate
 
 
 def audible_end(x: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> int | None:

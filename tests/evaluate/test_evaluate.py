@@ -35,6 +35,8 @@ def test_oracle_passes_pitch_duration_dynamics(oracle) -> None:
         assert s["pitch"]["accuracy"] == 1.0 and s["pitch"]["median_abs_cents"] < 6  # pYIN bins are 10 cents
         assert s["duration"]["median_ms"] < 6 and s["duration"]["p90_ms"] < 6
         assert s["dynamics"]["rising_share"] == 1.0
+        # in tune from note-on: settled by the second 32-ms frame (the tone's 10-ms attack ramp)
+        assert s["settle"]["median_ms"] <= 24 and s["settle"]["n_unsettled"] == 0
         assert s["clipping"]["share"] == 0.0 and s["dc"]["max_abs"] < 1e-3
     # The real notes are sawtooths, so the sawtooth baseline beats a sine generator.
     assert r["timbre"]["sawtooth_vs_real"] < 3.0 < r["timbre"]["generated_vs_real"]
@@ -67,6 +69,7 @@ def test_detuned_loud_generator_fails(dataset) -> None:
     # notes read 100 cents on one CPU and 105 on another
     assert g["pitch"]["accuracy"] == 0.0 and g["pitch"]["median_abs_cents"] == pytest.approx(100, abs=10)
     assert g["clipping"]["share"] > 0.01 and g["clipping"]["n_notes_clipped"] == 6
+    assert g["settle"] == {"median_ms": None, "p90_ms": None, "n_unsettled": 6}
     assert r["real"]["pitch"]["accuracy"] == 1.0  # the ceiling does not depend on the generator
 
 
@@ -75,6 +78,7 @@ def test_silent_and_flat_generator(dataset) -> None:
                        missing_pitches=False).report
     g = r["generated"]
     assert g["pitch"]["n_unvoiced"] == 6 and g["duration"]["n_silent"] == 6
+    assert g["settle"]["n_unsettled"] == 6
     assert g["duration"]["median_ms"] == pytest.approx((5600 - 800) / 16)
     assert g["dynamics"]["rising_share"] == 0.0
 

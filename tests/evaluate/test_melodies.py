@@ -118,6 +118,7 @@ def test_oracle_melody_is_in_tune_on_time(long_dataset, bank_stats, melody, fake
     assert o["n_notes"] == 6 and o["pitch"]["accuracy"] == 1.0 and o["pitch"]["kinds"]["ok"] == 6
     assert o["pitch"]["octave_errors_long"] == 0 and o["pitch"]["misses_cents"] == []
     assert o["length"]["median_abs_ms"] < 6 and o["length"]["p90_abs_ms"] < 6
+    assert o["settle"]["median_ms"] <= 24 and o["settle"]["n_unsettled"] == 0
     groups = mel["groups"]
     assert groups["pitch not in the bank"]["n_notes"] == 4  # 50, 52, 53, 53
     assert groups["velocity not in the bank"]["n_notes"] == 1  # 48 at velocity 100
@@ -133,6 +134,7 @@ def test_octave_up_oracle_counts_octave_errors(long_dataset, bank_stats, melody,
     p = r["melodies"]["overall"]["pitch"]
     assert p["accuracy"] == 0.0 and p["kinds"]["octave"] == 6 and p["kinds"]["other"] == 0
     assert p["octave_errors_long"] == 6  # every note is held 0.15 s or more
+    assert r["melodies"]["overall"]["settle"]["n_unsettled"] == 6
     assert all(c == pytest.approx(1200, abs=10) for c in p["misses_cents"])
     bars = {b["name"]: b["passed"] for b in r["bars"]}
     assert bars["melody pitch"] is False and bars["melody octave errors"] is False

@@ -120,3 +120,25 @@ def test_low_notes_are_tracked_without_a_librosa_warning() -> None:
         warnings.simplefilter("error")
         f0 = measures.median_f0(x, sr, 36, 0, sr)
     assert f0 is not None and abs(1200 * np.log2(f0 / 65.406)) < 50
+
+
+def test_settle_of_a_tone_in_tune_from_note_on_is_its_first_frame() -> None:
+    x = tone(57, N, ONSET, RELEASE, END)
+    first_centre = 512 / 2 * 1000 / SR  # 16 ms: ~32-ms frames at 16 kHz
+    assert measures.settle_ms(x, SR, 57, ONSET, RELEASE) == pytest.approx(first_centre)
+
+
+def test_settle_waits_for_the_octave_to_give_way() -> None:
+    # 0.15 s an octave up, then the note: the first in-tune run starts once the frames hold the note
+    x = tone(57, N, ONSET, RELEASE, END)
+    split = ONSET + int(0.15 * SR)
+    x[ONSET:split] = tone(69, N, ONSET, RELEASE, END)[ONSET:split]
+    ms = measures.settle_ms(x, SR, 57, ONSET, RELEASE)
+    assert ms is not None and 130.0 <= ms <= 190.0
+
+
+def test_settle_none_for_a_wrong_pitch_noise_or_a_too_short_note() -> None:
+    assert measures.settle_ms(tone(58, N, ONSET, RELEASE, END), SR, 57, ONSET, RELEASE) is None
+    noise = np.random.default_rng(0).normal(0, 0.3, N).astype(np.float32)
+    assert measures.settle_ms(noise, SR, 57, ONSET, RELEASE) is None
+    assert measures.settle_ms(tone(57, N, ONSET, RELEASE, END), SR, 57, ONSET, ONSET + 600) is None
