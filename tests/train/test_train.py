@@ -11,6 +11,7 @@ import torch
 from support.synth_data import write_synth_dataset
 from support.tiny import TINY_MODEL, tiny_train_config
 
+from conditioning.events import ELAPSED_INDEX, NOTE_INDEX
 from samplernn.common.errors import UserError
 from samplernn.data.batching import Batch
 from samplernn.data.quantize import dequantize
@@ -21,7 +22,7 @@ from samplernn.model.nll import masked_nll
 from samplernn.train.curves import read_metrics
 from samplernn.train.init import resolve_train_config
 from samplernn.train.loop import TrainingDiverged, train
-from samplernn.train.step import make_optimizer, train_step
+from samplernn.train.step import make_optimizer, target_weights, train_step
 
 tiny_cfg = tiny_train_config
 
@@ -254,3 +255,50 @@ def test_input_gain_scales_half_the_rows_inputs_not_targets():
     assert (scaled < 0.95).any() and (scaled > 1.05).any()  # both quieter and louder
     with pytest.raises(UserError, match="--input-gain"):
         tiny_cfg(input_gain=1.0).validate()
+
+
+def test_target_weights_weight_each_notes_attack():
+    # row 0: silence, then a note from its onset; row 1: a note already 3 samples in; last target masked
+    cond = torch.zeros(2, 6, 5, dtype=torch.int32)
+    cond[0, 2:, NOTE_INDEX], cond[0, 2:, ELAPSED_INDEX] = 60, torch.arange(4)
+    cond[1, :, NOTE_INDEX], cond[1, :, ELAPSED_INDEX] = 62, torch.arange(3, 9)
+    mask = torch.ones(2, 6, dtype=torch.bool)
+    mask[1, 5] = False
+    b = Batch(torch.zeros(2, 10, dtype=torch.long), cond, mask, torch.ones(2, dtype=torch.bool),
+              torch.zeros(2, dtype=torch.long))
+    w = target_weights(b, 4.0, 5)
+    assert w.tolist() == [[1, 1, 4, 4, 4, 4], [4, 4, 1, 1, 1, 0]]
+    assert torch.equal(target_weights(b, 1.0, 5), mask.float())
+
+
+def test_attack_weight_scales_the_gradient_not_the_reported_loss():
+    torch.manual_seed(0)
+    model = build_model(preset("small", **TINY_MODEL))
+    L, T, Q = model.lookback, 8, model.cfg.q_levels
+    x = torch.randint(0, Q, (1, L + T))
+    b = Batch(x, torch.zeros(1, T, 5, dtype=torch.int32), torch.ones(1, T, dtype=torch.bool),
+              torch.ones(1, dtype=torch.bool), torch.zeros(1, dtype=torch.long))
+    weights = torch.tensor([[3.0, 3.0, 1, 1, 1, 1, 1, 1]])
+    grads, losses = [], []
+    for w in (None, weights):
+        logits = torch.randn(1, T, Q, generator=torch.Generator().manual_seed(1)).requires_grad_()
+
+        def fwd(x_in, cond, state, reset, logits=logits):
+            return logits * 1.0, [torch.zeros(1, 1, 8)]
+
+        opt = make_optimizer(model, 1e-3, torch.device("cpu"))
+        loss, _, _ = train_step(fwd, model, opt, b, None, 1.0, 1.0, torch.device("cpu"), "fp32", weights=w)
+        grads.append(logits.grad.abs().sum(-1)[0])
+        losses.append(loss.item())
+    assert losses[0] == pytest.approx(losses[1])  # the reported NLL stays unweighted
+    assert torch.allclose(grads[1] / grads[0], weights[0])
+
+
+def test_attack_weight_trains_and_is_checked(dataset, tmp_path):
+    summary = train(dataset, tmp_path / "aw", tiny_cfg(steps=2, attack_weight=4.0, attack_seconds=0.01))
+    assert summary.step == 2
+    assert json.loads((tmp_path / "aw" / "run.json").read_text())["train_config"]["attack_weight"] == 4.0
+    with pytest.raises(UserError, match="--attack-weight"):
+        tiny_cfg(attack_weight=0.5).validate()
+    with pytest.raises(UserError, match="--attack-seconds"):
+        tiny_cfg(attack_seconds=0.0).validate()
