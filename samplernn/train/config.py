@@ -66,8 +66,8 @@ class TrainConfig:
     attack_weight: float = _setting(
         1.0,
         "Weight of the loss on the first --attack-seconds of every note against 1 elsewhere (the "
-        "per-target mean is taken over the weights): trains the onsets, where generated notes "
-        "find their pitch late. 1 = even.",
+        "per-target mean is taken over the weights), for the onsets, where generated notes find "
+        "their pitch late; tried at 4, no gain (docs/training.md). 1 = even.",
     )
     attack_seconds: float = _setting(0.1, "Length of a note's attack for --attack-weight, from note-on.")
     hidden_countdown: float = _setting(
