@@ -10,7 +10,7 @@ import numpy as np
 
 from conditioning import DEFAULT_THRESHOLD, BankStats, note_name
 from samplernn.data.dataset import NoteRecord
-from samplernn.evaluate.scoring import expected_level_db, summarize_scored
+from samplernn.evaluate.scoring import expected_level_db, settle_summary, summarize_scored
 from samplernn.measures import sound as measures
 
 #: The shipped-model bars, applied to the generated notes.
@@ -97,7 +97,6 @@ def summarize(per_note: Sequence[dict[str, Any]]) -> dict[str, Any]:
     n = len(per_note)
     cents = [abs(m["cents"]) for m in per_note if m["cents"] is not None]
     errors = [m["end_error_ms"] for m in per_note]
-    settle = [m["settle_ms"] for m in per_note if m.get("settle_ms") is not None]
     total = sum(m["n_samples"] for m in per_note)
     clipped = sum(m["clip_share"] * m["n_samples"] for m in per_note)
     return {
@@ -112,11 +111,7 @@ def summarize(per_note: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "p90_ms": float(np.percentile(errors, 90)) if errors else None,
             "n_silent": sum(m["audible_end"] is None for m in per_note),
         },
-        "settle": {
-            "median_ms": _median(settle),
-            "p90_ms": float(np.percentile(settle, 90)) if settle else None,
-            "n_unsettled": sum(m.get("settle_ms") is None for m in per_note),
-        },
+        "settle": settle_summary(per_note),
         "clipping": {
             "share": clipped / total if total else 0.0,
             "n_notes_clipped": sum(m["clip_share"] > 0 for m in per_note),

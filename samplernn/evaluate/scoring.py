@@ -97,20 +97,27 @@ def pitch_summary(notes: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def summarize_scored(notes: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Pitch (pitch_summary), pitch settling (median ms over the notes that settle, and how many
-    do not), length (median and p90 of |end offset|, median signed offset, ms), level (median
-    |level error| and median level error, dB) and clipping of scored notes."""
-    ends = [m["end_offset_ms"] for m in notes]
+def settle_summary(notes: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Median and p90 of the notes' settle_ms (measures.settle_ms) over the notes that settle, and
+    how many do not (settle_ms None or absent)."""
     settle = [m["settle_ms"] for m in notes if m.get("settle_ms") is not None]
+    return {
+        "median_ms": _median(settle),
+        "p90_ms": float(np.percentile(settle, 90)) if settle else None,
+        "n_unsettled": len(notes) - len(settle),
+    }
+
+
+def summarize_scored(notes: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Pitch (pitch_summary), pitch settling (settle_summary), length (median and p90 of |end
+    offset|, median signed offset, ms), level (median |level error| and median level error, dB)
+    and clipping of scored notes."""
+    ends = [m["end_offset_ms"] for m in notes]
     levels = [m["level_error_db"] for m in notes if m.get("level_error_db") is not None]
     return {
         "n_notes": len(notes),
         "pitch": pitch_summary(notes),
-        "settle": {
-            "median_ms": _median(settle),
-            "n_unsettled": sum(m.get("settle_ms") is None for m in notes),
-        },
+        "settle": settle_summary(notes),
         "length": {
             "median_abs_ms": _median(np.abs(ends)),
             "p90_abs_ms": float(np.percentile(np.abs(ends), 90)) if ends else None,

@@ -62,8 +62,7 @@ def _misses(pitch: dict[str, Any], limit: int = 8) -> str:
 
 
 MELODY_COLUMNS = ("", "notes", "pitch ok", "octave", "other", "unvoiced", "|cents| ok", "settles",
-                  "end error",
-                  "late by", "level vs bank")
+                  "end error", "late by", "level vs bank")
 
 
 def melody_table(report: dict[str, Any]) -> Table | None:

@@ -90,6 +90,14 @@ def _frame_length(sample_rate: int, settings: PitchSettings) -> int:
     return 1 << max(6, round(np.log2(settings.frame_seconds * sample_rate)))
 
 
+def _search_range(pitch: float, span: float, sample_rate: int, frame: int) -> tuple[float, float] | None:
+    """(fmin, fmax) in Hz for pYIN: the MIDI pitch ± `span` semitones, fmin floored at just over two
+    periods per frame (librosa warns at exactly two), fmax under Nyquist; None when empty."""
+    fmin = max(midi_to_hz(pitch - span), 2.001 * sample_rate / frame)
+    fmax = min(midi_to_hz(pitch + span), sample_rate / 2.0 - 1.0)
+    return (fmin, fmax) if fmin < fmax else None
+
+
 def median_f0(
     x: np.ndarray,
     sample_rate: int,
@@ -105,11 +113,10 @@ def median_f0(
     frame = _frame_length(sample_rate, settings)
     if seg.size < frame or not np.any(seg):
         return None
-    # librosa wants more than two periods of fmin in a frame (it warns at exactly two)
-    fmin = max(midi_to_hz(pitch - settings.span), 2.001 * sample_rate / frame)
-    fmax = min(midi_to_hz(pitch + settings.span), sample_rate / 2.0 - 1.0)
-    if fmin >= fmax:
+    bounds = _search_range(pitch, settings.span, sample_rate, frame)
+    if bounds is None:
         return None
+    fmin, fmax = bounds
     f0, voiced, _ = librosa.pyin(
         seg,
         fmin=fmin,
@@ -175,10 +182,10 @@ def settle_ms(
     seg = np.asarray(x[max(onset, 0) : stop], dtype=np.float32)
     if seg.size < frame + (settings.run - 1) * hop or not np.any(seg):
         return None
-    fmin = max(midi_to_hz(pitch - settings.span), 2.001 * sample_rate / frame)
-    fmax = min(midi_to_hz(pitch + settings.span), sample_rate / 2.0 - 1.0)
-    if fmin >= fmax:
+    bounds = _search_range(pitch, settings.span, sample_rate, frame)
+    if bounds is None:
         return None
+    fmin, fmax = bounds
     # pYIN's HMM allows ~0.3 octave per 8-ms hop by default, so it tracks an octave error that
     # gives way to the note as the note from its start; allow a jump of up to an octave per hop
     # (as wide as librosa's transition window fits in the search range's 10-cent bins).
