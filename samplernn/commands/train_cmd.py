@@ -67,6 +67,7 @@ def train_command(
     input_gain: float = _setting("input_gain"),
     attack_weight: float = _setting("attack_weight"),
     attack_seconds: float = _setting("attack_seconds", metavar="SECONDS"),
+    attack_noise: float = _setting("attack_noise", metavar="SHARE"),
     hidden_countdown: float = _setting("hidden_countdown"),
     note_interpolation: float = _setting("note_interpolation"),
     fill_pitches: int = _setting("fill_pitches"),

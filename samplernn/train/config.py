@@ -69,7 +69,16 @@ class TrainConfig:
         "per-target mean is taken over the weights), for the onsets, where generated notes find "
         "their pitch late; tried at 4, no gain (docs/training.md). 1 = even.",
     )
-    attack_seconds: float = _setting(0.1, "Length of a note's attack for --attack-weight, from note-on.")
+    attack_seconds: float = _setting(
+        0.1, "Length of a note's attack for --attack-weight and --attack-noise, from note-on."
+    )
+    attack_noise: float = _setting(
+        0.0,
+        "White noise on the input samples of every note's first --attack-seconds (targets clean), "
+        "its RMS this share of the window's RMS: the model has to take the onset's pitch from "
+        "the note rather than from its history, as in generation, where that history is its own "
+        "uncertain attack (0 = off).",
+    )
     hidden_countdown: float = _setting(
         0.0,
         "Share of training notes whose countdown is hidden (the remaining column reads -1) from "
@@ -161,6 +170,8 @@ class TrainConfig:
             raise UserError(f"--input-gain must be in [0, 1), got {self.input_gain}")
         if self.attack_weight < 1.0:
             raise UserError(f"--attack-weight must be >= 1, got {self.attack_weight:g}")
+        if self.attack_noise < 0.0:
+            raise UserError(f"--attack-noise must be >= 0, got {self.attack_noise:g}")
         if self.attack_seconds <= 0.0:
             raise UserError(f"--attack-seconds must be > 0, got {self.attack_seconds:g}")
         if not 0.0 <= self.hidden_countdown <= 1.0:

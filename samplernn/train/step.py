@@ -58,6 +58,28 @@ def augment_inputs(
     return x
 
 
+def attack_inputs(b: Batch, lookback: int, attack_samples: int) -> torch.Tensor:
+    """Which input samples of `b` (bool (B, L+T)) belong to a note's attack: x[:, L+t] where
+    target t is among its note's first `attack_samples` samples (note column > 0, elapsed column
+    < attack_samples), and the L history samples of a row whose first target is (the attack's
+    earlier samples, or the silence before its note-on)."""
+    target = (b.cond[..., NOTE_INDEX] > 0) & (b.cond[..., ELAPSED_INDEX] < attack_samples)  # (B, T)
+    return torch.cat([target[:, :1].expand(-1, lookback), target], dim=1)
+
+
+def noise_attack(
+    x: torch.Tensor, attack: torch.Tensor, share: float, levels: int, method: str
+) -> torch.Tensor:
+    """Classes (B, N) with white Gaussian noise added where `attack` (B, N) is set, in the
+    decoded amplitude domain and quantised again (full scale clips); its RMS is `share` times
+    the RMS of the row's decoded samples over all N, so it drowns the quiet first samples of an
+    onset and leaves a loud one audible under it."""
+    amp = dequantize(x, levels, method)
+    rms = amp.square().mean(dim=1, keepdim=True).sqrt()  # (B, 1)
+    noisy = amp + share * rms * torch.randn_like(amp)
+    return torch.where(attack, quantize(noisy, levels, method), x)
+
+
 def target_weights(b: Batch, attack_weight: float, attack_samples: int) -> torch.Tensor:
     """The loss weight of every target of `b`, float32 (B, T): `attack_weight` on the first
     `attack_samples` samples of a note (note column > 0, elapsed column < attack_samples), 1 on
@@ -84,6 +106,8 @@ def train_step(
     input_noise: int = 0,
     input_gain: float = 0.0,
     weights: torch.Tensor | None = None,
+    attack_noise: float = 0.0,
+    attack_samples: int = 0,
 ) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
     """One optimiser step on window `b` (x (B, L+T), cond (B, T, 5), mask (B, T), reset (B,)).
 
@@ -91,9 +115,14 @@ def train_step(
     (each target times its `weights` (B, T) when given, see `target_weights`) times `loss_scale`
     (world_size / targets, or their summed weights, in the whole batch: a per-target mean over
     all ranks). Returns (summed unweighted NLL in nats, gradient norm before clipping, detached
-    float32 new state).
+    float32 new state). attack_noise > 0: `noise_attack` on the inputs of the notes' first
+    `attack_samples` samples (`attack_inputs`), before the other augmentations.
     """
-    x_in = augment_inputs(b.x, model, input_noise, input_gain)
+    x_in = b.x
+    if attack_noise > 0:
+        attack = attack_inputs(b, model.lookback, attack_samples)
+        x_in = noise_attack(x_in, attack, attack_noise, model.cfg.q_levels, model.cfg.quantization)
+    x_in = augment_inputs(x_in, model, input_noise, input_gain)
     with autocast(device, precision):
         logits, new_state = fwd(x_in, b.cond, state, b.reset)  # (B, T, Q)
     nll = masked_nll(logits, b.x[:, model.lookback :], b.mask)
@@ -138,8 +167,8 @@ def advance(state: TrainState, fwd: nn.Module) -> StepOutput:
         rows = state.info.row_range(cfg.batch_size)
         b = full.rows(*rows).to(state.device, non_blocking=True)
         weights = None
+        attack = round(cfg.attack_seconds * state.data.sample_rate)
         if cfg.attack_weight != 1.0:
-            attack = round(cfg.attack_seconds * state.data.sample_rate)
             full_weights = target_weights(full, cfg.attack_weight, attack)
             total = max(float(full_weights.sum()), 1.0)
             weights = full_weights[rows[0] : rows[1]].to(state.device, non_blocking=True)
@@ -148,6 +177,7 @@ def advance(state: TrainState, fwd: nn.Module) -> StepOutput:
         loss_sum, gnorm, state.hidden = train_step(
             fwd, state.model, state.optimizer, b, state.hidden, state.info.world_size / total,
             cfg.grad_clip, state.device, cfg.precision, cfg.input_noise, cfg.input_gain, weights,
+            cfg.attack_noise, attack,
         )  # fmt: skip
         state.step += 1
     except KeyboardInterrupt:

@@ -14,7 +14,7 @@ from support.tiny import TINY_MODEL, tiny_train_config
 from conditioning.events import ELAPSED_INDEX, NOTE_INDEX
 from samplernn.common.errors import UserError
 from samplernn.data.batching import Batch
-from samplernn.data.quantize import dequantize
+from samplernn.data.quantize import dequantize, quantize
 from samplernn.model.checkpoint import load_checkpoint
 from samplernn.model.config import ModelConfig, preset
 from samplernn.model.network import build_model
@@ -22,7 +22,7 @@ from samplernn.model.nll import masked_nll
 from samplernn.train.curves import read_metrics
 from samplernn.train.init import resolve_train_config
 from samplernn.train.loop import TrainingDiverged, train
-from samplernn.train.step import make_optimizer, target_weights, train_step
+from samplernn.train.step import attack_inputs, make_optimizer, noise_attack, target_weights, train_step
 
 tiny_cfg = tiny_train_config
 
@@ -302,3 +302,58 @@ def test_attack_weight_trains_and_is_checked(dataset, tmp_path):
         tiny_cfg(attack_weight=0.5).validate()
     with pytest.raises(UserError, match="--attack-seconds"):
         tiny_cfg(attack_seconds=0.0).validate()
+
+
+def test_attack_inputs_mark_each_notes_attack_and_its_history():
+    # row 0: silence, then a note from its onset; row 1: a note already 3 samples in
+    L = 4
+    cond = torch.zeros(2, 6, 5, dtype=torch.int32)
+    cond[0, 2:, NOTE_INDEX], cond[0, 2:, ELAPSED_INDEX] = 60, torch.arange(4)
+    cond[1, :, NOTE_INDEX], cond[1, :, ELAPSED_INDEX] = 62, torch.arange(3, 9)
+    b = Batch(torch.zeros(2, L + 6, dtype=torch.long), cond, torch.ones(2, 6, dtype=torch.bool),
+              torch.ones(2, dtype=torch.bool), torch.zeros(2, dtype=torch.long))
+    a = attack_inputs(b, L, 5)
+    assert a.int().tolist() == [[0] * L + [0, 0, 1, 1, 1, 1], [1] * L + [1, 1, 0, 0, 0, 0]]
+
+
+def test_noise_attack_noises_only_the_attack_at_its_share_of_the_rows_rms():
+    torch.manual_seed(0)
+    Q, N = 256, 4000
+    loud = 0.5 * torch.sin(torch.arange(N) * 0.05)
+    x = quantize(torch.stack([loud, 0.1 * loud]), Q)  # two rows, 20 dB apart
+    attack = torch.zeros(2, N, dtype=torch.bool)
+    attack[:, : N // 2] = True
+    noisy = noise_attack(x, attack, 0.5, Q, "mu-law")
+    assert torch.equal(noisy[:, N // 2 :], x[:, N // 2 :])  # the rest untouched
+    a, b = dequantize(x, Q), dequantize(noisy, Q)
+    for r in range(2):
+        ratio = (b[r, : N // 2] - a[r, : N // 2]).square().mean().sqrt() / a[r].square().mean().sqrt()
+        assert 0.4 < ratio < 0.6  # the noise follows each row's own level
+    assert torch.equal(noise_attack(x, attack, 0.0, Q, "mu-law"), x)
+
+
+def test_attack_noise_corrupts_inputs_not_targets_and_trains(dataset, tmp_path):
+    torch.manual_seed(0)
+    model = build_model(preset("small", **TINY_MODEL))
+    L, T, Q = model.lookback, 16, model.cfg.q_levels
+    x = quantize(0.5 * torch.sin(torch.arange(L + T) * 0.3)[None].repeat(2, 1), Q)
+    cond = torch.zeros(2, T, 5, dtype=torch.int32)
+    cond[0, :, NOTE_INDEX], cond[0, :, ELAPSED_INDEX] = 60, torch.arange(T)  # in its attack
+    cond[1, :, NOTE_INDEX], cond[1, :, ELAPSED_INDEX] = 60, torch.arange(T) + 10_000
+    b = Batch(x, cond, torch.ones(2, T, dtype=torch.bool), torch.ones(2, dtype=torch.bool),
+              torch.zeros(2, dtype=torch.long))
+    seen, logits = [], torch.randn(2, T, Q, requires_grad=True)
+
+    def fwd(x_in, cond, state, reset):
+        seen.append(x_in)
+        return logits * 1.0, [torch.zeros(1, 2, 8)]
+
+    opt = make_optimizer(model, 1e-3, torch.device("cpu"))
+    loss, _, _ = train_step(fwd, model, opt, b, None, 1.0, 1.0, torch.device("cpu"), "fp32",
+                            attack_noise=0.5, attack_samples=800)
+    assert loss.item() == pytest.approx(masked_nll(logits, x[:, L:], b.mask).sum().item())
+    assert not torch.equal(seen[0][0], x[0]) and torch.equal(seen[0][1], x[1])
+    summary = train(dataset, tmp_path / "an", tiny_cfg(steps=2, attack_noise=0.5, attack_seconds=0.01))
+    assert summary.step == 2
+    with pytest.raises(UserError, match="--attack-noise"):
+        tiny_cfg(attack_noise=-0.1).validate()
