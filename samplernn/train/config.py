@@ -77,7 +77,7 @@ class TrainConfig:
         "White noise on the input samples of every note's first --attack-seconds (targets clean), "
         "its RMS this share of the window's RMS: the model has to take the onset's pitch from "
         "the note rather than from its history, as in generation, where that history is its own "
-        "uncertain attack (0 = off).",
+        "uncertain attack; tried at 0.5 and 1.5, worse: noisy onsets (docs/training.md). 0 = off.",
     )
     hidden_countdown: float = _setting(
         0.0,

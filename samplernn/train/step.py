@@ -73,7 +73,9 @@ def noise_attack(
     """Classes (B, N) with white Gaussian noise added where `attack` (B, N) is set, in the
     decoded amplitude domain and quantised again (full scale clips); its RMS is `share` times
     the RMS of the row's decoded samples over all N, so it drowns the quiet first samples of an
-    onset and leaves a loud one audible under it."""
+    onset and leaves a loud one audible under it. Tried against the late pitch of generated
+    onsets (train --attack-noise 0.5, 1.5): the model learnt noisy onsets instead
+    (docs/training.md, "The attack")."""
     amp = dequantize(x, levels, method)
     rms = amp.square().mean(dim=1, keepdim=True).sqrt()  # (B, 1)
     noisy = amp + share * rms * torch.randn_like(amp)
