@@ -25,8 +25,14 @@ from samplernn.commands.common import (
     weight_dtype_option,
 )
 from samplernn.common.errors import UserError
+from samplernn.common.outputs import refuse_overwriting
 from samplernn.generate.options import GenerationOptions
 from samplernn.model.config import PRESETS
+
+#: Longest --duration `synth` takes (an hour: the conditioning of a longer note alone would take
+#: gigabytes), and longest --lead / --tail.
+MAX_NOTE_SECONDS = 3600.0
+MAX_CONTEXT_SECONDS = 60.0
 
 
 def register(app: typer.Typer, bench_app: typer.Typer) -> None:
@@ -50,15 +56,21 @@ def synth_command(
     velocity: Annotated[int, typer.Option(min=1, max=127, help="MIDI velocity.")] = 100,
     duration: Annotated[
         float | None,
-        typer.Option(min=0.001, help="Seconds from note-on to note-off [default: 1.5; a drum model: the "
+        typer.Option(min=0.001, max=MAX_NOTE_SECONDS,
+                     help="Seconds from note-on to note-off [default: 1.5; a drum model: the "
                      "kit's typical length for the piece and velocity]."),
     ] = None,
     takes: Annotated[int, typer.Option(min=1, help="Independent takes, generated as one batch.")] = 1,
     temperature: Temperature = None,
     seed: Seed = None,
     device: Device = "auto",
-    lead: Annotated[float, typer.Option(min=0.0, help="Seconds of silent context before note-on.")] = 0.25,
-    tail: Annotated[float, typer.Option(min=0.0, help="Seconds generated after the note's end.")] = 0.1,
+    lead: Annotated[
+        float,
+        typer.Option(min=0.0, max=MAX_CONTEXT_SECONDS, help="Seconds of silent context before note-on."),
+    ] = 0.25,
+    tail: Annotated[
+        float, typer.Option(min=0.0, max=MAX_CONTEXT_SECONDS, help="Seconds generated after the note's end.")
+    ] = 0.1,
     bit_depth: Annotated[int, typer.Option(help="16 or 8 (unsigned 8-bit, as the thesis).")] = 16,
     plot: Annotated[bool, typer.Option("--plot", help="Also write a waveform+spectrogram PNG.")] = False,
     weight_dtype: WeightDtype = GenerationOptions.weight_dtype,
@@ -79,6 +91,7 @@ def synth_command(
         except ValueError as exc:
             raise UserError(f"--note: {exc}") from None
         dtype = weight_dtype_option(weight_dtype, precision)
+        refuse_overwriting(_take_outputs(out, takes, plot), [checkpoint])
         ckpt = _load(checkpoint, device)
         fields = {"temperature": temperature, "seed": seed, "weight_dtype": dtype, "threads": threads}
         with generation_options(quiet, **fields) as gen:
@@ -99,6 +112,14 @@ def synth_command(
     )
     for p in paths:
         typer.echo(f"wrote {p}")
+
+
+def _take_outputs(out: Path, takes: int, plot: bool) -> list[Path]:
+    """The files `synth` writes: every take's WAV, and its PNG with --plot."""
+    from samplernn.render.synth import take_paths
+
+    wavs = take_paths(out, takes)
+    return wavs + ([p.with_suffix(".png") for p in wavs] if plot else [])
 
 
 def _ints(values: list[str] | None, what: str, lo: int, hi: int) -> set[int] | None:
@@ -136,8 +157,18 @@ def render_command(
     seed: Seed = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Notes generated together.")] = 64,
     device: Device = "auto",
-    lead: Annotated[float, typer.Option(min=0.0, help="Seconds of silent context before each note.")] = 0.25,
-    tail: Annotated[float, typer.Option(min=0.0, help="Seconds generated after each note's end.")] = 0.1,
+    lead: Annotated[
+        float,
+        typer.Option(min=0.0, max=MAX_CONTEXT_SECONDS, help="Seconds of silent context before each note."),
+    ] = 0.25,
+    tail: Annotated[
+        float, typer.Option(min=0.0, max=MAX_CONTEXT_SECONDS, help="Seconds generated after each note's end.")
+    ] = 0.1,
+    max_seconds: Annotated[
+        float | None,
+        typer.Option(min=1.0, help="Refuse a file whose notes end later than this many seconds (a "
+                     "stuck note would fill the memory) [default: 3600].", show_default=False),
+    ] = None,
     engine: Annotated[
         str | None,
         typer.Option(help="notes: every note its own stream, with its own lead and tail; voices: "
@@ -160,6 +191,7 @@ def render_command(
         if bit_depth not in (8, 16):
             raise UserError(f"--bit-depth {bit_depth}: use 16 or 8")
         tracks, channels = _ints(track, "track", 0, 65535), _ints(channel, "channel", 1, 16)
+        refuse_overwriting([out], [checkpoint, midi])
         dtype = weight_dtype_option(weight_dtype, precision)
         ckpt = _load(checkpoint, device)
         fields = {"temperature": temperature, "seed": seed, "batch_size": batch_size, "weight_dtype": dtype,
@@ -167,7 +199,8 @@ def render_command(
         with generation_options(quiet, **fields) as gen:
             opts = RenderOptions(tracks=tracks, channels=channels, transpose=transpose, clamp=clamp,
                                  lead=lead, tail=tail, bit_depth=bit_depth, generation=gen,
-                                 **({"engine": engine} if engine else {}))  # fmt: skip
+                                 **({"engine": engine} if engine else {}),
+                                 **({"max_seconds": max_seconds} if max_seconds else {}))  # fmt: skip
             try:
                 report = render_midi(ckpt, midi, out, opts)
             except ValueError as exc:

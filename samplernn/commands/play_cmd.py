@@ -11,6 +11,7 @@ import typer
 
 from samplernn.commands.common import Device, Seed, Temperature, WeightDtype, fail
 from samplernn.common.errors import UserError
+from samplernn.common.outputs import refuse_overwriting
 from samplernn.generate.options import GenerationOptions
 from samplernn.generate.stream_config import StreamConfig
 
@@ -89,6 +90,8 @@ def play_command(
             raise UserError("--midi-file and --midi-in are two sources: give one")
         if out is not None and audio_out is not None:
             raise UserError("--out and --audio-out are two destinations: give one")
+        if out is not None:
+            refuse_overwriting([out], [checkpoint] + ([midi_file] if midi_file is not None else []))
         try:
             gen = GenerationOptions(
                 temperature=temperature, seed=seed, device=device, weight_dtype=weight_dtype

@@ -43,6 +43,9 @@ class RenderOptions:
     # persistent voices, generated only while they sound; "auto": the one that suits the device
     # (samplernn.render.voices.pick_render_engine).
     engine: str = "auto"
+    # The longest file rendered, seconds to the last note-off: a stuck note (a note-off missing
+    # or hours late) is refused with its length instead of filling the memory.
+    max_seconds: float = 3600.0
     # How to generate; temperature None = the checkpoint's own (Checkpoint.temperature).
     generation: GenerationOptions = field(default_factory=GenerationOptions)
 
@@ -164,6 +167,20 @@ def read_notes(midi: Path) -> list[MidiNote]:
     return notes
 
 
+def check_length(midi: Path, notes: Sequence[MidiNote], max_seconds: float) -> None:
+    """UserError when the last of `notes` ends after `max_seconds` (naming the longest note when
+    it is a minute or more: usually a note-off that is missing or far too late)."""
+    last = max((n.stop for n in notes), default=0.0)
+    if last <= max_seconds:
+        return
+    longest = max(notes, key=lambda n: n.stop - n.start)
+    hint = ""
+    if longest.stop - longest.start >= 60.0:
+        hint = (f"; its longest note, {_fmt_note(longest)}, lasts {longest.stop - longest.start:.0f} s "
+                "(a note-off missing?)")  # fmt: skip
+    raise UserError(f"{midi}: the notes end at {last:.0f} s, longer than --max-seconds {max_seconds:g}{hint}")
+
+
 def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: RenderOptions) -> RenderReport:
     """Render every note of `midi` with the checkpoint's model and write a peak-safe WAV to `out`.
     A drum model (render.drums) plays the drum channel, each hit for the kit's length.
@@ -179,6 +196,7 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
     notes = read_notes(midi)
     kit = kit_keys(ckpt.stats) if is_drum_model(ckpt) else None
     played, ignored, changed = select_notes(midi, notes, opts, ckpt.pitch_range, kit)
+    check_length(midi, [n for n, _ in played], opts.max_seconds)
     sr = ckpt.sample_rate
     lead, tail = round(opts.lead * sr), round(opts.tail * sr)
     specs = [

@@ -142,6 +142,14 @@ def test_no_port_and_no_device_are_one_line(ckpt_path: Path, tmp_path: Path, mon
     assert result.exit_code == 1 and "no audio output device found" in result.output
 
 
+def test_play_into_a_file_never_overwrites_an_input(ckpt_path: Path, tmp_path: Path):
+    midi = write_midi(tmp_path / "m.mid", [(50, 100, 0.0, 0.1)])
+    before = midi.read_bytes()
+    result = runner.invoke(app, ["play", str(ckpt_path), "--midi-file", str(midi), "-o", str(midi)])
+    assert result.exit_code == 1 and "this is an input" in result.output
+    assert midi.read_bytes() == before
+
+
 def test_missing_portaudio_is_one_line(monkeypatch):
     import builtins
 

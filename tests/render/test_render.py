@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 import torch
+import typer
 from typer.testing import CliRunner
 
 from conditioning import BankStats
@@ -325,3 +326,50 @@ def test_shipped_temperature_is_the_default_and_an_explicit_one_wins(ckpt_path: 
     assert np.array_equal(take(greedy, 1), take(greedy, 2))
     assert not np.array_equal(take(plain, 1), take(plain, 2))
     assert not np.array_equal(take(greedy, 1, temperature=1.0), take(greedy, 2, temperature=1.0))
+
+
+def test_outputs_never_overwrite_an_input(tmp_path: Path, ckpt_path: Path) -> None:
+    model = tmp_path / "m.pt"
+    model.write_bytes(ckpt_path.read_bytes())
+    picture = tmp_path / "t-1.png"  # a checkpoint named as take 1's --plot picture would be
+    picture.write_bytes(ckpt_path.read_bytes())
+    midi = write_midi(tmp_path / "s.mid", [[on(50), off(50, 48)]])
+    before = midi.read_bytes(), model.read_bytes(), picture.read_bytes()
+    link = tmp_path / "link.mid"
+    link.symlink_to(midi)
+    takes = ["synth", str(picture), "--note", "C3", "--takes", "2", "--plot", "-o", str(tmp_path / "t.wav")]
+    for args in (["render", str(model), str(midi), "-o", str(midi)],
+                 ["render", str(model), str(midi), "-o", str(link)],  # the same file by another name
+                 ["render", str(model), str(midi), "-o", str(model)],
+                 ["synth", str(model), "--note", "C3", "-o", str(model)],
+                 takes):  # fmt: skip
+        r = runner.invoke(app, [*args, "-q"])
+        assert r.exit_code == 1 and "this is an input" in r.output, (args, r.output)
+        assert len(r.output.strip().splitlines()) == 1
+    assert (midi.read_bytes(), model.read_bytes(), picture.read_bytes()) == before
+
+
+def test_a_stuck_note_is_refused_by_its_length(tmp_path: Path, ckpt, ckpt_path: Path) -> None:
+    hours = write_midi(tmp_path / "stuck.mid", [[on(50), on(52, time=480), off(52, 480),
+                                                 off(50, 480 * 2 * 3600 * 10)]])  # fmt: skip
+    stuck = r"stuck.mid: the notes end at 36001 s.*D3 \(50\) at 0.00 s, lasts 36001 s"
+    with pytest.raises(UserError, match=stuck):
+        render_midi(ckpt, hours, tmp_path / "o.wav", FAST)
+    assert not (tmp_path / "o.wav").exists()
+    short = write_midi(tmp_path / "s.mid", [[on(50), off(50, 480 * 4)]])  # 2 s at 120 bpm
+    with pytest.raises(UserError, match=r"end at 2 s, longer than --max-seconds 1$"):
+        render_midi(ckpt, short, tmp_path / "o.wav", RenderOptions(max_seconds=1.0))
+    r = runner.invoke(app, ["render", str(ckpt_path), str(short), "-o", str(tmp_path / "o.wav"), "-q",
+                            "--max-seconds", "1"])  # fmt: skip
+    assert r.exit_code == 1 and "--max-seconds 1" in r.output
+    assert RenderOptions().max_seconds == 3600.0  # the --max-seconds help says so
+    params = typer.main.get_command(app).commands["render"].params
+    assert "[default: 3600]" in next(p.help for p in params if p.name == "max_seconds")
+
+
+def test_numbers_beyond_any_note_are_refused(tmp_path: Path, ckpt_path: Path) -> None:
+    out = tmp_path / "a.wav"
+    for opt, value in (("--duration", "inf"), ("--duration", "1e9"), ("--lead", "inf"), ("--tail", "1e6")):
+        r = runner.invoke(app, ["synth", str(ckpt_path), "--note", "C3", opt, value, "-o", str(out), "-q"])
+        assert r.exit_code == 2 and opt in r.output and "Traceback" not in r.output, (opt, r.output)
+    assert not out.exists()
