@@ -27,7 +27,7 @@ def demo(
     midi: Annotated[Path, typer.Option(help="MIDI file to render.")] = DEFAULT_MELODY,
     train: Annotated[bool, typer.Option("--train", help="Prepare the bundled bank and train a model first.")]
     = False,
-    minutes: Annotated[float, typer.Option(help="Training time with --train.")] = 3.0,
+    minutes: Annotated[float, typer.Option(min=0.01, help="Training time with --train.")] = 3.0,
     scratch: Annotated[
         bool, typer.Option("--scratch", help=f"With --train: start from nothing, not from {DEMO_INIT}.")
     ] = False,

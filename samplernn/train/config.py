@@ -187,6 +187,12 @@ class TrainConfig:
                 raise UserError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
         if self.precision not in ("auto", "fp32", "bf16"):
             raise UserError(f"--precision must be auto, fp32 or bf16, got {self.precision!r}")
+        if self.max_minutes is not None and not self.max_minutes > 0:
+            raise UserError(f"--max-minutes must be > 0, got {self.max_minutes}")
+        if self.patience < 0:
+            raise UserError(f"--patience must be >= 0 (0 = never stop early), got {self.patience}")
+        if self.threads < 0:
+            raise UserError(f"--threads must be >= 0 (0 = torch's choice), got {self.threads}")
         if self.snapshot_minutes is not None and not self.snapshot_minutes > 0:
             raise UserError(f"--snapshot-minutes must be > 0, got {self.snapshot_minutes}")
         if not self.lr > 0:

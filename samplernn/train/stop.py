@@ -1,4 +1,5 @@
-"""When to stop early: Ctrl-C (finish the step, save, stop), and the run's clock against --max-minutes."""
+"""When to stop early: Ctrl-C or SIGTERM (finish the step, save, stop), and the run's clock
+against --max-minutes."""
 
 from __future__ import annotations
 
@@ -10,17 +11,21 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+#: The signals that stop a run gracefully: Ctrl-C, and the SIGTERM that `timeout`, Slurm's
+#: time limit, `docker stop` and `kill` send before they kill.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
 
 class StopFlag:
-    """SIGINT → `requested`: the loop finishes the current step, saves and stops. A second
-    Ctrl-C raises KeyboardInterrupt. Off the main thread no handler is installed."""
+    """SIGINT or SIGTERM → `requested`: the loop finishes the current step, saves and stops. A
+    second one raises KeyboardInterrupt. Off the main thread no handler is installed."""
 
     def __init__(self) -> None:
         self.requested = False
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[StopFlag]:
-        """The flag, with its SIGINT handler in place while inside (the old one after)."""
+        """The flag, with its STOP_SIGNALS handlers in place while inside (the old ones after)."""
         if threading.current_thread() is not threading.main_thread():
             yield self
             return
@@ -30,11 +35,12 @@ class StopFlag:
                 raise KeyboardInterrupt
             self.requested = True
 
-        old = signal.signal(signal.SIGINT, handler)
+        old = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
         try:
             yield self
         finally:
-            signal.signal(signal.SIGINT, old)
+            for sig, previous in old.items():
+                signal.signal(sig, previous)
 
 
 class RunClock:

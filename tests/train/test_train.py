@@ -151,16 +151,19 @@ def test_input_noise_corrupts_inputs_not_targets():
     assert noisy.max() <= Q - 1
 
 
-def test_sigint_saves_and_stops(dataset, tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_sigint_or_sigterm_saves_and_stops(dataset, tmp_path, sig):
     run = tmp_path / "run"
 
     def interrupt(step, model):
         if step == 2:
-            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), sig)
 
+    before = signal.getsignal(sig)
     summary = train(dataset, run, tiny_cfg(steps=50), on_step=interrupt)
     assert summary.status == "interrupted" and summary.step == 2
     assert load_checkpoint(run / "checkpoints" / "last.pt").step == 2
+    assert signal.getsignal(sig) == before  # the handler is put back
 
 
 def test_keyboard_interrupt_saves_consistent_state(dataset, tmp_path):
@@ -357,3 +360,10 @@ def test_attack_noise_corrupts_inputs_not_targets_and_trains(dataset, tmp_path):
     assert summary.step == 2
     with pytest.raises(UserError, match="--attack-noise"):
         tiny_cfg(attack_noise=-0.1).validate()
+
+
+@pytest.mark.parametrize(("field", "value"), [("max_minutes", 0.0), ("max_minutes", -1.0), ("patience", -1),
+                                              ("threads", -2)])  # fmt: skip
+def test_budget_and_patience_out_of_range_are_refused(field, value):
+    with pytest.raises(UserError, match=f"--{field.replace('_', '-')} must be"):
+        tiny_cfg(**{field: value}).validate()
