@@ -82,4 +82,4 @@ Temperature = Annotated[
     float | None,
     typer.Option(min=0.0, help="Sampling temperature (0 = greedy) [default: the model's own, else 1.0]."),
 ]
-Seed = Annotated[int | None, typer.Option(help="Random seed: the same seed gives the same audio.")]
+Seed = Annotated[int | None, typer.Option(min=0, help="Random seed: the same seed gives the same audio.")]

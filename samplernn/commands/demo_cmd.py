@@ -32,7 +32,7 @@ def demo(
         bool, typer.Option("--scratch", help=f"With --train: start from nothing, not from {DEMO_INIT}.")
     ] = False,
     bank: Annotated[Path, typer.Option(help="Instrument bank for --train.")] = BUNDLED_BANK,
-    seed: Annotated[int, typer.Option(help="Seed of training and generation.")] = DEMO_GENERATION.seed,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of training and generation.")] = DEMO_GENERATION.seed,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
 ) -> None:
     """Render the shipped melody with the shipped trombone model (or --train one first)."""

@@ -189,6 +189,8 @@ class TrainConfig:
             raise UserError(f"--precision must be auto, fp32 or bf16, got {self.precision!r}")
         if self.max_minutes is not None and not self.max_minutes > 0:
             raise UserError(f"--max-minutes must be > 0, got {self.max_minutes}")
+        if self.seed < 0:
+            raise UserError(f"--seed must be >= 0, got {self.seed}")
         if self.patience < 0:
             raise UserError(f"--patience must be >= 0 (0 = never stop early), got {self.patience}")
         if self.threads < 0:

@@ -363,7 +363,7 @@ def test_attack_noise_corrupts_inputs_not_targets_and_trains(dataset, tmp_path):
 
 
 @pytest.mark.parametrize(("field", "value"), [("max_minutes", 0.0), ("max_minutes", -1.0), ("patience", -1),
-                                              ("threads", -2)])  # fmt: skip
+                                              ("threads", -2), ("seed", -1)])  # fmt: skip
 def test_budget_and_patience_out_of_range_are_refused(field, value):
     with pytest.raises(UserError, match=f"--{field.replace('_', '-')} must be"):
         tiny_cfg(**{field: value}).validate()
