@@ -31,6 +31,8 @@ class MidiNote:
     stop: float
     channel: int
     track: int
+    #: True for a note with no note-off, closed at its track's last event (read_midi_notes).
+    hanging: bool = False
 
     @property
     def is_drum(self) -> bool:
@@ -104,7 +106,8 @@ def read_midi_notes(path: str | Path) -> list[MidiNote]:
     impossible header (format, or a time division of 0 or an unknown SMPTE rate) or type 2.
 
     An empty list means the file parsed but holds no notes; callers decide whether that is an
-    error. A note left hanging at the end of its track is closed at the track's last event.
+    error. A note left hanging at the end of its track is closed at the track's last event
+    (and marked `hanging`).
     """
     path = Path(path)
     try:
@@ -131,6 +134,6 @@ def read_midi_notes(path: str | Path) -> list[MidiNote]:
                     notes.append(MidiNote(msg.note, vel, to_sec(on), to_sec(tick), msg.channel, ti))
         for (ch, pitch), stack in sounding.items():
             for on, vel in stack:
-                notes.append(MidiNote(pitch, vel, to_sec(on), to_sec(max(tick, on)), ch, ti))
+                notes.append(MidiNote(pitch, vel, to_sec(on), to_sec(max(tick, on)), ch, ti, hanging=True))
     notes.sort(key=lambda n: (n.start, n.pitch))
     return notes

@@ -211,6 +211,8 @@ def render_command(
         typer.echo(f"ignored: {line}")
     for line in report.changed:
         typer.echo(f"clamped: {line}")
+    for line in report.hanging:
+        typer.secho(f"warning: {line}", fg=typer.colors.YELLOW, err=True)
     lo, hi = report.notes_range
     level = (
         f"peak {report.peak_db:+.1f} dBFS → gain {report.gain_db:+.1f} dB (ceiling {CEILING_DB:.0f} dBFS)"

@@ -63,6 +63,7 @@ class RenderReport:
     notes_range: tuple[int, int]
     ignored: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
+    hanging: list[str] = field(default_factory=list)  # notes with no note-off (conditioning.midi)
 
 
 def _non_note_events(path: Path) -> Counter[str]:
@@ -226,4 +227,6 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
         (min(pitches), max(pitches)),
         ignored,
         changed,
-    )
+        [f"{_fmt_note(n)} has no note-off: played until its track's last event, {n.stop:.2f} s"
+         for n, _ in played if n.hanging and not kit],
+    )  # fmt: skip

@@ -374,3 +374,17 @@ def test_numbers_beyond_any_note_are_refused(tmp_path: Path, ckpt_path: Path) ->
         r = runner.invoke(app, ["synth", str(ckpt_path), "--note", "C3", opt, value, "-o", str(out), "-q"])
         assert r.exit_code == 2 and opt in r.output and "Traceback" not in r.output, (opt, r.output)
     assert not out.exists()
+
+
+def test_a_note_with_no_note_off_is_played_and_named(tmp_path: Path, ckpt_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render_mod, "synthesize", fake_synthesize)
+    # D3 never released; E3 released; the track ends 1 s in (120 bpm)
+    midi = write_midi(tmp_path / "h.mid", [[on(50), on(52, time=480), off(52, 480)]])
+    report = render_midi(load_checkpoint(ckpt_path), midi, tmp_path / "h.wav", FAST)
+    assert report.n_notes == 2
+    hanging = "D3 (50) at 0.00 s has no note-off: played until its track's last event, 1.00 s"
+    assert report.hanging == [hanging]
+    r = runner.invoke(app, ["render", str(ckpt_path), str(midi), "-o", str(tmp_path / "c.wav"), "-q",
+                            "--lead", "0.01"])  # fmt: skip
+    assert r.exit_code == 0 and "warning: D3 (50) at 0.00 s has no note-off" in r.output
