@@ -145,7 +145,10 @@ class _Loop:
             return "interrupted", False
         if not (at_val or tally.time_up):
             return None, False
+        self.run_dir.progress(state.step, val="validating…")
+        t0 = time.monotonic()
         _validate(state, self.run_dir, self.probes)
+        self.meter.exclude(time.monotonic() - t0)
         if cfg.patience and state.record.bad_evals >= cfg.patience:
             return "early_stopped", True
         return ("time_limit" if tally.time_up else None), True

@@ -74,6 +74,10 @@ class Meter:
         """Samples per second since the window started."""
         return self._samples / max(time.monotonic() - self._since, 1e-9)
 
+    def exclude(self, seconds: float) -> None:
+        """Leave `seconds` spent outside the steps (a validation) out of the window's samples/s."""
+        self._since = min(self._since + seconds, time.monotonic())
+
     def take_window(self) -> tuple[float, float]:
         """(mean NLL in bits, samples/s) since the last call, and start a new window."""
         bits, rate = self._loss / max(self._targets, 1) / LN2, self.rate()

@@ -367,3 +367,25 @@ def test_attack_noise_corrupts_inputs_not_targets_and_trains(dataset, tmp_path):
 def test_budget_and_patience_out_of_range_are_refused(field, value):
     with pytest.raises(UserError, match=f"--{field.replace('_', '-')} must be"):
         tiny_cfg(**{field: value}).validate()
+
+
+def test_progress_says_validating_and_the_rate_leaves_validations_out(dataset, tmp_path, monkeypatch):
+    import samplernn.train.meter as meter_mod
+    from samplernn.train.meter import Meter
+
+    now = [100.0]
+    monkeypatch.setattr(meter_mod.time, "monotonic", lambda: now[0])
+    m = Meter(torch.device("cpu"))
+    m._samples = 1000
+    now[0] += 10.0  # one second of steps, nine of validation
+    m.exclude(9.0)
+    assert m.rate() == pytest.approx(1000.0)
+    m.exclude(50.0)  # never past now
+    assert m.rate() == pytest.approx(1000.0 / 1e-9)
+    monkeypatch.undo()
+
+    seen = []
+    train(dataset, tmp_path / "p", tiny_cfg(steps=2, val_every=1),
+          progress=lambda step, total=None, **f: seen.append((step, f.get("val"))))  # fmt: skip
+    vals = [v for _, v in seen if v is not None]
+    assert vals[0] == "validating…" and vals[1] != "validating…" and vals.count("validating…") == 2
