@@ -73,6 +73,7 @@ def evaluate(
         fail(exc)
     console = Console()
     try:
+        evaluation.check_outputs(json_path, plots, audio)
         with progress_bar("evaluate", 0, enabled=console.is_terminal, fields=("stage",)) as update:
             result = evaluation.evaluate_checkpoint(checkpoint, dataset, options, progress=update)
         render_tables(result.report, console)

@@ -183,8 +183,6 @@ def render_command(
 ) -> None:
     """Render a MIDI file: every note becomes a conditioned stream (generated whole, or through
     persistent voices: --engine), mixed at its onset (polyphony), then written peak-safe."""
-    from conditioning import note_name
-    from samplernn.common.audio import CEILING_DB
     from samplernn.render.midi import RenderOptions, render_midi
 
     try:
@@ -207,6 +205,14 @@ def render_command(
                 raise UserError(f"{midi}: {exc}") from None
     except UserError as exc:
         fail(exc)
+    _render_summary(report, bit_depth)
+
+
+def _render_summary(report, bit_depth: int) -> None:  # noqa: ANN001 — RenderReport, imported lazily
+    """What `render` did: notes left out, clamped or hanging; the file, its level and the speed."""
+    from conditioning import note_name
+    from samplernn.common.audio import CEILING_DB
+
     for line in report.ignored:
         typer.echo(f"ignored: {line}")
     for line in report.changed:

@@ -12,6 +12,7 @@ import typer
 
 from samplernn.commands.common import fail
 from samplernn.common.errors import UserError
+from samplernn.common.files import check_output_folder
 from samplernn.common.progress import progress_bar
 from samplernn.model.config import PRESETS
 from samplernn.train.config import TrainConfig
@@ -103,6 +104,7 @@ def train_command(
         fail("--init starts a new run; it cannot be combined with --resume")
     show = env_dist().is_main and not quiet
     try:
+        check_output_folder(out)  # before the bar: a read-only --out is one line, not a bar then an error
         cfg = resolve_train_config(out, _given(ctx), resume)
         # a time-bounded run's total is set by the loop once it knows its pace
         total = cfg.steps if cfg.max_minutes is None else 0

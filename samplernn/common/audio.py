@@ -7,6 +7,7 @@ failure is an `AudioError` (a UserError) whose message names the file and the pr
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -150,8 +151,20 @@ def write_wav(
         with atomic_path(path) as tmp:
             sf.write(tmp, audio, sample_rate, subtype=subtype, format="WAV")
     except _READ_ERRORS as exc:
-        raise AudioError(f"{path}: cannot write audio file ({_reason(exc)})") from None
+        reason = "no space left on device" if _no_room(path, audio.size * bit_depth // 8) else _reason(exc)
+        raise AudioError(f"{path}: cannot write audio file ({reason})") from None
+    except UserError as exc:  # atomic_path: the folder or the disk refused the file
+        raise AudioError(str(exc)) from None
     return gain_db
+
+
+def _no_room(path: str | Path, size: int) -> bool:
+    """True when the disk of `path` has less free space than `size` bytes (libsndfile reports a
+    full disk as a bare "System error.")."""
+    try:
+        return shutil.disk_usage(Path(path).parent).free < size
+    except OSError:
+        return False
 
 
 def _reason(exc: BaseException) -> str:

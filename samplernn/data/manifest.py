@@ -18,6 +18,7 @@ import numpy as np
 
 from conditioning import BankStats, NoteEvent, events_to_conditioning
 from samplernn.common.errors import UserError
+from samplernn.common.files import writing
 
 MANIFEST_COLUMNS = (
     "id", "audio", "split", "pitch", "velocity", "onset", "release", "end", "n_samples", "source",
@@ -91,8 +92,9 @@ def read_manifest(path: str | Path) -> list[NoteRecord]:
 
 
 def write_manifest(path: str | Path, records: Iterable[NoteRecord]) -> None:
-    """Write `records` as manifest.csv (header MANIFEST_COLUMNS, one row per note, in order)."""
-    with Path(path).open("w", newline="") as fh:
+    """Write `records` as manifest.csv (header MANIFEST_COLUMNS, one row per note, in order);
+    UserError naming `path` when it cannot be written."""
+    with writing(path), Path(path).open("w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(MANIFEST_COLUMNS)
         for r in records:

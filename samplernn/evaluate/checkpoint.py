@@ -16,7 +16,7 @@ from typing import Any
 from samplernn.common.audio import CEILING_DB, write_wav
 from samplernn.common.device import resolve_device
 from samplernn.common.errors import UserError
-from samplernn.common.files import write_json
+from samplernn.common.files import check_output_file, check_output_folder, made_folder, write_json
 from samplernn.common.progress import ProgressFn
 from samplernn.data.dataset import PreparedDataset, load_dataset
 from samplernn.evaluate.oneshot import OneShotEval, drum_options, generation
@@ -106,6 +106,18 @@ def _runner(
     return run
 
 
+def check_outputs(json_path: str | Path | None = None, plots: str | Path | None = None,
+                  audio: str | Path | None = None) -> None:
+    """UserError, before a long evaluation, for an output that could not be written after it: a
+    --json that is a folder or lies in a read-only one, a --plots or --audio folder that is a file or
+    cannot be made (samplernn.common.files.check_output_file / check_output_folder)."""
+    if json_path is not None:
+        check_output_file(json_path)
+    for folder in (plots, audio):
+        if folder is not None:
+            check_output_folder(folder)
+
+
 def write_report(result: CheckpointEvaluation, path: str | Path) -> Path:
     """The JSON report at `path` (atomically); returns the path."""
     write_json(path, result.report)
@@ -120,13 +132,28 @@ def write_spectrograms(result: CheckpointEvaluation, folder: str | Path) -> Path
 def write_generated(result: CheckpointEvaluation, folder: str | Path) -> Path:
     """FOLDER/<id>.generated.wav for every generated note, velocity-sweep and in-between copy;
     FOLDER/melody_<name>.wav for every melody (its streams mixed, peak-limited as `render` does) and
-    FOLDER/missing_<pitch>.wav for every missing-semitone note. Returns FOLDER."""
+    FOLDER/missing_<pitch>.wav for every missing-semitone note. Returns FOLDER.
+
+    Raises UserError (an AudioError) naming the file that could not be written; the files written
+    before it are removed again, and FOLDER too when this call made it."""
     ev, folder, sr = result.evaluation, Path(folder), result.sample_rate
     records = ev.records + ev.sweep + ev.between
-    for rec, audio in zip(records, ev.generated + ev.sweep_audio + ev.between_audio, strict=True):
-        write_wav(folder / f"{rec.id}.generated.wav", audio, sr)
-    for melody in ev.rendered.melodies:
-        write_wav(folder / f"melody_{melody.name}.wav", melody.mixed(), sr, ceiling_db=CEILING_DB)
-    for spec, audio in zip(ev.rendered.missing, ev.rendered.missing_audio, strict=True):
-        write_wav(folder / f"missing_{spec.event.pitch}.wav", audio, sr)
+    written: list[Path] = []
+
+    def write(name: str, audio: Any, ceiling_db: float | None = None) -> None:
+        write_wav(folder / name, audio, sr, ceiling_db=ceiling_db)
+        written.append(folder / name)
+
+    with made_folder(folder):
+        try:
+            for rec, audio in zip(records, ev.generated + ev.sweep_audio + ev.between_audio, strict=True):
+                write(f"{rec.id}.generated.wav", audio)
+            for melody in ev.rendered.melodies:
+                write(f"melody_{melody.name}.wav", melody.mixed(), CEILING_DB)
+            for spec, audio in zip(ev.rendered.missing, ev.rendered.missing_audio, strict=True):
+                write(f"missing_{spec.event.pitch}.wav", audio)
+        except UserError:
+            for path in written:
+                path.unlink(missing_ok=True)
+            raise
     return folder

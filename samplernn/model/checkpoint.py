@@ -82,9 +82,14 @@ def make_payload(
 
 
 def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> None:
-    """Write atomically: a temp file beside `path`, then rename."""
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+    """Write atomically: a temp file beside `path`, then rename. UserError naming `path` when it
+    cannot be written."""
+    try:
+        with atomic_path(path) as tmp:
+            torch.save(payload, tmp)
+    except RuntimeError as exc:  # torch's writer: a full disk reads "[enforce fail …] unexpected pos …"
+        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        raise UserError(f"{path}: cannot write the checkpoint (is the disk full? torch: {reason})") from None
 
 
 def read_payload(path: str | Path) -> dict[str, Any]:

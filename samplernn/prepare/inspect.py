@@ -29,6 +29,7 @@ from conditioning import (
     note_name,
 )
 from samplernn.common.errors import UserError
+from samplernn.common.files import check_output_file
 from samplernn.common.plots import figure
 from samplernn.data.dataset import MANIFEST_FILE, SPLITS, NoteRecord, PreparedDataset, load_dataset
 
@@ -180,12 +181,14 @@ def inspect_dataset(root: str | Path, note_id: str | None = None, png: str | Pat
     """Write the inspection PNG for one note (or chunk) of the prepared dataset at `root`; return its
     path.
 
-    Default note: `default_note`; default path: ROOT/inspect-<id>.png.
+    Default note: `default_note`; default path: ROOT/inspect-<id>.png. Raises UserError for a
+    dataset, note or PNG path that cannot be used.
     """
     ds = load_dataset(root)
     note = find_note(ds, note_id) if note_id else default_note(ds)
     threshold = float(ds.info.get("settings", {}).get("threshold", DEFAULT_THRESHOLD))
     png = Path(png) if png else ds.root / f"inspect-{note.id}.png"
+    check_output_file(png)  # before drawing; a failed write is a UserError too (common.files)
     with figure(png, figsize=(12, 10), dpi=100, layout="constrained") as fig:
         gs = fig.add_gridspec(3, 2, height_ratios=(1.3, 1.0, 1.1))
         if is_unconditioned(ds):

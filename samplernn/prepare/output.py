@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from samplernn.common.errors import UserError
+from samplernn.common.files import check_output_folder, made_folder, writing
 from samplernn.data.dataset import DATASET_ENTRIES, INFO_FILE, is_dataset_info
 
 
@@ -25,7 +26,8 @@ def is_prepared_output(folder: Path) -> bool:
 
 
 def check_paths(src: Path, out: Path) -> None:
-    """UserError if OUT is SRC, lies inside it, contains it, or holds something other than a dataset."""
+    """UserError if OUT is SRC, lies inside it, contains it, holds something other than a dataset,
+    or cannot be written (its staging folder is made beside it, so its parent must take one)."""
     src_r, out_r = src.resolve(), out.resolve()
     if out_r == src_r or src_r in out_r.parents:
         raise UserError(f"{out}: OUT lies inside SRC {src}; write the dataset outside the recordings")
@@ -37,6 +39,7 @@ def check_paths(src: Path, out: Path) -> None:
         if any(out.iterdir()) and not is_prepared_output(out):
             raise UserError(
                 f"{out}: not empty and not made by `samplernn prepare`; choose a new or empty folder")
+    check_output_folder(out.parent, name=out)  # the staging folder is made, and renamed, there
 
 
 def _alive(pid: int) -> bool:
@@ -60,18 +63,27 @@ def _remove_stale(out: Path) -> None:
 
 @contextlib.contextmanager
 def staging(out: Path) -> Iterator[Path]:
-    """Yield an empty folder beside `out`; when the block succeeds it replaces `out`, else it is removed."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale(out)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.prepare-{os.getpid()}-", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the dataset gets the usual permissions
-    try:
-        yield tmp
-        _swap_in(tmp, out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    """Yield an empty folder beside `out`; when the block succeeds it replaces `out`, else it is removed.
+
+    UserError naming `out` when the staging folder cannot be made or swapped in (read-only, full).
+    """
+    with contextlib.ExitStack() as stack:
+        with writing(out):
+            stack.enter_context(made_folder(out.parent))  # parents made here go again on failure
+            _remove_stale(out)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.prepare-{os.getpid()}-", dir=out.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        try:
+            tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the dataset gets the usual permissions
+            try:
+                yield tmp
+            except UserError as exc:  # name the file at OUT, where it was going, not in the hidden folder
+                raise UserError(str(exc).replace(str(tmp), str(out))) from None
+            with writing(out):
+                _swap_in(tmp, out)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _swap_in(new: Path, out: Path) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from samplernn.common.errors import UserError
-from samplernn.common.files import atomic_path, write_json
+from samplernn.common.files import atomic_path, check_output_folder, write_json, writing
 from samplernn.common.progress import ProgressFn
 from samplernn.model.checkpoint import save_checkpoint
 from samplernn.model.nll import NLLResult
@@ -75,9 +75,11 @@ class RunPaths:
 
 
 def check_run_dir(paths: RunPaths, resume: bool) -> None:
-    """Raise UserError unless `paths.root` can take a new run (or, with resume, holds one)."""
+    """Raise UserError unless `paths.root` can take a new run (or, with resume, holds one) and can
+    be written: a read-only folder is said before training starts, not at the first write."""
     if paths.root.exists() and not paths.root.is_dir():
         raise UserError(f"{paths.root}: exists and is not a directory")
+    check_output_folder(paths.root)
     if resume:
         if not paths.last.is_file():
             raise UserError(f"{paths.last}: nothing to resume (no checkpoint in {paths.root})")
@@ -180,10 +182,11 @@ class RunDir:
 
     @_rank0
     def append(self, record: dict[str, Any]) -> None:
-        """Add a record to metrics.jsonl."""
-        self.paths.metrics.parent.mkdir(parents=True, exist_ok=True)
-        with self.paths.metrics.open("a") as fh:
-            fh.write(json.dumps(record) + "\n")
+        """Add a record to metrics.jsonl (UserError naming it when it cannot be written)."""
+        with writing(self.paths.metrics):
+            self.paths.metrics.parent.mkdir(parents=True, exist_ok=True)
+            with self.paths.metrics.open("a") as fh:
+                fh.write(json.dumps(record) + "\n")
 
     @_rank0
     def drop_records_after(self, step: int) -> None:

@@ -359,3 +359,73 @@ def test_progress_reports_generating_then_measuring(dataset, tmp_path: Path) -> 
     last = {stage: (done, total) for stage, done, total in calls}
     # measuring: the 2 notes, then the 6 missing semitones between 48 and 55
     assert last["generating"][0] == last["generating"][1] > 0 and last["measuring"] == (8, 8)
+
+
+# --- unusable outputs: said before the evaluation, one line, nothing left behind ---------------
+
+
+@pytest.mark.parametrize("option, where, fragment", [
+    ("--json", "{tmp}", "{tmp}: is a folder; give a file name"),
+    ("--json", "{tmp}/file/r.json", "{tmp}/file/r.json: cannot be made, {tmp}/file is a file"),
+    ("--plots", "{tmp}/file", "{tmp}/file: exists and is not a folder"),
+    ("--audio", "{tmp}/file/wav", "{tmp}/file/wav: cannot be made, {tmp}/file is a file"),
+])
+def test_cli_unusable_output_fails_before_evaluating(dataset, tmp_path: Path, monkeypatch, option, where,
+                                                     fragment) -> None:
+    from samplernn.evaluate import checkpoint
+
+    def evaluate_checkpoint(*args, **kwargs):
+        raise AssertionError("evaluated before the outputs were checked")
+
+    monkeypatch.setattr(checkpoint, "evaluate_checkpoint", evaluate_checkpoint)
+    (tmp_path / "file").write_text("x")
+    result = _cli([str(tmp_path / "m.pt"), str(dataset.root), option, where.format(tmp=tmp_path)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), repr(result.exception)
+    lines = _error_lines(result)
+    assert len(lines) == 1 and lines[0].startswith(f"error: {fragment.format(tmp=tmp_path)}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def _fake_result(n_notes: int):
+    """A CheckpointEvaluation of `n_notes` generated notes, no sweep, melodies or missing pitches."""
+    from types import SimpleNamespace
+
+    from samplernn.evaluate.checkpoint import CheckpointEvaluation
+
+    records = [SimpleNamespace(id=f"n{k}") for k in range(n_notes)]
+    ev = SimpleNamespace(
+        records=records, generated=[np.zeros(400, np.float32)] * n_notes, sweep=[], sweep_audio=[],
+        between=[], between_audio=[], report={"passed": True},
+        rendered=SimpleNamespace(melodies=[], missing=[], missing_audio=[]))
+    return CheckpointEvaluation(ev, [], 8000)  # type: ignore[arg-type]
+
+
+def test_a_failed_write_of_the_notes_removes_those_written(tmp_path: Path, monkeypatch) -> None:
+    from samplernn.common.audio import AudioError, write_wav
+    from samplernn.evaluate import checkpoint
+
+    calls = []
+
+    def disk_fills(path, *args, **kwargs):
+        calls.append(path)
+        if len(calls) == 3:
+            raise AudioError(f"{path}: cannot write audio file (no space left on device)")
+        return write_wav(path, *args, **kwargs)
+
+    monkeypatch.setattr(checkpoint, "write_wav", disk_fills)
+    with pytest.raises(AudioError, match=r"n2\.generated\.wav: cannot write audio file"):
+        checkpoint.write_generated(_fake_result(4), tmp_path / "out" / "wav")
+    assert list(tmp_path.iterdir()) == []  # neither the two notes written nor the folders made
+    monkeypatch.undo()
+    assert len(list(checkpoint.write_generated(_fake_result(2), tmp_path / "wav").iterdir())) == 2
+
+
+def test_write_report_where_it_cannot_is_a_user_error(tmp_path: Path) -> None:
+    from samplernn.common.errors import UserError
+    from samplernn.evaluate.checkpoint import write_report
+
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(UserError, match=r"/file/r\.json: cannot write \("):
+        write_report(_fake_result(1), tmp_path / "file" / "r.json")
+    with pytest.raises(UserError, match=r": cannot write \(is a directory\)"):
+        write_report(_fake_result(1), tmp_path)

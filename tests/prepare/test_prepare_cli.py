@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -68,6 +71,64 @@ def test_user_errors_are_one_line(tmp_path, bank, args, fragment):
     assert result.exit_code == 1
     assert error_lines(result.output) == [line for line in result.output.splitlines() if line.strip()]
     assert len(error_lines(result.output)) == 1 and fragment in result.output
+
+
+def only_error_line(result) -> str:
+    """The one line the command printed, an `error:` line; no traceback, no exception but the exit."""
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines == error_lines(result.output), result.output
+    return lines[0]
+
+
+def test_an_unwritable_out_is_one_line_before_any_work(tmp_path, bank, monkeypatch):
+    (tmp_path / "file").write_text("x")
+    line = only_error_line(runner.invoke(app, ["prepare", str(bank), str(tmp_path / "file" / "out")]))
+    assert f"{tmp_path / 'file' / 'out'}: cannot be made, {tmp_path / 'file'} is a file" in line
+
+    import samplernn.prepare.run
+
+    def no_discovery(*args, **kwargs):
+        raise AssertionError("the bank was read before OUT was checked")
+
+    monkeypatch.setattr(samplernn.prepare.run, "discover_bank", no_discovery)
+    real = os.statvfs
+
+    def statvfs(path):  # tmp_path/ro looks like a read-only mount (chmod does not stop root)
+        fields = list(real(path))
+        if Path(path) == tmp_path / "ro":
+            fields[8] |= os.ST_RDONLY
+        return os.statvfs_result(fields)
+
+    (tmp_path / "ro").mkdir()
+    monkeypatch.setattr(os, "statvfs", statvfs)
+    line = only_error_line(runner.invoke(app, ["prepare", str(bank), str(tmp_path / "ro" / "x")]))
+    assert f"{tmp_path / 'ro' / 'x'}: cannot write in {tmp_path / 'ro'} (read-only file system)" in line
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, bank, monkeypatch):
+    import samplernn.data.manifest
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(samplernn.data.manifest.csv, "writer", full)
+    out = tmp_path / "new" / "out"
+    line = only_error_line(runner.invoke(app, ["prepare", str(bank), str(out)]))
+    assert f"{out}/manifest.csv: cannot write (no space left on device)" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["src"]  # no OUT, staging or parent folder
+
+
+def test_inspect_to_an_unusable_png_is_one_line(tmp_path, bank):
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["prepare", str(bank), str(out), "--sample-rate", "8000"]).exit_code == 0
+    (tmp_path / "file").write_text("x")
+    line = only_error_line(runner.invoke(app, ["inspect", str(out), "-o", str(tmp_path / "file" / "a.png")]))
+    assert f"{tmp_path / 'file' / 'a.png'}: cannot be made" in line
+    line = only_error_line(runner.invoke(app, ["inspect", str(out), "-o", str(tmp_path)]))
+    assert f"{tmp_path}: is a folder" in line
+    assert not list(tmp_path.glob(".*"))  # no temporary picture left
 
 
 def test_bench_prepare(tmp_path, note_pair):

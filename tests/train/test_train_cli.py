@@ -185,3 +185,28 @@ def test_every_option_takes_its_default_and_help_from_train_config():
                "seed", "val_every", "patience", "choose_by", "sound_notes", "sound_seconds", "max_minutes",
                "snapshot_minutes", "compile", "precision", "threads", "preview"}  # fmt: skip
     assert checked == options
+
+
+def test_an_unwritable_out_is_one_line_before_training(dataset, tmp_path, monkeypatch):
+    import samplernn.train.loop
+
+    def train(*args, **kwargs):
+        raise AssertionError("training started before --out was checked")
+
+    (tmp_path / "file").write_text("x")
+    monkeypatch.setattr(samplernn.train.loop, "train", train)
+    run = tmp_path / "file" / "run"
+    result = runner.invoke(app, ["train", str(dataset), "--out", str(run), *FAST])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), repr(result.exception)
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines == [f"error: {run}: cannot be made, {tmp_path / 'file'} is a file, not a folder"]
+
+
+def test_check_run_dir_refuses_a_place_it_cannot_write(tmp_path):
+    from samplernn.common.errors import UserError
+    from samplernn.train.run_dir import RunPaths, check_run_dir
+
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(UserError, match="is a file, not a folder"):
+        check_run_dir(RunPaths(tmp_path / "file" / "run"), resume=False)
+    check_run_dir(RunPaths(tmp_path / "run"), resume=False)
