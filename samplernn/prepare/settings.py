@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -24,6 +25,9 @@ LEAD_SILENCE = 0.25
 TAIL_SILENCE = 0.25
 #: Layouts of one-shots (drum kits, folders of one-shots): a hit lasts well under a second, so the
 #: silence above would be a third of the audio. Their own defaults, below.
+#: Longest lead or tail silence, seconds: more is a typo (a silence of 1e6 s would be gigabytes
+#: of zeros per note).
+MAX_SILENCE = 60.0
 ONE_SHOT_LAYOUTS = (DRUM_LAYOUT,)
 # A model's state at a note-on depends on how long it has sat in silence since h0; after 0.15 s it is
 # within ~10 % of its state after the engines' 0.25 s (measured on the shipped and a drum model),
@@ -92,6 +96,13 @@ class PrepareSettings:
             raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {self.layout!r}")
         if self.middle_c not in MIDDLE_C:
             raise ValueError(f"middle C must be one of {', '.join(MIDDLE_C)}, got {self.middle_c!r}")
+        times = ("pre", "post", "lead_silence", "tail_silence", "length", "fade", "tolerance_ms")
+        for name in (*times, "chunk_seconds"):
+            value = getattr(self, name)
+            if value is not None and not math.isfinite(value):
+                raise ValueError(f"{name.replace('_', ' ')} must be a finite number, got {value}")
+        if max(self.lead_silence or 0, self.tail_silence or 0) > MAX_SILENCE:
+            raise ValueError(f"lead and tail silence must be at most {MAX_SILENCE:g} s")
         if not self.chunk_seconds > 0:
             raise ValueError(f"chunk length must be > 0 s, got {self.chunk_seconds}")
         if self.normalize not in NORMALIZE_MODES:

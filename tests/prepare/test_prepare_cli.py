@@ -64,6 +64,9 @@ def test_bad_file_fails_the_run_unless_skip_bad(tmp_path, bank):
     (["{src}", "{src}/out"], "OUT lies inside SRC"),
     (["{tmp}/missing", "{tmp}/out"], "missing: not a folder"),
     (["{src}", "{tmp}/out", "--length", "0.1"], "must exceed the lead silence"),
+    (["{src}", "{tmp}/out", "--tail-silence", "inf"], "tail silence must be a finite number"),
+    (["{src}", "{tmp}/out", "--lead-silence", "nan"], "lead silence must be a finite number"),
+    (["{src}", "{tmp}/out", "--tail-silence", "1e6"], "at most 60 s"),
 ])
 def test_user_errors_are_one_line(tmp_path, bank, args, fragment):
     argv = [a.format(src=bank, tmp=tmp_path) for a in args]
