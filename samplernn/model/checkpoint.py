@@ -101,7 +101,8 @@ def read_payload(path: str | Path) -> dict[str, Any]:
     """
     path = Path(path)
     if not path.is_file():
-        raise UserError(f"{path}: checkpoint not found")
+        problem = "a folder, not a checkpoint" if path.is_dir() else "checkpoint not found"
+        raise UserError(f"{path}: {problem}")
     payload = _torch_load(path)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise UserError(f"{path}: not a samplernn checkpoint (a torch file without the samplernn entries)")

@@ -27,7 +27,8 @@ def midi_file_messages(path: str | Path) -> list[TimedMessage]:
     """
     path = Path(path)
     if not path.is_file():
-        raise UserError(f"{path}: MIDI file not found")
+        problem = "a folder, not a MIDI file" if path.is_dir() else "MIDI file not found"
+        raise UserError(f"{path}: {problem}")
     try:
         mid = mido.MidiFile(path)
         if mid.type == 2:

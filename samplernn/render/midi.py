@@ -193,7 +193,8 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
     if opts.engine not in RENDER_ENGINES:
         raise UserError(f"unknown render engine {opts.engine!r} (choose from {', '.join(RENDER_ENGINES)})")
     if not midi.is_file():
-        raise UserError(f"{midi}: MIDI file not found")
+        problem = "a folder, not a MIDI file" if midi.is_dir() else "MIDI file not found"
+        raise UserError(f"{midi}: {problem}")
     notes = read_notes(midi)
     kit = kit_keys(ckpt.stats) if is_drum_model(ckpt) else None
     played, ignored, changed = select_notes(midi, notes, opts, ckpt.pitch_range, kit)

@@ -388,3 +388,14 @@ def test_a_note_with_no_note_off_is_played_and_named(tmp_path: Path, ckpt_path: 
     r = runner.invoke(app, ["render", str(ckpt_path), str(midi), "-o", str(tmp_path / "c.wav"), "-q",
                             "--lead", "0.01"])  # fmt: skip
     assert r.exit_code == 0 and "warning: D3 (50) at 0.00 s has no note-off" in r.output
+
+
+def test_a_folder_for_a_file_is_named_as_one(tmp_path: Path, ckpt_path: Path) -> None:
+    midi = write_midi(tmp_path / "s.mid", [[on(50), off(50, 48)]])
+    (tmp_path / "dir.pt").mkdir()
+    (tmp_path / "dir.mid").mkdir()
+    out = str(tmp_path / "a.wav")
+    r = runner.invoke(app, ["render", str(tmp_path / "dir.pt"), str(midi), "-o", out, "-q"])
+    assert r.exit_code == 1 and "dir.pt: a folder, not a checkpoint" in r.output
+    r = runner.invoke(app, ["render", str(ckpt_path), str(tmp_path / "dir.mid"), "-o", out])
+    assert r.exit_code == 1 and "dir.mid: a folder, not a MIDI file" in r.output
