@@ -137,11 +137,14 @@ def write_wav(
     [-1, 1] are clipped. Returns the gain applied in dB (0 when none).
 
     Raises:
-        AudioError: an unsupported bit depth, or the file cannot be written.
+        AudioError: an unsupported bit depth, a name ending in another suffix than .wav (say
+            .mp3, which would hold WAV data), or the file cannot be written.
     """
     subtype = BIT_DEPTHS.get(bit_depth)
     if subtype is None:
         raise AudioError(f"{path}: unsupported bit depth {bit_depth} (use 8, 16 or 24)")
+    if Path(path).suffix.lower() not in ("", ".wav"):
+        raise AudioError(f"{path}: the output is a WAV file; give it a .wav name")
     gain_db = 0.0
     audio = np.asarray(audio, dtype=np.float32)
     if ceiling_db is not None:

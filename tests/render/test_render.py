@@ -399,3 +399,10 @@ def test_a_folder_for_a_file_is_named_as_one(tmp_path: Path, ckpt_path: Path) ->
     assert r.exit_code == 1 and "dir.pt: a folder, not a checkpoint" in r.output
     r = runner.invoke(app, ["render", str(ckpt_path), str(tmp_path / "dir.mid"), "-o", out])
     assert r.exit_code == 1 and "dir.mid: a folder, not a MIDI file" in r.output
+
+
+def test_a_wav_is_not_written_under_another_formats_name(tmp_path: Path, ckpt_path: Path) -> None:
+    r = runner.invoke(app, ["synth", str(ckpt_path), "--note", "C3", "--duration", "0.05", "-o",
+                            str(tmp_path / "x.mp3"), "-q"])  # fmt: skip
+    assert r.exit_code == 1 and "x.mp3: the output is a WAV file; give it a .wav name" in r.output
+    assert not (tmp_path / "x.mp3").exists()
