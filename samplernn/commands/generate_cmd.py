@@ -25,7 +25,7 @@ from samplernn.commands.common import (
     weight_dtype_option,
 )
 from samplernn.common.errors import UserError
-from samplernn.common.outputs import refuse_overwriting
+from samplernn.common.files import refuse_overwriting
 from samplernn.generate.options import GenerationOptions
 from samplernn.model.config import PRESETS
 

@@ -11,7 +11,7 @@ import typer
 
 from samplernn.commands.common import Device, Seed, Temperature, WeightDtype, fail
 from samplernn.common.errors import UserError
-from samplernn.common.outputs import refuse_overwriting
+from samplernn.common.files import refuse_overwriting
 from samplernn.generate.options import GenerationOptions
 from samplernn.generate.stream_config import StreamConfig
 

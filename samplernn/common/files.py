@@ -1,7 +1,8 @@
 """Atomic file output: a result appears whole or not at all, so a re-run is always safe.
 
 An output that cannot be written is a UserError naming the path and the reason (`atomic_path`,
-`writing`); `check_output_file` and `check_output_folder` say so up front, before a long job.
+`writing`); `check_output_file` and `check_output_folder` say so up front, before a long job,
+and `refuse_overwriting` refuses an output that is one of the command's inputs.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -111,3 +112,22 @@ def check_output_file(path: str | Path) -> None:
     if path.is_dir():
         raise UserError(f"{path}: is a folder; give a file name")
     check_output_folder(path.parent, name=path)
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether `a` and `b` name the same file: os.path.samefile when both exist (links
+    included), else equal resolved paths."""
+    a, b = Path(a), Path(b)
+    if a.exists() and b.exists():
+        return os.path.samefile(a, b)
+    return a.resolve() == b.resolve()
+
+
+def refuse_overwriting(outputs: Iterable[str | Path], inputs: Iterable[str | Path]) -> None:
+    """UserError naming the first output that is one of the inputs (e.g. `render song.mid -o
+    song.mid`, which would replace the MIDI file with audio)."""
+    inputs = [Path(p) for p in inputs]
+    for out in outputs:
+        for src in inputs:
+            if same_file(out, src):
+                raise UserError(f"{out}: this is an input ({src}); write the output somewhere else")
