@@ -19,6 +19,7 @@ from samplernn.play.devices import AudioOutput, MidiInput
 from samplernn.play.events import midi_file_messages
 from samplernn.play.keyboard import Keyboard
 from samplernn.play.session import BlockTimes, play_live, play_messages
+from samplernn.render.midi import RenderOptions, check_length, read_notes
 
 
 @dataclass
@@ -91,11 +92,13 @@ def play_file(
     device: str | None = None,
 ) -> PlayReport:
     """Play a MIDI file in simulated real time (play/session.py) into the WAV `out`, or else on the
-    audio `device` (None: the default) in real time. Raises UserError for a bad file or device."""
+    audio `device` (None: the default) in real time. Raises UserError for a bad file or device,
+    and, into a WAV, for a file whose notes end after render's `RenderOptions.max_seconds`."""
     messages = midi_file_messages(midi)
     kb = make_keyboard(ckpt, opts)
     sr = ckpt.sample_rate
-    if out is not None:
+    if out is not None:  # offline, as `render`: a stuck note would fill the memory
+        check_length(Path(midi), read_notes(Path(midi)), RenderOptions.max_seconds)
         sink = _WavSink()
         times = play_messages(kb, messages, sink)
         gain = sink.finish(Path(out), sr, opts.bit_depth)

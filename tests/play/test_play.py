@@ -150,6 +150,14 @@ def test_play_into_a_file_never_overwrites_an_input(ckpt_path: Path, tmp_path: P
     assert midi.read_bytes() == before
 
 
+def test_a_stuck_note_is_refused_before_playing_into_a_file(ckpt_path: Path, tmp_path: Path):
+    midi = write_midi(tmp_path / "stuck.mid", [(50, 100, 0.0, 5000.0)])
+    out = tmp_path / "s.wav"
+    result = runner.invoke(app, ["play", str(ckpt_path), "--midi-file", str(midi), "-o", str(out)])
+    assert result.exit_code == 1 and "stuck.mid: the notes end at 5000 s" in result.output
+    assert not out.exists()
+
+
 def test_missing_portaudio_is_one_line(monkeypatch):
     import builtins
 
