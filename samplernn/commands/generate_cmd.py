@@ -34,6 +34,13 @@ from samplernn.model.config import PRESETS
 MAX_NOTE_SECONDS = 3600.0
 MAX_CONTEXT_SECONDS = 60.0
 
+Lead = Annotated[
+    float, typer.Option(min=0.0, max=MAX_CONTEXT_SECONDS, help="Seconds of silent context before each note.")
+]
+Tail = Annotated[
+    float, typer.Option(min=0.0, max=MAX_CONTEXT_SECONDS, help="Seconds generated after each note's end.")
+]
+
 
 def register(app: typer.Typer, bench_app: typer.Typer) -> None:
     app.command("synth")(synth_command)
@@ -64,13 +71,8 @@ def synth_command(
     temperature: Temperature = None,
     seed: Seed = None,
     device: Device = "auto",
-    lead: Annotated[
-        float,
-        typer.Option(min=0.0, max=MAX_CONTEXT_SECONDS, help="Seconds of silent context before note-on."),
-    ] = 0.25,
-    tail: Annotated[
-        float, typer.Option(min=0.0, max=MAX_CONTEXT_SECONDS, help="Seconds generated after the note's end.")
-    ] = 0.1,
+    lead: Lead = 0.25,
+    tail: Tail = 0.1,
     bit_depth: Annotated[int, typer.Option(help="16 or 8 (unsigned 8-bit, as the thesis).")] = 16,
     plot: Annotated[bool, typer.Option("--plot", help="Also write a waveform+spectrogram PNG.")] = False,
     weight_dtype: WeightDtype = GenerationOptions.weight_dtype,
@@ -81,7 +83,7 @@ def synth_command(
     """Synthesize one note: silence, note-on, note-off after --duration, the release tail the bank
     shows for this pitch and velocity. A drum model's takes are whole hits of the kit's length."""
     from conditioning import note_name, parse_note
-    from samplernn.render.synth import synth_note, write_takes
+    from samplernn.render.synth import synth_note, take_files, write_takes
 
     try:
         if bit_depth not in (8, 16):
@@ -91,7 +93,7 @@ def synth_command(
         except ValueError as exc:
             raise UserError(f"--note: {exc}") from None
         dtype = weight_dtype_option(weight_dtype, precision)
-        refuse_overwriting(_take_outputs(out, takes, plot), [checkpoint])
+        refuse_overwriting(take_files(out, takes, plot), [checkpoint])
         ckpt = _load(checkpoint, device)
         fields = {"temperature": temperature, "seed": seed, "weight_dtype": dtype, "threads": threads}
         with generation_options(quiet, **fields) as gen:
@@ -112,14 +114,6 @@ def synth_command(
     )
     for p in paths:
         typer.echo(f"wrote {p}")
-
-
-def _take_outputs(out: Path, takes: int, plot: bool) -> list[Path]:
-    """The files `synth` writes: every take's WAV, and its PNG with --plot."""
-    from samplernn.render.synth import take_paths
-
-    wavs = take_paths(out, takes)
-    return wavs + ([p.with_suffix(".png") for p in wavs] if plot else [])
 
 
 def _ints(values: list[str] | None, what: str, lo: int, hi: int) -> set[int] | None:
@@ -157,13 +151,8 @@ def render_command(
     seed: Seed = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Notes generated together.")] = 64,
     device: Device = "auto",
-    lead: Annotated[
-        float,
-        typer.Option(min=0.0, max=MAX_CONTEXT_SECONDS, help="Seconds of silent context before each note."),
-    ] = 0.25,
-    tail: Annotated[
-        float, typer.Option(min=0.0, max=MAX_CONTEXT_SECONDS, help="Seconds generated after each note's end.")
-    ] = 0.1,
+    lead: Lead = 0.25,
+    tail: Tail = 0.1,
     max_seconds: Annotated[
         float | None,
         typer.Option(min=1.0, help="Refuse a file whose notes end later than this many seconds (a "

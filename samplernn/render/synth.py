@@ -84,6 +84,12 @@ def take_paths(out: Path, n: int) -> list[Path]:
     return [out.with_name(f"{out.stem}-{i}{out.suffix or '.wav'}") for i in range(1, n + 1)]
 
 
+def take_files(out: Path, n: int, plot: bool = False) -> list[Path]:
+    """Every file `write_takes` writes for n takes at `out`: the WAVs, and with plot a PNG beside each."""
+    wavs = take_paths(Path(out), n)
+    return wavs + ([p.with_suffix(".png") for p in wavs] if plot else [])
+
+
 def write_takes(result: SynthResult, out: str | Path, bit_depth: int = 16, plot: bool = False) -> list[Path]:
     """Write every take (and a PNG beside each when plot); returns the paths written."""
     written: list[Path] = []
