@@ -26,6 +26,7 @@ from samplernn.common.progress import ProgressFn
 from samplernn.data.emphasis import de_emphasize, silence_offset
 from samplernn.data.quantize import dequantize
 from samplernn.generate.fold import Folded, fold_model
+from samplernn.generate.onset_search import best_candidates, score_candidate, stream_probe
 from samplernn.generate.options import GenerationOptions
 from samplernn.model.network import N_RAW_COND, SampleRNN
 
@@ -94,13 +95,15 @@ def _checked_conds(model: SampleRNN, conds: Sequence[np.ndarray]) -> list[np.nda
     return conds
 
 
-def _uniforms(seed: int | None, n_streams: int) -> tuple[int, Callable[[int, int], np.ndarray]]:
-    """Per-stream RNG: stream i draws from default_rng([seed, i]), independent of batching."""
+def _uniforms(seed: int | None, n_streams: int) -> tuple[int, Callable[..., np.ndarray]]:
+    """Per-stream RNG: stream i draws from default_rng([seed, i]), independent of batching; its
+    onset-search candidate c > 0 from default_rng([seed, i, c])."""
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**63))
 
-    def draw(i: int, n: int) -> np.ndarray:
-        return np.random.default_rng([seed, i]).random(n, dtype=np.float32)
+    def draw(i: int, n: int, candidate: int = 0) -> np.ndarray:
+        key = [seed, i] if candidate == 0 else [seed, i, candidate]
+        return np.random.default_rng(key).random(n, dtype=np.float32)
 
     return seed, draw
 
@@ -189,6 +192,66 @@ def _options(options: GenerationOptions | None, overrides: dict[str, Any]) -> Ge
     return replace(options, **overrides) if overrides else options
 
 
+def _generate_streams(
+    engine: tuple[Folded, str, str],
+    opts: GenerationOptions,
+    conds: Sequence[np.ndarray],
+    draws: Sequence[Callable[[int], np.ndarray]],
+    advance: Callable[[int], None] | None,
+) -> list[np.ndarray]:
+    """Classes (n_i,) of every stream conds[i] with the random numbers draws[i](n), generated in
+    length buckets of opts.batch_size from h0 with silence as history."""
+    folded, backend, weight_dtype = engine
+    L = folded.lookback
+    lengths = [len(c) for c in conds]
+    results: list[np.ndarray] = [np.zeros(0, np.int32)] * len(conds)
+    for idx in buckets(lengths, opts.batch_size):
+        B, N = len(idx), _padded(lengths[idx[0]], L)
+        seq = np.full((B, L + N), folded.zero, np.int32)
+        cond = np.zeros((B, N, N_RAW_COND), np.int32)
+        uni = np.zeros((B, N), np.float32)
+        for row, i in enumerate(idx):
+            cond[row, : lengths[i]] = conds[i]
+            uni[row] = draws[i](N)
+        out, _, _ = _run_batch(folded, backend, weight_dtype, opts, seq, cond, uni, advance=advance)
+        for row, i in enumerate(idx):
+            results[i] = out[row, L : L + lengths[i]].copy()
+    return results
+
+
+def _stream_samples(lengths: Sequence[int], batch_size: int, lookback: int) -> int:
+    """Stream-samples the engine runs for streams of these lengths (padded, bucketed)."""
+    return sum(_padded(lengths[b[0]], lookback) * len(b) for b in buckets(lengths, batch_size))
+
+
+def _search_onsets(
+    model: SampleRNN,
+    engine: tuple[Folded, str, str],
+    opts: GenerationOptions,
+    conds: list[np.ndarray],
+    draw: Callable[..., np.ndarray],
+) -> tuple[list[int], Callable[[int], None] | None]:
+    """(the winning onset candidate of every stream, all 0 without a search; the progress
+    `advance` for what is left). Progress counts the candidates and then the streams."""
+    search = opts.onset_search
+    n = len(conds)
+    L = engine[0].lookback
+    probes = [stream_probe(c, search.probe_samples) for c in conds] if search else [None] * n
+    jobs = [(i, c) for i in range(n) if probes[i] for c in range(search.candidates)]
+    if search is None or search.candidates < 2 or not jobs:
+        advance = _advance(opts.progress, _stream_samples([len(c) for c in conds], opts.batch_size, L))
+        return [0] * n, advance
+    heads = [conds[i][: probes[i].stop] for i, _ in jobs]
+    total = _stream_samples([len(h) for h in heads], opts.batch_size, L)
+    advance = _advance(opts.progress, total + _stream_samples([len(c) for c in conds], opts.batch_size, L))
+    draws = [lambda k, i=i, c=c: draw(i, k, c) for i, c in jobs]
+    classes = _generate_streams(engine, opts, heads, draws, advance)
+    scores: list[list[float]] = [[] for _ in range(n)]
+    for (i, _), q in zip(jobs, classes, strict=True):
+        scores[i].append(score_candidate(classes_to_audio(q, model), probes[i], search.sample_rate))
+    return best_candidates(scores), advance
+
+
 def generate_classes(
     model: SampleRNN,
     conds: Sequence[np.ndarray],
@@ -198,36 +261,23 @@ def generate_classes(
     """Generate one stream of int32 classes (n_i,) per conditioning array, in the order of conds.
 
     conds[i]: int (n_i, 5) from conditioning.events_to_conditioning. `options` says how (engine,
-    device, temperature, seed, batch size, threads, progress); keyword `overrides` replace its
-    fields by name (generate_classes(model, conds, seed=3)). Streams are bucketed by length into
-    batches of options.batch_size; every stream starts from the learned initial state with
-    silence as history.
+    device, temperature, seed, batch size, threads, progress, onset search); keyword `overrides`
+    replace its fields by name (generate_classes(model, conds, seed=3)). Streams are bucketed by
+    length into batches of options.batch_size; every stream starts from the learned initial state
+    with silence as history. With options.onset_search, each stream's first note is generated
+    from the best of its candidate onsets (samplernn.generate.onset_search).
 
     Raises ValueError for malformed conds, bad options or a device/engine mismatch, UserError for
     an unknown or unavailable device.
     """
     opts = _options(options, overrides)
     conds = _checked_conds(model, conds)
-    folded, backend, weight_dtype = _engine(model, opts)
-    L = folded.lookback
+    engine = _engine(model, opts)
     _, draw = _uniforms(opts.seed, len(conds))
-    lengths = [len(c) for c in conds]
-    batches = buckets(lengths, opts.batch_size)
-    advance = _advance(opts.progress, sum(_padded(lengths[b[0]], L) * len(b) for b in batches))
-    results: list[np.ndarray] = [np.zeros(0, np.int32)] * len(conds)
     with torch.inference_mode():
-        for idx in batches:
-            B, N = len(idx), _padded(lengths[idx[0]], L)
-            seq = np.full((B, L + N), folded.zero, np.int32)
-            cond = np.zeros((B, N, N_RAW_COND), np.int32)
-            uni = np.zeros((B, N), np.float32)
-            for row, i in enumerate(idx):
-                cond[row, : lengths[i]] = conds[i]
-                uni[row] = draw(i, N)
-            out, _, _ = _run_batch(folded, backend, weight_dtype, opts, seq, cond, uni, advance=advance)
-            for row, i in enumerate(idx):
-                results[i] = out[row, L : L + lengths[i]].copy()
-    return results
+        chosen, advance = _search_onsets(model, engine, opts, conds, draw)
+        draws = [lambda k, i=i, c=c: draw(i, k, c) for i, c in enumerate(chosen)]
+        return _generate_streams(engine, opts, conds, draws, advance)
 
 
 def classes_to_audio(q: np.ndarray, model: SampleRNN) -> np.ndarray:

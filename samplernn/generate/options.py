@@ -16,6 +16,13 @@ if TYPE_CHECKING:  # the options are plain values: importing them must not load 
 BACKENDS = ("numba", "torch")
 WEIGHT_DTYPES = ("auto", "float32", "float16")
 THREADS_ENV = "SAMPLERNN_THREADS"
+#: Candidate onsets per note when rendering offline (`OnsetSearch`): best of 4 took short trombone
+#: notes from 76 % to 91 % in tune, as often as the best of all 4 by the pitch measure itself
+#: (docs/evaluate.md, "Onset search"); 8 added one point more at twice the cost.
+ONSET_CANDIDATES = 4
+#: Seconds after the note-on the onset search scores: the model's notes find their pitch 40–150 ms
+#: after the note-on (docs/training.md, "The attack"); 0.10 s chose markedly worse, 0.20 s no better.
+ONSET_PROBE_SECONDS = 0.15
 
 
 def default_threads() -> int:
@@ -26,6 +33,34 @@ def default_threads() -> int:
         return max(1, int(os.environ.get(THREADS_ENV, "1")))
     except ValueError:
         return 1
+
+
+@dataclass(frozen=True)
+class OnsetSearch:
+    """Best-of-N note onsets (samplernn.generate.onset_search): every stream with a note is
+    generated `candidates` times up to `probe_seconds` after its note-on, each with its own
+    random numbers; the candidate whose probe repeats most clearly at the note's period
+    (samplernn.measures.periodicity) is the one generated to the end. The model is unchanged:
+    this spends generation time (up to `candidates` × the lead and probe, per note) to leave out
+    the onsets where the model misses the pitch. Offline only: it needs each note's future.
+    sample_rate: the model's rate (Hz), to turn the probe into samples and a pitch into a period.
+    Raises ValueError for candidates < 1, a probe not above 0 or a rate not above 0."""
+
+    sample_rate: int
+    candidates: int = ONSET_CANDIDATES
+    probe_seconds: float = ONSET_PROBE_SECONDS
+
+    def __post_init__(self) -> None:
+        if self.candidates < 1:
+            raise ValueError(f"onset candidates must be >= 1, got {self.candidates}")
+        if not (math.isfinite(self.probe_seconds) and self.probe_seconds > 0) or self.sample_rate <= 0:
+            raise ValueError(f"onset probe and sample rate must be > 0, got {self.probe_seconds}, "
+                             f"{self.sample_rate}")  # fmt: skip
+
+    @property
+    def probe_samples(self) -> int:
+        """The probe's length in samples."""
+        return max(1, round(self.probe_seconds * self.sample_rate))
 
 
 @dataclass(frozen=True)
@@ -43,6 +78,9 @@ class GenerationOptions:
         fit, see engine.resolve_weight_dtype), 'float32' or 'float16'; arithmetic stays float32.
     threads: OS threads the numba engine splits a batch over; None = default_threads().
     progress: called as progress(done, total), in stream-samples, as generation advances.
+    onset_search: best-of-N onsets for the streams of `generate_classes` / `synthesize` (see
+        OnsetSearch); None or 1 candidate = every stream generated once. The streaming engine
+        (live play, render's voices) does not search.
 
     Raises ValueError (at construction) for a value no engine accepts.
     """
@@ -55,6 +93,7 @@ class GenerationOptions:
     weight_dtype: str = "auto"
     threads: int | None = None
     progress: ProgressFn | None = None
+    onset_search: OnsetSearch | None = None
 
     def __post_init__(self) -> None:
         t = self.temperature

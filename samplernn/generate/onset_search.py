@@ -1,0 +1,62 @@
+"""Best-of-N note onsets: which part of each stream the search scores, and which candidate wins.
+
+A model that writes a note sample by sample sometimes loses the pitch where the attack turns into
+the sustained tone (40–150 ms after the note-on, docs/training.md "The attack") and then plays
+noise or the octave above for the rest of a short note. Offline, where every note is known in
+advance, `samplernn.generate.engine.generate_classes` generates each note's onset several times
+with different random numbers, scores each candidate here, and generates the note to the end from
+the winner's random numbers — the same draw replayed, so the note's start is the scored candidate
+(on the numba engine sample for sample; on the torch engine float rounding in a differently sized
+batch can let it drift, and it is then another sample of the same model).
+
+The score is `samplernn.measures.periodicity.periodicity_score` over the probe at the note's
+period: a tone at the note's pitch scores high; noise, silence and octave-up tones score low.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from conditioning.events import NOTE_INDEX, VELOCITY_INDEX
+from samplernn.measures.periodicity import periodicity_score
+from samplernn.measures.sound import midi_to_hz
+
+
+@dataclass(frozen=True)
+class Probe:
+    """The part of one stream the search scores: samples [onset, stop) of its first note, whose
+    MIDI `pitch` gives the wanted period. `stop` is also how far each candidate is generated."""
+
+    onset: int
+    stop: int
+    pitch: int
+
+
+def stream_probe(cond: np.ndarray, probe_samples: int) -> Probe | None:
+    """The probe of a stream with conditioning `cond` (n, 5): from its first note-on, the next
+    `probe_samples` samples, cut at that note's end or the stream's. None for a stream without a
+    note (nothing to search)."""
+    sounding = np.flatnonzero(cond[:, VELOCITY_INDEX] > 0)
+    if len(sounding) == 0:
+        return None
+    onset = int(sounding[0])
+    pitch = int(cond[onset, NOTE_INDEX])
+    after = np.flatnonzero(cond[onset:, NOTE_INDEX] != pitch)
+    end = onset + int(after[0]) if len(after) else len(cond)
+    return Probe(onset, min(end, onset + probe_samples), pitch)
+
+
+def score_candidate(audio: np.ndarray, probe: Probe, sample_rate: int) -> float:
+    """The periodicity score of one candidate's audio (its stream from sample 0, at least
+    probe.stop samples) over the probe, at the period of probe.pitch (samples)."""
+    period = sample_rate / midi_to_hz(probe.pitch)
+    return periodicity_score(audio[probe.onset : probe.stop], max(period, 3.0))
+
+
+def best_candidates(scores: Sequence[Sequence[float]]) -> list[int]:
+    """For each stream, the index of its highest-scoring candidate (the first on a tie, so that
+    candidate 0, the draw an unsearched generation makes, wins when nothing tells them apart)."""
+    return [int(np.argmax(row)) if len(row) else 0 for row in scores]
