@@ -83,3 +83,8 @@ Temperature = Annotated[
     typer.Option(min=0.0, help="Sampling temperature (0 = greedy) [default: the model's own, else 1.0]."),
 ]
 Seed = Annotated[int | None, typer.Option(min=0, help="Random seed: the same seed gives the same audio.")]
+OnsetCandidates = Annotated[
+    int,
+    typer.Option(min=1, max=64, help="Generate each note's first 0.15 s this many times and keep the take "
+                 "that holds the note's pitch best (1 = off; a pitched model on per-note streams)."),
+]

@@ -44,6 +44,9 @@ def evaluate(
     seed: Annotated[int, _option("seed")] = _default("seed"),
     seeds: Annotated[int, _option("seeds", min=1)] = _default("seeds"),
     temperature: Temperature = _default("temperature"),
+    onset_candidates: Annotated[
+        int, _option("onset_candidates", min=1, max=64)
+    ] = _default("onset_candidates"),
     device: Device = _default("device"),
     batch_size: Annotated[int, _option("batch_size", min=1)] = _default("batch_size"),
     velocity_sweep: Annotated[bool, _option("velocity_sweep")] = _default("velocity_sweep"),
@@ -66,6 +69,7 @@ def evaluate(
     try:
         options = EvaluateOptions(
             split=split, max_notes=max_notes, seed=seed, seeds=seeds, temperature=temperature, device=device,
+            onset_candidates=onset_candidates,
             batch_size=batch_size, velocity_sweep=velocity_sweep, baseline=baseline, melodies=melodies,
             shipped_melodies=shipped_melodies, heldout_melodies=heldout_melodies,
             missing_pitches=missing_pitches)

@@ -15,6 +15,7 @@ import typer
 from samplernn.commands.common import (
     DeprecatedPrecision,
     Device,
+    OnsetCandidates,
     Quiet,
     Seed,
     Temperature,
@@ -26,7 +27,7 @@ from samplernn.commands.common import (
 )
 from samplernn.common.errors import UserError
 from samplernn.common.files import refuse_overwriting
-from samplernn.generate.options import GenerationOptions
+from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.model.config import PRESETS
 
 #: Longest --duration `synth` takes (an hour: the conditioning of a longer note alone would take
@@ -68,6 +69,7 @@ def synth_command(
                      "kit's typical length for the piece and velocity]."),
     ] = None,
     takes: Annotated[int, typer.Option(min=1, help="Independent takes, generated as one batch.")] = 1,
+    onset_candidates: OnsetCandidates = ONSET_CANDIDATES,
     temperature: Temperature = None,
     seed: Seed = None,
     device: Device = "auto",
@@ -99,7 +101,7 @@ def synth_command(
         with generation_options(quiet, **fields) as gen:
             try:
                 result = synth_note(ckpt, pitch, velocity, duration, takes=takes, lead=lead, tail=tail,
-                                    generation=gen)  # fmt: skip
+                                    generation=gen, onset_candidates=onset_candidates)  # fmt: skip
             except ValueError as exc:
                 raise UserError(str(exc)) from None
         if result.warning:
@@ -147,6 +149,7 @@ def render_command(
         bool, typer.Option("--clamp", help="Move notes outside the trained range to its nearest edge.")
     ] = False,
     bit_depth: Annotated[int, typer.Option(help="16 (PCM) or 8 (unsigned 8-bit, as the thesis).")] = 16,
+    onset_candidates: OnsetCandidates = ONSET_CANDIDATES,
     temperature: Temperature = None,
     seed: Seed = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Notes generated together.")] = 64,
@@ -161,8 +164,8 @@ def render_command(
     engine: Annotated[
         str | None,
         typer.Option(help="notes: every note its own stream, with its own lead and tail; voices: "
-                     "persistent voices, generated only while they sound; auto (the default): voices on "
-                     "the CPU engine with one thread, notes on CUDA, with --threads above 1 or for drums.",
+                     "persistent voices, generated only while they sound (no onset search); auto (the "
+                     "default): voices on the CPU with one thread and --onset-candidates 1, else notes.",
                      show_default=False),
     ] = None,
     weight_dtype: WeightDtype = GenerationOptions.weight_dtype,
@@ -186,6 +189,7 @@ def render_command(
         with generation_options(quiet, **fields) as gen:
             opts = RenderOptions(tracks=tracks, channels=channels, transpose=transpose, clamp=clamp,
                                  lead=lead, tail=tail, bit_depth=bit_depth, generation=gen,
+                                 onset_candidates=onset_candidates,
                                  **({"engine": engine} if engine else {}),
                                  **({"max_seconds": max_seconds} if max_seconds else {}))  # fmt: skip
             try:
@@ -215,9 +219,10 @@ def _render_summary(report, bit_depth: int) -> None:  # noqa: ANN001 — RenderR
         else f"peak {report.peak_db:+.1f} dBFS, no gain change"
     )
     speed = report.seconds / report.elapsed if report.elapsed > 0 else float("inf")
+    search = f", best of {report.onset_candidates} onsets" if report.onset_candidates > 1 else ""
     typer.echo(
-        f"rendered {report.n_notes} notes ({note_name(lo)}–{note_name(hi)}) in {report.elapsed:.1f} s "
-        f"→ {report.out}: {report.seconds:.2f} s, {bit_depth}-bit, {level}; {speed:.2f}× real time"
+        f"rendered {report.n_notes} notes ({note_name(lo)}–{note_name(hi)}) in {report.elapsed:.1f} s"
+        f"{search} → {report.out}: {report.seconds:.2f} s, {bit_depth}-bit, {level}; {speed:.2f}× real time"
     )
 
 

@@ -97,6 +97,7 @@ def _runner(
             temperature=ckpt.sampling_temperature(options.temperature), batch_size=options.batch_size,
             device=device, sweep_velocities=options.velocity_sweep, progress=progress, stats=ckpt.stats,
             melodies=melodies, missing_pitches=options.missing_pitches,
+            onset_candidates=1 if shots else options.onset_candidates,
             quantization=(ckpt.config.q_levels, ckpt.config.quantization, ckpt.config.pre_emphasis), **kw,
         )
         if shots:

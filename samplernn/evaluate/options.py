@@ -11,6 +11,7 @@ from typing import Any
 
 from samplernn.common.paths import PRETRAINED_DIR
 from samplernn.data.manifest import SPLITS
+from samplernn.generate.options import ONSET_CANDIDATES
 
 #: The melody set that ships with the package (written by scripts/make_melodies.py).
 SHIPPED_MELODIES = PRETRAINED_DIR / "melodies"
@@ -40,6 +41,10 @@ class EvaluateOptions:
     )
     temperature: float | None = _option(
         None, "Sampling temperature (0 = greedy); None = the checkpoint's own.")
+    onset_candidates: int = _option(
+        ONSET_CANDIDATES,
+        "Generate each note's first 0.15 s this many times and keep the take that holds the note's "
+        "pitch best, as render and synth do (1 = off: the model's every onset as it comes).")
     device: str = _option("auto", "auto, cpu, cuda, cuda:1 …")
     batch_size: int = _option(64, "Notes generated (and NLL windows) per batch.")
     velocity_sweep: bool = _option(
@@ -62,8 +67,9 @@ class EvaluateOptions:
     def __post_init__(self) -> None:
         if self.split not in SPLITS:
             raise ValueError(f"unknown split {self.split!r} (choose from {', '.join(SPLITS)})")
-        if (self.max_notes is not None and self.max_notes < 1) or self.seeds < 1 or self.batch_size < 1:
-            raise ValueError("max_notes, seeds and batch_size must be at least 1")
+        counts = (self.seeds, self.batch_size, self.onset_candidates)
+        if (self.max_notes is not None and self.max_notes < 1) or min(counts) < 1:
+            raise ValueError("max_notes, seeds, batch_size and onset_candidates must be at least 1")
         if (self.melodies is not None) + self.shipped_melodies + self.heldout_melodies > 1:
             raise ValueError("give one of --melodies DIR, --shipped-melodies, --heldout-melodies")
 

@@ -24,6 +24,7 @@ from samplernn.evaluate.gaps import bank_layers, between_block, between_copies
 from samplernn.evaluate.noise import DEFAULT_QUANTIZATION, Quantization, noise_summary, note_noise
 from samplernn.evaluate.rendered import RenderedSet, rendered_blocks, rendered_set
 from samplernn.evaluate.report import Levels, build_report, split_scored
+from samplernn.generate.options import OnsetSearch
 from samplernn.measures import sound as measures
 
 #: (conditioning arrays) → generated audio, one float array per conditioning array.
@@ -153,6 +154,7 @@ def evaluate_model(
     melodies: Sequence[str | Path] = (),
     missing_pitches: bool = True,
     quantization: Quantization = DEFAULT_QUANTIZATION,
+    onset_candidates: int = 1,
 ) -> Evaluation:
     """Evaluate `model` on the notes of `split`: NLL, then generate and measure every note.
 
@@ -168,6 +170,8 @@ def evaluate_model(
     recordings. `melodies` (folders or MIDI files) are rendered into the bank's range and scored
     note by note; `missing_pitches` adds a note at every semitone the bank lacks within its range;
     `quantization` (levels, method) is the model's, for the noise floor of the quantised real notes.
+    `onset_candidates` > 1: every note from the best of that many onsets (GenerationOptions.onset_search;
+    the CLI's default: EvaluateOptions); with `generate` given it is only recorded in the settings.
     `progress(done, total, stage=...)` reports generation ("generating", stream-samples) and
     measuring ("measuring", notes). Raises UserError when the split has no notes or a melody
     source has no readable notes.
@@ -182,10 +186,9 @@ def evaluate_model(
     rendered = rendered_set(melodies, missing_pitches, layers, stats, sr, tail_seconds)
     nll = _nll(model, dataset, records, split, batch_size, device, stats, baseline_model, with_nll)
     if generate is None:
-        if model is None:
-            raise ValueError("evaluate_model needs a model or a generate function")
+        search = OnsetSearch(sr, onset_candidates) if onset_candidates > 1 else None
         generate = model_generator(model, temperature=temperature, seed=seed, batch_size=batch_size,
-                                   device=device, progress=progress)
+                                   device=device, progress=progress, onset_search=search)
     sweep = velocity_sweep(records, dataset.notes) if sweep_velocities else []
     between = between_copies(records, dataset.notes) if sweep_velocities else []
     pad = int(round(tail_seconds * sr))
@@ -207,6 +210,7 @@ def evaluate_model(
         "seed": seed, "temperature": temperature, "max_notes": max_notes, "velocity_sweep": sweep_velocities,
         "tail_seconds": tail_seconds, "pitch": dataclasses.asdict(settings),
         "melodies": [str(m) for m in melodies], "missing_pitches": missing_pitches,
+        "onset_candidates": onset_candidates,
     }
     return Evaluation(report, records, real, generated, sweep, sweep_audio, between, between_audio, rendered)
 
@@ -233,16 +237,19 @@ def model_generator(
     batch_size: int,
     device: Any,
     progress: ProgressFn | None = None,
+    onset_search: OnsetSearch | None = None,
 ) -> GenerateFn:
     """The GenerateFn of `model`: samplernn.generate.engine.synthesize with these settings, its
-    progress reported as progress(done, total, stage="generating")."""
+    progress reported as progress(done, total, stage="generating"). ValueError for no model."""
     from samplernn.generate.engine import synthesize
 
+    if model is None:
+        raise ValueError("evaluate_model needs a model or a generate function")
     report = _stage(progress, "generating")
 
     def generate(conds: list[np.ndarray]) -> list[np.ndarray]:
         return synthesize(model, conds, temperature=temperature, seed=seed, batch_size=batch_size,
-                          device=device, progress=report)
+                          device=device, progress=report, onset_search=onset_search)
 
     return generate
 

@@ -114,6 +114,17 @@ class GenerationOptions:
         """These options, with `default` as the temperature when none was given."""
         return self if self.temperature is not None else replace(self, temperature=default)
 
+    def with_onset_search(self, candidates: int, sample_rate: int) -> GenerationOptions:
+        """These options searching the best of `candidates` onsets per note (OnsetSearch), or
+        without a search for candidates = 1. Raises ValueError for candidates < 1."""
+        search = OnsetSearch(sample_rate, candidates) if candidates != 1 else None
+        return replace(self, onset_search=search)
+
+    @property
+    def onset_candidates(self) -> int:
+        """Candidate onsets per note: 1 without a search."""
+        return self.onset_search.candidates if self.onset_search else 1
+
     @property
     def inverse_temperature(self) -> float:
         """1/T for the samplers; −1 flags greedy decoding (T = 0)."""

@@ -21,7 +21,7 @@ from conditioning.pitch import note_name
 from samplernn.common.audio import CEILING_DB, limit_peak, write_wav
 from samplernn.common.errors import UserError
 from samplernn.generate.engine import synthesize
-from samplernn.generate.options import GenerationOptions
+from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.render.drums import drum_stream, is_drum_model, kit_keys, kit_notes
 from samplernn.render.streams import mix, note_stream
@@ -43,6 +43,9 @@ class RenderOptions:
     # persistent voices, generated only while they sound; "auto": the one that suits the device
     # (samplernn.render.voices.pick_render_engine).
     engine: str = "auto"
+    # Candidate onsets per note of a pitched model, the best kept (GenerationOptions.onset_search;
+    # 1 = off). Runs on per-note streams: 'auto' then picks them, 'voices' renders without it.
+    onset_candidates: int = ONSET_CANDIDATES
     # The longest file rendered, seconds to the last note-off: a stuck note (a note-off missing
     # or hours late) is refused with its length instead of filling the memory.
     max_seconds: float = 3600.0
@@ -64,6 +67,7 @@ class RenderReport:
     ignored: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     hanging: list[str] = field(default_factory=list)  # notes with no note-off (conditioning.midi)
+    onset_candidates: int = 1  # the onset search the notes were rendered with (1: none)
 
 
 def _non_note_events(path: Path) -> Counter[str]:
@@ -208,7 +212,9 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
     ]
     t = time.perf_counter()
     gen = opts.generation.with_default_temperature(ckpt.temperature)
+    gen = gen.with_onset_search(1 if kit else opts.onset_candidates, sr)
     if pick_render_engine(opts.engine, ckpt.model, gen, drums=kit is not None) == "voices":
+        gen = gen.with_onset_search(1, sr)
         mixed = render_voices(ckpt.model, ckpt.stats, sr, played, opts.lead, opts.tail, gen)
         elapsed = time.perf_counter() - t
     else:
@@ -230,4 +236,5 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
         changed,
         [f"{_fmt_note(n)} has no note-off: played until its track's last event, {n.stop:.2f} s"
          for n, _ in played if n.hanging and not kit],
+        gen.onset_candidates,
     )  # fmt: skip

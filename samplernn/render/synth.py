@@ -10,7 +10,7 @@ import numpy as np
 from conditioning.pitch import note_name
 from samplernn.common.audio import write_wav
 from samplernn.generate.engine import synthesize
-from samplernn.generate.options import GenerationOptions
+from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.render.drums import held_samples, is_drum_model, kit_keys
 from samplernn.render.pictures import plot_note
@@ -39,6 +39,7 @@ def synth_note(
     lead: float = 0.25,
     tail: float = 0.1,
     generation: GenerationOptions | None = None,
+    onset_candidates: int = ONSET_CANDIDATES,
 ) -> SynthResult:
     """Generate `takes` streams of one note: `lead` s of silent context, note-on, `duration` s to
     note-off, the bank's release tail for (pitch, velocity), then `tail` s more.
@@ -48,7 +49,9 @@ def synth_note(
 
     `generation` says how (default GenerationOptions()); its temperature defaults to the
     checkpoint's own (see Checkpoint.temperature) and the takes are always one batch.
-    Raises ValueError for an impossible note, duration, lead, tail or takes.
+    onset_candidates: each take of a pitched model is the best of this many onsets
+    (GenerationOptions.onset_search; 1 = off; a drum model never searches).
+    Raises ValueError for an impossible note, duration, lead, tail, takes or onset candidates.
     """
     if not 0 <= pitch <= 127 or not 1 <= velocity <= 127:
         raise ValueError(f"pitch must be 0..127 and velocity 1..127, got {pitch} and {velocity}")
@@ -64,6 +67,7 @@ def synth_note(
     # Output positions: the stream starts at sample 0, the note-on at lead_n.
     spec = note_stream(pitch, velocity, lead_n, lead_n + held, ckpt.stats, lead_n, round(tail * sr))
     gen = (generation or GenerationOptions()).with_default_temperature(ckpt.temperature)
+    gen = gen.with_onset_search(1 if drums else onset_candidates, sr)
     audio = synthesize(ckpt.model, [spec.cond] * takes, gen, batch_size=takes)
     warning = None
     rng = ckpt.pitch_range
