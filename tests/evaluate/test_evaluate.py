@@ -361,6 +361,30 @@ def test_progress_reports_generating_then_measuring(dataset, tmp_path: Path) -> 
     assert last["generating"][0] == last["generating"][1] > 0 and last["measuring"] == (8, 8)
 
 
+def test_the_onset_search_reaches_the_generation_and_the_report(dataset, tmp_path: Path, monkeypatch) -> None:
+    from samplernn.evaluate import checkpoint as evaluation
+    from samplernn.evaluate.options import EvaluateOptions
+    from samplernn.generate import engine
+
+    searches = []
+
+    def spy(model, conds, **kw):
+        searches.append(kw.get("onset_search"))
+        return oracle_generate()(conds)
+
+    monkeypatch.setattr(engine, "synthesize", spy)
+    ckpt = _tiny_checkpoint(tmp_path / "m.pt")
+    for candidates in (3, 1):
+        options = EvaluateOptions(max_notes=2, velocity_sweep=False, missing_pitches=False,
+                                  onset_candidates=candidates)  # fmt: skip
+        report = evaluation.evaluate_checkpoint(ckpt, dataset.root, options).report
+        assert report["settings"]["onset_candidates"] == candidates
+    assert [s.candidates if s else 1 for s in searches] == [3, 1]
+    assert searches[0].sample_rate == dataset.sample_rate
+    with pytest.raises(ValueError, match="onset_candidates"):
+        EvaluateOptions(onset_candidates=0)
+
+
 # --- unusable outputs: said before the evaluation, one line, nothing left behind ---------------
 
 

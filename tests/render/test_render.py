@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -406,3 +407,32 @@ def test_a_wav_is_not_written_under_another_formats_name(tmp_path: Path, ckpt_pa
                             str(tmp_path / "x.mp3"), "-q"])  # fmt: skip
     assert r.exit_code == 1 and "x.mp3: the output is a WAV file; give it a .wav name" in r.output
     assert not (tmp_path / "x.mp3").exists()
+
+
+def test_the_onset_search_is_on_by_default_for_a_pitched_model_on_per_note_streams(
+    tmp_path: Path, ckpt, ckpt_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[GenerationOptions] = []
+
+    def spy(model, conds, options=None, **overrides):
+        seen.append(options)
+        return fake_synthesize(model, conds)
+
+    monkeypatch.setattr(render_mod, "synthesize", spy)
+    midi = write_midi(tmp_path / "s.mid", [[on(50), off(50, 48)]])
+    opts = RenderOptions(lead=0.01, tail=0.01, generation=GenerationOptions(seed=0))  # engine "auto"
+    report = render_midi(ckpt, midi, tmp_path / "a.wav", opts)
+    assert report.onset_candidates == 4 and seen[-1].onset_search.candidates == 4  # per-note streams
+    assert seen[-1].onset_search.sample_rate == SR
+    unsearched = dataclasses.replace(opts, onset_candidates=1, engine="notes")
+    report = render_midi(ckpt, midi, tmp_path / "b.wav", unsearched)
+    assert report.onset_candidates == 1 and seen[-1].onset_search is None
+    n = len(seen)
+    report = render_midi(ckpt, midi, tmp_path / "c.wav", dataclasses.replace(opts, engine="voices"))
+    assert report.onset_candidates == 1 and len(seen) == n  # voices: no per-note streams, no search
+    r = runner.invoke(app, ["render", str(ckpt_path), str(midi), "-o", str(tmp_path / "d.wav"), "-q",
+                            "--onset-candidates", "2", "--device", "cpu"])  # fmt: skip
+    assert r.exit_code == 0 and "best of 2 onsets" in r.output, r.output
+    r = runner.invoke(app, ["render", str(ckpt_path), str(midi), "-o", str(tmp_path / "e.wav"), "-q",
+                            "--onset-candidates", "0"])  # fmt: skip
+    assert r.exit_code == 2 and not (tmp_path / "e.wav").exists()

@@ -1,0 +1,88 @@
+"""Best-of-N onsets: the probe, the choice, and the winner replayed exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from support import tiny
+
+from conditioning import NoteEvent, events_to_conditioning
+from samplernn.generate import engine as engine_module
+from samplernn.generate.engine import classes_to_audio, generate_classes, numba_available
+from samplernn.generate.onset_search import Probe, best_candidates, stream_probe
+from samplernn.generate.options import GenerationOptions, OnsetSearch
+
+NO_NUMBA = pytest.mark.skipif(not numba_available(), reason="numba is not installed")
+BACKENDS = ["torch", pytest.param("numba", marks=NO_NUMBA)]
+
+
+def model():
+    return tiny.tiny_model(seed=1, perturb=0.3, q_levels=32, dim=12, sample_rate=16000)
+
+
+def conds() -> list[np.ndarray]:
+    """Three note streams of different lengths and onsets, and one silent stream."""
+    out = [events_to_conditioning([NoteEvent(48 + i, 90, 20 + 8 * i, 120, 150)], 170 + 30 * i)
+           for i in range(3)]  # fmt: skip
+    return [*out, np.zeros((90, 5), np.int32)]
+
+
+def test_the_probe_starts_at_the_note_on_and_stops_at_its_length_or_the_notes_end() -> None:
+    cond = events_to_conditioning([NoteEvent(50, 80, 30, 60, 70), NoteEvent(55, 80, 70, 100, 110)], 130)
+    assert stream_probe(cond, 25) == Probe(30, 55, 50)
+    assert stream_probe(cond, 1000) == Probe(30, 70, 50)  # the next note is not this one's probe
+    assert stream_probe(np.zeros((40, 5), np.int32), 25) is None
+
+
+def test_the_best_candidate_is_the_highest_and_the_first_on_a_tie() -> None:
+    assert best_candidates([[0.1, 0.7, 0.3], [0.0, 0.0], []]) == [1, 0, 0]
+
+
+def test_search_options_are_checked() -> None:
+    assert OnsetSearch(16000, 4, 0.15).probe_samples == 2400
+    for bad in ({"candidates": 0}, {"probe_seconds": 0.0}, {"probe_seconds": float("nan")}):
+        with pytest.raises(ValueError):
+            OnsetSearch(16000, **bad)
+    opts = GenerationOptions().with_onset_search(3, 16000)
+    assert opts.onset_candidates == 3 and opts.with_onset_search(1, 16000).onset_search is None
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_one_candidate_is_exactly_the_unsearched_generation(backend: str) -> None:
+    m = model()
+    plain = generate_classes(m, conds(), seed=3, backend=backend, batch_size=2)
+    search = OnsetSearch(16000, 1)
+    one = generate_classes(m, conds(), seed=3, backend=backend, batch_size=2, onset_search=search)
+    for a, b in zip(plain, one, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_winning_candidate_is_replayed_sample_for_sample(backend: str, monkeypatch) -> None:
+    m = model()
+    seen: dict[int, list[tuple[np.ndarray, Probe]]] = {}
+
+    def score(audio: np.ndarray, probe: Probe, sample_rate: int) -> float:
+        # Prefer the candidate whose probe holds the largest mean square: a rule unrelated to the draw order.
+        seen.setdefault(probe.pitch, []).append((audio.copy(), probe))
+        return float(np.mean(audio[probe.onset : probe.stop] ** 2))
+
+    monkeypatch.setattr(engine_module, "score_candidate", score)
+    search = OnsetSearch(16000, candidates=3, probe_seconds=0.004)  # 64 samples
+    done: list[tuple[int, int]] = []
+    out = generate_classes(m, conds(), seed=5, backend=backend, batch_size=4, onset_search=search,
+                           progress=lambda d, t: done.append((d, t)))  # fmt: skip
+    assert sorted(seen) == [48, 49, 50]  # three candidates of each note stream, none of the silent one
+    plain = generate_classes(m, conds(), seed=5, backend=backend, batch_size=4)
+    picked = 0
+    for i, (q, p) in enumerate(zip(out[:3], plain[:3], strict=True)):
+        candidates = seen[48 + i]
+        assert len(candidates) == 3
+        scores = [np.mean(a[pr.onset : pr.stop] ** 2) for a, pr in candidates]
+        best_audio, probe = candidates[int(np.argmax(scores))]
+        got = classes_to_audio(q, m)[: probe.stop]
+        np.testing.assert_allclose(got, best_audio[: probe.stop], atol=1e-6)
+        picked += int(np.argmax(scores)) != 0 and not np.array_equal(q, p)
+    assert picked >= 1  # at least one stream took another draw than the unsearched one
+    np.testing.assert_array_equal(out[3], plain[3])  # nothing to search: as unsearched
+    assert done[-1][0] == done[-1][1] > sum(len(c) for c in conds())  # the candidates are counted too
