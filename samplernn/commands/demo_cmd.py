@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
-from samplernn.commands.common import fail, generation_options
+from samplernn.commands.common import OnsetCandidates, fail, generation_options
 from samplernn.common.errors import UserError
 from samplernn.common.progress import progress_bar
+from samplernn.generate.options import ONSET_CANDIDATES
 from samplernn.render.demo import (
     BUNDLED_BANK,
     DEFAULT_MELODY,
@@ -34,6 +35,7 @@ def demo(
     bank: Annotated[Path, typer.Option(help="Instrument bank for --train.")] = BUNDLED_BANK,
     seed: Annotated[int, typer.Option(min=0, help="Seed of training and generation.")] = DEMO_GENERATION.seed,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    onset_candidates: OnsetCandidates = ONSET_CANDIDATES,
 ) -> None:
     """Render the shipped melody with the shipped trombone model (or --train one first)."""
     try:
@@ -46,7 +48,7 @@ def demo(
                 )
         # The melody plays on the CPU unless a device is named (--device auto is for training).
         with generation_options(seed=seed, device=None if device == "auto" else device) as gen:
-            res = render_demo(out, model, midi, gen)
+            res = render_demo(out, model, midi, gen, onset_candidates)
     except UserError as exc:
         fail(exc)
     typer.echo(

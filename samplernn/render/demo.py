@@ -8,7 +8,7 @@ from pathlib import Path
 from samplernn.common.errors import UserError
 from samplernn.common.paths import BUNDLED_BANK, DEMO_MELODY, SHIPPED_MODEL
 from samplernn.common.progress import ProgressFn
-from samplernn.generate.options import GenerationOptions
+from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.train.config import TrainConfig
 from samplernn.train.init import resolve_train_config
 
@@ -35,10 +35,12 @@ def render_demo(
     checkpoint: str | Path = DEFAULT_MODEL,
     midi: str | Path = DEFAULT_MELODY,
     generation: GenerationOptions = DEMO_GENERATION,
+    onset_candidates: int = ONSET_CANDIDATES,
 ) -> DemoResult:
     """Render `midi` with `checkpoint` to OUT/<midi stem>.wav and a waveform+spectrogram PNG beside it.
 
-    The checkpoint is loaded on generation.device (None: the CPU).
+    The checkpoint is loaded on generation.device (None: the CPU); every note from the best of
+    `onset_candidates` onsets, as `render` plays it (RenderOptions.onset_candidates).
     Raises UserError for a missing or unreadable checkpoint or MIDI file, or an unavailable device.
     """
     from samplernn.common.audio import read_audio
@@ -52,7 +54,8 @@ def render_demo(
         raise UserError(f"{checkpoint}: model not found (run `samplernn demo --train` to train one)")
     ckpt = load_checkpoint(checkpoint, engine_device(generation.device))
     wav = out_dir / f"{midi.stem}.wav"
-    report = render_midi(ckpt, midi, wav, RenderOptions(generation=generation))
+    opts = RenderOptions(generation=generation, onset_candidates=onset_candidates)
+    report = render_midi(ckpt, midi, wav, opts)
     audio, sr = read_audio(wav, mono=True)
     png = wav.with_suffix(".png")
     plot_note(audio, sr, png, title=f"{midi.name} — {checkpoint.name}")
