@@ -86,5 +86,5 @@ Seed = Annotated[int | None, typer.Option(min=0, help="Random seed: the same see
 OnsetCandidates = Annotated[
     int,
     typer.Option(min=1, max=64, help="Generate each note's first 0.15 s this many times and keep the take "
-                 "that holds the note's pitch best (1 = off; a pitched model on per-note streams)."),
+                 "that holds the note's pitch best (1 = off; pitched models, notes known in advance)."),
 ]

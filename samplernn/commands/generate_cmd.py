@@ -164,8 +164,8 @@ def render_command(
     engine: Annotated[
         str | None,
         typer.Option(help="notes: every note its own stream, with its own lead and tail; voices: "
-                     "persistent voices, generated only while they sound (no onset search); auto (the "
-                     "default): voices on the CPU with one thread and --onset-candidates 1, else notes.",
+                     "persistent voices, generated only while they sound; auto (the default): voices on "
+                     "the CPU engine with one thread, notes on CUDA, with --threads above 1 or for drums.",
                      show_default=False),
     ] = None,
     weight_dtype: WeightDtype = GenerationOptions.weight_dtype,

@@ -21,7 +21,11 @@ Voices:
   the release tail (its offline contract, minus the knowledge of the end); the note-off reveals
   the countdown to end = note-off + the bank's release tail for the pitch and velocity. A note-on
   that already knows its note-off (a file rendered offline) gets the exact countdown throughout;
-* a voice falls silent `tail` seconds after its note's end, and is free again.
+* a voice falls silent `tail` seconds after its note's end, and is free again;
+* with an onset search (options.onset_search), a note whose note-off is known at its note-on is
+  first played by `candidates` scout voices from the primed state through its first
+  `probe_seconds`, and its voice replays the winner's random numbers (samplernn.generate.
+  onset_search); a live note, whose end is not known, is played as it comes.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from samplernn.data.emphasis import de_emphasize, silence_offset
 from samplernn.data.quantize import dequantize
 from samplernn.generate.engine import engine_device, pick_backend, resolve_weight_dtype
 from samplernn.generate.fold import fold_model
+from samplernn.generate.onset_search import Probe, score_candidate
 from samplernn.generate.options import GenerationOptions
 from samplernn.generate.stream_config import StreamConfig
 from samplernn.generate.stream_kernels import Load, NumbaVoices, TorchVoices, VoiceKernel
@@ -91,6 +96,7 @@ class StreamCounters:
     peak_voices: int = 0
     blocks: int = 0
     voice_blocks: int = 0  # sum over blocks of the voices generated
+    searched: int = 0  # notes started from the best of several onsets
 
 
 @dataclass(order=True)
@@ -130,7 +136,11 @@ class StreamEngine:
         if self.cfg.block % L:
             raise ValueError(f"block {self.cfg.block} must be a multiple of the model's lookback {L}")
         self.held = self._held_countdown(model)
-        self.kernel = self._kernel(model, opts)
+        self.kernel = self._kernel(model, opts, self.cfg.voices, self.cfg.block)
+        self.search = opts.onset_search if opts.onset_candidates > 1 else None
+        self._options = opts
+        self._scouts: VoiceKernel | None = None  # the search's voices, made at the first search
+        self._scout_span = 0
         self.rng = np.random.default_rng(opts.seed)
         cfg = model.cfg
         self.table = dequantize(torch.arange(cfg.q_levels), cfg.q_levels, cfg.quantization).numpy()
@@ -155,15 +165,18 @@ class StreamEngine:
             raise ValueError("countdown 'held' needs a model trained with a held flag (--hidden-countdown)")
         return mode == "held" or (mode == "auto" and model.cfg.held_flag)
 
-    def _kernel(self, model: SampleRNN, opts: GenerationOptions) -> VoiceKernel:
-        dev = engine_device(opts.device, model)
-        backend = pick_backend(dev, opts.backend)
-        folded = fold_model(model, dev)
-        inv_temp = opts.inverse_temperature
-        if backend == "numba":
-            dtype = resolve_weight_dtype(opts.weight_dtype, backend, folded)
-            return NumbaVoices(folded, self.cfg.voices, self.cfg.block, inv_temp, dtype)
-        return TorchVoices(folded, self.cfg.voices, inv_temp)
+    def _kernel(self, model: SampleRNN, opts: GenerationOptions, voices: int, block: int) -> VoiceKernel:
+        """A kernel of `voices` voices and blocks of up to `block` samples on the options' device
+        and engine (the pool's; later calls, for the search's scouts, reuse the folded weights)."""
+        if not hasattr(self, "_folded"):
+            dev = engine_device(opts.device, model)
+            self._backend = pick_backend(dev, opts.backend)
+            self._folded = fold_model(model, dev)
+        folded, inv_temp = self._folded, opts.inverse_temperature
+        if self._backend == "numba":
+            dtype = resolve_weight_dtype(opts.weight_dtype, self._backend, folded)
+            return NumbaVoices(folded, voices, block, inv_temp, dtype)
+        return TorchVoices(folded, voices, inv_temp)
 
     def _prime(self, n: int) -> object:
         """The state of voice 0 after h0 and n samples of generated silence (a copy); the
@@ -237,9 +250,35 @@ class StreamEngine:
         if release is not None:
             voice.note.known_from = ev.at
             self._release(voice, int(release))
+            if self.search is not None:
+                self._search_onset(voice.note, load)
         self._keys[ev.key] = voice
         self.counters.notes += 1
         return voice
+
+    def _search_onset(self, note: VoiceNote, load: int) -> None:
+        """Play `note` from the primed state on the scout voices, each with its own random
+        numbers, through its first probe_seconds; keep the winner's numbers as the note's draw."""
+        search, L = self.search, self.model.lookback
+        span = note.onset - load + search.probe_samples
+        span = -(-span // L) * L
+        n = search.candidates
+        if self._scouts is None or self._scout_span < span:
+            self._scouts, self._scout_span = self._kernel(self.model, self._options, n, span), span
+        cond = np.zeros((n, span, len(COND_COLUMNS)), np.int32)
+        for row in cond:
+            note.fill(row, load, self.stats)
+        uniforms = self.rng.random((n, span), dtype=np.float32)
+        loads = [(0, r, self.primed) for r in range(n)]
+        audio = self.table[self._scouts.run(range(n), cond, uniforms, loads)]
+        probe = Probe(note.onset - load, min(note.onset + search.probe_samples, note.end) - load, note.pitch)
+        scores = []
+        for row in audio:
+            if self.model.cfg.pre_emphasis:
+                row = de_emphasize(row, self.model.cfg.pre_emphasis, self.primed_emphasis)[0]
+            scores.append(score_candidate(row, probe, search.sample_rate))
+        note.draw, note.draw_from = uniforms[int(np.argmax(scores))].copy(), load
+        self.counters.searched += 1
 
     def _legacy_value(self, pitch: int, velocity: int) -> int:
         return round(self.cfg.legacy_hold * self.sample_rate) + self.stats.release_tail(pitch, velocity)
@@ -300,10 +339,24 @@ class StreamEngine:
                 if loaded:
                     loads.append((at - c, i, self.primed))
         uniforms = self.rng.random((len(rows), n), dtype=np.float32)
+        self._replay_draws(rows, uniforms, c, n)
         audio = self.table[self.kernel.run([v.index for v in rows], cond, uniforms, loads)]
         if self.model.cfg.pre_emphasis:
             self._de_emphasize(rows, audio, c, n)
         return audio
+
+    def _replay_draws(self, rows: list[Voice], uniforms: np.ndarray, c: int, n: int) -> None:
+        """Where a voice plays a searched note's first samples, put the winning random numbers into
+        `uniforms` (len(rows), n) in place of the engine's own."""
+        for i, v in enumerate(rows):
+            plan = v.plan or [(c, v.note, False)]
+            for j, (at, note, _) in enumerate(plan):
+                if note is None or note.draw is None:
+                    continue
+                stop = plan[j + 1][0] if j + 1 < len(plan) else c + n
+                a, b = max(at, note.draw_from), min(stop, note.draw_from + len(note.draw))
+                if a < b:
+                    uniforms[i, a - c : b - c] = note.draw[a - note.draw_from : b - note.draw_from]
 
     def _de_emphasize(self, rows: list[Voice], audio: np.ndarray, c: int, n: int) -> None:
         """De-emphasise each row of `audio` (len(rows), n) in place, carrying each voice's filter

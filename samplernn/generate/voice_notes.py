@@ -41,6 +41,10 @@ class VoiceNote:
     release: int | None = None
     end: int | None = None
     known_from: int | None = None
+    # The onset search's winning random numbers (samplernn.generate.onset_search), replayed by the
+    # voice from engine sample `draw_from` on; None: the engine's own draw.
+    draw: np.ndarray | None = field(default=None, repr=False)
+    draw_from: int = 0
     # Level column values from the onset on, for the release they were computed with (None: the
     # key down): the curve is pointwise, so a window of it is what each block would compute.
     _levels: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32), repr=False)

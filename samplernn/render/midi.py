@@ -44,7 +44,7 @@ class RenderOptions:
     # (samplernn.render.voices.pick_render_engine).
     engine: str = "auto"
     # Candidate onsets per note of a pitched model, the best kept (GenerationOptions.onset_search;
-    # 1 = off). Runs on per-note streams: 'auto' then picks them, 'voices' renders without it.
+    # 1 = off), on either engine.
     onset_candidates: int = ONSET_CANDIDATES
     # The longest file rendered, seconds to the last note-off: a stuck note (a note-off missing
     # or hours late) is refused with its length instead of filling the memory.
@@ -214,7 +214,6 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
     gen = opts.generation.with_default_temperature(ckpt.temperature)
     gen = gen.with_onset_search(1 if kit else opts.onset_candidates, sr)
     if pick_render_engine(opts.engine, ckpt.model, gen, drums=kit is not None) == "voices":
-        gen = gen.with_onset_search(1, sr)
         mixed = render_voices(ckpt.model, ckpt.stats, sr, played, opts.lead, opts.tail, gen)
         elapsed = time.perf_counter() - t
     else:

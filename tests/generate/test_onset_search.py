@@ -86,3 +86,62 @@ def test_the_winning_candidate_is_replayed_sample_for_sample(backend: str, monke
     assert picked >= 1  # at least one stream took another draw than the unsearched one
     np.testing.assert_array_equal(out[3], plain[3])  # nothing to search: as unsearched
     assert done[-1][0] == done[-1][1] > sum(len(c) for c in conds())  # the candidates are counted too
+
+
+# --- the streaming engine's search (render's voices) ---------------------------------------------
+
+SR = 4000
+
+
+def stream_engine(m, search: OnsetSearch | None, backend: str):
+    from conditioning import BankStats
+    from samplernn.generate.stream import StreamConfig, StreamEngine
+
+    stats = BankStats(SR, {(48, 100): 60, (52, 90): 60}, {(48, 100): 1, (52, 90): 1})
+    cfg = StreamConfig(voices=2, block=64, lead=0.02, tail=0.01)
+    opts = GenerationOptions(seed=4, backend=backend, weight_dtype="float32", onset_search=search)
+    return StreamEngine(m, stats, SR, cfg, opts, capture=True)
+
+
+def play(eng) -> None:
+    eng.note_on("a", 48, 100, at=70, release=300)  # offline: the note-off known at the note-on
+    eng.note_on("b", 52, 90, at=200, release=420)
+    eng.note_on("live", 48, 100, at=500)  # live: the end unknown, not searched
+    eng.note_off("live", at=700)
+    while eng.pending:
+        eng.render_block()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_voice_replays_its_notes_winning_onset_sample_for_sample(backend: str, monkeypatch) -> None:
+    from samplernn.generate import stream
+
+    m = tiny.tiny_model(seed=2, perturb=0.3, q_levels=32)
+    scouts: list[tuple[np.ndarray, Probe]] = []
+
+    def score(audio: np.ndarray, probe: Probe, sample_rate: int) -> float:
+        scouts.append((audio.copy(), probe))
+        return float(np.mean(audio[probe.onset : probe.stop] ** 2))
+
+    monkeypatch.setattr(stream, "score_candidate", score)
+    search = OnsetSearch(SR, candidates=3, probe_seconds=0.02)  # 80 samples
+    eng = stream_engine(m, search, backend)
+    play(eng)
+    assert eng.counters.searched == 2 and len(scouts) == 6  # three scouts for each offline note
+    for k, take in enumerate(eng.takes[:2]):
+        candidates = scouts[3 * k : 3 * k + 3]
+        best, probe = candidates[int(np.argmax([np.mean(a[p.onset : p.stop] ** 2) for a, p in candidates]))]
+        assert take.start == take.note.onset - take.note.onset % m.lookback  # loaded at a frame boundary
+        np.testing.assert_allclose(take.audio[: probe.stop], best[: probe.stop], atol=1e-6)
+    assert eng.takes[2].note.draw is None
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_one_candidate_leaves_the_stream_engine_as_it_was(backend: str) -> None:
+    m = tiny.tiny_model(seed=2, perturb=0.3, q_levels=32)
+    plain, one = stream_engine(m, None, backend), stream_engine(m, OnsetSearch(SR, 1), backend)
+    play(plain)
+    play(one)
+    assert one.counters.searched == 0
+    for a, b in zip(plain.takes, one.takes, strict=True):
+        np.testing.assert_array_equal(a.audio, b.audio)

@@ -18,6 +18,7 @@ from conditioning import BankStats
 from samplernn.cli import app
 from samplernn.common.audio import limit_peak
 from samplernn.common.errors import UserError
+from samplernn.generate.engine import numba_available
 from samplernn.generate.options import GenerationOptions
 from samplernn.model.checkpoint import load_checkpoint, make_payload, save_checkpoint
 from samplernn.model.config import ModelConfig
@@ -409,27 +410,35 @@ def test_a_wav_is_not_written_under_another_formats_name(tmp_path: Path, ckpt_pa
     assert not (tmp_path / "x.mp3").exists()
 
 
-def test_the_onset_search_is_on_by_default_for_a_pitched_model_on_per_note_streams(
+def test_the_onset_search_is_on_by_default_for_a_pitched_model_on_either_engine(
     tmp_path: Path, ckpt, ckpt_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from samplernn.render import voices
+
     seen: list[GenerationOptions] = []
 
     def spy(model, conds, options=None, **overrides):
         seen.append(options)
         return fake_synthesize(model, conds)
 
+    def spy_voices(model, stats, sr, notes, lead, tail, generation):
+        seen.append(generation)
+        return np.zeros(sr, np.float64)
+
     monkeypatch.setattr(render_mod, "synthesize", spy)
+    monkeypatch.setattr(render_mod, "render_voices", spy_voices)
     midi = write_midi(tmp_path / "s.mid", [[on(50), off(50, 48)]])
-    opts = RenderOptions(lead=0.01, tail=0.01, generation=GenerationOptions(seed=0))  # engine "auto"
-    report = render_midi(ckpt, midi, tmp_path / "a.wav", opts)
-    assert report.onset_candidates == 4 and seen[-1].onset_search.candidates == 4  # per-note streams
-    assert seen[-1].onset_search.sample_rate == SR
-    unsearched = dataclasses.replace(opts, onset_candidates=1, engine="notes")
-    report = render_midi(ckpt, midi, tmp_path / "b.wav", unsearched)
-    assert report.onset_candidates == 1 and seen[-1].onset_search is None
-    n = len(seen)
-    report = render_midi(ckpt, midi, tmp_path / "c.wav", dataclasses.replace(opts, engine="voices"))
-    assert report.onset_candidates == 1 and len(seen) == n  # voices: no per-note streams, no search
+    opts = RenderOptions(lead=0.01, tail=0.01, generation=GenerationOptions(seed=0))
+    for engine in ("notes", "voices"):
+        report = render_midi(ckpt, midi, tmp_path / f"{engine}.wav", dataclasses.replace(opts, engine=engine))
+        assert report.onset_candidates == 4 and seen[-1].onset_search.candidates == 4, engine
+        assert seen[-1].onset_search.sample_rate == SR
+        unsearched = dataclasses.replace(opts, onset_candidates=1, engine=engine)
+        report = render_midi(ckpt, midi, tmp_path / f"{engine}1.wav", unsearched)
+        assert report.onset_candidates == 1 and seen[-1].onset_search is None, engine
+    if numba_available():  # the search no longer decides the engine: one CPU thread still takes voices
+        searching = GenerationOptions(threads=1, device="cpu").with_onset_search(4, SR)
+        assert voices.pick_render_engine("auto", ckpt.model, searching) == "voices"
     r = runner.invoke(app, ["render", str(ckpt_path), str(midi), "-o", str(tmp_path / "d.wav"), "-q",
                             "--onset-candidates", "2", "--device", "cpu"])  # fmt: skip
     assert r.exit_code == 0 and "best of 2 onsets" in r.output, r.output
