@@ -136,7 +136,9 @@ class StreamEngine:
         if self.cfg.block % L:
             raise ValueError(f"block {self.cfg.block} must be a multiple of the model's lookback {L}")
         self.held = self._held_countdown(model)
-        self.kernel = self._kernel(model, opts, self.cfg.voices, self.cfg.block)
+        dev = engine_device(opts.device, model)
+        self._backend, self._folded = pick_backend(dev, opts.backend), fold_model(model, dev)
+        self.kernel = self._kernel(opts, self.cfg.voices, self.cfg.block)
         self.search = opts.onset_search if opts.onset_candidates > 1 else None
         self._options = opts
         self._scouts: VoiceKernel | None = None  # the search's voices, made at the first search
@@ -165,13 +167,9 @@ class StreamEngine:
             raise ValueError("countdown 'held' needs a model trained with a held flag (--hidden-countdown)")
         return mode == "held" or (mode == "auto" and model.cfg.held_flag)
 
-    def _kernel(self, model: SampleRNN, opts: GenerationOptions, voices: int, block: int) -> VoiceKernel:
-        """A kernel of `voices` voices and blocks of up to `block` samples on the options' device
-        and engine (the pool's; later calls, for the search's scouts, reuse the folded weights)."""
-        if not hasattr(self, "_folded"):
-            dev = engine_device(opts.device, model)
-            self._backend = pick_backend(dev, opts.backend)
-            self._folded = fold_model(model, dev)
+    def _kernel(self, opts: GenerationOptions, voices: int, block: int) -> VoiceKernel:
+        """A kernel of `voices` voices and blocks of up to `block` samples over the folded weights
+        (the pool's, and the onset search's scouts)."""
         folded, inv_temp = self._folded, opts.inverse_temperature
         if self._backend == "numba":
             dtype = resolve_weight_dtype(opts.weight_dtype, self._backend, folded)
@@ -264,7 +262,7 @@ class StreamEngine:
         span = -(-span // L) * L
         n = search.candidates
         if self._scouts is None or self._scout_span < span:
-            self._scouts, self._scout_span = self._kernel(self.model, self._options, n, span), span
+            self._scouts, self._scout_span = self._kernel(self._options, n, span), span
         cond = np.zeros((n, span, len(COND_COLUMNS)), np.int32)
         for row in cond:
             note.fill(row, load, self.stats)
