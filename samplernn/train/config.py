@@ -45,7 +45,7 @@ class TrainConfig:
     lr_final: float | None = _setting(
         1e-4,
         "Anneal the learning rate along a half cosine from --lr to this (at most --lr) at the end "
-        "of the run, --steps or --max-minutes, whichever comes first (unset: constant).",
+        "of the run, --steps or --max-minutes, whichever comes first (as high as --lr: constant).",
     )
     warmup_steps: int = _setting(
         200, "Raise the learning rate linearly from --lr/this to --lr over this many first steps (0 = none)."

@@ -38,6 +38,10 @@ def test_warmup_rises_linearly_to_the_peak_then_the_cosine_takes_over():
     # no --lr-final: constant after the warm-up
     flat = tiny_cfg(steps=100, lr=1e-3, warmup_steps=4, lr_final=None)
     assert [flat.lr_at(s) for s in (0, 3, 99)] == pytest.approx([2.5e-4, 1e-3, 1e-3])
+    # the command line's way to a constant rate: --lr-final as high as --lr (or higher)
+    for final in (1e-3, 5e-3):
+        same = tiny_cfg(steps=100, lr=1e-3, warmup_steps=4, lr_final=final)
+        assert [same.lr_at(s) for s in (0, 3, 50, 99)] == pytest.approx([2.5e-4, 1e-3, 1e-3, 1e-3])
 
 
 def cosine(cfg: TrainConfig, t: float) -> float:
