@@ -49,7 +49,31 @@ def audio_info(path: str | Path) -> AudioInfo:
         raise AudioError(f"{path}: unreadable audio file ({_reason(exc)})") from None
     if info.frames <= 0:
         raise AudioError(f"{path}: audio file holds no samples")
+    promised = _wav_header_frames(path)
+    if promised is not None and promised > info.frames:
+        raise AudioError(
+            f"{path}: the file ends early: its header promises {promised / info.samplerate:.3f} s, it holds "
+            f"{info.frames / info.samplerate:.3f} s (a truncated copy?)"
+        )
     return AudioInfo(int(info.frames), int(info.samplerate), int(info.channels))
+
+
+def _wav_header_frames(path: str | Path) -> int | None:
+    """The frame count a PCM WAV file's header promises (Python's `wave` reads the data chunk's
+    size; libsndfile reports only the frames present), or None: not a PCM WAV that `wave` reads,
+    or a streamed file whose size field was never filled in (0 or 0xFFFFFFFF)."""
+    import wave
+
+    if Path(path).suffix.lower() != ".wav":
+        return None
+    try:
+        with wave.open(str(path), "rb") as w:
+            frames, frame_bytes = w.getnframes(), w.getsampwidth() * w.getnchannels()
+    except (wave.Error, EOFError, OSError):
+        return None
+    if frames <= 0 or frame_bytes <= 0 or frames * frame_bytes >= 0xFFFFFFFF - frame_bytes:
+        return None
+    return frames
 
 
 def read_audio(

@@ -35,6 +35,15 @@ def empty_audio(src: Path) -> str:
     return "holds no samples"
 
 
+def truncated_audio(src: Path) -> str:
+    """A WAV cut short (an interrupted copy): its header promises more than the file holds."""
+    write_midi(src / "bad.mid", [(60, 100, 0.2, 0.6)])
+    write_audio(src / "bad.wav", tone(SR, 60, 0.2, 0.6, total=1.0), SR)
+    data = (src / "bad.wav").read_bytes()
+    (src / "bad.wav").write_bytes(data[: len(data) // 8])
+    return "the file ends early: its header promises 1.000 s"
+
+
 def unreadable_midi(src: Path) -> str:
     write_audio(src / "bad.wav", tone(SR, 60, 0.05, 0.3), SR)
     (src / "bad.mid").write_bytes(b"MThd\x00\x00\x00\x06 not really midi")
@@ -64,7 +73,7 @@ def midi_audio_disagree(src: Path) -> str:
     return "ms, tolerance ±100 ms"
 
 
-CASES = [corrupt_audio, zero_byte_audio, empty_audio, unreadable_midi, midi_without_notes,
+CASES = [corrupt_audio, zero_byte_audio, empty_audio, truncated_audio, unreadable_midi, midi_without_notes,
          audio_without_midi, silent_recording, midi_audio_disagree]
 
 

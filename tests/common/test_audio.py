@@ -1,0 +1,38 @@
+"""Reading audio files: a WAV cut short is named as such, not read as a shorter recording."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from samplernn.common.audio import AudioError, audio_info
+
+SR = 16000
+
+
+def wav(path: Path, seconds: float = 1.0, subtype: str = "PCM_16") -> Path:
+    sf.write(path, 0.3 * np.sin(np.arange(int(seconds * SR)) * 0.1), SR, subtype=subtype)
+    return path
+
+
+def test_a_truncated_wav_is_named_with_what_its_header_promised(tmp_path: Path) -> None:
+    data = wav(tmp_path / "full.wav").read_bytes()
+    (tmp_path / "cut.wav").write_bytes(data[: len(data) // 4])
+    assert audio_info(tmp_path / "full.wav").frames == SR
+    promised = r"cut\.wav: the file ends early: its header promises 1\.000 s, it holds 0\.2"
+    with pytest.raises(AudioError, match=promised):
+        audio_info(tmp_path / "cut.wav")
+
+
+def test_float_and_streamed_wavs_are_not_taken_for_truncated_ones(tmp_path: Path) -> None:
+    # `wave` cannot read a float WAV: no check, and no false alarm
+    assert audio_info(wav(tmp_path / "float.wav", subtype="FLOAT")).frames == SR
+    data = bytearray(wav(tmp_path / "streamed.wav").read_bytes())
+    at = data.index(b"data") + 4
+    data[at : at + 4] = struct.pack("<I", 0xFFFFFFFF)  # a writer that never filled the size in
+    (tmp_path / "streamed.wav").write_bytes(bytes(data))
+    assert audio_info(tmp_path / "streamed.wav").frames == SR
