@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,16 +115,18 @@ def detect_layout(scan: dict[Path, tuple[list[Path], list[Path]]], read: dict[Pa
     return "session" if votes["session"] else "pairs"
 
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_UNSAFE = re.compile(r"[^\w.-]+")  # \w: letters and digits of any script, and '_'
 
 
 def note_id(source: str, taken: Counter[str]) -> str:
     """A note's id from its source: 'sub/take_01.wav' → 'sub-take_01', 'a.wav#3' (the third note
-    or chunk of a recording) → 'a-003'; made unique among `taken` ('-2', '-3', … appended)."""
+    or chunk of a recording) → 'a-003', 'Flöte C4.wav' → 'Flöte_C4' (letters of any script kept,
+    in Unicode NFC; spaces and punctuation → '_'); made unique among `taken` ('-2', '-3', …)."""
     path, mark, index = source.rpartition("#")
     if not (mark and index.isdigit()):  # '#' may also be part of a file name ('030-F#.wav')
         path, index = source, ""
-    base = "-".join(_UNSAFE.sub("_", part) for part in Path(path).with_suffix("").parts if part != "/")
+    parts = [unicodedata.normalize("NFC", part) for part in Path(path).with_suffix("").parts if part != "/"]
+    base = "-".join(_UNSAFE.sub("_", part) for part in parts)
     if index:
         base = f"{base}-{int(index):03d}"
     taken[base] += 1

@@ -94,3 +94,17 @@ def test_one_id_rule_for_every_layout():
     ids = [note_id(s, taken) for s in ("sub/take 01.wav", "a.wav#3", "030-F#.wav", "sub/take_01.flac",
                                        "a.wav#12", "/abs/x.wav")]
     assert ids == ["sub-take_01", "a-003", "030-F_", "sub-take_01-2", "a-012", "abs-x"]
+
+
+def test_note_ids_keep_the_letters_of_any_script_and_one_spelling_of_each() -> None:
+    import unicodedata
+    from collections import Counter
+
+    from samplernn.prepare.layouts import note_id
+
+    taken: Counter[str] = Counter()
+    assert note_id("Flöte C4.wav", taken) == "Flöte_C4"  # was 'Fl_te_C4'
+    macos = unicodedata.normalize("NFD", "Flöte C4.wav")  # the decomposed spelling: the same id
+    assert note_id(macos, taken) == "Flöte_C4-2"
+    assert note_id("チェロ/ド.wav", taken) == "チェロ-ド"
+    assert note_id("x y!z.wav", taken) == "x_y_z" and note_id("a.wav#3", taken) == "a-003"
