@@ -13,7 +13,7 @@ import typer
 
 from samplernn.common.errors import UserError
 from samplernn.common.progress import ProgressFn, progress_bar
-from samplernn.generate.options import GenerationOptions
+from samplernn.generate.options import ONSET_PROBE_SECONDS, GenerationOptions
 
 WEIGHT_DTYPE_DEFAULT = GenerationOptions.weight_dtype
 
@@ -85,6 +85,7 @@ Temperature = Annotated[
 Seed = Annotated[int | None, typer.Option(min=0, help="Random seed: the same seed gives the same audio.")]
 OnsetCandidates = Annotated[
     int,
-    typer.Option(min=1, max=64, help="Generate each note's first 0.15 s this many times and keep the take "
-                 "that holds the note's pitch best (1 = off; pitched models, notes known in advance)."),
+    typer.Option(min=1, max=64,
+                 help=f"Generate each note's first {ONSET_PROBE_SECONDS:g} s this many times and keep the "
+                 "take that holds the note's pitch best (1 = off; pitched models, notes known in advance)."),
 ]

@@ -11,7 +11,7 @@ from typing import Any
 
 from samplernn.common.paths import PRETRAINED_DIR
 from samplernn.data.manifest import SPLITS
-from samplernn.generate.options import ONSET_CANDIDATES
+from samplernn.generate.options import ONSET_CANDIDATES, ONSET_PROBE_SECONDS
 
 #: The melody set that ships with the package (written by scripts/make_melodies.py).
 SHIPPED_MELODIES = PRETRAINED_DIR / "melodies"
@@ -43,8 +43,9 @@ class EvaluateOptions:
         None, "Sampling temperature (0 = greedy); None = the checkpoint's own.")
     onset_candidates: int = _option(
         ONSET_CANDIDATES,
-        "Generate each note's first 0.15 s this many times and keep the take that holds the note's "
-        "pitch best, as render and synth do (1 = off: the model's every onset as it comes).")
+        f"Generate each note's first {ONSET_PROBE_SECONDS:g} s this many times and keep the take that "
+        "holds the note's pitch best, as render and synth do (1 = off: the model's every onset as it "
+        "comes).")
     device: str = _option("auto", "auto, cpu, cuda, cuda:1 …")
     batch_size: int = _option(64, "Notes generated (and NLL windows) per batch.")
     velocity_sweep: bool = _option(
