@@ -112,11 +112,13 @@ def play(eng) -> None:
         eng.render_block()
 
 
+@pytest.mark.parametrize("pre_emphasis", [0.0, 0.7])
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_a_voice_replays_its_notes_winning_onset_sample_for_sample(backend: str, monkeypatch) -> None:
+def test_a_voice_replays_its_notes_winning_onset_sample_for_sample(backend: str, pre_emphasis: float,
+                                                                   monkeypatch) -> None:
     from samplernn.generate import stream
 
-    m = tiny.tiny_model(seed=2, perturb=0.3, q_levels=32)
+    m = tiny.tiny_model(seed=2, perturb=0.3, q_levels=32, pre_emphasis=pre_emphasis)
     scouts: list[tuple[np.ndarray, Probe]] = []
 
     def score(audio: np.ndarray, probe: Probe, sample_rate: int) -> float:
