@@ -210,7 +210,7 @@ def evaluate_model(
         "seed": seed, "temperature": temperature, "max_notes": max_notes, "velocity_sweep": sweep_velocities,
         "tail_seconds": tail_seconds, "pitch": dataclasses.asdict(settings),
         "melodies": [str(m) for m in melodies], "missing_pitches": missing_pitches,
-        "onset_candidates": onset_candidates,
+        "onset_candidates": onset_candidates if temperature != 0 else 1,  # greedy: all candidates alike
     }
     return Evaluation(report, records, real, generated, sweep, sweep_audio, between, between_audio, rendered)
 

@@ -233,12 +233,12 @@ def _search_onsets(
 ) -> tuple[list[int], Callable[[int], None] | None]:
     """(the winning onset candidate of every stream, all 0 without a search; the progress
     `advance` for what is left). Progress counts the candidates and then the streams."""
-    search = opts.onset_search
+    search = opts.active_onset_search
     n = len(conds)
     L = engine[0].lookback
     probes = [stream_probe(c, search.probe_samples) for c in conds] if search else [None] * n
     jobs = [(i, c) for i in range(n) if probes[i] for c in range(search.candidates)]
-    if search is None or search.candidates < 2 or not jobs:
+    if search is None or not jobs:
         advance = _advance(opts.progress, _stream_samples([len(c) for c in conds], opts.batch_size, L))
         return [0] * n, advance
     heads = [conds[i][: probes[i].stop] for i, _ in jobs]

@@ -121,9 +121,19 @@ class GenerationOptions:
         return replace(self, onset_search=search)
 
     @property
+    def active_onset_search(self) -> OnsetSearch | None:
+        """The onset search the engines run: None without one, with one candidate, or when
+        decoding greedily (temperature 0: every candidate would be the same)."""
+        search = self.onset_search
+        if search is None or search.candidates < 2 or self.temperature == 0:
+            return None
+        return search
+
+    @property
     def onset_candidates(self) -> int:
-        """Candidate onsets per note: 1 without a search."""
-        return self.onset_search.candidates if self.onset_search else 1
+        """Candidate onsets per note the engines generate: 1 without an active search."""
+        search = self.active_onset_search
+        return search.candidates if search else 1
 
     @property
     def inverse_temperature(self) -> float:

@@ -139,7 +139,7 @@ class StreamEngine:
         dev = engine_device(opts.device, model)
         self._backend, self._folded = pick_backend(dev, opts.backend), fold_model(model, dev)
         self.kernel = self._kernel(opts, self.cfg.voices, self.cfg.block)
-        self.search = opts.onset_search if opts.onset_candidates > 1 else None
+        self.search = opts.active_onset_search
         self._options = opts
         self._scouts: VoiceKernel | None = None  # the search's voices, made at the first search
         self._scout_span = 0

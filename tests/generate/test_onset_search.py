@@ -45,6 +45,8 @@ def test_search_options_are_checked() -> None:
             OnsetSearch(16000, **bad)
     opts = GenerationOptions().with_onset_search(3, 16000)
     assert opts.onset_candidates == 3 and opts.with_onset_search(1, 16000).onset_search is None
+    greedy = GenerationOptions(temperature=0.0).with_onset_search(3, 16000)  # every candidate the same draw
+    assert greedy.active_onset_search is None and greedy.onset_candidates == 1
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
