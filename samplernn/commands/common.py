@@ -86,6 +86,7 @@ Seed = Annotated[int | None, typer.Option(min=0, help="Random seed: the same see
 OnsetCandidates = Annotated[
     int,
     typer.Option(min=1, max=64,
-                 help=f"Generate each note's first {ONSET_PROBE_SECONDS:g} s this many times and keep the "
-                 "take that holds the note's pitch best (1 = off; pitched models, notes known in advance)."),
+                 help=f"Generate each note's first {ONSET_PROBE_SECONDS:g} s this many times and go on from "
+                 "the candidate that holds the note's pitch best (1 = off, as at --temperature 0; pitched "
+                 "models only)."),
 ]

@@ -186,7 +186,7 @@ def evaluate_model(
     rendered = rendered_set(melodies, missing_pitches, layers, stats, sr, tail_seconds)
     nll = _nll(model, dataset, records, split, batch_size, device, stats, baseline_model, with_nll)
     if generate is None:
-        search = OnsetSearch(sr, onset_candidates) if onset_candidates > 1 else None
+        search = OnsetSearch(sample_rate=sr, candidates=onset_candidates) if onset_candidates > 1 else None
         generate = model_generator(model, temperature=temperature, seed=seed, batch_size=batch_size,
                                    device=device, progress=progress, onset_search=search)
     sweep = velocity_sweep(records, dataset.notes) if sweep_velocities else []

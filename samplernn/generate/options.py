@@ -35,7 +35,7 @@ def default_threads() -> int:
         return 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class OnsetSearch:
     """Best-of-N note onsets (samplernn.generate.onset_search): every stream with a note is
     generated `candidates` times up to `probe_seconds` after its note-on, each with its own
@@ -44,18 +44,20 @@ class OnsetSearch:
     this spends generation time (up to `candidates` × the lead and probe, per note) to leave out
     the onsets where the model misses the pitch. Offline only: it needs each note's future.
     sample_rate: the model's rate (Hz), to turn the probe into samples and a pitch into a period.
-    Raises ValueError for candidates < 1, a probe not above 0 or a rate not above 0."""
+    Keyword arguments only. Raises ValueError for candidates not a whole number ≥ 1, a probe not
+    above 0 or a rate not a whole number above 0."""
 
     sample_rate: int
     candidates: int = ONSET_CANDIDATES
     probe_seconds: float = ONSET_PROBE_SECONDS
 
     def __post_init__(self) -> None:
-        if self.candidates < 1:
-            raise ValueError(f"onset candidates must be >= 1, got {self.candidates}")
-        if not (math.isfinite(self.probe_seconds) and self.probe_seconds > 0) or self.sample_rate <= 0:
-            raise ValueError(f"onset probe and sample rate must be > 0, got {self.probe_seconds}, "
-                             f"{self.sample_rate}")  # fmt: skip
+        for name in ("candidates", "sample_rate"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"onset search {name} must be a whole number >= 1, got {value!r}")
+        if not (math.isfinite(self.probe_seconds) and self.probe_seconds > 0):
+            raise ValueError(f"onset probe must be > 0 seconds, got {self.probe_seconds}")
 
     @property
     def probe_samples(self) -> int:
@@ -78,9 +80,10 @@ class GenerationOptions:
         fit, see engine.resolve_weight_dtype), 'float32' or 'float16'; arithmetic stays float32.
     threads: OS threads the numba engine splits a batch over; None = default_threads().
     progress: called as progress(done, total), in stream-samples, as generation advances.
-    onset_search: best-of-N onsets for the streams of `generate_classes` / `synthesize` (see
-        OnsetSearch); None or 1 candidate = every stream generated once. The streaming engine
-        (live play, render's voices) does not search.
+    onset_search: best-of-N onsets (see OnsetSearch) for the streams of `generate_classes` /
+        `synthesize` and for the streaming engine's notes whose note-off is known at their note-on
+        (render's voices); live notes are never searched. None, 1 candidate or temperature 0 =
+        every note generated once (`active_onset_search`).
 
     Raises ValueError (at construction) for a value no engine accepts.
     """
@@ -109,6 +112,8 @@ class GenerationOptions:
             )
         if self.threads is not None and self.threads < 1:
             raise ValueError(f"threads must be >= 1, got {self.threads}")
+        if self.onset_search is not None and not isinstance(self.onset_search, OnsetSearch):
+            raise ValueError(f"onset_search must be an OnsetSearch or None, got {self.onset_search!r}")
 
     def with_default_temperature(self, default: float) -> GenerationOptions:
         """These options, with `default` as the temperature when none was given."""
@@ -117,7 +122,7 @@ class GenerationOptions:
     def with_onset_search(self, candidates: int, sample_rate: int) -> GenerationOptions:
         """These options searching the best of `candidates` onsets per note (OnsetSearch), or
         without a search for candidates = 1. Raises ValueError for candidates < 1."""
-        search = OnsetSearch(sample_rate, candidates) if candidates != 1 else None
+        search = OnsetSearch(sample_rate=sample_rate, candidates=candidates) if candidates != 1 else None
         return replace(self, onset_search=search)
 
     @property

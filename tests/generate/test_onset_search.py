@@ -39,10 +39,16 @@ def test_the_best_candidate_is_the_highest_and_the_first_on_a_tie() -> None:
 
 
 def test_search_options_are_checked() -> None:
-    assert OnsetSearch(16000, 4, 0.15).probe_samples == 2400
-    for bad in ({"candidates": 0}, {"probe_seconds": 0.0}, {"probe_seconds": float("nan")}):
+    assert OnsetSearch(sample_rate=16000, candidates=4, probe_seconds=0.15).probe_samples == 2400
+    bad_values = ({"candidates": 0}, {"candidates": 2.5}, {"candidates": True}, {"probe_seconds": 0.0},
+                  {"probe_seconds": float("nan")}, {"sample_rate": 0}, {"sample_rate": float("nan")})
+    for bad in bad_values:
         with pytest.raises(ValueError):
-            OnsetSearch(16000, **bad)
+            OnsetSearch(**{"sample_rate": 16000, "candidates": 2, **bad})
+    with pytest.raises(TypeError):  # keyword arguments only: (4, 16000) would read as 16,000 candidates
+        OnsetSearch(4, 16000)
+    with pytest.raises(ValueError, match="OnsetSearch"):
+        GenerationOptions(onset_search=4)
     opts = GenerationOptions().with_onset_search(3, 16000)
     assert opts.onset_candidates == 3 and opts.with_onset_search(1, 16000).onset_search is None
     greedy = GenerationOptions(temperature=0.0).with_onset_search(3, 16000)  # every candidate the same draw
@@ -53,7 +59,7 @@ def test_search_options_are_checked() -> None:
 def test_one_candidate_is_exactly_the_unsearched_generation(backend: str) -> None:
     m = model()
     plain = generate_classes(m, conds(), seed=3, backend=backend, batch_size=2)
-    search = OnsetSearch(16000, 1)
+    search = OnsetSearch(sample_rate=16000, candidates=1)
     one = generate_classes(m, conds(), seed=3, backend=backend, batch_size=2, onset_search=search)
     for a, b in zip(plain, one, strict=True):
         np.testing.assert_array_equal(a, b)
@@ -70,7 +76,7 @@ def test_the_winning_candidate_is_replayed_sample_for_sample(backend: str, monke
         return float(np.mean(audio[probe.onset : probe.stop] ** 2))
 
     monkeypatch.setattr(engine_module, "score_candidate", score)
-    search = OnsetSearch(16000, candidates=3, probe_seconds=0.004)  # 64 samples
+    search = OnsetSearch(sample_rate=16000, candidates=3, probe_seconds=0.004)  # 64 samples
     done: list[tuple[int, int]] = []
     out = generate_classes(m, conds(), seed=5, backend=backend, batch_size=4, onset_search=search,
                            progress=lambda d, t: done.append((d, t)))  # fmt: skip
@@ -128,7 +134,7 @@ def test_a_voice_replays_its_notes_winning_onset_sample_for_sample(backend: str,
         return float(np.mean(audio[probe.onset : probe.stop] ** 2))
 
     monkeypatch.setattr(stream, "score_candidate", score)
-    search = OnsetSearch(SR, candidates=3, probe_seconds=0.02)  # 80 samples
+    search = OnsetSearch(sample_rate=SR, candidates=3, probe_seconds=0.02)  # 80 samples
     eng = stream_engine(m, search, backend)
     play(eng)
     assert eng.counters.searched == 2 and len(scouts) == 6  # three scouts for each offline note
@@ -143,7 +149,8 @@ def test_a_voice_replays_its_notes_winning_onset_sample_for_sample(backend: str,
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_one_candidate_leaves_the_stream_engine_as_it_was(backend: str) -> None:
     m = tiny.tiny_model(seed=2, perturb=0.3, q_levels=32)
-    plain, one = stream_engine(m, None, backend), stream_engine(m, OnsetSearch(SR, 1), backend)
+    one_candidate = OnsetSearch(sample_rate=SR, candidates=1)
+    plain, one = stream_engine(m, None, backend), stream_engine(m, one_candidate, backend)
     play(plain)
     play(one)
     assert one.counters.searched == 0
