@@ -3,11 +3,13 @@
 A model that writes a note sample by sample sometimes loses the pitch where the attack turns into
 the sustained tone (40–150 ms after the note-on, docs/training.md "The attack") and then plays
 noise or the octave above for the rest of a short note. Offline, where every note is known in
-advance, `samplernn.generate.engine.generate_classes` generates each note's onset several times
-with different random numbers, scores each candidate here, and generates the note to the end from
-the winner's random numbers — the same draw replayed, so the note's start is the scored candidate
-(on the numba engine sample for sample; on the torch engine float rounding in a differently sized
-batch can let it drift, and it is then another sample of the same model).
+advance, `samplernn.generate.engine.generate_classes` (per-note streams) and the streaming
+engine's scout voices (`samplernn.generate.stream`, render's voices) generate each note's onset
+several times with different random numbers, score each candidate here, and generate the note to
+the end from the winner's random numbers — the same draw replayed, so the note's start is the
+scored candidate (on both CPU engines sample for sample, as the tests check; on CUDA float
+rounding in a differently sized batch could let it drift, and it is then another sample of the
+same model).
 
 The score is `samplernn.measures.periodicity.periodicity_score` over the probe at the note's
 period: a tone at the note's pitch scores high; noise, silence and octave-up tones score low.

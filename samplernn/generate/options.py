@@ -41,8 +41,9 @@ class OnsetSearch:
     generated `candidates` times up to `probe_seconds` after its note-on, each with its own
     random numbers; the candidate whose probe repeats most clearly at the note's period
     (samplernn.measures.periodicity) is the one generated to the end. The model is unchanged:
-    this spends generation time (up to `candidates` × the lead and probe, per note) to leave out
-    the onsets where the model misses the pitch. Offline only: it needs each note's future.
+    this spends generation time per note (`candidates` × the probe on the streaming engine's
+    voices, × the lead and probe on per-note streams) to leave out the onsets where the model
+    misses the pitch. Offline only: it needs each note's future.
     sample_rate: the model's rate (Hz), to turn the probe into samples and a pitch into a period.
     Keyword arguments only. Raises ValueError for candidates not a whole number ≥ 1, a probe not
     above 0 or a rate not a whole number above 0."""

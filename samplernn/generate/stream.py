@@ -44,7 +44,7 @@ from samplernn.data.emphasis import de_emphasize, silence_offset
 from samplernn.data.quantize import dequantize
 from samplernn.generate.engine import engine_device, pick_backend, resolve_weight_dtype
 from samplernn.generate.fold import fold_model
-from samplernn.generate.onset_search import Probe, score_candidate
+from samplernn.generate.onset_search import Probe, best_candidates, score_candidate
 from samplernn.generate.options import GenerationOptions
 from samplernn.generate.stream_config import StreamConfig
 from samplernn.generate.stream_kernels import Load, NumbaVoices, TorchVoices, VoiceKernel
@@ -275,7 +275,7 @@ class StreamEngine:
             if self.model.cfg.pre_emphasis:
                 row = de_emphasize(row, self.model.cfg.pre_emphasis, self.primed_emphasis)[0]
             scores.append(score_candidate(row, probe, search.sample_rate))
-        note.draw, note.draw_from = uniforms[int(np.argmax(scores))].copy(), load
+        note.draw, note.draw_from = uniforms[best_candidates([scores])[0]].copy(), load
         self.counters.searched += 1
 
     def _legacy_value(self, pitch: int, velocity: int) -> int:
