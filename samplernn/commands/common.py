@@ -86,7 +86,7 @@ Seed = Annotated[int | None, typer.Option(min=0, help="Random seed: the same see
 OnsetCandidates = Annotated[
     int,
     typer.Option(min=1, max=64,
-                 help=f"Generate each note's first {ONSET_PROBE_SECONDS:g} s this many times and go on from "
-                 "the candidate that holds the note's pitch best (1 = off, as at --temperature 0; pitched "
-                 "models only)."),
+                 help=f"Generate each note's first {ONSET_PROBE_SECONDS:g} s up to this many times (in "
+                 "rounds of 2, 2, 4 …, until one holds the note's pitch clearly) and go on from the "
+                 "candidate that holds it best (1 = off, as at --temperature 0; pitched models only)."),
 ]

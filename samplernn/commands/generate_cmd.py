@@ -219,7 +219,8 @@ def _render_summary(report, bit_depth: int) -> None:  # noqa: ANN001 — RenderR
         else f"peak {report.peak_db:+.1f} dBFS, no gain change"
     )
     speed = report.seconds / report.elapsed if report.elapsed > 0 else float("inf")
-    search = f", best of {report.onset_candidates} onsets" if report.onset_candidates > 1 else ""
+    most = report.onset_candidates
+    search = f", onsets searched (up to {most} candidates)" if most > 1 else ""
     typer.echo(
         f"rendered {report.n_notes} notes ({note_name(lo)}–{note_name(hi)}) in {report.elapsed:.1f} s"
         f"{search} → {report.out}: {report.seconds:.2f} s, {bit_depth}-bit, {level}; {speed:.2f}× real time"

@@ -43,9 +43,9 @@ class EvaluateOptions:
         None, "Sampling temperature (0 = greedy); None = the checkpoint's own.")
     onset_candidates: int = _option(
         ONSET_CANDIDATES,
-        f"Generate each note's first {ONSET_PROBE_SECONDS:g} s this many times and go on from the "
-        "candidate that holds the note's pitch best, as render and synth do by default (1 = off: the "
-        "model's every onset as it comes).")
+        f"Generate each note's first {ONSET_PROBE_SECONDS:g} s up to this many times (in rounds of 2, "
+        "2, 4 …, until one holds the note's pitch clearly) and go on from the candidate that holds it "
+        "best, as render and synth do by default (1 = off: the model's every onset as it comes).")
     device: str = _option("auto", "auto, cpu, cuda, cuda:1 …")
     batch_size: int = _option(64, "Notes generated (and NLL windows) per batch.")
     velocity_sweep: bool = _option(

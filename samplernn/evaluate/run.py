@@ -170,7 +170,7 @@ def evaluate_model(
     recordings. `melodies` (folders or MIDI files) are rendered into the bank's range and scored
     note by note; `missing_pitches` adds a note at every semitone the bank lacks within its range;
     `quantization` (levels, method) is the model's, for the noise floor of the quantised real notes.
-    `onset_candidates` > 1: every note from the best of that many onsets (GenerationOptions.onset_search;
+    `onset_candidates` > 1: every note from the best of at most that many onsets (OnsetSearch;
     the CLI's default: EvaluateOptions); with `generate` given it is only recorded in the settings.
     `progress(done, total, stage=...)` reports generation ("generating", stream-samples) and
     measuring ("measuring", notes). Raises UserError when the split has no notes or a melody

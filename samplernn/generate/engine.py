@@ -232,23 +232,38 @@ def _search_onsets(
     draw: Callable[..., np.ndarray],
 ) -> tuple[list[int], Callable[[int], None] | None]:
     """(the winning onset candidate of every stream, all 0 without a search; the progress
-    `advance` for what is left). Progress counts the candidates and then the streams."""
+    `advance` for what is left). The search runs in rounds (OnsetSearch.rounds) over the streams
+    whose best score so far is below search.accept. Progress counts the candidates and then the
+    streams; its total starts at every candidate of every round and shrinks as streams stop."""
     search = opts.active_onset_search
-    n = len(conds)
-    L = engine[0].lookback
+    n, L = len(conds), engine[0].lookback
+    streams = _stream_samples([len(c) for c in conds], opts.batch_size, L)
     probes = [stream_probe(c, search.probe_samples) for c in conds] if search else [None] * n
-    jobs = [(i, c) for i in range(n) if probes[i] for c in range(search.candidates)]
-    if search is None or not jobs:
-        advance = _advance(opts.progress, _stream_samples([len(c) for c in conds], opts.batch_size, L))
-        return [0] * n, advance
-    heads = [conds[i][: probes[i].stop] for i, _ in jobs]
-    total = _stream_samples([len(h) for h in heads], opts.batch_size, L)
-    advance = _advance(opts.progress, total + _stream_samples([len(c) for c in conds], opts.batch_size, L))
-    draws = [lambda k, i=i, c=c: draw(i, k, c) for i, c in jobs]
-    classes = _generate_streams(engine, opts, heads, draws, advance)
+    open_ = [i for i in range(n) if probes[i]]
+    if search is None or not open_:
+        return [0] * n, _advance(opts.progress, streams)
+    head = {i: len(conds[i][: probes[i].stop]) for i in open_}
+
+    def cost(ids: list[int], rounds: Sequence[int]) -> int:
+        return sum(_stream_samples([head[i] for i in ids] * k, opts.batch_size, L) for k in rounds)
+
+    total = cost(open_, search.rounds) + streams
+    progress = opts.progress
+    advance = _advance(None if progress is None else lambda d, t: progress(d, total), total)
     scores: list[list[float]] = [[] for _ in range(n)]
-    for (i, _), q in zip(jobs, classes, strict=True):
-        scores[i].append(score_candidate(classes_to_audio(q, model), probes[i], search.sample_rate))
+    first = spent = 0
+    for r, size in enumerate(search.rounds):
+        if not open_:
+            break
+        jobs = [(i, c) for i in open_ for c in range(first, first + size)]
+        draws = [lambda k, i=i, c=c: draw(i, k, c) for i, c in jobs]
+        heads = [conds[i][: probes[i].stop] for i, _ in jobs]
+        classes = _generate_streams(engine, opts, heads, draws, advance)
+        for (i, _), q in zip(jobs, classes, strict=True):
+            scores[i].append(score_candidate(classes_to_audio(q, model), probes[i], search.sample_rate))
+        first, spent = first + size, spent + cost(open_, [size])
+        open_ = [i for i in open_ if max(scores[i]) < search.accept]
+        total = spent + cost(open_, search.rounds[r + 1 :]) + streams
     return best_candidates(scores), advance
 
 

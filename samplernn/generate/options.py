@@ -16,10 +16,13 @@ if TYPE_CHECKING:  # the options are plain values: importing them must not load 
 BACKENDS = ("numba", "torch")
 WEIGHT_DTYPES = ("auto", "float32", "float16")
 THREADS_ENV = "SAMPLERNN_THREADS"
-#: Candidate onsets per note when rendering offline (`OnsetSearch`): best of 4 took short trombone
-#: notes from 76 % to 91 % in tune, as often as the best of all 4 by the pitch measure itself
-#: (docs/evaluate.md, "Onset search"); 8 added one point more at twice the cost.
-ONSET_CANDIDATES = 4
+#: The most candidate onsets per note when rendering offline (`OnsetSearch`), tried in rounds of
+#: 2, 2, 4: on short trombone notes, best of 4 took 76 % to 91 % in tune and all 8 to 92 %; the
+#: rounds with ONSET_ACCEPT give 92 % at 3.9 candidates a note (docs/evaluate.md, "Onset search").
+ONSET_CANDIDATES = 8
+#: The periodicity score at which the search stops after a round: 5 % of the mistuned onsets
+#: score above 0.31, half the in-tune ones above 0.41 (the same notes, measured).
+ONSET_ACCEPT = 0.4
 #: Seconds after the note-on the onset search scores: the model's notes find their pitch 40–150 ms
 #: after the note-on (docs/training.md, "The attack"); 0.10 s chose markedly worse, 0.20 s no better.
 ONSET_PROBE_SECONDS = 0.15
@@ -38,19 +41,22 @@ def default_threads() -> int:
 @dataclass(frozen=True, kw_only=True)
 class OnsetSearch:
     """Best-of-N note onsets (samplernn.generate.onset_search): every stream with a note is
-    generated `candidates` times up to `probe_seconds` after its note-on, each with its own
-    random numbers; the candidate whose probe repeats most clearly at the note's period
-    (samplernn.measures.periodicity) is the one generated to the end. The model is unchanged:
-    this spends generation time per note (`candidates` × the probe on the streaming engine's
-    voices, × the lead and probe on per-note streams) to leave out the onsets where the model
-    misses the pitch. Offline only: it needs each note's future.
+    generated up to `probe_seconds` after its note-on with several draws of random numbers, in
+    `rounds` (2, 2, 4, 8 … candidates, at most `candidates` in all) until a round's best
+    candidate scores at least `accept`; the best candidate so far, the one whose probe repeats
+    most clearly at the note's period (samplernn.measures.periodicity), is generated to the end.
+    The model is unchanged: this spends generation time per note (a candidate costs the probe on
+    the streaming engine's voices, the lead and probe on per-note streams) to leave out the onsets
+    where the model misses the pitch. Offline only: it needs each note's future.
     sample_rate: the model's rate (Hz), to turn the probe into samples and a pitch into a period.
+    accept: math.inf tries all `candidates` for every note (the best of N).
     Keyword arguments only. Raises ValueError for candidates not a whole number ≥ 1, a probe not
-    above 0 or a rate not a whole number above 0."""
+    above 0, an accept score that is NaN or a rate not a whole number above 0."""
 
     sample_rate: int
     candidates: int = ONSET_CANDIDATES
     probe_seconds: float = ONSET_PROBE_SECONDS
+    accept: float = ONSET_ACCEPT
 
     def __post_init__(self) -> None:
         for name in ("candidates", "sample_rate"):
@@ -59,6 +65,20 @@ class OnsetSearch:
                 raise ValueError(f"onset search {name} must be a whole number >= 1, got {value!r}")
         if not (math.isfinite(self.probe_seconds) and self.probe_seconds > 0):
             raise ValueError(f"onset probe must be > 0 seconds, got {self.probe_seconds}")
+        accept = self.accept
+        if isinstance(accept, bool) or not isinstance(accept, int | float) or math.isnan(accept):
+            raise ValueError(f"onset accept score must be a number, got {self.accept!r}")
+
+    @property
+    def rounds(self) -> tuple[int, ...]:
+        """Candidates per round: 2, then as many again as tried so far (2, 2, 4, 8 …), the last
+        cut to `candidates` in all; one round of 1 for a single candidate."""
+        sizes, tried = [], 0
+        while tried < self.candidates:
+            size = min(max(2, tried), self.candidates - tried)
+            sizes.append(size)
+            tried += size
+        return tuple(sizes)
 
     @property
     def probe_samples(self) -> int:
@@ -121,8 +141,9 @@ class GenerationOptions:
         return self if self.temperature is not None else replace(self, temperature=default)
 
     def with_onset_search(self, candidates: int, sample_rate: int) -> GenerationOptions:
-        """These options searching the best of `candidates` onsets per note (OnsetSearch), or
-        without a search for candidates = 1. Raises ValueError for candidates < 1."""
+        """These options searching at most `candidates` onsets per note (OnsetSearch, its other
+        fields at their defaults), or without a search for candidates = 1. Raises ValueError for
+        candidates < 1."""
         search = OnsetSearch(sample_rate=sample_rate, candidates=candidates) if candidates != 1 else None
         return replace(self, onset_search=search)
 
@@ -137,7 +158,7 @@ class GenerationOptions:
 
     @property
     def onset_candidates(self) -> int:
-        """Candidate onsets per note the engines generate: 1 without an active search."""
+        """The most candidate onsets per note the engines generate: 1 without an active search."""
         search = self.active_onset_search
         return search.candidates if search else 1
 

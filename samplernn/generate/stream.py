@@ -97,6 +97,7 @@ class StreamCounters:
     blocks: int = 0
     voice_blocks: int = 0  # sum over blocks of the voices generated
     searched: int = 0  # notes started from the best of several onsets
+    candidates: int = 0  # onsets the scouts played for them
 
 
 @dataclass(order=True)
@@ -142,7 +143,7 @@ class StreamEngine:
         self.search = opts.active_onset_search
         self._options = opts
         self._scouts: VoiceKernel | None = None  # the search's voices, made at the first search
-        self._scout_span = 0
+        self._scout_span = self._scouts_n = 0
         self.rng = np.random.default_rng(opts.seed)
         cfg = model.cfg
         self.table = dequantize(torch.arange(cfg.q_levels), cfg.q_levels, cfg.quantization).numpy()
@@ -256,27 +257,32 @@ class StreamEngine:
 
     def _search_onset(self, note: VoiceNote, load: int) -> None:
         """Play `note` from the primed state on the scout voices, each with its own random
-        numbers, through its first probe_seconds; keep the winner's numbers as the note's draw."""
+        numbers, through its first probe_seconds, in the search's rounds until one reaches its
+        accept score; keep the best candidate's numbers as the note's draw."""
         search, L = self.search, self.model.lookback
-        span = note.onset - load + search.probe_samples
-        span = -(-span // L) * L
-        n = search.candidates
-        if self._scouts is None or self._scout_span < span:
-            self._scouts, self._scout_span = self._kernel(self._options, n, span), span
+        span = -(-(note.onset - load + search.probe_samples) // L) * L
+        n = max(search.rounds)
+        if self._scouts is None or self._scout_span < span or self._scouts_n < n:
+            self._scouts, self._scout_span, self._scouts_n = self._kernel(self._options, n, span), span, n
+        probe = Probe(note.onset - load, min(note.onset + search.probe_samples, note.end) - load, note.pitch)
         cond = np.zeros((n, span, len(COND_COLUMNS)), np.int32)
         for row in cond:
             note.fill(row, load, self.stats)
-        uniforms = self.rng.random((n, span), dtype=np.float32)
-        loads = [(0, r, self.primed) for r in range(n)]
-        audio = self.table[self._scouts.run(range(n), cond, uniforms, loads)]
-        probe = Probe(note.onset - load, min(note.onset + search.probe_samples, note.end) - load, note.pitch)
-        scores = []
-        for row in audio:
-            if self.model.cfg.pre_emphasis:
-                row = de_emphasize(row, self.model.cfg.pre_emphasis, self.primed_emphasis)[0]
-            scores.append(score_candidate(row, probe, search.sample_rate))
-        note.draw, note.draw_from = uniforms[best_candidates([scores])[0]].copy(), load
+        scores: list[float] = []
+        draws: list[np.ndarray] = []
+        for size in search.rounds:
+            uniforms = self.rng.random((size, span), dtype=np.float32)
+            loads = [(0, r, self.primed) for r in range(size)]
+            for row in self.table[self._scouts.run(range(size), cond[:size], uniforms, loads)]:
+                if self.model.cfg.pre_emphasis:
+                    row = de_emphasize(row, self.model.cfg.pre_emphasis, self.primed_emphasis)[0]
+                scores.append(score_candidate(row, probe, search.sample_rate))
+            draws.extend(uniforms)
+            if max(scores) >= search.accept:
+                break
+        note.draw, note.draw_from = draws[best_candidates([scores])[0]].copy(), load
         self.counters.searched += 1
+        self.counters.candidates += len(scores)
 
     def _legacy_value(self, pitch: int, velocity: int) -> int:
         return round(self.cfg.legacy_hold * self.sample_rate) + self.stats.release_tail(pitch, velocity)

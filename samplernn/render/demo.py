@@ -40,7 +40,7 @@ def render_demo(
     """Render `midi` with `checkpoint` to OUT/<midi stem>.wav and a waveform+spectrogram PNG beside it.
 
     The checkpoint is loaded on generation.device (None: the CPU); every note from the best of
-    `onset_candidates` onsets, as `render` plays it (RenderOptions.onset_candidates).
+    up to `onset_candidates` onsets, as `render` plays it (RenderOptions.onset_candidates).
     Raises UserError for a missing or unreadable checkpoint or MIDI file, or an unavailable device.
     """
     from samplernn.common.audio import read_audio

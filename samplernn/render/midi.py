@@ -43,8 +43,8 @@ class RenderOptions:
     # persistent voices, generated only while they sound; "auto": the one that suits the device
     # (samplernn.render.voices.pick_render_engine).
     engine: str = "auto"
-    # Candidate onsets per note of a pitched model, the best kept (GenerationOptions.onset_search;
-    # 1 = off), on either engine.
+    # The most candidate onsets per note of a pitched model, the best kept (OnsetSearch; 1 = off),
+    # on either engine.
     onset_candidates: int = ONSET_CANDIDATES
     # The longest file rendered, seconds to the last note-off: a stuck note (a note-off missing
     # or hours late) is refused with its length instead of filling the memory.
@@ -67,7 +67,7 @@ class RenderReport:
     ignored: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     hanging: list[str] = field(default_factory=list)  # notes with no note-off (conditioning.midi)
-    onset_candidates: int = 1  # the onset search the notes were rendered with (1: none)
+    onset_candidates: int = 1  # the most candidates the onset search tried per note (1: none)
 
 
 def _non_note_events(path: Path) -> Counter[str]:

@@ -49,8 +49,8 @@ def synth_note(
 
     `generation` says how (default GenerationOptions()); its temperature defaults to the
     checkpoint's own (see Checkpoint.temperature) and the takes are always one batch.
-    onset_candidates: each take of a pitched model is the best of this many onsets
-    (GenerationOptions.onset_search; 1 = off; a drum model never searches).
+    onset_candidates: each take of a pitched model is the best of up to this many onsets
+    (OnsetSearch; 1 = off; a drum model never searches).
     Raises ValueError for an impossible note, duration, lead, tail, takes or onset candidates.
     """
     if not 0 <= pitch <= 127 or not 1 <= velocity <= 127:

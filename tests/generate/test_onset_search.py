@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from support import tiny
@@ -38,6 +40,13 @@ def test_the_best_candidate_is_the_highest_and_the_first_on_a_tie() -> None:
     assert best_candidates([[0.1, 0.7, 0.3], [0.0, 0.0], []]) == [1, 0, 0]
 
 
+def test_the_rounds_double_what_was_tried_and_stop_at_the_most_candidates() -> None:
+    rounds = {n: OnsetSearch(sample_rate=16000, candidates=n).rounds for n in (1, 2, 3, 4, 8, 10, 16)}
+    assert rounds == {1: (1,), 2: (2,), 3: (2, 1), 4: (2, 2), 8: (2, 2, 4), 10: (2, 2, 4, 2),
+                      16: (2, 2, 4, 8)}  # fmt: skip
+    assert OnsetSearch(sample_rate=16000).rounds == (2, 2, 4)  # the default: at most 8
+
+
 def test_search_options_are_checked() -> None:
     assert OnsetSearch(sample_rate=16000, candidates=4, probe_seconds=0.15).probe_samples == 2400
     bad_values = ({"candidates": 0}, {"candidates": 2.5}, {"candidates": True}, {"probe_seconds": 0.0},
@@ -45,6 +54,9 @@ def test_search_options_are_checked() -> None:
     for bad in bad_values:
         with pytest.raises(ValueError):
             OnsetSearch(**{"sample_rate": 16000, "candidates": 2, **bad})
+    for bad in ({"accept": float("nan")}, {"accept": True}, {"accept": "0.4"}):
+        with pytest.raises(ValueError, match="accept"):
+            OnsetSearch(**{"sample_rate": 16000, **bad})
     with pytest.raises(TypeError):  # keyword arguments only: (4, 16000) would read as 16,000 candidates
         OnsetSearch(4, 16000)
     with pytest.raises(ValueError, match="OnsetSearch"):
@@ -76,7 +88,7 @@ def test_the_winning_candidate_is_replayed_sample_for_sample(backend: str, monke
         return float(np.mean(audio[probe.onset : probe.stop] ** 2))
 
     monkeypatch.setattr(engine_module, "score_candidate", score)
-    search = OnsetSearch(sample_rate=16000, candidates=3, probe_seconds=0.004)  # 64 samples
+    search = OnsetSearch(sample_rate=16000, candidates=3, probe_seconds=0.004, accept=math.inf)  # 64 samples
     done: list[tuple[int, int]] = []
     out = generate_classes(m, conds(), seed=5, backend=backend, batch_size=4, onset_search=search,
                            progress=lambda d, t: done.append((d, t)))  # fmt: skip
@@ -134,7 +146,7 @@ def test_a_voice_replays_its_notes_winning_onset_sample_for_sample(backend: str,
         return float(np.mean(audio[probe.onset : probe.stop] ** 2))
 
     monkeypatch.setattr(stream, "score_candidate", score)
-    search = OnsetSearch(sample_rate=SR, candidates=3, probe_seconds=0.02)  # 80 samples
+    search = OnsetSearch(sample_rate=SR, candidates=3, probe_seconds=0.02, accept=math.inf)  # 80 samples
     eng = stream_engine(m, search, backend)
     play(eng)
     assert eng.counters.searched == 2 and len(scouts) == 6  # three scouts for each offline note
@@ -156,3 +168,38 @@ def test_one_candidate_leaves_the_stream_engine_as_it_was(backend: str) -> None:
     assert one.counters.searched == 0
     for a, b in zip(plain.takes, one.takes, strict=True):
         np.testing.assert_array_equal(a.audio, b.audio)
+
+
+# --- rounds: a note stops being searched once a round reaches the accept score ------------------
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_per_note_streams_stop_searching_a_note_once_a_round_is_accepted(backend: str, monkeypatch) -> None:
+    m = model()
+    tried: dict[int, int] = {}
+
+    def score(audio: np.ndarray, probe: Probe, sample_rate: int) -> float:
+        tried[probe.pitch] = tried.get(probe.pitch, 0) + 1
+        return 1.0 if probe.pitch == 48 else 0.0  # the first note passes at once, the others never
+
+    monkeypatch.setattr(engine_module, "score_candidate", score)
+    search = OnsetSearch(sample_rate=16000, candidates=8, probe_seconds=0.004, accept=0.5)
+    done: list[tuple[int, int]] = []
+    out = generate_classes(m, conds(), seed=5, backend=backend, batch_size=3, onset_search=search,
+                           progress=lambda d, t: done.append((d, t)))  # fmt: skip
+    assert tried == {48: 2, 49: 8, 50: 8}  # one round of 2; all three rounds (2, 2, 4)
+    assert done[-1][0] == done[-1][1]  # the bar ends full although its first total counted 24 candidates
+    assert done[0][1] > done[-1][1]
+    plain = generate_classes(m, conds(), seed=5, backend=backend, batch_size=3)
+    np.testing.assert_array_equal(out[1], plain[1])  # all scores tie at 0: candidate 0, the plain draw
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_voice_stops_searching_once_a_round_is_accepted(backend: str, monkeypatch) -> None:
+    from samplernn.generate import stream
+
+    m = tiny.tiny_model(seed=2, perturb=0.3, q_levels=32)
+    monkeypatch.setattr(stream, "score_candidate", lambda audio, probe, sr: 1.0 if probe.pitch == 52 else 0.0)
+    eng = stream_engine(m, OnsetSearch(sample_rate=SR, candidates=8, probe_seconds=0.02, accept=0.5), backend)
+    play(eng)
+    assert eng.counters.searched == 2 and eng.counters.candidates == 8 + 2  # note a: every round; b: one
