@@ -28,6 +28,21 @@ beside the shipped set and never to tune on (docs/evaluate.md):
 * h6_turns      — turns (upper and lower neighbour, 0.15 s, legato) around four held notes,
                   velocity 100.
 
+The second held-out set, `--set fresh` (samplernn/pretrained/melodies_fresh/*.mid, read with
+`--melodies DIR`), was written on 2026-12-01 after the onset search's rounds had been chosen on
+synthetic notes, to check them on music neither that choice nor the first held-out set had seen:
+
+* f1_minuet     — a minuet-like line in G, quarter notes of 0.3 s 40 ms apart with half notes of
+                  0.6 s at phrase ends, velocity 88;
+* f2_trills     — semitone and whole-tone shakes (0.15 s, legato) on five centres, velocity 80;
+* f3_descend    — a harmonic-minor scale down an octave and a half, 0.2 s notes 50 ms apart,
+                  velocities alternating 56 / 104;
+* f4_fanfare    — a fanfare on a major triad, short-short-long (0.15, 0.15, 0.3 s) with repeated
+                  notes, velocity 110;
+* f5_lyrical    — a slow legato line of 0.5–1.2 s notes rising from velocity 50 to 110;
+* f6_wander     — a seeded random walk (steps of up to a fifth) of 0.15–0.5 s notes, 30 ms apart,
+                  velocities 45–115.
+
 The files are deterministic: running the script again writes the same bytes.
 """
 
@@ -98,8 +113,41 @@ def heldout_melodies() -> dict[str, list[Note]]:
     }
 
 
+def fresh_melodies() -> dict[str, list[Note]]:
+    """The second held-out set, by file stem."""
+    import random
+
+    minuet = [55, 59, 62, 67, 66, 64, 62, 64, 62, 60, 59, 57, 55]
+    minuet_d = [0.3, 0.3, 0.3, 0.6, 0.3, 0.3, 0.3, 0.6, 0.3, 0.3, 0.3, 0.3, 0.6]
+    trills = [p for c in (52, 57, 60, 64, 55) for p in (c, c + 1, c, c + 2, c)]
+    descend = [72, 71, 68, 67, 65, 63, 62, 60, 59, 56, 55, 53, 51, 50, 48]
+    fanfare = [60, 60, 64, 64, 64, 67, 67, 67, 72, 67, 67, 64, 60, 60, 55]
+    fanfare_d = [0.15, 0.15, 0.3] * 5
+    lyrical = [57, 60, 64, 62, 65, 69, 67, 64]
+    lyrical_d = [0.8, 0.5, 1.2, 0.6, 0.9, 1.0, 0.5, 1.2]
+    rng = random.Random(20261201)
+    walk, p = [], 57
+    for _ in range(18):
+        p = min(70, max(45, p + rng.randint(-7, 7)))
+        walk.append(p)
+    walk_d = [rng.choice([0.15, 0.2, 0.3, 0.5]) for _ in walk]
+    walk_v = [rng.randint(45, 115) for _ in walk]
+    return {
+        "f1_minuet": line(minuet, minuet_d, [88] * 13, gap=0.04),
+        "f2_trills": line(trills, [0.15, 0.15, 0.15, 0.15, 0.45] * 5, [80] * 25, legato=True),
+        "f3_descend": line(descend, [0.2] * 15, [56, 104] * 7 + [56], gap=0.05),
+        "f4_fanfare": line(fanfare, fanfare_d, [110] * 15, gap=0.02),
+        "f5_lyrical": line(lyrical, lyrical_d, [50, 58, 66, 74, 82, 90, 100, 110], legato=True),
+        "f6_wander": line(walk, walk_d, walk_v, gap=0.03),
+    }
+
+
 #: The sets this script writes: --set NAME → (the melodies, the folder evaluate reads them from).
-SETS = {"shipped": (melodies, SHIPPED_MELODIES), "heldout": (heldout_melodies, HELDOUT_MELODIES)}
+SETS = {
+    "shipped": (melodies, SHIPPED_MELODIES),
+    "heldout": (heldout_melodies, HELDOUT_MELODIES),
+    "fresh": (fresh_melodies, HELDOUT_MELODIES.parent / "melodies_fresh"),
+}
 
 
 def build(name: str, notes: list[Note]) -> mido.MidiFile:

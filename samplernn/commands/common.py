@@ -90,3 +90,9 @@ OnsetCandidates = Annotated[
                  "rounds of 2, 2, 4 …, until one holds the note's pitch clearly) and go on from the "
                  "candidate that holds it best (1 = off, as at --temperature 0; pitched models only)."),
 ]
+
+
+def onset_search_note(most: int) -> str:
+    """What a summary line says about the onset search: ", onsets searched (up to N candidates)",
+    or nothing when `most` is 1 (no search)."""
+    return f", onsets searched (up to {most} candidates)" if most > 1 else ""

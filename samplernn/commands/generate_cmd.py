@@ -23,6 +23,7 @@ from samplernn.commands.common import (
     WeightDtype,
     fail,
     generation_options,
+    onset_search_note,
     weight_dtype_option,
 )
 from samplernn.common.errors import UserError
@@ -113,6 +114,7 @@ def synth_command(
     typer.echo(
         f"{note_name(pitch)} velocity {velocity}: note-on {ev.onset / sr:.2f} s, "
         f"note-off {ev.release / sr:.2f} s, end {ev.end / sr:.2f} s; {len(result.takes[0]) / sr:.2f} s a take"
+        f"{onset_search_note(result.onset_candidates)}"
     )
     for p in paths:
         typer.echo(f"wrote {p}")
@@ -219,8 +221,7 @@ def _render_summary(report, bit_depth: int) -> None:  # noqa: ANN001 — RenderR
         else f"peak {report.peak_db:+.1f} dBFS, no gain change"
     )
     speed = report.seconds / report.elapsed if report.elapsed > 0 else float("inf")
-    most = report.onset_candidates
-    search = f", onsets searched (up to {most} candidates)" if most > 1 else ""
+    search = onset_search_note(report.onset_candidates)
     typer.echo(
         f"rendered {report.n_notes} notes ({note_name(lo)}–{note_name(hi)}) in {report.elapsed:.1f} s"
         f"{search} → {report.out}: {report.seconds:.2f} s, {bit_depth}-bit, {level}; {speed:.2f}× real time"

@@ -28,6 +28,7 @@ class DemoResult:
     seconds: float
     elapsed: float
     gain_db: float
+    onset_candidates: int = 1  # the most candidates the onset search tried per note (1: none)
 
 
 def render_demo(
@@ -59,7 +60,8 @@ def render_demo(
     audio, sr = read_audio(wav, mono=True)
     png = wav.with_suffix(".png")
     plot_note(audio, sr, png, title=f"{midi.name} — {checkpoint.name}")
-    return DemoResult(wav, png, checkpoint, report.n_notes, report.seconds, report.elapsed, report.gain_db)
+    return DemoResult(wav, png, checkpoint, report.n_notes, report.seconds, report.elapsed, report.gain_db,
+                      report.onset_candidates)  # fmt: skip
 
 
 #: The model `demo --train` fine-tunes unless told to start from nothing (train --init's name).

@@ -27,6 +27,7 @@ class SynthResult:
     spec: StreamSpec  # conditioning and the note event (onset = lead)
     sample_rate: int
     warning: str | None = None
+    onset_candidates: int = 1  # the most candidates the onset search tried per take (1: none)
 
 
 def synth_note(
@@ -78,7 +79,7 @@ def synth_note(
             f"{note_name(pitch)} ({pitch}) is outside the model's trained range "
             f"{note_name(rng[0])}–{note_name(rng[1])}; expect a poor note"
         )
-    return SynthResult(audio, spec, sr, warning)
+    return SynthResult(audio, spec, sr, warning, gen.onset_candidates)
 
 
 def take_paths(out: Path, n: int) -> list[Path]:

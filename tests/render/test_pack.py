@@ -214,3 +214,4 @@ def test_cli_pack_and_synth(drum_ckpt_path: Path, kit_dir: Path, tmp_path: Path)
                             str(tmp_path / "snare.wav"), "--seed", "0", "-q"])
     assert r.exit_code == 0, r.output
     assert (tmp_path / "snare-1.wav").is_file() and (tmp_path / "snare-2.wav").is_file()
+    assert "onsets searched" not in r.output  # a drum model never searches

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from conditioning import read_midi_notes
 from samplernn.cli import app
 from samplernn.common.audio import read_audio
-from samplernn.generate.options import GenerationOptions
+from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.model.checkpoint import load_checkpoint
 from samplernn.render.demo import DEFAULT_MELODY, DEFAULT_MODEL, render_demo
 
@@ -69,3 +69,7 @@ def test_demo_command_prints_where_the_files_are(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert str(tmp_path / "d" / "one.wav") in result.output
     assert (tmp_path / "d" / "one.png").is_file()
+    assert f"onsets searched (up to {ONSET_CANDIDATES} candidates)" in result.output  # the default search
+    plain = CliRunner().invoke(app, ["demo", "--midi", str(midi), "--out", str(tmp_path / "e"),
+                                     "--onset-candidates", "1"])  # fmt: skip
+    assert plain.exit_code == 0 and "onsets searched" not in plain.output, plain.output

@@ -270,6 +270,7 @@ def test_cli_synth(tmp_path: Path, ckpt_path: Path) -> None:
         wav = tmp_path / f"note-{i}.wav"
         assert wav.exists() and (tmp_path / f"note-{i}.png").exists()
         assert sf.info(wav).frames == round(0.01 * SR) + round(0.05 * SR) + TAIL + round(0.1 * SR)
+    assert f"onsets searched (up to {ONSET_CANDIDATES} candidates)" in r.output  # a pitched model searches
     r = runner.invoke(app, ["synth", str(ckpt_path), "--note", "H9", "-o", str(out)])
     assert r.exit_code == 1 and "--note" in r.output
     r = runner.invoke(app, ["synth", str(tmp_path / "nope.pt"), "--note", "C3", "-o", str(out)])
