@@ -5,8 +5,9 @@ the sustained tone (40–150 ms after the note-on, docs/training.md "The attack"
 noise or the octave above for the rest of a short note. Offline, where every note is known in
 advance, `samplernn.generate.engine.generate_classes` (per-note streams) and the streaming
 engine's scout voices (`samplernn.generate.stream`, render's voices) generate each note's onset
-several times with different random numbers, score each candidate here, and generate the note to
-the end from the winner's random numbers — the same draw replayed, so the note's start is the
+several times with different random numbers (in OnsetSearch.rounds, until a candidate scores
+OnsetSearch.accept), score each candidate here, and generate the note to the end from the best
+one's random numbers — the same draw replayed, so the note's start is the
 scored candidate (on both CPU engines sample for sample, as the tests check; on CUDA float
 rounding in a differently sized batch could let it drift, and it is then another sample of the
 same model).
