@@ -29,15 +29,42 @@ __all__ = ["app", "bench_app", "main"]
 
 
 def main() -> None:
-    """Console entry point: user mistakes become one line on stderr, never a traceback."""
+    """Console entry point: user mistakes become one line on stderr, never a traceback. A usage
+    mistake (a missing argument, an option out of range) is one line too, exit status 2."""
     try:
-        app()
+        code = app(prog_name="samplernn", standalone_mode=False)
     except UserError as exc:
         echo_error(exc)
         sys.exit(1)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, typer.Abort):
         typer.secho("interrupted", fg=typer.colors.YELLOW, err=True)
         sys.exit(130)
+    except Exception as exc:
+        if not _is_usage_error(exc):
+            raise
+        sys.exit(_show_usage_error(exc))
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _is_usage_error(exc: Exception) -> bool:
+    """Whether `exc` is the command-line parser's own (typer's click exceptions: they carry a
+    message for the user and an exit status)."""
+    return callable(getattr(exc, "format_message", None)) and isinstance(getattr(exc, "exit_code", None), int)
+
+
+def _show_usage_error(exc: Exception) -> int:
+    """Print a parser error as one line naming the command and where its help is (help asked for
+    by giving no arguments is printed whole); returns the exit status."""
+    message = exc.format_message()  # type: ignore[attr-defined]
+    ctx = getattr(exc, "ctx", None)
+    if type(exc).__name__ == "NoArgsIsHelpError":  # the help, which rich has printed already
+        if message.strip():
+            typer.echo(message)
+    elif ctx is not None:
+        echo_error(f"{ctx.command_path}: {' '.join(message.split())} (see '{ctx.command_path} --help')")
+    else:
+        echo_error(" ".join(message.split()))
+    return exc.exit_code  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":

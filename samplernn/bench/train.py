@@ -53,6 +53,8 @@ def bench_train(
     """Time `steps` training steps (forward, backward, clipping, Adam) after `warmup` untimed ones.
 
     Returns {preset, batch_size, window, conditioning, params, samples_per_s, ms_per_step, device}.
+    Raises UserError for an unknown preset, a window that is not a multiple of the lookback, or
+    steps or batch_size below 1.
     """
     dev = resolve_device(device)
     torch.manual_seed(seed)
@@ -64,6 +66,8 @@ def bench_train(
         raise UserError(
             f"--window {window} must be a positive multiple of the model's lookback {cfg.lookback}"
         )
+    if steps < 1 or batch_size < 1 or warmup < 0:
+        raise UserError(f"--steps ({steps}) and --batch-size ({batch_size}) must be at least 1")
     model = build_model(cfg).to(dev).train()
     fwd = torch.compile(model) if compile else model
     opt = make_optimizer(model, 1e-3, dev)

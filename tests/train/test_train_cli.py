@@ -93,6 +93,7 @@ def test_a_plateau_stops_training_and_says_so(dataset, tmp_path):
         (["train", "{ds}", "--out", "{run}", "--input-noise", "-1"], "--input-noise must be >= 0"),
         (["train", "{ds}", "--out", "{run}", "--device", "cuda"], None),
         (["bench", "train", "--preset", "huge"], "unknown preset"),
+        (["bench", "train", "--steps", "0", "--no-reference"], "must be at least 1"),
     ],
 )
 def test_bad_input_is_one_line(dataset, tmp_path, args, fragment):

@@ -1,0 +1,48 @@
+"""The console entry point (`samplernn` = samplernn.cli:main): what a user sees on a mistake."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from samplernn.cli import main
+
+
+def run_main(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    """(exit status, stdout, stderr) of `samplernn ARGS` through the real entry point."""
+    monkeypatch.setattr(sys, "argv", ["samplernn", *args])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    out, err = capsys.readouterr()
+    return stop.value.code, out, err
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["render"], "samplernn render: Missing argument"),
+        (["render", "a.pt", "b.mid", "--onset-candidates", "0"], "'--onset-candidates'"),
+        (["render", "--no-such-option"], "No such option: --no-such-option"),
+        (["no-such-command"], "No such command 'no-such-command'"),
+        (["bench", "train", "--batch-size", "many"], "bench train: Invalid value for '--batch-size'"),
+    ],
+)
+def test_a_usage_mistake_is_one_line_with_exit_status_2(monkeypatch, capsys, args, fragment) -> None:
+    code, out, err = run_main(monkeypatch, capsys, *args)
+    assert code == 2 and out == "", out
+    assert err.count("\n") == 1 and err.startswith("error: ") and fragment in err, err
+    assert "--help" in err  # where to read on
+
+
+def test_a_user_error_is_one_line_with_exit_status_1(monkeypatch, capsys, tmp_path) -> None:
+    missing = [str(tmp_path / "none.pt"), str(tmp_path / "a.mid"), "-o", str(tmp_path / "a.wav")]
+    code, _, err = run_main(monkeypatch, capsys, "render", *missing)
+    assert code == 1 and err.count("\n") == 1 and "none.pt" in err, err
+
+
+def test_help_exits_0_and_no_arguments_print_the_usage(monkeypatch, capsys) -> None:
+    code, out, err = run_main(monkeypatch, capsys, "render", "--help")
+    assert code == 0 and "Usage" in out and err == ""
+    code, out, _ = run_main(monkeypatch, capsys)
+    assert code == 2 and "Usage" in out and "render" in out
