@@ -60,11 +60,22 @@ def _show_usage_error(exc: Exception) -> int:
     if type(exc).__name__ == "NoArgsIsHelpError":  # the help, which rich has printed already
         if message.strip():
             typer.echo(message)
-    elif ctx is not None:
-        echo_error(f"{ctx.command_path}: {' '.join(message.split())} (see '{ctx.command_path} --help')")
     else:
-        echo_error(" ".join(message.split()))
+        path = ctx.command_path if ctx is not None else _command_path(sys.argv[1:])
+        echo_error(f"{path}: {' '.join(message.split())} (see '{path} --help')")
     return exc.exit_code  # type: ignore[attr-defined]
+
+
+def _command_path(args: list[str]) -> str:
+    """'samplernn CMD [SUB]': the commands named at the start of `args` (for a parser error raised
+    before the command's context exists, e.g. an option given without its value)."""
+    command, path = typer.main.get_command(app), ["samplernn"]
+    for word in args:
+        command = getattr(command, "commands", {}).get(word)
+        if command is None:
+            break
+        path.append(word)
+    return " ".join(path)
 
 
 if __name__ == "__main__":

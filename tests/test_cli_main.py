@@ -25,6 +25,7 @@ def run_main(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
         (["render", "a.pt", "b.mid", "--onset-candidates", "0"], "'--onset-candidates'"),
         (["render", "--no-such-option"], "No such option: --no-such-option"),
         (["no-such-command"], "No such command 'no-such-command'"),
+        (["render", "a.pt", "b.mid", "-o"], "samplernn render: Option '-o' requires an argument"),
         (["bench", "train", "--batch-size", "many"], "bench train: Invalid value for '--batch-size'"),
     ],
 )
@@ -46,3 +47,11 @@ def test_help_exits_0_and_no_arguments_print_the_usage(monkeypatch, capsys) -> N
     assert code == 0 and "Usage" in out and err == ""
     code, out, _ = run_main(monkeypatch, capsys)
     assert code == 2 and "Usage" in out and "render" in out
+
+
+def test_train_refuses_before_its_progress_bar_opens(monkeypatch, capsys, tmp_path) -> None:
+    for args in ([str(tmp_path / "none"), "-o", str(tmp_path / "run")],
+                 [str(tmp_path), "-o", str(tmp_path / "run"), "--steps", "0"]):  # fmt: skip
+        code, out, err = run_main(monkeypatch, capsys, "train", *args)
+        assert code == 1 and out == "" and err.count("\n") == 1 and err.startswith("error: "), err
+    assert not (tmp_path / "run").exists()

@@ -18,6 +18,7 @@ from samplernn.common.errors import UserError
 from samplernn.data.batching import Batch
 from samplernn.model.config import preset as make_preset
 from samplernn.model.network import build_model
+from samplernn.train.config import PRECISIONS
 from samplernn.train.step import make_optimizer, train_step, use_bf16_by_default
 
 
@@ -134,8 +135,13 @@ def bench_train_report(
 ) -> dict[str, Any]:
     """The asked preset, then `reference` at batch 16 / window 1024 / conditioning off.
 
-    threads > 0 sets torch's CPU thread count first (0 keeps torch's default).
+    threads > 0 sets torch's CPU thread count first (0 keeps torch's default). Raises UserError
+    for a precision other than PRECISIONS or threads below 0 (and as bench_train does).
     """
+    if precision not in PRECISIONS:
+        raise UserError(f"--precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    if threads < 0:
+        raise UserError(f"--threads must be >= 0, got {threads}")
     before = torch.get_num_threads()
     if threads > 0:
         torch.set_num_threads(threads)

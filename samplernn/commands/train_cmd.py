@@ -93,6 +93,7 @@ def train_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Train a conditional SampleRNN on a prepared dataset (also runs under torchrun for DDP)."""
+    from samplernn.data.dataset import load_dataset
     from samplernn.train.distributed import env_dist
     from samplernn.train.init import resolve_train_config
     from samplernn.train.loop import train
@@ -104,8 +105,12 @@ def train_command(
         fail("--init starts a new run; it cannot be combined with --resume")
     show = env_dist().is_main and not quiet
     try:
-        check_output_folder(out)  # before the bar: a read-only --out is one line, not a bar then an error
+        # before the bar: a read-only --out, a missing dataset or a setting out of range is one line,
+        # not a bar then an error (the dataset's metadata is read again by the run)
+        check_output_folder(out)
         cfg = resolve_train_config(out, _given(ctx), resume)
+        cfg.validate()
+        load_dataset(dataset)
         # a time-bounded run's total is set by the loop once it knows its pace
         total = cfg.steps if cfg.max_minutes is None else 0
         with progress_bar("train", total, enabled=show, fields=("loss", "val", "sound", "sps")) as update:

@@ -122,7 +122,7 @@ class GenerationOptions:
     def __post_init__(self) -> None:
         t = self.temperature
         if t is not None and (not math.isfinite(t) or t < 0):
-            raise ValueError(f"temperature must be >= 0, got {t}")
+            raise ValueError(f"temperature must be a finite number >= 0, got {t}")
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
         if self.backend is not None and self.backend not in BACKENDS:

@@ -24,6 +24,9 @@ def _setting(default: Any, help: str) -> Any:
     return field(default=default, metadata={"help": help})
 
 
+#: What --precision takes: bf16 autocast where it pays (see train.step.autocast), else float32.
+PRECISIONS = ("auto", "fp32", "bf16")
+
 @dataclass
 class TrainConfig:
     """Everything that defines a training run besides the data. Stored in every checkpoint.
@@ -185,8 +188,8 @@ class TrainConfig:
         for name in ("steps", "batch_size", "window", "val_every", "eval_batch_size", "log_every"):
             if getattr(self, name) < 1:
                 raise UserError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
-        if self.precision not in ("auto", "fp32", "bf16"):
-            raise UserError(f"--precision must be auto, fp32 or bf16, got {self.precision!r}")
+        if self.precision not in PRECISIONS:
+            raise UserError(f"--precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
         if self.max_minutes is not None and not self.max_minutes > 0:
             raise UserError(f"--max-minutes must be > 0, got {self.max_minutes}")
         if self.seed < 0:

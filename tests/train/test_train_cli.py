@@ -94,6 +94,8 @@ def test_a_plateau_stops_training_and_says_so(dataset, tmp_path):
         (["train", "{ds}", "--out", "{run}", "--device", "cuda"], None),
         (["bench", "train", "--preset", "huge"], "unknown preset"),
         (["bench", "train", "--steps", "0", "--no-reference"], "must be at least 1"),
+        (["bench", "train", "--precision", "fp8", "--no-reference"], "--precision must be one of"),
+        (["bench", "train", "--threads", "-1", "--no-reference"], "--threads must be >= 0"),
     ],
 )
 def test_bad_input_is_one_line(dataset, tmp_path, args, fragment):
