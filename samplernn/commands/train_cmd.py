@@ -93,9 +93,7 @@ def train_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Train a conditional SampleRNN on a prepared dataset (also runs under torchrun for DDP)."""
-    from samplernn.data.dataset import load_dataset
     from samplernn.train.distributed import env_dist
-    from samplernn.train.init import resolve_train_config
     from samplernn.train.loop import train
 
     for name, value in (("--oscillator", oscillator), ("--pre-emphasis", pre_emphasis)):
@@ -105,12 +103,7 @@ def train_command(
         fail("--init starts a new run; it cannot be combined with --resume")
     show = env_dist().is_main and not quiet
     try:
-        # before the bar: a read-only --out, a missing dataset or a setting out of range is one line,
-        # not a bar then an error (the dataset's metadata is read again by the run)
-        check_output_folder(out)
-        cfg = resolve_train_config(out, _given(ctx), resume)
-        cfg.validate()
-        load_dataset(dataset)
+        cfg = _checked_config(dataset, out, _given(ctx), resume)
         # a time-bounded run's total is set by the loop once it knows its pace
         total = cfg.steps if cfg.max_minutes is None else 0
         with progress_bar("train", total, enabled=show, fields=("loss", "val", "sound", "sps")) as update:
@@ -119,6 +112,20 @@ def train_command(
         fail(str(exc))
     if env_dist().is_main:
         _announce(result, out)
+
+
+def _checked_config(dataset: Path, out: Path, given: dict[str, Any], resume: bool) -> Any:
+    """The run's TrainConfig, checked before the progress bar opens: a read-only --out, a missing
+    dataset or a setting out of range is one line, not a bar then an error (the run reads the
+    dataset's metadata again). Raises UserError."""
+    from samplernn.data.dataset import load_dataset
+    from samplernn.train.init import resolve_train_config
+
+    check_output_folder(out)
+    cfg = resolve_train_config(out, given, resume)
+    cfg.validate()
+    load_dataset(dataset)
+    return cfg
 
 
 def _announce(result: Any, out: Path) -> None:
