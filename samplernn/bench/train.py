@@ -67,7 +67,7 @@ def bench_train(
         raise UserError(
             f"--window {window} must be a positive multiple of the model's lookback {cfg.lookback}"
         )
-    if steps < 1 or batch_size < 1 or warmup < 0:
+    if steps < 1 or batch_size < 1:
         raise UserError(f"--steps ({steps}) and --batch-size ({batch_size}) must be at least 1")
     model = build_model(cfg).to(dev).train()
     fwd = torch.compile(model) if compile else model

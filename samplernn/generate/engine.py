@@ -242,10 +242,8 @@ def _search_onsets(
     open_ = [i for i in range(n) if probes[i]]
     if search is None or not open_:
         return [0] * n, _advance(opts.progress, streams)
-    head = {i: len(conds[i][: probes[i].stop]) for i in open_}
-
-    def cost(ids: list[int], rounds: Sequence[int]) -> int:
-        return sum(_stream_samples([head[i] for i in ids] * k, opts.batch_size, L) for k in rounds)
+    def cost(ids: list[int], rounds: Sequence[int]) -> int:  # stream-samples of these rounds' candidates
+        return sum(_stream_samples([probes[i].stop for i in ids] * k, opts.batch_size, L) for k in rounds)
 
     total = cost(open_, search.rounds) + streams
     progress = opts.progress
@@ -262,7 +260,7 @@ def _search_onsets(
         for (i, _), q in zip(jobs, classes, strict=True):
             scores[i].append(score_candidate(classes_to_audio(q, model), probes[i], search.sample_rate))
         first, spent = first + size, spent + cost(open_, [size])
-        open_ = [i for i in open_ if max(scores[i]) < search.accept]
+        open_ = [i for i in open_ if not search.accepts(scores[i])]
         total = spent + cost(open_, search.rounds[r + 1 :]) + streams
     return best_candidates(scores), advance
 

@@ -69,6 +69,11 @@ class OnsetSearch:
         if isinstance(accept, bool) or not isinstance(accept, int | float) or math.isnan(accept):
             raise ValueError(f"onset accept score must be a number, got {self.accept!r}")
 
+    def accepts(self, scores: list[float]) -> bool:
+        """Whether a note whose candidates so far scored `scores` stops searching (its best
+        reaches `accept`)."""
+        return bool(scores) and max(scores) >= self.accept
+
     @property
     def rounds(self) -> tuple[int, ...]:
         """Candidates per round: 2, then as many again as tried so far (2, 2, 4, 8 …), the last

@@ -278,7 +278,7 @@ class StreamEngine:
                     row = de_emphasize(row, self.model.cfg.pre_emphasis, self.primed_emphasis)[0]
                 scores.append(score_candidate(row, probe, search.sample_rate))
             draws.extend(uniforms)
-            if max(scores) >= search.accept:
+            if search.accepts(scores):
                 break
         note.draw, note.draw_from = draws[best_candidates([scores])[0]].copy(), load
         self.counters.searched += 1
