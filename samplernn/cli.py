@@ -7,8 +7,8 @@ import sys
 import typer
 
 from samplernn.commands import register_all
-from samplernn.commands.common import echo_error
-from samplernn.common.errors import UserError
+from samplernn.commands.common import echo_error, usage_line
+from samplernn.common.errors import UsageError, UserError
 
 app = typer.Typer(
     add_completion=False,
@@ -33,6 +33,9 @@ def main() -> None:
     mistake (a missing argument, an option out of range) is one line too, exit status 2."""
     try:
         code = app(prog_name="samplernn", standalone_mode=False)
+    except UsageError as exc:
+        echo_error(usage_line(_command_path(sys.argv[1:]), exc))
+        sys.exit(2)
     except UserError as exc:
         echo_error(exc)
         sys.exit(1)
@@ -62,7 +65,7 @@ def _show_usage_error(exc: Exception) -> int:
             typer.echo(message)
     else:
         path = ctx.command_path if ctx is not None else _command_path(sys.argv[1:])
-        echo_error(f"{path}: {' '.join(message.split())} (see '{path} --help')")
+        echo_error(usage_line(path, message))
     return exc.exit_code  # type: ignore[attr-defined]
 
 

@@ -27,6 +27,13 @@ def run_main(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
         (["no-such-command"], "No such command 'no-such-command'"),
         (["render", "a.pt", "b.mid", "-o"], "samplernn render: Option '-o' requires an argument"),
         (["bench", "train", "--batch-size", "many"], "bench train: Invalid value for '--batch-size'"),
+        # values only our code can check: a UsageError, printed the same way
+        (["render", "a.pt", "b.mid", "-o", "c.wav", "--bit-depth", "12"], "render: --bit-depth 12: use 16"),
+        (["render", "a.pt", "b.mid", "-o", "c.wav", "--channel", "17"], "--channel 17: must be 1..16"),
+        (["synth", "a.pt", "--note", "H9", "-o", "c.wav"], "samplernn synth: --note"),
+        (["train", "data", "-o", "run", "--steps", "0"], "samplernn train: --steps must be >= 1"),
+        (["train", "data", "-o", "run", "--resume", "--init", "x.pt"], "--init starts a new run"),
+        (["prepare", "src", "out", "--sample-rate", "0"], "samplernn prepare: sample rate 0 Hz"),
     ],
 )
 def test_a_usage_mistake_is_one_line_with_exit_status_2(monkeypatch, capsys, args, fragment) -> None:
@@ -50,8 +57,8 @@ def test_help_exits_0_and_no_arguments_print_the_usage(monkeypatch, capsys) -> N
 
 
 def test_train_refuses_before_its_progress_bar_opens(monkeypatch, capsys, tmp_path) -> None:
-    for args in ([str(tmp_path / "none"), "-o", str(tmp_path / "run")],
-                 [str(tmp_path), "-o", str(tmp_path / "run"), "--steps", "0"]):  # fmt: skip
+    for args, status in (([str(tmp_path / "none"), "-o", str(tmp_path / "run")], 1),
+                         ([str(tmp_path), "-o", str(tmp_path / "run"), "--steps", "0"], 2)):  # fmt: skip
         code, out, err = run_main(monkeypatch, capsys, "train", *args)
-        assert code == 1 and out == "" and err.count("\n") == 1 and err.startswith("error: "), err
+        assert code == status and out == "" and err.count("\n") == 1 and err.startswith("error: "), err
     assert not (tmp_path / "run").exists()

@@ -14,7 +14,7 @@ from typing import Any
 import torch
 
 from samplernn.common.device import resolve_device
-from samplernn.common.errors import UserError
+from samplernn.common.errors import UsageError
 from samplernn.data.batching import Batch
 from samplernn.model.config import preset as make_preset
 from samplernn.model.network import build_model
@@ -54,7 +54,7 @@ def bench_train(
     """Time `steps` training steps (forward, backward, clipping, Adam) after `warmup` untimed ones.
 
     Returns {preset, batch_size, window, conditioning, params, samples_per_s, ms_per_step, device}.
-    Raises UserError for an unknown preset, a window that is not a multiple of the lookback, or
+    Raises UsageError for an unknown preset, a window that is not a multiple of the lookback, or
     steps or batch_size below 1.
     """
     dev = resolve_device(device)
@@ -62,13 +62,13 @@ def bench_train(
     try:
         cfg = make_preset(preset, conditioning=conditioning)
     except ValueError as exc:
-        raise UserError(str(exc)) from None
+        raise UsageError(str(exc)) from None
     if window <= 0 or window % cfg.lookback:
-        raise UserError(
+        raise UsageError(
             f"--window {window} must be a positive multiple of the model's lookback {cfg.lookback}"
         )
     if steps < 1 or batch_size < 1:
-        raise UserError(f"--steps ({steps}) and --batch-size ({batch_size}) must be at least 1")
+        raise UsageError(f"--steps ({steps}) and --batch-size ({batch_size}) must be at least 1")
     model = build_model(cfg).to(dev).train()
     fwd = torch.compile(model) if compile else model
     opt = make_optimizer(model, 1e-3, dev)
@@ -135,13 +135,13 @@ def bench_train_report(
 ) -> dict[str, Any]:
     """The asked preset, then `reference` at batch 16 / window 1024 / conditioning off.
 
-    threads > 0 sets torch's CPU thread count first (0 keeps torch's default). Raises UserError
+    threads > 0 sets torch's CPU thread count first (0 keeps torch's default). Raises UsageError
     for a precision other than PRECISIONS or threads below 0 (and as bench_train does).
     """
     if precision not in PRECISIONS:
-        raise UserError(f"--precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+        raise UsageError(f"--precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     if threads < 0:
-        raise UserError(f"--threads must be >= 0, got {threads}")
+        raise UsageError(f"--threads must be >= 0, got {threads}")
     before = torch.get_num_threads()
     if threads > 0:
         torch.set_num_threads(threads)

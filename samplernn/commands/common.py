@@ -10,8 +10,9 @@ from contextlib import ExitStack, contextmanager
 from typing import Annotated, Any, NoReturn
 
 import typer
+from typer.main import get_current_context
 
-from samplernn.common.errors import UserError
+from samplernn.common.errors import UsageError
 from samplernn.common.progress import ProgressFn, progress_bar
 from samplernn.generate.options import ONSET_PROBE_SECONDS, GenerationOptions
 
@@ -23,8 +24,18 @@ def echo_error(message: object) -> None:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
 
 
+def usage_line(path: str, message: object) -> str:
+    """'samplernn CMD: message (see 'samplernn CMD --help')': a usage mistake on one line."""
+    return f"{path}: {' '.join(str(message).split())} (see '{path} --help')"
+
+
 def fail(message: object, code: int = 1) -> NoReturn:
-    """Print a one-line error and exit non-zero."""
+    """Print a one-line error and exit non-zero (status `code`). A UsageError is printed as the
+    parser's own errors are (usage_line with the running command's path) and exits with 2."""
+    if isinstance(message, UsageError):
+        ctx = get_current_context(silent=True)
+        echo_error(usage_line(ctx.command_path if ctx is not None else "samplernn", message))
+        raise typer.Exit(2)
     echo_error(message)
     raise typer.Exit(code)
 
@@ -46,7 +57,7 @@ def generation_options(quiet: bool = False, **fields: Any) -> Iterator[Generatio
         try:
             options = GenerationOptions(progress=None if quiet else update, **fields)
         except ValueError as exc:
-            raise UserError(str(exc)) from None
+            raise UsageError(str(exc)) from None
         yield options
 
 
@@ -57,7 +68,7 @@ def weight_dtype_option(weight_dtype: str, precision: str | None) -> str:
         return weight_dtype
     typer.echo("note: --precision is deprecated here; use --weight-dtype (same values)", err=True)
     if weight_dtype != WEIGHT_DTYPE_DEFAULT and weight_dtype != precision:
-        raise UserError(f"--precision {precision} contradicts --weight-dtype {weight_dtype}")
+        raise UsageError(f"--precision {precision} contradicts --weight-dtype {weight_dtype}")
     return precision
 
 
@@ -90,6 +101,11 @@ OnsetCandidates = Annotated[
                  "rounds of 2, 2, 4 …, until one holds the note's pitch clearly) and go on from the "
                  "candidate that holds it best (1 = off, as at --temperature 0; pitched models only)."),
 ]
+
+
+def counted(n: int, noun: str) -> str:
+    """'1 note', '2 notes': a count with its noun (plural by a trailing s)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def onset_search_note(most: int) -> str:

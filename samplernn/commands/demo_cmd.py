@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from samplernn.commands.common import OnsetCandidates, fail, generation_options, onset_search_note
+from samplernn.commands.common import OnsetCandidates, counted, fail, generation_options, onset_search_note
 from samplernn.common.errors import UserError
 from samplernn.common.progress import progress_bar
 from samplernn.generate.options import ONSET_CANDIDATES
@@ -52,7 +52,7 @@ def demo(
     except UserError as exc:
         fail(exc)
     typer.echo(
-        f"rendered {res.n_notes} notes ({res.seconds:.1f} s of audio) in {res.elapsed:.1f} s "
+        f"rendered {counted(res.n_notes, 'note')} ({res.seconds:.1f} s of audio) in {res.elapsed:.1f} s "
         f"with {res.checkpoint}{onset_search_note(res.onset_candidates)}, gain {res.gain_db:+.1f} dB"
     )
     typer.echo(f"audio:       {res.wav}")

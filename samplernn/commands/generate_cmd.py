@@ -21,12 +21,13 @@ from samplernn.commands.common import (
     Temperature,
     Threads,
     WeightDtype,
+    counted,
     fail,
     generation_options,
     onset_search_note,
     weight_dtype_option,
 )
-from samplernn.common.errors import UserError
+from samplernn.common.errors import UsageError, UserError
 from samplernn.common.files import refuse_overwriting
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.model.config import PRESETS
@@ -90,11 +91,11 @@ def synth_command(
 
     try:
         if bit_depth not in (8, 16):
-            raise UserError(f"--bit-depth {bit_depth}: use 16 or 8")
+            raise UsageError(f"--bit-depth {bit_depth}: use 16 or 8")
         try:
             pitch = parse_note(note)
         except ValueError as exc:
-            raise UserError(f"--note: {exc}") from None
+            raise UsageError(f"--note: {exc}") from None
         dtype = weight_dtype_option(weight_dtype, precision)
         refuse_overwriting(take_files(out, takes, plot), [checkpoint])
         ckpt = _load(checkpoint, device)
@@ -129,9 +130,9 @@ def _ints(values: list[str] | None, what: str, lo: int, hi: int) -> set[int] | N
             try:
                 i = int(part)
             except ValueError:
-                raise UserError(f"--{what} {part!r}: not a number") from None
+                raise UsageError(f"--{what} {part!r}: not a number") from None
             if not lo <= i <= hi:
-                raise UserError(f"--{what} {i}: must be {lo}..{hi}")
+                raise UsageError(f"--{what} {i}: must be {lo}..{hi}")
             out.add(i)
     return out
 
@@ -181,7 +182,7 @@ def render_command(
 
     try:
         if bit_depth not in (8, 16):
-            raise UserError(f"--bit-depth {bit_depth}: use 16 or 8")
+            raise UsageError(f"--bit-depth {bit_depth}: use 16 or 8")
         tracks, channels = _ints(track, "track", 0, 65535), _ints(channel, "channel", 1, 16)
         refuse_overwriting([out], [checkpoint, midi])
         dtype = weight_dtype_option(weight_dtype, precision)
@@ -223,7 +224,8 @@ def _render_summary(report, bit_depth: int) -> None:  # noqa: ANN001 — RenderR
     speed = report.seconds / report.elapsed if report.elapsed > 0 else float("inf")
     search = onset_search_note(report.onset_candidates)
     typer.echo(
-        f"rendered {report.n_notes} notes ({note_name(lo)}–{note_name(hi)}) in {report.elapsed:.1f} s"
+        f"rendered {counted(report.n_notes, 'note')} ({note_name(lo)}–{note_name(hi)}) "
+        f"in {report.elapsed:.1f} s"
         f"{search} → {report.out}: {report.seconds:.2f} s, {bit_depth}-bit, {level}; {speed:.2f}× real time"
     )
 
@@ -246,7 +248,7 @@ def bench_generate_command(
     from samplernn.bench.generate import bench_generate
 
     if preset not in PRESETS:
-        fail(f"--preset {preset!r}: choose from {', '.join(PRESETS)}")
+        fail(UsageError(f"--preset {preset!r}: choose from {', '.join(PRESETS)}"))
     try:
         dtype = weight_dtype_option(weight_dtype, precision)
         gen = GenerationOptions(device=device, backend=backend, weight_dtype=dtype, threads=threads)

@@ -15,10 +15,11 @@ from samplernn.commands.common import (
     Temperature,
     Threads,
     WeightDtype,
+    counted,
     fail,
     generation_options,
 )
-from samplernn.common.errors import UserError
+from samplernn.common.errors import UsageError, UserError
 from samplernn.generate.options import GenerationOptions
 from samplernn.render.pack_options import PackOptions
 
@@ -34,7 +35,7 @@ def _ints(text: str, what: str) -> tuple[int, ...]:
     try:
         return tuple(int(part) for part in text.split(",") if part.strip())
     except ValueError:
-        raise UserError(f"--{what} {text!r}: comma-separated numbers, e.g. 40,80,120") from None
+        raise UsageError(f"--{what} {text!r}: comma-separated numbers, e.g. 40,80,120") from None
 
 
 def pack_command(
@@ -80,7 +81,7 @@ def pack_command(
                 options = PackOptions(pieces=piece_list, velocities=_ints(velocities, "velocities"),
                                       takes=takes, best=best, bit_depth=bit_depth, generation=gen)
             except ValueError as exc:
-                raise UserError(str(exc)) from None
+                raise UsageError(str(exc)) from None
             report = make_pack(ckpt, out, options, dataset, source=str(checkpoint))
     except UserError as exc:
         fail(exc)
@@ -90,7 +91,8 @@ def pack_command(
 def _summary(index: dict[str, Any], out: Path, reference: str) -> None:
     """One line per piece: takes, checks passed, loudness per velocity."""
     takes = index["takes"]
-    typer.echo(f"wrote {len(takes)} takes to {out}/ (index.json, sheet.png); measured against {reference}")
+    typer.echo(f"wrote {counted(len(takes), 'take')} to {out}/ (index.json, sheet.png); "
+               f"measured against {reference}")
     for key, piece in index["pieces"].items():
         mine = [t for t in takes if str(t["key"]) == key]
         checks = sorted({c for t in mine for c in t["checks"]})

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from samplernn.commands.common import Device, Seed, Temperature, WeightDtype, fail
-from samplernn.common.errors import UserError
+from samplernn.common.errors import UsageError, UserError
 from samplernn.common.files import refuse_overwriting
 from samplernn.generate.options import GenerationOptions
 from samplernn.generate.stream_config import StreamConfig
@@ -87,9 +87,9 @@ def play_command(
 
     try:
         if midi_file is not None and midi_in is not None:
-            raise UserError("--midi-file and --midi-in are two sources: give one")
+            raise UsageError("--midi-file and --midi-in are two sources: give one")
         if out is not None and audio_out is not None:
-            raise UserError("--out and --audio-out are two destinations: give one")
+            raise UsageError("--out and --audio-out are two destinations: give one")
         if out is not None:
             refuse_overwriting([out], [checkpoint] + ([midi_file] if midi_file is not None else []))
         try:
@@ -100,7 +100,7 @@ def play_command(
                 StreamConfig(voices=voices, block=block, countdown=countdown), transpose, generation=gen
             )
         except ValueError as exc:
-            raise UserError(str(exc)) from None
+            raise UsageError(str(exc)) from None
         ckpt = load_checkpoint(checkpoint, resolve_device(device))
         try:
             if midi_file is not None:
@@ -172,7 +172,7 @@ def bench_stream_command(
         counts = []
     try:
         if not counts or min(counts) < 1:
-            raise UserError(f"--voices {voices!r}: give numbers >= 1, comma-separated")
+            raise UsageError(f"--voices {voices!r}: give numbers >= 1, comma-separated")
         if quality:
             r = compare_live_offline(checkpoint, quality, seeds, block, device)
         else:

@@ -15,7 +15,7 @@ import typer
 
 from samplernn.bench.prepare import DEFAULT_SIZES
 from samplernn.commands.common import fail
-from samplernn.common.errors import UserError
+from samplernn.common.errors import UsageError, UserError
 from samplernn.prepare.naming import MIDDLE_C
 from samplernn.prepare.settings import LAYOUTS, NORMALIZE_MODES, PrepareSettings
 
@@ -80,12 +80,12 @@ def prepare(
             pattern=pattern, middle_c=middle_c.value, trust_names=trust_names, drum_map=drum_map,
             instrument=instrument, family=family, chunk_seconds=chunk_seconds)
     except ValueError as exc:
-        fail(str(exc))
+        fail(UsageError(str(exc)))
     try:
         with progress_bar("prepare", 0, enabled=sys.stderr.isatty(), fields=("stage",)) as update:
             result = prepare_bank(src, out, settings, progress=update)
     except UserError as exc:
-        fail(str(exc))
+        fail(exc)
     for line in summary_lines(result, src):
         typer.echo(line)
     if result.failures and not skip_bad:
@@ -106,7 +106,7 @@ def inspect(
     try:
         png = inspect_dataset(dataset, note, output)
     except UserError as exc:
-        fail(str(exc))
+        fail(exc)
     typer.echo(str(png))
 
 
@@ -124,7 +124,7 @@ def bench_prepare(
     try:
         rows = run_bench(src, parse_sizes(sizes))
     except UserError as exc:
-        fail(str(exc))
+        fail(exc)
     for line in format_rows(rows):
         typer.echo(line)
     if json_out:

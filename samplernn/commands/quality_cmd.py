@@ -13,7 +13,7 @@ import typer
 
 from samplernn.bench.quality_measures import DEFAULT_EVERY, DEFAULT_MINUTES, QUALITY_EVALUATE
 from samplernn.commands.common import Device, Quiet, fail
-from samplernn.common.errors import UserError
+from samplernn.common.errors import UsageError, UserError
 from samplernn.common.progress import ProgressFn, progress_bar
 from samplernn.evaluate.options import EvaluateOptions
 from samplernn.train.config import TrainConfig
@@ -97,7 +97,7 @@ def _parse_settings(settings: list[str]) -> dict[str, Any]:
     for item in settings:
         key, sep, text = item.partition("=")
         if not sep or key not in _TRAIN:
-            raise UserError(f"--set {item!r}: expected KEY=VALUE with KEY one of {', '.join(_TRAIN)}")
+            raise UsageError(f"--set {item!r}: expected KEY=VALUE with KEY one of {', '.join(_TRAIN)}")
         try:
             out[key] = json.loads(text)
         except json.JSONDecodeError:

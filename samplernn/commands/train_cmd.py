@@ -11,7 +11,7 @@ from typing import Any
 import typer
 
 from samplernn.commands.common import fail
-from samplernn.common.errors import UserError
+from samplernn.common.errors import UsageError, UserError
 from samplernn.common.files import check_output_folder
 from samplernn.common.progress import progress_bar
 from samplernn.model.config import PRESETS
@@ -98,9 +98,9 @@ def train_command(
 
     for name, value in (("--oscillator", oscillator), ("--pre-emphasis", pre_emphasis)):
         if resume and value is not None:
-            fail(f"{name} is part of the run's model; leave it out with --resume")
+            fail(UsageError(f"{name} is part of the run's model; leave it out with --resume"))
     if resume and init:
-        fail("--init starts a new run; it cannot be combined with --resume")
+        fail(UsageError("--init starts a new run; it cannot be combined with --resume"))
     show = env_dist().is_main and not quiet
     try:
         cfg = _checked_config(dataset, out, _given(ctx), resume)
@@ -109,7 +109,7 @@ def train_command(
         with progress_bar("train", total, enabled=show, fields=("loss", "val", "sound", "sps")) as update:
             result = train(dataset, out, cfg, resume=resume, progress=update, log=_log if show else None)
     except UserError as exc:
-        fail(str(exc))
+        fail(exc)
     if env_dist().is_main:
         _announce(result, out)
 
@@ -201,7 +201,7 @@ def bench_train_command(
             threads=threads,
         )
     except UserError as exc:
-        fail(str(exc))
+        fail(exc)
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return

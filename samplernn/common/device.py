@@ -7,7 +7,7 @@ import os
 
 import torch
 
-from samplernn.common.errors import UserError
+from samplernn.common.errors import UsageError, UserError
 
 
 def resolve_device(
@@ -27,9 +27,9 @@ def resolve_device(
     try:
         dev = torch.device(name)
     except RuntimeError:
-        raise UserError(f"unknown device {name!r} (use auto, cpu, cuda or cuda:N)") from None
+        raise UsageError(f"--device {name!r}: unknown device (use auto, cpu, cuda or cuda:N)") from None
     if dev.type not in ("cpu", "cuda"):
-        raise UserError(f"unsupported device {name!r} (use auto, cpu, cuda or cuda:N)")
+        raise UsageError(f"--device {name!r}: unsupported device (use auto, cpu, cuda or cuda:N)")
     if dev.type == "cuda":
         if not torch.cuda.is_available():
             raise UserError(f"device {name!r} asked for, but no CUDA GPU is available (use --device cpu)")

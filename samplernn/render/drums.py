@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from conditioning import BankStats, MidiNote
-from samplernn.common.errors import UserError
+from samplernn.common.errors import UsageError
 from samplernn.data.drum_bank import is_drum_bank
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.prepare.sources.gm_drums import RULES, gm_drum_key, name_words
@@ -94,7 +94,7 @@ def resolve_pieces(names: Sequence[str], kit: Sequence[int]) -> list[int]:
         found = _piece_keys(name.strip(), kit)
         if not found:
             pieces = ", ".join(f"{k} {piece_name(k)}" for k in kit)
-            raise UserError(f"--pieces {name!r}: the kit has no such piece (it has {pieces})")
+            raise UsageError(f"--pieces {name!r}: the kit has no such piece (it has {pieces})")
         keys += [k for k in found if k not in keys]
     return keys
 

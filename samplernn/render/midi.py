@@ -19,7 +19,7 @@ from conditioning import MidiError, MidiNote, read_midi_notes
 from conditioning.midi import DRUM_CHANNEL
 from conditioning.pitch import note_name
 from samplernn.common.audio import CEILING_DB, limit_peak, write_wav
-from samplernn.common.errors import UserError
+from samplernn.common.errors import UsageError, UserError
 from samplernn.generate.engine import synthesize
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.model.checkpoint import Checkpoint
@@ -195,7 +195,7 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
     """
     midi, out = Path(midi), Path(out)
     if opts.engine not in RENDER_ENGINES:
-        raise UserError(f"unknown render engine {opts.engine!r} (choose from {', '.join(RENDER_ENGINES)})")
+        raise UsageError(f"--engine {opts.engine!r}: choose from {', '.join(RENDER_ENGINES)}")
     if not midi.is_file():
         problem = "a folder, not a MIDI file" if midi.is_dir() else "MIDI file not found"
         raise UserError(f"{midi}: {problem}")

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
 
-from samplernn.common.errors import UserError
+from samplernn.common.errors import UsageError
 from samplernn.model.config import PRESETS, ModelConfig, preset
 from samplernn.train.schedule import learning_rate
 from samplernn.train.shipped import shipped_models
@@ -163,59 +163,59 @@ class TrainConfig:
         try:
             return preset(self.preset, conditioning=self.conditioning, **overrides)
         except (TypeError, ValueError) as exc:
-            raise UserError(f"bad model settings: {exc}") from None
+            raise UsageError(f"bad model settings: {exc}") from None
 
     def validate(self) -> None:
         """Raise UserError naming the first setting out of its range."""
         if self.input_noise < 0:
-            raise UserError(f"--input-noise must be >= 0, got {self.input_noise}")
+            raise UsageError(f"--input-noise must be >= 0, got {self.input_noise}")
         if not 0.0 <= self.input_gain < 1.0:
-            raise UserError(f"--input-gain must be in [0, 1), got {self.input_gain}")
+            raise UsageError(f"--input-gain must be in [0, 1), got {self.input_gain}")
         if self.attack_weight < 1.0:
-            raise UserError(f"--attack-weight must be >= 1, got {self.attack_weight:g}")
+            raise UsageError(f"--attack-weight must be >= 1, got {self.attack_weight:g}")
         if self.attack_noise < 0.0:
-            raise UserError(f"--attack-noise must be >= 0, got {self.attack_noise:g}")
+            raise UsageError(f"--attack-noise must be >= 0, got {self.attack_noise:g}")
         if self.attack_seconds <= 0.0:
-            raise UserError(f"--attack-seconds must be > 0, got {self.attack_seconds:g}")
+            raise UsageError(f"--attack-seconds must be > 0, got {self.attack_seconds:g}")
         if not 0.0 <= self.hidden_countdown <= 1.0:
-            raise UserError(f"--hidden-countdown must be in [0, 1], got {self.hidden_countdown}")
+            raise UsageError(f"--hidden-countdown must be in [0, 1], got {self.hidden_countdown}")
         if not 0.0 <= self.note_interpolation <= 1.0:
-            raise UserError(f"--note-interpolation must be in [0, 1], got {self.note_interpolation}")
+            raise UsageError(f"--note-interpolation must be in [0, 1], got {self.note_interpolation}")
         if self.kit_retune < 0 or self.kit_retune > 12:
-            raise UserError(f"--kit-retune must be within 0..12 semitones, got {self.kit_retune:g}")
+            raise UsageError(f"--kit-retune must be within 0..12 semitones, got {self.kit_retune:g}")
         if self.fill_pitches < 0:
-            raise UserError(f"--fill-pitches must be >= 0, got {self.fill_pitches}")
+            raise UsageError(f"--fill-pitches must be >= 0, got {self.fill_pitches}")
         for name in ("steps", "batch_size", "window", "val_every", "eval_batch_size", "log_every"):
             if getattr(self, name) < 1:
-                raise UserError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
+                raise UsageError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
         if self.precision not in PRECISIONS:
-            raise UserError(f"--precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+            raise UsageError(f"--precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
         if self.max_minutes is not None and not self.max_minutes > 0:
-            raise UserError(f"--max-minutes must be > 0, got {self.max_minutes}")
+            raise UsageError(f"--max-minutes must be > 0, got {self.max_minutes}")
         if self.seed < 0:
-            raise UserError(f"--seed must be >= 0, got {self.seed}")
+            raise UsageError(f"--seed must be >= 0, got {self.seed}")
         if self.patience < 0:
-            raise UserError(f"--patience must be >= 0 (0 = never stop early), got {self.patience}")
+            raise UsageError(f"--patience must be >= 0 (0 = never stop early), got {self.patience}")
         if self.threads < 0:
-            raise UserError(f"--threads must be >= 0 (0 = torch's choice), got {self.threads}")
+            raise UsageError(f"--threads must be >= 0 (0 = torch's choice), got {self.threads}")
         if self.snapshot_minutes is not None and not self.snapshot_minutes > 0:
-            raise UserError(f"--snapshot-minutes must be > 0, got {self.snapshot_minutes}")
+            raise UsageError(f"--snapshot-minutes must be > 0, got {self.snapshot_minutes}")
         if not self.lr > 0:
-            raise UserError(f"--lr must be > 0, got {self.lr}")
+            raise UsageError(f"--lr must be > 0, got {self.lr}")
         if self.lr_final is not None and not self.lr_final > 0:
-            raise UserError(f"--lr-final must be > 0, got {self.lr_final}")
+            raise UsageError(f"--lr-final must be > 0, got {self.lr_final}")
         self._validate_selection()
 
     def _validate_selection(self) -> None:
         """Raise UserError for a bad warm-up or sound-score setting."""
         if self.warmup_steps < 0:
-            raise UserError(f"--warmup-steps must be >= 0, got {self.warmup_steps}")
+            raise UsageError(f"--warmup-steps must be >= 0, got {self.warmup_steps}")
         if self.choose_by not in CHOOSE_BY:
-            raise UserError(f"--choose-by must be {' or '.join(CHOOSE_BY)}, got {self.choose_by!r}")
+            raise UsageError(f"--choose-by must be {' or '.join(CHOOSE_BY)}, got {self.choose_by!r}")
         if self.sound_notes < 0 or not self.sound_seconds > 0:
-            raise UserError("--sound-notes must be >= 0 and --sound-seconds > 0")
+            raise UsageError("--sound-notes must be >= 0 and --sound-seconds > 0")
         if self.choose_by == "sound" and self.sound_notes == 0:
-            raise UserError("--choose-by sound needs --sound-notes >= 1 (or --choose-by nll)")
+            raise UsageError("--choose-by sound needs --sound-notes >= 1 (or --choose-by nll)")
 
     def lr_at(self, step: int, elapsed_s: float = 0.0) -> float:
         """Learning rate of the optimiser step that follows `step` completed steps and `elapsed_s`
@@ -240,7 +240,7 @@ def check_locked(path: Path, stored: dict[str, Any], given: dict[str, Any]) -> N
     clash = [k for k in TrainConfig.LOCKED if k in given and k in stored and given[k] != stored[k]]
     if clash:
         desc = ", ".join(f"{k}={stored[k]!r} (asked {given[k]!r})" for k in clash)
-        raise UserError(
+        raise UsageError(
             f"{path}: incompatible with this run's settings: {desc}; resume with the same "
             "settings or start a new --out"
         )

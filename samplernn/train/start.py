@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 
 from conditioning.pitch import note_name
-from samplernn.common.errors import UserError
+from samplernn.common.errors import UsageError
 from samplernn.data.batching import WindowStream
 from samplernn.data.dataset import load_dataset
 from samplernn.model.config import ModelConfig
@@ -47,9 +47,9 @@ def start_run(
     cfg = fit_to_bank(cfg, dataset, run.log)
     mcfg = cfg.model_config()
     if cfg.window % mcfg.lookback:
-        raise UserError(f"--window {cfg.window} must be a multiple of the model's lookback {mcfg.lookback}")
+        raise UsageError(f"--window {cfg.window} must be a multiple of the model's lookback {mcfg.lookback}")
     if cfg.batch_size < info.world_size:
-        raise UserError(f"--batch-size {cfg.batch_size} is smaller than the {info.world_size} processes")
+        raise UsageError(f"--batch-size {cfg.batch_size} is smaller than the {info.world_size} processes")
     data = load_train_data(dataset_dir, mcfg, dataset, cfg.fill_pitches, cfg.kit_retune)
     if data.filled:
         names = ", ".join(note_name(p) for p in data.filled)

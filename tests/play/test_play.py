@@ -201,7 +201,7 @@ def test_bench_stream_reports_every_voice_count(ckpt_path: Path):
         assert row["blocks"] > 0 and row["late_blocks"] >= 0 and row["realtime_factor"] > 0
         assert row["offline_realtime_factor"] > 0 and row["offline_voices_realtime_factor"] > 0
     bad = runner.invoke(app, ["bench", "stream", "--checkpoint", str(ckpt_path), "--voices", "x"])
-    assert bad.exit_code == 1 and "--voices" in bad.output
+    assert bad.exit_code == 2 and "--voices" in bad.output
 
 
 def test_bench_stream_quality_compares_three_ways(ckpt_path: Path, tmp_path: Path):

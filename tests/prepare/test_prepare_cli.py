@@ -60,18 +60,19 @@ def test_bad_file_fails_the_run_unless_skip_bad(tmp_path, bank):
     assert result.exit_code == 0 and "failed        1" in result.output
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["{src}", "{src}/out"], "OUT lies inside SRC"),
-    (["{tmp}/missing", "{tmp}/out"], "missing: not a folder"),
-    (["{src}", "{tmp}/out", "--length", "0.1"], "must exceed the lead silence"),
-    (["{src}", "{tmp}/out", "--tail-silence", "inf"], "tail silence must be a finite number"),
-    (["{src}", "{tmp}/out", "--lead-silence", "nan"], "lead silence must be a finite number"),
-    (["{src}", "{tmp}/out", "--tail-silence", "1e6"], "at most 60 s"),
+@pytest.mark.parametrize("args, fragment, status", [
+    (["{src}", "{src}/out"], "OUT lies inside SRC", 1),
+    (["{tmp}/missing", "{tmp}/out"], "missing: not a folder", 1),
+    (["{src}", "{tmp}/out", "--length", "0.1"], "must exceed the lead silence", 1),
+    (["{src}", "{tmp}/out", "--tail-silence", "inf"], "tail silence must be a finite number", 2),
+    (["{src}", "{tmp}/out", "--lead-silence", "nan"], "lead silence must be a finite number", 2),
+    (["{src}", "{tmp}/out", "--tail-silence", "1e6"], "at most 60 s", 2),
 ])
-def test_user_errors_are_one_line(tmp_path, bank, args, fragment):
+def test_user_errors_are_one_line(tmp_path, bank, args, fragment, status):
+    """Settings out of range are usage mistakes (exit status 2); what the bank holds, user errors (1)."""
     argv = [a.format(src=bank, tmp=tmp_path) for a in args]
     result = runner.invoke(app, ["prepare", *argv])
-    assert result.exit_code == 1
+    assert result.exit_code == status
     assert error_lines(result.output) == [line for line in result.output.splitlines() if line.strip()]
     assert len(error_lines(result.output)) == 1 and fragment in result.output
 

@@ -203,13 +203,13 @@ def test_cli_pack_and_synth(drum_ckpt_path: Path, kit_dir: Path, tmp_path: Path)
                             "--best", "1", "--velocities", "60", "--seed", "1", "--dataset", str(kit_dir),
                             "-q"])
     assert r.exit_code == 0, r.output
-    assert "wrote 1 takes" in r.output and "42 closed hi-hat" in r.output
+    assert "wrote 1 take to" in r.output and "42 closed hi-hat" in r.output
     assert (out / "42-closed-hi-hat_v060_01.wav").is_file()
     refusals = ((["--pieces", "cowbell"], "no such piece"), (["--velocities", "loud"], "comma-separated"),
                 (["--velocities", "0"], "velocities must be 1..127"))
     for args, why in refusals:
         r = runner.invoke(app, ["pack", str(drum_ckpt_path), "-o", str(tmp_path / "bad"), *args, "-q"])
-        assert r.exit_code == 1 and why in r.output and len(r.output.strip().splitlines()) == 1, r.output
+        assert r.exit_code == 2 and why in r.output and len(r.output.strip().splitlines()) == 1, r.output
     r = runner.invoke(app, ["synth", str(drum_ckpt_path), "--note", "38", "--takes", "2", "-o",
                             str(tmp_path / "snare.wav"), "--seed", "0", "-q"])
     assert r.exit_code == 0, r.output

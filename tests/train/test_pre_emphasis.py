@@ -38,7 +38,7 @@ def test_cli_trains_a_pre_emphasis_model_and_refuses_it_on_resume(dataset, tmp_p
     assert json.loads((run / "run.json").read_text())["model_config"]["pre_emphasis"] == 0.85
     resume = ["train", str(dataset), "--out", str(run), "--resume", "--pre-emphasis", "0.5"]
     result = runner.invoke(app, resume)
-    assert result.exit_code == 1 and "--pre-emphasis is part of the run's model" in result.output
+    assert result.exit_code == 2 and "--pre-emphasis is part of the run's model" in result.output
 
 
 def test_tiny_run_scores_and_generates_in_the_pre_emphasis_domain(dataset, tmp_path):

@@ -66,10 +66,10 @@ def test_train_resume_and_refusals(dataset, tmp_path):
     assert [r["step"] for r in records if r["kind"] == "eval"] == [2, 4]
 
     result = runner.invoke(app, ["train", str(dataset), "--out", str(run), "--resume", "--preset", "base"])
-    assert result.exit_code == 1 and "preset='small'" in error_lines(result.output)[0]
+    assert result.exit_code == 2 and "preset='small'" in error_lines(result.output)[0]
     # a typed option counts even when it equals the default (the stored run has batch size 2)
     result = runner.invoke(app, ["train", str(dataset), "--out", str(run), "--resume", "--batch-size", "32"])
-    assert result.exit_code == 1 and "batch_size=2" in error_lines(result.output)[0]
+    assert result.exit_code == 2 and "batch_size=2" in error_lines(result.output)[0]
 
 
 def test_a_plateau_stops_training_and_says_so(dataset, tmp_path):
@@ -82,23 +82,25 @@ def test_a_plateau_stops_training_and_says_so(dataset, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "args, fragment",
+    "args, fragment, status",
     [
-        (["train", "{missing}", "--out", "{run}"], "not a directory"),
-        (["train", "{ds}", "--out", "{run}", "--preset", "huge"], "unknown preset"),
-        (["train", "{ds}", "--out", "{run}", "--window", "100"], "multiple of the model's lookback"),
-        (["train", "{ds}", "--out", "{run}", "--resume"], "nothing to resume"),
-        (["train", "{ds}", "--out", "{run}", "--init", "{missing}"], "checkpoint not found"),
-        (["train", "{ds}", "--out", "{run}", "--resume", "--init", "{missing}"], "cannot be combined"),
-        (["train", "{ds}", "--out", "{run}", "--input-noise", "-1"], "--input-noise must be >= 0"),
-        (["train", "{ds}", "--out", "{run}", "--device", "cuda"], None),
-        (["bench", "train", "--preset", "huge"], "unknown preset"),
-        (["bench", "train", "--steps", "0", "--no-reference"], "must be at least 1"),
-        (["bench", "train", "--precision", "fp8", "--no-reference"], "--precision must be one of"),
-        (["bench", "train", "--threads", "-1", "--no-reference"], "--threads must be >= 0"),
+        (["train", "{missing}", "--out", "{run}"], "not a directory", 1),
+        (["train", "{ds}", "--out", "{run}", "--preset", "huge"], "unknown preset", 2),
+        (["train", "{ds}", "--out", "{run}", "--window", "100"], "multiple of the model's lookback", 2),
+        (["train", "{ds}", "--out", "{run}", "--resume"], "nothing to resume", 1),
+        (["train", "{ds}", "--out", "{run}", "--init", "{missing}"], "checkpoint not found", 1),
+        (["train", "{ds}", "--out", "{run}", "--resume", "--init", "{missing}"], "cannot be combined", 2),
+        (["train", "{ds}", "--out", "{run}", "--input-noise", "-1"], "--input-noise must be >= 0", 2),
+        (["train", "{ds}", "--out", "{run}", "--device", "cuda"], None, 1),
+        (["train", "{ds}", "--out", "{run}", "--device", "tpu"], "--device 'tpu': unknown device", 2),
+        (["bench", "train", "--preset", "huge"], "unknown preset", 2),
+        (["bench", "train", "--steps", "0", "--no-reference"], "must be at least 1", 2),
+        (["bench", "train", "--precision", "fp8", "--no-reference"], "--precision must be one of", 2),
+        (["bench", "train", "--threads", "-1", "--no-reference"], "--threads must be >= 0", 2),
     ],
 )
-def test_bad_input_is_one_line(dataset, tmp_path, args, fragment):
+def test_bad_input_is_one_line(dataset, tmp_path, args, fragment, status):
+    """A bad option value is a usage mistake (exit status 2), a missing file or GPU a user error (1)."""
     import torch
 
     if fragment is None:
@@ -107,7 +109,7 @@ def test_bad_input_is_one_line(dataset, tmp_path, args, fragment):
         fragment = "no CUDA GPU"
     fill = {"missing": str(tmp_path / "missing"), "run": str(tmp_path / "run"), "ds": str(dataset)}
     result = runner.invoke(app, [a.format(**fill) for a in args])
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == status, result.output
     assert len(error_lines(result.output)) == 1 and fragment in result.output
 
 

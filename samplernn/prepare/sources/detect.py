@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from samplernn.common.audio import AudioError, audio_info
-from samplernn.common.errors import UserError
+from samplernn.common.errors import UsageError, UserError
 from samplernn.common.progress import ProgressFn
 from samplernn.prepare.layouts import Discovery, discover
 from samplernn.prepare.naming import DEFAULT_MIDDLE_C, names_a_note
@@ -170,7 +170,7 @@ def _nsynth_filter(settings: PrepareSettings) -> NsynthFilter:
     families = _csv(settings.family)
     unknown = [f for f in families if f not in NSYNTH_FAMILIES]
     if unknown:
-        raise UserError(f"--family {unknown[0]!r} is not an NSynth family ({', '.join(NSYNTH_FAMILIES)})")
+        raise UsageError(f"--family {unknown[0]!r} is not an NSynth family ({', '.join(NSYNTH_FAMILIES)})")
     return NsynthFilter(instruments=_csv(settings.instrument), families=families)
 
 
