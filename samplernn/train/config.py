@@ -216,6 +216,9 @@ class TrainConfig:
             raise UsageError("--sound-notes must be >= 0 and --sound-seconds > 0")
         if self.choose_by == "sound" and self.sound_notes == 0:
             raise UsageError("--choose-by sound needs --sound-notes >= 1 (or --choose-by nll)")
+        lookback = self.model_config().lookback
+        if self.window % lookback:
+            raise UsageError(f"--window {self.window} must be a multiple of the model's lookback {lookback}")
 
     def lr_at(self, step: int, elapsed_s: float = 0.0) -> float:
         """Learning rate of the optimiser step that follows `step` completed steps and `elapsed_s`

@@ -46,8 +46,6 @@ def start_run(
     dataset = load_dataset(dataset_dir)
     cfg = fit_to_bank(cfg, dataset, run.log)
     mcfg = cfg.model_config()
-    if cfg.window % mcfg.lookback:
-        raise UsageError(f"--window {cfg.window} must be a multiple of the model's lookback {mcfg.lookback}")
     if cfg.batch_size < info.world_size:
         raise UsageError(f"--batch-size {cfg.batch_size} is smaller than the {info.world_size} processes")
     data = load_train_data(dataset_dir, mcfg, dataset, cfg.fill_pitches, cfg.kit_retune)
