@@ -4,6 +4,7 @@ engine that uses each of them."""
 from __future__ import annotations
 
 import math
+import numbers
 import os
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -59,15 +60,21 @@ class OnsetSearch:
     accept: float = ONSET_ACCEPT
 
     def __post_init__(self) -> None:
+        # numbers.Integral / Real: numpy's scalars count as the numbers they are
         for name in ("candidates", "sample_rate"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
                 raise ValueError(f"onset search {name} must be a whole number >= 1, got {value!r}")
-        if not (math.isfinite(self.probe_seconds) and self.probe_seconds > 0):
-            raise ValueError(f"onset probe must be > 0 seconds, got {self.probe_seconds}")
+            object.__setattr__(self, name, int(value))
+        probe = self.probe_seconds
+        if isinstance(probe, bool) or not isinstance(probe, numbers.Real) or not (math.isfinite(probe)
+                                                                                  and probe > 0):
+            raise ValueError(f"onset probe must be > 0 seconds, got {probe!r}")
         accept = self.accept
-        if isinstance(accept, bool) or not isinstance(accept, int | float) or math.isnan(accept):
+        if isinstance(accept, bool) or not isinstance(accept, numbers.Real) or math.isnan(accept):
             raise ValueError(f"onset accept score must be a number, got {self.accept!r}")
+        object.__setattr__(self, "probe_seconds", float(probe))
+        object.__setattr__(self, "accept", float(accept))
 
     def accepts(self, scores: list[float]) -> bool:
         """Whether a note whose candidates so far scored `scores` stops searching (its best

@@ -50,13 +50,19 @@ def test_the_rounds_double_what_was_tried_and_stop_at_the_most_candidates() -> N
 def test_search_options_are_checked() -> None:
     assert OnsetSearch(sample_rate=16000, candidates=4, probe_seconds=0.15).probe_samples == 2400
     bad_values = ({"candidates": 0}, {"candidates": 2.5}, {"candidates": True}, {"probe_seconds": 0.0},
-                  {"probe_seconds": float("nan")}, {"sample_rate": 0}, {"sample_rate": float("nan")})
+                  {"probe_seconds": float("nan")}, {"probe_seconds": "0.15"}, {"sample_rate": 0},
+                  {"sample_rate": float("nan")})
     for bad in bad_values:
         with pytest.raises(ValueError):
             OnsetSearch(**{"sample_rate": 16000, "candidates": 2, **bad})
     for bad in ({"accept": float("nan")}, {"accept": True}, {"accept": "0.4"}):
         with pytest.raises(ValueError, match="accept"):
             OnsetSearch(**{"sample_rate": 16000, **bad})
+    # numpy's scalars are the numbers they hold (a score or rate read from an array)
+    numpy_made = OnsetSearch(sample_rate=np.int64(16000), candidates=np.int32(4), accept=np.float32(0.5),
+                             probe_seconds=np.float64(0.15))  # fmt: skip
+    assert numpy_made == OnsetSearch(sample_rate=16000, candidates=4, accept=0.5, probe_seconds=0.15)
+    assert type(numpy_made.sample_rate) is int and type(numpy_made.accept) is float
     with pytest.raises(TypeError):  # keyword arguments only: (4, 16000) would read as 16,000 candidates
         OnsetSearch(4, 16000)
     with pytest.raises(ValueError, match="OnsetSearch"):
