@@ -96,8 +96,10 @@ def listen(
     seed: int = 0,
     device: torch.device | str = "cpu",
     threads: int = 1,
+    temperature: float = 1.0,
 ) -> SoundScore:
-    """Generate every probe in one batch (temperature 1, `seed`) on `device` and score them.
+    """Generate every probe in one batch (at `temperature`: the one the model will be played at,
+    recipe.playing_temperature; `seed`) on `device` and score them.
 
     The model's train mode and torch's RNG are left as they were. Raises ValueError for no probes.
     """
@@ -108,7 +110,7 @@ def listen(
         raise ValueError("the sound check needs at least one note")
     t0 = time.monotonic()
     dev = torch.device(device)
-    opts = GenerationOptions(temperature=1.0, seed=seed, batch_size=len(probes), device=dev,
+    opts = GenerationOptions(temperature=temperature, seed=seed, batch_size=len(probes), device=dev,
                              threads=max(1, min(threads, len(probes))))  # fmt: skip
     was_training = model.training
     model.eval()

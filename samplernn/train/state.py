@@ -20,6 +20,7 @@ from samplernn.model.nll import NLLResult
 from samplernn.train.config import TrainConfig
 from samplernn.train.data import TrainData
 from samplernn.train.distributed import DistInfo, gather_rows
+from samplernn.train.recipe import playing_temperature
 from samplernn.train.stop import RunClock
 
 
@@ -133,6 +134,7 @@ class TrainState:
             best=self.record.to_dict(),
             dataset={"path": self.data.path, "fingerprint": self.data.fingerprint,
                      "layout": self.data.dataset.info.get("layout")},
+            generation={"temperature": playing_temperature(self.data.dataset)},
             elapsed_s=self.clock.elapsed(),
         )
 

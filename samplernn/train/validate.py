@@ -11,6 +11,7 @@ from samplernn.data.batching import NoteBank
 from samplernn.model.network import SampleRNN
 from samplernn.model.nll import NLLResult, note_nll_sums, summarize
 from samplernn.train.distributed import DistInfo, all_reduce_
+from samplernn.train.recipe import playing_temperature
 from samplernn.train.sound_check import Probe, listen
 from samplernn.train.sound_score import SoundScore
 from samplernn.train.state import TrainState
@@ -62,7 +63,8 @@ def validate_sound(state: TrainState, probes: Sequence[Probe]) -> SoundScore | N
     result = None
     if state.info.is_main:
         result = listen(state.model, probes, state.data.sample_rate, seed=state.cfg.seed,
-                        device=sound_device(state), threads=torch.get_num_threads())  # fmt: skip
+                        device=sound_device(state), threads=torch.get_num_threads(),
+                        temperature=playing_temperature(state.data.dataset))  # fmt: skip
     if not state.info.enabled:
         return result
     shared = torch.tensor([result.score if result else 0.0], dtype=torch.float64, device=state.device)

@@ -12,9 +12,11 @@ from support.synth_data import write_synth_dataset
 from support.tiny import tiny_train_config
 
 from samplernn.data.dataset import load_dataset
+from samplernn.model.checkpoint import load_checkpoint
 from samplernn.train.curves import read_metrics
 from samplernn.train.drum_check import HitProbe, HitScore
 from samplernn.train.loop import train
+from samplernn.train.recipe import KIT_TEMPERATURE, playing_temperature
 from samplernn.train.sound_check import NoteProbe, make_probes
 from samplernn.train.sound_score import SoundScore, describe
 
@@ -109,3 +111,28 @@ def test_training_on_a_kit_chooses_by_the_hits(kit, tmp_path):
     assert (tmp_path / "run" / "sound.png").is_file()
     best = torch.load(tmp_path / "run" / "checkpoints" / "best.pt", weights_only=True)["best"]
     assert result.best_score == best["score"] == max(r["sound"]["score"] for r in evals)
+    # a kit's model is played (synth, render, pack, evaluate) at the kit temperature by default
+    for name in ("best.pt", "last.pt"):
+        assert load_checkpoint(tmp_path / "run" / "checkpoints" / name).temperature == KIT_TEMPERATURE < 1.0
+
+
+def test_the_sound_check_listens_at_the_temperature_asked(kit):
+    """The kit's sound score is that of its hits at the temperature the model will be played at:
+    greedy decoding gives the same score whatever the seed, sampling does not."""
+    from samplernn.model.config import preset
+    from samplernn.model.network import build_model
+    from samplernn.train.sound_check import listen
+
+    torch.manual_seed(0)
+    model = build_model(preset("small", dim=32, embed_dim=8, frame_sizes=(4,), note_embed_dim=4))
+    probes = make_probes(load_dataset(kit), 2, 0.02)
+    greedy = [listen(model, probes, SR, seed=s, temperature=0.0).notes for s in (0, 1)]
+    sampled = [listen(model, probes, SR, seed=s).notes for s in (0, 1)]
+    assert greedy[0] == greedy[1] and sampled[0] != sampled[1]
+
+
+def test_a_pitched_banks_model_plays_at_temperature_1(tmp_path):
+    bank = write_synth_dataset(tmp_path / "bank")
+    assert playing_temperature(load_dataset(bank)) == 1.0
+    kit = write_drum_dataset(tmp_path / "kit", {"train": 1})
+    assert playing_temperature(load_dataset(kit)) == KIT_TEMPERATURE
