@@ -120,4 +120,4 @@ def test_bench_quality_command_evaluates_a_run(tmp_path):
     curve = json.loads((out / "quality.json").read_text())
     assert [e["name"] for e in curve["snapshots"]] == ["last"] and curve["evaluate"]["max_notes"] == 1
     bad = CliRunner().invoke(app, ["bench", "quality", str(dataset), "-o", str(out), "--set", "nonsense=1"])
-    assert bad.exit_code == 1 and "--set 'nonsense=1'" in bad.output
+    assert bad.exit_code == 2 and "--set 'nonsense=1'" in bad.output
