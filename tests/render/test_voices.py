@@ -11,7 +11,7 @@ from support.tiny import tiny_checkpoint
 
 from conditioning import BankStats, MidiNote
 from samplernn.common.audio import read_audio
-from samplernn.common.errors import UserError
+from samplernn.common.errors import UsageError
 from samplernn.generate.options import GenerationOptions
 from samplernn.model.checkpoint import load_checkpoint
 from samplernn.render.midi import RenderOptions, render_midi
@@ -47,5 +47,5 @@ def test_voices_render_the_same_length_as_notes(tmp_path: Path):
     again = tmp_path / "again.wav"
     render_midi(ckpt, midi, again, RenderOptions(engine="voices", generation=GenerationOptions(seed=2)))
     assert np.array_equal(read_audio(again)[0], read_audio(tmp_path / "voices.wav")[0])
-    with pytest.raises(UserError, match="render engine"):
+    with pytest.raises(UsageError, match="--engine .fast.: choose from"):
         render_midi(ckpt, midi, again, RenderOptions(engine="fast"))
