@@ -14,7 +14,7 @@ from typer.main import get_current_context
 
 from samplernn.common.errors import UsageError
 from samplernn.common.progress import ProgressFn, progress_bar
-from samplernn.generate.options import ONSET_PROBE_SECONDS, GenerationOptions
+from samplernn.generate.options import HIT_PROBE_SECONDS, ONSET_PROBE_SECONDS, GenerationOptions
 
 WEIGHT_DTYPE_DEFAULT = GenerationOptions.weight_dtype
 
@@ -99,7 +99,8 @@ OnsetCandidates = Annotated[
     typer.Option(min=1, max=64,
                  help=f"Generate each note's first {ONSET_PROBE_SECONDS:g} s up to this many times (in "
                  "rounds of 2, 2, 4 …, until one holds the note's pitch clearly) and go on from the "
-                 "candidate that holds it best (1 = off, as at --temperature 0; pitched models only)."),
+                 "candidate that holds it best (1 = off, as at --temperature 0); a drum model's hits: "
+                 f"their first {HIT_PROBE_SECONDS:g} s, the one whose level follows the kit's envelope."),
 ]
 
 

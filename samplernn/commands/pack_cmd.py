@@ -10,6 +10,7 @@ import typer
 
 from samplernn.commands.common import (
     Device,
+    OnsetCandidates,
     Quiet,
     Seed,
     Temperature,
@@ -57,6 +58,7 @@ def pack_command(
     ] = None,
     bit_depth: Annotated[int, typer.Option(help="16, 24 or 8 (unsigned).")] = _DEFAULTS["bit_depth"],
     temperature: Temperature = None,
+    onset_candidates: OnsetCandidates = _DEFAULTS["onset_candidates"],
     seed: Seed = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Takes generated together.")] = _BATCH,
     device: Device = "auto",
@@ -79,7 +81,8 @@ def pack_command(
         with generation_options(quiet, **fields_) as gen:
             try:
                 options = PackOptions(pieces=piece_list, velocities=_ints(velocities, "velocities"),
-                                      takes=takes, best=best, bit_depth=bit_depth, generation=gen)
+                                      takes=takes, best=best, bit_depth=bit_depth, generation=gen,
+                                      onset_candidates=onset_candidates)
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
             report = make_pack(ckpt, out, options, dataset, source=str(checkpoint))

@@ -95,6 +95,7 @@ class OneShotEval:
     def add_to(self, ev: Evaluation, ckpt: Checkpoint, gen: GenerationOptions) -> None:
         """Generate and measure the takes; put the block and its bars into ev.report."""
         block = self.block(self.generate(ckpt, gen))
+        block["onset_candidates"] = gen.onset_candidates
         report = ev.report
         report["oneshot"] = block
         for bar in report["bars"]:
@@ -189,8 +190,9 @@ def oneshot_table(report: dict[str, Any]) -> Table | None:
     if not block:
         return None
     bars = {b["name"]: b for b in report["bars"]}
-    per = block["takes_per_layer"]
-    t = Table(title=f"drum one-shots: {block['n_takes']} takes ({per} per piece and velocity)")
+    per, most = block["takes_per_layer"], block.get("onset_candidates", 1)
+    searched = f", each hit the best of up to {most} starts by level" if most > 1 else ""
+    t = Table(title=f"drum one-shots: {block['n_takes']} takes ({per} per piece and velocity{searched})")
     for col in ("measure", "real", "generated", "bar", ""):
         t.add_column(col, justify="left" if col == "measure" else "right")
     for name in (*CHECKS, "dynamics"):
@@ -202,9 +204,11 @@ def oneshot_table(report: dict[str, Any]) -> Table | None:
 
 def generation(options: EvaluateOptions, ckpt: Checkpoint, seed: int, device: Any,
                progress: ProgressFn | None) -> GenerationOptions:
-    """The takes' GenerationOptions from evaluate's options."""
-    return GenerationOptions(temperature=ckpt.sampling_temperature(options.temperature), seed=seed,
-                             batch_size=options.batch_size, device=device, progress=progress)
+    """The takes' GenerationOptions from evaluate's options: each hit the best of up to
+    options.onset_candidates starts, as pack and synth make them (OnsetSearch.for_hits)."""
+    gen = GenerationOptions(temperature=ckpt.sampling_temperature(options.temperature), seed=seed,
+                            batch_size=options.batch_size, device=device, progress=progress)
+    return gen.with_onset_search(options.onset_candidates, ckpt.sample_rate, hits=True)
 
 
 def _share(values: list[bool | None]) -> float | None:

@@ -12,8 +12,12 @@ scored candidate (on both CPU engines sample for sample, as the tests check; on 
 rounding in a differently sized batch could let it drift, and it is then another sample of the
 same model).
 
-The score is `samplernn.measures.periodicity.periodicity_score` over the probe at the note's
-period: a tone at the note's pitch scores high; noise, silence and octave-up tones score low.
+The score (OnsetSearch.measure) is, for a pitched note, `samplernn.measures.periodicity.
+periodicity_score` over the probe at the note's period: a tone at the note's pitch scores high;
+noise, silence and octave-up tones score low. For a drum hit it is the level error
+(`samplernn.measures.oneshot.level_error_db`, negated) of the probe against the level column the
+model was given, the kit's typical envelope for that piece and velocity: a hit that starts as
+loud and falls as fast as the kit's scores high, a soft or late start low.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from conditioning.events import NOTE_INDEX, VELOCITY_INDEX
+from conditioning.events import LEVEL_INDEX, NOTE_INDEX, VELOCITY_INDEX, level_column_db
+from samplernn.measures.oneshot import level_error_db
 from samplernn.measures.periodicity import periodicity_score
 from samplernn.measures.sound import midi_to_hz
 
@@ -31,11 +36,21 @@ from samplernn.measures.sound import midi_to_hz
 @dataclass(frozen=True)
 class Probe:
     """The part of one stream the search scores: samples [onset, stop) of its first note, whose
-    MIDI `pitch` gives the wanted period. `stop` is also how far each candidate is generated."""
+    MIDI `pitch` gives the wanted period and `level` (stop - onset,) the wanted level in dBFS
+    (the level column's, `probe_level`; None when the stream has none). `stop` is also how far
+    each candidate is generated."""
 
     onset: int
     stop: int
     pitch: int
+    level: np.ndarray | None = None
+
+
+def probe_level(rows: np.ndarray) -> np.ndarray | None:
+    """The wanted level, dBFS (n,), of conditioning rows (n, 5): their level column in dB; None
+    when the column is empty (a bank without loudness envelopes)."""
+    column = rows[:, LEVEL_INDEX]
+    return level_column_db(column) if column.any() else None
 
 
 def stream_probe(cond: np.ndarray, probe_samples: int) -> Probe | None:
@@ -49,14 +64,22 @@ def stream_probe(cond: np.ndarray, probe_samples: int) -> Probe | None:
     pitch = int(cond[onset, NOTE_INDEX])
     after = np.flatnonzero(cond[onset:, NOTE_INDEX] != pitch)
     end = onset + int(after[0]) if len(after) else len(cond)
-    return Probe(onset, min(end, onset + probe_samples), pitch)
+    stop = min(end, onset + probe_samples)
+    return Probe(onset, stop, pitch, probe_level(cond[onset:stop]))
 
 
-def score_candidate(audio: np.ndarray, probe: Probe, sample_rate: int) -> float:
-    """The periodicity score of one candidate's audio (its stream from sample 0, at least
-    probe.stop samples) over the probe, at the period of probe.pitch (samples)."""
-    period = sample_rate / midi_to_hz(probe.pitch)
-    return periodicity_score(audio[probe.onset : probe.stop], max(period, 3.0))
+def score_candidate(audio: np.ndarray, probe: Probe, sample_rate: int, measure: str = "periodicity") -> float:
+    """The score of one candidate's audio (its stream from sample 0, at least probe.stop samples)
+    over the probe: "periodicity" at the period of probe.pitch (samples); "level" minus the level
+    error (dB) against probe.level, 0 for every candidate when there is no level to follow.
+    Raises ValueError for an unknown measure."""
+    part = audio[probe.onset : probe.stop]
+    if measure == "level":
+        error = level_error_db(part, probe.level, sample_rate) if probe.level is not None else None
+        return 0.0 if error is None else -error
+    if measure != "periodicity":
+        raise ValueError(f"unknown onset measure {measure!r}")
+    return periodicity_score(part, max(sample_rate / midi_to_hz(probe.pitch), 3.0))
 
 
 def best_candidates(scores: Sequence[Sequence[float]]) -> list[int]:

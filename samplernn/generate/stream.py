@@ -44,7 +44,7 @@ from samplernn.data.emphasis import de_emphasize, silence_offset
 from samplernn.data.quantize import dequantize
 from samplernn.generate.engine import engine_device, pick_backend, resolve_weight_dtype
 from samplernn.generate.fold import fold_model
-from samplernn.generate.onset_search import Probe, best_candidates, score_candidate
+from samplernn.generate.onset_search import Probe, best_candidates, probe_level, score_candidate
 from samplernn.generate.options import GenerationOptions
 from samplernn.generate.stream_config import StreamConfig
 from samplernn.generate.stream_kernels import Load, NumbaVoices, TorchVoices, VoiceKernel
@@ -264,10 +264,11 @@ class StreamEngine:
         n = max(search.rounds)
         if self._scouts is None or self._scout_span < span or self._scouts_n < n:
             self._scouts, self._scout_span, self._scouts_n = self._kernel(self._options, n, span), span, n
-        probe = Probe(note.onset - load, min(note.onset + search.probe_samples, note.end) - load, note.pitch)
         cond = np.zeros((n, span, len(COND_COLUMNS)), np.int32)
         for row in cond:
             note.fill(row, load, self.stats)
+        onset, stop = note.onset - load, min(note.onset + search.probe_samples, note.end) - load
+        probe = Probe(onset, stop, note.pitch, probe_level(cond[0, onset:stop]))
         scores: list[float] = []
         draws: list[np.ndarray] = []
         for size in search.rounds:
@@ -276,7 +277,7 @@ class StreamEngine:
             for row in self.table[self._scouts.run(range(size), cond[:size], uniforms, loads)]:
                 if self.model.cfg.pre_emphasis:
                     row = de_emphasize(row, self.model.cfg.pre_emphasis, self.primed_emphasis)[0]
-                scores.append(score_candidate(row, probe, search.sample_rate))
+                scores.append(score_candidate(row, probe, search.sample_rate, search.measure))
             draws.extend(uniforms)
             if search.accepts(scores):
                 break

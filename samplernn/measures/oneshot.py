@@ -10,6 +10,9 @@ A one-shot `x` (n,) float at `sr` Hz is measured from its start (`start`, sample
   good (good: within DECAY_TOLERANCE of the real piece's median);
 * loudness — the loudest 10 ms RMS frame, dBFS (dynamics: it rises with velocity per piece);
 * clipping — any sample at or beyond full scale (sound.clip_share);
+* level error — how far a sound's short-time level strays from a wanted level curve (the bank's
+  typical envelope in the conditioning's level column), mean |dB| over LEVEL_MATCH_HOP_S frames:
+  the score the onset search picks a drum hit's start by (samplernn.generate.onset_search);
 * features — the log-mel spectrogram of the first FEATURE_SECONDS, in dB under its own peak and
   floored FEATURE_FLOOR_DB below it, flattened: level-free, so that two velocity layers of one
   drum differ only in their sound. `feature_distance` is the RMS difference, in dB.
@@ -43,6 +46,8 @@ LIKENESS_TARGET = 0.90
 NOVELTY_RATIO = 0.5
 COPY_DB = 0.5  # sounds closer than this are one recording (at another gain, or re-encoded)
 LEVEL_HOP_S = 0.010
+#: Frames of the level error: 5 ms, so that a 40 ms probe of a hit has 8 of them.
+LEVEL_MATCH_HOP_S = 0.005
 FEATURE_SECONDS = 0.5
 FEATURE_FLOOR_DB = 60.0
 FEATURE_MEL = MelSettings(n_mels=40, fft_seconds=0.032, hop_fraction=0.5)
@@ -78,6 +83,20 @@ def loudness_db(x: np.ndarray, sr: int, start: int = 0) -> float:
     """The loudest 10 ms RMS frame of x[start:], dBFS (floored at -80)."""
     level = level_db(np.asarray(x[start:]), max(1, round(LEVEL_HOP_S * sr)))
     return float(level.max()) if level.size else -80.0
+
+
+def level_error_db(x: np.ndarray, want_db: np.ndarray, sr: int) -> float | None:
+    """Mean absolute difference, dB, between the short-time RMS level of `x` (n,) (conditioning.level_db,
+    frames LEVEL_MATCH_HOP_S apart, floored at -80 dBFS) and the wanted level `want_db` (n,) dBFS per
+    sample, read at the frame centres. None for an empty `x`. Raises ValueError when the two
+    lengths differ."""
+    x, want = np.asarray(x, np.float32), np.asarray(want_db, np.float64)
+    if x.shape != want.shape:
+        raise ValueError(f"level error of {x.size} samples against a level curve of {want.size}")
+    if x.size == 0:
+        return None
+    hop = max(1, round(LEVEL_MATCH_HOP_S * sr))
+    return float(np.mean(np.abs(level_db(x, hop) - want[::hop])))
 
 
 def features(x: np.ndarray, sr: int, start: int = 0) -> np.ndarray:

@@ -211,7 +211,8 @@ def make_pack(
     keys = resolve_pieces(options.pieces, kit) if options.pieces else kit
     ref, where, hits = reference(ckpt, dataset, keys, options.best or options.takes)
     layers = [(k, v) for k in keys for v in options.velocities]
-    takes = generate_takes(ckpt, layers, options.takes, options.generation, options.lead, options.tail)
+    gen = pack_generation(options, ckpt)
+    takes = generate_takes(ckpt, layers, options.takes, gen, options.lead, options.tail)
     judge(takes, ref)
     if options.best is not None:
         takes = keep_best(takes, options.best, ref)
@@ -223,6 +224,13 @@ def make_pack(
         plot_sheet(tmp / SHEET_FILE, takes, ckpt.sample_rate, f"samplernn pack: {Path(source).name}", hits)
         write_json(tmp / INDEX_FILE, index)
     return PackReport(out, takes, index, where)
+
+
+def pack_generation(options: PackOptions, ckpt: Checkpoint) -> GenerationOptions:
+    """How the pack's takes are generated: options.generation at the checkpoint's temperature unless
+    given, each hit the best of options.onset_candidates starts (OnsetSearch.for_hits)."""
+    gen = options.generation.with_default_temperature(ckpt.temperature)
+    return gen.with_onset_search(options.onset_candidates, ckpt.sample_rate, hits=True)
 
 
 def reference(
@@ -261,7 +269,7 @@ def build_index(takes: list[Take], ckpt: Checkpoint, options: PackOptions, sourc
                 ) -> dict[str, Any]:
     """index.json: the pack's settings, each piece's dynamics and every take's measures."""
     dyn = oneshot.dynamics([t.sound for t in takes])
-    gen = options.generation.with_default_temperature(ckpt.temperature)
+    gen = pack_generation(options, ckpt)
     pieces = {str(k): {"name": piece_name(k), "rising": d["rising"],
                        "loudness_db": {str(v): round(x, 2) for v, x in d["loudness_db"].items()}}
               for k, d in dyn.items()}
@@ -269,7 +277,8 @@ def build_index(takes: list[Take], ckpt: Checkpoint, options: PackOptions, sourc
         "created_by": CREATED_BY, "checkpoint": source, "step": ckpt.step, "sample_rate": ckpt.sample_rate,
         "settings": {"pieces": list(options.pieces or []), "velocities": list(options.velocities),
                      "takes": options.takes, "best": options.best, "seed": gen.seed,
-                     "temperature": gen.temperature, "bit_depth": options.bit_depth},
+                     "temperature": gen.temperature, "onset_candidates": gen.onset_candidates,
+                     "bit_depth": options.bit_depth},
         "reference": where, "definitions": DEFINITIONS, "pieces": pieces,
         "takes": [t.record(ckpt.sample_rate) for t in takes],
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from samplernn.generate.options import GenerationOptions
+from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 
 DEFAULT_VELOCITIES = (40, 80, 120)
 BIT_DEPTHS = (8, 16, 24)
@@ -13,7 +13,8 @@ BIT_DEPTHS = (8, 16, 24)
 @dataclass(frozen=True)
 class PackOptions:
     """What goes into a pack. pieces: names or GM keys ('kick', 'snare', '42'; None = every piece
-    of the kit); takes per (piece, velocity), of which `best` are kept (None = all).
+    of the kit); takes per (piece, velocity), of which `best` are kept (None = all); every take's
+    hit is the best of up to `onset_candidates` starts (OnsetSearch.for_hits; 1 = off).
 
     Raises ValueError (at construction) for an impossible velocity, count or bit depth.
     """
@@ -26,11 +27,14 @@ class PackOptions:
     lead: float = 0.25  # seconds of silent context generated before each note-on (cut off)
     tail: float = 0.1  # seconds generated after the kit's release tail
     generation: GenerationOptions = field(default_factory=GenerationOptions)
+    onset_candidates: int = ONSET_CANDIDATES
 
     def __post_init__(self) -> None:
         if not self.velocities or not all(1 <= v <= 127 for v in self.velocities):
             raise ValueError(f"velocities must be 1..127, got {list(self.velocities)}")
         if self.takes < 1 or (self.best is not None and not 1 <= self.best <= self.takes):
             raise ValueError(f"takes must be >= 1 and best 1..takes, got {self.takes} and {self.best}")
+        if self.onset_candidates < 1:
+            raise ValueError(f"onset candidates must be >= 1, got {self.onset_candidates}")
         if self.bit_depth not in BIT_DEPTHS:
             raise ValueError(f"bit depth {self.bit_depth}: use 16, 24 or 8")

@@ -51,7 +51,7 @@ def synth_note(
     `generation` says how (default GenerationOptions()); its temperature defaults to the
     checkpoint's own (see Checkpoint.temperature) and the takes are always one batch.
     onset_candidates: each take of a pitched model is the best of up to this many onsets
-    (OnsetSearch; 1 = off; a drum model never searches).
+    (OnsetSearch; 1 = off; a drum model's hits are searched by their level, OnsetSearch.for_hits).
     Raises ValueError for an impossible note, duration, lead, tail, takes or onset candidates.
     """
     if not 0 <= pitch <= 127 or not 1 <= velocity <= 127:
@@ -68,7 +68,7 @@ def synth_note(
     # Output positions: the stream starts at sample 0, the note-on at lead_n.
     spec = note_stream(pitch, velocity, lead_n, lead_n + held, ckpt.stats, lead_n, round(tail * sr))
     gen = (generation or GenerationOptions()).with_default_temperature(ckpt.temperature)
-    gen = gen.with_onset_search(1 if drums else onset_candidates, sr)
+    gen = gen.with_onset_search(onset_candidates, sr, hits=drums)
     audio = synthesize(ckpt.model, [spec.cond] * takes, gen, batch_size=takes)
     warning = None
     rng = ckpt.pitch_range

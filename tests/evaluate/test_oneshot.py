@@ -88,6 +88,7 @@ def test_evaluate_chooses_one_shot_measures_for_a_drum_model(kit_dir: Path, tmp_
     report = result.report
     block = report["oneshot"]
     assert block["n_takes"] == 4 * len(PIECES) * 2 and set(block["generated"]) == set(block["real"])
+    assert block["onset_candidates"] == 8  # every take's hit searched by level, as pack and synth do
     bars = {b["name"]: b for b in report["bars"]}
     assert bars["pitch accuracy"]["passed"] is None and bars["timbre distance"]["target"] == "not for drums"
     assert {"likeness", "novelty", "attack", "decay time", "no clipping"} <= set(bars)
@@ -95,3 +96,4 @@ def test_evaluate_chooses_one_shot_measures_for_a_drum_model(kit_dir: Path, tmp_
     out = io.StringIO()
     render_tables(report, Console(file=out, width=120))
     assert "drum one-shots: 24 takes" in out.getvalue()
+    assert "best of up to 8 starts by level" in " ".join(out.getvalue().split())  # the title may wrap

@@ -9,10 +9,12 @@ import pytest
 from support import tiny
 
 from conditioning import NoteEvent, events_to_conditioning
+from conditioning.events import LEVEL_INDEX, level_column, level_column_db
 from samplernn.generate import engine as engine_module
 from samplernn.generate.engine import classes_to_audio, generate_classes, numba_available
-from samplernn.generate.onset_search import Probe, best_candidates, stream_probe
-from samplernn.generate.options import GenerationOptions, OnsetSearch
+from samplernn.generate.onset_search import Probe, best_candidates, score_candidate, stream_probe
+from samplernn.generate.options import HIT_ACCEPT, HIT_PROBE_SECONDS, GenerationOptions, OnsetSearch
+from samplernn.measures.oneshot import level_error_db
 
 NO_NUMBA = pytest.mark.skipif(not numba_available(), reason="numba is not installed")
 BACKENDS = ["torch", pytest.param("numba", marks=NO_NUMBA)]
@@ -88,7 +90,7 @@ def test_the_winning_candidate_is_replayed_sample_for_sample(backend: str, monke
     m = model()
     seen: dict[int, list[tuple[np.ndarray, Probe]]] = {}
 
-    def score(audio: np.ndarray, probe: Probe, sample_rate: int) -> float:
+    def score(audio: np.ndarray, probe: Probe, sample_rate: int, measure: str = "periodicity") -> float:
         # Prefer the candidate whose probe holds the largest mean square: a rule unrelated to the draw order.
         seen.setdefault(probe.pitch, []).append((audio.copy(), probe))
         return float(np.mean(audio[probe.onset : probe.stop] ** 2))
@@ -147,7 +149,7 @@ def test_a_voice_replays_its_notes_winning_onset_sample_for_sample(backend: str,
     m = tiny.tiny_model(seed=2, perturb=0.3, q_levels=32, pre_emphasis=pre_emphasis)
     scouts: list[tuple[np.ndarray, Probe]] = []
 
-    def score(audio: np.ndarray, probe: Probe, sample_rate: int) -> float:
+    def score(audio: np.ndarray, probe: Probe, sample_rate: int, measure: str = "periodicity") -> float:
         scouts.append((audio.copy(), probe))
         return float(np.mean(audio[probe.onset : probe.stop] ** 2))
 
@@ -184,7 +186,7 @@ def test_per_note_streams_stop_searching_a_note_once_a_round_is_accepted(backend
     m = model()
     tried: dict[int, int] = {}
 
-    def score(audio: np.ndarray, probe: Probe, sample_rate: int) -> float:
+    def score(audio: np.ndarray, probe: Probe, sample_rate: int, measure: str = "periodicity") -> float:
         tried[probe.pitch] = tried.get(probe.pitch, 0) + 1
         return 1.0 if probe.pitch == 48 else 0.0  # the first note passes at once, the others never
 
@@ -205,7 +207,72 @@ def test_a_voice_stops_searching_once_a_round_is_accepted(backend: str, monkeypa
     from samplernn.generate import stream
 
     m = tiny.tiny_model(seed=2, perturb=0.3, q_levels=32)
-    monkeypatch.setattr(stream, "score_candidate", lambda audio, probe, sr: 1.0 if probe.pitch == 52 else 0.0)
+    monkeypatch.setattr(stream, "score_candidate", lambda audio, probe, sr, measure: 1.0 if probe.pitch == 52 else 0.0)
     eng = stream_engine(m, OnsetSearch(sample_rate=SR, candidates=8, probe_seconds=0.02, accept=0.5), backend)
     play(eng)
     assert eng.counters.searched == 2 and eng.counters.candidates == 8 + 2  # note a: every round; b: one
+
+
+# --- drum hits: the level search ---------------------------------------------------------------
+
+
+def hit_cond(n: int = 2000, onset: int = 40, start_db: float = -12.0) -> np.ndarray:
+    """A hit's stream: its level column falls 30 dB from `start_db` over the hit."""
+    cond = events_to_conditioning([NoteEvent(38, 100, onset, onset + 1000, n)], n)
+    cond[onset:, LEVEL_INDEX] = level_column(np.linspace(start_db, start_db - 30.0, n - onset))
+    return cond
+
+
+def test_the_probe_carries_the_level_column_in_db_and_none_without_one() -> None:
+    cond = hit_cond()
+    probe = stream_probe(cond, 64)
+    assert (probe.onset, probe.stop) == (40, 104)
+    np.testing.assert_allclose(probe.level, level_column_db(cond[40:104, LEVEL_INDEX]))
+    assert probe.level[0] == pytest.approx(-12.0, abs=0.2) and probe.level[-1] < probe.level[0]
+    no_levels = events_to_conditioning([NoteEvent(38, 100, 40, 240, 400)], 400)  # no statistics
+    assert stream_probe(no_levels, 64).level is None
+
+
+def test_a_hit_that_follows_the_kit_s_envelope_outscores_a_soft_or_late_one() -> None:
+    sr, cond = 16000, hit_cond(start_db=-12.0)
+    probe = stream_probe(cond, 320)  # 20 ms
+    noise = np.random.default_rng(0).standard_normal(2000).astype(np.float32)
+    gain = np.zeros(2000, np.float32)
+    gain[40:] = 10 ** (np.linspace(-12.0, -42.0, 1960) / 20)  # the RMS of noise × gain is the curve
+    follows = noise * gain
+    soft = follows * 10 ** (-12 / 20)
+    late = np.concatenate([np.zeros(160, np.float32), follows[:-160]])
+    scores = [score_candidate(x, probe, sr, "level") for x in (follows, soft, late)]
+    assert scores[0] > -3.0 and scores[0] > scores[1] + 6 and scores[0] > scores[2] + 6
+    assert scores[1] == pytest.approx(-level_error_db(soft[40:360], probe.level, sr))
+    bare = Probe(probe.onset, probe.stop, probe.pitch)  # a bank without envelopes: nothing to prefer
+    assert score_candidate(follows, bare, sr, "level") == score_candidate(soft, bare, sr, "level") == 0.0
+    with pytest.raises(ValueError, match="onset measure"):
+        score_candidate(follows, probe, sr, "loudness")
+
+
+def test_the_hit_search_and_its_options() -> None:
+    hits = OnsetSearch.for_hits(16000, candidates=4)
+    assert (hits.measure, hits.probe_seconds, hits.accept, hits.candidates) == ("level", HIT_PROBE_SECONDS,
+                                                                                HIT_ACCEPT, 4)
+    assert GenerationOptions().with_onset_search(4, 16000, hits=True).onset_search == hits
+    assert GenerationOptions().with_onset_search(4, 16000).onset_search.measure == "periodicity"
+    assert GenerationOptions().with_onset_search(1, 16000, hits=True).onset_search is None
+    with pytest.raises(ValueError, match="onset measure"):
+        OnsetSearch(sample_rate=16000, measure="loudness")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_searched_hit_follows_the_level_column_at_least_as_closely_as_the_unsearched(backend: str) -> None:
+    m, sr = model(), 16000
+    conds = [hit_cond(onset=30 + 10 * i, start_db=-6.0 - 6 * i) for i in range(3)]
+    search = OnsetSearch(sample_rate=sr, candidates=6, probe_seconds=0.006, accept=math.inf, measure="level")
+    out = generate_classes(m, conds, seed=7, backend=backend, batch_size=3, onset_search=search)
+    plain = generate_classes(m, conds, seed=7, backend=backend, batch_size=3)
+    errors = []
+    for c, q, p in zip(conds, out, plain, strict=True):
+        probe = stream_probe(c, search.probe_samples)
+        errors.append([level_error_db(classes_to_audio(x, m)[probe.onset : probe.stop], probe.level, sr)
+                       for x in (q, p)])
+    assert all(searched <= unsearched + 1e-6 for searched, unsearched in errors)
+    assert any(searched < unsearched - 0.1 for searched, unsearched in errors)  # the search did choose

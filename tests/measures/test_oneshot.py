@@ -113,3 +113,15 @@ def test_decays_from_the_bank_statistics() -> None:
     ref = oneshot.KitReference.from_stats(stats)
     assert ref.decay[38] == pytest.approx(100.0, abs=20.0)
     assert ref.centroids == {} and ref.novelty_floor(38) == 0.0
+
+
+def test_level_error_is_the_mean_db_distance_from_the_wanted_curve() -> None:
+    x = np.where(np.arange(SR // 10) % 2, 0.1, -0.1).astype(np.float32)  # -20 dBFS in every frame
+    assert oneshot.level_error_db(x, np.full(x.size, -20.0), SR) == pytest.approx(0.0, abs=1e-3)
+    assert oneshot.level_error_db(x, np.full(x.size, -26.0), SR) == pytest.approx(6.0, abs=1e-3)
+    falling = np.linspace(-20.0, -40.0, x.size)  # read at the frame centres, 5 ms apart
+    hop = round(oneshot.LEVEL_MATCH_HOP_S * SR)
+    assert oneshot.level_error_db(x, falling, SR) == pytest.approx(np.mean(-20.0 - falling[::hop]), abs=1e-3)
+    assert oneshot.level_error_db(np.zeros(0, np.float32), np.zeros(0), SR) is None
+    with pytest.raises(ValueError, match="level curve"):
+        oneshot.level_error_db(x, np.full(10, -20.0), SR)

@@ -20,7 +20,7 @@ from conditioning.bankstats import note_levels
 from samplernn.cli import app
 from samplernn.common.errors import UserError
 from samplernn.data.dataset import load_dataset
-from samplernn.generate.options import GenerationOptions
+from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.model.checkpoint import load_checkpoint
 from samplernn.render import drums
 from samplernn.render import midi as render_mod
@@ -94,7 +94,7 @@ def test_synth_takes_a_drum_hit_s_length_from_the_kit(drum_ckpt, tmp_path: Path)
     assert ev.release - ev.onset == drums.held_samples(stats, 38, 100) == stats.hop  # one 10 ms frame
     assert ev.end - ev.release == stats.release_tail(38, 100)
     assert len(res.takes) == 3 and all(len(t) == lead + ev.end - ev.onset + lead for t in res.takes)
-    assert res.warning is None
+    assert res.warning is None and res.onset_candidates == ONSET_CANDIDATES  # hits are searched too
     assert "no piece on key 60" in synth_note(drum_ckpt, 60, 100, 0.05, lead=0.0, tail=0.0).warning
     pitched = load_checkpoint(tiny_checkpoint(tmp_path / "p.pt", SR, _held_stats(0.5)))
     ev = synth_note(pitched, 48, 100, lead=0.0, tail=0.0, generation=GEN).spec.event
@@ -115,15 +115,18 @@ def _drum_midi(path: Path) -> Path:
 def test_render_plays_the_drum_channel_with_a_drum_model(drum_ckpt, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     captured: list = []
+    searches: list = []
 
     def fake(model, conds, options=None, **kw):
         captured.extend(conds)
+        searches.append(options.active_onset_search)
         return [np.zeros(len(c), np.float32) for c in conds]
 
     monkeypatch.setattr(render_mod, "synthesize", fake)
     opts = RenderOptions(lead=0.01, tail=0.01, generation=GEN)
     report = render_midi(drum_ckpt, _drum_midi(tmp_path / "d.mid"), tmp_path / "d.wav", opts)
     assert report.n_notes == 2 and [c[round(0.01 * SR), 0] for c in captured] == [36, 36]
+    assert [s.measure for s in searches] == ["level"]  # each hit the best start by its level
     assert "1 note(s) on other channels" in report.ignored
     assert any("56 (cowbell)" in line for line in report.ignored)
     assert report.changed == ["1 note(s) on 35 (acoustic bass drum) → 36 (bass drum)"]
@@ -147,6 +150,7 @@ def test_pack_writes_takes_index_and_sheet(drum_ckpt_path: Path, drum_ckpt, kit_
     assert names == [*wavs, "index.json", "sheet.png"]
     index = json.loads((out / "index.json").read_text())
     assert index["created_by"] == "samplernn pack" and len(index["takes"]) == 8
+    assert index["settings"]["onset_candidates"] == ONSET_CANDIDATES
     take = index["takes"][0]
     assert set(take["checks"]) == {"attack", "decay", "clean", "like", "novel", "distinct"}
     assert {"attack_ms", "decay_ms", "loudness_db", "nearest_piece", "nearest_train_db"} <= set(take)
@@ -194,6 +198,8 @@ def test_pack_refuses_what_it_must(tmp_path: Path, drum_ckpt, kit_dir: Path) -> 
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
     with pytest.raises(ValueError, match="best 1..takes"):
         PackOptions(takes=2, best=3)
+    with pytest.raises(ValueError, match="onset candidates"):
+        PackOptions(onset_candidates=0)
 
 
 def test_cli_pack_and_synth(drum_ckpt_path: Path, kit_dir: Path, tmp_path: Path) -> None:
@@ -201,8 +207,9 @@ def test_cli_pack_and_synth(drum_ckpt_path: Path, kit_dir: Path, tmp_path: Path)
     out = tmp_path / "cli_pack"
     r = runner.invoke(app, ["pack", str(drum_ckpt_path), "-o", str(out), "--pieces", "hat", "--takes", "2",
                             "--best", "1", "--velocities", "60", "--seed", "1", "--dataset", str(kit_dir),
-                            "-q"])
+                            "--onset-candidates", "2", "-q"])
     assert r.exit_code == 0, r.output
+    assert json.loads((out / "index.json").read_text())["settings"]["onset_candidates"] == 2
     assert "wrote 1 take to" in r.output and "42 closed hi-hat" in r.output
     assert (out / "42-closed-hi-hat_v060_01.wav").is_file()
     refusals = ((["--pieces", "cowbell"], "no such piece"), (["--velocities", "loud"], "comma-separated"),
@@ -214,4 +221,4 @@ def test_cli_pack_and_synth(drum_ckpt_path: Path, kit_dir: Path, tmp_path: Path)
                             str(tmp_path / "snare.wav"), "--seed", "0", "-q"])
     assert r.exit_code == 0, r.output
     assert (tmp_path / "snare-1.wav").is_file() and (tmp_path / "snare-2.wav").is_file()
-    assert "onsets searched" not in r.output  # a drum model never searches
+    assert "onsets searched (up to 8 candidates)" in r.output  # each hit's start, by its level
