@@ -207,7 +207,8 @@ def test_a_voice_stops_searching_once_a_round_is_accepted(backend: str, monkeypa
     from samplernn.generate import stream
 
     m = tiny.tiny_model(seed=2, perturb=0.3, q_levels=32)
-    monkeypatch.setattr(stream, "score_candidate", lambda audio, probe, sr, measure: 1.0 if probe.pitch == 52 else 0.0)
+    monkeypatch.setattr(stream, "score_candidate",
+                        lambda audio, probe, sr, measure: 1.0 if probe.pitch == 52 else 0.0)
     eng = stream_engine(m, OnsetSearch(sample_rate=SR, candidates=8, probe_seconds=0.02, accept=0.5), backend)
     play(eng)
     assert eng.counters.searched == 2 and eng.counters.candidates == 8 + 2  # note a: every round; b: one
