@@ -246,6 +246,9 @@ def test_a_hit_that_follows_the_kit_s_envelope_outscores_a_soft_or_late_one() ->
     scores = [score_candidate(x, probe, sr, "level") for x in (follows, soft, late)]
     assert scores[0] > -3.0 and scores[0] > scores[1] + 6 and scores[0] > scores[2] + 6
     assert scores[1] == pytest.approx(-level_error_db(soft[40:360], probe.level, sr))
+    clipped = follows.copy()
+    clipped[50] = 1.0  # a start that reaches full scale is never preferred to one that does not
+    assert score_candidate(clipped, probe, sr, "level") == -math.inf < min(scores)
     bare = Probe(probe.onset, probe.stop, probe.pitch)  # a bank without envelopes: nothing to prefer
     assert score_candidate(follows, bare, sr, "level") == score_candidate(soft, bare, sr, "level") == 0.0
     with pytest.raises(ValueError, match="onset measure"):
@@ -265,15 +268,16 @@ def test_the_hit_search_and_its_options() -> None:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_searched_hit_follows_the_level_column_at_least_as_closely_as_the_unsearched(backend: str) -> None:
-    m, sr = model(), 16000
+    # 256 classes: an untrained model reaches full scale on ~0.4 % of its samples, not 3 % (32 classes)
+    m, sr = tiny.tiny_model(seed=1, perturb=0.3, q_levels=256, dim=12, sample_rate=16000), 16000
     conds = [hit_cond(onset=30 + 10 * i, start_db=-6.0 - 6 * i) for i in range(3)]
-    search = OnsetSearch(sample_rate=sr, candidates=6, probe_seconds=0.006, accept=math.inf, measure="level")
+    search = OnsetSearch(sample_rate=sr, candidates=6, probe_seconds=0.004, accept=math.inf, measure="level")
     out = generate_classes(m, conds, seed=7, backend=backend, batch_size=3, onset_search=search)
     plain = generate_classes(m, conds, seed=7, backend=backend, batch_size=3)
     errors = []
     for c, q, p in zip(conds, out, plain, strict=True):
         probe = stream_probe(c, search.probe_samples)
-        errors.append([level_error_db(classes_to_audio(x, m)[probe.onset : probe.stop], probe.level, sr)
-                       for x in (q, p)])
+        errors.append([-score_candidate(classes_to_audio(x, m), probe, sr, "level") for x in (q, p)])
     assert all(searched <= unsearched + 1e-6 for searched, unsearched in errors)
     assert any(searched < unsearched - 0.1 for searched, unsearched in errors)  # the search did choose
+    assert all(math.isfinite(searched) for searched, _ in errors)  # and no start at full scale
