@@ -117,8 +117,9 @@ def synth_command(
         f"note-off {ev.release / sr:.2f} s, end {ev.end / sr:.2f} s; {len(result.takes[0]) / sr:.2f} s a take"
         f"{onset_search_note(result.onset_candidates)}"
     )
-    for p in paths:
-        typer.echo(f"wrote {p}")
+    for p, gain_db in paths:
+        lowered = f" (lowered {gain_db:.1f} dB: the take reached full scale)" if gain_db < 0 else ""
+        typer.echo(f"wrote {p}{lowered}")
 
 
 def _ints(values: list[str] | None, what: str, lo: int, hi: int) -> set[int] | None:

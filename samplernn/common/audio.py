@@ -146,6 +146,17 @@ def limit_peak(audio: np.ndarray, ceiling_db: float = CEILING_DB) -> tuple[np.nd
     return (audio * gain).astype(np.float32), float(20 * np.log10(gain)), float(peak_db)
 
 
+def under_full_scale(audio: np.ndarray, ceiling_db: float = CEILING_DB) -> tuple[np.ndarray, float]:
+    """(audio, 0.0) when no sample reaches full scale (|x| < 1); otherwise the audio scaled so that
+    its peak is `ceiling_db` dBFS (`limit_peak`) and that gain in dB (< 0). For single takes, which
+    a WAV file would otherwise clip (a model's de-emphasised output can overshoot full scale)."""
+    audio = np.asarray(audio, dtype=np.float32)
+    if not audio.size or float(np.max(np.abs(audio))) < 1.0:
+        return audio, 0.0
+    scaled, gain_db, _ = limit_peak(audio, ceiling_db)
+    return scaled, gain_db
+
+
 def write_wav(
     path: str | Path,
     audio: np.ndarray,

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from samplernn.common.audio import write_wav
+from samplernn.common.audio import under_full_scale, write_wav
 from samplernn.common.errors import UserError
 from samplernn.common.files import write_json
 from samplernn.data.dataset import PreparedDataset, is_dataset_info, load_dataset
@@ -61,6 +61,8 @@ DEFINITIONS = {
     "distinct": "distance to the nearest other take of the piece and velocity (nearest_take_db) is new "
     "by the same rule",
     "score": "checks passed, minus half the decay's relative error (at most 1)",
+    "gain_db": "gain applied to the take's file: 0, or below 0 for a take that reached full scale (clipped: "
+    "true), lowered to a -1 dBFS peak instead of clipped; the measures are of the take as generated",
 }
 
 
@@ -217,6 +219,8 @@ def make_pack(
     if options.best is not None:
         takes = keep_best(takes, options.best, ref)
         judge(takes, ref)
+    for t in takes:  # measured as generated; written without clipping
+        t.audio, t.values["gain_db"] = under_full_scale(t.audio)
     index = build_index(takes, ckpt, options, source, where)
     with staging(out) as tmp:
         for t in takes:

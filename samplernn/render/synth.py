@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from conditioning.pitch import note_name
-from samplernn.common.audio import write_wav
+from samplernn.common.audio import under_full_scale, write_wav
 from samplernn.generate.engine import synthesize
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.model.checkpoint import Checkpoint
@@ -95,16 +95,21 @@ def take_files(out: Path, n: int, plot: bool = False) -> list[Path]:
     return wavs + ([p.with_suffix(".png") for p in wavs] if plot else [])
 
 
-def write_takes(result: SynthResult, out: str | Path, bit_depth: int = 16, plot: bool = False) -> list[Path]:
-    """Write every take (and a PNG beside each when plot); returns the paths written."""
-    written: list[Path] = []
-    for path, audio in zip(take_paths(Path(out), len(result.takes)), result.takes, strict=True):
+def write_takes(
+    result: SynthResult, out: str | Path, bit_depth: int = 16, plot: bool = False
+) -> list[tuple[Path, float]]:
+    """Write every take (and a PNG beside each when plot); returns (path, gain in dB) of each file
+    written: a take that would reach full scale is lowered to CEILING_DB peak (common.audio.
+    under_full_scale) rather than clipped, and its gain is below 0; 0 for the rest and the PNGs."""
+    written: list[tuple[Path, float]] = []
+    for path, take in zip(take_paths(Path(out), len(result.takes)), result.takes, strict=True):
+        audio, gain_db = under_full_scale(take)
         write_wav(path, audio, result.sample_rate, bit_depth)
-        written.append(path)
+        written.append((path, gain_db))
         if plot:
             ev = result.spec.event
             png = path.with_suffix(".png")
             title = f"{path.name}: {note_name(ev.pitch)} velocity {ev.velocity}"
             plot_note(audio, result.sample_rate, png, title, (ev.onset, ev.release, ev.end))
-            written.append(png)
+            written.append((png, 0.0))
     return written

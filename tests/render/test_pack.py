@@ -154,6 +154,10 @@ def test_pack_writes_takes_index_and_sheet(drum_ckpt_path: Path, drum_ckpt, kit_
     take = index["takes"][0]
     assert set(take["checks"]) == {"attack", "decay", "clean", "like", "novel", "distinct"}
     assert {"attack_ms", "decay_ms", "loudness_db", "nearest_piece", "nearest_train_db"} <= set(take)
+    assert "gain_db" in take
+    for t in index["takes"]:  # a take that reached full scale is lowered, never written clipped
+        peak = np.abs(sf.read(out / t["file"], dtype="float32")[0]).max()
+        assert peak < 1.0 and (t["gain_db"] < 0) == t["clipped"]
     kick = index["pieces"]["36"]
     assert kick["name"] == "bass drum" and set(kick["loudness_db"]) == {"40", "120"}
     x, sr = sf.read(out / take["file"], dtype="float32")

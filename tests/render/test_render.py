@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from conditioning import BankStats
 from samplernn.cli import app
-from samplernn.common.audio import limit_peak
+from samplernn.common.audio import limit_peak, under_full_scale
 from samplernn.common.errors import UserError
 from samplernn.generate.engine import numba_available
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
@@ -25,7 +25,8 @@ from samplernn.model.config import ModelConfig
 from samplernn.model.network import build_model
 from samplernn.render import midi as render_mod
 from samplernn.render.midi import RenderOptions, render_midi
-from samplernn.render.streams import mix
+from samplernn.render.streams import mix, note_stream
+from samplernn.render.synth import SynthResult, write_takes
 
 SR = 16000
 TAIL = 400  # bank release tail in samples (25 ms)
@@ -93,6 +94,20 @@ def test_mix_and_limit_peak() -> None:
     assert gain < 0 and peak == pytest.approx(20 * np.log10(2))
     quiet, gain, _ = limit_peak(m * 0.1)
     assert gain == 0.0 and np.allclose(quiet, m * 0.1)
+
+
+def test_a_take_that_would_clip_is_written_lowered_and_the_rest_as_they_are(tmp_path: Path) -> None:
+    x = np.sin(np.arange(800, dtype=np.float32) * 0.05)
+    kept, gain = under_full_scale(0.99 * x)  # a take that peaks under full scale is left alone
+    assert gain == 0.0 and np.array_equal(kept, 0.99 * x)
+    over, gain = under_full_scale(1.25 * x)  # a de-emphasised take overshooting by ~2 dB
+    assert gain == pytest.approx(-1.0 - 20 * np.log10(1.25), abs=1e-3)
+    assert np.abs(over).max() == pytest.approx(10 ** (-1 / 20), rel=1e-4)
+    spec = note_stream(48, 100, 0, 400, BankStats(16000, {(48, 100): 60}, {(48, 100): 1}), 0, 0)
+    written = write_takes(SynthResult([0.5 * x, 1.25 * x], spec, 16000), tmp_path / "t.wav")
+    assert [(p.name, round(g, 2)) for p, g in written] == [("t-1.wav", 0.0), ("t-2.wav", round(gain, 2))]
+    peaks = [np.abs(sf.read(tmp_path / f"t-{k}.wav", dtype="float32")[0]).max() for k in (1, 2)]
+    assert peaks[0] == pytest.approx(0.5, abs=1e-3) and peaks[1] == pytest.approx(10 ** (-1 / 20), abs=1e-3)
 
 
 def test_polyphonic_render(tmp_path: Path, ckpt, monkeypatch: pytest.MonkeyPatch) -> None:
