@@ -92,6 +92,7 @@ def test_evaluate_chooses_one_shot_measures_for_a_drum_model(kit_dir: Path, tmp_
     bars = {b["name"]: b for b in report["bars"]}
     assert bars["pitch accuracy"]["passed"] is None and bars["timbre distance"]["target"] == "not for drums"
     assert {"likeness", "novelty", "attack", "decay time", "no clipping"} <= set(bars)
+    assert bars["clipping"]["passed"] is None  # judged once, on the takes ("no clipping")
     assert report["settings"]["missing_pitches"] is False and report["settings"]["velocity_sweep"] is False
     out = io.StringIO()
     render_tables(report, Console(file=out, width=120))
