@@ -281,3 +281,33 @@ def test_a_searched_hit_follows_the_level_column_at_least_as_closely_as_the_unse
     assert all(searched <= unsearched + 1e-6 for searched, unsearched in errors)
     assert any(searched < unsearched - 0.1 for searched, unsearched in errors)  # the search did choose
     assert all(math.isfinite(searched) for searched, _ in errors)  # and no start at full scale
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_voice_searches_a_hit_by_the_level_its_note_is_given(backend: str, monkeypatch) -> None:
+    from conditioning import BankStats
+    from conditioning.bankstats import note_levels
+    from samplernn.generate import stream
+    from samplernn.generate.stream import StreamConfig, StreamEngine
+
+    hit = 0.5 * np.exp(-np.arange(SR) / (0.05 * SR)).astype(np.float32)  # a hit falling 17 dB per 100 ms
+    hop = round(0.01 * SR)
+    layers = ((48, 100), (52, 90))
+    stats = BankStats.from_notes(SR, [(p, v, 200) for p, v in layers],
+                                 [(p, v, *note_levels(hit, 0, hop, 1000, hop)) for p, v in layers])
+    seen: list[tuple[float, bool]] = []
+
+    def spy(audio: np.ndarray, probe: Probe, sample_rate: int, measure: str = "periodicity") -> float:
+        value = score_candidate(audio, probe, sample_rate, measure)
+        seen.append((value, probe.level is not None and measure == "level"))
+        return value
+
+    monkeypatch.setattr(stream, "score_candidate", spy)
+    search = OnsetSearch(sample_rate=SR, candidates=4, probe_seconds=0.02, accept=math.inf, measure="level")
+    opts = GenerationOptions(seed=4, backend=backend, weight_dtype="float32", onset_search=search)
+    m = tiny.tiny_model(seed=2, perturb=0.3, q_levels=256)
+    cfg = StreamConfig(voices=2, block=64, lead=0.02, tail=0.01)
+    eng = StreamEngine(m, stats, SR, cfg, opts, capture=True)
+    play(eng)
+    assert eng.counters.searched == 2 and len(seen) == 8 and all(level for _, level in seen)
+    assert len({round(v, 6) for v, _ in seen}) > 2  # the candidates differ in how well they follow it
