@@ -18,7 +18,7 @@ from samplernn.common.errors import UsageError
 from samplernn.data.batching import Batch
 from samplernn.model.config import preset as make_preset
 from samplernn.model.network import build_model
-from samplernn.train.config import PRECISIONS
+from samplernn.train.config import check_precision_and_threads
 from samplernn.train.step import make_optimizer, train_step, use_bf16_by_default
 
 
@@ -138,10 +138,7 @@ def bench_train_report(
     threads > 0 sets torch's CPU thread count first (0 keeps torch's default). Raises UsageError
     for a precision other than PRECISIONS or threads below 0 (and as bench_train does).
     """
-    if precision not in PRECISIONS:
-        raise UsageError(f"--precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
-    if threads < 0:
-        raise UsageError(f"--threads must be >= 0, got {threads}")
+    check_precision_and_threads(precision, threads)
     before = torch.get_num_threads()
     if threads > 0:
         torch.set_num_threads(threads)

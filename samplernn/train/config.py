@@ -188,16 +188,13 @@ class TrainConfig:
         for name in ("steps", "batch_size", "window", "val_every", "eval_batch_size", "log_every"):
             if getattr(self, name) < 1:
                 raise UsageError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
-        if self.precision not in PRECISIONS:
-            raise UsageError(f"--precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+        check_precision_and_threads(self.precision, self.threads)
         if self.max_minutes is not None and not self.max_minutes > 0:
             raise UsageError(f"--max-minutes must be > 0, got {self.max_minutes}")
         if self.seed < 0:
             raise UsageError(f"--seed must be >= 0, got {self.seed}")
         if self.patience < 0:
             raise UsageError(f"--patience must be >= 0 (0 = never stop early), got {self.patience}")
-        if self.threads < 0:
-            raise UsageError(f"--threads must be >= 0 (0 = torch's choice), got {self.threads}")
         if self.snapshot_minutes is not None and not self.snapshot_minutes > 0:
             raise UsageError(f"--snapshot-minutes must be > 0, got {self.snapshot_minutes}")
         if not self.lr > 0:
@@ -247,3 +244,12 @@ def check_locked(path: Path, stored: dict[str, Any], given: dict[str, Any]) -> N
             f"{path}: incompatible with this run's settings: {desc}; resume with the same "
             "settings or start a new --out"
         )
+
+
+def check_precision_and_threads(precision: str, threads: int) -> None:
+    """Raises UsageError for a precision not in PRECISIONS or threads below 0 (0 = torch's choice):
+    the checks `train` (TrainConfig.validate) and `bench train` share."""
+    if precision not in PRECISIONS:
+        raise UsageError(f"--precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    if threads < 0:
+        raise UsageError(f"--threads must be >= 0 (0 = torch's choice), got {threads}")
