@@ -56,7 +56,8 @@ class OnsetSearch:
     generated up to `probe_seconds` after its note-on with several draws of random numbers, in
     `rounds` (2, 2, 4, 8 … candidates, at most `candidates` in all) until a round's best
     candidate scores at least `accept`; the best candidate so far, the one whose probe repeats
-    most clearly at the note's period (samplernn.measures.periodicity), is generated to the end.
+    most clearly at the note's period (samplernn.measures.periodicity; a drum hit's: whose level
+    follows the level column most closely, `for_hits`), is generated to the end.
     The model is unchanged: this spends generation time per note (a candidate costs the probe on
     the streaming engine's voices, the lead and probe on per-note streams) to leave out the onsets
     where the model misses the pitch. Offline only: it needs each note's future.
