@@ -19,7 +19,8 @@ from samplernn.evaluate.view_gaps import gaps_table, melody_table, noise_table
 
 
 def summary_table(report: dict[str, Any]) -> Table:
-    """Measure | real (ceiling) | generated | bar | result."""
+    """Measure | real (ceiling) | generated | bar | result. A drum model's (a report with a
+    "oneshot" block) keeps the rows that apply to hits: NLL, clipped samples, DC."""
     real, gen, timbre, nll = report["real"], report["generated"], report["timbre"], report["nll"]
     bars = {b["name"]: b for b in report["bars"]}
     t = Table(title=f"evaluate: {report['n_notes']} notes of split '{report['split']}'")
@@ -43,6 +44,10 @@ def summary_table(report: dict[str, Any]) -> Table:
             b["target"] if b else "",
             _ok(b["passed"]) if b else "",
         )
+    if report.get("oneshot"):
+        row("clipped samples", "clipping.share", "%%", "clipping")
+        row("DC, max |mean|", "dc.max_abs")
+        return t
     row("pitch within ±50 c", "pitch.accuracy", "%", "pitch accuracy")
     row("median |cents|", "pitch.median_abs_cents", "c")
     row("unvoiced notes", "pitch.n_unvoiced")
@@ -109,11 +114,15 @@ def seeds_table(runs: list[dict[str, Any]]) -> Table:
 
 def render_tables(report: dict[str, Any], console: Console | None = None) -> None:
     """Print the summary, the per-pitch table, the noise floor, the bank's gaps, the melodies (when
-    scored) and the pass/fail line."""
+    scored) and the pass/fail line; a drum model's: the summary and the one-shot table (the
+    pitched tables say nothing about hits; the JSON report keeps them)."""
     console = console or Console()
     console.print(summary_table(report))
-    console.print(pitch_table(report))
-    for table in (noise_table(report), gaps_table(report), melody_table(report), oneshot_table(report)):
+    if report.get("oneshot"):
+        tables = [oneshot_table(report)]
+    else:
+        tables = [pitch_table(report), noise_table(report), gaps_table(report), melody_table(report)]
+    for table in tables:
         if table is not None:
             console.print(table)
     failed = [b["name"] for b in report["bars"] if b["passed"] is False]

@@ -98,3 +98,6 @@ def test_evaluate_chooses_one_shot_measures_for_a_drum_model(kit_dir: Path, tmp_
     render_tables(report, Console(file=out, width=120))
     assert "drum one-shots: 24 takes" in out.getvalue()
     assert "best of up to 8 starts by level" in " ".join(out.getvalue().split())  # the title may wrap
+    shown = out.getvalue()
+    assert "NLL bits/sample" in shown and "clipped samples" in shown
+    assert "pitch within" not in shown and "per pitch" not in shown and "noise floor" not in shown
