@@ -12,9 +12,15 @@ from conditioning import NoteEvent, events_to_conditioning
 from conditioning.events import LEVEL_INDEX, level_column, level_column_db
 from samplernn.generate import engine as engine_module
 from samplernn.generate.engine import classes_to_audio, generate_classes, numba_available
-from samplernn.generate.onset_search import Probe, best_candidates, score_candidate, stream_probe
+from samplernn.generate.onset_search import (
+    ATTACK_DB_PER_MS,
+    Probe,
+    best_candidates,
+    score_candidate,
+    stream_probe,
+)
 from samplernn.generate.options import HIT_ACCEPT, HIT_PROBE_SECONDS, GenerationOptions, OnsetSearch
-from samplernn.measures.oneshot import level_error_db
+from samplernn.measures.oneshot import attack_ms, level_error_db
 
 NO_NUMBA = pytest.mark.skipif(not numba_available(), reason="numba is not installed")
 BACKENDS = ["torch", pytest.param("numba", marks=NO_NUMBA)]
@@ -245,7 +251,12 @@ def test_a_hit_that_follows_the_kit_s_envelope_outscores_a_soft_or_late_one() ->
     late = np.concatenate([np.zeros(160, np.float32), follows[:-160]])
     scores = [score_candidate(x, probe, sr, "level") for x in (follows, soft, late)]
     assert scores[0] > -3.0 and scores[0] > scores[1] + 6 and scores[0] > scores[2] + 6
-    assert scores[1] == pytest.approx(-level_error_db(soft[40:360], probe.level, sr))
+    part = soft[probe.onset : probe.stop]  # the score: level error plus ATTACK_DB_PER_MS per ms of attack
+    want = -level_error_db(part, probe.level, sr) - ATTACK_DB_PER_MS * attack_ms(part, sr)
+    assert scores[1] == pytest.approx(want)
+    swell = follows.copy()
+    swell[40:360] *= np.linspace(0.3, 1.0, 320)  # the same hit rising 10 dB over its first 20 ms
+    assert attack_ms(swell[40:360], sr) > 5 and score_candidate(swell, probe, sr, "level") < scores[0]
     clipped = follows.copy()
     clipped[50] = 1.0  # a start that reaches full scale is never preferred to one that does not
     assert score_candidate(clipped, probe, sr, "level") == -math.inf < min(scores)
