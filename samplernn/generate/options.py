@@ -31,12 +31,13 @@ ONSET_PROBE_SECONDS = 0.15
 #: period) or "level" (a drum hit: does its level follow the kit's envelope in the level column).
 ONSET_MEASURES = ("periodicity", "level")
 #: Seconds after a drum hit's note-on the "level" search scores: on a kit model, best of 4 by the
-#: first 40 ms took the takes with a good attack from 75 % to 85 % and the decays within 30 % of
-#: the kit's from 56 % to 64 % (20 ms: 83 / 62 %, 80 ms: 83 / 61 %; docs/drums.md, "Hit search").
+#: level error of the first 40 ms took the takes with a good attack from 75 % to 85 % and the
+#: decays within 30 % of the kit's from 56 % to 64 % (20 ms: 83 / 62 %, 80 ms: 83 / 61 %;
+#: docs/drums.md, "Hit search").
 HIT_PROBE_SECONDS = 0.04
-#: The level error (dB, negated: higher is better) at which the "level" search stops after a
-#: round: -2 dB (the best 20 % of single candidates) tried 5.7 of 8 candidates a hit and kept
-#: most of the gain of trying all 8 (docs/drums.md, "Hit search").
+#: The "level" score (dB, negated: higher is better) at which the search stops after a round: -2
+#: (the best 20 % of single candidates by level error) tried 5.7 of 8 candidates a hit and kept
+#: most of the gain of trying all 8; with the attack term, 6.4 (docs/drums.md, "Hit search").
 HIT_ACCEPT = -2.0
 
 
