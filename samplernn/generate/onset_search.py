@@ -16,8 +16,9 @@ The score (OnsetSearch.measure) is, for a pitched note, `samplernn.measures.peri
 periodicity_score` over the probe at the note's period: a tone at the note's pitch scores high;
 noise, silence and octave-up tones score low. For a drum hit it is the level error
 (`samplernn.measures.oneshot.level_error_db`, negated) of the probe against the level column the
-model was given, the kit's typical envelope for that piece and velocity: a hit that starts as
-loud and falls as fast as the kit's scores high, a soft or late start low, and a start that
+model was given, the kit's typical envelope for that piece and velocity, less ATTACK_DB_PER_MS
+for every ms the probe takes to reach its peak: a hit that starts as loud and as sharp and falls
+as fast as the kit's scores high, a soft, slow or late start low, and a start that
 reaches full scale lowest of all (-inf: a kit's real samples never clip, and most clipped takes of
 a kit model clip within their first 40 ms).
 """

@@ -78,7 +78,8 @@ class OnsetSearch:
     @classmethod
     def for_hits(cls, sample_rate: int, candidates: int = ONSET_CANDIDATES) -> OnsetSearch:
         """The search for a drum model's hits: the first HIT_PROBE_SECONDS scored by their level
-        error against the level column (measures.oneshot.level_error_db), stopping at HIT_ACCEPT."""
+        error against the level column (measures.oneshot.level_error_db) and how soon they peak
+        (onset_search.ATTACK_DB_PER_MS), stopping at HIT_ACCEPT."""
         return cls(sample_rate=sample_rate, candidates=candidates, probe_seconds=HIT_PROBE_SECONDS,
                    accept=HIT_ACCEPT, measure="level")
 
