@@ -118,7 +118,7 @@ def synth_command(
         f"{onset_search_note(result.onset_candidates)}"
     )
     for p, gain_db in paths:
-        lowered = f" (lowered {gain_db:.1f} dB: the take reached full scale)" if gain_db < 0 else ""
+        lowered = f" (lowered {-gain_db:.1f} dB: the take reached full scale)" if gain_db < 0 else ""
         typer.echo(f"wrote {p}{lowered}")
 
 
