@@ -110,6 +110,20 @@ def test_a_take_that_would_clip_is_written_lowered_and_the_rest_as_they_are(tmp_
     assert peaks[0] == pytest.approx(0.5, abs=1e-3) and peaks[1] == pytest.approx(10 ** (-1 / 20), abs=1e-3)
 
 
+def test_cli_synth_says_which_take_it_lowered(tmp_path: Path, ckpt_path: Path, monkeypatch) -> None:
+    from samplernn.render import synth
+
+    spec = note_stream(48, 100, 0, 400, BankStats(SR, {(48, 100): 60}, {(48, 100): 1}), 0, 0)
+    x = np.sin(np.arange(800, dtype=np.float32) * 0.05)
+    monkeypatch.setattr(synth, "synth_note", lambda *a, **k: SynthResult([0.5 * x, 1.25 * x], spec, SR))
+    out = str(tmp_path / "n.wav")
+    r = runner.invoke(app, ["synth", str(ckpt_path), "--note", "C3", "--takes", "2", "-o", out])
+    assert r.exit_code == 0, r.output
+    lines = [line for line in r.output.splitlines() if line.startswith("wrote")]
+    assert lines[0].endswith("n-1.wav")
+    assert lines[1].endswith("n-2.wav (lowered 2.9 dB: the take reached full scale)")
+
+
 def test_polyphonic_render(tmp_path: Path, ckpt, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(render_mod, "synthesize", fake_synthesize)
     # 120 bpm, 480 ticks per beat → 960 ticks per second. C3 0–0.5 s, G3 0.25–0.75 s (overlapping).
