@@ -100,7 +100,8 @@ OnsetCandidates = Annotated[
                  help=f"Generate each note's first {ONSET_PROBE_SECONDS:g} s up to this many times (in "
                  "rounds of 2, 2, 4 …, until one holds the note's pitch clearly) and go on from the "
                  "candidate that holds it best (1 = off, as at --temperature 0); a drum model's hits: "
-                 f"their first {HIT_PROBE_SECONDS:g} s, the one whose level follows the kit's envelope."),
+                 f"their first {HIT_PROBE_SECONDS:g} s, the one that follows the kit's envelope and peaks "
+                 "soonest."),
 ]
 
 
