@@ -184,10 +184,12 @@ class GenerationOptions:
         fields at their defaults; `hits`: a drum model's, OnsetSearch.for_hits), or without a
         search for candidates = 1. Raises ValueError for candidates < 1."""
         if candidates == 1:
-            return replace(self, onset_search=None)
-        if hits:
-            return replace(self, onset_search=OnsetSearch.for_hits(sample_rate, candidates))
-        return replace(self, onset_search=OnsetSearch(sample_rate=sample_rate, candidates=candidates))
+            search = None
+        elif hits:
+            search = OnsetSearch.for_hits(sample_rate, candidates)
+        else:
+            search = OnsetSearch(sample_rate=sample_rate, candidates=candidates)
+        return replace(self, onset_search=search)
 
     @property
     def active_onset_search(self) -> OnsetSearch | None:

@@ -221,7 +221,7 @@ def make_pack(
         judge(takes, ref)
     for t in takes:  # measured as generated; written without clipping
         t.audio, t.values["gain_db"] = under_full_scale(t.audio)
-    index = build_index(takes, ckpt, options, source, where)
+    index = build_index(takes, ckpt, options, gen, source, where)
     with staging(out) as tmp:
         for t in takes:
             write_wav(tmp / t.file, t.audio, ckpt.sample_rate, options.bit_depth)
@@ -269,11 +269,11 @@ def real_hits(ds: PreparedDataset, keys: list[int], n: int) -> list[Hit]:
     return hits
 
 
-def build_index(takes: list[Take], ckpt: Checkpoint, options: PackOptions, source: str, where: str
-                ) -> dict[str, Any]:
-    """index.json: the pack's settings, each piece's dynamics and every take's measures."""
+def build_index(takes: list[Take], ckpt: Checkpoint, options: PackOptions, gen: GenerationOptions,
+                source: str, where: str) -> dict[str, Any]:
+    """index.json: the pack's settings (`gen`: how the takes were generated, `pack_generation`),
+    each piece's dynamics and every take's measures."""
     dyn = oneshot.dynamics([t.sound for t in takes])
-    gen = pack_generation(options, ckpt)
     pieces = {str(k): {"name": piece_name(k), "rising": d["rising"],
                        "loudness_db": {str(v): round(x, 2) for v, x in d["loudness_db"].items()}}
               for k, d in dyn.items()}
