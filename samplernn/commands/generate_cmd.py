@@ -209,6 +209,7 @@ def _render_summary(report, bit_depth: int) -> None:  # noqa: ANN001 — RenderR
     """What `render` did: notes left out, clamped or hanging; the file, its level and the speed."""
     from conditioning import note_name
     from samplernn.common.audio import CEILING_DB
+    from samplernn.render.drums import piece_name
 
     for line in report.ignored:
         typer.echo(f"ignored: {line}")
@@ -224,9 +225,11 @@ def _render_summary(report, bit_depth: int) -> None:  # noqa: ANN001 — RenderR
     )
     speed = report.seconds / report.elapsed if report.elapsed > 0 else float("inf")
     search = onset_search_note(report.onset_candidates)
+    what = f"{counted(report.n_notes, 'note')} ({note_name(lo)}–{note_name(hi)})"
+    if report.pieces:
+        what = f"{counted(report.n_notes, 'hit')} ({', '.join(piece_name(k) for k in report.pieces)})"
     typer.echo(
-        f"rendered {counted(report.n_notes, 'note')} ({note_name(lo)}–{note_name(hi)}) "
-        f"in {report.elapsed:.1f} s"
+        f"rendered {what} in {report.elapsed:.1f} s"
         f"{search} → {report.out}: {report.seconds:.2f} s, {bit_depth}-bit, {level}; {speed:.2f}× real time"
     )
 

@@ -7,18 +7,27 @@
   channel is down: then the note is held until the pedal comes up;
 * CC120 / CC123 (all sound off / all notes off) release every note of the channel;
 * pitch bend and every other message are ignored, and counted for the summary.
+
+A drum model (`kit`: its General MIDI keys) plays what a drum machine plays: a note-on on any
+channel (a pad controller's channel 10 or a keyboard's) strikes the kit's piece for that key — a
+key the kit lacks its substitute of the same kind (`render.drums.substitute`), or is left out and
+counted — as a one-shot of the kit's own length (`render.drums.held_samples`, then the release
+tail), so its note-off and the sustain pedal change nothing; a key struck again while its hit
+still rings starts a second hit over the first, as a real cymbal struck twice does.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import mido
 
 from conditioning.midi import DRUM_CHANNEL
 from samplernn.generate.stream import StreamEngine
+from samplernn.render.drums import held_samples, piece_name, substitute
 
 SUSTAIN_CC = 64
 ALL_OFF_CCS = (120, 123)
@@ -31,6 +40,7 @@ class KeyboardCounters:
     notes: int = 0
     out_of_range: int = 0
     drum_notes: int = 0
+    no_piece: Counter[int] = field(default_factory=Counter)  # a kit's: key → hits it has no piece for
     pedal_held: int = 0  # note-offs held back by the sustain pedal
     ignored: Counter[str] = field(default_factory=Counter)  # message type → count
 
@@ -41,6 +51,8 @@ class KeyboardCounters:
             lines.append(f"{self.out_of_range} note(s) outside the model's trained range left out")
         if self.drum_notes:
             lines.append(f"{self.drum_notes} drum-channel note(s) left out")
+        for key, n in sorted(self.no_piece.items()):
+            lines.append(f"{n} note(s) on {key} ({piece_name(key)}) left out: no such piece in the kit")
         if self.pedal_held:
             lines.append(f"{self.pedal_held} note(s) held by the sustain pedal")
         if self.ignored.get("pitchwheel"):
@@ -53,10 +65,18 @@ class KeyboardCounters:
 
 
 class Keyboard:
-    """Feeds `engine` from MIDI messages; `pitch_range` is the model's (lowest, highest) pitch."""
+    """Feeds `engine` from MIDI messages; `pitch_range` is the model's (lowest, highest) pitch;
+    `kit` a drum model's GM keys (None: a pitched model; see the module doc)."""
 
-    def __init__(self, engine: StreamEngine, pitch_range: tuple[int, int] | None, transpose: int = 0) -> None:
+    def __init__(
+        self,
+        engine: StreamEngine,
+        pitch_range: tuple[int, int] | None,
+        transpose: int = 0,
+        kit: Sequence[int] | None = None,
+    ) -> None:
         self.engine, self.transpose = engine, transpose
+        self.kit = sorted(kit) if kit else None
         self.lo, self.hi = pitch_range or (0, 127)
         self.counters = KeyboardCounters()
         self._serial = itertools.count()
@@ -79,6 +99,9 @@ class Keyboard:
             self.counters.ignored[kind] += 1
 
     def _note_on(self, channel: int, note: int, velocity: int, at: int | None) -> None:
+        if self.kit is not None:
+            self._hit(note + self.transpose, velocity, at)
+            return
         if channel == DRUM_CHANNEL:
             self.counters.drum_notes += 1
             return
@@ -92,6 +115,17 @@ class Keyboard:
         key = (channel, note, next(self._serial))
         self._down[(channel, note)] = key
         self.engine.note_on(key, pitch, velocity, at)
+        self.counters.notes += 1
+
+    def _hit(self, key: int, velocity: int, at: int | None) -> None:
+        """Strike the kit's piece for `key` at `at` for the kit's length (its note-off known now)."""
+        piece = key if key in self.kit else substitute(key, self.kit)
+        if piece is None:
+            self.counters.no_piece[key] += 1
+            return
+        start = self.engine.clock if at is None else max(int(at), self.engine.clock)
+        release = start + held_samples(self.engine.stats, piece, velocity)
+        self.engine.note_on(("hit", next(self._serial)), piece, velocity, start, release=release)
         self.counters.notes += 1
 
     def _note_off(self, channel: int, note: int, at: int | None) -> None:

@@ -19,6 +19,7 @@ from samplernn.play.devices import AudioOutput, MidiInput
 from samplernn.play.events import midi_file_messages
 from samplernn.play.keyboard import Keyboard
 from samplernn.play.session import BlockTimes, play_live, play_messages
+from samplernn.render.drums import is_drum_model, kit_keys
 from samplernn.render.midi import RenderOptions, check_length, read_notes
 
 
@@ -53,7 +54,8 @@ def make_keyboard(ckpt: Checkpoint, opts: PlayOptions) -> Keyboard:
     """The engine for `ckpt` and the keyboard that feeds it. Raises ValueError for bad settings."""
     gen = opts.generation.with_default_temperature(ckpt.temperature)
     engine = StreamEngine(ckpt.model, ckpt.stats, ckpt.sample_rate, opts.stream, gen)
-    return Keyboard(engine, ckpt.pitch_range, opts.transpose)
+    kit = kit_keys(ckpt.stats) if is_drum_model(ckpt) else None
+    return Keyboard(engine, ckpt.pitch_range, opts.transpose, kit)
 
 
 def _report(kb: Keyboard, times: BlockTimes, source: str, sink: str, gain_db: float = 0.0) -> PlayReport:

@@ -7,7 +7,8 @@ else on the bank statistics: every piece a General MIDI drum key (35–81) and t
 at most data.drum_bank.HELD_MAX_S (the one-shot rule puts a drum's note-off at the end of its attack peak).
 
 A drum hit ignores its note-off (General MIDI percussion is one-shot): its stream holds the note
-for the kit's typical held part of that piece and velocity, then the kit's release tail.
+for the kit's typical held part of that piece and velocity, then the kit's release tail
+(`drum_stream`; `kit_hits` moves a MIDI file's note-offs there, for per-note streams and voices).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from conditioning import BankStats, MidiNote
@@ -81,6 +83,16 @@ def drum_stream(stats: BankStats, pitch: int, velocity: int, onset: int, lead: i
     """A hit's stream (streams.note_stream): held for the kit's typical held part, then its tail."""
     release = onset + held_samples(stats, pitch, velocity)
     return note_stream(pitch, velocity, onset, release, stats, lead, tail)
+
+
+def kit_hits(
+    notes: Sequence[tuple[MidiNote, int]], stats: BankStats, sample_rate: int
+) -> list[tuple[MidiNote, int]]:
+    """Each (MIDI note, kit key to play) with its note-off moved to the end of the kit's held part
+    for that key and velocity (`held_samples`, at `sample_rate` Hz): the file's note-off lengths
+    are arbitrary for one-shots, so a hit lasts as long as the kit's own."""
+    return [(replace(n, stop=n.start + held_samples(stats, p, n.velocity) / sample_rate), p)
+            for n, p in notes]
 
 
 def resolve_pieces(names: Sequence[str], kit: Sequence[int]) -> list[int]:

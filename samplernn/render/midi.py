@@ -23,7 +23,7 @@ from samplernn.common.errors import UsageError, UserError
 from samplernn.generate.engine import synthesize
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.model.checkpoint import Checkpoint
-from samplernn.render.drums import drum_stream, is_drum_model, kit_keys, kit_notes
+from samplernn.render.drums import is_drum_model, kit_hits, kit_keys, kit_notes
 from samplernn.render.streams import mix, note_stream
 from samplernn.render.voices import RENDER_ENGINES, pick_render_engine, render_voices
 
@@ -68,6 +68,7 @@ class RenderReport:
     changed: list[str] = field(default_factory=list)
     hanging: list[str] = field(default_factory=list)  # notes with no note-off (conditioning.midi)
     onset_candidates: int = 1  # the most candidates the onset search tried per note (1: none)
+    pieces: tuple[int, ...] = ()  # a drum model's: the kit keys played, ascending (empty: pitched)
 
 
 def _non_note_events(path: Path) -> Counter[str]:
@@ -202,18 +203,19 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
     notes = read_notes(midi)
     kit = kit_keys(ckpt.stats) if is_drum_model(ckpt) else None
     played, ignored, changed = select_notes(midi, notes, opts, ckpt.pitch_range, kit)
-    check_length(midi, [n for n, _ in played], opts.max_seconds)
     sr = ckpt.sample_rate
+    if kit:
+        played = kit_hits(played, ckpt.stats, sr)
+    check_length(midi, [n for n, _ in played], opts.max_seconds)
     lead, tail = round(opts.lead * sr), round(opts.tail * sr)
     specs = [
-        drum_stream(ckpt.stats, p, n.velocity, round(n.start * sr), lead, tail) if kit else
         note_stream(p, n.velocity, round(n.start * sr), round(n.stop * sr), ckpt.stats, lead, tail)
         for n, p in played
     ]
     t = time.perf_counter()
     gen = opts.generation.with_default_temperature(ckpt.temperature)
     gen = gen.with_onset_search(opts.onset_candidates, sr, hits=kit is not None)
-    if pick_render_engine(opts.engine, ckpt.model, gen, drums=kit is not None) == "voices":
+    if pick_render_engine(opts.engine, ckpt.model, gen) == "voices":
         mixed = render_voices(ckpt.model, ckpt.stats, sr, played, opts.lead, opts.tail, gen)
         elapsed = time.perf_counter() - t
     else:
@@ -236,4 +238,5 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
         [f"{_fmt_note(n)} has no note-off: played until its track's last event, {n.stop:.2f} s"
          for n, _ in played if n.hanging and not kit],
         gen.onset_candidates,
+        tuple(sorted(set(pitches))) if kit else (),
     )  # fmt: skip

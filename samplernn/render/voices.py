@@ -8,10 +8,11 @@ while they sound. The pool is as large as the most notes sounding at once, so no
 Which engine `render` uses (`pick_render_engine`): with 'auto', voices on the numba CPU engine
 with one thread — there they cost less than per-note streams (no lead or tail per note, the batch
 only the notes that sound), at the same pitch accuracy and note ends — and per-note streams on
-CUDA or with several threads, where generating every note at once in one batch is faster, and
-for drum kits, whose hits have the kit's own length. Both engines search each note's onset when
-the generation options ask for it (GenerationOptions.onset_search): the voices start their
-candidates from the primed state, so a candidate costs only its probe.
+CUDA or with several threads, where generating every note at once in one batch is faster. A drum
+kit's hits come with the kit's own length (`render.drums.kit_hits`) to either engine. Both
+engines search each note's onset when the generation options ask for it
+(GenerationOptions.onset_search): the voices start their candidates from the primed state, so a
+candidate costs only its probe (a kit's hits: 2–3× faster than per-note streams, docs/drums.md).
 """
 
 from __future__ import annotations
@@ -34,15 +35,13 @@ RENDER_ENGINES = ("auto", "notes", "voices")
 RENDER_BLOCK = 512
 
 
-def pick_render_engine(
-    engine: str, model: SampleRNN, generation: GenerationOptions, drums: bool = False
-) -> str:
-    """'notes' or 'voices' for `engine` ('auto' decides as the module doc says; a drum kit always
-    takes 'notes'). ValueError for an unknown engine or a device the options cannot use."""
+def pick_render_engine(engine: str, model: SampleRNN, generation: GenerationOptions) -> str:
+    """'notes' or 'voices' for `engine` ('auto' decides as the module doc says). ValueError for an
+    unknown engine or a device the options cannot use."""
     if engine not in RENDER_ENGINES:
         raise ValueError(f"unknown render engine {engine!r} (choose from {', '.join(RENDER_ENGINES)})")
-    if drums or engine != "auto":
-        return "notes" if drums else engine
+    if engine != "auto":
+        return engine
     backend = pick_backend(engine_device(generation.device, model), generation.backend)
     return "voices" if backend == "numba" and generation.cpu_threads == 1 else "notes"
 

@@ -13,6 +13,7 @@ from support.tiny import tiny_checkpoint
 from typer.testing import CliRunner
 
 from conditioning import BankStats
+from conditioning.bankstats import note_levels
 from samplernn.cli import app
 from samplernn.common.audio import read_audio
 from samplernn.common.errors import UserError
@@ -78,6 +79,70 @@ def test_keyboard_counts_what_it_leaves_out():
     lines = " ".join(kb.counters.summary())
     assert "1 note(s) outside" in lines and "1 drum-channel" in lines
     assert "1 pitch bend message(s) ignored" in lines and "1 program_change" in lines
+
+
+class KitEngine(FakeEngine):
+    """A FakeEngine with the clock and statistics a kit's hits are timed by."""
+
+    def __init__(self, stats: BankStats) -> None:
+        super().__init__()
+        self.clock, self.stats = 64, stats
+
+    def note_on(self, key, pitch, velocity, at=None, release=None) -> None:
+        self.calls.append(("on", key, pitch, at, release))
+
+
+def test_a_drum_model_strikes_one_shots_of_the_kits_length():
+    from samplernn.render.drums import held_samples
+
+    kit_stats = _kit_stats()
+    eng = KitEngine(kit_stats)
+    kb = Keyboard(eng, (36, 49), kit=[36, 38, 42, 49])
+    kb.handle(msg("note_on", note=38, channel=9, velocity=100), 100)  # a pad on the drum channel
+    kb.handle(msg("note_on", note=35, channel=0, velocity=60), 200)  # a keyboard: 35 → the bass drum
+    kb.handle(msg("control_change", control=64, value=127), 210)  # the pedal changes nothing
+    kb.handle(msg("note_off", note=38, channel=9), 220)  # nor does a note-off
+    kb.handle(msg("note_on", note=38, channel=9, velocity=40), 300)  # again: a second hit, none cut
+    kb.handle(msg("note_on", note=60, channel=9, velocity=90), 400)  # a bongo: the kit has none
+    kb.handle(msg("note_on", note=36, channel=9, velocity=90))  # now: at the engine's clock
+    kb.handle(msg("control_change", control=64, value=0), 500)
+    assert [c[0] for c in eng.calls] == ["on"] * 4 and kb.counters.notes == 4
+    assert [(c[2], c[3]) for c in eng.calls] == [(38, 100), (36, 200), (38, 300), (36, 64)]
+    for (_, _, piece, at, release), velocity in zip(eng.calls, (100, 60, 40, 90), strict=True):
+        assert release - at == held_samples(kit_stats, piece, velocity) > 0
+    assert held_samples(kit_stats, 38, 100) != held_samples(kit_stats, 36, 60)
+    assert len({c[1] for c in eng.calls}) == 4
+    lines = " ".join(kb.counters.summary())
+    assert "1 note(s) on 60 (" in lines and "left out: no such piece in the kit" in lines
+    assert "drum-channel" not in lines and "pedal" not in lines
+
+
+def _kit_stats(sr: int = SR) -> BankStats:
+    """A kit of four pieces, each with its own held part (s) at velocities 40 and 100."""
+    hop, x = round(0.01 * sr), np.full(sr, 0.3, np.float32)
+    held = ((36, 0.05), (38, 0.12), (42, 0.02), (49, 0.3))
+    rows = [(p, v, round(h * sr)) for p, h in held for v in (40, 100)]
+    return BankStats.from_notes(sr, [(p, v, 400) for p, v, _ in rows],
+                                [(p, v, *note_levels(x, 0, h, h + 400, hop)) for p, v, h in rows])
+
+
+def test_a_drum_model_plays_a_drum_file_into_a_wav(tmp_path: Path):
+    from support.drum_kit import SR as KIT_SR
+    from support.drum_kit import drum_checkpoint
+
+    from samplernn.render.drums import held_samples
+
+    kit_stats = _kit_stats(KIT_SR)
+    ckpt = load_checkpoint(drum_checkpoint(tmp_path / "kit.pt", kit_stats))
+    midi = write_midi(tmp_path / "d.mid", [(38, 100, 0.0, 0.01), (36, 100, 0.5, 2.0)], channel=9)
+    opts = PlayOptions(StreamConfig(block=64, lead=0.02, tail=0.01))
+    report = play_file(ckpt, midi, opts, tmp_path / "d.wav")
+    audio, sr = read_audio(tmp_path / "d.wav")
+    assert report.notes == 2 and not report.remarks and np.abs(audio).max() > 0 and sr == KIT_SR
+    # The bass drum's 1.5 s note-off changes nothing: its hit lasts the kit's length, then silence.
+    onset, hit = round(0.5 * sr) + 64, held_samples(kit_stats, 36, 100) + kit_stats.release_tail(36, 100)
+    assert len(audio) >= round(2.0 * sr) and hit < round(0.5 * sr)
+    assert np.abs(audio[onset : onset + hit]).max() > 0 and not np.abs(audio[onset + hit + 800 :]).any()
 
 
 def stats() -> BankStats:

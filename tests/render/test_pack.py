@@ -20,6 +20,7 @@ from conditioning.bankstats import note_levels
 from samplernn.cli import app
 from samplernn.common.errors import UserError
 from samplernn.data.dataset import load_dataset
+from samplernn.generate.engine import numba_available
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.model.checkpoint import load_checkpoint
 from samplernn.render import drums
@@ -123,7 +124,7 @@ def test_render_plays_the_drum_channel_with_a_drum_model(drum_ckpt, tmp_path: Pa
         return [np.zeros(len(c), np.float32) for c in conds]
 
     monkeypatch.setattr(render_mod, "synthesize", fake)
-    opts = RenderOptions(lead=0.01, tail=0.01, generation=GEN)
+    opts = RenderOptions(lead=0.01, tail=0.01, engine="notes", generation=GEN)
     report = render_midi(drum_ckpt, _drum_midi(tmp_path / "d.mid"), tmp_path / "d.wav", opts)
     assert report.n_notes == 2 and [c[round(0.01 * SR), 0] for c in captured] == [36, 36]
     assert [s.measure for s in searches] == ["level"]  # each hit the best start by its level
@@ -137,6 +138,32 @@ def test_render_plays_the_drum_channel_with_a_drum_model(drum_ckpt, tmp_path: Pa
     only_piano = RenderOptions(channels={1}, lead=0.01, tail=0.01, generation=GEN)
     with pytest.raises(UserError, match="no notes to render.*no such piece"):
         render_midi(drum_ckpt, _drum_midi(tmp_path / "p.mid"), tmp_path / "p.wav", only_piano)
+
+
+def test_voices_render_a_drum_part_with_the_kits_lengths(drum_ckpt, drum_ckpt_path: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    midi = _drum_midi(tmp_path / "d.mid")
+    r = CliRunner().invoke(app, ["render", str(drum_ckpt_path), str(midi), "-o", str(tmp_path / "c.wav"),
+                                 "--onset-candidates", "1"])  # fmt: skip
+    assert r.exit_code == 0 and "rendered 2 hits (bass drum) in" in r.output, r.output
+    hit = drums.kit_hits([(MidiNote(36, 90, 0.5, 0.51, 9, 0), 36)], drum_ckpt.stats, SR)[0][0]
+    held = drums.held_samples(drum_ckpt.stats, 36, 90)
+    assert hit.start == 0.5 and round((hit.stop - hit.start) * SR) == held
+    lengths = {}
+    for engine in ("notes", "voices"):
+        opts = RenderOptions(lead=0.01, tail=0.01, engine=engine, generation=GEN)
+        render_midi(drum_ckpt, midi, tmp_path / f"{engine}.wav", opts)
+        audio, sr = sf.read(tmp_path / f"{engine}.wav")
+        assert sr == SR and np.abs(audio).max() > 0
+        lengths[engine] = len(audio)
+    # Both hits (the half-second note and the 10-tick one) last the kit's length on either engine.
+    tail = drum_ckpt.stats.release_tail(36, 90) + round(0.01 * SR)
+    assert lengths["voices"] == lengths["notes"] == round(0.5 * SR) + held + tail
+    seen: list = []
+    monkeypatch.setattr(render_mod, "render_voices", lambda *a: seen.append(a[-1]) or np.zeros(SR))
+    if numba_available():  # one CPU thread: a kit renders on voices too, its hits searched by level
+        render_midi(drum_ckpt, midi, tmp_path / "auto.wav", RenderOptions(generation=GEN))
+        assert seen and seen[-1].onset_search.measure == "level"
 
 
 def test_pack_writes_takes_index_and_sheet(drum_ckpt_path: Path, drum_ckpt, kit_dir: Path,

@@ -33,12 +33,14 @@ def tone(
     return (amplitude * env * np.sin(2 * np.pi * midi_hz(pitch) * t)).astype(np.float32)
 
 
-def write_midi(path: Path, notes: Sequence[tuple[int, int, float, float]]) -> Path:
-    """One-track MIDI with (pitch, velocity, start_s, stop_s) notes (times rounded to ticks)."""
+def write_midi(path: Path, notes: Sequence[tuple[int, int, float, float]], channel: int = 0) -> Path:
+    """One-track MIDI with (pitch, velocity, start_s, stop_s) notes on `channel` (0-based; 9 = the
+    drum channel), times rounded to ticks."""
     events = []
     for pitch, velocity, start, stop in notes:
-        events.append((round(start * 960), 1, mido.Message("note_on", note=pitch, velocity=velocity)))
-        events.append((round(stop * 960), 0, mido.Message("note_off", note=pitch, velocity=0)))
+        on = mido.Message("note_on", note=pitch, velocity=velocity, channel=channel)
+        off = mido.Message("note_off", note=pitch, velocity=0, channel=channel)
+        events += [(round(start * 960), 1, on), (round(stop * 960), 0, off)]
     mid = mido.MidiFile(type=0, ticks_per_beat=TICKS_PER_BEAT)
     track = mido.MidiTrack()
     track.append(mido.MetaMessage("set_tempo", tempo=TEMPO, time=0))
