@@ -9,8 +9,10 @@ heavier, and its front end loads fonts and scripts from the internet by default.
 
 API (JSON unless said; errors are {"detail": one line} with 4xx, never a traceback):
     GET  /                        the page
-    GET  /api/model               sample rate, pitch range, known pitches, limits
-    POST /api/takes               {note, velocity, duration, takes, seed?} → a job (202)
+    GET  /api/model               sample rate, pitch range, known pitches (a drum model: "drums"
+                                  and its kit's pieces by name), limits
+    POST /api/takes               {note, velocity, duration, takes, seed?} → a job (202); for a
+                                  drum model note is a kit key and a hit lasts the kit's length
     POST /api/render              multipart: file, transpose, clamp, seed? → a job (202)
     GET  /api/jobs/{id}           state (queued/running/done/error), progress 0..1, result
     GET  /api/jobs/{id}/files/{f} a job's WAV or PNG
@@ -38,7 +40,9 @@ from conditioning.pitch import note_name
 from samplernn.common.errors import UserError
 from samplernn.generate.options import GenerationOptions
 from samplernn.model.checkpoint import Checkpoint
+from samplernn.render.drums import is_drum_model, kit_keys, piece_name
 from samplernn.render.midi import RenderOptions
+from samplernn.serve.hits import kit_reference, make_hit_takes
 from samplernn.serve.jobs import DONE, Job, JobStore, QueueFull
 from samplernn.serve.limits import ServeLimits
 from samplernn.serve.requests import check_midi, check_upload_size, take_request
@@ -79,6 +83,8 @@ def create_app(ckpt: Checkpoint, limits: ServeLimits = ServeLimits()) -> FastAPI
 
     app = FastAPI(title="samplernn serve", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.ckpt, app.state.limits = ckpt, limits
+    app.state.kit = kit_keys(ckpt.stats) if is_drum_model(ckpt) else None
+    app.state.kit_reference = kit_reference(ckpt) if app.state.kit else None
     _error_handlers(app)
     app.middleware("http")(upload_size_guard)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -131,13 +137,17 @@ async def upload_size_guard(request: Request, call_next: Any) -> Response:
 def model_info(request: Request) -> dict[str, Any]:
     """What the page needs to offer only what the model can do."""
     ckpt: Checkpoint = request.app.state.ckpt
+    kit = request.app.state.kit
     lo, hi = ckpt.pitch_range or (0, 127)
     bank = sorted({p for p, _ in ckpt.stats.tails})
+    notes = ([{"pitch": k, "name": piece_name(k), "in_bank": True} for k in kit] if kit else
+             [{"pitch": p, "name": note_name(p), "in_bank": p in bank} for p in range(lo, hi + 1)])
     return {
         "sample_rate": ckpt.sample_rate,
         "step": ckpt.step,
+        "drums": kit is not None,
         "pitch_range": [lo, hi],
-        "notes": [{"pitch": p, "name": note_name(p), "in_bank": p in bank} for p in range(lo, hi + 1)],
+        "notes": notes,
         "bank_pitches": bank,
         "limits": request.app.state.limits.to_dict(),
     }
@@ -155,9 +165,12 @@ def post_takes(body: TakesBody, request: Request) -> dict[str, Any]:
         body.seed,
         lim,
         state.ckpt.pitch_range,
+        state.kit,
     )
     store: JobStore = state.store
     job = store.new_job("takes")
+    if state.kit:
+        return store.submit(job, lambda j: make_hit_takes(state.ckpt, req, j, state.kit_reference)).to_dict()
     return store.submit(job, lambda j: make_takes(state.ckpt, req, j)).to_dict()
 
 

@@ -5,12 +5,14 @@ Every refusal is a UserError whose message the page shows as it is (one line, no
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from conditioning import parse_note
 from conditioning.pitch import note_name
 from samplernn.common.errors import UserError
+from samplernn.render.drums import piece_name
 from samplernn.render.midi import RenderOptions, read_notes, select_notes
 from samplernn.serve.limits import ServeLimits
 
@@ -25,7 +27,7 @@ class TakeRequest:
 
     pitch: int
     velocity: int
-    duration: float
+    duration: float | None  # None: a drum hit, as long as the kit's
     takes: int
     seed: int | None = None
 
@@ -44,19 +46,27 @@ def take_request(
     seed: int | None,
     limits: ServeLimits,
     pitch_range: tuple[int, int] | None,
+    kit: Sequence[int] | None = None,
 ) -> TakeRequest:
-    """A TakeRequest within the limits and the model's trained pitch range, else UserError."""
+    """A TakeRequest within the limits and the model's trained pitch range, else UserError. For a
+    drum model (`kit`: its GM keys) the note must be one of the kit's pieces and the duration is
+    None: a hit lasts as long as the kit's (render.drums.held_samples)."""
     try:
         pitch = parse_note(note)
     except ValueError as exc:
         raise UserError(f"note: {exc}") from None
+    if kit is not None:
+        if pitch not in kit:
+            pieces = ", ".join(f"{k} {piece_name(k)}" for k in kit)
+            raise UserError(f"note {pitch}: the kit has no such piece (it has {pieces})")
+        duration = None
     lo, hi = pitch_range or (0, 127)
     if not lo <= pitch <= hi:
         raise UserError(f"note {note_name(pitch)} ({pitch}) is outside the notes the model knows, "
                         f"{range_text((lo, hi))}")  # fmt: skip
     if not 1 <= velocity <= 127:
         raise UserError(f"velocity must be 1..127, got {velocity}")
-    if not limits.min_duration <= duration <= limits.max_duration:
+    if duration is not None and not limits.min_duration <= duration <= limits.max_duration:
         raise UserError(
             f"length must be {limits.min_duration:g}..{limits.max_duration:g} s, got {duration:g}"
         )
@@ -64,7 +74,7 @@ def take_request(
         raise UserError(f"takes must be 1..{limits.max_takes}, got {takes}")
     if seed is not None and not 0 <= seed < 2**32:
         raise UserError(f"seed must be 0..{2**32 - 1}, got {seed}")
-    return TakeRequest(pitch, velocity, float(duration), takes, seed)
+    return TakeRequest(pitch, velocity, None if duration is None else float(duration), takes, seed)
 
 
 def check_upload_size(size: int | None, limits: ServeLimits) -> None:

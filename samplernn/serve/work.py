@@ -27,7 +27,7 @@ def take_name(req: TakeRequest, take: int) -> str:
     return f"{note_name(req.pitch).replace('#', 's')}-v{req.velocity}-{req.duration:.2f}s-take{take}.wav"
 
 
-def _generation(job: Job, seed: int | None, share: float) -> GenerationOptions:
+def generation_for(job: Job, seed: int | None, share: float) -> GenerationOptions:
     """Options whose progress fills `share` of the job's bar while generating."""
     return GenerationOptions(seed=seed, progress=lambda done, total: job.report(share * done / max(total, 1),
                                                                                 "generating"))  # fmt: skip
@@ -40,7 +40,7 @@ def make_takes(ckpt: Checkpoint, req: TakeRequest, job: Job) -> dict[str, Any]:
     from samplernn.render.synth import synth_note
 
     result = synth_note(ckpt, req.pitch, req.velocity, req.duration, takes=req.takes,
-                        generation=_generation(job, req.seed, GENERATION_SHARE))  # fmt: skip
+                        generation=generation_for(job, req.seed, GENERATION_SHARE))  # fmt: skip
     sr, ev = result.sample_rate, result.spec.event
     takes: list[dict[str, Any]] = []
     measures = []
@@ -73,7 +73,7 @@ def render_file(ckpt: Checkpoint, midi: Path, name: str, opts: RenderOptions, jo
     Returns the render's summary (seconds, notes, gain, what was ignored or clamped) and file names."""
     import soundfile as sf
 
-    opts = replace(opts, bit_depth=BIT_DEPTH, generation=_generation(job, opts.generation.seed, 0.9))
+    opts = replace(opts, bit_depth=BIT_DEPTH, generation=generation_for(job, opts.generation.seed, 0.9))
     try:
         report = render_midi(ckpt, midi, job.add_file("render.wav"), opts)
     except UserError as exc:  # name the file as the user knows it, not by its server path

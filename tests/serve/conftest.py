@@ -81,3 +81,30 @@ def wait() -> Any:
 @pytest.fixture
 def limits() -> ServeLimits:
     return LIMITS
+
+
+@pytest.fixture(scope="session")
+def drum_kit_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from support.drum_kit import write_drum_dataset
+
+    return write_drum_dataset(tmp_path_factory.mktemp("serve-kit") / "data")
+
+
+@pytest.fixture(scope="session")
+def drum_ckpt(drum_kit_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Checkpoint:
+    """A tiny drum model whose checkpoint names the kit it was trained on (still there: the page's
+    takes are judged for likeness and novelty too)."""
+    from support.drum_kit import drum_checkpoint, drum_stats
+
+    path = tmp_path_factory.mktemp("serve-kit-ckpt") / "drums.pt"
+    return load_checkpoint(drum_checkpoint(path, drum_stats(drum_kit_dir), dataset_path=str(drum_kit_dir)))
+
+
+@pytest.fixture
+def drum_client(drum_ckpt: Checkpoint) -> Iterator[Any]:
+    from fastapi.testclient import TestClient
+
+    from samplernn.serve.app import create_app
+
+    with TestClient(create_app(drum_ckpt, LIMITS)) as c:
+        yield c

@@ -47,6 +47,15 @@ def free_port() -> int:
 
 @pytest.fixture
 def server_url(ckpt, limits) -> Iterator[str]:
+    yield from _served(ckpt, limits)
+
+
+@pytest.fixture
+def drum_server_url(drum_ckpt, limits) -> Iterator[str]:
+    yield from _served(drum_ckpt, limits)
+
+
+def _served(ckpt, limits) -> Iterator[str]:
     """The application served by uvicorn on a free localhost port, in a thread."""
     from samplernn.serve.app import create_app
     from samplernn.serve.server import make_server
@@ -153,3 +162,28 @@ def test_page_shows_a_bad_midi_file_in_one_clear_line(server_url, browser, tmp_p
     wait_until(error.is_displayed, what="the error line")
     assert error.text.startswith("broken.mid: unreadable MIDI file")
     assert "Traceback" not in browser.page_source
+
+
+def test_a_drum_models_page_offers_its_pieces_and_judges_hits(drum_server_url, drum_ckpt, browser) -> None:
+    from selenium.webdriver.common.by import By
+
+    from samplernn.render.drums import held_samples
+
+    browser.get(drum_server_url + "/")
+    wait_until(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"))
+    assert "drum model, trained on a kit of 3 pieces" in browser.find_element(By.ID, "model-info").text
+    options = [o.text for o in browser.find_elements(By.CSS_SELECTOR, "#note option")]
+    assert options == ["bass drum (36)", "acoustic snare (38)", "closed hi-hat (42)"]
+    assert not browser.find_element(By.ID, "duration").is_displayed()  # a hit lasts the kit's length
+    assert browser.find_element(By.CSS_SELECTOR, "#takes-section h2").text == "Takes of a hit"
+    browser.execute_script("$('note').value = '38'; $('takes').value = '2'; $('seed').value = '1';")
+    browser.find_element(By.ID, "generate").click()
+    cards = wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, ".take"), what="the takes")
+    assert len(cards) == 2 and not browser.find_element(By.ID, "takes-error").is_displayed()
+    rows = [dt.text for dt in cards[0].find_elements(By.CSS_SELECTOR, "dt")]
+    assert rows == ["attack", "decay", "clipping", "likeness", "novelty"]
+    stats = drum_ckpt.stats
+    seconds = (held_samples(stats, 38, 100) + stats.release_tail(38, 100)) / 16000 + 0.1
+    assert browser.execute_async_script(AUDIO_DURATIONS) == [pytest.approx(seconds, abs=0.002)] * 2
+    summary = browser.find_element(By.ID, "takes-summary").text
+    assert "acoustic snare, velocity 100: hits as long as the kit's" in summary

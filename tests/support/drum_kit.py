@@ -11,6 +11,7 @@ import numpy as np
 from conditioning import BankStats, find_extent
 from conditioning.bankstats import envelope_hop, note_levels
 from samplernn.common.audio import write_wav
+from samplernn.data.dataset import CREATED_BY
 from samplernn.model.checkpoint import make_payload, save_checkpoint
 from support.synth_data import write_manifest
 from support.tiny import tiny_model
@@ -70,7 +71,8 @@ def write_drum_dataset(root: Path, per_layer: dict[str, int] | None = None) -> P
                         levels.append((key, vel, *note_levels(x, ONSET, release, end, hop)))
     write_manifest(root, rows)
     stats = BankStats.from_notes(SR, tails, levels)
-    info = {"sample_rate": SR, "layout": "drumkit", "bank_stats": stats.to_dict(), "source": "drum_kit.py"}
+    info = {"created_by": CREATED_BY, "sample_rate": SR, "layout": "drumkit", "bank_stats": stats.to_dict(),
+            "source": "drum_kit.py"}
     (root / "dataset.json").write_text(json.dumps(info))
     return root
 

@@ -70,9 +70,28 @@ function grade(value, good, ok) {
   return v <= good ? "good" : v <= ok ? "ok" : "bad";
 }
 
+// A drum hit's one-shot checks (render.pack's): each row a value and whether it passed.
+function hitRows(t) {
+  const pass = (ok) => (ok === null || ok === undefined ? "" : ok ? "good" : "bad");
+  const rows = [
+    ["attack", fmt(t.attack_ms, 1, "ms", false), pass(t.checks.attack), "time to come within 3 dB of the peak (good: within 10 ms)"],
+    ["decay", `${fmt(t.decay_ms, 0, "ms", false)} (kit ${fmt(t.decay_ref_ms, 0, "ms", false)})`, pass(t.checks.decay),
+      "time to fall 20 dB below the peak, against the kit's for this piece (good: within 30 %)"],
+    ["clipping", t.clipped ? `reached full scale (file ${fmt(t.gain_db, 1, "dB")})` : "none", pass(t.checks.clean),
+      "whether the take reached full scale (its file is then lowered to -1 dBFS)"],
+  ];
+  if (t.checks.like !== undefined) {
+    rows.push(["likeness", t.checks.like ? "like its piece" : `nearest: ${t.nearest_piece}`, pass(t.checks.like),
+      "the kit's piece whose log-mel centroid is nearest"]);
+    rows.push(["novelty", t.checks.novel ? "new" : "close to a training hit", pass(t.checks.novel),
+      "distance to the nearest training hit against the spread of the piece's real hits"]);
+  }
+  return rows;
+}
+
 function measureList(t) {
   const noiseGrade = t.noise_floor_db === null ? "" : t.noise_floor_db <= -60 ? "good" : t.noise_floor_db <= -40 ? "ok" : "bad";
-  const rows = [
+  const rows = model && model.drums ? hitRows(t) : [
     ["pitch error", fmt(t.cents, 1, "cents"), grade(t.cents, 20, 50), "median pYIN f0 of the held part vs the note"],
     ["noise floor", fmt(t.noise_floor_db, 0, "dBFS", false), noiseGrade, "level of what should be silence (before note-on, after the end)"],
     ["level vs bank", fmt(t.level_diff_db, 1, "dB"), grade(t.level_diff_db, 3, 6), "note RMS minus the bank's typical level"],
@@ -98,7 +117,8 @@ function takeCard(jobId, result, t) {
     el("header", {},
       el("span", { class: "rank", text: `#${t.rank}` }),
       el("span", { text: `take ${t.take} · ${t.seconds.toFixed(2)} s` }),
-      el("span", { class: "score", text: `score ${t.score.toFixed(2)}`, title: "lower is better" })),
+      el("span", { class: "score", text: `score ${t.score.toFixed(2)}`,
+        title: model && model.drums ? "checks passed, less half the decay's error: higher is better" : "lower is better" })),
     el("audio", { controls: "", preload: "metadata", src: wav }),
     measureList(t),
     el("div", { class: "actions" }, keep, el("a", { href: wav, download: t.download, text: "download WAV" })),
@@ -157,7 +177,7 @@ async function generateTakes(event) {
     const seed = $("seed").value;
     const body = {
       note: $("note").value, velocity: Number($("velocity").value),
-      duration: Number($("duration").value), takes: Number($("takes").value),
+      duration: model.drums ? null : Number($("duration").value), takes: Number($("takes").value),
       seed: seed === "" ? null : Number(seed),
     };
     const job = await json(await fetch("/api/takes", {
@@ -165,9 +185,14 @@ async function generateTakes(event) {
     }));
     const result = await follow(job, $("takes-progress"));
     show($("takes-warning"), result.warning);
-    show($("takes-summary"), `${result.note}, velocity ${result.velocity}: note-on at ${result.onset_s.toFixed(2)} s, ` +
-      `note-off at ${result.release_s.toFixed(2)} s, end of the release at ${result.end_s.toFixed(2)} s. ` +
-      "Best first (pitch error, noise floor and level against the bank).");
+    show($("takes-summary"), result.drums
+      ? `${result.note}, velocity ${result.velocity}: hits as long as the kit's, held ${result.release_s.toFixed(2)} s, ` +
+        `ringing out by ${result.end_s.toFixed(2)} s. Best first (attack, decay, clipping` +
+        `${result.takes.length && result.takes[0].checks.like !== undefined ? ", likeness, novelty" : ""}` +
+        ` against ${result.reference}).`
+      : `${result.note}, velocity ${result.velocity}: note-on at ${result.onset_s.toFixed(2)} s, ` +
+        `note-off at ${result.release_s.toFixed(2)} s, end of the release at ${result.end_s.toFixed(2)} s. ` +
+        "Best first (pitch error, noise floor and level against the bank).");
     const list = $("takes-list");
     list.replaceChildren(...result.takes.map((t) => takeCard(job.id, result, t)));
     list.dataset.job = job.id;
@@ -199,7 +224,7 @@ async function renderMidi(event) {
     const job = await json(await fetch("/api/render", { method: "POST", body: form }));
     const r = await follow(job, $("render-progress"));
     const notes = [...r.ignored.map((x) => `ignored ${x}`), ...r.changed.map((x) => `clamped ${x}`)];
-    box.querySelector(".summary").textContent = `${r.name}: ${r.notes} notes, ${r.seconds.toFixed(1)} s ` +
+    box.querySelector(".summary").textContent = `${r.name}: ${r.notes} ${model && model.drums ? "hits" : "notes"}, ${r.seconds.toFixed(1)} s ` +
       `(rendered in ${r.elapsed.toFixed(1)} s)${r.gain_db < 0 ? `, gain ${r.gain_db.toFixed(1)} dB to stay below clipping` : ""}` +
       (notes.length ? `. ${notes.join("; ")}` : "");
     const wav = fileUrl(job.id, r.wav);
@@ -226,12 +251,21 @@ async function start() {
   const [lo, hi] = model.pitch_range;
   const lim = model.limits;
   const names = model.notes.map((n) => n.name);
-  $("model-info").textContent = `${model.sample_rate} Hz model, trained on ${names[0]}–${names[names.length - 1]} ` +
-    `(${lo}–${hi}), step ${model.step}. Up to ${lim.max_takes} takes of ${lim.min_duration}–${lim.max_duration} s; ` +
-    `MIDI files up to ${Math.round(lim.max_upload_bytes / 1024)} KiB and ${lim.max_midi_seconds} s.`;
+  const files = `MIDI files up to ${Math.round(lim.max_upload_bytes / 1024)} KiB and ${lim.max_midi_seconds} s`;
+  $("model-info").textContent = model.drums
+    ? `${model.sample_rate} Hz drum model, trained on a kit of ${names.length} pieces, step ${model.step}. ` +
+      `Up to ${lim.max_takes} takes of a hit, each as long as the kit's; ${files}, their drum channel played.`
+    : `${model.sample_rate} Hz model, trained on ${names[0]}–${names[names.length - 1]} ` +
+      `(${lo}–${hi}), step ${model.step}. Up to ${lim.max_takes} takes of ${lim.min_duration}–${lim.max_duration} s; ${files}.`;
+  if (model.drums) {
+    $("takes-section").querySelector("h2").textContent = "Takes of a hit";
+    $("note").closest("label").firstChild.textContent = "Piece ";
+    $("duration").closest("label").hidden = true;
+    $("clamp").closest("label").hidden = true;
+  }
   const select = $("note");
   const bank = model.bank_pitches;
-  const middle = bank.length ? bank[Math.floor(bank.length / 2)] : Math.round((lo + hi) / 2);
+  const middle = model.drums ? bank[0] : bank.length ? bank[Math.floor(bank.length / 2)] : Math.round((lo + hi) / 2);
   for (const n of model.notes) {
     const option = el("option", { value: String(n.pitch), text: `${n.name} (${n.pitch})${n.in_bank ? "" : " ·"}` });
     if (n.pitch === middle) option.selected = true;

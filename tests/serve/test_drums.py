@@ -1,0 +1,84 @@
+"""The serve API with a drum model: the kit's pieces by name, takes of a hit as long as the kit's,
+judged by the one-shot checks (best first), named by piece, packed like a pitched model's."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pytest
+import soundfile as sf
+from support.drum_kit import PIECES
+
+from samplernn.render.drums import held_samples, piece_name
+
+SR = 16000
+TAIL = round(0.1 * SR)  # generated after a hit's end (render.pack.generate_takes)
+
+
+def hit_job(client, wait, **body):
+    response = client.post("/api/takes", json={"note": 38, "takes": 2, "seed": 0, **body})
+    assert response.status_code == 202, response.text
+    return wait(client, response.json())
+
+
+def test_model_info_offers_the_kits_pieces_by_name(drum_client) -> None:
+    info = drum_client.get("/api/model").json()
+    assert info["drums"] is True
+    assert [(n["pitch"], n["name"]) for n in info["notes"]] == [(k, piece_name(k)) for k in sorted(PIECES)]
+    assert [n["name"] for n in info["notes"]] == ["bass drum", "acoustic snare", "closed hi-hat"]
+
+
+def test_hits_last_the_kits_length_and_rank_by_their_checks(drum_client, drum_ckpt, wait) -> None:
+    job, _ = hit_job(drum_client, wait, takes=3, duration=3.5)  # a hit's length is the kit's: ignored
+    assert job["state"] == "done", job["message"]
+    result = job["result"]
+    assert (result["note"], result["pitch"], result["duration"]) == ("acoustic snare", 38, None)
+    assert result["drums"] is True
+    stats = drum_ckpt.stats
+    held, tail = held_samples(stats, 38, 100), stats.release_tail(38, 100)
+    assert round(result["release_s"] * SR) == held and round(result["end_s"] * SR) == held + tail
+    assert result["reference"] == "the kit's real samples in data"  # its folder's name, not the server's path
+    takes = result["takes"]
+    assert [t["rank"] for t in takes] == [1, 2, 3] and sorted(t["take"] for t in takes) == [1, 2, 3]
+    assert [t["score"] for t in takes] == sorted((t["score"] for t in takes), reverse=True)
+    for t in takes:
+        assert {"attack", "decay", "clean", "like", "novel", "distinct"} == set(t["checks"])
+        assert {"attack_ms", "decay_ms", "decay_ref_ms", "loudness_db", "gain_db"} <= set(t)
+        assert t["nearest_piece"] in {piece_name(k) for k in PIECES}
+        assert t["download"] == f"38-acoustic-snare-v100-take{t['take']}.wav"
+        audio, sr = sf.read(io.BytesIO(drum_client.get(f"/api/jobs/{job['id']}/files/{t['wav']}").content))
+        assert sr == SR and len(audio) == held + tail + TAIL
+        assert t["seconds"] == pytest.approx(len(audio) / SR, abs=5e-4)
+    again, _ = hit_job(drum_client, wait, takes=3)
+    assert [t["score"] for t in again["result"]["takes"]] == [t["score"] for t in takes]  # the seed's
+
+
+def test_a_key_the_kit_lacks_is_refused_in_one_line(drum_client) -> None:
+    response = drum_client.post("/api/takes", json={"note": 49})
+    assert response.status_code == 400
+    assert response.json()["detail"] == ("note 49: the kit has no such piece "
+                                         "(it has 36 bass drum, 38 acoustic snare, 42 closed hi-hat)")
+
+
+def test_kept_hits_pack_under_their_piece_names(drum_client, wait) -> None:
+    job, _ = hit_job(drum_client, wait, takes=1, note="36", velocity=40)
+    response = drum_client.get("/api/pack", params={"take": [f"{job['id']}:1"]})
+    zf = zipfile.ZipFile(io.BytesIO(response.content))
+    assert zf.namelist() == ["36-bass-drum-v40-take1.wav", "takes.json"]
+    (entry,) = json.loads(zf.read("takes.json"))
+    assert (entry["note"], entry["velocity"], entry["duration"]) == ("bass drum", 40, None)
+    assert "attack_ms" in entry and "checks" in entry
+
+
+def test_without_the_kits_samples_hits_are_judged_by_the_statistics(drum_ckpt, tmp_path) -> None:
+    from support.drum_kit import drum_checkpoint
+
+    from samplernn.model.checkpoint import load_checkpoint
+    from samplernn.serve.hits import kit_reference
+
+    gone = str(tmp_path / "gone")  # the kit's folder moved away since training
+    moved = load_checkpoint(drum_checkpoint(tmp_path / "d.pt", drum_ckpt.stats, dataset_path=gone))
+    ref, where = kit_reference(moved)
+    assert where == "the kit's statistics in the checkpoint" and not ref.centroids and ref.decay
