@@ -89,6 +89,12 @@ Threads = Annotated[
     typer.Option(min=1, help="CPU threads a batch is split over; idle cores help (default 1)."),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+RenderEngine = Annotated[
+    str | None,
+    typer.Option(help="notes: every note (or hit) its own stream, with its own lead and tail; voices: "
+                 "persistent voices, generated only while they sound; auto (the default): voices on the "
+                 "CPU engine with one thread, notes on CUDA or with --threads above 1.", show_default=False),
+]
 Temperature = Annotated[
     float | None,
     typer.Option(min=0.0, help="Sampling temperature (0 = greedy) [default: the model's own, else 1.0]."),

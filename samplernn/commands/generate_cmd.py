@@ -17,6 +17,7 @@ from samplernn.commands.common import (
     Device,
     OnsetCandidates,
     Quiet,
+    RenderEngine,
     Seed,
     Temperature,
     Threads,
@@ -165,13 +166,7 @@ def render_command(
         typer.Option(min=1.0, help="Refuse a file whose notes end later than this many seconds (a "
                      "stuck note would fill the memory) [default: 3600].", show_default=False),
     ] = None,
-    engine: Annotated[
-        str | None,
-        typer.Option(help="notes: every note its own stream, with its own lead and tail; voices: "
-                     "persistent voices, generated only while they sound; auto (the default): voices on "
-                     "the CPU engine with one thread, notes on CUDA, with --threads above 1 or for drums.",
-                     show_default=False),
-    ] = None,
+    engine: RenderEngine = None,
     weight_dtype: WeightDtype = GenerationOptions.weight_dtype,
     threads: Threads = None,
     quiet: Quiet = False,

@@ -12,6 +12,7 @@ from samplernn.commands.common import (
     Device,
     OnsetCandidates,
     Quiet,
+    RenderEngine,
     Seed,
     Temperature,
     Threads,
@@ -61,6 +62,7 @@ def pack_command(
     onset_candidates: OnsetCandidates = _DEFAULTS["onset_candidates"],
     seed: Seed = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Takes generated together.")] = _BATCH,
+    engine: RenderEngine = None,
     device: Device = "auto",
     weight_dtype: WeightDtype = GenerationOptions.weight_dtype,
     threads: Threads = None,
@@ -82,7 +84,8 @@ def pack_command(
             try:
                 options = PackOptions(pieces=piece_list, velocities=_ints(velocities, "velocities"),
                                       takes=takes, best=best, bit_depth=bit_depth, generation=gen,
-                                      onset_candidates=onset_candidates)
+                                      onset_candidates=onset_candidates,
+                                      **({"engine": engine} if engine else {}))  # fmt: skip
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
             report = make_pack(ckpt, out, options, dataset, source=str(checkpoint))

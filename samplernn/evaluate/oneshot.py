@@ -90,7 +90,9 @@ class OneShotEval:
 
     def generate(self, ckpt: Checkpoint, gen: GenerationOptions) -> list[Take]:
         """TAKES_PER_LAYER takes of every evaluated layer, judged against the real samples."""
-        takes = generate_takes(ckpt, self.layers, TAKES_PER_LAYER, gen)
+        # Per-note streams whatever pack uses: the figures stay comparable with those measured
+        # before pack moved to the voices (the two engines measure alike: docs/drums.md).
+        takes = generate_takes(ckpt, self.layers, TAKES_PER_LAYER, gen, engine="notes")
         judge(takes, self.ref)
         return takes
 

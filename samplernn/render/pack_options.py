@@ -28,6 +28,7 @@ class PackOptions:
     tail: float = 0.1  # seconds generated after the kit's release tail
     generation: GenerationOptions = field(default_factory=GenerationOptions)
     onset_candidates: int = ONSET_CANDIDATES
+    engine: str = "auto"  # how the takes are generated, as render's (render.voices.RENDER_ENGINES)
 
     def __post_init__(self) -> None:
         if not self.velocities or not all(1 <= v <= 127 for v in self.velocities):

@@ -107,10 +107,33 @@ def render_voices(
     device, weight dtype, temperature and seed; its progress is called with (samples of the mix
     done, total)."""
     engine, length = voice_engine(model, stats, sample_rate, notes, lead, tail, generation)
+    return _run(engine, length, generation)[:length]
+
+
+def voice_takes(
+    model: SampleRNN,
+    stats: BankStats,
+    sample_rate: int,
+    notes: Sequence[tuple[MidiNote, int]],
+    lead: float,
+    tail: float,
+    generation: GenerationOptions,
+) -> list[np.ndarray]:
+    """Each (note, pitch to play)'s own output, float32 from its note-on to `tail` s after its end,
+    in the order of `notes` — what per-note streams cut at their note-on give, generated through
+    the voices (`voice_engine`, every note captured) instead. Progress as render_voices'."""
+    engine, length = voice_engine(model, stats, sample_rate, notes, lead, tail, generation, capture=True)
+    _run(engine, length, generation)
+    taken = sorted(engine.takes or [], key=lambda t: t.note.key)
+    return [t.audio[t.note.onset - t.start :] for t in taken]
+
+
+def _run(engine: StreamEngine, length: int, generation: GenerationOptions) -> np.ndarray:
+    """Render blocks until the engine's clock reaches `length`; the mix (float64, ≥ length)."""
     blocks = []
     report = generation.progress
     while engine.clock < length:
         blocks.append(engine.render_block())
         if report is not None:
             report(min(engine.clock, length), length)
-    return np.concatenate(blocks)[:length]
+    return np.concatenate(blocks) if blocks else np.zeros(0)

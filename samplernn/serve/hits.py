@@ -1,7 +1,7 @@
 """What a takes job does for a drum model: takes of one piece at one velocity, generated and
 judged as `samplernn pack` makes them (render.pack: each hit the best of its searched starts, the
 kit's own length, the one-shot checks against the kit reference), best first, each a WAV and a
-PNG. A pitched model's takes are serve.work's."""
+PNG (on the voices where `pack` would use them). A pitched model's takes are serve.work's."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def make_hit_takes(
     measures, checks, rank and file names."""
     sr = ckpt.sample_rate
     gen = generation_for(job, req.seed, GENERATION_SHARE).with_onset_search(ONSET_CANDIDATES, sr, hits=True)
-    takes = generate_takes(ckpt, [(req.pitch, req.velocity)], req.takes, gen)
+    takes = generate_takes(ckpt, [(req.pitch, req.velocity)], req.takes, gen, engine="auto")
     ref, where = kit
     judge(takes, ref)
     held = held_samples(ckpt.stats, req.pitch, req.velocity)

@@ -26,7 +26,7 @@ from samplernn.model.checkpoint import load_checkpoint
 from samplernn.render import drums
 from samplernn.render import midi as render_mod
 from samplernn.render.midi import RenderOptions, render_midi
-from samplernn.render.pack import PackOptions, make_pack, real_hits
+from samplernn.render.pack import PackOptions, generate_takes, make_pack, real_hits
 from samplernn.render.synth import DEFAULT_DURATION, synth_note
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -164,6 +164,23 @@ def test_voices_render_a_drum_part_with_the_kits_lengths(drum_ckpt, drum_ckpt_pa
     if numba_available():  # one CPU thread: a kit renders on voices too, its hits searched by level
         render_midi(drum_ckpt, midi, tmp_path / "auto.wav", RenderOptions(generation=GEN))
         assert seen and seen[-1].onset_search.measure == "level"
+
+
+def test_takes_on_the_voices_are_the_kits_hits_as_on_per_note_streams(drum_ckpt, drum_ckpt_path: Path,
+                                                                      tmp_path: Path) -> None:
+    layers = [(36, 40), (38, 100), (42, 100)]
+    made = {e: generate_takes(drum_ckpt, layers, 2, GEN, lead=0.02, tail=0.01, engine=e)
+            for e in ("notes", "voices")}
+    for notes, voices in zip(made["notes"], made["voices"], strict=True):
+        assert (notes.key, notes.velocity, notes.number) == (voices.key, voices.velocity, voices.number)
+        assert len(notes.audio) == len(voices.audio) > 0 and np.abs(voices.audio).max() > 0
+    assert len({len(t.audio) for t in made["voices"]}) == 3  # each piece its own length: in order
+    with pytest.raises(UserError, match="--engine 'fast': choose from auto, notes, voices"):
+        make_pack(drum_ckpt, tmp_path / "p", PackOptions(engine="fast", generation=GEN))
+    r = CliRunner().invoke(app, ["pack", str(drum_ckpt_path), "-o", str(tmp_path / "n"), "--pieces", "kick",
+                                 "--velocities", "100", "--takes", "1", "--engine", "notes",
+                                 "-q"])  # fmt: skip
+    assert r.exit_code == 0 and (tmp_path / "n" / "36-bass-drum_v100_01.wav").is_file(), r.output
 
 
 def test_pack_writes_takes_index_and_sheet(drum_ckpt_path: Path, drum_ckpt, kit_dir: Path,
