@@ -25,9 +25,14 @@ def plot_note(
         ax1.set_ylabel("amplitude")
         ax1.set_title(title)
         nfft = 512 if len(audio) >= 512 else max(16, 1 << (max(len(audio), 2).bit_length() - 1))
-        with np.errstate(divide="ignore"):  # digital silence: log10(0) = -inf is drawn as the floor
+        # Digital silence: log10(0) = -inf, which matplotlib masks as "bad" (transparent: white
+        # stripes); the colormap draws it as its floor instead.
+        from matplotlib import colormaps
+
+        floor = colormaps["magma"].with_extremes(bad=colormaps["magma"](0.0))
+        with np.errstate(divide="ignore"):
             pxx, _, _, image = ax2.specgram(
-                audio, NFFT=nfft, Fs=sample_rate, noverlap=nfft * 3 // 4, cmap="magma"
+                audio, NFFT=nfft, Fs=sample_rate, noverlap=nfft * 3 // 4, cmap=floor
             )
         top = 10 * np.log10(max(float(pxx.max()), 1e-20))
         image.set_clim(top - SPECTROGRAM_RANGE_DB, top)
