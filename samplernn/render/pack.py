@@ -3,8 +3,9 @@
     from samplernn.render.pack import PackOptions, make_pack
     report = make_pack(ckpt, "pack/", PackOptions(pieces=("kick", "snare"), takes=8, best=3))
 
-Every take of every (piece, velocity) is generated as one batch (render.drums.drum_stream: the
-kit's held part and release tail), cut at its note-on, faded out over its last FADE_S and
+Every take of every (piece, velocity) is generated at once (the kit's held part and release
+tail: render.drums; struck together on the live engine's voices, or as one batch of per-note
+streams: `generate_takes`), cut at its note-on, faded out over its last FADE_S and
 measured (measures.oneshot) against the kit's real samples — the dataset given, else the one the
 model was trained on when it is still there, else the bank statistics alone (then decay only: no
 likeness, no novelty). `best` keeps the K best takes of each (piece, velocity) by `score_take`,
@@ -298,7 +299,8 @@ def build_index(takes: list[Take], ckpt: Checkpoint, options: PackOptions, gen: 
         "settings": {"pieces": list(options.pieces or []), "velocities": list(options.velocities),
                      "takes": options.takes, "best": options.best, "seed": gen.seed,
                      "temperature": gen.temperature, "onset_candidates": gen.onset_candidates,
-                     "bit_depth": options.bit_depth},
+                     "bit_depth": options.bit_depth,
+                     "engine": pick_render_engine(options.engine, ckpt.model, gen)},
         "reference": where, "definitions": DEFINITIONS, "pieces": pieces,
         "takes": [t.record(ckpt.sample_rate) for t in takes],
     }
