@@ -86,8 +86,9 @@ def synth_command(
     precision: DeprecatedPrecision = None,
 ) -> None:
     """Synthesize one note: silence, note-on, note-off after --duration, the release tail the bank
-    shows for this pitch and velocity. A drum model's takes are whole hits of the kit's length."""
-    from conditioning import note_name, parse_note
+    shows for this pitch and velocity. A drum model's takes are one-shots of the kit's length,
+    each from its hit."""
+    from conditioning import parse_note
     from samplernn.render.synth import synth_note, take_files, write_takes
 
     try:
@@ -113,14 +114,23 @@ def synth_command(
     except UserError as exc:
         fail(exc)
     ev, sr = result.spec.event, result.sample_rate
-    typer.echo(
-        f"{note_name(pitch)} velocity {velocity}: note-on {ev.onset / sr:.2f} s, "
-        f"note-off {ev.release / sr:.2f} s, end {ev.end / sr:.2f} s; {len(result.takes[0]) / sr:.2f} s a take"
-        f"{onset_search_note(result.onset_candidates)}"
-    )
+    when = f"note-on {ev.onset / sr:.2f} s, note-off {ev.release / sr:.2f} s, end {ev.end / sr:.2f} s"
+    if result.drums:
+        when = f"one-shots from the hit, held {ev.release / sr:.2f} s, rung out by {ev.end / sr:.2f} s"
+    seconds = len(result.takes[0]) / sr
+    typer.echo(f"{_note_label(pitch, result.drums)} velocity {velocity}: {when}; {seconds:.2f} s a take"
+               f"{onset_search_note(result.onset_candidates)}")
     for p, gain_db in paths:
         lowered = f" (lowered {-gain_db:.1f} dB: the take reached full scale)" if gain_db < 0 else ""
         typer.echo(f"wrote {p}{lowered}")
+
+
+def _note_label(pitch: int, drums: bool) -> str:
+    """'D3' for a pitched model's note; '38 acoustic snare' for a drum model's piece."""
+    from conditioning import note_name
+    from samplernn.render.drums import piece_name
+
+    return f"{pitch} {piece_name(pitch)}" if drums else note_name(pitch)
 
 
 def _ints(values: list[str] | None, what: str, lo: int, hi: int) -> set[int] | None:

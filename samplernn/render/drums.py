@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from conditioning import BankStats, MidiNote
 from samplernn.common.errors import UsageError
 from samplernn.data.drum_bank import is_drum_bank
@@ -26,6 +28,8 @@ from samplernn.model.checkpoint import Checkpoint
 from samplernn.prepare.sources.gm_drums import RULES, gm_drum_key, name_words
 from samplernn.render.streams import StreamSpec, note_stream
 
+#: Seconds of fade at the end of a generated one-shot (synth's and pack's takes of a drum model).
+HIT_FADE_S = 0.01
 # General MIDI keys that `RULES` does not name (it gives each piece one key): a MIDI file's
 # note on them is played by the kit's piece of that kind.
 _UNNAMED = {35: "acoustic bass drum", 43: "high floor tom"}
@@ -83,6 +87,16 @@ def drum_stream(stats: BankStats, pitch: int, velocity: int, onset: int, lead: i
     """A hit's stream (streams.note_stream): held for the kit's typical held part, then its tail."""
     release = onset + held_samples(stats, pitch, velocity)
     return note_stream(pitch, velocity, onset, release, stats, lead, tail)
+
+
+def one_shot(audio: np.ndarray, sample_rate: int) -> np.ndarray:
+    """A generated hit from its note-on (n,) as a one-shot file holds it: float32, a copy, with a
+    linear fade over its last HIT_FADE_S (the generation stops mid-tail)."""
+    y = np.array(audio, dtype=np.float32)
+    n = min(round(HIT_FADE_S * sample_rate), y.size)
+    if n:
+        y[-n:] *= np.linspace(1.0, 0.0, n, dtype=np.float32)
+    return y
 
 
 def kit_hits(

@@ -5,7 +5,7 @@
 
 Every take of every (piece, velocity) is generated at once (the kit's held part and release
 tail: render.drums; struck together on the live engine's voices, or as one batch of per-note
-streams: `generate_takes`), cut at its note-on, faded out over its last FADE_S and
+streams: `generate_takes`), cut at its note-on, faded out over its last HIT_FADE_S and
 measured (measures.oneshot) against the kit's real samples — the dataset given, else the one the
 model was trained on when it is still there, else the bank statistics alone (then decay only: no
 likeness, no novelty). `best` keeps the K best takes of each (piece, velocity) by `score_take`,
@@ -41,6 +41,7 @@ from samplernn.render.drums import (
     is_drum_model,
     kit_hits,
     kit_keys,
+    one_shot,
     piece_name,
     piece_slug,
     resolve_pieces,
@@ -52,7 +53,6 @@ from samplernn.render.voices import RENDER_ENGINES, pick_render_engine, voice_ta
 INDEX_FILE = "index.json"
 SHEET_FILE = "sheet.png"
 CREATED_BY = "samplernn pack"
-FADE_S = 0.01
 DEFINITIONS = {
     "attack_ms": f"ms from the take's start (its note-on) until its envelope comes within "
     f"{oneshot.ATTACK_NEAR_DB:g} dB of its peak; good <= {oneshot.ATTACK_MS:g} ms",
@@ -126,18 +126,9 @@ def generate_takes(
     out = []
     for i, a in enumerate(audio):
         key, velocity = layers[i // takes]
-        x = fade_out(a, round(FADE_S * sr))
+        x = one_shot(a, sr)
         out.append(Take(key, velocity, i % takes + 1, x, oneshot.measure(x, sr, key, velocity)))
     return out
-
-
-def fade_out(x: np.ndarray, n: int) -> np.ndarray:
-    """x with a linear fade over its last n samples (a copy, float32)."""
-    y = np.array(x, dtype=np.float32)
-    n = min(n, y.size)
-    if n:
-        y[-n:] *= np.linspace(1.0, 0.0, n, dtype=np.float32)
-    return y
 
 
 def kit_sounds(ds: PreparedDataset) -> tuple[list[oneshot.Sound], list[str]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +12,7 @@ from samplernn.common.audio import under_full_scale, write_wav
 from samplernn.generate.engine import synthesize
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.model.checkpoint import Checkpoint
-from samplernn.render.drums import held_samples, is_drum_model, kit_keys
+from samplernn.render.drums import held_samples, is_drum_model, kit_keys, one_shot, piece_name
 from samplernn.render.pictures import plot_note
 from samplernn.render.streams import StreamSpec, note_stream
 
@@ -24,10 +24,11 @@ class SynthResult:
     """Generated takes of one note and where the note sits in them (samples)."""
 
     takes: list[np.ndarray]  # float32 (n,) each
-    spec: StreamSpec  # conditioning and the note event (onset = lead)
+    spec: StreamSpec  # conditioning and the note event in the takes' positions (onset = lead; a hit's: 0)
     sample_rate: int
     warning: str | None = None
     onset_candidates: int = 1  # the most candidates the onset search tried per take (1: none)
+    drums: bool = False  # takes of a drum model: one-shots from their hit
 
 
 def synth_note(
@@ -46,7 +47,9 @@ def synth_note(
     note-off, the bank's release tail for (pitch, velocity), then `tail` s more.
 
     `duration` None: DEFAULT_DURATION, or for a drum model (render.drums) the kit's typical held
-    part of that piece and velocity, so that every take is a whole hit of the kit's length.
+    part of that piece and velocity, so that every take is a whole hit of the kit's length. A drum
+    model's takes are one-shots: the lead is generated as context and cut off (each take starts
+    at its hit and is faded over its last render.drums.HIT_FADE_S, as `pack`'s are).
 
     `generation` says how (default GenerationOptions()); its temperature defaults to the
     checkpoint's own (see Checkpoint.temperature) and the takes are always one batch.
@@ -70,6 +73,10 @@ def synth_note(
     gen = (generation or GenerationOptions()).with_default_temperature(ckpt.temperature)
     gen = gen.with_onset_search(onset_candidates, sr, hits=drums)
     audio = synthesize(ckpt.model, [spec.cond] * takes, gen, batch_size=takes)
+    if drums:  # a one-shot starts at its hit: the lead was context for the model, not part of the take
+        audio = [one_shot(a[lead_n:], sr) for a in audio]
+        ev = spec.event
+        spec = replace(spec, event=replace(ev, onset=0, release=ev.release - lead_n, end=ev.end - lead_n))
     warning = None
     rng = ckpt.pitch_range
     if drums and pitch not in kit_keys(ckpt.stats):
@@ -79,7 +86,7 @@ def synth_note(
             f"{note_name(pitch)} ({pitch}) is outside the model's trained range "
             f"{note_name(rng[0])}–{note_name(rng[1])}; expect a poor note"
         )
-    return SynthResult(audio, spec, sr, warning, gen.onset_candidates)
+    return SynthResult(audio, spec, sr, warning, gen.onset_candidates, drums)
 
 
 def take_paths(out: Path, n: int) -> list[Path]:
@@ -109,7 +116,8 @@ def write_takes(
         if plot:
             ev = result.spec.event
             png = path.with_suffix(".png")
-            title = f"{path.name}: {note_name(ev.pitch)} velocity {ev.velocity}"
+            what = piece_name(ev.pitch) if result.drums else note_name(ev.pitch)
+            title = f"{path.name}: {what} velocity {ev.velocity}"
             plot_note(audio, result.sample_rate, png, title, (ev.onset, ev.release, ev.end))
             written.append((png, 0.0))
     return written

@@ -91,10 +91,12 @@ def test_keys_the_kit_lacks_are_played_by_a_piece_of_their_kind() -> None:
 def test_synth_takes_a_drum_hit_s_length_from_the_kit(drum_ckpt, tmp_path: Path) -> None:
     stats = drum_ckpt.stats
     res = synth_note(drum_ckpt, 38, 100, takes=3, lead=0.01, tail=0.01, generation=GEN)
-    ev, lead = res.spec.event, round(0.01 * SR)
+    ev, tail = res.spec.event, round(0.01 * SR)
     assert ev.release - ev.onset == drums.held_samples(stats, 38, 100) == stats.hop  # one 10 ms frame
     assert ev.end - ev.release == stats.release_tail(38, 100)
-    assert len(res.takes) == 3 and all(len(t) == lead + ev.end - ev.onset + lead for t in res.takes)
+    # One-shots: each take starts at its hit (the lead was context, cut off) and fades out.
+    assert res.drums and ev.onset == 0 and len(res.takes) == 3
+    assert all(len(t) == ev.end + tail and t[-1] == 0 and np.abs(t[: ev.end]).max() > 0 for t in res.takes)
     assert res.warning is None and res.onset_candidates == ONSET_CANDIDATES  # hits are searched too
     assert "no piece on key 60" in synth_note(drum_ckpt, 60, 100, 0.05, lead=0.0, tail=0.0).warning
     pitched = load_checkpoint(tiny_checkpoint(tmp_path / "p.pt", SR, _held_stats(0.5)))
@@ -271,4 +273,5 @@ def test_cli_pack_and_synth(drum_ckpt_path: Path, kit_dir: Path, tmp_path: Path)
                             str(tmp_path / "snare.wav"), "--seed", "0", "-q"])
     assert r.exit_code == 0, r.output
     assert (tmp_path / "snare-1.wav").is_file() and (tmp_path / "snare-2.wav").is_file()
+    assert "38 acoustic snare velocity 100: one-shots from the hit, held 0.01 s" in r.output
     assert "onsets searched (up to 8 candidates)" in r.output  # each hit's start, by its level
