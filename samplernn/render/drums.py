@@ -7,8 +7,8 @@ else on the bank statistics: every piece a General MIDI drum key (35–81) and t
 at most data.drum_bank.HELD_MAX_S (the one-shot rule puts a drum's note-off at the end of its attack peak).
 
 A drum hit ignores its note-off (General MIDI percussion is one-shot): its stream holds the note
-for the kit's typical held part of that piece and velocity, then the kit's release tail
-(`drum_stream`; `kit_hits` moves a MIDI file's note-offs there, for per-note streams and voices).
+for the kit's typical held part of that piece and velocity (`held_samples`), then the kit's
+release tail (`kit_hits` moves a MIDI file's note-offs there; render.hits generates one-shots).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from samplernn.common.errors import UsageError
 from samplernn.data.drum_bank import is_drum_bank
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.prepare.sources.gm_drums import RULES, gm_drum_key, name_words
-from samplernn.render.streams import StreamSpec, note_stream
 
 #: Seconds of fade at the end of a generated one-shot (synth's and pack's takes of a drum model).
 HIT_FADE_S = 0.01
@@ -81,12 +80,6 @@ def piece_slug(key: int) -> str:
     """'38-acoustic-snare': the key and its name, for file names."""
     words = "".join(c if c.isalnum() else " " for c in piece_name(key)).split()
     return "-".join([str(key), *words])
-
-
-def drum_stream(stats: BankStats, pitch: int, velocity: int, onset: int, lead: int, tail: int) -> StreamSpec:
-    """A hit's stream (streams.note_stream): held for the kit's typical held part, then its tail."""
-    release = onset + held_samples(stats, pitch, velocity)
-    return note_stream(pitch, velocity, onset, release, stats, lead, tail)
 
 
 def one_shot(audio: np.ndarray, sample_rate: int) -> np.ndarray:

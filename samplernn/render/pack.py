@@ -3,9 +3,8 @@
     from samplernn.render.pack import PackOptions, make_pack
     report = make_pack(ckpt, "pack/", PackOptions(pieces=("kick", "snare"), takes=8, best=3))
 
-Every take of every (piece, velocity) is generated at once (the kit's held part and release
-tail: render.drums; struck together on the live engine's voices, or as one batch of per-note
-streams: `generate_takes`), cut at its note-on, faded out over its last HIT_FADE_S and
+Every take of every (piece, velocity) is generated at once as a one-shot of the kit's length
+(render.hits.strike: on the live engine's voices, or as one batch of per-note streams), and
 measured (measures.oneshot) against the kit's real samples — the dataset given, else the one the
 model was trained on when it is still there, else the bank statistics alone (then decay only: no
 likeness, no novelty). `best` keeps the K best takes of each (piece, velocity) by `score_take`,
@@ -25,30 +24,26 @@ from typing import Any
 
 import numpy as np
 
-from conditioning import MidiNote
-from conditioning.midi import DRUM_CHANNEL
 from samplernn.common.audio import under_full_scale, write_wav
 from samplernn.common.errors import UsageError, UserError
 from samplernn.common.files import write_json
 from samplernn.data.dataset import PreparedDataset, is_dataset_info, load_dataset
-from samplernn.generate.engine import synthesize
 from samplernn.generate.options import GenerationOptions
 from samplernn.measures import oneshot
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.prepare.output import staging
 from samplernn.render.drums import (
-    drum_stream,
+    held_samples,
     is_drum_model,
-    kit_hits,
     kit_keys,
-    one_shot,
     piece_name,
     piece_slug,
     resolve_pieces,
 )
+from samplernn.render.hits import strike
 from samplernn.render.pack_options import PackOptions
 from samplernn.render.pack_sheet import Hit, plot_sheet
-from samplernn.render.voices import RENDER_ENGINES, pick_render_engine, voice_takes
+from samplernn.render.voices import RENDER_ENGINES, pick_render_engine
 
 INDEX_FILE = "index.json"
 SHEET_FILE = "sheet.png"
@@ -107,26 +102,15 @@ def generate_takes(
     ckpt: Checkpoint, layers: list[tuple[int, int]], takes: int, generation: GenerationOptions,
     lead: float = 0.25, tail: float = 0.1, engine: str = "notes",
 ) -> list[Take]:
-    """`takes` takes of every (key, velocity) of `layers`, measured; each from its note-on to `tail` s
-    after the kit's length. `engine` as render's (render.voices.pick_render_engine): "notes" makes
-    them in one synthesize call of per-note streams with `lead` s of silence each; "voices" strikes
-    them all at once on the live engine's voices, each from the primed state (on one CPU thread
-    about 2.7× faster with the hit search, the same measures within two seeds: docs/drums.md).
-    Raises ValueError for an unknown engine."""
+    """`takes` takes of every (key, velocity) of `layers`, each a hit of the kit's length
+    (render.hits.strike on `engine`), measured. Raises ValueError for an unknown engine."""
     sr = ckpt.sample_rate
     gen = generation.with_default_temperature(ckpt.temperature)
-    if pick_render_engine(engine, ckpt.model, gen) == "voices":
-        hits = [(MidiNote(k, v, lead, lead, DRUM_CHANNEL, 0), k) for k, v in layers for _ in range(takes)]
-        audio = voice_takes(ckpt.model, ckpt.stats, sr, kit_hits(hits, ckpt.stats, sr), lead, tail, gen)
-    else:
-        lead_n, tail_n = round(lead * sr), round(tail * sr)
-        streams = [drum_stream(ckpt.stats, k, v, lead_n, lead_n, tail_n) for k, v in layers]
-        conds = [s.cond for s in streams for _ in range(takes)]
-        audio = [a[lead_n:] for a in synthesize(ckpt.model, conds, gen)]
+    hits = [(k, v, held_samples(ckpt.stats, k, v)) for k, v in layers for _ in range(takes)]
+    audio = strike(ckpt, hits, gen, lead, tail, engine)
     out = []
-    for i, a in enumerate(audio):
+    for i, x in enumerate(audio):
         key, velocity = layers[i // takes]
-        x = one_shot(a, sr)
         out.append(Take(key, velocity, i % takes + 1, x, oneshot.measure(x, sr, key, velocity)))
     return out
 

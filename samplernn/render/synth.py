@@ -12,7 +12,8 @@ from samplernn.common.audio import under_full_scale, write_wav
 from samplernn.generate.engine import synthesize
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.model.checkpoint import Checkpoint
-from samplernn.render.drums import held_samples, is_drum_model, kit_keys, one_shot, piece_name
+from samplernn.render.drums import held_samples, is_drum_model, kit_keys, piece_name
+from samplernn.render.hits import strike
 from samplernn.render.pictures import plot_note
 from samplernn.render.streams import StreamSpec, note_stream
 
@@ -48,8 +49,8 @@ def synth_note(
 
     `duration` None: DEFAULT_DURATION, or for a drum model (render.drums) the kit's typical held
     part of that piece and velocity, so that every take is a whole hit of the kit's length. A drum
-    model's takes are one-shots: the lead is generated as context and cut off (each take starts
-    at its hit and is faded over its last render.drums.HIT_FADE_S, as `pack`'s are).
+    model's takes are one-shots as `pack`'s are (render.hits.strike, on the engine `render` would
+    take): the lead is the model's context, cut off; each take starts at its hit and fades out.
 
     `generation` says how (default GenerationOptions()); its temperature defaults to the
     checkpoint's own (see Checkpoint.temperature) and the takes are always one batch.
@@ -71,12 +72,13 @@ def synth_note(
     # Output positions: the stream starts at sample 0, the note-on at lead_n.
     spec = note_stream(pitch, velocity, lead_n, lead_n + held, ckpt.stats, lead_n, round(tail * sr))
     gen = (generation or GenerationOptions()).with_default_temperature(ckpt.temperature)
-    gen = gen.with_onset_search(onset_candidates, sr, hits=drums)
-    audio = synthesize(ckpt.model, [spec.cond] * takes, gen, batch_size=takes)
-    if drums:  # a one-shot starts at its hit: the lead was context for the model, not part of the take
-        audio = [one_shot(a[lead_n:], sr) for a in audio]
+    gen = replace(gen.with_onset_search(onset_candidates, sr, hits=drums), batch_size=takes)
+    if drums:  # one-shots from their hit: the lead was context for the model, not part of the take
+        audio = strike(ckpt, [(pitch, velocity, held)] * takes, gen, lead, tail, engine="auto")
         ev = spec.event
         spec = replace(spec, event=replace(ev, onset=0, release=ev.release - lead_n, end=ev.end - lead_n))
+    else:
+        audio = synthesize(ckpt.model, [spec.cond] * takes, gen)
     warning = None
     rng = ckpt.pitch_range
     if drums and pitch not in kit_keys(ckpt.stats):
