@@ -162,7 +162,7 @@ def keep_best(takes: list[Take], k: int, ref: oneshot.KitReference) -> list[Take
         for t in ranked:
             if len(chosen) < k and all(_apart(t, c, ref) for c in chosen):
                 chosen.append(t)
-        chosen += [t for t in ranked if t not in chosen][: k - len(chosen)]
+        chosen += [t for t in ranked if all(t is not c for c in chosen)][: k - len(chosen)]
         for rank, t in enumerate(sorted(chosen, key=_rank), 1):
             t.number = rank
             kept.append(t)

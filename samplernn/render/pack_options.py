@@ -14,7 +14,8 @@ BIT_DEPTHS = (8, 16, 24)
 class PackOptions:
     """What goes into a pack. pieces: names or GM keys ('kick', 'snare', '42'; None = every piece
     of the kit); takes per (piece, velocity), of which `best` are kept (None = all); every take's
-    hit is the best of up to `onset_candidates` starts (OnsetSearch.for_hits; 1 = off).
+    hit is the best of up to `onset_candidates` starts (OnsetSearch.for_hits; 1 = off). A velocity
+    given twice counts once.
 
     Raises ValueError (at construction) for an impossible velocity, count or bit depth.
     """
@@ -31,6 +32,10 @@ class PackOptions:
     engine: str = "auto"  # how the takes are generated, as render's (render.voices.RENDER_ENGINES)
 
     def __post_init__(self) -> None:
+        # A velocity given twice would be generated twice and written to one file name: once.
+        object.__setattr__(self, "velocities", tuple(dict.fromkeys(self.velocities)))
+        if self.pieces is not None and not self.pieces:
+            raise ValueError("pieces: none given (leave the option out for every piece of the kit)")
         if not self.velocities or not all(1 <= v <= 127 for v in self.velocities):
             raise ValueError(f"velocities must be 1..127, got {list(self.velocities)}")
         if self.takes < 1 or (self.best is not None and not 1 <= self.best <= self.takes):

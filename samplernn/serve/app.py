@@ -199,8 +199,8 @@ def post_render(
         path = job.dir / name
         path.write_bytes(data)
         opts = RenderOptions(transpose=transpose, clamp=clamp, generation=GenerationOptions(seed=seed))
-        notes, seconds = check_midi(path, name, opts, limits, state.ckpt.pitch_range)
-        job.stage = f"{notes} notes, {seconds:.1f} s of music"
+        notes, seconds = check_midi(path, name, opts, limits, state.ckpt.pitch_range, state.kit)
+        job.stage = f"{notes} {'hit' if state.kit else 'note'}(s), {seconds:.1f} s of music"
         return store.submit(job, lambda j: render_file(state.ckpt, path, name, opts, j)).to_dict()
     except Exception:
         store.discard(job)

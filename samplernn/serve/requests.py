@@ -86,12 +86,19 @@ def check_upload_size(size: int | None, limits: ServeLimits) -> None:
         raise UserError("the file is empty")
 
 
-def check_midi(path: Path, name: str, opts: RenderOptions, limits: ServeLimits,
-               pitch_range: tuple[int, int] | None) -> tuple[int, float]:  # fmt: skip
+def check_midi(
+    path: Path,
+    name: str,
+    opts: RenderOptions,
+    limits: ServeLimits,
+    pitch_range: tuple[int, int] | None,
+    kit: Sequence[int] | None = None,
+) -> tuple[int, float]:
     """(notes to render, seconds to the last note-off) of the MIDI file at `path`, shown to the
-    user as `name`. UserError (naming `name`, never `path`) for a file that is not MIDI, cannot be
-    read, holds no notes, is longer or holds more notes than the limits allow, or has notes the
-    model does not know (unless opts.clamp)."""
+    user as `name`, as `render` selects them (a drum model's, `kit`: its drum channel, keys played
+    by the kit's pieces). UserError (naming `name`, never `path`) for a file that is not MIDI,
+    cannot be read, holds no notes, is longer or holds more notes than the limits allow, or has
+    notes the model does not know (unless opts.clamp)."""
     try:
         if path.read_bytes()[:4] != MIDI_HEADER:
             raise UserError(f"{name}: not a MIDI file (a Standard MIDI File starts with 'MThd')")
@@ -99,7 +106,7 @@ def check_midi(path: Path, name: str, opts: RenderOptions, limits: ServeLimits,
         seconds = max(n.stop for n in notes)
         if seconds > limits.max_midi_seconds:
             raise UserError(f"{name}: {seconds:.0f} s long; at most {limits.max_midi_seconds:g} s here")
-        played, _, _ = select_notes(path, notes, opts, pitch_range)
+        played, _, _ = select_notes(path, notes, opts, pitch_range, kit)
         if len(played) > limits.max_midi_notes:
             raise UserError(f"{name}: {len(played)} notes; at most {limits.max_midi_notes} here")
     except UserError as exc:

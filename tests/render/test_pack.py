@@ -250,6 +250,17 @@ def test_pack_refuses_what_it_must(tmp_path: Path, drum_ckpt, kit_dir: Path) -> 
         PackOptions(takes=2, best=3)
     with pytest.raises(ValueError, match="onset candidates"):
         PackOptions(onset_candidates=0)
+    with pytest.raises(ValueError, match="pieces: none given"):
+        PackOptions(pieces=())
+
+
+def test_a_velocity_given_twice_is_one_layer_of_distinct_files(drum_ckpt, kit_dir: Path,
+                                                               tmp_path: Path) -> None:
+    opts = PackOptions(pieces=("kick", "36"), velocities=(100, 100), takes=2, best=1, generation=GEN)
+    report = make_pack(drum_ckpt, tmp_path / "p", opts, kit_dir)  # used to fail comparing two takes' audio
+    assert opts.velocities == (100,) and [t.file for t in report.takes] == ["36-bass-drum_v100_01.wav"]
+    wavs = sorted(p.name for p in (tmp_path / "p").glob("*.wav"))
+    assert wavs == [t["file"] for t in report.index["takes"]]
 
 
 def test_cli_pack_and_synth(drum_ckpt_path: Path, kit_dir: Path, tmp_path: Path) -> None:
@@ -263,6 +274,7 @@ def test_cli_pack_and_synth(drum_ckpt_path: Path, kit_dir: Path, tmp_path: Path)
     assert settings["onset_candidates"] == 2  # one CPU thread: the takes were struck on the voices
     assert settings["engine"] == ("voices" if numba_available() else "notes")
     assert "wrote 1 take to" in r.output and "42 closed hi-hat" in r.output
+    assert "distinct –" in r.output  # one take of its layer: not judged, not counted as failed
     assert (out / "42-closed-hi-hat_v060_01.wav").is_file()
     refusals = ((["--pieces", "cowbell"], "no such piece"), (["--velocities", "loud"], "comma-separated"),
                 (["--velocities", "0"], "velocities must be 1..127"))

@@ -82,3 +82,23 @@ def test_without_the_kits_samples_hits_are_judged_by_the_statistics(drum_ckpt, t
     moved = load_checkpoint(drum_checkpoint(tmp_path / "d.pt", drum_ckpt.stats, dataset_path=gone))
     ref, where = kit_reference(moved)
     assert where == "the kit's statistics in the checkpoint" and not ref.centroids and ref.decay
+
+
+def test_a_drum_midi_file_renders_its_drum_channel(drum_client, wait, tmp_path) -> None:
+    import mido
+
+    mid = mido.MidiFile(type=1, ticks_per_beat=480)
+    on = lambda n, t, ch: mido.Message("note_on", note=n, velocity=90, time=t, channel=ch)  # noqa: E731
+    off = lambda n, t, ch: mido.Message("note_off", note=n, velocity=0, time=t, channel=ch)  # noqa: E731
+    mid.tracks.append(mido.MidiTrack([on(36, 0, 9), off(36, 10, 9), on(38, 230, 9), off(38, 10, 9),
+                                      on(35, 230, 9), off(35, 10, 9)]))
+    mid.tracks.append(mido.MidiTrack([on(60, 0, 0), off(60, 480, 0)]))  # a piano note: left out, no error
+    path = tmp_path / "beat.mid"
+    mid.save(path)
+    response = drum_client.post("/api/render", files={"file": ("beat.mid", path.read_bytes())})
+    assert response.status_code == 202, response.text
+    job, _ = wait(drum_client, response.json())
+    assert job["state"] == "done", job["message"]
+    result = job["result"]
+    assert result["notes"] == 3 and "1 note(s) on other channels" in result["ignored"]
+    assert result["changed"] == ["1 note(s) on 35 (acoustic bass drum) → 36 (bass drum)"]
