@@ -62,7 +62,8 @@ def _load(checkpoint: Path, device: str):  # noqa: ANN202 — Checkpoint, import
 
 def synth_command(
     checkpoint: Annotated[Path, typer.Argument(help="Checkpoint file (.pt) from `samplernn train`.")],
-    note: Annotated[str, typer.Option("--note", "-n", help="Note name or MIDI number: C3, Bb2, 48.")],
+    note: Annotated[str, typer.Option("--note", "-n", help="Note name or MIDI number: C3, Bb2, 48; a drum "
+                                      "model's: a GM key or a piece's name (snare, kick, crash).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output WAV (takes: out-1.wav, out-2.wav …).")],
     velocity: Annotated[int, typer.Option(min=1, max=127, help="MIDI velocity.")] = 100,
     duration: Annotated[
@@ -88,19 +89,15 @@ def synth_command(
     """Synthesize one note: silence, note-on, note-off after --duration, the release tail the bank
     shows for this pitch and velocity. A drum model's takes are one-shots of the kit's length,
     each from its hit."""
-    from conditioning import parse_note
     from samplernn.render.synth import synth_note, take_files, write_takes
 
     try:
         if bit_depth not in (8, 16):
             raise UsageError(f"--bit-depth {bit_depth}: use 16 or 8")
-        try:
-            pitch = parse_note(note)
-        except ValueError as exc:
-            raise UsageError(f"--note: {exc}") from None
         dtype = weight_dtype_option(weight_dtype, precision)
         refuse_overwriting(take_files(out, takes, plot), [checkpoint])
         ckpt = _load(checkpoint, device)
+        pitch = _synth_pitch(ckpt, note)
         fields = {"temperature": temperature, "seed": seed, "weight_dtype": dtype, "threads": threads}
         with generation_options(quiet, **fields) as gen:
             try:
@@ -123,6 +120,27 @@ def synth_command(
     for p, gain_db in paths:
         lowered = f" (lowered {-gain_db:.1f} dB: the take reached full scale)" if gain_db < 0 else ""
         typer.echo(f"wrote {p}{lowered}")
+
+
+def _synth_pitch(ckpt, note: str) -> int:  # noqa: ANN001 — Checkpoint, imported lazily
+    """The MIDI pitch `synth --note` asks of `ckpt`: a note name or number; for a drum model a kit
+    key or a piece's name, a key the kit lacks played by its substitute (said on stdout). Raises
+    UsageError for a note that is neither."""
+    from conditioning import parse_note
+    from samplernn.render.drums import is_drum_model, kit_keys, kit_piece
+
+    if is_drum_model(ckpt):
+        try:
+            pitch, moved = kit_piece(note, kit_keys(ckpt.stats))
+        except UsageError as exc:
+            raise UsageError(f"--{exc}") from None
+        if moved:
+            typer.echo(moved)
+        return pitch
+    try:
+        return parse_note(note)
+    except ValueError as exc:
+        raise UsageError(f"--note: {exc}") from None
 
 
 def _note_label(pitch: int, drums: bool) -> str:

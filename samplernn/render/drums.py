@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from conditioning import BankStats, MidiNote
+from conditioning import BankStats, MidiNote, parse_note
 from samplernn.common.errors import UsageError
 from samplernn.data.drum_bank import is_drum_bank
 from samplernn.model.checkpoint import Checkpoint
@@ -118,6 +118,31 @@ def resolve_pieces(names: Sequence[str], kit: Sequence[int]) -> list[int]:
     return keys
 
 
+def kit_piece(note: str | int, kit: Sequence[int]) -> tuple[int, str | None]:
+    """The kit key a single note asks for — a GM key or note name (38, '38', 'D2') or a piece's
+    name ('snare', 'kick', 'crash') — and a line saying so when a key the kit lacks is played by
+    its `substitute` (as `render` plays it). Raises UsageError, naming the kit's pieces, for a key
+    with no piece of its kind and for a name that fits none or several of the kit's pieces."""
+    pieces = ", ".join(f"{k} {piece_name(k)}" for k in kit)
+    try:
+        key = parse_note(note)
+    except ValueError:
+        keys = _piece_keys(str(note).strip(), kit)
+        if len(keys) == 1:
+            return keys[0], None
+        if not keys:
+            raise UsageError(f"note {note!r}: the kit has no such piece (it has {pieces})") from None
+        named = ", ".join(f"{k} {piece_name(k)}" for k in keys)
+        raise UsageError(f"note {note!r} names {len(keys)} of the kit's pieces ({named}): give one") from None
+    if key in kit:
+        return key, None
+    sub = substitute(key, kit)
+    if sub is None:
+        raise UsageError(f"note {key} ({piece_name(key)}): the kit has no piece of its kind "
+                         f"(it has {pieces})")
+    return sub, f"{key} ({piece_name(key)}) is played by the kit's {sub} ({piece_name(sub)})"
+
+
 def _piece_keys(name: str, kit: Sequence[int]) -> list[int]:
     if name.isdigit():
         return [int(name)] if int(name) in kit else []
@@ -131,7 +156,8 @@ def _piece_keys(name: str, kit: Sequence[int]) -> list[int]:
 def substitute(key: int, kit: Sequence[int]) -> int | None:
     """The kit's piece that plays a key it lacks: the one whose name shares most words naming a
     kind of drum with the key's ('crash cymbal 2' → 'crash cymbal 1', not 'high bongo' → 'high
-    tom'), then most words, then the nearest key; None when no piece is of its kind."""
+    tom'), then the nearest key (General MIDI orders a kind's pieces by pitch: 43 'high floor tom'
+    → 45 'low tom', not 50 'high tom'), then most words; None when no piece is of its kind."""
     if piece_name(key).startswith("key "):
         return None
     words = name_words(piece_name(key))
@@ -139,7 +165,7 @@ def substitute(key: int, kit: Sequence[int]) -> int | None:
     for k in kit:
         shared = words & name_words(piece_name(k))
         if shared - _MODIFIERS:
-            scores[k] = (len(shared - _MODIFIERS), len(shared), -abs(k - key), -k)
+            scores[k] = (len(shared - _MODIFIERS), -abs(k - key), len(shared), -k)
     return max(scores, key=scores.__getitem__) if scores else None
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from conditioning import parse_note
 from conditioning.pitch import note_name
 from samplernn.common.errors import UserError
-from samplernn.render.drums import piece_name
+from samplernn.render.drums import kit_piece
 from samplernn.render.midi import RenderOptions, read_notes, select_notes
 from samplernn.serve.limits import ServeLimits
 
@@ -49,17 +49,16 @@ def take_request(
     kit: Sequence[int] | None = None,
 ) -> TakeRequest:
     """A TakeRequest within the limits and the model's trained pitch range, else UserError. For a
-    drum model (`kit`: its GM keys) the note must be one of the kit's pieces and the duration is
-    None: a hit lasts as long as the kit's (render.drums.held_samples)."""
-    try:
-        pitch = parse_note(note)
-    except ValueError as exc:
-        raise UserError(f"note: {exc}") from None
+    drum model (`kit`: its GM keys) the note is a kit key or a piece's name (render.drums.kit_piece:
+    a key the kit lacks is its substitute) and the duration None: a hit lasts as long as the kit's."""
     if kit is not None:
-        if pitch not in kit:
-            pieces = ", ".join(f"{k} {piece_name(k)}" for k in kit)
-            raise UserError(f"note {pitch}: the kit has no such piece (it has {pieces})")
+        pitch, _ = kit_piece(note, kit)  # a key the kit lacks: its substitute, as render plays it
         duration = None
+    else:
+        try:
+            pitch = parse_note(note)
+        except ValueError as exc:
+            raise UserError(f"note: {exc}") from None
     lo, hi = pitch_range or (0, 127)
     if not lo <= pitch <= hi:
         raise UserError(f"note {note_name(pitch)} ({pitch}) is outside the notes the model knows, "

@@ -80,7 +80,9 @@ def test_pieces_by_name_kind_or_key() -> None:
 
 
 def test_keys_the_kit_lacks_are_played_by_a_piece_of_their_kind() -> None:
-    assert [drums.substitute(k, KIT) for k in (35, 40, 57, 43, 56, 60)] == [36, 38, 49, 50, None, None]
+    # 43 high floor tom sounds below 45 low tom: the nearest tom, not the other "high" one.
+    assert [drums.substitute(k, KIT) for k in (35, 40, 57, 43, 56, 60)] == [36, 38, 49, 45, None, None]
+    assert drums.substitute(43, [41, 45, 50]) == 41  # a floor tom first, when the kit has one
     notes = [MidiNote(k, 100, 0.0, 0.1, 9, 0) for k in (36, 35, 35, 56)]
     played, ignored, changed = drums.kit_notes(notes, KIT)
     assert [k for _, k in played] == [36, 36, 36]
@@ -287,3 +289,14 @@ def test_cli_pack_and_synth(drum_ckpt_path: Path, kit_dir: Path, tmp_path: Path)
     assert (tmp_path / "snare-1.wav").is_file() and (tmp_path / "snare-2.wav").is_file()
     assert "38 acoustic snare velocity 100: one-shots from the hit, held 0.01 s" in r.output
     assert "onsets searched (up to 8 candidates)" in r.output  # each hit's start, by its level
+    synth = ["synth", str(drum_ckpt_path), "--takes", "1", "--seed", "0", "-q", "-o"]
+    r = runner.invoke(app, [*synth, str(tmp_path / "k.wav"), "--note", "kick"])  # a piece's name
+    assert r.exit_code == 0 and "36 bass drum velocity 100" in r.output, r.output
+    r = runner.invoke(app, [*synth, str(tmp_path / "a.wav"), "--note", "35"])  # played as render plays it
+    assert r.exit_code == 0 and "35 (acoustic bass drum) is played by the kit's 36 (bass drum)" in r.output
+    for note, why in (("60", "note 60 (high bongo): the kit has no piece of its kind (it has 36 bass drum,"),
+                      ("cowbell", "note 'cowbell': the kit has no such piece")):
+        r = runner.invoke(app, [*synth, str(tmp_path / "x.wav"), "--note", note])
+        assert r.exit_code == 2 and f"--{why}" in r.output, r.output
+        assert len(r.output.strip().splitlines()) == 1
+    assert not (tmp_path / "x.wav").exists()

@@ -55,11 +55,14 @@ def test_hits_last_the_kits_length_and_rank_by_their_checks(drum_client, drum_ck
     assert [t["score"] for t in again["result"]["takes"]] == [t["score"] for t in takes]  # the seed's
 
 
-def test_a_key_the_kit_lacks_is_refused_in_one_line(drum_client) -> None:
+def test_a_key_of_no_piece_is_refused_in_one_line_and_a_name_or_a_kind_is_played(drum_client, wait) -> None:
     response = drum_client.post("/api/takes", json={"note": 49})
     assert response.status_code == 400
-    assert response.json()["detail"] == ("note 49: the kit has no such piece "
+    assert response.json()["detail"] == ("note 49 (crash cymbal 1): the kit has no piece of its kind "
                                          "(it has 36 bass drum, 38 acoustic snare, 42 closed hi-hat)")
+    for note, piece in (("snare", 38), (40, 38)):  # a piece's name; 40 electric snare → the kit's snare
+        job, _ = hit_job(drum_client, wait, note=note, takes=1)
+        assert job["state"] == "done" and job["result"]["pitch"] == piece, job
 
 
 def test_kept_hits_pack_under_their_piece_names(drum_client, wait) -> None:
