@@ -120,14 +120,15 @@ def _ready(source: str, sink: str) -> None:
 
 def _summary(r, block: int) -> None:  # noqa: ANN001 — PlayReport, imported lazily
     t = r.timing
-    held = (
-        "the model's held flag"
-        if r.countdown == "held"
-        else "a frozen countdown (this model has no held flag)"
-    )
+    held = {
+        "held": "held notes: the model's held flag",
+        "frozen": "held notes: a frozen countdown (this model has no held flag)",
+        "one-shot": "each hit a one-shot of the kit's length",
+    }[r.countdown]
+    what = "hits" if r.countdown == "one-shot" else "notes"
     typer.echo(
-        f"played {r.notes} notes from {r.source} → {r.sink}: {r.seconds:.2f} s, at most "
-        f"{r.peak_voices} voices at once, {r.stolen} stolen; held notes: {held}"
+        f"played {r.notes} {what} from {r.source} → {r.sink}: {r.seconds:.2f} s, at most "
+        f"{r.peak_voices} voices at once, {r.stolen} stolen; {held}"
     )
     typer.echo(
         f"blocks of {block} samples ({t['block_ms']:.1f} ms): {t['realtime_factor']:.2f}× real time, "

@@ -41,6 +41,7 @@ class KeyboardCounters:
     out_of_range: int = 0
     drum_notes: int = 0
     no_piece: Counter[int] = field(default_factory=Counter)  # a kit's: key → hits it has no piece for
+    moved: Counter[tuple[int, int]] = field(default_factory=Counter)  # a kit's: (key, its substitute) → hits
     pedal_held: int = 0  # note-offs held back by the sustain pedal
     ignored: Counter[str] = field(default_factory=Counter)  # message type → count
 
@@ -51,6 +52,9 @@ class KeyboardCounters:
             lines.append(f"{self.out_of_range} note(s) outside the model's trained range left out")
         if self.drum_notes:
             lines.append(f"{self.drum_notes} drum-channel note(s) left out")
+        for (key, sub), n in sorted(self.moved.items()):
+            lines.append(f"{n} note(s) on {key} ({piece_name(key)}) played by the kit's {sub} "
+                         f"({piece_name(sub)})")
         for key, n in sorted(self.no_piece.items()):
             lines.append(f"{n} note(s) on {key} ({piece_name(key)}) left out: no such piece in the kit")
         if self.pedal_held:
@@ -123,6 +127,8 @@ class Keyboard:
         if piece is None:
             self.counters.no_piece[key] += 1
             return
+        if piece != key:
+            self.counters.moved[(key, piece)] += 1
         start = self.engine.clock if at is None else max(int(at), self.engine.clock)
         release = start + held_samples(self.engine.stats, piece, velocity)
         self.engine.note_on(("hit", next(self._serial)), piece, velocity, start, release=release)

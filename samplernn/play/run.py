@@ -44,7 +44,7 @@ class PlayReport:
     notes: int
     stolen: int
     peak_voices: int
-    countdown: str  # "held" (the model's held flag) or "frozen" (an older model's stand-in)
+    countdown: str  # "held" (the model's held flag), "frozen" (an older one's stand-in), "one-shot" (a kit)
     timing: dict[str, float]
     remarks: list[str]
     gain_db: float = 0.0
@@ -61,8 +61,16 @@ def make_keyboard(ckpt: Checkpoint, opts: PlayOptions) -> Keyboard:
 def _report(kb: Keyboard, times: BlockTimes, source: str, sink: str, gain_db: float = 0.0) -> PlayReport:
     eng = kb.engine
     return PlayReport(source, sink, eng.clock / eng.sample_rate, eng.counters.notes, eng.counters.stolen,
-                      eng.counters.peak_voices, "held" if eng.held else "frozen", times.summary(),
+                      eng.counters.peak_voices, _countdown(kb), times.summary(),
                       kb.counters.summary(), gain_db)  # fmt: skip
+
+
+def _countdown(kb: Keyboard) -> str:
+    """How the session's notes knew their end: "one-shot" (a drum kit's hits, their length known at
+    the hit), "held" (the model's held flag) or "frozen" (an older model's stand-in)."""
+    if kb.kit is not None:
+        return "one-shot"
+    return "held" if kb.engine.held else "frozen"
 
 
 class _WavSink:

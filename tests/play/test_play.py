@@ -114,6 +114,7 @@ def test_a_drum_model_strikes_one_shots_of_the_kits_length():
     assert len({c[1] for c in eng.calls}) == 4
     lines = " ".join(kb.counters.summary())
     assert "1 note(s) on 60 (" in lines and "left out: no such piece in the kit" in lines
+    assert "1 note(s) on 35 (acoustic bass drum) played by the kit's 36 (bass drum)" in lines
     assert "drum-channel" not in lines and "pedal" not in lines
 
 
@@ -133,12 +134,17 @@ def test_a_drum_model_plays_a_drum_file_into_a_wav(tmp_path: Path):
     from samplernn.render.drums import held_samples
 
     kit_stats = _kit_stats(KIT_SR)
-    ckpt = load_checkpoint(drum_checkpoint(tmp_path / "kit.pt", kit_stats))
+    ckpt_path = drum_checkpoint(tmp_path / "kit.pt", kit_stats)
+    ckpt = load_checkpoint(ckpt_path)
     midi = write_midi(tmp_path / "d.mid", [(38, 100, 0.0, 0.01), (36, 100, 0.5, 2.0)], channel=9)
     opts = PlayOptions(StreamConfig(block=64, lead=0.02, tail=0.01))
     report = play_file(ckpt, midi, opts, tmp_path / "d.wav")
     audio, sr = read_audio(tmp_path / "d.wav")
     assert report.notes == 2 and not report.remarks and np.abs(audio).max() > 0 and sr == KIT_SR
+    assert report.countdown == "one-shot"
+    r = runner.invoke(app, ["play", str(ckpt_path), "--midi-file", str(midi), "-o", str(tmp_path / "c.wav"),
+                            "--block", "64"])  # fmt: skip
+    assert r.exit_code == 0 and "played 2 hits" in r.output and "a one-shot of the kit's length" in r.output
     # The bass drum's 1.5 s note-off changes nothing: its hit lasts the kit's length, then silence.
     onset, hit = round(0.5 * sr) + 64, held_samples(kit_stats, 36, 100) + kit_stats.release_tail(36, 100)
     assert len(audio) >= round(2.0 * sr) and hit < round(0.5 * sr)
