@@ -34,7 +34,7 @@ from fastapi import FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from conditioning.pitch import note_name
 from samplernn.common.errors import UserError
@@ -55,7 +55,10 @@ MULTIPART_SLACK = 16 * 1024  # form fields and boundaries around an upload
 
 class TakesBody(BaseModel):
     """POST /api/takes: the note (name or MIDI number), velocity, note-on to note-off (s), takes;
-    a field left out takes the server's ServeLimits default."""
+    a field left out takes the server's ServeLimits default; an unknown field is refused (422), not
+    ignored (a "temperature" the page cannot set would otherwise look accepted)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     note: str | int
     velocity: int | None = None

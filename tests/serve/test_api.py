@@ -99,6 +99,7 @@ def test_sample_pack_zips_the_kept_takes_with_their_measures(client, wait) -> No
         ({"takes": 4}, 400, "takes must be 1..3"),
         ({"seed": -1}, 400, "seed must be"),
         ({"velocity": "loud"}, 422, "velocity:"),
+        ({"temperature": 5}, 422, "temperature:"),
     ],
 )
 def test_take_requests_outside_the_limits_are_refused_in_one_line(client, body, status, says) -> None:
