@@ -97,8 +97,9 @@ def pack_command(
 def _summary(index: dict[str, Any], out: Path, reference: str) -> None:
     """One line per piece: takes, checks passed, loudness per velocity."""
     takes = index["takes"]
-    typer.echo(f"wrote {counted(len(takes), 'take')} to {out}/ (index.json, sheet.png); "
-               f"measured against {reference}")
+    temperature = index["settings"]["temperature"]
+    typer.echo(f"wrote {counted(len(takes), 'take')} to {out}/ (index.json, sheet.png) at temperature "
+               f"{1.0 if temperature is None else temperature:g}; measured against {reference}")
     for key, piece in index["pieces"].items():
         mine = [t for t in takes if str(t["key"]) == key]
         checks = sorted({c for t in mine for c in t["checks"]})

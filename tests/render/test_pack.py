@@ -276,6 +276,7 @@ def test_cli_pack_and_synth(drum_ckpt_path: Path, kit_dir: Path, tmp_path: Path)
     assert settings["onset_candidates"] == 2  # one CPU thread: the takes were struck on the voices
     assert settings["engine"] == ("voices" if numba_available() else "notes")
     assert "wrote 1 take to" in r.output and "42 closed hi-hat" in r.output
+    assert "(index.json, sheet.png) at temperature 1;" in r.output  # the tiny model carries none
     assert "distinct –" in r.output  # one take of its layer: not judged, not counted as failed
     assert (out / "42-closed-hi-hat_v060_01.wav").is_file()
     refusals = ((["--pieces", "cowbell"], "no such piece"), (["--velocities", "loud"], "comma-separated"),
