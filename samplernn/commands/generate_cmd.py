@@ -95,6 +95,7 @@ def synth_command(
         if bit_depth not in (8, 16):
             raise UsageError(f"--bit-depth {bit_depth}: use 16 or 8")
         dtype = weight_dtype_option(weight_dtype, precision)
+        _check_note(note)
         refuse_overwriting(take_files(out, takes, plot), [checkpoint])
         ckpt = _load(checkpoint, device)
         pitch = _synth_pitch(ckpt, note)
@@ -120,6 +121,19 @@ def synth_command(
     for p, gain_db in paths:
         lowered = f" (lowered {-gain_db:.1f} dB: the take reached full scale)" if gain_db < 0 else ""
         typer.echo(f"wrote {p}{lowered}")
+
+
+def _check_note(note: str) -> None:
+    """UsageError, before the checkpoint is loaded, for a --note that is neither a note name or
+    number nor a word that could name a drum piece."""
+    from conditioning import parse_note
+    from samplernn.render.drums import may_name_a_piece
+
+    try:
+        parse_note(note)
+    except ValueError as exc:
+        if not may_name_a_piece(note):
+            raise UsageError(f"--note: {exc}") from None
 
 
 def _synth_pitch(ckpt, note: str) -> int:  # noqa: ANN001 — Checkpoint, imported lazily

@@ -143,6 +143,16 @@ def kit_piece(note: str | int, kit: Sequence[int]) -> tuple[int, str | None]:
     return sub, f"{key} ({piece_name(key)}) is played by the kit's {sub} ({piece_name(sub)})"
 
 
+def may_name_a_piece(text: str) -> bool:
+    """Whether `text` could name a drum piece (shares a word naming a kind with a General MIDI drum
+    name: 'snare', 'tom', 'crash'): what a note that is no note name may still be, before the
+    model that says whether it is a drum model is loaded."""
+    if gm_drum_key(text) is not None:  # 'kick', 'bd', 'hihat': the names prepare reads kits by
+        return True
+    words = name_words(text) - _MODIFIERS
+    return bool(words) and any(words & name_words(what) for _, what, _ in RULES)
+
+
 def _piece_keys(name: str, kit: Sequence[int]) -> list[int]:
     if name.isdigit():
         return [int(name)] if int(name) in kit else []

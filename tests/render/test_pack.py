@@ -79,6 +79,12 @@ def test_pieces_by_name_kind_or_key() -> None:
     assert drums.piece_slug(42) == "42-closed-hi-hat" and drums.piece_name(35) == "acoustic bass drum"
 
 
+def test_a_word_that_may_name_a_piece_is_told_from_a_bad_note() -> None:
+    names = ("kick", "snare", "tom", "crash", "hat", "cowbell")
+    assert all(drums.may_name_a_piece(t) for t in names)
+    assert not any(drums.may_name_a_piece(t) for t in ("H9", "C9x", "high", ""))
+
+
 def test_keys_the_kit_lacks_are_played_by_a_piece_of_their_kind() -> None:
     # 43 high floor tom sounds below 45 low tom: the nearest tom, not the other "high" one.
     assert [drums.substitute(k, KIT) for k in (35, 40, 57, 43, 56, 60)] == [36, 38, 49, 45, None, None]
