@@ -19,13 +19,13 @@ from conditioning import MidiError, MidiNote, read_midi_notes
 from conditioning.midi import DRUM_CHANNEL
 from conditioning.pitch import note_name
 from samplernn.common.audio import CEILING_DB, limit_peak, write_wav
-from samplernn.common.errors import UsageError, UserError
+from samplernn.common.errors import UserError
 from samplernn.generate.engine import synthesize
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.render.drums import is_drum_model, kit_hits, kit_keys, kit_notes
 from samplernn.render.streams import mix, note_stream
-from samplernn.render.voices import RENDER_ENGINES, pick_render_engine, render_voices
+from samplernn.render.voices import check_render_engine, pick_render_engine, render_voices
 
 
 @dataclass
@@ -195,8 +195,7 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
     outside the trained pitch range (unless opts.clamp / opts.transpose bring them in).
     """
     midi, out = Path(midi), Path(out)
-    if opts.engine not in RENDER_ENGINES:
-        raise UsageError(f"--engine {opts.engine!r}: choose from {', '.join(RENDER_ENGINES)}")
+    check_render_engine(opts.engine)
     if not midi.is_file():
         problem = "a folder, not a MIDI file" if midi.is_dir() else "MIDI file not found"
         raise UserError(f"{midi}: {problem}")

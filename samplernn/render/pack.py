@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from samplernn.common.audio import under_full_scale, write_wav
-from samplernn.common.errors import UsageError, UserError
+from samplernn.common.errors import UserError
 from samplernn.common.files import write_json
 from samplernn.data.dataset import PreparedDataset, is_dataset_info, load_dataset
 from samplernn.generate.options import GenerationOptions
@@ -43,7 +43,7 @@ from samplernn.render.drums import (
 from samplernn.render.hits import strike
 from samplernn.render.pack_options import PackOptions
 from samplernn.render.pack_sheet import Hit, plot_sheet
-from samplernn.render.voices import RENDER_ENGINES, pick_render_engine
+from samplernn.render.voices import check_render_engine, pick_render_engine
 
 INDEX_FILE = "index.json"
 SHEET_FILE = "sheet.png"
@@ -195,8 +195,7 @@ def make_pack(
     in the index. Raises UserError for a model that is not a drum model, an unknown piece or engine,
     an unreadable dataset or an OUT that is not a pack."""
     out = Path(out)
-    if options.engine not in RENDER_ENGINES:
-        raise UsageError(f"--engine {options.engine!r}: choose from {', '.join(RENDER_ENGINES)}")
+    check_render_engine(options.engine)
     check_out(out)
     if not is_drum_model(ckpt):
         raise UserError(f"{source or 'the checkpoint'}: not a drum model (not trained on a drum kit); "

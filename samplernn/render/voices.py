@@ -22,6 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from conditioning import BankStats, MidiNote
+from samplernn.common.errors import UsageError
 from samplernn.generate.engine import engine_device, pick_backend
 from samplernn.generate.options import GenerationOptions
 from samplernn.generate.stream import StreamConfig, StreamEngine
@@ -33,6 +34,13 @@ RENDER_ENGINES = ("auto", "notes", "voices")
 #: Samples per block when rendering offline: a voice is generated for the whole of every block it
 #: sounds in, so blocks stay short; notes still start and end at their sample.
 RENDER_BLOCK = 512
+
+
+def check_render_engine(engine: str) -> None:
+    """UsageError, naming --engine, for an engine that is not one of RENDER_ENGINES (render's and
+    pack's option, checked before any work)."""
+    if engine not in RENDER_ENGINES:
+        raise UsageError(f"--engine {engine!r}: choose from {', '.join(RENDER_ENGINES)}")
 
 
 def pick_render_engine(engine: str, model: SampleRNN, generation: GenerationOptions) -> str:
