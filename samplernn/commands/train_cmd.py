@@ -65,6 +65,16 @@ def train_command(
         show_default="the preset's (0, off)",
         metavar="A",
     ),
+    dropout: float = typer.Option(
+        None,
+        min=0.0,
+        max=0.9,
+        help="Dropout share while training, on each frame tier's GRU input and output and the "
+        "sample-level MLP (Zaremba et al. 2014): against learning a small bank by heart. Generation "
+        "never drops.",
+        show_default="the preset's (0, off)",
+        metavar="P",
+    ),
     input_gain: float = _setting("input_gain"),
     attack_weight: float = _setting("attack_weight"),
     attack_seconds: float = _setting("attack_seconds", metavar="SECONDS"),
@@ -96,7 +106,8 @@ def train_command(
     from samplernn.train.distributed import env_dist
     from samplernn.train.loop import train
 
-    for name, value in (("--oscillator", oscillator), ("--pre-emphasis", pre_emphasis)):
+    model_options = (("--oscillator", oscillator), ("--pre-emphasis", pre_emphasis), ("--dropout", dropout))
+    for name, value in model_options:
         if resume and value is not None:
             fail(UsageError(f"{name} is part of the run's model; leave it out with --resume"))
     if resume and init:
@@ -156,7 +167,7 @@ def _given(ctx: typer.Context) -> dict[str, Any]:
     typed = {name: value for name, value in ctx.params.items() if _typed(ctx, name)}
     given = {name: value for name, value in typed.items() if name in _FIELDS}
     given.update({field: False for option, field in SWITCHES_OFF.items() if typed.get(option)})
-    model = {name: typed[name] for name in ("oscillator", "pre_emphasis") if name in typed}
+    model = {name: typed[name] for name in ("oscillator", "pre_emphasis", "dropout") if name in typed}
     if model:
         given["model_overrides"] = model
     return given

@@ -42,6 +42,12 @@ class ModelConfig:
     # generation (samplernn.data.emphasis): quantisation noise then sits under the strong low
     # harmonics. 0 = off (checkpoints from before it existed).
     pre_emphasis: float = 0.0
+    # Training-time dropout on the non-recurrent connections (Zaremba, Sutskever & Vinyals 2014,
+    # "Recurrent neural network regularization"): each frame tier's GRU input and output and the
+    # sample-level MLP's two hidden layers. Generation never drops (the engines run the weights
+    # as trained), so it changes no weight's shape and a checkpoint of any dropout plays alike.
+    # 0 = off.
+    dropout: float = 0.0
 
     def __post_init__(self) -> None:
         self.frame_sizes = tuple(int(r) for r in self.frame_sizes)
@@ -51,6 +57,9 @@ class ModelConfig:
         self.pre_emphasis = float(self.pre_emphasis)
         if not 0.0 <= self.pre_emphasis < 1.0:
             raise ValueError(f"pre_emphasis must be in [0, 1), got {self.pre_emphasis}")
+        self.dropout = float(self.dropout)
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
         if self.oscillator < 0 or self.sample_rate < 0:
             raise ValueError("oscillator and sample_rate must be >= 0")
         if not self.frame_sizes or any(r < 1 for r in self.frame_sizes):

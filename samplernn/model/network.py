@@ -149,6 +149,11 @@ class CondFeatures(nn.Module):
         return torch.cat([torch.sin(angle).float() * gate, torch.cos(angle).float() * gate], dim=-1)
 
 
+def _drop(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
+    """Dropout of share `p` while training (ModelConfig.dropout); `x` itself otherwise."""
+    return F.dropout(x, p, training=True) if training and p > 0 else x
+
+
 class FrameTier(nn.Module):
     """One frame-level tier: frames of `frame_size` samples → GRU → `ratio` upsampled outputs.
 
@@ -159,7 +164,7 @@ class FrameTier(nn.Module):
     def __init__(self, frame_size: int, ratio: int, cfg: ModelConfig, n_cond: int) -> None:
         super().__init__()
         d = cfg.dim
-        self.frame_size, self.ratio = frame_size, ratio
+        self.frame_size, self.ratio, self.dropout = frame_size, ratio, cfg.dropout
         self.input = _wn(nn.Linear(frame_size, d), cfg.weight_norm)
         self.cond = _wn(nn.Linear(n_cond, d, bias=False), cfg.weight_norm) if n_cond else None
         self.rnn = nn.GRU(d, d, num_layers=cfg.n_rnn, batch_first=True)
@@ -205,12 +210,12 @@ class FrameTier(nn.Module):
         cond: torch.Tensor | None,
         h: torch.Tensor,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        x = self.rnn_input(frames, upper, cond)
+        x = _drop(self.rnn_input(frames, upper, cond), self.dropout, self.training)
         if x.device.type == "cpu":  # same function, faster backward than aten's CPU GRU
             y, h = gru_forward(self.rnn, x, h)
         else:  # cuDNN
             y, h = self.rnn(x, h.contiguous())
-        return self.upsample_out(y), h
+        return self.upsample_out(_drop(y, self.dropout, self.training)), h
 
 
 class SampleMLP(nn.Module):
@@ -222,7 +227,7 @@ class SampleMLP(nn.Module):
     def __init__(self, cfg: ModelConfig, n_cond: int) -> None:
         super().__init__()
         d, f = cfg.dim, cfg.frame_sizes[0]
-        self.frame_size = f
+        self.frame_size, self.dropout = f, cfg.dropout
         self.embedding = nn.Embedding(cfg.q_levels, cfg.embed_dim)
         self.input = _wn(nn.Conv1d(cfg.embed_dim, d, f, bias=False), cfg.weight_norm)
         self.cond = _wn(nn.Linear(n_cond, d, bias=False), cfg.weight_norm) if n_cond else None
@@ -260,8 +265,8 @@ class SampleMLP(nn.Module):
         if self.cond is not None and cond is not None:
             x = x.add_(self.cond(cond))
         x = torch.relu_(x)  # in place: these (B, T, D) passes are memory-bound
-        x = torch.relu_(self.hidden(x))
-        return self.output(x)
+        x = torch.relu_(self.hidden(_drop(x, self.dropout, self.training)))
+        return self.output(_drop(x, self.dropout, self.training))
 
 
 class SampleRNN(nn.Module):

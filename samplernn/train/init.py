@@ -67,7 +67,7 @@ def init_from(path: str | Path, state: TrainState) -> int:
     """Start `state`'s model from another run's checkpoint (a path or a shipped model's name):
     its weights, and its Adam moments where it has them (at this run's learning rate). A
     checkpoint with fewer conditioning inputs is widened (see samplernn.model.widen); one with
-    another pre-emphasis starts this run's (--pre-emphasis) from its weights.
+    another pre-emphasis or dropout starts this run's (--pre-emphasis, --dropout) from its weights.
 
     The data, step count and validation history start afresh. Returns the checkpoint's step.
     Raises UserError for a missing checkpoint or one of another model.
@@ -76,9 +76,10 @@ def init_from(path: str | Path, state: TrainState) -> int:
     payload = read_payload(path)
     weights, optimizer = float32_state(payload), payload.get("optimizer")
     old, mcfg = model_of(payload), state.model.cfg
-    if old is not None and old.pre_emphasis != mcfg.pre_emphasis:
-        # the same weights, another signal: the fine-tune learns the emphasised one
-        old = replace(old, pre_emphasis=mcfg.pre_emphasis)
+    if old is not None:
+        # the same weights: another signal (the fine-tune learns the emphasised one) or another
+        # dropout (a training setting that shapes no weight)
+        old = replace(old, pre_emphasis=mcfg.pre_emphasis, dropout=mcfg.dropout)
     if old != mcfg:
         if old is None or not can_widen(old, mcfg):
             raise UserError(
