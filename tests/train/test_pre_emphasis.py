@@ -1,4 +1,4 @@
-"""Training a pre-emphasis model: the coefficient is the model's, stored in its checkpoint."""
+"""Training a pre-emphasis or dropout model: the setting is the model's, stored in its checkpoint."""
 
 from __future__ import annotations
 
@@ -55,3 +55,16 @@ def test_tiny_run_scores_and_generates_in_the_pre_emphasis_domain(dataset, tmp_p
     cond = ds.split("val")[0].conditioning(ds.stats)
     [audio] = synthesize(ck.model, [cond], seed=0)
     assert audio.shape == (len(cond),) and np.isfinite(audio).all()
+
+
+def test_dropout_is_the_run_model_s_and_a_fine_tune_takes_a_checkpoint_without_it(dataset, tmp_path):
+    plain, drop = tmp_path / "plain", tmp_path / "drop"
+    assert runner.invoke(app, ["train", str(dataset), "--out", str(plain), *FAST]).exit_code == 0
+    init = str(plain / "checkpoints" / "last.pt")
+    fine_tune = ["train", str(dataset), "--out", str(drop), "--init", init, "--dropout", "0.3", *FAST]
+    result = runner.invoke(app, fine_tune)
+    assert result.exit_code == 0, result.output
+    assert load_checkpoint(drop / "checkpoints" / "last.pt").config.dropout == 0.3
+    assert load_checkpoint(init).config.dropout == 0.0
+    result = runner.invoke(app, ["train", str(dataset), "--out", str(drop), "--resume", "--dropout", "0.1"])
+    assert result.exit_code == 2 and "--dropout is part of the run's model" in result.output
