@@ -163,7 +163,7 @@ def post_takes(body: TakesBody, request: Request) -> dict[str, Any]:
     req = take_request(
         body.note,
         lim.default_velocity if body.velocity is None else body.velocity,
-        lim.default_duration if body.duration is None else body.duration,
+        body.duration,
         lim.default_takes if body.takes is None else body.takes,
         body.seed,
         lim,
@@ -235,7 +235,9 @@ def get_file(job_id: str, name: str, request: Request) -> FileResponse:
 
 def _kept_take(request: Request, item: str) -> tuple[Path, dict[str, Any]]:
     """The WAV of take 'JOB:K' and its entry in takes.json; NotFound when it is not (or no longer) there."""
-    job_id, _, k = item.partition(":")
+    job_id, colon, k = item.partition(":")
+    if not (colon and job_id and k.isdigit()):
+        raise UserError(f"take must be JOB:K (a job's id and a take's number), got {item!r}")
     job = request.app.state.store.get(job_id)
     result = (job.result if job is not None else None) or {}
     found = [t for t in result.get("takes", []) if str(t["take"]) == k]

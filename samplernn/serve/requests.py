@@ -41,20 +41,23 @@ def range_text(pitch_range: tuple[int, int]) -> str:
 def take_request(
     note: str | int,
     velocity: int,
-    duration: float,
+    duration: float | None,
     takes: int,
     seed: int | None,
     limits: ServeLimits,
     pitch_range: tuple[int, int] | None,
     kit: Sequence[int] | None = None,
 ) -> TakeRequest:
-    """A TakeRequest within the limits and the model's trained pitch range, else UserError. For a
-    drum model (`kit`: its GM keys) the note is a kit key or a piece's name (render.drums.kit_piece:
-    a key the kit lacks is its substitute) and the duration None: a hit lasts as long as the kit's."""
+    """A TakeRequest within the limits and the model's trained pitch range, else UserError.
+    `duration` None: the limits' default length. For a drum model (`kit`: its GM keys) the note is
+    a kit key or a piece's name (render.drums.kit_piece: a key the kit lacks is its substitute) and
+    a hit lasts as long as the kit's, so a duration given is refused rather than ignored."""
     if kit is not None:
+        if duration is not None:
+            raise UserError("a drum model's hits last as long as the kit's; leave out the length")
         pitch, _ = kit_piece(note, kit)  # a key the kit lacks: its substitute, as render plays it
-        duration = None
     else:
+        duration = limits.default_duration if duration is None else duration
         try:
             pitch = parse_note(note)
         except ValueError as exc:

@@ -175,6 +175,8 @@ def test_a_drum_models_page_offers_its_pieces_and_judges_hits(drum_server_url, d
     options = [o.text for o in browser.find_elements(By.CSS_SELECTOR, "#note option")]
     assert options == ["bass drum (36)", "acoustic snare (38)", "closed hi-hat (42)"]
     assert not browser.find_element(By.ID, "duration").is_displayed()  # a hit lasts the kit's length
+    assert not browser.find_element(By.ID, "transpose").is_displayed()  # it would move the kit's keys
+    assert browser.find_element(By.ID, "render-form").is_displayed()
     assert browser.find_element(By.CSS_SELECTOR, "#takes-section h2").text == "Takes of a hit"
     browser.execute_script("$('note').value = '38'; $('takes').value = '2'; $('seed').value = '1';")
     browser.find_element(By.ID, "generate").click()

@@ -31,7 +31,7 @@ def test_model_info_offers_the_kits_pieces_by_name(drum_client) -> None:
 
 
 def test_hits_last_the_kits_length_and_rank_by_their_checks(drum_client, drum_ckpt, wait) -> None:
-    job, _ = hit_job(drum_client, wait, takes=3, duration=3.5)  # a hit's length is the kit's: ignored
+    job, _ = hit_job(drum_client, wait, takes=3)
     assert job["state"] == "done", job["message"]
     result = job["result"]
     assert (result["note"], result["pitch"], result["duration"]) == ("acoustic snare", 38, None)
@@ -53,6 +53,12 @@ def test_hits_last_the_kits_length_and_rank_by_their_checks(drum_client, drum_ck
         assert t["seconds"] == pytest.approx(len(audio) / SR, abs=5e-4)
     again, _ = hit_job(drum_client, wait, takes=3)
     assert [t["score"] for t in again["result"]["takes"]] == [t["score"] for t in takes]  # the seed's
+
+
+def test_a_length_for_a_hit_is_refused_not_ignored(drum_client) -> None:
+    response = drum_client.post("/api/takes", json={"note": 38, "duration": 3.5})
+    assert response.status_code == 400
+    assert response.json()["detail"] == "a drum model's hits last as long as the kit's; leave out the length"
 
 
 def test_a_key_of_no_piece_is_refused_in_one_line_and_a_name_or_a_kind_is_played(drum_client, wait) -> None:

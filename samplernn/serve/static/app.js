@@ -262,6 +262,7 @@ async function start() {
     $("note").closest("label").firstChild.textContent = "Piece ";
     $("duration").closest("label").hidden = true;
     $("clamp").closest("label").hidden = true;
+    $("transpose").closest("label").hidden = true; // it would move the kit's keys, not tune its drums
   }
   const select = $("note");
   const bank = model.bank_pitches;
