@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from samplernn.common.plots import SPECTROGRAM_RANGE_DB, figure
-from samplernn.measures.sound import MelSettings, log_mel_db, mel_hop
+from samplernn.measures.sound import MelSettings, log_mel_db
 from samplernn.render.drums import piece_name
 
 SHEET_MEL = MelSettings(n_mels=48, fft_seconds=0.032, hop_fraction=0.5)
@@ -67,8 +67,9 @@ def plot_sheet(path: str | Path, takes: Sequence[SheetTake], sample_rate: int, t
         for r, key in enumerate(keys):
             top = max(specs[id(t)].max() for _, col in columns for t in col if t.key == key)
             for c, (label, col) in enumerate(columns):
-                cell = [specs[id(t)] - top for t in sorted(col, key=lambda t: t.number) if t.key == key]
-                image = _cell(axes[r][c], cell, sample_rate) or image
+                mine = sorted((t for t in col if t.key == key), key=lambda t: t.number)
+                seconds = max((len(t.audio) for t in mine), default=0) / sample_rate
+                image = _cell(axes[r][c], [specs[id(t)] - top for t in mine], seconds) or image
                 if c == 0:
                     axes[r][c].set_ylabel(f"{key} {piece_name(key)}", rotation=0, ha="right", va="center",
                                           fontsize=8)
@@ -81,13 +82,14 @@ def plot_sheet(path: str | Path, takes: Sequence[SheetTake], sample_rate: int, t
     return Path(path)
 
 
-def _cell(ax: Any, cell: list[np.ndarray], sample_rate: int) -> Any:
-    """Draw one cell's spectrograms side by side; returns the image (None for an empty cell)."""
+def _cell(ax: Any, cell: list[np.ndarray], seconds: float) -> Any:
+    """Draw one cell's spectrograms side by side, labelled with their count and the longest take's
+    length in seconds (not the strip's width in whole mel frames); returns the image (None for an
+    empty cell)."""
     ax.set_xticks([])
     ax.set_yticks([])
     if not cell:
         return None
-    seconds = max(s.shape[1] for s in cell) * mel_hop(sample_rate, SHEET_MEL) / sample_rate
     ax.set_xlabel(f"{len(cell)} × {seconds:.2f} s", fontsize=7, labelpad=1)
     return ax.imshow(cell_strip(cell), origin="lower", aspect="auto", cmap="magma",
                      vmin=-SPECTROGRAM_RANGE_DB, vmax=0, interpolation="nearest")

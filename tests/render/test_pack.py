@@ -307,3 +307,21 @@ def test_cli_pack_and_synth(drum_ckpt_path: Path, kit_dir: Path, tmp_path: Path)
         assert r.exit_code == 2 and f"--{why}" in r.output, r.output
         assert len(r.output.strip().splitlines()) == 1
     assert not (tmp_path / "x.wav").exists()
+
+
+def test_the_sheet_labels_a_cell_with_its_longest_take_in_seconds(tmp_path: Path, monkeypatch) -> None:
+    from samplernn.render import pack_sheet
+
+    drawn = []
+    cell = pack_sheet._cell
+
+    def record(ax, specs, seconds):
+        drawn.append((len(specs), seconds))
+        return cell(ax, specs, seconds)
+
+    monkeypatch.setattr(pack_sheet, "_cell", record)
+    rng = np.random.default_rng(0)
+    takes = [pack_sheet.Hit(38, 100, k, 0.1 * rng.standard_normal(n)) for k, n in ((1, 7000), (2, 7411))]
+    pack_sheet.plot_sheet(tmp_path / "sheet.png", takes, SR)
+    assert drawn == [(2, 7411 / SR)]  # not the strip's width in whole mel frames
+    assert (tmp_path / "sheet.png").stat().st_size > 0
