@@ -125,7 +125,7 @@ def offline_voices(
     tail: float = 0.1,
 ) -> tuple[list[NoteScore], np.ndarray, float]:
     """Persistent voices with every note-off known, as `render --engine voices` makes them."""
-    engine, length = voice_engine(
+    engine, length, _ = voice_engine(
         ckpt.model, ckpt.stats, ckpt.sample_rate, played, lead, tail, gen, capture=True
     )
     t = time.perf_counter()

@@ -33,6 +33,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -141,6 +142,7 @@ class StreamEngine:
         self._backend, self._folded = pick_backend(dev, opts.backend), fold_model(model, dev)
         self.kernel = self._kernel(opts, self.cfg.voices, self.cfg.block)
         self.search = opts.active_onset_search
+        self.on_search: Callable[[], None] | None = None  # called after each note's onset search
         self._options = opts
         self._scouts: VoiceKernel | None = None  # the search's voices, made at the first search
         self._scout_span = self._scouts_n = 0
@@ -284,6 +286,8 @@ class StreamEngine:
         note.draw, note.draw_from = draws[best_candidates([scores])[0]].copy(), load
         self.counters.searched += 1
         self.counters.candidates += len(scores)
+        if self.on_search is not None:
+            self.on_search()
 
     def _legacy_value(self, pitch: int, velocity: int) -> int:
         return round(self.cfg.legacy_hold * self.sample_rate) + self.stats.release_tail(pitch, velocity)

@@ -86,10 +86,11 @@ def voice_engine(
     tail: float,
     generation: GenerationOptions,
     capture: bool = False,
-) -> tuple[StreamEngine, int]:
-    """A StreamEngine with every (note, pitch to play) scheduled, its note-off known, and the
-    length of the mix (samples, to the last voice's silence); `lead` / `tail` in seconds as for
-    per-note streams; capture: keep each note's own output (StreamEngine.takes)."""
+) -> tuple[StreamEngine, int, int]:
+    """A StreamEngine with every (note, pitch to play) scheduled, its note-off known, the length
+    of the mix (samples, to the last voice's silence) and the voice-samples to generate
+    (`voice_work`); `lead` / `tail` in seconds as for per-note streams; capture: keep each note's
+    own output (StreamEngine.takes)."""
     tail_n = round(tail * sample_rate)
     spans = voice_spans(notes, stats, sample_rate, model.lookback, tail_n)
     block = max(model.lookback, RENDER_BLOCK // model.lookback * model.lookback)
@@ -98,7 +99,15 @@ def voice_engine(
     for i, (n, p) in enumerate(notes):
         onset = round(n.start * sample_rate)
         engine.note_on(i, p, n.velocity, at=onset, release=round(n.stop * sample_rate))
-    return engine, max(b for _, b in spans)
+    return engine, max(b for _, b in spans), voice_work(spans, block)
+
+
+def voice_work(spans: Sequence[tuple[int, int]], block: int) -> int:
+    """Voice-samples the engine generates for `spans` ((load, park) samples each): every block a
+    span touches, whole. A progress bar counts these, not the mix's samples: a kit's hits all
+    sound in the first blocks and a cymbal alone in the last, so the mix's clock would crawl and
+    then race."""
+    return sum((-(-b // block) - a // block) * block for a, b in spans)
 
 
 def render_voices(
@@ -112,10 +121,10 @@ def render_voices(
 ) -> np.ndarray:
     """The mix (float64, from time 0 to the last voice's silence) of every (note, pitch to play)
     rendered through persistent voices (see `voice_engine`). `generation` gives the engine,
-    device, weight dtype, temperature and seed; its progress is called with (samples of the mix
-    done, total)."""
-    engine, length = voice_engine(model, stats, sample_rate, notes, lead, tail, generation)
-    return _run(engine, length, generation)[:length]
+    device, weight dtype, temperature and seed; its progress is called with (work done, total) in
+    voice-samples (`voice_work` and the onset searches, see `_run`)."""
+    engine, length, work = voice_engine(model, stats, sample_rate, notes, lead, tail, generation)
+    return _run(engine, length, work, len(notes), generation)[:length]
 
 
 def voice_takes(
@@ -130,18 +139,34 @@ def voice_takes(
     """Each (note, pitch to play)'s own output, float32 from its note-on to `tail` s after its end,
     in the order of `notes` — what per-note streams cut at their note-on give, generated through
     the voices (`voice_engine`, every note captured) instead. Progress as render_voices'."""
-    engine, length = voice_engine(model, stats, sample_rate, notes, lead, tail, generation, capture=True)
-    _run(engine, length, generation)
+    engine, length, work = voice_engine(model, stats, sample_rate, notes, lead, tail, generation, True)
+    _run(engine, length, work, len(notes), generation)
     taken = sorted(engine.takes or [], key=lambda t: t.note.key)
     return [t.audio[t.note.onset - t.start :] for t in taken]
 
 
-def _run(engine: StreamEngine, length: int, generation: GenerationOptions) -> np.ndarray:
-    """Render blocks until the engine's clock reaches `length`; the mix (float64, ≥ length)."""
+def _run(
+    engine: StreamEngine, length: int, work: int, notes: int, generation: GenerationOptions
+) -> np.ndarray:
+    """Render blocks until the engine's clock reaches `length`; the mix (float64, ≥ length).
+
+    Progress, after every block and every note's onset search (a kit's hits are all searched in
+    the first block): voice-samples generated of `work`, plus each of the `notes` searches counted
+    as its most candidates' probes (one that stops early is counted whole); the last report
+    closes the bar (a voice that plays two notes in one block was counted once)."""
     blocks = []
     report = generation.progress
+    search, L = engine.search, engine.model.lookback
+    each = 0 if search is None else search.candidates * -(-(L - 1 + search.probe_samples) // L) * L
+    total = work + each * notes
+
+    def tick() -> None:
+        if report is not None:
+            done = engine.counters.voice_blocks * engine.cfg.block + engine.counters.searched * each
+            report(total if engine.clock >= length else min(done, total), total)
+
+    engine.on_search = tick
     while engine.clock < length:
         blocks.append(engine.render_block())
-        if report is not None:
-            report(min(engine.clock, length), length)
+        tick()
     return np.concatenate(blocks) if blocks else np.zeros(0)

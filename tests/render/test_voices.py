@@ -15,7 +15,7 @@ from samplernn.common.errors import UsageError
 from samplernn.generate.options import GenerationOptions
 from samplernn.model.checkpoint import load_checkpoint
 from samplernn.render.midi import RenderOptions, render_midi
-from samplernn.render.voices import most_at_once, voice_spans
+from samplernn.render.voices import most_at_once, voice_spans, voice_takes, voice_work
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 SR = 4000
@@ -49,3 +49,28 @@ def test_voices_render_the_same_length_as_notes(tmp_path: Path):
     assert np.array_equal(read_audio(again)[0], read_audio(tmp_path / "voices.wav")[0])
     with pytest.raises(UsageError, match="--engine .fast.: choose from"):
         render_midi(ckpt, midi, again, RenderOptions(engine="fast"))
+
+
+def test_voice_work_counts_every_block_a_span_touches():
+    assert voice_work([(0, 512)], 512) == 512
+    assert voice_work([(0, 513), (256, 300)], 512) == 1024 + 512
+    assert voice_work([(600, 1100)], 512) == 1024  # blocks 1 and 2
+
+
+def test_progress_follows_the_searches_and_the_voices_not_the_mix_clock(tmp_path: Path):
+    """Hits all start together: their searches come before the first block is done; the bar moves
+    with each of them, never goes back and ends full."""
+    stats = BankStats(SR, {(p, 100): 400 for p in (36, 38)})
+    ckpt = load_checkpoint(tiny_checkpoint(tmp_path / "t.pt", sample_rate=SR, stats=stats))
+    reports: list[tuple[int, int]] = []
+    gen = GenerationOptions(seed=0, progress=lambda done, total: reports.append((done, total)))
+    gen = gen.with_onset_search(4, SR, hits=True)
+    notes = [(MidiNote(k, 100, 0.25, 0.3, 9, 0), k) for k in (36, 38, 36)]
+    takes = voice_takes(ckpt.model, stats, SR, notes, 0.25, 0.1, gen)
+    assert len(takes) == 3
+    done = [d for d, _ in reports]
+    total = {t for _, t in reports}
+    assert len(total) == 1 and done == sorted(done) and done[-1] == total.pop()
+    # one report per searched hit before any voice generates (the blocks before the hits report 0):
+    # each counts its 4 candidates' probes, 4 × 168 samples (0.04 s at 4 kHz, whole lookbacks of 8)
+    assert [d for d in done if d][:3] == [672, 1344, 2016]
