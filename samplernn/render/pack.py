@@ -280,19 +280,32 @@ def build_index(takes: list[Take], ckpt: Checkpoint, options: PackOptions, gen: 
     }
 
 
-def is_pack(folder: Path) -> bool:
-    """True if `folder` holds only what `make_pack` writes."""
+def pack_files(folder: Path) -> set[str] | None:
+    """The names of the files a pack in `folder` wrote (its index, sheet and the takes its index
+    lists), or None when `folder` holds no index of a pack."""
     try:
-        made = json.loads((folder / INDEX_FILE).read_text()).get("created_by") == CREATED_BY
-    except (OSError, ValueError, AttributeError):
-        return False
-    return made and all(p.suffix in (".wav", ".png", ".json") for p in folder.iterdir())
+        index = json.loads((folder / INDEX_FILE).read_text())
+        if index.get("created_by") != CREATED_BY:
+            return None
+        return {INDEX_FILE, SHEET_FILE, *(str(t["file"]) for t in index.get("takes", []))}
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
+        return None
 
 
 def check_out(out: Path) -> None:
-    """UserError unless OUT is new, empty or a pack (which a re-run replaces)."""
+    """UserError unless OUT is new, empty or a pack holding only what it wrote (a re-run replaces
+    it whole, so a file of anyone else's there — a take copied under another name — stops it)."""
     if out.exists() or out.is_symlink():
         if not out.is_dir():
             raise UserError(f"{out}: exists and is not a folder")
-        if any(out.iterdir()) and not is_pack(out):
+        present = {p.name for p in out.iterdir()}
+        if not present:
+            return
+        written = pack_files(out)
+        if written is None:
             raise UserError(f"{out}: not empty and not a sample pack; choose a new or empty folder")
+        foreign = sorted(present - written)
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+            raise UserError(f"{out}: a sample pack that also holds files it did not write ({shown}), "
+                            "which a new pack there would delete; move them or choose another folder")

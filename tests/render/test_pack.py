@@ -254,6 +254,13 @@ def test_pack_refuses_what_it_must(tmp_path: Path, drum_ckpt, kit_dir: Path) -> 
     with pytest.raises(UserError, match="not a sample pack"):
         make_pack(drum_ckpt, tmp_path / "mine", PackOptions())
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
+    opts = PackOptions(pieces=("snare",), velocities=(100,), takes=1, generation=GEN)
+    pack = make_pack(drum_ckpt, tmp_path / "pack", opts).out
+    make_pack(drum_ckpt, pack, opts)  # a re-run replaces its own pack
+    (pack / "my-favourite.wav").write_bytes((pack / "38-acoustic-snare_v100_01.wav").read_bytes())
+    with pytest.raises(UserError, match=r"also holds files it did not write \(my-favourite.wav\)"):
+        make_pack(drum_ckpt, pack, opts)
+    assert (pack / "my-favourite.wav").is_file() and (pack / "38-acoustic-snare_v100_01.wav").is_file()
     with pytest.raises(ValueError, match="best 1..takes"):
         PackOptions(takes=2, best=3)
     with pytest.raises(ValueError, match="onset candidates"):
