@@ -28,6 +28,7 @@ from samplernn.commands.common import (
     onset_search_note,
     weight_dtype_option,
 )
+from samplernn.common.audio import check_wav_output
 from samplernn.common.errors import UsageError, UserError
 from samplernn.common.files import refuse_overwriting
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
@@ -97,6 +98,7 @@ def synth_command(
         dtype = weight_dtype_option(weight_dtype, precision)
         _check_note(note)
         refuse_overwriting(take_files(out, takes, plot), [checkpoint])
+        check_wav_output(out)  # before the generation, not after it
         ckpt = _load(checkpoint, device)
         pitch = _synth_pitch(ckpt, note)
         fields = {"temperature": temperature, "seed": seed, "weight_dtype": dtype, "threads": threads}
@@ -223,6 +225,7 @@ def render_command(
             raise UsageError(f"--bit-depth {bit_depth}: use 16 or 8")
         tracks, channels = _ints(track, "track", 0, 65535), _ints(channel, "channel", 1, 16)
         refuse_overwriting([out], [checkpoint, midi])
+        check_wav_output(out)  # before the generation, not after it
         dtype = weight_dtype_option(weight_dtype, precision)
         ckpt = _load(checkpoint, device)
         fields = {"temperature": temperature, "seed": seed, "batch_size": batch_size, "weight_dtype": dtype,

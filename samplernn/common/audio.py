@@ -16,7 +16,7 @@ import soundfile as sf
 import soxr
 
 from samplernn.common.errors import UserError
-from samplernn.common.files import atomic_path
+from samplernn.common.files import atomic_path, check_output_file
 
 _READ_ERRORS = (sf.LibsndfileError, RuntimeError, OSError, ValueError)
 BLOCK = 1 << 18  # frames per block when scanning a recording for its peak
@@ -178,8 +178,7 @@ def write_wav(
     subtype = BIT_DEPTHS.get(bit_depth)
     if subtype is None:
         raise AudioError(f"{path}: unsupported bit depth {bit_depth} (use 8, 16 or 24)")
-    if Path(path).suffix.lower() not in ("", ".wav"):
-        raise AudioError(f"{path}: the output is a WAV file; give it a .wav name")
+    _check_wav_name(path)
     gain_db = 0.0
     audio = np.asarray(audio, dtype=np.float32)
     if ceiling_db is not None:
@@ -194,6 +193,19 @@ def write_wav(
     except UserError as exc:  # atomic_path: the folder or the disk refused the file
         raise AudioError(str(exc)) from None
     return gain_db
+
+
+def check_wav_output(path: str | Path) -> None:
+    """Before a long job: UserError unless `write_wav` could write `path` — a .wav name (or
+    none), not a folder, in a folder that can be written in or made (common.files). Nothing is
+    created."""
+    _check_wav_name(path)
+    check_output_file(path)
+
+
+def _check_wav_name(path: str | Path) -> None:
+    if Path(path).suffix.lower() not in ("", ".wav"):
+        raise AudioError(f"{path}: the output is a WAV file; give it a .wav name")
 
 
 def _no_room(path: str | Path, size: int) -> bool:

@@ -478,3 +478,22 @@ def test_the_onset_search_is_on_by_default_for_a_pitched_model_on_either_engine(
     r = runner.invoke(app, ["render", str(ckpt_path), str(midi), "-o", str(tmp_path / "e.wav"), "-q",
                             "--onset-candidates", "0"])  # fmt: skip
     assert r.exit_code == 2 and not (tmp_path / "e.wav").exists()
+
+
+def test_an_output_render_or_synth_cannot_write_is_refused_before_generating(tmp_path: Path, ckpt_path: Path,
+                                                                           monkeypatch) -> None:
+    from samplernn.render import midi as render_midi_module
+    from samplernn.render import synth as synth_module
+
+    def never(*args, **kwargs):
+        raise AssertionError("generated before checking the output")
+
+    monkeypatch.setattr(render_midi_module, "render_midi", never)
+    monkeypatch.setattr(synth_module, "synth_note", never)
+    song = write_midi(tmp_path / "s.mid", [[on(50), off(50, 48)]])
+    (tmp_path / "folder.wav").mkdir()
+    for out, says in ((tmp_path / "x.mp3", "give it a .wav name"), (tmp_path / "folder.wav", "is a folder")):
+        for args in (["render", str(ckpt_path), str(song)], ["synth", str(ckpt_path), "--note", "C3"]):
+            r = runner.invoke(app, [*args, "-o", str(out), "-q"])
+            assert r.exit_code == 1 and says in r.output and "Traceback" not in r.output, (args, r.output)
+    assert not (tmp_path / "x.mp3").exists()
