@@ -113,6 +113,33 @@ def test_the_tracker_reports_mislabelled_files(tmp_path):
     assert len(trusted.notes) == 3 and not trusted.failures
 
 
+def test_a_bank_named_an_octave_off_is_told_its_middle_c(tmp_path):
+    src = tmp_path / "keys"
+    for name, sounds in (("C3", 60), ("E3", 64), ("G3", 67), ("C4", 72)):  # middle C written C3
+        note_file(src / f"Keys {name}.wav", sounds)
+    with pytest.raises(UserError, match=r"^4 of 4 notes sound an octave above their names .*--middle-c C3$"):
+        verify_pitches(named_notes(src))
+    found = named_notes(src, NamedOptions(middle_c="C3"))
+    assert [c.verdict for c in verify_pitches(found)] == ["ok"] * 4 and len(found.notes) == 4
+    trusted = named_notes(src)
+    verify_pitches(trusted, trust_names=True)  # told to keep the names: kept, each with a warning
+    assert len(trusted.notes) == 4 and len(trusted.warnings) == 4
+
+
+def test_octave_convention_needs_most_of_the_bank(tmp_path):
+    from samplernn.prepare.sources.named import octave_convention
+    from samplernn.prepare.sources.pitch_check import PitchCheck
+
+    up = PitchCheck(60, 72.1, "octave")
+    ok = PitchCheck(62, 62.0, "ok")
+    assert octave_convention([up] * 4 + [ok], "C4") is not None  # 80 %
+    assert octave_convention([up] * 3 + [ok] * 2, "C4") is None
+    assert octave_convention([up] * 2, "C4") is None  # too few to say
+    assert octave_convention([up] * 4, "C3") is None  # no convention lower than C3
+    down = PitchCheck(60, 48.0, "octave", "x.wav: named C4 …")
+    assert octave_convention([down] * 3, "C4").endswith("--middle-c C5")
+
+
 def test_verdicts_and_unpitched_sounds(tmp_path):
     assert judge("x", 60, 60.9).verdict == "ok" and judge("x", 60, 61.2).verdict == "off"
     assert judge("x", 60, 47.8).verdict == "octave" and judge("x", 60, 84.3).verdict == "octave"

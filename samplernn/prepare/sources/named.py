@@ -35,6 +35,10 @@ from samplernn.prepare.sources.pitch_check import TRUST_HINT, PitchCheck, check_
 from samplernn.prepare.sources.records import SampleNote, SourceResult, relative, sample_folder
 from samplernn.prepare.sources.root_key import read_root_key, wavpack_message
 
+#: Share of a bank's pitched notes an octave off their names (the same way) that says the names
+#: follow another middle-C convention rather than a few files being mislabelled.
+OCTAVE_CONVENTION_SHARE = 0.8
+
 
 @dataclass(frozen=True)
 class NamedOptions:
@@ -121,5 +125,29 @@ def verify_pitches(
                     found.warnings.append(f"{check.message.removesuffix(TRUST_HINT)}; kept (--trust-names)")
         if progress is not None:
             progress(k + 1, total)
+    convention = octave_convention(checks, settings.middle_c if settings else DEFAULT_MIDDLE_C)
+    if convention and not trust_names:
+        raise UserError(convention)
     found.notes = kept
     return checks
+
+
+def octave_convention(checks: list[PitchCheck], middle_c: str) -> str | None:
+    """A one-line diagnosis when the names use another octave convention than `middle_c`: at
+    least 3 pitched notes, and at least OCTAVE_CONVENTION_SHARE of them sounding one octave off
+    their names the same way (a bank named with middle C as C3 read as C4 sounds an octave above
+    every name). None otherwise, or when no convention of MIDDLE_C would fit."""
+    pitched = [c for c in checks if c.measured is not None and c.verdict != "unpitched"]
+    for octaves in (1, -1):
+        off = [c for c in pitched
+               if c.verdict == "octave" and round((c.measured - c.expected) / 12) == octaves]  # fmt: skip
+        if len(pitched) < 3 or len(off) < OCTAVE_CONVENTION_SHARE * len(pitched):
+            continue
+        i = MIDDLE_C.index(middle_c) - octaves
+        if not 0 <= i < len(MIDDLE_C):
+            return None
+        where = "above" if octaves > 0 else "below"
+        return (f"{len(off)} of {len(pitched)} notes sound an octave {where} their names "
+                f"({off[0].message.split(': ', 1)[0]} among them): these names write middle C (MIDI 60) "
+                f"as {MIDDLE_C[i]}; prepare again with --middle-c {MIDDLE_C[i]}")
+    return None
