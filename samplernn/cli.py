@@ -1,4 +1,4 @@
-"""The `samplernn` command: a thin typer layer over the importable functions."""
+"""The `samplernn` command (a thin typer layer over the importable functions)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    help=__doc__,
+    help="A conditional SampleRNN synthesizer: prepare a bank of recorded notes, train a model on it, "
+    "then play notes and MIDI files through it.",
     rich_markup_mode="markdown",  # help texts are plain: "[default: 0.001]" must not read as a rich tag
 )
 bench_app = typer.Typer(
@@ -43,10 +44,26 @@ def main() -> None:
         typer.secho("interrupted", fg=typer.colors.YELLOW, err=True)
         sys.exit(130)
     except Exception as exc:
+        if _interrupted(exc):
+            typer.secho("interrupted", fg=typer.colors.YELLOW, err=True)
+            sys.exit(130)
         if not _is_usage_error(exc):
             raise
         sys.exit(_show_usage_error(exc))
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether `exc` is a Ctrl-C that a library wrapped: numba's compiled functions (librosa's pYIN,
+    in prepare's pitch check) turn a KeyboardInterrupt into "SystemError: … returned a result with
+    an exception set", the interrupt its cause or context."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _is_usage_error(exc: Exception) -> bool:

@@ -63,3 +63,24 @@ def test_train_refuses_before_its_progress_bar_opens(monkeypatch, capsys, tmp_pa
         code, out, err = run_main(monkeypatch, capsys, "train", *args)
         assert code == status and out == "" and err.count("\n") == 1 and err.startswith("error: "), err
     assert not (tmp_path / "run").exists()
+
+
+def test_a_ctrl_c_a_library_wrapped_is_interrupted_not_a_traceback(monkeypatch, capsys, tmp_path) -> None:
+    import samplernn.prepare
+
+    def numba_pyin(*args, **kwargs):  # what numba makes of a Ctrl-C inside librosa's pYIN
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise SystemError("CPUDispatcher(<function _viterbi>) returned a result with an exception set") \
+                from exc
+
+    monkeypatch.setattr(samplernn.prepare, "prepare_bank", numba_pyin)
+    (tmp_path / "src").mkdir()
+    code, _, err = run_main(monkeypatch, capsys, "prepare", str(tmp_path / "src"), str(tmp_path / "out"))
+    assert code == 130 and err == "interrupted\n", err
+
+
+def test_the_top_level_help_speaks_to_a_user(monkeypatch, capsys) -> None:
+    code, out, _ = run_main(monkeypatch, capsys, "--help")
+    assert code == 0 and "A conditional SampleRNN synthesizer" in out and "typer" not in out
