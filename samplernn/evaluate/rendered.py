@@ -27,6 +27,7 @@ class RenderedSet:
     melodies: list[Melody] = field(default_factory=list)
     missing: list[StreamSpec] = field(default_factory=list)
     missing_audio: list[np.ndarray] = field(default_factory=list, repr=False)
+    missing_asked: bool = False  # the missing semitones were asked for (a bank may lack none)
 
     @property
     def specs(self) -> list[StreamSpec]:
@@ -65,6 +66,7 @@ def rendered_set(
         for source in melodies:
             out.melodies += [load_melody(p, pitch_range, stats, sample_rate, lead, tail)
                              for p in find_melodies(source)]
+    out.missing_asked = missing
     if missing:
         out.missing = missing_pitch_streams(layers, stats, sample_rate, lead, tail)
     return out
@@ -78,8 +80,9 @@ def rendered_blocks(
     settings: measures.PitchSettings,
     tick: Callable[[], None] = lambda: None,
 ) -> dict[str, Any]:
-    """The report's "melodies" (None without melodies) and "missing_pitches" blocks; tick() is
-    called after each note scored."""
+    """The report's "melodies" (None without melodies) and "missing_pitches" blocks (None when not
+    asked for: "none missing" would say the bank lacks none); tick() is called after each note
+    scored."""
     melodies = None
     if rs.melodies:
         scored = [score_melody(m, sample_rate, stats, layers, settings, tick) for m in rs.melodies]
@@ -89,4 +92,6 @@ def rendered_blocks(
         notes.append(score_stream(spec, x, sample_rate, stats, settings))
         tick()
     missing = {"pitches": [n["pitch"] for n in notes], **summarize_scored(notes), "notes": notes}
+    if not rs.missing_asked:
+        missing = None
     return {"melodies": melodies, "missing_pitches": missing}

@@ -312,7 +312,8 @@ def test_cli_scores_melodies(dataset, tmp_path: Path) -> None:
     r = json.loads((out / "r.json").read_text())
     (mel,) = r["melodies"]["per_melody"]
     assert mel["name"] == "up" and [n["pitch"] for n in mel["notes"]] == [50, 54]  # −10: into 48 … 55
-    assert r["missing_pitches"]["n_notes"] == 0 and r["settings"]["melodies"] == [str(melody.parent)]
+    assert r["missing_pitches"] is None and r["settings"]["melodies"] == [str(melody.parent)]
+    assert "missing semitones" not in result.output  # not asked for: no row (it said "none missing")
     assert (out / "wav" / "melody_up.wav").stat().st_size > 1000
 
 
