@@ -23,6 +23,8 @@ def run_main(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
     [
         (["render"], "samplernn render: Missing argument"),
         (["render", "a.pt", "b.mid", "--onset-candidates", "0"], "'--onset-candidates'"),
+        (["render", "a.pt", "b.mid", "-o", "c.wav", "--transpose", "200"], "Invalid value for '--transpose'"),
+        (["play", "a.pt", "--transpose", "-49"], "play: Invalid value for '--transpose'"),
         (["render", "--no-such-option"], "No such option: --no-such-option"),
         (["no-such-command"], "No such command 'no-such-command'"),
         (["render", "a.pt", "b.mid", "-o"], "samplernn render: Option '-o' requires an argument"),

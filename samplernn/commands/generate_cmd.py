@@ -193,7 +193,7 @@ def render_command(
     channel: Annotated[
         list[str] | None, typer.Option(help="Only these channels (1..16; repeat or comma-separate).")
     ] = None,
-    transpose: Annotated[int, typer.Option(help="Semitones added to every note.")] = 0,
+    transpose: Annotated[int, typer.Option(min=-48, max=48, help="Semitones added to every note.")] = 0,
     clamp: Annotated[
         bool, typer.Option("--clamp", help="Move notes outside the trained range to its nearest edge.")
     ] = False,

@@ -70,7 +70,7 @@ def play_command(
     countdown: Annotated[
         str, typer.Option(help="Held notes: auto, held (a model trained with --hidden-countdown) or legacy.")
     ] = StreamConfig.countdown,
-    transpose: Annotated[int, typer.Option(help="Semitones added to every note.")] = 0,
+    transpose: Annotated[int, typer.Option(min=-48, max=48, help="Semitones added to every note.")] = 0,
     temperature: Temperature = None,
     seed: Seed = None,
     device: Device = "auto",

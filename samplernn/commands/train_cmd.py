@@ -62,7 +62,7 @@ def train_command(
         max=0.99,
         help="Model pre-emphasised audio, y[n] = x[n] - A·x[n-1] (e.g. 0.85), de-emphasised after "
         "generation: quantisation noise then sits under the strong low harmonics. 0 = off.",
-        show_default="the preset's (0, off)",
+        show_default="the preset's (0.7 for small and base)",
         metavar="A",
     ),
     dropout: float = typer.Option(

@@ -129,7 +129,8 @@ class TrainConfig:
     snapshot_minutes: float | None = _setting(
         None,
         "Also keep a copy of the checkpoint at the first validation after every this many minutes "
-        "of training (counted over resumes): checkpoints/minute_<MMM>.pt, for a quality-over-time curve.",
+        "of training (counted over resumes): checkpoints/minute_MMM.pt (the minutes, 3 digits), for a "
+        "quality-over-time curve.",
     )
     device: str = _setting("auto", "auto, cpu or cuda.")
     compile: bool = _setting(False, "Use torch.compile.")
