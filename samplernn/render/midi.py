@@ -105,6 +105,7 @@ def select_notes(
     """
     ignored: list[str] = []
     kept = notes
+    channels_defaulted = opts.channels is None
     if kit is None:
         drums = [n for n in notes if n.is_drum]
         if drums:
@@ -131,7 +132,10 @@ def select_notes(
         kept = [n for n, _ in played]
     if not kept:
         why = f" ({'; '.join(ignored)})" if ignored else ""
-        raise UserError(f"{path}: no notes to render{why}")
+        hint = ""
+        if kit is not None and channels_defaulted and notes:
+            hint = "; a drum model plays the drum channel, 10: --channel N plays the file's channel N"
+        raise UserError(f"{path}: no notes to render{why}{hint}")
     if kit is not None:
         return played, ignored, changed
     lo, hi = pitch_range if pitch_range else (0, 127)

@@ -4,6 +4,7 @@ velocity and take, index.json with measures, sheet.png), keeps the best, refuses
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import mido
 import numpy as np
 import pytest
 import soundfile as sf
+from support.audio import write_midi
 from support.drum_kit import HIT, SR, drum_checkpoint, drum_stats, write_drum_dataset
 from support.tiny import tiny_checkpoint
 from typer.testing import CliRunner
@@ -148,6 +150,12 @@ def test_render_plays_the_drum_channel_with_a_drum_model(drum_ckpt, tmp_path: Pa
     only_piano = RenderOptions(channels={1}, lead=0.01, tail=0.01, generation=GEN)
     with pytest.raises(UserError, match="no notes to render.*no such piece"):
         render_midi(drum_ckpt, _drum_midi(tmp_path / "p.mid"), tmp_path / "p.wav", only_piano)
+    on_one = write_midi(tmp_path / "one.mid", [(36, 90, 0.0, 0.1), (38, 90, 0.5, 0.6)], channel=0)
+    with pytest.raises(UserError, match=r"2 note\(s\) on other channels\); a drum model plays the drum "
+                                        r"channel, 10: --channel N plays the file's channel N$"):
+        render_midi(drum_ckpt, on_one, tmp_path / "one.wav", opts)
+    on_one_played = dataclasses.replace(opts, channels={1})
+    assert render_midi(drum_ckpt, on_one, tmp_path / "one.wav", on_one_played).n_notes == 2
 
 
 def test_voices_render_a_drum_part_with_the_kits_lengths(drum_ckpt, drum_ckpt_path: Path, tmp_path: Path,

@@ -19,6 +19,7 @@ places it.
 from __future__ import annotations
 
 import json
+import shlex
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,7 +123,7 @@ def drumkit_notes(src: str | Path, user_map: dict[str, int] | None = None) -> So
             where = f"{relative(xml_path, root)}#{inst.name}"
             if key is None:
                 found.fail(where, f"{xml_path}: instrument {inst.name!r} has no General MIDI drum key; "
-                           f"map it, e.g. --map {json.dumps({inst.name: 38})}")
+                           f"map it to a General MIDI drum key, e.g. --map {map_example(inst.name)}")
                 continue
             for sample, lo, hi in inst.layers:
                 if not sample.is_file():
@@ -131,6 +132,12 @@ def drumkit_notes(src: str | Path, user_map: dict[str, int] | None = None) -> So
                 velocity = layer_velocity(lo, hi)
                 found.notes.append(SampleNote(sample, relative(sample, root), key, velocity, xml_path))
     return found
+
+
+def map_example(name: str) -> str:
+    """A --map value for `name` that a shell takes as one argument: '{"808": 38}' (38 the snare's
+    key, for the example; 36 is the bass drum, 42 the closed hi-hat, 49 the crash)."""
+    return shlex.quote(json.dumps({name: 38}))
 
 
 def one_shot_notes(src: str | Path, user_map: dict[str, int] | None = None) -> SourceResult:
@@ -151,7 +158,7 @@ def one_shot_notes(src: str | Path, user_map: dict[str, int] | None = None) -> S
         key = next((k for k in (gm_drum_key(n, user_map) for n in names) if k is not None), None)
         if key is None:
             found.fail(rel, f"{path}: no drum piece in its name (kick, snare, hat, tom, crash, ride, …); "
-                       f"map it, e.g. --map {json.dumps({path.stem: 38})}")
+                       f"map it to a General MIDI drum key, e.g. --map {map_example(path.stem)}")
             continue
         try:
             velocity, layer = velocity_marks(path.stem)
