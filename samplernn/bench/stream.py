@@ -107,7 +107,7 @@ def _fitted_notes(path: Path, pitch_range: tuple[int, int]) -> list[MidiNote]:
     from dataclasses import replace
 
     from conditioning import read_midi_notes
-    from samplernn.evaluate.melodies import fit_to_range
+    from samplernn.render.range_fit import fit_to_range
 
     notes = [n for n in read_midi_notes(path) if not n.is_drum]
     _, pitches, _ = fit_to_range([n.pitch for n in notes], *pitch_range)

@@ -11,12 +11,14 @@ from samplernn.commands.common import OnsetCandidates, counted, fail, generation
 from samplernn.common.errors import UserError
 from samplernn.common.progress import progress_bar
 from samplernn.generate.options import ONSET_CANDIDATES
+from samplernn.prepare.report import summary_lines
 from samplernn.render.demo import (
     BUNDLED_BANK,
     DEFAULT_MELODY,
     DEFAULT_MODEL,
     DEMO_GENERATION,
     DEMO_INIT,
+    prepare_demo_bank,
     render_demo,
     train_demo_model,
 )
@@ -41,19 +43,23 @@ def demo(
     try:
         if train:
             start = "from scratch" if scratch else f"fine-tuning {DEMO_INIT}"
-            typer.echo(f"preparing {bank} and training `small` ({start}) for {minutes:g} min into {out}/ …")
+            typer.echo(f"preparing {bank} into {out}/dataset …")
+            for line in summary_lines(prepare_demo_bank(out, bank), bank):
+                typer.echo(line)
+            typer.echo(f"training `small` ({start}) for {minutes:g} min into {out}/run …")
             with progress_bar("train", 0, fields=("loss", "val", "sound", "sps")) as update:
                 model = train_demo_model(
-                    out, bank, minutes=minutes, device=device, seed=seed, scratch=scratch, progress=update
+                    out, minutes=minutes, device=device, seed=seed, scratch=scratch, progress=update
                 )
         # The melody plays on the CPU unless a device is named (--device auto is for training).
         with generation_options(seed=seed, device=None if device == "auto" else device) as gen:
             res = render_demo(out, model, midi, gen, onset_candidates)
     except UserError as exc:
         fail(exc)
+    moved = f", moved {res.transpose:+d} semitones into its range" if res.transpose else ""
     typer.echo(
         f"rendered {counted(res.n_notes, 'note')} ({res.seconds:.1f} s of audio) in {res.elapsed:.1f} s "
-        f"with {res.checkpoint}{onset_search_note(res.onset_candidates)}, gain {res.gain_db:+.1f} dB"
+        f"with {res.checkpoint}{moved}{onset_search_note(res.onset_candidates)}, gain {res.gain_db:+.1f} dB"
     )
     typer.echo(f"audio:       {res.wav}")
     typer.echo(f"spectrogram: {res.png}")

@@ -17,6 +17,7 @@ from conditioning import BankStats, MidiError, MidiNote, read_midi_notes
 from samplernn.common.errors import UserError
 from samplernn.evaluate.scoring import score_stream, summarize_scored
 from samplernn.measures import sound as measures
+from samplernn.render.range_fit import fit_to_range
 from samplernn.render.streams import StreamSpec, mix, note_stream
 
 MIDI_SUFFIXES = (".mid", ".midi")
@@ -58,24 +59,6 @@ def find_melodies(source: str | Path) -> list[Path]:
     if not found:
         raise UserError(f"{source}: no MIDI files (.mid) in this folder")
     return found
-
-
-def fit_to_range(pitches: Sequence[int], lo: int, hi: int) -> tuple[int, list[int], int]:
-    """(transpose, pitches to play, number moved): the melody shifted so that the middle of its span
-    sits on the middle of [lo, hi]; notes still outside are moved by octaves into the range (clamped
-    to it when it is narrower than an octave)."""
-    k = int(np.floor(((lo + hi) - (min(pitches) + max(pitches))) / 2.0 + 0.5))
-    played, moved = [], 0
-    for p in pitches:
-        q = p + k
-        while hi - lo >= 11 and q > hi:
-            q -= 12
-        while hi - lo >= 11 and q < lo:
-            q += 12
-        q = min(max(q, lo), hi)
-        moved += q != p + k
-        played.append(q)
-    return k, played, moved
 
 
 def load_melody(path: Path, pitch_range: tuple[int, int], stats: BankStats, sample_rate: int,

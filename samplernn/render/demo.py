@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from samplernn.common.errors import UserError
 from samplernn.common.paths import BUNDLED_BANK, DEMO_MELODY, SHIPPED_MODEL
 from samplernn.common.progress import ProgressFn
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
+from samplernn.render.range_fit import fit_to_range
 from samplernn.train.config import TrainConfig
 from samplernn.train.init import resolve_train_config
+
+if TYPE_CHECKING:
+    from samplernn.model.checkpoint import Checkpoint
+    from samplernn.prepare.run import PrepareResult
 
 DEFAULT_MODEL = SHIPPED_MODEL
 DEFAULT_MELODY = DEMO_MELODY
@@ -29,6 +35,7 @@ class DemoResult:
     elapsed: float
     gain_db: float
     onset_candidates: int = 1  # the most candidates the onset search tried per note (1: none)
+    transpose: int = 0  # semitones the melody was moved into the model's range (clamped beyond)
 
 
 def render_demo(
@@ -41,7 +48,9 @@ def render_demo(
     """Render `midi` with `checkpoint` to OUT/<midi stem>.wav and a waveform+spectrogram PNG beside it.
 
     The checkpoint is loaded on generation.device (None: the CPU); every note from the best of
-    up to `onset_candidates` onsets, as `render` plays it (RenderOptions.onset_candidates).
+    up to `onset_candidates` onsets, as `render` plays it (RenderOptions.onset_candidates). A
+    pitched model trained on another range (`demo --train --bank`) plays the melody moved into its
+    range (render.range_fit's transpose, `--clamp` for what still falls outside).
     Raises UserError for a missing or unreadable checkpoint or MIDI file, or an unavailable device.
     """
     from samplernn.common.audio import read_audio
@@ -55,13 +64,33 @@ def render_demo(
         raise UserError(f"{checkpoint}: model not found (run `samplernn demo --train` to train one)")
     ckpt = load_checkpoint(checkpoint, engine_device(generation.device))
     wav = out_dir / f"{midi.stem}.wav"
-    opts = RenderOptions(generation=generation, onset_candidates=onset_candidates)
+    transpose = _into_range(midi, ckpt)
+    opts = RenderOptions(generation=generation, onset_candidates=onset_candidates, transpose=transpose,
+                         clamp=transpose != 0)  # fmt: skip
     report = render_midi(ckpt, midi, wav, opts)
     audio, sr = read_audio(wav, mono=True)
     png = wav.with_suffix(".png")
     plot_note(audio, sr, png, title=f"{midi.name} — {checkpoint.name}")
     return DemoResult(wav, png, checkpoint, report.n_notes, report.seconds, report.elapsed, report.gain_db,
-                      report.onset_candidates)  # fmt: skip
+                      report.onset_candidates, transpose)  # fmt: skip
+
+
+def _into_range(midi: Path, ckpt: Checkpoint) -> int:
+    """Semitones that move the melody's pitched notes into a pitched model's range (0 when they lie
+    in it, for a drum model, or for a file render_midi will refuse anyway)."""
+    from conditioning import MidiError, read_midi_notes
+    from samplernn.render.drums import is_drum_model
+
+    if ckpt.pitch_range is None or is_drum_model(ckpt):
+        return 0
+    try:
+        pitches = [n.pitch for n in read_midi_notes(midi) if not n.is_drum]
+    except MidiError:
+        return 0
+    lo, hi = ckpt.pitch_range
+    if not pitches or (lo <= min(pitches) and max(pitches) <= hi):
+        return 0
+    return fit_to_range(pitches, lo, hi)[0]
 
 
 #: The model `demo --train` fine-tunes unless told to start from nothing (train --init's name).
@@ -83,9 +112,20 @@ def demo_train_config(
     return resolve_train_config(".", given, resume=False)
 
 
+def prepare_demo_bank(out_dir: str | Path, bank: str | Path = BUNDLED_BANK) -> PrepareResult:
+    """`samplernn prepare` of `bank` into OUT/dataset (what `train_demo_model` trains on); its
+    result, for the summary a user should see (files that failed are left out).
+    Raises UserError for a missing bank or anything prepare refuses."""
+    from samplernn.prepare.run import prepare_bank
+
+    bank = Path(bank)
+    if not bank.is_dir():
+        raise UserError(f"{bank}: bank not found (pass --bank with a folder of WAV/FLAC + MIDI)")
+    return prepare_bank(bank, Path(out_dir) / "dataset")
+
+
 def train_demo_model(
     out_dir: str | Path,
-    bank: str | Path = BUNDLED_BANK,
     *,
     minutes: float = 3.0,
     device: str = "auto",
@@ -93,21 +133,17 @@ def train_demo_model(
     scratch: bool = False,
     progress: ProgressFn | None = None,
 ) -> Path:
-    """prepare the bank into OUT/dataset, train `small` for `minutes` into OUT/run (fine-tuning the
-    shipped model unless `scratch`: demo_train_config); return best.pt.
+    """Train `small` for `minutes` on OUT/dataset (`prepare_demo_bank`) into OUT/run (fine-tuning
+    the shipped model unless `scratch`: demo_train_config); return best.pt.
 
     A run already in OUT/run is continued up to `minutes` of training in all. `progress` gets
     (step, expected last step, fields): the time limit decides the total.
-    Raises UserError for a missing bank or anything prepare or train refuses.
+    Raises UserError for anything train refuses.
     """
-    from samplernn.prepare.run import prepare_bank
     from samplernn.train.loop import train
 
-    out_dir, bank = Path(out_dir), Path(bank)
-    if not bank.is_dir():
-        raise UserError(f"{bank}: bundled bank not found (pass --bank with a folder of WAV/FLAC + MIDI)")
+    out_dir = Path(out_dir)
     dataset = out_dir / "dataset"
-    prepare_bank(bank, dataset)
     run = out_dir / "run"
     cfg = demo_train_config(minutes, device, seed, scratch)
     resume = (run / "checkpoints" / "last.pt").is_file()

@@ -12,10 +12,11 @@ import pytest
 from conditioning import read_midi_notes
 from samplernn.common.errors import UserError
 from samplernn.common.paths import DEMO_MELODY
-from samplernn.evaluate.melodies import find_melodies, fit_to_range, load_melody
+from samplernn.evaluate.melodies import find_melodies, load_melody
 from samplernn.evaluate.options import HELDOUT_MELODIES, SHIPPED_MELODIES, EvaluateOptions
 from samplernn.evaluate.run import evaluate_model
 from samplernn.evaluate.scoring import score_stream
+from samplernn.render.range_fit import fit_to_range
 
 SR = 16000
 LEAD, TAIL = 4000, 8000

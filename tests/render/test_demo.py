@@ -50,7 +50,12 @@ def test_corrupt_midi(tmp_path: Path, model: Path) -> None:
     one_line_error(["--model", str(model), "--midi", str(bad), "--out", str(tmp_path / "o")], "garbage.mid")
 
 
-def test_a_note_outside_the_model_range(tmp_path: Path, model: Path) -> None:
+def test_a_melody_outside_the_model_range_is_moved_into_it(tmp_path: Path, model: Path) -> None:
+    """`demo` has no --transpose or --clamp (render's): a model of another range (demo --train
+    --bank) plays the melody moved into its range, and says so."""
     high = write_midi(tmp_path / "high.mid", [(100, 90, 0.0, 0.1)])
-    one_line_error(["--model", str(model), "--midi", str(high), "--out", str(tmp_path / "o")], "high.mid")
-    assert not (tmp_path / "o" / "high.wav").exists()
+    args = ["--model", str(model), "--midi", str(high), "--out", str(tmp_path / "o")]
+    result = CliRunner().invoke(app, ["demo", *args])
+    assert result.exit_code == 0, result.output
+    assert "rendered 1 note" in result.output and "moved -48 semitones into its range" in result.output
+    assert (tmp_path / "o" / "high.wav").is_file()

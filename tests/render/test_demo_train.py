@@ -10,7 +10,13 @@ import pytest
 from support.audio import tone, write_audio, write_midi
 
 from samplernn.common.paths import SHIPPED_MODEL
-from samplernn.render.demo import DEMO_INIT, demo_train_config, train_demo_model
+from samplernn.render.demo import (
+    DEMO_INIT,
+    demo_train_config,
+    prepare_demo_bank,
+    render_demo,
+    train_demo_model,
+)
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -40,7 +46,8 @@ def test_fine_tuned_demo_starts_where_the_shipped_model_is(tmp_path):
     bank = small_bank(tmp_path / "bank")
     sound = {}
     for name, scratch in (("fine", False), ("scratch", True)):
-        best = train_demo_model(tmp_path / name, bank, minutes=0.002, device="cpu", scratch=scratch)
+        assert prepare_demo_bank(tmp_path / name, bank).counts["notes"] == 36
+        best = train_demo_model(tmp_path / name, minutes=0.002, device="cpu", scratch=scratch)
         assert best.is_file()
         evals = [json.loads(x) for x in (best.parents[1] / "metrics.jsonl").read_text().splitlines()]
         sound[name] = next(r for r in evals if r["kind"] == "eval")["sound"]
@@ -50,3 +57,19 @@ def test_fine_tuned_demo_starts_where_the_shipped_model_is(tmp_path):
     # most of them in tune (measured: 3 of 4 within 30 cents, score 0.51 vs -0.38)
     assert sound["fine"]["in_tune"] >= 0.5 and sound["scratch"]["in_tune"] <= 0.25, sound
     assert sound["fine"]["score"] > sound["scratch"]["score"] + 0.5, sound
+
+
+def test_a_melody_outside_the_models_range_is_moved_into_it(tmp_path):
+    """A model trained on another bank's range (demo --train --bank) plays the demo melody moved
+    into its range, not refused after training ("outside the model's trained range")."""
+    from support.tiny import tiny_checkpoint
+
+    from conditioning import BankStats
+
+    stats = BankStats(SR, {(p, 100): 40 for p in range(72, 80)})  # G4–G5: the melody lies lower
+    ckpt = tiny_checkpoint(tmp_path / "t.pt", sample_rate=SR, stats=stats)
+    melody = write_midi(tmp_path / "m.mid", [(48, 90, 0.0, 0.05), (55, 90, 0.05, 0.1), (67, 90, 0.1, 0.15)])
+    res = render_demo(tmp_path / "out", ckpt, melody, onset_candidates=1)
+    assert res.n_notes == 3 and res.transpose == 18  # centred: (72 + 79 - 48 - 67) / 2
+    inside = write_midi(tmp_path / "in.mid", [(74, 90, 0.0, 0.05)])
+    assert render_demo(tmp_path / "out2", ckpt, inside, onset_candidates=1).transpose == 0
