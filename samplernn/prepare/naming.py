@@ -11,7 +11,8 @@ Sample libraries name one file per note. With no configuration this understands:
 * MIDI numbers (``048``) when the name holds no note name;
 * dynamics ``ppp`` … ``fff`` and spelled out (``pianissimo`` … ``fortissimo``, ``mezzo-forte``),
   mapped to velocities by `DYNAMICS`; velocity numbers (``vel100``, or the number right after
-  the note as in ``C4_100``) and velocity-layer tags (``v1`` … ``vN``, ``L1``, ``layer2``),
+  the note as in ``C4_100``, from `MIN_NUMBER_VELOCITY`: ``Piano_C4_1`` is a take) and
+  velocity-layer tags (``v1`` … ``vN``, ``L1``, ``layer2``),
   layer 1 the softest;
 * any other token (instrument, articulation, duration such as ``0.25s`` or ``025``, ``stereo``,
   ``normal``, ``arco``, round-robin tags) is ignored.
@@ -43,6 +44,10 @@ DYNAMICS: dict[str, int] = {
 DEFAULT_VELOCITY = DYNAMICS["mf"]
 #: Dynamics that change during the note: such a file has no single velocity.
 CHANGING_DYNAMICS = frozenset({"cresc", "crescendo", "decresc", "decrescendo", "dim", "diminuendo"})
+#: The smallest bare number right after the note read as a velocity (`C4_100`, `C4_12`): below it
+#: a number there is a take, round-robin or duration (`Piano_C4_1`, `C4_01`, Philharmonia's
+#: `trumpet_A4_1_normal`), which read as velocity 1 made the model learn the note as near-silence.
+MIN_NUMBER_VELOCITY = 10
 MIDDLE_C = ("C3", "C4", "C5")
 #: The octave convention of names unless told otherwise: middle C (MIDI 60) is C4.
 DEFAULT_MIDDLE_C = "C4"
@@ -244,7 +249,8 @@ def _pitch(t: _Tokens, middle_c: str, number_is_velocity: bool) -> tuple[int, in
     if values:
         pos = t.notes[0][0]
         after = [n for p, n in t.numbers if p == pos + 1]
-        velocity = after[0] if number_is_velocity and after and 1 <= after[0] <= 127 else None
+        is_velocity = number_is_velocity and after and MIN_NUMBER_VELOCITY <= after[0] <= 127
+        velocity = after[0] if is_velocity else None
         return values.pop(), velocity
     numbers = [n for _, n in t.numbers]
     if not numbers:

@@ -30,6 +30,10 @@ from samplernn.prepare.naming import (
     ("Piano.mf.Bb1", 34, 80),  # 'Piano' first is the instrument, 'mf' the dynamic
     ("C4_100", 60, 100),  # NOTE_velocity
     ("F#2_64", 42, 64),
+    ("C4_12", 60, 12),
+    ("Piano_C4_1", 60, None),  # a take or round-robin number, not velocity 1
+    ("Piano_D4_01", 62, None),
+    ("trumpet_A4_1_normal", 69, None),  # Philharmonia's duration (1 s) without a dynamic
     ("048", 48, None),  # a MIDI number alone
     ("048_100", 48, 100),  # MIDI number, then velocity
     ("030-F#", 30, None),  # GrandOrgue: key number with its pitch class
