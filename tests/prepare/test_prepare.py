@@ -177,3 +177,13 @@ def test_interrupted_run_keeps_previous_output(tmp_path, note_pair, monkeypatch)
     assert (out / "manifest.csv").read_text() == manifest
     assert load_dataset(out).sample_rate == 16000
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "src"]
+
+
+def test_a_bank_too_small_to_train_on_says_so(tmp_path, note_pair):
+    note_pair(tmp_path / "two", "a", pitch=60)
+    note_pair(tmp_path / "two", "b", pitch=62)
+    result = prepare_bank(tmp_path / "two", tmp_path / "out")
+    assert result.n_notes == 2
+    assert any("too few to train on" in n.message for n in result.notices)
+    full = prepare_bank(small_bank(tmp_path / "src", note_pair), tmp_path / "full")
+    assert not any("too few" in n.message for n in full.notices)
