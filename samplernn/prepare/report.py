@@ -45,6 +45,9 @@ def summary_lines(result: PrepareResult, src: str | Path | None = None) -> list[
                      f"  pitch check   names against the tracker: {verdicts}{wrong}")
     if result.notices:
         lines += [f"  notices       {len(result.notices)}", *_listed(result.notices)]
+    if not (c.get("train") and c.get("val")):
+        lines.append(f"  too few       {c['notes']} note(s): `samplernn train` needs notes in both the train "
+                     "and val splits (prepare at least 3)")
     lines.append(f"output: {result.out}/ (audio/, manifest.csv, dataset.json)")
     return lines
 

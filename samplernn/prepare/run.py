@@ -233,14 +233,6 @@ def _dataset_info(src: Path, settings: PrepareSettings, result: PrepareResult, s
     }
 
 
-def _too_few(counts: dict[str, int]) -> list[Failure]:
-    """A notice when `train` will refuse the dataset: it needs notes in the train and val splits."""
-    if counts.get("train", 0) and counts.get("val", 0):
-        return []
-    return [Failure("", f"{counts.get('notes', 0)} note(s) are too few to train on: `samplernn train` needs "
-                        "notes in both the train and val splits (prepare at least 3)")]
-
-
 def prepare_bank(
     src: str | Path,
     out: str | Path,
@@ -284,7 +276,7 @@ def prepare_bank(
         result = _result(out, found.layout, rows, splits, sr)
         result.failures = natsorted(found.failures, key=lambda f: f.source)
         result.counts["failed"] = len(result.failures)
-        result.notices = [Failure("", w) for w in found.warnings] + notices + _too_few(result.counts)
+        result.notices = [Failure("", w) for w in found.warnings] + notices
         result.pitch_checks = found.pitch_checks
         result.gain = gain
         write_dataset_info(tmp, _dataset_info(src, settings, result, _bank_stats(sr, rows, splits)))

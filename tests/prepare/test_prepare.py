@@ -182,8 +182,10 @@ def test_interrupted_run_keeps_previous_output(tmp_path, note_pair, monkeypatch)
 def test_a_bank_too_small_to_train_on_says_so(tmp_path, note_pair):
     note_pair(tmp_path / "two", "a", pitch=60)
     note_pair(tmp_path / "two", "b", pitch=62)
+    from samplernn.prepare.report import summary_lines
+
     result = prepare_bank(tmp_path / "two", tmp_path / "out")
     assert result.n_notes == 2
-    assert any("too few to train on" in n.message for n in result.notices)
+    assert any("needs notes in both the train and val splits" in line for line in summary_lines(result))
     full = prepare_bank(small_bank(tmp_path / "src", note_pair), tmp_path / "full")
-    assert not any("too few" in n.message for n in full.notices)
+    assert not any("too few" in line for line in summary_lines(full))

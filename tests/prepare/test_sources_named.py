@@ -45,6 +45,18 @@ def test_every_scheme_in_one_library(tmp_path):
     assert all(n.release is None and n.described_by == n.audio for n in found.notes)  # one-shots
 
 
+def test_velocity_layers_sorted_into_folders(tmp_path):
+    src = tmp_path / "lib"
+    note_file(src / "soft" / "Piano_C4.wav", 60)
+    note_file(src / "loud" / "Piano_C4.wav", 60)
+    note_file(src / "ff" / "takes" / "Piano_D4.wav", 62)  # the nearest folder with a mark
+    note_file(src / "soft" / "Piano_E4_fff.wav", 64)  # the name's own dynamic wins
+    note_file(src / "Piano" / "Piano_F4.wav", 65)  # an instrument's folder, not the dynamic
+    got = {n.source: n.velocity for n in named_notes(src).notes}
+    assert got == {"soft/Piano_C4.wav": 49, "loud/Piano_C4.wav": 96, "ff/takes/Piano_D4.wav": 112,
+                   "soft/Piano_E4_fff.wav": 126, "Piano/Piano_F4.wav": 80}
+
+
 def test_middle_c_option_and_pattern(tmp_path):
     src = tmp_path / "lib"
     note_file(src / "Organ_C3.wav", 60)

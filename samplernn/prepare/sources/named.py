@@ -28,6 +28,7 @@ from samplernn.prepare.naming import (
     compile_pattern,
     parse_name,
     resolve_velocities,
+    velocity_marks,
 )
 from samplernn.prepare.notes import NoteError
 from samplernn.prepare.settings import PrepareSettings
@@ -75,6 +76,8 @@ def named_notes(src: str | Path, options: NamedOptions = NamedOptions()) -> Sour
             found.fail(rel, message)
             continue
         name, reason = _read_name(path.stem, pattern, options.middle_c)
+        if name is not None and pattern is None:
+            name = _with_folder_dynamic(name, path.relative_to(src))
         key = read_root_key(path) if options.root_key else None
         if key is not None:
             name = ParsedName(key.pitch, name.velocity if name else None, name.layer if name else None)
@@ -86,6 +89,24 @@ def named_notes(src: str | Path, options: NamedOptions = NamedOptions()) -> Sour
     for (path, name), velocity in zip(parsed, velocities, strict=True):
         found.notes.append(SampleNote(path, relative(path, src), name.pitch, velocity, path))
     return found
+
+
+def _with_folder_dynamic(name: ParsedName, rel: Path) -> ParsedName:
+    """`name`, or when it says nothing of its dynamic, the dynamic, velocity or layer mark of its
+    nearest folder that has one (`soft/Piano_C4.wav`, `ff/C4.wav`, `v2/C4.wav`: libraries often
+    sort their velocity layers into folders)."""
+    if name.velocity is not None or name.layer is not None:
+        return name
+    for folder in rel.parents:
+        if not folder.name or folder.name.lower() == "piano":  # the instrument, far more often
+            continue
+        try:
+            velocity, layer = velocity_marks(folder.name)
+        except NamingError:
+            continue
+        if velocity is not None or layer is not None:
+            return ParsedName(name.pitch, velocity, layer, folder.name)
+    return name
 
 
 def _read_name(stem: str, pattern: NamePattern | None, middle_c: str) -> tuple[ParsedName | None, str]:
