@@ -269,7 +269,9 @@ def prepare_bank(
         if not rows:
             first = found.failures[0].message if found.failures else "no notes found"
             n_bad = len(found.failures)
-            raise UserError(f"{src}: no note could be prepared ({n_bad} failed; first: {first})")
+            guessed = settings.layout == "auto"
+            how = f"read as the {found.layout} layout{' (detected; --layout to choose)' if guessed else ''}"
+            raise UserError(f"{src}: no note could be prepared, {how} ({n_bad} failed; first: {first})")
         splits = assign_splits(((r.id, r.pitch) for r in rows), settings.val_fraction,
                                settings.test_fraction, settings.seed)
         write_manifest(tmp / MANIFEST_FILE, (r.record(splits[r.id]) for r in rows))

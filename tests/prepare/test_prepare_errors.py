@@ -121,7 +121,8 @@ def test_overlapping_session_notes(tmp_path):
 
 def test_all_bad_is_an_error_and_writes_nothing(tmp_path):
     silent_recording(tmp_path / "src")
-    with pytest.raises(UserError, match="no note could be prepared.*silent recording"):
+    with pytest.raises(UserError, match=r"no note could be prepared, read as the \w+ layout \(detected; "
+                                        r"--layout to choose\).*silent recording"):
         prepare_bank(tmp_path / "src", tmp_path / "out")
     assert not (tmp_path / "out").exists()
 
