@@ -16,7 +16,7 @@ from conditioning.events import (
     level_column,
     level_column_db,
 )
-from conditioning.midi import MidiError, MidiNote, read_midi_notes
+from conditioning.midi import MidiError, MidiNote, read_midi_notes, read_sustain
 from conditioning.pitch import NOTE_NAMES, note_name, parse_note
 
 __all__ = [
@@ -44,4 +44,5 @@ __all__ = [
     "note_name",
     "parse_note",
     "read_midi_notes",
+    "read_sustain",
 ]

@@ -137,3 +137,41 @@ def read_midi_notes(path: str | Path) -> list[MidiNote]:
                 notes.append(MidiNote(pitch, vel, to_sec(on), to_sec(max(tick, on)), ch, ti, hanging=True))
     notes.sort(key=lambda n: (n.start, n.pitch))
     return notes
+
+
+#: The sustain (damper) pedal's controller and the value from which it counts as down (General
+#: MIDI: CC64, 0–63 up, 64–127 down).
+SUSTAIN_CC, SUSTAIN_DOWN = 64, 64
+
+
+def read_sustain(path: str | Path) -> dict[int, list[tuple[float, float]]]:
+    """The sustain pedal's down spans of each channel (0-based), [down, up) in seconds, over all
+    tracks (a type-1 file may put the pedal on a track of its own); a pedal still down at the end
+    comes up at the file's last event. Empty for a file without pedal messages.
+
+    Raises MidiError as read_midi_notes does."""
+    path = Path(path)
+    try:
+        mid = mido.MidiFile(path)
+    except Exception as exc:  # as read_midi_notes
+        raise MidiError(f"{path}: unreadable MIDI file ({_reason(exc)})") from None
+    to_sec = _clock(mid, path)
+    changes: list[tuple[int, int, bool]] = []
+    last = 0
+    for track in mid.tracks:
+        tick = 0
+        for msg in track:
+            tick += msg.time
+            if msg.type == "control_change" and msg.control == SUSTAIN_CC:
+                changes.append((tick, msg.channel, msg.value >= SUSTAIN_DOWN))
+        last = max(last, tick)
+    spans: dict[int, list[tuple[float, float]]] = {}
+    down: dict[int, int] = {}
+    for tick, channel, is_down in sorted(changes, key=lambda c: c[0]):
+        if is_down:
+            down.setdefault(channel, tick)
+        elif channel in down:
+            spans.setdefault(channel, []).append((to_sec(down.pop(channel)), to_sec(tick)))
+    for channel, tick in down.items():
+        spans.setdefault(channel, []).append((to_sec(tick), to_sec(max(last, tick))))
+    return spans

@@ -254,7 +254,9 @@ def _render_summary(report, bit_depth: int) -> None:  # noqa: ANN001 — RenderR
     for line in report.ignored:
         typer.echo(f"ignored: {line}")
     for line in report.changed:
-        typer.echo(f"clamped: {line}")
+        typer.echo(f"{'played' if report.pieces else 'clamped'}: {line}")
+    if report.pedal_held:
+        typer.echo(f"sustain pedal: {counted(report.pedal_held, 'note')} held past the note-off")
     for line in report.hanging:
         typer.secho(f"warning: {line}", fg=typer.colors.YELLOW, err=True)
     lo, hi = report.notes_range

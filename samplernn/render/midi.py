@@ -15,7 +15,7 @@ from pathlib import Path
 
 import mido
 
-from conditioning import MidiError, MidiNote, read_midi_notes
+from conditioning import MidiError, MidiNote, read_midi_notes, read_sustain
 from conditioning.midi import DRUM_CHANNEL
 from conditioning.pitch import note_name
 from samplernn.common.audio import CEILING_DB, limit_peak, write_wav
@@ -25,6 +25,7 @@ from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.render.drums import is_drum_model, kit_hits, kit_keys, kit_notes
 from samplernn.render.streams import mix, note_stream
+from samplernn.render.sustain import apply_sustain
 from samplernn.render.voices import check_render_engine, pick_render_engine, render_voices
 
 
@@ -69,6 +70,7 @@ class RenderReport:
     hanging: list[str] = field(default_factory=list)  # notes with no note-off (conditioning.midi)
     onset_candidates: int = 1  # the most candidates the onset search tried per note (1: none)
     pieces: tuple[int, ...] = ()  # a drum model's: the kit keys played, ascending (empty: pitched)
+    pedal_held: int = 0  # notes the sustain pedal held past their note-off (render.sustain)
 
 
 def _non_note_events(path: Path) -> Counter[str]:
@@ -205,6 +207,12 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
         raise UserError(f"{midi}: {problem}")
     notes = read_notes(midi)
     kit = kit_keys(ckpt.stats) if is_drum_model(ckpt) else None
+    held = 0
+    if kit is None:
+        try:
+            notes, held = apply_sustain(notes, read_sustain(midi))
+        except MidiError as exc:
+            raise UserError(str(exc)) from None
     played, ignored, changed = select_notes(midi, notes, opts, ckpt.pitch_range, kit)
     sr = ckpt.sample_rate
     if kit:
@@ -242,4 +250,5 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
          for n, _ in played if n.hanging and not kit],
         gen.onset_candidates,
         tuple(sorted(set(pitches))) if kit else (),
+        held,
     )  # fmt: skip

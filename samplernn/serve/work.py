@@ -94,4 +94,5 @@ def render_file(ckpt: Checkpoint, midi: Path, name: str, opts: RenderOptions, jo
         "elapsed": report.elapsed,
         "ignored": report.ignored,
         "changed": report.changed,
+        "pedal_held": report.pedal_held,
     }

@@ -98,3 +98,19 @@ def test_every_parser_exception_is_one_line_with_a_reason(tmp_path):
         message = str(err.value)
         assert message.startswith(f"{path}: unreadable MIDI file ("), case
         assert reason in message and "()" not in message and "\n" not in message, (case, message)
+
+
+def test_sustain_spans_per_channel_over_all_tracks(tmp_path):
+    from conditioning import read_sustain
+
+    cc = lambda value, time, channel=0: mido.Message(  # noqa: E731
+        "control_change", control=64, value=value, time=time, channel=channel)
+    mid = mido.MidiFile(type=1, ticks_per_beat=480)  # 120 bpm: 480 ticks = 0.5 s
+    mid.tracks.append(mido.MidiTrack(note(60, 0, 960)))
+    mid.tracks.append(mido.MidiTrack([cc(127, 240), cc(100, 240), cc(0, 480),  # down 0.25 (again 0.5), up 1.0
+                                      cc(64, 480, channel=3),  # 64 is down; never released
+                                      mido.Message("control_change", control=7, value=0, time=480)]))
+    mid.save(tmp_path / "p.mid")
+    spans = read_sustain(tmp_path / "p.mid")
+    assert spans == {0: [(0.25, 1.0)], 3: [(1.5, 2.0)]}  # the last comes up at the file's last event
+    assert read_sustain(write_file(tmp_path / "none.mid", 480, note(60, 0, 480))) == {}

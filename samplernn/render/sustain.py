@@ -1,0 +1,48 @@
+"""The sustain pedal in a rendered MIDI file: a note released while its channel's pedal is down
+sounds on until the pedal comes up, as `play` holds it live (samplernn.play.keyboard) and as a
+piano's dampers do — or until the same key is struck again on that channel, which starts a new
+note. Drum-channel notes are left as they are (a drum model's hits last the kit's length)."""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+from collections.abc import Mapping, Sequence
+
+from conditioning import MidiNote
+
+
+def apply_sustain(
+    notes: Sequence[MidiNote], pedal: Mapping[int, Sequence[tuple[float, float]]]
+) -> tuple[list[MidiNote], int]:
+    """(`notes` with each note-off that falls while its channel's pedal is down moved to the
+    pedal's release or the key's next note-on on that channel, whichever is first; how many were
+    moved). `pedal`: conditioning.read_sustain's [down, up) spans in seconds per 0-based channel.
+    The order of `notes` is kept."""
+    if not pedal:
+        return list(notes), 0
+    restrikes: dict[tuple[int, int], list[float]] = {}
+    for n in notes:
+        restrikes.setdefault((n.channel, n.pitch), []).append(n.start)
+    for starts in restrikes.values():
+        starts.sort()
+    out, moved = [], 0
+    for n in notes:
+        up = None if n.is_drum else _pedal_up(pedal.get(n.channel, ()), n.stop)
+        if up is None:
+            out.append(n)
+            continue
+        starts = restrikes[(n.channel, n.pitch)]
+        later = starts[bisect.bisect_right(starts, n.start) :]
+        stop = max(n.stop, min([up, *[s for s in later if s >= n.stop]]))
+        moved += stop > n.stop
+        out.append(dataclasses.replace(n, stop=stop))
+    return out, moved
+
+
+def _pedal_up(spans: Sequence[tuple[float, float]], at: float) -> float | None:
+    """The release of the span holding time `at` (down <= at < up), or None."""
+    for down, up in spans:
+        if down <= at < up:
+            return up
+    return None

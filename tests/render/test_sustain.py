@@ -1,0 +1,52 @@
+"""The sustain pedal in `render`: note-offs under the pedal move to its release (or a re-strike)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mido
+import pytest
+from support.tiny import tiny_checkpoint
+
+from conditioning import BankStats, MidiNote
+from samplernn.generate.options import GenerationOptions
+from samplernn.model.checkpoint import load_checkpoint
+from samplernn.render.midi import RenderOptions, render_midi
+from samplernn.render.sustain import apply_sustain
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
+def n(pitch: int, start: float, stop: float, channel: int = 0) -> MidiNote:
+    return MidiNote(pitch, 100, start, stop, channel, 0)
+
+
+def test_a_note_off_under_the_pedal_waits_for_its_release_or_a_restrike():
+    notes = [n(60, 0.0, 0.5), n(64, 0.0, 0.2), n(60, 0.8, 1.5), n(67, 1.2, 1.3), n(62, 0.1, 0.5, 9),
+             n(65, 0.0, 0.5, channel=1)]
+    out, moved = apply_sustain(notes, {0: [(0.3, 1.0), (1.25, 2.0)], 9: [(0.0, 2.0)]})
+    stops = [m.stop for m in out]
+    # 60 is struck again at 0.8, before the pedal comes up at 1.0; 64 was released before the
+    # pedal went down; the second 60 and 67 wait for the second span's release at 2.0; the drum
+    # note and the other channel's note are left as they are
+    assert stops == [0.8, 0.2, 2.0, 2.0, 0.5, 0.5] and moved == 3
+    out, moved = apply_sustain(notes, {0: [(0.3, 1.0)]})
+    assert [m.stop for m in out][:4] == [0.8, 0.2, 1.5, 1.3] and moved == 1  # released between spans
+    assert [m.start for m in out] == [m.start for m in notes]
+    assert apply_sustain(notes, {}) == (notes, 0)
+
+
+def test_render_holds_the_notes_the_pedal_holds(tmp_path: Path):
+    sr = 4000
+    stats = BankStats(sr, {(p, 100): 40 for p in range(55, 66)})
+    ckpt = load_checkpoint(tiny_checkpoint(tmp_path / "t.pt", sample_rate=sr, stats=stats))
+    on = lambda p, t: mido.Message("note_on", note=p, velocity=100, time=t)  # noqa: E731
+    off = lambda p, t: mido.Message("note_off", note=p, velocity=0, time=t)  # noqa: E731
+    pedal = lambda v, t: mido.Message("control_change", control=64, value=v, time=t)  # noqa: E731
+    mid = mido.MidiFile(type=0, ticks_per_beat=480)  # 0.5 s a beat
+    mid.tracks.append(mido.MidiTrack([pedal(127, 0), on(60, 0), off(60, 48), pedal(0, 912)]))
+    mid.save(tmp_path / "p.mid")
+    opts = RenderOptions(lead=0.01, tail=0.01, onset_candidates=1, generation=GenerationOptions(seed=0))
+    held = render_midi(ckpt, tmp_path / "p.mid", tmp_path / "held.wav", opts)
+    assert held.pedal_held == 1
+    assert held.seconds == pytest.approx(1.0 + 0.01 + 40 / sr + 0.01, abs=0.02)  # to the pedal's release
