@@ -46,7 +46,7 @@ def audio_info(path: str | Path) -> AudioInfo:
     try:
         info = sf.info(str(path))
     except _READ_ERRORS as exc:
-        raise AudioError(f"{path}: unreadable audio file ({_reason(exc)})") from None
+        raise AudioError(f"{path}: unreadable audio file ({_reason(exc, path)})") from None
     if info.frames <= 0:
         raise AudioError(f"{path}: audio file holds no samples")
     promised = _wav_header_frames(path)
@@ -95,7 +95,7 @@ def read_audio(
     try:
         audio, sr = sf.read(str(path), start=start, stop=stop, dtype="float32", always_2d=True)
     except _READ_ERRORS as exc:
-        raise AudioError(f"{path}: unreadable audio file ({_reason(exc)})") from None
+        raise AudioError(f"{path}: unreadable audio file ({_reason(exc, path)})") from None
     if audio.shape[0] == 0 and start == 0 and stop is None:
         raise AudioError(f"{path}: audio file holds no samples")
     if mono:
@@ -120,7 +120,7 @@ def peak(path: str | Path) -> float:
             if block.size:
                 top = max(top, float(np.abs(block.mean(axis=1)).max()))
     except _READ_ERRORS as exc:
-        raise AudioError(f"{path}: unreadable audio file ({_reason(exc)})") from None
+        raise AudioError(f"{path}: unreadable audio file ({_reason(exc, path)})") from None
     return top
 
 
@@ -217,6 +217,14 @@ def _no_room(path: str | Path, size: int) -> bool:
         return False
 
 
-def _reason(exc: BaseException) -> str:
+#: libsndfile's words when its MPEG decoder gives up on a file that is there (a corrupt MP3):
+#: they would send a user looking for a missing file.
+_NOT_A_FILE = "File does not exist or is not a regular file"
+
+
+def _reason(exc: BaseException, path: str | Path | None = None) -> str:
     text = str(exc).strip().splitlines()
-    return text[-1] if text else type(exc).__name__
+    reason = text[-1] if text else type(exc).__name__
+    if path is not None and _NOT_A_FILE in reason and Path(path).is_file():
+        return "not decodable: corrupt, or not the format its name says"
+    return reason

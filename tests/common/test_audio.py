@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from samplernn.common.audio import AudioError, audio_info
+from samplernn.common.audio import AudioError, audio_info, read_audio
 
 SR = 16000
 
@@ -36,3 +36,13 @@ def test_float_and_streamed_wavs_are_not_taken_for_truncated_ones(tmp_path: Path
     data[at : at + 4] = struct.pack("<I", 0xFFFFFFFF)  # a writer that never filled the size in
     (tmp_path / "streamed.wav").write_bytes(bytes(data))
     assert audio_info(tmp_path / "streamed.wav").frames == SR
+
+
+def test_a_corrupt_mp3_is_not_reported_as_a_missing_file(tmp_path: Path) -> None:
+    bad = tmp_path / "Piano_F4.mp3"
+    bad.write_bytes(b"ID3\x03\x00\x00\x00\x00\x00\x00" + bytes(4000))
+    for read in (read_audio, audio_info):
+        with pytest.raises(AudioError) as info:
+            read(bad)
+        message = str(info.value)
+        assert message.startswith(f"{bad}: ") and "does not exist" not in message, message
