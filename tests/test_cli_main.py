@@ -61,7 +61,8 @@ def test_help_exits_0_and_no_arguments_print_the_usage(monkeypatch, capsys) -> N
 def test_train_refuses_before_its_progress_bar_opens(monkeypatch, capsys, tmp_path) -> None:
     for args, status in (([str(tmp_path / "none"), "-o", str(tmp_path / "run")], 1),
                          ([str(tmp_path), "-o", str(tmp_path / "run"), "--steps", "0"], 2),
-                         ([str(tmp_path), "-o", str(tmp_path / "run"), "--window", "100"], 2)):  # fmt: skip
+                         ([str(tmp_path), "-o", str(tmp_path / "run"), "--window", "100"], 2),
+                         ([str(tmp_path), "-o", str(tmp_path / "run"), "--device", "tpu"], 2)):  # fmt: skip
         code, out, err = run_main(monkeypatch, capsys, "train", *args)
         assert code == status and out == "" and err.count("\n") == 1 and err.startswith("error: "), err
     assert not (tmp_path / "run").exists()

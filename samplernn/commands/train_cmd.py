@@ -129,12 +129,16 @@ def _checked_config(dataset: Path, out: Path, given: dict[str, Any], resume: boo
     """The run's TrainConfig, checked before the progress bar opens: a read-only --out, a missing
     dataset or a setting out of range is one line, not a bar then an error (the run reads the
     dataset's metadata again). Raises UserError."""
+    from samplernn.common.device import resolve_device
     from samplernn.data.dataset import load_dataset
+    from samplernn.train.distributed import env_dist
     from samplernn.train.init import resolve_train_config
 
     check_output_folder(out)
     cfg = resolve_train_config(out, given, resume)
     cfg.validate()
+    info = env_dist()
+    resolve_device(cfg.device, local_rank=info.local_rank if info.enabled else None)  # before the bar
     load_dataset(dataset)
     return cfg
 
