@@ -48,7 +48,7 @@ def audio_info(path: str | Path) -> AudioInfo:
     except _READ_ERRORS as exc:
         raise AudioError(f"{path}: unreadable audio file ({_reason(exc, path)})") from None
     if info.frames <= 0:
-        raise AudioError(f"{path}: audio file holds no samples")
+        raise AudioError(f"{path}: audio file holds no samples{_unfinished_header(path)}")
     promised = _wav_header_frames(path)
     if promised is not None and promised > info.frames:
         raise AudioError(
@@ -76,6 +76,23 @@ def _wav_header_frames(path: str | Path) -> int | None:
     return frames
 
 
+def _unfinished_header(path: str | Path) -> str:
+    """The words to add when a WAV says it holds no samples but its file is longer than a header:
+    a recorder stopped before writing the data chunk's size (libsndfile believes the header)."""
+    try:
+        size = Path(path).stat().st_size
+    except OSError:
+        return ""
+    if Path(path).suffix.lower() != ".wav" or size <= _WAV_HEADER_BYTES:
+        return ""
+    return (f", though the file holds {size - _WAV_HEADER_BYTES} bytes past a header: its header was "
+            "never finished (a recording cut off?); repair it, e.g. `sox --ignore-length IN.wav OUT.wav`")
+
+
+#: A canonical PCM WAV header (RIFF, fmt and data chunk headers).
+_WAV_HEADER_BYTES = 44
+
+
 def read_audio(
     path: str | Path,
     start: int = 0,
@@ -97,7 +114,7 @@ def read_audio(
     except _READ_ERRORS as exc:
         raise AudioError(f"{path}: unreadable audio file ({_reason(exc, path)})") from None
     if audio.shape[0] == 0 and start == 0 and stop is None:
-        raise AudioError(f"{path}: audio file holds no samples")
+        raise AudioError(f"{path}: audio file holds no samples{_unfinished_header(path)}")
     if mono:
         audio = audio[:, 0] if audio.shape[1] == 1 else audio.mean(axis=1, dtype=np.float32)
         audio = np.ascontiguousarray(audio)

@@ -46,3 +46,20 @@ def test_a_corrupt_mp3_is_not_reported_as_a_missing_file(tmp_path: Path) -> None
             read(bad)
         message = str(info.value)
         assert message.startswith(f"{bad}: ") and "does not exist" not in message, message
+
+
+def test_a_wav_whose_header_was_never_finished_says_so(tmp_path: Path) -> None:
+    good = wav(tmp_path / "good.wav", 0.5)
+    data = bytearray(good.read_bytes())
+    at = data.index(b"data") + 4
+    data[at : at + 4] = struct.pack("<I", 0)  # the data chunk's size never written
+    data[4:8] = struct.pack("<I", 36)
+    bad = tmp_path / "cut.wav"
+    bad.write_bytes(bytes(data))
+    says = r"holds no samples, though the file holds 16000 bytes .*sox --ignore-length"
+    with pytest.raises(AudioError, match=says):
+        audio_info(bad)
+    empty = tmp_path / "empty.wav"
+    sf.write(empty, np.zeros(0), SR)
+    with pytest.raises(AudioError, match=r"holds no samples$"):
+        audio_info(empty)
