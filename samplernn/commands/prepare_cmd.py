@@ -60,6 +60,7 @@ def prepare(
     pattern: Annotated[str | None, _option("pattern")] = _default("pattern"),
     middle_c: Annotated[MiddleC, _option("middle_c")] = MiddleC(_default("middle_c")),
     trust_names: Annotated[bool, _option("trust_names", "--trust-names")] = _default("trust_names"),
+    legato: Annotated[bool, _option("legato", "--legato")] = _default("legato"),
     drum_map: Annotated[str | None, _option("drum_map", "--map")] = _default("drum_map"),
     instrument: Annotated[str | None, _option("instrument")] = _default("instrument"),
     family: Annotated[str | None, _option("family")] = _default("family"),
@@ -77,8 +78,8 @@ def prepare(
             threshold=threshold, pre=pre, post=post, lead_silence=lead_silence,
             tail_silence=tail_silence, length=length, fade=fade,
             tolerance_ms=tolerance_ms, val_fraction=val, test_fraction=test, seed=seed, skip_bad=skip_bad,
-            pattern=pattern, middle_c=middle_c.value, trust_names=trust_names, drum_map=drum_map,
-            instrument=instrument, family=family, chunk_seconds=chunk_seconds)
+            pattern=pattern, middle_c=middle_c.value, trust_names=trust_names, legato=legato,
+            drum_map=drum_map, instrument=instrument, family=family, chunk_seconds=chunk_seconds)
     except ValueError as exc:
         fail(UsageError(str(exc)))
     try:

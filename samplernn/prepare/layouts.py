@@ -16,7 +16,7 @@ import os
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from natsort import natsorted, ns
@@ -152,8 +152,13 @@ def _read_all(midis: list[Path]) -> tuple[dict[Path, list[MidiNote]], dict[Path,
 def _session_jobs(
     audio: Path, midi: Path, rel: str, notes: list[MidiNote], settings: PrepareSettings, ids: Counter[str]
 ) -> tuple[list[NoteJob], list[Failure]]:
-    """One job per note of a session recording; overlapping notes are rejected, both of them."""
+    """One job per note of a session recording; overlapping notes are rejected, both of them —
+    unless settings.legato, which ends a note at the next one's note-on (notes that start
+    together, a chord, are still rejected)."""
     tol = settings.tolerance_ms / 1000.0
+    if settings.legato:
+        notes = [replace(a, stop=min(a.stop, b.start)) if b.start > a.start else a
+                 for a, b in zip(notes, notes[1:], strict=False)] + notes[-1:]  # fmt: skip
     bad: set[int] = set()
     failures = []
     for k in range(len(notes) - 1):
@@ -163,7 +168,7 @@ def _session_jobs(
             failures.append(Failure(f"{rel}#{k + 1}", (
                 f"{audio}: notes {k + 1} ({note_name(a.pitch)} at {a.start:.3f}–{a.stop:.3f} s) and "
                 f"{k + 2} ({note_name(b.pitch)} at {b.start:.3f} s) overlap in {midi.name}; "
-                "a session needs one note at a time")))
+                "a session needs one note at a time; --legato ends each note at the next note-on")))
     jobs = []
     for k, n in enumerate(notes):
         if k in bad:

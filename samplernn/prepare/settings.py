@@ -83,6 +83,9 @@ class PrepareSettings:
     middle_c: str = _setting(DEFAULT_MIDDLE_C, "named: how the names write middle C (MIDI 60).")
     trust_names: bool = _setting(
         False, "named: keep files whose tracked pitch is over a semitone from their name (warned).")
+    legato: bool = _setting(
+        False, "session: a note that overlaps the next (a legato line played from a keyboard) ends at the "
+        "next note-on, as a monophonic synth plays it, instead of failing both.")
     drum_map: str | None = _setting(
         None, "drumkit: JSON object (or .json file) of instrument or file names to General MIDI keys, "
         "e.g. '{\"Cowbell\": 56}'.")

@@ -117,6 +117,13 @@ def test_overlapping_session_notes(tmp_path):
     assert [n.pitch for n in load_dataset(tmp_path / "out").notes] == [55]
     (failure,) = result.failures
     assert "session.wav" in failure.message and "overlap" in failure.message and "0.500 s" in failure.message
+    assert "--legato" in failure.message
+    legato = prepare_bank(tmp_path / "src", tmp_path / "legato", PrepareSettings(legato=True))
+    assert not legato.failures
+    ds = load_dataset(tmp_path / "legato")
+    got = [(n.pitch, (n.release - n.onset) / ds.sample_rate) for n in ds.notes]
+    assert [p for p, _ in got] == [48, 52, 55]
+    assert abs(got[0][1] - 0.3) < 0.02  # held to the next note-on at 0.5 s, not its own off at 0.6
 
 
 def test_all_bad_is_an_error_and_writes_nothing(tmp_path):

@@ -53,8 +53,8 @@ DURATION_PROBES = 16  # recordings whose length is read to judge that
 STAGES = {"pitches": "checking pitches", "releases": "placing releases"}
 #: Options that only one layout reads: a warning names them when given for another.
 LAYOUT_OPTIONS = {
-    "pattern": "named", "middle_c": "named", "trust_names": "named", "drum_map": "drumkit",
-    "instrument": "nsynth", "family": "nsynth", "chunk_seconds": "audio",
+    "pattern": "named", "middle_c": "named", "trust_names": "named", "legato": "session",
+    "drum_map": "drumkit", "instrument": "nsynth", "family": "nsynth", "chunk_seconds": "audio",
 }
 
 
