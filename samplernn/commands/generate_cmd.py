@@ -28,7 +28,7 @@ from samplernn.commands.common import (
     onset_search_note,
     weight_dtype_option,
 )
-from samplernn.common.audio import check_wav_output
+from samplernn.common.audio import BIT_DEPTHS, check_wav_output
 from samplernn.common.errors import UsageError, UserError
 from samplernn.common.files import refuse_overwriting
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
@@ -80,7 +80,7 @@ def synth_command(
     device: Device = "auto",
     lead: Lead = 0.25,
     tail: Tail = 0.1,
-    bit_depth: Annotated[int, typer.Option(help="16 or 8 (unsigned 8-bit, as the thesis).")] = 16,
+    bit_depth: Annotated[int, typer.Option(help="16, 24 or 8 (unsigned 8-bit, as the thesis).")] = 16,
     plot: Annotated[bool, typer.Option("--plot", help="Also write a waveform+spectrogram PNG.")] = False,
     weight_dtype: WeightDtype = GenerationOptions.weight_dtype,
     threads: Threads = None,
@@ -93,8 +93,7 @@ def synth_command(
     from samplernn.render.synth import synth_note, take_files, write_takes
 
     try:
-        if bit_depth not in (8, 16):
-            raise UsageError(f"--bit-depth {bit_depth}: use 16 or 8")
+        check_bit_depth(bit_depth)
         dtype = weight_dtype_option(weight_dtype, precision)
         _check_note(note)
         refuse_overwriting(take_files(out, takes, plot), [checkpoint])
@@ -197,7 +196,7 @@ def render_command(
     clamp: Annotated[
         bool, typer.Option("--clamp", help="Move notes outside the trained range to its nearest edge.")
     ] = False,
-    bit_depth: Annotated[int, typer.Option(help="16 (PCM) or 8 (unsigned 8-bit, as the thesis).")] = 16,
+    bit_depth: Annotated[int, typer.Option(help="16, 24 (PCM) or 8 (unsigned 8-bit, as the thesis).")] = 16,
     onset_candidates: OnsetCandidates = ONSET_CANDIDATES,
     temperature: Temperature = None,
     seed: Seed = None,
@@ -221,8 +220,7 @@ def render_command(
     from samplernn.render.midi import RenderOptions, render_midi
 
     try:
-        if bit_depth not in (8, 16):
-            raise UsageError(f"--bit-depth {bit_depth}: use 16 or 8")
+        check_bit_depth(bit_depth)
         tracks, channels = _ints(track, "track", 0, 65535), _ints(channel, "channel", 1, 16)
         refuse_overwriting([out], [checkpoint, midi])
         check_wav_output(out)  # before the generation, not after it
@@ -243,6 +241,12 @@ def render_command(
     except UserError as exc:
         fail(exc)
     _render_summary(report, bit_depth)
+
+
+def check_bit_depth(bit_depth: int) -> None:
+    """UsageError for a --bit-depth write_wav cannot write (as pack's)."""
+    if bit_depth not in BIT_DEPTHS:
+        raise UsageError(f"--bit-depth {bit_depth}: use 16, 24 or 8")
 
 
 def _render_summary(report, bit_depth: int) -> None:  # noqa: ANN001 — RenderReport, imported lazily

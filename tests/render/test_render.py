@@ -497,3 +497,11 @@ def test_an_output_render_or_synth_cannot_write_is_refused_before_generating(tmp
             r = runner.invoke(app, [*args, "-o", str(out), "-q"])
             assert r.exit_code == 1 and says in r.output and "Traceback" not in r.output, (args, r.output)
     assert not (tmp_path / "x.mp3").exists()
+
+
+def test_synth_writes_24_bit_as_pack_does(tmp_path: Path, ckpt_path: Path) -> None:
+    out = tmp_path / "n24.wav"
+    args = ["--duration", "0.05", "--lead", "0.01", "--bit-depth", "24", "--onset-candidates", "1"]
+    r = runner.invoke(app, ["synth", str(ckpt_path), "--note", "C3", *args, "-o", str(out), "-q"])
+    assert r.exit_code == 0, r.output
+    assert sf.info(out).subtype == "PCM_24"
