@@ -9,9 +9,11 @@ prepares and writes the notes.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +55,7 @@ class NoteRow:
     source: str
     lag_ms: float  # detected start − MIDI note-on in the recording
     levels: tuple[np.ndarray, np.ndarray]  # conditioning.note_levels: dBFS held / after release
+    digest: str = ""  # of the prepared audio: identical recordings (a copied file) share it
 
     def record(self, split: str) -> NoteRecord:
         """The manifest row of this note in `split`."""
@@ -171,8 +174,9 @@ def _prepare_notes(
                 noticed.add((job.audio, notice.kind))
             write_wav(root / note_audio_path(job.id), note.audio, sr)
             levels = note_levels(note.audio, note.onset, note.release, note.end, envelope_hop(sr))
+            digest = hashlib.sha1(np.ascontiguousarray(note.audio, np.float32).tobytes()).hexdigest()
             rows.append(NoteRow(job.id, job.pitch, job.velocity, note.onset, note.release, note.end,
-                                note.audio.size, job.source, note.lag_ms, levels))
+                                note.audio.size, job.source, note.lag_ms, levels, digest))
         if progress:
             progress(k + 1, len(found.jobs), stage=STAGES["notes"])
     return rows
@@ -233,6 +237,27 @@ def _dataset_info(src: Path, settings: PrepareSettings, result: PrepareResult, s
     }
 
 
+def keep_copies_together(rows: Sequence[NoteRow], splits: dict[str, str]) -> list[Failure]:
+    """Put notes of identical prepared audio (the same recording twice: a copied file) into one
+    split — train when one of them is there, else the first one's — so that validation and test
+    do not measure memory; edits `splits` in place and returns a notice per group moved."""
+    groups: dict[str, list[NoteRow]] = {}
+    for r in rows:
+        groups.setdefault(r.digest, []).append(r)
+    notices = []
+    for same in groups.values():
+        where = {splits[r.id] for r in same}
+        if len(same) < 2 or len(where) < 2:
+            continue
+        split = "train" if "train" in where else splits[same[0].id]
+        for r in same:
+            splits[r.id] = split
+        names = ", ".join(r.source for r in same[:3]) + (" …" if len(same) > 3 else "")
+        notices.append(Failure("", f"{len(same)} notes are the same recording ({names}): all put in "
+                                   f"{split} so that validation does not measure memory"))
+    return notices
+
+
 def prepare_bank(
     src: str | Path,
     out: str | Path,
@@ -274,6 +299,7 @@ def prepare_bank(
             raise UserError(f"{src}: no note could be prepared, {how} ({n_bad} failed; first: {first})")
         splits = assign_splits(((r.id, r.pitch) for r in rows), settings.val_fraction,
                                settings.test_fraction, settings.seed)
+        notices += keep_copies_together(rows, splits)
         write_manifest(tmp / MANIFEST_FILE, (r.record(splits[r.id]) for r in rows))
         result = _result(out, found.layout, rows, splits, sr)
         result.failures = natsorted(found.failures, key=lambda f: f.source)

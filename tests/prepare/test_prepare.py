@@ -189,3 +189,17 @@ def test_a_bank_too_small_to_train_on_says_so(tmp_path, note_pair):
     assert any("needs notes in both the train and val splits" in line for line in summary_lines(result))
     full = prepare_bank(small_bank(tmp_path / "src", note_pair), tmp_path / "full")
     assert not any("too few" in line for line in summary_lines(full))
+
+
+def test_copies_of_one_recording_share_a_split(tmp_path, note_pair):
+    src = small_bank(tmp_path / "src", note_pair, lengths=(0.2, 0.3, 0.4, 0.5, 0.6))
+    for k in range(1, 4):  # the same file three more times: without the rule they land in train and val
+        for suffix in (".wav", ".mid"):
+            (src / f"copy{k}{suffix}").write_bytes((src / f"n48_v50_0.2s{suffix}").read_bytes())
+    result = prepare_bank(src, tmp_path / "out")
+    splits = {n.id: n.split for n in load_dataset(tmp_path / "out").notes}
+    copies = {splits[i] for i in ("n48_v50_0.2s", "copy1", "copy2", "copy3")}
+    assert copies == {"train"}
+    (notice,) = [n.message for n in result.notices if "same recording" in n.message]
+    assert notice.startswith("4 notes are the same recording (") and "all put in train" in notice
+    assert set(splits.values()) == {"train", "val", "test"}  # the others split as before
