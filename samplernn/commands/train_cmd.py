@@ -34,6 +34,18 @@ def _setting(name: str, *param_decls: str, **kw: Any) -> Any:
     return typer.Option(f.default, *param_decls, help=f.metadata["help"], **kw)
 
 
+DROPOUT_OPTION: Any = typer.Option(
+    None,
+    min=0.0,
+    max=0.9,
+    help="Dropout share while training, on each frame tier's GRU input and output and the "
+    "sample-level MLP (Zaremba et al. 2014): against learning a small bank by heart. Generation "
+    "never drops.",
+    show_default="the preset's (0, off)",
+    metavar="P",
+)
+
+
 def train_command(
     ctx: typer.Context,
     dataset: Path = typer.Argument(..., help="Prepared dataset dir (made by `samplernn prepare`)."),
@@ -65,16 +77,7 @@ def train_command(
         show_default="the preset's (0.7 for small and base)",
         metavar="A",
     ),
-    dropout: float = typer.Option(
-        None,
-        min=0.0,
-        max=0.9,
-        help="Dropout share while training, on each frame tier's GRU input and output and the "
-        "sample-level MLP (Zaremba et al. 2014): against learning a small bank by heart. Generation "
-        "never drops.",
-        show_default="the preset's (0, off)",
-        metavar="P",
-    ),
+    dropout: float = DROPOUT_OPTION,
     input_gain: float = _setting("input_gain"),
     attack_weight: float = _setting("attack_weight"),
     attack_seconds: float = _setting("attack_seconds", metavar="SECONDS"),
