@@ -119,7 +119,16 @@ def prepare_note(
         raise NoteError(f"{describe(job)}: the note starts after the fixed length of {settings.length} s")
     release = min(max(pos(off), onset), n)
     end = min(max(audible_end, release, onset + 1), n)
+    if settings.length is None and end - release < NO_TAIL_SECONDS * sr_out and stop >= x.size - 1:
+        notices.append(Notice("no-tail", (
+            f"{describe(job)}: the sound lasts to the end of the recording, so the note has no release "
+            "tail (cut short, or a noise floor within 20 dB of its peak?): its renders will stop dead at "
+            "the note-off")))
     return PreparedNote(y, onset, release, end, lag_ms, tuple(notices))
+
+
+#: A release tail shorter than this (s) with the sound lasting to the recording's end gets a notice.
+NO_TAIL_SECONDS = 0.02
 
 
 @dataclass(frozen=True)

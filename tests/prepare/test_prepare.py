@@ -203,3 +203,15 @@ def test_copies_of_one_recording_share_a_split(tmp_path, note_pair):
     (notice,) = [n.message for n in result.notices if "same recording" in n.message]
     assert notice.startswith("4 notes are the same recording (") and "all put in train" in notice
     assert set(splits.values()) == {"train", "val", "test"}  # the others split as before
+
+
+def test_a_sound_cut_off_by_the_end_of_its_file_is_noticed(tmp_path):
+    from support.audio import tone, write_audio
+
+    sr = 16000
+    write_audio(tmp_path / "lib" / "Flute_C4.wav", tone(sr, 60, 0.05, 1.0, total=0.8), sr)  # still sounding
+    write_audio(tmp_path / "lib" / "Flute_D4.wav", tone(sr, 62, 0.05, 0.5, tail=0.1, total=0.8), sr)
+    write_audio(tmp_path / "lib" / "Flute_E4.wav", tone(sr, 64, 0.05, 0.5, tail=0.1, total=0.8), sr)
+    result = prepare_bank(tmp_path / "lib", tmp_path / "out")
+    cut = [n.source for n in result.notices if "no release tail" in n.message]
+    assert cut == ["Flute_C4.wav"], [n.message for n in result.notices]
