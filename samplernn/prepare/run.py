@@ -299,7 +299,8 @@ def prepare_bank(
             raise UserError(f"{src}: no note could be prepared, {how} ({n_bad} failed; first: {first})")
         splits = assign_splits(((r.id, r.pitch) for r in rows), settings.val_fraction,
                                settings.test_fraction, settings.seed)
-        notices += keep_copies_together(rows, splits)
+        if found.layout != CHUNK_LAYOUT:  # a chunk of a steady tone may equal the next; no copy
+            notices += keep_copies_together(rows, splits)
         write_manifest(tmp / MANIFEST_FILE, (r.record(splits[r.id]) for r in rows))
         result = _result(out, found.layout, rows, splits, sr)
         result.failures = natsorted(found.failures, key=lambda f: f.source)
