@@ -87,3 +87,14 @@ def test_a_ctrl_c_a_library_wrapped_is_interrupted_not_a_traceback(monkeypatch, 
 def test_the_top_level_help_speaks_to_a_user(monkeypatch, capsys) -> None:
     code, out, _ = run_main(monkeypatch, capsys, "--help")
     assert code == 0 and "A conditional SampleRNN synthesizer" in out and "typer" not in out
+
+
+def test_the_command_starts_without_torch_or_scipy() -> None:
+    """`samplernn --help` (and every command's parsing) loads no heavy library: `demo` once pulled in
+    torch and scipy through the training config, ~6 s before any help appeared."""
+    import subprocess
+
+    code = ("import sys, samplernn.cli; "
+            "print(sorted(m for m in ('torch', 'scipy', 'librosa') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", out

@@ -11,7 +11,6 @@ from samplernn.commands.common import OnsetCandidates, counted, fail, generation
 from samplernn.common.errors import UserError
 from samplernn.common.progress import progress_bar
 from samplernn.generate.options import ONSET_CANDIDATES
-from samplernn.prepare.report import summary_lines
 from samplernn.render.demo import (
     BUNDLED_BANK,
     DEFAULT_MELODY,
@@ -40,6 +39,8 @@ def demo(
     onset_candidates: OnsetCandidates = ONSET_CANDIDATES,
 ) -> None:
     """Render the shipped melody with the shipped trombone model (or --train one first)."""
+    from samplernn.prepare.report import summary_lines
+
     try:
         if train:
             start = "from scratch" if scratch else f"fine-tuning {DEMO_INIT}"

@@ -11,12 +11,11 @@ from samplernn.common.paths import BUNDLED_BANK, DEMO_MELODY, SHIPPED_MODEL
 from samplernn.common.progress import ProgressFn
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.render.range_fit import fit_to_range
-from samplernn.train.config import TrainConfig
-from samplernn.train.init import resolve_train_config
 
 if TYPE_CHECKING:
     from samplernn.model.checkpoint import Checkpoint
     from samplernn.prepare.run import PrepareResult
+    from samplernn.train.config import TrainConfig
 
 DEFAULT_MODEL = SHIPPED_MODEL
 DEFAULT_MELODY = DEMO_MELODY
@@ -106,6 +105,8 @@ def demo_train_config(
     Why fine-tune: three minutes from nothing are ~300 steps on a 2-core CPU, which play clicks
     and noise; from the shipped model they play notes (docs/training.md, "demo --train").
     """
+    from samplernn.train.init import resolve_train_config  # torch: only when training
+
     given = dict(preset="small", steps=1_000_000, max_minutes=minutes, val_every=100, patience=0,
                  device=device, seed=seed, init=None if scratch else DEMO_INIT)
     # as `train --init` does: the shipped model's own model fields (e.g. no pre-emphasis) over the preset's
