@@ -26,7 +26,7 @@ name is rejected with the reason, and `--pattern` says what each part means inst
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from conditioning import note_name
 
@@ -78,6 +78,9 @@ class ParsedName:
     velocity: int | None = None
     layer: int | None = None
     dynamic: str | None = None  # the dynamic marking as written, for messages
+    # the bare number right after the note, whatever it was read as (a bank-wide rule reads it
+    # again: sources.named.numbered_takes); not part of what the name means on its own
+    number: int | None = field(default=None, compare=False)
 
 
 def note_number(token: str, middle_c: str = DEFAULT_MIDDLE_C) -> int:
@@ -187,7 +190,8 @@ def parse_name(stem: str, middle_c: str = DEFAULT_MIDDLE_C) -> ParsedName:
     pitch, number_velocity = _pitch(t, middle_c, velocity is None and layer is None)
     if number_velocity is not None:
         velocity = _checked(number_velocity)
-    return ParsedName(pitch, velocity, layer, dynamic)
+    after = [n for p, n in t.numbers if t.notes and p == t.notes[0][0] + 1]
+    return ParsedName(pitch, velocity, layer, dynamic, number=after[0] if after else None)
 
 
 def names_a_note(stem: str, middle_c: str = DEFAULT_MIDDLE_C) -> bool:

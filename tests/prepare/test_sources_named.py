@@ -176,3 +176,18 @@ def test_high_pitches_are_tracked_at_a_higher_rate():
     assert analysis_rate(60, 44100) == 16000 and analysis_rate(90, 44100) == 16000
     assert analysis_rate(102, 44100) == 44100 and analysis_rate(102, 22050) == 22050
     assert analysis_rate(120, 96000) == 48000
+
+
+def test_numbers_counting_takes_are_not_velocities(tmp_path):
+    src = tmp_path / "rr"
+    for name, pitch in (("A3", 57), ("C4", 60)):
+        for k in range(1, 13):  # twelve round robins: 10, 11 and 12 must not become velocities
+            note_file(src / f"Piano_{name}_{k}.wav", pitch)
+    found = named_notes(src)
+    assert {n.velocity for n in found.notes} == {80}
+    assert any("read as takes, not velocities" in w for w in found.warnings)
+    layers = tmp_path / "vel"
+    for v in (40, 80, 120):
+        note_file(layers / f"Piano_C4_{v}.wav", 60)
+    found = named_notes(layers)
+    assert sorted(n.velocity for n in found.notes) == [40, 80, 120] and not found.warnings

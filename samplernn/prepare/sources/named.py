@@ -14,7 +14,7 @@ note with a pitch tracker.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from samplernn.common.audio import AudioError
@@ -22,6 +22,7 @@ from samplernn.common.errors import UserError
 from samplernn.prepare.naming import (
     DEFAULT_MIDDLE_C,
     MIDDLE_C,
+    MIN_NUMBER_VELOCITY,
     NamePattern,
     NamingError,
     ParsedName,
@@ -85,10 +86,32 @@ def named_notes(src: str | Path, options: NamedOptions = NamedOptions()) -> Sour
             found.fail(rel, f"{path}: {reason}")
             continue
         parsed.append((path, name))
+    parsed = numbered_takes(parsed, found)
     velocities = resolve_velocities([n for _, n in parsed])
     for (path, name), velocity in zip(parsed, velocities, strict=True):
         found.notes.append(SampleNote(path, relative(path, src), name.pitch, velocity, path))
     return found
+
+
+def numbered_takes(
+    parsed: list[tuple[Path, ParsedName]], found: SourceResult
+) -> list[tuple[Path, ParsedName]]:
+    """`parsed`, with the bare numbers after the notes read as takes rather than velocities when,
+    for every pitch, they count 1, 2, 3 … (or from 0) without a gap: round robins numbered
+    `Piano_C4_1` … `Piano_C4_12` (velocities such as 40/80/120 do not count so). A warning says so."""
+    by_pitch: dict[int, list[int]] = {}
+    for _, name in parsed:
+        if name.number is not None and name.dynamic is None and name.layer is None:
+            by_pitch.setdefault(name.pitch, []).append(name.number)
+    runs = [sorted(v) for v in by_pitch.values()]
+    if not runs or max(len(r) for r in runs) < 2 or max(r[-1] for r in runs) < MIN_NUMBER_VELOCITY:
+        return parsed  # none or all under MIN_NUMBER_VELOCITY: parse_name has read them as takes
+    if any(r != list(range(r[0], r[0] + len(r))) or r[0] > 1 for r in runs):
+        return parsed
+    found.warnings.append(f"the numbers after the notes count 1, 2, 3 … up to {max(r[-1] for r in runs)} for "
+                          "every pitch: read as takes, not velocities (write vel100 for a velocity)")
+    return [(p, replace(n, velocity=None) if n.number is not None and n.velocity == n.number else n)
+            for p, n in parsed]
 
 
 def _with_folder_dynamic(name: ParsedName, rel: Path) -> ParsedName:
