@@ -52,9 +52,14 @@ def test_velocity_layers_sorted_into_folders(tmp_path):
     note_file(src / "ff" / "takes" / "Piano_D4.wav", 62)  # the nearest folder with a mark
     note_file(src / "soft" / "Piano_E4_fff.wav", 64)  # the name's own dynamic wins
     note_file(src / "Piano" / "Piano_F4.wav", 65)  # an instrument's folder, not the dynamic
+    note_file(src / "Grand Piano" / "Piano_G4.wav", 67)  # a folder is a mark only by its mark alone
+    note_file(src / "Lib v2" / "Piano_A4.wav", 69)
     got = {n.source: n.velocity for n in named_notes(src).notes}
     assert got == {"soft/Piano_C4.wav": 49, "loud/Piano_C4.wav": 96, "ff/takes/Piano_D4.wav": 112,
-                   "soft/Piano_E4_fff.wav": 126, "Piano/Piano_F4.wav": 80}
+                   "soft/Piano_E4_fff.wav": 126, "Piano/Piano_F4.wav": 80, "Grand Piano/Piano_G4.wav": 80,
+                   "Lib v2/Piano_A4.wav": 80}
+    patterned = named_notes(src, NamedOptions(pattern="{instrument}_{note}"))  # a pattern keeps folders
+    assert {n.source: n.velocity for n in patterned.notes}["soft/Piano_C4.wav"] == 49
 
 
 def test_middle_c_option_and_pattern(tmp_path):
@@ -134,8 +139,9 @@ def test_a_bank_named_an_octave_off_is_told_its_middle_c(tmp_path):
     found = named_notes(src, NamedOptions(middle_c="C3"))
     assert [c.verdict for c in verify_pitches(found)] == ["ok"] * 4 and len(found.notes) == 4
     trusted = named_notes(src)
-    verify_pitches(trusted, trust_names=True)  # told to keep the names: kept, each with a warning
-    assert len(trusted.notes) == 4 and len(trusted.warnings) == 4
+    verify_pitches(trusted, trust_names=True)  # told to keep the names: kept, warned, and told why
+    assert len(trusted.notes) == 4 and len(trusted.warnings) == 5
+    assert trusted.warnings[-1].endswith("--middle-c C3 (names kept: --trust-names)")
 
 
 def test_octave_convention_needs_most_of_the_bank(tmp_path):

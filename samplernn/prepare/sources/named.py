@@ -29,6 +29,7 @@ from samplernn.prepare.naming import (
     compile_pattern,
     parse_name,
     resolve_velocities,
+    tokens_of,
     velocity_marks,
 )
 from samplernn.prepare.notes import NoteError
@@ -77,7 +78,7 @@ def named_notes(src: str | Path, options: NamedOptions = NamedOptions()) -> Sour
             found.fail(rel, message)
             continue
         name, reason = _read_name(path.stem, pattern, options.middle_c)
-        if name is not None and pattern is None:
+        if name is not None:
             name = _with_folder_dynamic(name, path.relative_to(src))
         key = read_root_key(path) if options.root_key else None
         if key is not None:
@@ -116,12 +117,14 @@ def numbered_takes(
 
 def _with_folder_dynamic(name: ParsedName, rel: Path) -> ParsedName:
     """`name`, or when it says nothing of its dynamic, the dynamic, velocity or layer mark of its
-    nearest folder that has one (`soft/Piano_C4.wav`, `ff/C4.wav`, `v2/C4.wav`: libraries often
-    sort their velocity layers into folders)."""
+    nearest folder named by one alone (`soft/Piano_C4.wav`, `ff/C4.wav`, `v2/C4.wav`: libraries
+    often sort their velocity layers into folders)."""
     if name.velocity is not None or name.layer is not None:
         return name
     for folder in rel.parents:
-        if not folder.name or folder.name.lower() == "piano":  # the instrument, far more often
+        # a folder named by its mark alone ('soft', 'ff', 'v2'), not 'Grand Piano' or 'Lib v2'; a
+        # folder 'Piano' is the instrument far more often than the dynamic
+        if len(tokens_of(folder.name)) != 1 or folder.name.lower() == "piano":
             continue
         try:
             velocity, layer = velocity_marks(folder.name)
@@ -172,6 +175,8 @@ def verify_pitches(
     convention = octave_convention(checks, settings.middle_c if settings else DEFAULT_MIDDLE_C)
     if convention and not trust_names:
         raise UserError(convention)
+    if convention:  # kept as named, but the user should know why every note is an octave off
+        found.warnings.append(f"{convention} (names kept: --trust-names)")
     found.notes = kept
     return checks
 
