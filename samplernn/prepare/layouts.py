@@ -161,6 +161,8 @@ def _session_jobs(
                  for a, b in zip(notes, notes[1:], strict=False)] + notes[-1:]  # fmt: skip
     bad: set[int] = set()
     failures = []
+    hint = ("notes that start together (a chord) cannot be cut apart" if settings.legato
+            else "--legato ends each note at the next note-on")  # fmt: skip
     for k in range(len(notes) - 1):
         a, b = notes[k], notes[k + 1]
         if b.start < a.stop - 1e-6:
@@ -168,7 +170,7 @@ def _session_jobs(
             failures.append(Failure(f"{rel}#{k + 1}", (
                 f"{audio}: notes {k + 1} ({note_name(a.pitch)} at {a.start:.3f}–{a.stop:.3f} s) and "
                 f"{k + 2} ({note_name(b.pitch)} at {b.start:.3f} s) overlap in {midi.name}; "
-                "a session needs one note at a time; --legato ends each note at the next note-on")))
+                f"a session needs one note at a time; {hint}")))
     jobs = []
     for k, n in enumerate(notes):
         if k in bad:

@@ -119,7 +119,8 @@ def prepare_note(
         raise NoteError(f"{describe(job)}: the note starts after the fixed length of {settings.length} s")
     release = min(max(pos(off), onset), n)
     end = min(max(audible_end, release, onset + 1), n)
-    if settings.length is None and end - release < NO_TAIL_SECONDS * sr_out and stop >= x.size - 1:
+    whole = job.window is None or job.window[1] is None  # x ends where the recording ends
+    if settings.length is None and whole and end - release < NO_TAIL_SECONDS * sr_out and stop >= x.size - 1:
         notices.append(Notice("no-tail", (
             f"{describe(job)}: the sound lasts to the end of the recording, so the note has no release "
             "tail (cut short, or a noise floor within 20 dB of its peak?): its renders will stop dead at "
@@ -127,8 +128,9 @@ def prepare_note(
     return PreparedNote(y, onset, release, end, lag_ms, tuple(notices))
 
 
-#: A release tail shorter than this (s) with the sound lasting to the recording's end gets a notice.
-NO_TAIL_SECONDS = 0.02
+#: A release tail shorter than this (s) with the sound lasting to the recording's end gets a notice
+#: (well above the release placement's steps of ~20 ms; sustained instruments ring longer).
+NO_TAIL_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
