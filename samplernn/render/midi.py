@@ -16,10 +16,10 @@ from pathlib import Path
 import mido
 
 from conditioning import MidiError, MidiNote, read_midi_notes, read_sustain
-from conditioning.midi import DRUM_CHANNEL
+from conditioning.midi import DRUM_CHANNEL, SUSTAIN_CC
 from conditioning.pitch import note_name
 from samplernn.common.audio import CEILING_DB, limit_peak, write_wav
-from samplernn.common.errors import UserError
+from samplernn.common.errors import UsageError, UserError
 from samplernn.generate.engine import synthesize
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.model.checkpoint import Checkpoint
@@ -73,8 +73,9 @@ class RenderReport:
     pedal_held: int = 0  # notes the sustain pedal held past their note-off (render.sustain)
 
 
-def _non_note_events(path: Path) -> Counter[str]:
-    """Channel messages that are not notes (controllers, program changes, …), by type."""
+def _non_note_events(path: Path, sustain: bool = False) -> Counter[str]:
+    """Channel messages that are not notes (controllers, program changes, …), by type; with
+    `sustain` the sustain pedal's are left out (render.sustain plays them)."""
     try:
         mid = mido.MidiFile(path)
     except Exception:  # read_midi_notes has already parsed it; counting is best effort
@@ -84,6 +85,7 @@ def _non_note_events(path: Path) -> Counter[str]:
         for t in mid.tracks
         for m in t
         if not m.is_meta and m.type not in ("note_on", "note_off", "sysex")
+        and not (sustain and m.type == "control_change" and m.control == SUSTAIN_CC)
     )
 
 
@@ -125,7 +127,7 @@ def select_notes(
         kept = [n for n in kept if n.channel + 1 in opts.channels]
         if dropped:
             ignored.append(f"{dropped} note(s) on other channels")
-    events = _non_note_events(path)
+    events = _non_note_events(path, sustain=kit is None)
     if events:
         ignored.append("non-note events: " + ", ".join(f"{c} {t}" for t, c in sorted(events.items())))
     if kit is not None:
@@ -207,6 +209,9 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
         raise UserError(f"{midi}: {problem}")
     notes = read_notes(midi)
     kit = kit_keys(ckpt.stats) if is_drum_model(ckpt) else None
+    if kit is not None and opts.transpose:
+        raise UsageError(f"--transpose {opts.transpose:+d}: a drum model's keys are pieces, not pitches "
+                         "(it would play other pieces); leave it out")
     held = 0
     if kit is None:
         try:

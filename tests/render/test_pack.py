@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from conditioning import BankStats, MidiNote
 from conditioning.bankstats import note_levels
 from samplernn.cli import app
-from samplernn.common.errors import UserError
+from samplernn.common.errors import UsageError, UserError
 from samplernn.data.dataset import load_dataset
 from samplernn.generate.engine import numba_available
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
@@ -156,6 +156,8 @@ def test_render_plays_the_drum_channel_with_a_drum_model(drum_ckpt, tmp_path: Pa
         render_midi(drum_ckpt, on_one, tmp_path / "one.wav", opts)
     on_one_played = dataclasses.replace(opts, channels={1})
     assert render_midi(drum_ckpt, on_one, tmp_path / "one.wav", on_one_played).n_notes == 2
+    with pytest.raises(UsageError, match=r"--transpose \+3: a drum model's keys are pieces"):
+        render_midi(drum_ckpt, on_one, tmp_path / "t.wav", dataclasses.replace(on_one_played, transpose=3))
 
 
 def test_voices_render_a_drum_part_with_the_kits_lengths(drum_ckpt, drum_ckpt_path: Path, tmp_path: Path,

@@ -48,5 +48,5 @@ def test_render_holds_the_notes_the_pedal_holds(tmp_path: Path):
     mid.save(tmp_path / "p.mid")
     opts = RenderOptions(lead=0.01, tail=0.01, onset_candidates=1, generation=GenerationOptions(seed=0))
     held = render_midi(ckpt, tmp_path / "p.mid", tmp_path / "held.wav", opts)
-    assert held.pedal_held == 1
+    assert held.pedal_held == 1 and not held.ignored  # the pedal is played, not ignored
     assert held.seconds == pytest.approx(1.0 + 0.01 + 40 / sr + 0.01, abs=0.02)  # to the pedal's release
