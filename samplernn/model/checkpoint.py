@@ -17,6 +17,7 @@ import torch
 from conditioning import BankStats
 from samplernn.common.errors import UserError
 from samplernn.common.files import atomic_path
+from samplernn.common.shipped import resolve_checkpoint
 from samplernn.model.config import ModelConfig
 from samplernn.model.network import SampleRNN, build_model
 
@@ -135,11 +136,14 @@ def float32_state(payload: dict[str, Any]) -> dict[str, torch.Tensor]:
 
 
 def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Checkpoint:
-    """Load a checkpoint into a ready model in eval mode, float32, on `device`.
+    """Load a checkpoint into a ready model in eval mode, float32, on `device`; `path` may also
+    name a shipped model (`trombone-small`, common.shipped.resolve_checkpoint).
 
     Raises UserError (one line naming the file) for a file that is not a samplernn checkpoint
-    (see read_payload) or whose weights do not fit its model config.
+    (see read_payload) or whose weights do not fit its model config, or a bare name that is
+    neither a file nor a shipped model.
     """
+    path = resolve_checkpoint(path)
     payload = read_payload(path)
     try:
         cfg = ModelConfig.from_dict(payload["model_config"])

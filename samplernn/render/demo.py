@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from samplernn.common.errors import UserError
 from samplernn.common.paths import BUNDLED_BANK, DEMO_MELODY, SHIPPED_MODEL
 from samplernn.common.progress import ProgressFn
+from samplernn.common.shipped import resolve_checkpoint
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.render.range_fit import fit_to_range
 
@@ -58,7 +59,7 @@ def render_demo(
     from samplernn.render.midi import RenderOptions, render_midi
     from samplernn.render.pictures import plot_note
 
-    checkpoint, midi, out_dir = Path(checkpoint), Path(midi), Path(out_dir)
+    checkpoint, midi, out_dir = resolve_checkpoint(checkpoint), Path(midi), Path(out_dir)
     if not checkpoint.is_file():
         raise UserError(f"{checkpoint}: model not found (run `samplernn demo --train` to train one)")
     ckpt = load_checkpoint(checkpoint, engine_device(generation.device))

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from samplernn.common.errors import UsageError
+from samplernn.common.shipped import shipped_models
 from samplernn.model.config import PRESETS, ModelConfig, preset
 from samplernn.train.schedule import learning_rate
-from samplernn.train.shipped import shipped_models
 
 #: What picks best.pt: the sound score of generated validation notes, or validation NLL.
 CHOOSE_BY = ("sound", "nll")

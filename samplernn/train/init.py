@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from samplernn.common.errors import UserError
+from samplernn.common.shipped import resolve_checkpoint
 from samplernn.model.checkpoint import float32_state, read_payload
 from samplernn.model.config import preset
 from samplernn.model.widen import can_widen, widen_state
 from samplernn.train.checkpointing import model_of
 from samplernn.train.config import TrainConfig, check_locked
 from samplernn.train.run_dir import RunPaths
-from samplernn.train.shipped import resolve_checkpoint
 from samplernn.train.state import TrainState, load_optimizer
 
 _MODEL_FIELDS = ("preset", "model_overrides", "conditioning")

@@ -73,3 +73,13 @@ def test_demo_command_prints_where_the_files_are(tmp_path: Path) -> None:
     plain = CliRunner().invoke(app, ["demo", "--midi", str(midi), "--out", str(tmp_path / "e"),
                                      "--onset-candidates", "1"])  # fmt: skip
     assert plain.exit_code == 0 and "onsets searched" not in plain.output, plain.output
+
+
+def test_the_shipped_model_is_named_without_a_path(tmp_path: Path) -> None:
+    midi = write_midi(tmp_path / "one.mid", [(50, 90, 0.0, 0.1)])
+    r = CliRunner().invoke(app, ["render", "trombone-small", str(midi), "-o", str(tmp_path / "o.wav"),
+                                 "--onset-candidates", "1", "-q"])  # fmt: skip
+    assert r.exit_code == 0 and "rendered 1 note" in r.output, r.output
+    r = CliRunner().invoke(app, ["synth", "tromboon", "--note", "C3", "-o", str(tmp_path / "s.wav")])
+    assert r.exit_code == 1 and "tromboon: no such checkpoint file or shipped model" in r.output, r.output
+    assert load_checkpoint("trombone-small").step == load_checkpoint(DEFAULT_MODEL).step

@@ -1,4 +1,5 @@
-"""The models shipped inside the package, by name: `--init trombone-small` needs no path."""
+"""The models shipped inside the package, by name: `--init trombone-small`, `render trombone-small
+song.mid` need no path."""
 
 from __future__ import annotations
 
@@ -27,4 +28,4 @@ def resolve_checkpoint(name_or_path: str | Path) -> Path:
     if shipped.is_file():
         return shipped
     names = ", ".join(shipped_models()) or "none installed"
-    raise UserError(f"--init {name_or_path}: no such checkpoint or shipped model (shipped models: {names})")
+    raise UserError(f"{name_or_path}: no such checkpoint file or shipped model (shipped models: {names})")
