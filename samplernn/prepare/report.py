@@ -46,8 +46,8 @@ def summary_lines(result: PrepareResult, src: str | Path | None = None) -> list[
     if result.notices:
         lines += [f"  notices       {len(result.notices)}", *_listed(result.notices)]
     if not (c.get("train") and c.get("val")):
-        lines.append(f"  too few       {c['notes']} note(s): `samplernn train` needs notes in both the train "
-                     "and val splits (prepare at least 3)")
+        lines.append(f"  too few       train {c.get('train', 0)} · val {c.get('val', 0)}: `samplernn train` "
+                     "needs notes in both (at least 3 different recordings)")
     lines.append(f"output: {result.out}/ (audio/, manifest.csv, dataset.json)")
     return lines
 

@@ -18,6 +18,7 @@ from samplernn.serve.limits import ServeLimits
 
 MIDI_HEADER = b"MThd"
 PAGE_HINT = "transpose it or tick 'clamp'"  # the page's words for render's --transpose / --clamp
+CHANNEL_HINT = "move the file's drums to channel 10"  # the page has no --channel
 
 
 @dataclass(frozen=True)
@@ -113,5 +114,6 @@ def check_midi(
             raise UserError(f"{name}: {len(played)} notes; at most {limits.max_midi_notes} here")
     except UserError as exc:
         text = str(exc).replace(str(path), name).replace("use --transpose K or --clamp", PAGE_HINT)
+        text = text.replace("--channel N plays the file's channel N", CHANNEL_HINT)
         raise UserError(text) from None
     return len(played), seconds

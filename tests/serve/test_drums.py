@@ -111,3 +111,17 @@ def test_a_drum_midi_file_renders_its_drum_channel(drum_client, wait, tmp_path) 
     result = job["result"]
     assert result["notes"] == 3 and "1 note(s) on other channels" in result["ignored"]
     assert result["changed"] == ["1 note(s) on 35 (acoustic bass drum) → 36 (bass drum)"]
+
+
+def test_a_drum_file_on_another_channel_is_told_what_the_page_can_do(drum_client, tmp_path) -> None:
+    import mido
+
+    mid = mido.MidiFile(type=0, ticks_per_beat=480)
+    mid.tracks.append(mido.MidiTrack([mido.Message("note_on", note=36, velocity=90, time=0),
+                                      mido.Message("note_off", note=36, velocity=0, time=10)]))
+    mid.save(tmp_path / "ch1.mid")
+    data = (tmp_path / "ch1.mid").read_bytes()
+    response = drum_client.post("/api/render", files={"file": ("ch1.mid", data)})
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert detail.endswith("move the file's drums to channel 10") and "--channel" not in detail, detail
