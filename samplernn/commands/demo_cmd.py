@@ -57,7 +57,9 @@ def demo(
             res = render_demo(out, model, midi, gen, onset_candidates)
     except UserError as exc:
         fail(exc)
-    moved = f", moved {res.transpose:+d} semitones into its range" if res.transpose else ""
+    moved = f", moved {res.transpose:+d} semitones toward its range" if res.transpose else ""
+    if res.clamped:
+        moved += f" ({counted(res.clamped, 'note')} still outside it clamped to its edge)"
     typer.echo(
         f"rendered {counted(res.n_notes, 'note')} ({res.seconds:.1f} s of audio) in {res.elapsed:.1f} s "
         f"with {res.checkpoint}{moved}{onset_search_note(res.onset_candidates)}, gain {res.gain_db:+.1f} dB"

@@ -11,7 +11,7 @@ from samplernn.common.paths import BUNDLED_BANK, DEMO_MELODY, SHIPPED_MODEL
 from samplernn.common.progress import ProgressFn
 from samplernn.common.shipped import resolve_checkpoint
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
-from samplernn.render.range_fit import fit_to_range
+from samplernn.render.range_fit import octave_shift
 
 if TYPE_CHECKING:
     from samplernn.model.checkpoint import Checkpoint
@@ -35,7 +35,8 @@ class DemoResult:
     elapsed: float
     gain_db: float
     onset_candidates: int = 1  # the most candidates the onset search tried per note (1: none)
-    transpose: int = 0  # semitones the melody was moved into the model's range (clamped beyond)
+    transpose: int = 0  # semitones (whole octaves) the melody was moved toward the model's range
+    clamped: int = 0  # notes still outside it, played at its nearest edge
 
 
 def render_demo(
@@ -49,8 +50,8 @@ def render_demo(
 
     The checkpoint is loaded on generation.device (None: the CPU); every note from the best of
     up to `onset_candidates` onsets, as `render` plays it (RenderOptions.onset_candidates). A
-    pitched model trained on another range (`demo --train --bank`) plays the melody moved into its
-    range (render.range_fit's transpose, `--clamp` for what still falls outside).
+    pitched model trained on another range (`demo --train --bank`) plays the melody moved by whole
+    octaves into its range (render.range_fit.octave_shift), what still falls outside clamped to it.
     Raises UserError for a missing or unreadable checkpoint or MIDI file, or an unavailable device.
     """
     from samplernn.common.audio import read_audio
@@ -72,12 +73,12 @@ def render_demo(
     png = wav.with_suffix(".png")
     plot_note(audio, sr, png, title=f"{midi.name} — {checkpoint.name}")
     return DemoResult(wav, png, checkpoint, report.n_notes, report.seconds, report.elapsed, report.gain_db,
-                      report.onset_candidates, transpose)  # fmt: skip
+                      report.onset_candidates, transpose, len(report.changed))  # fmt: skip
 
 
 def _into_range(midi: Path, ckpt: Checkpoint) -> int:
-    """Semitones that move the melody's pitched notes into a pitched model's range (0 when they lie
-    in it, for a drum model, or for a file render_midi will refuse anyway)."""
+    """Semitones (whole octaves) that move the melody's pitched notes into a pitched model's range
+    (0 when they lie in it, for a drum model, or for a file render_midi will refuse anyway)."""
     from conditioning import MidiError, read_midi_notes
     from samplernn.render.drums import is_drum_model
 
@@ -90,7 +91,7 @@ def _into_range(midi: Path, ckpt: Checkpoint) -> int:
     lo, hi = ckpt.pitch_range
     if not pitches or (lo <= min(pitches) and max(pitches) <= hi):
         return 0
-    return fit_to_range(pitches, lo, hi)[0]
+    return octave_shift(pitches, lo, hi)
 
 
 #: The model `demo --train` fine-tunes unless told to start from nothing (train --init's name).

@@ -1,6 +1,6 @@
 """Moving a melody into a model's range: the whole part transposed so that its span is centred on
-the range, the notes still outside folded in by octaves (`evaluate`'s melodies, `demo` with a
-model of another range)."""
+the range, the notes still outside folded in by octaves (`evaluate`'s melodies), or by whole
+octaves only, keeping its key (`demo` with a model of another range)."""
 
 from __future__ import annotations
 
@@ -25,3 +25,10 @@ def fit_to_range(pitches: Sequence[int], lo: int, hi: int) -> tuple[int, list[in
         moved += q != p + k
         played.append(q)
     return k, played, moved
+
+
+def octave_shift(pitches: Sequence[int], lo: int, hi: int) -> int:
+    """The whole octaves (semitones, a multiple of 12) that put the most of `pitches` inside
+    [lo, hi]; of equally good shifts the smallest. A melody keeps its key, as a musician would
+    move it."""
+    return max(range(-120, 121, 12), key=lambda k: (sum(lo <= p + k <= hi for p in pitches), -abs(k)))

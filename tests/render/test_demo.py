@@ -57,5 +57,6 @@ def test_a_melody_outside_the_model_range_is_moved_into_it(tmp_path: Path, model
     args = ["--model", str(model), "--midi", str(high), "--out", str(tmp_path / "o")]
     result = CliRunner().invoke(app, ["demo", *args])
     assert result.exit_code == 0, result.output
-    assert "rendered 1 note" in result.output and "moved -48 semitones into its range" in result.output
+    assert "rendered 1 note" in result.output and "moved -48 semitones toward its range" in result.output
+    assert "clamped" not in result.output  # four octaves down, it lies in the range
     assert (tmp_path / "o" / "high.wav").is_file()

@@ -70,6 +70,15 @@ def test_a_melody_outside_the_models_range_is_moved_into_it(tmp_path):
     ckpt = tiny_checkpoint(tmp_path / "t.pt", sample_rate=SR, stats=stats)
     melody = write_midi(tmp_path / "m.mid", [(48, 90, 0.0, 0.05), (55, 90, 0.05, 0.1), (67, 90, 0.1, 0.15)])
     res = render_demo(tmp_path / "out", ckpt, melody, onset_candidates=1)
-    assert res.n_notes == 3 and res.transpose == 18  # centred: (72 + 79 - 48 - 67) / 2
+    assert res.n_notes == 3 and res.transpose == 24 and res.clamped == 1  # two octaves: 72, 79 in; 91 clamped
     inside = write_midi(tmp_path / "in.mid", [(74, 90, 0.0, 0.05)])
     assert render_demo(tmp_path / "out2", ckpt, inside, onset_candidates=1).transpose == 0
+
+
+def test_octave_shift_keeps_the_key():
+    from samplernn.render.range_fit import octave_shift
+
+    assert octave_shift([84, 86], 40, 65) == -24  # C6-D6 into E2-F4: two octaves, not -32
+    assert octave_shift([66, 67], 40, 65) == -12
+    assert octave_shift([50, 60], 40, 65) == 0
+    assert octave_shift([30, 80], 40, 65) == 12  # one note in at best (+12 or -24): the smaller shift
