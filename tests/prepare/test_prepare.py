@@ -186,7 +186,8 @@ def test_a_bank_too_small_to_train_on_says_so(tmp_path, note_pair):
 
     result = prepare_bank(tmp_path / "two", tmp_path / "out")
     assert result.n_notes == 2
-    assert any("needs notes in both (at least 3 different recordings)" in line for line in summary_lines(result))
+    lines = summary_lines(result)
+    assert any("needs notes in both (at least 3 different recordings)" in line for line in lines)
     full = prepare_bank(small_bank(tmp_path / "src", note_pair), tmp_path / "full")
     assert not any("too few" in line for line in summary_lines(full))
 

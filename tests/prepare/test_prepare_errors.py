@@ -123,8 +123,8 @@ def test_overlapping_session_notes(tmp_path):
     ds = load_dataset(tmp_path / "legato")
     got = [(n.pitch, (n.release - n.onset) / ds.sample_rate) for n in ds.notes]
     assert [p for p, _ in got] == [48, 52, 55]
-    assert abs(got[0][1] - 0.3) < 0.02
-    assert not any("no release tail" in n.message for n in legato.notices)  # cut by the option, not short  # held to the next note-on at 0.5 s, not its own off at 0.6
+    assert abs(got[0][1] - 0.3) < 0.02  # held to the next note-on at 0.5 s, not its own off at 0.6
+    assert not any("no release tail" in n.message for n in legato.notices)  # cut by the option, not short
 
 
 def test_all_bad_is_an_error_and_writes_nothing(tmp_path):
