@@ -280,6 +280,11 @@ def build_index(takes: list[Take], ckpt: Checkpoint, options: PackOptions, gen: 
     }
 
 
+#: Files a file browser leaves in any folder it shows (macOS Finder, Windows Explorer): not a
+#: user's, so a pack folder holding them is still a pack.
+SYSTEM_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+
+
 def pack_files(folder: Path) -> set[str] | None:
     """The names of the files a pack in `folder` wrote (its index, sheet and the takes its index
     lists), or None when `folder` holds no index of a pack."""
@@ -299,12 +304,12 @@ def check_out(out: Path) -> None:
         if not out.is_dir():
             raise UserError(f"{out}: exists and is not a folder")
         present = {p.name for p in out.iterdir()}
-        if not present:
+        if not present - SYSTEM_FILES:
             return
         written = pack_files(out)
         if written is None:
             raise UserError(f"{out}: not empty and not a sample pack; choose a new or empty folder")
-        foreign = sorted(present - written)
+        foreign = sorted(present - written - SYSTEM_FILES)
         if foreign:
             shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
             raise UserError(f"{out}: a sample pack that also holds files it did not write ({shown}), "

@@ -236,11 +236,11 @@ def get_file(job_id: str, name: str, request: Request) -> FileResponse:
 def _kept_take(request: Request, item: str) -> tuple[Path, dict[str, Any]]:
     """The WAV of take 'JOB:K' and its entry in takes.json; NotFound when it is not (or no longer) there."""
     job_id, colon, k = item.partition(":")
-    if not (colon and job_id and k.isdigit()):
+    if not (colon and job_id and k.isascii() and k.isdigit()):  # '²' is a digit to str.isdigit
         raise UserError(f"take must be JOB:K (a job's id and a take's number), got {item!r}")
     job = request.app.state.store.get(job_id)
     result = (job.result if job is not None else None) or {}
-    found = [t for t in result.get("takes", []) if str(t["take"]) == k]
+    found = [t for t in result.get("takes", []) if t["take"] == int(k)]  # '01' is take 1
     if job is None or job.state != DONE or not found:
         raise NotFound(f"no take {item!r} (unknown, or expired and its files removed)")
     take = found[0]

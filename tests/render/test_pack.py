@@ -271,6 +271,12 @@ def test_pack_refuses_what_it_must(tmp_path: Path, drum_ckpt, kit_dir: Path) -> 
     with pytest.raises(UserError, match=r"also holds files it did not write \(my-favourite.wav\)"):
         make_pack(drum_ckpt, pack, opts)
     assert (pack / "my-favourite.wav").is_file() and (pack / "38-acoustic-snare_v100_01.wav").is_file()
+    (pack / "my-favourite.wav").unlink()
+    (pack / ".DS_Store").write_bytes(b"finder")  # a file browser's, not the user's: still a pack
+    make_pack(drum_ckpt, pack, opts)
+    (tmp_path / "fresh").mkdir()
+    (tmp_path / "fresh" / "Thumbs.db").write_bytes(b"explorer")
+    make_pack(drum_ckpt, tmp_path / "fresh", opts)
     with pytest.raises(ValueError, match="best 1..takes"):
         PackOptions(takes=2, best=3)
     with pytest.raises(ValueError, match="onset candidates"):

@@ -115,7 +115,8 @@ def test_pack_of_nothing_or_unknown_takes_is_refused(client, wait) -> None:
     response = client.get("/api/pack", params={"take": [f"{job['id']}:9"]})
     assert response.status_code == 404 and "no take" in response.json()["detail"]
     assert client.get("/api/pack", params={"take": ["nope:1"]}).status_code == 404
-    for malformed in ("nope", f"{job['id']}:", f"{job['id']}:x", ":1"):
+    assert client.get("/api/pack", params={"take": [f"{job['id']}:01"]}).status_code == 200  # take 1
+    for malformed in ("nope", f"{job['id']}:", f"{job['id']}:x", ":1", f"{job['id']}:²"):
         response = client.get("/api/pack", params={"take": [malformed]})
         assert response.status_code == 400 and "take must be JOB:K" in response.json()["detail"], malformed
 
