@@ -8,7 +8,7 @@ import typer
 
 from samplernn.commands import register_all
 from samplernn.commands.common import echo_error, usage_line
-from samplernn.common.errors import UsageError, UserError
+from samplernn.common.errors import INTERRUPTED_STATUS, UsageError, UserError
 
 app = typer.Typer(
     add_completion=False,
@@ -42,11 +42,11 @@ def main() -> None:
         sys.exit(1)
     except (KeyboardInterrupt, typer.Abort):
         typer.secho("interrupted", fg=typer.colors.YELLOW, err=True)
-        sys.exit(130)
+        sys.exit(INTERRUPTED_STATUS)
     except Exception as exc:
         if _interrupted(exc):
             typer.secho("interrupted", fg=typer.colors.YELLOW, err=True)
-            sys.exit(130)
+            sys.exit(INTERRUPTED_STATUS)
         if not _is_usage_error(exc):
             raise
         sys.exit(_show_usage_error(exc))

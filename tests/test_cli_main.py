@@ -98,3 +98,35 @@ def test_the_command_starts_without_torch_or_scipy() -> None:
             "print(sorted(m for m in ('torch', 'scipy', 'librosa') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]", out
+
+
+def test_ctrl_c_while_the_cli_imports_is_one_line(monkeypatch, capsys) -> None:
+    """A Ctrl-C in the second the command-line modules take to import: "interrupted", status 130,
+    not the import's traceback (samplernn.__main__.run is the console entry point)."""
+    import builtins
+
+    from samplernn.__main__ import run
+
+    real_import = builtins.__import__
+
+    def interrupted_import(name, *args, **kwargs):
+        if name == "samplernn.cli":
+            raise KeyboardInterrupt
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", interrupted_import)
+    monkeypatch.setattr(sys, "argv", ["samplernn", "--help"])
+    with pytest.raises(SystemExit) as stop:
+        run()
+    assert stop.value.code == 130
+    assert capsys.readouterr().err.strip() == "interrupted"
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    """`python -m samplernn`: the package runs as a module, through the same entry point."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-m", "samplernn", "--help"], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "prepare" in done.stdout and "render" in done.stdout

@@ -120,7 +120,7 @@ def test_wheel_declares_the_samplernn_command(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as zf:
         (entry_points,) = [n for n in zf.namelist() if n.endswith(".dist-info/entry_points.txt")]
         text = zf.read(entry_points).decode()
-    assert re.search(r"^samplernn\s*=\s*samplernn\.cli:main$", text, re.M), text
+    assert re.search(r"^samplernn\s*=\s*samplernn\.__main__:run$", text, re.M), text
 
 
 def test_installed_wheel_finds_its_shipped_files(wheel: Path, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import typer
 
 from samplernn.commands.common import fail
-from samplernn.common.errors import UsageError, UserError
+from samplernn.common.errors import INTERRUPTED_STATUS, UsageError, UserError
 from samplernn.common.files import check_output_folder
 from samplernn.common.progress import progress_bar
 from samplernn.model.config import PRESETS
@@ -147,14 +147,14 @@ def _checked_config(dataset: Path, out: Path, given: dict[str, Any], resume: boo
 
 
 def _announce(result: Any, out: Path) -> None:
-    """How the run ended, on the terminal; exit 130 when it was interrupted."""
+    """How the run ended, on the terminal; exit INTERRUPTED_STATUS when it was interrupted."""
     if result.status == "interrupted":
         typer.secho(
             f"interrupted at step {result.step}; checkpoint saved — continue with --resume",
             fg=typer.colors.YELLOW,
             err=True,
         )
-        raise typer.Exit(130)
+        raise typer.Exit(INTERRUPTED_STATUS)
     if result.status == "early_stopped":
         typer.echo(result.message)
     typer.echo(f"{result.status} at step {result.step}: {_best(result)} → {out / 'checkpoints' / 'best.pt'}")

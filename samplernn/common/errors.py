@@ -11,3 +11,7 @@ class UsageError(UserError):
     a mistake on the command line, not in a file. The CLI prints it as the parser's own errors
     ("error: samplernn CMD: … (see 'samplernn CMD --help')") and exits with status 2, the status
     click gives its usage errors."""
+
+
+INTERRUPTED_STATUS = 130
+"""The exit status of a command stopped by Ctrl-C: 128 + SIGINT (2), as a shell reports it."""
