@@ -80,6 +80,8 @@ def evaluate(
         evaluation.check_outputs(json_path, plots, audio)
         with progress_bar("evaluate", 0, enabled=console.is_terminal, fields=("stage",)) as update:
             result = evaluation.evaluate_checkpoint(checkpoint, dataset, options, progress=update)
+        for line in result.report["notices"]:
+            typer.secho(f"warning: {line}", fg=typer.colors.YELLOW, err=True)
         render_tables(result.report, console)
         if result.seed_runs:
             console.print(seeds_table(result.seed_runs))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conditioning.pitch import note_name
 from samplernn.common.audio import CEILING_DB, write_wav
 from samplernn.common.device import resolve_device
 from samplernn.common.errors import UserError
@@ -69,7 +70,8 @@ def evaluate_checkpoint(
     baseline = load_checkpoint(options.baseline, device).model if options.baseline is not None else None
     run = _runner(ckpt, ds, options, device, progress)
     ev = run(options.seed, with_nll=True, baseline_model=baseline)
-    ev.report.update(checkpoint=str(checkpoint), dataset=str(dataset), step=ckpt.step)
+    ev.report.update(checkpoint=str(checkpoint), dataset=str(dataset), step=ckpt.step,
+                     notices=[n for n in [range_notice(ckpt, ds, options.split)] if n])
     runs: list[dict[str, Any]] = []
     if options.seeds > 1:
         runs = [{"seed": options.seed, "bars": ev.report["bars"], "passed": ev.report["passed"]}]
@@ -80,6 +82,25 @@ def evaluate_checkpoint(
             runs.append({"seed": seed, "bars": bars, "passed": all(b["passed"] is not False for b in bars)})
         ev.report["seeds"] = runs
     return CheckpointEvaluation(ev, runs, ds.sample_rate)
+
+
+def range_notice(ckpt: Checkpoint, ds: PreparedDataset, split: str) -> str | None:
+    """A line for notes of `split` at pitches outside a pitched model's trained range (a dataset of
+    another instrument, or a wider bank): their figures measure pitches the model never learnt.
+    None when every note lies in the range, for a drum model (its keys are pieces) and for a model
+    that records no range."""
+    rng = ckpt.pitch_range
+    if rng is None or is_drum_model(ckpt):
+        return None
+    notes = ds.split(split)
+    outside = sorted({n.pitch for n in notes if not rng[0] <= n.pitch <= rng[1]})
+    if not outside:
+        return None
+    count = sum(1 for n in notes if not rng[0] <= n.pitch <= rng[1])
+    shown = ", ".join(note_name(p) for p in outside[:6]) + (" …" if len(outside) > 6 else "")
+    return (f"{ds.root}: {count} of {len(notes)} {split} notes lie outside the model's trained range "
+            f"{note_name(rng[0])}–{note_name(rng[1])} ({shown}): their figures measure pitches it "
+            "was not trained on")
 
 
 def _runner(

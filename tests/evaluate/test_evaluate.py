@@ -287,6 +287,7 @@ def test_cli_end_to_end_tiny_model(dataset, tmp_path: Path) -> None:
     assert "pitch within ±50 c" in result.output and "shipped-model bars" in result.output
     r = json.loads((out / "report.json").read_text())
     assert r["n_notes"] == 2 and r["checkpoint"] == str(ckpt) and r["step"] == 0
+    assert r["notices"] == []  # a model that records no range
     assert r["nll"]["overall"] > 0 and set(r["nll"]["per_pitch"]) == {"48", "55"}
     assert r["real"]["pitch"]["accuracy"] == 1.0 and r["passed"] is False  # an untrained model
     assert r["generated"]["dynamics"]["n_pitches"] == 2  # the velocity sweep ran
@@ -454,3 +455,23 @@ def test_write_report_where_it_cannot_is_a_user_error(tmp_path: Path) -> None:
         write_report(_fake_result(1), tmp_path / "file" / "r.json")
     with pytest.raises(UserError, match=r": cannot write \(is a directory\)"):
         write_report(_fake_result(1), tmp_path)
+
+
+def test_notes_outside_the_models_range_are_named(dataset, tmp_path: Path) -> None:
+    """A dataset reaching past the model's trained range (another instrument's bank): evaluate says
+    how many of the split's notes lie outside it; none said for a model covering them all."""
+    from conditioning.bankstats import BankStats
+    from samplernn.evaluate.checkpoint import range_notice
+    from samplernn.model.checkpoint import load_checkpoint
+
+    narrow = BankStats(16000, tails={(48, 100): 800, (50, 100): 800})
+    ckpt = load_checkpoint(tiny_checkpoint(tmp_path / "narrow.pt", stats=narrow))
+    notice = range_notice(ckpt, dataset, "test")
+    test_notes = dataset.split("test")
+    outside = [n for n in test_notes if n.pitch > 50]
+    assert outside and notice is not None
+    assert f"{len(outside)} of {len(test_notes)} test notes" in notice and "C3–D3" in notice
+    assert "(G3)" in notice  # the pitches outside, by name; those inside not listed
+    wide = BankStats(16000, tails={(40, 100): 800, (70, 100): 800})
+    wide_ckpt = load_checkpoint(tiny_checkpoint(tmp_path / "wide.pt", stats=wide))
+    assert range_notice(wide_ckpt, dataset, "test") is None
