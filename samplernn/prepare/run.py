@@ -238,13 +238,15 @@ def _dataset_info(src: Path, settings: PrepareSettings, result: PrepareResult, s
 
 
 def keep_copies_together(rows: Sequence[NoteRow], splits: dict[str, str]) -> list[Failure]:
-    """Put notes of identical prepared audio (the same recording twice: a copied file) into one
-    split — train when one of them is there, else the first one's — so that validation and test
-    do not measure memory; edits `splits` in place and returns a notice per group moved."""
+    """Put notes of identical prepared audio (the same recording twice: a copied file, or a kit
+    whose drumkit.xml lists one sample under two instruments) into one split — train when one of
+    them is there, else the first one's — so that validation and test do not measure memory;
+    edits `splits` in place and returns one notice naming the recordings moved (none if none)."""
     groups: dict[str, list[NoteRow]] = {}
     for r in rows:
         groups.setdefault(r.digest, []).append(r)
-    notices = []
+    moved: list[str] = []
+    targets: set[str] = set()
     for same in groups.values():
         where = {splits[r.id] for r in same}
         if len(same) < 2 or len(where) < 2:
@@ -252,10 +254,26 @@ def keep_copies_together(rows: Sequence[NoteRow], splits: dict[str, str]) -> lis
         split = "train" if "train" in where else splits[same[0].id]
         for r in same:
             splits[r.id] = split
-        names = ", ".join(r.source for r in same[:3]) + (" …" if len(same) > 3 else "")
-        notices.append(Failure("", f"{len(same)} notes are the same recording ({names}): all put in "
-                                   f"{split} so that validation does not measure memory"))
-    return notices
+        targets.add(split)
+        moved.append(_copies_name(same))
+    if not moved:
+        return []
+    shown = "; ".join(moved[:4]) + (f"; {len(moved) - 4} more" if len(moved) > 4 else "")
+    into = f"in {targets.pop()}" if len(targets) == 1 else "in one split"
+    what = "recording is" if len(moved) == 1 else "recordings are"
+    return [Failure("", f"{len(moved)} {what} more than one note ({shown}): each one's notes put {into} "
+                        "so that validation does not measure memory")]
+
+
+def _copies_name(same: Sequence[NoteRow]) -> str:
+    """'kit/tom_02.flac twice (keys 47, 50)' for one file read as several notes; 'a.wav = b.wav'
+    for copies under other names."""
+    sources = list(dict.fromkeys(r.source for r in same))
+    if len(sources) == 1:
+        keys = ", ".join(str(r.pitch) for r in same)
+        times = "twice" if len(same) == 2 else f"{len(same)} times"
+        return f"{sources[0]} {times} (notes {keys})"
+    return " = ".join(sources[:3]) + (" …" if len(sources) > 3 else "")
 
 
 def prepare_bank(

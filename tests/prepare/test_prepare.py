@@ -201,8 +201,9 @@ def test_copies_of_one_recording_share_a_split(tmp_path, note_pair):
     splits = {n.id: n.split for n in load_dataset(tmp_path / "out").notes}
     copies = {splits[i] for i in ("n48_v50_0.2s", "copy1", "copy2", "copy3")}
     assert copies == {"train"}
-    (notice,) = [n.message for n in result.notices if "same recording" in n.message]
-    assert notice.startswith("4 notes are the same recording (") and "all put in train" in notice
+    (notice,) = [n.message for n in result.notices if "more than one note" in n.message]
+    assert notice.startswith("1 recording is more than one note (") and "put in train" in notice
+    assert notice.count(" = ") == 2 and " …)" in notice  # three of the four names, and more
     assert set(splits.values()) == {"train", "val", "test"}  # the others split as before
 
 
