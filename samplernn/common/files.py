@@ -88,6 +88,11 @@ def _nearest_existing(path: Path, name: Path) -> Path:
     return here
 
 
+#: Files a file browser leaves in any folder it shows (macOS Finder, Windows Explorer): not a
+#: user's, so a folder holding only them counts as empty (a pack folder holding them is still a pack).
+SYSTEM_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+
+
 def check_output_folder(folder: str | Path, name: str | Path | None = None) -> None:
     """UserError unless `folder` is a folder that can be written in, or could be made as one;
     nothing is created. Catches a read-only file system, a missing permission and a file in the way

@@ -26,7 +26,7 @@ import numpy as np
 
 from samplernn.common.audio import under_full_scale, write_wav
 from samplernn.common.errors import UserError
-from samplernn.common.files import write_json
+from samplernn.common.files import SYSTEM_FILES, write_json
 from samplernn.data.dataset import PreparedDataset, is_dataset_info, load_dataset
 from samplernn.generate.options import GenerationOptions
 from samplernn.measures import oneshot
@@ -278,11 +278,6 @@ def build_index(takes: list[Take], ckpt: Checkpoint, options: PackOptions, gen: 
         "reference": where, "definitions": DEFINITIONS, "pieces": pieces,
         "takes": [t.record(ckpt.sample_rate) for t in takes],
     }
-
-
-#: Files a file browser leaves in any folder it shows (macOS Finder, Windows Explorer): not a
-#: user's, so a pack folder holding them is still a pack.
-SYSTEM_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 
 
 def pack_files(folder: Path) -> set[str] | None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from samplernn.common.errors import UserError
-from samplernn.common.files import atomic_path, check_output_folder, write_json, writing
+from samplernn.common.files import SYSTEM_FILES, atomic_path, check_output_folder, write_json, writing
 from samplernn.common.progress import ProgressFn
 from samplernn.model.checkpoint import save_checkpoint
 from samplernn.model.nll import NLLResult
@@ -75,8 +75,9 @@ class RunPaths:
 
 
 def check_run_dir(paths: RunPaths, resume: bool) -> None:
-    """Raise UserError unless `paths.root` can take a new run (or, with resume, holds one) and can
-    be written: a read-only folder is said before training starts, not at the first write."""
+    """Raise UserError unless `paths.root` can take a new run — a new folder, or an empty one (a
+    file browser's SYSTEM_FILES aside) — or, with resume, holds one, and can be written: a
+    read-only folder is said before training starts, not at the first write."""
     if paths.root.exists() and not paths.root.is_dir():
         raise UserError(f"{paths.root}: exists and is not a directory")
     check_output_folder(paths.root)
@@ -87,6 +88,12 @@ def check_run_dir(paths: RunPaths, resume: bool) -> None:
         raise UserError(
             f"{paths.root}: holds another run (use --resume to continue it, or choose a new --out)"
         )
+    elif paths.root.is_dir():
+        others = sorted(p.name for p in paths.root.iterdir() if p.name not in SYSTEM_FILES)
+        if others:  # a user's own folder: the run would write over loss.png, previews/ …
+            shown = ", ".join(others[:3]) + (" …" if len(others) > 3 else "")
+            raise UserError(f"{paths.root}: is not empty (holds {shown}); a new run needs a new or empty "
+                            "folder, choose another --out")
 
 
 def snapshot_mark(every_minutes: float | None, elapsed_s: float) -> float | None:

@@ -89,6 +89,24 @@ def test_resume_refuses_incompatible_settings(dataset, tmp_path):
         train(dataset, tmp_path / "fresh", tiny_cfg(), resume=True)
 
 
+def test_a_new_run_refuses_a_folder_of_the_users_own_files(dataset, tmp_path):
+    """--out a folder holding a user's files (a loss.png of their own, their samples): refused before
+    anything is written, the files untouched; an empty folder, or one holding only a file browser's
+    .DS_Store, takes the run."""
+    mine = tmp_path / "project"
+    mine.mkdir()
+    (mine / "loss.png").write_bytes(b"mine")
+    (mine / "kick.wav").write_bytes(b"mine too")
+    with pytest.raises(UserError, match=r"project: is not empty \(holds kick.wav, loss.png\)"):
+        train(dataset, mine, tiny_cfg(steps=2))
+    assert sorted(p.name for p in mine.iterdir()) == ["kick.wav", "loss.png"]
+    assert (mine / "loss.png").read_bytes() == b"mine"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / ".DS_Store").write_bytes(b"")
+    assert train(dataset, empty, tiny_cfg(steps=2)).step == 2
+
+
 def test_init_starts_a_new_run_from_a_checkpoint(dataset, tmp_path):
     base, tuned = tmp_path / "base", tmp_path / "tuned"
     train(dataset, base, tiny_cfg(steps=4, conditioning=False))
