@@ -167,6 +167,18 @@ def test_verdicts_and_unpitched_sounds(tmp_path):
     assert check.verdict == "unpitched" and not check.wrong
 
 
+def test_a_name_below_what_the_tracker_hears_fails_in_one_line(tmp_path):
+    """'VP Kick 1.flac' read as MIDI note 1 (8.7 Hz): pYIN has no band left to search there (it
+    raised librosa's ParameterError, a traceback); now the file fails with a line that asks
+    whether the number is a note. The lowest notes it can search still run."""
+    kick = write_audio(tmp_path / "VP Kick 1.wav", tone(SR, 40, 0.05, 0.4, total=0.6), SR)
+    check = check_pitch(kick, 1)
+    assert check.wrong and check.measured is None
+    assert "MIDI 1, 8.7 Hz" in check.message and "is the number in its name a note?" in check.message
+    assert check_pitch(kick, 10).wrong  # pYIN's error just above the threshold: the same line
+    assert check_pitch(kick, 16).verdict == "octave"  # searched as before
+
+
 def test_named_notes_become_note_jobs(tmp_path):
     src = tmp_path / "lib"
     note_file(src / "sax_D4_mf.wav", 62, length=0.6)

@@ -28,6 +28,7 @@ SEARCH = 4.2  # the tracker looks this factor (two octaves and a bit) either sid
 MAX_SECONDS = 1.5
 TOLERANCE_SEMITONES = 1.0
 MIN_VOICED = 0.3  # mean pYIN voicing probability below which a sound counts as unpitched
+LOWEST_HZ = 27.5  # A0, the piano's lowest key: the tracker searches no lower
 #: What a wrong verdict's message ends with (the warning of a name kept anyway drops it).
 TRUST_HINT = "; --trust-names keeps the name"
 _SPAN = (0.2, 0.7)  # part of the note's extent taken as its sustained part
@@ -56,7 +57,7 @@ def track_pitch(x: np.ndarray, sr: int, around: int) -> tuple[float | None, floa
     import librosa  # slow to import: only when a check runs
 
     hz = _hz(around)
-    fmin = max(hz / SEARCH, 27.5)
+    fmin = max(hz / SEARCH, LOWEST_HZ)
     fmax = min(hz * SEARCH, sr / 2 * 0.95)
     frame = 2048 if fmin < 80 else 1024
     if x.size < frame:
@@ -90,6 +91,10 @@ def check_pitch(path: str | Path, expected: int, settings: PrepareSettings | Non
         AudioError: the file cannot be read.
         NoteError: non-finite samples, or a silent recording.
     """
+    from librosa.util.exceptions import ParameterError
+
+    if _hz(expected) * SEARCH < 2 * LOWEST_HZ:  # no octave left to search: pYIN cannot run
+        return _untrackable(path, expected)
     x, sr = read_audio(path, mono=True)
     found = detect(x, sr, settings or PrepareSettings(), str(path))
     x, (start, end) = found.x, found.extent
@@ -99,11 +104,23 @@ def check_pitch(path: str | Path, expected: int, settings: PrepareSettings | Non
         sr = rate
     a = start + int((end - start) * _SPAN[0])
     b = min(start + int((end - start) * _SPAN[1]), a + int(MAX_SECONDS * sr))
-    measured, voiced = track_pitch(x[a:b], sr, expected)
+    try:
+        measured, voiced = track_pitch(x[a:b], sr, expected)
+    except ParameterError:  # a band too narrow for pYIN's frames, just above the threshold
+        return _untrackable(path, expected)
     if measured is None or voiced < MIN_VOICED:
         return PitchCheck(expected, measured, "unpitched",
                           f"{path}: no steady pitch found (voicing {voiced:.2f}), name not checked")
     return judge(path, expected, measured)
+
+
+def _untrackable(path: str | Path, expected: int) -> PitchCheck:
+    """The verdict for a name whose pitch lies below what the tracker can search (a bare number
+    read as a MIDI note: 'VP Kick 1')."""
+    return PitchCheck(expected, None, "off",
+                      f"{path}: named {note_name(expected)} (MIDI {expected}, {_hz(expected):.1f} Hz), "
+                      f"below any pitch the check can track (A0, {LOWEST_HZ:g} Hz): is the number in its "
+                      f"name a note?{TRUST_HINT}")
 
 
 def judge(path: str | Path, expected: int, measured: float) -> PitchCheck:
