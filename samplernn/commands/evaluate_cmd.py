@@ -77,7 +77,8 @@ def evaluate(
         fail(exc)
     console = Console()
     try:
-        evaluation.check_outputs(json_path, plots, audio)
+        evaluation.check_outputs(json_path, plots, audio, checkpoint=checkpoint, dataset=dataset,
+                                 melodies=melodies)
         with progress_bar("evaluate", 0, enabled=console.is_terminal, fields=("stage",)) as update:
             result = evaluation.evaluate_checkpoint(checkpoint, dataset, options, progress=update)
         for line in result.report["notices"]:

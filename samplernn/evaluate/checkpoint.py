@@ -17,8 +17,15 @@ from conditioning.pitch import note_name
 from samplernn.common.audio import CEILING_DB, write_wav
 from samplernn.common.device import resolve_device
 from samplernn.common.errors import UserError
-from samplernn.common.files import check_output_file, check_output_folder, made_folder, write_json
+from samplernn.common.files import (
+    check_output_file,
+    check_output_folder,
+    made_folder,
+    refuse_overwriting,
+    write_json,
+)
 from samplernn.common.progress import ProgressFn
+from samplernn.common.shipped import resolve_checkpoint
 from samplernn.data.dataset import PreparedDataset, load_dataset
 from samplernn.evaluate.oneshot import OneShotEval, drum_options, generation
 from samplernn.evaluate.options import EvaluateOptions
@@ -129,15 +136,30 @@ def _runner(
 
 
 def check_outputs(json_path: str | Path | None = None, plots: str | Path | None = None,
-                  audio: str | Path | None = None) -> None:
+                  audio: str | Path | None = None, *, checkpoint: str | Path | None = None,
+                  dataset: str | Path | None = None, melodies: str | Path | None = None) -> None:
     """UserError, before a long evaluation, for an output that could not be written after it: a
     --json that is a folder or lies in a read-only one, a --plots or --audio folder that is a file or
-    cannot be made (samplernn.common.files.check_output_file / check_output_folder)."""
+    cannot be made (samplernn.common.files.check_output_file / check_output_folder); and for a --json
+    that would replace an input: the `checkpoint`, a file of the `dataset` folder, or a `melodies`
+    MIDI file (or a file in that folder); a new file beside them is written."""
     if json_path is not None:
         check_output_file(json_path)
+        inputs = [p for p in (checkpoint, melodies) if p is not None and Path(p).is_file()]
+        if checkpoint is not None and not Path(checkpoint).is_file():
+            inputs.append(resolve_checkpoint(checkpoint))
+        refuse_overwriting([json_path], inputs)
+        for folder in (dataset, melodies):
+            if folder is not None and _replaces_a_file_of(Path(json_path), Path(folder)):
+                raise UserError(f"{json_path}: is a file of the input {folder}; write the report elsewhere")
     for folder in (plots, audio):
         if folder is not None:
             check_output_folder(folder)
+
+
+def _replaces_a_file_of(path: Path, folder: Path) -> bool:
+    """Whether `path` is an existing file inside the folder `folder` (dataset.json, a melody)."""
+    return folder.is_dir() and path.is_file() and path.resolve().is_relative_to(folder.resolve())
 
 
 def write_report(result: CheckpointEvaluation, path: str | Path) -> Path:

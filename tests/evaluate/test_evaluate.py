@@ -217,6 +217,27 @@ def test_cli_missing_checkpoint(dataset, tmp_path: Path) -> None:
     assert len(lines) == 1 and "checkpoint not found" in lines[0]
 
 
+def test_cli_json_over_an_input_is_refused_before_evaluating(dataset, tmp_path: Path) -> None:
+    """--json naming the checkpoint, a melody or a file of the dataset would replace an input with
+    the report (a 30 MB model became 16 KB of JSON, exit 0): refused in one line, the input kept."""
+    import shutil
+
+    ckpt = _tiny_checkpoint(tmp_path / "m.pt")
+    melodies = tmp_path / "mel"
+    melodies.mkdir()
+    (melodies / "a.mid").write_bytes(b"MThd")
+    ds = tmp_path / "ds"
+    shutil.copytree(dataset.root, ds)
+    cases = [(ckpt, "this is an input"), (melodies / "a.mid", "is a file of the input"),
+             (ds / "dataset.json", "is a file of the input")]
+    for target, message in cases:
+        before = target.read_bytes()
+        result = _cli([str(ckpt), str(ds), "--melodies", str(melodies), "--json", str(target)])
+        lines = _error_lines(result)
+        assert result.exit_code == 1 and len(lines) == 1 and message in lines[0], result.output
+        assert target.read_bytes() == before
+
+
 def test_cli_not_a_dataset(tmp_path: Path) -> None:
     result = _cli([str(tmp_path / "nope.pt"), str(tmp_path)])
     assert result.exit_code != 0
