@@ -32,7 +32,7 @@ from samplernn.evaluate.options import EvaluateOptions
 from samplernn.evaluate.run import Evaluation, evaluate_model
 from samplernn.evaluate.view import plot_spectrograms
 from samplernn.model.checkpoint import Checkpoint, load_checkpoint
-from samplernn.render.drums import is_drum_model
+from samplernn.render.drums import check_same_kind, is_drum_model
 
 NLL_BAR = "test NLL"  # the one bar that does not depend on the generation seed
 
@@ -74,6 +74,7 @@ def evaluate_checkpoint(
     ckpt = load_checkpoint(checkpoint, device)
     if ckpt.sample_rate != ds.sample_rate:
         raise UserError(f"{checkpoint}: model is {ckpt.sample_rate} Hz, {dataset} is {ds.sample_rate} Hz")
+    check_same_kind(ckpt, ds, checkpoint)
     baseline = load_checkpoint(options.baseline, device).model if options.baseline is not None else None
     run = _runner(ckpt, ds, options, device, progress)
     ev = run(options.seed, with_nll=True, baseline_model=baseline)

@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from conditioning import BankStats, MidiNote, parse_note
-from samplernn.common.errors import UsageError
+from samplernn.common.errors import UsageError, UserError
+from samplernn.data.dataset import PreparedDataset
 from samplernn.data.drum_bank import is_drum_bank
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.prepare.sources.gm_drums import RULES, gm_drum_key, name_words
@@ -64,6 +65,20 @@ def is_drum_model(ckpt: Checkpoint) -> bool:
     """Whether the checkpoint was trained on a drum kit: `data.drum_bank.is_drum_bank` of the layout
     it was trained on (see the module docstring) and its bank statistics."""
     return is_drum_bank(trained_layout(ckpt.payload), ckpt.stats)
+
+
+def check_same_kind(ckpt: Checkpoint, ds: PreparedDataset, checkpoint: str | Path) -> None:
+    """UserError when a drum model meets a pitched bank or a pitched model a drum kit (`evaluate`,
+    `pack --dataset`): a kit's keys are pieces, a pitched bank's are notes, so every figure of the
+    one measured against the other would be meaningless."""
+    kit = is_drum_bank(ds.info.get("layout"), ds.stats)
+    if kit == is_drum_model(ckpt):
+        return
+    if kit:
+        raise UserError(f"{ds.root}: a drum kit, and {checkpoint} is a pitched model: give a bank of "
+                        "its instrument (or a drum model)")
+    raise UserError(f"{ds.root}: a pitched bank, and {checkpoint} is a drum model: give the kit it was "
+                    "trained on (or a pitched model)")
 
 
 def kit_keys(stats: BankStats) -> list[int]:

@@ -33,6 +33,7 @@ from samplernn.measures import oneshot
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.prepare.output import staging
 from samplernn.render.drums import (
+    check_same_kind,
     held_samples,
     is_drum_model,
     kit_keys,
@@ -244,6 +245,7 @@ def reference(
     ds = load_dataset(dataset)
     if ds.sample_rate != ckpt.sample_rate:
         raise UserError(f"{dataset}: {ds.sample_rate} Hz, the model is {ckpt.sample_rate} Hz")
+    check_same_kind(ckpt, ds, "the model")
     return kit_reference(*kit_sounds(ds)), f"the real samples of {dataset}", real_hits(ds, keys, n_hits)
 
 

@@ -101,3 +101,25 @@ def test_evaluate_chooses_one_shot_measures_for_a_drum_model(kit_dir: Path, tmp_
     shown = out.getvalue()
     assert "NLL bits/sample" in shown and "clipped samples" in shown
     assert "pitch within" not in shown and "per pitch" not in shown and "noise floor" not in shown
+
+
+def test_a_drum_model_and_a_pitched_bank_are_refused_either_way(kit_dir: Path, tmp_path: Path) -> None:
+    """evaluate of a drum model on a pitched bank (its keys read as pieces: "drum one-shots: 312
+    takes" at trombone pitches) or of a pitched model on a kit (drum keys scored for pitch): one
+    line before generating anything; pack --dataset likewise."""
+    from support.eval_data import write_eval_dataset
+    from support.tiny import tiny_checkpoint
+
+    from samplernn.common.errors import UserError
+    from samplernn.model.checkpoint import load_checkpoint
+    from samplernn.render.pack import reference
+
+    pitched_bank = write_eval_dataset(tmp_path / "bank")
+    drums = drum_checkpoint(tmp_path / "drums.pt", drum_stats(kit_dir))
+    with pytest.raises(UserError, match=r"bank: a pitched bank, and .*drums.pt is a drum model"):
+        evaluate_checkpoint(drums, pitched_bank, EvaluateOptions(max_notes=1))
+    pitched = tiny_checkpoint(tmp_path / "pitched.pt", SR)
+    with pytest.raises(UserError, match=r"a drum kit, and .*pitched.pt is a pitched model"):
+        evaluate_checkpoint(pitched, kit_dir, EvaluateOptions(max_notes=1))
+    with pytest.raises(UserError, match="a pitched bank, and the model is a drum model"):
+        reference(load_checkpoint(drums), pitched_bank, [38], 1)
