@@ -50,6 +50,8 @@ def main() -> None:
         if not _is_usage_error(exc):
             raise
         sys.exit(_show_usage_error(exc))
+    if code == INTERRUPTED_STATUS:  # typer turns a Ctrl-C in a command into this status, silently
+        typer.secho("interrupted", fg=typer.colors.YELLOW, err=True)
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -84,6 +84,20 @@ def test_a_ctrl_c_a_library_wrapped_is_interrupted_not_a_traceback(monkeypatch, 
     assert code == 130 and err == "interrupted\n", err
 
 
+def test_a_plain_ctrl_c_in_a_command_says_interrupted(monkeypatch, capsys, tmp_path) -> None:
+    """typer turns a KeyboardInterrupt inside a command into exit status 130 with nothing printed
+    (synth, render, play …): the CLI says "interrupted", once."""
+    import samplernn.prepare
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(samplernn.prepare, "prepare_bank", interrupted)
+    (tmp_path / "src").mkdir()
+    code, _, err = run_main(monkeypatch, capsys, "prepare", str(tmp_path / "src"), str(tmp_path / "out"))
+    assert code == 130 and err.strip() == "interrupted", err
+
+
 def test_the_top_level_help_speaks_to_a_user(monkeypatch, capsys) -> None:
     code, out, _ = run_main(monkeypatch, capsys, "--help")
     assert code == 0 and "A conditional SampleRNN synthesizer" in out and "typer" not in out

@@ -154,7 +154,7 @@ def _announce(result: Any, out: Path) -> None:
             fg=typer.colors.YELLOW,
             err=True,
         )
-        raise typer.Exit(INTERRUPTED_STATUS)
+        sys.exit(INTERRUPTED_STATUS)  # not typer.Exit: the CLI would add a second "interrupted"
     if result.status == "early_stopped":
         typer.echo(result.message)
     typer.echo(f"{result.status} at step {result.step}: {_best(result)} → {out / 'checkpoints' / 'best.pt'}")
