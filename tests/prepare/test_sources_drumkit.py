@@ -88,11 +88,36 @@ def test_old_kits_and_folders_of_kits(tmp_path):
     (old / "drumkit.xml").write_text(OLD_KIT)
     found = drumkit_notes(tmp_path / "kits")
     assert [(n.source, n.pitch, n.velocity) for n in found.notes] == [("Old/clap.wav", 39, 64)]
+    deeper = drumkit_notes(tmp_path)  # a kit two folders down is found too (it was skipped unsaid)
+    assert [(n.source, n.pitch) for n in deeper.notes] == [("kits/Old/clap.wav", 39)]
     with pytest.raises(UserError, match="not a Hydrogen drum kit"):
-        drumkit_notes(tmp_path)
+        drumkit_notes(_empty(tmp_path))
     (old / "drumkit.xml").write_text("<drumkit_info><name>broken")
-    with pytest.raises(UserError, match="unreadable Hydrogen drum kit"):
-        drumkit_notes(old)
+    (found,) = drumkit_notes(old).failures
+    assert "unreadable Hydrogen drum kit" in found.message
+
+
+def _empty(tmp_path):
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    return folder
+
+
+def test_a_broken_kit_among_several_and_loose_files_are_said(tmp_path):
+    """One corrupt drumkit.xml among kits is a failure, the other kits are prepared (it aborted the
+    whole folder, --skip-bad or not); loose audio beside the kits is named as not read."""
+    good, bad = tmp_path / "kits" / "Good", tmp_path / "kits" / "deep" / "Bad"
+    hit(good / "clap.wav")
+    (good / "drumkit.xml").write_text(OLD_KIT)
+    hit(bad / "clap.wav")
+    (bad / "drumkit.xml").write_text("<drumkit_info><name>broken")
+    hit(tmp_path / "kits" / "Kick 01.wav")
+    found = drumkit_notes(tmp_path / "kits")
+    assert [n.source for n in found.notes] == ["Good/clap.wav"]
+    assert [f.source for f in found.failures] == ["deep/Bad/drumkit.xml"]
+    assert "unreadable Hydrogen drum kit" in found.failures[0].message
+    (loose,) = found.warnings
+    assert loose.startswith("1 audio file(s) outside the kits' folders were not read (Kick 01.wav)")
 
 
 def test_layer_velocity_is_the_middle_of_the_range():
@@ -136,3 +161,14 @@ def test_the_user_map_is_json_text_or_a_file(tmp_path):
                          (str(tmp_path / "none.json"), "cannot read")):
         with pytest.raises(ValueError, match=reason):
             parse_drum_map(text)
+
+
+def test_a_drumkit_xml_given_as_src_is_read_as_a_kit(tmp_path):
+    from samplernn.prepare.sources.detect import bank_layout
+
+    kit = tmp_path / "Old"
+    hit(kit / "clap.wav")
+    (kit / "drumkit.xml").write_text(OLD_KIT)
+    assert bank_layout(kit / "drumkit.xml") == "drumkit"  # was "not a folder (… or an .sfz file)"
+    with pytest.raises(UserError, match="an .sfz file or a drumkit.xml"):
+        bank_layout(kit / "clap.wav")

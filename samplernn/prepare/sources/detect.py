@@ -29,7 +29,7 @@ from samplernn.common.progress import ProgressFn
 from samplernn.prepare.layouts import Discovery, discover
 from samplernn.prepare.naming import DEFAULT_MIDDLE_C, names_a_note
 from samplernn.prepare.settings import MIDI_SUFFIXES, PrepareSettings
-from samplernn.prepare.sources.drumkit import drumkit_notes, find_kits, one_shot_notes
+from samplernn.prepare.sources.drumkit import KIT_FILE, drumkit_notes, find_kits, one_shot_notes
 from samplernn.prepare.sources.gm_drums import gm_drum_key, parse_drum_map
 from samplernn.prepare.sources.named import NamedOptions, named_notes, verify_pitches
 from samplernn.prepare.sources.nsynth import (
@@ -127,7 +127,9 @@ def bank_layout(src: str | Path, middle_c: str = DEFAULT_MIDDLE_C) -> str:
     if src.is_file():
         if src.suffix.lower() == ".sfz":
             return "sfz"
-        raise UserError(f"{src}: not a folder (SRC is a folder, or an .sfz file)")
+        if src.name == KIT_FILE:
+            return "drumkit"
+        raise UserError(f"{src}: not a folder (SRC is a folder, an .sfz file or a {KIT_FILE})")
     if not src.is_dir():
         raise UserError(f"{src}: not a folder (SRC must be a folder of recordings)")
     markers = []

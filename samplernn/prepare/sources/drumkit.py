@@ -19,6 +19,7 @@ places it.
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from pathlib import Path
 from samplernn.common.errors import UserError
 from samplernn.prepare.naming import NamingError, ParsedName, resolve_velocities, velocity_marks
 from samplernn.prepare.sources.gm_drums import gm_drum_key
-from samplernn.prepare.sources.records import SampleNote, SourceResult, relative, sample_folder
+from samplernn.prepare.sources.records import SampleNote, SourceResult, relative, sample_folder, scan_samples
 
 KIT_FILE = "drumkit.xml"
 EMPTY_SAMPLE = "emptysample"
@@ -89,12 +90,31 @@ def read_kit(xml_path: Path) -> tuple[str, list[KitInstrument]]:
 
 
 def find_kits(src: Path) -> list[Path]:
-    """drumkit.xml of `src` (a file or a kit folder), else those of its immediate subfolders."""
+    """The drumkit.xml files of `src`: the file itself, or every kit folder at any depth below it
+    (folders linked in followed; a kit's own subfolders are its samples, not searched)."""
     if src.is_file():
         return [src]
-    if (src / KIT_FILE).is_file():
-        return [src / KIT_FILE]
-    return sorted(p / KIT_FILE for p in src.iterdir() if (p / KIT_FILE).is_file()) if src.is_dir() else []
+    kits: list[Path] = []
+    seen: set[str] = set()
+    for folder, dirs, files in os.walk(src, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:  # a link back up the tree
+            dirs[:] = []
+            continue
+        seen.add(real)
+        if KIT_FILE in files:
+            kits.append(Path(folder) / KIT_FILE)
+            dirs[:] = []
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+    return sorted(kits)
+
+
+def _loose_samples(src: Path, kits: list[Path]) -> list[Path]:
+    """Audio files under the folder `src` that lie in none of the `kits`' folders."""
+    if not src.is_dir():
+        return []
+    folders = [k.parent for k in kits]
+    return [f for f in scan_samples(src) if not any(f.is_relative_to(k) for k in folders)]
 
 
 def layer_velocity(lo: float, hi: float) -> int:
@@ -106,7 +126,8 @@ def drumkit_notes(src: str | Path, user_map: dict[str, int] | None = None) -> So
     """The notes of the Hydrogen kit(s) at `src` (see the module docstring).
 
     Raises:
-        UserError: no drumkit.xml at `src` (nor in its subfolders), or an unreadable one.
+        UserError: no drumkit.xml at `src` (nor in its subfolders). An unreadable kit is a failure
+            of the result, the others are read.
     """
     src = Path(src)
     kits = find_kits(src)
@@ -115,7 +136,11 @@ def drumkit_notes(src: str | Path, user_map: dict[str, int] | None = None) -> So
     root = src.parent if src.is_file() else src
     found = SourceResult("drumkit")
     for xml_path in kits:
-        _, instruments = read_kit(xml_path)
+        try:
+            _, instruments = read_kit(xml_path)
+        except UserError as exc:  # one broken kit of several: the others are still read
+            found.fail(relative(xml_path, root), str(exc))
+            continue
         for inst in instruments:
             if not inst.layers:
                 continue
@@ -131,6 +156,11 @@ def drumkit_notes(src: str | Path, user_map: dict[str, int] | None = None) -> So
                     continue
                 velocity = layer_velocity(lo, hi)
                 found.notes.append(SampleNote(sample, relative(sample, root), key, velocity, xml_path))
+    loose = _loose_samples(src, kits)
+    if loose:
+        shown = ", ".join(relative(f, root) for f in loose[:3]) + (" …" if len(loose) > 3 else "")
+        found.warnings.append(f"{len(loose)} audio file(s) outside the kits' folders were not read "
+                              f"({shown}): prepare a folder of one-shots on its own")
     return found
 
 
