@@ -60,6 +60,9 @@ _RANGE_RE = re.compile(rf"^{_NOTE}{_NOTE}$")  # 'C4B4': old Iowa MIS files hold 
 _HINT_RE = re.compile(r"^[A-G](?:#|♯|s|b|♭)?$")  # a pitch class without octave, capital letter only
 _VELOCITY_RE = re.compile(r"^(?:vel|velocity)(\d{1,3})$", re.IGNORECASE)
 _LAYER_RE = re.compile(r"^(?:v|l|vl|layer|dyn)(\d{1,2})$", re.IGNORECASE)
+_V_NUMBER_RE = re.compile(r"^v(\d{1,3})$", re.IGNORECASE)
+#: The most velocity layers a 'vN' tag counts (libraries ship 2-16); 'v50', 'v110' are velocities.
+MAX_LAYER_TAG = 16
 _NUMBER_RE = re.compile(r"^\d{1,3}$")
 _THREE_DIGITS_RE = re.compile(r"(?<!\d)\d{3}(?!\d)")
 _SPLIT_RE = re.compile(r"[_\s]+|(?<!\d)\.|\.(?!\d)")
@@ -146,7 +149,7 @@ def _classify(stem: str) -> _Tokens:
             elif kind == "dynamic":
                 found.dynamics.append((position, part))
             elif kind == "velocity":
-                found.velocities.append(int(_VELOCITY_RE.match(part).group(1)))  # type: ignore[union-attr]
+                found.velocities.append(_tagged_velocity(part))
             elif kind == "layer":
                 found.layers.append(int(_LAYER_RE.match(part).group(1)))  # type: ignore[union-attr]
             elif kind == "changing":
@@ -155,6 +158,16 @@ def _classify(stem: str) -> _Tokens:
                 found.ranges.append(part)
             position += 1
     return found
+
+
+def _tagged_velocity(token: str) -> int | None:
+    """The velocity of 'vel100', 'velocity64', or of a 'vN' whose N is above MAX_LAYER_TAG ('v110';
+    'v3' is a layer); None for other tokens."""
+    m = _VELOCITY_RE.match(token)
+    if m:
+        return int(m.group(1))
+    m = _V_NUMBER_RE.match(token)
+    return int(m.group(1)) if m and int(m.group(1)) > MAX_LAYER_TAG else None
 
 
 def _kind(token: str) -> str | None:
@@ -166,7 +179,7 @@ def _kind(token: str) -> str | None:
         return "hint"
     if token in ("f", "p") or (len(token) > 1 and dynamic_velocity(token) is not None):
         return "dynamic"  # a lone capital F or P is a pitch class or a letter, not a dynamic
-    if _VELOCITY_RE.match(token):
+    if _VELOCITY_RE.match(token) or _tagged_velocity(token) is not None:
         return "velocity"
     if _LAYER_RE.match(token):
         return "layer"

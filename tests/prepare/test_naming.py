@@ -101,6 +101,11 @@ def test_velocity_marks_without_a_pitch():
     assert velocity_marks("snare-hard") == (DYNAMICS["hard"], None)
     assert velocity_marks("kick_v3") == (None, 3)
     assert velocity_marks("hat_closed_2") == (None, None)
+    # 'v' + a number above any layer count is a velocity: Kick_v50 was layer 50 of 50 (velocity 126,
+    # above Kick_v110's 80: v110 was ignored), the soft hits trained as the hardest
+    assert velocity_marks("Kick_v50") == (50, None) and velocity_marks("Kick_v110") == (110, None)
+    assert velocity_marks("Snare_v16") == (None, 16)  # the most layers a tag counts
+    assert parse_name("Piano_C4_v100").velocity == 100
 
 
 @pytest.mark.parametrize(("stem", "reason"), [
