@@ -136,10 +136,15 @@ def _checked_config(dataset: Path, out: Path, given: dict[str, Any], resume: boo
     from samplernn.data.dataset import load_dataset
     from samplernn.train.distributed import env_dist
     from samplernn.train.init import resolve_train_config
+    from samplernn.train.run_dir import RunPaths, check_run_dir
 
     check_output_folder(out)
+    check_run_dir(RunPaths(out), resume)  # another run, a user's folder: one line, not a bar then the line
     cfg = resolve_train_config(out, given, resume)
     cfg.validate()
+    if given.get("lr_final") is not None and given["lr_final"] > cfg.lr:  # the default is capped at --lr
+        raise UsageError(f"--lr-final {given['lr_final']:g} is above --lr {cfg.lr:g}: the rate anneals "
+                         "down to it")
     info = env_dist()
     resolve_device(cfg.device, local_rank=info.local_rank if info.enabled else None)  # before the bar
     load_dataset(dataset)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from samplernn.common.errors import UserError
+from samplernn.common.errors import UsageError, UserError
 from samplernn.common.shipped import resolve_checkpoint
 from samplernn.model.checkpoint import float32_state, read_payload
 from samplernn.model.config import preset
@@ -29,7 +29,8 @@ def resolve_train_config(run_dir: str | Path, given: dict[str, Any], resume: boo
     """The config of a run: `given` options over the defaults, or over the stored run on resume.
 
     With given["init"] (a path or a shipped model's name, stored as the path), the model settings
-    default to the init checkpoint's. Raises UserError for an unknown --init name, on resume when
+    default to the init checkpoint's (a --preset other than its own is a UsageError: the preset would
+    be recorded while the init's model trained). Raises UserError for an unknown --init name, on resume when
     there is no checkpoint, or when a given option contradicts a LOCKED stored one.
     """
     if not resume:
@@ -37,6 +38,9 @@ def resolve_train_config(run_dir: str | Path, given: dict[str, Any], resume: boo
             given = {**given, "init": str(resolve_checkpoint(given["init"]))}
             payload = read_payload(given["init"])
             stored = payload.get("train_config") or {}
+            if given.get("preset") and stored.get("preset") and given["preset"] != stored["preset"]:
+                raise UsageError(f"--preset {given['preset']}: the --init model is the {stored['preset']!r} "
+                                 "preset, and a fine-tune keeps its model; leave --preset out")
             given = {**{k: stored[k] for k in _MODEL_FIELDS if k in stored}, **given}
             given["model_overrides"] = {**_init_overrides(payload, given), **given.get("model_overrides", {})}
         return TrainConfig.from_dict(given)
