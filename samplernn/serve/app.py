@@ -27,6 +27,7 @@ import re
 import zipfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -201,6 +202,8 @@ def post_render(
         name = _upload_name(file.filename)
         path = job.dir / name
         path.write_bytes(data)
+        if state.kit and transpose:
+            raise UserError("a drum model's keys are pieces, not pitches: it takes no transpose")
         opts = RenderOptions(transpose=transpose, clamp=clamp, generation=GenerationOptions(seed=seed))
         notes, seconds = check_midi(path, name, opts, limits, state.ckpt.pitch_range, state.kit)
         job.stage = f"{notes} {'hit' if state.kit else 'note'}(s), {seconds:.1f} s of music"
@@ -257,7 +260,8 @@ def get_pack(request: Request, take: Annotated[list[str], Query()] = ()) -> Resp
         raise UserError("keep at least one take to download a sample pack")
     if len(take) > limits.max_pack_items:
         raise UserError(f"a sample pack holds at most {limits.max_pack_items} takes, got {len(take)}")
-    kept = [_kept_take(request, item) for item in dict.fromkeys(take)]  # the same take twice: once
+    by_file = {entry["file"]: (path, entry) for path, entry in map(partial(_kept_take, request), take)}
+    kept = list(by_file.values())  # the same take twice ('J:1', 'J:01'): once
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for path, entry in kept:

@@ -75,7 +75,7 @@ def test_the_same_seed_gives_the_same_takes(client, wait) -> None:
 def test_sample_pack_zips_the_kept_takes_with_their_measures(client, wait) -> None:
     first, _ = takes_job(client, wait)
     other, _ = takes_job(client, wait, note="C3", velocity=80)
-    kept = [f"{first['id']}:2", f"{other['id']}:1", f"{first['id']}:2"]
+    kept = [f"{first['id']}:2", f"{other['id']}:1", f"{first['id']}:02"]  # take 2 twice: zipped once
     response = client.get("/api/pack", params={"take": kept})
     assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
     zf = zipfile.ZipFile(io.BytesIO(response.content))

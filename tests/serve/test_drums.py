@@ -111,6 +111,10 @@ def test_a_drum_midi_file_renders_its_drum_channel(drum_client, wait, tmp_path) 
     result = job["result"]
     assert result["notes"] == 3 and "1 note(s) on other channels" in result["ignored"]
     assert result["changed"] == ["1 note(s) on 35 (acoustic bass drum) → 36 (bass drum)"]
+    # a transpose is refused at the upload (it was taken, then failed in the job with a CLI hint)
+    response = drum_client.post("/api/render", files={"file": ("beat.mid", path.read_bytes())},
+                                data={"transpose": "2"})
+    assert response.status_code == 400 and "it takes no transpose" in response.json()["detail"]
 
 
 def test_a_drum_file_on_another_channel_is_told_what_the_page_can_do(drum_client, tmp_path) -> None:
