@@ -7,6 +7,7 @@ from pathlib import Path
 from conditioning import note_name
 from samplernn.prepare.layouts import Failure
 from samplernn.prepare.run import PrepareResult
+from samplernn.prepare.sources.gm_drums import RULES
 
 MAX_LISTED_FAILURES = 20
 #: Layouts whose samples have no note-on time of their own (it is where the sound starts).
@@ -38,6 +39,9 @@ def summary_lines(result: PrepareResult, src: str | Path | None = None) -> list[
         del lines[4:6]
     elif result.layout in ONE_SHOT_LAYOUTS:  # the note-on is put where the sound starts: no lag
         del lines[5]
+    if result.layout == "drumkit":  # which piece each sample became: a misread name shows here
+        lines[2:3] = [f"  pieces        {pieces_line(result.pitch_counts)}",
+                      f"  velocities    {', '.join(map(str, result.velocities))}"]
     if result.pitch_checks:
         verdicts = ", ".join(f"{n} {verdict}" for verdict, n in sorted(result.pitch_checks.items()))
         wrong = " (octave/off: listed below)" if {"octave", "off"} & set(result.pitch_checks) else ""
@@ -50,6 +54,14 @@ def summary_lines(result: PrepareResult, src: str | Path | None = None) -> list[
                      "needs notes in both (at least 3 different recordings)")
     lines.append(f"output: {result.out}/ (audio/, manifest.csv, dataset.json)")
     return lines
+
+
+def pieces_line(counts: dict[int, int]) -> str:
+    """'36 bass drum ×12, 38 acoustic snare ×8, …': a kit's pieces by General MIDI key, with how
+    many samples each got (`gm_drums.RULES`' names)."""
+    names = {key: what for key, what, _ in reversed(RULES)}
+    return ", ".join(f"{key} {names[key]} ×{n}" if key in names else f"{key} ×{n}"
+                     for key, n in counts.items())
 
 
 def _listed(entries: list[Failure]) -> list[str]:

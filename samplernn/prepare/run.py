@@ -79,6 +79,7 @@ class PrepareResult:
     failures: list[Failure] = field(default_factory=list)
     notices: list[Failure] = field(default_factory=list)  # what was changed in usable recordings, and why
     pitch_checks: dict[str, int] = field(default_factory=dict)  # named layout: tracker verdicts per file
+    pitch_counts: dict[int, int] = field(default_factory=dict)  # notes per pitch (a kit's: per piece)
     gain: float | None = None
     elapsed: float = 0.0
 
@@ -207,6 +208,7 @@ def _result(out: Path, layout: str, rows: list[NoteRow], splits: dict[str, str],
                  "max": round(float(lengths.max()), 3)},
         release_tail_ms=_spread(tails),
         onset_lag_ms=_spread(lags),
+        pitch_counts=dict(sorted(Counter(r.pitch for r in rows).items())),
     )
 
 

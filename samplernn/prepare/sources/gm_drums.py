@@ -3,7 +3,8 @@
 The keys are the General MIDI Level 1 percussion map (channel 10). A name is lower-cased and cut
 into words at anything that is not a letter or digit and at letter/digit boundaries ("Snare1" →
 snare, 1); neighbouring words are also tried joined ("hi hat" → hihat, "bass drum" → bassdrum),
-and a piece word run together with the next is split off ("tomhi" → tom, hi). The first rule of
+and a piece word run together with another is split off ("tomhi" → tom, hi; "closedhh" → closed,
+hh); numbers lose their leading zeros ("Tom 02" → tom, 2). The first rule of
 `RULES` whose every word set meets the name's words gives the key, so the more specific rules
 come first (pedal and open hats before plain hats, ride bell before ride, rimshot before snare).
 Names that fit none are left to the user's map.
@@ -24,8 +25,9 @@ _LOW = frozenset({"lo", "low"})
 #: (GM key, what it is, word sets that must each share a word with the name), most specific first.
 RULES: tuple[tuple[int, str, tuple[frozenset[str], ...]], ...] = (
     (44, "pedal hi-hat", (_HAT, frozenset({"pedal", "foot", "pd", "ped"}))),
-    (46, "open hi-hat", (_HAT, frozenset({"open", "opened", "op", "semiopen", "semi", "half", "swish"}))),
-    (46, "open hi-hat", (frozenset({"ohh", "oh", "openhat"}),)),
+    (46, "open hi-hat", (_HAT, frozenset({"open", "opened", "op", "oh", "semiopen", "semi", "half",
+                                          "swish"}))),
+    (46, "open hi-hat", (frozenset({"ohh", "openhat"}),)),
     (42, "closed hi-hat", (_HAT,)),
     (42, "closed hi-hat", (frozenset({"chh", "closedhat"}),)),
     (53, "ride bell", (_RIDE | _CRASH, frozenset({"bell", "cup"}))),
@@ -51,7 +53,11 @@ RULES: tuple[tuple[int, str, tuple[frozenset[str], ...]], ...] = (
     (50, "high tom", (_TOM, frozenset({"1"}))),  # numbered toms count down from the highest
     (47, "low-mid tom", (_TOM, frozenset({"2"}))),
     (45, "low tom", (_TOM, frozenset({"3"}))),
+    (43, "high floor tom", (_TOM, frozenset({"4"}))),
+    (41, "low floor tom", (_TOM, frozenset({"5"}))),
     (48, "hi-mid tom", (_TOM,)),
+    # 'OH' alone is an open hat; beside a piece ('Kick OH', 'Snare OH') it is the overhead mic
+    (46, "open hi-hat", (frozenset({"oh"}),)),
     (61, "low bongo", (frozenset({"bongo", "bongos"}), _LOW)),
     (60, "high bongo", (frozenset({"bongo", "bongos"}),)),
     (64, "low conga", (frozenset({"conga", "congas"}), _LOW)),
@@ -77,18 +83,23 @@ RULES: tuple[tuple[int, str, tuple[frozenset[str], ...]], ...] = (
 )
 
 _WORD_RE = re.compile(r"[a-z]+|\d+")
-_PREFIXES = ("hihat", "hat", "tom", "kick", "snare", "ride", "crash")  # 'tomhi' → tom, hi
+_PREFIXES = ("hihat", "hat", "hh", "tom", "kick", "snare", "ride", "crash")  # 'tomhi' → tom, hi
+_SUFFIXES = ("hihat", "hat", "hh", "tom", "kick", "snare")  # 'closedhh' → closed, hh
 
 
 def name_words(name: str) -> set[str]:
-    """'Hi-Hat Closed (Paiste 14")' → {'hi', 'hat', 'hihat', 'closed', ...}: words, joined pairs,
-    and a piece word split off the front of a run-together word ('tomhi', 'ridecup')."""
-    words = _WORD_RE.findall(name.lower())
+    """'Hi-Hat Closed (Paiste 14")' → {'hi', 'hat', 'hihat', 'closed', ...}: words (numbers without
+    leading zeros), joined pairs, and a piece word split off the front or the end of a run-together
+    word ('tomhi', 'ridecup', 'closedhh')."""
+    words = [str(int(w)) if w.isdigit() else w for w in _WORD_RE.findall(name.lower())]  # 'Tom 02' → 2
     out = set(words) | {a + b for a, b in zip(words, words[1:], strict=False)}
     for word in words:
         prefix = next((p for p in _PREFIXES if word.startswith(p) and len(word) > len(p)), None)
         if prefix:
             out |= {prefix, word[len(prefix):]}
+        suffix = next((p for p in _SUFFIXES if word.endswith(p) and len(word) > len(p)), None)
+        if suffix:
+            out |= {suffix, word[: -len(suffix)]}
     return out
 
 
