@@ -70,7 +70,8 @@ def prepare(
     OUT/dataset.json. The layout of SRC is detected where unambiguous (else --layout)."""
     from samplernn.common.progress import progress_bar
     from samplernn.prepare import prepare_bank
-    from samplernn.prepare.report import summary_lines
+    from samplernn.prepare.report import listed, summary_lines
+    from samplernn.prepare.run import NothingPrepared
 
     try:
         settings = PrepareSettings(
@@ -85,13 +86,19 @@ def prepare(
     try:
         with progress_bar("prepare", 0, enabled=sys.stderr.isatty(), fields=("stage",)) as update:
             result = prepare_bank(src, out, settings, progress=update)
+    except NothingPrepared as exc:  # every reason at once: a kit may need a dozen names in --map
+        if len(exc.failures) > 1:
+            typer.echo(f"failed        {len(exc.failures)}", err=True)
+            for line in listed(exc.failures, more_in=None):
+                typer.echo(line, err=True)
+        fail(exc)
     except UserError as exc:
         fail(exc)
     for line in summary_lines(result, src):
         typer.echo(line)
     if result.failures and not skip_bad:
-        fail(f"{len(result.failures)} file(s) failed (listed above); the other notes are prepared in {out}. "
-              "Fix them, or pass --skip-bad to accept.")
+        fail(f"{len(result.failures)} {_failed_what(result.layout)} failed (listed above); the other notes "
+             f"are prepared in {out}. Fix them, or pass --skip-bad to accept.")
 
 
 def inspect(
@@ -130,6 +137,11 @@ def bench_prepare(
         typer.echo(line)
     if json_out:
         write_rows(json_out, rows)
+
+
+def _failed_what(layout: str) -> str:
+    """What a failure of `layout` is: a Hydrogen kit's are mostly instruments (no General MIDI key)."""
+    return "file(s) or kit instrument(s)" if layout == "drumkit" else "file(s)"
 
 
 def register(app: typer.Typer, bench_app: typer.Typer) -> None:

@@ -79,7 +79,8 @@ def staging(out: Path) -> Iterator[Path]:
             try:
                 yield tmp
             except UserError as exc:  # name the file at OUT, where it was going, not in the hidden folder
-                raise UserError(str(exc).replace(str(tmp), str(out))) from None
+                exc.args = (str(exc).replace(str(tmp), str(out)),)  # the same error, its kind kept
+                raise
             with writing(out):
                 _swap_in(tmp, out)
         finally:

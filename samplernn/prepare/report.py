@@ -31,7 +31,7 @@ def summary_lines(result: PrepareResult, src: str | Path | None = None) -> list[
         f"  sound start   {lag['min']:+.1f}…{lag['max']:+.1f} ms from the MIDI note-on "
         f"(median {lag['median']:+.1f} ms)",
         f"  failed        {len(result.failures)}",
-        *_listed(result.failures),
+        *listed(result.failures),
     ]
     if result.layout == "audio":  # chunks: no notes, so no pitch, release or note-on to speak of
         lines[2:4] = ["  chunks        unconditioned (pitch 0, velocity 0): train with --no-conditioning",
@@ -45,10 +45,10 @@ def summary_lines(result: PrepareResult, src: str | Path | None = None) -> list[
     if result.pitch_checks:
         verdicts = ", ".join(f"{n} {verdict}" for verdict, n in sorted(result.pitch_checks.items()))
         wrong = " (octave/off: listed below)" if {"octave", "off"} & set(result.pitch_checks) else ""
-        lines.insert(-1 - len(_listed(result.failures)),
+        lines.insert(-1 - len(listed(result.failures)),
                      f"  pitch check   names against the tracker: {verdicts}{wrong}")
     if result.notices:
-        lines += [f"  notices       {len(result.notices)}", *_listed(result.notices)]
+        lines += [f"  notices       {len(result.notices)}", *listed(result.notices)]
     if not (c.get("train") and c.get("val")):
         lines.append(f"  too few       train {c.get('train', 0)} · val {c.get('val', 0)}: `samplernn train` "
                      "needs notes in both (at least 3 different recordings)")
@@ -64,9 +64,11 @@ def pieces_line(counts: dict[int, int]) -> str:
                      for key, n in counts.items())
 
 
-def _listed(entries: list[Failure]) -> list[str]:
-    """The first MAX_LISTED_FAILURES messages, indented, and how many more there are."""
+def listed(entries: list[Failure], more_in: str | None = "dataset.json") -> list[str]:
+    """The first MAX_LISTED_FAILURES messages, indented, and how many more there are (all of them
+    in `more_in`, when a file holds them)."""
     lines = [f"    {f.message}" for f in entries[:MAX_LISTED_FAILURES]]
     if len(entries) > MAX_LISTED_FAILURES:
-        lines.append(f"    … and {len(entries) - MAX_LISTED_FAILURES} more (all listed in dataset.json)")
+        where = f" (all listed in {more_in})" if more_in else ""
+        lines.append(f"    … and {len(entries) - MAX_LISTED_FAILURES} more{where}")
     return lines

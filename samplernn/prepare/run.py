@@ -63,6 +63,15 @@ class NoteRow:
                           self.release, self.end, self.n_samples, self.source)
 
 
+class NothingPrepared(UserError):
+    """No note of the bank could be prepared; `failures` says why for each file (the CLI lists them
+    before the one-line error, so that every name a --map needs is seen at once)."""
+
+    def __init__(self, message: str, failures: list[Failure]) -> None:
+        super().__init__(message)
+        self.failures = failures
+
+
 @dataclass
 class PrepareResult:
     """What a run produced: where, notes per split (`counts`), what the bank spans, what failed."""
@@ -316,7 +325,8 @@ def prepare_bank(
             n_bad = len(found.failures)
             guessed = settings.layout == "auto"
             how = f"read as the {found.layout} layout{' (detected; --layout to choose)' if guessed else ''}"
-            raise UserError(f"{src}: no note could be prepared, {how} ({n_bad} failed; first: {first})")
+            raise NothingPrepared(f"{src}: no note could be prepared, {how} ({n_bad} failed; first: {first})",
+                                  found.failures)
         splits = assign_splits(((r.id, r.pitch) for r in rows), settings.val_fraction,
                                settings.test_fraction, settings.seed)
         if found.layout != CHUNK_LAYOUT:  # a chunk of a steady tone may equal the next; no copy

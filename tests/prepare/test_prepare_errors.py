@@ -184,3 +184,28 @@ def test_folder_midi_take_without_midi_and_bad_midi_named_once(tmp_path):
     assert len(messages) == 3
     assert sum("D3.mid: holds 2 notes" in m for m in messages) == 1
     assert all("no matching MIDI" in m for m in messages if "E3" in m)
+
+
+def test_when_nothing_is_prepared_every_failure_is_listed(tmp_path):
+    """A kit none of whose instruments has a General MIDI key: every name a --map needs is listed
+    before the one-line error (only the first was shown), with no "listed in dataset.json" (none is
+    written)."""
+    from typer.testing import CliRunner
+
+    from samplernn.cli import app
+
+    kit = tmp_path / "African"
+    names = [f"Djembe{k} Slap" for k in range(3)]
+    instruments = "".join(f"<instrument><id>{k}</id><filename>d{k}.wav</filename><name>{n}</name>"
+                          "</instrument>" for k, n in enumerate(names))
+    kit.mkdir()
+    (kit / "drumkit.xml").write_text(f"<drumkit_info><name>A</name><instrumentList>{instruments}"
+                                     "</instrumentList></drumkit_info>")
+    for k in range(3):
+        write_audio(kit / f"d{k}.wav", tone(16000, 60, 0.05, 0.2, total=0.5), 16000)
+    result = CliRunner().invoke(app, ["prepare", str(kit), str(tmp_path / "out"), "--layout", "drumkit"])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0] == "failed        3" and all(any(n in line for line in lines[1:4]) for n in names)
+    assert lines[-1].startswith("error: ") and "no note could be prepared" in lines[-1]
+    assert "dataset.json" not in result.output and not (tmp_path / "out").exists()
