@@ -70,6 +70,24 @@ def test_names_no_rule_knows_and_the_user_map():
     assert gm_drum_key("Kick", {"Snare": 38}) == 36
 
 
+def test_the_map_names_a_kit_instrument_by_its_file_and_says_what_it_did_not_use(tmp_path):
+    """--map keys may be a Hydrogen instrument's sample files (docs: "instrument or file names");
+    an entry naming nothing of the kit (a typo) and a key no drum MIDI file reaches are said."""
+    kit = tmp_path / "Tiny"
+    for name in ("kick_hard", "kick_soft", "hh_pedal", "cajon"):
+        hit(kit / f"{name}.wav")
+    (kit / "drumkit.xml").write_text(KIT)
+    found = drumkit_notes(kit, {"cajon.wav": 20, "Cajon Slp": 38})
+    assert ("cajon.wav", 20) in [(n.source, n.pitch) for n in found.notes]
+    assert any("'Cajon Slp' names no instrument or file of the kit (a typo?)" in w for w in found.warnings)
+    assert any("'cajon.wav' → 20 is not a General MIDI drum key (35–81)" in w for w in found.warnings)
+    shots = tmp_path / "shots"
+    hit(shots / "Perc 2.wav")
+    found = one_shot_notes(shots, {"Perc 2.wav": 56, "Perc 3": 56})
+    assert [(n.source, n.pitch) for n in found.notes] == [("Perc 2.wav", 56)]
+    assert [w.split(" names")[0] for w in found.warnings] == ["--map: 'Perc 3'"]
+
+
 def test_a_hydrogen_kit(tmp_path):
     kit = tmp_path / "Tiny"
     for name in ("kick_hard", "kick_soft", "hh_pedal", "cajon", "emptySample"):

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from samplernn.common.errors import UserError
+from samplernn.data.drum_bank import GM_DRUM_KEYS
 from samplernn.prepare.naming import NamingError, ParsedName, resolve_velocities, velocity_marks
 from samplernn.prepare.sources.gm_drums import gm_drum_key
 from samplernn.prepare.sources.records import SampleNote, SourceResult, relative, sample_folder, scan_samples
@@ -135,6 +136,7 @@ def drumkit_notes(src: str | Path, user_map: dict[str, int] | None = None) -> So
         raise UserError(f"{src}: no {KIT_FILE} here or in its subfolders (not a Hydrogen drum kit)")
     root = src.parent if src.is_file() else src
     found = SourceResult("drumkit")
+    considered: set[str] = set()
     for xml_path in kits:
         try:
             _, instruments = read_kit(xml_path)
@@ -144,7 +146,11 @@ def drumkit_notes(src: str | Path, user_map: dict[str, int] | None = None) -> So
         for inst in instruments:
             if not inst.layers:
                 continue
+            files = [n for path, _, _ in inst.layers for n in (path.name, path.stem)]
+            considered.update([inst.name, *files])
             key = gm_drum_key(inst.name, user_map)
+            if key is None and user_map:  # the map may name the instrument by its sample files
+                key = next((k for k in (gm_drum_key(f, user_map) for f in files) if k is not None), None)
             where = f"{relative(xml_path, root)}#{inst.name}"
             if key is None:
                 found.fail(where, f"{xml_path}: instrument {inst.name!r} has no General MIDI drum key; "
@@ -156,6 +162,7 @@ def drumkit_notes(src: str | Path, user_map: dict[str, int] | None = None) -> So
                     continue
                 velocity = layer_velocity(lo, hi)
                 found.notes.append(SampleNote(sample, relative(sample, root), key, velocity, xml_path))
+    found.warnings += map_warnings(user_map, considered)
     loose = _loose_samples(src, kits)
     if loose:
         shown = ", ".join(relative(f, root) for f in loose[:3]) + (" …" if len(loose) > 3 else "")
@@ -181,10 +188,13 @@ def one_shot_notes(src: str | Path, user_map: dict[str, int] | None = None) -> S
     src, files = sample_folder(src)
     found = SourceResult("drumkit")
     named: list[tuple[Path, ParsedName]] = []
+    considered: set[str] = set()
     for path in files:
         rel = relative(path, src)
         folders = [p.name for p in path.relative_to(src).parents if p.name]
         names = [" ".join([*reversed(folders[:k]), path.stem]) for k in range(len(folders) + 1)]
+        names.append(path.name)  # a --map entry may give the file's whole name
+        considered.update(names)
         key = next((k for k in (gm_drum_key(n, user_map) for n in names) if k is not None), None)
         if key is None:
             found.fail(rel, f"{path}: no drum piece in its name (kick, snare, hat, tom, crash, ride, …); "
@@ -198,4 +208,19 @@ def one_shot_notes(src: str | Path, user_map: dict[str, int] | None = None) -> S
         named.append((path, ParsedName(key, velocity, layer)))
     for (path, name), velocity in zip(named, resolve_velocities([n for _, n in named]), strict=True):
         found.notes.append(SampleNote(path, relative(path, src), name.pitch, velocity, path))
+    found.warnings += map_warnings(user_map, considered)
     return found
+
+
+def map_warnings(user_map: dict[str, int] | None, considered: set[str]) -> list[str]:
+    """Lines for --map entries that name nothing the bank holds (a typo: 'Paiste Bel') and for keys
+    outside the General MIDI drum map (35–81: a drum MIDI file cannot reach them)."""
+    seen = {n.strip().lower() for n in considered}
+    lines = []
+    for name, key in (user_map or {}).items():
+        if name.strip().lower() not in seen:
+            lines.append(f"--map: {name!r} names no instrument or file of the kit (a typo?); not used")
+        elif key not in GM_DRUM_KEYS:
+            lines.append(f"--map: {name!r} → {key} is not a General MIDI drum key "
+                         f"({GM_DRUM_KEYS[0]}–{GM_DRUM_KEYS[-1]}): a drum MIDI file cannot play it")
+    return lines
