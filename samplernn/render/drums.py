@@ -128,6 +128,10 @@ def resolve_pieces(names: Sequence[str], kit: Sequence[int]) -> list[int]:
         found = _piece_keys(name.strip(), kit)
         if not found:
             pieces = ", ".join(f"{k} {piece_name(k)}" for k in kit)
+            sub = substitute(int(name), kit) if name.strip().isdigit() and int(name) <= 127 else None
+            if sub is not None:  # synth and render play it by this piece; a pack names its files by it
+                raise UsageError(f"--pieces {name}: the kit has no {piece_name(int(name))}; its piece of "
+                                 f"that kind is {sub} ({piece_name(sub)}): ask for {sub}")
             raise UsageError(f"--pieces {name!r}: the kit has no such piece (it has {pieces})")
         keys += [k for k in found if k not in keys]
     return keys
