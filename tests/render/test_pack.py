@@ -79,7 +79,7 @@ def test_pieces_by_name_kind_or_key() -> None:
     with pytest.raises(UserError, match="cowbell.*no such piece.*36 bass drum"):
         drums.resolve_pieces(["cowbell"], KIT)
     # a key the kit lacks but synth/render would play by its kind's piece: the refusal names it
-    with pytest.raises(UserError, match="--pieces 35: the kit has no acoustic bass drum; .* is 36 .*ask for 36"):
+    with pytest.raises(UserError, match="--pieces 35: the kit has no acoustic bass drum; .*ask for 36"):
         drums.resolve_pieces(["35"], KIT)
     assert drums.piece_slug(42) == "42-closed-hi-hat" and drums.piece_name(35) == "acoustic bass drum"
 
