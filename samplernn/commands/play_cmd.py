@@ -40,7 +40,9 @@ def _list_devices() -> None:
 
 
 def play_command(
-    checkpoint: Annotated[Path, typer.Argument(help="Checkpoint file (.pt), e.g. the shipped model.")],
+    checkpoint: Annotated[
+        Path | None, typer.Argument(help="Checkpoint file (.pt), e.g. the shipped model (not with --list).")
+    ] = None,
     midi_in: Annotated[
         str | None,
         typer.Option("--midi-in", help="MIDI input port: a number or part of its name [default: the first]."),
@@ -81,6 +83,8 @@ def play_command(
     if list_ports:
         _list_devices()
         return
+    if checkpoint is None:
+        fail(UsageError("Missing argument 'CHECKPOINT' (or --list to see the ports)"))
     from samplernn.common.device import resolve_device
     from samplernn.model.checkpoint import load_checkpoint
     from samplernn.play.run import PlayOptions, play_file, play_keyboard

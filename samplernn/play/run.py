@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from samplernn.common.audio import CEILING_DB, limit_peak, write_wav
+from samplernn.common.errors import UserError
 from samplernn.generate.options import GenerationOptions
 from samplernn.generate.stream import StreamConfig, StreamEngine
 from samplernn.model.checkpoint import Checkpoint
@@ -103,7 +104,8 @@ def play_file(
 ) -> PlayReport:
     """Play a MIDI file in simulated real time (play/session.py) into the WAV `out`, or else on the
     audio `device` (None: the default) in real time. Raises UserError for a bad file or device,
-    and, into a WAV, for a file whose notes end after render's `RenderOptions.max_seconds`."""
+    and, into a WAV, for a file whose notes end after render's `RenderOptions.max_seconds` or of
+    which no note could be played (all outside the model's range, say: nothing is written)."""
     messages = midi_file_messages(midi)
     kb = make_keyboard(ckpt, opts)
     sr = ckpt.sample_rate
@@ -111,6 +113,9 @@ def play_file(
         check_length(Path(midi), read_notes(Path(midi)), RenderOptions.max_seconds)
         sink = _WavSink()
         times = play_messages(kb, messages, sink)
+        if not kb.counters.notes:  # as render refuses it: a WAV of silence is no answer
+            left = "; ".join(kb.counters.summary()) or "no notes in the file"
+            raise UserError(f"{midi}: no note could be played ({left}); nothing written")
         gain = sink.finish(Path(out), sr, opts.bit_depth)
         return _report(kb, times, str(midi), str(out), gain)
     output = AudioOutput.open(device, sr, opts.stream.block)

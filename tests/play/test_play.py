@@ -229,6 +229,15 @@ def test_a_stuck_note_is_refused_before_playing_into_a_file(ckpt_path: Path, tmp
     assert not out.exists()
 
 
+def test_a_file_of_which_no_note_can_be_played_writes_nothing(ckpt_path: Path, tmp_path: Path):
+    """Every note outside the model's range: refused as render refuses it, not a WAV of silence."""
+    midi = write_midi(tmp_path / "high.mid", [(100, 100, 0.0, 0.2), (101, 90, 0.3, 0.5)])
+    out = tmp_path / "h.wav"
+    result = runner.invoke(app, ["play", str(ckpt_path), "--midi-file", str(midi), "-o", str(out)])
+    assert result.exit_code == 1 and "high.mid: no note could be played" in result.output
+    assert "2 note(s) outside the model's trained range left out" in result.output and not out.exists()
+
+
 def test_missing_portaudio_is_one_line(monkeypatch):
     import builtins
 
@@ -247,6 +256,8 @@ def test_missing_portaudio_is_one_line(monkeypatch):
 def test_list_and_bad_files(ckpt_path: Path, tmp_path: Path):
     result = runner.invoke(app, ["play", str(ckpt_path), "--list"])
     assert result.exit_code == 0 and "MIDI inputs" in result.output and "audio outputs" in result.output
+    alone = runner.invoke(app, ["play", "--list"])  # no checkpoint needed to list the ports
+    assert alone.exit_code == 0 and "MIDI inputs" in alone.output
     bad = tmp_path / "bad.mid"
     bad.write_bytes(b"MThd\x00\x00")
     with pytest.raises(UserError, match="unreadable"):
