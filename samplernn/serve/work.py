@@ -95,4 +95,5 @@ def render_file(ckpt: Checkpoint, midi: Path, name: str, opts: RenderOptions, jo
         "ignored": report.ignored,
         "changed": report.changed,
         "pedal_held": report.pedal_held,
+        "hanging": report.hanging,  # notes with no note-off, played to their track's last event
     }

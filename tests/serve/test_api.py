@@ -155,6 +155,23 @@ def test_midi_out_of_range_renders_when_clamped(client, wait, tmp_path: Path) ->
     assert job["state"] == "done" and job["result"]["changed"] == ["C5 (72) at 0.00 s → E3"]
 
 
+def test_a_note_with_no_note_off_is_warned_of_as_render_warns(client, wait, tmp_path: Path) -> None:
+    import mido
+
+    mid = mido.MidiFile(type=0, ticks_per_beat=480)
+    mid.tracks.append(mido.MidiTrack([mido.Message("note_on", note=50, velocity=90, time=0),
+                                      mido.Message("note_on", note=48, velocity=90, time=240),
+                                      mido.Message("note_off", note=48, velocity=0, time=240)]))
+    mid.save(tmp_path / "stuck.mid")
+    data = (tmp_path / "stuck.mid").read_bytes()
+    response = client.post("/api/render", files={"file": ("stuck.mid", data)})
+    job, _ = wait(client, response.json())
+    assert job["state"] == "done", job["message"]
+    (line,) = job["result"]["hanging"]
+    assert line.startswith("D3 (50) at 0.00 s has no note-off")
+    assert job["result"]["notes"] == 2
+
+
 def _midi(tmp_path: Path, notes) -> bytes:
     return write_midi(tmp_path / "m.mid", notes).read_bytes()
 

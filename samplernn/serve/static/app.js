@@ -224,7 +224,8 @@ async function renderMidi(event) {
     const job = await json(await fetch("/api/render", { method: "POST", body: form }));
     const r = await follow(job, $("render-progress"));
     const notes = [...r.ignored.map((x) => `ignored ${x}`), ...r.changed.map((x) => `${model && model.drums ? "played" : "clamped"} ${x}`),
-      ...(r.pedal_held ? [`${r.pedal_held} note(s) held by the sustain pedal`] : [])];
+      ...(r.pedal_held ? [`${r.pedal_held} note(s) held by the sustain pedal`] : []),
+      ...(r.hanging || []).map((x) => `warning: ${x}`)];
     box.querySelector(".summary").textContent = `${r.name}: ${r.notes} ${model && model.drums ? "hits" : "notes"}, ${r.seconds.toFixed(1)} s ` +
       `(rendered in ${r.elapsed.toFixed(1)} s)${r.gain_db < 0 ? `, gain ${r.gain_db.toFixed(1)} dB to stay below clipping` : ""}` +
       (notes.length ? `. ${notes.join("; ")}` : "");
