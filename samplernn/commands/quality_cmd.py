@@ -71,6 +71,9 @@ def bench_quality_command(
     and OUT/quality.png."""
     from samplernn.bench.quality import quality_curve
 
+    for name, value in (("--minutes", minutes), ("--every", every)):
+        if not value > 0:  # the option's own name, not train's --snapshot-minutes it becomes
+            fail(UsageError(f"{name} must be > 0, got {value:g}"))
     try:
         options = replace(QUALITY_EVALUATE, device=device, seeds=seeds, max_notes=max_notes,
                           shipped_melodies=melodies)  # fmt: skip

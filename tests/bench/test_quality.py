@@ -121,3 +121,6 @@ def test_bench_quality_command_evaluates_a_run(tmp_path):
     assert [e["name"] for e in curve["snapshots"]] == ["last"] and curve["evaluate"]["max_notes"] == 1
     bad = CliRunner().invoke(app, ["bench", "quality", str(dataset), "-o", str(out), "--set", "nonsense=1"])
     assert bad.exit_code == 2 and "--set 'nonsense=1'" in bad.output
+    for option in ("--every", "--minutes"):  # its own option named, a usage error (was 1, or train's name)
+        zero = CliRunner().invoke(app, ["bench", "quality", str(dataset), "-o", str(out), option, "0"])
+        assert zero.exit_code == 2 and f"{option} must be > 0" in zero.output, zero.output
