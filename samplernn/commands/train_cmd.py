@@ -134,6 +134,7 @@ def _checked_config(dataset: Path, out: Path, given: dict[str, Any], resume: boo
     dataset's metadata again). Raises UserError."""
     from samplernn.common.device import resolve_device
     from samplernn.data.dataset import load_dataset
+    from samplernn.model.checkpoint import read_payload
     from samplernn.train.distributed import env_dist
     from samplernn.train.init import resolve_train_config
     from samplernn.train.run_dir import RunPaths, check_run_dir
@@ -145,6 +146,11 @@ def _checked_config(dataset: Path, out: Path, given: dict[str, Any], resume: boo
     if given.get("lr_final") is not None and given["lr_final"] > cfg.lr:  # the default is capped at --lr
         raise UsageError(f"--lr-final {given['lr_final']:g} is above --lr {cfg.lr:g}: the rate anneals "
                          "down to it")
+    if resume and given.get("steps") is not None:
+        done = int(read_payload(RunPaths(out).last).get("step", 0))
+        if given["steps"] <= done:  # it would validate once more and rewrite last.pt, unasked
+            raise UsageError(f"--steps {given['steps']}: the run is at step {done} already; give more "
+                             "steps to train on")
     info = env_dist()
     resolve_device(cfg.device, local_rank=info.local_rank if info.enabled else None)  # before the bar
     load_dataset(dataset)

@@ -64,6 +64,10 @@ def test_train_resume_and_refusals(dataset, tmp_path):
     assert load_checkpoint(run / "checkpoints" / "last.pt").step == 4
     records = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in records if r["kind"] == "eval"] == [2, 4]
+    before = (run / "checkpoints" / "last.pt").read_bytes()
+    result = runner.invoke(app, ["train", str(dataset), "--out", str(run), "--resume", "--steps", "3"])
+    assert result.exit_code == 2 and "--steps 3: the run is at step 4 already" in result.output
+    assert (run / "checkpoints" / "last.pt").read_bytes() == before  # not rewritten
 
     result = runner.invoke(app, ["train", str(dataset), "--out", str(run), "--resume", "--preset", "base"])
     assert result.exit_code == 2 and "preset='small'" in error_lines(result.output)[0]
