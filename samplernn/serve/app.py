@@ -35,7 +35,7 @@ from fastapi import FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
 
 from conditioning.pitch import note_name
 from samplernn.common.errors import UserError
@@ -61,11 +61,12 @@ class TakesBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    note: str | int
-    velocity: int | None = None
+    # strict: JSON's true is not note 1 nor velocity 1 (pydantic's lax mode read it so)
+    note: StrictStr | StrictInt
+    velocity: StrictInt | None = None
     duration: float | None = None
-    takes: int | None = None
-    seed: int | None = None
+    takes: StrictInt | None = None
+    seed: StrictInt | None = None
 
 
 class NotFound(UserError):

@@ -99,6 +99,8 @@ def test_sample_pack_zips_the_kept_takes_with_their_measures(client, wait) -> No
         ({"takes": 4}, 400, "takes must be 1..3"),
         ({"seed": -1}, 400, "seed must be"),
         ({"velocity": "loud"}, 422, "velocity:"),
+X
+        ({"velocity": True}, 422, "velocity:"),
         ({"temperature": 5}, 422, "temperature:"),
     ],
 )
