@@ -171,7 +171,7 @@ def detect(
     if abs(dc) >= DC_REPORT or (dc and abs(dc) > settings.threshold * peak):
         level = f"{dc:+.3g}, {20 * math.log10(abs(dc)):.0f} dBFS"
         notices.append(Notice("dc", f"{recording or where}: DC offset ({level}) removed before detection"))
-    message = silence_message(where, peak, settings)
+    message = silence_message(where, peak, settings, dc)
     if message is not None:
         raise NoteError(message)
     env = envelope(x)
@@ -221,11 +221,14 @@ def _off_in_recording(
     return float(n)
 
 
-def silence_message(where: str, peak: float, settings: PrepareSettings) -> str | None:
-    """The reason a recording with this peak counts as silent, or None if it does not."""
+def silence_message(where: str, peak: float, settings: PrepareSettings, dc: float = 0.0) -> str | None:
+    """The reason a recording with this peak (after its DC offset `dc` was removed) counts as
+    silent, or None if it does not."""
     if peak >= settings.silence_peak:
         return None
     level = f"{20 * math.log10(peak):.0f} dBFS" if peak > 0 else "all zeros"
+    if abs(dc) >= settings.silence_peak:  # a constant (or near-constant) level: no sound in it
+        return f"{where}: no sound, only a constant offset of {dc:+.3g} (peak {level} without it)"
     return f"{where}: silent recording (peak {level})"
 
 

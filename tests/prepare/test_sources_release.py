@@ -72,6 +72,15 @@ def test_silence_has_no_shape():
         one_shot_release(np.zeros(1000, np.float32), SR)
 
 
+def test_a_constant_level_is_no_sound_not_all_zeros():
+    """A file of constant 0.5 (peak 0.5): "silent (peak all zeros)" read as a lie; it is an offset."""
+    from samplernn.prepare.notes import detect
+    from samplernn.prepare.settings import PrepareSettings
+
+    with pytest.raises(NoteError, match=r"dc.wav: no sound, only a constant offset of \+0.5"):
+        detect(np.full(SR // 2, 0.5, np.float32), SR, PrepareSettings(), "dc.wav")
+
+
 def test_root_keys_from_wav_smpl_and_aiff_inst(tmp_path):
     x = tone(SR, 60, 0.0, 0.2)
     wav = with_chunk(write_audio(tmp_path / "a.wav", x, SR), b"smpl", smpl_body(78, int(0.81 * 2**32)))
