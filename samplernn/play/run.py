@@ -105,19 +105,28 @@ def play_file(
     """Play a MIDI file in simulated real time (play/session.py) into the WAV `out`, or else on the
     audio `device` (None: the default) in real time. Raises UserError for a bad file or device,
     and, into a WAV, for a file whose notes end after render's `RenderOptions.max_seconds` or of
-    which no note could be played (all outside the model's range, say: nothing is written)."""
+    which no note could be played (all outside the model's range, say: nothing is written). A
+    Ctrl-C while playing into a WAV writes what was played, as from a keyboard (a remark says so)."""
     messages = midi_file_messages(midi)
     kb = make_keyboard(ckpt, opts)
     sr = ckpt.sample_rate
     if out is not None:  # offline, as `render`: a stuck note would fill the memory
         check_length(Path(midi), read_notes(Path(midi)), RenderOptions.max_seconds)
-        sink = _WavSink()
-        times = play_messages(kb, messages, sink)
+        sink, times = _WavSink(), BlockTimes(opts.stream.block / sr)
+        try:
+            play_messages(kb, messages, sink, times=times)
+            stopped = None
+        except KeyboardInterrupt:  # as from a keyboard: what was played so far is kept
+            if not sink.blocks:
+                raise
+            stopped = f"stopped by Ctrl-C at {kb.engine.clock / sr:.1f} s: the WAV holds what was played"
         if not kb.counters.notes:  # as render refuses it: a WAV of silence is no answer
             left = "; ".join(kb.counters.summary()) or "no notes in the file"
             raise UserError(f"{midi}: no note could be played ({left}); nothing written")
         gain = sink.finish(Path(out), sr, opts.bit_depth)
-        return _report(kb, times, str(midi), str(out), gain)
+        report = _report(kb, times, str(midi), str(out), gain)
+        report.remarks += [stopped] if stopped else []
+        return report
     output = AudioOutput.open(device, sr, opts.stream.block)
     try:
         times = play_messages(kb, messages, output.write)

@@ -67,13 +67,15 @@ def play_messages(
     sink: Sink,
     *,
     max_seconds: float | None = None,
+    times: BlockTimes | None = None,
 ) -> BlockTimes:
     """Play `messages` through keyboard.engine in simulated real time (see the module doc) until
     every note has ended; notes still down at the last message are released there. Each block
-    goes to `sink`. Returns the blocks' compute times."""
+    goes to `sink`. Returns the blocks' compute times (`times`, when given: it holds them so far
+    if a Ctrl-C stops the loop)."""
     engine = keyboard.engine
     sr, B = engine.sample_rate, engine.cfg.block
-    times = BlockTimes(B / sr)
+    times = BlockTimes(B / sr) if times is None else times
     todo = sorted(messages, key=lambda m: m.time)
     last = round(todo[-1].time * sr) if todo else 0
     i, released = 0, False

@@ -238,6 +238,31 @@ def test_a_file_of_which_no_note_can_be_played_writes_nothing(ckpt_path: Path, t
     assert "2 note(s) outside the model's trained range left out" in result.output and not out.exists()
 
 
+def test_a_ctrl_c_while_playing_a_file_into_a_wav_keeps_what_was_played(
+    ckpt_path: Path, tmp_path: Path, monkeypatch
+):
+    """As from a keyboard: the blocks played so far are written and a remark says so (everything
+    was lost, exit 130 with nothing said)."""
+    import samplernn.play.run as run
+
+    midi = write_midi(tmp_path / "m.mid", [(50, 100, 0.0, 0.4), (52, 90, 0.5, 0.9)])
+    real = run._WavSink.__call__
+    calls = []
+
+    def interrupted(self, block):
+        calls.append(1)
+        if len(calls) == 20:
+            raise KeyboardInterrupt
+        return real(self, block)
+
+    monkeypatch.setattr(run._WavSink, "__call__", interrupted)
+    out = tmp_path / "part.wav"
+    report = play_file(load_checkpoint(ckpt_path), midi, PlayOptions(StreamConfig(block=64)), out)
+    audio, _ = read_audio(out)
+    assert len(audio) == 19 * 64  # the blocks before the Ctrl-C
+    assert report.remarks[-1].startswith("stopped by Ctrl-C at") and report.notes == 1
+
+
 def test_missing_portaudio_is_one_line(monkeypatch):
     import builtins
 
