@@ -69,8 +69,9 @@ def _tempo_map(mid: mido.MidiFile) -> tuple[list[int], list[float], list[int]]:
     return ticks, secs, tempos
 
 
-def _reason(exc: BaseException) -> str:
-    """The parser's reason in one line; never empty."""
+def parser_reason(exc: BaseException) -> str:
+    """mido's reason for refusing a file, in one line; never empty ("the file is cut short" for its
+    EOFError, which says nothing)."""
     if isinstance(exc, EOFError):
         return "the file is cut short"
     lines = str(exc).strip().splitlines()
@@ -113,7 +114,7 @@ def read_midi_notes(path: str | Path) -> list[MidiNote]:
     try:
         mid = mido.MidiFile(path)
     except Exception as exc:  # the parser raises many kinds: KeySignatureError, EOFError, OSError, …
-        raise MidiError(f"{path}: unreadable MIDI file ({_reason(exc)})") from None
+        raise MidiError(f"{path}: unreadable MIDI file ({parser_reason(exc)})") from None
     if mid.type not in (0, 1, 2):
         raise MidiError(f"{path}: impossible MIDI header (format {mid.type}; formats are 0, 1 and 2)")
     if mid.type == 2:
@@ -154,7 +155,7 @@ def read_sustain(path: str | Path) -> dict[int, list[tuple[float, float]]]:
     try:
         mid = mido.MidiFile(path)
     except Exception as exc:  # as read_midi_notes
-        raise MidiError(f"{path}: unreadable MIDI file ({_reason(exc)})") from None
+        raise MidiError(f"{path}: unreadable MIDI file ({parser_reason(exc)})") from None
     to_sec = _clock(mid, path)
     changes: list[tuple[int, int, bool]] = []
     last = 0

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import mido
 
+from conditioning.midi import parser_reason
 from samplernn.common.errors import UserError
 
 
@@ -41,9 +42,7 @@ def midi_file_messages(path: str | Path) -> list[TimedMessage]:
     except UserError:
         raise
     except Exception as exc:  # the parser raises many kinds: EOFError, KeySignatureError, OSError …
-        lines = str(exc).strip().splitlines()
-        reason = lines[-1] if lines else type(exc).__name__
-        raise UserError(f"{path}: unreadable MIDI file ({reason})") from None
+        raise UserError(f"{path}: unreadable MIDI file ({parser_reason(exc)})") from None
     if not any(m.message.type == "note_on" and m.message.velocity > 0 for m in out):
         raise UserError(f"{path}: the MIDI file holds no notes")
     return out
