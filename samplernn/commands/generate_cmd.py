@@ -134,7 +134,8 @@ def _check_note(note: str) -> None:
         parse_note(note)
     except ValueError as exc:
         if not may_name_a_piece(note):
-            raise UsageError(f"--note: {exc}") from None
+            raise UsageError(f"--note: {exc}; a drum model's pieces by name: kick, snare, hat, tom, crash, "
+                             "ride …") from None
 
 
 def _synth_pitch(ckpt, note: str) -> int:  # noqa: ANN001 — Checkpoint, imported lazily
@@ -154,8 +155,9 @@ def _synth_pitch(ckpt, note: str) -> int:  # noqa: ANN001 — Checkpoint, import
         return pitch
     try:
         return parse_note(note)
-    except ValueError as exc:
-        raise UsageError(f"--note: {exc}") from None
+    except ValueError as exc:  # here a word that may name a drum piece: the model is not a kit's
+        raise UsageError(f"--note: {exc}; {note!r} would name a drum piece, and this model is not a drum "
+                         "model") from None
 
 
 def _note_label(pitch: int, drums: bool) -> str:

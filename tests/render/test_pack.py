@@ -333,6 +333,10 @@ def test_cli_pack_and_synth(drum_ckpt_path: Path, kit_dir: Path, tmp_path: Path)
         assert r.exit_code == 2 and f"--{why}" in r.output, r.output
         assert len(r.output.strip().splitlines()) == 1
     assert not (tmp_path / "x.wav").exists()
+    r = runner.invoke(app, [*synth, str(tmp_path / "x.wav"), "--note", "nonsense"])  # the pieces suggested
+    assert r.exit_code == 2 and "a drum model's pieces by name: kick, snare" in r.output
+    r = runner.invoke(app, ["synth", "trombone-small", "-o", str(tmp_path / "x.wav"), "--note", "snare"])
+    assert r.exit_code == 2 and "'snare' would name a drum piece, and this model is not a drum" in r.output
 
 
 def test_the_sheet_labels_a_cell_with_its_longest_take_in_seconds(tmp_path: Path, monkeypatch) -> None:
