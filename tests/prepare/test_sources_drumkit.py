@@ -210,3 +210,16 @@ def test_a_drumkit_xml_given_as_src_is_read_as_a_kit(tmp_path):
     assert bank_layout(kit / "drumkit.xml") == "drumkit"  # was "not a folder (… or an .sfz file)"
     with pytest.raises(UserError, match="an .sfz file or a drumkit.xml"):
         bank_layout(kit / "clap.wav")
+
+
+def test_a_loop_among_one_shots_is_noticed(tmp_path):
+    """An 8-s hat loop was prepared as one closed hat held 7.5 s without a word."""
+    from samplernn.prepare.sources import to_discovery
+
+    t = np.arange(int(0.25 * SR)) / SR
+    beat = (0.6 * np.exp(-t / 0.03) * np.sin(2 * np.pi * 3000 * t)).astype(np.float32)
+    write_audio(tmp_path / "shots" / "Hat Loop 120bpm.wav", np.tile(beat, 24), SR)  # 6 s of hits
+    hit(tmp_path / "shots" / "kick_01.wav")
+    discovery = to_discovery(one_shot_notes(tmp_path / "shots"))
+    (line,) = [w for w in discovery.warnings if "held for" in w]
+    assert "Hat Loop 120bpm.wav: a hit held for" in line and "a loop or several hits?" in line

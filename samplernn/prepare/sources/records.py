@@ -144,9 +144,20 @@ def to_discovery(
     out = Discovery(found.layout, [], list(found.failures), list(found.warnings))
     for k, note in enumerate(found.notes):
         try:
-            out.jobs.append(to_job(note, note_id(note.source, ids), settings))
+            job = to_job(note, note_id(note.source, ids), settings)
         except (AudioError, NoteError) as exc:
             out.failures.append(Failure(note.source, str(exc)))
+        else:
+            out.jobs.append(job)
+            held = job.off - job.on
+            if found.layout == "drumkit" and note.release is None and held > LOOP_HELD_SECONDS:
+                out.warnings.append(f"{note.audio}: a hit held for {held:.1f} s (a kit's longest cymbals "
+                                    "hold about 1.7 s): a loop or several hits? A one-shot should hold one hit")
         if progress is not None:
             progress(k + 1, len(found.notes))
     return out
+
+
+#: A drum one-shot held (sounding near its peak) longer than this (s) gets a notice: the cymbals of
+#: the Debian Hydrogen kits hold up to ~1.7 s (docs/drums.md); an 8-s hat loop was read as one hit.
+LOOP_HELD_SECONDS = 2.5
