@@ -152,7 +152,7 @@ def to_discovery(
             held = job.off - job.on
             if found.layout == "drumkit" and note.release is None and held > LOOP_HELD_SECONDS:
                 out.warnings.append(f"{note.audio}: a hit held for {held:.1f} s (a kit's longest cymbals "
-                                    "hold about 1.7 s): a loop or several hits? A one-shot should hold one hit")
+                                    "hold about 1.7 s): a loop or several hits? A one-shot holds one hit")
         if progress is not None:
             progress(k + 1, len(found.notes))
     return out
