@@ -146,6 +146,12 @@ def kit_piece(note: str | int, kit: Sequence[int]) -> tuple[int, str | None]:
     try:
         key = parse_note(note)
     except ValueError:
+        named = gm_drum_key(str(note))
+        if named is not None and named not in kit and len(str(note).split()) > 1:  # 'floor tom', 'crash 2'
+            sub = substitute(named, kit)  # as render plays that key; a bare kind ('tom') asks below
+            if sub is not None:
+                return sub, (f"{str(note).strip()!r} ({named} {piece_name(named)}) is played by the kit's "
+                             f"{sub} ({piece_name(sub)})")
         keys = _piece_keys(str(note).strip(), kit)
         if len(keys) == 1:
             return keys[0], None

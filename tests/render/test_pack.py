@@ -84,6 +84,18 @@ def test_pieces_by_name_kind_or_key() -> None:
     assert drums.piece_slug(42) == "42-closed-hi-hat" and drums.piece_name(35) == "acoustic bass drum"
 
 
+def test_a_named_piece_the_kit_lacks_is_played_as_render_plays_its_key() -> None:
+    """'floor tom' asked to choose between the kit's toms and 'crash 2' played 49 without a word;
+    render plays their keys (41, 57) by the kit's piece of their kind and says so."""
+    assert drums.kit_piece("floor tom", KIT) == (45, "'floor tom' (41 low floor tom) is played by the kit's 45 "
+                                                     "(low tom)")
+    key, said = drums.kit_piece("crash 2", KIT)
+    assert key == 49 and "(57 crash cymbal 2) is played by the kit's 49" in said
+    assert drums.kit_piece("snare", KIT) == (38, None)
+    with pytest.raises(UserError, match="names 3 of the kit's pieces"):
+        drums.kit_piece("tom", KIT)  # a bare kind still asks for one
+
+
 def test_a_word_that_may_name_a_piece_is_told_from_a_bad_note() -> None:
     names = ("kick", "snare", "tom", "crash", "hat", "cowbell")
     assert all(drums.may_name_a_piece(t) for t in names)
