@@ -87,8 +87,8 @@ def test_pieces_by_name_kind_or_key() -> None:
 def test_a_named_piece_the_kit_lacks_is_played_as_render_plays_its_key() -> None:
     """'floor tom' asked to choose between the kit's toms and 'crash 2' played 49 without a word;
     render plays their keys (41, 57) by the kit's piece of their kind and says so."""
-    assert drums.kit_piece("floor tom", KIT) == (45, "'floor tom' (41 low floor tom) is played by the kit's 45 "
-                                                     "(low tom)")
+    said = "'floor tom' (41 low floor tom) is played by the kit's 45 (low tom)"
+    assert drums.kit_piece("floor tom", KIT) == (45, said)
     key, said = drums.kit_piece("crash 2", KIT)
     assert key == 49 and "(57 crash cymbal 2) is played by the kit's 49" in said
     assert drums.kit_piece("snare", KIT) == (38, None)
