@@ -223,3 +223,15 @@ def test_a_loop_among_one_shots_is_noticed(tmp_path):
     discovery = to_discovery(one_shot_notes(tmp_path / "shots"))
     (line,) = [w for w in discovery.warnings if "held for" in w]
     assert "Hat Loop 120bpm.wav: a hit held for" in line and "a loop or several hits?" in line
+
+
+def test_a_file_that_is_no_drumkit_xml_is_told_what_to_give(tmp_path):
+    """A .flac or a .h2drumkit archive as SRC read as XML: "unreadable Hydrogen drum kit (not
+    well-formed (invalid token))" said nothing useful."""
+    flac = hit(tmp_path / "kick.wav")
+    with pytest.raises(UserError, match="kick.wav: not a drumkit.xml: give a kit's folder"):
+        drumkit_notes(flac)
+    archive = tmp_path / "Kit.h2drumkit"
+    archive.write_bytes(b"\x1f\x8b")
+    with pytest.raises(UserError, match="a Hydrogen kit archive: unpack it"):
+        drumkit_notes(archive)

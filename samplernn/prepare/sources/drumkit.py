@@ -131,6 +131,11 @@ def drumkit_notes(src: str | Path, user_map: dict[str, int] | None = None) -> So
             of the result, the others are read.
     """
     src = Path(src)
+    if src.is_file() and src.name != KIT_FILE:
+        archive = src.suffix.lower() == ".h2drumkit"
+        what = ("a Hydrogen kit archive: unpack it (tar -xzf) and give its folder" if archive
+                else f"not a {KIT_FILE}: give a kit's folder, its {KIT_FILE}, or a folder of one-shots")
+        raise UserError(f"{src}: {what}")
     kits = find_kits(src)
     if not kits:
         raise UserError(f"{src}: no {KIT_FILE} here or in its subfolders (not a Hydrogen drum kit)")
