@@ -54,7 +54,11 @@ def test_velocity_layers_sorted_into_folders(tmp_path):
     note_file(src / "Piano" / "Piano_F4.wav", 65)  # an instrument's folder, not the dynamic
     note_file(src / "Grand Piano" / "Piano_G4.wav", 67)  # a folder is a mark only by its mark alone
     note_file(src / "Lib v2" / "Piano_A4.wav", 69)
-    got = {n.source: n.velocity for n in named_notes(src).notes}
+    found = named_notes(src)
+    got = {n.source: n.velocity for n in found.notes}
+    # the name's dynamic winning over its folder's is said (it was silent)
+    assert found.warnings == ["1 file(s) name a dynamic other than their folder's (soft/Piano_E4_fff.wav): "
+                              "the name's is used"]
     assert got == {"soft/Piano_C4.wav": 49, "loud/Piano_C4.wav": 96, "ff/takes/Piano_D4.wav": 112,
                    "soft/Piano_E4_fff.wav": 126, "Piano/Piano_F4.wav": 80, "Grand Piano/Piano_G4.wav": 80,
                    "Lib v2/Piano_A4.wav": 80}

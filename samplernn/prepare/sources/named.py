@@ -71,6 +71,7 @@ def named_notes(src: str | Path, options: NamedOptions = NamedOptions()) -> Sour
         raise UserError(str(exc)) from None
     found = SourceResult("named")
     parsed: list[tuple[Path, ParsedName]] = []
+    disagree: list[str] = []
     for path in files:
         rel = relative(path, src)
         message = wavpack_message(path)
@@ -79,7 +80,7 @@ def named_notes(src: str | Path, options: NamedOptions = NamedOptions()) -> Sour
             continue
         name, reason = _read_name(path.stem, pattern, options.middle_c)
         if name is not None:
-            name = _with_folder_dynamic(name, path.relative_to(src))
+            name = _with_folder_dynamic(name, path.relative_to(src), disagree)
         key = read_root_key(path) if options.root_key else None
         if key is not None:
             name = ParsedName(key.pitch, name.velocity if name else None, name.layer if name else None)
@@ -87,6 +88,10 @@ def named_notes(src: str | Path, options: NamedOptions = NamedOptions()) -> Sour
             found.fail(rel, f"{path}: {reason}")
             continue
         parsed.append((path, name))
+    if disagree:
+        shown = ", ".join(disagree[:3]) + (" …" if len(disagree) > 3 else "")
+        found.warnings.append(f"{len(disagree)} file(s) name a dynamic other than their folder's ({shown}): "
+                              "the name's is used")
     parsed = numbered_takes(parsed, found)
     velocities = resolve_velocities([n for _, n in parsed])
     for (path, name), velocity in zip(parsed, velocities, strict=True):
@@ -115,12 +120,22 @@ def numbered_takes(
             for p, n in parsed]
 
 
-def _with_folder_dynamic(name: ParsedName, rel: Path) -> ParsedName:
+def _with_folder_dynamic(name: ParsedName, rel: Path, disagree: list[str] | None = None) -> ParsedName:
     """`name`, or when it says nothing of its dynamic, the dynamic, velocity or layer mark of its
     nearest folder named by one alone (`soft/Piano_C4.wav`, `ff/C4.wav`, `v2/C4.wav`: libraries
-    often sort their velocity layers into folders)."""
+    often sort their velocity layers into folders). A name whose own mark differs from its folder's
+    keeps its own and is added to `disagree` ('soft/Piano_C4_ff.wav')."""
+    mark = _folder_mark(rel)
     if name.velocity is not None or name.layer is not None:
+        own = (name.velocity, name.layer)
+        if mark is not None and disagree is not None and (mark.velocity, mark.layer) != own:
+            disagree.append(rel.as_posix())
         return name
+    return ParsedName(name.pitch, mark.velocity, mark.layer, mark.dynamic) if mark is not None else name
+
+
+def _folder_mark(rel: Path) -> ParsedName | None:
+    """The velocity or layer mark of the nearest folder of `rel` named by one alone (pitch 0), or None."""
     for folder in rel.parents:
         # a folder named by its mark alone ('soft', 'ff', 'v2'), not 'Grand Piano' or 'Lib v2'; a
         # folder 'Piano' is the instrument far more often than the dynamic
@@ -131,8 +146,8 @@ def _with_folder_dynamic(name: ParsedName, rel: Path) -> ParsedName:
         except NamingError:
             continue
         if velocity is not None or layer is not None:
-            return ParsedName(name.pitch, velocity, layer, folder.name)
-    return name
+            return ParsedName(0, velocity, layer, folder.name)
+    return None
 
 
 def _read_name(stem: str, pattern: NamePattern | None, middle_c: str) -> tuple[ParsedName | None, str]:
