@@ -24,6 +24,7 @@ from samplernn.common.files import (
     refuse_overwriting,
     write_json,
 )
+from samplernn.common.paths import PRETRAINED_DIR
 from samplernn.common.progress import ProgressFn
 from samplernn.common.shipped import resolve_checkpoint
 from samplernn.data.dataset import PreparedDataset, load_dataset
@@ -141,21 +142,32 @@ def check_outputs(json_path: str | Path | None = None, plots: str | Path | None 
                   dataset: str | Path | None = None, melodies: str | Path | None = None) -> None:
     """UserError, before a long evaluation, for an output that could not be written after it: a
     --json that is a folder or lies in a read-only one, a --plots or --audio folder that is a file or
-    cannot be made (samplernn.common.files.check_output_file / check_output_folder); and for a --json
-    that would replace an input: the `checkpoint`, a file of the `dataset` folder, or a `melodies`
-    MIDI file (or a file in that folder); a new file beside them is written."""
+    cannot be made (samplernn.common.files.check_output_file / check_output_folder); and for an
+    output that would replace or add to an input: a --json that is the `checkpoint`, an existing
+    file other than a .json report (a melody, the shipped melodies included), a file of the
+    `dataset` or `melodies` folder or of the package's shipped files; a --plots or --audio folder
+    inside the dataset. A new file beside them is written."""
     if json_path is not None:
         check_output_file(json_path)
         inputs = [p for p in (checkpoint, melodies) if p is not None and Path(p).is_file()]
         if checkpoint is not None and not Path(checkpoint).is_file():
             inputs.append(resolve_checkpoint(checkpoint))
         refuse_overwriting([json_path], inputs)
-        for folder in (dataset, melodies):
+        for folder in (dataset, melodies, PRETRAINED_DIR):
             if folder is not None and _replaces_a_file_of(Path(json_path), Path(folder)):
                 raise UserError(f"{json_path}: is a file of the input {folder}; write the report elsewhere")
+        if Path(json_path).is_file() and Path(json_path).suffix.lower() != ".json":
+            raise UserError(f"{json_path}: exists and is not a .json report; write the report to a .json "
+                            "file")
     for folder in (plots, audio):
         if folder is not None:
             check_output_folder(folder)
+            if dataset is not None and Path(dataset).is_dir() and _inside(Path(folder), Path(dataset)):
+                raise UserError(f"{folder}: lies in the dataset {dataset}; write the outputs elsewhere")
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
 
 
 def _replaces_a_file_of(path: Path, folder: Path) -> bool:

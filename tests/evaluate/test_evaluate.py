@@ -236,6 +236,20 @@ def test_cli_json_over_an_input_is_refused_before_evaluating(dataset, tmp_path: 
         lines = _error_lines(result)
         assert result.exit_code == 1 and len(lines) == 1 and message in lines[0], result.output
         assert target.read_bytes() == before
+    # the shipped melodies (--shipped-melodies reads them; --json named one and replaced it, exit 0)
+    from samplernn.common.paths import DEMO_MELODY
+
+    before = DEMO_MELODY.read_bytes()
+    result = _cli([str(ckpt), str(ds), "--json", str(DEMO_MELODY)])
+    assert result.exit_code == 1 and "is a file of the input" in result.output
+    assert DEMO_MELODY.read_bytes() == before
+    other = tmp_path / "song.mid"  # any existing file that is not a .json report
+    other.write_bytes(b"MThd")
+    result = _cli([str(ckpt), str(ds), "--json", str(other)])
+    assert result.exit_code == 1 and "exists and is not a .json report" in result.output
+    result = _cli([str(ckpt), str(ds), "--audio", str(ds / "audio")])  # generated notes among the real ones
+    assert result.exit_code == 1 and "lies in the dataset" in result.output
+    assert not list((ds / "audio").glob("*.generated.wav"))
 
 
 def test_cli_not_a_dataset(tmp_path: Path) -> None:
