@@ -26,7 +26,7 @@ from samplernn.common.errors import UsageError, UserError
 from samplernn.data.dataset import PreparedDataset
 from samplernn.data.drum_bank import is_drum_bank
 from samplernn.model.checkpoint import Checkpoint
-from samplernn.prepare.sources.gm_drums import RULES, gm_drum_key, name_words
+from samplernn.prepare.sources.gm_drums import RULES, gm_drum_key, gm_drum_piece, name_words
 
 #: Seconds of fade at the end of a generated one-shot (synth's and pack's takes of a drum model).
 HIT_FADE_S = 0.01
@@ -125,6 +125,10 @@ def resolve_pieces(names: Sequence[str], kit: Sequence[int]) -> list[int]:
     """
     keys: list[int] = []
     for name in names:
+        named = _named_substitute(name, kit)
+        if named is not None:  # 'floor tom' on a kit without one: not every tom of the kit
+            raise UsageError(f"--pieces {name!r}: the kit has no {piece_name(named[0])}; its piece of that "
+                             f"kind is {named[1]} ({piece_name(named[1])}): ask for {named[1]}")
         found = _piece_keys(name.strip(), kit)
         if not found:
             pieces = ", ".join(f"{k} {piece_name(k)}" for k in kit)
@@ -146,12 +150,11 @@ def kit_piece(note: str | int, kit: Sequence[int]) -> tuple[int, str | None]:
     try:
         key = parse_note(note)
     except ValueError:
-        named = gm_drum_key(str(note))
-        if named is not None and named not in kit and len(str(note).split()) > 1:  # 'floor tom', 'crash 2'
-            sub = substitute(named, kit)  # as render plays that key; a bare kind ('tom') asks below
-            if sub is not None:
-                return sub, (f"{str(note).strip()!r} ({named} {piece_name(named)}) is played by the kit's "
-                             f"{sub} ({piece_name(sub)})")
+        sub = _named_substitute(str(note), kit)  # 'floor tom', 'crash 2': as render plays their key
+        if sub is not None:
+            named, sub = sub
+            return sub, (f"{str(note).strip()!r} ({named} {piece_name(named)}) is played by the kit's "
+                         f"{sub} ({piece_name(sub)})")
         keys = _piece_keys(str(note).strip(), kit)
         if len(keys) == 1:
             return keys[0], None
@@ -166,6 +169,17 @@ def kit_piece(note: str | int, kit: Sequence[int]) -> tuple[int, str | None]:
         raise UsageError(f"note {key} ({piece_name(key)}): the kit has no piece of its kind "
                          f"(it has {pieces})")
     return sub, f"{key} ({piece_name(key)}) is played by the kit's {sub} ({piece_name(sub)})"
+
+
+def _named_substitute(name: str, kit: Sequence[int]) -> tuple[int, int] | None:
+    """(the key `name` names, the kit's piece that plays it) when the name says which piece of its
+    kind ('floor tom', 'floor-tom', 'crash 2') and the kit lacks that one; None otherwise (a bare
+    kind, 'tom', asks for one; a piece the kit has is played as itself)."""
+    found = gm_drum_piece(name)
+    if found is None or not found[1] or found[0] in kit:
+        return None
+    sub = substitute(found[0], kit)
+    return (found[0], sub) if sub is not None else None
 
 
 def may_name_a_piece(text: str) -> bool:

@@ -81,6 +81,6 @@ def make_hit_takes(
         "release_s": held / sr,
         "end_s": end / sr,
         "reference": where,
-        "warning": None,
+        "warning": req.played_by,  # a piece the kit lacks, played by its kind's, as synth says
         "takes": [{**entries[i], "rank": r} for r, i in enumerate(order, start=1)],
     }

@@ -31,6 +31,7 @@ class TakeRequest:
     duration: float | None  # None: a drum hit, as long as the kit's
     takes: int
     seed: int | None = None
+    played_by: str | None = None  # a drum model's: "'floor tom' (41 …) is played by the kit's 45 (…)"
 
 
 def range_text(pitch_range: tuple[int, int]) -> str:
@@ -53,10 +54,11 @@ def take_request(
     `duration` None: the limits' default length. For a drum model (`kit`: its GM keys) the note is
     a kit key or a piece's name (render.drums.kit_piece: a key the kit lacks is its substitute) and
     a hit lasts as long as the kit's, so a duration given is refused rather than ignored."""
+    played_by = None
     if kit is not None:
         if duration is not None:
             raise UserError("a drum model's hits last as long as the kit's; leave out the length")
-        pitch, _ = kit_piece(note, kit)  # a key the kit lacks: its substitute, as render plays it
+        pitch, played_by = kit_piece(note, kit)  # a key the kit lacks: its substitute, as render plays it
     else:
         duration = limits.default_duration if duration is None else duration
         try:
@@ -77,7 +79,7 @@ def take_request(
         raise UserError(f"takes must be 1..{limits.max_takes}, got {takes}")
     if seed is not None and not 0 <= seed < 2**32:
         raise UserError(f"seed must be 0..{2**32 - 1}, got {seed}")
-    return TakeRequest(pitch, velocity, None if duration is None else float(duration), takes, seed)
+    return TakeRequest(pitch, velocity, None if duration is None else float(duration), takes, seed, played_by)
 
 
 def check_upload_size(size: int | None, limits: ServeLimits) -> None:

@@ -92,8 +92,14 @@ def test_a_named_piece_the_kit_lacks_is_played_as_render_plays_its_key() -> None
     key, said = drums.kit_piece("crash 2", KIT)
     assert key == 49 and "(57 crash cymbal 2) is played by the kit's 49" in said
     assert drums.kit_piece("snare", KIT) == (38, None)
-    with pytest.raises(UserError, match="names 3 of the kit's pieces"):
-        drums.kit_piece("tom", KIT)  # a bare kind still asks for one
+    for spelling in ("floor-tom", "floor_tom", "floortom"):  # spelt otherwise: the same piece
+        assert drums.kit_piece(spelling, KIT)[0] == 45
+    assert "(43 high floor tom)" in drums.kit_piece("high floor tom", KIT)[1]  # not 41
+    for kind in ("tom", "flor tom"):  # a bare kind, or a typo read as one, still asks for one
+        with pytest.raises(UserError, match="names 3 of the kit's pieces"):
+            drums.kit_piece(kind, KIT)
+    with pytest.raises(UserError, match="--pieces 'floor tom': the kit has no low floor tom; .*ask for 45"):
+        drums.resolve_pieces(["floor tom"], KIT)  # pack packed every tom of the kit for it
 
 
 def test_a_word_that_may_name_a_piece_is_told_from_a_bad_note() -> None:

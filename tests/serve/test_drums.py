@@ -66,9 +66,11 @@ def test_a_key_of_no_piece_is_refused_in_one_line_and_a_name_or_a_kind_is_played
     assert response.status_code == 400
     assert response.json()["detail"] == ("note 49 (crash cymbal 1): the kit has no piece of its kind "
                                          "(it has 36 bass drum, 38 acoustic snare, 42 closed hi-hat)")
-    for note, piece in (("snare", 38), (40, 38)):  # a piece's name; 40 electric snare → the kit's snare
+    for note, piece, said in (("snare", 38, None), (40, 38, "40 (electric snare (rimshot)) is played by the "
+                                                       "kit's 38 (acoustic snare)")):
         job, _ = hit_job(drum_client, wait, note=note, takes=1)
         assert job["state"] == "done" and job["result"]["pitch"] == piece, job
+        assert job["result"]["warning"] == said  # a substitution is said, as synth says it
 
 
 def test_kept_hits_pack_under_their_piece_names(drum_client, wait) -> None:

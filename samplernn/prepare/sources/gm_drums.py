@@ -46,6 +46,7 @@ RULES: tuple[tuple[int, str, tuple[frozenset[str], ...]], ...] = (
     (38, "acoustic snare", (frozenset({"snare", "sd", "snr", "sn"}),)),
     (39, "hand clap", (frozenset({"clap", "claps", "handclap"}),)),
     (36, "bass drum", (frozenset({"kick", "kik", "bd", "bassdrum", "kickdrum"}),)),
+    (43, "high floor tom", (frozenset({"floor", "floortom"}), frozenset({"hi", "high"}))),
     (41, "low floor tom", (frozenset({"floor", "floortom"}),)),
     (45, "low tom", (_TOM, _LOW)),
     (47, "low-mid tom", (_TOM, frozenset({"mid", "middle"}))),
@@ -114,6 +115,22 @@ def gm_drum_key(name: str, user_map: dict[str, int] | None = None) -> int | None
     for key, _, needs in RULES:
         if all(words & need for need in needs):
             return key
+    return None
+
+
+#: The rules that name a kind alone ('tom', 'hat', 'crash'): a name matched by one of them says
+#: nothing of which piece of the kind it is (gm_drum_piece).
+_KIND_ONLY = frozenset({_HAT, _TOM, _CRASH, _RIDE, frozenset({"cymbal", "cym"})})
+
+
+def gm_drum_piece(name: str) -> tuple[int, bool] | None:
+    """(GM key, whether the name says which piece of its kind) for `name` by `RULES`: ('floor tom'
+    → (41, True), 'crash 2' → (57, True), 'tom' → (48, False), 'flor tom' → (48, False)); None when
+    no rule fits."""
+    words = name_words(name)
+    for key, _, needs in RULES:
+        if all(words & need for need in needs):
+            return key, not (len(needs) == 1 and needs[0] in _KIND_ONLY)
     return None
 
 
