@@ -4,13 +4,14 @@ samplernn.bench.stream."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from samplernn.commands.common import Device, Seed, Temperature, WeightDtype, fail
-from samplernn.common.errors import UsageError, UserError
+from samplernn.common.errors import INTERRUPTED_STATUS, UsageError, UserError
 from samplernn.common.files import refuse_overwriting
 from samplernn.generate.options import GenerationOptions
 from samplernn.generate.stream_config import StreamConfig
@@ -116,6 +117,8 @@ def play_command(
     except UserError as exc:
         fail(exc)
     _summary(report, block)
+    if report.interrupted:  # a file stopped short: the WAV holds what was played, the status says so
+        sys.exit(INTERRUPTED_STATUS)
 
 
 def _ready(source: str, sink: str) -> None:

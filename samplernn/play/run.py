@@ -49,6 +49,7 @@ class PlayReport:
     timing: dict[str, float]
     remarks: list[str]
     gain_db: float = 0.0
+    interrupted: bool = False  # a file played into a WAV, stopped by Ctrl-C (what was played is kept)
 
 
 def make_keyboard(ckpt: Checkpoint, opts: PlayOptions) -> Keyboard:
@@ -126,6 +127,7 @@ def play_file(
         gain = sink.finish(Path(out), sr, opts.bit_depth)
         report = _report(kb, times, str(midi), str(out), gain)
         report.remarks += [stopped] if stopped else []
+        report.interrupted = stopped is not None
         return report
     output = AudioOutput.open(device, sr, opts.stream.block)
     try:

@@ -260,7 +260,7 @@ def test_a_ctrl_c_while_playing_a_file_into_a_wav_keeps_what_was_played(
     report = play_file(load_checkpoint(ckpt_path), midi, PlayOptions(StreamConfig(block=64)), out)
     audio, _ = read_audio(out)
     assert len(audio) == 19 * 64  # the blocks before the Ctrl-C
-    assert report.remarks[-1].startswith("stopped by Ctrl-C at") and report.notes == 1
+    assert report.remarks[-1].startswith("stopped by Ctrl-C at") and report.notes == 1 and report.interrupted
 
 
 def test_missing_portaudio_is_one_line(monkeypatch):
