@@ -89,7 +89,7 @@ def prepare(
     except NothingPrepared as exc:  # every reason at once: a kit may need a dozen names in --map
         if len(exc.failures) > 1:
             typer.echo(f"failed        {len(exc.failures)}", err=True)
-            for line in listed(exc.failures, more_in=None):
+            for line in listed(exc.failures, more_in=None, limit=None):  # nothing else to read them in
                 typer.echo(line, err=True)
         fail(exc)
     except UserError as exc:

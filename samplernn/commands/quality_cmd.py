@@ -32,8 +32,10 @@ def register(app: typer.Typer, bench_app: typer.Typer) -> None:
 def bench_quality_command(
     dataset: Path = typer.Argument(..., help="Prepared dataset dir (made by `samplernn prepare`)."),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for quality.json, quality.png and the run."),
-    minutes: float = typer.Option(DEFAULT_MINUTES, min=0.0, help="Training budget, minutes (--max-minutes)."),
-    every: float = typer.Option(DEFAULT_EVERY, min=0.0, help="Training minutes between snapshots."),
+    minutes: float = typer.Option(
+        DEFAULT_MINUTES, min=0.01, help="Training budget, minutes (--max-minutes)."
+    ),
+    every: float = typer.Option(DEFAULT_EVERY, min=0.01, help="Training minutes between snapshots."),
     init: str = typer.Option(None, metavar="NAME|PATH", help=_TRAIN["init"].metadata["help"]),
     run: Path = typer.Option(
         None, "--run", help="The run dir to train into, or to evaluate with --evaluate-only.",
@@ -71,9 +73,6 @@ def bench_quality_command(
     and OUT/quality.png."""
     from samplernn.bench.quality import quality_curve
 
-    for name, value in (("--minutes", minutes), ("--every", every)):
-        if not value > 0:  # the option's own name, not train's --snapshot-minutes it becomes
-            fail(UsageError(f"{name} must be > 0, got {value:g}"))
     try:
         options = replace(QUALITY_EVALUATE, device=device, seeds=seeds, max_notes=max_notes,
                           shipped_melodies=melodies)  # fmt: skip

@@ -28,7 +28,7 @@ from conditioning import (
     level_column_db,
     note_name,
 )
-from samplernn.common.errors import UserError
+from samplernn.common.errors import UsageError, UserError
 from samplernn.common.files import check_output_file
 from samplernn.common.plots import figure
 from samplernn.data.dataset import MANIFEST_FILE, SPLITS, NoteRecord, PreparedDataset, load_dataset
@@ -190,7 +190,7 @@ def inspect_dataset(root: str | Path, note_id: str | None = None, png: str | Pat
     png = Path(png) if png else ds.root / f"inspect-{note.id}.png"
     check_output_file(png)  # before drawing; a failed write is a UserError too (common.files)
     if png.suffix.lower() != ".png":  # -o dataset.json would replace the dataset's own file
-        raise UserError(f"{png}: give a .png file name for the picture")
+        raise UsageError(f"-o {png}: give a .png file name for the picture")
     with figure(png, figsize=(12, 10), dpi=100, layout="constrained") as fig:
         gs = fig.add_gridspec(3, 2, height_ratios=(1.3, 1.0, 1.1))
         if is_unconditioned(ds):

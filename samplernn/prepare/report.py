@@ -64,11 +64,13 @@ def pieces_line(counts: dict[int, int]) -> str:
                      for key, n in counts.items())
 
 
-def listed(entries: list[Failure], more_in: str | None = "dataset.json") -> list[str]:
-    """The first MAX_LISTED_FAILURES messages, indented, and how many more there are (all of them
-    in `more_in`, when a file holds them)."""
-    lines = [f"    {f.message}" for f in entries[:MAX_LISTED_FAILURES]]
-    if len(entries) > MAX_LISTED_FAILURES:
+def listed(entries: list[Failure], more_in: str | None = "dataset.json",
+           limit: int | None = MAX_LISTED_FAILURES) -> list[str]:
+    """The first `limit` messages (None: all), indented, and how many more there are (all of them in
+    `more_in`, when a file holds them)."""
+    shown = entries if limit is None else entries[:limit]
+    lines = [f"    {f.message}" for f in shown]
+    if len(entries) > len(shown):
         where = f" (all listed in {more_in})" if more_in else ""
-        lines.append(f"    … and {len(entries) - MAX_LISTED_FAILURES} more{where}")
+        lines.append(f"    … and {len(entries) - len(shown)} more{where}")
     return lines

@@ -134,8 +134,8 @@ def test_inspect_to_an_unusable_png_is_one_line(tmp_path, bank):
     assert f"{tmp_path}: is a folder" in line
     assert not list(tmp_path.glob(".*"))  # no temporary picture left
     before = (out / "dataset.json").read_bytes()
-    line = only_error_line(runner.invoke(app, ["inspect", str(out), "-o", str(out / "dataset.json")]))
-    assert "dataset.json: give a .png file name" in line
+    result = runner.invoke(app, ["inspect", str(out), "-o", str(out / "dataset.json")])
+    assert result.exit_code == 2 and "dataset.json: give a .png file name" in result.output  # a usage error
     assert (out / "dataset.json").read_bytes() == before  # the dataset is not replaced by a picture
 
 

@@ -208,6 +208,9 @@ def test_a_drumkit_xml_given_as_src_is_read_as_a_kit(tmp_path):
     hit(kit / "clap.wav")
     (kit / "drumkit.xml").write_text(OLD_KIT)
     assert bank_layout(kit / "drumkit.xml") == "drumkit"  # was "not a folder (… or an .sfz file)"
+    (tmp_path / "hx.xml").symlink_to(kit / "drumkit.xml")  # a link to one, under another name
+    assert bank_layout(tmp_path / "hx.xml") == "drumkit"
+    assert [n.pitch for n in drumkit_notes(tmp_path / "hx.xml").notes] == [39]
     with pytest.raises(UserError, match="an .sfz file or a drumkit.xml"):
         bank_layout(kit / "clap.wav")
 

@@ -127,7 +127,7 @@ def bank_layout(src: str | Path, middle_c: str = DEFAULT_MIDDLE_C) -> str:
     if src.is_file():
         if src.suffix.lower() == ".sfz":
             return "sfz"
-        if src.name == KIT_FILE:
+        if src.name == KIT_FILE or src.resolve().name == KIT_FILE:  # a link to one too
             return "drumkit"
         raise UserError(f"{src}: not a folder (SRC is a folder, an .sfz file or a {KIT_FILE})")
     if not src.is_dir():

@@ -93,8 +93,8 @@ def read_kit(xml_path: Path) -> tuple[str, list[KitInstrument]]:
 def find_kits(src: Path) -> list[Path]:
     """The drumkit.xml files of `src`: the file itself, or every kit folder at any depth below it
     (folders linked in followed; a kit's own subfolders are its samples, not searched)."""
-    if src.is_file():
-        return [src]
+    if src.is_file():  # a link to a kit's drumkit.xml: its samples lie beside the kit's file
+        return [src.resolve() if src.is_symlink() else src]
     kits: list[Path] = []
     seen: set[str] = set()
     for folder, dirs, files in os.walk(src, followlinks=True):
@@ -131,7 +131,7 @@ def drumkit_notes(src: str | Path, user_map: dict[str, int] | None = None) -> So
             of the result, the others are read.
     """
     src = Path(src)
-    if src.is_file() and src.name != KIT_FILE:
+    if src.is_file() and KIT_FILE not in (src.name, src.resolve().name):
         archive = src.suffix.lower() == ".h2drumkit"
         what = ("a Hydrogen kit archive: unpack it (tar -xzf) and give its folder" if archive
                 else f"not a {KIT_FILE}: give a kit's folder, its {KIT_FILE}, or a folder of one-shots")
