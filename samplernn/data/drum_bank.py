@@ -9,6 +9,10 @@ drum's note-off at the end of its attack peak).
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 
 from conditioning import BankStats
@@ -31,3 +35,26 @@ def looks_like_a_kit(stats: BankStats) -> bool:
         return False
     held = [e.sustain.size * stats.hop / stats.sample_rate for e in stats.envelopes.values()]
     return float(np.median(held)) <= HELD_MAX_S
+
+
+def trained_layout(payload: dict[str, Any]) -> str | None:
+    """The prepare layout of the dataset a checkpoint (its raw `payload`) was trained on, if known:
+    recorded in the checkpoint, else read from that dataset's dataset.json while it is there."""
+    dataset = payload.get("dataset") or {}
+    if dataset.get("layout"):
+        return str(dataset["layout"])
+    info = Path(str(dataset.get("path", ""))) / "dataset.json"
+    if dataset.get("path") and info.is_file():
+        try:
+            return json.loads(info.read_text()).get("layout")
+        except (OSError, ValueError):
+            return None
+    return None
+
+
+def payload_is_kit(payload: dict[str, Any]) -> bool:
+    """Whether the checkpoint `payload` was trained on a drum kit (is_drum_bank of its layout and
+    its bank statistics)."""
+    stats = payload.get("bank_stats")
+    bank = BankStats.from_dict(stats) if stats else BankStats(int(payload.get("sample_rate", 16000)))
+    return is_drum_bank(trained_layout(payload), bank)

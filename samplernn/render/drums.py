@@ -13,7 +13,6 @@ release tail (`kit_hits` moves a MIDI file's note-offs there; render.hits genera
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
@@ -24,7 +23,7 @@ import numpy as np
 from conditioning import BankStats, MidiNote, parse_note
 from samplernn.common.errors import UsageError, UserError
 from samplernn.data.dataset import PreparedDataset
-from samplernn.data.drum_bank import is_drum_bank
+from samplernn.data.drum_bank import is_drum_bank, trained_layout
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.prepare.sources.gm_drums import RULES, gm_drum_key, gm_drum_piece, name_words
 
@@ -36,20 +35,6 @@ _UNNAMED = {35: "acoustic bass drum", 43: "high floor tom"}
 # Words of the General MIDI names that say which one of a kind, not the kind.
 _MODIFIERS = frozenset({"low", "lo", "high", "hi", "mid", "middle", "open", "closed", "mute", "long",
                         "short", "acoustic", "electric", "1", "2"})
-
-
-def trained_layout(payload: dict) -> str | None:
-    """The prepare layout of the dataset a checkpoint was trained on, if known."""
-    dataset = payload.get("dataset") or {}
-    if dataset.get("layout"):
-        return str(dataset["layout"])
-    info = Path(str(dataset.get("path", ""))) / "dataset.json"
-    if dataset.get("path") and info.is_file():
-        try:
-            return json.loads(info.read_text()).get("layout")
-        except (OSError, ValueError):
-            return None
-    return None
 
 
 def held_samples(stats: BankStats, pitch: int, velocity: int) -> int:

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from samplernn.common.errors import UsageError, UserError
 from samplernn.common.shipped import resolve_checkpoint
+from samplernn.data.drum_bank import payload_is_kit
 from samplernn.model.checkpoint import float32_state, read_payload
 from samplernn.model.config import preset
 from samplernn.model.widen import can_widen, widen_state
@@ -67,17 +69,27 @@ def _init_overrides(payload: dict[str, Any], given: dict[str, Any]) -> dict[str,
     return {k: v for k, v in mine.to_dict().items() if ref[k] != v and k != "conditioning"}
 
 
-def init_from(path: str | Path, state: TrainState) -> int:
+def init_from(
+    path: str | Path,
+    state: TrainState,
+    bank_is_kit: bool | None = None,
+    log: Callable[[str], None] | None = None,
+) -> int:
     """Start `state`'s model from another run's checkpoint (a path or a shipped model's name):
     its weights, and its Adam moments where it has them (at this run's learning rate). A
     checkpoint with fewer conditioning inputs is widened (see samplernn.model.widen); one with
     another pre-emphasis or dropout starts this run's (--pre-emphasis, --dropout) from its weights.
 
     The data, step count and validation history start afresh. Returns the checkpoint's step.
+    With `bank_is_kit` and `log`: a line when the checkpoint is of the other kind (a drum model
+    fine-tuned on a pitched bank, or the reverse: allowed, but its sounds start far off).
     Raises UserError for a missing checkpoint or one of another model.
     """
     path = resolve_checkpoint(path)
     payload = read_payload(path)
+    if bank_is_kit is not None and log is not None and payload_is_kit(payload) != bank_is_kit:
+        kinds = ("a pitched model", "a drum kit") if bank_is_kit else ("a drum model", "a pitched bank")
+        log(f"--init {path}: {kinds[0]}, and this bank is {kinds[1]}; it starts from sounds of another kind")
     weights, optimizer = float32_state(payload), payload.get("optimizer")
     old, mcfg = model_of(payload), state.model.cfg
     if old is not None:

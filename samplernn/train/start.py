@@ -11,6 +11,7 @@ from conditioning.pitch import note_name
 from samplernn.common.errors import UsageError
 from samplernn.data.batching import WindowStream
 from samplernn.data.dataset import load_dataset
+from samplernn.data.drum_bank import is_drum_bank
 from samplernn.model.config import ModelConfig
 from samplernn.model.network import build_model
 from samplernn.train.checkpointing import resume
@@ -62,7 +63,8 @@ def start_run(
     if resume_run:
         resume(state, run)
         return state
-    init_step = init_from(cfg.init, state) if cfg.init else 0
+    kit = is_drum_bank(dataset.info.get("layout"), dataset.stats)
+    init_step = init_from(cfg.init, state, kit, run.log) if cfg.init else 0
     run.describe(
         {
             "dataset": str(dataset_dir),

@@ -107,6 +107,23 @@ def test_a_new_run_refuses_a_folder_of_the_users_own_files(dataset, tmp_path):
     assert train(dataset, empty, tiny_cfg(steps=2)).step == 2
 
 
+def test_init_of_the_other_kind_is_said(dataset, tmp_path):
+    """--init a drum model on a pitched bank (or the reverse) trains, as before, but says so (evaluate
+    refuses that pairing; train said nothing)."""
+    base = tmp_path / "base"
+    train(dataset, base, tiny_cfg(steps=2))
+    drum = torch.load(base / "checkpoints" / "last.pt", weights_only=True)
+    drum["dataset"] = {**(drum.get("dataset") or {}), "layout": "drumkit"}  # as if trained on a kit
+    torch.save(drum, tmp_path / "drum.pt")
+    lines: list[str] = []
+    train(dataset, tmp_path / "tuned", tiny_cfg(steps=1, init=str(tmp_path / "drum.pt")), log=lines.append)
+    assert any("a drum model, and this bank is a pitched bank" in line for line in lines), lines
+    quiet: list[str] = []
+    same = tiny_cfg(steps=1, init=str(base / "checkpoints" / "last.pt"))
+    train(dataset, tmp_path / "same", same, log=quiet.append)
+    assert not any("of another kind" in line for line in quiet)
+
+
 def test_init_starts_a_new_run_from_a_checkpoint(dataset, tmp_path):
     base, tuned = tmp_path / "base", tmp_path / "tuned"
     train(dataset, base, tiny_cfg(steps=4, conditioning=False))
