@@ -81,6 +81,10 @@ def test_the_map_names_a_kit_instrument_by_its_file_and_says_what_it_did_not_use
     assert ("cajon.wav", 20) in [(n.source, n.pitch) for n in found.notes]
     assert any("'Cajon Slp' names no instrument or file of the kit (a typo?)" in w for w in found.warnings)
     assert any("'cajon.wav' → 20 is not a General MIDI drum key (35–81)" in w for w in found.warnings)
+    both = drumkit_notes(kit, {"Cajon Slap": 54, "cajon.wav": 56})  # two entries for one sample
+    assert ("cajon.wav", 54) in [(n.source, n.pitch) for n in both.notes]
+    assert any("'cajon.wav' → 56 and 'Cajon Slap' → 54 name the same sample; 54 is used" in w
+               for w in both.warnings), both.warnings
     shots = tmp_path / "shots"
     hit(shots / "Perc 2.wav")
     found = one_shot_notes(shots, {"Perc 2.wav": 56, "Perc 3": 56})

@@ -154,8 +154,14 @@ def drumkit_notes(src: str | Path, user_map: dict[str, int] | None = None) -> So
             files = [n for path, _, _ in inst.layers for n in (path.name, path.stem)]
             considered.update([inst.name, *files])
             key = gm_drum_key(inst.name, user_map)
-            if key is None and user_map:  # the map may name the instrument by its sample files
-                key = next((k for k in (gm_drum_key(f, user_map) for f in files) if k is not None), None)
+            by_file = {f: k for f in files if (k := _mapped(f, user_map)) is not None}
+            if key is None and by_file:  # the map may name the instrument by its sample files
+                key = next(iter(by_file.values()))
+            clash = {f: k for f, k in by_file.items() if k != key}
+            if clash:
+                f, k = next(iter(clash.items()))
+                found.warnings.append(f"--map: {f!r} → {k} and {inst.name!r} → {key} name the same sample; "
+                                      f"{key} is used")
             where = f"{relative(xml_path, root)}#{inst.name}"
             if key is None:
                 found.fail(where, f"{xml_path}: instrument {inst.name!r} has no General MIDI drum key; "
@@ -215,6 +221,12 @@ def one_shot_notes(src: str | Path, user_map: dict[str, int] | None = None) -> S
         found.notes.append(SampleNote(path, relative(path, src), name.pitch, velocity, path))
     found.warnings += map_warnings(user_map, considered)
     return found
+
+
+def _mapped(name: str, user_map: dict[str, int] | None) -> int | None:
+    """The user's --map key for `name` (compared case-insensitively), or None."""
+    wanted = name.strip().lower()
+    return next((v for k, v in (user_map or {}).items() if k.strip().lower() == wanted), None)
 
 
 def map_warnings(user_map: dict[str, int] | None, considered: set[str]) -> list[str]:
