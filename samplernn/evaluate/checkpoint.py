@@ -172,7 +172,7 @@ def _inside(path: Path, folder: Path) -> bool:
 
 def _replaces_a_file_of(path: Path, folder: Path) -> bool:
     """Whether `path` is an existing file inside the folder `folder` (dataset.json, a melody)."""
-    return folder.is_dir() and path.is_file() and path.resolve().is_relative_to(folder.resolve())
+    return folder.is_dir() and path.is_file() and _inside(path, folder)
 
 
 def write_report(result: CheckpointEvaluation, path: str | Path) -> Path:

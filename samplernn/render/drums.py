@@ -110,17 +110,15 @@ def resolve_pieces(names: Sequence[str], kit: Sequence[int]) -> list[int]:
     """
     keys: list[int] = []
     for name in names:
-        named = _named_substitute(name, kit)
-        if named is not None:  # 'floor tom' on a kit without one: not every tom of the kit
-            raise UsageError(f"--pieces {name!r}: the kit has no {piece_name(named[0])}; its piece of that "
-                             f"kind is {named[1]} ({piece_name(named[1])}): ask for {named[1]}")
-        found = _piece_keys(name.strip(), kit)
+        name = name.strip()
+        lacking = _named_substitute(name, kit)
+        if lacking is not None:  # synth and render play it by this piece; a pack names its files by it
+            label = name if name.isdigit() else repr(name)
+            raise UsageError(f"--pieces {label}: the kit has no {piece_name(lacking[0])}; its piece of that "
+                             f"kind is {lacking[1]} ({piece_name(lacking[1])}): ask for {lacking[1]}")
+        found = _piece_keys(name, kit)
         if not found:
             pieces = ", ".join(f"{k} {piece_name(k)}" for k in kit)
-            sub = substitute(int(name), kit) if name.strip().isdigit() and int(name) <= 127 else None
-            if sub is not None:  # synth and render play it by this piece; a pack names its files by it
-                raise UsageError(f"--pieces {name}: the kit has no {piece_name(int(name))}; its piece of "
-                                 f"that kind is {sub} ({piece_name(sub)}): ask for {sub}")
             raise UsageError(f"--pieces {name!r}: the kit has no such piece (it has {pieces})")
         keys += [k for k in found if k not in keys]
     return keys
@@ -158,9 +156,9 @@ def kit_piece(note: str | int, kit: Sequence[int]) -> tuple[int, str | None]:
 
 def _named_substitute(name: str, kit: Sequence[int]) -> tuple[int, int] | None:
     """(the key `name` names, the kit's piece that plays it) when the name says which piece of its
-    kind ('floor tom', 'floor-tom', 'crash 2') and the kit lacks that one; None otherwise (a bare
-    kind, 'tom', asks for one; a piece the kit has is played as itself)."""
-    found = gm_drum_piece(name)
+    kind ('floor tom', 'floor-tom', 'crash 2', or a key: '35') and the kit lacks that one; None
+    otherwise (a bare kind, 'tom', asks for one; a piece the kit has is played as itself)."""
+    found = (int(name), True) if name.strip().isdigit() and int(name) <= 127 else gm_drum_piece(name)
     if found is None or not found[1] or found[0] in kit:
         return None
     sub = substitute(found[0], kit)
