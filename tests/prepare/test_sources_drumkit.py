@@ -58,7 +58,7 @@ def hit(path, tau=0.08):
     # run-together hats ('hhclosed', Millo's own names; 'ClosedHH'); numbered toms with zeros
     ("Kick OH", 36), ("Snare OH", 38), ("SnareOH", 38), ("OH", 46), ("HH OH", 46), ("hhclosed_01", 42),
     ("hhopen_00", 46), ("hhpedal_01", 44), ("ClosedHH", 42), ("Tom 01", 50), ("Tom 02", 47), ("Tom 03", 45),
-    ("Tom 4", 43), ("Tom 5", 41),
+    ("Tom 4", 43), ("Tom 5", 41), ("Phat Kick", 36), ("high floor tom", 43),
 ])
 def test_general_midi_keys_from_piece_names(name, key):
     assert gm_drum_key(name) == key

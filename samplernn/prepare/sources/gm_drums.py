@@ -85,7 +85,8 @@ RULES: tuple[tuple[int, str, tuple[frozenset[str], ...]], ...] = (
 
 _WORD_RE = re.compile(r"[a-z]+|\d+")
 _PREFIXES = ("hihat", "hat", "hh", "tom", "kick", "snare", "ride", "crash")  # 'tomhi' → tom, hi
-_SUFFIXES = ("hihat", "hat", "hh", "tom", "kick", "snare")  # 'closedhh' → closed, hh
+# 'closedhh' → closed, hh; not 'hat' or 'tom' at a word's end: 'Phat Kick', 'Phantom'
+_SUFFIXES = ("hihat", "hh")
 
 
 def name_words(name: str) -> set[str]:
@@ -111,11 +112,8 @@ def gm_drum_key(name: str, user_map: dict[str, int] | None = None) -> int | None
         for key, value in user_map.items():
             if key.strip().lower() == name.strip().lower():
                 return value
-    words = name_words(name)
-    for key, _, needs in RULES:
-        if all(words & need for need in needs):
-            return key
-    return None
+    found = gm_drum_piece(name)
+    return found[0] if found is not None else None
 
 
 #: The rules that name a kind alone ('tom', 'hat', 'crash'): a name matched by one of them says
