@@ -28,7 +28,7 @@ from pathlib import Path
 from samplernn.common.errors import UserError
 from samplernn.data.drum_bank import GM_DRUM_KEYS
 from samplernn.prepare.naming import NamingError, ParsedName, resolve_velocities, velocity_marks
-from samplernn.prepare.sources.gm_drums import gm_drum_key
+from samplernn.prepare.sources.gm_drums import gm_drum_key, mapped_key
 from samplernn.prepare.sources.records import SampleNote, SourceResult, relative, sample_folder, scan_samples
 
 KIT_FILE = "drumkit.xml"
@@ -154,7 +154,7 @@ def drumkit_notes(src: str | Path, user_map: dict[str, int] | None = None) -> So
             files = [n for path, _, _ in inst.layers for n in (path.name, path.stem)]
             considered.update([inst.name, *files])
             key = gm_drum_key(inst.name, user_map)
-            by_file = {f: k for f in files if (k := _mapped(f, user_map)) is not None}
+            by_file = {f: k for f in files if (k := mapped_key(f, user_map)) is not None}
             if key is None and by_file:  # the map may name the instrument by its sample files
                 key = next(iter(by_file.values()))
             clash = {f: k for f, k in by_file.items() if k != key}
@@ -221,12 +221,6 @@ def one_shot_notes(src: str | Path, user_map: dict[str, int] | None = None) -> S
         found.notes.append(SampleNote(path, relative(path, src), name.pitch, velocity, path))
     found.warnings += map_warnings(user_map, considered)
     return found
-
-
-def _mapped(name: str, user_map: dict[str, int] | None) -> int | None:
-    """The user's --map key for `name` (compared case-insensitively), or None."""
-    wanted = name.strip().lower()
-    return next((v for k, v in (user_map or {}).items() if k.strip().lower() == wanted), None)
 
 
 def map_warnings(user_map: dict[str, int] | None, considered: set[str]) -> list[str]:

@@ -105,13 +105,18 @@ def name_words(name: str) -> set[str]:
     return out
 
 
+def mapped_key(name: str, user_map: dict[str, int] | None) -> int | None:
+    """The user's --map key for `name` (names compared case-insensitively), or None."""
+    wanted = name.strip().lower()
+    return next((v for k, v in (user_map or {}).items() if k.strip().lower() == wanted), None)
+
+
 def gm_drum_key(name: str, user_map: dict[str, int] | None = None) -> int | None:
     """The GM drum key of a drum piece named `name`: the user's map first (names compared
     case-insensitively), then `RULES`; None when nothing fits."""
-    if user_map:
-        for key, value in user_map.items():
-            if key.strip().lower() == name.strip().lower():
-                return value
+    mapped = mapped_key(name, user_map)
+    if mapped is not None:
+        return mapped
     found = gm_drum_piece(name)
     return found[0] if found is not None else None
 
