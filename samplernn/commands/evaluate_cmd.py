@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from samplernn.commands.common import Device, Temperature, fail
+from samplernn.commands.common import Device, Quiet, Temperature, fail
 from samplernn.common.errors import UserError
 from samplernn.evaluate.options import EvaluateOptions
 
@@ -55,6 +55,7 @@ def evaluate(
     shipped_melodies: Annotated[bool, _option("shipped_melodies")] = _default("shipped_melodies"),
     heldout_melodies: Annotated[bool, _option("heldout_melodies")] = _default("heldout_melodies"),
     missing_pitches: Annotated[bool, _option("missing_pitches")] = _default("missing_pitches"),
+    quiet: Quiet = False,
 ) -> None:
     """Measure a model: test NLL, pitch, duration, dynamics, timbre, clipping and noise floor of
     generated notes, next to the same measures on the real recordings; semitones and velocities the
@@ -79,7 +80,8 @@ def evaluate(
     try:
         evaluation.check_outputs(json_path, plots, audio, checkpoint=checkpoint, dataset=dataset,
                                  melodies=melodies)
-        with progress_bar("evaluate", 0, enabled=console.is_terminal, fields=("stage",)) as update:
+        shown = console.is_terminal and not quiet
+        with progress_bar("evaluate", 0, enabled=shown, fields=("stage",)) as update:
             result = evaluation.evaluate_checkpoint(checkpoint, dataset, options, progress=update)
         for line in result.report["notices"]:
             typer.secho(f"warning: {line}", fg=typer.colors.YELLOW, err=True)
