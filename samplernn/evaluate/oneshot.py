@@ -100,6 +100,8 @@ class OneShotEval:
         """Generate and measure the takes; put the block and its bars into ev.report."""
         block = self.block(self.generate(ckpt, gen))
         block["onset_candidates"] = gen.onset_candidates
+        search = gen.active_onset_search
+        block["by_likeness"] = bool(search and search.pieces)
         report = ev.report
         report["oneshot"] = block
         for bar in report["bars"]:
@@ -196,7 +198,8 @@ def oneshot_table(report: dict[str, Any]) -> Table | None:
         return None
     bars = {b["name"]: b for b in report["bars"]}
     per, most = block["takes_per_layer"], block.get("onset_candidates", 1)
-    searched = f", each hit the best of up to {most} starts by level" if most > 1 else ""
+    how = "level and likeness" if block.get("by_likeness") else "level"
+    searched = f", each hit the best of up to {most} starts by {how}" if most > 1 else ""
     t = Table(title=f"drum one-shots: {block['n_takes']} takes ({per} per piece and velocity{searched})")
     for col in ("measure", "real", "generated", "bar", ""):
         t.add_column(col, justify="left" if col == "measure" else "right")
@@ -213,7 +216,8 @@ def generation(options: EvaluateOptions, ckpt: Checkpoint, seed: int, device: An
     options.onset_candidates starts, as pack and synth make them (OnsetSearch.for_hits)."""
     gen = GenerationOptions(temperature=ckpt.sampling_temperature(options.temperature), seed=seed,
                             batch_size=options.batch_size, device=device, progress=progress)
-    return gen.with_onset_search(options.onset_candidates, ckpt.sample_rate, hits=True)
+    return gen.with_onset_search(options.onset_candidates, ckpt.sample_rate, hits=True,
+                                 pieces=ckpt.hit_pieces)
 
 
 def _share(values: list[bool | None]) -> float | None:

@@ -259,7 +259,7 @@ def _search_onsets(
         classes = _generate_streams(engine, opts, heads, draws, advance)
         for (i, _), q in zip(jobs, classes, strict=True):
             scores[i].append(score_candidate(classes_to_audio(q, model), probes[i], search.sample_rate,
-                                             search.measure))
+                                             search.measure, search.pieces))
         first, spent = first + size, spent + cost(open_, [size])
         open_ = [i for i in open_ if not search.accepts(scores[i])]
         total = spent + cost(open_, search.rounds[r + 1 :]) + streams

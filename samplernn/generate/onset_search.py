@@ -20,7 +20,11 @@ model was given, the kit's typical envelope for that piece and velocity, less AT
 for every ms the probe takes to reach its peak: a hit that starts as loud and as sharp and falls
 as fast as the kit's scores high, a soft, slow or late start low, and a start that
 reaches full scale lowest of all (-inf: a kit's real samples never clip, and most clipped takes of
-a kit model clip within their first 40 ms).
+a kit model clip within their first 40 ms). When the checkpoint carries its kit's piece centroids
+(measures.oneshot.PieceCentroids) a hit is also scored by likeness: each candidate is generated
+for the centroids' window (the hit's body, not only its first 40 ms) and gains
+HIT_LIKENESS_WEIGHT × how much nearer its own piece's centroid it lies than any other piece's (dB),
+so that a snare that sounds like a tom is passed over (`hit_score`).
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from conditioning.events import LEVEL_INDEX, NOTE_INDEX, VELOCITY_INDEX, level_column_db
-from samplernn.measures.oneshot import attack_ms, level_error_db
+from samplernn.generate.options import HIT_LIKENESS_WEIGHT, HIT_PROBE_SECONDS
+from samplernn.measures.oneshot import PieceCentroids, attack_ms, features, level_error_db, likeness_margin_db
 from samplernn.measures.periodicity import periodicity_score
 from samplernn.measures.sound import clip_share, midi_to_hz
 
@@ -78,23 +83,44 @@ def stream_probe(cond: np.ndarray, probe_samples: int) -> Probe | None:
     return Probe(onset, stop, pitch, probe_level(cond[onset:stop]))
 
 
-def score_candidate(audio: np.ndarray, probe: Probe, sample_rate: int, measure: str = "periodicity") -> float:
+def score_candidate(
+    audio: np.ndarray, probe: Probe, sample_rate: int, measure: str = "periodicity",
+    pieces: PieceCentroids | None = None,
+) -> float:
     """The score of one candidate's audio (its stream from sample 0, at least probe.stop samples)
-    over the probe: "periodicity" at the period of probe.pitch (samples); "level" minus the level
-    error (dB) against probe.level, 0 for every candidate when there is no level to follow, -inf
-    for a probe that reaches full scale (sound.clip_share). Raises ValueError for an unknown measure."""
+    over the probe: "periodicity" at the period of probe.pitch (samples); "level" (`hit_score`):
+    minus the level error (dB) of the first HIT_PROBE_SECONDS against probe.level and the attack
+    term, plus the likeness term when `pieces` are given, -inf for a probe that reaches full scale
+    (sound.clip_share). Raises ValueError for an unknown measure."""
     part = audio[probe.onset : probe.stop]
     if measure == "level":
-        if clip_share(part) > 0:
-            return -math.inf
-        error = level_error_db(part, probe.level, sample_rate) if probe.level is not None else None
-        if error is None:
-            return 0.0
-        attack = attack_ms(part, sample_rate)
-        return -error - ATTACK_DB_PER_MS * (len(part) * 1000.0 / sample_rate if attack is None else attack)
+        return hit_score(part, probe, sample_rate, pieces)
     if measure != "periodicity":
         raise ValueError(f"unknown onset measure {measure!r}")
     return periodicity_score(part, max(sample_rate / midi_to_hz(probe.pitch), 3.0))
+
+
+def hit_score(part: np.ndarray, probe: Probe, sample_rate: int,
+              pieces: PieceCentroids | None = None) -> float:
+    """A drum hit candidate's score from its probe `part` (n,) (from the note-on): minus the level
+    error (dB, measures.oneshot.level_error_db) of its first HIT_PROBE_SECONDS against probe.level
+    (0 when there is no level to follow) and ATTACK_DB_PER_MS for every ms it takes to come within
+    3 dB of its peak; plus HIT_LIKENESS_WEIGHT × measures.oneshot.likeness_margin_db of its
+    features over pieces.seconds against the kit's piece centroids, when given and holding the
+    hit's piece; -inf when the part reaches full scale."""
+    if clip_share(part) > 0:
+        return -math.inf
+    head = part[: max(1, round(HIT_PROBE_SECONDS * sample_rate))]
+    score = 0.0
+    if probe.level is not None and head.size:
+        error = level_error_db(head, probe.level[: head.size], sample_rate)
+        attack = attack_ms(head, sample_rate)
+        score = -error - ATTACK_DB_PER_MS * (head.size * 1000.0 / sample_rate if attack is None else attack)
+    if pieces:
+        feats = features(part, sample_rate, seconds=pieces.seconds)
+        margin = likeness_margin_db(feats, pieces.centroids, probe.pitch)
+        score += 0.0 if margin is None else HIT_LIKENESS_WEIGHT * margin
+    return score
 
 
 def best_candidates(scores: Sequence[Sequence[float]]) -> list[int]:

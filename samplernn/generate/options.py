@@ -6,13 +6,15 @@ from __future__ import annotations
 import math
 import numbers
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from samplernn.common.progress import ProgressFn
 
 if TYPE_CHECKING:  # the options are plain values: importing them must not load torch
     import torch
+
+    from samplernn.measures.oneshot import PieceCentroids
 
 BACKENDS = ("numba", "torch")
 WEIGHT_DTYPES = ("auto", "float32", "float16")
@@ -39,6 +41,9 @@ HIT_PROBE_SECONDS = 0.04
 #: (the best 20 % of single candidates by level error) tried 5.7 of 8 candidates a hit and kept
 #: most of the gain of trying all 8; with the attack term, 6.4 (docs/drums.md, "Hit search").
 HIT_ACCEPT = -2.0
+#: Weight of the likeness margin (dB nearer the own piece's centroid than any other's,
+#: measures.oneshot.likeness_margin_db) in a hit candidate's score, beside its level error (dB).
+HIT_LIKENESS_WEIGHT = 0.5
 
 
 def default_threads() -> int:
@@ -74,14 +79,20 @@ class OnsetSearch:
     probe_seconds: float = ONSET_PROBE_SECONDS
     accept: float = ONSET_ACCEPT
     measure: str = "periodicity"
+    pieces: PieceCentroids | None = field(default=None, compare=False, repr=False)
 
     @classmethod
-    def for_hits(cls, sample_rate: int, candidates: int = ONSET_CANDIDATES) -> OnsetSearch:
+    def for_hits(cls, sample_rate: int, candidates: int = ONSET_CANDIDATES,
+                 pieces: PieceCentroids | None = None) -> OnsetSearch:
         """The search for a drum model's hits: the first HIT_PROBE_SECONDS scored by their level
         error against the level column (measures.oneshot.level_error_db) and how soon they peak
-        (onset_search.ATTACK_DB_PER_MS), stopping at HIT_ACCEPT."""
-        return cls(sample_rate=sample_rate, candidates=candidates, probe_seconds=HIT_PROBE_SECONDS,
-                   accept=HIT_ACCEPT, measure="level")
+        (onset_search.ATTACK_DB_PER_MS), stopping at HIT_ACCEPT. With the kit's `pieces`
+        (measures.oneshot.PieceCentroids, model.checkpoint.Checkpoint.hit_pieces) each candidate
+        is generated for pieces.seconds and its score adds HIT_LIKENESS_WEIGHT × how much nearer
+        its own piece's centroid it lies than any other's."""
+        probe = max(HIT_PROBE_SECONDS, pieces.seconds) if pieces else HIT_PROBE_SECONDS
+        return cls(sample_rate=sample_rate, candidates=candidates, probe_seconds=probe,
+                   accept=HIT_ACCEPT, measure="level", pieces=pieces or None)
 
     def __post_init__(self) -> None:
         # numbers.Integral / Real: numpy's scalars count as the numbers they are
@@ -179,14 +190,16 @@ class GenerationOptions:
         """These options, with `default` as the temperature when none was given."""
         return self if self.temperature is not None else replace(self, temperature=default)
 
-    def with_onset_search(self, candidates: int, sample_rate: int, hits: bool = False) -> GenerationOptions:
+    def with_onset_search(self, candidates: int, sample_rate: int, hits: bool = False,
+                          pieces: PieceCentroids | None = None) -> GenerationOptions:
         """These options searching at most `candidates` onsets per note (OnsetSearch, its other
-        fields at their defaults; `hits`: a drum model's, OnsetSearch.for_hits), or without a
-        search for candidates = 1. Raises ValueError for candidates < 1."""
+        fields at their defaults; `hits`: a drum model's, OnsetSearch.for_hits, by likeness too
+        when given the kit's `pieces`), or without a search for candidates = 1. Raises ValueError
+        for candidates < 1."""
         if candidates == 1:
             search = None
         elif hits:
-            search = OnsetSearch.for_hits(sample_rate, candidates)
+            search = OnsetSearch.for_hits(sample_rate, candidates, pieces)
         else:
             search = OnsetSearch(sample_rate=sample_rate, candidates=candidates)
         return replace(self, onset_search=search)

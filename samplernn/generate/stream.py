@@ -279,7 +279,7 @@ class StreamEngine:
             for row in self.table[self._scouts.run(range(size), cond[:size], uniforms, loads)]:
                 if self.model.cfg.pre_emphasis:
                     row = de_emphasize(row, self.model.cfg.pre_emphasis, self.primed_emphasis)[0]
-                scores.append(score_candidate(row, probe, search.sample_rate, search.measure))
+                scores.append(score_candidate(row, probe, search.sample_rate, search.measure, search.pieces))
             draws.extend(uniforms)
             if search.accepts(scores):
                 break

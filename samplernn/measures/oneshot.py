@@ -29,8 +29,9 @@ Against the kit (`KitReference`, built from the real samples):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.ndimage import uniform_filter1d
@@ -99,10 +100,11 @@ def level_error_db(x: np.ndarray, want_db: np.ndarray, sr: int) -> float | None:
     return float(np.mean(np.abs(level_db(x, hop) - want[::hop])))
 
 
-def features(x: np.ndarray, sr: int, start: int = 0) -> np.ndarray:
-    """Flattened log-mel picture (FEATURE_MEL bands × frames of FEATURE_SECONDS) of x[start:], in dB
-    under its own peak, floored at -FEATURE_FLOOR_DB; zero-padded when shorter. float32 (d,)."""
-    n = round(FEATURE_SECONDS * sr)
+def features(x: np.ndarray, sr: int, start: int = 0, seconds: float = FEATURE_SECONDS) -> np.ndarray:
+    """Flattened log-mel picture (FEATURE_MEL bands × frames of `seconds`, FEATURE_SECONDS unless
+    told) of x[start:], in dB under its own peak, floored at -FEATURE_FLOOR_DB; zero-padded when
+    shorter. float32 (d,)."""
+    n = round(seconds * sr)
     seg = np.zeros(n, np.float32)
     part = np.asarray(x[start : start + n], dtype=np.float32)
     seg[: part.size] = part
@@ -113,6 +115,52 @@ def features(x: np.ndarray, sr: int, start: int = 0) -> np.ndarray:
 def feature_distance(a: np.ndarray, b: np.ndarray) -> float:
     """RMS difference of two feature vectors, dB."""
     return float(np.sqrt(np.mean((np.asarray(a, np.float64) - b) ** 2)))
+
+
+def likeness_margin_db(feats: np.ndarray, centroids: Mapping[int, np.ndarray], key: int) -> float | None:
+    """How much nearer `feats` (d,) lie to the centroid of their own piece `key` than to the nearest
+    other piece's, dB (feature_distance): above 0 when the nearest centroid is their own (likeness).
+    None when `key` has no centroid or no other piece has one."""
+    own = centroids.get(key)
+    others = [c for k, c in centroids.items() if k != key]
+    if own is None or not others:
+        return None
+    return min(feature_distance(feats, c) for c in others) - feature_distance(feats, own)
+
+
+@dataclass(frozen=True, eq=False)
+class PieceCentroids:
+    """What each piece of a kit sounds like at its start: GM key → the mean `features` (d,) over
+    the first `seconds` of the kit's training hits of that piece. Carried by a drum model's
+    checkpoint (`generation.pieces`, written by training) for the hit search by likeness
+    (samplernn.generate.onset_search.hit_score)."""
+
+    seconds: float
+    centroids: dict[int, np.ndarray] = field(repr=False)
+
+    @classmethod
+    def of_hits(cls, hits: Iterable[tuple[int, np.ndarray, int]], sr: int, seconds: float) -> PieceCentroids:
+        """From (GM key, audio (n,), onset sample) of each hit. Raises ValueError for no hits."""
+        by_key: dict[int, list[np.ndarray]] = {}
+        for key, x, onset in hits:
+            by_key.setdefault(int(key), []).append(features(x, sr, onset, seconds))
+        if not by_key:
+            raise ValueError("no hits to take piece centroids from")
+        cents = {k: np.mean(v, axis=0).astype(np.float32) for k, v in sorted(by_key.items())}
+        return cls(float(seconds), cents)
+
+    def to_payload(self) -> dict[str, Any]:
+        """Plain numbers for a checkpoint (torch.load weights_only=True reads them)."""
+        return {"seconds": self.seconds, "centroids": {str(k): v.tolist() for k, v in self.centroids.items()}}
+
+    @classmethod
+    def from_payload(cls, d: Any) -> PieceCentroids | None:
+        """The centroids `to_payload` wrote; None for anything else (a checkpoint without them)."""
+        try:
+            cents = {int(k): np.asarray(v, np.float32) for k, v in d["centroids"].items()}
+            return cls(float(d["seconds"]), cents) if cents and float(d["seconds"]) > 0 else None
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
 
 
 @dataclass

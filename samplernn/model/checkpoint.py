@@ -18,6 +18,7 @@ from conditioning import BankStats
 from samplernn.common.errors import UserError
 from samplernn.common.files import atomic_path
 from samplernn.common.shipped import resolve_checkpoint
+from samplernn.measures.oneshot import PieceCentroids
 from samplernn.model.config import ModelConfig
 from samplernn.model.network import SampleRNN, build_model
 
@@ -40,6 +41,13 @@ class Checkpoint:
     def temperature(self) -> float:
         """The sampling temperature the model was shipped with (default for synth/render/evaluate)."""
         return float((self.payload.get("generation") or {}).get("temperature", 1.0))
+
+    @property
+    def hit_pieces(self) -> PieceCentroids | None:
+        """A drum model's piece centroids (payload `generation.pieces`, written by training:
+        train.recipe.playing_hints), which the hit search reads a candidate's likeness by; None for
+        a pitched model and for a kit checkpoint trained before they were kept."""
+        return PieceCentroids.from_payload((self.payload.get("generation") or {}).get("pieces"))
 
     def sampling_temperature(self, given: float | None) -> float:
         """`given`, or the shipped temperature when None (a user's --temperature always wins)."""

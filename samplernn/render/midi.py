@@ -230,7 +230,7 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
     ]
     t = time.perf_counter()
     gen = opts.generation.with_default_temperature(ckpt.temperature)
-    gen = gen.with_onset_search(opts.onset_candidates, sr, hits=kit is not None)
+    gen = gen.with_onset_search(opts.onset_candidates, sr, hits=kit is not None, pieces=ckpt.hit_pieces)
     if pick_render_engine(opts.engine, ckpt.model, gen) == "voices":
         mixed = render_voices(ckpt.model, ckpt.stats, sr, played, opts.lead, opts.tail, gen)
         elapsed = time.perf_counter() - t

@@ -226,7 +226,8 @@ def pack_generation(options: PackOptions, ckpt: Checkpoint) -> GenerationOptions
     """How the pack's takes are generated: options.generation at the checkpoint's temperature unless
     given, each hit the best of options.onset_candidates starts (OnsetSearch.for_hits)."""
     gen = options.generation.with_default_temperature(ckpt.temperature)
-    return gen.with_onset_search(options.onset_candidates, ckpt.sample_rate, hits=True)
+    return gen.with_onset_search(options.onset_candidates, ckpt.sample_rate, hits=True,
+                                 pieces=ckpt.hit_pieces)
 
 
 def reference(

@@ -72,7 +72,8 @@ def synth_note(
     # Output positions: the stream starts at sample 0, the note-on at lead_n.
     spec = note_stream(pitch, velocity, lead_n, lead_n + held, ckpt.stats, lead_n, round(tail * sr))
     gen = (generation or GenerationOptions()).with_default_temperature(ckpt.temperature)
-    gen = replace(gen.with_onset_search(onset_candidates, sr, hits=drums), batch_size=takes)
+    gen = replace(gen.with_onset_search(onset_candidates, sr, hits=drums, pieces=ckpt.hit_pieces),
+                  batch_size=takes)
     if drums:  # one-shots from their hit: the lead was context for the model, not part of the take
         audio = strike(ckpt, [(pitch, velocity, held)] * takes, gen, lead, tail, engine="auto")
         ev = spec.event

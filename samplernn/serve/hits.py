@@ -50,7 +50,8 @@ def make_hit_takes(
     checks passed, then the decay nearest the kit's: render.pack.score_take), each with its
     measures, checks, rank and file names."""
     sr = ckpt.sample_rate
-    gen = generation_for(job, req.seed, GENERATION_SHARE).with_onset_search(ONSET_CANDIDATES, sr, hits=True)
+    gen = generation_for(job, req.seed, GENERATION_SHARE)
+    gen = gen.with_onset_search(ONSET_CANDIDATES, sr, hits=True, pieces=ckpt.hit_pieces)
     takes = generate_takes(ckpt, [(req.pitch, req.velocity)], req.takes, gen, engine="auto")
     ref, where = kit
     judge(takes, ref)

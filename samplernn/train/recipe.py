@@ -24,17 +24,20 @@ score, so best.pt follows the validation NLL there (choose_by nll, no sound chec
 
 A drum kit's checkpoints carry a sampling temperature of KIT_TEMPERATURE (playing_temperature),
 which synth, render, pack and evaluate use unless told otherwise, and the kit's sound check
-listens at it; every other bank's play at 1.0.
+listens at it; every other bank's play at 1.0. A kit's checkpoints also carry its pieces' sound
+(`playing_hints`: the centroids the hit search reads likeness by).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from samplernn.common.errors import UserError
 from samplernn.data.dataset import PreparedDataset
 from samplernn.data.drum_bank import is_drum_bank
+from samplernn.measures.oneshot import PieceCentroids
 from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
 from samplernn.train.config import TrainConfig
 
@@ -43,12 +46,30 @@ from samplernn.train.config import TrainConfig
 #: of the takes to their own piece (46 % at 1.0) and got 52 % of the decays right (41 %), for an
 #: attack in time 72 % of the time (78 %). At 1.0 a hit's tail is sampled into a bed of noise.
 KIT_TEMPERATURE = 0.9
+#: Seconds from each training hit's note-on over which a kit's checkpoint keeps its pieces'
+#: log-mel centroids (`playing_hints`), the window the hit search sets a candidate against them
+#: by: the first 40 ms say nothing of which piece a hit is, the body does (docs/drums.md, "Hit
+#: search by likeness").
+HIT_PIECE_SECONDS = 0.2
 
 
 def playing_temperature(dataset: PreparedDataset) -> float:
     """The sampling temperature a model of `dataset` is played at (the checkpoint's
     `generation.temperature`): KIT_TEMPERATURE for a drum kit, else 1.0."""
     return KIT_TEMPERATURE if is_drum_bank(dataset.info.get("layout"), dataset.stats) else 1.0
+
+
+def playing_hints(dataset: PreparedDataset) -> dict[str, Any]:
+    """A checkpoint's `generation` record for a model of `dataset`: `temperature`
+    (playing_temperature) and, for a drum kit, `pieces`: measures.oneshot.PieceCentroids of its
+    train split's hits over HIT_PIECE_SECONDS, which samplernn.generate.onset_search scores a hit
+    candidate's likeness by (Checkpoint.hit_pieces). Reads the train hits' audio once."""
+    hints: dict[str, Any] = {"temperature": playing_temperature(dataset)}
+    train = dataset.split("train")
+    if train and is_drum_bank(dataset.info.get("layout"), dataset.stats):
+        hits = [(r.pitch, dataset.load_audio(r), r.onset) for r in train]
+        hints["pieces"] = PieceCentroids.of_hits(hits, dataset.sample_rate, HIT_PIECE_SECONDS).to_payload()
+    return hints
 
 
 def fit_to_bank(cfg: TrainConfig, dataset: PreparedDataset, log: Callable[[str], None]) -> TrainConfig:

@@ -19,7 +19,7 @@ from samplernn.train.config import TrainConfig
 from samplernn.train.data import TrainData, load_train_data
 from samplernn.train.distributed import DistInfo, barrier
 from samplernn.train.init import init_from
-from samplernn.train.recipe import fit_to_bank
+from samplernn.train.recipe import fit_to_bank, playing_hints
 from samplernn.train.run_dir import RunDir, check_run_dir
 from samplernn.train.state import TrainState
 from samplernn.train.step import make_optimizer
@@ -88,4 +88,5 @@ def fresh_state(
     optimizer = make_optimizer(model, cfg.lr, device)
     stream = WindowStream(data.train, cfg.batch_size, mcfg.lookback, cfg.window, seed=cfg.seed,
                           hidden_countdown=cfg.hidden_countdown)  # fmt: skip
-    return TrainState(cfg, data, model, optimizer, stream, device, info)
+    return TrainState(cfg, data, model, optimizer, stream, device, info,
+                      generation=playing_hints(data.dataset))

@@ -20,7 +20,6 @@ from samplernn.model.nll import NLLResult
 from samplernn.train.config import TrainConfig
 from samplernn.train.data import TrainData
 from samplernn.train.distributed import DistInfo, gather_rows
-from samplernn.train.recipe import playing_temperature
 from samplernn.train.stop import RunClock
 
 
@@ -97,7 +96,8 @@ class TrainState:
 
     Under DDP each rank holds its rows' share of `hidden`, a list of (layers, B_rank, dim)
     float32 tensors (None before the first step); `cfg`, `data`, `device` and `info` are the
-    run's fixed context. `clock` counts the run's training time (saved as elapsed_s);
+    run's fixed context (`generation`: the checkpoints' record of how to play the model,
+    recipe.playing_hints). `clock` counts the run's training time (saved as elapsed_s);
     `elapsed_s` is that time as every rank agreed on it at the last sync: the learning-rate
     schedule reads it, so all ranks step alike.
     """
@@ -114,6 +114,7 @@ class TrainState:
     hidden: list[torch.Tensor] | None = None
     clock: RunClock = field(default_factory=RunClock)
     elapsed_s: float = 0.0
+    generation: dict[str, Any] = field(default_factory=dict)
 
     def state_dict(self) -> dict[str, Any]:
         """The checkpoint payload of this state. Under DDP every rank must call it (the hidden
@@ -134,7 +135,7 @@ class TrainState:
             best=self.record.to_dict(),
             dataset={"path": self.data.path, "fingerprint": self.data.fingerprint,
                      "layout": self.data.dataset.info.get("layout")},
-            generation={"temperature": playing_temperature(self.data.dataset)},
+            generation=self.generation,
             elapsed_s=self.clock.elapsed(),
         )
 

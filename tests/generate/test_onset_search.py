@@ -19,8 +19,14 @@ from samplernn.generate.onset_search import (
     score_candidate,
     stream_probe,
 )
-from samplernn.generate.options import HIT_ACCEPT, HIT_PROBE_SECONDS, GenerationOptions, OnsetSearch
-from samplernn.measures.oneshot import attack_ms, level_error_db
+from samplernn.generate.options import (
+    HIT_ACCEPT,
+    HIT_LIKENESS_WEIGHT,
+    HIT_PROBE_SECONDS,
+    GenerationOptions,
+    OnsetSearch,
+)
+from samplernn.measures.oneshot import PieceCentroids, attack_ms, features, level_error_db, likeness_margin_db
 
 NO_NUMBA = pytest.mark.skipif(not numba_available(), reason="numba is not installed")
 BACKENDS = ["torch", pytest.param("numba", marks=NO_NUMBA)]
@@ -96,7 +102,8 @@ def test_the_winning_candidate_is_replayed_sample_for_sample(backend: str, monke
     m = model()
     seen: dict[int, list[tuple[np.ndarray, Probe]]] = {}
 
-    def score(audio: np.ndarray, probe: Probe, sample_rate: int, measure: str = "periodicity") -> float:
+    def score(audio: np.ndarray, probe: Probe, sample_rate: int, measure: str = "periodicity",
+              pieces=None) -> float:
         # Prefer the candidate whose probe holds the largest mean square: a rule unrelated to the draw order.
         seen.setdefault(probe.pitch, []).append((audio.copy(), probe))
         return float(np.mean(audio[probe.onset : probe.stop] ** 2))
@@ -155,7 +162,8 @@ def test_a_voice_replays_its_notes_winning_onset_sample_for_sample(backend: str,
     m = tiny.tiny_model(seed=2, perturb=0.3, q_levels=32, pre_emphasis=pre_emphasis)
     scouts: list[tuple[np.ndarray, Probe]] = []
 
-    def score(audio: np.ndarray, probe: Probe, sample_rate: int, measure: str = "periodicity") -> float:
+    def score(audio: np.ndarray, probe: Probe, sample_rate: int, measure: str = "periodicity",
+              pieces=None) -> float:
         scouts.append((audio.copy(), probe))
         return float(np.mean(audio[probe.onset : probe.stop] ** 2))
 
@@ -192,7 +200,8 @@ def test_per_note_streams_stop_searching_a_note_once_a_round_is_accepted(backend
     m = model()
     tried: dict[int, int] = {}
 
-    def score(audio: np.ndarray, probe: Probe, sample_rate: int, measure: str = "periodicity") -> float:
+    def score(audio: np.ndarray, probe: Probe, sample_rate: int, measure: str = "periodicity",
+              pieces=None) -> float:
         tried[probe.pitch] = tried.get(probe.pitch, 0) + 1
         return 1.0 if probe.pitch == 48 else 0.0  # the first note passes at once, the others never
 
@@ -214,7 +223,7 @@ def test_a_voice_stops_searching_once_a_round_is_accepted(backend: str, monkeypa
 
     m = tiny.tiny_model(seed=2, perturb=0.3, q_levels=32)
     monkeypatch.setattr(stream, "score_candidate",
-                        lambda audio, probe, sr, measure: 1.0 if probe.pitch == 52 else 0.0)
+                        lambda audio, probe, sr, measure, pieces=None: 1.0 if probe.pitch == 52 else 0.0)
     eng = stream_engine(m, OnsetSearch(sample_rate=SR, candidates=8, probe_seconds=0.02, accept=0.5), backend)
     play(eng)
     assert eng.counters.searched == 2 and eng.counters.candidates == 8 + 2  # note a: every round; b: one
@@ -266,6 +275,27 @@ def test_a_hit_that_follows_the_kit_s_envelope_outscores_a_soft_or_late_one() ->
         score_candidate(follows, probe, sr, "loudness")
 
 
+def test_with_the_kits_pieces_a_hit_like_its_own_piece_outscores_one_like_another() -> None:
+    sr, cond = 16000, hit_cond(start_db=-12.0)  # a hit of key 38
+    probe = stream_probe(cond, round(0.1 * sr))
+    gain = np.zeros(2000, np.float32)
+    gain[40:] = 10 ** (np.linspace(-12.0, -42.0, 1960) / 20)
+    noise = np.random.default_rng(0).standard_normal(2000).astype(np.float32) * gain
+    tone = (np.sqrt(2) * np.sin(2 * np.pi * 200 * np.arange(2000) / sr)).astype(np.float32) * gain
+    hits = [(38, np.random.default_rng(1).standard_normal(2000).astype(np.float32) * gain, 40),
+            (42, tone, 40)]
+    pieces = PieceCentroids.of_hits(hits, sr, 0.1)
+    like, unlike = (score_candidate(x, probe, sr, "level", pieces) for x in (noise, tone))
+    assert like > unlike + 3  # the same level and attack: only the likeness tells them apart
+    head = Probe(probe.onset, probe.onset + round(HIT_PROBE_SECONDS * sr), 38, probe.level[:640])
+    margin = likeness_margin_db(features(noise[40:1640], sr, seconds=0.1), pieces.centroids, 38)
+    assert margin > 0 and like == pytest.approx(score_candidate(noise, head, sr, "level")
+                                                 + HIT_LIKENESS_WEIGHT * margin, abs=1e-4)
+    alone = PieceCentroids(0.1, {38: pieces.centroids[38]})  # one piece: nothing to tell it from
+    alone_score = score_candidate(tone, probe, sr, "level", alone)
+    assert alone_score == pytest.approx(score_candidate(tone, head, sr, "level"))
+
+
 def test_the_hit_search_and_its_options() -> None:
     hits = OnsetSearch.for_hits(16000, candidates=4)
     assert (hits.measure, hits.probe_seconds, hits.accept, hits.candidates) == ("level", HIT_PROBE_SECONDS,
@@ -273,6 +303,11 @@ def test_the_hit_search_and_its_options() -> None:
     assert GenerationOptions().with_onset_search(4, 16000, hits=True).onset_search == hits
     assert GenerationOptions().with_onset_search(4, 16000).onset_search.measure == "periodicity"
     assert GenerationOptions().with_onset_search(1, 16000, hits=True).onset_search is None
+    pieces = PieceCentroids(0.2, {38: np.zeros(3, np.float32), 42: np.ones(3, np.float32)})
+    by_likeness = GenerationOptions().with_onset_search(4, 16000, hits=True, pieces=pieces).onset_search
+    assert by_likeness.pieces is pieces and by_likeness.probe_seconds == 0.2  # the body, not 40 ms
+    short = PieceCentroids(0.01, pieces.centroids)
+    assert OnsetSearch.for_hits(16000, 4, short).probe_seconds == HIT_PROBE_SECONDS
     with pytest.raises(ValueError, match="onset measure"):
         OnsetSearch(sample_rate=16000, measure="loudness")
 
@@ -308,8 +343,9 @@ def test_a_voice_searches_a_hit_by_the_level_its_note_is_given(backend: str, mon
                                  [(p, v, *note_levels(hit, 0, hop, 1000, hop)) for p, v in layers])
     seen: list[tuple[float, bool]] = []
 
-    def spy(audio: np.ndarray, probe: Probe, sample_rate: int, measure: str = "periodicity") -> float:
-        value = score_candidate(audio, probe, sample_rate, measure)
+    def spy(audio: np.ndarray, probe: Probe, sample_rate: int, measure: str = "periodicity",
+            pieces=None) -> float:
+        value = score_candidate(audio, probe, sample_rate, measure, pieces)
         seen.append((value, probe.level is not None and measure == "level"))
         return value
 

@@ -125,3 +125,32 @@ def test_level_error_is_the_mean_db_distance_from_the_wanted_curve() -> None:
     assert oneshot.level_error_db(np.zeros(0, np.float32), np.zeros(0), SR) is None
     with pytest.raises(ValueError, match="level curve"):
         oneshot.level_error_db(x, np.full(10, -20.0), SR)
+
+
+def test_the_likeness_margin_is_how_much_nearer_the_own_piece_lies_than_any_other() -> None:
+    cents = {36: np.zeros(4), 38: np.full(4, 10.0), 42: np.full(4, 4.0)}
+    f = np.ones(4)  # 1 dB from 36's centroid, 3 dB from 42's, 9 dB from 38's
+    assert oneshot.likeness_margin_db(f, cents, 36) == pytest.approx(2.0)  # nearest: its own
+    assert oneshot.likeness_margin_db(f, cents, 38) == pytest.approx(1.0 - 9.0)  # nearest: another
+    assert oneshot.likeness_margin_db(f, cents, 50) is None  # a piece the kit lacks
+    assert oneshot.likeness_margin_db(f, {36: cents[36]}, 36) is None  # nothing to tell it from
+
+
+def test_piece_centroids_are_each_pieces_mean_features_and_survive_a_checkpoint(tmp_path) -> None:
+    import torch
+
+    hits = [(38, one_shot("noise", 0.08, 0.5, seed=1), 0), (38, one_shot("noise", 0.08, 0.3, seed=2), 0),
+            (42, np.concatenate([np.zeros(160, np.float32), one_shot("hiss", 0.03, seed=3)]), 160)]
+    pieces = oneshot.PieceCentroids.of_hits(hits, SR, 0.1)
+    assert pieces.seconds == 0.1 and sorted(pieces.centroids) == [38, 42]
+    want = np.mean([oneshot.features(x, SR, 0, 0.1) for _, x, _ in hits[:2]], axis=0)
+    np.testing.assert_allclose(pieces.centroids[38], want, atol=1e-5)
+    np.testing.assert_allclose(pieces.centroids[42], oneshot.features(hits[2][1], SR, 160, 0.1), atol=1e-5)
+    torch.save({"pieces": pieces.to_payload()}, tmp_path / "c.pt")
+    back = oneshot.PieceCentroids.from_payload(torch.load(tmp_path / "c.pt", weights_only=True)["pieces"])
+    assert back.seconds == 0.1 and sorted(back.centroids) == [38, 42]
+    np.testing.assert_allclose(back.centroids[42], pieces.centroids[42])
+    for junk in (None, {}, {"seconds": 0.2}, {"seconds": 0, "centroids": {"38": [0.0]}}, "x"):
+        assert oneshot.PieceCentroids.from_payload(junk) is None
+    with pytest.raises(ValueError, match="no hits"):
+        oneshot.PieceCentroids.of_hits([], SR, 0.1)

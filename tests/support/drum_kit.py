@@ -83,10 +83,13 @@ def drum_stats(root: Path) -> BankStats:
 
 
 def drum_checkpoint(out: Path, stats: BankStats, layout: str | None = "drumkit",
-                    dataset_path: str | None = None) -> Path:
+                    dataset_path: str | None = None, generation: dict | None = None) -> Path:
     """A tiny model trained (nominally) on a kit: the payload's dataset record holds `layout` (None:
-    no layout, as checkpoints from before the record) and `dataset_path`."""
+    no layout, as checkpoints from before the record) and `dataset_path`; `generation` as given
+    (training's recipe.playing_hints; none: as checkpoints from before the record)."""
     record = {k: v for k, v in (("path", dataset_path), ("layout", layout)) if v}
     extra = {"dataset": record} if record else {}
+    if generation is not None:
+        extra["generation"] = generation
     save_checkpoint(out, make_payload(tiny_model(perturb=0.3), SR, stats, **extra))
     return out

@@ -12,11 +12,12 @@ from support.synth_data import write_synth_dataset
 from support.tiny import tiny_train_config
 
 from samplernn.data.dataset import load_dataset
+from samplernn.measures import oneshot
 from samplernn.model.checkpoint import load_checkpoint
 from samplernn.train.curves import read_metrics
 from samplernn.train.drum_check import HitProbe, HitScore
 from samplernn.train.loop import train
-from samplernn.train.recipe import KIT_TEMPERATURE, playing_temperature
+from samplernn.train.recipe import HIT_PIECE_SECONDS, KIT_TEMPERATURE, playing_hints, playing_temperature
 from samplernn.train.sound_check import NoteProbe, make_probes
 from samplernn.train.sound_score import SoundScore, describe
 
@@ -114,6 +115,14 @@ def test_training_on_a_kit_chooses_by_the_hits(kit, tmp_path):
     # a kit's model is played (synth, render, pack, evaluate) at the kit temperature by default
     for name in ("best.pt", "last.pt"):
         assert load_checkpoint(tmp_path / "run" / "checkpoints" / name).temperature == KIT_TEMPERATURE < 1.0
+    # and carries its pieces' sound over their first HIT_PIECE_SECONDS, for the hit search by likeness
+    pieces = load_checkpoint(tmp_path / "run" / "checkpoints" / "last.pt").hit_pieces
+    ds = load_dataset(kit)
+    hits = ds.split("train")
+    assert pieces.seconds == HIT_PIECE_SECONDS and sorted(pieces.centroids) == sorted({r.pitch for r in hits})
+    snare = [oneshot.features(ds.load_audio(r), SR, r.onset, HIT_PIECE_SECONDS)
+             for r in hits if r.pitch == 38]
+    np.testing.assert_allclose(pieces.centroids[38], np.mean(snare, axis=0), atol=1e-4)
 
 
 def test_the_sound_check_listens_at_the_temperature_asked(kit):
@@ -134,5 +143,6 @@ def test_the_sound_check_listens_at_the_temperature_asked(kit):
 def test_a_pitched_banks_model_plays_at_temperature_1(tmp_path):
     bank = write_synth_dataset(tmp_path / "bank")
     assert playing_temperature(load_dataset(bank)) == 1.0
+    assert playing_hints(load_dataset(bank)) == {"temperature": 1.0}  # no pieces: not a kit
     kit = write_drum_dataset(tmp_path / "kit", {"train": 1})
     assert playing_temperature(load_dataset(kit)) == KIT_TEMPERATURE
