@@ -55,7 +55,8 @@ def synth_note(
     `generation` says how (default GenerationOptions()); its temperature defaults to the
     checkpoint's own (see Checkpoint.temperature) and the takes are always one batch.
     onset_candidates: each take of a pitched model is the best of up to this many onsets
-    (OnsetSearch; 1 = off; a drum model's hits are searched by their level, OnsetSearch.for_hits).
+    (OnsetSearch; 1 = off; a drum model's hits are searched by their level and likeness,
+    OnsetSearch.for_hits).
     Raises ValueError for an impossible note, duration, lead, tail, takes or onset candidates.
     """
     if not 0 <= pitch <= 127 or not 1 <= velocity <= 127:

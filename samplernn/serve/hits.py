@@ -44,11 +44,11 @@ def make_hit_takes(
     ckpt: Checkpoint, req: TakeRequest, job: Job, kit: tuple[oneshot.KitReference, str]
 ) -> dict[str, Any]:
     """Generate req.takes hits of piece req.pitch at req.velocity as one batch, each searched by
-    level (OnsetSearch.for_hits) and as long as the kit's hits; judge them against `kit` (from
-    `kit_reference`); write take-K.wav (lowered to -1 dBFS when it reached full scale) and
-    take-K.png. Returns the piece, the hit's event times (s) and the takes, best first (the most
-    checks passed, then the decay nearest the kit's: render.pack.score_take), each with its
-    measures, checks, rank and file names."""
+    level and, when the checkpoint carries its kit's pieces, likeness (OnsetSearch.for_hits), and
+    as long as the kit's hits; judge them against `kit` (from `kit_reference`); write take-K.wav
+    (lowered to -1 dBFS when it reached full scale) and take-K.png. Returns the piece, the hit's
+    event times (s) and the takes, best first (the most checks passed, then the decay nearest the
+    kit's: render.pack.score_take), each with its measures, checks, rank and file names."""
     sr = ckpt.sample_rate
     gen = generation_for(job, req.seed, GENERATION_SHARE)
     gen = gen.with_onset_search(ONSET_CANDIDATES, sr, hits=True, pieces=ckpt.hit_pieces)
