@@ -101,7 +101,7 @@ class OneShotEval:
         block = self.block(self.generate(ckpt, gen))
         block["onset_candidates"] = gen.onset_candidates
         search = gen.active_onset_search
-        block["by_likeness"] = bool(search and search.pieces)
+        block["searched_by"] = search.scored_by if search else None
         report = ev.report
         report["oneshot"] = block
         for bar in report["bars"]:
@@ -198,7 +198,7 @@ def oneshot_table(report: dict[str, Any]) -> Table | None:
         return None
     bars = {b["name"]: b for b in report["bars"]}
     per, most = block["takes_per_layer"], block.get("onset_candidates", 1)
-    how = "level and likeness" if block.get("by_likeness") else "level"
+    how = block.get("searched_by") or "level"
     searched = f", each hit the best of up to {most} starts by {how}" if most > 1 else ""
     t = Table(title=f"drum one-shots: {block['n_takes']} takes ({per} per piece and velocity{searched})")
     for col in ("measure", "real", "generated", "bar", ""):

@@ -118,6 +118,13 @@ class OnsetSearch:
         object.__setattr__(self, "probe_seconds", float(probe))
         object.__setattr__(self, "accept", float(accept))
 
+    @property
+    def scored_by(self) -> str:
+        """What a candidate is chosen by, in words: "pitch", "level" or "level and likeness"."""
+        if self.measure == "periodicity":
+            return "pitch"
+        return "level and likeness" if self.pieces else "level"
+
     def accepts(self, scores: list[float]) -> bool:
         """Whether a note whose candidates so far scored `scores` stops searching (its best
         reaches `accept`)."""

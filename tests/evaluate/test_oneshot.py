@@ -98,7 +98,7 @@ def test_evaluate_chooses_one_shot_measures_for_a_drum_model(kit_dir: Path, tmp_
     render_tables(report, Console(file=out, width=120))
     assert "drum one-shots: 24 takes" in out.getvalue()
     assert "best of up to 8 starts by level" in " ".join(out.getvalue().split())  # the title may wrap
-    assert block["by_likeness"] is False  # a checkpoint without its kit's piece centroids
+    assert block["searched_by"] == "level"  # a checkpoint without its kit's piece centroids
     shown = out.getvalue()
     assert "NLL bits/sample" in shown and "clipped samples" in shown
     assert "pitch within" not in shown and "per pitch" not in shown and "noise floor" not in shown
@@ -112,13 +112,13 @@ def test_a_kit_checkpoint_with_its_pieces_searches_by_likeness_too(kit_dir: Path
     hints = playing_hints(load_dataset(kit_dir))
     ckpt = drum_checkpoint(tmp_path / "drums.pt", drum_stats(kit_dir), generation=hints)
     report = evaluate_checkpoint(ckpt, kit_dir, EvaluateOptions(max_notes=2, batch_size=64)).report
-    assert report["oneshot"]["by_likeness"] is True
+    assert report["oneshot"]["searched_by"] == "level and likeness"
     out = io.StringIO()
     render_tables(report, Console(file=out, width=120))
     assert "best of up to 8 starts by level and likeness" in " ".join(out.getvalue().split())
     options = EvaluateOptions(max_notes=2, batch_size=64, onset_candidates=1)
     plain = evaluate_checkpoint(ckpt, kit_dir, options)
-    assert plain.report["oneshot"]["by_likeness"] is False  # no search, nothing searched by
+    assert plain.report["oneshot"]["searched_by"] is None  # no search
 
 
 def test_a_drum_model_and_a_pitched_bank_are_refused_either_way(kit_dir: Path, tmp_path: Path) -> None:

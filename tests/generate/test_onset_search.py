@@ -306,6 +306,8 @@ def test_the_hit_search_and_its_options() -> None:
     pieces = PieceCentroids(0.2, {38: np.zeros(3, np.float32), 42: np.ones(3, np.float32)})
     by_likeness = GenerationOptions().with_onset_search(4, 16000, hits=True, pieces=pieces).onset_search
     assert by_likeness.pieces is pieces and by_likeness.probe_seconds == 0.2  # the body, not 40 ms
+    assert (by_likeness.scored_by, hits.scored_by) == ("level and likeness", "level")
+    assert OnsetSearch(sample_rate=16000).scored_by == "pitch"
     short = PieceCentroids(0.01, pieces.centroids)
     assert OnsetSearch.for_hits(16000, 4, short).probe_seconds == HIT_PROBE_SECONDS
     with pytest.raises(ValueError, match="onset measure"):

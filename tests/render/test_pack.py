@@ -236,6 +236,7 @@ def test_pack_writes_takes_index_and_sheet(drum_ckpt_path: Path, drum_ckpt, kit_
     index = json.loads((out / "index.json").read_text())
     assert index["created_by"] == "samplernn pack" and len(index["takes"]) == 8
     assert index["settings"]["onset_candidates"] == ONSET_CANDIDATES
+    assert index["settings"]["searched_by"] == "level"  # a checkpoint without its kit's pieces
     take = index["takes"][0]
     assert set(take["checks"]) == {"attack", "decay", "clean", "like", "novel", "distinct"}
     assert {"attack_ms", "decay_ms", "loudness_db", "nearest_piece", "nearest_train_db"} <= set(take)
