@@ -35,7 +35,8 @@ def main() -> None:
     extra = {k: ckpt.payload[k] for k in KEEP if k in ckpt.payload}
     extra["model_card"] = json.loads(args.card)
     temperature = ckpt.temperature if args.temperature is None else args.temperature
-    extra["generation"] = {"temperature": temperature}
+    # the checkpoint's other playing hints (a kit's piece centroids) travel with it
+    extra["generation"] = {**(ckpt.payload.get("generation") or {}), "temperature": temperature}
     step = ckpt.step if args.step is None else args.step
     payload = make_payload(ckpt.model, ckpt.sample_rate, ckpt.stats, step=step, half=True, **extra)
     save_checkpoint(args.dst, payload)
