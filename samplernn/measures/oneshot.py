@@ -155,12 +155,17 @@ class PieceCentroids:
 
     @classmethod
     def from_payload(cls, d: Any) -> PieceCentroids | None:
-        """The centroids `to_payload` wrote; None for anything else (a checkpoint without them)."""
+        """The centroids `to_payload` wrote; None for anything else (a checkpoint without them, or
+        with centroids that are not one length of numbers over a positive window)."""
         try:
             cents = {int(k): np.asarray(v, np.float32) for k, v in d["centroids"].items()}
-            return cls(float(d["seconds"]), cents) if cents and float(d["seconds"]) > 0 else None
+            seconds = float(d["seconds"])
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
+        shapes = {c.shape for c in cents.values()}
+        if not cents or not seconds > 0 or len(shapes) != 1 or len(next(iter(shapes))) != 1:
+            return None
+        return cls(seconds, cents)
 
 
 @dataclass

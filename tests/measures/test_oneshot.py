@@ -150,7 +150,9 @@ def test_piece_centroids_are_each_pieces_mean_features_and_survive_a_checkpoint(
     back = oneshot.PieceCentroids.from_payload(torch.load(tmp_path / "c.pt", weights_only=True)["pieces"])
     assert back.seconds == 0.1 and sorted(back.centroids) == [38, 42]
     np.testing.assert_allclose(back.centroids[42], pieces.centroids[42])
-    for junk in (None, {}, {"seconds": 0.2}, {"seconds": 0, "centroids": {"38": [0.0]}}, "x"):
+    ragged = {"seconds": 0.2, "centroids": {"38": [0.0, 1.0], "42": [0.0]}}
+    for junk in (None, {}, {"seconds": 0.2}, {"seconds": 0, "centroids": {"38": [0.0]}}, "x", ragged,
+                 {"seconds": 0.2, "centroids": {"38": 1.0}}):
         assert oneshot.PieceCentroids.from_payload(junk) is None
     with pytest.raises(ValueError, match="no hits"):
         oneshot.PieceCentroids.of_hits([], SR, 0.1)
