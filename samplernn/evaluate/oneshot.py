@@ -100,8 +100,7 @@ class OneShotEval:
         """Generate and measure the takes; put the block and its bars into ev.report."""
         block = self.block(self.generate(ckpt, gen))
         block["onset_candidates"] = gen.onset_candidates
-        search = gen.active_onset_search
-        block["searched_by"] = search.scored_by if search else None
+        block["searched_by"] = gen.searched_by
         report = ev.report
         report["oneshot"] = block
         for bar in report["bars"]:

@@ -225,6 +225,12 @@ class GenerationOptions:
         return search
 
     @property
+    def searched_by(self) -> str | None:
+        """What the active onset search chooses by (OnsetSearch.scored_by); None without one."""
+        search = self.active_onset_search
+        return search.scored_by if search else None
+
+    @property
     def onset_candidates(self) -> int:
         """The most candidate onsets per note the engines generate: 1 without an active search."""
         search = self.active_onset_search

@@ -276,7 +276,7 @@ def build_index(takes: list[Take], ckpt: Checkpoint, options: PackOptions, gen: 
         "settings": {"pieces": list(options.pieces or []), "velocities": list(options.velocities),
                      "takes": options.takes, "best": options.best, "seed": gen.seed,
                      "temperature": gen.temperature, "onset_candidates": gen.onset_candidates,
-                     "searched_by": gen.active_onset_search.scored_by if gen.active_onset_search else None,
+                     "searched_by": gen.searched_by,
                      "bit_depth": options.bit_depth,
                      "engine": pick_render_engine(options.engine, ckpt.model, gen)},
         "reference": where, "definitions": DEFINITIONS, "pieces": pieces,
