@@ -116,7 +116,7 @@ def hit_score(part: np.ndarray, probe: Probe, sample_rate: int,
         error = level_error_db(head, probe.level[: head.size], sample_rate)
         attack = attack_ms(head, sample_rate)
         score = -error - ATTACK_DB_PER_MS * (head.size * 1000.0 / sample_rate if attack is None else attack)
-    if pieces:
+    if pieces is not None:
         feats = features(part, sample_rate, seconds=pieces.seconds)
         margin = likeness_margin_db(feats, pieces.centroids, probe.pitch)
         score += 0.0 if margin is None else HIT_LIKENESS_WEIGHT * margin

@@ -94,9 +94,9 @@ class OnsetSearch:
         (measures.oneshot.PieceCentroids, model.checkpoint.Checkpoint.hit_pieces) each candidate
         is generated for pieces.seconds and its score adds HIT_LIKENESS_WEIGHT × how much nearer
         its own piece's centroid it lies than any other's."""
-        probe = max(HIT_PROBE_SECONDS, pieces.seconds) if pieces else HIT_PROBE_SECONDS
+        probe = HIT_PROBE_SECONDS if pieces is None else max(HIT_PROBE_SECONDS, pieces.seconds)
         return cls(sample_rate=sample_rate, candidates=candidates, probe_seconds=probe,
-                   accept=HIT_ACCEPT, measure="level", pieces=pieces or None)
+                   accept=HIT_ACCEPT, measure="level", pieces=pieces)
 
     def __post_init__(self) -> None:
         # numbers.Integral / Real: numpy's scalars count as the numbers they are
@@ -123,7 +123,7 @@ class OnsetSearch:
         """What a candidate is chosen by, in words: "pitch", "level" or "level and likeness"."""
         if self.measure == "periodicity":
             return "pitch"
-        return "level and likeness" if self.pieces else "level"
+        return "level" if self.pieces is None else "level and likeness"
 
     def accepts(self, scores: list[float]) -> bool:
         """Whether a note whose candidates so far scored `scores` stops searching (its best
