@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from samplernn.common.errors import UsageError
 from samplernn.common.shipped import shipped_models
 from samplernn.model.config import PRESETS, ModelConfig, preset
+from samplernn.train.plateau import SCORE_TIE_BAND
 from samplernn.train.schedule import learning_rate
 
 #: What picks best.pt: the sound score of generated validation notes, or validation NLL.
@@ -106,12 +107,15 @@ class TrainConfig:
     seed: int = _setting(0, "Seed of initialisation and data order.")
     val_every: int = _setting(500, "Steps between validations (NLL, sound score) and checkpoints.")
     patience: int = _setting(
-        10, "Validations without a better --choose-by measure before stopping early; 0 = never."
+        10,
+        "Validations in a row that bring neither a higher sound score nor a lower val NLL (with "
+        "--choose-by nll: no lower val NLL) before stopping early; 0 = never.",
     )
     choose_by: str = _setting(
         "sound",
         "What picks best.pt and tells a plateau: sound (the sound score of short generated "
-        "validation notes, NLL breaking ties) or nll (validation NLL).",
+        f"validation notes; scores within {SCORE_TIE_BAND:g} of the highest seen are ties that "
+        "NLL decides) or nll (validation NLL).",
     )
     sound_notes: int = _setting(
         24, "Validation notes generated and scored for the sound score at every validation (0 = none)."

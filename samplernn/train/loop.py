@@ -197,14 +197,16 @@ def ending(status: str, state: TrainState) -> str:
     """How a run that ended with `status` ended, in words (the plateau rule: docs/training.md)."""
     cfg, rec = state.cfg, state.record
     if status == "early_stopped":
-        what, best = (
-            ("quality", f"sound score {rec.best_score:.2f}")
-            if cfg.choose_by == "sound" and rec.best_score is not None
-            else ("validation NLL", f"val {rec.best_val:.4f} bits/sample")
-        )
+        by_sound = cfg.choose_by == "sound" and rec.best_score is not None
+        if not by_sound:
+            return (
+                f"validation NLL plateaued at step {rec.best_step} (val {rec.best_val:.4f} bits/sample); "
+                f"no better in the {cfg.patience} validations up to step {state.step}: stopped"
+            )
         return (
-            f"{what} plateaued at step {rec.best_step} ({best}); no better in the {cfg.patience} "
-            f"validations up to step {state.step}: stopped"
+            f"quality plateaued at step {rec.progress_step}: neither the sound score (highest "
+            f"{rec.peak_score:.2f}) nor the validation NLL (lowest {rec.low_val:.4f} bits/sample) "
+            f"improved in the {cfg.patience} validations up to step {state.step}: stopped"
         )
     if status == "time_limit":
         return f"time limit of {cfg.max_minutes:g} min reached at step {state.step}"

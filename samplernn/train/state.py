@@ -7,7 +7,6 @@ methods serve checkpoints and --resume.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,23 +19,27 @@ from samplernn.model.nll import NLLResult
 from samplernn.train.config import TrainConfig
 from samplernn.train.data import TrainData
 from samplernn.train.distributed import DistInfo, gather_rows
+from samplernn.train.plateau import better_by_sound, new_peak, nll_fell
 from samplernn.train.stop import RunClock
 
 
 @dataclass
 class EvalRecord:
-    """Validation bookkeeping of a run: the best checkpoint's scores, patience, the latest scores
-    (NLL in bits/sample, sound score as samplernn.train.sound_score). Stored in checkpoints under
-    'best'.
+    """Validation bookkeeping of a run: the best checkpoint's scores, the plateau count, the
+    latest scores (NLL in bits/sample, sound score as samplernn.train.sound_score). Stored in
+    checkpoints under 'best'. The rules: samplernn.train.plateau.
     """
 
     best_val: float | None = None  # val NLL of the best checkpoint
     best_step: int = 0
-    bad_evals: int = 0  # validations since the last improvement
+    bad_evals: int = 0  # validations since the last progress (plateau.new_peak, plateau.nll_fell)
     last_val: float | None = None
     last_test: float | None = None
     best_score: float | None = None  # sound score of the best checkpoint
     last_score: float | None = None
+    peak_score: float | None = None  # highest sound score seen
+    low_val: float | None = None  # lowest val NLL counted as progress
+    progress_step: int = 0  # step of the last validation that counted as progress
 
     def add(
         self,
@@ -46,15 +49,22 @@ class EvalRecord:
         score: float | None = None,
         by_sound: bool = False,
     ) -> bool:
-        """Note a validation at `step`; True if it is the best so far: by the sound score
-        (`by_sound`, NLL breaking ties) or by val NLL."""
+        """Note a validation at `step`; True if it is the best so far: by the sound score within
+        its noise (`by_sound`, NLL deciding ties) or by val NLL (plateau.better_by_sound)."""
         self.last_val, self.last_test = val.overall, test.overall if test else None
         self.last_score = score
         improved = self._better(val.overall, score, by_sound)
         if improved:
-            self.best_val, self.best_score, self.best_step, self.bad_evals = val.overall, score, step, 0
+            self.best_val, self.best_score, self.best_step = val.overall, score, step
+        fell = nll_fell(val.overall, self.low_val, by_sound)
+        if fell:
+            self.low_val = val.overall
+        if fell or new_peak(score, self.peak_score, by_sound):
+            self.bad_evals, self.progress_step = 0, step
         else:
             self.bad_evals += 1
+        if score is not None and (self.peak_score is None or score > self.peak_score):
+            self.peak_score = score
         return improved
 
     def _better(self, val: float, score: float | None, by_sound: bool) -> bool:
@@ -62,8 +72,7 @@ class EvalRecord:
             return True
         if not by_sound or score is None:
             return val < self.best_val
-        best = -math.inf if self.best_score is None else self.best_score
-        return score > best or (score == best and val < self.best_val)
+        return better_by_sound(score, val, self.best_score, self.best_val, self.peak_score)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -74,10 +83,15 @@ class EvalRecord:
             "last_test": self.last_test,
             "score": self.best_score,
             "last_score": self.last_score,
+            "peak_score": self.peak_score,
+            "low_val": self.low_val,
+            "progress_step": self.progress_step,
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> EvalRecord:
+        """The record of a checkpoint's 'best' dict; one written before the plateau rule's fields
+        takes the best checkpoint's scores and step for them."""
         return cls(
             d.get("val"),
             int(d.get("step", 0)),
@@ -86,6 +100,9 @@ class EvalRecord:
             d.get("last_test"),
             d.get("score"),
             d.get("last_score"),
+            d.get("peak_score", d.get("score")),
+            d.get("low_val", d.get("val")),
+            int(d.get("progress_step", d.get("step", 0))),
         )
 
 

@@ -125,9 +125,11 @@ def test_best_checkpoint_follows_the_sound_score(dataset, tmp_path, monkeypatch)
 def test_training_stops_when_quality_plateaus(dataset, tmp_path, monkeypatch):
     scripted_scores(monkeypatch, [0.3, 0.8, 0.7, 0.6, 0.9])
     lines: list[str] = []
-    result = train(dataset, tmp_path / "run", tiny_cfg(steps=30, patience=2), log=lines.append)
+    # a learning rate too small to move the weights: the val NLL stalls, so the score decides
+    cfg = tiny_cfg(steps=30, lr=1e-30, patience=2)
+    result = train(dataset, tmp_path / "run", cfg, log=lines.append)
     assert result.status == "early_stopped" and result.step == 12 and result.best_step == 6
-    assert result.message.startswith("quality plateaued at step 6 (sound score 0.80)")
+    assert result.message.startswith("quality plateaued at step 6: neither the sound score (highest 0.80)")
     assert "up to step 12" in result.message and lines[-1] == result.message
     by_nll = tiny_cfg(steps=30, lr=1e-30, patience=2, choose_by="nll", sound_notes=0)
     plain = train(dataset, tmp_path / "nll", by_nll)
