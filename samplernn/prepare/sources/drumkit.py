@@ -165,7 +165,7 @@ def drumkit_notes(src: str | Path, user_map: dict[str, int] | None = None) -> So
             where = f"{relative(xml_path, root)}#{inst.name}"
             if key is None:
                 found.fail(where, f"{xml_path}: instrument {inst.name!r} has no General MIDI drum key; "
-                           f"map it to a General MIDI drum key, e.g. --map {map_example(inst.name)}")
+                           f"map it with --map {map_example(inst.name)}")
                 continue
             for sample, lo, hi in inst.layers:
                 if not sample.is_file():
@@ -183,9 +183,11 @@ def drumkit_notes(src: str | Path, user_map: dict[str, int] | None = None) -> So
 
 
 def map_example(name: str) -> str:
-    """A --map value for `name` that a shell takes as one argument: '{"808": 38}' (38 the snare's
-    key, for the example; 36 is the bass drum, 42 the closed hi-hat, 49 the crash)."""
-    return shlex.quote(json.dumps({name: 38}))
+    """How to map `name`: a --map value a shell takes as one argument, its key left for the user
+    to choose ('{"808": KEY}'), and the General MIDI drum keys most kits need (no key is
+    suggested as if it were the right one: a cowbell mapped to the snare would train as a snare)."""
+    value = shlex.quote("{" + json.dumps(name) + ": KEY}")
+    return f"{value}, KEY its General MIDI drum key (36 kick, 38 snare, 42 closed hi-hat, 49 crash, …)"
 
 
 def one_shot_notes(src: str | Path, user_map: dict[str, int] | None = None) -> SourceResult:
@@ -209,7 +211,7 @@ def one_shot_notes(src: str | Path, user_map: dict[str, int] | None = None) -> S
         key = next((k for k in (gm_drum_key(n, user_map) for n in names) if k is not None), None)
         if key is None:
             found.fail(rel, f"{path}: no drum piece in its name (kick, snare, hat, tom, crash, ride, …); "
-                       f"map it to a General MIDI drum key, e.g. --map {map_example(path.stem)}")
+                       f"map it with --map {map_example(path.stem)}")
             continue
         try:
             velocity, layer = velocity_marks(path.stem)
