@@ -140,7 +140,7 @@ def kit_piece(note: str | int, kit: Sequence[int]) -> tuple[int, str | None]:
                          f"{sub} ({piece_name(sub)})")
         keys = _piece_keys(str(note).strip(), kit)
         if len(keys) == 1:
-            return keys[0], None
+            return keys[0], _unmatched_number(str(note).strip(), keys[0])
         if not keys:
             raise UsageError(f"note {note!r}: the kit has no such piece (it has {pieces})") from None
         named = ", ".join(f"{k} {piece_name(k)}" for k in keys)
@@ -152,6 +152,16 @@ def kit_piece(note: str | int, kit: Sequence[int]) -> tuple[int, str | None]:
         raise UsageError(f"note {key} ({piece_name(key)}): the kit has no piece of its kind "
                          f"(it has {pieces})")
     return sub, f"{key} ({piece_name(key)}) is played by the kit's {sub} ({piece_name(sub)})"
+
+
+def _unmatched_number(name: str, key: int) -> str | None:
+    """A line saying which piece plays `name` when the name holds a number the piece's name lacks
+    ('crash 3', 'tom 7': General MIDI names no such piece, so its kind's piece plays it); None
+    otherwise."""
+    numbers = {w for w in name_words(name) if w.isdigit()}
+    if not numbers or numbers <= name_words(piece_name(key)):
+        return None
+    return f"{name!r} names no General MIDI piece; it is played by the kit's {key} ({piece_name(key)})"
 
 
 def _named_substitute(name: str, kit: Sequence[int]) -> tuple[int, int] | None:

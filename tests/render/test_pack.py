@@ -92,6 +92,11 @@ def test_a_named_piece_the_kit_lacks_is_played_as_render_plays_its_key() -> None
     key, said = drums.kit_piece("crash 2", KIT)
     assert key == 49 and "(57 crash cymbal 2) is played by the kit's 49" in said
     assert drums.kit_piece("snare", KIT) == (38, None)
+    key, said = drums.kit_piece("crash 3", KIT)  # General MIDI has crashes 1 and 2: it played 49 unsaid
+    assert key == 49 and said == (
+        "'crash 3' names no General MIDI piece; it is played by the kit's 49 (crash cymbal 1)"
+    )
+    assert drums.kit_piece("crash cymbal 1", KIT) == (49, None)
     for spelling in ("floor-tom", "floor_tom", "floortom"):  # spelt otherwise: the same piece
         assert drums.kit_piece(spelling, KIT)[0] == 45
     assert "(43 high floor tom)" in drums.kit_piece("high floor tom", KIT)[1]  # not 41
