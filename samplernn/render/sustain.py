@@ -41,8 +41,11 @@ def apply_sustain(
 
 
 def _pedal_up(spans: Sequence[tuple[float, float]], at: float) -> float | None:
-    """The release of the span holding time `at` (down <= at < up), or None."""
+    """The release of the span holding a note-off at time `at` (down < at < up), or None. A key
+    released at the very tick the pedal goes down is not held: legato pedalling releases the old
+    note and presses the pedal together, and the pedal catches only what still sounds (as `play`
+    hears the note-off first in such a file)."""
     for down, up in spans:
-        if down <= at < up:
+        if down < at < up:
             return up
     return None

@@ -36,6 +36,14 @@ def test_a_note_off_under_the_pedal_waits_for_its_release_or_a_restrike():
     assert apply_sustain(notes, {}) == (notes, 0)
 
 
+def test_a_key_released_as_the_pedal_goes_down_is_not_held():
+    # legato pedalling: the old note's note-off and the pedal-down on one tick; play hears the
+    # note-off first and lets the note go, and render held it to the pedal's release
+    legato = [n(48, 0.0, 0.5), n(52, 0.5, 1.0)]
+    out, moved = apply_sustain(legato, {0: [(0.5, 2.0)]})
+    assert [m.stop for m in out] == [0.5, 2.0] and moved == 1
+
+
 def test_render_holds_the_notes_the_pedal_holds(tmp_path: Path):
     sr = 4000
     stats = BankStats(sr, {(p, 100): 40 for p in range(55, 66)})
