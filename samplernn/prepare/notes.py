@@ -16,7 +16,7 @@ sounds there. What was changed is returned as notices, one line each.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -86,7 +86,7 @@ def prepare_note(
     (with the --threshold to use when noise starts the note early), or a note-off after the
     recording's end while the note still sounds there.
     """
-    found = detect(x, sr, settings, describe(job), job.audio, offset)
+    found = past_carry_over(detect(x, sr, settings, describe(job), job.audio, offset), sr, job)
     x, env, peak, share, (start, stop) = found.x, found.env, found.peak, found.share, found.extent
     notices = list(found.notices)
     on, off, lag_ms = _align(job, start, sr, offset, settings, env)
@@ -185,6 +185,39 @@ def detect(
     if extent is None:
         raise NoteError(f"{where}: silent recording")
     return Detection(x, env, peak, share, extent, tuple(notices))
+
+
+#: A session note's window that is already sounding over its first CARRY_SECONDS carries the
+#: previous note's tail; its start is looked for CARRY_MARGIN × that level higher (6 dB).
+CARRY_SECONDS = 0.005
+CARRY_MARGIN = 2.0
+
+
+def past_carry_over(found: Detection, sr: int, job: NoteJob) -> Detection:
+    """`found` with its extent looked for above the previous note's tail, for a note cut out of a
+    session recording (`job.window`) whose window starts while the sound of the note before still
+    rings: at the threshold its start would be the window's first sample, a note that begins with
+    another's tail. Its start is looked for at CARRY_MARGIN × the level carried over (as the
+    noise floor rule raises the threshold over hum); its end stays where `found` has it.
+
+    Raises:
+        NoteError: the carried-over level is half the note's peak or more (its start cannot be told
+            from the tail before it).
+    """
+    if job.window is None or job.window[0] <= 0 or found.extent[0] > 0:
+        return found
+    top = float(found.env.max())
+    carried = float(found.env[: max(1, round(CARRY_SECONDS * sr))].max()) / top
+    share = CARRY_MARGIN * carried
+    if share >= 0.5:
+        raise NoteError(
+            f"{describe(job)}: the note before still sounds at {carried:.2f} of this note's peak where "
+            "this one's window starts, so its start cannot be told from that tail (leave more time between "
+            "the notes)")
+    extent = find_extent(found.x, max(share, found.share), found.env)
+    if extent is None or extent[0] == 0:
+        return found
+    return replace(found, extent=(extent[0], found.extent[1]))  # its end as found: its own tail
 
 
 def nonfinite_message(where: str, count: int, first_s: float) -> str:

@@ -108,3 +108,29 @@ def test_note_ids_keep_the_letters_of_any_script_and_one_spelling_of_each() -> N
     assert note_id(macos, taken) == "Flöte_C4-2"
     assert note_id("チェロ/ド.wav", taken) == "チェロ-ド"
     assert note_id("x y!z.wav", taken) == "x_y_z" and note_id("a.wav#3", taken) == "a-003"
+
+
+def test_a_session_note_starts_after_the_tail_of_the_note_before(tmp_path):
+    # notes of 0.75 s, 0.5 s apart, each ringing 1 s past its note-off: every window after the
+    # first opens on the note before's tail, which was taken for the start (-100 ms, accepted)
+    notes = [(48, 90, 0.2, 0.95), (52, 90, 1.45, 2.2), (55, 90, 2.7, 3.45)]
+    x = sum(tone(SR, p, a, b, tail=1.0, total=4.6) for p, _, a, b in notes)
+    write_audio(tmp_path / "src" / "session.wav", x, SR)
+    write_midi(tmp_path / "src" / "session.mid", notes)
+    result = prepare_bank(tmp_path / "src", tmp_path / "out")
+    assert result.layout == "session" and not result.failures
+    ds = load_dataset(tmp_path / "out")
+    for n, (_, _, on, off) in zip(ds.notes, notes, strict=True):
+        assert abs(n.release - n.onset - round((off - on) * 16000)) <= 1
+        assert n.end - n.release > 0.3 * 16000  # its own release tail is kept
+    assert -20 < result.onset_lag_ms["min"] and result.onset_lag_ms["max"] < 20  # not -100 ms
+
+
+def test_a_session_note_that_starts_under_the_note_before_at_full_level_fails_alone(tmp_path):
+    notes = [(48, 90, 0.2, 0.95), (52, 90, 1.0, 1.5), (55, 90, 3.5, 4.0)]  # 52 starts 50 ms after 48 ends
+    x = sum(tone(SR, p, a, b, tail=2.0, total=6.5) for p, _, a, b in notes)
+    write_audio(tmp_path / "src" / "session.wav", x, SR)
+    write_midi(tmp_path / "src" / "session.mid", notes)
+    result = prepare_bank(tmp_path / "src", tmp_path / "out", PrepareSettings(skip_bad=True))
+    assert [f.source for f in result.failures] == ["session.wav#2"]
+    assert "the note before still sounds at" in result.failures[0].message
