@@ -41,7 +41,7 @@ DROPOUT_OPTION: Any = typer.Option(
     help="Dropout share while training, on each frame tier's GRU input and output and the "
     "sample-level MLP (Zaremba et al. 2014): against learning a small bank by heart. Generation "
     "never drops.",
-    show_default="the preset's (0, off)",
+    show_default="the preset's: 0, off",
     metavar="P",
 )
 
@@ -74,7 +74,7 @@ def train_command(
         max=0.99,
         help="Model pre-emphasised audio, y[n] = x[n] - A·x[n-1] (e.g. 0.85), de-emphasised after "
         "generation: quantisation noise then sits under the strong low harmonics. 0 = off.",
-        show_default="the preset's (0.7 for small and base)",
+        show_default="the preset's: 0.7 in small and base",
         metavar="A",
     ),
     dropout: float = DROPOUT_OPTION,

@@ -118,7 +118,9 @@ class TrainConfig:
         "NLL decides) or nll (validation NLL).",
     )
     sound_notes: int = _setting(
-        24, "Validation notes generated and scored for the sound score at every validation (0 = none)."
+        24,
+        "Validation notes generated and scored for the sound score at every validation (0 = none, "
+        "with --choose-by nll).",
     )
     sound_seconds: float = _setting(
         0.5,
