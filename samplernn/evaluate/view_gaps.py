@@ -19,7 +19,7 @@ def noise_table(report: dict[str, Any]) -> Table | None:
     t = Table(title="noise floor between harmonics, dB re the strongest harmonic (median)")
     for col in ("real", f"real after {noise['quantization']}", "generated"):
         t.add_column(col, justify="right")
-    t.add_row(*(f"{fmt(noise[k]['median_db'], 'dB')} ({noise[k]['n_notes']} notes)"
+    t.add_row(*(f"{fmt(noise[k]['median_db'], 'dB')} ({_count(noise[k]['n_notes'], 'note')})"
                 for k in ("real", "real_quantized", "generated")))
     return t
 
@@ -48,8 +48,13 @@ def gaps_table(report: dict[str, Any]) -> Table | None:
     if between is not None:
         text = f"{fmt(between['share'], '%')} of {between['n_pitches']} pitches"
         text += f" ({fmt(between['note_share'], '%')} of notes)"
-        row("in-between velocity in between", text, "in-between velocities")
+        row("velocities between layers: loudness between", text, "in-between velocities")
     return t
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 note', '3 notes'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _misses(pitch: dict[str, Any], limit: int = 8) -> str:
