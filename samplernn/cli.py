@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from importlib.metadata import version
 
 import typer
 
@@ -25,6 +26,21 @@ app.add_typer(bench_app, name="bench")
 # One module per step of the data flow adds its commands; each typer function stays small and
 # calls an importable function.
 register_all(app, bench_app)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"samplernn {version('samplernn')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    show_version: bool = typer.Option(
+        False, "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """The options before a command (its help text is the app's)."""
 
 __all__ = ["app", "bench_app", "main"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import sys
 
 import pytest
@@ -36,6 +37,7 @@ def run_main(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
         (["train", "data", "-o", "run", "--steps", "0"], "samplernn train: --steps must be >= 1"),
         (["train", "data", "-o", "run", "--resume", "--init", "x.pt"], "--init starts a new run"),
         (["prepare", "src", "out", "--sample-rate", "0"], "samplernn prepare: sample rate 0 Hz"),
+        (["evaluate", "a.pt", "data", "--split", "banana"], "samplernn evaluate: unknown split 'banana'"),
     ],
 )
 def test_a_usage_mistake_is_one_line_with_exit_status_2(monkeypatch, capsys, args, fragment) -> None:
@@ -101,6 +103,11 @@ def test_a_plain_ctrl_c_in_a_command_says_interrupted(monkeypatch, capsys, tmp_p
 def test_the_top_level_help_speaks_to_a_user(monkeypatch, capsys) -> None:
     code, out, _ = run_main(monkeypatch, capsys, "--help")
     assert code == 0 and "A conditional SampleRNN synthesizer" in out and "typer" not in out
+
+
+def test_version(monkeypatch, capsys) -> None:
+    code, out, _ = run_main(monkeypatch, capsys, "--version")
+    assert code == 0 and out.strip() == f"samplernn {importlib.metadata.version('samplernn')}"
 
 
 def test_the_command_starts_without_torch_or_scipy() -> None:

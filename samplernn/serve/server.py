@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import socket
 from collections.abc import Callable
@@ -40,7 +41,9 @@ def check_port(host: str, port: int) -> None:
         try:
             s.bind(addr)
         except OSError as exc:
-            raise UserError(f"cannot listen on {host}:{port} ({exc.strerror}); try another --port") from None
+            in_use = exc.errno == errno.EADDRINUSE
+            hint = "try another --port" if in_use else "--host must be an address of this machine"
+            raise UserError(f"cannot listen on {host}:{port} ({exc.strerror}); {hint}") from None
 
 
 def make_server(
@@ -69,7 +72,7 @@ def serve(
     from samplernn.serve.app import create_app
 
     check_port(host, port)
-    ckpt = load_checkpoint(checkpoint, resolve_device(device))
+    ckpt = load_checkpoint(checkpoint, resolve_device(device), needs_notes="serve")
     if not is_loopback(host):
         announce(f"warning: listening on {host}: anyone who can reach this machine can use the page")
     shown = f"[{host}]" if ":" in host else host

@@ -27,6 +27,9 @@ def test_a_port_in_use_is_one_line() -> None:
         port = s.getsockname()[1]
         with pytest.raises(UserError, match=f"cannot listen on 127.0.0.1:{port}.*try another --port"):
             check_port("127.0.0.1", port)
+    # an address of no interface of this machine (TEST-NET-1, RFC 5737): the host is wrong, not the port
+    with pytest.raises(UserError, match="--host must be an address of this machine"):
+        check_port("192.0.2.1", 0)
 
 
 def test_the_command_reports_a_missing_checkpoint_in_one_line(tmp_path: Path) -> None:
