@@ -118,6 +118,7 @@ def select_notes(
     elif opts.channels is None:
         opts = dataclasses.replace(opts, channels={DRUM_CHANNEL + 1})
     if opts.tracks is not None:
+        _check_tracks(path, notes, opts.tracks)
         dropped = sum(n.track not in opts.tracks for n in kept)
         kept = [n for n in kept if n.track in opts.tracks]
         if dropped:
@@ -164,6 +165,15 @@ def select_notes(
             f"{note_name(lo)}–{note_name(hi)} ({lo}–{hi}): {shown}; use --transpose K or --clamp"
         )
     return played, ignored, changed
+
+
+def _check_tracks(path: Path, notes: Sequence[MidiNote], tracks: set[int]) -> None:
+    """UsageError naming the tracks that hold notes when a --track asked for holds none."""
+    held = sorted({n.track for n in notes})
+    empty = sorted(set(tracks) - set(held))
+    if empty:
+        raise UsageError(f"--track {','.join(map(str, empty))}: {path.name} has no notes there; its notes "
+                         f"are on track(s) {', '.join(map(str, held))} (0-based)")
 
 
 def read_notes(midi: Path) -> list[MidiNote]:

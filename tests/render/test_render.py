@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from conditioning import BankStats
 from samplernn.cli import app
 from samplernn.common.audio import limit_peak, under_full_scale
-from samplernn.common.errors import UserError
+from samplernn.common.errors import UsageError, UserError
 from samplernn.generate.engine import numba_available
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.model.checkpoint import load_checkpoint, make_payload, save_checkpoint
@@ -186,6 +186,10 @@ def test_midi_quirks(tmp_path: Path, ckpt, monkeypatch: pytest.MonkeyPatch) -> N
     assert release2.size and release2[0] - lead == SR
     audio, _ = sf.read(out, dtype="float32")
     assert onsets(audio) == [0, round(1.5 * SR)]
+    # the notes are on track 1 (track 0 is the tempo map): a track with none is a wrong --track
+    wrong = r"--track 0,5: quirks.mid has no notes there; its notes are on track\(s\) 1 "
+    with pytest.raises(UsageError, match=wrong):
+        render_midi(ckpt, midi, out, dataclasses.replace(FAST, tracks={0, 1, 5}))
 
 
 def test_errors_name_the_file(tmp_path: Path, ckpt) -> None:
