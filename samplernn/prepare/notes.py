@@ -86,7 +86,7 @@ def prepare_note(
     (with the --threshold to use when noise starts the note early), or a note-off after the
     recording's end while the note still sounds there.
     """
-    found = past_carry_over(detect(x, sr, settings, describe(job), job.audio, offset), sr, job)
+    found = past_carry_over(detect(x, sr, settings, describe(job), job.audio, offset), sr, job, offset)
     x, env, peak, share, (start, stop) = found.x, found.env, found.peak, found.share, found.extent
     notices = list(found.notices)
     on, off, lag_ms = _align(job, start, sr, offset, settings, env)
@@ -193,31 +193,25 @@ CARRY_SECONDS = 0.005
 CARRY_MARGIN = 2.0
 
 
-def past_carry_over(found: Detection, sr: int, job: NoteJob) -> Detection:
-    """`found` with its extent looked for above the previous note's tail, for a note cut out of a
-    session recording (`job.window`) whose window starts while the sound of the note before still
-    rings: at the threshold its start would be the window's first sample, a note that begins with
-    another's tail. Its start is looked for at CARRY_MARGIN × the level carried over (as the
-    noise floor rule raises the threshold over hum); its end stays where `found` has it.
-
-    Raises:
-        NoteError: the carried-over level is half the note's peak or more (its start cannot be told
-            from the tail before it).
+def past_carry_over(found: Detection, sr: int, job: NoteJob, offset: int) -> Detection:
+    """`found` with its start looked for past the previous note's tail, for a note cut out of a
+    session recording (`job.window`; x[0] is frame `offset`) whose cut opens while the note before
+    still sounds: at the threshold its start would be the cut's first samples, and the prepared
+    note would begin with up to --tolerance-ms of the other's tail. Its start is looked for at
+    CARRY_MARGIN × the level carried over (as the noise floor rule raises the threshold over hum);
+    when that is half the note's peak or more (a legato join, the note before still at full
+    level), the MIDI note-on is the start. Its end stays where `found` has it.
     """
-    if job.window is None or job.window[0] <= 0 or found.extent[0] > 0:
+    head = max(1, round(CARRY_SECONDS * sr))
+    if job.window is None or job.window[0] <= 0 or found.extent[0] >= head:
         return found
-    top = float(found.env.max())
-    carried = float(found.env[: max(1, round(CARRY_SECONDS * sr))].max()) / top
-    share = CARRY_MARGIN * carried
-    if share >= 0.5:
-        raise NoteError(
-            f"{describe(job)}: the note before still sounds at {carried:.2f} of this note's peak where "
-            "this one's window starts, so its start cannot be told from that tail (leave more time between "
-            "the notes)")
-    extent = find_extent(found.x, max(share, found.share), found.env)
-    if extent is None or extent[0] == 0:
-        return found
-    return replace(found, extent=(extent[0], found.extent[1]))  # its end as found: its own tail
+    share = CARRY_MARGIN * float(found.env[:head].max()) / float(found.env.max())
+    extent = find_extent(found.x, max(share, found.share), found.env) if share < 0.5 else None
+    if extent is not None and extent[0] > 0:
+        start = extent[0]
+    else:
+        start = min(max(0, round(job.on * sr) - offset), found.extent[1] - 1)
+    return replace(found, extent=(start, found.extent[1]))
 
 
 def nonfinite_message(where: str, count: int, first_s: float) -> str:
