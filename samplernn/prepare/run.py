@@ -30,7 +30,7 @@ from samplernn.data.dataset import MANIFEST_FILE, write_dataset_info
 from samplernn.data.manifest import AUDIO_DIR, SPLITS, NoteRecord, note_audio_path, write_manifest
 from samplernn.prepare.layouts import Discovery, Failure, NoteJob
 from samplernn.prepare.notes import NoteError, nonfinite_message, prepare_note, silence_message
-from samplernn.prepare.output import check_paths, staging
+from samplernn.prepare.output import check_earlier_output, check_paths, staging
 from samplernn.prepare.settings import PrepareSettings
 from samplernn.prepare.sources.detect import discover_bank
 from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
@@ -252,27 +252,28 @@ def keep_copies_together(rows: Sequence[NoteRow], splits: dict[str, str]) -> lis
     """Put notes of identical prepared audio (the same recording twice: a copied file, or a kit
     whose drumkit.xml lists one sample under two instruments) into one split — train when one of
     them is there, else the first one's — so that validation and test do not measure memory;
-    edits `splits` in place and returns one notice naming the recordings moved (none if none)."""
+    edits `splits` in place and returns one notice naming the recordings held more than once
+    (none if none). `assign_splits` given the digests already splits each recording as one."""
     groups: dict[str, list[NoteRow]] = {}
     for r in rows:
         groups.setdefault(r.digest, []).append(r)
-    moved: list[str] = []
+    copies: list[str] = []
     targets: set[str] = set()
     for same in groups.values():
-        where = {splits[r.id] for r in same}
-        if len(same) < 2 or len(where) < 2:
+        if len(same) < 2:
             continue
+        where = {splits[r.id] for r in same}
         split = "train" if "train" in where else splits[same[0].id]
         for r in same:
             splits[r.id] = split
         targets.add(split)
-        moved.append(_copies_name(same))
-    if not moved:
+        copies.append(_copies_name(same))
+    if not copies:
         return []
-    shown = "; ".join(moved[:4]) + (f"; {len(moved) - 4} more" if len(moved) > 4 else "")
+    shown = "; ".join(copies[:4]) + (f"; {len(copies) - 4} more" if len(copies) > 4 else "")
     into = f"in {targets.pop()}" if len(targets) == 1 else "in one split"
-    what = "recording is" if len(moved) == 1 else "recordings are"
-    return [Failure("", f"{len(moved)} {what} more than one note ({shown}): each one's notes put {into} "
+    what = "recording is" if len(copies) == 1 else "recordings are"
+    return [Failure("", f"{len(copies)} {what} more than one note ({shown}): each one's notes put {into} "
                         "so that validation does not measure memory")]
 
 
@@ -299,7 +300,9 @@ def prepare_bank(
     notes prepare; what was changed in usable ones (a DC offset removed, a threshold raised over a
     noise floor, a note-off after the recording) in `result.notices`. `progress(done, total,
     stage=...)` is called after each recording of the peak pass and each note (stage: a value of
-    STAGES). Raises UserError for unusable paths, or when not a single note could be prepared.
+    STAGES). An earlier output at `out` is replaced, keeping the pictures `samplernn inspect` drew
+    there. Raises UserError for unusable paths (an `out` holding files prepare did not write
+    included: `output.check_earlier_output`), or when not a single note could be prepared.
     """
     began = time.perf_counter()
     settings = settings or PrepareSettings()
@@ -316,7 +319,9 @@ def prepare_bank(
         gain = settings.peak / peak if peak > 0 else 1.0
 
     sr = settings.sample_rate
-    with staging(out) as tmp:
+    # OUT is checked again before the swap: a file added there during the run stops it rather than
+    # being deleted; inspect's pictures are carried over.
+    with staging(out, keep=check_earlier_output) as tmp:
         (tmp / AUDIO_DIR).mkdir()
         notices: list[Failure] = []
         rows = _prepare_notes(found, settings, gain, tmp, progress, notices)
@@ -327,9 +332,11 @@ def prepare_bank(
             how = f"read as the {found.layout} layout{' (detected; --layout to choose)' if guessed else ''}"
             raise NothingPrepared(f"{src}: no note could be prepared, {how} ({n_bad} failed; first: {first})",
                                   found.failures)
+        copies = found.layout != CHUNK_LAYOUT  # a chunk of a steady tone may equal the next; no copy
         splits = assign_splits(((r.id, r.pitch) for r in rows), settings.val_fraction,
-                               settings.test_fraction, settings.seed)
-        if found.layout != CHUNK_LAYOUT:  # a chunk of a steady tone may equal the next; no copy
+                               settings.test_fraction, settings.seed,
+                               {r.id: r.digest for r in rows} if copies else None)
+        if copies:
             notices += keep_copies_together(rows, splits)
         write_manifest(tmp / MANIFEST_FILE, (r.record(splits[r.id]) for r in rows))
         result = _result(out, found.layout, rows, splits, sr)

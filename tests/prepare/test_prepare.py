@@ -147,10 +147,11 @@ def test_rerun_is_identical_and_keeps_sources(tmp_path, note_pair):
     out = tmp_path / "out"
     prepare_bank(src, out)
     first = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    (out / "inspect-x.png").write_bytes(b"picture from `samplernn inspect`")
+    picture = b"picture from `samplernn inspect`"
+    (out / "inspect-x.png").write_bytes(picture)
     prepare_bank(src, out)
     second = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    assert first == second
+    assert second == {**first, Path("inspect-x.png"): picture}  # inspect's picture is kept
     assert before == {p: p.read_bytes() for p in src.iterdir()}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "src"]  # no staging folders left
 
@@ -205,6 +206,26 @@ def test_copies_of_one_recording_share_a_split(tmp_path, note_pair):
     assert notice.startswith("1 recording is more than one note (") and "put in train" in notice
     assert notice.count(" = ") == 2 and " …)" in notice  # three of the four names, and more
     assert set(splits.values()) == {"train", "val", "test"}  # the others split as before
+
+
+def test_copies_on_the_fullest_pitches_do_not_empty_val_and_test(tmp_path, note_pair):
+    """13 notes, 10 different recordings: the copies sit on the pitches with the most notes, which
+    used to be held out and then moved back to train with their copies, leaving val and test empty."""
+    from samplernn.prepare.report import summary_lines
+
+    src = tmp_path / "src"
+    for p in range(60, 70):
+        note_pair(src, f"n{p}", pitch=p, length=0.2 + 0.01 * (p - 60))
+    for name, original in (("n60_copy", "n60"), ("n60_copy2", "n60"), ("n61_copy", "n61")):
+        for suffix in (".wav", ".mid"):
+            (src / f"{name}{suffix}").write_bytes((src / f"{original}{suffix}").read_bytes())
+    result = prepare_bank(src, tmp_path / "out")
+    assert (result.counts["train"], result.counts["val"], result.counts["test"]) == (11, 1, 1)
+    splits = {n.id: n.split for n in load_dataset(tmp_path / "out").notes}
+    assert {splits[i] for i in ("n60", "n60_copy", "n60_copy2", "n61", "n61_copy")} == {"train"}
+    assert not any("too few" in line for line in summary_lines(result))
+    (notice,) = [n.message for n in result.notices if "more than one note" in n.message]
+    assert notice.startswith("2 recordings are more than one note (") and "put in train" in notice
 
 
 def test_a_sound_cut_off_by_the_end_of_its_file_is_noticed(tmp_path):

@@ -163,6 +163,72 @@ def test_out_holding_something_else(tmp_path, note_pair):
     assert (tmp_path / "out2" / "notes.txt").read_text() == "mine"
 
 
+def test_an_earlier_output_holding_files_prepare_did_not_write_is_refused_naming_them(tmp_path, note_pair):
+    for p in (60, 62, 64):
+        note_pair(tmp_path / "src", f"n{p}", pitch=p)
+    out = tmp_path / "out"
+    prepare_bank(tmp_path / "src", out)
+    (out / "audio" / "mine.txt").write_text("mine")  # inside audio/: used to go without a word
+    before = digest(out)
+    with pytest.raises(UserError) as err:
+        prepare_bank(tmp_path / "src", out)
+    assert str(err.value) == (
+        f"{out}: an earlier `samplernn prepare` output that also holds files prepare did not write "
+        "(audio/mine.txt), which a new prepare there would delete; move them or choose another folder")
+    for extra in ("NOTES.md", "zz1.txt", "zz2.txt"):
+        (out / extra).write_text("mine")
+    (out / "myrun").mkdir()
+    (out / "myrun" / "run.json").write_text("{}")
+    with pytest.raises(UserError, match=r"did not write \(NOTES\.md, audio/mine\.txt, myrun/ and 2 more\), "
+                                        "which a new prepare there would delete"):
+        prepare_bank(tmp_path / "src", out)
+    assert {k: v for k, v in digest(out).items() if k in before} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "src"]  # no staging folder left
+
+
+def test_a_rerun_replaces_what_prepare_wrote_and_keeps_inspect_pictures(tmp_path, note_pair):
+    from samplernn.prepare.inspect import inspect_dataset
+
+    for p in (60, 62, 64, 65):
+        note_pair(tmp_path / "src", f"n{p}", pitch=p)
+    out = tmp_path / "out"
+    prepare_bank(tmp_path / "src", out)
+    png = inspect_dataset(out)  # its default place: inside the dataset folder
+    assert png.parent == out
+    (out / "overview.PNG").write_bytes(b"another picture")
+    (out / ".DS_Store").write_bytes(b"finder")
+    (out / "audio" / ".DS_Store").write_bytes(b"finder")
+    picture = png.read_bytes()
+    for suffix in (".wav", ".mid"):
+        (tmp_path / "src" / f"n65{suffix}").unlink()  # a note gone from the bank goes from OUT too
+    result = prepare_bank(tmp_path / "src", out)
+    assert result.n_notes == 3
+    assert sorted(p.name for p in (out / "audio").iterdir()) == ["n60.wav", "n62.wav", "n64.wav"]
+    assert png.read_bytes() == picture and (out / "overview.PNG").read_bytes() == b"another picture"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "src"]
+
+
+def test_a_file_added_to_out_during_the_run_stops_the_swap(tmp_path, note_pair, monkeypatch):
+    import samplernn.prepare.run as run
+
+    for p in (60, 62, 64):
+        note_pair(tmp_path / "src", f"n{p}", pitch=p)
+    out = tmp_path / "out"
+    prepare_bank(tmp_path / "src", out)
+    manifest = (out / "manifest.csv").read_text()
+    real = run.write_manifest
+
+    def meanwhile(*args, **kwargs):
+        (out / "added.txt").write_text("written while prepare ran")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(run, "write_manifest", meanwhile)
+    with pytest.raises(UserError, match=r"did not write \(added\.txt\), which a new prepare there"):
+        prepare_bank(tmp_path / "src", out, PrepareSettings(sample_rate=8000))
+    assert (out / "added.txt").exists() and (out / "manifest.csv").read_text() == manifest
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "src"]
+
+
 def test_missing_src_or_no_recordings(tmp_path):
     with pytest.raises(UserError, match="not a folder"):
         prepare_bank(tmp_path / "nowhere", tmp_path / "out")

@@ -78,3 +78,27 @@ def test_a_few_sparse_pitches_beside_well_stocked_ones():
     for p in range(60, 70):
         assert any(splits[f"sparse{p}_{k}"] == "train" for k in range(2))
     assert counts({i: s for i, s in splits.items() if i.startswith("full")}) == (20, 2, 2)
+
+
+def test_copies_on_the_fullest_pitches_leave_val_and_test_to_other_recordings():
+    """13 notes, 10 recordings: the three copies sit on the pitches with the most notes, which the
+    pool holds out first; each recording is split as one, and val and test get other recordings."""
+    notes = [("a", 60), ("a_copy", 60), ("a_copy2", 60), ("b", 62), ("b_copy", 62)]
+    notes += [(f"single{p}", p) for p in range(64, 72)]
+    recordings = {"a": "A", "a_copy": "A", "a_copy2": "A", "b": "B", "b_copy": "B"}
+    splits = assign_splits(notes, recordings=recordings)
+    assert counts(splits) == (11, 1, 1)
+    assert {splits[i] for i in ("a", "a_copy", "a_copy2", "b", "b_copy")} == {"train"}
+    assert assign_splits(list(reversed(notes)), recordings=recordings) == splits
+    assert assign_splits(notes) != splits  # without the copies marked, they were the held-out notes
+
+
+def test_a_bank_of_copies_still_gets_val_and_test_with_each_recording_in_one_split():
+    """3 recordings, each twice: nothing but copies, yet 3 different recordings give 1/1/1 recordings."""
+    notes = [(f"{r}{k}", 60 + i) for i, r in enumerate("xyz") for k in range(2)]
+    splits = assign_splits(notes, recordings={i: i[0] for i, _ in notes})
+    assert counts(splits) == (2, 2, 2)
+    for r in "xyz":
+        assert splits[f"{r}0"] == splits[f"{r}1"]
+    two = [("x0", 60), ("x1", 60), ("y0", 62), ("y1", 62)]  # 4 notes but 2 recordings: too few to hold out
+    assert counts(assign_splits(two, recordings={i: i[0] for i, _ in two})) == (4, 0, 0)
