@@ -106,7 +106,7 @@ def inspect(
     note: Annotated[str | None, typer.Option(help="Note id from manifest.csv (default: a middle note).")]
     = None,
     output: Annotated[Path | None, typer.Option(
-        "-o", "--output", help="PNG to write (default DATASET/inspect-<id>.png).")] = None,
+        "-o", "--output", help="PNG to write (default DATASET/inspect-ID.png, ID the note's id).")] = None,
 ) -> None:
     """Draw a prepared note (waveform, envelope, marks, conditioning arrays) and the bank overview."""
     from samplernn.prepare.inspect import inspect_dataset
