@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from samplernn.commands.common import Device, Quiet, Temperature, fail
-from samplernn.common.errors import UserError
+from samplernn.common.errors import UsageError, UserError
 from samplernn.evaluate.options import EvaluateOptions
 
 _FIELDS = {f.name: f for f in fields(EvaluateOptions)}
@@ -74,8 +74,8 @@ def evaluate(
             batch_size=batch_size, velocity_sweep=velocity_sweep, baseline=baseline, melodies=melodies,
             shipped_melodies=shipped_melodies, heldout_melodies=heldout_melodies,
             missing_pitches=missing_pitches)
-    except ValueError as exc:
-        fail(exc)
+    except ValueError as exc:  # --split banana, two melody sources: values the options cannot take
+        fail(UsageError(str(exc)))
     console = Console()
     try:
         evaluation.check_outputs(json_path, plots, audio, checkpoint=checkpoint, dataset=dataset,

@@ -53,12 +53,13 @@ def register(app: typer.Typer, bench_app: typer.Typer) -> None:
     bench_app.command("generate")(bench_generate_command)
 
 
-def _load(checkpoint: Path, device: str):  # noqa: ANN202 — Checkpoint, imported lazily
-    """The checkpoint on the resolved --device; UserError for a bad device or file."""
+def _load(checkpoint: Path, device: str, command: str):  # noqa: ANN202 — Checkpoint, imported lazily
+    """The checkpoint on the resolved --device, to play notes with in `command`; UserError for a
+    bad device or file, or an unconditioned model (it plays no notes)."""
     from samplernn.common.device import resolve_device
     from samplernn.model.checkpoint import load_checkpoint
 
-    return load_checkpoint(checkpoint, resolve_device(device))
+    return load_checkpoint(checkpoint, resolve_device(device), needs_notes=command)
 
 
 def synth_command(
@@ -98,7 +99,7 @@ def synth_command(
         _check_note(note)
         refuse_overwriting(take_files(out, takes, plot), [checkpoint])
         check_wav_output(out)  # before the generation, not after it
-        ckpt = _load(checkpoint, device)
+        ckpt = _load(checkpoint, device, "synth")
         pitch = _synth_pitch(ckpt, note)
         fields = {"temperature": temperature, "seed": seed, "weight_dtype": dtype, "threads": threads}
         with generation_options(quiet, **fields) as gen:
@@ -227,7 +228,7 @@ def render_command(
         refuse_overwriting([out], [checkpoint, midi])
         check_wav_output(out)  # before the generation, not after it
         dtype = weight_dtype_option(weight_dtype, precision)
-        ckpt = _load(checkpoint, device)
+        ckpt = _load(checkpoint, device, "render")
         fields = {"temperature": temperature, "seed": seed, "batch_size": batch_size, "weight_dtype": dtype,
                   "threads": threads}  # fmt: skip
         with generation_options(quiet, **fields) as gen:

@@ -79,7 +79,7 @@ def pack_command(
         piece_list = None if pieces is None else tuple(p.strip() for p in pieces.split(",") if p.strip())
         fields_ = {"temperature": temperature, "seed": seed, "batch_size": batch_size,
                    "weight_dtype": weight_dtype, "threads": threads}
-        ckpt = load_checkpoint(checkpoint, resolve_device(device))
+        ckpt = load_checkpoint(checkpoint, resolve_device(device), needs_notes="pack")
         with generation_options(quiet, **fields_) as gen:
             try:
                 options = PackOptions(pieces=piece_list, velocities=_ints(velocities, "velocities"),

@@ -106,7 +106,7 @@ def play_command(
             )
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-        ckpt = load_checkpoint(checkpoint, resolve_device(device))
+        ckpt = load_checkpoint(checkpoint, resolve_device(device), needs_notes="play")
         try:
             if midi_file is not None:
                 report = play_file(ckpt, midi_file, opts, out, audio_out)

@@ -77,7 +77,7 @@ def bench_quality_command(
         options = replace(QUALITY_EVALUATE, device=device, seeds=seeds, max_notes=max_notes,
                           shipped_melodies=melodies)  # fmt: skip
     except ValueError as exc:
-        fail(exc)
+        fail(UsageError(str(exc)))
     try:
         overrides = {"device": device, **_parse_settings(settings)}
         with _PhaseBars(enabled=not quiet) as bars:

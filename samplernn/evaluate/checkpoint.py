@@ -67,12 +67,13 @@ def evaluate_checkpoint(
     """Load the checkpoint and the dataset, evaluate (evaluate_model) once per seed.
 
     `progress(done, total, stage=...)` as in evaluate_model. Raises UserError for a dataset or
-    checkpoint that cannot be read, a sample-rate mismatch or an empty split.
+    checkpoint that cannot be read, an unconditioned checkpoint (it plays no notes to measure; the
+    baseline may be one: only its NLL is read), a sample-rate mismatch or an empty split.
     """
     options = options or EvaluateOptions()
     ds = load_dataset(dataset)
     device = resolve_device(options.device)
-    ckpt = load_checkpoint(checkpoint, device)
+    ckpt = load_checkpoint(checkpoint, device, needs_notes="evaluate")
     if ckpt.sample_rate != ds.sample_rate:
         raise UserError(f"{checkpoint}: model is {ckpt.sample_rate} Hz, {dataset} is {ds.sample_rate} Hz")
     check_same_kind(ckpt, ds, checkpoint)

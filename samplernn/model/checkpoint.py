@@ -143,18 +143,25 @@ def float32_state(payload: dict[str, Any]) -> dict[str, torch.Tensor]:
     return {k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()}
 
 
-def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Checkpoint:
+def load_checkpoint(
+    path: str | Path, device: str | torch.device = "cpu", *, needs_notes: str | None = None
+) -> Checkpoint:
     """Load a checkpoint into a ready model in eval mode, float32, on `device`; `path` may also
     name a shipped model (`trombone-small`, common.shipped.resolve_checkpoint).
 
+    `needs_notes` names the command that will play notes with the model (synth, render …): an
+    unconditioned model is then refused (check_plays_notes) before its weights are loaded.
+
     Raises UserError (one line naming the file) for a file that is not a samplernn checkpoint
-    (see read_payload) or whose weights do not fit its model config, or a bare name that is
-    neither a file nor a shipped model.
+    (see read_payload) or whose weights do not fit its model config, a bare name that is neither
+    a file nor a shipped model, or an unconditioned model where `needs_notes` is given.
     """
     path = resolve_checkpoint(path)
     payload = read_payload(path)
     try:
         cfg = ModelConfig.from_dict(payload["model_config"])
+        if needs_notes is not None:
+            check_plays_notes(cfg, path, needs_notes)
         model = build_model(cfg)
         model.load_state_dict(float32_state(payload))
         stats = BankStats.from_dict(payload["bank_stats"])
@@ -164,3 +171,12 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Che
         raise UserError(f"{path}: checkpoint does not match its model config ({first})") from None
     model.to(device).eval()
     return Checkpoint(model, cfg, sample_rate, stats, step, payload)
+
+
+def check_plays_notes(config: ModelConfig, path: str | Path, command: str) -> None:
+    """UserError naming `path` when its model is unconditioned (`train --no-conditioning`): it
+    takes no notes, so `command` (synth, render, pack, play, serve, evaluate, demo) has none to
+    play with it. Its stats would otherwise read as a bank of the one note C-1 (pitch 0)."""
+    if not config.conditioning:
+        raise UserError(f"{path}: an unconditioned model (trained with --no-conditioning) plays no notes; "
+                        f"{command} needs a model trained on notes")

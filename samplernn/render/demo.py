@@ -63,7 +63,7 @@ def render_demo(
     checkpoint, midi, out_dir = resolve_checkpoint(checkpoint), Path(midi), Path(out_dir)
     if not checkpoint.is_file():
         raise UserError(f"{checkpoint}: model not found (run `samplernn demo --train` to train one)")
-    ckpt = load_checkpoint(checkpoint, engine_device(generation.device))
+    ckpt = load_checkpoint(checkpoint, engine_device(generation.device), needs_notes="demo")
     wav = out_dir / f"{midi.stem}.wav"
     transpose = _into_range(midi, ckpt)
     opts = RenderOptions(generation=generation, onset_candidates=onset_candidates, transpose=transpose,

@@ -277,9 +277,14 @@ def test_every_option_default_is_the_options_field() -> None:
             assert options[name].help == field.metadata["help"], name
 
 
-def test_cli_bad_split(dataset, tmp_path: Path) -> None:
-    result = _cli([str(tmp_path / "nope.pt"), str(dataset.root), "--split", "dev"])
-    assert result.exit_code != 0 and "unknown split 'dev'" in result.output
+def test_cli_bad_split_is_a_usage_error(dataset, tmp_path: Path) -> None:
+    """A --split the option cannot take exits 2, as the parser's own errors, before any file is read."""
+    for split in ("dev", "banana"):
+        result = _cli([str(tmp_path / "nope.pt"), str(dataset.root), "--split", split])
+        lines = _error_lines(result)
+        assert result.exit_code == 2 and len(lines) == 1, result.output
+        assert f"evaluate: unknown split '{split}' (choose from train, val, test)" in lines[0]
+        assert "evaluate --help')" in lines[0]
 
 
 def _tiny_checkpoint(path: Path, sample_rate: int = 16000) -> Path:
@@ -359,7 +364,7 @@ def test_cli_melody_options_errors(dataset, tmp_path: Path) -> None:
              ["--shipped-melodies", "--heldout-melodies"])
     for two in pairs:
         both = _cli([str(ckpt), str(dataset.root), *two])
-        assert both.exit_code != 0 and "give one of" in both.output
+        assert both.exit_code == 2 and "give one of" in both.output
     result = _cli([str(ckpt), str(dataset.root), "--device", "cpu", "--melodies", str(tmp_path / "none")])
     assert result.exit_code != 0
     lines = _error_lines(result)

@@ -77,6 +77,28 @@ def test_user_errors_are_one_line(tmp_path, bank, args, fragment, status):
     assert len(error_lines(result.output)) == 1 and fragment in result.output
 
 
+@pytest.mark.parametrize("value, fragment, status", [
+    ('{"X": 200}', "prepare: --map: key 200 of 'X' is not a MIDI number 0..127", 2),
+    ("[38]", "prepare: --map: the drum map must be a JSON object of names to keys", 2),
+    ("{oops", "prepare: --map: the drum map is not valid JSON", 2),
+    ("{tmp}/none.json", "none.json: cannot read the drum map", 1),
+    ("{tmp}/bad.json", "bad.json: key 200 of 'X' is not a MIDI number 0..127", 1),
+])
+def test_a_map_the_option_cannot_take_exits_2_and_a_bad_map_file_1(tmp_path, value, fragment, status):
+    """--map JSON on the command line that is no map of names to keys is a usage mistake (2); a map
+    file that cannot be read or holds such a map, a mistake in a file (1), as for other file options."""
+    from support.audio import tone, write_audio
+
+    write_audio(tmp_path / "kit" / "kick.wav", tone(8000, 40, 0.01, 0.2), 8000)
+    (tmp_path / "bad.json").write_text('{"X": 200}')
+    argv = [str(tmp_path / "kit"), str(tmp_path / "out"), "--layout", "drumkit"]
+    result = runner.invoke(app, ["prepare", *argv, "--map", value.replace("{tmp}", str(tmp_path))])
+    assert result.exit_code == status, result.output
+    assert len(error_lines(result.output)) == 1 and fragment in error_lines(result.output)[0], result.output
+    assert ("prepare --help')" in result.output) == (status == 2)
+    assert not (tmp_path / "out").exists()
+
+
 def only_error_line(result) -> str:
     """The one line the command printed, an `error:` line; no traceback, no exception but the exit."""
     assert result.exit_code == 1, result.output

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from support.audio import write_audio
 
-from samplernn.common.errors import UserError
+from samplernn.common.errors import UsageError, UserError
 from samplernn.prepare.sources import drumkit_notes, one_shot_notes, to_discovery
 from samplernn.prepare.sources.drumkit import layer_velocity
 from samplernn.prepare.sources.gm_drums import gm_drum_key, parse_drum_map
@@ -186,10 +186,15 @@ def test_the_user_map_is_json_text_or_a_file(tmp_path):
     (tmp_path / "map.json").write_text('{"Paiste Bell": 53}')
     assert parse_drum_map(str(tmp_path / "map.json")) == {"Paiste Bell": 53}
     for text, reason in (("{oops", "not valid JSON"), ("[1]", "must be a JSON object"),
-                         ('{"a": 128}', "not a MIDI number"), ('{"a": true}', "not a MIDI number"),
-                         (str(tmp_path / "none.json"), "cannot read")):
-        with pytest.raises(ValueError, match=reason):
+                         ('{"a": 128}', "not a MIDI number"), ('{"a": true}', "not a MIDI number")):
+        with pytest.raises(UsageError, match=f"^--map: .*{reason}"):  # a value on the command line
             parse_drum_map(text)
+    (tmp_path / "bad.json").write_text('{"a": 128}')
+    files = ((tmp_path / "none.json", "cannot read"), (tmp_path / "bad.json", "not a MIDI number"))
+    for path, reason in files:  # a mistake in a file, as for other file-valued options
+        with pytest.raises(UserError, match=reason) as err:
+            parse_drum_map(str(path))
+        assert not isinstance(err.value, UsageError) and str(err.value).startswith(str(path))
 
 
 def test_the_summary_lists_each_piece_and_its_samples(tmp_path):

@@ -16,6 +16,8 @@ import json
 import re
 from pathlib import Path
 
+from samplernn.common.errors import UsageError, UserError
+
 _HAT = frozenset({"hat", "hats", "hihat", "hh", "hhat"})
 _TOM = frozenset({"tom", "toms", "tomtom"})
 _CRASH = frozenset({"crash"})
@@ -142,24 +144,27 @@ def parse_drum_map(text: str) -> dict[str, int]:
     the path of a .json file holding one.
 
     Raises:
-        ValueError: unreadable JSON, not an object, or a key that is not a MIDI number 0..127;
-            the message says which.
+        UsageError: JSON text given on the command line that does not parse, is not an object, or
+            has a key that is not a MIDI number 0..127 (exit status 2, as for any option value the
+            option cannot take); the message says which.
+        UserError: a file that cannot be read, or holds such a map (a mistake in a file, as for
+            every file-valued option: exit status 1).
     """
-    source = "--map"
+    source, error = "--map", UsageError
     if not text.lstrip().startswith(("{", "[")):
-        source = text
+        source, error = text, UserError
         try:
             text = Path(text).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise ValueError(f"{source}: cannot read the drum map ({exc})") from None
+            raise UserError(f"{source}: cannot read the drum map ({exc})") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{source}: the drum map is not valid JSON ({exc})") from None
+        raise error(f"{source}: the drum map is not valid JSON ({exc})") from None
     if not isinstance(data, dict):
-        raise ValueError(f"{source}: the drum map must be a JSON object of names to keys, "
-                         'e.g. {"Cowbell": 56}')
+        raise error(f"{source}: the drum map must be a JSON object of names to keys, "
+                    'e.g. {"Cowbell": 56}')
     for name, key in data.items():
         if isinstance(key, bool) or not isinstance(key, int) or not 0 <= key <= 127:
-            raise ValueError(f"{source}: key {key!r} of {name!r} is not a MIDI number 0..127")
+            raise error(f"{source}: key {key!r} of {name!r} is not a MIDI number 0..127")
     return data
