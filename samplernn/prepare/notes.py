@@ -98,7 +98,11 @@ def prepare_note(
     sr_out = settings.sample_rate
     lead_s, tail_s = settings.silence()
     lead, trail = round(lead_s * sr_out), round(tail_s * sr_out)
-    body = resample(x[a:b] * np.float32(scale), sr, sr_out)
+    cut = x[a:b] * np.float32(scale)
+    if job.window is not None:  # a session note: its cut's edges may lie on sound
+        cut_short = job.window[1] is not None and b == x.size  # at the next note: after its note-off
+        cut = fade_cut_edges(cut, start - a, min(settings.post, b - math.ceil(off)) if cut_short else 0)
+    body = resample(cut, sr, sr_out)
     y = np.concatenate([np.zeros(lead, np.float32), body, np.zeros(trail, np.float32)])
     # The audible end is measured again on the prepared audio (before any fade), so that `end` agrees
     # with the same envelope rule applied at the dataset rate later (evaluation, `inspect`).
@@ -198,20 +202,34 @@ def past_carry_over(found: Detection, sr: int, job: NoteJob, offset: int) -> Det
     session recording (`job.window`; x[0] is frame `offset`) whose cut opens while the note before
     still sounds: at the threshold its start would be the cut's first samples, and the prepared
     note would begin with up to --tolerance-ms of the other's tail. Its start is looked for at
-    CARRY_MARGIN × the level carried over (as the noise floor rule raises the threshold over hum);
-    when that is half the note's peak or more (a legato join, the note before still at full
-    level), the MIDI note-on is the start. Its end stays where `found` has it.
+    CARRY_MARGIN × the level carried over (as the noise floor rule raises the threshold over hum),
+    and is never later than the MIDI note-on: a soft attack rising under the tail keeps its first
+    milliseconds. When the tail is half the note's peak or more (a legato join) the MIDI note-on
+    is the start. Its end stays where `found` has it.
     """
     head = max(1, round(CARRY_SECONDS * sr))
     if job.window is None or job.window[0] <= 0 or found.extent[0] >= head:
         return found
+    on = min(max(0, round(job.on * sr) - offset), found.extent[1] - 1)
     share = CARRY_MARGIN * float(found.env[:head].max()) / float(found.env.max())
     extent = find_extent(found.x, max(share, found.share), found.env) if share < 0.5 else None
-    if extent is not None and extent[0] > 0:
-        start = extent[0]
-    else:
-        start = min(max(0, round(job.on * sr) - offset), found.extent[1] - 1)
+    start = min(extent[0], on) if extent is not None and extent[0] > 0 else on
     return replace(found, extent=(start, found.extent[1]))
+
+
+def fade_cut_edges(y: np.ndarray, fade_in: int, fade_out: int) -> np.ndarray:
+    """`y` (n,) with linear fades over its first `fade_in` and last `fade_out` samples: a note cut
+    out of a session recording may open on the note before's tail and end on the next note's
+    start, and a cut edge on sound is a click the model would learn (the fades lie in the pre-
+    and post-roll, outside the note's detected extent)."""
+    y = y.copy()
+    if fade_in > 0:
+        k = min(fade_in, y.size)
+        y[:k] *= np.linspace(0.0, 1.0, k, endpoint=False, dtype=np.float32)
+    if fade_out > 0:
+        k = min(fade_out, y.size)
+        y[y.size - k :] *= np.linspace(1.0, 0.0, k, dtype=np.float32)
+    return y
 
 
 def nonfinite_message(where: str, count: int, first_s: float) -> str:

@@ -138,3 +138,22 @@ def test_a_session_note_that_starts_under_the_note_before_at_full_level_is_cut_a
     y = ds.load_audio(second)
     pre = round(PrepareSettings().pre * 16000 / SR) + 2
     assert not y[: second.onset - pre].any()  # the lead silence, then the cut from just before the note-on
+
+
+def test_session_cuts_fade_at_their_edges_and_keep_a_soft_attack(tmp_path):
+    # slow attacks (60 ms) rising under the note before's tail, each note cut off by the next one
+    notes = [(48, 90, 0.2, 0.95), (52, 90, 1.15, 1.9), (55, 90, 2.1, 2.85), (57, 90, 3.05, 3.8)]
+    x = sum(tone(SR, p, a, b, tail=1.5, total=5.6, attack=0.06) for p, _, a, b in notes)
+    write_audio(tmp_path / "src" / "session.wav", x, SR)
+    write_midi(tmp_path / "src" / "session.mid", notes)
+    result = prepare_bank(tmp_path / "src", tmp_path / "out")
+    assert not result.failures and result.onset_lag_ms["max"] <= 1  # never after the note-on
+    ds = load_dataset(tmp_path / "out")
+    lead_s, tail_s = PrepareSettings().silence()
+    lead, trail = round(lead_s * 16000), round(tail_s * 16000)
+    for note in ds.notes:
+        y = ds.load_audio(note)
+        body = y[lead : y.size - trail]
+        peak = np.abs(body).max()
+        assert np.abs(body[:3]).max() < 0.05 * peak  # no step out of the lead silence
+        assert np.abs(body[-3:]).max() < 0.05 * peak  # nor into the tail silence
