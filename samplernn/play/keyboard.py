@@ -85,7 +85,7 @@ class Keyboard:
         self.counters = KeyboardCounters()
         self._serial = itertools.count()
         self._down: dict[tuple[int, int], object] = {}  # (channel, note) → the engine key sounding
-        self._pedal: set[int] = set()  # channels whose pedal is down
+        self._pedal: dict[int, int | None] = {}  # channels whose pedal is down → the sample it went down
         self._held: dict[int, list[object]] = {}  # channel → engine keys the pedal holds
 
     def handle(self, msg: mido.Message, at: int | None = None) -> None:
@@ -138,7 +138,7 @@ class Keyboard:
         key = self._down.pop((channel, note), None)
         if key is None:
             return
-        if channel in self._pedal:
+        if channel in self._pedal and not _same_instant(self._pedal[channel], at):
             self._held.setdefault(channel, []).append(key)
             self.counters.pedal_held += 1
         else:
@@ -146,9 +146,9 @@ class Keyboard:
 
     def _pedal_change(self, channel: int, down: bool, at: int | None) -> None:
         if down:
-            self._pedal.add(channel)
+            self._pedal.setdefault(channel, at)
             return
-        self._pedal.discard(channel)
+        self._pedal.pop(channel, None)
         for key in self._held.pop(channel, []):
             self.engine.note_off(key, at)
 
@@ -161,3 +161,10 @@ class Keyboard:
         for ch in [c for c in self._held if channel is None or c == channel]:
             for key in self._held.pop(ch):
                 self.engine.note_off(key, at)
+
+
+def _same_instant(pedal_down: int | None, note_off: int | None) -> bool:
+    """Whether a note-off falls on the very sample its channel's pedal went down (a MIDI file's
+    legato pedalling: the pedal catches only what still sounds, whichever event the file lists
+    first; render.sustain reads it alike). Live input (no times) is taken in arrival order."""
+    return pedal_down is not None and note_off is not None and int(note_off) <= int(pedal_down)

@@ -62,6 +62,20 @@ def test_sustain_pedal_holds_notes_until_it_comes_up():
     assert kb.counters.pedal_held == 2
 
 
+def test_a_key_released_as_the_pedal_goes_down_is_not_held_whichever_comes_first():
+    for pedal_first in (True, False):  # legato pedalling in a file: both events on one tick
+        eng = FakeEngine()
+        kb = Keyboard(eng, (40, 70))
+        kb.handle(msg("note_on", note=48, velocity=90), 0)
+        events = [msg("control_change", control=64, value=127), msg("note_off", note=48)]
+        for m in events if pedal_first else events[::-1]:
+            kb.handle(m, 100)
+        assert ("off", (0, 48, 0), 100) in eng.calls and kb.counters.pedal_held == 0  # as render reads it
+    kb.handle(msg("note_on", note=52, velocity=90), 100)
+    kb.handle(msg("note_off", note=52), 101)  # released under the pedal: held
+    assert kb.counters.pedal_held == 1
+
+
 def test_keyboard_counts_what_it_leaves_out():
     eng = FakeEngine()
     kb = Keyboard(eng, (40, 70), transpose=-12)
