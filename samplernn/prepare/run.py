@@ -272,9 +272,9 @@ def keep_copies_together(rows: Sequence[NoteRow], splits: dict[str, str]) -> lis
         return []
     shown = "; ".join(copies[:4]) + (f"; {len(copies) - 4} more" if len(copies) > 4 else "")
     into = f"in {targets.pop()}" if len(targets) == 1 else "in one split"
-    what = "recording is" if len(copies) == 1 else "recordings are"
-    return [Failure("", f"{len(copies)} {what} more than one note ({shown}): each one's notes put {into} "
-                        "so that validation does not measure memory")]
+    what = "recording appears" if len(copies) == 1 else "recordings appear"
+    return [Failure("", f"{len(copies)} {what} more than once, as identical audio ({shown}): each one's "
+                        f"notes put {into} so that validation does not measure memory")]
 
 
 def _copies_name(same: Sequence[NoteRow]) -> str:
