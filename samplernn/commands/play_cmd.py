@@ -132,10 +132,11 @@ def _summary(r, block: int) -> None:  # noqa: ANN001 — PlayReport, imported la
         "frozen": "held notes: a frozen countdown (this model has no held flag)",
         "one-shot": "each hit a one-shot of the kit's length",
     }[r.countdown]
-    what = "hits" if r.countdown == "one-shot" else "notes"
+    what = ("hit" if r.countdown == "one-shot" else "note") + ("" if r.notes == 1 else "s")
+    voices = "1 voice" if r.peak_voices == 1 else f"{r.peak_voices} voices"
     typer.echo(
         f"played {r.notes} {what} from {r.source} → {r.sink}: {r.seconds:.2f} s, at most "
-        f"{r.peak_voices} voices at once, {r.stolen} stolen; {held}"
+        f"{voices} at once, {r.stolen} stolen; {held}"
     )
     typer.echo(
         f"blocks of {block} samples ({t['block_ms']:.1f} ms): {t['realtime_factor']:.2f}× real time, "
