@@ -266,6 +266,9 @@ def _pitch(t: _Tokens, middle_c: str, number_is_velocity: bool) -> tuple[int, in
     if values:
         pos = t.notes[0][0]
         after = [n for p, n in t.numbers if p == pos + 1]
+        if number_is_velocity and after and after[0] > 127:  # read as a take it played at 80, unsaid
+            raise NamingError(f"{after[0]} after the note is no MIDI velocity (1..127); "
+                              "use --pattern if it means something else")
         is_velocity = number_is_velocity and after and MIN_NUMBER_VELOCITY <= after[0] <= 127
         velocity = after[0] if is_velocity else None
         return values.pop(), velocity

@@ -169,3 +169,10 @@ def test_a_name_that_does_not_fit_the_pattern_says_so():
 ])
 def test_a_name_names_a_note_through_a_note_name_or_a_three_digit_number(stem, named):
     assert names_a_note(stem) is named
+
+
+def test_a_number_after_the_note_above_127_is_no_velocity_and_says_so():
+    # Piano_C4_128 was read as a take and played at the default velocity, unsaid
+    with pytest.raises(NamingError, match="128 after the note is no MIDI velocity"):
+        parse_name("Piano_C4_128")
+    assert parse_name("Piano_C4_127").velocity == 127
