@@ -160,6 +160,10 @@ def test_octave_convention_needs_most_of_the_bank(tmp_path):
     assert octave_convention([up] * 4, "C3") is None  # no convention lower than C3
     down = PitchCheck(60, 48.0, "octave", "x.wav: named C4 …")
     assert octave_convention([down] * 3, "C4").endswith("--middle-c C5")
+    # names with middle C as C3 read with --middle-c C5: every note two octaves above its name
+    two_up = PitchCheck(60, 84.0, "octave", "x.wav: named C4 …")
+    said = octave_convention([two_up] * 3, "C5")
+    assert said is not None and "sound 2 octaves above" in said and said.endswith("--middle-c C3")
 
 
 def test_verdicts_and_unpitched_sounds(tmp_path):

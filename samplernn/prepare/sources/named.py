@@ -200,9 +200,10 @@ def octave_convention(checks: list[PitchCheck], middle_c: str) -> str | None:
     """A one-line diagnosis when the names use another octave convention than `middle_c`: at
     least 3 pitched notes, and at least OCTAVE_CONVENTION_SHARE of them sounding one octave off
     their names the same way (a bank named with middle C as C3 read as C4 sounds an octave above
-    every name). None otherwise, or when no convention of MIDDLE_C would fit."""
+    every name; read with --middle-c C5, two octaves). None otherwise, or when no convention of
+    MIDDLE_C would fit."""
     pitched = [c for c in checks if c.measured is not None and c.verdict != "unpitched"]
-    for octaves in (1, -1):
+    for octaves in (1, -1, 2, -2):  # two: a bank of C3 read with --middle-c C5, or the reverse
         off = [c for c in pitched
                if c.verdict == "octave" and round((c.measured - c.expected) / 12) == octaves]  # fmt: skip
         if len(pitched) < 3 or len(off) < OCTAVE_CONVENTION_SHARE * len(pitched):
@@ -211,7 +212,8 @@ def octave_convention(checks: list[PitchCheck], middle_c: str) -> str | None:
         if not 0 <= i < len(MIDDLE_C):
             return None
         where = "above" if octaves > 0 else "below"
-        return (f"{len(off)} of {len(pitched)} notes sound an octave {where} their names "
+        count = "an octave" if abs(octaves) == 1 else f"{abs(octaves)} octaves"
+        return (f"{len(off)} of {len(pitched)} notes sound {count} {where} their names "
                 f"({off[0].message.split(': ', 1)[0]} among them): these names write middle C (MIDI 60) "
                 f"as {MIDDLE_C[i]}; prepare again with --middle-c {MIDDLE_C[i]}")
     return None
