@@ -203,7 +203,8 @@ def test_copies_of_one_recording_share_a_split(tmp_path, note_pair):
     copies = {splits[i] for i in ("n48_v50_0.2s", "copy1", "copy2", "copy3")}
     assert copies == {"train"}
     (notice,) = [n.message for n in result.notices if "more than once" in n.message]
-    assert notice.startswith("1 recording appears more than once, as identical audio (") and "put in train" in notice
+    assert notice.startswith("1 recording appears more than once, as identical audio (")
+    assert "put in train" in notice
     assert notice.count(" = ") == 2 and " …)" in notice  # three of the four names, and more
     assert set(splits.values()) == {"train", "val", "test"}  # the others split as before
 
@@ -225,7 +226,8 @@ def test_copies_on_the_fullest_pitches_do_not_empty_val_and_test(tmp_path, note_
     assert {splits[i] for i in ("n60", "n60_copy", "n60_copy2", "n61", "n61_copy")} == {"train"}
     assert not any("too few" in line for line in summary_lines(result))
     (notice,) = [n.message for n in result.notices if "more than once" in n.message]
-    assert notice.startswith("2 recordings appear more than once, as identical audio (") and "put in train" in notice
+    assert notice.startswith("2 recordings appear more than once, as identical audio (")
+    assert "put in train" in notice
 
 
 def test_a_sound_cut_off_by_the_end_of_its_file_is_noticed(tmp_path):
