@@ -8,7 +8,9 @@ import socket
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
+import soundfile as sf
 from support.audio import write_midi
 from support.eval_data import write_eval_dataset
 from support.tiny import tiny_checkpoint
@@ -61,7 +63,8 @@ def test_every_note_command_refuses_an_unconditioned_model_in_one_line(tmp_path,
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert lines == [f"error: {unconditioned}: an unconditioned model (trained with --no-conditioning) "
-                     f"plays no notes; {command} needs a model trained on notes"], result.output
+                     f"plays no notes; {command} needs a model trained on notes (`samplernn synth CKPT "
+                     "-o OUT.wav` without --note lets this one run free)"], result.output
     assert "C-1" not in result.output  # no warning, no clamping to a range it never had
     assert not (tmp_path / "out.wav").exists() and not (tmp_path / "pack").exists()
     assert not (tmp_path / "demo").exists()
@@ -90,3 +93,18 @@ def test_an_unconditioned_baseline_is_still_evaluated(unconditioned, tmp_path):
                               missing_pitches=False, onset_candidates=1)
     report = evaluate_checkpoint(notes, write_eval_dataset(tmp_path / "ds"), options).report
     assert report["nll"]["baseline"]["overall"] > 0
+
+
+def test_synth_without_a_note_lets_an_unconditioned_model_run_free(tmp_path, unconditioned):
+    out = tmp_path / "free.wav"
+    args = ["synth", str(unconditioned), "-o", str(out), "--duration", "0.05", "--takes", "2", "--seed", "1"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "free-running (an unconditioned model): 0.05 s a take" in result.output
+    takes = [sf.read(tmp_path / f"free-{k}.wav") for k in (1, 2)]
+    assert all(sr == SR and len(y) == round(0.05 * SR) for y, sr in takes)
+    assert not np.array_equal(takes[0][0], takes[1][0])  # two takes, two streams
+    # a model that plays notes still needs one
+    notes = tiny_checkpoint(tmp_path / "notes.pt", SR, BankStats.from_notes(SR, [(48, 100, 400)]))
+    refused = CliRunner().invoke(app, ["synth", str(notes), "-o", str(tmp_path / "n.wav")])
+    assert refused.exit_code == 2 and "--note is missing: this model plays notes" in refused.output

@@ -53,20 +53,26 @@ def register(app: typer.Typer, bench_app: typer.Typer) -> None:
     bench_app.command("generate")(bench_generate_command)
 
 
-def _load(checkpoint: Path, device: str, command: str):  # noqa: ANN202 — Checkpoint, imported lazily
-    """The checkpoint on the resolved --device, to play notes with in `command`; UserError for a
-    bad device or file, or an unconditioned model (it plays no notes)."""
+def _load(checkpoint: Path, device: str, command: str | None):  # noqa: ANN202 — Checkpoint, imported lazily
+    """The checkpoint on the resolved --device, to play notes with in `command` (None: any model);
+    UserError for a bad device or file, or an unconditioned model (it plays no notes)."""
     from samplernn.common.device import resolve_device
     from samplernn.model.checkpoint import load_checkpoint
 
     return load_checkpoint(checkpoint, resolve_device(device), needs_notes=command)
 
 
+_NOTE_HELP = (
+    "Note name or MIDI number: C3, Bb2, 48; a drum model's: a GM key or a piece's name (snare, kick, "
+    "crash). Left out for an unconditioned model (`train --no-conditioning`): it runs free for "
+    "--duration s (default 8)."
+)
+
+
 def synth_command(
     checkpoint: Annotated[Path, typer.Argument(help="Checkpoint file (.pt) from `samplernn train`.")],
-    note: Annotated[str, typer.Option("--note", "-n", help="Note name or MIDI number: C3, Bb2, 48; a drum "
-                                      "model's: a GM key or a piece's name (snare, kick, crash).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output WAV (takes: out-1.wav, out-2.wav …).")],
+    note: Annotated[str | None, typer.Option("--note", "-n", help=_NOTE_HELP)] = None,
     velocity: Annotated[int, typer.Option(min=1, max=127, help="MIDI velocity.")] = 100,
     duration: Annotated[
         float | None,
@@ -96,12 +102,16 @@ def synth_command(
     try:
         check_bit_depth(bit_depth)
         dtype = weight_dtype_option(weight_dtype, precision)
-        _check_note(note)
+        if note is not None:
+            _check_note(note)
         refuse_overwriting(take_files(out, takes, plot), [checkpoint])
         check_wav_output(out)  # before the generation, not after it
+        fields = {"temperature": temperature, "seed": seed, "weight_dtype": dtype, "threads": threads}
+        if note is None:
+            _synth_free(checkpoint, device, out, duration, takes, fields, quiet, bit_depth, plot)
+            return
         ckpt = _load(checkpoint, device, "synth")
         pitch = _synth_pitch(ckpt, note)
-        fields = {"temperature": temperature, "seed": seed, "weight_dtype": dtype, "threads": threads}
         with generation_options(quiet, **fields) as gen:
             try:
                 result = synth_note(ckpt, pitch, velocity, duration, takes=takes, lead=lead, tail=tail,
@@ -120,6 +130,25 @@ def synth_command(
     seconds = len(result.takes[0]) / sr
     typer.echo(f"{_note_label(pitch, result.drums)} velocity {velocity}: {when}; {seconds:.2f} s a take"
                f"{onset_search_note(result.onset_candidates)}")
+    for p, gain_db in paths:
+        lowered = f" (lowered {-gain_db:.1f} dB: the take reached full scale)" if gain_db < 0 else ""
+        typer.echo(f"wrote {p}{lowered}")
+
+
+def _synth_free(checkpoint: Path, device: str, out: Path, duration: float | None, takes: int,
+                fields: dict, quiet: bool, bit_depth: int, plot: bool) -> None:
+    """synth without --note: an unconditioned model's free-running takes (render.synth.free_run);
+    UsageError for a model that plays notes."""
+    from samplernn.render.synth import FREE_SECONDS, free_run, write_takes
+
+    ckpt = _load(checkpoint, device, None)
+    if ckpt.model.cfg.conditioning:
+        raise UsageError("--note is missing: this model plays notes (C3, 48; a drum model's: snare, 38)")
+    seconds = FREE_SECONDS if duration is None else duration
+    with generation_options(quiet, **fields) as gen:
+        result = free_run(ckpt, seconds, takes=takes, generation=gen)
+    paths = write_takes(result, out, bit_depth, plot)
+    typer.echo(f"free-running (an unconditioned model): {seconds:g} s a take")
     for p, gain_db in paths:
         lowered = f" (lowered {-gain_db:.1f} dB: the take reached full scale)" if gain_db < 0 else ""
         typer.echo(f"wrote {p}{lowered}")

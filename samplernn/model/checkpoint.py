@@ -179,4 +179,5 @@ def check_plays_notes(config: ModelConfig, path: str | Path, command: str) -> No
     play with it. Its stats would otherwise read as a bank of the one note C-1 (pitch 0)."""
     if not config.conditioning:
         raise UserError(f"{path}: an unconditioned model (trained with --no-conditioning) plays no notes; "
-                        f"{command} needs a model trained on notes")
+                        f"{command} needs a model trained on notes (`samplernn synth CKPT -o OUT.wav` "
+                        "without --note lets this one run free)")

@@ -1,4 +1,5 @@
-"""`samplernn synth`: one note (or N takes of it as one batch) from a checkpoint, plus a picture."""
+"""`samplernn synth`: one note (or N takes of it as one batch) from a checkpoint, plus a picture;
+an unconditioned model's free-running takes (`free_run`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from samplernn.common.audio import under_full_scale, write_wav
 from samplernn.generate.engine import synthesize
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.model.checkpoint import Checkpoint
+from samplernn.model.network import N_RAW_COND
 from samplernn.render.drums import held_samples, is_drum_model, kit_keys, piece_name
 from samplernn.render.hits import strike
 from samplernn.render.pictures import plot_note
@@ -22,10 +24,11 @@ DEFAULT_DURATION = 1.5  # seconds from note-on to note-off of a pitched model's 
 
 @dataclass
 class SynthResult:
-    """Generated takes of one note and where the note sits in them (samples)."""
+    """Generated takes of one note and where the note sits in them (samples); an unconditioned
+    model's free-running takes have no note (spec None)."""
 
     takes: list[np.ndarray]  # float32 (n,) each
-    spec: StreamSpec  # conditioning and the note event in the takes' positions (onset = lead; a hit's: 0)
+    spec: StreamSpec | None  # conditioning and the note event in the takes (onset = lead; a hit's: 0)
     sample_rate: int
     warning: str | None = None
     onset_candidates: int = 1  # the most candidates the onset search tried per take (1: none)
@@ -93,6 +96,30 @@ def synth_note(
     return SynthResult(audio, spec, sr, warning, gen.onset_candidates, drums)
 
 
+FREE_SECONDS = 8.0  # default length of an unconditioned model's free-running take (prepare's chunks)
+
+
+def free_run(
+    ckpt: Checkpoint, seconds: float = FREE_SECONDS, *, takes: int = 1,
+    generation: GenerationOptions | None = None,
+) -> SynthResult:
+    """`takes` streams of `seconds` s each from an unconditioned model (`train --no-conditioning`),
+    which plays no notes: it continues from silence as it learned to (SampleRNN's unconditional
+    generation, Mehri et al. 2017). One batch; temperature as synth_note's.
+
+    Raises ValueError for a model that takes notes (synth_note plays those), seconds <= 0 or
+    takes < 1."""
+    if ckpt.model.cfg.conditioning:
+        raise ValueError("this model plays notes: give --note")
+    if seconds <= 0 or takes < 1:
+        raise ValueError("seconds must be > 0 and takes >= 1")
+    n = round(seconds * ckpt.sample_rate)
+    gen = replace((generation or GenerationOptions()).with_default_temperature(ckpt.temperature),
+                  batch_size=takes)
+    silence = np.zeros((n, N_RAW_COND), np.int32)  # the engine's input; the model reads none of it
+    return SynthResult(synthesize(ckpt.model, [silence] * takes, gen), None, ckpt.sample_rate)
+
+
 def take_paths(out: Path, n: int) -> list[Path]:
     """out.wav for one take; out-1.wav … out-N.wav for several."""
     if n == 1:
@@ -118,10 +145,13 @@ def write_takes(
         write_wav(path, audio, result.sample_rate, bit_depth)
         written.append((path, gain_db))
         if plot:
-            ev = result.spec.event
             png = path.with_suffix(".png")
-            what = piece_name(ev.pitch) if result.drums else note_name(ev.pitch)
-            title = f"{path.name}: {what} velocity {ev.velocity}"
-            plot_note(audio, result.sample_rate, png, title, (ev.onset, ev.release, ev.end))
+            if result.spec is None:
+                plot_note(audio, result.sample_rate, png, f"{path.name}: free-running")
+            else:
+                ev = result.spec.event
+                what = piece_name(ev.pitch) if result.drums else note_name(ev.pitch)
+                title = f"{path.name}: {what} velocity {ev.velocity}"
+                plot_note(audio, result.sample_rate, png, title, (ev.onset, ev.release, ev.end))
             written.append((png, 0.0))
     return written
