@@ -34,6 +34,7 @@ def summary_lines(result: PrepareResult, src: str | Path | None = None) -> list[
         *listed(result.failures),
     ]
     if result.layout == "audio":  # chunks: no notes, so no pitch, release or note-on to speak of
+        lines[0] = lines[0].replace(f"{c['notes']} notes", f"{c['notes']} chunks", 1)
         lines[2:4] = ["  chunks        unconditioned (pitch 0, velocity 0): train with --no-conditioning",
                       lines[3].replace("notes", "chunks")]
         del lines[4:6]

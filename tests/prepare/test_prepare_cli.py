@@ -219,7 +219,7 @@ def test_audio_layout_prepares_chunks_and_inspect_draws_them(tmp_path):
     result = runner.invoke(app, ["prepare", str(tmp_path / "album"), str(out), "--sample-rate", "8000",
                                  "--chunk-seconds", "1", "--val", "0.34", "--test", "0.33"])
     assert result.exit_code == 0, result.output
-    assert "prepared 3 notes" in result.output and "(layout audio)" in result.output
+    assert "prepared 3 chunks" in result.output and "(layout audio)" in result.output
     assert "train with --no-conditioning" in result.output and "chunks 1.00–1.00 s" in result.output
     png = tmp_path / "chunk.png"
     result = runner.invoke(app, ["inspect", str(out), "-o", str(png)])
