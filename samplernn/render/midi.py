@@ -159,7 +159,7 @@ def select_notes(
             outside.append(_fmt_note(n, p))
     if outside:
         shown = ", ".join(outside[:8]) + (f" and {len(outside) - 8} more" if len(outside) > 8 else "")
-        trans = f" after --transpose {opts.transpose}" if opts.transpose else ""
+        trans = f" transposed by {opts.transpose:+d}" if opts.transpose else ""  # the page has no flags
         raise UserError(
             f"{path}: {len(outside)} note(s){trans} outside the model's trained range "
             f"{note_name(lo)}–{note_name(hi)} ({lo}–{hi}): {shown}; use --transpose K or --clamp"

@@ -218,7 +218,7 @@ def test_out_of_range(tmp_path: Path, ckpt, monkeypatch: pytest.MonkeyPatch) -> 
     assert not out.exists()
     report = render_midi(ckpt, midi, out, RenderOptions(lead=0.01, tail=0.01, clamp=True))
     assert report.n_notes == 2 and report.changed and report.notes_range == (48, 55)
-    with pytest.raises(UserError, match="after --transpose -12"):
+    with pytest.raises(UserError, match="transposed by -12 outside"):
         render_midi(ckpt, midi, out, RenderOptions(lead=0.01, tail=0.01, transpose=-12))
     midi2 = write_midi(tmp_path / "high2.mid", [[on(62), off(62, 240)]])
     assert render_midi(ckpt, midi2, out, RenderOptions(lead=0.01, tail=0.01, transpose=-12)).n_notes == 1
