@@ -40,7 +40,8 @@ STILL_SOUNDING_S = 0.01
 @dataclass(frozen=True)
 class Notice:
     """Something `prepare_note` changed or noticed in a usable recording. kind: 'dc' (offset
-    removed), 'noise' (threshold raised over a noise floor), 'note-off' (after the recording)."""
+    removed), 'noise' (threshold raised over a noise floor), 'note-off' (after the recording),
+    'clip' (flat tops at full scale), 'no-tail' (no release tail)."""
 
     kind: str
     message: str  # one line naming the file
@@ -151,6 +152,29 @@ class Detection:
     notices: tuple[Notice, ...] = ()
 
 
+#: A flat top: at least CLIP_RUN consecutive samples exactly at a peak of at least CLIP_LEVEL
+#: (a 20-Hz sine at full scale in 16 bits holds its peak value for 4-5 samples; a clipped wave for
+#: as long as it is over the limit); MIN_CLIPS of them make a recording clipped.
+CLIP_LEVEL = 0.98
+CLIP_RUN = 8
+MIN_CLIPS = 3
+
+
+def clipped_runs(x: np.ndarray) -> int:
+    """How many flat tops (runs of CLIP_RUN or more equal samples at |x|'s peak, when that is at
+    least CLIP_LEVEL of full scale) the audio `x` (n,) holds; 0 below MIN_CLIPS of them."""
+    if x.size == 0:
+        return 0
+    a = np.abs(x)
+    peak = float(a.max())
+    if peak < CLIP_LEVEL:
+        return 0
+    at = np.concatenate([[False], a == peak, [False]])
+    edges = np.flatnonzero(np.diff(at.astype(np.int8)))
+    runs = int(np.count_nonzero(edges[1::2] - edges[::2] >= CLIP_RUN))
+    return runs if runs >= MIN_CLIPS else 0
+
+
 def detect(
     x: np.ndarray, sr: int, settings: PrepareSettings, where: str, recording: str | Path | None = None,
     offset: int = 0,
@@ -170,6 +194,10 @@ def detect(
     """
     check_finite(x, sr, where, offset)
     notices: list[Notice] = []
+    tops = clipped_runs(x)
+    if tops:
+        notices.append(Notice("clip", f"{where}: clipped ({tops} flat tops of {CLIP_RUN}+ samples at full "
+                                      "scale): the model learns them as part of the sound"))
     x, dc = remove_dc(x)
     peak = float(np.abs(x).max()) if x.size else 0.0
     if abs(dc) >= DC_REPORT or (dc and abs(dc) > settings.threshold * peak):

@@ -304,3 +304,16 @@ def test_a_soft_note_over_16_bit_dither_is_cut_above_it_without_a_notice(tmp_pat
     notes = notes_by_id(tmp_path / "out")
     ff, pp = notes["ff"].end - notes["ff"].release, notes["pp"].end - notes["pp"].release
     assert 0 < pp <= ff
+
+
+def test_a_clipped_recording_is_noticed_and_a_loud_clean_one_is_not(tmp_path):
+    x = tone(SR, 48, 0.2, 0.8, tail=0.1, total=1.2, amplitude=1.0)
+    write_audio(tmp_path / "src" / "loud.wav", x * 0.999, SR)  # full scale, but no flat top
+    write_audio(tmp_path / "src" / "clipped.wav", np.clip(4 * x, -1, 1), SR)  # driven 12 dB into the limit
+    for name in ("loud", "clipped"):
+        write_midi(tmp_path / "src" / f"{name}.mid", [(48, 100, 0.2, 0.8)])
+    result = prepare_bank(tmp_path / "src", tmp_path / "out")
+    assert not result.failures
+    (notice,) = [n for n in result.notices if "clipped (" in n.message]
+    assert one_line(notice.message, "clipped.wav", "flat tops", "at full scale")
+    assert not any("loud.wav" in n.message for n in result.notices)
