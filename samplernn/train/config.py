@@ -114,8 +114,14 @@ class TrainConfig:
     choose_by: str = _setting(
         "sound",
         "What picks best.pt and tells a plateau: sound (the sound score of short generated "
-        f"validation notes; scores within {SCORE_TIE_BAND:g} of the highest seen are ties that "
-        "NLL decides) or nll (validation NLL).",
+        "validation notes, --score-tie) or nll (validation NLL).",
+    )
+    score_tie: float = _setting(
+        SCORE_TIE_BAND,
+        "Sound scores within this of the highest seen are ties that val NLL decides, and a falling "
+        "val NLL counts as progress against --patience (the score's noise between validations); 0: "
+        "the sound score alone decides both, a drum kit's default (its NLL falls as it learns its "
+        "hits by heart).",
     )
     sound_notes: int = _setting(
         24,
@@ -216,8 +222,8 @@ class TrainConfig:
             raise UsageError(f"--warmup-steps must be >= 0, got {self.warmup_steps}")
         if self.choose_by not in CHOOSE_BY:
             raise UsageError(f"--choose-by must be {' or '.join(CHOOSE_BY)}, got {self.choose_by!r}")
-        if self.sound_notes < 0 or not self.sound_seconds > 0:
-            raise UsageError("--sound-notes must be >= 0 and --sound-seconds > 0")
+        if self.sound_notes < 0 or not self.sound_seconds > 0 or not 0 <= self.score_tie <= 1:
+            raise UsageError("--sound-notes must be >= 0, --sound-seconds > 0 and --score-tie in 0..1")
         if self.choose_by == "sound" and self.sound_notes == 0:
             raise UsageError("--choose-by sound needs --sound-notes >= 1 (or --choose-by nll)")
         lookback = self.model_config().lookback

@@ -203,6 +203,11 @@ def ending(status: str, state: TrainState) -> str:
                 f"validation NLL plateaued at step {rec.best_step} (val {rec.best_val:.4f} bits/sample); "
                 f"no better in the {cfg.patience} validations up to step {state.step}: stopped"
             )
+        if not cfg.score_tie:  # the score alone (a drum kit's default)
+            return (
+                f"quality plateaued at step {rec.progress_step} (sound score {rec.peak_score:.2f}); no "
+                f"better in the {cfg.patience} validations up to step {state.step}: stopped"
+            )
         return (
             f"quality plateaued at step {rec.progress_step}: neither the sound score (highest "
             f"{rec.peak_score:.2f}) nor the validation NLL (lowest {rec.low_val:.4f} bits/sample) "
@@ -230,7 +235,8 @@ def _validate(state: TrainState, run: RunDir, probes: list[Probe]) -> None:
     sound = validate_sound(state, probes)
     heard = sound.to_dict() if sound is not None and state.info.is_main else None
     by_sound = state.cfg.choose_by == "sound"
-    improved = state.record.add(state.step, val, test, sound.score if sound else None, by_sound)
+    improved = state.record.add(state.step, val, test, sound.score if sound else None, by_sound,
+                                state.cfg.score_tie)
     record = eval_record(state.step, val, test, improved, heard, nll_seconds)
     if previews_on(state):
         record["preview"] = run.preview(state.step, lambda out: safe_preview(state, out, run.log))

@@ -106,4 +106,8 @@ def fit_to_bank(cfg: TrainConfig, dataset: PreparedDataset, log: Callable[[str],
         why = kit if cfg.conditioning else "the model has no conditioning"
         log(f"{', '.join('--' + k.replace('_', '-') for k in off)} off: {why}")
         cfg = replace(cfg, **off)
+    if kit_bank and cfg.score_tie:
+        log(f"--score-tie off: {dataset.root} is a drum kit, whose NLL falls as it learns its hits by heart; "
+            "its sound score alone picks best.pt and tells a plateau")
+        cfg = replace(cfg, score_tie=0.0)
     return cfg

@@ -19,7 +19,7 @@ from samplernn.model.nll import NLLResult
 from samplernn.train.config import TrainConfig
 from samplernn.train.data import TrainData
 from samplernn.train.distributed import DistInfo, gather_rows
-from samplernn.train.plateau import better_by_sound, new_peak, nll_fell
+from samplernn.train.plateau import SCORE_TIE_BAND, better_by_sound, new_peak, nll_fell
 from samplernn.train.stop import RunClock
 
 
@@ -48,18 +48,20 @@ class EvalRecord:
         test: NLLResult | None,
         score: float | None = None,
         by_sound: bool = False,
+        band: float = SCORE_TIE_BAND,
     ) -> bool:
         """Note a validation at `step`; True if it is the best so far: by the sound score within
-        its noise (`by_sound`, NLL deciding ties) or by val NLL (plateau.better_by_sound)."""
+        its noise (`by_sound`, scores within `band` of the highest a tie that NLL decides) or by
+        val NLL (plateau.better_by_sound, plateau.nll_fell)."""
         self.last_val, self.last_test = val.overall, test.overall if test else None
         self.last_score = score
-        improved = self._better(val.overall, score, by_sound)
+        improved = self._better(val.overall, score, by_sound, band)
         if improved:
             self.best_val, self.best_score, self.best_step = val.overall, score, step
-        fell = nll_fell(val.overall, self.low_val, by_sound)
+        fell = nll_fell(val.overall, self.low_val, by_sound and score is not None, band)
         if fell:
             self.low_val = val.overall
-        if fell or new_peak(score, self.peak_score, by_sound):
+        if improved or fell or new_peak(score, self.peak_score, by_sound):  # a new best.pt is progress too
             self.bad_evals, self.progress_step = 0, step
         else:
             self.bad_evals += 1
@@ -67,12 +69,12 @@ class EvalRecord:
             self.peak_score = score
         return improved
 
-    def _better(self, val: float, score: float | None, by_sound: bool) -> bool:
+    def _better(self, val: float, score: float | None, by_sound: bool, band: float) -> bool:
         if self.best_val is None:
             return True
         if not by_sound or score is None:
             return val < self.best_val
-        return better_by_sound(score, val, self.best_score, self.best_val, self.peak_score)
+        return better_by_sound(score, val, self.best_score, self.best_val, self.peak_score, band)
 
     def to_dict(self) -> dict[str, Any]:
         return {

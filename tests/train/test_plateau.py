@@ -7,10 +7,12 @@ from samplernn.train.plateau import NLL_MIN_GAIN, SCORE_TIE_BAND
 from samplernn.train.state import EvalRecord
 
 
-def run(validations: list[tuple[float, float]], by_sound: bool = True) -> tuple[EvalRecord, list[bool]]:
+def run(
+    validations: list[tuple[float, float]], by_sound: bool = True, band: float = SCORE_TIE_BAND
+) -> tuple[EvalRecord, list[bool]]:
     """An EvalRecord fed (sound score, val NLL) at steps 1, 2, …; and which were new bests."""
     rec = EvalRecord()
-    bests = [rec.add(i + 1, NLLResult(v), None, s, by_sound) for i, (s, v) in enumerate(validations)]
+    bests = [rec.add(i + 1, NLLResult(v), None, s, by_sound, band) for i, (s, v) in enumerate(validations)]
     return rec, bests
 
 
@@ -43,6 +45,13 @@ def test_a_plateau_is_when_neither_the_score_nor_the_nll_improves():
     assert rec.bad_evals == 3 and rec.progress_step == 2 and rec.low_val == 1.9
     rec, _ = run([(0.5, 2.0), (0.8, 1.9), (0.81, 1.95)])
     assert rec.bad_evals == 0  # a new highest score is progress even when the NLL rose
+
+
+def test_with_no_tie_band_the_score_alone_decides_as_the_first_rule_did():
+    # a drum kit's default: a lower NLL within the noise does not win, nor count as progress
+    rec, bests = run([(0.80, 2.0), (0.78, 1.9), (0.80, 1.95), (0.79, 1.5)], band=0.0)
+    assert bests == [True, False, True, False] and rec.best_step == 3  # equal score: NLL breaks the tie
+    assert rec.bad_evals == 1 and rec.progress_step == 3
 
 
 def test_choosing_by_nll_is_the_plain_rule():

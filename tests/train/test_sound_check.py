@@ -144,3 +144,11 @@ def test_sound_settings_are_checked():
     tiny_cfg(sound_notes=0, choose_by="nll").validate()
     with pytest.raises(UserError, match="--warmup-steps"):
         tiny_cfg(warmup_steps=-1).validate()
+
+
+def test_with_no_tie_band_a_plateau_is_the_score_alone(dataset, tmp_path, monkeypatch):
+    # a drum kit's default (--score-tie 0): the NLL still falls, the scores stall, the run stops
+    scripted_scores(monkeypatch, [0.3, 0.8, 0.7, 0.6, 0.9])
+    result = train(dataset, tmp_path / "run", tiny_cfg(steps=30, patience=2, score_tie=0.0))
+    assert result.status == "early_stopped" and result.step == 12 and result.best_step == 6
+    assert result.message.startswith("quality plateaued at step 6 (sound score 0.80); no better in the 2")
