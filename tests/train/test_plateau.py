@@ -64,3 +64,21 @@ def test_a_record_from_before_the_rule_takes_its_best_for_the_new_fields():
     rec = EvalRecord.from_dict(old)
     assert (rec.peak_score, rec.low_val, rec.progress_step) == (0.7, 1.8, 500)
     assert EvalRecord.from_dict(rec.to_dict()) == rec
+
+
+def test_no_tie_band_is_the_first_rule_on_noisy_runs():
+    """scripts/simulate_plateau.py's rules: at --score-tie 0 today's rule picks and stops as the
+    first one did, on every shape and draw."""
+    import runpy
+    from pathlib import Path
+
+    import numpy as np
+
+    sim = runpy.run_path(str(Path(__file__).parents[2] / "scripts" / "simulate_plateau.py"))
+    rng = np.random.default_rng(1)
+    t = np.arange(40, dtype=float)
+    for quality, nll in sim["shapes"](t).values():
+        for _ in range(50):
+            scores = np.round(quality + rng.normal(0, 0.04, t.size), 2)
+            noisy = nll + rng.normal(0, 0.002, t.size)
+            assert sim["new_rule"](scores, noisy, 10, 0.0) == sim["old_rule"](scores, noisy, 10)
