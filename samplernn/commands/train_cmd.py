@@ -49,9 +49,7 @@ DROPOUT_OPTION: Any = typer.Option(
 def train_command(
     ctx: typer.Context,
     dataset: Path = typer.Argument(..., help="Prepared dataset dir (made by `samplernn prepare`)."),
-    out: Path = typer.Option(
-        ..., "--out", "-o", help="Run dir: checkpoints, metrics.jsonl, loss.png, sound.png."
-    ),
+    out: Path = typer.Option(..., "--out", "-o", help="Run dir: checkpoints, metrics, loss.png, sound.png."),
     preset: str = _setting("preset"),
     steps: int = _setting("steps"),
     batch_size: int = _setting("batch_size"),

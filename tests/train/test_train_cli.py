@@ -81,7 +81,8 @@ def test_a_plateau_stops_training_and_says_so(dataset, tmp_path):
     args = ["train", str(dataset), "--out", str(tmp_path / "run"), *FAST, "--steps", "8", "--lr", "1e-30"]
     result = runner.invoke(app, [*args, "--patience", "1"])
     assert result.exit_code == 0, result.output
-    assert "quality plateaued at step 2: neither the sound score (highest" in result.output
+    # this bank's notes are as short as one-shots, so it reads as a drum kit: the score alone decides
+    assert "quality plateaued at step 2 (sound score" in result.output
     assert "early_stopped at step 4: best step 2 (sound score" in result.output
 
 
