@@ -130,9 +130,7 @@ def synth_command(
     seconds = len(result.takes[0]) / sr
     typer.echo(f"{_note_label(pitch, result.drums)} velocity {velocity}: {when}; {seconds:.2f} s a take"
                f"{onset_search_note(result.onset_candidates)}")
-    for p, gain_db in paths:
-        lowered = f" (lowered {-gain_db:.1f} dB: the take reached full scale)" if gain_db < 0 else ""
-        typer.echo(f"wrote {p}{lowered}")
+    _echo_written(paths)
 
 
 def _synth_free(checkpoint: Path, device: str, out: Path, duration: float | None, takes: int,
@@ -142,13 +140,19 @@ def _synth_free(checkpoint: Path, device: str, out: Path, duration: float | None
     from samplernn.render.synth import FREE_SECONDS, free_run, write_takes
 
     ckpt = _load(checkpoint, device, None)
-    if ckpt.model.cfg.conditioning:
-        raise UsageError("--note is missing: this model plays notes (C3, 48; a drum model's: snare, 38)")
     seconds = FREE_SECONDS if duration is None else duration
     with generation_options(quiet, **fields) as gen:
-        result = free_run(ckpt, seconds, takes=takes, generation=gen)
+        try:
+            result = free_run(ckpt, seconds, takes=takes, generation=gen)
+        except ValueError as exc:  # a model that plays notes
+            raise UsageError(f"--note is missing: {exc}") from None
     paths = write_takes(result, out, bit_depth, plot)
     typer.echo(f"free-running (an unconditioned model): {seconds:g} s a take")
+    _echo_written(paths)
+
+
+def _echo_written(paths: list[tuple[Path, float]]) -> None:
+    """A line per file write_takes wrote, saying when a take was lowered from full scale."""
     for p, gain_db in paths:
         lowered = f" (lowered {-gain_db:.1f} dB: the take reached full scale)" if gain_db < 0 else ""
         typer.echo(f"wrote {p}{lowered}")

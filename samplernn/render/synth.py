@@ -110,7 +110,7 @@ def free_run(
     Raises ValueError for a model that takes notes (synth_note plays those), seconds <= 0 or
     takes < 1."""
     if ckpt.model.cfg.conditioning:
-        raise ValueError("this model plays notes: give --note")
+        raise ValueError("this model plays notes (C3, 48; a drum model's: snare, 38)")
     if seconds <= 0 or takes < 1:
         raise ValueError("seconds must be > 0 and takes >= 1")
     n = round(seconds * ckpt.sample_rate)

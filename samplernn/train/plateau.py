@@ -9,10 +9,10 @@ neighbouring validations while the validation NLL fell at nearly every one. Two 
   of the highest score seen yet and its val NLL is lower than the best checkpoint's (a tie in the
   noise: the better predictor wins). Measuring the band from the highest score seen, not from the
   best checkpoint's, keeps a chain of ties from drifting down one band at a time.
-* **A plateau is when both stall.** A validation counts as progress when its sound score is the
-  highest seen yet, or its val NLL lies at least NLL_MIN_GAIN bits/sample below the lowest NLL
-  counted so far (so a slow steady fall adds up and counts). `--patience` validations in a row
-  without progress stop the run.
+* **A plateau is when both stall.** A validation counts as progress when it is the new best.pt,
+  its sound score is the highest seen yet, or its val NLL lies at least NLL_MIN_GAIN bits/sample
+  below the lowest NLL counted so far (so a slow steady fall adds up and counts). `--patience`
+  validations in a row without progress stop the run.
 
 The band is `--score-tie` (TrainConfig.score_tie, default SCORE_TIE_BAND); at 0 the sound score
 alone picks best.pt and tells a plateau (NLL only breaks exact ties), which is a drum kit's
