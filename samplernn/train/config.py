@@ -116,12 +116,12 @@ class TrainConfig:
         "What picks best.pt and tells a plateau: sound (the sound score of short generated "
         "validation notes, --score-tie) or nll (validation NLL).",
     )
-    score_tie: float = _setting(
-        SCORE_TIE_BAND,
+    score_tie: float | None = _setting(
+        None,
         "Sound scores within this of the highest seen are ties that val NLL decides, and a falling "
         "val NLL counts as progress against --patience (the score's noise between validations); 0: "
-        "the sound score alone decides both, a drum kit's default (its NLL falls as it learns its "
-        "hits by heart).",
+        f"the sound score alone decides both. Unset: {SCORE_TIE_BAND:g} for a pitched bank, 0 for a "
+        "drum kit (its NLL falls as it learns its hits by heart).",
     )
     sound_notes: int = _setting(
         24,
@@ -222,7 +222,8 @@ class TrainConfig:
             raise UsageError(f"--warmup-steps must be >= 0, got {self.warmup_steps}")
         if self.choose_by not in CHOOSE_BY:
             raise UsageError(f"--choose-by must be {' or '.join(CHOOSE_BY)}, got {self.choose_by!r}")
-        if self.sound_notes < 0 or not self.sound_seconds > 0 or not 0 <= self.score_tie <= 1:
+        tie_ok = self.score_tie is None or 0 <= self.score_tie <= 1
+        if self.sound_notes < 0 or not self.sound_seconds > 0 or not tie_ok:
             raise UsageError("--sound-notes must be >= 0, --sound-seconds > 0 and --score-tie in 0..1")
         if self.choose_by == "sound" and self.sound_notes == 0:
             raise UsageError("--choose-by sound needs --sound-notes >= 1 (or --choose-by nll)")

@@ -14,12 +14,13 @@ neighbouring validations while the validation NLL fell at nearly every one. Two 
   below the lowest NLL counted so far (so a slow steady fall adds up and counts). `--patience`
   validations in a row without progress stop the run.
 
-The band is `--score-tie` (TrainConfig.score_tie, default SCORE_TIE_BAND); at 0 the sound score
-alone picks best.pt and tells a plateau (NLL only breaks exact ties), which is a drum kit's
-default: a kit's NLL keeps falling as it learns its hits by heart while they sound no better
-(docs/drums.md), and in `scripts/simulate_plateau.py` a band of 0.05 on such a run picked a
-best.pt 0.037 below the run's true best against 0.010 with none. Choosing by NLL alone
-(`--choose-by nll`) is the plain rule: best = lowest val NLL, progress = a new lowest val NLL.
+The band is `--score-tie` (TrainConfig.score_tie; unset, train.recipe.fit_to_bank makes it
+SCORE_TIE_BAND for a pitched bank and 0 for a drum kit); at 0 the sound score alone picks best.pt
+and tells a plateau (NLL only breaks exact ties), which is a drum kit's default: a kit's NLL keeps
+falling as it learns its hits by heart while they sound no better (docs/drums.md), and in
+`scripts/simulate_plateau.py` a band of 0.05 on such a run picked a best.pt 0.037 below the run's
+true best against 0.010 with none. Choosing by NLL alone (`--choose-by nll`) is the plain rule: best
+= lowest val NLL, progress = a new lowest val NLL.
 """
 
 from __future__ import annotations

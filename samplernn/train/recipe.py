@@ -40,6 +40,7 @@ from samplernn.data.drum_bank import is_drum_bank
 from samplernn.measures.oneshot import PieceCentroids
 from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
 from samplernn.train.config import TrainConfig
+from samplernn.train.plateau import SCORE_TIE_BAND
 
 #: Sampling temperature of a drum model (docs/drums.md, "Temperature"): on two Hydrogen kits, a
 #: 3,356-step model, chosen on generation seed 100 among 1.0 / 0.9 / 0.8 / 0.7: 0.9 assigned 62 %
@@ -106,8 +107,9 @@ def fit_to_bank(cfg: TrainConfig, dataset: PreparedDataset, log: Callable[[str],
         why = kit if cfg.conditioning else "the model has no conditioning"
         log(f"{', '.join('--' + k.replace('_', '-') for k in off)} off: {why}")
         cfg = replace(cfg, **off)
-    if kit_bank and cfg.score_tie:
-        log(f"--score-tie off: {dataset.root} is a drum kit, whose NLL falls as it learns its hits by heart; "
-            "its sound score alone picks best.pt and tells a plateau")
-        cfg = replace(cfg, score_tie=0.0)
+    if cfg.score_tie is None:
+        if kit_bank:
+            log(f"--score-tie 0: {dataset.root} is a drum kit, whose NLL falls as it learns its hits by "
+                "heart; its sound score alone picks best.pt and tells a plateau")
+        cfg = replace(cfg, score_tie=0.0 if kit_bank else SCORE_TIE_BAND)
     return cfg

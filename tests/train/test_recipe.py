@@ -12,6 +12,7 @@ from samplernn.common.errors import UserError
 from samplernn.data.dataset import load_dataset
 from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
 from samplernn.train.config import TrainConfig
+from samplernn.train.plateau import SCORE_TIE_BAND
 from samplernn.train.recipe import fit_to_bank
 
 HELD = TrainConfig(hidden_countdown=0.5)
@@ -29,7 +30,7 @@ def test_a_pitched_bank_keeps_every_default(tmp_path):
     said: list[str] = []
     bank = load_dataset(write_synth_dataset(tmp_path / "bank"))
     for cfg in (TrainConfig(), HELD):
-        assert fit_to_bank(cfg, bank, said.append) == cfg
+        assert fit_to_bank(cfg, bank, said.append) == dataclasses.replace(cfg, score_tie=SCORE_TIE_BAND)
     assert said == []
 
 
@@ -40,7 +41,14 @@ def test_a_drum_kit_plays_out_its_hits_so_no_held_flag(tmp_path):
     assert not cfg.model_config().held_flag
     assert len(said) == 2 and "--hidden-countdown" in said[0] and "drum" in said[0]
     # its NLL falls as it learns its hits by heart: the sound score alone picks best.pt
-    assert cfg.score_tie == 0 and TrainConfig().score_tie > 0 and "--score-tie off" in said[1]
+    assert cfg.score_tie == 0 and "--score-tie 0" in said[1]
+
+
+def test_a_score_tie_given_for_a_drum_kit_is_kept(tmp_path):
+    said: list[str] = []
+    kit = load_dataset(write_drum_dataset(tmp_path / "kit"))
+    cfg = fit_to_bank(dataclasses.replace(HELD, score_tie=0.03), kit, said.append)
+    assert cfg.score_tie == 0.03 and not any("--score-tie" in line for line in said)
 
 
 def test_an_unconditioned_model_has_no_countdown_or_level_to_use(tmp_path):
@@ -83,7 +91,7 @@ def test_precision_auto_is_bf16_where_the_cpu_has_it(monkeypatch):
 def test_note_interpolation_is_for_pitched_notes_only(tmp_path):
     interp = TrainConfig(note_interpolation=0.25)
     bank = load_dataset(write_synth_dataset(tmp_path / "bank"))
-    assert fit_to_bank(interp, bank, print) == interp
+    assert fit_to_bank(interp, bank, print) == dataclasses.replace(interp, score_tie=SCORE_TIE_BAND)
     said: list[str] = []
     kit = fit_to_bank(interp, load_dataset(write_drum_dataset(tmp_path / "kit")), said.append)
     assert kit.note_interpolation == 0 and "--note-interpolation" in said[0] and "scale" in said[0]
