@@ -52,7 +52,7 @@ def train_command(
     out: Path = typer.Option(..., "--out", "-o", help="Run dir: checkpoints, metrics, loss.png, sound.png."),
     preset: str = _setting("preset"),
     steps: int = _setting("steps"),
-    batch_size: int = _setting("batch_size"),
+    batch_size: int | None = _setting("batch_size"),
     window: int = _setting("window"),
     lr: float = _setting("lr"),
     lr_final: float = _setting("lr_final"),

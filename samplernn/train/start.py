@@ -45,7 +45,7 @@ def start_run(
     check_run_dir(run.paths, resume_run)
     barrier(info)  # every rank has looked at the run dir before rank 0 writes to it
     dataset = load_dataset(dataset_dir)
-    cfg = fit_to_bank(cfg, dataset, run.log)
+    cfg = fit_to_bank(cfg.for_device(device.type), dataset, run.log)
     mcfg = cfg.model_config()
     if cfg.batch_size < info.world_size:
         raise UsageError(f"--batch-size {cfg.batch_size} is smaller than the {info.world_size} processes")
