@@ -45,7 +45,8 @@ def start_run(
     check_run_dir(run.paths, resume_run)
     barrier(info)  # every rank has looked at the run dir before rank 0 writes to it
     dataset = load_dataset(dataset_dir)
-    cfg = fit_to_bank(cfg.for_device(device.type), dataset, run.log)
+    kit = is_drum_bank(dataset.info.get("layout"), dataset.stats)
+    cfg = fit_to_bank(cfg.for_device(device.type, kit), dataset, run.log)
     mcfg = cfg.model_config()
     if cfg.batch_size < info.world_size:
         raise UsageError(f"--batch-size {cfg.batch_size} is smaller than the {info.world_size} processes")
@@ -63,7 +64,6 @@ def start_run(
     if resume_run:
         resume(state, run)
         return state
-    kit = is_drum_bank(dataset.info.get("layout"), dataset.stats)
     init_step = init_from(cfg.init, state, kit, run.log) if cfg.init else 0
     run.describe(
         {

@@ -62,6 +62,7 @@ def test_an_unset_batch_size_is_the_devices_and_is_stored(dataset, tmp_path):
     assert TrainConfig().for_device("cpu").batch_size == DEVICE_BATCH["cpu"] == 16
     assert TrainConfig().for_device("cuda").batch_size == OTHER_DEVICE_BATCH == 32
     assert TrainConfig(batch_size=4).for_device("cpu").batch_size == 4
+    assert TrainConfig().for_device("cpu", kit=True).batch_size == OTHER_DEVICE_BATCH
     run = tmp_path / "run"
     train(dataset, run, tiny_train_config(batch_size=None, steps=1, val_every=1))
     stored = torch.load(run / "checkpoints" / "last.pt", weights_only=True)["train_config"]
