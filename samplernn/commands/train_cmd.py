@@ -93,7 +93,7 @@ def train_command(
     val_every: int = _setting("val_every"),
     patience: int = _setting("patience"),
     choose_by: str = _setting("choose_by"),
-    score_tie: float = _setting("score_tie"),
+    score_tie: float | None = _setting("score_tie"),
     sound_notes: int = _setting("sound_notes"),
     sound_seconds: float = _setting("sound_seconds"),
     max_minutes: float = _setting("max_minutes"),

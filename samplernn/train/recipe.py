@@ -75,7 +75,8 @@ def playing_hints(dataset: PreparedDataset) -> dict[str, Any]:
 
 def fit_to_bank(cfg: TrainConfig, dataset: PreparedDataset, log: Callable[[str], None]) -> TrainConfig:
     """`cfg` with the settings that do not apply to `dataset` (or to an unconditioned model) turned
-    off, each change said once through `log`.
+    off, each change said once through `log`, and an unset --score-tie set for the bank
+    (SCORE_TIE_BAND, or 0 for a drum kit).
 
     Raises UserError for a conditioned model on chunks of recordings with no notes.
     """
