@@ -41,7 +41,7 @@ def evaluate(
         Path | None, typer.Option(help="Write the generated notes as WAVs into this directory.")
     ] = None,
     max_notes: Annotated[int | None, _option("max_notes", min=1)] = _default("max_notes"),
-    seed: Annotated[int, _option("seed")] = _default("seed"),
+    seed: Annotated[int, _option("seed", min=0)] = _default("seed"),
     seeds: Annotated[int, _option("seeds", min=1)] = _default("seeds"),
     temperature: Temperature = _default("temperature"),
     onset_candidates: Annotated[
@@ -74,7 +74,7 @@ def evaluate(
             batch_size=batch_size, velocity_sweep=velocity_sweep, baseline=baseline, melodies=melodies,
             shipped_melodies=shipped_melodies, heldout_melodies=heldout_melodies,
             missing_pitches=missing_pitches)
-    except ValueError as exc:  # --split banana, two melody sources: values the options cannot take
+    except ValueError as exc:  # --split banana, --temperature inf, two melody sources
         fail(UsageError(str(exc)))
     console = Console()
     try:

@@ -19,13 +19,16 @@ def resolve_checkpoint(name_or_path: str | Path) -> Path:
 
     Something that looks like a path (a folder part or a .pt suffix) stays a path, so a missing
     file is reported by whoever reads it. Raises UserError, one line listing the shipped models,
-    for a bare name that is neither a file nor a shipped model.
+    for a bare name that is neither a file nor a shipped model, and for a folder.
     """
     path = Path(name_or_path)
+    names = ", ".join(shipped_models()) or "none installed"
+    if path.is_dir():
+        raise UserError(f"{name_or_path}: a folder, not a checkpoint (a .pt file, or a shipped model: "
+                        f"{names})")
     if path.is_file() or path.parent != Path(".") or path.suffix == ".pt":
         return path
     shipped = PRETRAINED_DIR / f"{path.name}.pt"
     if shipped.is_file():
         return shipped
-    names = ", ".join(shipped_models()) or "none installed"
     raise UserError(f"{name_or_path}: no such checkpoint file or shipped model (shipped models: {names})")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conditioning.pitch import note_name
 from samplernn.common.audio import CEILING_DB, write_wav
@@ -34,6 +34,9 @@ from samplernn.evaluate.run import Evaluation, evaluate_model
 from samplernn.evaluate.view import plot_spectrograms
 from samplernn.model.checkpoint import Checkpoint, load_checkpoint
 from samplernn.render.drums import check_same_kind, is_drum_model
+
+if TYPE_CHECKING:
+    import torch
 
 NLL_BAR = "test NLL"  # the one bar that does not depend on the generation seed
 
@@ -77,7 +80,7 @@ def evaluate_checkpoint(
     if ckpt.sample_rate != ds.sample_rate:
         raise UserError(f"{checkpoint}: model is {ckpt.sample_rate} Hz, {dataset} is {ds.sample_rate} Hz")
     check_same_kind(ckpt, ds, checkpoint)
-    baseline = load_checkpoint(options.baseline, device).model if options.baseline is not None else None
+    baseline = _baseline(options.baseline, ds, device)
     run = _runner(ckpt, ds, options, device, progress)
     ev = run(options.seed, with_nll=True, baseline_model=baseline)
     ev.report.update(checkpoint=str(checkpoint), dataset=str(dataset), step=ckpt.step,
@@ -92,6 +95,20 @@ def evaluate_checkpoint(
             runs.append({"seed": seed, "bars": bars, "passed": all(b["passed"] is not False for b in bars)})
         ev.report["seeds"] = runs
     return CheckpointEvaluation(ev, runs, ds.sample_rate)
+
+
+def _baseline(path: Path | None, ds: PreparedDataset, device: torch.device) -> Any:
+    """The --baseline model (None without one). Raises UserError for another sample rate than the
+    dataset's, and for a model trained on notes of another kind (samplernn.render.drums.check_same_kind):
+    its NLL on these notes would be no bar. An unconditioned baseline fits any dataset of its rate."""
+    if path is None:
+        return None
+    base = load_checkpoint(path, device)
+    if base.sample_rate != ds.sample_rate:
+        raise UserError(f"{path}: baseline model is {base.sample_rate} Hz, {ds.root} is {ds.sample_rate} Hz")
+    if base.config.conditioning:
+        check_same_kind(base, ds, path)
+    return base.model
 
 
 def range_notice(ckpt: Checkpoint, ds: PreparedDataset, split: str) -> str | None:

@@ -5,6 +5,7 @@ Light to import (no torch): the CLI reads the defaults when it builds its option
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,8 @@ def _option(default: Any, help_text: str) -> Any:
 class EvaluateOptions:
     """How a checkpoint is evaluated. Each field's metadata["help"] is its `samplernn evaluate` help.
 
-    Raises ValueError (at construction) for an unknown split or a count below 1.
+    Raises ValueError (at construction) for an unknown split, a count below 1, a negative seed or a
+    temperature that is negative, NaN or infinite.
     """
 
     split: str = _option("test", "Which split to evaluate: train, val or test.")
@@ -71,6 +73,10 @@ class EvaluateOptions:
         counts = (self.seeds, self.batch_size, self.onset_candidates)
         if (self.max_notes is not None and self.max_notes < 1) or min(counts) < 1:
             raise ValueError("max_notes, seeds, batch_size and onset_candidates must be at least 1")
+        if self.seed < 0:
+            raise ValueError(f"--seed must be >= 0, got {self.seed}")
+        if self.temperature is not None and not (math.isfinite(self.temperature) and self.temperature >= 0):
+            raise ValueError(f"--temperature must be a finite number >= 0, got {self.temperature}")
         if (self.melodies is not None) + self.shipped_melodies + self.heldout_melodies > 1:
             raise ValueError("give one of --melodies DIR, --shipped-melodies, --heldout-melodies")
 

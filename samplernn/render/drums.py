@@ -26,6 +26,7 @@ from samplernn.data.dataset import PreparedDataset
 from samplernn.data.drum_bank import is_drum_bank, trained_layout
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.prepare.sources.gm_drums import RULES, gm_drum_key, gm_drum_piece, name_words
+from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
 
 #: Seconds of fade at the end of a generated one-shot (synth's and pack's takes of a drum model).
 HIT_FADE_S = 0.01
@@ -55,7 +56,12 @@ def is_drum_model(ckpt: Checkpoint) -> bool:
 def check_same_kind(ckpt: Checkpoint, ds: PreparedDataset, checkpoint: str | Path) -> None:
     """UserError when a drum model meets a pitched bank or a pitched model a drum kit (`evaluate`,
     `pack --dataset`): a kit's keys are pieces, a pitched bank's are notes, so every figure of the
-    one measured against the other would be meaningless."""
+    one measured against the other would be meaningless. Chunks of recordings with no notes
+    (prepare's layout `audio`) are refused for either: they hold no notes to play."""
+    kind = "drum" if is_drum_model(ckpt) else "pitched"
+    if ds.info.get("layout") == CHUNK_LAYOUT:
+        raise UserError(f"{ds.root}: chunks of recordings with no notes (layout {CHUNK_LAYOUT}), and "
+                        f"{checkpoint} is a {kind} model: give a bank of notes it can play")
     kit = is_drum_bank(ds.info.get("layout"), ds.stats)
     if kit == is_drum_model(ckpt):
         return

@@ -6,6 +6,7 @@ checkpoint stores the config (`to_dict`), so a resumed run and a fine-tune start
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -192,7 +193,11 @@ class TrainConfig:
             raise UsageError(f"bad model settings: {exc}") from None
 
     def validate(self) -> None:
-        """Raise UserError naming the first setting out of its range."""
+        """Raise UserError naming the first setting out of its range (NaN and infinity included)."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise UsageError(f"--{f.name.replace('_', '-')} must be a finite number, got {value}")
         if self.input_noise < 0:
             raise UsageError(f"--input-noise must be >= 0, got {self.input_noise}")
         if not 0.0 <= self.input_gain < 1.0:
@@ -235,9 +240,12 @@ class TrainConfig:
             raise UsageError(f"--warmup-steps must be >= 0, got {self.warmup_steps}")
         if self.choose_by not in CHOOSE_BY:
             raise UsageError(f"--choose-by must be {' or '.join(CHOOSE_BY)}, got {self.choose_by!r}")
-        tie_ok = self.score_tie is None or 0 <= self.score_tie <= 1
-        if self.sound_notes < 0 or not self.sound_seconds > 0 or not tie_ok:
-            raise UsageError("--sound-notes must be >= 0, --sound-seconds > 0 and --score-tie in 0..1")
+        if self.sound_notes < 0:
+            raise UsageError(f"--sound-notes must be >= 0, got {self.sound_notes}")
+        if not self.sound_seconds > 0:
+            raise UsageError(f"--sound-seconds must be > 0, got {self.sound_seconds:g}")
+        if self.score_tie is not None and not 0 <= self.score_tie <= 1:
+            raise UsageError(f"--score-tie must be within 0..1, got {self.score_tie:g}")
         if self.choose_by == "sound" and self.sound_notes == 0:
             raise UsageError("--choose-by sound needs --sound-notes >= 1 (or --choose-by nll)")
         lookback = self.model_config().lookback

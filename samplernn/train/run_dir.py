@@ -74,16 +74,31 @@ class RunPaths:
         return self.root / "previews" / f"step{step:08d}.wav"
 
 
+def stopped_before_a_checkpoint(paths: RunPaths) -> bool:
+    """True for a run dir whose run wrote run.json but stopped (a crash, Ctrl-C, a bad setting
+    found late) before it kept any checkpoint, and that holds nothing but the run's own files."""
+    if not paths.run.is_file() or any((paths.root / "checkpoints").glob("*.pt")):
+        return False
+    own = {paths.run.name, paths.metrics.name, paths.plot.name, paths.sound_plot.name, "previews",
+           "checkpoints"}
+    return all(p.name in own or p.name in SYSTEM_FILES for p in paths.root.iterdir())
+
+
 def check_run_dir(paths: RunPaths, resume: bool) -> None:
-    """Raise UserError unless `paths.root` can take a new run — a new folder, or an empty one (a
-    file browser's SYSTEM_FILES aside) — or, with resume, holds one, and can be written: a
-    read-only folder is said before training starts, not at the first write."""
+    """Raise UserError unless `paths.root` can take a new run — a new folder, an empty one (a
+    file browser's SYSTEM_FILES aside) or one whose run stopped before its first checkpoint — or,
+    with resume, holds one, and can be written: a read-only folder is said before training starts,
+    not at the first write."""
     if paths.root.exists() and not paths.root.is_dir():
         raise UserError(f"{paths.root}: exists and is not a directory")
     check_output_folder(paths.root)
     if resume:
         if not paths.last.is_file():
-            raise UserError(f"{paths.last}: nothing to resume (no checkpoint in {paths.root})")
+            stopped = " (its run stopped before its first checkpoint: leave out --resume to start it again)"
+            raise UserError(f"{paths.last}: nothing to resume (no checkpoint in {paths.root})"
+                            + (stopped if stopped_before_a_checkpoint(paths) else ""))
+    elif stopped_before_a_checkpoint(paths):
+        return  # nothing of it to keep: the new run writes over its run.json and metrics.jsonl
     elif any(p.exists() for p in (paths.run, paths.last, paths.metrics)):
         raise UserError(
             f"{paths.root}: holds another run (use --resume to continue it, or choose a new --out)"
@@ -186,6 +201,11 @@ class RunDir:
     def describe(self, info: dict[str, Any]) -> None:
         """Write run.json."""
         write_json(self.paths.run, info)
+
+    @_rank0
+    def forget_records(self) -> None:
+        """Empty metrics.jsonl: a new run in a run dir whose run stopped before its first checkpoint."""
+        self.paths.metrics.unlink(missing_ok=True)
 
     @_rank0
     def append(self, record: dict[str, Any]) -> None:

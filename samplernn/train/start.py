@@ -65,6 +65,7 @@ def start_run(
         resume(state, run)
         return state
     init_step = init_from(cfg.init, state, kit, run.log) if cfg.init else 0
+    run.forget_records()
     run.describe(
         {
             "dataset": str(dataset_dir),

@@ -217,6 +217,22 @@ def test_cli_missing_checkpoint(dataset, tmp_path: Path) -> None:
     assert len(lines) == 1 and "checkpoint not found" in lines[0]
 
 
+def test_cli_a_folder_as_the_checkpoint_and_an_infinite_temperature(dataset, tmp_path: Path) -> None:
+    """A folder given as the checkpoint read "no such checkpoint file or shipped model" although it
+    exists; --temperature inf ended in a traceback after the NLL pass. One line each, before any work."""
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    result = _cli([str(folder), str(dataset.root)])
+    lines = _error_lines(result)
+    assert result.exit_code == 1 and len(lines) == 1 and "runs: a folder, not a checkpoint" in lines[0]
+    ckpt = _tiny_checkpoint(tmp_path / "m.pt")
+    result = _cli([str(ckpt), str(dataset.root), "--temperature", "inf"])
+    lines = _error_lines(result)
+    assert result.exit_code == 2 and len(lines) == 1, result.output
+    assert "evaluate: --temperature must be a finite number >= 0, got inf" in lines[0]
+    assert "Traceback" not in result.output
+
+
 def test_cli_json_over_an_input_is_refused_before_evaluating(dataset, tmp_path: Path) -> None:
     """--json naming the checkpoint, a melody or a file of the dataset would replace an input with
     the report (a 30 MB model became 16 KB of JSON, exit 0): refused in one line, the input kept."""
@@ -515,3 +531,19 @@ def test_notes_outside_the_models_range_are_named(dataset, tmp_path: Path) -> No
     wide = BankStats(16000, tails={(40, 100): 800, (70, 100): 800})
     wide_ckpt = load_checkpoint(tiny_checkpoint(tmp_path / "wide.pt", stats=wide))
     assert range_notice(wide_ckpt, dataset, "test") is None
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"seed": -1}, "--seed must be >= 0, got -1"),  # a traceback from the generator's draw
+        ({"temperature": float("inf")}, "--temperature must be a finite number >= 0, got inf"),
+        ({"temperature": float("nan")}, "--temperature must be a finite number >= 0, got nan"),
+    ],
+)
+def test_options_refuse_a_negative_seed_and_a_temperature_that_is_not_finite(given, message):
+    from samplernn.evaluate.options import EvaluateOptions
+
+    with pytest.raises(ValueError) as err:
+        EvaluateOptions(**given)
+    assert str(err.value) == message

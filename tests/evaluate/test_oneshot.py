@@ -141,3 +141,29 @@ def test_a_drum_model_and_a_pitched_bank_are_refused_either_way(kit_dir: Path, t
         evaluate_checkpoint(pitched, kit_dir, EvaluateOptions(max_notes=1))
     with pytest.raises(UserError, match="a pitched bank, and the model is a drum model"):
         reference(load_checkpoint(drums), pitched_bank, [38], 1)
+
+
+def test_chunks_without_notes_and_a_baseline_of_another_kind_are_refused(kit_dir: Path, tmp_path: Path):
+    """A pitched or drum model on chunks of recordings (prepare's layout audio) would score the chunks
+    as notes "C-1, velocity 0" and exit 0; a drum model as the --baseline of a pitched bank made the NLL
+    bar pass against a meaningless 7.8 bits. Both refused in one line before generating anything."""
+    import json
+
+    from support.eval_data import write_eval_dataset
+    from support.tiny import tiny_checkpoint
+
+    from samplernn.common.errors import UserError
+    from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
+
+    chunks = write_eval_dataset(tmp_path / "chunks")
+    info = json.loads((chunks / "dataset.json").read_text())
+    (chunks / "dataset.json").write_text(json.dumps({**info, "layout": CHUNK_LAYOUT}))
+    drums = drum_checkpoint(tmp_path / "drums.pt", drum_stats(kit_dir))
+    pitched = tiny_checkpoint(tmp_path / "pitched.pt", SR)
+    for ckpt, kind in ((pitched, "pitched"), (drums, "drum")):
+        with pytest.raises(UserError, match=rf"chunks: chunks of recordings with no notes \(layout "
+                                            rf"{CHUNK_LAYOUT}\), and .* is a {kind} model"):
+            evaluate_checkpoint(ckpt, chunks, EvaluateOptions(max_notes=1))
+    bank = write_eval_dataset(tmp_path / "bank")
+    with pytest.raises(UserError, match=r"bank: a pitched bank, and .*drums.pt is a drum model"):
+        evaluate_checkpoint(pitched, bank, EvaluateOptions(max_notes=1, baseline=drums))

@@ -401,6 +401,11 @@ def test_a_stuck_note_is_refused_by_its_length(tmp_path: Path, ckpt, ckpt_path: 
     r = runner.invoke(app, ["render", str(ckpt_path), str(short), "-o", str(tmp_path / "o.wav"), "-q",
                             "--max-seconds", "1"])  # fmt: skip
     assert r.exit_code == 1 and "--max-seconds 1" in r.output
+    r = runner.invoke(app, ["render", str(ckpt_path), str(hours), "-o", str(tmp_path / "o.wav"), "-q",
+                            "--max-seconds", "nan"])  # fmt: skip
+    # NaN would turn the stuck-note guard off (no length is > nan): the option's minimum refuses it
+    assert r.exit_code == 2 and "--max-seconds" in r.output
+    assert not (tmp_path / "o.wav").exists()
     assert RenderOptions().max_seconds == 3600.0  # the --max-seconds help says so
     params = typer.main.get_command(app).commands["render"].params
     assert "[default: 3600]" in next(p.help for p in params if p.name == "max_seconds")

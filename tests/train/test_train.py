@@ -105,6 +105,33 @@ def test_resume_refuses_incompatible_settings(dataset, tmp_path):
         train(dataset, tmp_path / "fresh", tiny_cfg(), resume=True)
 
 
+def test_a_run_that_stopped_before_its_first_checkpoint_is_started_again(dataset, tmp_path):
+    """A run that died before its first checkpoint (a bad setting found late, Ctrl-C) left run.json
+    and metrics.jsonl only: a new run said "holds another run (use --resume)" and --resume said
+    "nothing to resume", so the user had to delete the folder by hand. The same command now starts
+    the run again, its old records dropped; --resume says why there is nothing to resume."""
+    import json
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "run.json").write_text(json.dumps({"dataset": "elsewhere"}))
+    (run / "metrics.jsonl").write_text(json.dumps({"kind": "train", "step": 10, "time": 0}) + "\n")
+    with pytest.raises(UserError, match="stopped before its first checkpoint: leave out --resume"):
+        train(dataset, run, tiny_cfg(steps=2), resume=True)
+    train(dataset, run, tiny_cfg(steps=2))
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert records and all(r["step"] <= 2 for r in records)  # the dead run's step-10 record is gone
+    assert json.loads((run / "run.json").read_text())["dataset"] == str(dataset)
+    with pytest.raises(UserError, match="holds another run"):  # it has a checkpoint now
+        train(dataset, run, tiny_cfg(steps=2))
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "run.json").write_text("{}")
+    (mine / "notes.txt").write_text("a user's own file beside it")
+    with pytest.raises(UserError, match="holds another run"):
+        train(dataset, mine, tiny_cfg(steps=2))
+
+
 def test_a_new_run_refuses_a_folder_of_the_users_own_files(dataset, tmp_path):
     """--out a folder holding a user's files (a loss.png of their own, their samples): refused before
     anything is written, the files untouched; an empty folder, or one holding only a file browser's
