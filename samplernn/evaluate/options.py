@@ -5,14 +5,13 @@ Light to import (no torch): the CLI reads the defaults when it builds its option
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from samplernn.common.paths import PRETRAINED_DIR
 from samplernn.data.manifest import SPLITS
-from samplernn.generate.options import ONSET_CANDIDATES, ONSET_PROBE_SECONDS
+from samplernn.generate.options import ONSET_CANDIDATES, ONSET_PROBE_SECONDS, valid_temperature
 
 #: The melody set that ships with the package (written by scripts/make_melodies.py).
 SHIPPED_MELODIES = PRETRAINED_DIR / "melodies"
@@ -75,7 +74,7 @@ class EvaluateOptions:
             raise ValueError("max_notes, seeds, batch_size and onset_candidates must be at least 1")
         if self.seed < 0:
             raise ValueError(f"--seed must be >= 0, got {self.seed}")
-        if self.temperature is not None and not (math.isfinite(self.temperature) and self.temperature >= 0):
+        if self.temperature is not None and not valid_temperature(self.temperature):
             raise ValueError(f"--temperature must be a finite number >= 0, got {self.temperature}")
         if (self.melodies is not None) + self.shipped_melodies + self.heldout_melodies > 1:
             raise ValueError("give one of --melodies DIR, --shipped-melodies, --heldout-melodies")

@@ -147,6 +147,11 @@ class OnsetSearch:
         return max(1, round(self.probe_seconds * self.sample_rate))
 
 
+def valid_temperature(t: float) -> bool:
+    """Whether `t` can be a sampling temperature: finite and >= 0 (0 = greedy)."""
+    return math.isfinite(t) and t >= 0
+
+
 @dataclass(frozen=True)
 class GenerationOptions:
     """Everything that decides how streams are generated (the streams themselves are the input).
@@ -182,7 +187,7 @@ class GenerationOptions:
 
     def __post_init__(self) -> None:
         t = self.temperature
-        if t is not None and (not math.isfinite(t) or t < 0):
+        if t is not None and not valid_temperature(t):
             raise ValueError(f"temperature must be a finite number >= 0, got {t}")
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")

@@ -58,12 +58,13 @@ def check_same_kind(ckpt: Checkpoint, ds: PreparedDataset, checkpoint: str | Pat
     `pack --dataset`): a kit's keys are pieces, a pitched bank's are notes, so every figure of the
     one measured against the other would be meaningless. Chunks of recordings with no notes
     (prepare's layout `audio`) are refused for either: they hold no notes to play."""
-    kind = "drum" if is_drum_model(ckpt) else "pitched"
+    drums = is_drum_model(ckpt)
     if ds.info.get("layout") == CHUNK_LAYOUT:
         raise UserError(f"{ds.root}: chunks of recordings with no notes (layout {CHUNK_LAYOUT}), and "
-                        f"{checkpoint} is a {kind} model: give a bank of notes it can play")
+                        f"{checkpoint} is a {'drum' if drums else 'pitched'} model: give a bank of notes "
+                        "it can play")
     kit = is_drum_bank(ds.info.get("layout"), ds.stats)
-    if kit == is_drum_model(ckpt):
+    if kit == drums:
         return
     if kit:
         raise UserError(f"{ds.root}: a drum kit, and {checkpoint} is a pitched model: give a bank of "
