@@ -17,6 +17,9 @@ from samplernn.common.progress import ProgressFn, progress_bar
 from samplernn.generate.options import HIT_PROBE_SECONDS, ONSET_PROBE_SECONDS, GenerationOptions
 
 WEIGHT_DTYPE_DEFAULT = GenerationOptions.weight_dtype
+#: Most takes `synth` and `pack` make of one note (or piece and velocity): each take is a stream of
+#: the batch, held in memory until written; more is a typo.
+MAX_TAKES = 256
 
 
 def echo_error(message: object) -> None:

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from samplernn.commands.common import (
+    MAX_TAKES,
     DeprecatedPrecision,
     Device,
     OnsetCandidates,
@@ -30,7 +31,7 @@ from samplernn.commands.common import (
 )
 from samplernn.common.audio import BIT_DEPTHS, check_wav_output
 from samplernn.common.errors import UsageError, UserError
-from samplernn.common.files import refuse_overwriting
+from samplernn.common.files import check_output_file, refuse_overwriting
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.model.config import PRESETS
 
@@ -38,6 +39,8 @@ from samplernn.model.config import PRESETS
 #: gigabytes), and longest --lead / --tail.
 MAX_NOTE_SECONDS = 3600.0
 MAX_CONTEXT_SECONDS = 60.0
+#: Largest --max-seconds of render: a day of music (inf would turn the stuck-note guard off).
+MAX_RENDER_SECONDS = 86400.0
 
 Lead = Annotated[
     float, typer.Option(min=0.0, max=MAX_CONTEXT_SECONDS, help="Seconds of silent context before each note.")
@@ -80,7 +83,9 @@ def synth_command(
                      help="Seconds from note-on to note-off [default: 1.5; a drum model: the "
                      "kit's typical length for the piece and velocity]."),
     ] = None,
-    takes: Annotated[int, typer.Option(min=1, help="Independent takes, generated as one batch.")] = 1,
+    takes: Annotated[
+        int, typer.Option(min=1, max=MAX_TAKES, help="Independent takes, generated as one batch.")
+    ] = 1,
     onset_candidates: OnsetCandidates = ONSET_CANDIDATES,
     temperature: Temperature = None,
     seed: Seed = None,
@@ -104,8 +109,11 @@ def synth_command(
         dtype = weight_dtype_option(weight_dtype, precision)
         if note is not None:
             _check_note(note)
-        refuse_overwriting(take_files(out, takes, plot), [checkpoint])
+        files = take_files(out, takes, plot)
+        refuse_overwriting(files, [checkpoint])
         check_wav_output(out)  # before the generation, not after it
+        for path in files:  # each take, so that none is left unwritten after the others
+            check_output_file(path)
         fields = {"temperature": temperature, "seed": seed, "weight_dtype": dtype, "threads": threads}
         if note is None:
             _synth_free(checkpoint, device, out, duration, takes, fields, quiet, bit_depth, plot)
@@ -242,7 +250,8 @@ def render_command(
     tail: Tail = 0.1,
     max_seconds: Annotated[
         float | None,
-        typer.Option(min=1.0, help="Refuse a file whose notes end later than this many seconds (a "
+        typer.Option(min=1.0, max=MAX_RENDER_SECONDS,
+                     help="Refuse a file whose notes end later than this many seconds (a "
                      "stuck note would fill the memory) [default: 3600].", show_default=False),
     ] = None,
     engine: RenderEngine = None,

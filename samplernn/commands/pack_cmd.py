@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from samplernn.commands.common import (
+    MAX_TAKES,
     Device,
     OnsetCandidates,
     Quiet,
@@ -47,7 +48,9 @@ def pack_command(
         str | None, typer.Option(help="Pieces, comma-separated names or GM keys: kick,snare,hat,tom,38 "
                                  "[default: every piece of the kit].")
     ] = None,
-    takes: Annotated[int, typer.Option(min=1, help="Takes per piece and velocity.")] = _DEFAULTS["takes"],
+    takes: Annotated[
+        int, typer.Option(min=1, max=MAX_TAKES, help="Takes per piece and velocity.")
+    ] = _DEFAULTS["takes"],
     velocities: Annotated[str, typer.Option(help="Velocities, comma-separated.")] = ",".join(
         map(str, _DEFAULTS["velocities"])),
     best: Annotated[

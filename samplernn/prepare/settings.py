@@ -28,6 +28,12 @@ TAIL_SILENCE = 0.25
 #: Longest lead or tail silence, seconds: more is a typo (a silence of 1e6 s would be gigabytes
 #: of zeros per note).
 MAX_SILENCE = 60.0
+#: Longest --length (a note cut or padded to it) and --chunk-seconds, seconds: an hour of 16 kHz
+#: float32 is 230 MB a note; more is a typo.
+MAX_NOTE_SECONDS = 3600.0
+#: Shortest --chunk-seconds: a chunk holds a few training windows (1,024 samples, 64 ms at 16 kHz)
+#: with their frame-tier context; below it the cutting loop would make millions of files.
+MIN_CHUNK_SECONDS = 0.5
 ONE_SHOT_LAYOUTS = (DRUM_LAYOUT,)
 # A model's state at a note-on depends on how long it has sat in silence since h0; after 0.15 s it is
 # within ~10 % of its state after the engines' 0.25 s (measured on the shipped and a drum model),
@@ -67,7 +73,8 @@ class PrepareSettings:
         None, f"Seconds of silence after each note, which teaches the model to stay quiet between notes "
         f"(default {TAIL_SILENCE:g}; {ONE_SHOT_TAIL_SILENCE:g} for a drum kit's one-shots).")
     length: float | None = _setting(
-        None, "Fixed note length in seconds, cut or padded, with a fade-out (thesis: 4.0).")
+        None, f"Fixed note length in seconds (at most {MAX_NOTE_SECONDS:g}), cut or padded, with a fade-out "
+        "(thesis: 4.0).")
     fade: float = _setting(1.0, "Seconds of linear fade-out at the end (with --length).")
     tolerance_ms: float = _setting(
         100.0, "Largest distance between MIDI note-on and the detected start (ms).")
@@ -92,7 +99,9 @@ class PrepareSettings:
     instrument: str | None = _setting(
         None, "nsynth: keep only these instruments (comma-separated; patterns like `guitar_acoustic_*`).")
     family: str | None = _setting(None, "nsynth: keep only these instrument families (comma-separated).")
-    chunk_seconds: float = _setting(CHUNK_SECONDS, "audio: length of the training chunks (s).")
+    chunk_seconds: float = _setting(
+        CHUNK_SECONDS,
+        f"audio: length of the training chunks (s, {MIN_CHUNK_SECONDS:g}..{MAX_NOTE_SECONDS:g}).")
 
     def __post_init__(self) -> None:
         if self.layout not in LAYOUTS:
@@ -106,8 +115,11 @@ class PrepareSettings:
                 raise ValueError(f"{name.replace('_', ' ')} must be a finite number, got {value}")
         if max(self.lead_silence or 0, self.tail_silence or 0) > MAX_SILENCE:
             raise ValueError(f"lead and tail silence must be at most {MAX_SILENCE:g} s")
-        if not self.chunk_seconds > 0:
-            raise ValueError(f"chunk length must be > 0 s, got {self.chunk_seconds}")
+        if not MIN_CHUNK_SECONDS <= self.chunk_seconds <= MAX_NOTE_SECONDS:
+            raise ValueError(f"chunk length must be within {MIN_CHUNK_SECONDS:g}..{MAX_NOTE_SECONDS:g} s, "
+                             f"got {self.chunk_seconds:g}")
+        if self.length is not None and self.length > MAX_NOTE_SECONDS:
+            raise ValueError(f"length must be at most {MAX_NOTE_SECONDS:g} s, got {self.length:g}")
         if self.normalize not in NORMALIZE_MODES:
             raise ValueError(f"normalize must be 'bank' or 'per-file', got {self.normalize!r}")
         if not 1000 <= self.sample_rate <= 384000:

@@ -26,7 +26,7 @@ import numpy as np
 
 from samplernn.common.audio import under_full_scale, write_wav
 from samplernn.common.errors import UserError
-from samplernn.common.files import SYSTEM_FILES, write_json
+from samplernn.common.files import SYSTEM_FILES, check_output_folder, write_json
 from samplernn.data.dataset import PreparedDataset, is_dataset_info, load_dataset
 from samplernn.generate.options import GenerationOptions
 from samplernn.measures import oneshot
@@ -214,7 +214,7 @@ def make_pack(
     for t in takes:  # measured as generated; written without clipping
         t.audio, t.values["gain_db"] = under_full_scale(t.audio)
     index = build_index(takes, ckpt, options, gen, source, where)
-    with staging(out) as tmp:
+    with staging(out, keep=_still_a_pack) as tmp:
         for t in takes:
             write_wav(tmp / t.file, t.audio, ckpt.sample_rate, options.bit_depth)
         plot_sheet(tmp / SHEET_FILE, takes, ckpt.sample_rate, f"samplernn pack: {Path(source).name}", hits)
@@ -298,7 +298,20 @@ def pack_files(folder: Path) -> set[str] | None:
 
 def check_out(out: Path) -> None:
     """UserError unless OUT is new, empty or a pack holding only what it wrote (a re-run replaces
-    it whole, so a file of anyone else's there — a take copied under another name — stops it)."""
+    it whole, so a file of anyone else's there — a take copied under another name — stops it), and
+    its parent takes the staging folder (checked before the generation, not after it)."""
+    _check_pack_folder(out)
+    check_output_folder(out.parent, name=out)
+
+
+def _still_a_pack(out: Path) -> list[str]:
+    """Staging's last look before the swap: OUT checked again (a file put there during the
+    generation would be deleted with the old pack); nothing to keep."""
+    _check_pack_folder(out)
+    return []
+
+
+def _check_pack_folder(out: Path) -> None:
     if out.exists() or out.is_symlink():
         if not out.is_dir():
             raise UserError(f"{out}: exists and is not a folder")

@@ -312,6 +312,35 @@ def test_pack_refuses_what_it_must(tmp_path: Path, drum_ckpt, kit_dir: Path) -> 
         PackOptions(pieces=())
 
 
+def test_pack_checks_its_folder_before_the_generation_and_again_before_the_swap(
+    tmp_path: Path, drum_ckpt, monkeypatch
+) -> None:
+    from samplernn.render import pack as pack_mod
+
+    opts = PackOptions(pieces=("snare",), velocities=(100,), takes=1, generation=GEN)
+    (tmp_path / "a-file").write_text("in the way")
+    generated: list[int] = []
+    real_generate = pack_mod.generate_takes
+    monkeypatch.setattr(pack_mod, "generate_takes",
+                        lambda *a, **k: generated.append(1) or real_generate(*a, **k))  # fmt: skip
+    with pytest.raises(UserError, match=r"pack: cannot be made, .*a-file is a file"):
+        make_pack(drum_ckpt, tmp_path / "a-file" / "pack", opts)
+    assert not generated  # refused before any generation, not after it
+    pack = make_pack(drum_ckpt, tmp_path / "pack", opts).out
+    before = sorted(p.name for p in pack.iterdir())
+
+    def a_file_arrives(*args, **kwargs):  # the user saves a file into OUT while the takes generate
+        (pack / "mine.wav").write_bytes(b"keep me")
+        return real_generate(*args, **kwargs)
+
+    monkeypatch.setattr(pack_mod, "generate_takes", a_file_arrives)
+    with pytest.raises(UserError, match=r"also holds files it did not write \(mine.wav\)"):
+        make_pack(drum_ckpt, pack, opts)
+    assert (pack / "mine.wav").read_bytes() == b"keep me"
+    assert sorted(p.name for p in pack.iterdir()) == sorted([*before, "mine.wav"])
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no staging left
+
+
 def test_a_velocity_given_twice_is_one_layer_of_distinct_files(drum_ckpt, kit_dir: Path,
                                                                tmp_path: Path) -> None:
     opts = PackOptions(pieces=("kick", "36"), velocities=(100, 100), takes=2, best=1, generation=GEN)

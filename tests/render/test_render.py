@@ -309,6 +309,13 @@ def test_cli_synth(tmp_path: Path, ckpt_path: Path) -> None:
     assert f"onsets searched (up to {ONSET_CANDIDATES} candidates)" in r.output  # a pitched model searches
     r = runner.invoke(app, ["synth", str(ckpt_path), "--note", "H9", "-o", str(out)])
     assert r.exit_code == 2 and "--note" in r.output
+    (tmp_path / "set-2.wav").mkdir()  # take 2's name is taken by a folder: refused before take 1 is written
+    r = runner.invoke(app, ["synth", str(ckpt_path), "--note", "C3", "--takes", "2", "-q", "-o",
+                            str(tmp_path / "set.wav")])  # fmt: skip
+    assert r.exit_code == 1 and "set-2.wav: is a folder; give a file name" in r.output, r.output
+    assert not (tmp_path / "set-1.wav").exists()
+    r = runner.invoke(app, ["synth", str(ckpt_path), "--note", "C3", "--takes", "100000", "-o", str(out)])
+    assert r.exit_code == 2 and "--takes" in r.output
     r = runner.invoke(app, ["synth", str(tmp_path / "nope.pt"), "--note", "C3", "-o", str(out)])
     assert r.exit_code == 1 and "nope.pt" in r.output
 
@@ -403,8 +410,11 @@ def test_a_stuck_note_is_refused_by_its_length(tmp_path: Path, ckpt, ckpt_path: 
     assert r.exit_code == 1 and "--max-seconds 1" in r.output
     r = runner.invoke(app, ["render", str(ckpt_path), str(hours), "-o", str(tmp_path / "o.wav"), "-q",
                             "--max-seconds", "nan"])  # fmt: skip
-    # NaN would turn the stuck-note guard off (no length is > nan): the option's minimum refuses it
+    # NaN would turn the stuck-note guard off (no length is > nan): typer's range check refuses it
     assert r.exit_code == 2 and "--max-seconds" in r.output
+    r = runner.invoke(app, ["render", str(ckpt_path), str(hours), "-o", str(tmp_path / "o.wav"), "-q",
+                            "--max-seconds", "inf"])  # fmt: skip
+    assert r.exit_code == 2 and "--max-seconds" in r.output  # inf too: the option's maximum (a day)
     assert not (tmp_path / "o.wav").exists()
     assert RenderOptions().max_seconds == 3600.0  # the --max-seconds help says so
     params = typer.main.get_command(app).commands["render"].params
