@@ -34,10 +34,10 @@ from samplernn.common.errors import UsageError, UserError
 from samplernn.common.files import check_output_file, refuse_overwriting
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.model.config import PRESETS
+from samplernn.prepare.settings import MAX_NOTE_SECONDS
 
-#: Longest --duration `synth` takes (an hour: the conditioning of a longer note alone would take
-#: gigabytes), and longest --lead / --tail.
-MAX_NOTE_SECONDS = 3600.0
+#: Longest --lead / --tail. The longest --duration `synth` takes is prepare's longest note,
+#: MAX_NOTE_SECONDS (an hour: the conditioning of a longer note alone would take gigabytes).
 MAX_CONTEXT_SECONDS = 60.0
 #: Largest --max-seconds of render: a day of music (inf would turn the stuck-note guard off).
 MAX_RENDER_SECONDS = 86400.0

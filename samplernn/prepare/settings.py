@@ -28,8 +28,8 @@ TAIL_SILENCE = 0.25
 #: Longest lead or tail silence, seconds: more is a typo (a silence of 1e6 s would be gigabytes
 #: of zeros per note).
 MAX_SILENCE = 60.0
-#: Longest --length (a note cut or padded to it) and --chunk-seconds, seconds: an hour of 16 kHz
-#: float32 is 230 MB a note; more is a typo.
+#: Longest note, seconds: prepare's --length and --chunk-seconds, synth's --duration. An hour of
+#: 16 kHz float32 is 230 MB a note (its conditioning more); more is a typo.
 MAX_NOTE_SECONDS = 3600.0
 #: Shortest --chunk-seconds: a chunk holds a few training windows (1,024 samples, 64 ms at 16 kHz)
 #: with their frame-tier context; below it the cutting loop would make millions of files.
