@@ -84,6 +84,7 @@ def train_command(
     note_interpolation: float = _setting("note_interpolation"),
     fill_pitches: int = _setting("fill_pitches"),
     kit_retune: float = _setting("kit_retune", metavar="SEMITONES"),
+    short_notes: int = _setting("short_notes", metavar="COPIES"),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out where it stopped."),
     init: str = _setting("init", metavar="NAME|PATH"),
     no_conditioning: bool = typer.Option(

@@ -35,6 +35,8 @@ def _setting(default: Any, help: str) -> Any:
 DEVICE_BATCH: dict[str, int] = {"cpu": 16}
 OTHER_DEVICE_BATCH = 32
 
+#: The most short copies of a note --short-notes makes (each is a training note held in memory).
+MAX_SHORT_NOTES = 8
 #: What --precision takes: bf16 autocast where it pays (see train.step.autocast), else float32.
 PRECISIONS = ("auto", "fp32", "bf16")
 
@@ -117,6 +119,11 @@ class TrainConfig:
         0.0,
         "Drum kits: every train hit also trains as two copies resampled this many semitones down "
         "and up, piece and velocity kept (0 = off).",
+    )
+    short_notes: int = _setting(
+        0,
+        "Short copies of every long train note (its held part cut to 0.1-0.4 s and spliced to its "
+        "release), so that the model learns note-ons of short notes (0 = off).",
     )
     seed: int = _setting(0, "Seed of initialisation and data order.")
     val_every: int = _setting(500, "Steps between validations (NLL, sound score) and checkpoints.")
@@ -214,6 +221,8 @@ class TrainConfig:
             raise UsageError(f"--note-interpolation must be in [0, 1], got {self.note_interpolation}")
         if self.kit_retune < 0 or self.kit_retune > 12:
             raise UsageError(f"--kit-retune must be within 0..12 semitones, got {self.kit_retune:g}")
+        if not 0 <= self.short_notes <= MAX_SHORT_NOTES:
+            raise UsageError(f"--short-notes must be within 0..{MAX_SHORT_NOTES}, got {self.short_notes}")
         if self.fill_pitches < 0:
             raise UsageError(f"--fill-pitches must be >= 0, got {self.fill_pitches}")
         for name in ("steps", "batch_size", "window", "val_every", "eval_batch_size", "log_every"):

@@ -13,6 +13,7 @@ from samplernn.data.batching import NoteBank, build_bank
 from samplernn.data.dataset import NoteRecord, PreparedDataset, load_dataset
 from samplernn.data.kit_retune import retune_plan
 from samplernn.data.pitch_fill import fill_plan, shift_note
+from samplernn.data.short_notes import short_plan, shorten_note
 from samplernn.model.config import ModelConfig
 
 
@@ -22,7 +23,8 @@ class TrainData:
 
     path: the dataset dir as it was given; fingerprint: see `dataset_fingerprint`;
     filled: the pitches the train split lacks that resampled copies fill (see `fill_pitches`);
-    retuned: the retuned copies of a drum kit's hits in the train bank (see `kit_retune`).
+    retuned: the retuned copies of a drum kit's hits in the train bank (see `kit_retune`);
+    shortened: the short copies of long train notes in the train bank (see `short_notes`).
     """
 
     dataset: PreparedDataset
@@ -33,6 +35,7 @@ class TrainData:
     fingerprint: str
     filled: list[int] = field(default_factory=list)
     retuned: int = 0
+    shortened: int = 0
 
     @property
     def sample_rate(self) -> int:
@@ -53,13 +56,18 @@ def load_train_data(
     ds: PreparedDataset | None = None,
     fill_pitches: int = 0,
     kit_retune: float = 0.0,
+    short_notes: int = 0,
+    seed: int = 0,
 ) -> TrainData:
     """Load and quantise every split for a model of `mcfg` (`ds`: the dataset at `dataset_dir`,
     when the caller has read it already). With `fill_pitches` K > 0 the train bank also holds
     resampled copies of the notes of the nearest trained pitch (at most K semitones away) for
     every pitch the train split lacks within its range (samplernn.data.pitch_fill); with
     `kit_retune` S > 0, two copies of every train note resampled S semitones down and up, its
-    key kept (samplernn.data.kit_retune: for a drum kit, whose keys are pieces).
+    key kept (samplernn.data.kit_retune: for a drum kit, whose keys are pieces); with
+    `short_notes` C > 0, C short copies (held part cut, spliced to the release; lengths drawn with
+    `seed`) of every train note and resampled copy whose held part is long enough
+    (samplernn.data.short_notes).
 
     Raises UserError for a dataset that is missing, malformed, lacks the loudness envelopes a
     level-conditioned model needs, or has no train or val notes.
@@ -83,10 +91,16 @@ def load_train_data(
     retune = retune_plan(notes["train"], kit_retune)
     train, sounds = _with_copies(ds, notes["train"], [(r, k, False) for r, k in fill]
                                  + [(r, k, True) for r, k in retune])
+    shorts = short_plan(train, short_notes, ds.sample_rate, seed)
+    if shorts:
+        sounds = [ds.load_audio(r) for r in train] if sounds is None else sounds
+        audio = {r.id: x for r, x in zip(train, sounds, strict=True)}
+        copies = [shorten_note(r, audio[r.id], held, ds.sample_rate) for r, held in shorts]
+        train, sounds = train + [c[0] for c in copies], sounds + [c[1] for c in copies]
     filled = sorted({r.pitch + k for r, k in fill})
     return TrainData(
         ds, bank(train, sounds), bank(notes["val"]), bank(notes["test"]) if notes["test"] else None,
-        str(dataset_dir), dataset_fingerprint(notes["train"]), filled, len(retune),
+        str(dataset_dir), dataset_fingerprint(notes["train"]), filled, len(retune), len(shorts),
     )
 
 

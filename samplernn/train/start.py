@@ -12,6 +12,7 @@ from samplernn.common.errors import UsageError
 from samplernn.data.batching import WindowStream
 from samplernn.data.dataset import load_dataset
 from samplernn.data.drum_bank import is_drum_bank
+from samplernn.data.short_notes import SHORT_HELD_SECONDS
 from samplernn.model.config import ModelConfig
 from samplernn.model.network import build_model
 from samplernn.train.checkpointing import resume
@@ -50,14 +51,19 @@ def start_run(
     mcfg = cfg.model_config()
     if cfg.batch_size < info.world_size:
         raise UsageError(f"--batch-size {cfg.batch_size} is smaller than the {info.world_size} processes")
-    data = load_train_data(dataset_dir, mcfg, dataset, cfg.fill_pitches, cfg.kit_retune)
+    data = load_train_data(dataset_dir, mcfg, dataset, cfg.fill_pitches, cfg.kit_retune,
+                           cfg.short_notes, cfg.seed)
     if data.filled:
         names = ", ".join(note_name(p) for p in data.filled)
+        copies = len(data.train) - len(dataset.split("train")) - data.shortened
         run.log(f"{len(data.filled)} pitches the bank lacks ({names}) trained on resampled copies "
-                f"of their nearest pitches: {len(data.train) - len(dataset.split('train'))} notes")
+                f"of their nearest pitches: {copies} notes")
     if data.retuned:
         run.log(f"{data.retuned} retuned copies of the kit's train hits (± {cfg.kit_retune:g} semitones) "
                 "beside them")
+    if data.shortened:
+        run.log(f"{data.shortened} short copies of the long train notes (held part cut to "
+                f"{SHORT_HELD_SECONDS[0]:g}-{SHORT_HELD_SECONDS[1]:g} s, spliced to the release) beside them")
     if mcfg.oscillator:  # the oscillator runs at the data's rate
         mcfg = replace(mcfg, sample_rate=data.sample_rate)
     state = fresh_state(cfg, mcfg, data, device, info)
