@@ -3,7 +3,8 @@
 A bank recorded at one held length (the cello bank: every note held 2 s) never shows the model a
 note-on whose countdown is short. At the onset of a 0.2-s melody note the remaining column reads
 what, in training, it read only in the release tails, and the model plays what it learnt there;
-short melody notes were the ones that came out unvoiced or late (docs/training.md, "Short notes").
+short melody notes were the ones that came out unvoiced or late (docs/training.md, "Short notes:
+spliced copies").
 
 A sampler plays a short note from a long recording the same way (a release trigger): the held
 part is cut and the recording's own release follows. Each copy keeps the first `held` samples
@@ -28,12 +29,16 @@ from samplernn.measures.sound import midi_to_hz
 SHORT_MARK = "~"
 #: Length of the crossfade at the splice (8 ms: a few periods of the notes, shorter than an attack).
 SPLICE_SECONDS = 0.008
-#: The release tail is scaled to the level the note had at the cut, by at most this much (dB):
-#: a bowed or blown note that stops early releases from the level its attack reached, which on the
-#: cello bank is up to ~4 dB below the sustain's (measured on its 2-s notes cut at 0.1-0.4 s).
+#: The release tail is scaled to the level the note had at the cut: down as far as it takes (a
+#: bowed or blown note that stops early releases from the level its attack reached: on the cello
+#: bank a median 3 dB below the sustain's, 10 % of copies over 5.8 dB, its slowest soft attack
+#: 14 dB; on the trombone bank -4.2..+4.6 dB, measured with one copy a note, seed 0),
+#: up by at most this much (dB): a note that needs more decays while held (a piano), and its copy
+#: would not sound as its conditioning says, so it makes none.
 MAX_LEVEL_MATCH_DB = 12.0
-#: The held part of a short copy is drawn log-uniformly between these (seconds): the melody sets
-#: (samplernn/evaluate/melodies) go down to 0.15-s notes; 0.4 s is where notes started to play well.
+#: The held part of a short copy is drawn log-uniformly between these (seconds): the shipped
+#: melody sets (samplernn/pretrained/melodies*) go down to 0.15-s notes, and the notes that missed
+#: were those under 0.3 s (evaluate's "short" group); 0.4 s overlaps the notes that played well.
 SHORT_HELD_SECONDS = (0.1, 0.4)
 
 
@@ -61,27 +66,31 @@ def short_plan(
 
 
 def splice_lag(audio: np.ndarray, cut: int, target: int, span: int, window: int) -> int:
-    """The position s in target-span..target+span whose preceding `window` samples correlate best
-    (normalised cross-correlation) with the `window` samples before `cut`, so that audio[:cut]
-    can continue with audio[s:]. Positions whose window would reach back before `cut` or whose
-    continuation is past the audio are not tried; `target` itself when none is left.
+    """The position s (samples) in target-span..target+span whose preceding `window` samples
+    correlate best (normalised cross-correlation) with the `window` samples before `cut`, so that
+    audio[:cut] can continue with audio[s:]. Positions whose window would reach back before `cut`
+    or whose continuation is past the audio are not tried; `target` itself when none is left.
+    Needs cut >= window.
     """
     lo = max(target - span, cut + window)
     hi = min(target + span, len(audio))
     if hi <= lo:
         return min(max(target, cut), len(audio))
     ref = audio[cut - window : cut].astype(np.float64)
-    cand = np.lib.stride_tricks.sliding_window_view(audio[lo - window : hi].astype(np.float64), window)
-    norms = np.sqrt((cand**2).sum(axis=1) * (ref**2).sum()) + 1e-12
-    return lo + int(np.argmax(cand @ ref / norms))
+    seg = audio[lo - window : hi].astype(np.float64)
+    energy = np.concatenate([[0.0], np.cumsum(seg**2)])
+    cand_energy = energy[window:] - energy[:-window]  # of each candidate window, without a matrix
+    dots = np.correlate(seg, ref, mode="valid")
+    norms = np.sqrt(np.maximum(cand_energy, 0.0) * (ref**2).sum()) + 1e-12
+    return lo + int(np.argmax(dots / norms))
 
 
-def _level_match(before: np.ndarray, after: np.ndarray) -> float:
-    """The gain (within MAX_LEVEL_MATCH_DB) that brings `after`'s RMS to `before`'s."""
+def level_match_db(before: np.ndarray, after: np.ndarray) -> float:
+    """The gain in dB that brings `after`'s RMS to `before`'s (0 when either is silent)."""
     power = [float((x.astype(np.float64) ** 2).mean()) for x in (before, after)]
-    ratio = np.sqrt(power[0] / max(power[1], 1e-12))
-    bound = 10 ** (MAX_LEVEL_MATCH_DB / 20)
-    return float(np.clip(ratio, 1 / bound, bound))
+    if min(power) <= 1e-20:
+        return 0.0
+    return 10.0 * np.log10(power[0] / power[1])
 
 
 def shorten_note(
@@ -91,7 +100,9 @@ def shorten_note(
     the release (see the module). Returns the copy's record (id "<id>~<ms>ms", release = onset +
     held) and audio (n',) float32, n' <= n.
 
-    Raises ValueError when the held part is not longer than `held` plus the crossfade.
+    Raises ValueError when `held` is shorter than the crossfade, the held part is not longer
+    than `held` plus the crossfade, or the release would have to be raised by more than
+    MAX_LEVEL_MATCH_DB (a note that decays while held, as a piano's).
     """
     fade = max(1, int(round(SPLICE_SECONDS * sample_rate)))
     cut = rec.onset + held
@@ -99,9 +110,12 @@ def shorten_note(
         raise ValueError(f"{rec.id}: a held part of {rec.release - rec.onset} samples cannot be cut "
                          f"to {held}")
     period = max(2, int(round(sample_rate / midi_to_hz(rec.pitch))))
-    window = max(fade, 2 * period)
+    window = min(max(fade, 2 * period), cut)
     s = splice_lag(audio, cut, rec.release, period, window)
-    tail = audio[s - fade :] * _level_match(audio[cut - window : cut], audio[s - window : s])
+    gain_db = level_match_db(audio[cut - window : cut], audio[s - window : s])
+    if gain_db > MAX_LEVEL_MATCH_DB:
+        raise ValueError(f"{rec.id}: the release would need {gain_db:+.1f} dB to start at the cut's level")
+    tail = audio[s - fade :] * np.float32(10 ** (gain_db / 20))
     w = np.linspace(0.0, 1.0, fade, dtype=np.float32)
     joined = audio[cut - fade : cut] * (1 - w) + tail[:fade] * w
     y = np.concatenate([audio[: cut - fade], joined, tail[fade:]]).astype(np.float32)
@@ -120,3 +134,19 @@ def shorten_note(
     )
     short.event  # validates the positions  # noqa: B018
     return short, y
+
+
+def short_copies(
+    notes: Sequence[NoteRecord], sounds: Sequence[np.ndarray], copies: int, sample_rate: int, seed: int = 0
+) -> list[tuple[NoteRecord, np.ndarray]]:
+    """The short copies of `notes` (their audio: `sounds`, one (n,) float32 array per note) that
+    short_plan draws and shorten_note can make; a copy it refuses (a held part that decays) is
+    left out. [] for copies <= 0."""
+    audio = {r.id: x for r, x in zip(notes, sounds, strict=True)}
+    made = []
+    for rec, held in short_plan(notes, copies, sample_rate, seed):
+        try:
+            made.append(shorten_note(rec, audio[rec.id], held, sample_rate))
+        except ValueError:
+            continue
+    return made

@@ -186,7 +186,8 @@ class TrainConfig:
 
     #: Fields a resumed run must share with the stored one (they fix the model and data order).
     LOCKED: ClassVar[tuple[str, ...]] = (
-        "preset", "model_overrides", "conditioning", "batch_size", "window", "seed", "hidden_countdown"
+        "preset", "model_overrides", "conditioning", "batch_size", "window", "seed", "hidden_countdown",
+        "short_notes",
     )
 
     def model_config(self) -> ModelConfig:

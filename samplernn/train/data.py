@@ -13,7 +13,7 @@ from samplernn.data.batching import NoteBank, build_bank
 from samplernn.data.dataset import NoteRecord, PreparedDataset, load_dataset
 from samplernn.data.kit_retune import retune_plan
 from samplernn.data.pitch_fill import fill_plan, shift_note
-from samplernn.data.short_notes import short_plan, shorten_note
+from samplernn.data.short_notes import short_copies
 from samplernn.model.config import ModelConfig
 
 
@@ -66,8 +66,8 @@ def load_train_data(
     `kit_retune` S > 0, two copies of every train note resampled S semitones down and up, its
     key kept (samplernn.data.kit_retune: for a drum kit, whose keys are pieces); with
     `short_notes` C > 0, C short copies (held part cut, spliced to the release; lengths drawn with
-    `seed`) of every train note and resampled copy whose held part is long enough
-    (samplernn.data.short_notes).
+    `seed`) of every train note and resampled copy whose held part is long enough and does not
+    decay (samplernn.data.short_notes).
 
     Raises UserError for a dataset that is missing, malformed, lacks the loudness envelopes a
     level-conditioned model needs, or has no train or val notes.
@@ -91,12 +91,11 @@ def load_train_data(
     retune = retune_plan(notes["train"], kit_retune)
     train, sounds = _with_copies(ds, notes["train"], [(r, k, False) for r, k in fill]
                                  + [(r, k, True) for r, k in retune])
-    shorts = short_plan(train, short_notes, ds.sample_rate, seed)
-    if shorts:
+    shorts = []
+    if short_notes > 0:
         sounds = [ds.load_audio(r) for r in train] if sounds is None else sounds
-        audio = {r.id: x for r, x in zip(train, sounds, strict=True)}
-        copies = [shorten_note(r, audio[r.id], held, ds.sample_rate) for r, held in shorts]
-        train, sounds = train + [c[0] for c in copies], sounds + [c[1] for c in copies]
+        shorts = short_copies(train, sounds, short_notes, ds.sample_rate, seed)
+        train, sounds = train + [c[0] for c in shorts], sounds + [c[1] for c in shorts]
     filled = sorted({r.pitch + k for r, k in fill})
     return TrainData(
         ds, bank(train, sounds), bank(notes["val"]), bank(notes["test"]) if notes["test"] else None,
