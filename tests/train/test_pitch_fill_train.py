@@ -3,22 +3,15 @@ embedding rows of those pitches are trained rather than interpolated."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 import torch
-from support.drum_kit import write_drum_dataset
 from support.synth_data import write_synth_dataset
 from support.tiny import tiny_train_config
 
 from conditioning import NOTE_INDEX
-from samplernn.common.errors import UserError
-from samplernn.data.dataset import load_dataset
 from samplernn.train.config import TrainConfig
 from samplernn.train.data import load_train_data
 from samplernn.train.loop import train
-from samplernn.train.plateau import SCORE_TIE_BAND
-from samplernn.train.recipe import fit_to_bank
 
 KEY = "cond_features.note_embed.weight"
 
@@ -56,18 +49,6 @@ def test_filled_pitches_are_trained_not_interpolated(dataset, tmp_path):
     between = plain[48] + (plain[51] - plain[48]) / 3  # the plain run's row 49: its neighbours' line
     torch.testing.assert_close(plain[49], between)
     assert not torch.allclose(filled[49], filled[48] + (filled[51] - filled[48]) / 3)
-
-
-def test_a_drum_kit_or_unconditioned_model_fills_nothing(tmp_path):
-    fill = TrainConfig(fill_pitches=2)
-    said: list[str] = []
-    kit = fit_to_bank(fill, load_dataset(write_drum_dataset(tmp_path / "kit")), said.append)
-    assert kit.fill_pitches == 0 and any("--fill-pitches" in line for line in said)
-    bank = load_dataset(write_synth_dataset(tmp_path / "bank"))
-    assert fit_to_bank(fill, bank, print) == dataclasses.replace(fill, score_tie=SCORE_TIE_BAND)
-    assert fit_to_bank(dataclasses.replace(fill, conditioning=False), bank, print).fill_pitches == 0
-    with pytest.raises(UserError, match="--fill-pitches"):
-        TrainConfig(fill_pitches=-1).validate()
 
 
 def test_a_run_from_before_the_option_resumes_without_copies(tmp_path, monkeypatch):

@@ -11,7 +11,7 @@ from support.synth_data import write_synth_dataset
 from samplernn.common.errors import UserError
 from samplernn.data.dataset import load_dataset
 from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
-from samplernn.train.config import TrainConfig
+from samplernn.train.config import MAX_SHORT_NOTES, TrainConfig
 from samplernn.train.plateau import SCORE_TIE_BAND
 from samplernn.train.recipe import fit_to_bank
 
@@ -108,3 +108,19 @@ def test_a_drum_kit_is_pre_emphasised_like_any_bank(tmp_path):
     assert not any("pre-emphasis" in line for line in said)
     asked = TrainConfig(model_overrides={"pre_emphasis": 0.0})
     assert fit_to_bank(asked, kit, print).model_config().pre_emphasis == 0.0
+
+
+@pytest.mark.parametrize(("name", "on", "bad"), [("fill_pitches", 2, (-1,)),
+                                                 ("short_notes", 1, (-1, MAX_SHORT_NOTES + 1))])
+def test_copies_of_notes_are_for_a_conditioned_pitched_bank_only(tmp_path, name, on, bad):
+    cfg = TrainConfig(**{name: on})
+    flag = "--" + name.replace("_", "-")
+    said: list[str] = []
+    kit = fit_to_bank(cfg, load_dataset(write_drum_dataset(tmp_path / "kit")), said.append)
+    assert getattr(kit, name) == 0 and any(flag in line for line in said)
+    bank = load_dataset(write_synth_dataset(tmp_path / "bank"))
+    assert fit_to_bank(cfg, bank, print) == dataclasses.replace(cfg, score_tie=SCORE_TIE_BAND)
+    assert getattr(fit_to_bank(dataclasses.replace(cfg, conditioning=False), bank, print), name) == 0
+    for value in bad:
+        with pytest.raises(UserError, match=flag):
+            TrainConfig(**{name: value}).validate()

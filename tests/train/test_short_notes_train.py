@@ -3,21 +3,14 @@ a drum kit or an unconditioned model gets none."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 import torch
-from support.drum_kit import write_drum_dataset
 from support.synth_data import write_synth_dataset
 from support.tiny import tiny_train_config
 
 from conditioning import ELAPSED_INDEX, REMAINING_INDEX
-from samplernn.common.errors import UserError
-from samplernn.data.dataset import load_dataset
-from samplernn.train.config import MAX_SHORT_NOTES, TrainConfig
 from samplernn.train.data import load_train_data
 from samplernn.train.loop import train
-from samplernn.train.recipe import fit_to_bank
 
 
 @pytest.fixture(scope="module")
@@ -54,16 +47,3 @@ def test_a_run_says_how_many_short_copies_it_trains_on(dataset, tmp_path):
     train(dataset, tmp_path / "run", cfg, log=logged.append)
     made = load_train_data(dataset, cfg.model_config(), short_notes=1, seed=cfg.seed).shortened
     assert made >= 3 and any(f"{made} short copies of the long train notes" in line for line in logged)
-
-
-def test_a_drum_kit_or_unconditioned_model_gets_no_short_copies(tmp_path):
-    cfg = TrainConfig(short_notes=1)
-    said: list[str] = []
-    kit = fit_to_bank(cfg, load_dataset(write_drum_dataset(tmp_path / "kit")), said.append)
-    assert kit.short_notes == 0 and any("--short-notes" in line for line in said)
-    bank = load_dataset(write_synth_dataset(tmp_path / "bank"))
-    assert fit_to_bank(cfg, bank, print).short_notes == 1
-    assert fit_to_bank(dataclasses.replace(cfg, conditioning=False), bank, print).short_notes == 0
-    for bad in (-1, MAX_SHORT_NOTES + 1):
-        with pytest.raises(UserError, match="--short-notes"):
-            TrainConfig(short_notes=bad).validate()
