@@ -32,7 +32,7 @@ from samplernn.measures.sound import midi_to_hz
 
 #: Id suffix of a short copy: "<source id>~180ms" is the source with 180 ms held.
 SHORT_MARK = "~"
-#: Length of the crossfade at the splice (8 ms: a few periods of the notes, shorter than an attack).
+#: Length of the crossfade at the splice (8 ms: one to a few periods of mid-range notes, under an attack).
 SPLICE_SECONDS = 0.008
 #: The release tail is scaled to the level the note had at the cut: down as far as it takes (a
 #: bowed or blown note that stops early releases from the level its attack reached: on the cello
