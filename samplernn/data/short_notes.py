@@ -28,7 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from samplernn.data.manifest import NoteRecord
-from samplernn.measures.sound import midi_to_hz
+from samplernn.measures.sound import midi_to_hz, rms, to_db
 
 #: Id suffix of a short copy: "<source id>~180ms" is the source with 180 ms held.
 SHORT_MARK = "~"
@@ -91,11 +91,10 @@ def splice_lag(audio: np.ndarray, cut: int, target: int, span: int, window: int)
 
 
 def level_match_db(before: np.ndarray, after: np.ndarray) -> float:
-    """The gain in dB that brings `after`'s RMS to `before`'s (0 when either is silent)."""
-    power = [float((x.astype(np.float64) ** 2).mean()) for x in (before, after)]
-    if min(power) <= 1e-20:
-        return 0.0
-    return 10.0 * np.log10(power[0] / power[1])
+    """The gain in dB that brings `after`'s RMS to `before`'s (0 when either is at -120 dBFS or
+    below, measures.sound.to_db's floor)."""
+    a, b = rms(before), rms(after)
+    return 0.0 if min(a, b) <= 1e-6 else to_db(a) - to_db(b)
 
 
 def shorten_note(
