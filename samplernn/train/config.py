@@ -185,10 +185,11 @@ class TrainConfig:
         f"shipped model ({', '.join(shipped_models()) or 'none installed'}).",
     )
 
-    #: Fields a resumed run must share with the stored one (they fix the model and data order).
+    #: Fields a resumed run must share with the stored one (they fix the model, the train bank's
+    #: notes and their order).
     LOCKED: ClassVar[tuple[str, ...]] = (
         "preset", "model_overrides", "conditioning", "batch_size", "window", "seed", "hidden_countdown",
-        "short_notes",
+        "short_notes", "fill_pitches", "kit_retune",
     )
 
     def model_config(self) -> ModelConfig:

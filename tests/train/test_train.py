@@ -98,6 +98,10 @@ def test_resume_refuses_incompatible_settings(dataset, tmp_path):
         train(dataset, run, tiny_cfg(steps=2))
     with pytest.raises(UserError, match="batch_size"):
         resolve_train_config(run, {"batch_size": 8}, resume=True)
+    for copies in ("fill_pitches", "kit_retune", "short_notes"):  # each changes the train bank
+        stored = resolve_train_config(run, {}, resume=True).to_dict()[copies]
+        with pytest.raises(UserError, match=rf"{copies}={stored!r} \(asked 3\)"):
+            resolve_train_config(run, {copies: 3}, resume=True)
     with pytest.raises(UserError, match="incompatible"):
         other = tiny_cfg(steps=4, model_overrides={**TINY_MODEL, "dim": 12})
         train(dataset, run, other, resume=True)
