@@ -28,6 +28,7 @@ from samplernn.common.errors import UserError
 from samplernn.common.progress import ProgressFn
 from samplernn.data.dataset import MANIFEST_FILE, write_dataset_info
 from samplernn.data.manifest import AUDIO_DIR, SPLITS, NoteRecord, note_audio_path, write_manifest
+from samplernn.prepare.copies import recording_keys
 from samplernn.prepare.layouts import Discovery, Failure, NoteJob
 from samplernn.prepare.notes import NoteError, nonfinite_message, prepare_note, silence_message
 from samplernn.prepare.output import check_earlier_output, check_paths, staging
@@ -248,15 +249,18 @@ def _dataset_info(src: Path, settings: PrepareSettings, result: PrepareResult, s
     }
 
 
-def keep_copies_together(rows: Sequence[NoteRow], splits: dict[str, str]) -> list[Failure]:
-    """Put notes of identical prepared audio (the same recording twice: a copied file, or a kit
-    whose drumkit.xml lists one sample under two instruments) into one split — train when one of
-    them is there, else the first one's — so that validation and test do not measure memory;
-    edits `splits` in place and returns one notice naming the recordings held more than once
-    (none if none). `assign_splits` given the digests already splits each recording as one."""
+def keep_copies_together(rows: Sequence[NoteRow], splits: dict[str, str], keys: dict[str, str]
+                         ) -> list[Failure]:
+    """Put the notes of one recording (`keys`, prepare.copies.recording_keys: identical prepared
+    audio — a copied file, a kit whose drumkit.xml lists one sample under two instruments — or one
+    waveform at other gains) into one split — train when one of them is there, else the first
+    one's — so that validation and test do not measure memory; edits `splits` in place and returns
+    one notice naming the recordings held more than once (none if none). `assign_splits` given the
+    same keys already splits each recording as one."""
     groups: dict[str, list[NoteRow]] = {}
     for r in rows:
-        groups.setdefault(r.digest, []).append(r)
+        groups.setdefault(keys[r.id], []).append(r)
+    scaled = any(len({r.digest for r in same}) > 1 for same in groups.values())
     copies: list[str] = []
     targets: set[str] = set()
     for same in groups.values():
@@ -273,7 +277,8 @@ def keep_copies_together(rows: Sequence[NoteRow], splits: dict[str, str]) -> lis
     shown = "; ".join(copies[:4]) + (f"; {len(copies) - 4} more" if len(copies) > 4 else "")
     into = f"in {targets.pop()}" if len(targets) == 1 else "in one split"
     what = "recording appears" if len(copies) == 1 else "recordings appear"
-    return [Failure("", f"{len(copies)} {what} more than once, as identical audio ({shown}): each one's "
+    how = "as identical audio or at other gains" if scaled else "as identical audio"
+    return [Failure("", f"{len(copies)} {what} more than once, {how} ({shown}): each one's "
                         f"notes put {into} so that validation does not measure memory")]
 
 
@@ -332,12 +337,13 @@ def prepare_bank(
             how = f"read as the {found.layout} layout{' (detected; --layout to choose)' if guessed else ''}"
             raise NothingPrepared(f"{src}: no note could be prepared, {how} ({n_bad} failed; first: {first})",
                                   found.failures)
-        copies = found.layout != CHUNK_LAYOUT  # a chunk of a steady tone may equal the next; no copy
+        # a chunk of a steady tone may equal the next: chunks are never copies
+        keys = None if found.layout == CHUNK_LAYOUT else recording_keys(
+            rows, lambda note_id: read_audio(tmp / note_audio_path(note_id), mono=True)[0])
         splits = assign_splits(((r.id, r.pitch) for r in rows), settings.val_fraction,
-                               settings.test_fraction, settings.seed,
-                               {r.id: r.digest for r in rows} if copies else None)
-        if copies:
-            notices += keep_copies_together(rows, splits)
+                               settings.test_fraction, settings.seed, keys)
+        if keys is not None:
+            notices += keep_copies_together(rows, splits, keys)
         write_manifest(tmp / MANIFEST_FILE, (r.record(splits[r.id]) for r in rows))
         result = _result(out, found.layout, rows, splits, sr)
         result.failures = natsorted(found.failures, key=lambda f: f.source)

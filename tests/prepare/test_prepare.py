@@ -17,11 +17,18 @@ from samplernn.prepare import PrepareSettings, prepare_bank
 
 
 def small_bank(folder: Path, note_pair, pitches=(48, 60), velocities=(50, 110), lengths=(0.2, 0.3, 0.4)):
+    """Tones at every pitch × velocity × length; louder layers are brighter (an octave partial
+    rising with velocity), as a real instrument's are, so that no layer is another at a new gain
+    (prepare.copies would count those as one recording)."""
+    sr, on = 44100, 0.05
     for p in pitches:
         for v in velocities:
             for length in lengths:
-                note_pair(folder, f"n{p}_v{v}_{length:.1f}s", pitch=p, velocity=v, length=length,
-                          amplitude=0.7 * v / 127)
+                stem, amp = f"n{p}_v{v}_{length:.1f}s", 0.7 * v / 127
+                x = tone(sr, p, on, on + length, amplitude=amp) + tone(sr, p + 12, on, on + length,
+                                                                      amplitude=0.2 * amp * v / 127)
+                write_audio(folder / f"{stem}.wav", x, sr)
+                write_midi(folder / f"{stem}.mid", [(p, v, on, on + length)])
     return folder
 
 

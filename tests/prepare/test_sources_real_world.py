@@ -73,7 +73,8 @@ def test_a_nan_in_a_one_shot_is_reported_as_non_finite_samples(tmp_path, layout)
 def test_a_dc_offset_moves_neither_start_nor_release_of_a_one_shot(tmp_path, layout):
     result, notes, clean_id, faulty_id = prepared(tmp_path, layout, note(), note() + np.float32(0.05))
     assert not result.failures
-    (notice,) = result.notices
+    (notice, copies) = result.notices  # with the offset removed, one recording twice
+    assert "1 recording appears more than once" in copies.message
     assert "DC offset (+0.05, -26 dBFS) removed" in notice.message
     a, b = notes[clean_id], notes[faulty_id]
     assert (b.onset, b.release) == (a.onset, a.release)

@@ -1,0 +1,93 @@
+"""prepare.copies: one recording at other gains counts as one recording (a kit's fake velocity
+layers), a layer that differs as little as a SoundFont's velocity layers do does not."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from support.audio import write_audio
+
+from samplernn.data.dataset import load_dataset
+from samplernn.prepare import prepare_bank
+from samplernn.prepare.copies import GAIN_COPY_DEFICIT, correlation_deficit, is_gain_copy, recording_keys
+
+SR = 16000
+ONSET = 800
+
+
+def hit(seed: int = 0, n: int = 8000, brighten: float = 0.0) -> np.ndarray:
+    """A noise hit from ONSET, decaying 40 dB over its length; `brighten` adds that share of its
+    first difference (a slightly brighter layer)."""
+    rng = np.random.default_rng(seed)
+    body = rng.standard_normal(n) * 10 ** (-2 * np.arange(n) / n)
+    body = body + brighten * np.diff(body, prepend=0.0)
+    x = np.zeros(ONSET + n)
+    x[ONSET:] = 0.5 * body / np.abs(body).max()
+    return x
+
+
+@dataclass
+class Note:
+    id: str
+    pitch: int
+    onset: int
+    n_samples: int
+    digest: str
+
+
+def notes_of(audio: dict[str, tuple[int, np.ndarray, int]]) -> list[Note]:
+    """Notes of {id: (pitch, audio, onset)}, their digests as prepare makes them."""
+    return [Note(k, p, on, x.size, hashlib.sha1(x.astype(np.float32).tobytes()).hexdigest())
+            for k, (p, x, on) in audio.items()]
+
+
+def test_layers_of_one_waveform_share_a_key_and_a_brighter_layer_does_not():
+    base = hit()
+    brighter = hit(brighten=0.03)
+    near = correlation_deficit(base, ONSET, brighter, ONSET)
+    assert GAIN_COPY_DEFICIT < near[0] < 1e-3 and not is_gain_copy(*near)  # as a SoundFont's layers
+    late = np.concatenate([[0.0], 0.3 * base[:-1]])  # its onset found one sample later
+    audio = {
+        "hard": (38, base, ONSET), "med": (38, late, ONSET), "copy": (38, base.copy(), ONSET),
+        "bright": (38, brighter, ONSET), "other": (38, hit(seed=1), ONSET),
+        "kick": (36, 0.2 * base, ONSET),  # another piece: not compared
+    }
+    keys = recording_keys(notes_of(audio), lambda k: audio[k][1])
+    assert keys["hard"] == keys["med"] == keys["copy"]
+    assert len({keys["hard"], keys["bright"], keys["other"], keys["kick"]}) == 4
+
+
+def test_a_quiet_copy_is_one_though_its_quantisation_noise_lowers_its_correlation():
+    base = hit()
+    quiet = np.round(0.01 * base * 32767) / 32767  # 40 dB down, through 16-bit
+    noisy = correlation_deficit(base, ONSET, quiet, ONSET)
+    assert noisy[0] > GAIN_COPY_DEFICIT and is_gain_copy(*noisy)
+    two_bits = np.round(base * 2) / 2  # far more noise than a 16-bit file's: not a copy
+    assert not is_gain_copy(*correlation_deficit(base, ONSET, two_bits, ONSET))
+
+
+def test_lengths_apart_are_not_compared():
+    base = hit()
+    audio = {"a": (40, base, ONSET), "b": (40, np.concatenate([0.5 * base, np.zeros(2000)]), ONSET)}
+    read: list[str] = []
+    keys = recording_keys(notes_of(audio), lambda k: read.append(k) or audio[k][1])
+    assert keys["a"] != keys["b"] and read == []
+
+
+def test_a_kit_with_one_snare_at_three_gains_keeps_them_in_one_split(tmp_path: Path):
+    """A folder of one-shots: 8 snares of their own and one snare at three gains. Without the
+    rule the three layers are spread over the splits (seed 0 puts one in val or test)."""
+    src = tmp_path / "kit"
+    for k in range(8):
+        write_audio(src / f"snare_{k + 1:02d}.wav", hit(seed=10 + k).astype(np.float32), SR)
+    for name, gain in (("soft", 0.1), ("med", 0.4), ("hard", 1.0)):
+        write_audio(src / f"snare-layer-{name}.wav", (gain * hit(seed=99)).astype(np.float32), SR)
+    result = prepare_bank(src, tmp_path / "out")
+    splits = {n.source: n.split for n in load_dataset(tmp_path / "out").notes}
+    assert {splits[f"snare-layer-{name}.wav"] for name in ("soft", "med", "hard")} == {"train"}
+    (notice,) = [n.message for n in result.notices if "more than once" in n.message]
+    assert notice.startswith("1 recording appears more than once, as identical audio or at other gains (")
+    assert {"val", "test"} <= set(splits.values())
