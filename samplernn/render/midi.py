@@ -233,18 +233,17 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
     if kit:
         played = kit_hits(played, ckpt.stats, sr)
     check_length(midi, [n for n, _ in played], opts.max_seconds)
-    lead, tail = round(opts.lead * sr), round(opts.tail * sr)
-    specs = [
-        note_stream(p, n.velocity, round(n.start * sr), round(n.stop * sr), ckpt.stats, lead, tail)
-        for n, p in played
-    ]
     t = time.perf_counter()
     gen = opts.generation.with_default_temperature(ckpt.temperature)
     gen = gen.with_onset_search(opts.onset_candidates, sr, hits=kit is not None, pieces=ckpt.hit_pieces)
     if pick_render_engine(opts.engine, ckpt.model, gen) == "voices":
+        # the voices make each note's conditioning as they reach it: none is built here
         mixed = render_voices(ckpt.model, ckpt.stats, sr, played, opts.lead, opts.tail, gen)
         elapsed = time.perf_counter() - t
     else:
+        lead, tail = round(opts.lead * sr), round(opts.tail * sr)
+        specs = [note_stream(p, n.velocity, round(n.start * sr), round(n.stop * sr), ckpt.stats, lead, tail)
+                 for n, p in played]
         audio = synthesize(ckpt.model, [s.cond for s in specs], gen)
         elapsed = time.perf_counter() - t
         mixed = mix(audio, [s.start for s in specs])
@@ -253,7 +252,7 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
     pitches = [p for _, p in played]
     return RenderReport(
         out,
-        len(specs),
+        len(played),
         len(mixed) / sr,
         gain_db,
         peak_db,

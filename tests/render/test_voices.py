@@ -30,7 +30,12 @@ def test_the_pool_is_the_most_notes_sounding_at_once():
     assert voice_spans([(note, 50)], stats, SR, 8, 40) == [(400, 800 + 100 + 40)]
 
 
-def test_voices_render_the_same_length_as_notes(tmp_path: Path):
+def test_voices_render_the_same_length_as_notes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import samplernn.render.midi as render_module
+
+    built = []  # per-note streams' conditioning, made whole up front; the voices make their own
+    real_note_stream = render_module.note_stream
+    monkeypatch.setattr(render_module, "note_stream", lambda *a: built.append(a) or real_note_stream(*a))
     stats = BankStats(SR, {(p, 100): 60 for p in range(45, 66)})
     ckpt = load_checkpoint(tiny_checkpoint(tmp_path / "t.pt", sample_rate=SR, stats=stats))
     midi = write_midi(tmp_path / "m.mid", [(50, 100, 0.0, 0.2), (55, 90, 0.1, 0.3), (52, 80, 0.15, 0.4)])
@@ -42,6 +47,7 @@ def test_voices_render_the_same_length_as_notes(tmp_path: Path):
         )
         audio, sr = read_audio(out)
         assert report.n_notes == 3 and sr == SR and np.abs(audio).max() > 0
+        assert len(built) == 3  # only the notes engine built them (a stuck note's held memory)
         lengths[engine] = len(audio)
     assert lengths["notes"] == lengths["voices"]
     again = tmp_path / "again.wav"
