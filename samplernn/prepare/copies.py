@@ -14,28 +14,44 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import numpy as np
+from scipy.fft import next_fast_len
 
 #: The correlation deficit (1 - normalised correlation, mean removed) at or below which two
-#: prepared notes of one pitch are one recording at two gains. Measured: the gain-scaled layers
-#: above fall short of 1 by < 1e-5; the closest distinct layers seen, a SoundFont cello's velocity
-#: layers (MuseScore General, D#4 at velocity 33 and 80, rendered by fluidsynth), by 1.8e-4, and a
-#: drummer's two softest snare hits (BJA_Pacific SN4_01/02) by 1e-3.
-GAIN_COPY_DEFICIT = 1e-4
+#: prepared notes of one pitch are one recording at two gains (plus what quantisation noise
+#: explains, below). Measured: the gain-scaled layers above fall short of 1 by < 5e-6; the closest
+#: layers seen that are not exact copies, the bundled trombone bank's velocity 80 and 120 at G3 and
+#: G#3 (one SoundFont sample at two gains with a touch of filter), by 1.6e-5, a SoundFont cello's
+#: velocity layers (MuseScore General, D#4 at velocity 33 and 80) by 1.8e-4, and a drummer's two
+#: softest snare hits (BJA_Pacific SN4_01/02) by 1e-3.
+GAIN_COPY_DEFICIT = 1e-5
 #: White noise of RMS s added to a note of RMS r costs its correlation 0.5 (s/r)²: a quiet copy's
 #: quantisation costs it more than GAIN_COPY_DEFICIT (one 40 dB down from a -6 dBFS hit, 1.5e-4).
-#: The noise counted is that of a 16-bit source requantised into the 16-bit prepared file (two
-#: quantisations of 2^-15 / sqrt(12) each, about -98 dBFS together), NOISE_MARGIN times over.
-QUANTISATION_RMS = float(np.sqrt(2.0) * 2.0**-15 / np.sqrt(12.0))
+#: Counted: a 16-bit source's quantisation (2^-15 / sqrt(12), about -101 dBFS) scaled by prepare's
+#: gain, plus the 16-bit prepared file's own, NOISE_MARGIN times over.
+QUANTISATION_RMS = float(2.0**-15 / np.sqrt(12.0))
 NOISE_MARGIN = 2.0
-#: Samples the two notes' detected onsets may be off by (the onset of a quieter copy, found at a
-#: share of its own peak, can move by a sample where quantisation noise crosses the threshold).
-MAX_LAG = 2
+#: Samples searched either side of the onsets for the lag that aligns two notes. The manifest's
+#: onset is where prepare put the start it detected at a share of the note's own peak, and on a
+#: slow attack a quieter copy's start moves by several samples (10 on a synthetic hit 26 dB down);
+#: the lag is refined to a fraction of a sample (a resampled copy moves by fractions).
+MAX_LAG = 32
+#: Samples before the onset included in every comparison (the attack's first rise).
+LEAD_IN = 64
 #: Samples from the onset compared first: distinct hits or notes differ in their attack, so most
 #: pairs are told apart there before their whole span is compared.
 ATTACK_WINDOW = 2048
-#: Prepared lengths further apart than this share of the longer one are not compared: a copy's end
-#: is found at the same share of its own peak as the original's.
-MAX_LENGTH_DIFFERENCE = 0.05
+#: Notes are compared only when the longer is at most this many times the shorter (a quiet copy's
+#: end, found where its tail meets the noise floor, comes earlier than the original's).
+MAX_LENGTH_RATIO = 2.0
+#: Cosine similarity of two notes' attack-window magnitude spectra (shift- and gain-blind) below
+#: which they are not compared sample by sample: one matrix product a pitch finds the candidates.
+#: Measured: the gain copies of the five Hydrogen kits above ≥ 0.99984; it passes 41 of their 3,384
+#: same-piece pairs within MAX_LENGTH_RATIO, but most of a pitched bank's (the bundled trombone's
+#: layers of one pitch are as alike in magnitude: 840 of 1,248 pairs).
+SPECTRUM_SIMILARITY = 0.999
+#: Samples of b read either side of the compared span, so that the band-limited (FFT) delay that
+#: aligns it finds b's own samples there, not the wrap-around of its ends.
+DELAY_MARGIN = 256
 
 
 class PreparedNote(Protocol):
@@ -48,21 +64,25 @@ class PreparedNote(Protocol):
     digest: str
 
 
-def recording_keys(notes: Sequence[PreparedNote], read: Callable[[str], np.ndarray]) -> dict[str, str]:
+def recording_keys(notes: Sequence[PreparedNote], read: Callable[[str], np.ndarray], gain: float = 1.0
+                   ) -> dict[str, str]:
     """{note id: the key of its recording}: the digest of its prepared audio, or, for a gain copy
-    of another note of its pitch (correlation ≥ GAIN_COPY_CORRELATION over their common span,
-    aligned on their onsets ± MAX_LAG samples), that note's digest — transitively, so that every
-    layer of one scaled waveform shares one key.
+    of another note of its pitch (`is_gain_copy` over their first ATTACK_WINDOW samples and over
+    their common span, aligned by `align`), that note's digest — transitively, so that every layer
+    of one scaled waveform shares one key. The keys do not depend on the order of `notes`.
 
-    `read(note_id)` returns the note's prepared audio, (n_samples,) float; notes are read one pitch
-    at a time and only where two of a pitch have prepared lengths within MAX_LENGTH_DIFFERENCE.
+    `read(note_id)` returns the note's prepared audio, (n_samples,) float; `gain`: the gain prepare
+    applied to the sources (their quantisation noise grows with it). Every note's attack window is
+    read; whole notes only for the pairs SPECTRUM_SIMILARITY and MAX_LENGTH_RATIO let through.
     """
     parent: dict[str, str] = {n.digest: n.digest for n in notes}
     by_pitch: dict[int, dict[str, PreparedNote]] = defaultdict(dict)
-    for n in notes:
+    for n in sorted(notes, key=lambda n: n.digest):
         by_pitch[n.pitch].setdefault(n.digest, n)  # one note per distinct audio
+    noise = QUANTISATION_RMS * float(np.hypot(1.0, gain))
     for same_pitch in by_pitch.values():
-        _join_gain_copies(sorted(same_pitch.values(), key=lambda n: n.n_samples), read, parent)
+        by_length = sorted(same_pitch.values(), key=lambda n: (n.n_samples, n.digest))
+        _join_gain_copies(by_length, read, parent, noise)
     return {n.id: _root(parent, n.digest) for n in notes}
 
 
@@ -74,9 +94,11 @@ def _root(parent: dict[str, str], d: str) -> str:
     return d
 
 
-def _join_gain_copies(ones: list[PreparedNote], read: Callable[[str], np.ndarray], parent: dict[str, str]
-                      ) -> None:
+def _join_gain_copies(ones: list[PreparedNote], read: Callable[[str], np.ndarray], parent: dict[str, str],
+                      noise: float) -> None:
     """Join in `parent` the groups of the gain copies among `ones` (one pitch, by length)."""
+    if len(ones) < 2:
+        return
     audio: dict[str, np.ndarray] = {}
 
     def samples(n: PreparedNote) -> np.ndarray:
@@ -84,16 +106,37 @@ def _join_gain_copies(ones: list[PreparedNote], read: Callable[[str], np.ndarray
             audio[n.id] = np.asarray(read(n.id), np.float64)
         return audio[n.id]
 
+    spectra = np.stack([_attack_spectrum(np.asarray(read(n.id), np.float64), n.onset) for n in ones])
+    similar = spectra @ spectra.T
     for i, a in enumerate(ones):
-        for b in ones[i + 1:]:
-            if b.n_samples - a.n_samples > MAX_LENGTH_DIFFERENCE * b.n_samples:
+        for j in range(i + 1, len(ones)):
+            b = ones[j]
+            if b.n_samples > MAX_LENGTH_RATIO * a.n_samples:
                 break
-            if _root(parent, a.digest) == _root(parent, b.digest):
+            if similar[i, j] < SPECTRUM_SIMILARITY or _root(parent, a.digest) == _root(parent, b.digest):
                 continue
             xa, xb = samples(a), samples(b)
-            spans = (ATTACK_WINDOW, None)
-            if all(is_gain_copy(*correlation_deficit(xa, a.onset, xb, b.onset, span)) for span in spans):
+            lag = align(xa, a.onset, xb, b.onset)
+            if all(is_gain_copy(*correlation_deficit(xa, a.onset, xb, b.onset, lag, span, noise))
+                   for span in (ATTACK_WINDOW, None)):
                 parent[_root(parent, b.digest)] = _root(parent, a.digest)
+
+
+def _segment(x: np.ndarray, start: int, n: int) -> np.ndarray:
+    """x[start : start + n], zeros where that reaches outside x."""
+    out = np.zeros(n)
+    lo, hi = max(start, 0), min(start + n, x.size)
+    if hi > lo:
+        out[lo - start: hi - start] = x[lo:hi]
+    return out
+
+
+def _attack_spectrum(x: np.ndarray, onset: int) -> np.ndarray:
+    """The unit-norm magnitude spectrum of the note's attack window (rectangular: a shift of a few
+    samples changes it little), float32 (ATTACK_WINDOW // 2 + 1,)."""
+    mag = np.abs(np.fft.rfft(_segment(x, onset - LEAD_IN, ATTACK_WINDOW)))
+    norm = float(np.linalg.norm(mag))
+    return (mag / norm if norm > 0 else mag).astype(np.float32)
 
 
 def is_gain_copy(deficit: float, noise_deficit: float) -> bool:
@@ -102,28 +145,58 @@ def is_gain_copy(deficit: float, noise_deficit: float) -> bool:
     return deficit <= GAIN_COPY_DEFICIT + NOISE_MARGIN * noise_deficit
 
 
-def correlation_deficit(a: np.ndarray, onset_a: int, b: np.ndarray, onset_b: int, span: int | None = None
-                        ) -> tuple[float, float]:
-    """How far two notes are from one waveform at two gains: 1 - the highest normalised correlation
-    (mean removed) of their samples over their common span (or its first `span` samples after the
-    onsets), aligned on their onsets (sample indices) within ± MAX_LAG samples; and the deficit the
-    quantisation noise alone would cause at that lag, 0.5 (QUANTISATION_RMS / RMS)² summed over
-    the two. a, b: (n,) float mono. (0.0, ...) for one waveform at two gains; (1.0, 0.0) when a
-    span is silent or no lag correlates positively."""
-    lead = max(0, min(onset_a, onset_b) - MAX_LAG)
-    common = max(0, min(a.size - onset_a, b.size - onset_b) - MAX_LAG)
-    span = common if span is None else min(span, common)
-    x = a[onset_a - lead: onset_a + span]
-    x = x - x.mean()
-    best = (1.0, 0.0)
-    for lag in range(-MAX_LAG, MAX_LAG + 1):
-        start = onset_b - lead + lag
-        if start < 0 or start + x.size > b.size:
-            continue
-        y = b[start: start + x.size]
-        y = y - y.mean()
-        nx, ny = float(np.linalg.norm(x)), float(np.linalg.norm(y))
-        if nx * ny > 0.0 and 1.0 - float(x @ y) / (nx * ny) < best[0]:
-            noise = 0.5 * x.size * QUANTISATION_RMS**2 * (1.0 / nx**2 + 1.0 / ny**2)
-            best = (1.0 - float(x @ y) / (nx * ny), noise)
-    return best
+def align(a: np.ndarray, onset_a: int, b: np.ndarray, onset_b: int) -> float:
+    """The lag (samples, to a fraction of one) at which b's content best matches a's — b at
+    onset_b + lag sounds as a at onset_a —: the peak of the cross-correlation of a's attack window
+    (LEAD_IN + ATTACK_WINDOW samples) with b's within ± MAX_LAG samples, refined between samples by
+    a band-limited (FFT) delay. a, b: (n,) float mono."""
+    x = _segment(a, onset_a - LEAD_IN, LEAD_IN + ATTACK_WINDOW)
+    y = _segment(b, onset_b - LEAD_IN - DELAY_MARGIN, x.size + 2 * DELAY_MARGIN)
+    m = next_fast_len(2 * y.size)
+    cross = np.conj(np.fft.rfft(x, m)) * np.fft.rfft(y, m)
+    k = np.arange(DELAY_MARGIN - MAX_LAG, DELAY_MARGIN + MAX_LAG + 1)
+    peak = float(k[np.argmax(np.fft.irfft(cross, m)[k])])
+    bins = np.arange(cross.size)
+    omega = 2j * np.pi * bins / m
+    cross = cross * np.where((bins == 0) | (bins == m // 2), 1.0, 2.0)  # the bins rfft leaves out
+    return _refine_peak(cross, omega, peak) - DELAY_MARGIN
+
+
+def correlation_deficit(a: np.ndarray, onset_a: int, b: np.ndarray, onset_b: int, lag: float,
+                        span: int | None = None, noise: float = QUANTISATION_RMS) -> tuple[float, float]:
+    """How far two notes are from one waveform at two gains: 1 - the normalised correlation (mean
+    removed) of a, from LEAD_IN samples before onset_a to `span` samples after it (None: as far as
+    both notes reach), with b delayed by `lag` samples (`align`; a band-limited delay, so a copy
+    resampled from another rate, which moves by fractions of a sample, still matches); and the
+    deficit white noise of RMS `noise` would cause, 0.5 (noise / RMS)² summed over the two.
+    a, b: (n,) float mono. (0.0, ...) for one waveform at two gains; (1.0, 0.0) when either is
+    silent there."""
+    reach = min(a.size - onset_a, b.size - onset_b - int(np.ceil(lag)))
+    n = LEAD_IN + (reach if span is None else min(span, reach))
+    if n <= LEAD_IN:
+        return 1.0, 0.0
+    x = _segment(a, onset_a - LEAD_IN, n)
+    whole = int(np.floor(lag))
+    y = _segment(b, onset_b - LEAD_IN - DELAY_MARGIN + whole, n + 2 * DELAY_MARGIN)
+    m = next_fast_len(y.size + DELAY_MARGIN)
+    omega = 2j * np.pi * np.arange(m // 2 + 1) / m
+    y = np.fft.irfft(np.fft.rfft(y, m) * np.exp(omega * (lag - whole)), m)[DELAY_MARGIN:DELAY_MARGIN + n]
+    x, y = x - x.mean(), y - y.mean()
+    nx, ny = float(np.linalg.norm(x)), float(np.linalg.norm(y))
+    if nx * ny == 0.0:
+        return 1.0, 0.0
+    return 1.0 - float(x @ y) / (nx * ny), 0.5 * n * noise**2 * (1.0 / nx**2 + 1.0 / ny**2)
+
+
+def _refine_peak(cross: np.ndarray, omega: np.ndarray, peak: float, steps: int = 5) -> float:
+    """The maximum near the integer `peak` of g(t) = Re sum(cross · exp(omega · t)) — a
+    cross-correlation between samples — by Newton's method on g' (at most half a sample from
+    `peak`: a peak between two samples is found from either)."""
+    t = peak
+    for _ in range(steps):
+        turn = cross * np.exp(omega * t)
+        slope, curve = float(np.real(np.sum(omega * turn))), float(np.real(np.sum(omega * omega * turn)))
+        if curve >= 0.0:
+            break
+        t = float(np.clip(t - slope / curve, peak - 0.5, peak + 0.5))
+    return t

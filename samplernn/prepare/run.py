@@ -339,7 +339,8 @@ def prepare_bank(
                                   found.failures)
         # a chunk of a steady tone may equal the next: chunks are never copies
         keys = None if found.layout == CHUNK_LAYOUT else recording_keys(
-            rows, lambda note_id: read_audio(tmp / note_audio_path(note_id), mono=True)[0])
+            rows, lambda note_id: read_audio(tmp / note_audio_path(note_id), mono=True)[0],
+            gain if gain is not None else 1.0)
         splits = assign_splits(((r.id, r.pitch) for r in rows), settings.val_fraction,
                                settings.test_fraction, settings.seed, keys)
         if keys is not None:

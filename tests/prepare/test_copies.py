@@ -8,11 +8,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import soxr
 from support.audio import write_audio
 
 from samplernn.data.dataset import load_dataset
 from samplernn.prepare import prepare_bank
-from samplernn.prepare.copies import GAIN_COPY_DEFICIT, correlation_deficit, is_gain_copy, recording_keys
+from samplernn.prepare.copies import (
+    GAIN_COPY_DEFICIT,
+    align,
+    correlation_deficit,
+    is_gain_copy,
+    recording_keys,
+)
 
 SR = 16000
 ONSET = 800
@@ -44,50 +51,68 @@ def notes_of(audio: dict[str, tuple[int, np.ndarray, int]]) -> list[Note]:
             for k, (p, x, on) in audio.items()]
 
 
+def groups(keys: dict[str, str]) -> set[frozenset[str]]:
+    """The notes that share a key, as sets (keys are digests: their values do not matter)."""
+    by_key: dict[str, set[str]] = {}
+    for note_id, key in keys.items():
+        by_key.setdefault(key, set()).add(note_id)
+    return {frozenset(ids) for ids in by_key.values()}
+
+
+def deficit(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    return correlation_deficit(a, ONSET, b, ONSET, align(a, ONSET, b, ONSET))
+
+
 def test_layers_of_one_waveform_share_a_key_and_a_brighter_layer_does_not():
     base = hit()
-    brighter = hit(brighten=0.03)
-    near = correlation_deficit(base, ONSET, brighter, ONSET)
+    brighter = hit(brighten=0.01)
+    near = deficit(base, brighter)
     assert GAIN_COPY_DEFICIT < near[0] < 1e-3 and not is_gain_copy(*near)  # as a SoundFont's layers
-    late = np.concatenate([[0.0], 0.3 * base[:-1]])  # its onset found one sample later
+    late = np.concatenate([np.zeros(7), 0.3 * base[:-7]])  # its start found 7 samples early
+    source = np.repeat(hit(n=24000), 3)[:-1] * 0.5  # at 48 kHz; a copy 1 sample later, both to 16 kHz
+    moved = soxr.resample(np.concatenate([[0.0], source]), 48000, SR)[:base.size]
     audio = {
         "hard": (38, base, ONSET), "med": (38, late, ONSET), "copy": (38, base.copy(), ONSET),
         "bright": (38, brighter, ONSET), "other": (38, hit(seed=1), ONSET),
         "kick": (36, 0.2 * base, ONSET),  # another piece: not compared
+        "src": (40, soxr.resample(source, 48000, SR)[:base.size], ONSET), "moved": (40, moved, ONSET),
     }
     keys = recording_keys(notes_of(audio), lambda k: audio[k][1])
-    assert keys["hard"] == keys["med"] == keys["copy"]
-    assert len({keys["hard"], keys["bright"], keys["other"], keys["kick"]}) == 4
+    assert groups(keys) == {frozenset({"hard", "med", "copy"}), frozenset({"bright"}), frozenset({"other"}),
+                            frozenset({"kick"}), frozenset({"src", "moved"})}
+    backwards = recording_keys(notes_of(audio)[::-1], lambda k: audio[k][1])
+    assert groups(backwards) == groups(keys)
 
 
 def test_a_quiet_copy_is_one_though_its_quantisation_noise_lowers_its_correlation():
     base = hit()
     quiet = np.round(0.01 * base * 32767) / 32767  # 40 dB down, through 16-bit
-    noisy = correlation_deficit(base, ONSET, quiet, ONSET)
+    noisy = deficit(base, quiet)
     assert noisy[0] > GAIN_COPY_DEFICIT and is_gain_copy(*noisy)
     two_bits = np.round(base * 2) / 2  # far more noise than a 16-bit file's: not a copy
-    assert not is_gain_copy(*correlation_deficit(base, ONSET, two_bits, ONSET))
+    assert not is_gain_copy(*deficit(base, two_bits))
 
 
-def test_lengths_apart_are_not_compared():
+def test_lengths_far_apart_are_not_one_recording():
     base = hit()
-    audio = {"a": (40, base, ONSET), "b": (40, np.concatenate([0.5 * base, np.zeros(2000)]), ONSET)}
-    read: list[str] = []
-    keys = recording_keys(notes_of(audio), lambda k: read.append(k) or audio[k][1])
-    assert keys["a"] != keys["b"] and read == []
+    audio = {"a": (40, base, ONSET), "b": (40, np.concatenate([0.5 * base, np.zeros(2 * base.size)]), ONSET)}
+    keys = recording_keys(notes_of(audio), lambda k: audio[k][1])
+    assert keys["a"] != keys["b"]
 
 
 def test_a_kit_with_one_snare_at_three_gains_keeps_them_in_one_split(tmp_path: Path):
-    """A folder of one-shots: 8 snares of their own and one snare at three gains. Without the
-    rule the three layers are spread over the splits (seed 0 puts one in val or test)."""
+    """A folder of one-shots at 44.1 kHz, prepared at 16 kHz: 8 snares of their own and one snare
+    at three gains, whose detected starts differ by several samples at the source rate."""
     src = tmp_path / "kit"
     for k in range(8):
-        write_audio(src / f"snare_{k + 1:02d}.wav", hit(seed=10 + k).astype(np.float32), SR)
-    for name, gain in (("soft", 0.1), ("med", 0.4), ("hard", 1.0)):
-        write_audio(src / f"snare-layer-{name}.wav", (gain * hit(seed=99)).astype(np.float32), SR)
+        write_audio(src / f"snare_{k + 1:02d}.wav", hit(seed=10 + k).astype(np.float32), 44100)
+    layer = np.repeat(hit(seed=99, n=3000), 3)[: 3 * 3000] * 0.5
+    for name, gain in (("soft", 0.05), ("med", 0.4), ("hard", 1.0)):
+        write_audio(src / f"snare-layer-{name}.wav", (gain * layer).astype(np.float32), 44100)
     result = prepare_bank(src, tmp_path / "out")
     splits = {n.source: n.split for n in load_dataset(tmp_path / "out").notes}
     assert {splits[f"snare-layer-{name}.wav"] for name in ("soft", "med", "hard")} == {"train"}
     (notice,) = [n.message for n in result.notices if "more than once" in n.message]
     assert notice.startswith("1 recording appears more than once, as identical audio or at other gains (")
+    assert all(f"snare-layer-{name}.wav" in notice for name in ("soft", "med", "hard"))
     assert {"val", "test"} <= set(splits.values())

@@ -296,6 +296,8 @@ def test_a_soft_note_over_16_bit_dither_is_cut_above_it_without_a_notice(tmp_pat
     dither = np.random.default_rng(5).triangular(-1.0, 0.0, 1.0, 2 * SR) / 32768
     for name, amplitude in (("ff", 0.5), ("pp", 0.003)):
         x = tone(SR, 60, 0.3, 0.8, tail=0.3, total=2.0, amplitude=amplitude)
+        if name == "ff":  # brighter, as a real ff is (else pp would be ff at another gain: one recording)
+            x += tone(SR, 72, 0.3, 0.8, tail=0.3, total=2.0, amplitude=0.1 * amplitude)
         sf.write(src / f"{name}.wav" if src.is_dir() else (src.mkdir() or src / f"{name}.wav"),
                  x + dither.astype(np.float32), SR, subtype="PCM_16")
         write_midi(src / f"{name}.mid", [(60, 100, 0.3, 0.8)])
