@@ -49,6 +49,9 @@ MAX_LENGTH_RATIO = 2.0
 #: same-piece pairs within MAX_LENGTH_RATIO, but most of a pitched bank's (the bundled trombone's
 #: layers of one pitch are as alike in magnitude: 840 of 1,248 pairs).
 SPECTRUM_SIMILARITY = 0.999
+#: Whole notes of one pitch held in memory at once while pairs are compared (the oldest read is
+#: dropped first; 256 notes of 4 s at 16 kHz: 131 MB).
+MAX_CACHED_NOTES = 256
 #: Samples of b read either side of the compared span, so that the band-limited (FFT) delay that
 #: aligns it finds b's own samples there, not the wrap-around of its ends.
 DELAY_MARGIN = 256
@@ -103,23 +106,24 @@ def _join_gain_copies(ones: list[PreparedNote], read: Callable[[str], np.ndarray
 
     def samples(n: PreparedNote) -> np.ndarray:
         if n.id not in audio:
+            if len(audio) >= MAX_CACHED_NOTES:
+                del audio[next(iter(audio))]  # the oldest: pairs come in order of the first note
             audio[n.id] = np.asarray(read(n.id), np.float64)
         return audio[n.id]
 
     spectra = np.stack([_attack_spectrum(np.asarray(read(n.id), np.float64), n.onset) for n in ones])
-    similar = spectra @ spectra.T
-    for i, a in enumerate(ones):
-        for j in range(i + 1, len(ones)):
-            b = ones[j]
-            if b.n_samples > MAX_LENGTH_RATIO * a.n_samples:
-                break
-            if similar[i, j] < SPECTRUM_SIMILARITY or _root(parent, a.digest) == _root(parent, b.digest):
-                continue
-            xa, xb = samples(a), samples(b)
-            lag = align(xa, a.onset, xb, b.onset)
-            if all(is_gain_copy(*correlation_deficit(xa, a.onset, xb, b.onset, lag, span, noise))
-                   for span in (ATTACK_WINDOW, None)):
-                parent[_root(parent, b.digest)] = _root(parent, a.digest)
+    lengths = np.array([n.n_samples for n in ones], np.float64)
+    near = lengths[None, :] <= MAX_LENGTH_RATIO * lengths[:, None]  # ones are by length: j > i is longer
+    alike = (spectra @ spectra.T >= SPECTRUM_SIMILARITY) & near
+    for i, j in zip(*np.nonzero(np.triu(alike, 1)), strict=True):
+        a, b = ones[i], ones[j]
+        if _root(parent, a.digest) == _root(parent, b.digest):
+            continue
+        xa, xb = samples(a), samples(b)
+        lag = align(xa, a.onset, xb, b.onset)
+        if all(is_gain_copy(*correlation_deficit(xa, a.onset, xb, b.onset, lag, span, noise))
+               for span in (ATTACK_WINDOW, None)):
+            parent[_root(parent, b.digest)] = _root(parent, a.digest)
 
 
 def _segment(x: np.ndarray, start: int, n: int) -> np.ndarray:
