@@ -111,7 +111,7 @@ def _join_gain_copies(ones: list[PreparedNote], read: Callable[[str], np.ndarray
             audio[n.id] = np.asarray(read(n.id), np.float64)
         return audio[n.id]
 
-    spectra = np.stack([_attack_spectrum(np.asarray(read(n.id), np.float64), n.onset) for n in ones])
+    spectra = np.stack([_attack_spectrum(samples(n), n.onset) for n in ones])  # cached: candidates read once
     lengths = np.array([n.n_samples for n in ones], np.float64)
     near = lengths[None, :] <= MAX_LENGTH_RATIO * lengths[:, None]  # ones are by length: j > i is longer
     alike = (spectra @ spectra.T >= SPECTRUM_SIMILARITY) & near
