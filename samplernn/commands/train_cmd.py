@@ -34,6 +34,13 @@ def _setting(name: str, *param_decls: str, **kw: Any) -> Any:
     return typer.Option(f.default, *param_decls, help=f.metadata["help"], **kw)
 
 
+OSCILLATOR_OPTION: Any = typer.Option(
+    None,
+    min=0,
+    help="Feed the model sin/cos of this many harmonics of the note's phase (a pitch reference); "
+    "with --init, a model without them is widened (new inputs start at zero).",
+    show_default="the preset's",
+)
 DROPOUT_OPTION: Any = typer.Option(
     None,
     min=0.0,
@@ -59,13 +66,7 @@ def train_command(
     warmup_steps: int = _setting("warmup_steps"),
     device: str = _setting("device"),
     input_noise: int = _setting("input_noise"),
-    oscillator: int = typer.Option(
-        None,
-        min=0,
-        help="Feed the model sin/cos of this many harmonics of the note's phase (a pitch reference); "
-        "with --init, a model without them is widened (new inputs start at zero).",
-        show_default="the preset's",
-    ),
+    oscillator: int = OSCILLATOR_OPTION,
     pre_emphasis: float = typer.Option(
         None,
         min=0.0,
@@ -96,6 +97,7 @@ def train_command(
     choose_by: str = _setting("choose_by"),
     score_tie: float | None = _setting("score_tie"),
     sound_notes: int = _setting("sound_notes"),
+    sound_draws: int | None = _setting("sound_draws", metavar="N"),
     sound_seconds: float = _setting("sound_seconds"),
     max_minutes: float = _setting("max_minutes"),
     snapshot_minutes: float = _setting("snapshot_minutes"),

@@ -35,6 +35,14 @@ def _setting(default: Any, help: str) -> Any:
 DEVICE_BATCH: dict[str, int] = {"cpu": 16}
 OTHER_DEVICE_BATCH = 32
 
+#: Times a drum kit's sound check generates each validation hit when --sound-draws is unset
+#: (train.recipe.fit_to_bank; a pitched bank: 1). One draw of 24 hits moved a five-kit model's score
+#: by ±0.05 (std over 8 seeds, two checkpoints, docs/drums.md "The sound check's draws"), as much as
+#: the steps between neighbouring validations do; four draws halve that for ~6 s more a validation.
+KIT_SOUND_DRAWS = 4
+#: The most --sound-draws: every draw of every note is a row of one generation batch.
+MAX_SOUND_DRAWS = 64
+
 #: The most short copies of a note --short-notes makes (each is a training note held in memory).
 MAX_SHORT_NOTES = 8
 #: What --precision takes: bf16 autocast where it pays (see train.step.autocast), else float32.
@@ -150,6 +158,11 @@ class TrainConfig:
         "Validation notes generated and scored for the sound score at every validation (0 = none, "
         "with --choose-by nll).",
     )
+    sound_draws: int | None = _setting(
+        None,
+        "Times the sound check generates each validation note, each with its own random numbers "
+        f"(one batch); the score is the mean. Unset: {KIT_SOUND_DRAWS} for a drum kit, 1 for a pitched bank.",
+    )
     sound_seconds: float = _setting(
         0.5,
         "Longest validation note the sound score generates, seconds (a drum kit's hits are cut "
@@ -254,6 +267,8 @@ class TrainConfig:
             raise UsageError(f"--choose-by must be {' or '.join(CHOOSE_BY)}, got {self.choose_by!r}")
         if self.sound_notes < 0:
             raise UsageError(f"--sound-notes must be >= 0, got {self.sound_notes}")
+        if self.sound_draws is not None and not 1 <= self.sound_draws <= MAX_SOUND_DRAWS:
+            raise UsageError(f"--sound-draws must be within 1..{MAX_SOUND_DRAWS}, got {self.sound_draws}")
         if not self.sound_seconds > 0:
             raise UsageError(f"--sound-seconds must be > 0, got {self.sound_seconds:g}")
         if self.score_tie is not None and not 0 <= self.score_tie <= 1:

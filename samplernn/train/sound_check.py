@@ -2,7 +2,8 @@
 
 The notes (`Probe`s) are picked once per run from the val split, spread over its pitches and
 velocities, and shortened to at most `sound_seconds`; every validation generates all of them in
-one batch with a fixed seed (the generation engine: numba on a CPU) and scores them
+one batch with a fixed seed (the generation engine: numba on a CPU), each `--sound-draws` times
+(a drum kit's default: 4), and scores them
 (samplernn.train.sound_score). A drum kit's probes are its validation hits, each generated for
 `sound_seconds` from its onset and scored as one-shots (samplernn.train.drum_check).
 """
@@ -97,27 +98,31 @@ def listen(
     device: torch.device | str = "cpu",
     threads: int = 1,
     temperature: float = 1.0,
+    draws: int = 1,
 ) -> SoundScore:
-    """Generate every probe in one batch (at `temperature`: the one the model will be played at,
-    recipe.playing_temperature; `seed`) on `device` and score them.
+    """Generate every probe `draws` times in one batch (each row its own random numbers; at
+    `temperature`: the one the model will be played at, recipe.playing_temperature; `seed`) on
+    `device` and score them all: the score is the mean over the len(probes) × draws notes.
 
-    The model's train mode and torch's RNG are left as they were. Raises ValueError for no probes.
+    The model's train mode and torch's RNG are left as they were. Raises ValueError for no probes
+    or draws < 1.
     """
     from samplernn.generate.engine import synthesize
     from samplernn.generate.options import GenerationOptions
 
-    if not probes:
-        raise ValueError("the sound check needs at least one note")
+    if not probes or draws < 1:
+        raise ValueError(f"the sound check needs at least one note and one draw ({len(probes)}, {draws})")
+    played = list(probes) * draws
     t0 = time.monotonic()
     dev = torch.device(device)
-    opts = GenerationOptions(temperature=temperature, seed=seed, batch_size=len(probes), device=dev,
-                             threads=max(1, min(threads, len(probes))))  # fmt: skip
+    opts = GenerationOptions(temperature=temperature, seed=seed, batch_size=len(played), device=dev,
+                             threads=max(1, min(threads, len(played))))  # fmt: skip
     was_training = model.training
     model.eval()
     try:
         with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
-            audio = synthesize(model, [p.cond for p in probes], opts)
+            audio = synthesize(model, [p.cond for p in played], opts)
     finally:
         model.train(was_training)
-    notes = [p.score(x, sample_rate) for x, p in zip(audio, probes, strict=True)]
+    notes = [p.score(x, sample_rate) for x, p in zip(audio, played, strict=True)]
     return SoundScore.of(notes, time.monotonic() - t0)

@@ -64,7 +64,8 @@ def validate_sound(state: TrainState, probes: Sequence[Probe]) -> SoundScore | N
     if state.info.is_main:
         result = listen(state.model, probes, state.data.sample_rate, seed=state.cfg.seed,
                         device=sound_device(state), threads=torch.get_num_threads(),
-                        temperature=playing_temperature(state.data.dataset))  # fmt: skip
+                        temperature=playing_temperature(state.data.dataset),
+                        draws=state.cfg.sound_draws or 1)  # fmt: skip
     if not state.info.enabled:
         return result
     shared = torch.tensor([result.score if result else 0.0], dtype=torch.float64, device=state.device)

@@ -14,6 +14,7 @@ from support.tiny import tiny_train_config
 from samplernn.data.dataset import load_dataset
 from samplernn.measures import oneshot
 from samplernn.model.checkpoint import load_checkpoint
+from samplernn.train.config import KIT_SOUND_DRAWS
 from samplernn.train.curves import read_metrics
 from samplernn.train.drum_check import HitProbe, HitScore
 from samplernn.train.loop import train
@@ -106,7 +107,9 @@ def test_training_on_a_kit_chooses_by_the_hits(kit, tmp_path):
     assert len(evals) == 2
     for r in evals:
         sound = r["sound"]
-        assert sound["kind"] == "drum" and sound["notes"] == 3 and -0.25 <= sound["score"] <= 1
+        # every val hit generated KIT_SOUND_DRAWS times (a kit's default)
+        assert sound["kind"] == "drum" and sound["notes"] == 3 * KIT_SOUND_DRAWS
+        assert -0.25 <= sound["score"] <= 1
         assert {"attack", "decay", "level_error_db", "attack_ms", "decay_ms"} <= set(sound)
     assert any("attack" in line and "decay" in line for line in lines)
     assert (tmp_path / "run" / "sound.png").is_file()
@@ -138,6 +141,25 @@ def test_the_sound_check_listens_at_the_temperature_asked(kit):
     greedy = [listen(model, probes, SR, seed=s, temperature=0.0).notes for s in (0, 1)]
     sampled = [listen(model, probes, SR, seed=s).notes for s in (0, 1)]
     assert greedy[0] == greedy[1] and sampled[0] != sampled[1]
+
+
+def test_each_draw_of_the_sound_check_is_a_new_take_and_the_score_their_mean(kit):
+    from samplernn.model.config import preset
+    from samplernn.model.network import build_model
+    from samplernn.train.sound_check import listen
+
+    torch.manual_seed(0)
+    model = build_model(preset("small", dim=32, embed_dim=8, frame_sizes=(4,), note_embed_dim=4))
+    probes = make_probes(load_dataset(kit), 2, 0.02)
+    one = listen(model, probes, SR, seed=0).notes
+    three = listen(model, probes, SR, seed=0, draws=3)
+    assert len(three.notes) == 3 * len(probes)
+    assert three.notes[: len(probes)] == one  # more draws leave the first as it was
+    takes = [three.notes[i :: len(probes)] for i in range(len(probes))]  # one probe's draws
+    assert all(len(set(map(repr, t))) > 1 for t in takes)
+    assert three.score == round(float(np.mean([n.value for n in three.notes])), 2)
+    with pytest.raises(ValueError, match="draw"):
+        listen(model, probes, SR, draws=0)
 
 
 def test_a_pitched_banks_model_plays_at_temperature_1(tmp_path):

@@ -11,12 +11,17 @@ from support.synth_data import write_synth_dataset
 from samplernn.common.errors import UserError
 from samplernn.data.dataset import load_dataset
 from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
-from samplernn.train.config import MAX_SHORT_NOTES, TrainConfig
+from samplernn.train.config import KIT_SOUND_DRAWS, MAX_SHORT_NOTES, TrainConfig
 from samplernn.train.plateau import SCORE_TIE_BAND
 from samplernn.train.recipe import fit_to_bank
 
 HELD = TrainConfig(hidden_countdown=0.5)
 
+
+
+def as_pitched(cfg: TrainConfig) -> TrainConfig:
+    """What fit_to_bank makes of `cfg` for a pitched bank it all applies to: the unset settings set."""
+    return dataclasses.replace(cfg, score_tie=SCORE_TIE_BAND, sound_draws=1)
 
 def test_the_defaults_are_the_recipe_for_pitched_notes():
     cfg = TrainConfig()
@@ -30,7 +35,7 @@ def test_a_pitched_bank_keeps_every_default(tmp_path):
     said: list[str] = []
     bank = load_dataset(write_synth_dataset(tmp_path / "bank"))
     for cfg in (TrainConfig(), HELD):
-        assert fit_to_bank(cfg, bank, said.append) == dataclasses.replace(cfg, score_tie=SCORE_TIE_BAND)
+        assert fit_to_bank(cfg, bank, said.append) == as_pitched(cfg)
     assert said == []
 
 
@@ -39,16 +44,19 @@ def test_a_drum_kit_plays_out_its_hits_so_no_held_flag(tmp_path):
     cfg = fit_to_bank(HELD, load_dataset(write_drum_dataset(tmp_path / "kit")), said.append)
     assert cfg.hidden_countdown == 0 and cfg.input_gain == TrainConfig().input_gain
     assert not cfg.model_config().held_flag
-    assert len(said) == 2 and "--hidden-countdown" in said[0] and "drum" in said[0]
+    assert len(said) == 3 and "--hidden-countdown" in said[0] and "drum" in said[0]
     # its NLL falls as it learns its hits by heart: the sound score alone picks best.pt
     assert cfg.score_tie == 0 and "--score-tie 0" in said[1]
+    # and that score is of every val hit generated several times
+    assert cfg.sound_draws == KIT_SOUND_DRAWS > 1 and f"--sound-draws {KIT_SOUND_DRAWS}" in said[2]
 
 
 def test_a_score_tie_given_for_a_drum_kit_is_kept(tmp_path):
     said: list[str] = []
     kit = load_dataset(write_drum_dataset(tmp_path / "kit"))
-    cfg = fit_to_bank(dataclasses.replace(HELD, score_tie=0.03), kit, said.append)
+    cfg = fit_to_bank(dataclasses.replace(HELD, score_tie=0.03, sound_draws=2), kit, said.append)
     assert cfg.score_tie == 0.03 and not any("--score-tie" in line for line in said)
+    assert cfg.sound_draws == 2 and not any("--sound-draws" in line for line in said)
 
 
 def test_an_unconditioned_model_has_no_countdown_or_level_to_use(tmp_path):
@@ -91,7 +99,7 @@ def test_precision_auto_is_bf16_where_the_cpu_has_it(monkeypatch):
 def test_note_interpolation_is_for_pitched_notes_only(tmp_path):
     interp = TrainConfig(note_interpolation=0.25)
     bank = load_dataset(write_synth_dataset(tmp_path / "bank"))
-    assert fit_to_bank(interp, bank, print) == dataclasses.replace(interp, score_tie=SCORE_TIE_BAND)
+    assert fit_to_bank(interp, bank, print) == as_pitched(interp)
     said: list[str] = []
     kit = fit_to_bank(interp, load_dataset(write_drum_dataset(tmp_path / "kit")), said.append)
     assert kit.note_interpolation == 0 and "--note-interpolation" in said[0] and "scale" in said[0]
@@ -119,7 +127,7 @@ def test_copies_of_notes_are_for_a_conditioned_pitched_bank_only(tmp_path, name,
     kit = fit_to_bank(cfg, load_dataset(write_drum_dataset(tmp_path / "kit")), said.append)
     assert getattr(kit, name) == 0 and any(flag in line for line in said)
     bank = load_dataset(write_synth_dataset(tmp_path / "bank"))
-    assert fit_to_bank(cfg, bank, print) == dataclasses.replace(cfg, score_tie=SCORE_TIE_BAND)
+    assert fit_to_bank(cfg, bank, print) == as_pitched(cfg)
     assert getattr(fit_to_bank(dataclasses.replace(cfg, conditioning=False), bank, print), name) == 0
     for value in bad:
         with pytest.raises(UserError, match=flag):

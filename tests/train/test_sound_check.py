@@ -13,6 +13,7 @@ from conditioning import NoteEvent
 from samplernn.common.errors import UserError
 from samplernn.data.dataset import load_dataset
 from samplernn.measures.sound import rms, to_db
+from samplernn.train.config import MAX_SOUND_DRAWS
 from samplernn.train.curves import read_metrics
 from samplernn.train.loop import train
 from samplernn.train.sound_check import TAIL_SECONDS, make_probes, pick_notes, shorten
@@ -142,6 +143,9 @@ def test_sound_settings_are_checked():
     with pytest.raises(UserError, match="--sound-notes"):
         tiny_cfg(sound_notes=0).validate()
     tiny_cfg(sound_notes=0, choose_by="nll").validate()
+    for draws in (0, MAX_SOUND_DRAWS + 1):
+        with pytest.raises(UserError, match="--sound-draws"):
+            tiny_cfg(sound_draws=draws).validate()
     with pytest.raises(UserError, match="--warmup-steps"):
         tiny_cfg(warmup_steps=-1).validate()
 
