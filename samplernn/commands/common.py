@@ -14,6 +14,7 @@ from typer.main import get_current_context
 
 from samplernn.common.errors import UsageError
 from samplernn.common.progress import ProgressFn, progress_bar
+from samplernn.common.threads import MAX_THREADS
 from samplernn.generate.options import HIT_PROBE_SECONDS, ONSET_PROBE_SECONDS, GenerationOptions
 
 WEIGHT_DTYPE_DEFAULT = GenerationOptions.weight_dtype
@@ -89,7 +90,8 @@ WeightDtype = Annotated[
 DeprecatedPrecision = Annotated[str | None, typer.Option("--precision", hidden=True)]
 Threads = Annotated[
     int | None,
-    typer.Option(min=1, help="CPU threads a batch is split over; idle cores help (default 1)."),
+    typer.Option(min=1, max=MAX_THREADS,
+                 help="CPU threads a batch is split over; idle cores help (default 1)."),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 RenderEngine = Annotated[

@@ -15,6 +15,7 @@ from samplernn.bench.quality_measures import DEFAULT_EVERY, DEFAULT_MINUTES, QUA
 from samplernn.commands.common import Device, Quiet, fail
 from samplernn.common.errors import UsageError, UserError
 from samplernn.common.progress import ProgressFn, progress_bar
+from samplernn.common.threads import MAX_THREADS
 from samplernn.evaluate.options import EvaluateOptions
 from samplernn.train.config import TrainConfig
 
@@ -63,7 +64,8 @@ def bench_quality_command(
     ),
     device: Device = QUALITY_EVALUATE.device,
     threads: int = typer.Option(
-        0, min=0, help="CPU threads for torch in training and evaluation (0 = torch's choice)."
+        0, min=0, max=MAX_THREADS,
+        help="CPU threads for torch in training and evaluation (0 = torch's choice).",
     ),
     quiet: Quiet = False,
 ) -> None:

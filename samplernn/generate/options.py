@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from samplernn.common.progress import ProgressFn
+from samplernn.common.threads import MAX_THREADS
 
 if TYPE_CHECKING:  # the options are plain values: importing them must not load torch
     import torch
@@ -55,7 +56,7 @@ def default_threads() -> int:
     thread fighting for a busy core costs more (every thread streams all the weights) than it
     brings; on an idle multi-core machine, set it to the number of cores."""
     try:
-        return max(1, int(os.environ.get(THREADS_ENV, "1")))
+        return min(MAX_THREADS, max(1, int(os.environ.get(THREADS_ENV, "1"))))
     except ValueError:
         return 1
 
@@ -197,8 +198,8 @@ class GenerationOptions:
             raise ValueError(
                 f"unknown weight dtype {self.weight_dtype!r} (choose from {', '.join(WEIGHT_DTYPES)})"
             )
-        if self.threads is not None and self.threads < 1:
-            raise ValueError(f"threads must be >= 1, got {self.threads}")
+        if self.threads is not None and not 1 <= self.threads <= MAX_THREADS:
+            raise ValueError(f"threads must be within 1..{MAX_THREADS}, got {self.threads}")
         if self.onset_search is not None and not isinstance(self.onset_search, OnsetSearch):
             raise ValueError(f"onset_search must be an OnsetSearch or None, got {self.onset_search!r}")
 

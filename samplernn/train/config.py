@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from samplernn.common.errors import UsageError
 from samplernn.common.shipped import shipped_models
+from samplernn.common.threads import MAX_THREADS
 from samplernn.model.config import PRESETS, ModelConfig, preset
 from samplernn.train.plateau import SCORE_TIE_BAND
 from samplernn.train.schedule import learning_rate
@@ -319,9 +320,9 @@ def check_locked(path: Path, stored: dict[str, Any], given: dict[str, Any]) -> N
 
 
 def check_precision_and_threads(precision: str, threads: int) -> None:
-    """Raises UsageError for a precision not in PRECISIONS or threads below 0 (0 = torch's choice):
-    the checks `train` (TrainConfig.validate) and `bench train` share."""
+    """Raises UsageError for a precision not in PRECISIONS or threads outside 0..MAX_THREADS (0 =
+    torch's choice): the checks `train` (TrainConfig.validate) and `bench train` share."""
     if precision not in PRECISIONS:
         raise UsageError(f"--precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
-    if threads < 0:
-        raise UsageError(f"--threads must be >= 0 (0 = torch's choice), got {threads}")
+    if not 0 <= threads <= MAX_THREADS:
+        raise UsageError(f"--threads must be within 0..{MAX_THREADS} (0 = torch's choice), got {threads}")

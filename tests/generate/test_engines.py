@@ -8,6 +8,7 @@ import torch
 from support import tiny
 
 from conditioning import NoteEvent, events_to_conditioning
+from samplernn.common.threads import MAX_THREADS
 from samplernn.generate.engine import (
     generate_classes,
     numba_available,
@@ -16,7 +17,7 @@ from samplernn.generate.engine import (
     teacher_forced_logprobs,
 )
 from samplernn.generate.fold import fold_model
-from samplernn.generate.options import GenerationOptions
+from samplernn.generate.options import THREADS_ENV, GenerationOptions, default_threads
 
 NO_NUMBA = pytest.mark.skipif(not numba_available(), reason="numba is not installed")
 BACKENDS = ["torch", pytest.param("numba", marks=NO_NUMBA)]
@@ -176,6 +177,15 @@ def test_bad_inputs() -> None:
         synthesize(model, [np.zeros((10, 3), np.int32)])
     with pytest.raises(ValueError, match="temperature"):
         synthesize(model, [note_cond(10)], temperature=-1)
+    with pytest.raises(ValueError, match="threads"):
+        synthesize(model, [note_cond(10)], threads=MAX_THREADS + 1)
+
+
+def test_threads_from_the_environment_are_bounded(monkeypatch) -> None:
+    monkeypatch.setenv(THREADS_ENV, "100000")
+    assert default_threads() == MAX_THREADS
+    monkeypatch.setenv(THREADS_ENV, "0")
+    assert default_threads() == 1
 
 
 @NO_NUMBA

@@ -424,7 +424,7 @@ def test_a_stuck_note_is_refused_by_its_length(tmp_path: Path, ckpt, ckpt_path: 
 def test_numbers_beyond_any_note_are_refused(tmp_path: Path, ckpt_path: Path) -> None:
     out = tmp_path / "a.wav"
     for opt, value in (("--duration", "inf"), ("--duration", "1e9"), ("--lead", "inf"), ("--tail", "1e6"),
-                       ("--seed", "-1")):
+                       ("--seed", "-1"), ("--threads", "100000")):
         r = runner.invoke(app, ["synth", str(ckpt_path), "--note", "C3", opt, value, "-o", str(out), "-q"])
         assert r.exit_code == 2 and opt in r.output and "Traceback" not in r.output, (opt, r.output)
     assert not out.exists()
