@@ -39,7 +39,7 @@ OTHER_DEVICE_BATCH = 32
 #: Times a drum kit's sound check generates each validation hit when --sound-draws is unset
 #: (train.recipe.fit_to_bank; a pitched bank: 1). One draw of 24 hits moved a five-kit model's score
 #: by ±0.05 (std over 8 seeds, two checkpoints, docs/drums.md "The sound check's draws"), as much as
-#: 500 steps did; four draws halve that (4.6 → 23.5 s a validation on a busy 2-core CPU: 2-4 %).
+#: 500 steps did; four draws halve that (4.6 → 23.5 s a validation on a busy 2-core CPU: 3-5 %).
 KIT_SOUND_DRAWS = 4
 #: The most --sound-draws: every draw of every note is a row of one generation batch.
 MAX_SOUND_DRAWS = 64

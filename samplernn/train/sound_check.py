@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from conditioning import NoteEvent, events_to_conditioning
+from samplernn.common.threads import MAX_THREADS
 from samplernn.data.dataset import NoteRecord, PreparedDataset
 from samplernn.data.drum_bank import is_drum_bank
 from samplernn.measures import sound as measures
@@ -116,7 +117,7 @@ def listen(
     t0 = time.monotonic()
     dev = torch.device(device)
     opts = GenerationOptions(temperature=temperature, seed=seed, batch_size=len(played), device=dev,
-                             threads=max(1, min(threads, len(played))))  # fmt: skip
+                             threads=max(1, min(threads, len(played), MAX_THREADS)))  # fmt: skip
     was_training = model.training
     model.eval()
     try:

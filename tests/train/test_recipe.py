@@ -18,10 +18,10 @@ from samplernn.train.recipe import fit_to_bank
 HELD = TrainConfig(hidden_countdown=0.5)
 
 
-
 def as_pitched(cfg: TrainConfig) -> TrainConfig:
     """What fit_to_bank makes of `cfg` for a pitched bank it all applies to: the unset settings set."""
     return dataclasses.replace(cfg, score_tie=SCORE_TIE_BAND, sound_draws=1)
+
 
 def test_the_defaults_are_the_recipe_for_pitched_notes():
     cfg = TrainConfig()

@@ -106,6 +106,7 @@ def test_a_plateau_stops_training_and_says_so(dataset, tmp_path):
         (["bench", "train", "--precision", "fp8", "--no-reference"], "--precision must be one of", 2),
         (["bench", "train", "--threads", "-1", "--no-reference"], "--threads must be within 0..1024", 2),
         (["train", "{ds}", "--out", "{run}", "--threads", "100000"], "--threads must be within 0..1024", 2),
+        (["train", "{ds}", "--out", "{run}", "--sound-draws", "0"], "--sound-draws must be within 1..64", 2),
     ],
 )
 def test_bad_input_is_one_line(dataset, tmp_path, args, fragment, status):
