@@ -197,7 +197,8 @@ def test_every_option_takes_its_default_and_help_from_train_config():
                "attack_seconds", "hidden_countdown", "note_interpolation", "fill_pitches",
                "kit_retune", "short_notes", "init",
                "conditioning",
-               "seed", "val_every", "patience", "choose_by", "score_tie", "sound_notes", "sound_seconds",
+               "seed", "val_every", "patience", "choose_by", "score_tie", "sound_notes", "sound_draws",
+               "sound_seconds",
                "max_minutes",
                "snapshot_minutes", "compile", "precision", "threads", "preview"}  # fmt: skip
     assert checked == options
