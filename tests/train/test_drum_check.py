@@ -162,22 +162,6 @@ def test_each_draw_of_the_sound_check_is_a_new_take_and_the_score_their_mean(kit
         listen(model, probes, SR, draws=0)
 
 
-def test_a_run_from_before_the_draws_resumes_scoring_one_draw(tmp_path, monkeypatch):
-    """Its best.pt was chosen on one draw a hit: the mean of four would rarely beat that score."""
-    from samplernn.train import init
-    from samplernn.train.config import TrainConfig
-    from samplernn.train.run_dir import RunPaths
-
-    last = RunPaths(tmp_path).last
-    last.parent.mkdir(parents=True)
-    last.write_bytes(b"")
-    stored = {k: v for k, v in TrainConfig().to_dict().items() if k != "sound_draws"}
-    monkeypatch.setattr(init, "read_payload", lambda path: {"train_config": stored})
-    assert init.resolve_train_config(tmp_path, {}, resume=True).sound_draws == 1
-    assert init.resolve_train_config(tmp_path, {"sound_draws": 3}, resume=True).sound_draws == 3
-    assert init.resolve_train_config(tmp_path, {}, resume=False).sound_draws is None  # the bank decides
-
-
 def test_a_pitched_banks_model_plays_at_temperature_1(tmp_path):
     bank = write_synth_dataset(tmp_path / "bank")
     assert playing_temperature(load_dataset(bank)) == 1.0

@@ -51,15 +51,19 @@ def test_filled_pitches_are_trained_not_interpolated(dataset, tmp_path):
     assert not torch.allclose(filled[49], filled[48] + (filled[51] - filled[48]) / 3)
 
 
-def test_a_run_from_before_the_option_resumes_without_copies(tmp_path, monkeypatch):
+@pytest.mark.parametrize(("name", "old", "given"), [("fill_pitches", 0, 1), ("sound_draws", 1, 3)])
+def test_a_run_from_before_the_option_resumes_with_it_off(tmp_path, monkeypatch, name, old, given):
+    """fill_pitches: the same train notes as before; sound_draws: one draw a note, as its best.pt
+    was scored (the mean of four would rarely beat one lucky draw)."""
     from samplernn.train import init
     from samplernn.train.run_dir import RunPaths
 
     last = RunPaths(tmp_path).last
     last.parent.mkdir(parents=True)
     last.write_bytes(b"")
-    stored = {k: v for k, v in TrainConfig().to_dict().items() if k != "fill_pitches"}
+    stored = {k: v for k, v in TrainConfig().to_dict().items() if k != name}
     monkeypatch.setattr(init, "read_payload", lambda path: {"train_config": stored})
-    assert init.resolve_train_config(tmp_path, {}, resume=True).fill_pitches == 0
-    assert init.resolve_train_config(tmp_path, {"fill_pitches": 1}, resume=True).fill_pitches == 1
-    assert init.resolve_train_config(tmp_path, {}, resume=False).fill_pitches == 2
+    resolve = init.resolve_train_config
+    assert getattr(resolve(tmp_path, {}, resume=True), name) == old
+    assert getattr(resolve(tmp_path, {name: given}, resume=True), name) == given
+    assert getattr(resolve(tmp_path, {}, resume=False), name) == getattr(TrainConfig(), name)
