@@ -19,6 +19,7 @@ from pathlib import Path
 
 from samplernn.common.errors import UserError
 from samplernn.common.files import write_json
+from samplernn.common.lists import comma_ints
 from samplernn.common.paths import BUNDLED_BANK
 
 DEFAULT_SIZES = (1, 20)  # bank sizes, as multiples of the bank
@@ -76,14 +77,8 @@ def run_child(src: Path, out: Path) -> dict[str, float]:
 
 
 def parse_sizes(text: str) -> tuple[int, ...]:
-    """'1,20' → (1, 20); UserError unless every size is a positive whole number."""
-    try:
-        sizes = tuple(int(s) for s in text.split(",") if s.strip())
-    except ValueError:
-        sizes = ()
-    if not sizes or min(sizes) < 1:
-        raise UserError(f"--sizes {text!r}: expected positive whole numbers separated by commas, e.g. 1,20")
-    return sizes
+    """'1,20' → (1, 20); UsageError unless every size is a positive whole number."""
+    return comma_ints(text, "--sizes", "1,20", minimum=1)
 
 
 def bench_prepare(src: str | Path | None = None, sizes: tuple[int, ...] = DEFAULT_SIZES) -> list[BenchRow]:

@@ -23,6 +23,7 @@ from samplernn.commands.common import (
     generation_options,
 )
 from samplernn.common.errors import UsageError, UserError
+from samplernn.common.lists import comma_ints, comma_list
 from samplernn.generate.options import GenerationOptions
 from samplernn.render.pack_options import PackOptions
 
@@ -32,13 +33,6 @@ _BATCH = GenerationOptions.batch_size
 
 def register(app: typer.Typer, bench_app: typer.Typer) -> None:
     app.command("pack")(pack_command)
-
-
-def _ints(text: str, what: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise UsageError(f"--{what} {text!r}: comma-separated numbers, e.g. 40,80,120") from None
 
 
 def pack_command(
@@ -79,13 +73,14 @@ def pack_command(
     from samplernn.render.pack import make_pack
 
     try:
-        piece_list = None if pieces is None else tuple(p.strip() for p in pieces.split(",") if p.strip())
+        piece_list = None if pieces is None else comma_list(pieces, "--pieces", "kick,snare,38")
+        velocity_list = comma_ints(velocities, "--velocities", "40,80,120")
         fields_ = {"temperature": temperature, "seed": seed, "batch_size": batch_size,
                    "weight_dtype": weight_dtype, "threads": threads}
         ckpt = load_checkpoint(checkpoint, resolve_device(device), needs_notes="pack")
         with generation_options(quiet, **fields_) as gen:
             try:
-                options = PackOptions(pieces=piece_list, velocities=_ints(velocities, "velocities"),
+                options = PackOptions(pieces=piece_list, velocities=velocity_list,
                                       takes=takes, best=best, bit_depth=bit_depth, generation=gen,
                                       onset_candidates=onset_candidates,
                                       **({"engine": engine} if engine else {}))  # fmt: skip

@@ -13,6 +13,7 @@ import typer
 from samplernn.commands.common import Device, Seed, Temperature, WeightDtype, fail
 from samplernn.common.errors import INTERRUPTED_STATUS, UsageError, UserError
 from samplernn.common.files import refuse_overwriting
+from samplernn.common.lists import comma_ints
 from samplernn.generate.options import GenerationOptions
 from samplernn.generate.stream_config import StreamConfig
 
@@ -176,12 +177,7 @@ def bench_stream_command(
     from samplernn.bench.stream import bench_stream, compare_live_offline
 
     try:
-        counts = [int(v) for v in voices.split(",") if v.strip()]
-    except ValueError:
-        counts = []
-    try:
-        if not counts or min(counts) < 1:
-            raise UsageError(f"--voices {voices!r}: give numbers >= 1, comma-separated")
+        counts = list(comma_ints(voices, "--voices", "1,2,4,8", minimum=1))
         if quality:
             r = compare_live_offline(checkpoint, quality, seeds, block, device)
         else:

@@ -1,0 +1,26 @@
+"""Comma-separated option values (`--velocities 40,80,120`, `--pieces kick,snare`)."""
+
+from __future__ import annotations
+
+from samplernn.common.errors import UsageError
+
+
+def comma_list(text: str, option: str, example: str) -> tuple[str, ...]:
+    """'40, 80,120' → ('40', '80', '120'), each item stripped. Raises UsageError naming `option`
+    (e.g. '--velocities') with `example` for an empty value or an empty item ('40,,80', '40,'):
+    a typo there is a mistake to say, not a value to drop."""
+    parts = tuple(p.strip() for p in text.split(","))
+    if not text.strip() or not all(parts):
+        raise UsageError(f"{option} {text!r}: give values separated by single commas, e.g. {example}")
+    return parts
+
+
+def comma_ints(text: str, option: str, example: str, minimum: int | None = None) -> tuple[int, ...]:
+    """`comma_list` as whole numbers, each >= `minimum` when given; UsageError otherwise."""
+    try:
+        values = tuple(int(p) for p in comma_list(text, option, example))
+    except ValueError:
+        raise UsageError(f"{option} {text!r}: give whole numbers, comma-separated, e.g. {example}") from None
+    if minimum is not None and min(values) < minimum:
+        raise UsageError(f"{option} {text!r}: every value must be >= {minimum}, e.g. {example}")
+    return values
