@@ -8,7 +8,7 @@ from typing import Any
 
 from conditioning import DEFAULT_THRESHOLD
 from samplernn.data.drum_bank import DRUM_LAYOUT
-from samplernn.prepare.naming import DEFAULT_MIDDLE_C, MIDDLE_C
+from samplernn.prepare.naming import DEFAULT_MIDDLE_C, MIDDLE_C, compile_pattern
 
 #: With MIDI files: pairs, folder-midi, session; without: named, nsynth, sfz, drumkit, audio.
 LAYOUTS = ("auto", "pairs", "folder-midi", "session", "named", "nsynth", "sfz", "drumkit", "audio")
@@ -118,8 +118,10 @@ class PrepareSettings:
         if not MIN_CHUNK_SECONDS <= self.chunk_seconds <= MAX_NOTE_SECONDS:
             raise ValueError(f"chunk length must be within {MIN_CHUNK_SECONDS:g}..{MAX_NOTE_SECONDS:g} s, "
                              f"got {self.chunk_seconds:g}")
-        if self.length is not None and self.length > MAX_NOTE_SECONDS:
-            raise ValueError(f"length must be at most {MAX_NOTE_SECONDS:g} s, got {self.length:g}")
+        if self.length is not None and not 0 < self.length <= MAX_NOTE_SECONDS:
+            raise ValueError(f"length must be within 0..{MAX_NOTE_SECONDS:g} s (0 excluded), got {self.length:g}")
+        if self.pattern:
+            compile_pattern(self.pattern)  # a malformed template is the option's mistake, not a file's
         if self.normalize not in NORMALIZE_MODES:
             raise ValueError(f"normalize must be 'bank' or 'per-file', got {self.normalize!r}")
         if not 1000 <= self.sample_rate <= 384000:

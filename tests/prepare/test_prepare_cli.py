@@ -67,13 +67,15 @@ def test_bad_file_fails_the_run_unless_skip_bad(tmp_path, bank):
     (["{src}", "{tmp}/out", "--tail-silence", "inf"], "tail silence must be a finite number", 2),
     (["{src}", "{tmp}/out", "--lead-silence", "nan"], "lead silence must be a finite number", 2),
     (["{src}", "{tmp}/out", "--tail-silence", "1e6"], "at most 60 s", 2),
-    (["{src}", "{tmp}/out", "--length", "1e5"], "length must be at most 3600 s", 2),
+    (["{src}", "{tmp}/out", "--length", "1e5"], "length must be within 0..3600 s", 2),
+    (["{src}", "{tmp}/out", "--length", "0"], "length must be within 0..3600 s", 2),
+    (["{src}", "{tmp}/out", "--pattern", "{nonsense"], "unbalanced or empty braces", 2),
     # a tiny chunk looped for ever in the cutting (t + 1e-16 == t), a small one made millions of files
     (["{src}", "{tmp}/out", "--layout", "audio", "--chunk-seconds", "1e-16"], "within 0.5..3600 s", 2),
 ])
 def test_user_errors_are_one_line(tmp_path, bank, args, fragment, status):
     """Settings out of range are usage mistakes (exit status 2); what the bank holds, user errors (1)."""
-    argv = [a.format(src=bank, tmp=tmp_path) for a in args]
+    argv = [a.replace("{src}", str(bank)).replace("{tmp}", str(tmp_path)) for a in args]
     result = runner.invoke(app, ["prepare", *argv])
     assert result.exit_code == status
     assert error_lines(result.output) == [line for line in result.output.splitlines() if line.strip()]
