@@ -98,6 +98,15 @@ def check_earlier_output(out: Path) -> list[str]:
     return sorted(p.name for p in present if _is_picture(p))
 
 
+def check_replaceable(out: Path) -> None:
+    """UserError when OUT, which a run replaces as a whole (renamed aside, the new folder renamed in),
+    is the current folder or one above it: the shell would be left in a deleted folder."""
+    here, out_r = Path.cwd().resolve(), out.resolve()
+    if out_r == here or out_r in here.parents:
+        raise UserError(f"{out}: the current folder (or one above it) cannot be replaced; "
+                        "name a folder for the output, e.g. ./dataset")
+
+
 def check_paths(src: Path, out: Path) -> None:
     """UserError if OUT is SRC, lies inside it, contains it, holds something other than an earlier
     output of prepare (`check_earlier_output`), or cannot be written (its staging folder is made
@@ -107,6 +116,7 @@ def check_paths(src: Path, out: Path) -> None:
         raise UserError(f"{out}: OUT lies inside SRC {src}; write the dataset outside the recordings")
     if out_r in src_r.parents:
         raise UserError(f"{out}: OUT contains SRC {src}; replacing it would delete the recordings")
+    check_replaceable(out)
     check_earlier_output(out)
     check_output_folder(out.parent, name=out)  # the staging folder is made, and renamed, there
 
@@ -138,6 +148,7 @@ def staging(out: Path, keep: Callable[[Path], Iterable[str]] | None = None) -> I
     was), names files at `out`'s top level to copy into the new folder where it wrote none of that name.
     UserError naming `out` when the staging folder cannot be made or swapped in (read-only, full).
     """
+    check_replaceable(out)
     with contextlib.ExitStack() as stack:
         with writing(out):
             stack.enter_context(made_folder(out.parent))  # parents made here go again on failure

@@ -119,7 +119,8 @@ class PrepareSettings:
             raise ValueError(f"chunk length must be within {MIN_CHUNK_SECONDS:g}..{MAX_NOTE_SECONDS:g} s, "
                              f"got {self.chunk_seconds:g}")
         if self.length is not None and not 0 < self.length <= MAX_NOTE_SECONDS:
-            raise ValueError(f"length must be within 0..{MAX_NOTE_SECONDS:g} s (0 excluded), got {self.length:g}")
+            raise ValueError(f"length must be within 0..{MAX_NOTE_SECONDS:g} s (0 excluded), "
+                             f"got {self.length:g}")
         if self.pattern:
             compile_pattern(self.pattern)  # a malformed template is the option's mistake, not a file's
         if self.normalize not in NORMALIZE_MODES:

@@ -31,7 +31,7 @@ from samplernn.data.dataset import PreparedDataset, is_dataset_info, load_datase
 from samplernn.generate.options import GenerationOptions
 from samplernn.measures import oneshot
 from samplernn.model.checkpoint import Checkpoint
-from samplernn.prepare.output import staging
+from samplernn.prepare.output import check_replaceable, staging
 from samplernn.render.drums import (
     check_same_kind,
     held_samples,
@@ -300,6 +300,7 @@ def check_out(out: Path) -> None:
     """UserError unless OUT is new, empty or a pack holding only what it wrote (a re-run replaces
     it whole, so a file of anyone else's there — a take copied under another name — stops it), and
     its parent takes the staging folder (checked before the generation, not after it)."""
+    check_replaceable(out)
     _check_pack_folder(out)
     check_output_folder(out.parent, name=out)
 

@@ -147,6 +147,18 @@ def test_out_inside_src_or_src_inside_out(tmp_path, note_pair):
     assert digest(tmp_path / "bank") == before
 
 
+def test_out_is_not_the_current_folder(tmp_path, note_pair, monkeypatch):
+    """An empty current folder is no OUT: replacing it would leave the shell in a deleted folder
+    (and its staging folder, made beside OUT, would land inside it)."""
+    note_pair(tmp_path / "src", "a")
+    (tmp_path / "here").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    for out in (".", str(tmp_path / "here")):
+        with pytest.raises(UserError, match="current folder"):
+            prepare_bank(tmp_path / "src", out)
+    assert list((tmp_path / "here").iterdir()) == []
+
+
 def test_out_holding_something_else(tmp_path, note_pair):
     note_pair(tmp_path / "src", "a")
     out = tmp_path / "out"

@@ -326,6 +326,12 @@ def test_pack_checks_its_folder_before_the_generation_and_again_before_the_swap(
     with pytest.raises(UserError, match=r"pack: cannot be made, .*a-file is a file"):
         make_pack(drum_ckpt, tmp_path / "a-file" / "pack", opts)
     assert not generated  # refused before any generation, not after it
+    (tmp_path / "here").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    for cwd_or_above in (Path("."), Path("..")):
+        with pytest.raises(UserError, match="the current folder .* cannot be replaced"):
+            make_pack(drum_ckpt, cwd_or_above, opts)
+    assert not generated and list((tmp_path / "here").iterdir()) == []
     pack = make_pack(drum_ckpt, tmp_path / "pack", opts).out
     before = sorted(p.name for p in pack.iterdir())
 
