@@ -33,8 +33,9 @@ def resolve_train_config(run_dir: str | Path, given: dict[str, Any], resume: boo
 
     With given["init"] (a path or a shipped model's name, stored as the path), the model settings
     default to the init checkpoint's (a --preset other than its own is a UsageError: the preset would
-    be recorded while the init's model trained). Raises UserError for an unknown --init name, on resume when
-    there is no checkpoint, or when a given option contradicts a LOCKED stored one.
+    be recorded while the init's model trained; so is an unconditioned init unless --no-conditioning
+    was given: the bank's notes would be silently dropped). Raises UserError for an unknown --init
+    name, on resume when there is no checkpoint, or when a given option contradicts a LOCKED stored one.
     """
     if not resume:
         if given.get("init"):
@@ -44,6 +45,10 @@ def resolve_train_config(run_dir: str | Path, given: dict[str, Any], resume: boo
             if given.get("preset") and stored.get("preset") and given["preset"] != stored["preset"]:
                 raise UsageError(f"--preset {given['preset']}: the --init model is the {stored['preset']!r} "
                                  "preset, and a fine-tune keeps its model; leave --preset out")
+            if stored.get("conditioning") is False and "conditioning" not in given:
+                raise UsageError(f"--init {given['init']}: an unconditioned model (trained with "
+                                 "--no-conditioning), which plays no notes; add --no-conditioning to "
+                                 "fine-tune it as one")
             given = {**{k: stored[k] for k in _MODEL_FIELDS if k in stored}, **given}
             given["model_overrides"] = {**_init_overrides(payload, given), **given.get("model_overrides", {})}
         return TrainConfig.from_dict(given)

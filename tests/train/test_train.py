@@ -12,7 +12,7 @@ from support.synth_data import write_synth_dataset
 from support.tiny import TINY_MODEL, tiny_train_config
 
 from conditioning.events import ELAPSED_INDEX, NOTE_INDEX
-from samplernn.common.errors import UserError
+from samplernn.common.errors import UsageError, UserError
 from samplernn.data.batching import Batch
 from samplernn.data.quantize import dequantize, quantize
 from samplernn.model.checkpoint import load_checkpoint
@@ -180,7 +180,9 @@ def test_init_starts_a_new_run_from_a_checkpoint(dataset, tmp_path):
     torch.save(old, init)
     given = {"init": init, "steps": 1, "lr": 1e-12, "batch_size": 4, "window": 32, "device": "cpu",
              "threads": 1, "val_every": 1, "eval_batch_size": 8}
-    cfg = resolve_train_config(tuned, given, resume=False)
+    with pytest.raises(UsageError, match="an unconditioned model .*add --no-conditioning"):
+        resolve_train_config(tuned, given, resume=False)  # a note bank's fine-tune would drop its notes
+    cfg = resolve_train_config(tuned, {**given, "conditioning": False}, resume=False)
     # the model is the checkpoint's, fields it predates at their old defaults
     assert cfg.model_config() == ModelConfig.from_dict(old["model_config"]) and cfg.conditioning is False
     cond = dict(old, model_config={**old["model_config"], "conditioning": True})
