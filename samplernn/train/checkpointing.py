@@ -24,14 +24,15 @@ def model_of(payload: dict[str, Any]) -> ModelConfig | None:
 def check_resumable(path: Path, payload: dict[str, Any], state: TrainState) -> None:
     """Raise UserError unless the checkpoint at `path` has `state`'s locked settings, model and
     training notes."""
-    check_locked(path, payload.get("train_config", {}), state.cfg.to_dict())
-    if model_of(payload) != state.model.cfg:
-        raise UserError(f"{path}: checkpoint model config differs from this run's")
+    # the data first: another bank also changes the settings fitted to it (fit_to_bank)
     if payload.get("dataset", {}).get("fingerprint") != state.data.fingerprint:
         raise UserError(
             f"{path}: was trained on other data than {state.data.path} "
             "(its train split differs); resume with the same dataset"
         )
+    check_locked(path, payload.get("train_config", {}), state.cfg.to_dict())
+    if model_of(payload) != state.model.cfg:
+        raise UserError(f"{path}: checkpoint model config differs from this run's")
 
 
 def resume(state: TrainState, run: RunDir) -> None:

@@ -8,6 +8,7 @@ import signal
 
 import pytest
 import torch
+from support.drum_kit import write_drum_dataset
 from support.synth_data import write_synth_dataset
 from support.tiny import TINY_MODEL, tiny_train_config
 
@@ -107,6 +108,10 @@ def test_resume_refuses_incompatible_settings(dataset, tmp_path):
         train(dataset, run, other, resume=True)
     with pytest.raises(UserError, match="nothing to resume"):
         train(dataset, tmp_path / "fresh", tiny_cfg(), resume=True)
+    # on a drum kit the settings fitted to the bank differ too (fill_pitches off): the data is named
+    kit = write_drum_dataset(tmp_path / "kit", {"train": 1, "val": 1})
+    with pytest.raises(UserError, match=r"was trained on other data than .*kit \(its train split differs\)"):
+        train(kit, run, resolve_train_config(run, {"steps": 4}, resume=True), resume=True)
 
 
 def test_a_run_that_stopped_before_its_first_checkpoint_is_started_again(dataset, tmp_path):
