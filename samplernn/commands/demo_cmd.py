@@ -17,6 +17,7 @@ from samplernn.render.demo import (
     DEFAULT_MODEL,
     DEMO_GENERATION,
     DEMO_INIT,
+    demo_outputs,
     prepare_demo_bank,
     render_demo,
     train_demo_model,
@@ -42,6 +43,7 @@ def demo(
     from samplernn.prepare.report import summary_lines
 
     try:
+        demo_outputs(out, midi)  # before preparing and training, not after
         if train:
             start = "from scratch" if scratch else f"fine-tuning {DEMO_INIT}"
             typer.echo(f"preparing {bank} into {out}/dataset …")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from samplernn.common.errors import UserError
+from samplernn.common.files import check_output_file
 from samplernn.common.paths import BUNDLED_BANK, DEMO_MELODY, SHIPPED_MODEL
 from samplernn.common.progress import ProgressFn
 from samplernn.common.shipped import resolve_checkpoint
@@ -63,17 +64,25 @@ def render_demo(
     checkpoint, midi, out_dir = resolve_checkpoint(checkpoint), Path(midi), Path(out_dir)
     if not checkpoint.is_file():
         raise UserError(f"{checkpoint}: model not found (run `samplernn demo --train` to train one)")
+    wav, png = demo_outputs(out_dir, midi)
     ckpt = load_checkpoint(checkpoint, engine_device(generation.device), needs_notes="demo")
-    wav = out_dir / f"{midi.stem}.wav"
     transpose = _into_range(midi, ckpt)
     opts = RenderOptions(generation=generation, onset_candidates=onset_candidates, transpose=transpose,
                          clamp=transpose != 0)  # fmt: skip
     report = render_midi(ckpt, midi, wav, opts)
     audio, sr = read_audio(wav, mono=True)
-    png = wav.with_suffix(".png")
     plot_note(audio, sr, png, title=f"{midi.name} — {checkpoint.name}")
     return DemoResult(wav, png, checkpoint, report.n_notes, report.seconds, report.elapsed, report.gain_db,
                       report.onset_candidates, transpose, len(report.changed))  # fmt: skip
+
+
+def demo_outputs(out_dir: str | Path, midi: str | Path = DEFAULT_MELODY) -> tuple[Path, Path]:
+    """(WAV, PNG) the demo writes for `midi` in `out_dir`, each checked to be writable
+    (common.files.check_output_file): UserError naming the one that is not, before any work."""
+    wav = Path(out_dir) / f"{Path(midi).stem}.wav"
+    for path in (wav, wav.with_suffix(".png")):
+        check_output_file(path)
+    return wav, wav.with_suffix(".png")
 
 
 def _into_range(midi: Path, ckpt: Checkpoint) -> int:

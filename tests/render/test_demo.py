@@ -50,6 +50,17 @@ def test_corrupt_midi(tmp_path: Path, model: Path) -> None:
     one_line_error(["--model", str(model), "--midi", str(bad), "--out", str(tmp_path / "o")], "garbage.mid")
 
 
+@pytest.mark.parametrize("train", [False, True])
+def test_an_output_in_the_way_is_said_before_any_work(tmp_path: Path, model: Path, train: bool) -> None:
+    """A folder where the PNG goes was found after the melody was rendered (and with --train, after
+    preparing and training), leaving the WAV behind: now one line, before anything is written."""
+    out = tmp_path / "o"
+    (out / "melody.png").mkdir(parents=True)
+    one_line_error(["--model", str(model), "--out", str(out), *(["--train"] if train else [])],
+                   "melody.png: is a folder")
+    assert [p.name for p in out.iterdir()] == ["melody.png"]
+
+
 def test_a_melody_outside_the_model_range_is_moved_into_it(tmp_path: Path, model: Path) -> None:
     """`demo` has no --transpose or --clamp (render's): a model of another range (demo --train
     --bank) plays the melody moved into its range, and says so."""
