@@ -139,7 +139,8 @@ def select_notes(
         why = f" ({'; '.join(ignored)})" if ignored else ""
         hint = ""
         if kit is not None and channels_defaulted and notes:
-            hint = "; a drum model plays the drum channel, 10: --channel N plays the file's channel N"
+            hint = ("; a drum model plays the drum channel, 10 (`render --channel N` plays the file's "
+                    "channel N)")
         raise UserError(f"{path}: no notes to render{why}{hint}")
     if kit is not None:
         return played, ignored, changed
@@ -234,7 +235,7 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
         played = kit_hits(played, ckpt.stats, sr)
     check_length(midi, [n for n, _ in played], opts.max_seconds)
     t = time.perf_counter()
-    gen = opts.generation.with_default_temperature(ckpt.temperature)
+    gen = opts.generation.for_checkpoint(ckpt)
     gen = gen.with_onset_search(opts.onset_candidates, sr, hits=kit is not None, pieces=ckpt.hit_pieces)
     if pick_render_engine(opts.engine, ckpt.model, gen) == "voices":
         # the voices make each note's conditioning as they reach it: none is built here

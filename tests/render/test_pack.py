@@ -178,7 +178,7 @@ def test_render_plays_the_drum_channel_with_a_drum_model(drum_ckpt, tmp_path: Pa
         render_midi(drum_ckpt, _drum_midi(tmp_path / "p.mid"), tmp_path / "p.wav", only_piano)
     on_one = write_midi(tmp_path / "one.mid", [(36, 90, 0.0, 0.1), (38, 90, 0.5, 0.6)], channel=0)
     with pytest.raises(UserError, match=r"2 note\(s\) on other channels\); a drum model plays the drum "
-                                        r"channel, 10: --channel N plays the file's channel N$"):
+                                        r"channel, 10 \(`render --channel N` plays the file's channel N\)$"):
         render_midi(drum_ckpt, on_one, tmp_path / "one.wav", opts)
     on_one_played = dataclasses.replace(opts, channels={1})
     assert render_midi(drum_ckpt, on_one, tmp_path / "one.wav", on_one_played).n_notes == 2
@@ -361,17 +361,19 @@ def test_cli_pack_and_synth(drum_ckpt_path: Path, kit_dir: Path, tmp_path: Path)
     out = tmp_path / "cli_pack"
     r = runner.invoke(app, ["pack", str(drum_ckpt_path), "-o", str(out), "--pieces", "hat", "--takes", "2",
                             "--best", "1", "--velocities", "60", "--seed", "1", "--dataset", str(kit_dir),
-                            "--onset-candidates", "2", "-q"])
+                            "--onset-candidates", "2", "--attack-temperature", "1.25", "-q"])
     assert r.exit_code == 0, r.output
     settings = json.loads((out / "index.json").read_text())["settings"]
+    assert (settings["temperature"], settings["attack_temperature"]) == (1.0, 1.25)
     assert settings["onset_candidates"] == 2  # one CPU thread: the takes were struck on the voices
     assert settings["engine"] == ("voices" if numba_available() else "notes")
     assert "wrote 1 take to" in r.output and "42 closed hi-hat" in r.output
-    assert "(index.json, sheet.png) at temperature 1;" in r.output  # the tiny model carries none
+    assert "(index.json, sheet.png) at temperature 1 (attack 1.25);" in r.output  # the tiny model: 1.0
     assert "distinct –" in r.output  # one take of its layer: not judged, not counted as failed
     assert (out / "42-closed-hi-hat_v060_01.wav").is_file()
     refusals = ((["--pieces", "cowbell"], "no such piece"), (["--velocities", "loud"], "comma-separated"),
-                (["--velocities", "0"], "velocities must be 1..127"))
+                (["--velocities", "0"], "velocities must be 1..127"),
+                (["--attack-temperature", "0"], "attack temperature must be a finite number > 0, got 0"))
     for args, why in refusals:
         r = runner.invoke(app, ["pack", str(drum_ckpt_path), "-o", str(tmp_path / "bad"), *args, "-q"])
         assert r.exit_code == 2 and why in r.output and len(r.output.strip().splitlines()) == 1, r.output
