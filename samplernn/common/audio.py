@@ -21,6 +21,8 @@ from samplernn.common.files import atomic_path, check_output_file
 _READ_ERRORS = (sf.LibsndfileError, RuntimeError, OSError, ValueError)
 BLOCK = 1 << 18  # frames per block when scanning a recording for its peak
 CEILING_DB = -1.0  # default peak ceiling of rendered mixes, dBFS
+#: The sample rates (Hz) a dataset or checkpoint may have: prepare's --sample-rate range.
+SAMPLE_RATES = (1000, 384000)
 BIT_DEPTHS = {8: "PCM_U8", 16: "PCM_16", 24: "PCM_24"}  # 8 = unsigned 8-bit, as the thesis's files
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from conditioning import BankStats
+from samplernn.common.audio import SAMPLE_RATES
 from samplernn.common.errors import UserError
 from samplernn.common.files import atomic_path
 from samplernn.common.shipped import resolve_checkpoint
@@ -41,6 +42,14 @@ class Checkpoint:
     def temperature(self) -> float:
         """The sampling temperature the model was shipped with (default for synth/render/evaluate)."""
         return float((self.payload.get("generation") or {}).get("temperature", 1.0))
+
+    @property
+    def attack_temperature(self) -> float | None:
+        """The temperature of each note's attack (payload `generation.attack_temperature`, written
+        by training: train.recipe.playing_hints; see samplernn.generate.temperature), or None to
+        play every sample at `temperature` (pitched models, and kits trained before it)."""
+        value = (self.payload.get("generation") or {}).get("attack_temperature")
+        return None if value is None else float(value)
 
     @property
     def hit_pieces(self) -> PieceCentroids | None:
@@ -169,8 +178,23 @@ def load_checkpoint(
     except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UserError(f"{path}: checkpoint does not match its model config ({first})") from None
+    check_contents(path, model, sample_rate)
     model.to(device).eval()
     return Checkpoint(model, cfg, sample_rate, stats, step, payload)
+
+
+def check_contents(path: str | Path, model: SampleRNN, sample_rate: int) -> None:
+    """UserError naming `path` for a checkpoint whose weights are not all finite (a run that
+    diverged, or a damaged file: it would play silence or DC) or whose sample rate is outside
+    SAMPLE_RATES (every WAV written with it would fail)."""
+    if not SAMPLE_RATES[0] <= sample_rate <= SAMPLE_RATES[1]:
+        raise UserError(f"{path}: sample rate {sample_rate} Hz is out of range "
+                        f"({SAMPLE_RATES[0]}..{SAMPLE_RATES[1]}); the file is damaged")
+    state = model.state_dict().items()
+    bad = [name for name, p in state if p.is_floating_point() and not bool(torch.isfinite(p).all())]
+    if bad:
+        raise UserError(f"{path}: {len(bad)} weight tensor(s) hold NaN or infinity ({bad[0]} …); "
+                        "the run diverged or the file is damaged")
 
 
 def check_plays_notes(config: ModelConfig, path: str | Path, command: str) -> None:

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from conditioning import DEFAULT_THRESHOLD
+from samplernn.common.audio import SAMPLE_RATES
 from samplernn.data.drum_bank import DRUM_LAYOUT
 from samplernn.prepare.naming import DEFAULT_MIDDLE_C, MIDDLE_C, compile_pattern
 
@@ -125,8 +126,9 @@ class PrepareSettings:
             compile_pattern(self.pattern)  # a malformed template is the option's mistake, not a file's
         if self.normalize not in NORMALIZE_MODES:
             raise ValueError(f"normalize must be 'bank' or 'per-file', got {self.normalize!r}")
-        if not 1000 <= self.sample_rate <= 384000:
-            raise ValueError(f"sample rate {self.sample_rate} Hz is out of range (1000..384000)")
+        if not SAMPLE_RATES[0] <= self.sample_rate <= SAMPLE_RATES[1]:
+            raise ValueError(f"sample rate {self.sample_rate} Hz is out of range "
+                             f"({SAMPLE_RATES[0]}..{SAMPLE_RATES[1]})")
         if not 0.0 < self.peak <= 1.0:
             raise ValueError(f"peak must be in (0, 1], got {self.peak}")
         if not 0.0 < self.threshold < 1.0:

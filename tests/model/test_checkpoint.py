@@ -98,3 +98,29 @@ def test_cli_foreign_file_exits_1_with_one_line(
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: ")
     _assert_one_clear_line(lines[0], path)
+
+
+def _edited(path: Path, edit: Callable[[dict], None]) -> Path:
+    payload = torch.load(path, weights_only=True)
+    edit(payload)
+    torch.save(payload, path)
+    return path
+
+
+def _nan_weight(payload: dict) -> None:
+    name = next(k for k, v in payload["state_dict"].items() if v.is_floating_point())
+    payload["state_dict"][name][..., 0] = float("nan")
+
+
+@pytest.mark.parametrize(("edit", "why"), [
+    (lambda p: p.update(sample_rate=0), "sample rate 0 Hz is out of range (1000..384000)"),
+    (lambda p: p.update(sample_rate=10**9), "sample rate 1000000000 Hz is out of range"),
+    (_nan_weight, "1 weight tensor(s) hold NaN or infinity"),
+])
+def test_a_damaged_checkpoint_is_refused_in_one_line(tmp_path: Path, edit, why: str) -> None:
+    """A hand-edited or diverged file: sample rate 0 failed in libsndfile naming a temporary file
+    after all the generation, NaN weights played DC."""
+    path = _edited(tiny_checkpoint(tmp_path / "m.pt"), edit)
+    with pytest.raises(UserError) as info:
+        load_checkpoint(path)
+    assert str(info.value).startswith(f"{path}: {why}"), info.value
