@@ -7,6 +7,7 @@ failure is an `AudioError` (a UserError) whose message names the file and the pr
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -244,6 +245,8 @@ _NOT_A_FILE = "File does not exist or is not a regular file"
 def _reason(exc: BaseException, path: str | Path | None = None) -> str:
     text = str(exc).strip().splitlines()
     reason = text[-1] if text else type(exc).__name__
+    if path is not None and Path(path).is_symlink() and not Path(path).exists():
+        return f"a broken link to {os.readlink(path)}"  # libsndfile says only "System error."
     if path is not None and _NOT_A_FILE in reason and Path(path).is_file():
         return "not decodable: corrupt, or not the format its name says"
     return reason

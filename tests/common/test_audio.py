@@ -63,3 +63,12 @@ def test_a_wav_whose_header_was_never_finished_says_so(tmp_path: Path) -> None:
     sf.write(empty, np.zeros(0), SR)
     with pytest.raises(AudioError, match=r"holds no samples$"):
         audio_info(empty)
+
+
+def test_a_broken_link_is_named_as_one(tmp_path: Path) -> None:
+    """libsndfile says "System error." for a link to nothing: the message names the link's target."""
+    link = tmp_path / "Piano_F4.wav"
+    link.symlink_to(tmp_path / "moved" / "Piano_F4.wav")
+    for read in (read_audio, audio_info):
+        with pytest.raises(AudioError, match=rf"Piano_F4\.wav: unreadable audio file \(a broken link to .*moved"):
+            read(link)
