@@ -2,7 +2,7 @@
 """Turn a training checkpoint into the shipped one: weights in float16, no optimiser/RNG state.
 
   ship_model.py runs/small-cond/checkpoints/best.pt samplernn/pretrained/trombone-small.pt
-      [--step N] [--temperature T] [--card '{"steps": ..., "hardware": ...}']
+      [--step N] [--temperature T] [--attack-temperature T] [--card '{"steps": ..., "hardware": ...}']
 
 recipes/trombone-small.sh ends with the call that shipped the current model.
 """
@@ -29,6 +29,10 @@ def main() -> None:
     parser.add_argument("--temperature", type=float, default=None,
                         help="Sampling temperature synth/render/evaluate use unless told otherwise "
                         "(picked on the validation split; default: the checkpoint's).")
+    parser.add_argument("--attack-temperature", type=float, default=None,
+                        help="Temperature of each note's attack (samplernn.generate.temperature) that "
+                        "synth/render/pack/play/evaluate use unless told otherwise (default: the "
+                        "checkpoint's, if any).")
     parser.add_argument("--card", default="{}", help="JSON object stored as payload['model_card'].")
     args = parser.parse_args()
     ckpt = load_checkpoint(args.src, "cpu")
@@ -37,6 +41,10 @@ def main() -> None:
     temperature = ckpt.temperature if args.temperature is None else args.temperature
     # the checkpoint's other playing hints (a kit's piece centroids) travel with it
     extra["generation"] = {**(ckpt.payload.get("generation") or {}), "temperature": temperature}
+    if args.attack_temperature is not None:
+        if not args.attack_temperature > 0:  # also refuses nan
+            parser.error(f"--attack-temperature must be > 0, got {args.attack_temperature}")
+        extra["generation"]["attack_temperature"] = args.attack_temperature
     step = ckpt.step if args.step is None else args.step
     payload = make_payload(ckpt.model, ckpt.sample_rate, ckpt.stats, step=step, half=True, **extra)
     save_checkpoint(args.dst, payload)

@@ -68,7 +68,7 @@ def bench_stream(
     try:
         dev = resolve_device(device)
         ckpt = load_checkpoint(checkpoint or SHIPPED_MODEL, dev)
-        gen = GenerationOptions(seed=0, device=dev, threads=1).with_default_temperature(ckpt.temperature)
+        gen = GenerationOptions(seed=0, device=dev, threads=1).for_checkpoint(ckpt)
         rng = ckpt.pitch_range or (40, 65)
         load = os.getloadavg()[0]
         tail = round(StreamConfig.tail * ckpt.sample_rate)
@@ -130,7 +130,7 @@ def compare_live_offline(
     loud: dict[str, list[float]] = {w: [] for w in WAYS}
     jumps = []
     for seed in range(seeds):
-        gen = GenerationOptions(seed=seed, device=device).with_default_temperature(ckpt.temperature)
+        gen = GenerationOptions(seed=seed, device=device).for_checkpoint(ckpt)
         for notes in pieces.values():
             played = [(n, n.pitch) for n in notes]
             results = (

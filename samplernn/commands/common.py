@@ -16,6 +16,7 @@ from samplernn.common.errors import UsageError
 from samplernn.common.progress import ProgressFn, progress_bar
 from samplernn.common.threads import MAX_THREADS
 from samplernn.generate.options import HIT_PROBE_SECONDS, ONSET_PROBE_SECONDS, GenerationOptions
+from samplernn.generate.temperature import ATTACK_TEMPERATURE_HELP
 
 WEIGHT_DTYPE_DEFAULT = GenerationOptions.weight_dtype
 #: Most takes `synth` and `pack` make of one note (or piece and velocity): each take is a stream of
@@ -103,6 +104,10 @@ RenderEngine = Annotated[
 Temperature = Annotated[
     float | None,
     typer.Option(min=0.0, help="Sampling temperature (0 = greedy) [default: the model's own, else 1.0]."),
+]
+AttackTemp = Annotated[
+    float | None,
+    typer.Option("--attack-temperature", min=0.0, show_default=False, help=ATTACK_TEMPERATURE_HELP),
 ]
 Seed = Annotated[int | None, typer.Option(min=0, help="Random seed: the same seed gives the same audio.")]
 OnsetCandidates = Annotated[

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from samplernn.commands.common import Device, Quiet, Temperature, fail
+from samplernn.commands.common import AttackTemp, Device, Quiet, Temperature, fail
 from samplernn.common.errors import UsageError, UserError
 from samplernn.evaluate.options import EvaluateOptions
 
@@ -44,6 +44,7 @@ def evaluate(
     seed: Annotated[int, _option("seed", min=0)] = _default("seed"),
     seeds: Annotated[int, _option("seeds", min=1)] = _default("seeds"),
     temperature: Temperature = _default("temperature"),
+    attack_temperature: AttackTemp = _default("attack_temperature"),
     onset_candidates: Annotated[
         int, _option("onset_candidates", min=1, max=64)
     ] = _default("onset_candidates"),
@@ -70,6 +71,7 @@ def evaluate(
     try:
         options = EvaluateOptions(
             split=split, max_notes=max_notes, seed=seed, seeds=seeds, temperature=temperature, device=device,
+            attack_temperature=attack_temperature,
             onset_candidates=onset_candidates,
             batch_size=batch_size, velocity_sweep=velocity_sweep, baseline=baseline, melodies=melodies,
             shipped_melodies=shipped_melodies, heldout_melodies=heldout_melodies,

@@ -14,6 +14,7 @@ import typer
 
 from samplernn.commands.common import (
     MAX_TAKES,
+    AttackTemp,
     DeprecatedPrecision,
     Device,
     OnsetCandidates,
@@ -88,6 +89,7 @@ def synth_command(
     ] = 1,
     onset_candidates: OnsetCandidates = ONSET_CANDIDATES,
     temperature: Temperature = None,
+    attack_temperature: AttackTemp = None,
     seed: Seed = None,
     device: Device = "auto",
     lead: Lead = 0.25,
@@ -114,7 +116,8 @@ def synth_command(
         check_wav_output(out)  # before the generation, not after it
         for path in files:  # each take, so that none is left unwritten after the others
             check_output_file(path)
-        fields = {"temperature": temperature, "seed": seed, "weight_dtype": dtype, "threads": threads}
+        fields = {"temperature": temperature, "attack_temperature": attack_temperature, "seed": seed,
+                  "weight_dtype": dtype, "threads": threads}
         if note is None:
             _synth_free(checkpoint, device, out, duration, takes, fields, quiet, bit_depth, plot)
             return
@@ -243,6 +246,7 @@ def render_command(
     bit_depth: Annotated[int, typer.Option(help="16, 24 (PCM) or 8 (unsigned 8-bit, as the thesis).")] = 16,
     onset_candidates: OnsetCandidates = ONSET_CANDIDATES,
     temperature: Temperature = None,
+    attack_temperature: AttackTemp = None,
     seed: Seed = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Notes generated together.")] = 64,
     device: Device = "auto",
@@ -271,7 +275,8 @@ def render_command(
         check_wav_output(out)  # before the generation, not after it
         dtype = weight_dtype_option(weight_dtype, precision)
         ckpt = _load(checkpoint, device, "render")
-        fields = {"temperature": temperature, "seed": seed, "batch_size": batch_size, "weight_dtype": dtype,
+        fields = {"temperature": temperature, "attack_temperature": attack_temperature, "seed": seed,
+                  "batch_size": batch_size, "weight_dtype": dtype,
                   "threads": threads}  # fmt: skip
         with generation_options(quiet, **fields) as gen:
             opts = RenderOptions(tracks=tracks, channels=channels, transpose=transpose, clamp=clamp,

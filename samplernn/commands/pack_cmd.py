@@ -10,6 +10,7 @@ import typer
 
 from samplernn.commands.common import (
     MAX_TAKES,
+    AttackTemp,
     Device,
     OnsetCandidates,
     Quiet,
@@ -56,6 +57,7 @@ def pack_command(
     ] = None,
     bit_depth: Annotated[int, typer.Option(help="16, 24 or 8 (unsigned).")] = _DEFAULTS["bit_depth"],
     temperature: Temperature = None,
+    attack_temperature: AttackTemp = None,
     onset_candidates: OnsetCandidates = _DEFAULTS["onset_candidates"],
     seed: Seed = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Takes generated together.")] = _BATCH,
@@ -75,8 +77,8 @@ def pack_command(
     try:
         piece_list = None if pieces is None else comma_list(pieces, "--pieces", "kick,snare,38")
         velocity_list = comma_ints(velocities, "--velocities", "40,80,120")
-        fields_ = {"temperature": temperature, "seed": seed, "batch_size": batch_size,
-                   "weight_dtype": weight_dtype, "threads": threads}
+        fields_ = {"temperature": temperature, "attack_temperature": attack_temperature, "seed": seed,
+                   "batch_size": batch_size, "weight_dtype": weight_dtype, "threads": threads}
         ckpt = load_checkpoint(checkpoint, resolve_device(device), needs_notes="pack")
         with generation_options(quiet, **fields_) as gen:
             try:
@@ -95,9 +97,10 @@ def pack_command(
 def _summary(index: dict[str, Any], out: Path, reference: str) -> None:
     """One line per piece: takes, checks passed, loudness per velocity."""
     takes = index["takes"]
-    temperature = index["settings"]["temperature"]
+    temperature, attack = index["settings"]["temperature"], index["settings"].get("attack_temperature")
+    played = f"{1.0 if temperature is None else temperature:g}" + (f" (attack {attack:g})" if attack else "")
     typer.echo(f"wrote {counted(len(takes), 'take')} to {out}/ (index.json, sheet.png) at temperature "
-               f"{1.0 if temperature is None else temperature:g}; measured against {reference}")
+               f"{played}; measured against {reference}")
     for key, piece in index["pieces"].items():
         mine = [t for t in takes if str(t["key"]) == key]
         checks = sorted({c for t in mine for c in t["checks"]})

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from samplernn.commands.common import Device, Seed, Temperature, WeightDtype, fail
+from samplernn.commands.common import AttackTemp, Device, Seed, Temperature, WeightDtype, fail
 from samplernn.common.errors import INTERRUPTED_STATUS, UsageError, UserError
 from samplernn.common.files import refuse_overwriting
 from samplernn.common.lists import comma_ints
@@ -76,6 +76,7 @@ def play_command(
     ] = StreamConfig.countdown,
     transpose: Annotated[int, typer.Option(min=-48, max=48, help="Semitones added to every note.")] = 0,
     temperature: Temperature = None,
+    attack_temperature: AttackTemp = None,
     seed: Seed = None,
     device: Device = "auto",
     weight_dtype: WeightDtype = GenerationOptions.weight_dtype,
@@ -100,7 +101,8 @@ def play_command(
             refuse_overwriting([out], [checkpoint] + ([midi_file] if midi_file is not None else []))
         try:
             gen = GenerationOptions(
-                temperature=temperature, seed=seed, device=device, weight_dtype=weight_dtype
+                temperature=temperature, attack_temperature=attack_temperature, seed=seed, device=device,
+                weight_dtype=weight_dtype,
             )
             opts = PlayOptions(
                 StreamConfig(voices=voices, block=block, countdown=countdown), transpose, generation=gen

@@ -28,7 +28,7 @@ from samplernn.common.paths import PRETRAINED_DIR
 from samplernn.common.progress import ProgressFn
 from samplernn.common.shipped import resolve_checkpoint
 from samplernn.data.dataset import PreparedDataset, load_dataset
-from samplernn.evaluate.oneshot import OneShotEval, drum_options, generation
+from samplernn.evaluate.oneshot import OneShotEval, drum_options, generation, playing
 from samplernn.evaluate.options import EvaluateOptions
 from samplernn.evaluate.run import Evaluation, evaluate_model
 from samplernn.evaluate.view import plot_spectrograms
@@ -139,10 +139,12 @@ def _runner(
     options = drum_options(options) if shots else options
     melodies = [options.melody_source] if options.melody_source is not None else []
 
+    played = playing(options, ckpt)
+
     def run(seed: int, **kw: Any) -> Evaluation:
         ev = evaluate_model(
             ckpt.model, ds, options.split, max_notes=options.max_notes, seed=seed,
-            temperature=ckpt.sampling_temperature(options.temperature), batch_size=options.batch_size,
+            temperature=played.temperature, attack=played.attack, batch_size=options.batch_size,
             device=device, sweep_velocities=options.velocity_sweep, progress=progress, stats=ckpt.stats,
             melodies=melodies, missing_pitches=options.missing_pitches,
             onset_candidates=1 if shots else options.onset_candidates,

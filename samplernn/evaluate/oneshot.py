@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -209,12 +209,19 @@ def oneshot_table(report: dict[str, Any]) -> Table | None:
     return t
 
 
+def playing(options: EvaluateOptions, ckpt: Checkpoint) -> GenerationOptions:
+    """The temperature and attack curve `ckpt` is evaluated at: evaluate's --temperature and
+    --attack-temperature, each the checkpoint's own where not given (GenerationOptions.for_checkpoint)."""
+    given = GenerationOptions(temperature=options.temperature, attack_temperature=options.attack_temperature)
+    return given.for_checkpoint(ckpt)
+
+
 def generation(options: EvaluateOptions, ckpt: Checkpoint, seed: int, device: Any,
                progress: ProgressFn | None) -> GenerationOptions:
     """The takes' GenerationOptions from evaluate's options: each hit the best of up to
     options.onset_candidates starts, as pack and synth make them (OnsetSearch.for_hits)."""
-    gen = GenerationOptions(temperature=ckpt.sampling_temperature(options.temperature), seed=seed,
-                            batch_size=options.batch_size, device=device, progress=progress)
+    gen = replace(playing(options, ckpt), seed=seed, batch_size=options.batch_size, device=device,
+                  progress=progress)
     return gen.with_onset_search(options.onset_candidates, ckpt.sample_rate, hits=True,
                                  pieces=ckpt.hit_pieces)
 

@@ -12,6 +12,7 @@ from typing import Any
 from samplernn.common.paths import PRETRAINED_DIR
 from samplernn.data.manifest import SPLITS
 from samplernn.generate.options import ONSET_CANDIDATES, ONSET_PROBE_SECONDS, valid_temperature
+from samplernn.generate.temperature import ATTACK_TEMPERATURE_HELP
 
 #: The melody set that ships with the package (written by scripts/make_melodies.py).
 SHIPPED_MELODIES = PRETRAINED_DIR / "melodies"
@@ -29,7 +30,7 @@ class EvaluateOptions:
     """How a checkpoint is evaluated. Each field's metadata["help"] is its `samplernn evaluate` help.
 
     Raises ValueError (at construction) for an unknown split, a count below 1, a negative seed or a
-    temperature that is negative, NaN or infinite.
+    temperature that is negative, NaN or infinite (an attack temperature also when 0).
     """
 
     split: str = _option("test", "Which split to evaluate: train, val or test.")
@@ -42,6 +43,7 @@ class EvaluateOptions:
     )
     temperature: float | None = _option(
         None, "Sampling temperature (0 = greedy); None = the checkpoint's own.")
+    attack_temperature: float | None = _option(None, ATTACK_TEMPERATURE_HELP)
     onset_candidates: int = _option(
         ONSET_CANDIDATES,
         f"Generate each note's first {ONSET_PROBE_SECONDS:g} s up to this many times (in rounds of 2, "
@@ -76,6 +78,9 @@ class EvaluateOptions:
             raise ValueError(f"--seed must be >= 0, got {self.seed}")
         if self.temperature is not None and not valid_temperature(self.temperature):
             raise ValueError(f"--temperature must be a finite number >= 0, got {self.temperature}")
+        a = self.attack_temperature
+        if a is not None and not (valid_temperature(a) and a > 0):
+            raise ValueError(f"--attack-temperature must be a finite number > 0, got {a}")
         if (self.melodies is not None) + self.shipped_melodies + self.heldout_melodies > 1:
             raise ValueError("give one of --melodies DIR, --shipped-melodies, --heldout-melodies")
 

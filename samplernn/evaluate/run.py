@@ -25,6 +25,7 @@ from samplernn.evaluate.noise import DEFAULT_QUANTIZATION, Quantization, noise_s
 from samplernn.evaluate.rendered import RenderedSet, rendered_blocks, rendered_set
 from samplernn.evaluate.report import Levels, build_report, split_scored
 from samplernn.generate.options import OnsetSearch
+from samplernn.generate.temperature import AttackTemperature
 from samplernn.measures import sound as measures
 
 #: (conditioning arrays) → generated audio, one float array per conditioning array.
@@ -141,6 +142,7 @@ def evaluate_model(
     max_notes: int | None = None,
     seed: int | None = 0,
     temperature: float = 1.0,
+    attack: AttackTemperature | None = None,
     batch_size: int = 64,
     device: Any = "cpu",
     generate: GenerateFn | None = None,
@@ -159,8 +161,9 @@ def evaluate_model(
     """Evaluate `model` on the notes of `split`: NLL, then generate and measure every note.
 
     `generate` replaces the model's generation (default: `model_generator` with the given
-    temperature/seed/batch_size/device); NLL needs `model` and is skipped when it is None
-    or with_nll is False. `baseline_model` (e.g. an unconditional model) adds its NLL for the bar.
+    temperature/attack/seed/batch_size/device; `attack`: generate.temperature's curve); NLL needs
+    `model` and is skipped when it is None or with_nll is False. `baseline_model` (e.g. an
+    unconditional model) adds its NLL for the bar.
     `sweep_velocities` also generates each pitch's first note at the bank's other velocities, for
     the dynamics measure, and between its layers (see report.DEFINITIONS). Generation runs
     `tail_seconds` past each file's end with nothing sounding there, so that a note which does not
@@ -188,7 +191,7 @@ def evaluate_model(
     if generate is None:
         search = OnsetSearch(sample_rate=sr, candidates=onset_candidates) if onset_candidates > 1 else None
         generate = model_generator(model, temperature=temperature, seed=seed, batch_size=batch_size,
-                                   device=device, progress=progress, onset_search=search)
+                                   device=device, progress=progress, onset_search=search, attack=attack)
     sweep = velocity_sweep(records, dataset.notes) if sweep_velocities else []
     between = between_copies(records, dataset.notes) if sweep_velocities else []
     pad = int(round(tail_seconds * sr))
@@ -207,7 +210,9 @@ def evaluate_model(
     extras["test_split_scored"] = split_scored(notes, records, stats, sr)
     report = build_report(notes, records, nll, levels, split=split, sample_rate=sr, extras=extras)
     report["settings"] = {
-        "seed": seed, "temperature": temperature, "max_notes": max_notes, "velocity_sweep": sweep_velocities,
+        "seed": seed, "temperature": temperature,
+        "attack_temperature": None if attack is None or temperature == 0 else attack.temperature,
+        "max_notes": max_notes, "velocity_sweep": sweep_velocities,
         "tail_seconds": tail_seconds, "pitch": dataclasses.asdict(settings),
         "melodies": [str(m) for m in melodies], "missing_pitches": missing_pitches,
         "onset_candidates": onset_candidates if temperature != 0 else 1,  # greedy: all candidates alike
@@ -238,6 +243,7 @@ def model_generator(
     device: Any,
     progress: ProgressFn | None = None,
     onset_search: OnsetSearch | None = None,
+    attack: AttackTemperature | None = None,
 ) -> GenerateFn:
     """The GenerateFn of `model`: samplernn.generate.engine.synthesize with these settings, its
     progress reported as progress(done, total, stage="generating"). ValueError for no model."""
@@ -249,7 +255,7 @@ def model_generator(
 
     def generate(conds: list[np.ndarray]) -> list[np.ndarray]:
         return synthesize(model, conds, temperature=temperature, seed=seed, batch_size=batch_size,
-                          device=device, progress=report, onset_search=onset_search)
+                          device=device, progress=report, onset_search=onset_search, attack=attack)
 
     return generate
 

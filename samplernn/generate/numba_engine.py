@@ -29,8 +29,11 @@ from samplernn.generate.aligned import aligned_copy, aligned_zeros
 from samplernn.generate.fold import Folded
 from samplernn.generate.options import GenerationOptions
 from samplernn.generate.products import lin
+from samplernn.generate.temperature import sample_curve
 
 _OPTS = {"fastmath": True, "cache": True, "nogil": True, "error_model": "numpy"}
+#: run_chunk's inv_temps without a temperature curve: every sample at its scalar inv_temp.
+NO_CURVE = np.zeros((0, 0), np.float32)
 
 
 class TierWeights(NamedTuple):
@@ -254,11 +257,13 @@ def _sample(row, u, inv_temp, p):
 
 
 @njit(**_OPTS)
-def run_chunk(seq, L, t0, t1, feats, uniforms, inv_temp, teacher, lp, full, tw, mw, state):
+def run_chunk(seq, L, t0, t1, feats, uniforms, inv_temp, inv_temps, teacher, lp, full, tw, mw, state):
     """Generate (or score, when teacher) samples t0 ≤ t < t1 of every stream.
 
     seq (B, L+N) int32: L history samples, then the stream; written when not teacher.
-    feats (B, t1-t0, C) float32; uniforms (B, N); lp (B, N) target log-probs (teacher);
+    feats (B, t1-t0, C) float32; uniforms (B, N); inv_temps (B, N) float32, each sample's 1/T
+    (a temperature that follows the note, generate.temperature), or (0, 0): inv_temp for all;
+    lp (B, N) target log-probs (teacher);
     full (B, N, Q) every log-prob (teacher, when full.shape[0] > 0).
     tw: TierWeights, mw: MlpWeights; state: State, carried across chunks.
     """
@@ -295,7 +300,8 @@ def run_chunk(seq, L, t0, t1, feats, uniforms, inv_temp, teacher, lp, full, tw, 
                     for q in range(Q):
                         full[b, t, q] = logits[b, q] - lse
             else:
-                seq[b, L + t] = _sample(logits[b], uniforms[b, t], inv_temp, p)
+                it = inv_temps[b, t] if inv_temps.shape[0] > 0 else inv_temp
+                seq[b, L + t] = _sample(logits[b], uniforms[b, t], it, p)
 
 
 def run(
@@ -314,7 +320,7 @@ def run(
     """Run the kernel over a whole batch.
 
     seq (B, L+N) int32 (history + stream, N a multiple of L), cond (B, N, 5) int32 raw, uniforms
-    (B, N) float32. Uses opts.temperature and opts.threads: streams are independent, so a batch
+    (B, N) float32. Uses opts.temperature, opts.attack and opts.threads: streams are independent, so a batch
     is split over that many OS threads, each running the GIL-free kernel on its rows.
     weight_dtype (resolved, not 'auto'): "float16" stores the large matrices as IEEE half (half
     the memory traffic; arithmetic stays float32). progress(n) is called with the stream-samples
@@ -335,12 +341,14 @@ def run(
     chunk = max(L, chunk // L * L)
     tw, mw = weight_records(folded, weight_dtype)
     inv_temp = np.float32(opts.inverse_temperature)
+    curve = None if teacher else sample_curve(cond, opts.inverse_temperature, opts.active_attack)
+    inv_temps = NO_CURVE if curve is None else curve
     groups = [g for g in np.array_split(np.arange(B), max(1, min(B, opts.cpu_threads))) if len(g)]
 
     def work(rows: np.ndarray) -> None:
         a, b = int(rows[0]), int(rows[-1]) + 1  # contiguous row ranges: views, no copies
         _run_rows(folded, tw, mw, seq[a:b], raw[a:b] if raw is not None else None, uniforms[a:b],
-                  inv_temp, teacher, lp[a:b], full[a:b], progress, chunk)  # fmt: skip
+                  inv_temp, inv_temps[a:b], teacher, lp[a:b], full[a:b], progress, chunk)  # fmt: skip
 
     if len(groups) == 1:
         work(groups[0])
@@ -359,6 +367,7 @@ def _run_rows(
     cond: torch.Tensor | None,
     uniforms: np.ndarray,
     inv_temp: np.float32,
+    inv_temps: np.ndarray,
     teacher: bool,
     lp: np.ndarray,
     full: np.ndarray,
@@ -380,6 +389,6 @@ def _run_rows(
     for t0 in range(0, N, chunk):
         t1 = min(N, t0 + chunk)
         feats = np.ascontiguousarray(folded.features(cond, t0, t1, B).to("cpu", torch.float32).numpy())
-        run_chunk(seq, L, t0, t1, feats, uniforms, inv_temp, teacher, lp, full, tw, mw, state)
+        run_chunk(seq, L, t0, t1, feats, uniforms, inv_temp, inv_temps, teacher, lp, full, tw, mw, state)
         if progress is not None:
             progress((t1 - t0) * B)

@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING
 
 from samplernn.common.progress import ProgressFn
 from samplernn.common.threads import MAX_THREADS
+from samplernn.generate.temperature import AttackTemperature
 
 if TYPE_CHECKING:  # the options are plain values: importing them must not load torch
     import torch
 
     from samplernn.measures.oneshot import PieceCentroids
+    from samplernn.model.checkpoint import Checkpoint
 
 BACKENDS = ("numba", "torch")
 WEIGHT_DTYPES = ("auto", "float32", "float16")
@@ -172,6 +174,13 @@ class GenerationOptions:
         `synthesize` and for the streaming engine's notes whose note-off is known at their note-on
         (render's voices); live notes are never searched. None, 1 candidate or temperature 0 =
         every note generated once (`active_onset_search`).
+    attack_temperature: the temperature of each note's first ATTACK_HOLD_SECONDS, ramping to
+        `temperature` over ATTACK_RAMP_SECONDS (generate.temperature), as a command was given it;
+        None = the checkpoint's own (`for_checkpoint`; Checkpoint.attack_temperature, which only a
+        checkpoint shipped with one has: docs/drums.md, "Attack temperature").
+    attack: the curve the engines follow (generate.temperature.AttackTemperature, in samples), set
+        by `for_checkpoint` or `with_attack_temperature`; None = `temperature` throughout. Ignored
+        when decoding greedily (`active_attack`).
 
     Raises ValueError (at construction) for a value no engine accepts.
     """
@@ -185,6 +194,8 @@ class GenerationOptions:
     threads: int | None = None
     progress: ProgressFn | None = None
     onset_search: OnsetSearch | None = None
+    attack_temperature: float | None = None
+    attack: AttackTemperature | None = None
 
     def __post_init__(self) -> None:
         t = self.temperature
@@ -202,10 +213,45 @@ class GenerationOptions:
             raise ValueError(f"threads must be within 1..{MAX_THREADS}, got {self.threads}")
         if self.onset_search is not None and not isinstance(self.onset_search, OnsetSearch):
             raise ValueError(f"onset_search must be an OnsetSearch or None, got {self.onset_search!r}")
+        a = self.attack_temperature
+        if a is not None and not (valid_temperature(a) and a > 0):
+            raise ValueError(f"attack temperature must be a finite number > 0, got {a}")
+        if self.attack is not None and not isinstance(self.attack, AttackTemperature):
+            raise ValueError(f"attack must be an AttackTemperature or None, got {self.attack!r}")
 
     def with_default_temperature(self, default: float) -> GenerationOptions:
         """These options, with `default` as the temperature when none was given."""
         return self if self.temperature is not None else replace(self, temperature=default)
+
+    def for_checkpoint(self, ckpt: Checkpoint) -> GenerationOptions:
+        """These options for playing `ckpt`: its temperature where none was given
+        (Checkpoint.temperature), and unless `attack` is set, an attack curve at
+        `attack_temperature` or else the checkpoint's (Checkpoint.attack_temperature; none for most
+        models) at its sample rate."""
+        opts = self.with_default_temperature(ckpt.temperature)
+        if opts.attack is not None:
+            return opts
+        given = self.attack_temperature
+        return opts.with_attack_temperature(ckpt.attack_temperature if given is None else given,
+                                            ckpt.sample_rate)
+
+    def with_attack_temperature(self, temperature: float | None, sample_rate: int) -> GenerationOptions:
+        """These options playing each note's start at `temperature` (AttackTemperature.at_rate at
+        `sample_rate`, Hz), or at the body temperature throughout for None. Raises ValueError for
+        a temperature that is not a finite number > 0."""
+        attack = None if temperature is None else AttackTemperature.at_rate(temperature, sample_rate)
+        return replace(self, attack=attack)
+
+    @property
+    def attack_at(self) -> float | None:
+        """The attack temperature played (`active_attack`'s), None when every sample is at `temperature`."""
+        attack = self.active_attack
+        return None if attack is None else attack.temperature
+
+    @property
+    def active_attack(self) -> AttackTemperature | None:
+        """The attack temperature the engines follow: None without one or when decoding greedily."""
+        return None if self.temperature == 0 else self.attack
 
     def with_onset_search(self, candidates: int, sample_rate: int, hits: bool = False,
                           pieces: PieceCentroids | None = None) -> GenerationOptions:

@@ -25,6 +25,7 @@ import torch
 
 from samplernn.generate.aligned import aligned_zeros
 from samplernn.generate.fold import Folded
+from samplernn.generate.temperature import AttackTemperature, follows_curve, sample_curve
 
 #: A voice loaded inside a block: (sample of the block, a top-frame boundary; row of the batch; state).
 Load = tuple[int, int, Any]
@@ -60,14 +61,15 @@ class NumbaVoices:
     """The numba CPU kernel over a pool of `voices`; blocks of at most `max_block` samples."""
 
     def __init__(
-        self, folded: Folded, voices: int, max_block: int, inv_temp: float, weight_dtype: str
+        self, folded: Folded, voices: int, max_block: int, inv_temp: float, weight_dtype: str,
+        attack: AttackTemperature | None = None,
     ) -> None:
         from samplernn.generate import numba_engine
 
         self._kernel = numba_engine
         self.f, self.L = folded, folded.lookback
         self.tw, self.mw = numba_engine.weight_records(folded, weight_dtype)
-        self.inv_temp = np.float32(inv_temp)
+        self.inv_temp, self.attack = np.float32(inv_temp), attack
         K, n_rnn, D, F0 = folded.n_tiers, folded.n_rnn, folded.dim, folded.frames[0]
         R = max(folded.ratios)
         self.h0 = folded.numpy_arrays()["h0"]  # (K, n_rnn, D)
@@ -111,14 +113,16 @@ class NumbaVoices:
         uni[...] = uniforms
         raw = torch.from_numpy(np.ascontiguousarray(cond, np.int32))
         feats = self.f.features(raw, 0, n, B).to("cpu", torch.float32).numpy()
+        curve = sample_curve(cond, float(self.inv_temp), self.attack)
+        inv_temps = self._kernel.NO_CURVE if curve is None else curve
         for s0, s1 in zip(bounds[:-1], bounds[1:], strict=True):
             for pos, row, (h, hist) in loads:
                 if pos == s0:
                     state.h[:, :, row] = h
                     seq[row, s0 : s0 + L] = hist
             self._kernel.run_chunk(seq, L, s0, s1, np.ascontiguousarray(feats[:, s0:s1]), uni,
-                                   self.inv_temp, False, self._lp, self._full, self.tw, self.mw,
-                                   state)  # fmt: skip
+                                   self.inv_temp, inv_temps, False, self._lp, self._full, self.tw,
+                                   self.mw, state)  # fmt: skip
         self.h[rows] = state.h.transpose(2, 0, 1, 3)
         self.hist[rows] = seq[:, n : n + L]
         return seq[:, L:].copy()
@@ -127,11 +131,15 @@ class NumbaVoices:
 class TorchVoices:
     """The torch engine over the whole pool of `voices` (graph-captured on CUDA)."""
 
-    def __init__(self, folded: Folded, voices: int, inv_temp: float) -> None:
+    def __init__(
+        self, folded: Folded, voices: int, inv_temp: float, attack: AttackTemperature | None = None
+    ) -> None:
         from samplernn.generate.torch_engine import TorchEngine
 
         self.f, self.L, self.V = folded, folded.lookback, voices
-        self.eng = TorchEngine(folded, voices, inv_temp, teacher=False, want_full=False)
+        self.inv_temp, self.attack = inv_temp, attack
+        self.eng = TorchEngine(folded, voices, inv_temp, teacher=False, want_full=False,
+                               curve=follows_curve(inv_temp, attack))
         self.graph = self.eng.capture() if folded.device.type == "cuda" else None
 
     def reset(self, voice: int) -> None:
@@ -153,6 +161,10 @@ class TorchVoices:
         full[rows] = torch.from_numpy(np.ascontiguousarray(cond, np.int32)).to(dev)
         u = torch.zeros(self.V, n, device=dev)
         u[rows] = torch.from_numpy(np.ascontiguousarray(uniforms, np.float32)).to(dev)
+        curve = sample_curve(cond, self.inv_temp, self.attack)
+        it = torch.ones(self.V, n, device=dev)
+        if curve is not None:
+            it[rows] = torch.from_numpy(curve).to(dev)
         out = torch.empty(self.V, n, dtype=torch.long, device=dev)
         with torch.inference_mode():
             feats = self.f.features(full, 0, n, self.V)
@@ -163,6 +175,7 @@ class TorchVoices:
                         eng.hist[voices[row], :L] = hist
                 eng.feats.copy_(feats[:, s : s + L])
                 eng.u.copy_(u[:, s : s + L])
+                eng.it.copy_(it[:, s : s + L])
                 if self.graph is not None:
                     self.graph.replay()
                 else:

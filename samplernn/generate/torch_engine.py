@@ -18,17 +18,22 @@ import torch.nn.functional as F
 
 from samplernn.generate.fold import Folded
 from samplernn.generate.options import GenerationOptions
+from samplernn.generate.temperature import sample_curve
 
 
 class TorchEngine:
     """Per-stream state and static buffers for one batch; `run` drives it block by block."""
 
-    def __init__(self, f: Folded, batch: int, inv_temp: float, teacher: bool, want_full: bool) -> None:
+    def __init__(
+        self, f: Folded, batch: int, inv_temp: float, teacher: bool, want_full: bool, curve: bool = False
+    ) -> None:
         dev, B, L, D = f.device, batch, f.lookback, f.dim
         K, Q, C, F0 = f.n_tiers, f.q_levels, f.n_cond, f.frames[0]
         self.f, self.B, self.teacher, self.want_full = f, B, teacher, want_full
         self.greedy = inv_temp < 0
-        scale = 1.0 if (teacher or self.greedy) else float(inv_temp)
+        # With a temperature curve (generate.temperature) each sample's 1/T comes from `it`.
+        self.curve = curve and not (teacher or self.greedy)
+        scale = 1.0 if (teacher or self.greedy or self.curve) else float(inv_temp)
         self.w_o, self.b_o = f.w_o * scale, f.b_o * scale  # softmax(logits / T) folded in
         self.lut_flat = f.lut.reshape(F0 * Q, D)
         self.lut_off = (torch.arange(F0, device=dev) * Q).view(1, F0)
@@ -40,6 +45,7 @@ class TorchEngine:
         self.mlpb = torch.zeros(B, F0, D, device=dev)
         self.feats = torch.zeros(B, L, C, device=dev)
         self.u = torch.zeros(B, L, device=dev)
+        self.it = torch.ones(B, L, device=dev)  # 1/T of each sample, read when self.curve
         self.lp = torch.zeros(B, L, device=dev)
         self.full = torch.zeros(B, L, Q, device=dev) if want_full else None
 
@@ -84,6 +90,8 @@ class TorchEngine:
         elif self.greedy:
             self.hist[:, L + s] = logits.argmax(dim=-1)
         else:
+            if self.curve:
+                logits = logits * self.it[:, s : s + 1]
             cdf = torch.softmax(logits, dim=-1).cumsum_(dim=-1)
             idx = torch.searchsorted(cdf, self.u[:, s : s + 1] * cdf[:, -1:], right=True)
             self.hist[:, L + s] = idx[:, 0].clamp_(max=f.q_levels - 1)
@@ -138,7 +146,7 @@ def run(
 
     seq (B, L+N) long: L history samples then the stream (overwritten unless teacher).
     cond (B, N, 5) raw; uniforms (B, N) float32. N must be a multiple of L. Uses
-    opts.temperature; progress(n) is called with the stream-samples done since its last call.
+    opts.temperature and opts.attack; progress(n) is called with the stream-samples done since its last call.
     use_graph: record one block as a CUDA graph (None: on CUDA when there are 8 blocks or more).
     Returns (seq, target log-probs (B, N) | None, full log-probs (B, N, Q) | None), on f.device.
     Raises ValueError when N is not a multiple of the lookback.
@@ -150,7 +158,10 @@ def run(
         raise ValueError(f"stream length {N} must be a multiple of the lookback {L}")
     dev = f.device
     seq = seq.to(dev, torch.long)
-    eng = TorchEngine(f, B, opts.inverse_temperature, teacher, want_full)
+    curve = None if teacher or cond is None else sample_curve(
+        cond.cpu().numpy(), opts.inverse_temperature, opts.active_attack)
+    eng = TorchEngine(f, B, opts.inverse_temperature, teacher, want_full, curve is not None)
+    inv_temps = torch.from_numpy(curve).to(dev) if curve is not None else None
     lp_out = torch.zeros(B, N, device=dev) if teacher else None
     full_out = torch.zeros(B, N, f.q_levels, device=dev) if (teacher and want_full) else None
     if uniforms is not None:
@@ -168,6 +179,8 @@ def run(
         eng.feats.copy_(feats[:, t0 - c0 : t0 - c0 + L])
         if uniforms is not None:
             eng.u.copy_(uniforms[:, t0 : t0 + L])
+        if inv_temps is not None:
+            eng.it.copy_(inv_temps[:, t0 : t0 + L])
         if teacher:
             eng.hist[:, L:].copy_(seq[:, L + t0 : 2 * L + t0])
         if graph is not None:

@@ -54,7 +54,7 @@ class PlayReport:
 
 def make_keyboard(ckpt: Checkpoint, opts: PlayOptions) -> Keyboard:
     """The engine for `ckpt` and the keyboard that feeds it. Raises ValueError for bad settings."""
-    gen = opts.generation.with_default_temperature(ckpt.temperature)
+    gen = opts.generation.for_checkpoint(ckpt)
     engine = StreamEngine(ckpt.model, ckpt.stats, ckpt.sample_rate, opts.stream, gen)
     kit = kit_keys(ckpt.stats) if is_drum_model(ckpt) else None
     return Keyboard(engine, ckpt.pitch_range, opts.transpose, kit)

@@ -106,7 +106,7 @@ def generate_takes(
     """`takes` takes of every (key, velocity) of `layers`, each a hit of the kit's length
     (render.hits.strike on `engine`), measured. Raises ValueError for an unknown engine."""
     sr = ckpt.sample_rate
-    gen = generation.with_default_temperature(ckpt.temperature)
+    gen = generation.for_checkpoint(ckpt)
     hits = [(k, v, held_samples(ckpt.stats, k, v)) for k, v in layers for _ in range(takes)]
     audio = strike(ckpt, hits, gen, lead, tail, engine)
     out = []
@@ -225,7 +225,7 @@ def make_pack(
 def pack_generation(options: PackOptions, ckpt: Checkpoint) -> GenerationOptions:
     """How the pack's takes are generated: options.generation at the checkpoint's temperature unless
     given, each hit the best of options.onset_candidates starts (OnsetSearch.for_hits)."""
-    gen = options.generation.with_default_temperature(ckpt.temperature)
+    gen = options.generation.for_checkpoint(ckpt)
     return gen.with_onset_search(options.onset_candidates, ckpt.sample_rate, hits=True,
                                  pieces=ckpt.hit_pieces)
 
@@ -275,7 +275,8 @@ def build_index(takes: list[Take], ckpt: Checkpoint, options: PackOptions, gen: 
         "created_by": CREATED_BY, "checkpoint": source, "step": ckpt.step, "sample_rate": ckpt.sample_rate,
         "settings": {"pieces": list(options.pieces or []), "velocities": list(options.velocities),
                      "takes": options.takes, "best": options.best, "seed": gen.seed,
-                     "temperature": gen.temperature, "onset_candidates": gen.onset_candidates,
+                     "temperature": gen.temperature, "attack_temperature": gen.attack_at,
+                     "onset_candidates": gen.onset_candidates,
                      "searched_by": gen.searched_by,
                      "bit_depth": options.bit_depth,
                      "engine": pick_render_engine(options.engine, ckpt.model, gen)},

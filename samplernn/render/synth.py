@@ -75,7 +75,7 @@ def synth_note(
         held = round(duration * sr)
     # Output positions: the stream starts at sample 0, the note-on at lead_n.
     spec = note_stream(pitch, velocity, lead_n, lead_n + held, ckpt.stats, lead_n, round(tail * sr))
-    gen = (generation or GenerationOptions()).with_default_temperature(ckpt.temperature)
+    gen = (generation or GenerationOptions()).for_checkpoint(ckpt)
     gen = replace(gen.with_onset_search(onset_candidates, sr, hits=drums, pieces=ckpt.hit_pieces),
                   batch_size=takes)
     if drums:  # one-shots from their hit: the lead was context for the model, not part of the take
@@ -114,7 +114,7 @@ def free_run(
     if seconds <= 0 or takes < 1:
         raise ValueError("seconds must be > 0 and takes >= 1")
     n = round(seconds * ckpt.sample_rate)
-    gen = replace((generation or GenerationOptions()).with_default_temperature(ckpt.temperature),
+    gen = replace((generation or GenerationOptions()).for_checkpoint(ckpt),
                   batch_size=takes)
     silence = np.zeros((n, N_RAW_COND), np.int32)  # the engine's input; the model reads none of it
     return SynthResult(synthesize(ckpt.model, [silence] * takes, gen), None, ckpt.sample_rate)

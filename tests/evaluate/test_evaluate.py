@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from samplernn.data.dataset import load_dataset
 from samplernn.evaluate.run import evaluate_model, select_notes
 from samplernn.evaluate.view import pick_plot_notes, plot_spectrograms, render_tables
+from samplernn.generate.temperature import AttackTemperature
 
 
 @pytest.fixture(scope="module")
@@ -231,6 +232,10 @@ def test_cli_a_folder_as_the_checkpoint_and_an_infinite_temperature(dataset, tmp
     assert result.exit_code == 2 and len(lines) == 1, result.output
     assert "evaluate: --temperature must be a finite number >= 0, got inf" in lines[0]
     assert "Traceback" not in result.output
+    result = _cli([str(ckpt), str(dataset.root), "--attack-temperature", "0"])
+    lines = _error_lines(result)
+    assert result.exit_code == 2 and len(lines) == 1, result.output
+    assert "evaluate: --attack-temperature must be a finite number > 0, got 0" in lines[0]
 
 
 def test_cli_json_over_an_input_is_refused_before_evaluating(dataset, tmp_path: Path) -> None:
@@ -441,6 +446,29 @@ def test_the_onset_search_reaches_the_generation_and_the_report(dataset, tmp_pat
     assert searches[0].sample_rate == dataset.sample_rate
     with pytest.raises(ValueError, match="onset_candidates"):
         EvaluateOptions(onset_candidates=0)
+
+
+def test_the_attack_temperature_reaches_the_generation_and_the_report(dataset, tmp_path: Path,
+                                                                      monkeypatch) -> None:
+    from samplernn.evaluate import checkpoint as evaluation
+    from samplernn.evaluate.options import EvaluateOptions
+    from samplernn.generate import engine
+
+    attacks = []
+
+    def spy(model, conds, **kw):
+        attacks.append(kw.get("attack"))
+        return oracle_generate()(conds)
+
+    monkeypatch.setattr(engine, "synthesize", spy)
+    ckpt = _tiny_checkpoint(tmp_path / "m.pt")
+    for given in (1.3, None):  # None: the checkpoint's own, and a pitched model has none
+        options = EvaluateOptions(max_notes=2, velocity_sweep=False, missing_pitches=False,
+                                  attack_temperature=given)  # fmt: skip
+        report = evaluation.evaluate_checkpoint(ckpt, dataset.root, options).report
+        assert report["settings"]["attack_temperature"] == given
+    sr = dataset.sample_rate
+    assert attacks == [AttackTemperature(1.3, round(0.01 * sr), round(0.02 * sr)), None]
 
 
 # --- unusable outputs: said before the evaluation, one line, nothing left behind ---------------

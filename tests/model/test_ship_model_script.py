@@ -21,10 +21,12 @@ def test_a_shipped_kit_model_keeps_its_temperature_and_its_pieces(tmp_path: Path
     hints = playing_hints(load_dataset(kit))
     src = drum_checkpoint(tmp_path / "run.pt", drum_stats(kit), generation=hints)
     dst = tmp_path / "shipped.pt"
-    subprocess.run([sys.executable, str(SCRIPT), str(src), str(dst), "--temperature", "0.8"], check=True,
+    subprocess.run([sys.executable, str(SCRIPT), str(src), str(dst), "--temperature", "0.8",
+                    "--attack-temperature", "1.0"], check=True,
                    capture_output=True)
     payload = torch.load(dst, weights_only=True)
     assert all(v.dtype == torch.float16 for v in payload["state_dict"].values() if v.is_floating_point())
     shipped = load_checkpoint(dst)
     assert shipped.temperature == 0.8  # the flag wins over the checkpoint's own
+    assert shipped.attack_temperature == 1.0 and load_checkpoint(src).attack_temperature is None
     assert sorted(shipped.hit_pieces.centroids) == sorted(int(k) for k in hints["pieces"]["centroids"])
