@@ -35,6 +35,11 @@ class QueueFull(UserError):
     """Too many jobs are waiting; the request is refused, not queued."""
 
 
+class ShuttingDown(UserError):
+    """Raised inside a running job's work at its next progress report once the store closes, so
+    that Ctrl-C ends the server within a report's time, not after the whole render."""
+
+
 @dataclass
 class Job:
     """One piece of work and its state. `files` are the names under `dir` the page may fetch."""
@@ -50,9 +55,13 @@ class Job:
     files: set[str] = field(default_factory=set)
     created: float = field(default_factory=time.monotonic)
     finished: float | None = None
+    stop: threading.Event = field(default_factory=threading.Event, repr=False)  # set: store closing
 
     def report(self, fraction: float, stage: str | None = None) -> None:
-        """Progress from the work: `fraction` of the job done (clipped to 0..1), and its stage."""
+        """Progress from the work: `fraction` of the job done (clipped to 0..1), and its stage.
+        Raises ShuttingDown once the store is closing (the work stops there)."""
+        if self.stop.is_set():
+            raise ShuttingDown("the server is shutting down")
         self.progress = min(max(float(fraction), 0.0), 1.0)
         if stage is not None:
             self.stage = stage
@@ -88,7 +97,7 @@ class JobStore:
         """A job with a fresh folder, not yet queued (its request can still be refused)."""
         self.expire()
         job_id = uuid.uuid4().hex[:12]
-        job = Job(job_id, kind, self.root / job_id)
+        job = Job(job_id, kind, self.root / job_id, stop=self._closing)
         job.dir.mkdir()
         return job
 
@@ -128,8 +137,8 @@ class JobStore:
             shutil.rmtree(j.dir, ignore_errors=True)
 
     def close(self, timeout: float = 5.0) -> None:
-        """Stop the worker (after the running job, waiting at most `timeout` s; waiting jobs are
-        dropped) and remove the root."""
+        """Stop the worker (the running job at its next progress report, ShuttingDown; waiting at
+        most `timeout` s; waiting jobs are dropped) and remove the root."""
         self._closing.set()
         self._queue.put(None)
         self._worker.join(timeout)
@@ -150,7 +159,7 @@ class JobStore:
         """Run `work` for `job`: (DONE, None), or (FAILED, the one line the page shows)."""
         try:
             if self._closing.is_set():
-                raise UserError("the server is shutting down")
+                raise ShuttingDown("the server is shutting down")
             job.result = work(job)
             return DONE, None
         except UserError as exc:

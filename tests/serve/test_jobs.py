@@ -93,3 +93,25 @@ def test_close_removes_every_file() -> None:
     assert job.dir.is_dir()
     s.close()
     assert not s.root.exists()
+
+
+def test_close_stops_a_running_job_at_its_next_report() -> None:
+    """Ctrl-C during a render waited for the render to finish: the work now stops at its next
+    progress report, and the worker is gone when close() returns."""
+    s = JobStore()
+    started, reports = threading.Event(), []
+
+    def long_render(job):
+        started.set()
+        for i in range(60_000):  # ten minutes of reports unless stopped
+            job.report(i / 60_000, "generating")
+            reports.append(i)
+            time.sleep(0.01)
+        return {}
+
+    job = s.submit(s.new_job("render"), long_render)
+    assert started.wait(10)
+    s.close(timeout=10.0)
+    assert not s._worker.is_alive() and len(reports) < 60_000
+    assert (job.state, job.message) == (FAILED, "the server is shutting down")
+    assert not s.root.exists()
