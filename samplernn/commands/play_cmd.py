@@ -100,10 +100,8 @@ def play_command(
         if out is not None:
             refuse_overwriting([out], [checkpoint] + ([midi_file] if midi_file is not None else []))
         try:
-            gen = GenerationOptions(
-                temperature=temperature, attack_temperature=attack_temperature, seed=seed, device=device,
-                weight_dtype=weight_dtype,
-            )
+            gen = GenerationOptions(temperature=temperature, attack_temperature=attack_temperature, seed=seed,
+                                    device=device, weight_dtype=weight_dtype)
             opts = PlayOptions(
                 StreamConfig(voices=voices, block=block, countdown=countdown), transpose, generation=gen
             )

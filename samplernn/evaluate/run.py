@@ -161,23 +161,21 @@ def evaluate_model(
     """Evaluate `model` on the notes of `split`: NLL, then generate and measure every note.
 
     `generate` replaces the model's generation (default: `model_generator` with the given
-    temperature/attack/seed/batch_size/device; `attack`: generate.temperature's curve); NLL needs
-    `model` and is skipped when it is None or with_nll is False. `baseline_model` (e.g. an
-    unconditional model) adds its NLL for the bar.
-    `sweep_velocities` also generates each pitch's first note at the bank's other velocities, for
-    the dynamics measure, and between its layers (see report.DEFINITIONS). Generation runs
-    `tail_seconds` past each file's end with nothing sounding there, so that a note which does not
-    stop shows up in the duration measure instead of being cut off by the file's length. `stats`
-    (the checkpoint's bank statistics; default the dataset's) fill the level column for NLL and
-    generation alike, as rendering a MIDI file would: no level is taken from the evaluated
-    recordings. `melodies` (folders or MIDI files) are rendered into the bank's range and scored
-    note by note; `missing_pitches` adds a note at every semitone the bank lacks within its range;
-    `quantization` (levels, method) is the model's, for the noise floor of the quantised real notes.
-    `onset_candidates` > 1: every note from the best of at most that many onsets (OnsetSearch;
-    the CLI's default: EvaluateOptions); with `generate` given it is only recorded in the settings.
-    `progress(done, total, stage=...)` reports generation ("generating", stream-samples) and
-    measuring ("measuring", notes). Raises UserError when the split has no notes or a melody
-    source has no readable notes.
+    temperature/attack/seed/batch_size/device; `attack`: generate.temperature's curve); NLL needs `model`
+    and is skipped when it is None or with_nll is False. `baseline_model` (e.g. an unconditional model)
+    adds its NLL for the bar. `sweep_velocities` also generates each pitch's first note at the bank's
+    other velocities, for the dynamics measure, and between its layers (see report.DEFINITIONS).
+    Generation runs `tail_seconds` past each file's end with nothing sounding there, so that a note which
+    does not stop shows up in the duration measure instead of being cut off by the file's length. `stats`
+    (the checkpoint's bank statistics; default the dataset's) fill the level column for NLL and generation
+    alike, as rendering a MIDI file would: no level is taken from the evaluated recordings. `melodies`
+    (folders or MIDI files) are rendered into the bank's range and scored note by note; `missing_pitches`
+    adds a note at every semitone the bank lacks within its range; `quantization` (levels, method) is the
+    model's, for the noise floor of the quantised real notes. `onset_candidates` > 1: every note from the
+    best of at most that many onsets (OnsetSearch; the CLI's default: EvaluateOptions); with `generate`
+    given it is only recorded in the settings. `progress(done, total, stage=...)` reports generation
+    ("generating", stream-samples) and measuring ("measuring", notes). Raises UserError when the split has
+    no notes or a melody source has no readable notes.
     """
     records = select_notes(dataset.split(split), max_notes)
     if not records:
@@ -200,19 +198,16 @@ def evaluate_model(
     real = [dataset.load_audio(r) for r in records]
     tick = _ticker(progress, "measuring", len(records) + len(rendered.specs))
     notes = _measure_notes(records, real, generated, sr, settings, quantization, tick)
-    levels = {
-        "real": real_levels(dataset, {r.pitch for r in records}),
-        "generated": generated_levels(records, generated, sweep, sweep_audio),
-    }
+    levels = {"real": real_levels(dataset, {r.pitch for r in records}),
+              "generated": generated_levels(records, generated, sweep, sweep_audio)}
     extras = rendered_blocks(rendered, sr, stats, layers, settings, tick)
     extras["between_velocities"] = between_block(levels["generated"], between, between_audio)
     extras["noise_floor"] = noise_summary([n["noise_floor"] for n in notes], quantization)
     extras["test_split_scored"] = split_scored(notes, records, stats, sr)
     report = build_report(notes, records, nll, levels, split=split, sample_rate=sr, extras=extras)
     report["settings"] = {
-        "seed": seed, "temperature": temperature,
+        "seed": seed, "temperature": temperature, "max_notes": max_notes, "velocity_sweep": sweep_velocities,
         "attack_temperature": None if attack is None or temperature == 0 else attack.temperature,
-        "max_notes": max_notes, "velocity_sweep": sweep_velocities,
         "tail_seconds": tail_seconds, "pitch": dataclasses.asdict(settings),
         "melodies": [str(m) for m in melodies], "missing_pitches": missing_pitches,
         "onset_candidates": onset_candidates if temperature != 0 else 1,  # greedy: all candidates alike
