@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from importlib.metadata import version
 
@@ -100,8 +101,25 @@ def _show_usage_error(exc: Exception) -> int:
             typer.echo(message)
     else:
         path = ctx.command_path if ctx is not None else _command_path(sys.argv[1:])
-        echo_error(usage_line(path, message))
+        echo_error(usage_line(path, _not_finite(exc, sys.argv[1:]) or message))
     return exc.exit_code  # type: ignore[attr-defined]
+
+
+def _not_finite(exc: Exception, args: list[str]) -> str | None:
+    """For a ranged number option given nan or inf, a message that says so: typer's range check
+    refuses it, but reads "Input should be less than or equal to 60" for nan. None otherwise."""
+    opts = getattr(getattr(exc, "param", None), "opts", None) or []
+    for i, word in enumerate(args):
+        name, eq, value = word.partition("=")
+        if name in opts and (eq or i + 1 < len(args)):
+            value = value if eq else args[i + 1]
+            try:
+                number = float(value)
+            except ValueError:
+                return None
+            finite = math.isfinite(number)
+            return None if finite else f"Invalid value for '{name}': {value} is not a finite number"
+    return None
 
 
 def _command_path(args: list[str]) -> str:

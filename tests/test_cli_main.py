@@ -30,6 +30,10 @@ def run_main(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
         (["no-such-command"], "No such command 'no-such-command'"),
         (["render", "a.pt", "b.mid", "-o"], "samplernn render: Option '-o' requires an argument"),
         (["bench", "train", "--batch-size", "many"], "bench train: Invalid value for '--batch-size'"),
+        # nan / inf in a ranged option: said as such, not "Input should be less than or equal to 60"
+        (["render", "a.pt", "b.mid", "-o", "c.wav", "--lead", "nan"], "'--lead': nan is not a finite number"),
+        (["synth", "a.pt", "--duration=-inf", "-o", "c.wav"], "'--duration': -inf is not a finite number"),
+        (["synth", "a.pt", "--duration", "1e9", "-o", "c.wav"], "less than or equal to 3600"),
         # values only our code can check: a UsageError, printed the same way
         (["render", "a.pt", "b.mid", "-o", "c.wav", "--bit-depth", "12"], "render: --bit-depth 12: use 16"),
         (["render", "a.pt", "b.mid", "-o", "c.wav", "--channel", "17"], "--channel 17: must be 1..16"),
