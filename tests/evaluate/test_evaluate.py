@@ -424,51 +424,35 @@ def test_progress_reports_generating_then_measuring(dataset, tmp_path: Path) -> 
     assert last["generating"][0] == last["generating"][1] > 0 and last["measuring"] == (8, 8)
 
 
-def test_the_onset_search_reaches_the_generation_and_the_report(dataset, tmp_path: Path, monkeypatch) -> None:
+@pytest.mark.parametrize(("option", "kwarg", "values", "seen"), [
+    ("onset_candidates", "onset_search", (3, 1), lambda s, sr: s and (s.candidates, s.sample_rate)),
+    ("attack_temperature", "attack", (1.3, None), lambda a, sr: a),  # None: the checkpoint's (none)
+])
+def test_a_generation_setting_reaches_the_generation_and_the_report(
+    dataset, tmp_path: Path, monkeypatch, option: str, kwarg: str, values: tuple, seen
+) -> None:
     from samplernn.evaluate import checkpoint as evaluation
     from samplernn.evaluate.options import EvaluateOptions
     from samplernn.generate import engine
 
-    searches = []
+    given = []
 
     def spy(model, conds, **kw):
-        searches.append(kw.get("onset_search"))
+        given.append(kw.get(kwarg))
         return oracle_generate()(conds)
 
     monkeypatch.setattr(engine, "synthesize", spy)
     ckpt = _tiny_checkpoint(tmp_path / "m.pt")
-    for candidates in (3, 1):
-        options = EvaluateOptions(max_notes=2, velocity_sweep=False, missing_pitches=False,
-                                  onset_candidates=candidates)  # fmt: skip
+    for value in values:
+        options = EvaluateOptions(max_notes=2, velocity_sweep=False, missing_pitches=False, **{option: value})
         report = evaluation.evaluate_checkpoint(ckpt, dataset.root, options).report
-        assert report["settings"]["onset_candidates"] == candidates
-    assert [s.candidates if s else 1 for s in searches] == [3, 1]
-    assert searches[0].sample_rate == dataset.sample_rate
-    with pytest.raises(ValueError, match="onset_candidates"):
-        EvaluateOptions(onset_candidates=0)
-
-
-def test_the_attack_temperature_reaches_the_generation_and_the_report(dataset, tmp_path: Path,
-                                                                      monkeypatch) -> None:
-    from samplernn.evaluate import checkpoint as evaluation
-    from samplernn.evaluate.options import EvaluateOptions
-    from samplernn.generate import engine
-
-    attacks = []
-
-    def spy(model, conds, **kw):
-        attacks.append(kw.get("attack"))
-        return oracle_generate()(conds)
-
-    monkeypatch.setattr(engine, "synthesize", spy)
-    ckpt = _tiny_checkpoint(tmp_path / "m.pt")
-    for given in (1.3, None):  # None: the checkpoint's own, and a pitched model has none
-        options = EvaluateOptions(max_notes=2, velocity_sweep=False, missing_pitches=False,
-                                  attack_temperature=given)  # fmt: skip
-        report = evaluation.evaluate_checkpoint(ckpt, dataset.root, options).report
-        assert report["settings"]["attack_temperature"] == given
+        assert report["settings"][option] == value
     sr = dataset.sample_rate
-    assert attacks == [AttackTemperature(1.3, round(0.01 * sr), round(0.02 * sr)), None]
+    expected = {"onset_search": [(3, sr), None],
+                "attack": [AttackTemperature(1.3, round(0.01 * sr), round(0.02 * sr)), None]}[kwarg]
+    assert [seen(g, sr) for g in given] == expected
+    with pytest.raises(ValueError, match=option.replace("_", "[_-]")):
+        EvaluateOptions(**{option: 0})
 
 
 # --- unusable outputs: said before the evaluation, one line, nothing left behind ---------------
