@@ -7,6 +7,7 @@ strings, lists and dicts.
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,15 +179,24 @@ def load_checkpoint(
     except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UserError(f"{path}: checkpoint does not match its model config ({first})") from None
-    check_contents(path, model, sample_rate)
+    check_contents(path, model, sample_rate, payload.get("generation"))
     model.to(device).eval()
     return Checkpoint(model, cfg, sample_rate, stats, step, payload)
 
 
-def check_contents(path: str | Path, model: SampleRNN, sample_rate: int) -> None:
+def check_contents(path: str | Path, model: SampleRNN, sample_rate: int, generation: Any = None) -> None:
     """UserError naming `path` for a checkpoint whose weights are not all finite (a run that
-    diverged, or a damaged file: it would play silence or DC) or whose sample rate is outside
-    SAMPLE_RATES (every WAV written with it would fail)."""
+    diverged, or a damaged file: it would play silence or DC), whose sample rate is outside
+    SAMPLE_RATES (every WAV written with it would fail), or whose playing hints (`generation`:
+    a temperature >= 0, an attack temperature > 0) are not finite numbers."""
+    hints = generation if isinstance(generation, dict) else {}
+    for key, low in (("temperature", 0.0), ("attack_temperature", None)):
+        value = hints.get(key)
+        ok = value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)
+                               and math.isfinite(value) and (value > 0 if low is None else value >= low))
+        if not ok:
+            raise UserError(f"{path}: its generation.{key} {value!r} is not a usable temperature; "
+                            "the file is damaged")
     if not SAMPLE_RATES[0] <= sample_rate <= SAMPLE_RATES[1]:
         raise UserError(f"{path}: sample rate {sample_rate} Hz is out of range "
                         f"({SAMPLE_RATES[0]}..{SAMPLE_RATES[1]}); the file is damaged")

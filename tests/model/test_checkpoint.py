@@ -116,6 +116,9 @@ def _nan_weight(payload: dict) -> None:
     (lambda p: p.update(sample_rate=0), "sample rate 0 Hz is out of range (1000..384000)"),
     (lambda p: p.update(sample_rate=10**9), "sample rate 1000000000 Hz is out of range"),
     (_nan_weight, "1 weight tensor(s) hold NaN or infinity"),
+    (lambda p: p.update(generation={"temperature": -1.0}), "its generation.temperature -1.0 is not"),
+    (lambda p: p.update(generation={"attack_temperature": 0.0}), "its generation.attack_temperature 0.0"),
+    (lambda p: p.update(generation={"attack_temperature": "hot"}), "its generation.attack_temperature 'hot'"),
 ])
 def test_a_damaged_checkpoint_is_refused_in_one_line(tmp_path: Path, edit, why: str) -> None:
     """A hand-edited or diverged file: sample rate 0 failed in libsndfile naming a temporary file
