@@ -28,6 +28,10 @@ from samplernn.render.streams import mix, note_stream
 from samplernn.render.sustain import apply_sustain
 from samplernn.render.voices import check_render_engine, pick_render_engine, render_voices
 
+#: What a drum model's "no notes to render" says of a drum part on another channel (the web page,
+#: which has no --channel, says its own words instead: serve.requests).
+CHANNEL_OPTION_HINT = "`render --channel N` plays the file's channel N"
+
 
 @dataclass
 class RenderOptions:
@@ -139,8 +143,7 @@ def select_notes(
         why = f" ({'; '.join(ignored)})" if ignored else ""
         hint = ""
         if kit is not None and channels_defaulted and notes:
-            hint = ("; a drum model plays the drum channel, 10 (`render --channel N` plays the file's "
-                    "channel N)")
+            hint = f"; a drum model plays the drum channel, 10 ({CHANNEL_OPTION_HINT})"
         raise UserError(f"{path}: no notes to render{why}{hint}")
     if kit is not None:
         return played, ignored, changed

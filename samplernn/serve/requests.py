@@ -13,7 +13,7 @@ from conditioning import parse_note
 from conditioning.pitch import note_name
 from samplernn.common.errors import UserError
 from samplernn.render.drums import kit_piece
-from samplernn.render.midi import RenderOptions, read_notes, select_notes
+from samplernn.render.midi import CHANNEL_OPTION_HINT, RenderOptions, read_notes, select_notes
 from samplernn.serve.limits import ServeLimits
 
 MIDI_HEADER = b"MThd"
@@ -116,6 +116,6 @@ def check_midi(
             raise UserError(f"{name}: {len(played)} notes; at most {limits.max_midi_notes} here")
     except UserError as exc:
         text = str(exc).replace(str(path), name).replace("use --transpose K or --clamp", PAGE_HINT)
-        text = text.replace("--channel N plays the file's channel N", CHANNEL_HINT)
+        text = text.replace(f" ({CHANNEL_OPTION_HINT})", f": {CHANNEL_HINT}")
         raise UserError(text) from None
     return len(played), seconds
