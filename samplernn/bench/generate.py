@@ -7,6 +7,7 @@ and the first-call overhead (folding, plus numba loading or compiling its kernel
 
 from __future__ import annotations
 
+import math
 import platform
 import time
 from dataclasses import replace
@@ -60,8 +61,8 @@ def bench_generate(
     are set here). Returns the figures as a dict (see the keys below). Raises ValueError for
     bad sizes or an engine the device cannot run, UserError for an unavailable device.
     """
-    if batch < 1 or seconds <= 0 or repeats < 1:
-        raise ValueError("batch >= 1, seconds > 0 and repeats >= 1 are required")
+    if batch < 1 or not 0 < seconds < math.inf or repeats < 1:
+        raise ValueError("batch >= 1, finite seconds > 0 and repeats >= 1 are required")
     cfg = get_preset(preset)
     sr = bench_sample_rate(cfg)
     dev = engine_device(options.device)

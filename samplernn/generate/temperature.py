@@ -32,7 +32,8 @@ ATTACK_RAMP_SECONDS = 0.020
 ATTACK_TEMPERATURE_HELP = (
     f"Temperature of each note's first {ATTACK_HOLD_SECONDS * 1000:g} ms, ramping to --temperature over "
     f"the next {ATTACK_RAMP_SECONDS * 1000:g} ms (> 0; the --temperature value plays one temperature "
-    "throughout) [default: the model's own, which most models do not have: one temperature]."
+    "throughout; ignored at --temperature 0, which decodes greedily) [default: the model's own, which "
+    "most models do not have: one temperature]."
 )
 
 
@@ -63,10 +64,10 @@ def inverse_temperatures(cond: np.ndarray, inv_body: float, attack: AttackTemper
     """1/T for every sample of conditioning rows `cond` (B, n, 5) int (raw columns): the attack's
     1/T over each note's first `hold` samples, the body's (`inv_body`, > 0) from `hold + ramp` on
     and outside notes, linear in T between. Returns (B, n) float32."""
-    elapsed = cond[..., ELAPSED_INDEX].astype(np.float32)
+    elapsed = cond[..., ELAPSED_INDEX].astype(np.float64)
     w = np.clip((elapsed - attack.hold) / max(attack.ramp, 1), 0.0, 1.0)  # 0 attack … 1 body
     body = 1.0 / float(inv_body)
-    temp = attack.temperature + (body - attack.temperature) * w
+    temp = attack.temperature * (1.0 - w) + body * w  # float64, and exactly `body` at w = 1
     temp = np.where(cond[..., VELOCITY_INDEX] > 0, temp, body)
     return np.ascontiguousarray(1.0 / temp, dtype=np.float32)
 

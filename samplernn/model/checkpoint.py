@@ -189,7 +189,10 @@ def check_contents(path: str | Path, model: SampleRNN, sample_rate: int, generat
     diverged, or a damaged file: it would play silence or DC), whose sample rate is outside
     SAMPLE_RATES (every WAV written with it would fail), or whose playing hints (`generation`:
     a temperature >= 0, an attack temperature > 0) are not finite numbers."""
-    hints = generation if isinstance(generation, dict) else {}
+    if generation is not None and not isinstance(generation, dict):
+        raise UserError(f"{path}: its generation record is {type(generation).__name__}, not a table of "
+                        "playing hints; the file is damaged")
+    hints = generation or {}
     for key, low in (("temperature", 0.0), ("attack_temperature", None)):
         value = hints.get(key)
         ok = value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -41,6 +41,14 @@ def test_the_curve_holds_ramps_and_leaves_silence_at_the_body_temperature() -> N
     np.testing.assert_allclose(1 / inv[80:], 0.8, rtol=1e-6)  # after it
 
 
+def test_a_huge_attack_temperature_still_leaves_the_body_at_its_own() -> None:
+    """In float32, 1e9 + (0.8 - 1e9) was 0: the body was sampled at 1/T = inf."""
+    cond = events_to_conditioning([NoteEvent(48, 100, 0, 60, 80)], 100)[None]
+    inv = inverse_temperatures(cond, 1 / 0.8, AttackTemperature(1e9, hold=5, ramp=10))[0]
+    assert np.isfinite(inv).all()
+    np.testing.assert_allclose(1 / inv[15:], 0.8, rtol=1e-6)
+
+
 def test_no_curve_when_greedy_or_without_an_attack() -> None:
     cond = note_cond(64)[None]
     attack = AttackTemperature(1.0, 4, 4)

@@ -119,6 +119,8 @@ def _nan_weight(payload: dict) -> None:
     (lambda p: p.update(generation={"temperature": -1.0}), "its generation.temperature -1.0 is not"),
     (lambda p: p.update(generation={"attack_temperature": 0.0}), "its generation.attack_temperature 0.0"),
     (lambda p: p.update(generation={"attack_temperature": "hot"}), "its generation.attack_temperature 'hot'"),
+    (lambda p: p.update(generation={"attack_temperature": [1]}), "its generation.attack_temperature [1]"),
+    (lambda p: p.update(generation="x"), "its generation record is str"),
 ])
 def test_a_damaged_checkpoint_is_refused_in_one_line(tmp_path: Path, edit, why: str) -> None:
     """A hand-edited or diverged file: sample rate 0 failed in libsndfile naming a temporary file
