@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from samplernn.commands.common import OnsetCandidates, counted, fail, generation_options, onset_search_note
-from samplernn.common.errors import UserError
+from samplernn.common.errors import UsageError, UserError
 from samplernn.common.progress import progress_bar
 from samplernn.generate.options import ONSET_CANDIDATES
 from samplernn.render.demo import (
@@ -43,6 +44,8 @@ def demo(
     from samplernn.prepare.report import summary_lines
 
     try:
+        if not math.isfinite(minutes):
+            raise UsageError(f"--minutes must be a finite number, got {minutes}")
         demo_outputs(out, midi)  # before preparing and training, not after
         if train:
             start = "from scratch" if scratch else f"fine-tuning {DEMO_INIT}"

@@ -71,3 +71,10 @@ def test_a_melody_outside_the_model_range_is_moved_into_it(tmp_path: Path, model
     assert "rendered 1 note" in result.output and "moved -48 semitones toward its range" in result.output
     assert "clamped" not in result.output  # four octaves down, it lies in the range
     assert (tmp_path / "o" / "high.wav").is_file()
+
+
+def test_an_endless_training_time_is_refused_before_any_work(tmp_path: Path) -> None:
+    """--minutes inf prepared the whole bank, then failed naming train's --max-minutes."""
+    result = CliRunner().invoke(app, ["demo", "--train", "--minutes", "inf", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "--minutes must be a finite number, got inf" in result.output
+    assert not (tmp_path / "o").exists()
