@@ -177,7 +177,7 @@ def bench_stream_command(
     from samplernn.bench.stream import bench_stream, compare_live_offline
 
     try:
-        counts = list(comma_ints(voices, "--voices", "1,2,4,8", minimum=1))
+        counts = list(comma_ints(voices, "--voices", "1,2,4,8", minimum=1, maximum=16))  # a MIDI channel each
         if quality:
             r = compare_live_offline(checkpoint, quality, seeds, block, device)
         else:

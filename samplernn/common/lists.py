@@ -15,12 +15,16 @@ def comma_list(text: str, option: str, example: str) -> tuple[str, ...]:
     return parts
 
 
-def comma_ints(text: str, option: str, example: str, minimum: int | None = None) -> tuple[int, ...]:
-    """`comma_list` as whole numbers, each >= `minimum` when given; UsageError otherwise."""
+def comma_ints(text: str, option: str, example: str, minimum: int | None = None,
+               maximum: int | None = None) -> tuple[int, ...]:
+    """`comma_list` as whole numbers, each within `minimum`..`maximum` where given; UsageError
+    otherwise."""
     try:
         values = tuple(int(p) for p in comma_list(text, option, example))
     except ValueError:
         raise UsageError(f"{option} {text!r}: give whole numbers, comma-separated, e.g. {example}") from None
     if minimum is not None and min(values) < minimum:
         raise UsageError(f"{option} {text!r}: every value must be >= {minimum}, e.g. {example}")
+    if maximum is not None and max(values) > maximum:
+        raise UsageError(f"{option} {text!r}: every value must be <= {maximum}, e.g. {example}")
     return values

@@ -35,6 +35,7 @@ def test_bad_numbers_are_refused(text: str, minimum: int | None) -> None:
         ["bench", "prepare", "--sizes", "1,,2"],
         ["bench", "prepare", "--sizes", "0"],
         ["bench", "stream", "--voices", "1,"],
+        ["bench", "stream", "--voices", "17"],
     ],
 )
 def test_commands_refuse_before_doing_anything(args: list[str], tmp_path, monkeypatch) -> None:
