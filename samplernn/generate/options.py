@@ -160,7 +160,7 @@ class GenerationOptions:
     """Everything that decides how streams are generated (the streams themselves are the input).
 
     temperature: divides the logits before sampling; 0 = greedy. None = the checkpoint's own when
-        rendering from one (`with_default_temperature`), else 1.0.
+        rendering from one (`for_checkpoint`), else 1.0.
     seed: the same seed (and inputs) gives the same audio; stream i's randomness depends only on
         (seed, i), not on batching. None = fresh entropy.
     batch_size: streams generated together (streams are bucketed by length).

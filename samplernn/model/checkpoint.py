@@ -59,10 +59,6 @@ class Checkpoint:
         a pitched model and for a kit checkpoint trained before they were kept."""
         return PieceCentroids.from_payload((self.payload.get("generation") or {}).get("pieces"))
 
-    def sampling_temperature(self, given: float | None) -> float:
-        """`given`, or the shipped temperature when None (a user's --temperature always wins)."""
-        return self.temperature if given is None else given
-
     @property
     def pitch_range(self) -> tuple[int, int] | None:
         """(lowest, highest) MIDI pitch the model was trained on."""
