@@ -162,8 +162,9 @@ class TorchVoices:
         u = torch.zeros(self.V, n, device=dev)
         u[rows] = torch.from_numpy(np.ascontiguousarray(uniforms, np.float32)).to(dev)
         curve = sample_curve(cond, self.inv_temp, self.attack)
-        it = torch.ones(self.V, n, device=dev)
+        it = None  # per-sample 1/T, only with a curve (else folded into the engine's weights)
         if curve is not None:
+            it = torch.ones(self.V, n, device=dev)
             it[rows] = torch.from_numpy(curve).to(dev)
         out = torch.empty(self.V, n, dtype=torch.long, device=dev)
         with torch.inference_mode():
@@ -175,7 +176,8 @@ class TorchVoices:
                         eng.hist[voices[row], :L] = hist
                 eng.feats.copy_(feats[:, s : s + L])
                 eng.u.copy_(u[:, s : s + L])
-                eng.it.copy_(it[:, s : s + L])
+                if it is not None:
+                    eng.it.copy_(it[:, s : s + L])
                 if self.graph is not None:
                     self.graph.replay()
                 else:
