@@ -107,7 +107,7 @@ Temperature = Annotated[
 ]
 AttackTemp = Annotated[
     float | None,
-    typer.Option("--attack-temperature", min=0.0, show_default=False, help=ATTACK_TEMPERATURE_HELP),
+    typer.Option("--attack-temperature", show_default=False, help=ATTACK_TEMPERATURE_HELP),
 ]
 Seed = Annotated[int | None, typer.Option(min=0, help="Random seed: the same seed gives the same audio.")]
 OnsetCandidates = Annotated[

@@ -155,7 +155,7 @@ def bench_stream_command(
         Path | None, typer.Option(help="Checkpoint to time [default: the shipped model].", show_default=False)
     ] = None,
     voices: Annotated[str, typer.Option(help="Numbers of voices to time, comma-separated.")] = "1,2,4,8",
-    seconds: Annotated[float, typer.Option(min=1.0, help="Seconds of music per run.")] = 60.0,
+    seconds: Annotated[float, typer.Option(min=1.0, max=3600.0, help="Seconds of music per run.")] = 60.0,
     block: Annotated[int, typer.Option(min=16, help="Samples per block.")] = StreamConfig.block,
     offline: Annotated[
         bool, typer.Option("--offline/--no-offline", help="Also time `render` on the same music.")

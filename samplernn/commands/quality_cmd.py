@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from contextlib import ExitStack
 from dataclasses import fields, replace
@@ -76,6 +77,9 @@ def bench_quality_command(
     from samplernn.bench.quality import quality_curve
 
     try:
+        for name, value in (("--minutes", minutes), ("--every", every)):
+            if not math.isfinite(value):
+                raise ValueError(f"{name} must be a finite number, got {value}")
         options = replace(QUALITY_EVALUATE, device=device, seeds=seeds, max_notes=max_notes,
                           shipped_melodies=melodies)  # fmt: skip
     except ValueError as exc:

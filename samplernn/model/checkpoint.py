@@ -171,7 +171,7 @@ def load_checkpoint(
         model = build_model(cfg)
         model.load_state_dict(float32_state(payload))
         stats = BankStats.from_dict(payload["bank_stats"])
-        sample_rate, step = int(payload["sample_rate"]), int(payload.get("step", 0))
+        sample_rate, step = payload["sample_rate"], int(payload.get("step", 0))
     except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UserError(f"{path}: checkpoint does not match its model config ({first})") from None
@@ -180,10 +180,10 @@ def load_checkpoint(
     return Checkpoint(model, cfg, sample_rate, stats, step, payload)
 
 
-def check_contents(path: str | Path, model: SampleRNN, sample_rate: int, generation: Any = None) -> None:
+def check_contents(path: str | Path, model: SampleRNN, sample_rate: Any, generation: Any = None) -> None:
     """UserError naming `path` for a checkpoint whose weights are not all finite (a run that
-    diverged, or a damaged file: it would play silence or DC), whose sample rate is outside
-    SAMPLE_RATES (every WAV written with it would fail), or whose playing hints (`generation`:
+    diverged, or a damaged file: it would play silence or DC), whose sample rate is not a whole
+    number of Hz within SAMPLE_RATES (every WAV written with it would fail), or whose playing hints (`generation`:
     a temperature >= 0, an attack temperature > 0) are not finite numbers."""
     if generation is not None and not isinstance(generation, dict):
         raise UserError(f"{path}: its generation record is {type(generation).__name__}, not a table of "
@@ -196,6 +196,8 @@ def check_contents(path: str | Path, model: SampleRNN, sample_rate: int, generat
         if not ok:
             raise UserError(f"{path}: its generation.{key} {value!r} is not a usable temperature; "
                             "the file is damaged")
+    if not isinstance(sample_rate, int) or isinstance(sample_rate, bool):
+        raise UserError(f"{path}: sample rate {sample_rate!r} is not a whole number of Hz; the file is damaged")
     if not SAMPLE_RATES[0] <= sample_rate <= SAMPLE_RATES[1]:
         raise UserError(f"{path}: sample rate {sample_rate} Hz is out of range "
                         f"({SAMPLE_RATES[0]}..{SAMPLE_RATES[1]}); the file is damaged")

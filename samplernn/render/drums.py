@@ -199,6 +199,8 @@ def _piece_keys(name: str, kit: Sequence[int]) -> list[int]:
     if key in kit:
         return [key]
     words = name_words(name)
+    if all(w.isdigit() for w in words):  # '-1', '1.5': a number that is no key, not 'crash cymbal 1'
+        return []
     return [k for k in kit if words & name_words(piece_name(k))]
 
 

@@ -27,6 +27,15 @@ def test_bad_numbers_are_refused(text: str, minimum: int | None) -> None:
         comma_ints(text, "--sizes", "1,20", minimum)
 
 
+@pytest.mark.parametrize(("text", "twice"), [("1,2,1", "1"), ("1,01", "1")])
+def test_a_value_given_twice_is_refused(text: str, twice: str) -> None:
+    """'--sizes 1,1' ran the same size twice."""
+    with pytest.raises(UsageError, match=f"{twice} is given twice"):
+        comma_ints(text, "--sizes", "1,20")
+    with pytest.raises(UsageError, match="kick is given twice"):
+        comma_list("kick,snare, kick", "--pieces", "kick")
+
+
 @pytest.mark.parametrize(
     "args",
     [
@@ -36,6 +45,12 @@ def test_bad_numbers_are_refused(text: str, minimum: int | None) -> None:
         ["bench", "prepare", "--sizes", "0"],
         ["bench", "stream", "--voices", "1,"],
         ["bench", "stream", "--voices", "17"],
+        ["bench", "stream", "--voices", "2,2"],
+        ["bench", "stream", "--seconds", "inf"],
+        ["bench", "prepare", "--sizes", "1,1"],
+        ["pack", "missing.pt", "-o", "out", "--velocities", "80,80"],
+        ["bench", "quality", "data", "--out", "q", "--minutes", "inf"],
+        ["bench", "quality", "data", "--out", "q", "--every", "inf"],
     ],
 )
 def test_commands_refuse_before_doing_anything(args: list[str], tmp_path, monkeypatch) -> None:

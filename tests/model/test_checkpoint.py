@@ -115,6 +115,8 @@ def _nan_weight(payload: dict) -> None:
 @pytest.mark.parametrize(("edit", "why"), [
     (lambda p: p.update(sample_rate=0), "sample rate 0 Hz is out of range (1000..384000)"),
     (lambda p: p.update(sample_rate=10**9), "sample rate 1000000000 Hz is out of range"),
+    (lambda p: p.update(sample_rate=16000.5), "sample rate 16000.5 is not a whole number of Hz"),
+    (lambda p: p.update(sample_rate="16000"), "sample rate '16000' is not a whole number of Hz"),
     (_nan_weight, "1 weight tensor(s) hold NaN or infinity"),
     (lambda p: p.update(generation={"temperature": -1.0}), "its generation.temperature -1.0 is not"),
     (lambda p: p.update(generation={"attack_temperature": 0.0}), "its generation.attack_temperature 0.0"),

@@ -81,6 +81,9 @@ def test_pieces_by_name_kind_or_key() -> None:
     # a key the kit lacks but synth/render would play by its kind's piece: the refusal names it
     with pytest.raises(UserError, match="--pieces 35: the kit has no acoustic bass drum; .*ask for 36"):
         drums.resolve_pieces(["35"], KIT)
+    for number in ("-1", "1.5", "200"):  # '-1' packed 'crash cymbal 1' by its name's word '1'
+        with pytest.raises(UserError, match="no such piece"):
+            drums.resolve_pieces([number], KIT)
     assert drums.piece_slug(42) == "42-closed-hi-hat" and drums.piece_name(35) == "acoustic bass drum"
 
 
