@@ -37,10 +37,11 @@ def _option(name: str, *decls: str) -> Any:
 
 
 def prepare(
-    src: Annotated[Path, typer.Argument(
+    src: Annotated[str, typer.Argument(
         help="The bank: recordings with MIDI files, named samples, an NSynth folder, an SFZ instrument, "
         "a Hydrogen drum kit, or plain audio (see --layout).")],
-    out: Annotated[Path, typer.Argument(help="Dataset folder to write: new, empty, or an earlier output.")],
+    out: Annotated[str, typer.Argument(
+        help="Dataset folder to write: new, empty, or an earlier output.")],
     layout: Annotated[Layout, _option("layout")] = Layout(_default("layout")),
     sample_rate: Annotated[int, _option("sample_rate")] = _default("sample_rate"),
     normalize: Annotated[Normalize, _option("normalize")] = Normalize(_default("normalize")),
@@ -74,6 +75,9 @@ def prepare(
     from samplernn.prepare.run import NothingPrepared
 
     try:
+        for name, value in (("SRC", src), ("OUT", out)):
+            if not value.strip():  # typer reads '' as '.': an unset shell variable would prepare the cwd
+                raise ValueError(f"{name} is empty; give a folder")
         settings = PrepareSettings(
             layout=layout.value, sample_rate=sample_rate, normalize=normalize.value, peak=peak,
             threshold=threshold, pre=pre, post=post, lead_silence=lead_silence,
@@ -85,7 +89,7 @@ def prepare(
         fail(UsageError(str(exc)))
     try:
         with progress_bar("prepare", 0, enabled=sys.stderr.isatty(), fields=("stage",)) as update:
-            result = prepare_bank(src, out, settings, progress=update)
+            result = prepare_bank(Path(src), Path(out), settings, progress=update)
     except NothingPrepared as exc:  # every reason at once: a kit may need a dozen names in --map
         if len(exc.failures) > 1:
             typer.echo(f"failed        {len(exc.failures)}", err=True)
@@ -94,7 +98,7 @@ def prepare(
         fail(exc)
     except UserError as exc:
         fail(exc)
-    for line in summary_lines(result, src):
+    for line in summary_lines(result, Path(src)):
         typer.echo(line)
     if result.failures and not skip_bad:
         fail(f"{len(result.failures)} {_failed_what(result.layout)} failed (listed above); the other notes "

@@ -183,8 +183,8 @@ def load_checkpoint(
 def check_contents(path: str | Path, model: SampleRNN, sample_rate: Any, generation: Any = None) -> None:
     """UserError naming `path` for a checkpoint whose weights are not all finite (a run that
     diverged, or a damaged file: it would play silence or DC), whose sample rate is not a whole
-    number of Hz within SAMPLE_RATES (every WAV written with it would fail), or whose playing hints (`generation`:
-    a temperature >= 0, an attack temperature > 0) are not finite numbers."""
+    number of Hz within SAMPLE_RATES (every WAV written with it would fail), or whose playing
+    hints (`generation`: a temperature >= 0, an attack temperature > 0) are not finite numbers."""
     if generation is not None and not isinstance(generation, dict):
         raise UserError(f"{path}: its generation record is {type(generation).__name__}, not a table of "
                         "playing hints; the file is damaged")
@@ -197,7 +197,8 @@ def check_contents(path: str | Path, model: SampleRNN, sample_rate: Any, generat
             raise UserError(f"{path}: its generation.{key} {value!r} is not a usable temperature; "
                             "the file is damaged")
     if not isinstance(sample_rate, int) or isinstance(sample_rate, bool):
-        raise UserError(f"{path}: sample rate {sample_rate!r} is not a whole number of Hz; the file is damaged")
+        raise UserError(f"{path}: sample rate {sample_rate!r} is not a whole number of Hz; "
+                        "the file is damaged")
     if not SAMPLE_RATES[0] <= sample_rate <= SAMPLE_RATES[1]:
         raise UserError(f"{path}: sample rate {sample_rate} Hz is out of range "
                         f"({SAMPLE_RATES[0]}..{SAMPLE_RATES[1]}); the file is damaged")

@@ -98,13 +98,14 @@ def check_earlier_output(out: Path) -> list[str]:
     return sorted(p.name for p in present if _is_picture(p))
 
 
-def check_replaceable(out: Path) -> None:
+def check_replaceable(out: Path, example: str = "./dataset") -> None:
     """UserError when OUT, which a run replaces as a whole (renamed aside, the new folder renamed in),
-    is the current folder or one above it: the shell would be left in a deleted folder."""
+    is the current folder or one above it: the shell would be left in a deleted folder. The message
+    suggests `example` instead."""
     here, out_r = Path.cwd().resolve(), out.resolve()
     if out_r == here or out_r in here.parents:
         raise UserError(f"{out}: the current folder (or one above it) cannot be replaced; "
-                        "name a folder for the output, e.g. ./dataset")
+                        f"name a folder for the output, e.g. {example}")
 
 
 def check_paths(src: Path, out: Path) -> None:

@@ -122,7 +122,7 @@ class PrepareSettings:
         if self.length is not None and not 0 < self.length <= MAX_NOTE_SECONDS:
             raise ValueError(f"length must be within 0..{MAX_NOTE_SECONDS:g} s (0 excluded), "
                              f"got {self.length:g}")
-        if self.pattern:
+        if self.pattern is not None:
             compile_pattern(self.pattern)  # a malformed template is the option's mistake, not a file's
         if self.normalize not in NORMALIZE_MODES:
             raise ValueError(f"normalize must be 'bank' or 'per-file', got {self.normalize!r}")

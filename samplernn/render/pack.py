@@ -301,7 +301,7 @@ def check_out(out: Path) -> None:
     """UserError unless OUT is new, empty or a pack holding only what it wrote (a re-run replaces
     it whole, so a file of anyone else's there — a take copied under another name — stops it), and
     its parent takes the staging folder (checked before the generation, not after it)."""
-    check_replaceable(out)
+    check_replaceable(out, example="./pack")
     _check_pack_folder(out)
     check_output_folder(out.parent, name=out)
 

@@ -34,7 +34,8 @@ def resolve_train_config(run_dir: str | Path, given: dict[str, Any], resume: boo
     With given["init"] (a path or a shipped model's name, stored as the path), the model settings
     default to the init checkpoint's (a --preset other than its own is a UsageError: the preset would
     be recorded while the init's model trained; so is an unconditioned init unless --no-conditioning
-    was given: the bank's notes would be silently dropped). Raises UserError for an unknown --init
+    was given: the bank's notes would be silently dropped, and --no-conditioning with a conditioned
+    init, whose model it cannot change). Raises UserError for an unknown --init
     name, on resume when there is no checkpoint, or when a given option contradicts a LOCKED stored one.
     """
     if not resume:
@@ -49,6 +50,10 @@ def resolve_train_config(run_dir: str | Path, given: dict[str, Any], resume: boo
                 raise UsageError(f"--init {given['init']}: an unconditioned model (trained with "
                                  "--no-conditioning), which plays no notes; add --no-conditioning to "
                                  "fine-tune it as one")
+            init_model = model_of(payload)
+            if given.get("conditioning") is False and init_model is not None and init_model.conditioning:
+                raise UsageError(f"--no-conditioning: the --init model {given['init']} is conditioned (it "
+                                 "plays notes), and a fine-tune keeps its model; leave --no-conditioning out")
             given = {**{k: stored[k] for k in _MODEL_FIELDS if k in stored}, **given}
             given["model_overrides"] = {**_init_overrides(payload, given), **given.get("model_overrides", {})}
         return TrainConfig.from_dict(given)

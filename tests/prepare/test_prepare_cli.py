@@ -70,6 +70,9 @@ def test_bad_file_fails_the_run_unless_skip_bad(tmp_path, bank):
     (["{src}", "{tmp}/out", "--length", "1e5"], "length must be within 0..3600 s", 2),
     (["{src}", "{tmp}/out", "--length", "0"], "length must be within 0..3600 s", 2),
     (["{src}", "{tmp}/out", "--pattern", "{nonsense"], "unbalanced or empty braces", 2),
+    (["{src}", "{tmp}/out", "--pattern", ""], "pattern '' needs exactly one of", 2),  # was ignored
+    (["", "{tmp}/out"], "SRC is empty", 2),  # typer read '' as '.': it prepared the current folder
+    (["{src}", " "], "OUT is empty", 2),
     # a tiny chunk looped for ever in the cutting (t + 1e-16 == t), a small one made millions of files
     (["{src}", "{tmp}/out", "--layout", "audio", "--chunk-seconds", "1e-16"], "within 0.5..3600 s", 2),
 ])

@@ -195,6 +195,9 @@ def test_init_starts_a_new_run_from_a_checkpoint(dataset, tmp_path):
     torch.save(cond, tmp_path / "cond.pt")  # a conditional model from before the level column
     got = resolve_train_config(tmp_path / "t2", {**given, "init": str(tmp_path / "cond.pt")}, resume=False)
     assert got.model_config().conditioning and not got.model_config().level_conditioning
+    with pytest.raises(UsageError, match="--no-conditioning: the --init model .* is conditioned"):
+        no_cond = {**given, "init": str(tmp_path / "cond.pt"), "conditioning": False}
+        resolve_train_config(tmp_path / "t3", no_cond, resume=False)  # failed in training, naming --preset
     summary = train(dataset, tuned, cfg)
     assert summary.step == 1  # a new run: its own step count
     a, b = final_params(base), final_params(tuned)
