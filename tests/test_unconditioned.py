@@ -104,6 +104,9 @@ def test_synth_without_a_note_lets_an_unconditioned_model_run_free(tmp_path, unc
     takes = [sf.read(tmp_path / f"free-{k}.wav") for k in (1, 2)]
     assert all(sr == SR and len(y) == round(0.05 * SR) for y, sr in takes)
     assert not np.array_equal(takes[0][0], takes[1][0])  # two takes, two streams
+    assert "--attack-temperature has no effect" not in result.output
+    again = CliRunner().invoke(app, [*args, "--attack-temperature", "1.2", "-o", str(tmp_path / "a.wav")])
+    assert again.exit_code == 0 and "note: --attack-temperature has no effect here" in again.output
     # a model that plays notes still needs one
     notes = tiny_checkpoint(tmp_path / "notes.pt", SR, BankStats.from_notes(SR, [(48, 100, 400)]))
     refused = CliRunner().invoke(app, ["synth", str(notes), "-o", str(tmp_path / "n.wav")])

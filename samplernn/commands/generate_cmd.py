@@ -159,6 +159,9 @@ def _synth_free(checkpoint: Path, device: str, out: Path, duration: float | None
             raise UsageError(f"--note is missing: {exc}") from None
     paths = write_takes(result, out, bit_depth, plot)
     typer.echo(f"free-running (an unconditioned model): {seconds:g} s a take")
+    if fields.get("attack_temperature") is not None:
+        typer.echo("note: --attack-temperature has no effect here: a free-running model plays no notes, "
+                   "so no attacks")
     _echo_written(paths)
 
 
