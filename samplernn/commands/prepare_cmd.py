@@ -78,6 +78,7 @@ def prepare(
         for name, value in (("SRC", src), ("OUT", out)):
             if not value.strip():  # typer reads '' as '.': an unset shell variable would prepare the cwd
                 raise ValueError(f"{name} is empty; give a folder")
+        src_path = Path(src)
         settings = PrepareSettings(
             layout=layout.value, sample_rate=sample_rate, normalize=normalize.value, peak=peak,
             threshold=threshold, pre=pre, post=post, lead_silence=lead_silence,
@@ -89,7 +90,7 @@ def prepare(
         fail(UsageError(str(exc)))
     try:
         with progress_bar("prepare", 0, enabled=sys.stderr.isatty(), fields=("stage",)) as update:
-            result = prepare_bank(Path(src), Path(out), settings, progress=update)
+            result = prepare_bank(src_path, Path(out), settings, progress=update)
     except NothingPrepared as exc:  # every reason at once: a kit may need a dozen names in --map
         if len(exc.failures) > 1:
             typer.echo(f"failed        {len(exc.failures)}", err=True)
@@ -98,7 +99,7 @@ def prepare(
         fail(exc)
     except UserError as exc:
         fail(exc)
-    for line in summary_lines(result, Path(src)):
+    for line in summary_lines(result, src_path):
         typer.echo(line)
     if result.failures and not skip_bad:
         fail(f"{len(result.failures)} {_failed_what(result.layout)} failed (listed above); the other notes "

@@ -46,12 +46,13 @@ def resolve_train_config(run_dir: str | Path, given: dict[str, Any], resume: boo
             if given.get("preset") and stored.get("preset") and given["preset"] != stored["preset"]:
                 raise UsageError(f"--preset {given['preset']}: the --init model is the {stored['preset']!r} "
                                  "preset, and a fine-tune keeps its model; leave --preset out")
-            if stored.get("conditioning") is False and "conditioning" not in given:
+            init_model = model_of(payload)
+            init_conditioned = stored.get("conditioning") if init_model is None else init_model.conditioning
+            if init_conditioned is False and "conditioning" not in given:
                 raise UsageError(f"--init {given['init']}: an unconditioned model (trained with "
                                  "--no-conditioning), which plays no notes; add --no-conditioning to "
                                  "fine-tune it as one")
-            init_model = model_of(payload)
-            if given.get("conditioning") is False and init_model is not None and init_model.conditioning:
+            if given.get("conditioning") is False and init_conditioned:
                 raise UsageError(f"--no-conditioning: the --init model {given['init']} is conditioned (it "
                                  "plays notes), and a fine-tune keeps its model; leave --no-conditioning out")
             given = {**{k: stored[k] for k in _MODEL_FIELDS if k in stored}, **given}
