@@ -100,17 +100,12 @@ def _clock(mid: mido.MidiFile, path: Path) -> Callable[[int], float]:
     return to_sec
 
 
-def read_midi_notes(path: str | Path) -> list[MidiNote]:
-    """All notes in `path`, sorted by start time, times in seconds.
+def open_midi(path: str | Path) -> mido.MidiFile:
+    """The parsed MIDI file at `path`, for the readers below to share (one parse, not one each).
 
     Raises MidiError (one line: the file and the reason) for a file the parser rejects, an
-    impossible header (format, or a time division of 0 or an unknown SMPTE rate) or type 2.
-
-    An empty list means the file parsed but holds no notes; callers decide whether that is an
-    error. A note left hanging at the end of its track is closed at the track's last event
-    (and marked `hanging`).
+    impossible format or type 2 (asynchronous tracks).
     """
-    path = Path(path)
     try:
         mid = mido.MidiFile(path)
     except Exception as exc:  # the parser raises many kinds: KeySignatureError, EOFError, OSError, …
@@ -119,6 +114,28 @@ def read_midi_notes(path: str | Path) -> list[MidiNote]:
         raise MidiError(f"{path}: impossible MIDI header (format {mid.type}; formats are 0, 1 and 2)")
     if mid.type == 2:
         raise MidiError(f"{path}: MIDI type 2 (asynchronous tracks) is not supported")
+    return mid
+
+
+def _opened(source: str | Path | mido.MidiFile) -> tuple[mido.MidiFile, Path]:
+    """(the parsed file, its path for messages): `source` as given when already parsed."""
+    if isinstance(source, mido.MidiFile):
+        return source, Path(source.filename or "<MIDI>")
+    return open_midi(source), Path(source)
+
+
+def read_midi_notes(source: str | Path | mido.MidiFile) -> list[MidiNote]:
+    """All notes in a MIDI file (its path, or the file open_midi parsed), sorted by start time,
+    times in seconds.
+
+    Raises MidiError (one line: the file and the reason) for a file the parser rejects, an
+    impossible header (format, or a time division of 0 or an unknown SMPTE rate) or type 2.
+
+    An empty list means the file parsed but holds no notes; callers decide whether that is an
+    error. A note left hanging at the end of its track is closed at the track's last event
+    (and marked `hanging`).
+    """
+    mid, path = _opened(source)
     to_sec = _clock(mid, path)
     notes: list[MidiNote] = []
     for ti, track in enumerate(mid.tracks):
@@ -145,17 +162,14 @@ def read_midi_notes(path: str | Path) -> list[MidiNote]:
 SUSTAIN_CC, SUSTAIN_DOWN = 64, 64
 
 
-def read_sustain(path: str | Path) -> dict[int, list[tuple[float, float]]]:
+def read_sustain(source: str | Path | mido.MidiFile) -> dict[int, list[tuple[float, float]]]:
     """The sustain pedal's down spans of each channel (0-based), [down, up) in seconds, over all
     tracks (a type-1 file may put the pedal on a track of its own); a pedal still down at the end
-    comes up at the file's last event. Empty for a file without pedal messages.
+    comes up at the file's last event. Empty for a file without pedal messages. `source`: a path
+    or the file open_midi parsed.
 
     Raises MidiError as read_midi_notes does."""
-    path = Path(path)
-    try:
-        mid = mido.MidiFile(path)
-    except Exception as exc:  # as read_midi_notes
-        raise MidiError(f"{path}: unreadable MIDI file ({parser_reason(exc)})") from None
+    mid, path = _opened(source)
     to_sec = _clock(mid, path)
     changes: list[tuple[int, int, bool]] = []
     last = 0

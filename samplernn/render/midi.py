@@ -15,7 +15,7 @@ from pathlib import Path
 
 import mido
 
-from conditioning import MidiError, MidiNote, read_midi_notes, read_sustain
+from conditioning import MidiError, MidiNote, open_midi, read_midi_notes, read_sustain
 from conditioning.midi import DRUM_CHANNEL, SUSTAIN_CC
 from conditioning.pitch import note_name
 from samplernn.common.audio import CEILING_DB, limit_peak, write_wav
@@ -77,11 +77,12 @@ class RenderReport:
     pedal_held: int = 0  # notes the sustain pedal held past their note-off (render.sustain)
 
 
-def _non_note_events(path: Path, sustain: bool = False) -> Counter[str]:
+def _non_note_events(source: Path | mido.MidiFile, sustain: bool = False) -> Counter[str]:
     """Channel messages that are not notes (controllers, program changes, …), by type; with
-    `sustain` the sustain pedal's are left out (render.sustain plays them)."""
+    `sustain` the sustain pedal's are left out (render.sustain plays them). `source`: a path or
+    the parsed file."""
     try:
-        mid = mido.MidiFile(path)
+        mid = source if isinstance(source, mido.MidiFile) else mido.MidiFile(source)
     except Exception:  # read_midi_notes has already parsed it; counting is best effort
         return Counter()
     return Counter(
@@ -104,8 +105,10 @@ def select_notes(
     opts: RenderOptions,
     pitch_range: tuple[int, int] | None,
     kit: Sequence[int] | None = None,
+    parsed: mido.MidiFile | None = None,
 ) -> tuple[list[tuple[MidiNote, int]], list[str], list[str]]:
     """Filter, transpose and range-check. Returns ((note, pitch to play) list, ignored, changed).
+    `parsed`: `path` as open_midi parsed it, so that it is not parsed again.
 
     A pitched model plays every channel but the drum channel (10); a drum model (`kit`: its GM
     keys) plays the drum channel unless opts.channels says otherwise, each key by a piece of the
@@ -132,7 +135,7 @@ def select_notes(
         kept = [n for n in kept if n.channel + 1 in opts.channels]
         if dropped:
             ignored.append(f"{dropped} note(s) on other channels")
-    events = _non_note_events(path, sustain=kit is None)
+    events = _non_note_events(path if parsed is None else parsed, sustain=kit is None)
     if events:
         ignored.append("non-note events: " + ", ".join(f"{c} {t}" for t, c in sorted(events.items())))
     if kit is not None:
@@ -180,8 +183,21 @@ def _check_tracks(path: Path, notes: Sequence[MidiNote], tracks: set[int]) -> No
                          f"are on track(s) {', '.join(map(str, held))} (0-based)")
 
 
-def read_notes(midi: Path) -> list[MidiNote]:
-    """The notes of a MIDI file, read as `prepare` reads them (conditioning.read_midi_notes).
+def parse_midi(midi: Path) -> mido.MidiFile:
+    """The MIDI file at `midi`, parsed once for read_notes, read_sustain and select_notes.
+
+    Raises:
+        UserError: the file cannot be read as MIDI (one line naming it: conditioning.open_midi).
+    """
+    try:
+        return open_midi(midi)
+    except MidiError as exc:
+        raise UserError(str(exc)) from None
+
+
+def read_notes(midi: Path | mido.MidiFile) -> list[MidiNote]:
+    """The notes of a MIDI file (its path or the parsed file), read as `prepare` reads them
+    (conditioning.read_midi_notes).
 
     Raises:
         UserError: the file cannot be read as MIDI, or holds no notes (one line naming it).
@@ -191,7 +207,8 @@ def read_notes(midi: Path) -> list[MidiNote]:
     except MidiError as exc:
         raise UserError(str(exc)) from None
     if not notes:
-        raise UserError(f"{midi}: the MIDI file holds no notes")
+        name = Path(midi.filename or "<MIDI>") if isinstance(midi, mido.MidiFile) else midi
+        raise UserError(f"{name}: the MIDI file holds no notes")
     return notes
 
 
@@ -221,7 +238,8 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
     if not midi.is_file():
         problem = "a folder, not a MIDI file" if midi.is_dir() else "MIDI file not found"
         raise UserError(f"{midi}: {problem}")
-    notes = read_notes(midi)
+    parsed = parse_midi(midi)
+    notes = read_notes(parsed)
     kit = kit_keys(ckpt.stats) if is_drum_model(ckpt) else None
     if kit is not None and opts.transpose:
         raise UsageError(f"--transpose {opts.transpose:+d}: a drum model's keys are pieces, not pitches "
@@ -229,10 +247,10 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
     held = 0
     if kit is None:
         try:
-            notes, held = apply_sustain(notes, read_sustain(midi))
+            notes, held = apply_sustain(notes, read_sustain(parsed))
         except MidiError as exc:
             raise UserError(str(exc)) from None
-    played, ignored, changed = select_notes(midi, notes, opts, ckpt.pitch_range, kit)
+    played, ignored, changed = select_notes(midi, notes, opts, ckpt.pitch_range, kit, parsed)
     sr = ckpt.sample_rate
     if kit:
         played = kit_hits(played, ckpt.stats, sr)

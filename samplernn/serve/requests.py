@@ -13,7 +13,7 @@ from conditioning import parse_note
 from conditioning.pitch import note_name
 from samplernn.common.errors import UserError
 from samplernn.render.drums import kit_piece
-from samplernn.render.midi import CHANNEL_OPTION_HINT, RenderOptions, read_notes, select_notes
+from samplernn.render.midi import CHANNEL_OPTION_HINT, RenderOptions, parse_midi, read_notes, select_notes
 from samplernn.serve.limits import ServeLimits
 
 MIDI_HEADER = b"MThd"
@@ -107,11 +107,12 @@ def check_midi(
     try:
         if path.read_bytes()[:4] != MIDI_HEADER:
             raise UserError(f"{name}: not a MIDI file (a Standard MIDI File starts with 'MThd')")
-        notes = read_notes(path)
+        parsed = parse_midi(path)
+        notes = read_notes(parsed)
         seconds = max(n.stop for n in notes)
         if seconds > limits.max_midi_seconds:
             raise UserError(f"{name}: {seconds:.0f} s long; at most {limits.max_midi_seconds:g} s here")
-        played, _, _ = select_notes(path, notes, opts, pitch_range, kit)
+        played, _, _ = select_notes(path, notes, opts, pitch_range, kit, parsed)
         if len(played) > limits.max_midi_notes:
             raise UserError(f"{name}: {len(played)} notes; at most {limits.max_midi_notes} here")
     except UserError as exc:

@@ -8,7 +8,7 @@ from pathlib import Path
 import mido
 import pytest
 
-from conditioning import MidiError, read_midi_notes
+from conditioning import MidiError, open_midi, read_midi_notes
 
 
 def smpte_division(fps: int, ticks_per_frame: int) -> int:
@@ -114,3 +114,13 @@ def test_sustain_spans_per_channel_over_all_tracks(tmp_path):
     spans = read_sustain(tmp_path / "p.mid")
     assert spans == {0: [(0.25, 1.0)], 3: [(1.5, 2.0)]}  # the last comes up at the file's last event
     assert read_sustain(write_file(tmp_path / "none.mid", 480, note(60, 0, 480))) == {}
+    assert read_sustain(open_midi(tmp_path / "p.mid")) == spans  # the parsed file reads the same
+
+
+def test_a_parsed_file_reads_as_its_path_does(tmp_path):
+    path = write_file(tmp_path / "two.mid", 480, note(60, 0, 480) + note(64, 0, 240))
+    parsed = open_midi(path)
+    assert read_midi_notes(parsed) == read_midi_notes(path) and len(read_midi_notes(parsed)) == 2
+    for bad, reason in parser_failures(tmp_path).values():  # open_midi refuses as the readers do
+        with pytest.raises(MidiError, match=reason):
+            open_midi(bad)

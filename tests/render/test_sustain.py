@@ -58,3 +58,27 @@ def test_render_holds_the_notes_the_pedal_holds(tmp_path: Path):
     held = render_midi(ckpt, tmp_path / "p.mid", tmp_path / "held.wav", opts)
     assert held.pedal_held == 1 and not held.ignored  # the pedal is played, not ignored
     assert held.seconds == pytest.approx(1.0 + 0.01 + 40 / sr + 0.01, abs=0.02)  # to the pedal's release
+
+
+def test_render_parses_the_midi_file_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    sr = 4000
+    stats = BankStats(sr, {(p, 100): 40 for p in range(55, 66)})
+    ckpt = load_checkpoint(tiny_checkpoint(tmp_path / "t.pt", sample_rate=sr, stats=stats))
+    mid = mido.MidiFile(type=0, ticks_per_beat=480)
+    mid.tracks.append(mido.MidiTrack([mido.Message("note_on", note=60, velocity=100, time=0),
+                                      mido.Message("control_change", control=7, value=90, time=0),
+                                      mido.Message("note_off", note=60, velocity=0, time=96)]))
+    mid.save(tmp_path / "m.mid")
+    parses: list[object] = []
+    real_init = mido.MidiFile.__init__
+
+    def counting_init(self, *args, **kwargs):
+        if args or kwargs.get("filename"):
+            parses.append(args[0] if args else kwargs["filename"])
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(mido.MidiFile, "__init__", counting_init)
+    opts = RenderOptions(lead=0.01, tail=0.01, onset_candidates=1, generation=GenerationOptions(seed=0))
+    report = render_midi(ckpt, tmp_path / "m.mid", tmp_path / "m.wav", opts)
+    assert len(parses) == 1  # notes, the pedal and the events that are not notes: one parse
+    assert report.n_notes == 1 and any("control_change" in i for i in report.ignored)
