@@ -34,6 +34,10 @@ def run_main(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
         (["render", "a.pt", "b.mid", "-o", "c.wav", "--lead", "nan"], "'--lead': nan is not a finite number"),
         (["synth", "a.pt", "--duration=-inf", "-o", "c.wav"], "'--duration': -inf is not a finite number"),
         (["synth", "a.pt", "--duration", "1e9", "-o", "c.wav"], "less than or equal to 3600"),
+        # inf passes a range with no maximum: refused in the same words as nan, before any work
+        (["evaluate", "a.pt", "data", "--temperature", "inf"], "'--temperature': inf is not a finite number"),
+        (["synth", "a.pt", "--temperature", "nan", "-o", "c.wav"], "'--temperature': nan is not a finite"),
+        (["render", "a.pt", "b.mid", "--attack-temperature=nan"], "'--attack-temperature': nan is not"),
         # values only our code can check: a UsageError, printed the same way
         (["render", "a.pt", "b.mid", "-o", "c.wav", "--bit-depth", "12"], "render: --bit-depth 12: use 16"),
         (["render", "a.pt", "b.mid", "-o", "c.wav", "--channel", "17"], "--channel 17: must be 1..16"),

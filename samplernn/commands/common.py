@@ -5,6 +5,7 @@ Kept here (not in samplernn.cli) because samplernn.cli imports samplernn.command
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Annotated, Any, NoReturn
@@ -101,13 +102,24 @@ RenderEngine = Annotated[
                  "persistent voices, generated only while they sound; auto (the default): voices on the "
                  "CPU engine with one thread, notes on CUDA or with --threads above 1.", show_default=False),
 ]
+
+
+def finite(value: float | None) -> float | None:
+    """Typer callback: refuse nan and inf in the words the parser's range check gives nan (cli._not_finite),
+    so that both read "Invalid value for '--OPTION': … is not a finite number"."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a finite number")
+    return value
+
+
 Temperature = Annotated[
     float | None,
-    typer.Option(min=0.0, help="Sampling temperature (0 = greedy) [default: the model's own, else 1.0]."),
+    typer.Option(min=0.0, callback=finite,
+                 help="Sampling temperature (0 = greedy) [default: the model's own, else 1.0]."),
 ]
 AttackTemp = Annotated[
     float | None,
-    typer.Option("--attack-temperature", show_default=False, help=ATTACK_TEMPERATURE_HELP),
+    typer.Option("--attack-temperature", show_default=False, callback=finite, help=ATTACK_TEMPERATURE_HELP),
 ]
 Seed = Annotated[int | None, typer.Option(min=0, help="Random seed: the same seed gives the same audio.")]
 OnsetCandidates = Annotated[
