@@ -10,10 +10,16 @@ def comma_list(text: str, option: str, example: str) -> tuple[str, ...]:
     (e.g. '--velocities') with `example` for an empty value or an empty item ('40,,80', '40,'):
     a typo there is a mistake to say, not a value to drop; likewise for a value given twice
     ('1,1'), which would do the same work twice."""
+    parts = _items(text, option, example)
+    _refuse_repeats(parts, text, option)
+    return parts
+
+
+def _items(text: str, option: str, example: str) -> tuple[str, ...]:
+    """The stripped items of `text`; UsageError for an empty value or an empty item."""
     parts = tuple(p.strip() for p in text.split(","))
     if not text.strip() or not all(parts):
         raise UsageError(f"{option} {text!r}: give values separated by single commas, e.g. {example}")
-    _refuse_repeats(parts, text, option)
     return parts
 
 
@@ -31,7 +37,7 @@ def comma_ints(text: str, option: str, example: str, minimum: int | None = None,
     """`comma_list` as whole numbers ('1,01' is 1 twice), each within `minimum`..`maximum` where
     given; UsageError otherwise."""
     try:
-        values = tuple(int(p) for p in comma_list(text, option, example))
+        values = tuple(int(p) for p in _items(text, option, example))
     except ValueError:
         raise UsageError(f"{option} {text!r}: give whole numbers, comma-separated, e.g. {example}") from None
     _refuse_repeats(values, text, option)
