@@ -146,7 +146,7 @@ class TrainState:
             self.data.sample_rate,
             self.data.dataset.stats,
             self.step,
-            optimizer=self.optimizer.state_dict(),
+            optimizer=on_cpu(self.optimizer.state_dict()),
             train_config=self.cfg.to_dict(),
             data=self.stream.state_dict(),
             rng=rng_state(self.device),
@@ -175,6 +175,18 @@ class TrainState:
         self.step = int(payload["step"])
         self.elapsed_s = float(payload.get("elapsed_s", 0.0))
         self.clock = RunClock(self.elapsed_s)
+
+
+def on_cpu(tree: Any) -> Any:
+    """`tree` (nested dicts and lists, e.g. an optimiser's state_dict) with every tensor on the CPU,
+    so that a checkpoint written on a GPU loads where there is none, even without map_location."""
+    if isinstance(tree, torch.Tensor):
+        return tree.detach().cpu()
+    if isinstance(tree, dict):
+        return {k: on_cpu(v) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [on_cpu(v) for v in tree]
+    return tree
 
 
 def load_optimizer(opt: torch.optim.Optimizer, state: dict[str, Any], lr: float) -> None:
