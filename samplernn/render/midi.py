@@ -195,20 +195,19 @@ def parse_midi(midi: Path) -> mido.MidiFile:
         raise UserError(str(exc)) from None
 
 
-def read_notes(midi: Path | mido.MidiFile) -> list[MidiNote]:
-    """The notes of a MIDI file (its path or the parsed file), read as `prepare` reads them
-    (conditioning.read_midi_notes).
+def read_notes(midi: Path, parsed: mido.MidiFile | None = None) -> list[MidiNote]:
+    """The notes of the MIDI file at `midi`, read as `prepare` reads them
+    (conditioning.read_midi_notes); `parsed`: the file as parse_midi parsed it, not parsed again.
 
     Raises:
         UserError: the file cannot be read as MIDI, or holds no notes (one line naming it).
     """
     try:
-        notes = read_midi_notes(midi)
+        notes = read_midi_notes(midi if parsed is None else parsed)
     except MidiError as exc:
         raise UserError(str(exc)) from None
     if not notes:
-        name = Path(midi.filename or "<MIDI>") if isinstance(midi, mido.MidiFile) else midi
-        raise UserError(f"{name}: the MIDI file holds no notes")
+        raise UserError(f"{midi}: the MIDI file holds no notes")
     return notes
 
 
@@ -239,7 +238,7 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
         problem = "a folder, not a MIDI file" if midi.is_dir() else "MIDI file not found"
         raise UserError(f"{midi}: {problem}")
     parsed = parse_midi(midi)
-    notes = read_notes(parsed)
+    notes = read_notes(midi, parsed)
     kit = kit_keys(ckpt.stats) if is_drum_model(ckpt) else None
     if kit is not None and opts.transpose:
         raise UsageError(f"--transpose {opts.transpose:+d}: a drum model's keys are pieces, not pitches "

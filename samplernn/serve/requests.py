@@ -108,7 +108,7 @@ def check_midi(
         if path.read_bytes()[:4] != MIDI_HEADER:
             raise UserError(f"{name}: not a MIDI file (a Standard MIDI File starts with 'MThd')")
         parsed = parse_midi(path)
-        notes = read_notes(parsed)
+        notes = read_notes(path, parsed)
         seconds = max(n.stop for n in notes)
         if seconds > limits.max_midi_seconds:
             raise UserError(f"{name}: {seconds:.0f} s long; at most {limits.max_midi_seconds:g} s here")
