@@ -244,11 +244,8 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
         raise UsageError(f"--transpose {opts.transpose:+d}: a drum model's keys are pieces, not pitches "
                          "(it would play other pieces); leave it out")
     held = 0
-    if kit is None:
-        try:
-            notes, held = apply_sustain(notes, read_sustain(parsed))
-        except MidiError as exc:
-            raise UserError(str(exc)) from None
+    if kit is None:  # read_notes has read this parse's clock: read_sustain cannot refuse it
+        notes, held = apply_sustain(notes, read_sustain(parsed))
     played, ignored, changed = select_notes(midi, notes, opts, ckpt.pitch_range, kit, parsed)
     sr = ckpt.sample_rate
     if kit:
