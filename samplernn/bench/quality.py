@@ -34,7 +34,7 @@ from samplernn.evaluate.checkpoint import evaluate_checkpoint
 from samplernn.evaluate.options import EvaluateOptions
 from samplernn.model.checkpoint import read_payload
 from samplernn.train.init import resolve_train_config
-from samplernn.train.loop import torch_threads, train
+from samplernn.train.loop import train
 from samplernn.train.run_dir import RunPaths
 
 
@@ -99,7 +99,8 @@ def quality_curve(
     `evaluate`, writing OUT/quality.json after each and OUT/quality.png at the end. With `evaluate_only`,
     evaluate the checkpoints of the run already in `run_dir` instead of training.
 
-    threads: CPU threads for torch in training and evaluation (0 = torch's choice).
+    threads: CPU threads for training (torch) and evaluation (torch and the generation engine, as
+    evaluate --threads); 0 = torch's choice in training, evaluate's defaults in evaluation.
     progress(done, total, phase="train"|"evaluate", **fields): training steps (fields loss, val,
     sound, sps), then checkpoints evaluated (fields checkpoint, stage); log(line): the run's
     validations and one line per checkpoint evaluated. Returns the curve (quality.json's
@@ -116,16 +117,16 @@ def quality_curve(
                     "snapshot_minutes": every, **({"init": init} if init else {})}
         trained = _train(Path(dataset), run, settings, progress, log)
     points = run_points(run)
+    evaluating = dataclasses.replace(evaluate, threads=threads) if threads else evaluate
     curve: dict[str, Any] = {
         "dataset": str(dataset), "run": str(run), "budget_minutes": None if evaluate_only else minutes,
-        "every_minutes": every, "init": init, "train": trained, "evaluate": _describe(evaluate),
+        "every_minutes": every, "init": init, "train": trained, "evaluate": _describe(evaluating),
         "targets": {m.key: target_text(m) for m in MEASURES if m.target is not None},
         "snapshots": [], "time_to_target": {},
     }  # fmt: skip
     for i, point in enumerate(points):
         _report(progress, i, len(points), phase="evaluate", checkpoint=point.name, stage="starting")
-        with torch_threads(threads):
-            entry = _evaluate(point, Path(dataset), evaluate, _inner(progress, i, len(points), point.name))
+        entry = _evaluate(point, Path(dataset), evaluating, _inner(progress, i, len(points), point.name))
         curve["snapshots"].append(entry)
         curve["time_to_target"] = time_to_target(curve["snapshots"])
         write_json(out / "quality.json", curve)  # a long evaluation's figures so far

@@ -11,6 +11,7 @@ import typer
 
 from samplernn.commands.common import AttackTemp, Device, Quiet, Temperature, fail
 from samplernn.common.errors import UsageError, UserError
+from samplernn.common.threads import MAX_THREADS
 from samplernn.evaluate.options import EvaluateOptions
 
 _FIELDS = {f.name: f for f in fields(EvaluateOptions)}
@@ -50,6 +51,8 @@ def evaluate(
     ] = _default("onset_candidates"),
     device: Device = _default("device"),
     batch_size: Annotated[int, _option("batch_size", min=1)] = _default("batch_size"),
+    threads: Annotated[int | None, _option("threads", min=1, max=MAX_THREADS, show_default=False)] = _default(
+        "threads"),
     velocity_sweep: Annotated[bool, _option("velocity_sweep")] = _default("velocity_sweep"),
     baseline: Annotated[Path | None, _option("baseline")] = _default("baseline"),
     melodies: Annotated[Path | None, _option("melodies")] = _default("melodies"),
@@ -73,7 +76,8 @@ def evaluate(
             split=split, max_notes=max_notes, seed=seed, seeds=seeds, temperature=temperature, device=device,
             attack_temperature=attack_temperature,
             onset_candidates=onset_candidates,
-            batch_size=batch_size, velocity_sweep=velocity_sweep, baseline=baseline, melodies=melodies,
+            batch_size=batch_size, threads=threads, velocity_sweep=velocity_sweep, baseline=baseline,
+            melodies=melodies,
             shipped_melodies=shipped_melodies, heldout_melodies=heldout_melodies,
             missing_pitches=missing_pitches)
     except ValueError as exc:  # --split banana, --temperature inf, two melody sources

@@ -66,7 +66,8 @@ def bench_quality_command(
     device: Device = QUALITY_EVALUATE.device,
     threads: int = typer.Option(
         0, min=0, max=MAX_THREADS,
-        help="CPU threads for torch in training and evaluation (0 = torch's choice).",
+        help="CPU threads for training and evaluation (as evaluate --threads); 0 = torch's choice in "
+        "training, evaluate's defaults in evaluation.",
     ),
     quiet: Quiet = False,
 ) -> None:

@@ -27,6 +27,7 @@ from samplernn.common.files import (
 from samplernn.common.paths import PRETRAINED_DIR
 from samplernn.common.progress import ProgressFn
 from samplernn.common.shipped import resolve_checkpoint
+from samplernn.common.threads import torch_threads
 from samplernn.data.dataset import PreparedDataset, load_dataset
 from samplernn.evaluate.oneshot import OneShotEval, drum_options, generation, playing
 from samplernn.evaluate.options import EvaluateOptions
@@ -69,9 +70,11 @@ def evaluate_checkpoint(
 ) -> CheckpointEvaluation:
     """Load the checkpoint and the dataset, evaluate (evaluate_model) once per seed.
 
-    `progress(done, total, stage=...)` as in evaluate_model. Raises UserError for a dataset or
-    checkpoint that cannot be read, an unconditioned checkpoint (it plays no notes to measure; the
-    baseline may be one: only its NLL is read), a sample-rate mismatch or an empty split.
+    `progress(done, total, stage=...)` as in evaluate_model. options.threads, when given, is torch's
+    CPU thread count (the NLL, the torch engine) and the numba engine's for the whole evaluation.
+    Raises UserError for a dataset or checkpoint that cannot be read, an unconditioned checkpoint
+    (it plays no notes to measure; the baseline may be one: only its NLL is read), a sample-rate
+    mismatch or an empty split.
     """
     options = options or EvaluateOptions()
     ds = load_dataset(dataset)
@@ -82,18 +85,20 @@ def evaluate_checkpoint(
     check_same_kind(ckpt, ds, checkpoint)
     baseline = _baseline(options.baseline, ds, device)
     run = _runner(ckpt, ds, options, device, progress)
-    ev = run(options.seed, with_nll=True, baseline_model=baseline)
-    ev.report.update(checkpoint=str(checkpoint), dataset=str(dataset), step=ckpt.step,
-                     notices=[n for n in [range_notice(ckpt, ds, options.split)] if n])
-    runs: list[dict[str, Any]] = []
-    if options.seeds > 1:
-        runs = [{"seed": options.seed, "bars": ev.report["bars"], "passed": ev.report["passed"]}]
-        nll_bars = [b for b in ev.report["bars"] if b["name"] == NLL_BAR]
-        for seed in range(options.seed + 1, options.seed + options.seeds):
-            rep = run(seed, with_nll=False).report
-            bars = nll_bars + [b for b in rep["bars"] if b["name"] != NLL_BAR]
-            runs.append({"seed": seed, "bars": bars, "passed": all(b["passed"] is not False for b in bars)})
-        ev.report["seeds"] = runs
+    with torch_threads(options.threads):
+        ev = run(options.seed, with_nll=True, baseline_model=baseline)
+        ev.report.update(checkpoint=str(checkpoint), dataset=str(dataset), step=ckpt.step,
+                         notices=[n for n in [range_notice(ckpt, ds, options.split)] if n])
+        runs: list[dict[str, Any]] = []
+        if options.seeds > 1:
+            runs = [{"seed": options.seed, "bars": ev.report["bars"], "passed": ev.report["passed"]}]
+            nll_bars = [b for b in ev.report["bars"] if b["name"] == NLL_BAR]
+            for seed in range(options.seed + 1, options.seed + options.seeds):
+                rep = run(seed, with_nll=False).report
+                bars = nll_bars + [b for b in rep["bars"] if b["name"] != NLL_BAR]
+                passed = all(b["passed"] is not False for b in bars)
+                runs.append({"seed": seed, "bars": bars, "passed": passed})
+            ev.report["seeds"] = runs
     return CheckpointEvaluation(ev, runs, ds.sample_rate)
 
 
@@ -147,7 +152,7 @@ def _runner(
             temperature=played.temperature, attack=played.attack, batch_size=options.batch_size,
             device=device, sweep_velocities=options.velocity_sweep, progress=progress, stats=ckpt.stats,
             melodies=melodies, missing_pitches=options.missing_pitches,
-            onset_candidates=1 if shots else options.onset_candidates,
+            onset_candidates=1 if shots else options.onset_candidates, threads=options.threads,
             quantization=(ckpt.config.q_levels, ckpt.config.quantization, ckpt.config.pre_emphasis), **kw,
         )
         if shots:

@@ -221,7 +221,7 @@ def generation(options: EvaluateOptions, ckpt: Checkpoint, seed: int, device: An
     """The takes' GenerationOptions from evaluate's options: each hit the best of up to
     options.onset_candidates starts, as pack and synth make them (OnsetSearch.for_hits)."""
     gen = replace(playing(options, ckpt), seed=seed, batch_size=options.batch_size, device=device,
-                  progress=progress)
+                  threads=options.threads, progress=progress)
     return gen.with_onset_search(options.onset_candidates, ckpt.sample_rate, hits=True,
                                  pieces=ckpt.hit_pieces)
 

@@ -10,8 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from samplernn.common.paths import PRETRAINED_DIR
+from samplernn.common.threads import MAX_THREADS
 from samplernn.data.manifest import SPLITS
-from samplernn.generate.options import ONSET_CANDIDATES, ONSET_PROBE_SECONDS, valid_temperature
+from samplernn.generate.options import (
+    ONSET_CANDIDATES,
+    ONSET_PROBE_SECONDS,
+    THREADS_ENV,
+    valid_temperature,
+)
 from samplernn.generate.temperature import ATTACK_TEMPERATURE_HELP
 
 #: The melody set that ships with the package (written by scripts/make_melodies.py).
@@ -29,8 +35,9 @@ def _option(default: Any, help_text: str) -> Any:
 class EvaluateOptions:
     """How a checkpoint is evaluated. Each field's metadata["help"] is its `samplernn evaluate` help.
 
-    Raises ValueError (at construction) for an unknown split, a count below 1, a negative seed or a
-    temperature that is negative, NaN or infinite (an attack temperature also when 0).
+    Raises ValueError (at construction) for an unknown split, a count below 1, threads outside
+    1..MAX_THREADS, a negative seed or a temperature that is negative, NaN or infinite (an attack
+    temperature also when 0).
     """
 
     split: str = _option("test", "Which split to evaluate: train, val or test.")
@@ -51,6 +58,9 @@ class EvaluateOptions:
         "best, as render and synth do by default (1 = off: the model's every onset as it comes).")
     device: str = _option("auto", "auto, cpu, cuda, cuda:1 …")
     batch_size: int = _option(64, "Notes generated (and NLL windows) per batch.")
+    threads: int | None = _option(
+        None, f"CPU threads for generation and NLL (default: ${THREADS_ENV}, else 1, for generation; "
+        "torch's choice for NLL).")
     velocity_sweep: bool = _option(
         True, "For dynamics, also generate each pitch's first note at the bank's other velocities.")
     baseline: Path | None = _option(
@@ -74,6 +84,8 @@ class EvaluateOptions:
         counts = (self.seeds, self.batch_size, self.onset_candidates)
         if (self.max_notes is not None and self.max_notes < 1) or min(counts) < 1:
             raise ValueError("max_notes, seeds, batch_size and onset_candidates must be at least 1")
+        if self.threads is not None and not 1 <= self.threads <= MAX_THREADS:
+            raise ValueError(f"--threads must be within 1..{MAX_THREADS}, got {self.threads}")
         if self.seed < 0:
             raise ValueError(f"--seed must be >= 0, got {self.seed}")
         if self.temperature is not None and not valid_temperature(self.temperature):

@@ -157,6 +157,7 @@ def evaluate_model(
     missing_pitches: bool = True,
     quantization: Quantization = DEFAULT_QUANTIZATION,
     onset_candidates: int = 1,
+    threads: int | None = None,
 ) -> Evaluation:
     """Evaluate `model` on the notes of `split`: NLL, then generate and measure every note.
 
@@ -173,7 +174,8 @@ def evaluate_model(
     adds a note at every semitone the bank lacks within its range; `quantization` (levels, method) is the
     model's, for the noise floor of the quantised real notes. `onset_candidates` > 1: every note from the
     best of at most that many onsets (OnsetSearch; the CLI's default: EvaluateOptions); with `generate`
-    given it is only recorded in the settings. `progress(done, total, stage=...)` reports generation
+    given it is only recorded in the settings. `threads`: the CPU engine's threads for generation
+    (None: generate.options.default_threads). `progress(done, total, stage=...)` reports generation
     ("generating", stream-samples) and measuring ("measuring", notes). Raises UserError when the split has
     no notes or a melody source has no readable notes.
     """
@@ -189,7 +191,8 @@ def evaluate_model(
     if generate is None:
         search = OnsetSearch(sample_rate=sr, candidates=onset_candidates) if onset_candidates > 1 else None
         generate = model_generator(model, temperature=temperature, seed=seed, batch_size=batch_size,
-                                   device=device, progress=progress, onset_search=search, attack=attack)
+                                   device=device, progress=progress, onset_search=search, attack=attack,
+                                   threads=threads)
     sweep = velocity_sweep(records, dataset.notes) if sweep_velocities else []
     between = between_copies(records, dataset.notes) if sweep_velocities else []
     pad = int(round(tail_seconds * sr))
@@ -239,9 +242,11 @@ def model_generator(
     progress: ProgressFn | None = None,
     onset_search: OnsetSearch | None = None,
     attack: AttackTemperature | None = None,
+    threads: int | None = None,
 ) -> GenerateFn:
-    """The GenerateFn of `model`: samplernn.generate.engine.synthesize with these settings, its
-    progress reported as progress(done, total, stage="generating"). ValueError for no model."""
+    """The GenerateFn of `model`: samplernn.generate.engine.synthesize with these settings (threads:
+    the CPU engine's, None for generate.options.default_threads), its progress reported as
+    progress(done, total, stage="generating"). ValueError for no model."""
     from samplernn.generate.engine import synthesize
 
     if model is None:
@@ -250,7 +255,8 @@ def model_generator(
 
     def generate(conds: list[np.ndarray]) -> list[np.ndarray]:
         return synthesize(model, conds, temperature=temperature, seed=seed, batch_size=batch_size,
-                          device=device, progress=report, onset_search=onset_search, attack=attack)
+                          device=device, progress=report, onset_search=onset_search, attack=attack,
+                          threads=threads)
 
     return generate
 

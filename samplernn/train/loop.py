@@ -7,18 +7,17 @@ takes its share of every batch's rows; only rank 0 writes). The run dir: sampler
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
 from torch import nn
 
 from samplernn.common.errors import UserError
 from samplernn.common.progress import ProgressFn
+from samplernn.common.threads import torch_threads
 from samplernn.model.note_fill import fill_untrained_notes
 from samplernn.train.config import TrainConfig
 from samplernn.train.distributed import process_group, wrap_model
@@ -246,15 +245,3 @@ def _validate(state: TrainState, run: RunDir, probes: list[Probe]) -> None:
     run.save(state.state_dict(), best=improved, snapshot=mark)
     run.progress(state.step, val=f"{val.overall:.3f}", **({"sound": f"{sound.score:.2f}"} if sound else {}))
     run.log(eval_line(state.step, val, test, improved, heard))
-
-
-@contextlib.contextmanager
-def torch_threads(n: int) -> Iterator[None]:
-    """torch's CPU thread count set to `n` while inside (0: left alone), then as it was."""
-    before = torch.get_num_threads()
-    if n > 0:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)

@@ -467,6 +467,34 @@ def test_a_generation_setting_reaches_the_generation_and_the_report(
         EvaluateOptions(**{option: 0})
 
 
+def test_threads_reach_the_generation_and_torch_for_the_evaluation_only(
+    dataset, tmp_path: Path, monkeypatch
+) -> None:
+    import torch
+
+    from samplernn.evaluate import checkpoint as evaluation
+    from samplernn.evaluate.options import EvaluateOptions
+    from samplernn.generate import engine
+
+    seen = []
+
+    def spy(model, conds, **kw):
+        seen.append((kw.get("threads"), torch.get_num_threads()))
+        return oracle_generate()(conds)
+
+    monkeypatch.setattr(engine, "synthesize", spy)
+    ckpt = _tiny_checkpoint(tmp_path / "m.pt")
+    before = torch.get_num_threads()
+    for threads in (3, None):
+        options = EvaluateOptions(max_notes=2, velocity_sweep=False, missing_pitches=False, threads=threads)
+        evaluation.evaluate_checkpoint(ckpt, dataset.root, options)
+        assert torch.get_num_threads() == before  # set for the evaluation, then as it was
+    assert seen == [(3, 3), (None, before)]  # None: the engine's default, torch left alone
+    for bad in (0, 1025):
+        with pytest.raises(ValueError, match="--threads must be within 1..1024"):
+            EvaluateOptions(threads=bad)
+
+
 # --- unusable outputs: said before the evaluation, one line, nothing left behind ---------------
 
 

@@ -121,6 +121,15 @@ def test_a_kit_checkpoint_with_its_pieces_searches_by_likeness_too(kit_dir: Path
     assert plain.report["oneshot"]["searched_by"] is None  # no search
 
 
+def test_a_drum_model_s_takes_are_generated_on_the_threads_asked_for(kit_dir: Path, tmp_path: Path) -> None:
+    from samplernn.evaluate.oneshot import generation
+    from samplernn.model.checkpoint import load_checkpoint
+
+    ckpt = load_checkpoint(drum_checkpoint(tmp_path / "drums.pt", drum_stats(kit_dir)))
+    assert generation(EvaluateOptions(threads=2), ckpt, 0, "cpu", None).threads == 2
+    assert generation(EvaluateOptions(), ckpt, 0, "cpu", None).threads is None  # the engine's default
+
+
 def test_a_drum_model_and_a_pitched_bank_are_refused_either_way(kit_dir: Path, tmp_path: Path) -> None:
     """evaluate of a drum model on a pitched bank (its keys read as pieces: "drum one-shots: 312
     takes" at trombone pitches) or of a pitched model on a kit (drum keys scored for pitch): one
