@@ -179,10 +179,7 @@ def evaluate_model(
     ("generating", stream-samples) and measuring ("measuring", notes). Raises UserError when the split has
     no notes or a melody source has no readable notes.
     """
-    records = select_notes(dataset.split(split), max_notes)
-    if not records:
-        present = sorted({r.split for r in dataset.notes})
-        raise UserError(f"{dataset.root}: no notes in split {split!r} (present: {', '.join(present)})")
+    records = _split_notes(dataset, split, max_notes)
     sr = dataset.sample_rate
     stats = dataset.stats if stats is None else stats
     layers = bank_layers(stats, dataset.notes)
@@ -216,6 +213,16 @@ def evaluate_model(
         "onset_candidates": onset_candidates if temperature != 0 else 1,  # greedy: all candidates alike
     }
     return Evaluation(report, records, real, generated, sweep, sweep_audio, between, between_audio, rendered)
+
+
+def _split_notes(dataset: PreparedDataset, split: str, max_notes: int | None) -> list[NoteRecord]:
+    """The notes of `split` to evaluate (select_notes: at most max_notes, spread over pitches and
+    velocities). Raises UserError when the split has none."""
+    records = select_notes(dataset.split(split), max_notes)
+    if not records:
+        present = sorted({r.split for r in dataset.notes})
+        raise UserError(f"{dataset.root}: no notes in split {split!r} (present: {', '.join(present)})")
+    return records
 
 
 def _nll(
