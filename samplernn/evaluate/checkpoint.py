@@ -87,19 +87,26 @@ def evaluate_checkpoint(
     run = _runner(ckpt, ds, options, device, progress)
     with torch_threads(options.threads):
         ev = run(options.seed, with_nll=True, baseline_model=baseline)
-        ev.report.update(checkpoint=str(checkpoint), dataset=str(dataset), step=ckpt.step,
-                         notices=[n for n in [range_notice(ckpt, ds, options.split)] if n])
-        runs: list[dict[str, Any]] = []
-        if options.seeds > 1:
-            runs = [{"seed": options.seed, "bars": ev.report["bars"], "passed": ev.report["passed"]}]
-            nll_bars = [b for b in ev.report["bars"] if b["name"] == NLL_BAR]
-            for seed in range(options.seed + 1, options.seed + options.seeds):
-                rep = run(seed, with_nll=False).report
-                bars = nll_bars + [b for b in rep["bars"] if b["name"] != NLL_BAR]
-                passed = all(b["passed"] is not False for b in bars)
-                runs.append({"seed": seed, "bars": bars, "passed": passed})
-            ev.report["seeds"] = runs
+        runs = _other_seeds(run, ev, options) if options.seeds > 1 else []
+    ev.report.update(checkpoint=str(checkpoint), dataset=str(dataset), step=ckpt.step,
+                     notices=[n for n in [range_notice(ckpt, ds, options.split)] if n])
+    if runs:
+        ev.report["seeds"] = runs
     return CheckpointEvaluation(ev, runs, ds.sample_rate)
+
+
+def _other_seeds(
+    run: Callable[..., Evaluation], ev: Evaluation, options: EvaluateOptions
+) -> list[dict[str, Any]]:
+    """Every seed's bars ({"seed", "bars", "passed"}): `ev`'s (options.seed) and those of the next
+    options.seeds - 1 seeds, generated again; the NLL bar is the first seed's (NLL draws nothing)."""
+    runs = [{"seed": options.seed, "bars": ev.report["bars"], "passed": ev.report["passed"]}]
+    nll_bars = [b for b in ev.report["bars"] if b["name"] == NLL_BAR]
+    for seed in range(options.seed + 1, options.seed + options.seeds):
+        rep = run(seed, with_nll=False).report
+        bars = nll_bars + [b for b in rep["bars"] if b["name"] != NLL_BAR]
+        runs.append({"seed": seed, "bars": bars, "passed": all(b["passed"] is not False for b in bars)})
+    return runs
 
 
 def _baseline(path: Path | None, ds: PreparedDataset, device: torch.device) -> Any:
