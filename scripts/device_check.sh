@@ -4,7 +4,7 @@
 # 5 minutes on one H100/H200), then `evaluate` of its best.pt (test split, velocities, the shipped
 # melodies). Results land in $OUT (the device tool brings back up to 8 files): nvidia-smi.txt,
 # tests.log, train.log, the run's metrics.jsonl (samples/s, val NLL, sound score) and sound.png,
-# evaluate.log and evaluate.json.
+# evaluate.log, evaluate.json and best.pt (no optimizer state).
 #
 #   here:    bash scripts/device_wheels.sh
 #   device:  run  command="bash scripts/device_check.sh"  carry=[".whl"]  timeout_s=600
@@ -61,6 +61,11 @@ timeout "$limit" "${SR[@]}" train "$WORK/trombone" --out "$WORK/run" --max-minut
   --quiet >"$OUT/train.log" 2>&1
 echo "train: exit $? ($(tail -1 "$OUT/train.log"))"
 cp "$WORK/run/metrics.jsonl" "$WORK/run/sound.png" "$OUT/" 2>/dev/null
+# best.pt without its optimizer state (a third of the size), to evaluate again on a CPU should the
+# evaluation below run past its limit
+"$PY" -c "import sys, torch; c = torch.load(sys.argv[1], weights_only=True)
+for k in ('optimizer', 'rng', 'hidden'): c.pop(k, None)
+torch.save(c, sys.argv[2])" "$WORK/run/checkpoints/best.pt" "$OUT/best.pt" 2>/dev/null
 
 stage "evaluate best.pt"
 # shellcheck disable=SC2086  # EVAL_ARGS is a list of options
