@@ -84,10 +84,12 @@ def prepare_note(
 
     `gain` scales the bank as a whole; None scales this note to `settings.peak` (per-file mode).
     Raises NoteError for non-finite samples, silence, a MIDI note-on too far from the detected start
-    (with the --threshold to use when noise starts the note early), or a note-off after the
-    recording's end while the note still sounds there.
+    (with the --threshold to use when noise starts the note early), a session note whose attack lies
+    before its cut (`past_carry_over`), or a note-off after the recording's end while the note still
+    sounds there.
     """
-    found = past_carry_over(detect(x, sr, settings, describe(job), job.audio, offset), sr, job, offset)
+    found = detect(x, sr, settings, describe(job), job.audio, offset)
+    found = past_carry_over(found, sr, job, offset, settings)
     x, env, peak, share, (start, stop) = found.x, found.env, found.peak, found.share, found.extent
     notices = list(found.notices)
     on, off, lag_ms = _align(job, start, sr, offset, settings, env)
@@ -223,9 +225,16 @@ def detect(
 #: previous note's tail; its start is looked for CARRY_MARGIN × that level higher (6 dB).
 CARRY_SECONDS = 0.005
 CARRY_MARGIN = 2.0
+#: Frames in which `attack_rises` reads the envelope (s): a period of 40 Hz, below any tuned note.
+ATTACK_FRAME_SECONDS = 0.025
+#: The rise (× in amplitude, 3 dB) that `attack_rises` takes for an attack: a soft note rising
+#: out of a loud one's tail makes it, a sustained note's vibrato (±1 dB) does not.
+ATTACK_RISE = 2.0**0.5
 
 
-def past_carry_over(found: Detection, sr: int, job: NoteJob, offset: int) -> Detection:
+def past_carry_over(
+    found: Detection, sr: int, job: NoteJob, offset: int, settings: PrepareSettings
+) -> Detection:
     """`found` with its start looked for past the previous note's tail, for a note cut out of a
     session recording (`job.window`; x[0] is frame `offset`) whose cut opens while the note before
     still sounds: at the threshold its start would be the cut's first samples, and the prepared
@@ -234,15 +243,46 @@ def past_carry_over(found: Detection, sr: int, job: NoteJob, offset: int) -> Det
     and is never later than the MIDI note-on: a soft attack rising under the tail keeps its first
     milliseconds. When the tail is half the note's peak or more (a legato join) the MIDI note-on
     is the start. Its end stays where `found` has it.
+
+    What sounds at the cut's start is taken for a tail only where a tail can be: the note before
+    was held to within --tolerance-ms of this note-on (a legato join), or an attack rises out of
+    it (`attack_rises`) by --tolerance-ms after the note-on. Otherwise the note's own attack lies
+    before its cut — the MIDI file is late against the recording, or the first note has sound
+    before it — and it fails (NoteError) rather than be cut without its attack; so does a note
+    that rises less than 3 dB out of the tail of a note released more than --tolerance-ms before
+    (the message names the remedy: a longer --tolerance-ms makes that a legato join).
     """
     head = max(1, round(CARRY_SECONDS * sr))
     if job.window is None or job.window[0] <= 0 or found.extent[0] >= head:
         return found
     on = min(max(0, round(job.on * sr) - offset), found.extent[1] - 1)
+    tolerance = settings.tolerance_ms / 1000.0
+    legato = job.window[0] > job.on - tolerance + 1e-6  # the window was cut at the note before's note-off
+    rising = attack_rises(found.env[: on + round(tolerance * sr)], round(ATTACK_FRAME_SECONDS * sr))
+    if not legato and not rising:
+        raise NoteError(
+            f"{describe(job)}: the recording already sounds at {job.window[0]:.3f} s, "
+            f"{settings.tolerance_ms:g} ms before the MIDI note-on, and no attack rises out of it by "
+            f"{settings.tolerance_ms:g} ms after: the note's attack lies before its cut (is {job.midi.name} "
+            "late against this recording? If the note before rings over this one, a --tolerance-ms as long "
+            "as the gap between them takes that for its tail)")
     share = CARRY_MARGIN * float(found.env[:head].max()) / float(found.env.max())
     extent = find_extent(found.x, max(share, found.share), found.env) if share < 0.5 else None
     start = min(extent[0], on) if extent is not None and extent[0] > 0 else on
     return replace(found, extent=(start, found.extent[1]))
+
+
+def attack_rises(env: np.ndarray, frame: int) -> bool:
+    """Whether the envelope `env` (n,) rises ATTACK_RISE × (3 dB) above its lowest level so far
+    somewhere, read as the maxima of `frame`-sample frames (ATTACK_FRAME_SECONDS: a frame spans a
+    cycle of any pitch above 40 Hz, so the Hilbert envelope's ripple within a cycle is not taken
+    for a rise): a new attack out of a decaying tail rises; a note already sounding (sustained, or
+    dying away) does not."""
+    frames = env[: env.size // frame * frame].reshape(-1, frame).max(axis=1)
+    if frames.size < 2:
+        return False
+    lowest = np.minimum.accumulate(frames)[:-1]
+    return bool(np.any(frames[1:] >= ATTACK_RISE * lowest))
 
 
 def fade_cut_edges(y: np.ndarray, fade_in: int, fade_out: int) -> np.ndarray:

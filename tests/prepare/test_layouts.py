@@ -8,6 +8,7 @@ from support.audio import tone, write_audio, write_midi
 
 from samplernn.data.dataset import load_dataset
 from samplernn.prepare import PrepareSettings, discover, prepare_bank
+from samplernn.prepare.run import NothingPrepared
 
 SR = 44100
 
@@ -157,3 +158,40 @@ def test_session_cuts_fade_at_their_edges_and_keep_a_soft_attack(tmp_path):
         peak = np.abs(body).max()
         assert np.abs(body[:3]).max() < 0.05 * peak  # no step out of the lead silence
         assert np.abs(body[-3:]).max() < 0.05 * peak  # nor into the tail silence
+
+
+@pytest.mark.parametrize("late", [0.4, 0.95])
+def test_a_session_midi_late_against_its_recording_fails_every_note_not_cutting_its_attack(tmp_path, late):
+    # every note-on `late` s after its sound starts: each cut opens on its own note, not on a tail
+    notes = [(48, 90, 0.3, 1.0), (52, 90, 1.6, 2.3), (55, 90, 2.9, 3.6), (57, 90, 4.2, 4.9)]
+    x = sum(tone(SR, p, a, b, tail=0.3, total=6.8) for p, _, a, b in notes)
+    write_audio(tmp_path / "src" / "session.wav", x, SR)
+    write_midi(tmp_path / "src" / "session.mid", [(p, v, a + late, b + late) for p, v, a, b in notes])
+    with pytest.raises(NothingPrepared) as caught:
+        prepare_bank(tmp_path / "src", tmp_path / "out")
+    failures = caught.value.failures
+    assert len(failures) == len(notes)
+    assert all("late against this recording" in f.message for f in failures)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_session_note_rising_out_of_a_loud_tail_keeps_its_attack_and_a_drowned_one_needs_a_longer_tolerance(
+    tmp_path,
+):
+    # a soft note 0.2 s after a loud one's note-off, the loud tail above its half peak at the
+    # cut's start: an attack that rises 3 dB out of the tail is found; one that does not fails
+    # unless --tolerance-ms spans the gap (then the cut opens at the loud note's note-off)
+    notes = [(48, 127, 0.2, 0.95), (52, 40, 1.15, 1.9)]
+    cases = [(0.4, PrepareSettings(), 0), (0.25, PrepareSettings(skip_bad=True), 1),
+             (0.25, PrepareSettings(tolerance_ms=250), 0)]
+    for amplitude, settings, failed in cases:
+        x = (tone(SR, 48, 0.2, 0.95, tail=1.5, total=3.0, amplitude=0.8)
+             + tone(SR, 52, 1.15, 1.9, tail=0.3, total=3.0, amplitude=amplitude))
+        src = tmp_path / f"src-{amplitude}-{settings.tolerance_ms:g}"
+        write_audio(src / "session.wav", x, SR)
+        write_midi(src / "session.mid", notes)
+        result = prepare_bank(src, tmp_path / f"out-{src.name}", settings)
+        assert len(result.failures) == failed, (amplitude, settings.tolerance_ms)
+        assert all("--tolerance-ms as long as the gap" in f.message for f in result.failures)
+        if not failed:
+            assert result.onset_lag_ms["min"] > -20
