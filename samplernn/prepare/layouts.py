@@ -99,7 +99,9 @@ def _match(audio: Path, midis: list[Path], layout: str) -> Path | None:
 
 def detect_layout(scan: dict[Path, tuple[list[Path], list[Path]]], read: dict[Path, list[MidiNote]]) -> str:
     """The layout most recordings follow: the folder's only MIDI file shared by several takes →
-    'folder-midi'; otherwise a MIDI file of several notes → 'session', of one note → 'pairs'."""
+    'folder-midi'; otherwise 'session' where at least as many recordings have a MIDI file of
+    several notes as of one, else 'pairs' (a pairs bank with one stray multi-note file stays pairs,
+    and that file fails with the hint to use --layout session)."""
     votes: Counter[str] = Counter()
     for audio_files, midis in scan.values():
         for audio in audio_files:
@@ -112,7 +114,7 @@ def detect_layout(scan: dict[Path, tuple[list[Path], list[Path]]], read: dict[Pa
                 votes["session" if len(read.get(midi, ())) > 1 else "pairs"] += 1
     if votes["folder-midi"] > votes["pairs"] + votes["session"]:
         return "folder-midi"
-    return "session" if votes["session"] else "pairs"
+    return "session" if votes["session"] and votes["session"] >= votes["pairs"] else "pairs"
 
 
 _UNSAFE = re.compile(r"[^\w.-]+")  # \w: letters and digits of any script, and '_'
@@ -194,6 +196,7 @@ class _Context:
     midi_errors: dict[Path, str]
     ids: Counter[str] = field(default_factory=Counter)
     reported: set[Path] = field(default_factory=set)  # folder-midi: a bad MIDI file is named once
+    used: set[Path] = field(default_factory=set)  # MIDI files some recording matched
 
     def report_once(self, midi: Path) -> bool:
         first = self.layout != "folder-midi" or midi not in self.reported
@@ -209,6 +212,7 @@ def _recording_jobs(ctx: _Context, audio: Path, midis: list[Path]) -> tuple[list
         expected = (f"one MIDI file in {audio.parent}, found {len(midis)}" if ctx.layout == "folder-midi"
                     else f"{audio.stem}.mid beside it")
         return [], [Failure(rel, f"{audio}: no matching MIDI file (expected {expected})")]
+    ctx.used.add(midi)
     if midi in ctx.midi_errors:
         return [], [Failure(rel, ctx.midi_errors[midi])] if ctx.report_once(midi) else []
     notes = ctx.read[midi]
@@ -241,4 +245,8 @@ def discover(src: str | Path, settings: PrepareSettings) -> Discovery:
         jobs, failures = _recording_jobs(ctx, audio, scan[audio.parent][1])
         found.jobs += jobs
         found.failures += failures
+    midis = natsorted((m for _, folder_midis in scan.values() for m in folder_midis), alg=ns.PATH)
+    hint = "" if layout == "folder-midi" else " (a recording named {}.wav or .flac beside it would)"
+    found.warnings += [f"{m}: no recording uses this MIDI file; ignored{hint.format(m.stem)}"
+                       for m in midis if m not in ctx.used]
     return found

@@ -86,6 +86,30 @@ def test_pairs_layout_rejects_multi_note_midi(tmp_path):
     assert "s.mid" in found.failures[0].message and "--layout session" in found.failures[0].message
 
 
+def test_a_pairs_bank_with_one_multi_note_midi_stays_pairs_and_says_so(tmp_path, note_pair):
+    src = tmp_path / "src"
+    for k in range(3):
+        note_pair(src, f"take{k + 1}", pitch=48 + k)
+    notes = [(48, 60, 0.2, 0.6), (52, 80, 1.0, 1.3)]  # one take's MIDI holds two notes
+    write_audio(src / "take4.wav", sum(tone(SR, p, a, b, total=1.6) for p, _, a, b in notes), SR)
+    write_midi(src / "take4.mid", notes)
+    found = discover(src, PrepareSettings())
+    assert found.layout == "pairs" and len(found.jobs) == 3
+    assert [f.source for f in found.failures] == ["take4.wav"]
+    assert "--layout session" in found.failures[0].message
+
+
+def test_a_midi_file_no_recording_uses_is_named_not_ignored_silently(tmp_path, note_pair):
+    src = tmp_path / "src"
+    note_pair(src, "take1", pitch=48)
+    write_midi(src / "take2.mid", [(50, 90, 0.05, 0.35)])  # its recording is missing
+    result = prepare_bank(src, tmp_path / "out")
+    messages = [n.message for n in result.notices]
+    assert any(m.startswith(f"{src / 'take2.mid'}: no recording uses this MIDI file") and "take2.wav" in m
+               for m in messages), messages
+    assert not any("take1.mid" in m for m in messages)
+
+
 def test_one_id_rule_for_every_layout():
     from collections import Counter
 
