@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import torch
 from torch import nn
 
 from samplernn.common.errors import UserError
@@ -117,6 +118,13 @@ class _Loop:
                 if state.info.enabled:
                     raise  # peers are mid-collective; the graceful path is the SIGINT flag
                 status = "interrupted"
+            except RuntimeError as exc:  # torch.OutOfMemoryError is one
+                if not out_of_memory(exc):
+                    raise
+                raise UserError(
+                    f"out of memory at step {state.step + 1} on {state.device} (--batch-size "
+                    f"{state.cfg.batch_size}, --window {state.cfg.window}): lower --batch-size or --window"
+                ) from None
         status = status or "completed"
         if validated_at != state.step or status == "interrupted":
             self.run_dir.save(state.state_dict())
@@ -190,6 +198,12 @@ class _Loop:
             best_score=rec.best_score,
             message=message,
         )
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether `exc` is an allocation failure: CUDA's torch.OutOfMemoryError, or the CPU
+    allocator's RuntimeError ("DefaultCPUAllocator: can't allocate memory")."""
+    return isinstance(exc, torch.OutOfMemoryError) or "can't allocate memory" in str(exc)
 
 
 def ending(status: str, state: TrainState) -> str:

@@ -76,12 +76,27 @@ class RunPaths:
 
 def stopped_before_a_checkpoint(paths: RunPaths) -> bool:
     """True for a run dir whose run wrote run.json but stopped (a crash, Ctrl-C, a bad setting
-    found late) before it kept any checkpoint, and that holds nothing but the run's own files."""
-    if not paths.run.is_file() or any((paths.root / "checkpoints").glob("*.pt")):
+    found late, out of memory at its first step) before it trained anything worth keeping — no
+    checkpoint, or only the last.pt of step 0 that every new run writes before its first step
+    (metrics.jsonl records no training step and no validation) — and that holds nothing but the
+    run's own files."""
+    if not paths.run.is_file():
+        return False
+    kept = {p.name for p in (paths.root / "checkpoints").glob("*.pt")}
+    if kept - {paths.last.name} or (kept and _recorded_anything(paths.metrics)):
         return False
     own = {paths.run.name, paths.metrics.name, paths.plot.name, paths.sound_plot.name, "previews",
            "checkpoints"}
     return all(p.name in own or p.name in SYSTEM_FILES for p in paths.root.iterdir())
+
+
+def _recorded_anything(metrics: Path) -> bool:
+    """Whether metrics.jsonl holds a record (a training step's or a validation's); an unreadable
+    file counts as holding one (never written over)."""
+    try:
+        return metrics.is_file() and any(line.strip() for line in metrics.read_text().splitlines())
+    except (OSError, UnicodeDecodeError):
+        return True
 
 
 def check_run_dir(paths: RunPaths, resume: bool) -> None:

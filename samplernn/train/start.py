@@ -20,6 +20,7 @@ from samplernn.train.config import TrainConfig
 from samplernn.train.data import TrainData, load_train_data
 from samplernn.train.distributed import DistInfo, barrier
 from samplernn.train.init import init_from
+from samplernn.train.memory import check_step_memory
 from samplernn.train.recipe import fit_to_bank, playing_hints
 from samplernn.train.run_dir import RunDir, check_run_dir
 from samplernn.train.state import TrainState
@@ -38,7 +39,8 @@ def start_run(
     """Check the run dir, load the data and build the state of step 0, or of the run's last
     checkpoint with `resume_run`. A new run writes run.json.
 
-    Raises UserError for a run dir that holds another run (or nothing to resume), bad settings,
+    Raises UserError for a run dir that holds another run (or nothing to resume), bad settings
+    (a batch whose training step would not fit in the device's free memory among them),
     a bad dataset (or chunks without notes for a conditioned model), or an --init / resume
     checkpoint that does not fit. Settings that do not apply to the bank are turned off first
     (samplernn.train.recipe.fit_to_bank, said in the log).
@@ -51,6 +53,7 @@ def start_run(
     mcfg = cfg.model_config()
     if cfg.batch_size < info.world_size:
         raise UsageError(f"--batch-size {cfg.batch_size} is smaller than the {info.world_size} processes")
+    check_step_memory(mcfg, cfg.batch_size, cfg.window, device, info.world_size)
     data = load_train_data(dataset_dir, mcfg, dataset, cfg.fill_pitches, cfg.kit_retune,
                            cfg.short_notes, cfg.seed)
     if data.filled:

@@ -141,6 +141,65 @@ def test_a_run_that_stopped_before_its_first_checkpoint_is_started_again(dataset
         train(dataset, mine, tiny_cfg(steps=2))
 
 
+def test_out_of_memory_at_the_first_step_is_one_line_and_the_same_command_starts_again(
+    dataset, tmp_path, monkeypatch
+):
+    """An allocation failure in a step (the CPU allocator's RuntimeError, CUDA's OutOfMemoryError)
+    was a traceback, and the run dir it left (run.json, metrics.jsonl, step 0's last.pt) refused
+    the next plain run as "holds another run". Now: one line naming the batch and window, and the
+    same command, with a smaller batch, starts the run again there."""
+    import samplernn.train.loop as loop
+
+    real = loop.advance
+
+    def failing(exc):
+        def step(state, fwd):
+            raise exc
+        return step
+
+    run = tmp_path / "run"
+    monkeypatch.setattr(loop, "advance", failing(RuntimeError(
+        "[enforce fail at alloc_cpu.cpp:119] DefaultCPUAllocator: can't allocate memory")))
+    with pytest.raises(UserError, match=r"^out of memory at step 1 on cpu \(--batch-size 4, --window 32\)"):
+        train(dataset, run, tiny_cfg(steps=2, batch_size=4))
+    assert (run / "checkpoints" / "last.pt").is_file()
+    monkeypatch.setattr(loop, "advance", failing(torch.OutOfMemoryError("CUDA out of memory")))
+    with pytest.raises(UserError, match="out of memory at step 1"):
+        train(dataset, run, tiny_cfg(steps=2, batch_size=4))
+    monkeypatch.setattr(loop, "advance", failing(RuntimeError("a bug")))
+    with pytest.raises(RuntimeError, match="a bug"):  # other errors are not taken for memory
+        train(dataset, run, tiny_cfg(steps=2, batch_size=4))
+    monkeypatch.setattr(loop, "advance", real)
+    assert train(dataset, run, tiny_cfg(steps=2, batch_size=2)).step == 2
+    with pytest.raises(UserError, match="holds another run"):  # trained steps are kept from now on
+        train(dataset, run, tiny_cfg(steps=2))
+
+
+def test_a_batch_whose_step_cannot_fit_in_free_memory_is_refused_before_the_run_starts(
+    dataset, tmp_path, monkeypatch
+):
+    import samplernn.train.memory as memory
+
+    cfg = tiny_cfg(steps=2, batch_size=4)
+    need = memory.step_memory_bytes(cfg.model_config(), 4, cfg.window)
+    monkeypatch.setattr(memory, "available_memory_bytes", lambda device: need * 0.9)
+    with pytest.raises(UsageError, match=r"^--batch-size 4 with --window 32 needs about .* GiB .* --window$"):
+        train(dataset, tmp_path / "run", cfg)
+    assert not (tmp_path / "run" / "run.json").exists()
+    monkeypatch.setattr(memory, "available_memory_bytes", lambda device: need * 1.1)
+    assert train(dataset, tmp_path / "run", cfg).step == 2
+
+
+def test_the_step_memory_estimate_follows_the_measured_peaks():
+    # peak RSS minus the batch-16 run's, 2-step CPU runs on the trombone bank (2026-12-04):
+    # small 256 → 1,024 rows: +4,112,808 KiB; base 16 → 128 rows: +1,546,744 KiB (window 1,024)
+    from samplernn.train.memory import step_memory_bytes
+
+    small = step_memory_bytes(preset("small"), 1024 - 256, 1024)
+    base = step_memory_bytes(preset("base"), 128 - 16, 1024)
+    assert 0.9 < small / (4_112_808 * 1024) < 1.1 and 0.9 < base / (1_546_744 * 1024) < 1.1
+
+
 def test_a_new_run_refuses_a_folder_of_the_users_own_files(dataset, tmp_path):
     """--out a folder holding a user's files (a loss.png of their own, their samples): refused before
     anything is written, the files untouched; an empty folder, or one holding only a file browser's
