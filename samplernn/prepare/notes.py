@@ -79,8 +79,10 @@ def prepare_note(
     settings: PrepareSettings,
     gain: float | None = None,
     offset: int = 0,
+    channels: np.ndarray | None = None,
 ) -> PreparedNote:
-    """Prepare the mono recording `x` (sample rate `sr`; x[0] is frame `offset` of the recording).
+    """Prepare the mono recording `x` (sample rate `sr`; x[0] is frame `offset` of the recording;
+    `channels` (n, c): the channels it mixes down, for the clipping check).
 
     `gain` scales the bank as a whole; None scales this note to `settings.peak` (per-file mode).
     Raises NoteError for non-finite samples, silence, a MIDI note-on too far from the detected start
@@ -88,7 +90,7 @@ def prepare_note(
     before its cut (`past_carry_over`), or a note-off after the recording's end while the note still
     sounds there.
     """
-    found = detect(x, sr, settings, describe(job), job.audio, offset)
+    found = detect(x, sr, settings, describe(job), job.audio, offset, channels)
     found = past_carry_over(found, sr, job, offset, settings)
     x, env, peak, share, (start, stop) = found.x, found.env, found.peak, found.share, found.extent
     notices = list(found.notices)
@@ -163,23 +165,28 @@ MIN_CLIPS = 3
 
 
 def clipped_runs(x: np.ndarray) -> int:
-    """How many flat tops (runs of CLIP_RUN or more equal samples at |x|'s peak, when that is at
-    least CLIP_LEVEL of full scale) the audio `x` (n,) holds; 0 below MIN_CLIPS of them."""
-    if x.size == 0:
+    """How many flat tops the audio `x` (n,) or (n, channels) holds: runs of CLIP_RUN or more
+    samples at a channel's largest value or at its smallest, where that is at least CLIP_LEVEL of
+    full scale; 0 below MIN_CLIPS of them in all. Each side and each channel is read apart: a
+    clipped 16-bit file tops out at +32767/32768 and −1.0, and the mean of two clipped channels
+    is not flat where they clip at different times."""
+    if x.size == 0 or not np.isfinite(x).all():
         return 0
-    a = np.abs(x)
-    peak = float(a.max())
-    if peak < CLIP_LEVEL:
-        return 0
-    at = np.concatenate([[False], a == peak, [False]])
-    edges = np.flatnonzero(np.diff(at.astype(np.int8)))
-    runs = int(np.count_nonzero(edges[1::2] - edges[::2] >= CLIP_RUN))
+    runs = 0
+    for channel in x.reshape(x.shape[0], -1).T:
+        for top in (channel, -channel):
+            peak = float(top.max())
+            if peak < CLIP_LEVEL:
+                continue
+            at = np.concatenate([[False], top == peak, [False]])
+            edges = np.flatnonzero(np.diff(at.astype(np.int8)))
+            runs += int(np.count_nonzero(edges[1::2] - edges[::2] >= CLIP_RUN))
     return runs if runs >= MIN_CLIPS else 0
 
 
 def detect(
     x: np.ndarray, sr: int, settings: PrepareSettings, where: str, recording: str | Path | None = None,
-    offset: int = 0,
+    offset: int = 0, channels: np.ndarray | None = None,
 ) -> Detection:
     """Check the mono recording `x` (n,) at `sr` Hz and find its sound, by the rules every note of
     every layout goes through: non-finite samples fail it, its DC offset is removed (noticed when
@@ -190,13 +197,15 @@ def detect(
 
     `where` names the note in messages, `recording` the file in the DC notice (one per recording;
     default `where`); x[0] is frame `offset` of the file (for the time of a non-finite sample).
+    `channels` (n, c), the recording's channels that `x` mixes down, are what the clipping check
+    reads (default `x`).
 
     Raises:
         NoteError: non-finite samples, or a silent recording.
     """
     check_finite(x, sr, where, offset)
     notices: list[Notice] = []
-    tops = clipped_runs(x)
+    tops = clipped_runs(x if channels is None else channels)
     if tops:
         notices.append(Notice("clip", f"{where}: clipped ({tops} flat tops of {CLIP_RUN}+ samples at full "
                                       "scale): the model learns them as part of the sound"))

@@ -98,17 +98,19 @@ class PrepareResult:
         return self.counts["notes"]
 
 
-def _read_job(job: NoteJob) -> tuple[np.ndarray, int, int]:
-    """(mono audio, sample rate, offset of its first frame) for the part of the recording a job needs."""
+def _read_job(job: NoteJob) -> tuple[np.ndarray, int, int, np.ndarray | None]:
+    """(mono audio (n,), sample rate, offset of its first frame, the channels (n, c) it mixes down
+    or None for a mono file) for the part of the recording a job needs."""
     info = audio_info(job.audio)  # AudioError for unreadable or empty files
     frames, sr = info.frames, info.sample_rate
-    if job.window is None:
-        x, sr = read_audio(job.audio, mono=True)
-        return x, sr, 0
-    start = min(frames, max(0, math.floor(job.window[0] * sr)))
-    stop = frames if job.window[1] is None else min(frames, math.ceil(job.window[1] * sr))
-    x, sr = read_audio(job.audio, start, max(start, stop), mono=True)
-    return x, sr, start
+    start, stop = 0, None
+    if job.window is not None:
+        start = min(frames, max(0, math.floor(job.window[0] * sr)))
+        stop = max(start, frames if job.window[1] is None else min(frames, math.ceil(job.window[1] * sr)))
+    channels, sr = read_audio(job.audio, start, stop)
+    if channels.shape[1] == 1:
+        return np.ascontiguousarray(channels[:, 0]), sr, start, None
+    return channels.mean(axis=1, dtype=np.float32), sr, start, channels
 
 
 def recording_peak(path: Path) -> float:
@@ -172,9 +174,11 @@ def _prepare_notes(
     noticed: set[tuple[Path, str]] = set()
     for k, job in enumerate(found.jobs):
         try:
-            x, sr_in, offset = _read_job(job)
-            prepare = prepare_chunk if found.layout == CHUNK_LAYOUT else prepare_note
-            note = prepare(x, sr_in, job, settings, gain, offset)
+            x, sr_in, offset, channels = _read_job(job)
+            if found.layout == CHUNK_LAYOUT:
+                note = prepare_chunk(x, sr_in, job, settings, gain, offset)
+            else:
+                note = prepare_note(x, sr_in, job, settings, gain, offset, channels)
             NoteEvent(job.pitch, job.velocity, note.onset, note.release, note.end)  # validates
         except (AudioError, NoteError, ValueError) as exc:
             found.failures.append(Failure(job.source, str(exc)))

@@ -319,3 +319,22 @@ def test_a_clipped_recording_is_noticed_and_a_loud_clean_one_is_not(tmp_path):
     (notice,) = [n for n in result.notices if "clipped (" in n.message]
     assert one_line(notice.message, "clipped.wav", "flat tops", "at full scale")
     assert not any("loud.wav" in n.message for n in result.notices)
+
+
+def test_clipping_is_noticed_in_a_16_bit_file_and_in_one_channel_of_a_stereo_file(tmp_path):
+    # 16-bit full scale is +32767/32768 but -1.0: positive flat tops driven 12 dB into the limit,
+    # negative peaks touching -1.0 for a few samples only (no flat top there); and a stereo file
+    # whose left channel alone is clipped (the mean of the channels has no flat top)
+    x = tone(SR, 48, 0.2, 0.8, tail=0.1, total=1.2, amplitude=1.0)
+    src = tmp_path / "src"
+    src.mkdir()
+    sf.write(src / "positive.wav", np.where(x > 0, np.minimum(4 * x, 1.0), np.maximum(1.001 * x, -1.0)), SR,
+             subtype="PCM_16")
+    right = tone(SR, 48, 0.2, 0.8, tail=0.1, total=1.2, amplitude=0.3) * -1.0
+    sf.write(src / "stereo.wav", np.stack([np.clip(4 * x, -1, 1), right], axis=1), SR, subtype="FLOAT")
+    for name in ("positive", "stereo"):
+        write_midi(src / f"{name}.mid", [(48, 100, 0.2, 0.8)])
+    result = prepare_bank(src, tmp_path / "out")
+    assert not result.failures
+    clipped = sorted(Path(n.message.split(":")[0]).name for n in result.notices if "clipped (" in n.message)
+    assert clipped == ["positive.wav", "stereo.wav"]
