@@ -8,6 +8,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +37,7 @@ from samplernn.evaluate.options import EvaluateOptions
 from samplernn.evaluate.run import Evaluation, evaluate_model
 from samplernn.evaluate.view import plot_spectrograms
 from samplernn.model.checkpoint import Checkpoint, load_checkpoint
+from samplernn.prepare.settings import AUDIO_SUFFIXES, MIDI_SUFFIXES
 from samplernn.render.drums import check_same_kind, is_drum_model
 
 if TYPE_CHECKING:
@@ -178,7 +182,9 @@ def check_outputs(json_path: str | Path | None = None, plots: str | Path | None 
     output that would replace or add to an input: a --json that is the `checkpoint`, an existing
     file other than a .json report (a melody, the shipped melodies included), a file of the
     `dataset` or `melodies` folder or of the package's shipped files; a --plots or --audio folder
-    inside the dataset. A new file beside them is written."""
+    inside the dataset; an --audio folder in the dataset's source recordings, the melodies or the
+    shipped files, or holding recordings or MIDI files of someone's (`_check_audio_folder`). A new
+    file beside them is written."""
     if json_path is not None:
         check_output_file(json_path)
         inputs = [p for p in (checkpoint, melodies) if p is not None and Path(p).is_file()]
@@ -196,6 +202,60 @@ def check_outputs(json_path: str | Path | None = None, plots: str | Path | None 
             check_output_folder(folder)
             if dataset is not None and Path(dataset).is_dir() and _inside(Path(folder), Path(dataset)):
                 raise UserError(f"{folder}: lies in the dataset {dataset}; write the outputs elsewhere")
+    if audio is not None:
+        _check_audio_folder(Path(audio), dataset, melodies)
+
+
+#: The audio files evaluate writes (`write_generated`); any other recording or MIDI file in an
+#: --audio folder makes it someone's bank or melodies.
+OWN_AUDIO = re.compile(r"(.+\.generated|melody_.+|missing_\d+)\.wav", re.IGNORECASE)
+SOURCE_SUFFIXES = frozenset(AUDIO_SUFFIXES + MIDI_SUFFIXES)
+
+
+def _check_audio_folder(folder: Path, dataset: str | Path | None, melodies: str | Path | None) -> None:
+    """UserError for an --audio folder whose generated notes would be taken for real material
+    later: in the recordings the dataset was prepared from (dataset.json's `source`: the next
+    `prepare` would train on them), in the melodies folder or the package's shipped files, or one
+    holding recordings or MIDI files evaluate did not write (a bank of someone's; looked for down
+    the folder's tree, hidden folders aside)."""
+    source = _dataset_source(dataset)
+    for kind, root in (("the recordings the dataset was prepared from", source), ("the melodies", melodies),
+                       ("the package's shipped files", PRETRAINED_DIR)):
+        if root is not None and Path(root).is_dir() and _inside(folder, Path(root)):
+            raise UserError(f"{folder}: lies in {kind} ({root}), where generated notes would be taken for "
+                            "real ones; write them to a new folder")
+    foreign = _foreign_files(folder)
+    if foreign:
+        raise UserError(f"{folder}: holds recordings or MIDI files evaluate did not write "
+                        f"({', '.join(foreign)}); write the generated notes to a new or empty folder")
+
+
+def _dataset_source(dataset: str | Path | None) -> str | None:
+    """dataset.json's `source` (the folder `prepare` read), or None where there is none."""
+    if dataset is None:
+        return None
+    try:
+        source = json.loads((Path(dataset) / "dataset.json").read_text()).get("source")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return source if isinstance(source, str) else None
+
+
+def _foreign_files(folder: Path, limit: int = 3) -> list[str]:
+    """Up to `limit` recordings or MIDI files under `folder` (relative paths) that evaluate did
+    not write."""
+    found: list[str] = []
+    if not folder.is_dir():
+        return found
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            own = root == str(folder) and OWN_AUDIO.fullmatch(name)
+            if Path(name).suffix.lower() in SOURCE_SUFFIXES and not own:
+                found.append(Path(root, name).relative_to(folder).as_posix())
+                if len(found) == limit:
+                    return found
+    return found
 
 
 def _inside(path: Path, folder: Path) -> bool:

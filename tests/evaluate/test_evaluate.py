@@ -599,3 +599,35 @@ def test_options_refuse_a_negative_seed_and_a_temperature_that_is_not_finite(giv
     with pytest.raises(ValueError) as err:
         EvaluateOptions(**given)
     assert str(err.value) == message
+
+
+def test_audio_folder_in_the_banks_recordings_or_of_someones_files_is_refused(tmp_path: Path) -> None:
+    """`--audio bank1` once wrote Trombone_D3_ff.generated.wav among the recordings the dataset
+    was prepared from, and the next prepare took it for a real note."""
+    from samplernn.common.errors import UserError
+    from samplernn.evaluate.checkpoint import check_outputs
+
+    bank, ds, melodies = tmp_path / "bank", tmp_path / "ds", tmp_path / "melodies"
+    for folder in (bank / "ff", ds, melodies):
+        folder.mkdir(parents=True)
+    (bank / "ff" / "D3.wav").write_bytes(b"RIFF")
+    (ds / "dataset.json").write_text(json.dumps({"source": str(bank)}))
+    (melodies / "a.mid").write_bytes(b"MThd")
+    for audio, fragment in [(bank, "lies in the recordings the dataset was prepared from"),
+                            (bank / "new", "lies in the recordings the dataset was prepared from"),
+                            (melodies / "wav", "lies in the melodies"),
+                            (tmp_path / "bank", "lies in the recordings")]:
+        with pytest.raises(UserError, match=fragment):
+            check_outputs(audio=audio, dataset=ds, melodies=melodies)
+    mine = tmp_path / "mine"
+    (mine / "takes").mkdir(parents=True)
+    (mine / "takes" / "kick.flac").write_bytes(b"fLaC")
+    with pytest.raises(UserError, match=r"mine: holds recordings or MIDI files evaluate did not write \(tak"):
+        check_outputs(audio=mine, dataset=ds)
+    earlier = tmp_path / "earlier"  # an earlier evaluation's folder is written again
+    earlier.mkdir()
+    for name in ("n1.generated.wav", "melody_scale.wav", "missing_61.wav", "notes.txt"):
+        (earlier / name).write_bytes(b"x")
+    check_outputs(audio=earlier, dataset=ds, melodies=melodies)
+    check_outputs(audio=tmp_path / "new", dataset=ds, melodies=melodies)
+    assert (earlier / "melody_scale.wav").is_file() and not (tmp_path / "new").exists()
