@@ -41,7 +41,8 @@ STILL_SOUNDING_S = 0.01
 class Notice:
     """Something `prepare_note` changed or noticed in a usable recording. kind: 'dc' (offset
     removed), 'noise' (threshold raised over a noise floor), 'note-off' (after the recording),
-    'clip' (flat tops at full scale), 'no-tail' (no release tail)."""
+    'clip' (flat tops at full scale), 'no-tail' (no release tail), 'long' (held over
+    LONG_NOTE_SECONDS)."""
 
     kind: str
     message: str  # one line naming the file
@@ -134,7 +135,19 @@ def prepare_note(
             f"{describe(job)}: the sound lasts to the end of the recording, so the note has no release "
             "tail (cut short, or a noise floor within 20 dB of its peak?): its renders will stop dead at "
             "the note-off")))
+    held_s = (release - onset) / sr_out
+    if held_s > LONG_NOTE_SECONDS:
+        notices.append(Notice("long", (
+            f"{describe(job)}: held for {held_s:.0f} s, more than a note is held ({LONG_NOTE_SECONDS:g} s): "
+            "a whole performance read as one note? With a MIDI file of its notes, --layout session cuts it "
+            "into notes; without one, --layout audio into training chunks")))
     return PreparedNote(y, onset, release, end, lag_ms, tuple(notices))
+
+
+#: A note held longer than this (s) gets a notice: longer than the sustained notes of sample
+#: libraries (organ and string pads ring 10-30 s), and a recording read whole as one note costs
+#: ~4.5 GB of memory per 15 minutes at 44.1 kHz (measured: 180 s took 0.8 GB).
+LONG_NOTE_SECONDS = 60.0
 
 
 #: A release tail shorter than this (s) with the sound lasting to the recording's end gets a notice

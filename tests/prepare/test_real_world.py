@@ -338,3 +338,18 @@ def test_clipping_is_noticed_in_a_16_bit_file_and_in_one_channel_of_a_stereo_fil
     assert not result.failures
     clipped = sorted(Path(n.message.split(":")[0]).name for n in result.notices if "clipped (" in n.message)
     assert clipped == ["positive.wav", "stereo.wav"]
+
+
+def test_a_note_held_longer_than_a_note_is_noticed(tmp_path, monkeypatch):
+    # a 15-minute recording with one MIDI note over it was prepared as one 898-s note without a
+    # word; LONG_NOTE_SECONDS lowered to 1 s here to keep the fixture small
+    from samplernn.prepare import notes
+
+    monkeypatch.setattr(notes, "LONG_NOTE_SECONDS", 1.0)
+    src = tmp_path / "src"
+    for name, held in (("drone", 1.5), ("short", 0.5)):
+        write_audio(src / f"{name}.wav", tone(SR, 48, 0.1, 0.1 + held, tail=0.2), SR)
+        write_midi(src / f"{name}.mid", [(48, 100, 0.1, 0.1 + held)])
+    result = prepare_bank(src, tmp_path / "out")
+    (notice,) = [n.message for n in result.notices if "held for" in n.message]
+    assert one_line(notice, "drone.wav: held for 2 s, more than a note is held (1 s)", "--layout session")
