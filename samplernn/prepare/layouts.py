@@ -229,8 +229,11 @@ def _recording_jobs(ctx: _Context, audio: Path, midis: list[Path]) -> tuple[list
 
 
 def discover(src: str | Path, settings: PrepareSettings) -> Discovery:
-    """All notes under `src` in natural path order, plus the files that cannot be used and why."""
+    """All notes under `src` in natural path order, plus the files that cannot be used and why.
+    Raises UserError when `src` does not exist, is not a folder, or holds no recordings."""
     src = Path(src)
+    if not src.exists():
+        raise UserError(f"{src}: no such folder")
     if not src.is_dir():
         raise UserError(f"{src}: not a folder (SRC must be a folder of recordings and MIDI files)")
     scan = _scan(src)

@@ -24,7 +24,7 @@ from conditioning import BankStats, NoteEvent
 from conditioning.bankstats import envelope_hop, note_levels
 from conditioning.noise import dc_offset
 from samplernn.common.audio import BLOCK, AudioError, audio_info, read_audio, write_wav
-from samplernn.common.errors import UserError
+from samplernn.common.errors import UsageError, UserError
 from samplernn.common.progress import ProgressFn
 from samplernn.data.dataset import MANIFEST_FILE, write_dataset_info
 from samplernn.data.manifest import AUDIO_DIR, SPLITS, NoteRecord, note_audio_path, write_manifest
@@ -311,7 +311,8 @@ def prepare_bank(
     stage=...)` is called after each recording of the peak pass and each note (stage: a value of
     STAGES). An earlier output at `out` is replaced, keeping the pictures `samplernn inspect` drew
     there. Raises UserError for unusable paths (an `out` holding files prepare did not write
-    included: `output.check_earlier_output`), or when not a single note could be prepared.
+    included: `output.check_earlier_output`), or when not a single note could be prepared;
+    UsageError (a UserError) for a --length no longer than the lead silence of the layout detected.
     """
     began = time.perf_counter()
     settings = settings or PrepareSettings()
@@ -320,8 +321,9 @@ def prepare_bank(
     found = discover_bank(src, settings, progress)
     try:
         settings = settings.for_layout(found.layout)  # the layout's lead and tail silence, where unset
-    except ValueError as exc:
-        raise UserError(f"{src}: {exc}") from None
+    except ValueError as exc:  # an option's value (--length), as the constructor's refusals
+        raise UsageError(f"{exc}, the default of the {found.layout} layout detected in {src} "
+                         "(--lead-silence sets another)") from None
     gain = None
     if settings.normalize == "bank":
         peak = _bank_peak(found, settings, progress)

@@ -147,6 +147,8 @@ class PrepareSettings:
         if not (0 <= self.val_fraction < 1 and 0 <= self.test_fraction < 1
                 and self.val_fraction + self.test_fraction < 1):
             raise ValueError("val and test fractions must be >= 0 and leave a share for train")
+        if self.seed < 0:  # as train's and evaluate's --seed
+            raise ValueError(f"--seed must be >= 0, got {self.seed}")
 
     def for_layout(self, layout: str) -> PrepareSettings:
         """These settings for a bank found to be in `layout` (what 'auto' detected): a lead or tail

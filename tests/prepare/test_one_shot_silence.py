@@ -11,7 +11,7 @@ from support.audio import write_audio
 from support.drum_kit import one_shot
 
 from samplernn.common.audio import read_audio
-from samplernn.common.errors import UserError
+from samplernn.common.errors import UsageError
 from samplernn.data.manifest import read_manifest
 from samplernn.prepare import prepare_bank
 from samplernn.prepare.settings import (
@@ -93,8 +93,8 @@ def test_one_shots_are_prepared_with_the_short_silence(shots, tmp_path):
     assert [r.n_samples - n.n_samples for r, n in zip(mine, notes, strict=True)] == [longer] * 3
 
 
-def test_a_length_too_short_for_the_detected_layouts_lead_is_a_user_error(shots, tmp_path, note_pair):
+def test_a_length_too_short_for_the_detected_layouts_lead_is_a_usage_error(shots, tmp_path, note_pair):
     note_pair(tmp_path / "pairs", "a")
-    with pytest.raises(UserError, match="must exceed the lead silence"):
+    with pytest.raises(UsageError, match="must exceed the lead silence"):  # --length's, exit status 2
         prepared(tmp_path / "pairs", tmp_path / "out", length=0.2)
     prepared(shots, tmp_path / "kit", length=0.2)

@@ -62,8 +62,13 @@ def test_bad_file_fails_the_run_unless_skip_bad(tmp_path, bank):
 
 @pytest.mark.parametrize("args, fragment, status", [
     (["{src}", "{src}/out"], "OUT lies inside SRC", 1),
-    (["{tmp}/missing", "{tmp}/out"], "missing: not a folder", 1),
-    (["{src}", "{tmp}/out", "--length", "0.1"], "must exceed the lead silence", 1),
+    (["{tmp}/missing", "{tmp}/out"], "missing: no such folder", 1),
+    (["{src}/n55_v60.mid", "{tmp}/out"], "n55_v60.mid: not a folder", 1),
+    # the lead silence is the layout's default, known once the layout is detected: still the option's
+    (["{src}", "{tmp}/out", "--length", "0.1"], "must exceed the lead silence (0.25 s), the default of "
+                                                "the pairs layout detected in", 2),
+    (["{src}", "{tmp}/out", "--layout", "pairs", "--length", "0.1"], "must exceed the lead silence", 2),
+    (["{src}", "{tmp}/out", "--seed", "-1"], "--seed must be >= 0, got -1", 2),  # as train's and synth's
     (["{src}", "{tmp}/out", "--tail-silence", "inf"], "tail silence must be a finite number", 2),
     (["{src}", "{tmp}/out", "--lead-silence", "nan"], "lead silence must be a finite number", 2),
     (["{src}", "{tmp}/out", "--tail-silence", "1e6"], "at most 60 s", 2),

@@ -242,8 +242,11 @@ def test_a_file_added_to_out_during_the_run_stops_the_swap(tmp_path, note_pair, 
 
 
 def test_missing_src_or_no_recordings(tmp_path):
-    with pytest.raises(UserError, match="not a folder"):
+    with pytest.raises(UserError, match="nowhere: no such folder$"):
         prepare_bank(tmp_path / "nowhere", tmp_path / "out")
+    (tmp_path / "a.txt").write_text("x")
+    with pytest.raises(UserError, match="a.txt: not a folder"):
+        prepare_bank(tmp_path / "a.txt", tmp_path / "out")
     write_midi(tmp_path / "only_midi" / "a.mid", [(60, 100, 0.0, 0.5)])
     with pytest.raises(UserError, match="no .wav or .flac"):
         prepare_bank(tmp_path / "only_midi", tmp_path / "out")

@@ -109,8 +109,11 @@ def test_a_root_key_in_the_file_wins_over_the_name(tmp_path):
 
 
 def test_no_folder_or_no_audio_is_a_user_error(tmp_path):
-    with pytest.raises(UserError, match="not a folder"):
+    with pytest.raises(UserError, match="missing: no such folder"):
         named_notes(tmp_path / "missing")
+    (tmp_path / "a.wav").write_bytes(b"")
+    with pytest.raises(UserError, match="a.wav: not a folder"):
+        named_notes(tmp_path / "a.wav")
     (tmp_path / "empty").mkdir()
     with pytest.raises(UserError, match="no audio files"):
         named_notes(tmp_path / "empty")

@@ -172,5 +172,5 @@ def test_bank_layout_decides_only_when_unambiguous(tmp_path):
         sample(tmp_path / "mixed" / f"take {k}.wav", 60)
     with pytest.raises(UserError, match="--layout named, drumkit or audio"):
         bank_layout(tmp_path / "mixed")
-    with pytest.raises(UserError, match="not a folder"):
+    with pytest.raises(UserError, match="nothing: no such folder"):
         bank_layout(tmp_path / "nothing")

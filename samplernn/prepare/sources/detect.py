@@ -130,6 +130,8 @@ def bank_layout(src: str | Path, middle_c: str = DEFAULT_MIDDLE_C) -> str:
         if src.name == KIT_FILE or src.resolve().name == KIT_FILE:  # a link to one too
             return "drumkit"
         raise UserError(f"{src}: not a folder (SRC is a folder, an .sfz file or a {KIT_FILE})")
+    if not src.exists():
+        raise UserError(f"{src}: no such folder")
     if not src.is_dir():
         raise UserError(f"{src}: not a folder (SRC must be a folder of recordings)")
     markers = []
@@ -229,9 +231,13 @@ def discover_bank(
     `STAGES`) while they check pitches and place one-shot releases.
 
     Raises:
-        UserError: as `bank_layout` and the layout's own reader.
+        UserError: `src` does not exist ("no such folder", or file for an .sfz or drum kit file
+            name), and as `bank_layout` and the layout's own reader.
     """
     src = Path(src)
+    if not src.exists():  # before any layout's reader, each of which would say it differently
+        kind = "file" if src.suffix.lower() in (".sfz", ".xml", ".h2drumkit") else "folder"
+        raise UserError(f"{src}: no such {kind}")
     layout = settings.layout if settings.layout != "auto" else bank_layout(src, settings.middle_c)
     if layout == MIDI or layout in MIDI_LAYOUTS:
         found = discover(src, settings)

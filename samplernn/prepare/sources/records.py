@@ -77,11 +77,11 @@ def sample_folder(src: str | Path) -> tuple[Path, list[Path]]:
     """`src` as a Path and its audio files (`scan_samples`), for the layouts that read a folder.
 
     Raises:
-        UserError: `src` is not a folder, or holds no audio file.
+        UserError: `src` does not exist, is not a folder, or holds no audio file.
     """
     src = Path(src)
     if not src.is_dir():
-        raise UserError(f"{src}: not a folder")
+        raise UserError(f"{src}: {'not a folder' if src.exists() else 'no such folder'}")
     files = scan_samples(src)
     if not files:
         kinds = ", ".join(SAMPLE_SUFFIXES)
