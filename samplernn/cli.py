@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import sys
+from enum import Enum
 from importlib.metadata import version
 
 import typer
@@ -101,24 +102,49 @@ def _show_usage_error(exc: Exception) -> int:
             typer.echo(message)
     else:
         path = ctx.command_path if ctx is not None else _command_path(sys.argv[1:])
-        echo_error(usage_line(path, _not_finite(exc, sys.argv[1:]) or message))
+        args = sys.argv[1:]
+        echo_error(usage_line(path, _not_finite(exc, args) or _not_a_choice(exc, args) or message))
     return exc.exit_code  # type: ignore[attr-defined]
 
 
 def _not_finite(exc: Exception, args: list[str]) -> str | None:
     """For a ranged number option given nan or inf, a message that says so: typer's range check
     refuses it, but reads "Input should be less than or equal to 60" for nan. None otherwise."""
+    given = _given(exc, args)
+    if given is None:
+        return None
+    name, value = given
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return None if math.isfinite(number) else f"Invalid value for '{name}': {value} is not a finite number"
+
+
+def _not_a_choice(exc: Exception, args: list[str]) -> str | None:
+    """For a choice option (an Enum) given another value, "--layout must be one of auto, pairs, …,
+    got 'bogus'", as the commands' own checks say it: typer's reads "Value error, 'bogus' is not
+    one of 'auto', …". None otherwise."""
+    param = getattr(exc, "param", None)
+    annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        choices = [str(c.value) for c in annotation]
+    else:  # older typer: click's Choice
+        choices = [str(getattr(c, "value", c)) for c in getattr(getattr(param, "type", None), "choices", ())]
+    given = _given(exc, args)
+    if not choices or given is None or given[1] in choices:
+        return None
+    return f"{given[0]} must be one of {', '.join(choices)}, got {given[1]!r}"
+
+
+def _given(exc: Exception, args: list[str]) -> tuple[str, str] | None:
+    """(the option as written, its value) in `args` for the option a parser error names; None when
+    it is not there with a value."""
     opts = getattr(getattr(exc, "param", None), "opts", None) or []
     for i, word in enumerate(args):
         name, eq, value = word.partition("=")
         if name in opts and (eq or i + 1 < len(args)):
-            value = value if eq else args[i + 1]
-            try:
-                number = float(value)
-            except ValueError:
-                return None
-            finite = math.isfinite(number)
-            return None if finite else f"Invalid value for '{name}': {value} is not a finite number"
+            return name, value if eq else args[i + 1]
     return None
 
 

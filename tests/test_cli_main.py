@@ -45,6 +45,12 @@ def run_main(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
         (["train", "data", "-o", "run", "--steps", "0"], "samplernn train: --steps must be >= 1"),
         (["train", "data", "-o", "run", "--resume", "--init", "x.pt"], "--init starts a new run"),
         (["prepare", "src", "out", "--sample-rate", "0"], "samplernn prepare: sample rate 0 Hz"),
+        # a choice: in the commands' own words, not typer's "Value error, 'bogus' is not one of 'auto', …"
+        (["prepare", "src", "out", "--layout", "bogus"], "samplernn prepare: --layout must be one of auto, "
+                                                          "pairs, folder-midi, session, named, nsynth, sfz, "
+                                                          "drumkit, audio, got 'bogus' (see"),
+        (["prepare", "src", "out", "--middle-c=C9"], "--middle-c must be one of C3, C4, C5, got 'C9'"),
+        (["prepare", "src", "out", "--normalize", "peak"], "--normalize must be one of bank, per-file, got"),
         (["evaluate", "a.pt", "data", "--split", "banana"], "samplernn evaluate: unknown split 'banana'"),
     ],
 )
