@@ -91,11 +91,14 @@ def test_user_errors_are_one_line(tmp_path, bank, args, fragment, status):
 
 
 @pytest.mark.parametrize("value, fragment, status", [
-    ('{"X": 200}', "prepare: --map: key 200 of 'X' is not a MIDI number 0..127", 2),
+    ('{"X": 200}', 'prepare: --map: "X" maps to 200, not a MIDI key number 0..127', 2),
+    # the name and its value as the map writes them (was "key True of 'redo super opaco'")
+    ('{"redo super opaco": true}', '--map: "redo super opaco" maps to true, not a MIDI key number', 2),
+    ('{"Cowbell": "56"}', '--map: "Cowbell" maps to "56", not a MIDI key number 0..127', 2),
     ("[38]", "prepare: --map: the drum map must be a JSON object of names to keys", 2),
     ("{oops", "prepare: --map: the drum map is not valid JSON", 2),
     ("{tmp}/none.json", "none.json: cannot read the drum map", 1),
-    ("{tmp}/bad.json", "bad.json: key 200 of 'X' is not a MIDI number 0..127", 1),
+    ("{tmp}/bad.json", 'bad.json: "X" maps to 200, not a MIDI key number 0..127', 1),
 ])
 def test_a_map_the_option_cannot_take_exits_2_and_a_bad_map_file_1(tmp_path, value, fragment, status):
     """--map JSON on the command line that is no map of names to keys is a usage mistake (2); a map

@@ -186,11 +186,12 @@ def test_the_user_map_is_json_text_or_a_file(tmp_path):
     (tmp_path / "map.json").write_text('{"Paiste Bell": 53}')
     assert parse_drum_map(str(tmp_path / "map.json")) == {"Paiste Bell": 53}
     for text, reason in (("{oops", "not valid JSON"), ("[1]", "must be a JSON object"),
-                         ('{"a": 128}', "not a MIDI number"), ('{"a": true}', "not a MIDI number")):
+                         ('{"a": 128}', '"a" maps to 128, not a MIDI key number'),
+                         ('{"a": true}', '"a" maps to true, not a MIDI key number')):
         with pytest.raises(UsageError, match=f"^--map: .*{reason}"):  # a value on the command line
             parse_drum_map(text)
     (tmp_path / "bad.json").write_text('{"a": 128}')
-    files = ((tmp_path / "none.json", "cannot read"), (tmp_path / "bad.json", "not a MIDI number"))
+    files = ((tmp_path / "none.json", "cannot read"), (tmp_path / "bad.json", "not a MIDI key number"))
     for path, reason in files:  # a mistake in a file, as for other file-valued options
         with pytest.raises(UserError, match=reason) as err:
             parse_drum_map(str(path))

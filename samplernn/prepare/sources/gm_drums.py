@@ -145,8 +145,8 @@ def parse_drum_map(text: str) -> dict[str, int]:
 
     Raises:
         UsageError: JSON text given on the command line that does not parse, is not an object, or
-            has a key that is not a MIDI number 0..127 (exit status 2, as for any option value the
-            option cannot take); the message says which.
+            maps a name to anything but a MIDI key number 0..127 (exit status 2, as for any option
+            value the option cannot take); the message says which, name and value as JSON writes them.
         UserError: a file that cannot be read, or holds such a map (a mistake in a file, as for
             every file-valued option: exit status 1).
     """
@@ -166,5 +166,8 @@ def parse_drum_map(text: str) -> dict[str, int]:
                     'e.g. {"Cowbell": 56}')
     for name, key in data.items():
         if isinstance(key, bool) or not isinstance(key, int) or not 0 <= key <= 127:
-            raise error(f"{source}: key {key!r} of {name!r} is not a MIDI number 0..127")
+            # in the map's own JSON spelling: `"Cowbell": true`, not Python's "key True of 'Cowbell'"
+            said = json.dumps(key, ensure_ascii=False)
+            raise error(f"{source}: {json.dumps(name, ensure_ascii=False)} maps to {said}, "
+                        "not a MIDI key number 0..127")
     return data
