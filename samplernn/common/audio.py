@@ -44,12 +44,12 @@ def audio_info(path: str | Path) -> AudioInfo:
     """Length, rate and channel count of an audio file without reading it.
 
     Raises:
-        AudioError: unreadable, or holds no samples.
+        AudioError: missing ("no such file"), unreadable, or holds no samples.
     """
     try:
         info = sf.info(str(path))
     except _READ_ERRORS as exc:
-        raise AudioError(f"{path}: unreadable audio file ({_reason(exc, path)})") from None
+        raise AudioError(_unreadable(exc, path)) from None
     if info.frames <= 0:
         raise AudioError(f"{path}: audio file holds no samples{_unfinished_header(path)}")
     promised = _wav_header_frames(path)
@@ -110,12 +110,12 @@ def read_audio(
     the audio is resampled to it (soxr 'HQ') and that rate is returned.
 
     Raises:
-        AudioError: unreadable, or the window holds no samples.
+        AudioError: missing ("no such file"), unreadable, or the window holds no samples.
     """
     try:
         audio, sr = sf.read(str(path), start=start, stop=stop, dtype="float32", always_2d=True)
     except _READ_ERRORS as exc:
-        raise AudioError(f"{path}: unreadable audio file ({_reason(exc, path)})") from None
+        raise AudioError(_unreadable(exc, path)) from None
     if audio.shape[0] == 0 and start == 0 and stop is None:
         raise AudioError(f"{path}: audio file holds no samples{_unfinished_header(path)}")
     if mono:
@@ -131,7 +131,7 @@ def peak(path: str | Path) -> float:
     """Largest |sample| of the mono mix-down, read block by block (memory stays flat).
 
     Raises:
-        AudioError: unreadable or empty.
+        AudioError: missing ("no such file"), unreadable or empty.
     """
     audio_info(path)
     top = 0.0
@@ -140,7 +140,7 @@ def peak(path: str | Path) -> float:
             if block.size:
                 top = max(top, float(np.abs(block.mean(axis=1)).max()))
     except _READ_ERRORS as exc:
-        raise AudioError(f"{path}: unreadable audio file ({_reason(exc, path)})") from None
+        raise AudioError(_unreadable(exc, path)) from None
     return top
 
 
@@ -240,6 +240,14 @@ def _no_room(path: str | Path, size: int) -> bool:
 #: libsndfile's words when its MPEG decoder gives up on a file that is there (a corrupt MP3):
 #: they would send a user looking for a missing file.
 _NOT_A_FILE = "File does not exist or is not a regular file"
+
+
+def _unreadable(exc: BaseException, path: str | Path) -> str:
+    """The one line for an audio file libsndfile could not open: "PATH: no such file" when nothing is
+    there (libsndfile says only "System error."), else "PATH: unreadable audio file (why)"."""
+    if not os.path.lexists(path):
+        return f"{path}: no such file"
+    return f"{path}: unreadable audio file ({_reason(exc, path)})"
 
 
 def _reason(exc: BaseException, path: str | Path | None = None) -> str:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from samplernn.common.audio import AudioError, audio_info, read_audio
+from samplernn.common.audio import AudioError, audio_info, peak, read_audio
 
 SR = 16000
 
@@ -63,6 +63,13 @@ def test_a_wav_whose_header_was_never_finished_says_so(tmp_path: Path) -> None:
     sf.write(empty, np.zeros(0), SR)
     with pytest.raises(AudioError, match=r"holds no samples$"):
         audio_info(empty)
+
+
+def test_a_missing_file_is_said_to_be_missing(tmp_path: Path) -> None:
+    """libsndfile says "System error." for a file that is not there: the message says so."""
+    for read in (read_audio, audio_info, peak):
+        with pytest.raises(AudioError, match=r"gone\.wav: no such file$"):
+            read(tmp_path / "gone.wav")
 
 
 def test_a_broken_link_is_named_as_one(tmp_path: Path) -> None:

@@ -52,3 +52,15 @@ def test_dataset_info_is_marked_as_ours(tmp_path: Path) -> None:
     assert not is_dataset_info(tmp_path / "other.json") and not is_dataset_info(tmp_path / "missing.json")
     with pytest.raises(ValueError, match="sample_rate"):
         write_dataset_info(tmp_path, {})
+
+
+def test_a_note_file_missing_from_a_dataset_is_said_to_be_missing(tmp_path: Path) -> None:
+    from support.synth_data import write_synth_dataset
+
+    from samplernn.data.dataset import load_dataset
+
+    dataset = load_dataset(write_synth_dataset(tmp_path / "bank"))
+    note = dataset.notes[0]
+    (dataset.root / note.audio).unlink()
+    with pytest.raises(UserError, match=f"{note.audio}: no such file$"):  # was libsndfile's "System error."
+        dataset.load_audio(note)
