@@ -103,6 +103,22 @@ def create_app(ckpt: Checkpoint, limits: ServeLimits = ServeLimits()) -> FastAPI
     return app
 
 
+def validation_line(error: dict[str, Any]) -> str:
+    """One of a request's validation errors in words: "velocity: Input should be a valid integer";
+    a body that is not JSON, or not a JSON object, said as such (pydantic's "1: JSON decode error"
+    reads a character position as if it were a field)."""
+    loc = tuple(error.get("loc", ()))
+    if error.get("type") == "json_invalid":
+        why = (error.get("ctx") or {}).get("error")
+        at = f" at character {loc[1]}" if len(loc) > 1 and isinstance(loc[1], int) else ""
+        return "the request body is not valid JSON" + (f" ({why}{at})" if why else "")
+    if loc == ("body",):  # the body as a whole
+        if error.get("type") == "missing":
+            return "the request body is empty: send a JSON object"
+        return "the request body must be a JSON object"
+    return f"{'.'.join(str(x) for x in loc[1:]) or 'request'}: {error.get('msg', 'invalid')}"
+
+
 def _error_handlers(app: FastAPI) -> None:
     """Every refusal is {"detail": one line}: user mistakes 400 (404 unknown, 429 busy), malformed
     requests 422, anything unexpected 500 with its one-line reason."""
@@ -115,8 +131,7 @@ def _error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(UserError, one_line(400))
 
     def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        parts = [f"{'.'.join(str(x) for x in e['loc'][1:]) or 'request'}: {e['msg']}" for e in exc.errors()]
-        return JSONResponse({"detail": "; ".join(parts)}, status_code=422)
+        return JSONResponse({"detail": "; ".join(map(validation_line, exc.errors()))}, status_code=422)
 
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(

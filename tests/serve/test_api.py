@@ -111,6 +111,23 @@ def test_take_requests_outside_the_limits_are_refused_in_one_line(client, body, 
     assert isinstance(detail, str) and says in detail and "\n" not in detail and "Traceback" not in detail
 
 
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [  # was "1: JSON decode error", a character position read as a field
+        ("{bad", "the request body is not valid JSON (Expecting property name enclosed in double quotes "
+                 "at character 1)"),
+        ('{"note": "C3",}', "the request body is not valid JSON (Expecting property name enclosed in double "
+                            "quotes at character 14)"),
+        ("", "the request body is empty: send a JSON object"),
+        ("[1]", "the request body must be a JSON object"),
+        ("null", "the request body must be a JSON object"),
+    ],
+)
+def test_a_body_that_is_no_json_object_is_refused_in_words(client, content, says) -> None:
+    response = client.post("/api/takes", content=content, headers={"content-type": "application/json"})
+    assert response.status_code == 422 and response.json()["detail"] == says
+
+
 def test_pack_of_nothing_or_unknown_takes_is_refused(client, wait) -> None:
     job, _ = takes_job(client, wait, takes=1)
     assert "keep at least one take" in client.get("/api/pack").json()["detail"]
