@@ -244,7 +244,8 @@ def render_command(
     ] = None,
     transpose: Annotated[int, typer.Option(min=-48, max=48, help="Semitones added to every note.")] = 0,
     clamp: Annotated[
-        bool, typer.Option("--clamp", help="Move notes outside the trained range to its nearest edge.")
+        bool, typer.Option("--clamp", help="Move notes outside the trained range to its nearest edge "
+                                "(pitched models: a drum model's keys are pieces).")
     ] = False,
     bit_depth: Annotated[int, typer.Option(help="16, 24 (PCM) or 8 (unsigned 8-bit, as the thesis).")] = 16,
     onset_candidates: OnsetCandidates = ONSET_CANDIDATES,
@@ -278,6 +279,7 @@ def render_command(
         check_wav_output(out)  # before the generation, not after it
         dtype = weight_dtype_option(weight_dtype, precision)
         ckpt = _load(checkpoint, device, "render")
+        _clamp_notice(ckpt, clamp)
         fields = {"temperature": temperature, "attack_temperature": attack_temperature, "seed": seed,
                   "batch_size": batch_size, "weight_dtype": dtype,
                   "threads": threads}  # fmt: skip
@@ -294,6 +296,16 @@ def render_command(
     except UserError as exc:
         fail(exc)
     _render_summary(report, bit_depth)
+
+
+def _clamp_notice(ckpt, clamp: bool) -> None:  # noqa: ANN001 — a Checkpoint, imported lazily
+    """One line on stderr when --clamp is given for a drum model, which it cannot apply to: a kit's keys
+    are pieces (render.drums.kit_notes plays a missing one by a like piece or leaves it out)."""
+    from samplernn.render.drums import is_drum_model
+
+    if clamp and is_drum_model(ckpt):
+        typer.echo("note: --clamp does nothing with a drum model: its keys are pieces, not pitches (a key "
+                   "the kit lacks is played by a like piece or left out, as listed)", err=True)
 
 
 def check_bit_depth(bit_depth: int) -> None:

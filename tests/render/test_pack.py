@@ -189,6 +189,20 @@ def test_render_plays_the_drum_channel_with_a_drum_model(drum_ckpt, tmp_path: Pa
         render_midi(drum_ckpt, on_one, tmp_path / "t.wav", dataclasses.replace(on_one_played, transpose=3))
 
 
+def test_clamp_with_a_drum_model_is_said_to_do_nothing(drum_ckpt_path: Path, tmp_path: Path) -> None:
+    """A drum model's keys are pieces: --clamp (to a pitch range) cannot apply; one line on stderr says
+    so rather than the option passing silently."""
+    midi = _drum_midi(tmp_path / "d.mid")
+    args = ["render", str(drum_ckpt_path), str(midi), "-o", str(tmp_path / "c.wav"),
+            "--onset-candidates", "1", "--quiet"]
+    r = CliRunner().invoke(app, [*args, "--clamp"])
+    assert r.exit_code == 0 and "rendered 2 hits" in r.stdout, r.output
+    assert r.stderr.splitlines() == ["note: --clamp does nothing with a drum model: its keys are pieces, "
+                                     "not pitches (a key the kit lacks is played by a like piece or left "
+                                     "out, as listed)"], r.stderr
+    assert "--clamp" not in CliRunner().invoke(app, args).stderr
+
+
 def test_voices_render_a_drum_part_with_the_kits_lengths(drum_ckpt, drum_ckpt_path: Path, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     midi = _drum_midi(tmp_path / "d.mid")
