@@ -6,13 +6,33 @@ import math
 import sys
 from enum import Enum
 from importlib.metadata import version
+from typing import Any
 
 import typer
+from typer import core as typer_core
 
 from samplernn.commands import register_all
 from samplernn.commands.common import echo_error, usage_line
 from samplernn.common.errors import INTERRUPTED_STATUS, UsageError, UserError
 
+
+def _flags_show_no_type() -> None:
+    """Typer's rich help (0.2x) prints a value type after every option, a flag's too ("--version
+    <bool>", "--help <bool>"), as if it took a value: a flag's is left out, as click and earlier typer
+    print them. Nothing changes where typer's options have no such column."""
+    option = getattr(typer_core, "TyperOption", None)
+    shown = getattr(option, "display_type_rich", None)
+    if shown is None or getattr(shown, "flags_plain", False):
+        return
+
+    def display_type_rich(self: Any, ctx: Any) -> str | None:
+        return None if getattr(self, "is_flag", False) else shown(self, ctx)
+
+    display_type_rich.flags_plain = True  # type: ignore[attr-defined]
+    option.display_type_rich = display_type_rich  # type: ignore[union-attr]
+
+
+_flags_show_no_type()
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,

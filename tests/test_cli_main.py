@@ -74,6 +74,16 @@ def test_help_exits_0_and_no_arguments_print_the_usage(monkeypatch, capsys) -> N
     assert code == 2 and "Usage" in out and "render" in out
 
 
+def test_a_flag_shows_no_value_type_in_help(monkeypatch, capsys) -> None:
+    """Flags take no value: typer's "--version <bool>" read as if they did."""
+    code, out, _ = run_main(monkeypatch, capsys, "--help")
+    version = next(line for line in out.splitlines() if "--version" in line)
+    assert code == 0 and "Print the version" in version and "<bool>" not in out, out
+    code, out, _ = run_main(monkeypatch, capsys, "prepare", "--help")
+    assert code == 0 and "--skip-bad" in out and "<bool>" not in out, out
+    assert "<int>" in out  # an option that takes a value still shows its type
+
+
 def test_train_refuses_before_its_progress_bar_opens(monkeypatch, capsys, tmp_path) -> None:
     for args, status in (([str(tmp_path / "none"), "-o", str(tmp_path / "run")], 1),
                          ([str(tmp_path), "-o", str(tmp_path / "run"), "--steps", "0"], 2),
