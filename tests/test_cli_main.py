@@ -84,6 +84,25 @@ def test_a_flag_shows_no_value_type_in_help(monkeypatch, capsys) -> None:
     assert "<int>" in out  # an option that takes a value still shows its type
 
 
+def test_no_help_points_to_a_file_a_pip_install_lacks() -> None:
+    """docs/ is not installed with the package: a help text says what it means rather than where to
+    read it (the --layout help pointed to docs/layouts.md)."""
+    import typer.main
+
+    from samplernn.cli import app
+
+    def texts(command):  # noqa: ANN001, ANN202 — click commands
+        yield command.name, command.help or ""
+        for param in command.params:
+            yield f"{command.name} {param.name}", getattr(param, "help", None) or ""
+        for sub in getattr(command, "commands", {}).values():
+            yield from texts(sub)
+
+    every = texts(typer.main.get_command(app))
+    pointing = [where for where, text in every if "docs/" in text or ".md" in text]
+    assert not pointing, pointing
+
+
 def test_train_refuses_before_its_progress_bar_opens(monkeypatch, capsys, tmp_path) -> None:
     for args, status in (([str(tmp_path / "none"), "-o", str(tmp_path / "run")], 1),
                          ([str(tmp_path), "-o", str(tmp_path / "run"), "--steps", "0"], 2),

@@ -56,8 +56,10 @@ class PrepareSettings:
     """
 
     layout: str = _setting(
-        "auto", "How the bank is laid out: with MIDI files pairs, folder-midi or session; without, named, "
-        "nsynth, sfz, drumkit or audio (see docs/layouts.md); auto detects it where unambiguous.")
+        "auto", "How the bank is laid out. With MIDI files: pairs (name.wav beside name.mid), folder-midi "
+        "(one MIDI file per folder of takes) or session (a long recording and its MIDI file). Without: "
+        "named (the note in each file name), nsynth, sfz, drumkit (Hydrogen kits or one-shots) or audio "
+        "(any recordings, cut into chunks). auto detects it where unambiguous.")
     sample_rate: int = _setting(16000, "Sample rate of the prepared audio (Hz).")
     normalize: str = _setting(
         "bank",
@@ -87,7 +89,8 @@ class PrepareSettings:
         False, "Exit 0 even if some files failed (the rest of the bank is prepared either way; each "
         "failure is listed with its reason).")
     pattern: str | None = _setting(
-        None, "named: file-name template, e.g. `{instrument}_{note}_{_}_{dynamic}` (see docs/layouts.md).")
+        None, "named: file-name template, e.g. `{instrument}_{note}_{_}_{dynamic}`: {note} or {midi} once, "
+        "at most one of {velocity}, {dynamic} and {layer}; any other {name} matches anything.")
     middle_c: str = _setting(DEFAULT_MIDDLE_C, "named: how the names write middle C (MIDI 60).")
     trust_names: bool = _setting(
         False, "named: keep files whose tracked pitch is over a semitone from their name (warned).")

@@ -96,7 +96,7 @@ class TrainConfig:
         1.0,
         "Weight of the loss on the first --attack-seconds of every note against 1 elsewhere (the "
         "per-target mean is taken over the weights), for the onsets, where generated notes find "
-        "their pitch late; tried at 4, no gain (docs/training.md). 1 = even.",
+        "their pitch late; tried at 4, no gain. 1 = even.",
     )
     attack_seconds: float = _setting(
         0.1, "Length of a note's attack for --attack-weight and --attack-noise, from note-on."
@@ -106,7 +106,7 @@ class TrainConfig:
         "White noise on the input samples of every note's first --attack-seconds (targets clean), "
         "its RMS this share of the window's RMS: the model has to take the onset's pitch from "
         "the note rather than from its history, as in generation, where that history is its own "
-        "uncertain attack; tried at 0.5 and 1.5, worse: noisy onsets (docs/training.md). 0 = off.",
+        "uncertain attack; tried at 0.5 and 1.5, worse: noisy onsets. 0 = off.",
     )
     hidden_countdown: float = _setting(
         0.0,
