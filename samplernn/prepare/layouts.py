@@ -41,6 +41,7 @@ class NoteJob:
     off: float  # MIDI note-off
     window: tuple[float, float | None] | None  # part of the recording to read; None = all of it
     synced: bool  # MIDI times are the recording's (pairs, session); False for folder-midi takes
+    after: float | None = None  # session: the note before's MIDI note-off (None: the first note)
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,12 @@ def _read_all(midis: list[Path]) -> tuple[dict[Path, list[MidiNote]], dict[Path,
     return notes, errors
 
 
+#: A session note's cut opens this many times --tolerance-ms before its note-on (or at the note
+#: before's note-off, if later): a sound that starts earlier than the tolerance allows is then
+#: seen, and fails the tolerance check, instead of being cut without its attack.
+SESSION_LOOKBACK = 2.0
+
+
 def _session_jobs(
     audio: Path, midi: Path, rel: str, notes: list[MidiNote], settings: PrepareSettings, ids: Counter[str]
 ) -> tuple[list[NoteJob], list[Failure]]:
@@ -177,11 +184,12 @@ def _session_jobs(
     for k, n in enumerate(notes):
         if k in bad:
             continue
-        start = max(0.0, n.start - tol, notes[k - 1].stop if k else 0.0)
+        after = notes[k - 1].stop if k else None
+        start = max(0.0, n.start - SESSION_LOOKBACK * tol, after or 0.0)
         stop = notes[k + 1].start if k + 1 < len(notes) else None
         jobs.append(NoteJob(
             note_id(f"{rel}#{k + 1}", ids), audio, midi, f"{rel}#{k + 1}", n.pitch, n.velocity,
-            n.start, n.stop, (start, stop), True))
+            n.start, n.stop, (start, stop), True, after))
     return jobs, failures
 
 

@@ -260,35 +260,45 @@ def past_carry_over(
     """`found` with its start looked for past the previous note's tail, for a note cut out of a
     session recording (`job.window`; x[0] is frame `offset`) whose cut opens while the note before
     still sounds: at the threshold its start would be the cut's first samples, and the prepared
-    note would begin with up to --tolerance-ms of the other's tail. Its start is looked for at
+    note would begin with the other's tail (the cut opens up to twice --tolerance-ms before the
+    note-on: layouts.SESSION_LOOKBACK). Its start is looked for at
     CARRY_MARGIN × the level carried over (as the noise floor rule raises the threshold over hum),
     and is never later than the MIDI note-on: a soft attack rising under the tail keeps its first
     milliseconds. When the tail is half the note's peak or more (a legato join) the MIDI note-on
     is the start. Its end stays where `found` has it.
 
-    What sounds at the cut's start is taken for a tail only where a tail can be: the note before
-    was held to within --tolerance-ms of this note-on (a legato join), or an attack rises out of
-    it (`attack_rises`) by --tolerance-ms after the note-on. Otherwise the note's own attack lies
-    before its cut — the MIDI file is late against the recording, or the first note has sound
-    before it — and it fails (NoteError) rather than be cut without its attack; so does a note
-    that rises less than 3 dB out of the tail of a note released more than --tolerance-ms before
-    (the message names the remedy: a longer --tolerance-ms makes that a legato join).
+    What sounds at the cut's start is taken for a tail only where a tail can be: after a note
+    (`job.after`) that was held to within --tolerance-ms of this note-on (a legato join), or where
+    an attack rises out of it (`attack_rises`) by --tolerance-ms after the note-on. Otherwise the
+    note's own attack lies before its cut (the MIDI file is late against the recording) and it
+    fails (NoteError) rather than be cut without its attack; so does a note that rises less than
+    3 dB out of the ring of a note released earlier (the message gives the --tolerance-ms that
+    makes that a legato join), and the first note of a session whose cut opens on sound, as no
+    tail can be there (hum under the recording, with the --threshold that ignores it, or a late
+    MIDI file).
     """
     head = max(1, round(CARRY_SECONDS * sr))
     if job.window is None or job.window[0] <= 0 or found.extent[0] >= head:
         return found
     on = min(max(0, round(job.on * sr) - offset), found.extent[1] - 1)
     tolerance = settings.tolerance_ms / 1000.0
-    legato = job.window[0] > job.on - tolerance + 1e-6  # the window was cut at the note before's note-off
+    carried = float(found.env[:head].max()) / float(found.env.max())
     rising = attack_rises(found.env[: on + round(tolerance * sr)], round(ATTACK_FRAME_SECONDS * sr))
-    if not legato and not rising:
+    opened = (f"the recording already sounds where the cut opens ({job.window[0]:.3f} s, "
+              f"{(job.on - job.window[0]) * 1000:.0f} ms before the MIDI note-on)")
+    late = f"is {job.midi.name} late against this recording?"
+    if job.after is None:
+        hint = (f"hum or noise under the recording at {carried:.3f} of the note's peak? --threshold "
+                f"{2 * carried:.2g} would ignore it" if rising and carried < 0.5 else late)
+        raise NoteError(f"{describe(job)}: {opened}, and no note comes before it: {hint}")
+    gap_ms = (job.on - job.after) * 1000.0
+    if gap_ms > settings.tolerance_ms + 1e-3 and not rising:
         raise NoteError(
-            f"{describe(job)}: the recording already sounds at {job.window[0]:.3f} s, "
-            f"{settings.tolerance_ms:g} ms before the MIDI note-on, and no attack rises out of it by "
-            f"{settings.tolerance_ms:g} ms after: the note's attack lies before its cut (is {job.midi.name} "
-            "late against this recording? If the note before rings over this one, a --tolerance-ms as long "
-            "as the gap between them takes that for its tail)")
-    share = CARRY_MARGIN * float(found.env[:head].max()) / float(found.env.max())
+            f"{describe(job)}: {opened}, and no attack rises 3 dB out of it by {settings.tolerance_ms:g} ms "
+            f"after: the note's attack lies before its cut ({late} If the note before, released "
+            f"{gap_ms:.0f} ms before this note-on, rings over this one, --tolerance-ms {math.ceil(gap_ms)} "
+            "takes that for its tail)")
+    share = CARRY_MARGIN * carried
     extent = find_extent(found.x, max(share, found.share), found.env) if share < 0.5 else None
     start = min(extent[0], on) if extent is not None and extent[0] > 0 else on
     return replace(found, extent=(start, found.extent[1]))

@@ -121,7 +121,7 @@ def test_drumkit_hits_ring_out_after_their_release(tmp_path):
     assert result.release_tail_ms["min"] > 150
     mapped = prepare_bank(kit, tmp_path / "out", PrepareSettings(**FAST, drum_map='{"thing": 56}'))
     assert mapped.pitches == [36, 38, 56] and not mapped.failures
-    with pytest.raises(UserError, match="not a MIDI number"):
+    with pytest.raises(UserError, match="not a MIDI key number"):
         prepare_bank(kit, tmp_path / "out", PrepareSettings(**FAST, drum_map='{"thing": 300}'))
 
 
