@@ -97,11 +97,15 @@ class _Loop:
         self, state: TrainState, fwd: nn.Module, run: RunDir, probes: list[Probe], on_step: OnStep | None
     ) -> None:
         self.state, self.fwd, self.run_dir, self.probes, self.on_step = state, fwd, run, probes, on_step
-        self.meter, self.stop = Meter(state.device), StopFlag()
+        self.meter, self.stop = Meter(state.device), StopFlag(on_request=self._stopping)
         self.limit_s = time_limit_s(state.cfg.max_minutes)
         self.start_step = state.step
         # reading the loss waits for the GPU: sync every log_every steps there
         self.sync_every = 1 if state.device.type == "cpu" else state.cfg.log_every
+
+    def _stopping(self) -> None:
+        self.run_dir.log("stopping: the step or validation under way finishes, then the run saves and stops "
+                         "(a second Ctrl-C stops sooner)")
 
     def run(self) -> TrainResult:
         """The whole call: step, validate, save; the result."""

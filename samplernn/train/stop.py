@@ -8,7 +8,7 @@ import math
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 #: The signals that stop a run gracefully: Ctrl-C, and the SIGTERM that `timeout`, Slurm's
@@ -18,10 +18,13 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 class StopFlag:
     """SIGINT or SIGTERM → `requested`: the loop finishes the current step, saves and stops. A
-    second one raises KeyboardInterrupt. Off the main thread no handler is installed."""
+    second one raises KeyboardInterrupt. Off the main thread no handler is installed.
+    `on_request()` is called at the first one, to say at once that the run is stopping (a
+    validation under way can take a minute, and a silent wait invites the second Ctrl-C)."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_request: Callable[[], None] | None = None) -> None:
         self.requested = False
+        self.on_request = on_request
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[StopFlag]:
@@ -34,6 +37,8 @@ class StopFlag:
             if self.requested:
                 raise KeyboardInterrupt
             self.requested = True
+            if self.on_request is not None:
+                self.on_request()
 
         old = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
         try:

@@ -311,8 +311,10 @@ def test_sigint_or_sigterm_saves_and_stops(dataset, tmp_path, sig):
             os.kill(os.getpid(), sig)
 
     before = signal.getsignal(sig)
-    summary = train(dataset, run, tiny_cfg(steps=50), on_step=interrupt)
+    lines: list[str] = []
+    summary = train(dataset, run, tiny_cfg(steps=50), on_step=interrupt, log=lines.append)
     assert summary.status == "interrupted" and summary.step == 2
+    assert sum(line.startswith("stopping: the step or validation under way finishes") for line in lines) == 1
     assert load_checkpoint(run / "checkpoints" / "last.pt").step == 2
     assert signal.getsignal(sig) == before  # the handler is put back
 
