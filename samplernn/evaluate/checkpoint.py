@@ -281,7 +281,9 @@ def write_spectrograms(result: CheckpointEvaluation, folder: str | Path) -> Path
 def write_generated(result: CheckpointEvaluation, folder: str | Path) -> Path:
     """FOLDER/<id>.generated.wav for every generated note, velocity-sweep and in-between copy;
     FOLDER/melody_<name>.wav for every melody (its streams mixed, peak-limited as `render` does) and
-    FOLDER/missing_<pitch>.wav for every missing-semitone note. Returns FOLDER.
+    FOLDER/missing_<pitch>.wav for every missing-semitone note. Returns FOLDER. An earlier
+    evaluation's files there (by those names) that this one did not write are removed, so that the
+    folder holds one evaluation's notes.
 
     Raises UserError (an AudioError) naming the file that could not be written; the files written
     before it are removed again, and FOLDER too when this call made it."""
@@ -305,4 +307,7 @@ def write_generated(result: CheckpointEvaluation, folder: str | Path) -> Path:
             for path in written:
                 path.unlink(missing_ok=True)
             raise
+        for stale in folder.iterdir():  # an earlier evaluation's notes that this one did not write
+            if OWN_AUDIO.fullmatch(stale.name) and stale not in written and stale.is_file():
+                stale.unlink(missing_ok=True)
     return folder

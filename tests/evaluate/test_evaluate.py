@@ -554,6 +554,17 @@ def test_a_failed_write_of_the_notes_removes_those_written(tmp_path: Path, monke
     assert len(list(checkpoint.write_generated(_fake_result(2), tmp_path / "wav").iterdir())) == 2
 
 
+def test_writing_the_notes_again_leaves_no_stale_notes_of_an_earlier_evaluation(tmp_path: Path) -> None:
+    from samplernn.evaluate import checkpoint
+
+    folder = tmp_path / "wav"
+    checkpoint.write_generated(_fake_result(3), folder)
+    (folder / "melody_old.wav").write_bytes(b"RIFF")
+    (folder / "notes.txt").write_text("mine")
+    checkpoint.write_generated(_fake_result(2), folder)
+    assert sorted(p.name for p in folder.iterdir()) == ["n0.generated.wav", "n1.generated.wav", "notes.txt"]
+
+
 def test_write_report_where_it_cannot_is_a_user_error(tmp_path: Path) -> None:
     from samplernn.common.errors import UserError
     from samplernn.evaluate.checkpoint import write_report
