@@ -132,13 +132,15 @@ def train_command(
 
 def _checked_config(dataset: Path, out: Path, given: dict[str, Any], resume: bool) -> Any:
     """The run's TrainConfig, checked before the progress bar opens: a read-only --out, a missing
-    dataset or a setting out of range is one line, not a bar then an error (the run reads the
-    dataset's metadata again). Raises UserError."""
+    dataset, a setting out of range or a batch too large for the device's memory is one line, not
+    a bar then an error (the run reads the dataset's metadata again). Raises UserError."""
     from samplernn.common.device import resolve_device
     from samplernn.data.dataset import load_dataset
+    from samplernn.data.drum_bank import is_drum_bank
     from samplernn.model.checkpoint import read_payload
     from samplernn.train.distributed import env_dist
     from samplernn.train.init import resolve_train_config
+    from samplernn.train.memory import check_step_memory
     from samplernn.train.run_dir import RunPaths, check_run_dir
 
     check_output_folder(out)
@@ -154,8 +156,11 @@ def _checked_config(dataset: Path, out: Path, given: dict[str, Any], resume: boo
             raise UsageError(f"--steps {given['steps']}: the run is at step {done} already; give more "
                              "steps to train on")
     info = env_dist()
-    resolve_device(cfg.device, local_rank=info.local_rank if info.enabled else None)  # before the bar
-    load_dataset(dataset)
+    # the device, and whether a step fits in its memory, before the bar
+    device = resolve_device(cfg.device, local_rank=info.local_rank if info.enabled else None)
+    ds = load_dataset(dataset)
+    sized = cfg.for_device(device.type, is_drum_bank(ds.info.get("layout"), ds.stats))
+    check_step_memory(sized.model_config(), sized.batch_size, sized.window, device, info.world_size)
     return cfg
 
 

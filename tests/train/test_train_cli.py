@@ -227,3 +227,16 @@ def test_check_run_dir_refuses_a_place_it_cannot_write(tmp_path):
     with pytest.raises(UserError, match="is a file, not a folder"):
         check_run_dir(RunPaths(tmp_path / "file" / "run"), resume=False)
     check_run_dir(RunPaths(tmp_path / "run"), resume=False)
+
+
+def test_a_batch_too_large_for_memory_is_one_line_before_any_bar(dataset, tmp_path, monkeypatch):
+    import samplernn.train.memory as memory
+
+    monkeypatch.setattr(memory, "available_memory_bytes", lambda device: 1e9)
+    run = tmp_path / "run"
+    result = runner.invoke(app, ["train", str(dataset), "--out", str(run), "--batch-size", "100000"])
+    assert result.exit_code == 2, result.output
+    (line,) = error_lines(result.output)
+    assert "--batch-size 100000 with --window 1024 needs about" in line
+    assert "0.9 GiB this machine has free" in line
+    assert result.output.startswith("error:") and not run.exists()  # no progress bar drawn first
