@@ -288,8 +288,8 @@ def past_carry_over(
               f"{(job.on - job.window[0]) * 1000:.0f} ms before the MIDI note-on)")
     late = f"is {job.midi.name} late against this recording?"
     if job.after is None:
-        hint = (f"hum or noise under the recording at {carried:.3f} of the note's peak? --threshold "
-                f"{2 * carried:.2g} would ignore it" if rising and carried < 0.5 else late)
+        hint = (f"hum or noise under the recording at {carried:.3f} of the note's peak (--threshold "
+                f"{2 * carried:.2g} would ignore it), or {late}" if rising and carried < 0.5 else late)
         raise NoteError(f"{describe(job)}: {opened}, and no note comes before it: {hint}")
     gap_ms = (job.on - job.after) * 1000.0
     if gap_ms > settings.tolerance_ms + 1e-3 and not rising:
@@ -391,17 +391,26 @@ def _align(
     on, off = job.on * sr - offset, job.off * sr - offset
     lag_ms = (start - on) / sr * 1000.0
     if abs(lag_ms) > settings.tolerance_ms:
+        hint = _threshold_hint(env, on, start, sr, settings)
         raise NoteError(
             f"{describe(job)}: MIDI note-on at {job.on:.3f} s but the sound starts at "
             f"{(start + offset) / sr:.3f} s ({lag_ms:+.0f} ms, tolerance ±{settings.tolerance_ms:g} ms); "
-            f"do {job.midi.name} and this recording belong together?{_threshold_hint(env, on, sr, settings)}")
+            f"do {job.midi.name} and this recording belong together?{hint}")
     return on, off, lag_ms
 
 
-def _threshold_hint(env: np.ndarray, on: float, sr: int, settings: PrepareSettings) -> str:
+#: Hum is above the threshold within its first cycle (20 ms at 50 Hz) of a recording's start.
+HUM_CYCLE_SECONDS = 0.02
+
+
+def _threshold_hint(env: np.ndarray, on: float, start: int, sr: int, settings: PrepareSettings) -> str:
     """When the recording is above the threshold well before the MIDI note-on (hum, noise, another
-    sound), what that means for the threshold; '' otherwise."""
-    before = env[: max(0, math.floor(on - settings.tolerance_ms / 1000.0 * sr))]
+    sound), what that means for the threshold; '' otherwise. Where the sound was found to start
+    (`start`, samples) later than a hum's first cycle (HUM_CYCLE_SECONDS) into the recording,
+    only what lies before it is read: the note's own attack, early against a late MIDI file, is no
+    hum."""
+    edge = math.floor(on - settings.tolerance_ms / 1000.0 * sr)
+    before = env[: max(0, min(edge, start) if start > HUM_CYCLE_SECONDS * sr else edge)]
     if before.size == 0:
         return ""
     level = float(before.max()) / float(env.max())
