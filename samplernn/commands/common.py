@@ -15,7 +15,7 @@ from typer.main import get_current_context
 
 from samplernn.common.errors import UsageError
 from samplernn.common.progress import ProgressFn, progress_bar
-from samplernn.common.threads import MAX_THREADS
+from samplernn.common.threads import MAX_THREADS, oversubscribed
 from samplernn.generate.options import HIT_PROBE_SECONDS, ONSET_PROBE_SECONDS, GenerationOptions
 from samplernn.generate.temperature import ATTACK_TEMPERATURE_HELP
 
@@ -90,9 +90,18 @@ WeightDtype = Annotated[
 ]
 # The old spelling of --weight-dtype (in `train`, --precision means autocast): hidden, for one release.
 DeprecatedPrecision = Annotated[str | None, typer.Option("--precision", hidden=True)]
+def say_if_oversubscribed(threads: int | None) -> int | None:
+    """A --threads callback: the value as given, after a notice on stderr when it exceeds the CPU
+    cores this process may use (common.threads.oversubscribed)."""
+    notice = oversubscribed(threads)
+    if notice:
+        typer.echo(notice, err=True)
+    return threads
+
+
 Threads = Annotated[
     int | None,
-    typer.Option(min=1, max=MAX_THREADS,
+    typer.Option(min=1, max=MAX_THREADS, callback=say_if_oversubscribed,
                  help="CPU threads a batch is split over; idle cores help (default 1)."),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]

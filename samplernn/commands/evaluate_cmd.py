@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from samplernn.commands.common import AttackTemp, Device, Quiet, Temperature, fail
+from samplernn.commands.common import AttackTemp, Device, Quiet, Temperature, fail, say_if_oversubscribed
 from samplernn.common.errors import UsageError, UserError
 from samplernn.common.threads import MAX_THREADS
 from samplernn.evaluate.options import EvaluateOptions
@@ -51,7 +51,8 @@ def evaluate(
     ] = _default("onset_candidates"),
     device: Device = _default("device"),
     batch_size: Annotated[int, _option("batch_size", min=1)] = _default("batch_size"),
-    threads: Annotated[int | None, _option("threads", min=1, max=MAX_THREADS, show_default=False)] = _default(
+    threads: Annotated[int | None, _option("threads", min=1, max=MAX_THREADS, show_default=False,
+                                           callback=say_if_oversubscribed)] = _default(
         "threads"),
     velocity_sweep: Annotated[bool, _option("velocity_sweep")] = _default("velocity_sweep"),
     baseline: Annotated[Path | None, _option("baseline")] = _default("baseline"),

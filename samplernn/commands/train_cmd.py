@@ -14,6 +14,7 @@ from samplernn.commands.common import fail
 from samplernn.common.errors import INTERRUPTED_STATUS, UsageError, UserError
 from samplernn.common.files import check_output_folder
 from samplernn.common.progress import progress_bar
+from samplernn.common.threads import oversubscribed
 from samplernn.model.config import PRESETS
 from samplernn.train.config import TrainConfig
 
@@ -120,6 +121,9 @@ def train_command(
     show = env_dist().is_main and not quiet
     try:
         cfg = _checked_config(dataset, out, _given(ctx), resume)
+        notice = oversubscribed(cfg.threads)
+        if notice and env_dist().is_main:
+            typer.echo(notice, err=True)
         # a time-bounded run's total is set by the loop once it knows its pace
         total = cfg.steps if cfg.max_minutes is None else 0
         with progress_bar("train", total, enabled=show, fields=("loss", "val", "sound", "sps")) as update:
