@@ -274,8 +274,9 @@ def past_carry_over(
     fails (NoteError) rather than be cut without its attack; so does a note that rises less than
     3 dB out of the ring of a note released earlier (the message gives the --tolerance-ms that
     makes that a legato join), and the first note of a session whose cut opens on sound, as no
-    tail can be there (hum under the recording, with the --threshold that ignores it, or a late
-    MIDI file).
+    tail can be there (a late MIDI file). A sound under the whole cut that never dies away (hum: a
+    tone the noise-floor rule leaves alone) is no tail either: start and end are found 6 dB above
+    it, with a notice (`_over_a_steady_floor`).
     """
     head = max(1, round(CARRY_SECONDS * sr))
     if job.window is None or job.window[0] <= 0 or found.extent[0] >= head:
@@ -287,11 +288,15 @@ def past_carry_over(
     opened = (f"the recording already sounds where the cut opens ({job.window[0]:.3f} s, "
               f"{(job.on - job.window[0]) * 1000:.0f} ms before the MIDI note-on)")
     late = f"is {job.midi.name} late against this recording?"
+    gap_ms = math.inf if job.after is None else (job.on - job.after) * 1000.0
+    if gap_ms > settings.tolerance_ms + 1e-3 and carried < 0.5:
+        floored = _over_a_steady_floor(found, carried, round(ATTACK_FRAME_SECONDS * sr), describe(job))
+        if floored is not None:
+            return floored
     if job.after is None:
         hint = (f"hum or noise under the recording at {carried:.3f} of the note's peak (--threshold "
                 f"{2 * carried:.2g} would ignore it), or {late}" if rising and carried < 0.5 else late)
         raise NoteError(f"{describe(job)}: {opened}, and no note comes before it: {hint}")
-    gap_ms = (job.on - job.after) * 1000.0
     if gap_ms > settings.tolerance_ms + 1e-3 and not rising:
         raise NoteError(
             f"{describe(job)}: {opened}, and no attack rises 3 dB out of it by {settings.tolerance_ms:g} ms "
@@ -304,13 +309,38 @@ def past_carry_over(
     return replace(found, extent=(start, found.extent[1]))
 
 
+def _over_a_steady_floor(found: Detection, carried: float, frame: int, where: str) -> Detection | None:
+    """`found` with its start and end found CARRY_MARGIN × (6 dB) above what sounds where its cut
+    opens, when that sound is a steady floor (hum, a tonal noise the noise-floor rule leaves to the
+    threshold) rather than a tail: no frame of the whole cut (`frame`-sample maxima of the envelope)
+    falls 3 dB (ATTACK_RISE) below it, where a tail dies away. A notice says so. None otherwise."""
+    frames = _frame_maxima(found.env, frame)
+    opening = carried * float(found.env.max())
+    if frames.size < 2 or opening > ATTACK_RISE * float(frames.min()):
+        return None
+    share = max(found.share, CARRY_MARGIN * carried)
+    extent = find_extent(found.x, share, found.env)
+    if extent is None:
+        return None
+    notice = Notice("noise", (
+        f"{where}: a steady sound under the whole cut at {carried:.3f} of the note's peak "
+        f"({20 * math.log10(opening):.0f} dBFS: hum?); start and end found 6 dB above it (threshold "
+        f"{share:.3f} of the note's peak)"))
+    return replace(found, share=share, extent=extent, notices=(*found.notices, notice))
+
+
+def _frame_maxima(env: np.ndarray, frame: int) -> np.ndarray:
+    """The maxima of the envelope `env` (n,) over whole `frame`-sample frames."""
+    return env[: env.size // frame * frame].reshape(-1, frame).max(axis=1)
+
+
 def attack_rises(env: np.ndarray, frame: int) -> bool:
     """Whether the envelope `env` (n,) rises ATTACK_RISE × (3 dB) above its lowest level so far
     somewhere, read as the maxima of `frame`-sample frames (ATTACK_FRAME_SECONDS: a frame spans a
     cycle of any pitch above 40 Hz, so the Hilbert envelope's ripple within a cycle is not taken
     for a rise): a new attack out of a decaying tail rises; a note already sounding (sustained, or
     dying away) does not."""
-    frames = env[: env.size // frame * frame].reshape(-1, frame).max(axis=1)
+    frames = _frame_maxima(env, frame)
     if frames.size < 2:
         return False
     lowest = np.minimum.accumulate(frames)[:-1]
