@@ -262,7 +262,7 @@ def past_carry_over(
     still sounds: at the threshold its start would be the cut's first samples, and the prepared
     note would begin with the other's tail (the cut opens up to twice --tolerance-ms before the
     note-on: layouts.SESSION_LOOKBACK). Its start is looked for at
-    CARRY_MARGIN × the level carried over (as the noise floor rule raises the threshold over hum),
+    CARRY_MARGIN × the level carried over (as the noise-floor rule raises it over a noise floor),
     and is never later than the MIDI note-on: a soft attack rising under the tail keeps its first
     milliseconds. When the tail is half the note's peak or more (a legato join) the MIDI note-on
     is the start. Its end stays where `found` has it.
@@ -284,18 +284,19 @@ def past_carry_over(
     on = min(max(0, round(job.on * sr) - offset), found.extent[1] - 1)
     tolerance = settings.tolerance_ms / 1000.0
     carried = float(found.env[:head].max()) / float(found.env.max())
-    rising = attack_rises(found.env[: on + round(tolerance * sr)], round(ATTACK_FRAME_SECONDS * sr))
+    frame = round(ATTACK_FRAME_SECONDS * sr)
+    rising = attack_rises(found.env[: on + round(tolerance * sr)], frame)
     opened = (f"the recording already sounds where the cut opens ({job.window[0]:.3f} s, "
               f"{(job.on - job.window[0]) * 1000:.0f} ms before the MIDI note-on)")
     late = f"is {job.midi.name} late against this recording?"
     gap_ms = math.inf if job.after is None else (job.on - job.after) * 1000.0
     if gap_ms > settings.tolerance_ms + 1e-3 and carried < 0.5:
-        floored = _over_a_steady_floor(found, carried, round(ATTACK_FRAME_SECONDS * sr), describe(job))
+        floored = _over_a_steady_floor(found, carried, frame, describe(job))
         if floored is not None:
             return floored
     if job.after is None:
-        hint = (f"hum or noise under the recording at {carried:.3f} of the note's peak (--threshold "
-                f"{2 * carried:.2g} would ignore it), or {late}" if rising and carried < 0.5 else late)
+        hint = (f"another sound under it at {carried:.3f} of the note's peak (--threshold {2 * carried:.2g} "
+                f"would ignore it), or {late}" if rising and carried < 0.5 else late)
         raise NoteError(f"{describe(job)}: {opened}, and no note comes before it: {hint}")
     if gap_ms > settings.tolerance_ms + 1e-3 and not rising:
         raise NoteError(
