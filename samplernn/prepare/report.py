@@ -45,9 +45,13 @@ def summary_lines(result: PrepareResult, src: str | Path | None = None) -> list[
                       f"  velocities    {', '.join(map(str, result.velocities))}"]
     if result.pitch_checks:
         verdicts = ", ".join(f"{n} {verdict}" for verdict, n in sorted(result.pitch_checks.items()))
-        wrong = " (octave/off: listed below)" if {"octave", "off"} & set(result.pitch_checks) else ""
+        session = result.layout == "session"  # MIDI pitches; an octave is the tracker's slip there
+        listed_kinds = {"off"} if session else {"octave", "off"}
+        shown = listed_kinds & set(result.pitch_checks)
+        wrong = f" ({'/'.join(sorted(listed_kinds))}: listed below)" if shown else ""
+        what = "MIDI pitches" if session else "names"
         lines.insert(-1 - len(listed(result.failures)),
-                     f"  pitch check   names against the tracker: {verdicts}{wrong}")
+                     f"  pitch check   {what} against the tracker: {verdicts}{wrong}")
     if result.notices:
         lines += [f"  notices       {len(result.notices)}", *listed(result.notices)]
     if not (c.get("train") and c.get("val")):

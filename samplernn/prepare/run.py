@@ -30,10 +30,18 @@ from samplernn.data.dataset import MANIFEST_FILE, write_dataset_info
 from samplernn.data.manifest import AUDIO_DIR, SPLITS, NoteRecord, note_audio_path, write_manifest
 from samplernn.prepare.copies import recording_keys
 from samplernn.prepare.layouts import Discovery, Failure, NoteJob
-from samplernn.prepare.notes import NoteError, nonfinite_message, prepare_note, silence_message
+from samplernn.prepare.notes import (
+    NoteError,
+    PreparedNote,
+    describe,
+    nonfinite_message,
+    prepare_note,
+    silence_message,
+)
 from samplernn.prepare.output import check_earlier_output, check_paths, staging
 from samplernn.prepare.settings import PrepareSettings
 from samplernn.prepare.sources.detect import discover_bank
+from samplernn.prepare.sources.pitch_check import check_note_pitch
 from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
 from samplernn.prepare.sources.plain_audio import prepare_chunk
 from samplernn.prepare.splits import assign_splits
@@ -96,6 +104,20 @@ class PrepareResult:
     @property
     def n_notes(self) -> int:
         return self.counts["notes"]
+
+
+def _check_session_pitch(
+    note: PreparedNote, job: NoteJob, sr: int, found: Discovery, notices: list[Failure]
+) -> None:
+    """A session note's held pitch tracked against its MIDI pitch (pitch_check.check_note_pitch),
+    its verdict counted in `found.pitch_checks`; over a semitone off (not by octaves, where the
+    tracker itself slips) is a notice: a wrong note played, or a MIDI file shifted against its
+    recording by a note's spacing (which the onset tolerance cannot see)."""
+    check = check_note_pitch(note.audio, note.onset, note.release, sr, job.pitch, describe(job))
+    found.pitch_checks[check.verdict] = found.pitch_checks.get(check.verdict, 0) + 1
+    if check.verdict == "off":
+        notices.append(Failure(job.source, f"{check.message}: a wrong note, or is {job.midi.name} shifted "
+                                           "against the recording?"))
 
 
 def _read_job(job: NoteJob) -> tuple[np.ndarray, int, int, np.ndarray | None]:
@@ -179,6 +201,8 @@ def _prepare_notes(
                 note = prepare_chunk(x, sr_in, job, settings, gain, offset)
             else:
                 note = prepare_note(x, sr_in, job, settings, gain, offset, channels)
+                if found.layout == "session":
+                    _check_session_pitch(note, job, sr, found, notices)
             NoteEvent(job.pitch, job.velocity, note.onset, note.release, note.end)  # validates
         except (AudioError, NoteError, ValueError) as exc:
             found.failures.append(Failure(job.source, str(exc)))

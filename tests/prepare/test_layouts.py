@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from support.audio import tone, write_audio, write_midi
@@ -263,3 +265,19 @@ def test_a_session_midi_late_fails_even_where_the_notes_swell(tmp_path, late, me
     if late < 2 * PrepareSettings().tolerance_ms / 1000:
         assert len(failures) == len(notes) and all(message in f.message for f in failures)
         assert not any("hum or noise" in f.message for f in failures)  # the note's own attack is no hum
+
+
+def test_a_session_note_that_sounds_another_pitch_than_its_midi_note_is_noticed(tmp_path):
+    # a wrong note played, or a MIDI file shifted by a note's spacing: each onset meets a sound
+    # within the tolerance, so only the pitch tells
+    played = [(48, 90, 0.3, 0.9), (52, 90, 1.3, 1.9), (55, 90, 2.3, 2.9)]
+    x = sum(tone(SR, p, a, b, tail=0.2, total=3.5) for p, _, a, b in played)
+    write_audio(tmp_path / "src" / "session.wav", x, SR)
+    write_midi(tmp_path / "src" / "session.mid", [(48, 90, 0.3, 0.9), (55, 90, 1.3, 1.9), (52, 90, 2.3, 2.9)])
+    result = prepare_bank(tmp_path / "src", tmp_path / "out")
+    assert not result.failures and result.pitch_checks == {"ok": 1, "off": 2}
+    off = [n for n in result.notices if "labelled" in n.message]
+    assert [n.source for n in off] == ["session.wav#2", "session.wav#3"]
+    said = off[0].message
+    assert re.search(r"\(note 2, G3 at 1\.300 s\): labelled G3 but sounds E3 \(-(29\d|30\d) cents\): a wrong "
+                     r"note, or is session\.mid shifted against the recording\?$", said), said

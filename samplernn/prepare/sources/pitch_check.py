@@ -13,7 +13,7 @@ noise: mean voicing probability under `MIN_VOICED`) are `unpitched`: neither con
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -112,6 +112,31 @@ def check_pitch(path: str | Path, expected: int, settings: PrepareSettings | Non
         return PitchCheck(expected, measured, "unpitched",
                           f"{path}: no steady pitch found (voicing {voiced:.2f}), name not checked")
     return judge(path, expected, measured)
+
+
+def check_note_pitch(
+    audio: np.ndarray, onset: int, release: int, sr: int, expected: int, where: str
+) -> PitchCheck:
+    """The verdict on a prepared note's pitch against the MIDI pitch `expected` it was labelled
+    with: its held part (`audio` (n,) at `sr` Hz, samples [onset, release); the same 20-70 %
+    span and MAX_SECONDS as `check_pitch`) tracked as `check_pitch` tracks a file. `where` names
+    the note in the message. Nothing is raised: a note too short or too low to track is
+    'unpitched'."""
+    from librosa.util.exceptions import ParameterError
+
+    a = onset + int((release - onset) * _SPAN[0])
+    b = min(onset + int((release - onset) * _SPAN[1]), a + int(MAX_SECONDS * sr))
+    if b - a < 2 or _hz(expected) * SEARCH < 2 * LOWEST_HZ or _hz(expected) * SEARCH > 0.45 * sr:
+        return PitchCheck(expected, None, "unpitched")
+    try:
+        measured, voiced = track_pitch(audio[a:b], sr, expected)
+    except ParameterError:
+        return PitchCheck(expected, None, "unpitched")
+    if measured is None or voiced < MIN_VOICED:
+        return PitchCheck(expected, measured, "unpitched")
+    verdict = judge(where, expected, measured)
+    heard = f"{note_name(int(round(measured)))} ({(measured - expected) * 100:+.0f} cents)"
+    return replace(verdict, message=f"{where}: labelled {note_name(expected)} but sounds {heard}")
 
 
 def _untrackable(path: str | Path, expected: int) -> PitchCheck:
