@@ -71,7 +71,8 @@ class RenderReport:
     notes_range: tuple[int, int]
     ignored: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
-    hanging: list[str] = field(default_factory=list)  # notes with no note-off (conditioning.midi)
+    # warnings on notes' note-offs: none (hanging, conditioning.midi), or at the note-on (no length)
+    hanging: list[str] = field(default_factory=list)
     onset_candidates: int = 1  # the most candidates the onset search tried per note (1: none)
     pieces: tuple[int, ...] = ()  # a drum model's: the kit keys played, ascending (empty: pitched)
     pedal_held: int = 0  # notes the sustain pedal held past their note-off (render.sustain)
@@ -279,7 +280,9 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
         ignored,
         changed,
         [f"{_fmt_note(n)} has no note-off: played until its track's last event, {n.stop:.2f} s"
-         for n, _ in played if n.hanging and not kit],
+         for n, _ in played if n.hanging and not kit]
+        + [f"{_fmt_note(n)} has no length (its note-on and note-off share a tick): played as an attack "
+           "and its release" for n, _ in played if n.stop <= n.start and not n.hanging and not kit],
         gen.onset_candidates,
         tuple(sorted(set(pitches))) if kit else (),
         held,

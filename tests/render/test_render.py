@@ -444,6 +444,17 @@ def test_a_note_with_no_note_off_is_played_and_named(tmp_path: Path, ckpt_path: 
     assert r.exit_code == 0 and "warning: D3 (50) at 0.00 s has no note-off" in r.output
 
 
+def test_a_note_of_no_length_is_played_and_named(tmp_path: Path, ckpt_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render_mod, "synthesize", fake_synthesize)
+    # D3's note-off shares its note-on's tick; E3 is held half a second (120 bpm)
+    midi = write_midi(tmp_path / "z.mid", [[on(50), off(50, 0), on(52, time=480), off(52, 480)]])
+    report = render_midi(load_checkpoint(ckpt_path), midi, tmp_path / "z.wav", FAST)
+    assert report.n_notes == 2
+    assert report.hanging == ["D3 (50) at 0.00 s has no length (its note-on and note-off share a tick): "
+                              "played as an attack and its release"]
+
+
 def test_a_folder_for_a_file_is_named_as_one(tmp_path: Path, ckpt_path: Path) -> None:
     midi = write_midi(tmp_path / "s.mid", [[on(50), off(50, 48)]])
     (tmp_path / "dir.pt").mkdir()
