@@ -102,8 +102,7 @@ def check_pitch(path: str | Path, expected: int, settings: PrepareSettings | Non
     if rate != sr:
         x, start, end = resample(x, sr, rate), start * rate // sr, -(-end * rate // sr)
         sr = rate
-    a = start + int((end - start) * _SPAN[0])
-    b = min(start + int((end - start) * _SPAN[1]), a + int(MAX_SECONDS * sr))
+    a, b = _held_span(start, end, sr)
     try:
         measured, voiced = track_pitch(x[a:b], sr, expected)
     except ParameterError:  # a band too narrow for pYIN's frames, just above the threshold
@@ -124,8 +123,7 @@ def check_note_pitch(
     'unpitched'."""
     from librosa.util.exceptions import ParameterError
 
-    a = onset + int((release - onset) * _SPAN[0])
-    b = min(onset + int((release - onset) * _SPAN[1]), a + int(MAX_SECONDS * sr))
+    a, b = _held_span(onset, release, sr)
     if b - a < 2 or _hz(expected) * SEARCH < 2 * LOWEST_HZ or _hz(expected) * SEARCH > 0.45 * sr:
         return PitchCheck(expected, None, "unpitched")
     try:
@@ -137,6 +135,13 @@ def check_note_pitch(
     verdict = judge(where, expected, measured)
     heard = f"{note_name(int(round(measured)))} ({(measured - expected) * 100:+.0f} cents)"
     return replace(verdict, message=f"{where}: labelled {note_name(expected)} but sounds {heard}")
+
+
+def _held_span(start: int, end: int, sr: int) -> tuple[int, int]:
+    """The samples [a, b) of a sound's extent [start, end) that the tracker reads: _SPAN of it,
+    at most MAX_SECONDS at `sr` Hz."""
+    a = start + int((end - start) * _SPAN[0])
+    return a, min(start + int((end - start) * _SPAN[1]), a + int(MAX_SECONDS * sr))
 
 
 def _untrackable(path: str | Path, expected: int) -> PitchCheck:
