@@ -90,6 +90,8 @@ WeightDtype = Annotated[
 ]
 # The old spelling of --weight-dtype (in `train`, --precision means autocast): hidden, for one release.
 DeprecatedPrecision = Annotated[str | None, typer.Option("--precision", hidden=True)]
+
+
 def say_if_oversubscribed(threads: int | None) -> int | None:
     """A --threads callback: the value as given, after a notice on stderr when it exceeds the CPU
     cores this process may use (common.threads.oversubscribed)."""

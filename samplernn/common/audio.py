@@ -119,12 +119,17 @@ def read_audio(
     if audio.shape[0] == 0 and start == 0 and stop is None:
         raise AudioError(f"{path}: audio file holds no samples{_unfinished_header(path)}")
     if mono:
-        audio = audio[:, 0] if audio.shape[1] == 1 else audio.mean(axis=1, dtype=np.float32)
-        audio = np.ascontiguousarray(audio)
+        audio = mix_down(audio)
     if sample_rate is not None and sample_rate != sr:
         audio = resample(audio, int(sr), sample_rate)
         sr = sample_rate
     return audio, int(sr)
+
+
+def mix_down(audio: np.ndarray) -> np.ndarray:
+    """The mono mix (n,) float32 of `audio` (n, channels): the mean of the channels (`read_audio`'s
+    mono=True), contiguous."""
+    return np.ascontiguousarray(audio[:, 0] if audio.shape[1] == 1 else audio.mean(axis=1, dtype=np.float32))
 
 
 def peak(path: str | Path) -> float:

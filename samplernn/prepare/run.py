@@ -23,7 +23,7 @@ from natsort import natsorted
 from conditioning import BankStats, NoteEvent
 from conditioning.bankstats import envelope_hop, note_levels
 from conditioning.noise import dc_offset
-from samplernn.common.audio import BLOCK, AudioError, audio_info, read_audio, write_wav
+from samplernn.common.audio import BLOCK, AudioError, audio_info, mix_down, read_audio, write_wav
 from samplernn.common.errors import UsageError, UserError
 from samplernn.common.progress import ProgressFn
 from samplernn.data.dataset import MANIFEST_FILE, write_dataset_info
@@ -130,9 +130,7 @@ def _read_job(job: NoteJob) -> tuple[np.ndarray, int, int, np.ndarray | None]:
         start = min(frames, max(0, math.floor(job.window[0] * sr)))
         stop = max(start, frames if job.window[1] is None else min(frames, math.ceil(job.window[1] * sr)))
     channels, sr = read_audio(job.audio, start, stop)
-    if channels.shape[1] == 1:
-        return np.ascontiguousarray(channels[:, 0]), sr, start, None
-    return channels.mean(axis=1, dtype=np.float32), sr, start, channels
+    return mix_down(channels), sr, start, (channels if channels.shape[1] > 1 else None)
 
 
 def recording_peak(path: Path) -> float:
