@@ -66,7 +66,7 @@ cp "$WORK/run/metrics.jsonl" "$WORK/run/sound.png" "$OUT/" 2>/dev/null
 # best.pt without its optimizer state (a third of the size: 10 MB for `small`), to evaluate again on
 # a CPU; left out when over the device tool's 16 MB a file (`base`: evaluate it here, below)
 "$PY" -c "import sys, torch; c = torch.load(sys.argv[1], weights_only=True)
-for k in ('optimizer', 'rng', 'hidden'): c.pop(k, None)
+for k in ('optimizer', 'rng', 'hidden', 'train_state_dict'): c.pop(k, None)
 torch.save(c, sys.argv[2])" "$WORK/run/checkpoints/best.pt" "$WORK/best.pt" 2>/dev/null \
   && [ "$(stat -c %s "$WORK/best.pt")" -lt 16000000 ] && cp "$WORK/best.pt" "$OUT/"
 

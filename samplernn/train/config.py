@@ -80,6 +80,11 @@ class TrainConfig:
         200, "Raise the learning rate linearly from --lr/this to --lr over this many first steps (0 = none)."
     )
     grad_clip: float = _setting(1.0, "Largest global gradient norm; larger ones are scaled down to it.")
+    ema: float = _setting(
+        0.0,
+        "Validate, save and play an exponential moving average of the weights, this decay a step "
+        "(0.999: a memory of ~1,000 steps; Polyak averaging, as WaveNet); 0 = off, the weights as trained.",
+    )
     # Against exposure bias, as LPCNet does: the model learns to continue from a history that
     # is slightly off, as its own output is in generation.
     input_noise: int = _setting(
@@ -222,6 +227,8 @@ class TrainConfig:
             value = getattr(self, f.name)
             if isinstance(value, float) and not math.isfinite(value):
                 raise UsageError(f"--{f.name.replace('_', '-')} must be a finite number, got {value}")
+        if not 0.0 <= self.ema < 1.0:
+            raise UsageError(f"--ema must be in [0, 1) (0 = off), got {self.ema:g}")
         if self.input_noise < 0:
             raise UsageError(f"--input-noise must be >= 0, got {self.input_noise}")
         if not 0.0 <= self.input_gain < 1.0:

@@ -7,6 +7,7 @@ takes its share of every batch's rows; only rank 0 writes). The run dir: sampler
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Callable
@@ -139,6 +140,8 @@ class _Loop:
         whether it validated)."""
         state, cfg = self.state, self.state.cfg
         self.meter.add(advance(state, self.fwd))
+        if state.ema is not None:
+            state.ema.update(state.model)
         if self.on_step is not None:
             self.on_step(state.step, state.model)
         at_val = state.step % cfg.val_every == 0 or state.step == cfg.steps
@@ -241,25 +244,38 @@ def _validate(state: TrainState, run: RunDir, probes: list[Probe]) -> None:
     """Score val and test NLL and the sound of the validation notes; record it (metrics, plots,
     a preview clip); save last.pt, and best.pt on an improvement. Every rank calls it.
 
-    First the note embedding's rows of the pitches the train split lacks are interpolated from
-    the trained ones (model.note_fill), so validation, the sound check and every checkpoint
-    play a left-out semitone from its neighbours' rows."""
-    if state.model.cond_features is not None:
-        fill_untrained_notes(state.model.cond_features.note_embed, state.data.train.pitches.tolist())
-    t0 = time.monotonic()
-    val, test = validate(state)
-    nll_seconds = time.monotonic() - t0
-    sound = validate_sound(state, probes)
-    heard = sound.to_dict() if sound is not None and state.info.is_main else None
-    by_sound = state.cfg.choose_by == "sound"
-    improved = state.record.add(state.step, val, test, sound.score if sound else None, by_sound,
-                                state.cfg.score_tie)
-    record = eval_record(state.step, val, test, improved, heard, nll_seconds)
-    if previews_on(state):
-        record["preview"] = run.preview(state.step, lambda out: safe_preview(state, out, run.log))
+    What is scored, heard and saved as the played weights is the moving average of the weights
+    when the run keeps one (--ema). First the note embedding's rows of the pitches the train split
+    lacks are interpolated from the trained ones (model.note_fill), so validation, the sound check
+    and every checkpoint play a left-out semitone from its neighbours' rows."""
+    _fill_notes(state)
+    with played(state):
+        _fill_notes(state)
+        t0 = time.monotonic()
+        val, test = validate(state)
+        nll_seconds = time.monotonic() - t0
+        sound = validate_sound(state, probes)
+        heard = sound.to_dict() if sound is not None and state.info.is_main else None
+        by_sound = state.cfg.choose_by == "sound"
+        improved = state.record.add(state.step, val, test, sound.score if sound else None, by_sound,
+                                    state.cfg.score_tie)
+        record = eval_record(state.step, val, test, improved, heard, nll_seconds)
+        if previews_on(state):
+            record["preview"] = run.preview(state.step, lambda out: safe_preview(state, out, run.log))
     run.append(record)
     run.plot()
     mark = snapshot_mark(state.cfg.snapshot_minutes, state.elapsed_s)  # the time every rank agreed on
     run.save(state.state_dict(), best=improved, snapshot=mark)
     run.progress(state.step, val=f"{val.overall:.3f}", **({"sound": f"{sound.score:.2f}"} if sound else {}))
     run.log(eval_line(state.step, val, test, improved, heard))
+
+
+def _fill_notes(state: TrainState) -> None:
+    if state.model.cond_features is not None:
+        fill_untrained_notes(state.model.cond_features.note_embed, state.data.train.pitches.tolist())
+
+
+def played(state: TrainState) -> contextlib.AbstractContextManager:
+    """The block in which `state.model` holds the weights the run plays: the moving average when
+    it keeps one (what the block does to them, the note fill, stays in the average), else its own."""
+    return state.ema.played(state.model) if state.ema is not None else contextlib.nullcontext()

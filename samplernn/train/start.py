@@ -19,6 +19,7 @@ from samplernn.train.checkpointing import resume
 from samplernn.train.config import TrainConfig
 from samplernn.train.data import TrainData, load_train_data
 from samplernn.train.distributed import DistInfo, barrier
+from samplernn.train.ema import WeightEMA
 from samplernn.train.init import init_from
 from samplernn.train.memory import check_step_memory
 from samplernn.train.recipe import fit_to_bank, playing_hints
@@ -71,9 +72,11 @@ def start_run(
         mcfg = replace(mcfg, sample_rate=data.sample_rate)
     state = fresh_state(cfg, mcfg, data, device, info)
     if resume_run:
+        state.ema = WeightEMA(state.model, cfg.ema) if cfg.ema else None
         resume(state, run)
         return state
     init_step = init_from(cfg.init, state, kit, run.log) if cfg.init else 0
+    state.ema = WeightEMA(state.model, cfg.ema) if cfg.ema else None  # from the --init weights
     run.forget_records()
     run.describe(
         {

@@ -19,6 +19,7 @@ from samplernn.model.nll import NLLResult
 from samplernn.train.config import TrainConfig
 from samplernn.train.data import TrainData
 from samplernn.train.distributed import DistInfo, gather_rows
+from samplernn.train.ema import WeightEMA
 from samplernn.train.plateau import SCORE_TIE_BAND, better_by_sound, new_peak, nll_fell
 from samplernn.train.stop import RunClock
 
@@ -116,7 +117,9 @@ class TrainState:
     Under DDP each rank holds its rows' share of `hidden`, a list of (layers, B_rank, dim)
     float32 tensors (None before the first step); `cfg`, `data`, `device` and `info` are the
     run's fixed context (`generation`: the checkpoints' record of how to play the model,
-    recipe.playing_hints). `clock` counts the run's training time (saved as elapsed_s);
+    recipe.playing_hints). With `ema` (--ema) a checkpoint's `state_dict` is the average, the
+    weights every command plays, and `train_state_dict` the trained weights a resume goes on
+    from. `clock` counts the run's training time (saved as elapsed_s);
     `elapsed_s` is that time as every rank agreed on it at the last sync: the learning-rate
     schedule reads it, so all ranks step alike.
     """
@@ -134,6 +137,7 @@ class TrainState:
     clock: RunClock = field(default_factory=RunClock)
     elapsed_s: float = 0.0
     generation: dict[str, Any] = field(default_factory=dict)
+    ema: WeightEMA | None = None
 
     def state_dict(self) -> dict[str, Any]:
         """The checkpoint payload of this state. Under DDP every rank must call it (the hidden
@@ -141,7 +145,7 @@ class TrainState:
         hidden = None
         if self.hidden is not None:
             hidden = [gather_rows(h, self.info, self.cfg.batch_size, dim=1).cpu() for h in self.hidden]
-        return make_payload(
+        payload = make_payload(
             self.model,
             self.data.sample_rate,
             self.data.dataset.stats,
@@ -157,13 +161,21 @@ class TrainState:
             generation=self.generation,
             elapsed_s=self.clock.elapsed(),
         )
+        if self.ema is not None:
+            payload["train_state_dict"] = payload["state_dict"]
+            payload["state_dict"] = self.ema.state_dict(self.model)
+            payload["ema"] = self.ema.to_dict()
+        return payload
 
     def load_state_dict(self, payload: dict[str, Any]) -> None:
         """Continue from a checkpoint payload of the same model and data (the caller checks that).
 
-        The optimiser takes this run's learning rate; this rank takes its rows of the hidden state.
+        The optimiser takes this run's learning rate; this rank takes its rows of the hidden state;
+        the moving average (when on) takes the played weights.
         """
-        self.model.load_state_dict(payload["state_dict"])
+        self.model.load_state_dict(payload.get("train_state_dict") or payload["state_dict"])
+        if self.ema is not None:  # a checkpoint without an average starts one from its weights
+            self.ema.load(payload["state_dict"], (payload.get("ema") or {}).get("updates", 0))
         load_optimizer(self.optimizer, payload["optimizer"], self.cfg.lr)
         self.stream.load_state_dict(payload["data"])
         set_rng_state(payload["rng"], self.device)
