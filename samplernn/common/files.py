@@ -41,9 +41,11 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside `path`; rename it onto `path` only if the block succeeds.
 
     Raises UserError naming `path` when it cannot be written (a read-only folder, a full disk, a
-    folder in the way): an OSError of the block counts as one.
+    folder in the way, a device or pipe that the rename would replace): an OSError of the block
+    counts as one.
     """
     path = Path(path)
+    refuse_special_file(path)
     with writing(path), made_folder(path.parent):
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent)
         os.close(fd)
@@ -110,12 +112,21 @@ def check_output_folder(folder: str | Path, name: str | Path | None = None) -> N
         raise UserError(f"{name}: cannot write in {here} (permission denied)")
 
 
+def refuse_special_file(path: str | Path) -> None:
+    """UserError when `path` is a device, a pipe or a socket (`-o /dev/null`): the atomic rename
+    would replace it with a regular file (as root, /dev/null itself)."""
+    path = Path(path)
+    if path.exists() and not path.is_file() and not path.is_dir():
+        raise UserError(f"{path}: not a regular file (a device, pipe or socket); give a file name")
+
+
 def check_output_file(path: str | Path) -> None:
     """UserError unless a file can be written at `path` (see check_output_folder): not a folder,
-    in a folder that can be written in or made."""
+    not a device or pipe, in a folder that can be written in or made."""
     path = Path(path)
     if path.is_dir():
         raise UserError(f"{path}: is a folder; give a file name")
+    refuse_special_file(path)
     check_output_folder(path.parent, name=path)
 
 

@@ -87,3 +87,16 @@ def test_write_wav_where_it_cannot_is_an_audio_error(tmp_path: Path) -> None:
     (tmp_path / "f").write_text("x")
     with pytest.raises(AudioError, match=r"/f/n\.wav: cannot write"):
         write_wav(tmp_path / "f" / "n.wav", np.zeros(100, np.float32), 8000)
+
+
+def test_a_device_or_pipe_is_refused_not_replaced(tmp_path: Path) -> None:
+    """`-o /dev/null` as root once replaced the device with a regular file: the atomic rename
+    replaces whatever is at the path. A pipe stands in for the device here."""
+    pipe = tmp_path / "pipe.wav"
+    os.mkfifo(pipe)
+    with pytest.raises(UserError, match=r"pipe\.wav: not a regular file \(a device, pipe or socket\)"):
+        check_output_file(pipe)
+    with pytest.raises(AudioError, match=r"pipe\.wav: not a regular file"):
+        write_wav(pipe, np.zeros(100, np.float32), 8000)
+    assert pipe.is_fifo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe.wav"]  # no temporary file left
