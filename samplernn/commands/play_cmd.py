@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from samplernn.commands.common import AttackTemp, Device, Seed, Temperature, WeightDtype, fail
+from samplernn.common.audio import check_wav_output
 from samplernn.common.errors import INTERRUPTED_STATUS, UsageError, UserError
 from samplernn.common.files import refuse_overwriting
 from samplernn.common.lists import comma_ints
@@ -97,8 +98,9 @@ def play_command(
             raise UsageError("--midi-file and --midi-in are two sources: give one")
         if out is not None and audio_out is not None:
             raise UsageError("--out and --audio-out are two destinations: give one")
-        if out is not None:
+        if out is not None:  # before the session, not after it: a bad name would lose the take
             refuse_overwriting([out], [checkpoint] + ([midi_file] if midi_file is not None else []))
+            check_wav_output(out)
         try:
             gen = GenerationOptions(temperature=temperature, attack_temperature=attack_temperature, seed=seed,
                                     device=device, weight_dtype=weight_dtype)

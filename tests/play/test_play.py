@@ -235,6 +235,29 @@ def test_play_into_a_file_never_overwrites_an_input(ckpt_path: Path, tmp_path: P
     assert midi.read_bytes() == before
 
 
+def test_an_output_that_cannot_be_written_is_refused_before_playing(
+    ckpt_path: Path, tmp_path: Path, monkeypatch
+):
+    """A bad -o is said up front: after a live session (or a file played in real time) the take
+    would be lost. Neither the file's notes nor the keyboard's port are reached."""
+    import samplernn.play.run as run
+
+    def never(*args, **kwargs):
+        raise AssertionError("played before the output was checked")
+
+    monkeypatch.setattr(run, "play_messages", never)
+    monkeypatch.setattr(run, "MidiInput", never)
+    midi = write_midi(tmp_path / "m.mid", [(50, 100, 0.0, 0.1)])
+    (tmp_path / "folder").mkdir()
+    for out, said in ((tmp_path / "take.mp3", "take.mp3: the output is a WAV file"),
+                      (tmp_path / "folder", "folder: is a folder; give a file name")):
+        for source in (["--midi-file", str(midi)], []):
+            result = runner.invoke(app, ["play", str(ckpt_path), *source, "-o", str(out)])
+            assert result.exit_code == 1 and said in result.output, result.output
+            assert "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder", "m.mid", "tiny.pt"]
+
+
 def test_a_stuck_note_is_refused_before_playing_into_a_file(ckpt_path: Path, tmp_path: Path):
     midi = write_midi(tmp_path / "stuck.mid", [(50, 100, 0.0, 5000.0)])
     out = tmp_path / "s.wav"
