@@ -18,6 +18,18 @@ from samplernn.common.lists import comma_ints
 from samplernn.generate.options import GenerationOptions
 from samplernn.generate.stream_config import StreamConfig
 
+#: Most voices `play` takes: every key of a keyboard sounding at once (each voice holds its states
+#: and history; a typo of a million asked for 92 GiB).
+MAX_VOICES = 128
+#: Longest block: a second at 16 kHz, already a second of latency (a typo of 10^8 samples filled
+#: the memory before the first block).
+MAX_BLOCK = 16384
+_VOICES_HELP = "Notes that can sound at once (then the oldest is stolen)."
+_BLOCK_HELP = (
+    "Samples generated per block (the latency's unit; a multiple of the model's lookback, 64 for the "
+    "shipped model)."
+)
+
 
 def register(app: typer.Typer, bench_app: typer.Typer) -> None:
     app.command("play")(play_command)
@@ -66,12 +78,8 @@ def play_command(
     list_ports: Annotated[
         bool, typer.Option("--list", help="List MIDI inputs and audio outputs, then exit.")
     ] = False,
-    voices: Annotated[
-        int, typer.Option(min=1, help="Notes that can sound at once (then the oldest is stolen).")
-    ] = StreamConfig.voices,
-    block: Annotated[
-        int, typer.Option(min=16, help="Samples generated per block (the latency's unit).")
-    ] = StreamConfig.block,
+    voices: Annotated[int, typer.Option(min=1, max=MAX_VOICES, help=_VOICES_HELP)] = StreamConfig.voices,
+    block: Annotated[int, typer.Option(min=16, max=MAX_BLOCK, help=_BLOCK_HELP)] = StreamConfig.block,
     countdown: Annotated[
         str, typer.Option(help="Held notes: auto, held (a model trained with --hidden-countdown) or legacy.")
     ] = StreamConfig.countdown,
@@ -158,7 +166,9 @@ def bench_stream_command(
     ] = None,
     voices: Annotated[str, typer.Option(help="Numbers of voices to time, comma-separated.")] = "1,2,4,8",
     seconds: Annotated[float, typer.Option(min=1.0, max=3600.0, help="Seconds of music per run.")] = 60.0,
-    block: Annotated[int, typer.Option(min=16, help="Samples per block.")] = StreamConfig.block,
+    block: Annotated[
+        int, typer.Option(min=16, max=MAX_BLOCK, help="Samples per block.")
+    ] = StreamConfig.block,
     offline: Annotated[
         bool, typer.Option("--offline/--no-offline", help="Also time `render` on the same music.")
     ] = True,

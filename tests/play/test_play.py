@@ -258,6 +258,18 @@ def test_an_output_that_cannot_be_written_is_refused_before_playing(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["folder", "m.mid", "tiny.pt"]
 
 
+def test_a_typo_of_a_pool_or_a_block_is_a_usage_error(ckpt_path: Path, tmp_path: Path):
+    """--voices 1000000 asked numpy for 92 GiB (a traceback); --block 100000000 filled the memory
+    until the kernel killed the process. Both are bounded by the parser."""
+    midi = write_midi(tmp_path / "m.mid", [(50, 100, 0.0, 0.1)])
+    for option, value in (("--voices", "1000000"), ("--block", "100000000")):
+        out = str(tmp_path / "x.wav")
+        args = ["play", str(ckpt_path), "--midi-file", str(midi), "-o", out, option, value]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and f"Invalid value for '{option}'" in result.output, result.output
+        assert "Traceback" not in result.output and not (tmp_path / "x.wav").exists()
+
+
 def test_a_stuck_note_is_refused_before_playing_into_a_file(ckpt_path: Path, tmp_path: Path):
     midi = write_midi(tmp_path / "stuck.mid", [(50, 100, 0.0, 5000.0)])
     out = tmp_path / "s.wav"
