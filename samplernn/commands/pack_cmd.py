@@ -75,6 +75,7 @@ def pack_command(
     from samplernn.render.pack import make_pack
 
     try:
+        _check_folder_name(out)
         piece_list = None if pieces is None else comma_list(pieces, "--pieces", "kick,snare,38")
         velocity_list = comma_ints(velocities, "--velocities", "40,80,120")
         fields_ = {"temperature": temperature, "attack_temperature": attack_temperature, "seed": seed,
@@ -92,6 +93,19 @@ def pack_command(
     except UserError as exc:
         fail(exc)
     _summary(report.index, report.out, report.reference)
+
+
+#: Names a pack folder should not have: a file's, which `-o pack.zip` (as serve's page downloads a
+#: pack) or `-o kick.wav` would give a folder, to the confusion of every tool that opens it.
+_FILE_SUFFIXES = (".zip", ".wav")
+
+
+def _check_folder_name(out: Path) -> None:
+    """UsageError for a new pack folder named like a zip or a WAV file (a pack is a folder)."""
+    if out.suffix.lower() in _FILE_SUFFIXES and not out.is_dir():
+        kind = out.suffix.lower()[1:]
+        raise UsageError(f"--out {out}: a pack is a folder of WAV files, not a {kind} file; give a folder "
+                         "name (the serve page downloads a pack as a zip)")
 
 
 def _summary(index: dict[str, Any], out: Path, reference: str) -> None:

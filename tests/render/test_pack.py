@@ -394,6 +394,10 @@ def test_cli_pack_and_synth(drum_ckpt_path: Path, kit_dir: Path, tmp_path: Path)
     for args, why in refusals:
         r = runner.invoke(app, ["pack", str(drum_ckpt_path), "-o", str(tmp_path / "bad"), *args, "-q"])
         assert r.exit_code == 2 and why in r.output and len(r.output.strip().splitlines()) == 1, r.output
+    for name in ("kit.zip", "kick.WAV"):  # a pack is a folder: not a folder named like a file
+        r = runner.invoke(app, ["pack", str(drum_ckpt_path), "-o", str(tmp_path / name), "-q"])
+        assert r.exit_code == 2 and "a pack is a folder of WAV files, not a" in r.output, r.output
+        assert len(r.output.strip().splitlines()) == 1 and not (tmp_path / name).exists()
     r = runner.invoke(app, ["synth", str(drum_ckpt_path), "--note", "38", "--takes", "2", "-o",
                             str(tmp_path / "snare.wav"), "--seed", "0", "-q"])
     assert r.exit_code == 0, r.output
