@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.main import get_current_context
 
 from samplernn.commands.common import OnsetCandidates, counted, fail, generation_options, onset_search_note
 from samplernn.common.errors import UsageError, UserError
@@ -46,6 +47,7 @@ def demo(
     try:
         if not math.isfinite(minutes):
             raise UsageError(f"--minutes must be a finite number, got {minutes}")
+        _check_train_options(train)
         demo_outputs(out, midi)  # before preparing and training, not after
         if train:
             start = "from scratch" if scratch else f"fine-tuning {DEMO_INIT}"
@@ -71,6 +73,27 @@ def demo(
     )
     typer.echo(f"audio:       {res.wav}")
     typer.echo(f"spectrogram: {res.png}")
+
+
+#: Options that only --train reads, and the one it replaces (it plays the model it trains).
+_TRAIN_ONLY = ("minutes", "scratch", "bank")
+
+
+def _check_train_options(train: bool) -> None:
+    """UsageError for an option given on the command line that the run would silently ignore:
+    --minutes, --scratch or --bank without --train (the shipped model would play instead of one
+    trained on the bank), --model with --train (the trained model plays, not it)."""
+    ctx = get_current_context(silent=True)
+    if ctx is None:
+        return
+    given = [name for name in (*_TRAIN_ONLY, "model")  # typer's own click: its enum, by name
+             if getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"]  # fmt: skip
+    if train and "model" in given:
+        raise UsageError("--model and --train: --train plays the model it trains (fine-tuned from "
+                         f"{DEMO_INIT}); give one")
+    unused = [f"--{name}" for name in given if name != "model"]
+    if not train and unused:
+        raise UsageError(f"{', '.join(unused)} only count with --train (add it to train a model first)")
 
 
 def register(app: typer.Typer, bench_app: typer.Typer) -> None:

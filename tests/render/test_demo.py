@@ -56,7 +56,7 @@ def test_an_output_in_the_way_is_said_before_any_work(tmp_path: Path, model: Pat
     preparing and training), leaving the WAV behind: now one line, before anything is written."""
     out = tmp_path / "o"
     (out / "melody.png").mkdir(parents=True)
-    one_line_error(["--model", str(model), "--out", str(out), *(["--train"] if train else [])],
+    one_line_error(["--out", str(out), *(["--train"] if train else ["--model", str(model)])],
                    "melody.png: is a folder")
     assert [p.name for p in out.iterdir()] == ["melody.png"]
 
@@ -78,3 +78,19 @@ def test_an_endless_training_time_is_refused_before_any_work(tmp_path: Path) -> 
     result = CliRunner().invoke(app, ["demo", "--train", "--minutes", "inf", "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and "--minutes must be a finite number, got inf" in result.output
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [(["--bank", "BANK"], "--bank only count with --train"),
+     (["--minutes", "1", "--scratch"], "--minutes, --scratch only count with --train"),
+     (["--train", "--model", "MODEL"], "--model and --train: --train plays the model it trains")],
+)
+def test_options_the_run_would_ignore_are_refused(tmp_path: Path, model: Path, args: list[str],
+                                                  said: str) -> None:
+    """`demo --bank mybank` rendered the shipped model's melody, the bank silently unused (it needs
+    --train); `demo --train --model X` trained and played another model than X."""
+    args = [str(tmp_path) if a == "BANK" else str(model) if a == "MODEL" else a for a in args]
+    result = CliRunner().invoke(app, ["demo", *args, "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and said in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "o").exists()
