@@ -77,6 +77,8 @@ def start_run(
         return state
     init_step = init_from(cfg.init, state, kit, run.log) if cfg.init else 0
     state.ema = WeightEMA(state.model, cfg.ema) if cfg.ema else None  # from the --init weights
+    if state.ema is not None:
+        run.log(f"validating, saving and playing a moving average of the weights (--ema {cfg.ema:g})")
     run.forget_records()
     run.describe(
         {

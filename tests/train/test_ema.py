@@ -56,8 +56,9 @@ def test_played_swaps_the_average_in_and_restores_the_trained_weights():
 
 
 def test_a_run_saves_the_average_to_play_and_the_trained_weights_to_resume(dataset, tmp_path):
-    run = tmp_path / "run"
-    train(dataset, run, tiny_cfg_ema(steps=6))
+    run, lines = tmp_path / "run", []
+    train(dataset, run, tiny_cfg_ema(steps=6), log=lines.append)
+    assert any("moving average of the weights (--ema 0.9)" in line for line in lines)
     payload = torch.load(run / "checkpoints" / "last.pt", weights_only=True)
     played, trained = payload["state_dict"], payload["train_state_dict"]
     assert payload["ema"] == {"decay": 0.9, "updates": 6}
