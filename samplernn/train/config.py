@@ -83,7 +83,8 @@ class TrainConfig:
     ema: float = _setting(
         0.0,
         "Validate, save and play an exponential moving average of the weights, this decay a step "
-        "(0.999: a memory of ~1,000 steps; Polyak averaging, as WaveNet); 0 = off, the weights as trained.",
+        "(0.999: a memory of ~1,000 steps; Polyak averaging, as WaveNet); 0 = off, the weights as trained. "
+        "Tried from scratch at 0.999: within the seeds' spread.",
     )
     # Against exposure bias, as LPCNet does: the model learns to continue from a history that
     # is slightly off, as its own output is in generation.
