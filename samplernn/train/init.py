@@ -25,7 +25,7 @@ _MODEL_FIELDS = ("preset", "model_overrides", "conditioning")
 #: Settings on by default that a run started before they existed did not have: a resumed old run
 #: reads them as off, so that it goes on training on the same data as before, and its sound check
 #: scores as its best.pt was scored (one draw a note).
-PREDATED_OFF: dict[str, Any] = {"fill_pitches": 0, "sound_draws": 1, "ema": 0.0}
+PREDATED_OFF: dict[str, Any] = {"fill_pitches": 0, "sound_draws": 1}
 
 
 def resolve_train_config(run_dir: str | Path, given: dict[str, Any], resume: bool) -> TrainConfig:
