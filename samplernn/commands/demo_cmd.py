@@ -93,7 +93,9 @@ def _check_train_options(train: bool) -> None:
                          f"{DEMO_INIT}); give one")
     unused = [f"--{name}" for name in given if name != "model"]
     if not train and unused:
-        raise UsageError(f"{', '.join(unused)} only count with --train (add it to train a model first)")
+        named = unused[0] if len(unused) == 1 else f"{', '.join(unused[:-1])} and {unused[-1]}"
+        verb = "counts" if len(unused) == 1 else "count"
+        raise UsageError(f"{named} only {verb} with --train (add it to train a model first)")
 
 
 def register(app: typer.Typer, bench_app: typer.Typer) -> None:

@@ -113,7 +113,8 @@ def resolve_pieces(names: Sequence[str], kit: Sequence[int]) -> list[int]:
     """GM keys of the kit for piece names or numbers ('kick', 'snare', '42', 'tom'): a name's own key
     (`gm_drum_key`) when the kit has it, else every piece of the kit of that kind ('tom': its toms).
 
-    Raises UserError, naming the kit's pieces, for a name that fits none of them.
+    Names that choose the same piece ('hat,42') choose it once, in the order first asked for.
+    Raises UsageError, naming the kit's pieces, for a name that fits none of them.
     """
     keys: list[int] = []
     for name in names:

@@ -31,6 +31,9 @@ from samplernn.render.voices import check_render_engine, pick_render_engine, ren
 #: What a drum model's "no notes to render" says of a drum part on another channel (the web page,
 #: which has no --channel, says its own words instead: serve.requests).
 CHANNEL_OPTION_HINT = "`render --channel N` plays the file's channel N"
+#: Seconds of silence before a file's first note from which render warns of it (a DAW's export
+#: from bar 1 of a song whose part enters later; not an error: the timing is the file's).
+LONG_LEAD_S = 10.0
 
 
 @dataclass
@@ -71,7 +74,8 @@ class RenderReport:
     notes_range: tuple[int, int]
     ignored: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
-    # warnings on notes' note-offs: none (hanging, conditioning.midi), or at the note-on (no length)
+    # warnings on the file's timing: notes with no note-off (hanging, conditioning.midi) or none after
+    # the note-on (no length), and a first note LONG_LEAD_S or more into the file
     hanging: list[str] = field(default_factory=list)
     onset_candidates: int = 1  # the most candidates the onset search tried per note (1: none)
     pieces: tuple[int, ...] = ()  # a drum model's: the kit keys played, ascending (empty: pitched)
@@ -226,6 +230,16 @@ def check_length(midi: Path, notes: Sequence[MidiNote], max_seconds: float) -> N
     raise UserError(f"{midi}: the notes end at {last:.0f} s, longer than --max-seconds {max_seconds:g}{hint}")
 
 
+def _long_lead(notes: Sequence[MidiNote]) -> list[str]:
+    """A warning when the first of `notes` starts LONG_LEAD_S or more into the file: the WAV keeps
+    the file's timing (to line up with its other parts), so it begins with that much silence."""
+    first = min(n.start for n in notes)
+    if first < LONG_LEAD_S:
+        return []
+    return [f"the first note starts at {first:.1f} s: the WAV begins with {first:.1f} s of silence "
+            "(the file's own timing, kept so that it lines up with the file's other parts)"]
+
+
 def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: RenderOptions) -> RenderReport:
     """Render every note of `midi` with the checkpoint's model and write a peak-safe WAV to `out`.
     A drum model (render.drums) plays the drum channel, each hit for the kit's length.
@@ -282,7 +296,8 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
         [f"{_fmt_note(n)} has no note-off: played until its track's last event, {n.stop:.2f} s"
          for n, _ in played if n.hanging and not kit]
         + [f"{_fmt_note(n)} has no length (its note-on and note-off share a tick): played as an attack "
-           "and its release" for n, _ in played if n.stop <= n.start and not n.hanging and not kit],
+           "and its release" for n, _ in played if n.stop <= n.start and not n.hanging and not kit]
+        + _long_lead([n for n, _ in played]),
         gen.onset_candidates,
         tuple(sorted(set(pitches))) if kit else (),
         held,

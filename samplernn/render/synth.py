@@ -121,10 +121,11 @@ def free_run(
 
 
 def take_paths(out: Path, n: int) -> list[Path]:
-    """out.wav for one take; out-1.wav … out-N.wav for several."""
+    """out.wav for one take; out-1.wav … out-N.wav for several. A name without a suffix stays
+    without one (out-1, out-2 …), as one take's `out` and render's output do."""
     if n == 1:
         return [out]
-    return [out.with_name(f"{out.stem}-{i}{out.suffix or '.wav'}") for i in range(1, n + 1)]
+    return [out.with_name(f"{out.stem}-{i}{out.suffix}") for i in range(1, n + 1)]
 
 
 def take_files(out: Path, n: int, plot: bool = False) -> list[Path]:

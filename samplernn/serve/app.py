@@ -202,20 +202,26 @@ def _upload_name(filename: str | None) -> str:
 
 def post_render(
     request: Request,
-    file: Annotated[UploadFile, File()],
+    file: Annotated[list[UploadFile], File()],
     transpose: Annotated[int, Form(ge=-48, le=48)] = 0,
     clamp: Annotated[bool, Form()] = False,
     seed: Annotated[int | None, Form(ge=0, lt=2**32)] = None,
 ) -> dict[str, Any]:
-    """Queue the render of an uploaded MIDI file, checked first (size, MIDI, length, notes)."""
+    """Queue the render of one uploaded MIDI file, checked first (size, MIDI, length, notes).
+
+    Raises UserError (400) when the form carries more than one file: one render is one piece.
+    """
+    if len(file) != 1:
+        raise UserError(f"upload one MIDI file to render, got {len(file)} in one request")
+    (upload,) = file
     state = request.app.state
     limits: ServeLimits = state.limits
-    data = file.file.read(limits.max_upload_bytes + 1)
+    data = upload.file.read(limits.max_upload_bytes + 1)
     check_upload_size(len(data), limits)
     store: JobStore = state.store
     job = store.new_job("render")
     try:
-        name = _upload_name(file.filename)
+        name = _upload_name(upload.filename)
         path = job.dir / name
         path.write_bytes(data)
         if state.kit and transpose:

@@ -82,8 +82,8 @@ def test_an_endless_training_time_is_refused_before_any_work(tmp_path: Path) -> 
 
 @pytest.mark.parametrize(
     ("args", "said"),
-    [(["--bank", "BANK"], "--bank only count with --train"),
-     (["--minutes", "1", "--scratch"], "--minutes, --scratch only count with --train"),
+    [(["--bank", "BANK"], "--bank only counts with --train"),
+     (["--minutes", "1", "--scratch"], "--minutes and --scratch only count with --train"),
      (["--train", "--model", "MODEL"], "--model and --train: --train plays the model it trains")],
 )
 def test_options_the_run_would_ignore_are_refused(tmp_path: Path, model: Path, args: list[str],

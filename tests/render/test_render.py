@@ -535,3 +535,25 @@ def test_synth_writes_24_bit_as_pack_does(tmp_path: Path, ckpt_path: Path) -> No
     r = runner.invoke(app, ["synth", str(ckpt_path), "--note", "C3", *args, "-o", str(out), "-q"])
     assert r.exit_code == 0, r.output
     assert sf.info(out).subtype == "PCM_24"
+
+
+def test_take_names_keep_the_suffix_given_or_none() -> None:
+    from samplernn.render.synth import take_paths
+
+    assert take_paths(Path("d/x.wav"), 1) == [Path("d/x.wav")]
+    assert take_paths(Path("d/x.wav"), 2) == [Path("d/x-1.wav"), Path("d/x-2.wav")]
+    assert take_paths(Path("d/x"), 1) == [Path("d/x")]
+    assert take_paths(Path("d/x"), 2) == [Path("d/x-1"), Path("d/x-2")]  # was x-1.wav beside one take's x
+
+
+def test_a_long_silence_before_the_first_note_is_warned_of(tmp_path: Path, ckpt_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render_mod, "synthesize", fake_synthesize)
+    ckpt = load_checkpoint(ckpt_path)
+    late = write_midi(tmp_path / "late.mid", [[on(50, time=11520), off(50, 48)]])  # 120 bpm: at 12 s
+    report = render_midi(ckpt, late, tmp_path / "late.wav", FAST)
+    assert report.hanging == ["the first note starts at 12.0 s: the WAV begins with 12.0 s of silence "
+                              "(the file's own timing, kept so that it lines up with the file's other parts)"]
+    assert report.seconds > 12.0
+    early = write_midi(tmp_path / "early.mid", [[on(50, time=9120), off(50, 48)]])  # at 9.5 s
+    assert render_midi(ckpt, early, tmp_path / "early.wav", FAST).hanging == []

@@ -258,3 +258,11 @@ def test_generated_files_are_removed_at_shutdown(ckpt, limits) -> None:
         job = c.post("/api/takes", json={"note": "C3", "duration": 0.1, "takes": 1}).json()
         assert (root / job["id"]).is_dir()
     assert not root.exists()
+
+
+def test_two_files_in_one_render_request_are_refused(client, tmp_path: Path) -> None:
+    midi = write_midi(tmp_path / "a.mid", [(48, 100, 0.0, 0.2)]).read_bytes()
+    response = client.post("/api/render", files=[("file", ("a.mid", midi)), ("file", ("b.mid", midi))])
+    assert response.status_code == 400
+    assert response.json()["detail"] == "upload one MIDI file to render, got 2 in one request"
+    assert list(client.app.state.store.root.iterdir()) == []
