@@ -59,6 +59,10 @@ def hit(path, tau=0.08):
     ("Kick OH", 36), ("Snare OH", 38), ("SnareOH", 38), ("OH", 46), ("HH OH", 46), ("hhclosed_01", 42),
     ("hhopen_00", 46), ("hhpedal_01", 44), ("ClosedHH", 42), ("Tom 01", 50), ("Tom 02", 47), ("Tom 03", 45),
     ("Tom 4", 43), ("Tom 5", 41), ("Phat Kick", 36), ("high floor tom", 43),
+    # the Debian kits: BJA_Pacific's free-ringing hat; ForzeeStereo's crash/ride, played three ways
+    ("Hi Hat Free", 46), ("Loose Hat", 46), ("Snare (Pearl Free Floating Maple)", 38),
+    ("Crash/Ride Bow (Paiste Rude Crash/Ride 18\")", 51), ("Crash/Ride Bell", 53), ("Crash/Ride", 49),
+    ("Ride Bow", 51), ("Cymbal Bow", 51),
 ])
 def test_general_midi_keys_from_piece_names(name, key):
     assert gm_drum_key(name) == key

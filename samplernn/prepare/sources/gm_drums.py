@@ -27,8 +27,9 @@ _LOW = frozenset({"lo", "low"})
 #: (GM key, what it is, word sets that must each share a word with the name), most specific first.
 RULES: tuple[tuple[int, str, tuple[frozenset[str], ...]], ...] = (
     (44, "pedal hi-hat", (_HAT, frozenset({"pedal", "foot", "pd", "ped"}))),
+    # a 'free' or 'loose' hat rings open (BJA_Pacific's 'Hi Hat Free' rings 2.8 s, its 'Opened' 0.5 s)
     (46, "open hi-hat", (_HAT, frozenset({"open", "opened", "op", "oh", "semiopen", "semi", "half",
-                                          "swish"}))),
+                                          "swish", "free", "loose"}))),
     (46, "open hi-hat", (frozenset({"ohh", "openhat"}),)),
     (42, "closed hi-hat", (_HAT,)),
     (42, "closed hi-hat", (frozenset({"chh", "closedhat"}),)),
@@ -36,6 +37,8 @@ RULES: tuple[tuple[int, str, tuple[frozenset[str], ...]], ...] = (
     (53, "ride bell", (frozenset({"ridebell", "ridecup"}),)),
     (52, "chinese cymbal", (frozenset({"china", "chinese"}),)),
     (55, "splash cymbal", (frozenset({"splash"}),)),
+    # a crash/ride played on its bow rides ('Crash/Ride Bow'; its bell is the ride bell above)
+    (51, "ride cymbal 1", (_CRASH | {"cymbal", "cym"}, frozenset({"bow"}))),
     (57, "crash cymbal 2", (_CRASH | {"cymbal", "cym"}, frozenset({"2", "right", "r"}))),
     (49, "crash cymbal 1", (_CRASH,)),
     (59, "ride cymbal 2", (_RIDE, frozenset({"2", "right", "r"}))),
