@@ -244,6 +244,28 @@ def test_a_loop_among_one_shots_is_noticed(tmp_path):
     assert "Hat Loop 120bpm.wav: a hit held for" in line and "a loop or several hits?" in line
 
 
+def test_a_long_ringing_cymbal_is_no_loop(tmp_path):
+    """ForzeeStereo's 18-22" rides and crashes ring near their peak for 3-8 s, one hit each: all 13
+    were noticed as "a loop or several hits?". A ring that beats (the level swaying a few dB) is
+    still one hit; a roll's or a loop's hits each rise from a dip."""
+    from samplernn.prepare.sources import to_discovery
+    from samplernn.prepare.sources.records import LOOP_HELD_SECONDS
+    from samplernn.prepare.sources.release import hit_count
+
+    t = np.arange(int(6.0 * SR)) / SR
+    sway = 10 ** ((-3.0 * t + 2.5 * np.sin(2 * np.pi * 2.0 * t)) / 20)  # -3 dB/s, beating ±2.5 dB
+    ride = 0.5 * sway * np.random.default_rng(0).standard_normal(t.size)
+    ride = np.concatenate([np.zeros(SR // 10), ride]).astype(np.float32)
+    write_audio(tmp_path / "shots" / "ride_22.wav", ride, SR)
+    discovery = to_discovery(one_shot_notes(tmp_path / "shots"))
+    (job,) = discovery.jobs
+    assert job.off - job.on > LOOP_HELD_SECONDS  # held long: the old notice's only test
+    assert not [w for w in discovery.warnings if "held for" in w]
+    assert hit_count(ride, SR) == 1
+    beat = ride[SR // 10:][: SR // 4] * np.exp(-np.arange(SR // 4) / (0.03 * SR)).astype(np.float32)
+    assert hit_count(np.concatenate([np.zeros(SR // 10, np.float32), *[beat] * 8]), SR) == 8  # a roll
+
+
 def test_a_file_that_is_no_drumkit_xml_is_told_what_to_give(tmp_path):
     """A .flac or a .h2drumkit archive as SRC read as XML: "unreadable Hydrogen drum kit (not
     well-formed (invalid token))" said nothing useful."""

@@ -23,7 +23,7 @@ from samplernn.common.errors import UserError
 from samplernn.prepare.layouts import Discovery, Failure, NoteJob, note_id
 from samplernn.prepare.notes import NoteError
 from samplernn.prepare.settings import PrepareSettings
-from samplernn.prepare.sources.release import one_shot_release
+from samplernn.prepare.sources.release import hit_count, one_shot_release
 from samplernn.prepare.sources.root_key import wavpack_message
 
 #: Audio files a sample library may hold (what libsndfile reads: WAV, AIFF, FLAC, OGG, MP3).
@@ -150,7 +150,8 @@ def to_discovery(
         else:
             out.jobs.append(job)
             held = job.off - job.on
-            if found.layout == "drumkit" and note.release is None and held > LOOP_HELD_SECONDS:
+            if found.layout == "drumkit" and note.release is None and held > LOOP_HELD_SECONDS \
+                    and _several_hits(note):
                 out.warnings.append(f"{note.audio}: a hit held for {held:.1f} s (a kit's longest cymbals "
                                     "hold about 1.7 s): a loop or several hits? A one-shot holds one hit")
         if progress is not None:
@@ -158,6 +159,14 @@ def to_discovery(
     return out
 
 
-#: A drum one-shot held (sounding near its peak) longer than this (s) gets a notice: the cymbals of
-#: the Debian Hydrogen kits hold up to ~1.7 s (docs/drums.md); an 8-s hat loop was read as one hit.
+#: A drum one-shot held (sounding near its peak) longer than this (s) and holding several hits
+#: (`release.hit_count`) gets a notice: an 8-s hat loop was read as one hit. Held alone says too
+#: little: ForzeeStereo's 18-22" rides and crashes ring near their peak for 3-8 s, one hit each.
 LOOP_HELD_SECONDS = 2.5
+
+
+def _several_hits(note: SampleNote) -> bool:
+    """Whether a one-shot's audio (its window) holds more than one hit: a loop, or a roll."""
+    start, stop = (0, None) if note.window is None else _frames(note)
+    x, sr = read_audio(note.audio, start, stop, mono=True)
+    return hit_count(x, sr) > 1
