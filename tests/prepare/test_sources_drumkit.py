@@ -115,6 +115,30 @@ def test_a_hydrogen_kit(tmp_path):
     assert [n.pitch for n in mapped.notes] == [36, 36, 44, 35]
 
 
+def test_an_instrument_named_by_no_piece_takes_its_samples_piece(tmp_path):
+    """ColomboAcousticDrumkit's 'redo super opaco' (Italian: a very muted snare) failed for want of
+    a key, though its sample is snare-opaque-2mics_normal-shot1.flac. Samples that name no piece, or
+    different ones, still leave the instrument to --map."""
+    kit = tmp_path / "Colombo"
+    for name in ("snare-opaque-shot1", "snare-opaque-shot2", "zap_1", "kick_1", "snare_1"):
+        hit(kit / f"{name}.wav")
+    (kit / "drumkit.xml").write_text("""<drumkit_info><name>Colombo</name><instrumentList>
+      <instrument><name>redo super opaco</name>
+        <layer><filename>snare-opaque-shot1.wav</filename></layer>
+        <layer><filename>snare-opaque-shot2.wav</filename></layer></instrument>
+      <instrument><name>Zap</name><layer><filename>zap_1.wav</filename></layer></instrument>
+      <instrument><name>Thing</name><layer><filename>kick_1.wav</filename></layer>
+        <layer><filename>snare_1.wav</filename></layer></instrument>
+    </instrumentList></drumkit_info>""")
+    found = drumkit_notes(kit)
+    assert [(n.source, n.pitch) for n in found.notes] == [("snare-opaque-shot1.wav", 38),
+                                                           ("snare-opaque-shot2.wav", 38)]
+    assert [f.source for f in found.failures] == ["drumkit.xml#Zap", "drumkit.xml#Thing"]
+    (said,) = found.warnings
+    assert said.endswith("instrument 'redo super opaco' names no drum piece; its samples' names say "
+                         "38 (acoustic snare)")
+
+
 def test_old_kits_and_folders_of_kits(tmp_path):
     old = tmp_path / "kits" / "Old"
     hit(old / "clap.wav")

@@ -8,7 +8,8 @@
         kick_01.wav  snare-hard.wav  hats/closed_2.wav
 
 Each layer's sample becomes a note whose pitch is the instrument's General MIDI drum key, matched
-by its name (`gm_drums`) or given by `user_map` ({"Instrument name": 38}), and whose velocity is
+by its name (`gm_drums`; a name that names no piece takes the one all its samples' file names
+name) or given by `user_map` ({"Instrument name": 38}), and whose velocity is
 the middle of the layer's range (Hydrogen's 0..1 scaled to 127). Kits from before Hydrogen 0.9.7
 put one `<filename>` on the instrument itself: one layer over the whole range. Instruments with
 no sample (Hydrogen's empty slots, or its `emptySample` placeholder) are skipped; those no rule
@@ -28,7 +29,7 @@ from pathlib import Path
 from samplernn.common.errors import UserError
 from samplernn.data.drum_bank import GM_DRUM_KEYS
 from samplernn.prepare.naming import NamingError, ParsedName, resolve_velocities, velocity_marks
-from samplernn.prepare.sources.gm_drums import gm_drum_key, mapped_key
+from samplernn.prepare.sources.gm_drums import RULES, gm_drum_key, mapped_key
 from samplernn.prepare.sources.records import SampleNote, SourceResult, relative, sample_folder, scan_samples
 
 KIT_FILE = "drumkit.xml"
@@ -157,6 +158,11 @@ def drumkit_notes(src: str | Path, user_map: dict[str, int] | None = None) -> So
             by_file = {f: k for f in files if (k := mapped_key(f, user_map)) is not None}
             if key is None and by_file:  # the map may name the instrument by its sample files
                 key = next(iter(by_file.values()))
+            if key is None:  # no piece in its name ('redo super opaco'): its samples' names may say
+                key = files_key(inst)
+                if key is not None:
+                    found.warnings.append(f"{xml_path}: instrument {inst.name!r} names no drum piece; its "
+                                          f"samples' names say {key} ({piece_of(key)})")
             clash = {f: k for f, k in by_file.items() if k != key}
             if clash:
                 f, k = next(iter(clash.items()))
@@ -180,6 +186,18 @@ def drumkit_notes(src: str | Path, user_map: dict[str, int] | None = None) -> So
         found.warnings.append(f"{len(loose)} audio file(s) outside the kits' folders were not read "
                               f"({shown}): prepare a folder of one-shots on its own")
     return found
+
+
+def files_key(inst: KitInstrument) -> int | None:
+    """The GM key every sample file of `inst` names by `RULES` ('snare-opaque-shot1.flac' → 38),
+    or None where one names none or they disagree."""
+    keys = {gm_drum_key(path.stem) for path, _, _ in inst.layers}
+    return keys.pop() if len(keys) == 1 else None
+
+
+def piece_of(key: int) -> str:
+    """'acoustic snare' for 38: the name `RULES` give the key."""
+    return next(what for k, what, _ in RULES if k == key)
 
 
 def map_example(name: str) -> str:
