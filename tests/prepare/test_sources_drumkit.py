@@ -139,6 +139,24 @@ def test_an_instrument_named_by_no_piece_takes_its_samples_piece(tmp_path):
                          "38 (acoustic snare)")
 
 
+def test_a_layer_hydrogen_pitches_is_said(tmp_path):
+    """Gimme A Hand's 'Woodblock Lo' is its 'Woodblock Hi' samples pitched -3 semitones, Colombo's
+    tomhi2..4 one tom pitched +0.96..+4.8: prepare takes samples as recorded, and said nothing."""
+    kit = tmp_path / "Hand"
+    hit(kit / "WoodBlock-Med.wav")
+    (kit / "drumkit.xml").write_text("""<drumkit_info><name>Hand</name><instrumentList>
+      <instrument><name>Woodblock Hi</name>
+        <layer><filename>WoodBlock-Med.wav</filename><pitch>0</pitch></layer></instrument>
+      <instrument><name>Woodblock Lo</name>
+        <layer><filename>WoodBlock-Med.wav</filename><pitch>-3</pitch></layer></instrument>
+    </instrumentList></drumkit_info>""")
+    found = drumkit_notes(kit)
+    assert [n.pitch for n in found.notes] == [76, 77]
+    (said,) = found.warnings
+    assert said.endswith("instrument 'Woodblock Lo' is its samples pitched -3 semitones in Hydrogen; "
+                         "prepared as recorded, unpitched")
+
+
 def test_old_kits_and_folders_of_kits(tmp_path):
     old = tmp_path / "kits" / "Old"
     hit(old / "clap.wav")

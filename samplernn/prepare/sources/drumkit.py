@@ -42,6 +42,9 @@ class KitInstrument:
 
     name: str
     layers: list[tuple[Path, float, float]] = field(default_factory=list)
+    #: Hydrogen's pitch shift of a layer (semitones), the largest in size: Hydrogen plays the
+    #: sample shifted; prepare takes it as recorded
+    shift: float = 0.0
 
 
 def _local(tag: str) -> str:
@@ -60,6 +63,13 @@ def _share(text: str | None, default: float) -> float:
         return min(1.0, max(0.0, float(text))) if text is not None else default
     except ValueError:
         return default
+
+
+def _number(text: str | None) -> float:
+    try:
+        return float(text) if text is not None else 0.0
+    except ValueError:
+        return 0.0
 
 
 def read_kit(xml_path: Path) -> tuple[str, list[KitInstrument]]:
@@ -82,6 +92,7 @@ def read_kit(xml_path: Path) -> tuple[str, list[KitInstrument]]:
             if name:
                 lo, hi = _share(_child_text(layer, "min"), 0.0), _share(_child_text(layer, "max"), 1.0)
                 inst.layers.append((xml_path.parent / name, lo, hi))
+                inst.shift = max(inst.shift, _number(_child_text(layer, "pitch")), key=abs)
         own = _child_text(element, "filename")
         if not inst.layers and own:
             inst.layers.append((xml_path.parent / own, 0.0, 1.0))
@@ -173,6 +184,10 @@ def drumkit_notes(src: str | Path, user_map: dict[str, int] | None = None) -> So
                 found.fail(where, f"{xml_path}: instrument {inst.name!r} has no General MIDI drum key; "
                            f"map it with --map {map_example(inst.name)}")
                 continue
+            if inst.shift:
+                found.warnings.append(f"{xml_path}: instrument {inst.name!r} is its samples pitched "
+                                      f"{inst.shift:+g} semitones in Hydrogen; "
+                                      "prepared as recorded, unpitched")
             for sample, lo, hi in inst.layers:
                 if not sample.is_file():
                     found.fail(where, f"{xml_path}: sample {sample.name!r} of {inst.name!r} not found")
