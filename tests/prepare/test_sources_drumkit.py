@@ -153,7 +153,7 @@ def test_a_layer_hydrogen_pitches_is_said(tmp_path):
     found = drumkit_notes(kit)
     assert [n.pitch for n in found.notes] == [76, 77]
     (said,) = found.warnings
-    assert said.endswith("instrument 'Woodblock Lo' is its samples pitched -3 semitones in Hydrogen; "
+    assert said.endswith("instrument 'Woodblock Lo': Hydrogen pitches its samples -3 semitones; "
                          "prepared as recorded, unpitched")
 
 

@@ -185,9 +185,8 @@ def drumkit_notes(src: str | Path, user_map: dict[str, int] | None = None) -> So
                            f"map it with --map {map_example(inst.name)}")
                 continue
             if inst.shift:
-                found.warnings.append(f"{xml_path}: instrument {inst.name!r} is its samples pitched "
-                                      f"{inst.shift:+g} semitones in Hydrogen; "
-                                      "prepared as recorded, unpitched")
+                found.warnings.append(f"{xml_path}: instrument {inst.name!r}: Hydrogen pitches its samples "
+                                      f"{round(inst.shift, 2):+g} semitones; prepared as recorded, unpitched")
             for sample, lo, hi in inst.layers:
                 if not sample.is_file():
                     found.fail(where, f"{xml_path}: sample {sample.name!r} of {inst.name!r} not found")
