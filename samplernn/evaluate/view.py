@@ -127,9 +127,10 @@ def render_tables(report: dict[str, Any], console: Console | None = None) -> Non
             console.print(table)
     failed = [b["name"] for b in report["bars"] if b["passed"] is False]
     if report["passed"]:
-        console.print("[green]shipped-model bars: all passed[/]")
+        console.print("[green]the bars a model must pass to ship: all passed[/]")
     else:
-        console.print(f"[red]shipped-model bars: failed[/] ({', '.join(failed) or 'nothing measurable'})")
+        failed_text = ", ".join(failed) or "nothing measurable"
+        console.print(f"[red]the bars a model must pass to ship: failed[/] ({failed_text})")
 
 
 def pick_plot_notes(records: list[NoteRecord], max_rows: int = 6) -> list[int]:

@@ -341,7 +341,7 @@ def test_cli_end_to_end_tiny_model(dataset, tmp_path: Path) -> None:
     args += ["--json", str(out / "report.json"), "--plots", str(out / "plots"), "--audio", str(out / "wav")]
     result = _cli(args)
     assert result.exit_code == 0, result.output
-    assert "pitch within ±50 c" in result.output and "shipped-model bars" in result.output
+    assert "pitch within ±50 c" in result.output and "the bars a model must pass to ship" in result.output
     r = json.loads((out / "report.json").read_text())
     assert r["n_notes"] == 2 and r["checkpoint"] == str(ckpt) and r["step"] == 0
     assert r["notices"] == []  # a model that records no range

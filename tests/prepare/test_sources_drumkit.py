@@ -283,7 +283,7 @@ def test_a_loop_among_one_shots_is_noticed(tmp_path):
     hit(tmp_path / "shots" / "kick_01.wav")
     discovery = to_discovery(one_shot_notes(tmp_path / "shots"))
     (line,) = [w for w in discovery.warnings if "held for" in w]
-    assert "Hat Loop 120bpm.wav: a hit held for" in line and "a loop or several hits?" in line
+    assert "Hat Loop 120bpm.wav: a hit held for" in line and "attacks in it: a loop or several hits?" in line
 
 
 def test_a_long_ringing_cymbal_is_no_loop(tmp_path):

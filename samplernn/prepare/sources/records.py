@@ -150,10 +150,11 @@ def to_discovery(
         else:
             out.jobs.append(job)
             held = job.off - job.on
-            if found.layout == "drumkit" and note.release is None and held > LOOP_HELD_SECONDS \
-                    and _several_hits(note):
-                out.warnings.append(f"{note.audio}: a hit held for {held:.1f} s (a kit's longest cymbals "
-                                    "hold about 1.7 s): a loop or several hits? A one-shot holds one hit")
+            hits = _hits(note) if found.layout == "drumkit" and note.release is None \
+                and held > LOOP_HELD_SECONDS else 1
+            if hits > 1:
+                out.warnings.append(f"{note.audio}: a hit held for {held:.1f} s with {hits} attacks in it: "
+                                    "a loop or several hits? A one-shot holds one hit")
         if progress is not None:
             progress(k + 1, len(found.notes))
     return out
@@ -165,8 +166,9 @@ def to_discovery(
 LOOP_HELD_SECONDS = 2.5
 
 
-def _several_hits(note: SampleNote) -> bool:
-    """Whether a one-shot's audio (its window) holds more than one hit: a loop, or a roll."""
+def _hits(note: SampleNote) -> int:
+    """How many hits a one-shot's audio (its window) holds (`release.hit_count`): more than one
+    for a loop or a roll."""
     start, stop = (0, None) if note.window is None else _frames(note)
     x, sr = read_audio(note.audio, start, stop, mono=True)
-    return hit_count(x, sr) > 1
+    return hit_count(x, sr)
