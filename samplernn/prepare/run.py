@@ -23,7 +23,7 @@ from natsort import natsorted
 from conditioning import BankStats, NoteEvent
 from conditioning.bankstats import envelope_hop, note_levels
 from conditioning.noise import dc_offset
-from samplernn.common.audio import BLOCK, AudioError, audio_info, mix_down, read_audio, write_wav
+from samplernn.common.audio import BLOCK, AudioError, audio_info, mix_down, read_audio, resample, write_wav
 from samplernn.common.errors import UsageError, UserError
 from samplernn.common.progress import ProgressFn
 from samplernn.data.dataset import MANIFEST_FILE, write_dataset_info
@@ -122,7 +122,9 @@ def _check_session_pitch(
 
 def _read_job(job: NoteJob) -> tuple[np.ndarray, int, int, np.ndarray | None]:
     """(mono audio (n,), sample rate, offset of its first frame, the channels (n, c) it mixes down
-    or None for a mono file) for the part of the recording a job needs."""
+    or None for a mono file) for the part of the recording a job needs. The mono audio is as the
+    job's source plays it (× `job.level`, resampled by `job.rate`); the channels are as recorded,
+    for the clipping check."""
     info = audio_info(job.audio)  # AudioError for unreadable or empty files
     frames, sr = info.frames, info.sample_rate
     start, stop = 0, None
@@ -130,7 +132,12 @@ def _read_job(job: NoteJob) -> tuple[np.ndarray, int, int, np.ndarray | None]:
         start = min(frames, max(0, math.floor(job.window[0] * sr)))
         stop = max(start, frames if job.window[1] is None else min(frames, math.ceil(job.window[1] * sr)))
     channels, sr = read_audio(job.audio, start, stop)
-    return mix_down(channels), sr, start, (channels if channels.shape[1] > 1 else None)
+    x = mix_down(channels)
+    if job.level != 1.0:
+        x = x * np.float32(job.level)
+    if job.rate != 1.0:
+        x = resample(x, sr * job.rate, sr)
+    return x, sr, start, (channels if channels.shape[1] > 1 else None)
 
 
 def recording_peak(path: Path) -> float:
@@ -160,10 +167,14 @@ def recording_peak(path: Path) -> float:
 
 
 def _bank_peak(found: Discovery, settings: PrepareSettings, progress: ProgressFn | None) -> float:
-    """Largest peak of all usable recordings; unreadable or silent ones become failures (jobs dropped).
+    """Largest peak of all usable recordings, each at the largest `level` a job plays it at (a
+    Hydrogen kit's gains); unreadable or silent ones become failures (jobs dropped).
 
     Non-finite samples do not count (the notes that hold them fail when they are prepared)."""
-    recordings = list(dict.fromkeys(job.audio for job in found.jobs))
+    levels: dict[Path, float] = {}
+    for job in found.jobs:
+        levels[job.audio] = max(levels.get(job.audio, 0.0), job.level)
+    recordings = list(levels)
     bad: set[Path] = set()
     peak = 0.0
     for k, path in enumerate(recordings):
@@ -172,7 +183,7 @@ def _bank_peak(found: Discovery, settings: PrepareSettings, progress: ProgressFn
             silent = silence_message(str(path), p, settings)
             if silent:
                 raise AudioError(silent)
-            peak = max(peak, p)
+            peak = max(peak, p * levels[path])
         except AudioError as exc:
             bad.add(path)
             source = next(j.source for j in found.jobs if j.audio == path).split("#")[0]

@@ -139,22 +139,50 @@ def test_an_instrument_named_by_no_piece_takes_its_samples_piece(tmp_path):
                          "38 (acoustic snare)")
 
 
-def test_a_layer_hydrogen_pitches_is_said(tmp_path):
-    """Gimme A Hand's 'Woodblock Lo' is its 'Woodblock Hi' samples pitched -3 semitones, Colombo's
-    tomhi2..4 one tom pitched +0.96..+4.8: prepare takes samples as recorded, and said nothing."""
+def test_a_kit_is_prepared_as_hydrogen_plays_it(tmp_path):
+    """Hydrogen plays a layer × the note's velocity × the layer's gain × the instrument's gain and
+    volume, resampled by the layer's pitch (Sampler::renderNote). Kits normalise their layers, so
+    taken as recorded a soft kick was as loud as a hard one; Gimme A Hand's 'Woodblock Lo' (its 'Hi'
+    sample at -3 semitones) and Colombo's tomhi2..4 (one tom at +0.96..+4.8) were one sound under
+    several keys."""
+    import soundfile as sf
+
+    from samplernn.data.dataset import load_dataset
+    from samplernn.prepare import prepare_bank
+
     kit = tmp_path / "Hand"
-    hit(kit / "WoodBlock-Med.wav")
+    hit(kit / "kick.wav")
+    hit(kit / "block.wav", tau=0.2)
     (kit / "drumkit.xml").write_text("""<drumkit_info><name>Hand</name><instrumentList>
-      <instrument><name>Woodblock Hi</name>
-        <layer><filename>WoodBlock-Med.wav</filename><pitch>0</pitch></layer></instrument>
-      <instrument><name>Woodblock Lo</name>
-        <layer><filename>WoodBlock-Med.wav</filename><pitch>-3</pitch></layer></instrument>
+      <instrument><name>Kick</name><volume>0.5</volume>
+        <layer><filename>kick.wav</filename><min>0</min><max>0.5</max></layer>
+        <layer><filename>kick.wav</filename><min>0.5</min><max>1</max><gain>1.5</gain></layer></instrument>
+      <instrument><name>Woodblock Hi</name><gain>0.8</gain><applyVelocity>false</applyVelocity>
+        <layer><filename>block.wav</filename><pitch>0</pitch></layer></instrument>
+      <instrument><name>Woodblock Lo</name><gain>0.8</gain><applyVelocity>false</applyVelocity>
+        <layer><filename>block.wav</filename><pitch>12</pitch></layer></instrument>
     </instrumentList></drumkit_info>""")
     found = drumkit_notes(kit)
-    assert [n.pitch for n in found.notes] == [76, 77]
-    (said,) = found.warnings
-    assert said.endswith("instrument 'Woodblock Lo': Hydrogen pitches its samples -3 semitones; "
-                         "prepared as recorded, unpitched")
+    assert [(n.pitch, n.velocity) for n in found.notes] == [(36, 32), (36, 95), (76, 64), (77, 64)]
+    levels = [32 / 127 * 0.5, 95 / 127 * 1.5 * 0.5, 0.8, 0.8]  # velocity × gains × volume
+    assert [n.level for n in found.notes] == pytest.approx(levels)
+    assert [n.rate for n in found.notes] == [1.0, 1.0, 1.0, 2.0]
+    assert found.warnings == []
+    prepare_bank(kit, tmp_path / "out")
+    ds = load_dataset(tmp_path / "out")
+    audio = {(n.pitch, n.velocity): sf.read(tmp_path / "out" / n.audio, dtype="float32")[0] for n in ds.notes}
+    peaks = {k: float(np.abs(y).max()) for k, y in audio.items()}
+    assert peaks[36, 32] / peaks[36, 95] == pytest.approx((32 / 127) / (95 / 127 * 1.5), rel=0.02)
+    assert peaks[76, 64] / peaks[36, 95] == pytest.approx(0.8 / (95 / 127 * 1.5 * 0.5), rel=0.02)
+    assert max(peaks.values()) == pytest.approx(peaks[76, 64])  # the bank's one gain: loudest as before
+
+    def hz(y):
+        spectrum = np.abs(np.fft.rfft(y))
+        return np.argmax(spectrum) * ds.sample_rate / y.size
+
+    assert hz(audio[77, 64]) == pytest.approx(2 * hz(audio[76, 64]), rel=0.05)  # an octave up
+    lo, hi = (next(n for n in ds.notes if n.pitch == p) for p in (76, 77))
+    assert (hi.end - hi.onset) / (lo.end - lo.onset) == pytest.approx(0.5, abs=0.1)  # and twice as fast
 
 
 def test_old_kits_and_folders_of_kits(tmp_path):

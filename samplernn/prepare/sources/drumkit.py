@@ -15,16 +15,24 @@ put one `<filename>` on the instrument itself: one layer over the whole range. I
 no sample (Hydrogen's empty slots, or its `emptySample` placeholder) are skipped; those no rule
 matches are failures that say how to map them. One-shots have no note-off: `one_shot_release`
 places it.
+
+A kit's sample is prepared as Hydrogen plays it at the note's velocity (its Sampler::renderNote):
+scaled by that velocity (0..1, unless the instrument's `applyVelocity` is false) × the layer's
+`gain` × the instrument's `gain` and `volume`, and resampled by the layer's `pitch` (semitones).
+Kits normalise their layers and leave the dynamics to that scaling: taken as recorded, a soft
+layer would be as loud as a hard one. A plain folder's one-shots are taken as recorded.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import shlex
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from samplernn.common.errors import UserError
 from samplernn.data.drum_bank import GM_DRUM_KEYS
@@ -34,17 +42,40 @@ from samplernn.prepare.sources.records import SampleNote, SourceResult, relative
 
 KIT_FILE = "drumkit.xml"
 EMPTY_SAMPLE = "emptysample"
+#: Bounds on a kit file's gains and volumes (× amplitude) and layer pitches (semitones): Hydrogen's
+#: own controls reach 5 and ±24 (a larger number in a file is a typo, not a sound).
+MAX_GAIN = 5.0
+MAX_PITCH = 24.0
+
+
+class KitLayer(NamedTuple):
+    """One velocity layer of a kit instrument: its sample, its velocity range (min, max; Hydrogen's
+    0..1), its `gain` (× amplitude) and `pitch` (semitones: Hydrogen plays the sample resampled)."""
+
+    path: Path
+    lo: float
+    hi: float
+    gain: float = 1.0
+    pitch: float = 0.0
 
 
 @dataclass
 class KitInstrument:
-    """One instrument of a kit: its name and its layers as (sample path, min, max velocity 0..1)."""
+    """One instrument of a kit: its name, its layers, and the gains Hydrogen's sampler multiplies
+    every layer's sound by: the instrument's `gain` and mixer `volume`, and the note's velocity
+    (0..1) unless `apply_velocity` is off (Hydrogen's Sampler::renderNote)."""
 
     name: str
-    layers: list[tuple[Path, float, float]] = field(default_factory=list)
-    #: Hydrogen's pitch shift of a layer (semitones), the largest in size: Hydrogen plays the
-    #: sample shifted; prepare takes it as recorded
-    shift: float = 0.0
+    layers: list[KitLayer] = field(default_factory=list)
+    gain: float = 1.0
+    volume: float = 1.0
+    apply_velocity: bool = True
+
+    def level(self, layer: KitLayer) -> float:
+        """× amplitude at which Hydrogen plays `layer` at the velocity prepare gives its note
+        (`layer_velocity`): velocity × layer gain × instrument gain × volume."""
+        velocity = layer_velocity(layer.lo, layer.hi) / 127 if self.apply_velocity else 1.0
+        return velocity * layer.gain * self.gain * self.volume
 
 
 def _local(tag: str) -> str:
@@ -65,11 +96,13 @@ def _share(text: str | None, default: float) -> float:
         return default
 
 
-def _number(text: str | None) -> float:
+def _number(text: str | None, default: float, lo: float, hi: float) -> float:
+    """A number of the kit file within lo..hi; `default` when absent, unreadable or not finite."""
     try:
-        return float(text) if text is not None else 0.0
+        value = float(text) if text is not None else default
     except ValueError:
-        return 0.0
+        return default
+    return min(hi, max(lo, value)) if math.isfinite(value) else default
 
 
 def read_kit(xml_path: Path) -> tuple[str, list[KitInstrument]]:
@@ -86,17 +119,22 @@ def read_kit(xml_path: Path) -> tuple[str, list[KitInstrument]]:
     for element in root.iter():
         if _local(element.tag) != "instrument":
             continue
-        inst = KitInstrument(_child_text(element, "name") or "")
+        velocity = (_child_text(element, "applyVelocity") or "true").lower() != "false"
+        inst = KitInstrument(_child_text(element, "name") or "",
+                             gain=_number(_child_text(element, "gain"), 1.0, 0.0, MAX_GAIN),
+                             volume=_number(_child_text(element, "volume"), 1.0, 0.0, MAX_GAIN),
+                             apply_velocity=velocity)
         for layer in element.iter():
             name = _child_text(layer, "filename") if _local(layer.tag) == "layer" else None
             if name:
                 lo, hi = _share(_child_text(layer, "min"), 0.0), _share(_child_text(layer, "max"), 1.0)
-                inst.layers.append((xml_path.parent / name, lo, hi))
-                inst.shift = max(inst.shift, _number(_child_text(layer, "pitch")), key=abs)
+                inst.layers.append(KitLayer(
+                    xml_path.parent / name, lo, hi, _number(_child_text(layer, "gain"), 1.0, 0.0, MAX_GAIN),
+                    _number(_child_text(layer, "pitch"), 0.0, -MAX_PITCH, MAX_PITCH)))
         own = _child_text(element, "filename")
         if not inst.layers and own:
-            inst.layers.append((xml_path.parent / own, 0.0, 1.0))
-        if all(path.stem.lower() == EMPTY_SAMPLE for path, _, _ in inst.layers):
+            inst.layers.append(KitLayer(xml_path.parent / own, 0.0, 1.0))
+        if all(layer.path.stem.lower() == EMPTY_SAMPLE for layer in inst.layers):
             inst.layers = []  # Hydrogen fills its empty slots with a silent placeholder
         instruments.append(inst)
     return _child_text(root, "name") or xml_path.parent.name, instruments
@@ -163,7 +201,7 @@ def drumkit_notes(src: str | Path, user_map: dict[str, int] | None = None) -> So
         for inst in instruments:
             if not inst.layers:
                 continue
-            files = [n for path, _, _ in inst.layers for n in (path.name, path.stem)]
+            files = [n for layer in inst.layers for n in (layer.path.name, layer.path.stem)]
             considered.update([inst.name, *files])
             key = gm_drum_key(inst.name, user_map)
             by_file = {f: k for f in files if (k := mapped_key(f, user_map)) is not None}
@@ -184,15 +222,13 @@ def drumkit_notes(src: str | Path, user_map: dict[str, int] | None = None) -> So
                 found.fail(where, f"{xml_path}: instrument {inst.name!r} has no General MIDI drum key; "
                            f"map it with --map {map_example(inst.name)}")
                 continue
-            if inst.shift:
-                found.warnings.append(f"{xml_path}: instrument {inst.name!r}: Hydrogen pitches its samples "
-                                      f"{round(inst.shift, 2):+g} semitones; prepared as recorded, unpitched")
-            for sample, lo, hi in inst.layers:
-                if not sample.is_file():
-                    found.fail(where, f"{xml_path}: sample {sample.name!r} of {inst.name!r} not found")
+            for layer in inst.layers:
+                if not layer.path.is_file():
+                    found.fail(where, f"{xml_path}: sample {layer.path.name!r} of {inst.name!r} not found")
                     continue
-                velocity = layer_velocity(lo, hi)
-                found.notes.append(SampleNote(sample, relative(sample, root), key, velocity, xml_path))
+                found.notes.append(SampleNote(
+                    layer.path, relative(layer.path, root), key, layer_velocity(layer.lo, layer.hi), xml_path,
+                    level=inst.level(layer), rate=2.0 ** (layer.pitch / 12)))
     found.warnings += map_warnings(user_map, considered)
     loose = _loose_samples(src, kits)
     if loose:
@@ -205,7 +241,7 @@ def drumkit_notes(src: str | Path, user_map: dict[str, int] | None = None) -> So
 def files_key(inst: KitInstrument) -> int | None:
     """The GM key every sample file of `inst` names by `RULES` ('snare-opaque-shot1.flac' → 38),
     or None where one names none or they disagree."""
-    keys = {gm_drum_key(path.stem) for path, _, _ in inst.layers}
+    keys = {gm_drum_key(layer.path.stem) for layer in inst.layers}
     return keys.pop() if len(keys) == 1 else None
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from natsort import natsorted, ns
 
-from samplernn.common.audio import AudioError, audio_info, read_audio
+from samplernn.common.audio import AudioError, audio_info, read_audio, resample
 from samplernn.common.errors import UserError
 from samplernn.prepare.layouts import Discovery, Failure, NoteJob, note_id
 from samplernn.prepare.notes import NoteError
@@ -47,6 +47,8 @@ class SampleNote:
     release: float | None = None
     window: tuple[float, float | None] | None = None  # seconds of the recording to read; None = all
     aligned: bool = False
+    level: float = 1.0  # × amplitude the source plays the recording at (a Hydrogen layer's gains)
+    rate: float = 1.0  # speed it plays the recording at (2^(semitones/12)); 1 with a window only
 
 
 @dataclass
@@ -109,18 +111,21 @@ def to_job(note: SampleNote, job_id: str, settings: PrepareSettings | None = Non
     disguised = wavpack_message(note.audio)
     if disguised:
         raise AudioError(disguised)
+    played = {"level": note.level, "rate": note.rate}
     if note.release is not None:
         on = note.window[0] if (note.window and note.aligned) else 0.0
         return NoteJob(job_id, note.audio, note.described_by, note.source, note.pitch, note.velocity,
-                       on, on + note.release, note.window, note.aligned)
+                       on, on + note.release, note.window, note.aligned, **played)
     start, stop = (0, None) if note.window is None else _frames(note)
     x, sr = read_audio(note.audio, start, stop, mono=True)
+    if note.rate != 1.0:  # the release on the timeline of the sound as played (NoteJob.rate)
+        x = resample(x, sr * note.rate, sr)
     shape = one_shot_release(x, sr, settings, where=str(note.audio), offset=start)
     # Not aligned: `prepare` puts the note-on where it detects the sound's start (the same rule as
     # here), so only the held duration (release - start) matters.
     offset = note.window[0] if note.window else 0.0
     return NoteJob(job_id, note.audio, note.described_by, note.source, note.pitch, note.velocity,
-                   offset + shape.start, offset + shape.release, note.window, False)
+                   offset + shape.start, offset + shape.release, note.window, False, **played)
 
 
 def _frames(note: SampleNote) -> tuple[int, int | None]:
