@@ -3,9 +3,9 @@
 Sample libraries normalise their velocity layers and leave the dynamics to the player, so a
 region's sample is prepared as the player sounds it at the note's key and velocity, not as
 recorded. The semantics are the format's reference pages (sfzformat.com, its source
-github.com/sfz/sfz.github.io: docs/opcodes/*.md and data/sfz/syntax.yml, read 2024-12) and,
+github.com/sfz/sfz.github.io at 599c8c9, 2024-12: docs/opcodes/*.md, data/sfz/syntax.yml) and,
 where the pages leave a case open (amp_veltrack between 0 and 100 %, with amp_velcurve_N),
-sfizz, the reference open-source player (github.com/sfztools/sfizz, src/sfizz/
+sfizz, the reference open-source player (github.com/sfztools/sfizz at 342cd99, 2024-03, src/sfizz/
 RegionStateful.cpp `noteGain`, `velocityCurve`, `baseVolumedB`, `basePitchVariation`;
 Region.cpp `getBaseGain`; Curve.cpp `buildFromVelcurvePoints`):
 
@@ -25,10 +25,11 @@ key centre (`pitch_keycenter`, else `key`, else 60: zero keytrack shift whenever
 played at its key centre). Defaults: volume 0 dB, amplitude 100 %, amp_veltrack 100 %,
 amp_keytrack 0 dB, amp_keycenter 60, transpose 0, tune 0 cents (`pitch` is ARIA's alias of
 `tune`), pitch_keytrack 100 cents. Each opcode is inherited through <global>/<master>/<group>/
-<region> as the parser merges them. Crossfades (`xfin_lovel`, …) do not scale the note: its
-velocity lies in its layer's full-level range (`sfz.velocity_range`). Not applied: envelopes,
-LFOs, filters and EQ, `amp_random`/`pitch_random` (random per note), CC modulation, and
-<control>'s `note_offset`/`octave_offset` (which keys trigger a region, not how it sounds).
+<region> as the parser merges them. Velocity crossfades (`xfin_lovel`, …) do not scale the
+note: its velocity lies in its layer's full-level range (`sfz.velocity_range`). Not applied:
+envelopes, LFOs, filters and EQ, `amp_random`/`pitch_random` (random per note), CC modulation,
+key crossfades (`xfin_lokey`, …), and <control>'s `note_offset`/`octave_offset` (which keys
+trigger a region, not how it sounds).
 """
 
 from __future__ import annotations
