@@ -43,7 +43,8 @@ class NoteJob:
     synced: bool  # MIDI times are the recording's (pairs, session); False for folder-midi takes
     after: float | None = None  # session: the note before's MIDI note-off (None: the first note)
     # the recording as its source plays it: × `level` in amplitude, sped up `rate` times (resampled;
-    # the times above are then on the sped-up timeline): a Hydrogen kit's gains and layer pitch
+    # the times above are then on the sped-up timeline): a Hydrogen kit's gains and layer pitch,
+    # an SFZ region's level and pitch shift
     level: float = 1.0
     rate: float = 1.0
 

@@ -91,7 +91,7 @@ def prepare_note(
     before its cut (`past_carry_over`), or a note-off after the recording's end while the note still
     sounds there.
     """
-    found = detect(x, sr, settings, describe(job), job.audio, offset, channels)
+    found = detect(x, sr, settings, describe(job), job.audio, offset, channels, job.level)
     found = past_carry_over(found, sr, job, offset, settings)
     x, env, peak, share, (start, stop) = found.x, found.env, found.peak, found.share, found.extent
     notices = list(found.notices)
@@ -199,7 +199,7 @@ def clipped_runs(x: np.ndarray) -> int:
 
 def detect(
     x: np.ndarray, sr: int, settings: PrepareSettings, where: str, recording: str | Path | None = None,
-    offset: int = 0, channels: np.ndarray | None = None,
+    offset: int = 0, channels: np.ndarray | None = None, level: float = 1.0,
 ) -> Detection:
     """Check the mono recording `x` (n,) at `sr` Hz and find its sound, by the rules every note of
     every layout goes through: non-finite samples fail it, its DC offset is removed (noticed when
@@ -211,7 +211,8 @@ def detect(
     `where` names the note in messages, `recording` the file in the DC notice (one per recording;
     default `where`); x[0] is frame `offset` of the file (for the time of a non-finite sample).
     `channels` (n, c), the recording's channels that `x` mixes down, are what the clipping check
-    reads (default `x`).
+    reads (default `x`). `level`: × amplitude `x` was scaled by from the recording (`NoteJob.level`);
+    the DC and noise-floor notices tell the levels the file holds.
 
     Raises:
         NoteError: non-finite samples, or a silent recording.
@@ -224,17 +225,18 @@ def detect(
                                       "scale): the model learns them as part of the sound"))
     x, dc = remove_dc(x)
     peak = float(np.abs(x).max()) if x.size else 0.0
-    if abs(dc) >= DC_REPORT or (dc and abs(dc) > settings.threshold * peak):
-        level = f"{dc:+.3g}, {20 * math.log10(abs(dc)):.0f} dBFS"
-        notices.append(Notice("dc", f"{recording or where}: DC offset ({level}) removed before detection"))
+    held = dc / level  # the offset in the file
+    if abs(held) >= DC_REPORT or (dc and abs(dc) > settings.threshold * peak):
+        said = f"{held:+.3g}, {20 * math.log10(abs(held)):.0f} dBFS"
+        notices.append(Notice("dc", f"{recording or where}: DC offset ({said}) removed before detection"))
     message = silence_message(where, peak, settings, dc)
     if message is not None:
         raise NoteError(message)
     env = envelope(x)
     share, floor = extent_threshold(x, sr, settings.threshold, float(env.max()))
-    if floor is not None and 20 * math.log10(floor) >= NOISE_NOTICE_DBFS:
+    if floor is not None and 20 * math.log10(floor / level) >= NOISE_NOTICE_DBFS:  # the file's floor
         notices.append(Notice("noise", (
-            f"{where}: noise floor at {20 * math.log10(floor):.0f} dBFS; start and end found "
+            f"{where}: noise floor at {20 * math.log10(floor / level):.0f} dBFS; start and end found "
             f"{NOISE_MARGIN_DB:.0f} dB above it (threshold {share:.3f} of the note's peak instead of "
             f"{settings.threshold:g})")))
     extent = find_extent(x, share, env)

@@ -168,7 +168,7 @@ def recording_peak(path: Path) -> float:
 
 def _bank_peak(found: Discovery, settings: PrepareSettings, progress: ProgressFn | None) -> float:
     """Largest peak of all usable recordings, each at the largest `level` a job plays it at (a
-    Hydrogen kit's gains); unreadable or silent ones become failures (jobs dropped).
+    Hydrogen kit's gains, an SFZ region's level); unreadable or silent ones become failures (jobs dropped).
 
     Non-finite samples do not count (the notes that hold them fail when they are prepared)."""
     levels: dict[Path, float] = {}

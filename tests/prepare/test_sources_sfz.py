@@ -3,6 +3,7 @@ default_path, #define and #include, SFZ's written-on-Windows paths, and what is 
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from support.audio import tone, write_audio
 
@@ -105,3 +106,90 @@ def test_sfz_notes_become_one_shot_jobs(instrument):
     out = to_discovery(sfz_notes(instrument))
     assert out.layout == "sfz" and len(out.jobs) == 4
     assert all(not j.synced and 0.2 < j.off - j.on < 0.35 for j in out.jobs)
+
+
+def _layers(folder, names, pitch=57):
+    """The same normalised sample (a sine at `pitch`, peak 0.9) under each name, as libraries ship
+    their velocity layers."""
+    for name in names:
+        write_audio(folder / name, tone(SR, pitch, 0.01, 0.4, tail=0.2, amplitude=0.9), SR)
+
+
+def _prepared_peaks(src, out):
+    """{(pitch, velocity): prepared audio} and the dataset, after `prepare_bank`."""
+    import soundfile as sf
+
+    from samplernn.data.dataset import load_dataset
+    from samplernn.prepare import prepare_bank
+
+    prepare_bank(src, out)
+    ds = load_dataset(out)
+    return {(n.pitch, n.velocity): sf.read(out / n.audio, dtype="float32")[0] for n in ds.notes}, ds
+
+
+def test_an_instrument_is_prepared_as_an_sfz_player_plays_it(tmp_path):
+    """An SFZ player plays a region × 10^(volume/20) × its velocity gain, by default (amp_veltrack
+    100 %) (v/127)² (sfzformat amp_veltrack), and resampled by transpose + tune/100 semitones.
+    Libraries normalise their layers, so taken as recorded a pp layer was as loud as an ff one."""
+    _layers(tmp_path, ("pp.wav", "ff.wav", "up.wav"))
+    (tmp_path / "i.sfz").write_text("<group> key=57\n<region> sample=pp.wav hivel=63 volume=-6\n"
+                                    "<region> sample=ff.wav lovel=64\n"
+                                    "<group> key=59 lovel=64 transpose=12 tune=-50 pitch_keytrack=0\n"
+                                    "<region> sample=up.wav tune=0\n")
+    found = sfz_notes(tmp_path / "i.sfz")
+    assert [(n.pitch, n.velocity) for n in found.notes] == [(57, 32), (57, 96), (59, 96)]
+    pp, ff = 10 ** (-6 / 20) * (32 / 127) ** 2, (96 / 127) ** 2
+    assert [n.level for n in found.notes] == pytest.approx([pp, ff, ff])
+    assert [n.rate for n in found.notes] == [1.0, 1.0, 2.0]  # the region's tune=0 overrides its group's
+    audio, ds = _prepared_peaks(tmp_path / "i.sfz", tmp_path / "out")
+    peaks = {k: float(np.abs(y).max()) for k, y in audio.items()}
+    assert peaks[57, 32] / peaks[57, 96] == pytest.approx(pp / ff, rel=0.02)  # -25 dB, was 0 dB
+    assert peaks[59, 96] == pytest.approx(peaks[57, 96], rel=0.02)
+
+    def hz(y):
+        return np.argmax(np.abs(np.fft.rfft(y))) * ds.sample_rate / y.size
+
+    assert hz(audio[59, 96]) == pytest.approx(2 * hz(audio[57, 96]), rel=0.03)  # an octave up
+
+
+def test_amp_veltrack_0_leaves_the_velocity_out(tmp_path):
+    """amp_veltrack=0: every layer at full level whatever its velocity; its volume still counts."""
+    _layers(tmp_path, ("pp.wav", "ff.wav"))
+    (tmp_path / "i.sfz").write_text("<global> amp_veltrack=0 <group> key=57\n"
+                                    "<region> sample=pp.wav hivel=63 volume=-6\n"
+                                    "<region> sample=ff.wav lovel=64\n")
+    found = sfz_notes(tmp_path / "i.sfz")
+    assert [n.level for n in found.notes] == pytest.approx([10 ** (-6 / 20), 1.0])
+    audio, _ = _prepared_peaks(tmp_path / "i.sfz", tmp_path / "out")
+    peaks = {k: float(np.abs(y).max()) for k, y in audio.items()}
+    assert peaks[57, 32] / peaks[57, 96] == pytest.approx(10 ** (-6 / 20), rel=0.02)
+
+
+@pytest.mark.parametrize(("opcodes", "level", "rate"), [
+    ("", (64 / 127) ** 2, 1.0),  # velocity 1..127 → 64, SFZ's default curve
+    ("amp_veltrack=50", 1 - 0.5 * (1 - (64 / 127) ** 2), 1.0),  # sfizz velocityCurve
+    ("amp_veltrack=-100", 1 - (64 / 127) ** 2, 1.0),
+    ("amp_velcurve_127=1 amp_velcurve_32=0.5", 0.5 + 0.5 * 32 / 95, 1.0),  # linear between points
+    ("amplitude=50 global_amplitude=50 amp_veltrack=0", 0.25, 1.0),
+    ("volume=-3 group_volume=-3 amp_veltrack=0", 10 ** (-6 / 20), 1.0),
+    ("volume=100 amp_veltrack=0", 10 ** (24 / 20), 1.0),  # clamped to +24 dB
+    ("amp_keytrack=-1 amp_keycenter=c4 key=62 amp_veltrack=0", 10 ** (-2 / 20), 1.0),
+    ("transpose=-12 pitch=100", (64 / 127) ** 2, 2 ** (-11 / 12)),  # ARIA's `pitch` = tune
+    ("transpose=500", (64 / 127) ** 2, 2.0 ** 4),  # clamped to 4 octaves
+    ("lokey=48 hikey=48", (64 / 127) ** 2, 2 ** (-12 / 12)),  # no key centre: 60, keytracked
+    ("lokey=48 hikey=48 pitch_keytrack=0", (64 / 127) ** 2, 1.0),
+])
+def test_level_and_rate_of_a_region(tmp_path, opcodes, level, rate):
+    write_audio(tmp_path / "w.wav", tone(SR, 60, 0.01, 0.2), SR)
+    (tmp_path / "r.sfz").write_text(f"<region> sample=w.wav {opcodes}\n")
+    (note,) = sfz_notes(tmp_path / "r.sfz").notes
+    assert (note.level, note.rate) == (pytest.approx(level), pytest.approx(rate))
+
+
+def test_a_region_that_plays_silent_is_a_failure_and_the_next_takes_its_sample(tmp_path):
+    write_audio(tmp_path / "w.wav", tone(SR, 60, 0.01, 0.2), SR)
+    (tmp_path / "s.sfz").write_text("<region> sample=w.wav key=60 amplitude=0\n"
+                                    "<region> sample=w.wav key=62\n")
+    found = sfz_notes(tmp_path / "s.sfz")
+    assert [n.pitch for n in found.notes] == [62]
+    assert "plays silent at velocity 64" in found.failures[0].message

@@ -47,7 +47,7 @@ class SampleNote:
     release: float | None = None
     window: tuple[float, float | None] | None = None  # seconds of the recording to read; None = all
     aligned: bool = False
-    level: float = 1.0  # × amplitude the source plays the recording at (a Hydrogen layer's gains)
+    level: float = 1.0  # × amplitude the source plays the recording at (Hydrogen's gains, an SFZ level)
     rate: float = 1.0  # speed it plays the recording at (2^(semitones/12)); 1 with a window only
 
 

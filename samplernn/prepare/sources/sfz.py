@@ -13,6 +13,12 @@ regions, or by several instruments of a folder (read in natural order), is one n
 region's. Skipped: release-trigger regions (key-up noises), regions no key plays (`hikey=-1`),
 and generated sounds (`*sine`). SFZ counts middle C as C4 = 60.
 
+A region's sample is prepared as an SFZ player plays it at that key and velocity (`sfz_play`):
+× its level (`volume`, `amplitude`, the velocity curve by `amp_veltrack`/`amp_velcurve_N`,
+`amp_keytrack`) and resampled by its pitch shift (`transpose`, `tune`, `pitch_keytrack`).
+Libraries normalise their velocity layers and leave the dynamics to that scaling: taken as
+recorded, a soft layer would be as loud as a hard one.
+
 `src` is a .sfz file or a folder: then every .sfz file under it that no other one includes.
 """
 
@@ -25,40 +31,28 @@ from pathlib import Path
 from natsort import natsorted, ns
 
 from samplernn.common.errors import UserError
-from samplernn.prepare.naming import NamingError, note_number
+from samplernn.prepare.naming import NamingError
 from samplernn.prepare.sources.records import SampleNote, SourceResult, relative
 from samplernn.prepare.sources.root_key import read_root_key
 from samplernn.prepare.sources.sfz_parser import SfzRegion, parse_sfz
-
-SFZ_DEFAULT_KEYCENTER = 60
+from samplernn.prepare.sources.sfz_play import SFZ_DEFAULT_KEYCENTER, key_number, region_level, region_rate
 
 
 @dataclass
 class _Use:
-    """A sample's note as its first region says: pitch, velocity range, and the region."""
+    """A sample's note as its first region says: pitch and velocity (MIDI), the region, and the
+    level (× amplitude) and rate (× speed) the player plays it at (`sfz_play`)."""
 
     pitch: int
-    lo: int
-    hi: int
+    velocity: int
     region: SfzRegion
+    level: float = 1.0
+    rate: float = 1.0
 
 
-def _key(value: str | None) -> int | None:
-    """An SFZ key value: a MIDI number or a note name (C4 = 60); None if absent.
-
-    Raises:
-        NamingError: neither.
-    """
-    if value is None:
-        return None
-    value = value.strip()
-    if value.lstrip("-").isdigit():
-        return int(value)
-    return note_number(value, "C4")
-
-
-def region_pitch(region: SfzRegion, sample: Path) -> int:
-    """The pitch a region's sample sounds at (see the module docstring).
+def key_centre(region: SfzRegion, sample: Path) -> int | None:
+    """The key at which the player plays the region's sample unshifted, where the region says:
+    `pitch_keycenter` (`sample`: the file's root key, else 60), else `key`; None if neither.
 
     Raises:
         NamingError: an unreadable key value.
@@ -69,10 +63,24 @@ def region_pitch(region: SfzRegion, sample: Path) -> int:
         root = read_root_key(sample)
         return root.pitch if root else SFZ_DEFAULT_KEYCENTER
     for value in (centre, ops.get("key")):
-        key = _key(value)
+        key = key_number(value)
         if key is not None:
             return key
-    lo, hi = _key(ops.get("lokey")), _key(ops.get("hikey"))
+    return None
+
+
+def region_pitch(region: SfzRegion, sample: Path, centre: int | None = None) -> int:
+    """The key prepare plays the region at (see the module docstring): its key centre
+    (`key_centre`, or `centre` when given), else its `lokey` when one key wide, else 60.
+
+    Raises:
+        NamingError: an unreadable key value.
+    """
+    if centre is None:
+        centre = key_centre(region, sample)
+    if centre is not None:
+        return centre
+    lo, hi = key_number(region.opcodes.get("lokey")), key_number(region.opcodes.get("hikey"))
     if lo is not None and lo == hi:
         return lo
     return SFZ_DEFAULT_KEYCENTER
@@ -165,8 +173,8 @@ def sfz_notes(src: str | Path) -> SourceResult:
     # Samples often sit beside the .sfz folder (../Samples): name them from the common folder
     base = Path(os.path.commonpath([str(root.resolve()), *(str(s.parent) for s in uses)]))
     for sample, use in uses.items():
-        velocity = round((use.lo + use.hi) / 2)
-        found.notes.append(SampleNote(sample, relative(sample, base), use.pitch, velocity, use.region.file))
+        found.notes.append(SampleNote(sample, relative(sample, base), use.pitch, use.velocity,
+                                      use.region.file, level=use.level, rate=use.rate))
     return found
 
 
@@ -182,12 +190,22 @@ def _add_region(
         return
     if sample in uses:
         return
+    place = f"{relative(region.file, root)}:{region.line}"
     try:
-        pitch = region_pitch(region, sample)
+        centre = key_centre(region, sample)
+        pitch = region_pitch(region, sample, centre)
     except NamingError as exc:
-        found.fail(f"{relative(region.file, root)}:{region.line}", f"{where}: {exc}")
+        found.fail(place, f"{where}: {exc}")
         return
     if not 0 <= pitch <= 127:
-        found.fail(f"{relative(region.file, root)}:{region.line}", f"{where}: key {pitch} is outside 0..127")
+        found.fail(place, f"{where}: key {pitch} is outside 0..127")
         return
-    uses[sample] = _Use(pitch, *velocity_range(region), region)
+    lo, hi = velocity_range(region)
+    velocity = round((lo + hi) / 2)
+    level = region_level(region.opcodes, pitch, velocity)
+    if level <= 0:
+        found.fail(place, f"{where}: the region plays silent at velocity {velocity} (its amplitude or "
+                          "amp_veltrack/amp_velcurve_N make it 0)")
+        return
+    rate = region_rate(region.opcodes, pitch, SFZ_DEFAULT_KEYCENTER if centre is None else centre)
+    uses[sample] = _Use(pitch, velocity, region, level, rate)
