@@ -62,6 +62,7 @@ def prepare(
     middle_c: Annotated[MiddleC, _option("middle_c")] = MiddleC(_default("middle_c")),
     trust_names: Annotated[bool, _option("trust_names", "--trust-names")] = _default("trust_names"),
     legato: Annotated[bool, _option("legato", "--legato")] = _default("legato"),
+    as_recorded: Annotated[bool, _option("as_recorded", "--as-recorded")] = _default("as_recorded"),
     drum_map: Annotated[str | None, _option("drum_map", "--map")] = _default("drum_map"),
     instrument: Annotated[str | None, _option("instrument")] = _default("instrument"),
     family: Annotated[str | None, _option("family")] = _default("family"),
@@ -85,7 +86,8 @@ def prepare(
             tail_silence=tail_silence, length=length, fade=fade,
             tolerance_ms=tolerance_ms, val_fraction=val, test_fraction=test, seed=seed, skip_bad=skip_bad,
             pattern=pattern, middle_c=middle_c.value, trust_names=trust_names, legato=legato,
-            drum_map=drum_map, instrument=instrument, family=family, chunk_seconds=chunk_seconds)
+            as_recorded=as_recorded, drum_map=drum_map, instrument=instrument, family=family,
+            chunk_seconds=chunk_seconds)
     except ValueError as exc:
         fail(UsageError(str(exc)))
     try:

@@ -97,6 +97,9 @@ class PrepareSettings:
     legato: bool = _setting(
         False, "session: a note that overlaps the next (a legato line played from a keyboard) ends at the "
         "next note-on, as a monophonic synth plays it, instead of failing both.")
+    as_recorded: bool = _setting(
+        False, "sfz, drumkit: take the samples as recorded, not as the instrument's player plays them "
+        "(the velocity scaling, gains and pitch shift of the .sfz or drumkit.xml).")
     drum_map: str | None = _setting(
         None, "drumkit: JSON object (or .json file) of instrument or file names to General MIDI keys, "
         "e.g. '{\"Cowbell\": 56}'.")

@@ -217,10 +217,11 @@ def test_named_samples_are_detected_and_a_mislabelled_one_fails_unless_trusted(t
     assert "named A3 but sounds C4" in result.output and len(error_lines(result.output)) == 1
     assert "pitch check   names against the tracker: 1 off, 2 ok" in result.output
     result = runner.invoke(app, ["prepare", str(src), str(out), "--sample-rate", "8000", "--trust-names",
-                                 "--chunk-seconds", "4"])
+                                 "--chunk-seconds", "4", "--as-recorded"])
     assert result.exit_code == 0 and "prepared 3 notes" in result.output
     assert "kept (--trust-names)" in result.output
     assert "--chunk-seconds applies to the audio layout" in result.output
+    assert "--as-recorded applies to the sfz and drumkit layouts only; ignored for named" in result.output
     assert runner.invoke(app, ["inspect", str(out)]).exit_code == 0
 
 

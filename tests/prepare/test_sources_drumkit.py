@@ -184,6 +184,17 @@ def test_a_kit_is_prepared_as_hydrogen_plays_it(tmp_path):
     lo, hi = (next(n for n in ds.notes if n.pitch == p) for p in (76, 77))
     assert (hi.end - hi.onset) / (lo.end - lo.onset) == pytest.approx(0.5, abs=0.1)  # and twice as fast
 
+    from samplernn.prepare import PrepareSettings
+
+    prepare_bank(kit, tmp_path / "raw", PrepareSettings(as_recorded=True))  # --as-recorded
+    raw = load_dataset(tmp_path / "raw")
+    peaks = {(n.pitch, n.velocity): float(np.abs(sf.read(tmp_path / "raw" / n.audio)[0]).max())
+             for n in raw.notes}
+    assert peaks[36, 32] == pytest.approx(peaks[36, 95], rel=0.01)  # the kick's layers as recorded
+    assert peaks[77, 64] == pytest.approx(peaks[76, 64], rel=0.05)
+    lo, hi = (next(n for n in raw.notes if n.pitch == p) for p in (76, 77))
+    assert (hi.end - hi.onset) == pytest.approx(lo.end - lo.onset, rel=0.05)
+
 
 def test_old_kits_and_folders_of_kits(tmp_path):
     old = tmp_path / "kits" / "Old"

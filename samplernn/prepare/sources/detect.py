@@ -20,7 +20,7 @@ import os
 import statistics
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from samplernn.common.audio import AudioError, audio_info
@@ -55,6 +55,7 @@ STAGES = {"pitches": "checking pitches", "releases": "placing releases"}
 LAYOUT_OPTIONS = {
     "pattern": "named", "middle_c": "named", "trust_names": "named", "legato": "session",
     "drum_map": "drumkit", "instrument": "nsynth", "family": "nsynth", "chunk_seconds": "audio",
+    "as_recorded": ("sfz", "drumkit"),
 }
 
 
@@ -212,15 +213,18 @@ def source_notes(
         found = audio_chunks(src, ChunkSettings(seconds=settings.chunk_seconds, min_seconds=shortest))
     else:
         raise ValueError(f"not a layout without MIDI: {layout!r}")
+    if settings.as_recorded:
+        found.notes = [replace(n, level=1.0, rate=1.0) for n in found.notes]
     return found, checks
 
 
 def _unused_options(layout: str, settings: PrepareSettings) -> list[str]:
     defaults = PrepareSettings()
-    return [f"--{name.replace('_', '-') if name != 'drum_map' else 'map'} applies to the {owner} layout "
-            f"only; ignored for {layout}"
-            for name, owner in LAYOUT_OPTIONS.items()
-            if owner != layout and getattr(settings, name) != getattr(defaults, name)]
+    owners = {name: (owner,) if isinstance(owner, str) else owner for name, owner in LAYOUT_OPTIONS.items()}
+    return [f"--{name.replace('_', '-') if name != 'drum_map' else 'map'} applies to the "
+            f"{' and '.join(owner)} layout{'s' if len(owner) > 1 else ''} only; ignored for {layout}"
+            for name, owner in owners.items()
+            if layout not in owner and getattr(settings, name) != getattr(defaults, name)]
 
 
 def discover_bank(
