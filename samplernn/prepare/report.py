@@ -7,7 +7,7 @@ from pathlib import Path
 from conditioning import note_name
 from samplernn.prepare.layouts import Failure
 from samplernn.prepare.run import PrepareResult
-from samplernn.prepare.sources.gm_drums import RULES
+from samplernn.prepare.sources.gm_drums import gm_name
 
 MAX_LISTED_FAILURES = 20
 #: Layouts whose samples have no note-on time of their own (it is where the sound starts).
@@ -64,8 +64,7 @@ def summary_lines(result: PrepareResult, src: str | Path | None = None) -> list[
 def pieces_line(counts: dict[int, int]) -> str:
     """'36 bass drum ×12, 38 acoustic snare ×8, …': a kit's pieces by General MIDI key, with how
     many samples each got (`gm_drums.RULES`' names)."""
-    names = {key: what for key, what, _ in reversed(RULES)}
-    return ", ".join(f"{key} {names[key]} ×{n}" if key in names else f"{key} ×{n}"
+    return ", ".join(f"{key} {gm_name(key)} ×{n}" if gm_name(key) else f"{key} ×{n}"
                      for key, n in counts.items())
 
 

@@ -25,7 +25,7 @@ from samplernn.common.errors import UsageError, UserError
 from samplernn.data.dataset import PreparedDataset
 from samplernn.data.drum_bank import is_drum_bank, trained_layout
 from samplernn.model.checkpoint import Checkpoint
-from samplernn.prepare.sources.gm_drums import RULES, gm_drum_key, gm_drum_piece, name_words
+from samplernn.prepare.sources.gm_drums import RULES, gm_drum_key, gm_drum_piece, gm_name, name_words
 from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
 
 #: Seconds of fade at the end of a generated one-shot (synth's and pack's takes of a drum model).
@@ -80,7 +80,7 @@ def kit_keys(stats: BankStats) -> list[int]:
 
 def piece_name(key: int) -> str:
     """'acoustic snare' for 38: the General MIDI name (`gm_drums.RULES`); 'key N' for others."""
-    return next((what for k, what, _ in RULES if k == key), _UNNAMED.get(key, f"key {key}"))
+    return gm_name(key) or _UNNAMED.get(key, f"key {key}")
 
 
 def piece_slug(key: int) -> str:

@@ -37,7 +37,7 @@ from typing import NamedTuple
 from samplernn.common.errors import UserError
 from samplernn.data.drum_bank import GM_DRUM_KEYS
 from samplernn.prepare.naming import NamingError, ParsedName, resolve_velocities, velocity_marks
-from samplernn.prepare.sources.gm_drums import RULES, gm_drum_key, mapped_key
+from samplernn.prepare.sources.gm_drums import gm_drum_key, gm_name, mapped_key
 from samplernn.prepare.sources.records import SampleNote, SourceResult, relative, sample_folder, scan_samples
 
 KIT_FILE = "drumkit.xml"
@@ -211,7 +211,7 @@ def drumkit_notes(src: str | Path, user_map: dict[str, int] | None = None) -> So
                 key = files_key(inst)
                 if key is not None:
                     found.warnings.append(f"{xml_path}: instrument {inst.name!r} names no drum piece; its "
-                                          f"samples' names say {key} ({piece_of(key)})")
+                                          f"samples' names say {key} ({gm_name(key)})")
             clash = {f: k for f, k in by_file.items() if k != key}
             if clash:
                 f, k = next(iter(clash.items()))
@@ -243,11 +243,6 @@ def files_key(inst: KitInstrument) -> int | None:
     or None where one names none or they disagree."""
     keys = {gm_drum_key(layer.path.stem) for layer in inst.layers}
     return keys.pop() if len(keys) == 1 else None
-
-
-def piece_of(key: int) -> str:
-    """'acoustic snare' for 38: the name `RULES` give the key."""
-    return next(what for k, what, _ in RULES if k == key)
 
 
 def map_example(name: str) -> str:

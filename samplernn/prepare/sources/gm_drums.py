@@ -110,6 +110,12 @@ def name_words(name: str) -> set[str]:
     return out
 
 
+def gm_name(key: int) -> str | None:
+    """'acoustic snare' for 38: the General MIDI name `RULES` give the key; None for a key no rule
+    gives."""
+    return next((what for k, what, _ in RULES if k == key), None)
+
+
 def mapped_key(name: str, user_map: dict[str, int] | None) -> int | None:
     """The user's --map key for `name` (names compared case-insensitively), or None."""
     wanted = name.strip().lower()
