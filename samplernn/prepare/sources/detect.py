@@ -51,11 +51,11 @@ LONG_RECORDING_S = 60.0  # a median recording this long is music, not a sample l
 DURATION_PROBES = 16  # recordings whose length is read to judge that
 #: Progress stages of the sample sources: progress(done, total, stage=...).
 STAGES = {"pitches": "checking pitches", "releases": "placing releases"}
-#: Options that only one layout reads: a warning names them when given for another.
+#: Options that only some layouts read: a warning names them when given for another.
 LAYOUT_OPTIONS = {
-    "pattern": "named", "middle_c": "named", "trust_names": "named", "legato": "session",
-    "drum_map": "drumkit", "instrument": "nsynth", "family": "nsynth", "chunk_seconds": "audio",
-    "as_recorded": ("sfz", "drumkit"),
+    "pattern": ("named",), "middle_c": ("named",), "trust_names": ("named",), "legato": ("session",),
+    "drum_map": ("drumkit",), "instrument": ("nsynth",), "family": ("nsynth",),
+    "chunk_seconds": ("audio",), "as_recorded": ("sfz", "drumkit"),
 }
 
 
@@ -220,10 +220,9 @@ def source_notes(
 
 def _unused_options(layout: str, settings: PrepareSettings) -> list[str]:
     defaults = PrepareSettings()
-    owners = {name: (owner,) if isinstance(owner, str) else owner for name, owner in LAYOUT_OPTIONS.items()}
     return [f"--{name.replace('_', '-') if name != 'drum_map' else 'map'} applies to the "
             f"{' and '.join(owner)} layout{'s' if len(owner) > 1 else ''} only; ignored for {layout}"
-            for name, owner in owners.items()
+            for name, owner in LAYOUT_OPTIONS.items()
             if layout not in owner and getattr(settings, name) != getattr(defaults, name)]
 
 

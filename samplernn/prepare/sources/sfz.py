@@ -69,15 +69,13 @@ def key_centre(region: SfzRegion, sample: Path) -> int | None:
     return None
 
 
-def region_pitch(region: SfzRegion, sample: Path, centre: int | None = None) -> int:
+def region_pitch(region: SfzRegion, centre: int | None) -> int:
     """The key prepare plays the region at (see the module docstring): its key centre
-    (`key_centre`, or `centre` when given), else its `lokey` when one key wide, else 60.
+    (`key_centre`), else its `lokey` when one key wide, else 60.
 
     Raises:
         NamingError: an unreadable key value.
     """
-    if centre is None:
-        centre = key_centre(region, sample)
     if centre is not None:
         return centre
     lo, hi = key_number(region.opcodes.get("lokey")), key_number(region.opcodes.get("hikey"))
@@ -193,7 +191,7 @@ def _add_region(
     place = f"{relative(region.file, root)}:{region.line}"
     try:
         centre = key_centre(region, sample)
-        pitch = region_pitch(region, sample, centre)
+        pitch = region_pitch(region, centre)
     except NamingError as exc:
         found.fail(place, f"{where}: {exc}")
         return
