@@ -318,11 +318,56 @@ def test_a_loop_among_one_shots_is_noticed(tmp_path):
 
     t = np.arange(int(0.25 * SR)) / SR
     beat = (0.6 * np.exp(-t / 0.03) * np.sin(2 * np.pi * 3000 * t)).astype(np.float32)
-    write_audio(tmp_path / "shots" / "Hat Loop 120bpm.wav", np.tile(beat, 24), SR)  # 6 s of hits
+    write_audio(tmp_path / "shots" / "Hats 120bpm.wav", np.tile(beat, 24), SR)  # 6 s of hits
     hit(tmp_path / "shots" / "kick_01.wav")
     discovery = to_discovery(one_shot_notes(tmp_path / "shots"))
-    (line,) = [w for w in discovery.warnings if "held for" in w]
-    assert "Hat Loop 120bpm.wav: a hit held for" in line and "attacks in it: a loop or several hits?" in line
+    (line,) = [w for w in discovery.warnings if "attacks in one sound" in w]
+    # the first hit, at sample 0, has no frames before it and counts none
+    assert "Hats 120bpm.wav: 23 attacks in one sound (held" in line and "a roll or a loop?" in line
+
+
+def test_a_short_roll_among_one_shots_is_noticed(tmp_path):
+    """A roll of 0.5 s held less than 2.5 s, so it was prepared as one snare hit without a word
+    (BJA_Pacific's SN3_03/SN3_04: 3 and 4 attacks, held 0.5 and 1.2 s)."""
+    from samplernn.prepare.sources import to_discovery
+
+    t = np.arange(int(0.12 * SR)) / SR
+    stroke = (0.6 * np.exp(-t / 0.02) * np.sin(2 * np.pi * 900 * t)).astype(np.float32)
+    lead = np.zeros(SR // 20, np.float32)
+    write_audio(tmp_path / "shots" / "snare_07.wav", np.concatenate([lead, *[stroke] * 4]), SR)
+    hit(tmp_path / "shots" / "kick_01.wav")
+    discovery = to_discovery(one_shot_notes(tmp_path / "shots"))
+    (line,) = [w for w in discovery.warnings if "attacks in one sound" in w]
+    assert line.startswith(f"{tmp_path / 'shots' / 'snare_07.wav'}: 4 attacks in one sound (held 0.")
+    assert len(discovery.jobs) == 2  # said, not left out: a notice, the user decides
+
+
+def test_a_sound_named_a_roll_or_a_loop_is_left_out(tmp_path):
+    """BJA_Pacific's "Snare Roll" (rolls of 3-7 strokes) was prepared as four snare hits; a file
+    named as a loop likewise. Left out with a notice giving the --map that takes it back."""
+    kit = tmp_path / "Kit"
+    hit(kit / "sn.wav")
+    hit(kit / "roll.wav")
+    (kit / "drumkit.xml").write_text("""<drumkit_info><name>K</name><instrumentList>
+      <instrument><name>Snare</name><layer><filename>sn.wav</filename></layer></instrument>
+      <instrument><name>Snare Roll</name><layer><filename>roll.wav</filename></layer></instrument>
+    </instrumentList></drumkit_info>""")
+    found = drumkit_notes(kit)
+    assert [n.audio.name for n in found.notes] == ["sn.wav"] and not found.failures
+    (line,) = [w for w in found.warnings if "run of hits" in w]
+    assert "instrument 'Snare Roll' is a run of hits (a roll or a loop), not a one-shot: left out" in line
+    assert """--map '{"Snare Roll": 38}'""" in line
+    mapped = drumkit_notes(kit, {"Snare Roll": 38})
+    assert sorted(n.audio.name for n in mapped.notes) == ["roll.wav", "sn.wav"]
+    assert not [w for w in mapped.warnings if "run of hits" in w]
+
+    shots = tmp_path / "shots"
+    hit(shots / "kick_01.wav")
+    hit(shots / "hat_loop_120.wav")
+    found = one_shot_notes(shots)
+    assert [n.audio.name for n in found.notes] == ["kick_01.wav"] and not found.failures
+    assert any("hat_loop_120.wav is a run of hits" in w for w in found.warnings)
+    assert len(one_shot_notes(shots, {"hat_loop_120": 42}).notes) == 2
 
 
 def test_a_long_ringing_cymbal_is_no_loop(tmp_path):
@@ -330,7 +375,6 @@ def test_a_long_ringing_cymbal_is_no_loop(tmp_path):
     were noticed as "a loop or several hits?". A ring that beats (the level swaying a few dB) is
     still one hit; a roll's or a loop's hits each rise from a dip."""
     from samplernn.prepare.sources import to_discovery
-    from samplernn.prepare.sources.records import LOOP_HELD_SECONDS
     from samplernn.prepare.sources.release import hit_count
 
     t = np.arange(int(6.0 * SR)) / SR
@@ -340,8 +384,8 @@ def test_a_long_ringing_cymbal_is_no_loop(tmp_path):
     write_audio(tmp_path / "shots" / "ride_22.wav", ride, SR)
     discovery = to_discovery(one_shot_notes(tmp_path / "shots"))
     (job,) = discovery.jobs
-    assert job.off - job.on > LOOP_HELD_SECONDS  # held long: the old notice's only test
-    assert not [w for w in discovery.warnings if "held for" in w]
+    assert job.off - job.on > 2.5  # held long
+    assert not [w for w in discovery.warnings if "attacks in one sound" in w]
     assert hit_count(ride, SR) == 1
     beat = ride[SR // 10:][: SR // 4] * np.exp(-np.arange(SR // 4) / (0.03 * SR)).astype(np.float32)
     assert hit_count(np.concatenate([np.zeros(SR // 10, np.float32), *[beat] * 8]), SR) == 8  # a roll

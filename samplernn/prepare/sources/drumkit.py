@@ -13,8 +13,9 @@ name) or given by `user_map` ({"Instrument name": 38}), and whose velocity is
 the middle of the layer's range (Hydrogen's 0..1 scaled to 127). Kits from before Hydrogen 0.9.7
 put one `<filename>` on the instrument itself: one layer over the whole range. Instruments with
 no sample (Hydrogen's empty slots, or its `emptySample` placeholder) are skipped; those no rule
-matches are failures that say how to map them. One-shots have no note-off: `one_shot_release`
-places it.
+matches are failures that say how to map them; a sound whose name says it is a run of hits
+('Snare Roll', 'hat loop': `gm_drums.several_hits`) is left out with a notice. One-shots have no
+note-off: `one_shot_release` places it.
 
 A kit's sample is prepared as Hydrogen plays it at the note's velocity (its Sampler::renderNote):
 scaled by that velocity (0..1, unless the instrument's `applyVelocity` is false) × the layer's
@@ -37,7 +38,7 @@ from typing import NamedTuple
 from samplernn.common.errors import UserError
 from samplernn.data.drum_bank import GM_DRUM_KEYS
 from samplernn.prepare.naming import NamingError, ParsedName, resolve_velocities, velocity_marks
-from samplernn.prepare.sources.gm_drums import gm_drum_key, gm_name, mapped_key
+from samplernn.prepare.sources.gm_drums import gm_drum_key, gm_drum_piece, gm_name, mapped_key, several_hits
 from samplernn.prepare.sources.records import SampleNote, SourceResult, relative, sample_folder, scan_samples
 
 KIT_FILE = "drumkit.xml"
@@ -205,6 +206,9 @@ def drumkit_notes(src: str | Path, user_map: dict[str, int] | None = None) -> So
             considered.update([inst.name, *files])
             key = gm_drum_key(inst.name, user_map)
             by_file = {f: k for f in files if (k := mapped_key(f, user_map)) is not None}
+            if several_hits(inst.name) and mapped_key(inst.name, user_map) is None and not by_file:
+                found.warnings.append(run_of_hits(f"{xml_path}: instrument {inst.name!r}", inst.name))
+                continue
             if key is None and by_file:  # the map may name the instrument by its sample files
                 key = next(iter(by_file.values()))
             if key is None:  # no piece in its name ('redo super opaco'): its samples' names may say
@@ -245,6 +249,15 @@ def files_key(inst: KitInstrument) -> int | None:
     return keys.pop() if len(keys) == 1 else None
 
 
+def run_of_hits(what: str, name: str) -> str:
+    """The notice for a sound left out because its name says it is a run of hits
+    (`gm_drums.several_hits`), with the --map that takes it as hits of the piece its name names."""
+    piece = gm_drum_piece(name)
+    value = shlex.quote("{" + json.dumps(name) + f": {piece[0] if piece else 'KEY'}" + "}")
+    return (f"{what} is a run of hits (a roll or a loop), not a one-shot: left out; "
+            f"--map {value} takes its samples as single hits")
+
+
 def map_example(name: str) -> str:
     """How to map `name`: a --map value a shell takes as one argument, its key left for the user
     to choose ('{"808": KEY}'), and the General MIDI drum keys most kits need (no key is
@@ -271,6 +284,10 @@ def one_shot_notes(src: str | Path, user_map: dict[str, int] | None = None) -> S
         names = [" ".join([*reversed(folders[:k]), path.stem]) for k in range(len(folders) + 1)]
         names.append(path.name)  # a --map entry may give the file's whole name
         considered.update(names)
+        mapped = any(mapped_key(n, user_map) is not None for n in names)
+        if not mapped and any(several_hits(n) for n in names):
+            found.warnings.append(run_of_hits(str(path), path.stem))
+            continue
         key = next((k for k in (gm_drum_key(n, user_map) for n in names) if k is not None), None)
         if key is None:
             found.fail(rel, f"{path}: no drum piece in its name (kick, snare, hat, tom, crash, ride, …); "

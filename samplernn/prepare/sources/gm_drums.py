@@ -7,7 +7,8 @@ and a piece word run together with another is split off ("tomhi" → tom, hi; "c
 hh); numbers lose their leading zeros ("Tom 02" → tom, 2). The first rule of
 `RULES` whose every word set meets the name's words gives the key, so the more specific rules
 come first (pedal and open hats before plain hats, ride bell before ride, rimshot before snare).
-Names that fit none are left to the user's map.
+Names that fit none are left to the user's map. A name that says the sound is a run of hits
+(`SEVERAL_HITS`: 'Snare Roll', 'Hat Loop') names no one-shot: the layouts leave it out.
 """
 
 from __future__ import annotations
@@ -108,6 +109,17 @@ def name_words(name: str) -> set[str]:
         if suffix:
             out |= {suffix, word[: -len(suffix)]}
     return out
+
+
+#: Words that name a run of hits, not one: BJA_Pacific's "Snare Roll" (rolls of 3-7 strokes) was
+#: prepared as four snare hits. A one-shot bank leaves such sounds out (`several_hits`).
+SEVERAL_HITS = frozenset({"roll", "rolls", "loop", "loops"})
+
+
+def several_hits(name: str) -> bool:
+    """Whether `name` says its sound is a run of hits ('Snare Roll', 'hat_loop_120', 'SnareRoll'),
+    by `SEVERAL_HITS` among its `name_words`."""
+    return bool(name_words(name) & SEVERAL_HITS)
 
 
 def gm_name(key: int) -> str | None:

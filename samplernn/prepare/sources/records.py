@@ -99,10 +99,11 @@ def relative(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def to_job(note: SampleNote, job_id: str, settings: PrepareSettings | None = None) -> NoteJob:
-    """The `NoteJob` that prepares `note`. A one-shot's audio is read here to place its release,
-    its sound found as `prepare` will find it (`one_shot_release` with `settings`, default
-    PrepareSettings()).
+def to_job(note: SampleNote, job_id: str, settings: PrepareSettings | None = None) -> tuple[NoteJob, int]:
+    """The `NoteJob` that prepares `note`, and how many hits its sound holds. A one-shot's audio is
+    read here to place its release, its sound found as `prepare` will find it (`one_shot_release`
+    with `settings`, default PrepareSettings()), and its attacks counted (`release.hit_count`: more
+    than one for a roll or a loop); a note with its own release counts 1.
 
     Raises:
         AudioError: a WavPack file in disguise, or a one-shot whose audio cannot be read.
@@ -115,7 +116,7 @@ def to_job(note: SampleNote, job_id: str, settings: PrepareSettings | None = Non
     if note.release is not None:
         on = note.window[0] if (note.window and note.aligned) else 0.0
         return NoteJob(job_id, note.audio, note.described_by, note.source, note.pitch, note.velocity,
-                       on, on + note.release, note.window, note.aligned, **played)
+                       on, on + note.release, note.window, note.aligned, **played), 1
     start, stop = (0, None) if note.window is None else _frames(note)
     x, sr = read_audio(note.audio, start, stop, mono=True)
     if note.rate != 1.0:  # the release on the timeline of the sound as played (NoteJob.rate)
@@ -124,8 +125,9 @@ def to_job(note: SampleNote, job_id: str, settings: PrepareSettings | None = Non
     # Not aligned: `prepare` puts the note-on where it detects the sound's start (the same rule as
     # here), so only the held duration (release - start) matters.
     offset = note.window[0] if note.window else 0.0
-    return NoteJob(job_id, note.audio, note.described_by, note.source, note.pitch, note.velocity,
-                   offset + shape.start, offset + shape.release, note.window, False, **played)
+    job = NoteJob(job_id, note.audio, note.described_by, note.source, note.pitch, note.velocity,
+                  offset + shape.start, offset + shape.release, note.window, False, **played)
+    return job, hit_count(x, sr)
 
 
 def _frames(note: SampleNote) -> tuple[int, int | None]:
@@ -149,31 +151,15 @@ def to_discovery(
     out = Discovery(found.layout, [], list(found.failures), list(found.warnings))
     for k, note in enumerate(found.notes):
         try:
-            job = to_job(note, note_id(note.source, ids), settings)
+            job, hits = to_job(note, note_id(note.source, ids), settings)
         except (AudioError, NoteError) as exc:
             out.failures.append(Failure(note.source, str(exc)))
         else:
             out.jobs.append(job)
-            held = job.off - job.on
-            hits = _hits(note) if found.layout == "drumkit" and note.release is None \
-                and held > LOOP_HELD_SECONDS else 1
-            if hits > 1:
-                out.warnings.append(f"{note.audio}: a hit held for {held:.1f} s with {hits} attacks in it: "
-                                    "a loop or several hits? A one-shot holds one hit")
+            if found.layout == "drumkit" and hits > 1:
+                held = job.off - job.on
+                out.warnings.append(f"{note.audio}: {hits} attacks in one sound (held {held:.1f} s): "
+                                    "a roll or a loop? A one-shot holds one hit")
         if progress is not None:
             progress(k + 1, len(found.notes))
     return out
-
-
-#: A drum one-shot held (sounding near its peak) longer than this (s) and holding several hits
-#: (`release.hit_count`) gets a notice: an 8-s hat loop was read as one hit. Held alone says too
-#: little: ForzeeStereo's 18-22" rides and crashes ring near their peak for 3-8 s, one hit each.
-LOOP_HELD_SECONDS = 2.5
-
-
-def _hits(note: SampleNote) -> int:
-    """How many hits a one-shot's audio (its window) holds (`release.hit_count`): more than one
-    for a loop or a roll."""
-    start, stop = (0, None) if note.window is None else _frames(note)
-    x, sr = read_audio(note.audio, start, stop, mono=True)
-    return hit_count(x, sr)
