@@ -139,6 +139,33 @@ def test_an_instrument_named_by_no_piece_takes_its_samples_piece(tmp_path):
                          "38 (acoustic snare)")
 
 
+def test_a_kits_adsr_sustain_is_played_and_what_is_not_applied_is_said(tmp_path):
+    """ForzeeStereo's "Stick" has <Sustain>0.5</Sustain> with attack and decay 0: Hydrogen's ADSR
+    holds it at half level from its second sample on (ADSR::get_value); it was prepared at full
+    level. An attack/decay envelope, a random pitch and an active filter are not applied: said."""
+    kit = tmp_path / "K"
+    for name in ("stick", "kick", "snare", "hat"):
+        hit(kit / f"{name}.wav")
+    (kit / "drumkit.xml").write_text("""<drumkit_info><name>K</name><instrumentList>
+      <instrument><name>Stick</name><Attack>0</Attack><Decay>0</Decay><Sustain>0.5</Sustain>
+        <filterActive>false</filterActive><filterCutoff>0.3</filterCutoff>
+        <layer><filename>stick.wav</filename></layer></instrument>
+      <instrument><name>Kick</name><Attack>400</Attack><Decay>0</Decay><Sustain>0.5</Sustain>
+        <layer><filename>kick.wav</filename></layer></instrument>
+      <instrument><name>Snare</name><randomPitchFactor>0.42</randomPitchFactor>
+        <layer><filename>snare.wav</filename></layer></instrument>
+      <instrument><name>Hat</name><filterActive>true</filterActive><filterCutoff>0.95</filterCutoff>
+        <layer><filename>hat.wav</filename></layer></instrument>
+    </instrumentList></drumkit_info>""")
+    found = drumkit_notes(kit)
+    level = 64 / 127  # the middle of a whole-range layer
+    assert [n.level for n in found.notes] == pytest.approx([0.5 * level, level, level, level])
+    said = [w.split(": ", 1)[1].removesuffix("; prepare takes its samples without") for w in found.warnings]
+    assert said == ["Hydrogen plays 'Kick' with its ADSR attack/decay envelope",
+                    "Hydrogen plays 'Snare' with a random pitch per hit (randomPitchFactor 0.42)",
+                    "Hydrogen plays 'Hat' with a low-pass filter (cutoff 0.95)"]
+
+
 def test_a_kit_is_prepared_as_hydrogen_plays_it(tmp_path):
     """Hydrogen plays a layer × the note's velocity × the layer's gain × the instrument's gain and
     volume, resampled by the layer's pitch (Sampler::renderNote). Kits normalise their layers, so

@@ -19,7 +19,10 @@ note-off: `one_shot_release` places it.
 
 A kit's sample is prepared as Hydrogen plays it at the note's velocity (its Sampler::renderNote):
 scaled by that velocity (0..1, unless the instrument's `applyVelocity` is false) × the layer's
-`gain` × the instrument's `gain` and `volume`, and resampled by the layer's `pitch` (semitones).
+`gain` × the instrument's `gain` and `volume` × its ADSR's `Sustain` (where `Attack` and `Decay`
+are 0: ForzeeStereo's "Stick" plays at half level), and resampled by the layer's `pitch`
+(semitones). What else Hydrogen does to a sound — an ADSR attack or decay, a random pitch per hit,
+an active low-pass filter — is said in a notice, not applied.
 Kits normalise their layers and leave the dynamics to that scaling: taken as recorded, a soft
 layer would be as loud as a hard one. A plain folder's one-shots are taken as recorded.
 """
@@ -71,12 +74,32 @@ class KitInstrument:
     gain: float = 1.0
     volume: float = 1.0
     apply_velocity: bool = True
+    #: The ADSR's sustain level (0..1) and whether its attack or decay is longer than 0 samples.
+    sustain: float = 1.0
+    shaped: bool = False
+    #: What Hydrogen also does to the sound that prepare does not (`unapplied`'s words).
+    random_pitch: float = 0.0
+    filter_cutoff: float = 1.0
 
     def level(self, layer: KitLayer) -> float:
         """× amplitude at which Hydrogen plays `layer` at the velocity prepare gives its note
-        (`layer_velocity`): velocity × layer gain × instrument gain × volume."""
+        (`layer_velocity`): velocity × layer gain × instrument gain × volume, × the ADSR's sustain
+        where its attack and decay are 0 (Hydrogen's ADSR::get_value then holds the sustain level
+        from the second sample on; a one-shot is never released)."""
         velocity = layer_velocity(layer.lo, layer.hi) / 127 if self.apply_velocity else 1.0
-        return velocity * layer.gain * self.gain * self.volume
+        sustain = 1.0 if self.shaped else self.sustain
+        return velocity * layer.gain * self.gain * self.volume * sustain
+
+    def unapplied(self) -> list[str]:
+        """What of Hydrogen's playing prepare leaves out for this instrument: an ADSR attack or decay
+        (an envelope over the sample), a random pitch per hit (a Gaussian deviation × randomPitchFactor,
+        semitones; Hydrogen's Note), a low-pass filter (cutoff < 1)."""
+        said = ["its ADSR attack/decay envelope"] if self.shaped else []
+        if self.random_pitch > 0:
+            said.append(f"a random pitch per hit (randomPitchFactor {self.random_pitch:g})")
+        if self.filter_cutoff < 1:
+            said.append(f"a low-pass filter (cutoff {self.filter_cutoff:g})")
+        return said
 
 
 def _local(tag: str) -> str:
@@ -106,6 +129,22 @@ def _number(text: str | None, default: float, lo: float, hi: float) -> float:
     return min(hi, max(lo, value)) if math.isfinite(value) else default
 
 
+def _instrument(element: ET.Element) -> KitInstrument:
+    """A kit file's `<instrument>`, its layers still to add: its name, gains, ADSR and what else
+    Hydrogen does to its sound (its filter only where `<filterActive>` is true)."""
+    def number(tag: str, default: float, lo: float = 0.0, hi: float = MAX_GAIN) -> float:
+        return _number(_child_text(element, tag), default, lo, hi)
+
+    filtered = (_child_text(element, "filterActive") or "false").lower() == "true"
+    return KitInstrument(
+        _child_text(element, "name") or "", gain=number("gain", 1.0), volume=number("volume", 1.0),
+        apply_velocity=(_child_text(element, "applyVelocity") or "true").lower() != "false",
+        sustain=number("Sustain", 1.0, hi=1.0),
+        shaped=number("Attack", 0.0, hi=math.inf) > 0 or number("Decay", 0.0, hi=math.inf) > 0,
+        random_pitch=number("randomPitchFactor", 0.0, hi=1.0),
+        filter_cutoff=number("filterCutoff", 1.0, hi=1.0) if filtered else 1.0)
+
+
 def read_kit(xml_path: Path) -> tuple[str, list[KitInstrument]]:
     """The kit's name and its instruments (layers inside `<instrumentComponent>` included).
 
@@ -120,11 +159,7 @@ def read_kit(xml_path: Path) -> tuple[str, list[KitInstrument]]:
     for element in root.iter():
         if _local(element.tag) != "instrument":
             continue
-        velocity = (_child_text(element, "applyVelocity") or "true").lower() != "false"
-        inst = KitInstrument(_child_text(element, "name") or "",
-                             gain=_number(_child_text(element, "gain"), 1.0, 0.0, MAX_GAIN),
-                             volume=_number(_child_text(element, "volume"), 1.0, 0.0, MAX_GAIN),
-                             apply_velocity=velocity)
+        inst = _instrument(element)
         for layer in element.iter():
             name = _child_text(layer, "filename") if _local(layer.tag) == "layer" else None
             if name:
@@ -226,6 +261,9 @@ def drumkit_notes(src: str | Path, user_map: dict[str, int] | None = None) -> So
                 found.fail(where, f"{xml_path}: instrument {inst.name!r} has no General MIDI drum key; "
                            f"map it with --map {map_example(inst.name)}")
                 continue
+            if inst.unapplied():
+                found.warnings.append(f"{xml_path}: Hydrogen plays {inst.name!r} with "
+                                      f"{' and '.join(inst.unapplied())}; prepare takes its samples without")
             for layer in inst.layers:
                 if not layer.path.is_file():
                     found.fail(where, f"{xml_path}: sample {layer.path.name!r} of {inst.name!r} not found")
