@@ -54,6 +54,8 @@ def hit(path, tau=0.08):
     ("Crash Right", 57), ("Ride", 51), ("Ride 2", 59), ("Ride Bell", 53), ("ride-cup", 53), ("China", 52),
     ("Splash (Paiste 10\")", 55), ("Cowbell", 56), ("Tambourine", 54), ("Bongo Lo", 61), ("Agogo High", 67),
     ("Maraca", 70), ("Clave", 75), ("Woodblock Hi", 76),
+    # ElectricEmpireKit: a ringing hat is open; a numbered pair of congas counts down (were 42, 63, 63)
+    ("Hat Ring 1", 46), ("Conga 1", 63), ("Conga 2", 64), ("Bongo 2", 61), ("Kick Ring", 36),
     # as producers and kits name them: 'OH' beside a piece is the overhead mic, not an open hat;
     # run-together hats ('hhclosed', Millo's own names; 'ClosedHH'); numbered toms with zeros
     ("Kick OH", 36), ("Snare OH", 38), ("SnareOH", 38), ("OH", 46), ("HH OH", 46), ("hhclosed_01", 42),

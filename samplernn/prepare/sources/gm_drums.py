@@ -28,9 +28,10 @@ _LOW = frozenset({"lo", "low"})
 #: (GM key, what it is, word sets that must each share a word with the name), most specific first.
 RULES: tuple[tuple[int, str, tuple[frozenset[str], ...]], ...] = (
     (44, "pedal hi-hat", (_HAT, frozenset({"pedal", "foot", "pd", "ped"}))),
-    # a 'free' or 'loose' hat rings open (BJA_Pacific's 'Hi Hat Free' rings 2.8 s, its 'Opened' 0.5 s)
+    # a 'free', 'loose' or 'ring' hat rings open (BJA_Pacific's 'Hi Hat Free' rings 2.8 s, its
+    # 'Opened' 0.5 s; ElectricEmpireKit's 'Hat Ring 1/2')
     (46, "open hi-hat", (_HAT, frozenset({"open", "opened", "op", "oh", "semiopen", "semi", "half",
-                                          "swish", "free", "loose"}))),
+                                          "swish", "free", "loose", "ring", "ringing"}))),
     (46, "open hi-hat", (frozenset({"ohh", "openhat"}),)),
     (42, "closed hi-hat", (_HAT,)),
     (42, "closed hi-hat", (frozenset({"chh", "closedhat"}),)),
@@ -65,11 +66,12 @@ RULES: tuple[tuple[int, str, tuple[frozenset[str], ...]], ...] = (
     (48, "hi-mid tom", (_TOM,)),
     # 'OH' alone is an open hat; beside a piece ('Kick OH', 'Snare OH') it is the overhead mic
     (46, "open hi-hat", (frozenset({"oh"}),)),
-    (61, "low bongo", (frozenset({"bongo", "bongos"}), _LOW)),
+    # a pair numbered 1, 2 counts down, as toms do (ElectricEmpireKit's 'Conga 1', 'Conga 2')
+    (61, "low bongo", (frozenset({"bongo", "bongos"}), _LOW | {"2"})),
     (60, "high bongo", (frozenset({"bongo", "bongos"}),)),
-    (64, "low conga", (frozenset({"conga", "congas"}), _LOW)),
+    (64, "low conga", (frozenset({"conga", "congas"}), _LOW | {"2"})),
     (63, "open high conga", (frozenset({"conga", "congas"}),)),
-    (66, "low timbale", (frozenset({"timbale", "timbales"}), _LOW)),
+    (66, "low timbale", (frozenset({"timbale", "timbales"}), _LOW | {"2"})),
     (65, "high timbale", (frozenset({"timbale", "timbales"}),)),
     (68, "low agogo", (frozenset({"agogo"}), _LOW)),
     (67, "high agogo", (frozenset({"agogo"}),)),
