@@ -65,8 +65,10 @@ def demo(
     except UserError as exc:
         fail(exc)
     moved = f", moved {res.transpose:+d} semitones toward its range" if res.transpose else ""
-    if res.clamped:
+    if res.clamped and res.transpose:
         moved += f" ({counted(res.clamped, 'note')} still outside it clamped to its edge)"
+    elif res.clamped:
+        moved = f", {counted(res.clamped, 'note')} outside its range clamped to its edge"
     typer.echo(
         f"rendered {counted(res.n_notes, 'note')} ({res.seconds:.1f} s of audio) in {res.elapsed:.1f} s "
         f"with {res.checkpoint}{moved}{onset_search_note(res.onset_candidates)}, gain {res.gain_db:+.1f} dB"

@@ -66,9 +66,9 @@ def render_demo(
         raise UserError(f"{checkpoint}: model not found (run `samplernn demo --train` to train one)")
     wav, png = demo_outputs(out_dir, midi)
     ckpt = load_checkpoint(checkpoint, engine_device(generation.device), needs_notes="demo")
-    transpose = _into_range(midi, ckpt)
+    transpose, clamp = _into_range(midi, ckpt)
     opts = RenderOptions(generation=generation, onset_candidates=onset_candidates, transpose=transpose,
-                         clamp=transpose != 0)  # fmt: skip
+                         clamp=clamp)  # fmt: skip
     report = render_midi(ckpt, midi, wav, opts)
     audio, sr = read_audio(wav, mono=True)
     plot_note(audio, sr, png, title=f"{midi.name} — {checkpoint.name}")
@@ -85,22 +85,24 @@ def demo_outputs(out_dir: str | Path, midi: str | Path = DEFAULT_MELODY) -> tupl
     return wav, wav.with_suffix(".png")
 
 
-def _into_range(midi: Path, ckpt: Checkpoint) -> int:
-    """Semitones (whole octaves) that move the melody's pitched notes into a pitched model's range
-    (0 when they lie in it, for a drum model, or for a file render_midi will refuse anyway)."""
+def _into_range(midi: Path, ckpt: Checkpoint) -> tuple[int, bool]:
+    """(semitones, clamp): the whole octaves that move the melody's pitched notes into a pitched
+    model's range, and whether notes still outside it are to be clamped to its edge — also when no
+    shift helps ((0, False) when they lie in it, for a drum model, or for a file render_midi will
+    refuse anyway)."""
     from conditioning import MidiError, read_midi_notes
     from samplernn.render.drums import is_drum_model
 
     if ckpt.pitch_range is None or is_drum_model(ckpt):
-        return 0
+        return 0, False
     try:
         pitches = [n.pitch for n in read_midi_notes(midi) if not n.is_drum]
     except MidiError:
-        return 0
+        return 0, False
     lo, hi = ckpt.pitch_range
     if not pitches or (lo <= min(pitches) and max(pitches) <= hi):
-        return 0
-    return octave_shift(pitches, lo, hi)
+        return 0, False
+    return octave_shift(pitches, lo, hi), True
 
 
 #: The model `demo --train` fine-tunes unless told to start from nothing (train --init's name).

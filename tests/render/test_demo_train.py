@@ -75,6 +75,20 @@ def test_a_melody_outside_the_models_range_is_moved_into_it(tmp_path):
     assert render_demo(tmp_path / "out2", ckpt, inside, onset_candidates=1).transpose == 0
 
 
+def test_a_melody_wider_than_the_models_range_is_clamped_even_unmoved(tmp_path):
+    """A melody that no octave shift brings wholly into range (best shift 0: most of it is in)
+    has its outliers clamped to the range's edge, as the docs say, not refused as `render` does."""
+    from support.tiny import tiny_checkpoint
+
+    from conditioning import BankStats
+
+    stats = BankStats(SR, {(p, 100): 40 for p in range(72, 80)})  # G4–G5
+    ckpt = tiny_checkpoint(tmp_path / "t.pt", sample_rate=SR, stats=stats)
+    melody = write_midi(tmp_path / "m.mid", [(72, 90, 0.0, 0.05), (74, 90, 0.05, 0.1), (70, 90, 0.1, 0.15)])
+    res = render_demo(tmp_path / "out", ckpt, melody, onset_candidates=1)
+    assert res.n_notes == 3 and res.transpose == 0 and res.clamped == 1  # 70 played at 72
+
+
 def test_octave_shift_keeps_the_key():
     from samplernn.render.range_fit import octave_shift
 
