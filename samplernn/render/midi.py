@@ -227,7 +227,18 @@ def check_length(midi: Path, notes: Sequence[MidiNote], max_seconds: float) -> N
     if longest.stop - longest.start >= 60.0:
         hint = (f"; its longest note, {_fmt_note(longest)}, lasts {longest.stop - longest.start:.0f} s "
                 "(a note-off missing?)")  # fmt: skip
-    raise UserError(f"{midi}: the notes end at {last:.0f} s, longer than --max-seconds {max_seconds:g}{hint}")
+    end = seconds_past(last, max_seconds)
+    raise UserError(f"{midi}: the notes end at {end} s, longer than --max-seconds {max_seconds:g}{hint}")
+
+
+def seconds_past(seconds: float, limit: float) -> str:
+    """`seconds` (> `limit`) with as few decimals as show it past `limit`: '3601', or '3600.5' where
+    whole seconds would read '3600 s, longer than 3600'."""
+    for digits in range(4):
+        text = f"{seconds:.{digits}f}"
+        if float(text) > limit:
+            return text
+    return f"{seconds:.4f}"
 
 
 def _long_lead(notes: Sequence[MidiNote]) -> list[str]:

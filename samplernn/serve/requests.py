@@ -13,7 +13,14 @@ from conditioning import parse_note
 from conditioning.pitch import note_name
 from samplernn.common.errors import UserError
 from samplernn.render.drums import kit_piece
-from samplernn.render.midi import CHANNEL_OPTION_HINT, RenderOptions, parse_midi, read_notes, select_notes
+from samplernn.render.midi import (
+    CHANNEL_OPTION_HINT,
+    RenderOptions,
+    parse_midi,
+    read_notes,
+    seconds_past,
+    select_notes,
+)
 from samplernn.serve.limits import ServeLimits
 
 MIDI_HEADER = b"MThd"
@@ -111,7 +118,8 @@ def check_midi(
         notes = read_notes(path, parsed)
         seconds = max(n.stop for n in notes)
         if seconds > limits.max_midi_seconds:
-            raise UserError(f"{name}: {seconds:.0f} s long; at most {limits.max_midi_seconds:g} s here")
+            length = seconds_past(seconds, limits.max_midi_seconds)
+            raise UserError(f"{name}: {length} s long; at most {limits.max_midi_seconds:g} s here")
         played, _, _ = select_notes(path, notes, opts, pitch_range, kit, parsed)
         if len(played) > limits.max_midi_notes:
             raise UserError(f"{name}: {len(played)} notes; at most {limits.max_midi_notes} here")

@@ -408,6 +408,10 @@ def test_a_stuck_note_is_refused_by_its_length(tmp_path: Path, ckpt, ckpt_path: 
     r = runner.invoke(app, ["render", str(ckpt_path), str(short), "-o", str(tmp_path / "o.wav"), "-q",
                             "--max-seconds", "1"])  # fmt: skip
     assert r.exit_code == 1 and "--max-seconds 1" in r.output
+    # half a second past the limit reads as past it, not "end at 2 s, longer than --max-seconds 2"
+    with pytest.raises(UserError, match=r"end at 2.5 s, longer than --max-seconds 2$"):
+        render_midi(ckpt, write_midi(tmp_path / "h.mid", [[on(50), off(50, 480 * 5)]]), tmp_path / "o.wav",
+                    RenderOptions(max_seconds=2.0))  # fmt: skip
     r = runner.invoke(app, ["render", str(ckpt_path), str(hours), "-o", str(tmp_path / "o.wav"), "-q",
                             "--max-seconds", "nan"])  # fmt: skip
     # NaN would turn the stuck-note guard off (no length is > nan): typer's range check refuses it
