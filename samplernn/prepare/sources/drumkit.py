@@ -261,9 +261,9 @@ def drumkit_notes(src: str | Path, user_map: dict[str, int] | None = None) -> So
                 found.fail(where, f"{xml_path}: instrument {inst.name!r} has no General MIDI drum key; "
                            f"map it with --map {map_example(inst.name)}")
                 continue
-            if inst.unapplied():
+            if unapplied := inst.unapplied():
                 found.warnings.append(f"{xml_path}: Hydrogen plays {inst.name!r} with "
-                                      f"{' and '.join(inst.unapplied())}; prepare takes its samples without")
+                                      f"{' and '.join(unapplied)}; prepare takes its samples without")
             for layer in inst.layers:
                 if not layer.path.is_file():
                     found.fail(where, f"{xml_path}: sample {layer.path.name!r} of {inst.name!r} not found")
