@@ -80,7 +80,7 @@ def train_command(
     dropout: float = DROPOUT_OPTION,
     input_gain: float = _setting("input_gain"),
     ema: float = _setting("ema", metavar="DECAY"),
-    attack_weight: float = _setting("attack_weight"),
+    attack_weight: float | None = _setting("attack_weight"),
     attack_seconds: float = _setting("attack_seconds", metavar="SECONDS"),
     attack_noise: float = _setting("attack_noise", metavar="SHARE"),
     hidden_countdown: float = _setting("hidden_countdown"),

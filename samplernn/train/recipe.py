@@ -41,7 +41,7 @@ from samplernn.data.dataset import PreparedDataset
 from samplernn.data.drum_bank import is_drum_bank
 from samplernn.measures.oneshot import PieceCentroids
 from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
-from samplernn.train.config import KIT_SOUND_DRAWS, TrainConfig
+from samplernn.train.config import KIT_ATTACK_WEIGHT, KIT_SOUND_DRAWS, TrainConfig
 from samplernn.train.plateau import SCORE_TIE_BAND
 
 #: Sampling temperature of a drum model (docs/drums.md, "Temperature"): on two Hydrogen kits, a
@@ -77,8 +77,9 @@ def playing_hints(dataset: PreparedDataset) -> dict[str, Any]:
 
 def fit_to_bank(cfg: TrainConfig, dataset: PreparedDataset, log: Callable[[str], None]) -> TrainConfig:
     """`cfg` with the settings that do not apply to `dataset` (or to an unconditioned model) turned
-    off, each change said once through `log`, and an unset --score-tie and --sound-draws set for
-    the bank (SCORE_TIE_BAND, or 0 for a drum kit; 1, or KIT_SOUND_DRAWS for a drum kit).
+    off, each change said once through `log`, and an unset --score-tie, --sound-draws and
+    --attack-weight set for the bank (SCORE_TIE_BAND, or 0 for a drum kit; 1, or KIT_SOUND_DRAWS
+    for a drum kit; 1, or KIT_ATTACK_WEIGHT for a drum kit).
 
     Raises UserError for a conditioned model on chunks of recordings with no notes.
     """
@@ -122,4 +123,9 @@ def fit_to_bank(cfg: TrainConfig, dataset: PreparedDataset, log: Callable[[str],
             log(f"--sound-draws {KIT_SOUND_DRAWS}: the sound check generates each of a kit's validation "
                 "hits that many times (one draw of a few hits is too noisy to choose best.pt by)")
         cfg = replace(cfg, sound_draws=KIT_SOUND_DRAWS if kit_bank else 1)
+    if cfg.attack_weight is None:
+        if kit_bank:
+            log(f"--attack-weight {KIT_ATTACK_WEIGHT:g}: the loss on the first {cfg.attack_seconds:g} s of "
+                "every hit counts that much (a drum kit's hits start in time and come out more alike)")
+        cfg = replace(cfg, attack_weight=KIT_ATTACK_WEIGHT if kit_bank else 1.0)
     return cfg
