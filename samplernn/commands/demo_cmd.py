@@ -64,11 +64,12 @@ def demo(
             res = render_demo(out, model, midi, gen, onset_candidates)
     except UserError as exc:
         fail(exc)
-    moved = f", moved {res.transpose:+d} semitones toward its range" if res.transpose else ""
-    if res.clamped and res.transpose:
-        moved += f" ({counted(res.clamped, 'note')} still outside it clamped to its edge)"
-    elif res.clamped:
-        moved = f", {counted(res.clamped, 'note')} outside its range clamped to its edge"
+    clamped = counted(res.clamped, "note")
+    if res.transpose:
+        moved = f", moved {res.transpose:+d} semitones toward its range"
+        moved += f" ({clamped} still outside it clamped to its edge)" if res.clamped else ""
+    else:
+        moved = f", {clamped} outside its range clamped to its edge" if res.clamped else ""
     typer.echo(
         f"rendered {counted(res.n_notes, 'note')} ({res.seconds:.1f} s of audio) in {res.elapsed:.1f} s "
         f"with {res.checkpoint}{moved}{onset_search_note(res.onset_candidates)}, gain {res.gain_db:+.1f} dB"

@@ -64,7 +64,7 @@ def summary_lines(result: PrepareResult, src: str | Path | None = None) -> list[
 def pieces_line(counts: dict[int, int]) -> str:
     """'36 bass drum ×12, 38 acoustic snare ×8, …': a kit's pieces by General MIDI key, with how
     many samples each got (`gm_drums.RULES`' names)."""
-    return ", ".join(f"{key} {gm_name(key)} ×{n}" if gm_name(key) else f"{key} ×{n}"
+    return ", ".join(f"{key} {name} ×{n}" if (name := gm_name(key)) else f"{key} ×{n}"
                      for key, n in counts.items())
 
 

@@ -170,7 +170,7 @@ def advance(state: TrainState, fwd: nn.Module) -> StepOutput:
         b = full.rows(*rows).to(state.device, non_blocking=True)
         weights = None
         attack = round(cfg.attack_seconds * state.data.sample_rate)
-        if cfg.attack_weight not in (None, 1.0):
+        if cfg.attack_weight != 1.0:  # set for the bank by train.recipe.fit_to_bank, never None here
             full_weights = target_weights(full, cfg.attack_weight, attack)
             total = max(float(full_weights.sum()), 1.0)
             weights = full_weights[rows[0] : rows[1]].to(state.device, non_blocking=True)
