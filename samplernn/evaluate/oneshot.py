@@ -24,7 +24,7 @@ pitches, between velocities, duration and the velocity sweep's dynamics) are not
 from __future__ import annotations
 
 import dataclasses
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -122,6 +122,7 @@ class OneShotEval:
         real["dynamics"] = _rising_share(real_dyn)
         return {"takes_per_layer": TAKES_PER_LAYER, "n_takes": len(takes), "layers": self.layers,
                 "velocities": sorted(evaluated), "generated": generated, "real": real,
+                "loudness_error_db": loudness_error(gen_dyn, real_dyn),
                 "per_piece": self.per_piece(takes, gen_dyn, real_dyn), "definitions": DEFINITIONS}
 
     def real_shares(self) -> dict[str, float | None]:
@@ -147,11 +148,36 @@ class OneShotEval:
                 "name": piece_name(key),
                 "generated": {**{c: _share([t.checks.get(c) for t in mine]) for c in CHECKS},
                               "decay_ms": _median([t.sound.decay_ms for t in mine]),
-                              **_loudness(gen_dyn.get(key))},
+                              "taken_for": taken_for(mine), **_loudness(gen_dyn.get(key))},
                 "real": {"decay_ms": self.ref.decay.get(key), "spread_db": self.ref.spread.get(key),
                          **_loudness(real_dyn.get(key))},
             }
         return out
+
+
+def taken_for(takes: list[Take]) -> dict[str, int]:
+    """{key: takes}: the pieces whose centroid the takes of one piece lay nearest to instead of
+    their own (Take.values["nearest_piece"], set by render.pack.judge), most first."""
+    own = {t.key for t in takes}
+    counts = Counter(t.values.get("nearest_piece") for t in takes)
+    return {str(k): n for k, n in counts.most_common() if k is not None and k not in own}
+
+
+def loudness_error(gen_dyn: dict, real_dyn: dict) -> dict[str, float | None]:
+    """How far the takes' loudness lies from the real layer's (dB, generated − real, the loudest
+    10 ms frames' medians of oneshot.dynamics): the median absolute error over every evaluated
+    (piece, velocity), and the median signed error at each piece's softest and loudest velocity."""
+    errors: dict[str, list[float]] = {"all": [], "softest": [], "loudest": []}
+    for key, real in real_dyn.items():
+        gen = gen_dyn.get(key, {}).get("loudness_db", {})
+        vels = sorted(v for v in real["loudness_db"] if v in gen)
+        for v in vels:
+            errors["all"].append(abs(gen[v] - real["loudness_db"][v]))
+        if len(vels) > 1:
+            errors["softest"].append(gen[vels[0]] - real["loudness_db"][vels[0]])
+            errors["loudest"].append(gen[vels[-1]] - real["loudness_db"][vels[-1]])
+    med = {k: _median(list(v)) for k, v in errors.items()}
+    return {"median_abs": med["all"], "softest": med["softest"], "loudest": med["loudest"]}
 
 
 DEFINITIONS = {
@@ -172,6 +198,10 @@ DEFINITIONS = {
     "clean": "share without a sample at or beyond full scale",
     "dynamics": "share of pieces whose loudest 10 ms frame (median per velocity) rises strictly with "
     "velocity at the evaluated velocities (the lowest, middle and highest layer of each piece)",
+    "loudness_error_db": "generated − real loudest 10 ms frame (median per piece and velocity), dB: the "
+    "median absolute error over the evaluated layers, and the median signed error at each piece's "
+    "softest and loudest evaluated velocity (no bar)",
+    "taken_for": "per piece, the other pieces its takes lay nearest to (takes), most first",
     "bars": f"generated share >= {BAR_SHARE:.0%} or the real share, whichever is lower (clean: all, "
     "or the real share)",
 }
@@ -206,6 +236,11 @@ def oneshot_table(report: dict[str, Any]) -> Table | None:
         b = bars[LABELS[name]]
         t.add_row(LABELS[name], fmt(block["real"][name], "%"), fmt(block["generated"][name], "%"),
                   b["target"], ok(b["passed"]))
+    loud = block.get("loudness_error_db")
+    if loud and loud["median_abs"] is not None:
+        ends = ", ".join(f"{k} {loud[k]:+.1f}" for k in ("softest", "loudest") if loud[k] is not None)
+        t.add_row("loudness off the real layer", "", f"{loud['median_abs']:.1f} dB",
+                  f"{ends} dB" if ends else "", "")
     return t
 
 

@@ -11,7 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 from rich.console import Console
-from support.drum_kit import PIECES, SR, drum_checkpoint, drum_stats, one_shot, write_drum_dataset
+from support.drum_kit import (
+    PIECES,
+    SR,
+    drum_checkpoint,
+    drum_stats,
+    one_shot,
+    velocity_amp,
+    write_drum_dataset,
+)
 
 from samplernn.data.dataset import load_dataset
 from samplernn.evaluate.checkpoint import evaluate_checkpoint
@@ -65,6 +73,26 @@ def test_known_takes_give_known_shares(shots: OneShotEval) -> None:
     wrong = [_take(36, 40, one_shot("hiss", 0.03, 0.3, seed=5))]
     judge(wrong, shots.ref)
     assert wrong[0].checks["like"] is False and wrong[0].values["nearest_piece"] == 42
+
+
+def test_loudness_error_and_the_pieces_a_take_is_taken_for(shots: OneShotEval) -> None:
+    """Takes at the kit's own amplitude lie within a dB of its layers; the soft takes played 4 times
+    too loud come out 12 dB over; a hiss played as the kick is taken for the hat."""
+    def takes(gain: float) -> list[Take]:
+        out = [_take(k, v, one_shot(kind, decay, velocity_amp(v) * (gain if v == 40 else 1.0),
+                                    seed=2000 + 10 * k + i), i + 1)
+               for k, (kind, decay) in PIECES.items() for v in (40, 100) for i in range(2)]
+        judge(out, shots.ref)
+        return out
+
+    level = shots.block(takes(1.0))["loudness_error_db"]
+    assert level["median_abs"] < 1.0 and abs(level["softest"]) < 1.0 and abs(level["loudest"]) < 1.0
+    loud = shots.block(takes(4.0))["loudness_error_db"]
+    assert loud["softest"] == pytest.approx(12.04, abs=1.0) and abs(loud["loudest"]) < 1.0
+    wrong = [_take(36, 40, one_shot("hiss", 0.03, 0.3, seed=5), i + 1) for i in range(2)]
+    judge(wrong, shots.ref)
+    per = shots.block(wrong)["per_piece"]
+    assert per["36"]["generated"]["taken_for"] == {"42": 2}
 
 
 def test_the_real_ceiling_and_the_bars(shots: OneShotEval) -> None:
