@@ -169,8 +169,9 @@ def test_level_curve_follows_sustain_then_release_and_interpolates_velocity() ->
     # Between velocities: interpolated in dB; another pitch: the nearest.
     assert stats.level_curve(50, 80, 100, 50)[0] == pytest.approx(-30.0)
     assert stats.level_curve(70, 40, 100, 50)[0] == pytest.approx(-40.0)
-    # Outside them: the nearest layer, its amplitude in proportion to velocity (20 log10 of the ratio).
-    assert stats.level_curve(50, 127, 100, 50)[0] == pytest.approx(-20.0 + 20 * np.log10(127 / 120))
+    # Above the loudest: its level. Below the softest: its level with the amplitude in proportion
+    # to velocity (20 log10 of the ratio).
+    assert stats.level_curve(50, 127, 100, 50)[0] == pytest.approx(-20.0)
     assert stats.level_curve(50, 20, 100, 50)[0] == pytest.approx(-40.0 - 6.0206, abs=1e-3)
     assert stats.level_curve(50, 0, 100, 50)[0] == pytest.approx(-40.0 - 20 * np.log10(40))
     assert stats.level_curve(50, 10, 100, 50)[0] < stats.level_curve(50, 20, 100, 50)[0]
@@ -184,12 +185,6 @@ def test_conditioning_level_column_from_bank_stats() -> None:
     assert (cond[100:900, 4] == round((-25.0 - LEVEL_FLOOR_DB) * 10)).all()
     assert cond[900 + 320, 4] == round((-27.0 - LEVEL_FLOOR_DB) * 10)
     np.testing.assert_array_equal(level_column(np.array([-100.0, -80.0, -6.05, 3.0])), [0, 0, 740, 800])
-
-
-def test_level_curve_above_the_loudest_layer_stops_at_full_scale() -> None:
-    stats = BankStats.from_notes(16000, [(50, 60, 3000)], [_flat_levels(50, 60, -1.0, 50, 2.0)])
-    c = stats.level_curve(50, 127, 100 * stats.hop, 50 * stats.hop)
-    assert c.max() == 0.0 and c[-1] < 0.0  # held at 0 dBFS, the release still falls below it
 
 
 def test_level_curve_without_envelopes_says_to_prepare_again() -> None:
