@@ -57,8 +57,9 @@ def below_softest_db(velocity: int, softest: int) -> float:
     (Hydrogen's Sampler::renderNote multiplies a layer by velocity / 127). Velocities below 1 count
     as 1; at or above `softest`, 0.
 
-    Measured on the five layers of two Hydrogen kits that evaluate plays below their train split's
-    velocities: the rule's peak lies 1.4–11 dB from the real layer's, the softest layer's 11–19 dB.
+    Measured on the five layers of three Hydrogen kits (BJA_Pacific, Millo_MultiLayered2 with
+    ColomboAcousticDrumkit) that evaluate plays below their train split's velocities: the rule's
+    peak lies 1.4–11 dB from the real layer's, the softest layer's 11–19 dB.
     Above the loudest layer the same rule (louder in proportion) gained nothing on five layers (a
     median 1.3 against 1.6 dB: hats that are louder at a middle layer than at their hardest) and
     cost generated decays, so a velocity there keeps the loudest layer's level (docs/drums.md,
