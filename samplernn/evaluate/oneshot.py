@@ -167,17 +167,17 @@ def loudness_error(gen_dyn: dict, real_dyn: dict) -> dict[str, float | None]:
     """How far the takes' loudness lies from the real layer's (dB, generated − real, the loudest
     10 ms frames' medians of oneshot.dynamics): the median absolute error over every evaluated
     (piece, velocity), and the median signed error at each piece's softest and loudest velocity."""
-    errors: dict[str, list[float]] = {"all": [], "softest": [], "loudest": []}
+    every: list[float] = []
+    softest: list[float] = []
+    loudest: list[float] = []
     for key, real in real_dyn.items():
         gen = gen_dyn.get(key, {}).get("loudness_db", {})
-        vels = sorted(v for v in real["loudness_db"] if v in gen)
-        for v in vels:
-            errors["all"].append(abs(gen[v] - real["loudness_db"][v]))
-        if len(vels) > 1:
-            errors["softest"].append(gen[vels[0]] - real["loudness_db"][vels[0]])
-            errors["loudest"].append(gen[vels[-1]] - real["loudness_db"][vels[-1]])
-    med = {k: _median(list(v)) for k, v in errors.items()}
-    return {"median_abs": med["all"], "softest": med["softest"], "loudest": med["loudest"]}
+        diff = [gen[v] - real["loudness_db"][v] for v in sorted(real["loudness_db"]) if v in gen]
+        every += [abs(d) for d in diff]
+        if len(diff) > 1:
+            softest.append(diff[0])
+            loudest.append(diff[-1])
+    return {"median_abs": _median(every), "softest": _median(softest), "loudest": _median(loudest)}
 
 
 DEFINITIONS = {

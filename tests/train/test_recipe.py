@@ -56,8 +56,8 @@ def test_a_drum_kit_plays_out_its_hits_so_no_held_flag(tmp_path):
 def test_a_score_tie_given_for_a_drum_kit_is_kept(tmp_path):
     said: list[str] = []
     kit = load_dataset(write_drum_dataset(tmp_path / "kit"))
-    cfg = fit_to_bank(dataclasses.replace(HELD, score_tie=0.03, sound_draws=2, attack_weight=1.0), kit,
-                      said.append)  # fmt: skip
+    given = dataclasses.replace(HELD, score_tie=0.03, sound_draws=2, attack_weight=1.0)
+    cfg = fit_to_bank(given, kit, said.append)
     assert cfg.score_tie == 0.03 and not any("--score-tie" in line for line in said)
     assert cfg.sound_draws == 2 and not any("--sound-draws" in line for line in said)
     assert cfg.attack_weight == 1.0 and not any("--attack-weight" in line for line in said)
