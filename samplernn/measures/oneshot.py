@@ -281,17 +281,24 @@ def attack_ok(sound: Sound) -> bool | None:
     return None if sound.attack_ms is None else sound.attack_ms <= ATTACK_MS
 
 
-def loo_likeness(real: Sequence[Sound]) -> float | None:
-    """The likeness ceiling: share of real samples whose nearest centroid, computed without the
-    sample itself, is their own piece (pieces with a single sample cannot be judged)."""
-    hits = []
+def loo_nearest_own(real: Sequence[Sound]) -> list[bool | None]:
+    """Per real sample, whether its nearest centroid, computed without the sample itself, is its own
+    piece; None for a piece with a single sample (it cannot be judged)."""
+    out: list[bool | None] = []
     for i, s in enumerate(real):
         others = [o for j, o in enumerate(real) if j != i]
         if not any(o.key == s.key for o in others):
+            out.append(None)
             continue
         centroids = {k: np.mean([o.features for o in others if o.key == k], axis=0)
                      for k in {o.key for o in others}}
-        hits.append(KitReference(centroids, [], {}, {}).nearest_piece(s.features) == s.key)
+        out.append(KitReference(centroids, [], {}, {}).nearest_piece(s.features) == s.key)
+    return out
+
+
+def loo_likeness(real: Sequence[Sound]) -> float | None:
+    """The likeness ceiling over every real sample: the share of `loo_nearest_own`."""
+    hits = [h for h in loo_nearest_own(real) if h is not None]
     return float(np.mean(hits)) if hits else None
 
 

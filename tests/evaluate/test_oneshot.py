@@ -23,7 +23,7 @@ from support.drum_kit import (
 
 from samplernn.data.dataset import load_dataset
 from samplernn.evaluate.checkpoint import evaluate_checkpoint
-from samplernn.evaluate.oneshot import BAR_SHARE, OneShotEval, eval_layers, oneshot_bars
+from samplernn.evaluate.oneshot import BAR_SHARE, CHECKS, OneShotEval, eval_layers, oneshot_bars
 from samplernn.evaluate.options import EvaluateOptions
 from samplernn.evaluate.view import render_tables
 from samplernn.measures import oneshot
@@ -98,6 +98,7 @@ def test_loudness_error_and_the_pieces_a_take_is_taken_for(shots: OneShotEval) -
 def test_the_real_ceiling_and_the_bars(shots: OneShotEval) -> None:
     real = shots.real_shares()
     assert real["like"] == 1.0 and real["attack"] == 1.0 and real["clean"] == 1.0
+    assert shots.real_shares(pooled=True)["like"] == 1.0
     block = {"generated": {"like": 0.95, "novel": 0.5, "distinct": 1.0, "attack": 0.8, "decay": 0.6,
                            "clean": 1.0, "dynamics": None},
              "real": {"like": 1.0, "novel": 0.4, "distinct": 1.0, "attack": 1.0, "decay": 0.5, "clean": 1.0,
@@ -109,6 +110,24 @@ def test_the_real_ceiling_and_the_bars(shots: OneShotEval) -> None:
     assert bars["loudness rises with velocity"]["passed"] is None
 
 
+def test_the_ceiling_weighs_each_evaluated_layer_once_as_the_takes_do(shots: OneShotEval) -> None:
+    """A piece whose one layer is late to peak (a crash that blooms) counts as one layer of the
+    ceiling, as its takes count among the takes, however many samples the other layers hold;
+    a sample of a layer evaluate does not play is out of it."""
+    def sound(key: int, velocity: int, attack_ms: float) -> oneshot.Sound:
+        return oneshot.Sound(key, velocity, attack_ms, 100.0, -12.0, False, np.zeros(4))
+
+    sounds = [sound(36, 40, 2.0)] * 3 + [sound(57, 100, 200.0), sound(36, 70, 30.0)]
+    layers = [(36, 40), (57, 100)]
+    checks = {c: [None] * 5 for c in shots.checks}
+    checks["attack"] = [oneshot.attack_ok(s) for s in sounds]
+    kit = OneShotEval(sounds, ["train"] * 5, shots.ref, layers, checks)
+    assert kit.real_shares(pooled=True)["attack"] == pytest.approx(3 / 5)
+    assert kit.real_shares()["attack"] == pytest.approx(0.5) and kit.real_shares()["like"] is None
+    per = kit.per_piece([], {}, {})
+    assert per["57"]["real"]["attack"] == 0.0 and per["36"]["real"]["attack"] == 1.0
+
+
 @pytest.mark.filterwarnings("ignore:With fmin")  # the pitched measures still run; a low kick is below pYIN
 def test_evaluate_chooses_one_shot_measures_for_a_drum_model(kit_dir: Path, tmp_path: Path) -> None:
     ckpt = drum_checkpoint(tmp_path / "drums.pt", drum_stats(kit_dir))
@@ -116,6 +135,7 @@ def test_evaluate_chooses_one_shot_measures_for_a_drum_model(kit_dir: Path, tmp_
     report = result.report
     block = report["oneshot"]
     assert block["n_takes"] == 4 * len(PIECES) * 2 and set(block["generated"]) == set(block["real"])
+    assert set(block["real_pooled"]) == set(CHECKS)
     assert block["onset_candidates"] == 8  # every take's hit searched by level, as pack and synth do
     bars = {b["name"]: b for b in report["bars"]}
     assert bars["pitch accuracy"]["passed"] is None and bars["timbre distance"]["target"] == "not for drums"
