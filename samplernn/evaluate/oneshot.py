@@ -128,6 +128,7 @@ class OneShotEval:
                 "velocities": sorted(evaluated), "generated": generated, "real": real,
                 "real_pooled": self.real_shares(pooled=True),
                 "loudness_error_db": loudness_error(gen_dyn, real_dyn),
+                "floor_excess_db": floor_excess(takes, self.sounds),
                 "per_piece": self.per_piece(takes, gen_dyn, real_dyn), "definitions": DEFINITIONS}
 
     def real_shares(self, pooled: bool = False) -> dict[str, float | None]:
@@ -156,9 +157,12 @@ class OneShotEval:
                 "name": piece_name(key),
                 "generated": {**{c: _share([t.checks.get(c) for t in mine]) for c in CHECKS},
                               "decay_ms": _median([t.sound.decay_ms for t in mine]),
+                              "floor_db": _median([oneshot.band_floor_db(t.sound.features) for t in mine]),
                               "taken_for": taken_for(mine), **_loudness(gen_dyn.get(key))},
                 "real": {**{c: self.layer_share(self.checks[c], mine_layers) for c in ("attack", "decay")},
                          "decay_ms": self.ref.decay.get(key), "spread_db": self.ref.spread.get(key),
+                         "floor_db": _median([oneshot.band_floor_db(s.features) for s in self.sounds
+                                              if s.key == key]),
                          **_loudness(real_dyn.get(key))},
             }
         return out
@@ -206,6 +210,15 @@ def loudness_error(gen_dyn: dict, real_dyn: dict) -> dict[str, float | None]:
     return {"median_abs": _median(every), "softest": _median(softest), "loudest": _median(loudest)}
 
 
+def floor_excess(takes: list[Take], sounds: list[oneshot.Sound]) -> float | None:
+    """The median over takes of how far a take's band floor (oneshot.band_floor_db) lies over the
+    median of its piece's real samples, dB; None without a take of a piece the kit has."""
+    real = {k: _median([oneshot.band_floor_db(s.features) for s in sounds if s.key == k])
+            for k in {s.key for s in sounds}}
+    return _median([oneshot.band_floor_db(t.sound.features) - r for t in takes
+                    if (r := real.get(t.key)) is not None])
+
+
 DEFINITIONS = {
     "features": f"log-mel picture of a sound's first {oneshot.FEATURE_SECONDS:g} s from its onset "
     f"({oneshot.FEATURE_MEL.n_mels} bands), dB under its own peak floored at -{oneshot.FEATURE_FLOOR_DB:g}; "
@@ -227,6 +240,10 @@ DEFINITIONS = {
     "loudness_error_db": "generated − real loudest 10 ms frame (median per piece and velocity), dB: the "
     "median absolute error over the evaluated layers, and the median signed error at each piece's "
     "softest and loudest evaluated velocity (no bar)",
+    "floor_excess_db": "generated − real band floor, dB: a picture's floor is the median over its "
+    "bands of each band's mean over the frames (dB under its peak; noise under a tone raises it); "
+    "the median over takes of each take's floor over its piece's real median (per piece: floor_db; "
+    "no bar)",
     "taken_for": "per piece, the other pieces its takes lay nearest to (takes), most first",
     "real": "the ceilings: each check on the real samples of the evaluated layers, each layer counted "
     "once (the mean of its samples) as the takes weigh them; real_pooled: over every real sample",
@@ -269,6 +286,8 @@ def oneshot_table(report: dict[str, Any]) -> Table | None:
         ends = ", ".join(f"{k} {loud[k]:+.1f}" for k in ("softest", "loudest") if loud[k] is not None)
         t.add_row("loudness off the real layer", "", f"{loud['median_abs']:.1f} dB",
                   f"{ends} dB" if ends else "", "")
+    if block.get("floor_excess_db") is not None:
+        t.add_row("band floor over the real", "", f"{block['floor_excess_db']:+.1f} dB", "", "")
     return t
 
 

@@ -15,7 +15,8 @@ A one-shot `x` (n,) float at `sr` Hz is measured from its start (`start`, sample
   the score the onset search picks a drum hit's start by (samplernn.generate.onset_search);
 * features — the log-mel spectrogram of the first FEATURE_SECONDS, in dB under its own peak and
   floored FEATURE_FLOOR_DB below it, flattened: level-free, so that two velocity layers of one
-  drum differ only in their sound. `feature_distance` is the RMS difference, in dB.
+  drum differ only in their sound. `feature_distance` is the RMS difference, in dB;
+  `band_floor_db` the picture's median band, how far under the peak its floor lies (noise raises it).
 
 Against the kit (`KitReference`, built from the real samples):
 
@@ -110,6 +111,15 @@ def features(x: np.ndarray, sr: int, start: int = 0, seconds: float = FEATURE_SE
     seg[: part.size] = part
     mel = log_mel_db(seg, sr, FEATURE_MEL)
     return np.maximum(mel - mel.max(), -FEATURE_FLOOR_DB).astype(np.float32).ravel()
+
+
+def band_floor_db(feats: np.ndarray) -> float:
+    """The floor of a `features` picture (d,): the median over its FEATURE_MEL bands of each band's
+    mean over the frames, dB under the picture's peak (-FEATURE_FLOOR_DB at the lowest). Noise
+    under a drum's tone raises it: the held-out kit's generated floor toms lay ~10 dB over the real
+    ones', which put them nearer the hi-mid tom (docs/drums.md, *The ceiling of the layers played*)."""
+    bands = np.asarray(feats, dtype=np.float64).reshape(FEATURE_MEL.n_mels, -1)
+    return float(np.median(bands.mean(axis=1)))
 
 
 def feature_distance(a: np.ndarray, b: np.ndarray) -> float:

@@ -85,7 +85,14 @@ def test_loudness_error_and_the_pieces_a_take_is_taken_for(shots: OneShotEval) -
         judge(out, shots.ref)
         return out
 
-    level = shots.block(takes(1.0))["loudness_error_db"]
+    fair = shots.block(takes(1.0))
+    assert abs(fair["floor_excess_db"]) < 1.0  # takes made as the kit's hits are
+    kicks = [one_shot("tone", 0.12, velocity_amp(v), seed=i) for v in (40, 100) for i in range(2)]
+    noisy = [_take(36, v, x + 0.3 * one_shot("noise", 0.12, velocity_amp(v), seed=9 + i), i + 1)
+             for (v, i), x in zip([(v, i) for v in (40, 100) for i in range(2)], kicks, strict=True)]
+    judge(noisy, shots.ref)
+    assert shots.block(noisy)["floor_excess_db"] > 2.5  # white noise ~18 dB under a kick gone in 0.3 s
+    level = fair["loudness_error_db"]
     assert level["median_abs"] < 1.0 and abs(level["softest"]) < 1.0 and abs(level["loudest"]) < 1.0
     loud = shots.block(takes(4.0))["loudness_error_db"]
     assert loud["softest"] == pytest.approx(12.04, abs=1.0) and abs(loud["loudest"]) < 1.0
@@ -115,7 +122,7 @@ def test_the_ceiling_weighs_each_evaluated_layer_once_as_the_takes_do(shots: One
     ceiling, as its takes count among the takes, however many samples the other layers hold;
     a sample of a layer evaluate does not play is out of it."""
     def sound(key: int, velocity: int, attack_ms: float) -> oneshot.Sound:
-        return oneshot.Sound(key, velocity, attack_ms, 100.0, -12.0, False, np.zeros(4))
+        return oneshot.Sound(key, velocity, attack_ms, 100.0, -12.0, False, np.full(80, -60.0))
 
     sounds = [sound(36, 40, 2.0)] * 3 + [sound(57, 100, 200.0), sound(36, 70, 30.0)]
     layers = [(36, 40), (57, 100)]

@@ -53,6 +53,19 @@ def test_features_ignore_level_but_not_sound() -> None:
     assert oneshot.feature_distance(oneshot.features(x, SR), oneshot.features(other, SR)) > 5.0
 
 
+def test_the_band_floor_rises_with_noise_under_a_tone_whatever_its_level() -> None:
+    """A clean low tone's picture lies on the floor (-60 dB) in most bands; the same tone with white
+    noise 20 dB under it, decaying with it, lies ~9 dB above; the floor is level-free."""
+    tone = one_shot("tone", 0.3, 0.5)
+    decay = 10 ** (-np.arange(tone.size) / SR / 0.3)
+    noisy = tone + (0.05 * decay * np.random.default_rng(0).standard_normal(tone.size)).astype(np.float32)
+    clean = oneshot.band_floor_db(oneshot.features(tone, SR))
+    assert clean == pytest.approx(-oneshot.FEATURE_FLOOR_DB, abs=1.0)
+    assert oneshot.band_floor_db(oneshot.features(noisy, SR)) > clean + 6.0
+    assert oneshot.band_floor_db(oneshot.features(0.1 * noisy, SR)) == pytest.approx(
+        oneshot.band_floor_db(oneshot.features(noisy, SR)), abs=0.5)
+
+
 def test_each_piece_is_nearest_its_own_centroid() -> None:
     real = kit()
     ref = oneshot.KitReference.from_sounds(real, real)
