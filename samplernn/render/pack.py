@@ -91,6 +91,7 @@ class Take:
                 "take": self.number, "seconds": round(len(self.audio) / sample_rate, 3),
                 "attack_ms": _round(s.attack_ms), "decay_ms": _round(s.decay_ms),
                 "loudness_db": _round(s.loudness_db), "clipped": s.clipped,
+                "band_floor_db": _round(oneshot.band_floor_db(s.features)),
                 **{k: _round(v) for k, v in self.values.items()}, "checks": self.checks,
                 "score": round(self.score, 3)}
 

@@ -24,6 +24,7 @@ from samplernn.common.errors import UsageError, UserError
 from samplernn.data.dataset import load_dataset
 from samplernn.generate.engine import numba_available
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
+from samplernn.measures import oneshot
 from samplernn.model.checkpoint import load_checkpoint
 from samplernn.render import drums
 from samplernn.render import midi as render_mod
@@ -262,6 +263,8 @@ def test_pack_writes_takes_index_and_sheet(drum_ckpt_path: Path, drum_ckpt, kit_
     take = index["takes"][0]
     assert set(take["checks"]) == {"attack", "decay", "clean", "like", "novel", "distinct"}
     assert {"attack_ms", "decay_ms", "loudness_db", "nearest_piece", "nearest_train_db"} <= set(take)
+    written = oneshot.features(sf.read(out / take["file"], dtype="float32")[0], SR)
+    assert take["band_floor_db"] == pytest.approx(oneshot.band_floor_db(written), abs=0.05)
     assert "gain_db" in take
     for t in index["takes"]:  # a take that reached full scale is lowered, never written clipped
         peak = np.abs(sf.read(out / t["file"], dtype="float32")[0]).max()
