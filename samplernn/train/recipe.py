@@ -41,7 +41,7 @@ from samplernn.data.dataset import PreparedDataset
 from samplernn.data.drum_bank import is_drum_bank
 from samplernn.measures.oneshot import PieceCentroids
 from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
-from samplernn.train.config import KIT_ATTACK_WEIGHT, KIT_SOUND_DRAWS, TrainConfig
+from samplernn.train.config import KIT_ATTACK_WEIGHT, KIT_PATIENCE, KIT_SOUND_DRAWS, PATIENCE, TrainConfig
 from samplernn.train.plateau import SCORE_TIE_BAND
 
 #: Sampling temperature of a drum model (docs/drums.md, "Temperature"): on two Hydrogen kits, a
@@ -77,9 +77,9 @@ def playing_hints(dataset: PreparedDataset) -> dict[str, Any]:
 
 def fit_to_bank(cfg: TrainConfig, dataset: PreparedDataset, log: Callable[[str], None]) -> TrainConfig:
     """`cfg` with the settings that do not apply to `dataset` (or to an unconditioned model) turned
-    off, each change said once through `log`, and an unset --score-tie, --sound-draws and
-    --attack-weight set for the bank (SCORE_TIE_BAND, or 0 for a drum kit; 1, or KIT_SOUND_DRAWS
-    for a drum kit; 1, or KIT_ATTACK_WEIGHT for a drum kit).
+    off, each change said once through `log`, and an unset --score-tie, --sound-draws, --patience
+    and --attack-weight set for the bank (SCORE_TIE_BAND, or 0 for a drum kit; 1, or KIT_SOUND_DRAWS
+    for a drum kit; PATIENCE, or KIT_PATIENCE for a drum kit; 1, or KIT_ATTACK_WEIGHT for a drum kit).
 
     Raises UserError for a conditioned model on chunks of recordings with no notes.
     """
@@ -123,6 +123,11 @@ def fit_to_bank(cfg: TrainConfig, dataset: PreparedDataset, log: Callable[[str],
             log(f"--sound-draws {KIT_SOUND_DRAWS}: the sound check generates each of a kit's validation "
                 "hits that many times (one draw of a few hits is too noisy to choose best.pt by)")
         cfg = replace(cfg, sound_draws=KIT_SOUND_DRAWS if kit_bank else 1)
+    if cfg.patience is None:
+        if kit_bank:
+            log(f"--patience {KIT_PATIENCE}: {dataset.root} is a drum kit, whose hits sound their best at "
+                "the annealed end of the schedule: the run goes on to --steps (or --max-minutes)")
+        cfg = replace(cfg, patience=KIT_PATIENCE if kit_bank else PATIENCE)
     if cfg.attack_weight is None:
         if kit_bank:
             log(f"--attack-weight {KIT_ATTACK_WEIGHT:g}: the loss on the first {cfg.attack_seconds:g} s of "
