@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -128,8 +129,14 @@ class OneShotEval:
                 "velocities": sorted(evaluated), "generated": generated, "real": real,
                 "real_pooled": self.real_shares(pooled=True),
                 "loudness_error_db": loudness_error(gen_dyn, real_dyn),
-                "floor_excess_db": floor_excess(takes, self.sounds),
+                "floor_excess_db": floor_excess(takes, self.floors),
                 "per_piece": self.per_piece(takes, gen_dyn, real_dyn), "definitions": DEFINITIONS}
+
+    @cached_property
+    def floors(self) -> dict[int, float | None]:
+        """Per piece, the median band floor of its real samples (oneshot.band_floor_db), dB."""
+        return {k: _median([oneshot.band_floor_db(s.features) for s in self.sounds if s.key == k])
+                for k in sorted({s.key for s in self.sounds})}
 
     def real_shares(self, pooled: bool = False) -> dict[str, float | None]:
         """The real samples' share of each check, the ceilings: over the evaluated layers, each
@@ -161,8 +168,7 @@ class OneShotEval:
                               "taken_for": taken_for(mine), **_loudness(gen_dyn.get(key))},
                 "real": {**{c: self.layer_share(self.checks[c], mine_layers) for c in ("attack", "decay")},
                          "decay_ms": self.ref.decay.get(key), "spread_db": self.ref.spread.get(key),
-                         "floor_db": _median([oneshot.band_floor_db(s.features) for s in self.sounds
-                                              if s.key == key]),
+                         "floor_db": self.floors.get(key),
                          **_loudness(real_dyn.get(key))},
             }
         return out
@@ -210,11 +216,9 @@ def loudness_error(gen_dyn: dict, real_dyn: dict) -> dict[str, float | None]:
     return {"median_abs": _median(every), "softest": _median(softest), "loudest": _median(loudest)}
 
 
-def floor_excess(takes: list[Take], sounds: list[oneshot.Sound]) -> float | None:
-    """The median over takes of how far a take's band floor (oneshot.band_floor_db) lies over the
-    median of its piece's real samples, dB; None without a take of a piece the kit has."""
-    real = {k: _median([oneshot.band_floor_db(s.features) for s in sounds if s.key == k])
-            for k in {s.key for s in sounds}}
+def floor_excess(takes: list[Take], real: dict[int, float | None]) -> float | None:
+    """The median over takes of how far a take's band floor (oneshot.band_floor_db) lies over its
+    piece's real one (`real`: OneShotEval.floors), dB; None without a take of a piece the kit has."""
     return _median([oneshot.band_floor_db(t.sound.features) - r for t in takes
                     if (r := real.get(t.key)) is not None])
 
