@@ -307,12 +307,6 @@ def loo_nearest_own(real: Sequence[Sound]) -> list[bool | None]:
     return out
 
 
-def loo_likeness(real: Sequence[Sound]) -> float | None:
-    """The likeness ceiling over every real sample: the share of `loo_nearest_own`."""
-    hits = [h for h in loo_nearest_own(real) if h is not None]
-    return float(np.mean(hits)) if hits else None
-
-
 def nearest_sibling(sounds: Sequence[Sound], by_velocity: bool = True) -> list[float | None]:
     """Per sound, the distance (dB) to the nearest other sound of the same piece (and velocity, when
     `by_velocity`); None when it has none."""
