@@ -120,7 +120,7 @@ def demo_train_config(
     """
     from samplernn.train.init import resolve_train_config  # torch: only when training
 
-    given = dict(preset="small", steps=1_000_000, max_minutes=minutes, val_every=100, patience=0,
+    given = dict(preset="small", max_minutes=minutes, val_every=100, patience=0,
                  device=device, seed=seed, init=None if scratch else DEMO_INIT)
     # as `train --init` does: the shipped model's own model fields (e.g. no pre-emphasis) over the preset's
     return resolve_train_config(".", given, resume=False)

@@ -55,6 +55,11 @@ KIT_ATTACK_WEIGHT = 4.0
 #: run annealed over 12,000 steps (docs/drums.md, "The plateau rule on a kit").
 PATIENCE = 10
 KIT_PATIENCE = 0
+#: --steps of a new run given --max-minutes and no --steps (train.init.resolve_train_config): a bound
+#: no run reaches, so that the minutes are the budget and the schedule anneals over them. With the
+#: 20,000-step default, `--max-minutes 120` on a CPU twice as fast as the one it was set on (an
+#: Intel Xeon with AMX against a 2-core AMD EPYC) stopped at step 20,000 after ~50 minutes.
+MINUTES_BOUND_STEPS = 10**9
 #: The most --sound-draws: every draw of every note is a row of one generation batch.
 MAX_SOUND_DRAWS = 64
 
@@ -77,7 +82,11 @@ class TrainConfig:
     conditioning: bool = _setting(
         True, "Condition the model on the notes; --no-conditioning trains the unconditional baseline."
     )
-    steps: int = _setting(20000, "Optimiser steps in total (a resumed run continues to this).")
+    steps: int = _setting(
+        20000,
+        "Optimiser steps in total (a resumed run continues to this). A new run given --max-minutes "
+        "and no --steps has no step bound: the minutes are its budget.",
+    )
     batch_size: int | None = _setting(
         None,
         "Batch rows (split across processes under torchrun). Unset: "

@@ -15,7 +15,7 @@ from samplernn.model.checkpoint import float32_state, read_payload
 from samplernn.model.config import preset
 from samplernn.model.widen import can_widen, widen_state
 from samplernn.train.checkpointing import model_of
-from samplernn.train.config import TrainConfig, check_locked
+from samplernn.train.config import MINUTES_BOUND_STEPS, TrainConfig, check_locked
 from samplernn.train.run_dir import RunPaths
 from samplernn.train.state import TrainState, load_optimizer
 
@@ -31,6 +31,7 @@ PREDATED_OFF: dict[str, Any] = {"fill_pitches": 0, "sound_draws": 1}
 def resolve_train_config(run_dir: str | Path, given: dict[str, Any], resume: bool) -> TrainConfig:
     """The config of a run: `given` options over the defaults, or over the stored run on resume.
 
+    A new run given max_minutes and no steps is bounded by the minutes alone (MINUTES_BOUND_STEPS).
     With given["init"] (a path or a shipped model's name, stored as the path), the model settings
     default to the init checkpoint's (a --preset other than its own is a UsageError: the preset would
     be recorded while the init's model trained; so is an unconditioned init unless --no-conditioning
@@ -39,6 +40,8 @@ def resolve_train_config(run_dir: str | Path, given: dict[str, Any], resume: boo
     name, on resume when there is no checkpoint, or when a given option contradicts a LOCKED stored one.
     """
     if not resume:
+        if given.get("max_minutes") is not None and given.get("steps") is None:
+            given = {**given, "steps": MINUTES_BOUND_STEPS}
         if given.get("init"):
             given = {**given, "init": str(resolve_checkpoint(given["init"]))}
             payload = read_payload(given["init"])

@@ -16,7 +16,7 @@ from samplernn.commands.train_cmd import SWITCHES_OFF
 from samplernn.common.device import cpu_has_native_bf16
 from samplernn.common.paths import SHIPPED_MODEL
 from samplernn.model.checkpoint import load_checkpoint
-from samplernn.train.config import TrainConfig
+from samplernn.train.config import MINUTES_BOUND_STEPS, TrainConfig
 from samplernn.train.init import resolve_train_config
 
 runner = CliRunner()
@@ -133,6 +133,17 @@ def test_init_takes_a_shipped_models_name(dataset, tmp_path):
     result = runner.invoke(app, ["train", str(dataset), "--out", str(tmp_path / "r"), "--init", "tromboon"])
     assert result.exit_code == 1 and len(error_lines(result.output)) == 1, result.output
     assert "tromboon" in result.output and "shipped models: trombone-small" in result.output
+
+
+def test_max_minutes_alone_lifts_the_step_bound(tmp_path):
+    """`--max-minutes 120` on a fast CPU stopped at the 20,000-step default after ~50 minutes, its
+    schedule annealed over the steps: alone, the minutes are the budget."""
+    run = tmp_path / "run"
+    assert resolve_train_config(run, {"max_minutes": 120.0}, resume=False).steps == MINUTES_BOUND_STEPS
+    assert resolve_train_config(run, {"max_minutes": 120.0, "steps": 500}, resume=False).steps == 500
+    assert resolve_train_config(run, {}, resume=False).steps == TrainConfig.steps == 20000
+    late = resolve_train_config(run, {"max_minutes": 1.0}, resume=False)
+    assert late.lr_at(20000, elapsed_s=30.0) > 0.5 * late.lr  # half-way by the clock: not yet annealed
 
 
 def test_malformed_dataset_is_one_line(tmp_path):
