@@ -16,7 +16,7 @@ from typer.main import get_current_context
 from samplernn.common.errors import UsageError
 from samplernn.common.progress import ProgressFn, progress_bar
 from samplernn.common.threads import MAX_THREADS, oversubscribed
-from samplernn.generate.options import HIT_PROBE_SECONDS, ONSET_PROBE_SECONDS, GenerationOptions
+from samplernn.generate.options import HIT_PROBE_SECONDS, MIN_P_HELP, ONSET_PROBE_SECONDS, GenerationOptions
 from samplernn.generate.temperature import ATTACK_TEMPERATURE_HELP
 
 WEIGHT_DTYPE_DEFAULT = GenerationOptions.weight_dtype
@@ -131,6 +131,10 @@ Temperature = Annotated[
 AttackTemp = Annotated[
     float | None,
     typer.Option("--attack-temperature", show_default=False, callback=finite, help=ATTACK_TEMPERATURE_HELP),
+]
+MinP = Annotated[
+    float | None,
+    typer.Option("--min-p", min=0.0, show_default=False, callback=finite, help=MIN_P_HELP),
 ]
 Seed = Annotated[int | None, typer.Option(min=0, help="Random seed: the same seed gives the same audio.")]
 OnsetCandidates = Annotated[

@@ -9,7 +9,15 @@ from typing import Annotated, Any
 
 import typer
 
-from samplernn.commands.common import AttackTemp, Device, Quiet, Temperature, fail, say_if_oversubscribed
+from samplernn.commands.common import (
+    AttackTemp,
+    Device,
+    MinP,
+    Quiet,
+    Temperature,
+    fail,
+    say_if_oversubscribed,
+)
 from samplernn.common.errors import UsageError, UserError
 from samplernn.common.threads import MAX_THREADS
 from samplernn.evaluate.options import EvaluateOptions
@@ -46,6 +54,7 @@ def evaluate(
     seeds: Annotated[int, _option("seeds", min=1)] = _default("seeds"),
     temperature: Temperature = _default("temperature"),
     attack_temperature: AttackTemp = _default("attack_temperature"),
+    min_p: MinP = _default("min_p"),
     onset_candidates: Annotated[
         int, _option("onset_candidates", min=1, max=64)
     ] = _default("onset_candidates"),
@@ -75,7 +84,7 @@ def evaluate(
     try:
         options = EvaluateOptions(
             split=split, max_notes=max_notes, seed=seed, seeds=seeds, temperature=temperature, device=device,
-            attack_temperature=attack_temperature,
+            attack_temperature=attack_temperature, min_p=min_p,
             onset_candidates=onset_candidates,
             batch_size=batch_size, threads=threads, velocity_sweep=velocity_sweep, baseline=baseline,
             melodies=melodies,

@@ -17,6 +17,7 @@ from samplernn.commands.common import (
     AttackTemp,
     DeprecatedPrecision,
     Device,
+    MinP,
     OnsetCandidates,
     Quiet,
     RenderEngine,
@@ -90,6 +91,7 @@ def synth_command(
     onset_candidates: OnsetCandidates = ONSET_CANDIDATES,
     temperature: Temperature = None,
     attack_temperature: AttackTemp = None,
+    min_p: MinP = None,
     seed: Seed = None,
     device: Device = "auto",
     lead: Lead = 0.25,
@@ -116,7 +118,8 @@ def synth_command(
         check_wav_output(out)  # before the generation, not after it
         for path in files:  # each take, so that none is left unwritten after the others
             check_output_file(path)
-        fields = {"temperature": temperature, "attack_temperature": attack_temperature, "seed": seed,
+        fields = {"temperature": temperature, "attack_temperature": attack_temperature, "min_p": min_p,
+                  "seed": seed,
                   "weight_dtype": dtype, "threads": threads}
         if note is None:
             _synth_free(checkpoint, device, out, duration, takes, fields, quiet, bit_depth, plot)
@@ -251,6 +254,7 @@ def render_command(
     onset_candidates: OnsetCandidates = ONSET_CANDIDATES,
     temperature: Temperature = None,
     attack_temperature: AttackTemp = None,
+    min_p: MinP = None,
     seed: Seed = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Notes generated together.")] = 64,
     device: Device = "auto",
@@ -280,7 +284,8 @@ def render_command(
         dtype = weight_dtype_option(weight_dtype, precision)
         ckpt = _load(checkpoint, device, "render")
         _clamp_notice(ckpt, clamp)
-        fields = {"temperature": temperature, "attack_temperature": attack_temperature, "seed": seed,
+        fields = {"temperature": temperature, "attack_temperature": attack_temperature, "min_p": min_p,
+                  "seed": seed,
                   "batch_size": batch_size, "weight_dtype": dtype,
                   "threads": threads}  # fmt: skip
         with generation_options(quiet, **fields) as gen:

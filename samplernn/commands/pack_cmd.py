@@ -12,6 +12,7 @@ from samplernn.commands.common import (
     MAX_TAKES,
     AttackTemp,
     Device,
+    MinP,
     OnsetCandidates,
     Quiet,
     RenderEngine,
@@ -58,6 +59,7 @@ def pack_command(
     bit_depth: Annotated[int, typer.Option(help="16, 24 or 8 (unsigned).")] = _DEFAULTS["bit_depth"],
     temperature: Temperature = None,
     attack_temperature: AttackTemp = None,
+    min_p: MinP = None,
     onset_candidates: OnsetCandidates = _DEFAULTS["onset_candidates"],
     seed: Seed = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Takes generated together.")] = _BATCH,
@@ -78,8 +80,8 @@ def pack_command(
         _check_folder_name(out)
         piece_list = None if pieces is None else comma_list(pieces, "--pieces", "kick,snare,38")
         velocity_list = comma_ints(velocities, "--velocities", "40,80,120")
-        fields_ = {"temperature": temperature, "attack_temperature": attack_temperature, "seed": seed,
-                   "batch_size": batch_size, "weight_dtype": weight_dtype, "threads": threads}
+        fields_ = {"temperature": temperature, "attack_temperature": attack_temperature, "min_p": min_p,
+                   "seed": seed, "batch_size": batch_size, "weight_dtype": weight_dtype, "threads": threads}
         ckpt = load_checkpoint(checkpoint, resolve_device(device), needs_notes="pack")
         with generation_options(quiet, **fields_) as gen:
             try:
@@ -113,6 +115,8 @@ def _summary(index: dict[str, Any], out: Path, reference: str) -> None:
     takes = index["takes"]
     temperature, attack = index["settings"]["temperature"], index["settings"].get("attack_temperature")
     played = f"{1.0 if temperature is None else temperature:g}" + (f" (attack {attack:g})" if attack else "")
+    min_p = index["settings"].get("min_p")
+    played += f", min-p {min_p:g}" if min_p else ""
     typer.echo(f"wrote {counted(len(takes), 'take')} to {out}/ (index.json, sheet.png) at temperature "
                f"{played}; measured against {reference}")
     for key, piece in index["pieces"].items():

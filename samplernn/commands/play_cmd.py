@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from samplernn.commands.common import AttackTemp, Device, Seed, Temperature, WeightDtype, fail
+from samplernn.commands.common import AttackTemp, Device, MinP, Seed, Temperature, WeightDtype, fail
 from samplernn.common.audio import check_wav_output
 from samplernn.common.errors import INTERRUPTED_STATUS, UsageError, UserError
 from samplernn.common.files import refuse_overwriting
@@ -86,6 +86,7 @@ def play_command(
     transpose: Annotated[int, typer.Option(min=-48, max=48, help="Semitones added to every note.")] = 0,
     temperature: Temperature = None,
     attack_temperature: AttackTemp = None,
+    min_p: MinP = None,
     seed: Seed = None,
     device: Device = "auto",
     weight_dtype: WeightDtype = GenerationOptions.weight_dtype,
@@ -110,8 +111,8 @@ def play_command(
             refuse_overwriting([out], [checkpoint] + ([midi_file] if midi_file is not None else []))
             check_wav_output(out)
         try:
-            gen = GenerationOptions(temperature=temperature, attack_temperature=attack_temperature, seed=seed,
-                                    device=device, weight_dtype=weight_dtype)
+            gen = GenerationOptions(temperature=temperature, attack_temperature=attack_temperature,
+                                    min_p=min_p, seed=seed, device=device, weight_dtype=weight_dtype)
             opts = PlayOptions(
                 StreamConfig(voices=voices, block=block, countdown=countdown), transpose, generation=gen
             )

@@ -160,7 +160,8 @@ def _runner(
     def run(seed: int, **kw: Any) -> Evaluation:
         ev = evaluate_model(
             ckpt.model, ds, options.split, max_notes=options.max_notes, seed=seed,
-            temperature=played.temperature, attack=played.attack, batch_size=options.batch_size,
+            temperature=played.temperature, attack=played.attack, min_p=played.active_min_p,
+            batch_size=options.batch_size,
             device=device, sweep_velocities=options.velocity_sweep, progress=progress, stats=ckpt.stats,
             melodies=melodies, missing_pitches=options.missing_pitches,
             onset_candidates=1 if shots else options.onset_candidates, threads=options.threads,

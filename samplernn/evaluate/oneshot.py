@@ -296,9 +296,11 @@ def oneshot_table(report: dict[str, Any]) -> Table | None:
 
 
 def playing(options: EvaluateOptions, ckpt: Checkpoint) -> GenerationOptions:
-    """The temperature and attack curve `ckpt` is evaluated at: evaluate's --temperature and
-    --attack-temperature, each the checkpoint's own where not given (GenerationOptions.for_checkpoint)."""
-    given = GenerationOptions(temperature=options.temperature, attack_temperature=options.attack_temperature)
+    """The temperature, attack curve and min-p `ckpt` is evaluated at: evaluate's --temperature,
+    --attack-temperature and --min-p, each the checkpoint's own where not given
+    (GenerationOptions.for_checkpoint)."""
+    given = GenerationOptions(temperature=options.temperature, attack_temperature=options.attack_temperature,
+                              min_p=options.min_p)
     return given.for_checkpoint(ckpt)
 
 

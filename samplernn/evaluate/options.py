@@ -13,9 +13,11 @@ from samplernn.common.paths import PRETRAINED_DIR
 from samplernn.common.threads import MAX_THREADS
 from samplernn.data.manifest import SPLITS
 from samplernn.generate.options import (
+    MIN_P_HELP,
     ONSET_CANDIDATES,
     ONSET_PROBE_SECONDS,
     THREADS_ENV,
+    valid_min_p,
     valid_temperature,
 )
 from samplernn.generate.temperature import ATTACK_TEMPERATURE_HELP
@@ -51,6 +53,7 @@ class EvaluateOptions:
     temperature: float | None = _option(
         None, "Sampling temperature (0 = greedy); None = the checkpoint's own.")
     attack_temperature: float | None = _option(None, ATTACK_TEMPERATURE_HELP)
+    min_p: float | None = _option(None, MIN_P_HELP)
     onset_candidates: int = _option(
         ONSET_CANDIDATES,
         f"Generate each note's first {ONSET_PROBE_SECONDS:g} s up to this many times (in rounds of 2, "
@@ -93,6 +96,8 @@ class EvaluateOptions:
         a = self.attack_temperature
         if a is not None and not (valid_temperature(a) and a > 0):
             raise ValueError(f"--attack-temperature must be a finite number > 0, got {a}")
+        if self.min_p is not None and not valid_min_p(self.min_p):
+            raise ValueError(f"--min-p must be a number in [0, 1), got {self.min_p}")
         if (self.melodies is not None) + self.shipped_melodies + self.heldout_melodies > 1:
             raise ValueError("give one of --melodies DIR, --shipped-melodies, --heldout-melodies")
 

@@ -143,6 +143,7 @@ def evaluate_model(
     seed: int | None = 0,
     temperature: float = 1.0,
     attack: AttackTemperature | None = None,
+    min_p: float = 0.0,
     batch_size: int = 64,
     device: Any = "cpu",
     generate: GenerateFn | None = None,
@@ -162,7 +163,8 @@ def evaluate_model(
     """Evaluate `model` on the notes of `split`: NLL, then generate and measure every note.
 
     `generate` replaces the model's generation (default: `model_generator` with the given
-    temperature/attack/seed/batch_size/device; `attack`: generate.temperature's curve); NLL needs `model`
+    temperature/attack/min_p/seed/batch_size/device; `attack`: generate.temperature's curve; `min_p`:
+    GenerationOptions.min_p); NLL needs `model`
     and is skipped when it is None or with_nll is False. `baseline_model` (e.g. an unconditional model)
     adds its NLL for the bar. `sweep_velocities` also generates each pitch's first note at the bank's
     other velocities, for the dynamics measure, and between its layers (see report.DEFINITIONS).
@@ -189,7 +191,7 @@ def evaluate_model(
         search = OnsetSearch(sample_rate=sr, candidates=onset_candidates) if onset_candidates > 1 else None
         generate = model_generator(model, temperature=temperature, seed=seed, batch_size=batch_size,
                                    device=device, progress=progress, onset_search=search, attack=attack,
-                                   threads=threads)
+                                   threads=threads, min_p=min_p)
     sweep = velocity_sweep(records, dataset.notes) if sweep_velocities else []
     between = between_copies(records, dataset.notes) if sweep_velocities else []
     pad = int(round(tail_seconds * sr))
@@ -208,6 +210,7 @@ def evaluate_model(
     report["settings"] = {
         "seed": seed, "temperature": temperature, "max_notes": max_notes, "velocity_sweep": sweep_velocities,
         "attack_temperature": None if attack is None or temperature == 0 else attack.temperature,
+        "min_p": 0.0 if temperature == 0 else min_p,
         "tail_seconds": tail_seconds, "pitch": dataclasses.asdict(settings),
         "melodies": [str(m) for m in melodies], "missing_pitches": missing_pitches,
         "onset_candidates": onset_candidates if temperature != 0 else 1,  # greedy: all candidates alike
@@ -250,6 +253,7 @@ def model_generator(
     onset_search: OnsetSearch | None = None,
     attack: AttackTemperature | None = None,
     threads: int | None = None,
+    min_p: float = 0.0,
 ) -> GenerateFn:
     """The GenerateFn of `model`: samplernn.generate.engine.synthesize with these settings (threads:
     the CPU engine's, None for generate.options.default_threads), its progress reported as
@@ -263,7 +267,7 @@ def model_generator(
     def generate(conds: list[np.ndarray]) -> list[np.ndarray]:
         return synthesize(model, conds, temperature=temperature, seed=seed, batch_size=batch_size,
                           device=device, progress=report, onset_search=onset_search, attack=attack,
-                          threads=threads)
+                          threads=threads, min_p=min_p)
 
     return generate
 

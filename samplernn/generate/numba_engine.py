@@ -232,8 +232,10 @@ def _mlp_step(t, seq, L, F0, mw, mlpb, x1, h2, logits, groups):
 
 
 @njit(**_OPTS)
-def _sample(row, u, inv_temp, p):
-    """Inverse-CDF draw from softmax(row · inv_temp) with uniform u; inv_temp < 0 → argmax."""
+def _sample(row, u, inv_temp, min_p, p):
+    """Inverse-CDF draw from softmax(row · inv_temp) with uniform u, the classes whose probability
+    is under min_p × the most likely one's left out (min-p truncation; 0 = none); inv_temp < 0 →
+    argmax."""
     Q = row.shape[0]
     best = 0
     for q in range(1, Q):
@@ -244,7 +246,9 @@ def _sample(row, u, inv_temp, p):
     mx = row[best]
     s = np.float32(0.0)
     for q in range(Q):
-        e = np.exp((row[q] - mx) * inv_temp)
+        e = np.exp((row[q] - mx) * inv_temp)  # p[q] / p[best]
+        if e < min_p:
+            e = np.float32(0.0)
         p[q] = e
         s += e
     target = u * s
@@ -257,12 +261,13 @@ def _sample(row, u, inv_temp, p):
 
 
 @njit(**_OPTS)
-def run_chunk(seq, L, t0, t1, feats, uniforms, inv_temp, inv_temps, teacher, lp, full, tw, mw, state):
+def run_chunk(seq, L, t0, t1, feats, uniforms, inv_temp, inv_temps, min_p, teacher, lp, full, tw, mw, state):
     """Generate (or score, when teacher) samples t0 ≤ t < t1 of every stream.
 
     seq (B, L+N) int32: L history samples, then the stream; written when not teacher.
     feats (B, t1-t0, C) float32; uniforms (B, N); inv_temps (B, N) float32, each sample's 1/T
     (a temperature that follows the note, generate.temperature), or (0, 0): inv_temp for all;
+    min_p: the min-p truncation of every draw (GenerationOptions.min_p; 0 = none);
     lp (B, N) target log-probs (teacher);
     full (B, N, Q) every log-prob (teacher, when full.shape[0] > 0).
     tw: TierWeights, mw: MlpWeights; state: State, carried across chunks.
@@ -301,7 +306,7 @@ def run_chunk(seq, L, t0, t1, feats, uniforms, inv_temp, inv_temps, teacher, lp,
                         full[b, t, q] = logits[b, q] - lse
             else:
                 it = inv_temps[b, t] if inv_temps.shape[0] > 0 else inv_temp
-                seq[b, L + t] = _sample(logits[b], uniforms[b, t], it, p)
+                seq[b, L + t] = _sample(logits[b], uniforms[b, t], it, min_p, p)
 
 
 def run(
@@ -320,8 +325,8 @@ def run(
     """Run the kernel over a whole batch.
 
     seq (B, L+N) int32 (history + stream, N a multiple of L), cond (B, N, 5) int32 raw, uniforms
-    (B, N) float32. Uses opts.temperature, opts.attack and opts.threads: streams are independent, so a batch
-    is split over that many OS threads, each running the GIL-free kernel on its rows.
+    (B, N) float32. Uses opts.temperature, opts.attack, opts.min_p and opts.threads: streams are
+    independent, so a batch is split over that many OS threads, each running the GIL-free kernel on its rows.
     weight_dtype (resolved, not 'auto'): "float16" stores the large matrices as IEEE half (half
     the memory traffic; arithmetic stays float32). progress(n) is called with the stream-samples
     done since its last call. Returns (seq, target log-probs (B, N) | None, full log-probs
@@ -343,12 +348,13 @@ def run(
     inv_temp = np.float32(opts.inverse_temperature)
     curve = None if teacher else sample_curve(cond, opts.inverse_temperature, opts.active_attack)
     inv_temps = NO_CURVE if curve is None else curve
+    min_p = np.float32(opts.active_min_p)
     groups = [g for g in np.array_split(np.arange(B), max(1, min(B, opts.cpu_threads))) if len(g)]
 
     def work(rows: np.ndarray) -> None:
         a, b = int(rows[0]), int(rows[-1]) + 1  # contiguous row ranges: views, no copies
         _run_rows(folded, tw, mw, seq[a:b], raw[a:b] if raw is not None else None, uniforms[a:b],
-                  inv_temp, inv_temps[a:b], teacher, lp[a:b], full[a:b], progress, chunk)  # fmt: skip
+                  inv_temp, inv_temps[a:b], min_p, teacher, lp[a:b], full[a:b], progress, chunk)  # fmt: skip
 
     if len(groups) == 1:
         work(groups[0])
@@ -368,6 +374,7 @@ def _run_rows(
     uniforms: np.ndarray,
     inv_temp: np.float32,
     inv_temps: np.ndarray,
+    min_p: np.float32,
     teacher: bool,
     lp: np.ndarray,
     full: np.ndarray,
@@ -389,6 +396,7 @@ def _run_rows(
     for t0 in range(0, N, chunk):
         t1 = min(N, t0 + chunk)
         feats = np.ascontiguousarray(folded.features(cond, t0, t1, B).to("cpu", torch.float32).numpy())
-        run_chunk(seq, L, t0, t1, feats, uniforms, inv_temp, inv_temps, teacher, lp, full, tw, mw, state)
+        run_chunk(seq, L, t0, t1, feats, uniforms, inv_temp, inv_temps, min_p, teacher, lp, full, tw, mw,
+                  state)
         if progress is not None:
             progress((t1 - t0) * B)

@@ -155,6 +155,20 @@ def valid_temperature(t: float) -> bool:
     return math.isfinite(t) and t >= 0
 
 
+#: The --min-p help of every command that plays a model.
+MIN_P_HELP = (
+    "Min-p truncation: never draw a sample value less likely than this share of the most likely "
+    "one (0 = none; in [0, 1); ignored at --temperature 0) [default: the model's own, which most "
+    "models do not have: 0]."
+)
+
+
+def valid_min_p(p: object) -> bool:
+    """Whether `p` can be a min-p truncation: a real number in [0, 1) (1 would leave only the most
+    likely class, which is greedy decoding: temperature 0)."""
+    return isinstance(p, numbers.Real) and not isinstance(p, bool) and 0.0 <= float(p) < 1.0
+
+
 @dataclass(frozen=True)
 class GenerationOptions:
     """Everything that decides how streams are generated (the streams themselves are the input).
@@ -181,6 +195,11 @@ class GenerationOptions:
     attack: the curve the engines follow (generate.temperature.AttackTemperature, in samples), set
         by `for_checkpoint` or `with_attack_temperature`; None = `temperature` throughout. Ignored
         when decoding greedily (`active_attack`).
+    min_p: min-p truncation (Nguyen et al. 2024, "min-p sampling"): at every draw the classes whose
+        probability (after the temperature) is under min_p × the most likely class's are left out,
+        so the rare far-off classes that make a bed of noise under a quiet tail are never drawn;
+        0 = none, in [0, 1). None = the checkpoint's own (`for_checkpoint`; Checkpoint.min_p), else
+        0. Ignored when decoding greedily.
 
     Raises ValueError (at construction) for a value no engine accepts.
     """
@@ -196,6 +215,7 @@ class GenerationOptions:
     onset_search: OnsetSearch | None = None
     attack_temperature: float | None = None
     attack: AttackTemperature | None = None
+    min_p: float | None = None
 
     def __post_init__(self) -> None:
         t = self.temperature
@@ -218,17 +238,21 @@ class GenerationOptions:
             raise ValueError(f"attack temperature must be a finite number > 0, got {a}")
         if self.attack is not None and not isinstance(self.attack, AttackTemperature):
             raise ValueError(f"attack must be an AttackTemperature or None, got {self.attack!r}")
+        if self.min_p is not None and not valid_min_p(self.min_p):
+            raise ValueError(f"min_p must be a number in [0, 1), got {self.min_p!r}")
 
     def with_default_temperature(self, default: float) -> GenerationOptions:
         """These options, with `default` as the temperature when none was given."""
         return self if self.temperature is not None else replace(self, temperature=default)
 
     def for_checkpoint(self, ckpt: Checkpoint) -> GenerationOptions:
-        """These options for playing `ckpt`: its temperature where none was given
-        (Checkpoint.temperature), and unless `attack` is set, an attack curve at
+        """These options for playing `ckpt`: its temperature and min-p where none was given
+        (Checkpoint.temperature, Checkpoint.min_p), and unless `attack` is set, an attack curve at
         `attack_temperature` or else the checkpoint's (Checkpoint.attack_temperature; none for most
         models) at its sample rate."""
         opts = self.with_default_temperature(ckpt.temperature)
+        if opts.min_p is None:
+            opts = replace(opts, min_p=ckpt.min_p)
         if opts.attack is not None:
             return opts
         given = self.attack_temperature
@@ -287,6 +311,11 @@ class GenerationOptions:
         """The most candidate onsets per note the engines generate: 1 without an active search."""
         search = self.active_onset_search
         return search.candidates if search else 1
+
+    @property
+    def active_min_p(self) -> float:
+        """The min-p truncation the samplers apply: 0 when none was given or when decoding greedily."""
+        return 0.0 if self.min_p is None or self.temperature == 0 else float(self.min_p)
 
     @property
     def inverse_temperature(self) -> float:

@@ -62,14 +62,14 @@ class NumbaVoices:
 
     def __init__(
         self, folded: Folded, voices: int, max_block: int, inv_temp: float, weight_dtype: str,
-        attack: AttackTemperature | None = None,
+        attack: AttackTemperature | None = None, min_p: float = 0.0,
     ) -> None:
         from samplernn.generate import numba_engine
 
         self._kernel = numba_engine
         self.f, self.L = folded, folded.lookback
         self.tw, self.mw = numba_engine.weight_records(folded, weight_dtype)
-        self.inv_temp, self.attack = np.float32(inv_temp), attack
+        self.inv_temp, self.attack, self.min_p = np.float32(inv_temp), attack, np.float32(min_p)
         K, n_rnn, D, F0 = folded.n_tiers, folded.n_rnn, folded.dim, folded.frames[0]
         R = max(folded.ratios)
         self.h0 = folded.numpy_arrays()["h0"]  # (K, n_rnn, D)
@@ -121,7 +121,7 @@ class NumbaVoices:
                     state.h[:, :, row] = h
                     seq[row, s0 : s0 + L] = hist
             self._kernel.run_chunk(seq, L, s0, s1, np.ascontiguousarray(feats[:, s0:s1]), uni,
-                                   self.inv_temp, inv_temps, False, self._lp, self._full, self.tw,
+                                   self.inv_temp, inv_temps, self.min_p, False, self._lp, self._full, self.tw,
                                    self.mw, state)  # fmt: skip
         self.h[rows] = state.h.transpose(2, 0, 1, 3)
         self.hist[rows] = seq[:, n : n + L]
@@ -132,14 +132,15 @@ class TorchVoices:
     """The torch engine over the whole pool of `voices` (graph-captured on CUDA)."""
 
     def __init__(
-        self, folded: Folded, voices: int, inv_temp: float, attack: AttackTemperature | None = None
+        self, folded: Folded, voices: int, inv_temp: float, attack: AttackTemperature | None = None,
+        min_p: float = 0.0,
     ) -> None:
         from samplernn.generate.torch_engine import TorchEngine
 
         self.f, self.L, self.V = folded, folded.lookback, voices
         self.inv_temp, self.attack = inv_temp, attack
         self.eng = TorchEngine(folded, voices, inv_temp, teacher=False, want_full=False,
-                               curve=follows_curve(inv_temp, attack))
+                               curve=follows_curve(inv_temp, attack), min_p=min_p)
         self.graph = self.eng.capture() if folded.device.type == "cuda" else None
 
     def reset(self, voice: int) -> None:

@@ -25,12 +25,14 @@ class TorchEngine:
     """Per-stream state and static buffers for one batch; `run` drives it block by block."""
 
     def __init__(
-        self, f: Folded, batch: int, inv_temp: float, teacher: bool, want_full: bool, curve: bool = False
+        self, f: Folded, batch: int, inv_temp: float, teacher: bool, want_full: bool, curve: bool = False,
+        min_p: float = 0.0,
     ) -> None:
         dev, B, L, D = f.device, batch, f.lookback, f.dim
         K, Q, C, F0 = f.n_tiers, f.q_levels, f.n_cond, f.frames[0]
         self.f, self.B, self.teacher, self.want_full = f, B, teacher, want_full
         self.greedy = inv_temp < 0
+        self.min_p = float(min_p)  # GenerationOptions.min_p: no class under min_p × the top one's
         # With a temperature curve (generate.temperature) each sample's 1/T comes from `it`.
         self.curve = curve and not (teacher or self.greedy)
         scale = 1.0 if (teacher or self.greedy or self.curve) else float(inv_temp)
@@ -92,7 +94,10 @@ class TorchEngine:
         else:
             if self.curve:
                 logits = logits * self.it[:, s : s + 1]
-            cdf = torch.softmax(logits, dim=-1).cumsum_(dim=-1)
+            probs = torch.softmax(logits, dim=-1)
+            if self.min_p > 0:
+                probs = probs.masked_fill(probs < self.min_p * probs.amax(dim=-1, keepdim=True), 0.0)
+            cdf = probs.cumsum_(dim=-1)
             idx = torch.searchsorted(cdf, self.u[:, s : s + 1] * cdf[:, -1:], right=True)
             self.hist[:, L + s] = idx[:, 0].clamp_(max=f.q_levels - 1)
 
@@ -146,7 +151,8 @@ def run(
 
     seq (B, L+N) long: L history samples then the stream (overwritten unless teacher).
     cond (B, N, 5) raw; uniforms (B, N) float32. N must be a multiple of L. Uses
-    opts.temperature and opts.attack; progress(n) is called with the stream-samples done since its last call.
+    opts.temperature, opts.attack and opts.min_p; progress(n) is called with the stream-samples done
+    since its last call.
     use_graph: record one block as a CUDA graph (None: on CUDA when there are 8 blocks or more).
     Returns (seq, target log-probs (B, N) | None, full log-probs (B, N, Q) | None), on f.device.
     Raises ValueError when N is not a multiple of the lookback.
@@ -160,7 +166,8 @@ def run(
     seq = seq.to(dev, torch.long)
     curve = None if teacher or cond is None else sample_curve(
         cond.cpu().numpy(), opts.inverse_temperature, opts.active_attack)
-    eng = TorchEngine(f, B, opts.inverse_temperature, teacher, want_full, curve is not None)
+    eng = TorchEngine(f, B, opts.inverse_temperature, teacher, want_full, curve is not None,
+                      opts.active_min_p)
     inv_temps = torch.from_numpy(curve).to(dev) if curve is not None else None
     lp_out = torch.zeros(B, N, device=dev) if teacher else None
     full_out = torch.zeros(B, N, f.q_levels, device=dev) if (teacher and want_full) else None

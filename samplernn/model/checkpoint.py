@@ -53,6 +53,13 @@ class Checkpoint:
         return None if value is None else float(value)
 
     @property
+    def min_p(self) -> float:
+        """The min-p truncation the model is played with (payload `generation.min_p`: see
+        samplernn.generate.options.GenerationOptions), 0 (none) where the checkpoint has none, as
+        training writes none (docs/drums.md, "Min-p truncation")."""
+        return float((self.payload.get("generation") or {}).get("min_p", 0.0))
+
+    @property
     def hit_pieces(self) -> PieceCentroids | None:
         """A drum model's piece centroids (payload `generation.pieces`, written by training:
         train.recipe.playing_hints), which the hit search reads a candidate's likeness by; None for
@@ -184,7 +191,8 @@ def check_contents(path: str | Path, model: SampleRNN, sample_rate: Any, generat
     """UserError naming `path` for a checkpoint whose weights are not all finite (a run that
     diverged, or a damaged file: it would play silence or DC), whose sample rate is not a whole
     number of Hz within SAMPLE_RATES (every WAV written with it would fail), or whose playing
-    hints (`generation`: a temperature >= 0, an attack temperature > 0) are not finite numbers."""
+    hints (`generation`: a temperature >= 0, an attack temperature > 0) are not finite numbers or
+    whose min-p is not in [0, 1)."""
     if generation is not None and not isinstance(generation, dict):
         raise UserError(f"{path}: its generation record is {type(generation).__name__}, not a table of "
                         "playing hints; the file is damaged")
@@ -196,6 +204,11 @@ def check_contents(path: str | Path, model: SampleRNN, sample_rate: Any, generat
         if not ok:
             raise UserError(f"{path}: its generation.{key} {value!r} is not a usable temperature; "
                             "the file is damaged")
+    min_p = hints.get("min_p")
+    if min_p is not None and not (isinstance(min_p, (int, float)) and not isinstance(min_p, bool)
+                                  and 0.0 <= min_p < 1.0):
+        raise UserError(f"{path}: its generation.min_p {min_p!r} is not a truncation in [0, 1); "
+                        "the file is damaged")
     if not isinstance(sample_rate, int) or isinstance(sample_rate, bool):
         raise UserError(f"{path}: sample rate {sample_rate!r} is not a whole number of Hz; "
                         "the file is damaged")

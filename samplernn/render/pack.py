@@ -277,7 +277,7 @@ def build_index(takes: list[Take], ckpt: Checkpoint, options: PackOptions, gen: 
         "settings": {"pieces": list(options.pieces or []), "velocities": list(options.velocities),
                      "takes": options.takes, "best": options.best, "seed": gen.seed,
                      "temperature": gen.temperature, "attack_temperature": gen.attack_at,
-                     "onset_candidates": gen.onset_candidates,
+                     "min_p": gen.active_min_p, "onset_candidates": gen.onset_candidates,
                      "searched_by": gen.searched_by,
                      "bit_depth": options.bit_depth,
                      "engine": pick_render_engine(options.engine, ckpt.model, gen)},

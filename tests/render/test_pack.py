@@ -381,19 +381,21 @@ def test_cli_pack_and_synth(drum_ckpt_path: Path, kit_dir: Path, tmp_path: Path)
     out = tmp_path / "cli_pack"
     r = runner.invoke(app, ["pack", str(drum_ckpt_path), "-o", str(out), "--pieces", "hat", "--takes", "2",
                             "--best", "1", "--velocities", "60", "--seed", "1", "--dataset", str(kit_dir),
-                            "--onset-candidates", "2", "--attack-temperature", "1.25", "-q"])
+                            "--onset-candidates", "2", "--attack-temperature", "1.25", "--min-p", "0.2",
+                            "-q"])
     assert r.exit_code == 0, r.output
     settings = json.loads((out / "index.json").read_text())["settings"]
-    assert (settings["temperature"], settings["attack_temperature"]) == (1.0, 1.25)
+    assert (settings["temperature"], settings["attack_temperature"], settings["min_p"]) == (1.0, 1.25, 0.2)
     assert settings["onset_candidates"] == 2  # one CPU thread: the takes were struck on the voices
     assert settings["engine"] == ("voices" if numba_available() else "notes")
     assert "wrote 1 take to" in r.output and "42 closed hi-hat" in r.output
-    assert "(index.json, sheet.png) at temperature 1 (attack 1.25);" in r.output  # the tiny model: 1.0
+    assert "(index.json, sheet.png) at temperature 1 (attack 1.25), min-p 0.2;" in r.output  # tiny model: 1.0
     assert "distinct –" in r.output  # one take of its layer: not judged, not counted as failed
     assert (out / "42-closed-hi-hat_v060_01.wav").is_file()
     refusals = ((["--pieces", "cowbell"], "no such piece"), (["--velocities", "loud"], "comma-separated"),
                 (["--velocities", "0"], "velocities must be 1..127"),
-                (["--attack-temperature", "0"], "attack temperature must be a finite number > 0, got 0"))
+                (["--attack-temperature", "0"], "attack temperature must be a finite number > 0, got 0"),
+                (["--min-p", "1"], "min_p must be a number in [0, 1), got 1.0"))
     for args, why in refusals:
         r = runner.invoke(app, ["pack", str(drum_ckpt_path), "-o", str(tmp_path / "bad"), *args, "-q"])
         assert r.exit_code == 2 and why in r.output and len(r.output.strip().splitlines()) == 1, r.output

@@ -1,0 +1,101 @@
+"""Min-p truncation (GenerationOptions.min_p): no engine draws a class under min_p × the top one's."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+from support import tiny
+
+from conditioning import NoteEvent, events_to_conditioning
+from samplernn.common.errors import UserError
+from samplernn.generate.engine import generate_classes, numba_available, teacher_forced_logprobs
+from samplernn.generate.fold import fold_model
+from samplernn.generate.options import GenerationOptions
+from samplernn.generate.stream_kernels import NumbaVoices, TorchVoices
+from samplernn.model.checkpoint import check_contents
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+NO_NUMBA = pytest.mark.skipif(not numba_available(), reason="numba is not installed")
+BACKENDS = ["torch", pytest.param("numba", marks=NO_NUMBA)]
+MIN_P = 0.6  # the tiny model is nearly flat: a third of its draws fall under 0.6 of the top
+
+
+def tiny_model():
+    """The shared tiny model moved off its init, 32 levels: its distributions are broad, so
+    untruncated draws often land on classes well under the top one."""
+    return tiny.tiny_model(seed=0, perturb=0.2, q_levels=32)
+
+
+def note_cond(n: int, pitch: int = 48) -> np.ndarray:
+    """(n, 5): one note over the whole stream."""
+    return events_to_conditioning([NoteEvent(pitch, 100, 0, n - 7, n - 2)], n)
+
+
+def under_threshold(model, streams: list[np.ndarray], conds: list[np.ndarray]) -> int:
+    """How many drawn samples had a probability (temperature 1) under MIN_P × the top class's."""
+    x, c = torch.from_numpy(np.stack(streams)), torch.from_numpy(np.stack(conds))
+    logp = teacher_forced_logprobs(model, x, c, full=True)  # (B, n, Q)
+    rel = (logp - logp.amax(dim=-1, keepdim=True)).exp()  # p[q] / p[top]
+    drawn = rel.gather(2, x.long()[..., None])[..., 0]
+    return int((drawn < MIN_P * (1 - 1e-4)).sum())
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_no_draw_falls_under_min_p_and_without_it_many_do(backend: str) -> None:
+    model = tiny_model()
+    conds = [note_cond(256, pitch=40 + 3 * i) for i in range(4)]
+    free = generate_classes(model, conds, seed=3, backend=backend, temperature=1.0)
+    cut = generate_classes(model, conds, seed=3, backend=backend, temperature=1.0, min_p=MIN_P)
+    assert under_threshold(model, free, conds) > 100  # the test can see a truncation that is missing
+    assert under_threshold(model, cut, conds) == 0
+
+
+@pytest.mark.parametrize("voices", [TorchVoices, pytest.param(NumbaVoices, marks=NO_NUMBA)])
+def test_the_streaming_kernels_truncate_too(voices: type) -> None:
+    model = tiny_model()
+    folded = fold_model(model, "cpu")
+    cond = note_cond(128)[None]
+    uniforms = np.random.default_rng(0).random((1, 128), dtype=np.float32)
+
+    def kernel(min_p: float):
+        if voices is NumbaVoices:
+            return NumbaVoices(folded, 1, 128, 1.0, "float32", None, min_p)
+        return TorchVoices(folded, 1, 1.0, None, min_p)
+
+    free = kernel(0.0).run([0], cond, uniforms, [])
+    cut = kernel(MIN_P).run([0], cond, uniforms, [])
+    assert under_threshold(model, [free[0]], [cond[0]]) > 20
+    assert under_threshold(model, [cut[0]], [cond[0]]) == 0
+
+
+def test_min_p_0_draws_what_no_truncation_draws() -> None:
+    model = tiny_model()
+    conds = [note_cond(200)]
+    a = generate_classes(model, conds, seed=5, min_p=0.0)
+    b = generate_classes(model, conds, seed=5)
+    np.testing.assert_array_equal(a[0], b[0])
+
+
+def test_a_checkpoint_s_min_p_is_the_default_a_given_one_wins_and_greedy_ignores_it() -> None:
+    kit = SimpleNamespace(temperature=0.9, attack_temperature=None, sample_rate=16000, min_p=0.1)
+    assert GenerationOptions().for_checkpoint(kit).active_min_p == 0.1
+    assert GenerationOptions(min_p=0.0).for_checkpoint(kit).active_min_p == 0.0
+    assert GenerationOptions(min_p=0.2).for_checkpoint(kit).active_min_p == 0.2
+    assert GenerationOptions(temperature=0.0).for_checkpoint(kit).active_min_p == 0.0
+    assert GenerationOptions().active_min_p == 0.0
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.0, 1.5, float("nan"), True])
+def test_a_min_p_outside_0_to_1_is_refused(bad: float) -> None:
+    with pytest.raises(ValueError, match="min_p must be a number in"):
+        GenerationOptions(min_p=bad)
+
+
+def test_a_checkpoint_with_a_damaged_min_p_is_refused() -> None:
+    model = tiny_model()
+    check_contents("kit.pt", model, 16000, {"temperature": 0.9, "min_p": 0.1})
+    with pytest.raises(UserError, match=r"kit.pt: its generation.min_p 1.5 is not a truncation"):
+        check_contents("kit.pt", model, 16000, {"temperature": 0.9, "min_p": 1.5})
