@@ -162,14 +162,13 @@ def evaluate_model(
 ) -> Evaluation:
     """Evaluate `model` on the notes of `split`: NLL, then generate and measure every note.
 
-    `generate` replaces the model's generation (default: `model_generator` with the given
-    temperature/attack/min_p/seed/batch_size/device; `attack`: generate.temperature's curve; `min_p`:
-    GenerationOptions.min_p); NLL needs `model`
-    and is skipped when it is None or with_nll is False. `baseline_model` (e.g. an unconditional model)
-    adds its NLL for the bar. `sweep_velocities` also generates each pitch's first note at the bank's
-    other velocities, for the dynamics measure, and between its layers (see report.DEFINITIONS).
-    Generation runs `tail_seconds` past each file's end with nothing sounding there, so that a note which
-    does not stop shows up in the duration measure instead of being cut off by the file's length. `stats`
+    `generate` replaces the model's generation (default: `model_generator` with the given temperature/
+    attack/min_p/seed/batch_size/device; `attack`: generate.temperature's curve; `min_p`: GenerationOptions'
+    truncation); NLL needs `model` and is skipped when it is None or with_nll is False. `baseline_model`
+    (e.g. an unconditional model) adds its NLL for the bar. `sweep_velocities` also generates each
+    pitch's first note at the bank's other velocities, for the dynamics measure, and between its layers
+    (see report.DEFINITIONS). Generation runs `tail_seconds` past each file's end with nothing sounding
+    there, so that a note which does not stop shows up in the duration measure, not cut off. `stats`
     (the checkpoint's bank statistics; default the dataset's) fill the level column for NLL and generation
     alike, as rendering a MIDI file would: no level is taken from the evaluated recordings. `melodies`
     (folders or MIDI files) are rendered into the bank's range and scored note by note; `missing_pitches`
@@ -181,8 +180,7 @@ def evaluate_model(
     ("generating", stream-samples) and measuring ("measuring", notes). Raises UserError when the split has
     no notes or a melody source has no readable notes.
     """
-    records = _split_notes(dataset, split, max_notes)
-    sr = dataset.sample_rate
+    records, sr = _split_notes(dataset, split, max_notes), dataset.sample_rate
     stats = dataset.stats if stats is None else stats
     layers = bank_layers(stats, dataset.notes)
     rendered = rendered_set(melodies, missing_pitches, layers, stats, sr, tail_seconds)
