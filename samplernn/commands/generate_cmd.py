@@ -119,8 +119,7 @@ def synth_command(
         for path in files:  # each take, so that none is left unwritten after the others
             check_output_file(path)
         fields = {"temperature": temperature, "attack_temperature": attack_temperature, "min_p": min_p,
-                  "seed": seed,
-                  "weight_dtype": dtype, "threads": threads}
+                  "seed": seed, "weight_dtype": dtype, "threads": threads}
         if note is None:
             _synth_free(checkpoint, device, out, duration, takes, fields, quiet, bit_depth, plot)
             return
@@ -285,9 +284,7 @@ def render_command(
         ckpt = _load(checkpoint, device, "render")
         _clamp_notice(ckpt, clamp)
         fields = {"temperature": temperature, "attack_temperature": attack_temperature, "min_p": min_p,
-                  "seed": seed,
-                  "batch_size": batch_size, "weight_dtype": dtype,
-                  "threads": threads}  # fmt: skip
+                  "seed": seed, "batch_size": batch_size, "weight_dtype": dtype, "threads": threads}
         with generation_options(quiet, **fields) as gen:
             opts = RenderOptions(tracks=tracks, channels=channels, transpose=transpose, clamp=clamp,
                                  lead=lead, tail=tail, bit_depth=bit_depth, generation=gen,
