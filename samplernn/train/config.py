@@ -58,7 +58,8 @@ KIT_PATIENCE = 0
 #: --steps of a new run given --max-minutes and no --steps (train.init.resolve_train_config): a bound
 #: no run reaches, so that the minutes are the budget and the schedule anneals over them. With the
 #: 20,000-step default, `--max-minutes 120` on a CPU twice as fast as the one it was set on (an
-#: Intel Xeon with AMX against a 2-core AMD EPYC) stopped at step 20,000 after ~50 minutes.
+#: Intel Xeon with AMX against a 2-core AMD EPYC) would stop at step 20,000 after ~50 minutes (the
+#: pace measured, 114,300 against ~50,000 samples/s; docs/training.md, "The budget").
 MINUTES_BOUND_STEPS = 10**9
 #: The most --sound-draws: every draw of every note is a row of one generation batch.
 MAX_SOUND_DRAWS = 64
