@@ -115,8 +115,10 @@ def _summary(index: dict[str, Any], out: Path, reference: str) -> None:
     takes = index["takes"]
     temperature, attack = index["settings"]["temperature"], index["settings"].get("attack_temperature")
     played = f"{1.0 if temperature is None else temperature:g}" + (f" (attack {attack:g})" if attack else "")
-    min_p = index["settings"].get("min_p")
+    min_p, pieces = index["settings"].get("min_p"), index["settings"].get("piece_min_p") or {}
     played += f", min-p {min_p:g}" if min_p else ""
+    cut = sorted(f"{k}: {p:g}" for k, p in pieces.items() if p)
+    played += f", min-p per piece ({', '.join(cut)})" if cut else ""
     typer.echo(f"wrote {counted(len(takes), 'take')} to {out}/ (index.json, sheet.png) at temperature "
                f"{played}; measured against {reference}")
     for key, piece in index["pieces"].items():

@@ -106,6 +106,7 @@ class OneShotEval:
         block = self.block(self.generate(ckpt, gen))
         block["onset_candidates"] = gen.onset_candidates
         block["searched_by"] = gen.searched_by
+        block["piece_min_p"] = gen.piece_min_p_record  # the takes' min-p per piece (over gen.min_p)
         report = ev.report
         report["oneshot"] = block
         for bar in report["bars"]:
@@ -278,6 +279,8 @@ def oneshot_table(report: dict[str, Any]) -> Table | None:
     per, most = block["takes_per_layer"], block.get("onset_candidates", 1)
     how = block.get("searched_by") or "level"
     searched = f", each hit the best of up to {most} starts by {how}" if most > 1 else ""
+    cut = sum(1 for p in (block.get("piece_min_p") or {}).values() if p)
+    searched += f", {cut} pieces at their own min-p" if cut else ""
     t = Table(title=f"drum one-shots: {block['n_takes']} takes ({per} per piece and velocity{searched})")
     for col in ("measure", "real", "generated", "bar", ""):
         t.add_column(col, justify="left" if col == "measure" else "right")

@@ -261,13 +261,15 @@ def _sample(row, u, inv_temp, min_p, p):
 
 
 @njit(**_OPTS)
-def run_chunk(seq, L, t0, t1, feats, uniforms, inv_temp, inv_temps, min_p, teacher, lp, full, tw, mw, state):
+def run_chunk(seq, L, t0, t1, feats, uniforms, inv_temp, inv_temps, min_p, min_ps, teacher, lp, full, tw, mw,
+              state):
     """Generate (or score, when teacher) samples t0 ≤ t < t1 of every stream.
 
     seq (B, L+N) int32: L history samples, then the stream; written when not teacher.
     feats (B, t1-t0, C) float32; uniforms (B, N); inv_temps (B, N) float32, each sample's 1/T
     (a temperature that follows the note, generate.temperature), or (0, 0): inv_temp for all;
-    min_p: the min-p truncation of every draw (GenerationOptions.min_p; 0 = none);
+    min_p: the min-p truncation of every draw (GenerationOptions.min_p; 0 = none); min_ps (B, N)
+    float32, each sample's own (a min-p per piece, generate.min_p), or (0, 0): min_p for all;
     lp (B, N) target log-probs (teacher);
     full (B, N, Q) every log-prob (teacher, when full.shape[0] > 0).
     tw: TierWeights, mw: MlpWeights; state: State, carried across chunks.
@@ -306,7 +308,8 @@ def run_chunk(seq, L, t0, t1, feats, uniforms, inv_temp, inv_temps, min_p, teach
                         full[b, t, q] = logits[b, q] - lse
             else:
                 it = inv_temps[b, t] if inv_temps.shape[0] > 0 else inv_temp
-                seq[b, L + t] = _sample(logits[b], uniforms[b, t], it, min_p, p)
+                mp = min_ps[b, t] if min_ps.shape[0] > 0 else min_p
+                seq[b, L + t] = _sample(logits[b], uniforms[b, t], it, mp, p)
 
 
 def run(
@@ -325,8 +328,9 @@ def run(
     """Run the kernel over a whole batch.
 
     seq (B, L+N) int32 (history + stream, N a multiple of L), cond (B, N, 5) int32 raw, uniforms
-    (B, N) float32. Uses opts.temperature, opts.attack, opts.min_p and opts.threads: streams are
-    independent, so a batch is split over that many OS threads, each running the GIL-free kernel on its rows.
+    (B, N) float32. Uses opts.temperature, opts.attack, opts.min_p, opts.piece_min_p and opts.threads:
+    streams are independent, so a batch is split over that many OS threads, each running the
+    GIL-free kernel on its rows.
     weight_dtype (resolved, not 'auto'): "float16" stores the large matrices as IEEE half (half
     the memory traffic; arithmetic stays float32). progress(n) is called with the stream-samples
     done since its last call. Returns (seq, target log-probs (B, N) | None, full log-probs
@@ -349,12 +353,15 @@ def run(
     curve = None if teacher else sample_curve(cond, opts.inverse_temperature, opts.active_attack)
     inv_temps = NO_CURVE if curve is None else curve
     min_p = np.float32(opts.active_min_p)
+    per_sample = None if teacher else opts.min_p_curve(cond)
+    min_ps = NO_CURVE if per_sample is None else per_sample
     groups = [g for g in np.array_split(np.arange(B), max(1, min(B, opts.cpu_threads))) if len(g)]
 
     def work(rows: np.ndarray) -> None:
         a, b = int(rows[0]), int(rows[-1]) + 1  # contiguous row ranges: views, no copies
         _run_rows(folded, tw, mw, seq[a:b], raw[a:b] if raw is not None else None, uniforms[a:b],
-                  inv_temp, inv_temps[a:b], min_p, teacher, lp[a:b], full[a:b], progress, chunk)  # fmt: skip
+                  inv_temp, inv_temps[a:b], min_p, min_ps[a:b], teacher, lp[a:b], full[a:b], progress,
+                  chunk)  # fmt: skip
 
     if len(groups) == 1:
         work(groups[0])
@@ -375,6 +382,7 @@ def _run_rows(
     inv_temp: np.float32,
     inv_temps: np.ndarray,
     min_p: np.float32,
+    min_ps: np.ndarray,
     teacher: bool,
     lp: np.ndarray,
     full: np.ndarray,
@@ -396,7 +404,7 @@ def _run_rows(
     for t0 in range(0, N, chunk):
         t1 = min(N, t0 + chunk)
         feats = np.ascontiguousarray(folded.features(cond, t0, t1, B).to("cpu", torch.float32).numpy())
-        run_chunk(seq, L, t0, t1, feats, uniforms, inv_temp, inv_temps, min_p, teacher, lp, full, tw, mw,
-                  state)
+        run_chunk(seq, L, t0, t1, feats, uniforms, inv_temp, inv_temps, min_p, min_ps, teacher, lp, full,
+                  tw, mw, state)
         if progress is not None:
             progress((t1 - t0) * B)

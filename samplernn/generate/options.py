@@ -6,11 +6,16 @@ from __future__ import annotations
 import math
 import numbers
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from samplernn.common.progress import ProgressFn
 from samplernn.common.threads import MAX_THREADS
+from samplernn.common.truncation import valid_min_p, valid_piece_min_p
+from samplernn.generate.min_p import min_p_curve
 from samplernn.generate.temperature import AttackTemperature
 
 if TYPE_CHECKING:  # the options are plain values: importing them must not load torch
@@ -158,15 +163,9 @@ def valid_temperature(t: float) -> bool:
 #: The --min-p help of every command that plays a model.
 MIN_P_HELP = (
     "Min-p truncation: never draw a sample value less likely than this share of the most likely "
-    "one (0 = none; in [0, 1); ignored at --temperature 0) [default: the model's own, which most "
-    "models do not have: 0]."
+    "one (0 = none; in [0, 1); ignored at --temperature 0), for every piece or note [default: the "
+    "model's own: a drum model's min-p per piece, fitted when it was trained; else 0]."
 )
-
-
-def valid_min_p(p: object) -> bool:
-    """Whether `p` can be a min-p truncation: a real number in [0, 1) (1 would leave only the most
-    likely class, which is greedy decoding: temperature 0)."""
-    return isinstance(p, numbers.Real) and not isinstance(p, bool) and 0.0 <= float(p) < 1.0
 
 
 @dataclass(frozen=True)
@@ -200,6 +199,10 @@ class GenerationOptions:
         so the rare far-off classes that make a bed of noise under a quiet tail are never drawn;
         0 = none, in [0, 1). None = the checkpoint's own (`for_checkpoint`; Checkpoint.min_p), else
         0. Ignored when decoding greedily.
+    piece_min_p: a min-p per MIDI key ({key: P}, each in [0, 1)) for the samples of that key's
+        notes, `min_p` for the rest (generate.min_p; a drum model's Checkpoint.piece_min_p, fitted
+        per piece by samplernn.train.min_p_fit). None = the checkpoint's own when `min_p` is not
+        given either (`for_checkpoint`): a min-p a command was given holds for every piece.
 
     Raises ValueError (at construction) for a value no engine accepts.
     """
@@ -216,6 +219,7 @@ class GenerationOptions:
     attack_temperature: float | None = None
     attack: AttackTemperature | None = None
     min_p: float | None = None
+    piece_min_p: Mapping[int, float] | None = None
 
     def __post_init__(self) -> None:
         t = self.temperature
@@ -240,6 +244,8 @@ class GenerationOptions:
             raise ValueError(f"attack must be an AttackTemperature or None, got {self.attack!r}")
         if self.min_p is not None and not valid_min_p(self.min_p):
             raise ValueError(f"min_p must be a number in [0, 1), got {self.min_p!r}")
+        if self.piece_min_p is not None and not valid_piece_min_p(self.piece_min_p):
+            raise ValueError(f"piece_min_p must map MIDI keys to numbers in [0, 1), got {self.piece_min_p!r}")
 
     def with_default_temperature(self, default: float) -> GenerationOptions:
         """These options, with `default` as the temperature when none was given."""
@@ -247,12 +253,13 @@ class GenerationOptions:
 
     def for_checkpoint(self, ckpt: Checkpoint) -> GenerationOptions:
         """These options for playing `ckpt`: its temperature and min-p where none was given
-        (Checkpoint.temperature, Checkpoint.min_p), and unless `attack` is set, an attack curve at
-        `attack_temperature` or else the checkpoint's (Checkpoint.attack_temperature; none for most
-        models) at its sample rate."""
+        (Checkpoint.temperature; Checkpoint.min_p and Checkpoint.piece_min_p), and unless `attack`
+        is set, an attack curve at `attack_temperature` or else the checkpoint's
+        (Checkpoint.attack_temperature; none for most models) at its sample rate."""
         opts = self.with_default_temperature(ckpt.temperature)
         if opts.min_p is None:
-            opts = replace(opts, min_p=ckpt.min_p)
+            pieces = ckpt.piece_min_p if opts.piece_min_p is None else opts.piece_min_p
+            opts = replace(opts, min_p=ckpt.min_p, piece_min_p=pieces)
         if opts.attack is not None:
             return opts
         given = self.attack_temperature
@@ -316,6 +323,26 @@ class GenerationOptions:
     def active_min_p(self) -> float:
         """The min-p truncation the samplers apply: 0 when none was given or when decoding greedily."""
         return 0.0 if self.min_p is None or self.temperature == 0 else float(self.min_p)
+
+    @property
+    def active_piece_min_p(self) -> dict[int, float] | None:
+        """The per-key min-p the samplers apply over `active_min_p` (generate.min_p.min_p_curve):
+        None without a table or when decoding greedily."""
+        if not self.piece_min_p or self.temperature == 0:
+            return None
+        return {int(k): float(p) for k, p in self.piece_min_p.items()}
+
+    @property
+    def piece_min_p_record(self) -> dict[str, float] | None:
+        """`active_piece_min_p` for a JSON record (pack's index, evaluate's report): keys as
+        strings, None without one."""
+        table = self.active_piece_min_p
+        return None if table is None else {str(k): p for k, p in sorted(table.items())}
+
+    def min_p_curve(self, cond: np.ndarray | None) -> np.ndarray | None:
+        """Each sample's min-p for conditioning rows `cond` (B, n, 5) int: (B, n) float32, or None
+        when every draw is truncated at `active_min_p` (generate.min_p.min_p_curve)."""
+        return min_p_curve(cond, self.active_min_p, self.active_piece_min_p)
 
     @property
     def inverse_temperature(self) -> float:

@@ -176,8 +176,10 @@ class StreamEngine:
         folded, inv_temp = self._folded, opts.inverse_temperature
         if self._backend == "numba":
             dtype = resolve_weight_dtype(opts.weight_dtype, self._backend, folded)
-            return NumbaVoices(folded, voices, block, inv_temp, dtype, opts.active_attack, opts.active_min_p)
-        return TorchVoices(folded, voices, inv_temp, opts.active_attack, opts.active_min_p)
+            return NumbaVoices(folded, voices, block, inv_temp, dtype, opts.active_attack, opts.active_min_p,
+                               opts.active_piece_min_p)
+        return TorchVoices(folded, voices, inv_temp, opts.active_attack, opts.active_min_p,
+                           opts.active_piece_min_p)
 
     def _prime(self, n: int) -> object:
         """The state of voice 0 after h0 and n samples of generated silence (a copy); the

@@ -17,7 +17,7 @@ n_rnn GRU layers, D dim, C conditioning features.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -25,6 +25,7 @@ import torch
 
 from samplernn.generate.aligned import aligned_zeros
 from samplernn.generate.fold import Folded
+from samplernn.generate.min_p import min_p_curve
 from samplernn.generate.temperature import AttackTemperature, follows_curve, sample_curve
 
 #: A voice loaded inside a block: (sample of the block, a top-frame boundary; row of the batch; state).
@@ -63,6 +64,7 @@ class NumbaVoices:
     def __init__(
         self, folded: Folded, voices: int, max_block: int, inv_temp: float, weight_dtype: str,
         attack: AttackTemperature | None = None, min_p: float = 0.0,
+        piece_min_p: Mapping[int, float] | None = None,
     ) -> None:
         from samplernn.generate import numba_engine
 
@@ -70,6 +72,7 @@ class NumbaVoices:
         self.f, self.L = folded, folded.lookback
         self.tw, self.mw = numba_engine.weight_records(folded, weight_dtype)
         self.inv_temp, self.attack, self.min_p = np.float32(inv_temp), attack, np.float32(min_p)
+        self.piece_min_p = piece_min_p
         K, n_rnn, D, F0 = folded.n_tiers, folded.n_rnn, folded.dim, folded.frames[0]
         R = max(folded.ratios)
         self.h0 = folded.numpy_arrays()["h0"]  # (K, n_rnn, D)
@@ -115,14 +118,16 @@ class NumbaVoices:
         feats = self.f.features(raw, 0, n, B).to("cpu", torch.float32).numpy()
         curve = sample_curve(cond, float(self.inv_temp), self.attack)
         inv_temps = self._kernel.NO_CURVE if curve is None else curve
+        per_sample = min_p_curve(cond, float(self.min_p), self.piece_min_p)
+        min_ps = self._kernel.NO_CURVE if per_sample is None else per_sample
         for s0, s1 in zip(bounds[:-1], bounds[1:], strict=True):
             for pos, row, (h, hist) in loads:
                 if pos == s0:
                     state.h[:, :, row] = h
                     seq[row, s0 : s0 + L] = hist
             self._kernel.run_chunk(seq, L, s0, s1, np.ascontiguousarray(feats[:, s0:s1]), uni,
-                                   self.inv_temp, inv_temps, self.min_p, False, self._lp, self._full, self.tw,
-                                   self.mw, state)  # fmt: skip
+                                   self.inv_temp, inv_temps, self.min_p, min_ps, False, self._lp, self._full,
+                                   self.tw, self.mw, state)  # fmt: skip
         self.h[rows] = state.h.transpose(2, 0, 1, 3)
         self.hist[rows] = seq[:, n : n + L]
         return seq[:, L:].copy()
@@ -133,14 +138,16 @@ class TorchVoices:
 
     def __init__(
         self, folded: Folded, voices: int, inv_temp: float, attack: AttackTemperature | None = None,
-        min_p: float = 0.0,
+        min_p: float = 0.0, piece_min_p: Mapping[int, float] | None = None,
     ) -> None:
         from samplernn.generate.torch_engine import TorchEngine
 
         self.f, self.L, self.V = folded, folded.lookback, voices
         self.inv_temp, self.attack = inv_temp, attack
+        self.min_p, self.piece_min_p = float(min_p), piece_min_p
         self.eng = TorchEngine(folded, voices, inv_temp, teacher=False, want_full=False,
-                               curve=follows_curve(inv_temp, attack), min_p=min_p)
+                               curve=follows_curve(inv_temp, attack), min_p=min_p,
+                               min_p_curve=bool(piece_min_p) and inv_temp >= 0)
         self.graph = self.eng.capture() if folded.device.type == "cuda" else None
 
     def reset(self, voice: int) -> None:
@@ -167,6 +174,12 @@ class TorchVoices:
         if curve is not None:
             it = torch.ones(self.V, n, device=dev)
             it[rows] = torch.from_numpy(curve).to(dev)
+        per_sample = min_p_curve(cond, self.min_p, self.piece_min_p) if self.eng.mp_curve else None
+        mp = None
+        if self.eng.mp_curve:
+            mp = torch.full((self.V, n), self.min_p, device=dev)
+            if per_sample is not None:
+                mp[rows] = torch.from_numpy(per_sample).to(dev)
         out = torch.empty(self.V, n, dtype=torch.long, device=dev)
         with torch.inference_mode():
             feats = self.f.features(full, 0, n, self.V)
@@ -179,6 +192,8 @@ class TorchVoices:
                 eng.u.copy_(u[:, s : s + L])
                 if it is not None:
                     eng.it.copy_(it[:, s : s + L])
+                if mp is not None:
+                    eng.mp.copy_(mp[:, s : s + L])
                 if self.graph is not None:
                     self.graph.replay()
                 else:

@@ -26,13 +26,15 @@ class TorchEngine:
 
     def __init__(
         self, f: Folded, batch: int, inv_temp: float, teacher: bool, want_full: bool, curve: bool = False,
-        min_p: float = 0.0,
+        min_p: float = 0.0, min_p_curve: bool = False,
     ) -> None:
         dev, B, L, D = f.device, batch, f.lookback, f.dim
         K, Q, C, F0 = f.n_tiers, f.q_levels, f.n_cond, f.frames[0]
         self.f, self.B, self.teacher, self.want_full = f, B, teacher, want_full
         self.greedy = inv_temp < 0
         self.min_p = float(min_p)  # GenerationOptions.min_p: no class under min_p × the top one's
+        # With a min-p per piece (generate.min_p) each sample's own comes from `mp`.
+        self.mp_curve = min_p_curve and not (teacher or self.greedy)
         # With a temperature curve (generate.temperature) each sample's 1/T comes from `it`.
         self.curve = curve and not (teacher or self.greedy)
         scale = 1.0 if (teacher or self.greedy or self.curve) else float(inv_temp)
@@ -48,6 +50,7 @@ class TorchEngine:
         self.feats = torch.zeros(B, L, C, device=dev)
         self.u = torch.zeros(B, L, device=dev)
         self.it = torch.ones(B, L, device=dev)  # 1/T of each sample, read when self.curve
+        self.mp = torch.full((B, L), self.min_p, device=dev)  # min-p of each sample, when self.mp_curve
         self.lp = torch.zeros(B, L, device=dev)
         self.full = torch.zeros(B, L, Q, device=dev) if want_full else None
 
@@ -95,8 +98,9 @@ class TorchEngine:
             if self.curve:
                 logits = logits * self.it[:, s : s + 1]
             probs = torch.softmax(logits, dim=-1)
-            if self.min_p > 0:
-                probs = probs.masked_fill(probs < self.min_p * probs.amax(dim=-1, keepdim=True), 0.0)
+            if self.mp_curve or self.min_p > 0:
+                floor = self.mp[:, s : s + 1] if self.mp_curve else self.min_p
+                probs = probs.masked_fill(probs < floor * probs.amax(dim=-1, keepdim=True), 0.0)
             cdf = probs.cumsum_(dim=-1)
             idx = torch.searchsorted(cdf, self.u[:, s : s + 1] * cdf[:, -1:], right=True)
             self.hist[:, L + s] = idx[:, 0].clamp_(max=f.q_levels - 1)
@@ -151,8 +155,8 @@ def run(
 
     seq (B, L+N) long: L history samples then the stream (overwritten unless teacher).
     cond (B, N, 5) raw; uniforms (B, N) float32. N must be a multiple of L. Uses
-    opts.temperature, opts.attack and opts.min_p; progress(n) is called with the stream-samples done
-    since its last call.
+    opts.temperature, opts.attack, opts.min_p and opts.piece_min_p; progress(n) is called with the
+    stream-samples done since its last call.
     use_graph: record one block as a CUDA graph (None: on CUDA when there are 8 blocks or more).
     Returns (seq, target log-probs (B, N) | None, full log-probs (B, N, Q) | None), on f.device.
     Raises ValueError when N is not a multiple of the lookback.
@@ -166,9 +170,11 @@ def run(
     seq = seq.to(dev, torch.long)
     curve = None if teacher or cond is None else sample_curve(
         cond.cpu().numpy(), opts.inverse_temperature, opts.active_attack)
+    per_sample = None if teacher or cond is None else opts.min_p_curve(cond.cpu().numpy())
     eng = TorchEngine(f, B, opts.inverse_temperature, teacher, want_full, curve is not None,
-                      opts.active_min_p)
+                      opts.active_min_p, per_sample is not None)
     inv_temps = torch.from_numpy(curve).to(dev) if curve is not None else None
+    min_ps = torch.from_numpy(per_sample).to(dev) if per_sample is not None else None
     lp_out = torch.zeros(B, N, device=dev) if teacher else None
     full_out = torch.zeros(B, N, f.q_levels, device=dev) if (teacher and want_full) else None
     if uniforms is not None:
@@ -188,6 +194,8 @@ def run(
             eng.u.copy_(uniforms[:, t0 : t0 + L])
         if inv_temps is not None:
             eng.it.copy_(inv_temps[:, t0 : t0 + L])
+        if min_ps is not None:
+            eng.mp.copy_(min_ps[:, t0 : t0 + L])
         if teacher:
             eng.hist[:, L:].copy_(seq[:, L + t0 : 2 * L + t0])
         if graph is not None:

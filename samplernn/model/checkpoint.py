@@ -20,6 +20,7 @@ from samplernn.common.audio import SAMPLE_RATES
 from samplernn.common.errors import UserError
 from samplernn.common.files import atomic_path
 from samplernn.common.shipped import resolve_checkpoint
+from samplernn.common.truncation import valid_min_p, valid_piece_min_p
 from samplernn.measures.oneshot import PieceCentroids
 from samplernn.model.config import ModelConfig
 from samplernn.model.network import SampleRNN, build_model
@@ -58,6 +59,15 @@ class Checkpoint:
         samplernn.generate.options.GenerationOptions), 0 (none) where the checkpoint has none, as
         training writes none (docs/drums.md, "Min-p truncation")."""
         return float((self.payload.get("generation") or {}).get("min_p", 0.0))
+
+    @property
+    def piece_min_p(self) -> dict[int, float] | None:
+        """A drum model's min-p per piece ({GM key: P}; payload `generation.piece_min_p`, keys as
+        strings, fitted at the end of training by samplernn.train.min_p_fit), which
+        GenerationOptions.for_checkpoint plays each piece's notes at (samplernn.generate.min_p);
+        None for a pitched model and for a kit checkpoint trained before it was fitted."""
+        table = (self.payload.get("generation") or {}).get("piece_min_p")
+        return {int(k): float(p) for k, p in table.items()} if table else None
 
     @property
     def hit_pieces(self) -> PieceCentroids | None:
@@ -192,7 +202,7 @@ def check_contents(path: str | Path, model: SampleRNN, sample_rate: Any, generat
     diverged, or a damaged file: it would play silence or DC), whose sample rate is not a whole
     number of Hz within SAMPLE_RATES (every WAV written with it would fail), or whose playing
     hints (`generation`: a temperature >= 0, an attack temperature > 0) are not finite numbers or
-    whose min-p is not in [0, 1)."""
+    whose min-p (or one of its pieces' min-p) is not in [0, 1)."""
     if generation is not None and not isinstance(generation, dict):
         raise UserError(f"{path}: its generation record is {type(generation).__name__}, not a table of "
                         "playing hints; the file is damaged")
@@ -205,10 +215,13 @@ def check_contents(path: str | Path, model: SampleRNN, sample_rate: Any, generat
             raise UserError(f"{path}: its generation.{key} {value!r} is not a usable temperature; "
                             "the file is damaged")
     min_p = hints.get("min_p")
-    if min_p is not None and not (isinstance(min_p, (int, float)) and not isinstance(min_p, bool)
-                                  and 0.0 <= min_p < 1.0):
+    if min_p is not None and not valid_min_p(min_p):
         raise UserError(f"{path}: its generation.min_p {min_p!r} is not a truncation in [0, 1); "
                         "the file is damaged")
+    table = hints.get("piece_min_p")
+    if table is not None and not valid_piece_min_p(table, string_keys=True):
+        raise UserError(f"{path}: its generation.piece_min_p is not a table of MIDI keys to truncations "
+                        "in [0, 1); the file is damaged")
     if not isinstance(sample_rate, int) or isinstance(sample_rate, bool):
         raise UserError(f"{path}: sample rate {sample_rate!r} is not a whole number of Hz; "
                         "the file is damaged")

@@ -160,6 +160,11 @@ class TrainConfig:
         "Drum kits: every train hit also trains as two copies resampled this many semitones down "
         "and up, piece and velocity kept (0 = off).",
     )
+    fit_min_p: bool = _setting(
+        True,
+        "Drum kits: when the run ends, fit a min-p truncation per piece on the kit's train hits and "
+        "write it into best.pt (samplernn.train.min_p_fit: ~1-3 CPU minutes on a real kit).",
+    )
     short_notes: int = _setting(
         0,
         "Short copies of every long train note (its held part cut to 0.1-0.4 s and spliced to its "

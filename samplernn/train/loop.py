@@ -20,10 +20,12 @@ from torch import nn
 from samplernn.common.errors import UserError
 from samplernn.common.progress import ProgressFn
 from samplernn.common.threads import torch_threads
+from samplernn.data.drum_bank import is_drum_bank
 from samplernn.model.note_fill import fill_untrained_notes
 from samplernn.train.config import TrainConfig
 from samplernn.train.distributed import process_group, wrap_model
 from samplernn.train.meter import Meter, Tally
+from samplernn.train.min_p_fit import fit_checkpoint
 from samplernn.train.preview import previews_on, safe_preview
 from samplernn.train.run_dir import RunDir, eval_line, eval_record, snapshot_mark, train_record
 from samplernn.train.sound_check import Probe, make_probes
@@ -87,7 +89,26 @@ def train(
         fwd = wrap_model(state.model, device, info, cfg.compile)
         if not resume:
             run.save(state.state_dict())
-        return _Loop(state, fwd, run, probes, on_step).run()
+        result = _Loop(state, fwd, run, probes, on_step).run()
+        if info.is_main and result.status != "interrupted":
+            fit_kit_min_p(state, run)
+        return result
+
+
+def fit_kit_min_p(state: TrainState, run: RunDir) -> None:
+    """For a drum kit with cfg.fit_min_p, fit a min-p per piece on best.pt and write it there
+    (samplernn.train.min_p_fit), saying so in the log; a kit of one piece is said and left."""
+    dataset = state.data.dataset
+    if not (state.cfg.fit_min_p and is_drum_bank(dataset.info.get("layout"), dataset.stats)):
+        return
+    if not run.paths.best.exists():
+        return
+    if len({r.pitch for r in dataset.split("train")}) < 2:
+        run.log("one piece in the kit's train split: no min-p per piece to fit")
+        return
+    fit = fit_checkpoint(run.paths.best, dataset, threads=torch.get_num_threads(), seed=state.cfg.seed,
+                         log=run.log)
+    run.log(fit.summary() + f" → {run.paths.best}")
 
 
 class _Loop:

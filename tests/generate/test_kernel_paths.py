@@ -59,7 +59,7 @@ def log_probs(folded, tw, mw, cond: np.ndarray, seq: np.ndarray) -> np.ndarray:
     lp, full = np.zeros((B, n), np.float32), np.zeros((B, n, folded.q_levels), np.float32)
     ne.run_chunk(
         history, L, 0, n, feats, np.zeros((B, n), np.float32), np.float32(1.0), ne.NO_CURVE, np.float32(0.0),
-        True, lp, full, tw, mw, state,
+        ne.NO_CURVE, True, lp, full, tw, mw, state,
     )
     return full
 

@@ -13,6 +13,7 @@ from conditioning import NoteEvent, events_to_conditioning
 from samplernn.common.errors import UserError
 from samplernn.generate.engine import generate_classes, numba_available, teacher_forced_logprobs
 from samplernn.generate.fold import fold_model
+from samplernn.generate.min_p import min_p_curve
 from samplernn.generate.options import GenerationOptions
 from samplernn.generate.stream_kernels import NumbaVoices, TorchVoices
 from samplernn.model.checkpoint import check_contents
@@ -34,13 +35,16 @@ def note_cond(n: int, pitch: int = 48) -> np.ndarray:
     return events_to_conditioning([NoteEvent(pitch, 100, 0, n - 7, n - 2)], n)
 
 
-def under_threshold(model, streams: list[np.ndarray], conds: list[np.ndarray]) -> int:
-    """How many drawn samples had a probability (temperature 1) under MIN_P × the top class's."""
+def under_threshold(
+    model, streams: list[np.ndarray], conds: list[np.ndarray], upto: int | None = None
+) -> int:
+    """How many drawn samples (of the first `upto`, all unless told) had a probability
+    (temperature 1) under MIN_P × the top class's."""
     x, c = torch.from_numpy(np.stack(streams)), torch.from_numpy(np.stack(conds))
     logp = teacher_forced_logprobs(model, x, c, full=True)  # (B, n, Q)
     rel = (logp - logp.amax(dim=-1, keepdim=True)).exp()  # p[q] / p[top]
     drawn = rel.gather(2, x.long()[..., None])[..., 0]
-    return int((drawn < MIN_P * (1 - 1e-4)).sum())
+    return int((drawn[:, :upto] < MIN_P * (1 - 1e-4)).sum())
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -80,7 +84,8 @@ def test_min_p_0_draws_what_no_truncation_draws() -> None:
 
 
 def test_a_checkpoint_s_min_p_is_the_default_a_given_one_wins_and_greedy_ignores_it() -> None:
-    kit = SimpleNamespace(temperature=0.9, attack_temperature=None, sample_rate=16000, min_p=0.1)
+    kit = SimpleNamespace(temperature=0.9, attack_temperature=None, sample_rate=16000, min_p=0.1,
+                          piece_min_p=None)
     assert GenerationOptions().for_checkpoint(kit).active_min_p == 0.1
     assert GenerationOptions(min_p=0.0).for_checkpoint(kit).active_min_p == 0.0
     assert GenerationOptions(min_p=0.2).for_checkpoint(kit).active_min_p == 0.2
@@ -99,3 +104,77 @@ def test_a_checkpoint_with_a_damaged_min_p_is_refused() -> None:
     check_contents("kit.pt", model, 16000, {"temperature": 0.9, "min_p": 0.1})
     with pytest.raises(UserError, match=r"kit.pt: its generation.min_p 1.5 is not a truncation"):
         check_contents("kit.pt", model, 16000, {"temperature": 0.9, "min_p": 1.5})
+
+
+# -- a min-p per piece (GenerationOptions.piece_min_p, generate.min_p) --------------------------
+
+
+def test_the_curve_gives_each_note_its_key_s_min_p_and_the_rest_the_default() -> None:
+    cond = np.stack([events_to_conditioning([NoteEvent(38, 90, 10, 20, 30)], 40),
+                     events_to_conditioning([NoteEvent(42, 90, 5, 8, 12)], 40)])
+    curve = min_p_curve(cond, 0.05, {38: 0.3})
+    assert curve is not None and curve.shape == (2, 40) and curve.dtype == np.float32
+    np.testing.assert_array_equal(curve[0, 10:30], np.float32(0.3))  # onset to audible end
+    np.testing.assert_array_equal(curve[0, :10], np.float32(0.05))
+    np.testing.assert_array_equal(curve[0, 30:], np.float32(0.05))
+    np.testing.assert_array_equal(curve[1], np.float32(0.05))  # a key the table lacks
+    assert min_p_curve(cond, 0.05, {51: 0.3}) is None  # no note of a key in the table
+    assert min_p_curve(cond, 0.05, None) is None and min_p_curve(None, 0.0, {38: 0.3}) is None
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_each_piece_is_truncated_at_its_own_min_p_and_only_its_own(backend: str) -> None:
+    model = tiny_model()
+    conds = [note_cond(256, pitch=40), note_cond(256, pitch=45)]
+    table = generate_classes(model, conds, seed=3, backend=backend, temperature=1.0, min_p=0.0,
+                             piece_min_p={40: MIN_P})
+    one_p = generate_classes(model, conds, seed=3, backend=backend, temperature=1.0, min_p=MIN_P)
+    free = generate_classes(model, conds, seed=3, backend=backend, temperature=1.0)
+    note = 256 - 2  # note_cond's audible end: the last two samples are outside the note
+    assert under_threshold(model, table[:1], conds[:1], upto=note) == 0
+    np.testing.assert_array_equal(table[0][:note], one_p[0][:note])  # key 40 as if all were at MIN_P
+    np.testing.assert_array_equal(table[1], free[1])  # key 45 untouched
+    assert under_threshold(model, table[1:], conds[1:]) > 20
+
+
+@pytest.mark.parametrize("voices", [TorchVoices, pytest.param(NumbaVoices, marks=NO_NUMBA)])
+def test_the_streaming_kernels_follow_the_piece_table(voices: type) -> None:
+    model = tiny_model()
+    folded = fold_model(model, "cpu")
+    cond = np.stack([note_cond(128, pitch=40), note_cond(128, pitch=45)])
+    uniforms = np.random.default_rng(0).random((2, 128), dtype=np.float32)
+
+    def kernel(min_p: float, table: dict[int, float] | None):
+        if voices is NumbaVoices:
+            return NumbaVoices(folded, 2, 128, 1.0, "float32", None, min_p, table)
+        return TorchVoices(folded, 2, 1.0, None, min_p, table)
+
+    out = kernel(0.0, {40: MIN_P}).run([0, 1], cond, uniforms, [])
+    free = kernel(0.0, None).run([0, 1], cond, uniforms, [])
+    assert under_threshold(model, [out[0]], [cond[0]], upto=128 - 2) == 0
+    np.testing.assert_array_equal(out[1], free[1])
+
+
+def test_a_checkpoint_s_piece_table_is_played_unless_a_min_p_is_given() -> None:
+    kit = SimpleNamespace(temperature=0.9, attack_temperature=None, sample_rate=16000, min_p=0.0,
+                          piece_min_p={38: 0.3})
+    assert GenerationOptions().for_checkpoint(kit).active_piece_min_p == {38: 0.3}
+    given = GenerationOptions(min_p=0.1).for_checkpoint(kit)  # one P for every piece
+    assert given.active_piece_min_p is None and given.active_min_p == 0.1
+    assert GenerationOptions(temperature=0.0).for_checkpoint(kit).active_piece_min_p is None
+    own = GenerationOptions(piece_min_p={36: 0.1}).for_checkpoint(kit)
+    assert own.active_piece_min_p == {36: 0.1}
+
+
+@pytest.mark.parametrize("bad", [{128: 0.1}, {-1: 0.1}, {38: 1.0}, {38: -0.2}, {"38": 0.1}, [0.1]])
+def test_a_bad_piece_table_is_refused(bad: object) -> None:
+    with pytest.raises(ValueError, match="piece_min_p must map MIDI keys"):
+        GenerationOptions(piece_min_p=bad)
+
+
+def test_a_checkpoint_with_a_damaged_piece_table_is_refused() -> None:
+    model = tiny_model()
+    check_contents("kit.pt", model, 16000, {"temperature": 0.9, "piece_min_p": {"38": 0.3, "42": 0}})
+    for bad in ({"38": 1.5}, {"snare": 0.1}, {"300": 0.1}, [0.3]):
+        with pytest.raises(UserError, match=r"kit.pt: its generation.piece_min_p is not a table"):
+            check_contents("kit.pt", model, 16000, {"temperature": 0.9, "piece_min_p": bad})

@@ -18,6 +18,7 @@ from samplernn.train.config import KIT_SOUND_DRAWS
 from samplernn.train.curves import read_metrics
 from samplernn.train.drum_check import HitProbe, HitScore
 from samplernn.train.loop import train
+from samplernn.train.min_p_fit import LADDER
 from samplernn.train.recipe import HIT_PIECE_SECONDS, KIT_TEMPERATURE, playing_hints, playing_temperature
 from samplernn.train.sound_check import NoteProbe, make_probes
 from samplernn.train.sound_score import SoundScore, describe
@@ -126,6 +127,11 @@ def test_training_on_a_kit_chooses_by_the_hits(kit, tmp_path):
     snare = [oneshot.features(ds.load_audio(r), SR, r.onset, HIT_PIECE_SECONDS)
              for r in hits if r.pitch == 38]
     np.testing.assert_allclose(pieces.centroids[38], np.mean(snare, axis=0), atol=1e-4)
+    # best.pt, and it alone, carries a min-p per piece fitted when the run ended (train.min_p_fit)
+    table = load_checkpoint(tmp_path / "run" / "checkpoints" / "best.pt").piece_min_p
+    assert sorted(table) == sorted({r.pitch for r in hits}) and set(table.values()) <= set(LADDER)
+    assert load_checkpoint(tmp_path / "run" / "checkpoints" / "last.pt").piece_min_p is None
+    assert any(line.startswith("min-p per piece, fitted on") for line in lines)
 
 
 def test_the_sound_check_listens_at_the_temperature_asked(kit):
