@@ -90,9 +90,11 @@ def train(
         if not resume:
             run.save(state.state_dict())
         result = _Loop(state, fwd, run, probes, on_step).run()
-        if info.is_main and result.status != "interrupted":
+        main = info.is_main
+    if main and result.status != "interrupted":  # after the process group: no rank waits on it
+        with torch_threads(cfg.threads):
             fit_kit_min_p(state, run)
-        return result
+    return result
 
 
 def fit_kit_min_p(state: TrainState, run: RunDir) -> None:

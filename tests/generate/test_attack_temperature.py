@@ -116,14 +116,16 @@ def test_voices_follow_the_curve(voices: type) -> None:
 
 
 def test_a_checkpoint_s_attack_temperature_is_the_default_and_a_given_one_wins() -> None:
-    kit = SimpleNamespace(temperature=0.8, attack_temperature=1.0, sample_rate=16000, min_p=0.0)
+    kit = SimpleNamespace(temperature=0.8, attack_temperature=1.0, sample_rate=16000, min_p=0.0,
+                          piece_min_p=None)
     played = GenerationOptions().for_checkpoint(kit)
     assert played.temperature == 0.8 and played.attack == AttackTemperature(1.0, 160, 320)
     assert played.attack_at == 1.0
     given = GenerationOptions(temperature=0.7, attack_temperature=1.2).for_checkpoint(kit)
     assert (given.temperature, given.attack_at) == (0.7, 1.2)
     assert GenerationOptions(temperature=0.0).for_checkpoint(kit).attack_at is None  # greedy: none
-    pitched = SimpleNamespace(temperature=1.0, attack_temperature=None, sample_rate=16000, min_p=0.0)
+    pitched = SimpleNamespace(temperature=1.0, attack_temperature=None, sample_rate=16000, min_p=0.0,
+                              piece_min_p=None)
     assert GenerationOptions().for_checkpoint(pitched).attack is None
     curve = AttackTemperature(2.0, 1, 1)  # set by the caller: kept
     assert GenerationOptions(attack=curve).for_checkpoint(kit).attack is curve
