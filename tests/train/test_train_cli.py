@@ -206,7 +206,7 @@ def test_every_option_takes_its_default_and_help_from_train_config():
     options = {"preset", "steps", "batch_size", "window", "lr", "lr_final", "warmup_steps", "device",
                "input_noise", "input_gain", "ema", "attack_weight", "attack_noise",
                "attack_seconds", "hidden_countdown", "note_interpolation", "fill_pitches",
-               "kit_retune", "short_notes", "init",
+               "kit_retune", "fit_min_p", "short_notes", "init",
                "conditioning",
                "seed", "val_every", "patience", "choose_by", "score_tie", "sound_notes", "sound_draws",
                "sound_seconds",
