@@ -163,7 +163,7 @@ class TrainConfig:
     fit_min_p: bool = _setting(
         True,
         "Drum kits: when the run ends, fit a min-p truncation per piece on the kit's train hits and "
-        "write it into best.pt (samplernn.train.min_p_fit: ~1-3 CPU minutes on a real kit).",
+        "write it into best.pt (samplernn.train.min_p_fit: ~2 CPU-minutes for an 11-piece kit).",
     )
     short_notes: int = _setting(
         0,
