@@ -174,10 +174,10 @@ class TorchVoices:
         if curve is not None:
             it = torch.ones(self.V, n, device=dev)
             it[rows] = torch.from_numpy(curve).to(dev)
-        per_sample = min_p_curve(cond, self.min_p, self.piece_min_p) if self.eng.mp_curve else None
-        mp = None
+        mp = None  # per-sample min-p, only with a piece table (else the engine's scalar)
         if self.eng.mp_curve:
             mp = torch.full((self.V, n), self.min_p, device=dev)
+            per_sample = min_p_curve(cond, self.min_p, self.piece_min_p)
             if per_sample is not None:
                 mp[rows] = torch.from_numpy(per_sample).to(dev)
         out = torch.empty(self.V, n, dtype=torch.long, device=dev)
