@@ -99,7 +99,8 @@ def train(
 
 def fit_kit_min_p(state: TrainState, run: RunDir) -> None:
     """For a drum kit with cfg.fit_min_p, fit a min-p per piece on best.pt and write it there
-    (samplernn.train.min_p_fit), saying so in the log; a kit of one piece is said and left."""
+    (samplernn.train.min_p_fit), saying so in the log and showing its share done in the progress
+    bar's val field; a kit of one piece is said and left."""
     dataset = state.data.dataset
     if not (state.cfg.fit_min_p and is_drum_bank(dataset.info.get("layout"), dataset.stats)):
         return
@@ -108,8 +109,11 @@ def fit_kit_min_p(state: TrainState, run: RunDir) -> None:
     if len({r.pitch for r in dataset.split("train")}) < 2:
         run.log("one piece in the kit's train split: no min-p per piece to fit")
         return
+    def shown(done: int, total: int) -> None:
+        run.progress(state.step, val=f"min-p fit {100 * done // max(total, 1)}%")
+
     fit = fit_checkpoint(run.paths.best, dataset, threads=torch.get_num_threads(), seed=state.cfg.seed,
-                         log=run.log)
+                         log=run.log, progress=shown)
     run.log(fit.summary() + f" → {run.paths.best}")
 
 

@@ -34,6 +34,7 @@ import numpy as np
 import torch
 
 from conditioning import events_to_conditioning
+from samplernn.common.progress import ProgressFn
 from samplernn.data.dataset import NoteRecord, PreparedDataset
 from samplernn.generate.engine import synthesize
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
@@ -101,10 +102,12 @@ def fit_piece_min_p(
     seed: int = 0,
     threads: int = 1,
     log: Callable[[str], None] | None = None,
+    progress: ProgressFn | None = None,
 ) -> PieceMinPFit:
     """Fit a min-p per piece for drum model `ckpt` on `dataset`'s train hits (the module's steps).
-    The model runs on its own device. Raises ValueError for a kit with fewer than two pieces (a
-    likeness needs another piece to be nearer than) or an empty ladder."""
+    The model runs on its own device. `progress(done, total)` counts stream-samples generated over
+    all the ladder's rungs (the hit search's candidates included). Raises ValueError for a kit with
+    fewer than two pieces (a likeness needs another piece to be nearer than) or an empty ladder."""
     t0 = time.monotonic()
     hits = fit_hits(dataset, max_hits)
     if len(hits) < 2 or not ladder:
@@ -118,8 +121,9 @@ def fit_piece_min_p(
     rows = [r for recs in hits.values() for r in recs for _ in range(takes)]
     conds = [events_to_conditioning([r.event], r.onset + n, dataset.stats) for r in rows]
     margins: dict[int, dict[float, float]] = {k: {} for k in hits}
-    for p in ladder:
-        opts = GenerationOptions(min_p=float(p), seed=seed, batch_size=len(rows), threads=threads)
+    for i, p in enumerate(ladder):
+        opts = GenerationOptions(min_p=float(p), seed=seed, batch_size=len(rows), threads=threads,
+                                 progress=_rung(progress, i, len(ladder)))
         opts = opts.for_checkpoint(ckpt).with_onset_search(ONSET_CANDIDATES, sr, hits=True,
                                                            pieces=ckpt.hit_pieces)
         with torch.inference_mode():
@@ -135,6 +139,13 @@ def fit_piece_min_p(
                 f"over {len(rows)} takes")
     chosen = {k: choose(m) for k, m in margins.items()}
     return PieceMinPFit(chosen, margins, takes * max(len(r) for r in hits.values()), time.monotonic() - t0)
+
+
+def _rung(progress: ProgressFn | None, i: int, rungs: int) -> ProgressFn | None:
+    """Rung `i` of `rungs`' generation progress(done, total) as progress over the whole ladder."""
+    if progress is None:
+        return None
+    return lambda done, total: progress(i * total + done, rungs * total)
 
 
 def choose(margins: dict[float, float], tie_db: float = TIE_DB) -> float:
@@ -153,11 +164,12 @@ def write_piece_min_p(path: Path, fit: PieceMinPFit) -> None:
 
 
 def fit_checkpoint(path: Path, dataset: PreparedDataset, *, threads: int = 1, seed: int = 0,
-                   log: Callable[[str], None] | None = None) -> PieceMinPFit:
+                   log: Callable[[str], None] | None = None,
+                   progress: ProgressFn | None = None) -> PieceMinPFit:
     """Fit a min-p per piece for the drum model in checkpoint `path` on `dataset` (on the CPU) and
     write it into the file (`write_piece_min_p`). Raises what fit_piece_min_p and load_checkpoint
     raise."""
     ckpt = load_checkpoint(path, device="cpu")
-    fit = fit_piece_min_p(ckpt, dataset, threads=threads, seed=seed, log=log)
+    fit = fit_piece_min_p(ckpt, dataset, threads=threads, seed=seed, log=log, progress=progress)
     write_piece_min_p(path, fit)
     return fit

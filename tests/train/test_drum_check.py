@@ -103,7 +103,9 @@ def test_training_on_a_kit_chooses_by_the_hits(kit, tmp_path):
     cfg = tiny_train_config(steps=4, window=128, val_every=2, eval_batch_size=16, sound_notes=3,
                             sound_seconds=0.05)
     lines: list[str] = []
-    result = train(kit, tmp_path / "run", cfg, log=lines.append)
+    shown: list[str] = []
+    result = train(kit, tmp_path / "run", cfg, log=lines.append,
+                   progress=lambda step, total, **fields: shown.append(fields.get("val", "")))
     evals = [r for r in read_metrics(tmp_path / "run" / "metrics.jsonl") if r["kind"] == "eval"]
     assert len(evals) == 2
     for r in evals:
@@ -132,6 +134,8 @@ def test_training_on_a_kit_chooses_by_the_hits(kit, tmp_path):
     assert sorted(table) == sorted({r.pitch for r in hits}) and set(table.values()) <= set(LADDER)
     assert load_checkpoint(tmp_path / "run" / "checkpoints" / "last.pt").piece_min_p is None
     assert any(line.startswith("min-p per piece, fitted on") for line in lines)
+    fit_shown = [v for v in shown if v.startswith("min-p fit")]  # the fit's share done, in the bar
+    assert fit_shown[-1] == "min-p fit 100%" and len(set(fit_shown)) > 2
 
 
 def test_the_sound_check_listens_at_the_temperature_asked(kit):

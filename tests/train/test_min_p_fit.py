@@ -48,7 +48,12 @@ def test_each_piece_plays_up_to_four_train_hits_from_its_softest_to_its_loudest(
 def test_the_truncation_is_the_only_difference_between_the_rungs(kit: Path, ckpt_path: Path) -> None:
     ckpt, ds = load_checkpoint(ckpt_path), load_dataset(kit)
     # 1e-9 × the top class's probability cuts nothing on a tiny model: the same takes, the same margins
-    same = fit_piece_min_p(ckpt, ds, ladder=(0.0, 1e-9), max_hits=2, takes=1)
+    calls: list[tuple[int, int]] = []
+    same = fit_piece_min_p(ckpt, ds, ladder=(0.0, 1e-9), max_hits=2, takes=1,
+                           progress=lambda done, total: calls.append((done, total)))
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and len({t for _, t in calls}) == 1 and done[-1] == calls[-1][1] > 0
+    assert any(d == calls[-1][1] // 2 for d in done)  # the first rung ends half-way
     for key in PIECES:
         assert same.margins[key][0.0] == same.margins[key][1e-9]
         assert same.chosen[key] == 0.0  # a tie goes to the smaller P
