@@ -38,6 +38,9 @@ def run_main(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
         (["evaluate", "a.pt", "data", "--temperature", "inf"], "'--temperature': inf is not a finite number"),
         (["synth", "a.pt", "--temperature", "nan", "-o", "c.wav"], "'--temperature': nan is not a finite"),
         (["render", "a.pt", "b.mid", "--attack-temperature=nan"], "'--attack-temperature': nan is not"),
+        # a min-p of 1 or more would leave only the most likely value: refused by the parser
+        (["pack", "a.pt", "-o", "p", "--min-p", "1"], "pack: Invalid value for '--min-p': 1.0 is not"),
+        (["evaluate", "a.pt", "data", "--min-p", "1.5"], "'--min-p': 1.5 is not below 1"),
         # values only our code can check: a UsageError, printed the same way
         (["render", "a.pt", "b.mid", "-o", "c.wav", "--bit-depth", "12"], "render: --bit-depth 12: use 16"),
         (["render", "a.pt", "b.mid", "-o", "c.wav", "--channel", "17"], "--channel 17: must be 1..16"),

@@ -123,6 +123,15 @@ def finite(value: float | None) -> float | None:
     return value
 
 
+def truncation(value: float | None) -> float | None:
+    """Typer callback for --min-p: a finite number below 1 (the parser checks >= 0), refused in the
+    parser's words ("Invalid value for '--min-p': …")."""
+    value = finite(value)
+    if value is not None and value >= 1:
+        raise typer.BadParameter(f"{value} is not below 1 (1 would leave only the most likely value)")
+    return value
+
+
 Temperature = Annotated[
     float | None,
     typer.Option(min=0.0, callback=finite,
@@ -134,7 +143,7 @@ AttackTemp = Annotated[
 ]
 MinP = Annotated[
     float | None,
-    typer.Option("--min-p", min=0.0, show_default=False, callback=finite, help=MIN_P_HELP),
+    typer.Option("--min-p", min=0.0, show_default=False, callback=truncation, help=MIN_P_HELP),
 ]
 Seed = Annotated[int | None, typer.Option(min=0, help="Random seed: the same seed gives the same audio.")]
 OnsetCandidates = Annotated[

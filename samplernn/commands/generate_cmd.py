@@ -36,7 +36,7 @@ from samplernn.common.errors import UsageError, UserError
 from samplernn.common.files import check_output_file, refuse_overwriting
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.model.config import PRESETS
-from samplernn.prepare.settings import MAX_NOTE_SECONDS
+from samplernn.prepare.settings import CHUNK_SECONDS, MAX_NOTE_SECONDS
 
 #: Longest --lead / --tail. The longest --duration `synth` takes is prepare's longest note,
 #: MAX_NOTE_SECONDS (an hour: the conditioning of a longer note alone would take gigabytes).
@@ -83,7 +83,8 @@ def synth_command(
         float | None,
         typer.Option(min=0.001, max=MAX_NOTE_SECONDS,
                      help="Seconds from note-on to note-off [default: 1.5; a drum model: the "
-                     "kit's typical length for the piece and velocity]."),
+                     "kit's typical length for the piece and velocity; an unconditioned model: "
+                     f"{CHUNK_SECONDS:g} s of free generation, prepare's chunk length]."),
     ] = None,
     takes: Annotated[
         int, typer.Option(min=1, max=MAX_TAKES, help="Independent takes, generated as one batch.")

@@ -177,8 +177,9 @@ def bench_stream_command(
     quality: Annotated[
         list[Path] | None,
         typer.Option(
-            help="Instead of timing: play these MIDI files offline, through offline voices and "
-            "live (simulated real time), and compare every note's pitch, end and level."
+            help="Instead of timing: play this MIDI file (repeat the option for several) offline, "
+            "through offline voices and live (simulated real time), and compare every note's pitch, "
+            "end and level."
         ),
     ] = None,
     seeds: Annotated[int, typer.Option(min=1, help="Seeds per file for --quality.")] = 2,

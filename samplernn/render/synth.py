@@ -14,6 +14,7 @@ from samplernn.generate.engine import synthesize
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.model.network import N_RAW_COND
+from samplernn.prepare.settings import CHUNK_SECONDS
 from samplernn.render.drums import held_samples, is_drum_model, kit_keys, piece_name
 from samplernn.render.hits import strike
 from samplernn.render.pictures import plot_note
@@ -96,7 +97,7 @@ def synth_note(
     return SynthResult(audio, spec, sr, warning, gen.onset_candidates, drums)
 
 
-FREE_SECONDS = 8.0  # default length of an unconditioned model's free-running take (prepare's chunks)
+FREE_SECONDS = CHUNK_SECONDS  # default length of an unconditioned model's free-running take: prepare's chunks
 
 
 def free_run(

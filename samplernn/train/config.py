@@ -81,7 +81,8 @@ class TrainConfig:
         default_factory=dict, metadata={"help": "ModelConfig fields over the preset's, e.g. {'dim': 16}."}
     )
     conditioning: bool = _setting(
-        True, "Condition the model on the notes; --no-conditioning trains the unconditional baseline."
+        True, "Train the unconditional baseline (no notes, no velocity, no countdown) instead of the "
+        "conditioned model."
     )
     steps: int = _setting(
         20000,
