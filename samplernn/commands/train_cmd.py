@@ -60,7 +60,7 @@ def train_command(
     out: Path = typer.Option(..., "--out", "-o", help="Run dir: checkpoints, metrics, loss.png, sound.png."),
     preset: str = _setting("preset"),
     steps: int = _setting("steps"),
-    batch_size: int | None = _setting("batch_size"),
+    batch_size: int = _setting("batch_size"),
     window: int = _setting("window"),
     lr: float = _setting("lr"),
     lr_final: float = _setting("lr_final"),
@@ -142,7 +142,6 @@ def _checked_config(dataset: Path, out: Path, given: dict[str, Any], resume: boo
     a bar then an error (the run reads the dataset's metadata again). Raises UserError."""
     from samplernn.common.device import resolve_device
     from samplernn.data.dataset import load_dataset
-    from samplernn.data.drum_bank import is_drum_bank
     from samplernn.model.checkpoint import read_payload
     from samplernn.train.distributed import env_dist
     from samplernn.train.init import resolve_train_config
@@ -164,9 +163,8 @@ def _checked_config(dataset: Path, out: Path, given: dict[str, Any], resume: boo
     info = env_dist()
     # the device, and whether a step fits in its memory, before the bar
     device = resolve_device(cfg.device, local_rank=info.local_rank if info.enabled else None)
-    ds = load_dataset(dataset)
-    sized = cfg.for_device(device.type, is_drum_bank(ds.info.get("layout"), ds.stats))
-    check_step_memory(sized.model_config(), sized.batch_size, sized.window, device, info.world_size)
+    load_dataset(dataset)  # a missing or damaged dataset: its one line, before the bar
+    check_step_memory(cfg.model_config(), cfg.batch_size, cfg.window, device, info.world_size)
     return cfg
 
 

@@ -7,7 +7,7 @@ checkpoint stores the config (`to_dict`), so a resumed run and a fine-tune start
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -27,14 +27,21 @@ def _setting(default: Any, help: str) -> Any:
     return field(default=default, metadata={"help": help})
 
 
-#: Batch rows when --batch-size is not given, by the type of the device that trains
-#: (TrainConfig.for_device). CPU 16: on a 2-core AMD EPYC (float32), 45 minutes from scratch on the
-#: trombone bank, one thread per run side by side, batch 16 made 4,529 steps to val NLL 2.274
-#: bits/sample against batch 32's 1,988 steps to 2.529 (docs/training.md, "Batch size"): a CPU step
-#: costs about its rows, so half the rows make twice the steps. Other devices keep the first
-#: default, 32, unmeasured against others (a GPU step costs nearly the same at 16 and 32 rows).
-DEVICE_BATCH: dict[str, int] = {"cpu": 16}
-OTHER_DEVICE_BATCH = 32
+#: Batch rows when --batch-size is not given, on every device and for every bank (16 on a CPU from
+#: 2026-12-02 to 12-05). On a CPU 16 made twice the steps of 32 and better notes at 45 minutes, but
+#: at the default run's 120 minutes 32 played the held-out melodies better in every comparison: on
+#: a 2-core Intel Xeon with AMX, two training seeds of 32 against one of 16, the two held-out melody
+#: sets 95.9 / 93.6 % against 91.2 / 86.7 % in tune, isolated test notes equal (90.4 %); on a 2-core
+#: AMD EPYC +2 to +4 points; the H200's five minutes (docs/training.md, "Batch size"). A drum kit
+#: was better at 32 by sound (docs/drums.md, "Batch size").
+DEFAULT_BATCH = 32
+#: The budget of a run given neither --steps nor --max-minutes: whichever of DEFAULT_STEPS and
+#: DEFAULT_MINUTES comes first (train.init.resolve_train_config: either one given alone is the whole
+#: budget). 20,000 steps at batch 32 took 116 minutes on a 2-core Intel Xeon with AMX and would take
+#: ~4.5 hours on a 2-core AMD EPYC; the minutes keep the default run within the 120 the targets
+#: allow (docs/training.md, "The budget").
+DEFAULT_STEPS = 20000
+DEFAULT_MINUTES = 120.0
 
 #: Times a drum kit's sound check generates each validation hit when --sound-draws is unset
 #: (train.recipe.fit_to_bank; a pitched bank: 1). One draw of 24 hits moved a five-kit model's score
@@ -85,15 +92,11 @@ class TrainConfig:
         "conditioned model."
     )
     steps: int = _setting(
-        20000,
+        DEFAULT_STEPS,
         "Optimiser steps in total (a resumed run continues to this). A new run given --max-minutes "
         "and no --steps has no step bound: the minutes are its budget.",
     )
-    batch_size: int | None = _setting(
-        None,
-        "Batch rows (split across processes under torchrun). Unset: "
-        f"{DEVICE_BATCH['cpu']} on a CPU, {OTHER_DEVICE_BATCH} on CUDA and for a drum kit.",
-    )
+    batch_size: int = _setting(DEFAULT_BATCH, "Batch rows (split across processes under torchrun).")
     window: int = _setting(1024, "TBPTT window in samples (a multiple of the model's lookback).")
     lr: float = _setting(1e-3, "Adam learning rate.")
     lr_final: float | None = _setting(
@@ -208,9 +211,10 @@ class TrainConfig:
         "there: raise it for cymbals that ring longer).",
     )
     max_minutes: float | None = _setting(
-        None,
+        DEFAULT_MINUTES,
         "Stop (after a final validation) when the run has trained this many minutes in all "
-        "(a resumed run counts its earlier time).",
+        "(a resumed run counts its earlier time). A new run given --steps and no --max-minutes has "
+        "no time bound: the steps are its budget.",
     )
     snapshot_minutes: float | None = _setting(
         None,
@@ -327,17 +331,6 @@ class TrainConfig:
             step, lr=self.lr, lr_final=self.lr_final, warmup_steps=self.warmup_steps,
             steps=self.steps, elapsed_s=elapsed_s, max_minutes=self.max_minutes,
         )  # fmt: skip
-
-    def for_device(self, device_type: str, kit: bool = False) -> TrainConfig:
-        """This config with an unset batch size set for `device_type` ("cpu", "cuda", …): DEVICE_BATCH,
-        else OTHER_DEVICE_BATCH, which a drum kit (`kit`) keeps on every device: on two kits, 35
-        minutes on a CPU, batch 16 against 32 gave likeness 51 / 47 %, attack 59 / 72 %, decay
-        41 / 45 %; on five kits, 108 minutes, likeness 46.9 / 36.3 %, attack 57.3 / 70.4 %, decay
-        29.6 / 50.4 % (docs/drums.md, "Batch size"). A given batch size is kept."""
-        if self.batch_size is not None:
-            return self
-        rows = OTHER_DEVICE_BATCH if kit else DEVICE_BATCH.get(device_type, OTHER_DEVICE_BATCH)
-        return replace(self, batch_size=rows)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -31,7 +31,9 @@ PREDATED_OFF: dict[str, Any] = {"fill_pitches": 0, "sound_draws": 1}
 def resolve_train_config(run_dir: str | Path, given: dict[str, Any], resume: bool) -> TrainConfig:
     """The config of a run: `given` options over the defaults, or over the stored run on resume.
 
-    A new run given max_minutes and no steps is bounded by the minutes alone (MINUTES_BOUND_STEPS).
+    A new run given max_minutes and no steps is bounded by the minutes alone (MINUTES_BOUND_STEPS),
+    one given steps and no max_minutes by the steps alone; given neither, by whichever of
+    DEFAULT_STEPS and DEFAULT_MINUTES comes first.
     With given["init"] (a path or a shipped model's name, stored as the path), the model settings
     default to the init checkpoint's (a --preset other than its own is a UsageError: the preset would
     be recorded while the init's model trained; so is an unconditioned init unless --no-conditioning
@@ -42,6 +44,8 @@ def resolve_train_config(run_dir: str | Path, given: dict[str, Any], resume: boo
     if not resume:
         if given.get("max_minutes") is not None and given.get("steps") is None:
             given = {**given, "steps": MINUTES_BOUND_STEPS}
+        elif given.get("steps") is not None and given.get("max_minutes") is None:
+            given = {**given, "max_minutes": None}
         if given.get("init"):
             given = {**given, "init": str(resolve_checkpoint(given["init"]))}
             payload = read_payload(given["init"])

@@ -20,7 +20,7 @@ from samplernn.model.checkpoint import load_checkpoint
 from samplernn.model.config import ModelConfig, preset
 from samplernn.model.network import build_model
 from samplernn.model.nll import masked_nll
-from samplernn.train.config import DEVICE_BATCH, OTHER_DEVICE_BATCH, TrainConfig
+from samplernn.train.config import DEFAULT_BATCH, TrainConfig
 from samplernn.train.curves import read_metrics
 from samplernn.train.init import resolve_train_config
 from samplernn.train.loop import TrainingDiverged, train
@@ -58,18 +58,14 @@ def final_params(run) -> dict[str, torch.Tensor]:
     return torch.load(run / "checkpoints" / "last.pt", weights_only=True)["state_dict"]
 
 
-def test_an_unset_batch_size_is_the_devices_and_is_stored(dataset, tmp_path):
-    assert TrainConfig().batch_size is None
-    assert TrainConfig().for_device("cpu").batch_size == DEVICE_BATCH["cpu"] == 16
-    assert TrainConfig().for_device("cuda").batch_size == OTHER_DEVICE_BATCH == 32
-    assert TrainConfig(batch_size=4).for_device("cpu").batch_size == 4
-    assert TrainConfig().for_device("cpu", kit=True).batch_size == OTHER_DEVICE_BATCH
+def test_a_resume_keeps_the_batch_size_its_run_stored(dataset, tmp_path):
+    assert TrainConfig().batch_size == DEFAULT_BATCH == 32
     run = tmp_path / "run"
-    train(dataset, run, tiny_train_config(batch_size=None, steps=1, val_every=1))
+    train(dataset, run, tiny_train_config(batch_size=16, steps=1, val_every=1))
     stored = torch.load(run / "checkpoints" / "last.pt", weights_only=True)["train_config"]
     described = json.loads((run / "run.json").read_text())["train_config"]
     assert stored["batch_size"] == 16 == described["batch_size"]
-    # a resume keeps the stored batch (the CLI fills left-out options from the checkpoint)
+    # a run of the old CPU default resumes at its own batch (the CLI fills left-out options from it)
     assert resolve_train_config(run, {}, resume=True).batch_size == 16
 
 

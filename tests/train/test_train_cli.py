@@ -141,9 +141,23 @@ def test_max_minutes_alone_lifts_the_step_bound(tmp_path):
     run = tmp_path / "run"
     assert resolve_train_config(run, {"max_minutes": 120.0}, resume=False).steps == MINUTES_BOUND_STEPS
     assert resolve_train_config(run, {"max_minutes": 120.0, "steps": 500}, resume=False).steps == 500
-    assert resolve_train_config(run, {}, resume=False).steps == TrainConfig.steps == 20000
     late = resolve_train_config(run, {"max_minutes": 1.0}, resume=False)
     assert late.lr_at(20000, elapsed_s=30.0) > 0.5 * late.lr  # half-way by the clock: not yet annealed
+
+
+def test_the_default_budget_is_steps_or_minutes_and_either_given_alone_is_the_whole_budget(tmp_path):
+    """Unset, a run ends at 20,000 steps or 120 minutes, whichever comes first (20,000 steps at
+    batch 32 would take ~4.5 hours on a slower 2-core CPU); `--steps` alone lifts the time bound as
+    `--max-minutes` alone lifts the step bound."""
+    run = tmp_path / "run"
+    default = resolve_train_config(run, {}, resume=False)
+    assert (default.steps, default.max_minutes, default.batch_size) == (20000, 120.0, 32)
+    assert default.lr_at(20000, elapsed_s=0.0) == pytest.approx(default.lr_final)  # annealed by the steps…
+    assert default.lr_at(1000, elapsed_s=120 * 60.0) == pytest.approx(default.lr_final)  # …or by the clock
+    steps = resolve_train_config(run, {"steps": 40000}, resume=False)
+    assert (steps.steps, steps.max_minutes) == (40000, None)
+    both = resolve_train_config(run, {"steps": 40000, "max_minutes": 30.0}, resume=False)
+    assert (both.steps, both.max_minutes) == (40000, 30.0)
 
 
 def test_malformed_dataset_is_one_line(tmp_path):
