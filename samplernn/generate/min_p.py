@@ -7,33 +7,70 @@ noisier than their recordings and makes the others cleaner than theirs (docs/dru
 truncation"), so a drum model can carry a P per piece (Checkpoint.piece_min_p, fitted by
 samplernn.train.min_p_fit): every sample of a note of key k is drawn at pieces[k], every other
 sample (outside notes, keys without their own) at the default.
+
+A piece's P can start after the hit's attack (`AttackSpan`): its first `hold` samples are drawn at
+the default, then the P ramps in linearly over `ramp` samples. Checkpoints play their table so
+(GenerationOptions.for_checkpoint: the attack temperature's span, generate.temperature), because
+truncating the first milliseconds rounds off the attack (docs/drums.md, "The min-p per piece after
+the attack").
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
-from conditioning.events import NOTE_INDEX, VELOCITY_INDEX
+from conditioning.events import ELAPSED_INDEX, NOTE_INDEX, VELOCITY_INDEX
 from samplernn.common.truncation import MIDI_KEYS
+from samplernn.generate.temperature import ATTACK_HOLD_SECONDS, ATTACK_RAMP_SECONDS
+
+
+@dataclass(frozen=True)
+class AttackSpan:
+    """Samples of each note's start drawn at the default min-p (`hold`), then samples over which a
+    piece's P ramps in linearly (`ramp`); (0, 0) truncates from the note-on. Raises ValueError for a
+    negative span."""
+
+    hold: int = 0
+    ramp: int = 0
+
+    def __post_init__(self) -> None:
+        if self.hold < 0 or self.ramp < 0:
+            raise ValueError(f"min-p attack hold and ramp must be >= 0 samples, got {self.hold}, {self.ramp}")
+
+    @classmethod
+    def at_rate(cls, sample_rate: int) -> AttackSpan:
+        """The attack temperature's span (ATTACK_HOLD_SECONDS, then ATTACK_RAMP_SECONDS of
+        generate.temperature) at `sample_rate` (Hz)."""
+        return cls(round(ATTACK_HOLD_SECONDS * sample_rate), round(ATTACK_RAMP_SECONDS * sample_rate))
+
+    def weight(self, elapsed: np.ndarray) -> np.ndarray:
+        """0 over the hold, 1 from `hold + ramp` samples after the note-on, linear between:
+        `elapsed` (samples since the note-on, any shape) → float64 of its shape."""
+        return np.clip((elapsed.astype(np.float64) - self.hold + 1) / (self.ramp + 1), 0.0, 1.0)
 
 
 def min_p_curve(
-    cond: np.ndarray | None, default: float, pieces: Mapping[int, float] | None
+    cond: np.ndarray | None, default: float, pieces: Mapping[int, float] | None,
+    attack: AttackSpan = AttackSpan(),
 ) -> np.ndarray | None:
     """The min-p of every sample of conditioning rows `cond` (B, n, 5) int (raw columns, as
     conditioning.events_to_conditioning writes them): pieces[key] over a note of that key (its
-    velocity column > 0: onset to audible end), `default` elsewhere. Returns (B, n) float32, or
-    None where every sample would be at `default` (no table, no conditioning, or no note of a key
-    in the table): the engines then truncate every draw at the scalar."""
+    velocity column > 0: onset to audible end) after its `attack` span, `default` over the hold and
+    elsewhere, linear over the ramp. Returns (B, n) float32, or None where every sample would be at
+    `default` (no table, no conditioning, or no note of a key in the table past its hold): the
+    engines then truncate every draw at the scalar."""
     if cond is None or not pieces:
         return None
     table = np.full(MIDI_KEYS, default, np.float32)
     for key, p in pieces.items():
         table[key] = p
     keys = np.clip(cond[..., NOTE_INDEX], 0, MIDI_KEYS - 1)
-    curve = np.where(cond[..., VELOCITY_INDEX] > 0, table[keys], np.float32(default)).astype(np.float32)
+    w = attack.weight(cond[..., ELAPSED_INDEX])
+    piece = default * (1.0 - w) + table[keys].astype(np.float64) * w
+    curve = np.where(cond[..., VELOCITY_INDEX] > 0, piece, default).astype(np.float32)
     if not np.any(curve != np.float32(default)):
         return None
     return np.ascontiguousarray(curve)

@@ -15,7 +15,7 @@ import numpy as np
 from samplernn.common.progress import ProgressFn
 from samplernn.common.threads import MAX_THREADS
 from samplernn.common.truncation import valid_min_p, valid_piece_min_p
-from samplernn.generate.min_p import min_p_curve
+from samplernn.generate.min_p import AttackSpan, min_p_curve
 from samplernn.generate.temperature import AttackTemperature
 
 if TYPE_CHECKING:  # the options are plain values: importing them must not load torch
@@ -203,6 +203,9 @@ class GenerationOptions:
         notes, `min_p` for the rest (generate.min_p; a drum model's Checkpoint.piece_min_p, fitted
         per piece by samplernn.train.min_p_fit). None = the checkpoint's own when `min_p` is not
         given either (`for_checkpoint`): a min-p a command was given holds for every piece.
+    piece_min_p_attack: the span of each note's start drawn at `min_p` before its piece's P ramps in
+        (generate.min_p.AttackSpan, samples); None = from the note-on, or, from `for_checkpoint`,
+        the attack temperature's span at the checkpoint's sample rate (AttackSpan.at_rate).
 
     Raises ValueError (at construction) for a value no engine accepts.
     """
@@ -220,6 +223,7 @@ class GenerationOptions:
     attack: AttackTemperature | None = None
     min_p: float | None = None
     piece_min_p: Mapping[int, float] | None = None
+    piece_min_p_attack: AttackSpan | None = None
 
     def __post_init__(self) -> None:
         t = self.temperature
@@ -246,6 +250,9 @@ class GenerationOptions:
             raise ValueError(f"min_p must be a number in [0, 1), got {self.min_p!r}")
         if self.piece_min_p is not None and not valid_piece_min_p(self.piece_min_p):
             raise ValueError(f"piece_min_p must map MIDI keys to numbers in [0, 1), got {self.piece_min_p!r}")
+        span = self.piece_min_p_attack
+        if span is not None and not isinstance(span, AttackSpan):
+            raise ValueError(f"piece_min_p_attack must be an AttackSpan or None, got {span!r}")
 
     def with_default_temperature(self, default: float) -> GenerationOptions:
         """These options, with `default` as the temperature when none was given."""
@@ -253,13 +260,16 @@ class GenerationOptions:
 
     def for_checkpoint(self, ckpt: Checkpoint) -> GenerationOptions:
         """These options for playing `ckpt`: its temperature and min-p where none was given
-        (Checkpoint.temperature; Checkpoint.min_p and Checkpoint.piece_min_p), and unless `attack`
+        (Checkpoint.temperature; Checkpoint.min_p and Checkpoint.piece_min_p, each piece's P after
+        the attack span at its sample rate unless `piece_min_p_attack` is set), and unless `attack`
         is set, an attack curve at `attack_temperature` or else the checkpoint's
         (Checkpoint.attack_temperature; none for most models) at its sample rate."""
         opts = self.with_default_temperature(ckpt.temperature)
         if opts.min_p is None:
             pieces = ckpt.piece_min_p if opts.piece_min_p is None else opts.piece_min_p
             opts = replace(opts, min_p=ckpt.min_p, piece_min_p=pieces)
+        if opts.piece_min_p_attack is None:
+            opts = replace(opts, piece_min_p_attack=AttackSpan.at_rate(ckpt.sample_rate))
         if opts.attack is not None:
             return opts
         given = self.attack_temperature
@@ -342,7 +352,12 @@ class GenerationOptions:
     def min_p_curve(self, cond: np.ndarray | None) -> np.ndarray | None:
         """Each sample's min-p for conditioning rows `cond` (B, n, 5) int: (B, n) float32, or None
         when every draw is truncated at `active_min_p` (generate.min_p.min_p_curve)."""
-        return min_p_curve(cond, self.active_min_p, self.active_piece_min_p)
+        return min_p_curve(cond, self.active_min_p, self.active_piece_min_p, self.min_p_attack)
+
+    @property
+    def min_p_attack(self) -> AttackSpan:
+        """`piece_min_p_attack`, (0, 0) when unset: where each note's piece P starts."""
+        return self.piece_min_p_attack or AttackSpan()
 
     @property
     def inverse_temperature(self) -> float:

@@ -177,9 +177,9 @@ class StreamEngine:
         if self._backend == "numba":
             dtype = resolve_weight_dtype(opts.weight_dtype, self._backend, folded)
             return NumbaVoices(folded, voices, block, inv_temp, dtype, opts.active_attack, opts.active_min_p,
-                               opts.active_piece_min_p)
+                               opts.active_piece_min_p, opts.min_p_attack)
         return TorchVoices(folded, voices, inv_temp, opts.active_attack, opts.active_min_p,
-                           opts.active_piece_min_p)
+                           opts.active_piece_min_p, opts.min_p_attack)
 
     def _prime(self, n: int) -> object:
         """The state of voice 0 after h0 and n samples of generated silence (a copy); the

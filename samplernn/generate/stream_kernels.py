@@ -25,7 +25,7 @@ import torch
 
 from samplernn.generate.aligned import aligned_zeros
 from samplernn.generate.fold import Folded
-from samplernn.generate.min_p import min_p_curve
+from samplernn.generate.min_p import AttackSpan, min_p_curve
 from samplernn.generate.temperature import AttackTemperature, follows_curve, sample_curve
 
 #: A voice loaded inside a block: (sample of the block, a top-frame boundary; row of the batch; state).
@@ -64,7 +64,7 @@ class NumbaVoices:
     def __init__(
         self, folded: Folded, voices: int, max_block: int, inv_temp: float, weight_dtype: str,
         attack: AttackTemperature | None = None, min_p: float = 0.0,
-        piece_min_p: Mapping[int, float] | None = None,
+        piece_min_p: Mapping[int, float] | None = None, min_p_attack: AttackSpan = AttackSpan(),
     ) -> None:
         from samplernn.generate import numba_engine
 
@@ -72,7 +72,7 @@ class NumbaVoices:
         self.f, self.L = folded, folded.lookback
         self.tw, self.mw = numba_engine.weight_records(folded, weight_dtype)
         self.inv_temp, self.attack, self.min_p = np.float32(inv_temp), attack, np.float32(min_p)
-        self.piece_min_p = piece_min_p
+        self.piece_min_p, self.min_p_attack = piece_min_p, min_p_attack
         K, n_rnn, D, F0 = folded.n_tiers, folded.n_rnn, folded.dim, folded.frames[0]
         R = max(folded.ratios)
         self.h0 = folded.numpy_arrays()["h0"]  # (K, n_rnn, D)
@@ -118,7 +118,7 @@ class NumbaVoices:
         feats = self.f.features(raw, 0, n, B).to("cpu", torch.float32).numpy()
         curve = sample_curve(cond, float(self.inv_temp), self.attack)
         inv_temps = self._kernel.NO_CURVE if curve is None else curve
-        per_sample = min_p_curve(cond, float(self.min_p), self.piece_min_p)
+        per_sample = min_p_curve(cond, float(self.min_p), self.piece_min_p, self.min_p_attack)
         min_ps = self._kernel.NO_CURVE if per_sample is None else per_sample
         for s0, s1 in zip(bounds[:-1], bounds[1:], strict=True):
             for pos, row, (h, hist) in loads:
@@ -139,12 +139,13 @@ class TorchVoices:
     def __init__(
         self, folded: Folded, voices: int, inv_temp: float, attack: AttackTemperature | None = None,
         min_p: float = 0.0, piece_min_p: Mapping[int, float] | None = None,
+        min_p_attack: AttackSpan = AttackSpan(),
     ) -> None:
         from samplernn.generate.torch_engine import TorchEngine
 
         self.f, self.L, self.V = folded, folded.lookback, voices
         self.inv_temp, self.attack = inv_temp, attack
-        self.min_p, self.piece_min_p = float(min_p), piece_min_p
+        self.min_p, self.piece_min_p, self.min_p_attack = float(min_p), piece_min_p, min_p_attack
         self.eng = TorchEngine(folded, voices, inv_temp, teacher=False, want_full=False,
                                curve=follows_curve(inv_temp, attack), min_p=min_p,
                                min_p_curve=bool(piece_min_p) and inv_temp >= 0)
@@ -177,7 +178,7 @@ class TorchVoices:
         mp = None  # per-sample min-p, only with a piece table (else the engine's scalar)
         if self.eng.mp_curve:
             mp = torch.full((self.V, n), self.min_p, device=dev)
-            per_sample = min_p_curve(cond, self.min_p, self.piece_min_p)
+            per_sample = min_p_curve(cond, self.min_p, self.piece_min_p, self.min_p_attack)
             if per_sample is not None:
                 mp[rows] = torch.from_numpy(per_sample).to(dev)
         out = torch.empty(self.V, n, dtype=torch.long, device=dev)

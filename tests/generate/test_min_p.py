@@ -13,7 +13,7 @@ from conditioning import NoteEvent, events_to_conditioning
 from samplernn.common.errors import UserError
 from samplernn.generate.engine import generate_classes, numba_available, teacher_forced_logprobs
 from samplernn.generate.fold import fold_model
-from samplernn.generate.min_p import min_p_curve
+from samplernn.generate.min_p import AttackSpan, min_p_curve
 from samplernn.generate.options import GenerationOptions
 from samplernn.generate.stream_kernels import NumbaVoices, TorchVoices
 from samplernn.model.checkpoint import check_contents
@@ -36,15 +36,15 @@ def note_cond(n: int, pitch: int = 48) -> np.ndarray:
 
 
 def under_threshold(
-    model, streams: list[np.ndarray], conds: list[np.ndarray], upto: int | None = None
+    model, streams: list[np.ndarray], conds: list[np.ndarray], upto: int | None = None, start: int = 0
 ) -> int:
-    """How many drawn samples (of the first `upto`, all unless told) had a probability
+    """How many drawn samples (of `start` to `upto`, all unless told) had a probability
     (temperature 1) under MIN_P × the top class's."""
     x, c = torch.from_numpy(np.stack(streams)), torch.from_numpy(np.stack(conds))
     logp = teacher_forced_logprobs(model, x, c, full=True)  # (B, n, Q)
     rel = (logp - logp.amax(dim=-1, keepdim=True)).exp()  # p[q] / p[top]
     drawn = rel.gather(2, x.long()[..., None])[..., 0]
-    return int((drawn[:, :upto] < MIN_P * (1 - 1e-4)).sum())
+    return int((drawn[:, start:upto] < MIN_P * (1 - 1e-4)).sum())
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -122,6 +122,33 @@ def test_the_curve_gives_each_note_its_key_s_min_p_and_the_rest_the_default() ->
     assert min_p_curve(cond, 0.05, None) is None and min_p_curve(None, 0.0, {38: 0.3}) is None
 
 
+def test_a_piece_s_min_p_ramps_in_after_the_attack_span() -> None:
+    cond = events_to_conditioning([NoteEvent(38, 90, 10, 20, 30)], 40)[None]
+    curve = min_p_curve(cond, 0.05, {38: 0.3}, AttackSpan(hold=3, ramp=4))
+    np.testing.assert_array_equal(curve[0, :13], np.float32(0.05))  # before the note and its hold
+    ramp = curve[0, 13:17]
+    assert np.all(np.diff(ramp) > 0) and 0.05 < ramp[0] and ramp[-1] < 0.3
+    np.testing.assert_array_equal(curve[0, 17:30], np.float32(0.3))  # then the piece's own, to the end
+    np.testing.assert_array_equal(curve[0, 30:], np.float32(0.05))
+    assert min_p_curve(cond, 0.05, {38: 0.3}, AttackSpan(hold=20)) is None  # the note ends in its hold
+    with pytest.raises(ValueError, match="hold and ramp must be >= 0"):
+        AttackSpan(hold=-1)
+    assert AttackSpan.at_rate(16000) == AttackSpan(160, 320)  # 10 ms, then 20 ms (generate.temperature)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_attack_span_is_drawn_untruncated(backend: str) -> None:
+    model = tiny_model()
+    conds = [note_cond(256, pitch=40)]
+    span = AttackSpan(hold=48, ramp=16)
+    after = generate_classes(model, conds, seed=3, backend=backend, temperature=1.0, min_p=0.0,
+                             piece_min_p={40: MIN_P}, piece_min_p_attack=span)
+    free = generate_classes(model, conds, seed=3, backend=backend, temperature=1.0)
+    np.testing.assert_array_equal(after[0][:48], free[0][:48])  # the hold: as if no table
+    assert under_threshold(model, after, conds, upto=256 - 2, start=64) == 0  # past the ramp: at MIN_P
+    assert not np.array_equal(after[0][64:], free[0][64:])
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_each_piece_is_truncated_at_its_own_min_p_and_only_its_own(backend: str) -> None:
     model = tiny_model()
@@ -144,15 +171,18 @@ def test_the_streaming_kernels_follow_the_piece_table(voices: type) -> None:
     cond = np.stack([note_cond(128, pitch=40), note_cond(128, pitch=45)])
     uniforms = np.random.default_rng(0).random((2, 128), dtype=np.float32)
 
-    def kernel(min_p: float, table: dict[int, float] | None):
+    def kernel(min_p: float, table: dict[int, float] | None, span: AttackSpan = AttackSpan()):
         if voices is NumbaVoices:
-            return NumbaVoices(folded, 2, 128, 1.0, "float32", None, min_p, table)
-        return TorchVoices(folded, 2, 1.0, None, min_p, table)
+            return NumbaVoices(folded, 2, 128, 1.0, "float32", None, min_p, table, span)
+        return TorchVoices(folded, 2, 1.0, None, min_p, table, span)
 
     out = kernel(0.0, {40: MIN_P}).run([0, 1], cond, uniforms, [])
     free = kernel(0.0, None).run([0, 1], cond, uniforms, [])
     assert under_threshold(model, [out[0]], [cond[0]], upto=128 - 2) == 0
     np.testing.assert_array_equal(out[1], free[1])
+    after = kernel(0.0, {40: MIN_P}, AttackSpan(hold=32, ramp=8)).run([0, 1], cond, uniforms, [])
+    np.testing.assert_array_equal(after[0][:32], free[0][:32])
+    assert under_threshold(model, [after[0]], [cond[0]], upto=128 - 2, start=40) == 0
 
 
 def test_a_checkpoint_s_piece_table_is_played_unless_a_min_p_is_given() -> None:
@@ -164,6 +194,10 @@ def test_a_checkpoint_s_piece_table_is_played_unless_a_min_p_is_given() -> None:
     assert GenerationOptions(temperature=0.0).for_checkpoint(kit).active_piece_min_p is None
     own = GenerationOptions(piece_min_p={36: 0.1}).for_checkpoint(kit)
     assert own.active_piece_min_p == {36: 0.1}
+    # each piece's P after the attack temperature's span at the model's rate, unless told
+    assert own.min_p_attack == AttackSpan(160, 320) and GenerationOptions().min_p_attack == AttackSpan()
+    told = GenerationOptions(piece_min_p_attack=AttackSpan()).for_checkpoint(kit)
+    assert told.min_p_attack == AttackSpan()
 
 
 @pytest.mark.parametrize("bad", [{128: 0.1}, {-1: 0.1}, {38: 1.0}, {38: -0.2}, {"38": 0.1}, [0.1]])
