@@ -8,9 +8,9 @@ truncation"), so a drum model can carry a P per piece (Checkpoint.piece_min_p, f
 samplernn.train.min_p_fit): every sample of a note of key k is drawn at pieces[k], every other
 sample (outside notes, keys without their own) at the default.
 
-A piece's P can start after the hit's attack (`AttackSpan`): its first `hold` samples are drawn at
-the default, then the P ramps in linearly over `ramp` samples. Checkpoints play their table so
-(GenerationOptions.for_checkpoint: the attack temperature's span, generate.temperature), because
+A piece's P can start after the hit's attack (generate.temperature.AttackSpan): its first `hold`
+samples are drawn at the default, then the P ramps in linearly over `ramp` samples. Checkpoints
+play their table so (GenerationOptions.for_checkpoint: the attack temperature's span), because
 truncating the first milliseconds rounds off the attack (docs/drums.md, "The min-p per piece after
 the attack").
 """
@@ -18,38 +18,12 @@ the attack").
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import numpy as np
 
 from conditioning.events import ELAPSED_INDEX, NOTE_INDEX, VELOCITY_INDEX
 from samplernn.common.truncation import MIDI_KEYS
-from samplernn.generate.temperature import ATTACK_HOLD_SECONDS, ATTACK_RAMP_SECONDS
-
-
-@dataclass(frozen=True)
-class AttackSpan:
-    """Samples of each note's start drawn at the default min-p (`hold`), then samples over which a
-    piece's P ramps in linearly (`ramp`); (0, 0) truncates from the note-on. Raises ValueError for a
-    negative span."""
-
-    hold: int = 0
-    ramp: int = 0
-
-    def __post_init__(self) -> None:
-        if self.hold < 0 or self.ramp < 0:
-            raise ValueError(f"min-p attack hold and ramp must be >= 0 samples, got {self.hold}, {self.ramp}")
-
-    @classmethod
-    def at_rate(cls, sample_rate: int) -> AttackSpan:
-        """The attack temperature's span (ATTACK_HOLD_SECONDS, then ATTACK_RAMP_SECONDS of
-        generate.temperature) at `sample_rate` (Hz)."""
-        return cls(round(ATTACK_HOLD_SECONDS * sample_rate), round(ATTACK_RAMP_SECONDS * sample_rate))
-
-    def weight(self, elapsed: np.ndarray) -> np.ndarray:
-        """0 over the hold, 1 from `hold + ramp` samples after the note-on, linear between:
-        `elapsed` (samples since the note-on, any shape) → float64 of its shape."""
-        return np.clip((elapsed.astype(np.float64) - self.hold + 1) / (self.ramp + 1), 0.0, 1.0)
+from samplernn.generate.temperature import AttackSpan
 
 
 def min_p_curve(

@@ -15,8 +15,8 @@ import numpy as np
 from samplernn.common.progress import ProgressFn
 from samplernn.common.threads import MAX_THREADS
 from samplernn.common.truncation import valid_min_p, valid_piece_min_p
-from samplernn.generate.min_p import AttackSpan, min_p_curve
-from samplernn.generate.temperature import AttackTemperature
+from samplernn.generate.min_p import min_p_curve
+from samplernn.generate.temperature import AttackSpan, AttackTemperature
 
 if TYPE_CHECKING:  # the options are plain values: importing them must not load torch
     import torch

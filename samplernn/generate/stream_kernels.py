@@ -25,8 +25,8 @@ import torch
 
 from samplernn.generate.aligned import aligned_zeros
 from samplernn.generate.fold import Folded
-from samplernn.generate.min_p import AttackSpan, min_p_curve
-from samplernn.generate.temperature import AttackTemperature, follows_curve, sample_curve
+from samplernn.generate.min_p import min_p_curve
+from samplernn.generate.temperature import AttackSpan, AttackTemperature, follows_curve, sample_curve
 
 #: A voice loaded inside a block: (sample of the block, a top-frame boundary; row of the batch; state).
 Load = tuple[int, int, Any]

@@ -38,6 +38,32 @@ ATTACK_TEMPERATURE_HELP = (
 
 
 @dataclass(frozen=True)
+class AttackSpan:
+    """Samples of each note's start drawn at the default min-p (`hold`), then samples over which a
+    piece's P ramps in linearly (`ramp`); (0, 0) truncates from the note-on. Raises ValueError for a
+    negative span."""
+
+    hold: int = 0
+    ramp: int = 0
+
+    def __post_init__(self) -> None:
+        if self.hold < 0 or self.ramp < 0:
+            raise ValueError(f"min-p attack hold and ramp must be >= 0 samples, got {self.hold}, {self.ramp}")
+
+    @classmethod
+    def at_rate(cls, sample_rate: int) -> AttackSpan:
+        """ATTACK_HOLD_SECONDS, then ATTACK_RAMP_SECONDS, at `sample_rate` (Hz): the attack
+        temperature's span (AttackTemperature.at_rate), which a piece's min-p also waits out
+        (generate.min_p)."""
+        return cls(round(ATTACK_HOLD_SECONDS * sample_rate), round(ATTACK_RAMP_SECONDS * sample_rate))
+
+    def weight(self, elapsed: np.ndarray) -> np.ndarray:
+        """0 over the hold, 1 from `hold + ramp` samples after the note-on, linear between:
+        `elapsed` (samples since the note-on, any shape) → float64 of its shape."""
+        return np.clip((elapsed.astype(np.float64) - self.hold + 1) / (self.ramp + 1), 0.0, 1.0)
+
+
+@dataclass(frozen=True)
 class AttackTemperature:
     """The attack's sampling temperature (> 0, finite) and its span in samples: `hold` at that
     temperature from the note-on, then `ramp` samples to the body temperature. Raises ValueError
@@ -55,9 +81,9 @@ class AttackTemperature:
 
     @classmethod
     def at_rate(cls, temperature: float, sample_rate: int) -> AttackTemperature:
-        """ATTACK_HOLD_SECONDS then ATTACK_RAMP_SECONDS at `sample_rate` (Hz)."""
-        hold, ramp = round(ATTACK_HOLD_SECONDS * sample_rate), round(ATTACK_RAMP_SECONDS * sample_rate)
-        return cls(temperature, hold, ramp)
+        """AttackSpan.at_rate's hold and ramp at `sample_rate` (Hz)."""
+        span = AttackSpan.at_rate(sample_rate)
+        return cls(temperature, span.hold, span.ramp)
 
 
 def inverse_temperatures(cond: np.ndarray, inv_body: float, attack: AttackTemperature) -> np.ndarray:

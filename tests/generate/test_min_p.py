@@ -13,9 +13,10 @@ from conditioning import NoteEvent, events_to_conditioning
 from samplernn.common.errors import UserError
 from samplernn.generate.engine import generate_classes, numba_available, teacher_forced_logprobs
 from samplernn.generate.fold import fold_model
-from samplernn.generate.min_p import AttackSpan, min_p_curve
+from samplernn.generate.min_p import min_p_curve
 from samplernn.generate.options import GenerationOptions
 from samplernn.generate.stream_kernels import NumbaVoices, TorchVoices
+from samplernn.generate.temperature import AttackSpan
 from samplernn.model.checkpoint import check_contents
 
 pytestmark = pytest.mark.usefixtures("one_thread")
