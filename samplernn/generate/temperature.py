@@ -48,7 +48,7 @@ class AttackSpan:
 
     def __post_init__(self) -> None:
         if self.hold < 0 or self.ramp < 0:
-            raise ValueError(f"min-p attack hold and ramp must be >= 0 samples, got {self.hold}, {self.ramp}")
+            raise ValueError(f"attack hold and ramp must be >= 0 samples, got {self.hold}, {self.ramp}")
 
     @classmethod
     def at_rate(cls, sample_rate: int) -> AttackSpan:
@@ -58,16 +58,17 @@ class AttackSpan:
         return cls(round(ATTACK_HOLD_SECONDS * sample_rate), round(ATTACK_RAMP_SECONDS * sample_rate))
 
     def weight(self, elapsed: np.ndarray) -> np.ndarray:
-        """0 over the hold, 1 from `hold + ramp` samples after the note-on, linear between:
-        `elapsed` (samples since the note-on, any shape) → float64 of its shape."""
+        """0 over the hold (elapsed 0 … hold − 1), 1 from `hold + ramp` samples after the note-on,
+        linear between: `elapsed` (samples since the note-on, any shape) → float64 of its shape.
+        The one curve both the attack temperature and a piece's min-p follow."""
         return np.clip((elapsed.astype(np.float64) - self.hold + 1) / (self.ramp + 1), 0.0, 1.0)
 
 
 @dataclass(frozen=True)
 class AttackTemperature:
     """The attack's sampling temperature (> 0, finite) and its span in samples: `hold` at that
-    temperature from the note-on, then `ramp` samples to the body temperature. Raises ValueError
-    for a temperature that is not a finite number > 0 or a negative span."""
+    temperature from the note-on, then `ramp` samples to the body temperature (`span`'s curve).
+    Raises ValueError for a temperature that is not a finite number > 0 or a negative span."""
 
     temperature: float
     hold: int
@@ -76,8 +77,12 @@ class AttackTemperature:
     def __post_init__(self) -> None:
         if not (math.isfinite(self.temperature) and self.temperature > 0):
             raise ValueError(f"attack temperature must be a finite number > 0, got {self.temperature}")
-        if self.hold < 0 or self.ramp < 0:
-            raise ValueError(f"attack hold and ramp must be >= 0 samples, got {self.hold}, {self.ramp}")
+        AttackSpan(self.hold, self.ramp)  # raises for a negative span
+
+    @property
+    def span(self) -> AttackSpan:
+        """The hold and ramp as an AttackSpan, whose `weight` is the curve from attack to body."""
+        return AttackSpan(self.hold, self.ramp)
 
     @classmethod
     def at_rate(cls, temperature: float, sample_rate: int) -> AttackTemperature:
@@ -89,9 +94,8 @@ class AttackTemperature:
 def inverse_temperatures(cond: np.ndarray, inv_body: float, attack: AttackTemperature) -> np.ndarray:
     """1/T for every sample of conditioning rows `cond` (B, n, 5) int (raw columns): the attack's
     1/T over each note's first `hold` samples, the body's (`inv_body`, > 0) from `hold + ramp` on
-    and outside notes, linear in T between. Returns (B, n) float32."""
-    elapsed = cond[..., ELAPSED_INDEX].astype(np.float64)
-    w = np.clip((elapsed - attack.hold) / max(attack.ramp, 1), 0.0, 1.0)  # 0 attack … 1 body
+    and outside notes, linear in T between (AttackSpan.weight). Returns (B, n) float32."""
+    w = attack.span.weight(cond[..., ELAPSED_INDEX])  # 0 attack … 1 body
     body = 1.0 / float(inv_body)
     temp = attack.temperature * (1.0 - w) + body * w  # float64, and exactly `body` at w = 1
     temp = np.where(cond[..., VELOCITY_INDEX] > 0, temp, body)

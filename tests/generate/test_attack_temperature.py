@@ -35,8 +35,9 @@ def test_the_curve_holds_ramps_and_leaves_silence_at_the_body_temperature() -> N
     inv = inverse_temperatures(cond, 1 / 0.8, AttackTemperature(1.0, hold=5, ramp=10))[0]
     assert inv.shape == (100,) and inv.dtype == np.float32
     np.testing.assert_allclose(1 / inv[:10], 0.8, rtol=1e-6)  # before the note-on
-    np.testing.assert_allclose(1 / inv[10:16], 1.0, rtol=1e-6)  # elapsed 0 … hold
-    np.testing.assert_allclose(1 / inv[20], 0.9, rtol=1e-6)  # half-way down the ramp (elapsed 10)
+    np.testing.assert_allclose(1 / inv[10:15], 1.0, rtol=1e-6)  # elapsed 0 … hold - 1
+    np.testing.assert_allclose(1 / inv[20], 1.0 * 5 / 11 + 0.8 * 6 / 11, rtol=1e-6)  # elapsed 10: 6/11 down
+    assert np.all(np.diff(1 / inv[14:26]) < 0)  # down the ramp, then the body from elapsed hold + ramp
     np.testing.assert_allclose(1 / inv[25:80], 0.8, rtol=1e-6)  # the body, to the note's end
     np.testing.assert_allclose(1 / inv[80:], 0.8, rtol=1e-6)  # after it
 
