@@ -1,8 +1,10 @@
 """Training throughput benchmark: samples/s of the real training step on synthetic windows.
 
-The `reference` preset (the 2017 PyTorch SampleRNN's default architecture, batch 16, window 1024,
-conditioning off) is measured beside the asked preset so the figure can be set against the 2017
-code's own (~1,600–2,500 samples/s on a 2-core CPU).
+The asked preset runs at `samplernn train`'s batch and window unless told otherwise
+(train.config.TrainConfig), so the figure is what a default run trains at. The `reference` preset
+(the 2017 PyTorch SampleRNN's default architecture, batch 16, window 1024, conditioning off) is
+measured beside it so the figure can be set against the 2017 code's own (~1,600–2,500 samples/s
+on a 2-core CPU).
 """
 
 from __future__ import annotations
@@ -18,8 +20,15 @@ from samplernn.common.errors import UsageError
 from samplernn.data.batching import Batch
 from samplernn.model.config import preset as make_preset
 from samplernn.model.network import build_model
-from samplernn.train.config import check_precision_and_threads
+from samplernn.train.config import TrainConfig, check_precision_and_threads
 from samplernn.train.step import make_optimizer, train_step, use_bf16_by_default
+
+#: `samplernn train`'s batch rows and TBPTT window (samples): the asked preset's default here.
+TRAIN_BATCH = TrainConfig.batch_size
+TRAIN_WINDOW = TrainConfig.window
+#: The 2017 code's training setting, at which the `reference` preset is always measured.
+REFERENCE_BATCH = 16
+REFERENCE_WINDOW = 1024
 
 
 def synthetic_batch(
@@ -41,8 +50,8 @@ def synthetic_batch(
 def bench_train(
     preset: str = "small",
     *,
-    batch_size: int = 16,
-    window: int = 1024,
+    batch_size: int = TRAIN_BATCH,
+    window: int = TRAIN_WINDOW,
     device: str = "auto",
     steps: int = 5,
     warmup: int = 2,
@@ -124,8 +133,8 @@ def cpu_name() -> str:
 def bench_train_report(
     preset: str = "small",
     *,
-    batch_size: int = 16,
-    window: int = 1024,
+    batch_size: int = TRAIN_BATCH,
+    window: int = TRAIN_WINDOW,
     device: str = "auto",
     steps: int = 5,
     reference: bool = True,
@@ -133,7 +142,8 @@ def bench_train_report(
     precision: str = "auto",
     threads: int = 0,
 ) -> dict[str, Any]:
-    """The asked preset, then `reference` at batch 16 / window 1024 / conditioning off.
+    """The asked preset (by default at `samplernn train`'s batch and window), then `reference` at
+    REFERENCE_BATCH / REFERENCE_WINDOW / conditioning off.
 
     threads > 0 sets torch's CPU thread count first (0 keeps torch's default). Raises UsageError
     for a precision other than PRECISIONS or threads below 0 (and as bench_train does).
@@ -174,8 +184,8 @@ def _report(
         runs.append(
             bench_train(
                 "reference",
-                batch_size=16,
-                window=1024,
+                batch_size=REFERENCE_BATCH,
+                window=REFERENCE_WINDOW,
                 device=str(dev),
                 steps=steps,
                 conditioning=False,

@@ -213,8 +213,8 @@ def _log(line: str) -> None:
 
 def bench_train_command(
     preset: str = typer.Option("small", help=f"Preset to measure: {', '.join(PRESETS)}."),
-    batch_size: int = typer.Option(16, help="Batch rows."),
-    window: int = typer.Option(1024, help="TBPTT window in samples."),
+    batch_size: int = typer.Option(TrainConfig.batch_size, help="Batch rows [default: train's]."),
+    window: int = typer.Option(TrainConfig.window, help="TBPTT window in samples [default: train's]."),
     device: str = typer.Option("auto", help="auto, cpu or cuda."),
     steps: int = typer.Option(5, help="Timed steps per measurement (after warm-up)."),
     no_reference: bool = typer.Option(False, "--no-reference", help="Skip the reference-preset run."),
@@ -225,7 +225,8 @@ def bench_train_command(
     threads: int = typer.Option(0, help="CPU threads for torch; 0 = torch's default."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
-    """Training throughput (samples/s) for a preset, beside the `reference` preset (batch 16, window 1024)."""
+    """Training throughput (samples/s) for a preset, at train's batch and window unless given,
+    beside the `reference` preset (batch 16, window 1024)."""
     from samplernn.bench.train import bench_train_report
 
     try:

@@ -265,3 +265,17 @@ def test_a_batch_too_large_for_memory_is_one_line_before_any_bar(dataset, tmp_pa
     assert "--batch-size 100000 with --window 1024 needs about" in line
     assert "0.9 GiB this machine has free" in line
     assert result.output.startswith("error:") and not run.exists()  # no progress bar drawn first
+
+
+def test_bench_train_measures_train_s_batch_and_window_unless_told(monkeypatch):
+    import samplernn.bench.train as bench
+
+    seen: list[dict] = []
+    monkeypatch.setattr(bench, "bench_train", lambda preset, **kw: seen.append({"preset": preset, **kw}) or kw)
+    result = runner.invoke(app, ["bench", "train", "--steps", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    default = TrainConfig()
+    assert (seen[0]["batch_size"], seen[0]["window"]) == (default.batch_size, default.window)
+    assert (seen[1]["preset"], seen[1]["batch_size"], seen[1]["window"]) == ("reference", 16, 1024)
+    runner.invoke(app, ["bench", "train", "--batch-size", "8", "--no-reference", "--json"])
+    assert seen[2]["batch_size"] == 8 and len(seen) == 3
