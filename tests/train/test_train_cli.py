@@ -271,7 +271,7 @@ def test_bench_train_measures_train_s_batch_and_window_unless_told(monkeypatch):
     import samplernn.bench.train as bench
 
     seen: list[dict] = []
-    monkeypatch.setattr(bench, "bench_train", lambda preset, **kw: seen.append({"preset": preset, **kw}) or kw)
+    monkeypatch.setattr(bench, "bench_train", lambda p, **kw: seen.append({"preset": p, **kw}) or kw)
     result = runner.invoke(app, ["bench", "train", "--steps", "1", "--json"])
     assert result.exit_code == 0, result.output
     default = TrainConfig()
