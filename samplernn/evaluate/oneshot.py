@@ -107,6 +107,7 @@ class OneShotEval:
         block["onset_candidates"] = gen.onset_candidates
         block["searched_by"] = gen.searched_by
         block["piece_min_p"] = gen.piece_min_p_record  # the takes' min-p per piece (over gen.min_p)
+        block["piece_min_p_attack"] = gen.piece_min_p_attack_record  # samples before each P
         report = ev.report
         report["oneshot"] = block
         for bar in report["bars"]:

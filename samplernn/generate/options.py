@@ -349,6 +349,15 @@ class GenerationOptions:
         table = self.active_piece_min_p
         return None if table is None else {str(k): p for k, p in sorted(table.items())}
 
+    @property
+    def piece_min_p_attack_record(self) -> dict[str, int] | None:
+        """The span each piece's P waited out, for a JSON record beside `piece_min_p_record`:
+        {"hold": samples, "ramp": samples} (min_p_attack); None without a piece table."""
+        if self.active_piece_min_p is None:
+            return None
+        span = self.min_p_attack
+        return {"hold": span.hold, "ramp": span.ramp}
+
     def min_p_curve(self, cond: np.ndarray | None) -> np.ndarray | None:
         """Each sample's min-p for conditioning rows `cond` (B, n, 5) int: (B, n) float32, or None
         when every draw is truncated at `active_min_p` (generate.min_p.min_p_curve)."""

@@ -278,6 +278,7 @@ def build_index(takes: list[Take], ckpt: Checkpoint, options: PackOptions, gen: 
                      "takes": options.takes, "best": options.best, "seed": gen.seed,
                      "temperature": gen.temperature, "attack_temperature": gen.attack_at,
                      "min_p": gen.active_min_p, "piece_min_p": gen.piece_min_p_record,
+                     "piece_min_p_attack": gen.piece_min_p_attack_record,
                      "onset_candidates": gen.onset_candidates,
                      "searched_by": gen.searched_by,
                      "bit_depth": options.bit_depth,

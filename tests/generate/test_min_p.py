@@ -199,6 +199,11 @@ def test_a_checkpoint_s_piece_table_is_played_unless_a_min_p_is_given() -> None:
     assert own.min_p_attack == AttackSpan(160, 320) and GenerationOptions().min_p_attack == AttackSpan()
     told = GenerationOptions(piece_min_p_attack=AttackSpan()).for_checkpoint(kit)
     assert told.min_p_attack == AttackSpan()
+    # what pack's index and evaluate's report record beside the table
+    assert own.piece_min_p_record == {"36": 0.1}
+    assert own.piece_min_p_attack_record == {"hold": 160, "ramp": 320}
+    assert given.piece_min_p_attack_record is None
+    assert told.piece_min_p_attack_record == {"hold": 0, "ramp": 0}
 
 
 @pytest.mark.parametrize("bad", [{128: 0.1}, {-1: 0.1}, {38: 1.0}, {38: -0.2}, {"38": 0.1}, [0.1]])
