@@ -89,6 +89,33 @@ def pitch_table(report: dict[str, Any]) -> Table:
     return t
 
 
+def misses_table(report: dict[str, Any]) -> Table | None:
+    """One row per evaluated note the model played out of tune (±50 c, as the pitch bar scores):
+    note, velocity, held seconds, and what the tracker found in the real and the generated note
+    (cents off, an octave error, or unvoiced: no pitch found). None when every note is in tune."""
+    from conditioning import note_name
+    from samplernn.measures.sound import pitch_error_kind
+
+    missed = [n for n in report.get("notes", []) if n["generated"]["pitch_ok"] is False]
+    if not missed:
+        return None
+    t = Table(title=f"notes out of tune: {len(missed)} of {len(report['notes'])}")
+    for col in ("note", "velocity", "held", "real", "generated"):
+        t.add_column(col, justify="right")
+
+    def found(block: dict[str, Any]) -> str:
+        cents = block["cents"]
+        if cents is None:
+            return "unvoiced"
+        return f"{round(cents):+d} c" + (" (octave)" if pitch_error_kind(cents) == "octave" else "")
+
+    for n in missed:
+        held = (n["release"] - n["onset"]) / report["sample_rate"]
+        t.add_row(f"{note_name(n['pitch'])} {n['pitch']}", str(n["velocity"]), f"{held:.2f} s",
+                  found(n["real"]), found(n["generated"]))
+    return t
+
+
 def _rising(block: dict[str, Any]) -> bool | None:
     return block["dynamics"]["rising"] if block.get("dynamics") else None
 
@@ -113,15 +140,16 @@ def seeds_table(runs: list[dict[str, Any]]) -> Table:
 
 
 def render_tables(report: dict[str, Any], console: Console | None = None) -> None:
-    """Print the summary, the per-pitch table, the noise floor, the bank's gaps, the melodies (when
-    scored) and the pass/fail line; a drum model's: the summary and the one-shot table (the
-    pitched tables say nothing about hits; the JSON report keeps them)."""
+    """Print the summary, the per-pitch table, the notes out of tune (when any), the noise floor,
+    the bank's gaps, the melodies (when scored) and the pass/fail line; a drum model's: the summary
+    and the one-shot table (the pitched tables say nothing about hits; the JSON report keeps them)."""
     console = console or Console()
     console.print(summary_table(report))
     if report.get("oneshot"):
         tables = [oneshot_table(report)]
     else:
-        tables = [pitch_table(report), noise_table(report), gaps_table(report), melody_table(report)]
+        tables = [pitch_table(report), misses_table(report), noise_table(report), gaps_table(report),
+                  melody_table(report)]
     for table in tables:
         if table is not None:
             console.print(table)

@@ -158,6 +158,27 @@ def test_tables_and_plot(oracle, tmp_path: Path) -> None:
     png = plot_spectrograms(oracle, tmp_path / "plots" / "spectrograms.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert [oracle.records[i].velocity for i in pick_plot_notes(oracle.records)] == [40, 120, 40, 120]
+    assert "notes out of tune" not in text  # the oracle plays every note in tune
+
+
+def test_the_view_names_the_notes_out_of_tune(oracle) -> None:
+    import copy
+
+    from rich.console import Console
+
+    report = copy.deepcopy(oracle.report)
+    first, second = report["notes"][0], report["notes"][1]
+    first["generated"].update(cents=None, pitch_ok=False)
+    second["generated"].update(cents=1203.0, pitch_ok=False)
+    console = Console(record=True, width=160)
+    render_tables(report, console)
+    text = console.export_text()
+    assert "notes out of tune: 2 of 6" in text
+    held = (first["release"] - first["onset"]) / report["sample_rate"]
+    table = text.split("notes out of tune: 2 of 6")[1].split("└")[0]
+    rows = [line for line in table.splitlines() if " s " in line]
+    assert len(rows) == 2 and f"{held:.2f} s" in rows[0] and str(first["velocity"]) in rows[0]
+    assert rows[0].rstrip(" │").endswith("unvoiced") and "+1203 c (octave)" in rows[1]
 
 
 def test_dynamics_velocity_sweep(dataset) -> None:
