@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from samplernn.evaluate.noise import DEFAULT_QUANTIZATION, Quantization, noise_s
 from samplernn.evaluate.rendered import RenderedSet, rendered_blocks, rendered_set
 from samplernn.evaluate.report import Levels, build_report, split_scored
 from samplernn.generate.options import OnsetSearch
-from samplernn.generate.temperature import AttackTemperature
+from samplernn.generate.temperature import AttackSpan, AttackTemperature
 from samplernn.measures import sound as measures
 
 #: (conditioning arrays) → generated audio, one float array per conditioning array.
@@ -139,18 +139,14 @@ def evaluate_model(
     dataset: PreparedDataset,
     split: str = "test",
     *,
-    max_notes: int | None = None,
-    seed: int | None = 0,
-    temperature: float = 1.0,
-    attack: AttackTemperature | None = None,
+    max_notes: int | None = None, seed: int | None = 0,
+    temperature: float = 1.0, attack: AttackTemperature | None = None,
     min_p: float = 0.0,
-    batch_size: int = 64,
-    device: Any = "cpu",
-    generate: GenerateFn | None = None,
-    with_nll: bool = True,
+    piece_min_p: Mapping[int, float] | None = None, piece_min_p_attack: AttackSpan | None = None,
+    batch_size: int = 64, device: Any = "cpu",
+    generate: GenerateFn | None = None, with_nll: bool = True,
     baseline_model: Any = None,
-    sweep_velocities: bool = True,
-    tail_seconds: float = 0.5,
+    sweep_velocities: bool = True, tail_seconds: float = 0.5,
     progress: ProgressFn | None = None,
     settings: measures.PitchSettings = measures.PitchSettings(),
     stats: BankStats | None = None,
@@ -163,8 +159,9 @@ def evaluate_model(
     """Evaluate `model` on the notes of `split`: NLL, then generate and measure every note.
 
     `generate` replaces the model's generation (default: `model_generator` with the given temperature/
-    attack/min_p/seed/batch_size/device; `attack`: generate.temperature's curve; `min_p`: GenerationOptions'
-    truncation); NLL needs `model` and is skipped when it is None or with_nll is False. `baseline_model`
+    attack/min_p/seed/batch_size/device; `attack`: generate.temperature's curve; `min_p`, `piece_min_p`
+    and `piece_min_p_attack`: GenerationOptions' truncation, a drum model's table per piece over it);
+    NLL needs `model` and is skipped when it is None or with_nll is False. `baseline_model`
     (e.g. an unconditional model) adds its NLL for the bar. `sweep_velocities` also generates each
     pitch's first note at the bank's other velocities, for the dynamics measure, and between its layers
     (see report.DEFINITIONS). Generation runs `tail_seconds` past each file's end with nothing sounding
@@ -189,7 +186,8 @@ def evaluate_model(
         search = OnsetSearch(sample_rate=sr, candidates=onset_candidates) if onset_candidates > 1 else None
         generate = model_generator(model, temperature=temperature, seed=seed, batch_size=batch_size,
                                    device=device, progress=progress, onset_search=search, attack=attack,
-                                   threads=threads, min_p=min_p)
+                                   threads=threads, min_p=min_p, piece_min_p=piece_min_p,
+                                   piece_min_p_attack=piece_min_p_attack)
     sweep = velocity_sweep(records, dataset.notes) if sweep_velocities else []
     between = between_copies(records, dataset.notes) if sweep_velocities else []
     pad = int(round(tail_seconds * sr))
@@ -252,6 +250,8 @@ def model_generator(
     attack: AttackTemperature | None = None,
     threads: int | None = None,
     min_p: float = 0.0,
+    piece_min_p: Mapping[int, float] | None = None,
+    piece_min_p_attack: AttackSpan | None = None,
 ) -> GenerateFn:
     """The GenerateFn of `model`: samplernn.generate.engine.synthesize with these settings (threads:
     the CPU engine's, None for generate.options.default_threads), its progress reported as
@@ -265,7 +265,8 @@ def model_generator(
     def generate(conds: list[np.ndarray]) -> list[np.ndarray]:
         return synthesize(model, conds, temperature=temperature, seed=seed, batch_size=batch_size,
                           device=device, progress=report, onset_search=onset_search, attack=attack,
-                          threads=threads, min_p=min_p)
+                          threads=threads, min_p=min_p, piece_min_p=piece_min_p,
+                          piece_min_p_attack=piece_min_p_attack)
 
     return generate
 

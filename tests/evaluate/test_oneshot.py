@@ -231,3 +231,24 @@ def test_chunks_without_notes_and_a_baseline_of_another_kind_are_refused(kit_dir
     bank = write_eval_dataset(tmp_path / "bank")
     with pytest.raises(UserError, match=r"bank: a pitched bank, and .*drums.pt is a drum model"):
         evaluate_checkpoint(pitched, bank, EvaluateOptions(max_notes=1, baseline=drums))
+
+
+@pytest.mark.filterwarnings("ignore:With fmin")
+def test_a_kit_s_own_min_p_per_piece_plays_its_pitched_part_too(kit_dir: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The notes the summary's NLL, clipping and DC rows are measured on are drawn as the takes are:
+    at the checkpoint's table per piece, after the attack span."""
+    import samplernn.evaluate.checkpoint as evaluate
+    from samplernn.generate.temperature import AttackSpan
+
+    seen: list[dict] = []
+    real = evaluate.evaluate_model
+    monkeypatch.setattr(evaluate, "evaluate_model", lambda *a, **kw: seen.append(kw) or real(*a, **kw))
+    table = {"piece_min_p": {"42": 0.2}}
+    ckpt = drum_checkpoint(tmp_path / "drums.pt", drum_stats(kit_dir), generation=table)
+    report = evaluate_checkpoint(ckpt, kit_dir, EvaluateOptions(max_notes=2, batch_size=64)).report
+    assert seen[0]["piece_min_p"] == {42: 0.2} and seen[0]["piece_min_p_attack"] == AttackSpan.at_rate(SR)
+    assert report["oneshot"]["piece_min_p"] == {"42": 0.2}
+    assert report["oneshot"]["piece_min_p_attack"] == {"hold": round(0.01 * SR), "ramp": round(0.02 * SR)}
+    evaluate_checkpoint(ckpt, kit_dir, EvaluateOptions(max_notes=2, batch_size=64, min_p=0.1))
+    assert seen[1]["piece_min_p"] is None and seen[1]["min_p"] == 0.1  # one P for every piece, as told
