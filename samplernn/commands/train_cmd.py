@@ -213,8 +213,8 @@ def _log(line: str) -> None:
 
 def bench_train_command(
     preset: str = typer.Option("small", help=f"Preset to measure: {', '.join(PRESETS)}."),
-    batch_size: int = typer.Option(TrainConfig.batch_size, help="Batch rows [default: train's]."),
-    window: int = typer.Option(TrainConfig.window, help="TBPTT window in samples [default: train's]."),
+    batch_size: int = typer.Option(TrainConfig.batch_size, help="Batch rows (train's default)."),
+    window: int = typer.Option(TrainConfig.window, help="TBPTT window in samples (train's default)."),
     device: str = typer.Option("auto", help="auto, cpu or cuda."),
     steps: int = typer.Option(5, help="Timed steps per measurement (after warm-up)."),
     no_reference: bool = typer.Option(False, "--no-reference", help="Skip the reference-preset run."),

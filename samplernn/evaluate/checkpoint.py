@@ -161,7 +161,7 @@ def _runner(
         ev = evaluate_model(
             ckpt.model, ds, options.split, max_notes=options.max_notes, seed=seed,
             temperature=played.temperature, attack=played.attack, min_p=played.active_min_p,
-            piece_min_p=played.active_piece_min_p, piece_min_p_attack=played.piece_min_p_attack,
+            piece_min_p=played.active_piece_min_p, piece_min_p_attack=played.min_p_attack,
             batch_size=options.batch_size,
             device=device, sweep_velocities=options.velocity_sweep, progress=progress, stats=ckpt.stats,
             melodies=melodies, missing_pitches=options.missing_pitches,

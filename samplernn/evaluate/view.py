@@ -90,7 +90,8 @@ def pitch_table(report: dict[str, Any]) -> Table:
 
 
 def misses_table(report: dict[str, Any]) -> Table | None:
-    """One row per evaluated note the model played out of tune (±50 c, as the pitch bar scores):
+    """One row per evaluated note the model played out of tune (the report's pitch tolerance, ±50 c
+    by default, as the pitch bar scores; the report's seed in the title):
     note, velocity, held seconds, and what the tracker found in the real and the generated note
     (cents off, an octave error, or unvoiced: no pitch found). None when every note is in tune."""
     from conditioning import note_name
@@ -99,7 +100,10 @@ def misses_table(report: dict[str, Any]) -> Table | None:
     missed = [n for n in report.get("notes", []) if n["generated"]["pitch_ok"] is False]
     if not missed:
         return None
-    t = Table(title=f"notes out of tune: {len(missed)} of {len(report['notes'])}")
+    settings = report.get("settings", {})
+    tolerance = settings.get("pitch", {}).get("tolerance_cents", 50.0)
+    seed = f" (seed {settings['seed']})" if settings.get("seed") is not None else ""
+    t = Table(title=f"notes out of tune: {len(missed)} of {len(report['notes'])}{seed}")
     for col in ("note", "velocity", "held", "real", "generated"):
         t.add_column(col, justify="right")
 
@@ -107,7 +111,8 @@ def misses_table(report: dict[str, Any]) -> Table | None:
         cents = block["cents"]
         if cents is None:
             return "unvoiced"
-        return f"{round(cents):+d} c" + (" (octave)" if pitch_error_kind(cents) == "octave" else "")
+        octave = pitch_error_kind(cents, tolerance) == "octave"
+        return f"{round(cents):+d} c" + (" (octave)" if octave else "")
 
     for n in missed:
         held = (n["release"] - n["onset"]) / report["sample_rate"]

@@ -39,9 +39,10 @@ ATTACK_TEMPERATURE_HELP = (
 
 @dataclass(frozen=True)
 class AttackSpan:
-    """Samples of each note's start drawn at the default min-p (`hold`), then samples over which a
-    piece's P ramps in linearly (`ramp`); (0, 0) truncates from the note-on. Raises ValueError for a
-    negative span."""
+    """A note's attack span in samples: its first `hold` samples, then `ramp` samples of a linear
+    ramp (`weight`). The attack temperature (AttackTemperature.span) ramps from its own temperature
+    to the body's over it, and a piece's min-p (generate.min_p) from the default min-p to the
+    piece's P; (0, 0) is no span: the body from the note-on. Raises ValueError for a negative span."""
 
     hold: int = 0
     ramp: int = 0

@@ -173,9 +173,9 @@ def test_the_view_names_the_notes_out_of_tune(oracle) -> None:
     console = Console(record=True, width=160)
     render_tables(report, console)
     text = console.export_text()
-    assert "notes out of tune: 2 of 6" in text
+    assert "notes out of tune: 2 of 6 (seed 0)" in text
     held = (first["release"] - first["onset"]) / report["sample_rate"]
-    table = text.split("notes out of tune: 2 of 6")[1].split("└")[0]
+    table = text.split("notes out of tune: 2 of 6 (seed 0)")[1].split("└")[0]
     rows = [line for line in table.splitlines() if " s " in line]
     assert len(rows) == 2 and f"{held:.2f} s" in rows[0] and str(first["velocity"]) in rows[0]
     assert rows[0].rstrip(" │").endswith("unvoiced") and "+1203 c (octave)" in rows[1]

@@ -34,6 +34,8 @@ def test_the_curve_holds_ramps_and_leaves_silence_at_the_body_temperature() -> N
     cond = events_to_conditioning([NoteEvent(48, 100, 10, 60, 80)], 100)[None]  # (1, 100, 5)
     inv = inverse_temperatures(cond, 1 / 0.8, AttackTemperature(1.0, hold=5, ramp=10))[0]
     assert inv.shape == (100,) and inv.dtype == np.float32
+    with pytest.raises(ValueError, match="attack hold and ramp must be >= 0"):
+        AttackTemperature(1.0, hold=-1, ramp=0)
     np.testing.assert_allclose(1 / inv[:10], 0.8, rtol=1e-6)  # before the note-on
     np.testing.assert_allclose(1 / inv[10:15], 1.0, rtol=1e-6)  # elapsed 0 … hold - 1
     np.testing.assert_allclose(1 / inv[20], 1.0 * 5 / 11 + 0.8 * 6 / 11, rtol=1e-6)  # elapsed 10: 6/11 down

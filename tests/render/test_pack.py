@@ -387,6 +387,7 @@ def test_cli_pack_and_synth(drum_ckpt_path: Path, kit_dir: Path, tmp_path: Path)
     settings = json.loads((out / "index.json").read_text())["settings"]
     assert (settings["temperature"], settings["attack_temperature"], settings["min_p"]) == (1.0, 1.25, 0.2)
     assert settings["onset_candidates"] == 2  # one CPU thread: the takes were struck on the voices
+    assert settings["piece_min_p"] is None and settings["piece_min_p_attack"] is None  # --min-p: one P
     assert settings["engine"] == ("voices" if numba_available() else "notes")
     assert "wrote 1 take to" in r.output and "42 closed hi-hat" in r.output
     assert "(index.json, sheet.png) at temperature 1 (attack 1.25), min-p 0.2;" in r.output  # tiny model: 1.0

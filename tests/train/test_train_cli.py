@@ -277,5 +277,6 @@ def test_bench_train_measures_train_s_batch_and_window_unless_told(monkeypatch):
     default = TrainConfig()
     assert (seen[0]["batch_size"], seen[0]["window"]) == (default.batch_size, default.window)
     assert (seen[1]["preset"], seen[1]["batch_size"], seen[1]["window"]) == ("reference", 16, 1024)
-    runner.invoke(app, ["bench", "train", "--batch-size", "8", "--no-reference", "--json"])
+    told = runner.invoke(app, ["bench", "train", "--batch-size", "8", "--no-reference", "--json"])
+    assert told.exit_code == 0, told.output
     assert seen[2]["batch_size"] == 8 and len(seen) == 3
