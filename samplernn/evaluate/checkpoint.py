@@ -32,7 +32,7 @@ from samplernn.common.progress import ProgressFn
 from samplernn.common.shipped import resolve_checkpoint
 from samplernn.common.threads import torch_threads
 from samplernn.data.dataset import PreparedDataset, load_dataset
-from samplernn.evaluate.oneshot import OneShotEval, drum_options, generation, playing
+from samplernn.evaluate.oneshot import OneShotEval, drum_options, generation
 from samplernn.evaluate.options import EvaluateOptions
 from samplernn.evaluate.run import Evaluation, evaluate_model
 from samplernn.evaluate.view import plot_spectrograms
@@ -155,21 +155,18 @@ def _runner(
     options = drum_options(options) if shots else options
     melodies = [options.melody_source] if options.melody_source is not None else []
 
-    played = playing(options, ckpt)
+    candidates = 1 if shots else options.onset_candidates  # a kit's takes search by hit, not here
 
     def run(seed: int, **kw: Any) -> Evaluation:
+        gen = generation(options, ckpt, seed, device, progress)  # the kit's takes, their search by hit
         ev = evaluate_model(
-            ckpt.model, ds, options.split, max_notes=options.max_notes, seed=seed,
-            temperature=played.temperature, attack=played.attack, min_p=played.active_min_p,
-            piece_min_p=played.active_piece_min_p, piece_min_p_attack=played.min_p_attack,
-            batch_size=options.batch_size,
-            device=device, sweep_velocities=options.velocity_sweep, progress=progress, stats=ckpt.stats,
-            melodies=melodies, missing_pitches=options.missing_pitches,
-            onset_candidates=1 if shots else options.onset_candidates, threads=options.threads,
+            ckpt.model, ds, options.split, generation=gen.with_onset_search(candidates, ckpt.sample_rate),
+            max_notes=options.max_notes, sweep_velocities=options.velocity_sweep, progress=progress,
+            stats=ckpt.stats, melodies=melodies, missing_pitches=options.missing_pitches,
             quantization=(ckpt.config.q_levels, ckpt.config.quantization, ckpt.config.pre_emphasis), **kw,
         )
         if shots:
-            shots.add_to(ev, ckpt, generation(options, ckpt, seed, device, progress))
+            shots.add_to(ev, ckpt, gen)
         return ev
 
     return run

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,12 +24,14 @@ from samplernn.evaluate.gaps import bank_layers, between_block, between_copies
 from samplernn.evaluate.noise import DEFAULT_QUANTIZATION, Quantization, noise_summary, note_noise
 from samplernn.evaluate.rendered import RenderedSet, rendered_blocks, rendered_set
 from samplernn.evaluate.report import Levels, build_report, split_scored
-from samplernn.generate.options import OnsetSearch
-from samplernn.generate.temperature import AttackSpan, AttackTemperature
+from samplernn.generate.options import GenerationOptions
 from samplernn.measures import sound as measures
 
 #: (conditioning arrays) → generated audio, one float array per conditioning array.
 GenerateFn = Callable[[list[np.ndarray]], list[np.ndarray]]
+#: How evaluate_model draws its notes unless told: temperature 1, seed 0, 64 streams a batch on the
+#: CPU, no onset search, no truncation.
+EVALUATE_GENERATION = GenerationOptions(temperature=1.0, seed=0, batch_size=64, device="cpu")
 
 
 @dataclass
@@ -139,11 +141,8 @@ def evaluate_model(
     dataset: PreparedDataset,
     split: str = "test",
     *,
-    max_notes: int | None = None, seed: int | None = 0,
-    temperature: float = 1.0, attack: AttackTemperature | None = None,
-    min_p: float = 0.0,
-    piece_min_p: Mapping[int, float] | None = None, piece_min_p_attack: AttackSpan | None = None,
-    batch_size: int = 64, device: Any = "cpu",
+    generation: GenerationOptions = EVALUATE_GENERATION,
+    max_notes: int | None = None,
     generate: GenerateFn | None = None, with_nll: bool = True,
     baseline_model: Any = None,
     sweep_velocities: bool = True, tail_seconds: float = 0.5,
@@ -153,41 +152,37 @@ def evaluate_model(
     melodies: Sequence[str | Path] = (),
     missing_pitches: bool = True,
     quantization: Quantization = DEFAULT_QUANTIZATION,
-    onset_candidates: int = 1,
-    threads: int | None = None,
 ) -> Evaluation:
     """Evaluate `model` on the notes of `split`: NLL, then generate and measure every note.
 
-    `generate` replaces the model's generation (default: `model_generator` with the given temperature/
-    attack/min_p/seed/batch_size/device; `attack`: generate.temperature's curve; `min_p`, `piece_min_p`
-    and `piece_min_p_attack`: GenerationOptions' truncation, a drum model's table per piece over it);
-    NLL needs `model` and is skipped when it is None or with_nll is False. `baseline_model`
-    (e.g. an unconditional model) adds its NLL for the bar. `sweep_velocities` also generates each
-    pitch's first note at the bank's other velocities, for the dynamics measure, and between its layers
-    (see report.DEFINITIONS). Generation runs `tail_seconds` past each file's end with nothing sounding
-    there, so that a note which does not stop shows up in the duration measure, not cut off. `stats`
-    (the checkpoint's bank statistics; default the dataset's) fill the level column for NLL and generation
-    alike, as rendering a MIDI file would: no level is taken from the evaluated recordings. `melodies`
-    (folders or MIDI files) are rendered into the bank's range and scored note by note; `missing_pitches`
-    adds a note at every semitone the bank lacks within its range; `quantization` (levels, method) is the
-    model's, for the noise floor of the quantised real notes. `onset_candidates` > 1: every note from the
-    best of at most that many onsets (OnsetSearch; the CLI's default: EvaluateOptions); with `generate`
-    given it is only recorded in the settings. `threads`: the CPU engine's threads for generation
-    (None: generate.options.default_threads). `progress(done, total, stage=...)` reports generation
-    ("generating", stream-samples) and measuring ("measuring", notes). Raises UserError when the split has
-    no notes or a melody source has no readable notes.
+    `generation` (generate.options.GenerationOptions, as `for_checkpoint` resolves it for a
+    checkpoint) is how the notes are drawn: temperature (None: 1.0), attack curve, min-p and a
+    drum model's min-p per piece, seed, onset search (`with_onset_search`), engine threads;
+    its batch_size and device (None: "cpu") also serve the NLL. `generate` replaces the model's
+    generation (default: `model_generator` with `generation`); the settings recorded are still
+    `generation`'s. NLL needs `model` and is skipped when it is None or with_nll is False.
+    `baseline_model` (e.g. an unconditional model) adds its NLL for the bar. `sweep_velocities` also
+    generates each pitch's first note at the bank's other velocities, for the dynamics measure, and
+    between its layers (see report.DEFINITIONS). Generation runs `tail_seconds` past each file's end
+    with nothing sounding there, so that a note which does not stop shows up in the duration
+    measure, not cut off. `stats` (the checkpoint's bank statistics; default the dataset's) fill the
+    level column for NLL and generation alike, as rendering a MIDI file would: no level is taken from
+    the evaluated recordings. `melodies` (folders or MIDI files) are rendered into the bank's range
+    and scored note by note; `missing_pitches` adds a note at every semitone the bank lacks within
+    its range; `quantization` (levels, method) is the model's, for the noise floor of the quantised
+    real notes. `progress(done, total, stage=...)` reports generation ("generating",
+    stream-samples) and measuring ("measuring", notes). Raises UserError when the split has no notes
+    or a melody source has no readable notes.
     """
+    gen = generation.with_default_temperature(1.0)
+    batch_size, device = gen.batch_size, "cpu" if gen.device is None else gen.device
     records, sr = _split_notes(dataset, split, max_notes), dataset.sample_rate
     stats = dataset.stats if stats is None else stats
     layers = bank_layers(stats, dataset.notes)
     rendered = rendered_set(melodies, missing_pitches, layers, stats, sr, tail_seconds)
     nll = _nll(model, dataset, records, split, batch_size, device, stats, baseline_model, with_nll)
     if generate is None:
-        search = OnsetSearch(sample_rate=sr, candidates=onset_candidates) if onset_candidates > 1 else None
-        generate = model_generator(model, temperature=temperature, seed=seed, batch_size=batch_size,
-                                   device=device, progress=progress, onset_search=search, attack=attack,
-                                   threads=threads, min_p=min_p, piece_min_p=piece_min_p,
-                                   piece_min_p_attack=piece_min_p_attack)
+        generate = model_generator(model, gen, progress)
     sweep = velocity_sweep(records, dataset.notes) if sweep_velocities else []
     between = between_copies(records, dataset.notes) if sweep_velocities else []
     pad = int(round(tail_seconds * sr))
@@ -204,12 +199,11 @@ def evaluate_model(
     extras["test_split_scored"] = split_scored(notes, records, stats, sr)
     report = build_report(notes, records, nll, levels, split=split, sample_rate=sr, extras=extras)
     report["settings"] = {
-        "seed": seed, "temperature": temperature, "max_notes": max_notes, "velocity_sweep": sweep_velocities,
-        "attack_temperature": None if attack is None or temperature == 0 else attack.temperature,
-        "min_p": 0.0 if temperature == 0 else min_p,
+        "seed": gen.seed, "temperature": gen.temperature, "max_notes": max_notes,
+        "velocity_sweep": sweep_velocities, "attack_temperature": gen.attack_at, "min_p": gen.active_min_p,
         "tail_seconds": tail_seconds, "pitch": dataclasses.asdict(settings),
         "melodies": [str(m) for m in melodies], "missing_pitches": missing_pitches,
-        "onset_candidates": onset_candidates if temperature != 0 else 1,  # greedy: all candidates alike
+        "onset_candidates": gen.onset_candidates,  # 1 when greedy: every candidate would be alike
     }
     return Evaluation(report, records, real, generated, sweep, sweep_audio, between, between_audio, rendered)
 
@@ -239,34 +233,18 @@ def _nll(
 
 
 def model_generator(
-    model: Any,
-    *,
-    temperature: float,
-    seed: int | None,
-    batch_size: int,
-    device: Any,
-    progress: ProgressFn | None = None,
-    onset_search: OnsetSearch | None = None,
-    attack: AttackTemperature | None = None,
-    threads: int | None = None,
-    min_p: float = 0.0,
-    piece_min_p: Mapping[int, float] | None = None,
-    piece_min_p_attack: AttackSpan | None = None,
+    model: Any, generation: GenerationOptions, progress: ProgressFn | None = None
 ) -> GenerateFn:
-    """The GenerateFn of `model`: samplernn.generate.engine.synthesize with these settings (threads:
-    the CPU engine's, None for generate.options.default_threads), its progress reported as
-    progress(done, total, stage="generating"). ValueError for no model."""
+    """The GenerateFn of `model`: samplernn.generate.engine.synthesize with `generation`, its
+    progress reported as progress(done, total, stage="generating"). ValueError for no model."""
     from samplernn.generate.engine import synthesize
 
     if model is None:
         raise ValueError("evaluate_model needs a model or a generate function")
-    report = _stage(progress, "generating")
+    options = dataclasses.replace(generation, progress=_stage(progress, "generating"))
 
     def generate(conds: list[np.ndarray]) -> list[np.ndarray]:
-        return synthesize(model, conds, temperature=temperature, seed=seed, batch_size=batch_size,
-                          device=device, progress=report, onset_search=onset_search, attack=attack,
-                          threads=threads, min_p=min_p, piece_min_p=piece_min_p,
-                          piece_min_p_attack=piece_min_p_attack)
+        return synthesize(model, conds, options)
 
     return generate
 

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from samplernn.data.dataset import load_dataset
 from samplernn.evaluate.run import evaluate_model, select_notes
 from samplernn.evaluate.view import pick_plot_notes, plot_spectrograms, render_tables
+from samplernn.generate.options import GenerationOptions
 from samplernn.generate.temperature import AttackTemperature
 
 
@@ -345,8 +346,8 @@ def test_nll_block_with_tiny_model(dataset, tmp_path: Path) -> None:
     model = load_checkpoint(_tiny_checkpoint(tmp_path / "m.pt")).model
     base = load_checkpoint(_tiny_checkpoint(tmp_path / "b.pt")).model
     r = evaluate_model(
-        model, dataset, "test", max_notes=2, generate=oracle_generate(), baseline_model=base, batch_size=4,
-        missing_pitches=False,
+        model, dataset, "test", max_notes=2, generate=oracle_generate(), baseline_model=base,
+        generation=GenerationOptions(batch_size=4), missing_pitches=False,
     ).report
     nll = r["nll"]
     assert 0 < nll["overall"] < 8 and set(nll["per_pitch"]) == {"48", "55"}
@@ -448,7 +449,8 @@ def test_progress_reports_generating_then_measuring(dataset, tmp_path: Path) -> 
 
     calls: list[tuple[str, int, int | None]] = []
     model = load_checkpoint(_tiny_checkpoint(tmp_path / "m.pt")).model
-    evaluate_model(model, dataset, "test", max_notes=2, sweep_velocities=False, with_nll=False, batch_size=2,
+    evaluate_model(model, dataset, "test", max_notes=2, sweep_velocities=False, with_nll=False,
+                   generation=GenerationOptions(seed=0, batch_size=2),
                    progress=lambda done, total=None, stage="": calls.append((stage, done, total)))
     stages = [stage for stage, _, _ in calls]
     assert stages[0] == "generating" and stages[-1] == "measuring"
@@ -471,8 +473,8 @@ def test_a_generation_setting_reaches_the_generation_and_the_report(
 
     given = []
 
-    def spy(model, conds, **kw):
-        given.append(kw.get(kwarg))
+    def spy(model, conds, options):
+        given.append(getattr(options, kwarg))
         return oracle_generate()(conds)
 
     monkeypatch.setattr(engine, "synthesize", spy)
@@ -500,8 +502,8 @@ def test_threads_reach_the_generation_and_torch_for_the_evaluation_only(
 
     seen = []
 
-    def spy(model, conds, **kw):
-        seen.append((kw.get("threads"), torch.get_num_threads()))
+    def spy(model, conds, options):
+        seen.append((options.threads, torch.get_num_threads()))
         return oracle_generate()(conds)
 
     monkeypatch.setattr(engine, "synthesize", spy)

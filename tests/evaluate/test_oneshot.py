@@ -247,8 +247,10 @@ def test_a_kit_s_own_min_p_per_piece_plays_its_pitched_part_too(kit_dir: Path, t
     table = {"piece_min_p": {"42": 0.2}}
     ckpt = drum_checkpoint(tmp_path / "drums.pt", drum_stats(kit_dir), generation=table)
     report = evaluate_checkpoint(ckpt, kit_dir, EvaluateOptions(max_notes=2, batch_size=64)).report
-    assert seen[0]["piece_min_p"] == {42: 0.2} and seen[0]["piece_min_p_attack"] == AttackSpan.at_rate(SR)
+    played = seen[0]["generation"]
+    assert played.active_piece_min_p == {42: 0.2} and played.piece_min_p_attack == AttackSpan.at_rate(SR)
     assert report["oneshot"]["piece_min_p"] == {"42": 0.2}
     assert report["oneshot"]["piece_min_p_attack"] == {"hold": round(0.01 * SR), "ramp": round(0.02 * SR)}
     evaluate_checkpoint(ckpt, kit_dir, EvaluateOptions(max_notes=2, batch_size=64, min_p=0.1))
-    assert seen[1]["piece_min_p"] is None and seen[1]["min_p"] == 0.1  # one P for every piece, as told
+    told = seen[1]["generation"]
+    assert told.active_piece_min_p is None and told.active_min_p == 0.1  # one P for every piece, as told
