@@ -46,9 +46,11 @@ keep() {
 
 # Every stage: batch 32, window 1024, seed 0, never stop early, bf16 autocast on one thread, and
 # validation by NLL alone, as when the model was trained (no sound notes generated per validation).
-# No warm-up, and a constant rate unless said (--lr-final equal to --lr): the defaults have
+# No warm-up, the input gain (where a stage has one) from its first step, and a constant rate
+# unless said (--lr-final equal to --lr): the defaults have
 # changed since (docs/training.md, "The default recipe"), so what was off then is spelled out.
-COMMON=(--patience 0 --precision bf16 --threads 1 --no-preview --choose-by nll --sound-notes 0 --warmup-steps 0)
+COMMON=(--patience 0 --precision bf16 --threads 1 --no-preview --choose-by nll --sound-notes 0 --warmup-steps 0
+  --input-gain-from 0)
 
 # chain TAG CONDITIONING(true|false): the five stages. Stage N reads WORK/TAG-stage(N-1).pt.
 chain() {

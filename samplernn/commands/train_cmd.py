@@ -42,6 +42,15 @@ OSCILLATOR_OPTION: Any = typer.Option(
     "with --init, a model without them is widened (new inputs start at zero).",
     show_default="the preset's",
 )
+PRE_EMPHASIS_OPTION: Any = typer.Option(
+    None,
+    min=0.0,
+    max=0.99,
+    help="Model pre-emphasised audio, y[n] = x[n] - A·x[n-1] (e.g. 0.85), de-emphasised after "
+    "generation: quantisation noise then sits under the strong low harmonics. 0 = off.",
+    show_default="the preset's: 0.7 in small and base",
+    metavar="A",
+)
 DROPOUT_OPTION: Any = typer.Option(
     None,
     min=0.0,
@@ -68,17 +77,10 @@ def train_command(
     device: str = _setting("device"),
     input_noise: int = _setting("input_noise"),
     oscillator: int = OSCILLATOR_OPTION,
-    pre_emphasis: float = typer.Option(
-        None,
-        min=0.0,
-        max=0.99,
-        help="Model pre-emphasised audio, y[n] = x[n] - A·x[n-1] (e.g. 0.85), de-emphasised after "
-        "generation: quantisation noise then sits under the strong low harmonics. 0 = off.",
-        show_default="the preset's: 0.7 in small and base",
-        metavar="A",
-    ),
+    pre_emphasis: float = PRE_EMPHASIS_OPTION,
     dropout: float = DROPOUT_OPTION,
     input_gain: float = _setting("input_gain"),
+    input_gain_from: float | None = _setting("input_gain_from", metavar="SHARE"),
     ema: float = _setting("ema", metavar="DECAY"),
     attack_weight: float | None = _setting("attack_weight"),
     attack_seconds: float = _setting("attack_seconds", metavar="SECONDS"),

@@ -128,6 +128,7 @@ class _Loop:
         self.meter, self.stop = Meter(state.device), StopFlag(on_request=self._stopping)
         self.limit_s = time_limit_s(state.cfg.max_minutes)
         self.start_step = state.step
+        self.gain_on = state.cfg.input_gain_at(state.step, state.elapsed_s) > 0
         # reading the loss waits for the GPU: sync every log_every steps there
         self.sync_every = 1 if state.device.type == "cpu" else state.cfg.log_every
 
@@ -182,6 +183,7 @@ class _Loop:
                 f"checkpoint is {self.run_dir.paths.last} — lower --lr or check the data, then --resume"
             )
         self.report(tally)
+        self._note_gain()
         if tally.interrupted:
             return "interrupted", False
         if not (at_val or tally.time_up):
@@ -190,6 +192,8 @@ class _Loop:
         t0 = time.monotonic()
         _validate(state, self.run_dir, self.probes)
         self.meter.exclude(time.monotonic() - t0)
+        if cfg.input_gain_at(state.step, state.elapsed_s) != cfg.input_gain:
+            state.record.bad_evals = 0  # the recipe's last phase, with the gain, is still to come
         if cfg.patience and state.record.bad_evals >= cfg.patience:
             return "early_stopped", True
         return ("time_limit" if tally.time_up else None), True
@@ -203,6 +207,15 @@ class _Loop:
             return None
         left = self.limit_s - state.elapsed_s
         return projected_steps(state.step, state.cfg.steps, done, state.clock.this_call(), left)
+
+    def _note_gain(self) -> None:
+        """Say once, in the log, the step from which the input gain applies (--input-gain-from)."""
+        state = self.state
+        gain = state.cfg.input_gain_at(state.step, state.elapsed_s)
+        if gain and not self.gain_on:
+            self.gain_on = True
+            self.run_dir.log(f"step {state.step}: input gain {gain:g} from here on "
+                             f"({state.cfg.input_gain_from:.0%} of the budget spent)")
 
     def report(self, tally: Tally) -> None:
         """Show the loss of the steps since the last sync; every log_every steps, a metrics record."""

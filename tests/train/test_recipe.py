@@ -12,6 +12,7 @@ from samplernn.common.errors import UserError
 from samplernn.data.dataset import load_dataset
 from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
 from samplernn.train.config import (
+    INPUT_GAIN_FROM,
     KIT_ATTACK_WEIGHT,
     KIT_PATIENCE,
     KIT_SOUND_DRAWS,
@@ -28,7 +29,7 @@ HELD = TrainConfig(hidden_countdown=0.5)
 def as_pitched(cfg: TrainConfig) -> TrainConfig:
     """What fit_to_bank makes of `cfg` for a pitched bank it all applies to: the unset settings set."""
     return dataclasses.replace(cfg, score_tie=SCORE_TIE_BAND, sound_draws=1, attack_weight=1.0,
-                               patience=PATIENCE)
+                               patience=PATIENCE, input_gain_from=INPUT_GAIN_FROM)
 
 
 def test_the_defaults_are_the_recipe_for_pitched_notes():
@@ -51,6 +52,7 @@ def test_a_drum_kit_plays_out_its_hits_so_no_held_flag(tmp_path):
     said: list[str] = []
     cfg = fit_to_bank(HELD, load_dataset(write_drum_dataset(tmp_path / "kit")), said.append)
     assert cfg.hidden_countdown == 0 and cfg.input_gain == TrainConfig().input_gain
+    assert cfg.input_gain_from == 0  # the gain from the first step, as the kit figures were measured
     assert not cfg.model_config().held_flag
     assert len(said) == 5 and "--hidden-countdown" in said[0] and "drum" in said[0]
     # its NLL falls as it learns its hits by heart: the sound score alone picks best.pt
@@ -78,7 +80,7 @@ def test_an_unconditioned_model_has_no_countdown_or_level_to_use(tmp_path):
     said: list[str] = []
     bank = load_dataset(write_synth_dataset(tmp_path / "bank"))
     cfg = fit_to_bank(dataclasses.replace(HELD, conditioning=False), bank, said.append)
-    assert cfg.hidden_countdown == 0 and cfg.input_gain == 0
+    assert cfg.hidden_countdown == 0 and cfg.input_gain == 0 and cfg.input_gain_from == 0
     assert "--hidden-countdown, --input-gain, --fill-pitches off" in said[0]
     dataclasses.replace(HELD, conditioning=False).validate()  # not an error without conditioning
 
