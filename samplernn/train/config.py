@@ -67,7 +67,7 @@ KIT_PATIENCE = 0
 #: every default trombone run wrote the loudest notes of the bank's two lowest sample zones as
 #: noise (E2, F2 and B2 at velocity 120: 0 of 6 takes in tune at any time of a 120-minute run); the
 #: same run without the gain played them 5, 6 and 5 of 6 after 50 minutes, but its notes missed
-#: their level by 5-6 dB against 0.6-1 dB (docs/training.md, "The input gain, late"). The shipped
+#: their level by 5-6 dB against 0.8-1.2 dB (docs/training.md, "The input gain, late"). The shipped
 #: model had the gain in its last two stages only, from step ~15,300 of 27,300.
 INPUT_GAIN_FROM = 0.5
 #: --steps of a new run given --max-minutes and no --steps (train.init.resolve_train_config): a bound
