@@ -158,7 +158,7 @@ def evaluate_model(
     `generation` (generate.options.GenerationOptions, as `for_checkpoint` resolves it for a
     checkpoint) is how the notes are drawn: temperature (None: 1.0), attack curve, min-p and a
     drum model's min-p per piece, seed, onset search (`with_onset_search`), engine threads;
-    its batch_size and device (None: "cpu") also serve the NLL. `generate` replaces the model's
+    its batch_size and device (None: the model's) also serve the NLL. `generate` replaces the model's
     generation (default: `model_generator` with `generation`); the settings recorded are still
     `generation`'s. NLL needs `model` and is skipped when it is None or with_nll is False.
     `baseline_model` (e.g. an unconditional model) adds its NLL for the bar. `sweep_velocities` also
@@ -175,7 +175,7 @@ def evaluate_model(
     or a melody source has no readable notes.
     """
     gen = generation.with_default_temperature(1.0)
-    batch_size, device = gen.batch_size, "cpu" if gen.device is None else gen.device
+    batch_size, device = gen.batch_size, _model_device(model) if gen.device is None else gen.device
     records, sr = _split_notes(dataset, split, max_notes), dataset.sample_rate
     stats = dataset.stats if stats is None else stats
     layers = bank_layers(stats, dataset.notes)
@@ -206,6 +206,13 @@ def evaluate_model(
         "onset_candidates": gen.onset_candidates,  # 1 when greedy: every candidate would be alike
     }
     return Evaluation(report, records, real, generated, sweep, sweep_audio, between, between_audio, rendered)
+
+
+def _model_device(model: Any) -> Any:
+    """Where `model`'s weights are (GenerationOptions' device None: the model's), "cpu" for none."""
+    params = getattr(model, "parameters", None)
+    first = next(iter(params()), None) if params is not None else None
+    return "cpu" if first is None else first.device
 
 
 def _split_notes(dataset: PreparedDataset, split: str, max_notes: int | None) -> list[NoteRecord]:

@@ -62,13 +62,14 @@ KIT_ATTACK_WEIGHT = 4.0
 #: run annealed over 12,000 steps (docs/drums.md, "The plateau rule on a kit").
 PATIENCE = 10
 KIT_PATIENCE = 0
-#: --input-gain-from of a pitched bank when it is unset (train.recipe.fit_to_bank; a drum kit: 0,
-#: the gain from the first step, as its figures were measured). With the gain from the first step
-#: every default trombone run wrote the loudest notes of the bank's two lowest sample zones as
-#: noise (E2, F2 and B2 at velocity 120: 0 of 6 takes in tune at any time of a 120-minute run); the
-#: same run without the gain played them 5, 6 and 5 of 6 after 50 minutes, but its notes missed
-#: their level by 5-6 dB against 0.8-1.2 dB (docs/training.md, "The input gain, late"). The shipped
-#: model had the gain in its last two stages only, from step ~15,300 of 27,300.
+#: --input-gain-from of a pitched bank trained from scratch when it is unset (train.recipe.fit_to_bank;
+#: a drum kit and a fine-tune: 0, the gain from the first step, as their figures were measured).
+#: With the gain from the first step every default trombone run wrote the loudest notes of the
+#: bank's two lowest sample zones as noise (E2, F2 and B2 at velocity 120: 0 of 6 takes in tune at
+#: any time of a 120-minute run); the same run without the gain played them 5, 6 and 5 of 6 after
+#: 50 minutes, but its notes missed their level by 5-6 dB against 0.8-1.2 dB (docs/training.md,
+#: "The input gain, late"). The shipped model had the gain in its last two stages only, from step
+#: ~15,300 of 27,300.
 INPUT_GAIN_FROM = 0.5
 #: --steps of a new run given --max-minutes and no --steps (train.init.resolve_train_config): a bound
 #: no run reaches, so that the minutes are the budget and the schedule anneals over them. With the
@@ -139,8 +140,9 @@ class TrainConfig:
         None,
         "Share of the run's budget (its progress as the learning-rate schedule counts it: steps or "
         "minutes) after which --input-gain applies; before it every row reads its history as "
-        f"recorded, and no plateau stops the run. Unset: {INPUT_GAIN_FROM:g} for a pitched bank (the "
-        "gain from the start turns its loudest low notes into noise), 0 for a drum kit.",
+        "recorded, no plateau stops the run and best.pt is chosen among the validations after it. "
+        f"Unset: {INPUT_GAIN_FROM:g} for a pitched bank from scratch (the gain from the start turns its "
+        "loudest low notes into noise), 0 for a drum kit and a fine-tune (--init).",
     )
     attack_weight: float | None = _setting(
         None,

@@ -30,7 +30,7 @@ from samplernn.train.preview import previews_on, safe_preview
 from samplernn.train.run_dir import RunDir, eval_line, eval_record, snapshot_mark, train_record
 from samplernn.train.sound_check import Probe, make_probes
 from samplernn.train.start import start_run
-from samplernn.train.state import TrainState
+from samplernn.train.state import EvalRecord, TrainState
 from samplernn.train.step import advance
 from samplernn.train.stop import StopFlag, projected_steps, time_limit_s
 from samplernn.train.validate import validate, validate_sound
@@ -128,7 +128,6 @@ class _Loop:
         self.meter, self.stop = Meter(state.device), StopFlag(on_request=self._stopping)
         self.limit_s = time_limit_s(state.cfg.max_minutes)
         self.start_step = state.step
-        self.gain_on = state.cfg.input_gain_at(state.step, state.elapsed_s) > 0
         # reading the loss waits for the GPU: sync every log_every steps there
         self.sync_every = 1 if state.device.type == "cpu" else state.cfg.log_every
 
@@ -167,7 +166,10 @@ class _Loop:
         """One optimiser step and what follows it: (the status that ends the run or None,
         whether it validated)."""
         state, cfg = self.state, self.state.cfg
+        gained = state.input_gain() > 0  # what advance trains this step with
         self.meter.add(advance(state, self.fwd))
+        if gained and state.record.gain_step is None:
+            self._gain_begins()
         if state.ema is not None:
             state.ema.update(state.model)
         if self.on_step is not None:
@@ -183,7 +185,6 @@ class _Loop:
                 f"checkpoint is {self.run_dir.paths.last} — lower --lr or check the data, then --resume"
             )
         self.report(tally)
-        self._note_gain()
         if tally.interrupted:
             return "interrupted", False
         if not (at_val or tally.time_up):
@@ -192,7 +193,7 @@ class _Loop:
         t0 = time.monotonic()
         _validate(state, self.run_dir, self.probes)
         self.meter.exclude(time.monotonic() - t0)
-        if cfg.input_gain_at(state.step, state.elapsed_s) != cfg.input_gain:
+        if cfg.input_gain and state.record.gain_step is None:
             state.record.bad_evals = 0  # the recipe's last phase, with the gain, is still to come
         if cfg.patience and state.record.bad_evals >= cfg.patience:
             return "early_stopped", True
@@ -208,14 +209,18 @@ class _Loop:
         left = self.limit_s - state.elapsed_s
         return projected_steps(state.step, state.cfg.steps, done, state.clock.this_call(), left)
 
-    def _note_gain(self) -> None:
-        """Say once, in the log, the step from which the input gain applies (--input-gain-from)."""
+    def _gain_begins(self) -> None:
+        """The step just taken is the first with the input gain: note it in the record. After a
+        later --input-gain-from, best.pt and the plateau rule start afresh from here (what the
+        run trained before has no level column to lean on yet) and the log says so."""
         state = self.state
-        gain = state.cfg.input_gain_at(state.step, state.elapsed_s)
-        if gain and not self.gain_on:
-            self.gain_on = True
-            self.run_dir.log(f"step {state.step}: input gain {gain:g} from here on "
-                             f"({state.cfg.input_gain_from:.0%} of the budget spent)")
+        share = state.cfg.input_gain_from or 0.0
+        if share > 0:
+            state.record = EvalRecord()
+            gain = state.cfg.input_gain
+            self.run_dir.log(f"step {state.step}: input gain {gain:g} from here on ({share:.0%} of the "
+                             "budget spent); best.pt is chosen among the validations from here")
+        state.record.gain_step = state.step
 
     def report(self, tally: Tally) -> None:
         """Show the loss of the steps since the last sync; every log_every steps, a metrics record."""

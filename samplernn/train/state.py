@@ -41,6 +41,9 @@ class EvalRecord:
     peak_score: float | None = None  # highest sound score seen
     low_val: float | None = None  # lowest val NLL counted as progress
     progress_step: int = 0  # step of the last validation that counted as progress
+    # the step whose update first used the input gain (None: not yet); from a later --input-gain-from,
+    # best.pt and the plateau rule count only the validations after it
+    gain_step: int | None = None
 
     def add(
         self,
@@ -89,6 +92,7 @@ class EvalRecord:
             "peak_score": self.peak_score,
             "low_val": self.low_val,
             "progress_step": self.progress_step,
+            "gain_step": self.gain_step,
         }
 
     @classmethod
@@ -106,6 +110,7 @@ class EvalRecord:
             d.get("peak_score", d.get("score")),
             d.get("low_val", d.get("val")),
             int(d.get("progress_step", d.get("step", 0))),
+            d.get("gain_step"),
         )
 
 
@@ -138,6 +143,14 @@ class TrainState:
     elapsed_s: float = 0.0
     generation: dict[str, Any] = field(default_factory=dict)
     ema: WeightEMA | None = None
+
+    def input_gain(self) -> float:
+        """The --input-gain of the next step: cfg.input_gain_at this step and agreed time, or the
+        whole gain once a step has used it (record.gain_step), so that a resume with a larger
+        budget does not take it away again."""
+        if self.record.gain_step is not None:
+            return self.cfg.input_gain
+        return self.cfg.input_gain_at(self.step, self.elapsed_s)
 
     def state_dict(self) -> dict[str, Any]:
         """The checkpoint payload of this state. Under DDP every rank must call it (the hidden

@@ -178,8 +178,7 @@ def advance(state: TrainState, fwd: nn.Module) -> StepOutput:
             total = max(int(full.mask.sum()), 1)
         loss_sum, gnorm, state.hidden = train_step(
             fwd, state.model, state.optimizer, b, state.hidden, state.info.world_size / total,
-            cfg.grad_clip, state.device, cfg.precision, cfg.input_noise,
-            cfg.input_gain_at(state.step, state.elapsed_s), weights,
+            cfg.grad_clip, state.device, cfg.precision, cfg.input_noise, state.input_gain(), weights,
             cfg.attack_noise, attack,
         )  # fmt: skip
         state.step += 1

@@ -65,6 +65,15 @@ def test_a_drum_kit_plays_out_its_hits_so_no_held_flag(tmp_path):
     assert cfg.attack_weight == KIT_ATTACK_WEIGHT > 1 and f"--attack-weight {KIT_ATTACK_WEIGHT:g}" in said[4]
 
 
+def test_a_fine_tune_has_the_input_gain_from_its_first_step(tmp_path):
+    bank = load_dataset(write_synth_dataset(tmp_path / "bank"))
+    assert fit_to_bank(TrainConfig(), bank, print).input_gain_from == INPUT_GAIN_FROM > 0
+    tune = fit_to_bank(TrainConfig(init="trombone-small.pt"), bank, print)
+    assert tune.input_gain_from == 0 and tune.input_gain_at(0) == tune.input_gain > 0
+    given = fit_to_bank(TrainConfig(init="trombone-small.pt", input_gain_from=0.25), bank, print)
+    assert given.input_gain_from == 0.25
+
+
 def test_a_score_tie_given_for_a_drum_kit_is_kept(tmp_path):
     said: list[str] = []
     kit = load_dataset(write_drum_dataset(tmp_path / "kit"))

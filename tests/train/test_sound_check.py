@@ -104,20 +104,21 @@ def scripted_scores(monkeypatch, scores: list[float]) -> None:
 
 
 def test_best_checkpoint_follows_the_sound_score(dataset, tmp_path, monkeypatch):
+    one_phase = tiny_cfg(input_gain_from=0)  # the gain from the start: best.pt over every validation
     scripted_scores(monkeypatch, [0.9, 0.2])
-    result = train(dataset, tmp_path / "sound", tiny_cfg())
+    result = train(dataset, tmp_path / "sound", one_phase)
     assert result.best_step == 3 and result.best_score == 0.9
     evals = [r for r in read_metrics(tmp_path / "sound" / "metrics.jsonl") if r["kind"] == "eval"]
     assert [r["best"] for r in evals] == [True, False]
     assert torch.load(tmp_path / "sound" / "checkpoints" / "best.pt", weights_only=True)["step"] == 3
 
     scripted_scores(monkeypatch, [0.5, 0.5])  # equal scores: NLL breaks the tie
-    result = train(dataset, tmp_path / "tie", tiny_cfg())
+    result = train(dataset, tmp_path / "tie", one_phase)
     evals = [r for r in read_metrics(tmp_path / "tie" / "metrics.jsonl") if r["kind"] == "eval"]
     assert result.best_step == min(evals, key=lambda r: r["val"]["overall"])["step"]
 
     scripted_scores(monkeypatch, [0.9, 0.2])  # the old choice, by NLL alone, is one switch away
-    result = train(dataset, tmp_path / "nll", tiny_cfg(choose_by="nll"))
+    result = train(dataset, tmp_path / "nll", tiny_cfg(choose_by="nll", input_gain_from=0))
     evals = [r for r in read_metrics(tmp_path / "nll" / "metrics.jsonl") if r["kind"] == "eval"]
     assert result.best_step == min(evals, key=lambda r: r["val"]["overall"])["step"]
     assert all(r["sound"] for r in evals)  # still measured and recorded

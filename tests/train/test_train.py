@@ -432,11 +432,18 @@ def test_a_run_takes_the_gain_from_its_share_on_and_no_plateau_stops_it_before(
     said: list[str] = []
     summary = train(dataset, tmp_path / "g", tiny_cfg(steps=4, input_gain=0.7), log=said.append)
     assert summary.status == "completed" and gains == [0, 0, 0.7, 0.7]  # a pitched bank: from half the run
-    assert "step 2: input gain 0.7 from here on (50% of the budget spent)" in said
+    assert ("step 3: input gain 0.7 from here on (50% of the budget spent); best.pt is chosen among the "
+            "validations from here") in said
+    # a resume that raises the budget keeps the gain it has begun (4 of 10 steps is not half of them)
+    gains.clear()
+    more = resolve_train_config(tmp_path / "g", {"steps": 10}, resume=True)
+    train(dataset, tmp_path / "g", more, resume=True)
+    assert gains == [0.7] * 6
     # weights that never move: no validation after the first is progress, yet none before the gain's
-    # phase (step 15 of 30) counts toward --patience
+    # phase (from step 16 of 30) counts toward --patience, and best.pt is chosen afresh after it
     summary = train(dataset, tmp_path / "p", tiny_cfg(steps=30, lr=1e-30, patience=2, input_gain=0.7))
-    assert summary.status == "early_stopped" and summary.step == 18 and summary.best_step == 3
+    assert summary.status == "early_stopped" and summary.step == 24 and summary.best_step == 18
+    assert load_checkpoint(tmp_path / "p" / "checkpoints" / "best.pt").step == 18
 
 
 def test_target_weights_weight_each_notes_attack():
