@@ -80,7 +80,7 @@ def train_command(
     pre_emphasis: float = PRE_EMPHASIS_OPTION,
     dropout: float = DROPOUT_OPTION,
     input_gain: float = _setting("input_gain"),
-    input_gain_from: float | None = _setting("input_gain_from", metavar="SHARE"),
+    input_gain_from: float = _setting("input_gain_from", metavar="SHARE"),
     ema: float = _setting("ema", metavar="DECAY"),
     attack_weight: float | None = _setting("attack_weight"),
     attack_seconds: float = _setting("attack_seconds", metavar="SECONDS"),

@@ -9,9 +9,6 @@ note_interpolation when asked for) only mean something there:
   model with no conditioning has no countdown and chunks of recordings have no notes: 0 there.
 * input_gain — the input samples of half the rows are scaled so that the loudness has to come
   from the level column; a model with no conditioning has no level column to take it from: 0.
-  A pitched bank trained from scratch gets it for the second half of the run only (INPUT_GAIN_FROM:
-  from the start, its loudest low notes came out as noise); a drum kit and a fine-tune (--init, a
-  model that learnt with it) from the first step, as they were measured.
 * note_interpolation — rows read their notes as the line between neighbouring pitches; a drum
   kit's keys are pieces, not a scale, and a model with no conditioning has no notes: 0.
 * fill_pitches — resampled copies of neighbouring pitches stand in for the pitches a bank lacks;
@@ -44,14 +41,7 @@ from samplernn.data.dataset import PreparedDataset
 from samplernn.data.drum_bank import is_drum_bank
 from samplernn.measures.oneshot import PieceCentroids
 from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
-from samplernn.train.config import (
-    INPUT_GAIN_FROM,
-    KIT_ATTACK_WEIGHT,
-    KIT_PATIENCE,
-    KIT_SOUND_DRAWS,
-    PATIENCE,
-    TrainConfig,
-)
+from samplernn.train.config import KIT_ATTACK_WEIGHT, KIT_PATIENCE, KIT_SOUND_DRAWS, PATIENCE, TrainConfig
 from samplernn.train.plateau import SCORE_TIE_BAND
 
 #: Sampling temperature of a drum model (docs/drums.md, "Temperature"): on two Hydrogen kits, a
@@ -87,10 +77,9 @@ def playing_hints(dataset: PreparedDataset) -> dict[str, Any]:
 
 def fit_to_bank(cfg: TrainConfig, dataset: PreparedDataset, log: Callable[[str], None]) -> TrainConfig:
     """`cfg` with the settings that do not apply to `dataset` (or to an unconditioned model) turned
-    off, each change said once through `log`, and an unset --score-tie, --sound-draws, --patience,
-    --input-gain-from and --attack-weight set for the bank (SCORE_TIE_BAND, or 0 for a drum kit; 1,
-    or KIT_SOUND_DRAWS for a drum kit; PATIENCE, or KIT_PATIENCE for a drum kit; INPUT_GAIN_FROM, or 0
-    for a drum kit, a fine-tune (--init) and without a gain; 1, or KIT_ATTACK_WEIGHT for a drum kit).
+    off, each change said once through `log`, and an unset --score-tie, --sound-draws, --patience
+    and --attack-weight set for the bank (SCORE_TIE_BAND, or 0 for a drum kit; 1, or KIT_SOUND_DRAWS
+    for a drum kit; PATIENCE, or KIT_PATIENCE for a drum kit; 1, or KIT_ATTACK_WEIGHT for a drum kit).
 
     Raises UserError for a conditioned model on chunks of recordings with no notes.
     """
@@ -139,9 +128,6 @@ def fit_to_bank(cfg: TrainConfig, dataset: PreparedDataset, log: Callable[[str],
             log(f"--patience {KIT_PATIENCE}: {dataset.root} is a drum kit, whose hits sound their best at "
                 "the annealed end of the schedule: the run goes on to --steps (or --max-minutes)")
         cfg = replace(cfg, patience=KIT_PATIENCE if kit_bank else PATIENCE)
-    if cfg.input_gain_from is None:
-        late = cfg.input_gain and not kit_bank and not cfg.init
-        cfg = replace(cfg, input_gain_from=INPUT_GAIN_FROM if late else 0.0)
     if cfg.attack_weight is None:
         if kit_bank:
             log(f"--attack-weight {KIT_ATTACK_WEIGHT:g}: the loss on the first {cfg.attack_seconds:g} s of "

@@ -12,7 +12,6 @@ from samplernn.common.errors import UserError
 from samplernn.data.dataset import load_dataset
 from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
 from samplernn.train.config import (
-    INPUT_GAIN_FROM,
     KIT_ATTACK_WEIGHT,
     KIT_PATIENCE,
     KIT_SOUND_DRAWS,
@@ -29,7 +28,7 @@ HELD = TrainConfig(hidden_countdown=0.5)
 def as_pitched(cfg: TrainConfig) -> TrainConfig:
     """What fit_to_bank makes of `cfg` for a pitched bank it all applies to: the unset settings set."""
     return dataclasses.replace(cfg, score_tie=SCORE_TIE_BAND, sound_draws=1, attack_weight=1.0,
-                               patience=PATIENCE, input_gain_from=INPUT_GAIN_FROM)
+                               patience=PATIENCE)
 
 
 def test_the_defaults_are_the_recipe_for_pitched_notes():
@@ -52,7 +51,6 @@ def test_a_drum_kit_plays_out_its_hits_so_no_held_flag(tmp_path):
     said: list[str] = []
     cfg = fit_to_bank(HELD, load_dataset(write_drum_dataset(tmp_path / "kit")), said.append)
     assert cfg.hidden_countdown == 0 and cfg.input_gain == TrainConfig().input_gain
-    assert cfg.input_gain_from == 0  # the gain from the first step, as the kit figures were measured
     assert not cfg.model_config().held_flag
     assert len(said) == 5 and "--hidden-countdown" in said[0] and "drum" in said[0]
     # its NLL falls as it learns its hits by heart: the sound score alone picks best.pt
@@ -63,15 +61,6 @@ def test_a_drum_kit_plays_out_its_hits_so_no_held_flag(tmp_path):
     assert cfg.patience == KIT_PATIENCE == 0 and f"--patience {KIT_PATIENCE}" in said[3]
     # its hits' transients weigh more in the loss (a pitched bank's onsets do not: 1)
     assert cfg.attack_weight == KIT_ATTACK_WEIGHT > 1 and f"--attack-weight {KIT_ATTACK_WEIGHT:g}" in said[4]
-
-
-def test_a_fine_tune_has_the_input_gain_from_its_first_step(tmp_path):
-    bank = load_dataset(write_synth_dataset(tmp_path / "bank"))
-    assert fit_to_bank(TrainConfig(), bank, print).input_gain_from == INPUT_GAIN_FROM > 0
-    tune = fit_to_bank(TrainConfig(init="trombone-small.pt"), bank, print)
-    assert tune.input_gain_from == 0 and tune.input_gain_at(0) == tune.input_gain > 0
-    given = fit_to_bank(TrainConfig(init="trombone-small.pt", input_gain_from=0.25), bank, print)
-    assert given.input_gain_from == 0.25
 
 
 def test_a_score_tie_given_for_a_drum_kit_is_kept(tmp_path):
@@ -89,7 +78,7 @@ def test_an_unconditioned_model_has_no_countdown_or_level_to_use(tmp_path):
     said: list[str] = []
     bank = load_dataset(write_synth_dataset(tmp_path / "bank"))
     cfg = fit_to_bank(dataclasses.replace(HELD, conditioning=False), bank, said.append)
-    assert cfg.hidden_countdown == 0 and cfg.input_gain == 0 and cfg.input_gain_from == 0
+    assert cfg.hidden_countdown == 0 and cfg.input_gain == 0
     assert "--hidden-countdown, --input-gain, --fill-pitches off" in said[0]
     dataclasses.replace(HELD, conditioning=False).validate()  # not an error without conditioning
 

@@ -104,21 +104,20 @@ def scripted_scores(monkeypatch, scores: list[float]) -> None:
 
 
 def test_best_checkpoint_follows_the_sound_score(dataset, tmp_path, monkeypatch):
-    one_phase = tiny_cfg(input_gain_from=0)  # the gain from the start: best.pt over every validation
     scripted_scores(monkeypatch, [0.9, 0.2])
-    result = train(dataset, tmp_path / "sound", one_phase)
+    result = train(dataset, tmp_path / "sound", tiny_cfg())
     assert result.best_step == 3 and result.best_score == 0.9
     evals = [r for r in read_metrics(tmp_path / "sound" / "metrics.jsonl") if r["kind"] == "eval"]
     assert [r["best"] for r in evals] == [True, False]
     assert torch.load(tmp_path / "sound" / "checkpoints" / "best.pt", weights_only=True)["step"] == 3
 
     scripted_scores(monkeypatch, [0.5, 0.5])  # equal scores: NLL breaks the tie
-    result = train(dataset, tmp_path / "tie", one_phase)
+    result = train(dataset, tmp_path / "tie", tiny_cfg())
     evals = [r for r in read_metrics(tmp_path / "tie" / "metrics.jsonl") if r["kind"] == "eval"]
     assert result.best_step == min(evals, key=lambda r: r["val"]["overall"])["step"]
 
     scripted_scores(monkeypatch, [0.9, 0.2])  # the old choice, by NLL alone, is one switch away
-    result = train(dataset, tmp_path / "nll", tiny_cfg(choose_by="nll", input_gain_from=0))
+    result = train(dataset, tmp_path / "nll", tiny_cfg(choose_by="nll"))
     evals = [r for r in read_metrics(tmp_path / "nll" / "metrics.jsonl") if r["kind"] == "eval"]
     assert result.best_step == min(evals, key=lambda r: r["val"]["overall"])["step"]
     assert all(r["sound"] for r in evals)  # still measured and recorded
@@ -128,12 +127,12 @@ def test_training_stops_when_quality_plateaus(dataset, tmp_path, monkeypatch):
     scripted_scores(monkeypatch, [0.3, 0.8, 0.7, 0.6, 0.9])
     lines: list[str] = []
     # a learning rate too small to move the weights: the val NLL stalls, so the score decides
-    cfg = tiny_cfg(steps=30, lr=1e-30, patience=2, input_gain_from=0)  # the gain's phase from the start
+    cfg = tiny_cfg(steps=30, lr=1e-30, patience=2)
     result = train(dataset, tmp_path / "run", cfg, log=lines.append)
     assert result.status == "early_stopped" and result.step == 12 and result.best_step == 6
     assert result.message.startswith("quality plateaued at step 6: neither the sound score (highest 0.80)")
     assert "up to step 12" in result.message and lines[-1] == result.message
-    by_nll = tiny_cfg(steps=30, lr=1e-30, patience=2, choose_by="nll", sound_notes=0, input_gain_from=0)
+    by_nll = tiny_cfg(steps=30, lr=1e-30, patience=2, choose_by="nll", sound_notes=0)
     plain = train(dataset, tmp_path / "nll", by_nll)
     assert plain.message.startswith("validation NLL plateaued at step 3")
 
@@ -154,7 +153,6 @@ def test_sound_settings_are_checked():
 def test_with_no_tie_band_a_plateau_is_the_score_alone(dataset, tmp_path, monkeypatch):
     # a drum kit's default (--score-tie 0): the NLL still falls, the scores stall, the run stops
     scripted_scores(monkeypatch, [0.3, 0.8, 0.7, 0.6, 0.9])
-    cfg = tiny_cfg(steps=30, patience=2, score_tie=0.0, input_gain_from=0)
-    result = train(dataset, tmp_path / "run", cfg)
+    result = train(dataset, tmp_path / "run", tiny_cfg(steps=30, patience=2, score_tie=0.0))
     assert result.status == "early_stopped" and result.step == 12 and result.best_step == 6
     assert result.message.startswith("quality plateaued at step 6 (sound score 0.80); no better in the 2")

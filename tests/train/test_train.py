@@ -71,10 +71,10 @@ def test_a_resume_keeps_the_batch_size_its_run_stored(dataset, tmp_path):
 
 def test_resume_continues_exactly(dataset, tmp_path):
     straight, split = tmp_path / "straight", tmp_path / "split"
-    # the warm-up spans the resume; a constant rate after it and the input gain from the start,
-    # since the cosine and the gain's start are fitted to --steps, which the resume raises
-    train(dataset, straight, tiny_cfg(steps=7, warmup_steps=5, lr_final=None, input_gain_from=0))
-    train(dataset, split, tiny_cfg(steps=4, warmup_steps=5, lr_final=None, input_gain_from=0))
+    # the warm-up spans the resume; a constant rate after it, since the cosine is fitted to --steps,
+    # which the resume raises
+    train(dataset, straight, tiny_cfg(steps=7, warmup_steps=5, lr_final=None))
+    train(dataset, split, tiny_cfg(steps=4, warmup_steps=5, lr_final=None))
     cfg = resolve_train_config(split, {"steps": 7}, resume=True)
     assert cfg.batch_size == 4 and cfg.model_overrides == TINY_MODEL
     summary = train(dataset, split, cfg, resume=True)
@@ -387,7 +387,7 @@ def test_bad_input_is_a_user_error(dataset, tmp_path):
 
 def test_early_stopping_and_time_limit(dataset, tmp_path):
     # a learning rate too small to move float32 weights: validation never improves after the first
-    summary = train(dataset, tmp_path / "es", tiny_cfg(steps=30, lr=1e-30, patience=2, input_gain_from=0))
+    summary = train(dataset, tmp_path / "es", tiny_cfg(steps=30, lr=1e-30, patience=2))
     assert summary.status == "early_stopped" and summary.step == 9 and summary.best_step == 3
     summary = train(dataset, tmp_path / "tl", tiny_cfg(steps=30, max_minutes=1e-9))
     assert summary.status == "time_limit" and summary.step == 1 and summary.last_val is not None
@@ -414,7 +414,7 @@ def test_input_gain_starts_at_its_share_of_the_budget():
     assert [by_steps.input_gain_at(s) for s in (0, 49, 50, 99)] == [0, 0, 0.7, 0.7]
     by_time = TrainConfig(steps=10**9, max_minutes=10, input_gain=0.7, input_gain_from=0.5)
     assert by_time.input_gain_at(5, elapsed_s=299.0) == 0 and by_time.input_gain_at(5, elapsed_s=300.0) == 0.7
-    assert TrainConfig(input_gain=0.7).input_gain_at(0) == 0.7  # unset (before fit_to_bank): from the start
+    assert TrainConfig(input_gain=0.7).input_gain_at(0) == 0.7  # the default: from the start
     assert TrainConfig(input_gain=0.0, input_gain_from=0.5).input_gain_at(10**6) == 0
     for bad in (1.0, -0.1):
         with pytest.raises(UsageError, match="--input-gain-from must be in"):
@@ -430,8 +430,9 @@ def test_a_run_takes_the_gain_from_its_share_on_and_no_plateau_stops_it_before(
     real = step_module.train_step
     monkeypatch.setattr(step_module, "train_step", lambda *a: gains.append(a[10]) or real(*a))
     said: list[str] = []
-    summary = train(dataset, tmp_path / "g", tiny_cfg(steps=4, input_gain=0.7), log=said.append)
-    assert summary.status == "completed" and gains == [0, 0, 0.7, 0.7]  # a pitched bank: from half the run
+    late = tiny_cfg(steps=4, input_gain=0.7, input_gain_from=0.5)
+    summary = train(dataset, tmp_path / "g", late, log=said.append)
+    assert summary.status == "completed" and gains == [0, 0, 0.7, 0.7]
     assert ("step 3: input gain 0.7 from here on (50% of the budget spent); best.pt is chosen among the "
             "validations from here") in said
     # a resume that raises the budget keeps the gain it has begun (4 of 10 steps is not half of them)
@@ -441,7 +442,7 @@ def test_a_run_takes_the_gain_from_its_share_on_and_no_plateau_stops_it_before(
     assert gains == [0.7] * 6
     # weights that never move: no validation after the first is progress, yet none before the gain's
     # phase (from step 16 of 30) counts toward --patience, and best.pt is chosen afresh after it
-    summary = train(dataset, tmp_path / "p", tiny_cfg(steps=30, lr=1e-30, patience=2, input_gain=0.7))
+    summary = train(dataset, tmp_path / "p", tiny_cfg(steps=30, lr=1e-30, patience=2, input_gain_from=0.5))
     assert summary.status == "early_stopped" and summary.step == 24 and summary.best_step == 18
     assert load_checkpoint(tmp_path / "p" / "checkpoints" / "best.pt").step == 18
 
