@@ -214,7 +214,7 @@ class _Loop:
         later --input-gain-from, best.pt and the plateau rule start afresh from here (what the
         run trained before has no level column to lean on yet) and the log says so."""
         state = self.state
-        share = state.cfg.input_gain_from or 0.0
+        share = state.cfg.input_gain_from
         if share > 0:
             state.record = EvalRecord()
             gain = state.cfg.input_gain
