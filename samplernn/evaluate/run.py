@@ -175,12 +175,11 @@ def evaluate_model(
     or a melody source has no readable notes.
     """
     gen = generation.with_default_temperature(1.0)
-    batch_size, device = gen.batch_size, _model_device(model) if gen.device is None else gen.device
     records, sr = _split_notes(dataset, split, max_notes), dataset.sample_rate
     stats = dataset.stats if stats is None else stats
     layers = bank_layers(stats, dataset.notes)
     rendered = rendered_set(melodies, missing_pitches, layers, stats, sr, tail_seconds)
-    nll = _nll(model, dataset, records, split, batch_size, device, stats, baseline_model, with_nll)
+    nll = _nll(model, dataset, records, split, gen.batch_size, gen.device, stats, baseline_model, with_nll)
     if generate is None:
         generate = model_generator(model, gen, progress)
     sweep = velocity_sweep(records, dataset.notes) if sweep_velocities else []
@@ -208,13 +207,6 @@ def evaluate_model(
     return Evaluation(report, records, real, generated, sweep, sweep_audio, between, between_audio, rendered)
 
 
-def _model_device(model: Any) -> Any:
-    """Where `model`'s weights are (GenerationOptions' device None: the model's), "cpu" for none."""
-    params = getattr(model, "parameters", None)
-    first = next(iter(params()), None) if params is not None else None
-    return "cpu" if first is None else first.device
-
-
 def _split_notes(dataset: PreparedDataset, split: str, max_notes: int | None) -> list[NoteRecord]:
     """The notes of `split` to evaluate (select_notes: at most max_notes, spread over pitches and
     velocities). Raises UserError when the split has none."""
@@ -232,6 +224,9 @@ def _nll(
     """The report's NLL block over `records` (None without a model or with_nll), with the baseline's."""
     if model is None or not with_nll:
         return None
+    from samplernn.generate.engine import engine_device
+
+    device = engine_device(device, model)  # None: the model's, as GenerationOptions reads it
     subset = dataclasses.replace(dataset, notes=records)
     nll = _nll_block(model, subset, split, batch_size, device, stats)
     if baseline_model is not None:
