@@ -81,6 +81,7 @@ def train_command(
     dropout: float = DROPOUT_OPTION,
     input_gain: float = _setting("input_gain"),
     input_gain_from: float = _setting("input_gain_from", metavar="SHARE"),
+    input_gain_tiers: str = _setting("input_gain_tiers", metavar="all|frames"),
     ema: float = _setting("ema", metavar="DECAY"),
     attack_weight: float | None = _setting("attack_weight"),
     attack_seconds: float = _setting("attack_seconds", metavar="SECONDS"),

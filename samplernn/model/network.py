@@ -311,6 +311,7 @@ class SampleRNN(nn.Module):
         cond: torch.Tensor | None = None,
         state: list[torch.Tensor] | None = None,
         reset: torch.Tensor | None = None,
+        frames_x: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """Teacher-forced pass over a window.
 
@@ -319,6 +320,8 @@ class SampleRNN(nn.Module):
         cond: (B, T, 5) raw conditioning for the T predicted samples.
         state: per-tier hidden (n_rnn, B, D) carried from the previous window; None = h0.
         reset: (B,) bool, rows whose state restarts at h0 (a note starts in this window).
+        frames_x: (B, L+T) int64 classes the frame tiers read instead of x (training's input gain
+           on the frame tiers alone, train.step.train_step); None = x.
         Returns logits (B, T, Q) for x[:, L:] and the new state.
         """
         L = self.lookback
@@ -335,7 +338,9 @@ class SampleRNN(nn.Module):
             if cond is None or cond.shape[:2] != (B, T):
                 raise ValueError(f"cond must have shape ({B}, {T}, {N_RAW_COND})")
             feats = self.cond_features(cond)  # (B, T, C)
-        xf = self.scale_frames(x)
+        if frames_x is not None and frames_x.shape != x.shape:
+            raise ValueError(f"frames_x must have x's shape {tuple(x.shape)}, got {tuple(frames_x.shape)}")
+        xf = self.scale_frames(x if frames_x is None else frames_x)
         upper: torch.Tensor | None = None
         new_state: list[torch.Tensor] = [torch.empty(0)] * len(self.tiers)
         for k in reversed(range(len(self.tiers))):

@@ -75,6 +75,8 @@ MAX_SOUND_DRAWS = 64
 MAX_SHORT_NOTES = 8
 #: What --precision takes: bf16 autocast where it pays (see train.step.autocast), else float32.
 PRECISIONS = ("auto", "fp32", "bf16")
+#: What --input-gain-tiers takes: every tier's input samples, or the frame tiers' alone.
+INPUT_GAIN_TIERS = ("all", "frames")
 
 @dataclass
 class TrainConfig:
@@ -134,6 +136,12 @@ class TrainConfig:
         "recorded, no plateau stops the run and best.pt is chosen among the validations after it. "
         "Tried at 0.5 from scratch on the trombone: the gain still undid the loudest low notes the "
         "first half had learnt.",
+    )
+    input_gain_tiers: str = _setting(
+        "all",
+        "Whose input samples --input-gain scales: all (every tier's) or frames (the frame tiers' "
+        "alone; the sample-level MLP reads its last samples as recorded, so that the waveform's "
+        "continuation stays exact while the frame tiers learn the level from the level column).",
     )
     attack_weight: float | None = _setting(
         None,
@@ -281,6 +289,9 @@ class TrainConfig:
             raise UsageError(f"--input-gain must be in [0, 1), got {self.input_gain}")
         if not 0.0 <= self.input_gain_from < 1.0:
             raise UsageError(f"--input-gain-from must be in [0, 1), got {self.input_gain_from:g}")
+        if self.input_gain_tiers not in INPUT_GAIN_TIERS:
+            choices = ", ".join(INPUT_GAIN_TIERS)
+            raise UsageError(f"--input-gain-tiers must be one of {choices}, got {self.input_gain_tiers!r}")
         if self.attack_weight is not None and self.attack_weight < 1.0:
             raise UsageError(f"--attack-weight must be >= 1, got {self.attack_weight:g}")
         if self.attack_noise < 0.0:

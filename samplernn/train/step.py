@@ -110,6 +110,7 @@ def train_step(
     weights: torch.Tensor | None = None,
     attack_noise: float = 0.0,
     attack_samples: int = 0,
+    gain_frames_only: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
     """One optimiser step on window `b` (x (B, L+T), cond (B, T, 5), mask (B, T), reset (B,)).
 
@@ -119,14 +120,22 @@ def train_step(
     all ranks). Returns (summed unweighted NLL in nats, gradient norm before clipping, detached
     float32 new state). attack_noise > 0: `noise_attack` on the inputs of the notes' first
     `attack_samples` samples (`attack_inputs`), before the other augmentations.
+    gain_frames_only: the input gain scales the frame tiers' input alone (SampleRNN.forward's
+    frames_x); the sample-level MLP reads the samples unscaled (--input-gain-tiers frames).
     """
     x_in = b.x
     if attack_noise > 0:
         attack = attack_inputs(b, model.lookback, attack_samples)
         x_in = noise_attack(x_in, attack, attack_noise, model.cfg.q_levels, model.cfg.quantization)
-    x_in = augment_inputs(x_in, model, input_noise, input_gain)
+    x_frames = None
+    if gain_frames_only:
+        x_in = augment_inputs(x_in, model, input_noise)
+        if input_gain > 0:
+            x_frames = scale_inputs(x_in, input_gain, model.cfg.q_levels, model.cfg.quantization)
+    else:
+        x_in = augment_inputs(x_in, model, input_noise, input_gain)
     with autocast(device, precision):
-        logits, new_state = fwd(x_in, b.cond, state, b.reset)  # (B, T, Q)
+        logits, new_state = fwd(x_in, b.cond, state, b.reset, x_frames)  # (B, T, Q)
     nll = masked_nll(logits, b.x[:, model.lookback :], b.mask)
     loss_sum = nll.sum()
     objective = loss_sum if weights is None else (nll * weights).sum()
@@ -179,7 +188,7 @@ def advance(state: TrainState, fwd: nn.Module) -> StepOutput:
         loss_sum, gnorm, state.hidden = train_step(
             fwd, state.model, state.optimizer, b, state.hidden, state.info.world_size / total,
             cfg.grad_clip, state.device, cfg.precision, cfg.input_noise, state.input_gain(), weights,
-            cfg.attack_noise, attack,
+            cfg.attack_noise, attack, cfg.input_gain_tiers == "frames",
         )  # fmt: skip
         state.step += 1
     except KeyboardInterrupt:
