@@ -264,9 +264,10 @@ def test_init_starts_a_new_run_from_a_checkpoint(dataset, tmp_path):
         train(dataset, tmp_path / "other", other)
 
 
-def _step_seeing_inputs(B: int, zero_row: bool = False, **augment) -> tuple:
+def _step_seeing_inputs(B: int, zero_row: bool = False, frames: list | None = None, **augment) -> tuple:
     """One train_step of a stand-in forward on random classes (B, L+T): (x, inputs it saw, loss,
-    the loss of clean targets). `augment`: train_step's input_noise / input_gain."""
+    the loss of clean targets); the frame tiers' own input (frames_x, None = x) is appended to
+    `frames`. `augment`: train_step's input_noise / input_gain / gain_frames_only."""
     torch.manual_seed(0)
     model = build_model(preset("small", **TINY_MODEL))
     L, T, Q = model.lookback, 16, model.cfg.q_levels
@@ -277,8 +278,10 @@ def _step_seeing_inputs(B: int, zero_row: bool = False, **augment) -> tuple:
               torch.ones(B, dtype=torch.bool), torch.zeros(B, dtype=torch.long))
     seen, logits = [], torch.randn(B, T, Q, requires_grad=True)
 
-    def fwd(x_in, cond, state, reset):
+    def fwd(x_in, cond, state, reset, frames_x=None):
         seen.append(x_in)
+        if frames is not None:
+            frames.append(frames_x)
         return logits * 1.0, [torch.zeros(1, B, 8)]
 
     opt = make_optimizer(model, 1e-3, torch.device("cpu"))
@@ -409,6 +412,33 @@ def test_input_gain_scales_half_the_rows_inputs_not_targets():
         tiny_cfg(input_gain=1.0).validate()
 
 
+def test_input_gain_on_the_frame_tiers_leaves_the_sample_mlp_reading_the_recording():
+    B, frames = 64, []
+    x, seen, loss, clean_loss = _step_seeing_inputs(B, frames=frames, input_gain=0.5, gain_frames_only=True)
+    assert loss == pytest.approx(clean_loss)
+    assert torch.equal(seen, x)  # the sample-level MLP's input as recorded
+    kept = [torch.equal(frames[0][r], x[r]) for r in range(B)]
+    assert 16 <= sum(kept) <= 48  # the frame tiers' input: about half the rows scaled
+    _step_seeing_inputs(4, frames=frames, input_gain=0.0, gain_frames_only=True)
+    assert frames[1] is None  # no gain: the frame tiers read x too
+    with pytest.raises(UserError, match="--input-gain-tiers must be one of all, frames, got 'sample'"):
+        tiny_cfg(input_gain_tiers="sample").validate()
+
+
+def test_frames_x_feeds_the_frame_tiers_alone():
+    torch.manual_seed(0)
+    model = build_model(preset("small", **TINY_MODEL)).eval()
+    L, T, Q = model.lookback, 2 * model.lookback, model.cfg.q_levels
+    x = torch.randint(0, Q, (2, L + T))
+    cond = torch.zeros(2, T, 5, dtype=torch.int32)
+    plain, _ = model(x, cond)
+    same, _ = model(x, cond, frames_x=x.clone())
+    other, _ = model(x, cond, frames_x=torch.randint(0, Q, x.shape))
+    assert torch.equal(plain, same) and not torch.allclose(plain, other)
+    with pytest.raises(ValueError, match="frames_x must have x's shape"):
+        model(x, cond, frames_x=x[:, 1:])
+
+
 def test_input_gain_starts_at_its_share_of_the_budget():
     by_steps = TrainConfig(steps=100, max_minutes=None, input_gain=0.7, input_gain_from=0.5)
     assert [by_steps.input_gain_at(s) for s in (0, 49, 50, 99)] == [0, 0, 0.7, 0.7]
@@ -473,7 +503,7 @@ def test_attack_weight_scales_the_gradient_not_the_reported_loss():
     for w in (None, weights):
         logits = torch.randn(1, T, Q, generator=torch.Generator().manual_seed(1)).requires_grad_()
 
-        def fwd(x_in, cond, state, reset, logits=logits):
+        def fwd(x_in, cond, state, reset, frames_x=None, logits=logits):
             return logits * 1.0, [torch.zeros(1, 1, 8)]
 
         opt = make_optimizer(model, 1e-3, torch.device("cpu"))
@@ -534,7 +564,7 @@ def test_attack_noise_corrupts_inputs_not_targets_and_trains(dataset, tmp_path):
               torch.zeros(2, dtype=torch.long))
     seen, logits = [], torch.randn(2, T, Q, requires_grad=True)
 
-    def fwd(x_in, cond, state, reset):
+    def fwd(x_in, cond, state, reset, frames_x=None):
         seen.append(x_in)
         return logits * 1.0, [torch.zeros(1, 2, 8)]
 
