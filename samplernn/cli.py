@@ -39,10 +39,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="A conditional SampleRNN synthesizer: prepare a bank of recorded notes, train a model on it, "
     "then play notes and MIDI files through it.",
-    rich_markup_mode="markdown",  # help texts are plain: "[default: 0.001]" must not read as a rich tag
+    rich_markup_mode=None,  # click's plain help: rich's tables cut long option names at 80 columns
 )
 bench_app = typer.Typer(
-    no_args_is_help=True, help="Speed and memory benchmarks.", rich_markup_mode="markdown"
+    no_args_is_help=True, help="Speed and memory benchmarks.", rich_markup_mode=None
 )
 app.add_typer(bench_app, name="bench")
 # One module per step of the data flow adds its commands; each typer function stays small and
