@@ -137,11 +137,14 @@ class TrainConfig:
         "Tried at 0.5 from scratch on the trombone: the gain still undid the loudest low notes the "
         "first half had learnt.",
     )
-    input_gain_tiers: str = _setting(
-        "all",
-        "Whose input samples --input-gain scales: all (every tier's) or frames (the frame tiers' "
-        "alone; the sample-level MLP reads its last samples as recorded, so that the waveform's "
-        "continuation stays exact while the frame tiers learn the level from the level column).",
+    input_gain_tiers: str | None = _setting(
+        None,
+        "Whose input samples --input-gain scales: frames (the frame tiers' alone: the sample-level "
+        "MLP reads its last samples as recorded, so the waveform's continuation stays exact while "
+        "the frame tiers take the loudness from the level column) or all (every tier's, as the "
+        "shipped model was trained; on the trombone it turned the loudest notes of the two lowest "
+        "sample zones into noise). Unset: frames for a bank of pitched notes, all for a drum kit "
+        "(its models were measured so).",
     )
     attack_weight: float | None = _setting(
         None,
@@ -289,7 +292,7 @@ class TrainConfig:
             raise UsageError(f"--input-gain must be in [0, 1), got {self.input_gain}")
         if not 0.0 <= self.input_gain_from < 1.0:
             raise UsageError(f"--input-gain-from must be in [0, 1), got {self.input_gain_from:g}")
-        if self.input_gain_tiers not in INPUT_GAIN_TIERS:
+        if self.input_gain_tiers is not None and self.input_gain_tiers not in INPUT_GAIN_TIERS:
             choices = ", ".join(INPUT_GAIN_TIERS)
             raise UsageError(f"--input-gain-tiers must be one of {choices}, got {self.input_gain_tiers!r}")
         if self.attack_weight is not None and self.attack_weight < 1.0:

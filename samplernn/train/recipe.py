@@ -15,6 +15,9 @@ note_interpolation when asked for) only mean something there:
   a kit's missing keys are pieces it does not have, and without conditioning there are no pitches: 0.
 * short_notes — long notes cut short and spliced to their release teach short note-ons; a drum
   kit's hits have no held part to cut, and without conditioning there are no notes: 0.
+* input_gain_tiers — unset, the input gain scales the frame tiers' input alone for a bank of
+  pitched notes (measured on the trombone: the loudest low notes stay in tune, docs/training.md
+  "The input gain on the frame tiers") and every tier's for a drum kit, whose models were measured so.
 * kit_retune — retuned copies of a drum kit's hits, their piece kept; a pitched note retuned
   would no longer be the pitch it is labelled: 0 for every bank but a kit.
 
@@ -77,9 +80,10 @@ def playing_hints(dataset: PreparedDataset) -> dict[str, Any]:
 
 def fit_to_bank(cfg: TrainConfig, dataset: PreparedDataset, log: Callable[[str], None]) -> TrainConfig:
     """`cfg` with the settings that do not apply to `dataset` (or to an unconditioned model) turned
-    off, each change said once through `log`, and an unset --score-tie, --sound-draws, --patience
-    and --attack-weight set for the bank (SCORE_TIE_BAND, or 0 for a drum kit; 1, or KIT_SOUND_DRAWS
-    for a drum kit; PATIENCE, or KIT_PATIENCE for a drum kit; 1, or KIT_ATTACK_WEIGHT for a drum kit).
+    off, each change said once through `log`, and an unset --score-tie, --sound-draws, --patience,
+    --input-gain-tiers and --attack-weight set for the bank (SCORE_TIE_BAND, or 0 for a drum kit; 1,
+    or KIT_SOUND_DRAWS for a drum kit; PATIENCE, or KIT_PATIENCE for a drum kit; frames, or all for
+    a drum kit; 1, or KIT_ATTACK_WEIGHT for a drum kit).
 
     Raises UserError for a conditioned model on chunks of recordings with no notes.
     """
@@ -128,6 +132,11 @@ def fit_to_bank(cfg: TrainConfig, dataset: PreparedDataset, log: Callable[[str],
             log(f"--patience {KIT_PATIENCE}: {dataset.root} is a drum kit, whose hits sound their best at "
                 "the annealed end of the schedule: the run goes on to --steps (or --max-minutes)")
         cfg = replace(cfg, patience=KIT_PATIENCE if kit_bank else PATIENCE)
+    if cfg.input_gain_tiers is None:
+        if kit_bank and cfg.input_gain:
+            log("--input-gain-tiers all: a drum kit's models were measured with the input gain on "
+                "every tier's input")
+        cfg = replace(cfg, input_gain_tiers="all" if kit_bank else "frames")
     if cfg.attack_weight is None:
         if kit_bank:
             log(f"--attack-weight {KIT_ATTACK_WEIGHT:g}: the loss on the first {cfg.attack_seconds:g} s of "

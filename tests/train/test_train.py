@@ -69,6 +69,18 @@ def test_a_resume_keeps_the_batch_size_its_run_stored(dataset, tmp_path):
     assert resolve_train_config(run, {}, resume=True).batch_size == 16
 
 
+def test_the_input_gain_tiers_are_fitted_to_the_bank_and_a_run_before_them_keeps_all(dataset, tmp_path):
+    run = tmp_path / "run"
+    assert resolve_train_config(run, {}, resume=False).input_gain_tiers is None  # fit_to_bank sets it
+    train(dataset, run, tiny_train_config(steps=1, val_every=1))
+    last = run / "checkpoints" / "last.pt"
+    payload = torch.load(last, weights_only=True)
+    assert payload["train_config"]["input_gain_tiers"] == "frames"  # a pitched bank's
+    del payload["train_config"]["input_gain_tiers"]  # a checkpoint of a run from before the option
+    torch.save(payload, last)
+    assert resolve_train_config(run, {}, resume=True).input_gain_tiers == "all"
+
+
 def test_resume_continues_exactly(dataset, tmp_path):
     straight, split = tmp_path / "straight", tmp_path / "split"
     # the warm-up spans the resume; a constant rate after it, since the cosine is fitted to --steps,
