@@ -127,13 +127,10 @@ def train_step(
     if attack_noise > 0:
         attack = attack_inputs(b, model.lookback, attack_samples)
         x_in = noise_attack(x_in, attack, attack_noise, model.cfg.q_levels, model.cfg.quantization)
+    x_in = augment_inputs(x_in, model, input_noise, 0.0 if gain_frames_only else input_gain)
     x_frames = None
-    if gain_frames_only:
-        x_in = augment_inputs(x_in, model, input_noise)
-        if input_gain > 0:
-            x_frames = scale_inputs(x_in, input_gain, model.cfg.q_levels, model.cfg.quantization)
-    else:
-        x_in = augment_inputs(x_in, model, input_noise, input_gain)
+    if gain_frames_only and input_gain > 0:
+        x_frames = scale_inputs(x_in, input_gain, model.cfg.q_levels, model.cfg.quantization)
     with autocast(device, precision):
         logits, new_state = fwd(x_in, b.cond, state, b.reset, x_frames)  # (B, T, Q)
     nll = masked_nll(logits, b.x[:, model.lookback :], b.mask)
