@@ -123,6 +123,13 @@ class TrainConfig:
         "Noise of ± this many quantisation levels on the input samples (not the targets): "
         "robust sustained notes in generation.",
     )
+    scheduled_sampling: float = _setting(
+        0.0,
+        "Share of the input samples replaced by the model's own draws (parallel scheduled sampling, "
+        "Duckworth et al. 2019: a first pass without gradient draws every sample from the model's "
+        "output on the real history; targets clean), so that it learns to continue from a history "
+        "like the one it makes in generation (0 = off; a step costs one more forward pass).",
+    )
     input_gain: float = _setting(
         0.7,
         "Half the rows see their input samples scaled by a gain in [this, 1/this], targets clean, "
@@ -288,6 +295,8 @@ class TrainConfig:
             raise UsageError(f"--ema must be in [0, 1) (0 = off), got {self.ema:g}")
         if self.input_noise < 0:
             raise UsageError(f"--input-noise must be >= 0, got {self.input_noise}")
+        if not 0.0 <= self.scheduled_sampling < 1.0:
+            raise UsageError(f"--scheduled-sampling must be in [0, 1), got {self.scheduled_sampling:g}")
         if not 0.0 <= self.input_gain < 1.0:
             raise UsageError(f"--input-gain must be in [0, 1), got {self.input_gain}")
         if not 0.0 <= self.input_gain_from < 1.0:

@@ -58,6 +58,26 @@ def augment_inputs(
     return x
 
 
+def own_draws(
+    fwd: nn.Module, x_in: torch.Tensor, b: Batch, state: list[torch.Tensor] | None,
+    x_frames: torch.Tensor | None, share: float, lookback: int, device: torch.device, precision: str,
+) -> torch.Tensor:
+    """Parallel scheduled sampling (Duckworth et al. 2019, "Parallel Scheduled Sampling"; after
+    Bengio et al. 2015): one forward pass of `fwd` without gradient on inputs `x_in` (B, L+T) from
+    `state`, a draw from its output distribution (temperature 1) for every target, and each input
+    sample x_in[:, L+t] replaced by the draw for target t with probability `share`. Returns the
+    mixed inputs (B, L+T) int64; the L history samples and the targets are left as they are, so
+    the model learns to continue from a history that holds its own one-step errors, as it does in
+    generation. The state the pass returns is dropped: the step's own pass carries the state on."""
+    with torch.no_grad(), autocast(device, precision):
+        logits, _ = fwd(x_in, b.cond, state, b.reset, x_frames)  # (B, T, Q)
+    draws = torch.distributions.Categorical(logits=logits.float()).sample()  # (B, T)
+    replace = torch.rand(draws.shape, device=draws.device) < share
+    mixed = x_in.clone()
+    mixed[:, lookback:] = torch.where(replace, draws.to(x_in.dtype), x_in[:, lookback:])
+    return mixed
+
+
 def attack_inputs(b: Batch, lookback: int, attack_samples: int) -> torch.Tensor:
     """Which input samples of `b` (bool (B, L+T)) belong to a note's attack: x[:, L+t] where
     target t is among its note's first `attack_samples` samples (note column > 0, elapsed column
@@ -111,6 +131,7 @@ def train_step(
     attack_noise: float = 0.0,
     attack_samples: int = 0,
     gain_frames_only: bool = False,
+    scheduled_sampling: float = 0.0,
 ) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
     """One optimiser step on window `b` (x (B, L+T), cond (B, T, 5), mask (B, T), reset (B,)).
 
@@ -122,6 +143,8 @@ def train_step(
     `attack_samples` samples (`attack_inputs`), before the other augmentations.
     gain_frames_only: the input gain scales the frame tiers' input alone (SampleRNN.forward's
     frames_x); the sample-level MLP reads the samples unscaled (--input-gain-tiers frames).
+    scheduled_sampling > 0: that share of the input samples replaced by the model's own draws
+    (`own_draws`), after the other augmentations; the frame tiers' gain is drawn again on them.
     """
     x_in = b.x
     if attack_noise > 0:
@@ -131,6 +154,10 @@ def train_step(
     x_frames = None
     if gain_frames_only and input_gain > 0:
         x_frames = scale_inputs(x_in, input_gain, model.cfg.q_levels, model.cfg.quantization)
+    if scheduled_sampling > 0:
+        x_in = own_draws(fwd, x_in, b, state, x_frames, scheduled_sampling, model.lookback, device, precision)
+        if x_frames is not None:
+            x_frames = scale_inputs(x_in, input_gain, model.cfg.q_levels, model.cfg.quantization)
     with autocast(device, precision):
         logits, new_state = fwd(x_in, b.cond, state, b.reset, x_frames)  # (B, T, Q)
     nll = masked_nll(logits, b.x[:, model.lookback :], b.mask)
@@ -185,7 +212,7 @@ def advance(state: TrainState, fwd: nn.Module) -> StepOutput:
         loss_sum, gnorm, state.hidden = train_step(
             fwd, state.model, state.optimizer, b, state.hidden, state.info.world_size / total,
             cfg.grad_clip, state.device, cfg.precision, cfg.input_noise, state.input_gain(), weights,
-            cfg.attack_noise, attack, cfg.input_gain_tiers == "frames",
+            cfg.attack_noise, attack, cfg.input_gain_tiers == "frames", cfg.scheduled_sampling,
         )  # fmt: skip
         state.step += 1
     except KeyboardInterrupt:

@@ -218,7 +218,8 @@ def test_every_option_takes_its_default_and_help_from_train_config():
         assert param.help == field.metadata["help"], param.name
         checked.add(field.name)
     options = {"preset", "steps", "batch_size", "window", "lr", "lr_final", "warmup_steps", "device",
-               "input_noise", "input_gain", "input_gain_from", "input_gain_tiers", "ema", "attack_weight",
+               "input_noise", "scheduled_sampling", "input_gain", "input_gain_from", "input_gain_tiers",
+               "ema", "attack_weight",
                "attack_noise",
                "attack_seconds", "hidden_countdown", "note_interpolation", "fill_pitches",
                "kit_retune", "fit_min_p", "short_notes", "init",
