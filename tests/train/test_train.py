@@ -313,6 +313,35 @@ def test_input_noise_corrupts_inputs_not_targets():
     assert noisy.max() <= Q - 1
 
 
+def test_scheduled_sampling_feeds_own_draws_after_the_history_targets_clean():
+    """The second pass reads the first pass's draws (here always class 7) at about `share` of the
+    positions after the L history samples, none inside it; the loss is still on the real targets."""
+    torch.manual_seed(0)
+    model = build_model(preset("small", **TINY_MODEL))
+    B, L, T, Q = 64, model.lookback, 32, model.cfg.q_levels
+    x = torch.randint(8, Q, (B, L + T))
+    b = Batch(x, torch.zeros(B, T, 5, dtype=torch.int32), torch.ones(B, T, dtype=torch.bool),
+              torch.ones(B, dtype=torch.bool), torch.zeros(B, dtype=torch.long))
+    peaked = torch.full((B, T, Q), -1e4)
+    peaked[..., 7] = 0.0
+    seen, logits = [], peaked.clone().requires_grad_(True)
+
+    def fwd(x_in, cond, state, reset, frames_x=None):
+        seen.append((x_in, torch.is_grad_enabled()))
+        return logits * 1.0, [torch.zeros(1, B, 8)]
+
+    opt = make_optimizer(model, 1e-3, torch.device("cpu"))
+    loss, _, _ = train_step(fwd, model, opt, b, None, 1.0, 1.0, torch.device("cpu"), "fp32",
+                            scheduled_sampling=0.3)
+    (first, first_grad), (mixed, grad) = seen
+    assert torch.equal(first, x) and not first_grad and grad
+    assert torch.equal(mixed[:, :L], x[:, :L])
+    changed = mixed[:, L:] != x[:, L:]
+    assert torch.all(mixed[:, L:][changed] == 7)
+    assert 0.25 < changed.float().mean().item() < 0.35
+    assert loss.item() == pytest.approx(masked_nll(peaked, x[:, L:], b.mask).sum().item())
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_sigint_or_sigterm_saves_and_stops(dataset, tmp_path, sig):
     run = tmp_path / "run"

@@ -96,6 +96,8 @@ def test_a_plateau_stops_training_and_says_so(dataset, tmp_path):
         (["train", "{ds}", "--out", "{run}", "--init", "{missing}"], "checkpoint not found", 1),
         (["train", "{ds}", "--out", "{run}", "--resume", "--init", "{missing}"], "cannot be combined", 2),
         (["train", "{ds}", "--out", "{run}", "--input-noise", "-1"], "--input-noise must be >= 0", 2),
+        (["train", "{ds}", "--out", "{run}", "--scheduled-sampling", "1"],
+         "--scheduled-sampling must be in [0, 1)", 2),
         (["train", "{ds}", "--out", "{run}", "--device", "cuda"], None, 1),
         (["train", "{ds}", "--out", "{run}", "--device", "tpu"], "--device 'tpu': unknown device", 2),
         (["train", "{ds}", "--out", "{run}", "--lr-final", "1"], "--lr-final 1 is above --lr 0.001", 2),
