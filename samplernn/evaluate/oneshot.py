@@ -54,7 +54,7 @@ LABELS = {"like": "likeness", "novel": "novelty", "distinct": "takes differ", "a
 #: "no clipping", judged on the takes; the report named both when a take clipped).
 PITCHED_BARS = ("pitch accuracy", "timbre distance", "median duration error", "RMS rising with velocity",
                 "melody pitch", "melody octave errors", "missing-pitch accuracy", "in-between velocities",
-                "clipping")
+                "clipping", "bursts")
 
 
 def eval_layers(notes: list[NoteRecord]) -> list[tuple[int, int]]:

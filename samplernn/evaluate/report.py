@@ -10,7 +10,7 @@ import numpy as np
 
 from conditioning import DEFAULT_THRESHOLD, BankStats, note_name
 from samplernn.data.dataset import NoteRecord
-from samplernn.evaluate.scoring import expected_level_db, settle_summary, summarize_scored
+from samplernn.evaluate.scoring import burst_summary, expected_level_db, settle_summary, summarize_scored
 from samplernn.measures import sound as measures
 
 #: The shipped-model bars, applied to the generated notes.
@@ -49,6 +49,10 @@ DEFINITIONS = {
     "Hilbert envelope, scaled to the real RMS",
     "clipping": "share of samples with |x| >= 0.999, over all samples of the evaluated notes (generated: "
     "including the tail)",
+    "bursts": "notes whose loudest 10 ms (RMS over 10-ms windows hopped by 5 ms, over the whole signal "
+    f"with its tail) sits more than {measures.BURST_OVER_REAL_DB:g} dB over the real recording's loudest "
+    f"10 ms (melody notes and pitches the bank lacks: more than {measures.BURST_OVER_LEVEL_DB:g} dB over "
+    "the bank's typical level for the note); max_over_db = the largest excess",
     "dc": "mean of each note's signal; reported as the mean and max |mean| over notes",
     "melodies": "each MIDI file transposed so that the middle of its span sits on the middle of the bank's "
     "range (notes still outside moved by octaves), every note rendered as `samplernn render` does "
@@ -116,6 +120,7 @@ def summarize(per_note: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "share": clipped / total if total else 0.0,
             "n_notes_clipped": sum(m["clip_share"] > 0 for m in per_note),
         },
+        "bursts": burst_summary([m.get("over_real_db") for m in per_note], measures.BURST_OVER_REAL_DB),
         "dc": {
             "mean": _mean([m["dc"] for m in per_note]),
             "max_abs": float(max(abs(m["dc"]) for m in per_note)) if n else None,
@@ -202,12 +207,13 @@ def check_bars(report: dict[str, Any]) -> list[dict[str, Any]]:
     def bar(name: str, value: Any, target: str, ok: bool) -> dict[str, Any]:
         return {"name": name, "value": value, "target": target, "passed": None if value is None else ok}
 
-    acc, clip = gen["pitch"]["accuracy"], gen["clipping"]["share"]
+    acc, clip, bursts = gen["pitch"]["accuracy"], gen["clipping"]["share"], gen["bursts"]["n_notes"]
     dur, rising = gen["duration"]["median_ms"], gen["dynamics"]["rising_share"]
     t_gen, t_saw = timbre["generated_vs_real"], timbre["sawtooth_vs_real"]
     bars = [
         bar("pitch accuracy", acc, f">= {BARS['pitch_accuracy']:.0%}", (acc or 0) >= BARS["pitch_accuracy"]),
         bar("clipping", clip, f"<= {BARS['clip_share']:.2%}", clip <= BARS["clip_share"]),
+        bar("bursts", bursts, "no note", bursts == 0),
         bar(
             "median duration error",
             dur,

@@ -100,6 +100,7 @@ def measure_note(
         "rms": level,
         "rms_db": measures.to_db(level),
         "clip_share": measures.clip_share(x),
+        "loudest_10ms_db": measures.loudest_window_db(x, sample_rate),
         "n_samples": int(len(x)),
         "dc": measures.dc_offset(x),
     }
@@ -114,10 +115,12 @@ def note_result(
     quantization: Quantization = DEFAULT_QUANTIZATION,
 ) -> dict[str, Any]:
     """One entry of the report's "notes": the note, both signals' measures, the timbre distances
-    and the noise floors (evaluate.noise.note_noise)."""
+    and the noise floors (evaluate.noise.note_noise). The generated measures also hold
+    over_real_db: their loudest 10 ms minus the real note's, dB (a burst above BURST_OVER_REAL_DB)."""
     saw = measures.sawtooth_baseline(real, rec.pitch, rec.onset, rec.end, sample_rate)
     r = measure_note(real, rec, sample_rate, settings)
     g = measure_note(generated, rec, sample_rate, settings)
+    g["over_real_db"] = g["loudest_10ms_db"] - r["loudest_10ms_db"]
     return {
         "id": rec.id,
         "pitch": rec.pitch,

@@ -54,13 +54,15 @@ def score_stream(
     (measures.pitch_error_kind), end_offset_ms (audible end − note-off − release tail; positive =
     late), settle_ms (measures.settle_ms; None when the pitch never settles), rms_db,
     level_error_db (rms_db − the bank's typical level; None without envelopes),
-    clip_share.
+    clip_share, over_level_db (the loudest 10 ms of the whole stream − the bank's typical level, dB:
+    a burst above measures.BURST_OVER_LEVEL_DB; None without envelopes).
     """
     ev = spec.event
     onset, release, end = (ev.onset - spec.start, ev.release - spec.start, ev.end - spec.start)
     f0, cents = measures.note_pitch_cents(audio, sample_rate, ev.pitch, onset, release, end, wide(settings))
     level = measures.to_db(measures.rms(audio, onset, end))
     expected = expected_level_db(stats, ev.pitch, ev.velocity, onset, release, end)
+    loudest = measures.loudest_window_db(audio, sample_rate)
     return {
         "pitch": ev.pitch,
         "velocity": ev.velocity,
@@ -74,6 +76,7 @@ def score_stream(
         "rms_db": level,
         "level_error_db": None if expected is None else level - expected,
         "clip_share": measures.clip_share(audio),
+        "over_level_db": None if expected is None else loudest - expected,
     }
 
 
@@ -108,10 +111,24 @@ def settle_summary(notes: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def burst_summary(over_db: Sequence[float | None], threshold_db: float) -> dict[str, Any]:
+    """Bursts among notes whose loudest 10 ms sits `over_db` dB over their reference (None: no
+    reference, e.g. the real recordings themselves): how many exceed `threshold_db`, their share of
+    the notes with a reference, and the largest excess (dB); None figures without any reference."""
+    known = [float(v) for v in over_db if v is not None]
+    n = sum(v > threshold_db for v in known)
+    return {
+        "threshold_db": threshold_db,
+        "n_notes": n if known else None,
+        "share": n / len(known) if known else None,
+        "max_over_db": max(known) if known else None,
+    }
+
+
 def summarize_scored(notes: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Pitch (pitch_summary), pitch settling (settle_summary), length (median and p90 of |end
     offset|, median signed offset, ms), level (median |level error| and median level error, dB)
-    and clipping of scored notes."""
+    clipping and bursts (evaluate.report.burst_summary) of scored notes."""
     ends = [m["end_offset_ms"] for m in notes]
     levels = [m["level_error_db"] for m in notes if m.get("level_error_db") is not None]
     return {
@@ -128,4 +145,5 @@ def summarize_scored(notes: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "median_error_db": _median(levels),
         },
         "clipped_notes": sum(m.get("clip_share", 0.0) > 0 for m in notes),
+        "bursts": burst_summary([m.get("over_level_db") for m in notes], measures.BURST_OVER_LEVEL_DB),
     }

@@ -16,6 +16,7 @@ from samplernn.evaluate.cells import pair as _pair
 from samplernn.evaluate.oneshot import oneshot_table
 from samplernn.evaluate.run import Evaluation
 from samplernn.evaluate.view_gaps import gaps_table, melody_table, noise_table
+from samplernn.measures import sound as measures
 
 
 def summary_table(report: dict[str, Any]) -> Table:
@@ -65,6 +66,7 @@ def summary_table(report: dict[str, Any]) -> Table:
         _ok(b["passed"]),
     )
     row("clipped samples", "clipping.share", "%%", "clipping")
+    row(f"bursts (> {measures.BURST_OVER_REAL_DB:g} dB)", "bursts.n_notes", "", "bursts", real_text="")
     row("DC, max |mean|", "dc.max_abs")
     return t
 

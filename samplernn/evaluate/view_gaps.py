@@ -8,6 +8,7 @@ from typing import Any
 from rich.table import Table
 
 from samplernn.evaluate.cells import fmt, ok
+from samplernn.measures.sound import BURST_OVER_LEVEL_DB
 
 
 def noise_table(report: dict[str, Any]) -> Table | None:
@@ -67,7 +68,7 @@ def _misses(pitch: dict[str, Any], limit: int = 8) -> str:
 
 
 MELODY_COLUMNS = ("", "notes", "pitch ok", "octave", "other", "unvoiced", "|cents| ok", "settles",
-                  "end error", "late by", "level vs bank")
+                  "end error", "late by", "level vs bank", "bursts")
 
 
 def melody_table(report: dict[str, Any]) -> Table | None:
@@ -76,7 +77,8 @@ def melody_table(report: dict[str, Any]) -> Table | None:
     mel = report.get("melodies")
     if not mel:
         return None
-    t = Table(title="melodies, each note on its own stream (end error: median |…| (p90); level: median)")
+    t = Table(title="melodies, each note on its own stream (end error: median |…| (p90); level: median; "
+                    f"bursts: loudest 10 ms > {BURST_OVER_LEVEL_DB:g} dB over the bank's level)")
     for col in MELODY_COLUMNS:
         t.add_column(col, justify="left" if not col else "right")
     for m in mel["per_melody"]:
@@ -101,4 +103,5 @@ def _cells(block: dict[str, Any]) -> list[str]:
         fmt(p["median_abs_cents_ok"], "c"), fmt((block.get("settle") or {}).get("median_ms"), "ms"),
         f"{fmt(length['median_abs_ms'], 'ms')} ({fmt(length['p90_abs_ms'], '0')})",
         fmt(length["median_ms"], "ms"), fmt(level["median_error_db"], "dB"),
+        fmt((block.get("bursts") or {}).get("n_notes")),
     ]

@@ -46,6 +46,7 @@ def test_oracle_passes_pitch_duration_dynamics(oracle) -> None:
     assert bars == {
         "pitch accuracy": True,
         "clipping": True,
+        "bursts": True,
         "median duration error": True,
         "RMS rising with velocity": True,
         "timbre distance": False,
@@ -73,6 +74,25 @@ def test_detuned_loud_generator_fails(dataset) -> None:
     assert g["clipping"]["share"] > 0.01 and g["clipping"]["n_notes_clipped"] == 6
     assert g["settle"] == {"median_ms": None, "p90_ms": None, "n_unsettled": 6}
     assert r["real"]["pitch"]["accuracy"] == 1.0  # the ceiling does not depend on the generator
+
+
+def test_a_burst_under_full_scale_is_counted(dataset) -> None:
+    """20 ms of a loud low square wave in one note's middle, far under full scale: no clipping,
+    but that note's loudest 10 ms sits far over the real note's, so the bursts bar fails."""
+    oracle = oracle_generate()
+
+    def generate(conds):
+        out = [np.array(y, dtype=np.float64) for y in oracle(conds)]
+        out[0][3000:3320] += 0.5 * np.sign(np.sin(np.arange(320) * 2 * np.pi / 40))
+        return out
+
+    r = evaluate_model(None, dataset, "test", generate=generate, missing_pitches=False).report
+    g = r["generated"]
+    assert g["clipping"]["share"] == 0.0
+    assert g["bursts"]["n_notes"] == 1 and g["bursts"]["share"] == pytest.approx(1 / 6)
+    assert g["bursts"]["max_over_db"] > 10
+    assert r["real"]["bursts"]["n_notes"] is None  # the recordings are the reference
+    assert {b["name"]: b["passed"] for b in r["bars"]}["bursts"] is False
 
 
 def test_silent_and_flat_generator(dataset) -> None:

@@ -15,7 +15,7 @@ from samplernn.common.paths import DEMO_MELODY
 from samplernn.evaluate.melodies import find_melodies, load_melody
 from samplernn.evaluate.options import HELDOUT_MELODIES, SHIPPED_MELODIES, EvaluateOptions
 from samplernn.evaluate.run import evaluate_model
-from samplernn.evaluate.scoring import score_stream
+from samplernn.evaluate.scoring import score_stream, summarize_scored
 from samplernn.render.range_fit import fit_to_range
 
 SR = 16000
@@ -128,6 +128,7 @@ def test_oracle_melody_is_in_tune_on_time(long_dataset, bank_stats, melody, fake
     bars = {b["name"]: b["passed"] for b in r["bars"]}
     assert bars["melody pitch"] is True and bars["melody octave errors"] is True
     assert bars["missing-pitch accuracy"] is None and bars["in-between velocities"] is None  # not measured
+    assert o["bursts"]["n_notes"] == 0 and o["bursts"]["max_over_db"] < 6
 
 
 def test_octave_up_oracle_counts_octave_errors(long_dataset, bank_stats, melody, fakes) -> None:
@@ -158,3 +159,18 @@ def test_level_error_follows_the_gain(bank_stats, melody, fakes) -> None:
         errors[gain] = np.array([score_stream(s, x, SR, bank_stats)["level_error_db"]
                                  for s, x in zip(mel.specs, audio, strict=True)])
     assert errors[2.0] - errors[1.0] == pytest.approx(np.full(6, 20 * np.log10(2)), abs=0.01)
+
+
+def test_a_burst_in_a_melody_note_is_counted(bank_stats, melody, fakes) -> None:
+    """A 20-ms square burst near full scale in one rendered note's middle puts its loudest 10 ms far
+    over the bank's level for the note; the other notes stay under the threshold."""
+    mel = load_melody(melody, (48, 55), bank_stats, SR, LEAD, TAIL)
+    rendered = fakes.oracle(wave="sawtooth")([s.cond for s in mel.specs])
+    audio = [np.array(x, dtype=np.float64) for x in rendered]
+    spec = mel.specs[3]
+    mid = (spec.event.onset + spec.event.release) // 2 - spec.start
+    audio[3][mid : mid + 320] += 0.9 * np.sign(np.sin(np.arange(320) * 2 * np.pi / 40))
+    scored = [score_stream(s, x, SR, bank_stats) for s, x in zip(mel.specs, audio, strict=True)]
+    over = [m["over_level_db"] for m in scored]
+    assert over[3] > 10 and max(over[:3] + over[4:]) < 6
+    assert summarize_scored(scored)["bursts"]["n_notes"] == 1
