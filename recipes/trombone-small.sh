@@ -50,7 +50,7 @@ keep() {
 # unless said (--lr-final equal to --lr): the defaults have
 # changed since (docs/training.md, "The default recipe"), so what was off then is spelled out.
 COMMON=(--patience 0 --precision bf16 --threads 1 --no-preview --choose-by nll --sound-notes 0 --warmup-steps 0
-  --input-gain-from 0 --input-gain-tiers all)
+  --input-gain-from 0 --input-gain-tiers all --scheduled-sampling 0)
 
 # chain TAG CONDITIONING(true|false): the five stages. Stage N reads WORK/TAG-stage(N-1).pt.
 chain() {

@@ -79,7 +79,7 @@ def train_command(
     oscillator: int = OSCILLATOR_OPTION,
     pre_emphasis: float = PRE_EMPHASIS_OPTION,
     dropout: float = DROPOUT_OPTION,
-    scheduled_sampling: float = _setting("scheduled_sampling", metavar="SHARE"),
+    scheduled_sampling: float | None = _setting("scheduled_sampling", metavar="SHARE"),
     input_gain: float = _setting("input_gain"),
     input_gain_from: float = _setting("input_gain_from", metavar="SHARE"),
     input_gain_tiers: str = _setting("input_gain_tiers", metavar="all|frames"),

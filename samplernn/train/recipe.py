@@ -18,6 +18,9 @@ note_interpolation when asked for) only mean something there:
 * input_gain_tiers — unset, the input gain scales the frame tiers' input alone for a bank of
   pitched notes (measured on the trombone: the loudest low notes stay in tune, docs/training.md
   "The input gain on the frame tiers") and every tier's for a drum kit, whose models were measured so.
+* scheduled_sampling — unset, half the input samples of a bank of pitched notes are the model's own
+  draws (docs/training.md, "Scheduled sampling": no bursts on quiet notes); a drum kit's and an
+  unconditioned model's were never measured with it: 0.
 * kit_retune — retuned copies of a drum kit's hits, their piece kept; a pitched note retuned
   would no longer be the pitch it is labelled: 0 for every bank but a kit.
 
@@ -44,7 +47,14 @@ from samplernn.data.dataset import PreparedDataset
 from samplernn.data.drum_bank import is_drum_bank
 from samplernn.measures.oneshot import PieceCentroids
 from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
-from samplernn.train.config import KIT_ATTACK_WEIGHT, KIT_PATIENCE, KIT_SOUND_DRAWS, PATIENCE, TrainConfig
+from samplernn.train.config import (
+    KIT_ATTACK_WEIGHT,
+    KIT_PATIENCE,
+    KIT_SOUND_DRAWS,
+    PATIENCE,
+    SCHEDULED_SAMPLING,
+    TrainConfig,
+)
 from samplernn.train.plateau import SCORE_TIE_BAND
 
 #: Sampling temperature of a drum model (docs/drums.md, "Temperature"): on two Hydrogen kits, a
@@ -81,9 +91,10 @@ def playing_hints(dataset: PreparedDataset) -> dict[str, Any]:
 def fit_to_bank(cfg: TrainConfig, dataset: PreparedDataset, log: Callable[[str], None]) -> TrainConfig:
     """`cfg` with the settings that do not apply to `dataset` (or to an unconditioned model) turned
     off, each change said once through `log`, and an unset --score-tie, --sound-draws, --patience,
-    --input-gain-tiers and --attack-weight set for the bank (SCORE_TIE_BAND, or 0 for a drum kit; 1,
-    or KIT_SOUND_DRAWS for a drum kit; PATIENCE, or KIT_PATIENCE for a drum kit; frames, or all for
-    a drum kit; 1, or KIT_ATTACK_WEIGHT for a drum kit).
+    --input-gain-tiers, --scheduled-sampling and --attack-weight set for the bank (SCORE_TIE_BAND, or
+    0 for a drum kit; 1, or KIT_SOUND_DRAWS for a drum kit; PATIENCE, or KIT_PATIENCE for a drum kit;
+    frames, or all for a drum kit; SCHEDULED_SAMPLING, or 0 for a drum kit and an unconditioned
+    model; 1, or KIT_ATTACK_WEIGHT for a drum kit).
 
     Raises UserError for a conditioned model on chunks of recordings with no notes.
     """
@@ -137,6 +148,11 @@ def fit_to_bank(cfg: TrainConfig, dataset: PreparedDataset, log: Callable[[str],
             log("--input-gain-tiers all: a drum kit's models were measured with the input gain on "
                 "every tier's input")
         cfg = replace(cfg, input_gain_tiers="all" if kit_bank else "frames")
+    if cfg.scheduled_sampling is None:
+        if kit_bank and cfg.conditioning:
+            log("--scheduled-sampling 0: a drum kit's models were measured without it")
+        own = cfg.conditioning and not kit_bank
+        cfg = replace(cfg, scheduled_sampling=SCHEDULED_SAMPLING if own else 0.0)
     if cfg.attack_weight is None:
         if kit_bank:
             log(f"--attack-weight {KIT_ATTACK_WEIGHT:g}: the loss on the first {cfg.attack_seconds:g} s of "

@@ -71,7 +71,10 @@ def own_draws(
     generation. The state the pass returns is dropped: the step's own pass carries the state on."""
     with torch.no_grad(), autocast(device, precision):
         logits, _ = fwd(x_in, b.cond, state, b.reset, x_frames)  # (B, T, Q)
-    draws = torch.distributions.Categorical(logits=logits.float()).sample()  # (B, T)
+    # Gumbel-max (Gumbel 1954; Maddison et al. 2014): argmax(logits + Gumbel noise) is a draw from
+    # softmax(logits), without a softmax, and a NaN left for the loss to report
+    gumbel = -torch.empty(logits.shape, device=logits.device).exponential_().log()
+    draws = (logits.float() + gumbel).argmax(-1)  # (B, T)
     replace = torch.rand(draws.shape, device=draws.device) < share
     mixed = x_in.clone()
     mixed[:, lookback:] = torch.where(replace, draws.to(x_in.dtype), x_in[:, lookback:])
@@ -212,7 +215,7 @@ def advance(state: TrainState, fwd: nn.Module) -> StepOutput:
         loss_sum, gnorm, state.hidden = train_step(
             fwd, state.model, state.optimizer, b, state.hidden, state.info.world_size / total,
             cfg.grad_clip, state.device, cfg.precision, cfg.input_noise, state.input_gain(), weights,
-            cfg.attack_noise, attack, cfg.input_gain_tiers == "frames", cfg.scheduled_sampling,
+            cfg.attack_noise, attack, cfg.input_gain_tiers == "frames", cfg.scheduled_sampling or 0.0,
         )  # fmt: skip
         state.step += 1
     except KeyboardInterrupt:

@@ -17,6 +17,7 @@ from samplernn.train.config import (
     KIT_SOUND_DRAWS,
     MAX_SHORT_NOTES,
     PATIENCE,
+    SCHEDULED_SAMPLING,
     TrainConfig,
 )
 from samplernn.train.plateau import SCORE_TIE_BAND
@@ -28,7 +29,8 @@ HELD = TrainConfig(hidden_countdown=0.5)
 def as_pitched(cfg: TrainConfig) -> TrainConfig:
     """What fit_to_bank makes of `cfg` for a pitched bank it all applies to: the unset settings set."""
     return dataclasses.replace(cfg, score_tie=SCORE_TIE_BAND, sound_draws=1, attack_weight=1.0,
-                               patience=PATIENCE, input_gain_tiers="frames")
+                               patience=PATIENCE, input_gain_tiers="frames",
+                               scheduled_sampling=SCHEDULED_SAMPLING)
 
 
 def test_the_defaults_are_the_recipe_for_pitched_notes():
@@ -52,7 +54,7 @@ def test_a_drum_kit_plays_out_its_hits_so_no_held_flag(tmp_path):
     cfg = fit_to_bank(HELD, load_dataset(write_drum_dataset(tmp_path / "kit")), said.append)
     assert cfg.hidden_countdown == 0 and cfg.input_gain == TrainConfig().input_gain
     assert not cfg.model_config().held_flag
-    assert len(said) == 6 and "--hidden-countdown" in said[0] and "drum" in said[0]
+    assert len(said) == 7 and "--hidden-countdown" in said[0] and "drum" in said[0]
     # its NLL falls as it learns its hits by heart: the sound score alone picks best.pt
     assert cfg.score_tie == 0 and "--score-tie 0" in said[1]
     # and that score is of every val hit generated several times
@@ -61,16 +63,19 @@ def test_a_drum_kit_plays_out_its_hits_so_no_held_flag(tmp_path):
     assert cfg.patience == KIT_PATIENCE == 0 and f"--patience {KIT_PATIENCE}" in said[3]
     # the input gain on every tier's input, as its models were measured (a pitched bank's: frames)
     assert cfg.input_gain_tiers == "all" and "--input-gain-tiers all" in said[4]
+    # no scheduled sampling, unmeasured on kits (a pitched bank's: SCHEDULED_SAMPLING)
+    assert cfg.scheduled_sampling == 0 and "--scheduled-sampling 0" in said[5]
     # its hits' transients weigh more in the loss (a pitched bank's onsets do not: 1)
-    assert cfg.attack_weight == KIT_ATTACK_WEIGHT > 1 and f"--attack-weight {KIT_ATTACK_WEIGHT:g}" in said[5]
+    assert cfg.attack_weight == KIT_ATTACK_WEIGHT > 1 and f"--attack-weight {KIT_ATTACK_WEIGHT:g}" in said[6]
 
 
 def test_a_score_tie_given_for_a_drum_kit_is_kept(tmp_path):
     said: list[str] = []
     kit = load_dataset(write_drum_dataset(tmp_path / "kit"))
     given = dataclasses.replace(HELD, score_tie=0.03, sound_draws=2, attack_weight=1.0, patience=3,
-                                input_gain_tiers="frames")
+                                input_gain_tiers="frames", scheduled_sampling=0.3)
     cfg = fit_to_bank(given, kit, said.append)
+    assert cfg.scheduled_sampling == 0.3 and not any("--scheduled-sampling" in line for line in said)
     assert cfg.input_gain_tiers == "frames" and not any("--input-gain-tiers" in line for line in said)
     assert cfg.patience == 3 and not any("--patience" in line for line in said)
     assert cfg.score_tie == 0.03 and not any("--score-tie" in line for line in said)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 
@@ -20,7 +21,7 @@ from samplernn.model.checkpoint import load_checkpoint
 from samplernn.model.config import ModelConfig, preset
 from samplernn.model.network import build_model
 from samplernn.model.nll import masked_nll
-from samplernn.train.config import DEFAULT_BATCH, TrainConfig
+from samplernn.train.config import DEFAULT_BATCH, SCHEDULED_SAMPLING, TrainConfig
 from samplernn.train.curves import read_metrics
 from samplernn.train.init import resolve_train_config
 from samplernn.train.loop import TrainingDiverged, train
@@ -76,9 +77,12 @@ def test_the_input_gain_tiers_are_fitted_to_the_bank_and_a_run_before_them_keeps
     last = run / "checkpoints" / "last.pt"
     payload = torch.load(last, weights_only=True)
     assert payload["train_config"]["input_gain_tiers"] == "frames"  # a pitched bank's
-    del payload["train_config"]["input_gain_tiers"]  # a checkpoint of a run from before the option
+    assert payload["train_config"]["scheduled_sampling"] == SCHEDULED_SAMPLING
+    for key in ("input_gain_tiers", "scheduled_sampling"):  # a checkpoint of a run from before them
+        del payload["train_config"][key]
     torch.save(payload, last)
-    assert resolve_train_config(run, {}, resume=True).input_gain_tiers == "all"
+    resumed = resolve_train_config(run, {}, resume=True)
+    assert resumed.input_gain_tiers == "all" and resumed.scheduled_sampling == 0
 
 
 def test_resume_continues_exactly(dataset, tmp_path):
@@ -340,6 +344,24 @@ def test_scheduled_sampling_feeds_own_draws_after_the_history_targets_clean():
     assert torch.all(mixed[:, L:][changed] == 7)
     assert 0.25 < changed.float().mean().item() < 0.35
     assert loss.item() == pytest.approx(masked_nll(peaked, x[:, L:], b.mask).sum().item())
+
+
+def test_own_draws_follow_the_model_distribution():
+    """Every input after the history replaced (share 1): classes 3 and 5 at probabilities 1/4 and
+    3/4 come back in those shares (a sign slip in the Gumbel-max draw would skew them)."""
+    from samplernn.train.step import own_draws
+
+    torch.manual_seed(0)
+    B, L, T, Q = 8, 4, 4096, 16
+    logits = torch.full((B, T, Q), -1e4)
+    logits[..., 3], logits[..., 5] = math.log(0.25), math.log(0.75)
+    b = Batch(torch.zeros(B, L + T, dtype=torch.long), torch.zeros(B, T, 5, dtype=torch.int32),
+              torch.ones(B, T, dtype=torch.bool), torch.ones(B, dtype=torch.bool),
+              torch.zeros(B, dtype=torch.long))
+    mixed = own_draws(lambda *a: (logits, []), b.x, b, None, None, 1.0, L, torch.device("cpu"), "fp32")
+    drawn = mixed[:, L:]
+    assert set(drawn.unique().tolist()) == {3, 5} and torch.all(mixed[:, :L] == 0)
+    assert (drawn == 5).float().mean().item() == pytest.approx(0.75, abs=0.01)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
