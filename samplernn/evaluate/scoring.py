@@ -128,7 +128,7 @@ def burst_summary(over_db: Sequence[float | None], threshold_db: float) -> dict[
 def summarize_scored(notes: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Pitch (pitch_summary), pitch settling (settle_summary), length (median and p90 of |end
     offset|, median signed offset, ms), level (median |level error| and median level error, dB)
-    clipping and bursts (evaluate.report.burst_summary) of scored notes."""
+    clipping and bursts (burst_summary) of scored notes."""
     ends = [m["end_offset_ms"] for m in notes]
     levels = [m["level_error_db"] for m in notes if m.get("level_error_db") is not None]
     return {

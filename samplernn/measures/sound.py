@@ -35,7 +35,8 @@ TOP_DB = 80.0
 LEVEL_WINDOW_SECONDS = 0.01
 #: A generated note has a burst when its loudest 10 ms is more than this many dB over the real
 #: recording's loudest 10 ms (same note, same timing). Among 8 takes of D3 1 s, the shipped model's
-#: sit within 1 dB of each other; a burst of a model trained from scratch sits 20–24 dB over (v40).
+#: sit within 1 dB of each other; a burst of a model trained from scratch sits 16–25 dB over the
+#: note's median 10-ms level (v40).
 BURST_OVER_REAL_DB = 6.0
 #: The same for a note without a recording (a melody note, a pitch the bank lacks): dB over the
 #: bank's typical level for the note (evaluate.scoring.expected_level_db). In the 312 notes of the

@@ -61,12 +61,12 @@ KIT_ATTACK_WEIGHT = 4.0
 #: keeping a best.pt of step 5,000 whose takes started within 10 ms in 78 % against 89 % for a
 #: run annealed over 12,000 steps (docs/drums.md, "The plateau rule on a kit").
 PATIENCE = 10
+KIT_PATIENCE = 0
 #: --scheduled-sampling when not given, for a bank of pitched notes. On the bundled trombone from
 #: scratch, 50 minutes, seed 1 (2-core AMD EPYC, one thread a run): 0.5 took the bursts on quiet
 #: notes (D3 v40, 8 takes) from 8 of 8 to 0 and the test split's from 2 notes to 0, held-out
 #: melodies 92.9 → 97.6 %; 0.2 left 3 of 8 (docs/training.md, "Scheduled sampling").
 SCHEDULED_SAMPLING = 0.5
-KIT_PATIENCE = 0
 #: --steps of a new run given --max-minutes and no --steps (train.init.resolve_train_config): a bound
 #: no run reaches, so that the minutes are the budget and the schedule anneals over them. With the
 #: 20,000-step default, `--max-minutes 120` on a CPU twice as fast as the one it was set on (an
