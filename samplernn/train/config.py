@@ -135,7 +135,8 @@ class TrainConfig:
         "output on the real history; targets clean), so that it learns to continue from a history "
         "like the one it makes in generation: no bursts on quiet notes. A step costs one more "
         f"forward pass. Unset: {SCHEDULED_SAMPLING:g} for a bank of pitched notes, 0 for a drum kit "
-        "and a model without conditioning (unmeasured there).",
+        "and a model without conditioning (unmeasured there); with --init, the init run's own (the "
+        "shipped model's: 0).",
     )
     input_gain: float = _setting(
         0.7,

@@ -6,6 +6,7 @@ import json
 from dataclasses import fields
 
 import pytest
+import torch
 import typer
 from support.synth_data import write_synth_dataset
 from typer.testing import CliRunner
@@ -135,6 +136,21 @@ def test_init_takes_a_shipped_models_name(dataset, tmp_path):
     result = runner.invoke(app, ["train", str(dataset), "--out", str(tmp_path / "r"), "--init", "tromboon"])
     assert result.exit_code == 1 and len(error_lines(result.output)) == 1, result.output
     assert "tromboon" in result.output and "shipped models: trombone-small" in result.output
+
+
+def test_a_fine_tune_keeps_its_inits_scheduled_sampling(tmp_path):
+    """The shipped model was trained without scheduled sampling: a fine-tune of it keeps that
+    unless told; a run trained with it passes its share on; a given share wins."""
+    run = tmp_path / "run"
+    assert resolve_train_config(run, {"init": "trombone-small"}, resume=False).scheduled_sampling == 0.0
+    given = {"init": "trombone-small", "scheduled_sampling": 0.3}
+    assert resolve_train_config(run, given, resume=False).scheduled_sampling == 0.3
+    payload = torch.load(SHIPPED_MODEL, weights_only=True)
+    payload["train_config"]["scheduled_sampling"] = 0.5
+    torch.save(payload, tmp_path / "with_ss.pt")
+    trained_with = {"init": str(tmp_path / "with_ss.pt")}
+    assert resolve_train_config(run, trained_with, resume=False).scheduled_sampling == 0.5
+    assert resolve_train_config(run, {}, resume=False).scheduled_sampling is None  # fit_to_bank sets it
 
 
 def test_max_minutes_alone_lifts_the_step_bound(tmp_path):
