@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from samplernn.generate.fold import Folded
 from samplernn.generate.options import GenerationOptions
 from samplernn.generate.temperature import sample_curve
+from samplernn.model.draw import draw_classes
 
 
 class TorchEngine:
@@ -101,9 +102,7 @@ class TorchEngine:
             if self.mp_curve or self.min_p > 0:
                 floor = self.mp[:, s : s + 1] if self.mp_curve else self.min_p
                 probs = probs.masked_fill(probs < floor * probs.amax(dim=-1, keepdim=True), 0.0)
-            cdf = probs.cumsum_(dim=-1)
-            idx = torch.searchsorted(cdf, self.u[:, s : s + 1] * cdf[:, -1:], right=True)
-            self.hist[:, L + s] = idx[:, 0].clamp_(max=f.q_levels - 1)
+            self.hist[:, L + s] = draw_classes(probs, self.u[:, s : s + 1])[:, 0]
 
     def block(self) -> None:
         """L samples for every stream: tiers top-down at their frame boundaries, then the MLP."""

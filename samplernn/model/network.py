@@ -261,7 +261,20 @@ class SampleMLP(nn.Module):
         return self.input(e).transpose(1, 2)
 
     def forward(self, prev: torch.Tensor, upper: torch.Tensor, cond: torch.Tensor | None) -> torch.Tensor:
-        x = self.input_conv(prev) + upper  # (B, T, D)
+        return self._head(self.input_conv(prev) + upper, cond)  # (B, T, Q)
+
+    def at(
+        self, prev: torch.Tensor, upper: torch.Tensor, cond: torch.Tensor | None, where: torch.Tensor
+    ) -> torch.Tensor:
+        """forward's logits at the K targets where `where` (B, T) bool is set, row-major (K, Q),
+        computed at those targets alone (the input conv through the folded table)."""
+        f, q = self.frame_size, self.embedding.num_embeddings
+        idx = prev.unfold(1, f, 1)[where] + torch.arange(f, device=prev.device) * q  # (K, F)
+        x = F.embedding_bag(idx, self.input_table().reshape(f * q, -1), mode="sum")  # (K, D)
+        return self._head(x + upper[where], None if cond is None else cond[where])
+
+    def _head(self, x: torch.Tensor, cond: torch.Tensor | None) -> torch.Tensor:
+        """Input conv + upper tier (..., D) and conditioning (..., C) → logits (..., Q)."""
         if self.cond is not None and cond is not None:
             x = x.add_(self.cond(cond))
         x = torch.relu_(x)  # in place: these (B, T, D) passes are memory-bound
@@ -324,6 +337,36 @@ class SampleRNN(nn.Module):
            on the frame tiers alone, train.step.train_step); None = x.
         Returns logits (B, T, Q) for x[:, L:] and the new state.
         """
+        upper, feats, new_state = self._frame_tiers(x, cond, state, reset, frames_x)
+        f0 = self.cfg.frame_sizes[0]
+        return self.sample_mlp(x[:, self.lookback - f0 : -1], upper, feats), new_state
+
+    def logits_at(
+        self,
+        where: torch.Tensor,
+        x: torch.Tensor,
+        cond: torch.Tensor | None = None,
+        state: list[torch.Tensor] | None = None,
+        reset: torch.Tensor | None = None,
+        frames_x: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """forward's logits at the K targets where `where` (B, T) bool is set, in row-major order
+        (K, Q): the frame tiers over the whole window, the sample-level MLP (most of the work) at
+        those K targets alone. For training's scheduled sampling (train.step.own_draws)."""
+        upper, feats, _ = self._frame_tiers(x, cond, state, reset, frames_x)
+        f0 = self.cfg.frame_sizes[0]
+        return self.sample_mlp.at(x[:, self.lookback - f0 : -1], upper, feats, where)
+
+    def _frame_tiers(
+        self,
+        x: torch.Tensor,
+        cond: torch.Tensor | None,
+        state: list[torch.Tensor] | None,
+        reset: torch.Tensor | None,
+        frames_x: torch.Tensor | None,
+    ) -> tuple[torch.Tensor, torch.Tensor | None, list[torch.Tensor]]:
+        """forward's frame tiers: (upper tier output (B, T, D), conditioning features (B, T, C) or
+        None, new state). Raises ValueError for the shapes forward names."""
         L = self.lookback
         B, total = x.shape
         T = total - L
@@ -349,9 +392,8 @@ class SampleRNN(nn.Module):
             frames = xf[:, L - f : L - f + T].reshape(B, T // f, f)
             tier_cond = feats[:, ::f] if feats is not None else None
             upper, new_state[k] = tier(frames, upper, tier_cond, state[k])
-        f0 = self.cfg.frame_sizes[0]
-        logits = self.sample_mlp(x[:, L - f0 : L + T - 1], upper, feats)
-        return logits, new_state
+        assert upper is not None  # a model has at least one frame tier (ModelConfig)
+        return upper, feats, new_state
 
 
 def build_model(cfg: ModelConfig) -> SampleRNN:

@@ -13,6 +13,7 @@ from conditioning.events import ELAPSED_INDEX, NOTE_INDEX
 from samplernn.common.device import cpu_has_native_bf16
 from samplernn.data.batching import Batch
 from samplernn.data.quantize import dequantize, quantize
+from samplernn.model.draw import draw_classes
 from samplernn.model.network import SampleRNN
 from samplernn.model.nll import masked_nll
 from samplernn.train.state import TrainState
@@ -59,25 +60,28 @@ def augment_inputs(
 
 
 def own_draws(
-    fwd: nn.Module, x_in: torch.Tensor, b: Batch, state: list[torch.Tensor] | None,
-    x_frames: torch.Tensor | None, share: float, lookback: int, device: torch.device, precision: str,
+    model: SampleRNN, x_in: torch.Tensor, b: Batch, state: list[torch.Tensor] | None,
+    x_frames: torch.Tensor | None, share: float, device: torch.device, precision: str,
 ) -> torch.Tensor:
     """Parallel scheduled sampling (Duckworth et al. 2019, "Parallel Scheduled Sampling"; after
-    Bengio et al. 2015): one forward pass of `fwd` without gradient on inputs `x_in` (B, L+T) from
-    `state`, a draw from its output distribution (temperature 1) for every target, and each input
-    sample x_in[:, L+t] replaced by the draw for target t with probability `share`. Returns the
-    mixed inputs (B, L+T) int64; the L history samples and the targets are left as they are, so
-    the model learns to continue from a history that holds its own one-step errors, as it does in
-    generation. The state the pass returns is dropped: the step's own pass carries the state on."""
+    Bengio et al. 2015): each input sample x_in[:, L+t] after the L = model.lookback history
+    samples is chosen with probability `share`, and replaced by a draw (temperature 1) from the
+    model's output distribution for target t, given inputs `x_in` (B, L+T) from `state`, computed
+    without gradient. Returns the mixed inputs (B, L+T) int64; the history samples and the targets
+    are left as they are, so the model learns to continue from a history that holds its own
+    one-step errors, as it does in generation. The draws come from `SampleRNN.logits_at` (the
+    sample-level MLP at the chosen targets alone) and `draw_classes` (inverse CDF), about half the
+    cost of a full pass and a Gumbel-max draw at share 0.5 (docs/training.md, "Scheduled
+    sampling"). The state the pass makes is dropped: the step's own pass carries the state on."""
+    L = model.lookback
+    replace = torch.rand(x_in.shape[0], x_in.shape[1] - L, device=x_in.device) < share  # (B, T)
     with torch.no_grad(), autocast(device, precision):
-        logits, _ = fwd(x_in, b.cond, state, b.reset, x_frames)  # (B, T, Q)
-    # Gumbel-max (Gumbel 1954; Maddison et al. 2014): argmax(logits + Gumbel noise) is a draw from
-    # softmax(logits), without a softmax, and a NaN left for the loss to report
-    gumbel = -torch.empty(logits.shape, device=logits.device).exponential_().log()
-    draws = (logits.float() + gumbel).argmax(-1)  # (B, T)
-    replace = torch.rand(draws.shape, device=draws.device) < share
+        logits = model.logits_at(replace, x_in, b.cond, state, b.reset, x_frames)  # (K, Q)
+    with torch.no_grad():
+        probs = torch.softmax(logits.float(), dim=-1)
+        draws = draw_classes(probs, torch.rand(probs.shape[0], 1, device=probs.device))[:, 0]
     mixed = x_in.clone()
-    mixed[:, lookback:] = torch.where(replace, draws.to(x_in.dtype), x_in[:, lookback:])
+    mixed[:, L:][replace] = draws.to(x_in.dtype)
     return mixed
 
 
@@ -158,7 +162,7 @@ def train_step(
     if gain_frames_only and input_gain > 0:
         x_frames = scale_inputs(x_in, input_gain, model.cfg.q_levels, model.cfg.quantization)
     if scheduled_sampling > 0:
-        x_in = own_draws(fwd, x_in, b, state, x_frames, scheduled_sampling, model.lookback, device, precision)
+        x_in = own_draws(model, x_in, b, state, x_frames, scheduled_sampling, device, precision)
         if x_frames is not None:
             x_frames = scale_inputs(x_in, input_gain, model.cfg.q_levels, model.cfg.quantization)
     with autocast(device, precision):

@@ -317,9 +317,10 @@ def test_input_noise_corrupts_inputs_not_targets():
     assert noisy.max() <= Q - 1
 
 
-def test_scheduled_sampling_feeds_own_draws_after_the_history_targets_clean():
-    """The second pass reads the first pass's draws (here always class 7) at about `share` of the
-    positions after the L history samples, none inside it; the loss is still on the real targets."""
+def test_scheduled_sampling_feeds_own_draws_after_the_history_targets_clean(monkeypatch):
+    """The training pass reads the model's own draws (here always class 7), asked without gradient
+    at about `share` of the targets, in the inputs after the L history samples, none inside it;
+    the loss is still on the real targets."""
     torch.manual_seed(0)
     model = build_model(preset("small", **TINY_MODEL))
     B, L, T, Q = 64, model.lookback, 32, model.cfg.q_levels
@@ -328,27 +329,35 @@ def test_scheduled_sampling_feeds_own_draws_after_the_history_targets_clean():
               torch.ones(B, dtype=torch.bool), torch.zeros(B, dtype=torch.long))
     peaked = torch.full((B, T, Q), -1e4)
     peaked[..., 7] = 0.0
-    seen, logits = [], peaked.clone().requires_grad_(True)
+    asked, seen, logits = [], [], peaked.clone().requires_grad_(True)
+
+    def logits_at(where, x_in, *rest):
+        asked.append((where, x_in, torch.is_grad_enabled()))
+        return peaked[where]
 
     def fwd(x_in, cond, state, reset, frames_x=None):
         seen.append((x_in, torch.is_grad_enabled()))
         return logits * 1.0, [torch.zeros(1, B, 8)]
 
+    monkeypatch.setattr(model, "logits_at", logits_at)
     opt = make_optimizer(model, 1e-3, torch.device("cpu"))
     loss, _, _ = train_step(fwd, model, opt, b, None, 1.0, 1.0, torch.device("cpu"), "fp32",
                             scheduled_sampling=0.3)
-    (first, first_grad), (mixed, grad) = seen
+    [(where, first, first_grad)], [(mixed, grad)] = asked, seen
     assert torch.equal(first, x) and not first_grad and grad
     assert torch.equal(mixed[:, :L], x[:, :L])
     changed = mixed[:, L:] != x[:, L:]
-    assert torch.all(mixed[:, L:][changed] == 7)
+    assert torch.equal(changed, where) and torch.all(mixed[:, L:][changed] == 7)
     assert 0.25 < changed.float().mean().item() < 0.35
     assert loss.item() == pytest.approx(masked_nll(peaked, x[:, L:], b.mask).sum().item())
 
 
 def test_own_draws_follow_the_model_distribution():
     """Every input after the history replaced (share 1): classes 3 and 5 at probabilities 1/4 and
-    3/4 come back in those shares (a sign slip in the Gumbel-max draw would skew them)."""
+    3/4 come back in those shares, never a class of probability ~0 (an off-by-one in the inverse
+    CDF would draw class 4 or 6 or skew the shares)."""
+    from types import SimpleNamespace
+
     from samplernn.train.step import own_draws
 
     torch.manual_seed(0)
@@ -358,7 +367,8 @@ def test_own_draws_follow_the_model_distribution():
     b = Batch(torch.zeros(B, L + T, dtype=torch.long), torch.zeros(B, T, 5, dtype=torch.int32),
               torch.ones(B, T, dtype=torch.bool), torch.ones(B, dtype=torch.bool),
               torch.zeros(B, dtype=torch.long))
-    mixed = own_draws(lambda *a: (logits, []), b.x, b, None, None, 1.0, L, torch.device("cpu"), "fp32")
+    model = SimpleNamespace(lookback=L, logits_at=lambda where, *a: logits[where])
+    mixed = own_draws(model, b.x, b, None, None, 1.0, torch.device("cpu"), "fp32")
     drawn = mixed[:, L:]
     assert set(drawn.unique().tolist()) == {3, 5} and torch.all(mixed[:, :L] == 0)
     assert (drawn == 5).float().mean().item() == pytest.approx(0.75, abs=0.01)
