@@ -20,7 +20,7 @@ from samplernn.common.errors import UsageError
 from samplernn.data.batching import Batch
 from samplernn.model.config import preset as make_preset
 from samplernn.model.network import build_model
-from samplernn.train.config import TrainConfig, check_precision_and_threads
+from samplernn.train.config import SCHEDULED_SAMPLING, TrainConfig, check_precision_and_threads
 from samplernn.train.step import make_optimizer, train_step, use_bf16_by_default
 
 #: `samplernn train`'s batch rows and TBPTT window (samples): the asked preset's default here.
@@ -59,12 +59,15 @@ def bench_train(
     compile: bool = False,
     precision: str = "auto",
     seed: int = 0,
+    scheduled_sampling: float = 0.0,
 ) -> dict[str, Any]:
-    """Time `steps` training steps (forward, backward, clipping, Adam) after `warmup` untimed ones.
+    """Time `steps` training steps (forward, backward, clipping, Adam; with `scheduled_sampling`
+    > 0 that share of the inputs drawn by the model first, train.step.own_draws) after `warmup`
+    untimed ones.
 
-    Returns {preset, batch_size, window, conditioning, params, samples_per_s, ms_per_step, device}.
-    Raises UsageError for an unknown preset, a window that is not a multiple of the lookback, or
-    steps or batch_size below 1.
+    Returns {preset, batch_size, window, conditioning, scheduled_sampling, params, samples_per_s,
+    ms_per_step, device, precision}. Raises UsageError for an unknown preset, a window that is not
+    a multiple of the lookback, steps or batch_size below 1, or scheduled_sampling outside [0, 1).
     """
     dev = resolve_device(device)
     torch.manual_seed(seed)
@@ -78,6 +81,8 @@ def bench_train(
         )
     if steps < 1 or batch_size < 1:
         raise UsageError(f"--steps ({steps}) and --batch-size ({batch_size}) must be at least 1")
+    if not 0.0 <= scheduled_sampling < 1.0:
+        raise UsageError(f"--scheduled-sampling must be in [0, 1), got {scheduled_sampling:g}")
     model = build_model(cfg).to(dev).train()
     fwd = torch.compile(model) if compile else model
     opt = make_optimizer(model, 1e-3, dev)
@@ -90,12 +95,16 @@ def bench_train(
         if dev.type == "cuda":
             torch.cuda.synchronize(dev)
 
+    def step(state: list[torch.Tensor] | None) -> list[torch.Tensor]:
+        return train_step(fwd, model, opt, b, state, scale, 1.0, dev, precision,
+                          scheduled_sampling=scheduled_sampling)[2]  # fmt: skip
+
     for _ in range(warmup):
-        _, _, state = train_step(fwd, model, opt, b, state, scale, 1.0, dev, precision)
+        state = step(state)
     sync()
     t0 = time.perf_counter()
     for _ in range(steps):
-        _, _, state = train_step(fwd, model, opt, b, state, scale, 1.0, dev, precision)
+        state = step(state)
     sync()
     dt = time.perf_counter() - t0
     return {
@@ -103,6 +112,7 @@ def bench_train(
         "batch_size": batch_size,
         "window": window,
         "conditioning": conditioning,
+        "scheduled_sampling": scheduled_sampling,
         "params": sum(p.numel() for p in model.parameters()),
         "samples_per_s": batch_size * window * steps / dt,
         "ms_per_step": 1000 * dt / steps,
@@ -141,9 +151,11 @@ def bench_train_report(
     compile: bool = False,
     precision: str = "auto",
     threads: int = 0,
+    scheduled_sampling: float = SCHEDULED_SAMPLING,
 ) -> dict[str, Any]:
-    """The asked preset (by default at `samplernn train`'s batch and window), then `reference` at
-    REFERENCE_BATCH / REFERENCE_WINDOW / conditioning off.
+    """The asked preset (by default at `samplernn train`'s batch and window and a pitched bank's
+    scheduled sampling, SCHEDULED_SAMPLING: the step a default run takes), then `reference` at
+    REFERENCE_BATCH / REFERENCE_WINDOW / conditioning off / no scheduled sampling (the 2017 step).
 
     threads > 0 sets torch's CPU thread count first (0 keeps torch's default). Raises UsageError
     for a precision other than PRECISIONS or threads below 0 (and as bench_train does).
@@ -153,7 +165,8 @@ def bench_train_report(
     if threads > 0:
         torch.set_num_threads(threads)
     try:
-        return _report(preset, batch_size, window, device, steps, reference, compile, precision)
+        return _report(preset, batch_size, window, device, steps, reference, compile, precision,
+                       scheduled_sampling)  # fmt: skip
     finally:
         torch.set_num_threads(before)
 
@@ -167,6 +180,7 @@ def _report(
     reference: bool,
     compile: bool,
     precision: str,
+    scheduled_sampling: float,
 ) -> dict[str, Any]:
     dev = resolve_device(device)
     runs = [
@@ -178,6 +192,7 @@ def _report(
             steps=steps,
             compile=compile,
             precision=precision,
+            scheduled_sampling=scheduled_sampling,
         )
     ]
     if reference:

@@ -16,7 +16,7 @@ from samplernn.common.files import check_output_folder
 from samplernn.common.progress import progress_bar
 from samplernn.common.threads import oversubscribed
 from samplernn.model.config import PRESETS
-from samplernn.train.config import TrainConfig
+from samplernn.train.config import SCHEDULED_SAMPLING, TrainConfig
 
 
 def register(app: typer.Typer, bench_app: typer.Typer) -> None:
@@ -227,10 +227,15 @@ def bench_train_command(
         "auto", help="auto (bf16 on CUDA and on CPUs with native bf16, else fp32), fp32 or bf16."
     ),
     threads: int = typer.Option(0, help="CPU threads for torch; 0 = torch's default."),
+    scheduled_sampling: float = typer.Option(
+        SCHEDULED_SAMPLING,
+        help="Share of the inputs the model draws first, as a bank of pitched notes trains "
+        "(train's default); 0 = the plain step (a drum kit's). The reference preset never has it.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
-    """Training throughput (samples/s) for a preset, at train's batch and window unless given,
-    beside the `reference` preset (batch 16, window 1024)."""
+    """Training throughput (samples/s) for a preset, at train's batch, window and scheduled
+    sampling unless given, beside the `reference` preset (batch 16, window 1024)."""
     from samplernn.bench.train import bench_train_report
 
     try:
@@ -244,6 +249,7 @@ def bench_train_command(
             compile=compile,
             precision=precision,
             threads=threads,
+            scheduled_sampling=scheduled_sampling,
         )
     except UserError as exc:
         fail(exc)
@@ -254,7 +260,8 @@ def bench_train_command(
     from rich.table import Table
 
     table = Table(title=f"training throughput on {report['device']}, {report['threads']} threads")
-    for col in ("preset", "batch", "window", "cond", "precision", "params", "samples/s", "ms/step"):
+    for col in ("preset", "batch", "window", "cond", "sched. sampling", "precision", "params", "samples/s",
+                "ms/step"):
         table.add_column(col, justify="right")
     for r in report["runs"]:
         table.add_row(
@@ -262,6 +269,7 @@ def bench_train_command(
             str(r["batch_size"]),
             str(r["window"]),
             str(r["conditioning"]),
+            f"{r['scheduled_sampling']:g}",
             r["precision"],
             f"{r['params']:,}",
             f"{r['samples_per_s']:,.0f}",

@@ -131,12 +131,13 @@ class TrainConfig:
     scheduled_sampling: float | None = _setting(
         None,
         "Share of the input samples replaced by the model's own draws (parallel scheduled sampling, "
-        "Duckworth et al. 2019: a first pass without gradient draws every sample from the model's "
-        "output on the real history; targets clean), so that it learns to continue from a history "
-        "like the one it makes in generation: no bursts on quiet notes. A step costs one more "
-        f"forward pass. Unset: {SCHEDULED_SAMPLING:g} for a bank of pitched notes, 0 for a drum kit "
-        "and a model without conditioning (unmeasured there); with --init, the init run's own (the "
-        "shipped model's: 0).",
+        "Duckworth et al. 2019: a first pass without gradient draws them from the model's output "
+        "on the real history; targets clean), so that it learns to continue from a history like "
+        "the one it makes in generation: no bursts on quiet notes. A step costs that pass (the "
+        "frame tiers, and the sample-level MLP at the replaced samples only). Unset: "
+        f"{SCHEDULED_SAMPLING:g} for a bank of pitched notes, 0 for a drum kit and a model "
+        "without conditioning (unmeasured there); with --init, the init run's own (the shipped "
+        "model's: 0).",
     )
     input_gain: float = _setting(
         0.7,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-
 from support.tiny import tiny_model
 
 pytestmark = pytest.mark.usefixtures("one_thread")

@@ -17,7 +17,7 @@ from samplernn.commands.train_cmd import SWITCHES_OFF
 from samplernn.common.device import cpu_has_native_bf16
 from samplernn.common.paths import SHIPPED_MODEL
 from samplernn.model.checkpoint import load_checkpoint
-from samplernn.train.config import MINUTES_BOUND_STEPS, TrainConfig
+from samplernn.train.config import MINUTES_BOUND_STEPS, SCHEDULED_SAMPLING, TrainConfig
 from samplernn.train.init import resolve_train_config
 
 runner = CliRunner()
@@ -108,6 +108,8 @@ def test_a_plateau_stops_training_and_says_so(dataset, tmp_path):
         (["bench", "train", "--steps", "0", "--no-reference"], "must be at least 1", 2),
         (["bench", "train", "--precision", "fp8", "--no-reference"], "--precision must be one of", 2),
         (["bench", "train", "--threads", "-1", "--no-reference"], "--threads must be within 0..1024", 2),
+        (["bench", "train", "--scheduled-sampling", "1", "--no-reference"],
+         "--scheduled-sampling must be in [0, 1)", 2),
         (["train", "{ds}", "--out", "{run}", "--threads", "100000"], "--threads must be within 0..1024", 2),
         (["train", "{ds}", "--out", "{run}", "--sound-draws", "0"], "--sound-draws must be within 1..64", 2),
     ],
@@ -192,6 +194,7 @@ def test_bench_train_reports_samples_per_second():
     r = rep["runs"][0]
     auto = "bf16" if cpu_has_native_bf16() else "fp32"  # what --precision auto means on this CPU
     assert r["samples_per_s"] > 0 and r["params"] > 0 and r["precision"] == auto and rep["threads"] == 1
+    assert r["scheduled_sampling"] == SCHEDULED_SAMPLING
     result = runner.invoke(
         app,
         [
@@ -296,7 +299,9 @@ def test_bench_train_measures_train_s_batch_and_window_unless_told(monkeypatch):
     assert result.exit_code == 0, result.output
     default = TrainConfig()
     assert (seen[0]["batch_size"], seen[0]["window"]) == (default.batch_size, default.window)
+    assert seen[0]["scheduled_sampling"] == SCHEDULED_SAMPLING  # the step a pitched bank trains at
     assert (seen[1]["preset"], seen[1]["batch_size"], seen[1]["window"]) == ("reference", 16, 1024)
+    assert seen[1].get("scheduled_sampling", 0.0) == 0.0  # the 2017 step
     told = runner.invoke(app, ["bench", "train", "--batch-size", "8", "--no-reference", "--json"])
     assert told.exit_code == 0, told.output
     assert seen[2]["batch_size"] == 8 and len(seen) == 3
