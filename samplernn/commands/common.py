@@ -18,6 +18,7 @@ from samplernn.common.progress import ProgressFn, progress_bar
 from samplernn.common.threads import MAX_THREADS, oversubscribed
 from samplernn.generate.options import HIT_PROBE_SECONDS, MIN_P_HELP, ONSET_PROBE_SECONDS, GenerationOptions
 from samplernn.generate.temperature import ATTACK_TEMPERATURE_HELP
+from samplernn.train.recipe import HIT_PIECE_SECONDS
 
 WEIGHT_DTYPE_DEFAULT = GenerationOptions.weight_dtype
 #: Most takes `synth` and `pack` make of one note (or piece and velocity): each take is a stream of
@@ -104,7 +105,8 @@ def say_if_oversubscribed(threads: int | None) -> int | None:
 Threads = Annotated[
     int | None,
     typer.Option(min=1, max=MAX_THREADS, callback=say_if_oversubscribed,
-                 help="CPU threads a batch is split over; idle cores help (default 1)."),
+                 help="CPU threads a batch is split over; idle cores help (default: $SAMPLERNN_THREADS, "
+                 "else 1)."),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 RenderEngine = Annotated[
@@ -152,8 +154,9 @@ OnsetCandidates = Annotated[
                  help=f"Generate each note's first {ONSET_PROBE_SECONDS:g} s up to this many times (in "
                  "rounds of 2, 2, 4 …, until one holds the note's pitch clearly) and go on from the "
                  "candidate that holds it best (1 = off, as at --temperature 0); a drum model's hits: "
-                 f"their first {HIT_PROBE_SECONDS:g} s, the one that follows the kit's envelope and peaks "
-                 "soonest."),
+                 f"the one whose first {HIT_PROBE_SECONDS:g} s follows the kit's envelope and peaks "
+                 f"soonest and (a kit trained since 2026-12-02) whose first {HIT_PIECE_SECONDS:g} s "
+                 "sounds most like its piece."),
 ]
 
 

@@ -125,8 +125,9 @@ class TrainConfig:
     # is slightly off, as its own output is in generation.
     input_noise: int = _setting(
         0,
-        "Noise of ± this many quantisation levels on the input samples (not the targets): "
-        "robust sustained notes in generation.",
+        "Noise of ± this many quantisation levels on the input samples (not the targets), LPCNet's "
+        "remedy for exposure bias; tried at 1 from scratch: worse melodies, so off (scheduled "
+        "sampling is the remedy used).",
     )
     scheduled_sampling: float | None = _setting(
         None,
@@ -255,8 +256,8 @@ class TrainConfig:
     snapshot_minutes: float | None = _setting(
         None,
         "Also keep a copy of the checkpoint at the first validation after every this many minutes "
-        "of training (counted over resumes): checkpoints/minute_MMM.pt (the minutes, 3 digits), for a "
-        "quality-over-time curve.",
+        "of training (counted over resumes): checkpoints/minute_MMM.pt (the minutes, 3 digits; a "
+        "fraction as minute_000.250.pt), for a quality-over-time curve.",
     )
     device: str = _setting("auto", "auto, cpu or cuda.")
     compile: bool = _setting(False, "Use torch.compile.")
