@@ -136,9 +136,9 @@ class TrainConfig:
         "on the real history; targets clean), so that it learns to continue from a history like "
         "the one it makes in generation: no bursts on quiet notes. A step costs that pass (the "
         "frame tiers, and the sample-level MLP at the replaced samples only). Unset: "
-        f"{SCHEDULED_SAMPLING:g} for a bank of pitched notes, 0 for a drum kit and a model "
-        "without conditioning (unmeasured there); with --init, the init run's own (the shipped "
-        "model's: 0).",
+        f"{SCHEDULED_SAMPLING:g} for a bank of pitched notes, 0 for a drum kit (measured: "
+        "worse likeness) and a model without conditioning (unmeasured); with --init, the init "
+        "run's own (the shipped model's: 0).",
     )
     input_gain: float = _setting(
         0.7,
