@@ -16,9 +16,14 @@ from typer.main import get_current_context
 from samplernn.common.errors import UsageError
 from samplernn.common.progress import ProgressFn, progress_bar
 from samplernn.common.threads import MAX_THREADS, oversubscribed
-from samplernn.generate.options import HIT_PROBE_SECONDS, MIN_P_HELP, ONSET_PROBE_SECONDS, GenerationOptions
+from samplernn.generate.options import (
+    HIT_PIECE_SECONDS,
+    HIT_PROBE_SECONDS,
+    MIN_P_HELP,
+    ONSET_PROBE_SECONDS,
+    GenerationOptions,
+)
 from samplernn.generate.temperature import ATTACK_TEMPERATURE_HELP
-from samplernn.train.recipe import HIT_PIECE_SECONDS
 
 WEIGHT_DTYPE_DEFAULT = GenerationOptions.weight_dtype
 #: Most takes `synth` and `pack` make of one note (or piece and velocity): each take is a stream of

@@ -45,6 +45,11 @@ ONSET_MEASURES = ("periodicity", "level")
 #: decays within 30 % of the kit's from 56 % to 64 % (20 ms: 83 / 62 %, 80 ms: 83 / 61 %;
 #: docs/drums.md, "Hit search").
 HIT_PROBE_SECONDS = 0.04
+#: Seconds from each training hit's note-on over which a kit's checkpoint keeps its pieces'
+#: log-mel centroids (train.recipe.playing_hints), the window the hit search sets a candidate
+#: against them by: the first 40 ms say nothing of which piece a hit is, the body does
+#: (docs/drums.md, "Hit search by likeness").
+HIT_PIECE_SECONDS = 0.2
 #: The "level" score (dB, negated: higher is better) at which the search stops after a round: -2
 #: (the best 20 % of single candidates by level error) tried 5.7 of 8 candidates a hit and kept
 #: most of the gain of trying all 8; with the attack term, 6.4 (docs/drums.md, "Hit search").

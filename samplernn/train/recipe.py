@@ -46,6 +46,7 @@ from typing import Any
 from samplernn.common.errors import UserError
 from samplernn.data.dataset import PreparedDataset
 from samplernn.data.drum_bank import is_drum_bank
+from samplernn.generate.options import HIT_PIECE_SECONDS
 from samplernn.measures.oneshot import PieceCentroids
 from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
 from samplernn.train.config import (
@@ -63,11 +64,6 @@ from samplernn.train.plateau import SCORE_TIE_BAND
 #: of the takes to their own piece (46 % at 1.0) and got 52 % of the decays right (41 %), for an
 #: attack in time 72 % of the time (78 %). At 1.0 a hit's tail is sampled into a bed of noise.
 KIT_TEMPERATURE = 0.9
-#: Seconds from each training hit's note-on over which a kit's checkpoint keeps its pieces'
-#: log-mel centroids (`playing_hints`), the window the hit search sets a candidate against them
-#: by: the first 40 ms say nothing of which piece a hit is, the body does (docs/drums.md, "Hit
-#: search by likeness").
-HIT_PIECE_SECONDS = 0.2
 
 
 def playing_temperature(dataset: PreparedDataset) -> float:

@@ -12,6 +12,7 @@ from support.synth_data import write_synth_dataset
 from support.tiny import tiny_train_config
 
 from samplernn.data.dataset import load_dataset
+from samplernn.generate.options import HIT_PIECE_SECONDS
 from samplernn.measures import oneshot
 from samplernn.model.checkpoint import load_checkpoint
 from samplernn.train.config import KIT_SOUND_DRAWS
@@ -19,7 +20,7 @@ from samplernn.train.curves import read_metrics
 from samplernn.train.drum_check import HitProbe, HitScore
 from samplernn.train.loop import train
 from samplernn.train.min_p_fit import LADDER
-from samplernn.train.recipe import HIT_PIECE_SECONDS, KIT_TEMPERATURE, playing_hints, playing_temperature
+from samplernn.train.recipe import KIT_TEMPERATURE, playing_hints, playing_temperature
 from samplernn.train.sound_check import NoteProbe, make_probes
 from samplernn.train.sound_score import SoundScore, describe
 
