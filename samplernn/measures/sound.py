@@ -63,9 +63,16 @@ def midi_to_hz(pitch: float) -> float:
     return 440.0 * 2.0 ** ((pitch - 69.0) / 12.0)
 
 
+#: Decimals a cent figure is rounded to: pYIN's f0 lies on a 10-cent grid about the MIDI pitch, so
+#: a note exactly 50 cents off is common, and float rounding (50.00000000000008) must not decide
+#: whether it is within ±50.
+CENT_DECIMALS = 6
+
+
 def cents_between(f0_hz: float, pitch: float) -> float:
-    """Signed distance in cents from MIDI `pitch` to `f0_hz` (positive = sharp)."""
-    return 1200.0 * float(np.log2(f0_hz / midi_to_hz(pitch)))
+    """Signed distance in cents from MIDI `pitch` to `f0_hz` (positive = sharp), rounded to
+    CENT_DECIMALS."""
+    return round(1200.0 * float(np.log2(f0_hz / midi_to_hz(pitch))), CENT_DECIMALS)
 
 
 #: The kinds of pitch result `pitch_error_kind` tells apart.
@@ -213,7 +220,7 @@ def settle_ms(
     )
     good = voiced & np.isfinite(f0)
     cents = np.full(f0.shape, np.inf)
-    cents[good] = np.abs(1200.0 * np.log2(f0[good] / midi_to_hz(pitch)))
+    cents[good] = np.round(np.abs(1200.0 * np.log2(f0[good] / midi_to_hz(pitch))), CENT_DECIMALS)
     in_tune = cents <= settings.tolerance_cents
     runs = np.convolve(in_tune.astype(np.int64), np.ones(settings.run, np.int64), mode="valid")
     first = np.flatnonzero(runs == settings.run)

@@ -27,6 +27,17 @@ def test_pitch_one_semitone_off_fails() -> None:
     assert abs(cents) > measures.PitchSettings().tolerance_cents
 
 
+def test_a_tone_exactly_50_cents_off_is_in_tune() -> None:
+    """pYIN's f0 lies on a 10-cent grid about the pitch: a tone a quarter-tone sharp or flat
+    measures 50 cents, which is within ±50 whatever the float rounding of the logarithm."""
+    for sign in (1, -1):
+        hz = 220.0 * 2.0 ** (sign * 50 / 1200)
+        assert abs(measures.cents_between(hz, 57)) == 50.0
+        assert measures.pitch_error_kind(measures.cents_between(hz, 57)) == "ok"
+    # an f0 pYIN reported for an E3 in an evaluation: 1200·log2 alone gives 50.00000000000008
+    assert measures.cents_between(169.64319079487348, 52) == 50.0
+
+
 def test_silence_is_unvoiced() -> None:
     assert measures.note_pitch_cents(np.zeros(N, np.float32), SR, 57, ONSET, RELEASE, END) == (None, None)
 
