@@ -254,11 +254,17 @@ class SampleMLP(nn.Module):
         if use_table is None:
             use_table = B * T >= 2 * q
         if use_table:
-            idx = prev.unfold(1, f, 1) + torch.arange(f, device=prev.device) * q  # (B, T, F)
-            table = self.input_table().reshape(f * q, -1)  # (F*Q, D)
-            return F.embedding_bag(idx.reshape(B * T, f), table, mode="sum").view(B, T, -1)
+            return self._table_sum(prev.unfold(1, f, 1))
         e = self.embedding(prev).transpose(1, 2)  # (B, E, T+F-1)
         return self.input(e).transpose(1, 2)
+
+    def _table_sum(self, windows: torch.Tensor) -> torch.Tensor:
+        """The input conv through the folded table: windows (..., F) of classes → (..., D),
+        Σ_j table[j, windows[..., j]]."""
+        f, q = self.frame_size, self.embedding.num_embeddings
+        idx = windows.reshape(-1, f) + torch.arange(f, device=windows.device) * q
+        table = self.input_table().reshape(f * q, -1)  # (F*Q, D)
+        return F.embedding_bag(idx, table, mode="sum").view(*windows.shape[:-1], table.shape[1])
 
     def forward(self, prev: torch.Tensor, upper: torch.Tensor, cond: torch.Tensor | None) -> torch.Tensor:
         return self._head(self.input_conv(prev) + upper, cond)  # (B, T, Q)
@@ -268,9 +274,7 @@ class SampleMLP(nn.Module):
     ) -> torch.Tensor:
         """forward's logits at the K targets where `where` (B, T) bool is set, row-major (K, Q),
         computed at those targets alone (the input conv through the folded table)."""
-        f, q = self.frame_size, self.embedding.num_embeddings
-        idx = prev.unfold(1, f, 1)[where] + torch.arange(f, device=prev.device) * q  # (K, F)
-        x = F.embedding_bag(idx, self.input_table().reshape(f * q, -1), mode="sum")  # (K, D)
+        x = self._table_sum(prev.unfold(1, self.frame_size, 1)[where])  # (K, D)
         return self._head(x + upper[where], None if cond is None else cond[where])
 
     def _head(self, x: torch.Tensor, cond: torch.Tensor | None) -> torch.Tensor:
