@@ -69,10 +69,11 @@ def midi_to_hz(pitch: float) -> float:
 CENT_DECIMALS = 6
 
 
-def cents_between(f0_hz: float, pitch: float) -> float:
-    """Signed distance in cents from MIDI `pitch` to `f0_hz` (positive = sharp), rounded to
-    CENT_DECIMALS."""
-    return round(1200.0 * float(np.log2(f0_hz / midi_to_hz(pitch))), CENT_DECIMALS)
+def cents_between(f0_hz: float | np.ndarray, pitch: float) -> float | np.ndarray:
+    """Signed distance in cents from MIDI `pitch` to `f0_hz` (Hz, a number or an array; positive =
+    sharp), rounded to CENT_DECIMALS: a float for a number, an array of f0_hz's shape for an array."""
+    cents = np.round(1200.0 * np.log2(np.asarray(f0_hz, dtype=np.float64) / midi_to_hz(pitch)), CENT_DECIMALS)
+    return float(cents) if cents.ndim == 0 else cents
 
 
 #: The kinds of pitch result `pitch_error_kind` tells apart.
@@ -220,7 +221,7 @@ def settle_ms(
     )
     good = voiced & np.isfinite(f0)
     cents = np.full(f0.shape, np.inf)
-    cents[good] = np.round(np.abs(1200.0 * np.log2(f0[good] / midi_to_hz(pitch))), CENT_DECIMALS)
+    cents[good] = np.abs(cents_between(f0[good], pitch))
     in_tune = cents <= settings.tolerance_cents
     runs = np.convolve(in_tune.astype(np.int64), np.ones(settings.run, np.int64), mode="valid")
     first = np.flatnonzero(runs == settings.run)

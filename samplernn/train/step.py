@@ -70,9 +70,10 @@ def own_draws(
     without gradient. Returns the mixed inputs (B, L+T) int64; the history samples and the targets
     are left as they are, so the model learns to continue from a history that holds its own
     one-step errors, as it does in generation. The draws come from `SampleRNN.logits_at` (the
-    sample-level MLP at the chosen targets alone) and `draw_classes` (inverse CDF), about half the
-    cost of a full pass and a Gumbel-max draw at share 0.5 (docs/training.md, "Scheduled
-    sampling"). The state the pass makes is dropped: the step's own pass carries the state on."""
+    sample-level MLP at the chosen targets alone) and `draw_classes` (inverse CDF): at share 0.5
+    a step costs ~20 % more than a plain one, against ~50 % for a full pass with a draw at every
+    target (docs/training.md, "The draws at the replaced samples alone"). The state the pass
+    makes is dropped: the step's own pass carries the state on."""
     L = model.lookback
     replace = torch.rand(x_in.shape[0], x_in.shape[1] - L, device=x_in.device) < share  # (B, T)
     with torch.no_grad(), autocast(device, precision):
