@@ -141,17 +141,23 @@ def test_init_takes_a_shipped_models_name(dataset, tmp_path):
 
 
 def test_a_fine_tune_keeps_its_inits_scheduled_sampling(tmp_path):
-    """The shipped model was trained without scheduled sampling: a fine-tune of it keeps that
-    unless told; a run trained with it passes its share on; a given share wins."""
+    """A fine-tune keeps its init's scheduled sampling unless told: a checkpoint from before the
+    option (none in its train config) passes 0 on, one trained with it its share; a given share
+    wins; a shipped model's name reads its file's own."""
     run = tmp_path / "run"
-    assert resolve_train_config(run, {"init": "trombone-small"}, resume=False).scheduled_sampling == 0.0
-    given = {"init": "trombone-small", "scheduled_sampling": 0.3}
-    assert resolve_train_config(run, given, resume=False).scheduled_sampling == 0.3
     payload = torch.load(SHIPPED_MODEL, weights_only=True)
-    payload["train_config"]["scheduled_sampling"] = 0.5
-    torch.save(payload, tmp_path / "with_ss.pt")
-    trained_with = {"init": str(tmp_path / "with_ss.pt")}
-    assert resolve_train_config(run, trained_with, resume=False).scheduled_sampling == 0.5
+    shipped_share = float(payload["train_config"].get("scheduled_sampling") or 0.0)
+    named = resolve_train_config(run, {"init": "trombone-small"}, resume=False)
+    assert named.scheduled_sampling == shipped_share
+    for share, name in ((None, "before.pt"), (0.5, "with_ss.pt")):
+        payload["train_config"].pop("scheduled_sampling", None)
+        if share is not None:
+            payload["train_config"]["scheduled_sampling"] = share
+        torch.save(payload, tmp_path / name)
+        got = resolve_train_config(run, {"init": str(tmp_path / name)}, resume=False).scheduled_sampling
+        assert got == (share or 0.0)
+        given = {"init": str(tmp_path / name), "scheduled_sampling": 0.3}
+        assert resolve_train_config(run, given, resume=False).scheduled_sampling == 0.3
     assert resolve_train_config(run, {}, resume=False).scheduled_sampling is None  # fit_to_bank sets it
 
 
