@@ -43,16 +43,17 @@ def plot_loss_curve(records: list[dict[str, Any]], out: str | Path, title: str =
 SOUND_PARTS: dict[str | None, tuple[Any, ...]] = {
     None: ((("in_tune", "share in tune"),),
            ("level_error_db", "level error", "dB"), ("length_error_ms", "length error", "ms")),
-    "drum": ((("attack", "share with its attack in time"), ("decay", "share decaying as the real hit")),
+    "drum": ((("attack", "share with its attack in time"), ("decay", "share decaying as the real hit"),
+              ("likeness", "share like its piece (not in the score)")),
              ("level_error_db", "level error", "dB"), ("decay_error_pct", "decay error", "% of the real")),
 }
 
 
 def plot_sound_curve(records: list[dict[str, Any]], out: str | Path, title: str = "") -> None:
     """Write a PNG of the sound score of the 'eval' records vs step, atomically: above, the score
-    and its shares (notes in tune; for a drum kit, hits with their attack in time and decaying as
-    the real hit), best checkpoints marked; below, the median level error (dB) and length error
-    (ms; for a drum kit, the decay error in % of the real hit's)."""
+    and its shares (notes in tune; for a drum kit, hits with their attack in time, decaying as
+    the real hit and like their piece), best checkpoints marked; below, the median level error
+    (dB) and length error (ms; for a drum kit, the decay error in % of the real hit's)."""
     evals = [r for r in records if r.get("kind") == "eval" and r.get("sound")]
     steps = [r["step"] for r in evals]
     shares, *errors = SOUND_PARTS[evals[-1]["sound"].get("kind") if evals else None]
@@ -61,7 +62,7 @@ def plot_sound_curve(records: list[dict[str, Any]], out: str | Path, title: str 
     with figure(out, figsize=(7, 5), dpi=100) as fig:
         top, low = fig.subplots(2, 1, sharex=True)
         top.plot(steps, part["score"], label="sound score", color="tab:purple", marker="o", ms=3)
-        for (key, label), color in zip(shares, ("tab:green", "tab:olive"), strict=False):
+        for (key, label), color in zip(shares, ("tab:green", "tab:olive", "tab:cyan"), strict=False):
             top.plot(steps, part[key], label=label, color=color, lw=1, alpha=0.7)
         best = [(r["step"], r["sound"]["score"]) for r in evals if r.get("best")]
         if best:

@@ -22,12 +22,19 @@ penalty of up to PENALTY_WEIGHT growing linearly to its full weight at LEVEL_SCA
 starts at once, dies away as the real hit does, at its level; −0.25 = silence (or any sound
 LEVEL_SCALE_DB or more off the real level). The sound score is the mean over the hits
 (sound_score.SoundScore), and picks best.pt and tells a plateau as for a pitched bank.
+
+Two more measures are recorded beside the score, not in it (since 2026-12-06): the **likeness**
+(`evaluate`'s: the hit's oneshot.features nearer its own piece's centroid than any other's, the
+centroids from the kit's train hits) and the **band floor** over the real hit's
+(oneshot.band_floor_db). They are where a held-out kit fails `evaluate` (likeness 60–64 % against
+83 % for its real layers, docs/drums.md), which the score does not see; recorded, so that a run's
+metrics show whether they move with the score before either is weighed into it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -43,12 +50,16 @@ CHECK_WEIGHT = 0.5  # what a good attack is worth, and a good decay
 @dataclass(frozen=True)
 class HitScore:
     """One generated hit's measures over the window: attack in ms (None: silence), decay and the
-    real hit's decay in ms, signed loudness error in dB."""
+    real hit's decay in ms, signed loudness error in dB; beside the score, the likeness margin in
+    dB (oneshot.likeness_margin_db: > 0 when its own piece's centroid is the nearest; None
+    without centroids) and its band floor over the real hit's in dB (None when not measured)."""
 
     attack_ms: float | None
     decay_ms: float | None
     real_decay_ms: float | None
     level_error_db: float
+    likeness_margin_db: float | None = None
+    floor_over_db: float | None = None
 
     @property
     def judged(self) -> bool:
@@ -64,6 +75,11 @@ class HitScore:
         return self.judged and bool(oneshot.decay_close(self.decay_ms, self.real_decay_ms))
 
     @property
+    def like_ok(self) -> bool | None:
+        """Nearest its own piece's centroid (evaluate's likeness); None without centroids."""
+        return None if self.likeness_margin_db is None else self.likeness_margin_db > 0
+
+    @property
     def value(self) -> float:
         """CHECK_WEIGHT per good attack and good decay, minus the level penalty: in [−0.25, 1]."""
         level = min(abs(self.level_error_db) / LEVEL_SCALE_DB, 1.0)
@@ -72,10 +88,14 @@ class HitScore:
     @classmethod
     def parts(cls, notes: Sequence[HitScore]) -> dict[str, Any]:
         """kind "drum"; shares with a good attack and a good decay, median |level error| in dB,
-        median |decay − real decay| in % of the real decay; per-hit attack, decay and real decay (ms)."""
+        median |decay − real decay| in % of the real decay; per-hit attack, decay and real decay
+        (ms); the share like their piece and the median band floor over the real (dB), None when
+        not measured."""
         n = notes
         off = [abs(x.decay_ms - x.real_decay_ms) / max(x.real_decay_ms, oneshot.LEVEL_HOP_S * 1000.0)
                for x in n if x.decay_ms is not None and x.real_decay_ms is not None]
+        like = [x.like_ok for x in n if x.like_ok is not None]
+        floor = [x.floor_over_db for x in n if x.floor_over_db is not None]
         return {
             "kind": "drum",
             "attack": float(np.mean([x.attack_ok for x in n])) if n else None,
@@ -85,6 +105,8 @@ class HitScore:
             "attack_ms": [_ms(x.attack_ms) for x in n],
             "decay_ms": [_ms(x.decay_ms) for x in n],
             "real_decay_ms": [_ms(x.real_decay_ms) for x in n],
+            "likeness": float(np.mean(like)) if like else None,
+            "floor_over_db": round(float(np.median(floor)), 2) if floor else None,
         }
 
 
@@ -103,27 +125,55 @@ def window(x: np.ndarray, onset: int, n: int) -> np.ndarray:
 @dataclass(frozen=True)
 class HitProbe:
     """A validation hit as the sound check plays it: its event (uncut), conditioning (onset + n, 5)
-    int32 for a window of n samples from the onset, and the real hit's loudness (dB) and decay (ms)
-    over that window."""
+    int32 for a window of n samples from the onset, the real hit's loudness (dB), decay (ms) and
+    band floor (dB, oneshot.band_floor_db) over that window, and the kit's piece centroids (GM key
+    → oneshot.features (d,)) its likeness is told by (None: not measured)."""
 
     id: str
     event: NoteEvent
     cond: np.ndarray
     real_db: float
     real_decay_ms: float | None
+    real_floor_db: float | None = None
+    centroids: Mapping[int, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     def score(self, generated: np.ndarray, sample_rate: int) -> HitScore:
         """Measure the window of a generated hit (float (len(cond),)) against the real one."""
         onset = self.event.onset
         x = window(generated, onset, len(self.cond) - onset)
+        feats = oneshot.features(x, sample_rate)
+        key = self.event.pitch
+        margin = oneshot.likeness_margin_db(feats, self.centroids, key) if self.centroids else None
+        floor = None if self.real_floor_db is None else oneshot.band_floor_db(feats) - self.real_floor_db
         return HitScore(oneshot.attack_ms(x, sample_rate), oneshot.decay_ms(x, sample_rate),
-                        self.real_decay_ms, oneshot.loudness_db(x, sample_rate) - self.real_db)
+                        self.real_decay_ms, oneshot.loudness_db(x, sample_rate) - self.real_db,
+                        margin, floor)
 
 
-def hit_probe(dataset: PreparedDataset, rec: NoteRecord, seconds: float) -> HitProbe:
-    """The probe of validation hit `rec`: a window of `seconds` (at least one sample) after its onset."""
+def piece_centroids(dataset: PreparedDataset) -> dict[int, np.ndarray]:
+    """GM key → the mean oneshot.features (d,) of the kit's train hits of that piece, over
+    oneshot.FEATURE_SECONDS from each onset as `evaluate`'s likeness (oneshot.PieceCentroids);
+    {} without train hits. Reads their audio once."""
+    train = dataset.split("train")
+    if not train:
+        return {}
+    hits = [(r.pitch, dataset.load_audio(r), r.onset) for r in train]
+    return oneshot.PieceCentroids.of_hits(hits, dataset.sample_rate, oneshot.FEATURE_SECONDS).centroids
+
+
+def hit_probe(
+    dataset: PreparedDataset,
+    rec: NoteRecord,
+    seconds: float,
+    centroids: Mapping[int, np.ndarray] | None = None,
+) -> HitProbe:
+    """The probe of validation hit `rec`: a window of `seconds` (at least one sample) after its
+    onset; its likeness told by `centroids` (piece_centroids; the features span
+    oneshot.FEATURE_SECONDS, so a shorter window reads as silence past its end)."""
     sr = dataset.sample_rate
     n = max(1, int(seconds * sr))
     real = window(dataset.load_audio(rec), rec.onset, n)
     cond = events_to_conditioning([rec.event], rec.onset + n, dataset.stats)
-    return HitProbe(rec.id, rec.event, cond, oneshot.loudness_db(real, sr), oneshot.decay_ms(real, sr))
+    floor = oneshot.band_floor_db(oneshot.features(real, sr))
+    return HitProbe(rec.id, rec.event, cond, oneshot.loudness_db(real, sr), oneshot.decay_ms(real, sr),
+                    floor, centroids)

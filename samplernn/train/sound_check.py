@@ -23,7 +23,7 @@ from samplernn.data.dataset import NoteRecord, PreparedDataset
 from samplernn.data.drum_bank import is_drum_bank
 from samplernn.measures import sound as measures
 from samplernn.model.network import SampleRNN
-from samplernn.train.drum_check import HitProbe, hit_probe
+from samplernn.train.drum_check import HitProbe, hit_probe, piece_centroids
 from samplernn.train.sound_score import NoteScore, SoundScore, score_note
 
 #: Seconds generated past each note's requested end: a note that does not stop shows up as a
@@ -74,10 +74,12 @@ def shorten(event: NoteEvent, max_len: int) -> NoteEvent:
 def make_probes(dataset: PreparedDataset, count: int, seconds: float) -> list[Probe]:
     """The sound check's notes: up to `count` val notes of at most `seconds`, with the level
     column from the dataset's bank statistics (as training sees them); for a drum kit, up to
-    `count` val hits, each played for `seconds` from its onset (drum_check.hit_probe)."""
+    `count` val hits, each played for `seconds` from its onset, their likeness told by the train
+    hits' piece centroids (drum_check.hit_probe, drum_check.piece_centroids)."""
     picked = pick_notes(dataset.split("val"), count)
     if is_drum_bank(dataset.info.get("layout"), dataset.stats):
-        return [hit_probe(dataset, rec, seconds) for rec in picked]
+        centroids = piece_centroids(dataset)
+        return [hit_probe(dataset, rec, seconds, centroids) for rec in picked]
     sr = dataset.sample_rate
     tail = int(round(TAIL_SECONDS * sr))
     probes: list[Probe] = []

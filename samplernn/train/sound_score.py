@@ -110,8 +110,9 @@ class SoundScore:
 def describe(sound: dict[str, Any]) -> str:
     """A metrics record's "sound" entry in a few words, for the training log."""
     if sound.get("kind") == "drum":
+        like = "" if sound.get("likeness") is None else f", {sound['likeness']:.0%} like their piece"
         return (f"{sound['score']:.2f} ({sound['attack']:.0%} attack, {sound['decay']:.0%} decay, "
-                f"level ±{sound['level_error_db']:.1f} dB)")
+                f"level ±{sound['level_error_db']:.1f} dB{like})")
     return (f"{sound['score']:.2f} ({sound['in_tune']:.0%} in tune, level ±{sound['level_error_db']:.1f} dB, "
             f"length ±{sound['length_error_ms']:.0f} ms)")
 

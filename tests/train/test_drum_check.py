@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -90,6 +91,25 @@ def test_the_real_hit_scores_full_marks_and_its_faults_cost(kit):
     assert probe.score(bed, SR).value == -0.25  # an untrained model's near-silence passes nothing
 
 
+def test_the_likeness_and_band_floor_are_recorded_beside_the_score(kit):
+    """A hit is judged like its piece by the train hits' centroids, as `evaluate` judges a take;
+    a tone played for the snare is taken for the kick. Neither measure moves the score."""
+    probe = probe_of(kit, 38, 100)
+    ds = load_dataset(kit)
+    assert sorted(probe.centroids) == sorted({r.pitch for r in ds.split("train")})
+    amp = velocity_amp(100)
+    snare = probe.score(played(probe, one_shot("noise", 0.08, amp, seed=99)), SR)
+    assert snare.like_ok and abs(snare.floor_over_db) < 3
+    kick = probe.score(played(probe, one_shot("tone", 0.08, amp, seed=99)), SR)
+    assert kick.like_ok is False and kick.likeness_margin_db < 0
+    assert replace(kick, likeness_margin_db=5.0, floor_over_db=-9.0).value == kick.value  # not in the score
+    hissy = one_shot("noise", 0.08, amp, seed=99) + one_shot("hiss", 10.0, 0.3 * amp, seed=5)
+    assert probe.score(played(probe, hissy), SR).floor_over_db > snare.floor_over_db + 3
+    d = SoundScore.of([snare, kick]).to_dict()
+    assert d["likeness"] == 0.5 and d["floor_over_db"] is not None
+    assert describe(d).endswith("50% like their piece)")
+
+
 def test_the_parts_of_a_kits_sound_score():
     hits = [HitScore(2.0, 80.0, 80.0, 0.0), HitScore(None, 200.0, 100.0, -30.0)]
     assert [h.value for h in hits] == [1.0, -0.25]
@@ -97,6 +117,7 @@ def test_the_parts_of_a_kits_sound_score():
     assert d["kind"] == "drum" and d["score"] == 0.38 and d["notes"] == 2 and d["seconds"] == 0.5
     assert d["attack"] == d["decay"] == 0.5 and d["level_error_db"] == 15.0 and d["decay_error_pct"] == 50.0
     assert d["attack_ms"] == [2.0, None] and d["real_decay_ms"] == [80.0, 100.0]
+    assert d["likeness"] is None and d["floor_over_db"] is None  # not measured
     assert describe(d) == "0.38 (50% attack, 50% decay, level ±15.0 dB)"
 
 
@@ -115,6 +136,7 @@ def test_training_on_a_kit_chooses_by_the_hits(kit, tmp_path):
         assert sound["kind"] == "drum" and sound["notes"] == 3 * KIT_SOUND_DRAWS
         assert -0.25 <= sound["score"] <= 1
         assert {"attack", "decay", "level_error_db", "attack_ms", "decay_ms"} <= set(sound)
+        assert 0 <= sound["likeness"] <= 1 and sound["floor_over_db"] is not None
     assert any("attack" in line and "decay" in line for line in lines)
     assert (tmp_path / "run" / "sound.png").is_file()
     best = torch.load(tmp_path / "run" / "checkpoints" / "best.pt", weights_only=True)["best"]
