@@ -122,7 +122,7 @@ def demo_train_config(
 
     given = dict(preset="small", max_minutes=minutes, val_every=100, patience=0,
                  device=device, seed=seed, init=None if scratch else DEMO_INIT)
-    # as `train --init` does: the shipped model's own model fields (e.g. no pre-emphasis) over the preset's
+    # as `train --init` does: the shipped model's own model fields over the preset's
     return resolve_train_config(".", given, resume=False)
 
 

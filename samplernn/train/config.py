@@ -138,7 +138,7 @@ class TrainConfig:
         "frame tiers, and the sample-level MLP at the replaced samples only). Unset: "
         f"{SCHEDULED_SAMPLING:g} for a bank of pitched notes, 0 for a drum kit (measured: "
         "worse likeness) and a model without conditioning (unmeasured); with --init, the init "
-        "run's own (the shipped model's: 0).",
+        "run's own (the shipped model's: 0.5).",
     )
     input_gain: float = _setting(
         0.7,

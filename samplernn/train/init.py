@@ -41,8 +41,8 @@ def resolve_train_config(run_dir: str | Path, given: dict[str, Any], resume: boo
     be recorded while the init's model trained; so is an unconditioned init unless --no-conditioning
     was given: the bank's notes would be silently dropped, and --no-conditioning with a conditioned
     init, whose model it cannot change); an unset --scheduled-sampling is the init run's own (0 for
-    one trained without it, as the shipped model was: on a 3-minute fine-tune of it, 0.5 took the
-    test split's pitch from 100 to 85 %). Raises UserError for an unknown --init
+    one trained without it, as the model shipped until 2026-12-06 was: on a 3-minute fine-tune of
+    it, 0.5 took the test split's pitch from 100 to 85 %). Raises UserError for an unknown --init
     name, on resume when there is no checkpoint, or when a given option contradicts a LOCKED stored one.
     """
     if not resume:

@@ -10,6 +10,7 @@ import pytest
 from support.audio import tone, write_audio, write_midi
 
 from samplernn.common.paths import SHIPPED_MODEL
+from samplernn.model.checkpoint import load_checkpoint
 from samplernn.render.demo import (
     DEMO_INIT,
     demo_train_config,
@@ -38,8 +39,9 @@ def test_demo_training_fine_tunes_the_shipped_model_unless_scratch():
     assert DEMO_INIT == "trombone-small" and Path(fine.init) == SHIPPED_MODEL
     cfg = demo_train_config(3.0, scratch=True)
     assert cfg.init is None and cfg.max_minutes == 3.0 and cfg.preset == "small"
-    # the fine-tune keeps the shipped model's own fields (no pre-emphasis) over the preset's
-    assert fine.model_config().pre_emphasis == 0.0 and cfg.model_config().pre_emphasis == 0.7
+    # the fine-tune keeps the shipped model's own fields (its pre-emphasis), scratch the preset's
+    shipped = load_checkpoint(SHIPPED_MODEL).config
+    assert fine.model_config().pre_emphasis == shipped.pre_emphasis and cfg.model_config().pre_emphasis == 0.7
 
 
 def test_fine_tuned_demo_starts_where_the_shipped_model_is(tmp_path):
