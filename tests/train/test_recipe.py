@@ -9,26 +9,29 @@ from support.drum_kit import write_drum_dataset
 from support.synth_data import write_synth_dataset
 
 from samplernn.common.errors import UserError
-from samplernn.data.dataset import load_dataset
+from samplernn.data.dataset import PreparedDataset, load_dataset
 from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
 from samplernn.train.config import (
     KIT_ATTACK_WEIGHT,
     KIT_PATIENCE,
     KIT_SOUND_DRAWS,
     MAX_SHORT_NOTES,
+    MAX_SOUND_DRAWS,
     PATIENCE,
     SCHEDULED_SAMPLING,
     TrainConfig,
 )
 from samplernn.train.plateau import SCORE_TIE_BAND
-from samplernn.train.recipe import fit_to_bank
+from samplernn.train.recipe import fit_to_bank, sound_draws_for
 
 HELD = TrainConfig(hidden_countdown=0.5)
 
 
-def as_pitched(cfg: TrainConfig) -> TrainConfig:
-    """What fit_to_bank makes of `cfg` for a pitched bank it all applies to: the unset settings set."""
-    return dataclasses.replace(cfg, score_tie=SCORE_TIE_BAND, sound_draws=1, attack_weight=1.0,
+def as_pitched(cfg: TrainConfig, bank: PreparedDataset | None = None) -> TrainConfig:
+    """What fit_to_bank makes of `cfg` for a pitched bank it all applies to: the unset settings set
+    (one sound draw a val note, or as many as `bank`'s few val notes need)."""
+    draws = 1 if bank is None else sound_draws_for(cfg.sound_notes, len(bank.split("val")))
+    return dataclasses.replace(cfg, score_tie=SCORE_TIE_BAND, sound_draws=draws, attack_weight=1.0,
                                patience=PATIENCE, input_gain_tiers="frames",
                                scheduled_sampling=SCHEDULED_SAMPLING)
 
@@ -45,8 +48,29 @@ def test_a_pitched_bank_keeps_every_default(tmp_path):
     said: list[str] = []
     bank = load_dataset(write_synth_dataset(tmp_path / "bank"))
     for cfg in (TrainConfig(), HELD):
+        cfg = dataclasses.replace(cfg, sound_notes=len(bank.split("val")))
         assert fit_to_bank(cfg, bank, said.append) == as_pitched(cfg)
     assert said == []
+
+
+def test_few_val_notes_are_drawn_until_the_sound_check_has_its_notes(tmp_path):
+    said: list[str] = []
+    bank = load_dataset(write_synth_dataset(tmp_path / "bank"))
+    n = len(bank.split("val"))
+    assert 1 < n < TrainConfig().sound_notes
+    cfg = fit_to_bank(TrainConfig(), bank, said.append)
+    assert cfg.sound_draws == -(-TrainConfig().sound_notes // n) and cfg.sound_draws * n >= 24
+    assert said == [f"--sound-draws {cfg.sound_draws}: the val split has {n} notes, fewer than "
+                    f"--sound-notes 24; the sound check generates each {cfg.sound_draws} times"]
+    # one more val note than asked for, or drawn as the user said: one draw each
+    assert fit_to_bank(dataclasses.replace(TrainConfig(), sound_notes=n - 1), bank, print).sound_draws == 1
+    assert fit_to_bank(dataclasses.replace(TrainConfig(), sound_draws=2), bank, print).sound_draws == 2
+
+
+@pytest.mark.parametrize(("notes", "val", "draws"), [(24, 8, 3), (24, 7, 4), (24, 24, 1), (24, 30, 1),
+                                                      (24, 0, 1), (0, 3, 1), (1000, 1, MAX_SOUND_DRAWS)])
+def test_sound_draws_fill_the_sound_check(notes, val, draws):
+    assert sound_draws_for(notes, val) == draws
 
 
 def test_a_drum_kit_plays_out_its_hits_so_no_held_flag(tmp_path):
@@ -123,7 +147,7 @@ def test_precision_auto_is_bf16_where_the_cpu_has_it(monkeypatch):
 def test_note_interpolation_is_for_pitched_notes_only(tmp_path):
     interp = TrainConfig(note_interpolation=0.25)
     bank = load_dataset(write_synth_dataset(tmp_path / "bank"))
-    assert fit_to_bank(interp, bank, print) == as_pitched(interp)
+    assert fit_to_bank(interp, bank, print) == as_pitched(interp, bank)
     said: list[str] = []
     kit = fit_to_bank(interp, load_dataset(write_drum_dataset(tmp_path / "kit")), said.append)
     assert kit.note_interpolation == 0 and "--note-interpolation" in said[0] and "scale" in said[0]
@@ -151,7 +175,7 @@ def test_copies_of_notes_are_for_a_conditioned_pitched_bank_only(tmp_path, name,
     kit = fit_to_bank(cfg, load_dataset(write_drum_dataset(tmp_path / "kit")), said.append)
     assert getattr(kit, name) == 0 and any(flag in line for line in said)
     bank = load_dataset(write_synth_dataset(tmp_path / "bank"))
-    assert fit_to_bank(cfg, bank, print) == as_pitched(cfg)
+    assert fit_to_bank(cfg, bank, print) == as_pitched(cfg, bank)
     assert getattr(fit_to_bank(dataclasses.replace(cfg, conditioning=False), bank, print), name) == 0
     for value in bad:
         with pytest.raises(UserError, match=flag):
