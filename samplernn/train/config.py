@@ -240,7 +240,8 @@ class TrainConfig:
     sound_draws: int | None = _setting(
         None,
         "Times the sound check generates each validation note, each with its own random numbers "
-        f"(one batch); the score is the mean. Unset: {KIT_SOUND_DRAWS} for a drum kit, 1 for a pitched bank.",
+        f"(one batch); the score is the mean. Unset: {KIT_SOUND_DRAWS} for a drum kit; for a pitched bank 1, "
+        "or as many as make --sound-notes notes of a val split that has fewer.",
     )
     sound_seconds: float = _setting(
         0.5,
