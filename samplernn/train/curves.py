@@ -44,7 +44,7 @@ SOUND_PARTS: dict[str | None, tuple[Any, ...]] = {
     None: ((("in_tune", "share in tune"),),
            ("level_error_db", "level error", "dB"), ("length_error_ms", "length error", "ms")),
     "drum": ((("attack", "share with its attack in time"), ("decay", "share decaying as the real hit"),
-              ("likeness", "share like its piece (not in the score)")),
+              ("likeness", "share like its piece")),
              ("level_error_db", "level error", "dB"), ("decay_error_pct", "decay error", "% of the real")),
 }
 

@@ -17,18 +17,21 @@ Attack and decay are judged only for a hit within LEVEL_SCALE_DB of the real one
 near-silence of an untrained model is "at its peak" from the first sample and, like a cymbal
 ringing through the window, never falls: it would pass both.
 
-A hit scores CHECK_WEIGHT for a good attack plus CHECK_WEIGHT for a good decay, minus a level
-penalty of up to PENALTY_WEIGHT growing linearly to its full weight at LEVEL_SCALE_DB: 1 = it
-starts at once, dies away as the real hit does, at its level; −0.25 = silence (or any sound
-LEVEL_SCALE_DB or more off the real level). The sound score is the mean over the hits
-(sound_score.SoundScore), and picks best.pt and tells a plateau as for a pitched bank.
+A hit's checks are a good attack, a good decay and, where the kit's train hits give piece
+centroids, the **likeness** (`evaluate`'s: the hit's oneshot.features nearer its own piece's
+centroid than any other's; judged, like attack and decay, only within LEVEL_SCALE_DB). A hit scores
+the share of its checks it passes, minus a level penalty of up to PENALTY_WEIGHT growing linearly
+to its full weight at LEVEL_SCALE_DB: 1 = it starts at once, dies away as the real hit does, sounds
+like its piece, at its level; −0.25 = silence (or any sound LEVEL_SCALE_DB or more off the real
+level). The sound score is the mean over the hits (sound_score.SoundScore), and picks best.pt and
+tells a plateau as for a pitched bank.
 
-Two more measures are recorded beside the score, not in it (since 2026-12-06): the **likeness**
-(`evaluate`'s: the hit's oneshot.features nearer its own piece's centroid than any other's, the
-centroids from the kit's train hits) and the **band floor** over the real hit's
-(oneshot.band_floor_db). They are where a held-out kit fails `evaluate` (likeness 60–64 % against
-83 % for its real layers, docs/drums.md), which the score does not see; recorded, so that a run's
-metrics show whether they move with the score before either is weighed into it.
+The likeness is in the score since 2026-12-06: on a held-out kit (docs/drums.md, "The likeness in
+the kit's sound score") the sound check's likeness of 7 checkpoints of one run ranked them as
+`evaluate`'s likeness of their test takes did (Spearman 0.96) where the attack-and-decay score did
+not (0.79), and a run whose score rose while `evaluate`'s likeness fell (scheduled sampling on a
+kit) showed that the likeness was what the score missed. The **band floor** over the real hit's
+(oneshot.band_floor_db) is recorded beside the score, not in it.
 """
 
 from __future__ import annotations
@@ -44,15 +47,13 @@ from samplernn.data.dataset import NoteRecord, PreparedDataset
 from samplernn.measures import oneshot
 from samplernn.train.sound_score import LEVEL_SCALE_DB, PENALTY_WEIGHT
 
-CHECK_WEIGHT = 0.5  # what a good attack is worth, and a good decay
-
 
 @dataclass(frozen=True)
 class HitScore:
     """One generated hit's measures over the window: attack in ms (None: silence), decay and the
-    real hit's decay in ms, signed loudness error in dB; beside the score, the likeness margin in
-    dB (oneshot.likeness_margin_db: > 0 when its own piece's centroid is the nearest; None
-    without centroids) and its band floor over the real hit's in dB (None when not measured)."""
+    real hit's decay in ms, signed loudness error in dB, the likeness margin in dB
+    (oneshot.likeness_margin_db: > 0 when its own piece's centroid is the nearest; None without
+    centroids); beside the score, its band floor over the real hit's in dB (None when not measured)."""
 
     attack_ms: float | None
     decay_ms: float | None
@@ -81,9 +82,13 @@ class HitScore:
 
     @property
     def value(self) -> float:
-        """CHECK_WEIGHT per good attack and good decay, minus the level penalty: in [−0.25, 1]."""
+        """The share of its checks passed (attack, decay, and likeness where measured; none for a
+        hit too far off the real level to be judged), minus the level penalty: in [−0.25, 1]."""
         level = min(abs(self.level_error_db) / LEVEL_SCALE_DB, 1.0)
-        return CHECK_WEIGHT * (self.attack_ok + self.decay_ok) - PENALTY_WEIGHT * level
+        checks = [self.attack_ok, self.decay_ok]
+        if self.like_ok is not None:
+            checks.append(self.judged and self.like_ok)
+        return float(np.mean(checks)) - PENALTY_WEIGHT * level
 
     @classmethod
     def parts(cls, notes: Sequence[HitScore]) -> dict[str, Any]:

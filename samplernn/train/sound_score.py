@@ -15,8 +15,9 @@ that resolution count as equal and NLL breaks the tie): 1 = every note in tune a
 level and length; −0.5 = silence. Why these parts and weights: docs/training.md.
 
 A drum kit has no pitch: its validation hits score by the one-shot measures instead — attack
-within 10 ms of the onset, decay time within 30 % of the real hit's, loudness near the real hit's
-(samplernn.train.drum_check, `HitScore`), in [−0.25, 1], averaged and rounded the same way.
+within 10 ms of the onset, decay time within 30 % of the real hit's, likeness to its own piece,
+loudness near the real hit's (samplernn.train.drum_check, `HitScore`), in [−0.25, 1], averaged
+and rounded the same way.
 """
 
 from __future__ import annotations

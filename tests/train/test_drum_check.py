@@ -79,7 +79,8 @@ def test_the_real_hit_scores_full_marks_and_its_faults_cost(kit):
     late = probe.score(played(probe, one_shot("noise", 0.08, amp, seed=99, attack=480)), SR)
     assert late.attack_ms > 10 and not late.attack_ok and late.decay_ok  # peaks 30 ms late
     ringing = probe.score(played(probe, one_shot("noise", 0.5, amp, seed=99)), SR)
-    assert ringing.attack_ok and not ringing.decay_ok and ringing.value == pytest.approx(0.5, abs=0.05)
+    assert ringing.attack_ok and not ringing.decay_ok and ringing.like_ok  # two of its three checks
+    assert ringing.value == pytest.approx(2 / 3, abs=0.05)
     softer = probe.score(played(probe, real * 10 ** (-6 / 20)), SR)
     assert softer.attack_ok and softer.decay_ok and softer.value == pytest.approx(1 - 0.25 * 6 / 12, abs=0.03)
     faint = probe.score(played(probe, real * 10 ** (-20 / 20)), SR)
@@ -93,7 +94,7 @@ def test_the_real_hit_scores_full_marks_and_its_faults_cost(kit):
 
 def test_the_likeness_and_band_floor_are_recorded_beside_the_score(kit):
     """A hit is judged like its piece by the train hits' centroids, as `evaluate` judges a take;
-    a tone played for the snare is taken for the kick. Neither measure moves the score."""
+    a tone played for the snare is taken for the kick, and scores a third less for it."""
     probe = probe_of(kit, 38, 100)
     ds = load_dataset(kit)
     assert sorted(probe.centroids) == sorted({r.pitch for r in ds.split("train")})
@@ -102,7 +103,11 @@ def test_the_likeness_and_band_floor_are_recorded_beside_the_score(kit):
     assert snare.like_ok and abs(snare.floor_over_db) < 3
     kick = probe.score(played(probe, one_shot("tone", 0.08, amp, seed=99)), SR)
     assert kick.like_ok is False and kick.likeness_margin_db < 0
-    assert replace(kick, likeness_margin_db=5.0, floor_over_db=-9.0).value == kick.value  # not in the score
+    # the likeness is one of a hit's three checks; the floor is not in the score
+    assert replace(kick, likeness_margin_db=5.0).value == pytest.approx(kick.value + 1 / 3)
+    assert replace(kick, floor_over_db=-9.0).value == kick.value
+    assert replace(kick, likeness_margin_db=None).value == pytest.approx(
+        0.5 * (kick.attack_ok + kick.decay_ok) - 0.25 * min(abs(kick.level_error_db) / 12, 1))
     hissy = one_shot("noise", 0.08, amp, seed=99) + one_shot("hiss", 10.0, 0.3 * amp, seed=5)
     assert probe.score(played(probe, hissy), SR).floor_over_db > snare.floor_over_db + 3
     d = SoundScore.of([snare, kick]).to_dict()
@@ -118,6 +123,10 @@ def test_the_parts_of_a_kits_sound_score():
     assert d["attack"] == d["decay"] == 0.5 and d["level_error_db"] == 15.0 and d["decay_error_pct"] == 50.0
     assert d["attack_ms"] == [2.0, None] and d["real_decay_ms"] == [80.0, 100.0]
     assert d["likeness"] is None and d["floor_over_db"] is None  # not measured
+    # measured, the likeness is a third check: and a hit too faint to be judged is like nothing
+    like = [replace(hits[0], likeness_margin_db=2.0), replace(hits[0], likeness_margin_db=-1.0),
+            replace(hits[1], likeness_margin_db=2.0)]
+    assert [h.value for h in like] == pytest.approx([1.0, 2 / 3, -0.25])
     assert describe(d) == "0.38 (50% attack, 50% decay, level ±15.0 dB)"
 
 
