@@ -55,6 +55,18 @@ def _panel(ax: Any, main: Measure, snapshots: list[dict[str, Any]]) -> None:
         ax.text(0.5, 0.35, "not measured", transform=ax.transAxes, ha="center", va="center", color="0.5")
 
 
+def curve_title(curve: dict[str, Any]) -> str:
+    """What the curve is of, for its picture: the bank's folder name, how it started and the budget
+    ("cello, fine-tuned from trombone-small, 30-minute budget"); never an absolute path."""
+    parts = [Path(str(curve.get("dataset") or "")).name or "bank"]
+    init = curve.get("init")
+    parts.append(f"fine-tuned from {Path(str(init)).stem}" if init else "from scratch")
+    budget = curve.get("budget_minutes")
+    if budget is not None:
+        parts.append(f"{float(budget):g}-minute budget")
+    return ", ".join(parts)
+
+
 def plot_quality(curve: dict[str, Any], path: str | Path) -> Path:
     """Write the curve's picture to `path` (PNG, atomically): a panel per measure of MEASURES that is
     not drawn in another's, x = training minutes. Returns the path."""
@@ -70,6 +82,6 @@ def plot_quality(curve: dict[str, Any], path: str | Path) -> Path:
                 ax.set_xlim(0.0, max(minutes) * 1.05)
         for ax in axes[len(mains):]:
             ax.set_visible(False)
-        fig.suptitle(f"quality against training minutes: {curve.get('run', '')}", fontsize=10)
+        fig.suptitle(f"quality against training minutes: {curve_title(curve)}", fontsize=10)
         fig.supxlabel("training minutes", fontsize=9)
     return Path(path)

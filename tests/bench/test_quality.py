@@ -125,3 +125,14 @@ def test_bench_quality_command_evaluates_a_run(tmp_path):
         zero = CliRunner().invoke(app, ["bench", "quality", str(dataset), "-o", str(out), option, "0"])
         said = zero.output
         assert zero.exit_code == 2 and f"'{option}'" in said and "equal to 0.01" in said, said
+
+
+def test_the_curve_title_names_the_bank_and_start_not_a_path():
+    from samplernn.bench.quality_plot import curve_title
+
+    curve = {"dataset": "/home/me/runs/data/cello", "run": "/home/me/runs/q/run",
+             "init": "trombone-small", "budget_minutes": 30.0}
+    assert curve_title(curve) == "cello, fine-tuned from trombone-small, 30-minute budget"
+    scratch = {**curve, "init": None, "budget_minutes": None}
+    assert curve_title(scratch) == "cello, from scratch"
+    assert "/" not in curve_title({**curve, "init": "/x/y/best.pt"})
