@@ -95,6 +95,7 @@ def train_command(
     short_notes: int = _setting("short_notes", metavar="COPIES"),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out where it stopped."),
     init: str = _setting("init", metavar="NAME|PATH"),
+    new_pitch_draws: int = _setting("new_pitch_draws", metavar="TIMES"),
     no_conditioning: bool = typer.Option(
         False, "--no-conditioning", help=_FIELDS[SWITCHES_OFF["no_conditioning"]].metadata["help"]
     ),

@@ -178,9 +178,12 @@ class WindowStream:
 
     With hidden_countdown = p > 0, each note a row starts has its countdown hidden with
     probability p (drawn from the same seeded generator; p = 0 draws nothing, so the data order
-    is that of a stream without the option). All state (order, positions, generator, hidden rows)
-    is exported by `state_dict()` as tensors and ints, so a run resumes at exactly the same data
-    position.
+    is that of a stream without the option). With `draws` (n_notes,) int >= 1, note i comes
+    draws[i] times in every epoch (None: once each, the same order as all ones). All state (order,
+    positions, generator, hidden rows, an epoch's notes) is exported by `state_dict()` as tensors
+    and ints, so a run resumes at exactly the same data position. Raises UserError for a window
+    that is not a multiple of the lookback, ValueError for draws of another length than the bank
+    or below 1.
     """
 
     def __init__(
@@ -192,18 +195,22 @@ class WindowStream:
         seed: int,
         random_offset: bool = True,
         hidden_countdown: float = 0.0,
+        draws: torch.Tensor | None = None,
     ) -> None:
         if window <= 0 or window % lookback:
             raise UserError(f"window {window} must be a positive multiple of the model's lookback {lookback}")
         if hidden_countdown > 0 and bank.onsets is None:
             raise ValueError("hiding countdowns needs a bank with note onsets and releases")
+        if draws is not None and (draws.shape != (len(bank),) or bool((draws < 1).any())):
+            raise ValueError(f"draws must be ({len(bank)},) ints >= 1, got shape {tuple(draws.shape)}")
         self.bank, self.B, self.L, self.T = bank, batch_size, lookback, window
         self.random_offset = random_offset
         self.hidden_countdown = float(hidden_countdown)
         self.hidden = torch.zeros(batch_size, dtype=torch.bool)
         self.gen = torch.Generator().manual_seed(int(seed))
         self.epoch = 0
-        self.order = torch.randperm(len(bank), generator=self.gen)
+        self.epoch_notes = None if draws is None else torch.repeat_interleave(torch.arange(len(bank)), draws)
+        self.order = self._shuffled()
         self.pos = 0
         self.note = torch.full((batch_size,), -1, dtype=torch.int64)
         self.k = torch.zeros(batch_size, dtype=torch.int64)
@@ -211,10 +218,16 @@ class WindowStream:
         for r in range(batch_size):
             self._start_note(r)
 
+    def _shuffled(self) -> torch.Tensor:
+        """The next epoch's notes in a seeded random order (n_epoch,) int64."""
+        if self.epoch_notes is None:
+            return torch.randperm(len(self.bank), generator=self.gen)
+        return self.epoch_notes[torch.randperm(len(self.epoch_notes), generator=self.gen)]
+
     def _next_note(self) -> int:
         if self.pos >= len(self.order):
             self.epoch += 1
-            self.order = torch.randperm(len(self.bank), generator=self.gen)
+            self.order = self._shuffled()
             self.pos = 0
         i = int(self.order[self.pos])
         self.pos += 1
@@ -250,11 +263,17 @@ class WindowStream:
         }
         if self.hidden_countdown > 0:
             d["hidden"] = self.hidden.clone()
+        if self.epoch_notes is not None:
+            d["epoch_notes"] = self.epoch_notes.clone()
         return d
 
     def load_state_dict(self, d: dict[str, Any]) -> None:
-        if len(d["note"]) != self.B or len(d["order"]) != len(self.bank):
+        notes = d.get("epoch_notes")
+        epoch = len(self.bank) if notes is None else len(notes)
+        fits = notes is None or int(notes.max()) < len(self.bank)
+        if len(d["note"]) != self.B or len(d["order"]) != epoch or not fits:
             raise UserError("saved data position does not match this batch size / dataset")
+        self.epoch_notes = None if notes is None else notes.clone()
         self.gen.set_state(d["gen"])
         self.epoch, self.pos = int(d["epoch"]), int(d["pos"])
         self.order = d["order"].clone()

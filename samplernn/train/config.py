@@ -76,6 +76,15 @@ MINUTES_BOUND_STEPS = 10**9
 #: The most --sound-draws: every draw of every note is a row of one generation batch.
 MAX_SOUND_DRAWS = 64
 
+#: --new-pitch-draws when not given: in a fine-tune (--init), a train note on a pitch outside the
+#: range the init model was trained on is drawn this many times an epoch. On the cello (C2-C5)
+#: fine-tuned from the shipped trombone (E2-F4) for 30 minutes, the cello's notes below E2 came
+#: out sharp by a fifth or more (the trombone's range pulls the RNN towards its own periods:
+#: C2 flips to its third harmonic mid-note) at every snapshot of three seeds (docs/training.md,
+#: "Fine-tuning from the shipped model").
+NEW_PITCH_DRAWS = 3
+#: The most --new-pitch-draws: every draw is a note of an epoch's order held in memory.
+MAX_NEW_PITCH_DRAWS = 16
 #: The most short copies of a note --short-notes makes (each is a training note held in memory).
 MAX_SHORT_NOTES = 8
 #: What --precision takes: bf16 autocast where it pays (see train.step.autocast), else float32.
@@ -278,12 +287,18 @@ class TrainConfig:
         "Start a new run from this checkpoint's weights (fine-tuning): a path, or the name of a "
         f"shipped model ({', '.join(shipped_models()) or 'none installed'}).",
     )
+    new_pitch_draws: int = _setting(
+        NEW_PITCH_DRAWS,
+        "With --init: times an epoch each train note is drawn whose pitch lies outside the range the "
+        "--init model was trained on (pitches new to it), against once for the others (1 = evenly; "
+        "a drum kit and a model without conditioning: 1).",
+    )
 
     #: Fields a resumed run must share with the stored one (they fix the model, the train bank's
     #: notes and their order).
     LOCKED: ClassVar[tuple[str, ...]] = (
         "preset", "model_overrides", "conditioning", "batch_size", "window", "seed", "hidden_countdown",
-        "short_notes", "fill_pitches", "kit_retune",
+        "short_notes", "fill_pitches", "kit_retune", "new_pitch_draws",
     )
 
     def model_config(self) -> ModelConfig:
@@ -331,6 +346,10 @@ class TrainConfig:
             raise UsageError(f"--short-notes must be within 0..{MAX_SHORT_NOTES}, got {self.short_notes}")
         if self.fill_pitches < 0:
             raise UsageError(f"--fill-pitches must be >= 0, got {self.fill_pitches}")
+        if not 1 <= self.new_pitch_draws <= MAX_NEW_PITCH_DRAWS:
+            raise UsageError(
+                f"--new-pitch-draws must be within 1..{MAX_NEW_PITCH_DRAWS}, got {self.new_pitch_draws}"
+            )
         for name in ("steps", "batch_size", "window", "val_every", "eval_batch_size", "log_every"):
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise UsageError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")

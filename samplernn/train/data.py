@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from samplernn.common.errors import UserError
 from samplernn.data.batching import NoteBank, build_bank
@@ -114,3 +115,16 @@ def _with_copies(
     audio = {rec.id: ds.load_audio(rec) for rec in train}
     copies = [shift_note(rec, audio[rec.id], k, ds.sample_rate, keep_pitch=keep) for rec, k, keep in plan]
     return train + [c[0] for c in copies], [audio[r.id] for r in train] + [c[1] for c in copies]
+
+
+def new_pitch_draws(pitches: torch.Tensor, known: tuple[int, int] | None, draws: int) -> torch.Tensor | None:
+    """How many times an epoch each train note is drawn (samplernn.data.batching.WindowStream):
+    `draws` for a note whose pitch (MIDI, `pitches` (n_notes,) int) lies outside `known`, the
+    (lowest, highest) pitch an --init model was trained on, once for the others. Returns (n_notes,)
+    int64, or None when every note is drawn once (draws 1, no known range, no note outside it)."""
+    if draws <= 1 or known is None:
+        return None
+    outside = (pitches < known[0]) | (pitches > known[1])
+    if not bool(outside.any()):
+        return None
+    return torch.where(outside, int(draws), 1).to(torch.int64)

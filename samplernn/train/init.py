@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from conditioning import BankStats
 from samplernn.common.errors import UsageError, UserError
 from samplernn.common.shipped import resolve_checkpoint
 from samplernn.data.drum_bank import payload_is_kit
@@ -25,9 +26,9 @@ _MODEL_FIELDS = ("preset", "model_overrides", "conditioning")
 #: Settings on by default that a run started before they existed did not have: a resumed old run
 #: reads them as off, so that it goes on training on the same data as before, its sound check
 #: scores as its best.pt was scored (one draw a note), its input gain scales every tier's input and
-#: its history is never mixed with its own draws.
+#: its history is never mixed with its own draws, and a fine-tune draws every note as often.
 PREDATED_OFF: dict[str, Any] = {"fill_pitches": 0, "sound_draws": 1, "input_gain_tiers": "all",
-                                "scheduled_sampling": 0.0}
+                                "scheduled_sampling": 0.0, "new_pitch_draws": 1}
 
 
 def resolve_train_config(run_dir: str | Path, given: dict[str, Any], resume: bool) -> TrainConfig:
@@ -79,6 +80,18 @@ def resolve_train_config(run_dir: str | Path, given: dict[str, Any], resume: boo
         raise UserError(f"{last}: not a training checkpoint (no train_config inside)")
     check_locked(last, stored, given)
     return TrainConfig.from_dict({**PREDATED_OFF, **stored, **given})
+
+
+def init_pitch_range(path: str | Path) -> tuple[int, int] | None:
+    """(lowest, highest) MIDI pitch of the bank the checkpoint at `path` (a path or a shipped model's
+    name) was trained on, from its `pitch_range` (its bank statistics' for older checkpoints); None
+    for a model of no notes. Raises UserError for a missing or unreadable checkpoint."""
+    payload = read_payload(resolve_checkpoint(path))
+    stored = payload.get("pitch_range")
+    if stored:
+        return int(stored[0]), int(stored[1])
+    stats = payload.get("bank_stats")
+    return BankStats.from_dict(stats).pitch_range if stats else None
 
 
 def _init_overrides(payload: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,8 @@ note_interpolation when asked for) only mean something there:
   kit's keys are pieces, not a scale, and a model with no conditioning has no notes: 0.
 * fill_pitches — resampled copies of neighbouring pitches stand in for the pitches a bank lacks;
   a kit's missing keys are pieces it does not have, and without conditioning there are no pitches: 0.
+* new_pitch_draws — a fine-tune draws the notes on pitches its init model never played more often;
+  a kit's keys are pieces, not pitches, and without conditioning there are no pitches: 1.
 * short_notes — long notes cut short and spliced to their release teach short note-ons; a drum
   kit's hits have no held part to cut, and without conditioning there are no notes: 0.
 * input_gain_tiers — unset, the input gain scales the frame tiers' input alone for a bank of
@@ -119,6 +121,8 @@ def fit_to_bank(cfg: TrainConfig, dataset: PreparedDataset, log: Callable[[str],
         off["fill_pitches"] = 0
     if cfg.short_notes and no_scale:
         off["short_notes"] = 0
+    if cfg.new_pitch_draws > 1 and no_scale and cfg.init:
+        off["new_pitch_draws"] = 1
     if cfg.kit_retune and not kit_bank:
         log(f"--kit-retune off: {dataset.root} is not a drum kit (a retuned note would not be its pitch)")
         cfg = replace(cfg, kit_retune=0.0)

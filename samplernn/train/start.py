@@ -17,10 +17,10 @@ from samplernn.model.config import ModelConfig
 from samplernn.model.network import build_model
 from samplernn.train.checkpointing import resume
 from samplernn.train.config import TrainConfig
-from samplernn.train.data import TrainData, load_train_data
+from samplernn.train.data import TrainData, load_train_data, new_pitch_draws
 from samplernn.train.distributed import DistInfo, barrier
 from samplernn.train.ema import WeightEMA
-from samplernn.train.init import init_from
+from samplernn.train.init import init_from, init_pitch_range
 from samplernn.train.memory import check_step_memory
 from samplernn.train.recipe import fit_to_bank, playing_hints
 from samplernn.train.run_dir import RunDir, check_run_dir
@@ -70,7 +70,8 @@ def start_run(
                 f"{SHORT_HELD_SECONDS[0]:g}-{SHORT_HELD_SECONDS[1]:g} s, spliced to the release) beside them")
     if mcfg.oscillator:  # the oscillator runs at the data's rate
         mcfg = replace(mcfg, sample_rate=data.sample_rate)
-    state = fresh_state(cfg, mcfg, data, device, info)
+    draws = _new_pitch_draws(cfg, data, run) if cfg.init and not resume_run else None
+    state = fresh_state(cfg, mcfg, data, device, info, draws)
     if resume_run:
         state.ema = WeightEMA(state.model, cfg.ema) if cfg.ema else None
         resume(state, run)
@@ -92,16 +93,31 @@ def start_run(
     return state
 
 
+def _new_pitch_draws(cfg: TrainConfig, data: TrainData, run: RunDir) -> torch.Tensor | None:
+    """A fine-tune's draws of its train notes an epoch (train.data.new_pitch_draws), said in the log."""
+    assert cfg.init is not None
+    known = init_pitch_range(cfg.init)
+    draws = new_pitch_draws(data.train.pitches, known, cfg.new_pitch_draws)
+    if draws is not None and known is not None:
+        new = sorted({int(p) for p in data.train.pitches[draws > 1]})
+        run.log(f"{int((draws > 1).sum())} train notes on pitches the --init model was not trained on "
+                f"({', '.join(note_name(p) for p in new)}; it knows {note_name(known[0])}-"
+                f"{note_name(known[1])}) drawn {cfg.new_pitch_draws} times an epoch")
+    return draws
+
+
 def fresh_state(
-    cfg: TrainConfig, mcfg: ModelConfig, data: TrainData, device: torch.device, info: DistInfo
+    cfg: TrainConfig, mcfg: ModelConfig, data: TrainData, device: torch.device, info: DistInfo,
+    draws: torch.Tensor | None = None,
 ) -> TrainState:
-    """Step 0 of a run: the model initialised from cfg.seed, Adam, the data's first windows."""
+    """Step 0 of a run: the model initialised from cfg.seed, Adam, the data's first windows (each
+    train note drawn `draws` times an epoch: data.batching.WindowStream; None: once)."""
     torch.manual_seed(cfg.seed)
     model = build_model(mcfg).to(device)
     if cfg.note_interpolation and model.cond_features is not None:
         model.cond_features.interpolate_notes(data.train.pitches.tolist(), cfg.note_interpolation)
     optimizer = make_optimizer(model, cfg.lr, device)
     stream = WindowStream(data.train, cfg.batch_size, mcfg.lookback, cfg.window, seed=cfg.seed,
-                          hidden_countdown=cfg.hidden_countdown)  # fmt: skip
+                          hidden_countdown=cfg.hidden_countdown, draws=draws)  # fmt: skip
     return TrainState(cfg, data, model, optimizer, stream, device, info,
                       generation=playing_hints(data.dataset))

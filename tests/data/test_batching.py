@@ -123,3 +123,30 @@ def test_hidden_countdown_off_draws_nothing_and_resumes(bank):
     b.load_state_dict(a.state_dict())
     for _ in range(10):
         assert torch.equal(a.next_batch().cond, b.next_batch().cond)
+
+
+def test_draws_repeat_notes_within_each_epoch_and_resume(bank):
+    n = len(bank)
+    draws = torch.ones(n, dtype=torch.int64)
+    draws[0], draws[n - 1] = 3, 2
+    stream = WindowStream(bank, 3, L, T, seed=4, draws=draws)
+    assert sorted(stream.order.tolist()) == sorted([0, 0, 0] + list(range(1, n)) + [n - 1])
+    stream.order = stream.order[:0]  # force the next epoch's order: its counts are the draws again
+    stream._next_note()
+    assert torch.equal(torch.bincount(stream.order, minlength=n), draws)
+    plain = WindowStream(bank, 3, L, T, seed=4)
+    ones = WindowStream(bank, 3, L, T, seed=4, draws=torch.ones(n, dtype=torch.int64))
+    assert torch.equal(plain.order, ones.order)  # draws of one are the stream without them
+    for _ in range(5):
+        stream.next_batch()
+    again = WindowStream(bank, 3, L, T, seed=0)  # no draws given: they come with the state
+    again.load_state_dict(stream.state_dict())
+    assert torch.equal(again.epoch_notes, stream.epoch_notes)
+    for _ in range(30):  # across an epoch boundary
+        x, y = stream.next_batch(), again.next_batch()
+        assert torch.equal(x.x, y.x) and torch.equal(x.note, y.note)
+    with pytest.raises(UserError, match="does not match"):
+        plain.load_state_dict(stream.state_dict() | {"epoch_notes": torch.tensor([n + 5])})
+    for bad in (torch.zeros(n, dtype=torch.int64), torch.ones(n + 1, dtype=torch.int64)):
+        with pytest.raises(ValueError, match="draws must be"):
+            WindowStream(bank, 3, L, T, seed=4, draws=bad)

@@ -180,3 +180,15 @@ def test_copies_of_notes_are_for_a_conditioned_pitched_bank_only(tmp_path, name,
     for value in bad:
         with pytest.raises(UserError, match=flag):
             TrainConfig(**{name: value}).validate()
+
+
+def test_a_kits_fine_tune_draws_its_pieces_evenly(tmp_path):
+    """--new-pitch-draws: a kit's keys are pieces, not pitches; said only for a fine-tune, the one
+    run it acts in."""
+    bank = load_dataset(write_drum_dataset(tmp_path / "kit"))
+    said: list[str] = []
+    tuned = fit_to_bank(TrainConfig(init="x.pt"), bank, said.append)
+    assert tuned.new_pitch_draws == 1 and any("--new-pitch-draws" in line for line in said)
+    quiet: list[str] = []
+    assert fit_to_bank(TrainConfig(), bank, quiet.append).new_pitch_draws == TrainConfig().new_pitch_draws
+    assert not any("--new-pitch-draws" in line for line in quiet)

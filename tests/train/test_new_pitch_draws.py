@@ -1,0 +1,58 @@
+"""--new-pitch-draws: a fine-tune draws the train notes on pitches its --init model was never
+trained on more often than the others, and says so; a new run from scratch and a resumed one do not
+read the init again."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from support.synth_data import write_synth_dataset
+from support.tiny import tiny_train_config
+
+from samplernn.data.dataset import load_dataset
+from samplernn.train.config import NEW_PITCH_DRAWS, TrainConfig
+from samplernn.train.data import new_pitch_draws
+from samplernn.train.init import init_pitch_range
+from samplernn.train.loop import train
+
+
+def test_notes_outside_the_known_range_are_drawn_more_often():
+    pitches = torch.tensor([36, 38, 40, 52, 65, 67])
+    got = new_pitch_draws(pitches, (40, 65), 3)
+    assert got is not None and got.tolist() == [3, 3, 1, 1, 1, 3]
+    assert new_pitch_draws(pitches, (40, 65), 1) is None  # off
+    assert new_pitch_draws(pitches, None, 3) is None  # an init of no notes
+    assert new_pitch_draws(pitches, (30, 70), 3) is None  # nothing new to it
+
+
+@pytest.fixture(scope="module")
+def banks(tmp_path_factory):
+    root = tmp_path_factory.mktemp("banks")
+    low = write_synth_dataset(root / "low", pitches=(48, 50))
+    return low, write_synth_dataset(root / "wide", pitches=(45, 48, 50))
+
+
+def test_a_fine_tune_draws_the_new_pitches_and_resumes_with_them(banks, tmp_path):
+    low, wide = banks
+    base = tmp_path / "base"
+    train(low, base, tiny_train_config(steps=2))
+    init = str(base / "checkpoints" / "last.pt")
+    assert init_pitch_range(init) == load_dataset(low).stats.pitch_range == (48, 50)
+    assert TrainConfig().new_pitch_draws == NEW_PITCH_DRAWS > 1  # on by default
+    lines: list[str] = []
+    tuned = tmp_path / "tuned"
+    train(wide, tuned, tiny_train_config(steps=2, init=init, fill_pitches=0), log=lines.append)
+    said = [line for line in lines if "pitches the --init model was not trained on" in line]
+    assert said and "(A2; it knows C3-D3)" in said[0] and f"drawn {NEW_PITCH_DRAWS} times" in said[0], lines
+    data = torch.load(tuned / "checkpoints" / "last.pt", weights_only=True)["data"]
+    pitches = load_dataset(wide).split("train")
+    counts = torch.bincount(data["epoch_notes"])
+    assert counts.max() == NEW_PITCH_DRAWS and counts.min() == 1
+    assert int(counts.sum()) == len(data["order"]) > len(pitches)
+    quiet: list[str] = []
+    evenly = tiny_train_config(steps=1, init=init, new_pitch_draws=1)
+    train(wide, tmp_path / "plain", evenly, log=quiet.append)
+    train(wide, tmp_path / "scratch", tiny_train_config(steps=1), log=quiet.append)
+    assert not any("was not trained on" in line for line in quiet)
+    (base / "checkpoints" / "last.pt").unlink()  # a resumed fine-tune takes its draws from its own state
+    assert train(wide, tuned, tiny_train_config(steps=3, init=init, fill_pitches=0), resume=True).step == 3
