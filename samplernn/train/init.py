@@ -26,9 +26,9 @@ _MODEL_FIELDS = ("preset", "model_overrides", "conditioning")
 #: Settings on by default that a run started before they existed did not have: a resumed old run
 #: reads them as off, so that it goes on training on the same data as before, its sound check
 #: scores as its best.pt was scored (one draw a note), its input gain scales every tier's input and
-#: its history is never mixed with its own draws, and a fine-tune draws every note as often.
+#: its history is never mixed with its own draws.
 PREDATED_OFF: dict[str, Any] = {"fill_pitches": 0, "sound_draws": 1, "input_gain_tiers": "all",
-                                "scheduled_sampling": 0.0, "new_pitch_draws": 1}
+                                "scheduled_sampling": 0.0}
 
 
 def resolve_train_config(run_dir: str | Path, given: dict[str, Any], resume: bool) -> TrainConfig:

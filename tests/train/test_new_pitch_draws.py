@@ -1,8 +1,10 @@
-"""--new-pitch-draws: a fine-tune draws the train notes on pitches its --init model was never
-trained on more often than the others, and says so; a new run from scratch and a resumed one do not
-read the init again."""
+"""--new-pitch-draws: a fine-tune asked to draw the train notes on pitches its --init model was
+never trained on more often than the others, and says so; a run from scratch, a default fine-tune
+and a resumed one do not (the last takes its draws from its own state, not from the init)."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pytest
 import torch
@@ -10,7 +12,7 @@ from support.synth_data import write_synth_dataset
 from support.tiny import tiny_train_config
 
 from samplernn.data.dataset import load_dataset
-from samplernn.train.config import NEW_PITCH_DRAWS, TrainConfig
+from samplernn.train.config import NEW_PITCH_DRAWS
 from samplernn.train.data import new_pitch_draws
 from samplernn.train.init import init_pitch_range
 from samplernn.train.loop import train
@@ -38,21 +40,22 @@ def test_a_fine_tune_draws_the_new_pitches_and_resumes_with_them(banks, tmp_path
     train(low, base, tiny_train_config(steps=2))
     init = str(base / "checkpoints" / "last.pt")
     assert init_pitch_range(init) == load_dataset(low).stats.pitch_range == (48, 50)
-    assert TrainConfig().new_pitch_draws == NEW_PITCH_DRAWS > 1  # on by default
     lines: list[str] = []
     tuned = tmp_path / "tuned"
-    train(wide, tuned, tiny_train_config(steps=2, init=init, fill_pitches=0), log=lines.append)
+    drawn = tiny_train_config(steps=2, init=init, fill_pitches=0, new_pitch_draws=3)
+    train(wide, tuned, drawn, log=lines.append)
     said = [line for line in lines if "pitches the --init model was not trained on" in line]
-    assert said and "(A2; it knows C3-D3)" in said[0] and f"drawn {NEW_PITCH_DRAWS} times" in said[0], lines
+    assert said and "(A2; it knows C3-D3)" in said[0] and "drawn 3 times" in said[0], lines
     data = torch.load(tuned / "checkpoints" / "last.pt", weights_only=True)["data"]
     pitches = load_dataset(wide).split("train")
     counts = torch.bincount(data["epoch_notes"])
-    assert counts.max() == NEW_PITCH_DRAWS and counts.min() == 1
+    assert counts.max() == 3 and counts.min() == 1
     assert int(counts.sum()) == len(data["order"]) > len(pitches)
     quiet: list[str] = []
-    evenly = tiny_train_config(steps=1, init=init, new_pitch_draws=1)
-    train(wide, tmp_path / "plain", evenly, log=quiet.append)
-    train(wide, tmp_path / "scratch", tiny_train_config(steps=1), log=quiet.append)
+    assert NEW_PITCH_DRAWS == 1  # off by default: tried at 3, no gain
+    train(wide, tmp_path / "plain", tiny_train_config(steps=1, init=init), log=quiet.append)
+    scratch = tiny_train_config(steps=1, new_pitch_draws=3)  # no --init: nothing is new
+    train(wide, tmp_path / "scratch", scratch, log=quiet.append)
     assert not any("was not trained on" in line for line in quiet)
     (base / "checkpoints" / "last.pt").unlink()  # a resumed fine-tune takes its draws from its own state
-    assert train(wide, tuned, tiny_train_config(steps=3, init=init, fill_pitches=0), resume=True).step == 3
+    assert train(wide, tuned, replace(drawn, steps=3), resume=True).step == 3

@@ -187,8 +187,8 @@ def test_a_kits_fine_tune_draws_its_pieces_evenly(tmp_path):
     run it acts in."""
     bank = load_dataset(write_drum_dataset(tmp_path / "kit"))
     said: list[str] = []
-    tuned = fit_to_bank(TrainConfig(init="x.pt"), bank, said.append)
+    tuned = fit_to_bank(TrainConfig(init="x.pt", new_pitch_draws=3), bank, said.append)
     assert tuned.new_pitch_draws == 1 and any("--new-pitch-draws" in line for line in said)
     quiet: list[str] = []
-    assert fit_to_bank(TrainConfig(), bank, quiet.append).new_pitch_draws == TrainConfig().new_pitch_draws
+    assert fit_to_bank(TrainConfig(new_pitch_draws=3), bank, quiet.append).new_pitch_draws == 3
     assert not any("--new-pitch-draws" in line for line in quiet)
