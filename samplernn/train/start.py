@@ -70,7 +70,8 @@ def start_run(
                 f"{SHORT_HELD_SECONDS[0]:g}-{SHORT_HELD_SECONDS[1]:g} s, spliced to the release) beside them")
     if mcfg.oscillator:  # the oscillator runs at the data's rate
         mcfg = replace(mcfg, sample_rate=data.sample_rate)
-    draws = _new_pitch_draws(cfg, data, run) if cfg.init and not resume_run else None
+    asked = cfg.init and cfg.new_pitch_draws > 1 and not resume_run
+    draws = _new_pitch_draws(cfg, data, run) if asked else None
     state = fresh_state(cfg, mcfg, data, device, info, draws)
     if resume_run:
         state.ema = WeightEMA(state.model, cfg.ema) if cfg.ema else None
