@@ -78,9 +78,18 @@ class Checkpoint:
 
     @property
     def pitch_range(self) -> tuple[int, int] | None:
-        """(lowest, highest) MIDI pitch the model was trained on."""
-        r = self.payload.get("pitch_range")
-        return (int(r[0]), int(r[1])) if r else self.stats.pitch_range
+        """(lowest, highest) MIDI pitch the model was trained on (payload_pitch_range)."""
+        return payload_pitch_range(self.payload)
+
+
+def payload_pitch_range(payload: dict[str, Any]) -> tuple[int, int] | None:
+    """(lowest, highest) MIDI pitch of the bank a checkpoint dict was trained on: its `pitch_range`,
+    else (older checkpoints) its bank statistics'; None for a model of no notes."""
+    r = payload.get("pitch_range")
+    if r:
+        return int(r[0]), int(r[1])
+    stats = payload.get("bank_stats")
+    return BankStats.from_dict(stats).pitch_range if stats else None
 
 
 def make_payload(

@@ -8,11 +8,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from conditioning import BankStats
 from samplernn.common.errors import UsageError, UserError
 from samplernn.common.shipped import resolve_checkpoint
 from samplernn.data.drum_bank import payload_is_kit
-from samplernn.model.checkpoint import float32_state, read_payload
+from samplernn.model.checkpoint import float32_state, payload_pitch_range, read_payload
 from samplernn.model.config import preset
 from samplernn.model.widen import can_widen, widen_state
 from samplernn.train.checkpointing import model_of
@@ -86,12 +85,7 @@ def init_pitch_range(path: str | Path) -> tuple[int, int] | None:
     """(lowest, highest) MIDI pitch of the bank the checkpoint at `path` (a path or a shipped model's
     name) was trained on, from its `pitch_range` (its bank statistics' for older checkpoints); None
     for a model of no notes. Raises UserError for a missing or unreadable checkpoint."""
-    payload = read_payload(resolve_checkpoint(path))
-    stored = payload.get("pitch_range")
-    if stored:
-        return int(stored[0]), int(stored[1])
-    stats = payload.get("bank_stats")
-    return BankStats.from_dict(stats).pitch_range if stats else None
+    return payload_pitch_range(read_payload(resolve_checkpoint(path)))
 
 
 def _init_overrides(payload: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
