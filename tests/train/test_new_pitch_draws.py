@@ -1,6 +1,7 @@
 """--new-pitch-draws: a fine-tune asked to draw the train notes on pitches its --init model was
-never trained on more often than the others, and says so; a run from scratch, a default fine-tune
-and a resumed one do not (the last takes its draws from its own state, not from the init)."""
+never trained on more often than the others, and says so; a default fine-tune says which pitches
+are new to its init without drawing them more often; a run from scratch, a fine-tune within its
+init's range and a resumed one say nothing (the last takes its draws from its own state)."""
 
 from __future__ import annotations
 
@@ -51,11 +52,16 @@ def test_a_fine_tune_draws_the_new_pitches_and_resumes_with_them(banks, tmp_path
     counts = torch.bincount(data["epoch_notes"])
     assert counts.max() == 3 and counts.min() == 1
     assert int(counts.sum()) == len(data["order"]) > len(pitches)
-    quiet: list[str] = []
+    plain: list[str] = []
     assert NEW_PITCH_DRAWS == 1  # off by default: tried at 3, no gain
-    train(wide, tmp_path / "plain", tiny_train_config(steps=1, init=init), log=quiet.append)
+    train(wide, tmp_path / "plain", tiny_train_config(steps=1, init=init), log=plain.append)
+    warned = [line for line in plain if "was not trained on" in line]
+    assert len(warned) == 1 and "(A2, A#2, B2; it knows C3-D3)" in warned[0], plain  # B2, A#2 filled
+    assert "less surely" in warned[0] and "drawn" not in warned[0]
+    quiet: list[str] = []
     scratch = tiny_train_config(steps=1, new_pitch_draws=3)  # no --init: nothing is new
     train(wide, tmp_path / "scratch", scratch, log=quiet.append)
+    train(low, tmp_path / "same", tiny_train_config(steps=1, init=init), log=quiet.append)  # within range
     assert not any("was not trained on" in line for line in quiet)
     (base / "checkpoints" / "last.pt").unlink()  # a resumed fine-tune takes its draws from its own state
     assert train(wide, tuned, replace(drawn, steps=3), resume=True).step == 3
