@@ -117,6 +117,12 @@ def _with_copies(
     return train + [c[0] for c in copies], [audio[r.id] for r in train] + [c[1] for c in copies]
 
 
+def outside_range(pitches: torch.Tensor, known: tuple[int, int]) -> torch.Tensor:
+    """(n_notes,) bool: which of `pitches` (MIDI, (n_notes,) int) lie outside `known`, the
+    (lowest, highest) pitch an --init model was trained on."""
+    return (pitches < known[0]) | (pitches > known[1])
+
+
 def new_pitch_draws(pitches: torch.Tensor, known: tuple[int, int] | None, draws: int) -> torch.Tensor | None:
     """How many times an epoch each train note is drawn (samplernn.data.batching.WindowStream):
     `draws` for a note whose pitch (MIDI, `pitches` (n_notes,) int) lies outside `known`, the
@@ -124,7 +130,7 @@ def new_pitch_draws(pitches: torch.Tensor, known: tuple[int, int] | None, draws:
     int64, or None when every note is drawn once (draws 1, no known range, no note outside it)."""
     if draws <= 1 or known is None:
         return None
-    outside = (pitches < known[0]) | (pitches > known[1])
+    outside = outside_range(pitches, known)
     if not bool(outside.any()):
         return None
     return torch.where(outside, int(draws), 1).to(torch.int64)

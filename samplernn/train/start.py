@@ -17,7 +17,7 @@ from samplernn.model.config import ModelConfig
 from samplernn.model.network import build_model
 from samplernn.train.checkpointing import resume
 from samplernn.train.config import TrainConfig
-from samplernn.train.data import TrainData, load_train_data, new_pitch_draws
+from samplernn.train.data import TrainData, load_train_data, new_pitch_draws, outside_range
 from samplernn.train.distributed import DistInfo, barrier
 from samplernn.train.ema import WeightEMA
 from samplernn.train.init import init_from, init_pitch_range
@@ -103,7 +103,7 @@ def _new_pitch_draws(cfg: TrainConfig, data: TrainData, run: RunDir) -> torch.Te
     known = init_pitch_range(cfg.init)
     if known is None:
         return None
-    outside = (data.train.pitches < known[0]) | (data.train.pitches > known[1])
+    outside = outside_range(data.train.pitches, known)
     if not bool(outside.any()):
         return None
     new = ", ".join(note_name(p) for p in sorted({int(p) for p in data.train.pitches[outside]}))
