@@ -55,6 +55,7 @@ from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
 from samplernn.train.config import (
     KIT_ATTACK_WEIGHT,
     KIT_PATIENCE,
+    KIT_PRE_EMPHASIS,
     KIT_SOUND_DRAWS,
     MAX_SOUND_DRAWS,
     PATIENCE,
@@ -89,13 +90,17 @@ def playing_hints(dataset: PreparedDataset) -> dict[str, Any]:
     return hints
 
 
-def fit_to_bank(cfg: TrainConfig, dataset: PreparedDataset, log: Callable[[str], None]) -> TrainConfig:
+def fit_to_bank(
+    cfg: TrainConfig, dataset: PreparedDataset, log: Callable[[str], None], *, resumed: bool = False
+) -> TrainConfig:
     """`cfg` with the settings that do not apply to `dataset` (or to an unconditioned model) turned
     off, each change said once through `log`, and an unset --score-tie, --sound-draws, --patience,
     --input-gain-tiers, --scheduled-sampling and --attack-weight set for the bank (SCORE_TIE_BAND, or
     0 for a drum kit; sound_draws_for the val split's notes, or KIT_SOUND_DRAWS for a drum kit;
     PATIENCE, or KIT_PATIENCE for a drum kit; frames, or all for a drum kit; SCHEDULED_SAMPLING, or
-    0 for a drum kit and an unconditioned model; 1, or KIT_ATTACK_WEIGHT for a drum kit).
+    0 for a drum kit and an unconditioned model; 1, or KIT_ATTACK_WEIGHT for a drum kit). A new
+    drum kit run (not `resumed`, no --init) without --pre-emphasis gets KIT_PRE_EMPHASIS: a resumed
+    run keeps the model it was trained as, a fine-tune its init's.
 
     Raises UserError for a conditioned model on chunks of recordings with no notes.
     """
@@ -158,7 +163,20 @@ def fit_to_bank(cfg: TrainConfig, dataset: PreparedDataset, log: Callable[[str],
             log(f"--attack-weight {KIT_ATTACK_WEIGHT:g}: the loss on the first {cfg.attack_seconds:g} s of "
                 "every hit counts that much (a drum kit's hits start in time and come out more alike)")
         cfg = replace(cfg, attack_weight=KIT_ATTACK_WEIGHT if kit_bank else 1.0)
+    if kit_bank and not resumed and not cfg.init:
+        cfg = _kit_pre_emphasis(cfg, log)
     return cfg
+
+
+def _kit_pre_emphasis(cfg: TrainConfig, log: Callable[[str], None]) -> TrainConfig:
+    """`cfg` with KIT_PRE_EMPHASIS in its model overrides when --pre-emphasis was not given and
+    its preset's differs, said through `log`; stored in the run's config, so a resume keeps it."""
+    own = cfg.model_config().pre_emphasis
+    if "pre_emphasis" in cfg.model_overrides or own == KIT_PRE_EMPHASIS:
+        return cfg
+    log(f"--pre-emphasis {KIT_PRE_EMPHASIS:g}: without the preset's {own:g} a drum kit's takes came out "
+        "more like their pieces (a held-out kit 80-83 % against 58-61 %)")
+    return replace(cfg, model_overrides={**cfg.model_overrides, "pre_emphasis": KIT_PRE_EMPHASIS})
 
 
 def sound_draws_for(sound_notes: int, val_notes: int) -> int:

@@ -50,7 +50,7 @@ def start_run(
     barrier(info)  # every rank has looked at the run dir before rank 0 writes to it
     dataset = load_dataset(dataset_dir)
     kit = is_drum_bank(dataset.info.get("layout"), dataset.stats)
-    cfg = fit_to_bank(cfg, dataset, run.log)
+    cfg = fit_to_bank(cfg, dataset, run.log, resumed=resume_run)
     mcfg = cfg.model_config()
     if cfg.batch_size < info.world_size:
         raise UsageError(f"--batch-size {cfg.batch_size} is smaller than the {info.world_size} processes")

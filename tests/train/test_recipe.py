@@ -14,6 +14,7 @@ from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
 from samplernn.train.config import (
     KIT_ATTACK_WEIGHT,
     KIT_PATIENCE,
+    KIT_PRE_EMPHASIS,
     KIT_SOUND_DRAWS,
     MAX_SHORT_NOTES,
     MAX_SOUND_DRAWS,
@@ -78,7 +79,7 @@ def test_a_drum_kit_plays_out_its_hits_so_no_held_flag(tmp_path):
     cfg = fit_to_bank(HELD, load_dataset(write_drum_dataset(tmp_path / "kit")), said.append)
     assert cfg.hidden_countdown == 0 and cfg.input_gain == TrainConfig().input_gain
     assert not cfg.model_config().held_flag
-    assert len(said) == 7 and "--hidden-countdown" in said[0] and "drum" in said[0]
+    assert len(said) == 8 and "--hidden-countdown" in said[0] and "drum" in said[0]
     # its NLL falls as it learns its hits by heart: the sound score alone picks best.pt
     assert cfg.score_tie == 0 and "--score-tie 0" in said[1]
     # and that score is of every val hit generated several times
@@ -91,6 +92,31 @@ def test_a_drum_kit_plays_out_its_hits_so_no_held_flag(tmp_path):
     assert cfg.scheduled_sampling == 0 and "--scheduled-sampling 0" in said[5]
     # its hits' transients weigh more in the loss (a pitched bank's onsets do not: 1)
     assert cfg.attack_weight == KIT_ATTACK_WEIGHT > 1 and f"--attack-weight {KIT_ATTACK_WEIGHT:g}" in said[6]
+    # a new kit model writes the plain signal (the preset's pre-emphasis is a pitched bank's)
+    assert TrainConfig().model_config().pre_emphasis != KIT_PRE_EMPHASIS
+    assert cfg.model_config().pre_emphasis == KIT_PRE_EMPHASIS
+    assert f"--pre-emphasis {KIT_PRE_EMPHASIS:g}" in said[7]
+    assert cfg.model_overrides == {"pre_emphasis": KIT_PRE_EMPHASIS}  # stored with the run: a resume keeps it
+
+
+@pytest.mark.parametrize("how", ["given", "resumed", "fine-tune"])
+def test_a_kit_keeps_the_pre_emphasis_given_resumed_or_of_its_init(tmp_path, how):
+    """A kit run resumed from before the kit default goes on as the model it was trained as, and a
+    fine-tune keeps its init's model; a given --pre-emphasis is kept."""
+    said: list[str] = []
+    kit = load_dataset(write_drum_dataset(tmp_path / "kit"))
+    cfg = {"given": dataclasses.replace(HELD, model_overrides={"pre_emphasis": 0.5}),
+           "resumed": HELD, "fine-tune": dataclasses.replace(HELD, init=str(tmp_path / "init.pt"))}[how]
+    fitted = fit_to_bank(cfg, kit, said.append, resumed=how == "resumed")
+    assert fitted.model_overrides == cfg.model_overrides
+    assert not any("--pre-emphasis" in line for line in said)
+
+
+def test_a_pitched_bank_keeps_its_presets_pre_emphasis(tmp_path):
+    bank = load_dataset(write_synth_dataset(tmp_path / "bank"))
+    cfg = fit_to_bank(HELD, bank, print)
+    assert cfg.model_overrides == {}
+    assert cfg.model_config().pre_emphasis == TrainConfig().model_config().pre_emphasis > 0
 
 
 def test_a_score_tie_given_for_a_drum_kit_is_kept(tmp_path):
@@ -154,16 +180,6 @@ def test_note_interpolation_is_for_pitched_notes_only(tmp_path):
     assert fit_to_bank(dataclasses.replace(interp, conditioning=False), bank, print).note_interpolation == 0
     with pytest.raises(UserError, match="--note-interpolation"):
         TrainConfig(note_interpolation=1.5).validate()
-
-
-def test_a_drum_kit_is_pre_emphasised_like_any_bank(tmp_path):
-    kit = load_dataset(write_drum_dataset(tmp_path / "kit"))
-    said: list[str] = []
-    assert TrainConfig().model_config().pre_emphasis == 0.7
-    assert fit_to_bank(TrainConfig(), kit, said.append).model_config().pre_emphasis == 0.7
-    assert not any("pre-emphasis" in line for line in said)
-    asked = TrainConfig(model_overrides={"pre_emphasis": 0.0})
-    assert fit_to_bank(asked, kit, print).model_config().pre_emphasis == 0.0
 
 
 @pytest.mark.parametrize(("name", "on", "bad"), [("fill_pitches", 2, (-1,)),
