@@ -56,11 +56,10 @@ KIT_SOUND_DRAWS = 4
 KIT_ATTACK_WEIGHT = 4.0
 #: --pre-emphasis of a new drum kit run when it is not given (train.recipe.fit_to_bank; a pitched
 #: bank keeps its preset's 0.7, a fine-tune its --init model's). On the held-out BJA_Pacific at
-#: 12,377 steps the kit's takes were like their piece in 83.3 / 80.3 % (generation seeds 6 / 7)
-#: against 57.6 / 61.4 % pre-emphasised at 0.7 (training seed 1: 75.0 / 75.8 %), the real ceiling
-#: 83.3 %; on the two tuning kits,
-#: 70 minutes each side by side, 80.9 / 79.6 against 75.7 / 75.0 %, decay 64.5 / 57.9 against
-#: 56.6 / 56.6 % (docs/drums.md, "Pre-emphasis off on a kit").
+#: 12,377 steps the kit's takes were like their piece in 83.3 / 80.3 % (generation seeds 6 / 7; a
+#: second training seed 75.0 / 75.8 %) against 57.6 / 61.4 % pre-emphasised at 0.7, the real
+#: ceiling 83.3 %; on the two tuning kits, 70 minutes each side by side, 80.9 / 79.6 against
+#: 75.7 / 75.0 %, decay 64.5 / 57.9 against 56.6 / 56.6 % (docs/drums.md, "Pre-emphasis off on a kit").
 KIT_PRE_EMPHASIS = 0.0
 #: --patience when it is unset: a pitched bank stops after this many validations without progress
 #: (train.plateau), a drum kit never (KIT_PATIENCE; train.recipe.fit_to_bank). A kit's sound score
