@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 from rich.table import Table
 
+from conditioning import BankStats
 from samplernn.common.progress import ProgressFn
 from samplernn.data.dataset import NoteRecord, PreparedDataset
 from samplernn.evaluate.cells import fmt, ok
@@ -41,7 +42,7 @@ from samplernn.evaluate.run import Evaluation
 from samplernn.generate.options import GenerationOptions
 from samplernn.measures import oneshot
 from samplernn.model.checkpoint import Checkpoint
-from samplernn.render.drums import piece_name
+from samplernn.render.drums import held_samples, piece_name
 from samplernn.render.pack import Take, generate_takes, judge, kit_reference, kit_sounds
 
 TAKES_PER_LAYER = 4
@@ -103,7 +104,7 @@ class OneShotEval:
 
     def add_to(self, ev: Evaluation, ckpt: Checkpoint, gen: GenerationOptions) -> None:
         """Generate and measure the takes; put the block and its bars into ev.report."""
-        block = self.block(self.generate(ckpt, gen))
+        block = self.block(self.generate(ckpt, gen), self.column_decays(ckpt.stats))
         block["onset_candidates"] = gen.onset_candidates
         block["searched_by"] = gen.searched_by
         block["piece_min_p"] = gen.piece_min_p_record  # the takes' min-p per piece (over gen.min_p)
@@ -118,8 +119,16 @@ class OneShotEval:
         judged = [b["passed"] for b in report["bars"] if b["passed"] is not None]
         report["passed"] = bool(judged) and all(judged)
 
-    def block(self, takes: list[Take]) -> dict[str, Any]:
-        """The report's "oneshot" block: generated vs real shares, per piece, definitions."""
+    def column_decays(self, stats: BankStats) -> dict[tuple[int, int], float | None]:
+        """Per evaluated layer, the decay (ms) of the level column its takes are generated with
+        (measures.oneshot.column_decay_ms, a hit of the kit's length: render.drums.held_samples)."""
+        return {(k, v): oneshot.column_decay_ms(stats, k, v, held_samples(stats, k, v))
+                for k, v in self.layers}
+
+    def block(self, takes: list[Take], column_decays: dict[tuple[int, int], float | None] | None = None,
+              ) -> dict[str, Any]:
+        """The report's "oneshot" block: generated vs real shares, per piece, definitions; with
+        `column_decays` (`column_decays`), how the takes' decays follow their level column."""
         evaluated, layers = {v for _, v in self.layers}, set(self.layers)
         real_dyn = oneshot.dynamics([s for s in self.sounds if (s.key, s.velocity) in layers])
         gen_dyn = oneshot.dynamics([t.sound for t in takes])
@@ -132,7 +141,22 @@ class OneShotEval:
                 "real_pooled": self.real_shares(pooled=True),
                 "loudness_error_db": loudness_error(gen_dyn, real_dyn),
                 "floor_excess_db": floor_excess(takes, self.floors),
-                "per_piece": self.per_piece(takes, gen_dyn, real_dyn), "definitions": DEFINITIONS}
+                "per_piece": self.per_piece(takes, gen_dyn, real_dyn),
+                "column_decay": self.column_decay(takes, column_decays) if column_decays else None,
+                "definitions": DEFINITIONS}
+
+    def column_decay(self, takes: list[Take], told: dict[tuple[int, int], float | None]) -> dict[str, Any]:
+        """generated: the share of takes whose decay lies within DECAY_TOLERANCE of their level
+        column's (`told`); envelopes: the share of evaluated layers whose level column itself decays
+        within it of the piece's real median — the decay bar's share for a model that played the
+        kit's envelopes exactly (no bar: docs/drums.md, *What the decay bar asks*)."""
+        return {
+            "generated": _share([oneshot.decay_close(t.sound.decay_ms, told.get((t.key, t.velocity)))
+                                 for t in takes]),
+            "envelopes": _share([oneshot.decay_close(told.get(lay), self.ref.decay.get(lay[0]))
+                                 for lay in self.layers]),
+            "per_layer_ms": {f"{k}/{v}": told.get((k, v)) for k, v in self.layers},
+        }
 
     @cached_property
     def floors(self) -> dict[int, float | None]:
@@ -241,6 +265,11 @@ DEFINITIONS = {
     "decay": f"share whose decay (loudest 10 ms frame until {oneshot.DECAY_DROP_DB:g} dB below it for good) "
     f"is within {oneshot.DECAY_TOLERANCE:.0%} of the piece's real median",
     "clean": "share without a sample at or beyond full scale",
+    "column_decay": f"generated: share of takes whose decay is within {oneshot.DECAY_TOLERANCE:.0%} of the "
+    "decay of the level column they were generated with (the kit's typical envelope for the piece and "
+    "velocity: how closely the model follows it); envelopes: share of the evaluated layers whose level "
+    "column itself decays within that of the piece's real median, what the decay bar would give a "
+    "model that followed its level column exactly (no bar); per_layer_ms: each layer's column decay",
     "dynamics": "share of pieces whose loudest 10 ms frame (median per velocity) rises strictly with "
     "velocity at the evaluated velocities (the lowest, middle and highest layer of each piece)",
     "loudness_error_db": "generated − real loudest 10 ms frame (median per piece and velocity), dB: the "
@@ -294,6 +323,10 @@ def oneshot_table(report: dict[str, Any]) -> Table | None:
         ends = ", ".join(f"{k} {loud[k]:+.1f}" for k in ("softest", "loudest") if loud[k] is not None)
         t.add_row("loudness off the real layer", "", f"{loud['median_abs']:.1f} dB",
                   f"{ends} dB" if ends else "", "")
+    told = block.get("column_decay")
+    if told and told["generated"] is not None:
+        t.add_row("decay as its level column tells", "", fmt(told["generated"], "%"),
+                  f"envelopes alone {fmt(told['envelopes'], '%')}", "")
     if block.get("floor_excess_db") is not None:
         t.add_row("band floor over the real", "", f"{block['floor_excess_db']:+.1f} dB", "", "")
     return t

@@ -274,6 +274,18 @@ def stats_decay_ms(stats: BankStats, key: int) -> float | None:
     return curve_decay_ms(curve, stats.hop * 1000.0 / stats.sample_rate)
 
 
+def column_decay_ms(stats: BankStats, key: int, velocity: int, held: int) -> float | None:
+    """`curve_decay_ms` of the level column a hit of `key` at `velocity` is generated with: the
+    bank's typical level curve (BankStats.level_curve) held `held` samples, then released over the
+    bank's release tail — the decay a model that follows its level column exactly would play.
+    None without envelopes."""
+    if not stats.envelopes or stats.hop < 1:
+        return None
+    n = held + stats.release_tail(key, velocity)
+    curve = stats.level_curve(key, velocity, max(n, 1), held)[:: stats.hop]
+    return curve_decay_ms(curve, stats.hop * 1000.0 / stats.sample_rate)
+
+
 def decay_ok(sound: Sound, ref: KitReference) -> bool | None:
     """Decay within DECAY_TOLERANCE of the real piece's median; None when either is unknown."""
     return decay_close(sound.decay_ms, ref.decay.get(sound.key))

@@ -75,6 +75,24 @@ def test_known_takes_give_known_shares(shots: OneShotEval) -> None:
     assert wrong[0].checks["like"] is False and wrong[0].values["nearest_piece"] == 42
 
 
+def test_the_takes_decay_against_their_level_column(shots: OneShotEval, kit_dir: Path) -> None:
+    """The level column's decay per layer comes from the kit's envelopes (a kick ~120 ms); takes
+    made like the kit's hits decay as told, a kick ringing 0.6 s does not, and the envelopes alone
+    lie within the tolerance of each piece's median."""
+    told = shots.column_decays(drum_stats(kit_dir))
+    assert set(told) == set(shots.layers)
+    assert told[(36, 100)] == pytest.approx(120.0, abs=25.0)
+    like_kit = [_take(k, v, one_shot(kind, decay, velocity_amp(v), seed=7))
+                for k, (kind, decay) in PIECES.items() for v in (40, 100)]
+    ringing = [_take(36, 100, one_shot("tone", 0.6, velocity_amp(100), seed=7))]
+    for takes, want in ((like_kit, 1.0), (ringing, 0.0)):
+        judge(takes, shots.ref)
+        block = shots.block(takes, told)["column_decay"]
+        assert block["generated"] == want
+        assert block["envelopes"] == 1.0 and block["per_layer_ms"]["36/100"] == told[(36, 100)]
+    assert shots.block(like_kit)["column_decay"] is None
+
+
 def test_loudness_error_and_the_pieces_a_take_is_taken_for(shots: OneShotEval) -> None:
     """Takes at the kit's own amplitude lie within a dB of its layers; the soft takes played 4 times
     too loud come out 12 dB over; a hiss played as the kick is taken for the hat."""
@@ -156,6 +174,7 @@ def test_evaluate_chooses_one_shot_measures_for_a_drum_model(kit_dir: Path, tmp_
     assert block["searched_by"] == "level"  # a checkpoint without its kit's piece centroids
     shown = out.getvalue()
     assert "NLL bits/sample" in shown and "clipped samples" in shown
+    assert "decay as its level column tells" in shown and block["column_decay"]["envelopes"] == 1.0
     assert "pitch within" not in shown and "per pitch" not in shown and "noise floor" not in shown
 
 

@@ -128,6 +128,19 @@ def test_decays_from_the_bank_statistics() -> None:
     assert ref.centroids == {} and ref.novelty_floor(38) == 0.0
 
 
+def test_the_level_column_decays_as_the_envelope_held_then_released() -> None:
+    """A snare whose level falls 20 dB in ~100 ms from the note-off on: its column decays so when
+    struck with the kit's held part; held four times longer, its column holds the peak until then."""
+    hop = envelope_hop(SR)
+    x = np.concatenate([np.zeros(800, np.float32), one_shot("noise", 0.1, n=SR)])
+    end = 800 + SR
+    levels = note_levels(x, 800, 800 + hop, end, hop)
+    stats = BankStats.from_notes(SR, [(38, 100, end - 800 - hop)], [(38, 100, *levels)])
+    assert oneshot.column_decay_ms(stats, 38, 100, hop) == pytest.approx(100.0, abs=20.0)
+    assert oneshot.column_decay_ms(stats, 38, 100, 4 * hop) == pytest.approx(130.0, abs=20.0)
+    assert oneshot.column_decay_ms(BankStats(SR), 38, 100, hop) is None
+
+
 def test_level_error_is_the_mean_db_distance_from_the_wanted_curve() -> None:
     x = np.where(np.arange(SR // 10) % 2, 0.1, -0.1).astype(np.float32)  # -20 dBFS in every frame
     assert oneshot.level_error_db(x, np.full(x.size, -20.0), SR) == pytest.approx(0.0, abs=1e-3)
