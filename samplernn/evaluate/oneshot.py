@@ -125,10 +125,10 @@ class OneShotEval:
         return {(k, v): oneshot.column_decay_ms(stats, k, v, held_samples(stats, k, v))
                 for k, v in self.layers}
 
-    def block(self, takes: list[Take], column_decays: dict[tuple[int, int], float | None] | None = None,
-              ) -> dict[str, Any]:
+    def block(self, takes: list[Take],
+              column_decays: dict[tuple[int, int], float | None] | None = None) -> dict[str, Any]:
         """The report's "oneshot" block: generated vs real shares, per piece, definitions; with
-        `column_decays` (`column_decays`), how the takes' decays follow their level column."""
+        `column_decays` (OneShotEval.column_decays), how the takes' decays follow their level column."""
         evaluated, layers = {v for _, v in self.layers}, set(self.layers)
         real_dyn = oneshot.dynamics([s for s in self.sounds if (s.key, s.velocity) in layers])
         gen_dyn = oneshot.dynamics([t.sound for t in takes])

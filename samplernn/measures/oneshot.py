@@ -269,8 +269,12 @@ def stats_decay_ms(stats: BankStats, key: int) -> float | None:
         return None
     env = stats.envelopes[(key, vels[len(vels) // 2])]
     held = env.sustain.size * stats.hop
-    n = held + env.release.size * stats.hop
-    curve = stats.level_curve(key, vels[len(vels) // 2], n, held)[:: stats.hop]
+    return _level_curve_decay_ms(stats, key, vels[len(vels) // 2], held, held + env.release.size * stats.hop)
+
+
+def _level_curve_decay_ms(stats: BankStats, key: int, velocity: int, held: int, n: int) -> float:
+    """`curve_decay_ms` of the bank's typical level curve of n samples, key released at `held`."""
+    curve = stats.level_curve(key, velocity, n, held)[:: stats.hop]
     return curve_decay_ms(curve, stats.hop * 1000.0 / stats.sample_rate)
 
 
@@ -281,9 +285,7 @@ def column_decay_ms(stats: BankStats, key: int, velocity: int, held: int) -> flo
     None without envelopes."""
     if not stats.envelopes or stats.hop < 1:
         return None
-    n = held + stats.release_tail(key, velocity)
-    curve = stats.level_curve(key, velocity, max(n, 1), held)[:: stats.hop]
-    return curve_decay_ms(curve, stats.hop * 1000.0 / stats.sample_rate)
+    return _level_curve_decay_ms(stats, key, velocity, held, max(held + stats.release_tail(key, velocity), 1))
 
 
 def decay_ok(sound: Sound, ref: KitReference) -> bool | None:
