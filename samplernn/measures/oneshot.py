@@ -272,7 +272,7 @@ def stats_decay_ms(stats: BankStats, key: int) -> float | None:
     return _level_curve_decay_ms(stats, key, vels[len(vels) // 2], held, held + env.release.size * stats.hop)
 
 
-def _level_curve_decay_ms(stats: BankStats, key: int, velocity: int, held: int, n: int) -> float:
+def _level_curve_decay_ms(stats: BankStats, key: int, velocity: int, held: int, n: int) -> float | None:
     """`curve_decay_ms` of the bank's typical level curve of n samples, key released at `held`."""
     curve = stats.level_curve(key, velocity, n, held)[:: stats.hop]
     return curve_decay_ms(curve, stats.hop * 1000.0 / stats.sample_rate)
