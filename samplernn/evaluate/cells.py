@@ -13,6 +13,7 @@ def fmt(value: Any, kind: str = "") -> str:
         return "yes" if value else "no"
     formats = {
         "%": "{:.0%}",
+        "%.1": "{:.1%}",
         "%%": "{:.3%}",
         "ms": "{:.0f} ms",
         "c": "{:.0f} c",

@@ -10,6 +10,10 @@ A one-shot `x` (n,) float at `sr` Hz is measured from its start (`start`, sample
   good (good: within DECAY_TOLERANCE of the real piece's median);
 * loudness — the loudest 10 ms RMS frame, dBFS (dynamics: it rises with velocity per piece);
 * clipping — any sample at or beyond full scale (sound.clip_share);
+* stuck output — a stretch longer than STUCK_SECONDS held at one sample value at least STUCK_LEVEL
+  from zero (`stuck_ms`): a generated take whose output sticks on one quantisation class, which
+  no recording does (a clipped recording's flat tops are caught as clipping); a clean take has
+  neither;
 * level error — how far a sound's short-time level strays from a wanted level curve (the bank's
   typical envelope in the conditioning's level column), mean |dB| over LEVEL_MATCH_HOP_S frames:
   the score the onset search picks a drum hit's start by (samplernn.generate.onset_search);
@@ -53,6 +57,12 @@ LEVEL_MATCH_HOP_S = 0.005
 FEATURE_SECONDS = 0.5
 FEATURE_FLOOR_DB = 60.0
 FEATURE_MEL = MelSettings(n_mels=40, fft_seconds=0.032, hop_fraction=0.5)
+#: A stuck take: one non-silent sample value held longer than 25 ms. Seen in a 3-minute kit
+#: model's pack (45 ms at -0.877, then a jump to 0); a recorded hit never holds one value so long
+#: above -40 dBFS, and a synthesised square-wave kick of 20 Hz or more holds each half for 25 ms
+#: at most, so it is not flagged.
+STUCK_SECONDS = 0.025
+STUCK_LEVEL = 0.01
 
 
 def attack_ms(x: np.ndarray, sr: int, start: int = 0) -> float | None:
@@ -79,6 +89,18 @@ def decay_ms(x: np.ndarray, sr: int, start: int = 0, drop_db: float = DECAY_DROP
     """`curve_decay_ms` of x[start:]'s 10 ms RMS level; None for an empty signal."""
     hop = max(1, round(LEVEL_HOP_S * sr))
     return curve_decay_ms(level_db(np.asarray(x[start:]), hop), hop * 1000.0 / sr, drop_db)
+
+
+def stuck_ms(x: np.ndarray, sr: int, level: float = STUCK_LEVEL) -> float:
+    """The longest stretch of `x` (n,) held at one sample value with |value| >= `level`, in ms;
+    0 when there is none (silence at 0 is not counted)."""
+    x = np.asarray(x)
+    if x.size < 2:
+        return 0.0
+    same = np.concatenate([[False], (x[1:] == x[:-1]) & (np.abs(x[1:]) >= level), [False]])
+    edges = np.flatnonzero(np.diff(same.astype(np.int8)))
+    longest = int((edges[1::2] - edges[::2]).max()) + 1 if edges.size else 0
+    return longest * 1000.0 / sr
 
 
 def loudness_db(x: np.ndarray, sr: int, start: int = 0) -> float:
@@ -181,7 +203,8 @@ class PieceCentroids:
 
 @dataclass
 class Sound:
-    """One measured one-shot: its piece (GM key), velocity and measures."""
+    """One measured one-shot: its piece (GM key), velocity and measures; `clean` when it neither
+    clipped nor stuck (module docstring)."""
 
     key: int
     velocity: int
@@ -190,12 +213,17 @@ class Sound:
     loudness_db: float
     clipped: bool
     features: np.ndarray = field(repr=False)
+    stuck: bool = False
+
+    @property
+    def clean(self) -> bool:
+        return not self.clipped and not self.stuck
 
 
 def measure(x: np.ndarray, sr: int, key: int, velocity: int, start: int = 0) -> Sound:
     """All per-sound measures of one one-shot starting at `start`."""
     return Sound(key, velocity, attack_ms(x, sr, start), decay_ms(x, sr, start), loudness_db(x, sr, start),
-                 clip_share(x) > 0, features(x, sr, start))
+                 clip_share(x) > 0, features(x, sr, start), stuck_ms(x, sr) > STUCK_SECONDS * 1000.0)
 
 
 def _median(values: Sequence[float | None]) -> float | None:

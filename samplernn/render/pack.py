@@ -62,6 +62,9 @@ DEFINITIONS = {
     "distinct": "distance to the nearest other take of the piece and velocity (nearest_take_db) is new "
     "by the same rule",
     "score": "checks passed, minus half the decay's relative error (at most 1)",
+    "stuck": f"more than {oneshot.STUCK_SECONDS * 1000:g} ms held at one sample value at least "
+    f"{oneshot.STUCK_LEVEL:g} from zero (a stuck output; checks.clean is false for it, as for a clipped "
+    "take)",
     "gain_db": "gain applied to the take's file: 0, or below 0 for a take that reached full scale (clipped: "
     "true), lowered to a -1 dBFS peak instead of clipped; the measures are of the take as generated",
 }
@@ -90,7 +93,7 @@ class Take:
         return {"file": self.file, "key": self.key, "piece": piece_name(self.key), "velocity": self.velocity,
                 "take": self.number, "seconds": round(len(self.audio) / sample_rate, 3),
                 "attack_ms": _round(s.attack_ms), "decay_ms": _round(s.decay_ms),
-                "loudness_db": _round(s.loudness_db), "clipped": s.clipped,
+                "loudness_db": _round(s.loudness_db), "clipped": s.clipped, "stuck": s.stuck,
                 "band_floor_db": _round(oneshot.band_floor_db(s.features)),
                 **{k: _round(v) for k, v in self.values.items()}, "checks": self.checks,
                 "score": round(self.score, 3)}
@@ -137,7 +140,7 @@ def judge(takes: list[Take], ref: oneshot.KitReference) -> None:
     for t, sib in zip(takes, siblings, strict=True):
         s = t.sound
         t.values = {"decay_ref_ms": ref.decay.get(t.key), "nearest_take_db": sib}
-        t.checks = {"attack": oneshot.attack_ok(s), "decay": oneshot.decay_ok(s, ref), "clean": not s.clipped}
+        t.checks = {"attack": oneshot.attack_ok(s), "decay": oneshot.decay_ok(s, ref), "clean": s.clean}
         if ref.centroids:
             near, dist = ref.nearest_piece(s.features), ref.nearest_train(s.features)
             floor = ref.novelty_floor(t.key)
@@ -156,13 +159,14 @@ def score_take(t: Take) -> float:
 
 def keep_best(takes: list[Take], k: int, ref: oneshot.KitReference) -> list[Take]:
     """The k best takes of each (piece, velocity) by score, renumbered 1..k by rank; a take that is
-    not new next to one kept already (KitReference.is_new) waits until the distinct ones are used up."""
+    not new next to one kept already (KitReference.is_new) waits until the distinct ones are used up,
+    and a stuck one (oneshot.Sound.stuck) until every other is."""
     kept: list[Take] = []
     for layer in dict.fromkeys((t.key, t.velocity) for t in takes):
         ranked = sorted((t for t in takes if (t.key, t.velocity) == layer), key=_rank)
         chosen: list[Take] = []
         for t in ranked:
-            if len(chosen) < k and all(_apart(t, c, ref) for c in chosen):
+            if len(chosen) < k and not t.sound.stuck and all(_apart(t, c, ref) for c in chosen):
                 chosen.append(t)
         chosen += [t for t in ranked if all(t is not c for c in chosen)][: k - len(chosen)]
         for rank, t in enumerate(sorted(chosen, key=_rank), 1):
@@ -175,8 +179,9 @@ def _apart(a: Take, b: Take, ref: oneshot.KitReference) -> bool:
     return bool(ref.is_new(a.key, oneshot.feature_distance(a.sound.features, b.sound.features)))
 
 
-def _rank(t: Take) -> tuple[float, int]:
-    return -t.score, t.number
+def _rank(t: Take) -> tuple[bool, float, int]:
+    # a stuck take is a broken sound, not a weaker one: kept only when nothing else is left
+    return t.sound.stuck, -t.score, t.number
 
 
 @dataclass

@@ -135,6 +135,17 @@ def test_the_real_ceiling_and_the_bars(shots: OneShotEval) -> None:
     assert bars["loudness rises with velocity"]["passed"] is None
 
 
+def test_a_bar_failed_by_less_than_a_printed_percent_shows_its_tenths() -> None:
+    block = {"generated": {"like": 0.95, "novel": 1.0, "distinct": 1.0, "attack": 0.9, "decay": 0.9,
+                           "clean": 0.9808, "dynamics": 1.0},
+             "real": {"like": 1.0, "novel": 1.0, "distinct": 1.0, "attack": 1.0, "decay": 1.0, "clean": 0.9846,
+                      "dynamics": 1.0}}
+    bars = {b["name"]: b for b in oneshot_bars(block)}
+    clean = bars["no clipping or stuck output"]
+    assert clean["passed"] is False and clean["target"] == ">= 98.5% (real 98.5%)"
+    assert bars["likeness"]["target"] == ">= 90% (real 100%)"  # passing bars keep whole percents
+
+
 def test_the_ceiling_weighs_each_evaluated_layer_once_as_the_takes_do(shots: OneShotEval) -> None:
     """A piece whose one layer is late to peak (a crash that blooms) counts as one layer of the
     ceiling, as its takes count among the takes, however many samples the other layers hold;
@@ -164,8 +175,8 @@ def test_evaluate_chooses_one_shot_measures_for_a_drum_model(kit_dir: Path, tmp_
     assert block["onset_candidates"] == 8  # every take's hit searched by level, as pack and synth do
     bars = {b["name"]: b for b in report["bars"]}
     assert bars["pitch accuracy"]["passed"] is None and bars["timbre distance"]["target"] == "not for drums"
-    assert {"likeness", "novelty", "attack", "decay time", "no clipping"} <= set(bars)
-    assert bars["clipping"]["passed"] is None  # judged once, on the takes ("no clipping")
+    assert {"likeness", "novelty", "attack", "decay time", "no clipping or stuck output"} <= set(bars)
+    assert bars["clipping"]["passed"] is None  # judged once, on the takes ("no clipping or stuck output")
     assert report["settings"]["missing_pitches"] is False and report["settings"]["velocity_sweep"] is False
     out = io.StringIO()
     render_tables(report, Console(file=out, width=120))

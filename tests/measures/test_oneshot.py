@@ -46,6 +46,23 @@ def test_loudness_is_the_loudest_frame_and_clipping_is_seen() -> None:
     assert oneshot.measure(np.clip(loud * 2, -1, 1), SR, 36, 100).clipped
 
 
+def test_a_take_stuck_at_one_value_is_not_clean_but_silence_and_a_square_kick_are() -> None:
+    """A take that holds -0.877 for 45 ms and jumps to 0 (as an undertrained kit model's did) is
+    stuck; digital silence at 0 and a 20 Hz square wave (25 ms halves) are not."""
+    hit = one_shot("tone", 0.1, 0.5)
+    stuck = hit.copy()
+    stuck[800 : 800 + round(0.045 * SR)] = -0.877
+    assert oneshot.stuck_ms(stuck, SR) == pytest.approx(45.0, abs=0.1)
+    take = oneshot.measure(stuck, SR, 36, 100)
+    assert take.stuck and not take.clipped and not take.clean
+    padded = np.concatenate([np.zeros(SR // 2, np.float32), hit, np.zeros(SR // 2, np.float32)])
+    assert oneshot.stuck_ms(padded, SR) == 0.0 and oneshot.measure(padded, SR, 36, 100).clean
+    t = np.arange(SR // 2) / SR
+    square = (0.5 * np.sign(np.sin(2 * np.pi * 20 * t + 1e-3))).astype(np.float32)
+    assert oneshot.stuck_ms(square, SR) == pytest.approx(25.0, abs=0.1)
+    assert oneshot.measure(square, SR, 36, 100).clean
+
+
 def test_features_ignore_level_but_not_sound() -> None:
     x = one_shot("noise", 0.08, 0.5, seed=1)
     assert oneshot.feature_distance(oneshot.features(x, SR), oneshot.features(0.1 * x, SR)) < 0.5

@@ -442,3 +442,28 @@ def test_the_sheet_labels_a_cell_with_its_longest_take_in_seconds(tmp_path: Path
     pack_sheet.plot_sheet(tmp_path / "sheet.png", takes, SR)
     assert drawn == [(2, 7411 / SR)]  # not the strip's width in whole mel frames
     assert (tmp_path / "sheet.png").stat().st_size > 0
+
+
+def test_best_keeps_a_stuck_take_only_when_nothing_else_is_left() -> None:
+    """A take whose output sticks on one value is a broken sound: --best passes over it whatever
+    its score, and its index entry says stuck with checks.clean false."""
+    from samplernn.render.pack import Take, judge, keep_best
+
+    def hit(seed: int) -> np.ndarray:
+        rng = np.random.default_rng(seed)
+        n = round(0.3 * SR)
+        return (0.15 * rng.standard_normal(n) * np.exp(-np.arange(n) / (0.05 * SR))).astype(np.float32)
+
+    real = [oneshot.measure(hit(s), SR, 38, 100) for s in (1, 2, 3)]
+    ref = oneshot.KitReference.from_sounds(real, real)
+    broken = hit(10)
+    broken[400 : 400 + round(0.045 * SR)] = -0.877
+    takes = [Take(38, 100, i + 1, x, oneshot.measure(x, SR, 38, 100))
+             for i, x in enumerate([broken, hit(11), hit(12)])]
+    judge(takes, ref)
+    assert takes[0].sound.stuck and not takes[0].sound.clipped and takes[0].checks["clean"] is False
+    assert takes[1].checks["clean"] is True
+    assert takes[0].record(SR)["stuck"] is True and takes[1].record(SR)["stuck"] is False
+    takes[0].score = 99.0  # even a top score does not keep it
+    assert [t.sound.stuck for t in keep_best(list(takes), 2, ref)] == [False, False]
+    assert [t.sound.stuck for t in keep_best(list(takes), 3, ref)] == [False, False, True]

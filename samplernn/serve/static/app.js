@@ -77,8 +77,9 @@ function hitRows(t) {
     ["attack", fmt(t.attack_ms, 1, "ms", false), pass(t.checks.attack), "time to come within 3 dB of the peak (good: within 10 ms)"],
     ["decay", `${fmt(t.decay_ms, 0, "ms", false)} (kit ${fmt(t.decay_ref_ms, 0, "ms", false)})`, pass(t.checks.decay),
       "time to fall 20 dB below the peak, against the kit's for this piece (good: within 30 %)"],
-    ["clipping", t.clipped ? `reached full scale (file ${fmt(t.gain_db, 1, "dB")})` : "none", pass(t.checks.clean),
-      "whether the take reached full scale (its file is then lowered to -1 dBFS)"],
+    ["clipping", t.clipped ? `reached full scale (file ${fmt(t.gain_db, 1, "dB")})` : t.stuck ? "stuck at one value" : "none",
+      pass(t.checks.clean),
+      "whether the take reached full scale (its file is then lowered to -1 dBFS) or stuck at one value for 20 ms"],
   ];
   if (t.checks.like !== undefined) {
     rows.push(["likeness", t.checks.like ? "like its piece" : `nearest: ${t.nearest_piece}`, pass(t.checks.like),
