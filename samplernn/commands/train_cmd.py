@@ -182,7 +182,7 @@ def _announce(result: Any, out: Path) -> None:
             err=True,
         )
         sys.exit(INTERRUPTED_STATUS)  # not typer.Exit: the CLI would add a second "interrupted"
-    if result.status == "early_stopped":
+    if result.status in ("early_stopped", "already_ended"):
         typer.echo(result.message)
     typer.echo(f"{result.status} at step {result.step}: {_best(result)} → {out / 'checkpoints' / 'best.pt'}")
 

@@ -268,7 +268,8 @@ class TrainConfig:
         DEFAULT_MINUTES,
         "Stop (after a final validation) when the run has trained this many minutes in all "
         "(a resumed run counts its earlier time). A new run given --steps and no --max-minutes has "
-        "no time bound: the steps are its budget.",
+        "no time bound: the steps are its budget. A drum kit's run then fits its min-p per piece "
+        "(--fit-min-p), which takes 1-2 minutes more.",
     )
     snapshot_minutes: float | None = _setting(
         None,

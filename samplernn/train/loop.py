@@ -21,6 +21,7 @@ from samplernn.common.errors import UserError
 from samplernn.common.progress import ProgressFn
 from samplernn.common.threads import torch_threads
 from samplernn.data.drum_bank import is_drum_bank
+from samplernn.model.checkpoint import read_payload
 from samplernn.model.note_fill import fill_untrained_notes
 from samplernn.train.config import TrainConfig
 from samplernn.train.distributed import process_group, wrap_model
@@ -40,8 +41,9 @@ OnStep = Callable[[int, nn.Module], None]
 
 @dataclass(frozen=True)
 class TrainResult:
-    """How a `train` call ended: status 'completed', 'early_stopped', 'time_limit' or
-    'interrupted', and `message`, that ending in words (e.g. "quality plateaued at step N …").
+    """How a `train` call ended: status 'completed', 'early_stopped', 'time_limit', 'interrupted'
+    or 'already_ended' (a resumed run already at its --steps or --max-minutes), and `message`,
+    that ending in words (e.g. "quality plateaued at step N …").
     best_*: the checkpoint best.pt holds (NLL in bits per sample, sound score or None);
     samples_per_s over the call's steps (None if none ran)."""
 
@@ -106,6 +108,9 @@ def fit_kit_min_p(state: TrainState, run: RunDir) -> None:
         return
     if not run.paths.best.exists():
         return
+    if (read_payload(run.paths.best).get("generation") or {}).get("piece_min_p") is not None:
+        run.log(f"{run.paths.best} already holds its min-p per piece: not fitted again")
+        return
     if len({r.pitch for r in dataset.split("train")}) < 2:
         run.log("one piece in the kit's train split: no min-p per piece to fit")
         return
@@ -138,6 +143,8 @@ class _Loop:
     def run(self) -> TrainResult:
         """The whole call: step, validate, save; the result."""
         state, status, validated_at = self.state, None, -1
+        if state.step >= state.cfg.steps or state.elapsed_s >= self.limit_s:
+            return self.result("already_ended")  # a resumed run at its bound: no step, no save
         state.model.train()
         state.clock.start()
         self.run_dir.progress(state.step, self.expected_end())
@@ -236,7 +243,7 @@ class _Loop:
         """The TrainResult of a call that ended with `status`; an early end's message goes to the log."""
         state, rec = self.state, self.state.record
         message = ending(status, state)
-        if status in ("early_stopped", "time_limit"):
+        if status in ("early_stopped", "time_limit", "already_ended"):
             self.run_dir.log(message)
         return TrainResult(
             status=status,
@@ -282,6 +289,11 @@ def ending(status: str, state: TrainState) -> str:
         return f"time limit of {cfg.max_minutes:g} min reached at step {state.step}"
     if status == "interrupted":
         return f"interrupted at step {state.step}"
+    if status == "already_ended":
+        bound = (f"--steps {cfg.steps}" if state.step >= cfg.steps
+                 else f"--max-minutes {cfg.max_minutes:g}: {state.elapsed_s / 60:.1f} minutes trained")
+        return (f"the run had already ended at step {state.step} ({bound}): nothing left to train; give "
+                "--resume more --steps or --max-minutes to go on")
     return f"completed {state.step} steps"
 
 

@@ -19,6 +19,7 @@ from samplernn.model.checkpoint import load_checkpoint
 from samplernn.train.config import KIT_SOUND_DRAWS
 from samplernn.train.curves import read_metrics
 from samplernn.train.drum_check import HitProbe, HitScore
+from samplernn.train.init import resolve_train_config
 from samplernn.train.loop import train
 from samplernn.train.min_p_fit import LADDER
 from samplernn.train.recipe import KIT_TEMPERATURE, playing_hints, playing_temperature
@@ -168,6 +169,15 @@ def test_training_on_a_kit_chooses_by_the_hits(kit, tmp_path):
     assert any(line.startswith("min-p per piece, fitted on") for line in lines)
     fit_shown = [v for v in shown if v.startswith("min-p fit")]  # the fit's share done, in the bar
     assert fit_shown[-1] == "min-p fit 100%" and len(set(fit_shown)) > 2
+    # resumed at its bound, the run trains nothing and does not fit again
+    best_bytes = (tmp_path / "run" / "checkpoints" / "best.pt").read_bytes()
+    again: list[str] = []
+    stored = resolve_train_config(tmp_path / "run", {}, True)  # as `train --resume` reads it
+    result = train(kit, tmp_path / "run", stored, resume=True, log=again.append)
+    assert result.status == "already_ended" and result.step == 4
+    assert (tmp_path / "run" / "checkpoints" / "best.pt").read_bytes() == best_bytes
+    assert any("already holds its min-p per piece" in line for line in again)
+    assert not any(line.startswith("min-p per piece, fitted on") for line in again)
 
 
 def test_the_sound_check_listens_at_the_temperature_asked(kit):

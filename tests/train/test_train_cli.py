@@ -70,6 +70,14 @@ def test_train_resume_and_refusals(dataset, tmp_path):
     assert result.exit_code == 2 and "--steps 3: the run is at step 4 already" in result.output
     assert (run / "checkpoints" / "last.pt").read_bytes() == before  # not rewritten
 
+    # a run already at its bound trains no step, writes nothing and says how to go on
+    metrics = (run / "metrics.jsonl").read_bytes()
+    result = runner.invoke(app, ["train", str(dataset), "--out", str(run), "--resume", "-q"])
+    assert result.exit_code == 0, result.output
+    assert "already ended at step 4 (--steps 4): nothing left to train" in " ".join(result.output.split())
+    assert (run / "checkpoints" / "last.pt").read_bytes() == before
+    assert (run / "metrics.jsonl").read_bytes() == metrics
+
     result = runner.invoke(app, ["train", str(dataset), "--out", str(run), "--resume", "--preset", "base"])
     assert result.exit_code == 2 and "preset='small'" in error_lines(result.output)[0]
     # a typed option counts even when it equals the default (the stored run has batch size 2)
