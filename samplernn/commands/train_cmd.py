@@ -151,8 +151,9 @@ def _checked_config(dataset: Path, out: Path, given: dict[str, Any], resume: boo
     from samplernn.train.distributed import env_dist
     from samplernn.train.init import resolve_train_config
     from samplernn.train.memory import check_step_memory
-    from samplernn.train.run_dir import RunPaths, check_run_dir
+    from samplernn.train.run_dir import RunPaths, check_outside_dataset, check_run_dir
 
+    check_outside_dataset(out, dataset)
     check_output_folder(out)
     check_run_dir(RunPaths(out), resume)  # another run, a user's folder: one line, not a bar then the line
     cfg = resolve_train_config(out, given, resume)

@@ -99,6 +99,14 @@ def _recorded_anything(metrics: Path) -> bool:
         return True
 
 
+def check_outside_dataset(run_root: Path, dataset: Path) -> None:
+    """Raise UserError when the run folder is the prepared dataset or lies inside it: the run's
+    checkpoints would become part of the dataset, and `prepare` would refuse to write it again."""
+    root, data = Path(run_root).resolve(), Path(dataset).resolve()
+    if root == data or data in root.parents:
+        raise UserError(f"{run_root}: the run folder lies inside the dataset {dataset}; put --out outside it")
+
+
 def check_run_dir(paths: RunPaths, resume: bool) -> None:
     """Raise UserError unless `paths.root` can take a new run — a new folder, an empty one (a
     file browser's SYSTEM_FILES aside) or one whose run stopped before its first checkpoint — or,

@@ -23,7 +23,7 @@ from samplernn.train.ema import WeightEMA
 from samplernn.train.init import init_from, init_pitch_range
 from samplernn.train.memory import check_step_memory
 from samplernn.train.recipe import fit_to_bank, playing_hints
-from samplernn.train.run_dir import RunDir, check_run_dir
+from samplernn.train.run_dir import RunDir, check_outside_dataset, check_run_dir
 from samplernn.train.state import TrainState
 from samplernn.train.step import make_optimizer
 
@@ -46,6 +46,7 @@ def start_run(
     checkpoint that does not fit. Settings that do not apply to the bank are turned off first
     (samplernn.train.recipe.fit_to_bank, said in the log).
     """
+    check_outside_dataset(run.paths.root, dataset_dir)
     check_run_dir(run.paths, resume_run)
     barrier(info)  # every rank has looked at the run dir before rank 0 writes to it
     dataset = load_dataset(dataset_dir)

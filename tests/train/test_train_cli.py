@@ -78,6 +78,11 @@ def test_train_resume_and_refusals(dataset, tmp_path):
     assert (run / "checkpoints" / "last.pt").read_bytes() == before
     assert (run / "metrics.jsonl").read_bytes() == metrics
 
+    inside = dataset / "audio" / "run"
+    result = runner.invoke(app, ["train", str(dataset), "--out", str(inside), *FAST])
+    assert result.exit_code == 1 and "lies inside the dataset" in error_lines(result.output)[0]
+    assert not inside.exists()
+
     result = runner.invoke(app, ["train", str(dataset), "--out", str(run), "--resume", "--preset", "base"])
     assert result.exit_code == 2 and "preset='small'" in error_lines(result.output)[0]
     # a typed option counts even when it equals the default (the stored run has batch size 2)
