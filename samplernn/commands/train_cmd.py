@@ -153,7 +153,6 @@ def _checked_config(dataset: Path, out: Path, given: dict[str, Any], resume: boo
     from samplernn.train.memory import check_step_memory
     from samplernn.train.run_dir import RunPaths, check_outside_dataset, check_run_dir
 
-    check_outside_dataset(out, dataset)
     check_output_folder(out)
     check_run_dir(RunPaths(out), resume)  # another run, a user's folder: one line, not a bar then the line
     cfg = resolve_train_config(out, given, resume)
@@ -170,6 +169,7 @@ def _checked_config(dataset: Path, out: Path, given: dict[str, Any], resume: boo
     # the device, and whether a step fits in its memory, before the bar
     device = resolve_device(cfg.device, local_rank=info.local_rank if info.enabled else None)
     load_dataset(dataset)  # a missing or damaged dataset: its one line, before the bar
+    check_outside_dataset(out, dataset)
     check_step_memory(cfg.model_config(), cfg.batch_size, cfg.window, device, info.world_size)
     return cfg
 

@@ -3,6 +3,8 @@ advances; the commands pass the callback of a `progress_bar` (rich, to stderr) o
 
 from __future__ import annotations
 
+import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -25,6 +27,11 @@ def progress_bar(
         yield _ignore
         return
     from rich.console import Console
+
+    console = Console(stderr=True, log_path=False)
+    if not console.is_terminal:  # a log file or a pipe: a live bar would arrive once, at the end, cut
+        yield from _plain_lines(label, total, unit)
+        return
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -39,7 +46,7 @@ def progress_bar(
         columns.append(TextColumn(unit))
     columns += [TextColumn(f"{name} {{task.fields[{name}]}}") for name in fields]
     columns += [TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn()]
-    with Progress(*columns, console=Console(stderr=True, log_path=False), refresh_per_second=4) as bar:
+    with Progress(*columns, console=console, refresh_per_second=4) as bar:
         task = bar.add_task(label, total=total, **{name: "-" for name in fields})
 
         def update(done: int, total: int | None = None, **values: Any) -> None:
@@ -49,6 +56,46 @@ def progress_bar(
             bar.update(task, completed=done, **kwargs)
 
         yield update
+
+
+#: Seconds between two progress lines when stderr is not a terminal.
+PLAIN_EVERY_S = 30.0
+
+
+def _plain_lines(label: str, total: int, unit: str) -> Iterator[ProgressFn]:
+    """`progress_bar`'s update for a stderr that is not a terminal: one plain line at most every
+    PLAIN_EVERY_S seconds (label, count, percentage, fields, elapsed, ETA) and one when it ends."""
+    start = time.monotonic()
+    state: dict[str, Any] = {"done": 0, "total": total, "fields": {}, "said": start, "line": ""}
+
+    def line() -> str:
+        done, whole = state["done"], state["total"]
+        elapsed = time.monotonic() - start
+        share = f" ({100 * done / whole:.0f}%)" if whole else ""
+        left = f", eta {_clock(elapsed * (whole - done) / done)}" if whole and 0 < done < whole else ""
+        fields = "".join(f" {k} {v}" for k, v in state["fields"].items() if v not in ("", "-"))
+        count = f"{done}/{whole or '?'}" + (f" {unit}" if unit else "")
+        return f"{label} {count}{share}{fields}, {_clock(elapsed)}{left}"
+
+    def update(done: int, total: int | None = None, **values: Any) -> None:
+        state["done"] = done
+        if total is not None:
+            state["total"] = total
+        state["fields"].update({k: str(v) for k, v in values.items()})
+        now = time.monotonic()
+        if now - state["said"] >= PLAIN_EVERY_S:
+            state["said"], state["line"] = now, line()
+            print(state["line"], file=sys.stderr, flush=True)
+
+    yield update
+    if line() != state["line"]:
+        print(line(), file=sys.stderr, flush=True)
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(int(seconds), 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}"
 
 
 def counter(update: ProgressFn | None) -> Callable[[int], None]:

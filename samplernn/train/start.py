@@ -46,10 +46,10 @@ def start_run(
     checkpoint that does not fit. Settings that do not apply to the bank are turned off first
     (samplernn.train.recipe.fit_to_bank, said in the log).
     """
-    check_outside_dataset(run.paths.root, dataset_dir)
     check_run_dir(run.paths, resume_run)
     barrier(info)  # every rank has looked at the run dir before rank 0 writes to it
     dataset = load_dataset(dataset_dir)
+    check_outside_dataset(run.paths.root, dataset_dir)
     kit = is_drum_bank(dataset.info.get("layout"), dataset.stats)
     cfg = fit_to_bank(cfg, dataset, run.log, resumed=resume_run)
     mcfg = cfg.model_config()
