@@ -95,6 +95,7 @@ def pack_command(
     except UserError as exc:
         fail(exc)
     _summary(report.index, report.out, report.reference)
+    _outside_layers(ckpt.stats, report.index)
 
 
 #: Names a pack folder should not have: a file's, which `-o pack.zip` (as serve's page downloads a
@@ -117,7 +118,7 @@ def _summary(index: dict[str, Any], out: Path, reference: str) -> None:
     played = f"{1.0 if temperature is None else temperature:g}" + (f" (attack {attack:g})" if attack else "")
     min_p, pieces = index["settings"].get("min_p"), index["settings"].get("piece_min_p") or {}
     played += f", min-p {min_p:g}" if min_p else ""
-    cut = sorted(f"{k}: {p:g}" for k, p in pieces.items() if p)
+    cut = sorted(f"{k}: {p:g}" for k, p in pieces.items() if p and str(k) in index["pieces"])
     played += f", min-p per piece ({', '.join(cut)})" if cut else ""
     typer.echo(f"wrote {counted(len(takes), 'take')} to {out}/ (index.json, sheet.png) at temperature "
                f"{played}; measured against {reference}")
@@ -128,6 +129,23 @@ def _summary(index: dict[str, Any], out: Path, reference: str) -> None:
         loud = " / ".join(f"{x:.0f}" for x in piece["loudness_db"].values())
         rising = {True: "rises", False: "does not rise", None: "one velocity"}[piece["rising"]]
         typer.echo(f"  {key} {piece['name']}: {passed}; loudness {loud} dBFS ({rising})")
+
+
+def _outside_layers(stats: Any, index: dict[str, Any]) -> None:
+    """A note for each velocity asked that lies outside the kit's layers of some of the pieces."""
+    from samplernn.render.drums import piece_name, velocity_outside_layers
+
+    keys = [int(k) for k in index["pieces"]]
+    for v in index["settings"]["velocities"]:
+        said = [(k, velocity_outside_layers(stats, k, v)) for k in keys]
+        outside = [(k, line) for k, line in said if line]
+        if len(outside) == 1:
+            typer.secho(f"note: {outside[0][1]}", fg=typer.colors.YELLOW, err=True)
+        elif outside:
+            names = ", ".join(piece_name(k) for k, _ in outside)
+            typer.secho(f"note: velocity {v} lies outside the kit's layers of {len(outside)} pieces "
+                        f"({names}): above its loudest layer a piece plays at that layer's level, below "
+                        "its softest that layer made quieter in proportion", fg=typer.colors.YELLOW, err=True)
 
 
 def _passed(check: str, results: list[bool | None]) -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from conditioning import BankStats, MidiNote, parse_note
+from conditioning.bankstats import below_softest_db
 from samplernn.common.errors import UsageError, UserError
 from samplernn.data.dataset import PreparedDataset
 from samplernn.data.drum_bank import is_drum_bank, trained_layout
@@ -76,6 +77,21 @@ def check_same_kind(ckpt: Checkpoint, ds: PreparedDataset, checkpoint: str | Pat
 def kit_keys(stats: BankStats) -> list[int]:
     """The GM keys of the kit's pieces, ascending."""
     return sorted({p for p, _ in stats.tails})
+
+
+def velocity_outside_layers(stats: BankStats, key: int, velocity: int) -> str | None:
+    """What a hit of `key` at `velocity` plays when the kit has no layer of that piece at or beyond
+    it: a sentence (the level rule is conditioning.bankstats.BankStats.level_curve's: above the
+    loudest layer its level, below the softest that layer made quieter in proportion to velocity,
+    as a sampler scales it); None inside the layers or for a piece without envelopes."""
+    vels = sorted(v for p, v in stats.envelopes if p == key)
+    if not vels or vels[0] <= velocity <= vels[-1]:
+        return None
+    span = f"{vels[0]}" if len(vels) == 1 else f"{vels[0]}-{vels[-1]}"
+    where = f"velocity {velocity} lies outside the kit's layers of {piece_name(key)} ({span})"
+    if velocity > vels[-1]:
+        return f"{where}: it plays at the loudest layer's level"
+    return f"{where}: it plays the softest layer {-below_softest_db(velocity, vels[0]):.0f} dB quieter"
 
 
 def piece_name(key: int) -> str:

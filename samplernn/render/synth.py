@@ -15,7 +15,7 @@ from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.model.network import N_RAW_COND
 from samplernn.prepare.settings import CHUNK_SECONDS
-from samplernn.render.drums import held_samples, is_drum_model, kit_keys, piece_name
+from samplernn.render.drums import held_samples, is_drum_model, kit_keys, piece_name, velocity_outside_layers
 from samplernn.render.hits import strike
 from samplernn.render.pictures import plot_note
 from samplernn.render.streams import StreamSpec, note_stream
@@ -89,6 +89,8 @@ def synth_note(
     rng = ckpt.pitch_range
     if drums and pitch not in kit_keys(ckpt.stats):
         warning = f"the kit has no piece on key {pitch}; expect a poor sound"
+    elif drums:
+        warning = velocity_outside_layers(ckpt.stats, pitch, velocity)
     elif rng and not rng[0] <= pitch <= rng[1]:
         warning = (
             f"{note_name(pitch)} ({pitch}) is outside the model's trained range "

@@ -138,8 +138,8 @@ def test_the_real_ceiling_and_the_bars(shots: OneShotEval) -> None:
 def test_a_bar_failed_by_less_than_a_printed_percent_shows_its_tenths() -> None:
     block = {"generated": {"like": 0.95, "novel": 1.0, "distinct": 1.0, "attack": 0.9, "decay": 0.9,
                            "clean": 0.9808, "dynamics": 1.0},
-             "real": {"like": 1.0, "novel": 1.0, "distinct": 1.0, "attack": 1.0, "decay": 1.0, "clean": 0.9846,
-                      "dynamics": 1.0}}
+             "real": {"like": 1.0, "novel": 1.0, "distinct": 1.0, "attack": 1.0, "decay": 1.0,
+                      "clean": 0.9846, "dynamics": 1.0}}
     bars = {b["name"]: b for b in oneshot_bars(block)}
     clean = bars["no clipping or stuck output"]
     assert clean["passed"] is False and clean["target"] == ">= 98.5% (real 98.5%)"

@@ -412,6 +412,9 @@ def test_cli_pack_and_synth(drum_ckpt_path: Path, kit_dir: Path, tmp_path: Path)
     synth = ["synth", str(drum_ckpt_path), "--takes", "1", "--seed", "0", "-q", "-o"]
     r = runner.invoke(app, [*synth, str(tmp_path / "k.wav"), "--note", "kick"])  # a piece's name
     assert r.exit_code == 0 and "36 bass drum velocity 100" in r.output, r.output
+    r = runner.invoke(app, [*synth, str(tmp_path / "loud.wav"), "--note", "snare", "--velocity", "120"])
+    said = "warning: velocity 120 lies outside the kit's layers of acoustic snare (40-100): it plays at the"
+    assert r.exit_code == 0 and said in " ".join(r.output.split()), r.output
     r = runner.invoke(app, [*synth, str(tmp_path / "a.wav"), "--note", "35"])  # played as render plays it
     assert r.exit_code == 0 and "35 (acoustic bass drum) is played by the kit's 36 (bass drum)" in r.output
     for note, why in (("60", "note 60 (high bongo): the kit has no piece of its kind (it has 36 bass drum,"),
@@ -467,3 +470,17 @@ def test_best_keeps_a_stuck_take_only_when_nothing_else_is_left() -> None:
     takes[0].score = 99.0  # even a top score does not keep it
     assert [t.sound.stuck for t in keep_best(list(takes), 2, ref)] == [False, False]
     assert [t.sound.stuck for t in keep_best(list(takes), 3, ref)] == [False, False, True]
+
+
+def test_velocities_outside_a_piece_s_layers_are_said(kit_dir: Path, capsys) -> None:
+    from samplernn.commands.pack_cmd import _outside_layers
+
+    stats = drum_stats(kit_dir)  # every piece layered at 40 and 100
+    assert drums.velocity_outside_layers(stats, 38, 70) is None
+    assert drums.velocity_outside_layers(stats, 38, 20) == (
+        "velocity 20 lies outside the kit's layers of acoustic snare (40-100): it plays the softest layer "
+        "6 dB quieter")  # a sampler's velocity / 40 of the layer: -6.0 dB
+    _outside_layers(stats, {"pieces": {"36": {}, "38": {}}, "settings": {"velocities": [20, 70, 127]}})
+    err = " ".join(capsys.readouterr().err.split())
+    assert "note: velocity 20 lies outside the kit's layers of 2 pieces (bass drum, acoustic snare)" in err
+    assert "velocity 127" in err and "velocity 70" not in err
