@@ -8,7 +8,8 @@ A one-shot `x` (n,) float at `sr` Hz is measured from its start (`start`, sample
   very peak later on a plateau only a dB lower, which says nothing about the hit;
 * decay — ms from the loudest 10 ms frame until the level has fallen DECAY_DROP_DB below it for
   good (good: within DECAY_TOLERANCE of the real piece's median);
-* loudness — the loudest 10 ms RMS frame, dBFS (dynamics: it rises with velocity per piece);
+* loudness — the loudest 10 ms frame, dBFS (dynamics: it rises with velocity per piece); a "10 ms
+  frame" here is the RMS over 20 ms centred on every 10th ms (conditioning.level_db);
 * clipping — any sample at or beyond full scale (sound.clip_share);
 * stuck output — a stretch longer than STUCK_SECONDS held at one sample value at least STUCK_LEVEL
   from zero (`stuck_ms`): a generated take whose output sticks on one quantisation class, which

@@ -54,7 +54,8 @@ DEFINITIONS = {
     f"{oneshot.ATTACK_NEAR_DB:g} dB of its peak; good <= {oneshot.ATTACK_MS:g} ms",
     "decay_ms": f"ms from the loudest 10 ms frame until the level stays {oneshot.DECAY_DROP_DB:g} dB "
     f"below it; good within {oneshot.DECAY_TOLERANCE:.0%} of the real piece's median (decay_ref_ms)",
-    "loudness_db": "the loudest 10 ms RMS frame, dBFS; per piece it should rise with velocity",
+    "loudness_db": "the loudest 10 ms frame (RMS over 20 ms centred on every 10th ms: "
+    "conditioning.level_db), dBFS; per piece it should rise with velocity",
     "like": "the nearest centroid of the real samples' log-mel features is the take's own piece",
     "novel": f"distance to the nearest training sample (nearest_train_db) >= {oneshot.NOVELTY_RATIO:g} × "
     "the median distance between two real layers of the piece (novelty_floor_db), and over "
