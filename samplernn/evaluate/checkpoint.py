@@ -151,7 +151,7 @@ def _runner(
 ) -> Callable[..., Evaluation]:
     """run(seed, **kw) → Evaluation: evaluate_model of this checkpoint with these options; a drum
     model's adds the one-shot measures (evaluate.oneshot) instead of the pitched ones."""
-    shots = OneShotEval.of(ds) if is_drum_model(ckpt) else None
+    shots = OneShotEval.of(ds, options.max_notes) if is_drum_model(ckpt) else None
     options = drum_options(options) if shots else options
     melodies = [options.melody_source] if options.melody_source is not None else []
 

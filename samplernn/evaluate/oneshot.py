@@ -59,17 +59,33 @@ PITCHED_BARS = ("pitch accuracy", "timbre distance", "median duration error", "R
                 "clipping", "bursts")
 
 
-def eval_layers(notes: list[NoteRecord]) -> list[tuple[int, int]]:
-    """(key, velocity) to generate: each piece's lowest, middle and highest velocity layer."""
+def eval_layers(notes: list[NoteRecord], max_layers: int | None = None) -> list[tuple[int, int]]:
+    """(key, velocity) to generate: each piece's lowest, middle and highest velocity layer; with
+    `max_layers` (evaluate's --max-notes) at most that many, spread over the pieces as
+    evaluate.run.select_notes spreads notes: a round takes one more layer of every piece (its
+    lowest, then its highest, then its middle), a last, partial round evenly spaced pieces."""
     vels: dict[int, set[int]] = defaultdict(set)
     for r in notes:
         vels[r.pitch].add(r.velocity)
-    out = []
+    per_piece = {}
     for key in sorted(vels):
         v = sorted(vels[key])
         picks = [v[i] for i in np.linspace(0, len(v) - 1, min(MAX_VELOCITIES, len(v))).round().astype(int)]
-        out += [(key, x) for x in dict.fromkeys(picks)]
-    return out
+        per_piece[key] = list(dict.fromkeys(picks))
+    everything = [(key, x) for key, picks in per_piece.items() for x in picks]
+    if max_layers is None or max_layers >= len(everything):
+        return everything
+    order = {key: list(dict.fromkeys([p[0], p[-1], *p[1:-1]])) for key, p in per_piece.items()}
+    chosen: set[tuple[int, int]] = set()
+    for depth in range(MAX_VELOCITIES):
+        keys = [key for key, o in order.items() if len(o) > depth]
+        need = max_layers - len(chosen)
+        if need <= 0:
+            break
+        if need < len(keys):
+            keys = [keys[i] for i in np.linspace(0, len(keys) - 1, need).round().astype(int)]
+        chosen.update((key, order[key][depth]) for key in keys)
+    return [layer for layer in everything if layer in chosen]
 
 
 def drum_options(options: EvaluateOptions) -> EvaluateOptions:
@@ -90,10 +106,10 @@ class OneShotEval:
     checks: dict[str, list[bool | None]]
 
     @classmethod
-    def of(cls, ds: PreparedDataset) -> OneShotEval:
+    def of(cls, ds: PreparedDataset, max_layers: int | None = None) -> OneShotEval:
         sounds, splits = kit_sounds(ds)
         ref = kit_reference(sounds, splits)
-        return cls(sounds, splits, ref, eval_layers(ds.notes), real_checks(sounds, splits, ref))
+        return cls(sounds, splits, ref, eval_layers(ds.notes, max_layers), real_checks(sounds, splits, ref))
 
     def generate(self, ckpt: Checkpoint, gen: GenerationOptions) -> list[Take]:
         """TAKES_PER_LAYER takes of every evaluated layer, judged against the real samples."""

@@ -43,7 +43,9 @@ class EvaluateOptions:
     """
 
     split: str = _option("test", "Which split to evaluate: train, val or test.")
-    max_notes: int | None = _option(None, "Evaluate at most N notes, spread over pitches and velocities.")
+    max_notes: int | None = _option(None, "Evaluate at most N notes, spread over pitches and velocities "
+                                    "(a drum model: at most N of the piece-velocity layers its takes "
+                                    "are generated for).")
     seed: int = _option(0, "Random seed for generation.")
     seeds: int = _option(
         1,

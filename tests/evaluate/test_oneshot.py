@@ -51,6 +51,13 @@ def test_layers_are_each_piece_s_lowest_middle_and_highest(kit_dir: Path) -> Non
     kick = load_dataset(kit_dir).notes[0]
     many = [dataclasses.replace(kick, velocity=v) for v in (10, 30, 50, 70, 90)]
     assert eval_layers(many) == [(36, 10), (36, 50), (36, 90)]
+    # --max-notes: at most that many layers, every piece's softest first, then their loudest
+    notes = load_dataset(kit_dir).notes
+    assert eval_layers(notes, 3) == [(36, 40), (38, 40), (42, 40)]
+    assert eval_layers(notes, 2) == [(36, 40), (42, 40)]  # evenly spaced pieces
+    assert eval_layers(notes, 4) == [(36, 40), (36, 100), (38, 40), (42, 40)]
+    assert eval_layers(notes, 99) == eval_layers(notes)
+    assert eval_layers(many, 2) == [(36, 10), (36, 90)]
 
 
 def test_known_takes_give_known_shares(shots: OneShotEval) -> None:
@@ -168,6 +175,8 @@ def test_the_ceiling_weighs_each_evaluated_layer_once_as_the_takes_do(shots: One
 def test_evaluate_chooses_one_shot_measures_for_a_drum_model(kit_dir: Path, tmp_path: Path) -> None:
     ckpt = drum_checkpoint(tmp_path / "drums.pt", drum_stats(kit_dir))
     result = evaluate_checkpoint(ckpt, kit_dir, EvaluateOptions(max_notes=2, batch_size=64))
+    assert result.report["oneshot"]["n_takes"] == 4 * 2  # --max-notes: at most 2 layers
+    result = evaluate_checkpoint(ckpt, kit_dir, EvaluateOptions(max_notes=6, batch_size=64))
     report = result.report
     block = report["oneshot"]
     assert block["n_takes"] == 4 * len(PIECES) * 2 and set(block["generated"]) == set(block["real"])
