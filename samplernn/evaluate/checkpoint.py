@@ -39,6 +39,7 @@ from samplernn.evaluate.view import plot_spectrograms
 from samplernn.model.checkpoint import Checkpoint, load_checkpoint
 from samplernn.prepare.settings import AUDIO_SUFFIXES, MIDI_SUFFIXES
 from samplernn.render.drums import check_same_kind, is_drum_model
+from samplernn.train.data import dataset_fingerprint
 
 if TYPE_CHECKING:
     import torch
@@ -92,8 +93,9 @@ def evaluate_checkpoint(
     with torch_threads(options.threads):
         ev = run(options.seed, with_nll=True, baseline_model=baseline)
         runs = _other_seeds(run, ev, options) if options.seeds > 1 else []
+    notices = [range_notice(ckpt, ds, options.split), dataset_notice(ckpt, ds)]
     ev.report.update(checkpoint=str(checkpoint), dataset=str(dataset), step=ckpt.step,
-                     notices=[n for n in [range_notice(ckpt, ds, options.split)] if n])
+                     notices=[n for n in notices if n])
     if runs:
         ev.report["seeds"] = runs
     return CheckpointEvaluation(ev, runs, ds.sample_rate)
@@ -125,6 +127,18 @@ def _baseline(path: Path | None, ds: PreparedDataset, device: torch.device) -> A
     if base.config.conditioning:
         check_same_kind(base, ds, path)
     return base.model
+
+
+def dataset_notice(ckpt: Checkpoint, ds: PreparedDataset) -> str | None:
+    """A line when `ds` is not the dataset the model was trained on (its train split differs from
+    the one the checkpoint records: train.data.dataset_fingerprint): its split may hold notes the
+    model heard, and a kit's novelty is measured against another train split. None when they match
+    or the checkpoint records none (one from before the record, a shipped model)."""
+    trained = (ckpt.payload.get("dataset") or {}).get("fingerprint")
+    if trained is None or trained == dataset_fingerprint(ds.split("train")):
+        return None
+    return (f"{ds.root}: not the dataset the model was trained on (its train split differs): its notes may "
+            "include ones the model trained on, and a kit's novelty is measured against this train split")
 
 
 def range_notice(ckpt: Checkpoint, ds: PreparedDataset, split: str) -> str | None:

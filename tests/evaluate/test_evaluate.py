@@ -686,3 +686,16 @@ def test_audio_folder_in_the_banks_recordings_or_of_someones_files_is_refused(tm
     check_outputs(audio=earlier, dataset=ds, melodies=melodies)
     check_outputs(audio=tmp_path / "new", dataset=ds, melodies=melodies)
     assert (earlier / "melody_scale.wav").is_file() and not (tmp_path / "new").exists()
+
+
+def test_a_dataset_other_than_the_one_trained_on_is_said(dataset) -> None:
+    from types import SimpleNamespace
+
+    from samplernn.evaluate.checkpoint import dataset_notice
+    from samplernn.train.data import dataset_fingerprint
+
+    own = dataset_fingerprint(dataset.split("train"))
+    assert dataset_notice(SimpleNamespace(payload={"dataset": {"fingerprint": own}}), dataset) is None
+    assert dataset_notice(SimpleNamespace(payload={}), dataset) is None  # a model that records none
+    said = dataset_notice(SimpleNamespace(payload={"dataset": {"fingerprint": "0" * 16}}), dataset)
+    assert said.startswith(f"{dataset.root}: not the dataset the model was trained on")
