@@ -69,13 +69,24 @@ def _tempo_map(mid: mido.MidiFile) -> tuple[list[int], list[float], list[int]]:
     return ticks, secs, tempos
 
 
-def parser_reason(exc: BaseException) -> str:
+def parser_reason(exc: BaseException, path: str | Path | None = None) -> str:
     """mido's reason for refusing a file, in one line; never empty ("the file is cut short" for its
-    EOFError, which says nothing)."""
+    EOFError, which says nothing, or "not a MIDI file" when `path` does not even begin with the
+    MThd header: a text file of three bytes is not a MIDI file cut short)."""
+    if path is not None and not _begins_with_header(path):
+        return "not a MIDI file: it does not begin with the MThd header"
     if isinstance(exc, EOFError):
         return "the file is cut short"
     lines = str(exc).strip().splitlines()
     return lines[-1] if lines else type(exc).__name__
+
+
+def _begins_with_header(path: str | Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == b"MThd"
+    except OSError:
+        return True  # unreadable: mido's own reason says why
 
 
 def _clock(mid: mido.MidiFile, path: Path) -> Callable[[int], float]:
@@ -109,7 +120,7 @@ def open_midi(path: str | Path) -> mido.MidiFile:
     try:
         mid = mido.MidiFile(path)
     except Exception as exc:  # the parser raises many kinds: KeySignatureError, EOFError, OSError, …
-        raise MidiError(f"{path}: unreadable MIDI file ({parser_reason(exc)})") from None
+        raise MidiError(f"{path}: unreadable MIDI file ({parser_reason(exc, path)})") from None
     if mid.type not in (0, 1, 2):
         raise MidiError(f"{path}: impossible MIDI header (format {mid.type}; formats are 0, 1 and 2)")
     if mid.type == 2:

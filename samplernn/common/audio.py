@@ -252,12 +252,16 @@ def _unreadable(exc: BaseException, path: str | Path) -> str:
     there (libsndfile says only "System error."), else "PATH: unreadable audio file (why)"."""
     if not os.path.lexists(path):
         return f"{path}: no such file"
+    if Path(path).is_file() and Path(path).stat().st_size == 0:
+        return f"{path}: empty file (0 bytes), not audio"
     return f"{path}: unreadable audio file ({_reason(exc, path)})"
 
 
 def _reason(exc: BaseException, path: str | Path | None = None) -> str:
     text = str(exc).strip().splitlines()
     reason = text[-1] if text else type(exc).__name__
+    if path is not None:  # libsndfile names the file again: "Error opening 'x.wav': Format not recognised."
+        reason = reason.replace(f"Error opening {str(path)!r}: ", "")
     if path is not None and Path(path).is_symlink() and not Path(path).exists():
         return f"a broken link to {os.readlink(path)}"  # libsndfile says only "System error."
     if path is not None and _NOT_A_FILE in reason and Path(path).is_file():

@@ -42,7 +42,7 @@ def midi_file_messages(path: str | Path) -> list[TimedMessage]:
     except UserError:
         raise
     except Exception as exc:  # the parser raises many kinds: EOFError, KeySignatureError, OSError …
-        raise UserError(f"{path}: unreadable MIDI file ({parser_reason(exc)})") from None
+        raise UserError(f"{path}: unreadable MIDI file ({parser_reason(exc, path)})") from None
     if not any(m.message.type == "note_on" and m.message.velocity > 0 for m in out):
         raise UserError(f"{path}: the MIDI file holds no notes")
     return out

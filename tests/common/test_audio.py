@@ -65,6 +65,16 @@ def test_a_wav_whose_header_was_never_finished_says_so(tmp_path: Path) -> None:
         audio_info(empty)
 
 
+def test_a_zero_byte_file_is_said_to_be_empty_and_a_file_is_named_once(tmp_path: Path) -> None:
+    (tmp_path / "kick.wav").write_bytes(b"")
+    (tmp_path / "note.wav").write_bytes(b"not audio")
+    with pytest.raises(AudioError, match=r"kick\.wav: empty file \(0 bytes\), not audio$"):
+        read_audio(tmp_path / "kick.wav")
+    with pytest.raises(AudioError) as err:
+        read_audio(tmp_path / "note.wav")
+    assert str(err.value).count("note.wav") == 1 and "unreadable audio file" in str(err.value)
+
+
 def test_a_missing_file_is_said_to_be_missing(tmp_path: Path) -> None:
     """libsndfile says "System error." for a file that is not there: the message says so."""
     for read in (read_audio, audio_info, peak):

@@ -78,13 +78,15 @@ def parser_failures(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     (tmp_path / "cut.mid").write_bytes(raw[:-6])  # ends inside the track
     (tmp_path / "header_only.mid").write_bytes(raw[:14])
     (tmp_path / "not_midi.mid").write_bytes(b"RIFF\x00\x00\x00\x00WAVE")
+    (tmp_path / "tiny.mid").write_bytes(b"hi\n")  # shorter than a header: not a MIDI file cut short
     key = with_track_bytes(good, tmp_path / "key.mid", bytes([0x00, 0xFF, 0x59, 0x02, 0xF7, 0x00]))  # 9 flats
     data = with_track_bytes(good, tmp_path / "data.mid", bytes([0x00, 0x90, 0x3C, 0xC8]))  # velocity 200
     status = with_track_bytes(good, tmp_path / "status.mid", bytes([0x00, 0xF4, 0x00]))  # undefined status
     return {
         "cut short": (tmp_path / "cut.mid", "cut short"),
         "no track": (tmp_path / "header_only.mid", "cut short"),
-        "not MIDI": (tmp_path / "not_midi.mid", "MThd not found"),
+        "not MIDI": (tmp_path / "not_midi.mid", "not a MIDI file: it does not begin with the MThd header"),
+        "three bytes": (tmp_path / "tiny.mid", "not a MIDI file: it does not begin with the MThd header"),
         "key signature": (key, "9 flats"),
         "data byte": (data, "data byte"),
         "status byte": (status, "status byte"),

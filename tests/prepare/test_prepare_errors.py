@@ -26,7 +26,7 @@ def corrupt_audio(src: Path) -> str:
 def zero_byte_audio(src: Path) -> str:
     write_midi(src / "bad.mid", [(60, 100, 0.05, 0.3)])
     (src / "bad.wav").write_bytes(b"")
-    return "unreadable audio file"
+    return "empty file (0 bytes), not audio"
 
 
 def empty_audio(src: Path) -> str:
