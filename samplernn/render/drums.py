@@ -33,7 +33,7 @@ from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
 HIT_FADE_S = 0.01
 # General MIDI keys that `RULES` does not name (it gives each piece one key): a MIDI file's
 # note on them is played by the kit's piece of that kind.
-_UNNAMED = {35: "acoustic bass drum", 43: "high floor tom"}
+_UNNAMED = {35: "acoustic bass drum", 43: "high floor tom", 62: "mute high conga"}
 # Words of the General MIDI names that say which one of a kind, not the kind.
 _MODIFIERS = frozenset({"low", "lo", "high", "hi", "mid", "middle", "open", "closed", "mute", "long",
                         "short", "acoustic", "electric", "1", "2"})

@@ -121,6 +121,9 @@ def test_keys_the_kit_lacks_are_played_by_a_piece_of_their_kind() -> None:
     # 43 high floor tom sounds below 45 low tom: the nearest tom, not the other "high" one.
     assert [drums.substitute(k, KIT) for k in (35, 40, 57, 43, 56, 60)] == [36, 38, 49, 45, None, None]
     assert drums.substitute(43, [41, 45, 50]) == 41  # a floor tom first, when the kit has one
+    # every key of the General MIDI drum map has a name (62: mute high conga, played by a conga)
+    assert all(not drums.piece_name(k).startswith("key") for k in range(35, 82))
+    assert drums.substitute(62, [36, 63, 64]) in (63, 64)
     notes = [MidiNote(k, 100, 0.0, 0.1, 9, 0) for k in (36, 35, 35, 56)]
     played, ignored, changed = drums.kit_notes(notes, KIT)
     assert [k for _, k in played] == [36, 36, 36]
