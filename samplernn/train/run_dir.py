@@ -124,7 +124,7 @@ def check_run_dir(paths: RunPaths, resume: bool) -> None:
         return  # nothing of it to keep: the new run writes over its run.json and metrics.jsonl
     elif any(p.exists() for p in (paths.run, paths.last, paths.metrics)):
         raise UserError(
-            f"{paths.root}: holds another run (use --resume to continue it, or choose a new --out)"
+            f"{paths.root}: holds a run already (use --resume to continue it, or choose a new --out)"
         )
     elif paths.root.is_dir():
         others = sorted(p.name for p in paths.root.iterdir() if p.name not in SYSTEM_FILES)

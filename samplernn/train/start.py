@@ -40,7 +40,7 @@ def start_run(
     """Check the run dir, load the data and build the state of step 0, or of the run's last
     checkpoint with `resume_run`. A new run writes run.json.
 
-    Raises UserError for a run dir that holds another run (or nothing to resume), bad settings
+    Raises UserError for a run dir that holds a run already (or nothing to resume), bad settings
     (a batch whose training step would not fit in the device's free memory among them),
     a bad dataset (or chunks without notes for a conditioned model), or an --init / resume
     checkpoint that does not fit. Settings that do not apply to the bank are turned off first

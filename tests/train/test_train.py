@@ -107,7 +107,7 @@ def test_resume_continues_exactly(dataset, tmp_path):
 def test_resume_refuses_incompatible_settings(dataset, tmp_path):
     run = tmp_path / "run"
     train(dataset, run, tiny_cfg(steps=2))
-    with pytest.raises(UserError, match="holds another run"):
+    with pytest.raises(UserError, match="holds a run already"):
         train(dataset, run, tiny_cfg(steps=2))
     with pytest.raises(UserError, match="batch_size"):
         resolve_train_config(run, {"batch_size": 8}, resume=True)
@@ -128,7 +128,7 @@ def test_resume_refuses_incompatible_settings(dataset, tmp_path):
 
 def test_a_run_that_stopped_before_its_first_checkpoint_is_started_again(dataset, tmp_path):
     """A run that died before its first checkpoint (a bad setting found late, Ctrl-C) left run.json
-    and metrics.jsonl only: a new run said "holds another run (use --resume)" and --resume said
+    and metrics.jsonl only: a new run said "holds a run already (use --resume)" and --resume said
     "nothing to resume", so the user had to delete the folder by hand. The same command now starts
     the run again, its old records dropped; --resume says why there is nothing to resume."""
     import json
@@ -143,13 +143,13 @@ def test_a_run_that_stopped_before_its_first_checkpoint_is_started_again(dataset
     records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert records and all(r["step"] <= 2 for r in records)  # the dead run's step-10 record is gone
     assert json.loads((run / "run.json").read_text())["dataset"] == str(dataset)
-    with pytest.raises(UserError, match="holds another run"):  # it has a checkpoint now
+    with pytest.raises(UserError, match="holds a run already"):  # it has a checkpoint now
         train(dataset, run, tiny_cfg(steps=2))
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "run.json").write_text("{}")
     (mine / "notes.txt").write_text("a user's own file beside it")
-    with pytest.raises(UserError, match="holds another run"):
+    with pytest.raises(UserError, match="holds a run already"):
         train(dataset, mine, tiny_cfg(steps=2))
 
 
@@ -158,7 +158,7 @@ def test_out_of_memory_at_the_first_step_is_one_line_and_the_same_command_starts
 ):
     """An allocation failure in a step (the CPU allocator's RuntimeError, CUDA's OutOfMemoryError)
     was a traceback, and the run dir it left (run.json, metrics.jsonl, step 0's last.pt) refused
-    the next plain run as "holds another run". Now: one line naming the batch and window, and the
+    the next plain run as "holds a run already". Now: one line naming the batch and window, and the
     same command, with a smaller batch, starts the run again there."""
     import samplernn.train.loop as loop
 
@@ -183,7 +183,7 @@ def test_out_of_memory_at_the_first_step_is_one_line_and_the_same_command_starts
         train(dataset, run, tiny_cfg(steps=2, batch_size=4))
     monkeypatch.setattr(loop, "advance", real)
     assert train(dataset, run, tiny_cfg(steps=2, batch_size=2)).step == 2
-    with pytest.raises(UserError, match="holds another run"):  # trained steps are kept from now on
+    with pytest.raises(UserError, match="holds a run already"):  # trained steps are kept from now on
         train(dataset, run, tiny_cfg(steps=2))
 
 

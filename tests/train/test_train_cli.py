@@ -57,7 +57,7 @@ def test_train_resume_and_refusals(dataset, tmp_path):
 
     result = runner.invoke(app, ["train", str(dataset), "--out", str(run), *FAST])
     assert result.exit_code == 1 and len(error_lines(result.output)) == 1
-    assert "holds another run" in result.output
+    assert "holds a run already" in result.output
 
     # resume keeps the stored settings (no conditioning) and goes on to the new step count
     result = runner.invoke(app, ["train", str(dataset), "--out", str(run), "--resume", "--steps", "4", "-q"])
