@@ -374,8 +374,12 @@ def prepare_bank(
             n_bad = len(found.failures)
             guessed = settings.layout == "auto"
             how = f"read as the {found.layout} layout{' (detected; --layout to choose)' if guessed else ''}"
-            raise NothingPrepared(f"{src}: no note could be prepared, {how} ({n_bad} failed; first: {first})",
-                                  found.failures)
+            short = guessed and found.layout == CHUNK_LAYOUT and all(
+                "no stretch of sound lasts" in f.message for f in found.failures)
+            hint = (": short sounds, one-shots? --layout drumkit reads a folder of one-shots named by "
+                    "piece (kick_01.wav, snare-hard.wav, …)") if short else ""
+            raise NothingPrepared(f"{src}: no note could be prepared, {how} ({n_bad} failed; first: {first})"
+                                  + hint, found.failures)
         # a chunk of a steady tone may equal the next: chunks are never copies
         keys = None if found.layout == CHUNK_LAYOUT else recording_keys(
             rows, lambda note_id: read_audio(tmp / note_audio_path(note_id), mono=True)[0],

@@ -135,6 +135,17 @@ def test_all_bad_is_an_error_and_writes_nothing(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_short_unnamed_sounds_read_as_recordings_point_to_the_drumkit_layout(tmp_path):
+    """Three 0.3 s hits with no piece in their names: detected as plain recordings, none long
+    enough for a chunk; the error says what the folder probably holds and which layout reads it."""
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        hit = (0.3 * rng.standard_normal(round(0.3 * SR)) * np.exp(-np.arange(round(0.3 * SR)) / 2000))
+        write_audio(tmp_path / "src" / f"hit{i}.wav", hit.astype(np.float32), SR)
+    with pytest.raises(UserError, match=r"no stretch of sound lasts .*one-shots\? --layout drumkit reads"):
+        prepare_bank(tmp_path / "src", tmp_path / "out")
+
+
 def test_out_inside_src_or_src_inside_out(tmp_path, note_pair):
     note_pair(tmp_path / "bank" / "src", "a")
     before = digest(tmp_path / "bank")
