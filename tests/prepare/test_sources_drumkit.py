@@ -430,3 +430,9 @@ def test_a_file_that_is_no_drumkit_xml_is_told_what_to_give(tmp_path):
     archive.write_bytes(b"\x1f\x8b")
     with pytest.raises(UserError, match="a Hydrogen kit archive: unpack it"):
         drumkit_notes(archive)
+
+
+def test_the_map_hint_spells_a_name_as_written() -> None:
+    from samplernn.prepare.sources.drumkit import map_example
+
+    assert map_example("Becken Größe").startswith("""'{"Becken Größe": KEY}', KEY its General MIDI""")

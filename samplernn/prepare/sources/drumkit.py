@@ -291,7 +291,8 @@ def run_of_hits(what: str, name: str) -> str:
     """The notice for a sound left out because its name says it is a run of hits
     (`gm_drums.several_hits`), with the --map that takes it as hits of the piece its name names."""
     piece = gm_drum_piece(name)
-    value = shlex.quote("{" + json.dumps(name) + f": {piece[0] if piece else 'KEY'}" + "}")
+    key = piece[0] if piece else "KEY"
+    value = shlex.quote("{" + json.dumps(name, ensure_ascii=False) + f": {key}" + "}")
     return (f"{what} is a run of hits (a roll or a loop), not a one-shot: left out; "
             f"--map {value} takes its samples as single hits")
 
@@ -300,7 +301,7 @@ def map_example(name: str) -> str:
     """How to map `name`: a --map value a shell takes as one argument, its key left for the user
     to choose ('{"808": KEY}'), and the General MIDI drum keys most kits need (no key is
     suggested as if it were the right one: a cowbell mapped to the snare would train as a snare)."""
-    value = shlex.quote("{" + json.dumps(name) + ": KEY}")
+    value = shlex.quote("{" + json.dumps(name, ensure_ascii=False) + ": KEY}")
     return f"{value}, KEY its General MIDI drum key (36 kick, 38 snare, 42 closed hi-hat, 49 crash, …)"
 
 
