@@ -78,8 +78,10 @@ def test_a_time_bounded_run_ends_annealed_and_its_resume_continues_the_schedule(
     assert resumed["lr"] == pytest.approx(longer.lr_at(first.step, elapsed))  # where the first call left off
     assert torch.load(run / "checkpoints" / "last.pt", weights_only=True)["elapsed_s"] >= 0.02 * 60
 
-    again = train(dataset, run, longer, resume=True)  # its time is spent: one step, a validation, done
-    assert again.status == "time_limit" and again.step == second.step + 1
+    before = (run / "checkpoints" / "last.pt").read_bytes()
+    again = train(dataset, run, longer, resume=True)  # its time is spent: no step, nothing written
+    assert again.status == "already_ended" and again.step == second.step
+    assert "--max-minutes 0.02" in again.message and (run / "checkpoints" / "last.pt").read_bytes() == before
 
 
 def test_projected_steps_follow_the_bound_that_ends_the_run():
