@@ -274,6 +274,23 @@ def _kept_take(request: Request, item: str) -> tuple[Path, dict[str, Any]]:
     return job.dir / take["wav"], entry
 
 
+def unique_names(names: list[str]) -> list[str]:
+    """`names` with each repeat made unique by a number before its extension ('F3-v100-0.50s-take2.wav'
+    twice: the second 'F3-v100-0.50s-take2-2.wav'): takes of two generations of one note share a
+    download name, and a zip must keep both."""
+    used: set[str] = set()
+    out: list[str] = []
+    for name in names:
+        stem, dot, ext = name.rpartition(".") if "." in name else (name, "", "")
+        new, k = name, 1
+        while new in used or (new != name and new in names):
+            k += 1
+            new = f"{stem}-{k}{dot}{ext}"
+        used.add(new)
+        out.append(new)
+    return out
+
+
 def get_pack(request: Request, take: Annotated[list[str], Query()] = ()) -> Response:
     """A zip of the takes named 'JOB:K' (take K of job JOB), each under its download name, with
     takes.json holding their measures."""
@@ -282,8 +299,11 @@ def get_pack(request: Request, take: Annotated[list[str], Query()] = ()) -> Resp
         raise UserError("keep at least one take to download a sample pack")
     if len(take) > limits.max_pack_items:
         raise UserError(f"a sample pack holds at most {limits.max_pack_items} takes, got {len(take)}")
-    by_file = {entry["file"]: (path, entry) for path, entry in map(partial(_kept_take, request), take)}
-    kept = list(by_file.values())  # the same take twice ('J:1', 'J:01'): once
+    # the same take twice ('J:1', 'J:01') once; two takes of one name (two jobs' take 2) both
+    by_path = {path.resolve(): (path, entry) for path, entry in map(partial(_kept_take, request), take)}
+    names = unique_names([entry["file"] for _, entry in by_path.values()])
+    kept = [(path, {**entry, "file": name})
+            for (path, entry), name in zip(by_path.values(), names, strict=True)]
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for path, entry in kept:

@@ -86,6 +86,14 @@ def test_sample_pack_zips_the_kept_takes_with_their_measures(client, wait) -> No
     assert all("cents" in e and "score" in e for e in listed)
     original = client.get(f"/api/jobs/{first['id']}/files/take-2.wav").content
     assert zf.read("D3-v100-0.20s-take2.wav") == original
+    # take 2 of two generations of one note share a download name: the zip keeps both
+    again, _ = takes_job(client, wait, seed=5)
+    both = client.get("/api/pack", params={"take": [f"{first['id']}:2", f"{again['id']}:2"]})
+    zf = zipfile.ZipFile(io.BytesIO(both.content))
+    assert zf.namelist() == ["D3-v100-0.20s-take2.wav", "D3-v100-0.20s-take2-2.wav", "takes.json"]
+    assert [e["file"] for e in json.loads(zf.read("takes.json"))] == zf.namelist()[:2]
+    second = client.get(f"/api/jobs/{again['id']}/files/take-2.wav").content
+    assert zf.read("D3-v100-0.20s-take2-2.wav") == second
 
 
 @pytest.mark.parametrize(
