@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from samplernn.common.audio import CEILING_DB, limit_peak, write_wav
-from samplernn.common.errors import UserError
+from samplernn.common.errors import UsageError, UserError
 from samplernn.generate.options import GenerationOptions
 from samplernn.generate.stream import StreamConfig, StreamEngine
 from samplernn.model.checkpoint import Checkpoint
@@ -104,10 +104,14 @@ def play_file(
     device: str | None = None,
 ) -> PlayReport:
     """Play a MIDI file in simulated real time (play/session.py) into the WAV `out`, or else on the
-    audio `device` (None: the default) in real time. Raises UserError for a bad file or device,
-    and, into a WAV, for a file whose notes end after render's `RenderOptions.max_seconds` or of
-    which no note could be played (all outside the model's range, say: nothing is written). A
+    audio `device` (None: the default) in real time. Raises UsageError for a transposition with a
+    drum model (as render does), UserError for a bad file or device, and, into a WAV, for a file
+    whose notes end after render's `RenderOptions.max_seconds` or of which no note could be played
+    (all outside the model's range, say: nothing is written). A
     Ctrl-C while playing into a WAV writes what was played, as from a keyboard (a remark says so)."""
+    if opts.transpose and is_drum_model(ckpt):  # a live keyboard may shift its keys onto a kit, a file not
+        raise UsageError(f"--transpose {opts.transpose:+d}: a drum model's keys are pieces, not pitches "
+                         "(it would play other pieces); leave it out")
     messages = midi_file_messages(midi)
     kb = make_keyboard(ckpt, opts)
     sr = ckpt.sample_rate

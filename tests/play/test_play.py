@@ -159,6 +159,10 @@ def test_a_drum_model_plays_a_drum_file_into_a_wav(tmp_path: Path):
     r = runner.invoke(app, ["play", str(ckpt_path), "--midi-file", str(midi), "-o", str(tmp_path / "c.wav"),
                             "--block", "64"])  # fmt: skip
     assert r.exit_code == 0 and "played 2 hits" in r.output and "a one-shot of the kit's length" in r.output
+    r = runner.invoke(app, ["play", str(ckpt_path), "--midi-file", str(midi), "-o", str(tmp_path / "t.wav"),
+                            "--transpose", "3"])  # as render: a file's drum keys are pieces
+    assert r.exit_code == 2 and "a drum model's keys are pieces, not pitches" in r.output
+    assert not (tmp_path / "t.wav").exists()
     # The bass drum's 1.5 s note-off changes nothing: its hit lasts the kit's length, then silence.
     onset, hit = round(0.5 * sr) + 64, held_samples(kit_stats, 36, 100) + kit_stats.release_tail(36, 100)
     assert len(audio) >= round(2.0 * sr) and hit < round(0.5 * sr)
