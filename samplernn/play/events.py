@@ -8,7 +8,7 @@ from pathlib import Path
 
 import mido
 
-from conditioning.midi import parser_reason
+from conditioning.midi import MidiNote, parser_reason
 from samplernn.common.errors import UserError
 
 
@@ -46,3 +46,13 @@ def midi_file_messages(path: str | Path) -> list[TimedMessage]:
     if not any(m.message.type == "note_on" and m.message.velocity > 0 for m in out):
         raise UserError(f"{path}: the MIDI file holds no notes")
     return out
+
+
+def close_hanging(messages: list[TimedMessage], notes: list[MidiNote]) -> list[TimedMessage]:
+    """`messages` with a note-off added for every note that has none (`MidiNote.hanging`, as
+    conditioning.read_midi_notes reads the file: closed at its track's last event), so that a file
+    played as a keyboard ends such a note where `render` ends it. Time order kept; at one time the
+    file's own messages come first."""
+    closing = [TimedMessage(n.stop, mido.Message("note_off", channel=n.channel, note=n.pitch, velocity=0))
+               for n in notes if n.hanging]
+    return sorted(messages + closing, key=lambda m: m.time) if closing else messages

@@ -11,13 +11,14 @@ from typing import Any
 
 import numpy as np
 
+from conditioning import note_name
 from samplernn.common.audio import CEILING_DB, limit_peak, write_wav
 from samplernn.common.errors import UsageError, UserError
 from samplernn.generate.options import GenerationOptions
 from samplernn.generate.stream import StreamConfig, StreamEngine
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.play.devices import AudioOutput, MidiInput
-from samplernn.play.events import midi_file_messages
+from samplernn.play.events import close_hanging, midi_file_messages
 from samplernn.play.keyboard import Keyboard
 from samplernn.play.session import BlockTimes, play_live, play_messages
 from samplernn.render.drums import is_drum_model, kit_keys
@@ -112,11 +113,15 @@ def play_file(
     if opts.transpose and is_drum_model(ckpt):  # a live keyboard may shift its keys onto a kit, a file not
         raise UsageError(f"--transpose {opts.transpose:+d}: a drum model's keys are pieces, not pitches "
                          "(it would play other pieces); leave it out")
-    messages = midi_file_messages(midi)
+    notes = read_notes(Path(midi))
+    messages = close_hanging(midi_file_messages(midi), notes)
+    hanging = [] if is_drum_model(ckpt) else [  # a hit lasts the kit's length whatever its note-off
+        f"{note_name(n.pitch)} ({n.pitch}) at {n.start:.2f} s has no note-off: played until its track's "
+        f"last event, {n.stop:.2f} s" for n in notes if n.hanging]
     kb = make_keyboard(ckpt, opts)
     sr = ckpt.sample_rate
     if out is not None:  # offline, as `render`: a stuck note would fill the memory
-        check_length(Path(midi), read_notes(Path(midi)), RenderOptions.max_seconds)
+        check_length(Path(midi), notes, RenderOptions.max_seconds)
         sink, times = _WavSink(), BlockTimes(opts.stream.block / sr)
         try:
             play_messages(kb, messages, sink, times=times)
@@ -130,7 +135,7 @@ def play_file(
             raise UserError(f"{midi}: no note could be played ({left}); nothing written")
         gain = sink.finish(Path(out), sr, opts.bit_depth)
         report = _report(kb, times, str(midi), str(out), gain)
-        report.remarks += [stopped] if stopped else []
+        report.remarks += hanging + ([stopped] if stopped else [])
         report.interrupted = stopped is not None
         return report
     output = AudioOutput.open(device, sr, opts.stream.block)
@@ -138,7 +143,9 @@ def play_file(
         times = play_messages(kb, messages, output.write)
     finally:
         output.close()
-    return _report(kb, times, str(midi), output.name)
+    report = _report(kb, times, str(midi), output.name)
+    report.remarks += hanging
+    return report
 
 
 def play_keyboard(

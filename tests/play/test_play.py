@@ -274,6 +274,24 @@ def test_a_typo_of_a_pool_or_a_block_is_a_usage_error(ckpt_path: Path, tmp_path:
         assert "Traceback" not in result.output and not (tmp_path / "x.wav").exists()
 
 
+def test_a_note_without_note_off_ends_where_render_ends_it_and_is_said(ckpt_path: Path, tmp_path: Path):
+    """D3 from 0 s with no note-off, E3 0.2–0.4 s, the track's end at 1.5 s: render holds D3 to the
+    track's last event; a file played as a keyboard does too, and says so."""
+    mid, track = mido.MidiFile(ticks_per_beat=480), mido.MidiTrack()  # 120 bpm: 960 ticks a second
+    track += [mido.Message("note_on", note=50, velocity=100, time=0),
+              mido.Message("note_on", note=52, velocity=100, time=192),
+              mido.Message("note_off", note=52, velocity=0, time=192),
+              mido.MetaMessage("end_of_track", time=1056)]  # fmt: skip
+    mid.tracks.append(track)
+    mid.save(tmp_path / "hanging.mid")
+    opts = PlayOptions(StreamConfig(block=64))
+    report = play_file(load_checkpoint(ckpt_path), tmp_path / "hanging.mid", opts, tmp_path / "h.wav")
+    audio, sr = read_audio(tmp_path / "h.wav")
+    assert len(audio) > 1.5 * sr  # held to 1.5 s, not to E3's note-off at 0.4 s
+    said = "D3 (50) at 0.00 s has no note-off: played until its track's last event, 1.50 s"
+    assert report.remarks == [said]
+
+
 def test_a_stuck_note_is_refused_before_playing_into_a_file(ckpt_path: Path, tmp_path: Path):
     midi = write_midi(tmp_path / "stuck.mid", [(50, 100, 0.0, 5000.0)])
     out = tmp_path / "s.wav"
