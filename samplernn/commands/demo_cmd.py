@@ -71,7 +71,8 @@ def demo(
     else:
         moved = f", {clamped} outside its range clamped to its edge" if res.clamped else ""
     typer.echo(
-        f"rendered {counted(res.n_notes, 'note')} ({res.seconds:.1f} s of audio) in {res.elapsed:.1f} s "
+        f"rendered {counted(res.n_notes, 'hit' if res.drums else 'note')} ({res.seconds:.1f} s of audio) in "
+        f"{res.elapsed:.1f} s "
         f"with {res.checkpoint}{moved}{onset_search_note(res.onset_candidates)}, gain {res.gain_db:+.1f} dB"
     )
     typer.echo(f"audio:       {res.wav}")

@@ -38,6 +38,7 @@ class DemoResult:
     onset_candidates: int = 1  # the most candidates the onset search tried per note (1: none)
     transpose: int = 0  # semitones (whole octaves) the melody was moved toward the model's range
     clamped: int = 0  # notes still outside it, played at its nearest edge
+    drums: bool = False  # a drum model: its notes are hits
 
 
 def render_demo(
@@ -58,7 +59,8 @@ def render_demo(
     from samplernn.common.audio import read_audio
     from samplernn.generate.engine import engine_device
     from samplernn.model.checkpoint import load_checkpoint
-    from samplernn.render.midi import RenderOptions, render_midi
+    from samplernn.render.drums import is_drum_model
+    from samplernn.render.midi import CHANNEL_OPTION_HINT, RenderOptions, render_midi
     from samplernn.render.pictures import plot_note
 
     checkpoint, midi, out_dir = resolve_checkpoint(checkpoint), Path(midi), Path(out_dir)
@@ -69,11 +71,16 @@ def render_demo(
     transpose, clamp = _into_range(midi, ckpt)
     opts = RenderOptions(generation=generation, onset_candidates=onset_candidates, transpose=transpose,
                          clamp=clamp)  # fmt: skip
-    report = render_midi(ckpt, midi, wav, opts)
+    try:
+        report = render_midi(ckpt, midi, wav, opts)
+    except UserError as exc:  # demo has no --channel: its own words for render's hint
+        raise UserError(str(exc).replace(f" ({CHANNEL_OPTION_HINT})", ": give --midi a file with a drum part "
+                                         "on channel 10")) from None
     audio, sr = read_audio(wav, mono=True)
     plot_note(audio, sr, png, title=f"{midi.name} — {checkpoint.name}")
     return DemoResult(wav, png, checkpoint, report.n_notes, report.seconds, report.elapsed, report.gain_db,
-                      report.onset_candidates, transpose, len(report.changed))  # fmt: skip
+                      report.onset_candidates, transpose, len(report.changed),
+                      is_drum_model(ckpt))  # fmt: skip
 
 
 def demo_outputs(out_dir: str | Path, midi: str | Path = DEFAULT_MELODY) -> tuple[Path, Path]:

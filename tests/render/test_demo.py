@@ -94,3 +94,17 @@ def test_options_the_run_would_ignore_are_refused(tmp_path: Path, model: Path, a
     result = CliRunner().invoke(app, ["demo", *args, "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and said in result.output, result.output
     assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "o").exists()
+
+
+def test_a_drum_model_and_a_tune_point_to_a_drum_part_and_its_hits_are_hits(tmp_path: Path) -> None:
+    from support.drum_kit import drum_checkpoint, drum_stats, write_drum_dataset
+
+    kit = write_drum_dataset(tmp_path / "kit")
+    drums = drum_checkpoint(tmp_path / "drums.pt", drum_stats(kit))
+    tune = write_midi(tmp_path / "tune.mid", [(60, 100, 0.0, 0.2)])
+    args = ["--model", str(drums), "--midi", str(tune), "--out", str(tmp_path / "o")]
+    one_line_error(args, "give --midi a file with a drum part on channel 10")
+    beat = write_midi(tmp_path / "beat.mid", [(36, 100, 0.0, 0.1)], channel=9)
+    result = CliRunner().invoke(app, ["demo", "--model", str(drums), "--out", str(tmp_path / "o"), "--midi",
+                                      str(beat)])
+    assert result.exit_code == 0 and "rendered 1 hit (" in result.output, result.output
