@@ -87,6 +87,10 @@ function hitRows(t) {
     rows.push(["novelty", t.checks.novel ? "new" : "close to a training hit", pass(t.checks.novel),
       "distance to the nearest training hit against the spread of the piece's real hits"]);
   }
+  if (t.checks.distinct !== undefined && t.checks.distinct !== null) {
+    rows.push(["takes differ", t.checks.distinct ? "apart from the others" : "close to another take",
+      pass(t.checks.distinct), "distance to the nearest other take of this request, by the same rule as novelty"]);
+  }
   return rows;
 }
 
