@@ -71,7 +71,8 @@ def take_request(
         try:
             pitch = parse_note(note)
         except ValueError as exc:
-            raise UserError(f"note: {exc}") from None
+            said = str(exc)
+            raise UserError(said if said.startswith("note ") else f"note: {said}") from None
     lo, hi = pitch_range or (0, 127)
     if not lo <= pitch <= hi:
         raise UserError(f"note {note_name(pitch)} ({pitch}) is outside the notes the model knows, "

@@ -101,6 +101,7 @@ def test_sample_pack_zips_the_kept_takes_with_their_measures(client, wait) -> No
     [
         ({"note": "C7"}, 400, "outside the notes the model knows, C3–E3 (48–52)"),
         ({"note": "H2"}, 400, "not a note name"),
+        ({"note": 200}, 400, "note 200 is outside the MIDI range"),  # was "note: note 200 …"
         ({"velocity": 0}, 400, "velocity must be 1..127"),
         ({"duration": 5.0}, 400, "length must be 0.05..0.5 s"),
         ({"duration": 0.0}, 400, "length must be"),
@@ -117,6 +118,7 @@ def test_take_requests_outside_the_limits_are_refused_in_one_line(client, body, 
     assert response.status_code == status
     detail = response.json()["detail"]
     assert isinstance(detail, str) and says in detail and "\n" not in detail and "Traceback" not in detail
+    assert "note: note" not in detail
 
 
 @pytest.mark.parametrize(
