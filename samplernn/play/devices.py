@@ -17,7 +17,8 @@ import numpy as np
 
 from samplernn.common.errors import UserError
 
-PORTAUDIO_HINT = "sounddevice needs the PortAudio library (Debian: apt install libportaudio2)"
+PORTAUDIO_HINT = ("sounddevice needs the PortAudio library (Debian: apt install libportaudio2); "
+                  "without it, -o out.wav plays into a WAV file")
 
 
 def _rtmidi() -> Any:
@@ -33,7 +34,8 @@ def sounddevice() -> Any:
     try:
         import sounddevice as sd
     except ImportError:
-        raise UserError("audio output needs sounddevice (pip install sounddevice)") from None
+        raise UserError("audio output needs sounddevice (pip install sounddevice); without it, -o out.wav "
+                        "plays into a WAV file") from None
     except OSError:  # the module is there, the PortAudio library is not
         raise UserError(PORTAUDIO_HINT) from None
     return sd
@@ -66,7 +68,8 @@ def _midi_in() -> Any:
             return rtmidi.MidiIn()
     except Exception as exc:  # rtmidi raises its own SystemError when ALSA's sequencer is missing
         why = _one_line(exc)
-        raise UserError(f"no MIDI system to read from ({why}); play a file with --midi-file") from None
+        raise UserError(f"no MIDI system to read from ({why}); play a file with --midi-file (and -o out.wav "
+                        "to write it)") from None
 
 
 def midi_input_ports() -> list[str]:

@@ -345,7 +345,7 @@ def test_missing_portaudio_is_one_line(monkeypatch):
         return real_import(name, *args, **kw)
 
     monkeypatch.setattr(builtins, "__import__", no_portaudio)
-    with pytest.raises(UserError, match="libportaudio2"):
+    with pytest.raises(UserError, match=r"libportaudio2.*-o out\.wav plays into a WAV file"):
         devices.sounddevice()
 
 
