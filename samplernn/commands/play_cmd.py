@@ -70,8 +70,8 @@ def play_command(
     ] = None,
     midi_file: Annotated[
         Path | None,
-        typer.Option("--midi-file", help="Play this MIDI file instead of a MIDI port: in real time on a sound "
-                     "card; into -o as fast as the engine goes, block by block as live."),
+        typer.Option("--midi-file", help="Play this MIDI file instead of a MIDI port: in real time on a "
+                     "sound card; into -o as fast as the engine goes, block by block as live."),
     ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write a WAV file instead of playing on a sound card.")
