@@ -35,7 +35,7 @@ from fastapi import FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, StrictFloat, StrictInt, StrictStr
 
 from conditioning.pitch import note_name
 from samplernn.common.errors import UserError
@@ -64,7 +64,7 @@ class TakesBody(BaseModel):
     # strict: JSON's true is not note 1 nor velocity 1 (pydantic's lax mode read it so)
     note: StrictStr | StrictInt
     velocity: StrictInt | None = None
-    duration: float | None = None
+    duration: StrictFloat | StrictInt | None = None  # as the others: "1" (a string) is no length
     takes: StrictInt | None = None
     seed: StrictInt | None = None
 

@@ -108,6 +108,8 @@ def test_sample_pack_zips_the_kept_takes_with_their_measures(client, wait) -> No
         ({"takes": 4}, 400, "takes must be 1..3"),
         ({"seed": -1}, 400, "seed must be"),
         ({"velocity": "loud"}, 422, "velocity:"),
+        ({"duration": "1"}, 422, "duration"),  # a string is no length, as "4" is no number of takes
+        ({"duration": True}, 422, "duration"),
         ({"note": True}, 422, "note.int: Input should be a valid integer"),  # was read as note 1, C#-1
         ({"velocity": True}, 422, "velocity:"),
         ({"temperature": 5}, 422, "temperature:"),
