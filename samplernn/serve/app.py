@@ -25,7 +25,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
@@ -73,14 +73,16 @@ class NotFound(UserError):
     """An unknown or expired job, or a file the job did not write."""
 
 
-def create_app(ckpt: Checkpoint, limits: ServeLimits = ServeLimits()) -> FastAPI:
+def create_app(ckpt: Checkpoint, limits: ServeLimits = ServeLimits(),
+               announce: Callable[[str], None] | None = None) -> FastAPI:
     """The application for one loaded checkpoint. Its job store (worker thread and temporary
-    folder) lives from the application's startup to its shutdown, where its files are removed."""
+    folder) lives from the application's startup to its shutdown, where its files are removed;
+    `announce` gets one line per finished job (JobStore)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = JobStore(max_waiting=limits.max_waiting, ttl_s=limits.job_ttl_s,
-                                   max_jobs=limits.max_jobs)  # fmt: skip
+                                   max_jobs=limits.max_jobs, announce=announce)  # fmt: skip
         try:
             yield
         finally:

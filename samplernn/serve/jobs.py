@@ -83,8 +83,10 @@ class JobStore:
     submit() is safe from any thread. Raises QueueFull when `max_waiting` jobs already wait.
     """
 
-    def __init__(self, *, max_waiting: int = 8, ttl_s: float = 3600.0, max_jobs: int = 64) -> None:
+    def __init__(self, *, max_waiting: int = 8, ttl_s: float = 3600.0, max_jobs: int = 64,
+                 announce: Callable[[str], None] | None = None) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="samplernn-serve-"))
+        self.announce = announce  # one line per finished job (the serve command's terminal)
         self.max_waiting, self.ttl_s, self.max_jobs = max_waiting, ttl_s, max_jobs
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
@@ -153,6 +155,10 @@ class JobStore:
             if state == DONE:
                 job.progress, job.stage = 1.0, "done"
             self.expire()  # keeps at most max_jobs finished, this one counted
+            if self.announce is not None:
+                took = job.finished - job.created
+                self.announce(f"{job.kind} job {job.id}: " + (f"done in {took:.1f} s" if state == DONE
+                                                               else f"failed after {took:.1f} s: {message}"))
             job.state = state  # last: a poller that sees the final state sees everything else
 
     def _attempt(self, job: Job, work: Work) -> tuple[str, str | None]:

@@ -77,4 +77,4 @@ def serve(
         announce(f"warning: listening on {host}: anyone who can reach this machine can use the page")
     shown = f"[{host}]" if ":" in host else host
     announce(f"serving {Path(checkpoint).name} at http://{shown}:{port}/ (Ctrl-C stops)")
-    make_server(create_app(ckpt, limits), host, port).run()
+    make_server(create_app(ckpt, limits, announce), host, port).run()

@@ -62,6 +62,17 @@ def test_failures_are_one_line_for_the_page(store: JobStore) -> None:
     assert b.state == FAILED and b.message == "render failed: KeyError: 'oops'"
 
 
+def test_each_finished_job_is_announced_in_one_line() -> None:
+    said: list[str] = []
+    store = JobStore(announce=said.append)
+    ok = finish(store, store.submit(store.new_job("takes"), lambda job: {}))
+    bad = finish(store, store.submit(store.new_job("render"), lambda job: 1 / 0))
+    store.close()
+    assert said[0].startswith(f"takes job {ok.id}: done in ") and said[0].endswith(" s")
+    assert said[1].startswith(f"render job {bad.id}: failed after ")
+    assert said[1].endswith("render failed: ZeroDivisionError: division by zero")
+
+
 def test_a_full_queue_refuses_new_jobs_and_removes_their_folder(store: JobStore) -> None:
     gate = threading.Event()
     first = store.submit(store.new_job("t"), lambda job: gate.wait(10) and {})
