@@ -97,7 +97,7 @@ function hitRows(t) {
 function measureList(t) {
   const noiseGrade = t.noise_floor_db === null ? "" : t.noise_floor_db <= -60 ? "good" : t.noise_floor_db <= -40 ? "ok" : "bad";
   const rows = model && model.drums ? hitRows(t) : [
-    ["pitch error", fmt(t.cents, 1, "cents"), grade(t.cents, 20, 50), "median pYIN f0 of the held part vs the note"],
+    ["pitch error", fmt(t.cents, 0, "cents"), grade(t.cents, 20, 50), "median pYIN f0 of the held part vs the note (pYIN reads pitch in 10-cent steps)"],
     ["noise floor", fmt(t.noise_floor_db, 0, "dBFS", false), noiseGrade, "level of what should be silence (before note-on, after the end)"],
     ["level vs bank", fmt(t.level_diff_db, 1, "dB"), grade(t.level_diff_db, 3, 6), "note RMS minus the bank's typical level"],
   ];
