@@ -12,13 +12,14 @@ from typing import Any
 import numpy as np
 
 from conditioning import note_name
+from conditioning.midi import DRUM_CHANNEL
 from samplernn.common.audio import CEILING_DB, limit_peak, write_wav
 from samplernn.common.errors import UsageError, UserError
 from samplernn.generate.options import GenerationOptions
 from samplernn.generate.stream import StreamConfig, StreamEngine
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.play.devices import AudioOutput, MidiInput
-from samplernn.play.events import close_hanging, midi_file_messages
+from samplernn.play.events import TimedMessage, close_hanging, midi_file_messages
 from samplernn.play.keyboard import Keyboard
 from samplernn.play.session import BlockTimes, play_live, play_messages
 from samplernn.render.drums import is_drum_model, kit_keys
@@ -115,6 +116,8 @@ def play_file(
                          "(it would play other pieces); leave it out")
     notes = read_notes(Path(midi))
     messages = close_hanging(midi_file_messages(midi), notes)
+    if is_drum_model(ckpt):  # a file's drum part is its channel 10, as render plays it; a keyboard any
+        messages = drum_channel(Path(midi), messages)
     hanging = [] if is_drum_model(ckpt) else [  # a hit lasts the kit's length whatever its note-off
         f"{note_name(n.pitch)} ({n.pitch}) at {n.start:.2f} s has no note-off: played until its track's "
         f"last event, {n.stop:.2f} s" for n in notes if n.hanging]
@@ -146,6 +149,15 @@ def play_file(
     report = _report(kb, times, str(midi), output.name)
     report.remarks += hanging
     return report
+
+
+def drum_channel(midi: Path, messages: list[TimedMessage]) -> list[TimedMessage]:
+    """The messages of the drum channel (10; render's choice for a drum model) and those of no
+    channel. Raises UserError when the file has no note on it."""
+    kept = [m for m in messages if getattr(m.message, "channel", DRUM_CHANNEL) == DRUM_CHANNEL]
+    if not any(m.message.type == "note_on" and m.message.velocity > 0 for m in kept):
+        raise UserError(f"{midi}: no notes on the drum channel, 10, which a drum model plays from a file")
+    return kept
 
 
 def play_keyboard(
