@@ -56,7 +56,8 @@ def _list_devices() -> None:
 
 def play_command(
     checkpoint: Annotated[
-        Path | None, typer.Argument(help="Checkpoint file (.pt), e.g. the shipped model (not needed with --list).")
+        Path | None,
+        typer.Argument(help="Checkpoint file (.pt), e.g. the shipped model (not needed with --list)."),
     ] = None,
     midi_in: Annotated[
         str | None,
