@@ -14,7 +14,7 @@ import numpy as np
 from conditioning import note_name
 from conditioning.midi import DRUM_CHANNEL
 from samplernn.common.audio import CEILING_DB, limit_peak, write_wav
-from samplernn.common.errors import UsageError, UserError
+from samplernn.common.errors import UserError
 from samplernn.generate.options import GenerationOptions
 from samplernn.generate.stream import StreamConfig, StreamEngine
 from samplernn.model.checkpoint import Checkpoint
@@ -22,7 +22,7 @@ from samplernn.play.devices import AudioOutput, MidiInput
 from samplernn.play.events import TimedMessage, close_hanging, midi_file_messages
 from samplernn.play.keyboard import Keyboard
 from samplernn.play.session import BlockTimes, play_live, play_messages
-from samplernn.render.drums import is_drum_model, kit_keys
+from samplernn.render.drums import is_drum_model, kit_keys, refuse_transpose
 from samplernn.render.midi import RenderOptions, check_length, read_notes
 
 
@@ -111,14 +111,14 @@ def play_file(
     whose notes end after render's `RenderOptions.max_seconds` or of which no note could be played
     (all outside the model's range, say: nothing is written). A
     Ctrl-C while playing into a WAV writes what was played, as from a keyboard (a remark says so)."""
-    if opts.transpose and is_drum_model(ckpt):  # a live keyboard may shift its keys onto a kit, a file not
-        raise UsageError(f"--transpose {opts.transpose:+d}: a drum model's keys are pieces, not pitches "
-                         "(it would play other pieces); leave it out")
+    drums = is_drum_model(ckpt)
+    if drums:  # a live keyboard may shift its keys onto a kit, a file not
+        refuse_transpose(opts.transpose)
     notes = read_notes(Path(midi))
     messages = close_hanging(midi_file_messages(midi), notes)
-    if is_drum_model(ckpt):  # a file's drum part is its channel 10, as render plays it; a keyboard any
+    if drums:  # a file's drum part is its channel 10, as render plays it; a keyboard any
         messages = drum_channel(Path(midi), messages)
-    hanging = [] if is_drum_model(ckpt) else [  # a hit lasts the kit's length whatever its note-off
+    hanging = [] if drums else [  # a hit lasts the kit's length whatever its note-off
         f"{note_name(n.pitch)} ({n.pitch}) at {n.start:.2f} s has no note-off: played until its track's "
         f"last event, {n.stop:.2f} s" for n in notes if n.hanging]
     kb = make_keyboard(ckpt, opts)

@@ -79,6 +79,14 @@ def kit_keys(stats: BankStats) -> list[int]:
     return sorted({p for p, _ in stats.tails})
 
 
+def refuse_transpose(transpose: int) -> None:
+    """UsageError for a transposition of a drum model's notes (render's and play's --transpose): its
+    keys are pieces, not pitches, and a shift would play other pieces."""
+    if transpose:
+        raise UsageError(f"--transpose {transpose:+d}: a drum model's keys are pieces, not pitches "
+                         "(it would play other pieces); leave it out")
+
+
 def velocity_outside_layers(stats: BankStats, key: int, velocity: int) -> str | None:
     """What a hit of `key` at `velocity` plays when the kit has no layer of that piece at or beyond
     it: a sentence (the level rule is conditioning.bankstats.BankStats.level_curve's: above the

@@ -23,7 +23,7 @@ from samplernn.common.errors import UsageError, UserError
 from samplernn.generate.engine import synthesize
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.model.checkpoint import Checkpoint
-from samplernn.render.drums import is_drum_model, kit_hits, kit_keys, kit_notes
+from samplernn.render.drums import is_drum_model, kit_hits, kit_keys, kit_notes, refuse_transpose
 from samplernn.render.streams import mix, note_stream
 from samplernn.render.sustain import apply_sustain
 from samplernn.render.voices import check_render_engine, pick_render_engine, render_voices
@@ -266,9 +266,8 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
     parsed = parse_midi(midi)
     notes = read_notes(midi, parsed)
     kit = kit_keys(ckpt.stats) if is_drum_model(ckpt) else None
-    if kit is not None and opts.transpose:
-        raise UsageError(f"--transpose {opts.transpose:+d}: a drum model's keys are pieces, not pitches "
-                         "(it would play other pieces); leave it out")
+    if kit is not None:
+        refuse_transpose(opts.transpose)
     held = 0
     if kit is None:  # read_notes has read this parse's clock: read_sustain cannot refuse it
         notes, held = apply_sustain(notes, read_sustain(parsed))
