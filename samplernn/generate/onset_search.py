@@ -18,11 +18,11 @@ noise, silence and octave-up tones score low. For a drum hit it is the level err
 (`samplernn.measures.oneshot.level_error_db`, negated) of the probe against the level column the
 model was given, the kit's typical envelope for that piece and velocity, less ATTACK_DB_PER_MS
 for every ms the probe takes to reach its peak: a hit that starts as loud and as sharp and falls
-as fast as the kit's scores high, a soft, slow or late start low, and a start that
-reaches full scale lowest of all (-inf: a kit's real samples never clip, and most clipped takes of
-a kit model clip within their first 40 ms). When the checkpoint carries its kit's piece centroids
-(measures.oneshot.PieceCentroids) a hit is also scored by likeness: each candidate is generated
-for the centroids' window (the hit's body, not only its first 40 ms) and gains
+as fast as the kit's scores high, a soft, slow or late start low, and a start that reaches full
+scale or sticks on one value lowest of all (-inf: a kit's real samples never clip nor stick, and
+most clipped takes of a kit model clip within their first 40 ms). When the checkpoint carries its
+kit's piece centroids (measures.oneshot.PieceCentroids) a hit is also scored by likeness: each
+candidate is generated for the centroids' window (the hit's body, not only its first 40 ms) and gains
 HIT_LIKENESS_WEIGHT × how much nearer its own piece's centroid it lies than any other piece's (dB),
 so that a snare that sounds like a tom is passed over (`hit_score`).
 """
@@ -37,7 +37,15 @@ import numpy as np
 
 from conditioning.events import LEVEL_INDEX, NOTE_INDEX, VELOCITY_INDEX, level_column_db
 from samplernn.generate.options import HIT_LIKENESS_WEIGHT, HIT_PROBE_SECONDS
-from samplernn.measures.oneshot import PieceCentroids, attack_ms, features, level_error_db, likeness_margin_db
+from samplernn.measures.oneshot import (
+    STUCK_SECONDS,
+    PieceCentroids,
+    attack_ms,
+    features,
+    level_error_db,
+    likeness_margin_db,
+    stuck_ms,
+)
 from samplernn.measures.periodicity import periodicity_score
 from samplernn.measures.sound import clip_share, midi_to_hz
 
@@ -91,7 +99,8 @@ def score_candidate(
     over the probe: "periodicity" at the period of probe.pitch (samples); "level" (`hit_score`):
     minus the level error (dB) of the first HIT_PROBE_SECONDS against probe.level and the attack
     term, plus the likeness term when `pieces` are given, -inf for a probe that reaches full scale
-    (sound.clip_share). Raises ValueError for an unknown measure."""
+    (sound.clip_share) or sticks (measures.oneshot.stuck_ms over STUCK_SECONDS). Raises ValueError
+    for an unknown measure."""
     part = audio[probe.onset : probe.stop]
     if measure == "level":
         return hit_score(part, probe, sample_rate, pieces)
@@ -107,8 +116,8 @@ def hit_score(part: np.ndarray, probe: Probe, sample_rate: int,
     (0 when there is no level to follow) and ATTACK_DB_PER_MS for every ms it takes to come within
     3 dB of its peak; plus HIT_LIKENESS_WEIGHT × measures.oneshot.likeness_margin_db of its
     features over pieces.seconds against the kit's piece centroids, when given and holding the
-    hit's piece; -inf when the part reaches full scale."""
-    if clip_share(part) > 0:
+    hit's piece; -inf when the part reaches full scale or holds one value longer than STUCK_SECONDS."""
+    if clip_share(part) > 0 or stuck_ms(part, sample_rate) > STUCK_SECONDS * 1000.0:
         return -math.inf
     head = part[: max(1, round(HIT_PROBE_SECONDS * sample_rate))]
     score = 0.0

@@ -15,7 +15,11 @@ sound like their piece:
 2. each take's likeness margin (measures.oneshot.likeness_margin_db: how much nearer the centroid of
    its own piece than the nearest other piece's, dB) is read over the first FEATURE_SECONDS against
    the centroids of all the kit's train hits;
-3. a piece plays at the P of the largest mean margin (the smaller P on a tie: TIE_DB).
+3. a piece plays at the P of the largest mean margin (the smaller P on a tie: TIE_DB) among the
+   rungs where the fewest of its takes stuck (measures.oneshot.stuck_ms over STUCK_SECONDS): a hard
+   truncation can make the model repeat one value, and a margin read off the spectrum does not see
+   it. On The Black Pearl the bass drum's margin was best at 0.3, where 12 of 12 loud takes held
+   −0.11 for 100–160 ms; at 0 and 0.1 none did (docs/drums.md, *Stuck output*).
 
 Only the train split is read (the checkpoint's test figures stay unseen). The table goes into the
 checkpoint as `generation.piece_min_p` (Checkpoint.piece_min_p), which synth, render, pack, play and
@@ -26,7 +30,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +42,14 @@ from samplernn.common.progress import ProgressFn
 from samplernn.data.dataset import NoteRecord, PreparedDataset
 from samplernn.generate.engine import synthesize
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
-from samplernn.measures.oneshot import FEATURE_SECONDS, PieceCentroids, features, likeness_margin_db
+from samplernn.measures.oneshot import (
+    FEATURE_SECONDS,
+    STUCK_SECONDS,
+    PieceCentroids,
+    features,
+    likeness_margin_db,
+    stuck_ms,
+)
 from samplernn.model.checkpoint import Checkpoint, load_checkpoint, read_payload, save_checkpoint
 
 #: The truncations tried: none, and the two that docs/drums.md measured on three kits (0.1: the
@@ -56,12 +67,14 @@ TIE_DB = 0.0
 @dataclass(frozen=True)
 class PieceMinPFit:
     """The fitted table and what it was chosen by: chosen {GM key: P}; margins {key: {P: mean
-    likeness margin of the piece's takes at P, dB}}; takes per piece and P; seconds it took."""
+    likeness margin of the piece's takes at P, dB}}; takes per piece and P; seconds it took; stuck
+    {key: {P: how many of the piece's takes at P stuck}} (empty where none was counted)."""
 
     chosen: dict[int, float]
     margins: dict[int, dict[float, float]]
     takes: int
     seconds: float
+    stuck: dict[int, dict[float, int]] = field(default_factory=dict)
 
     def to_payload(self) -> dict[str, float]:
         """The checkpoint's `generation.piece_min_p`: keys as decimal strings."""
@@ -74,8 +87,11 @@ class PieceMinPFit:
             m = self.margins[key]
             gain = f" ({m[p] - m[0.0]:+.1f} dB)" if p and p in m and 0.0 in m else ""
             parts.append(f"{key}: {p:g}{gain}")
+        passed = [f"{key} at {q:g} ({n} of {self.takes} takes)" for key, row in sorted(self.stuck.items())
+                  for q, n in sorted(row.items()) if n and n > row.get(self.chosen[key], 0)]
+        said = f"; passed over for stuck output: {', '.join(passed)}" if passed else ""
         return (f"min-p per piece, fitted on {self.takes} takes of each piece's train hits per P in "
-                f"{self.seconds:.0f} s: " + ", ".join(parts))
+                f"{self.seconds:.0f} s: " + ", ".join(parts) + said)
 
 
 def fit_hits(dataset: PreparedDataset, max_hits: int = MAX_HITS) -> dict[int, list[NoteRecord]]:
@@ -121,6 +137,7 @@ def fit_piece_min_p(
     rows = [r for recs in hits.values() for r in recs for _ in range(takes)]
     conds = [events_to_conditioning([r.event], r.onset + n, dataset.stats) for r in rows]
     margins: dict[int, dict[float, float]] = {k: {} for k in hits}
+    stuck: dict[int, dict[float, int]] = {k: {} for k in hits}
     for i, p in enumerate(ladder):
         opts = GenerationOptions(min_p=float(p), seed=seed, batch_size=len(rows), threads=threads,
                                  progress=_rung(progress, i, len(ladder)))
@@ -132,13 +149,16 @@ def fit_piece_min_p(
         for r, x in zip(rows, out, strict=True):
             m = likeness_margin_db(features(x, sr, r.onset), real.centroids, r.pitch)
             per_key.setdefault(r.pitch, []).append(m if m is not None else 0.0)
+            held = stuck_ms(x[r.onset:], sr) > STUCK_SECONDS * 1000.0
+            stuck[r.pitch][float(p)] = stuck[r.pitch].get(float(p), 0) + int(held)
         for key, ms in per_key.items():
             margins[key][float(p)] = float(np.mean(ms))
         if log is not None:
             log(f"min-p {p:g}: mean likeness margin {np.mean([margins[k][float(p)] for k in hits]):+.2f} dB "
                 f"over {len(rows)} takes")
-    chosen = {k: choose(m) for k, m in margins.items()}
-    return PieceMinPFit(chosen, margins, takes * max(len(r) for r in hits.values()), time.monotonic() - t0)
+    chosen = {k: choose(m, stuck[k]) for k, m in margins.items()}
+    return PieceMinPFit(chosen, margins, takes * max(len(r) for r in hits.values()), time.monotonic() - t0,
+                        stuck)
 
 
 def _rung(progress: ProgressFn | None, i: int, rungs: int) -> ProgressFn | None:
@@ -148,10 +168,15 @@ def _rung(progress: ProgressFn | None, i: int, rungs: int) -> ProgressFn | None:
     return lambda done, total: progress(i * total + done, rungs * total)
 
 
-def choose(margins: dict[float, float], tie_db: float = TIE_DB) -> float:
-    """The smallest P whose mean margin (dB) is within `tie_db` of the largest."""
-    best = max(margins.values())
-    return min(p for p, m in margins.items() if m >= best - tie_db)
+def choose(margins: dict[float, float], stuck: dict[float, int] | None = None,
+           tie_db: float = TIE_DB) -> float:
+    """The smallest P whose mean margin (dB) is within `tie_db` of the largest among the Ps with
+    the fewest stuck takes (`stuck` {P: count}; a P missing from it counts none)."""
+    counts = {p: (stuck or {}).get(p, 0) for p in margins}
+    fewest = min(counts.values())
+    kept = {p: m for p, m in margins.items() if counts[p] == fewest}
+    best = max(kept.values())
+    return min(p for p, m in kept.items() if m >= best - tie_db)
 
 
 def write_piece_min_p(path: Path, fit: PieceMinPFit) -> None:

@@ -269,6 +269,13 @@ def test_a_hit_that_follows_the_kit_s_envelope_outscores_a_soft_or_late_one() ->
     clipped = follows.copy()
     clipped[50] = 1.0  # a start that reaches full scale is never preferred to one that does not
     assert score_candidate(clipped, probe, sr, "level") == -math.inf < min(scores)
+    longer = stream_probe(cond, 640)  # 40 ms: a stuck stretch of 30 ms fits in it
+    stuck = follows.copy()
+    stuck[100:580] = -0.11  # one value held 30 ms, as a truncated kit model's bass drum does
+    held = score_candidate(stuck, longer, sr, "level")
+    assert held == -math.inf < score_candidate(follows, longer, sr, "level")
+    stuck[120:580] = follows[120:580]  # held 1.25 ms: a real hit can do as much
+    assert score_candidate(stuck, longer, sr, "level") > -math.inf
     bare = Probe(probe.onset, probe.stop, probe.pitch)  # a bank without envelopes: nothing to prefer
     assert score_candidate(follows, bare, sr, "level") == score_candidate(soft, bare, sr, "level") == 0.0
     with pytest.raises(ValueError, match="onset measure"):

@@ -35,6 +35,18 @@ def test_the_smallest_truncation_within_the_tie_of_the_best_is_chosen() -> None:
     assert choose({0.0: 2.0, 0.1: 1.0, 0.3: 0.0}, tie_db=0.5) == 0.0
 
 
+def test_a_truncation_whose_takes_stick_is_passed_over_however_like_its_piece_they_are() -> None:
+    margins = {0.0: 1.0, 0.1: 1.5, 0.3: 4.0}
+    assert choose(margins, {0.0: 0, 0.1: 0, 0.3: 8}) == 0.1
+    assert choose(margins, {0.0: 0, 0.1: 2, 0.3: 8}) == 0.0
+    assert choose(margins, {0.0: 3, 0.1: 2, 0.3: 2}) == 0.3  # the fewest stuck, then the margin
+    assert choose(margins, {}) == choose(margins) == 0.3  # none counted: the margin alone
+    fit = PieceMinPFit({36: 0.1, 38: 0.3}, {36: margins, 38: {0.0: 1.0, 0.3: 2.0}}, 8, 1.0,
+                       {36: {0.0: 0, 0.1: 0, 0.3: 8}, 38: {0.0: 0, 0.3: 0}})
+    assert fit.summary().endswith("passed over for stuck output: 36 at 0.3 (8 of 8 takes)")
+    assert "passed over" not in replace(fit, stuck={}).summary()
+
+
 def test_each_piece_plays_up_to_four_train_hits_from_its_softest_to_its_loudest(kit: Path) -> None:
     hits = fit_hits(load_dataset(kit), max_hits=4)
     assert sorted(hits) == sorted(PIECES)
@@ -62,7 +74,8 @@ def test_the_truncation_is_the_only_difference_between_the_rungs(kit: Path, ckpt
     assert set(cut.chosen) == set(PIECES) and set(cut.chosen.values()) <= {0.0, 0.6}
     assert cut.takes == 2
     for key, p in cut.chosen.items():
-        assert p == choose(cut.margins[key])
+        assert p == choose(cut.margins[key], cut.stuck[key])
+        assert set(cut.stuck[key]) == {0.0, 0.6} and all(0 <= n <= 2 for n in cut.stuck[key].values())
 
 
 def test_the_fitted_table_goes_into_the_checkpoint_and_is_played(ckpt_path: Path) -> None:
