@@ -251,6 +251,9 @@ def render_command(
                                 "(pitched models: a drum model's keys are pieces).")
     ] = False,
     bit_depth: Annotated[int, typer.Option(help="16, 24 (PCM) or 8 (unsigned 8-bit, as the thesis).")] = 16,
+    plot: Annotated[
+        bool, typer.Option("--plot", help="Also write a waveform+spectrogram PNG beside the WAV (OUT.png).")
+    ] = False,
     onset_candidates: OnsetCandidates = ONSET_CANDIDATES,
     temperature: Temperature = None,
     attack_temperature: AttackTemp = None,
@@ -279,8 +282,11 @@ def render_command(
     try:
         check_bit_depth(bit_depth)
         tracks, channels = _ints(track, "track", 0, 65535), _ints(channel, "channel", 1, 16)
-        refuse_overwriting([out], [checkpoint, midi])
+        picture = out.with_suffix(".png") if plot else None
+        refuse_overwriting([out, *([picture] if picture else [])], [checkpoint, midi])
         check_wav_output(out)  # before the generation, not after it
+        if picture is not None:
+            check_output_file(picture)
         dtype = weight_dtype_option(weight_dtype, precision)
         ckpt = _load(checkpoint, device, "render")
         _clamp_notice(ckpt, clamp)
@@ -288,7 +294,7 @@ def render_command(
                   "seed": seed, "batch_size": batch_size, "weight_dtype": dtype, "threads": threads}
         with generation_options(quiet, **fields) as gen:
             opts = RenderOptions(tracks=tracks, channels=channels, transpose=transpose, clamp=clamp,
-                                 lead=lead, tail=tail, bit_depth=bit_depth, generation=gen,
+                                 lead=lead, tail=tail, bit_depth=bit_depth, generation=gen, picture=picture,
                                  onset_candidates=onset_candidates,
                                  **({"engine": engine} if engine else {}),
                                  **({"max_seconds": max_seconds} if max_seconds else {}))  # fmt: skip
@@ -346,6 +352,8 @@ def _render_summary(report, bit_depth: int) -> None:  # noqa: ANN001 — RenderR
         f"rendered {what} in {report.elapsed:.1f} s"
         f"{search} → {report.out}: {report.seconds:.2f} s, {bit_depth}-bit, {level}; {speed:.2f}× real time"
     )
+    if report.picture is not None:
+        typer.echo(f"wrote {report.picture}")
 
 
 def bench_generate_command(

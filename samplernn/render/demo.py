@@ -56,12 +56,10 @@ def render_demo(
     octaves into its range (render.range_fit.octave_shift), what still falls outside clamped to it.
     Raises UserError for a missing or unreadable checkpoint or MIDI file, or an unavailable device.
     """
-    from samplernn.common.audio import read_audio
     from samplernn.generate.engine import engine_device
     from samplernn.model.checkpoint import load_checkpoint
     from samplernn.render.drums import is_drum_model
     from samplernn.render.midi import CHANNEL_OPTION_HINT, RenderOptions, render_midi
-    from samplernn.render.pictures import plot_note
 
     checkpoint, midi, out_dir = resolve_checkpoint(checkpoint), Path(midi), Path(out_dir)
     if not checkpoint.is_file():
@@ -70,14 +68,13 @@ def render_demo(
     ckpt = load_checkpoint(checkpoint, engine_device(generation.device), needs_notes="demo")
     transpose, clamp = _into_range(midi, ckpt)
     opts = RenderOptions(generation=generation, onset_candidates=onset_candidates, transpose=transpose,
-                         clamp=clamp)  # fmt: skip
+                         clamp=clamp, picture=png,
+                         picture_title=f"{midi.name} — {checkpoint.name}")  # fmt: skip
     try:
         report = render_midi(ckpt, midi, wav, opts)
     except UserError as exc:  # demo has no --channel: its own words for render's hint
         raise UserError(str(exc).replace(f" ({CHANNEL_OPTION_HINT})", ": give --midi a file with a drum part "
                                          "on channel 10")) from None
-    audio, sr = read_audio(wav, mono=True)
-    plot_note(audio, sr, png, title=f"{midi.name} — {checkpoint.name}")
     return DemoResult(wav, png, checkpoint, report.n_notes, report.seconds, report.elapsed, report.gain_db,
                       report.onset_candidates, transpose, len(report.changed),
                       is_drum_model(ckpt))  # fmt: skip

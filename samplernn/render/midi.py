@@ -59,6 +59,10 @@ class RenderOptions:
     max_seconds: float = 3600.0
     # How to generate; temperature None = the checkpoint's own (Checkpoint.temperature).
     generation: GenerationOptions = field(default_factory=GenerationOptions)
+    # Also write the rendered audio's waveform above its spectrogram here (render.pictures.plot_note),
+    # titled picture_title (default: the MIDI file's name); None: no picture.
+    picture: Path | None = None
+    picture_title: str = ""
 
 
 @dataclass
@@ -80,6 +84,7 @@ class RenderReport:
     onset_candidates: int = 1  # the most candidates the onset search tried per note (1: none)
     pieces: tuple[int, ...] = ()  # a drum model's: the kit keys played, ascending (empty: pitched)
     pedal_held: int = 0  # notes the sustain pedal held past their note-off (render.sustain)
+    picture: Path | None = None  # the PNG written beside the WAV (RenderOptions.picture)
 
 
 def _non_note_events(source: Path | mido.MidiFile, sustain: bool = False) -> Counter[str]:
@@ -292,6 +297,10 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
         mixed = mix(audio, [s.start for s in specs])
     mixed, gain_db, peak_db = limit_peak(mixed, CEILING_DB)
     write_wav(out, mixed, sr, opts.bit_depth)
+    if opts.picture is not None:
+        from samplernn.render.pictures import plot_note  # matplotlib: only when a picture is asked
+
+        plot_note(mixed, sr, opts.picture, title=opts.picture_title or midi.name)
     pitches = [p for _, p in played]
     return RenderReport(
         out,
@@ -311,4 +320,5 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
         gen.onset_candidates,
         tuple(sorted(set(pitches))) if kit else (),
         held,
+        opts.picture,
     )  # fmt: skip

@@ -264,6 +264,12 @@ def test_cli_render(tmp_path: Path, ckpt_path: Path) -> None:
     )
     assert r.exit_code == 0, r.output
     assert out.exists() and "rendered 1 note (" in r.output
+    assert not out.with_suffix(".png").exists()  # a picture only when asked
+    r = runner.invoke(app, ["render", str(ckpt_path), str(midi), "-o", str(out), "--lead", "0.01", "-q",
+                            "--seed", "3", "--plot"])  # fmt: skip
+    png = out.with_suffix(".png")
+    assert r.exit_code == 0 and f"wrote {png}" in r.output, r.output
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     two = write_midi(tmp_path / "two.mid", [[on(50), on(52), off(50, 48), off(52, 0)]])
     r = runner.invoke(app, ["render", str(ckpt_path), str(two), "-o", str(out), "--lead", "0.01", "-q",
                             "--weight-dtype", "float16", "--threads", "2", "--device", "cpu"])  # fmt: skip
@@ -531,6 +537,10 @@ def test_an_output_render_or_synth_cannot_write_is_refused_before_generating(tmp
             r = runner.invoke(app, [*args, "-o", str(out), "-q"])
             assert r.exit_code == 1 and says in r.output and "Traceback" not in r.output, (args, r.output)
     assert not (tmp_path / "x.mp3").exists()
+    (tmp_path / "pic.png").mkdir()  # the picture's place is taken: refused before generating, no WAV
+    r = runner.invoke(app, ["render", str(ckpt_path), str(song), "-o", str(tmp_path / "pic.wav"), "-q",
+                            "--plot"])  # fmt: skip
+    assert r.exit_code == 1 and "pic.png" in r.output and not (tmp_path / "pic.wav").exists(), r.output
 
 
 def test_synth_writes_24_bit_as_pack_does(tmp_path: Path, ckpt_path: Path) -> None:
