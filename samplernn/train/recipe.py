@@ -102,17 +102,20 @@ def fit_to_bank(
     drum kit run (not `resumed`, no --init) without --pre-emphasis gets KIT_PRE_EMPHASIS: a resumed
     run keeps the model it was trained as, a fine-tune its init's.
 
-    Raises UserError for a conditioned model on chunks of recordings with no notes.
+    An unconditioned model has no sound check (it cannot be told which note to play): its best.pt
+    is chosen by validation NLL. Raises UserError for a conditioned model on chunks of recordings
+    with no notes.
     """
     layout = dataset.info.get("layout")
     if layout == CHUNK_LAYOUT:
         if cfg.conditioning:
             raise UserError(f"{dataset.root}: chunks of recordings with no notes (layout {CHUNK_LAYOUT}) "
                             "have nothing to condition on: train with --no-conditioning")
-        if cfg.choose_by != "nll" or cfg.sound_notes:
-            log(f"{dataset.root}: chunks with no notes, so no sound score: "
-                "best.pt is chosen by validation NLL")
-            cfg = replace(cfg, choose_by="nll", sound_notes=0)
+    if not cfg.conditioning and (cfg.choose_by != "nll" or cfg.sound_notes):
+        why = ("chunks with no notes" if layout == CHUNK_LAYOUT
+               else "a model without conditioning cannot be told which note to play")
+        log(f"{why}, so no sound score: best.pt is chosen by validation NLL")
+        cfg = replace(cfg, choose_by="nll", sound_notes=0)
     kit_bank = is_drum_bank(layout, dataset.stats)
     no_scale = not cfg.conditioning or kit_bank  # no notes, or notes that are pieces
     off: dict[str, float | int] = {}

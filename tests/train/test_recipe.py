@@ -138,7 +138,11 @@ def test_an_unconditioned_model_has_no_countdown_or_level_to_use(tmp_path):
     bank = load_dataset(write_synth_dataset(tmp_path / "bank"))
     cfg = fit_to_bank(dataclasses.replace(HELD, conditioning=False), bank, said.append)
     assert cfg.hidden_countdown == 0 and cfg.input_gain == 0
-    assert "--hidden-countdown, --input-gain, --fill-pitches off" in said[0]
+    # it plays no note it is told: a sound check would score noise, so its NLL picks best.pt
+    assert cfg.choose_by == "nll" and cfg.sound_notes == 0
+    assert said[0] == "a model without conditioning cannot be told which note to play, so no sound score: " \
+        "best.pt is chosen by validation NLL"
+    assert "--hidden-countdown, --input-gain, --fill-pitches off" in said[1]
     dataclasses.replace(HELD, conditioning=False).validate()  # not an error without conditioning
 
 
