@@ -141,6 +141,14 @@ def note_id(source: str, taken: Counter[str]) -> str:
     return base if taken[base] == 1 else f"{base}-{taken[base]}"
 
 
+def no_note_off(midi: Path, note: MidiNote) -> str:
+    """Why a note left hanging (conditioning.midi: no note-off before its track ends) cannot be
+    prepared, to follow 'note N (' in a failure: where its release lies is unknown, and a release
+    guessed at the track's end would teach the model a wrong countdown."""
+    return (f"{note_name(note.pitch)} at {note.start:.3f} s) has no note-off in {midi.name}: where it is "
+            "released is unknown; add the note-off")
+
+
 def _read_all(midis: list[Path]) -> tuple[dict[Path, list[MidiNote]], dict[Path, str]]:
     notes: dict[Path, list[MidiNote]] = {}
     errors: dict[Path, str] = {}
@@ -185,6 +193,10 @@ def _session_jobs(
                 f"{audio}: notes {k + 1} ({note_name(a.pitch)} at {a.start:.3f}–{a.stop:.3f} s) and "
                 f"{k + 2} ({note_name(b.pitch)} at {b.start:.3f} s) overlap in {midi.name}; "
                 f"a session needs one note at a time; {hint}")))
+    for k, n in enumerate(notes):
+        if n.hanging and k not in bad:
+            bad.add(k)
+            failures.append(Failure(f"{rel}#{k + 1}", f"{audio}: note {k + 1} ({no_note_off(midi, n)}"))
     jobs = []
     for k, n in enumerate(notes):
         if k in bad:
@@ -236,6 +248,8 @@ def _recording_jobs(ctx: _Context, audio: Path, midis: list[Path]) -> tuple[list
         message = f"{midi}: holds {len(notes)} notes, expected one ({hint})"
         return [], [Failure(rel, message)] if ctx.report_once(midi) else []
     n = notes[0]
+    if n.hanging:
+        return [], [Failure(rel, f"{audio}: its note ({no_note_off(midi, n)}")]
     job = NoteJob(note_id(rel, ctx.ids), audio, midi, rel, n.pitch, n.velocity, n.start, n.stop, None,
                   ctx.layout == "pairs")
     return [job], []

@@ -281,3 +281,42 @@ def test_a_session_note_that_sounds_another_pitch_than_its_midi_note_is_noticed(
     said = off[0].message
     assert re.search(r"\(note 2, G3 at 1\.300 s\): labelled G3 but sounds E3 \(-(29\d|30\d) cents\): a wrong "
                      r"note, or is session\.mid shifted against the recording\?$", said), said
+
+
+def _without_note_off(path, pitch: int, drop: int) -> None:
+    """Rewrite MIDI file `path` with the note-off of `pitch` number `drop` (0-based) removed."""
+    import mido
+
+    mid = mido.MidiFile(path)
+    track, seen, carry = mido.MidiTrack(), 0, 0
+    for msg in mid.tracks[0]:
+        if msg.type == "note_off" and msg.note == pitch:
+            seen += 1
+            if seen - 1 == drop:
+                carry += msg.time
+                continue
+        track.append(msg.copy(time=msg.time + carry))
+        carry = 0
+    mid.tracks[0] = track
+    mid.save(path)
+
+
+def test_a_note_with_no_note_off_fails_by_name_rather_than_being_labelled_all_release(tmp_path, note_pair):
+    src = tmp_path / "src"
+    note_pair(src, "good", pitch=50)
+    note_pair(src, "hanging", pitch=55)
+    _without_note_off(src / "hanging.mid", 55, 0)
+    result = prepare_bank(src, tmp_path / "out")
+    [failure] = result.failures
+    assert "hanging.wav: its note (G3 at" in failure.message
+    assert "has no note-off in hanging.mid" in failure.message
+    assert [n.pitch for n in load_dataset(tmp_path / "out").notes] == [50]
+    notes = [(48, 60, 0.2, 0.6), (52, 80, 1.0, 1.3), (55, 100, 1.8, 2.5)]
+    x = sum(tone(SR, p, a, b, total=3.0, amplitude=v / 254) for p, v, a, b in notes)
+    write_audio(tmp_path / "session" / "take.wav", x, SR)
+    _without_note_off(write_midi(tmp_path / "session" / "take.mid", notes), 55, 0)  # the last note hangs
+    result = prepare_bank(tmp_path / "session", tmp_path / "out2", PrepareSettings(layout="session"))
+    [failure] = result.failures
+    assert failure.message.endswith("take.wav: note 3 (G3 at 1.800 s) has no note-off in take.mid: where it "
+                                    "is released is unknown; add the note-off")
+    assert [n.pitch for n in load_dataset(tmp_path / "out2").notes] == [48, 52]
