@@ -229,7 +229,8 @@ def detect(
     if abs(held) >= DC_REPORT or (dc and abs(dc) > settings.threshold * peak):
         said = f"{held:+.3g}, {20 * math.log10(abs(held)):.0f} dBFS"
         notices.append(Notice("dc", f"{recording or where}: DC offset ({said}) removed before detection"))
-    message = silence_message(where, peak, settings, dc)
+    several = channels is not None and channels.ndim == 2 and channels.shape[1] > 1 and channels.size
+    message = silence_message(where, peak, settings, dc, float(np.abs(channels).max()) if several else 0.0)
     if message is not None:
         raise NoteError(message)
     env = envelope(x)
@@ -399,12 +400,19 @@ def _off_in_recording(
     return float(n)
 
 
-def silence_message(where: str, peak: float, settings: PrepareSettings, dc: float = 0.0) -> str | None:
+def silence_message(where: str, peak: float, settings: PrepareSettings, dc: float = 0.0,
+                    channel_peak: float = 0.0) -> str | None:
     """The reason a recording with this peak (after its DC offset `dc` was removed) counts as
-    silent, or None if it does not."""
+    silent, or None if it does not. `channel_peak`: the loudest single channel's peak of a
+    recording of several channels (0: unknown or one channel); loud channels in a silent mix-down
+    cancel, and are said to (one channel phase-inverted) rather than called silent."""
     if peak >= settings.silence_peak:
         return None
     level = f"{20 * math.log10(peak):.0f} dBFS" if peak > 0 else "all zeros"
+    if channel_peak >= settings.silence_peak:
+        return (f"{where}: its channels cancel in the mono mix-down (a channel peaks at "
+                f"{20 * math.log10(channel_peak):.0f} dBFS, their mean at {level}): is one channel "
+                "phase-inverted? Keep one channel, or fix its phase")
     if abs(dc) >= settings.silence_peak:  # a constant (or near-constant) level: no sound in it
         return f"{where}: no sound, only a constant offset of {dc:+.3g} (peak {level} without it)"
     return f"{where}: silent recording (peak {level})"

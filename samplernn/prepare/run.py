@@ -166,6 +166,27 @@ def recording_peak(path: Path) -> float:
     return max(hi - dc, dc - lo)
 
 
+def loudest_channel_peak(path: Path) -> float:
+    """Largest |sample| of any one channel of `path` (finite samples, DC left in), read block by
+    block: what a recording silent in its mono mix-down holds when its channels cancel (one
+    channel phase-inverted). Raises AudioError for an unreadable file."""
+    frames, top = audio_info(path).frames, 0.0
+    for start in range(0, frames, BLOCK):
+        x, _ = read_audio(path, start, min(frames, start + BLOCK))
+        x = np.where(np.isfinite(x), x, 0.0)
+        top = max(top, float(np.abs(x).max()) if x.size else 0.0)
+    return top
+
+
+def _silent(path: Path, peak: float, settings: PrepareSettings) -> str | None:
+    """silence_message for a recording whose mono mix-down peaks at `peak`, given its loudest
+    channel's peak when it has several (read only for a silent mix-down)."""
+    silent = silence_message(str(path), peak, settings)
+    if silent is None or audio_info(path).channels < 2:
+        return silent
+    return silence_message(str(path), peak, settings, channel_peak=loudest_channel_peak(path))
+
+
 def _bank_peak(found: Discovery, settings: PrepareSettings, progress: ProgressFn | None) -> float:
     """Largest peak of all usable recordings, each at the largest `level` a job plays it at (a
     Hydrogen kit's gains, an SFZ region's level); unreadable or silent ones become failures (jobs dropped).
@@ -180,7 +201,7 @@ def _bank_peak(found: Discovery, settings: PrepareSettings, progress: ProgressFn
     for k, path in enumerate(recordings):
         try:
             p = recording_peak(path)
-            silent = silence_message(str(path), p, settings)
+            silent = _silent(path, p, settings)
             if silent:
                 raise AudioError(silent)
             peak = max(peak, p * levels[path])

@@ -67,6 +67,13 @@ def silent_recording(src: Path) -> str:
     return "silent recording"
 
 
+def cancelling_channels(src: Path) -> str:
+    x = tone(SR, 60, 0.05, 0.3)
+    write_audio(src / "bad.wav", np.stack([x, -x], axis=1), SR)  # loud channels, one phase-inverted
+    write_midi(src / "bad.mid", [(60, 100, 0.05, 0.3)])
+    return "its channels cancel in the mono mix-down (a channel peaks at -"
+
+
 def midi_audio_disagree(src: Path) -> str:
     write_audio(src / "bad.wav", tone(SR, 60, 0.05, 0.3, total=1.2), SR)
     write_midi(src / "bad.mid", [(60, 100, 0.5, 0.75)])  # note-on 450 ms after the sound starts
@@ -74,7 +81,7 @@ def midi_audio_disagree(src: Path) -> str:
 
 
 CASES = [corrupt_audio, zero_byte_audio, empty_audio, truncated_audio, unreadable_midi, midi_without_notes,
-         audio_without_midi, silent_recording, midi_audio_disagree]
+         audio_without_midi, silent_recording, cancelling_channels, midi_audio_disagree]
 
 
 def digest(folder: Path) -> dict[str, str]:
