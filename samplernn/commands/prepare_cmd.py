@@ -52,7 +52,7 @@ def prepare(
     lead_silence: Annotated[float | None, _option("lead_silence")] = _default("lead_silence"),
     tail_silence: Annotated[float | None, _option("tail_silence")] = _default("tail_silence"),
     length: Annotated[float | None, _option("length")] = _default("length"),
-    fade: Annotated[float, _option("fade")] = _default("fade"),
+    fade: Annotated[float | None, _option("fade")] = _default("fade"),
     tolerance_ms: Annotated[float, _option("tolerance_ms")] = _default("tolerance_ms"),
     val: Annotated[float, _option("val_fraction")] = _default("val_fraction"),
     test: Annotated[float, _option("test_fraction")] = _default("test_fraction"),

@@ -117,7 +117,7 @@ def prepare_note(
     n = y.size
     if settings.length is not None:
         n = round(settings.length * sr_out)
-        y = _fit(y, n, round(settings.fade * sr_out))
+        y = _fit(y, n, round(settings.fade_seconds() * sr_out))
 
     ratio = sr_out / sr
 

@@ -35,6 +35,8 @@ MAX_NOTE_SECONDS = 3600.0
 #: Shortest --chunk-seconds: a chunk holds a few training windows (1,024 samples, 64 ms at 16 kHz)
 #: with their frame-tier context; below it the cutting loop would make millions of files.
 MIN_CHUNK_SECONDS = 0.5
+#: The linear fade-out at the end of a --length note, seconds, unless --fade or a short --length says.
+FADE_SECONDS = 1.0
 ONE_SHOT_LAYOUTS = (DRUM_LAYOUT,)
 # A model's state at a note-on depends on how long it has sat in silence since h0; after 0.15 s it is
 # within ~10 % of its state after the engines' 0.25 s (measured on the shipped and a drum model),
@@ -78,7 +80,9 @@ class PrepareSettings:
     length: float | None = _setting(
         None, f"Fixed note length in seconds (at most {MAX_NOTE_SECONDS:g}), cut or padded, with a fade-out "
         "(thesis: 4.0).")
-    fade: float = _setting(1.0, "Seconds of linear fade-out at the end (with --length).")
+    fade: float | None = _setting(
+        None, f"Seconds of linear fade-out at the end (with --length) [default: {FADE_SECONDS:g}, or half "
+        "of what --length leaves after the lead silence when that is less].")
     tolerance_ms: float = _setting(
         100.0, "Largest distance between MIDI note-on and the detected start (ms).")
     silence_peak: float = _setting(1e-4, "A recording whose peak is below this (-80 dBFS) counts as silent.")
@@ -148,13 +152,30 @@ class PrepareSettings:
             object.__setattr__(self, "tail_silence", tail)
         if self.length is not None and self.lead_silence is not None and self.length <= self.lead_silence:
             raise ValueError(f"length {self.length} s must exceed the lead silence ({self.lead_silence} s)")
-        if self.fade < 0:
+        if self.fade is not None and self.fade < 0:
             raise ValueError(f"fade must not be negative, got {self.fade}")
+        if self.length is not None and self.fade is not None:
+            room = self.length - (self.lead_silence or 0.0)
+            what = (f"the length {self.length:g} s" if self.lead_silence is None else
+                    f"what the length {self.length:g} s leaves after the lead silence ({room:g} s)")
+            if self.fade > room:
+                raise ValueError(f"fade {self.fade:g} s is longer than {what}: the fade-out would reach the "
+                                 "note's attack")
         if not (0 <= self.val_fraction < 1 and 0 <= self.test_fraction < 1
                 and self.val_fraction + self.test_fraction < 1):
             raise ValueError("val and test fractions must be >= 0 and leave a share for train")
         if self.seed < 0:  # as train's and evaluate's --seed
             raise ValueError(f"--seed must be >= 0, got {self.seed}")
+
+    def fade_seconds(self) -> float:
+        """The fade-out of a --length note, seconds: --fade, else FADE_SECONDS or half of what the
+        length leaves after the lead silence, whichever is less (a short one-shot is not faded from
+        its attack)."""
+        if self.fade is not None:
+            return self.fade
+        if self.length is None:
+            return FADE_SECONDS
+        return min(FADE_SECONDS, (self.length - (self.lead_silence or 0.0)) / 2)
 
     def for_layout(self, layout: str) -> PrepareSettings:
         """These settings for a bank found to be in `layout` (what 'auto' detected): a lead or tail

@@ -46,7 +46,12 @@ def test_the_users_silence_wins_over_the_layouts():
     assert PrepareSettings(tail_silence=0.2).for_layout("drumkit").lead_silence == ONE_SHOT_LEAD_SILENCE
     with pytest.raises(ValueError, match="must exceed the lead silence"):
         PrepareSettings(length=0.2).for_layout("pairs")
-    PrepareSettings(length=0.2).for_layout("drumkit")  # 0.2 s holds the one-shot lead
+    kit = PrepareSettings(length=0.2).for_layout("drumkit")  # 0.2 s holds the one-shot lead
+    # the default fade-out: half of the 0.05 s after the lead, not 1 s reaching back over the attack
+    assert kit.fade_seconds() == pytest.approx(0.025) and PrepareSettings(length=4.0).fade_seconds() == 1.0
+    assert PrepareSettings(length=4.0, fade=0.3).fade_seconds() == 0.3
+    with pytest.raises(ValueError, match="the fade-out would reach the note's attack"):
+        PrepareSettings(length=0.2, fade=0.1).for_layout("drumkit")
     with pytest.raises(ValueError, match="must not be negative"):
         PrepareSettings(lead_silence=-0.1)
 

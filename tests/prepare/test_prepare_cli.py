@@ -69,6 +69,10 @@ def test_bad_file_fails_the_run_unless_skip_bad(tmp_path, bank):
                                                 "the pairs layout detected in", 2),
     (["{src}", "{tmp}/out", "--layout", "pairs", "--length", "0.1"], "must exceed the lead silence", 2),
     (["{src}", "{tmp}/out", "--seed", "-1"], "--seed must be >= 0, got -1", 2),  # as train's and synth's
+    # a fade-out longer than the note after its lead would fade its attack
+    (["{src}", "{tmp}/out", "--fade", "10", "--length", "2"], "fade 10 s is longer than the length 2 s", 2),
+    (["{src}", "{tmp}/out", "--fade", "1.9", "--length", "2"],
+     "fade 1.9 s is longer than what the length 2 s leaves after the lead silence (1.75 s)", 2),
     (["{src}", "{tmp}/out", "--tail-silence", "inf"], "tail silence must be a finite number", 2),
     (["{src}", "{tmp}/out", "--lead-silence", "nan"], "lead silence must be a finite number", 2),
     (["{src}", "{tmp}/out", "--tail-silence", "1e6"], "at most 60 s", 2),
