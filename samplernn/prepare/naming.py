@@ -112,6 +112,11 @@ def note_number(token: str, middle_c: str = DEFAULT_MIDDLE_C) -> int:
     return value
 
 
+def is_note_name(token: str) -> bool:
+    """'C#3', 'Db3', 'As2': `token` is written as a note name (whether in the MIDI range or not)."""
+    return _NOTE_RE.match(token) is not None
+
+
 def _pitch_class(letter: str, accidental: str | None) -> int:
     shift = 1 if accidental in _SHARP else -1 if accidental in _FLAT else 0
     return _PITCH_CLASS[letter.upper()] + shift
