@@ -9,11 +9,13 @@ Sample libraries name one file per note. With no configuration this understands:
 * note names with sharps or flats (``C#3``, ``Db3``, ``s`` for sharp as in ``As2``), in either
   octave convention: C4 = 60 by default, ``middle_c="C3"`` for libraries where middle C is C3;
 * MIDI numbers (``048``) when the name holds no note name;
-* dynamics ``ppp`` … ``fff`` and spelled out (``pianissimo`` … ``fortissimo``, ``mezzo-forte``),
-  mapped to velocities by `DYNAMICS`; velocity numbers (``vel100``, or the number right after
-  the note as in ``C4_100``, from `MIN_NUMBER_VELOCITY`: ``Piano_C4_1`` is a take) and
-  velocity-layer tags (``v1`` … ``vN``, ``L1``, ``layer2``),
-  layer 1 the softest;
+* dynamics ``ppp`` … ``fff`` and spelled out (``pianissimo`` … ``fortissimo``, ``mezzo-forte``,
+  ``soft``, ``quiet``, ``loud``), mapped to velocities by `DYNAMICS`, also in brackets (``(ff)``,
+  ``[ff]``) or with a take number glued on (``ff2``, ``soft1``: a dynamic of two letters or more;
+  ``f2`` is the note F2, ``Piano2`` an instrument, ``mp3`` a format); velocity numbers
+  (``vel100``, ``Vel_100``, ``vel-100``, ``Velocity 64``, or the number right after the note as
+  in ``C4_100``, from `MIN_NUMBER_VELOCITY`: ``Piano_C4_1`` is a take) and velocity-layer tags
+  (``v1`` … ``vN``, ``L1``, ``layer2``), layer 1 the softest;
 * any other token (instrument, articulation, duration such as ``0.25s`` or ``025``, ``stereo``,
   ``normal``, ``arco``, round-robin tags) is ignored.
 
@@ -32,13 +34,13 @@ from conditioning import note_name
 
 #: Velocity of each dynamic marking: MuseScore's default dynamic velocities (its `Dynamic` table:
 #: ppp 16, pp 33, p 49, mp 64, mf 80, f 96, ff 112, fff 126; steps of about 16), the spelled-out
-#: Italian names at the same values, and the words soft/medium/hard (and loud) read as p/mf/f.
+#: Italian names at the same values, and the words soft/medium/hard (and quiet, loud) read as p/mf/f.
 DYNAMICS: dict[str, int] = {
     "pppp": 10, "ppp": 16, "pp": 33, "p": 49, "mp": 64, "mf": 80, "f": 96, "ff": 112, "fff": 126,
     "ffff": 127,
     "pianississimo": 16, "pianissimo": 33, "piano": 49, "mezzopiano": 64, "mezzoforte": 80,
     "forte": 96, "fortissimo": 112, "fortississimo": 126,
-    "soft": 49, "medium": 80, "hard": 96, "loud": 96,
+    "soft": 49, "quiet": 49, "medium": 80, "hard": 96, "loud": 96,
 }
 #: Velocity of a file whose name says nothing about its dynamic: mezzo-forte.
 DEFAULT_VELOCITY = DYNAMICS["mf"]
@@ -59,6 +61,12 @@ _NOTE_RE = re.compile(r"^([A-Ga-g])(#|♯|s|b|♭)?(-?\d)$")
 _RANGE_RE = re.compile(rf"^{_NOTE}{_NOTE}$")  # 'C4B4': old Iowa MIS files hold several notes
 _HINT_RE = re.compile(r"^[A-G](?:#|♯|s|b|♭)?$")  # a pitch class without octave, capital letter only
 _VELOCITY_RE = re.compile(r"^(?:vel|velocity)(\d{1,3})$", re.IGNORECASE)
+_VELOCITY_WORDS = ("vel", "velocity")  # a velocity word as its own token: the number after it is one
+_BRACKETED_RE = re.compile(r"^[(\[]([^()\[\]]+)[)\]]$")  # '(ff)', '[ff]'
+_MARK_KINDS = ("dynamic", "velocity", "layer", "changing")
+_TAKE_DYNAMIC_RE = re.compile(r"^([A-Za-z][A-Za-z-]+?)\d{1,2}$")  # 'ff2', 'soft1': a take glued on
+#: Tokens that look like a dynamic with a take glued on but name a file format ('C4_ff.mp3.wav').
+_FORMAT_WORDS = frozenset({"mp3", "mp4"})
 _LAYER_RE = re.compile(r"^(?:v|l|vl|layer|dyn)(\d{1,2})$", re.IGNORECASE)
 _V_NUMBER_RE = re.compile(r"^v(\d{1,3})$", re.IGNORECASE)
 #: The most velocity layers a 'vN' tag counts (libraries ship 2-16); 'v50', 'v110' are velocities.
@@ -104,6 +112,11 @@ def note_number(token: str, middle_c: str = DEFAULT_MIDDLE_C) -> int:
     return value
 
 
+def is_note_name(token: str) -> bool:
+    """'C#3', 'Db3', 'As2': `token` is written as a note name (whether in the MIDI range or not)."""
+    return _NOTE_RE.match(token) is not None
+
+
 def _pitch_class(letter: str, accidental: str | None) -> int:
     shift = 1 if accidental in _SHARP else -1 if accidental in _FLAT else 0
     return _PITCH_CLASS[letter.upper()] + shift
@@ -133,31 +146,60 @@ def tokens_of(stem: str) -> list[str]:
     return [t for t in _SPLIT_RE.split(stem) if t]
 
 
+def _parts(stem: str) -> list[str]:
+    """The tokens of `stem`, a mark in brackets unwrapped ('(ff)' → 'ff'; '(2)', a copy or take
+    number, stays a word), and a token not understood whole split at '-'."""
+    parts = []
+    for token in tokens_of(stem):
+        m = _BRACKETED_RE.match(token)
+        if m and _kind(m.group(1)) in _MARK_KINDS:
+            token = m.group(1)
+        parts += [token] if _kind(token) else [p for p in token.split("-") if p]
+    return parts
+
+
 def _classify(stem: str) -> _Tokens:
     found = _Tokens([], [], [], [], [], [], [], [])
-    position = 0
-    for token in tokens_of(stem):
-        parts = [token] if _kind(token) else [p for p in token.split("-") if p]
-        for part in parts:
-            kind = _kind(part)
-            if kind == "note":
-                found.notes.append((position, part))
-            elif kind == "number":
-                found.numbers.append((position, int(part)))
-            elif kind == "hint":
-                found.hints.append(part)
-            elif kind == "dynamic":
-                found.dynamics.append((position, part))
-            elif kind == "velocity":
-                found.velocities.append(_tagged_velocity(part))
-            elif kind == "layer":
-                found.layers.append(int(_LAYER_RE.match(part).group(1)))  # type: ignore[union-attr]
-            elif kind == "changing":
-                found.changing.append(part)
-            elif kind == "range":
-                found.ranges.append(part)
-            position += 1
+    previous = ""
+    for position, part in enumerate(_parts(stem)):
+        kind = _kind(part)
+        if kind == "number" and previous.lower() in _VELOCITY_WORDS:
+            found.velocities.append(int(part))  # 'Vel_100', 'vel-100', 'Velocity 64'
+        elif kind == "note":
+            found.notes.append((position, part))
+        elif kind == "number":
+            found.numbers.append((position, int(part)))
+        elif kind == "hint":
+            found.hints.append(part)
+        elif kind == "dynamic":
+            found.dynamics.append((position, _dynamic_word(part)))
+        elif kind == "velocity":
+            found.velocities.append(_tagged_velocity(part))
+        elif kind == "layer":
+            found.layers.append(int(_LAYER_RE.match(part).group(1)))  # type: ignore[union-attr]
+        elif kind == "changing":
+            found.changing.append(part)
+        elif kind == "range":
+            found.ranges.append(part)
+        previous = part
     return found
+
+
+def _dynamic_word(token: str) -> str:
+    """The dynamic `token` writes: itself, or without the take number glued on ('ff2' → 'ff')."""
+    if dynamic_velocity(token) is not None:
+        return token
+    m = _TAKE_DYNAMIC_RE.match(token)
+    return m.group(1) if m else token
+
+
+def _is_take_dynamic(token: str) -> bool:
+    """'ff2', 'mp1', 'soft3': a dynamic of two letters or more with a take number glued on. Not
+    'f2' (the note F2), 'Piano2' (an instrument far more often than piano, take 2) nor 'mp3'."""
+    m = _TAKE_DYNAMIC_RE.match(token)
+    if m is None or token.lower() in _FORMAT_WORDS or m.group(1).lower() == "piano":
+        return False
+    return dynamic_velocity(m.group(1)) is not None
 
 
 def _tagged_velocity(token: str) -> int | None:
@@ -183,6 +225,8 @@ def _kind(token: str) -> str | None:
         return "velocity"
     if _LAYER_RE.match(token):
         return "layer"
+    if _is_take_dynamic(token):
+        return "dynamic"
     if token.lower() in CHANGING_DYNAMICS:
         return "changing"
     if _RANGE_RE.match(token):

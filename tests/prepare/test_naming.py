@@ -42,10 +42,41 @@ from samplernn.prepare.naming import (
     ("G9", 127, None),
     ("bass_E1_pianissimo", 28, 33),
     ("guitar_d#3_vel90", 51, 90),
+    ("Cello_C3_Vel_50", 48, 50),  # the velocity word as its own token: the number after it
+    ("Cello_C3_Vel_110", 48, 110),
+    ("Cello_C3_vel-100", 48, 100),
+    ("Cello C3 Velocity 64", 48, 64),
+    ("Cello_C3_Vel_5", 48, 5),  # said to be a velocity: not a take, unlike Piano_C4_1
+    ("Cello D4 (ff)", 62, 112),  # a dynamic in brackets
+    ("Cello_D4_[ff]", 62, 112),
+    ("Cello_D4_(mezzo-forte)", 62, 80),
+    ("Cello_D4_ff2", 62, 112),  # a take number glued on the dynamic
+    ("Cello_D4_pp10", 62, 33),
+    ("Cello_D4_soft1", 62, 49),
+    ("Cello_D4_(ff2)", 62, 112),
+    ("Cello_D4_quiet", 62, 49),  # like soft
 ])
 def test_library_schemes_need_no_configuration(stem, pitch, velocity):
     parsed = parse_name(stem)
     assert (parsed.pitch, parsed.velocity) == (pitch, velocity)
+
+
+def test_take_digits_glued_on_are_stripped_only_from_dynamics():
+    # 'f2' is the note F2, not forte take 2; 'p3' a word; 'Piano2' an instrument; 'mp3' a format
+    assert parse_name("Cello_f2") == ParsedName(41)
+    assert parse_name("Cello_f2_ff2") == ParsedName(41, 112, None, "ff")
+    assert parse_name("Cello_C4_p3").velocity is None
+    assert parse_name("Grand_Piano2_C4_ff") == ParsedName(60, 112, None, "ff")
+    assert parse_name("Cello_C4_ff.mp3") == ParsedName(60, 112, None, "ff")
+    assert parse_name("Cello_C4_rr2").velocity is None  # a round-robin tag stays ignored
+    assert parse_name("Piano_C4_v2").layer == 2  # a layer, not a dynamic
+
+
+def test_only_marks_are_read_in_brackets():
+    # '(12)' is a copy or take number, not velocity 12; '(rr2)' a word
+    assert parse_name("Piano_C4 (12)").velocity is None and parse_name("Piano_C4 (2)").velocity is None
+    assert parse_name("Piano_C4_(rr2)").velocity is None
+    assert parse_name("Piano_C4_[v3]").layer == 3 and parse_name("Piano_C4_(vel90)").velocity == 90
 
 
 def test_octave_conventions():
@@ -121,6 +152,13 @@ def test_velocity_marks_without_a_pitch():
     ("G#9", "outside the MIDI range"),
     ("C4_vel200", "velocity 200 is outside 1..127"),
     ("C4_vel90_vel100", "two velocities"),
+    ("Cello_C3_Vel_90_vel100", "two velocities"),
+    ("Cello_C3_Vel_200", "velocity 200 is outside 1..127"),
+    ("Cello_D4_(ff)_pp", "two dynamics (ff, pp)"),
+    ("Cello_D4_ff2_pp1", "two dynamics (ff, pp)"),
+    ("Cello_D4_quiet_loud", "two dynamics (quiet, loud)"),
+    ("Cello_D4_(cresc)", "changing dynamic (cresc)"),
+    ("Vel_100_048_2", "several numbers (48, 2)"),
 ])
 def test_bad_names_fail_with_a_one_line_reason(stem, reason):
     with pytest.raises(NamingError) as exc:

@@ -220,3 +220,41 @@ def test_numbers_counting_takes_are_not_velocities(tmp_path):
         note_file(layers / f"Piano_C4_{v}.wav", 60)
     found = named_notes(layers)
     assert sorted(n.velocity for n in found.notes) == [40, 80, 120] and not found.warnings
+
+
+def test_the_velocity_spellings_of_a_new_users_bank(tmp_path):
+    # Vel_50, (ff), ff2 and quiet all played at mf, silently: the bank's dynamics were lost
+    src = tmp_path / "cello"
+    for name in ("Cello_C3_Vel_50", "Cello_C3_Vel_110", "Cello_C3_vel-100", "Cello D4 (ff)", "Cello_E4_[pp]",
+                 "Cello_F4_ff2", "Cello_F4_ff3", "Cello_G4_quiet"):
+        note_file(src / f"{name}.wav", 60)
+    found = named_notes(src)
+    assert {n.source: n.velocity for n in found.notes} == {
+        "Cello_C3_Vel_50.wav": 50, "Cello_C3_Vel_110.wav": 110, "Cello_C3_vel-100.wav": 100,
+        "Cello D4 (ff).wav": 112, "Cello_E4_[pp].wav": 33, "Cello_F4_ff2.wav": 112, "Cello_F4_ff3.wav": 112,
+        "Cello_G4_quiet.wav": 49,
+    }
+    assert not found.warnings and not found.failures
+
+
+def test_files_of_one_pitch_at_mf_that_differ_in_ignored_parts_are_noticed(tmp_path):
+    src = tmp_path / "cello"
+    note_file(src / "Cello_C3_Expr_50.wav", 48)  # a velocity spelling not understood: both at mf
+    note_file(src / "Cello_C3_Expr_110.wav", 48)
+    note_file(src / "Cello_D3.wav", 50)  # one file of its pitch at mf loses nothing
+    found = named_notes(src)
+    assert {n.velocity for n in found.notes} == {80}
+    assert found.warnings == [
+        "1 pitch(es) have several files with no dynamic in their names that differ only in parts that were "
+        "ignored (Cello_C3_Expr_50.wav and Cello_C3_Expr_110.wav: 50 / 110): all play at mf (80); if those "
+        "parts are dynamics or velocity layers, say so with --pattern ({velocity}, {dynamic} or {layer})"]
+    # a pattern has said what each part means: nothing to notice
+    assert not named_notes(src, NamedOptions(pattern="{instrument}_{note}{_}")).warnings
+    folders = tmp_path / "layers"  # folders named by more than their mark are ignored parts too
+    note_file(folders / "Soft Layer" / "C4.wav", 60)
+    note_file(folders / "Hard Layer" / "C4.wav", 60)
+    note_file(folders / "x_C#4.wav", 61)  # one pitch spelled twice: no layers
+    note_file(folders / "x_Db4.wav", 61)
+    assert [w.split(": all play")[0] for w in named_notes(folders).warnings] == [
+        "1 pitch(es) have several files with no dynamic in their names that differ only in parts that were "
+        "ignored (Hard Layer/C4.wav and Soft Layer/C4.wav: Hard / Soft)"]

@@ -21,12 +21,14 @@ from samplernn.common.audio import AudioError
 from samplernn.common.errors import UserError
 from samplernn.prepare.naming import (
     DEFAULT_MIDDLE_C,
+    DEFAULT_VELOCITY,
     MIDDLE_C,
     MIN_NUMBER_VELOCITY,
     NamePattern,
     NamingError,
     ParsedName,
     compile_pattern,
+    is_note_name,
     parse_name,
     resolve_velocities,
     tokens_of,
@@ -92,7 +94,12 @@ def named_notes(src: str | Path, options: NamedOptions = NamedOptions()) -> Sour
         shown = ", ".join(disagree[:3]) + (" …" if len(disagree) > 3 else "")
         found.warnings.append(f"{len(disagree)} file(s) name a dynamic other than their folder's ({shown}): "
                               "the name's is used")
-    parsed = numbered_takes(parsed, found)
+    taken = numbered_takes(parsed, found)
+    # a pattern says what each part means; numbers read as takes were said already
+    unmarked = unmarked_layers(parsed, src) if pattern is None and taken is parsed else None
+    if unmarked:
+        found.warnings.append(unmarked)
+    parsed = taken
     velocities = resolve_velocities([n for _, n in parsed])
     for (path, name), velocity in zip(parsed, velocities, strict=True):
         found.notes.append(SampleNote(path, relative(path, src), name.pitch, velocity, path))
@@ -118,6 +125,40 @@ def numbered_takes(
                           "every pitch: read as takes, not velocities (write vel100 for a velocity)")
     return [(p, replace(n, velocity=None) if n.number is not None and n.velocity == n.number else n)
             for p, n in parsed]
+
+
+def unmarked_layers(parsed: list[tuple[Path, ParsedName]], src: Path) -> str | None:
+    """A one-line notice when two files of one pitch play at the default velocity (no dynamic in
+    their names nor folders) while their paths differ only in parts that were ignored
+    (`Cello_C3_Expr_50`, `Cello_C3_Expr_110`; `Soft Layer/C4`, `Hard Layer/C4`): if those parts
+    are the bank's velocity layers, every layer is trained as mf. None when no pitch has two."""
+    by_pitch: dict[int, list[tuple[str, list[str]]]] = {}
+    for path, name in parsed:
+        if name.velocity is None and name.layer is None:
+            parts = path.relative_to(src).with_suffix("").parts
+            tokens = [t for part in parts for t in tokens_of(part)]
+            by_pitch.setdefault(name.pitch, []).append((relative(path, src), tokens))
+    pairs = [pair for files in by_pitch.values() if (pair := _ignored_difference(files)) is not None]
+    if not pairs:
+        return None
+    a, b, differ = pairs[0]
+    return (f"{len(pairs)} pitch(es) have several files with no dynamic in their names that differ only in "
+            f"parts that were ignored ({a} and {b}: {differ}): all play at mf ({DEFAULT_VELOCITY}); if those "
+            "parts are dynamics or velocity layers, say so with --pattern ({velocity}, {dynamic} or {layer})")
+
+
+def _ignored_difference(files: list[tuple[str, list[str]]]) -> tuple[str, str, str] | None:
+    """The first two of `files` (path, tokens) whose tokens differ only where neither is a note
+    name (C#4 and Db4 are one pitch spelled twice), and those tokens ('50 / 110'); or None."""
+    for i, (a, ta) in enumerate(files):
+        for b, tb in files[i + 1:]:
+            if len(ta) != len(tb):
+                continue
+            differ = [(x, y) for x, y in zip(ta, tb, strict=True) if x.lower() != y.lower()]
+            if differ and not any(is_note_name(x) or is_note_name(y) for x, y in differ):
+                shown = " ".join(x for x, _ in differ) + " / " + " ".join(y for _, y in differ)
+                return a, b, shown
+    return None
 
 
 def _with_folder_dynamic(name: ParsedName, rel: Path, disagree: list[str] | None = None) -> ParsedName:
