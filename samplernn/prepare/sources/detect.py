@@ -204,7 +204,7 @@ def source_notes(
     elif layout == "nsynth":
         found = nsynth_notes(src, _nsynth_filter(settings))
     elif layout == "sfz":
-        found = sfz_notes(src)
+        found = sfz_notes(src, settings.as_recorded)
     elif layout == "drumkit":
         user_map = _drum_map(settings)
         found = drumkit_notes(src, user_map) if find_kits(src) else one_shot_notes(src, user_map)
