@@ -248,6 +248,42 @@ def test_a_shift_past_midi_127_fails_with_the_place(tmp_path):
         "transpose/tune/pitch_keytrack), outside 0..127")
 
 
+def test_a_transposed_region_is_prepared_at_the_pitch_it_sounds(tmp_path):
+    """key=48 transpose=12 on a C3 recording: the player sounds C4, and so does the prepared note,
+    labelled C4; the pitch check (of the note as prepared) agrees."""
+    from samplernn.prepare import PrepareSettings, prepare_bank
+
+    write_audio(tmp_path / "c3.wav", tone(SR, 48, 0.01, 0.4), SR)
+    (tmp_path / "t.sfz").write_text("<region> sample=c3.wav key=48 transpose=12\n")
+    result = prepare_bank(tmp_path / "t.sfz", tmp_path / "out", PrepareSettings(sample_rate=SR))
+    assert result.pitches == [60] and result.pitch_checks == {"ok": 1} and not result.failures
+
+
+def test_a_wrong_key_centre_fails_the_pitch_check(tmp_path):
+    """pitch_keycenter=67 on a G3 (55) recording: an octave off, found by the pitch check the named
+    layout runs, and listed with the region's place; --trust-names keeps it, with a warning."""
+    from samplernn.prepare import PrepareSettings, prepare_bank
+    from samplernn.prepare.report import summary_lines
+
+    write_audio(tmp_path / "g3.wav", tone(SR, 55, 0.01, 0.4), SR)
+    write_audio(tmp_path / "c3.wav", tone(SR, 48, 0.01, 0.4), SR)
+    (tmp_path / "o.sfz").write_text("<region> sample=c3.wav key=48\n"
+                                    "<region> sample=g3.wav pitch_keycenter=67\n")
+    result = prepare_bank(tmp_path / "o.sfz", tmp_path / "out", PrepareSettings(sample_rate=SR))
+    assert result.pitches == [48] and result.pitch_checks == {"octave": 1, "ok": 1}
+    (failure,) = result.failures
+    assert failure.source == "g3.wav"
+    assert failure.message.startswith(f"{tmp_path / 'o.sfz'}:2: g3.wav labelled G4 but sounds G3 (")
+    assert "an octave below" in failure.message and failure.message.endswith("--trust-names keeps the name")
+    assert any("pitch check   region pitches against the tracker: 1 octave, 1 ok" in line
+               for line in summary_lines(result))
+    trusted = prepare_bank(tmp_path / "o.sfz", tmp_path / "out2",
+                           PrepareSettings(sample_rate=SR, trust_names=True))
+    assert trusted.pitches == [48, 67] and not trusted.failures
+    assert any("labelled G4 but sounds G3" in n.message and "kept (--trust-names)" in n.message
+               for n in trusted.notices)
+
+
 def test_a_malformed_header_fails_and_keeps_its_opcodes_off_the_region_before(tmp_path):
     """`<region sample=g3.wav` (no '>') used to be ignored text while its opcodes replaced the
     region before's sample: now that region stays as written and the broken header is a failure."""

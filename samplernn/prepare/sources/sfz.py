@@ -22,6 +22,8 @@ Libraries normalise their velocity layers and leave the dynamics to that scaling
 recorded, a soft layer would be as loud as a hard one.
 
 `src` is a .sfz file or a folder: then every .sfz file under it that no other one includes.
+`detect.source_notes` then checks each note's pitch as prepared, as the named layout's
+(`named.verify_pitches`): a wrong key centre fails its note unless --trust-names.
 """
 
 from __future__ import annotations
