@@ -49,7 +49,7 @@ def summary_lines(result: PrepareResult, src: str | Path | None = None) -> list[
         listed_kinds = {"off"} if session else {"octave", "off"}
         shown = listed_kinds & set(result.pitch_checks)
         wrong = f" ({'/'.join(sorted(listed_kinds))}: listed below)" if shown else ""
-        what = "MIDI pitches" if session else "names"
+        what = {"session": "MIDI pitches", "sfz": "region pitches"}.get(result.layout, "names")
         lines.insert(-1 - len(listed(result.failures)),
                      f"  pitch check   {what} against the tracker: {verdicts}{wrong}")
     if result.notices:

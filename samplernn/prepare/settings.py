@@ -97,7 +97,8 @@ class PrepareSettings:
         "at most one of {velocity}, {dynamic} and {layer}; any other {name} matches anything.")
     middle_c: str = _setting(DEFAULT_MIDDLE_C, "named: how the names write middle C (MIDI 60).")
     trust_names: bool = _setting(
-        False, "named: keep files whose tracked pitch is over a semitone from their name (warned).")
+        False, "named, sfz: keep files whose tracked pitch is over a semitone from their name or their SFZ "
+        "region's pitch (warned).")
     legato: bool = _setting(
         False, "session: a note that overlaps the next (a legato line played from a keyboard) ends at the "
         "next note-on, as a monophonic synth plays it, instead of failing both.")

@@ -129,27 +129,28 @@ def _prepared_peaks(src, out):
 
 def test_an_instrument_is_prepared_as_an_sfz_player_plays_it(tmp_path):
     """An SFZ player plays a region × 10^(volume/20) × its velocity gain, by default (amp_veltrack
-    100 %) (v/127)² (sfzformat amp_veltrack), and resampled by transpose + tune/100 semitones.
+    100 %) (v/127)² (sfzformat amp_veltrack), and resampled by transpose + tune/100 semitones: a
+    note is labelled with the pitch it then sounds (transpose=12 at key 57: 69).
     Libraries normalise their layers, so taken as recorded a pp layer was as loud as an ff one."""
     _layers(tmp_path, ("pp.wav", "ff.wav", "up.wav"))
     (tmp_path / "i.sfz").write_text("<group> key=57\n<region> sample=pp.wav hivel=63 volume=-6\n"
                                     "<region> sample=ff.wav lovel=64\n"
-                                    "<group> key=59 lovel=64 transpose=12 tune=-50 pitch_keytrack=0\n"
+                                    "<group> key=57 lovel=64 transpose=12 tune=-50 pitch_keytrack=0\n"
                                     "<region> sample=up.wav tune=0\n")
     found = sfz_notes(tmp_path / "i.sfz")
-    assert [(n.pitch, n.velocity) for n in found.notes] == [(57, 32), (57, 96), (59, 96)]
+    assert [(n.pitch, n.velocity) for n in found.notes] == [(57, 32), (57, 96), (69, 96)]
     pp, ff = 10 ** (-6 / 20) * (32 / 127) ** 2, (96 / 127) ** 2
     assert [n.level for n in found.notes] == pytest.approx([pp, ff, ff])
     assert [n.rate for n in found.notes] == [1.0, 1.0, 2.0]  # the region's tune=0 overrides its group's
     audio, ds = _prepared_peaks(tmp_path / "i.sfz", tmp_path / "out")
     peaks = {k: float(np.abs(y).max()) for k, y in audio.items()}
     assert peaks[57, 32] / peaks[57, 96] == pytest.approx(pp / ff, rel=0.02)  # -25 dB, was 0 dB
-    assert peaks[59, 96] == pytest.approx(peaks[57, 96], rel=0.02)
+    assert peaks[69, 96] == pytest.approx(peaks[57, 96], rel=0.02)
 
     def hz(y):
         return np.argmax(np.abs(np.fft.rfft(y))) * ds.sample_rate / y.size
 
-    assert hz(audio[59, 96]) == pytest.approx(2 * hz(audio[57, 96]), rel=0.03)  # an octave up
+    assert hz(audio[69, 96]) == pytest.approx(2 * hz(audio[57, 96]), rel=0.03)  # an octave up
 
 
 def test_amp_veltrack_0_leaves_the_velocity_out(tmp_path):
@@ -193,3 +194,119 @@ def test_a_region_that_plays_silent_is_a_failure_and_the_next_takes_its_sample(t
     found = sfz_notes(tmp_path / "s.sfz")
     assert [n.pitch for n in found.notes] == [62]
     assert "plays silent at velocity 64" in found.failures[0].message
+
+
+def test_a_region_no_key_plays_is_skipped_with_a_notice(tmp_path):
+    """lokey above hikey: no key plays the region (docs/layouts.md), so it is skipped, and said
+    (a typo); hikey=-1, SFZ's way of writing a region only CC triggers play, is skipped quietly."""
+    write_audio(tmp_path / "c3.wav", tone(SR, 48, 0.01, 0.2), SR)
+    write_audio(tmp_path / "g3.wav", tone(SR, 55, 0.01, 0.2), SR)
+    (tmp_path / "a.sfz").write_text("<region> sample=g3.wav key=55\n"
+                                    "<region> sample=c3.wav lokey=60 hikey=50\n"
+                                    "<region> sample=c3.wav lokey=c4 hikey=a3\n"
+                                    "<region> sample=c3.wav hikey=-1\n")
+    found = sfz_notes(tmp_path / "a.sfz")
+    assert [(n.source, n.pitch) for n in found.notes] == [("g3.wav", 55)]
+    assert not found.failures
+    assert found.warnings == [f"{tmp_path / 'a.sfz'}:2: region skipped: no key plays it (lokey 60 is above "
+                              "hikey 50), sample 'c3.wav' (and 1 more such regions)"]
+
+
+@pytest.mark.parametrize(("opcodes", "pitch", "rate"), [
+    ("key=48 transpose=12", 60, 2.0),  # key C3 sounds C4: labelled C4
+    ("key=48 transpose=-12 tune=30", 36, 2 ** (-11.7 / 12)),  # to the nearest key
+    ("key=48 tune=-60", 47, 2 ** (-0.6 / 12)),
+    ("pitch_keycenter=48 lokey=40 hikey=60 transpose=7", 55, 2 ** (7 / 12)),
+    ("lokey=48 hikey=48", 48, 0.5),  # played at its one key, 60 its centre: an octave down
+    ("lokey=48 hikey=48 pitch_keytrack=0 transpose=2", 62, 2 ** (2 / 12)),  # every key sounds 60 + 2
+])
+def test_a_note_is_labelled_with_the_pitch_the_player_sounds(tmp_path, opcodes, pitch, rate):
+    """A player plays key k of a region as its sample shifted by transpose + tune/100 +
+    pitch_keytrack/100 × (k − key centre) semitones (sfzformat transpose, tune, pitch_keytrack), the
+    sample sounding at its key centre unshifted: the note is labelled centre + that shift."""
+    write_audio(tmp_path / "w.wav", tone(SR, 48, 0.01, 0.2), SR)
+    (tmp_path / "r.sfz").write_text(f"<region> sample=w.wav {opcodes}\n")
+    (note,) = sfz_notes(tmp_path / "r.sfz").notes
+    assert (note.pitch, note.rate) == (pitch, pytest.approx(rate))
+
+
+def test_as_recorded_a_note_is_labelled_with_its_key_centre(tmp_path):
+    write_audio(tmp_path / "w.wav", tone(SR, 48, 0.01, 0.2), SR)
+    (tmp_path / "r.sfz").write_text("<region> sample=w.wav key=48 transpose=12 volume=-6\n"
+                                    "<region> sample=*sine key=120 transpose=12\n")
+    (note,) = sfz_notes(tmp_path / "r.sfz", as_recorded=True).notes
+    assert (note.pitch, note.rate, note.level) == (48, 1.0, 1.0)
+
+
+def test_a_shift_past_midi_127_fails_with_the_place(tmp_path):
+    write_audio(tmp_path / "w.wav", tone(SR, 48, 0.01, 0.2), SR)
+    (tmp_path / "r.sfz").write_text("<region> sample=w.wav key=120 transpose=12\n")
+    found = sfz_notes(tmp_path / "r.sfz")
+    assert not found.notes
+    assert found.failures[0].message == (
+        f"{tmp_path / 'r.sfz'}:1: key 120 sounds at MIDI 132 (key centre 120 shifted +12 semitones by "
+        "transpose/tune/pitch_keytrack), outside 0..127")
+
+
+def test_a_transposed_region_is_prepared_at_the_pitch_it_sounds(tmp_path):
+    """key=48 transpose=12 on a C3 recording: the player sounds C4, and so does the prepared note,
+    labelled C4; the pitch check (of the note as prepared) agrees."""
+    from samplernn.prepare import PrepareSettings, prepare_bank
+
+    write_audio(tmp_path / "c3.wav", tone(SR, 48, 0.01, 0.4), SR)
+    (tmp_path / "t.sfz").write_text("<region> sample=c3.wav key=48 transpose=12\n")
+    result = prepare_bank(tmp_path / "t.sfz", tmp_path / "out", PrepareSettings(sample_rate=SR))
+    assert result.pitches == [60] and result.pitch_checks == {"ok": 1} and not result.failures
+
+
+def test_a_wrong_key_centre_fails_the_pitch_check(tmp_path):
+    """pitch_keycenter=67 on a G3 (55) recording: an octave off, found by the pitch check the named
+    layout runs, and listed with the region's place; --trust-names keeps it, with a warning."""
+    from samplernn.prepare import PrepareSettings, prepare_bank
+    from samplernn.prepare.report import summary_lines
+
+    write_audio(tmp_path / "g3.wav", tone(SR, 55, 0.01, 0.4), SR)
+    write_audio(tmp_path / "c3.wav", tone(SR, 48, 0.01, 0.4), SR)
+    (tmp_path / "o.sfz").write_text("<region> sample=c3.wav key=48\n"
+                                    "<region> sample=g3.wav pitch_keycenter=67\n")
+    result = prepare_bank(tmp_path / "o.sfz", tmp_path / "out", PrepareSettings(sample_rate=SR))
+    assert result.pitches == [48] and result.pitch_checks == {"octave": 1, "ok": 1}
+    (failure,) = result.failures
+    assert failure.source == "g3.wav"
+    assert failure.message.startswith(f"{tmp_path / 'o.sfz'}:2: g3.wav labelled G4 but sounds G3 (")
+    assert "an octave below" in failure.message and failure.message.endswith("--trust-names keeps the name")
+    assert any("pitch check   region pitches against the tracker: 1 octave, 1 ok" in line
+               for line in summary_lines(result))
+    trusted = prepare_bank(tmp_path / "o.sfz", tmp_path / "out2",
+                           PrepareSettings(sample_rate=SR, trust_names=True))
+    assert trusted.pitches == [48, 67] and not trusted.failures
+    assert any("labelled G4 but sounds G3" in n.message and "kept (--trust-names)" in n.message
+               for n in trusted.notices)
+
+
+def test_a_malformed_header_fails_and_keeps_its_opcodes_off_the_region_before(tmp_path):
+    """`<region sample=g3.wav` (no '>') used to be ignored text while its opcodes replaced the
+    region before's sample: now that region stays as written and the broken header is a failure."""
+    write_audio(tmp_path / "c3.wav", tone(SR, 48, 0.01, 0.2), SR)
+    write_audio(tmp_path / "g3.wav", tone(SR, 55, 0.01, 0.2), SR)
+    (tmp_path / "a.sfz").write_text("<region> sample=c3.wav key=48\n<region sample=g3.wav key=55\n"
+                                    "region> sample=g3.wav key=55\n<region> sample=g3.wav key=55\n")
+    found = sfz_notes(tmp_path / "a.sfz")
+    assert [(n.source, n.pitch) for n in found.notes] == [("c3.wav", 48), ("g3.wav", 55)]
+    assert [f.source for f in found.failures] == ["a.sfz:2", "a.sfz:3"]
+    assert found.failures[0].message == (f"{tmp_path / 'a.sfz'}:2: malformed header '<region' (a header is "
+                                         "written <region>, <group>, …): its opcodes up to the next header "
+                                         "are skipped")
+    assert "malformed header 'region>'" in found.failures[1].message
+    assert not found.warnings
+
+
+def test_parser_a_malformed_header_ends_the_region_and_its_value(tmp_path):
+    path = tmp_path / "x.sfz"
+    path.write_text("<group> lovel=64\n<region> sample=a b.wav key=60 <regio sample=b.wav\n<region> key=62\n")
+    doc = parse_sfz(path)
+    a, b = doc.regions
+    assert a.opcodes == {"lovel": "64", "sample": "a b.wav", "key": "60"}  # the value stops at '<'
+    assert b.opcodes == {"lovel": "64", "key": "62"}  # the broken header did not end the group
+    assert [(line, message.split(" (")[0]) for _, line, message in doc.errors] == [
+        (2, "malformed header '<regio'")]

@@ -53,7 +53,7 @@ DURATION_PROBES = 16  # recordings whose length is read to judge that
 STAGES = {"pitches": "checking pitches", "releases": "placing releases"}
 #: Options that only some layouts read: a warning names them when given for another.
 LAYOUT_OPTIONS = {
-    "pattern": ("named",), "middle_c": ("named",), "trust_names": ("named",), "legato": ("session",),
+    "pattern": ("named",), "middle_c": ("named",), "trust_names": ("named", "sfz"), "legato": ("session",),
     "drum_map": ("drumkit",), "instrument": ("nsynth",), "family": ("nsynth",),
     "chunk_seconds": ("audio",), "as_recorded": ("sfz", "drumkit"),
 }
@@ -189,8 +189,9 @@ def _drum_map(settings: PrepareSettings) -> dict[str, int] | None:
 def source_notes(
     layout: str, src: Path, settings: PrepareSettings, progress: ProgressFn | None = None
 ) -> tuple[SourceResult, dict[str, int]]:
-    """The notes of a bank without MIDI in `layout`, and the pitch checks' verdict counts (named
-    layout: names checked against the tracker, mislabelled files failed unless --trust-names).
+    """The notes of a bank without MIDI in `layout`, and the pitch checks' verdict counts (named and
+    sfz layouts: names or regions' pitches checked against the tracker, mislabelled files failed
+    unless --trust-names).
 
     Raises:
         UserError: the source's own (no such folder, nothing found, malformed description), or a
@@ -203,8 +204,10 @@ def source_notes(
         checks = dict(Counter(c.verdict for c in verdicts))
     elif layout == "nsynth":
         found = nsynth_notes(src, _nsynth_filter(settings))
-    elif layout == "sfz":
-        found = sfz_notes(src)
+    elif layout == "sfz":  # the notes as played (or --as-recorded) checked as the named layout's
+        found = sfz_notes(src, settings.as_recorded)
+        verdicts = verify_pitches(found, settings.trust_names, _stage(progress, "pitches"), settings)
+        checks = dict(Counter(c.verdict for c in verdicts))
     elif layout == "drumkit":
         user_map = _drum_map(settings)
         found = drumkit_notes(src, user_map) if find_kits(src) else one_shot_notes(src, user_map)

@@ -13,6 +13,7 @@ note with a pitch tracker.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -208,14 +209,21 @@ def verify_pitches(
     octave) off move to the failures, or with `trust_names` stay and are listed in the warnings.
     Returns every check, in note order.
 
+    The pitch checked is the one the note is prepared at: the file's, shifted by its `rate` (an SFZ
+    region's transpose and tune). A note with an `origin` (an SFZ region's file:line) is reported
+    there as 'labelled' rather than 'named', and only the named layout's names are diagnosed as
+    another middle-C convention (SFZ fixes middle C at C4 = 60).
+
     `progress(done, total)` is called after each file. Unreadable files, and those `prepare` could
     not use (non-finite samples, silence: `notes.detect` with `settings`), become failures.
     """
     checks, kept = [], []
     total = len(found.notes)
     for k, note in enumerate(found.notes):
+        where, said = (note.origin, f"{note.source} labelled") if note.origin else (None, "named")
         try:
-            check = check_pitch(note.audio, note.pitch, settings)
+            check = check_pitch(note.audio, note.pitch, settings, shift=12 * math.log2(note.rate),
+                                where=where, said=said)
         except (AudioError, NoteError) as exc:
             found.fail(note.source, str(exc))
         else:
@@ -228,7 +236,9 @@ def verify_pitches(
                     found.warnings.append(f"{check.message.removesuffix(TRUST_HINT)}; kept (--trust-names)")
         if progress is not None:
             progress(k + 1, total)
-    convention = octave_convention(checks, settings.middle_c if settings else DEFAULT_MIDDLE_C)
+    convention = None
+    if found.layout == "named":
+        convention = octave_convention(checks, settings.middle_c if settings else DEFAULT_MIDDLE_C)
     if convention and not trust_names:
         raise UserError(convention)
     if convention:  # kept as named, but the user should know why every note is an octave off

@@ -83,9 +83,15 @@ def analysis_rate(expected: int, file_rate: int) -> int:
     return min(rate, file_rate)
 
 
-def check_pitch(path: str | Path, expected: int, settings: PrepareSettings | None = None) -> PitchCheck:
+def check_pitch(
+    path: str | Path, expected: int, settings: PrepareSettings | None = None, *, shift: float = 0.0,
+    where: str | None = None, said: str = "named",
+) -> PitchCheck:
     """Compare the file's sustained pitch with MIDI `expected` (see the module docstring); its
-    sound found by `notes.detect` with `settings` (default PrepareSettings()).
+    sound found by `notes.detect` with `settings` (default PrepareSettings()). `shift`: semitones
+    the note is prepared shifted by (an SFZ region's transpose and tune): the file itself is
+    tracked around expected − shift, and its pitch + shift judged. The message reads
+    '{where}: {said} {expected} but sounds …' (`where` defaults to the path).
 
     Raises:
         AudioError: the file cannot be read.
@@ -93,24 +99,26 @@ def check_pitch(path: str | Path, expected: int, settings: PrepareSettings | Non
     """
     from librosa.util.exceptions import ParameterError
 
-    if _hz(expected) * SEARCH < 2 * LOWEST_HZ:  # no octave left to search: pYIN cannot run
-        return _untrackable(path, expected)
+    where = str(path) if where is None else where
+    around = round(expected - shift)  # the recording's own pitch, were the label right
+    if _hz(around) * SEARCH < 2 * LOWEST_HZ:  # no octave left to search: pYIN cannot run
+        return _untrackable(where, expected, said)
     x, sr = read_audio(path, mono=True)
     found = detect(x, sr, settings or PrepareSettings(), str(path))
     x, (start, end) = found.x, found.extent
-    rate = analysis_rate(expected, sr)
+    rate = analysis_rate(around, sr)
     if rate != sr:
         x, start, end = resample(x, sr, rate), start * rate // sr, -(-end * rate // sr)
         sr = rate
     a, b = _held_span(start, end, sr)
     try:
-        measured, voiced = track_pitch(x[a:b], sr, expected)
+        measured, voiced = track_pitch(x[a:b], sr, around)
     except ParameterError:  # a band too narrow for pYIN's frames, just above the threshold
-        return _untrackable(path, expected)
+        return _untrackable(where, expected, said)
     if measured is None or voiced < MIN_VOICED:
         return PitchCheck(expected, measured, "unpitched",
-                          f"{path}: no steady pitch found (voicing {voiced:.2f}), name not checked")
-    return judge(path, expected, measured)
+                          f"{where}: no steady pitch found (voicing {voiced:.2f}), name not checked")
+    return judge(where, expected, measured + shift, said)
 
 
 def check_note_pitch(
@@ -144,17 +152,18 @@ def _held_span(start: int, end: int, sr: int) -> tuple[int, int]:
     return a, min(start + int((end - start) * _SPAN[1]), a + int(MAX_SECONDS * sr))
 
 
-def _untrackable(path: str | Path, expected: int) -> PitchCheck:
+def _untrackable(path: str | Path, expected: int, said: str = "named") -> PitchCheck:
     """The verdict for a name whose pitch lies below what the tracker can search (a bare number
     read as a MIDI note: 'VP Kick 1')."""
     return PitchCheck(expected, None, "off",
-                      f"{path}: named {note_name(expected)} (MIDI {expected}, {_hz(expected):.1f} Hz), "
+                      f"{path}: {said} {note_name(expected)} (MIDI {expected}, {_hz(expected):.1f} Hz), "
                       f"below any pitch the check can track (A0, {LOWEST_HZ:g} Hz): is the number in its "
                       f"name a note?{TRUST_HINT}")
 
 
-def judge(path: str | Path, expected: int, measured: float) -> PitchCheck:
-    """The verdict for a name's pitch `expected` against a `measured` (fractional MIDI) pitch."""
+def judge(path: str | Path, expected: int, measured: float, said: str = "named") -> PitchCheck:
+    """The verdict for a name's pitch `expected` against a `measured` (fractional MIDI) pitch; a
+    message reads '{path}: {said} {expected} but sounds …'."""
     off = measured - expected
     if abs(off) <= TOLERANCE_SEMITONES:
         return PitchCheck(expected, measured, "ok")
@@ -164,7 +173,7 @@ def judge(path: str | Path, expected: int, measured: float) -> PitchCheck:
         where = "above" if octaves > 0 else "below"
         count = "an octave" if abs(octaves) == 1 else f"{abs(octaves)} octaves"
         return PitchCheck(expected, measured, "octave",
-                          f"{path}: named {note_name(expected)} but sounds {heard}, {count} {where} "
+                          f"{path}: {said} {note_name(expected)} but sounds {heard}, {count} {where} "
                           f"(a tracker can slip by an octave: listen){TRUST_HINT}")
     return PitchCheck(expected, measured, "off",
-                      f"{path}: named {note_name(expected)} but sounds {heard}{TRUST_HINT}")
+                      f"{path}: {said} {note_name(expected)} but sounds {heard}{TRUST_HINT}")

@@ -49,6 +49,7 @@ class SampleNote:
     aligned: bool = False
     level: float = 1.0  # × amplitude the source plays the recording at (Hydrogen's gains, an SFZ level)
     rate: float = 1.0  # speed it plays the recording at (2^(semitones/12)); 1 with a window only
+    origin: str | None = None  # the place (file:line) that gives the pitch, an SFZ region's; for messages
 
 
 @dataclass

@@ -5,13 +5,15 @@
                               <region> sample=alto\\db2_f_rr1.wav lokey=49 hikey=49 pitch_keycenter=49
         Samples/alto/db2_f_rr1.wav
 
-A region's pitch is its `pitch_keycenter` (note names allowed, `sample` = the file's own root
-key), else `key`, else its `lokey` when the region is one key wide, else 60 (SFZ's default key
-centre). Its velocity is the middle of its velocity range: `lovel`..`hivel` (1..127), narrowed
-by `xfin_lovel`/`xfout_hivel` where a layer is defined by crossfades. A sample used by several
-regions, or by several instruments of a folder (read in natural order), is one note: its first
-region's. Skipped: release-trigger regions (key-up noises), regions no key plays (`hikey=-1`),
-and generated sounds (`*sine`). SFZ counts middle C as C4 = 60.
+A region is played at its key centre: its `pitch_keycenter` (note names allowed, `sample` = the
+file's own root key), else `key`, else its `lokey` when the region is one key wide, else 60
+(SFZ's default key centre). Its note is labelled with the pitch that sounds there: the key centre
+shifted by `transpose`/`tune` (`sounding_pitch`). Its velocity is the middle of its velocity
+range: `lovel`..`hivel` (1..127), narrowed by `xfin_lovel`/`xfout_hivel` where a layer is defined
+by crossfades. A sample used by several regions, or by several instruments of a folder (read in
+natural order), is one note: its first region's. Skipped: release-trigger regions (key-up
+noises), regions no key plays (`hikey=-1`; `lokey` above `hikey` with a notice), and generated
+sounds (`*sine`). A malformed header is a failure (`sfz_parser`). SFZ counts middle C as C4 = 60.
 
 A region's sample is prepared as an SFZ player plays it at that key and velocity (`sfz_play`):
 × its level (`volume`, `amplitude`, the velocity curve by `amp_veltrack`/`amp_velcurve_N`,
@@ -20,10 +22,13 @@ Libraries normalise their velocity layers and leave the dynamics to that scaling
 recorded, a soft layer would be as loud as a hard one.
 
 `src` is a .sfz file or a folder: then every .sfz file under it that no other one includes.
+`detect.source_notes` then checks each note's pitch as prepared, as the named layout's
+(`named.verify_pitches`): a wrong key centre fails its note unless --trust-names.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +40,7 @@ from samplernn.prepare.naming import NamingError
 from samplernn.prepare.sources.records import SampleNote, SourceResult, relative
 from samplernn.prepare.sources.root_key import read_root_key
 from samplernn.prepare.sources.sfz_parser import SfzRegion, parse_sfz
-from samplernn.prepare.sources.sfz_play import SFZ_DEFAULT_KEYCENTER, key_number, region_level, region_rate
+from samplernn.prepare.sources.sfz_play import SFZ_DEFAULT_KEYCENTER, key_number, region_level, region_shift
 
 
 @dataclass
@@ -69,7 +74,7 @@ def key_centre(region: SfzRegion, sample: Path) -> int | None:
     return None
 
 
-def region_pitch(region: SfzRegion, centre: int | None) -> int:
+def region_key(region: SfzRegion, centre: int | None) -> int:
     """The key prepare plays the region at (see the module docstring): its key centre
     (`key_centre`), else its `lokey` when one key wide, else 60.
 
@@ -82,6 +87,16 @@ def region_pitch(region: SfzRegion, centre: int | None) -> int:
     if lo is not None and lo == hi:
         return lo
     return SFZ_DEFAULT_KEYCENTER
+
+
+def sounding_pitch(centre: int, shift: float) -> int:
+    """The MIDI pitch a region's sample sounds at when the player shifts it `shift` semitones
+    (`sfz_play.region_shift`) from its key centre `centre`: centre + shift, to the nearest key (a
+    half semitone rounds up). SFZ's model of a sample is that it sounds at its key centre when
+    played unshifted (sfzformat pitch_keycenter), and `transpose` (semitones) and `tune` (cents)
+    shift every key of the region from there, the key centre's own included (sfzformat transpose,
+    tune): `key=48 transpose=12` sounds C4 (60) at key C3."""
+    return math.floor(centre + shift + 0.5)
 
 
 def velocity_range(region: SfzRegion) -> tuple[int, int]:
@@ -99,12 +114,25 @@ def velocity_range(region: SfzRegion) -> tuple[int, int]:
     return (lo, hi) if lo <= hi else (number("lovel", 1), number("hivel", 127))
 
 
-def _skip(region: SfzRegion) -> bool:
+def _skip(region: SfzRegion) -> str | None:
+    """Why prepare passes the region over, or None to take it. Quiet (""): no sample or a generated
+    one (`*sine`), a release trigger, `hikey`/`lokey` -1 (SFZ's "no key"; a region for CC triggers).
+    Said: a key range no key lies in (`lokey` above `hikey`, a typo a player silently never plays)."""
     ops = region.opcodes
     sample = ops.get("sample", "")
-    hikey = ops.get("hikey", "")
-    return (not sample or sample.startswith("*") or ops.get("trigger", "attack") in ("release", "release_key")
-            or hikey.strip() == "-1")
+    if not sample or sample.startswith("*") or ops.get("trigger", "attack") in ("release", "release_key"):
+        return ""
+    try:  # `key` sets lokey and hikey (sfzformat); 0..127 when neither is given
+        lo = key_number(ops.get("lokey", ops.get("key", "0")))
+        hi = key_number(ops.get("hikey", ops.get("key", "127")))
+    except NamingError:
+        return None  # a bad key value: _add_region fails the region with the reason
+    if lo is None or hi is None or lo <= hi:
+        return None
+    if lo < 0 or hi < 0:
+        return ""
+    return (f"{region.file}:{region.line}: region skipped: no key plays it (lokey {lo} is above hikey {hi}), "
+            f"sample {sample!r}")
 
 
 class _Resolver:
@@ -143,9 +171,11 @@ def sfz_files(src: Path) -> list[Path]:
     return [p for p in found if p.resolve() not in included]
 
 
-def sfz_notes(src: str | Path) -> SourceResult:
-    """One note per sample of the SFZ instrument(s) at `src`; missing samples and bad key values are
-    failures with the reason; text the reader skipped is a warning, once per file.
+def sfz_notes(src: str | Path, as_recorded: bool = False) -> SourceResult:
+    """One note per sample of the SFZ instrument(s) at `src`, at the pitch it sounds as the player
+    plays it (`as_recorded`: as recorded, at its key centre; `note_pitch`); missing samples, bad key
+    values and malformed headers are failures with the reason; text the reader skipped and regions
+    with an inverted key range are warnings, once per file.
 
     Raises:
         UserError: no .sfz file, or one that cannot be read.
@@ -165,19 +195,30 @@ def sfz_notes(src: str | Path) -> SourceResult:
         if doc.problems:
             more = f" (and {len(doc.problems) - 1} more such places)" if len(doc.problems) > 1 else ""
             found.warnings.append(f"{doc.problems[0]}{more}; the rest of the file was read")
+        for file, line, message in doc.errors:
+            found.fail(f"{relative(file, root)}:{line}", f"{file}:{line}: {message}")
+        skipped = []
         for region in doc.regions:
-            if not _skip(region):
-                _add_region(region, path, root, resolver, uses, found)
+            why = _skip(region)
+            if why is None:
+                _add_region(region, path, root, resolver, uses, found, as_recorded)
+            elif why:
+                skipped.append(why)
+        if skipped:
+            more = f" (and {len(skipped) - 1} more such regions)" if len(skipped) > 1 else ""
+            found.warnings.append(f"{skipped[0]}{more}")
     # Samples often sit beside the .sfz folder (../Samples): name them from the common folder
     base = Path(os.path.commonpath([str(root.resolve()), *(str(s.parent) for s in uses)]))
     for sample, use in uses.items():
         found.notes.append(SampleNote(sample, relative(sample, base), use.pitch, use.velocity,
-                                      use.region.file, level=use.level, rate=use.rate))
+                                      use.region.file, level=use.level, rate=use.rate,
+                                      origin=f"{use.region.file}:{use.region.line}"))
     return found
 
 
 def _add_region(
-    region: SfzRegion, sfz: Path, root: Path, resolver: _Resolver, uses: dict[Path, _Use], found: SourceResult
+    region: SfzRegion, sfz: Path, root: Path, resolver: _Resolver, uses: dict[Path, _Use],
+    found: SourceResult, as_recorded: bool = False,
 ) -> None:
     name = region.opcodes["sample"]
     where = f"{region.file}:{region.line}"
@@ -191,19 +232,25 @@ def _add_region(
     place = f"{relative(region.file, root)}:{region.line}"
     try:
         centre = key_centre(region, sample)
-        pitch = region_pitch(region, centre)
+        key = region_key(region, centre)
     except NamingError as exc:
         found.fail(place, f"{where}: {exc}")
         return
-    if not 0 <= pitch <= 127:
-        found.fail(place, f"{where}: key {pitch} is outside 0..127")
+    if not 0 <= key <= 127:
+        found.fail(place, f"{where}: key {key} is outside 0..127")
         return
     lo, hi = velocity_range(region)
     velocity = round((lo + hi) / 2)
-    level = region_level(region.opcodes, pitch, velocity)
+    level = region_level(region.opcodes, key, velocity)
     if level <= 0:
         found.fail(place, f"{where}: the region plays silent at velocity {velocity} (its amplitude or "
                           "amp_veltrack/amp_velcurve_N make it 0)")
         return
-    rate = region_rate(region.opcodes, pitch, SFZ_DEFAULT_KEYCENTER if centre is None else centre)
-    uses[sample] = _Use(pitch, velocity, region, level, rate)
+    centre = SFZ_DEFAULT_KEYCENTER if centre is None else centre
+    shift = 0.0 if as_recorded else region_shift(region.opcodes, key, centre)
+    pitch = sounding_pitch(centre, shift)
+    if not 0 <= pitch <= 127:
+        found.fail(place, f"{where}: key {key} sounds at MIDI {pitch} (key centre {centre} shifted "
+                          f"{shift:+g} semitones by transpose/tune/pitch_keytrack), outside 0..127")
+        return
+    uses[sample] = _Use(pitch, velocity, region, 1.0 if as_recorded else level, 2.0 ** (shift / 12))

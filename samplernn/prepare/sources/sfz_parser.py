@@ -14,7 +14,9 @@ Handled: `//` and `/* */` comments; `<control>` (`default_path`), `<global>`, `<
 a header of its level or above comes); values with spaces (sample paths) up to the next
 ``name=``; `#define $VAR value` and `#include "file"` (relative to the including file, cycles
 and depth capped). Other headers (`<curve>`, `<effect>`, `<midi>`) end the current region and
-are otherwise skipped.
+are otherwise skipped. A malformed header (`<region sample=…` with no `>`, or `region>`) ends the
+current region too and is an error of the document: its opcodes, up to the next header, are
+dropped rather than left to land on the region before it (replacing that region's sample).
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from pathlib import Path
 
 _LEVELS = {"control": 0, "global": 1, "master": 2, "group": 3, "region": 4}
 _COMMENT_RE = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
-_TOKEN_RE = re.compile(r"<(\w+)>|(\w+)=|#define\s+(\$\w+)\s+(\S+)|#include\s+\"([^\"]+)\"")
-_VALUE_END_RE = re.compile(r"\s+\w+=|<\w+>|#define|#include")
+_TOKEN_RE = re.compile(r"<(\w+)>|(\w+)=|#define\s+(\$\w+)\s+(\S+)|#include\s+\"([^\"]+)\"|(<\w*|\w+>)")
+_VALUE_END_RE = re.compile(r"\s+\w+=|<[\w>]|\s+\w+>|#define|#include")
 MAX_INCLUDE_DEPTH = 16
 
 
@@ -43,12 +45,15 @@ class SfzRegion:
 
 @dataclass
 class SfzDocument:
-    """The regions of a .sfz file, the files it included, and why parts of it were skipped."""
+    """The regions of a .sfz file, the files it included, why parts of it were skipped
+    (`problems`), and the headers it could not read (`errors`: (file, line, message), each a
+    region or group lost)."""
 
     path: Path
     regions: list[SfzRegion] = field(default_factory=list)
     includes: list[Path] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    errors: list[tuple[Path, int, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -85,8 +90,10 @@ def _read(path: Path, text: str, state: _State, depth: int) -> None:
         counted = m.start()
         _stray(text, pos, m.start(), path, state)
         pos = m.end()
-        header, opcode, var, value, include = m.groups()
-        if header is not None:
+        header, opcode, var, value, include, broken = m.groups()
+        if broken is not None:
+            _broken_header(broken, path, line, state)
+        elif header is not None:
             _header(header.lower(), path, line, state)
         elif opcode is not None:
             end = _value_end(text, pos)
@@ -131,6 +138,15 @@ def _header(name: str, path: Path, line: int, state: _State) -> None:
         state.scopes[k] = {}
     if name == "region":
         state.region = SfzRegion({}, path, line, state.default_path)
+
+
+def _broken_header(text: str, path: Path, line: int, state: _State) -> None:
+    """A header without its `<` or `>`: the region before it ends, and the opcodes after it (up to
+    the next header) are dropped, as the header they belong to is unknown."""
+    _close_region(state)
+    state.level = None
+    state.doc.errors.append((path, line, f"malformed header {text!r} (a header is written <region>, <group>, "
+                                         "…): its opcodes up to the next header are skipped"))
 
 
 def _opcode(name: str, value: str, state: _State) -> None:

@@ -20,9 +20,10 @@ Region.cpp `getBaseGain`; Curve.cpp `buildFromVelcurvePoints`):
     rate  = 2^(shift / 12),  shift = transpose + tune / 100 + pitch_keytrack / 100 × (key − centre)
                                                                        (semitones)
 
-with `v` the note's velocity (1..127), `key` the note's key (its pitch) and `centre` the region's
+with `v` the note's velocity (1..127), `key` the key it is played at and `centre` the region's
 key centre (`pitch_keycenter`, else `key`, else 60: zero keytrack shift whenever the note is
-played at its key centre). Defaults: volume 0 dB, amplitude 100 %, amp_veltrack 100 %,
+played at its key centre). The note is labelled with the pitch that sounds, centre + shift
+(`sfz.sounding_pitch`). Defaults: volume 0 dB, amplitude 100 %, amp_veltrack 100 %,
 amp_keytrack 0 dB, amp_keycenter 60, transpose 0, tune 0 cents (`pitch` is ARIA's alias of
 `tune`), pitch_keytrack 100 cents. Each opcode is inherited through <global>/<master>/<group>/
 <region> as the parser merges them. Velocity crossfades (`xfin_lovel`, …) do not scale the
