@@ -258,3 +258,7 @@ def test_files_of_one_pitch_at_mf_that_differ_in_ignored_parts_are_noticed(tmp_p
     assert [w.split(": all play")[0] for w in named_notes(folders).warnings] == [
         "1 pitch(es) have several files with no dynamic in their names that differ only in parts that were "
         "ignored (Hard Layer/C4.wav and Soft Layer/C4.wav: Hard / Soft)"]
+    robins = tmp_path / "robins"  # round robins say what they are: takes of one dynamic
+    for tag in ("rr1", "rr2", "RR3"):
+        note_file(robins / f"Cello_C3_{tag}.wav", 48)
+    assert not named_notes(robins).warnings

@@ -14,6 +14,7 @@ note with a pitch tracker.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -148,14 +149,20 @@ def unmarked_layers(parsed: list[tuple[Path, ParsedName]], src: Path) -> str | N
             "parts are dynamics or velocity layers, say so with --pattern ({velocity}, {dynamic} or {layer})")
 
 
+#: Tokens that name a take or round robin, not a dynamic: files differing only in them are takes.
+_TAKE_TAG = re.compile(r"^(?:rr|roundrobin|take|tk|seq|alt|var)\d*$", re.IGNORECASE)
+
+
 def _ignored_difference(files: list[tuple[str, list[str]]]) -> tuple[str, str, str] | None:
     """The first two of `files` (path, tokens) whose tokens differ only where neither is a note
-    name (C#4 and Db4 are one pitch spelled twice), and those tokens ('50 / 110'); or None."""
+    name (C#4 and Db4 are one pitch spelled twice) nor both a take tag (rr1 / rr2, take1 / take2),
+    and those tokens ('50 / 110'); or None."""
     for i, (a, ta) in enumerate(files):
         for b, tb in files[i + 1:]:
             if len(ta) != len(tb):
                 continue
-            differ = [(x, y) for x, y in zip(ta, tb, strict=True) if x.lower() != y.lower()]
+            differ = [(x, y) for x, y in zip(ta, tb, strict=True)
+                      if x.lower() != y.lower() and not (_TAKE_TAG.match(x) and _TAKE_TAG.match(y))]
             if differ and not any(is_note_name(x) or is_note_name(y) for x, y in differ):
                 shown = " ".join(x for x, _ in differ) + " / " + " ".join(y for _, y in differ)
                 return a, b, shown
