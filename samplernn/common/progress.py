@@ -64,20 +64,27 @@ PLAIN_EVERY_S = 30.0
 
 def _plain_lines(label: str, total: int, unit: str) -> Iterator[ProgressFn]:
     """`progress_bar`'s update for a stderr that is not a terminal: one plain line at most every
-    PLAIN_EVERY_S seconds (label, count, percentage, fields, elapsed, ETA) and one when it ends."""
+    PLAIN_EVERY_S seconds (label, count, percentage, fields, elapsed, ETA) and one when it ends.
+    The ETA is at the pace since the first update: neither the set-up before it (a training's
+    model and data) nor work done before the bar began (a resumed run's steps) counts."""
     start = time.monotonic()
     state: dict[str, Any] = {"done": 0, "total": total, "fields": {}, "said": start, "line": ""}
+    state["first"] = None  # (done, time) at the first update: where the pace is counted from
 
     def line() -> str:
         done, whole = state["done"], state["total"]
-        elapsed = time.monotonic() - start
+        now = time.monotonic()
         share = f" ({100 * done / whole:.0f}%)" if whole else ""
-        left = f", eta {_clock(elapsed * (whole - done) / done)}" if whole and 0 < done < whole else ""
+        first_done, first_t = state["first"] or (done, now)
+        pace = (done - first_done) / (now - first_t) if now > first_t and done > first_done else 0.0
+        left = f", eta {_clock((whole - done) / pace)}" if whole and pace > 0 and done < whole else ""
         fields = "".join(f" {k} {v}" for k, v in state["fields"].items() if v not in ("", "-"))
         count = f"{done}/{whole or '?'}" + (f" {unit}" if unit else "")
-        return f"{label} {count}{share}{fields}, {_clock(elapsed)}{left}"
+        return f"{label} {count}{share}{fields}, {_clock(now - start)}{left}"
 
     def update(done: int, total: int | None = None, **values: Any) -> None:
+        if state["first"] is None:
+            state["first"] = (done, time.monotonic())
         state["done"] = done
         if total is not None:
             state["total"] = total

@@ -12,7 +12,7 @@ def test_a_log_file_gets_plain_progress_lines_and_a_last_one(monkeypatch, capsys
         update(5, loss="1.234")
         update(10, total=10, loss="1.000")
     lines = capsys.readouterr().err.splitlines()
-    assert lines[0].startswith("train 5/10 steps (50%) loss 1.234, 0:00:00, eta ")
+    assert lines[0] == "train 5/10 steps (50%) loss 1.234, 0:00:00"  # no pace yet: no ETA
     assert lines[-1].startswith("train 10/10 steps (100%) loss 1.000, 0:00:00")
     assert "eta" not in lines[-1] and len(lines) == 2  # the end is not said twice
     assert not any("━" in line for line in lines)
@@ -24,3 +24,20 @@ def test_between_two_lines_nothing_is_said_and_the_end_is(monkeypatch, capsys) -
         for i in range(1, 50):
             update(i)
     assert capsys.readouterr().err.splitlines() == ["render 49/?, 0:00:00"]
+
+
+def test_the_eta_goes_at_the_pace_since_the_first_update(monkeypatch, capsys) -> None:
+    """Set-up before the first step and a resumed run's earlier steps do not bend the ETA."""
+    clock = [0.0]
+    monkeypatch.setattr(progress.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(progress, "PLAIN_EVERY_S", 0.0)
+    for first, total in ((10, 100), (5000, 6000)):  # a new run after 100 s of set-up; a resumed one
+        clock[0] = 0.0
+        with progress_bar("train", total, unit="steps") as update:
+            clock[0] = 100.0
+            update(first)
+            clock[0] = 110.0
+            update(first + 10)  # a step a second
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[1] == "train 20/100 steps (20%), 0:01:50, eta 0:01:20"
+    assert lines[3] == "train 5010/6000 steps (84%), 0:01:50, eta 0:16:30"
