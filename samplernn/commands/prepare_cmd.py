@@ -110,8 +110,9 @@ def prepare(
 
 def inspect(
     dataset: Annotated[Path, typer.Argument(help="A dataset folder made by `samplernn prepare`.")],
-    note: Annotated[str | None, typer.Option(help="Note id from manifest.csv (default: a middle note).")]
-    = None,
+    note: Annotated[str | None, typer.Option(
+        help="Note id from manifest.csv, or the name of the file it was prepared from (default: a middle "
+        "note).")] = None,
     output: Annotated[Path | None, typer.Option(
         "-o", "--output", help="PNG to write (default DATASET/inspect-ID.png, ID the note's id).")] = None,
 ) -> None:

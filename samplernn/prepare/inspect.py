@@ -10,6 +10,7 @@ the chunk's waveform and level, and the chunks of each recording per split.
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,11 +46,20 @@ def default_note(ds: PreparedDataset) -> NoteRecord:
 
 
 def find_note(ds: PreparedDataset, note_id: str) -> NoteRecord:
+    """The note with id `note_id`, else the one prepared from the file of that name, path or stem
+    (`Cello_C#2_mf.wav`, whose id is `Cello_C_2_mf`). Raises UserError naming the nearest ids
+    (difflib's ratio) when none matches."""
     for n in ds.notes:
         if n.id == note_id:
             return n
-    examples = ", ".join(n.id for n in ds.notes[:3])
-    raise UserError(f"{ds.root / MANIFEST_FILE}: no note with id {note_id!r} (ids look like {examples})")
+    for n in ds.notes:
+        source = n.source.split("#")[0]
+        if note_id in (source, Path(source).name, Path(source).stem):
+            return n
+    ids = [n.id for n in ds.notes]
+    near = difflib.get_close_matches(note_id, ids, n=3, cutoff=0.5)
+    hint = f"the nearest: {', '.join(near)}" if near else f"ids look like {', '.join(ids[:3])}"
+    raise UserError(f"{ds.root / MANIFEST_FILE}: no note with id {note_id!r} ({hint})")
 
 
 def _velocity_bins(velocities: list[int]) -> tuple[list[str], list[int]]:

@@ -44,6 +44,12 @@ def test_prepare_prints_summary_and_inspect_draws(tmp_path, bank):
     assert result.exit_code == 0 and result.output.strip().startswith(str(out / "inspect-"))
     result = runner.invoke(app, ["inspect", str(out), "--note", "nope"])
     assert result.exit_code == 1 and len(error_lines(result.output)) == 1 and "'nope'" in result.output
+    result = runner.invoke(app, ["inspect", str(out), "--note", "n57-v110"])  # a typo: the nearest is named
+    assert result.exit_code == 1 and "the nearest: n57_v110" in result.output, result.output
+    # the recording's own name finds its note
+    args = ["inspect", str(out), "--note", "n57_v110.wav", "-o", str(tmp_path / "y.png")]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0 and (tmp_path / "y.png").exists(), result.output
     # the picture inside OUT does not stop a re-run
     assert runner.invoke(app, ["prepare", str(bank), str(out)]).exit_code == 0
 
