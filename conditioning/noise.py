@@ -7,11 +7,14 @@ is removed first, and the share is raised to a margin above a measured noise flo
 reaches it.
 
 A noise floor is what the recording holds where the sound is not: it is measured only on the
-recording's lead-in (before the sound starts) and its tail (after the sound has died away), and
-it counts only when both are there, both steady, broadband and at the same level. A quiet stretch
-inside the sound (an open hi-hat's sizzle, a slow decay, a sustain between swells) is never a
-floor, nor is the decay of a recording that ends before the sound has died away, nor a lead-in
-with nothing at its level after the sound (a recording cut or faded out).
+recording's lead-in (before the sound starts) and its tail (after the sound has died away). Where
+both are there, it counts only when both are steady, broadband and at the same level. A recording
+that starts on its sound (a sample trimmed at its attack, as libraries ship them) has no lead-in
+to compare with: there the tail alone is the floor when it is steady, broadband and flat over a
+long stretch (NOISE_TAIL_ONLY_S), as hiss is and a decay still falling to the file's end is not.
+A quiet stretch inside the sound (an open hi-hat's sizzle, a slow decay, a sustain between swells)
+is never a floor, nor is the decay of a recording that ends before the sound has died away, nor a
+lead-in with nothing at its level after the sound (a recording cut or faded out).
 """
 
 from __future__ import annotations
@@ -41,6 +44,18 @@ NOISE_MATCH_DB = 6.0
 NOISE_FLATNESS = 0.1
 #: ... and both this many dB below the recording's loudest frame (so a sustain is never noise).
 NOISE_BELOW_PEAK_DB = 20.0
+#: A recording with no lead-in (it starts on its sound) takes its tail alone for the floor only
+#: when the tail is steady for at least this long (s) ...
+NOISE_TAIL_ONLY_S = 0.5
+#: ... and flat: the median levels (dB) of its two halves within NOISE_FLAT_DB of each other and
+#: changing by at most NOISE_FLAT_DB_S (dB/s) between them. A decay that runs on to the file's end
+#: spans all NOISE_STEADY_DB of its steady stretch, so its halves lie 2.6-3.2 dB apart however
+#: slow it is (measured: broadband decays of 2-10 dB/s, 2-8 s files); one whose steady stretch the
+#: file's end cuts short still falls at its own rate (slower than 2 dB/s is a T60 over 30 s, a
+#: tam-tam's). White hiss over 0.5 s, the shortest tail taken, measured at most 0.54 dB and
+#: 2.14 dB/s at 16 kHz, 0.33 dB and 1.31 dB/s at 48 kHz (1,000 seeds each); over 3 s, 0.25 dB.
+NOISE_FLAT_DB = 1.0
+NOISE_FLAT_DB_S = 2.0
 #: The envelope of Gaussian noise passes k times its RMS with probability exp(-k²/2) per sample:
 #: 16 dB (k = 6.3) is passed about once in 10⁹ samples, so a note's extent ends this far above it.
 NOISE_MARGIN_DB = 16.0
@@ -85,12 +100,34 @@ def _steady_run(db: np.ndarray) -> int:
     return int(wide[0]) if wide.size else db.size
 
 
+def _part_level(frames: np.ndarray, power: np.ndarray, part: slice) -> float | None:
+    """The median frame power of `part` of the recording's (n_frames, hop) `frames` (their powers
+    `power`), or None when it is no floor: digital silence, not NOISE_BELOW_PEAK_DB below the
+    loudest frame, or not broadband."""
+    level = float(np.median(power[part]))
+    if level <= _SILENT_POWER or level > power.max() * 10.0 ** (-NOISE_BELOW_PEAK_DB / 10.0):
+        return None
+    return level if _flatness(frames[part].ravel()) >= NOISE_FLATNESS else None
+
+
+def _flat(db: np.ndarray) -> bool:
+    """Whether the frame levels `db` (dB, NOISE_FRAME_S apart, at least NOISE_TAIL_ONLY_S of them)
+    stay flat: the medians of their two halves within NOISE_FLAT_DB and NOISE_FLAT_DB_S."""
+    if db.size * NOISE_FRAME_S < NOISE_TAIL_ONLY_S - 1e-9:
+        return False
+    half = db.size // 2
+    fall = float(np.median(db[:half]) - np.median(db[db.size - half :]))
+    return abs(fall) <= NOISE_FLAT_DB and abs(fall) / (half * NOISE_FRAME_S) <= NOISE_FLAT_DB_S
+
+
 def noise_floor(x: np.ndarray, sample_rate: int) -> float | None:
     """The RMS of the noise floor under the sound in `x` ((n,) mono float audio, DC removed), by
     the rule in the module docstring: the louder of its lead-in's and its tail's level (the median
-    frame power of the half of each farther from the sound). None when either is missing, too
-    short, not steady, not broadband, digital silence or not NOISE_BELOW_PEAK_DB below the loudest
-    frame, or when the two differ by more than NOISE_MATCH_DB."""
+    frame power of the half of each farther from the sound), or the tail's alone when the recording
+    starts on its sound (no steady, broadband lead-in NOISE_LEAD_S long below the peak) and the
+    tail is flat (`_flat`). None when the tail is missing, too short, not steady, not broadband,
+    digital silence or not NOISE_BELOW_PEAK_DB below the loudest frame, or when the lead-in is
+    there and the two differ by more than NOISE_MATCH_DB."""
     hop = max(1, round(NOISE_FRAME_S * sample_rate))
     n_frames = x.size // hop
     if n_frames < 3:
@@ -99,20 +136,21 @@ def noise_floor(x: np.ndarray, sample_rate: int) -> float | None:
     power = (frames * frames).mean(axis=1)
     db = 10.0 * np.log10(np.maximum(power, _SILENT_POWER))
     lead, tail = _steady_run(db), _steady_run(db[::-1])
-    if lead < NOISE_LEAD_S / NOISE_FRAME_S or tail < NOISE_TAIL_S / NOISE_FRAME_S or lead + tail >= n_frames:
+    if tail < NOISE_TAIL_S / NOISE_FRAME_S or lead + tail >= n_frames:
         return None
     # measured on the half of each farther from the sound: the frames where the sound rises out of the
     # floor, or dies into it, do not count
-    outer = (slice(0, max(1, lead // 2)), slice(n_frames - max(1, tail // 2), n_frames))
-    levels = np.array([np.median(power[part]) for part in outer])
-    if levels.min() <= _SILENT_POWER or levels.max() > power.max() * 10.0 ** (-NOISE_BELOW_PEAK_DB / 10.0):
+    tail_level = _part_level(frames, power, slice(n_frames - max(1, tail // 2), n_frames))
+    if tail_level is None:
         return None
-    if 10.0 * np.log10(levels.max() / levels.min()) > NOISE_MATCH_DB:
+    lead_level = None
+    if lead >= NOISE_LEAD_S / NOISE_FRAME_S:
+        lead_level = _part_level(frames, power, slice(0, max(1, lead // 2)))
+    if lead_level is None:
+        return float(np.sqrt(tail_level)) if _flat(db[n_frames - tail :]) else None
+    if 10.0 * np.log10(max(lead_level, tail_level) / min(lead_level, tail_level)) > NOISE_MATCH_DB:
         return None
-    for part in outer:
-        if _flatness(frames[part].ravel()) < NOISE_FLATNESS:
-            return None
-    return float(np.sqrt(levels.max()))
+    return float(np.sqrt(max(lead_level, tail_level)))
 
 
 def extent_threshold(

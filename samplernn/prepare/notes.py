@@ -130,11 +130,9 @@ def prepare_note(
     release = min(max(pos(off), onset), n)
     end = min(max(audible_end, release, onset + 1), n)
     whole = job.window is None or job.window[1] is None  # x ends where the recording ends
-    if settings.length is None and whole and end - release < NO_TAIL_SECONDS * sr_out and stop >= x.size - 1:
-        notices.append(Notice("no-tail", (
-            f"{describe(job)}: the sound lasts to the end of the recording, so the note has no release "
-            "tail (cut short, or a noise floor within 20 dB of its peak?): its renders will stop dead at "
-            "the note-off")))
+    sounding = stop >= off - round(STILL_SOUNDING_S * sr)  # at its note-off (not died away before it)
+    if settings.length is None and whole and sounding and end - release < NO_TAIL_SECONDS * sr_out:
+        notices.append(_no_tail(describe(job), (end - release) / sr_out, stop >= x.size - 1, share, settings))
     held_s = (release - onset) / sr_out
     if held_s > LONG_NOTE_SECONDS:
         notices.append(Notice("long", (
@@ -150,9 +148,27 @@ def prepare_note(
 LONG_NOTE_SECONDS = 60.0
 
 
-#: A release tail shorter than this (s) with the sound lasting to the recording's end gets a notice
-#: (well above the release placement's steps of ~20 ms; sustained instruments ring longer).
+#: A release tail shorter than this (s) of a note still sounding at its note-off gets a notice,
+#: whatever made it so (well above the release placement's steps of ~20 ms; sustained instruments
+#: ring longer).
 NO_TAIL_SECONDS = 0.05
+
+
+def _no_tail(where: str, tail_s: float, to_the_end: bool, share: float, settings: PrepareSettings) -> Notice:
+    """The notice for a note still sounding at its note-off whose release tail (`tail_s` s) is under
+    NO_TAIL_SECONDS (one that died away before its note-off has nothing to release): its sound
+    lasts to the recording's end (`to_the_end`: cut short, or hiss the noise-floor rule could not
+    measure), or it ends at its note-off, found at `share` of its peak (a noise floor raises that
+    above --threshold until the decay is all below it: `sox -b 8`'s dithered floor at -48 dBFS
+    under a held note peaking at -18 dBFS made its tail 0 ms)."""
+    if to_the_end:
+        why = ("the sound lasts to the end of the recording, so the note has no release tail (cut short, "
+               "or a noise floor within 20 dB of its peak?)")
+    else:
+        over = (f", found at {share:.3f} of its peak over a noise floor or hum; threshold "
+                f"{settings.threshold:g}" if share > settings.threshold else "")
+        why = f"the note has no release tail ({tail_s * 1000:.0f} ms from its note-off to its end{over})"
+    return Notice("no-tail", f"{where}: {why}: its renders will stop dead at the note-off")
 
 
 @dataclass(frozen=True)

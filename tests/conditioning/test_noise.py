@@ -1,5 +1,6 @@
 """The noise floor under a note: measured only where the sound is not (the lead-in before it and the
-tail after it, both there, steady, broadband and at one level), never in the sound itself."""
+tail after it, both there, steady, broadband and at one level; or, for a recording that starts on
+its sound, the tail alone when it is long and flat), never in the sound itself."""
 
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ def test_hiss_before_and_after_a_quiet_note_is_its_floor():
     assert share == pytest.approx(floor * db(16.0) / float(envelope(x).max()))
 
 
-@pytest.mark.parametrize("case", ["faded out", "tonal hum", "louder after", "lead-in too short"])
+@pytest.mark.parametrize("case", ["faded out", "tonal hum", "louder after", "no lead-in, short tail"])
 def test_no_floor_unless_the_same_steady_hiss_is_before_and_after(case):
     t = np.arange(round(2.0 * SR)) / SR
     x = soft_note(2.0, at=0.2) + hiss(2.0, -75.0)
@@ -72,9 +73,41 @@ def test_no_floor_unless_the_same_steady_hiss_is_before_and_after(case):
         x = soft_note(2.0, at=0.2) + (db(-70.0) * np.sin(2 * np.pi * 50 * t)).astype(np.float32)
     elif case == "louder after":  # hiss 12 dB louder after the note than before it
         x = x + np.where(t > 1.3, hiss(2.0, -63.0, seed=4), 0.0).astype(np.float32)
-    else:
-        x = soft_note(2.0, at=0.02) + hiss(2.0, -75.0)
+    else:  # a lead-in of 20 ms, and 0.3 s of hiss after the note: too short to take alone
+        x = soft_note(1.8, at=0.02) + hiss(1.8, -75.0)
     assert noise_floor(x, SR) is None
+
+
+@pytest.mark.parametrize("sr", [16000, 44100, 48000])
+def test_a_sample_trimmed_at_its_attack_takes_its_floor_from_its_tail(sr):
+    """No lead-in (the file starts on the attack, as libraries ship samples): 1.5 s of the same hiss
+    after the note is its floor."""
+    t = np.arange(round(3.0 * sr)) / sr
+    env = np.where(t < 1.0, np.clip(t / 0.005, 0.0, 1.0), np.exp(-(t - 1.0) / 0.15))
+    noise = np.random.default_rng(5).standard_normal(t.size) * db(-75.0)
+    x = 0.01 * env * np.sin(2 * np.pi * 440 * t) + noise
+    floor = noise_floor(x.astype(np.float32), sr)
+    assert floor is not None and 20 * np.log10(floor) == pytest.approx(-75.0, abs=1.0)
+
+
+def ringing(rate_db_s: float, seconds: float = 4.0, tonal: bool = False) -> np.ndarray:
+    """A hit from the first sample: 30 dB down over 0.3 s, then decaying `rate_db_s` dB/s to the
+    file's end; broadband (a cymbal) or two partials with 16-bit dither under them (a piano)."""
+    t = np.arange(round(seconds * SR)) / SR
+    level = np.where(t < 0.3, -100.0 * t, -30.0 - rate_db_s * (t - 0.3))
+    if tonal:
+        source = np.sin(2 * np.pi * 220 * t) + 0.5 * np.sin(2 * np.pi * 331 * t)
+        source += np.random.default_rng(7).triangular(-1.0, 0.0, 1.0, t.size) / (0.5 * 32768 * db(level))
+    else:
+        source = np.random.default_rng(6).standard_normal(t.size)
+    return (0.5 * db(level) * source).astype(np.float32)
+
+
+@pytest.mark.parametrize("rate", [2.0, 3.0, 5.0, 10.0])
+@pytest.mark.parametrize("tonal", [False, True], ids=["cymbal", "piano"])
+def test_a_decay_still_falling_at_the_files_end_is_no_floor(rate, tonal):
+    """Steady within 6 dB over its last 0.6-3 s, broadband for the cymbal, but still falling."""
+    assert noise_floor(ringing(rate, tonal=tonal), SR) is None
 
 
 def test_dc_is_removed_only_when_it_matters():

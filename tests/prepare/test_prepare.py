@@ -247,3 +247,60 @@ def test_a_sound_cut_off_by_the_end_of_its_file_is_noticed(tmp_path):
     result = prepare_bank(tmp_path / "lib", tmp_path / "out")
     cut = [n.source for n in result.notices if "no release tail" in n.message]
     assert cut == ["Flute_C4.wav"], [n.message for n in result.notices]
+
+
+def noisy_cello(pre: float, seed: int, amplitude: float = 0.5, noise: float = 0.002) -> np.ndarray:
+    """A named one-shot at 48 kHz as a library ships it: held 1.5 s, released over 0.3 s, then 3 s of
+    steady hiss (`noise` RMS, -54 dBFS) under the whole file, `pre` s of it before the attack."""
+    sr = 48000
+    x = tone(sr, 48, pre, pre + 1.5, tail=0.3, total=pre + 4.8, amplitude=amplitude)
+    return x + (np.random.default_rng(seed).standard_normal(x.size) * noise).astype(np.float32)
+
+
+def tails_ms(out: Path) -> list[float]:
+    ds = load_dataset(out)
+    return [(n.end - n.release) / ds.sample_rate * 1000 for n in ds.notes]
+
+
+def test_a_sample_trimmed_at_its_attack_ends_above_the_noise_after_it(tmp_path):
+    """The trimmed file's floor is read from its tail: the same tail and notice as with 0.3 s of
+    the hiss before the attack (before the fix: a tail of all 3 s of hiss, and no notice)."""
+    for pre, folder in ((0.0, "trimmed"), (0.3, "pre-roll")):
+        (tmp_path / folder).mkdir()
+        sf.write(tmp_path / folder / "cello_048_ff.wav", noisy_cello(pre, 1), 48000, subtype="PCM_24")
+    trimmed = prepare_bank(tmp_path / "trimmed", tmp_path / "out_trimmed")
+    preroll = prepare_bank(tmp_path / "pre-roll", tmp_path / "out_preroll")
+    for result in (trimmed, preroll):
+        (notice,) = [n.message for n in result.notices]
+        assert "cello_048_ff.wav: noise floor at -54 dBFS; start and end found 16 dB above it" in notice
+    (tail,), (reference,) = tails_ms(tmp_path / "out_trimmed"), tails_ms(tmp_path / "out_preroll")
+    assert 100 < tail < 400 and abs(tail - reference) < 30
+
+
+def test_a_decay_running_to_the_files_end_keeps_its_tail(tmp_path):
+    """A trimmed 24-bit struck note decaying at 21 dB/s to the file's end (31 dB down there), no
+    hiss: no floor, so the tail is the whole decay."""
+    sr = 48000
+    (tmp_path / "lib").mkdir()
+    x = tone(sr, 48, 0.0, 0.01, tail=2.0, total=1.5)
+    sf.write(tmp_path / "lib" / "piano_048_ff.wav", x, sr, subtype="PCM_24")
+    result = prepare_bank(tmp_path / "lib", tmp_path / "out")
+    assert not [n.message for n in result.notices if "noise floor at" in n.message]
+    (tail,) = tails_ms(tmp_path / "out")
+    assert tail > 1400
+
+
+def test_a_tail_lost_under_a_noise_floor_is_noticed(tmp_path):
+    """An 8-bit file (dithered, as `sox -b 8` writes it: floor -48 dBFS) of a note peaking at
+    -18 dBFS: start and end are found 16 dB over the floor, the whole decay lies under that, so
+    the release lands on the end: a 0 ms tail, noticed as a file cut short is."""
+    x = noisy_cello(0.3, 2, amplitude=0.1, noise=0.0)
+    dither = np.random.default_rng(3).triangular(-1.0, 0.0, 1.0, x.size)
+    x8 = np.clip(np.round(x * 128 + dither), -128, 127) / 128
+    (tmp_path / "lib").mkdir()
+    sf.write(tmp_path / "lib" / "cello_048_ff.wav", x8, 48000, subtype="PCM_U8")
+    result = prepare_bank(tmp_path / "lib", tmp_path / "out")
+    assert tails_ms(tmp_path / "out") == [0.0]
+    (notice,) = [n.message for n in result.notices if "no release tail" in n.message]
+    assert "cello_048_ff.wav: the note has no release tail (0 ms from its note-off to its end" in notice
+    assert "over a noise floor or hum" in notice and notice.endswith("stop dead at the note-off")

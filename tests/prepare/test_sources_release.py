@@ -67,6 +67,15 @@ def test_a_percussive_sound_is_released_at_its_attack_unless_asked_for_the_end()
     assert at_end is not None and at_end.release == at_end.end
 
 
+def test_a_hit_trimmed_at_its_attack_ends_where_it_meets_the_hiss_after_it():
+    """No lead-in: the floor is read from the 2 s of steady hiss after the decay, and the end lies
+    16 dB above it (~0.7 s) rather than at the file's end; a decay to the file's end keeps it."""
+    hiss = np.random.default_rng(1).standard_normal(3 * SR).astype(np.float32) * 1e-3
+    shape = one_shot_release(decay(SR, 0.0, 0.15, 3.0) + hiss, SR)
+    assert shape.percussive and 0.5 < shape.end < 1.0
+    assert one_shot_release(decay(SR, 0.0, 1.0, 3.0), SR).end == pytest.approx(3.0, abs=0.01)
+
+
 def test_silence_has_no_shape():
     with pytest.raises(NoteError, match="silent recording"):
         one_shot_release(np.zeros(1000, np.float32), SR)
