@@ -295,15 +295,24 @@ def past_carry_over(
     makes that a legato join), and the first note of a session whose cut opens on sound, as no
     tail can be there (a late MIDI file). A sound under the whole cut that never dies away (hum: a
     tone the noise-floor rule leaves alone) is no tail either: start and end are found 6 dB above
-    it, with a notice (`_over_a_steady_floor`).
+    it, with a notice (`_over_a_steady_floor`). A tail that hovers at the threshold, crossing it
+    only after the first CARRY_SECONDS, is taken for one too (`_quiet_tail`): a beating release
+    dying away 0.4 s after its note-off failed its next note with a lag of −194 ms.
     """
     head = max(1, round(CARRY_SECONDS * sr))
-    if job.window is None or job.window[0] <= 0 or found.extent[0] >= head:
+    if job.window is None or job.window[0] <= 0:
         return found
     on = min(max(0, round(job.on * sr) - offset), found.extent[1] - 1)
     tolerance = settings.tolerance_ms / 1000.0
-    carried = float(found.env[:head].max()) / float(found.env.max())
     frame = round(ATTACK_FRAME_SECONDS * sr)
+    if found.extent[0] < head:
+        carried = float(found.env[:head].max()) / float(found.env.max())
+    elif job.after is None:
+        return found
+    else:
+        carried = _quiet_tail(found, on - round(tolerance * sr), frame)
+        if carried is None:
+            return found
     rising = attack_rises(found.env[: on + round(tolerance * sr)], frame)
     opened = (f"the recording already sounds where the cut opens ({job.window[0]:.3f} s, "
               f"{(job.on - job.window[0]) * 1000:.0f} ms before the MIDI note-on)")
@@ -327,6 +336,25 @@ def past_carry_over(
     extent = find_extent(found.x, max(share, found.share), found.env) if share < 0.5 else None
     start = min(extent[0], on) if extent is not None and extent[0] > 0 else on
     return replace(found, extent=(start, found.extent[1]))
+
+
+def _quiet_tail(found: Detection, early: int, frame: int) -> float | None:
+    """The level (share of the note's peak) of a tail that hovers at the threshold where the cut
+    opens, below it over the first CARRY_SECONDS and above it a little later (a beating or
+    quantised release crosses it back and forth), so that the sound was found to start more than
+    --tolerance-ms (`early`, samples) before the note-on; None where what sounds before `early`
+    is no such tail. A tail: it stays within CARRY_MARGIN (6 dB) of the threshold up to `early`
+    and does not rise there (its last `frame`-sample frame is not ATTACK_RISE, 3 dB, above its
+    first): the note's own attack, early against a late MIDI file, rises out of silence to the
+    note's level and is no tail."""
+    if found.extent[0] >= early or early < frame:
+        return None
+    before = found.env[:early]
+    level = float(before.max()) / float(found.env.max())
+    frames = _frame_maxima(before, frame)
+    if level > CARRY_MARGIN * found.share or frames[-1] >= ATTACK_RISE * frames[0]:
+        return None
+    return level
 
 
 def _over_a_steady_floor(found: Detection, carried: float, frame: int, where: str) -> Detection | None:

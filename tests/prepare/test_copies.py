@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import soxr
-from support.audio import write_audio
+from support.audio import tone, write_audio, write_midi
 
 from samplernn.data.dataset import load_dataset
 from samplernn.prepare import prepare_bank
@@ -116,3 +116,32 @@ def test_a_kit_with_one_snare_at_three_gains_keeps_them_in_one_split(tmp_path: P
     assert notice.startswith("1 recording appears more than once, as identical audio or at other gains (")
     assert all(f"snare-layer-{name}.wav" in notice for name in ("soft", "med", "hard"))
     assert {"val", "test"} <= set(splits.values())
+
+
+def test_a_tone_and_its_copy_align_where_they_are_alike_not_where_the_correlation_peaks():
+    # a's attack window is cut square and b is not: the cross-correlation of a tone peaks 0.1
+    # sample off, which costs a 165-Hz tone a deficit of 3e-5 (a higher pitch, more)
+    for pitch in (48, 55, 67, 76):
+        x = tone(SR, pitch, 0.05, 0.6, tail=0.3).astype(np.float64)
+        lag = align(x, ONSET, x.copy(), ONSET)
+        assert abs(lag) < 0.01 and is_gain_copy(*correlation_deficit(x, ONSET, x, ONSET, lag)), pitch
+
+
+def test_a_take_and_its_copy_padded_with_silence_share_a_split(tmp_path: Path):
+    """fm/nNN/{note.mid, take1.wav, take2.wav}, take2 being take1 after 0.5 s of digital silence
+    (`sox take1.wav take2.wav pad 0.5 0`): their cuts end a few samples apart (the envelope's FFT
+    length differs), so only the gain-copy rule can find them, and it missed the higher pitches."""
+    src = tmp_path / "fm"
+    pitches = (48, 50, 52, 55, 60, 67)
+    for k, pitch in enumerate(pitches):
+        length = (0.5, 0.9)[k % 2]
+        take = tone(44100, pitch, 0.2, 0.2 + length, tail=0.3)
+        folder = src / f"n{pitch}"
+        write_audio(folder / "take1.wav", take, 44100)
+        write_audio(folder / "take2.wav", np.concatenate([np.zeros(22050, np.float32), take]), 44100)
+        write_midi(folder / "note.mid", [(pitch, 90, 0.0, length)])
+    result = prepare_bank(src, tmp_path / "out")
+    splits = {n.source: n.split for n in load_dataset(tmp_path / "out").notes}
+    assert all(splits[f"n{p}/take1.wav"] == splits[f"n{p}/take2.wav"] for p in pitches), splits
+    (notice,) = [n.message for n in result.notices if "more than once" in n.message]
+    assert notice.startswith(f"{len(pitches)} recordings appear more than once"), notice
