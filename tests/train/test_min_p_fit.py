@@ -37,9 +37,10 @@ def test_the_smallest_truncation_within_the_tie_of_the_best_is_chosen() -> None:
 
 def test_a_truncation_whose_takes_stick_is_passed_over_however_like_its_piece_they_are() -> None:
     margins = {0.0: 1.0, 0.1: 1.5, 0.3: 4.0}
-    assert choose(margins, {0.0: 0, 0.1: 0, 0.3: 8}) == 0.1
-    assert choose(margins, {0.0: 0, 0.1: 2, 0.3: 8}) == 0.0
-    assert choose(margins, {0.0: 3, 0.1: 2, 0.3: 2}) == 0.3  # the fewest stuck, then the margin
+    assert choose(margins, {0.0: 0, 0.1: 0, 0.3: 8}, takes=8) == 0.1
+    assert choose(margins, {0.0: 0, 0.1: 4, 0.3: 8}, takes=8) == 0.0  # half of them stick: passed over
+    assert choose(margins, {0.0: 0, 0.1: 1, 0.3: 3}, takes=8) == 0.3  # a few: the hit search passes them
+    assert choose(margins, {0.0: 8, 0.1: 6, 0.3: 6}, takes=8) == 0.3  # all stick: the fewest, then the margin
     assert choose(margins, {}) == choose(margins) == 0.3  # none counted: the margin alone
     fit = PieceMinPFit({36: 0.1, 38: 0.3}, {36: margins, 38: {0.0: 1.0, 0.3: 2.0}}, 8, 1.0,
                        {36: {0.0: 0, 0.1: 0, 0.3: 8}, 38: {0.0: 0, 0.3: 0}})
@@ -74,7 +75,7 @@ def test_the_truncation_is_the_only_difference_between_the_rungs(kit: Path, ckpt
     assert set(cut.chosen) == set(PIECES) and set(cut.chosen.values()) <= {0.0, 0.6}
     assert cut.takes == 2
     for key, p in cut.chosen.items():
-        assert p == choose(cut.margins[key], cut.stuck[key])
+        assert p == choose(cut.margins[key], cut.stuck[key], 2)
         assert set(cut.stuck[key]) == {0.0, 0.6} and all(0 <= n <= 2 for n in cut.stuck[key].values())
 
 
