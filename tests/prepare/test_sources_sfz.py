@@ -74,11 +74,22 @@ def test_parser_inheritance_and_tolerance(tmp_path):
                     "<curve> curve_index=7\n<master>\n<region> sample=c.wav\n#include \"x.sfz\"\n")
     doc = parse_sfz(path)
     a, b, c = doc.regions
-    assert a.opcodes == {"volume": "-3", "pan": "10", "lovel": "1", "sample": "a.wav", "key": "60"}
+    assert a.opcodes == {"volume": "-3", "pan": "10", "lovel": "1", "sample": "a.wav", "key": "60",
+                         "lokey": "60", "hikey": "60", "pitch_keycenter": "60"}  # what `key` sets
     assert b.opcodes["volume"] == "0" and b.opcodes["pan"] == "10"
     assert c.opcodes == {"volume": "-3", "sample": "c.wav"}  # a new <master> ends the group and master
     assert doc.problems[0].endswith(":1: ignored text 'A0 stray words'")
     assert "cycle" in doc.problems[1]
+
+
+def test_a_regions_key_overrides_its_groups_key_centre(tmp_path):
+    path = tmp_path / "g.sfz"
+    path.write_text("<group> pitch_keycenter=40 lokey=30 hikey=45\n<region> sample=a.wav key=50\n"
+                    "<region> sample=b.wav\n<group> key=40\n<region> sample=c.wav pitch_keycenter=52\n")
+    a, b, c = parse_sfz(path).regions
+    assert (a.opcodes["pitch_keycenter"], a.opcodes["lokey"], a.opcodes["hikey"]) == ("50", "50", "50")
+    assert (b.opcodes["pitch_keycenter"], b.opcodes["lokey"]) == ("40", "30")  # the group's, inherited
+    assert (c.opcodes["pitch_keycenter"], c.opcodes["lokey"]) == ("52", "40")  # its own centre wins
 
 
 def test_ignored_text_is_a_warning_and_keycenter_defaults(tmp_path):
@@ -306,7 +317,7 @@ def test_parser_a_malformed_header_ends_the_region_and_its_value(tmp_path):
     path.write_text("<group> lovel=64\n<region> sample=a b.wav key=60 <regio sample=b.wav\n<region> key=62\n")
     doc = parse_sfz(path)
     a, b = doc.regions
-    assert a.opcodes == {"lovel": "64", "sample": "a b.wav", "key": "60"}  # the value stops at '<'
-    assert b.opcodes == {"lovel": "64", "key": "62"}  # the broken header did not end the group
+    assert a.opcodes["sample"] == "a b.wav" and a.opcodes["key"] == "60"  # the value stops at '<'
+    assert (b.opcodes["lovel"], b.opcodes["key"]) == ("64", "62")  # the broken header did not end the group
     assert [(line, message.split(" (")[0]) for _, line, message in doc.errors] == [
         (2, "malformed header '<regio'")]

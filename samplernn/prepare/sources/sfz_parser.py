@@ -164,6 +164,8 @@ def _close_region(state: _State) -> None:
     if region is not None:
         merged: dict[str, str] = {}
         for scope in state.scopes[1:]:
+            if "key" in scope:  # `key` sets lokey, hikey and pitch_keycenter at its own level (SFZ 1)
+                scope = {**dict.fromkeys(("lokey", "hikey", "pitch_keycenter"), scope["key"]), **scope}
             merged.update(scope)
         region.opcodes = merged
         state.doc.regions.append(region)
