@@ -436,3 +436,16 @@ def test_the_map_hint_spells_a_name_as_written() -> None:
     from samplernn.prepare.sources.drumkit import map_example
 
     assert map_example("Becken Größe").startswith("""'{"Becken Größe": KEY}', KEY its General MIDI""")
+
+
+def test_a_one_shot_whose_channels_cancel_says_so(tmp_path):
+    from samplernn.prepare import PrepareSettings, prepare_bank
+
+    src = tmp_path / "shots"
+    rng = np.random.default_rng(0)
+    shot = (rng.standard_normal(8000) * np.exp(-np.arange(8000) / 800)).astype(np.float32) * 0.5
+    write_audio(src / "kick.wav", shot, 16000)
+    write_audio(src / "snare.wav", np.stack([shot, -shot], axis=1), 16000)  # one channel phase-inverted
+    result = prepare_bank(src, tmp_path / "out", PrepareSettings(layout="drumkit"))
+    [failure] = result.failures
+    assert "snare.wav: its channels cancel in the mono mix-down" in failure.message

@@ -262,3 +262,15 @@ def test_files_of_one_pitch_at_mf_that_differ_in_ignored_parts_are_noticed(tmp_p
     for tag in ("rr1", "rr2", "RR3"):
         note_file(robins / f"Cello_C3_{tag}.wav", 48)
     assert not named_notes(robins).warnings
+
+
+def test_a_named_sample_whose_channels_cancel_says_so(tmp_path):
+    src = tmp_path / "lib"
+    note_file(src / "flute_A4_ff.wav", 69)
+    x = tone(SR, 72, 0.02, 0.52, tail=0.1)
+    write_audio(src / "flute_C5_ff.wav", np.stack([x, -x], axis=1), SR)  # one channel phase-inverted
+    found = named_notes(src)
+    verify_pitches(found)
+    [failure] = found.failures
+    assert failure.source == "flute_C5_ff.wav"
+    assert "its channels cancel in the mono mix-down" in failure.message

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from conditioning import note_name
-from samplernn.common.audio import read_audio, resample
+from samplernn.common.audio import mix_down, read_audio, resample
 from samplernn.prepare.notes import detect
 from samplernn.prepare.settings import PrepareSettings
 
@@ -103,8 +103,8 @@ def check_pitch(
     around = round(expected - shift)  # the recording's own pitch, were the label right
     if _hz(around) * SEARCH < 2 * LOWEST_HZ:  # no octave left to search: pYIN cannot run
         return _untrackable(where, expected, said)
-    x, sr = read_audio(path, mono=True)
-    found = detect(x, sr, settings or PrepareSettings(), str(path))
+    channels, sr = read_audio(path)
+    found = detect(mix_down(channels), sr, settings or PrepareSettings(), str(path), channels=channels)
     x, (start, end) = found.x, found.extent
     rate = analysis_rate(around, sr)
     if rate != sr:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from natsort import natsorted, ns
 
-from samplernn.common.audio import AudioError, audio_info, read_audio, resample
+from samplernn.common.audio import AudioError, audio_info, mix_down, read_audio, resample
 from samplernn.common.errors import UserError
 from samplernn.prepare.layouts import Discovery, Failure, NoteJob, note_id
 from samplernn.prepare.notes import NoteError
@@ -119,10 +119,11 @@ def to_job(note: SampleNote, job_id: str, settings: PrepareSettings | None = Non
         return NoteJob(job_id, note.audio, note.described_by, note.source, note.pitch, note.velocity,
                        on, on + note.release, note.window, note.aligned, **played), 1
     start, stop = (0, None) if note.window is None else _frames(note)
-    x, sr = read_audio(note.audio, start, stop, mono=True)
+    channels, sr = read_audio(note.audio, start, stop)
+    x = mix_down(channels)
     if note.rate != 1.0:  # the release on the timeline of the sound as played (NoteJob.rate)
         x = resample(x, sr * note.rate, sr)
-    shape = one_shot_release(x, sr, settings, where=str(note.audio), offset=start)
+    shape = one_shot_release(x, sr, settings, where=str(note.audio), offset=start, channels=channels)
     # Not aligned: `prepare` puts the note-on where it detects the sound's start (the same rule as
     # here), so only the held duration (release - start) matters.
     offset = note.window[0] if note.window else 0.0

@@ -62,16 +62,17 @@ class OneShotShape:
 
 def one_shot_release(
     x: np.ndarray, sr: int, settings: PrepareSettings | None = None, percussive_end: bool = False,
-    where: str = "recording", offset: int = 0,
+    where: str = "recording", offset: int = 0, channels: np.ndarray | None = None,
 ) -> OneShotShape:
     """The start, release and end of a one-shot mono recording `x` (n,) at `sr` Hz, by the rule in
     the module docstring, its sound found by `notes.detect` with `settings` (default
-    PrepareSettings()); `where` names it in messages, x[0] is frame `offset` of the file.
+    PrepareSettings()); `where` names it in messages, x[0] is frame `offset` of the file;
+    `channels` (n, c): the channels `x` mixes down, for detect's clipping and cancelling checks.
 
     Raises:
         NoteError: non-finite samples, or a silent recording.
     """
-    found = detect(x, sr, settings or PrepareSettings(), where, offset=offset)
+    found = detect(x, sr, settings or PrepareSettings(), where, offset=offset, channels=channels)
     x, (start, end) = found.x, found.extent
     hop = max(1, round(HOP_S * sr))
     level = level_db(x[start:end], hop)
