@@ -178,30 +178,29 @@ def _session_jobs(
     unless settings.legato, which ends a note at the next one's note-on (notes that start
     together, a chord, are still rejected)."""
     tol = settings.tolerance_ms / 1000.0
+    # a note left hanging ends at its track's end, over every note after it: it fails alone
+    failures = [Failure(f"{rel}#{k + 1}", f"{audio}: note {k + 1} ({no_note_off(midi, n)}")
+                for k, n in enumerate(notes) if n.hanging]
+    hanging = {k for k, n in enumerate(notes) if n.hanging}
+    numbered = [(k, n) for k, n in enumerate(notes) if not n.hanging]
     if settings.legato:
-        notes = [replace(a, stop=min(a.stop, b.start)) if b.start > a.start else a
-                 for a, b in zip(notes, notes[1:], strict=False)] + notes[-1:]  # fmt: skip
-    bad: set[int] = set()
-    failures = []
+        numbered = [(k, replace(a, stop=min(a.stop, b.start)) if b.start > a.start else a)
+                    for (k, a), (_, b) in zip(numbered, numbered[1:], strict=False)] + numbered[-1:]
+    bad: set[int] = set(hanging)
     hint = ("notes that start together (a chord) cannot be cut apart" if settings.legato
             else "--legato ends each note at the next note-on")  # fmt: skip
-    for k in range(len(notes) - 1):
-        a, b = notes[k], notes[k + 1]
+    for (k, a), (j, b) in zip(numbered, numbered[1:], strict=False):
         if b.start < a.stop - 1e-6:
-            bad.update((k, k + 1))
+            bad.update((k, j))
             failures.append(Failure(f"{rel}#{k + 1}", (
                 f"{audio}: notes {k + 1} ({note_name(a.pitch)} at {a.start:.3f}–{a.stop:.3f} s) and "
-                f"{k + 2} ({note_name(b.pitch)} at {b.start:.3f} s) overlap in {midi.name}; "
+                f"{j + 1} ({note_name(b.pitch)} at {b.start:.3f} s) overlap in {midi.name}; "
                 f"a session needs one note at a time; {hint}")))
-    for k, n in enumerate(notes):
-        if n.hanging and k not in bad:
-            bad.add(k)
-            failures.append(Failure(f"{rel}#{k + 1}", f"{audio}: note {k + 1} ({no_note_off(midi, n)}"))
     jobs = []
-    for k, n in enumerate(notes):
+    for i, (k, n) in enumerate(numbered):
         if k in bad:
             continue
-        after = notes[k - 1].stop if k else None
+        after = numbered[i - 1][1].stop if i else None
         start = max(0.0, n.start - SESSION_LOOKBACK * tol, after or 0.0)
         stop = notes[k + 1].start if k + 1 < len(notes) else None
         jobs.append(NoteJob(

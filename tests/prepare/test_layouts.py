@@ -320,6 +320,13 @@ def test_a_note_with_no_note_off_fails_by_name_rather_than_being_labelled_all_re
     assert failure.message.endswith("take.wav: note 3 (G3 at 1.800 s) has no note-off in take.mid: where it "
                                     "is released is unknown; add the note-off")
     assert [n.pitch for n in load_dataset(tmp_path / "out2").notes] == [48, 52]
+    # a note-off missing mid-session: that note fails by name, not as an overlap taking the next one
+    _without_note_off(write_midi(tmp_path / "mid" / "take.mid", notes), 52, 0)
+    write_audio(tmp_path / "mid" / "take.wav", x, SR)
+    result = prepare_bank(tmp_path / "mid", tmp_path / "out3", PrepareSettings(layout="session"))
+    [failure] = result.failures
+    assert "note 2 (E3 at 1.000 s) has no note-off in take.mid" in failure.message
+    assert [n.pitch for n in load_dataset(tmp_path / "out3").notes] == [48, 55]
 
 
 def beating_line(notes: list[tuple[int, int, float, float]], total: float, ringing: float) -> np.ndarray:
