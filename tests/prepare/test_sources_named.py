@@ -274,3 +274,16 @@ def test_a_named_sample_whose_channels_cancel_says_so(tmp_path):
     [failure] = found.failures
     assert failure.source == "flute_C5_ff.wav"
     assert "its channels cancel in the mono mix-down" in failure.message
+
+
+def test_velocity_numbers_that_count_layers_are_noticed(tmp_path):
+    src = tmp_path / "cello"
+    for v in (1, 2, 3, 4):  # Vel_1 … Vel_4: layers by the look of them, velocities by the name
+        note_file(src / f"Cello_C3_Vel_{v}.wav", 48)
+    found = named_notes(src)
+    assert sorted(n.velocity for n in found.notes) == [1, 2, 3, 4]
+    assert found.warnings == ["4 file(s) name a velocity below 10 (Cello_C3_Vel_1.wav: 1), which the model "
+                              "learns as near-silence; if those numbers count velocity layers, say so with "
+                              "--pattern ({layer})"]
+    layered = named_notes(src, NamedOptions(pattern="Cello_{note}_Vel_{layer}"))
+    assert sorted(n.velocity for n in layered.notes)[0] > 10 and not layered.warnings

@@ -105,6 +105,12 @@ def named_notes(src: str | Path, options: NamedOptions = NamedOptions()) -> Sour
     velocities = resolve_velocities([n for _, n in parsed])
     for (path, name), velocity in zip(parsed, velocities, strict=True):
         found.notes.append(SampleNote(path, relative(path, src), name.pitch, velocity, path))
+    faint = [n for n in found.notes if n.velocity < MIN_NUMBER_VELOCITY]
+    if faint and pattern is None:
+        found.warnings.append(
+            f"{len(faint)} file(s) name a velocity below {MIN_NUMBER_VELOCITY} ({faint[0].source}: "
+            f"{faint[0].velocity}), which the model learns as near-silence; if those numbers count "
+            "velocity layers, say so with --pattern ({layer})")
     return found
 
 
