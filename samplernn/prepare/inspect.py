@@ -46,16 +46,22 @@ def default_note(ds: PreparedDataset) -> NoteRecord:
 
 
 def find_note(ds: PreparedDataset, note_id: str) -> NoteRecord:
-    """The note with id `note_id`, else the one prepared from the file of that name, path or stem
-    (`Cello_C#2_mf.wav`, whose id is `Cello_C_2_mf`). Raises UserError naming the nearest ids
-    (difflib's ratio) when none matches."""
+    """The note with id `note_id`, else the one prepared from the source of that name (manifest's
+    `source`: `take.wav#3`), or from the file of that name, stem or path (`Cello_C#2_mf.wav`, whose
+    id is `Cello_C_2_mf`; a path may carry the bank's folder before it). Raises UserError naming
+    the nearest ids (difflib's ratio) when none matches, or the notes of a file that gave several."""
     for n in ds.notes:
-        if n.id == note_id:
+        if note_id in (n.id, n.source):
             return n
-    for n in ds.notes:
-        source = n.source.split("#")[0]
-        if note_id in (source, Path(source).name, Path(source).stem):
-            return n
+    wanted = note_id.replace("\\", "/")
+    found = [n for n in ds.notes
+             if wanted in (Path(n.source.split("#")[0]).name, Path(n.source.split("#")[0]).stem)
+             or wanted.endswith("/" + n.source.split("#")[0])]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise UserError(f"{ds.root / MANIFEST_FILE}: {len(found)} notes were prepared from {note_id!r} "
+                        f"({found[0].source}, {found[1].source} …): give one of them, or its id")
     ids = [n.id for n in ds.notes]
     near = difflib.get_close_matches(note_id, ids, n=3, cutoff=0.5)
     hint = f"the nearest: {', '.join(near)}" if near else f"ids look like {', '.join(ids[:3])}"

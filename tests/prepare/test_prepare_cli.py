@@ -271,3 +271,19 @@ def test_layout_errors_are_one_line(tmp_path, args, fragment):
     assert fragment in result.output, result.output
     if fragment != "'C9' is not one of":  # typer's own usage error is a box, not ours
         assert len(error_lines(result.output)) == 1
+
+
+def test_inspect_finds_a_note_by_its_source_as_the_manifest_or_prepare_writes_it(tmp_path):
+    from types import SimpleNamespace
+
+    from samplernn.common.errors import UserError
+    from samplernn.prepare.inspect import find_note
+
+    notes = [SimpleNamespace(id=f"take-{k:03d}", source=f"take.wav#{k}") for k in (1, 2, 3)]
+    notes.append(SimpleNamespace(id="Cello_A3__ff_", source="A/Cello_A3_[ff].wav"))
+    ds = SimpleNamespace(root=tmp_path / "data", notes=notes)
+    assert find_note(ds, "take.wav#3").id == "take-003"  # the manifest's own source
+    assert find_note(ds, "bank/A/Cello_A3_[ff].wav").id == "Cello_A3__ff_"  # the path prepare printed
+    assert find_note(ds, "Cello_A3_[ff]").id == "Cello_A3__ff_"
+    with pytest.raises(UserError, match=r"3 notes were prepared from 'take.wav' \(take.wav#1, take"):
+        find_note(ds, "take.wav")  # a session's recording: which of its notes is not said
