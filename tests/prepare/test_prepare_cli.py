@@ -227,8 +227,9 @@ def test_named_samples_are_detected_and_a_mislabelled_one_fails_unless_trusted(t
     assert "named A3 but sounds C4" in result.output and len(error_lines(result.output)) == 1
     assert "pitch check   names against the tracker: 1 off, 2 ok" in result.output
     result = runner.invoke(app, ["prepare", str(src), str(out), "--sample-rate", "8000", "--trust-names",
-                                 "--chunk-seconds", "4", "--as-recorded"])
+                                 "--chunk-seconds", "4", "--as-recorded", "--fade", "0.5"])
     assert result.exit_code == 0 and "prepared 3 notes" in result.output
+    assert "--fade applies with --length only" in result.output
     assert "kept (--trust-names)" in result.output
     assert "--chunk-seconds applies to the audio layout" in result.output
     assert "--as-recorded applies to the sfz and drumkit layouts only; ignored for named" in result.output
@@ -287,3 +288,15 @@ def test_inspect_finds_a_note_by_its_source_as_the_manifest_or_prepare_writes_it
     assert find_note(ds, "Cello_A3_[ff]").id == "Cello_A3__ff_"
     with pytest.raises(UserError, match=r"3 notes were prepared from 'take.wav' \(take.wav#1, take"):
         find_note(ds, "take.wav")  # a session's recording: which of its notes is not said
+
+
+def test_a_pattern_reads_a_plain_folder_as_named_samples(tmp_path):
+    from support.audio import tone, write_audio
+
+    src = tmp_path / "src"
+    for pitch in (48, 50):  # 'C_48': no note name the auto-detection knows: it saw plain recordings
+        write_audio(src / f"C_{pitch}.wav", tone(8000, pitch, 0.01, 0.4), 8000)
+    result = runner.invoke(app, ["prepare", str(src), str(tmp_path / "out"), "--sample-rate", "8000",
+                                 "--pattern", "C_{midi}"])
+    assert result.exit_code == 0 and "(layout named)" in result.output, result.output
+    assert "prepared 2 notes" in result.output

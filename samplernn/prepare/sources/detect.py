@@ -223,10 +223,13 @@ def source_notes(
 
 def _unused_options(layout: str, settings: PrepareSettings) -> list[str]:
     defaults = PrepareSettings()
-    return [f"--{name.replace('_', '-') if name != 'drum_map' else 'map'} applies to the "
-            f"{' and '.join(owner)} layout{'s' if len(owner) > 1 else ''} only; ignored for {layout}"
-            for name, owner in LAYOUT_OPTIONS.items()
-            if layout not in owner and getattr(settings, name) != getattr(defaults, name)]
+    unused = [f"--{name.replace('_', '-') if name != 'drum_map' else 'map'} applies to the "
+              f"{' and '.join(owner)} layout{'s' if len(owner) > 1 else ''} only; ignored for {layout}"
+              for name, owner in LAYOUT_OPTIONS.items()
+              if layout not in owner and getattr(settings, name) != getattr(defaults, name)]
+    if settings.fade is not None and settings.length is None:
+        unused.append("--fade applies with --length only (the fade-out of a fixed-length note); ignored")
+    return unused
 
 
 def discover_bank(
@@ -245,6 +248,8 @@ def discover_bank(
         kind = "file" if src.suffix.lower() in (".sfz", ".xml", ".h2drumkit") else "folder"
         raise UserError(f"{src}: no such {kind}")
     layout = settings.layout if settings.layout != "auto" else bank_layout(src, settings.middle_c)
+    if settings.layout == "auto" and settings.pattern is not None and layout in ("audio", "drumkit"):
+        layout = "named"  # a folder of recordings and a --pattern for their names: the named layout's
     if layout == MIDI or layout in MIDI_LAYOUTS:
         found = discover(src, settings)
         found.warnings += _unused_options(found.layout, settings)
