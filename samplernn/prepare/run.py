@@ -40,6 +40,7 @@ from samplernn.prepare.notes import (
 )
 from samplernn.prepare.output import check_earlier_output, check_paths, staging
 from samplernn.prepare.settings import PrepareSettings
+from samplernn.prepare.shift import attacks, block_levels, session_shift, shift_message
 from samplernn.prepare.sources.detect import discover_bank
 from samplernn.prepare.sources.pitch_check import check_note_pitch
 from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
@@ -215,6 +216,28 @@ def _bank_peak(found: Discovery, settings: PrepareSettings, progress: ProgressFn
     return peak
 
 
+def _check_session_shifts(found: Discovery, settings: PrepareSettings) -> None:
+    """Fail every note of a session recording whose MIDI file is shifted as a whole against it by
+    more than --tolerance-ms (`shift.session_shift`: early or late, said by how much); its jobs
+    are dropped. An unreadable recording is left to the notes' own reading."""
+    by_audio: dict[Path, list[NoteJob]] = {}
+    for job in found.jobs:
+        by_audio.setdefault(job.audio, []).append(job)
+    dropped: set[Path] = set()
+    for audio, jobs in by_audio.items():
+        try:
+            levels, hop_s = block_levels(audio)
+        except AudioError:
+            continue
+        ons = np.array(sorted(job.on for job in jobs))
+        shift_s, matched = session_shift(ons, attacks(levels, hop_s, settings.threshold))
+        message = shift_message(jobs[0].midi, shift_s, matched, len(jobs), settings.tolerance_ms)
+        if message is not None:
+            dropped.add(audio)
+            found.failures += [Failure(job.source, f"{describe(job)}: {message}") for job in jobs]
+    found.jobs = [job for job in found.jobs if job.audio not in dropped]
+
+
 def _prepare_notes(
     found: Discovery, settings: PrepareSettings, gain: float | None, root: Path, progress: ProgressFn | None,
     notices: list[Failure],
@@ -378,6 +401,8 @@ def prepare_bank(
     except ValueError as exc:  # an option's value (--length), as the constructor's refusals
         raise UsageError(f"{exc}, the default of the {found.layout} layout detected in {src} "
                          "(--lead-silence sets another)") from None
+    if found.layout == "session":
+        _check_session_shifts(found, settings)
     gain = None
     if settings.normalize == "bank":
         peak = _bank_peak(found, settings, progress)

@@ -363,3 +363,26 @@ def test_a_session_note_over_a_tail_hovering_at_the_threshold_keeps_its_place_an
         assert -5 < result.onset_lag_ms["min"] and result.onset_lag_ms["max"] < 5
     else:
         assert len(failures) == len(notes), [f.message for f in failures]
+
+
+@pytest.mark.parametrize("shift, said", [(-0.15, r"is about 1[45]\d ms early against this recording"),
+                                         (0.3, r"is about (29\d|30\d) ms late against this recording"),
+                                         (0.15, r"is about 1[45]\d ms late against this recording")])
+def test_a_session_midi_shifted_as_a_whole_fails_saying_early_or_late_and_by_how_much(tmp_path, shift, said):
+    # notes held 1 s, 0.3 s apart: 150 ms early, each cut opened on the note before's release and
+    # the notes failed as "late" (their --tolerance-ms hint pinned the onsets 150 ms before the
+    # attacks); 300 ms late, each cut opened inside its own note and most passed, attacks cut off
+    notes = [(p, 90, 0.5 + 1.3 * k, 1.5 + 1.3 * k) for k, p in enumerate((48, 52, 55, 50, 57))]
+    x = sum(tone(SR, p, a, b, tail=0.3, total=7.5) for p, _, a, b in notes)
+    write_audio(tmp_path / "src" / "take.wav", x, SR)
+    write_midi(tmp_path / "src" / "take.mid", [(p, v, a + shift, b + shift) for p, v, a, b in notes])
+    with pytest.raises(NothingPrepared) as caught:
+        prepare_bank(tmp_path / "src", tmp_path / "out", PrepareSettings(layout="session"))
+    failures = caught.value.failures
+    assert len(failures) == len(notes), [f.message for f in failures]
+    assert all(re.search(said, f.message) for f in failures), failures[0].message
+    assert "--tolerance-ms" not in failures[0].message
+    # the same session in time prepares every note at its attack
+    write_midi(tmp_path / "src" / "take.mid", notes)
+    result = prepare_bank(tmp_path / "src", tmp_path / "out", PrepareSettings(layout="session"))
+    assert not result.failures and abs(result.onset_lag_ms["median"]) < 10
