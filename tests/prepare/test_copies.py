@@ -169,5 +169,5 @@ def test_a_padded_copy_whose_end_was_found_earlier_is_one_recording():
         take = np.concatenate([take, np.zeros(4000)])
         other = np.concatenate([decaying_tone(f0, seed=1), np.zeros(4000)])  # another take: phases differ
         audio = {"take": (50, take, ONSET), "copy": (50, copy, ONSET), "other": (50, other, ONSET)}
-        keys = recording_keys(notes_of(audio), lambda k: audio[k][1])
+        keys = recording_keys(notes_of(audio), lambda k, audio=audio: audio[k][1])
         assert groups(keys) == {frozenset({"take", "copy"}), frozenset({"other"})}, f0
