@@ -8,7 +8,7 @@ Sample libraries name one file per note. With no configuration this understands:
   ``NNN-pc`` (``030-F#.wav``, GrandOrgue pipes: a MIDI number, checked against the pitch class);
 * note names with sharps or flats (``C#3``, ``Db3``, ``s`` for sharp as in ``As2``), in either
   octave convention: C4 = 60 by default, ``middle_c="C3"`` for libraries where middle C is C3;
-* MIDI numbers (``048``) when the name holds no note name;
+* MIDI numbers (``048``, from `MIN_NAMED_MIDI`) when the name holds no note name;
 * dynamics ``ppp`` … ``fff`` and spelled out (``pianissimo`` … ``fortissimo``, ``mezzo-forte``,
   ``soft``, ``quiet``, ``loud``), mapped to velocities by `DYNAMICS`, also in brackets (``(ff)``,
   ``[ff]``) or with a take number glued on (``ff2``, ``soft1``: a dynamic of two letters or more;
@@ -50,6 +50,9 @@ CHANGING_DYNAMICS = frozenset({"cresc", "crescendo", "decresc", "decrescendo", "
 #: a number there is a take, round-robin or duration (`Piano_C4_1`, `C4_01`, Philharmonia's
 #: `trumpet_A4_1_normal`), which read as velocity 1 made the model learn the note as near-silence.
 MIN_NUMBER_VELOCITY = 10
+#: The lowest bare number read as a MIDI note (C0, 16.4 Hz: the lowest pipe of a 32' organ stop):
+#: below it a number in a name with no note name is a take or track ('take 7 final'), not a pitch.
+MIN_NAMED_MIDI = 12
 MIDDLE_C = ("C3", "C4", "C5")
 #: The octave convention of names unless told otherwise: middle C (MIDI 60) is C4.
 DEFAULT_MIDDLE_C = "C4"
@@ -325,6 +328,9 @@ def _pitch(t: _Tokens, middle_c: str, number_is_velocity: bool) -> tuple[int, in
     pitch = numbers[0]
     if pitch > 127:
         raise NamingError(f"MIDI number {pitch} is outside 0..127")
+    if pitch < MIN_NAMED_MIDI:
+        raise NamingError(f"{pitch} read as a MIDI number would be {note_name(pitch)}, below any "
+                          "instrument's note: a take or track number? Name the note (C4) or use --pattern")
     for hint in t.hints:
         if _pitch_class(hint[0], hint[1:]) % 12 != pitch % 12:
             raise NamingError(f"MIDI number {pitch} is {note_name(pitch)} but the name also says {hint}")

@@ -159,6 +159,7 @@ def test_velocity_marks_without_a_pitch():
     ("Cello_D4_quiet_loud", "two dynamics (quiet, loud)"),
     ("Cello_D4_(cresc)", "changing dynamic (cresc)"),
     ("Vel_100_048_2", "several numbers (48, 2)"),
+    ("take 7 final", "7 read as a MIDI number would be G-1, below any instrument's note"),  # read as G-1
 ])
 def test_bad_names_fail_with_a_one_line_reason(stem, reason):
     with pytest.raises(NamingError) as exc:
