@@ -179,9 +179,9 @@ def _session_jobs(
     together, a chord, are still rejected)."""
     tol = settings.tolerance_ms / 1000.0
     # a note left hanging ends at its track's end, over every note after it: it fails alone
-    failures = [Failure(f"{rel}#{k + 1}", f"{audio}: note {k + 1} ({no_note_off(midi, n)}")
-                for k, n in enumerate(notes) if n.hanging]
     hanging = {k for k, n in enumerate(notes) if n.hanging}
+    failures = [Failure(f"{rel}#{k + 1}", f"{audio}: note {k + 1} ({no_note_off(midi, notes[k])}")
+                for k in sorted(hanging)]
     numbered = [(k, n) for k, n in enumerate(notes) if not n.hanging]
     if settings.legato:
         numbered = [(k, replace(a, stop=min(a.stop, b.start)) if b.start > a.start else a)

@@ -245,8 +245,10 @@ def detect(
     if abs(held) >= DC_REPORT or (dc and abs(dc) > settings.threshold * peak):
         said = f"{held:+.3g}, {20 * math.log10(abs(held)):.0f} dBFS"
         notices.append(Notice("dc", f"{recording or where}: DC offset ({said}) removed before detection"))
-    several = channels is not None and channels.ndim == 2 and channels.shape[1] > 1 and channels.size
-    message = silence_message(where, peak, settings, dc, float(np.abs(channels).max()) if several else 0.0)
+    # the channels' own peak only for a silent mix-down (they may cancel), not for every note
+    several = channels is not None and channels.ndim == 2 and channels.shape[1] > 1 and channels.size > 0
+    loudest = float(np.abs(channels).max()) if several and peak < settings.silence_peak else 0.0
+    message = silence_message(where, peak, settings, dc, loudest)
     if message is not None:
         raise NoteError(message)
     env = envelope(x)

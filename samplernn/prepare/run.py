@@ -182,10 +182,10 @@ def loudest_channel_peak(path: Path) -> float:
 def _silent(path: Path, peak: float, settings: PrepareSettings) -> str | None:
     """silence_message for a recording whose mono mix-down peaks at `peak`, given its loudest
     channel's peak when it has several (read only for a silent mix-down)."""
-    silent = silence_message(str(path), peak, settings)
-    if silent is None or audio_info(path).channels < 2:
-        return silent
-    return silence_message(str(path), peak, settings, channel_peak=loudest_channel_peak(path))
+    if peak >= settings.silence_peak:
+        return None
+    loudest = loudest_channel_peak(path) if audio_info(path).channels > 1 else 0.0
+    return silence_message(str(path), peak, settings, channel_peak=loudest)
 
 
 def _bank_peak(found: Discovery, settings: PrepareSettings, progress: ProgressFn | None) -> float:
