@@ -27,7 +27,7 @@ from samplernn.commands.common import (
 from samplernn.common.errors import UsageError, UserError
 from samplernn.common.lists import comma_ints, comma_list
 from samplernn.generate.options import GenerationOptions
-from samplernn.render.pack_options import PackOptions
+from samplernn.render.pack_options import MAX_REDRAWS, PackOptions
 
 _DEFAULTS = {f.name: f.default for f in fields(PackOptions)}
 _BATCH = GenerationOptions.batch_size
@@ -52,6 +52,10 @@ def pack_command(
     best: Annotated[
         int | None, typer.Option(min=1, help="Keep the K best takes of each piece and velocity (K <= takes).")
     ] = None,
+    redraws: Annotated[
+        int, typer.Option(min=0, max=MAX_REDRAWS, help="With --best: rounds of --takes new takes for a piece "
+                          "and velocity with fewer than K takes like their piece, new and clean (0 = none).")
+    ] = _DEFAULTS["redraws"],
     dataset: Annotated[
         Path | None, typer.Option(help="The kit's prepared dataset to measure likeness and novelty against "
                                   "[default: the one the model was trained on, when still there].")
@@ -86,7 +90,8 @@ def pack_command(
         with generation_options(quiet, **fields_) as gen:
             try:
                 options = PackOptions(pieces=piece_list, velocities=velocity_list,
-                                      takes=takes, best=best, bit_depth=bit_depth, generation=gen,
+                                      takes=takes, best=best, redraws=redraws, bit_depth=bit_depth,
+                                      generation=gen,
                                       onset_candidates=onset_candidates,
                                       **({"engine": engine} if engine else {}))  # fmt: skip
             except ValueError as exc:
@@ -129,6 +134,18 @@ def _summary(index: dict[str, Any], out: Path, reference: str) -> None:
         loud = " / ".join(f"{x:.0f}" for x in piece["loudness_db"].values())
         rising = {True: "rises", False: "does not rise", None: "one velocity"}[piece["rising"]]
         typer.echo(f"  {key} {piece['name']}: {passed}; loudness {loud} dBFS ({rising})")
+    _redrawn(index)
+
+
+def _redrawn(index: dict[str, Any]) -> None:
+    """One line naming the pieces and velocities drawn again (more than --takes), if any."""
+    per = index["settings"]["takes"]
+    more = [f"{p['name']} v{v} ({n})" for p in index["pieces"].values()
+            for v, n in p.get("drawn", {}).items() if n > per]
+    if more:
+        best = index["settings"]["best"]
+        typer.echo(f"drawn again, short of {best} takes like their piece, new and clean after {per}: "
+                   f"{', '.join(more)}")
 
 
 def _outside_layers(stats: Any, index: dict[str, Any]) -> None:

@@ -8,7 +8,9 @@ Every take of every (piece, velocity) is generated at once as a one-shot of the 
 measured (measures.oneshot) against the kit's real samples — the dataset given, else the one the
 model was trained on when it is still there, else the bank statistics alone (then decay only: no
 likeness, no novelty). `best` keeps the K best takes of each (piece, velocity) by `score_take`,
-each new one at least the novelty floor away from those kept before it where the takes allow.
+each new one at least the novelty floor away from those kept before it where the takes allow; a
+(piece, velocity) with fewer than K `usable` takes is drawn again first (`redraw`), up to
+PackOptions.redraws rounds.
 
 The pack folder: one WAV per take, `<key>-<piece>_v<velocity>_<take>.wav`; `index.json` with each
 take's measures; `sheet.png`, the takes' spectrograms. It is written beside OUT and swapped in
@@ -18,7 +20,7 @@ whole; an OUT that holds anything but a pack is refused.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +85,7 @@ class Take:
     checks: dict[str, bool | None] = field(default_factory=dict)
     values: dict[str, float | int | None] = field(default_factory=dict)
     score: float = 0.0
+    draw: int = 0  # the round it was drawn in: 0 the first, 1.. a redraw (`redraw`)
 
     @property
     def file(self) -> str:
@@ -97,7 +100,7 @@ class Take:
                 "loudness_db": _round(s.loudness_db), "clipped": s.clipped, "stuck": s.stuck,
                 "band_floor_db": _round(oneshot.band_floor_db(s.features)),
                 **{k: _round(v) for k, v in self.values.items()}, "checks": self.checks,
-                "score": round(self.score, 3)}
+                "score": round(self.score, 3), "draw": self.draw}
 
 
 def _round(v: Any) -> Any:
@@ -176,6 +179,43 @@ def keep_best(takes: list[Take], k: int, ref: oneshot.KitReference) -> list[Take
     return kept
 
 
+def usable(t: Take) -> bool:
+    """A take a producer can use as it is: like its piece, new (no copy of a training sample) and
+    clean (neither clipped nor stuck). False where likeness or novelty were not judged."""
+    return t.checks.get("like") is True and t.checks.get("novel") is True and t.checks.get("clean") is True
+
+
+def redraw(ckpt: Checkpoint, takes: list[Take], options: PackOptions, gen: GenerationOptions,
+           ref: oneshot.KitReference) -> list[Take]:
+    """`takes` and, for each (piece, velocity) with fewer than options.best `usable` takes, up to
+    options.redraws rounds of options.takes new ones (only the layers still short are drawn again;
+    each round its own seed, `round_seed`), all judged against `ref`. Nothing is drawn without
+    options.best or without real samples in `ref` (likeness unjudged)."""
+    if options.best is None or not ref.centroids:
+        return takes
+    for r in range(1, options.redraws + 1):
+        short = [layer for layer in dict.fromkeys((t.key, t.velocity) for t in takes)
+                 if sum(usable(t) for t in takes if (t.key, t.velocity) == layer) < options.best]
+        if not short:
+            break
+        more = generate_takes(ckpt, short, options.takes, round_seed(gen, r), options.lead, options.tail,
+                              options.engine)
+        for t in more:
+            t.number += r * options.takes
+            t.draw = r
+        takes = takes + more
+        judge(takes, ref)
+    return takes
+
+
+def round_seed(gen: GenerationOptions, r: int) -> GenerationOptions:
+    """`gen` with the seed of redraw round `r` (a fresh draw of the same streams: numpy's
+    SeedSequence of (seed, r)); None stays None (fresh entropy)."""
+    if gen.seed is None or r == 0:
+        return gen
+    return replace(gen, seed=int(np.random.SeedSequence([gen.seed, r]).generate_state(1)[0]))
+
+
 def _apart(a: Take, b: Take, ref: oneshot.KitReference) -> bool:
     return bool(ref.is_new(a.key, oneshot.feature_distance(a.sound.features, b.sound.features)))
 
@@ -215,12 +255,14 @@ def make_pack(
     gen = pack_generation(options, ckpt)
     takes = generate_takes(ckpt, layers, options.takes, gen, options.lead, options.tail, options.engine)
     judge(takes, ref)
+    takes = redraw(ckpt, takes, options, gen, ref)
+    drawn = _drawn(takes)
     if options.best is not None:
         takes = keep_best(takes, options.best, ref)
         judge(takes, ref)
     for t in takes:  # measured as generated; written without clipping
         t.audio, t.values["gain_db"] = under_full_scale(t.audio)
-    index = build_index(takes, ckpt, options, gen, source, where)
+    index = build_index(takes, ckpt, options, gen, source, where, drawn)
     with staging(out, keep=_still_a_pack) as tmp:
         for t in takes:
             write_wav(tmp / t.file, t.audio, ckpt.sample_rate, options.bit_depth)
@@ -271,17 +313,22 @@ def real_hits(ds: PreparedDataset, keys: list[int], n: int) -> list[Hit]:
 
 
 def build_index(takes: list[Take], ckpt: Checkpoint, options: PackOptions, gen: GenerationOptions,
-                source: str, where: str) -> dict[str, Any]:
+                source: str, where: str, drawn: dict[tuple[int, int], int] | None = None) -> dict[str, Any]:
     """index.json: the pack's settings (`gen`: how the takes were generated, `pack_generation`),
-    each piece's dynamics and every take's measures."""
+    each piece's dynamics, how many takes were drawn for each of its velocities (`drawn`, from
+    `_drawn` before --best kept some: more than --takes where `redraw` drew again) and every take's
+    measures."""
     dyn = oneshot.dynamics([t.sound for t in takes])
+    drawn = drawn if drawn is not None else _drawn(takes)
     pieces = {str(k): {"name": piece_name(k), "rising": d["rising"],
-                       "loudness_db": {str(v): round(x, 2) for v, x in d["loudness_db"].items()}}
+                       "loudness_db": {str(v): round(x, 2) for v, x in d["loudness_db"].items()},
+                       "drawn": {str(v): n for (key, v), n in drawn.items() if key == k}}
               for k, d in dyn.items()}
     return {
         "created_by": CREATED_BY, "checkpoint": source, "step": ckpt.step, "sample_rate": ckpt.sample_rate,
         "settings": {"pieces": list(options.pieces or []), "velocities": list(options.velocities),
-                     "takes": options.takes, "best": options.best, "seed": gen.seed,
+                     "takes": options.takes, "best": options.best, "redraws": options.redraws,
+                     "seed": gen.seed,
                      "temperature": gen.temperature, "attack_temperature": gen.attack_at,
                      "min_p": gen.active_min_p, "piece_min_p": gen.piece_min_p_record,
                      "piece_min_p_attack": gen.piece_min_p_attack_record,
@@ -292,6 +339,14 @@ def build_index(takes: list[Take], ckpt: Checkpoint, options: PackOptions, gen: 
         "reference": where, "definitions": DEFINITIONS, "pieces": pieces,
         "takes": [t.record(ckpt.sample_rate) for t in takes],
     }
+
+
+def _drawn(takes: list[Take]) -> dict[tuple[int, int], int]:
+    """How many takes each (key, velocity) was given, in order of first appearance."""
+    drawn: dict[tuple[int, int], int] = {}
+    for t in takes:
+        drawn[t.key, t.velocity] = drawn.get((t.key, t.velocity), 0) + 1
+    return drawn
 
 
 def pack_files(folder: Path) -> set[str] | None:

@@ -274,6 +274,7 @@ def test_pack_writes_takes_index_and_sheet(drum_ckpt_path: Path, drum_ckpt, kit_
         assert peak < 1.0 and (t["gain_db"] < 0) == t["clipped"]
     kick = index["pieces"]["36"]
     assert kick["name"] == "bass drum" and set(kick["loudness_db"]) == {"40", "120"}
+    assert kick["drawn"] == {"40": 2, "120": 2} and index["takes"][0]["draw"] == 0  # no --best: no redraw
     x, sr = sf.read(out / take["file"], dtype="float32")
     held = drums.held_samples(drum_ckpt.stats, 36, 40)
     tail = drum_ckpt.stats.release_tail(36, 40)
@@ -296,13 +297,17 @@ def test_the_sheet_shows_real_hits_from_soft_to_hard(kit_dir: Path) -> None:
 
 
 def test_best_keeps_k_of_n_by_score(drum_ckpt, kit_dir: Path, tmp_path: Path) -> None:
-    opts = PackOptions(pieces=("snare",), velocities=(100,), takes=4, best=2, generation=GEN)
+    opts = PackOptions(pieces=("snare",), velocities=(100,), takes=4, best=2, redraws=0, generation=GEN)
     report = make_pack(drum_ckpt, tmp_path / "best", opts, kit_dir)
     assert [t.number for t in report.takes] == [1, 2]
     assert report.takes[0].score >= report.takes[1].score
     everything = make_pack(drum_ckpt, tmp_path / "all", PackOptions(pieces=("snare",), velocities=(100,),
                                                                       takes=4, generation=GEN), kit_dir)
     assert report.takes[0].score == max(t.score for t in everything.takes)  # same seed, same takes
+    # Drawn again (the untrained model's snares are short of usable ones), the kept are no worse.
+    again = make_pack(drum_ckpt, tmp_path / "again", dataclasses.replace(opts, redraws=1), kit_dir)
+    assert again.index["pieces"]["38"]["drawn"] == {"100": 8}
+    assert [t.number for t in again.takes] == [1, 2] and again.takes[0].score >= report.takes[0].score
 
 
 def test_pack_refuses_what_it_must(tmp_path: Path, drum_ckpt, kit_dir: Path) -> None:
@@ -487,3 +492,67 @@ def test_velocities_outside_a_piece_s_layers_are_said(kit_dir: Path, capsys) -> 
     err = " ".join(capsys.readouterr().err.split())
     assert "note: velocity 20 lies outside the kit's layers of 2 pieces (bass drum, acoustic snare)" in err
     assert "velocity 127" in err and "velocity 70" not in err
+
+
+def _noise_hit(seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    n = round(0.3 * SR)
+    return (0.15 * rng.standard_normal(n) * np.exp(-np.arange(n) / (0.05 * SR))).astype(np.float32)
+
+
+def _tone_hit(seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = np.arange(round(0.3 * SR)) / SR
+    x = np.sin(2 * np.pi * (70 + 5 * rng.random()) * t) + 0.02 * rng.standard_normal(t.size)
+    return (0.5 * x * np.exp(-t / 0.1)).astype(np.float32)
+
+
+def test_best_draws_again_only_for_the_layers_short_of_usable_takes(monkeypatch) -> None:
+    """With --best K, a (piece, velocity) with fewer than K takes like their piece, new and clean
+    gets new takes (its own seed a round), the others none; a round that leaves none short ends it."""
+    from samplernn.render import pack as pack_mod
+
+    real = [oneshot.measure(_noise_hit(s), SR, 38, 100) for s in (1, 2, 3)]
+    real += [oneshot.measure(_tone_hit(s), SR, 36, 100) for s in (1, 2, 3)]
+    ref = oneshot.KitReference.from_sounds(real, real)
+    calls: list[tuple[list[tuple[int, int]], int | None]] = []
+
+    def fake_takes(ckpt, layers, takes, gen, lead, tail, engine):  # a kick sounds like a snare at first
+        calls.append((list(layers), gen.seed))
+        kick = _noise_hit if not calls[1:] else _tone_hit
+        made = [(k, v, (_noise_hit if k == 38 else kick)(100 * len(calls) + i)) for k, v in layers
+                for i in range(takes)]
+        return [pack_mod.Take(k, v, i % takes + 1, x, oneshot.measure(x, SR, k, v))
+                for i, (k, v, x) in enumerate(made)]
+
+    monkeypatch.setattr(pack_mod, "generate_takes", fake_takes)
+    gen = GenerationOptions(seed=0)
+    opts = PackOptions(velocities=(100,), takes=2, best=2, generation=gen)
+    first = fake_takes(None, [(36, 100), (38, 100)], 2, gen, 0, 0, "notes")
+    pack_mod.judge(first, ref)
+    assert [pack_mod.usable(t) for t in first] == [False, False, True, True]
+    takes = pack_mod.redraw(None, first, opts, gen, ref)
+    assert calls[1][0] == [(36, 100)] and calls[1][1] not in (None, 0)  # the short layer, a new seed
+    assert len(calls) == 2  # the round left no layer short: no third draw
+    again = [t for t in takes if t.draw == 1]
+    assert [(t.key, t.number) for t in again] == [(36, 3), (36, 4)] and all(map(pack_mod.usable, again))
+    kept = pack_mod.keep_best(takes, 2, ref)
+    assert [(t.key, t.draw) for t in kept] == [(36, 1), (36, 1), (38, 0), (38, 0)]
+    del calls[1:]
+    for off in (dataclasses.replace(opts, redraws=0), dataclasses.replace(opts, best=None)):
+        assert pack_mod.redraw(None, first, off, gen, ref) == first and len(calls) == 1
+
+
+def test_the_summary_names_the_layers_drawn_again(capsys) -> None:
+    from samplernn.commands.pack_cmd import _redrawn
+
+    index = {"settings": {"takes": 8, "best": 4},
+             "pieces": {"36": {"name": "bass drum", "drawn": {"40": 8, "80": 24}},
+                        "38": {"name": "acoustic snare", "drawn": {"40": 16, "80": 8}}}}
+    _redrawn(index)
+    out = capsys.readouterr().out
+    assert out.startswith("drawn again, short of 4 takes like their piece")
+    assert "bass drum v80 (24), acoustic snare v40 (16)" in out and "v40 (8)" not in out
+    index["pieces"] = {"36": {"name": "bass drum", "drawn": {"40": 8}}}
+    _redrawn(index)
+    assert capsys.readouterr().out == ""
