@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,7 +45,8 @@ def audio_info(path: str | Path) -> AudioInfo:
     """Length, rate and channel count of an audio file without reading it.
 
     Raises:
-        AudioError: missing ("no such file"), unreadable, or holds no samples.
+        AudioError: missing ("no such file"), unreadable, holds no samples, or (a WAV or AIFF file)
+            ends before its header says it does (a truncated copy).
     """
     try:
         info = sf.info(str(path))
@@ -52,7 +54,7 @@ def audio_info(path: str | Path) -> AudioInfo:
         raise AudioError(_unreadable(exc, path)) from None
     if info.frames <= 0:
         raise AudioError(f"{path}: audio file holds no samples{_unfinished_header(path)}")
-    promised = _wav_header_frames(path)
+    promised = _header_frames(path, info.subtype, info.channels)
     if promised is not None and promised > info.frames:
         raise AudioError(
             f"{path}: the file ends early: its header promises {promised / info.samplerate:.3f} s, it holds "
@@ -61,22 +63,38 @@ def audio_info(path: str | Path) -> AudioInfo:
     return AudioInfo(int(info.frames), int(info.samplerate), int(info.channels))
 
 
-def _wav_header_frames(path: str | Path) -> int | None:
-    """The frame count a PCM WAV file's header promises (Python's `wave` reads the data chunk's
-    size; libsndfile reports only the frames present), or None: not a PCM WAV that `wave` reads,
-    or a streamed file whose size field was never filled in (0 or 0xFFFFFFFF)."""
-    import wave
+#: Bytes per sample of the encodings whose audio chunk holds a whole number of frames (libsndfile's names).
+_SAMPLE_BYTES = {"PCM_S8": 1, "PCM_U8": 1, "PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4, "DOUBLE": 8,
+                 "ULAW": 1, "ALAW": 1}
+#: (form, kind) of a container → the byte order of its chunk sizes and its audio chunk.
+_CONTAINERS = {(b"RIFF", b"WAVE"): ("<I", b"data"), (b"FORM", b"AIFF"): (">I", b"SSND"),
+               (b"FORM", b"AIFC"): (">I", b"SSND")}
 
-    if Path(path).suffix.lower() != ".wav":
+
+def _header_frames(path: str | Path, subtype: str, channels: int) -> int | None:
+    """The frame count a WAV or AIFF file's header promises: its audio chunk's size over the frame's
+    bytes (`subtype`, `channels` as libsndfile reads them; libsndfile reports only the frames
+    present). None: another container (RF64, W64, FLAC, …) or a compressed encoding, or a streamed
+    file whose size field was never filled in (0 or 0xFFFFFFFF)."""
+    width = _SAMPLE_BYTES.get(subtype)
+    if width is None or channels <= 0:
         return None
     try:
-        with wave.open(str(path), "rb") as w:
-            frames, frame_bytes = w.getnframes(), w.getsampwidth() * w.getnchannels()
-    except (wave.Error, EOFError, OSError):
+        with open(path, "rb") as f:
+            head = f.read(12)
+            order, audio = _CONTAINERS.get((head[:4], head[8:12]), ("", b""))
+            while order and len(chunk := f.read(8)) == 8:
+                size = struct.unpack(order, chunk[4:])[0]
+                if chunk[:4] == audio:
+                    if not 0 < size < 0xFFFFFFFF:
+                        return None
+                    if audio == b"SSND":  # its samples follow an offset (usually 0) and a block size
+                        size -= 8 + struct.unpack(">I", f.read(4).rjust(4, b"\0"))[0]
+                    return max(0, size) // (width * channels)
+                f.seek(size + (size & 1), os.SEEK_CUR)
+    except OSError:
         return None
-    if frames <= 0 or frame_bytes <= 0 or frames * frame_bytes >= 0xFFFFFFFF - frame_bytes:
-        return None
-    return frames
+    return None
 
 
 def _unfinished_header(path: str | Path) -> str:

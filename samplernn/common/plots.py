@@ -6,6 +6,7 @@ and leaves the caller's pyplot state alone.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +21,8 @@ SPECTROGRAM_RANGE_DB = 80.0  # dynamic range shown in every spectrogram picture
 def figure(
     path: str | Path, *, figsize: tuple[float, float] = (7, 4), dpi: int = 100, **kw: Any
 ) -> Iterator[Any]:
-    """Yield a fresh matplotlib Figure; on a clean exit save it to `path` as PNG, atomically.
+    """Yield a fresh matplotlib Figure; on a clean exit save it to `path` as PNG, atomically (text in
+    a script the font lacks drawn as boxes, without matplotlib's warning for each letter).
 
     Example:
         with figure("loss.png") as fig:
@@ -33,7 +35,11 @@ def figure(
     fig = Figure(figsize=figsize, dpi=dpi, **kw)
     FigureCanvasAgg(fig)
     yield fig
-    if fig.get_layout_engine() is None:  # a layout given by the caller (e.g. "constrained") stays
-        fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png")
+    with warnings.catch_warnings():
+        # a name in a script the font lacks (a note prepared from チェロ_C4.wav) draws as boxes; the
+        # warning matplotlib prints for each such letter would bury the command's own output
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
+        if fig.get_layout_engine() is None:  # a layout given by the caller (e.g. "constrained") stays
+            fig.tight_layout()
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png")

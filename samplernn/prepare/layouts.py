@@ -24,6 +24,7 @@ from natsort import natsorted, ns
 from conditioning import MidiError, MidiNote, note_name, read_midi_notes
 from samplernn.common.errors import UserError
 from samplernn.prepare.settings import AUDIO_SUFFIXES, MIDI_SUFFIXES, PrepareSettings
+from samplernn.prepare.unread import unread_notice
 
 
 @dataclass(frozen=True)
@@ -278,4 +279,5 @@ def discover(src: str | Path, settings: PrepareSettings) -> Discovery:
     hint = "" if layout == "folder-midi" else " (a recording named {}.wav or .flac beside it would)"
     found.warnings += [f"{m}: no recording uses this MIDI file; ignored{hint.format(m.stem)}"
                        for m in midis if m not in ctx.used]
+    found.warnings += unread_notice(src, AUDIO_SUFFIXES + MIDI_SUFFIXES, "WAV, FLAC or MIDI")
     return found

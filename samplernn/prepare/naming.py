@@ -19,7 +19,8 @@ Sample libraries name one file per note. With no configuration this understands:
 * any other token (instrument, articulation, duration such as ``0.25s`` or ``025``, ``stereo``,
   ``normal``, ``arco``, round-robin tags) is ignored.
 
-Names are split into tokens at ``_``, spaces and dots (not the dot of a decimal number); a token
+Names are split into tokens at ``_``, spaces, commas, semicolons, quotes and dots (not the dot of
+a decimal number); a note or a mark in brackets is read (``(G3)``, ``[ff]``); a token
 not understood whole is split again at ``-`` (``030-F#``, ``snare-hard``). Two different note
 names, two different dynamics, or several bare numbers with no note name are ambiguous: the
 name is rejected with the reason, and `--pattern` says what each part means instead.
@@ -66,7 +67,7 @@ _HINT_RE = re.compile(r"^[A-G](?:#|♯|s|b|♭)?$")  # a pitch class without oct
 _VELOCITY_RE = re.compile(r"^(?:vel|velocity)(\d{1,3})$", re.IGNORECASE)
 _VELOCITY_WORDS = ("vel", "velocity")  # a velocity word as its own token: the number after it is one
 _BRACKETED_RE = re.compile(r"^[(\[]([^()\[\]]+)[)\]]$")  # '(ff)', '[ff]'
-_MARK_KINDS = ("dynamic", "velocity", "layer", "changing")
+_MARK_KINDS = ("note", "dynamic", "velocity", "layer", "changing")
 _TAKE_DYNAMIC_RE = re.compile(r"^([A-Za-z][A-Za-z-]+?)\d{1,2}$")  # 'ff2', 'soft1': a take glued on
 #: Tokens that look like a dynamic with a take glued on but name a file format ('C4_ff.mp3.wav').
 _FORMAT_WORDS = frozenset({"mp3", "mp4"})
@@ -76,7 +77,7 @@ _V_NUMBER_RE = re.compile(r"^v(\d{1,3})$", re.IGNORECASE)
 MAX_LAYER_TAG = 16
 _NUMBER_RE = re.compile(r"^\d{1,3}$")
 _THREE_DIGITS_RE = re.compile(r"(?<!\d)\d{3}(?!\d)")
-_SPLIT_RE = re.compile(r"[_\s]+|(?<!\d)\.|\.(?!\d)")
+_SPLIT_RE = re.compile(r"[_\s,;'\"‘’“”]+|(?<!\d)\.|\.(?!\d)")
 
 
 class NamingError(ValueError):
@@ -145,13 +146,14 @@ class _Tokens:
 
 
 def tokens_of(stem: str) -> list[str]:
-    """'Horn.ff.C4.stereo' → ['Horn', 'ff', 'C4', 'stereo']; '0.25s' stays one token."""
+    """'Horn.ff.C4.stereo' → ['Horn', 'ff', 'C4', 'stereo'], 'cello, E3, "ff"' → ['cello', 'E3', 'ff'];
+    '0.25s' stays one token."""
     return [t for t in _SPLIT_RE.split(stem) if t]
 
 
 def _parts(stem: str) -> list[str]:
-    """The tokens of `stem`, a mark in brackets unwrapped ('(ff)' → 'ff'; '(2)', a copy or take
-    number, stays a word), and a token not understood whole split at '-'."""
+    """The tokens of `stem`, a note or mark in brackets unwrapped ('(ff)' → 'ff', '(G3)' → 'G3';
+    '(2)', a copy or take number, stays a word), and a token not understood whole split at '-'."""
     parts = []
     for token in tokens_of(stem):
         m = _BRACKETED_RE.match(token)

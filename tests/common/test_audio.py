@@ -28,8 +28,24 @@ def test_a_truncated_wav_is_named_with_what_its_header_promised(tmp_path: Path) 
         audio_info(tmp_path / "cut.wav")
 
 
+@pytest.mark.parametrize(("name", "subtype", "fmt"), [
+    ("cut.wav", "FLOAT", "WAV"), ("cut.wav", "PCM_24", "WAVEX"), ("cut.aif", "PCM_16", "AIFF"),
+    ("cut.aiff", "PCM_24", "AIFF"), ("cut.aif", "FLOAT", "AIFF"),
+])
+def test_a_truncated_float_extensible_or_aiff_file_is_named_too(tmp_path: Path, name, subtype, fmt) -> None:
+    """Python's `wave` read only plain PCM WAVs: these, cut in half, were read as half a recording
+    (a note cut off mid-sustain, prepared with at most a notice of no release tail)."""
+    full = tmp_path / f"full.{name.split('.')[1]}"
+    sf.write(full, 0.3 * np.sin(np.arange(SR)[:, None] * [0.1, 0.2]), SR, subtype=subtype, format=fmt)
+    assert audio_info(full).frames == SR
+    data = full.read_bytes()
+    (tmp_path / name).write_bytes(data[: len(data) // 2])
+    promised = rf"{name}: the file ends early: its header promises 1\.000 s, it holds 0\.[45]"
+    with pytest.raises(AudioError, match=promised):
+        audio_info(tmp_path / name)
+
+
 def test_float_and_streamed_wavs_are_not_taken_for_truncated_ones(tmp_path: Path) -> None:
-    # `wave` cannot read a float WAV: no check, and no false alarm
     assert audio_info(wav(tmp_path / "float.wav", subtype="FLOAT")).frames == SR
     data = bytearray(wav(tmp_path / "streamed.wav").read_bytes())
     at = data.index(b"data") + 4

@@ -55,6 +55,11 @@ from samplernn.prepare.naming import (
     ("Cello_D4_soft1", 62, 49),
     ("Cello_D4_(ff2)", 62, 112),
     ("Cello_D4_quiet", 62, 49),  # like soft
+    ('cello, E3, "ff"', 52, 112),  # commas and quotes part words as spaces do: 'E3,' was no note
+    ("cello 'F3' pp", 53, 33),
+    ("cello;A3;ff", 57, 112),
+    ("cello (G3) mf", 55, 80),  # a note in brackets, as a mark
+    ("Cello [C#3] (ff)", 49, 112),
 ])
 def test_library_schemes_need_no_configuration(stem, pitch, velocity):
     parsed = parse_name(stem)

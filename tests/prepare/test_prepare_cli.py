@@ -54,6 +54,23 @@ def test_prepare_prints_summary_and_inspect_draws(tmp_path, bank):
     assert runner.invoke(app, ["prepare", str(bank), str(out)]).exit_code == 0
 
 
+def test_inspect_draws_a_note_named_in_a_script_the_font_lacks_without_warnings(tmp_path, note_pair):
+    """A bank named in Japanese: inspect printed matplotlib's 'UserWarning: Glyph 12481 (…) missing
+    from font(s) DejaVu Sans.' and its source line for every letter of the title."""
+    import warnings
+
+    from samplernn.prepare.inspect import inspect_dataset
+
+    for stem, pitch in (("チェロ_C4", 60), ("チェロ_D4", 62)):
+        note_pair(tmp_path / "src", stem, pitch=pitch)
+    assert runner.invoke(app, ["prepare", str(tmp_path / "src"), str(tmp_path / "out")]).exit_code == 0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        png = inspect_dataset(tmp_path / "out", "チェロ_C4", tmp_path / "x.png")
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    assert not [w for w in caught if "Glyph" in str(w.message)]
+
+
 def test_bad_file_fails_the_run_unless_skip_bad(tmp_path, bank):
     (bank / "broken.wav").write_bytes(b"not audio at all")
     (bank / "broken.mid").write_bytes(b"nor midi")

@@ -308,3 +308,41 @@ def test_when_nothing_is_prepared_every_failure_is_listed(tmp_path):
     assert lines[0] == "failed        3" and all(any(n in line for line in lines[1:4]) for n in names)
     assert lines[-1].startswith("error: ") and "no note could be prepared" in lines[-1]
     assert "dataset.json" not in result.output and not (tmp_path / "out").exists()
+
+
+def unzipped_on_a_mac(src: Path) -> None:
+    """What a bank from someone else's computer holds beside its samples."""
+    (src / "._C4_ff.wav").write_bytes(b"\x00\x05\x16\x07" + bytes(4092))  # AppleDouble, named as audio
+    (src / "__MACOSX").mkdir()
+    (src / "__MACOSX" / "._D4_ff.wav").write_bytes(b"\x00\x05\x16\x07" + bytes(4092))
+    (src / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (src / ".git").mkdir()  # a hidden folder is not looked into
+    (src / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (src / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0")
+    (src / "README.txt").write_text("my cello\n")
+    (src / "Cello.nki").write_bytes(b"\x12\x90\xa8\x7f")
+    (src / "sub").mkdir()
+    sf.write(src / "sub" / "E4_ff.opus", tone(48000, 64, 0.05, 0.5), 48000, format="OGG", subtype="OPUS")
+
+
+@pytest.mark.parametrize("layout", ["pairs", "named"])
+def test_files_not_read_are_skipped_and_said_once(tmp_path, note_pair, layout):
+    """They vanished unsaid: a sample in a format the layout does not read looked like a missing
+    note. Now one notice names them, and they fail nothing."""
+    src = tmp_path / "src"
+    if layout == "pairs":
+        note_pair(src, "good1", pitch=60)
+        note_pair(src, "good2", pitch=62)
+        kinds = "WAV, FLAC or MIDI"
+    else:
+        for name, pitch in (("C4_ff", 60), ("D4_ff", 62)):
+            write_audio(src / f"{name}.wav", tone(SR, pitch, 0.05, 0.5), SR)
+        kinds = "WAV, AIFF, FLAC, OGG or MP3"
+    unzipped_on_a_mac(src)
+    before = digest(src)
+    result = prepare_bank(src, tmp_path / "out", PrepareSettings(layout=layout))
+    assert not result.failures and result.n_notes == 2
+    (notice,) = [n.message for n in result.notices if "skipped" in n.message]
+    assert notice == (f"skipped 3 files that are not {kinds}: Cello.nki, README.txt, sub/E4_ff.opus; "
+                      "and 4 hidden or system files (.DS_Store, ._C4_ff.wav, Thumbs.db and 1 more)")
+    assert digest(src) == before

@@ -67,6 +67,22 @@ def test_folder_takes_the_instruments_not_their_includes(instrument):
     assert len(sfz_notes(instrument.parent).notes) == 4
 
 
+def test_a_macs_appledouble_files_are_no_instruments(instrument):
+    """A zip made on a Mac holds, per file, `._name` beside it or under `__MACOSX/`: binary metadata
+    that was read as an instrument whose every '<' was a malformed header (28 failures, exit 1)."""
+    junk = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        <o<5\n<\n<region> key=60"
+    folder = instrument.parent
+    (folder / "._sax.sfz").write_bytes(junk)
+    (folder / "__MACOSX" / "Programs").mkdir(parents=True)
+    (folder / "__MACOSX" / "Programs" / "._sax.sfz").write_bytes(junk)
+    (folder / ".hidden").mkdir()
+    (folder / ".hidden" / "old.sfz").write_text("<region> sample=alto/rel.wav key=60\n")
+    assert [p.name for p in sfz_files(folder)] == ["sax.sfz"]
+    found = sfz_notes(folder)
+    assert len(found.notes) == 4 and not found.warnings
+    assert len(found.failures) == 1  # the missing sample only
+
+
 def test_parser_inheritance_and_tolerance(tmp_path):
     path = tmp_path / "x.sfz"
     path.write_text("A0 stray words\n<global> volume=-3 <master> pan=10\n<group> lovel=1\n"

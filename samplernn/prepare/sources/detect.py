@@ -42,6 +42,7 @@ from samplernn.prepare.sources.nsynth import (
 from samplernn.prepare.sources.plain_audio import ChunkSettings, audio_chunks
 from samplernn.prepare.sources.records import SAMPLE_SUFFIXES, SourceResult, to_discovery
 from samplernn.prepare.sources.sfz import sfz_notes
+from samplernn.prepare.unread import unread_notice
 
 MIDI_LAYOUTS = ("pairs", "folder-midi", "session")
 MIDI = "midi"  # `bank_layout` of a bank with MIDI files: `discover` tells which of MIDI_LAYOUTS
@@ -257,5 +258,7 @@ def discover_bank(
     found, checks = source_notes(layout, src, settings, progress)
     out = to_discovery(found, settings, _stage(progress, "releases"))
     out.pitch_checks = checks
+    if layout in ("named", "audio") or (layout == "drumkit" and not find_kits(src)):  # a folder's files
+        out.warnings += unread_notice(src, SAMPLE_SUFFIXES, "WAV, AIFF, FLAC, OGG or MP3")
     out.warnings += _unused_options(layout, settings)
     return out

@@ -37,7 +37,7 @@ from natsort import natsorted, ns
 
 from samplernn.common.errors import UserError
 from samplernn.prepare.naming import NamingError
-from samplernn.prepare.sources.records import SampleNote, SourceResult, relative
+from samplernn.prepare.sources.records import SampleNote, SourceResult, is_hidden, relative
 from samplernn.prepare.sources.root_key import read_root_key
 from samplernn.prepare.sources.sfz_parser import SfzRegion, parse_sfz
 from samplernn.prepare.sources.sfz_play import SFZ_DEFAULT_KEYCENTER, key_number, region_level, region_shift
@@ -163,10 +163,12 @@ class _Resolver:
 
 
 def sfz_files(src: Path) -> list[Path]:
-    """The instruments in `src`: the file itself, or the .sfz files under it that none includes."""
+    """The instruments in `src`: the file itself, or the .sfz files under it that none includes
+    (hidden ones skipped: a zip made on a Mac holds a `._name.sfz` of binary metadata per file)."""
     if src.is_file():
         return [src]
-    found = natsorted((p for p in src.rglob("*") if p.suffix.lower() == ".sfz" and p.is_file()), alg=ns.PATH)
+    found = natsorted((p for p in src.rglob("*") if p.suffix.lower() == ".sfz" and p.is_file()
+                       and not is_hidden(p, src)), alg=ns.PATH)
     included = {inc for p in found for inc in parse_sfz(p).includes}
     return [p for p in found if p.resolve() not in included]
 
