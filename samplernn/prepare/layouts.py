@@ -43,6 +43,9 @@ class NoteJob:
     window: tuple[float, float | None] | None  # part of the recording to read; None = all of it
     synced: bool  # MIDI times are the recording's (pairs, session); False for folder-midi takes
     after: float | None = None  # session: the note before's MIDI note-off (None: the first note)
+    # session: most of the recording's attacks start on their note-ons (shift.is_aligned), so sound
+    # before a note's cut is not a late MIDI file
+    aligned: bool = False
     # the recording as its source plays it: × `level` in amplitude, sped up `rate` times (resampled;
     # the times above are then on the sped-up timeline): a Hydrogen kit's gains and layer pitch,
     # an SFZ region's level and pitch shift

@@ -329,11 +329,16 @@ def past_carry_over(
                 f"would ignore it), or {late}" if rising and carried < 0.5 else late)
         raise NoteError(f"{describe(job)}: {opened}, and no note comes before it: {hint}")
     if gap_ms > settings.tolerance_ms + 1e-3 and not rising:
+        no_rise = f"{opened}, and no attack rises 3 dB out of it by {settings.tolerance_ms:g} ms after"
+        if job.aligned:
+            raise NoteError(
+                f"{describe(job)}: {no_rise}: the note before, released {gap_ms:.0f} ms before this note-on, "
+                "rings over this one (the recording's other notes start on their note-ons, so the MIDI "
+                f"file is not late); --tolerance-ms {math.ceil(gap_ms)} takes that for its tail")
         raise NoteError(
-            f"{describe(job)}: {opened}, and no attack rises 3 dB out of it by {settings.tolerance_ms:g} ms "
-            f"after: the note's attack lies before its cut ({late} If the note before, released "
-            f"{gap_ms:.0f} ms before this note-on, rings over this one, --tolerance-ms {math.ceil(gap_ms)} "
-            "takes that for its tail)")
+            f"{describe(job)}: {no_rise}: the note's attack lies before its cut ({late} If the note before, "
+            f"released {gap_ms:.0f} ms before this note-on, rings over this one, --tolerance-ms "
+            f"{math.ceil(gap_ms)} takes that for its tail)")
     share = CARRY_MARGIN * carried
     extent = find_extent(found.x, max(share, found.share), found.env) if share < 0.5 else None
     start = min(extent[0], on) if extent is not None and extent[0] > 0 else on

@@ -14,7 +14,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +40,7 @@ from samplernn.prepare.notes import (
 )
 from samplernn.prepare.output import check_earlier_output, check_paths, staging
 from samplernn.prepare.settings import PrepareSettings
-from samplernn.prepare.shift import attacks, block_levels, session_shift, shift_message
+from samplernn.prepare.shift import attacks, block_levels, is_aligned, session_shift, shift_message
 from samplernn.prepare.sources.detect import discover_bank
 from samplernn.prepare.sources.pitch_check import check_note_pitch
 from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
@@ -219,11 +219,13 @@ def _bank_peak(found: Discovery, settings: PrepareSettings, progress: ProgressFn
 def _check_session_shifts(found: Discovery, settings: PrepareSettings) -> None:
     """Fail every note of a session recording whose MIDI file is shifted as a whole against it by
     more than --tolerance-ms (`shift.session_shift`: early or late, said by how much); its jobs
-    are dropped. An unreadable recording is left to the notes' own reading."""
+    are dropped. The jobs of a recording found aligned (`shift.is_aligned`) are marked so, for the
+    notes' own checks to say so. An unreadable recording is left to the notes' own reading."""
     by_audio: dict[Path, list[NoteJob]] = {}
     for job in found.jobs:
         by_audio.setdefault(job.audio, []).append(job)
     dropped: set[Path] = set()
+    aligned: set[Path] = set()
     for audio, jobs in by_audio.items():
         try:
             levels, hop_s = block_levels(audio)
@@ -235,7 +237,10 @@ def _check_session_shifts(found: Discovery, settings: PrepareSettings) -> None:
         if message is not None:
             dropped.add(audio)
             found.failures += [Failure(job.source, f"{describe(job)}: {message}") for job in jobs]
-    found.jobs = [job for job in found.jobs if job.audio not in dropped]
+        elif is_aligned(shift_s, matched, len(jobs), settings.tolerance_ms):
+            aligned.add(audio)
+    found.jobs = [replace(job, aligned=job.audio in aligned)
+                  for job in found.jobs if job.audio not in dropped]
 
 
 def _prepare_notes(

@@ -101,12 +101,23 @@ def session_shift(ons: np.ndarray, found: np.ndarray) -> tuple[float, int]:
     return float(np.median(off[np.abs(off - best) <= MATCH_SECONDS])), best_count
 
 
+def _agreed(matched: int, notes: int) -> bool:
+    """Enough notes agree on a shift to judge the recording by it (MIN_NOTES, and half the notes)."""
+    return matched >= max(MIN_NOTES, math.ceil(notes / 2))
+
+
+def is_aligned(shift_s: float, matched: int, notes: int, tolerance_ms: float) -> bool:
+    """The attacks of enough of a recording's notes (MIN_NOTES, and half of them) start within
+    `tolerance_ms` of their note-ons: its MIDI file is neither early nor late."""
+    return abs(shift_s * 1000.0) <= tolerance_ms and _agreed(matched, notes)
+
+
 def shift_message(midi: Path, shift_s: float, matched: int, notes: int, tolerance_ms: float) -> str | None:
     """Why every note of a session recording fails when the attacks of `matched` of its `notes`
     notes lie `shift_s` s after (early MIDI) or before (late MIDI) their note-ons beyond
     `tolerance_ms`; None when they do not, or too few agree (MIN_NOTES, half the notes)."""
     ms = shift_s * 1000.0
-    if abs(ms) <= tolerance_ms or matched < max(MIN_NOTES, math.ceil(notes / 2)):
+    if abs(ms) <= tolerance_ms or not _agreed(matched, notes):
         return None
     which, where, how = ("early", "after", "later") if ms > 0 else ("late", "before", "earlier")
     return (f"{midi.name} is about {abs(ms):.0f} ms {which} against this recording: the attacks of "

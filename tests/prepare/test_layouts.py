@@ -224,6 +224,22 @@ def test_a_session_note_rising_out_of_a_loud_tail_keeps_its_attack_and_a_drowned
             assert result.onset_lag_ms["min"] > -20
 
 
+def test_a_drowned_soft_note_in_an_aligned_session_is_not_called_a_late_midi_file(tmp_path):
+    # the soft note of the test above among notes whose attacks start on their note-ons: the file
+    # is aligned, so the message names the ring of the note before, not a late MIDI file
+    notes = [(48, 127, 0.2, 0.95), (52, 40, 1.15, 1.9), (55, 90, 2.6, 3.3), (57, 90, 3.9, 4.6)]
+    x = (tone(SR, 48, 0.2, 0.95, tail=1.5, total=5.2, amplitude=0.8)
+         + tone(SR, 52, 1.15, 1.9, tail=0.3, total=5.2, amplitude=0.25)
+         + sum(tone(SR, p, a, b, tail=0.3, total=5.2) for p, _, a, b in notes[2:]))
+    write_audio(tmp_path / "src" / "session.wav", x, SR)
+    write_midi(tmp_path / "src" / "session.mid", notes)
+    result = prepare_bank(tmp_path / "src", tmp_path / "out", PrepareSettings(skip_bad=True))
+    assert [f.source for f in result.failures] == ["session.wav#2"]
+    message = result.failures[0].message
+    assert "rings over this one (the recording's other notes start on their note-ons" in message
+    assert "--tolerance-ms 200 takes that for its tail" in message and "late against" not in message
+
+
 def test_a_session_over_hum_is_cut_above_the_hum_with_a_notice(tmp_path):
     # 50 Hz hum at -46 dBFS under the whole session, a note 12 dB softer among them: notes after
     # the first took the hum for the note before's tail and kept it as release tails of up to 3 s
