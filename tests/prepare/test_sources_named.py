@@ -70,8 +70,13 @@ def test_middle_c_option_and_pattern(tmp_path):
     src = tmp_path / "lib"
     note_file(src / "Organ_C3.wav", 60)
     assert named_notes(src, NamedOptions(middle_c="C3")).notes[0].pitch == 60
+    assert named_notes(src, NamedOptions(middle_c="C3")).warnings == []
     assert named_notes(src).notes[0].pitch == 48
     note_file(src / "Organ_C3.wav", 60).rename(src / "organ-060-take2.wav")
+    numbered = named_notes(src, NamedOptions(middle_c="C3"))  # a MIDI number has no octave to move
+    assert [n.pitch for n in numbered.notes] == [60]
+    assert numbered.warnings == ["--middle-c C3 changes nothing here: no name gives a note name with an "
+                                 "octave (MIDI numbers or root keys say the pitch)"]
     found = named_notes(src, NamedOptions(pattern="{instrument}-{midi}-{_}"))
     assert [(n.pitch, n.velocity) for n in found.notes] == [(60, 80)]
     with pytest.raises(UserError, match="exactly one of"):

@@ -76,6 +76,7 @@ def named_notes(src: str | Path, options: NamedOptions = NamedOptions()) -> Sour
     found = SourceResult("named")
     parsed: list[tuple[Path, ParsedName]] = []
     disagree: list[str] = []
+    octaves = False  # some name gives a note name whose octave --middle-c decides
     for path in files:
         rel = relative(path, src)
         message = wavpack_message(path)
@@ -91,7 +92,12 @@ def named_notes(src: str | Path, options: NamedOptions = NamedOptions()) -> Sour
         if name is None:
             found.fail(rel, f"{path}: {reason}")
             continue
+        octaves = octaves or (options.middle_c != DEFAULT_MIDDLE_C and key is None
+                              and _names_octave(path.stem, pattern, options.middle_c))
         parsed.append((path, name))
+    if parsed and not octaves and options.middle_c != DEFAULT_MIDDLE_C:
+        found.warnings.append(f"--middle-c {options.middle_c} changes nothing here: no name gives a note "
+                              "name with an octave (MIDI numbers or root keys say the pitch)")
     if disagree:
         shown = ", ".join(disagree[:3]) + (" …" if len(disagree) > 3 else "")
         found.warnings.append(f"{len(disagree)} file(s) name a dynamic other than their folder's ({shown}): "
@@ -203,6 +209,14 @@ def _folder_mark(rel: Path) -> ParsedName | None:
         if velocity is not None or layer is not None:
             return ParsedName(0, velocity, layer, folder.name)
     return None
+
+
+def _names_octave(stem: str, pattern: NamePattern | None, middle_c: str) -> bool:
+    """The name gives a note name, whose octave depends on the middle C convention (read by
+    another convention, it names another pitch or none)."""
+    other = next(c for c in MIDDLE_C if c != middle_c)
+    mine, theirs = _read_name(stem, pattern, middle_c)[0], _read_name(stem, pattern, other)[0]
+    return mine is not None and (theirs is None or theirs.pitch != mine.pitch)
 
 
 def _read_name(stem: str, pattern: NamePattern | None, middle_c: str) -> tuple[ParsedName | None, str]:
