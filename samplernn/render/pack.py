@@ -186,26 +186,50 @@ def usable(t: Take) -> bool:
 
 
 def redraw(ckpt: Checkpoint, takes: list[Take], options: PackOptions, gen: GenerationOptions,
-           ref: oneshot.KitReference) -> list[Take]:
+           ref: oneshot.KitReference, rounds: _Rounds | None = None) -> list[Take]:
     """`takes` and, for each (piece, velocity) with fewer than options.best `usable` takes, up to
     options.redraws rounds of options.takes new ones (only the layers still short are drawn again;
     each round its own seed, `round_seed`), all judged against `ref`. Nothing is drawn without
-    options.best or without real samples in `ref` (likeness unjudged)."""
+    options.best or without real samples in `ref` (likeness unjudged). `rounds`: the progress count
+    the first takes were generated on, which the rounds go on counting (None: gen.progress afresh)."""
     if options.best is None or not ref.centroids:
         return takes
+    rounds = rounds or _Rounds(gen.progress)
     for r in range(1, options.redraws + 1):
         short = [layer for layer in dict.fromkeys((t.key, t.velocity) for t in takes)
                  if sum(usable(t) for t in takes if (t.key, t.velocity) == layer) < options.best]
         if not short:
             break
-        more = generate_takes(ckpt, short, options.takes, round_seed(gen, r), options.lead, options.tail,
-                              options.engine)
+        rounds.next()
+        more = generate_takes(ckpt, short, options.takes, replace(round_seed(gen, r), progress=rounds.update),
+                              options.lead, options.tail, options.engine)
         for t in more:
             t.number += r * options.takes
             t.draw = r
         takes = takes + more
         judge(takes, ref)
     return takes
+
+
+class _Rounds:
+    """One progress count over the rounds of `redraw`: a round's stream-samples are counted on from
+    where the rounds before it ended (the first, make_pack's own generation, reported on `progress`
+    with its total), so the bar's count and ETA go on instead of starting again."""
+
+    def __init__(self, progress: Any) -> None:
+        self.progress, self.base, self.last = progress, 0, 0
+
+    def next(self) -> None:
+        """A new round: its counts start where the last total ended."""
+        self.base += self.last
+        self.last = 0
+
+    def update(self, done: int, total: int | None = None, **values: Any) -> None:
+        if self.progress is None:
+            return
+        if total is not None:
+            self.last = total
+        self.progress(self.base + done, None if total is None else self.base + total, **values)
 
 
 def round_seed(gen: GenerationOptions, r: int) -> GenerationOptions:
@@ -253,9 +277,11 @@ def make_pack(
     ref, where, hits = reference(ckpt, dataset, keys, options.best or options.takes)
     layers = [(k, v) for k in keys for v in options.velocities]
     gen = pack_generation(options, ckpt)
-    takes = generate_takes(ckpt, layers, options.takes, gen, options.lead, options.tail, options.engine)
+    rounds = _Rounds(gen.progress)
+    takes = generate_takes(ckpt, layers, options.takes, replace(gen, progress=rounds.update), options.lead,
+                           options.tail, options.engine)
     judge(takes, ref)
-    takes = redraw(ckpt, takes, options, gen, ref)
+    takes = redraw(ckpt, takes, options, gen, ref, rounds)
     drawn = _drawn(takes)
     if options.best is not None:
         takes = keep_best(takes, options.best, ref)

@@ -305,8 +305,13 @@ def test_best_keeps_k_of_n_by_score(drum_ckpt, kit_dir: Path, tmp_path: Path) ->
                                                                       takes=4, generation=GEN), kit_dir)
     assert report.takes[0].score == max(t.score for t in everything.takes)  # same seed, same takes
     # Drawn again (the untrained model's snares are short of usable ones), the kept are no worse.
-    again = make_pack(drum_ckpt, tmp_path / "again", dataclasses.replace(opts, redraws=1), kit_dir)
+    seen: list[tuple[int, int | None]] = []
+    counted = dataclasses.replace(GEN, progress=lambda done, total=None, **_: seen.append((done, total)))
+    again = make_pack(drum_ckpt, tmp_path / "again", dataclasses.replace(opts, redraws=1, generation=counted),
+                      kit_dir)
     assert again.index["pieces"]["38"]["drawn"] == {"100": 8}
+    totals = [t for _, t in seen if t is not None]  # the redraw's count goes on from the first round's
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen) and totals[-1] == 2 * totals[0]
     assert [t.number for t in again.takes] == [1, 2] and again.takes[0].score >= report.takes[0].score
 
 
