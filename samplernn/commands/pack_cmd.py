@@ -82,6 +82,9 @@ def pack_command(
 
     try:
         _check_folder_name(out)
+        if best is None and redraws != _DEFAULTS["redraws"]:
+            raise UsageError(f"--redraws {redraws}: takes are drawn again only for --best K (the K best "
+                             "kept); give --best")
         piece_list = None if pieces is None else comma_list(pieces, "--pieces", "kick,snare,38")
         velocity_list = comma_ints(velocities, "--velocities", "40,80,120")
         fields_ = {"temperature": temperature, "attack_temperature": attack_temperature, "min_p": min_p,
