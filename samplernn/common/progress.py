@@ -71,16 +71,19 @@ PLAIN_EVERY_S = 30.0
 class _Pace:
     """The pace since the first update, and the seconds it leaves to the total: neither the set-up
     before the first update (a training's model and data) nor work done before the bar began (a
-    resumed run's steps) counts."""
+    resumed run's steps) counts. A count that goes back (the next stage of prepare or evaluate,
+    counted from 0 again) starts the pace afresh."""
 
     def __init__(self) -> None:
         self.first: tuple[int, float] | None = None  # (done, time.monotonic()) at the first update
+        self.last = 0
 
     def seconds_left(self, done: int, total: int | None) -> float | None:
         """Seconds to `total` at the pace since the first call (None: no pace yet, no total, or done)."""
         now = time.monotonic()
-        if self.first is None:
+        if self.first is None or done < self.last:
             self.first = (done, now)
+        self.last = done
         first_done, first_t = self.first
         if not total or done >= total or now <= first_t or done <= first_done:
             return None

@@ -61,6 +61,10 @@ def test_a_terminal_bar_keeps_its_eta_when_the_total_moves(monkeypatch, capsys) 
         clock[0] = 120.0
         update(20, total=95, loss="1.0")  # a step a second: 75 steps left
         assert "20/95" in _shown(capsys) and "eta 0:01:15" in _shown(capsys)
+        update(0, total=50)  # the next stage, counted from 0 again: its own pace
+        clock[0] = 130.0
+        update(10)
+        assert "10/50" in _shown(capsys) and "eta 0:00:40" in _shown(capsys)
 
 
 def _shown(capsys) -> str:
