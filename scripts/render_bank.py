@@ -2,9 +2,9 @@
 
 Every note of the grid (by default E2..F4 × velocities 40/80/120 × lengths 0.25/0.5/1/2 s of GM
 program 57, trombone, from FluidR3 GM) gets a one-note MIDI file and a mono 16-bit FLAC at 44.1 kHz
-with the same stem, under ``<out>/notes/``. The bank is rendered into a temporary folder next to
-``<out>`` and only moved into place when every note passed its checks, so a failed run leaves the
-old bank (or none) behind, never half a bank.
+(a stereo preset mixed down) with the same stem, under ``<out>/notes/``. The bank is rendered into
+a temporary folder next to ``<out>`` and only moved into place when every note passed its checks,
+so a failed run leaves the old bank (or none) behind, never half a bank.
 
     .venv/bin/python scripts/render_bank.py [--out samplernn/banks/trombone] [--soundfont PATH]
         [--fluidsynth PATH] [--program N --name NAME --pitches LO:HI --velocities 40,80,120
@@ -117,13 +117,18 @@ def render(midi: Path, wav: Path, soundfont: Path, fluidsynth: str) -> None:
 
 
 def to_mono(stereo: np.ndarray, name: str) -> np.ndarray:
-    """The single channel of a stereo render whose channels must be equal (int16)."""
+    """One int16 channel: an exact copy where the channels are equal (the trombone), else their mean.
+
+    With reverb and chorus off (-R 0 -C 0) the channels still differ for a preset built from stereo
+    samples or panned layers (FluidR3's flute, violin, cello); `samplernn prepare` would mix such a
+    file down the same way.
+    """
     if stereo.ndim == 1:
         return stereo
-    if not np.array_equal(stereo[:, 0], stereo[:, 1]):
-        diff = int(np.abs(stereo[:, 0].astype(np.int32) - stereo[:, 1]).max())
-        raise RuntimeError(f"{name}: left and right channels differ (max {diff} LSB); check -R 0 -C 0")
-    return stereo[:, 0].copy()
+    if np.array_equal(stereo[:, 0], stereo[:, 1]):
+        return stereo[:, 0].copy()
+    mean = np.round(stereo.astype(np.int32).sum(axis=1) / 2)
+    return np.clip(mean, -32768, FULL_SCALE).astype(np.int16)
 
 
 def trim_silence(x: np.ndarray, name: str) -> np.ndarray:

@@ -19,6 +19,7 @@ from samplernn.render.demo import (
     DEFAULT_MODEL,
     DEMO_GENERATION,
     DEMO_INIT,
+    check_demo_run,
     demo_outputs,
     prepare_demo_bank,
     render_demo,
@@ -50,15 +51,19 @@ def demo(
         _check_train_options(train)
         demo_outputs(out, midi)  # before preparing and training, not after
         if train:
+            check_demo_run(out, bank, seed=seed, scratch=scratch)  # before prepare replaces its bank
             start = "from scratch" if scratch else f"fine-tuning {DEMO_INIT}"
             typer.echo(f"preparing {bank} into {out}/dataset …")
             for line in summary_lines(prepare_demo_bank(out, bank), bank):
                 typer.echo(line)
-            typer.echo(f"training `small` ({start}) for {minutes:g} min into {out}/run …")
+            if (out / "run" / "checkpoints" / "last.pt").is_file():
+                typer.echo(f"going on with the earlier run in {out}/run ({start}) to {minutes:g} min in all "
+                           "…")
+            else:
+                typer.echo(f"training `small` ({start}) for {minutes:g} min into {out}/run …")
             with progress_bar("train", 0, fields=("loss", "val", "sound", "sps")) as update:
-                model = train_demo_model(
-                    out, minutes=minutes, device=device, seed=seed, scratch=scratch, progress=update
-                )
+                model = train_demo_model(out, minutes=minutes, device=device, seed=seed, scratch=scratch,
+                                         progress=update, said=typer.echo)
         # The melody plays on the CPU unless a device is named (--device auto is for training).
         with generation_options(seed=seed, device=None if device == "auto" else device) as gen:
             res = render_demo(out, model, midi, gen, onset_candidates)

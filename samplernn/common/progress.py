@@ -38,21 +38,27 @@ def progress_bar(
         Progress,
         TextColumn,
         TimeElapsedColumn,
-        TimeRemainingColumn,
     )
 
     columns: list[Any] = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn()]
     if unit:
         columns.append(TextColumn(unit))
     columns += [TextColumn(f"{name} {{task.fields[{name}]}}") for name in fields]
-    columns += [TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn()]
+    # rich's own ETA forgets its pace whenever the total changes, which a time-bounded training
+    # run's total (the step its time limit will stop it at) does at almost every step
+    columns += [TimeElapsedColumn(), TextColumn("eta [cyan]{task.fields[eta_]}")]
+    pace = _Pace()
     with Progress(*columns, console=console, refresh_per_second=4) as bar:
-        task = bar.add_task(label, total=total, **{name: "-" for name in fields})
+        # total 0 is "not known yet": rich would show 0/0, finished
+        task = bar.add_task(label, total=total or None, eta_="-:--:--", **{name: "-" for name in fields})
 
         def update(done: int, total: int | None = None, **values: Any) -> None:
             kwargs = {k: str(v) for k, v in values.items()}
-            if total is not None:
+            if total:
                 kwargs["total"] = total
+            whole = total or bar.tasks[task].total
+            left = pace.seconds_left(done, int(whole) if whole else None)
+            kwargs["eta_"] = "-:--:--" if left is None else _clock(left)
             bar.update(task, completed=done, **kwargs)
 
         yield update
@@ -62,29 +68,48 @@ def progress_bar(
 PLAIN_EVERY_S = 30.0
 
 
+class _Pace:
+    """The pace since the first update, and the seconds it leaves to the total: neither the set-up
+    before the first update (a training's model and data) nor work done before the bar began (a
+    resumed run's steps) counts. A count that goes back (the next stage of prepare or evaluate,
+    counted from 0 again) starts the pace afresh."""
+
+    def __init__(self) -> None:
+        self.first: tuple[int, float] | None = None  # (done, time.monotonic()) at the first update
+        self.last = 0
+
+    def seconds_left(self, done: int, total: int | None) -> float | None:
+        """Seconds to `total` at the pace since the first call (None: no pace yet, no total, or done)."""
+        now = time.monotonic()
+        if self.first is None or done < self.last:
+            self.first = (done, now)
+        self.last = done
+        first_done, first_t = self.first
+        if not total or done >= total or now <= first_t or done <= first_done:
+            return None
+        return (total - done) / ((done - first_done) / (now - first_t))
+
+
 def _plain_lines(label: str, total: int, unit: str) -> Iterator[ProgressFn]:
     """`progress_bar`'s update for a stderr that is not a terminal: one plain line at most every
-    PLAIN_EVERY_S seconds (label, count, percentage, fields, elapsed, ETA) and one when it ends.
-    The ETA is at the pace since the first update: neither the set-up before it (a training's
-    model and data) nor work done before the bar began (a resumed run's steps) counts."""
+    PLAIN_EVERY_S seconds (label, count, percentage, fields, elapsed, ETA at `_Pace`) and one when
+    it ends."""
     start = time.monotonic()
     state: dict[str, Any] = {"done": 0, "total": total, "fields": {}, "said": start, "line": ""}
-    state["first"] = None  # (done, time) at the first update: where the pace is counted from
+    pace = _Pace()
 
     def line() -> str:
         done, whole = state["done"], state["total"]
-        now = time.monotonic()
         share = f" ({100 * done / whole:.0f}%)" if whole else ""
-        first_done, first_t = state["first"] or (done, now)
-        pace = (done - first_done) / (now - first_t) if now > first_t and done > first_done else 0.0
-        left = f", eta {_clock((whole - done) / pace)}" if whole and pace > 0 and done < whole else ""
+        seconds = pace.seconds_left(done, whole)
+        left = f", eta {_clock(seconds)}" if seconds is not None else ""
         fields = "".join(f" {k} {v}" for k, v in state["fields"].items() if v not in ("", "-"))
         count = f"{done}/{whole or '?'}" + (f" {unit}" if unit else "")
-        return f"{label} {count}{share}{fields}, {_clock(now - start)}{left}"
+        return f"{label} {count}{share}{fields}, {_clock(time.monotonic() - start)}{left}"
 
     def update(done: int, total: int | None = None, **values: Any) -> None:
-        if state["first"] is None:
-            state["first"] = (done, time.monotonic())
+        if pace.first is None:
+            pace.seconds_left(done, None)  # the pace counts from here
         state["done"] = done
         if total is not None:
             state["total"] = total

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -142,6 +144,35 @@ def prepare_demo_bank(out_dir: str | Path, bank: str | Path = BUNDLED_BANK) -> P
     return prepare_bank(bank, Path(out_dir) / "dataset")
 
 
+def check_demo_run(out_dir: str | Path, bank: str | Path, *, seed: int, scratch: bool) -> None:
+    """Refuse a re-run that would go on training an earlier `demo --train` run of another kind.
+
+    A run already in OUT/run is continued (`train_demo_model`); one trained from scratch against a
+    fine-tune of DEMO_INIT asked for (or the other way round), another --seed or another --bank
+    raises UserError, before prepare replaces OUT/dataset, so the earlier run keeps its bank. A
+    run.json or dataset.json that cannot be read is left to train's own checks.
+    """
+    out_dir = Path(out_dir)
+    run = out_dir / "run"
+    if not (run / "checkpoints" / "last.pt").is_file():
+        return
+    try:
+        cfg = json.loads((run / "run.json").read_text())["train_config"]
+        source = json.loads((out_dir / "dataset" / "dataset.json").read_text()).get("source")
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    kinds = ("from scratch", f"fine-tuning {DEMO_INIT}")
+    theirs, mine = kinds[bool(cfg.get("init"))], kinds[not scratch]
+    differ = [f"{theirs}, not {mine}"] if theirs != mine else []
+    if cfg.get("seed") != seed:
+        differ.append(f"seed {cfg.get('seed')}, not {seed}")
+    if source and Path(source).resolve() != Path(bank).resolve():
+        differ.append(f"bank {source}, not {bank}")
+    if differ:
+        raise UserError(f"{run}: an earlier `demo --train` run ({'; '.join(differ)}), which a re-run into "
+                        f"{out_dir} would go on training: give another --out, or delete {run} to start over")
+
+
 def train_demo_model(
     out_dir: str | Path,
     *,
@@ -150,12 +181,14 @@ def train_demo_model(
     seed: int = 0,
     scratch: bool = False,
     progress: ProgressFn | None = None,
+    said: Callable[[str], None] | None = None,
 ) -> Path:
     """Train `small` for `minutes` on OUT/dataset (`prepare_demo_bank`) into OUT/run (fine-tuning
     the shipped model unless `scratch`: demo_train_config); return best.pt.
 
-    A run already in OUT/run is continued up to `minutes` of training in all. `progress` gets
-    (step, expected last step, fields): the time limit decides the total.
+    A run already in OUT/run is continued up to `minutes` of training in all (`check_demo_run`
+    first); when it has had them, `said` gets a line saying that its best.pt plays untrained on.
+    `progress` gets (step, expected last step, fields): the time limit decides the total.
     Raises UserError for anything train refuses.
     """
     from samplernn.train.loop import train
@@ -165,5 +198,8 @@ def train_demo_model(
     run = out_dir / "run"
     cfg = demo_train_config(minutes, device, seed, scratch)
     resume = (run / "checkpoints" / "last.pt").is_file()
-    train(dataset, run, cfg, resume=resume, progress=progress)
+    result = train(dataset, run, cfg, resume=resume, progress=progress)
+    if result.status == "already_ended" and said is not None:
+        said(f"{run} has trained its {minutes:g} min already (step {result.step}): its best.pt plays; a "
+             "larger --minutes trains it on")
     return run / "checkpoints" / "best.pt"

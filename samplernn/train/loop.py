@@ -144,6 +144,7 @@ class _Loop:
         """The whole call: step, validate, save; the result."""
         state, status, validated_at = self.state, None, -1
         if state.step >= state.cfg.steps or state.elapsed_s >= self.limit_s:
+            self.run_dir.progress(state.step, state.step)  # the bar shows where it stands, done
             return self.result("already_ended")  # a resumed run at its bound: no step, no save
         state.model.train()
         state.clock.start()

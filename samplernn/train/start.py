@@ -73,6 +73,9 @@ def start_run(
         mcfg = replace(mcfg, sample_rate=data.sample_rate)
     pitched_fine_tune = cfg.init and cfg.conditioning and not kit and not resume_run
     draws = _new_pitch_draws(cfg, data, run) if pitched_fine_tune else None
+    if cfg.new_pitch_draws > 1 and not cfg.init and not resume_run:
+        run.log(f"--new-pitch-draws {cfg.new_pitch_draws} changes nothing: it draws the notes new to an "
+                "--init model more often, and this run has no --init")
     state = fresh_state(cfg, mcfg, data, device, info, draws)
     if resume_run:
         state.ema = WeightEMA(state.model, cfg.ema) if cfg.ema else None
@@ -102,10 +105,16 @@ def _new_pitch_draws(cfg: TrainConfig, data: TrainData, run: RunDir) -> torch.Te
     the same 30 minutes from scratch played them (docs/benchmarks.md, *Time to quality*)."""
     assert cfg.init is not None
     known = init_pitch_range(cfg.init)
+    nothing = f"--new-pitch-draws {cfg.new_pitch_draws} changes nothing: "
     if known is None:
+        if cfg.new_pitch_draws > 1:
+            run.log(nothing + "the --init model records no range of pitches it was trained on")
         return None
     outside = outside_range(data.train.pitches, known)
     if not bool(outside.any()):
+        if cfg.new_pitch_draws > 1:
+            run.log(nothing + "every train note lies within the --init model's range "
+                    f"({note_name(known[0])}-{note_name(known[1])})")
         return None
     new = ", ".join(note_name(p) for p in sorted({int(p) for p in data.train.pitches[outside]}))
     said = (f"{int(outside.sum())} train notes on pitches the --init model was not trained on ({new}; "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from samplernn.common import progress
 from samplernn.common.progress import progress_bar
 
@@ -41,3 +43,44 @@ def test_the_eta_goes_at_the_pace_since_the_first_update(monkeypatch, capsys) ->
     lines = capsys.readouterr().err.splitlines()
     assert lines[1] == "train 20/100 steps (20%), 0:01:50, eta 0:01:20"
     assert lines[3] == "train 5010/6000 steps (84%), 0:01:50, eta 0:16:30"
+
+
+def test_a_terminal_bar_keeps_its_eta_when_the_total_moves(monkeypatch, capsys) -> None:
+    """A time-bounded training run moves its total (the step the time limit will stop it at) at
+    almost every step; rich forgets its pace at every change of total, so the terminal showed
+    `eta -:--:--` most of the run, and `0/0 … eta 0:00:00` before the first step."""
+    import rich.progress
+    from rich.console import Console
+
+    bars: list[rich.progress.Progress] = []
+
+    class Recorded(rich.progress.Progress):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            bars.append(self)
+
+    monkeypatch.setattr(rich.progress, "Progress", Recorded)
+    monkeypatch.setattr(Console, "is_terminal", property(lambda self: True))
+    clock = [0.0]
+    monkeypatch.setattr(progress.time, "monotonic", lambda: clock[0])
+
+    def shown() -> str:
+        """What the live bar draws now, colours left out (refreshed by hand: its own refresh is on
+        a timer thread)."""
+        bars[0].refresh()
+        drawn = capsys.readouterr().err.replace("\r", "\n").splitlines()[-1]
+        return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", drawn)
+
+    with progress_bar("train", 0, fields=("loss",)) as update:
+        clock[0] = 100.0
+        update(0)
+        assert "0/?" in (line := shown()) and "eta -:--:--" in line  # no pace yet, no end known
+        clock[0] = 110.0
+        update(10, total=100, loss="2.0")
+        clock[0] = 120.0
+        update(20, total=95, loss="1.0")  # a step a second: 75 steps left
+        assert "20/95" in (line := shown()) and "eta 0:01:15" in line
+        update(0, total=50)  # the next stage, counted from 0 again: its own pace
+        clock[0] = 130.0
+        update(10)
+        assert "10/50" in (line := shown()) and "eta 0:00:40" in line

@@ -58,3 +58,16 @@ def test_note_midi_carries_the_program_and_exact_note_times(tmp_path: Path) -> N
             times[m.type] = t
     assert abs(times["note_on"] - rb.LEAD_IN) < 1e-9
     assert abs(times["note_off"] - times["note_on"] - 2.0) < 1e-9
+
+
+def test_a_stereo_preset_is_mixed_down_not_refused() -> None:
+    """FluidR3's flute, violin and cello are stereo samples: with reverb and chorus off their
+    channels still differ, and the bank was refused with a hint (-R 0 -C 0) already followed."""
+    import numpy as np
+
+    rb = _script()
+    stereo = np.array([[100, 300], [-32768, -32767], [5, 6]], dtype=np.int16)
+    mono = rb.to_mono(stereo, "flute_060_C4_v050_0.50s")
+    assert mono.dtype == np.int16 and mono.tolist() == [200, -32768, 6]
+    same = np.array([[7, 7], [-3, -3]], dtype=np.int16)
+    assert rb.to_mono(same, "x").tolist() == [7, -3]  # the trombone's equal channels: an exact copy

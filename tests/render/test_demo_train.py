@@ -98,3 +98,57 @@ def test_octave_shift_keeps_the_key():
     assert octave_shift([66, 67], 40, 65) == -12
     assert octave_shift([50, 60], 40, 65) == 0
     assert octave_shift([30, 80], 40, 65) == 12  # one note in at best (+12 or -24): the smaller shift
+
+
+def _earlier_demo_run(out: Path, bank: Path, *, init: str | None, seed: int = 0) -> None:
+    """What an earlier `demo --train -o OUT` left: OUT/dataset of `bank` and OUT/run (files
+    standing in for the checkpoint: only run.json is read before training)."""
+    (out / "dataset").mkdir(parents=True)
+    (out / "dataset" / "dataset.json").write_text(json.dumps({"source": str(bank)}))
+    (out / "run" / "checkpoints").mkdir(parents=True)
+    (out / "run" / "checkpoints" / "last.pt").write_bytes(b"a checkpoint")
+    (out / "run" / "run.json").write_text(json.dumps({"train_config": {"init": init, "seed": seed}}))
+
+
+@pytest.mark.parametrize(
+    ("args", "earlier", "said"),
+    [
+        (["--scratch"], {"init": str(SHIPPED_MODEL)}, "fine-tuning trombone-small, not from scratch"),
+        ([], {"init": None}, "from scratch, not fine-tuning trombone-small"),
+        (["--seed", "3"], {"init": str(SHIPPED_MODEL)}, "seed 0, not 3"),
+        (["--bank", "OTHER"], {"init": str(SHIPPED_MODEL)}, "not OTHER"),
+    ],
+)
+def test_a_rerun_into_another_kind_of_demo_run_is_refused_before_preparing(tmp_path, args, earlier, said):
+    """Before: --scratch over a fine-tune said 'training (from scratch)', trained nothing and played
+    the fine-tune; another --bank or --seed replaced OUT/dataset, then failed on the run's
+    last.pt with advice to 'resume with the same dataset' (demo has no --resume)."""
+    from typer.testing import CliRunner
+
+    from samplernn.cli import app
+
+    bank, other = small_bank(tmp_path / "bank"), tmp_path / "other"
+    other.mkdir()
+    out = tmp_path / "o"
+    _earlier_demo_run(out, bank, **earlier)
+    args = [str(other) if a == "OTHER" else a for a in args]
+    bank_args = [] if "--bank" in args else ["--bank", str(bank)]
+    cli = ["demo", "--train", "--minutes", "0.01", "-o", str(out), *bank_args]
+    result = CliRunner().invoke(app, [*cli, *args])
+    assert result.exit_code == 1, result.output
+    line = result.output.strip().replace(str(other), "OTHER")
+    assert said in line and "another --out" in line and "resume" not in line, line
+    assert json.loads((out / "dataset" / "dataset.json").read_text()) == {"source": str(bank)}  # untouched
+
+
+def test_a_rerun_of_a_demo_run_that_has_had_its_minutes_says_so(tmp_path, capsys):
+    """Before: 'training … for 1 min' and nothing else, while the earlier run's best.pt played."""
+    bank = small_bank(tmp_path / "bank")
+    prepare_demo_bank(tmp_path, bank)
+    said = []
+    train_demo_model(tmp_path, minutes=0.002, device="cpu", said=said.append)
+    assert said == []
+    best = train_demo_model(tmp_path, minutes=0.002, device="cpu", said=said.append)
+    assert best.is_file() and len(said) == 1
+    assert said[0].startswith(f"{tmp_path / 'run'} has trained its 0.002 min already")
+    assert "--minutes" in said[0]

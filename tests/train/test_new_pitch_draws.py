@@ -65,3 +65,25 @@ def test_a_fine_tune_draws_the_new_pitches_and_resumes_with_them(banks, tmp_path
     assert not any("was not trained on" in line for line in quiet)
     (base / "checkpoints" / "last.pt").unlink()  # a resumed fine-tune takes its draws from its own state
     assert train(wide, tuned, replace(drawn, steps=3), resume=True).step == 3
+
+
+def test_new_pitch_draws_that_draw_nothing_more_say_so(banks, tmp_path):
+    """Before: --new-pitch-draws 3 without --init, or on a fine-tune whose train notes all lie in
+    its init model's range, was taken and changed nothing, unsaid."""
+    low, wide = banks
+    base = tmp_path / "base"
+    train(low, base, tiny_train_config(steps=1))
+    init = str(base / "checkpoints" / "last.pt")
+    cases = (
+        (wide, tiny_train_config(steps=1, new_pitch_draws=3), "no --init"),
+        (low, tiny_train_config(steps=1, init=init, new_pitch_draws=3),
+         "within the --init model's range (C3-D3)"),
+    )
+    for k, (dataset, cfg, why) in enumerate(cases):
+        lines: list[str] = []
+        train(dataset, tmp_path / f"run{k}", cfg, log=lines.append)
+        said = [line for line in lines if line.startswith("--new-pitch-draws 3 changes nothing")]
+        assert len(said) == 1 and why in said[0], lines
+    lines = []
+    train(wide, tmp_path / "plain", tiny_train_config(steps=1), log=lines.append)
+    assert not any("--new-pitch-draws" in line for line in lines)

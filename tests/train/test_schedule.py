@@ -79,8 +79,11 @@ def test_a_time_bounded_run_ends_annealed_and_its_resume_continues_the_schedule(
     assert torch.load(run / "checkpoints" / "last.pt", weights_only=True)["elapsed_s"] >= 0.02 * 60
 
     before = (run / "checkpoints" / "last.pt").read_bytes()
-    again = train(dataset, run, longer, resume=True)  # its time is spent: no step, nothing written
-    assert again.status == "already_ended" and again.step == second.step
+    shown = []
+    again = train(dataset, run, longer, resume=True,
+                  progress=lambda done, total=None, **fields: shown.append((done, total)))
+    assert again.status == "already_ended" and again.step == second.step  # its time is spent: no step
+    assert shown == [(second.step, second.step)]  # not a bar left at 0/?
     assert "--max-minutes 0.02" in again.message and (run / "checkpoints" / "last.pt").read_bytes() == before
 
 
