@@ -108,8 +108,8 @@ def _plain_lines(label: str, total: int, unit: str) -> Iterator[ProgressFn]:
         return f"{label} {count}{share}{fields}, {_clock(time.monotonic() - start)}{left}"
 
     def update(done: int, total: int | None = None, **values: Any) -> None:
-        if pace.first is None:
-            pace.seconds_left(done, None)  # the pace counts from here
+        # every count seen: the pace counts from the first, or from one that went back between two lines
+        pace.seconds_left(done, None)
         state["done"] = done
         if total is not None:
             state["total"] = total

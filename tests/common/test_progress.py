@@ -84,3 +84,19 @@ def test_a_terminal_bar_keeps_its_eta_when_the_total_moves(monkeypatch, capsys) 
         clock[0] = 130.0
         update(10)
         assert "10/50" in (line := shown()) and "eta 0:00:40" in line
+
+
+def test_a_log_file_s_eta_starts_afresh_when_the_count_goes_back(monkeypatch, capsys) -> None:
+    """The next stage of prepare or evaluate counts from 0 again between two plain lines: its ETA
+    goes at its own pace, not at the stage before's (the going back is seen at every update, not
+    only when a line is said)."""
+    clock = [0.0]
+    monkeypatch.setattr(progress.time, "monotonic", lambda: clock[0])
+    with progress_bar("prepare", 100) as update:
+        for t, done, total in ((0, 0, None), (10, 50, None), (31, 100, None), (32, 0, 200), (40, 40, None)):
+            clock[0] = float(t)
+            update(done, total)
+        clock[0] = 62.0
+        update(120)  # 4 a second since the count went back at 32 s: 80 left, 20 s
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[1] == "prepare 120/200 (60%), 0:01:02, eta 0:00:20"
