@@ -53,9 +53,10 @@ def pack_command(
         int | None, typer.Option(min=1, help="Keep the K best takes of each piece and velocity (K <= takes).")
     ] = None,
     redraws: Annotated[
-        int, typer.Option(min=0, max=MAX_REDRAWS, help="With --best: rounds of --takes new takes for a piece "
-                          "and velocity with fewer than K takes like their piece, new and clean (0 = none).")
-    ] = _DEFAULTS["redraws"],
+        int | None, typer.Option(min=0, max=MAX_REDRAWS, help="With --best: rounds of --takes new takes for "
+                                 "a piece and velocity with fewer than K takes like their piece, new and "
+                                 f"clean (0 = none) [default: {_DEFAULTS['redraws']}].")
+    ] = None,
     dataset: Annotated[
         Path | None, typer.Option(help="The kit's prepared dataset to measure likeness and novelty against "
                                   "[default: the one the model was trained on, when still there].")
@@ -82,7 +83,7 @@ def pack_command(
 
     try:
         _check_folder_name(out)
-        if best is None and redraws != _DEFAULTS["redraws"]:
+        if best is None and redraws is not None:
             raise UsageError(f"--redraws {redraws}: takes are drawn again only for --best K (the K best "
                              "kept); give --best")
         piece_list = None if pieces is None else comma_list(pieces, "--pieces", "kick,snare,38")
@@ -93,7 +94,8 @@ def pack_command(
         with generation_options(quiet, **fields_) as gen:
             try:
                 options = PackOptions(pieces=piece_list, velocities=velocity_list,
-                                      takes=takes, best=best, redraws=redraws, bit_depth=bit_depth,
+                                      takes=takes, best=best, bit_depth=bit_depth,
+                                      redraws=_DEFAULTS["redraws"] if redraws is None else redraws,
                                       generation=gen,
                                       onset_candidates=onset_candidates,
                                       **({"engine": engine} if engine else {}))  # fmt: skip

@@ -409,7 +409,8 @@ def test_cli_pack_and_synth(drum_ckpt_path: Path, kit_dir: Path, tmp_path: Path)
     refusals = ((["--pieces", "cowbell"], "no such piece"), (["--velocities", "loud"], "comma-separated"),
                 (["--velocities", "0"], "velocities must be 1..127"),
                 (["--attack-temperature", "0"], "attack temperature must be a finite number > 0, got 0"),
-                (["--redraws", "3"], "--redraws 3: takes are drawn again only for --best K"))
+                (["--redraws", "3"], "--redraws 3: takes are drawn again only for --best K"),
+                (["--redraws", "2"], "--redraws 2: takes are drawn again only for --best K"))  # the default
     for args, why in refusals:
         r = runner.invoke(app, ["pack", str(drum_ckpt_path), "-o", str(tmp_path / "bad"), *args, "-q"])
         assert r.exit_code == 2 and why in r.output and len(r.output.strip().splitlines()) == 1, r.output
