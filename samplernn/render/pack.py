@@ -186,7 +186,7 @@ def usable(t: Take) -> bool:
 
 
 def redraw(ckpt: Checkpoint, takes: list[Take], options: PackOptions, gen: GenerationOptions,
-           ref: oneshot.KitReference, rounds: _Rounds | None = None) -> list[Take]:
+           ref: oneshot.KitReference, rounds: RoundProgress | None = None) -> list[Take]:
     """`takes` and, for each (piece, velocity) with fewer than options.best `usable` takes, up to
     options.redraws rounds of options.takes new ones (only the layers still short are drawn again;
     each round its own seed, `round_seed`), all judged against `ref`. Nothing is drawn without
@@ -194,7 +194,7 @@ def redraw(ckpt: Checkpoint, takes: list[Take], options: PackOptions, gen: Gener
     the first takes were generated on, which the rounds go on counting (None: gen.progress afresh)."""
     if options.best is None or not ref.centroids:
         return takes
-    rounds = rounds or _Rounds(gen.progress)
+    rounds = rounds or RoundProgress(gen.progress)
     for r in range(1, options.redraws + 1):
         short = [layer for layer in dict.fromkeys((t.key, t.velocity) for t in takes)
                  if sum(usable(t) for t in takes if (t.key, t.velocity) == layer) < options.best]
@@ -211,7 +211,7 @@ def redraw(ckpt: Checkpoint, takes: list[Take], options: PackOptions, gen: Gener
     return takes
 
 
-class _Rounds:
+class RoundProgress:
     """One progress count over the rounds of `redraw`: a round's stream-samples are counted on from
     where the rounds before it ended (the first, make_pack's own generation, reported on `progress`
     with its total), so the bar's count and ETA go on instead of starting again."""
@@ -225,6 +225,7 @@ class _Rounds:
         self.last = 0
 
     def update(self, done: int, total: int | None = None, **values: Any) -> None:
+        """A generation's progress(done, total) in stream-samples, passed on counted from `base`."""
         if self.progress is None:
             return
         if total is not None:
@@ -277,7 +278,7 @@ def make_pack(
     ref, where, hits = reference(ckpt, dataset, keys, options.best or options.takes)
     layers = [(k, v) for k in keys for v in options.velocities]
     gen = pack_generation(options, ckpt)
-    rounds = _Rounds(gen.progress)
+    rounds = RoundProgress(gen.progress)
     takes = generate_takes(ckpt, layers, options.takes, replace(gen, progress=rounds.update), options.lead,
                            options.tail, options.engine)
     judge(takes, ref)
