@@ -131,6 +131,15 @@ def test_oracle_melody_is_in_tune_on_time(long_dataset, bank_stats, melody, fake
     assert o["bursts"]["n_notes"] == 0 and o["bursts"]["max_over_db"] < 6
 
 
+def test_split_scored_settle_agrees_with_the_split(long_dataset, bank_stats, melody, fakes) -> None:
+    """The split in the melodies' terms gives the same settling as the split's own table (it had
+    left the notes' settle_ms out, so every note read as never settling)."""
+    r = _run(long_dataset, bank_stats, melody, fakes.oracle(wave="sawtooth"))
+    for source in ("real", "generated"):
+        assert r["test_split_scored"][source]["settle"] == r[source]["settle"]
+    assert r["generated"]["settle"]["n_unsettled"] == 0
+
+
 def test_octave_up_oracle_counts_octave_errors(long_dataset, bank_stats, melody, fakes) -> None:
     r = _run(long_dataset, bank_stats, melody, fakes.oracle(detune=12))
     p = r["melodies"]["overall"]["pitch"]
