@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from rich.console import Console
+from rich.console import Console, RenderableType
+from rich.measure import Measurement
 from rich.table import Table
 
 from samplernn.data.dataset import NoteRecord
@@ -151,21 +152,35 @@ def render_tables(report: dict[str, Any], console: Console | None = None) -> Non
     the bank's gaps, the melodies (when scored) and the pass/fail line; a drum model's: the summary
     and the one-shot table (the pitched tables say nothing about hits; the JSON report keeps them)."""
     console = console or Console()
-    console.print(summary_table(report))
+    tables = [summary_table(report)]
     if report.get("oneshot"):
-        tables = [oneshot_table(report)]
+        tables.append(oneshot_table(report))
     else:
-        tables = [pitch_table(report), misses_table(report), noise_table(report), gaps_table(report),
-                  melody_table(report)]
+        tables += [pitch_table(report), misses_table(report), noise_table(report), gaps_table(report),
+                   melody_table(report)]
     for table in tables:
         if table is not None:
-            console.print(table)
+            _print_whole(console, table)
     failed = [b["name"] for b in report["bars"] if b["passed"] is False]
     if report["passed"]:
         console.print("[green]the bars a model must pass to ship: all passed[/]")
     else:
         failed_text = ", ".join(failed) or "nothing measurable"
         console.print(f"[red]the bars a model must pass to ship: failed[/] ({failed_text})")
+
+
+def _print_whole(console: Console, table: RenderableType) -> None:
+    """Print `table` at the console's width on a terminal; written to a file or pipe (80 columns
+    unless $COLUMNS says otherwise), at least at the table's natural width, so that no figure is
+    cut to "10…" (console.print's own width cannot exceed the console's)."""
+    width = console.width
+    if not console.is_terminal:
+        natural = Measurement.get(console, console.options.update_width(1000), table).maximum
+        console.width = max(width, natural)
+    try:
+        console.print(table)
+    finally:
+        console.width = width
 
 
 def pick_plot_notes(records: list[NoteRecord], max_rows: int = 6) -> list[int]:

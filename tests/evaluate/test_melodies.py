@@ -183,3 +183,21 @@ def test_a_burst_in_a_melody_note_is_counted(bank_stats, melody, fakes) -> None:
     over = [m["over_level_db"] for m in scored]
     assert over[3] > 10 and max(over[:3] + over[4:]) < 6
     assert summarize_scored(scored)["bursts"]["n_notes"] == 1
+
+
+def test_report_written_to_a_file_truncates_no_figure(long_dataset, bank_stats, melody, fakes) -> None:
+    """Printed to a file or pipe (80 columns), the wide melody table kept its columns narrow and cut
+    its figures ("10…" for 100 %, "-1…" for a level): a report redirected to a file now holds every
+    figure whole."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from samplernn.evaluate.view import render_tables
+
+    r = _run(long_dataset, bank_stats, melody, fakes.oracle(wave="sawtooth"))
+    out = StringIO()
+    render_tables(r, Console(file=out, width=80))
+    text = out.getvalue()
+    assert "…" not in text.replace("|…|", "")  # the melody title's "median |…|" is no cut
+    assert "all melodies" in text and "100%" in text
