@@ -91,7 +91,7 @@ def _plot_note(fig: Figure, gs: GridSpec, ds: PreparedDataset, note: NoteRecord,
             ax.axvline(pos / sr, color="0.2", ls=":", lw=1, label=f"detected {name}")
     for pos, name, color in ((note.onset, "onset", "tab:green"), (note.release, "release", "tab:orange"),
                              (note.end, "end", "tab:red")):
-        ax.axvline(pos / sr, color=color, lw=1.2, label=f"{name} ({pos})")
+        ax.axvline(pos / sr, color=color, lw=1.2, label=f"{name} (sample {pos})")
     cond = note.conditioning(ds.stats)
     if ds.stats.envelopes:
         level = 10.0 ** (level_column_db(cond[:, LEVEL_INDEX]) / 20.0) * (cond[:, NOTE_INDEX] > 0)
@@ -132,8 +132,8 @@ def _plot_bank(fig: Figure, gs: GridSpec, ds: PreparedDataset) -> None:
     ax.set_yticks(range(len(labels)), labels, fontsize=7)
     ax.set_xlabel("pitch")
     ax.set_ylabel("velocity")
-    ax.set_title(f"bank: {len(ds.notes)} notes per pitch and velocity", fontsize=9)
-    fig.colorbar(im, ax=ax, fraction=0.03)
+    ax.set_title(f"bank: {len(ds.notes)} notes; notes per pitch and velocity", fontsize=9)
+    fig.colorbar(im, ax=ax, fraction=0.03, label="notes")
 
     ax2 = fig.add_subplot(gs[2, 1])
     bottom = np.zeros(len(pitches))
