@@ -204,16 +204,19 @@ def pick_plot_notes(records: list[NoteRecord], max_rows: int = 6) -> list[int]:
 
 
 def plot_spectrograms(ev: Evaluation, path: str | Path, max_rows: int = 6) -> Path:
-    """PNG grid: one row per picked note, real | generated log-mel spectrograms on one colour scale."""
+    """PNG grid: one row per picked note, real | generated log-mel spectrograms on one colour scale;
+    a row names its note (a drum model's: its piece, samplernn.render.drums.piece_name)."""
     from conditioning import note_name
     from samplernn.common.plots import SPECTROGRAM_RANGE_DB, figure
     from samplernn.measures.sound import MelSettings, log_mel_db, mel_hop
+    from samplernn.render.drums import piece_name
 
     sr = ev.report["sample_rate"]
     rows = pick_plot_notes(ev.records, max_rows)
     mel = MelSettings(n_mels=128)
     hop = mel_hop(sr, mel)
     path = Path(path)
+    name = piece_name if ev.report.get("oneshot") else note_name
     with figure(path, figsize=(11, 2.3 * len(rows) + 0.6), dpi=90, layout="constrained") as fig:
         axes = fig.subplots(len(rows), 2, squeeze=False)
         image = None
@@ -229,7 +232,7 @@ def plot_spectrograms(ev: Evaluation, path: str | Path, max_rows: int = 6) -> Pa
                 for pos in (rec.onset, rec.release, rec.end):
                     ax.axvline(pos / sr, color="cyan", lw=0.6, alpha=0.7)
                 ax.set_xlim(0, max(len(ev.real[i]), len(ev.generated[i])) / sr)
-                ax.set_title(f"{label}: {note_name(rec.pitch)} vel {rec.velocity} ({rec.id})", fontsize=9)
+                ax.set_title(f"{label}: {name(rec.pitch)} vel {rec.velocity} ({rec.id})", fontsize=9)
                 ax.set_ylabel("mel band")
         for ax in axes[-1]:
             ax.set_xlabel("seconds (lines: onset, release, end)")

@@ -182,6 +182,34 @@ def test_tables_and_plot(oracle, tmp_path: Path) -> None:
     assert "notes out of tune" not in text  # the oracle plays every note in tune
 
 
+def test_a_drum_models_spectrograms_name_the_piece(oracle, tmp_path, monkeypatch) -> None:
+    """A drum model's picture titled its rows by note name ("real: C2 vel 8 (BD_01)"): a drum key
+    is a piece, so the rows now name it ("real: hi-mid tom vel 40 …")."""
+    import copy
+    from contextlib import contextmanager
+
+    from samplernn.common import plots
+    from samplernn.render.drums import piece_name
+
+    figures = []
+    real_figure = plots.figure
+
+    @contextmanager
+    def keep(path, **kw):
+        with real_figure(path, **kw) as fig:
+            figures.append(fig)
+            yield fig
+
+    monkeypatch.setattr(plots, "figure", keep)
+    drums = copy.copy(oracle)
+    drums.report = {**oracle.report, "oneshot": {"pieces": {}}}
+    plot_spectrograms(drums, tmp_path / "spectrograms.png")
+    titles = [ax.get_title() for ax in figures[0].axes if ax.get_title()]
+    assert titles[0].startswith(f"real: {piece_name(oracle.records[0].pitch)} vel "), titles
+    plot_spectrograms(oracle, tmp_path / "pitched.png")  # a pitched model's rows keep the note names
+    assert [ax.get_title() for ax in figures[1].axes][0].startswith("real: C")
+
+
 def test_the_view_names_the_notes_out_of_tune(oracle) -> None:
     import copy
 
