@@ -44,6 +44,7 @@ from samplernn.train.data import dataset_fingerprint
 if TYPE_CHECKING:
     import torch
 
+SPECTROGRAMS = "spectrograms.png"  # the picture --plots DIR holds
 NLL_BAR = "test NLL"  # the one bar that does not depend on the generation seed
 
 
@@ -191,7 +192,8 @@ def check_outputs(json_path: str | Path | None = None, plots: str | Path | None 
                   dataset: str | Path | None = None, melodies: str | Path | None = None) -> None:
     """UserError, before a long evaluation, for an output that could not be written after it: a
     --json that is a folder or lies in a read-only one, a --plots or --audio folder that is a file or
-    cannot be made (samplernn.common.files.check_output_file / check_output_folder); and for an
+    cannot be made, a --plots folder whose spectrograms.png is a folder (samplernn.common.files.
+    check_output_file / check_output_folder); and for an
     output that would replace or add to an input: a --json that is the `checkpoint`, an existing
     file other than a .json report (a melody, the shipped melodies included), a file of the
     `dataset` or `melodies` folder or of the package's shipped files; a --plots or --audio folder
@@ -215,6 +217,8 @@ def check_outputs(json_path: str | Path | None = None, plots: str | Path | None 
             check_output_folder(folder)
             if dataset is not None and Path(dataset).is_dir() and _inside(Path(folder), Path(dataset)):
                 raise UserError(f"{folder}: lies in the dataset {dataset}; write the outputs elsewhere")
+    if plots is not None:
+        check_output_file(Path(plots) / SPECTROGRAMS)  # e.g. a folder of that name
     if audio is not None:
         _check_audio_folder(Path(audio), dataset, melodies)
 
@@ -288,7 +292,7 @@ def write_report(result: CheckpointEvaluation, path: str | Path) -> Path:
 
 def write_spectrograms(result: CheckpointEvaluation, folder: str | Path) -> Path:
     """FOLDER/spectrograms.png: real vs generated spectrograms of a few notes; returns its path."""
-    return plot_spectrograms(result.evaluation, Path(folder) / "spectrograms.png")
+    return plot_spectrograms(result.evaluation, Path(folder) / SPECTROGRAMS)
 
 
 def write_generated(result: CheckpointEvaluation, folder: str | Path) -> Path:

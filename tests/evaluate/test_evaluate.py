@@ -684,6 +684,19 @@ def test_options_refuse_a_negative_seed_and_a_temperature_that_is_not_finite(giv
     assert str(err.value) == message
 
 
+def test_plots_whose_picture_cannot_be_written_is_refused_before_the_evaluation(tmp_path: Path) -> None:
+    """`--plots DIR` with a folder named DIR/spectrograms.png ran the whole evaluation and failed
+    only then ("cannot write (is a directory)"); it is now refused before."""
+    from samplernn.common.errors import UserError
+    from samplernn.evaluate.checkpoint import check_outputs
+
+    (tmp_path / "plots" / "spectrograms.png").mkdir(parents=True)
+    with pytest.raises(UserError, match=r"plots/spectrograms\.png: is a folder"):
+        check_outputs(plots=tmp_path / "plots")
+    check_outputs(plots=tmp_path / "new")  # a folder still to make is fine, and is not made
+    assert not (tmp_path / "new").exists()
+
+
 def test_audio_folder_in_the_banks_recordings_or_of_someones_files_is_refused(tmp_path: Path) -> None:
     """`--audio bank1` once wrote Trombone_D3_ff.generated.wav among the recordings the dataset
     was prepared from, and the next prepare took it for a real note."""
