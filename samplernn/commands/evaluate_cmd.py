@@ -40,14 +40,17 @@ def evaluate(
     dataset: Annotated[Path, typer.Argument(help="Prepared dataset directory (from `samplernn prepare`).")],
     split: Annotated[str, _option("split")] = _default("split"),
     json_path: Annotated[
-        Path | None, typer.Option("--json", help="Write the full report here (JSON).")
+        Path | None, typer.Option("--json", help="Write the full report here (JSON, with the definition "
+                                  "of every measure).")
     ] = None,
     plots: Annotated[
         Path | None,
-        typer.Option(help="Write a PNG grid of real vs generated spectrograms into this directory."),
+        typer.Option(help="Write spectrograms.png into this folder (made if missing): a grid of real "
+                          "vs generated log-mel spectrograms of a few notes."),
     ] = None,
     audio: Annotated[
-        Path | None, typer.Option(help="Write the generated notes as WAVs into this directory.")
+        Path | None, typer.Option(help="Write the generated notes as WAVs into this folder: "
+                                  "<id>.generated.wav per note, melody_<name>.wav, missing_<pitch>.wav.")
     ] = None,
     max_notes: Annotated[int | None, _option("max_notes", min=1)] = _default("max_notes"),
     seed: Annotated[int, _option("seed", min=0)] = _default("seed"),

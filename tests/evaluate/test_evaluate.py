@@ -740,3 +740,13 @@ def test_a_dataset_other_than_the_one_trained_on_is_said(dataset) -> None:
     assert dataset_notice(SimpleNamespace(payload={}), dataset) is None  # a model that records none
     said = dataset_notice(SimpleNamespace(payload={"dataset": {"fingerprint": "0" * 16}}), dataset)
     assert said.startswith(f"{dataset.root}: not the dataset the model was trained on")
+
+
+def test_help_says_every_outputs_name_and_the_default_of_max_notes() -> None:
+    """`evaluate --help` gave --max-notes no default (it is every note of the split) and did not say
+    which files --plots and --audio write into their folder."""
+    from samplernn.cli import app
+
+    out = " ".join(CliRunner().invoke(app, ["evaluate", "--help"], env={"COLUMNS": "300"}).output.split())
+    assert "default: every note of the split" in out
+    assert "spectrograms.png into this folder" in out and "<id>.generated.wav" in out
