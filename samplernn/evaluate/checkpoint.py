@@ -80,7 +80,7 @@ def evaluate_checkpoint(
     CPU thread count (the NLL, the torch engine) and the numba engine's for the whole evaluation.
     Raises UserError for a dataset or checkpoint that cannot be read, an unconditioned checkpoint
     (it plays no notes to measure; the baseline may be one: only its NLL is read), a sample-rate
-    mismatch or an empty split.
+    mismatch, an empty split or melodies for a drum model.
     """
     options = options or EvaluateOptions()
     ds = load_dataset(dataset)
@@ -89,6 +89,9 @@ def evaluate_checkpoint(
     if ckpt.sample_rate != ds.sample_rate:
         raise UserError(f"{checkpoint}: model is {ckpt.sample_rate} Hz, {dataset} is {ds.sample_rate} Hz")
     check_same_kind(ckpt, ds, checkpoint)
+    if options.melody_source is not None and is_drum_model(ckpt):
+        raise UserError(f"{checkpoint}: a drum model; melodies are scored for pitched models only (leave "
+                        "out --melodies, --shipped-melodies and --heldout-melodies)")
     baseline = _baseline(options.baseline, ds, device)
     run = _runner(ckpt, ds, options, device, progress)
     with torch_threads(options.threads):

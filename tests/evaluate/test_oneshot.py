@@ -246,6 +246,19 @@ def test_a_drum_model_and_a_pitched_bank_are_refused_either_way(kit_dir: Path, t
         reference(load_checkpoint(drums), pitched_bank, [38], 1)
 
 
+@pytest.mark.parametrize("given", [{"heldout_melodies": True}, {"shipped_melodies": True},
+                                   {"melodies": Path("tunes")}])
+def test_melodies_for_a_drum_model_are_refused_before_any_work(kit_dir: Path, tmp_path: Path, given) -> None:
+    """A drum model's evaluation dropped --melodies and --shipped-melodies without a word and
+    rendered --heldout-melodies through the kit (pitched melodies as drum hits); a melody option
+    with a drum model is now one line before anything is generated."""
+    from samplernn.common.errors import UserError
+
+    drums = drum_checkpoint(tmp_path / "drums.pt", drum_stats(kit_dir))
+    with pytest.raises(UserError, match=r"drums\.pt: a drum model; melodies are scored for pitched models"):
+        evaluate_checkpoint(drums, kit_dir, EvaluateOptions(max_notes=1, **given))
+
+
 def test_chunks_without_notes_and_a_baseline_of_another_kind_are_refused(kit_dir: Path, tmp_path: Path):
     """A pitched or drum model on chunks of recordings (prepare's layout audio) would score the chunks
     as notes "C-1, velocity 0" and exit 0; a drum model as the --baseline of a pitched bank made the NLL
