@@ -55,6 +55,14 @@ def test_load_melody_errors(tmp_path: Path, bank_stats) -> None:
     bad.write_bytes(b"not midi")
     with pytest.raises(UserError, match="bad.mid"):
         load_melody(bad, (48, 55), bank_stats, SR, LEAD, TAIL)
+    import mido  # a drum track only (channel 10): said so, not just "no notes to play"
+
+    drums = mido.MidiFile()
+    drums.tracks.append(mido.MidiTrack([mido.Message("note_on", note=36, velocity=100, channel=9),
+                                        mido.Message("note_off", note=36, channel=9, time=240)]))
+    drums.save(tmp_path / "drums.mid")
+    with pytest.raises(UserError, match=r"drums\.mid: only drum-channel notes \(channel 10\)"):
+        load_melody(tmp_path / "drums.mid", (48, 55), bank_stats, SR, LEAD, TAIL)
 
 
 def test_shipped_melody_set() -> None:
