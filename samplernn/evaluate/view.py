@@ -129,7 +129,7 @@ def _rising(block: dict[str, Any]) -> bool | None:
 
 
 def seeds_table(runs: list[dict[str, Any]]) -> Table:
-    """Bar | value per seed | target | seeds passing."""
+    """Bar | value per seed | target | seeds passing of the seeds it was measured on ("n/a": none)."""
     t = Table(title=f"bars over {len(runs)} seeds")
     t.add_column("bar", justify="left")
     for r in runs:
@@ -141,9 +141,10 @@ def seeds_table(runs: list[dict[str, Any]]) -> Table:
              "missing-pitch accuracy": "%", "in-between velocities": "%"}
     for bar in runs[0]["bars"]:
         cells = [next(b for b in r["bars"] if b["name"] == bar["name"]) for r in runs]
-        n_pass = sum(c["passed"] is True for c in cells)
+        judged = [c["passed"] for c in cells if c["passed"] is not None]  # None: not measured
+        passing = f"{sum(judged)} / {len(judged)}" if judged else "n/a"
         t.add_row(bar["name"], *(_fmt(c["value"], kinds.get(bar["name"], "")) for c in cells), bar["target"],
-                  f"{n_pass} / {len(cells)}")
+                  passing)
     return t
 
 

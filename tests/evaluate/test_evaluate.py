@@ -750,3 +750,25 @@ def test_help_says_every_outputs_name_and_the_default_of_max_notes() -> None:
     out = " ".join(CliRunner().invoke(app, ["evaluate", "--help"], env={"COLUMNS": "300"}).output.split())
     assert "default: every note of the split" in out
     assert "spectrograms.png into this folder" in out and "<id>.generated.wav" in out
+
+
+def test_seeds_table_says_n_a_for_a_bar_no_seed_measured() -> None:
+    """`--seeds 2 --no-velocity-sweep` printed "0 / 2" under passed for the bars not measured (the
+    JSON: passed null), as if both seeds had failed them; they now read "n/a", and a bar judged on
+    some seeds only counts those."""
+    from rich.console import Console
+
+    from samplernn.evaluate.view import seeds_table
+
+    def bar(name: str, value: float | None, passed: bool | None) -> dict:
+        return {"name": name, "value": value, "target": ">= 80%", "passed": passed}
+
+    runs = [{"seed": s, "passed": True, "bars": [bar("RMS rising with velocity", None, None),
+                                                 bar("pitch accuracy", 1.0, True),
+                                                 bar("melody pitch", p, ok)]}
+            for s, p, ok in ((0, None, None), (1, 0.5, False))]
+    console = Console(record=True, width=200)
+    console.print(seeds_table(runs))
+    rows = {line.split("│")[1].strip(): line.split("│")[-2].strip()
+            for line in console.export_text().splitlines() if line.startswith("│")}
+    assert rows == {"RMS rising with velocity": "n/a", "pitch accuracy": "2 / 2", "melody pitch": "0 / 1"}
