@@ -198,7 +198,8 @@ def check_outputs(json_path: str | Path | None = None, plots: str | Path | None 
     cannot be made, a --plots folder whose spectrograms.png is a folder (samplernn.common.files.
     check_output_file / check_output_folder); and for an
     output that would replace or add to an input: a --json that is the `checkpoint`, an existing
-    file other than a .json report (a melody, the shipped melodies included), a file of the
+    file other than an earlier evaluate report (a melody, the shipped melodies included, another
+    dataset's dataset.json: `_is_report`), a file of the
     `dataset` or `melodies` folder or of the package's shipped files; a --plots or --audio folder
     inside the dataset; an --audio folder in the dataset's source recordings, the melodies or the
     shipped files, or holding recordings or MIDI files of someone's (`_check_audio_folder`). A new
@@ -215,6 +216,9 @@ def check_outputs(json_path: str | Path | None = None, plots: str | Path | None 
         if Path(json_path).is_file() and Path(json_path).suffix.lower() != ".json":
             raise UserError(f"{json_path}: exists and is not a .json report; write the report to a .json "
                             "file")
+        if Path(json_path).is_file() and not _is_report(Path(json_path)):
+            raise UserError(f"{json_path}: exists and is not an evaluate report (another program's or "
+                            "dataset's JSON); write the report to a new file")
     for folder in (plots, audio):
         if folder is not None:
             check_output_folder(folder)
@@ -248,6 +252,16 @@ def _check_audio_folder(folder: Path, dataset: str | Path | None, melodies: str 
     if foreign:
         raise UserError(f"{folder}: holds recordings or MIDI files evaluate did not write "
                         f"({', '.join(foreign)}); write the generated notes to a new or empty folder")
+
+
+def _is_report(path: Path) -> bool:
+    """Whether the JSON file `path` is an earlier evaluate report (an object with its "bars" and
+    "definitions"), which --json may write over; False for any other or unreadable file."""
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(report, dict) and {"bars", "definitions"} <= report.keys()
 
 
 def _dataset_source(dataset: str | Path | None) -> str | None:

@@ -684,6 +684,26 @@ def test_options_refuse_a_negative_seed_and_a_temperature_that_is_not_finite(giv
     assert str(err.value) == message
 
 
+def test_json_over_a_json_file_that_is_no_report_is_refused(tmp_path: Path) -> None:
+    """`--json other_dataset/dataset.json` (a .json, but not of the input dataset) was replaced by
+    the report, exit 0, leaving that dataset unreadable; an existing .json is now written over only
+    when it is an earlier evaluate report."""
+    from samplernn.common.errors import UserError
+    from samplernn.evaluate.checkpoint import check_outputs
+
+    other = tmp_path / "other_ds" / "dataset.json"
+    other.parent.mkdir()
+    other.write_text(json.dumps({"created_by": "samplernn prepare", "sample_rate": 16000}))
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    for target in (other, broken):
+        with pytest.raises(UserError, match=r"\.json: exists and is not an evaluate report"):
+            check_outputs(json_path=target)
+    earlier = tmp_path / "report.json"  # an earlier report is written again
+    earlier.write_text(json.dumps({"bars": [], "definitions": {}, "passed": True}))
+    check_outputs(json_path=earlier)
+
+
 def test_plots_whose_picture_cannot_be_written_is_refused_before_the_evaluation(tmp_path: Path) -> None:
     """`--plots DIR` with a folder named DIR/spectrograms.png ran the whole evaluation and failed
     only then ("cannot write (is a directory)"); it is now refused before."""
