@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,7 +31,7 @@ from samplernn.common.paths import PRETRAINED_DIR
 from samplernn.common.progress import ProgressFn
 from samplernn.common.shipped import resolve_checkpoint
 from samplernn.common.threads import torch_threads
-from samplernn.data.dataset import PreparedDataset, load_dataset
+from samplernn.data.dataset import NoteRecord, PreparedDataset, load_dataset
 from samplernn.evaluate.oneshot import OneShotEval, drum_options, generation
 from samplernn.evaluate.options import EvaluateOptions
 from samplernn.evaluate.run import Evaluation, evaluate_model
@@ -97,7 +97,7 @@ def evaluate_checkpoint(
     with torch_threads(options.threads):
         ev = run(options.seed, with_nll=True, baseline_model=baseline)
         runs = _other_seeds(run, ev, options) if options.seeds > 1 else []
-    notices = [range_notice(ckpt, ds, options.split), dataset_notice(ckpt, ds)]
+    notices = [range_notice(ckpt, ds, options.split, ev.records), dataset_notice(ckpt, ds)]
     ev.report.update(checkpoint=str(checkpoint), dataset=str(dataset), step=ckpt.step,
                      notices=[n for n in notices if n])
     if runs:
@@ -145,21 +145,24 @@ def dataset_notice(ckpt: Checkpoint, ds: PreparedDataset) -> str | None:
             "include ones the model trained on, and a kit's novelty is measured against this train split")
 
 
-def range_notice(ckpt: Checkpoint, ds: PreparedDataset, split: str) -> str | None:
-    """A line for notes of `split` at pitches outside a pitched model's trained range (a dataset of
-    another instrument, or a wider bank): their figures measure pitches the model never learnt.
-    None when every note lies in the range, for a drum model (its keys are pieces) and for a model
-    that records no range."""
+def range_notice(ckpt: Checkpoint, ds: PreparedDataset, split: str,
+                 evaluated: Sequence[NoteRecord] | None = None) -> str | None:
+    """A line for the `evaluated` notes of `split` (default: all of them; fewer with --max-notes)
+    at pitches outside a pitched model's trained range (a dataset of another instrument, or a wider
+    bank): their figures measure pitches the model never learnt. None when every such note lies in
+    the range, for a drum model (its keys are pieces) and for a model that records no range."""
     rng = ckpt.pitch_range
     if rng is None or is_drum_model(ckpt):
         return None
-    notes = ds.split(split)
+    every = ds.split(split)
+    notes = every if evaluated is None else list(evaluated)
     outside = sorted({n.pitch for n in notes if not rng[0] <= n.pitch <= rng[1]})
     if not outside:
         return None
     count = sum(1 for n in notes if not rng[0] <= n.pitch <= rng[1])
     shown = ", ".join(note_name(p) for p in outside[:6]) + (" …" if len(outside) > 6 else "")
-    return (f"{ds.root}: {count} of {len(notes)} {split} notes lie outside the model's trained range "
+    which = f"{split} notes" if len(notes) == len(every) else f"evaluated {split} notes"
+    return (f"{ds.root}: {count} of {len(notes)} {which} lie outside the model's trained range "
             f"{note_name(rng[0])}–{note_name(rng[1])} ({shown}): their figures measure pitches it "
             "was not trained on")
 

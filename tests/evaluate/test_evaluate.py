@@ -663,6 +663,11 @@ def test_notes_outside_the_models_range_are_named(dataset, tmp_path: Path) -> No
     assert outside and notice is not None
     assert f"{len(outside)} of {len(test_notes)} test notes" in notice and "C3–D3" in notice
     assert "(G3)" in notice  # the pitches outside, by name; those inside not listed
+    # --max-notes: only the notes evaluated count (it had warned of the whole split's, none evaluated)
+    inside = [n for n in test_notes if n.pitch <= 50]
+    assert range_notice(ckpt, dataset, "test", inside[:2]) is None
+    notice = range_notice(ckpt, dataset, "test", [inside[0], outside[0]])
+    assert notice is not None and "1 of 2 evaluated test notes" in notice
     wide = BankStats(16000, tails={(40, 100): 800, (70, 100): 800})
     wide_ckpt = load_checkpoint(tiny_checkpoint(tmp_path / "wide.pt", stats=wide))
     assert range_notice(wide_ckpt, dataset, "test") is None
