@@ -40,7 +40,7 @@ def summary_table(report: dict[str, Any]) -> Table:
     if nll:
         b = bars.get("test NLL")
         t.add_row(
-            "NLL bits/sample",
+            "NLL of the real notes, bits/sample",
             "",
             _fmt(nll["overall"]),
             b["target"] if b else "",

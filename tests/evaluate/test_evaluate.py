@@ -797,3 +797,16 @@ def test_seeds_table_says_n_a_for_a_bar_no_seed_measured() -> None:
     rows = {line.split("│")[1].strip(): line.split("│")[-2].strip()
             for line in console.export_text().splitlines() if line.startswith("│")}
     assert rows == {"RMS rising with velocity": "n/a", "pitch accuracy": "2 / 2", "melody pitch": "0 / 1"}
+
+
+def test_the_nll_row_says_it_is_of_the_real_notes(oracle) -> None:
+    """The NLL (of the real notes under the model) sat in the "generated" column as "NLL
+    bits/sample", read as the generated notes' likelihood; its label now says whose it is."""
+    from rich.console import Console
+
+    from samplernn.evaluate.view import summary_table
+
+    report = {**oracle.report, "nll": {"overall": 1.5, "per_pitch": {}, "n_samples": 10}}
+    console = Console(record=True, width=200)
+    console.print(summary_table(report))
+    assert "NLL of the real notes, bits/sample" in console.export_text()

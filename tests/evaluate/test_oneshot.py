@@ -193,7 +193,7 @@ def test_evaluate_chooses_one_shot_measures_for_a_drum_model(kit_dir: Path, tmp_
     assert "best of up to 8 starts by level" in " ".join(out.getvalue().split())  # the title may wrap
     assert block["searched_by"] == "level"  # a checkpoint without its kit's piece centroids
     shown = out.getvalue()
-    assert "NLL bits/sample" in shown and "clipped samples" in shown
+    assert "NLL of the real notes, bits/sample" in shown and "clipped samples" in shown
     assert "decay as its level column tells" in shown and block["column_decay"]["envelopes"] == 1.0
     assert "pitch within" not in shown and "per pitch" not in shown and "noise floor" not in shown
 
