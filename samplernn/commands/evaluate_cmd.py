@@ -82,7 +82,7 @@ def evaluate(
 
     from samplernn.common.progress import progress_bar
     from samplernn.evaluate import checkpoint as evaluation
-    from samplernn.evaluate.view import render_tables, seeds_table
+    from samplernn.evaluate.view import print_whole, render_tables, seeds_table
 
     try:
         options = EvaluateOptions(
@@ -106,7 +106,7 @@ def evaluate(
             typer.secho(f"warning: {line}", fg=typer.colors.YELLOW, err=True)
         render_tables(result.report, console)
         if result.seed_runs:
-            console.print(seeds_table(result.seed_runs))
+            print_whole(console, seeds_table(result.seed_runs))
         if json_path is not None:
             console.print(f"report: {evaluation.write_report(result, json_path)}")
         if plots is not None:

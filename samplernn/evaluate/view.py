@@ -161,7 +161,7 @@ def render_tables(report: dict[str, Any], console: Console | None = None) -> Non
                    melody_table(report)]
     for table in tables:
         if table is not None:
-            _print_whole(console, table)
+            print_whole(console, table)
     failed = [b["name"] for b in report["bars"] if b["passed"] is False]
     if report["passed"]:
         console.print("[green]the bars a model must pass to ship: all passed[/]")
@@ -170,7 +170,7 @@ def render_tables(report: dict[str, Any], console: Console | None = None) -> Non
         console.print(f"[red]the bars a model must pass to ship: failed[/] ({failed_text})")
 
 
-def _print_whole(console: Console, table: RenderableType) -> None:
+def print_whole(console: Console, table: RenderableType) -> None:
     """Print `table` at the console's width on a terminal; written to a file or pipe (80 columns
     unless $COLUMNS says otherwise), at least at the table's natural width, so that no figure is
     cut to "10…" (console.print's own width cannot exceed the console's)."""

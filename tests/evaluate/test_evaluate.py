@@ -476,6 +476,19 @@ def test_cli_seeds_tabulates_every_bar_per_seed(dataset, tmp_path: Path) -> None
     assert runs[0]["bars"] == json.loads(report.read_text())["bars"]
 
 
+def test_cli_seeds_table_written_to_a_file_cuts_no_figure(dataset, tmp_path: Path) -> None:
+    """`--seeds 5 > report.txt` (80 columns) cut the per-seed figures ("0.00…", "10…"); the seeds
+    table is printed whole off a terminal, as the other tables are."""
+    pytest.importorskip("samplernn.generate.engine")
+    ckpt = _tiny_checkpoint(tmp_path / "m.pt")
+    args = [str(ckpt), str(dataset.root), "--device", "cpu", "--max-notes", "1", "--no-velocity-sweep",
+            "--no-missing-pitches", "--onset-candidates", "1", "--seeds", "5"]
+    result = _cli(args)
+    assert result.exit_code == 0, result.output
+    table = result.output[result.output.index("bars over 5 seeds"):]
+    assert "seed 4" in table and "…" not in table, table
+
+
 def test_the_seed_reaches_the_test_notes(dataset, tmp_path: Path) -> None:
     """Two seeds of one model once gave the same test-split figures (the same notes unvoiced): the
     notes themselves must differ by seed (the onset search included) and repeat with it."""
