@@ -40,14 +40,17 @@ def evaluate(
     dataset: Annotated[Path, typer.Argument(help="Prepared dataset directory (from `samplernn prepare`).")],
     split: Annotated[str, _option("split")] = _default("split"),
     json_path: Annotated[
-        Path | None, typer.Option("--json", help="Write the full report here (JSON).")
+        Path | None, typer.Option("--json", help="Write the full report here (JSON, with the definition "
+                                  "of every measure).")
     ] = None,
     plots: Annotated[
         Path | None,
-        typer.Option(help="Write a PNG grid of real vs generated spectrograms into this directory."),
+        typer.Option(help="Write spectrograms.png into this folder (made if missing): a grid of real "
+                          "vs generated log-mel spectrograms of a few notes."),
     ] = None,
     audio: Annotated[
-        Path | None, typer.Option(help="Write the generated notes as WAVs into this directory.")
+        Path | None, typer.Option(help="Write the generated notes as WAVs into this folder: "
+                                  "<id>.generated.wav per note, melody_<name>.wav, missing_<pitch>.wav.")
     ] = None,
     max_notes: Annotated[int | None, _option("max_notes", min=1)] = _default("max_notes"),
     seed: Annotated[int, _option("seed", min=0)] = _default("seed"),
@@ -79,7 +82,7 @@ def evaluate(
 
     from samplernn.common.progress import progress_bar
     from samplernn.evaluate import checkpoint as evaluation
-    from samplernn.evaluate.view import render_tables, seeds_table
+    from samplernn.evaluate.view import print_whole, render_tables, seeds_table
 
     try:
         options = EvaluateOptions(
@@ -103,7 +106,7 @@ def evaluate(
             typer.secho(f"warning: {line}", fg=typer.colors.YELLOW, err=True)
         render_tables(result.report, console)
         if result.seed_runs:
-            console.print(seeds_table(result.seed_runs))
+            print_whole(console, seeds_table(result.seed_runs))
         if json_path is not None:
             console.print(f"report: {evaluation.write_report(result, json_path)}")
         if plots is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,7 +31,7 @@ from samplernn.common.paths import PRETRAINED_DIR
 from samplernn.common.progress import ProgressFn
 from samplernn.common.shipped import resolve_checkpoint
 from samplernn.common.threads import torch_threads
-from samplernn.data.dataset import PreparedDataset, load_dataset
+from samplernn.data.dataset import NoteRecord, PreparedDataset, load_dataset
 from samplernn.evaluate.oneshot import OneShotEval, drum_options, generation
 from samplernn.evaluate.options import EvaluateOptions
 from samplernn.evaluate.run import Evaluation, evaluate_model
@@ -44,6 +44,7 @@ from samplernn.train.data import dataset_fingerprint
 if TYPE_CHECKING:
     import torch
 
+SPECTROGRAMS = "spectrograms.png"  # the picture --plots DIR holds
 NLL_BAR = "test NLL"  # the one bar that does not depend on the generation seed
 
 
@@ -79,7 +80,7 @@ def evaluate_checkpoint(
     CPU thread count (the NLL, the torch engine) and the numba engine's for the whole evaluation.
     Raises UserError for a dataset or checkpoint that cannot be read, an unconditioned checkpoint
     (it plays no notes to measure; the baseline may be one: only its NLL is read), a sample-rate
-    mismatch or an empty split.
+    mismatch, an empty split or melodies for a drum model.
     """
     options = options or EvaluateOptions()
     ds = load_dataset(dataset)
@@ -88,12 +89,15 @@ def evaluate_checkpoint(
     if ckpt.sample_rate != ds.sample_rate:
         raise UserError(f"{checkpoint}: model is {ckpt.sample_rate} Hz, {dataset} is {ds.sample_rate} Hz")
     check_same_kind(ckpt, ds, checkpoint)
+    if options.melody_source is not None and is_drum_model(ckpt):
+        raise UserError(f"{checkpoint}: a drum model; melodies are scored for pitched models only (leave "
+                        "out --melodies, --shipped-melodies and --heldout-melodies)")
     baseline = _baseline(options.baseline, ds, device)
     run = _runner(ckpt, ds, options, device, progress)
     with torch_threads(options.threads):
         ev = run(options.seed, with_nll=True, baseline_model=baseline)
         runs = _other_seeds(run, ev, options) if options.seeds > 1 else []
-    notices = [range_notice(ckpt, ds, options.split), dataset_notice(ckpt, ds)]
+    notices = [range_notice(ckpt, ds, options.split, ev.records), dataset_notice(ckpt, ds)]
     ev.report.update(checkpoint=str(checkpoint), dataset=str(dataset), step=ckpt.step,
                      notices=[n for n in notices if n])
     if runs:
@@ -141,21 +145,24 @@ def dataset_notice(ckpt: Checkpoint, ds: PreparedDataset) -> str | None:
             "include ones the model trained on, and a kit's novelty is measured against this train split")
 
 
-def range_notice(ckpt: Checkpoint, ds: PreparedDataset, split: str) -> str | None:
-    """A line for notes of `split` at pitches outside a pitched model's trained range (a dataset of
-    another instrument, or a wider bank): their figures measure pitches the model never learnt.
-    None when every note lies in the range, for a drum model (its keys are pieces) and for a model
-    that records no range."""
+def range_notice(ckpt: Checkpoint, ds: PreparedDataset, split: str,
+                 evaluated: Sequence[NoteRecord] | None = None) -> str | None:
+    """A line for the `evaluated` notes of `split` (default: all of them; fewer with --max-notes)
+    at pitches outside a pitched model's trained range (a dataset of another instrument, or a wider
+    bank): their figures measure pitches the model never learnt. None when every such note lies in
+    the range, for a drum model (its keys are pieces) and for a model that records no range."""
     rng = ckpt.pitch_range
     if rng is None or is_drum_model(ckpt):
         return None
-    notes = ds.split(split)
+    every = ds.split(split)
+    notes = every if evaluated is None else list(evaluated)
     outside = sorted({n.pitch for n in notes if not rng[0] <= n.pitch <= rng[1]})
     if not outside:
         return None
     count = sum(1 for n in notes if not rng[0] <= n.pitch <= rng[1])
     shown = ", ".join(note_name(p) for p in outside[:6]) + (" …" if len(outside) > 6 else "")
-    return (f"{ds.root}: {count} of {len(notes)} {split} notes lie outside the model's trained range "
+    which = f"{split} notes" if len(notes) == len(every) else f"evaluated {split} notes"
+    return (f"{ds.root}: {count} of {len(notes)} {which} lie outside the model's trained range "
             f"{note_name(rng[0])}–{note_name(rng[1])} ({shown}): their figures measure pitches it "
             "was not trained on")
 
@@ -191,9 +198,11 @@ def check_outputs(json_path: str | Path | None = None, plots: str | Path | None 
                   dataset: str | Path | None = None, melodies: str | Path | None = None) -> None:
     """UserError, before a long evaluation, for an output that could not be written after it: a
     --json that is a folder or lies in a read-only one, a --plots or --audio folder that is a file or
-    cannot be made (samplernn.common.files.check_output_file / check_output_folder); and for an
+    cannot be made, a --plots folder whose spectrograms.png is a folder (samplernn.common.files.
+    check_output_file / check_output_folder); and for an
     output that would replace or add to an input: a --json that is the `checkpoint`, an existing
-    file other than a .json report (a melody, the shipped melodies included), a file of the
+    file other than an earlier evaluate report (a melody, the shipped melodies included, another
+    dataset's dataset.json: `_is_report`), a file of the
     `dataset` or `melodies` folder or of the package's shipped files; a --plots or --audio folder
     inside the dataset; an --audio folder in the dataset's source recordings, the melodies or the
     shipped files, or holding recordings or MIDI files of someone's (`_check_audio_folder`). A new
@@ -210,11 +219,16 @@ def check_outputs(json_path: str | Path | None = None, plots: str | Path | None 
         if Path(json_path).is_file() and Path(json_path).suffix.lower() != ".json":
             raise UserError(f"{json_path}: exists and is not a .json report; write the report to a .json "
                             "file")
+        if Path(json_path).is_file() and not _is_report(Path(json_path)):
+            raise UserError(f"{json_path}: exists and is not an evaluate report (another program's or "
+                            "dataset's JSON); write the report to a new file")
     for folder in (plots, audio):
         if folder is not None:
             check_output_folder(folder)
             if dataset is not None and Path(dataset).is_dir() and _inside(Path(folder), Path(dataset)):
                 raise UserError(f"{folder}: lies in the dataset {dataset}; write the outputs elsewhere")
+    if plots is not None:
+        check_output_file(Path(plots) / SPECTROGRAMS)  # e.g. a folder of that name
     if audio is not None:
         _check_audio_folder(Path(audio), dataset, melodies)
 
@@ -241,6 +255,16 @@ def _check_audio_folder(folder: Path, dataset: str | Path | None, melodies: str 
     if foreign:
         raise UserError(f"{folder}: holds recordings or MIDI files evaluate did not write "
                         f"({', '.join(foreign)}); write the generated notes to a new or empty folder")
+
+
+def _is_report(path: Path) -> bool:
+    """Whether the JSON file `path` is an earlier evaluate report (an object with its "bars" and
+    "definitions"), which --json may write over; False for any other or unreadable file."""
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(report, dict) and {"bars", "definitions"} <= report.keys()
 
 
 def _dataset_source(dataset: str | Path | None) -> str | None:
@@ -288,7 +312,7 @@ def write_report(result: CheckpointEvaluation, path: str | Path) -> Path:
 
 def write_spectrograms(result: CheckpointEvaluation, folder: str | Path) -> Path:
     """FOLDER/spectrograms.png: real vs generated spectrograms of a few notes; returns its path."""
-    return plot_spectrograms(result.evaluation, Path(folder) / "spectrograms.png")
+    return plot_spectrograms(result.evaluation, Path(folder) / SPECTROGRAMS)
 
 
 def write_generated(result: CheckpointEvaluation, folder: str | Path) -> Path:

@@ -67,9 +67,12 @@ def load_melody(path: Path, pitch_range: tuple[int, int], stats: BankStats, samp
 
     Raises UserError for an unreadable file or one without notes to play."""
     try:
-        notes = [n for n in read_midi_notes(path) if not n.is_drum]
+        every = read_midi_notes(path)
     except MidiError as exc:
         raise UserError(str(exc)) from None
+    notes = [n for n in every if not n.is_drum]
+    if every and not notes:
+        raise UserError(f"{path}: only drum-channel notes (channel 10), which a melody leaves out")
     if not notes:
         raise UserError(f"{path}: the MIDI file holds no notes to play")
     k, played, moved = fit_to_range([n.pitch for n in notes], *pitch_range)

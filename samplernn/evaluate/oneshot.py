@@ -90,8 +90,8 @@ def eval_layers(notes: list[NoteRecord], max_layers: int | None = None) -> list[
 
 def drum_options(options: EvaluateOptions) -> EvaluateOptions:
     """A drum model's options: no melodies, missing pitches or velocity sweep (pitched measures)."""
-    return dataclasses.replace(options, melodies=None, shipped_melodies=False, missing_pitches=False,
-                               velocity_sweep=False)
+    return dataclasses.replace(options, melodies=None, shipped_melodies=False, heldout_melodies=False,
+                               missing_pitches=False, velocity_sweep=False)
 
 
 @dataclass

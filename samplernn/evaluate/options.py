@@ -45,7 +45,7 @@ class EvaluateOptions:
     split: str = _option("test", "Which split to evaluate: train, val or test.")
     max_notes: int | None = _option(None, "Evaluate at most N notes, spread over pitches and velocities "
                                     "(a drum model: at most N of the piece-velocity layers its takes "
-                                    "are generated for).")
+                                    "are generated for) [default: every note of the split].")
     seed: int = _option(0, "Random seed for generation.")
     seeds: int = _option(
         1,

@@ -263,7 +263,7 @@ def gap_bars(report: dict[str, Any], bar: Callable[..., dict[str, Any]]) -> list
 def split_scored(notes: Sequence[dict[str, Any]], records: Sequence[NoteRecord], stats: BankStats,
                  sample_rate: int) -> dict[str, Any]:
     """The evaluated split in the melodies' terms (evaluate.scoring.summarize_scored), for the real
-    and the generated notes: pitch kinds, signed length error, level against the bank's."""
+    and the generated notes: pitch kinds, settling, signed length error, level against the bank's."""
     out = {}
     for source in ("real", "generated"):
         scored = []
@@ -276,7 +276,7 @@ def split_scored(notes: Sequence[dict[str, Any]], records: Sequence[NoteRecord],
                 "pitch_kind": measures.pitch_error_kind(m["cents"]),
                 "end_offset_ms": (end - r.end) * 1000.0 / sample_rate,
                 "level_error_db": None if expected is None else m["rms_db"] - expected,
-                "clip_share": m["clip_share"],
+                "clip_share": m["clip_share"], "settle_ms": m["settle_ms"],
             })
         out[source] = summarize_scored(scored)
     return out

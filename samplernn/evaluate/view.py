@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from rich.console import Console
+from rich.console import Console, RenderableType
+from rich.measure import Measurement
 from rich.table import Table
 
 from samplernn.data.dataset import NoteRecord
@@ -39,7 +40,7 @@ def summary_table(report: dict[str, Any]) -> Table:
     if nll:
         b = bars.get("test NLL")
         t.add_row(
-            "NLL bits/sample",
+            "NLL of the real notes, bits/sample",
             "",
             _fmt(nll["overall"]),
             b["target"] if b else "",
@@ -128,7 +129,7 @@ def _rising(block: dict[str, Any]) -> bool | None:
 
 
 def seeds_table(runs: list[dict[str, Any]]) -> Table:
-    """Bar | value per seed | target | seeds passing."""
+    """Bar | value per seed | target | seeds passing of the seeds it was measured on ("n/a": none)."""
     t = Table(title=f"bars over {len(runs)} seeds")
     t.add_column("bar", justify="left")
     for r in runs:
@@ -140,9 +141,10 @@ def seeds_table(runs: list[dict[str, Any]]) -> Table:
              "missing-pitch accuracy": "%", "in-between velocities": "%"}
     for bar in runs[0]["bars"]:
         cells = [next(b for b in r["bars"] if b["name"] == bar["name"]) for r in runs]
-        n_pass = sum(c["passed"] is True for c in cells)
+        judged = [c["passed"] for c in cells if c["passed"] is not None]  # None: not measured
+        passing = f"{sum(judged)} / {len(judged)}" if judged else "n/a"
         t.add_row(bar["name"], *(_fmt(c["value"], kinds.get(bar["name"], "")) for c in cells), bar["target"],
-                  f"{n_pass} / {len(cells)}")
+                  passing)
     return t
 
 
@@ -151,21 +153,35 @@ def render_tables(report: dict[str, Any], console: Console | None = None) -> Non
     the bank's gaps, the melodies (when scored) and the pass/fail line; a drum model's: the summary
     and the one-shot table (the pitched tables say nothing about hits; the JSON report keeps them)."""
     console = console or Console()
-    console.print(summary_table(report))
+    tables = [summary_table(report)]
     if report.get("oneshot"):
-        tables = [oneshot_table(report)]
+        tables.append(oneshot_table(report))
     else:
-        tables = [pitch_table(report), misses_table(report), noise_table(report), gaps_table(report),
-                  melody_table(report)]
+        tables += [pitch_table(report), misses_table(report), noise_table(report), gaps_table(report),
+                   melody_table(report)]
     for table in tables:
         if table is not None:
-            console.print(table)
+            print_whole(console, table)
     failed = [b["name"] for b in report["bars"] if b["passed"] is False]
     if report["passed"]:
         console.print("[green]the bars a model must pass to ship: all passed[/]")
     else:
         failed_text = ", ".join(failed) or "nothing measurable"
         console.print(f"[red]the bars a model must pass to ship: failed[/] ({failed_text})")
+
+
+def print_whole(console: Console, table: RenderableType) -> None:
+    """Print `table` at the console's width on a terminal; written to a file or pipe (80 columns
+    unless $COLUMNS says otherwise), at least at the table's natural width, so that no figure is
+    cut to "10…" (console.print's own width cannot exceed the console's)."""
+    width = console.width
+    if not console.is_terminal:
+        natural = Measurement.get(console, console.options.update_width(1000), table).maximum
+        console.width = max(width, natural)
+    try:
+        console.print(table)
+    finally:
+        console.width = width
 
 
 def pick_plot_notes(records: list[NoteRecord], max_rows: int = 6) -> list[int]:
@@ -189,16 +205,19 @@ def pick_plot_notes(records: list[NoteRecord], max_rows: int = 6) -> list[int]:
 
 
 def plot_spectrograms(ev: Evaluation, path: str | Path, max_rows: int = 6) -> Path:
-    """PNG grid: one row per picked note, real | generated log-mel spectrograms on one colour scale."""
+    """PNG grid: one row per picked note, real | generated log-mel spectrograms on one colour scale;
+    a row names its note (a drum model's: its piece, samplernn.render.drums.piece_name)."""
     from conditioning import note_name
     from samplernn.common.plots import SPECTROGRAM_RANGE_DB, figure
     from samplernn.measures.sound import MelSettings, log_mel_db, mel_hop
+    from samplernn.render.drums import piece_name
 
     sr = ev.report["sample_rate"]
     rows = pick_plot_notes(ev.records, max_rows)
     mel = MelSettings(n_mels=128)
     hop = mel_hop(sr, mel)
     path = Path(path)
+    name = piece_name if ev.report.get("oneshot") else note_name
     with figure(path, figsize=(11, 2.3 * len(rows) + 0.6), dpi=90, layout="constrained") as fig:
         axes = fig.subplots(len(rows), 2, squeeze=False)
         image = None
@@ -214,7 +233,7 @@ def plot_spectrograms(ev: Evaluation, path: str | Path, max_rows: int = 6) -> Pa
                 for pos in (rec.onset, rec.release, rec.end):
                     ax.axvline(pos / sr, color="cyan", lw=0.6, alpha=0.7)
                 ax.set_xlim(0, max(len(ev.real[i]), len(ev.generated[i])) / sr)
-                ax.set_title(f"{label}: {note_name(rec.pitch)} vel {rec.velocity} ({rec.id})", fontsize=9)
+                ax.set_title(f"{label}: {name(rec.pitch)} vel {rec.velocity} ({rec.id})", fontsize=9)
                 ax.set_ylabel("mel band")
         for ax in axes[-1]:
             ax.set_xlabel("seconds (lines: onset, release, end)")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,8 @@ from samplernn.common.errors import UsageError, UserError
 from samplernn.common.files import check_output_file
 from samplernn.common.plots import figure
 from samplernn.data.dataset import MANIFEST_FILE, SPLITS, NoteRecord, PreparedDataset, load_dataset
+from samplernn.data.drum_bank import is_drum_bank
+from samplernn.prepare.sources.gm_drums import piece_name
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -68,6 +71,11 @@ def find_note(ds: PreparedDataset, note_id: str) -> NoteRecord:
     raise UserError(f"{ds.root / MANIFEST_FILE}: no note with id {note_id!r} ({hint})")
 
 
+def _key_label(ds: PreparedDataset) -> Callable[[int], str]:
+    """How the picture names a key: a drum kit's by its piece ('acoustic snare'), else by note."""
+    return piece_name if is_drum_bank(ds.info.get("layout"), ds.stats) else note_name
+
+
 def _velocity_bins(velocities: list[int]) -> tuple[list[str], list[int]]:
     """Row labels and a row index per velocity: distinct values, or bins of 16 if there are many."""
     distinct = sorted(set(velocities))
@@ -91,13 +99,14 @@ def _plot_note(fig: Figure, gs: GridSpec, ds: PreparedDataset, note: NoteRecord,
             ax.axvline(pos / sr, color="0.2", ls=":", lw=1, label=f"detected {name}")
     for pos, name, color in ((note.onset, "onset", "tab:green"), (note.release, "release", "tab:orange"),
                              (note.end, "end", "tab:red")):
-        ax.axvline(pos / sr, color=color, lw=1.2, label=f"{name} ({pos})")
+        ax.axvline(pos / sr, color=color, lw=1.2, label=f"{name} (sample {pos})")
     cond = note.conditioning(ds.stats)
     if ds.stats.envelopes:
         level = 10.0 ** (level_column_db(cond[:, LEVEL_INDEX]) / 20.0) * (cond[:, NOTE_INDEX] > 0)
         ax.plot(t, level, lw=1.0, color="tab:olive", label="bank level (RMS)")
-    ax.set_title(f"{note.id} — {note_name(note.pitch)} (MIDI {note.pitch}), velocity {note.velocity}, "
-                 f"{note.split}, {note.n_samples / sr:.2f} s")
+    key = (f"key {note.pitch}, {piece_name(note.pitch)}" if _key_label(ds) is piece_name
+           else f"{note_name(note.pitch)} (MIDI {note.pitch})")
+    ax.set_title(f"{note.id} — {key}, velocity {note.velocity}, {note.split}, {note.n_samples / sr:.2f} s")
     ax.set_xlim(0, t[-1] if t.size else 1)
     ax.set_ylabel("amplitude")
     ax.legend(loc="upper right", fontsize=7, ncols=2)
@@ -128,12 +137,14 @@ def _plot_bank(fig: Figure, gs: GridSpec, ds: PreparedDataset) -> None:
         for (r, c), count in np.ndenumerate(grid):
             ax.text(c, r, str(count), ha="center", va="center", fontsize=6,
                     color="white" if count < grid.max() / 2 else "black")
-    ax.set_xticks(range(len(pitches)), [note_name(p) for p in pitches], rotation=90, fontsize=6)
+    name = _key_label(ds)
+    ax.set_xticks(range(len(pitches)), [name(p) for p in pitches], rotation=90, fontsize=6)
     ax.set_yticks(range(len(labels)), labels, fontsize=7)
-    ax.set_xlabel("pitch")
+    kind = "piece" if name is piece_name else "pitch"
+    ax.set_xlabel(kind)
     ax.set_ylabel("velocity")
-    ax.set_title(f"bank: {len(ds.notes)} notes per pitch and velocity", fontsize=9)
-    fig.colorbar(im, ax=ax, fraction=0.03)
+    ax.set_title(f"bank: {len(ds.notes)} notes; notes per {kind} and velocity", fontsize=9)
+    fig.colorbar(im, ax=ax, fraction=0.03, label="notes")
 
     ax2 = fig.add_subplot(gs[2, 1])
     bottom = np.zeros(len(pitches))
@@ -142,9 +153,9 @@ def _plot_bank(fig: Figure, gs: GridSpec, ds: PreparedDataset) -> None:
         values = np.array([counts.get(p, 0) for p in pitches])
         ax2.bar(range(len(pitches)), values, bottom=bottom, label=f"{split} ({values.sum()})")
         bottom += values
-    ax2.set_xticks(range(len(pitches)), [note_name(p) for p in pitches], rotation=90, fontsize=6)
+    ax2.set_xticks(range(len(pitches)), [name(p) for p in pitches], rotation=90, fontsize=6)
     ax2.set_ylabel("notes")
-    ax2.set_title("splits per pitch", fontsize=9)
+    ax2.set_title(f"splits per {kind}", fontsize=9)
     ax2.legend(fontsize=7)
 
 

@@ -26,14 +26,11 @@ from samplernn.common.errors import UsageError, UserError
 from samplernn.data.dataset import PreparedDataset
 from samplernn.data.drum_bank import is_drum_bank, trained_layout
 from samplernn.model.checkpoint import Checkpoint
-from samplernn.prepare.sources.gm_drums import RULES, gm_drum_key, gm_drum_piece, gm_name, name_words
+from samplernn.prepare.sources.gm_drums import RULES, gm_drum_key, gm_drum_piece, name_words, piece_name
 from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
 
 #: Seconds of fade at the end of a generated one-shot (synth's and pack's takes of a drum model).
 HIT_FADE_S = 0.01
-# General MIDI keys that `RULES` does not name (it gives each piece one key): a MIDI file's
-# note on them is played by the kit's piece of that kind.
-_UNNAMED = {35: "acoustic bass drum", 43: "high floor tom", 62: "mute high conga"}
 # Words of the General MIDI names that say which one of a kind, not the kind.
 _MODIFIERS = frozenset({"low", "lo", "high", "hi", "mid", "middle", "open", "closed", "mute", "long",
                         "short", "acoustic", "electric", "1", "2"})
@@ -100,11 +97,6 @@ def velocity_outside_layers(stats: BankStats, key: int, velocity: int) -> str | 
     if velocity > vels[-1]:
         return f"{where}: it plays at the loudest layer's level"
     return f"{where}: it plays the softest layer {-below_softest_db(velocity, vels[0]):.0f} dB quieter"
-
-
-def piece_name(key: int) -> str:
-    """'acoustic snare' for 38: the General MIDI name (`gm_drums.RULES`); 'key N' for others."""
-    return gm_name(key) or _UNNAMED.get(key, f"key {key}")
 
 
 def piece_slug(key: int) -> str:

@@ -182,6 +182,34 @@ def test_tables_and_plot(oracle, tmp_path: Path) -> None:
     assert "notes out of tune" not in text  # the oracle plays every note in tune
 
 
+def test_a_drum_models_spectrograms_name_the_piece(oracle, tmp_path, monkeypatch) -> None:
+    """A drum model's picture titled its rows by note name ("real: C2 vel 8 (BD_01)"): a drum key
+    is a piece, so the rows now name it ("real: hi-mid tom vel 40 …")."""
+    import copy
+    from contextlib import contextmanager
+
+    from samplernn.common import plots
+    from samplernn.render.drums import piece_name
+
+    figures = []
+    real_figure = plots.figure
+
+    @contextmanager
+    def keep(path, **kw):
+        with real_figure(path, **kw) as fig:
+            figures.append(fig)
+            yield fig
+
+    monkeypatch.setattr(plots, "figure", keep)
+    drums = copy.copy(oracle)
+    drums.report = {**oracle.report, "oneshot": {"pieces": {}}}
+    plot_spectrograms(drums, tmp_path / "spectrograms.png")
+    titles = [ax.get_title() for ax in figures[0].axes if ax.get_title()]
+    assert titles[0].startswith(f"real: {piece_name(oracle.records[0].pitch)} vel "), titles
+    plot_spectrograms(oracle, tmp_path / "pitched.png")  # a pitched model's rows keep the note names
+    assert [ax.get_title() for ax in figures[1].axes][0].startswith("real: C")
+
+
 def test_the_view_names_the_notes_out_of_tune(oracle) -> None:
     import copy
 
@@ -448,6 +476,19 @@ def test_cli_seeds_tabulates_every_bar_per_seed(dataset, tmp_path: Path) -> None
     assert runs[0]["bars"] == json.loads(report.read_text())["bars"]
 
 
+def test_cli_seeds_table_written_to_a_file_cuts_no_figure(dataset, tmp_path: Path) -> None:
+    """`--seeds 5 > report.txt` (80 columns) cut the per-seed figures ("0.00…", "10…"); the seeds
+    table is printed whole off a terminal, as the other tables are."""
+    pytest.importorskip("samplernn.generate.engine")
+    ckpt = _tiny_checkpoint(tmp_path / "m.pt")
+    args = [str(ckpt), str(dataset.root), "--device", "cpu", "--max-notes", "1", "--no-velocity-sweep",
+            "--no-missing-pitches", "--onset-candidates", "1", "--seeds", "5"]
+    result = _cli(args)
+    assert result.exit_code == 0, result.output
+    table = result.output[result.output.index("bars over 5 seeds"):]
+    assert "seed 4" in table and "…" not in table, table
+
+
 def test_the_seed_reaches_the_test_notes(dataset, tmp_path: Path) -> None:
     """Two seeds of one model once gave the same test-split figures (the same notes unvoiced): the
     notes themselves must differ by seed (the onset search included) and repeat with it."""
@@ -635,6 +676,11 @@ def test_notes_outside_the_models_range_are_named(dataset, tmp_path: Path) -> No
     assert outside and notice is not None
     assert f"{len(outside)} of {len(test_notes)} test notes" in notice and "C3–D3" in notice
     assert "(G3)" in notice  # the pitches outside, by name; those inside not listed
+    # --max-notes: only the notes evaluated count (it had warned of the whole split's, none evaluated)
+    inside = [n for n in test_notes if n.pitch <= 50]
+    assert range_notice(ckpt, dataset, "test", inside[:2]) is None
+    notice = range_notice(ckpt, dataset, "test", [inside[0], outside[0]])
+    assert notice is not None and "1 of 2 evaluated test notes" in notice
     wide = BankStats(16000, tails={(40, 100): 800, (70, 100): 800})
     wide_ckpt = load_checkpoint(tiny_checkpoint(tmp_path / "wide.pt", stats=wide))
     assert range_notice(wide_ckpt, dataset, "test") is None
@@ -654,6 +700,39 @@ def test_options_refuse_a_negative_seed_and_a_temperature_that_is_not_finite(giv
     with pytest.raises(ValueError) as err:
         EvaluateOptions(**given)
     assert str(err.value) == message
+
+
+def test_json_over_a_json_file_that_is_no_report_is_refused(tmp_path: Path) -> None:
+    """`--json other_dataset/dataset.json` (a .json, but not of the input dataset) was replaced by
+    the report, exit 0, leaving that dataset unreadable; an existing .json is now written over only
+    when it is an earlier evaluate report."""
+    from samplernn.common.errors import UserError
+    from samplernn.evaluate.checkpoint import check_outputs
+
+    other = tmp_path / "other_ds" / "dataset.json"
+    other.parent.mkdir()
+    other.write_text(json.dumps({"created_by": "samplernn prepare", "sample_rate": 16000}))
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    for target in (other, broken):
+        with pytest.raises(UserError, match=r"\.json: exists and is not an evaluate report"):
+            check_outputs(json_path=target)
+    earlier = tmp_path / "report.json"  # an earlier report is written again
+    earlier.write_text(json.dumps({"bars": [], "definitions": {}, "passed": True}))
+    check_outputs(json_path=earlier)
+
+
+def test_plots_whose_picture_cannot_be_written_is_refused_before_the_evaluation(tmp_path: Path) -> None:
+    """`--plots DIR` with a folder named DIR/spectrograms.png ran the whole evaluation and failed
+    only then ("cannot write (is a directory)"); it is now refused before."""
+    from samplernn.common.errors import UserError
+    from samplernn.evaluate.checkpoint import check_outputs
+
+    (tmp_path / "plots" / "spectrograms.png").mkdir(parents=True)
+    with pytest.raises(UserError, match=r"plots/spectrograms\.png: is a folder"):
+        check_outputs(plots=tmp_path / "plots")
+    check_outputs(plots=tmp_path / "new")  # a folder still to make is fine, and is not made
+    assert not (tmp_path / "new").exists()
 
 
 def test_audio_folder_in_the_banks_recordings_or_of_someones_files_is_refused(tmp_path: Path) -> None:
@@ -699,3 +778,48 @@ def test_a_dataset_other_than_the_one_trained_on_is_said(dataset) -> None:
     assert dataset_notice(SimpleNamespace(payload={}), dataset) is None  # a model that records none
     said = dataset_notice(SimpleNamespace(payload={"dataset": {"fingerprint": "0" * 16}}), dataset)
     assert said.startswith(f"{dataset.root}: not the dataset the model was trained on")
+
+
+def test_help_says_every_outputs_name_and_the_default_of_max_notes() -> None:
+    """`evaluate --help` gave --max-notes no default (it is every note of the split) and did not say
+    which files --plots and --audio write into their folder."""
+    from samplernn.cli import app
+
+    out = " ".join(CliRunner().invoke(app, ["evaluate", "--help"], env={"COLUMNS": "300"}).output.split())
+    assert "default: every note of the split" in out
+    assert "spectrograms.png into this folder" in out and "<id>.generated.wav" in out
+
+
+def test_seeds_table_says_n_a_for_a_bar_no_seed_measured() -> None:
+    """`--seeds 2 --no-velocity-sweep` printed "0 / 2" under passed for the bars not measured (the
+    JSON: passed null), as if both seeds had failed them; they now read "n/a", and a bar judged on
+    some seeds only counts those."""
+    from rich.console import Console
+
+    from samplernn.evaluate.view import seeds_table
+
+    def bar(name: str, value: float | None, passed: bool | None) -> dict:
+        return {"name": name, "value": value, "target": ">= 80%", "passed": passed}
+
+    runs = [{"seed": s, "passed": True, "bars": [bar("RMS rising with velocity", None, None),
+                                                 bar("pitch accuracy", 1.0, True),
+                                                 bar("melody pitch", p, ok)]}
+            for s, p, ok in ((0, None, None), (1, 0.5, False))]
+    console = Console(record=True, width=200)
+    console.print(seeds_table(runs))
+    rows = {line.split("│")[1].strip(): line.split("│")[-2].strip()
+            for line in console.export_text().splitlines() if line.startswith("│")}
+    assert rows == {"RMS rising with velocity": "n/a", "pitch accuracy": "2 / 2", "melody pitch": "0 / 1"}
+
+
+def test_the_nll_row_says_it_is_of_the_real_notes(oracle) -> None:
+    """The NLL (of the real notes under the model) sat in the "generated" column as "NLL
+    bits/sample", read as the generated notes' likelihood; its label now says whose it is."""
+    from rich.console import Console
+
+    from samplernn.evaluate.view import summary_table
+
+    report = {**oracle.report, "nll": {"overall": 1.5, "per_pitch": {}, "n_samples": 10}}
+    console = Console(record=True, width=200)
+    console.print(summary_table(report))
+    assert "NLL of the real notes, bits/sample" in console.export_text()

@@ -86,3 +86,20 @@ def test_snapping_flat_generator_misses_by_the_known_cents(long_dataset, bank_st
     assert r["between_velocities"]["share"] == 0.0  # one level for all: nothing lies strictly between
     bars = {b["name"]: b["passed"] for b in r["bars"]}
     assert bars["missing-pitch accuracy"] is False and bars["in-between velocities"] is False
+
+
+def test_between_velocities_not_swept_read_as_not_measured() -> None:
+    """With --no-velocity-sweep the row read "— of 0 pitches (— of notes)", as if the bank had no
+    velocity between its layers; it now says the notes were not generated, and why."""
+    from rich.console import Console
+
+    from samplernn.evaluate.view_gaps import gaps_table
+
+    report = {"settings": {"velocity_sweep": False}, "missing_pitches": None,
+              "between_velocities": {"share": None, "n_pitches": 0, "note_share": None, "per_pitch": {}},
+              "bars": [{"name": "in-between velocities", "value": None, "target": ">= 80% of pitches",
+                        "passed": None}]}
+    console = Console(record=True, width=200)
+    console.print(gaps_table(report))
+    text = console.export_text()
+    assert "not measured (--no-velocity-sweep)" in text and "of 0 pitches" not in text

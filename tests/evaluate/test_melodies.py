@@ -55,6 +55,14 @@ def test_load_melody_errors(tmp_path: Path, bank_stats) -> None:
     bad.write_bytes(b"not midi")
     with pytest.raises(UserError, match="bad.mid"):
         load_melody(bad, (48, 55), bank_stats, SR, LEAD, TAIL)
+    import mido  # a drum track only (channel 10): said so, not just "no notes to play"
+
+    drums = mido.MidiFile()
+    drums.tracks.append(mido.MidiTrack([mido.Message("note_on", note=36, velocity=100, channel=9),
+                                        mido.Message("note_off", note=36, channel=9, time=240)]))
+    drums.save(tmp_path / "drums.mid")
+    with pytest.raises(UserError, match=r"drums\.mid: only drum-channel notes \(channel 10\)"):
+        load_melody(tmp_path / "drums.mid", (48, 55), bank_stats, SR, LEAD, TAIL)
 
 
 def test_shipped_melody_set() -> None:
@@ -131,6 +139,15 @@ def test_oracle_melody_is_in_tune_on_time(long_dataset, bank_stats, melody, fake
     assert o["bursts"]["n_notes"] == 0 and o["bursts"]["max_over_db"] < 6
 
 
+def test_split_scored_settle_agrees_with_the_split(long_dataset, bank_stats, melody, fakes) -> None:
+    """The split in the melodies' terms gives the same settling as the split's own table (it had
+    left the notes' settle_ms out, so every note read as never settling)."""
+    r = _run(long_dataset, bank_stats, melody, fakes.oracle(wave="sawtooth"))
+    for source in ("real", "generated"):
+        assert r["test_split_scored"][source]["settle"] == r[source]["settle"]
+    assert r["generated"]["settle"]["n_unsettled"] == 0
+
+
 def test_octave_up_oracle_counts_octave_errors(long_dataset, bank_stats, melody, fakes) -> None:
     r = _run(long_dataset, bank_stats, melody, fakes.oracle(detune=12))
     p = r["melodies"]["overall"]["pitch"]
@@ -174,3 +191,21 @@ def test_a_burst_in_a_melody_note_is_counted(bank_stats, melody, fakes) -> None:
     over = [m["over_level_db"] for m in scored]
     assert over[3] > 10 and max(over[:3] + over[4:]) < 6
     assert summarize_scored(scored)["bursts"]["n_notes"] == 1
+
+
+def test_report_written_to_a_file_truncates_no_figure(long_dataset, bank_stats, melody, fakes) -> None:
+    """Printed to a file or pipe (80 columns), the wide melody table kept its columns narrow and cut
+    its figures ("10…" for 100 %, "-1…" for a level): a report redirected to a file now holds every
+    figure whole."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from samplernn.evaluate.view import render_tables
+
+    r = _run(long_dataset, bank_stats, melody, fakes.oracle(wave="sawtooth"))
+    out = StringIO()
+    render_tables(r, Console(file=out, width=80))
+    text = out.getvalue()
+    assert "…" not in text.replace("|…|", "")  # the melody title's "median |…|" is no cut
+    assert "all melodies" in text and "100%" in text

@@ -193,7 +193,7 @@ def test_evaluate_chooses_one_shot_measures_for_a_drum_model(kit_dir: Path, tmp_
     assert "best of up to 8 starts by level" in " ".join(out.getvalue().split())  # the title may wrap
     assert block["searched_by"] == "level"  # a checkpoint without its kit's piece centroids
     shown = out.getvalue()
-    assert "NLL bits/sample" in shown and "clipped samples" in shown
+    assert "NLL of the real notes, bits/sample" in shown and "clipped samples" in shown
     assert "decay as its level column tells" in shown and block["column_decay"]["envelopes"] == 1.0
     assert "pitch within" not in shown and "per pitch" not in shown and "noise floor" not in shown
 
@@ -244,6 +244,19 @@ def test_a_drum_model_and_a_pitched_bank_are_refused_either_way(kit_dir: Path, t
         evaluate_checkpoint(pitched, kit_dir, EvaluateOptions(max_notes=1))
     with pytest.raises(UserError, match="a pitched bank, and the model is a drum model"):
         reference(load_checkpoint(drums), pitched_bank, [38], 1)
+
+
+@pytest.mark.parametrize("given", [{"heldout_melodies": True}, {"shipped_melodies": True},
+                                   {"melodies": Path("tunes")}])
+def test_melodies_for_a_drum_model_are_refused_before_any_work(kit_dir: Path, tmp_path: Path, given) -> None:
+    """A drum model's evaluation dropped --melodies and --shipped-melodies without a word and
+    rendered --heldout-melodies through the kit (pitched melodies as drum hits); a melody option
+    with a drum model is now one line before anything is generated."""
+    from samplernn.common.errors import UserError
+
+    drums = drum_checkpoint(tmp_path / "drums.pt", drum_stats(kit_dir))
+    with pytest.raises(UserError, match=r"drums\.pt: a drum model; melodies are scored for pitched models"):
+        evaluate_checkpoint(drums, kit_dir, EvaluateOptions(max_notes=1, **given))
 
 
 def test_chunks_without_notes_and_a_baseline_of_another_kind_are_refused(kit_dir: Path, tmp_path: Path):

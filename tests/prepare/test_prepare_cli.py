@@ -71,6 +71,65 @@ def test_inspect_draws_a_note_named_in_a_script_the_font_lacks_without_warnings(
     assert not [w for w in caught if "Glyph" in str(w.message)]
 
 
+def test_inspect_labels_say_what_the_numbers_are(tmp_path, bank, monkeypatch):
+    """The bank panel's title read "bank: 4 notes per pitch and velocity" (4 is the whole bank, each
+    cell holds 1) and its colour bar had no label; the marks' legend gave bare numbers ("onset
+    (4000)") without saying they are sample positions."""
+    from contextlib import contextmanager
+
+    from samplernn.common import plots
+    from samplernn.prepare import inspect
+
+    figures = []
+
+    @contextmanager
+    def keep(path, **kw):
+        with plots.figure(path, **kw) as fig:
+            figures.append(fig)
+            yield fig
+
+    monkeypatch.setattr(inspect, "figure", keep)
+    assert runner.invoke(app, ["prepare", str(bank), str(tmp_path / "out")]).exit_code == 0
+    inspect.inspect_dataset(tmp_path / "out", "n57_v110", tmp_path / "x.png")
+    axes = figures[0].axes
+    titles = [ax.get_title() for ax in axes]
+    assert "bank: 4 notes; notes per pitch and velocity" in titles
+    assert "notes" in [ax.get_ylabel() for ax in axes]  # the colour bar's
+    legend = [t.get_text() for t in axes[0].get_legend().get_texts()]
+    assert any(t.startswith("onset (sample ") for t in legend), legend
+
+
+def test_inspect_names_a_kits_pieces_not_pitches(tmp_path, monkeypatch):
+    """A drum kit's picture titled its hit "A#2 (MIDI 46)" and labelled the bank's columns C2, D2 …
+    as pitches; a kit's keys are pieces, so they are named as pieces ("key 38, acoustic snare")."""
+    from contextlib import contextmanager
+
+    from support.drum_kit import write_drum_dataset
+
+    from samplernn.common import plots
+    from samplernn.data.dataset import load_dataset
+    from samplernn.prepare import inspect
+    from samplernn.prepare.sources.gm_drums import piece_name
+
+    figures = []
+
+    @contextmanager
+    def keep(path, **kw):
+        with plots.figure(path, **kw) as fig:
+            figures.append(fig)
+            yield fig
+
+    monkeypatch.setattr(inspect, "figure", keep)
+    kit = write_drum_dataset(tmp_path / "kit")
+    note = load_dataset(kit).notes[0]
+    inspect.inspect_dataset(kit, note.id, tmp_path / "x.png")
+    axes = figures[0].axes
+    assert f"key {note.pitch}, {piece_name(note.pitch)}" in axes[0].get_title(), axes[0].get_title()
+    bank = next(ax for ax in axes if ax.get_title().startswith("bank:"))
+    assert bank.get_xlabel() == "piece" and bank.get_title().endswith("notes per piece and velocity")
+    assert piece_name(note.pitch) in [t.get_text() for t in bank.get_xticklabels()]
+
+
 def test_bad_file_fails_the_run_unless_skip_bad(tmp_path, bank):
     (bank / "broken.wav").write_bytes(b"not audio at all")
     (bank / "broken.mid").write_bytes(b"nor midi")

@@ -130,6 +130,16 @@ def gm_name(key: int) -> str | None:
     return next((what for k, what, _ in RULES if k == key), None)
 
 
+# General MIDI keys that `RULES` does not name (it gives each piece one key): a MIDI file's
+# note on them is played by the kit's piece of that kind.
+_UNNAMED = {35: "acoustic bass drum", 43: "high floor tom", 62: "mute high conga"}
+
+
+def piece_name(key: int) -> str:
+    """'acoustic snare' for 38: the General MIDI name (`RULES`); 'key N' for others."""
+    return gm_name(key) or _UNNAMED.get(key, f"key {key}")
+
+
 def mapped_key(name: str, user_map: dict[str, int] | None) -> int | None:
     """The user's --map key for `name` (names compared case-insensitively), or None."""
     wanted = name.strip().lower()
