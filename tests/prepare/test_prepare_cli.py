@@ -71,16 +71,15 @@ def test_inspect_draws_a_note_named_in_a_script_the_font_lacks_without_warnings(
     assert not [w for w in caught if "Glyph" in str(w.message)]
 
 
-def test_inspect_labels_say_what_the_numbers_are(tmp_path, bank, monkeypatch):
-    """The bank panel's title read "bank: 4 notes per pitch and velocity" (4 is the whole bank, each
-    cell holds 1) and its colour bar had no label; the marks' legend gave bare numbers ("onset
-    (4000)") without saying they are sample positions."""
+@pytest.fixture
+def inspect_figures(monkeypatch) -> list:
+    """The matplotlib figures `inspect` draws, kept open for the test to read."""
     from contextlib import contextmanager
 
     from samplernn.common import plots
     from samplernn.prepare import inspect
 
-    figures = []
+    figures: list = []
 
     @contextmanager
     def keep(path, **kw):
@@ -89,6 +88,16 @@ def test_inspect_labels_say_what_the_numbers_are(tmp_path, bank, monkeypatch):
             yield fig
 
     monkeypatch.setattr(inspect, "figure", keep)
+    return figures
+
+
+def test_inspect_labels_say_what_the_numbers_are(tmp_path, bank, inspect_figures):
+    """The bank panel's title read "bank: 4 notes per pitch and velocity" (4 is the whole bank, each
+    cell holds 1) and its colour bar had no label; the marks' legend gave bare numbers ("onset
+    (4000)") without saying they are sample positions."""
+    from samplernn.prepare import inspect
+
+    figures = inspect_figures
     assert runner.invoke(app, ["prepare", str(bank), str(tmp_path / "out")]).exit_code == 0
     inspect.inspect_dataset(tmp_path / "out", "n57_v110", tmp_path / "x.png")
     axes = figures[0].axes
@@ -99,27 +108,16 @@ def test_inspect_labels_say_what_the_numbers_are(tmp_path, bank, monkeypatch):
     assert any(t.startswith("onset (sample ") for t in legend), legend
 
 
-def test_inspect_names_a_kits_pieces_not_pitches(tmp_path, monkeypatch):
+def test_inspect_names_a_kits_pieces_not_pitches(tmp_path, inspect_figures):
     """A drum kit's picture titled its hit "A#2 (MIDI 46)" and labelled the bank's columns C2, D2 …
     as pitches; a kit's keys are pieces, so they are named as pieces ("key 38, acoustic snare")."""
-    from contextlib import contextmanager
-
     from support.drum_kit import write_drum_dataset
 
-    from samplernn.common import plots
     from samplernn.data.dataset import load_dataset
     from samplernn.prepare import inspect
     from samplernn.prepare.sources.gm_drums import piece_name
 
-    figures = []
-
-    @contextmanager
-    def keep(path, **kw):
-        with plots.figure(path, **kw) as fig:
-            figures.append(fig)
-            yield fig
-
-    monkeypatch.setattr(inspect, "figure", keep)
+    figures = inspect_figures
     kit = write_drum_dataset(tmp_path / "kit")
     note = load_dataset(kit).notes[0]
     inspect.inspect_dataset(kit, note.id, tmp_path / "x.png")
