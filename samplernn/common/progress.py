@@ -57,7 +57,8 @@ def progress_bar(
             if total:
                 kwargs["total"] = total
             whole = total or bar.tasks[task].total
-            left = pace.seconds_left(done, int(whole) if whole else None)
+            pace.see(done)
+            left = pace.seconds_left(int(whole) if whole else None)
             kwargs["eta_"] = "-:--:--" if left is None else _clock(left)
             bar.update(task, completed=done, **kwargs)
 
@@ -75,19 +76,24 @@ class _Pace:
     counted from 0 again) starts the pace afresh."""
 
     def __init__(self) -> None:
-        self.first: tuple[int, float] | None = None  # (done, time.monotonic()) at the first update
+        self.first: tuple[int, float] | None = None  # (done, time.monotonic()) the pace counts from
         self.last = 0
 
-    def seconds_left(self, done: int, total: int | None) -> float | None:
-        """Seconds to `total` at the pace since the first call (None: no pace yet, no total, or done)."""
-        now = time.monotonic()
+    def see(self, done: int) -> None:
+        """An update's count: the first, or one that went back, is where the pace counts from."""
         if self.first is None or done < self.last:
-            self.first = (done, now)
+            self.first = (done, time.monotonic())
         self.last = done
-        first_done, first_t = self.first
-        if not total or done >= total or now <= first_t or done <= first_done:
+
+    def seconds_left(self, total: int | None) -> float | None:
+        """Seconds from the last count seen to `total` at the pace since the first (None: no pace
+        yet, no total, or done)."""
+        if self.first is None:
             return None
-        return (total - done) / ((done - first_done) / (now - first_t))
+        now, (first_done, first_t) = time.monotonic(), self.first
+        if not total or self.last >= total or now <= first_t or self.last <= first_done:
+            return None
+        return (total - self.last) / ((self.last - first_done) / (now - first_t))
 
 
 def _plain_lines(label: str, total: int, unit: str) -> Iterator[ProgressFn]:
@@ -101,15 +107,14 @@ def _plain_lines(label: str, total: int, unit: str) -> Iterator[ProgressFn]:
     def line() -> str:
         done, whole = state["done"], state["total"]
         share = f" ({100 * done / whole:.0f}%)" if whole else ""
-        seconds = pace.seconds_left(done, whole)
+        seconds = pace.seconds_left(whole)
         left = f", eta {_clock(seconds)}" if seconds is not None else ""
         fields = "".join(f" {k} {v}" for k, v in state["fields"].items() if v not in ("", "-"))
         count = f"{done}/{whole or '?'}" + (f" {unit}" if unit else "")
         return f"{label} {count}{share}{fields}, {_clock(time.monotonic() - start)}{left}"
 
     def update(done: int, total: int | None = None, **values: Any) -> None:
-        # every count seen: the pace counts from the first, or from one that went back between two lines
-        pace.seconds_left(done, None)
+        pace.see(done)  # every count, not only those said: one that went back between two lines
         state["done"] = done
         if total is not None:
             state["total"] = total

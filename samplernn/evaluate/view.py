@@ -206,11 +206,11 @@ def pick_plot_notes(records: list[NoteRecord], max_rows: int = 6) -> list[int]:
 
 def plot_spectrograms(ev: Evaluation, path: str | Path, max_rows: int = 6) -> Path:
     """PNG grid: one row per picked note, real | generated log-mel spectrograms on one colour scale;
-    a row names its note (a drum model's: its piece, samplernn.render.drums.piece_name)."""
+    a row names its note (a drum model's: its piece, gm_drums.piece_name)."""
     from conditioning import note_name
     from samplernn.common.plots import SPECTROGRAM_RANGE_DB, figure
     from samplernn.measures.sound import MelSettings, log_mel_db, mel_hop
-    from samplernn.render.drums import piece_name
+    from samplernn.prepare.sources.gm_drums import piece_name
 
     sr = ev.report["sample_rate"]
     rows = pick_plot_notes(ev.records, max_rows)

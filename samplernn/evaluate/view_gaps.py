@@ -47,10 +47,11 @@ def gaps_table(report: dict[str, Any]) -> Table | None:
         if missing["n_notes"]:
             row("  misses (cents)", _misses(p), "")
     if between is not None:
-        text = f"{fmt(between['share'], '%')} of {between['n_pitches']} pitches"
-        text += f" ({fmt(between['note_share'], '%')} of notes)"
         if report.get("settings", {}).get("velocity_sweep") is False:  # the sweep generates them
             text = "not measured (--no-velocity-sweep)"
+        else:
+            text = (f"{fmt(between['share'], '%')} of {between['n_pitches']} pitches "
+                    f"({fmt(between['note_share'], '%')} of notes)")
         row("velocities between layers: loudness between", text, "in-between velocities")
     return t
 

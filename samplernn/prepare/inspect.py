@@ -57,9 +57,12 @@ def find_note(ds: PreparedDataset, note_id: str) -> NoteRecord:
         if note_id in (n.id, n.source):
             return n
     wanted = note_id.replace("\\", "/")
-    found = [n for n in ds.notes
-             if wanted in (Path(n.source.split("#")[0]).name, Path(n.source.split("#")[0]).stem)
-             or wanted.endswith("/" + n.source.split("#")[0])]
+
+    def named(source: str) -> bool:
+        file = source.split("#")[0]  # a session note's '#k' left off
+        return wanted in (Path(file).name, Path(file).stem) or wanted.endswith("/" + file)
+
+    found = [n for n in ds.notes if named(n.source)]
     if len(found) == 1:
         return found[0]
     if found:
@@ -71,9 +74,12 @@ def find_note(ds: PreparedDataset, note_id: str) -> NoteRecord:
     raise UserError(f"{ds.root / MANIFEST_FILE}: no note with id {note_id!r} ({hint})")
 
 
-def _key_label(ds: PreparedDataset) -> Callable[[int], str]:
-    """How the picture names a key: a drum kit's by its piece ('acoustic snare'), else by note."""
-    return piece_name if is_drum_bank(ds.info.get("layout"), ds.stats) else note_name
+def _keys(ds: PreparedDataset) -> tuple[Callable[[int], str], str]:
+    """How the picture names a key, and what a key is: a drum kit's by its piece ('acoustic
+    snare', 'piece'), else by note ('C4', 'pitch')."""
+    if is_drum_bank(ds.info.get("layout"), ds.stats):
+        return piece_name, "piece"
+    return note_name, "pitch"
 
 
 def _velocity_bins(velocities: list[int]) -> tuple[list[str], list[int]]:
@@ -104,8 +110,9 @@ def _plot_note(fig: Figure, gs: GridSpec, ds: PreparedDataset, note: NoteRecord,
     if ds.stats.envelopes:
         level = 10.0 ** (level_column_db(cond[:, LEVEL_INDEX]) / 20.0) * (cond[:, NOTE_INDEX] > 0)
         ax.plot(t, level, lw=1.0, color="tab:olive", label="bank level (RMS)")
-    key = (f"key {note.pitch}, {piece_name(note.pitch)}" if _key_label(ds) is piece_name
-           else f"{note_name(note.pitch)} (MIDI {note.pitch})")
+    name, kind = _keys(ds)
+    key = (f"key {note.pitch}, {name(note.pitch)}" if kind == "piece"
+           else f"{name(note.pitch)} (MIDI {note.pitch})")
     ax.set_title(f"{note.id} — {key}, velocity {note.velocity}, {note.split}, {note.n_samples / sr:.2f} s")
     ax.set_xlim(0, t[-1] if t.size else 1)
     ax.set_ylabel("amplitude")
@@ -137,10 +144,9 @@ def _plot_bank(fig: Figure, gs: GridSpec, ds: PreparedDataset) -> None:
         for (r, c), count in np.ndenumerate(grid):
             ax.text(c, r, str(count), ha="center", va="center", fontsize=6,
                     color="white" if count < grid.max() / 2 else "black")
-    name = _key_label(ds)
+    name, kind = _keys(ds)
     ax.set_xticks(range(len(pitches)), [name(p) for p in pitches], rotation=90, fontsize=6)
     ax.set_yticks(range(len(labels)), labels, fontsize=7)
-    kind = "piece" if name is piece_name else "pitch"
     ax.set_xlabel(kind)
     ax.set_ylabel("velocity")
     ax.set_title(f"bank: {len(ds.notes)} notes; notes per {kind} and velocity", fontsize=9)

@@ -20,6 +20,7 @@ whole; an OUT that holds anything but a pack is refused.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -196,8 +197,8 @@ def redraw(ckpt: Checkpoint, takes: list[Take], options: PackOptions, gen: Gener
         return takes
     rounds = rounds or RoundProgress(gen.progress)
     for r in range(1, options.redraws + 1):
-        short = [layer for layer in dict.fromkeys((t.key, t.velocity) for t in takes)
-                 if sum(usable(t) for t in takes if (t.key, t.velocity) == layer) < options.best]
+        good = Counter((t.key, t.velocity) for t in takes if usable(t))
+        short = [layer for layer in _drawn(takes) if good[layer] < options.best]
         if not short:
             break
         rounds.next()
@@ -236,7 +237,7 @@ class RoundProgress:
 def round_seed(gen: GenerationOptions, r: int) -> GenerationOptions:
     """`gen` with the seed of redraw round `r` (a fresh draw of the same streams: numpy's
     SeedSequence of (seed, r)); None stays None (fresh entropy)."""
-    if gen.seed is None or r == 0:
+    if gen.seed is None:
         return gen
     return replace(gen, seed=int(np.random.SeedSequence([gen.seed, r]).generate_state(1)[0]))
 
@@ -340,7 +341,7 @@ def real_hits(ds: PreparedDataset, keys: list[int], n: int) -> list[Hit]:
 
 
 def build_index(takes: list[Take], ckpt: Checkpoint, options: PackOptions, gen: GenerationOptions,
-                source: str, where: str, drawn: dict[tuple[int, int], int] | None = None) -> dict[str, Any]:
+                source: str, where: str, drawn: Counter[tuple[int, int]] | None = None) -> dict[str, Any]:
     """index.json: the pack's settings (`gen`: how the takes were generated, `pack_generation`),
     each piece's dynamics, how many takes were drawn for each of its velocities (`drawn`, from
     `_drawn` before --best kept some: more than --takes where `redraw` drew again) and every take's
@@ -368,12 +369,9 @@ def build_index(takes: list[Take], ckpt: Checkpoint, options: PackOptions, gen: 
     }
 
 
-def _drawn(takes: list[Take]) -> dict[tuple[int, int], int]:
+def _drawn(takes: list[Take]) -> Counter[tuple[int, int]]:
     """How many takes each (key, velocity) was given, in order of first appearance."""
-    drawn: dict[tuple[int, int], int] = {}
-    for t in takes:
-        drawn[t.key, t.velocity] = drawn.get((t.key, t.velocity), 0) + 1
-    return drawn
+    return Counter((t.key, t.velocity) for t in takes)
 
 
 def pack_files(folder: Path) -> set[str] | None:

@@ -66,14 +66,9 @@ class SourceResult:
         self.failures.append(Failure(source, message))
 
 
-def is_hidden(path: Path, root: Path) -> bool:
-    """True when `path`, or a folder between `root` and it, is hidden (its name starts with '.'), as
-    macOS's AppleDouble `._name` files and `.DS_Store` are: every layout skips these."""
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
-
-
 def scan_samples(src: Path, suffixes: tuple[str, ...] = SAMPLE_SUFFIXES) -> list[Path]:
-    """Audio files under `src` in natural path order; hidden files and folders skipped."""
+    """Files of `suffixes` (audio by default) under `src` in natural path order; hidden files and
+    folders skipped (macOS's AppleDouble `._name` files, `__MACOSX/._name`, `.DS_Store`)."""
     found = []
     for root, dirs, files in os.walk(src):
         dirs[:] = [d for d in dirs if not d.startswith(".")]

@@ -33,11 +33,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from natsort import natsorted, ns
-
 from samplernn.common.errors import UserError
 from samplernn.prepare.naming import NamingError
-from samplernn.prepare.sources.records import SampleNote, SourceResult, is_hidden, relative
+from samplernn.prepare.sources.records import SampleNote, SourceResult, relative, scan_samples
 from samplernn.prepare.sources.root_key import read_root_key
 from samplernn.prepare.sources.sfz_parser import SfzRegion, parse_sfz
 from samplernn.prepare.sources.sfz_play import SFZ_DEFAULT_KEYCENTER, key_number, region_level, region_shift
@@ -167,8 +165,7 @@ def sfz_files(src: Path) -> list[Path]:
     (hidden ones skipped: a zip made on a Mac holds a `._name.sfz` of binary metadata per file)."""
     if src.is_file():
         return [src]
-    found = natsorted((p for p in src.rglob("*") if p.suffix.lower() == ".sfz" and p.is_file()
-                       and not is_hidden(p, src)), alg=ns.PATH)
+    found = scan_samples(src, (".sfz",))
     included = {inc for p in found for inc in parse_sfz(p).includes}
     return [p for p in found if p.resolve() not in included]
 
