@@ -283,6 +283,17 @@ def test_a_folder_of_one_shots_named_by_piece(tmp_path):
     assert [n.pitch for n in one_shot_notes(src, {"whoosh": 49}).notes if "whoosh" in n.source] == [49]
 
 
+def test_one_shot_layer_tags_count_within_their_own_piece(tmp_path):
+    """kick_v2 of two kick layers is the hard kick, whatever the snare's 8 layers (it was read as
+    layer 2 of 8: velocity 24, its hardest kick softer than the snare's layer 3)."""
+    src = tmp_path / "shots"
+    for name in ("kick_v1", "kick_v2", *(f"snare_v{k}" for k in range(1, 9))):
+        hit(src / f"{name}.wav")
+    velocities = {n.source: n.velocity for n in one_shot_notes(src).notes}
+    assert velocities["kick_v1.wav"] == 32 and velocities["kick_v2.wav"] == 95
+    assert velocities["snare_v1.wav"] == 8 and velocities["snare_v8.wav"] == 119
+
+
 def test_drum_hits_are_released_at_their_attack(tmp_path):
     kit = tmp_path / "Tiny"
     for name in ("kick_hard", "kick_soft", "hh_pedal"):

@@ -308,7 +308,8 @@ def map_example(name: str) -> str:
 def one_shot_notes(src: str | Path, user_map: dict[str, int] | None = None) -> SourceResult:
     """A folder of drum one-shots named by piece (kick_01.wav, snare-hard.wav, toms/low.wav): the
     key from the file name, else from it read with its folders' names (nearest first); the velocity from a
-    dynamic or velocity mark in the name (`naming.velocity_marks`), else `DEFAULT_VELOCITY`.
+    dynamic or velocity mark in the name (`naming.velocity_marks`; a layer tag counted among its own
+    piece's layers: `piece_velocities`), else `DEFAULT_VELOCITY`.
 
     Raises:
         UserError: `src` is not a folder or holds no audio.
@@ -338,10 +339,22 @@ def one_shot_notes(src: str | Path, user_map: dict[str, int] | None = None) -> S
             found.fail(rel, f"{path}: {exc}")
             continue
         named.append((path, ParsedName(key, velocity, layer)))
-    for (path, name), velocity in zip(named, resolve_velocities([n for _, n in named]), strict=True):
+    for (path, name), velocity in zip(named, piece_velocities([n for _, n in named]), strict=True):
         found.notes.append(SampleNote(path, relative(path, src), name.pitch, velocity, path))
     found.warnings += map_warnings(user_map, considered)
     return found
+
+
+def piece_velocities(names: list[ParsedName]) -> list[int]:
+    """The velocity of each one-shot (`resolve_velocities`), its layer tag counted among its own
+    piece's layers: a kick of 2 layers beside a snare of 8 plays its 'kick_v2' hard (103), not as
+    the snare's layer 2 of 8 (24)."""
+    out = [0] * len(names)
+    for pitch in {n.pitch for n in names}:
+        at = [k for k, n in enumerate(names) if n.pitch == pitch]
+        for k, velocity in zip(at, resolve_velocities([names[k] for k in at]), strict=True):
+            out[k] = velocity
+    return out
 
 
 def map_warnings(user_map: dict[str, int] | None, considered: set[str]) -> list[str]:
