@@ -294,6 +294,27 @@ def test_one_shot_layer_tags_count_within_their_own_piece(tmp_path):
     assert velocities["snare_v1.wav"] == 8 and velocities["snare_v8.wav"] == 119
 
 
+def test_one_shots_numbered_as_takes_of_one_piece_stay_one_piece(tmp_path):
+    """Crash_1 … Crash_4 are round robins of one crash (their numbers made Crash_2 alone crash
+    cymbal 2); Ride/1 … Ride/3 likewise; a numbered pair and toms 1-5 still name pieces, and the
+    user's map still decides."""
+    src = tmp_path / "shots"
+    names = [*(f"Cymbals/Crash_{k}" for k in range(1, 5)), *(f"Ride/{k}" for k in range(1, 4)),
+             "Pair/Crash 1", "Pair/Crash 2", *(f"Toms/Tom {k}" for k in range(1, 6))]
+    for name in names:
+        hit(src / f"{name}.wav")
+    found = one_shot_notes(src)
+    keys = {n.source: n.pitch for n in found.notes}
+    assert [keys[f"Cymbals/Crash_{k}.wav"] for k in range(1, 5)] == [49] * 4
+    assert [keys[f"Ride/{k}.wav"] for k in range(1, 4)] == [51] * 3
+    assert (keys["Pair/Crash 1.wav"], keys["Pair/Crash 2.wav"]) == (49, 57)
+    assert [keys[f"Toms/Tom {k}.wav"] for k in range(1, 6)] == [50, 47, 45, 43, 41]
+    said = [w for w in found.warnings if "takes of one piece" in w]
+    assert len(said) == 2 and "Crash_1.wav … Crash_4.wav: numbered 1–4" in said[0]
+    mapped = {n.source: n.pitch for n in one_shot_notes(src, {"Crash_2": 57}).notes}
+    assert [mapped[f"Cymbals/Crash_{k}.wav"] for k in range(1, 5)] == [49, 57, 49, 49]
+
+
 def test_drum_hits_are_released_at_their_attack(tmp_path):
     kit = tmp_path / "Tiny"
     for name in ("kick_hard", "kick_soft", "hh_pedal"):

@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shlex
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -41,11 +42,19 @@ from typing import NamedTuple
 from samplernn.common.errors import UserError
 from samplernn.data.drum_bank import GM_DRUM_KEYS
 from samplernn.prepare.naming import NamingError, ParsedName, resolve_velocities, velocity_marks
-from samplernn.prepare.sources.gm_drums import gm_drum_key, gm_drum_piece, gm_name, mapped_key, several_hits
+from samplernn.prepare.sources.gm_drums import (
+    gm_drum_key,
+    gm_drum_piece,
+    gm_name,
+    mapped_key,
+    piece_name,
+    several_hits,
+)
 from samplernn.prepare.sources.records import SampleNote, SourceResult, relative, sample_folder, scan_samples
 
 KIT_FILE = "drumkit.xml"
 EMPTY_SAMPLE = "emptysample"
+_NUMBER_RE = re.compile(r"\d+")
 #: Bounds on a kit file's gains and volumes (× amplitude) and layer pitches (semitones): Hydrogen's
 #: own controls reach 5 and ±24 (a larger number in a file is a typo, not a sound).
 MAX_GAIN = 5.0
@@ -318,17 +327,16 @@ def one_shot_notes(src: str | Path, user_map: dict[str, int] | None = None) -> S
     found = SourceResult("drumkit")
     named: list[tuple[Path, ParsedName]] = []
     considered: set[str] = set()
+    takes, found.warnings = numbered_takes(files, src, user_map)
     for path in files:
         rel = relative(path, src)
-        folders = [p.name for p in path.relative_to(src).parents if p.name]
-        names = [" ".join([*reversed(folders[:k]), path.stem]) for k in range(len(folders) + 1)]
-        names.append(path.name)  # a --map entry may give the file's whole name
+        names = [*_names(path, src, path.stem), path.name]  # a --map entry may give the file's whole name
         considered.update(names)
         mapped = any(mapped_key(n, user_map) is not None for n in names)
         if not mapped and any(several_hits(n) for n in names):
             found.warnings.append(run_of_hits(str(path), path.stem))
             continue
-        key = next((k for k in (gm_drum_key(n, user_map) for n in names) if k is not None), None)
+        key = takes[path] if path in takes else _first_key(names, user_map)
         if key is None:
             found.fail(rel, f"{path}: no drum piece in its name (kick, snare, hat, tom, crash, ride, …); "
                        f"map it with --map {map_example(path.stem)}")
@@ -345,9 +353,62 @@ def one_shot_notes(src: str | Path, user_map: dict[str, int] | None = None) -> S
     return found
 
 
+def _names(path: Path, src: Path, stem: str) -> list[str]:
+    """`stem` alone, then read with the names of `path`'s folders below `src`, nearest first
+    ('Kicks/01.wav' → '01', 'Kicks 01')."""
+    folders = [p.name for p in path.relative_to(src).parents if p.name]
+    return [" ".join([*reversed(folders[:k]), stem]) for k in range(len(folders) + 1)]
+
+
+def _first_key(names: list[str], user_map: dict[str, int] | None) -> int | None:
+    """The GM key of the first of `names` that names a piece (`gm_drum_key`), or None."""
+    return next((k for k in (gm_drum_key(n, user_map) for n in names) if k is not None), None)
+
+
+def numbered_takes(
+    files: list[Path], src: Path, user_map: dict[str, int] | None = None,
+) -> tuple[dict[Path, int], list[str]]:
+    """The keys of one-shots numbered as takes of one piece, and a notice for each such run.
+
+    A number can name a piece ('Crash 2' is crash cymbal 2, 'Tom 1'…'Tom 5' count down the toms),
+    but a folder's files numbered alike by their last number ('Crash_1' … 'Crash_4', 'Ride/1' …
+    'Ride/3': round robins) whose numbers give two pieces or more and some piece twice are takes:
+    their numbers name no piece, and each is read without its number (all crash cymbal 1; the
+    numbers made Crash_2 alone crash cymbal 2). A run none of whose files the user's map names.
+    """
+    runs: dict[tuple[Path, str], list[tuple[Path, int, str]]] = {}
+    for path in files:
+        numbers = list(_NUMBER_RE.finditer(path.stem))
+        if numbers:
+            last = numbers[-1]
+            template = path.stem[: last.start()] + "#" + path.stem[last.end():]
+            plain = path.stem[: last.start()] + path.stem[last.end():]
+            runs.setdefault((path.parent, template), []).append((path, int(last.group()), plain))
+    keys: dict[Path, int] = {}
+    notices = []
+    for run in runs.values():
+        by_number = {n: _first_key(_names(p, src, p.stem), None) for p, n, _ in run}
+        pieces = set(by_number.values()) - {None}
+        names = [m for p, _, _ in run for m in (*_names(p, src, p.stem), p.name)]
+        if (len(pieces) < 2 or len(set(by_number.values())) == len(by_number)
+                or any(mapped_key(m, user_map) is not None for m in names)):
+            continue
+        plain = [(p, n, _first_key(_names(p, src, bare), None)) for p, n, bare in run]
+        key = plain[0][2]
+        if key is None or any(k != key for _, _, k in plain):
+            continue
+        keys.update((p, key) for p, _, _ in plain)
+        first, *_, end = sorted(run, key=lambda r: r[1])
+        said = ", ".join(f"{k} ({piece_name(k)})" for k in sorted(pieces))  # type: ignore[type-var]
+        notices.append(f"{first[0]} … {end[0].name}: numbered {first[1]}–{end[1]}, takes of "
+                       f"one piece (their numbers gave {said}): each read as {key} ({piece_name(key)}); "
+                       "--map gives a file its own key")
+    return keys, notices
+
+
 def piece_velocities(names: list[ParsedName]) -> list[int]:
     """The velocity of each one-shot (`resolve_velocities`), its layer tag counted among its own
-    piece's layers: a kick of 2 layers beside a snare of 8 plays its 'kick_v2' hard (103), not as
+    piece's layers: a kick of 2 layers beside a snare of 8 plays its 'kick_v2' hard (95), not as
     the snare's layer 2 of 8 (24)."""
     out = [0] * len(names)
     for pitch in {n.pitch for n in names}:
