@@ -174,3 +174,17 @@ def test_bank_layout_decides_only_when_unambiguous(tmp_path):
         bank_layout(tmp_path / "mixed")
     with pytest.raises(UserError, match="nothing: no such folder"):
         bank_layout(tmp_path / "nothing")
+
+
+def test_a_drum_folder_with_tuned_hits_is_a_drum_kit(tmp_path):
+    """'808 Kick C1.wav' … beside 'Snare.wav' and 'Hat.wav': four of six name a note, but each of those
+    names a drum piece too (it was read as a named bank, the snare and hat failing for want of a
+    note); a bank whose every name names a note and a drum piece stays named."""
+    for name in ("808 Kick C1", "808 Kick D1", "808 Kick E1", "808 Kick F1", "Snare", "Hat"):
+        hit(tmp_path / "kit" / f"{name}.wav")
+    assert bank_layout(tmp_path / "kit") == "drumkit"
+    for name in ("Tom C3", "Tom D3", "Tom E3"):
+        hit(tmp_path / "toms" / f"{name}.wav")
+    assert bank_layout(tmp_path / "toms") == "named"
+    hit(tmp_path / "kit" / "Piano C4.wav")  # a name naming a note and no drum piece: named, as before
+    assert bank_layout(tmp_path / "kit") == "named"

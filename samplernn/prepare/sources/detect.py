@@ -8,8 +8,9 @@
    files anywhere (pairs, folder-midi or session, told apart by `layouts.detect_layout`);
 3. with no marker, the audio files: long recordings (median over `LONG_RECORDING_S`) are plain
    audio; otherwise their names decide: named when at least `NAMED_SHARE` of them name a note
-   (`naming.names_a_note`), drumkit one-shots when that share name a drum piece, plain audio when
-   at most `AUDIO_SHARE` name either.
+   (`naming.names_a_note`), drumkit one-shots when that share name a drum piece (also when every
+   name that names a note names a drum piece too and some name a drum piece alone: tuned hits, '808
+   Kick C1.wav' beside 'Snare.wav'), plain audio when at most `AUDIO_SHARE` name either.
 
 Anything else is ambiguous: a UserError says what was found and asks for `--layout`.
 """
@@ -104,10 +105,14 @@ def _by_names(src: Path, audio: list[Path], middle_c: str) -> str:
     seconds = _median_seconds(audio)
     if seconds is not None and seconds > LONG_RECORDING_S:
         return "audio"
-    notes = sum(names_a_note(p.stem, middle_c) for p in audio)
-    drums = sum(gm_drum_key(p.relative_to(src).with_suffix("").as_posix()) is not None for p in audio)
-    n = len(audio)
-    if notes >= NAMED_SHARE * n:
+    noted = [names_a_note(p.stem, middle_c) for p in audio]
+    drummed = [gm_drum_key(p.relative_to(src).with_suffix("").as_posix()) is not None for p in audio]
+    notes, drums, n = sum(noted), sum(drummed), len(audio)
+    # a drum folder with tuned hits ('808 Kick C1.wav' beside 'Snare.wav'): every name that names a
+    # note names a drum piece too, and some name a drum piece alone
+    note_alone = any(a and not b for a, b in zip(noted, drummed, strict=True))
+    tuned_drums = drums >= NAMED_SHARE * n and not note_alone
+    if notes >= NAMED_SHARE * n and not (tuned_drums and drums > notes):
         return "named"
     if drums >= NAMED_SHARE * n:
         return "drumkit"
