@@ -294,6 +294,21 @@ def test_one_shot_layer_tags_count_within_their_own_piece(tmp_path):
     assert velocities["snare_v1.wav"] == 8 and velocities["snare_v8.wav"] == 119
 
 
+def test_one_shot_layers_numbered_1_to_n_are_layers_whatever_their_tag(tmp_path):
+    """snare_v1 … snare_v20: v17-v20 were read as velocities 17-20, the four hardest layers under
+    v16's 123; Vel1 … Vel4 were velocities 1-4 (near silence). A piece's gapless run from 1 is its
+    layers; velocities that are no such run stay velocities."""
+    src = tmp_path / "shots"
+    for name in (*(f"snare_v{k}" for k in range(1, 21)), *(f"Kick_Vel{k}" for k in range(1, 5)),
+                 "hat_vel100", "hat_vel120"):
+        hit(src / f"{name}.wav")
+    velocities = {n.source: n.velocity for n in one_shot_notes(src).notes}
+    snare = [velocities[f"snare_v{k}.wav"] for k in range(1, 21)]
+    assert snare == sorted(snare) and snare[0] == 3 and snare[-1] == 124
+    assert [velocities[f"Kick_Vel{k}.wav"] for k in range(1, 5)] == [16, 48, 79, 111]
+    assert (velocities["hat_vel100.wav"], velocities["hat_vel120.wav"]) == (100, 120)
+
+
 def test_one_shots_numbered_as_takes_of_one_piece_stay_one_piece(tmp_path):
     """Crash_1 … Crash_4 are round robins of one crash (their numbers made Crash_2 alone crash
     cymbal 2); Ride/1 … Ride/3 likewise; a numbered pair and toms 1-5 still name pieces, and the

@@ -409,13 +409,30 @@ def numbered_takes(
 def piece_velocities(names: list[ParsedName]) -> list[int]:
     """The velocity of each one-shot (`resolve_velocities`), its layer tag counted among its own
     piece's layers: a kick of 2 layers beside a snare of 8 plays its 'kick_v2' hard (95), not as
-    the snare's layer 2 of 8 (24)."""
+    the snare's layer 2 of 8 (24). A piece numbered 1..N without a gap is layered (`numbered_layers`)."""
     out = [0] * len(names)
     for pitch in {n.pitch for n in names}:
         at = [k for k, n in enumerate(names) if n.pitch == pitch]
-        for k, velocity in zip(at, resolve_velocities([names[k] for k in at]), strict=True):
+        for k, velocity in zip(at, resolve_velocities(numbered_layers([names[k] for k in at])), strict=True):
             out[k] = velocity
     return out
+
+
+def numbered_layers(names: list[ParsedName]) -> list[ParsedName]:
+    """One piece's `names`, those numbered 1..N (or 0..N-1) without a gap read as N layers.
+
+    A name's number is a velocity from 17 up ('v17', `naming.MAX_LAYER_TAG`) or after 'vel' ('Vel1'),
+    a layer below: a 20-layer snare's 'snare_v1' … 'snare_v20' had its four hardest layers at
+    velocities 17-20 under 'snare_v16' at 123, and 'Snare_Vel1' … 'Snare_Vel8' played at velocities
+    1-8, near silence. A run from 1 (or 0) of every name of a piece is its layers' count, not MIDI
+    velocities (no kit records hits at velocity 1, 2, 3, …); anything else is left as it is."""
+    marks = [n.velocity if n.velocity is not None else n.layer for n in names]
+    numbers = {m for m in marks if m is not None}
+    low = min(numbers, default=-1)
+    run = low in (0, 1) and len(numbers) > 1 and numbers == set(range(low, low + len(numbers)))
+    if None in marks or not run or all(n.velocity is None for n in names):
+        return names
+    return [ParsedName(n.pitch, None, m) for n, m in zip(names, marks, strict=True)]
 
 
 def map_warnings(user_map: dict[str, int] | None, considered: set[str]) -> list[str]:
