@@ -309,6 +309,16 @@ def test_one_shot_layers_numbered_1_to_n_are_layers_whatever_their_tag(tmp_path)
     assert (velocities["hat_vel100.wav"], velocities["hat_vel120.wav"]) == (100, 120)
 
 
+def test_a_ghost_note_is_soft(tmp_path):
+    """'Snare Ghost 3' was an unmarked hit (mf, 80) like the full snares; a dynamic in the name still wins."""
+    src = tmp_path / "shots"
+    for name in ("Snare Ghost 3", "Snare (Ghost)", "snare_ghost_mf", "snare"):
+        hit(src / f"{name}.wav")
+    velocities = {n.source: n.velocity for n in one_shot_notes(src).notes}
+    assert velocities == {"Snare Ghost 3.wav": 33, "Snare (Ghost).wav": 33, "snare_ghost_mf.wav": 80,
+                          "snare.wav": 80}
+
+
 def test_one_shots_numbered_as_takes_of_one_piece_stay_one_piece(tmp_path):
     """Crash_1 … Crash_4 are round robins of one crash (their numbers made Crash_2 alone crash
     cymbal 2); Ride/1 … Ride/3 likewise; a numbered pair and toms 1-5 still name pieces, and the

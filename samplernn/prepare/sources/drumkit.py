@@ -41,12 +41,13 @@ from typing import NamedTuple
 
 from samplernn.common.errors import UserError
 from samplernn.data.drum_bank import GM_DRUM_KEYS
-from samplernn.prepare.naming import NamingError, ParsedName, resolve_velocities, velocity_marks
+from samplernn.prepare.naming import DYNAMICS, NamingError, ParsedName, resolve_velocities, velocity_marks
 from samplernn.prepare.sources.gm_drums import (
     gm_drum_key,
     gm_drum_piece,
     gm_name,
     mapped_key,
+    name_words,
     piece_name,
     several_hits,
 )
@@ -55,6 +56,9 @@ from samplernn.prepare.sources.records import SampleNote, SourceResult, relative
 KIT_FILE = "drumkit.xml"
 EMPTY_SAMPLE = "emptysample"
 _NUMBER_RE = re.compile(r"\d+")
+#: Words that name a ghost note ('Snare Ghost 3'): a hit played very softly, velocity pp (33) where
+#: the name says no other dynamic (it was read as an unmarked mf 80, a full hit's velocity).
+GHOST = frozenset({"ghost", "ghosts", "ghosted"})
 #: Bounds on a kit file's gains and volumes (× amplitude) and layer pitches (semitones): Hydrogen's
 #: own controls reach 5 and ±24 (a larger number in a file is a typo, not a sound).
 MAX_GAIN = 5.0
@@ -318,7 +322,7 @@ def one_shot_notes(src: str | Path, user_map: dict[str, int] | None = None) -> S
     """A folder of drum one-shots named by piece (kick_01.wav, snare-hard.wav, toms/low.wav): the
     key from the file name, else from it read with its folders' names (nearest first); the velocity from a
     dynamic or velocity mark in the name (`naming.velocity_marks`; a layer tag counted among its own
-    piece's layers: `piece_velocities`), else `DEFAULT_VELOCITY`.
+    piece's layers: `piece_velocities`), else pp for a ghost note (`GHOST`), else `DEFAULT_VELOCITY`.
 
     Raises:
         UserError: `src` is not a folder or holds no audio.
@@ -346,6 +350,8 @@ def one_shot_notes(src: str | Path, user_map: dict[str, int] | None = None) -> S
         except NamingError as exc:
             found.fail(rel, f"{path}: {exc}")
             continue
+        if velocity is None and layer is None and name_words(path.stem) & GHOST:
+            velocity = DYNAMICS["pp"]
         named.append((path, ParsedName(key, velocity, layer)))
     for (path, name), velocity in zip(named, piece_velocities([n for _, n in named]), strict=True):
         found.notes.append(SampleNote(path, relative(path, src), name.pitch, velocity, path))
