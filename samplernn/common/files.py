@@ -95,6 +95,22 @@ def _nearest_existing(path: Path, name: Path) -> Path:
 SYSTEM_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 
 
+def walk_folder(src: str | Path) -> Iterator[tuple[str, list[str]]]:
+    """(folder, its file names) for `src` and every folder under it, as `os.walk` gives them, with
+    linked folders followed (a sample pack linked into a kit's folder is read, as a linked
+    drumkit.xml's folder is: it was left out unsaid) and each folder walked once (a link back up
+    the tree, or two links to one folder); hidden folders ('.git', '.Trash') not looked into."""
+    seen: set[str] = set()
+    for root, dirs, files in os.walk(src, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        yield root, files
+
+
 def check_output_folder(folder: str | Path, name: str | Path | None = None) -> None:
     """UserError unless `folder` is a folder that can be written in, or could be made as one;
     nothing is created. Catches a read-only file system, a missing permission and a file in the way

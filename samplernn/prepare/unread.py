@@ -14,7 +14,7 @@ from pathlib import Path
 
 from natsort import natsorted, ns
 
-from samplernn.common.files import SYSTEM_FILES
+from samplernn.common.files import SYSTEM_FILES, walk_folder
 
 #: How many names of each kind the notice shows before "and N more".
 SHOWN = {"other": 5, "hidden": 3}
@@ -23,11 +23,10 @@ SHOWN = {"other": 5, "hidden": 3}
 def unread_files(src: Path, suffixes: tuple[str, ...]) -> tuple[list[str], list[str]]:
     """The files under the folder `src` whose suffix (any case) is not one of `suffixes`, and its
     hidden (a name starting with '.') or system files (`SYSTEM_FILES`): two lists of paths relative
-    to `src`, '/'-separated, in natural order. Hidden folders are not looked into."""
+    to `src`, '/'-separated, in natural order. Hidden folders are not looked into; linked ones are."""
     other: list[str] = []
     hidden: list[str] = []
-    for root, dirs, files in os.walk(src):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+    for root, files in walk_folder(src):
         here = Path(root).relative_to(src)
         for name in files:
             rel = (here / name).as_posix()

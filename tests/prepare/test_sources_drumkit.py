@@ -340,6 +340,25 @@ def test_one_shots_numbered_as_takes_of_one_piece_stay_one_piece(tmp_path):
     assert [mapped[f"Cymbals/Crash_{k}.wav"] for k in range(1, 5)] == [49, 57, 49, 49]
 
 
+def test_a_linked_folder_of_one_shots_is_read(tmp_path):
+    """A pack linked into the kit's folder ('Snares' → elsewhere) was left out without a word, and a
+    folder of links alone was "no recordings found"; a link back up the tree is walked once."""
+    from samplernn.prepare.sources.detect import bank_layout
+
+    hit(tmp_path / "packs" / "Snares" / "01.wav")
+    hit(tmp_path / "packs" / "Snares" / "02.wav")
+    src = tmp_path / "shots"
+    hit(src / "kick.wav")
+    (src / "Snares").symlink_to(tmp_path / "packs" / "Snares", target_is_directory=True)
+    (tmp_path / "packs" / "Snares" / "up").symlink_to(src, target_is_directory=True)
+    assert sorted((n.source, n.pitch) for n in one_shot_notes(src).notes) == [
+        ("Snares/01.wav", 38), ("Snares/02.wav", 38), ("kick.wav", 36)]
+    links = tmp_path / "links"
+    links.mkdir()
+    (links / "Snares").symlink_to(tmp_path / "packs" / "Snares", target_is_directory=True)
+    assert bank_layout(links) == "drumkit"
+
+
 def test_drum_hits_are_released_at_their_attack(tmp_path):
     kit = tmp_path / "Tiny"
     for name in ("kick_hard", "kick_soft", "hh_pedal"):

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from samplernn.common.audio import AudioError, audio_info
 from samplernn.common.errors import UsageError, UserError
+from samplernn.common.files import walk_folder
 from samplernn.common.progress import ProgressFn
 from samplernn.prepare.layouts import Discovery, discover
 from samplernn.prepare.naming import DEFAULT_MIDDLE_C, names_a_note
@@ -72,8 +73,7 @@ class _Contents:
 
 def _walk(src: Path) -> _Contents:
     found = _Contents()
-    for root, dirs, files in os.walk(src):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+    for root, files in walk_folder(src):
         for name in sorted(files):
             suffix = os.path.splitext(name)[1].lower()
             if name.startswith("."):

@@ -20,6 +20,7 @@ from natsort import natsorted, ns
 
 from samplernn.common.audio import AudioError, audio_info, mix_down, read_audio, resample
 from samplernn.common.errors import UserError
+from samplernn.common.files import walk_folder
 from samplernn.prepare.layouts import Discovery, Failure, NoteJob, note_id
 from samplernn.prepare.notes import NoteError
 from samplernn.prepare.settings import PrepareSettings
@@ -67,11 +68,11 @@ class SourceResult:
 
 
 def scan_samples(src: Path, suffixes: tuple[str, ...] = SAMPLE_SUFFIXES) -> list[Path]:
-    """Files of `suffixes` (audio by default) under `src` in natural path order; hidden files and
-    folders skipped (macOS's AppleDouble `._name` files, `__MACOSX/._name`, `.DS_Store`)."""
+    """Files of `suffixes` (audio by default) under `src` in natural path order, linked folders
+    followed (`walk_folder`); hidden files and folders skipped (macOS's AppleDouble `._name` files,
+    `__MACOSX/._name`, `.DS_Store`)."""
     found = []
-    for root, dirs, files in os.walk(src):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+    for root, files in walk_folder(src):
         found += [Path(root, f) for f in files
                   if not f.startswith(".") and os.path.splitext(f)[1].lower() in suffixes]
     return natsorted(found, alg=ns.PATH)
