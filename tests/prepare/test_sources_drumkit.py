@@ -359,6 +359,20 @@ def test_a_linked_folder_of_one_shots_is_read(tmp_path):
     assert bank_layout(links) == "drumkit"
 
 
+def test_a_folder_names_the_piece_a_file_names_only_the_kind_of(tmp_path):
+    """'Hats/Open/Hat 1.wav' was a closed hat, 'Toms/Floor/Tom.wav' a hi-mid tom and
+    'Cymbals/Ride/Cymbal.wav' a crash: the file's name of the kind alone won over the folder's piece.
+    A file naming its piece keeps it ('HH Closed' in 'Open/'), and a folder of another kind changes
+    nothing ('Kicks/Tom.wav')."""
+    src = tmp_path / "shots"
+    names = {"Hats/Open/Hat 1": 46, "Hats/Pedal/Hat": 44, "Hats/Open/HH Closed": 42, "Toms/Floor/Tom": 41,
+             "Toms/Rack/Tom Hi": 50, "Cymbals/Ride/Cymbal": 51, "Cymbals/China/Cymbal": 52,
+             "Cymbals/Crash/Cymbal": 49, "Kicks/Tom": 48}
+    for name in names:
+        hit(src / f"{name}.wav")
+    assert {n.source: n.pitch for n in one_shot_notes(src).notes} == {f"{k}.wav": v for k, v in names.items()}
+
+
 def test_drum_hits_are_released_at_their_attack(tmp_path):
     kit = tmp_path / "Tiny"
     for name in ("kick_hard", "kick_soft", "hh_pedal"):

@@ -49,6 +49,7 @@ from samplernn.prepare.sources.gm_drums import (
     mapped_key,
     name_words,
     piece_name,
+    same_kind,
     several_hits,
 )
 from samplernn.prepare.sources.records import SampleNote, SourceResult, relative, sample_folder, scan_samples
@@ -367,8 +368,27 @@ def _names(path: Path, src: Path, stem: str) -> list[str]:
 
 
 def _first_key(names: list[str], user_map: dict[str, int] | None) -> int | None:
-    """The GM key of the first of `names` that names a piece (`gm_drum_key`), or None."""
-    return next((k for k in (gm_drum_key(n, user_map) for n in names) if k is not None), None)
+    """The GM key of the first of `names` that names a piece (`gm_drum_key`; the user's map first),
+    or None. Where that name says only the kind ('Hat 1', 'Tom', 'Cymbal'), a later one (with its
+    folders' names) that names another piece of the kind gives it: 'Hats/Open/Hat 1.wav' is an
+    open hat, 'Toms/Floor/Tom.wav' a floor tom, 'Cymbals/Ride/Cymbal.wav' a ride (they were a
+    closed hat, a hi-mid tom and a crash: the file's own name won)."""
+    kind: int | None = None
+    for name in names:
+        mapped = mapped_key(name, user_map)
+        if mapped is not None:
+            return mapped
+        piece = gm_drum_piece(name)
+        if piece is None:
+            continue
+        key, specific = piece
+        if kind is None and specific:
+            return key
+        if kind is None:
+            kind = key
+        elif key != kind and same_kind(key, kind):
+            return key
+    return kind
 
 
 def numbered_takes(

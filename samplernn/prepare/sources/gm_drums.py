@@ -33,6 +33,8 @@ RULES: tuple[tuple[int, str, tuple[frozenset[str], ...]], ...] = (
     (46, "open hi-hat", (_HAT, frozenset({"open", "opened", "op", "oh", "semiopen", "semi", "half",
                                           "swish", "free", "loose", "ring", "ringing"}))),
     (46, "open hi-hat", (frozenset({"ohh", "openhat"}),)),
+    # a hat said to be closed names its piece, as an open one does (a folder 'Open/' cannot reopen it)
+    (42, "closed hi-hat", (_HAT, frozenset({"closed", "close"}))),
     (42, "closed hi-hat", (_HAT,)),
     (42, "closed hi-hat", (frozenset({"chh", "closedhat"}),)),
     (53, "ride bell", (_RIDE | _CRASH, frozenset({"bell", "cup"}))),
@@ -159,6 +161,16 @@ def gm_drum_key(name: str, user_map: dict[str, int] | None = None) -> int | None
 #: The rules that name a kind alone ('tom', 'hat', 'crash'): a name matched by one of them says
 #: nothing of which piece of the kind it is (gm_drum_piece).
 _KIND_ONLY = frozenset({_HAT, _TOM, _CRASH, _RIDE, frozenset({"cymbal", "cym"})})
+
+
+#: The pieces of each kind a name of the kind alone ('Hat', 'Tom', 'Cymbal') leaves open.
+KINDS = (frozenset({42, 44, 46}), frozenset({41, 43, 45, 47, 48, 50}),
+         frozenset({49, 51, 52, 53, 55, 57, 59}))
+
+
+def same_kind(a: int, b: int) -> bool:
+    """Whether the GM keys `a` and `b` are pieces of one kind (`KINDS`: hats, toms, cymbals)."""
+    return any(a in kind and b in kind for kind in KINDS)
 
 
 def gm_drum_piece(name: str) -> tuple[int, bool] | None:
