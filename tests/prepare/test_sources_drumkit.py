@@ -373,6 +373,19 @@ def test_a_folder_names_the_piece_a_file_names_only_the_kind_of(tmp_path):
     assert {n.source: n.pitch for n in one_shot_notes(src).notes} == {f"{k}.wav": v for k, v in names.items()}
 
 
+def test_a_running_number_before_a_name_names_no_piece(tmp_path):
+    """'02 Crash.wav' was crash cymbal 2 and '03 Tom.wav', '04 Tom.wav' a low and a high floor tom by
+    the folder's running numbers; 'Crash 2' still names crash cymbal 2, and --map takes the name as
+    written."""
+    src = tmp_path / "shots"
+    for name in ("01 Kick", "02 Crash", "03 - Tom", "04_Tom", "05 Crash 2", "06 Toms/1", "808 Kick"):
+        hit(src / f"{name}.wav")
+    keys = {n.source: n.pitch for n in one_shot_notes(src).notes}
+    assert keys == {"01 Kick.wav": 36, "02 Crash.wav": 49, "03 - Tom.wav": 48, "04_Tom.wav": 48,
+                    "05 Crash 2.wav": 57, "06 Toms/1.wav": 50, "808 Kick.wav": 36}
+    assert {n.source: n.pitch for n in one_shot_notes(src, {"02 Crash": 57}).notes}["02 Crash.wav"] == 57
+
+
 def test_drum_hits_are_released_at_their_attack(tmp_path):
     kit = tmp_path / "Tiny"
     for name in ("kick_hard", "kick_soft", "hh_pedal"):

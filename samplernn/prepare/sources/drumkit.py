@@ -60,6 +60,9 @@ _NUMBER_RE = re.compile(r"\d+")
 #: Words that name a ghost note ('Snare Ghost 3'): a hit played very softly, velocity pp (33) where
 #: the name says no other dynamic (it was read as an unmarked mf 80, a full hit's velocity).
 GHOST = frozenset({"ghost", "ghosts", "ghosted"})
+#: A running number before a one-shot's or folder's name ('02 Crash.wav', '03 - Tom.wav', '01_Kicks/'):
+#: it counts the folder's files, not the piece ('02 Crash' read as crash cymbal 2, '03 Tom' a low tom).
+_INDEX_RE = re.compile(r"^\d{1,3}[\s_.\-]+(?=\D)")
 #: Bounds on a kit file's gains and volumes (× amplitude) and layer pitches (semitones): Hydrogen's
 #: own controls reach 5 and ±24 (a larger number in a file is a typo, not a sound).
 MAX_GAIN = 5.0
@@ -336,12 +339,13 @@ def one_shot_notes(src: str | Path, user_map: dict[str, int] | None = None) -> S
     for path in files:
         rel = relative(path, src)
         names = [*_names(path, src, path.stem), path.name]  # a --map entry may give the file's whole name
+        read = [*_names(path, src, path.stem, unindexed=True), _INDEX_RE.sub("", path.name)]
         considered.update(names)
         mapped = any(mapped_key(n, user_map) is not None for n in names)
         if not mapped and any(several_hits(n) for n in names):
             found.warnings.append(run_of_hits(str(path), path.stem))
             continue
-        key = takes[path] if path in takes else _first_key(names, user_map)
+        key = takes[path] if path in takes else _first_key(names, user_map, read)
         if key is None:
             found.fail(rel, f"{path}: no drum piece in its name (kick, snare, hat, tom, crash, ride, …); "
                        f"map it with --map {map_example(path.stem)}")
@@ -360,25 +364,31 @@ def one_shot_notes(src: str | Path, user_map: dict[str, int] | None = None) -> S
     return found
 
 
-def _names(path: Path, src: Path, stem: str) -> list[str]:
+def _names(path: Path, src: Path, stem: str, unindexed: bool = False) -> list[str]:
     """`stem` alone, then read with the names of `path`'s folders below `src`, nearest first
-    ('Kicks/01.wav' → '01', 'Kicks 01')."""
+    ('Kicks/01.wav' → '01', 'Kicks 01'); `unindexed`: each without a leading running number
+    (`_INDEX_RE`: '02 Crash' → 'Crash')."""
     folders = [p.name for p in path.relative_to(src).parents if p.name]
+    if unindexed:
+        folders, stem = [_INDEX_RE.sub("", f) for f in folders], _INDEX_RE.sub("", stem)
     return [" ".join([*reversed(folders[:k]), stem]) for k in range(len(folders) + 1)]
 
 
-def _first_key(names: list[str], user_map: dict[str, int] | None) -> int | None:
-    """The GM key of the first of `names` that names a piece (`gm_drum_key`; the user's map first),
-    or None. Where that name says only the kind ('Hat 1', 'Tom', 'Cymbal'), a later one (with its
-    folders' names) that names another piece of the kind gives it: 'Hats/Open/Hat 1.wav' is an
-    open hat, 'Toms/Floor/Tom.wav' a floor tom, 'Cymbals/Ride/Cymbal.wav' a ride (they were a
-    closed hat, a hi-mid tom and a crash: the file's own name won)."""
+def _first_key(
+    names: list[str], user_map: dict[str, int] | None, read: list[str] | None = None,
+) -> int | None:
+    """The GM key of the first of `names` that names a piece (`gm_drum_key`: the user's map first,
+    then the rules on `read`, the names as the rules read them, `names` by default), or None.
+    Where that name says only the kind ('Hat 1', 'Tom', 'Cymbal'), a later one (with its folders'
+    names) that names another piece of the kind gives it: 'Hats/Open/Hat 1.wav' is an open hat,
+    'Toms/Floor/Tom.wav' a floor tom, 'Cymbals/Ride/Cymbal.wav' a ride (they were a closed hat, a
+    hi-mid tom and a crash: the file's own name won)."""
     kind: int | None = None
-    for name in names:
+    for name, rule_name in zip(names, read or names, strict=True):
         mapped = mapped_key(name, user_map)
         if mapped is not None:
             return mapped
-        piece = gm_drum_piece(name)
+        piece = gm_drum_piece(rule_name)
         if piece is None:
             continue
         key, specific = piece
@@ -413,13 +423,13 @@ def numbered_takes(
     keys: dict[Path, int] = {}
     notices = []
     for run in runs.values():
-        by_number = {n: _first_key(_names(p, src, p.stem), None) for p, n, _ in run}
+        by_number = {n: _first_key(_names(p, src, p.stem, unindexed=True), None) for p, n, _ in run}
         pieces = set(by_number.values()) - {None}
         names = [m for p, _, _ in run for m in (*_names(p, src, p.stem), p.name)]
         if (len(pieces) < 2 or len(set(by_number.values())) == len(by_number)
                 or any(mapped_key(m, user_map) is not None for m in names)):
             continue
-        plain = [(p, n, _first_key(_names(p, src, bare), None)) for p, n, bare in run]
+        plain = [(p, n, _first_key(_names(p, src, bare, unindexed=True), None)) for p, n, bare in run]
         key = plain[0][2]
         if key is None or any(k != key for _, _, k in plain):
             continue
