@@ -27,6 +27,7 @@ from samplernn.common.audio import BLOCK, AudioError, audio_info, mix_down, read
 from samplernn.common.errors import UsageError, UserError
 from samplernn.common.progress import ProgressFn
 from samplernn.data.dataset import MANIFEST_FILE, write_dataset_info
+from samplernn.data.drum_bank import DRUM_LAYOUT
 from samplernn.data.manifest import AUDIO_DIR, SPLITS, NoteRecord, note_audio_path, write_manifest
 from samplernn.prepare.copies import recording_keys
 from samplernn.prepare.layouts import Discovery, Failure, NoteJob
@@ -42,6 +43,7 @@ from samplernn.prepare.output import check_earlier_output, check_paths, staging
 from samplernn.prepare.settings import PrepareSettings
 from samplernn.prepare.shift import attacks, block_levels, is_aligned, session_shift, shift_message
 from samplernn.prepare.sources.detect import discover_bank
+from samplernn.prepare.sources.gm_drums import piece_name
 from samplernn.prepare.sources.pitch_check import check_note_pitch
 from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
 from samplernn.prepare.sources.plain_audio import prepare_chunk
@@ -279,6 +281,23 @@ def _prepare_notes(
     return rows
 
 
+def _untrained_pieces(layout: str, rows: list[NoteRow], splits: dict[str, str]) -> list[Failure]:
+    """A notice naming a kit's pieces none of whose samples is in train: a kit of one sample per
+    piece gives one piece to val and one to test, which the model then never learns, and which
+    the checkpoint's kit (its train envelopes) leaves out of synth, pack and render; the summary's
+    `pieces` line listed them with the rest. [] for a pitched bank, or when every piece trains."""
+    trained = {r.pitch for r in rows if splits[r.id] == "train"}
+    untrained = sorted({r.pitch for r in rows} - trained)
+    if layout != DRUM_LAYOUT or not untrained or not trained:
+        return []
+    named = ", ".join(f"{k} {piece_name(k)}" for k in untrained)
+    return [Failure("", f"{named}: every sample of {'this piece' if len(untrained) == 1 else 'these pieces'} "
+                        "went to val or test, so the model will not learn "
+                        f"{'it' if len(untrained) == 1 else 'them'} (synth, pack and render will not play "
+                        f"{'it' if len(untrained) == 1 else 'them'}); give a piece 2 samples or more to "
+                        "keep one in train")]
+
+
 def _bank_stats(sr: int, rows: list[NoteRow], splits: dict[str, str]) -> BankStats:
     """Release tails and loudness envelopes of the train split only: evaluation on val/test must not
     see those notes (all notes when the train split is empty)."""
@@ -443,7 +462,8 @@ def prepare_bank(
         result = _result(out, found.layout, rows, splits, sr)
         result.failures = natsorted(found.failures, key=lambda f: f.source)
         result.counts["failed"] = len(result.failures)
-        result.notices = [Failure("", w) for w in found.warnings] + notices
+        result.notices = [*_untrained_pieces(found.layout, rows, splits),
+                          *(Failure("", w) for w in found.warnings), *notices]
         result.pitch_checks = found.pitch_checks
         result.gain = gain
         write_dataset_info(tmp, _dataset_info(src, settings, result, _bank_stats(sr, rows, splits)))

@@ -430,6 +430,25 @@ def test_the_summary_lists_each_piece_and_its_samples(tmp_path):
     assert not any(line.startswith("  pitches") for line in lines)
 
 
+def test_pieces_that_never_reach_train_are_said(tmp_path):
+    """A kit of one sample per piece gives one piece to val and one to test: the model never
+    learns them and the checkpoint's kit leaves them out, while the summary listed them as pieces."""
+    from samplernn.prepare.report import summary_lines
+    from samplernn.prepare.run import prepare_bank
+    from samplernn.prepare.settings import PrepareSettings
+
+    for name in ("kick", "snare", "hat", "crash"):
+        hit(tmp_path / "shots" / f"{name}.wav", tau=0.05 + 0.01 * len(name))
+    result = prepare_bank(tmp_path / "shots", tmp_path / "out", PrepareSettings(layout="drumkit"))
+    untrained = [n.message for n in result.notices if "will not learn" in n.message]
+    assert len(untrained) == 1 and "every sample of these pieces went to val or test" in untrained[0]
+    assert untrained[0] in "\n".join(summary_lines(result))
+    for name in ("kick", "snare", "hat", "crash"):
+        hit(tmp_path / "shots" / f"{name}_2.wav", tau=0.03 + 0.01 * len(name))
+    result = prepare_bank(tmp_path / "shots", tmp_path / "out", PrepareSettings(layout="drumkit"))
+    assert not [n for n in result.notices if "will not learn" in n.message]
+
+
 def test_a_drumkit_xml_given_as_src_is_read_as_a_kit(tmp_path):
     from samplernn.prepare.sources.detect import bank_layout
 
