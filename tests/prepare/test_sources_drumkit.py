@@ -386,6 +386,20 @@ def test_a_running_number_before_a_name_names_no_piece(tmp_path):
     assert {n.source: n.pitch for n in one_shot_notes(src, {"02 Crash": 57}).notes}["02 Crash.wav"] == 57
 
 
+def test_a_folder_named_in_the_plural_names_its_piece(tmp_path):
+    """'Cymbals/01.wav', 'Shakers/a.wav', 'Splashes/…' failed as naming no piece ('Kicks' and
+    'Snares' were read, split off as a piece word's prefix)."""
+    src = tmp_path / "shots"
+    names = {"Cymbals/01": 49, "Shakers/a": 70, "Splashes/b": 55, "Cowbells/c": 56, "Rimshots/d": 40,
+             "Tambourines/e": 54, "Ride Bells/f": 53, "Kicks/g": 36}
+    for name in names:
+        hit(src / f"{name}.wav")
+    found = one_shot_notes(src)
+    assert not found.failures
+    assert {n.source: n.pitch for n in found.notes} == {f"{k}.wav": v for k, v in names.items()}
+    assert gm_drum_key("Bass") is None and gm_drum_key("Bells") is None
+
+
 def test_drum_hits_are_released_at_their_attack(tmp_path):
     kit = tmp_path / "Tiny"
     for name in ("kick_hard", "kick_soft", "hh_pedal"):

@@ -101,10 +101,14 @@ _SUFFIXES = ("hihat", "hh")
 
 def name_words(name: str) -> set[str]:
     """'Hi-Hat Closed (Paiste 14")' → {'hi', 'hat', 'hihat', 'closed', ...}: words (numbers without
-    leading zeros), joined pairs, and a piece word split off the front or the end of a run-together
-    word ('tomhi', 'ridecup', 'closedhh')."""
+    leading zeros), joined pairs, plurals also singular ('cymbals' → 'cymbal', 'splashes' → 'splash'),
+    and a piece word split off the front or the end of a run-together word ('tomhi', 'ridecup',
+    'closedhh')."""
     words = [str(int(w)) if w.isdigit() else w for w in _WORD_RE.findall(name.lower())]  # 'Tom 02' → 2
     out = set(words) | {a + b for a, b in zip(words, words[1:], strict=False)}
+    # a plural names its piece, as a folder of them does ('Cymbals/', 'Shakers/', 'Splashes/')
+    plurals = [w for w in words if len(w) > 3 and w.endswith("s")]
+    out |= {w[:-1] for w in plurals} | {w[:-2] for w in plurals if w.endswith("es")}
     for word in words:
         prefix = next((p for p in _PREFIXES if word.startswith(p) and len(word) > len(p)), None)
         if prefix:
