@@ -65,6 +65,10 @@ def hit(path, tau=0.08):
     ("Hi Hat Free", 46), ("Loose Hat", 46), ("Snare (Pearl Free Floating Maple)", 38),
     ("Crash/Ride Bow (Paiste Rude Crash/Ride 18\")", 51), ("Crash/Ride Bell", 53), ("Crash/Ride", 49),
     ("Ride Bow", 51), ("Cymbal Bow", 51),
+    # TR-808/909 sample packs' panel abbreviations (failed as naming no piece); a piece's own word wins
+    ("808 CH", 42), ("909 CP 02", 39), ("TR-808 RS", 37), ("808_CB", 56), ("909 CY", 49), ("808 LT", 45),
+    ("808 MT", 47), ("808 HT", 50), ("808 LC", 64), ("808 MC", 63), ("808 HC", 62), ("808 MA", 70),
+    ("808 CL", 75), ("808 BD", 36), ("909 SD", 38), ("808 OH", 46), ("Kick CH1", 36), ("Snare RS", 38),
 ])
 def test_general_midi_keys_from_piece_names(name, key):
     assert gm_drum_key(name) == key

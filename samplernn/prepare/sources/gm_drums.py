@@ -91,6 +91,22 @@ RULES: tuple[tuple[int, str, tuple[frozenset[str], ...]], ...] = (
     (80, "mute triangle", (frozenset({"triangle"}), frozenset({"mute", "muted"}))),
     (81, "open triangle", (frozenset({"triangle"}),)),
     (58, "vibraslap", (frozenset({"vibraslap"}),)),
+    # Roland TR-808/909 panel abbreviations, as their sample packs name files ('808 CH.wav', '909 CP
+    # 02.wav'; BD, SD and OH above); last, so that a name's own words win ('Kick CH1' is a kick).
+    # The congas and toms as Roland's GS TR-808 set lays them out: low, mid, high
+    (42, "closed hi-hat", (frozenset({"ch"}),)),
+    (39, "hand clap", (frozenset({"cp"}),)),
+    (37, "side stick", (frozenset({"rs"}),)),
+    (56, "cowbell", (frozenset({"cb"}),)),
+    (49, "crash cymbal 1", (frozenset({"cy"}),)),
+    (45, "low tom", (frozenset({"lt"}),)),
+    (47, "low-mid tom", (frozenset({"mt"}),)),
+    (50, "high tom", (frozenset({"ht"}),)),
+    (64, "low conga", (frozenset({"lc"}),)),
+    (63, "open high conga", (frozenset({"mc"}),)),
+    (62, "mute high conga", (frozenset({"hc"}),)),
+    (70, "maracas", (frozenset({"ma"}),)),
+    (75, "claves", (frozenset({"cl"}),)),
 )
 
 _WORD_RE = re.compile(r"[a-z]+|\d+")
@@ -138,7 +154,7 @@ def gm_name(key: int) -> str | None:
 
 # General MIDI keys that `RULES` does not name (it gives each piece one key): a MIDI file's
 # note on them is played by the kit's piece of that kind.
-_UNNAMED = {35: "acoustic bass drum", 43: "high floor tom", 62: "mute high conga"}
+_UNNAMED = {35: "acoustic bass drum", 43: "high floor tom"}
 
 
 def piece_name(key: int) -> str:
