@@ -221,6 +221,16 @@ def read_notes(midi: Path, parsed: mido.MidiFile | None = None) -> list[MidiNote
     return notes
 
 
+def pedalled(notes: list[MidiNote], parsed: mido.MidiFile, drums: bool) -> tuple[list[MidiNote], int]:
+    """(`notes` as render plays them, how many the pedal held): a pitched model's notes released
+    while their channel's sustain pedal is down sound on until it comes up (render.sustain); a drum
+    model's hits last the kit's length whatever the pedal does. `parsed`: the file read_notes read
+    `notes` from (its clock read already, so read_sustain cannot refuse it)."""
+    if drums:
+        return notes, 0
+    return apply_sustain(notes, read_sustain(parsed))
+
+
 def check_length(midi: Path, notes: Sequence[MidiNote], max_seconds: float) -> None:
     """UserError when the last of `notes` ends after `max_seconds` (naming the longest note when
     it is a minute or more: usually a note-off that is missing or far too late)."""
@@ -273,9 +283,7 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
     kit = kit_keys(ckpt.stats) if is_drum_model(ckpt) else None
     if kit is not None:
         refuse_transpose(opts.transpose)
-    held = 0
-    if kit is None:  # read_notes has read this parse's clock: read_sustain cannot refuse it
-        notes, held = apply_sustain(notes, read_sustain(parsed))
+    notes, held = pedalled(notes, parsed, drums=kit is not None)
     played, ignored, changed = select_notes(midi, notes, opts, ckpt.pitch_range, kit, parsed)
     sr = ckpt.sample_rate
     if kit:
