@@ -221,14 +221,22 @@ def read_notes(midi: Path, parsed: mido.MidiFile | None = None) -> list[MidiNote
     return notes
 
 
-def pedalled(notes: list[MidiNote], parsed: mido.MidiFile, drums: bool) -> tuple[list[MidiNote], int]:
-    """(`notes` as render plays them, how many the pedal held): a pitched model's notes released
-    while their channel's sustain pedal is down sound on until it comes up (render.sustain); a drum
-    model's hits last the kit's length whatever the pedal does. `parsed`: the file read_notes read
-    `notes` from (its clock read already, so read_sustain cannot refuse it)."""
+def pedalled(notes: list[MidiNote], parsed: mido.MidiFile, drums: bool) -> list[MidiNote]:
+    """`notes` as render plays them, in their order: a pitched model's notes released while their
+    channel's sustain pedal is down sound on until it comes up (render.sustain); a drum model's hits
+    last the kit's length whatever the pedal does. `parsed`: the file read_notes read `notes` from
+    (its clock read already, so read_sustain cannot refuse it)."""
     if drums:
-        return notes, 0
-    return apply_sustain(notes, read_sustain(parsed))
+        return notes
+    return apply_sustain(notes, read_sustain(parsed))[0]
+
+
+def _held(released: Sequence[MidiNote], sustained: Sequence[MidiNote],
+          played: Sequence[tuple[MidiNote, int]]) -> int:
+    """How many of the `played` notes the pedal held past their note-off (`sustained`: `released`
+    as pedalled returned them; notes left out by --track or --channel are not counted)."""
+    moved = {after for before, after in zip(released, sustained, strict=True) if after.stop > before.stop}
+    return sum(n in moved for n, _ in played)
 
 
 def check_length(midi: Path, notes: Sequence[MidiNote], max_seconds: float) -> None:
@@ -279,12 +287,13 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
         problem = "a folder, not a MIDI file" if midi.is_dir() else "MIDI file not found"
         raise UserError(f"{midi}: {problem}")
     parsed = parse_midi(midi)
-    notes = read_notes(midi, parsed)
+    released = read_notes(midi, parsed)
     kit = kit_keys(ckpt.stats) if is_drum_model(ckpt) else None
     if kit is not None:
         refuse_transpose(opts.transpose)
-    notes, held = pedalled(notes, parsed, drums=kit is not None)
+    notes = pedalled(released, parsed, drums=kit is not None)
     played, ignored, changed = select_notes(midi, notes, opts, ckpt.pitch_range, kit, parsed)
+    held = _held(released, notes, played)
     sr = ckpt.sample_rate
     if kit:
         played = kit_hits(played, ckpt.stats, sr)

@@ -118,7 +118,7 @@ def check_midi(
             raise UserError(f"{name}: not a MIDI file (a Standard MIDI File starts with 'MThd')")
         parsed = parse_midi(path)
         released = read_notes(path, parsed)
-        notes, _ = pedalled(released, parsed, drums=kit is not None)  # as render_midi plays them
+        notes = pedalled(released, parsed, drums=kit is not None)  # as render_midi plays them
         seconds = max(n.stop for n in notes)
         if seconds > limits.max_midi_seconds:
             length = seconds_past(seconds, limits.max_midi_seconds)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import mido
@@ -58,6 +59,27 @@ def test_render_holds_the_notes_the_pedal_holds(tmp_path: Path):
     held = render_midi(ckpt, tmp_path / "p.mid", tmp_path / "held.wav", opts)
     assert held.pedal_held == 1 and not held.ignored  # the pedal is played, not ignored
     assert held.seconds == pytest.approx(1.0 + 0.01 + 40 / sr + 0.01, abs=0.02)  # to the pedal's release
+
+
+def test_render_counts_only_the_held_notes_it_plays(tmp_path: Path):
+    """Two channels, each with a note the pedal holds: `render --channel 1` plays one of them and
+    says one note was held (it said two, counting the note it left out)."""
+    sr = 4000
+    stats = BankStats(sr, {(p, 100): 40 for p in range(55, 66)})
+    ckpt = load_checkpoint(tiny_checkpoint(tmp_path / "t.pt", sample_rate=sr, stats=stats))
+    msg = lambda kind, ch, t, **kw: mido.Message(kind, channel=ch, time=t, **kw)  # noqa: E731
+    pedal, on, off = (partial(msg, "control_change", control=64), partial(msg, "note_on", velocity=100),
+                      partial(msg, "note_off", velocity=0))  # fmt: skip
+    mid = mido.MidiFile(type=0, ticks_per_beat=480)  # 0.5 s a beat: a note each, released at 0.05 s
+    mid.tracks.append(mido.MidiTrack([pedal(0, 0, value=127), pedal(1, 0, value=127), on(0, 0, note=60),
+                                      on(1, 0, note=62), off(0, 48, note=60), off(1, 0, note=62),
+                                      pedal(0, 192, value=0), pedal(1, 0, value=0)]))  # fmt: skip
+    mid.save(tmp_path / "two.mid")
+    opts = RenderOptions(channels={1}, lead=0.01, tail=0.01, onset_candidates=1,
+                         generation=GenerationOptions(seed=0))
+    report = render_midi(ckpt, tmp_path / "two.mid", tmp_path / "one.wav", opts)
+    assert report.n_notes == 1 and report.pedal_held == 1
+    assert report.ignored == ["1 note(s) on other channels"]
 
 
 def test_render_parses_the_midi_file_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
