@@ -18,7 +18,8 @@ def apply_sustain(
     """(`notes` with each note-off that falls while its channel's pedal is down moved to the
     pedal's release or the key's next note-on on that channel, whichever is first; how many were
     moved). `pedal`: conditioning.read_sustain's [down, up) spans in seconds per 0-based channel.
-    The order of `notes` is kept."""
+    The order of `notes` is kept. Each note looks its span and its re-strike up by bisection: a long
+    pedalled performance (or an upload made to look like one) costs n log n, not n × spans."""
     if not pedal:
         return list(notes), 0
     restrikes: dict[tuple[int, int], list[float]] = {}
@@ -26,26 +27,30 @@ def apply_sustain(
         restrikes.setdefault((n.channel, n.pitch), []).append(n.start)
     for starts in restrikes.values():
         starts.sort()
+    spans = {channel: sorted(s) for channel, s in pedal.items()}
+    downs = {channel: [down for down, _ in s] for channel, s in spans.items()}
     out, moved = [], 0
     for n in notes:
-        up = None if n.is_drum else _pedal_up(pedal.get(n.channel, ()), n.stop)
+        up = None if n.is_drum else _pedal_up(spans.get(n.channel, []), downs.get(n.channel, []), n.stop)
         if up is None:
             out.append(n)
             continue
         starts = restrikes[(n.channel, n.pitch)]
-        later = starts[bisect.bisect_right(starts, n.start) :]
-        stop = max(n.stop, min([up, *[s for s in later if s >= n.stop]]))
+        # the key's first note-on after this one's, at or after its note-off
+        j = bisect.bisect_left(starts, n.stop, lo=bisect.bisect_right(starts, n.start))
+        stop = max(n.stop, min(up, starts[j]) if j < len(starts) else up)
         moved += stop > n.stop
         out.append(dataclasses.replace(n, stop=stop))
     return out, moved
 
 
-def _pedal_up(spans: Sequence[tuple[float, float]], at: float) -> float | None:
-    """The release of the span holding a note-off at time `at` (down < at < up), or None. A key
-    released at the very tick the pedal goes down is not held: legato pedalling releases the old
-    note and presses the pedal together, and the pedal catches only what still sounds (as `play`
-    hears the note-off first in such a file)."""
-    for down, up in spans:
-        if down < at < up:
-            return up
+def _pedal_up(spans: Sequence[tuple[float, float]], downs: Sequence[float], at: float) -> float | None:
+    """The release of the span holding a note-off at time `at` (down < at < up), or None. `spans`:
+    one channel's, sorted and apart (read_sustain's), `downs` their starts. A key released at the
+    very tick the pedal goes down is not held: legato pedalling releases the old note and presses
+    the pedal together, and the pedal catches only what still sounds (as `play` hears the note-off
+    first in such a file)."""
+    i = bisect.bisect_left(downs, at) - 1  # the last span down before `at`
+    if i >= 0 and at < spans[i][1]:
+        return spans[i][1]
     return None
