@@ -1,7 +1,9 @@
 """The sustain pedal in a rendered MIDI file: a note released while its channel's pedal is down
 sounds on until the pedal comes up, as `play` holds it live (samplernn.play.keyboard) and as a
 piano's dampers do — or until the same key is struck again on that channel, which starts a new
-note. Drum-channel notes are left as they are (a drum model's hits last the kit's length)."""
+note. An all-notes-off or all-sound-off message (CC123, CC120) ends every note of its channel
+still sounding, pedal or not, as `play` releases them. Drum-channel notes are left as they are (a
+drum model's hits last the kit's length)."""
 
 from __future__ import annotations
 
@@ -54,3 +56,20 @@ def _pedal_up(spans: Sequence[tuple[float, float]], downs: Sequence[float], at: 
     if i >= 0 and at < spans[i][1]:
         return spans[i][1]
     return None
+
+
+def apply_all_notes_off(notes: Sequence[MidiNote], offs: Mapping[int, Sequence[float]]) -> list[MidiNote]:
+    """`notes` with each one still sounding at an all-notes-off or all-sound-off message of its
+    channel (conditioning.read_all_notes_off's times, ascending, per 0-based channel) ended there,
+    pedal or not, as `play` releases them (samplernn.play.keyboard): a note left without a note-off
+    that the file ends so is not hanging. Drum-channel notes are left as they are; the order of
+    `notes` is kept."""
+    out = []
+    for n in notes:
+        times = offs.get(n.channel, [])
+        i = bisect.bisect_right(times, n.start)  # the first after the note-on
+        if n.is_drum or i == len(times) or times[i] > n.stop or (times[i] == n.stop and not n.hanging):
+            out.append(n)
+        else:
+            out.append(dataclasses.replace(n, stop=times[i], hanging=False))
+    return out

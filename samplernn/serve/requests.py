@@ -16,8 +16,8 @@ from samplernn.render.drums import kit_piece
 from samplernn.render.midi import (
     CHANNEL_OPTION_HINT,
     RenderOptions,
+    as_played,
     parse_midi,
-    pedalled,
     read_notes,
     seconds_past,
     select_notes,
@@ -118,7 +118,7 @@ def check_midi(
             raise UserError(f"{name}: not a MIDI file (a Standard MIDI File starts with 'MThd')")
         parsed = parse_midi(path)
         released = read_notes(path, parsed)
-        notes = pedalled(released, parsed, drums=kit is not None)  # as render_midi plays them
+        notes = as_played(released, parsed, drums=kit is not None)  # as render_midi plays them
         seconds = max(n.stop for n in notes)
         if seconds > limits.max_midi_seconds:
             length = seconds_past(seconds, limits.max_midi_seconds)

@@ -95,6 +95,28 @@ def test_render_counts_only_the_held_notes_it_plays(tmp_path: Path):
     assert report.ignored == ["1 note(s) on other channels"]
 
 
+def test_all_notes_off_ends_the_notes_still_sounding(tmp_path: Path):
+    """A sequencer's stop: C4 with no note-off and D4 released under the pedal, both ended by an
+    all-notes-off (CC123) at 0.5 s, as `play` ends them, though the pedal stays down and the track
+    runs on to 5 s. Render played both to 5 s, warned that C4 had no note-off and listed the
+    all-notes-off as ignored."""
+    sr = 4000
+    stats = BankStats(sr, {(p, 100): 40 for p in range(55, 66)})
+    ckpt = load_checkpoint(tiny_checkpoint(tmp_path / "t.pt", sample_rate=sr, stats=stats))
+    cc = lambda control, value, t: mido.Message("control_change", control=control, value=value, time=t)  # noqa: E731
+    mid = mido.MidiFile(type=0, ticks_per_beat=480)  # 0.5 s a beat
+    mid.tracks.append(mido.MidiTrack([cc(64, 127, 0), mido.Message("note_on", note=60, velocity=100, time=0),
+                                      mido.Message("note_on", note=62, velocity=100, time=0),
+                                      mido.Message("note_off", note=62, velocity=0, time=96), cc(123, 0, 384),
+                                      mido.MetaMessage("end_of_track", time=4320)]))  # fmt: skip
+    mid.save(tmp_path / "stop.mid")
+    opts = RenderOptions(lead=0.01, tail=0.01, onset_candidates=1, generation=GenerationOptions(seed=0))
+    report = render_midi(ckpt, tmp_path / "stop.mid", tmp_path / "stop.wav", opts)
+    assert report.n_notes == 2 and report.hanging == [] and report.ignored == []
+    assert report.pedal_held == 1  # D4, held from 0.1 s to the all-notes-off
+    assert report.seconds == pytest.approx(0.5 + 40 / sr + 0.01, abs=0.02)
+
+
 def test_render_parses_the_midi_file_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     sr = 4000
     stats = BankStats(sr, {(p, 100): 40 for p in range(55, 66)})
