@@ -249,6 +249,19 @@ def test_a_note_the_sustain_pedal_holds_past_the_limit_is_refused(client, tmp_pa
     assert list(client.app.state.store.root.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("sent", "shown"),
+    [("Песня.mid", "Песня.mid"), ("曲.mid", "曲.mid"), ("e\u0301te\u0301 2.mid", "\u00e9t\u00e9_2.mid"),
+     ("../../a b.mid", "a_b.mid")],
+)
+def test_an_upload_is_named_as_the_user_named_it(client, sent, shown) -> None:
+    """A file name in another script than Latin is kept (only ASCII letters were, so 'Песня.mid'
+    was called 'mid' in the page and downloaded as 'mid-samplernn.wav'); paths and spaces are not."""
+    response = client.post("/api/render", files={"file": (sent, b"not a MIDI file")})
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith(f"{shown}: not a MIDI file")
+
+
 def test_uploads_are_refused_by_their_declared_length_before_reading(client) -> None:
     big = client.post("/api/render", files={"file": ("song.mid", b"MThd" + bytes(60_000))})
     assert big.status_code == 400 and "too large" in big.json()["detail"]
