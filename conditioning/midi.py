@@ -171,6 +171,8 @@ def read_midi_notes(source: str | Path | mido.MidiFile) -> list[MidiNote]:
 #: The sustain (damper) pedal's controller and the value from which it counts as down (General
 #: MIDI: CC64, 0–63 up, 64–127 down).
 SUSTAIN_CC, SUSTAIN_DOWN = 64, 64
+#: The channel mode messages that end every note of their channel: all sound off, all notes off.
+ALL_NOTES_OFF_CCS = (120, 123)
 
 
 def read_sustain(source: str | Path | mido.MidiFile) -> dict[int, list[tuple[float, float]]]:
@@ -201,3 +203,21 @@ def read_sustain(source: str | Path | mido.MidiFile) -> dict[int, list[tuple[flo
     for channel, tick in down.items():
         spans.setdefault(channel, []).append((to_sec(tick), to_sec(max(last, tick))))
     return spans
+
+
+def read_all_notes_off(source: str | Path | mido.MidiFile) -> dict[int, list[float]]:
+    """The times in seconds, ascending, of each channel's (0-based) all-notes-off and all-sound-off
+    messages (ALL_NOTES_OFF_CCS), over all tracks. Empty for a file without them. `source`: a path
+    or the file open_midi parsed.
+
+    Raises MidiError as read_midi_notes does."""
+    mid, path = _opened(source)
+    to_sec = _clock(mid, path)
+    offs: dict[int, list[float]] = {}
+    for track in mid.tracks:
+        tick = 0
+        for msg in track:
+            tick += msg.time
+            if msg.type == "control_change" and msg.control in ALL_NOTES_OFF_CCS:
+                offs.setdefault(msg.channel, []).append(to_sec(tick))
+    return {channel: sorted(times) for channel, times in offs.items()}

@@ -16,7 +16,7 @@ from pathlib import Path
 import mido
 
 from conditioning import MidiError, MidiNote, open_midi, read_midi_notes, read_sustain
-from conditioning.midi import DRUM_CHANNEL, SUSTAIN_CC
+from conditioning.midi import ALL_NOTES_OFF_CCS, DRUM_CHANNEL, SUSTAIN_CC, read_all_notes_off
 from conditioning.pitch import note_name
 from samplernn.common.audio import CEILING_DB, limit_peak, write_wav
 from samplernn.common.errors import UsageError, UserError
@@ -25,7 +25,7 @@ from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.render.drums import is_drum_model, kit_hits, kit_keys, kit_notes, refuse_transpose
 from samplernn.render.streams import mix, note_stream
-from samplernn.render.sustain import apply_sustain
+from samplernn.render.sustain import apply_all_notes_off, apply_sustain
 from samplernn.render.voices import check_render_engine, pick_render_engine, render_voices
 
 #: What a drum model's "no notes to render" says of a drum part on another channel (the web page,
@@ -89,8 +89,8 @@ class RenderReport:
 
 def _non_note_events(source: Path | mido.MidiFile, sustain: bool = False) -> Counter[str]:
     """Channel messages that are not notes (controllers, program changes, …), by type; with
-    `sustain` the sustain pedal's are left out (render.sustain plays them). `source`: a path or
-    the parsed file."""
+    `sustain` the sustain pedal's and the all-notes-off are left out (render.sustain plays them).
+    `source`: a path or the parsed file."""
     try:
         mid = source if isinstance(source, mido.MidiFile) else mido.MidiFile(source)
     except Exception:  # read_midi_notes has already parsed it; counting is best effort
@@ -100,7 +100,7 @@ def _non_note_events(source: Path | mido.MidiFile, sustain: bool = False) -> Cou
         for t in mid.tracks
         for m in t
         if not m.is_meta and m.type not in ("note_on", "note_off", "sysex")
-        and not (sustain and m.type == "control_change" and m.control == SUSTAIN_CC)
+        and not (sustain and m.type == "control_change" and m.control in (SUSTAIN_CC, *ALL_NOTES_OFF_CCS))
     )
 
 
@@ -221,6 +221,25 @@ def read_notes(midi: Path, parsed: mido.MidiFile | None = None) -> list[MidiNote
     return notes
 
 
+def as_played(notes: list[MidiNote], parsed: mido.MidiFile, drums: bool) -> list[MidiNote]:
+    """`notes` as render plays them, in their order: a pitched model's notes released while their
+    channel's sustain pedal is down sound on until it comes up, and an all-notes-off ends every note
+    of its channel still sounding (render.sustain); a drum model's hits last the kit's length
+    whatever the pedal does. `parsed`: the file read_notes read `notes` from (its clock read
+    already, so the readers cannot refuse it)."""
+    if drums:
+        return notes
+    return apply_all_notes_off(apply_sustain(notes, read_sustain(parsed))[0], read_all_notes_off(parsed))
+
+
+def _held(released: Sequence[MidiNote], sustained: Sequence[MidiNote],
+          played: Sequence[tuple[MidiNote, int]]) -> int:
+    """How many of the `played` notes the pedal held past their note-off (`sustained`: what
+    as_played made of `released`; notes left out by --track or --channel are not counted)."""
+    moved = {after for before, after in zip(released, sustained, strict=True) if after.stop > before.stop}
+    return sum(n in moved for n, _ in played)
+
+
 def check_length(midi: Path, notes: Sequence[MidiNote], max_seconds: float) -> None:
     """UserError when the last of `notes` ends after `max_seconds` (naming the longest note when
     it is a minute or more: usually a note-off that is missing or far too late)."""
@@ -269,14 +288,13 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
         problem = "a folder, not a MIDI file" if midi.is_dir() else "MIDI file not found"
         raise UserError(f"{midi}: {problem}")
     parsed = parse_midi(midi)
-    notes = read_notes(midi, parsed)
+    released = read_notes(midi, parsed)
     kit = kit_keys(ckpt.stats) if is_drum_model(ckpt) else None
     if kit is not None:
         refuse_transpose(opts.transpose)
-    held = 0
-    if kit is None:  # read_notes has read this parse's clock: read_sustain cannot refuse it
-        notes, held = apply_sustain(notes, read_sustain(parsed))
+    notes = as_played(released, parsed, drums=kit is not None)
     played, ignored, changed = select_notes(midi, notes, opts, ckpt.pitch_range, kit, parsed)
+    held = _held(released, notes, played)
     sr = ckpt.sample_rate
     if kit:
         played = kit_hits(played, ckpt.stats, sr)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import unicodedata
 import zipfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -197,9 +198,10 @@ def post_takes(body: TakesBody, request: Request) -> dict[str, Any]:
 
 
 def _upload_name(filename: str | None) -> str:
-    """A safe display and file name for an uploaded file: its base name, plain characters only."""
-    base = Path(filename or "upload.mid").name
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._")[:80] or "upload.mid"
+    """A safe display and file name for an uploaded file: its base name, letters and digits of any
+    script, '.', '-' and '_' only ('Мелодия.mid' stays itself: ASCII letters alone made it 'mid')."""
+    base = unicodedata.normalize("NFC", Path(filename or "upload.mid").name)  # é, not e + a combining accent
+    return re.sub(r"[^\w.-]+", "_", base).strip("._")[:80] or "upload.mid"
 
 
 def post_render(

@@ -150,15 +150,14 @@ class JobStore:
         while (item := self._queue.get()) is not None:
             job, work = item
             job.state, job.stage = RUNNING, "starting"
+            started = time.monotonic()
             state, message = self._attempt(job, work)
             job.finished, job.message = time.monotonic(), message
             if state == DONE:
                 job.progress, job.stage = 1.0, "done"
             self.expire()  # keeps at most max_jobs finished, this one counted
             if self.announce is not None:
-                took = job.finished - job.created
-                self.announce(f"{job.kind} job {job.id}: " + (f"done in {took:.1f} s" if state == DONE
-                                                               else f"failed after {took:.1f} s: {message}"))
+                self.announce(_finished_line(job, state, started))
             job.state = state  # last: a poller that sees the final state sees everything else
 
     def _attempt(self, job: Job, work: Work) -> tuple[str, str | None]:
@@ -173,3 +172,13 @@ class JobStore:
         except Exception as exc:  # the page gets one line; the server log the traceback
             log.exception("job %s (%s) failed", job.id, job.kind)
             return FAILED, f"{job.kind} failed: {type(exc).__name__}: {exc}"
+
+
+def _finished_line(job: Job, state: str, started: float) -> str:
+    """The terminal's line for a finished job: how long it ran (not counting the time it waited
+    behind other jobs, which is said apart: a 1-s render queued behind a long one is no slow render)."""
+    took, waited = job.finished - started, started - job.created
+    queued = f" ({waited:.1f} s queued)" if waited >= 0.05 else ""
+    if state == DONE:
+        return f"{job.kind} job {job.id}: done in {took:.1f} s{queued}"
+    return f"{job.kind} job {job.id}: failed after {took:.1f} s{queued}: {job.message}"

@@ -16,6 +16,7 @@ from samplernn.render.drums import kit_piece
 from samplernn.render.midi import (
     CHANNEL_OPTION_HINT,
     RenderOptions,
+    as_played,
     parse_midi,
     read_notes,
     seconds_past,
@@ -108,19 +109,22 @@ def check_midi(
     kit: Sequence[int] | None = None,
 ) -> tuple[int, float]:
     """(notes to render, seconds to the last note-off) of the MIDI file at `path`, shown to the
-    user as `name`, as `render` selects them (a drum model's, `kit`: its drum channel, keys played
-    by the kit's pieces). UserError (naming `name`, never `path`) for a file that is not MIDI,
-    cannot be read, holds no notes, is longer or holds more notes than the limits allow, or has
-    notes the model does not know (unless opts.clamp)."""
+    user as `name`, as `render` selects and plays them (the sustain pedal holding released notes; a
+    drum model's, `kit`: its drum channel, keys played by the kit's pieces). UserError (naming
+    `name`, never `path`) for a file that is not MIDI, cannot be read, holds no notes, is longer or
+    holds more notes than the limits allow, or has notes the model does not know (unless opts.clamp)."""
     try:
         if path.read_bytes()[:4] != MIDI_HEADER:
             raise UserError(f"{name}: not a MIDI file (a Standard MIDI File starts with 'MThd')")
         parsed = parse_midi(path)
-        notes = read_notes(path, parsed)
+        released = read_notes(path, parsed)
+        notes = as_played(released, parsed, drums=kit is not None)  # as render_midi plays them
         seconds = max(n.stop for n in notes)
         if seconds > limits.max_midi_seconds:
             length = seconds_past(seconds, limits.max_midi_seconds)
-            raise UserError(f"{name}: {length} s long; at most {limits.max_midi_seconds:g} s here")
+            held = max(n.stop for n in released) <= limits.max_midi_seconds  # too long by the pedal alone
+            pedal = " (the sustain pedal holds its notes past their note-offs)" if held else ""
+            raise UserError(f"{name}: {length} s long{pedal}; at most {limits.max_midi_seconds:g} s here")
         played, _, _ = select_notes(path, notes, opts, pitch_range, kit, parsed)
         if len(played) > limits.max_midi_notes:
             raise UserError(f"{name}: {len(played)} notes; at most {limits.max_midi_notes} here")

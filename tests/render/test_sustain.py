@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from functools import partial
 from pathlib import Path
 
 import mido
@@ -44,6 +46,18 @@ def test_a_key_released_as_the_pedal_goes_down_is_not_held():
     assert [m.stop for m in out] == [0.5, 2.0] and moved == 1
 
 
+def test_a_long_pedalled_performance_is_held_in_linear_time():
+    """10,000 notes, each under a pedal span of its own (a long piano performance, or an upload to
+    `serve` made to look like one): every note's span and re-strike are looked up by bisection, not
+    by a scan of all spans, which took 10 s here (and a 600-KiB upload a minute of the server's time)."""
+    notes = [n(60, i, i + 0.5) for i in range(10_000)]
+    spans = [(i + 0.25, i + 0.75) for i in range(10_000)]
+    t = time.perf_counter()
+    out, moved = apply_sustain(notes, {0: spans})
+    assert time.perf_counter() - t < 2.0
+    assert moved == 10_000 and [m.stop for m in out] == [up for _, up in spans]
+
+
 def test_render_holds_the_notes_the_pedal_holds(tmp_path: Path):
     sr = 4000
     stats = BankStats(sr, {(p, 100): 40 for p in range(55, 66)})
@@ -58,6 +72,49 @@ def test_render_holds_the_notes_the_pedal_holds(tmp_path: Path):
     held = render_midi(ckpt, tmp_path / "p.mid", tmp_path / "held.wav", opts)
     assert held.pedal_held == 1 and not held.ignored  # the pedal is played, not ignored
     assert held.seconds == pytest.approx(1.0 + 0.01 + 40 / sr + 0.01, abs=0.02)  # to the pedal's release
+
+
+def test_render_counts_only_the_held_notes_it_plays(tmp_path: Path):
+    """Two channels, each with a note the pedal holds: `render --channel 1` plays one of them and
+    says one note was held (it said two, counting the note it left out)."""
+    sr = 4000
+    stats = BankStats(sr, {(p, 100): 40 for p in range(55, 66)})
+    ckpt = load_checkpoint(tiny_checkpoint(tmp_path / "t.pt", sample_rate=sr, stats=stats))
+    msg = lambda kind, ch, t, **kw: mido.Message(kind, channel=ch, time=t, **kw)  # noqa: E731
+    pedal, on, off = (partial(msg, "control_change", control=64), partial(msg, "note_on", velocity=100),
+                      partial(msg, "note_off", velocity=0))  # fmt: skip
+    mid = mido.MidiFile(type=0, ticks_per_beat=480)  # 0.5 s a beat: a note each, released at 0.05 s
+    mid.tracks.append(mido.MidiTrack([pedal(0, 0, value=127), pedal(1, 0, value=127), on(0, 0, note=60),
+                                      on(1, 0, note=62), off(0, 48, note=60), off(1, 0, note=62),
+                                      pedal(0, 192, value=0), pedal(1, 0, value=0)]))  # fmt: skip
+    mid.save(tmp_path / "two.mid")
+    opts = RenderOptions(channels={1}, lead=0.01, tail=0.01, onset_candidates=1,
+                         generation=GenerationOptions(seed=0))
+    report = render_midi(ckpt, tmp_path / "two.mid", tmp_path / "one.wav", opts)
+    assert report.n_notes == 1 and report.pedal_held == 1
+    assert report.ignored == ["1 note(s) on other channels"]
+
+
+def test_all_notes_off_ends_the_notes_still_sounding(tmp_path: Path):
+    """A sequencer's stop: C4 with no note-off and D4 released under the pedal, both ended by an
+    all-notes-off (CC123) at 0.5 s, as `play` ends them, though the pedal stays down and the track
+    runs on to 5 s. Render played both to 5 s, warned that C4 had no note-off and listed the
+    all-notes-off as ignored."""
+    sr = 4000
+    stats = BankStats(sr, {(p, 100): 40 for p in range(55, 66)})
+    ckpt = load_checkpoint(tiny_checkpoint(tmp_path / "t.pt", sample_rate=sr, stats=stats))
+    cc = lambda control, value, t: mido.Message("control_change", control=control, value=value, time=t)  # noqa: E731
+    mid = mido.MidiFile(type=0, ticks_per_beat=480)  # 0.5 s a beat
+    mid.tracks.append(mido.MidiTrack([cc(64, 127, 0), mido.Message("note_on", note=60, velocity=100, time=0),
+                                      mido.Message("note_on", note=62, velocity=100, time=0),
+                                      mido.Message("note_off", note=62, velocity=0, time=96), cc(123, 0, 384),
+                                      mido.MetaMessage("end_of_track", time=4320)]))  # fmt: skip
+    mid.save(tmp_path / "stop.mid")
+    opts = RenderOptions(lead=0.01, tail=0.01, onset_candidates=1, generation=GenerationOptions(seed=0))
+    report = render_midi(ckpt, tmp_path / "stop.mid", tmp_path / "stop.wav", opts)
+    assert report.n_notes == 2 and report.hanging == [] and report.ignored == []
+    assert report.pedal_held == 1  # D4, held from 0.1 s to the all-notes-off
+    assert report.seconds == pytest.approx(0.5 + 40 / sr + 0.01, abs=0.02)
 
 
 def test_render_parses_the_midi_file_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

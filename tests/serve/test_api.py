@@ -227,6 +227,41 @@ def test_bad_midi_files_get_a_clear_message(client, tmp_path: Path, make, says) 
     assert "/tmp" not in detail and "samplernn-serve" not in detail  # no server paths
 
 
+@pytest.mark.parametrize(
+    ("released", "says"),
+    [(240, "10 s long (the sustain pedal holds its notes past their note-offs)"),
+     (2880, "10 s long")],  # 3 s: too long without the pedal, which is not blamed
+)
+def test_a_note_the_sustain_pedal_holds_past_the_limit_is_refused(client, tmp_path: Path, released, says):
+    """A note under a pedal that stays down until the track ends 10 s later renders 10 s: the length
+    limit (2 s) is checked on the notes as render plays them, not as the file releases them."""
+    import mido
+
+    mid = mido.MidiFile(type=0, ticks_per_beat=480)  # 120 bpm: 960 ticks a second
+    mid.tracks.append(mido.MidiTrack([mido.Message("control_change", control=64, value=127, time=0),
+                                      mido.Message("note_on", note=50, velocity=90, time=0),
+                                      mido.Message("note_off", note=50, velocity=0, time=released),
+                                      mido.MetaMessage("end_of_track", time=9840 - released)]))  # fmt: skip
+    mid.save(path := tmp_path / "pedal.mid")
+    response = client.post("/api/render", files={"file": ("pedal.mid", path.read_bytes())})
+    assert response.status_code == 400, response.text
+    assert response.json()["detail"] == f"pedal.mid: {says}; at most 2 s here"
+    assert list(client.app.state.store.root.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("sent", "shown"),
+    [("Песня.mid", "Песня.mid"), ("曲.mid", "曲.mid"), ("e\u0301te\u0301 2.mid", "\u00e9t\u00e9_2.mid"),
+     ("../../a b.mid", "a_b.mid")],
+)
+def test_an_upload_is_named_as_the_user_named_it(client, sent, shown) -> None:
+    """A file name in another script than Latin is kept (only ASCII letters were, so 'Песня.mid'
+    was called 'mid' in the page and downloaded as 'mid-samplernn.wav'); paths and spaces are not."""
+    response = client.post("/api/render", files={"file": (sent, b"not a MIDI file")})
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith(f"{shown}: not a MIDI file")
+
+
 def test_uploads_are_refused_by_their_declared_length_before_reading(client) -> None:
     big = client.post("/api/render", files={"file": ("song.mid", b"MThd" + bytes(60_000))})
     assert big.status_code == 400 and "too large" in big.json()["detail"]

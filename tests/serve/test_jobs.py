@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 
@@ -71,6 +72,23 @@ def test_each_finished_job_is_announced_in_one_line() -> None:
     assert said[0].startswith(f"takes job {ok.id}: done in ") and said[0].endswith(" s")
     assert said[1].startswith(f"render job {bad.id}: failed after ")
     assert said[1].endswith("render failed: ZeroDivisionError: division by zero")
+
+
+def test_a_job_announces_its_run_time_apart_from_its_wait() -> None:
+    """A job queued behind a slow one ran in no time: its line said 'done in 0.4 s', the wait
+    counted as its run."""
+    said: list[str] = []
+    store = JobStore(announce=said.append)
+    gate = threading.Event()
+    slow = store.submit(store.new_job("render"), lambda job: gate.wait(10) and {})
+    quick = store.submit(store.new_job("takes"), lambda job: {})
+    time.sleep(0.4)
+    gate.set()
+    finish(store, slow), finish(store, quick)
+    store.close()
+    took, waited = map(float, re.fullmatch(rf"takes job {quick.id}: done in (\S+) s \((\S+) s queued\)",
+                                            said[1]).groups())  # fmt: skip
+    assert took < 0.2 <= waited
 
 
 def test_a_full_queue_refuses_new_jobs_and_removes_their_folder(store: JobStore) -> None:
