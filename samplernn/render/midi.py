@@ -240,15 +240,32 @@ def _held(released: Sequence[MidiNote], sustained: Sequence[MidiNote],
     return sum(n in moved for n, _ in played)
 
 
-def check_length(midi: Path, notes: Sequence[MidiNote], max_seconds: float) -> None:
-    """UserError when the last of `notes` ends after `max_seconds` (naming the longest note when
-    it is a minute or more: usually a note-off that is missing or far too late)."""
+#: What a length refusal adds when the sustain pedal is what makes the notes too long (render's
+#: --max-seconds and the serve page's upload limit).
+PEDAL_HOLDS = "the sustain pedal holds its notes past their note-offs"
+
+
+def _released(released: Sequence[MidiNote], sustained: Sequence[MidiNote],
+              played: Sequence[tuple[MidiNote, int]]) -> list[MidiNote]:
+    """The `played` notes as the file releases them (`sustained`: what as_played made of `released`)."""
+    chosen = {n for n, _ in played}
+    return [before for before, after in zip(released, sustained, strict=True) if after in chosen]
+
+
+def check_length(midi: Path, notes: Sequence[MidiNote], max_seconds: float,
+                 released: Sequence[MidiNote] | None = None) -> None:
+    """UserError when the last of `notes` ends after `max_seconds` s. `released`: the same notes as
+    the file releases them (before as_played); when those end in time the sustain pedal is what
+    makes them too long, and the message says so (PEDAL_HOLDS). Otherwise it names the longest note
+    when that lasts a minute or more: usually a note-off that is missing or far too late."""
     last = max((n.stop for n in notes), default=0.0)
     if last <= max_seconds:
         return
     longest = max(notes, key=lambda n: n.stop - n.start)
     hint = ""
-    if longest.stop - longest.start >= 60.0:
+    if released is not None and max((n.stop for n in released), default=0.0) <= max_seconds:
+        hint = f" ({PEDAL_HOLDS})"
+    elif longest.stop - longest.start >= 60.0:
         hint = (f"; its longest note, {_fmt_note(longest)}, lasts {longest.stop - longest.start:.0f} s "
                 "(a note-off missing?)")  # fmt: skip
     end = seconds_past(last, max_seconds)
@@ -295,10 +312,11 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
     notes = as_played(released, parsed, drums=kit is not None)
     played, ignored, changed = select_notes(midi, notes, opts, ckpt.pitch_range, kit, parsed)
     held = _held(released, notes, played)
+    as_released = None if kit else _released(released, notes, played)  # the pedal blamed by check_length
     sr = ckpt.sample_rate
     if kit:
         played = kit_hits(played, ckpt.stats, sr)
-    check_length(midi, [n for n, _ in played], opts.max_seconds)
+    check_length(midi, [n for n, _ in played], opts.max_seconds, as_released)
     t = time.perf_counter()
     gen = opts.generation.for_checkpoint(ckpt)
     gen = gen.with_onset_search(opts.onset_candidates, sr, hits=kit is not None, pieces=ckpt.hit_pieces)

@@ -15,6 +15,7 @@ from samplernn.common.errors import UserError
 from samplernn.render.drums import kit_piece
 from samplernn.render.midi import (
     CHANNEL_OPTION_HINT,
+    PEDAL_HOLDS,
     RenderOptions,
     as_played,
     parse_midi,
@@ -123,7 +124,7 @@ def check_midi(
         if seconds > limits.max_midi_seconds:
             length = seconds_past(seconds, limits.max_midi_seconds)
             held = max(n.stop for n in released) <= limits.max_midi_seconds  # too long by the pedal alone
-            pedal = " (the sustain pedal holds its notes past their note-offs)" if held else ""
+            pedal = f" ({PEDAL_HOLDS})" if held else ""
             raise UserError(f"{name}: {length} s long{pedal}; at most {limits.max_midi_seconds:g} s here")
         played, _, _ = select_notes(path, notes, opts, pitch_range, kit, parsed)
         if len(played) > limits.max_midi_notes:

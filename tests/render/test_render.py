@@ -431,6 +431,20 @@ def test_a_stuck_note_is_refused_by_its_length(tmp_path: Path, ckpt, ckpt_path: 
     assert "[default: 3600]" in next(p.help for p in params if p.name == "max_seconds")
 
 
+def test_a_note_the_sustain_pedal_holds_past_the_limit_blames_the_pedal(tmp_path: Path, ckpt) -> None:
+    """A 0.5-s note under a pedal left down until its track ends at 200 s: the pedal makes it long,
+    so the refusal says so (as serve's upload check does), not that a note-off is missing."""
+    pedal = mido.Message("control_change", control=64, value=127, time=0)
+    end = mido.MetaMessage("end_of_track", time=480 * 400)  # 200 s at 120 bpm
+    held = write_midi(tmp_path / "pedal.mid", [[pedal, on(50), off(50, 480), end]])
+    with pytest.raises(UserError) as caught:
+        render_midi(ckpt, held, tmp_path / "o.wav", RenderOptions(max_seconds=60.0))
+    assert str(caught.value).endswith(
+        "pedal.mid: the notes end at 200 s, longer than --max-seconds 60 "
+        f"({render_mod.PEDAL_HOLDS})")  # fmt: skip
+    assert "note-off missing" not in str(caught.value) and not (tmp_path / "o.wav").exists()
+
+
 def test_numbers_beyond_any_note_are_refused(tmp_path: Path, ckpt_path: Path) -> None:
     out = tmp_path / "a.wav"
     for opt, value in (("--duration", "inf"), ("--duration", "1e9"), ("--lead", "inf"), ("--tail", "1e6"),
