@@ -141,6 +141,8 @@ def select_notes(
         if dropped:
             ignored.append(f"{dropped} note(s) on other tracks")
     if opts.channels is not None:
+        if not channels_defaulted:
+            _check_channels(path, notes, opts.channels)
         dropped = sum(n.channel + 1 not in opts.channels for n in kept)
         kept = [n for n in kept if n.channel + 1 in opts.channels]
         if dropped:
@@ -191,6 +193,16 @@ def _check_tracks(path: Path, notes: Sequence[MidiNote], tracks: set[int]) -> No
     if empty:
         raise UsageError(f"--track {','.join(map(str, empty))}: {path.name} has no notes there; its notes "
                          f"are on track(s) {', '.join(map(str, held))} (0-based)")
+
+
+def _check_channels(path: Path, notes: Sequence[MidiNote], channels: set[int]) -> None:
+    """UsageError naming the channels that hold notes (1-based) when a --channel asked for holds
+    none, as _check_tracks names the tracks."""
+    held = sorted({n.channel + 1 for n in notes})
+    empty = sorted(set(channels) - set(held))
+    if empty:
+        raise UsageError(f"--channel {','.join(map(str, empty))}: {path.name} has no notes there; its notes "
+                         f"are on channel(s) {', '.join(map(str, held))}")
 
 
 def parse_midi(midi: Path) -> mido.MidiFile:

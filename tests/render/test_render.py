@@ -148,7 +148,7 @@ def test_polyphonic_render(tmp_path: Path, ckpt, monkeypatch: pytest.MonkeyPatch
     assert onsets(audio)[0] == 0
 
 
-def test_midi_quirks(tmp_path: Path, ckpt, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_midi_quirks(tmp_path: Path, ckpt, ckpt_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Running status, note-on velocity 0 as note-off, a tempo change, two tracks, drums ignored."""
     captured: list = []
 
@@ -190,6 +190,12 @@ def test_midi_quirks(tmp_path: Path, ckpt, monkeypatch: pytest.MonkeyPatch) -> N
     wrong = r"--track 0,5: quirks.mid has no notes there; its notes are on track\(s\) 1 "
     with pytest.raises(UsageError, match=wrong):
         render_midi(ckpt, midi, out, dataclasses.replace(FAST, tracks={0, 1, 5}))
+    # and a channel with none a wrong --channel: a usage error naming the channels that hold notes
+    wrong = r"^--channel 5: quirks.mid has no notes there; its notes are on channel\(s\) 1, 10$"
+    with pytest.raises(UsageError, match=wrong):
+        render_midi(ckpt, midi, out, dataclasses.replace(FAST, channels={1, 5}))
+    r = runner.invoke(app, ["render", str(ckpt_path), str(midi), "-o", str(out), "--channel", "5", "-q"])
+    assert r.exit_code == 2 and "its notes are on channel(s) 1, 10" in r.output, r.output  # as --track's
 
 
 def test_errors_name_the_file(tmp_path: Path, ckpt) -> None:
