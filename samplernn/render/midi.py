@@ -257,7 +257,7 @@ def _held(released: Sequence[MidiNote], sustained: Sequence[MidiNote],
 PEDAL_HOLDS = "the sustain pedal holds its notes past their note-offs"
 
 
-def _released(released: Sequence[MidiNote], sustained: Sequence[MidiNote],
+def released_notes(released: Sequence[MidiNote], sustained: Sequence[MidiNote],
               played: Sequence[tuple[MidiNote, int]]) -> list[MidiNote]:
     """The `played` notes as the file releases them (`sustained`: what as_played made of `released`)."""
     chosen = {n for n, _ in played}
@@ -324,7 +324,7 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
     notes = as_played(released, parsed, drums=kit is not None)
     played, ignored, changed = select_notes(midi, notes, opts, ckpt.pitch_range, kit, parsed)
     held = _held(released, notes, played)
-    as_released = None if kit else _released(released, notes, played)  # the pedal blamed by check_length
+    as_released = None if kit else released_notes(released, notes, played)  # the pedal blamed by check_length
     sr = ckpt.sample_rate
     if kit:
         played = kit_hits(played, ckpt.stats, sr)

@@ -231,7 +231,8 @@ def post_render(
         if state.kit and transpose:
             raise UserError("a drum model's keys are pieces, not pitches: it takes no transpose")
         opts = RenderOptions(transpose=transpose, clamp=clamp, generation=GenerationOptions(seed=seed))
-        notes, seconds = check_midi(path, name, opts, limits, state.ckpt.pitch_range, state.kit)
+        notes, seconds = check_midi(path, name, opts, limits, state.ckpt.pitch_range, state.kit,
+                                    state.ckpt.stats)
         job.stage = f"{notes} {'hit' if state.kit else 'note'}(s), {seconds:.1f} s of music"
         return store.submit(job, lambda j: render_file(state.ckpt, path, name, opts, j)).to_dict()
     except Exception:

@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from conditioning import parse_note
+from conditioning import BankStats, parse_note
 from conditioning.pitch import note_name
 from samplernn.common.errors import UserError
-from samplernn.render.drums import kit_piece
+from samplernn.render.drums import kit_hits, kit_piece
 from samplernn.render.midi import (
     CHANNEL_OPTION_HINT,
     PEDAL_HOLDS,
@@ -20,6 +20,7 @@ from samplernn.render.midi import (
     as_played,
     parse_midi,
     read_notes,
+    released_notes,
     seconds_past,
     select_notes,
 )
@@ -108,25 +109,31 @@ def check_midi(
     limits: ServeLimits,
     pitch_range: tuple[int, int] | None,
     kit: Sequence[int] | None = None,
+    stats: BankStats | None = None,
 ) -> tuple[int, float]:
     """(notes to render, seconds to the last note-off) of the MIDI file at `path`, shown to the
-    user as `name`, as `render` selects and plays them (the sustain pedal holding released notes; a
-    drum model's, `kit`: its drum channel, keys played by the kit's pieces). UserError (naming
-    `name`, never `path`) for a file that is not MIDI, cannot be read, holds no notes, is longer or
-    holds more notes than the limits allow, or has notes the model does not know (unless opts.clamp)."""
+    user as `name`, as `render` selects and plays them with the loaded model: a pitched model's
+    notes off the drum channel, the sustain pedal holding released notes; a drum model's (`kit`: its
+    GM keys) on its drum channel, keys played by the kit's pieces, each hit as long as the kit's
+    (with `stats`, the model's bank statistics: render.drums.kit_hits). UserError (naming `name`,
+    never `path`) for a file that is not MIDI, cannot be read, holds no notes, is longer or holds
+    more notes than the limits allow, or has notes the model does not know (unless opts.clamp)."""
     try:
         if path.read_bytes()[:4] != MIDI_HEADER:
             raise UserError(f"{name}: not a MIDI file (a Standard MIDI File starts with 'MThd')")
         parsed = parse_midi(path)
         released = read_notes(path, parsed)
         notes = as_played(released, parsed, drums=kit is not None)  # as render_midi plays them
-        seconds = max(n.stop for n in notes)
+        played, _, _ = select_notes(path, notes, opts, pitch_range, kit, parsed)
+        if kit is not None and stats is not None:
+            played = kit_hits(played, stats, stats.sample_rate)
+        seconds = max(n.stop for n, _ in played)
         if seconds > limits.max_midi_seconds:
             length = seconds_past(seconds, limits.max_midi_seconds)
-            held = max(n.stop for n in released) <= limits.max_midi_seconds  # too long by the pedal alone
-            pedal = f" ({PEDAL_HOLDS})" if held else ""
+            before = [] if kit is not None else released_notes(released, notes, played)
+            held = bool(before) and max(n.stop for n in before) <= limits.max_midi_seconds
+            pedal = f" ({PEDAL_HOLDS})" if held else ""  # too long by the pedal alone
             raise UserError(f"{name}: {length} s long{pedal}; at most {limits.max_midi_seconds:g} s here")
-        played, _, _ = select_notes(path, notes, opts, pitch_range, kit, parsed)
         if len(played) > limits.max_midi_notes:
             raise UserError(f"{name}: {len(played)} notes; at most {limits.max_midi_notes} here")
     except UserError as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from pathlib import Path
 
 import pytest
 import soundfile as sf
@@ -14,6 +15,7 @@ from support.drum_kit import PIECES
 from samplernn.render.drums import held_samples, piece_name
 
 SR = 16000
+Note = tuple[int, int, float, float]  # pitch, velocity, start and stop in s
 TAIL = round(0.1 * SR)  # generated after a hit's end (render.pack.generate_takes)
 
 
@@ -131,3 +133,32 @@ def test_a_drum_file_on_another_channel_is_told_what_the_page_can_do(drum_client
     assert response.status_code == 400
     detail = response.json()["detail"]
     assert detail.endswith("move the file's drums to channel 10") and "--channel" not in detail, detail
+
+
+def _two_parts(path: Path, melody: list[Note], drums: list[Note]) -> Path:
+    """A two-track MIDI file: `melody` on channel 1, `drums` on the drum channel (10)."""
+    import mido
+    from support.audio import write_midi
+
+    first = mido.MidiFile(write_midi(path, melody))
+    merged = mido.MidiFile(type=1, ticks_per_beat=first.ticks_per_beat)
+    merged.tracks.append(first.tracks[0])
+    merged.tracks.append(mido.MidiFile(write_midi(path, drums, channel=9)).tracks[0])
+    merged.save(path)
+    return path
+
+
+def test_the_upload_limit_measures_what_the_loaded_model_plays(ckpt, drum_ckpt, limits, tmp_path) -> None:
+    """A pitched model skips the drum channel and a drum model plays it alone: a long part on the
+    channel a model does not play does not make a short file too long (the limit is 2 s here)."""
+    from samplernn.render.drums import kit_keys
+    from samplernn.render.midi import RenderOptions
+    from samplernn.serve.requests import check_midi
+
+    beat = [(36, 90, float(t), t + 0.05) for t in range(0, 10, 2)]  # a drum part 8 s long
+    melody = _two_parts(tmp_path / "melody.mid", [(50, 100, 0.0, 0.25)], beat)
+    assert check_midi(melody, "melody.mid", RenderOptions(), limits, ckpt.pitch_range) == (1, 0.25)
+    groove = _two_parts(tmp_path / "groove.mid", [(50, 100, 0.0, 10.0)], beat[:1])  # a 10-s melody
+    stats = drum_ckpt.stats
+    hits, seconds = check_midi(groove, "groove.mid", RenderOptions(), limits, None, kit_keys(stats), stats)
+    assert hits == 1 and seconds == held_samples(stats, 36, 90) / stats.sample_rate  # the kit's length
