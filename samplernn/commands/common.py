@@ -14,6 +14,7 @@ import typer
 from typer.main import get_current_context
 
 from samplernn.common.errors import UsageError
+from samplernn.common.lists import counted  # noqa: F401 — the commands import it from here
 from samplernn.common.progress import ProgressFn, progress_bar
 from samplernn.common.threads import MAX_THREADS, oversubscribed
 from samplernn.generate.options import (
@@ -163,11 +164,6 @@ OnsetCandidates = Annotated[
                  f"soonest and (a kit trained since 2026-12-02) whose first {HIT_PIECE_SECONDS:g} s "
                  "sounds most like its piece."),
 ]
-
-
-def counted(n: int, noun: str) -> str:
-    """'1 note', '2 notes': a count with its noun (plural by a trailing s)."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def onset_search_note(most: int) -> str:

@@ -1,4 +1,4 @@
-"""Comma-separated option values (`--velocities 40,80,120`, `--pieces kick,snare`)."""
+"""Comma-separated option values (`--velocities 40,80,120`, `--pieces kick,snare`), and counts in words."""
 
 from __future__ import annotations
 
@@ -46,3 +46,8 @@ def comma_ints(text: str, option: str, example: str, minimum: int | None = None,
     if maximum is not None and max(values) > maximum:
         raise UsageError(f"{option} {text!r}: every value must be <= {maximum}, e.g. {example}")
     return values
+
+
+def counted(n: int, noun: str) -> str:
+    """'1 note', '2 notes': a count with its noun (plural by a trailing s)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

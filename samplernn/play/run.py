@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 
-from conditioning import note_name
 from conditioning.midi import DRUM_CHANNEL
 from samplernn.common.audio import CEILING_DB, limit_peak, write_wav
 from samplernn.common.errors import UserError
@@ -23,7 +22,7 @@ from samplernn.play.events import TimedMessage, close_hanging, midi_file_message
 from samplernn.play.keyboard import Keyboard
 from samplernn.play.session import BlockTimes, play_live, play_messages
 from samplernn.render.drums import is_drum_model, kit_keys, refuse_transpose
-from samplernn.render.midi import RenderOptions, check_length, read_notes
+from samplernn.render.midi import RenderOptions, check_length, read_notes, timing_warnings
 
 
 @dataclass
@@ -118,9 +117,8 @@ def play_file(
     messages = close_hanging(midi_file_messages(midi), notes)
     if drums:  # a file's drum part is its channel 10, as render plays it; a keyboard any
         messages = drum_channel(Path(midi), messages)
-    hanging = [] if drums else [  # a hit lasts the kit's length whatever its note-off
-        f"{note_name(n.pitch)} ({n.pitch}) at {n.start:.2f} s has no note-off: played until its track's "
-        f"last event, {n.stop:.2f} s" for n in notes if n.hanging]
+    # a hit lasts the kit's length whatever its note-off; a note of no length plays live as it comes
+    hanging = [] if drums else timing_warnings([n for n in notes if n.hanging])
     kb = make_keyboard(ckpt, opts)
     sr = ckpt.sample_rate
     if out is not None:  # offline, as `render`: a stuck note would fill the memory

@@ -294,6 +294,41 @@ def seconds_past(seconds: float, limit: float) -> str:
     return f"{seconds:.4f}"
 
 
+#: How many notes a warning shared by many names before "and N more".
+SHOWN_NOTES = 3
+
+
+def _named(notes: Sequence[MidiNote], stop: bool = False) -> str:
+    """'D3 (50) at 0.00 s, E3 (52) at 0.50 s, F3 (53) at 1.00 s and 7 more' (`stop`: each with its
+    stop, '… to 1.00 s'): the first SHOWN_NOTES of `notes`."""
+    shown = ", ".join(_fmt_note(n) + (f" to {n.stop:.2f} s" if stop else "") for n in notes[:SHOWN_NOTES])
+    more = len(notes) - SHOWN_NOTES
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def timing_warnings(notes: Sequence[MidiNote]) -> list[str]:
+    """A pitched model's warnings on `notes`: those with no note-off (hanging, played to their
+    track's last event) and those of no length (note-on and note-off on one tick), one line for
+    each kind however many notes it holds (a file of thousands of them: one line, the first
+    SHOWN_NOTES named and a count), one note's line naming it."""
+    hanging = [n for n in notes if n.hanging]
+    empty = [n for n in notes if n.stop <= n.start and not n.hanging]
+    lines = []
+    if len(hanging) == 1:
+        lines.append(f"{_fmt_note(hanging[0])} has no note-off: played until its track's last event, "
+                     f"{hanging[0].stop:.2f} s")  # fmt: skip
+    elif hanging:
+        lines.append(f"{len(hanging)} notes have no note-off: each played until its track's last event "
+                     f"({_named(hanging, stop=True)})")  # fmt: skip
+    if len(empty) == 1:
+        lines.append(f"{_fmt_note(empty[0])} has no length (its note-on and note-off share a tick): played "
+                     "as an attack and its release")  # fmt: skip
+    elif empty:
+        lines.append(f"{len(empty)} notes have no length (each one's note-on and note-off share a tick): "
+                     f"each played as an attack and its release ({_named(empty)})")  # fmt: skip
+    return lines
+
+
 def _long_lead(notes: Sequence[MidiNote]) -> list[str]:
     """A warning when the first of `notes` starts LONG_LEAD_S or more into the file: the WAV keeps
     the file's timing (to line up with its other parts), so it begins with that much silence."""
@@ -360,11 +395,7 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
         (min(pitches), max(pitches)),
         ignored,
         changed,
-        [f"{_fmt_note(n)} has no note-off: played until its track's last event, {n.stop:.2f} s"
-         for n, _ in played if n.hanging and not kit]
-        + [f"{_fmt_note(n)} has no length (its note-on and note-off share a tick): played as an attack "
-           "and its release" for n, _ in played if n.stop <= n.start and not n.hanging and not kit]
-        + _long_lead([n for n, _ in played]),
+        ([] if kit else timing_warnings([n for n, _ in played])) + _long_lead([n for n, _ in played]),
         gen.onset_candidates,
         tuple(sorted(set(pitches))) if kit else (),
         held,

@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, StrictFloat, StrictInt, StrictStr
 
 from conditioning.pitch import note_name
 from samplernn.common.errors import UserError
+from samplernn.common.lists import counted
 from samplernn.generate.options import GenerationOptions
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.render.drums import is_drum_model, kit_keys, piece_name
@@ -233,7 +234,7 @@ def post_render(
         opts = RenderOptions(transpose=transpose, clamp=clamp, generation=GenerationOptions(seed=seed))
         notes, seconds = check_midi(path, name, opts, limits, state.ckpt.pitch_range, state.kit,
                                     state.ckpt.stats)
-        job.stage = f"{notes} {'hit' if state.kit else 'note'}(s), {seconds:.1f} s of music"
+        job.stage = f"{counted(notes, 'hit' if state.kit else 'note')}, {seconds:.1f} s of music"
         return store.submit(job, lambda j: render_file(state.ckpt, path, name, opts, j)).to_dict()
     except Exception:
         store.discard(job)

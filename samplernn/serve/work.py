@@ -10,6 +10,7 @@ from typing import Any
 from conditioning.pitch import note_name
 from samplernn.common.audio import write_wav
 from samplernn.common.errors import UserError
+from samplernn.common.lists import counted
 from samplernn.generate.options import GenerationOptions
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.render.midi import RenderOptions, render_midi
@@ -80,7 +81,8 @@ def render_file(ckpt: Checkpoint, midi: Path, name: str, opts: RenderOptions, jo
         raise UserError(str(exc).replace(str(midi), name)) from None
     job.report(0.9, "drawing")
     audio, sr = sf.read(job.dir / "render.wav", dtype="float32")
-    plot_note(audio, sr, job.add_file("render.png"), f"{name}: {report.n_notes} notes")
+    what = counted(report.n_notes, "hit" if report.pieces else "note")  # '1 note', not '1 notes'
+    plot_note(audio, sr, job.add_file("render.png"), f"{name}: {what}")
     stem = Path(name).stem or "render"
     return {
         "name": name,

@@ -485,6 +485,21 @@ def test_a_note_of_no_length_is_played_and_named(tmp_path: Path, ckpt_path: Path
                               "played as an attack and its release"]
 
 
+def test_many_notes_of_no_length_are_one_warning_line(tmp_path: Path, ckpt_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file of hundreds of note-ons and note-offs on one tick gave render one warning line each."""
+    monkeypatch.setattr(render_mod, "synthesize", fake_synthesize)
+    ticks = [m for i in range(300) for m in (on(50, time=0 if i == 0 else 48), off(50, 0))]
+    midi = write_midi(tmp_path / "t.mid", [ticks])
+    report = render_midi(load_checkpoint(ckpt_path), midi, tmp_path / "t.wav", FAST)
+    assert report.hanging == ["300 notes have no length (each one's note-on and note-off share a tick): each "
+                              "played as an attack and its release (D3 (50) at 0.00 s, D3 (50) at 0.05 s, "
+                              "D3 (50) at 0.10 s and 297 more)"]  # fmt: skip
+    assert render_mod.timing_warnings([dataclasses.replace(n, hanging=True) for n in
+                                       render_mod.read_notes(tmp_path / "t.mid")[:2]])[0].startswith(
+        "2 notes have no note-off: each played until its track's last event (D3 (50) at 0.00 s to ")
+
+
 def test_a_folder_for_a_file_is_named_as_one(tmp_path: Path, ckpt_path: Path) -> None:
     midi = write_midi(tmp_path / "s.mid", [[on(50), off(50, 48)]])
     (tmp_path / "dir.pt").mkdir()

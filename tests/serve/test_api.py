@@ -175,6 +175,37 @@ def test_midi_upload_renders_with_progress(client, wait, tmp_path: Path) -> None
     assert client.get(f"/api/jobs/{job['id']}/files/render.png").content.startswith(PNG)
 
 
+def test_one_note_is_one_note_and_many_of_no_length_one_line(client, wait, tmp_path: Path) -> None:
+    """The page said '1 notes'; a file of many notes of no length gave it one warning per note."""
+    import shutil
+    import subprocess
+
+    import mido
+
+    one = write_midi(tmp_path / "one.mid", [(48, 100, 0.0, 0.2)]).read_bytes()
+    response = client.post("/api/render", files={"file": ("one.mid", one)})
+    assert response.status_code == 202 and response.json()["stage"] == "1 note, 0.2 s of music"
+    wait(client, response.json())
+    mid = mido.MidiFile(type=0, ticks_per_beat=480)  # 5 notes of no length, 0.1 s apart at 120 bpm
+    mid.tracks.append(mido.MidiTrack([m for i in range(5) for m in (
+        mido.Message("note_on", note=48, velocity=90, time=96 * (i > 0)),
+        mido.Message("note_off", note=48, velocity=0, time=0))]))  # fmt: skip
+    mid.save(tmp_path / "ticks.mid")
+    empty = (tmp_path / "ticks.mid").read_bytes()
+    job, _ = wait(client, client.post("/api/render", files={"file": ("ticks.mid", empty)}).json())
+    assert job["state"] == "done", job["message"]
+    (line,) = job["result"]["hanging"]
+    assert line.startswith("5 notes have no length") and line.endswith("and 2 more)")
+    app_js = (Path(__file__).parents[2] / "samplernn" / "serve" / "static" / "app.js").read_text()
+    summary = next(x for x in app_js.splitlines() if 'querySelector(".summary")' in x)
+    assert "counted(r.notes" in summary  # the page's count goes through counted(), as the CLI's
+    if shutil.which("node"):  # counted() itself, where node is at hand
+        helper = next(x for x in app_js.splitlines() if x.startswith("const counted"))
+        said = subprocess.run(["node", "-e", f'{helper}\nconsole.log(counted(1, "note"), counted(2, "hit"))'],
+                              capture_output=True, text=True, check=True).stdout  # fmt: skip
+        assert said.strip() == "1 note 2 hits"
+
+
 def test_midi_out_of_range_renders_when_clamped(client, wait, tmp_path: Path) -> None:
     midi = write_midi(tmp_path / "high.mid", [(72, 100, 0.0, 0.1)]).read_bytes()
     refused = client.post("/api/render", files={"file": ("high.mid", midi)})

@@ -7,6 +7,7 @@ let model = null;
 
 const $ = (id) => document.getElementById(id);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const counted = (n, noun) => `${n} ${noun}${n === 1 ? "" : "s"}`; // "1 note", "2 notes"
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -229,9 +230,9 @@ async function renderMidi(event) {
     const job = await json(await fetch("/api/render", { method: "POST", body: form }));
     const r = await follow(job, $("render-progress"));
     const notes = [...r.ignored.map((x) => `ignored ${x}`), ...r.changed.map((x) => `${model && model.drums ? "played" : "clamped"} ${x}`),
-      ...(r.pedal_held ? [`${r.pedal_held} note(s) held by the sustain pedal`] : []),
+      ...(r.pedal_held ? [`${counted(r.pedal_held, "note")} held by the sustain pedal`] : []),
       ...(r.hanging || []).map((x) => `warning: ${x}`)];
-    box.querySelector(".summary").textContent = `${r.name}: ${r.notes} ${model && model.drums ? "hits" : "notes"}, ${r.seconds.toFixed(1)} s ` +
+    box.querySelector(".summary").textContent = `${r.name}: ${counted(r.notes, model && model.drums ? "hit" : "note")}, ${r.seconds.toFixed(1)} s ` +
       `(rendered in ${r.elapsed.toFixed(1)} s)${r.gain_db < 0 ? `, gain ${r.gain_db.toFixed(1)} dB to stay below clipping` : ""}` +
       (notes.length ? `. ${notes.join("; ")}` : "");
     const wav = fileUrl(job.id, r.wav);
