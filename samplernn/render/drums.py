@@ -164,7 +164,8 @@ def kit_piece(note: str | int, kit: Sequence[int]) -> tuple[int, str | None]:
                          f"{sub} ({piece_name(sub)})")
         keys = _piece_keys(str(note).strip(), kit)
         if len(keys) == 1:
-            return keys[0], _unmatched_number(str(note).strip(), keys[0])
+            name = str(note).strip()
+            return keys[0], _unmatched_number(name, keys[0]) or _another_piece(name, keys[0])
         if not keys:
             raise UsageError(f"note {note!r}: the kit has no such piece (it has {pieces})") from None
         named = ", ".join(f"{k} {piece_name(k)}" for k in keys)
@@ -186,6 +187,17 @@ def _unmatched_number(name: str, key: int) -> str | None:
     if not numbers or numbers <= name_words(piece_name(key)):
         return None
     return f"{name!r} names no General MIDI piece; it is played by the kit's {key} ({piece_name(key)})"
+
+
+def _another_piece(name: str, key: int) -> str | None:
+    """A line saying which piece plays `name` when the piece its name stands for in General MIDI
+    (`gm_drum_key`: 'ride' 51, 'hat' 42) is not the kit's `key` that plays it ('ride' by the kit's
+    only ride, its 53 ride bell), as a key the kit lacks is said to be played by another; None
+    when the name's own piece plays it, or the name stands for none."""
+    own = gm_drum_key(name)
+    if own is None or own == key:
+        return None
+    return f"{name!r} ({own} {piece_name(own)}) is played by the kit's {key} ({piece_name(key)})"
 
 
 def _named_substitute(name: str, kit: Sequence[int]) -> tuple[int, int] | None:

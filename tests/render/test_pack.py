@@ -111,6 +111,18 @@ def test_a_named_piece_the_kit_lacks_is_played_as_render_plays_its_key() -> None
         drums.resolve_pieces(["floor tom"], KIT)  # pack packed every tom of the kit for it
 
 
+def test_a_kind_played_by_another_piece_of_it_is_said() -> None:
+    """'ride' on a kit whose only ride is its bell played the bell without a word; a name whose own
+    piece the kit has (or that names no piece) says nothing."""
+    bell = [36, 38, 42, 53]
+    said = "'ride' (51 ride cymbal 1) is played by the kit's 53 (ride bell)"
+    assert drums.kit_piece("ride", bell) == (53, said)
+    said = "'hat' (42 closed hi-hat) is played by the kit's 46 (open hi-hat)"
+    assert drums.kit_piece("hat", [36, 46]) == (46, said)
+    assert drums.kit_piece("ride bell", bell) == (53, None) and drums.kit_piece("kick", bell) == (36, None)
+    assert drums.kit_piece("ride", [51, 53]) == (51, None)  # its own piece, among two rides
+
+
 def test_a_word_that_may_name_a_piece_is_told_from_a_bad_note() -> None:
     names = ("kick", "snare", "tom", "crash", "hat", "cowbell")
     assert all(drums.may_name_a_piece(t) for t in names)
