@@ -55,7 +55,7 @@ def pack_command(
     redraws: Annotated[
         int | None, typer.Option(min=0, max=MAX_REDRAWS, help="With --best: rounds of --takes new takes for "
                                  "a piece and velocity with fewer than K takes like their piece, new and "
-                                 f"clean (0 = none) [default: {_DEFAULTS['redraws']}].")
+                                 f"clean (0 = none, also without --best) [default: {_DEFAULTS['redraws']}].")
     ] = None,
     dataset: Annotated[
         Path | None, typer.Option(help="The kit's prepared dataset to measure likeness and novelty against "
@@ -83,7 +83,7 @@ def pack_command(
 
     try:
         _check_folder_name(out)
-        if best is None and redraws is not None:
+        if best is None and redraws:  # 0 asks for no redraw: nothing to refuse
             raise UsageError(f"--redraws {redraws}: takes are drawn again only for --best K (the K best "
                              "kept); give --best")
         piece_list = None if pieces is None else comma_list(pieces, "--pieces", "kick,snare,38")

@@ -426,6 +426,11 @@ def test_cli_pack_and_synth(drum_ckpt_path: Path, kit_dir: Path, tmp_path: Path)
     for args, why in refusals:
         r = runner.invoke(app, ["pack", str(drum_ckpt_path), "-o", str(tmp_path / "bad"), *args, "-q"])
         assert r.exit_code == 2 and why in r.output and len(r.output.strip().splitlines()) == 1, r.output
+    # --redraws 0 asks for none, which needs no --best (it was refused as if it asked for some)
+    r = runner.invoke(app, ["pack", str(drum_ckpt_path), "-o", str(tmp_path / "none"), "--pieces", "hat",
+                            "--takes", "1", "--redraws", "0", "--velocities", "60", "--onset-candidates", "1",
+                            "-q"])  # fmt: skip
+    assert r.exit_code == 0 and (tmp_path / "none" / "42-closed-hi-hat_v060_01.wav").is_file(), r.output
     for name in ("kit.zip", "kick.WAV"):  # a pack is a folder: not a folder named like a file
         r = runner.invoke(app, ["pack", str(drum_ckpt_path), "-o", str(tmp_path / name), "-q"])
         assert r.exit_code == 2 and "a pack is a folder of WAV files, not a" in r.output, r.output
