@@ -78,7 +78,9 @@ def synth_command(
     checkpoint: Annotated[Path, typer.Argument(help="Checkpoint file (.pt) from `samplernn train`.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output WAV (takes: out-1.wav, out-2.wav …).")],
     note: Annotated[str | None, typer.Option("--note", "-n", help=_NOTE_HELP)] = None,
-    velocity: Annotated[int, typer.Option(min=1, max=127, help="MIDI velocity.")] = 100,
+    velocity: Annotated[int | None, typer.Option(min=1, max=127, help="MIDI velocity [default: 100; a drum "
+                                                 "kit's takes are warned of one outside its layers only when "
+                                                 "given].")] = None,
     duration: Annotated[
         float | None,
         typer.Option(min=0.001, max=MAX_NOTE_SECONDS,
@@ -142,7 +144,7 @@ def synth_command(
     if result.drums:
         when = f"one-shots from the hit, held {ev.release / sr:.2f} s, rung out by {ev.end / sr:.2f} s"
     seconds = len(result.takes[0]) / sr
-    typer.echo(f"{_note_label(pitch, result.drums)} velocity {velocity}: {when}; {seconds:.2f} s a take"
+    typer.echo(f"{_note_label(pitch, result.drums)} velocity {ev.velocity}: {when}; {seconds:.2f} s a take"
                f"{onset_search_note(result.onset_candidates)}")
     _echo_written(paths)
 

@@ -47,8 +47,9 @@ def pack_command(
     takes: Annotated[
         int, typer.Option(min=1, max=MAX_TAKES, help="Takes per piece and velocity.")
     ] = _DEFAULTS["takes"],
-    velocities: Annotated[str, typer.Option(help="Velocities, comma-separated.")] = ",".join(
-        map(str, _DEFAULTS["velocities"])),
+    velocities: Annotated[str | None, typer.Option(
+        help="Velocities, comma-separated (a note says which lie outside a piece's layers: only when given) "
+             f"[default: {','.join(map(str, _DEFAULTS['velocities']))}].")] = None,
     best: Annotated[
         int | None, typer.Option(min=1, help="Keep the K best takes of each piece and velocity (K <= takes).")
     ] = None,
@@ -87,7 +88,8 @@ def pack_command(
             raise UsageError(f"--redraws {redraws}: takes are drawn again only for --best K (the K best "
                              "kept); give --best")
         piece_list = None if pieces is None else comma_list(pieces, "--pieces", "kick,snare,38")
-        velocity_list = comma_ints(velocities, "--velocities", "40,80,120")
+        velocity_list = _DEFAULTS["velocities"] if velocities is None else comma_ints(
+            velocities, "--velocities", "40,80,120")
         fields_ = {"temperature": temperature, "attack_temperature": attack_temperature, "min_p": min_p,
                    "seed": seed, "batch_size": batch_size, "weight_dtype": weight_dtype, "threads": threads}
         ckpt = load_checkpoint(checkpoint, resolve_device(device), needs_notes="pack")
@@ -105,7 +107,8 @@ def pack_command(
     except UserError as exc:
         fail(exc)
     _summary(report.index, report.out, report.reference)
-    _outside_layers(ckpt.stats, report.index)
+    if velocities is not None:  # the defaults were chosen by no one: no note on them
+        _outside_layers(ckpt.stats, report.index)
 
 
 #: Names a pack folder should not have: a file's, which `-o pack.zip` (as serve's page downloads a

@@ -21,6 +21,7 @@ from samplernn.render.pictures import plot_note
 from samplernn.render.streams import StreamSpec, note_stream
 
 DEFAULT_DURATION = 1.5  # seconds from note-on to note-off of a pitched model's note
+DEFAULT_VELOCITY = 100  # a note's velocity when none is given
 
 
 @dataclass
@@ -39,7 +40,7 @@ class SynthResult:
 def synth_note(
     ckpt: Checkpoint,
     pitch: int,
-    velocity: int = 100,
+    velocity: int | None = None,
     duration: float | None = None,
     *,
     takes: int = 1,
@@ -51,6 +52,9 @@ def synth_note(
     """Generate `takes` streams of one note: `lead` s of silent context, note-on, `duration` s to
     note-off, the bank's release tail for (pitch, velocity), then `tail` s more.
 
+    `velocity` None: DEFAULT_VELOCITY, which no one chose, so a drum model's takes are not warned
+    of it lying outside the kit's layers (a kit prepared without velocity marks has one, at 80):
+    only a velocity given is (render.drums.velocity_outside_layers).
     `duration` None: DEFAULT_DURATION, or for a drum model (render.drums) the kit's typical held
     part of that piece and velocity, so that every take is a whole hit of the kit's length. A drum
     model's takes are one-shots as `pack`'s are (render.hits.strike, on the engine `render` would
@@ -63,6 +67,8 @@ def synth_note(
     OnsetSearch.for_hits).
     Raises ValueError for an impossible note, duration, lead, tail, takes or onset candidates.
     """
+    chosen = velocity is not None
+    velocity = DEFAULT_VELOCITY if velocity is None else velocity
     if not 0 <= pitch <= 127 or not 1 <= velocity <= 127:
         raise ValueError(f"pitch must be 0..127 and velocity 1..127, got {pitch} and {velocity}")
     if (duration is not None and duration <= 0) or lead < 0 or tail < 0 or takes < 1:
@@ -89,7 +95,7 @@ def synth_note(
     rng = ckpt.pitch_range
     if drums and pitch not in kit_keys(ckpt.stats):
         warning = f"the kit has no piece on key {pitch}; expect a poor sound"
-    elif drums:
+    elif drums and chosen:
         warning = velocity_outside_layers(ckpt.stats, pitch, velocity)
     elif rng and not rng[0] <= pitch <= rng[1]:
         warning = (

@@ -426,11 +426,12 @@ def test_cli_pack_and_synth(drum_ckpt_path: Path, kit_dir: Path, tmp_path: Path)
     for args, why in refusals:
         r = runner.invoke(app, ["pack", str(drum_ckpt_path), "-o", str(tmp_path / "bad"), *args, "-q"])
         assert r.exit_code == 2 and why in r.output and len(r.output.strip().splitlines()) == 1, r.output
-    # --redraws 0 asks for none, which needs no --best (it was refused as if it asked for some)
+    # --redraws 0 asks for none, which needs no --best (it was refused as if it asked for some); the
+    # default velocities (40, 80, 120) were chosen by no one: 120, above the layers, gets no note
     r = runner.invoke(app, ["pack", str(drum_ckpt_path), "-o", str(tmp_path / "none"), "--pieces", "hat",
-                            "--takes", "1", "--redraws", "0", "--velocities", "60", "--onset-candidates", "1",
-                            "-q"])  # fmt: skip
-    assert r.exit_code == 0 and (tmp_path / "none" / "42-closed-hi-hat_v060_01.wav").is_file(), r.output
+                            "--takes", "1", "--redraws", "0", "--onset-candidates", "1", "-q"])  # fmt: skip
+    assert r.exit_code == 0 and (tmp_path / "none" / "42-closed-hi-hat_v120_01.wav").is_file(), r.output
+    assert "outside the kit's layers" not in r.output
     for name in ("kit.zip", "kick.WAV"):  # a pack is a folder: not a folder named like a file
         r = runner.invoke(app, ["pack", str(drum_ckpt_path), "-o", str(tmp_path / name), "-q"])
         assert r.exit_code == 2 and "a pack is a folder of WAV files, not a" in r.output, r.output
@@ -502,6 +503,18 @@ def test_best_keeps_a_stuck_take_only_when_nothing_else_is_left() -> None:
     takes[0].score = 99.0  # even a top score does not keep it
     assert [t.sound.stuck for t in keep_best(list(takes), 2, ref)] == [False, False]
     assert [t.sound.stuck for t in keep_best(list(takes), 3, ref)] == [False, False, True]
+
+
+def test_a_velocity_no_one_chose_is_not_warned_of(drum_ckpt, monkeypatch) -> None:
+    """A kit prepared without velocity marks has one layer (80): synth's default velocity (100) lay
+    outside it and every synth warned of a velocity the user never gave. Only a given one is."""
+    from samplernn.render import synth
+
+    monkeypatch.setattr(synth, "DEFAULT_VELOCITY", 120)  # above this kit's layers (40-100)
+    unasked = synth_note(drum_ckpt, 38, takes=1, generation=GEN, onset_candidates=1)
+    assert unasked.warning is None and unasked.spec.event.velocity == 120
+    asked = synth_note(drum_ckpt, 38, 120, takes=1, generation=GEN, onset_candidates=1)
+    assert asked.warning.startswith("velocity 120 lies outside the kit's layers of acoustic snare (40-100)")
 
 
 def test_velocities_outside_a_piece_s_layers_are_said(kit_dir: Path, capsys) -> None:
