@@ -261,7 +261,30 @@ def detect(
     extent = find_extent(x, share, env)
     if extent is None:
         raise NoteError(f"{where}: silent recording")
+    extent = _past_the_skirt(x, sr, extent, share * float(env.max()))
     return Detection(x, env, peak, share, extent, tuple(notices))
+
+
+#: How far (s) the envelope may pass the threshold before the waveform itself does and still place
+#: a sound's start (`_past_the_skirt`); further ahead it is the envelope's skirt before the sound.
+SKIRT_S = 0.001
+
+
+def _past_the_skirt(x: np.ndarray, sr: int, extent: tuple[int, int], level: float) -> tuple[int, int]:
+    """`extent` with its start moved to the first sample of `x` (at `sr` Hz) whose magnitude passes
+    `level` (the threshold find_extent took, in sample units) where the envelope passes it more
+    than SKIRT_S earlier. The Hilbert envelope is not local: before a sound after silence it falls
+    off as area / (π · t), the sound's net area over the time to its onset, so a kick's envelope
+    passed 0.8 % of its peak 65 ms before the kick did (`Kick late.wav`, 3 s of silence first: its
+    note-on placed in the silence and its release 70 ms after it, against 10 ms for the same kick
+    without the silence). Within SKIRT_S the envelope's start stands (a sine from phase 0 passes
+    the level a sample or two after its envelope does); the envelope is never below |x|, so the
+    start only ever moves later."""
+    start, stop = extent
+    above = np.flatnonzero(np.abs(x[start:stop]) > level)
+    if not above.size or above[0] <= SKIRT_S * sr:
+        return extent
+    return start + int(above[0]), stop
 
 
 #: A session note's window that is already sounding over its first CARRY_SECONDS carries the

@@ -67,6 +67,19 @@ def test_a_percussive_sound_is_released_at_its_attack_unless_asked_for_the_end()
     assert at_end is not None and at_end.release == at_end.end
 
 
+def test_silence_before_a_hit_does_not_move_its_start_or_release():
+    """A kick (a falling sine: its net area is not zero) after 3 s of silence was found to start
+    65 ms early, where the Hilbert envelope's skirt before it (area / (π t)) passes the threshold,
+    and released 70 ms after that start against 10 ms for the same kick at the file's start."""
+    t = np.arange(round(0.5 * SR)) / SR
+    glide = 2 * np.pi * 55 * t * (1 + 0.5 * np.exp(-30 * t))  # a kick's falling pitch
+    kick = (0.8 * np.exp(-t / 0.12) * np.sin(glide)).astype(np.float32)
+    alone = one_shot_release(kick, SR)
+    late = one_shot_release(np.concatenate([np.zeros(3 * SR, np.float32), kick]), SR)
+    assert late.start == pytest.approx(3.0, abs=0.001) and alone.start == pytest.approx(0.0, abs=0.001)
+    assert late.release - late.start == pytest.approx(alone.release - alone.start, abs=0.001)
+
+
 def test_a_hit_trimmed_at_its_attack_ends_where_it_meets_the_hiss_after_it():
     """No lead-in: the floor is read from the 2 s of steady hiss after the decay, and the end lies
     16 dB above it (~0.7 s) rather than at the file's end; a decay to the file's end keeps it."""
