@@ -184,18 +184,11 @@ def read_sustain(source: str | Path | mido.MidiFile) -> dict[int, list[tuple[flo
     Raises MidiError as read_midi_notes does."""
     mid, path = _opened(source)
     to_sec = _clock(mid, path)
-    changes: list[tuple[int, int, bool]] = []
-    last = 0
-    for track in mid.tracks:
-        tick = 0
-        for msg in track:
-            tick += msg.time
-            if msg.type == "control_change" and msg.control == SUSTAIN_CC:
-                changes.append((tick, msg.channel, msg.value >= SUSTAIN_DOWN))
-        last = max(last, tick)
+    changes, last = _control_changes(mid, (SUSTAIN_CC,))
     spans: dict[int, list[tuple[float, float]]] = {}
     down: dict[int, int] = {}
-    for tick, channel, is_down in sorted(changes, key=lambda c: c[0]):
+    for tick, msg in changes:
+        channel, is_down = msg.channel, msg.value >= SUSTAIN_DOWN
         if is_down:
             down.setdefault(channel, tick)
         elif channel in down:
@@ -214,10 +207,24 @@ def read_all_notes_off(source: str | Path | mido.MidiFile) -> dict[int, list[flo
     mid, path = _opened(source)
     to_sec = _clock(mid, path)
     offs: dict[int, list[float]] = {}
+    for tick, msg in _control_changes(mid, ALL_NOTES_OFF_CCS)[0]:  # in time order: each list ascends
+        offs.setdefault(msg.channel, []).append(to_sec(tick))
+    return offs
+
+
+def _control_changes(
+    mid: mido.MidiFile, controls: tuple[int, ...]
+) -> tuple[list[tuple[int, mido.Message]], int]:
+    """((tick, message) of every control change of `controls` over all tracks, in tick order (a
+    stable sort: one tick's keep their track order), the file's last tick)."""
+    changes: list[tuple[int, mido.Message]] = []
+    last = 0
     for track in mid.tracks:
         tick = 0
         for msg in track:
             tick += msg.time
-            if msg.type == "control_change" and msg.control in ALL_NOTES_OFF_CCS:
-                offs.setdefault(msg.channel, []).append(to_sec(tick))
-    return {channel: sorted(times) for channel, times in offs.items()}
+            if msg.type == "control_change" and msg.control in controls:
+                changes.append((tick, msg))
+        last = max(last, tick)
+    changes.sort(key=lambda c: c[0])
+    return changes, last

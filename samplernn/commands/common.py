@@ -14,7 +14,6 @@ import typer
 from typer.main import get_current_context
 
 from samplernn.common.errors import UsageError
-from samplernn.common.lists import counted  # noqa: F401 — the commands import it from here
 from samplernn.common.progress import ProgressFn, progress_bar
 from samplernn.common.threads import MAX_THREADS, oversubscribed
 from samplernn.generate.options import (

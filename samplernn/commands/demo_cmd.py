@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 from typer.main import get_current_context
 
-from samplernn.commands.common import OnsetCandidates, counted, fail, generation_options, onset_search_note
+from samplernn.commands.common import OnsetCandidates, fail, generation_options, onset_search_note
 from samplernn.common.errors import UsageError, UserError
+from samplernn.common.lists import counted
 from samplernn.common.progress import progress_bar
 from samplernn.generate.options import ONSET_CANDIDATES
 from samplernn.render.demo import (

@@ -25,7 +25,6 @@ from samplernn.commands.common import (
     Temperature,
     Threads,
     WeightDtype,
-    counted,
     fail,
     generation_options,
     onset_search_note,
@@ -34,6 +33,7 @@ from samplernn.commands.common import (
 from samplernn.common.audio import BIT_DEPTHS, check_wav_output
 from samplernn.common.errors import UsageError, UserError
 from samplernn.common.files import check_output_file, refuse_overwriting
+from samplernn.common.lists import counted
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.model.config import PRESETS
 from samplernn.prepare.settings import CHUNK_SECONDS, MAX_NOTE_SECONDS

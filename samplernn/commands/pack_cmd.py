@@ -20,12 +20,11 @@ from samplernn.commands.common import (
     Temperature,
     Threads,
     WeightDtype,
-    counted,
     fail,
     generation_options,
 )
 from samplernn.common.errors import UsageError, UserError
-from samplernn.common.lists import comma_ints, comma_list
+from samplernn.common.lists import comma_ints, comma_list, counted
 from samplernn.generate.options import GenerationOptions
 from samplernn.render.pack_options import MAX_REDRAWS, PackOptions
 

@@ -252,7 +252,8 @@ def detect(
     if message is not None:
         raise NoteError(message)
     env = envelope(x)
-    share, floor = extent_threshold(x, sr, settings.threshold, float(env.max()))
+    env_peak = float(env.max())
+    share, floor = extent_threshold(x, sr, settings.threshold, env_peak)
     if floor is not None and 20 * math.log10(floor / level) >= NOISE_NOTICE_DBFS:  # the file's floor
         notices.append(Notice("noise", (
             f"{where}: noise floor at {20 * math.log10(floor / level):.0f} dBFS; start and end found "
@@ -261,7 +262,7 @@ def detect(
     extent = find_extent(x, share, env)
     if extent is None:
         raise NoteError(f"{where}: silent recording")
-    extent = _past_the_skirt(x, sr, extent, share * float(env.max()))
+    extent = _past_the_skirt(x, sr, extent, share * env_peak)
     return Detection(x, env, peak, share, extent, tuple(notices))
 
 

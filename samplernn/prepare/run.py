@@ -286,16 +286,17 @@ def _untrained_pieces(layout: str, rows: list[NoteRow], splits: dict[str, str]) 
     piece gives one piece to val and one to test, which the model then never learns, and which
     the checkpoint's kit (its train envelopes) leaves out of synth, pack and render; the summary's
     `pieces` line listed them with the rest. [] for a pitched bank, or when every piece trains."""
+    if layout != DRUM_LAYOUT:
+        return []
     trained = {r.pitch for r in rows if splits[r.id] == "train"}
     untrained = sorted({r.pitch for r in rows} - trained)
-    if layout != DRUM_LAYOUT or not untrained or not trained:
+    if not untrained or not trained:
         return []
     named = ", ".join(f"{k} {piece_name(k)}" for k in untrained)
-    return [Failure("", f"{named}: every sample of {'this piece' if len(untrained) == 1 else 'these pieces'} "
-                        "went to val or test, so the model will not learn "
-                        f"{'it' if len(untrained) == 1 else 'them'} (synth, pack and render will not play "
-                        f"{'it' if len(untrained) == 1 else 'them'}); give a piece 2 samples or more to "
-                        "keep one in train")]
+    these, them = ("this piece", "it") if len(untrained) == 1 else ("these pieces", "them")
+    return [Failure("", f"{named}: every sample of {these} went to val or test, so the model will not "
+                        f"learn {them} (synth, pack and render will not play {them}); give a piece 2 "
+                        "samples or more to keep one in train")]
 
 
 def _bank_stats(sr: int, rows: list[NoteRow], splits: dict[str, str]) -> BankStats:

@@ -157,14 +157,12 @@ def kit_piece(note: str | int, kit: Sequence[int]) -> tuple[int, str | None]:
     try:
         key = parse_note(note)
     except ValueError:
+        name = str(note).strip()
         sub = _named_substitute(str(note), kit)  # 'floor tom', 'crash 2': as render plays their key
         if sub is not None:
-            named, sub = sub
-            return sub, (f"{str(note).strip()!r} ({named} {piece_name(named)}) is played by the kit's "
-                         f"{sub} ({piece_name(sub)})")
-        keys = _piece_keys(str(note).strip(), kit)
+            return sub[1], _played_by(name, *sub)
+        keys = _piece_keys(name, kit)
         if len(keys) == 1:
-            name = str(note).strip()
             return keys[0], _unmatched_number(name, keys[0]) or _another_piece(name, keys[0])
         if not keys:
             raise UsageError(f"note {note!r}: the kit has no such piece (it has {pieces})") from None
@@ -195,8 +193,12 @@ def _another_piece(name: str, key: int) -> str | None:
     only ride, its 53 ride bell), as a key the kit lacks is said to be played by another; None
     when the name's own piece plays it, or the name stands for none."""
     own = gm_drum_key(name)
-    if own is None or own == key:
-        return None
+    return None if own is None or own == key else _played_by(name, own, key)
+
+
+def _played_by(name: str, own: int, key: int) -> str:
+    """"'crash 2' (57 crash cymbal 2) is played by the kit's 49 (crash cymbal 1)": `name`, the key
+    `own` it names, and the kit's `key` that plays it."""
     return f"{name!r} ({own} {piece_name(own)}) is played by the kit's {key} ({piece_name(key)})"
 
 

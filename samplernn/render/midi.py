@@ -258,10 +258,19 @@ PEDAL_HOLDS = "the sustain pedal holds its notes past their note-offs"
 
 
 def released_notes(released: Sequence[MidiNote], sustained: Sequence[MidiNote],
-              played: Sequence[tuple[MidiNote, int]]) -> list[MidiNote]:
+                   played: Sequence[tuple[MidiNote, int]]) -> list[MidiNote]:
     """The `played` notes as the file releases them (`sustained`: what as_played made of `released`)."""
     chosen = {n for n, _ in played}
     return [before for before, after in zip(released, sustained, strict=True) if after in chosen]
+
+
+def pedal_hint(released: Sequence[MidiNote] | None, max_seconds: float) -> str:
+    """' (PEDAL_HOLDS)' when the notes as the file releases them (`released`: released_notes';
+    None or none for a drum model) end within `max_seconds`, so that the sustain pedal alone makes
+    them too long; '' otherwise."""
+    if released and max(n.stop for n in released) <= max_seconds:
+        return f" ({PEDAL_HOLDS})"
+    return ""
 
 
 def check_length(midi: Path, notes: Sequence[MidiNote], max_seconds: float,
@@ -274,10 +283,8 @@ def check_length(midi: Path, notes: Sequence[MidiNote], max_seconds: float,
     if last <= max_seconds:
         return
     longest = max(notes, key=lambda n: n.stop - n.start)
-    hint = ""
-    if released is not None and max((n.stop for n in released), default=0.0) <= max_seconds:
-        hint = f" ({PEDAL_HOLDS})"
-    elif longest.stop - longest.start >= 60.0:
+    hint = pedal_hint(released, max_seconds)
+    if not hint and longest.stop - longest.start >= 60.0:
         hint = (f"; its longest note, {_fmt_note(longest)}, lasts {longest.stop - longest.start:.0f} s "
                 "(a note-off missing?)")  # fmt: skip
     end = seconds_past(last, max_seconds)

@@ -15,10 +15,10 @@ from samplernn.common.errors import UserError
 from samplernn.render.drums import kit_hits, kit_piece
 from samplernn.render.midi import (
     CHANNEL_OPTION_HINT,
-    PEDAL_HOLDS,
     RenderOptions,
     as_played,
     parse_midi,
+    pedal_hint,
     read_notes,
     released_notes,
     seconds_past,
@@ -130,9 +130,8 @@ def check_midi(
         seconds = max(n.stop for n, _ in played)
         if seconds > limits.max_midi_seconds:
             length = seconds_past(seconds, limits.max_midi_seconds)
-            before = [] if kit is not None else released_notes(released, notes, played)
-            held = bool(before) and max(n.stop for n in before) <= limits.max_midi_seconds
-            pedal = f" ({PEDAL_HOLDS})" if held else ""  # too long by the pedal alone
+            before = None if kit is not None else released_notes(released, notes, played)
+            pedal = pedal_hint(before, limits.max_midi_seconds)  # too long by the pedal alone
             raise UserError(f"{name}: {length} s long{pedal}; at most {limits.max_midi_seconds:g} s here")
         if len(played) > limits.max_midi_notes:
             raise UserError(f"{name}: {len(played)} notes; at most {limits.max_midi_notes} here")

@@ -335,14 +335,15 @@ def one_shot_notes(src: str | Path, user_map: dict[str, int] | None = None) -> S
     found = SourceResult("drumkit")
     named: list[tuple[Path, ParsedName]] = []
     considered: set[str] = set()
-    takes, found.warnings = numbered_takes(files, src, user_map)
+    names_of = {path: _file_names(path, src) for path in files}
+    mapped = {path: any(mapped_key(n, user_map) is not None for n in names.given)
+              for path, names in names_of.items()}
+    takes, found.warnings = numbered_takes(files, src, names_of, mapped)
     for path in files:
         rel = relative(path, src)
-        names = [*_names(path, src, path.stem), path.name]  # a --map entry may give the file's whole name
-        read = [*_names(path, src, path.stem, unindexed=True), _INDEX_RE.sub("", path.name)]
+        names, read = names_of[path]
         considered.update(names)
-        mapped = any(mapped_key(n, user_map) is not None for n in names)
-        if not mapped and any(several_hits(n) for n in names):
+        if not mapped[path] and any(several_hits(n) for n in names):
             found.warnings.append(run_of_hits(str(path), path.stem))
             continue
         key = takes[path] if path in takes else _first_key(names, user_map, read)
@@ -362,6 +363,20 @@ def one_shot_notes(src: str | Path, user_map: dict[str, int] | None = None) -> S
         found.notes.append(SampleNote(path, relative(path, src), name.pitch, velocity, path))
     found.warnings += map_warnings(user_map, considered)
     return found
+
+
+class _FileNames(NamedTuple):
+    """A one-shot's names, computed once for every rule that reads them: `given`, as written
+    (`_names`, then the file's whole name, which a --map entry may give), and `read`, as the rules
+    read them (each without a leading running number, `_INDEX_RE`)."""
+
+    given: list[str]
+    read: list[str]
+
+
+def _file_names(path: Path, src: Path) -> _FileNames:
+    return _FileNames([*_names(path, src, path.stem), path.name],
+                      [*_names(path, src, path.stem, unindexed=True), _INDEX_RE.sub("", path.name)])
 
 
 def _names(path: Path, src: Path, stem: str, unindexed: bool = False) -> list[str]:
@@ -402,7 +417,7 @@ def _first_key(
 
 
 def numbered_takes(
-    files: list[Path], src: Path, user_map: dict[str, int] | None = None,
+    files: list[Path], src: Path, names_of: dict[Path, _FileNames], mapped: dict[Path, bool],
 ) -> tuple[dict[Path, int], list[str]]:
     """The keys of one-shots numbered as takes of one piece, and a notice for each such run.
 
@@ -410,7 +425,8 @@ def numbered_takes(
     but a folder's files numbered alike by their last number ('Crash_1' … 'Crash_4', 'Ride/1' …
     'Ride/3': round robins) whose numbers give two pieces or more and some piece twice are takes:
     their numbers name no piece, and each is read without its number (all crash cymbal 1; the
-    numbers made Crash_2 alone crash cymbal 2). A run none of whose files the user's map names.
+    numbers made Crash_2 alone crash cymbal 2). A run none of whose files the user's map names
+    (`mapped`); `names_of`: each file's names (`_file_names`).
     """
     runs: dict[tuple[Path, str], list[tuple[Path, int, str]]] = {}
     for path in files:
@@ -423,11 +439,12 @@ def numbered_takes(
     keys: dict[Path, int] = {}
     notices = []
     for run in runs.values():
-        by_number = {n: _first_key(_names(p, src, p.stem, unindexed=True), None) for p, n, _ in run}
+        if any(mapped[p] for p, _, _ in run):
+            continue
+        # the file's names as the rules read them, less its whole name
+        by_number = {n: _first_key(names_of[p].read[:-1], None) for p, n, _ in run}
         pieces = set(by_number.values()) - {None}
-        names = [m for p, _, _ in run for m in (*_names(p, src, p.stem), p.name)]
-        if (len(pieces) < 2 or len(set(by_number.values())) == len(by_number)
-                or any(mapped_key(m, user_map) is not None for m in names)):
+        if len(pieces) < 2 or len(set(by_number.values())) == len(by_number):
             continue
         plain = [(p, n, _first_key(_names(p, src, bare, unindexed=True), None)) for p, n, bare in run]
         key = plain[0][2]
@@ -447,8 +464,10 @@ def piece_velocities(names: list[ParsedName]) -> list[int]:
     piece's layers: a kick of 2 layers beside a snare of 8 plays its 'kick_v2' hard (95), not as
     the snare's layer 2 of 8 (24). A piece numbered 1..N without a gap is layered (`numbered_layers`)."""
     out = [0] * len(names)
-    for pitch in {n.pitch for n in names}:
-        at = [k for k, n in enumerate(names) if n.pitch == pitch]
+    by_piece: dict[int, list[int]] = {}
+    for k, n in enumerate(names):
+        by_piece.setdefault(n.pitch, []).append(k)
+    for at in by_piece.values():
         for k, velocity in zip(at, resolve_velocities(numbered_layers([names[k] for k in at])), strict=True):
             out[k] = velocity
     return out
