@@ -589,3 +589,17 @@ def test_a_one_shot_whose_channels_cancel_says_so(tmp_path):
     result = prepare_bank(src, tmp_path / "out", PrepareSettings(layout="drumkit"))
     [failure] = result.failures
     assert "snare.wav: its channels cancel in the mono mix-down" in failure.message
+
+
+def test_a_map_entry_on_a_folder_maps_the_one_shots_in_it(tmp_path):
+    """--map '{"Perc": 56}' for 'Perc/Thing.wav' said the entry named nothing and the file failed as
+    naming no piece: a folder's entry now keys every one-shot in it (by name or path from the
+    source), a file's own entry still wins, and files elsewhere keep their rules."""
+    src = tmp_path / "shots"
+    for name in ("Perc/Thing", "Perc/Other", "Kits/FX/Zap", "Kick"):
+        hit(src / f"{name}.wav")
+    assert [n.source for n in one_shot_notes(src).notes] == ["Kick.wav"]
+    found = one_shot_notes(src, {"Perc": 56, "Other": 75, "Kits/FX": 54})
+    assert {n.source: n.pitch for n in found.notes} == {
+        "Perc/Thing.wav": 56, "Perc/Other.wav": 75, "Kits/FX/Zap.wav": 54, "Kick.wav": 36}
+    assert not found.failures and not any("names no instrument" in w for w in found.warnings)

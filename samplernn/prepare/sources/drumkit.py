@@ -338,15 +338,21 @@ def one_shot_notes(src: str | Path, user_map: dict[str, int] | None = None) -> S
     names_of = {path: _file_names(path, src) for path in files}
     mapped = {path: any(mapped_key(n, user_map) is not None for n in names.given)
               for path, names in names_of.items()}
-    takes, found.warnings = numbered_takes(files, src, names_of, mapped)
+    folders = {path: _folder_key(path, src, user_map) for path in files}
+    by_map = {path: mapped[path] or folders[path][0] is not None for path in files}
+    takes, found.warnings = numbered_takes(files, src, names_of, by_map)
     for path in files:
         rel = relative(path, src)
         names, read = names_of[path]
-        considered.update(names)
-        if not mapped[path] and any(several_hits(n) for n in names):
+        folder_key, folder_names = folders[path]
+        considered.update(names, folder_names)
+        if not by_map[path] and any(several_hits(n) for n in names):
             found.warnings.append(run_of_hits(str(path), path.stem))
             continue
-        key = takes[path] if path in takes else _first_key(names, user_map, read)
+        if path in takes:
+            key = takes[path]
+        else:
+            key = folder_key if folder_key is not None and not mapped[path] else _first_key(names, user_map, read)
         if key is None:
             found.fail(rel, f"{path}: no drum piece in its name (kick, snare, hat, tom, crash, ride, …); "
                        f"map it with --map {map_example(path.stem)}")
@@ -377,6 +383,18 @@ class _FileNames(NamedTuple):
 def _file_names(path: Path, src: Path) -> _FileNames:
     return _FileNames([*_names(path, src, path.stem), path.name],
                       [*_names(path, src, path.stem, unindexed=True), _INDEX_RE.sub("", path.name)])
+
+
+def _folder_key(path: Path, src: Path, user_map: dict[str, int] | None) -> tuple[int | None, list[str]]:
+    """(The --map key of the nearest folder of `path` below `src` that the map names, by its name
+    ('Perc') or its path from `src` ('Kits/Perc'), else None; the folder names looked up). A map
+    entry on a folder gives every one-shot in it that key, unless the file's own names are mapped
+    (`--map '{"Perc": 56}'` for 'Perc/Thing.wav' mapped nothing and the file failed)."""
+    if not user_map:
+        return None, []
+    rel = path.relative_to(src).parent
+    names = [n for folder in [rel, *rel.parents][:-1] for n in (folder.name, folder.as_posix())]
+    return next((k for k in (mapped_key(n, user_map) for n in names) if k is not None), None), names
 
 
 def _names(path: Path, src: Path, stem: str, unindexed: bool = False) -> list[str]:
