@@ -351,8 +351,10 @@ def one_shot_notes(src: str | Path, user_map: dict[str, int] | None = None) -> S
             continue
         if path in takes:
             key = takes[path]
+        elif folder_key is not None and not mapped[path]:
+            key = folder_key
         else:
-            key = folder_key if folder_key is not None and not mapped[path] else _first_key(names, user_map, read)
+            key = _first_key(names, user_map, read)
         if key is None:
             found.fail(rel, f"{path}: no drum piece in its name (kick, snare, hat, tom, crash, ride, …); "
                        f"map it with --map {map_example(path.stem)}")
