@@ -25,7 +25,7 @@ from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.render.drums import is_drum_model, kit_hits, kit_keys, kit_notes, refuse_transpose
 from samplernn.render.streams import mix, note_stream
-from samplernn.render.sustain import apply_all_notes_off, apply_sustain
+from samplernn.render.sustain import apply_all_notes_off, apply_restrikes, apply_sustain
 from samplernn.render.voices import check_render_engine, pick_render_engine, render_voices
 
 #: What a drum model's "no notes to render" says of a drum part on another channel (the web page,
@@ -235,13 +235,14 @@ def read_notes(midi: Path, parsed: mido.MidiFile | None = None) -> list[MidiNote
 
 def as_played(notes: list[MidiNote], parsed: mido.MidiFile, drums: bool) -> list[MidiNote]:
     """`notes` as render plays them, in their order: a pitched model's notes released while their
-    channel's sustain pedal is down sound on until it comes up, and an all-notes-off ends every note
-    of its channel still sounding (render.sustain); a drum model's hits last the kit's length
-    whatever the pedal does. `parsed`: the file read_notes read `notes` from (its clock read
-    already, so the readers cannot refuse it)."""
+    channel's sustain pedal is down sound on until it comes up, an all-notes-off ends every note of
+    its channel still sounding, and a key struck again ends its note still sounding (render.sustain);
+    a drum model's hits last the kit's length whatever the pedal does. `parsed`: the file
+    read_notes read `notes` from (its clock read already, so the readers cannot refuse it)."""
     if drums:
         return notes
-    return apply_all_notes_off(apply_sustain(notes, read_sustain(parsed))[0], read_all_notes_off(parsed))
+    held = apply_sustain(notes, read_sustain(parsed))[0]
+    return apply_restrikes(apply_all_notes_off(held, read_all_notes_off(parsed)))
 
 
 def _held(released: Sequence[MidiNote], sustained: Sequence[MidiNote],

@@ -2,8 +2,10 @@
 sounds on until the pedal comes up, as `play` holds it live (samplernn.play.keyboard) and as a
 piano's dampers do — or until the same key is struck again on that channel, which starts a new
 note. An all-notes-off or all-sound-off message (CC123, CC120) ends every note of its channel
-still sounding, pedal or not, as `play` releases them. Drum-channel notes are left as they are (a
-drum model's hits last the kit's length)."""
+still sounding, pedal or not, as `play` releases them; and a key struck again on its channel
+while its note still sounds ends that note at the new note-on (`apply_restrikes`), as `play`
+releases it. Drum-channel notes are left as they are (a drum model's hits last the kit's length,
+and ring over each other)."""
 
 from __future__ import annotations
 
@@ -24,11 +26,7 @@ def apply_sustain(
     pedalled performance (or an upload made to look like one) costs n log n, not n × spans."""
     if not pedal:
         return list(notes), 0
-    restrikes: dict[tuple[int, int], list[float]] = {}
-    for n in notes:
-        restrikes.setdefault((n.channel, n.pitch), []).append(n.start)
-    for starts in restrikes.values():
-        starts.sort()
+    restrikes = _strikes(notes)
     spans = {channel: sorted(s) for channel, s in pedal.items()}
     downs = {channel: [down for down, _ in s] for channel, s in spans.items()}
     out, moved = [], 0
@@ -73,3 +71,31 @@ def apply_all_notes_off(notes: Sequence[MidiNote], offs: Mapping[int, Sequence[f
         else:
             out.append(dataclasses.replace(n, stop=times[i], hanging=False))
     return out
+
+
+def apply_restrikes(notes: Sequence[MidiNote]) -> list[MidiNote]:
+    """`notes` with each one whose key is struck again on its channel before its note-off ended at
+    that note-on, as `play` releases a key struck again (samplernn.play.keyboard): a file whose
+    notes of one pitch overlap (a legato export, a doubled part) no longer plays them on top of each
+    other. Notes struck at the same instant are left as they are; drum-channel notes too (a hit
+    rings on under the next, as a cymbal struck twice does). The order of `notes` is kept."""
+    strikes = _strikes([n for n in notes if not n.is_drum])
+    out = []
+    for n in notes:
+        starts = strikes.get((n.channel, n.pitch), [])
+        j = bisect.bisect_right(starts, n.start)  # the key's first note-on after this one's
+        if n.is_drum or j == len(starts) or starts[j] >= n.stop:
+            out.append(n)
+        else:
+            out.append(dataclasses.replace(n, stop=starts[j], hanging=False))
+    return out
+
+
+def _strikes(notes: Sequence[MidiNote]) -> dict[tuple[int, int], list[float]]:
+    """Each (channel, pitch)'s note-on times in seconds, ascending."""
+    strikes: dict[tuple[int, int], list[float]] = {}
+    for n in notes:
+        strikes.setdefault((n.channel, n.pitch), []).append(n.start)
+    for starts in strikes.values():
+        starts.sort()
+    return strikes

@@ -13,7 +13,7 @@ from conditioning import BankStats, MidiNote
 from samplernn.generate.options import GenerationOptions
 from samplernn.model.checkpoint import load_checkpoint
 from samplernn.render.midi import RenderOptions, render_midi
-from samplernn.render.sustain import apply_sustain
+from samplernn.render.sustain import apply_restrikes, apply_sustain
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -138,3 +138,15 @@ def test_render_parses_the_midi_file_once(tmp_path: Path, monkeypatch: pytest.Mo
     report = render_midi(ckpt, tmp_path / "m.mid", tmp_path / "m.wav", opts)
     assert len(parses) == 1  # notes, the pedal and the events that are not notes: one parse
     assert report.n_notes == 1 and any("control_change" in i for i in report.ignored)
+
+
+def test_a_key_struck_again_ends_its_note_as_play_releases_it():
+    """Notes of one pitch that overlap in the file (a legato export, a doubled part) were rendered on
+    top of each other, where `play` releases the first at the second's note-on."""
+    notes = [n(60, 0.0, 1.0), n(60, 0.6, 1.4), n(60, 2.0, 2.5), n(60, 2.0, 2.4), n(62, 0.1, 1.0),
+             n(60, 0.2, 0.9, channel=1), n(38, 0.0, 0.8, channel=9), n(38, 0.3, 0.6, channel=9)]
+    out = apply_restrikes(notes)
+    # the first C4 ends at the re-strike; notes struck together, other pitches, another channel's
+    # note and the drum channel's hits (which ring over each other) are left as they are
+    assert [m.stop for m in out] == [0.6, 1.4, 2.5, 2.4, 1.0, 0.9, 0.8, 0.6]
+    assert [m.start for m in out] == [m.start for m in notes]
