@@ -90,7 +90,8 @@ def _begins_with_header(path: str | Path) -> bool:
 
 
 def _clock(mid: mido.MidiFile, path: Path) -> Callable[[int], float]:
-    """tick → seconds by the header's time division; MidiError for an impossible division."""
+    """tick → seconds by the header's time division; MidiError for an impossible division or a
+    tempo of 0 µs per beat."""
     division = mid.ticks_per_beat  # mido reads the header's division as a signed 16-bit number
     if division < 0:
         smpte = _smpte_seconds_per_tick(division)
@@ -103,6 +104,9 @@ def _clock(mid: mido.MidiFile, path: Path) -> Callable[[int], float]:
     if division == 0:
         raise MidiError(f"{path}: impossible MIDI header (time division of 0 ticks per beat)")
     ticks, secs, tempos = _tempo_map(mid)
+    if 0 in tempos:  # mido reads it; every time after it would be the same instant
+        raise MidiError(f"{path}: impossible tempo (0 µs per beat at tick {ticks[tempos.index(0)]}; a tempo "
+                        "is 1 µs per beat or more)")
 
     def to_sec(tick: int) -> float:
         i = bisect.bisect_right(ticks, tick) - 1
@@ -212,19 +216,41 @@ def read_all_notes_off(source: str | Path | mido.MidiFile) -> dict[int, list[flo
     return offs
 
 
+def read_channel_messages(source: str | Path | mido.MidiFile) -> list[tuple[float, mido.Message]]:
+    """Every channel message of a MIDI file (meta and sysex messages left out), all tracks merged
+    in time order (a stable sort: one tick's messages keep their track order, as mido.merge_tracks
+    keeps them), each with its time in seconds by the clock read_midi_notes uses (the tempo map over
+    all tracks, or the SMPTE division; mido's own playback reads an SMPTE division as ticks per beat)
+    and a delta time of 0. `source`: a path or the file open_midi parsed.
+
+    Raises MidiError as read_midi_notes does."""
+    mid, path = _opened(source)
+    to_sec = _clock(mid, path)
+    merged, _ = _merged_messages(mid, lambda msg: not msg.is_meta and msg.type != "sysex")
+    return [(to_sec(tick), msg.copy(time=0)) for tick, msg in merged]
+
+
 def _control_changes(
     mid: mido.MidiFile, controls: tuple[int, ...]
 ) -> tuple[list[tuple[int, mido.Message]], int]:
     """((tick, message) of every control change of `controls` over all tracks, in tick order (a
     stable sort: one tick's keep their track order), the file's last tick)."""
-    changes: list[tuple[int, mido.Message]] = []
+    return _merged_messages(mid, lambda msg: msg.type == "control_change" and msg.control in controls)
+
+
+def _merged_messages(
+    mid: mido.MidiFile, keep: Callable[[mido.Message], bool]
+) -> tuple[list[tuple[int, mido.Message]], int]:
+    """((tick, message) of every message `keep` accepts over all tracks, in tick order (a stable
+    sort: one tick's keep their track order), the file's last tick)."""
+    kept: list[tuple[int, mido.Message]] = []
     last = 0
     for track in mid.tracks:
         tick = 0
         for msg in track:
             tick += msg.time
-            if msg.type == "control_change" and msg.control in controls:
-                changes.append((tick, msg))
+            if keep(msg):
+                kept.append((tick, msg))
         last = max(last, tick)
-    changes.sort(key=lambda c: c[0])
-    return changes, last
+    kept.sort(key=lambda c: c[0])
+    return kept, last

@@ -1,5 +1,6 @@
 """Timed MIDI messages from a file: every channel message with its time in seconds (the file's tempo
-map applied, all tracks merged), for playing the file as a keyboard would."""
+map or SMPTE division applied as `render` applies it, all tracks merged), for playing the file as a
+keyboard would."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import mido
 
-from conditioning.midi import MidiNote, parser_reason
+from conditioning.midi import MidiError, MidiNote, open_midi, read_channel_messages
 from samplernn.common.errors import UserError
 
 
@@ -23,26 +24,18 @@ class TimedMessage:
 def midi_file_messages(path: str | Path) -> list[TimedMessage]:
     """The channel messages of a MIDI file in time order (meta and sysex messages left out).
 
+    Times come from conditioning.midi.read_channel_messages, the clock `render` reads notes by.
     Raises UserError (one line: the file and the reason) for a missing or unreadable file, a
-    type-2 file, or one without notes.
+    type-2 file, an impossible time division or tempo, or a file without notes.
     """
     path = Path(path)
     if not path.is_file():
         problem = "a folder, not a MIDI file" if path.is_dir() else "MIDI file not found"
         raise UserError(f"{path}: {problem}")
     try:
-        mid = mido.MidiFile(path)
-        if mid.type == 2:
-            raise UserError(f"{path}: MIDI type 2 (asynchronous tracks) is not supported")
-        out, now = [], 0.0
-        for msg in mid:  # merged tracks, delta times in seconds through the tempo map
-            now += msg.time
-            if not msg.is_meta and msg.type != "sysex":
-                out.append(TimedMessage(now, msg.copy(time=0)))
-    except UserError:
-        raise
-    except Exception as exc:  # the parser raises many kinds: EOFError, KeySignatureError, OSError …
-        raise UserError(f"{path}: unreadable MIDI file ({parser_reason(exc, path)})") from None
+        out = [TimedMessage(t, msg) for t, msg in read_channel_messages(open_midi(path))]
+    except MidiError as exc:  # unreadable, type 2, an impossible division or tempo: one line
+        raise UserError(str(exc)) from None
     if not any(m.message.type == "note_on" and m.message.velocity > 0 for m in out):
         raise UserError(f"{path}: the MIDI file holds no notes")
     return out

@@ -9,6 +9,7 @@ import mido
 import pytest
 
 from conditioning import MidiError, open_midi, read_midi_notes
+from conditioning.midi import read_channel_messages
 
 
 def smpte_division(fps: int, ticks_per_frame: int) -> int:
@@ -61,6 +62,33 @@ def test_impossible_division_is_one_line(tmp_path, division, reason):
     message = str(err.value)
     assert str(path) in message and "impossible MIDI header" in message and reason in message
     assert "\n" not in message
+
+
+def test_tempo_of_zero_is_one_line(tmp_path):
+    # mido reads a tempo of 0 µs per beat; every note after it fell on one instant and was then
+    # warned of as a note whose note-on and note-off share a tick
+    path = write_file(tmp_path / "t0.mid", 480, [mido.MetaMessage("set_tempo", tempo=0, time=240)]
+                      + note(60, 0, 480) + note(62, 0, 480))
+    with pytest.raises(MidiError) as err:
+        read_midi_notes(path)
+    assert str(path) in str(err.value) and "impossible tempo (0 µs per beat at tick 240" in str(err.value)
+    with pytest.raises(MidiError, match="impossible tempo"):
+        read_channel_messages(path)
+
+
+@pytest.mark.parametrize("division", [smpte_division(25, 40), 480])
+def test_channel_messages_keep_the_notes_clock(tmp_path, division):
+    # mido's own playback reads an SMPTE division as ticks per beat (negative times for play)
+    path = write_file(tmp_path / "m.mid", division, [mido.MetaMessage("set_tempo", tempo=400_000)]
+                      + note(60, 100, 1000) + [mido.Message("control_change", control=64, value=127)]
+                      + note(62, 0, 1000))
+    timed = read_channel_messages(path)
+    assert [m.type for _, m in timed] == ["note_on", "note_off", "control_change", "note_on", "note_off"]
+    ons = [t for t, m in timed if m.type == "note_on"]
+    offs = [t for t, m in timed if m.type == "note_off"]
+    notes = read_midi_notes(path)
+    assert ons == pytest.approx([n.start for n in notes]) and offs == pytest.approx([n.stop for n in notes])
+    assert notes[0].start > 0 and all(m.time == 0 for _, m in timed)
 
 
 def test_impossible_format_is_one_line(tmp_path):

@@ -398,3 +398,22 @@ def test_bench_stream_quality_compares_three_ways(ckpt_path: Path, tmp_path: Pat
     assert set(r["ways"]) == {"offline", "voices", "live"} and r["countdown"] == "frozen"
     assert all(w["notes"] == 2 for w in r["ways"].values())
     assert r["ways"]["live"]["boundary_mean"] >= 0
+
+
+def test_file_messages_follow_an_smpte_clock(tmp_path: Path):
+    # a file timed in SMPTE frames (25 fps × 40 ticks = 1 ms a tick): played from a file, its notes
+    # come when render places them (mido's own playback read the division as ticks per beat and
+    # gave negative times)
+    mid = mido.MidiFile(type=0, ticks_per_beat=-(25 << 8) + 40)
+    mid.tracks.append(mido.MidiTrack([
+        mido.Message("note_on", note=48, velocity=90, time=500), mido.Message("note_off", note=48, time=1000),
+        mido.Message("note_on", note=50, velocity=90, time=0), mido.Message("note_off", note=50, time=1000),
+    ]))
+    mid.save(tmp_path / "smpte.mid")
+    times = [(round(m.time, 6), m.message.type) for m in midi_file_messages(tmp_path / "smpte.mid")]
+    assert times == [(0.5, "note_on"), (1.5, "note_off"), (1.5, "note_on"), (2.5, "note_off")]
+    zero = mido.MidiFile(type=0)
+    zero.tracks.append(mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=0)] + list(mid.tracks[0])))
+    zero.save(tmp_path / "t0.mid")
+    with pytest.raises(UserError, match=r"t0\.mid: impossible tempo"):
+        midi_file_messages(tmp_path / "t0.mid")
