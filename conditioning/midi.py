@@ -2,12 +2,14 @@
 
 Both kinds of time division in the header are understood: ticks per beat (with the file's tempo
 map) and SMPTE frames (ticks per frame at 24, 25, 29.97 or 30 frames per second, tempo ignored).
+RIFF MIDI files (.rmi) and files with "alien" chunks are read as the SMF inside them (`smf_bytes`).
 Whatever the parser rejects becomes one `MidiError` naming the file and the reason.
 """
 
 from __future__ import annotations
 
 import bisect
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,9 +86,44 @@ def parser_reason(exc: BaseException, path: str | Path | None = None) -> str:
 def _begins_with_header(path: str | Path) -> bool:
     try:
         with open(path, "rb") as f:
-            return f.read(4) == b"MThd"
+            return is_midi_header(f.read(12))
     except OSError:
         return True  # unreadable: mido's own reason says why
+
+
+def is_midi_header(head: bytes) -> bool:
+    """Whether `head` (a file's first 12 bytes or more) begins a MIDI file: a Standard MIDI File
+    ('MThd') or a RIFF MIDI file (.rmi: 'RIFF', its size, 'RMID')."""
+    return head[:4] == b"MThd" or (head[:4] == b"RIFF" and head[8:12] == b"RMID")
+
+
+def smf_bytes(raw: bytes) -> bytes | None:
+    """The Standard MIDI File in the bytes `raw` of a file as the parser (mido) can read it, or None
+    when `raw` is that already: the SMF taken out of a RIFF MIDI file (.rmi: the 'data' chunk of a
+    RIFF 'RMID' form, as Microsoft's MIDI files come), and every chunk other than MThd and MTrk
+    left out (Standard MIDI Files 1.0: a reader must skip such "alien" chunks; mido refuses a file
+    with one). A chunk cut short is kept, for the parser to say so."""
+    unwrapped = False
+    if raw[:4] == b"RIFF" and raw[8:12] == b"RMID":
+        pos = 12
+        while pos + 8 <= len(raw):
+            size = int.from_bytes(raw[pos + 4:pos + 8], "little")
+            if raw[pos:pos + 4] == b"data":
+                raw, unwrapped = raw[pos + 8:pos + 8 + size], True
+                break
+            pos += 8 + size + size % 2  # RIFF chunks are padded to even sizes
+    if raw[:4] != b"MThd":
+        return raw if unwrapped else None
+    kept, pos, dropped = [], 0, False
+    while pos + 8 <= len(raw):
+        size = int.from_bytes(raw[pos + 4:pos + 8], "big")
+        if raw[pos:pos + 4] in (b"MThd", b"MTrk") or pos + 8 + size > len(raw):
+            kept.append(raw[pos:pos + 8 + size])
+        else:
+            dropped = True
+        pos += 8 + size
+    kept.append(raw[pos:])
+    return b"".join(kept) if unwrapped or dropped else None
 
 
 def _clock(mid: mido.MidiFile, path: Path) -> Callable[[int], float]:
@@ -116,13 +153,17 @@ def _clock(mid: mido.MidiFile, path: Path) -> Callable[[int], float]:
 
 
 def open_midi(path: str | Path) -> mido.MidiFile:
-    """The parsed MIDI file at `path`, for the readers below to share (one parse, not one each).
+    """The parsed MIDI file at `path`, for the readers below to share (one parse, not one each):
+    a Standard MIDI File, with or without chunks of other programs, or a RIFF MIDI file (.rmi;
+    `smf_bytes`).
 
     Raises MidiError (one line: the file and the reason) for a file the parser rejects, an
     impossible format or type 2 (asynchronous tracks).
     """
     try:
-        mid = mido.MidiFile(path)
+        fixed = smf_bytes(Path(path).read_bytes())
+        mid = mido.MidiFile(path) if fixed is None else mido.MidiFile(file=io.BytesIO(fixed))
+        mid.filename = str(path)
     except Exception as exc:  # the parser raises many kinds: KeySignatureError, EOFError, OSError, …
         raise MidiError(f"{path}: unreadable MIDI file ({parser_reason(exc, path)})") from None
     if mid.type not in (0, 1, 2):

@@ -92,8 +92,8 @@ def _non_note_events(source: Path | mido.MidiFile, sustain: bool = False) -> Cou
     `sustain` the sustain pedal's and the all-notes-off are left out (render.sustain plays them).
     `source`: a path or the parsed file."""
     try:
-        mid = source if isinstance(source, mido.MidiFile) else mido.MidiFile(source)
-    except Exception:  # read_midi_notes has already parsed it; counting is best effort
+        mid = source if isinstance(source, mido.MidiFile) else open_midi(source)
+    except MidiError:  # read_midi_notes has already parsed it; counting is best effort
         return Counter()
     return Counter(
         m.type

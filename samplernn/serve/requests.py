@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conditioning import BankStats, parse_note
+from conditioning.midi import is_midi_header
 from conditioning.pitch import note_name
 from samplernn.common.errors import UserError
 from samplernn.render.drums import kit_hits, kit_piece
@@ -26,7 +27,6 @@ from samplernn.render.midi import (
 )
 from samplernn.serve.limits import ServeLimits
 
-MIDI_HEADER = b"MThd"
 PAGE_HINT = "transpose it or tick 'clamp'"  # the page's words for render's --transpose / --clamp
 CHANNEL_HINT = "move the file's drums to channel 10"  # the page has no --channel
 
@@ -119,8 +119,9 @@ def check_midi(
     never `path`) for a file that is not MIDI, cannot be read, holds no notes, is longer or holds
     more notes than the limits allow, or has notes the model does not know (unless opts.clamp)."""
     try:
-        if path.read_bytes()[:4] != MIDI_HEADER:
-            raise UserError(f"{name}: not a MIDI file (a Standard MIDI File starts with 'MThd')")
+        if not is_midi_header(path.read_bytes()[:12]):
+            raise UserError(f"{name}: not a MIDI file (a Standard MIDI File starts with 'MThd', a RIFF MIDI "
+                            "file with 'RIFF' … 'RMID')")
         parsed = parse_midi(path)
         released = read_notes(path, parsed)
         notes = as_played(released, parsed, drums=kit is not None)  # as render_midi plays them

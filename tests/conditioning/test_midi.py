@@ -91,6 +91,32 @@ def test_channel_messages_keep_the_notes_clock(tmp_path, division):
     assert notes[0].start > 0 and all(m.time == 0 for _, m in timed)
 
 
+def riff_midi(smf: bytes, before: bytes = b"") -> bytes:
+    """`smf` as a RIFF MIDI file (.rmi): chunks `before` (raw, e.g. a LIST), then 'data' padded to even."""
+    data = b"data" + len(smf).to_bytes(4, "little") + smf + b"\0" * (len(smf) % 2)
+    return b"RIFF" + (4 + len(before) + len(data)).to_bytes(4, "little") + b"RMID" + before + data
+
+
+def test_riff_midi_and_alien_chunks_are_read(tmp_path):
+    # Windows' .rmi files and a sequencer's own chunks between the SMF's (SMF 1.0: skip them); mido
+    # refused both ("MThd not found", "no MTrk header at start of track")
+    good = write_file(tmp_path / "good.mid", 480, note(60, 480, 480) + note(62, 0, 240), file_type=1)
+    raw = good.read_bytes()
+    alien = raw[:14] + b"XFIH" + (3).to_bytes(4, "big") + b"abc" + raw[14:] + b"XFKM" + bytes(4)
+    (tmp_path / "alien.mid").write_bytes(alien)
+    info = b"LIST" + (5).to_bytes(4, "little") + b"INFOx\0"  # odd size: padded
+    (tmp_path / "song.rmi").write_bytes(riff_midi(raw[:-1] + raw[-1:], before=info))
+    (tmp_path / "odd.rmi").write_bytes(riff_midi(raw + bytes([0])))  # a data chunk of odd size
+    expected = [(n.pitch, n.start, n.stop) for n in read_midi_notes(good)]
+    assert expected == [(60, 0.5, 1.0), (62, 1.0, 1.25)]
+    for name in ("alien.mid", "song.rmi", "odd.rmi"):
+        assert [(n.pitch, n.start, n.stop) for n in read_midi_notes(tmp_path / name)] == expected, name
+        assert open_midi(tmp_path / name).filename == str(tmp_path / name)
+    (tmp_path / "cut.rmi").write_bytes(riff_midi(raw)[:-8])
+    with pytest.raises(MidiError, match=r"cut\.rmi: unreadable MIDI file \(the file is cut short\)"):
+        read_midi_notes(tmp_path / "cut.rmi")
+
+
 def test_impossible_format_is_one_line(tmp_path):
     path = write_file(tmp_path / "good.mid", 480, note(60, 0, 100))
     raw = bytearray(path.read_bytes())

@@ -258,6 +258,17 @@ def test_bad_midi_files_get_a_clear_message(client, tmp_path: Path, make, says) 
     assert "/tmp" not in detail and "samplernn-serve" not in detail  # no server paths
 
 
+def test_a_riff_midi_file_is_rendered(client, wait, tmp_path: Path) -> None:
+    smf = _midi(tmp_path, [(50, 100, 0.0, 0.3)])
+    data = b"data" + len(smf).to_bytes(4, "little") + smf + b"\0" * (len(smf) % 2)
+    rmi = b"RIFF" + (4 + len(data)).to_bytes(4, "little") + b"RMID" + data
+    response = client.post("/api/render", files={"file": ("song.rmi", rmi)})
+    assert response.status_code == 202, response.text
+    job, _ = wait(client, response.json())
+    assert job["state"] == "done", job["message"]
+    assert job["result"]["notes"] == 1
+
+
 @pytest.mark.parametrize(
     ("released", "says"),
     [(240, "10 s long (the sustain pedal holds its notes past their note-offs)"),
