@@ -113,6 +113,28 @@ def test_a_root_key_in_the_file_wins_over_the_name(tmp_path):
     assert [n.pitch for n in named_notes(src, NamedOptions(root_key=False)).notes] == [55]
 
 
+def _with_root_key(path, note: int):
+    data = path.read_bytes()
+    body = struct.pack("<9I", 0, 0, 62500, note, 0, 0, 0, 0, 0)
+    out = data[:12] + b"smpl" + struct.pack("<I", len(body)) + body + data[12:]
+    path.write_bytes(out[:4] + struct.pack("<I", len(out) - 8) + out[8:])
+
+
+def test_a_wrong_root_key_is_said_as_such_and_a_name_the_sound_agrees_with_wins(tmp_path):
+    # an editor's default root key C4 on an A3: failed as "named C4 but sounds A3", for a file named A3
+    src = tmp_path / "lib"
+    _with_root_key(note_file(src / "Viola_A3_mf.wav", 57), 60)
+    _with_root_key(note_file(src / "Viola_E3_mf.wav", 57), 60)  # neither the key nor the name
+    found = named_notes(src)
+    checks = verify_pitches(found)
+    assert [(n.source, n.pitch) for n in found.notes] == [("Viola_A3_mf.wav", 57)]
+    assert [c.verdict for c in checks] == ["ok", "off"]
+    assert "root key says C4 but it sounds A3, as its name says: labelled A3" in found.warnings[0]
+    message = found.failures[0].message
+    assert "Viola_E3_mf.wav: its smpl chunk's root key says C4 but sounds A3" in message
+    assert message.endswith("--trust-names keeps the root key")
+
+
 def test_no_folder_or_no_audio_is_a_user_error(tmp_path):
     with pytest.raises(UserError, match="missing: no such folder"):
         named_notes(tmp_path / "missing")

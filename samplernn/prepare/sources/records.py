@@ -51,6 +51,9 @@ class SampleNote:
     level: float = 1.0  # × amplitude the source plays the recording at (Hydrogen's gains, an SFZ level)
     rate: float = 1.0  # speed it plays the recording at (2^(semitones/12)); 1 with a window only
     origin: str | None = None  # the place (file:line) that gives the pitch, an SFZ region's; for messages
+    # named: where the file's own root key gave the pitch, (its chunk, 'smpl' or 'INST'; the pitch its
+    # name gives, None when the name gives none or the same): for the pitch check
+    root_key: tuple[str, int | None] | None = None
 
 
 @dataclass
