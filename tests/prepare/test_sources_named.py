@@ -29,6 +29,7 @@ def test_every_scheme_in_one_library(tmp_path):
     note_file(src / "phil" / "trumpet_A4_1_forte_normal.wav", 69)
     note_file(src / "iowa" / "Horn.ff.C4.stereo.aif", 60, fmt="AIFF")
     note_file(src / "iowa" / "Horn.pp.C4.stereo.aiff", 60, fmt="AIFF")
+    note_file(src / "iowa" / "Horn.mf.C4.stereo.aifc", 60, fmt="AIFF")  # AIFF-C: was skipped as not AIFF
     note_file(src / "plain" / "C4_100.flac", 60)
     note_file(src / "plain" / "Db3_64.ogg", 49)
     note_file(src / "layers" / "Piano_C3_v1.wav", 48)
@@ -38,6 +39,7 @@ def test_every_scheme_in_one_library(tmp_path):
     got = {n.source: (n.pitch, n.velocity) for n in found.notes}
     assert got == {
         "iowa/Horn.ff.C4.stereo.aif": (60, 112), "iowa/Horn.pp.C4.stereo.aiff": (60, 33),
+        "iowa/Horn.mf.C4.stereo.aifc": (60, 80),
         "layers/Piano_C3_v1.wav": (48, 32), "layers/Piano_C3_v2.wav": (48, 95),
         "phil/trumpet_A4_1_forte_normal.wav": (69, 96),
         "plain/C4_100.flac": (60, 100), "plain/Db3_64.ogg": (49, 64),

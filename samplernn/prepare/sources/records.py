@@ -27,8 +27,8 @@ from samplernn.prepare.settings import PrepareSettings
 from samplernn.prepare.sources.release import hit_count, one_shot_release
 from samplernn.prepare.sources.root_key import wavpack_message
 
-#: Audio files a sample library may hold (what libsndfile reads: WAV, AIFF, FLAC, OGG, MP3).
-SAMPLE_SUFFIXES = (".wav", ".wave", ".aif", ".aiff", ".flac", ".ogg", ".oga", ".mp3")
+#: Audio files a sample library may hold (what libsndfile reads: WAV, AIFF and AIFF-C, FLAC, OGG, MP3).
+SAMPLE_SUFFIXES = (".wav", ".wave", ".aif", ".aiff", ".aifc", ".flac", ".ogg", ".oga", ".mp3")
 
 
 @dataclass(frozen=True)
