@@ -6,7 +6,7 @@ import re
 
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 _OFFSETS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
-_RE = re.compile(r"^([A-Ga-g])([#b]*)(-?\d+)$")
+_RE = re.compile(r"^([A-Ga-g])([#b♯♭]*)(-?\d+)$")
 
 
 def note_name(pitch: int) -> str:
@@ -15,7 +15,8 @@ def note_name(pitch: int) -> str:
 
 
 def parse_note(text: str | int) -> int:
-    """'C3', 'Bb2', 'F#4' or '48' → MIDI number. Raises ValueError with the reason."""
+    """'C3', 'Bb2', 'F#4', 'F♯4', 'B♭2' or '48' → MIDI number (the sharp and flat signs as sample
+    names write them, which `prepare` reads). Raises ValueError with the reason."""
     if isinstance(text, int):
         value = text
     else:
@@ -27,7 +28,8 @@ def parse_note(text: str | int) -> int:
             if not m:
                 raise ValueError(f"not a note name or MIDI number: {text!r} (try C3, Bb2 or 48)")
             letter, accidentals, octave = m.groups()
-            value = _OFFSETS[letter.upper()] + accidentals.count("#") - accidentals.count("b")
+            sharps, flats = sum(map(accidentals.count, "#♯")), sum(map(accidentals.count, "b♭"))
+            value = _OFFSETS[letter.upper()] + sharps - flats
             value += (int(octave) + 1) * 12
     if not 0 <= value <= 127:
         raise ValueError(f"note {text!r} is outside the MIDI range 0..127")

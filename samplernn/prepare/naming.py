@@ -9,7 +9,8 @@ Sample libraries name one file per note. With no configuration this understands:
 * note names with sharps or flats (``C#3``, ``Db3``, ``s`` for sharp as in ``As2``), in either
   octave convention: C4 = 60 by default, ``middle_c="C3"`` for libraries where middle C is C3;
 * MIDI numbers (``048``, from `MIN_NAMED_MIDI`) when the name holds no note name;
-* dynamics ``ppp`` … ``fff`` and spelled out (``pianissimo`` … ``fortissimo``, ``mezzo-forte``,
+* dynamics ``ppp`` … ``fff`` (a lone capital ``P`` or ``F`` only beside a note name and no other
+  dynamic: ``Viola_A3_P``) and spelled out (``pianissimo`` … ``fortissimo``, ``mezzo-forte``,
   ``soft``, ``quiet``, ``loud``), mapped to velocities by `DYNAMICS`, also in brackets (``(ff)``,
   ``[ff]``) or with a take number glued on (``ff2``, ``soft1``: a dynamic of two letters or more;
   ``f2`` is the note F2, ``Piano2`` an instrument, ``mp3`` a format); velocity numbers
@@ -166,7 +167,8 @@ def _parts(stem: str) -> list[str]:
 def _classify(stem: str) -> _Tokens:
     found = _Tokens([], [], [], [], [], [], [], [])
     previous = ""
-    for position, part in enumerate(_parts(stem)):
+    parts = _parts(stem)
+    for position, part in enumerate(parts):
         kind = _kind(part)
         if kind == "number" and previous.lower() in _VELOCITY_WORDS:
             found.velocities.append(int(part))  # 'Vel_100', 'vel-100', 'Velocity 64'
@@ -187,7 +189,17 @@ def _classify(stem: str) -> _Tokens:
         elif kind == "range":
             found.ranges.append(part)
         previous = part
+    if found.notes and not (found.dynamics or found.velocities or found.layers):
+        found.dynamics += _capital_dynamics(parts)
     return found
+
+
+def _capital_dynamics(parts: list[str]) -> list[tuple[int, str]]:
+    """The lone capital 'P' and 'F' of a name's `parts` (not its first word), as (position, 'p'/'f'):
+    read as dynamics only where the name gives a note name and no other dynamic ('Viola_A3_P',
+    'VLA C4 F'), since 'F' alone is a pitch class beside a MIDI number ('030-F') and a letter
+    elsewhere; read as words they played at mf, unsaid."""
+    return [(k, part.lower()) for k, part in enumerate(parts) if k and part in ("P", "F")]
 
 
 def _dynamic_word(token: str) -> str:

@@ -41,7 +41,7 @@ from samplernn.prepare.notes import (
 )
 from samplernn.prepare.output import check_earlier_output, check_paths, staging
 from samplernn.prepare.settings import PrepareSettings
-from samplernn.prepare.shift import attacks, block_levels, is_aligned, session_shift, shift_message
+from samplernn.prepare.shift import attacks, block_levels, cut_stop, is_aligned, session_shift, shift_message
 from samplernn.prepare.sources.detect import discover_bank
 from samplernn.prepare.sources.gm_drums import piece_name
 from samplernn.prepare.sources.pitch_check import check_note_pitch
@@ -222,27 +222,40 @@ def _check_session_shifts(found: Discovery, settings: PrepareSettings) -> None:
     """Fail every note of a session recording whose MIDI file is shifted as a whole against it by
     more than --tolerance-ms (`shift.session_shift`: early or late, said by how much); its jobs
     are dropped. The jobs of a recording found aligned (`shift.is_aligned`) are marked so, for the
-    notes' own checks to say so. An unreadable recording is left to the notes' own reading."""
+    notes' own checks to say so, and each note's cut ends before the next note's attack where that
+    starts ahead of its note-on (`shift.cut_stop`). An unreadable recording is left to the notes'
+    own reading."""
     by_audio: dict[Path, list[NoteJob]] = {}
     for job in found.jobs:
         by_audio.setdefault(job.audio, []).append(job)
     dropped: set[Path] = set()
     aligned: set[Path] = set()
+    stops: dict[int, float] = {}  # id(job) → where its cut ends (s)
     for audio, jobs in by_audio.items():
         try:
             levels, hop_s = block_levels(audio)
         except AudioError:
             continue
         ons = np.array(sorted(job.on for job in jobs))
-        shift_s, matched = session_shift(ons, attacks(levels, hop_s, settings.threshold))
+        found_attacks = attacks(levels, hop_s, settings.threshold)
+        shift_s, matched = session_shift(ons, found_attacks)
         message = shift_message(jobs[0].midi, shift_s, matched, len(jobs), settings.tolerance_ms)
         if message is not None:
             dropped.add(audio)
             found.failures += [Failure(job.source, f"{describe(job)}: {message}") for job in jobs]
         elif is_aligned(shift_s, matched, len(jobs), settings.tolerance_ms):
             aligned.add(audio)
-    found.jobs = [replace(job, aligned=job.audio in aligned)
+        stops.update({id(job): cut_stop(job.off, job.window[1], found_attacks, settings.tolerance_ms / 1000)
+                      for job in jobs if job.window is not None and job.window[1] is not None})
+    found.jobs = [replace(job, aligned=job.audio in aligned, window=_stopped(job, stops))
                   for job in found.jobs if job.audio not in dropped]
+
+
+def _stopped(job: NoteJob, stops: dict[int, float]) -> tuple[float, float | None] | None:
+    """`job.window`, ending at `stops[id(job)]` where one was found."""
+    if job.window is None or id(job) not in stops:
+        return job.window
+    return job.window[0], stops[id(job)]
 
 
 def _prepare_notes(

@@ -112,6 +112,15 @@ def is_aligned(shift_s: float, matched: int, notes: int, tolerance_ms: float) ->
     return abs(shift_s * 1000.0) <= tolerance_ms and _agreed(matched, notes)
 
 
+def cut_stop(off: float, stop: float, found: np.ndarray, tolerance_s: float) -> float:
+    """Where a session note's cut ends (s): at the next note's note-on `stop`, or one block before
+    an attack of `found` (s, sorted) that starts after the note's own note-off `off` and within
+    `tolerance_s` before `stop` — the next note's sound, ahead of its note-on in a MIDI file a
+    little late against its recording, which the cut would otherwise take for this note's tail."""
+    early = found[(found > max(off, stop - tolerance_s)) & (found < stop)]
+    return max(off, float(early[0]) - HOP_SECONDS) if early.size else stop
+
+
 def shift_message(midi: Path, shift_s: float, matched: int, notes: int, tolerance_ms: float) -> str | None:
     """Why every note of a session recording fails when the attacks of `matched` of its `notes`
     notes lie `shift_s` s after (early MIDI) or before (late MIDI) their note-ons beyond

@@ -95,6 +95,11 @@ def test_note_names_round_trip() -> None:
         parse_note("H2")
 
 
+def test_note_names_take_the_sharp_and_flat_signs_sample_names_use() -> None:
+    # prepare reads 'Viola_C♯4_ff.wav'; `synth --note C♯3` was "not a note name"
+    assert parse_note("C♯3") == parse_note("D♭3") == parse_note("C#3") == 49
+
+
 def _write_midi(path, tracks: list[list[mido.Message | mido.MetaMessage]], tpb: int = 480) -> None:
     mid = mido.MidiFile(ticks_per_beat=tpb)
     for msgs in tracks:

@@ -402,3 +402,21 @@ def test_a_session_midi_shifted_as_a_whole_fails_saying_early_or_late_and_by_how
     write_midi(tmp_path / "src" / "take.mid", notes)
     result = prepare_bank(tmp_path / "src", tmp_path / "out", PrepareSettings(layout="session"))
     assert not result.failures and abs(result.onset_lag_ms["median"]) < 10
+
+
+def test_a_session_midi_slightly_late_ends_each_cut_before_the_next_notes_attack(tmp_path):
+    # every note-on 40 ms after its sound starts (within --tolerance-ms): the cut of each note ended
+    # at the next MIDI note-on, 40 ms into the next note's attack, whose sound became the note's tail
+    late = 0.04
+    notes = [(48, 90, 0.3, 1.0), (52, 90, 1.6, 2.3), (55, 90, 2.9, 3.6), (57, 90, 4.2, 4.9)]
+    x = sum(tone(SR, p, a, b, tail=0.1, total=5.5) for p, _, a, b in notes)
+    write_audio(tmp_path / "src" / "session.wav", x, SR)
+    write_midi(tmp_path / "src" / "session.mid", [(p, v, a + late, b + late) for p, v, a, b in notes])
+    result = prepare_bank(tmp_path / "src", tmp_path / "out")
+    assert not result.failures
+    ds = load_dataset(tmp_path / "out")
+    for note, (pitch, _, _, _) in zip(ds.notes, notes, strict=True):
+        assert (note.end - note.release) / 16000 < 0.1  # the release of 100 ms, less the 40 ms
+        y = ds.load_audio(note)
+        after = y[note.release + 1600:]  # 100 ms after the note-off: the tone has died away
+        assert np.abs(after).max() < 0.01 * np.abs(y).max(), pitch

@@ -84,6 +84,15 @@ def test_only_marks_are_read_in_brackets():
     assert parse_name("Piano_C4_[v3]").layer == 3 and parse_name("Piano_C4_(vel90)").velocity == 90
 
 
+def test_a_lone_capital_p_or_f_beside_a_note_name_is_the_dynamic():
+    # 'viola_a3_P.flac' played at mf (80), unsaid: a lone capital P was read as a word
+    assert parse_name("viola_a3_P").velocity == 49 and parse_name("VLA A3 F").velocity == 96
+    assert parse_name("Viola_Sus_C#3_P_rr2").velocity == 49
+    assert parse_name("Viola_A3_P_ff").velocity == 112  # another dynamic: P is a word
+    assert parse_name("P_A3").velocity is None  # the first word: an instrument's letter
+    assert parse_name("029-F") == ParsedName(29)  # a pitch class beside a MIDI number
+
+
 def test_octave_conventions():
     assert note_number("C4") == 60 and note_number("C3", middle_c="C3") == 60
     assert note_number("A4") == 69 and note_number("A3", middle_c="C3") == 69

@@ -29,6 +29,7 @@ def test_every_scheme_in_one_library(tmp_path):
     note_file(src / "phil" / "trumpet_A4_1_forte_normal.wav", 69)
     note_file(src / "iowa" / "Horn.ff.C4.stereo.aif", 60, fmt="AIFF")
     note_file(src / "iowa" / "Horn.pp.C4.stereo.aiff", 60, fmt="AIFF")
+    note_file(src / "iowa" / "Horn.mf.C4.stereo.aifc", 60, fmt="AIFF")  # AIFF-C: was skipped as not AIFF
     note_file(src / "plain" / "C4_100.flac", 60)
     note_file(src / "plain" / "Db3_64.ogg", 49)
     note_file(src / "layers" / "Piano_C3_v1.wav", 48)
@@ -38,6 +39,7 @@ def test_every_scheme_in_one_library(tmp_path):
     got = {n.source: (n.pitch, n.velocity) for n in found.notes}
     assert got == {
         "iowa/Horn.ff.C4.stereo.aif": (60, 112), "iowa/Horn.pp.C4.stereo.aiff": (60, 33),
+        "iowa/Horn.mf.C4.stereo.aifc": (60, 80),
         "layers/Piano_C3_v1.wav": (48, 32), "layers/Piano_C3_v2.wav": (48, 95),
         "phil/trumpet_A4_1_forte_normal.wav": (69, 96),
         "plain/C4_100.flac": (60, 100), "plain/Db3_64.ogg": (49, 64),
@@ -111,6 +113,28 @@ def test_a_root_key_in_the_file_wins_over_the_name(tmp_path):
     path.write_bytes(out[:4] + struct.pack("<I", len(out) - 8) + out[8:])
     assert [n.pitch for n in named_notes(src).notes] == [79]
     assert [n.pitch for n in named_notes(src, NamedOptions(root_key=False)).notes] == [55]
+
+
+def _with_root_key(path, note: int):
+    data = path.read_bytes()
+    body = struct.pack("<9I", 0, 0, 62500, note, 0, 0, 0, 0, 0)
+    out = data[:12] + b"smpl" + struct.pack("<I", len(body)) + body + data[12:]
+    path.write_bytes(out[:4] + struct.pack("<I", len(out) - 8) + out[8:])
+
+
+def test_a_wrong_root_key_is_said_as_such_and_a_name_the_sound_agrees_with_wins(tmp_path):
+    # an editor's default root key C4 on an A3: failed as "named C4 but sounds A3", for a file named A3
+    src = tmp_path / "lib"
+    _with_root_key(note_file(src / "Viola_A3_mf.wav", 57), 60)
+    _with_root_key(note_file(src / "Viola_E3_mf.wav", 57), 60)  # neither the key nor the name
+    found = named_notes(src)
+    checks = verify_pitches(found)
+    assert [(n.source, n.pitch) for n in found.notes] == [("Viola_A3_mf.wav", 57)]
+    assert [c.verdict for c in checks] == ["ok", "off"]
+    assert "root key says C4 but it sounds A3, as its name says: labelled A3" in found.warnings[0]
+    message = found.failures[0].message
+    assert "Viola_E3_mf.wav: its smpl chunk's root key says C4 but sounds A3" in message
+    assert message.endswith("--trust-names keeps the root key")
 
 
 def test_no_folder_or_no_audio_is_a_user_error(tmp_path):

@@ -337,3 +337,10 @@ def test_parser_a_malformed_header_ends_the_region_and_its_value(tmp_path):
     assert (b.opcodes["lovel"], b.opcodes["key"]) == ("64", "62")  # the broken header did not end the group
     assert [(line, message.split(" (")[0]) for _, line, message in doc.errors] == [
         (2, "malformed header '<regio'")]
+
+
+def test_a_missing_sample_is_named_as_the_sfz_writes_it(tmp_path):
+    # a Windows path was shown as Python writes it: sample 'sus\\vla.wav' not found
+    (tmp_path / "i.sfz").write_text("<region> sample=sus\\vla_61.wav key=61\n")
+    found = sfz_notes(tmp_path / "i.sfz")
+    assert "sample 'sus\\vla_61.wav' not found" in found.failures[0].message

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from conditioning import note_name
 from samplernn.common.audio import AudioError
 from samplernn.common.errors import UserError
 from samplernn.prepare.naming import (
@@ -77,6 +78,7 @@ def named_notes(src: str | Path, options: NamedOptions = NamedOptions()) -> Sour
     parsed: list[tuple[Path, ParsedName]] = []
     disagree: list[str] = []
     octaves = False  # some name gives a note name whose octave --middle-c decides
+    keyed: dict[Path, tuple[str, int | None]] = {}  # the root key gave the pitch: (chunk, the name's pitch)
     for path in files:
         rel = relative(path, src)
         message = wavpack_message(path)
@@ -88,6 +90,7 @@ def named_notes(src: str | Path, options: NamedOptions = NamedOptions()) -> Sour
             name = _with_folder_dynamic(name, path.relative_to(src), disagree)
         key = read_root_key(path) if options.root_key else None
         if key is not None:
+            keyed[path] = (key.chunk, name.pitch if name is not None and name.pitch != key.pitch else None)
             name = ParsedName(key.pitch, name.velocity if name else None, name.layer if name else None)
         if name is None:
             found.fail(rel, f"{path}: {reason}")
@@ -110,7 +113,8 @@ def named_notes(src: str | Path, options: NamedOptions = NamedOptions()) -> Sour
     parsed = taken
     velocities = resolve_velocities([n for _, n in parsed])
     for (path, name), velocity in zip(parsed, velocities, strict=True):
-        found.notes.append(SampleNote(path, relative(path, src), name.pitch, velocity, path))
+        found.notes.append(SampleNote(path, relative(path, src), name.pitch, velocity, path,
+                                      root_key=keyed.get(path)))
     faint = [n for n in found.notes if n.velocity < MIN_NUMBER_VELOCITY]
     if faint and pattern is None:
         found.warnings.append(
@@ -247,10 +251,8 @@ def verify_pitches(
     checks, kept = [], []
     total = len(found.notes)
     for k, note in enumerate(found.notes):
-        where, said = (note.origin, f"{note.source} labelled") if note.origin else (None, "named")
         try:
-            check = check_pitch(note.audio, note.pitch, settings, shift=12 * math.log2(note.rate),
-                                where=where, said=said)
+            note, check = _checked_note(note, settings, found.warnings)
         except (AudioError, NoteError) as exc:
             found.fail(note.source, str(exc))
         else:
@@ -260,7 +262,8 @@ def verify_pitches(
             else:
                 kept.append(note)
                 if check.wrong:
-                    found.warnings.append(f"{check.message.removesuffix(TRUST_HINT)}; kept (--trust-names)")
+                    message = check.message.removesuffix(TRUST_HINT).removesuffix(ROOT_KEY_TRUST_HINT)
+                    found.warnings.append(f"{message}; kept (--trust-names)")
         if progress is not None:
             progress(k + 1, total)
     convention = None
@@ -272,6 +275,40 @@ def verify_pitches(
         found.warnings.append(f"{convention} (names kept: --trust-names)")
     found.notes = kept
     return checks
+
+
+#: What --trust-names keeps of a note whose file's root key gave its pitch.
+ROOT_KEY_TRUST_HINT = "; --trust-names keeps the root key"
+
+
+def _checked_note(
+    note: SampleNote, settings: PrepareSettings | None, warnings: list[str]
+) -> tuple[SampleNote, PitchCheck]:
+    """(the note, its pitch check) by `check_pitch`. A note whose file's root key gave its pitch is
+    said so; where that pitch is wrong and the name's (another) is right — an editor's default root
+    key, C4 — the note takes the name's pitch, and `warnings` says so.
+
+    Raises:
+        AudioError, NoteError: as `check_pitch`.
+    """
+    where, said = (note.origin, f"{note.source} labelled") if note.origin else (None, "named")
+    if note.root_key is not None:
+        said = f"its {note.root_key[0]} chunk's root key says"
+    check = check_pitch(note.audio, note.pitch, settings, shift=12 * math.log2(note.rate), where=where,
+                        said=said)
+    if note.root_key is None or not check.wrong:
+        return note, check
+    named = note.root_key[1]
+    check = replace(check, message=check.message.replace(TRUST_HINT, ROOT_KEY_TRUST_HINT))
+    if named is None:
+        return note, check
+    by_name = check_pitch(note.audio, named, settings, where=where)
+    if by_name.wrong:
+        return note, check
+    warnings.append(f"{note.audio}: its {note.root_key[0]} chunk's root key says {note_name(note.pitch)} "
+                    f"but it sounds {note_name(named)}, as its name says: labelled {note_name(named)} "
+                    "(a sample editor's default root key?)")
+    return replace(note, pitch=named), by_name
 
 
 def octave_convention(checks: list[PitchCheck], middle_c: str) -> str | None:

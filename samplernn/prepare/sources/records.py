@@ -27,8 +27,8 @@ from samplernn.prepare.settings import PrepareSettings
 from samplernn.prepare.sources.release import hit_count, one_shot_release
 from samplernn.prepare.sources.root_key import wavpack_message
 
-#: Audio files a sample library may hold (what libsndfile reads: WAV, AIFF, FLAC, OGG, MP3).
-SAMPLE_SUFFIXES = (".wav", ".wave", ".aif", ".aiff", ".flac", ".ogg", ".oga", ".mp3")
+#: Audio files a sample library may hold (what libsndfile reads: WAV, AIFF and AIFF-C, FLAC, OGG, MP3).
+SAMPLE_SUFFIXES = (".wav", ".wave", ".aif", ".aiff", ".aifc", ".flac", ".ogg", ".oga", ".mp3")
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,9 @@ class SampleNote:
     level: float = 1.0  # × amplitude the source plays the recording at (Hydrogen's gains, an SFZ level)
     rate: float = 1.0  # speed it plays the recording at (2^(semitones/12)); 1 with a window only
     origin: str | None = None  # the place (file:line) that gives the pitch, an SFZ region's; for messages
+    # named: where the file's own root key gave the pitch, (its chunk, 'smpl' or 'INST'; the pitch its
+    # name gives, None when the name gives none or the same): for the pitch check
+    root_key: tuple[str, int | None] | None = None
 
 
 @dataclass

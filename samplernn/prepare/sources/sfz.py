@@ -130,7 +130,7 @@ def _skip(region: SfzRegion) -> str | None:
     if lo < 0 or hi < 0:
         return ""
     return (f"{region.file}:{region.line}: region skipped: no key plays it (lokey {lo} is above hikey {hi}), "
-            f"sample {sample!r}")
+            f"sample '{sample}'")
 
 
 class _Resolver:
@@ -224,7 +224,7 @@ def _add_region(
     sample = resolver.find(sfz.parent / region.default_path, name)
     if sample is None:
         found.fail(f"{relative(region.file, root)}:{region.line}",
-                   f"{where}: sample {name!r} not found (looked in {sfz.parent / region.default_path})")
+                   f"{where}: sample '{name}' not found (looked in {sfz.parent / region.default_path})")
         return
     if sample in uses:
         return
