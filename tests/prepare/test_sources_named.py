@@ -13,6 +13,7 @@ from support.audio import tone, write_audio
 from samplernn.common.errors import UserError
 from samplernn.prepare.sources import NamedOptions, named_notes, to_discovery, verify_pitches
 from samplernn.prepare.sources.pitch_check import analysis_rate, check_pitch, judge
+from samplernn.prepare.sources.root_key import RootKey, read_root_key
 
 SR = 16000
 
@@ -113,6 +114,25 @@ def test_a_root_key_in_the_file_wins_over_the_name(tmp_path):
     path.write_bytes(out[:4] + struct.pack("<I", len(out) - 8) + out[8:])
     assert [n.pitch for n in named_notes(src).notes] == [79]
     assert [n.pitch for n in named_notes(src, NamedOptions(root_key=False)).notes] == [55]
+
+
+def test_a_root_key_after_the_audio_data_is_read(tmp_path):
+    # editors append smpl after the data chunk as often as before it; it was never read there (the
+    # name's pitch was taken); an odd-sized chunk before it is padded; AIFF's INST after SSND too
+    src = tmp_path / "Octavin2"
+    path = note_file(src / "055-G.wav", 79)
+    data = path.read_bytes()
+    odd = b"junk" + struct.pack("<I", 3) + b"abc\0"
+    body = struct.pack("<9I", 0, 0, 62500, 79, 0, 0, 0, 0, 0)
+    out = data + odd + b"smpl" + struct.pack("<I", len(body)) + body
+    path.write_bytes(out[:4] + struct.pack("<I", len(out) - 8) + out[8:])
+    assert [n.pitch for n in named_notes(src).notes] == [79]
+    aiff = src / "aiff" / "055-G.aif"
+    aiff.parent.mkdir()
+    sf.write(aiff, tone(SR, 79, 0.02, 0.5), SR, format="AIFF")
+    raw = aiff.read_bytes() + b"INST" + struct.pack(">I", 20) + bytes([79, 0]) + bytes(18)
+    aiff.write_bytes(raw[:4] + struct.pack(">I", len(raw) - 8) + raw[8:])
+    assert read_root_key(aiff) == RootKey(79, 0.0, "INST")
 
 
 def _with_root_key(path, note: int):
