@@ -35,6 +35,7 @@ from samplernn.common.files import check_output_file
 from samplernn.common.plots import figure
 from samplernn.data.dataset import MANIFEST_FILE, SPLITS, NoteRecord, PreparedDataset, load_dataset
 from samplernn.data.drum_bank import is_drum_bank
+from samplernn.prepare.layouts import recording_of
 from samplernn.prepare.sources.gm_drums import piece_name
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def find_note(ds: PreparedDataset, note_id: str) -> NoteRecord:
     wanted = note_id.replace("\\", "/")
 
     def named(source: str) -> bool:
-        file = source.split("#")[0]  # a session note's '#k' left off
+        file = recording_of(source)  # a session note's '#k' left off
         return wanted in (Path(file).name, Path(file).stem) or wanted.endswith("/" + file)
 
     found = [n for n in ds.notes if named(n.source)]
@@ -194,11 +195,11 @@ def _plot_chunk(fig: Figure, gs: GridSpec, ds: PreparedDataset, note: NoteRecord
 
 def _plot_recordings(fig: Figure, gs: GridSpec, ds: PreparedDataset) -> None:
     """Chunks of each recording, stacked by split."""
-    recordings = list(dict.fromkeys(n.source.rsplit("#", 1)[0] for n in ds.notes))
+    recordings = list(dict.fromkeys(recording_of(n.source) for n in ds.notes))
     ax = fig.add_subplot(gs[2, :])
     left = np.zeros(len(recordings))
     for split in SPLITS:
-        counts = Counter(n.source.rsplit("#", 1)[0] for n in ds.notes if n.split == split)
+        counts = Counter(recording_of(n.source) for n in ds.notes if n.split == split)
         values = np.array([counts.get(r, 0) for r in recordings])
         ax.barh(range(len(recordings)), values, left=left, label=f"{split} ({values.sum()})")
         left += values

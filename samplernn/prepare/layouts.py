@@ -130,13 +130,19 @@ def detect_layout(scan: dict[Path, tuple[list[Path], list[Path]]], read: dict[Pa
 _UNSAFE = re.compile(r"[^\w.-]+")  # \w: letters and digits of any script, and '_'
 
 
+def recording_of(source: str) -> str:
+    """The recording a note's `source` names: 'take.wav#3' (a session's third note, an audio
+    chunk) → 'take.wav'; a '#' of the file's own name stays ('030-F#.wav', 'Viola_C#2.wav')."""
+    path, mark, index = source.rpartition("#")
+    return path if mark and index.isdigit() else source
+
+
 def note_id(source: str, taken: Counter[str]) -> str:
     """A note's id from its source: 'sub/take_01.wav' → 'sub-take_01', 'a.wav#3' (the third note
     or chunk of a recording) → 'a-003', 'Flöte C4.wav' → 'Flöte_C4' (letters of any script kept,
     in Unicode NFC; spaces and punctuation → '_'); made unique among `taken` ('-2', '-3', …)."""
-    path, mark, index = source.rpartition("#")
-    if not (mark and index.isdigit()):  # '#' may also be part of a file name ('030-F#.wav')
-        path, index = source, ""
+    path = recording_of(source)
+    index = source[len(path) + 1:]
     parts = [unicodedata.normalize("NFC", part) for part in Path(path).with_suffix("").parts if part != "/"]
     base = "-".join(_UNSAFE.sub("_", part) for part in parts)
     if index:

@@ -30,7 +30,7 @@ from samplernn.data.dataset import MANIFEST_FILE, write_dataset_info
 from samplernn.data.drum_bank import DRUM_LAYOUT
 from samplernn.data.manifest import AUDIO_DIR, SPLITS, NoteRecord, note_audio_path, write_manifest
 from samplernn.prepare.copies import recording_keys
-from samplernn.prepare.layouts import Discovery, Failure, NoteJob
+from samplernn.prepare.layouts import Discovery, Failure, NoteJob, recording_of
 from samplernn.prepare.notes import (
     NoteError,
     PreparedNote,
@@ -210,7 +210,7 @@ def _bank_peak(found: Discovery, settings: PrepareSettings, progress: ProgressFn
             peak = max(peak, p * levels[path])
         except AudioError as exc:
             bad.add(path)
-            source = next(j.source for j in found.jobs if j.audio == path).split("#")[0]
+            source = recording_of(next(j.source for j in found.jobs if j.audio == path))
             found.failures.append(Failure(source, str(exc)))
         if progress:
             progress(k + 1, len(recordings), stage=STAGES["peaks"])

@@ -356,7 +356,10 @@ def test_inspect_finds_a_note_by_its_source_as_the_manifest_or_prepare_writes_it
 
     notes = [SimpleNamespace(id=f"take-{k:03d}", source=f"take.wav#{k}") for k in (1, 2, 3)]
     notes.append(SimpleNamespace(id="Cello_A3__ff_", source="A/Cello_A3_[ff].wav"))
+    notes.append(SimpleNamespace(id="Viola_C_2_rr1", source="Viola_C#2_rr1.wav"))  # a '#' of its name
+    notes.append(SimpleNamespace(id="Viola_C_3_rr1", source="Viola_C#3_rr1.wav"))
     ds = SimpleNamespace(root=tmp_path / "data", notes=notes)
+    assert find_note(ds, "Viola_C#2_rr1").id == "Viola_C_2_rr1"  # its stem: was cut at the '#'
     assert find_note(ds, "take.wav#3").id == "take-003"  # the manifest's own source
     assert find_note(ds, "bank/A/Cello_A3_[ff].wav").id == "Cello_A3__ff_"  # the path prepare printed
     assert find_note(ds, "Cello_A3_[ff]").id == "Cello_A3__ff_"
