@@ -338,6 +338,26 @@ def test_generated_files_are_removed_at_shutdown(ckpt, limits) -> None:
     assert not root.exists()
 
 
+@pytest.mark.parametrize(
+    ("form", "says"),
+    [
+        ({"transpose": "49"}, "transpose must be -48..48 semitones, got 49"),
+        ({"transpose": "-100"}, "transpose must be -48..48 semitones, got -100"),
+        ({"seed": "-1"}, "seed must be 0..4294967295, got -1"),
+    ],
+)
+def test_a_render_transpose_or_seed_out_of_bounds_is_a_400_as_a_takes_one(client, tmp_path: Path, form,
+                                                                          says) -> None:
+    """POST /api/takes answers a seed out of bounds with 400 (outside the limits), /api/render
+    answered it, and a transpose past ±48, with 422 (a malformed request: docs/serve.md)."""
+    midi = write_midi(tmp_path / "a.mid", [(48, 100, 0.0, 0.2)]).read_bytes()
+    response = client.post("/api/render", files={"file": ("a.mid", midi)}, data=form)
+    assert response.status_code == 400 and response.json()["detail"] == says
+    assert list(client.app.state.store.root.iterdir()) == []
+    typo = client.post("/api/render", files={"file": ("a.mid", midi)}, data={"transpose": "up"})
+    assert typo.status_code == 422  # not a number at all: malformed, as before
+
+
 def test_two_files_in_one_render_request_are_refused(client, tmp_path: Path) -> None:
     midi = write_midi(tmp_path / "a.mid", [(48, 100, 0.0, 0.2)]).read_bytes()
     response = client.post("/api/render", files=[("file", ("a.mid", midi)), ("file", ("b.mid", midi))])
