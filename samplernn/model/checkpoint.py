@@ -27,6 +27,9 @@ from samplernn.model.network import SampleRNN, build_model
 
 FORMAT = "samplernn-checkpoint"
 VERSION = 1
+#: The first bytes of a Standard MIDI File: given where a checkpoint goes, the two arguments of
+#: `render` were given the other way round.
+MIDI_MAGIC = b"MThd"
 
 
 @dataclass
@@ -165,9 +168,20 @@ def _torch_load(path: Path) -> Any:
     except Exception as exc:  # torch raises many types for a foreign file
         if "GLOBAL" in str(exc):  # the weights-only unpickler met an object it may not build
             why = "it holds Python objects that loading would have to run; refused"
+        elif _starts_with(path, MIDI_MAGIC):
+            why = "a MIDI file; the checkpoint comes first: samplernn render CKPT FILE.mid"
         else:
             why = "not a file written by torch.save"
         raise UserError(f"{path}: not a samplernn checkpoint ({why})") from None
+
+
+def _starts_with(path: Path, magic: bytes) -> bool:
+    """Whether the file at `path` begins with `magic` (False when it cannot be read)."""
+    try:
+        with path.open("rb") as f:
+            return f.read(len(magic)) == magic
+    except OSError:
+        return False
 
 
 def float32_state(payload: dict[str, Any]) -> dict[str, torch.Tensor]:
