@@ -231,6 +231,8 @@ def _quality_table(r: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from samplernn.common.tables import print_whole
+
     table = Table(
         title=f"{r['checkpoint']}: {', '.join(r['files'])}, {r['seeds']} seed(s); held notes: "
         f"{r['countdown']}"
@@ -268,12 +270,14 @@ def _quality_table(r: dict) -> None:
             f"{w['mix_db']:.2f}",
             *jumps,
         )
-    Console().print(table)
+    print_whole(Console(), table)
 
 
 def _speed_table(r: dict) -> None:
     from rich.console import Console
     from rich.table import Table
+
+    from samplernn.common.tables import print_whole
 
     table = Table(
         title=f"streaming on {r['device']} ({r['backend']}), block {r['block']} samples "
@@ -306,4 +310,4 @@ def _speed_table(r: dict) -> None:
             factor(row, "offline_realtime_factor"),
             factor(row, "offline_voices_realtime_factor"),
         )
-    Console().print(table)
+    print_whole(Console(), table)

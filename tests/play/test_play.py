@@ -414,3 +414,7 @@ def test_bench_stream_quality_compares_three_ways(ckpt_path: Path, tmp_path: Pat
     assert set(r["ways"]) == {"offline", "voices", "live"} and r["countdown"] == "frozen"
     assert all(w["notes"] == 2 for w in r["ways"].values())
     assert r["ways"]["live"]["boundary_mean"] >= 0
+    # the table written to a pipe or file (as here) was cut to 80 columns: '100.…', 'offl…'
+    table = runner.invoke(app, args[:-1])
+    assert table.exit_code == 0 and "…" not in table.output, table.output
+    assert "offline" in table.output and "boundary |Δ| mean / max" in table.output
