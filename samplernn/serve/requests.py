@@ -110,10 +110,17 @@ def check_render_fields(transpose: int, seed: int | None) -> None:
 def check_upload_size(size: int | None, limits: ServeLimits) -> None:
     """UserError when an upload of `size` bytes (None = unknown) is over the limit or empty."""
     if size is not None and size > limits.max_upload_bytes:
-        raise UserError(f"the file is too large ({size / 1024:.0f} KiB; at most "
-                        f"{limits.max_upload_bytes / 1024:.0f} KiB)")  # fmt: skip
+        raise UserError(f"the file is too large ({_sizes(size, limits.max_upload_bytes)})")
     if size == 0:
         raise UserError("the file is empty")
+
+
+def _sizes(size: int, limit: int) -> str:
+    """'1100 KiB; at most 1024 KiB', in bytes where whole KiB would read the same for both (an upload
+    a few bytes over the limit read "1024 KiB; at most 1024 KiB")."""
+    if round(size / 1024) > round(limit / 1024):
+        return f"{size / 1024:.0f} KiB; at most {limit / 1024:.0f} KiB"
+    return f"{size:,} bytes; at most {limit:,} bytes"
 
 
 def check_midi(

@@ -293,6 +293,20 @@ def test_an_upload_is_named_as_the_user_named_it(client, sent, shown) -> None:
     assert response.json()["detail"].startswith(f"{shown}: not a MIDI file")
 
 
+def test_an_upload_just_over_the_limit_says_by_how_much() -> None:
+    """An upload a few bytes over the limit was refused as "1024 KiB; at most 1024 KiB"."""
+    from samplernn.common.errors import UserError
+    from samplernn.serve.limits import ServeLimits
+    from samplernn.serve.requests import check_upload_size
+
+    limits = ServeLimits()
+    with pytest.raises(UserError) as info:
+        check_upload_size(limits.max_upload_bytes + 14, limits)
+    assert str(info.value) == "the file is too large (1,048,590 bytes; at most 1,048,576 bytes)"
+    with pytest.raises(UserError, match=r"\(2048 KiB; at most 1024 KiB\)"):
+        check_upload_size(2 * limits.max_upload_bytes, limits)
+
+
 def test_uploads_are_refused_by_their_declared_length_before_reading(client) -> None:
     big = client.post("/api/render", files={"file": ("song.mid", b"MThd" + bytes(60_000))})
     assert big.status_code == 400 and "too large" in big.json()["detail"]
