@@ -389,6 +389,8 @@ def bench_generate_command(
     from rich.console import Console
     from rich.table import Table
 
+    from samplernn.common.tables import print_whole
+
     table = Table(
         title=f"generation speed on {r['device']} ({r['backend']} engine, {r['weight_dtype']} weights)"
     )
@@ -411,4 +413,4 @@ def bench_generate_command(
         f"{r['realtime_factor_per_stream']:.2f} / stream, {r['realtime_factor_aggregate']:.1f} total",
         f"{r['first_call_s']:.2f} s",
     )
-    Console().print(table)
+    print_whole(Console(), table)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,6 +17,9 @@ from samplernn.common.files import refuse_overwriting
 from samplernn.common.lists import comma_ints
 from samplernn.generate.options import GenerationOptions
 from samplernn.generate.stream_config import StreamConfig
+
+if TYPE_CHECKING:
+    from samplernn.model.checkpoint import Checkpoint
 
 #: Most voices `play` takes: every key of a keyboard sounding at once (each voice holds its states
 #: and history; a typo of a million asked for 92 GiB).
@@ -121,6 +124,7 @@ def play_command(
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         ckpt = load_checkpoint(checkpoint, resolve_device(device), needs_notes="play")
+        check_stream_options(ckpt, opts.stream)
         try:
             if midi_file is not None:
                 report = play_file(ckpt, midi_file, opts, out, audio_out)
@@ -133,6 +137,19 @@ def play_command(
     _summary(report, block)
     if report.interrupted:  # a file stopped short: the WAV holds what was played, the status says so
         sys.exit(INTERRUPTED_STATUS)
+
+
+def check_stream_options(ckpt: Checkpoint, stream: StreamConfig) -> None:
+    """UsageError for a --block or --countdown that this model cannot take, which the parser cannot
+    tell (it knows neither the model's lookback nor whether it has a held flag)."""
+    lookback = ckpt.model.lookback
+    if stream.block % lookback:
+        fit = max(lookback, stream.block // lookback * lookback)
+        raise UsageError(f"--block {stream.block}: must be a multiple of the model's lookback, {lookback} "
+                         f"(e.g. --block {fit})")
+    if stream.countdown == "held" and not ckpt.model.cfg.held_flag:
+        raise UsageError("--countdown held: this model has no held flag (it was trained without "
+                         "--hidden-countdown); leave --countdown at auto")
 
 
 def _ready(source: str, sink: str) -> None:
@@ -214,6 +231,8 @@ def _quality_table(r: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from samplernn.common.tables import print_whole
+
     table = Table(
         title=f"{r['checkpoint']}: {', '.join(r['files'])}, {r['seeds']} seed(s); held notes: "
         f"{r['countdown']}"
@@ -251,12 +270,14 @@ def _quality_table(r: dict) -> None:
             f"{w['mix_db']:.2f}",
             *jumps,
         )
-    Console().print(table)
+    print_whole(Console(), table)
 
 
 def _speed_table(r: dict) -> None:
     from rich.console import Console
     from rich.table import Table
+
+    from samplernn.common.tables import print_whole
 
     table = Table(
         title=f"streaming on {r['device']} ({r['backend']}), block {r['block']} samples "
@@ -289,4 +310,4 @@ def _speed_table(r: dict) -> None:
             factor(row, "offline_realtime_factor"),
             factor(row, "offline_voices_realtime_factor"),
         )
-    Console().print(table)
+    print_whole(Console(), table)

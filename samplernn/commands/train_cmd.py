@@ -261,6 +261,8 @@ def bench_train_command(
     from rich.console import Console
     from rich.table import Table
 
+    from samplernn.common.tables import print_whole
+
     table = Table(title=f"training throughput on {report['device']}, {report['threads']} threads")
     for col in ("preset", "batch", "window", "cond", "sched. sampling", "precision", "params", "samples/s",
                 "ms/step"):
@@ -277,4 +279,4 @@ def bench_train_command(
             f"{r['samples_per_s']:,.0f}",
             f"{r['ms_per_step']:.1f}",
         )
-    Console().print(table)
+    print_whole(Console(), table)

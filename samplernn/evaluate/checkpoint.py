@@ -31,7 +31,7 @@ from samplernn.common.paths import PRETRAINED_DIR
 from samplernn.common.progress import ProgressFn
 from samplernn.common.shipped import resolve_checkpoint
 from samplernn.common.threads import torch_threads
-from samplernn.data.dataset import NoteRecord, PreparedDataset, load_dataset
+from samplernn.data.dataset import INFO_FILE, MANIFEST_FILE, NoteRecord, PreparedDataset, load_dataset
 from samplernn.evaluate.oneshot import OneShotEval, drum_options, generation
 from samplernn.evaluate.options import EvaluateOptions
 from samplernn.evaluate.run import Evaluation, evaluate_model
@@ -83,6 +83,7 @@ def evaluate_checkpoint(
     mismatch, an empty split or melodies for a drum model.
     """
     options = options or EvaluateOptions()
+    _check_order(checkpoint, dataset)
     ds = load_dataset(dataset)
     device = resolve_device(options.device)
     ckpt = load_checkpoint(checkpoint, device, needs_notes="evaluate")
@@ -117,6 +118,16 @@ def _other_seeds(
         bars = nll_bars + [b for b in rep["bars"] if b["name"] != NLL_BAR]
         runs.append({"seed": seed, "bars": bars, "passed": all(b["passed"] is not False for b in bars)})
     return runs
+
+
+def _check_order(checkpoint: str | Path, dataset: str | Path) -> None:
+    """UserError when the two arguments came the other way round (`evaluate DATASET CKPT`): a
+    prepared dataset where the checkpoint goes, and no folder where the dataset goes (load_dataset
+    said only that the checkpoint was "not a directory")."""
+    given = Path(checkpoint)
+    if (given / INFO_FILE).is_file() and (given / MANIFEST_FILE).is_file() and not Path(dataset).is_dir():
+        raise UserError(f"{checkpoint}: a prepared dataset, given where the checkpoint goes; the checkpoint "
+                        "comes first: samplernn evaluate CKPT DATASET")
 
 
 def _baseline(path: Path | None, ds: PreparedDataset, device: torch.device) -> Any:

@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from rich.console import Console, RenderableType
-from rich.measure import Measurement
+from rich.console import Console
 from rich.table import Table
 
+from samplernn.common.tables import print_whole
 from samplernn.data.dataset import NoteRecord
 from samplernn.evaluate.cells import fmt as _fmt
 from samplernn.evaluate.cells import ok as _ok
@@ -168,20 +168,6 @@ def render_tables(report: dict[str, Any], console: Console | None = None) -> Non
     else:
         failed_text = ", ".join(failed) or "nothing measurable"
         console.print(f"[red]the bars a model must pass to ship: failed[/] ({failed_text})")
-
-
-def print_whole(console: Console, table: RenderableType) -> None:
-    """Print `table` at the console's width on a terminal; written to a file or pipe (80 columns
-    unless $COLUMNS says otherwise), at least at the table's natural width, so that no figure is
-    cut to "10…" (console.print's own width cannot exceed the console's)."""
-    width = console.width
-    if not console.is_terminal:
-        natural = Measurement.get(console, console.options.update_width(1000), table).maximum
-        console.width = max(width, natural)
-    try:
-        console.print(table)
-    finally:
-        console.width = width
 
 
 def pick_plot_notes(records: list[NoteRecord], max_rows: int = 6) -> list[int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conditioning import note_name
+from samplernn.common.lists import counted
 from samplernn.prepare.layouts import Failure
 from samplernn.prepare.run import PrepareResult
 from samplernn.prepare.sources.gm_drums import gm_name
@@ -21,7 +22,7 @@ def summary_lines(result: PrepareResult, src: str | Path | None = None) -> list[
     p = result.pitches
     origin = f" from {src}" if src is not None else ""
     lines = [
-        f"prepared {c['notes']} notes{origin} (layout {result.layout}) in {result.elapsed:.1f} s",
+        f"prepared {counted(c['notes'], 'note')}{origin} (layout {result.layout}) in {result.elapsed:.1f} s",
         f"  splits        train {c['train']} · val {c['val']} · test {c['test']}",
         f"  pitches       {len(p)} ({note_name(p[0])}–{note_name(p[-1])}), "
         f"velocities {', '.join(map(str, result.velocities))}",
@@ -34,7 +35,7 @@ def summary_lines(result: PrepareResult, src: str | Path | None = None) -> list[
         *listed(result.failures),
     ]
     if result.layout == "audio":  # chunks: no notes, so no pitch, release or note-on to speak of
-        lines[0] = lines[0].replace(f"{c['notes']} notes", f"{c['notes']} chunks", 1)
+        lines[0] = lines[0].replace(counted(c["notes"], "note"), counted(c["notes"], "chunk"), 1)
         lines[2:4] = ["  chunks        unconditioned (pitch 0, velocity 0): train with --no-conditioning",
                       lines[3].replace("notes", "chunks")]
         del lines[4:6]

@@ -48,7 +48,7 @@ from samplernn.render.midi import RenderOptions
 from samplernn.serve.hits import kit_reference, make_hit_takes
 from samplernn.serve.jobs import DONE, Job, JobStore, QueueFull
 from samplernn.serve.limits import ServeLimits
-from samplernn.serve.requests import check_midi, check_upload_size, take_request
+from samplernn.serve.requests import check_midi, check_render_fields, check_upload_size, take_request
 from samplernn.serve.work import make_takes, render_file
 
 STATIC = Path(__file__).parent / "static"
@@ -208,16 +208,18 @@ def _upload_name(filename: str | None) -> str:
 def post_render(
     request: Request,
     file: Annotated[list[UploadFile], File()],
-    transpose: Annotated[int, Form(ge=-48, le=48)] = 0,
+    transpose: Annotated[int, Form()] = 0,
     clamp: Annotated[bool, Form()] = False,
-    seed: Annotated[int | None, Form(ge=0, lt=2**32)] = None,
+    seed: Annotated[int | None, Form()] = None,
 ) -> dict[str, Any]:
     """Queue the render of one uploaded MIDI file, checked first (size, MIDI, length, notes).
 
-    Raises UserError (400) when the form carries more than one file: one render is one piece.
+    Raises UserError (400) when the form carries more than one file (one render is one piece), or a
+    transpose or seed out of bounds (requests.check_render_fields).
     """
     if len(file) != 1:
         raise UserError(f"upload one MIDI file to render, got {len(file)} in one request")
+    check_render_fields(transpose, seed)
     (upload,) = file
     state = request.app.state
     limits: ServeLimits = state.limits

@@ -29,6 +29,7 @@ from samplernn.serve.limits import ServeLimits
 
 PAGE_HINT = "transpose it or tick 'clamp'"  # the page's words for render's --transpose / --clamp
 CHANNEL_HINT = "move the file's drums to channel 10"  # the page has no --channel
+MAX_TRANSPOSE = 48  # semitones either way, as render's --transpose
 
 
 @dataclass(frozen=True)
@@ -88,18 +89,38 @@ def take_request(
         )
     if not 1 <= takes <= limits.max_takes:
         raise UserError(f"takes must be 1..{limits.max_takes}, got {takes}")
+    check_seed(seed)
+    return TakeRequest(pitch, velocity, None if duration is None else float(duration), takes, seed, played_by)
+
+
+def check_seed(seed: int | None) -> None:
+    """UserError for a seed outside 0..2**32 - 1 (None: fresh randomness)."""
     if seed is not None and not 0 <= seed < 2**32:
         raise UserError(f"seed must be 0..{2**32 - 1}, got {seed}")
-    return TakeRequest(pitch, velocity, None if duration is None else float(duration), takes, seed, played_by)
+
+
+def check_render_fields(transpose: int, seed: int | None) -> None:
+    """UserError (400, as a take request's) for a transpose or seed of a render outside its bounds;
+    the form's parser refused them with 422, the status of a malformed request."""
+    if not -MAX_TRANSPOSE <= transpose <= MAX_TRANSPOSE:
+        raise UserError(f"transpose must be -{MAX_TRANSPOSE}..{MAX_TRANSPOSE} semitones, got {transpose}")
+    check_seed(seed)
 
 
 def check_upload_size(size: int | None, limits: ServeLimits) -> None:
     """UserError when an upload of `size` bytes (None = unknown) is over the limit or empty."""
     if size is not None and size > limits.max_upload_bytes:
-        raise UserError(f"the file is too large ({size / 1024:.0f} KiB; at most "
-                        f"{limits.max_upload_bytes / 1024:.0f} KiB)")  # fmt: skip
+        raise UserError(f"the file is too large ({_sizes(size, limits.max_upload_bytes)})")
     if size == 0:
         raise UserError("the file is empty")
+
+
+def _sizes(size: int, limit: int) -> str:
+    """'1100 KiB; at most 1024 KiB', in bytes where whole KiB would read the same for both (an upload
+    a few bytes over the limit read "1024 KiB; at most 1024 KiB")."""
+    if round(size / 1024) > round(limit / 1024):
+        return f"{size / 1024:.0f} KiB; at most {limit / 1024:.0f} KiB"
+    return f"{size:,} bytes; at most {limit:,} bytes"
 
 
 def check_midi(

@@ -42,6 +42,13 @@ class TrainData:
     def sample_rate(self) -> int:
         return self.dataset.sample_rate
 
+    @property
+    def absolute_path(self) -> str:
+        """`path` made absolute, as a checkpoint records it: pack, serve and the drum-model rule find
+        the dataset again from any working directory (a relative one named a folder of wherever the
+        checkpoint was later used)."""
+        return str(Path(self.path).resolve())
+
 
 def dataset_fingerprint(notes: list[NoteRecord]) -> str:
     """A short hash of the training notes (ids and lengths): resuming on other data is refused."""

@@ -169,7 +169,7 @@ class TrainState:
             rng=rng_state(self.device),
             hidden=hidden,
             best=self.record.to_dict(),
-            dataset={"path": self.data.path, "fingerprint": self.data.fingerprint,
+            dataset={"path": self.data.absolute_path, "fingerprint": self.data.fingerprint,
                      "layout": self.data.dataset.info.get("layout")},
             generation=self.generation,
             elapsed_s=self.clock.elapsed(),

@@ -347,6 +347,17 @@ def test_cli_not_a_dataset(tmp_path: Path) -> None:
     assert len(lines) == 1 and "not a prepared dataset" in lines[0]
 
 
+def test_cli_the_dataset_first_says_the_checkpoint_comes_first(dataset, tmp_path: Path) -> None:
+    """`evaluate DATASET CKPT` (the other way round) said "CKPT: not a directory (expected a
+    dataset …)", as if the checkpoint were a dataset gone missing."""
+    ckpt = _tiny_checkpoint(tmp_path / "m.pt")
+    for second in (str(ckpt), "trombone-small"):
+        lines = _error_lines(result := _cli([str(dataset.root), second]))
+        assert result.exit_code == 1 and len(lines) == 1, result.output
+        assert lines[0] == (f"error: {dataset.root}: a prepared dataset, given where the checkpoint goes; "
+                            "the checkpoint comes first: samplernn evaluate CKPT DATASET")
+
+
 def test_every_option_default_is_the_options_field() -> None:
     from dataclasses import fields
 

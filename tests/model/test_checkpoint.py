@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from support.audio import write_midi
 from support.eval_data import write_eval_dataset
 from support.tiny import tiny_checkpoint
 from typer.testing import CliRunner
@@ -78,6 +79,19 @@ def test_code_is_named_as_the_reason(tmp_path: Path) -> None:
     code_in_torch_file(tmp_path / "bad.pt")
     with pytest.raises(UserError, match="Python objects"):
         load_checkpoint(tmp_path / "bad.pt")
+
+
+def test_a_midi_file_given_first_says_the_checkpoint_comes_first(tmp_path: Path) -> None:
+    """`samplernn render song.mid CKPT` (the arguments the other way round) said only "not a
+    file written by torch.save"."""
+    from samplernn.cli import app
+
+    midi = write_midi(tmp_path / "song.mid", [(48, 100, 0.0, 0.2)])
+    ckpt = tiny_checkpoint(tmp_path / "m.pt")
+    result = CliRunner().invoke(app, ["render", str(midi), str(ckpt), "-o", str(tmp_path / "x.wav")])
+    assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1, result.output
+    _assert_one_clear_line(result.output, midi)
+    assert "a MIDI file; the checkpoint comes first: samplernn render CKPT FILE.mid" in result.output
 
 
 @pytest.fixture(scope="module")

@@ -278,6 +278,22 @@ def test_a_typo_of_a_pool_or_a_block_is_a_usage_error(ckpt_path: Path, tmp_path:
         assert "Traceback" not in result.output and not (tmp_path / "x.wav").exists()
 
 
+def test_a_block_or_countdown_the_model_cannot_take_is_a_usage_error(ckpt_path: Path, tmp_path: Path):
+    """--block off the model's lookback and --countdown held for a model without a held flag were
+    refused by the engine with exit 1 and a line not naming the option ("block 100 must be a
+    multiple of …"); they are values the option cannot take: the usage error's line and status 2."""
+    midi = write_midi(tmp_path / "m.mid", [(50, 100, 0.0, 0.1)])
+    lookback = load_checkpoint(ckpt_path).model.lookback
+    off = 16 * lookback + lookback // 2  # within the parser's bounds, not a multiple of the lookback
+    for args, said in ((["--block", str(off)], f"--block {off}: must be a multiple of the model's lookback"),
+                       (["--countdown", "held"], "--countdown held: this model has no held flag")):
+        out = tmp_path / "x.wav"
+        result = runner.invoke(app, ["play", str(ckpt_path), "--midi-file", str(midi), "-o", str(out), *args])
+        assert result.exit_code == 2, result.output
+        assert said in result.output and "play --help" in result.output, result.output
+        assert "Traceback" not in result.output and not out.exists()
+
+
 def test_a_note_without_note_off_ends_where_render_ends_it_and_is_said(ckpt_path: Path, tmp_path: Path):
     """D3 from 0 s with no note-off, E3 0.2–0.4 s, the track's end at 1.5 s: render holds D3 to the
     track's last event; a file played as a keyboard does too, and says so."""
@@ -398,6 +414,10 @@ def test_bench_stream_quality_compares_three_ways(ckpt_path: Path, tmp_path: Pat
     assert set(r["ways"]) == {"offline", "voices", "live"} and r["countdown"] == "frozen"
     assert all(w["notes"] == 2 for w in r["ways"].values())
     assert r["ways"]["live"]["boundary_mean"] >= 0
+    # the table written to a pipe or file (as here) was cut to 80 columns: '100.…', 'offl…'
+    table = runner.invoke(app, args[:-1])
+    assert table.exit_code == 0 and "…" not in table.output, table.output
+    assert "offline" in table.output and "boundary |Δ| mean / max" in table.output
 
 
 def test_file_messages_follow_an_smpte_clock(tmp_path: Path):

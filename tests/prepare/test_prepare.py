@@ -195,6 +195,10 @@ def test_a_bank_too_small_to_train_on_says_so(tmp_path, note_pair):
     result = prepare_bank(tmp_path / "two", tmp_path / "out")
     assert result.n_notes == 2
     lines = summary_lines(result)
+    assert lines[0].startswith("prepared 2 notes (layout pairs)")
+    note_pair(tmp_path / "one", "a", pitch=60)
+    one = summary_lines(prepare_bank(tmp_path / "one", tmp_path / "out1"))
+    assert one[0].startswith("prepared 1 note (layout pairs)"), one[0]  # it said "1 notes"
     assert any("needs notes in both (at least 3 different recordings)" in line for line in lines)
     full = prepare_bank(small_bank(tmp_path / "src", note_pair), tmp_path / "full")
     assert not any("too few" in line for line in summary_lines(full))

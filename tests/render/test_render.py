@@ -340,6 +340,8 @@ def test_cli_bench_generate() -> None:
     report = json.loads(r.stdout)
     assert report["samples_per_s_per_stream"] > 0 and report["weight_dtype"] == "float32"
     assert report["sample_rate"] == 16000  # the rate prepare makes datasets at (presets record none)
+    table = runner.invoke(app, args)  # to a pipe or file (as here) the table was cut to 80 columns
+    assert table.exit_code == 0 and "…" not in table.stdout and "/ stream, " in table.stdout, table.stdout
     r = runner.invoke(app, [*args, "--precision", "float32", "--json"])  # the deprecated spelling
     assert r.exit_code == 0 and json.loads(r.stdout)["weight_dtype"] == "float32", r.output
     assert r.stderr.count("deprecated") == 1

@@ -304,6 +304,20 @@ def test_an_upload_is_named_as_the_user_named_it(client, sent, shown) -> None:
     assert response.json()["detail"].startswith(f"{shown}: not a MIDI file")
 
 
+def test_an_upload_just_over_the_limit_says_by_how_much() -> None:
+    """An upload a few bytes over the limit was refused as "1024 KiB; at most 1024 KiB"."""
+    from samplernn.common.errors import UserError
+    from samplernn.serve.limits import ServeLimits
+    from samplernn.serve.requests import check_upload_size
+
+    limits = ServeLimits()
+    with pytest.raises(UserError) as info:
+        check_upload_size(limits.max_upload_bytes + 14, limits)
+    assert str(info.value) == "the file is too large (1,048,590 bytes; at most 1,048,576 bytes)"
+    with pytest.raises(UserError, match=r"\(2048 KiB; at most 1024 KiB\)"):
+        check_upload_size(2 * limits.max_upload_bytes, limits)
+
+
 def test_uploads_are_refused_by_their_declared_length_before_reading(client) -> None:
     big = client.post("/api/render", files={"file": ("song.mid", b"MThd" + bytes(60_000))})
     assert big.status_code == 400 and "too large" in big.json()["detail"]
@@ -347,6 +361,26 @@ def test_generated_files_are_removed_at_shutdown(ckpt, limits) -> None:
         job = c.post("/api/takes", json={"note": "C3", "duration": 0.1, "takes": 1}).json()
         assert (root / job["id"]).is_dir()
     assert not root.exists()
+
+
+@pytest.mark.parametrize(
+    ("form", "says"),
+    [
+        ({"transpose": "49"}, "transpose must be -48..48 semitones, got 49"),
+        ({"transpose": "-100"}, "transpose must be -48..48 semitones, got -100"),
+        ({"seed": "-1"}, "seed must be 0..4294967295, got -1"),
+    ],
+)
+def test_a_render_transpose_or_seed_out_of_bounds_is_a_400_as_a_takes_one(client, tmp_path: Path, form,
+                                                                          says) -> None:
+    """POST /api/takes answers a seed out of bounds with 400 (outside the limits), /api/render
+    answered it, and a transpose past ±48, with 422 (a malformed request: docs/serve.md)."""
+    midi = write_midi(tmp_path / "a.mid", [(48, 100, 0.0, 0.2)]).read_bytes()
+    response = client.post("/api/render", files={"file": ("a.mid", midi)}, data=form)
+    assert response.status_code == 400 and response.json()["detail"] == says
+    assert list(client.app.state.store.root.iterdir()) == []
+    typo = client.post("/api/render", files={"file": ("a.mid", midi)}, data={"transpose": "up"})
+    assert typo.status_code == 422  # not a number at all: malformed, as before
 
 
 def test_two_files_in_one_render_request_are_refused(client, tmp_path: Path) -> None:

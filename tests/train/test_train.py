@@ -59,6 +59,25 @@ def final_params(run) -> dict[str, torch.Tensor]:
     return torch.load(run / "checkpoints" / "last.pt", weights_only=True)["state_dict"]
 
 
+def test_a_checkpoint_finds_its_kit_from_another_working_directory(tmp_path, monkeypatch):
+    """`train data/kit -o runs/kit` recorded the dataset as 'data/kit': `pack` (and serve, and the
+    drum-model rule) run from another folder looked for it there, did not find it and measured the
+    takes against the bank statistics alone. The checkpoint now records the absolute path."""
+    from samplernn.render.pack import reference
+
+    write_drum_dataset(tmp_path / "data" / "kit", {"train": 1, "val": 1})
+    monkeypatch.chdir(tmp_path)
+    train("data/kit", "runs/kit", tiny_cfg(steps=1, val_every=1, choose_by="nll", sound_notes=0,
+                                           fit_min_p=False))
+    payload = torch.load(tmp_path / "runs/kit/checkpoints/best.pt", weights_only=True)
+    assert payload["dataset"]["path"] == str((tmp_path / "data" / "kit").resolve())
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    _, where, _ = reference(load_checkpoint(tmp_path / "runs/kit/checkpoints/best.pt"), None, [], 0)
+    assert where.startswith("the real samples of"), where
+
+
 def test_a_resume_keeps_the_batch_size_its_run_stored(dataset, tmp_path):
     assert TrainConfig().batch_size == DEFAULT_BATCH == 32
     run = tmp_path / "run"
