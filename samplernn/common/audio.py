@@ -17,7 +17,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from samplernn.common.errors import UserError
+from samplernn.common.errors import UsageError, UserError
 from samplernn.common.files import atomic_path, check_output_file
 
 _READ_ERRORS = (sf.LibsndfileError, RuntimeError, OSError, ValueError)
@@ -238,16 +238,25 @@ def write_wav(
     return gain_db
 
 
-def check_wav_output(path: str | Path) -> None:
-    """Before a long job: UserError unless `write_wav` could write `path` — a .wav name (or
-    none), not a folder, in a folder that can be written in or made (common.files). Nothing is
-    created."""
-    _check_wav_name(path)
+def check_wav_output(path: str | Path, option: str = "--out") -> None:
+    """Before a long job: an error unless `write_wav` could write `path`, the value of the
+    command's `option`. Nothing is created.
+
+    Raises:
+        UsageError: a name with another suffix than .wav (or none), which the option cannot take.
+        UserError: a folder, or a folder that cannot be written in or made (common.files).
+    """
+    if not _is_wav_name(path):
+        raise UsageError(f"{option} {path}: the output is a WAV file; give it a .wav name")
     check_output_file(path)
 
 
+def _is_wav_name(path: str | Path) -> bool:
+    return Path(path).suffix.lower() in ("", ".wav")
+
+
 def _check_wav_name(path: str | Path) -> None:
-    if Path(path).suffix.lower() not in ("", ".wav"):
+    if not _is_wav_name(path):
         raise AudioError(f"{path}: the output is a WAV file; give it a .wav name")
 
 

@@ -257,11 +257,12 @@ def test_an_output_that_cannot_be_written_is_refused_before_playing(
     monkeypatch.setattr(run, "MidiInput", never)
     midi = write_midi(tmp_path / "m.mid", [(50, 100, 0.0, 0.1)])
     (tmp_path / "folder").mkdir()
-    for out, said in ((tmp_path / "take.mp3", "take.mp3: the output is a WAV file"),
-                      (tmp_path / "folder", "folder: is a folder; give a file name")):
+    # a suffix --out cannot take is a usage mistake (status 2, naming the option); a folder is bad input
+    for out, said, status in ((tmp_path / "take.mp3", " play: --out {}: the output is a WAV file", 2),
+                              (tmp_path / "folder", "folder: is a folder; give a file name", 1)):
         for source in (["--midi-file", str(midi)], []):
             result = runner.invoke(app, ["play", str(ckpt_path), *source, "-o", str(out)])
-            assert result.exit_code == 1 and said in result.output, result.output
+            assert result.exit_code == status and said.format(out) in result.output, result.output
             assert "Traceback" not in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["folder", "m.mid", "tiny.pt"]
 

@@ -516,7 +516,9 @@ def test_a_folder_for_a_file_is_named_as_one(tmp_path: Path, ckpt_path: Path) ->
 def test_a_wav_is_not_written_under_another_formats_name(tmp_path: Path, ckpt_path: Path) -> None:
     r = runner.invoke(app, ["synth", str(ckpt_path), "--note", "C3", "--duration", "0.05", "-o",
                             str(tmp_path / "x.mp3"), "-q"])  # fmt: skip
-    assert r.exit_code == 1 and "x.mp3: the output is a WAV file; give it a .wav name" in r.output
+    # a suffix --out cannot take is a usage mistake: one line naming the command and the option, status 2
+    assert r.exit_code == 2 and "x.mp3: the output is a WAV file; give it a .wav name" in r.output
+    assert " synth: --out " in r.output and len(r.output.strip().splitlines()) == 1, r.output
     assert not (tmp_path / "x.mp3").exists()
 
 
@@ -569,10 +571,14 @@ def test_an_output_render_or_synth_cannot_write_is_refused_before_generating(tmp
     monkeypatch.setattr(synth_module, "synth_note", never)
     song = write_midi(tmp_path / "s.mid", [[on(50), off(50, 48)]])
     (tmp_path / "folder.wav").mkdir()
-    for out, says in ((tmp_path / "x.mp3", "give it a .wav name"), (tmp_path / "folder.wav", "is a folder")):
+    for out, says, status in ((tmp_path / "x.mp3", "give it a .wav name", 2),
+                              (tmp_path / "folder.wav", "is a folder", 1)):
         for args in (["render", str(ckpt_path), str(song)], ["synth", str(ckpt_path), "--note", "C3"]):
             r = runner.invoke(app, [*args, "-o", str(out), "-q"])
-            assert r.exit_code == 1 and says in r.output and "Traceback" not in r.output, (args, r.output)
+            assert r.exit_code == status and says in r.output, (args, r.output)
+            assert "Traceback" not in r.output
+            if status == 2:
+                assert f" {args[0]}: --out {out}" in r.output, r.output
     assert not (tmp_path / "x.mp3").exists()
     (tmp_path / "pic.png").mkdir()  # the picture's place is taken: refused before generating, no WAV
     r = runner.invoke(app, ["render", str(ckpt_path), str(song), "-o", str(tmp_path / "pic.wav"), "-q",
