@@ -29,7 +29,7 @@ from samplernn.common.paths import SHIPPED_MODEL
 from samplernn.generate.options import GenerationOptions
 from samplernn.generate.stream import StreamConfig
 from samplernn.model.checkpoint import Checkpoint, load_checkpoint
-from samplernn.play.run import PlayOptions, make_keyboard
+from samplernn.play.run import PlayOptions, check_stream_options, make_keyboard
 from samplernn.play.session import play_messages
 from samplernn.render.voices import most_at_once, voice_spans
 
@@ -62,12 +62,13 @@ def bench_stream(
     device: str = "cpu",
 ) -> dict[str, Any]:
     """The figures of every run (see the module doc) as a dict. Raises UserError for a bad
-    checkpoint or device, ValueError for a block that does not fit the model."""
+    checkpoint or device, UsageError for a --block that does not fit the model (check_stream_options)."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
         dev = resolve_device(device)
         ckpt = load_checkpoint(checkpoint or SHIPPED_MODEL, dev)
+        check_stream_options(ckpt, StreamConfig(block=block))
         gen = GenerationOptions(seed=0, device=dev, threads=1).for_checkpoint(ckpt)
         rng = ckpt.pitch_range or (40, 65)
         load = os.getloadavg()[0]
@@ -119,11 +120,13 @@ def compare_live_offline(
 ) -> dict[str, Any]:
     """Every file played three ways (WAYS) with seeds 0 … seeds-1, each note scored on its own
     output (stream_quality): per way, the summary over all notes, the mean loudness of the mixes,
-    and for live play the block-boundary jumps. Raises UserError for a bad checkpoint or file."""
+    and for live play the block-boundary jumps. Raises UserError for a bad checkpoint or file,
+    UsageError for a --block that does not fit the model (check_stream_options)."""
     from samplernn.bench.stream_quality import boundary_jumps, live, summarize
     from samplernn.measures.sound import rms, to_db
 
     ckpt = load_checkpoint(checkpoint or SHIPPED_MODEL, resolve_device(device))
+    check_stream_options(ckpt, StreamConfig(block=block))
     rng = ckpt.pitch_range or (0, 127)
     pieces = {Path(m).name: _fitted_notes(Path(m), rng) for m in midis}
     scores: dict[str, list] = {w: [] for w in WAYS}

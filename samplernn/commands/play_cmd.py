@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -17,9 +17,6 @@ from samplernn.common.files import refuse_overwriting
 from samplernn.common.lists import comma_ints
 from samplernn.generate.options import GenerationOptions
 from samplernn.generate.stream_config import StreamConfig
-
-if TYPE_CHECKING:
-    from samplernn.model.checkpoint import Checkpoint
 
 #: Most voices `play` takes: every key of a keyboard sounding at once (each voice holds its states
 #: and history; a typo of a million asked for 92 GiB).
@@ -105,7 +102,7 @@ def play_command(
         fail(UsageError("Missing argument 'CHECKPOINT' (or --list to see the ports)"))
     from samplernn.common.device import resolve_device
     from samplernn.model.checkpoint import load_checkpoint
-    from samplernn.play.run import PlayOptions, play_file, play_keyboard
+    from samplernn.play.run import PlayOptions, check_stream_options, play_file, play_keyboard
 
     try:
         if midi_file is not None and midi_in is not None:
@@ -124,7 +121,7 @@ def play_command(
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         ckpt = load_checkpoint(checkpoint, resolve_device(device), needs_notes="play")
-        check_stream_options(ckpt, opts.stream)
+        check_stream_options(ckpt, opts.stream)  # shared with bench stream
         try:
             if midi_file is not None:
                 report = play_file(ckpt, midi_file, opts, out, audio_out)
@@ -137,19 +134,6 @@ def play_command(
     _summary(report, block)
     if report.interrupted:  # a file stopped short: the WAV holds what was played, the status says so
         sys.exit(INTERRUPTED_STATUS)
-
-
-def check_stream_options(ckpt: Checkpoint, stream: StreamConfig) -> None:
-    """UsageError for a --block or --countdown that this model cannot take, which the parser cannot
-    tell (it knows neither the model's lookback nor whether it has a held flag)."""
-    lookback = ckpt.model.lookback
-    if stream.block % lookback:
-        fit = max(lookback, stream.block // lookback * lookback)
-        raise UsageError(f"--block {stream.block}: must be a multiple of the model's lookback, {lookback} "
-                         f"(e.g. --block {fit})")
-    if stream.countdown == "held" and not ckpt.model.cfg.held_flag:
-        raise UsageError("--countdown held: this model has no held flag (it was trained without "
-                         "--hidden-countdown); leave --countdown at auto")
 
 
 def _ready(source: str, sink: str) -> None:

@@ -13,7 +13,7 @@ import numpy as np
 
 from conditioning.midi import DRUM_CHANNEL
 from samplernn.common.audio import CEILING_DB, limit_peak, write_wav
-from samplernn.common.errors import UserError
+from samplernn.common.errors import UsageError, UserError
 from samplernn.generate.options import GenerationOptions
 from samplernn.generate.stream import StreamConfig, StreamEngine
 from samplernn.model.checkpoint import Checkpoint
@@ -51,6 +51,21 @@ class PlayReport:
     remarks: list[str]
     gain_db: float = 0.0
     interrupted: bool = False  # a file played into a WAV, stopped by Ctrl-C (what was played is kept)
+
+
+def check_stream_options(ckpt: Checkpoint, stream: StreamConfig) -> None:
+    """UsageError for a --block or --countdown that this model cannot take, which the parser cannot
+    tell (it knows neither the model's lookback nor whether it has a held flag): `play`'s and
+    `bench stream`'s check, once the checkpoint is loaded, before the engine's own (a ValueError
+    not naming the option)."""
+    lookback = ckpt.model.lookback
+    if stream.block % lookback:
+        fit = max(lookback, stream.block // lookback * lookback)
+        raise UsageError(f"--block {stream.block}: must be a multiple of the model's lookback, {lookback} "
+                         f"(e.g. --block {fit})")
+    if stream.countdown == "held" and not ckpt.model.cfg.held_flag:
+        raise UsageError("--countdown held: this model has no held flag (it was trained without "
+                         "--hidden-countdown); leave --countdown at auto")
 
 
 def make_keyboard(ckpt: Checkpoint, opts: PlayOptions) -> Keyboard:

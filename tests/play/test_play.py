@@ -295,6 +295,21 @@ def test_a_block_or_countdown_the_model_cannot_take_is_a_usage_error(ckpt_path: 
         assert "Traceback" not in result.output and not out.exists()
 
 
+def test_bench_stream_checks_the_block_as_play_does(ckpt_path: Path, tmp_path: Path):
+    """bench stream --block off the model's lookback exited 1 with the engine's line ("block 100 must
+    be a multiple of …", not naming the option); it now gets play's usage error, status 2, timing or
+    comparing (--quality), before anything is played."""
+    midi = write_midi(tmp_path / "m.mid", [(50, 100, 0.0, 0.1)])
+    lookback = load_checkpoint(ckpt_path).model.lookback
+    off = 16 * lookback + lookback // 2
+    for extra in ([], ["--quality", str(midi)]):
+        result = runner.invoke(app, ["bench", "stream", "--checkpoint", str(ckpt_path), "--voices", "1",
+                                     "--seconds", "1", "--block", str(off), *extra])  # fmt: skip
+        assert result.exit_code == 2, result.output
+        assert f"--block {off}: must be a multiple of the model's lookback" in result.output, result.output
+        assert "bench stream --help" in result.output and len(result.output.strip().splitlines()) == 1
+
+
 def test_a_note_without_note_off_ends_where_render_ends_it_and_is_said(ckpt_path: Path, tmp_path: Path):
     """D3 from 0 s with no note-off, E3 0.2–0.4 s, the track's end at 1.5 s: render holds D3 to the
     track's last event; a file played as a keyboard does too, and says so."""
