@@ -13,6 +13,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from typer.main import get_current_context
 
+from samplernn.common.audio import BIT_DEPTHS
 from samplernn.common.errors import UsageError
 from samplernn.common.progress import ProgressFn, progress_bar
 from samplernn.common.threads import MAX_THREADS, oversubscribed
@@ -71,6 +72,12 @@ def generation_options(quiet: bool = False, **fields: Any) -> Iterator[Generatio
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         yield options
+
+
+def check_bit_depth(bit_depth: int) -> None:
+    """UsageError for a --bit-depth write_wav cannot write (synth's, render's and pack's)."""
+    if bit_depth not in BIT_DEPTHS:
+        raise UsageError(f"--bit-depth {bit_depth}: use 16, 24 or 8")
 
 
 def weight_dtype_option(weight_dtype: str, precision: str | None) -> str:

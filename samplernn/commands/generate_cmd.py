@@ -25,12 +25,13 @@ from samplernn.commands.common import (
     Temperature,
     Threads,
     WeightDtype,
+    check_bit_depth,
     fail,
     generation_options,
     onset_search_note,
     weight_dtype_option,
 )
-from samplernn.common.audio import BIT_DEPTHS, check_wav_output
+from samplernn.common.audio import check_wav_output
 from samplernn.common.errors import UsageError, UserError
 from samplernn.common.files import check_output_file, refuse_overwriting
 from samplernn.common.lists import counted
@@ -317,12 +318,6 @@ def _clamp_notice(ckpt, clamp: bool) -> None:  # noqa: ANN001 — a Checkpoint, 
     if clamp and is_drum_model(ckpt):
         typer.echo("note: --clamp does nothing with a drum model: its keys are pieces, not pitches (a key "
                    "the kit lacks is played by a like piece or left out, as listed)", err=True)
-
-
-def check_bit_depth(bit_depth: int) -> None:
-    """UsageError for a --bit-depth write_wav cannot write (as pack's)."""
-    if bit_depth not in BIT_DEPTHS:
-        raise UsageError(f"--bit-depth {bit_depth}: use 16, 24 or 8")
 
 
 def _render_summary(report, bit_depth: int) -> None:  # noqa: ANN001 — RenderReport, imported lazily

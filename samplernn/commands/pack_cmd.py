@@ -20,6 +20,7 @@ from samplernn.commands.common import (
     Temperature,
     Threads,
     WeightDtype,
+    check_bit_depth,
     fail,
     generation_options,
 )
@@ -88,7 +89,9 @@ def pack_command(
                              "kept); give --best")
         piece_list = None if pieces is None else comma_list(pieces, "--pieces", "kick,snare,38")
         velocity_list = _DEFAULTS["velocities"] if velocities is None else comma_ints(
-            velocities, "--velocities", "40,80,120")
+            velocities, "--velocities", "40,80,120", minimum=1, maximum=127)
+        _check_best(best, takes)
+        check_bit_depth(bit_depth)
         fields_ = {"temperature": temperature, "attack_temperature": attack_temperature, "min_p": min_p,
                    "seed": seed, "batch_size": batch_size, "weight_dtype": weight_dtype, "threads": threads}
         ckpt = load_checkpoint(checkpoint, resolve_device(device), needs_notes="pack")
@@ -121,6 +124,13 @@ def _check_folder_name(out: Path) -> None:
         kind = out.suffix.lower()[1:]
         raise UsageError(f"--out {out}: a pack is a folder of WAV files, not a {kind} file; give a folder "
                          "name (the serve page downloads a pack as a zip)")
+
+
+def _check_best(best: int | None, takes: int) -> None:
+    """UsageError for a --best K above --takes (the parser bounds each on its own, not the two)."""
+    if best is not None and best > takes:
+        raise UsageError(f"--best {best}: keeps K of the --takes {takes} takes of each piece and velocity, "
+                         f"so at most {takes}; give --takes {best} or more, or a smaller --best")
 
 
 def _summary(index: dict[str, Any], out: Path, reference: str) -> None:

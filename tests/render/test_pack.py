@@ -419,7 +419,12 @@ def test_cli_pack_and_synth(drum_ckpt_path: Path, kit_dir: Path, tmp_path: Path)
     assert "distinct –" in r.output  # one take of its layer: not judged, not counted as failed
     assert (out / "42-closed-hi-hat_v060_01.wav").is_file()
     refusals = ((["--pieces", "cowbell"], "no such piece"), (["--velocities", "loud"], "comma-separated"),
-                (["--velocities", "0"], "velocities must be 1..127"),
+                # the option named, before the checkpoint is loaded (they named none: 'velocities must be
+                # 1..127', 'takes must be >= 1 and best 1..takes', 'bit depth 12')
+                (["--velocities", "0"], "--velocities '0': every value must be >= 1"),
+                (["--velocities", "60,128"], "--velocities '60,128': every value must be <= 127"),
+                (["--takes", "2", "--best", "3"], "--best 3: keeps K of the --takes 2 takes"),
+                (["--bit-depth", "12"], "--bit-depth 12: use 16, 24 or 8"),
                 (["--attack-temperature", "0"], "attack temperature must be a finite number > 0, got 0"),
                 (["--redraws", "3"], "--redraws 3: takes are drawn again only for --best K"),
                 (["--redraws", "2"], "--redraws 2: takes are drawn again only for --best K"))  # the default
