@@ -17,7 +17,7 @@ from conditioning.events import (
     level_column_db,
 )
 from conditioning.midi import MidiError, MidiNote, open_midi, read_midi_notes, read_sustain
-from conditioning.pitch import NOTE_NAMES, note_name, parse_note
+from conditioning.pitch import NOTE_NAMES, note_name, note_span, parse_note
 
 __all__ = [
     "BankStats",
@@ -42,6 +42,7 @@ __all__ = [
     "level_column_db",
     "level_db",
     "note_name",
+    "note_span",
     "open_midi",
     "parse_note",
     "read_midi_notes",

@@ -14,6 +14,14 @@ def note_name(pitch: int) -> str:
     return f"{NOTE_NAMES[pitch % 12]}{pitch // 12 - 1}"
 
 
+def note_span(lo: int, hi: int, numbers: bool = False) -> str:
+    """A range of pitches: 'C3–A4', or with `numbers` 'C3–A4 (48–69)'; one pitch is named once,
+    'D3' ('D3 (50)'), not 'D3–D3'."""
+    if lo == hi:
+        return f"{note_name(lo)} ({lo})" if numbers else note_name(lo)
+    return f"{note_name(lo)}–{note_name(hi)} ({lo}–{hi})" if numbers else f"{note_name(lo)}–{note_name(hi)}"
+
+
 def parse_note(text: str | int) -> int:
     """'C3', 'Bb2', 'F#4', 'F♯4', 'B♭2' or '48' → MIDI number (the sharp and flat signs as sample
     names write them, which `prepare` reads). Raises ValueError with the reason."""

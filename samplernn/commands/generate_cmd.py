@@ -322,7 +322,7 @@ def _clamp_notice(ckpt, clamp: bool) -> None:  # noqa: ANN001 — a Checkpoint, 
 
 def _render_summary(report, bit_depth: int) -> None:  # noqa: ANN001 — RenderReport, imported lazily
     """What `render` did: notes left out, clamped or hanging; the file, its level and the speed."""
-    from conditioning import note_name
+    from conditioning import note_span
     from samplernn.common.audio import CEILING_DB
     from samplernn.render.drums import piece_name
 
@@ -342,7 +342,7 @@ def _render_summary(report, bit_depth: int) -> None:  # noqa: ANN001 — RenderR
     )
     speed = report.seconds / report.elapsed if report.elapsed > 0 else float("inf")
     search = onset_search_note(report.onset_candidates)
-    what = f"{counted(report.n_notes, 'note')} ({note_name(lo)}–{note_name(hi)})"
+    what = f"{counted(report.n_notes, 'note')} ({note_span(lo, hi)})"
     if report.pieces:
         what = f"{counted(report.n_notes, 'hit')} ({', '.join(piece_name(k) for k in report.pieces)})"
     typer.echo(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from conditioning.pitch import note_name
+from conditioning.pitch import note_name, note_span
 from samplernn.common.audio import CEILING_DB, write_wav
 from samplernn.common.device import resolve_device
 from samplernn.common.errors import UserError
@@ -174,7 +174,7 @@ def range_notice(ckpt: Checkpoint, ds: PreparedDataset, split: str,
     shown = ", ".join(note_name(p) for p in outside[:6]) + (" …" if len(outside) > 6 else "")
     which = f"{split} notes" if len(notes) == len(every) else f"evaluated {split} notes"
     return (f"{ds.root}: {count} of {len(notes)} {which} lie outside the model's trained range "
-            f"{note_name(rng[0])}–{note_name(rng[1])} ({shown}): their figures measure pitches it "
+            f"{note_span(*rng)} ({shown}): their figures measure pitches it "
             "was not trained on")
 
 

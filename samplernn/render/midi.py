@@ -17,7 +17,7 @@ import mido
 
 from conditioning import MidiError, MidiNote, open_midi, read_midi_notes, read_sustain
 from conditioning.midi import ALL_NOTES_OFF_CCS, DRUM_CHANNEL, SUSTAIN_CC, read_all_notes_off
-from conditioning.pitch import note_name
+from conditioning.pitch import note_name, note_span
 from samplernn.common.audio import CEILING_DB, limit_peak, write_wav
 from samplernn.common.errors import UsageError, UserError
 from samplernn.generate.engine import synthesize
@@ -181,7 +181,7 @@ def select_notes(
         trans = f" transposed by {opts.transpose:+d}" if opts.transpose else ""  # the page has no flags
         raise UserError(
             f"{path}: {len(outside)} note(s){trans} outside the model's trained range "
-            f"{note_name(lo)}–{note_name(hi)} ({lo}–{hi}): {shown}; use --transpose K or --clamp"
+            f"{note_span(lo, hi, numbers=True)}: {shown}; use --transpose K or --clamp"
         )
     return played, ignored, changed
 

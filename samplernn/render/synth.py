@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from conditioning.pitch import note_name
+from conditioning.pitch import note_name, note_span
 from samplernn.common.audio import under_full_scale, write_wav
 from samplernn.generate.engine import synthesize
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
@@ -100,7 +100,7 @@ def synth_note(
     elif rng and not rng[0] <= pitch <= rng[1]:
         warning = (
             f"{note_name(pitch)} ({pitch}) is outside the model's trained range "
-            f"{note_name(rng[0])}–{note_name(rng[1])}; expect a poor note"
+            f"{note_span(*rng)}; expect a poor note"
         )
     return SynthResult(audio, spec, sr, warning, gen.onset_candidates, drums)
 

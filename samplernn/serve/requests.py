@@ -11,7 +11,7 @@ from pathlib import Path
 
 from conditioning import BankStats, parse_note
 from conditioning.midi import is_midi_header
-from conditioning.pitch import note_name
+from conditioning.pitch import note_name, note_span
 from samplernn.common.errors import UserError
 from samplernn.render.drums import kit_hits, kit_piece
 from samplernn.render.midi import (
@@ -46,9 +46,8 @@ class TakeRequest:
 
 
 def range_text(pitch_range: tuple[int, int]) -> str:
-    """'C3–A4 (48–69)'."""
-    lo, hi = pitch_range
-    return f"{note_name(lo)}–{note_name(hi)} ({lo}–{hi})"
+    """'C3–A4 (48–69)'; a model of one pitch 'D3 (50)'."""
+    return note_span(*pitch_range, numbers=True)
 
 
 def take_request(

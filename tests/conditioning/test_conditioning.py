@@ -20,6 +20,7 @@ from conditioning import (
     level_column_db,
     level_db,
     note_name,
+    note_span,
     parse_note,
     read_midi_notes,
 )
@@ -93,6 +94,12 @@ def test_note_names_round_trip() -> None:
         assert parse_note(note_name(p)) == p
     with pytest.raises(ValueError, match="not a note"):
         parse_note("H2")
+
+
+def test_a_span_of_one_pitch_names_it_once() -> None:
+    # render summarised two D3s as 'rendered 2 notes (D3–D3)'
+    assert note_span(50, 50) == "D3" and note_span(50, 50, numbers=True) == "D3 (50)"
+    assert note_span(48, 69) == "C3–A4" and note_span(48, 69, numbers=True) == "C3–A4 (48–69)"
 
 
 def test_note_names_take_the_sharp_and_flat_signs_sample_names_use() -> None:

@@ -269,7 +269,7 @@ def test_cli_render(tmp_path: Path, ckpt_path: Path) -> None:
         ],
     )
     assert r.exit_code == 0, r.output
-    assert out.exists() and "rendered 1 note (" in r.output
+    assert out.exists() and "rendered 1 note (D3) in " in r.output, r.output  # not '(D3–D3)'
     assert not out.with_suffix(".png").exists()  # a picture only when asked
     r = runner.invoke(app, ["render", str(ckpt_path), str(midi), "-o", str(out), "--lead", "0.01", "-q",
                             "--seed", "3", "--plot"])  # fmt: skip
@@ -279,7 +279,11 @@ def test_cli_render(tmp_path: Path, ckpt_path: Path) -> None:
     two = write_midi(tmp_path / "two.mid", [[on(50), on(52), off(50, 48), off(52, 0)]])
     r = runner.invoke(app, ["render", str(ckpt_path), str(two), "-o", str(out), "--lead", "0.01", "-q",
                             "--weight-dtype", "float16", "--threads", "2", "--device", "cpu"])  # fmt: skip
-    assert r.exit_code == 0 and "rendered 2 notes" in r.output, r.output
+    assert r.exit_code == 0 and "rendered 2 notes (D3–E3) in " in r.output, r.output
+    again = write_midi(tmp_path / "again.mid", [[on(50), off(50, 48), on(50), off(50, 48)]])
+    r = runner.invoke(app, ["render", str(ckpt_path), str(again), "-o", str(out), "--lead", "0.01", "-q",
+                            "--onset-candidates", "1"])  # fmt: skip
+    assert r.exit_code == 0 and "rendered 2 notes (D3) in " in r.output, r.output  # one pitch, named once
     bad = tmp_path / "bad.mid"
     bad.write_bytes(b"garbage")
     r = runner.invoke(app, ["render", str(ckpt_path), str(bad), "-o", str(tmp_path / "b.wav"), "-q"])
