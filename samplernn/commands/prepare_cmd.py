@@ -94,9 +94,10 @@ def prepare(
         with progress_bar("prepare", 0, enabled=sys.stderr.isatty(), fields=("stage",)) as update:
             result = prepare_bank(src_path, Path(out), settings, progress=update)
     except NothingPrepared as exc:  # every reason at once: a kit may need a dozen names in --map
-        if len(exc.failures) > 1:
+        lines = listed(exc.failures, more_in=None, limit=None)  # nothing else to read them in
+        if len(lines) > 1:  # one line (a recording's notes failed for one reason) is the error's own
             typer.echo(f"failed        {len(exc.failures)}", err=True)
-            for line in listed(exc.failures, more_in=None, limit=None):  # nothing else to read them in
+            for line in lines:
                 typer.echo(line, err=True)
         fail(exc)
     except UserError as exc:
@@ -148,8 +149,9 @@ def bench_prepare(
 
 
 def _failed_what(layout: str) -> str:
-    """What a failure of `layout` is: a Hydrogen kit's are mostly instruments (no General MIDI key)."""
-    return "file(s) or kit instrument(s)" if layout == "drumkit" else "file(s)"
+    """What a failure of `layout` is: a Hydrogen kit's are mostly instruments (no General MIDI key), a
+    session's notes of a recording."""
+    return {"drumkit": "file(s) or kit instrument(s)", "session": "note(s)"}.get(layout, "file(s)")
 
 
 def register(app: typer.Typer, bench_app: typer.Typer) -> None:

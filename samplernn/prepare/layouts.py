@@ -55,10 +55,19 @@ class NoteJob:
 
 @dataclass(frozen=True)
 class Failure:
-    """A file that could not be prepared: the file and a one-line reason naming it."""
+    """A file that could not be prepared: the file and a one-line reason naming it. `shared`: the
+    one line of a reason several failures share (a session's MIDI file shifted against its
+    recording fails every note of it), listed once for them all; each keeps its own `message` for
+    dataset.json's list of failures."""
 
     source: str
     message: str
+    shared: str | None = None
+
+    @property
+    def line(self) -> str:
+        """What a listing prints for it: the shared line where there is one."""
+        return self.shared if self.shared is not None else self.message
 
 
 @dataclass

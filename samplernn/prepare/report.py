@@ -72,10 +72,12 @@ def pieces_line(counts: dict[int, int]) -> str:
 def listed(entries: list[Failure], more_in: str | None = "dataset.json",
            limit: int | None = MAX_LISTED_FAILURES) -> list[str]:
     """The first `limit` messages (None: all), indented, and how many more there are (all of them in
-    `more_in`, when a file holds them)."""
-    shown = entries if limit is None else entries[:limit]
-    lines = [f"    {f.message}" for f in shown]
-    if len(entries) > len(shown):
+    `more_in`, when a file holds them). Entries that share a line (Failure.shared: a recording's
+    notes failed for one reason) are listed once, on that line."""
+    messages = list(dict.fromkeys(f.line for f in entries))  # in order, each shared line once
+    shown = messages if limit is None else messages[:limit]
+    lines = [f"    {m}" for m in shown]
+    if len(messages) > len(shown):
         where = f" (all listed in {more_in})" if more_in else ""
-        lines.append(f"    … and {len(entries) - len(shown)} more{where}")
+        lines.append(f"    … and {len(messages) - len(shown)} more{where}")
     return lines

@@ -25,6 +25,7 @@ from conditioning.bankstats import envelope_hop, note_levels
 from conditioning.noise import dc_offset
 from samplernn.common.audio import BLOCK, AudioError, audio_info, mix_down, read_audio, resample, write_wav
 from samplernn.common.errors import UsageError, UserError
+from samplernn.common.lists import counted
 from samplernn.common.progress import ProgressFn
 from samplernn.data.dataset import MANIFEST_FILE, write_dataset_info
 from samplernn.data.drum_bank import DRUM_LAYOUT
@@ -240,9 +241,10 @@ def _check_session_shifts(found: Discovery, settings: PrepareSettings) -> None:
         found_attacks = attacks(levels, hop_s, settings.threshold)
         shift_s, matched = session_shift(ons, found_attacks)
         message = shift_message(jobs[0].midi, shift_s, matched, len(jobs), settings.tolerance_ms)
-        if message is not None:
+        if message is not None:  # one reason for the whole recording: listed once (Failure.shared)
             dropped.add(audio)
-            found.failures += [Failure(job.source, f"{describe(job)}: {message}") for job in jobs]
+            shared = f"{audio} (all {counted(len(jobs), 'note')}): {message}" if len(jobs) > 1 else None
+            found.failures += [Failure(job.source, f"{describe(job)}: {message}", shared) for job in jobs]
         elif is_aligned(shift_s, matched, len(jobs), settings.tolerance_ms):
             aligned.add(audio)
         stops.update({id(job): cut_stop(job.off, job.window[1], found_attacks, settings.tolerance_ms / 1000)
@@ -454,7 +456,7 @@ def prepare_bank(
         notices: list[Failure] = []
         rows = _prepare_notes(found, settings, gain, tmp, progress, notices)
         if not rows:
-            first = found.failures[0].message if found.failures else "no notes found"
+            first = found.failures[0].line if found.failures else "no notes found"
             n_bad = len(found.failures)
             guessed = settings.layout == "auto"
             how = f"read as the {found.layout} layout{' (detected; --layout to choose)' if guessed else ''}"

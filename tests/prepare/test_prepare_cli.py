@@ -377,3 +377,35 @@ def test_a_pattern_reads_a_plain_folder_as_named_samples(tmp_path):
                                  "--pattern", "C_{midi}"])
     assert result.exit_code == 0 and "(layout named)" in result.output, result.output
     assert "prepared 2 notes" in result.output
+
+
+def _session(folder: Path, name: str, late: float) -> None:
+    """A recording of 5 notes (0.6 s held, 0.4 s apart) and its MIDI file, `late` seconds behind it."""
+    from support.audio import tone, write_audio, write_midi
+
+    notes = [(p, 90, 0.3 + 1.0 * k, 0.9 + 1.0 * k) for k, p in enumerate((48, 50, 52, 53, 55))]
+    write_audio(folder / f"{name}.wav", sum(tone(16000, p, a, b, total=5.5) for p, _, a, b in notes), 16000)
+    write_midi(folder / f"{name}.mid", [(p, v, a + late, b + late) for p, v, a, b in notes])
+
+
+def test_a_session_midi_shifted_as_a_whole_is_said_once_per_recording(tmp_path):
+    """A MIDI file 300 ms late against its recording failed each of its notes with the same line,
+    listed once per note; docs/layouts.md says one message: the listing (and the error, when no
+    note was prepared) gives it once for the recording, while dataset.json keeps every note."""
+    src = tmp_path / "src"
+    _session(src, "good", 0.0)
+    _session(src, "late", 0.3)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["prepare", str(src), str(out), "--layout", "session", "--skip-bad"])
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.output.splitlines() if "late.mid is about" in line]
+    assert len(said) == 1 and "late.wav (all 5 notes): late.mid is about 300 ms late" in said[0], said
+    assert "failed        5" in result.output  # the notes are counted, as the other session failures
+    result = runner.invoke(app, ["prepare", str(src), str(out), "--layout", "session"])
+    assert result.exit_code == 1 and "error: 5 note(s) failed (listed above)" in result.output  # not file(s)
+    failures = json.loads((out / "dataset.json").read_text())["failures"]
+    assert len(failures) == 5 and all("late.mid is about 300 ms late" in f["reason"] for f in failures)
+    (src / "good.wav").unlink()
+    (src / "good.mid").unlink()
+    result = runner.invoke(app, ["prepare", str(src), str(tmp_path / "none"), "--layout", "session"])
+    assert result.exit_code == 1 and result.output.count("late.mid is about") == 1, result.output
