@@ -16,7 +16,7 @@ from typer.main import get_current_context
 from samplernn.common.audio import BIT_DEPTHS
 from samplernn.common.errors import UsageError
 from samplernn.common.progress import ProgressFn, progress_bar
-from samplernn.common.threads import MAX_THREADS, oversubscribed
+from samplernn.common.threads import MAX_THREADS, env_threads_notice, oversubscribed
 from samplernn.generate.options import (
     HIT_PIECE_SECONDS,
     HIT_PROBE_SECONDS,
@@ -107,8 +107,13 @@ DeprecatedPrecision = Annotated[str | None, typer.Option("--precision", hidden=T
 
 def say_if_oversubscribed(threads: int | None) -> int | None:
     """A --threads callback: the value as given, after a notice on stderr when it exceeds the CPU
-    cores this process may use (common.threads.oversubscribed)."""
-    notice = oversubscribed(threads)
+    cores this process may use (common.threads.oversubscribed). Left out, its default,
+    $SAMPLERNN_THREADS, is checked here, before any work: a value that is not a whole number >= 1
+    is a usage error naming the variable (exit 2), one cut down or above the cores a notice."""
+    try:
+        notice = oversubscribed(threads) if threads is not None else env_threads_notice()
+    except UsageError as exc:
+        fail(exc)
     if notice:
         typer.echo(notice, err=True)
     return threads

@@ -7,10 +7,46 @@ import contextlib
 import os
 from collections.abc import Iterator
 
+from samplernn.common.errors import UsageError
+
 #: The most CPU threads any --threads (and $SAMPLERNN_THREADS) takes: more than the cores of any
 #: machine this runs on, so a larger number is a slip, which torch or numba would otherwise act on
 #: by starting that many OS threads.
 MAX_THREADS = 1024
+#: The environment variable that gives generation's threads where --threads is not given.
+THREADS_ENV = "SAMPLERNN_THREADS"
+
+
+def env_threads() -> int | None:
+    """$SAMPLERNN_THREADS as a number of threads, at most MAX_THREADS (env_threads_notice says
+    when it was cut down); None when unset or blank.
+
+    Raises:
+        UsageError: naming the variable, for a value that is not a whole number >= 1 ('abc', '0',
+            '2.5'), which was taken for 1 unsaid.
+    """
+    text = os.environ.get(THREADS_ENV, "").strip()
+    if not text:
+        return None
+    try:
+        threads = int(text)
+    except ValueError:
+        threads = 0
+    if threads < 1:
+        raise UsageError(f"${THREADS_ENV}={text!r}: not a number of threads (a whole number >= 1); set it "
+                         f"to one, e.g. {THREADS_ENV}=2, or unset it for 1")
+    return min(threads, MAX_THREADS)
+
+
+def env_threads_notice() -> str | None:
+    """A one-line notice when $SAMPLERNN_THREADS asks for more than MAX_THREADS (taken as
+    MAX_THREADS) or more than the usable cores; None otherwise. UsageError as env_threads."""
+    threads = env_threads()
+    text = os.environ.get(THREADS_ENV, "").strip()
+    if threads is not None and int(text) > MAX_THREADS:
+        return (f"note: ${THREADS_ENV}={text} is more than {MAX_THREADS}, the most threads taken: "
+                f"using {MAX_THREADS}")
+    return oversubscribed(threads, f"${THREADS_ENV}=")
 
 
 def usable_cores() -> int:
@@ -21,13 +57,14 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def oversubscribed(threads: int | None) -> str | None:
+def oversubscribed(threads: int | None, given: str = "--threads ") -> str | None:
     """A one-line notice when `threads` exceeds the usable cores (a slip such as --threads 1000 on
-    two cores makes torch's threads wait on each other: a run that seems to hang); None otherwise."""
+    two cores makes torch's threads wait on each other: a run that seems to hang); None otherwise.
+    `given`: how the number was given, before it ('--threads ', '$SAMPLERNN_THREADS=')."""
     cores = usable_cores()
     if not threads or threads <= cores:
         return None
-    return (f"note: --threads {threads} is more than the {cores} CPU cores this process may use: "
+    return (f"note: {given}{threads} is more than the {cores} CPU cores this process may use: "
             "it will run slower, not faster")
 
 

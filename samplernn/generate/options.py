@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -13,7 +12,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from samplernn.common.progress import ProgressFn
-from samplernn.common.threads import MAX_THREADS
+from samplernn.common.threads import MAX_THREADS, env_threads
+from samplernn.common.threads import THREADS_ENV as THREADS_ENV  # where the commands and tests took it from
 from samplernn.common.truncation import valid_min_p, valid_piece_min_p
 from samplernn.generate.min_p import min_p_curve
 from samplernn.generate.temperature import AttackSpan, AttackTemperature
@@ -26,7 +26,6 @@ if TYPE_CHECKING:  # the options are plain values: importing them must not load 
 
 BACKENDS = ("numba", "torch")
 WEIGHT_DTYPES = ("auto", "float32", "float16")
-THREADS_ENV = "SAMPLERNN_THREADS"
 #: The most candidate onsets per note when rendering offline (`OnsetSearch`), tried in rounds of
 #: 2, 2, 4: on short trombone notes, best of 4 took 76 % to 91 % in tune and all 8 to 92 %; the
 #: rounds with ONSET_ACCEPT give 92 % at 3.9 candidates a note (docs/evaluate.md, "Onset search").
@@ -66,11 +65,9 @@ HIT_LIKENESS_WEIGHT = 1.5
 def default_threads() -> int:
     """Threads for a batch: $SAMPLERNN_THREADS, else 1 — on a machine others are using, a second
     thread fighting for a busy core costs more (every thread streams all the weights) than it
-    brings; on an idle multi-core machine, set it to the number of cores."""
-    try:
-        return min(MAX_THREADS, max(1, int(os.environ.get(THREADS_ENV, "1"))))
-    except ValueError:
-        return 1
+    brings; on an idle multi-core machine, set it to the number of cores. Raises UsageError for a
+    value that is not a whole number >= 1 (common.threads.env_threads)."""
+    return env_threads() or 1
 
 
 @dataclass(frozen=True, kw_only=True)
