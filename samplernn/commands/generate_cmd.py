@@ -110,6 +110,7 @@ def synth_command(
     """Synthesize one note: silence, note-on, note-off after --duration, the release tail the bank
     shows for this pitch and velocity. A drum model's takes are one-shots of the kit's length,
     each from its hit."""
+    from samplernn.data.dataset import refuse_writing_in_a_dataset
     from samplernn.render.synth import synth_note, take_files, write_takes
 
     try:
@@ -119,6 +120,7 @@ def synth_command(
             _check_note(note)
         files = take_files(out, takes, plot)
         refuse_overwriting(files, [checkpoint])
+        refuse_writing_in_a_dataset(files)
         check_wav_output(out)  # before the generation, not after it
         for path in files:  # each take, so that none is left unwritten after the others
             check_output_file(path)
@@ -280,6 +282,7 @@ def render_command(
 ) -> None:
     """Render a MIDI file: every note becomes a conditioned stream (generated whole, or through
     persistent voices: --engine), mixed at its onset (polyphony), then written peak-safe."""
+    from samplernn.data.dataset import refuse_writing_in_a_dataset
     from samplernn.render.midi import RenderOptions, render_midi
 
     try:
@@ -287,6 +290,7 @@ def render_command(
         tracks, channels = _ints(track, "track", 0, 65535), _ints(channel, "channel", 1, 16)
         picture = out.with_suffix(".png") if plot else None
         refuse_overwriting([out, *([picture] if picture else [])], [checkpoint, midi])
+        refuse_writing_in_a_dataset([out, *([picture] if picture else [])])
         check_wav_output(out)  # before the generation, not after it
         if picture is not None:
             check_output_file(picture)

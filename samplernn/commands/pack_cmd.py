@@ -79,11 +79,13 @@ def pack_command(
     index.json with each take's measures (attack, decay, loudness, likeness, novelty) and
     sheet.png of their spectrograms."""
     from samplernn.common.device import resolve_device
+    from samplernn.data.dataset import refuse_writing_in_a_dataset
     from samplernn.model.checkpoint import load_checkpoint
     from samplernn.render.pack import make_pack
 
     try:
         _check_folder_name(out)
+        refuse_writing_in_a_dataset([out])
         if best is None and redraws:  # 0 asks for no redraw: nothing to refuse
             raise UsageError(f"--redraws {redraws}: takes are drawn again only for --best K (the K best "
                              "kept); give --best")

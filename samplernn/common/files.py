@@ -2,7 +2,8 @@
 
 An output that cannot be written is a UserError naming the path and the reason (`atomic_path`,
 `writing`); `check_output_file` and `check_output_folder` say so up front, before a long job,
-and `refuse_overwriting` refuses an output that is one of the command's inputs.
+`refuse_overwriting` refuses an output that is one of the command's inputs and `refuse_inside`
+one in a folder that is not the command's to write in (a prepared dataset).
 """
 
 from __future__ import annotations
@@ -153,6 +154,19 @@ def same_file(a: str | Path, b: str | Path) -> bool:
     if a.exists() and b.exists():
         return os.path.samefile(a, b)
     return a.resolve() == b.resolve()
+
+
+def lies_in(path: str | Path, folder: str | Path) -> bool:
+    """Whether `path` is `folder` or lies under it, links resolved (neither need exist)."""
+    return Path(path).resolve().is_relative_to(Path(folder).resolve())
+
+
+def refuse_inside(outputs: Iterable[str | Path], folder: str | Path, what: str) -> None:
+    """UserError naming the first output that is `folder` or lies in it, `what` saying what the folder
+    is: "OUT: lies in the dataset FOLDER; write the outputs elsewhere" (what = "the dataset")."""
+    for out in outputs:
+        if lies_in(out, folder):
+            raise UserError(f"{out}: lies in {what} {folder}; write the outputs elsewhere")
 
 
 def refuse_overwriting(outputs: Iterable[str | Path], inputs: Iterable[str | Path]) -> None:

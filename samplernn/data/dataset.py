@@ -9,6 +9,7 @@ note (samplernn.data.manifest).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import numpy as np
 from conditioning import BankStats
 from samplernn.common.audio import read_audio
 from samplernn.common.errors import UserError
-from samplernn.common.files import write_json
+from samplernn.common.files import refuse_inside, write_json
 from samplernn.data.manifest import AUDIO_DIR, MANIFEST_COLUMNS, SPLITS, NoteRecord, read_manifest
 
 # The manifest's names are re-exported: readers of a dataset need them together.
@@ -82,6 +83,27 @@ def is_dataset_info(path: str | Path) -> bool:
     except (OSError, ValueError):
         return False
     return isinstance(info, dict) and info.get("created_by") == CREATED_BY
+
+
+def enclosing_dataset(path: str | Path) -> Path | None:
+    """The prepared dataset folder that `path` is or lies in (the nearest folder up the path that
+    holds a dataset.json `prepare` wrote), or None. `path` need not exist."""
+    here = Path(path).resolve()
+    for folder in (here, *here.parents):
+        if is_dataset_info(folder / INFO_FILE):
+            return folder
+    return None
+
+
+def refuse_writing_in_a_dataset(outputs: Iterable[str | Path]) -> None:
+    """UserError naming the first output that lies in a prepared dataset (synth's, render's and
+    pack's --out, as evaluate's --plots and --audio folders): the folder is `prepare`'s, whose next
+    run into it refuses a file it did not write, and a generated WAV in audio/ could be taken for a
+    recorded note. Raised by common.files.refuse_inside, in evaluate's words."""
+    for out in outputs:
+        root = enclosing_dataset(out)
+        if root is not None:
+            refuse_inside([out], root, "the dataset")
 
 
 def load_dataset(root: str | Path) -> PreparedDataset:

@@ -23,7 +23,9 @@ from samplernn.common.errors import UserError
 from samplernn.common.files import (
     check_output_file,
     check_output_folder,
+    lies_in,
     made_folder,
+    refuse_inside,
     refuse_overwriting,
     write_json,
 )
@@ -31,7 +33,14 @@ from samplernn.common.paths import PRETRAINED_DIR
 from samplernn.common.progress import ProgressFn
 from samplernn.common.shipped import resolve_checkpoint
 from samplernn.common.threads import torch_threads
-from samplernn.data.dataset import INFO_FILE, MANIFEST_FILE, NoteRecord, PreparedDataset, load_dataset
+from samplernn.data.dataset import (
+    INFO_FILE,
+    MANIFEST_FILE,
+    NoteRecord,
+    PreparedDataset,
+    load_dataset,
+    refuse_writing_in_a_dataset,
+)
 from samplernn.evaluate.oneshot import OneShotEval, drum_options, generation
 from samplernn.evaluate.options import EvaluateOptions
 from samplernn.evaluate.run import Evaluation, evaluate_model
@@ -215,7 +224,8 @@ def check_outputs(json_path: str | Path | None = None, plots: str | Path | None 
     file other than an earlier evaluate report (a melody, the shipped melodies included, another
     dataset's dataset.json: `_is_report`), a file of the
     `dataset` or `melodies` folder or of the package's shipped files; a --plots or --audio folder
-    inside the dataset; an --audio folder in the dataset's source recordings, the melodies or the
+    inside the dataset or another prepared one (data.dataset.refuse_writing_in_a_dataset, as synth's,
+    render's and pack's --out); an --audio folder in the dataset's source recordings, the melodies or the
     shipped files, or holding recordings or MIDI files of someone's (`_check_audio_folder`). A new
     file beside them is written."""
     if json_path is not None:
@@ -236,8 +246,9 @@ def check_outputs(json_path: str | Path | None = None, plots: str | Path | None 
     for folder in (plots, audio):
         if folder is not None:
             check_output_folder(folder)
-            if dataset is not None and Path(dataset).is_dir() and _inside(Path(folder), Path(dataset)):
-                raise UserError(f"{folder}: lies in the dataset {dataset}; write the outputs elsewhere")
+            if dataset is not None and Path(dataset).is_dir():
+                refuse_inside([folder], dataset, "the dataset")
+            refuse_writing_in_a_dataset([folder])  # another prepared dataset's
     if plots is not None:
         check_output_file(Path(plots) / SPECTROGRAMS)  # e.g. a folder of that name
     if audio is not None:
@@ -259,7 +270,7 @@ def _check_audio_folder(folder: Path, dataset: str | Path | None, melodies: str 
     source = _dataset_source(dataset)
     for kind, root in (("the recordings the dataset was prepared from", source), ("the melodies", melodies),
                        ("the package's shipped files", PRETRAINED_DIR)):
-        if root is not None and Path(root).is_dir() and _inside(folder, Path(root)):
+        if root is not None and Path(root).is_dir() and lies_in(folder, root):
             raise UserError(f"{folder}: lies in {kind} ({root}), where generated notes would be taken for "
                             "real ones; write them to a new folder")
     foreign = _foreign_files(folder)
@@ -306,13 +317,9 @@ def _foreign_files(folder: Path, limit: int = 3) -> list[str]:
     return found
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    return path.resolve().is_relative_to(folder.resolve())
-
-
 def _replaces_a_file_of(path: Path, folder: Path) -> bool:
     """Whether `path` is an existing file inside the folder `folder` (dataset.json, a melody)."""
-    return folder.is_dir() and path.is_file() and _inside(path, folder)
+    return folder.is_dir() and path.is_file() and lies_in(path, folder)
 
 
 def write_report(result: CheckpointEvaluation, path: str | Path) -> Path:

@@ -337,6 +337,18 @@ def test_cli_json_over_an_input_is_refused_before_evaluating(dataset, tmp_path: 
     assert result.exit_code == 1 and "exists and is not a .json report" in result.output
     result = _cli([str(ckpt), str(ds), "--audio", str(ds / "audio")])  # generated notes among the real ones
     assert result.exit_code == 1 and "lies in the dataset" in result.output
+    import json
+    import re
+
+    from samplernn.common.errors import UserError
+    from samplernn.data.dataset import CREATED_BY
+    from samplernn.evaluate.checkpoint import check_outputs
+
+    other = tmp_path / "prepared"  # another dataset `prepare` made: refused as synth's -o is
+    other.mkdir()
+    (other / "dataset.json").write_text(json.dumps({"created_by": CREATED_BY}))
+    with pytest.raises(UserError, match=re.escape(f"lies in the dataset {other.resolve()}; write")):
+        check_outputs(plots=other / "plots", dataset=ds)
     assert not list((ds / "audio").glob("*.generated.wav"))
 
 

@@ -618,3 +618,34 @@ def test_a_long_silence_before_the_first_note_is_warned_of(tmp_path: Path, ckpt_
     assert report.seconds > 12.0
     early = write_midi(tmp_path / "early.mid", [[on(50, time=9120), off(50, 48)]])  # at 9.5 s
     assert render_midi(ckpt, early, tmp_path / "early.wav", FAST).hanging == []
+
+
+def test_synth_render_and_pack_refuse_outputs_inside_a_prepared_dataset(tmp_path: Path, ckpt_path: Path,
+                                                                         monkeypatch) -> None:
+    """`synth -o DATASET/audio/x.wav` was written, though evaluate refuses its folders inside the
+    dataset: the next `prepare` into it refuses a file it did not write. Refused before generating."""
+    from samplernn.data.dataset import CREATED_BY, INFO_FILE
+    from samplernn.render import midi as render_midi_module
+    from samplernn.render import synth as synth_module
+
+    def never(*args, **kwargs):
+        raise AssertionError("generated before checking the output")
+
+    monkeypatch.setattr(render_midi_module, "render_midi", never)
+    monkeypatch.setattr(synth_module, "synth_note", never)
+    data = tmp_path / "data"
+    (data / "audio").mkdir(parents=True)
+    (data / INFO_FILE).write_text(json.dumps({"created_by": CREATED_BY}))
+    song = write_midi(tmp_path / "s.mid", [[on(50), off(50, 48)]])
+    for args in (["synth", str(ckpt_path), "--note", "C3", "-o", str(data / "audio" / "x.wav")],
+                 ["synth", str(ckpt_path), "--note", "C3", "-o", str(data / "x.wav"), "--takes", "2"],
+                 ["render", str(ckpt_path), str(song), "-o", str(data / "new" / "song.wav")],
+                 ["pack", str(ckpt_path), "-o", str(data / "pack")]):
+        r = runner.invoke(app, [*args, "-q"])
+        assert r.exit_code == 1, (args, r.output)
+        assert f"lies in the dataset {data}; write the outputs elsewhere" in r.output, r.output
+        assert len(r.output.strip().splitlines()) == 1, r.output
+    assert sorted(p.name for p in data.rglob("*")) == ["audio", INFO_FILE]
+    (data / INFO_FILE).write_text("{}")  # not prepare's: an ordinary folder
+    r = runner.invoke(app, ["synth", str(ckpt_path), "--note", "C3", "-o", str(data / "x.wav"), "-q"])
+    assert isinstance(r.exception, AssertionError), r.output  # past the check, to the generation
