@@ -110,13 +110,29 @@ def say_if_oversubscribed(threads: int | None) -> int | None:
     cores this process may use (common.threads.oversubscribed). Left out, its default,
     $SAMPLERNN_THREADS, is checked here, before any work: a value that is not a whole number >= 1
     is a usage error naming the variable (exit 2), one cut down or above the cores a notice."""
-    try:
-        notice = oversubscribed(threads) if threads is not None else env_threads_notice()
-    except UsageError as exc:
-        fail(exc)
+    if threads is None:
+        try:
+            check_threads_env()
+        except UsageError as exc:
+            fail(exc)
+        return None
+    notice = oversubscribed(threads)
     if notice:
         typer.echo(notice, err=True)
     return threads
+
+
+def check_threads_env() -> None:
+    """$SAMPLERNN_THREADS, the threads of generation where none are given, checked before any work
+    (by the --threads callback, and by serve and demo, which generate without the option): a notice
+    on stderr when it is cut down to MAX_THREADS or above the usable cores.
+
+    Raises:
+        UsageError: naming the variable, for a value that is not a whole number >= 1.
+    """
+    notice = env_threads_notice()
+    if notice:
+        typer.echo(notice, err=True)
 
 
 Threads = Annotated[

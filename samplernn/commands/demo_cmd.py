@@ -9,7 +9,13 @@ from typing import Annotated
 import typer
 from typer.main import get_current_context
 
-from samplernn.commands.common import OnsetCandidates, fail, generation_options, onset_search_note
+from samplernn.commands.common import (
+    OnsetCandidates,
+    check_threads_env,
+    fail,
+    generation_options,
+    onset_search_note,
+)
 from samplernn.common.errors import UsageError, UserError
 from samplernn.common.lists import counted
 from samplernn.common.progress import progress_bar
@@ -50,6 +56,7 @@ def demo(
         if not math.isfinite(minutes):
             raise UsageError(f"--minutes must be a finite number, got {minutes}")
         _check_train_options(train)
+        check_threads_env()  # the melody renders with its threads: said now, not after --train's minutes
         demo_outputs(out, midi)  # before preparing and training, not after
         if train:
             check_demo_run(out, bank, seed=seed, scratch=scratch)  # before prepare replaces its bank

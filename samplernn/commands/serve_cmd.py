@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from samplernn.commands.common import Device, fail
+from samplernn.commands.common import Device, check_threads_env, fail
 from samplernn.common.errors import UserError
 from samplernn.serve.server import DEFAULT_HOST, DEFAULT_PORT
 
@@ -29,6 +29,7 @@ def serve_command(
     from samplernn.serve.server import serve
 
     try:
+        check_threads_env()  # the takes generate with its threads: said now, not at the first request
         serve(checkpoint, host, port, device, announce=typer.echo)
     except UserError as exc:
         fail(exc)

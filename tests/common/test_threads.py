@@ -44,6 +44,12 @@ def test_a_threads_variable_that_is_no_number_of_threads_is_a_usage_error(monkey
             assert "SAMPLERNN_THREADS" in str(exc)
         else:
             raise AssertionError(f"{value!r} taken for a number of threads")
+    # serve and demo generate with it but have no --threads: checked before the server starts, or
+    # before --train's minutes (not at the first request, or after training)
+    for args in (["serve", str(tmp_path / "none.pt")], ["demo", "--train", "-o", str(tmp_path / "demo")]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and "$SAMPLERNN_THREADS='2.5'" in result.output, result.output
+        assert not (tmp_path / "demo").exists()
     monkeypatch.setenv(threads.THREADS_ENV, "99999")
     assert default_threads() == threads.MAX_THREADS
     assert threads.env_threads_notice() == (
