@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conditioning import note_name
+from conditioning import note_span
 from samplernn.common.lists import counted
 from samplernn.prepare.layouts import Failure
 from samplernn.prepare.run import PrepareResult
@@ -24,7 +24,7 @@ def summary_lines(result: PrepareResult, src: str | Path | None = None) -> list[
     lines = [
         f"prepared {counted(c['notes'], 'note')}{origin} (layout {result.layout}) in {result.elapsed:.1f} s",
         f"  splits        train {c['train']} · val {c['val']} · test {c['test']}",
-        f"  pitches       {len(p)} ({note_name(p[0])}–{note_name(p[-1])}), "
+        f"  pitches       {len(p)} ({note_span(p[0], p[-1])}), "
         f"velocities {', '.join(map(str, result.velocities))}",
         f"  audio         {result.sample_rate} Hz, {s['total']:.1f} s in all, "
         f"notes {s['min']:.2f}–{s['max']:.2f} s",

@@ -379,6 +379,15 @@ def test_a_pattern_reads_a_plain_folder_as_named_samples(tmp_path):
     assert "prepared 2 notes" in result.output
 
 
+def test_a_bank_of_one_pitch_names_it_once(tmp_path, note_pair):
+    # the summary read 'pitches       1 (G3–G3)', as render's 'rendered 2 notes (D3–D3)'
+    for velocity in (60, 110):
+        note_pair(tmp_path / "src", f"n55_v{velocity}", pitch=55, velocity=velocity)
+    result = runner.invoke(app, ["prepare", str(tmp_path / "src"), str(tmp_path / "out"), "--sample-rate",
+                                 "8000"])  # fmt: skip
+    assert result.exit_code == 0 and "pitches       1 (G3), velocities" in result.output, result.output
+
+
 def _session(folder: Path, name: str, late: float) -> None:
     """A recording of 5 notes (0.6 s held, 0.4 s apart) and its MIDI file, `late` seconds behind it."""
     from support.audio import tone, write_audio, write_midi
