@@ -23,7 +23,7 @@ def env_threads() -> int | None:
 
     Raises:
         UsageError: naming the variable, for a value that is not a whole number >= 1 ('abc', '0',
-            '2.5'), which was taken for 1 unsaid.
+            '2.5').
     """
     text = os.environ.get(THREADS_ENV, "").strip()
     if not text:
