@@ -161,8 +161,9 @@ def open_midi(path: str | Path) -> mido.MidiFile:
     impossible format or type 2 (asynchronous tracks).
     """
     try:
-        fixed = smf_bytes(Path(path).read_bytes())
-        mid = mido.MidiFile(path) if fixed is None else mido.MidiFile(file=io.BytesIO(fixed))
+        raw = Path(path).read_bytes()  # read once: the parser takes these bytes, not the file again
+        fixed = smf_bytes(raw)
+        mid = mido.MidiFile(file=io.BytesIO(raw if fixed is None else fixed))
         mid.filename = str(path)
     except Exception as exc:  # the parser raises many kinds: KeySignatureError, EOFError, OSError, …
         raise MidiError(f"{path}: unreadable MIDI file ({parser_reason(exc, path)})") from None
