@@ -21,19 +21,21 @@ class TimedMessage:
     message: mido.Message
 
 
-def midi_file_messages(path: str | Path) -> list[TimedMessage]:
-    """The channel messages of a MIDI file in time order (meta and sysex messages left out).
+def midi_file_messages(path: str | Path, parsed: mido.MidiFile | None = None) -> list[TimedMessage]:
+    """The channel messages of a MIDI file in time order (meta and sysex messages left out);
+    `parsed`: the file as open_midi parsed it, not parsed again.
 
     Times come from conditioning.midi.read_channel_messages, the clock `render` reads notes by.
     Raises UserError (one line: the file and the reason) for a missing or unreadable file, a
     type-2 file, an impossible time division or tempo, or a file without notes.
     """
     path = Path(path)
-    if not path.is_file():
+    if parsed is None and not path.is_file():
         problem = "a folder, not a MIDI file" if path.is_dir() else "MIDI file not found"
         raise UserError(f"{path}: {problem}")
     try:
-        out = [TimedMessage(t, msg) for t, msg in read_channel_messages(open_midi(path))]
+        mid = open_midi(path) if parsed is None else parsed
+        out = [TimedMessage(t, msg) for t, msg in read_channel_messages(mid)]
     except MidiError as exc:  # unreadable, type 2, an impossible division or tempo: one line
         raise UserError(str(exc)) from None
     if not any(m.message.type == "note_on" and m.message.velocity > 0 for m in out):

@@ -22,7 +22,7 @@ from samplernn.play.events import TimedMessage, close_hanging, midi_file_message
 from samplernn.play.keyboard import Keyboard
 from samplernn.play.session import BlockTimes, play_live, play_messages
 from samplernn.render.drums import is_drum_model, kit_keys, refuse_transpose
-from samplernn.render.midi import RenderOptions, check_length, read_notes, timing_warnings
+from samplernn.render.midi import RenderOptions, check_length, parse_midi, read_notes, timing_warnings
 
 
 @dataclass
@@ -128,8 +128,9 @@ def play_file(
     drums = is_drum_model(ckpt)
     if drums:  # a live keyboard may shift its keys onto a kit, a file not
         refuse_transpose(opts.transpose)
-    notes = read_notes(Path(midi))
-    messages = close_hanging(midi_file_messages(midi), notes)
+    parsed = parse_midi(Path(midi))  # once, for the notes and the messages
+    notes = read_notes(Path(midi), parsed)
+    messages = close_hanging(midi_file_messages(midi, parsed), notes)
     if drums:  # a file's drum part is its channel 10, as render plays it; a keyboard any
         messages = drum_channel(Path(midi), messages)
     # a hit lasts the kit's length whatever its note-off; a note of no length plays live as it comes
