@@ -128,9 +128,9 @@ def test_render_parses_the_midi_file_once(tmp_path: Path, monkeypatch: pytest.Mo
     parses: list[object] = []
     real_init = mido.MidiFile.__init__
 
-    def counting_init(self, *args, **kwargs):
-        if args or kwargs.get("filename"):
-            parses.append(args[0] if args else kwargs["filename"])
+    def counting_init(self, *args, **kwargs):  # a file name, or the bytes open_midi read (file=)
+        if args or kwargs.get("filename") or kwargs.get("file"):
+            parses.append(args[0] if args else kwargs.get("filename") or kwargs["file"])
         real_init(self, *args, **kwargs)
 
     monkeypatch.setattr(mido.MidiFile, "__init__", counting_init)
