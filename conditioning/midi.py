@@ -75,7 +75,7 @@ def parser_reason(exc: BaseException, path: str | Path | None = None) -> str:
     """mido's reason for refusing a file, in one line; never empty ("the file is cut short" for its
     EOFError, which says nothing, or "not a MIDI file" when `path` does not even begin with the
     MThd header: a text file of three bytes is not a MIDI file cut short)."""
-    if path is not None and not _begins_with_header(path):
+    if path is not None and not begins_as_midi(path, unreadable=True):  # unreadable: mido's reason
         return "not a MIDI file: it does not begin with the MThd header"
     if isinstance(exc, EOFError):
         return "the file is cut short"
@@ -83,12 +83,14 @@ def parser_reason(exc: BaseException, path: str | Path | None = None) -> str:
     return lines[-1] if lines else type(exc).__name__
 
 
-def _begins_with_header(path: str | Path) -> bool:
+def begins_as_midi(path: str | Path, unreadable: bool) -> bool:
+    """Whether the file at `path` begins as a MIDI file does (`is_midi_header` on its first 12
+    bytes); `unreadable` when it cannot be read."""
     try:
         with open(path, "rb") as f:
             return is_midi_header(f.read(12))
     except OSError:
-        return True  # unreadable: mido's own reason says why
+        return unreadable
 
 
 def is_midi_header(head: bytes) -> bool:

@@ -25,6 +25,12 @@ def env_threads() -> int | None:
         UsageError: naming the variable, for a value that is not a whole number >= 1 ('abc', '0',
             '2.5').
     """
+    asked = _asked_threads()
+    return None if asked is None else min(asked, MAX_THREADS)
+
+
+def _asked_threads() -> int | None:
+    """$SAMPLERNN_THREADS as given (None when unset or blank); UsageError as env_threads."""
     text = os.environ.get(THREADS_ENV, "").strip()
     if not text:
         return None
@@ -35,18 +41,17 @@ def env_threads() -> int | None:
     if threads < 1:
         raise UsageError(f"${THREADS_ENV}={text!r}: not a number of threads (a whole number >= 1); set it "
                          f"to one, e.g. {THREADS_ENV}=2, or unset it for 1")
-    return min(threads, MAX_THREADS)
+    return threads
 
 
 def env_threads_notice() -> str | None:
     """A one-line notice when $SAMPLERNN_THREADS asks for more than MAX_THREADS (taken as
     MAX_THREADS) or more than the usable cores; None otherwise. UsageError as env_threads."""
-    threads = env_threads()
-    text = os.environ.get(THREADS_ENV, "").strip()
-    if threads is not None and int(text) > MAX_THREADS:
-        return (f"note: ${THREADS_ENV}={text} is more than {MAX_THREADS}, the most threads taken: "
+    asked = _asked_threads()
+    if asked is not None and asked > MAX_THREADS:
+        return (f"note: ${THREADS_ENV}={asked} is more than {MAX_THREADS}, the most threads taken: "
                 f"using {MAX_THREADS}")
-    return oversubscribed(threads, f"${THREADS_ENV}=")
+    return oversubscribed(asked, f"${THREADS_ENV}=")
 
 
 def usable_cores() -> int:

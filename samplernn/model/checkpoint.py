@@ -16,7 +16,7 @@ from typing import Any
 import torch
 
 from conditioning import BankStats
-from conditioning.midi import is_midi_header
+from conditioning.midi import begins_as_midi
 from samplernn.common.audio import SAMPLE_RATES
 from samplernn.common.errors import UserError
 from samplernn.common.files import atomic_path
@@ -166,20 +166,11 @@ def _torch_load(path: Path) -> Any:
     except Exception as exc:  # torch raises many types for a foreign file
         if "GLOBAL" in str(exc):  # the weights-only unpickler met an object it may not build
             why = "it holds Python objects that loading would have to run; refused"
-        elif _is_midi(path):  # `render song.mid CKPT`: the two arguments the other way round
+        elif begins_as_midi(path, unreadable=False):  # `render song.mid CKPT`: swapped arguments
             why = "a MIDI file; the checkpoint comes first: samplernn render CKPT FILE.mid"
         else:
             why = "not a file written by torch.save"
         raise UserError(f"{path}: not a samplernn checkpoint ({why})") from None
-
-
-def _is_midi(path: Path) -> bool:
-    """Whether the file at `path` begins as a MIDI file does (False when it cannot be read)."""
-    try:
-        with path.open("rb") as f:
-            return is_midi_header(f.read(12))
-    except OSError:
-        return False
 
 
 def float32_state(payload: dict[str, Any]) -> dict[str, torch.Tensor]:
