@@ -28,6 +28,7 @@ from samplernn.data.quantize import dequantize
 from samplernn.generate.fold import Folded, fold_model
 from samplernn.generate.onset_search import best_candidates, score_candidate, stream_probe
 from samplernn.generate.options import GenerationOptions
+from samplernn.generate.sustain_search import hold_pitch
 from samplernn.model.network import N_RAW_COND, SampleRNN
 
 # Scoring compares against the float32 forward pass, so it stores float32 weights by default.
@@ -95,14 +96,21 @@ def _checked_conds(model: SampleRNN, conds: Sequence[np.ndarray]) -> list[np.nda
     return conds
 
 
+#: The key that sets a sustain-search redraw's random numbers apart from every onset candidate's.
+SUSTAIN_KEY = 0x5057
+
+
 def _uniforms(seed: int | None, n_streams: int) -> tuple[int, Callable[..., np.ndarray]]:
     """Per-stream RNG: stream i draws from default_rng([seed, i]), independent of batching; its
-    onset-search candidate c > 0 from default_rng([seed, i, c])."""
+    onset-search candidate c > 0 from default_rng([seed, i, c]); the j-th sustain-search redraw
+    of that candidate from default_rng([seed, i, c, SUSTAIN_KEY, j])."""
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**63))
 
-    def draw(i: int, n: int, candidate: int = 0) -> np.ndarray:
+    def draw(i: int, n: int, candidate: int = 0, redraw: int | None = None) -> np.ndarray:
         key = [seed, i] if candidate == 0 else [seed, i, candidate]
+        if redraw is not None:
+            key = [seed, i, candidate, SUSTAIN_KEY, redraw]
         return np.random.default_rng(key).random(n, dtype=np.float32)
 
     return seed, draw
@@ -291,7 +299,41 @@ def generate_classes(
     with torch.inference_mode():
         chosen, advance = _search_onsets(model, engine, opts, conds, draw)
         draws = [lambda k, i=i, c=c: draw(i, k, c) for i, c in enumerate(chosen)]
-        return _generate_streams(engine, opts, conds, draws, advance)
+        classes = _generate_streams(engine, opts, conds, draws, advance)
+        search = opts.active_onset_search
+        if search is None or search.measure != "periodicity" or not search.sustain:
+            return classes
+        return _hold_pitch(model, engine, opts, conds, draws, classes,
+                           lambda i, j: lambda k: draw(i, k, chosen[i], j))
+
+
+def _hold_pitch(
+    model: SampleRNN,
+    engine: tuple[Folded, str, str],
+    opts: GenerationOptions,
+    conds: list[np.ndarray],
+    draws: list[Callable[[int], np.ndarray]],
+    classes: list[np.ndarray],
+    fresh: Callable[[int, int], Callable[[int], np.ndarray]],
+) -> list[np.ndarray]:
+    """`classes` with the streams that lose their pitch drawn again (samplernn.generate.
+    sustain_search); progress goes on past the first pass's total, one candidate stream at a time."""
+    search = opts.active_onset_search
+    progress, L = opts.progress, engine[0].lookback
+    base = _stream_samples([len(c) for c in conds], opts.batch_size, L)
+    spent = 0
+
+    def generate(cs: list[np.ndarray], ds: list[Callable[[int], np.ndarray]]) -> list[np.ndarray]:
+        nonlocal spent
+        cost = _stream_samples([len(c) for c in cs], opts.batch_size, L)
+        report = None if progress is None else lambda d, t: progress(base + spent + d, base + spent + t)
+        out = _generate_streams(engine, opts, cs, ds, _advance(report, cost))
+        spent += cost
+        return out
+
+    held, _ = hold_pitch(conds, draws, classes, generate, lambda q: classes_to_audio(q, model), fresh,
+                         search.rounds, search.probe_samples, search.sample_rate)
+    return held
 
 
 def classes_to_audio(q: np.ndarray, model: SampleRNN) -> np.ndarray:

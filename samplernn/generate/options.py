@@ -85,6 +85,8 @@ class OnsetSearch:
     accept: math.inf tries all `candidates` for every note (the best of N).
     measure: what a candidate is scored by (ONSET_MEASURES): "periodicity" for pitched notes,
     "level" for drum hits (`for_hits`: how closely the probe's level follows the level column).
+    sustain: with "periodicity", also draw again the per-note streams whose notes lose their pitch
+    after the probe (samplernn.generate.sustain_search), up to `candidates` redraws a stream.
     Keyword arguments only. Raises ValueError for candidates not a whole number ≥ 1, a probe not
     above 0, an accept score that is NaN, a rate not a whole number above 0 or an unknown measure."""
 
@@ -94,6 +96,7 @@ class OnsetSearch:
     accept: float = ONSET_ACCEPT
     measure: str = "periodicity"
     pieces: PieceCentroids | None = field(default=None, compare=False, repr=False)
+    sustain: bool = True
 
     @classmethod
     def for_hits(cls, sample_rate: int, candidates: int = ONSET_CANDIDATES,
