@@ -9,16 +9,16 @@ length are known, each pitched note's sustain — from the onset probe's end to 
 scored in windows of SUSTAIN_WINDOW_SECONDS by the onset search's periodicity score at the note's
 period (samplernn.measures.periodicity: about 0 for a tone an octave or a twelfth too high, for
 noise and for silence). At the first window scoring under SUSTAIN_FLOOR (a *lapse*) the stream is
-generated again with its random numbers kept up to SUSTAIN_BACKTRACK_SECONDS before the lapse and
-drawn afresh after it (the same replay the onset search uses: the kept part comes out sample for
+generated again with its random numbers kept up to SUSTAIN_BACKTRACK_SECONDS before the lapse (at
+most back to the note-on: a note that lapses in its first window is drawn again whole) and drawn
+afresh after it (the same replay the onset search uses: the kept part comes out sample for
 sample as before on the CPU engines), in rounds of 2, 2, 4 … candidates (OnsetSearch.rounds, at
 most OnsetSearch.candidates per stream). The candidate whose first lapse lies latest (none: best)
-is kept when it lapses later than the stream did; the next round draws from its lapse on. A
-stream none of whose candidates in a round lapses later is left as it is: a model that plays
-every note without its pitch (an untrained one) costs one round, not all of them.
+is kept when it lapses later than the stream did; the next round draws from its lapse on.
 
 The model is unchanged: this spends generation time on the notes that lose their pitch (each
-candidate is its whole stream again) and none on the others.
+candidate is its whole stream again) and none on the others; a model that holds no note's pitch
+(an untrained one) generates every stream 1 + OnsetSearch.candidates times.
 """
 
 from __future__ import annotations
@@ -42,6 +42,9 @@ SUSTAIN_WINDOW_PERIODS = 4.0
 #: cello model's C2 takes after they fell to the third harmonic −0.02…+0.05, on the way there
 #: 0.1–0.25.
 SUSTAIN_FLOOR = 0.15
+#: Windows this many dB under the note's loudest window are not scored: the note columns of the
+#: conditioning run on through the release tail, which fades to silence (no period at all).
+SUSTAIN_QUIET_DB = 20.0
 #: How far before a lapse the random numbers are drawn afresh: the pitch fades over 0.1–0.3 s
 #: before a window scores under the floor (the same takes).
 SUSTAIN_BACKTRACK_SECONDS = 0.2
@@ -50,11 +53,13 @@ SUSTAIN_BACKTRACK_SECONDS = 0.2
 @dataclass(frozen=True)
 class Sustain:
     """The scored part of one note of a stream: samples [start, stop) (from the onset probe's end
-    to the note-off) of MIDI note `pitch`."""
+    to the end of the note's conditioning, its release tail included) of MIDI note `pitch`, whose
+    note-on is sample `onset`."""
 
     start: int
     stop: int
     pitch: int
+    onset: int
 
 
 def sustains(cond: np.ndarray, probe_samples: int) -> list[Sustain]:
@@ -67,23 +72,29 @@ def sustains(cond: np.ndarray, probe_samples: int) -> list[Sustain]:
     out = []
     for a, b in zip(edges[:-1], edges[1:], strict=True):
         if notes[a] and b - a > probe_samples:
-            out.append(Sustain(int(a) + probe_samples, int(b), int(notes[a])))
+            out.append(Sustain(int(a) + probe_samples, int(b), int(notes[a]), int(a)))
     return out
 
 
 def first_lapse(audio: np.ndarray, notes: Sequence[Sustain], sample_rate: int,
                 floor: float = SUSTAIN_FLOOR) -> int | None:
     """The first sample of the first window of any of `notes` in `audio` (n,) whose periodicity
-    score at its note's period is under `floor`; None when every whole window holds its pitch.
+    score at its note's period is under `floor`; None when every scored window holds its pitch.
     Windows are SUSTAIN_WINDOW_SECONDS long (or SUSTAIN_WINDOW_PERIODS periods), back to back
-    from each sustain's start; a part too short for a window is not scored."""
+    from each sustain's start; a part too short for a window is not scored, nor a window more than
+    SUSTAIN_QUIET_DB under the note's loudest (its release tail, which the conditioning's note
+    columns cover, fades to silence: silence repeats at no period)."""
     for note in notes:
         period = sample_rate / midi_to_hz(note.pitch)
         width = max(round(SUSTAIN_WINDOW_SECONDS * sample_rate),
                     int(np.ceil(SUSTAIN_WINDOW_PERIODS * period)))
-        stop = min(note.stop, len(audio))
-        for start in range(note.start, stop - width + 1, width):
-            if periodicity_score(audio[start : start + width], period) < floor:
+        starts = range(note.start, min(note.stop, len(audio)) - width + 1, width)
+        if not starts:
+            continue
+        power = np.array([np.mean(np.square(audio[a : a + width], dtype=np.float64)) for a in starts])
+        loud = power >= power.max() * 10.0 ** (-SUSTAIN_QUIET_DB / 10.0)
+        for start, scored in zip(starts, loud, strict=True):
+            if scored and periodicity_score(audio[start : start + width], period) < floor:
                 return start
     return None
 
@@ -135,18 +146,14 @@ def hold_pitch(
             break
         jobs = []
         for i in open_:
-            floor = next(n.start for n in notes[i] if n.start <= lapse[i] < n.stop)
-            cut = max(floor, lapse[i] - back)
+            onset = next(n.onset for n in notes[i] if n.start <= lapse[i] < n.stop)
+            cut = max(onset, lapse[i] - back)
             jobs += [(i, spliced(draws[i], cut, fresh(i, tried[i] + k))) for k in range(size)]
             tried[i] += size
         out = generate([conds[i] for i, _ in jobs], [d for _, d in jobs])
         spent += len(jobs)
-        gained = set()
         for (i, d), q in zip(jobs, out, strict=True):
             at = first_lapse(to_audio(q), notes[i], sample_rate)
             if lapse[i] is not None and (at is None or at > lapse[i]):
                 draws[i], classes[i], lapse[i] = d, q, at
-                gained.add(i)
-        for i in set(open_) - gained:  # no candidate held the pitch longer: give up on this stream
-            lapse[i] = None
     return classes, spent
