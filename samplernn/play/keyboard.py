@@ -2,7 +2,8 @@
 
 * note-on (velocity > 0) starts a note at pitch + transpose; a note outside the model's trained
   range, or on the drum channel (10), is left out and counted; the same key struck again while
-  its note still sounds releases that note first;
+  its note still sounds releases that note first — a note the sustain pedal holds too (the key's
+  new note takes over from it, as `render` ends it: render.sustain);
 * note-off (or note-on with velocity 0) releases it — unless the sustain pedal (CC64 ≥ 64) of its
   channel is down: then the note is held until the pedal comes up;
 * CC120 / CC123 (all sound off / all notes off) release every note of the channel;
@@ -84,9 +85,9 @@ class Keyboard:
         self.lo, self.hi = pitch_range or (0, 127)
         self.counters = KeyboardCounters()
         self._serial = itertools.count()
-        self._down: dict[tuple[int, int], object] = {}  # (channel, note) → the engine key sounding
+        self._down: dict[tuple[int, int], tuple[int, int, int]] = {}  # (channel, note) → its engine key
         self._pedal: dict[int, int | None] = {}  # channels whose pedal is down → the sample it went down
-        self._held: dict[int, list[object]] = {}  # channel → engine keys the pedal holds
+        self._held: dict[int, list[tuple[int, int, int]]] = {}  # channel → engine keys the pedal holds
 
     def handle(self, msg: mido.Message, at: int | None = None) -> None:
         """Apply one message at engine sample `at` (None: the next block's first sample)."""
@@ -116,6 +117,9 @@ class Keyboard:
         old = self._down.pop((channel, note), None)
         if old is not None:
             self.engine.note_off(old, at)
+        for held in [k for k in self._held.get(channel, []) if k[1] == note]:  # the pedal's, struck again
+            self._held[channel].remove(held)
+            self.engine.note_off(held, at)
         key = (channel, note, next(self._serial))
         self._down[(channel, note)] = key
         self.engine.note_on(key, pitch, velocity, at)

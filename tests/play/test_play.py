@@ -62,6 +62,24 @@ def test_sustain_pedal_holds_notes_until_it_comes_up():
     assert kb.counters.pedal_held == 2
 
 
+def test_a_key_struck_again_ends_the_note_the_pedal_holds_as_render_does():
+    # a pedalled passage of repeated notes: each new strike takes over from the note the pedal held
+    # (render.sustain ends it there); it used to sound on until the pedal came up, six voices of one
+    # key stacked 5 dB louder than render's
+    eng = FakeEngine()
+    kb = Keyboard(eng, (40, 70))
+    kb.handle(msg("control_change", control=64, value=127), 0)
+    for i in range(3):
+        kb.handle(msg("note_on", note=50, velocity=90), 100 * i)
+        kb.handle(msg("note_off", note=50), 100 * i + 50)  # held by the pedal
+    kb.handle(msg("note_on", note=50, velocity=90, channel=1), 260)  # another channel's key: no
+    offs = [(c[1], c[2]) for c in eng.calls if c[0] == "off"]
+    assert offs == [((0, 50, 0), 100), ((0, 50, 1), 200)]
+    kb.handle(msg("control_change", control=64, value=0), 400)
+    offs = [(c[1], c[2]) for c in eng.calls if c[0] == "off"]
+    assert offs[2:] == [((0, 50, 2), 400)] and kb.counters.pedal_held == 3
+
+
 def test_a_key_released_as_the_pedal_goes_down_is_not_held_whichever_comes_first():
     for pedal_first in (True, False):  # legato pedalling in a file: both events on one tick
         eng = FakeEngine()
