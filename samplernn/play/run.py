@@ -11,14 +11,14 @@ from typing import Any
 
 import numpy as np
 
-from conditioning.midi import DRUM_CHANNEL
+from conditioning.midi import DRUM_CHANNEL, read_sustain
 from samplernn.common.audio import CEILING_DB, limit_peak, write_wav
 from samplernn.common.errors import UsageError, UserError
 from samplernn.generate.options import GenerationOptions
 from samplernn.generate.stream import StreamConfig, StreamEngine
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.play.devices import AudioOutput, MidiInput
-from samplernn.play.events import TimedMessage, close_hanging, midi_file_messages
+from samplernn.play.events import TimedMessage, close_hanging, close_pedals, midi_file_messages
 from samplernn.play.keyboard import Keyboard
 from samplernn.play.session import BlockTimes, play_live, play_messages
 from samplernn.render.drums import is_drum_model, kit_keys, refuse_transpose
@@ -133,6 +133,8 @@ def play_file(
     messages = close_hanging(midi_file_messages(midi, parsed), notes)
     if drums:  # a file's drum part is its channel 10, as render plays it; a keyboard any
         messages = drum_channel(Path(midi), messages)
+    else:  # a pedal the file leaves down holds its notes to the file's end, as render holds them
+        messages = close_pedals(messages, read_sustain(parsed))
     # a hit lasts the kit's length whatever its note-off; a note of no length plays live as it comes
     hanging = [] if drums else timing_warnings([n for n in notes if n.hanging])
     kb = make_keyboard(ckpt, opts)

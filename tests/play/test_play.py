@@ -24,6 +24,7 @@ from samplernn.play.events import TimedMessage, midi_file_messages
 from samplernn.play.keyboard import Keyboard
 from samplernn.play.run import PlayOptions, make_keyboard, play_file
 from samplernn.play.session import play_messages
+from samplernn.render.midi import RenderOptions, render_midi
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 SR = 4000
@@ -344,6 +345,25 @@ def test_a_note_without_note_off_ends_where_render_ends_it_and_is_said(ckpt_path
     assert len(audio) > 1.5 * sr  # held to 1.5 s, not to E3's note-off at 0.4 s
     said = "D3 (50) at 0.00 s has no note-off: played until its track's last event, 1.50 s"
     assert report.remarks == [said]
+
+
+def test_a_pedal_left_down_holds_its_notes_to_the_files_end_as_render_does(ckpt_path: Path, tmp_path: Path):
+    """The pedal down from 0 s and never up, D3 released at 0.4 s, the track's end at 1.5 s: render
+    holds D3 to the file's last event; a file played as a keyboard used to let it go at its last
+    channel message (0.4 s), a WAV 1.1 s short of render's."""
+    mid, track = mido.MidiFile(ticks_per_beat=480), mido.MidiTrack()  # 120 bpm: 960 ticks a second
+    track += [mido.Message("control_change", control=64, value=127, time=0),
+              mido.Message("note_on", note=50, velocity=100, time=0),
+              mido.Message("note_off", note=50, velocity=0, time=384),
+              mido.MetaMessage("end_of_track", time=1056)]  # fmt: skip
+    mid.tracks.append(track)
+    mid.save(tmp_path / "pedal.mid")
+    ckpt = load_checkpoint(ckpt_path)
+    report = play_file(ckpt, tmp_path / "pedal.mid", PlayOptions(StreamConfig(block=64)), tmp_path / "p.wav")
+    audio, sr = read_audio(tmp_path / "p.wav")
+    assert len(audio) > 1.5 * sr and report.remarks == ["1 note(s) held by the sustain pedal"]
+    render_midi(ckpt, tmp_path / "pedal.mid", tmp_path / "r.wav", RenderOptions(engine="voices"))
+    assert abs(len(audio) - len(read_audio(tmp_path / "r.wav")[0])) <= 2 * 64  # a block late, a block whole
 
 
 def test_a_stuck_note_is_refused_before_playing_into_a_file(ckpt_path: Path, tmp_path: Path):
