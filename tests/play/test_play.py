@@ -81,6 +81,20 @@ def test_a_key_struck_again_ends_the_note_the_pedal_holds_as_render_does():
     assert offs[2:] == [((0, 50, 2), 400)] and kb.counters.pedal_held == 3
 
 
+def test_a_note_struck_over_keeps_its_own_note_off_as_render_pairs_them():
+    """A file's overlapping notes of one key (on 0, on 100, off 200, off 300) and a legato export
+    that writes the next note-on before the old note-off on one tick (on 400, on 500, off 500, off
+    600): render pairs note-offs first on, first off, so each second note lasts to its own note-off;
+    play released it at the first note's note-off (at 200, and at once at 500)."""
+    eng = FakeEngine()
+    kb = Keyboard(eng, (40, 70))
+    for kind, at in (("note_on", 0), ("note_on", 100), ("note_off", 200), ("note_off", 300),
+                     ("note_on", 400), ("note_on", 500), ("note_off", 500), ("note_off", 600)):  # fmt: skip
+        kb.handle(msg(kind, note=50, velocity=90 if kind == "note_on" else 0), at)
+    offs = [(c[1][2], c[2]) for c in eng.calls if c[0] == "off"]
+    assert offs == [(0, 100), (1, 300), (2, 500), (3, 600)]  # (serial of the note, when it ends)
+
+
 def test_a_key_released_as_the_pedal_goes_down_is_not_held_whichever_comes_first():
     for pedal_first in (True, False):  # legato pedalling in a file: both events on one tick
         eng = FakeEngine()
