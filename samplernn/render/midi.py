@@ -165,17 +165,20 @@ def select_notes(
     lo, hi = pitch_range if pitch_range else (0, 127)
     played: list[tuple[MidiNote, int]] = []
     outside: list[str] = []
-    changed: list[str] = []
+    clamped: list[str] = []
     for n in kept:
         p = n.pitch + opts.transpose
         if lo <= p <= hi:
             played.append((n, p))
         elif opts.clamp:
             q = min(max(p, lo), hi)
-            changed.append(f"{_fmt_note(n, p)} → {note_name(q)}")
+            clamped.append(f"{_fmt_note(n, p)} → {note_name(q)}")
             played.append((n, q))
         else:
             outside.append(_fmt_note(n, p))
+    changed = clamped if len(clamped) <= SHOWN_NOTES else [
+        f"{len(clamped)} notes outside the model's trained range {note_span(lo, hi, numbers=True)} moved to "
+        f"its nearest edge ({', '.join(clamped[:SHOWN_NOTES])} and {len(clamped) - SHOWN_NOTES} more)"]
     if outside:
         shown = ", ".join(outside[:8]) + (f" and {len(outside) - 8} more" if len(outside) > 8 else "")
         trans = f" transposed by {opts.transpose:+d}" if opts.transpose else ""  # the page has no flags
