@@ -212,8 +212,12 @@ def parse_midi(midi: Path) -> mido.MidiFile:
     """The MIDI file at `midi`, parsed once for read_notes, read_sustain and select_notes.
 
     Raises:
-        UserError: the file cannot be read as MIDI (one line naming it: conditioning.open_midi).
+        UserError: the file is missing or a folder, or cannot be read as MIDI (one line naming it:
+            conditioning.open_midi).
     """
+    if not midi.is_file():
+        problem = "a folder, not a MIDI file" if midi.is_dir() else "MIDI file not found"
+        raise UserError(f"{midi}: {problem}")
     try:
         return open_midi(midi)
     except MidiError as exc:
@@ -359,9 +363,6 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
     """
     midi, out = Path(midi), Path(out)
     check_render_engine(opts.engine)
-    if not midi.is_file():
-        problem = "a folder, not a MIDI file" if midi.is_dir() else "MIDI file not found"
-        raise UserError(f"{midi}: {problem}")
     parsed = parse_midi(midi)
     released = read_notes(midi, parsed)
     kit = kit_keys(ckpt.stats) if is_drum_model(ckpt) else None

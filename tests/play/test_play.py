@@ -452,6 +452,12 @@ def test_list_and_bad_files(ckpt_path: Path, tmp_path: Path):
         app, ["play", str(ckpt_path), "--midi-file", str(bad), "-o", str(tmp_path / "o.wav")]
     )
     assert result.exit_code == 1 and "unreadable" in result.output
+    # as render says it (play said "unreadable MIDI file ([Errno 2] No such file or directory: …)")
+    for given, said in ((tmp_path / "none.mid", "none.mid: MIDI file not found"),
+                        (tmp_path, f"{tmp_path}: a folder, not a MIDI file")):  # fmt: skip
+        args = ["play", str(ckpt_path), "--midi-file", str(given), "-o", str(tmp_path / "o.wav")]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1 and said in result.output and "Errno" not in result.output
 
 
 def test_bench_stream_reports_every_voice_count(ckpt_path: Path):
