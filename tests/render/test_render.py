@@ -542,6 +542,19 @@ def test_a_wav_is_not_written_under_another_formats_name(tmp_path: Path, ckpt_pa
     assert not (tmp_path / "x.mp3").exists()
 
 
+def test_out_dash_is_not_taken_for_a_file_named_dash(tmp_path: Path, ckpt_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """`-o -` (standard output, to pipe into a player) wrote a WAV file named '-' in the current folder."""
+    monkeypatch.chdir(tmp_path)
+    midi = write_midi(tmp_path / "s.mid", [[on(50), off(50, 48)]])
+    for args in (["synth", str(ckpt_path), "--note", "C3", "--duration", "0.05"],
+                 ["render", str(ckpt_path), str(midi)], ["play", str(ckpt_path), "--midi-file", str(midi)]):
+        r = runner.invoke(app, [*args, "-o", "-"])
+        said = "--out -: the output is a WAV file, not standard output"
+        assert r.exit_code == 2 and said in r.output and len(r.output.strip().splitlines()) == 1, r.output
+        assert not (tmp_path / "-").exists()
+
+
 def test_the_onset_search_is_on_by_default_for_a_pitched_model_on_either_engine(
     tmp_path: Path, ckpt, ckpt_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
