@@ -22,7 +22,14 @@ from samplernn.play.events import TimedMessage, close_hanging, close_pedals, mid
 from samplernn.play.keyboard import Keyboard
 from samplernn.play.session import BlockTimes, play_live, play_messages
 from samplernn.render.drums import is_drum_model, kit_keys, refuse_transpose
-from samplernn.render.midi import RenderOptions, check_length, parse_midi, read_notes, timing_warnings
+from samplernn.render.midi import (
+    RenderOptions,
+    as_played,
+    check_length,
+    parse_midi,
+    read_notes,
+    timing_warnings,
+)
 
 
 @dataclass
@@ -122,7 +129,8 @@ def play_file(
     """Play a MIDI file in simulated real time (play/session.py) into the WAV `out`, or else on the
     audio `device` (None: the default) in real time. Raises UsageError for a transposition with a
     drum model (as render does), UserError for a bad file or device, and, into a WAV, for a file
-    whose notes end after render's `RenderOptions.max_seconds` or of which no note could be played
+    whose notes end after render's `RenderOptions.max_seconds` (as played: a sustain pedal holds its
+    notes, as render holds them) or of which no note could be played
     (all outside the model's range, say: nothing is written). A
     Ctrl-C while playing into a WAV writes what was played, as from a keyboard (a remark says so)."""
     drums = is_drum_model(ckpt)
@@ -140,7 +148,8 @@ def play_file(
     kb = make_keyboard(ckpt, opts)
     sr = ckpt.sample_rate
     if out is not None:  # offline, as `render`: a stuck note would fill the memory
-        check_length(Path(midi), notes, RenderOptions.max_seconds)
+        held = notes if drums else as_played(notes, parsed, drums=False)  # a pedal holds them as render does
+        check_length(Path(midi), held, RenderOptions.max_seconds, notes, option=None)
         sink, times = _WavSink(), BlockTimes(opts.stream.block / sr)
         try:
             play_messages(kb, messages, sink, times=times)

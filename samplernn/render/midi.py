@@ -282,11 +282,13 @@ def pedal_hint(released: Sequence[MidiNote] | None, max_seconds: float) -> str:
 
 
 def check_length(midi: Path, notes: Sequence[MidiNote], max_seconds: float,
-                 released: Sequence[MidiNote] | None = None) -> None:
+                 released: Sequence[MidiNote] | None = None, option: str | None = "--max-seconds") -> None:
     """UserError when the last of `notes` ends after `max_seconds` s. `released`: the same notes as
     the file releases them (before as_played); when those end in time the sustain pedal is what
     makes them too long, and the message says so (PEDAL_HOLDS). Otherwise it names the longest note
-    when that lasts a minute or more: usually a note-off that is missing or far too late."""
+    when that lasts a minute or more: usually a note-off that is missing or far too late. `option`:
+    the command's option that sets the limit, named in the message (None: a command without one,
+    `play`, which says the limit alone)."""
     last = max((n.stop for n in notes), default=0.0)
     if last <= max_seconds:
         return
@@ -296,7 +298,8 @@ def check_length(midi: Path, notes: Sequence[MidiNote], max_seconds: float,
         hint = (f"; its longest note, {_fmt_note(longest)}, lasts {longest.stop - longest.start:.0f} s "
                 "(a note-off missing?)")  # fmt: skip
     end = seconds_past(last, max_seconds)
-    raise UserError(f"{midi}: the notes end at {end} s, longer than --max-seconds {max_seconds:g}{hint}")
+    limit = f"{option} {max_seconds:g}" if option else f"the {max_seconds:g} s a file is played into a WAV"
+    raise UserError(f"{midi}: the notes end at {end} s, longer than {limit}{hint}")
 
 
 def seconds_past(seconds: float, limit: float) -> str:

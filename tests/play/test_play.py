@@ -388,6 +388,31 @@ def test_a_stuck_note_is_refused_before_playing_into_a_file(ckpt_path: Path, tmp
     assert not out.exists()
 
 
+def test_a_note_the_pedal_holds_too_long_is_refused_as_render_refuses_it(ckpt_path: Path, tmp_path: Path,
+                                                                         monkeypatch):
+    """A pedal held far past the note-offs (a pedal-up missing or hours late) made render refuse the file
+    while play, measuring the notes as released, played it into memory: 1,056 s of a 4,000-s pedal before
+    a Ctrl-C. The limit is lowered here to 2 s, the pedal held to 5 s. The message named render's
+    --max-seconds, an option play does not have."""
+    from samplernn.render.midi import RenderOptions
+
+    monkeypatch.setattr(RenderOptions, "max_seconds", 2.0)
+    mid, track = mido.MidiFile(ticks_per_beat=480), mido.MidiTrack()  # 120 bpm: 960 ticks a second
+    track += [mido.Message("control_change", control=64, value=127, time=0),
+              mido.Message("note_on", note=50, velocity=100, time=0),
+              mido.Message("note_off", note=50, velocity=0, time=480),
+              mido.Message("control_change", control=64, value=0, time=4320)]  # fmt: skip
+    mid.tracks.append(track)
+    mid.save(tmp_path / "pedal.mid")
+    out = tmp_path / "p.wav"
+    args = ["play", str(ckpt_path), "--midi-file", str(tmp_path / "pedal.mid"), "-o", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1 and not out.exists(), result.output
+    assert ("pedal.mid: the notes end at 5 s, longer than the 2 s a file is played into a WAV (the sustain "
+            "pedal holds its notes past their note-offs)") in result.output
+    assert "--max-seconds" not in result.output
+
+
 def test_a_file_of_which_no_note_can_be_played_writes_nothing(ckpt_path: Path, tmp_path: Path):
     """Every note outside the model's range: refused as render refuses it, not a WAV of silence."""
     midi = write_midi(tmp_path / "high.mid", [(100, 100, 0.0, 0.2), (101, 90, 0.3, 0.5)])
