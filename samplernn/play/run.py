@@ -138,18 +138,19 @@ def play_file(
         refuse_transpose(opts.transpose)
     parsed = parse_midi(Path(midi))  # once, for the notes and the messages
     notes = read_notes(Path(midi), parsed)
-    messages = close_hanging(midi_file_messages(midi, parsed), notes)
+    # as render plays them: the pedal holds notes, an all-notes-off or a re-strike ends one left hanging
+    sounding = as_played(notes, parsed, drums)
+    messages = close_hanging(midi_file_messages(midi, parsed), sounding)
     if drums:  # a file's drum part is its channel 10, as render plays it; a keyboard any
         messages = drum_channel(Path(midi), messages)
     else:  # a pedal the file leaves down holds its notes to the file's end, as render holds them
         messages = close_pedals(messages, read_sustain(parsed))
     # a hit lasts the kit's length whatever its note-off; a note of no length plays live as it comes
-    hanging = [] if drums else timing_warnings([n for n in notes if n.hanging])
+    hanging = [] if drums else timing_warnings([n for n in sounding if n.hanging])
     kb = make_keyboard(ckpt, opts)
     sr = ckpt.sample_rate
     if out is not None:  # offline, as `render`: a stuck note would fill the memory
-        held = notes if drums else as_played(notes, parsed, drums=False)  # a pedal holds them as render does
-        check_length(Path(midi), held, RenderOptions.max_seconds, notes, option=None)
+        check_length(Path(midi), sounding, RenderOptions.max_seconds, notes, option=None)
         sink, times = _WavSink(), BlockTimes(opts.stream.block / sr)
         try:
             play_messages(kb, messages, sink, times=times)

@@ -361,6 +361,24 @@ def test_a_note_without_note_off_ends_where_render_ends_it_and_is_said(ckpt_path
     assert report.remarks == [said]
 
 
+def test_notes_an_all_notes_off_ends_are_not_said_to_hang(ckpt_path: Path, tmp_path: Path):
+    """D3 and F3 with no note-off, ended by an all-notes-off (CC123) at 0.5 s, the track's end at 1.5 s:
+    render ends them there and warns of nothing; play said both were "played until its track's last event,
+    1.50 s" and wrote a WAV a second longer than render's, of silence."""
+    mid, track = mido.MidiFile(ticks_per_beat=480), mido.MidiTrack()  # 120 bpm: 960 ticks a second
+    track += [mido.Message("note_on", note=50, velocity=100, time=0),
+              mido.Message("note_on", note=53, velocity=100, time=0),
+              mido.Message("control_change", control=123, value=0, time=480),
+              mido.MetaMessage("end_of_track", time=960)]  # fmt: skip
+    mid.tracks.append(track)
+    mid.save(tmp_path / "off.mid")
+    ckpt = load_checkpoint(ckpt_path)
+    report = play_file(ckpt, tmp_path / "off.mid", PlayOptions(StreamConfig(block=64)), tmp_path / "p.wav")
+    rendered = render_midi(ckpt, tmp_path / "off.mid", tmp_path / "r.wav", RenderOptions(engine="voices"))
+    assert report.remarks == [] and rendered.hanging == []
+    assert abs(len(read_audio(tmp_path / "p.wav")[0]) - len(read_audio(tmp_path / "r.wav")[0])) <= 2 * 64
+
+
 def test_a_pedal_left_down_holds_its_notes_to_the_files_end_as_render_does(ckpt_path: Path, tmp_path: Path):
     """The pedal down from 0 s and never up, D3 released at 0.4 s, the track's end at 1.5 s: render
     holds D3 to the file's last event; a file played as a keyboard used to let it go at its last
