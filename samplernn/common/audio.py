@@ -243,9 +243,12 @@ def check_wav_output(path: str | Path, option: str = "--out") -> None:
     command's `option`. Nothing is created.
 
     Raises:
-        UsageError: a name with another suffix than .wav (or none), which the option cannot take.
+        UsageError: a name with another suffix than .wav (or none), which the option cannot take, or
+            '-' (standard output, which no command writes to: it would make a file named '-').
         UserError: a folder, or a folder that cannot be written in or made (common.files).
     """
+    if str(path) == "-":
+        raise UsageError(f"{option} -: the output is a WAV file, not standard output; give it a .wav name")
     if not _is_wav_name(path):
         raise UsageError(f"{option} {path}: the output is a WAV file; give it a .wav name")
     check_output_file(path)

@@ -4,12 +4,13 @@ keyboard would."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import mido
 
-from conditioning.midi import MidiError, MidiNote, open_midi, read_channel_messages
+from conditioning.midi import SUSTAIN_CC, SUSTAIN_DOWN, MidiError, MidiNote, open_midi, read_channel_messages
 from samplernn.common.errors import UserError
 
 
@@ -50,4 +51,24 @@ def close_hanging(messages: list[TimedMessage], notes: list[MidiNote]) -> list[T
     file's own messages come first."""
     closing = [TimedMessage(n.stop, mido.Message("note_off", channel=n.channel, note=n.pitch, velocity=0))
                for n in notes if n.hanging]
+    return sorted(messages + closing, key=lambda m: m.time) if closing else messages
+
+
+def close_pedals(
+    messages: list[TimedMessage], pedal: Mapping[int, Sequence[tuple[float, float]]]
+) -> list[TimedMessage]:
+    """`messages` with a pedal-up added for every channel whose sustain pedal (CC64) is still down
+    after its last message, at the time `render` lifts it (`pedal`: conditioning.read_sustain's
+    [down, up) spans in seconds per 0-based channel; a pedal left down comes up at the file's last
+    event), so that a file played as a keyboard holds the notes under it as long as `render` does
+    rather than releasing them at its last channel message. Time order kept; at one time the file's
+    own messages come first."""
+    down: dict[int, bool] = {}
+    for m in messages:
+        msg = m.message
+        if msg.type == "control_change" and msg.control == SUSTAIN_CC:
+            down[msg.channel] = msg.value >= SUSTAIN_DOWN
+    closing = [TimedMessage(pedal[ch][-1][1], mido.Message("control_change", channel=ch, control=SUSTAIN_CC,
+                                                           value=0))
+               for ch, is_down in sorted(down.items()) if is_down and pedal.get(ch)]
     return sorted(messages + closing, key=lambda m: m.time) if closing else messages

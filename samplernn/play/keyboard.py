@@ -2,9 +2,12 @@
 
 * note-on (velocity > 0) starts a note at pitch + transpose; a note outside the model's trained
   range, or on the drum channel (10), is left out and counted; the same key struck again while
-  its note still sounds releases that note first;
+  its note still sounds releases that note first — a note the sustain pedal holds too (the key's
+  new note takes over from it, as `render` ends it: render.sustain);
 * note-off (or note-on with velocity 0) releases it — unless the sustain pedal (CC64 ≥ 64) of its
-  channel is down: then the note is held until the pedal comes up;
+  channel is down: then the note is held until the pedal comes up; a key struck again before its
+  note-off owes that note-off to the note it ended, so the next note-off of the key is that one's
+  and the new note sounds to its own (as `render` pairs a file's note-offs: first on, first off);
 * CC120 / CC123 (all sound off / all notes off) release every note of the channel;
 * pitch bend and every other message are ignored, and counted for the summary.
 
@@ -84,9 +87,10 @@ class Keyboard:
         self.lo, self.hi = pitch_range or (0, 127)
         self.counters = KeyboardCounters()
         self._serial = itertools.count()
-        self._down: dict[tuple[int, int], object] = {}  # (channel, note) → the engine key sounding
+        self._down: dict[tuple[int, int], tuple[int, int, int]] = {}  # (channel, note) → its engine key
         self._pedal: dict[int, int | None] = {}  # channels whose pedal is down → the sample it went down
-        self._held: dict[int, list[object]] = {}  # channel → engine keys the pedal holds
+        self._held: dict[int, list[tuple[int, int, int]]] = {}  # channel → engine keys the pedal holds
+        self._owed: Counter[tuple[int, int]] = Counter()  # (channel, note) → note-offs of notes struck over
 
     def handle(self, msg: mido.Message, at: int | None = None) -> None:
         """Apply one message at engine sample `at` (None: the next block's first sample)."""
@@ -116,6 +120,10 @@ class Keyboard:
         old = self._down.pop((channel, note), None)
         if old is not None:
             self.engine.note_off(old, at)
+            self._owed[(channel, note)] += 1  # its note-off is still to come: not the new note's
+        for held in [k for k in self._held.get(channel, []) if k[1] == note]:  # the pedal's, struck again
+            self._held[channel].remove(held)
+            self.engine.note_off(held, at)
         key = (channel, note, next(self._serial))
         self._down[(channel, note)] = key
         self.engine.note_on(key, pitch, velocity, at)
@@ -135,6 +143,9 @@ class Keyboard:
         self.counters.notes += 1
 
     def _note_off(self, channel: int, note: int, at: int | None) -> None:
+        if self._owed[(channel, note)]:  # the note-off of a note its key's next strike has ended
+            self._owed[(channel, note)] -= 1
+            return
         key = self._down.pop((channel, note), None)
         if key is None:
             return

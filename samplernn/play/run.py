@@ -11,18 +11,25 @@ from typing import Any
 
 import numpy as np
 
-from conditioning.midi import DRUM_CHANNEL
+from conditioning.midi import DRUM_CHANNEL, read_sustain
 from samplernn.common.audio import CEILING_DB, limit_peak, write_wav
 from samplernn.common.errors import UsageError, UserError
 from samplernn.generate.options import GenerationOptions
 from samplernn.generate.stream import StreamConfig, StreamEngine
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.play.devices import AudioOutput, MidiInput
-from samplernn.play.events import TimedMessage, close_hanging, midi_file_messages
+from samplernn.play.events import TimedMessage, close_hanging, close_pedals, midi_file_messages
 from samplernn.play.keyboard import Keyboard
 from samplernn.play.session import BlockTimes, play_live, play_messages
 from samplernn.render.drums import is_drum_model, kit_keys, refuse_transpose
-from samplernn.render.midi import RenderOptions, check_length, parse_midi, read_notes, timing_warnings
+from samplernn.render.midi import (
+    RenderOptions,
+    as_played,
+    check_length,
+    parse_midi,
+    read_notes,
+    timing_warnings,
+)
 
 
 @dataclass
@@ -122,7 +129,8 @@ def play_file(
     """Play a MIDI file in simulated real time (play/session.py) into the WAV `out`, or else on the
     audio `device` (None: the default) in real time. Raises UsageError for a transposition with a
     drum model (as render does), UserError for a bad file or device, and, into a WAV, for a file
-    whose notes end after render's `RenderOptions.max_seconds` or of which no note could be played
+    whose notes end after render's `RenderOptions.max_seconds` (as played: a sustain pedal holds its
+    notes, as render holds them) or of which no note could be played
     (all outside the model's range, say: nothing is written). A
     Ctrl-C while playing into a WAV writes what was played, as from a keyboard (a remark says so)."""
     drums = is_drum_model(ckpt)
@@ -130,15 +138,19 @@ def play_file(
         refuse_transpose(opts.transpose)
     parsed = parse_midi(Path(midi))  # once, for the notes and the messages
     notes = read_notes(Path(midi), parsed)
-    messages = close_hanging(midi_file_messages(midi, parsed), notes)
+    # as render plays them: the pedal holds notes, an all-notes-off or a re-strike ends one left hanging
+    sounding = as_played(notes, parsed, drums)
+    messages = close_hanging(midi_file_messages(midi, parsed), sounding)
     if drums:  # a file's drum part is its channel 10, as render plays it; a keyboard any
         messages = drum_channel(Path(midi), messages)
+    else:  # a pedal the file leaves down holds its notes to the file's end, as render holds them
+        messages = close_pedals(messages, read_sustain(parsed))
     # a hit lasts the kit's length whatever its note-off; a note of no length plays live as it comes
-    hanging = [] if drums else timing_warnings([n for n in notes if n.hanging])
+    hanging = [] if drums else timing_warnings([n for n in sounding if n.hanging])
     kb = make_keyboard(ckpt, opts)
     sr = ckpt.sample_rate
     if out is not None:  # offline, as `render`: a stuck note would fill the memory
-        check_length(Path(midi), notes, RenderOptions.max_seconds)
+        check_length(Path(midi), sounding, RenderOptions.max_seconds, notes, option=None)
         sink, times = _WavSink(), BlockTimes(opts.stream.block / sr)
         try:
             play_messages(kb, messages, sink, times=times)

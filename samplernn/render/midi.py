@@ -165,17 +165,20 @@ def select_notes(
     lo, hi = pitch_range if pitch_range else (0, 127)
     played: list[tuple[MidiNote, int]] = []
     outside: list[str] = []
-    changed: list[str] = []
+    clamped: list[str] = []
     for n in kept:
         p = n.pitch + opts.transpose
         if lo <= p <= hi:
             played.append((n, p))
         elif opts.clamp:
             q = min(max(p, lo), hi)
-            changed.append(f"{_fmt_note(n, p)} → {note_name(q)}")
+            clamped.append(f"{_fmt_note(n, p)} → {note_name(q)}")
             played.append((n, q))
         else:
             outside.append(_fmt_note(n, p))
+    changed = clamped if len(clamped) <= SHOWN_NOTES else [
+        f"{len(clamped)} notes outside the model's trained range {note_span(lo, hi, numbers=True)} moved to "
+        f"its nearest edge ({', '.join(clamped[:SHOWN_NOTES])} and {len(clamped) - SHOWN_NOTES} more)"]
     if outside:
         shown = ", ".join(outside[:8]) + (f" and {len(outside) - 8} more" if len(outside) > 8 else "")
         trans = f" transposed by {opts.transpose:+d}" if opts.transpose else ""  # the page has no flags
@@ -209,8 +212,12 @@ def parse_midi(midi: Path) -> mido.MidiFile:
     """The MIDI file at `midi`, parsed once for read_notes, read_sustain and select_notes.
 
     Raises:
-        UserError: the file cannot be read as MIDI (one line naming it: conditioning.open_midi).
+        UserError: the file is missing or a folder, or cannot be read as MIDI (one line naming it:
+            conditioning.open_midi).
     """
+    if not midi.is_file():
+        problem = "a folder, not a MIDI file" if midi.is_dir() else "MIDI file not found"
+        raise UserError(f"{midi}: {problem}")
     try:
         return open_midi(midi)
     except MidiError as exc:
@@ -275,11 +282,13 @@ def pedal_hint(released: Sequence[MidiNote] | None, max_seconds: float) -> str:
 
 
 def check_length(midi: Path, notes: Sequence[MidiNote], max_seconds: float,
-                 released: Sequence[MidiNote] | None = None) -> None:
+                 released: Sequence[MidiNote] | None = None, option: str | None = "--max-seconds") -> None:
     """UserError when the last of `notes` ends after `max_seconds` s. `released`: the same notes as
     the file releases them (before as_played); when those end in time the sustain pedal is what
     makes them too long, and the message says so (PEDAL_HOLDS). Otherwise it names the longest note
-    when that lasts a minute or more: usually a note-off that is missing or far too late."""
+    when that lasts a minute or more: usually a note-off that is missing or far too late. `option`:
+    the command's option that sets the limit, named in the message (None: a command without one,
+    `play`, which says the limit alone)."""
     last = max((n.stop for n in notes), default=0.0)
     if last <= max_seconds:
         return
@@ -289,7 +298,8 @@ def check_length(midi: Path, notes: Sequence[MidiNote], max_seconds: float,
         hint = (f"; its longest note, {_fmt_note(longest)}, lasts {longest.stop - longest.start:.0f} s "
                 "(a note-off missing?)")  # fmt: skip
     end = seconds_past(last, max_seconds)
-    raise UserError(f"{midi}: the notes end at {end} s, longer than --max-seconds {max_seconds:g}{hint}")
+    limit = f"{option} {max_seconds:g}" if option else f"the {max_seconds:g} s a file is played into a WAV"
+    raise UserError(f"{midi}: the notes end at {end} s, longer than {limit}{hint}")
 
 
 def seconds_past(seconds: float, limit: float) -> str:
@@ -356,9 +366,6 @@ def render_midi(ckpt: Checkpoint, midi: str | Path, out: str | Path, opts: Rende
     """
     midi, out = Path(midi), Path(out)
     check_render_engine(opts.engine)
-    if not midi.is_file():
-        problem = "a folder, not a MIDI file" if midi.is_dir() else "MIDI file not found"
-        raise UserError(f"{midi}: {problem}")
     parsed = parse_midi(midi)
     released = read_notes(midi, parsed)
     kit = kit_keys(ckpt.stats) if is_drum_model(ckpt) else None

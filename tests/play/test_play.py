@@ -24,6 +24,7 @@ from samplernn.play.events import TimedMessage, midi_file_messages
 from samplernn.play.keyboard import Keyboard
 from samplernn.play.run import PlayOptions, make_keyboard, play_file
 from samplernn.play.session import play_messages
+from samplernn.render.midi import RenderOptions, render_midi
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 SR = 4000
@@ -60,6 +61,38 @@ def test_sustain_pedal_holds_notes_until_it_comes_up():
     offs = [c for c in eng.calls if c[0] == "off"]
     assert len(offs) == 2 and all(c[2] == 50 for c in offs)
     assert kb.counters.pedal_held == 2
+
+
+def test_a_key_struck_again_ends_the_note_the_pedal_holds_as_render_does():
+    # a pedalled passage of repeated notes: each new strike takes over from the note the pedal held
+    # (render.sustain ends it there); it used to sound on until the pedal came up, six voices of one
+    # key stacked 5 dB louder than render's
+    eng = FakeEngine()
+    kb = Keyboard(eng, (40, 70))
+    kb.handle(msg("control_change", control=64, value=127), 0)
+    for i in range(3):
+        kb.handle(msg("note_on", note=50, velocity=90), 100 * i)
+        kb.handle(msg("note_off", note=50), 100 * i + 50)  # held by the pedal
+    kb.handle(msg("note_on", note=50, velocity=90, channel=1), 260)  # another channel's key: no
+    offs = [(c[1], c[2]) for c in eng.calls if c[0] == "off"]
+    assert offs == [((0, 50, 0), 100), ((0, 50, 1), 200)]
+    kb.handle(msg("control_change", control=64, value=0), 400)
+    offs = [(c[1], c[2]) for c in eng.calls if c[0] == "off"]
+    assert offs[2:] == [((0, 50, 2), 400)] and kb.counters.pedal_held == 3
+
+
+def test_a_note_struck_over_keeps_its_own_note_off_as_render_pairs_them():
+    """A file's overlapping notes of one key (on 0, on 100, off 200, off 300) and a legato export
+    that writes the next note-on before the old note-off on one tick (on 400, on 500, off 500, off
+    600): render pairs note-offs first on, first off, so each second note lasts to its own note-off;
+    play released it at the first note's note-off (at 200, and at once at 500)."""
+    eng = FakeEngine()
+    kb = Keyboard(eng, (40, 70))
+    for kind, at in (("note_on", 0), ("note_on", 100), ("note_off", 200), ("note_off", 300),
+                     ("note_on", 400), ("note_on", 500), ("note_off", 500), ("note_off", 600)):  # fmt: skip
+        kb.handle(msg(kind, note=50, velocity=90 if kind == "note_on" else 0), at)
+    offs = [(c[1][2], c[2]) for c in eng.calls if c[0] == "off"]
+    assert offs == [(0, 100), (1, 300), (2, 500), (3, 600)]  # (serial of the note, when it ends)
 
 
 def test_a_key_released_as_the_pedal_goes_down_is_not_held_whichever_comes_first():
@@ -328,12 +361,74 @@ def test_a_note_without_note_off_ends_where_render_ends_it_and_is_said(ckpt_path
     assert report.remarks == [said]
 
 
+def test_notes_an_all_notes_off_ends_are_not_said_to_hang(ckpt_path: Path, tmp_path: Path):
+    """D3 and F3 with no note-off, ended by an all-notes-off (CC123) at 0.5 s, the track's end at 1.5 s:
+    render ends them there and warns of nothing; play said both were "played until its track's last event,
+    1.50 s" and wrote a WAV a second longer than render's, of silence."""
+    mid, track = mido.MidiFile(ticks_per_beat=480), mido.MidiTrack()  # 120 bpm: 960 ticks a second
+    track += [mido.Message("note_on", note=50, velocity=100, time=0),
+              mido.Message("note_on", note=53, velocity=100, time=0),
+              mido.Message("control_change", control=123, value=0, time=480),
+              mido.MetaMessage("end_of_track", time=960)]  # fmt: skip
+    mid.tracks.append(track)
+    mid.save(tmp_path / "off.mid")
+    ckpt = load_checkpoint(ckpt_path)
+    report = play_file(ckpt, tmp_path / "off.mid", PlayOptions(StreamConfig(block=64)), tmp_path / "p.wav")
+    rendered = render_midi(ckpt, tmp_path / "off.mid", tmp_path / "r.wav", RenderOptions(engine="voices"))
+    assert report.remarks == [] and rendered.hanging == []
+    assert abs(len(read_audio(tmp_path / "p.wav")[0]) - len(read_audio(tmp_path / "r.wav")[0])) <= 2 * 64
+
+
+def test_a_pedal_left_down_holds_its_notes_to_the_files_end_as_render_does(ckpt_path: Path, tmp_path: Path):
+    """The pedal down from 0 s and never up, D3 released at 0.4 s, the track's end at 1.5 s: render
+    holds D3 to the file's last event; a file played as a keyboard used to let it go at its last
+    channel message (0.4 s), a WAV 1.1 s short of render's."""
+    mid, track = mido.MidiFile(ticks_per_beat=480), mido.MidiTrack()  # 120 bpm: 960 ticks a second
+    track += [mido.Message("control_change", control=64, value=127, time=0),
+              mido.Message("note_on", note=50, velocity=100, time=0),
+              mido.Message("note_off", note=50, velocity=0, time=384),
+              mido.MetaMessage("end_of_track", time=1056)]  # fmt: skip
+    mid.tracks.append(track)
+    mid.save(tmp_path / "pedal.mid")
+    ckpt = load_checkpoint(ckpt_path)
+    report = play_file(ckpt, tmp_path / "pedal.mid", PlayOptions(StreamConfig(block=64)), tmp_path / "p.wav")
+    audio, sr = read_audio(tmp_path / "p.wav")
+    assert len(audio) > 1.5 * sr and report.remarks == ["1 note(s) held by the sustain pedal"]
+    render_midi(ckpt, tmp_path / "pedal.mid", tmp_path / "r.wav", RenderOptions(engine="voices"))
+    assert abs(len(audio) - len(read_audio(tmp_path / "r.wav")[0])) <= 2 * 64  # a block late, a block whole
+
+
 def test_a_stuck_note_is_refused_before_playing_into_a_file(ckpt_path: Path, tmp_path: Path):
     midi = write_midi(tmp_path / "stuck.mid", [(50, 100, 0.0, 5000.0)])
     out = tmp_path / "s.wav"
     result = runner.invoke(app, ["play", str(ckpt_path), "--midi-file", str(midi), "-o", str(out)])
     assert result.exit_code == 1 and "stuck.mid: the notes end at 5000 s" in result.output
     assert not out.exists()
+
+
+def test_a_note_the_pedal_holds_too_long_is_refused_as_render_refuses_it(ckpt_path: Path, tmp_path: Path,
+                                                                         monkeypatch):
+    """A pedal held far past the note-offs (a pedal-up missing or hours late) made render refuse the file
+    while play, measuring the notes as released, played it into memory: 1,056 s of a 4,000-s pedal before
+    a Ctrl-C. The limit is lowered here to 2 s, the pedal held to 5 s. The message named render's
+    --max-seconds, an option play does not have."""
+    from samplernn.render.midi import RenderOptions
+
+    monkeypatch.setattr(RenderOptions, "max_seconds", 2.0)
+    mid, track = mido.MidiFile(ticks_per_beat=480), mido.MidiTrack()  # 120 bpm: 960 ticks a second
+    track += [mido.Message("control_change", control=64, value=127, time=0),
+              mido.Message("note_on", note=50, velocity=100, time=0),
+              mido.Message("note_off", note=50, velocity=0, time=480),
+              mido.Message("control_change", control=64, value=0, time=4320)]  # fmt: skip
+    mid.tracks.append(track)
+    mid.save(tmp_path / "pedal.mid")
+    out = tmp_path / "p.wav"
+    args = ["play", str(ckpt_path), "--midi-file", str(tmp_path / "pedal.mid"), "-o", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1 and not out.exists(), result.output
+    assert ("pedal.mid: the notes end at 5 s, longer than the 2 s a file is played into a WAV (the sustain "
+            "pedal holds its notes past their note-offs)") in result.output
+    assert "--max-seconds" not in result.output
 
 
 def test_a_file_of_which_no_note_can_be_played_writes_nothing(ckpt_path: Path, tmp_path: Path):
@@ -400,6 +495,12 @@ def test_list_and_bad_files(ckpt_path: Path, tmp_path: Path):
         app, ["play", str(ckpt_path), "--midi-file", str(bad), "-o", str(tmp_path / "o.wav")]
     )
     assert result.exit_code == 1 and "unreadable" in result.output
+    # as render says it (play said "unreadable MIDI file ([Errno 2] No such file or directory: …)")
+    for given, said in ((tmp_path / "none.mid", "none.mid: MIDI file not found"),
+                        (tmp_path, f"{tmp_path}: a folder, not a MIDI file")):  # fmt: skip
+        args = ["play", str(ckpt_path), "--midi-file", str(given), "-o", str(tmp_path / "o.wav")]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1 and said in result.output and "Errno" not in result.output
 
 
 def test_bench_stream_reports_every_voice_count(ckpt_path: Path):

@@ -506,6 +506,22 @@ def test_many_notes_of_no_length_are_one_warning_line(tmp_path: Path, ckpt_path:
         "2 notes have no note-off: each played until its track's last event (D3 (50) at 0.00 s to ")
 
 
+def test_many_clamped_notes_are_one_line(tmp_path: Path, ckpt_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A piano part rendered with --clamp printed a `clamped:` line for every note outside the range
+    (hundreds of lines); it is one line, the first notes named and a count, as the timing warnings are."""
+    monkeypatch.setattr(render_mod, "synthesize", fake_synthesize)
+    ticks = [m for i in range(200) for m in (on(72 + i % 5, time=0 if i == 0 else 24), off(72 + i % 5, 24))]
+    midi = write_midi(tmp_path / "piano.mid", [[on(50), off(50, 24), *ticks]])
+    args = ["render", str(ckpt_path), str(midi), "-o", str(tmp_path / "p.wav"), "--clamp", "-q"]
+    result = runner.invoke(app, [*args, "--engine", "notes"])
+    assert result.exit_code == 0, result.output
+    clamped = [line for line in result.output.splitlines() if line.startswith("clamped:")]
+    assert clamped == ["clamped: 200 notes outside the model's trained range C3–G3 (48–55) moved to its "
+                       "nearest edge (C5 (72) at 0.03 s → G3, C#5 (73) at 0.07 s → G3, D5 (74) at 0.12 s → "
+                       "G3 and 197 more)"]  # fmt: skip
+
+
 def test_a_folder_for_a_file_is_named_as_one(tmp_path: Path, ckpt_path: Path) -> None:
     midi = write_midi(tmp_path / "s.mid", [[on(50), off(50, 48)]])
     (tmp_path / "dir.pt").mkdir()
@@ -524,6 +540,19 @@ def test_a_wav_is_not_written_under_another_formats_name(tmp_path: Path, ckpt_pa
     assert r.exit_code == 2 and "x.mp3: the output is a WAV file; give it a .wav name" in r.output
     assert " synth: --out " in r.output and len(r.output.strip().splitlines()) == 1, r.output
     assert not (tmp_path / "x.mp3").exists()
+
+
+def test_out_dash_is_not_taken_for_a_file_named_dash(tmp_path: Path, ckpt_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """`-o -` (standard output, to pipe into a player) wrote a WAV file named '-' in the current folder."""
+    monkeypatch.chdir(tmp_path)
+    midi = write_midi(tmp_path / "s.mid", [[on(50), off(50, 48)]])
+    for args in (["synth", str(ckpt_path), "--note", "C3", "--duration", "0.05"],
+                 ["render", str(ckpt_path), str(midi)], ["play", str(ckpt_path), "--midi-file", str(midi)]):
+        r = runner.invoke(app, [*args, "-o", "-"])
+        said = "--out -: the output is a WAV file, not standard output"
+        assert r.exit_code == 2 and said in r.output and len(r.output.strip().splitlines()) == 1, r.output
+        assert not (tmp_path / "-").exists()
 
 
 def test_the_onset_search_is_on_by_default_for_a_pitched_model_on_either_engine(
