@@ -377,6 +377,28 @@ def test_a_folder_names_the_piece_a_file_names_only_the_kind_of(tmp_path):
     assert {n.source: n.pitch for n in one_shot_notes(src).notes} == {f"{k}.wav": v for k, v in names.items()}
 
 
+def test_toms_named_by_their_size_count_down_from_the_high_tom(tmp_path):
+    """'Tom 10in', 'Tom 12in' and 'Tom 14"' were all 48 (a tom no rule places): three drums trained
+    as one piece, unsaid. Ranked by size they count down as numbered toms do (50, 47, 45), a notice
+    says so; a floor tom and a mapped tom keep their keys, and one size alone changes nothing."""
+    src = tmp_path / "shots"
+    for name in ("Toms/Tom 10in hard", "Toms/Tom 10in soft", "Toms/Tom 12in", "Toms/Tom 14\"",
+                 "Toms/Floor Tom 16in", "Rack 13in Tom"):
+        hit(src / f"{name}.wav")
+    found = one_shot_notes(src, {"Rack 13in Tom": 48})
+    keys = {n.source: n.pitch for n in found.notes}
+    assert keys == {"Toms/Tom 10in hard.wav": 50, "Toms/Tom 10in soft.wav": 50, "Toms/Tom 12in.wav": 47,
+                    "Toms/Tom 14\".wav": 45, "Toms/Floor Tom 16in.wav": 41, "Rack 13in Tom.wav": 48}
+    assert [w for w in found.warnings if "size" in w] == [
+        "toms named by their size, read smallest highest as numbered toms are: 10 in 50 (high tom), "
+        "12 in 47 (low-mid tom), 14 in 45 (low tom); --map gives a file its own key"]
+    for name in ("Toms/Tom 12in", "Toms/Tom 14\"", "Rack 13in Tom"):
+        (src / f"{name}.wav").unlink()
+    found = one_shot_notes(src)
+    assert {n.pitch for n in found.notes if "10in" in n.source} == {48}
+    assert not [w for w in found.warnings if "size" in w]
+
+
 def test_a_running_number_before_a_name_names_no_piece(tmp_path):
     """'02 Crash.wav' was crash cymbal 2 and '03 Tom.wav', '04 Tom.wav' a low and a high floor tom by
     the folder's running numbers; 'Crash 2' still names crash cymbal 2, and --map takes the name as

@@ -35,7 +35,7 @@ import os
 import re
 import shlex
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -63,6 +63,13 @@ GHOST = frozenset({"ghost", "ghosts", "ghosted"})
 #: A running number before a one-shot's or folder's name ('02 Crash.wav', '03 - Tom.wav', '01_Kicks/'):
 #: it counts the folder's files, not the piece ('02 Crash' read as crash cymbal 2, '03 Tom' a low tom).
 _INDEX_RE = re.compile(r"^\d{1,3}[\s_.\-]+(?=\D)")
+#: A drum's size in inches in a one-shot's name ('Tom 10in', 'Tom 12"', 'Tom 14 inch'): toms told
+#: apart by it alone are ranked by it (`sized_toms`).
+_INCHES_RE = re.compile(r"(?<![\d.])(\d{1,2})[\s_\-]*(?:\"|''|”|in\b|inch(?:es)?\b)", re.IGNORECASE)
+#: The toms as numbered toms count down from the highest (gm_drums.RULES: 'Tom 1' … 'Tom 5').
+_TOMS_DOWN = (50, 47, 45, 43, 41)
+#: The key the rules give a tom that names no position ('Tom', 'Tom 12in').
+_PLAIN_TOM = 48
 #: Bounds on a kit file's gains and volumes (× amplitude) and layer pitches (semitones): Hydrogen's
 #: own controls reach 5 and ±24 (a larger number in a file is a typo, not a sound).
 MAX_GAIN = 5.0
@@ -367,10 +374,31 @@ def one_shot_notes(src: str | Path, user_map: dict[str, int] | None = None) -> S
         if velocity is None and layer is None and name_words(path.stem) & GHOST:
             velocity = DYNAMICS["pp"]
         named.append((path, ParsedName(key, velocity, layer)))
+    named = sized_toms(named, by_map, found.warnings)
     for (path, name), velocity in zip(named, piece_velocities([n for _, n in named]), strict=True):
         found.notes.append(SampleNote(path, relative(path, src), name.pitch, velocity, path))
     found.warnings += map_warnings(user_map, considered)
     return found
+
+
+def sized_toms(
+    named: list[tuple[Path, ParsedName]], mapped: dict[Path, bool], notices: list[str],
+) -> list[tuple[Path, ParsedName]]:
+    """`named` (one-shots and what their names say) with the toms told apart only by their size in
+    inches ('Tom 10in', 'Tom 12"': each the plain tom, 48, by the rules: one piece) ranked by it, the
+    smallest the high tom, counting down as numbered toms do (50, 47, 45, 43, 41); a line added to
+    `notices` says so. Toms the user's map placed (`mapped`) keep their keys; one size alone, or more
+    sizes than five, changes nothing."""
+    sizes = {path: int(m.group(1)) for path, name in named
+             if name.pitch == _PLAIN_TOM and not mapped[path] and (m := _INCHES_RE.search(path.stem))}
+    ranked = sorted(set(sizes.values()))
+    if not 2 <= len(ranked) <= len(_TOMS_DOWN):
+        return named
+    key = dict(zip(ranked, _TOMS_DOWN, strict=False))
+    said = ", ".join(f"{size} in {key[size]} ({piece_name(key[size])})" for size in ranked)
+    notices.append(f"toms named by their size, read smallest highest as numbered toms are: {said}; "
+                   "--map gives a file its own key")
+    return [(path, replace(name, pitch=key[sizes[path]]) if path in sizes else name) for path, name in named]
 
 
 class _FileNames(NamedTuple):
