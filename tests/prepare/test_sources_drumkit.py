@@ -390,13 +390,31 @@ def test_toms_named_by_their_size_count_down_from_the_high_tom(tmp_path):
     assert keys == {"Toms/Tom 10in hard.wav": 50, "Toms/Tom 10in soft.wav": 50, "Toms/Tom 12in.wav": 47,
                     "Toms/Tom 14\".wav": 45, "Toms/Floor Tom 16in.wav": 41, "Rack 13in Tom.wav": 48}
     assert [w for w in found.warnings if "size" in w] == [
-        "toms named by their size, read smallest highest as numbered toms are: 10 in 50 (high tom), "
-        "12 in 47 (low-mid tom), 14 in 45 (low tom); --map gives a file its own key"]
+        "toms named by their size, read as numbered toms are, the smallest the high tom: 10 in 50 (high "
+        "tom), 12 in 47 (low-mid tom), 14 in 45 (low tom); --map gives a file its own key"]
     for name in ("Toms/Tom 12in", "Toms/Tom 14\"", "Rack 13in Tom"):
         (src / f"{name}.wav").unlink()
     found = one_shot_notes(src)
     assert {n.pitch for n in found.notes if "10in" in n.source} == {48}
     assert not [w for w in found.warnings if "size" in w]
+
+
+def test_a_note_names_octave_names_no_numbered_piece(tmp_path):
+    """Tuned hits named by their note ('Tom G2', 'Tom D3', 'Crash C2'): the note's octave was read as
+    the tom's or crash's number ('Tom G2' the low-mid tom 47 above 'Tom D3', the low tom 45; 'Crash C2'
+    crash cymbal 2). The note names no number; toms told apart by their notes alone are ranked by
+    them, the highest the high tom, as toms named by size are."""
+    assert [gm_drum_key(n) for n in ("Tom G2", "Crash C2", "Ride D2", "Conga E2", "808 Tom Bb1", "CB2_01",
+                                     "Tom 2", "Crash 2", "Kick C1")] == [48, 49, 51, 63, 48, 56, 47, 57, 36]
+    src = tmp_path / "shots"
+    for name in ("Toms/Tom C2", "Toms/Tom G2", "Toms/Tom D3", "Crash C2"):
+        hit(src / f"{name}.wav")
+    found = one_shot_notes(src)
+    assert {n.source: n.pitch for n in found.notes} == {"Toms/Tom C2.wav": 45, "Toms/Tom G2.wav": 47,
+                                                         "Toms/Tom D3.wav": 50, "Crash C2.wav": 49}
+    assert [w for w in found.warnings if "toms named" in w] == [
+        "toms named by their notes, read as numbered toms are, the highest the high tom: D3 50 (high tom), "
+        "G2 47 (low-mid tom), C2 45 (low tom); --map gives a file its own key"]
 
 
 def test_a_running_number_before_a_name_names_no_piece(tmp_path):

@@ -41,8 +41,16 @@ from typing import NamedTuple
 
 from samplernn.common.errors import UserError
 from samplernn.data.drum_bank import GM_DRUM_KEYS
-from samplernn.prepare.naming import DYNAMICS, NamingError, ParsedName, resolve_velocities, velocity_marks
+from samplernn.prepare.naming import (
+    DYNAMICS,
+    NamingError,
+    ParsedName,
+    note_number,
+    resolve_velocities,
+    velocity_marks,
+)
 from samplernn.prepare.sources.gm_drums import (
+    NOTE_WORD_RE,
     gm_drum_key,
     gm_drum_piece,
     gm_name,
@@ -385,20 +393,39 @@ def sized_toms(
     named: list[tuple[Path, ParsedName]], mapped: dict[Path, bool], notices: list[str],
 ) -> list[tuple[Path, ParsedName]]:
     """`named` (one-shots and what their names say) with the toms told apart only by their size in
-    inches ('Tom 10in', 'Tom 12"': each the plain tom, 48, by the rules: one piece) ranked by it, the
-    smallest the high tom, counting down as numbered toms do (50, 47, 45, 43, 41); a line added to
-    `notices` says so. Toms the user's map placed (`mapped`) keep their keys; one size alone, or more
-    sizes than five, changes nothing."""
-    sizes = {path: int(m.group(1)) for path, name in named
-             if name.pitch == _PLAIN_TOM and not mapped[path] and (m := _INCHES_RE.search(path.stem))}
-    ranked = sorted(set(sizes.values()))
-    if not 2 <= len(ranked) <= len(_TOMS_DOWN):
+    inches ('Tom 10in', 'Tom 12"') or by their note ('Tom G2', 'Tom D3'), each the plain tom (48) by
+    the rules and so one piece, ranked by it: the smallest or highest the high tom, counting down as
+    numbered toms do (50, 47, 45, 43, 41); a line added to `notices` says so. Toms the user's map
+    placed (`mapped`) keep their keys; one size or note alone, more than five, or toms marked some
+    by size and some by note change nothing."""
+    marks = {path: mark for path, name in named
+             if name.pitch == _PLAIN_TOM and not mapped[path] and (mark := _tom_mark(path.stem))}
+    kinds = {kind for kind, _, _ in marks.values()}
+    heights = sorted({(height, said) for _, height, said in marks.values()}, reverse=True)
+    if len(kinds) != 1 or not 2 <= len({h for h, _ in heights}) <= len(_TOMS_DOWN):
         return named
-    key = dict(zip(ranked, _TOMS_DOWN, strict=False))
-    said = ", ".join(f"{size} in {key[size]} ({piece_name(key[size])})" for size in ranked)
-    notices.append(f"toms named by their size, read smallest highest as numbered toms are: {said}; "
-                   "--map gives a file its own key")
-    return [(path, replace(name, pitch=key[sizes[path]]) if path in sizes else name) for path, name in named]
+    key = {h: k for h, k in zip(sorted({h for h, _ in heights}, reverse=True), _TOMS_DOWN, strict=False)}
+    top = {"size": "smallest", "notes": "highest"}[kinds.pop()]
+    said = ", ".join(dict.fromkeys(f"{text} {key[h]} ({piece_name(key[h])})" for h, text in heights))
+    notices.append(f"toms named by their {'size' if top == 'smallest' else 'notes'}, read as numbered toms "
+                   f"are, the {top} the high tom: {said}; --map gives a file its own key")
+    return [(path, replace(name, pitch=key[marks[path][1]]) if path in marks else name)
+            for path, name in named]
+
+
+def _tom_mark(stem: str) -> tuple[str, float, str] | None:
+    """('size', minus the size in inches, '10 in') for 'Tom 10in'; ('notes', the MIDI note, 'G2') for
+    'Tom G2'; else None. The height: higher is a higher tom."""
+    size = _INCHES_RE.search(stem)
+    if size:
+        return "size", -int(size.group(1)), f"{int(size.group(1))} in"
+    note = NOTE_WORD_RE.search(stem)
+    if note:
+        try:
+            return "notes", note_number(note.group(0)), note.group(0)
+        except NamingError:
+            return None
+    return None
 
 
 class _FileNames(NamedTuple):
