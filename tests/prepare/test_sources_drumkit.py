@@ -417,6 +417,17 @@ def test_a_note_names_octave_names_no_numbered_piece(tmp_path):
         "G2 47 (low-mid tom), C2 45 (low tom); --map gives a file its own key"]
 
 
+def test_one_shots_named_softest_to_hardest_keep_their_order(tmp_path):
+    """'Kick-Softest' … 'Kick-Hardest', as the Black Pearl's samples are named, played Softest and
+    Hardest at mf (80): the hardest hit under 'Kick-Hard' (96), the softest over 'Kick-Soft' (49)."""
+    src = tmp_path / "shots"
+    for level in ("Softest", "Soft", "Med", "Hard", "Hardest"):
+        hit(src / f"Kick-{level}.wav")
+    velocities = {n.source: n.velocity for n in one_shot_notes(src).notes}
+    assert [velocities[f"Kick-{level}.wav"] for level in ("Softest", "Soft", "Med", "Hard", "Hardest")] == [
+        33, 49, 80, 96, 112]
+
+
 def test_a_running_number_before_a_name_names_no_piece(tmp_path):
     """'02 Crash.wav' was crash cymbal 2 and '03 Tom.wav', '04 Tom.wav' a low and a high floor tom by
     the folder's running numbers; 'Crash 2' still names crash cymbal 2, and --map takes the name as
