@@ -428,6 +428,28 @@ def test_one_shots_named_softest_to_hardest_keep_their_order(tmp_path):
         33, 49, 80, 96, 112]
 
 
+def test_the_folder_given_as_src_names_the_piece_of_its_one_shots(tmp_path):
+    """`prepare Samples/Kicks OUT` (new kicks from a folder of kicks): 'Deep.wav' and 'Punchy.wav'
+    failed as naming no piece, the layout could not be told, and `--map '{"Kicks": 36}'` was said
+    to name nothing. SRC's own name now names its one-shots' piece as a subfolder's would, last."""
+    from samplernn.prepare.sources.detect import bank_layout
+
+    src = tmp_path / "Samples" / "Kicks"
+    for name in ("Deep", "Punchy", "Sub 02", "Snare"):
+        hit(src / f"{name}.wav")
+    found = one_shot_notes(src)
+    assert not found.failures
+    assert {n.source: n.pitch for n in found.notes} == {"Deep.wav": 36, "Punchy.wav": 36, "Sub 02.wav": 36,
+                                                         "Snare.wav": 38}
+    assert bank_layout(src) == "drumkit"
+    perc = tmp_path / "Perc"
+    hit(perc / "Thing.wav")
+    found = one_shot_notes(perc, {"Perc": 56})
+    assert [n.pitch for n in found.notes] == [56] and not found.warnings
+    found = one_shot_notes(tmp_path / "Samples" / "Kicks" / ".")  # SRC given as '.' from inside it
+    assert {n.pitch for n in found.notes} == {36, 38}
+
+
 def test_a_running_number_before_a_name_names_no_piece(tmp_path):
     """'02 Crash.wav' was crash cymbal 2 and '03 Tom.wav', '04 Tom.wav' a low and a high floor tom by
     the folder's running numbers; 'Crash 2' still names crash cymbal 2, and --map takes the name as

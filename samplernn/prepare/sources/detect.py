@@ -8,7 +8,8 @@
    files anywhere (pairs, folder-midi or session, told apart by `layouts.detect_layout`);
 3. with no marker, the audio files: long recordings (median over `LONG_RECORDING_S`) are plain
    audio; otherwise their names decide: named when at least `NAMED_SHARE` of them name a note
-   (`naming.names_a_note`), drumkit one-shots when that share name a drum piece (also when every
+   (`naming.names_a_note`), drumkit one-shots when that share name a drum piece (read with their
+   folders' names and SRC's own, as the drumkit layout reads them: 'Deep.wav' in 'Kicks/'; also when every
    name that names a note names a drum piece too and some name a drum piece alone: tuned hits, '808
    Kick C1.wav' beside 'Snare.wav'), plain audio when at most `AUDIO_SHARE` name either.
 
@@ -31,7 +32,7 @@ from samplernn.common.progress import ProgressFn
 from samplernn.prepare.layouts import Discovery, discover
 from samplernn.prepare.naming import DEFAULT_MIDDLE_C, names_a_note
 from samplernn.prepare.settings import MIDI_SUFFIXES, PrepareSettings
-from samplernn.prepare.sources.drumkit import KIT_FILE, drumkit_notes, find_kits, one_shot_notes
+from samplernn.prepare.sources.drumkit import KIT_FILE, drumkit_notes, find_kits, one_shot_notes, src_name
 from samplernn.prepare.sources.gm_drums import gm_drum_key, parse_drum_map
 from samplernn.prepare.sources.named import NamedOptions, named_notes, verify_pitches
 from samplernn.prepare.sources.nsynth import (
@@ -106,7 +107,9 @@ def _by_names(src: Path, audio: list[Path], middle_c: str) -> str:
     if seconds is not None and seconds > LONG_RECORDING_S:
         return "audio"
     noted = [names_a_note(p.stem, middle_c) for p in audio]
-    drummed = [gm_drum_key(p.relative_to(src).with_suffix("").as_posix()) is not None for p in audio]
+    # read with SRC's own name, as the drumkit layout reads them ('Deep.wav' in 'Kicks/')
+    drummed = [gm_drum_key((Path(src_name(src)) / p.relative_to(src)).with_suffix("").as_posix()) is not None
+               for p in audio]
     notes, drums, n = sum(noted), sum(drummed), len(audio)
     # a drum folder with tuned hits ('808 Kick C1.wav' beside 'Snare.wav'): every name that names a
     # note names a drum piece too, and some name a drum piece alone

@@ -451,14 +451,21 @@ def _folder_key(path: Path, src: Path, user_map: dict[str, int] | None) -> tuple
         return None, []
     rel = path.relative_to(src).parent
     names = [n for folder in [rel, *rel.parents][:-1] for n in (folder.name, folder.as_posix())]
+    names.append(src_name(src))  # SRC's own name, last: `--map '{"Perc": 56}'` for `prepare Perc OUT`
     return next((k for k in (mapped_key(n, user_map) for n in names) if k is not None), None), names
 
 
+def src_name(src: Path) -> str:
+    """The name of the folder `src` is ('Kicks' for 'Samples/Kicks' and for '.' inside it): a folder
+    of one-shots given as SRC names their piece as a subfolder of it would ('' for the root)."""
+    return src.resolve().name
+
+
 def _names(path: Path, src: Path, stem: str, unindexed: bool = False) -> list[str]:
-    """`stem` alone, then read with the names of `path`'s folders below `src`, nearest first
-    ('Kicks/01.wav' → '01', 'Kicks 01'); `unindexed`: each without a leading running number
-    (`_INDEX_RE`: '02 Crash' → 'Crash')."""
-    folders = [p.name for p in path.relative_to(src).parents if p.name]
+    """`stem` alone, then read with the names of `path`'s folders below `src`, nearest first, and
+    last `src`'s own ('Kicks/01.wav' → '01', 'Kicks 01'; 'Deep.wav' in `prepare Kicks OUT` → 'Deep',
+    'Kicks Deep'); `unindexed`: each without a leading running number (`_INDEX_RE`: '02 Crash' → 'Crash')."""
+    folders = [*(p.name for p in path.relative_to(src).parents if p.name), *filter(None, [src_name(src)])]
     if unindexed:
         folders, stem = [_INDEX_RE.sub("", f) for f in folders], _INDEX_RE.sub("", stem)
     return [" ".join([*reversed(folders[:k]), stem]) for k in range(len(folders) + 1)]
