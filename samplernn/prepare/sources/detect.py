@@ -5,7 +5,8 @@
 1. a `.sfz` file given as SRC is an SFZ instrument;
 2. markers decide when exactly one kind is found: `examples.json` here or in a subfolder
    (nsynth), `drumkit.xml` here or in a subfolder (drumkit), `.sfz` files anywhere (sfz), MIDI
-   files anywhere (pairs, folder-midi or session, told apart by `layouts.detect_layout`);
+   files in a folder of recordings (pairs, folder-midi or session, told apart by
+   `layouts.detect_layout`; a folder of MIDI files alone, a sample pack's grooves, describes no recording);
 3. with no marker, the audio files: long recordings (median over `LONG_RECORDING_S`) are plain
    audio; otherwise their names decide: named when at least `NAMED_SHARE` of them name a note
    (`naming.names_a_note`), drumkit one-shots when that share name a drum piece (read with their
@@ -152,6 +153,11 @@ def bank_layout(src: str | Path, middle_c: str = DEFAULT_MIDDLE_C) -> str:
     if markers and len(markers) == 1:
         return markers[0].split()[0]
     contents = _walk(src)
+    # MIDI files in no folder of recordings describe none (a sample pack's `MIDI/` grooves); with no
+    # recordings at all, the MIDI layouts' reader says what is missing
+    beside = {p.parent for p in contents.audio}
+    if beside:
+        contents.midi = [m for m in contents.midi if m.parent in beside]
     if contents.sfz:
         markers.append(f"sfz ({len(contents.sfz)} .sfz files)")
     if contents.midi:
