@@ -21,7 +21,8 @@ def resolve_checkpoint(name_or_path: str | Path) -> Path:
     Something that looks like a path (a folder part or a .pt suffix) stays a path, so a missing
     file is reported by whoever reads it (`missing_checkpoint`). Raises UserError, one line listing
     the shipped models, for a bare name that is neither a file nor a shipped model, and for a folder
-    that is not a run's, or a run's with no best.pt yet (naming its last.pt).
+    that is not a run's (naming the .pt files it holds: a run's checkpoints/), or a run's with no
+    best.pt yet (naming its last.pt).
     """
     path = Path(name_or_path)
     names = ", ".join(shipped_models()) or "none installed"
@@ -31,6 +32,10 @@ def resolve_checkpoint(name_or_path: str | Path) -> Path:
         if (path / "checkpoints" / "last.pt").is_file():
             raise UserError(f"{name_or_path}: a training run's folder with no best.pt yet; its checkpoint is "
                             f"{path / 'checkpoints' / 'last.pt'}")
+        held = sorted(p.name for p in path.glob("*.pt"))  # a run's checkpoints/ folder, given by mistake
+        if held:
+            raise UserError(f"{name_or_path}: a folder, not a checkpoint; it holds "
+                            + ", ".join(str(path / n) for n in held[:3]) + (" …" if len(held) > 3 else ""))
         raise UserError(f"{name_or_path}: a folder, not a checkpoint (a .pt file, a training run's folder, "
                         f"or a shipped model: {names})")
     if path.is_file() or path.parent != Path(".") or path.suffix == ".pt":

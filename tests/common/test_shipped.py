@@ -24,6 +24,10 @@ def test_a_run_folder_means_its_best_checkpoint(tmp_path: Path) -> None:
     assert "\n" not in msg
     (run / "checkpoints" / "best.pt").write_bytes(b"x")
     assert resolve_checkpoint(run) == run / "checkpoints" / "best.pt"
+    with pytest.raises(UserError) as err:  # its checkpoints/ folder, completed no further
+        resolve_checkpoint(run / "checkpoints")
+    assert str(err.value) == (f"{run / 'checkpoints'}: a folder, not a checkpoint; it holds "
+                              f"{run / 'checkpoints' / 'best.pt'}, {run / 'checkpoints' / 'last.pt'}")
     assert resolve_checkpoint(str(run) + "/") == run / "checkpoints" / "best.pt"
 
 
