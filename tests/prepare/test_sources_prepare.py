@@ -193,6 +193,24 @@ def test_a_folder_of_midi_grooves_beside_one_shots_marks_no_midi_layout(tmp_path
     assert bank_layout(kit) == MIDI
 
 
+def test_a_groove_beside_one_shots_that_prepares_nothing_names_the_layout_of_their_names(tmp_path):
+    """A drum pack's 'Beat 01.mid' at the top of its folder of one-shots: read as folder-midi, every
+    take failed, and the error said only "(detected; --layout to choose)". It now says that the
+    recordings' names read as the drumkit layout, and `--layout drumkit` prepares them."""
+    from samplernn.prepare.run import NothingPrepared
+
+    kit = tmp_path / "Drums"
+    for name in ("Kick 1", "Kick 2", "Snare", "Hat", "Crash"):
+        hit(kit / f"{name}.wav")
+    write_midi(kit / "Beat 01.mid", [(36, 100, 0.0, 0.1), (38, 100, 0.5, 0.6)])
+    with pytest.raises(NothingPrepared) as caught:
+        prepare_bank(kit, tmp_path / "out", PrepareSettings(**FAST))
+    assert str(caught.value).endswith(": the recordings' names read as the drumkit layout; --layout drumkit "
+                                      "reads them so, without the MIDI files")
+    result = prepare_bank(kit, tmp_path / "out", PrepareSettings(**FAST, layout="drumkit"))
+    assert sum(result.counts[s] for s in ("train", "val", "test")) == 5
+
+
 def test_a_drum_folder_with_tuned_hits_is_a_drum_kit(tmp_path):
     """'808 Kick C1.wav' … beside 'Snare.wav' and 'Hat.wav': four of six name a note, but each of those
     names a drum piece too (it was read as a named bank, the snare and hat failing for want of a

@@ -127,6 +127,17 @@ def _by_names(src: Path, audio: list[Path], middle_c: str) -> str:
         "pass --layout named, drumkit or audio")
 
 
+def layout_by_names(src: str | Path, middle_c: str = DEFAULT_MIDDLE_C) -> str | None:
+    """The layout the names of the recordings under `src` give alone, MIDI files aside ('named',
+    'drumkit' or 'audio', by rule 3 above), or None where they give none (no recordings, or names
+    that cannot tell): what to suggest when a MIDI layout prepared nothing."""
+    audio = _walk(Path(src)).audio
+    try:
+        return _by_names(Path(src), audio, middle_c) if audio else None
+    except UserError:
+        return None
+
+
 def bank_layout(src: str | Path, middle_c: str = DEFAULT_MIDDLE_C) -> str:
     """The layout of the bank at `src` by the rules in the module docstring: a value of
     settings.LAYOUTS, or `MIDI` for a bank with MIDI files.
