@@ -72,7 +72,7 @@ GHOST = frozenset({"ghost", "ghosts", "ghosted"})
 #: it counts the folder's files, not the piece ('02 Crash' read as crash cymbal 2, '03 Tom' a low tom).
 _INDEX_RE = re.compile(r"^\d{1,3}[\s_.\-]+(?=\D)")
 #: A drum's size in inches in a one-shot's name ('Tom 10in', 'Tom 12"', 'Tom 14 inch'): toms told
-#: apart by it alone are ranked by it (`sized_toms`).
+#: apart by it alone are ranked by it (`ranked_toms`).
 _INCHES_RE = re.compile(r"(?<![\d.])(\d{1,2})[\s_\-]*(?:\"|''|”|in\b|inch(?:es)?\b)", re.IGNORECASE)
 #: The toms as numbered toms count down from the highest (gm_drums.RULES: 'Tom 1' … 'Tom 5').
 _TOMS_DOWN = (50, 47, 45, 43, 41)
@@ -382,14 +382,14 @@ def one_shot_notes(src: str | Path, user_map: dict[str, int] | None = None) -> S
         if velocity is None and layer is None and name_words(path.stem) & GHOST:
             velocity = DYNAMICS["pp"]
         named.append((path, ParsedName(key, velocity, layer)))
-    named = sized_toms(named, by_map, found.warnings)
+    named = ranked_toms(named, by_map, found.warnings)
     for (path, name), velocity in zip(named, piece_velocities([n for _, n in named]), strict=True):
         found.notes.append(SampleNote(path, relative(path, src), name.pitch, velocity, path))
     found.warnings += map_warnings(user_map, considered)
     return found
 
 
-def sized_toms(
+def ranked_toms(
     named: list[tuple[Path, ParsedName]], mapped: dict[Path, bool], notices: list[str],
 ) -> list[tuple[Path, ParsedName]]:
     """`named` (one-shots and what their names say) with the toms told apart only by their size in
@@ -401,14 +401,16 @@ def sized_toms(
     marks = {path: mark for path, name in named
              if name.pitch == _PLAIN_TOM and not mapped[path] and (mark := _tom_mark(path.stem))}
     kinds = {kind for kind, _, _ in marks.values()}
-    heights = sorted({(height, said) for _, height, said in marks.values()}, reverse=True)
-    if len(kinds) != 1 or not 2 <= len({h for h, _ in heights}) <= len(_TOMS_DOWN):
+    ranked = sorted({height for _, height, _ in marks.values()}, reverse=True)
+    if len(kinds) != 1 or not 2 <= len(ranked) <= len(_TOMS_DOWN):
         return named
-    key = {h: k for h, k in zip(sorted({h for h, _ in heights}, reverse=True), _TOMS_DOWN, strict=False)}
-    top = {"size": "smallest", "notes": "highest"}[kinds.pop()]
-    said = ", ".join(dict.fromkeys(f"{text} {key[h]} ({piece_name(key[h])})" for h, text in heights))
-    notices.append(f"toms named by their {'size' if top == 'smallest' else 'notes'}, read as numbered toms "
-                   f"are, the {top} the high tom: {said}; --map gives a file its own key")
+    key = dict(zip(ranked, _TOMS_DOWN, strict=False))
+    kind = kinds.pop()
+    said = ", ".join(dict.fromkeys(f"{text} {key[height]} ({piece_name(key[height])})"
+                                   for _, height, text in sorted(marks.values(), key=lambda m: -m[1])))
+    notices.append(f"toms named by their {kind}, read as numbered toms are, the "
+                   f"{'smallest' if kind == 'size' else 'highest'} the high tom: {said}; "
+                   "--map gives a file its own key")
     return [(path, replace(name, pitch=key[marks[path][1]]) if path in marks else name)
             for path, name in named]
 
