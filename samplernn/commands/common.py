@@ -30,6 +30,9 @@ WEIGHT_DTYPE_DEFAULT = GenerationOptions.weight_dtype
 #: Most takes `synth` and `pack` make of one note (or piece and velocity): each take is a stream of
 #: the batch, held in memory until written; more is a typo.
 MAX_TAKES = 256
+#: The help of every command's checkpoint argument (common.shipped.resolve_checkpoint reads it).
+CHECKPOINT_HELP = ("Checkpoint file (.pt) from `samplernn train`, a training run's folder (its "
+                   "checkpoints/best.pt), or a shipped model's name (trombone-small).")
 
 
 def echo_error(message: object) -> None:

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from samplernn.commands.common import (
+    CHECKPOINT_HELP,
     AttackTemp,
     Device,
     MinP,
@@ -36,7 +37,7 @@ def _option(name: str, **kw: Any) -> Any:
 
 
 def evaluate(
-    checkpoint: Annotated[Path, typer.Argument(help="Checkpoint file (.pt).")],
+    checkpoint: Annotated[Path, typer.Argument(help=CHECKPOINT_HELP)],
     dataset: Annotated[Path, typer.Argument(help="Prepared dataset directory (from `samplernn prepare`).")],
     split: Annotated[str, _option("split")] = _default("split"),
     json_path: Annotated[

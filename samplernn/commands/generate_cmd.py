@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from samplernn.commands.common import (
+    CHECKPOINT_HELP,
     MAX_TAKES,
     AttackTemp,
     DeprecatedPrecision,
@@ -76,7 +77,7 @@ _NOTE_HELP = (
 
 
 def synth_command(
-    checkpoint: Annotated[Path, typer.Argument(help="Checkpoint file (.pt) from `samplernn train`.")],
+    checkpoint: Annotated[Path, typer.Argument(help=CHECKPOINT_HELP)],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output WAV (takes: out-1.wav, out-2.wav …).")],
     note: Annotated[str | None, typer.Option("--note", "-n", help=_NOTE_HELP)] = None,
     velocity: Annotated[int | None, typer.Option(min=1, max=127, help="MIDI velocity [default: 100; a drum "
@@ -241,7 +242,7 @@ def _ints(values: list[str] | None, what: str, lo: int, hi: int) -> set[int] | N
 
 
 def render_command(
-    checkpoint: Annotated[Path, typer.Argument(help="Checkpoint file (.pt) from `samplernn train`.")],
+    checkpoint: Annotated[Path, typer.Argument(help=CHECKPOINT_HELP)],
     midi: Annotated[Path, typer.Argument(help="MIDI file to render.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output WAV.")],
     track: Annotated[

@@ -157,9 +157,11 @@ def _summary(index: dict[str, Any], out: Path, reference: str) -> None:
 
 
 def _redrawn(index: dict[str, Any]) -> None:
-    """One line naming the pieces and velocities drawn again (more than --takes), if any."""
+    """One line naming the pieces and velocities drawn again (more than --takes), if any, each with
+    how many takes it drew in all ('bass drum v80 (24 drawn in all)'; the bare count read as a
+    mystery number)."""
     per = index["settings"]["takes"]
-    more = [f"{p['name']} v{v} ({n})" for p in index["pieces"].values()
+    more = [f"{p['name']} v{v} ({n} drawn in all)" for p in index["pieces"].values()
             for v, n in p.get("drawn", {}).items() if n > per]
     if more:
         best = index["settings"]["best"]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from samplernn.commands.common import Device, check_threads_env, fail
+from samplernn.commands.common import CHECKPOINT_HELP, Device, check_threads_env, fail
 from samplernn.common.errors import UserError
 from samplernn.serve.server import DEFAULT_HOST, DEFAULT_PORT
 
@@ -17,7 +17,7 @@ def register(app: typer.Typer, bench_app: typer.Typer) -> None:
 
 
 def serve_command(
-    checkpoint: Annotated[Path, typer.Argument(help="Checkpoint file (.pt) from `samplernn train`.")],
+    checkpoint: Annotated[Path, typer.Argument(help=CHECKPOINT_HELP)],
     host: Annotated[
         str, typer.Option(help="Address to listen on; the default is this machine only.")
     ] = DEFAULT_HOST,

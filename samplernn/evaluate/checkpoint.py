@@ -224,10 +224,10 @@ def check_outputs(json_path: str | Path | None = None, plots: str | Path | None 
     file other than an earlier evaluate report (a melody, the shipped melodies included, another
     dataset's dataset.json: `_is_report`), a file of the
     `dataset` or `melodies` folder or of the package's shipped files; a --plots or --audio folder
-    inside the dataset or another prepared one (data.dataset.refuse_writing_in_a_dataset, as synth's,
-    render's and pack's --out); an --audio folder in the dataset's source recordings, the melodies or the
-    shipped files, or holding recordings or MIDI files of someone's (`_check_audio_folder`). A new
-    file beside them is written."""
+    inside the dataset or another prepared one, and a new --json file there
+    (data.dataset.refuse_writing_in_a_dataset, as synth's, render's and pack's --out); an --audio
+    folder in the dataset's source recordings, the melodies or the shipped files, or holding
+    recordings or MIDI files of someone's (`_check_audio_folder`). A new file beside them is written."""
     if json_path is not None:
         check_output_file(json_path)
         inputs = [p for p in (checkpoint, melodies) if p is not None and Path(p).is_file()]
@@ -243,6 +243,10 @@ def check_outputs(json_path: str | Path | None = None, plots: str | Path | None 
         if Path(json_path).is_file() and not _is_report(Path(json_path)):
             raise UserError(f"{json_path}: exists and is not an evaluate report (another program's or "
                             "dataset's JSON); write the report to a new file")
+        # a new report in a prepared dataset, as --plots and --audio: the next prepare would refuse it
+        if dataset is not None and Path(dataset).is_dir():
+            refuse_inside([json_path], dataset, "the dataset")
+        refuse_writing_in_a_dataset([json_path])
     for folder in (plots, audio):
         if folder is not None:
             check_output_folder(folder)

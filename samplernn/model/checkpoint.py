@@ -20,7 +20,7 @@ from conditioning.midi import begins_as_midi
 from samplernn.common.audio import SAMPLE_RATES
 from samplernn.common.errors import UserError
 from samplernn.common.files import atomic_path
-from samplernn.common.shipped import resolve_checkpoint
+from samplernn.common.shipped import missing_checkpoint, resolve_checkpoint
 from samplernn.common.truncation import valid_min_p, valid_piece_min_p
 from samplernn.measures.oneshot import PieceCentroids
 from samplernn.model.config import ModelConfig
@@ -137,14 +137,16 @@ def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> None:
 def read_payload(path: str | Path) -> dict[str, Any]:
     """The raw checkpoint dict.
 
-    Raises UserError, one line naming the file, for a missing file and for anything that is not a
+    Raises UserError, one line naming the file, for a missing file (with what was probably meant:
+    common.shipped.missing_checkpoint) and for anything that is not a
     samplernn checkpoint: not a torch file, a pickle holding code (refused by weights_only=True),
     a torch file without our entries, or a newer checkpoint version.
     """
     path = Path(path)
+    if path.is_dir():
+        raise UserError(f"{path}: a folder, not a checkpoint")
     if not path.is_file():
-        problem = "a folder, not a checkpoint" if path.is_dir() else "checkpoint not found"
-        raise UserError(f"{path}: {problem}")
+        raise UserError(missing_checkpoint(path))
     payload = _torch_load(path)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise UserError(f"{path}: not a samplernn checkpoint (a torch file without the samplernn entries)")

@@ -36,13 +36,15 @@ from conditioning import note_name
 
 #: Velocity of each dynamic marking: MuseScore's default dynamic velocities (its `Dynamic` table:
 #: ppp 16, pp 33, p 49, mp 64, mf 80, f 96, ff 112, fff 126; steps of about 16), the spelled-out
-#: Italian names at the same values, and the words soft/medium/hard (and quiet, loud) read as p/mf/f.
+#: Italian names at the same values, and the words soft/medium/hard (and quiet, med, loud) read as
+#: p/mf/f, their superlatives (softest, hardest: the Black Pearl's five layers) as pp/ff.
 DYNAMICS: dict[str, int] = {
     "pppp": 10, "ppp": 16, "pp": 33, "p": 49, "mp": 64, "mf": 80, "f": 96, "ff": 112, "fff": 126,
     "ffff": 127,
     "pianississimo": 16, "pianissimo": 33, "piano": 49, "mezzopiano": 64, "mezzoforte": 80,
     "forte": 96, "fortissimo": 112, "fortississimo": 126,
-    "soft": 49, "quiet": 49, "medium": 80, "hard": 96, "loud": 96,
+    "soft": 49, "quiet": 49, "medium": 80, "med": 80, "hard": 96, "loud": 96,
+    "softest": 33, "quietest": 33, "hardest": 112, "loudest": 112,
 }
 #: Velocity of a file whose name says nothing about its dynamic: mezzo-forte.
 DEFAULT_VELOCITY = DYNAMICS["mf"]

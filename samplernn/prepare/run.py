@@ -43,7 +43,7 @@ from samplernn.prepare.notes import (
 from samplernn.prepare.output import check_earlier_output, check_paths, staging
 from samplernn.prepare.settings import PrepareSettings
 from samplernn.prepare.shift import attacks, block_levels, cut_stop, is_aligned, session_shift, shift_message
-from samplernn.prepare.sources.detect import discover_bank
+from samplernn.prepare.sources.detect import MIDI_LAYOUTS, discover_bank, layout_by_names
 from samplernn.prepare.sources.gm_drums import piece_name
 from samplernn.prepare.sources.pitch_check import check_note_pitch
 from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
@@ -414,6 +414,21 @@ def _copies_name(same: Sequence[NoteRow]) -> str:
     return " = ".join(sources[:3]) + (" …" if len(sources) > 3 else "")
 
 
+def _nothing_prepared_hint(src: str | Path, found: Discovery, settings: PrepareSettings) -> str:
+    """What to add to the error of a detected layout that prepared no note: the audio layout's
+    chunks all too short ('short sounds, one-shots?'), or a MIDI layout whose recordings' names
+    read as another layout (a drum pack's groove 'Beat 01.mid' beside its one-shots); '' else."""
+    if found.layout == CHUNK_LAYOUT and all("no stretch of sound lasts" in f.message for f in found.failures):
+        return (": short sounds, one-shots? --layout drumkit reads a folder of one-shots named by "
+                "piece (kick_01.wav, snare-hard.wav, …)")
+    if found.layout in MIDI_LAYOUTS:
+        named = layout_by_names(src, settings.middle_c)
+        if named in ("named", "drumkit"):
+            return (f": the recordings' names read as the {named} layout; --layout {named} reads them so, "
+                    "without the MIDI files")
+    return ""
+
+
 def prepare_bank(
     src: str | Path,
     out: str | Path,
@@ -460,10 +475,7 @@ def prepare_bank(
             n_bad = len(found.failures)
             guessed = settings.layout == "auto"
             how = f"read as the {found.layout} layout{' (detected; --layout to choose)' if guessed else ''}"
-            short = guessed and found.layout == CHUNK_LAYOUT and all(
-                "no stretch of sound lasts" in f.message for f in found.failures)
-            hint = (": short sounds, one-shots? --layout drumkit reads a folder of one-shots named by "
-                    "piece (kick_01.wav, snare-hard.wav, …)") if short else ""
+            hint = _nothing_prepared_hint(src, found, settings) if guessed else ""
             raise NothingPrepared(f"{src}: no note could be prepared, {how} ({n_bad} failed; first: {first})"
                                   + hint, found.failures)
         # a chunk of a steady tone may equal the next: chunks are never copies

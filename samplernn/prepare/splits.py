@@ -36,11 +36,13 @@ def _leaving_order(by_pitch: dict[int, list[str]], seed: int, copied: frozenset[
                    ) -> list[str]:
     """The notes of several pitches in the order they leave train: one per pitch per round (the
     pitches with the most notes first; within a round, notes in `copied` last), and a pitch's last
-    note only after every other note."""
+    note only after every other note, the fewest-noted pitches' last notes first (a pitch that has
+    given notes to val and test keeps its last where another can leave instead: two kicks beside
+    one-sample pieces both left, and the kit's one piece of two samples never trained)."""
     pitches = sorted(by_pitch, key=lambda p: (-len(by_pitch[p]), _rank(seed, str(p))))
     rounds = [[by_pitch[p][r] for p in pitches if len(by_pitch[p]) - 1 > r]
               for r in range(max(len(ids) for ids in by_pitch.values()) - 1)]
-    rounds.append([by_pitch[p][-1] for p in pitches])
+    rounds.append([by_pitch[p][-1] for p in reversed(pitches)])
     return [note_id for notes in rounds for note_id in sorted(notes, key=lambda i: i in copied)]
 
 
@@ -57,7 +59,8 @@ def assign_splits(
     A pitch with too few notes for that (where a share with a fraction above 0 rounds to none:
     1-4 notes at 10 %) is pooled with the other such pitches, and the pool is split as a whole
     with the same fractions: its val and test notes are taken one per pitch in turn, from the
-    pitches with the most notes first, so that the pitches keep train notes where they can. A bank
+    pitches with the most notes first, so that the pitches keep train notes where they can (a
+    pitch's last note last, the fewest-noted pitches' first: `_leaving_order`). A bank
     of MIN_NOTES_FOR_HELD_OUT or more different recordings always gets a val and a test note (36
     notes, 4 on each of 9 pitches: 28/4/4; 3 notes: 1/1/1). The result does not depend on the
     order of `notes`.

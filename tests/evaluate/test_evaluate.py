@@ -352,6 +352,28 @@ def test_cli_json_over_an_input_is_refused_before_evaluating(dataset, tmp_path: 
     assert not list((ds / "audio").glob("*.generated.wav"))
 
 
+def test_cli_a_new_json_report_inside_a_dataset_is_refused(dataset, tmp_path: Path) -> None:
+    """--json naming a new file inside the prepared dataset (the one evaluated, or another) was
+    written there, exit 0, although --plots and --audio are refused there: the next `prepare` into
+    that folder refused the report as a file it did not write. Refused in one line, nothing written."""
+    import json
+    import shutil
+
+    from samplernn.data.dataset import CREATED_BY
+
+    ckpt = _tiny_checkpoint(tmp_path / "m.pt")
+    ds = tmp_path / "ds"
+    shutil.copytree(dataset.root, ds)
+    other = tmp_path / "prepared"
+    other.mkdir()
+    (other / "dataset.json").write_text(json.dumps({"created_by": CREATED_BY}))
+    for target in (ds / "report.json", ds / "audio" / "report.json", other / "report.json"):
+        result = _cli([str(ckpt), str(ds), "--json", str(target), "--max-notes", "1"])
+        lines = _error_lines(result)
+        assert result.exit_code == 1 and len(lines) == 1 and "lies in the dataset" in lines[0], result.output
+        assert not target.exists()
+
+
 def test_cli_not_a_dataset(tmp_path: Path) -> None:
     result = _cli([str(tmp_path / "nope.pt"), str(tmp_path)])
     assert result.exit_code != 0

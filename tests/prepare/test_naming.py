@@ -55,6 +55,11 @@ from samplernn.prepare.naming import (
     ("Cello_D4_soft1", 62, 49),
     ("Cello_D4_(ff2)", 62, 112),
     ("Cello_D4_quiet", 62, 49),  # like soft
+    # the Black Pearl's and Gimme A Hand's five layers, Softest … Hardest: the superlatives played at
+    # mf, the softest layer above the soft one and the hardest under the hard one
+    ("Vibes_C4_Softest", 60, 33), ("Vibes_C4_Soft", 60, 49), ("Vibes_C4_Med", 60, 80),
+    ("Vibes_C4_Hard", 60, 96), ("Vibes_C4_Hardest", 60, 112), ("Vibes_C4_Quietest", 60, 33),
+    ("Vibes_C4_Loudest", 60, 112),
     ('cello, E3, "ff"', 52, 112),  # commas and quotes part words as spaces do: 'E3,' was no note
     ("cello 'F3' pp", 53, 33),
     ("cello;A3;ff", 57, 112),

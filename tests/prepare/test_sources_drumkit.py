@@ -377,6 +377,79 @@ def test_a_folder_names_the_piece_a_file_names_only_the_kind_of(tmp_path):
     assert {n.source: n.pitch for n in one_shot_notes(src).notes} == {f"{k}.wav": v for k, v in names.items()}
 
 
+def test_toms_named_by_their_size_count_down_from_the_high_tom(tmp_path):
+    """'Tom 10in', 'Tom 12in' and 'Tom 14"' were all 48 (a tom no rule places): three drums trained
+    as one piece, unsaid. Ranked by size they count down as numbered toms do (50, 47, 45), a notice
+    says so; a floor tom and a mapped tom keep their keys, and one size alone changes nothing."""
+    src = tmp_path / "shots"
+    for name in ("Toms/Tom 10in hard", "Toms/Tom 10in soft", "Toms/Tom 12in", "Toms/Tom 14\"",
+                 "Toms/Floor Tom 16in", "Rack 13in Tom"):
+        hit(src / f"{name}.wav")
+    found = one_shot_notes(src, {"Rack 13in Tom": 48})
+    keys = {n.source: n.pitch for n in found.notes}
+    assert keys == {"Toms/Tom 10in hard.wav": 50, "Toms/Tom 10in soft.wav": 50, "Toms/Tom 12in.wav": 47,
+                    "Toms/Tom 14\".wav": 45, "Toms/Floor Tom 16in.wav": 41, "Rack 13in Tom.wav": 48}
+    assert [w for w in found.warnings if "size" in w] == [
+        "toms named by their size, read as numbered toms are, the smallest the high tom: 10 in 50 (high "
+        "tom), 12 in 47 (low-mid tom), 14 in 45 (low tom); --map gives a file its own key"]
+    for name in ("Toms/Tom 12in", "Toms/Tom 14\"", "Rack 13in Tom"):
+        (src / f"{name}.wav").unlink()
+    found = one_shot_notes(src)
+    assert {n.pitch for n in found.notes if "10in" in n.source} == {48}
+    assert not [w for w in found.warnings if "size" in w]
+
+
+def test_a_note_names_octave_names_no_numbered_piece(tmp_path):
+    """Tuned hits named by their note ('Tom G2', 'Tom D3', 'Crash C2'): the note's octave was read as
+    the tom's or crash's number ('Tom G2' the low-mid tom 47 above 'Tom D3', the low tom 45; 'Crash C2'
+    crash cymbal 2). The note names no number; toms told apart by their notes alone are ranked by
+    them, the highest the high tom, as toms named by size are."""
+    assert [gm_drum_key(n) for n in ("Tom G2", "Crash C2", "Ride D2", "Conga E2", "808 Tom Bb1", "CB2_01",
+                                     "Tom 2", "Crash 2", "Kick C1")] == [48, 49, 51, 63, 48, 56, 47, 57, 36]
+    src = tmp_path / "shots"
+    for name in ("Toms/Tom C2", "Toms/Tom G2", "Toms/Tom D3", "Crash C2"):
+        hit(src / f"{name}.wav")
+    found = one_shot_notes(src)
+    assert {n.source: n.pitch for n in found.notes} == {"Toms/Tom C2.wav": 45, "Toms/Tom G2.wav": 47,
+                                                         "Toms/Tom D3.wav": 50, "Crash C2.wav": 49}
+    assert [w for w in found.warnings if "toms named" in w] == [
+        "toms named by their notes, read as numbered toms are, the highest the high tom: D3 50 (high tom), "
+        "G2 47 (low-mid tom), C2 45 (low tom); --map gives a file its own key"]
+
+
+def test_one_shots_named_softest_to_hardest_keep_their_order(tmp_path):
+    """'Kick-Softest' … 'Kick-Hardest', as the Black Pearl's samples are named, played Softest and
+    Hardest at mf (80): the hardest hit under 'Kick-Hard' (96), the softest over 'Kick-Soft' (49)."""
+    src = tmp_path / "shots"
+    for level in ("Softest", "Soft", "Med", "Hard", "Hardest"):
+        hit(src / f"Kick-{level}.wav")
+    velocities = {n.source: n.velocity for n in one_shot_notes(src).notes}
+    assert [velocities[f"Kick-{level}.wav"] for level in ("Softest", "Soft", "Med", "Hard", "Hardest")] == [
+        33, 49, 80, 96, 112]
+
+
+def test_the_folder_given_as_src_names_the_piece_of_its_one_shots(tmp_path):
+    """`prepare Samples/Kicks OUT` (new kicks from a folder of kicks): 'Deep.wav' and 'Punchy.wav'
+    failed as naming no piece, the layout could not be told, and `--map '{"Kicks": 36}'` was said
+    to name nothing. SRC's own name now names its one-shots' piece as a subfolder's would, last."""
+    from samplernn.prepare.sources.detect import bank_layout
+
+    src = tmp_path / "Samples" / "Kicks"
+    for name in ("Deep", "Punchy", "Sub 02", "Snare"):
+        hit(src / f"{name}.wav")
+    found = one_shot_notes(src)
+    assert not found.failures
+    assert {n.source: n.pitch for n in found.notes} == {"Deep.wav": 36, "Punchy.wav": 36, "Sub 02.wav": 36,
+                                                         "Snare.wav": 38}
+    assert bank_layout(src) == "drumkit"
+    perc = tmp_path / "Perc"
+    hit(perc / "Thing.wav")
+    found = one_shot_notes(perc, {"Perc": 56})
+    assert [n.pitch for n in found.notes] == [56] and not found.warnings
+    found = one_shot_notes(tmp_path / "Samples" / "Kicks" / ".")  # SRC given as '.' from inside it
+    assert {n.pitch for n in found.notes} == {36, 38}
+
+
 def test_a_running_number_before_a_name_names_no_piece(tmp_path):
     """'02 Crash.wav' was crash cymbal 2 and '03 Tom.wav', '04 Tom.wav' a low and a high floor tom by
     the folder's running numbers; 'Crash 2' still names crash cymbal 2, and --map takes the name as

@@ -59,9 +59,13 @@ def test_velocity_layers_sorted_into_folders(tmp_path):
     note_file(src / "Lib v2" / "Piano_A4.wav", 69)
     found = named_notes(src)
     got = {n.source: n.velocity for n in found.notes}
-    # the name's dynamic winning over its folder's is said (it was silent)
+    # the name's dynamic winning over its folder's is said (it was silent); so are the files at mf
+    # among marked ones
     assert found.warnings == ["1 file(s) name a dynamic other than their folder's (soft/Piano_E4_fff.wav): "
-                              "the name's is used"]
+                              "the name's is used",
+                              "3 file(s) name no dynamic where the others do (Grand Piano/Piano_G4.wav, "
+                              "Lib v2/Piano_A4.wav, Piano/Piano_F4.wav): played at mf (80); where that is "
+                              "not a file's dynamic, put its own in its name (Grand Piano/Piano_G4_pp.wav)"]
     assert got == {"soft/Piano_C4.wav": 49, "loud/Piano_C4.wav": 96, "ff/takes/Piano_D4.wav": 112,
                    "soft/Piano_E4_fff.wav": 126, "Piano/Piano_F4.wav": 80, "Grand Piano/Piano_G4.wav": 80,
                    "Lib v2/Piano_A4.wav": 80}
@@ -311,6 +315,22 @@ def test_files_of_one_pitch_at_mf_that_differ_in_ignored_parts_are_noticed(tmp_p
     for tag in ("rr1", "rr2", "RR3"):
         note_file(robins / f"Cello_C3_{tag}.wav", 48)
     assert not named_notes(robins).warnings
+
+
+def test_a_file_with_no_dynamic_among_files_with_dynamics_is_noticed(tmp_path):
+    """viola_A3.wav beside viola_A3_ff.wav and viola_A3_pp.wav was prepared at mf without a word:
+    its dynamic is a guess, and a notice says so, naming it."""
+    src = tmp_path / "viola"
+    for name in ("viola_A3_ff", "viola_A3_pp", "viola_A3", "viola_C4_ff", "viola_C4_pp"):
+        note_file(src / f"{name}.wav", 57 if "A3" in name else 60)
+    found = named_notes(src)
+    assert {n.source: n.velocity for n in found.notes}["viola_A3.wav"] == 80
+    assert found.warnings == [
+        "1 file(s) name no dynamic where the others do (viola_A3.wav): played at mf (80); where that is "
+        "not a file's dynamic, put its own in its name (viola_A3_pp.wav)"]
+    for name in ("viola_A3_ff", "viola_A3_pp", "viola_C4_ff", "viola_C4_pp"):
+        (src / f"{name}.wav").unlink()
+    assert not named_notes(src).warnings  # none names a dynamic: mf throughout, nothing guessed apart
 
 
 def test_a_named_sample_whose_channels_cancel_says_so(tmp_path):

@@ -14,7 +14,7 @@ from samplernn.common.errors import UserError
 from samplernn.data.dataset import load_dataset
 from samplernn.prepare import PrepareSettings, prepare_bank
 from samplernn.prepare.inspect import inspect_dataset
-from samplernn.prepare.sources.detect import MIDI, bank_layout
+from samplernn.prepare.sources.detect import MIDI, bank_layout, discover_bank
 
 SR = 8000
 NAMES = {48: "C3", 50: "D3", 52: "E3"}
@@ -174,6 +174,41 @@ def test_bank_layout_decides_only_when_unambiguous(tmp_path):
         bank_layout(tmp_path / "mixed")
     with pytest.raises(UserError, match="nothing: no such folder"):
         bank_layout(tmp_path / "nothing")
+
+
+def test_a_folder_of_midi_grooves_beside_one_shots_marks_no_midi_layout(tmp_path):
+    """A producer's drum folder with its pack's MIDI grooves in a folder of their own ('MIDI/Groove
+    01.mid'): any MIDI file made it the pairs layout, and every one-shot failed with "no matching MIDI
+    file". MIDI files in no folder of recordings describe none: the names decide (drumkit), and the
+    grooves are named among the files skipped. A MIDI file beside recordings still marks a MIDI layout."""
+    kit = tmp_path / "Drums"
+    for name in ("Kicks/Kick 1", "Kicks/Kick 2", "Snares/Snare", "Hats/Closed", "Crash"):
+        hit(kit / f"{name}.wav")
+    write_midi(kit / "MIDI" / "Groove 01.mid", [(36, 100, 0.0, 0.1), (38, 100, 0.5, 0.6)])
+    assert bank_layout(kit) == "drumkit"
+    found = discover_bank(kit, PrepareSettings(**FAST))
+    assert found.layout == "drumkit" and len(found.jobs) == 5 and not found.failures
+    assert any("Groove 01.mid" in w for w in found.warnings), found.warnings
+    write_midi(kit / "Kicks" / "Kick 1.mid", [(36, 100, 0.0, 0.1)])
+    assert bank_layout(kit) == MIDI
+
+
+def test_a_groove_beside_one_shots_that_prepares_nothing_names_the_layout_of_their_names(tmp_path):
+    """A drum pack's 'Beat 01.mid' at the top of its folder of one-shots: read as folder-midi, every
+    take failed, and the error said only "(detected; --layout to choose)". It now says that the
+    recordings' names read as the drumkit layout, and `--layout drumkit` prepares them."""
+    from samplernn.prepare.run import NothingPrepared
+
+    kit = tmp_path / "Drums"
+    for name in ("Kick 1", "Kick 2", "Snare", "Hat", "Crash"):
+        hit(kit / f"{name}.wav")
+    write_midi(kit / "Beat 01.mid", [(36, 100, 0.0, 0.1), (38, 100, 0.5, 0.6)])
+    with pytest.raises(NothingPrepared) as caught:
+        prepare_bank(kit, tmp_path / "out", PrepareSettings(**FAST))
+    assert str(caught.value).endswith(": the recordings' names read as the drumkit layout; --layout drumkit "
+                                      "reads them so, without the MIDI files")
+    result = prepare_bank(kit, tmp_path / "out", PrepareSettings(**FAST, layout="drumkit"))
+    assert sum(result.counts[s] for s in ("train", "val", "test")) == 5
 
 
 def test_a_drum_folder_with_tuned_hits_is_a_drum_kit(tmp_path):

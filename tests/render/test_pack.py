@@ -594,7 +594,8 @@ def test_the_summary_names_the_layers_drawn_again(capsys) -> None:
     _redrawn(index)
     out = capsys.readouterr().out
     assert out.startswith("drawn again, short of 4 takes like their piece")
-    assert "bass drum v80 (24), acoustic snare v40 (16)" in out and "v40 (8)" not in out
+    assert "bass drum v80 (24 drawn in all), acoustic snare v40 (16 drawn in all)" in out
+    assert "v40 (8" not in out
     index["pieces"] = {"36": {"name": "bass drum", "drawn": {"40": 8}}}
     _redrawn(index)
     assert capsys.readouterr().out == ""

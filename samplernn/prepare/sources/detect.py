@@ -5,10 +5,12 @@
 1. a `.sfz` file given as SRC is an SFZ instrument;
 2. markers decide when exactly one kind is found: `examples.json` here or in a subfolder
    (nsynth), `drumkit.xml` here or in a subfolder (drumkit), `.sfz` files anywhere (sfz), MIDI
-   files anywhere (pairs, folder-midi or session, told apart by `layouts.detect_layout`);
+   files in a folder of recordings (pairs, folder-midi or session, told apart by
+   `layouts.detect_layout`; a folder of MIDI files alone, a sample pack's grooves, describes no recording);
 3. with no marker, the audio files: long recordings (median over `LONG_RECORDING_S`) are plain
    audio; otherwise their names decide: named when at least `NAMED_SHARE` of them name a note
-   (`naming.names_a_note`), drumkit one-shots when that share name a drum piece (also when every
+   (`naming.names_a_note`), drumkit one-shots when that share name a drum piece (read with their
+   folders' names and SRC's own, as the drumkit layout reads them: 'Deep.wav' in 'Kicks/'; also when every
    name that names a note names a drum piece too and some name a drum piece alone: tuned hits, '808
    Kick C1.wav' beside 'Snare.wav'), plain audio when at most `AUDIO_SHARE` name either.
 
@@ -31,7 +33,7 @@ from samplernn.common.progress import ProgressFn
 from samplernn.prepare.layouts import Discovery, discover
 from samplernn.prepare.naming import DEFAULT_MIDDLE_C, names_a_note
 from samplernn.prepare.settings import MIDI_SUFFIXES, PrepareSettings
-from samplernn.prepare.sources.drumkit import KIT_FILE, drumkit_notes, find_kits, one_shot_notes
+from samplernn.prepare.sources.drumkit import KIT_FILE, drumkit_notes, find_kits, one_shot_notes, src_name
 from samplernn.prepare.sources.gm_drums import gm_drum_key, parse_drum_map
 from samplernn.prepare.sources.named import NamedOptions, named_notes, verify_pitches
 from samplernn.prepare.sources.nsynth import (
@@ -106,7 +108,9 @@ def _by_names(src: Path, audio: list[Path], middle_c: str) -> str:
     if seconds is not None and seconds > LONG_RECORDING_S:
         return "audio"
     noted = [names_a_note(p.stem, middle_c) for p in audio]
-    drummed = [gm_drum_key(p.relative_to(src).with_suffix("").as_posix()) is not None for p in audio]
+    # read with SRC's own name, as the drumkit layout reads them ('Deep.wav' in 'Kicks/')
+    drummed = [gm_drum_key((Path(src_name(src)) / p.relative_to(src)).with_suffix("").as_posix()) is not None
+               for p in audio]
     notes, drums, n = sum(noted), sum(drummed), len(audio)
     # a drum folder with tuned hits ('808 Kick C1.wav' beside 'Snare.wav'): every name that names a
     # note names a drum piece too, and some name a drum piece alone
@@ -121,6 +125,17 @@ def _by_names(src: Path, audio: list[Path], middle_c: str) -> str:
     raise UserError(
         f"{src}: cannot tell the layout: of {n} recordings {notes} name a note and {drums} a drum piece; "
         "pass --layout named, drumkit or audio")
+
+
+def layout_by_names(src: str | Path, middle_c: str = DEFAULT_MIDDLE_C) -> str | None:
+    """The layout the names of the recordings under `src` give alone, MIDI files aside ('named',
+    'drumkit' or 'audio', by rule 3 above), or None where they give none (no recordings, or names
+    that cannot tell): what to suggest when a MIDI layout prepared nothing."""
+    audio = _walk(Path(src)).audio
+    try:
+        return _by_names(Path(src), audio, middle_c) if audio else None
+    except UserError:
+        return None
 
 
 def bank_layout(src: str | Path, middle_c: str = DEFAULT_MIDDLE_C) -> str:
@@ -149,6 +164,11 @@ def bank_layout(src: str | Path, middle_c: str = DEFAULT_MIDDLE_C) -> str:
     if markers and len(markers) == 1:
         return markers[0].split()[0]
     contents = _walk(src)
+    # MIDI files in no folder of recordings describe none (a sample pack's `MIDI/` grooves); with no
+    # recordings at all, the MIDI layouts' reader says what is missing
+    beside = {p.parent for p in contents.audio}
+    if beside:
+        contents.midi = [m for m in contents.midi if m.parent in beside]
     if contents.sfz:
         markers.append(f"sfz ({len(contents.sfz)} .sfz files)")
     if contents.midi:

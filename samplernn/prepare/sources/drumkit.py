@@ -35,14 +35,22 @@ import os
 import re
 import shlex
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
 from samplernn.common.errors import UserError
 from samplernn.data.drum_bank import GM_DRUM_KEYS
-from samplernn.prepare.naming import DYNAMICS, NamingError, ParsedName, resolve_velocities, velocity_marks
+from samplernn.prepare.naming import (
+    DYNAMICS,
+    NamingError,
+    ParsedName,
+    note_number,
+    resolve_velocities,
+    velocity_marks,
+)
 from samplernn.prepare.sources.gm_drums import (
+    NOTE_WORD_RE,
     gm_drum_key,
     gm_drum_piece,
     gm_name,
@@ -63,6 +71,13 @@ GHOST = frozenset({"ghost", "ghosts", "ghosted"})
 #: A running number before a one-shot's or folder's name ('02 Crash.wav', '03 - Tom.wav', '01_Kicks/'):
 #: it counts the folder's files, not the piece ('02 Crash' read as crash cymbal 2, '03 Tom' a low tom).
 _INDEX_RE = re.compile(r"^\d{1,3}[\s_.\-]+(?=\D)")
+#: A drum's size in inches in a one-shot's name ('Tom 10in', 'Tom 12"', 'Tom 14 inch'): toms told
+#: apart by it alone are ranked by it (`ranked_toms`).
+_INCHES_RE = re.compile(r"(?<![\d.])(\d{1,2})[\s_\-]*(?:\"|''|”|in\b|inch(?:es)?\b)", re.IGNORECASE)
+#: The toms as numbered toms count down from the highest (gm_drums.RULES: 'Tom 1' … 'Tom 5').
+_TOMS_DOWN = (50, 47, 45, 43, 41)
+#: The key the rules give a tom that names no position ('Tom', 'Tom 12in').
+_PLAIN_TOM = 48
 #: Bounds on a kit file's gains and volumes (× amplitude) and layer pitches (semitones): Hydrogen's
 #: own controls reach 5 and ±24 (a larger number in a file is a typo, not a sound).
 MAX_GAIN = 5.0
@@ -367,10 +382,52 @@ def one_shot_notes(src: str | Path, user_map: dict[str, int] | None = None) -> S
         if velocity is None and layer is None and name_words(path.stem) & GHOST:
             velocity = DYNAMICS["pp"]
         named.append((path, ParsedName(key, velocity, layer)))
+    named = ranked_toms(named, by_map, found.warnings)
     for (path, name), velocity in zip(named, piece_velocities([n for _, n in named]), strict=True):
         found.notes.append(SampleNote(path, relative(path, src), name.pitch, velocity, path))
     found.warnings += map_warnings(user_map, considered)
     return found
+
+
+def ranked_toms(
+    named: list[tuple[Path, ParsedName]], mapped: dict[Path, bool], notices: list[str],
+) -> list[tuple[Path, ParsedName]]:
+    """`named` (one-shots and what their names say) with the toms told apart only by their size in
+    inches ('Tom 10in', 'Tom 12"') or by their note ('Tom G2', 'Tom D3'), each the plain tom (48) by
+    the rules and so one piece, ranked by it: the smallest or highest the high tom, counting down as
+    numbered toms do (50, 47, 45, 43, 41); a line added to `notices` says so. Toms the user's map
+    placed (`mapped`) keep their keys; one size or note alone, more than five, or toms marked some
+    by size and some by note change nothing."""
+    marks = {path: mark for path, name in named
+             if name.pitch == _PLAIN_TOM and not mapped[path] and (mark := _tom_mark(path.stem))}
+    kinds = {kind for kind, _, _ in marks.values()}
+    ranked = sorted({height for _, height, _ in marks.values()}, reverse=True)
+    if len(kinds) != 1 or not 2 <= len(ranked) <= len(_TOMS_DOWN):
+        return named
+    key = dict(zip(ranked, _TOMS_DOWN, strict=False))
+    kind = kinds.pop()
+    said = ", ".join(dict.fromkeys(f"{text} {key[height]} ({piece_name(key[height])})"
+                                   for _, height, text in sorted(marks.values(), key=lambda m: -m[1])))
+    notices.append(f"toms named by their {kind}, read as numbered toms are, the "
+                   f"{'smallest' if kind == 'size' else 'highest'} the high tom: {said}; "
+                   "--map gives a file its own key")
+    return [(path, replace(name, pitch=key[marks[path][1]]) if path in marks else name)
+            for path, name in named]
+
+
+def _tom_mark(stem: str) -> tuple[str, float, str] | None:
+    """('size', minus the size in inches, '10 in') for 'Tom 10in'; ('notes', the MIDI note, 'G2') for
+    'Tom G2'; else None. The height: higher is a higher tom."""
+    size = _INCHES_RE.search(stem)
+    if size:
+        return "size", -int(size.group(1)), f"{int(size.group(1))} in"
+    note = NOTE_WORD_RE.search(stem)
+    if note:
+        try:
+            return "notes", note_number(note.group(0)), note.group(0)
+        except NamingError:
+            return None
+    return None
 
 
 class _FileNames(NamedTuple):
@@ -396,14 +453,21 @@ def _folder_key(path: Path, src: Path, user_map: dict[str, int] | None) -> tuple
         return None, []
     rel = path.relative_to(src).parent
     names = [n for folder in [rel, *rel.parents][:-1] for n in (folder.name, folder.as_posix())]
+    names.append(src_name(src))  # SRC's own name, last: `--map '{"Perc": 56}'` for `prepare Perc OUT`
     return next((k for k in (mapped_key(n, user_map) for n in names) if k is not None), None), names
 
 
+def src_name(src: Path) -> str:
+    """The name of the folder `src` is ('Kicks' for 'Samples/Kicks' and for '.' inside it): a folder
+    of one-shots given as SRC names their piece as a subfolder of it would ('' for the root)."""
+    return src.resolve().name
+
+
 def _names(path: Path, src: Path, stem: str, unindexed: bool = False) -> list[str]:
-    """`stem` alone, then read with the names of `path`'s folders below `src`, nearest first
-    ('Kicks/01.wav' → '01', 'Kicks 01'); `unindexed`: each without a leading running number
-    (`_INDEX_RE`: '02 Crash' → 'Crash')."""
-    folders = [p.name for p in path.relative_to(src).parents if p.name]
+    """`stem` alone, then read with the names of `path`'s folders below `src`, nearest first, and
+    last `src`'s own ('Kicks/01.wav' → '01', 'Kicks 01'; 'Deep.wav' in `prepare Kicks OUT` → 'Deep',
+    'Kicks Deep'); `unindexed`: each without a leading running number (`_INDEX_RE`: '02 Crash' → 'Crash')."""
+    folders = [*(p.name for p in path.relative_to(src).parents if p.name), *filter(None, [src_name(src)])]
     if unindexed:
         folders, stem = [_INDEX_RE.sub("", f) for f in folders], _INDEX_RE.sub("", stem)
     return [" ".join([*reversed(folders[:k]), stem]) for k in range(len(folders) + 1)]

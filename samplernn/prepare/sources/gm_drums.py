@@ -110,6 +110,9 @@ RULES: tuple[tuple[int, str, tuple[frozenset[str], ...]], ...] = (
 )
 
 _WORD_RE = re.compile(r"[a-z]+|\d+")
+#: A note name standing as a word ('Tom G2', 'Crash_C#2', 'Kick C1'): a tuned hit's pitch, whose
+#: octave numbers no piece (it made 'Tom G2' tom 2, the low-mid tom, above 'Tom D3', tom 3).
+NOTE_WORD_RE = re.compile(r"(?<![a-z0-9])([a-g](?:#|♯|s|b|♭)?)-?\d(?![a-z0-9])", re.IGNORECASE)
 _PREFIXES = ("hihat", "hat", "hh", "tom", "kick", "snare", "ride", "crash")  # 'tomhi' → tom, hi
 # 'closedhh' → closed, hh; not 'hat' or 'tom' at a word's end: 'Phat Kick', 'Phantom'
 _SUFFIXES = ("hihat", "hh")
@@ -117,10 +120,11 @@ _SUFFIXES = ("hihat", "hh")
 
 def name_words(name: str) -> set[str]:
     """'Hi-Hat Closed (Paiste 14")' → {'hi', 'hat', 'hihat', 'closed', ...}: words (numbers without
-    leading zeros), joined pairs, plurals also singular ('cymbals' → 'cymbal', 'splashes' → 'splash'),
-    and a piece word split off the front or the end of a run-together word ('tomhi', 'ridecup',
-    'closedhh')."""
-    words = [str(int(w)) if w.isdigit() else w for w in _WORD_RE.findall(name.lower())]  # 'Tom 02' → 2
+    leading zeros; a note name's octave left out, `NOTE_WORD_RE`: 'Tom G2' → tom, g), joined pairs,
+    plurals also singular ('cymbals' → 'cymbal', 'splashes' → 'splash'), and a piece word split off
+    the front or the end of a run-together word ('tomhi', 'ridecup', 'closedhh')."""
+    name = NOTE_WORD_RE.sub(r"\1", name.lower())  # 'Tom G2' → tom, g: a note's octave is no number
+    words = [str(int(w)) if w.isdigit() else w for w in _WORD_RE.findall(name)]  # 'Tom 02' → 2
     out = set(words) | {a + b for a, b in zip(words, words[1:], strict=False)}
     # a plural names its piece, as a folder of them does ('Cymbals/', 'Shakers/', 'Splashes/')
     plurals = [w for w in words if len(w) > 3 and w.endswith("s")]

@@ -111,6 +111,9 @@ def named_notes(src: str | Path, options: NamedOptions = NamedOptions()) -> Sour
     if unmarked:
         found.warnings.append(unmarked)
     parsed = taken
+    guessed = _guessed_dynamics(parsed, src)
+    if guessed:
+        found.warnings.append(guessed)
     velocities = resolve_velocities([n for _, n in parsed])
     for (path, name), velocity in zip(parsed, velocities, strict=True):
         found.notes.append(SampleNote(path, relative(path, src), name.pitch, velocity, path,
@@ -143,6 +146,26 @@ def numbered_takes(
                           "every pitch: read as takes, not velocities (write vel100 for a velocity)")
     return [(p, replace(n, velocity=None) if n.number is not None and n.velocity == n.number else n)
             for p, n in parsed]
+
+
+def _guessed_dynamics(parsed: list[tuple[Path, ParsedName]], src: Path) -> str | None:
+    """A one-line notice naming the files whose names (and folders) give no dynamic, velocity or
+    layer while the others' do (`viola_A3.wav` beside `viola_A3_ff.wav`, `viola_A3_pp.wav`): they
+    play at mf, a guess. None when every file gives one, or none does (a bank recorded at one
+    dynamic)."""
+    unsaid = [relative(p, src) for p, n in parsed if n.velocity is None and n.layer is None]
+    if not unsaid or len(unsaid) == len(parsed):
+        return None
+    shown = ", ".join(unsaid[:3]) + (f" and {len(unsaid) - 3} more" if len(unsaid) > 3 else "")
+    return (f"{len(unsaid)} file(s) name no dynamic where the others do ({shown}): played at mf "
+            f"({DEFAULT_VELOCITY}); where that is not a file's dynamic, put its own in its name "
+            f"({_with_dynamic(unsaid[0])})")
+
+
+def _with_dynamic(rel: str) -> str:
+    """`rel` ('viola_A3.wav') with a dynamic mark added to its name ('viola_A3_pp.wav'), as an example."""
+    path = Path(rel)
+    return path.with_name(f"{path.stem}_pp{path.suffix}").as_posix()
 
 
 def unmarked_layers(parsed: list[tuple[Path, ParsedName]], src: Path) -> str | None:
