@@ -361,41 +361,46 @@ def test_a_note_without_note_off_ends_where_render_ends_it_and_is_said(ckpt_path
     assert report.remarks == [said]
 
 
+def _save_track(path: Path, messages: list) -> None:
+    """A one-track MIDI file of `messages` at 480 ticks a beat and 120 bpm: 960 ticks a second."""
+    mid = mido.MidiFile(ticks_per_beat=480)
+    mid.tracks.append(mido.MidiTrack(messages))
+    mid.save(path)
+
+
+def _play_and_render(ckpt_path: Path, midi: Path):  # noqa: ANN202 — (report, audio, report, audio)
+    """`midi` played into a WAV (blocks of 64) and rendered on the voices, beside it: (play's report,
+    its audio, render's report, its audio)."""
+    ckpt, p_wav, r_wav = load_checkpoint(ckpt_path), midi.with_suffix(".p.wav"), midi.with_suffix(".r.wav")
+    report = play_file(ckpt, midi, PlayOptions(StreamConfig(block=64)), p_wav)
+    rendered = render_midi(ckpt, midi, r_wav, RenderOptions(engine="voices"))
+    return report, read_audio(p_wav)[0], rendered, read_audio(r_wav)[0]
+
+
 def test_notes_an_all_notes_off_ends_are_not_said_to_hang(ckpt_path: Path, tmp_path: Path):
     """D3 and F3 with no note-off, ended by an all-notes-off (CC123) at 0.5 s, the track's end at 1.5 s:
     render ends them there and warns of nothing; play said both were "played until its track's last event,
     1.50 s" and wrote a WAV a second longer than render's, of silence."""
-    mid, track = mido.MidiFile(ticks_per_beat=480), mido.MidiTrack()  # 120 bpm: 960 ticks a second
-    track += [mido.Message("note_on", note=50, velocity=100, time=0),
-              mido.Message("note_on", note=53, velocity=100, time=0),
-              mido.Message("control_change", control=123, value=0, time=480),
-              mido.MetaMessage("end_of_track", time=960)]  # fmt: skip
-    mid.tracks.append(track)
-    mid.save(tmp_path / "off.mid")
-    ckpt = load_checkpoint(ckpt_path)
-    report = play_file(ckpt, tmp_path / "off.mid", PlayOptions(StreamConfig(block=64)), tmp_path / "p.wav")
-    rendered = render_midi(ckpt, tmp_path / "off.mid", tmp_path / "r.wav", RenderOptions(engine="voices"))
+    _save_track(tmp_path / "off.mid", [mido.Message("note_on", note=50, velocity=100, time=0),
+                                       mido.Message("note_on", note=53, velocity=100, time=0),
+                                       mido.Message("control_change", control=123, value=0, time=480),
+                                       mido.MetaMessage("end_of_track", time=960)])
+    report, played, rendered, render_audio = _play_and_render(ckpt_path, tmp_path / "off.mid")
     assert report.remarks == [] and rendered.hanging == []
-    assert abs(len(read_audio(tmp_path / "p.wav")[0]) - len(read_audio(tmp_path / "r.wav")[0])) <= 2 * 64
+    assert abs(len(played) - len(render_audio)) <= 2 * 64
 
 
 def test_a_pedal_left_down_holds_its_notes_to_the_files_end_as_render_does(ckpt_path: Path, tmp_path: Path):
     """The pedal down from 0 s and never up, D3 released at 0.4 s, the track's end at 1.5 s: render
     holds D3 to the file's last event; a file played as a keyboard used to let it go at its last
     channel message (0.4 s), a WAV 1.1 s short of render's."""
-    mid, track = mido.MidiFile(ticks_per_beat=480), mido.MidiTrack()  # 120 bpm: 960 ticks a second
-    track += [mido.Message("control_change", control=64, value=127, time=0),
-              mido.Message("note_on", note=50, velocity=100, time=0),
-              mido.Message("note_off", note=50, velocity=0, time=384),
-              mido.MetaMessage("end_of_track", time=1056)]  # fmt: skip
-    mid.tracks.append(track)
-    mid.save(tmp_path / "pedal.mid")
-    ckpt = load_checkpoint(ckpt_path)
-    report = play_file(ckpt, tmp_path / "pedal.mid", PlayOptions(StreamConfig(block=64)), tmp_path / "p.wav")
-    audio, sr = read_audio(tmp_path / "p.wav")
-    assert len(audio) > 1.5 * sr and report.remarks == ["1 note(s) held by the sustain pedal"]
-    render_midi(ckpt, tmp_path / "pedal.mid", tmp_path / "r.wav", RenderOptions(engine="voices"))
-    assert abs(len(audio) - len(read_audio(tmp_path / "r.wav")[0])) <= 2 * 64  # a block late, a block whole
+    _save_track(tmp_path / "pedal.mid", [mido.Message("control_change", control=64, value=127, time=0),
+                                         mido.Message("note_on", note=50, velocity=100, time=0),
+                                         mido.Message("note_off", note=50, velocity=0, time=384),
+                                         mido.MetaMessage("end_of_track", time=1056)])
+    report, played, _, render_audio = _play_and_render(ckpt_path, tmp_path / "pedal.mid")
+    assert len(played) > 1.5 * SR and report.remarks == ["1 note(s) held by the sustain pedal"]
+    assert abs(len(played) - len(render_audio)) <= 2 * 64  # a block late, a block whole
 
 
 def test_a_stuck_note_is_refused_before_playing_into_a_file(ckpt_path: Path, tmp_path: Path):
