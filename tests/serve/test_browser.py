@@ -189,3 +189,28 @@ def test_a_drum_models_page_offers_its_pieces_and_judges_hits(drum_server_url, d
     assert browser.execute_async_script(AUDIO_DURATIONS) == [pytest.approx(seconds, abs=0.002)] * 2
     summary = browser.find_element(By.ID, "takes-summary").text
     assert "acoustic snare, velocity 100: hits as long as the kit's" in summary
+
+
+# Every element whose right edge lies past the viewport's (a page wider than the phone shows it).
+OVERFLOWING = """
+const width = document.documentElement.clientWidth;
+return [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > width + 1)
+  .map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : ''));
+"""
+
+
+def test_on_a_phone_the_takes_fit_the_screen(server_url, browser) -> None:
+    from selenium.webdriver.common.by import By
+
+    # a 360-px phone screen (headless chromium's window is at least 500 px wide)
+    metrics = {"width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": True}
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    browser.get(server_url + "/")
+    wait_until(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"))
+    browser.execute_script("$('duration').value = '0.2'; $('takes').value = '1'; $('seed').value = '1';")
+    browser.find_element(By.ID, "generate").click()
+    wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, ".take"), what="the takes")
+    assert browser.execute_script("return document.documentElement.clientWidth") == 360
+    assert browser.execute_script(OVERFLOWING) == []  # was: the takes' cards 330 px wide at least
+    score = browser.find_element(By.CSS_SELECTOR, ".take .score")
+    assert score.rect["x"] + score.rect["width"] <= 360  # the score, at the card's right, is seen
