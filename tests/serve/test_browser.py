@@ -141,7 +141,9 @@ def test_page_generates_takes_whose_audio_loads_at_the_right_length(server_url, 
     pack.click()
     error = browser.find_element(By.ID, "pack-error")
     wait_until(error.is_displayed, what="the pack's error line")
-    assert error.text == "no take 'gone:1' (unknown, or expired and its files removed)"
+    # named as the kept list names it (was "no take 'gone:1' (unknown, …)": a job id the page never shows)
+    assert error.text == ("gone.wav: no longer on the server (generated files are kept an hour); "
+                          "drop it (✕) to download the rest")
     wait_until(lambda: browser.execute_script(
         "return [...document.querySelectorAll('.take img')].every((i) => i.complete && i.naturalWidth > 0)"
     ), what="the spectrograms")  # fmt: skip

@@ -153,7 +153,18 @@ function drawKept() {
   pack.textContent = `Download sample pack (.zip${kept.size ? `, ${kept.size} take${kept.size > 1 ? "s" : ""}` : ""})`;
 }
 
-// The pack through fetch: a take that expired meanwhile is a line in the page, not a saved error file.
+// The names of the kept takes whose job the server no longer has (expired: an hour old, or 64 newer jobs).
+async function expiredNames() {
+  const jobOf = (key) => key.slice(0, key.lastIndexOf(":"));
+  const gone = new Set();
+  for (const id of new Set([...kept.keys()].map(jobOf))) {
+    if ((await fetch(`/api/jobs/${encodeURIComponent(id)}`)).status === 404) gone.add(id);
+  }
+  return [...kept].filter(([key]) => gone.has(jobOf(key))).map(([, item]) => item.name);
+}
+
+// The pack through fetch: a take that expired meanwhile is a line in the page, not a saved error file,
+// named as the kept list shows it (the server's refusal names a job id the page never shows).
 async function downloadPack(event) {
   event.preventDefault();
   const pack = $("pack");
@@ -161,6 +172,11 @@ async function downloadPack(event) {
   if (!kept.size) return;
   try {
     const response = await fetch(pack.href);
+    const gone = response.status === 404 ? await expiredNames() : [];
+    if (gone.length) {
+      throw new Error(`${gone.join(", ")}: no longer on the server (generated files are kept an hour); ` +
+        `drop ${gone.length === 1 ? "it" : "them"} (✕) to download the rest`);
+    }
     if (!response.ok) await json(response);
     const url = URL.createObjectURL(await response.blob());
     const link = el("a", { href: url, download: "samplernn-pack.zip" });
