@@ -216,3 +216,24 @@ def test_on_a_phone_the_takes_fit_the_screen(server_url, browser) -> None:
     assert browser.execute_script(OVERFLOWING) == []  # was: the takes' cards 330 px wide at least
     score = browser.find_element(By.CSS_SELECTOR, ".take .score")
     assert score.rect["x"] + score.rect["width"] <= 360  # the score, at the card's right, is seen
+
+
+def test_a_length_between_the_fields_steps_is_generated(server_url, browser) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(server_url + "/")
+    wait_until(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"))
+    browser.execute_script("$('takes').value = '1'; $('seed').value = '1';")
+    length = browser.find_element(By.ID, "duration")
+    length.clear()
+    length.send_keys("0.33")  # an eighth at 90 BPM: the field steps by 0.05 s, the server takes any length
+    browser.find_element(By.ID, "generate").click()
+    # was: the browser refused to submit ("the two nearest valid values are 0.3 and 0.35")
+    wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, ".take"), what="the take")
+    assert browser.execute_async_script(AUDIO_DURATIONS) == [pytest.approx(0.705, abs=0.002)]  # 0.25 + 0.33 +
+    length.clear()
+    length.send_keys("9")  # out of range: the server's one line, as for any request
+    browser.find_element(By.ID, "generate").click()
+    error = browser.find_element(By.ID, "takes-error")
+    wait_until(error.is_displayed, what="the error line")
+    assert error.text == "length must be 0.05..0.5 s, got 9"
