@@ -237,3 +237,17 @@ def test_a_length_between_the_fields_steps_is_generated(server_url, browser) -> 
     error = browser.find_element(By.ID, "takes-error")
     wait_until(error.is_displayed, what="the error line")
     assert error.text == "length must be 0.05..0.5 s, got 9"
+
+
+def test_a_stopped_server_is_said_in_words_not_failed_to_fetch(ckpt, limits, browser) -> None:
+    from selenium.webdriver.common.by import By
+
+    served = _served(ckpt, limits)
+    browser.get(next(served) + "/")
+    wait_until(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"))
+    next(served, None)  # the server stops (Ctrl-C) with the page still open
+    browser.find_element(By.ID, "generate").click()
+    error = browser.find_element(By.ID, "takes-error")
+    wait_until(error.is_displayed, what="the error line")
+    # was "Failed to fetch", the browser's words, naming neither what failed nor what to do
+    assert error.text.startswith("cannot reach the server: is `samplernn serve` still running?")

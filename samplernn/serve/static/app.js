@@ -20,6 +20,16 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// fetch, with a server that cannot be reached (stopped, or restarted elsewhere) said in words: the
+// browser's own error is "Failed to fetch", which names neither what failed nor what to do.
+async function call(url, options) {
+  try {
+    return await fetch(url, options);
+  } catch {
+    throw new Error("cannot reach the server: is `samplernn serve` still running? (start it, then reload the page)");
+  }
+}
+
 // A response's JSON, or an Error carrying the server's one-line "detail".
 async function json(response) {
   let body = null;
@@ -52,7 +62,7 @@ async function follow(job, progressBox) {
       if (job.state === "done") return job.result;
       if (job.state === "error") throw new Error(job.message);
       await sleep(POLL_MS);
-      job = await json(await fetch(`/api/jobs/${encodeURIComponent(job.id)}`));
+      job = await json(await call(`/api/jobs/${encodeURIComponent(job.id)}`));
     }
   } finally {
     progressBox.hidden = true;
@@ -158,7 +168,7 @@ async function expiredNames() {
   const jobOf = (key) => key.slice(0, key.lastIndexOf(":"));
   const gone = new Set();
   for (const id of new Set([...kept.keys()].map(jobOf))) {
-    if ((await fetch(`/api/jobs/${encodeURIComponent(id)}`)).status === 404) gone.add(id);
+    if ((await call(`/api/jobs/${encodeURIComponent(id)}`)).status === 404) gone.add(id);
   }
   return [...kept].filter(([key]) => gone.has(jobOf(key))).map(([, item]) => item.name);
 }
@@ -171,7 +181,7 @@ async function downloadPack(event) {
   show($("pack-error"), "");
   if (!kept.size) return;
   try {
-    const response = await fetch(pack.href);
+    const response = await call(pack.href);
     const gone = response.status === 404 ? await expiredNames() : [];
     if (gone.length) {
       throw new Error(`${gone.join(", ")}: no longer on the server (generated files are kept an hour); ` +
@@ -202,7 +212,7 @@ async function generateTakes(event) {
       duration: model.drums ? null : Number($("duration").value), takes: Number($("takes").value),
       seed: seed === "" ? null : Number(seed),
     };
-    const job = await json(await fetch("/api/takes", {
+    const job = await json(await call("/api/takes", {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
     }));
     const result = await follow(job, $("takes-progress"));
@@ -243,7 +253,7 @@ async function renderMidi(event) {
     form.append("file", file);
     form.append("transpose", $("transpose").value || "0");
     form.append("clamp", $("clamp").checked ? "true" : "false");
-    const job = await json(await fetch("/api/render", { method: "POST", body: form }));
+    const job = await json(await call("/api/render", { method: "POST", body: form }));
     const r = await follow(job, $("render-progress"));
     const notes = [...r.ignored.map((x) => `ignored ${x}`), ...r.changed.map((x) => `${model && model.drums ? "played" : "clamped"} ${x}`),
       ...(r.pedal_held ? [`${counted(r.pedal_held, "note")} held by the sustain pedal`] : []),
