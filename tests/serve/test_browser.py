@@ -117,7 +117,12 @@ def test_page_generates_takes_whose_audio_loads_at_the_right_length(server_url, 
 
     browser.get(server_url + "/")
     wait_until(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"))
-    assert "C3–E3" in browser.find_element(By.ID, "model-info").text
+    info = browser.find_element(By.ID, "model-info").text
+    assert "C3–E3" in info
+    # the bank holds C3, D3 and E3: C#3 and D#3 are marked, and the mark said (it was not)
+    options = [o.text for o in browser.find_elements(By.CSS_SELECTOR, "#note option")]
+    assert options == ["C3 (48)", "C#3 (49) ·", "D3 (50)", "D#3 (51) ·", "E3 (52)"]
+    assert "Notes marked · are not in the bank: the model has heard only the pitches around them." in info
     browser.execute_script(
         "document.getElementById('note').value = '50';"
         "document.getElementById('duration').value = '0.2';"

@@ -2,6 +2,7 @@
 "use strict";
 
 const POLL_MS = 300;
+const NOT_IN_BANK = "Notes marked · are not in the bank: the model has heard only the pitches around them";
 const kept = new Map(); // "job:take" -> {name, url}
 let model = null;
 
@@ -290,7 +291,8 @@ async function start() {
     ? `${model.sample_rate} Hz drum model, trained on a kit of ${names.length} pieces, step ${model.step}. ` +
       `Up to ${lim.max_takes} takes of a hit, each as long as the kit's; ${files}, their drum channel played.`
     : `${model.sample_rate} Hz model, trained on ${names[0]}–${names[names.length - 1]} ` +
-      `(${lo}–${hi}), step ${model.step}. Up to ${lim.max_takes} takes of ${lim.min_duration}–${lim.max_duration} s; ${files}.`;
+      `(${lo}–${hi}), step ${model.step}. Up to ${lim.max_takes} takes of ${lim.min_duration}–${lim.max_duration} s; ${files}.` +
+      (model.notes.some((n) => !n.in_bank) ? ` ${NOT_IN_BANK}.` : "");
   if (model.drums) {
     $("takes-section").querySelector("h2").textContent = "Takes of a hit";
     $("note").closest("label").firstChild.textContent = "Piece ";
@@ -302,7 +304,8 @@ async function start() {
   const bank = model.bank_pitches;
   const middle = model.drums ? bank[0] : bank.length ? bank[Math.floor(bank.length / 2)] : Math.round((lo + hi) / 2);
   for (const n of model.notes) {
-    const option = el("option", { value: String(n.pitch), text: `${n.name} (${n.pitch})${n.in_bank ? "" : " ·"}` });
+    const option = el("option", { value: String(n.pitch), text: `${n.name} (${n.pitch})${n.in_bank ? "" : " ·"}`,
+      ...(n.in_bank ? {} : { title: NOT_IN_BANK }) });
     if (n.pitch === middle) option.selected = true;
     select.append(option);
   }
