@@ -256,3 +256,26 @@ def test_a_stopped_server_is_said_in_words_not_failed_to_fetch(ckpt, limits, bro
     wait_until(error.is_displayed, what="the error line")
     # was "Failed to fetch", the browser's words, naming neither what failed nor what to do
     assert error.text.startswith("cannot reach the server: is `samplernn serve` still running?")
+
+
+def test_kept_takes_are_listed_under_the_names_the_pack_gives_them(server_url, browser) -> None:
+    import io
+    import urllib.request
+    import zipfile
+
+    from selenium.webdriver.common.by import By
+
+    browser.get(server_url + "/")
+    wait_until(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"))
+    browser.execute_script("$('note').value = '50'; $('duration').value = '0.2'; $('takes').value = '1';")
+    for _ in range(2):  # take 1 of D3 twice, from two generations
+        browser.execute_script("$('takes-list').replaceChildren();")
+        browser.find_element(By.ID, "generate").click()
+        card = wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, ".take"), what="the take")[0]
+        card.find_element(By.CSS_SELECTOR, ".actions button").click()
+    listed = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#kept-list li a")]
+    assert listed == ["D3-v100-0.20s-take1.wav", "D3-v100-0.20s-take1-2.wav"]  # was the first name twice
+    links = browser.find_elements(By.CSS_SELECTOR, "#kept-list li a")
+    assert [a.get_attribute("download") for a in links] == listed
+    with urllib.request.urlopen(browser.find_element(By.ID, "pack").get_attribute("href")) as response:
+        assert zipfile.ZipFile(io.BytesIO(response.read())).namelist() == [*listed, "takes.json"]

@@ -142,9 +142,27 @@ function takeCard(jobId, result, t) {
     el("img", { class: "spectrogram", src: fileUrl(jobId, t.png), alt: `waveform and spectrogram of take ${t.take}`, loading: "lazy" }));
 }
 
+// Each kept take's name as the sample pack's zip names it (app.unique_names): take 2 of two generations
+// of one note are "D3-v100-0.80s-take2.wav" and "D3-v100-0.80s-take2-2.wav", not two rows alike.
+function keptNames() {
+  const names = [...kept.values()].map((item) => item.name);
+  const used = new Set();
+  const unique = names.map((name) => {
+    const dot = name.lastIndexOf(".");
+    const [stem, ext] = dot >= 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ""];
+    let k = 1;
+    let out = name;
+    while (used.has(out) || (out !== name && names.includes(out))) out = `${stem}-${++k}${ext}`;
+    used.add(out);
+    return out;
+  });
+  return new Map([...kept.keys()].map((key, i) => [key, unique[i]]));
+}
+
 function drawKept() {
   const list = $("kept-list");
   list.replaceChildren();
+  const names = keptNames();
   for (const [key, item] of kept) {
     const drop = el("button", { type: "button", class: "secondary", text: "✕", title: "drop from the pack" });
     drop.addEventListener("click", () => {
@@ -153,7 +171,7 @@ function drawKept() {
       if (card) { card.className = "secondary"; card.textContent = "Keep"; }
       drawKept();
     });
-    list.append(el("li", {}, el("a", { href: item.url, download: item.name, text: item.name }), drop));
+    list.append(el("li", {}, el("a", { href: item.url, download: names.get(key), text: names.get(key) }), drop));
   }
   if (!kept.size) list.append(el("li", { class: "empty", text: "nothing kept yet" }));
   const pack = $("pack");
@@ -171,7 +189,8 @@ async function expiredNames() {
   for (const id of new Set([...kept.keys()].map(jobOf))) {
     if ((await call(`/api/jobs/${encodeURIComponent(id)}`)).status === 404) gone.add(id);
   }
-  return [...kept].filter(([key]) => gone.has(jobOf(key))).map(([, item]) => item.name);
+  const names = keptNames();
+  return [...kept.keys()].filter((key) => gone.has(jobOf(key))).map((key) => names.get(key));
 }
 
 // The pack through fetch: a take that expired meanwhile is a line in the page, not a saved error file,
