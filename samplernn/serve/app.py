@@ -224,11 +224,14 @@ def post_render(
     state = request.app.state
     limits: ServeLimits = state.limits
     data = upload.file.read(limits.max_upload_bytes + 1)
-    check_upload_size(len(data), limits)
+    name = _upload_name(upload.filename)
+    try:
+        check_upload_size(len(data), limits)
+    except UserError as exc:  # named, as every other refusal of the file ("song.mid: the file is empty")
+        raise UserError(f"{name}: {exc}") from None
     store: JobStore = state.store
     job = store.new_job("render")
     try:
-        name = _upload_name(upload.filename)
         path = job.dir / name
         path.write_bytes(data)
         if state.kit and transpose:

@@ -246,8 +246,8 @@ def _midi(tmp_path: Path, notes) -> bytes:
         (lambda p: _midi(p, []), "song.mid: the MIDI file holds no notes"),
         (lambda p: _midi(p, [(50, 100, 0.0, 3.0)]), "song.mid: 3 s long; at most 2 s here"),
         (lambda p: _midi(p, [(50, 100, i * 0.1, i * 0.1 + 0.05) for i in range(7)]), "7 notes; at most 6"),
-        (lambda p: b"MThd" + bytes(5000), "too large"),
-        (lambda p: b"", "the file is empty"),
+        (lambda p: b"MThd" + bytes(5000), "song.mid: the file is too large"),
+        (lambda p: b"", "song.mid: the file is empty"),  # was "the file is empty", of no name
     ],
 )
 def test_bad_midi_files_get_a_clear_message(client, tmp_path: Path, make, says) -> None:

@@ -117,7 +117,12 @@ def test_page_generates_takes_whose_audio_loads_at_the_right_length(server_url, 
 
     browser.get(server_url + "/")
     wait_until(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"))
-    assert "C3–E3" in browser.find_element(By.ID, "model-info").text
+    info = browser.find_element(By.ID, "model-info").text
+    assert "C3–E3" in info
+    # the bank holds C3, D3 and E3: C#3 and D#3 are marked, and the mark said (it was not)
+    options = [o.text for o in browser.find_elements(By.CSS_SELECTOR, "#note option")]
+    assert options == ["C3 (48)", "C#3 (49) ·", "D3 (50)", "D#3 (51) ·", "E3 (52)"]
+    assert "Notes marked · are not in the bank: the model has heard only the pitches around them." in info
     browser.execute_script(
         "document.getElementById('note').value = '50';"
         "document.getElementById('duration').value = '0.2';"
@@ -141,7 +146,9 @@ def test_page_generates_takes_whose_audio_loads_at_the_right_length(server_url, 
     pack.click()
     error = browser.find_element(By.ID, "pack-error")
     wait_until(error.is_displayed, what="the pack's error line")
-    assert error.text == "no take 'gone:1' (unknown, or expired and its files removed)"
+    # named as the kept list names it (was "no take 'gone:1' (unknown, …)": a job id the page never shows)
+    assert error.text == ("gone.wav: no longer on the server (generated files are kept an hour); "
+                          "drop it (✕) to download the rest")
     wait_until(lambda: browser.execute_script(
         "return [...document.querySelectorAll('.take img')].every((i) => i.complete && i.naturalWidth > 0)"
     ), what="the spectrograms")  # fmt: skip
@@ -189,3 +196,86 @@ def test_a_drum_models_page_offers_its_pieces_and_judges_hits(drum_server_url, d
     assert browser.execute_async_script(AUDIO_DURATIONS) == [pytest.approx(seconds, abs=0.002)] * 2
     summary = browser.find_element(By.ID, "takes-summary").text
     assert "acoustic snare, velocity 100: hits as long as the kit's" in summary
+
+
+# Every element whose right edge lies past the viewport's (a page wider than the phone shows it).
+OVERFLOWING = """
+const width = document.documentElement.clientWidth;
+return [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > width + 1)
+  .map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : ''));
+"""
+
+
+def test_on_a_phone_the_takes_fit_the_screen(server_url, browser) -> None:
+    from selenium.webdriver.common.by import By
+
+    # a 360-px phone screen (headless chromium's window is at least 500 px wide)
+    metrics = {"width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": True}
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    browser.get(server_url + "/")
+    wait_until(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"))
+    browser.execute_script("$('duration').value = '0.2'; $('takes').value = '1'; $('seed').value = '1';")
+    browser.find_element(By.ID, "generate").click()
+    wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, ".take"), what="the takes")
+    assert browser.execute_script("return document.documentElement.clientWidth") == 360
+    assert browser.execute_script(OVERFLOWING) == []  # was: the takes' cards 330 px wide at least
+    score = browser.find_element(By.CSS_SELECTOR, ".take .score")
+    assert score.rect["x"] + score.rect["width"] <= 360  # the score, at the card's right, is seen
+
+
+def test_a_length_between_the_fields_steps_is_generated(server_url, browser) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(server_url + "/")
+    wait_until(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"))
+    browser.execute_script("$('takes').value = '1'; $('seed').value = '1';")
+    length = browser.find_element(By.ID, "duration")
+    length.clear()
+    length.send_keys("0.33")  # an eighth at 90 BPM: the field steps by 0.05 s, the server takes any length
+    browser.find_element(By.ID, "generate").click()
+    # was: the browser refused to submit ("the two nearest valid values are 0.3 and 0.35")
+    wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, ".take"), what="the take")
+    assert browser.execute_async_script(AUDIO_DURATIONS) == [pytest.approx(0.705, abs=0.002)]  # 0.25 + 0.33 +
+    length.clear()
+    length.send_keys("9")  # out of range: the server's one line, as for any request
+    browser.find_element(By.ID, "generate").click()
+    error = browser.find_element(By.ID, "takes-error")
+    wait_until(error.is_displayed, what="the error line")
+    assert error.text == "length must be 0.05..0.5 s, got 9"
+
+
+def test_a_stopped_server_is_said_in_words_not_failed_to_fetch(ckpt, limits, browser) -> None:
+    from selenium.webdriver.common.by import By
+
+    served = _served(ckpt, limits)
+    browser.get(next(served) + "/")
+    wait_until(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"))
+    next(served, None)  # the server stops (Ctrl-C) with the page still open
+    browser.find_element(By.ID, "generate").click()
+    error = browser.find_element(By.ID, "takes-error")
+    wait_until(error.is_displayed, what="the error line")
+    # was "Failed to fetch", the browser's words, naming neither what failed nor what to do
+    assert error.text.startswith("cannot reach the server: is `samplernn serve` still running?")
+
+
+def test_kept_takes_are_listed_under_the_names_the_pack_gives_them(server_url, browser) -> None:
+    import io
+    import urllib.request
+    import zipfile
+
+    from selenium.webdriver.common.by import By
+
+    browser.get(server_url + "/")
+    wait_until(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"))
+    browser.execute_script("$('note').value = '50'; $('duration').value = '0.2'; $('takes').value = '1';")
+    for _ in range(2):  # take 1 of D3 twice, from two generations
+        browser.execute_script("$('takes-list').replaceChildren();")
+        browser.find_element(By.ID, "generate").click()
+        card = wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, ".take"), what="the take")[0]
+        card.find_element(By.CSS_SELECTOR, ".actions button").click()
+    listed = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#kept-list li a")]
+    assert listed == ["D3-v100-0.20s-take1.wav", "D3-v100-0.20s-take1-2.wav"]  # was the first name twice
+    links = browser.find_elements(By.CSS_SELECTOR, "#kept-list li a")
+    assert [a.get_attribute("download") for a in links] == listed
+    with urllib.request.urlopen(browser.find_element(By.ID, "pack").get_attribute("href")) as response:
+        assert zipfile.ZipFile(io.BytesIO(response.read())).namelist() == [*listed, "takes.json"]

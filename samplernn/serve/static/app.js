@@ -2,6 +2,7 @@
 "use strict";
 
 const POLL_MS = 300;
+const NOT_IN_BANK = "Notes marked · are not in the bank: the model has heard only the pitches around them";
 const kept = new Map(); // "job:take" -> {name, url}
 let model = null;
 
@@ -18,6 +19,16 @@ function el(tag, attrs = {}, ...children) {
   }
   for (const child of children) node.append(child);
   return node;
+}
+
+// fetch, with a server that cannot be reached (stopped, or restarted elsewhere) said in words: the
+// browser's own error is "Failed to fetch", which names neither what failed nor what to do.
+async function call(url, options) {
+  try {
+    return await fetch(url, options);
+  } catch {
+    throw new Error("cannot reach the server: is `samplernn serve` still running? (start it, then reload the page)");
+  }
 }
 
 // A response's JSON, or an Error carrying the server's one-line "detail".
@@ -52,7 +63,7 @@ async function follow(job, progressBox) {
       if (job.state === "done") return job.result;
       if (job.state === "error") throw new Error(job.message);
       await sleep(POLL_MS);
-      job = await json(await fetch(`/api/jobs/${encodeURIComponent(job.id)}`));
+      job = await json(await call(`/api/jobs/${encodeURIComponent(job.id)}`));
     }
   } finally {
     progressBox.hidden = true;
@@ -131,9 +142,27 @@ function takeCard(jobId, result, t) {
     el("img", { class: "spectrogram", src: fileUrl(jobId, t.png), alt: `waveform and spectrogram of take ${t.take}`, loading: "lazy" }));
 }
 
+// Each kept take's name as the sample pack's zip names it (app.unique_names): take 2 of two generations
+// of one note are "D3-v100-0.80s-take2.wav" and "D3-v100-0.80s-take2-2.wav", not two rows alike.
+function keptNames() {
+  const names = [...kept.values()].map((item) => item.name);
+  const used = new Set();
+  const unique = names.map((name) => {
+    const dot = name.lastIndexOf(".");
+    const [stem, ext] = dot >= 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ""];
+    let k = 1;
+    let out = name;
+    while (used.has(out) || (out !== name && names.includes(out))) out = `${stem}-${++k}${ext}`;
+    used.add(out);
+    return out;
+  });
+  return new Map([...kept.keys()].map((key, i) => [key, unique[i]]));
+}
+
 function drawKept() {
   const list = $("kept-list");
   list.replaceChildren();
+  const names = keptNames();
   for (const [key, item] of kept) {
     const drop = el("button", { type: "button", class: "secondary", text: "✕", title: "drop from the pack" });
     drop.addEventListener("click", () => {
@@ -142,7 +171,7 @@ function drawKept() {
       if (card) { card.className = "secondary"; card.textContent = "Keep"; }
       drawKept();
     });
-    list.append(el("li", {}, el("a", { href: item.url, download: item.name, text: item.name }), drop));
+    list.append(el("li", {}, el("a", { href: item.url, download: names.get(key), text: names.get(key) }), drop));
   }
   if (!kept.size) list.append(el("li", { class: "empty", text: "nothing kept yet" }));
   const pack = $("pack");
@@ -153,14 +182,31 @@ function drawKept() {
   pack.textContent = `Download sample pack (.zip${kept.size ? `, ${kept.size} take${kept.size > 1 ? "s" : ""}` : ""})`;
 }
 
-// The pack through fetch: a take that expired meanwhile is a line in the page, not a saved error file.
+// The names of the kept takes whose job the server no longer has (expired: an hour old, or 64 newer jobs).
+async function expiredNames() {
+  const jobOf = (key) => key.slice(0, key.lastIndexOf(":"));
+  const gone = new Set();
+  for (const id of new Set([...kept.keys()].map(jobOf))) {
+    if ((await call(`/api/jobs/${encodeURIComponent(id)}`)).status === 404) gone.add(id);
+  }
+  const names = keptNames();
+  return [...kept.keys()].filter((key) => gone.has(jobOf(key))).map((key) => names.get(key));
+}
+
+// The pack through fetch: a take that expired meanwhile is a line in the page, not a saved error file,
+// named as the kept list shows it (the server's refusal names a job id the page never shows).
 async function downloadPack(event) {
   event.preventDefault();
   const pack = $("pack");
   show($("pack-error"), "");
   if (!kept.size) return;
   try {
-    const response = await fetch(pack.href);
+    const response = await call(pack.href);
+    const gone = response.status === 404 ? await expiredNames() : [];
+    if (gone.length) {
+      throw new Error(`${gone.join(", ")}: no longer on the server (generated files are kept an hour); ` +
+        `drop ${gone.length === 1 ? "it" : "them"} (✕) to download the rest`);
+    }
     if (!response.ok) await json(response);
     const url = URL.createObjectURL(await response.blob());
     const link = el("a", { href: url, download: "samplernn-pack.zip" });
@@ -186,7 +232,7 @@ async function generateTakes(event) {
       duration: model.drums ? null : Number($("duration").value), takes: Number($("takes").value),
       seed: seed === "" ? null : Number(seed),
     };
-    const job = await json(await fetch("/api/takes", {
+    const job = await json(await call("/api/takes", {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
     }));
     const result = await follow(job, $("takes-progress"));
@@ -227,7 +273,7 @@ async function renderMidi(event) {
     form.append("file", file);
     form.append("transpose", $("transpose").value || "0");
     form.append("clamp", $("clamp").checked ? "true" : "false");
-    const job = await json(await fetch("/api/render", { method: "POST", body: form }));
+    const job = await json(await call("/api/render", { method: "POST", body: form }));
     const r = await follow(job, $("render-progress"));
     const notes = [...r.ignored.map((x) => `ignored ${x}`), ...r.changed.map((x) => `${model && model.drums ? "played" : "clamped"} ${x}`),
       ...(r.pedal_held ? [`${counted(r.pedal_held, "note")} held by the sustain pedal`] : []),
@@ -264,7 +310,8 @@ async function start() {
     ? `${model.sample_rate} Hz drum model, trained on a kit of ${names.length} pieces, step ${model.step}. ` +
       `Up to ${lim.max_takes} takes of a hit, each as long as the kit's; ${files}, their drum channel played.`
     : `${model.sample_rate} Hz model, trained on ${names[0]}–${names[names.length - 1]} ` +
-      `(${lo}–${hi}), step ${model.step}. Up to ${lim.max_takes} takes of ${lim.min_duration}–${lim.max_duration} s; ${files}.`;
+      `(${lo}–${hi}), step ${model.step}. Up to ${lim.max_takes} takes of ${lim.min_duration}–${lim.max_duration} s; ${files}.` +
+      (model.notes.some((n) => !n.in_bank) ? ` ${NOT_IN_BANK}.` : "");
   if (model.drums) {
     $("takes-section").querySelector("h2").textContent = "Takes of a hit";
     $("note").closest("label").firstChild.textContent = "Piece ";
@@ -276,7 +323,8 @@ async function start() {
   const bank = model.bank_pitches;
   const middle = model.drums ? bank[0] : bank.length ? bank[Math.floor(bank.length / 2)] : Math.round((lo + hi) / 2);
   for (const n of model.notes) {
-    const option = el("option", { value: String(n.pitch), text: `${n.name} (${n.pitch})${n.in_bank ? "" : " ·"}` });
+    const option = el("option", { value: String(n.pitch), text: `${n.name} (${n.pitch})${n.in_bank ? "" : " ·"}`,
+      ...(n.in_bank ? {} : { title: NOT_IN_BANK }) });
     if (n.pitch === middle) option.selected = true;
     select.append(option);
   }
