@@ -296,6 +296,15 @@ def generate_classes(
     conds = _checked_conds(model, conds)
     engine = _engine(model, opts)
     _, draw = _uniforms(opts.seed, len(conds))
+    reported = [0]  # the stream-samples reported done so far: the sustain search counts on from there
+    if opts.progress is not None:
+        user = opts.progress
+
+        def progress(done: int, total: int) -> None:
+            reported[0] = done
+            user(done, total)
+
+        opts = replace(opts, progress=progress)
     with torch.inference_mode():
         chosen, advance = _search_onsets(model, engine, opts, conds, draw)
         draws = [lambda k, i=i, c=c: draw(i, k, c) for i, c in enumerate(chosen)]
@@ -304,7 +313,7 @@ def generate_classes(
         if search is None or search.measure != "periodicity" or not search.sustain:
             return classes
         return _hold_pitch(model, engine, opts, conds, draws, classes,
-                           lambda i, j: lambda k: draw(i, k, chosen[i], j))
+                           lambda i, j: lambda k: draw(i, k, chosen[i], j), reported[0])
 
 
 def _hold_pitch(
@@ -315,12 +324,13 @@ def _hold_pitch(
     draws: list[Callable[[int], np.ndarray]],
     classes: list[np.ndarray],
     fresh: Callable[[int, int], Callable[[int], np.ndarray]],
+    base: int,
 ) -> list[np.ndarray]:
     """`classes` with the streams that lose their pitch drawn again (samplernn.generate.
-    sustain_search); progress goes on past the first pass's total, one candidate stream at a time."""
+    sustain_search); progress goes on from `base` (the stream-samples done before), its total
+    growing by each round's candidates as they start."""
     search = opts.active_onset_search
     progress, L = opts.progress, engine[0].lookback
-    base = _stream_samples([len(c) for c in conds], opts.batch_size, L)
     spent = 0
 
     def generate(cs: list[np.ndarray], ds: list[Callable[[int], np.ndarray]]) -> list[np.ndarray]:

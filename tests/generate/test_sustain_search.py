@@ -147,4 +147,5 @@ def test_the_engine_redraws_a_lapsing_note_after_its_cut_and_replays_it_before(b
         np.testing.assert_array_equal(q[:cut], p[:cut])
         assert not np.array_equal(q[cut:], p[cut:])
     assert done[-1][0] == done[-1][1] and all(d <= t for d, t in done)
+    assert all(a[0] <= b[0] for a, b in zip(done, done[1:], strict=False))  # never back: redraws count on
     assert done[-1][1] >= 6 * 700  # the two streams and their four redraws counted
