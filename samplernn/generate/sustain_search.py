@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from conditioning.events import NOTE_INDEX, VELOCITY_INDEX
+from conditioning.events import LEVEL_INDEX, NOTE_INDEX, VELOCITY_INDEX, level_column_db
 from samplernn.measures.periodicity import periodicity_score
 from samplernn.measures.sound import midi_to_hz
 
@@ -54,12 +54,14 @@ SUSTAIN_BACKTRACK_SECONDS = 0.2
 class Sustain:
     """The scored part of one note of a stream: samples [start, stop) (from the onset probe's end
     to the end of the note's conditioning, its release tail included) of MIDI note `pitch`, whose
-    note-on is sample `onset`."""
+    note-on is sample `onset`. `quiet_from`: where the note's level column falls SUSTAIN_QUIET_DB
+    under its loudest after it (the bank's release tail); None without a level column."""
 
     start: int
     stop: int
     pitch: int
     onset: int
+    quiet_from: int | None = None
 
 
 def sustains(cond: np.ndarray, probe_samples: int) -> list[Sustain]:
@@ -68,12 +70,24 @@ def sustains(cond: np.ndarray, probe_samples: int) -> list[Sustain]:
     runs no longer than the probe give none."""
     held = (cond[:, VELOCITY_INDEX] > 0) & (cond[:, NOTE_INDEX] > 0)
     notes = np.where(held, cond[:, NOTE_INDEX], 0)
-    edges = np.flatnonzero(np.diff(notes, prepend=0, append=0)) if len(notes) else np.zeros(0, int)
+    edges = np.flatnonzero(np.diff(notes, prepend=0, append=0))
     out = []
     for a, b in zip(edges[:-1], edges[1:], strict=True):
         if notes[a] and b - a > probe_samples:
-            out.append(Sustain(int(a) + probe_samples, int(b), int(notes[a]), int(a)))
+            out.append(Sustain(int(a) + probe_samples, int(b), int(notes[a]), int(a),
+                               _quiet_from(cond[a:b, LEVEL_INDEX], int(a))))
     return out
+
+
+def _quiet_from(level: np.ndarray, onset: int) -> int | None:
+    """The first sample (from `onset`) after a note's loudest where its level column (n,) lies
+    SUSTAIN_QUIET_DB under that loudest; the note's end when it never does; None for no column."""
+    if not level.any():
+        return None
+    db = level_column_db(level)
+    peak = int(np.argmax(db))
+    quiet = np.flatnonzero(db[peak:] < db[peak] - SUSTAIN_QUIET_DB)
+    return onset + peak + int(quiet[0]) if len(quiet) else onset + len(level)
 
 
 def first_lapse(audio: np.ndarray, notes: Sequence[Sustain], sample_rate: int,
@@ -83,9 +97,12 @@ def first_lapse(audio: np.ndarray, notes: Sequence[Sustain], sample_rate: int,
     Windows are SUSTAIN_WINDOW_SECONDS long (or SUSTAIN_WINDOW_PERIODS periods), back to back
     from each sustain's start; a part too short for a window is not scored, nor a window more than
     SUSTAIN_QUIET_DB under the note's loudest (its release tail, which the conditioning's note
-    columns cover, fades to silence: silence repeats at no period)."""
+    columns cover, fades to silence: silence repeats at no period) — where the note has a level
+    column, only from where that column says the note is that quiet (`Sustain.quiet_from`), so
+    that a note that falls silent while it should sound lapses. Periods under 3 samples count as 3
+    (as the onset search's)."""
     for note in notes:
-        period = sample_rate / midi_to_hz(note.pitch)
+        period = max(sample_rate / midi_to_hz(note.pitch), 3.0)
         width = max(round(SUSTAIN_WINDOW_SECONDS * sample_rate),
                     int(np.ceil(SUSTAIN_WINDOW_PERIODS * period)))
         starts = range(note.start, min(note.stop, len(audio)) - width + 1, width)
@@ -93,6 +110,8 @@ def first_lapse(audio: np.ndarray, notes: Sequence[Sustain], sample_rate: int,
             continue
         power = np.array([np.mean(np.square(audio[a : a + width], dtype=np.float64)) for a in starts])
         loud = power >= power.max() * 10.0 ** (-SUSTAIN_QUIET_DB / 10.0)
+        if note.quiet_from is not None:
+            loud |= np.array([a < note.quiet_from for a in starts])
         for start, scored in zip(starts, loud, strict=True):
             if scored and periodicity_score(audio[start : start + width], period) < floor:
                 return start

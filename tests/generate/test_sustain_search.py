@@ -7,6 +7,7 @@ import pytest
 from support import tiny
 
 from conditioning import NoteEvent, events_to_conditioning
+from conditioning.events import LEVEL_INDEX, level_column
 from samplernn.generate import sustain_search
 from samplernn.generate.engine import generate_classes, numba_available
 from samplernn.generate.options import OnsetSearch
@@ -61,6 +62,28 @@ def test_a_release_tail_fading_to_silence_is_not_a_lapse() -> None:
     assert first_lapse(x, [Sustain(round(0.15 * SR), 2 * SR, 48, 0)], SR) is None
     noise = np.random.default_rng(0).normal(0, 0.1, 2 * SR).astype(np.float32)
     assert first_lapse(noise, [Sustain(round(0.15 * SR), 2 * SR, 48, 0)], SR) == round(0.15 * SR)
+
+
+def test_a_note_that_falls_silent_while_its_level_column_says_it_sounds_lapses() -> None:
+    """Without the level column a window 20 dB under the note's loudest is a release tail and not
+    scored; with it, a note that falls silent at 0.6 s while its column stays loud has lost its pitch
+    (a redraw that dies away must not count as one that holds)."""
+    x = tone(48, 2.0)
+    x[round(0.6 * SR) :] = 0.0
+    cond = events_to_conditioning([NoteEvent(48, 90, 0, round(1.8 * SR), 2 * SR)], 2 * SR)
+    assert first_lapse(x, sustains(cond, round(0.15 * SR)), SR) is None  # no level column: a tail
+    cond[: round(1.9 * SR), LEVEL_INDEX] = level_column(np.full(round(1.9 * SR), -12.0))
+    (note,) = sustains(cond, round(0.15 * SR))
+    assert note.quiet_from == round(1.9 * SR)
+    at = first_lapse(x, [note], SR)
+    assert at is not None and 0.55 * SR <= at <= 0.65 * SR
+
+
+def test_a_note_above_a_third_of_the_rate_is_scored_not_refused() -> None:
+    """Note 115 at 16 kHz has a period of 1.9 samples: periodicity_score refuses periods under 3, as
+    the onset search knows (max 3); the sustain windows raised ValueError from synth."""
+    x = np.random.default_rng(0).normal(0, 0.1, SR).astype(np.float32)
+    assert first_lapse(x, [Sustain(round(0.15 * SR), SR, 115, 0)], SR) == round(0.15 * SR)
 
 
 def test_spliced_random_numbers_keep_the_start_and_draw_the_rest_afresh() -> None:

@@ -399,6 +399,16 @@ def test_toms_named_by_their_size_count_down_from_the_high_tom(tmp_path):
     assert not [w for w in found.warnings if "size" in w]
 
 
+def test_toms_sized_in_names_written_with_underscores_are_ranked(tmp_path):
+    """'Tom_12in_hard' and 'Tom_14inch_soft': '_' is a word character, so a size rule ending in \\b
+    missed both and the two toms stayed one piece (48)."""
+    src = tmp_path / "shots"
+    for name in ("Tom_12in_hard", "Tom_14inch_soft"):
+        hit(src / f"{name}.wav")
+    keys = {n.source: n.pitch for n in one_shot_notes(src).notes}
+    assert keys == {"Tom_12in_hard.wav": 50, "Tom_14inch_soft.wav": 47}
+
+
 def test_a_note_names_octave_names_no_numbered_piece(tmp_path):
     """Tuned hits named by their note ('Tom G2', 'Tom D3', 'Crash C2'): the note's octave was read as
     the tom's or crash's number ('Tom G2' the low-mid tom 47 above 'Tom D3', the low tom 45; 'Crash C2'

@@ -73,7 +73,9 @@ GHOST = frozenset({"ghost", "ghosts", "ghosted"})
 _INDEX_RE = re.compile(r"^\d{1,3}[\s_.\-]+(?=\D)")
 #: A drum's size in inches in a one-shot's name ('Tom 10in', 'Tom 12"', 'Tom 14 inch'): toms told
 #: apart by it alone are ranked by it (`ranked_toms`).
-_INCHES_RE = re.compile(r"(?<![\d.])(\d{1,2})[\s_\-]*(?:\"|''|”|in\b|inch(?:es)?\b)", re.IGNORECASE)
+#: ('in' and 'inch' end where letters do: '_' is a word character, so \b missed 'Tom_12in_hard').
+_INCHES_RE = re.compile(r"(?<![\d.])(\d{1,2})[\s_\-]*(?:\"|''|”|in(?![a-z])|inch(?:es)?(?![a-z]))",
+                        re.IGNORECASE)
 #: The toms as numbered toms count down from the highest (gm_drums.RULES: 'Tom 1' … 'Tom 5').
 _TOMS_DOWN = (50, 47, 45, 43, 41)
 #: The key the rules give a tom that names no position ('Tom', 'Tom 12in').
