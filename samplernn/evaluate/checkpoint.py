@@ -243,16 +243,11 @@ def check_outputs(json_path: str | Path | None = None, plots: str | Path | None 
         if Path(json_path).is_file() and not _is_report(Path(json_path)):
             raise UserError(f"{json_path}: exists and is not an evaluate report (another program's or "
                             "dataset's JSON); write the report to a new file")
-        # a new report in a prepared dataset, as --plots and --audio: the next prepare would refuse it
-        if dataset is not None and Path(dataset).is_dir():
-            refuse_inside([json_path], dataset, "the dataset")
-        refuse_writing_in_a_dataset([json_path])
+        _refuse_in_datasets(json_path, dataset)  # as --plots and --audio: the next prepare would refuse it
     for folder in (plots, audio):
         if folder is not None:
             check_output_folder(folder)
-            if dataset is not None and Path(dataset).is_dir():
-                refuse_inside([folder], dataset, "the dataset")
-            refuse_writing_in_a_dataset([folder])  # another prepared dataset's
+            _refuse_in_datasets(folder, dataset)
     if plots is not None:
         check_output_file(Path(plots) / SPECTROGRAMS)  # e.g. a folder of that name
     if audio is not None:
@@ -263,6 +258,14 @@ def check_outputs(json_path: str | Path | None = None, plots: str | Path | None 
 #: --audio folder makes it someone's bank or melodies.
 OWN_AUDIO = re.compile(r"(.+\.generated|melody_.+|missing_\d+)\.wav", re.IGNORECASE)
 SOURCE_SUFFIXES = frozenset(AUDIO_SUFFIXES + MIDI_SUFFIXES)
+
+
+def _refuse_in_datasets(path: str | Path, dataset: str | Path | None) -> None:
+    """UserError for an output `path` inside the evaluated `dataset` (when it is a folder) or inside
+    any other prepared dataset (data.dataset.refuse_writing_in_a_dataset)."""
+    if dataset is not None and Path(dataset).is_dir():
+        refuse_inside([path], dataset, "the dataset")
+    refuse_writing_in_a_dataset([path])
 
 
 def _check_audio_folder(folder: Path, dataset: str | Path | None, melodies: str | Path | None) -> None:

@@ -125,7 +125,7 @@ def spliced(kept: Callable[[int], np.ndarray], cut: int,
     def draw(n: int) -> np.ndarray:
         if n <= cut:
             return kept(n)
-        return np.concatenate([kept(n)[:cut], fresh(n - cut)])
+        return np.concatenate([kept(cut), fresh(n - cut)])  # draws of any length share their prefix
 
     return draw
 

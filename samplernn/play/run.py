@@ -139,12 +139,13 @@ def play_file(
     parsed = parse_midi(Path(midi))  # once, for the notes and the messages
     notes = read_notes(Path(midi), parsed)
     # as render plays them: the pedal holds notes, an all-notes-off or a re-strike ends one left hanging
-    sounding = as_played(notes, parsed, drums)
+    pedal = read_sustain(parsed)  # once: for the notes as played and for the pedal left down
+    sounding = as_played(notes, parsed, drums, pedal)
     messages = close_hanging(midi_file_messages(midi, parsed), sounding)
     if drums:  # a file's drum part is its channel 10, as render plays it; a keyboard any
         messages = drum_channel(Path(midi), messages)
     else:  # a pedal the file leaves down holds its notes to the file's end, as render holds them
-        messages = close_pedals(messages, read_sustain(parsed))
+        messages = close_pedals(messages, pedal)
     # a hit lasts the kit's length whatever its note-off; a note of no length plays live as it comes
     hanging = [] if drums else timing_warnings([n for n in sounding if n.hanging])
     kb = make_keyboard(ckpt, opts)

@@ -240,15 +240,17 @@ def read_notes(midi: Path, parsed: mido.MidiFile | None = None) -> list[MidiNote
     return notes
 
 
-def as_played(notes: list[MidiNote], parsed: mido.MidiFile, drums: bool) -> list[MidiNote]:
+def as_played(notes: list[MidiNote], parsed: mido.MidiFile, drums: bool,
+              pedal: dict[int, list[tuple[float, float]]] | None = None) -> list[MidiNote]:
     """`notes` as render plays them, in their order: a pitched model's notes released while their
     channel's sustain pedal is down sound on until it comes up, an all-notes-off ends every note of
     its channel still sounding, and a key struck again ends its note still sounding (render.sustain);
     a drum model's hits last the kit's length whatever the pedal does. `parsed`: the file
-    read_notes read `notes` from (its clock read already, so the readers cannot refuse it)."""
+    read_notes read `notes` from (its clock read already, so the readers cannot refuse it); `pedal`:
+    its conditioning.read_sustain spans when the caller has read them already."""
     if drums:
         return notes
-    held = apply_sustain(notes, read_sustain(parsed))[0]
+    held = apply_sustain(notes, read_sustain(parsed) if pedal is None else pedal)[0]
     return apply_restrikes(apply_all_notes_off(held, read_all_notes_off(parsed)))
 
 
