@@ -390,6 +390,56 @@ def test_notes_an_all_notes_off_ends_are_not_said_to_hang(ckpt_path: Path, tmp_p
     assert abs(len(played) - len(render_audio)) <= 2 * 64
 
 
+def _play_and_render_notes(ckpt_path: Path, midi: Path, monkeypatch) -> tuple[list, list]:
+    """`midi` as `play --midi-file -o` plays it (the engine's note-ons and first note-offs, less the
+    one block of latency) and as `render` plays it (render.midi.as_played): two sorted lists of
+    (pitch, start, stop) in seconds."""
+    import samplernn.play.run as run
+    from samplernn.render.midi import as_played, parse_midi, read_notes
+
+    ons, offs, real = {}, {}, run.make_keyboard
+
+    def spied(ckpt, opts):  # noqa: ANN001, ANN202
+        kb = real(ckpt, opts)
+        on, off = kb.engine.note_on, kb.engine.note_off
+        kb.engine.note_on = lambda key, p, v, at=None, release=None: (ons.__setitem__(key, (p, at)),
+                                                                       on(key, p, v, at, release))[1]
+        kb.engine.note_off = lambda key, at=None: (offs.setdefault(key, at), off(key, at))[1]
+        return kb
+
+    monkeypatch.setattr(run, "make_keyboard", spied)
+    play_file(load_checkpoint(ckpt_path), midi, PlayOptions(StreamConfig(block=64)), midi.with_suffix(".wav"))
+    seconds = lambda at: round((at - 64) / SR, 3)  # noqa: E731
+    played = sorted((p, seconds(at), seconds(offs[key])) for key, (p, at) in ons.items())
+    parsed = parse_midi(midi)
+    rendered = sorted((n.pitch, round(n.start, 3), round(n.stop, 3))
+                      for n in as_played(read_notes(midi, parsed), parsed, drums=False))
+    return played, rendered
+
+
+def test_a_note_off_after_an_all_notes_off_is_the_ended_notes_as_render_pairs_it(ckpt_path: Path,
+                                                                                 tmp_path: Path, monkeypatch):
+    """D3 on at 0 s, an all-notes-off (CC123) at 0.5 s, D3 on again at 1 s, one note-off at 1.5 s, the
+    track's end at 3 s: render pairs the note-off with the first D3 (first on, first off), so the second
+    has none and sounds to the track's end (3 s); play gave it to the second D3 (1–1.5 s), as if the
+    all-notes-off had taken the first note's note-off with it."""
+    _save_track(tmp_path / "again.mid", [mido.Message("note_on", note=50, velocity=100, time=0),
+                                         mido.Message("control_change", control=123, value=0, time=480),
+                                         mido.Message("note_on", note=50, velocity=100, time=480),
+                                         mido.Message("note_off", note=50, velocity=0, time=480),
+                                         mido.MetaMessage("end_of_track", time=1440)])
+    played, rendered = _play_and_render_notes(ckpt_path, tmp_path / "again.mid", monkeypatch)
+    assert rendered == [(50, 0.0, 0.5), (50, 1.0, 3.0)]
+    assert played == rendered
+    eng = FakeEngine()  # live: the key still down at the all-notes-off owes its note-off too
+    kb = Keyboard(eng, (40, 70))
+    for m, at in ((msg("note_on", note=50, velocity=90), 0), (msg("control_change", control=123), 10),
+                  (msg("note_on", note=50, velocity=90), 20), (msg("note_off", note=50), 30),
+                  (msg("note_off", note=50), 40)):  # fmt: skip
+        kb.handle(m, at)
+    assert [(c[1][2], c[2]) for c in eng.calls if c[0] == "off"] == [(0, 10), (1, 40)]
+
+
 def test_a_pedal_left_down_holds_its_notes_to_the_files_end_as_render_does(ckpt_path: Path, tmp_path: Path):
     """The pedal down from 0 s and never up, D3 released at 0.4 s, the track's end at 1.5 s: render
     holds D3 to the file's last event; a file played as a keyboard used to let it go at its last
