@@ -3,7 +3,9 @@
 * note-on (velocity > 0) starts a note at pitch + transpose; a note outside the model's trained
   range, or on the drum channel (10), is left out and counted; the same key struck again while
   its note still sounds releases that note first — a note the sustain pedal holds too (the key's
-  new note takes over from it, as `render` ends it: render.sustain);
+  new note takes over from it, as `render` ends it: render.sustain); a key struck twice at one
+  instant (one sample: a file's one tick) sounds twice, each note to its own note-off, as `render`
+  leaves such notes (render.sustain.apply_restrikes);
 * note-off (or note-on with velocity 0) releases it — unless the sustain pedal (CC64 ≥ 64) of its
   channel is down: then the note is held until the pedal comes up; a key struck again before its
   note-off owes that note-off to the note it ended, so the next note-off of the key is that one's
@@ -88,7 +90,8 @@ class Keyboard:
         self.lo, self.hi = pitch_range or (0, 127)
         self.counters = KeyboardCounters()
         self._serial = itertools.count()
-        self._down: dict[tuple[int, int], tuple[int, int, int]] = {}  # (channel, note) → its engine key
+        self._down: dict[tuple[int, int], list[tuple[int, int, int]]] = {}  # (channel, note) → engine keys
+        self._struck: dict[tuple[int, int], int] = {}  # (channel, note) → the sample of its latest note-on
         self._pedal: dict[int, int | None] = {}  # channels whose pedal is down → the sample it went down
         self._held: dict[int, list[tuple[int, int, int]]] = {}  # channel → engine keys the pedal holds
         self._owed: Counter[tuple[int, int]] = Counter()  # (channel, note) → note-offs of notes struck over
@@ -118,17 +121,24 @@ class Keyboard:
         if not self.lo <= pitch <= self.hi:
             self.counters.out_of_range += 1
             return
-        old = self._down.pop((channel, note), None)
-        if old is not None:
+        if at is None or self._struck.get((channel, note)) != int(at):  # one instant's strikes sound together
+            self._strike_over(channel, note, at)
+            if at is not None:
+                self._struck[(channel, note)] = int(at)
+        key = (channel, note, next(self._serial))
+        self._down.setdefault((channel, note), []).append(key)
+        self.engine.note_on(key, pitch, velocity, at)
+        self.counters.notes += 1
+
+    def _strike_over(self, channel: int, note: int, at: int | None) -> None:
+        """End the notes of a key struck again at `at`: those still down (each owes its note-off,
+        still to come, to the note it ended) and those the pedal holds."""
+        for old in self._down.pop((channel, note), []):
             self.engine.note_off(old, at)
             self._owed[(channel, note)] += 1  # its note-off is still to come: not the new note's
         for held in [k for k in self._held.get(channel, []) if k[1] == note]:  # the pedal's, struck again
             self._held[channel].remove(held)
             self.engine.note_off(held, at)
-        key = (channel, note, next(self._serial))
-        self._down[(channel, note)] = key
-        self.engine.note_on(key, pitch, velocity, at)
-        self.counters.notes += 1
 
     def _hit(self, key: int, velocity: int, at: int | None) -> None:
         """Strike the kit's piece for `key` at `at` for the kit's length (its note-off known now)."""
@@ -147,9 +157,12 @@ class Keyboard:
         if self._owed[(channel, note)]:  # the note-off of a note its key's next strike has ended
             self._owed[(channel, note)] -= 1
             return
-        key = self._down.pop((channel, note), None)
-        if key is None:
+        down = self._down.get((channel, note))
+        if not down:
             return
+        key = down.pop(0)  # first on, first off: a key struck twice at one instant sounds twice
+        if not down:
+            del self._down[(channel, note)]
         if channel in self._pedal and not _same_instant(self._pedal[channel], at):
             self._held.setdefault(channel, []).append(key)
             self.counters.pedal_held += 1
@@ -168,11 +181,12 @@ class Keyboard:
         """Release every note (of `channel`, or of all channels), pedal or not. A key still down owes
         its note-off to the note ended here, as a key struck again does (`render` pairs a file's
         note-offs first on, first off, whatever an all-notes-off ended)."""
-        for (ch, note), key in list(self._down.items()):
+        for (ch, note), keys in list(self._down.items()):
             if channel is None or ch == channel:
                 del self._down[(ch, note)]
-                self.engine.note_off(key, at)
-                self._owed[(ch, note)] += 1
+                for key in keys:
+                    self.engine.note_off(key, at)
+                    self._owed[(ch, note)] += 1
         for ch in [c for c in self._held if channel is None or c == channel]:
             for key in self._held.pop(ch):
                 self.engine.note_off(key, at)

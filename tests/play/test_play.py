@@ -440,6 +440,22 @@ def test_a_note_off_after_an_all_notes_off_is_the_ended_notes_as_render_pairs_it
     assert [(c[1][2], c[2]) for c in eng.calls if c[0] == "off"] == [(0, 10), (1, 40)]
 
 
+def test_a_key_struck_twice_at_one_instant_sounds_twice_as_render_leaves_it(ckpt_path: Path, tmp_path: Path,
+                                                                           monkeypatch):
+    """D3 struck twice on one tick (a doubled part), note-offs at 0.5 and 1 s, D3 struck again at 0.75 s
+    and released at 1.25 s: render leaves notes struck at one instant as they are (0-0.5 s and 0-1 s,
+    the second ended at 0.75 s by the third strike); play ended the first at its own note-on (0-0 s)."""
+    _save_track(tmp_path / "twice.mid", [mido.Message("note_on", note=50, velocity=100, time=0),
+                                         mido.Message("note_on", note=50, velocity=90, time=0),
+                                         mido.Message("note_off", note=50, velocity=0, time=480),
+                                         mido.Message("note_on", note=50, velocity=80, time=240),
+                                         mido.Message("note_off", note=50, velocity=0, time=240),
+                                         mido.Message("note_off", note=50, velocity=0, time=240)])
+    played, rendered = _play_and_render_notes(ckpt_path, tmp_path / "twice.mid", monkeypatch)
+    assert rendered == [(50, 0.0, 0.5), (50, 0.0, 0.75), (50, 0.75, 1.25)]
+    assert played == rendered
+
+
 def test_a_pedal_left_down_holds_its_notes_to_the_files_end_as_render_does(ckpt_path: Path, tmp_path: Path):
     """The pedal down from 0 s and never up, D3 released at 0.4 s, the track's end at 1.5 s: render
     holds D3 to the file's last event; a file played as a keyboard used to let it go at its last
