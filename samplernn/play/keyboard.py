@@ -1,9 +1,10 @@
 """MIDI messages → the streaming engine's notes, as a keyboard player means them.
 
 * note-on (velocity > 0) starts a note at pitch + transpose; a note outside the model's trained
-  range, or on the drum channel (10), is left out and counted; the same key struck again while
-  its note still sounds releases that note first — a note the sustain pedal holds too (the key's
-  new note takes over from it, as `render` ends it: render.sustain); a key struck twice at one
+  range, or on the drum channel (10), is left out and counted (the summary names the first notes
+  outside the range, as render names them); the same key struck again while its note still sounds
+  releases that note first — a note the sustain pedal holds too (the key's new note takes over
+  from it, as `render` ends it: render.sustain); a key struck twice at one
   instant (one sample: a file's one tick) sounds twice, each note to its own note-off, as `render`
   leaves such notes (render.sustain.apply_restrikes);
 * note-off (or note-on with velocity 0) releases it — unless the sustain pedal (CC64 ≥ 64) of its
@@ -34,6 +35,7 @@ import mido
 from conditioning.midi import DRUM_CHANNEL
 from samplernn.generate.stream import StreamEngine
 from samplernn.render.drums import held_samples, piece_name, substitute
+from samplernn.render.midi import SHOWN_NOTES, note_at, outside_range
 
 SUSTAIN_CC = 64
 ALL_OFF_CCS = (120, 123)
@@ -45,6 +47,9 @@ class KeyboardCounters:
 
     notes: int = 0
     out_of_range: int = 0
+    outside: list[tuple[int, float]] = field(default_factory=list)  # the first SHOWN_NOTES: (pitch, seconds)
+    pitch_range: tuple[int, int] = (0, 127)  # the model's, named with the notes outside it
+    transpose: int = 0
     drum_notes: int = 0
     no_piece: Counter[int] = field(default_factory=Counter)  # a kit's: key → hits it has no piece for
     moved: Counter[tuple[int, int]] = field(default_factory=Counter)  # a kit's: (key, its substitute) → hits
@@ -54,8 +59,11 @@ class KeyboardCounters:
     def summary(self) -> list[str]:
         """One line per thing left out or changed (empty when nothing was)."""
         lines = []
-        if self.out_of_range:
-            lines.append(f"{self.out_of_range} note(s) outside the model's trained range left out")
+        if self.out_of_range:  # one line however many, in render's words
+            named = ", ".join(note_at(p, t) for p, t in self.outside)
+            more = self.out_of_range - len(self.outside)
+            lines.append(f"{outside_range(self.out_of_range, *self.pitch_range, self.transpose)} left out: "
+                         f"{named}" + (f" and {more} more" if more > 0 else ""))
         if self.drum_notes:
             lines.append(f"{self.drum_notes} drum-channel note(s) left out")
         for (key, sub), n in sorted(self.moved.items()):
@@ -88,7 +96,7 @@ class Keyboard:
         self.engine, self.transpose = engine, transpose
         self.kit = sorted(kit) if kit else None
         self.lo, self.hi = pitch_range or (0, 127)
-        self.counters = KeyboardCounters()
+        self.counters = KeyboardCounters(pitch_range=(self.lo, self.hi), transpose=transpose)
         self._serial = itertools.count()
         self._down: dict[tuple[int, int], list[tuple[int, int, int]]] = {}  # (channel, note) → engine keys
         self._struck: dict[tuple[int, int], int] = {}  # (channel, note) → the sample of its latest note-on
@@ -120,6 +128,8 @@ class Keyboard:
         pitch = note + self.transpose
         if not self.lo <= pitch <= self.hi:
             self.counters.out_of_range += 1
+            if len(self.counters.outside) < SHOWN_NOTES:
+                self.counters.outside.append((pitch, self._struck_seconds(at)))
             return
         if at is None or self._struck.get((channel, note)) != int(at):  # one instant's strikes sound together
             self._strike_over(channel, note, at)
@@ -129,6 +139,13 @@ class Keyboard:
         self._down.setdefault((channel, note), []).append(key)
         self.engine.note_on(key, pitch, velocity, at)
         self.counters.notes += 1
+
+    def _struck_seconds(self, at: int | None) -> float:
+        """When a message applied at engine sample `at` (None: now) came, in seconds: one block
+        earlier, the session's latency (session.py), so that a file's note is named at its time in
+        the file, as render names it."""
+        sample = self.engine.clock if at is None else max(int(at), self.engine.clock)
+        return max(0, sample - self.engine.cfg.block) / self.engine.sample_rate
 
     def _strike_over(self, channel: int, note: int, at: int | None) -> None:
         """End the notes of a key struck again at `at`: those still down (each owes its note-off,

@@ -105,8 +105,20 @@ def _non_note_events(source: Path | mido.MidiFile, sustain: bool = False) -> Cou
 
 
 def _fmt_note(n: MidiNote, pitch: int | None = None) -> str:
-    p = n.pitch if pitch is None else pitch
-    return f"{note_name(p)} ({p}) at {n.start:.2f} s"
+    return note_at(n.pitch if pitch is None else pitch, n.start)
+
+
+def note_at(pitch: int, seconds: float) -> str:
+    """A note as render's messages name it: 'D3 (50) at 1.25 s' (`play` names the notes it leaves
+    out so too)."""
+    return f"{note_name(pitch)} ({pitch}) at {seconds:.2f} s"
+
+
+def outside_range(n: int, lo: int, hi: int, transpose: int = 0) -> str:
+    """'3 note(s) transposed by -12 outside the model's trained range C3–G3 (48–55)': render's words
+    for notes outside the range (`play` says them too); the transposition named when there is one."""
+    trans = f" transposed by {transpose:+d}" if transpose else ""
+    return f"{n} note(s){trans} outside the model's trained range {note_span(lo, hi, numbers=True)}"
 
 
 def select_notes(
@@ -181,11 +193,9 @@ def select_notes(
         f"its nearest edge ({', '.join(clamped[:SHOWN_NOTES])} and {len(clamped) - SHOWN_NOTES} more)"]
     if outside:
         shown = ", ".join(outside[:8]) + (f" and {len(outside) - 8} more" if len(outside) > 8 else "")
-        trans = f" transposed by {opts.transpose:+d}" if opts.transpose else ""  # the page has no flags
-        raise UserError(
-            f"{path}: {len(outside)} note(s){trans} outside the model's trained range "
-            f"{note_span(lo, hi, numbers=True)}: {shown}; use --transpose K or --clamp"
-        )
+        # the transposition named (the page has no flags to show it)
+        raise UserError(f"{path}: {outside_range(len(outside), lo, hi, opts.transpose)}: {shown}; "
+                        "use --transpose K or --clamp")
     return played, ignored, changed
 
 

@@ -32,7 +32,9 @@ runner = CliRunner()
 
 
 class FakeEngine:
-    """Records the notes a Keyboard asks for."""
+    """Records the notes a Keyboard asks for (at a clock of 0 and blocks of 64 samples)."""
+
+    clock, sample_rate, cfg = 0, SR, StreamConfig(block=64)
 
     def __init__(self) -> None:
         self.calls: list[tuple] = []
@@ -124,7 +126,7 @@ def test_keyboard_counts_what_it_leaves_out():
         ("on", 58),
     ]
     lines = " ".join(kb.counters.summary())
-    assert "1 note(s) outside" in lines and "1 drum-channel" in lines
+    assert "1 note(s) transposed by -12 outside" in lines and "1 drum-channel" in lines
     assert "1 pitch bend message(s) ignored" in lines and "1 program_change" in lines
 
 
@@ -508,7 +510,26 @@ def test_a_file_of_which_no_note_can_be_played_writes_nothing(ckpt_path: Path, t
     out = tmp_path / "h.wav"
     result = runner.invoke(app, ["play", str(ckpt_path), "--midi-file", str(midi), "-o", str(out)])
     assert result.exit_code == 1 and "high.mid: no note could be played" in result.output
-    assert "2 note(s) outside the model's trained range left out" in result.output and not out.exists()
+    assert ("2 note(s) outside the model's trained range A2–F4 (45–65) left out: E7 (100) at 0.00 s, "
+            "F7 (101) at 0.30 s") in result.output and not out.exists()
+
+
+def test_notes_outside_the_range_are_named_once_in_renders_words(ckpt_path: Path, tmp_path: Path):
+    """Five notes above the range among two within it: play said only "5 note(s) outside the model's
+    trained range left out", naming neither the range nor the notes, which render names (refusing the
+    file, or moving them with --clamp); now one summary line names the range and the first notes at their
+    times in the file, as render's refusal does, and counts the rest."""
+    notes = [(50, 100, 0.0, 0.2)] + [(100 + i, 90, 0.25 + 0.1 * i, 0.3 + 0.1 * i) for i in range(5)]
+    midi = write_midi(tmp_path / "some.mid", notes + [(52, 100, 0.8, 1.0)])
+    out = tmp_path / "s.wav"
+    result = runner.invoke(app, ["play", str(ckpt_path), "--midi-file", str(midi), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.output.splitlines() if "outside the model" in line]
+    named = "E7 (100) at 0.25 s, F7 (101) at 0.35 s, F#7 (102) at 0.45 s"
+    outside = "5 note(s) outside the model's trained range A2–F4 (45–65)"
+    assert said == [f"note: {outside} left out: {named} and 2 more"]
+    refused = runner.invoke(app, ["render", str(ckpt_path), str(midi), "-o", str(tmp_path / "r.wav")])
+    assert refused.exit_code == 1 and f"{outside}: {named}, " in refused.output
 
 
 def test_a_ctrl_c_while_playing_a_file_into_a_wav_keeps_what_was_played(
