@@ -87,9 +87,12 @@ class RenderReport:
     picture: Path | None = None  # the PNG written beside the WAV (RenderOptions.picture)
 
 
-def _non_note_events(source: Path | mido.MidiFile, sustain: bool = False) -> Counter[str]:
+def _non_note_events(source: Path | mido.MidiFile, sustain: bool = False, tracks: set[int] | None = None,
+                     channels: set[int] | None = None) -> Counter[str]:
     """Channel messages that are not notes (controllers, program changes, …), by type; with
     `sustain` the sustain pedal's and the all-notes-off are left out (render.sustain plays them).
+    `tracks` (0-based) and `channels` (1-based): only those of the tracks and channels played (None:
+    all), as RenderOptions keeps the notes; the others are left out with their tracks and channels.
     `source`: a path or the parsed file."""
     try:
         mid = source if isinstance(source, mido.MidiFile) else open_midi(source)
@@ -97,11 +100,22 @@ def _non_note_events(source: Path | mido.MidiFile, sustain: bool = False) -> Cou
         return Counter()
     return Counter(
         m.type
-        for t in mid.tracks
+        for i, t in enumerate(mid.tracks)
+        if tracks is None or i in tracks
         for m in t
         if not m.is_meta and m.type not in ("note_on", "note_off", "sysex")
+        and (channels is None or getattr(m, "channel", None) is None or m.channel + 1 in channels)
         and not (sustain and m.type == "control_change" and m.control in (SUSTAIN_CC, *ALL_NOTES_OFF_CCS))
     )
+
+
+def _events_line(events: Counter[str], opts: RenderOptions) -> str:
+    """'non-note events on track(s) 1 and channel(s) 2,3: 2 control_change, 1 program_change': what
+    select_notes ignores, naming the tracks and channels they were counted on when some are left out."""
+    where = [f"{what}(s) {','.join(map(str, sorted(chosen)))}"
+             for what, chosen in (("track", opts.tracks), ("channel", opts.channels)) if chosen is not None]
+    on = f" on {' and '.join(where)}" if where else ""
+    return f"non-note events{on}: " + ", ".join(f"{c} {t}" for t, c in sorted(events.items()))
 
 
 def _fmt_note(n: MidiNote, pitch: int | None = None) -> str:
@@ -159,9 +173,9 @@ def select_notes(
         kept = [n for n in kept if n.channel + 1 in opts.channels]
         if dropped:
             ignored.append(f"{dropped} note(s) on other channels")
-    events = _non_note_events(path if parsed is None else parsed, sustain=kit is None)
+    events = _non_note_events(path if parsed is None else parsed, kit is None, opts.tracks, opts.channels)
     if events:
-        ignored.append("non-note events: " + ", ".join(f"{c} {t}" for t, c in sorted(events.items())))
+        ignored.append(_events_line(events, opts))
     if kit is not None:
         played, more, changed = kit_notes(kept, kit, opts.transpose)
         ignored += more

@@ -198,6 +198,33 @@ def test_midi_quirks(tmp_path: Path, ckpt, ckpt_path: Path, monkeypatch: pytest.
     assert r.exit_code == 2 and "its notes are on channel(s) 1, 10" in r.output, r.output  # as --track's
 
 
+def test_non_note_events_are_counted_on_the_tracks_and_channels_played(
+    tmp_path: Path, ckpt, ckpt_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A program change with the notes of track 0 (channel 1); a program change, two controllers and a
+    bend with those of track 1 (channel 2): with --track 0 (or --channel 1) render said "non-note events:
+    2 control_change, 1 pitchwheel, 2 program_change", counting the events of the track (channel) it
+    left out with its notes; now those of the notes played alone, and where they were counted."""
+    monkeypatch.setattr(render_mod, "synthesize", fake_synthesize)
+    message = mido.Message
+    midi = write_midi(tmp_path / "two.mid", [
+        [message("program_change", program=57), on(48), off(48, 480)],
+        [message("program_change", channel=1), message("control_change", channel=1, control=7, value=90),
+         message("control_change", channel=1, control=10, value=30),
+         message("pitchwheel", channel=1, pitch=99), on(50, ch=1), off(50, 480, ch=1)],
+    ])  # fmt: skip
+    out = tmp_path / "two.wav"
+    every = render_midi(ckpt, midi, out, FAST).ignored
+    assert every == ["non-note events: 2 control_change, 1 pitchwheel, 2 program_change"]
+    for chosen, other in ((dict(tracks={0}), "tracks"), (dict(channels={1}), "channels")):
+        ignored = render_midi(ckpt, midi, out, dataclasses.replace(FAST, **chosen)).ignored
+        where = "track(s) 0" if other == "tracks" else "channel(s) 1"
+        assert ignored == [f"1 note(s) on other {other}", f"non-note events on {where}: 1 program_change"]
+    r = runner.invoke(app, ["render", str(ckpt_path), str(midi), "-o", str(out), "--track", "1"])
+    assert r.exit_code == 0 and ("ignored: non-note events on track(s) 1: 2 control_change, 1 pitchwheel, "
+                                 "1 program_change") in r.output, r.output
+
+
 def test_errors_name_the_file(tmp_path: Path, ckpt) -> None:
     bad = tmp_path / "bad.mid"
     bad.write_bytes(b"MThd this is not a midi file")
