@@ -141,6 +141,10 @@ def _ready(source: str, sink: str) -> None:
 
 
 def _summary(r, block: int) -> None:  # noqa: ANN001 — PlayReport, imported lazily
+    if not r.written:  # a live session into a WAV stopped before any note: one line
+        left = f" ({'; '.join(r.remarks)})" if r.remarks else ""
+        typer.echo(f"nothing was played from {r.source}{left}: {r.sink} not written")
+        return
     t = r.timing
     held = {
         "held": "held notes: the model's held flag",

@@ -58,6 +58,7 @@ class PlayReport:
     remarks: list[str]
     gain_db: float = 0.0
     interrupted: bool = False  # a file played into a WAV, stopped by Ctrl-C (what was played is kept)
+    written: bool = True  # False: a live session into a WAV stopped before any note (nothing written)
 
 
 def check_stream_options(ckpt: Checkpoint, stream: StreamConfig) -> None:
@@ -198,7 +199,9 @@ def play_keyboard(
 ) -> PlayReport:
     """Play from a MIDI input `port` (None: the first) onto the audio `device` (None: the default),
     or into the WAV `out`, until `stop()` is true or Ctrl-C; ready(source, sink) is called once
-    both are open. Raises UserError when there is no port or no device."""
+    both are open. A session into a WAV stopped before any note was played writes nothing (the
+    report's `written` is False): a WAV of silence, or an empty one, is no take. Raises UserError
+    when there is no port or no device."""
     midi_in = MidiInput(port)
     kb = make_keyboard(ckpt, opts)
     sr, B = ckpt.sample_rate, opts.stream.block
@@ -214,5 +217,11 @@ def play_keyboard(
         midi_in.close()
         if output is not None:
             output.close()
-    gain = sink.finish(Path(out), sr, opts.bit_depth) if output is None else 0.0
-    return _report(kb, times, midi_in.name, str(out) if output is None else output.name, gain)
+    if output is not None:
+        return _report(kb, times, midi_in.name, output.name)
+    report = _report(kb, times, midi_in.name, str(out))
+    if kb.counters.notes and sink.blocks:
+        report.gain_db = sink.finish(Path(out), sr, opts.bit_depth)
+    else:
+        report.written = False
+    return report

@@ -3,6 +3,8 @@ where there is no MIDI port or sound card (as on this machine)."""
 
 from __future__ import annotations
 
+import queue
+import time
 from pathlib import Path
 
 import mido
@@ -555,6 +557,47 @@ def test_a_ctrl_c_while_playing_a_file_into_a_wav_keeps_what_was_played(
     audio, _ = read_audio(out)
     assert len(audio) == 19 * 64  # the blocks before the Ctrl-C
     assert report.remarks[-1].startswith("stopped by Ctrl-C at") and report.notes == 1 and report.interrupted
+
+
+class FakeMidiIn:
+    """A MIDI input port whose `messages` have just arrived, for play_keyboard without a MIDI system."""
+
+    def __init__(self, messages: list[mido.Message]) -> None:
+        self.name, self.inbox = "fake keyboard", queue.SimpleQueue()
+        for m in messages:
+            self.inbox.put((time.perf_counter(), m))
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_live_session_stopped_before_any_note_writes_nothing(ckpt_path: Path, tmp_path: Path, monkeypatch):
+    """`play -o take.wav` stopped by Ctrl-C at once wrote a WAV of no samples (44 bytes) and a summary of
+    "played 0 notes … → take.wav"; a session of silence, or of notes all outside the range, a WAV of
+    silence. Now nothing is written and one line says so, with the exit status of a normal stop (0);
+    a session with a note is written as before."""
+    import samplernn.play.run as run
+
+    def ctrl_c(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run, "MidiInput", lambda port: FakeMidiIn([]))
+    monkeypatch.setattr(run, "play_live", ctrl_c)
+    out = tmp_path / "take.wav"
+    result = runner.invoke(app, ["play", str(ckpt_path), "-o", str(out)])
+    assert result.exit_code == 0 and not out.exists(), result.output
+    assert result.output.splitlines()[1:] == [f"nothing was played from fake keyboard: {out} not written"]
+    monkeypatch.undo()
+    ckpt, opts = load_checkpoint(ckpt_path), PlayOptions(StreamConfig(block=64))
+    for note, blocks in ((None, 0), (None, 4), (100, 4), (50, 4)):  # 100: outside the range
+        played = [] if note is None else [msg("note_on", note=note, velocity=90)]
+        monkeypatch.setattr(run, "MidiInput", lambda port, played=played: FakeMidiIn(played))
+        calls = iter(range(blocks + 1))
+        report = run.play_keyboard(ckpt, opts, out=out, stop=lambda calls=calls, n=blocks: next(calls) == n)
+        assert report.written == out.exists() == (note == 50)
+        assert report.timing["blocks"] == blocks
+        assert (note == 100) == any("E7 (100)" in line for line in report.remarks)
+    assert len(read_audio(out)[0]) == 4 * 64 and report.notes == 1
 
 
 def test_missing_portaudio_is_one_line(monkeypatch):
