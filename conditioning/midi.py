@@ -192,16 +192,26 @@ def read_midi_notes(source: str | Path | mido.MidiFile) -> list[MidiNote]:
 
     An empty list means the file parsed but holds no notes; callers decide whether that is an
     error. A note left hanging at the end of its track is closed at the track's last event
-    (and marked `hanging`).
+    (and marked `hanging`). A note still sounding at an all-notes-off or all-sound-off of its
+    channel (ALL_NOTES_OFF_CCS, on any track; not on the drum channel) ends there, and a later
+    note-off of its key is the next note's (General MIDI: a note-off for a note not sounding is
+    ignored), where first-on-first-off pairing would give it to the ended note and leave the next
+    hanging.
     """
     mid, path = _opened(source)
     to_sec = _clock(mid, path)
+    offs: dict[int, list[int]] = {}
+    for t, cc in _control_changes(mid, ALL_NOTES_OFF_CCS)[0]:
+        if cc.channel != DRUM_CHANNEL:
+            offs.setdefault(cc.channel, []).append(t)
     notes: list[MidiNote] = []
     for ti, track in enumerate(mid.tracks):
         tick = 0
         sounding: dict[tuple[int, int], list[tuple[int, int]]] = {}
         for msg in track:
             tick += msg.time
+            if msg.type in ("note_off", "note_on") and msg.channel in offs:
+                notes += _ended_by_all_off(sounding, msg.channel, tick, offs[msg.channel], to_sec, ti)
             if msg.type == "note_on" and msg.velocity > 0:
                 sounding.setdefault((msg.channel, msg.note), []).append((tick, msg.velocity))
             elif msg.type in ("note_off", "note_on"):
@@ -214,6 +224,23 @@ def read_midi_notes(source: str | Path | mido.MidiFile) -> list[MidiNote]:
                 notes.append(MidiNote(pitch, vel, to_sec(on), to_sec(max(tick, on)), ch, ti, hanging=True))
     notes.sort(key=lambda n: (n.start, n.pitch))
     return notes
+
+
+def _ended_by_all_off(sounding: dict[tuple[int, int], list[tuple[int, int]]], channel: int, tick: int,
+                      offs: list[int], to_sec: Callable[[int], float], track: int) -> list[MidiNote]:
+    """The notes of `channel` in `sounding` ((channel, key) → [(on tick, velocity)], changed in
+    place) that an all-notes-off at one of `offs` (ticks, ascending) after their note-on and at or
+    before `tick` ended, each ending at the first such message."""
+    ended = []
+    for (ch, pitch), stack in sounding.items():
+        if ch != channel:
+            continue
+        for on, vel in list(stack):
+            i = bisect.bisect_right(offs, on)  # the first after the note-on: one at its tick is before it
+            if i < len(offs) and offs[i] <= tick:
+                stack.remove((on, vel))
+                ended.append(MidiNote(pitch, vel, to_sec(on), to_sec(offs[i]), ch, track))
+    return ended
 
 
 #: The sustain (damper) pedal's controller and the value from which it counts as down (General

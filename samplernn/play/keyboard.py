@@ -11,8 +11,9 @@
   channel is down: then the note is held until the pedal comes up; a key struck again before its
   note-off owes that note-off to the note it ended, so the next note-off of the key is that one's
   and the new note sounds to its own (as `render` pairs a file's note-offs: first on, first off);
-* CC120 / CC123 (all sound off / all notes off) release every note of the channel; a key still down
-  owes its note-off to the note ended so, as to a note struck over (render pairs them so);
+* CC120 / CC123 (all sound off / all notes off) release every note of the channel; a note-off
+  that comes later for a note ended so is ignored, and the key's next note keeps its own (render
+  reads a file so: conditioning.read_midi_notes);
 * pitch bend and every other message are ignored, and counted for the summary.
 
 A drum model (`kit`: its General MIDI keys) plays what a drum machine plays: a note-on on any
@@ -195,15 +196,14 @@ class Keyboard:
             self.engine.note_off(key, at)
 
     def release_all(self, at: int | None = None, channel: int | None = None) -> None:
-        """Release every note (of `channel`, or of all channels), pedal or not. A key still down owes
-        its note-off to the note ended here, as a key struck again does (`render` pairs a file's
-        note-offs first on, first off, whatever an all-notes-off ended)."""
+        """Release every note (of `channel`, or of all channels), pedal or not. A note-off that comes
+        later for a note ended here is ignored (General MIDI; `render` reads a file so too:
+        conditioning.read_midi_notes), unlike one owed by a key struck again."""
         for (ch, note), keys in list(self._down.items()):
             if channel is None or ch == channel:
                 del self._down[(ch, note)]
                 for key in keys:
                     self.engine.note_off(key, at)
-                    self._owed[(ch, note)] += 1
         for ch in [c for c in self._held if channel is None or c == channel]:
             for key in self._held.pop(ch):
                 self.engine.note_off(key, at)

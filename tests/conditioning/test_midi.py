@@ -180,3 +180,26 @@ def test_a_parsed_file_reads_as_its_path_does(tmp_path):
     for bad, reason in parser_failures(tmp_path).values():  # open_midi refuses as the readers do
         with pytest.raises(MidiError, match=reason):
             open_midi(bad)
+
+
+def test_an_all_notes_off_ends_its_channels_notes_and_frees_their_note_offs(tmp_path):
+    """A type-1 file at 480 ticks a beat, 120 bpm: D3 on channel 1 and a kick on channel 10 at 0 s,
+    an all-notes-off for channels 1 and 10 on another track at 0.5 s, D3 again at 1 s and one note-off
+    at 1.5 s: the first D3 ends at the all-notes-off, the note-off is the second D3's (not the first's,
+    leaving the second hanging); a note struck at the all-notes-off's own tick and the drum channel's
+    notes are left as they are."""
+    mid = mido.MidiFile(type=1, ticks_per_beat=480)
+    notes = mido.MidiTrack([mido.Message("note_on", note=50, velocity=90, time=0),
+                            mido.Message("note_on", note=36, velocity=90, channel=9, time=0),
+                            mido.Message("note_on", note=60, velocity=70, time=480),
+                            mido.Message("note_on", note=50, velocity=80, time=480),
+                            mido.Message("note_off", note=50, time=480),
+                            mido.Message("note_off", note=60, time=0),
+                            mido.Message("note_off", note=36, channel=9, time=0)])
+    offs = mido.MidiTrack([mido.Message("control_change", control=123, value=0, time=480),
+                           mido.Message("control_change", control=123, value=0, channel=9, time=0)])
+    mid.tracks += [notes, offs]
+    mid.save(tmp_path / "off.mid")
+    got = [(n.pitch, n.velocity, n.start, n.stop, n.hanging) for n in read_midi_notes(tmp_path / "off.mid")]
+    assert got == [(36, 90, 0.0, 1.5, False), (50, 90, 0.0, 0.5, False), (60, 70, 0.5, 1.5, False),
+                   (50, 80, 1.0, 1.5, False)]

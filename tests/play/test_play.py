@@ -421,27 +421,26 @@ def _play_and_render_notes(ckpt_path: Path, midi: Path, monkeypatch) -> tuple[li
     return played, rendered
 
 
-def test_a_note_off_after_an_all_notes_off_is_the_ended_notes_as_render_pairs_it(ckpt_path: Path,
-                                                                                 tmp_path: Path, monkeypatch):
+def test_a_note_off_after_an_all_notes_off_is_the_next_notes_in_play_and_render(
+        ckpt_path: Path, tmp_path: Path, monkeypatch):
     """D3 on at 0 s, an all-notes-off (CC123) at 0.5 s, D3 on again at 1 s, one note-off at 1.5 s, the
-    track's end at 3 s: render pairs the note-off with the first D3 (first on, first off), so the second
-    has none and sounds to the track's end (3 s); play gave it to the second D3 (1–1.5 s), as if the
-    all-notes-off had taken the first note's note-off with it."""
+    track's end at 3 s: the all-notes-off ended the first D3, so the note-off is the second's (1-1.5 s),
+    in play as in render. Render paired it first on, first off with the ended note and left the second
+    hanging to the track's end (1-3 s)."""
     _save_track(tmp_path / "again.mid", [mido.Message("note_on", note=50, velocity=100, time=0),
                                          mido.Message("control_change", control=123, value=0, time=480),
                                          mido.Message("note_on", note=50, velocity=100, time=480),
                                          mido.Message("note_off", note=50, velocity=0, time=480),
                                          mido.MetaMessage("end_of_track", time=1440)])
     played, rendered = _play_and_render_notes(ckpt_path, tmp_path / "again.mid", monkeypatch)
-    assert rendered == [(50, 0.0, 0.5), (50, 1.0, 3.0)]
+    assert rendered == [(50, 0.0, 0.5), (50, 1.0, 1.5)]
     assert played == rendered
-    eng = FakeEngine()  # live: the key still down at the all-notes-off owes its note-off too
+    eng = FakeEngine()  # live: the note-off of a note the all-notes-off ended is ignored
     kb = Keyboard(eng, (40, 70))
     for m, at in ((msg("note_on", note=50, velocity=90), 0), (msg("control_change", control=123), 10),
-                  (msg("note_on", note=50, velocity=90), 20), (msg("note_off", note=50), 30),
-                  (msg("note_off", note=50), 40)):  # fmt: skip
+                  (msg("note_on", note=50, velocity=90), 20), (msg("note_off", note=50), 30)):  # fmt: skip
         kb.handle(m, at)
-    assert [(c[1][2], c[2]) for c in eng.calls if c[0] == "off"] == [(0, 10), (1, 40)]
+    assert [(c[1][2], c[2]) for c in eng.calls if c[0] == "off"] == [(0, 10), (1, 30)]
 
 
 def test_a_key_struck_twice_at_one_instant_sounds_twice_as_render_leaves_it(ckpt_path: Path, tmp_path: Path,
