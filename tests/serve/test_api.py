@@ -258,6 +258,17 @@ def test_bad_midi_files_get_a_clear_message(client, tmp_path: Path, make, says) 
     assert "/tmp" not in detail and "samplernn-serve" not in detail  # no server paths
 
 
+def test_a_file_of_drums_only_is_told_the_model_is_pitched(client, tmp_path: Path) -> None:
+    """A file whose notes are all on the drum channel was refused as "no notes to render (2 drum-channel
+    note(s))", which says neither why nor what the model plays."""
+    drums = write_midi(tmp_path / "beat.mid", [(36, 100, 0.0, 0.1), (38, 100, 0.2, 0.3)], channel=9)
+    response = client.post("/api/render", files={"file": ("beat.mid", drums.read_bytes())})
+    assert response.status_code == 400
+    assert response.json()["detail"] == ("beat.mid: only drum-channel notes (channel 10), and this model is "
+                                         "pitched: it leaves the drum channel out")
+    assert list(client.app.state.store.root.iterdir()) == []
+
+
 def test_a_riff_midi_file_is_rendered(client, wait, tmp_path: Path) -> None:
     smf = _midi(tmp_path, [(50, 100, 0.0, 0.3)])
     data = b"data" + len(smf).to_bytes(4, "little") + smf + b"\0" * (len(smf) % 2)

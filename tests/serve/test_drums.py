@@ -133,6 +133,9 @@ def test_a_drum_file_on_another_channel_is_told_what_the_page_can_do(drum_client
     assert response.status_code == 400
     detail = response.json()["detail"]
     assert detail.endswith("move the file's drums to channel 10") and "--channel" not in detail, detail
+    # was "no notes to render (1 note(s) on other channels); a drum model plays …": the file's fault unsaid
+    assert detail == ("ch1.mid: no drum-channel notes (channel 10), and this model is a drum model: it plays "
+                      "the drum channel only; move the file's drums to channel 10")
 
 
 def _two_parts(path: Path, melody: list[Note], drums: list[Note]) -> Path:
