@@ -97,13 +97,14 @@ def create_app(ckpt: Checkpoint, limits: ServeLimits = ServeLimits(),
     _error_handlers(app)
     app.middleware("http")(upload_size_guard)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.get("/", include_in_schema=False)(lambda: FileResponse(STATIC / "index.html"))
-    app.get("/api/model")(model_info)
+    get = partial(app.api_route, methods=["GET", "HEAD"])  # HEAD: GET's answer without its body, as /static's
+    get("/", include_in_schema=False)(lambda: FileResponse(STATIC / "index.html"))
+    get("/api/model")(model_info)
     app.post("/api/takes", status_code=202)(post_takes)
     app.post("/api/render", status_code=202)(post_render)
-    app.get("/api/jobs/{job_id}")(get_job)
-    app.get("/api/jobs/{job_id}/files/{name}")(get_file)
-    app.get("/api/pack")(get_pack)
+    get("/api/jobs/{job_id}")(get_job)
+    get("/api/jobs/{job_id}/files/{name}")(get_file)
+    get("/api/pack")(get_pack)
     return app
 
 

@@ -43,6 +43,18 @@ def test_page_and_its_scripts_are_served_and_name_nothing_on_the_internet(client
     assert client.get("/docs").status_code == 404  # FastAPI's docs page would load from a CDN
 
 
+def test_head_is_answered_as_get_without_a_body(client) -> None:
+    """HEAD / was 405 (FastAPI routes a GET alone; /static answered HEAD): a link checker or `curl -I`
+    took the page for missing."""
+    for path in ("/", "/api/model"):
+        head, get = client.head(path), client.get(path)
+        assert head.status_code == get.status_code == 200, path
+        assert head.headers["content-type"] == get.headers["content-type"], path
+        assert head.headers["content-length"] == get.headers["content-length"], path
+    assert client.head("/").content == b""  # the body is left out (uvicorn leaves it out of any HEAD)
+    assert client.head("/api/jobs/unknown").status_code == 404  # refused as a GET is
+
+
 def test_takes_are_ranked_measured_and_drawn(client, wait) -> None:
     job, progress = takes_job(client, wait, takes=3)
     assert job["state"] == "done", job["message"]
