@@ -37,6 +37,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, StrictFloat, StrictInt, StrictStr
+from starlette.types import Receive, Scope, Send
 
 from conditioning.pitch import note_name
 from samplernn.common.errors import UserError
@@ -73,6 +74,21 @@ class TakesBody(BaseModel):
 
 class NotFound(UserError):
     """An unknown or expired job, or a file the job did not write."""
+
+
+class HeldFile(FileResponse):
+    """A job's file sent with its job held (JobStore.hold), released once sent: the job expiring
+    between the lookup and the read no longer removes the file under the response (a 500)."""
+
+    def __init__(self, path: Path, release: Callable[[], None], media_type: str) -> None:
+        super().__init__(path, media_type=media_type)
+        self.release = release
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.release()
 
 
 def create_app(ckpt: Checkpoint, limits: ServeLimits = ServeLimits(),
@@ -247,8 +263,10 @@ def post_render(
         raise
 
 
-def _job(request: Request, job_id: str) -> Job:
-    job = request.app.state.store.get(job_id)
+def _job(request: Request, job_id: str, hold: bool = False) -> Job:
+    """The job `job_id`, held (JobStore.hold: the caller releases it) where `hold`; NotFound if none."""
+    store: JobStore = request.app.state.store
+    job = store.hold(job_id) if hold else store.get(job_id)
     if job is None:
         raise NotFound(f"no job {job_id!r} (unknown, or expired and its files removed)")
     return job
@@ -261,21 +279,25 @@ def get_job(job_id: str, request: Request) -> dict[str, Any]:
 
 
 def get_file(job_id: str, name: str, request: Request) -> FileResponse:
-    """One file a job wrote (only names the job registered: no paths from the request)."""
-    job = _job(request, job_id)
+    """One file a job wrote (only names the job registered: no paths from the request), sent whole
+    even if its job expires meanwhile (HeldFile)."""
+    job = _job(request, job_id, hold=True)
+    release = partial(request.app.state.store.release, job)
     if name not in job.files or not (job.dir / name).is_file():
+        release()
         raise NotFound(f"job {job_id} has no file {name!r}")
-    return FileResponse(
-        job.dir / name, media_type=MEDIA_TYPES.get(Path(name).suffix, "application/octet-stream")
-    )
+    return HeldFile(job.dir / name, release, MEDIA_TYPES.get(Path(name).suffix, "application/octet-stream"))
 
 
-def _kept_take(request: Request, item: str) -> tuple[Path, dict[str, Any]]:
-    """The WAV of take 'JOB:K' and its entry in takes.json; NotFound when it is not (or no longer) there."""
+def _kept_take(request: Request, item: str, held: list[Job]) -> tuple[Path, dict[str, Any]]:
+    """The WAV of take 'JOB:K' and its entry in takes.json, its job held (added to `held`, for the
+    caller to release); NotFound when it is not (or no longer) there."""
     job_id, colon, k = item.partition(":")
     if not (colon and job_id and k.isascii() and k.isdigit()):  # '²' is a digit to str.isdigit
         raise UserError(f"take must be JOB:K (a job's id and a take's number), got {item!r}")
-    job = request.app.state.store.get(job_id)
+    job = request.app.state.store.hold(job_id)
+    if job is not None:
+        held.append(job)
     result = (job.result if job is not None else None) or {}
     found = [t for t in result.get("takes", []) if t["take"] == int(k)]  # '01' is take 1
     if job is None or job.state != DONE or not found:
@@ -305,21 +327,27 @@ def unique_names(names: list[str]) -> list[str]:
 
 def get_pack(request: Request, take: Annotated[list[str], Query()] = ()) -> Response:
     """A zip of the takes named 'JOB:K' (take K of job JOB), each under its download name, with
-    takes.json holding their measures."""
+    takes.json holding their measures; their jobs are held while zipped (JobStore.hold)."""
     limits: ServeLimits = request.app.state.limits
     if not take:
         raise UserError("keep at least one take to download a sample pack")
     if len(take) > limits.max_pack_items:
         raise UserError(f"a sample pack holds at most {limits.max_pack_items} takes, got {len(take)}")
-    # the same take twice ('J:1', 'J:01') once; two takes of one name (two jobs' take 2) both
-    by_path = {path.resolve(): (path, entry) for path, entry in map(partial(_kept_take, request), take)}
-    names = unique_names([entry["file"] for _, entry in by_path.values()])
-    kept = [(path, {**entry, "file": name})
-            for (path, entry), name in zip(by_path.values(), names, strict=True)]
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path, entry in kept:
-            zf.write(path, entry["file"])
-        zf.writestr("takes.json", json.dumps([e for _, e in kept], indent=2))
+    held: list[Job] = []
+    try:
+        # the same take twice ('J:1', 'J:01') once; two takes of one name (two jobs' take 2) both
+        found = [_kept_take(request, item, held) for item in take]
+        by_path = {path.resolve(): (path, entry) for path, entry in found}
+        names = unique_names([entry["file"] for _, entry in by_path.values()])
+        kept = [(path, {**entry, "file": name})
+                for (path, entry), name in zip(by_path.values(), names, strict=True)]
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for path, entry in kept:
+                zf.write(path, entry["file"])
+            zf.writestr("takes.json", json.dumps([e for _, e in kept], indent=2))
+    finally:
+        for job in held:
+            request.app.state.store.release(job)
     headers = {"Content-Disposition": 'attachment; filename="samplernn-pack.zip"'}
     return Response(buf.getvalue(), media_type="application/zip", headers=headers)

@@ -171,6 +171,52 @@ def test_only_the_files_a_job_wrote_are_served(client, wait) -> None:
         assert client.get(f"/api/jobs/{job['id']}/files/{name}").status_code == 404
 
 
+def _expiring_on(monkeypatch, owner, method: str, store) -> None:
+    """Make every job expire just before `owner.method` reads a job's file: the race of a request that
+    looked its job up a moment before another request's (or the worker's) JobStore.expire removed it."""
+    import inspect
+    import time
+
+    read = getattr(owner, method)
+
+    def expire() -> None:
+        store.expire(now=time.monotonic() + 2 * store.ttl_s)
+
+    if inspect.iscoroutinefunction(read):
+        async def expiring(self, *args, **kwargs):
+            expire()
+            return await read(self, *args, **kwargs)
+    else:
+        def expiring(self, *args, **kwargs):
+            expire()
+            return read(self, *args, **kwargs)
+    monkeypatch.setattr(owner, method, expiring)
+
+
+def test_a_take_that_expires_while_it_is_fetched_is_sent_not_a_500(client, wait, monkeypatch) -> None:
+    """A job that expired between a download's lookup and its read was a 500 naming the server's
+    folder ("server error: File at path /tmp/samplernn-serve-…/take-1.wav does not exist."), a pack
+    of it one too ("[Errno 2] No such file or directory: …")."""
+    from starlette.responses import FileResponse
+
+    store = client.app.state.store
+    job, _ = takes_job(client, wait, takes=1)
+    expected = (store.root / job["id"] / "take-1.wav").read_bytes()
+    _expiring_on(monkeypatch, FileResponse, "__call__", store)
+    response = client.get(f"/api/jobs/{job['id']}/files/take-1.wav")
+    assert response.status_code == 200 and response.content == expected  # asked before it expired: sent
+    assert not (store.root / job["id"]).exists()  # and removed once sent
+    assert client.get(f"/api/jobs/{job['id']}/files/take-1.wav").status_code == 404
+    monkeypatch.undo()
+    job, _ = takes_job(client, wait, takes=1)
+    _expiring_on(monkeypatch, zipfile.ZipFile, "write", store)
+    response = client.get("/api/pack", params={"take": [f"{job['id']}:1"]})
+    assert response.status_code == 200, response.text
+    assert zipfile.ZipFile(io.BytesIO(response.content)).namelist() == ["D3-v100-0.20s-take1.wav",
+                                                                        "takes.json"]
+    assert not (store.root / job["id"]).exists()
+
+
 def test_midi_upload_renders_with_progress(client, wait, tmp_path: Path) -> None:
     midi = write_midi(tmp_path / "two notes.mid", [(48, 100, 0.0, 0.2), (52, 90, 0.1, 0.3)])
     response = client.post("/api/render", files={"file": ("two notes.mid", midi.read_bytes())})
