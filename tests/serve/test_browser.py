@@ -279,3 +279,18 @@ def test_kept_takes_are_listed_under_the_names_the_pack_gives_them(server_url, b
     assert [a.get_attribute("download") for a in links] == listed
     with urllib.request.urlopen(browser.find_element(By.ID, "pack").get_attribute("href")) as response:
         assert zipfile.ZipFile(io.BytesIO(response.read())).namelist() == [*listed, "takes.json"]
+
+
+def test_the_pack_error_clears_when_the_kept_list_changes(server_url, browser) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(server_url + "/")
+    wait_until(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"))
+    browser.execute_script("kept.set('gone:1', {name: 'gone.wav', url: '#'}); drawKept();")  # an expired take
+    browser.find_element(By.ID, "pack").click()
+    error = browser.find_element(By.ID, "pack-error")
+    wait_until(error.is_displayed, what="the pack's error line")
+    browser.find_element(By.CSS_SELECTOR, "#kept-list li button").click()  # ✕, as the line says
+    # was: the line stayed, naming a take no longer listed
+    wait_until(lambda: not error.is_displayed(), timeout=5, what="the error line to clear")
+

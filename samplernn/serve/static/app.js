@@ -162,6 +162,7 @@ function keptNames() {
 function drawKept() {
   const list = $("kept-list");
   list.replaceChildren();
+  show($("pack-error"), ""); // it named what the list held: a take dropped with ✕, say
   const names = keptNames();
   for (const [key, item] of kept) {
     const drop = el("button", { type: "button", class: "secondary", text: "✕", title: "drop from the pack" });
