@@ -294,3 +294,17 @@ def test_the_pack_error_clears_when_the_kept_list_changes(server_url, browser) -
     # was: the line stayed, naming a take no longer listed
     wait_until(lambda: not error.is_displayed(), timeout=5, what="the error line to clear")
 
+
+@pytest.mark.parametrize(("field", "says"), [("velocity", "velocity is empty: it must be 1..127"),
+                                             ("duration", "length is empty: it must be 0.05..0.5 s"),
+                                             ("takes", "takes is empty: it must be 1..3")])
+def test_an_empty_field_is_said_empty_not_zero(server_url, browser, field, says) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(server_url + "/")
+    wait_until(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"))
+    browser.find_element(By.ID, field).clear()
+    browser.find_element(By.ID, "generate").click()
+    error = browser.find_element(By.ID, "takes-error")
+    wait_until(error.is_displayed, what="the error line")
+    assert error.text == says  # was the server's "velocity must be 1..127, got 0": the page sent 0

@@ -220,6 +220,18 @@ async function downloadPack(event) {
   }
 }
 
+// A number field's value; an empty one (or one the browser cannot read as a number) refused in words,
+// named as the server names it: Number("") is 0, which the server refused as "velocity must be 1..127, got 0".
+function numberIn(id, name, range, optional = false) {
+  const input = $(id);
+  if (input.validity.badInput) throw new Error(`${name} is not a number: it must be ${range}`);
+  if (input.value === "") {
+    if (optional) return null;
+    throw new Error(`${name} is empty: it must be ${range}`);
+  }
+  return Number(input.value);
+}
+
 async function generateTakes(event) {
   event.preventDefault();
   const button = $("generate");
@@ -227,11 +239,12 @@ async function generateTakes(event) {
   show($("takes-warning"), "");
   button.disabled = true;
   try {
-    const seed = $("seed").value;
+    const lim = model.limits;
     const body = {
-      note: $("note").value, velocity: Number($("velocity").value),
-      duration: model.drums ? null : Number($("duration").value), takes: Number($("takes").value),
-      seed: seed === "" ? null : Number(seed),
+      note: $("note").value, velocity: numberIn("velocity", "velocity", "1..127"),
+      duration: model.drums ? null : numberIn("duration", "length", `${lim.min_duration}..${lim.max_duration} s`),
+      takes: numberIn("takes", "takes", `1..${lim.max_takes}`),
+      seed: numberIn("seed", "seed", "0 or more, or empty for a random one", true),
     };
     const job = await json(await call("/api/takes", {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
