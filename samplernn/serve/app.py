@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import io
 import json
-import re
-import unicodedata
 import zipfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -50,7 +49,7 @@ from samplernn.serve.hits import kit_reference, make_hit_takes
 from samplernn.serve.jobs import DONE, Job, JobStore, QueueFull
 from samplernn.serve.limits import ServeLimits
 from samplernn.serve.requests import check_midi, check_render_fields, check_upload_size, take_request
-from samplernn.serve.work import make_takes, render_file
+from samplernn.serve.work import LABEL, make_takes, render_file, safe_name
 
 STATIC = Path(__file__).parent / "static"
 MEDIA_TYPES = {".wav": "audio/wav", ".png": "image/png"}
@@ -92,10 +91,11 @@ class HeldFile(FileResponse):
 
 
 def create_app(ckpt: Checkpoint, limits: ServeLimits = ServeLimits(),
-               announce: Callable[[str], None] | None = None) -> FastAPI:
+               announce: Callable[[str], None] | None = None, label: str = LABEL) -> FastAPI:
     """The application for one loaded checkpoint. Its job store (worker thread and temporary
     folder) lives from the application's startup to its shutdown, where its files are removed;
-    `announce` gets one line per finished job (JobStore)."""
+    `announce` gets one line per finished job (JobStore); `label`, the model's name (work.model_label),
+    begins or ends the name of every file the page offers."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -107,7 +107,7 @@ def create_app(ckpt: Checkpoint, limits: ServeLimits = ServeLimits(),
             app.state.store.close()
 
     app = FastAPI(title="samplernn serve", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.ckpt, app.state.limits = ckpt, limits
+    app.state.ckpt, app.state.limits, app.state.label = ckpt, limits, safe_name(label, LABEL)
     app.state.kit = kit_keys(ckpt.stats) if is_drum_model(ckpt) else None
     app.state.kit_reference = kit_reference(ckpt) if app.state.kit else None
     _error_handlers(app)
@@ -186,6 +186,7 @@ def model_info(request: Request) -> dict[str, Any]:
     return {
         "sample_rate": ckpt.sample_rate,
         "step": ckpt.step,
+        "name": request.app.state.label,  # the model's, as the download names say it
         "drums": kit is not None,
         "pitch_range": [lo, hi],
         "notes": notes,
@@ -211,15 +212,14 @@ def post_takes(body: TakesBody, request: Request) -> dict[str, Any]:
     store: JobStore = state.store
     job = store.new_job("takes")
     if state.kit:
-        return store.submit(job, lambda j: make_hit_takes(state.ckpt, req, j, state.kit_reference)).to_dict()
-    return store.submit(job, lambda j: make_takes(state.ckpt, req, j)).to_dict()
+        return store.submit(job, lambda j: make_hit_takes(state.ckpt, req, j, state.kit_reference,
+                                                          state.label)).to_dict()
+    return store.submit(job, lambda j: make_takes(state.ckpt, req, j, state.label)).to_dict()
 
 
 def _upload_name(filename: str | None) -> str:
-    """A safe display and file name for an uploaded file: its base name, letters and digits of any
-    script, '.', '-' and '_' only ('Мелодия.mid' stays itself: ASCII letters alone made it 'mid')."""
-    base = unicodedata.normalize("NFC", Path(filename or "upload.mid").name)  # é, not e + a combining accent
-    return re.sub(r"[^\w.-]+", "_", base).strip("._")[:80] or "upload.mid"
+    """A safe display and file name for an uploaded file: its base name (safe_name)."""
+    return safe_name(Path(filename or "upload.mid").name, "upload.mid")
 
 
 def post_render(
@@ -257,7 +257,8 @@ def post_render(
         notes, seconds = check_midi(path, name, opts, limits, state.ckpt.pitch_range, state.kit,
                                     state.ckpt.stats)
         job.stage = f"{counted(notes, 'hit' if state.kit else 'note')}, {seconds:.1f} s of music"
-        return store.submit(job, lambda j: render_file(state.ckpt, path, name, opts, j)).to_dict()
+        work = partial(render_file, state.ckpt, path, name, opts, label=state.label)  # work(job)
+        return store.submit(job, work).to_dict()
     except Exception:
         store.discard(job)
         raise
@@ -349,5 +350,11 @@ def get_pack(request: Request, take: Annotated[list[str], Query()] = ()) -> Resp
     finally:
         for job in held:
             request.app.state.store.release(job)
-    headers = {"Content-Disposition": 'attachment; filename="samplernn-pack.zip"'}
+    headers = {"Content-Disposition": attachment(f"{request.app.state.label}-pack.zip")}
     return Response(buf.getvalue(), media_type="application/zip", headers=headers)
+
+
+def attachment(name: str) -> str:
+    """A Content-Disposition saving the body as `name` (RFC 6266; a name beyond ASCII as UTF-8)."""
+    quoted = quote(name)
+    return f'attachment; filename="{name}"' if quoted == name else f"attachment; filename*=utf-8''{quoted}"

@@ -70,6 +70,7 @@ def serve(
     from samplernn.common.device import resolve_device
     from samplernn.model.checkpoint import load_checkpoint
     from samplernn.serve.app import create_app
+    from samplernn.serve.work import model_label
 
     check_port(host, port)
     ckpt = load_checkpoint(checkpoint, resolve_device(device), needs_notes="serve")
@@ -77,4 +78,4 @@ def serve(
         announce(f"warning: listening on {host}: anyone who can reach this machine can use the page")
     shown = f"[{host}]" if ":" in host else host
     announce(f"serving {Path(checkpoint).name} at http://{shown}:{port}/ (Ctrl-C stops)")
-    make_server(create_app(ckpt, limits, announce), host, port).run()
+    make_server(create_app(ckpt, limits, announce, model_label(checkpoint)), host, port).run()

@@ -30,6 +30,7 @@ def test_model_info_offers_the_trained_range_and_the_limits(client, limits) -> N
     assert info["pitch_range"] == [48, 52] and info["bank_pitches"] == [48, 50, 52]
     assert [n["name"] for n in info["notes"]] == ["C3", "C#3", "D3", "D#3", "E3"]
     assert info["limits"]["max_takes"] == limits.max_takes
+    assert info["name"] == "tiny"  # the model's, as the files the page offers are named
 
 
 def test_page_and_its_scripts_are_served_and_name_nothing_on_the_internet(client) -> None:
@@ -68,7 +69,7 @@ def test_takes_are_ranked_measured_and_drawn(client, wait) -> None:
     for t in takes:
         assert {"cents", "f0_hz", "noise_floor_db", "level_db", "bank_level_db", "level_diff_db"} <= set(t)
         assert t["bank_level_db"] == pytest.approx(-20.0, abs=1.0)  # the bank's envelope is -20 dBFS held
-        assert t["download"] == f"D3-v100-0.20s-take{t['take']}.wav"
+        assert t["download"] == f"tiny-D3-v100-0.20s-take{t['take']}.wav"
         wav = client.get(f"/api/jobs/{job['id']}/files/{t['wav']}")
         assert wav.headers["content-type"] == "audio/wav"
         audio, sr = sf.read(io.BytesIO(wav.content))
@@ -90,22 +91,23 @@ def test_sample_pack_zips_the_kept_takes_with_their_measures(client, wait) -> No
     kept = [f"{first['id']}:2", f"{other['id']}:1", f"{first['id']}:02"]  # take 2 twice: zipped once
     response = client.get("/api/pack", params={"take": kept})
     assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
+    assert response.headers["content-disposition"] == 'attachment; filename="tiny-pack.zip"'
     zf = zipfile.ZipFile(io.BytesIO(response.content))
-    assert zf.namelist() == ["D3-v100-0.20s-take2.wav", "C3-v80-0.20s-take1.wav", "takes.json"]
+    assert zf.namelist() == ["tiny-D3-v100-0.20s-take2.wav", "tiny-C3-v80-0.20s-take1.wav", "takes.json"]
     listed = json.loads(zf.read("takes.json"))
     assert [(e["file"], e["note"], e["velocity"]) for e in listed] == [
-        ("D3-v100-0.20s-take2.wav", "D3", 100), ("C3-v80-0.20s-take1.wav", "C3", 80)]  # fmt: skip
+        ("tiny-D3-v100-0.20s-take2.wav", "D3", 100), ("tiny-C3-v80-0.20s-take1.wav", "C3", 80)]  # fmt: skip
     assert all("cents" in e and "score" in e for e in listed)
     original = client.get(f"/api/jobs/{first['id']}/files/take-2.wav").content
-    assert zf.read("D3-v100-0.20s-take2.wav") == original
+    assert zf.read("tiny-D3-v100-0.20s-take2.wav") == original
     # take 2 of two generations of one note share a download name: the zip keeps both
     again, _ = takes_job(client, wait, seed=5)
     both = client.get("/api/pack", params={"take": [f"{first['id']}:2", f"{again['id']}:2"]})
     zf = zipfile.ZipFile(io.BytesIO(both.content))
-    assert zf.namelist() == ["D3-v100-0.20s-take2.wav", "D3-v100-0.20s-take2-2.wav", "takes.json"]
+    assert zf.namelist() == ["tiny-D3-v100-0.20s-take2.wav", "tiny-D3-v100-0.20s-take2-2.wav", "takes.json"]
     assert [e["file"] for e in json.loads(zf.read("takes.json"))] == zf.namelist()[:2]
     second = client.get(f"/api/jobs/{again['id']}/files/take-2.wav").content
-    assert zf.read("D3-v100-0.20s-take2-2.wav") == second
+    assert zf.read("tiny-D3-v100-0.20s-take2-2.wav") == second
 
 
 @pytest.mark.parametrize(
@@ -212,7 +214,7 @@ def test_a_take_that_expires_while_it_is_fetched_is_sent_not_a_500(client, wait,
     _expiring_on(monkeypatch, zipfile.ZipFile, "write", store)
     response = client.get("/api/pack", params={"take": [f"{job['id']}:1"]})
     assert response.status_code == 200, response.text
-    assert zipfile.ZipFile(io.BytesIO(response.content)).namelist() == ["D3-v100-0.20s-take1.wav",
+    assert zipfile.ZipFile(io.BytesIO(response.content)).namelist() == ["tiny-D3-v100-0.20s-take1.wav",
                                                                         "takes.json"]
     assert not (store.root / job["id"]).exists()
 
@@ -226,7 +228,7 @@ def test_midi_upload_renders_with_progress(client, wait, tmp_path: Path) -> None
     assert progress == sorted(progress) and progress[-1] == 1.0
     result = job["result"]
     assert result["name"] == "two_notes.mid" and result["notes"] == 2
-    assert result["download"] == "two_notes-samplernn.wav"
+    assert result["download"] == "two_notes-tiny.wav"  # the song's and the model's
     audio, sr = sf.read(io.BytesIO(client.get(f"/api/jobs/{job['id']}/files/render.wav").content))
     assert sr == SR and len(audio) / SR == pytest.approx(result["seconds"])
     assert 0.3 < result["seconds"] < 0.5  # last note-off + bank tail + 0.1 s

@@ -47,3 +47,13 @@ def test_limits_defaults_fit_their_own_limits() -> None:
         ServeLimits(max_takes=2, default_takes=3)
     with pytest.raises(ValueError, match="durations"):
         ServeLimits(max_duration=0.5)
+
+
+def test_the_model_is_named_by_its_checkpoint_or_its_run() -> None:
+    """The name the page's files carry (the model's), from the checkpoint serve was given."""
+    from samplernn.serve.work import model_label
+
+    assert model_label("trombone-small") == "trombone-small"  # the shipped model, by its name
+    assert model_label("models/cello v2.pt") == "cello_v2"
+    assert model_label("runs/cello/checkpoints/best.pt") == "cello"  # not "best"
+    assert model_label("runs/cello/checkpoints/last.pt") == "cello-last"

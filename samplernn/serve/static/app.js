@@ -136,7 +136,8 @@ function takeCard(jobId, result, t) {
       el("span", { text: `take ${t.take} · ${t.seconds.toFixed(2)} s` }),
       el("span", { class: "score", text: `score ${t.score.toFixed(2)}`,
         title: model && model.drums ? "checks passed, less half the decay's error: higher is better" : "lower is better" })),
-    el("audio", { controls: "", preload: "metadata", src: wav }),
+    // title: the name the player's own ⋮ Download saves it under (chromium's); else the URL's, take-1.wav
+    el("audio", { controls: "", preload: "metadata", src: wav, title: t.download }),
     measureList(t),
     el("div", { class: "actions" }, keep, el("a", { href: wav, download: t.download, text: "download WAV" })),
     el("img", { class: "spectrogram", src: fileUrl(jobId, t.png), alt: `waveform and spectrogram of take ${t.take}`, loading: "lazy" }));
@@ -210,7 +211,7 @@ async function downloadPack(event) {
     }
     if (!response.ok) await json(response);
     const url = URL.createObjectURL(await response.blob());
-    const link = el("a", { href: url, download: "samplernn-pack.zip" });
+    const link = el("a", { href: url, download: pack.download });
     document.body.append(link);
     link.click();
     link.remove();
@@ -296,7 +297,7 @@ async function renderMidi(event) {
       `(rendered in ${r.elapsed.toFixed(1)} s)${r.gain_db < 0 ? `, gain ${r.gain_db.toFixed(1)} dB to stay below clipping` : ""}` +
       (notes.length ? `. ${notes.join("; ")}` : "");
     const wav = fileUrl(job.id, r.wav);
-    box.querySelector("audio").src = wav;
+    Object.assign(box.querySelector("audio"), { src: wav, title: r.download }); // title: as for a take's
     const link = box.querySelector("a.download");
     link.href = wav;
     link.download = r.download;
@@ -348,6 +349,7 @@ async function start() {
   }
   $("takes-form").addEventListener("submit", generateTakes);
   $("render-form").addEventListener("submit", renderMidi);
+  $("pack").download = `${model.name}-pack.zip`; // as the server names it
   $("pack").addEventListener("click", downloadPack);
   document.body.dataset.ready = "true";
 }
