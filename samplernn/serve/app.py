@@ -23,20 +23,20 @@ from __future__ import annotations
 
 import io
 import json
-import re
-import unicodedata
 import zipfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, StrictFloat, StrictInt, StrictStr
+from starlette.types import Receive, Scope, Send
 
 from conditioning.pitch import note_name
 from samplernn.common.errors import UserError
@@ -49,7 +49,7 @@ from samplernn.serve.hits import kit_reference, make_hit_takes
 from samplernn.serve.jobs import DONE, Job, JobStore, QueueFull
 from samplernn.serve.limits import ServeLimits
 from samplernn.serve.requests import check_midi, check_render_fields, check_upload_size, take_request
-from samplernn.serve.work import make_takes, render_file
+from samplernn.serve.work import LABEL, make_takes, render_file, safe_name
 
 STATIC = Path(__file__).parent / "static"
 MEDIA_TYPES = {".wav": "audio/wav", ".png": "image/png"}
@@ -75,11 +75,27 @@ class NotFound(UserError):
     """An unknown or expired job, or a file the job did not write."""
 
 
+class HeldFile(FileResponse):
+    """A job's file sent with its job held (JobStore.hold), released once sent: the job expiring
+    between the lookup and the read no longer removes the file under the response (a 500)."""
+
+    def __init__(self, path: Path, release: Callable[[], None], media_type: str) -> None:
+        super().__init__(path, media_type=media_type)
+        self.release = release
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.release()
+
+
 def create_app(ckpt: Checkpoint, limits: ServeLimits = ServeLimits(),
-               announce: Callable[[str], None] | None = None) -> FastAPI:
+               announce: Callable[[str], None] | None = None, label: str = LABEL) -> FastAPI:
     """The application for one loaded checkpoint. Its job store (worker thread and temporary
     folder) lives from the application's startup to its shutdown, where its files are removed;
-    `announce` gets one line per finished job (JobStore)."""
+    `announce` gets one line per finished job (JobStore); `label`, the model's name (work.model_label),
+    begins or ends the name of every file the page offers."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -91,19 +107,20 @@ def create_app(ckpt: Checkpoint, limits: ServeLimits = ServeLimits(),
             app.state.store.close()
 
     app = FastAPI(title="samplernn serve", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.ckpt, app.state.limits = ckpt, limits
+    app.state.ckpt, app.state.limits, app.state.label = ckpt, limits, safe_name(label, LABEL)
     app.state.kit = kit_keys(ckpt.stats) if is_drum_model(ckpt) else None
     app.state.kit_reference = kit_reference(ckpt) if app.state.kit else None
     _error_handlers(app)
     app.middleware("http")(upload_size_guard)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.get("/", include_in_schema=False)(lambda: FileResponse(STATIC / "index.html"))
-    app.get("/api/model")(model_info)
+    get = partial(app.api_route, methods=["GET", "HEAD"])  # HEAD: GET's answer without its body, as /static's
+    get("/", include_in_schema=False)(lambda: FileResponse(STATIC / "index.html"))
+    get("/api/model")(model_info)
     app.post("/api/takes", status_code=202)(post_takes)
     app.post("/api/render", status_code=202)(post_render)
-    app.get("/api/jobs/{job_id}")(get_job)
-    app.get("/api/jobs/{job_id}/files/{name}")(get_file)
-    app.get("/api/pack")(get_pack)
+    get("/api/jobs/{job_id}")(get_job)
+    get("/api/jobs/{job_id}/files/{name}")(get_file)
+    get("/api/pack")(get_pack)
     return app
 
 
@@ -169,6 +186,7 @@ def model_info(request: Request) -> dict[str, Any]:
     return {
         "sample_rate": ckpt.sample_rate,
         "step": ckpt.step,
+        "name": request.app.state.label,  # the model's, as the download names say it
         "drums": kit is not None,
         "pitch_range": [lo, hi],
         "notes": notes,
@@ -194,15 +212,14 @@ def post_takes(body: TakesBody, request: Request) -> dict[str, Any]:
     store: JobStore = state.store
     job = store.new_job("takes")
     if state.kit:
-        return store.submit(job, lambda j: make_hit_takes(state.ckpt, req, j, state.kit_reference)).to_dict()
-    return store.submit(job, lambda j: make_takes(state.ckpt, req, j)).to_dict()
+        return store.submit(job, lambda j: make_hit_takes(state.ckpt, req, j, state.kit_reference,
+                                                          state.label)).to_dict()
+    return store.submit(job, lambda j: make_takes(state.ckpt, req, j, state.label)).to_dict()
 
 
 def _upload_name(filename: str | None) -> str:
-    """A safe display and file name for an uploaded file: its base name, letters and digits of any
-    script, '.', '-' and '_' only ('Мелодия.mid' stays itself: ASCII letters alone made it 'mid')."""
-    base = unicodedata.normalize("NFC", Path(filename or "upload.mid").name)  # é, not e + a combining accent
-    return re.sub(r"[^\w.-]+", "_", base).strip("._")[:80] or "upload.mid"
+    """A safe display and file name for an uploaded file: its base name (safe_name)."""
+    return safe_name(Path(filename or "upload.mid").name, "upload.mid")
 
 
 def post_render(
@@ -240,14 +257,17 @@ def post_render(
         notes, seconds = check_midi(path, name, opts, limits, state.ckpt.pitch_range, state.kit,
                                     state.ckpt.stats)
         job.stage = f"{counted(notes, 'hit' if state.kit else 'note')}, {seconds:.1f} s of music"
-        return store.submit(job, lambda j: render_file(state.ckpt, path, name, opts, j)).to_dict()
+        work = partial(render_file, state.ckpt, path, name, opts, label=state.label)  # work(job)
+        return store.submit(job, work).to_dict()
     except Exception:
         store.discard(job)
         raise
 
 
-def _job(request: Request, job_id: str) -> Job:
-    job = request.app.state.store.get(job_id)
+def _job(request: Request, job_id: str, hold: bool = False) -> Job:
+    """The job `job_id`, held (JobStore.hold: the caller releases it) where `hold`; NotFound if none."""
+    store: JobStore = request.app.state.store
+    job = store.hold(job_id) if hold else store.get(job_id)
     if job is None:
         raise NotFound(f"no job {job_id!r} (unknown, or expired and its files removed)")
     return job
@@ -260,21 +280,25 @@ def get_job(job_id: str, request: Request) -> dict[str, Any]:
 
 
 def get_file(job_id: str, name: str, request: Request) -> FileResponse:
-    """One file a job wrote (only names the job registered: no paths from the request)."""
-    job = _job(request, job_id)
+    """One file a job wrote (only names the job registered: no paths from the request), sent whole
+    even if its job expires meanwhile (HeldFile)."""
+    job = _job(request, job_id, hold=True)
+    release = partial(request.app.state.store.release, job)
     if name not in job.files or not (job.dir / name).is_file():
+        release()
         raise NotFound(f"job {job_id} has no file {name!r}")
-    return FileResponse(
-        job.dir / name, media_type=MEDIA_TYPES.get(Path(name).suffix, "application/octet-stream")
-    )
+    return HeldFile(job.dir / name, release, MEDIA_TYPES.get(Path(name).suffix, "application/octet-stream"))
 
 
-def _kept_take(request: Request, item: str) -> tuple[Path, dict[str, Any]]:
-    """The WAV of take 'JOB:K' and its entry in takes.json; NotFound when it is not (or no longer) there."""
+def _kept_take(request: Request, item: str, held: list[Job]) -> tuple[Path, dict[str, Any]]:
+    """The WAV of take 'JOB:K' and its entry in takes.json, its job held (added to `held`, for the
+    caller to release); NotFound when it is not (or no longer) there."""
     job_id, colon, k = item.partition(":")
     if not (colon and job_id and k.isascii() and k.isdigit()):  # '²' is a digit to str.isdigit
         raise UserError(f"take must be JOB:K (a job's id and a take's number), got {item!r}")
-    job = request.app.state.store.get(job_id)
+    job = request.app.state.store.hold(job_id)
+    if job is not None:
+        held.append(job)
     result = (job.result if job is not None else None) or {}
     found = [t for t in result.get("takes", []) if t["take"] == int(k)]  # '01' is take 1
     if job is None or job.state != DONE or not found:
@@ -304,21 +328,33 @@ def unique_names(names: list[str]) -> list[str]:
 
 def get_pack(request: Request, take: Annotated[list[str], Query()] = ()) -> Response:
     """A zip of the takes named 'JOB:K' (take K of job JOB), each under its download name, with
-    takes.json holding their measures."""
+    takes.json holding their measures; their jobs are held while zipped (JobStore.hold)."""
     limits: ServeLimits = request.app.state.limits
     if not take:
         raise UserError("keep at least one take to download a sample pack")
     if len(take) > limits.max_pack_items:
         raise UserError(f"a sample pack holds at most {limits.max_pack_items} takes, got {len(take)}")
-    # the same take twice ('J:1', 'J:01') once; two takes of one name (two jobs' take 2) both
-    by_path = {path.resolve(): (path, entry) for path, entry in map(partial(_kept_take, request), take)}
-    names = unique_names([entry["file"] for _, entry in by_path.values()])
-    kept = [(path, {**entry, "file": name})
-            for (path, entry), name in zip(by_path.values(), names, strict=True)]
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path, entry in kept:
-            zf.write(path, entry["file"])
-        zf.writestr("takes.json", json.dumps([e for _, e in kept], indent=2))
-    headers = {"Content-Disposition": 'attachment; filename="samplernn-pack.zip"'}
+    held: list[Job] = []
+    try:
+        # the same take twice ('J:1', 'J:01') once; two takes of one name (two jobs' take 2) both
+        found = [_kept_take(request, item, held) for item in take]
+        by_path = {path.resolve(): (path, entry) for path, entry in found}
+        names = unique_names([entry["file"] for _, entry in by_path.values()])
+        kept = [(path, {**entry, "file": name})
+                for (path, entry), name in zip(by_path.values(), names, strict=True)]
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for path, entry in kept:
+                zf.write(path, entry["file"])
+            zf.writestr("takes.json", json.dumps([e for _, e in kept], indent=2))
+    finally:
+        for job in held:
+            request.app.state.store.release(job)
+    headers = {"Content-Disposition": attachment(f"{request.app.state.label}-pack.zip")}
     return Response(buf.getvalue(), media_type="application/zip", headers=headers)
+
+
+def attachment(name: str) -> str:
+    """A Content-Disposition saving the body as `name` (RFC 6266; a name beyond ASCII as UTF-8)."""
+    quoted = quote(name)
+    return f'attachment; filename="{name}"' if quoted == name else f"attachment; filename*=utf-8''{quoted}"

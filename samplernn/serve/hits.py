@@ -17,7 +17,7 @@ from samplernn.render.pack import generate_takes, judge, reference
 from samplernn.render.pictures import plot_note
 from samplernn.serve.jobs import Job
 from samplernn.serve.requests import TakeRequest
-from samplernn.serve.work import BIT_DEPTH, GENERATION_SHARE, generation_for
+from samplernn.serve.work import BIT_DEPTH, GENERATION_SHARE, LABEL, generation_for
 
 # A take's fields that stay out of the page's JSON (the page has its own names for them).
 _LEFT_OUT = ("file", "key", "piece", "velocity", "take")
@@ -35,20 +35,21 @@ def kit_reference(ckpt: Checkpoint) -> tuple[oneshot.KitReference, str]:
     return ref, f"the kit's real samples in {name}"
 
 
-def hit_take_name(req: TakeRequest, take: int) -> str:
-    """The download name of a hit's take: '38-acoustic-snare-v100-take2.wav'."""
-    return f"{piece_slug(req.pitch)}-v{req.velocity}-take{take}.wav"
+def hit_take_name(req: TakeRequest, take: int, label: str = LABEL) -> str:
+    """The download name of a hit's take of the model `label`: 'kit-38-acoustic-snare-v100-take2.wav'."""
+    return f"{label}-{piece_slug(req.pitch)}-v{req.velocity}-take{take}.wav"
 
 
 def make_hit_takes(
-    ckpt: Checkpoint, req: TakeRequest, job: Job, kit: tuple[oneshot.KitReference, str]
+    ckpt: Checkpoint, req: TakeRequest, job: Job, kit: tuple[oneshot.KitReference, str], label: str = LABEL
 ) -> dict[str, Any]:
     """Generate req.takes hits of piece req.pitch at req.velocity as one batch, each searched by
     level and, when the checkpoint carries its kit's pieces, likeness (OnsetSearch.for_hits), and
     as long as the kit's hits; judge them against `kit` (from `kit_reference`); write take-K.wav
     (lowered to -1 dBFS when it reached full scale) and take-K.png. Returns the piece, the hit's
     event times (s) and the takes, best first (the most checks passed, then the decay nearest the
-    kit's: render.pack.score_take), each with its measures, checks, rank and file names."""
+    kit's: render.pack.score_take), each with its measures, checks, rank and file names (its download
+    name hit_take_name's, of the model `label`)."""
     sr = ckpt.sample_rate
     gen = generation_for(job, req.seed, GENERATION_SHARE)
     gen = gen.with_onset_search(ONSET_CANDIDATES, sr, hits=True, pieces=ckpt.hit_pieces)
@@ -68,7 +69,7 @@ def make_hit_takes(
         record = {f: v for f, v in t.record(sr).items() if f not in _LEFT_OUT}
         nearest = record.get("nearest_piece")
         entries.append({"take": k, "wav": f"take-{k}.wav", "png": f"take-{k}.png",
-                        "download": hit_take_name(req, k), **record, "gain_db": round(gain_db, 2),
+                        "download": hit_take_name(req, k, label), **record, "gain_db": round(gain_db, 2),
                         "nearest_piece": None if nearest is None else piece_name(int(nearest))})  # fmt: skip
     order = sorted(range(len(takes)), key=lambda i: (-takes[i].score, i))
     return {

@@ -15,6 +15,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +90,7 @@ class JobStore:
         self.announce = announce  # one line per finished job (the serve command's terminal)
         self.max_waiting, self.ttl_s, self.max_jobs = max_waiting, ttl_s, max_jobs
         self._jobs: dict[str, Job] = {}
+        self._held: Counter[str] = Counter()  # jobs whose files are being read (hold): kept till released
         self._lock = threading.Lock()
         self._queue: queue.Queue[tuple[Job, Work] | None] = queue.Queue()
         self._closing = threading.Event()
@@ -123,8 +125,29 @@ class JobStore:
         with self._lock:
             return self._jobs.get(job_id)
 
+    def hold(self, job_id: str) -> Job | None:
+        """The job with this id (None: unknown or expired), its folder kept until release(job) even
+        if it expires meanwhile: a file looked up is still there to be read. Safe from any thread."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is not None:
+                self._held[job_id] += 1
+            return job
+
+    def release(self, job: Job) -> None:
+        """End one hold() of `job`; its folder is removed now if it expired while held."""
+        with self._lock:
+            self._held[job.id] -= 1
+            if self._held[job.id] > 0:
+                return
+            del self._held[job.id]
+            expired = job.id not in self._jobs
+        if expired:
+            shutil.rmtree(job.dir, ignore_errors=True)
+
     def expire(self, now: float | None = None) -> None:
-        """Remove finished jobs older than the ttl, then the oldest finished ones beyond max_jobs."""
+        """Remove finished jobs older than the ttl, then the oldest finished ones beyond max_jobs (the
+        folder of one held, see hold, once it is released)."""
         now = time.monotonic() if now is None else now
         with self._lock:
             done = sorted(
@@ -135,6 +158,7 @@ class JobStore:
             old += [j for j in done if j not in old][: max(0, excess)]
             for j in old:
                 del self._jobs[j.id]
+            old = [j for j in old if j.id not in self._held]
         for j in old:
             shutil.rmtree(j.dir, ignore_errors=True)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conditioning import BankStats, parse_note
-from conditioning.midi import is_midi_header
+from conditioning.midi import MidiNote, is_midi_header
 from conditioning.pitch import note_name, note_span
 from samplernn.common.errors import UserError
 from samplernn.render.drums import kit_hits, kit_piece
@@ -122,6 +122,19 @@ def _sizes(size: int, limit: int) -> str:
     return f"{size:,} bytes; at most {limit:,} bytes"
 
 
+def check_channels(name: str, notes: Sequence[MidiNote], kit: Sequence[int] | None) -> None:
+    """UserError in one line, naming `name`, when none of `notes` is on a channel the model plays:
+    a pitched model leaves the drum channel (10) out and a drum model (`kit`) plays it alone, as
+    render.midi.select_notes selects them (which says only "no notes to render" and why in counts)."""
+    drums = sum(n.is_drum for n in notes)
+    if kit is None and notes and drums == len(notes):
+        raise UserError(f"{name}: only drum-channel notes (channel 10), and this model is pitched: it leaves "
+                        "the drum channel out")
+    if kit is not None and notes and not drums:
+        raise UserError(f"{name}: no drum-channel notes (channel 10), and this model is a drum model: it "
+                        f"plays the drum channel only; {CHANNEL_HINT}")
+
+
 def check_midi(
     path: Path,
     name: str,
@@ -136,8 +149,9 @@ def check_midi(
     notes off the drum channel, the sustain pedal holding released notes; a drum model's (`kit`: its
     GM keys) on its drum channel, keys played by the kit's pieces, each hit as long as the kit's
     (with `stats`, the model's bank statistics: render.drums.kit_hits). UserError (naming `name`,
-    never `path`) for a file that is not MIDI, cannot be read, holds no notes, is longer or holds
-    more notes than the limits allow, or has notes the model does not know (unless opts.clamp)."""
+    never `path`) for a file that is not MIDI, cannot be read, holds no notes or none on a channel the
+    model plays (check_channels), is longer or holds more notes than the limits allow, or has notes the
+    model does not know (unless opts.clamp)."""
     try:
         if not is_midi_header(path.read_bytes()[:12]):
             raise UserError(f"{name}: not a MIDI file (a Standard MIDI File starts with 'MThd', a RIFF MIDI "
@@ -145,6 +159,7 @@ def check_midi(
         parsed = parse_midi(path)
         released = read_notes(path, parsed)
         notes = as_played(released, parsed, drums=kit is not None)  # as render_midi plays them
+        check_channels(name, notes, kit)
         played, _, _ = select_notes(path, notes, opts, pitch_range, kit, parsed)
         if kit is not None and stats is not None:
             played = kit_hits(played, stats, stats.sample_rate)

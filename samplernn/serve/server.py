@@ -50,11 +50,20 @@ def make_server(
     app: object, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, log_level: str = "warning"
 ) -> uvicorn.Server:
     """A uvicorn.Server for `app` (no access log: the page polls). server.run() blocks until
-    server.should_exit is set (or Ctrl-C when run in the main thread)."""
+    server.should_exit is set (or Ctrl-C when run in the main thread). A second Ctrl-C while it
+    stops ends the wait for open connections, as uvicorn's does, but not the application's own
+    shutdown (the job store's: stop the running job, remove the files), which uvicorn then skipped:
+    it ran anyway as the event loop closed, cancelled, and printed a traceback."""
     import uvicorn
 
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().shutdown(sockets)
+            if self.force_exit:
+                await self.lifespan.shutdown()
+
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False)
-    return uvicorn.Server(config)
+    return Server(config)
 
 
 def serve(
@@ -70,6 +79,7 @@ def serve(
     from samplernn.common.device import resolve_device
     from samplernn.model.checkpoint import load_checkpoint
     from samplernn.serve.app import create_app
+    from samplernn.serve.work import model_label
 
     check_port(host, port)
     ckpt = load_checkpoint(checkpoint, resolve_device(device), needs_notes="serve")
@@ -77,4 +87,4 @@ def serve(
         announce(f"warning: listening on {host}: anyone who can reach this machine can use the page")
     shown = f"[{host}]" if ":" in host else host
     announce(f"serving {Path(checkpoint).name} at http://{shown}:{port}/ (Ctrl-C stops)")
-    make_server(create_app(ckpt, limits, announce), host, port).run()
+    make_server(create_app(ckpt, limits, announce, model_label(checkpoint)), host, port).run()

@@ -3,6 +3,8 @@ file. Each writes only into its job's folder and reports progress through the jo
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ from conditioning.pitch import note_name
 from samplernn.common.audio import write_wav
 from samplernn.common.errors import UserError
 from samplernn.common.lists import counted
+from samplernn.common.shipped import resolve_checkpoint
 from samplernn.generate.options import GenerationOptions
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.render.midi import RenderOptions, render_midi
@@ -21,11 +24,34 @@ from samplernn.serve.requests import TakeRequest
 
 GENERATION_SHARE = 0.8  # of a takes job's progress bar; measuring and drawing the rest
 BIT_DEPTH = 16
+LABEL = "samplernn"  # the model's name in download names where none is given (serve gives the checkpoint's)
 
 
-def take_name(req: TakeRequest, take: int) -> str:
-    """The download name of a take: 'Cs3-v100-1.00s-take2.wav' ('#' spelled 's' for file systems)."""
-    return f"{note_name(req.pitch).replace('#', 's')}-v{req.velocity}-{req.duration:.2f}s-take{take}.wav"
+def safe_name(text: str, fallback: str) -> str:
+    """`text` as a file name: letters and digits of any script, '.', '-' and '_' only ('Мелодия.mid'
+    stays itself: ASCII letters alone made it 'mid'), at most 80 characters; `fallback` if none are left."""
+    text = unicodedata.normalize("NFC", text)  # é, not e + a combining accent
+    return re.sub(r"[^\w.-]+", "_", text).strip("._")[:80] or fallback
+
+
+def model_label(checkpoint: str | Path) -> str:
+    """The model's name in the names of the files the page offers: its checkpoint's file name without
+    '.pt' ('trombone-small', also for the shipped model named without a path), a training run's folder
+    name for the run's checkpoints/best.pt ('runs/cello/checkpoints/best.pt': 'cello'; its last.pt:
+    'cello-last')."""
+    path = resolve_checkpoint(checkpoint)
+    if path.parent.name == "checkpoints" and path.parent.parent.name:
+        name = path.parent.parent.name + ("" if path.stem == "best" else f"-{path.stem}")
+    else:
+        name = path.stem
+    return safe_name(name, LABEL)
+
+
+def take_name(req: TakeRequest, take: int, label: str = LABEL) -> str:
+    """The download name of a take of the model `label`: 'trombone-small-Cs3-v100-1.00s-take2.wav'
+    ('#' spelled 's' for file systems)."""
+    note = note_name(req.pitch).replace("#", "s")
+    return f"{label}-{note}-v{req.velocity}-{req.duration:.2f}s-take{take}.wav"
 
 
 def generation_for(job: Job, seed: int | None, share: float) -> GenerationOptions:
@@ -34,10 +60,11 @@ def generation_for(job: Job, seed: int | None, share: float) -> GenerationOption
                                                                                 "generating"))  # fmt: skip
 
 
-def make_takes(ckpt: Checkpoint, req: TakeRequest, job: Job) -> dict[str, Any]:
+def make_takes(ckpt: Checkpoint, req: TakeRequest, job: Job, label: str = LABEL) -> dict[str, Any]:
     """Generate req.takes takes as one batch; write each as take-K.wav with take-K.png (waveform and
     spectrogram); measure and rank them. Returns the note, its event times (s) and the takes, best
-    first, each with its measures (ranking.TakeMeasures.to_dict), rank and file names."""
+    first, each with its measures (ranking.TakeMeasures.to_dict), rank and file names (its download
+    name take_name's, of the model `label`)."""
     from samplernn.render.synth import synth_note
 
     result = synth_note(ckpt, req.pitch, req.velocity, req.duration, takes=req.takes,
@@ -52,7 +79,7 @@ def make_takes(ckpt: Checkpoint, req: TakeRequest, job: Job) -> dict[str, Any]:
         plot_note(audio, sr, job.add_file(f"take-{k}.png"), title, (ev.onset, ev.release, ev.end))
         measures.append(measure_take(audio, ev, ckpt.stats, sr))
         takes.append({"take": k, "wav": f"take-{k}.wav", "png": f"take-{k}.png",
-                      "download": take_name(req, k), "seconds": len(audio) / sr})  # fmt: skip
+                      "download": take_name(req, k, label), "seconds": len(audio) / sr})  # fmt: skip
     order = rank(measures)
     ranked = [{**takes[i], **measures[i].to_dict(), "rank": r} for r, i in enumerate(order, start=1)]
     return {
@@ -69,9 +96,11 @@ def make_takes(ckpt: Checkpoint, req: TakeRequest, job: Job) -> dict[str, Any]:
     }
 
 
-def render_file(ckpt: Checkpoint, midi: Path, name: str, opts: RenderOptions, job: Job) -> dict[str, Any]:
+def render_file(ckpt: Checkpoint, midi: Path, name: str, opts: RenderOptions, job: Job,
+                label: str = LABEL) -> dict[str, Any]:
     """Render the MIDI file `midi` (shown as `name`) to render.wav with render.png beside it.
-    Returns the render's summary (seconds, notes, gain, what was ignored or clamped) and file names."""
+    Returns the render's summary (seconds, notes, gain, what was ignored or clamped) and file names
+    (its download name the song's and the model's, `label`: 'melody-trombone-small.wav')."""
     import soundfile as sf
 
     opts = replace(opts, bit_depth=BIT_DEPTH, generation=generation_for(job, opts.generation.seed, 0.9))
@@ -88,7 +117,7 @@ def render_file(ckpt: Checkpoint, midi: Path, name: str, opts: RenderOptions, jo
         "name": name,
         "wav": "render.wav",
         "png": "render.png",
-        "download": f"{stem}-samplernn.wav",
+        "download": f"{stem}-{label}.wav",
         "seconds": report.seconds,
         "notes": report.n_notes,
         "gain_db": report.gain_db,

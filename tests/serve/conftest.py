@@ -54,7 +54,7 @@ def client(ckpt: Checkpoint) -> Iterator[Any]:
 
     from samplernn.serve.app import create_app
 
-    with TestClient(create_app(ckpt, LIMITS)) as c:
+    with TestClient(create_app(ckpt, LIMITS, label="tiny")) as c:
         yield c
 
 
@@ -108,5 +108,5 @@ def drum_client(drum_ckpt: Checkpoint) -> Iterator[Any]:
 
     from samplernn.serve.app import create_app
 
-    with TestClient(create_app(drum_ckpt, LIMITS)) as c:
+    with TestClient(create_app(drum_ckpt, LIMITS, label="kit")) as c:
         yield c

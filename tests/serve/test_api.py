@@ -30,6 +30,7 @@ def test_model_info_offers_the_trained_range_and_the_limits(client, limits) -> N
     assert info["pitch_range"] == [48, 52] and info["bank_pitches"] == [48, 50, 52]
     assert [n["name"] for n in info["notes"]] == ["C3", "C#3", "D3", "D#3", "E3"]
     assert info["limits"]["max_takes"] == limits.max_takes
+    assert info["name"] == "tiny"  # the model's, as the files the page offers are named
 
 
 def test_page_and_its_scripts_are_served_and_name_nothing_on_the_internet(client) -> None:
@@ -41,6 +42,18 @@ def test_page_and_its_scripts_are_served_and_name_nothing_on_the_internet(client
         assert "http://" not in response.text and "https://" not in response.text, asset
     assert "http" not in page.text.replace('name="viewport"', "")
     assert client.get("/docs").status_code == 404  # FastAPI's docs page would load from a CDN
+
+
+def test_head_is_answered_as_get_without_a_body(client) -> None:
+    """HEAD / was 405 (FastAPI routes a GET alone; /static answered HEAD): a link checker or `curl -I`
+    took the page for missing."""
+    for path in ("/", "/api/model"):
+        head, get = client.head(path), client.get(path)
+        assert head.status_code == get.status_code == 200, path
+        assert head.headers["content-type"] == get.headers["content-type"], path
+        assert head.headers["content-length"] == get.headers["content-length"], path
+    assert client.head("/").content == b""  # the body is left out (uvicorn leaves it out of any HEAD)
+    assert client.head("/api/jobs/unknown").status_code == 404  # refused as a GET is
 
 
 def test_takes_are_ranked_measured_and_drawn(client, wait) -> None:
@@ -56,7 +69,7 @@ def test_takes_are_ranked_measured_and_drawn(client, wait) -> None:
     for t in takes:
         assert {"cents", "f0_hz", "noise_floor_db", "level_db", "bank_level_db", "level_diff_db"} <= set(t)
         assert t["bank_level_db"] == pytest.approx(-20.0, abs=1.0)  # the bank's envelope is -20 dBFS held
-        assert t["download"] == f"D3-v100-0.20s-take{t['take']}.wav"
+        assert t["download"] == f"tiny-D3-v100-0.20s-take{t['take']}.wav"
         wav = client.get(f"/api/jobs/{job['id']}/files/{t['wav']}")
         assert wav.headers["content-type"] == "audio/wav"
         audio, sr = sf.read(io.BytesIO(wav.content))
@@ -78,22 +91,23 @@ def test_sample_pack_zips_the_kept_takes_with_their_measures(client, wait) -> No
     kept = [f"{first['id']}:2", f"{other['id']}:1", f"{first['id']}:02"]  # take 2 twice: zipped once
     response = client.get("/api/pack", params={"take": kept})
     assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
+    assert response.headers["content-disposition"] == 'attachment; filename="tiny-pack.zip"'
     zf = zipfile.ZipFile(io.BytesIO(response.content))
-    assert zf.namelist() == ["D3-v100-0.20s-take2.wav", "C3-v80-0.20s-take1.wav", "takes.json"]
+    assert zf.namelist() == ["tiny-D3-v100-0.20s-take2.wav", "tiny-C3-v80-0.20s-take1.wav", "takes.json"]
     listed = json.loads(zf.read("takes.json"))
     assert [(e["file"], e["note"], e["velocity"]) for e in listed] == [
-        ("D3-v100-0.20s-take2.wav", "D3", 100), ("C3-v80-0.20s-take1.wav", "C3", 80)]  # fmt: skip
+        ("tiny-D3-v100-0.20s-take2.wav", "D3", 100), ("tiny-C3-v80-0.20s-take1.wav", "C3", 80)]  # fmt: skip
     assert all("cents" in e and "score" in e for e in listed)
     original = client.get(f"/api/jobs/{first['id']}/files/take-2.wav").content
-    assert zf.read("D3-v100-0.20s-take2.wav") == original
+    assert zf.read("tiny-D3-v100-0.20s-take2.wav") == original
     # take 2 of two generations of one note share a download name: the zip keeps both
     again, _ = takes_job(client, wait, seed=5)
     both = client.get("/api/pack", params={"take": [f"{first['id']}:2", f"{again['id']}:2"]})
     zf = zipfile.ZipFile(io.BytesIO(both.content))
-    assert zf.namelist() == ["D3-v100-0.20s-take2.wav", "D3-v100-0.20s-take2-2.wav", "takes.json"]
+    assert zf.namelist() == ["tiny-D3-v100-0.20s-take2.wav", "tiny-D3-v100-0.20s-take2-2.wav", "takes.json"]
     assert [e["file"] for e in json.loads(zf.read("takes.json"))] == zf.namelist()[:2]
     second = client.get(f"/api/jobs/{again['id']}/files/take-2.wav").content
-    assert zf.read("D3-v100-0.20s-take2-2.wav") == second
+    assert zf.read("tiny-D3-v100-0.20s-take2-2.wav") == second
 
 
 @pytest.mark.parametrize(
@@ -159,6 +173,52 @@ def test_only_the_files_a_job_wrote_are_served(client, wait) -> None:
         assert client.get(f"/api/jobs/{job['id']}/files/{name}").status_code == 404
 
 
+def _expiring_on(monkeypatch, owner, method: str, store) -> None:
+    """Make every job expire just before `owner.method` reads a job's file: the race of a request that
+    looked its job up a moment before another request's (or the worker's) JobStore.expire removed it."""
+    import inspect
+    import time
+
+    read = getattr(owner, method)
+
+    def expire() -> None:
+        store.expire(now=time.monotonic() + 2 * store.ttl_s)
+
+    if inspect.iscoroutinefunction(read):
+        async def expiring(self, *args, **kwargs):
+            expire()
+            return await read(self, *args, **kwargs)
+    else:
+        def expiring(self, *args, **kwargs):
+            expire()
+            return read(self, *args, **kwargs)
+    monkeypatch.setattr(owner, method, expiring)
+
+
+def test_a_take_that_expires_while_it_is_fetched_is_sent_not_a_500(client, wait, monkeypatch) -> None:
+    """A job that expired between a download's lookup and its read was a 500 naming the server's
+    folder ("server error: File at path /tmp/samplernn-serve-…/take-1.wav does not exist."), a pack
+    of it one too ("[Errno 2] No such file or directory: …")."""
+    from starlette.responses import FileResponse
+
+    store = client.app.state.store
+    job, _ = takes_job(client, wait, takes=1)
+    expected = (store.root / job["id"] / "take-1.wav").read_bytes()
+    _expiring_on(monkeypatch, FileResponse, "__call__", store)
+    response = client.get(f"/api/jobs/{job['id']}/files/take-1.wav")
+    assert response.status_code == 200 and response.content == expected  # asked before it expired: sent
+    assert not (store.root / job["id"]).exists()  # and removed once sent
+    assert client.get(f"/api/jobs/{job['id']}/files/take-1.wav").status_code == 404
+    monkeypatch.undo()
+    job, _ = takes_job(client, wait, takes=1)
+    _expiring_on(monkeypatch, zipfile.ZipFile, "write", store)
+    response = client.get("/api/pack", params={"take": [f"{job['id']}:1"]})
+    assert response.status_code == 200, response.text
+    assert zipfile.ZipFile(io.BytesIO(response.content)).namelist() == ["tiny-D3-v100-0.20s-take1.wav",
+                                                                        "takes.json"]
+    assert not (store.root / job["id"]).exists()
+
+
 def test_midi_upload_renders_with_progress(client, wait, tmp_path: Path) -> None:
     midi = write_midi(tmp_path / "two notes.mid", [(48, 100, 0.0, 0.2), (52, 90, 0.1, 0.3)])
     response = client.post("/api/render", files={"file": ("two notes.mid", midi.read_bytes())})
@@ -168,7 +228,7 @@ def test_midi_upload_renders_with_progress(client, wait, tmp_path: Path) -> None
     assert progress == sorted(progress) and progress[-1] == 1.0
     result = job["result"]
     assert result["name"] == "two_notes.mid" and result["notes"] == 2
-    assert result["download"] == "two_notes-samplernn.wav"
+    assert result["download"] == "two_notes-tiny.wav"  # the song's and the model's
     audio, sr = sf.read(io.BytesIO(client.get(f"/api/jobs/{job['id']}/files/render.wav").content))
     assert sr == SR and len(audio) / SR == pytest.approx(result["seconds"])
     assert 0.3 < result["seconds"] < 0.5  # last note-off + bank tail + 0.1 s
@@ -256,6 +316,17 @@ def test_bad_midi_files_get_a_clear_message(client, tmp_path: Path, make, says) 
     detail = response.json()["detail"]
     assert says in detail and "\n" not in detail
     assert "/tmp" not in detail and "samplernn-serve" not in detail  # no server paths
+
+
+def test_a_file_of_drums_only_is_told_the_model_is_pitched(client, tmp_path: Path) -> None:
+    """A file whose notes are all on the drum channel was refused as "no notes to render (2 drum-channel
+    note(s))", which says neither why nor what the model plays."""
+    drums = write_midi(tmp_path / "beat.mid", [(36, 100, 0.0, 0.1), (38, 100, 0.2, 0.3)], channel=9)
+    response = client.post("/api/render", files={"file": ("beat.mid", drums.read_bytes())})
+    assert response.status_code == 400
+    assert response.json()["detail"] == ("beat.mid: only drum-channel notes (channel 10), and this model is "
+                                         "pitched: it leaves the drum channel out")
+    assert list(client.app.state.store.root.iterdir()) == []
 
 
 def test_a_riff_midi_file_is_rendered(client, wait, tmp_path: Path) -> None:

@@ -52,16 +52,16 @@ def server_url(ckpt, limits) -> Iterator[str]:
 
 @pytest.fixture
 def drum_server_url(drum_ckpt, limits) -> Iterator[str]:
-    yield from _served(drum_ckpt, limits)
+    yield from _served(drum_ckpt, limits, "kit")
 
 
-def _served(ckpt, limits) -> Iterator[str]:
-    """The application served by uvicorn on a free localhost port, in a thread."""
+def _served(ckpt, limits, label: str = "tiny") -> Iterator[str]:
+    """The application (its model named `label`) served by uvicorn on a free localhost port, in a thread."""
     from samplernn.serve.app import create_app
     from samplernn.serve.server import make_server
 
     port = free_port()
-    server = make_server(create_app(ckpt, limits), "127.0.0.1", port)
+    server = make_server(create_app(ckpt, limits, label=label), "127.0.0.1", port)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -274,8 +274,131 @@ def test_kept_takes_are_listed_under_the_names_the_pack_gives_them(server_url, b
         card = wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, ".take"), what="the take")[0]
         card.find_element(By.CSS_SELECTOR, ".actions button").click()
     listed = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#kept-list li a")]
-    assert listed == ["D3-v100-0.20s-take1.wav", "D3-v100-0.20s-take1-2.wav"]  # was the first name twice
+    assert listed == ["tiny-D3-v100-0.20s-take1.wav", "tiny-D3-v100-0.20s-take1-2.wav"]  # was the first twice
     links = browser.find_elements(By.CSS_SELECTOR, "#kept-list li a")
     assert [a.get_attribute("download") for a in links] == listed
     with urllib.request.urlopen(browser.find_element(By.ID, "pack").get_attribute("href")) as response:
         assert zipfile.ZipFile(io.BytesIO(response.read())).namelist() == [*listed, "takes.json"]
+
+
+def test_the_pack_error_clears_when_the_kept_list_changes(server_url, browser) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(server_url + "/")
+    wait_until(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"))
+    browser.execute_script("kept.set('gone:1', {name: 'gone.wav', url: '#'}); drawKept();")  # an expired take
+    browser.find_element(By.ID, "pack").click()
+    error = browser.find_element(By.ID, "pack-error")
+    wait_until(error.is_displayed, what="the pack's error line")
+    browser.find_element(By.CSS_SELECTOR, "#kept-list li button").click()  # ✕, as the line says
+    # was: the line stayed, naming a take no longer listed
+    wait_until(lambda: not error.is_displayed(), timeout=5, what="the error line to clear")
+
+
+@pytest.mark.parametrize(("field", "says"), [("velocity", "velocity is empty: it must be 1..127"),
+                                             ("duration", "length is empty: it must be 0.05..0.5 s"),
+                                             ("takes", "takes is empty: it must be 1..3")])
+def test_an_empty_field_is_said_empty_not_zero(server_url, browser, field, says) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(server_url + "/")
+    wait_until(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"))
+    browser.find_element(By.ID, field).clear()
+    browser.find_element(By.ID, "generate").click()
+    error = browser.find_element(By.ID, "takes-error")
+    wait_until(error.is_displayed, what="the error line")
+    assert error.text == says  # was the server's "velocity must be 1..127, got 0": the page sent 0
+
+
+def _nodes(node: dict) -> Iterator[dict]:
+    """`node` of a DevTools DOM tree and every node below it, shadow trees included."""
+    yield node
+    for below in (*node.get("children", ()), *node.get("shadowRoots", ())):
+        yield from _nodes(below)
+
+
+def _attributes(node: dict) -> dict[str, str]:
+    flat = node.get("attributes", [])
+    return dict(zip(flat[::2], flat[1::2], strict=True))
+
+
+def _menu_download(browser, src_end: str) -> None:
+    """Click ⋮ then Download in the player of the audio element whose src ends with `src_end`, as a
+    user does: chromium's own media controls, a shadow tree the page cannot reach, found through the
+    DevTools protocol and clicked with the mouse."""
+    browser.execute_script("[...document.querySelectorAll('audio')].find((a) => a.src.endsWith(arguments[0]))"
+                           ".scrollIntoView({block: 'center'})", src_end)  # fmt: skip
+    root = browser.execute_cdp_cmd("DOM.getDocument", {"depth": -1, "pierce": True})["root"]
+    audio = next(n for n in _nodes(root)
+                 if n.get("nodeName") == "AUDIO" and _attributes(n).get("src", "").endswith(src_end))
+    controls: dict[str, int] = {}  # the first of a name: the menu's Download (the panel's own comes after)
+    for n in _nodes(audio):
+        controls.setdefault(_attributes(n).get("pseudo", ""), n["backendNodeId"])
+
+    def box(pseudo: str) -> list[float] | None:
+        try:
+            found = browser.execute_cdp_cmd("DOM.getBoxModel", {"backendNodeId": controls[pseudo]})
+        except Exception:  # not laid out: the menu is closed
+            return None
+        return found["model"]["content"]
+
+    def click(pseudo: str) -> bool:
+        quad = box(pseudo)
+        time.sleep(0.2)
+        if quad is None or quad != box(pseudo):  # not there, or still moving: the menu opens animated
+            return False
+        x, y = sum(quad[0::2]) / 4, sum(quad[1::2]) / 4
+        for kind in ("mousePressed", "mouseReleased"):
+            browser.execute_cdp_cmd("Input.dispatchMouseEvent",
+                                    {"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1})
+        return True
+
+    wait_until(lambda: click("-internal-media-controls-overflow-button"), timeout=10, what="the player's ⋮")
+    wait_until(lambda: click("-internal-media-controls-download-button"), timeout=10, what="its Download")
+
+
+def _downloaded(folder: Path, before: set[str]) -> str:
+    """The name of the one file that arrived in `folder` since `before` (its names), once complete."""
+    def arrived() -> list[str]:
+        names = {p.name for p in folder.iterdir()} - before
+        return [] if any(n.endswith(".crdownload") for n in names) else sorted(names)
+
+    (name,) = wait_until(arrived, timeout=30, what="the download")
+    return name
+
+
+def test_files_download_under_the_names_the_page_gives_them(server_url, browser, tmp_path: Path) -> None:
+    """The player's ⋮ Download saved a take as take-1.wav and a render as render.wav (its URL's names),
+    while the page's links said D3-v100-0.20s-take1.wav and song-samplernn.wav, neither naming the model."""
+    from selenium.webdriver.common.by import By
+    from support.audio import write_midi
+
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(folder)})
+    browser.get(server_url + "/")
+    wait_until(lambda: browser.execute_script("return document.body.dataset.ready === 'true'"))
+    browser.execute_script("$('note').value = '50'; $('duration').value = '0.2'; $('takes').value = '1';")
+    browser.find_element(By.ID, "generate").click()
+    card = wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, ".take"), what="the take")[0]
+    assert browser.execute_async_script(AUDIO_DURATIONS)[0] == pytest.approx(0.575, abs=0.002)  # loaded
+    said = card.find_element(By.CSS_SELECTOR, ".actions a").get_attribute("download")
+    assert said == "tiny-D3-v100-0.20s-take1.wav"  # the model, the note, its velocity and length
+    _menu_download(browser, "take-1.wav")
+    assert _downloaded(folder, set()) == said  # the player's ⋮ Download: the link's name
+    card.find_element(By.CSS_SELECTOR, ".actions button").click()  # keep it
+    before = {p.name for p in folder.iterdir()}
+    browser.find_element(By.ID, "pack").click()
+    assert _downloaded(folder, before) == "tiny-pack.zip"
+    midi = write_midi(tmp_path / "my song.mid", [(48, 100, 0.0, 0.2)])
+    browser.find_element(By.ID, "midi").send_keys(str(midi))
+    browser.find_element(By.ID, "render").click()
+    box = browser.find_element(By.ID, "render-result")
+    wait_until(box.is_displayed, what="the render")
+    said = box.find_element(By.CSS_SELECTOR, "a.download").get_attribute("download")
+    assert said == "my_song-tiny.wav"  # the song's name and the model's
+    browser.execute_async_script("const a = $('render-result').querySelector('audio'), done = arguments[0];"
+                                 "a.readyState >= 1 ? done() : a.addEventListener('loadedmetadata', done)")
+    before = {p.name for p in folder.iterdir()}
+    _menu_download(browser, "render.wav")
+    assert _downloaded(folder, before) == said

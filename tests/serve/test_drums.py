@@ -49,7 +49,7 @@ def test_hits_last_the_kits_length_and_rank_by_their_checks(drum_client, drum_ck
         assert {"attack", "decay", "clean", "like", "novel", "distinct"} == set(t["checks"])
         assert {"attack_ms", "decay_ms", "decay_ref_ms", "loudness_db", "gain_db"} <= set(t)
         assert t["nearest_piece"] in {piece_name(k) for k in PIECES}
-        assert t["download"] == f"38-acoustic-snare-v100-take{t['take']}.wav"
+        assert t["download"] == f"kit-38-acoustic-snare-v100-take{t['take']}.wav"
         audio, sr = sf.read(io.BytesIO(drum_client.get(f"/api/jobs/{job['id']}/files/{t['wav']}").content))
         assert sr == SR and len(audio) == held + tail + TAIL
         assert t["seconds"] == pytest.approx(len(audio) / SR, abs=5e-4)
@@ -79,7 +79,7 @@ def test_kept_hits_pack_under_their_piece_names(drum_client, wait) -> None:
     job, _ = hit_job(drum_client, wait, takes=1, note="36", velocity=40)
     response = drum_client.get("/api/pack", params={"take": [f"{job['id']}:1"]})
     zf = zipfile.ZipFile(io.BytesIO(response.content))
-    assert zf.namelist() == ["36-bass-drum-v40-take1.wav", "takes.json"]
+    assert zf.namelist() == ["kit-36-bass-drum-v40-take1.wav", "takes.json"]
     (entry,) = json.loads(zf.read("takes.json"))
     assert (entry["note"], entry["velocity"], entry["duration"]) == ("bass drum", 40, None)
     assert "attack_ms" in entry and "checks" in entry
@@ -133,6 +133,9 @@ def test_a_drum_file_on_another_channel_is_told_what_the_page_can_do(drum_client
     assert response.status_code == 400
     detail = response.json()["detail"]
     assert detail.endswith("move the file's drums to channel 10") and "--channel" not in detail, detail
+    # was "no notes to render (1 note(s) on other channels); a drum model plays …": the file's fault unsaid
+    assert detail == ("ch1.mid: no drum-channel notes (channel 10), and this model is a drum model: it plays "
+                      "the drum channel only; move the file's drums to channel 10")
 
 
 def _two_parts(path: Path, melody: list[Note], drums: list[Note]) -> Path:

@@ -116,6 +116,23 @@ def test_old_and_excess_jobs_expire_with_their_files(store: JobStore) -> None:
     assert all(store.get(j.id) is None and not j.dir.exists() for j in [*jobs, extra])
 
 
+def test_a_held_job_keeps_its_files_until_released_though_it_expires(store: JobStore) -> None:
+    """A download looks its job up, then reads the file: expiring in between removed the file under it."""
+    job = finish(store, store.submit(store.new_job("t"), lambda job: {}))
+    assert store.hold(job.id) is job and store.hold(job.id) is job and store.hold("unknown") is None
+    store.expire(now=job.finished + 61)
+    assert store.get(job.id) is None and store.hold(job.id) is None  # expired: no new lookups
+    assert job.dir.is_dir()  # but the two readers still read it
+    store.release(job)
+    assert job.dir.is_dir()
+    store.release(job)
+    assert not job.dir.exists()  # the last reader gone: removed
+    kept = finish(store, store.submit(store.new_job("t"), lambda job: {}))
+    store.hold(kept.id)
+    store.release(kept)
+    assert store.get(kept.id) is kept and kept.dir.is_dir()  # released before expiring: kept as any job
+
+
 def test_close_removes_every_file() -> None:
     s = JobStore()
     job = finish(s, s.submit(s.new_job("t"), lambda job: {}))

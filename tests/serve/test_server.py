@@ -47,3 +47,51 @@ def test_limits_defaults_fit_their_own_limits() -> None:
         ServeLimits(max_takes=2, default_takes=3)
     with pytest.raises(ValueError, match="durations"):
         ServeLimits(max_duration=0.5)
+
+
+def test_the_model_is_named_by_its_checkpoint_or_its_run() -> None:
+    """The name the page's files carry (the model's), from the checkpoint serve was given."""
+    from samplernn.serve.work import model_label
+
+    assert model_label("trombone-small") == "trombone-small"  # the shipped model, by its name
+    assert model_label("models/cello v2.pt") == "cello_v2"
+    assert model_label("runs/cello/checkpoints/best.pt") == "cello"  # not "best"
+    assert model_label("runs/cello/checkpoints/last.pt") == "cello-last"
+
+
+def test_a_second_ctrl_c_while_stopping_exits_130_in_one_line(ckpt_path: Path, tmp_path: Path) -> None:
+    """Ctrl-C twice stops as once does: status 130, "interrupted", the files removed. The second made
+    uvicorn skip the application's shutdown, which then ran as the event loop closed, cancelled: a
+    25-line traceback ("ERROR: Traceback … asyncio.exceptions.CancelledError") on the terminal."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "TMPDIR": str(tmp_path), "OMP_NUM_THREADS": "1"}  # the job store's folder: here
+    args = [sys.executable, "-m", "samplernn.cli", "serve", str(ckpt_path), "--port", str(port),
+            "--device", "cpu"]  # fmt: skip
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None and time.monotonic() < deadline, "the server did not start"
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert [p.name.startswith("samplernn-serve-") for p in tmp_path.iterdir()] == [True]
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.05)  # within the shutdown (it waits 0.1 s for connections first)
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode in (130, -signal.SIGINT), output  # either way a shell's $? is 130
+    assert "Traceback" not in output and output.strip().endswith("interrupted"), output
+    assert list(tmp_path.iterdir()) == []

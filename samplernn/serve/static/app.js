@@ -136,7 +136,8 @@ function takeCard(jobId, result, t) {
       el("span", { text: `take ${t.take} · ${t.seconds.toFixed(2)} s` }),
       el("span", { class: "score", text: `score ${t.score.toFixed(2)}`,
         title: model && model.drums ? "checks passed, less half the decay's error: higher is better" : "lower is better" })),
-    el("audio", { controls: "", preload: "metadata", src: wav }),
+    // title: the name the player's own ⋮ Download saves it under (chromium's); else the URL's, take-1.wav
+    el("audio", { controls: "", preload: "metadata", src: wav, title: t.download }),
     measureList(t),
     el("div", { class: "actions" }, keep, el("a", { href: wav, download: t.download, text: "download WAV" })),
     el("img", { class: "spectrogram", src: fileUrl(jobId, t.png), alt: `waveform and spectrogram of take ${t.take}`, loading: "lazy" }));
@@ -162,6 +163,7 @@ function keptNames() {
 function drawKept() {
   const list = $("kept-list");
   list.replaceChildren();
+  show($("pack-error"), ""); // it named what the list held: a take dropped with ✕, say
   const names = keptNames();
   for (const [key, item] of kept) {
     const drop = el("button", { type: "button", class: "secondary", text: "✕", title: "drop from the pack" });
@@ -209,7 +211,7 @@ async function downloadPack(event) {
     }
     if (!response.ok) await json(response);
     const url = URL.createObjectURL(await response.blob());
-    const link = el("a", { href: url, download: "samplernn-pack.zip" });
+    const link = el("a", { href: url, download: pack.download });
     document.body.append(link);
     link.click();
     link.remove();
@@ -219,6 +221,18 @@ async function downloadPack(event) {
   }
 }
 
+// A number field's value; an empty one (or one the browser cannot read as a number) refused in words,
+// named as the server names it: Number("") is 0, which the server refused as "velocity must be 1..127, got 0".
+function numberIn(id, name, range, optional = false) {
+  const input = $(id);
+  if (input.validity.badInput) throw new Error(`${name} is not a number: it must be ${range}`);
+  if (input.value === "") {
+    if (optional) return null;
+    throw new Error(`${name} is empty: it must be ${range}`);
+  }
+  return Number(input.value);
+}
+
 async function generateTakes(event) {
   event.preventDefault();
   const button = $("generate");
@@ -226,11 +240,12 @@ async function generateTakes(event) {
   show($("takes-warning"), "");
   button.disabled = true;
   try {
-    const seed = $("seed").value;
+    const lim = model.limits;
     const body = {
-      note: $("note").value, velocity: Number($("velocity").value),
-      duration: model.drums ? null : Number($("duration").value), takes: Number($("takes").value),
-      seed: seed === "" ? null : Number(seed),
+      note: $("note").value, velocity: numberIn("velocity", "velocity", "1..127"),
+      duration: model.drums ? null : numberIn("duration", "length", `${lim.min_duration}..${lim.max_duration} s`),
+      takes: numberIn("takes", "takes", `1..${lim.max_takes}`),
+      seed: numberIn("seed", "seed", "0 or more, or empty for a random one", true),
     };
     const job = await json(await call("/api/takes", {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
@@ -282,7 +297,7 @@ async function renderMidi(event) {
       `(rendered in ${r.elapsed.toFixed(1)} s)${r.gain_db < 0 ? `, gain ${r.gain_db.toFixed(1)} dB to stay below clipping` : ""}` +
       (notes.length ? `. ${notes.join("; ")}` : "");
     const wav = fileUrl(job.id, r.wav);
-    box.querySelector("audio").src = wav;
+    Object.assign(box.querySelector("audio"), { src: wav, title: r.download }); // title: as for a take's
     const link = box.querySelector("a.download");
     link.href = wav;
     link.download = r.download;
@@ -334,6 +349,7 @@ async function start() {
   }
   $("takes-form").addEventListener("submit", generateTakes);
   $("render-form").addEventListener("submit", renderMidi);
+  $("pack").download = `${model.name}-pack.zip`; // as the server names it
   $("pack").addEventListener("click", downloadPack);
   document.body.dataset.ready = "true";
 }
