@@ -44,7 +44,6 @@ from samplernn.measures import oneshot
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.render.drums import held_samples, piece_name
 from samplernn.render.pack import Take, generate_takes, judge, kit_reference, kit_sounds
-from samplernn.render.take_search import searches_takes
 
 TAKES_PER_LAYER = 4
 MAX_VELOCITIES = 3
@@ -125,7 +124,6 @@ class OneShotEval:
         block = self.block(self.generate(ckpt, gen), self.column_decays(ckpt.stats))
         block["onset_candidates"] = gen.onset_candidates
         block["searched_by"] = gen.searched_by
-        block["take_search"] = searches_takes(gen, ckpt.hit_bodies)  # unlike or broken takes struck again
         block["piece_min_p"] = gen.piece_min_p_record  # the takes' min-p per piece (over gen.min_p)
         block["piece_min_p_attack"] = gen.piece_min_p_attack_record  # samples before each P
         report = ev.report
@@ -332,8 +330,6 @@ def oneshot_table(report: dict[str, Any]) -> Table | None:
     per, most = block["takes_per_layer"], block.get("onset_candidates", 1)
     how = block.get("searched_by") or "level"
     searched = f", each hit the best of up to {most} starts by {how}" if most > 1 else ""
-    if block.get("take_search"):
-        searched += f", takes unlike their piece or broken struck again (up to {most} times)"
     cut = sum(1 for p in (block.get("piece_min_p") or {}).values() if p)
     searched += f", {cut} pieces at their own min-p" if cut else ""
     t = Table(title=f"drum one-shots: {block['n_takes']} takes ({per} per piece and velocity{searched})")

@@ -78,14 +78,6 @@ class Checkpoint:
         return PieceCentroids.from_payload((self.payload.get("generation") or {}).get("pieces"))
 
     @property
-    def hit_bodies(self) -> PieceCentroids | None:
-        """A drum model's piece centroids over the hits' bodies (payload `generation.bodies`: the
-        first measures.oneshot.FEATURE_SECONDS of its train-split hits, written by training since
-        2026-12-07), which the take search scores a whole take's likeness by (render.take_search);
-        None for a pitched model and for a kit checkpoint trained before they were kept."""
-        return PieceCentroids.from_payload((self.payload.get("generation") or {}).get("bodies"))
-
-    @property
     def pitch_range(self) -> tuple[int, int] | None:
         """(lowest, highest) MIDI pitch the model was trained on (payload_pitch_range)."""
         return payload_pitch_range(self.payload)

@@ -7,8 +7,6 @@ render.voices.pick_render_engine): "notes" generates every hit as its own stream
 included, in one batch; "voices" strikes them all at once on the live engine's voices, each from
 the primed state (the lead generated once), so a hit search candidate costs only its probe — on
 one CPU thread 2.7–3× faster with the search, measuring alike (docs/drums.md, *Hit search*).
-Takes whose body turns into another piece, clips or sticks are struck again whole
-(render.take_search) where the checkpoint carries its kit's body centroids.
 """
 
 from __future__ import annotations
@@ -24,7 +22,6 @@ from samplernn.generate.options import GenerationOptions
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.render.drums import one_shot
 from samplernn.render.streams import note_stream
-from samplernn.render.take_search import search_takes, searches_takes
 from samplernn.render.voices import pick_render_engine, voice_takes
 
 
@@ -38,28 +35,7 @@ def strike(
 ) -> list[np.ndarray]:
     """One-shots, float32 (n_i,) in the order of `hits`: (GM key, velocity, held samples) each,
     n_i = held + the kit's release tail + `tail` s. `generation` as given (temperature, seed,
-    onset search: the caller's). With an active hit search (GenerationOptions.active_onset_search,
-    OnsetSearch.sustain on) and a checkpoint that carries its kit's body centroids
-    (Checkpoint.hit_bodies), takes whose body is unlike their piece, clipped or stuck are struck
-    again (render.take_search). Raises ValueError for an unknown engine."""
-    search, bodies = generation.active_onset_search, ckpt.hit_bodies
-    if search is None or bodies is None or not searches_takes(generation, bodies):
-        return strike_once(ckpt, hits, generation, lead, tail, engine)
-    takes, _ = search_takes(hits, lambda hs, gen: strike_once(ckpt, hs, gen, lead, tail, engine),
-                            generation, bodies, search.rounds, ckpt.sample_rate)
-    return takes
-
-
-def strike_once(
-    ckpt: Checkpoint,
-    hits: Sequence[tuple[int, int, int]],
-    generation: GenerationOptions,
-    lead: float = 0.25,
-    tail: float = 0.1,
-    engine: str = "notes",
-) -> list[np.ndarray]:
-    """`strike` without the take search: every hit generated once (its hit search included).
-    Raises ValueError for an unknown engine."""
+    onset search: the caller's). Raises ValueError for an unknown engine."""
     sr = ckpt.sample_rate
     if pick_render_engine(engine, ckpt.model, generation) == "voices":
         notes = [(MidiNote(k, v, lead, lead + held / sr, DRUM_CHANNEL, 0), k) for k, v, held in hits]

@@ -47,7 +47,6 @@ from samplernn.render.drums import (
 from samplernn.render.hits import strike
 from samplernn.render.pack_options import PackOptions
 from samplernn.render.pack_sheet import Hit, plot_sheet
-from samplernn.render.take_search import RoundProgress
 from samplernn.render.voices import check_render_engine, pick_render_engine
 
 INDEX_FILE = "index.json"
@@ -211,6 +210,28 @@ def redraw(ckpt: Checkpoint, takes: list[Take], options: PackOptions, gen: Gener
         takes = takes + more
         judge(takes, ref)
     return takes
+
+
+class RoundProgress:
+    """One progress count over the rounds of `redraw`: a round's stream-samples are counted on from
+    where the rounds before it ended (the first, make_pack's own generation, reported on `progress`
+    with its total), so the bar's count and ETA go on instead of starting again."""
+
+    def __init__(self, progress: Any) -> None:
+        self.progress, self.base, self.last = progress, 0, 0
+
+    def next(self) -> None:
+        """A new round: its counts start where the last total ended."""
+        self.base += self.last
+        self.last = 0
+
+    def update(self, done: int, total: int | None = None, **values: Any) -> None:
+        """A generation's progress(done, total) in stream-samples, passed on counted from `base`."""
+        if self.progress is None:
+            return
+        if total is not None:
+            self.last = total
+        self.progress(self.base + done, None if total is None else self.base + total, **values)
 
 
 def round_seed(gen: GenerationOptions, r: int) -> GenerationOptions:

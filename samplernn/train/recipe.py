@@ -50,7 +50,7 @@ from samplernn.common.errors import UserError
 from samplernn.data.dataset import PreparedDataset
 from samplernn.data.drum_bank import is_drum_bank
 from samplernn.generate.options import HIT_PIECE_SECONDS
-from samplernn.measures.oneshot import FEATURE_SECONDS, PieceCentroids
+from samplernn.measures.oneshot import PieceCentroids
 from samplernn.prepare.sources.plain_audio import LAYOUT as CHUNK_LAYOUT
 from samplernn.train.config import (
     KIT_ATTACK_WEIGHT,
@@ -81,15 +81,12 @@ def playing_hints(dataset: PreparedDataset) -> dict[str, Any]:
     """A checkpoint's `generation` record for a model of `dataset`: `temperature`
     (playing_temperature) and, for a drum kit, `pieces`: measures.oneshot.PieceCentroids of its
     train split's hits over HIT_PIECE_SECONDS, which samplernn.generate.onset_search scores a hit
-    candidate's likeness by (Checkpoint.hit_pieces), and `bodies`: the same over
-    measures.oneshot.FEATURE_SECONDS, which render.take_search scores a whole take by
-    (Checkpoint.hit_bodies). Reads the train hits' audio once."""
+    candidate's likeness by (Checkpoint.hit_pieces). Reads the train hits' audio once."""
     hints: dict[str, Any] = {"temperature": playing_temperature(dataset)}
     train = dataset.split("train")
     if train and is_drum_bank(dataset.info.get("layout"), dataset.stats):
         hits = [(r.pitch, dataset.load_audio(r), r.onset) for r in train]
         hints["pieces"] = PieceCentroids.of_hits(hits, dataset.sample_rate, HIT_PIECE_SECONDS).to_payload()
-        hints["bodies"] = PieceCentroids.of_hits(hits, dataset.sample_rate, FEATURE_SECONDS).to_payload()
     return hints
 
 
