@@ -102,14 +102,19 @@ class OneShotEval:
     splits: list[str]
     ref: oneshot.KitReference
     layers: list[tuple[int, int]]
-    #: Per check, each real sample's answer (None: not judged), in the order of `sounds`.
+    #: Per check, each real sample's answer (None: not judged), in the order of `sounds`; with
+    #: "like_mfcc", the second judge's (oneshot.MfccJudge.leave_one_out).
     checks: dict[str, list[bool | None]]
+    judge: oneshot.MfccJudge | None = None
 
     @classmethod
     def of(cls, ds: PreparedDataset, max_layers: int | None = None) -> OneShotEval:
         sounds, splits = kit_sounds(ds)
         ref = kit_reference(sounds, splits)
-        return cls(sounds, splits, ref, eval_layers(ds.notes, max_layers), real_checks(sounds, splits, ref))
+        checks = real_checks(sounds, splits, ref)
+        judge = oneshot.MfccJudge([(s.key, s.mfcc) for s in sounds if s.mfcc is not None])
+        checks["like_mfcc"] = judge.leave_one_out()
+        return cls(sounds, splits, ref, eval_layers(ds.notes, max_layers), checks, judge)
 
     def generate(self, ckpt: Checkpoint, gen: GenerationOptions) -> list[Take]:
         """TAKES_PER_LAYER takes of every evaluated layer, judged against the real samples."""
@@ -151,6 +156,10 @@ class OneShotEval:
         gen_dyn = oneshot.dynamics([t.sound for t in takes])
         generated = {c: _share([t.checks.get(c) for t in takes]) for c in CHECKS}
         generated["dynamics"] = _rising_share(gen_dyn)
+        if self.judge is not None:
+            judge = self.judge
+            generated["like_mfcc"] = _share([None if t.sound.mfcc is None
+                                             else judge.nearest_piece(t.sound.mfcc) == t.key for t in takes])
         real = self.real_shares()
         real["dynamics"] = _rising_share(real_dyn)
         return {"takes_per_layer": TAKES_PER_LAYER, "n_takes": len(takes), "layers": self.layers,
@@ -272,6 +281,9 @@ DEFINITIONS = {
     "distance = RMS difference in dB",
     "like": "share of takes whose nearest piece centroid (mean feature of the piece's real samples) is "
     "their own piece; real: each real sample against the centroids of the others",
+    "like_mfcc": "the second judge (no bar): as like, by the nearest centroid of "
+    f"{oneshot.MFCC_COEFFS} MFCCs' mean and spread over the first {oneshot.FEATURE_SECONDS:g} s, each "
+    "standardised over the real samples",
     "novel": f"share of takes whose nearest training sample is at least {oneshot.NOVELTY_RATIO:g} × the "
     "piece's spread away (spread: median distance from a real layer to the nearest other real layer "
     "of the piece, copies left out); real: the val/test samples against the train split",
@@ -340,6 +352,9 @@ def oneshot_table(report: dict[str, Any]) -> Table | None:
         kind = b.get("kind", "%")
         t.add_row(LABELS[name], fmt(block["real"][name], kind), fmt(block["generated"][name], kind),
                   b["target"], ok(b["passed"]))
+    if block["generated"].get("like_mfcc") is not None:  # no bar: a check on the likeness bar's judge
+        t.add_row("likeness, second judge (MFCC)", fmt(block["real"].get("like_mfcc"), "%"),
+                  fmt(block["generated"]["like_mfcc"], "%"), "no bar", "")
     loud = block.get("loudness_error_db")
     if loud and loud["median_abs"] is not None:
         ends = ", ".join(f"{k} {loud[k]:+.1f}" for k in ("softest", "loudest") if loud[k] is not None)

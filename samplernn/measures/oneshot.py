@@ -58,6 +58,10 @@ LEVEL_MATCH_HOP_S = 0.005
 FEATURE_SECONDS = 0.5
 FEATURE_FLOOR_DB = 60.0
 FEATURE_MEL = MelSettings(n_mels=40, fft_seconds=0.032, hop_fraction=0.5)
+#: The second likeness judge (`MfccJudge`): MFCC_COEFFS coefficients (librosa's MFCC) over a sound's
+#: first FEATURE_SECONDS, their mean and standard deviation over the frames of MFCC_FFT samples.
+MFCC_COEFFS = 20
+MFCC_FFT = 1024
 #: A stuck take: one non-silent sample value held longer than 25 ms. Seen in a 3-minute kit
 #: model's pack (45 ms at -0.877, then a jump to 0); a recorded hit never holds one value so long
 #: above -40 dBFS, and a synthesised square-wave kick of 20 Hz or more holds each half for 25 ms
@@ -134,6 +138,60 @@ def features(x: np.ndarray, sr: int, start: int = 0, seconds: float = FEATURE_SE
     seg[: part.size] = part
     mel = log_mel_db(seg, sr, FEATURE_MEL)
     return np.maximum(mel - mel.max(), -FEATURE_FLOOR_DB).astype(np.float32).ravel()
+
+
+def mfcc_features(x: np.ndarray, sr: int, start: int = 0, seconds: float = FEATURE_SECONDS) -> np.ndarray:
+    """The second judge's features of x[start:] over `seconds` (zero-padded when shorter): the mean
+    and the standard deviation over the frames of each of MFCC_COEFFS MFCCs (librosa.feature.mfcc,
+    MFCC_FFT-sample frames, hop a quarter of that). float32 (2 × MFCC_COEFFS,)."""
+    import librosa
+
+    n = max(round(seconds * sr), MFCC_FFT)
+    seg = np.zeros(n, np.float32)
+    part = np.asarray(x[start : start + round(seconds * sr)], dtype=np.float32)
+    seg[: part.size] = part
+    m = librosa.feature.mfcc(y=seg, sr=sr, n_mfcc=MFCC_COEFFS, n_fft=MFCC_FFT, hop_length=MFCC_FFT // 4)
+    return np.concatenate([m.mean(axis=1), m.std(axis=1)]).astype(np.float32)
+
+
+class MfccJudge:
+    """A second likeness judge, beside the log-mel centroids of KitReference: nearest centroid of
+    `mfcc_features`, each coefficient standardised by its mean and standard deviation over the real
+    samples. It tells two real kits' samples apart better than the log-mel centroids (leave-one-out
+    95–97 % against 83 %), and a search that drew takes until the log-mel judge called them like
+    did not move it (docs/drums.md, *Striking a take again*): the figure `evaluate` shows beside
+    the likeness bar so that a change which only suits the one judge shows."""
+
+    def __init__(self, real: Sequence[tuple[int, np.ndarray]]) -> None:
+        """From (GM key, mfcc_features) of every real sample. Raises ValueError for none."""
+        if not real:
+            raise ValueError("no real samples to judge by")
+        feats = np.array([f for _, f in real], dtype=np.float64)
+        self.mean, self.scale = feats.mean(axis=0), feats.std(axis=0) + 1e-6
+        self.real = [(int(k), (np.asarray(f, np.float64) - self.mean) / self.scale) for k, f in real]
+        self.centroids = self._centroids(self.real)
+
+    @staticmethod
+    def _centroids(rows: Sequence[tuple[int, np.ndarray]]) -> dict[int, np.ndarray]:
+        return {k: np.mean([f for kk, f in rows if kk == k], axis=0) for k in sorted({k for k, _ in rows})}
+
+    def nearest_piece(self, mfcc: np.ndarray) -> int:
+        """The key whose centroid lies nearest `mfcc` (mfcc_features, not standardised)."""
+        z = (np.asarray(mfcc, np.float64) - self.mean) / self.scale
+        return min(self.centroids, key=lambda k: (float(np.linalg.norm(z - self.centroids[k])), k))
+
+    def leave_one_out(self) -> list[bool | None]:
+        """Per real sample, whether the centroids of the others put it nearest its own piece; None
+        for a piece with a single sample."""
+        out: list[bool | None] = []
+        for i, (key, z) in enumerate(self.real):
+            others = [r for j, r in enumerate(self.real) if j != i]
+            if not any(k == key for k, _ in others):
+                out.append(None)
+                continue
+            cents = self._centroids(others)
+            out.append(min(cents, key=lambda k: (float(np.linalg.norm(z - cents[k])), k)) == key)
+        return out
 
 
 def band_floor_db(feats: np.ndarray) -> float:
@@ -215,6 +273,7 @@ class Sound:
     clipped: bool
     features: np.ndarray = field(repr=False)
     stuck: bool = False
+    mfcc: np.ndarray | None = field(default=None, repr=False)  # mfcc_features: the second judge's
 
     @property
     def clean(self) -> bool:
@@ -224,7 +283,8 @@ class Sound:
 def measure(x: np.ndarray, sr: int, key: int, velocity: int, start: int = 0) -> Sound:
     """All per-sound measures of one one-shot starting at `start`."""
     return Sound(key, velocity, attack_ms(x, sr, start), decay_ms(x, sr, start), loudness_db(x, sr, start),
-                 clip_share(x) > 0, features(x, sr, start), stuck_ms(x, sr) > STUCK_SECONDS * 1000.0)
+                 clip_share(x) > 0, features(x, sr, start), stuck_ms(x, sr) > STUCK_SECONDS * 1000.0,
+                 mfcc_features(x, sr, start))
 
 
 def _median(values: Sequence[float | None]) -> float | None:

@@ -80,6 +80,11 @@ def test_known_takes_give_known_shares(shots: OneShotEval) -> None:
     wrong = [_take(36, 40, one_shot("hiss", 0.03, 0.3, seed=5))]
     judge(wrong, shots.ref)
     assert wrong[0].checks["like"] is False and wrong[0].values["nearest_piece"] == 42
+    # the second judge (MFCC) beside the likeness: the right pieces like, the hiss as a kick not,
+    # the real samples' leave-one-out as its ceiling; it is no bar
+    assert gen["like_mfcc"] == 1.0 and shots.block(wrong)["generated"]["like_mfcc"] == 0.0
+    assert block["real"]["like_mfcc"] == 1.0 and "like_mfcc" in block["definitions"]
+    assert "likeness, second judge (MFCC)" not in {b["name"] for b in oneshot_bars(block)}
 
 
 def test_the_takes_decay_against_their_level_column(shots: OneShotEval, kit_dir: Path) -> None:
@@ -180,7 +185,7 @@ def test_evaluate_chooses_one_shot_measures_for_a_drum_model(kit_dir: Path, tmp_
     report = result.report
     block = report["oneshot"]
     assert block["n_takes"] == 4 * len(PIECES) * 2 and set(block["generated"]) == set(block["real"])
-    assert set(block["real_pooled"]) == set(CHECKS)
+    assert set(block["real_pooled"]) == {*CHECKS, "like_mfcc"}  # the second judge's ceiling too
     assert block["onset_candidates"] == 8  # every take's hit searched by level, as pack and synth do
     bars = {b["name"]: b for b in report["bars"]}
     assert bars["pitch accuracy"]["passed"] is None and bars["timbre distance"]["target"] == "not for drums"
@@ -190,6 +195,7 @@ def test_evaluate_chooses_one_shot_measures_for_a_drum_model(kit_dir: Path, tmp_
     out = io.StringIO()
     render_tables(report, Console(file=out, width=120))
     assert "drum one-shots: 24 takes" in out.getvalue()
+    assert "likeness, second judge (MFCC)" in out.getvalue() and "no bar" in out.getvalue()
     assert "best of up to 8 starts by level" in " ".join(out.getvalue().split())  # the title may wrap
     assert block["searched_by"] == "level"  # a checkpoint without its kit's piece centroids
     shown = out.getvalue()

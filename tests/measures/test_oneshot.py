@@ -92,6 +92,22 @@ def test_each_piece_is_nearest_its_own_centroid() -> None:
         assert ref.nearest_piece(take.features) == key
 
 
+def test_the_second_judge_puts_each_piece_nearest_its_own_and_a_swapped_take_elsewhere() -> None:
+    real = kit()
+    assert all(s.mfcc is not None and s.mfcc.shape == (2 * oneshot.MFCC_COEFFS,) for s in real)
+    judge = oneshot.MfccJudge([(s.key, s.mfcc) for s in real])
+    assert judge.leave_one_out() == [True] * len(real)
+    for key, (kind, decay) in KINDS.items():
+        take = oneshot.measure(one_shot(kind, decay, 0.4, seed=999), SR, key, 80)
+        assert judge.nearest_piece(take.mfcc) == key
+    hiss_as_kick = oneshot.measure(one_shot("hiss", 0.03, 0.4, seed=7), SR, 36, 80)
+    assert judge.nearest_piece(hiss_as_kick.mfcc) != 36
+    lone = oneshot.MfccJudge([(36, real[0].mfcc), (38, real[-1].mfcc), (38, real[-2].mfcc)])
+    assert lone.leave_one_out()[0] is None  # a piece of one sample cannot be judged without it
+    with pytest.raises(ValueError, match="no real samples"):
+        oneshot.MfccJudge([])
+
+
 def test_a_copy_is_not_novel_and_a_fresh_hit_is() -> None:
     real = kit()
     ref = oneshot.KitReference.from_sounds(real, real)
