@@ -75,7 +75,8 @@ def serve(
     announce: Callable[[str], None] = print,
 ) -> None:
     """Load `checkpoint` on `device` and serve the page at http://host:port/ until Ctrl-C; the
-    generated files are removed at shutdown. Raises UserError for a bad checkpoint, device or address."""
+    generated files are removed at shutdown. Raises UserError for a bad checkpoint, device or address,
+    and KeyboardInterrupt when stopped (the CLI's "interrupted", status 130)."""
     from samplernn.common.device import resolve_device
     from samplernn.model.checkpoint import load_checkpoint
     from samplernn.serve.app import create_app
@@ -87,4 +88,7 @@ def serve(
         announce(f"warning: listening on {host}: anyone who can reach this machine can use the page")
     shown = f"[{host}]" if ":" in host else host
     announce(f"serving {Path(checkpoint).name} at http://{shown}:{port}/ (Ctrl-C stops)")
-    make_server(create_app(ckpt, limits, announce, model_label(checkpoint)), host, port).run()
+    server = make_server(create_app(ckpt, limits, announce, model_label(checkpoint)), host, port)
+    server.run()
+    if server.should_exit:  # only a signal sets it here; uvicorn re-raises it, but not every time
+        raise KeyboardInterrupt  # (a second Ctrl-C while stopping under load exited 0)
