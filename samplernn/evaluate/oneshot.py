@@ -106,15 +106,16 @@ class OneShotEval:
     #: "like_mfcc", the second judge's (oneshot.MfccJudge.leave_one_out).
     checks: dict[str, list[bool | None]]
     judge: oneshot.MfccJudge | None = None
+    sample_rate: int | None = None  # the takes', for the second judge's features
 
     @classmethod
     def of(cls, ds: PreparedDataset, max_layers: int | None = None) -> OneShotEval:
-        sounds, splits = kit_sounds(ds)
+        sounds, splits = kit_sounds(ds, mfcc=True)
         ref = kit_reference(sounds, splits)
         checks = real_checks(sounds, splits, ref)
         judge = oneshot.MfccJudge([(s.key, s.mfcc) for s in sounds if s.mfcc is not None])
         checks["like_mfcc"] = judge.leave_one_out()
-        return cls(sounds, splits, ref, eval_layers(ds.notes, max_layers), checks, judge)
+        return cls(sounds, splits, ref, eval_layers(ds.notes, max_layers), checks, judge, ds.sample_rate)
 
     def generate(self, ckpt: Checkpoint, gen: GenerationOptions) -> list[Take]:
         """TAKES_PER_LAYER takes of every evaluated layer, judged against the real samples."""
@@ -156,10 +157,10 @@ class OneShotEval:
         gen_dyn = oneshot.dynamics([t.sound for t in takes])
         generated = {c: _share([t.checks.get(c) for t in takes]) for c in CHECKS}
         generated["dynamics"] = _rising_share(gen_dyn)
-        if self.judge is not None:
-            judge = self.judge
-            generated["like_mfcc"] = _share([None if t.sound.mfcc is None
-                                             else judge.nearest_piece(t.sound.mfcc) == t.key for t in takes])
+        if self.judge is not None and self.sample_rate:
+            sr, judge = self.sample_rate, self.judge
+            generated["like_mfcc"] = _share([judge.nearest_piece(oneshot.mfcc_features(t.audio, sr)) == t.key
+                                             for t in takes])
         real = self.real_shares()
         real["dynamics"] = _rising_share(real_dyn)
         return {"takes_per_layer": TAKES_PER_LAYER, "n_takes": len(takes), "layers": self.layers,

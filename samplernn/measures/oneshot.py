@@ -175,10 +175,13 @@ class MfccJudge:
     def _centroids(rows: Sequence[tuple[int, np.ndarray]]) -> dict[int, np.ndarray]:
         return {k: np.mean([f for kk, f in rows if kk == k], axis=0) for k in sorted({k for k, _ in rows})}
 
+    @staticmethod
+    def _nearest(z: np.ndarray, cents: Mapping[int, np.ndarray]) -> int:
+        return min(cents, key=lambda k: (float(np.linalg.norm(z - cents[k])), k))
+
     def nearest_piece(self, mfcc: np.ndarray) -> int:
         """The key whose centroid lies nearest `mfcc` (mfcc_features, not standardised)."""
-        z = (np.asarray(mfcc, np.float64) - self.mean) / self.scale
-        return min(self.centroids, key=lambda k: (float(np.linalg.norm(z - self.centroids[k])), k))
+        return self._nearest((np.asarray(mfcc, np.float64) - self.mean) / self.scale, self.centroids)
 
     def leave_one_out(self) -> list[bool | None]:
         """Per real sample, whether the centroids of the others put it nearest its own piece; None
@@ -189,8 +192,7 @@ class MfccJudge:
             if not any(k == key for k, _ in others):
                 out.append(None)
                 continue
-            cents = self._centroids(others)
-            out.append(min(cents, key=lambda k: (float(np.linalg.norm(z - cents[k])), k)) == key)
+            out.append(self._nearest(z, self._centroids(others)) == key)
         return out
 
 
@@ -280,11 +282,12 @@ class Sound:
         return not self.clipped and not self.stuck
 
 
-def measure(x: np.ndarray, sr: int, key: int, velocity: int, start: int = 0) -> Sound:
-    """All per-sound measures of one one-shot starting at `start`."""
+def measure(x: np.ndarray, sr: int, key: int, velocity: int, start: int = 0, mfcc: bool = False) -> Sound:
+    """All per-sound measures of one one-shot starting at `start`; with `mfcc`, the second judge's
+    features too (evaluate's, not pack's)."""
     return Sound(key, velocity, attack_ms(x, sr, start), decay_ms(x, sr, start), loudness_db(x, sr, start),
                  clip_share(x) > 0, features(x, sr, start), stuck_ms(x, sr) > STUCK_SECONDS * 1000.0,
-                 mfcc_features(x, sr, start))
+                 mfcc_features(x, sr, start) if mfcc else None)
 
 
 def _median(values: Sequence[float | None]) -> float | None:

@@ -125,10 +125,11 @@ def generate_takes(
     return out
 
 
-def kit_sounds(ds: PreparedDataset) -> tuple[list[oneshot.Sound], list[str]]:
-    """Every real sample of the dataset measured from its onset, and its split."""
+def kit_sounds(ds: PreparedDataset, mfcc: bool = False) -> tuple[list[oneshot.Sound], list[str]]:
+    """Every real sample of the dataset measured from its onset (with `mfcc`, by the second likeness
+    judge's features too: oneshot.measure), and its split."""
     sr = ds.sample_rate
-    sounds = [oneshot.measure(ds.load_audio(r), sr, r.pitch, r.velocity, r.onset) for r in ds.notes]
+    sounds = [oneshot.measure(ds.load_audio(r), sr, r.pitch, r.velocity, r.onset, mfcc) for r in ds.notes]
     return sounds, [r.split for r in ds.notes]
 
 
