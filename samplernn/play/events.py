@@ -10,7 +10,16 @@ from pathlib import Path
 
 import mido
 
-from conditioning.midi import SUSTAIN_CC, SUSTAIN_DOWN, MidiError, MidiNote, open_midi, read_channel_messages
+from conditioning.midi import (
+    ALL_NOTES_OFF_CCS,
+    DRUM_CHANNEL,
+    SUSTAIN_CC,
+    SUSTAIN_DOWN,
+    MidiError,
+    MidiNote,
+    open_midi,
+    read_channel_messages,
+)
 from samplernn.common.errors import UserError
 
 
@@ -26,7 +35,10 @@ def midi_file_messages(path: str | Path, parsed: mido.MidiFile | None = None) ->
     """The channel messages of a MIDI file in time order (meta and sysex messages left out);
     `parsed`: the file as open_midi parsed it, not parsed again.
 
-    Times come from conditioning.midi.read_channel_messages, the clock `render` reads notes by.
+    Times come from conditioning.midi.read_channel_messages, the clock `render` reads notes by. At
+    one instant an all-notes-off (CC120/123, off the drum channel) comes before the other messages,
+    whatever the file's order: `render` (conditioning.read_midi_notes) counts one at a note's own tick
+    as before the note-on, so a note struck with it sounds, in play as in render.
     Raises UserError (one line: the file and the reason) for a missing or unreadable file, a
     type-2 file, an impossible time division or tempo, or a file without notes.
     """
@@ -36,12 +48,18 @@ def midi_file_messages(path: str | Path, parsed: mido.MidiFile | None = None) ->
         raise UserError(f"{path}: {problem}")
     try:
         mid = open_midi(path) if parsed is None else parsed
-        out = [TimedMessage(t, msg) for t, msg in read_channel_messages(mid)]
+        out = sorted((TimedMessage(t, msg) for t, msg in read_channel_messages(mid)),
+                     key=lambda m: (m.time, not _all_notes_off(m.message)))  # stable: else the file's order
     except MidiError as exc:  # unreadable, type 2, an impossible division or tempo: one line
         raise UserError(str(exc)) from None
     if not any(m.message.type == "note_on" and m.message.velocity > 0 for m in out):
         raise UserError(f"{path}: the MIDI file holds no notes")
     return out
+
+
+def _all_notes_off(msg: mido.Message) -> bool:
+    """Whether `msg` ends every note of its channel as render reads it (not on the drum channel)."""
+    return msg.type == "control_change" and msg.control in ALL_NOTES_OFF_CCS and msg.channel != DRUM_CHANNEL
 
 
 def close_hanging(messages: list[TimedMessage], notes: list[MidiNote]) -> list[TimedMessage]:

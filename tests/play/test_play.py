@@ -443,6 +443,19 @@ def test_a_note_off_after_an_all_notes_off_is_the_next_notes_in_play_and_render(
     assert [(c[1][2], c[2]) for c in eng.calls if c[0] == "off"] == [(0, 10), (1, 30)]
 
 
+def test_a_note_struck_with_an_all_notes_off_sounds_in_play_as_in_render(ckpt_path: Path, tmp_path: Path,
+                                                                          monkeypatch):
+    """D3 on at 0 s with an all-notes-off (CC123) listed after it on the same tick, its note-off at
+    0.5 s: render counts the all-notes-off at the note's own tick as before it (0-0.5 s); play took the
+    file's order and ended the note at once (0-0 s)."""
+    _save_track(tmp_path / "reset.mid", [mido.Message("note_on", note=50, velocity=100, time=0),
+                                         mido.Message("control_change", control=123, value=0, time=0),
+                                         mido.Message("note_off", note=50, velocity=0, time=480)])
+    played, rendered = _play_and_render_notes(ckpt_path, tmp_path / "reset.mid", monkeypatch)
+    assert rendered == [(50, 0.0, 0.5)]
+    assert played == rendered
+
+
 def test_a_key_struck_twice_at_one_instant_sounds_twice_as_render_leaves_it(ckpt_path: Path, tmp_path: Path,
                                                                            monkeypatch):
     """D3 struck twice on one tick (a doubled part), note-offs at 0.5 and 1 s, D3 struck again at 0.75 s
