@@ -28,8 +28,8 @@ from samplernn.render.streams import mix, note_stream
 from samplernn.render.sustain import apply_all_notes_off, apply_restrikes, apply_sustain
 from samplernn.render.voices import check_render_engine, pick_render_engine, render_voices
 
-#: What a drum model's "no notes to render" says of a drum part on another channel (the web page,
-#: which has no --channel, says its own words instead: serve.requests).
+#: How a drum model's line of `channel_mismatch` ends in `render` (the web page and `demo`, which have
+#: no --channel, put their own words in its place: serve.requests, render.demo).
 CHANNEL_OPTION_HINT = "`render --channel N` plays the file's channel N"
 #: Seconds of silence before a file's first note from which render warns of it (a DAW's export
 #: from bar 1 of a song whose part enters later; not an error: the timing is the file's).
@@ -135,6 +135,21 @@ def outside_range(n: int, lo: int, hi: int, transpose: int = 0) -> str:
     return f"{n} note(s){trans} outside the model's trained range {note_span(lo, hi, numbers=True)}"
 
 
+def channel_mismatch(name: str, notes: Sequence[MidiNote], kit: Sequence[int] | None) -> str | None:
+    """The one line, naming `name`, that says none of `notes` is on a channel the model plays by
+    default — a pitched model (`kit` None) leaves the drum channel (10) out, a drum model (`kit`: its
+    GM keys) plays it alone — or None when some note is (or there are no notes). A drum model's line
+    ends with " (CHANNEL_OPTION_HINT)", which callers without --channel replace."""
+    drums = sum(n.is_drum for n in notes)
+    if kit is None and notes and drums == len(notes):
+        return (f"{name}: only drum-channel notes (channel 10), and this model is pitched: it leaves the "
+                "drum channel out")
+    if kit is not None and notes and not drums:
+        return (f"{name}: no drum-channel notes (channel 10), and this model is a drum model: it plays the "
+                f"drum channel only ({CHANNEL_OPTION_HINT})")
+    return None
+
+
 def select_notes(
     path: Path,
     notes: list[MidiNote],
@@ -148,11 +163,15 @@ def select_notes(
 
     A pitched model plays every channel but the drum channel (10); a drum model (`kit`: its GM
     keys) plays the drum channel unless opts.channels says otherwise, each key by a piece of the
-    kit (drums.kit_notes).
+    kit (drums.kit_notes). Raises UserError (naming `path`) when no note is left to play:
+    channel_mismatch's line where the channels are the model's default.
     """
     ignored: list[str] = []
     kept = notes
     channels_defaulted = opts.channels is None
+    mismatch = channel_mismatch(str(path), notes, kit) if kit is None or channels_defaulted else None
+    if mismatch:
+        raise UserError(mismatch)
     if kit is None:
         drums = [n for n in notes if n.is_drum]
         if drums:
@@ -182,10 +201,7 @@ def select_notes(
         kept = [n for n, _ in played]
     if not kept:
         why = f" ({'; '.join(ignored)})" if ignored else ""
-        hint = ""
-        if kit is not None and channels_defaulted and notes:
-            hint = f"; a drum model plays the drum channel, 10 ({CHANNEL_OPTION_HINT})"
-        raise UserError(f"{path}: no notes to render{why}{hint}")
+        raise UserError(f"{path}: no notes to render{why}")
     if kit is not None:
         return played, ignored, changed
     lo, hi = pitch_range if pitch_range else (0, 127)

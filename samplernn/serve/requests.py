@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conditioning import BankStats, parse_note
-from conditioning.midi import MidiNote, is_midi_header
+from conditioning.midi import is_midi_header
 from conditioning.pitch import note_name, note_span
 from samplernn.common.errors import UserError
 from samplernn.render.drums import kit_hits, kit_piece
@@ -122,19 +122,6 @@ def _sizes(size: int, limit: int) -> str:
     return f"{size:,} bytes; at most {limit:,} bytes"
 
 
-def check_channels(name: str, notes: Sequence[MidiNote], kit: Sequence[int] | None) -> None:
-    """UserError in one line, naming `name`, when none of `notes` is on a channel the model plays:
-    a pitched model leaves the drum channel (10) out and a drum model (`kit`) plays it alone, as
-    render.midi.select_notes selects them (which says only "no notes to render" and why in counts)."""
-    drums = sum(n.is_drum for n in notes)
-    if kit is None and notes and drums == len(notes):
-        raise UserError(f"{name}: only drum-channel notes (channel 10), and this model is pitched: it leaves "
-                        "the drum channel out")
-    if kit is not None and notes and not drums:
-        raise UserError(f"{name}: no drum-channel notes (channel 10), and this model is a drum model: it "
-                        f"plays the drum channel only; {CHANNEL_HINT}")
-
-
 def check_midi(
     path: Path,
     name: str,
@@ -150,8 +137,8 @@ def check_midi(
     GM keys) on its drum channel, keys played by the kit's pieces, each hit as long as the kit's
     (with `stats`, the model's bank statistics: render.drums.kit_hits). UserError (naming `name`,
     never `path`) for a file that is not MIDI, cannot be read, holds no notes or none on a channel the
-    model plays (check_channels), is longer or holds more notes than the limits allow, or has notes the
-    model does not know (unless opts.clamp)."""
+    model plays (render.midi.channel_mismatch), is longer or holds more notes than the limits allow,
+    or has notes the model does not know (unless opts.clamp)."""
     try:
         if not is_midi_header(path.read_bytes()[:12]):
             raise UserError(f"{name}: not a MIDI file (a Standard MIDI File starts with 'MThd', a RIFF MIDI "
@@ -159,7 +146,6 @@ def check_midi(
         parsed = parse_midi(path)
         released = read_notes(path, parsed)
         notes = as_played(released, parsed, drums=kit is not None)  # as render_midi plays them
-        check_channels(name, notes, kit)
         played, _, _ = select_notes(path, notes, opts, pitch_range, kit, parsed)
         if kit is not None and stats is not None:
             played = kit_hits(played, stats, stats.sample_rate)
@@ -173,6 +159,6 @@ def check_midi(
             raise UserError(f"{name}: {len(played)} notes; at most {limits.max_midi_notes} here")
     except UserError as exc:
         text = str(exc).replace(str(path), name).replace("use --transpose K or --clamp", PAGE_HINT)
-        text = text.replace(f" ({CHANNEL_OPTION_HINT})", f": {CHANNEL_HINT}")
+        text = text.replace(f" ({CHANNEL_OPTION_HINT})", f"; {CHANNEL_HINT}")
         raise UserError(text) from None
     return len(played), seconds
