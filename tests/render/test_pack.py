@@ -196,9 +196,9 @@ def test_render_plays_the_drum_channel_with_a_drum_model(drum_ckpt, tmp_path: Pa
     with pytest.raises(UserError, match="no notes to render.*no such piece"):
         render_midi(drum_ckpt, _drum_midi(tmp_path / "p.mid"), tmp_path / "p.wav", only_piano)
     on_one = write_midi(tmp_path / "one.mid", [(36, 90, 0.0, 0.1), (38, 90, 0.5, 0.6)], channel=0)
-    with pytest.raises(UserError, match=r"one\.mid: no drum-channel notes \(channel 10\), and this model is a "
-                                        r"drum model: it plays the drum channel only \(`render --channel N` "
-                                        r"plays the file's channel N\)$"):
+    with pytest.raises(UserError, match=r"one\.mid: no drum-channel notes \(channel 10\), and this model is "
+                                        r"a drum model: it plays the drum channel only "
+                                        r"\(`render --channel N` plays the file's channel N\)$"):
         render_midi(drum_ckpt, on_one, tmp_path / "one.wav", opts)
     on_one_played = dataclasses.replace(opts, channels={1})
     assert render_midi(drum_ckpt, on_one, tmp_path / "one.wav", on_one_played).n_notes == 2
