@@ -25,6 +25,7 @@ from samplernn.render.drums import is_drum_model, kit_keys, refuse_transpose
 from samplernn.render.midi import (
     RenderOptions,
     as_played,
+    channel_mismatch,
     check_length,
     parse_midi,
     read_notes,
@@ -132,13 +133,17 @@ def play_file(
     drum model (as render does), UserError for a bad file or device, and, into a WAV, for a file
     whose notes end after render's `RenderOptions.max_seconds` (as played: a sustain pedal holds its
     notes, as render holds them) or of which no note could be played
-    (all outside the model's range, say: nothing is written). A
+    (all outside the model's range, say: nothing is written); for a pitched model, UserError for a
+    file with drum-channel notes only (render.midi.channel_mismatch), live or not. A
     Ctrl-C while playing into a WAV writes what was played, as from a keyboard (a remark says so)."""
     drums = is_drum_model(ckpt)
     if drums:  # a live keyboard may shift its keys onto a kit, a file not
         refuse_transpose(opts.transpose)
     parsed = parse_midi(Path(midi))  # once, for the notes and the messages
     notes = read_notes(Path(midi), parsed)
+    mismatch = None if drums else channel_mismatch(str(midi), notes, None)
+    if mismatch:  # a drum part alone for a pitched model: render's line, not a played silence
+        raise UserError(mismatch)
     # as render plays them: the pedal holds notes, an all-notes-off or a re-strike ends one left hanging
     pedal = read_sustain(parsed)  # once: for the notes as played and for the pedal left down
     sounding = as_played(notes, parsed, drums, pedal)

@@ -518,6 +518,20 @@ def test_a_note_the_pedal_holds_too_long_is_refused_as_render_refuses_it(ckpt_pa
     assert "--max-seconds" not in result.output
 
 
+def test_a_drum_part_alone_for_a_pitched_model_is_said_in_renders_words(ckpt_path: Path, tmp_path: Path):
+    """A file whose notes are all on the drum channel, played with a pitched model: the line render and
+    the web page give, before any playing (was "no note could be played (2 drum-channel note(s) left
+    out)" into a WAV, and a silence played live)."""
+    midi = write_midi(tmp_path / "beat.mid", [(36, 100, 0.0, 0.2), (38, 90, 0.3, 0.5)], channel=9)
+    out = tmp_path / "b.wav"
+    result = runner.invoke(app, ["play", str(ckpt_path), "--midi-file", str(midi), "-o", str(out)])
+    assert result.exit_code == 1 and not out.exists(), result.output
+    assert ("beat.mid: only drum-channel notes (channel 10), and this model is pitched: it leaves the drum "
+            "channel out") in result.output
+    with pytest.raises(UserError, match="only drum-channel notes"):  # live, to a device: refused alike
+        play_file(load_checkpoint(ckpt_path), midi, PlayOptions(StreamConfig(block=64)), None, device="none")
+
+
 def test_a_file_of_which_no_note_can_be_played_writes_nothing(ckpt_path: Path, tmp_path: Path):
     """Every note outside the model's range: refused as render refuses it, not a WAV of silence."""
     midi = write_midi(tmp_path / "high.mid", [(100, 100, 0.0, 0.2), (101, 90, 0.3, 0.5)])
