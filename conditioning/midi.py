@@ -202,7 +202,7 @@ def read_midi_notes(source: str | Path | mido.MidiFile) -> list[MidiNote]:
     to_sec = _clock(mid, path)
     offs: dict[int, list[int]] = {}
     for t, cc in _control_changes(mid, ALL_NOTES_OFF_CCS)[0]:
-        if cc.channel != DRUM_CHANNEL:
+        if ends_channel_notes(cc):
             offs.setdefault(cc.channel, []).append(t)
     notes: list[MidiNote] = []
     for ti, track in enumerate(mid.tracks):
@@ -248,6 +248,12 @@ def _ended_by_all_off(sounding: dict[tuple[int, int], list[tuple[int, int]]], ch
 SUSTAIN_CC, SUSTAIN_DOWN = 64, 64
 #: The channel mode messages that end every note of their channel: all sound off, all notes off.
 ALL_NOTES_OFF_CCS = (120, 123)
+
+
+def ends_channel_notes(msg: mido.Message) -> bool:
+    """Whether `msg` ends every note of its channel as read_midi_notes reads a file: an all-sound-off
+    or all-notes-off (ALL_NOTES_OFF_CCS) off the drum channel (a drum hit is a one-shot)."""
+    return msg.type == "control_change" and msg.control in ALL_NOTES_OFF_CCS and msg.channel != DRUM_CHANNEL
 
 
 def read_sustain(source: str | Path | mido.MidiFile) -> dict[int, list[tuple[float, float]]]:

@@ -11,12 +11,11 @@ from pathlib import Path
 import mido
 
 from conditioning.midi import (
-    ALL_NOTES_OFF_CCS,
-    DRUM_CHANNEL,
     SUSTAIN_CC,
     SUSTAIN_DOWN,
     MidiError,
     MidiNote,
+    ends_channel_notes,
     open_midi,
     read_channel_messages,
 )
@@ -49,17 +48,12 @@ def midi_file_messages(path: str | Path, parsed: mido.MidiFile | None = None) ->
     try:
         mid = open_midi(path) if parsed is None else parsed
         out = sorted((TimedMessage(t, msg) for t, msg in read_channel_messages(mid)),
-                     key=lambda m: (m.time, not _all_notes_off(m.message)))  # stable: else the file's order
+                     key=lambda m: (m.time, not ends_channel_notes(m.message)))  # stable: else file order
     except MidiError as exc:  # unreadable, type 2, an impossible division or tempo: one line
         raise UserError(str(exc)) from None
     if not any(m.message.type == "note_on" and m.message.velocity > 0 for m in out):
         raise UserError(f"{path}: the MIDI file holds no notes")
     return out
-
-
-def _all_notes_off(msg: mido.Message) -> bool:
-    """Whether `msg` ends every note of its channel as render reads it (not on the drum channel)."""
-    return msg.type == "control_change" and msg.control in ALL_NOTES_OFF_CCS and msg.channel != DRUM_CHANNEL
 
 
 def close_hanging(messages: list[TimedMessage], notes: list[MidiNote]) -> list[TimedMessage]:
