@@ -92,6 +92,8 @@ MAX_SOUND_DRAWS = 64
 NEW_PITCH_DRAWS = 1
 #: The most --new-pitch-draws: every draw is a note of an epoch's order held in memory.
 MAX_NEW_PITCH_DRAWS = 16
+#: The most draws an epoch --balance-pieces gives a drum kit's hit (train.data.piece_balance_draws).
+MAX_PIECE_DRAWS = 16
 #: The most short copies of a note --short-notes makes (each is a training note held in memory).
 MAX_SHORT_NOTES = 8
 #: What --precision takes: bf16 autocast where it pays (see train.step.autocast), else float32.
@@ -217,6 +219,12 @@ class TrainConfig:
         "Drum kits: every train hit also trains as two copies resampled this many semitones down "
         "and up, piece and velocity kept (0 = off).",
     )
+    balance_pieces: bool = _setting(
+        False,
+        "Drum kits: draw the train hits of a piece with less audio than the kit's mean piece more "
+        f"often an epoch (up to {MAX_PIECE_DRAWS} times), so each piece trains on about as much "
+        "audio as the mean piece; a piece at or above the mean is drawn once.",
+    )
     fit_min_p: bool = _setting(
         True,
         "Drum kits: when the run ends, fit a min-p truncation per piece on the kit's train hits and "
@@ -307,6 +315,7 @@ class TrainConfig:
     LOCKED: ClassVar[tuple[str, ...]] = (
         "preset", "model_overrides", "conditioning", "batch_size", "window", "seed", "hidden_countdown",
         "short_notes", "fill_pitches", "kit_retune", "new_pitch_draws",
+        "balance_pieces",
     )
 
     def model_config(self) -> ModelConfig:

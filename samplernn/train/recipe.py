@@ -26,6 +26,8 @@ note_interpolation when asked for) only mean something there:
   43 %: docs/drums.md "Scheduled sampling on a kit") and an unconditioned model (never measured).
 * kit_retune — retuned copies of a drum kit's hits, their piece kept; a pitched note retuned
   would no longer be the pitch it is labelled: 0 for every bank but a kit.
+* balance_pieces — a drum kit's short pieces drawn more often; a pitched bank's notes are not
+  pieces: off for every bank but a kit.
 
 The presets pre-emphasise (0.7) for every bank: measured on a trombone, a cello and two drum kits
 (docs/training.md, "Pre-emphasis").
@@ -90,6 +92,17 @@ def playing_hints(dataset: PreparedDataset) -> dict[str, Any]:
     return hints
 
 
+def _kit_settings_off(cfg: TrainConfig, dataset: PreparedDataset, log: Callable[[str], None]) -> TrainConfig:
+    """`cfg` with the settings for a drum kit alone (kit_retune, balance_pieces) off, each said."""
+    if cfg.kit_retune:
+        log(f"--kit-retune off: {dataset.root} is not a drum kit (a retuned note would not be its pitch)")
+        cfg = replace(cfg, kit_retune=0.0)
+    if cfg.balance_pieces:
+        log(f"--balance-pieces off: {dataset.root} is not a drum kit (its notes are pitches, not pieces)")
+        cfg = replace(cfg, balance_pieces=False)
+    return cfg
+
+
 def fit_to_bank(
     cfg: TrainConfig, dataset: PreparedDataset, log: Callable[[str], None], *, resumed: bool = False
 ) -> TrainConfig:
@@ -131,9 +144,8 @@ def fit_to_bank(
         off["short_notes"] = 0
     if cfg.new_pitch_draws > 1 and no_scale and cfg.init:
         off["new_pitch_draws"] = 1
-    if cfg.kit_retune and not kit_bank:
-        log(f"--kit-retune off: {dataset.root} is not a drum kit (a retuned note would not be its pitch)")
-        cfg = replace(cfg, kit_retune=0.0)
+    if not kit_bank:
+        cfg = _kit_settings_off(cfg, dataset, log)
     if off:
         kit = "a drum kit's one-shots play out whole and its keys are pieces, not a scale"
         why = kit if cfg.conditioning else "the model has no conditioning"

@@ -16,8 +16,14 @@ from samplernn.data.short_notes import SHORT_HELD_SECONDS
 from samplernn.model.config import ModelConfig
 from samplernn.model.network import build_model
 from samplernn.train.checkpointing import resume
-from samplernn.train.config import TrainConfig
-from samplernn.train.data import TrainData, load_train_data, new_pitch_draws, outside_range
+from samplernn.train.config import MAX_PIECE_DRAWS, TrainConfig
+from samplernn.train.data import (
+    TrainData,
+    load_train_data,
+    new_pitch_draws,
+    outside_range,
+    piece_balance_draws,
+)
 from samplernn.train.distributed import DistInfo, barrier
 from samplernn.train.ema import WeightEMA
 from samplernn.train.init import init_from, init_pitch_range
@@ -73,6 +79,8 @@ def start_run(
         mcfg = replace(mcfg, sample_rate=data.sample_rate)
     pitched_fine_tune = cfg.init and cfg.conditioning and not kit and not resume_run
     draws = _new_pitch_draws(cfg, data, run) if pitched_fine_tune else None
+    if kit and cfg.balance_pieces:
+        draws = _piece_balance_draws(data, run)
     if cfg.new_pitch_draws > 1 and not cfg.init and not resume_run:
         run.log(f"--new-pitch-draws {cfg.new_pitch_draws} changes nothing: it draws the notes new to an "
                 "--init model more often, and this run has no --init")
@@ -125,6 +133,23 @@ def _new_pitch_draws(cfg: TrainConfig, data: TrainData, run: RunDir) -> torch.Te
     else:
         run.log(f"{said}: a fine-tune plays those less surely than the init's own range; from "
                 "scratch a bank reaching past it trained as well in the same minutes")
+    return draws
+
+
+def _piece_balance_draws(data: TrainData, run: RunDir) -> torch.Tensor | None:
+    """A drum kit's draws of its train hits an epoch by --balance-pieces (train.data.
+    piece_balance_draws), said in the log: which pieces are drawn more often, and the epoch's audio."""
+    bank = data.train
+    draws = piece_balance_draws(bank.pitches, bank.lengths, MAX_PIECE_DRAWS)
+    if draws is None:
+        run.log("--balance-pieces changes nothing: no piece of the kit holds less audio than the mean piece")
+        return None
+    times = sorted({(int(p), int(d)) for p, d in zip(bank.pitches, draws, strict=True) if d > 1})
+    seconds = [float((bank.lengths * k).sum()) / data.sample_rate for k in (torch.ones_like(draws), draws)]
+    pieces = "1 piece's hits" if len(times) == 1 else f"{len(times)} pieces' hits"
+    run.log(f"--balance-pieces: {pieces} drawn more often an epoch ("
+            + ", ".join(f"{p} ×{d}" for p, d in times)
+            + f"): {seconds[1]:.0f} s of audio an epoch instead of {seconds[0]:.0f} s")
     return draws
 
 

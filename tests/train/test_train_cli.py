@@ -262,7 +262,7 @@ def test_every_option_takes_its_default_and_help_from_train_config():
                "ema", "attack_weight",
                "attack_noise",
                "attack_seconds", "hidden_countdown", "note_interpolation", "fill_pitches",
-               "kit_retune", "fit_min_p", "short_notes", "init", "new_pitch_draws",
+               "kit_retune", "balance_pieces", "fit_min_p", "short_notes", "init", "new_pitch_draws",
                "conditioning",
                "seed", "val_every", "patience", "choose_by", "score_tie", "sound_notes", "sound_draws",
                "sound_seconds",
