@@ -159,11 +159,16 @@ def open_midi(path: str | Path) -> mido.MidiFile:
     a Standard MIDI File, with or without chunks of other programs, or a RIFF MIDI file (.rmi;
     `smf_bytes`).
 
-    Raises MidiError (one line: the file and the reason) for a file the parser rejects, an
-    impossible format or type 2 (asynchronous tracks).
+    Raises MidiError (one line: the file and the reason) for a file that cannot be read or is
+    empty, a file the parser rejects, an impossible format or type 2 (asynchronous tracks).
     """
     try:
         raw = Path(path).read_bytes()  # read once: the parser takes these bytes, not the file again
+    except OSError as exc:
+        raise MidiError(f"{path}: unreadable MIDI file ({parser_reason(exc, path)})") from None
+    if not raw:  # as prepare and serve say it, not "does not begin with the MThd header"
+        raise MidiError(f"{path}: empty file (0 bytes), not a MIDI file")
+    try:
         fixed = smf_bytes(raw)
         mid = mido.MidiFile(file=io.BytesIO(raw if fixed is None else fixed))
         mid.filename = str(path)

@@ -191,8 +191,8 @@ def _check_note(note: str) -> None:
         parse_note(note)
     except ValueError as exc:
         if not may_name_a_piece(note):
-            raise UsageError(f"--note: {exc}; a drum model's pieces by name: kick, snare, hat, tom, crash, "
-                             "ride …") from None
+            raise UsageError(f"--note: {exc} (a drum model also takes its pieces by name: kick, snare, "
+                             "hat, tom, crash, ride …)") from None
 
 
 def _synth_pitch(ckpt, note: str) -> int:  # noqa: ANN001 — Checkpoint, imported lazily

@@ -20,8 +20,10 @@ def progress_bar(
 ) -> Iterator[ProgressFn]:
     """A rich progress bar on stderr (count, percentage, named text fields, elapsed, ETA).
 
-    Yields `update(done, total=None, **fields)`; `done` is absolute, not an increment. With
-    enabled=False it yields a function that does nothing, so callers need no branch.
+    Yields `update(done, total=None, **fields)`; `done` is absolute, not an increment; a field
+    `label` replaces the bar's label (a next stage of the same count, e.g. pack's redraw rounds,
+    whose added work lowers the percentage). With enabled=False it yields a function that does
+    nothing, so callers need no branch.
     """
     if not enabled:
         yield _ignore
@@ -53,7 +55,9 @@ def progress_bar(
         task = bar.add_task(label, total=total or None, eta_="-:--:--", **{name: "-" for name in fields})
 
         def update(done: int, total: int | None = None, **values: Any) -> None:
-            kwargs = {k: str(v) for k, v in values.items()}
+            kwargs: dict[str, Any] = {k: str(v) for k, v in values.items()}
+            if "label" in kwargs:
+                kwargs["description"] = kwargs.pop("label")
             if total:
                 kwargs["total"] = total
             whole = total or bar.tasks[task].total
@@ -101,7 +105,8 @@ def _plain_lines(label: str, total: int, unit: str) -> Iterator[ProgressFn]:
     PLAIN_EVERY_S seconds (label, count, percentage, fields, elapsed, ETA at `_Pace`) and one when
     it ends."""
     start = time.monotonic()
-    state: dict[str, Any] = {"done": 0, "total": total, "fields": {}, "said": start, "line": ""}
+    state: dict[str, Any] = {"done": 0, "total": total, "fields": {}, "said": start, "line": "",
+                             "label": label}
     pace = _Pace()
 
     def line() -> str:
@@ -111,13 +116,14 @@ def _plain_lines(label: str, total: int, unit: str) -> Iterator[ProgressFn]:
         left = f", eta {_clock(seconds)}" if seconds is not None else ""
         fields = "".join(f" {k} {v}" for k, v in state["fields"].items() if v not in ("", "-"))
         count = f"{done}/{whole or '?'}" + (f" {unit}" if unit else "")
-        return f"{label} {count}{share}{fields}, {_clock(time.monotonic() - start)}{left}"
+        return f"{state['label']} {count}{share}{fields}, {_clock(time.monotonic() - start)}{left}"
 
     def update(done: int, total: int | None = None, **values: Any) -> None:
         pace.see(done)  # every count, not only those said: one that went back between two lines
         state["done"] = done
         if total is not None:
             state["total"] = total
+        state["label"] = str(values.pop("label", state["label"]))
         state["fields"].update({k: str(v) for k, v in values.items()})
         now = time.monotonic()
         if now - state["said"] >= PLAIN_EVERY_S:

@@ -202,7 +202,7 @@ def redraw(ckpt: Checkpoint, takes: list[Take], options: PackOptions, gen: Gener
         short = [layer for layer in _drawn(takes) if good[layer] < options.best]
         if not short:
             break
-        rounds.next()
+        rounds.next(f"drawing again for {len(short)} layers (round {r} of at most {options.redraws})")
         more = generate_takes(ckpt, short, options.takes, replace(round_seed(gen, r), progress=rounds.update),
                               options.lead, options.tail, options.engine)
         for t in more:
@@ -216,15 +216,19 @@ def redraw(ckpt: Checkpoint, takes: list[Take], options: PackOptions, gen: Gener
 class RoundProgress:
     """One progress count over the rounds of `redraw`: a round's stream-samples are counted on from
     where the rounds before it ended (the first, make_pack's own generation, reported on `progress`
-    with its total), so the bar's count and ETA go on instead of starting again."""
+    with its total), so the bar's count and ETA go on instead of starting again. A round adds its
+    work to the total, so the percentage falls when it starts: its reports carry the round's
+    `label`, which the bar shows instead of its own (common.progress.progress_bar)."""
 
     def __init__(self, progress: Any) -> None:
         self.progress, self.base, self.last = progress, 0, 0
+        self.label: str | None = None
 
-    def next(self) -> None:
-        """A new round: its counts start where the last total ended."""
+    def next(self, label: str) -> None:
+        """A new round, said as `label`: its counts start where the last total ended."""
         self.base += self.last
         self.last = 0
+        self.label = label
 
     def update(self, done: int, total: int | None = None, **values: Any) -> None:
         """A generation's progress(done, total) in stream-samples, passed on counted from `base`."""
@@ -232,6 +236,8 @@ class RoundProgress:
             return
         if total is not None:
             self.last = total
+        if self.label is not None:
+            values = {**values, "label": self.label}
         self.progress(self.base + done, None if total is None else self.base + total, **values)
 
 

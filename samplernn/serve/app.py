@@ -168,10 +168,11 @@ async def upload_size_guard(request: Request, call_next: Any) -> Response:
     declared = request.headers.get("content-length", "")
     if not declared.isdigit():
         return JSONResponse({"detail": "an upload must declare its length"}, status_code=411)
-    try:
-        check_upload_size(max(0, int(declared) - MULTIPART_SLACK) or None, request.app.state.limits)
-    except UserError as exc:
-        return JSONResponse({"detail": str(exc)}, status_code=400)
+    size, limit = int(declared), request.app.state.limits.max_upload_bytes
+    if size - MULTIPART_SLACK > limit:  # the request's size, form fields and all, not the file's
+        return JSONResponse({"detail": f"the upload is too large ({size / 1024:.0f} KiB with its form "
+                                       f"fields; a file may be at most {limit / 1024:.0f} KiB)"},
+                            status_code=400)
     return await call_next(request)
 
 

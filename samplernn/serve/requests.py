@@ -84,7 +84,7 @@ def take_request(
         raise UserError(f"velocity must be 1..127, got {velocity}")
     if duration is not None and not limits.min_duration <= duration <= limits.max_duration:
         raise UserError(
-            f"length must be {limits.min_duration:g}..{limits.max_duration:g} s, got {duration:g}"
+            f"length (duration) must be {limits.min_duration:g}..{limits.max_duration:g} s, got {duration:g}"
         )
     if not 1 <= takes <= limits.max_takes:
         raise UserError(f"takes must be 1..{limits.max_takes}, got {takes}")

@@ -130,7 +130,9 @@ class TrainConfig:
         "of the run, --steps or --max-minutes, whichever comes first (as high as --lr: constant).",
     )
     warmup_steps: int = _setting(
-        200, "Raise the learning rate linearly from --lr/this to --lr over this many first steps (0 = none)."
+        200,
+        "Raise the learning rate linearly from --lr/this to --lr over this many first steps, or over "
+        "the first quarter of the run's budget if that comes sooner (0 = none).",
     )
     grad_clip: float = _setting(1.0, "Largest global gradient norm; larger ones are scaled down to it.")
     ema: float = _setting(

@@ -84,6 +84,8 @@ def test_a_terminal_bar_keeps_its_eta_when_the_total_moves(monkeypatch, capsys) 
         clock[0] = 130.0
         update(10)
         assert "10/50" in (line := shown()) and "eta 0:00:40" in line
+        update(20, label="drawing again")  # a stage said on the bar: its label replaced
+        assert (line := shown()).lstrip().startswith("drawing again") and "train" not in line
 
 
 def test_a_log_file_s_eta_starts_afresh_when_the_count_goes_back(monkeypatch, capsys) -> None:
@@ -100,3 +102,23 @@ def test_a_log_file_s_eta_starts_afresh_when_the_count_goes_back(monkeypatch, ca
         update(120)  # 4 a second since the count went back at 32 s: 80 left, 20 s
     lines = capsys.readouterr().err.splitlines()
     assert lines[1] == "prepare 120/200 (60%), 0:01:02, eta 0:00:20"
+
+
+def test_a_pack_s_redraw_rounds_say_themselves_on_the_bar(monkeypatch, capsys) -> None:
+    """Before: a redraw round added its work to the count unsaid, and the bar went from 99 % back
+    to 66 % under the same label, as if it had run backwards."""
+    from samplernn.render.pack import RoundProgress
+
+    monkeypatch.setattr(progress, "PLAIN_EVERY_S", 0.0)
+    with progress_bar("generating", 0, unit="stream-samples") as update:
+        rounds = RoundProgress(update)
+        rounds.update(0, 100)
+        rounds.update(99)
+        rounds.next("drawing again for 2 layers (round 1 of at most 2)")
+        rounds.update(0, 50)
+        rounds.update(50)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[1].startswith("generating 99/100 stream-samples (99%)")
+    again = "drawing again for 2 layers (round 1 of at most 2)"
+    assert lines[2].startswith(f"{again} 100/150 stream-samples (67%)")
+    assert lines[-1].startswith(f"{again} 150/150")

@@ -156,6 +156,17 @@ def test_every_parser_exception_is_one_line_with_a_reason(tmp_path):
         assert reason in message and "()" not in message and "\n" not in message, (case, message)
 
 
+def test_an_empty_midi_file_is_said_to_be_empty(tmp_path):
+    """Before: "unreadable MIDI file (not a MIDI file: it does not begin with the MThd header)", where
+    prepare and serve say a 0-byte file is empty."""
+    (tmp_path / "zero.mid").write_bytes(b"")
+    with pytest.raises(MidiError) as err:
+        open_midi(tmp_path / "zero.mid")
+    assert str(err.value) == f"{tmp_path / 'zero.mid'}: empty file (0 bytes), not a MIDI file"
+    with pytest.raises(MidiError, match=r"missing\.mid: unreadable MIDI file \("):
+        open_midi(tmp_path / "missing.mid")
+
+
 def test_sustain_spans_per_channel_over_all_tracks(tmp_path):
     from conditioning import read_sustain
 

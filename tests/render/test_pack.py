@@ -463,7 +463,7 @@ def test_cli_pack_and_synth(drum_ckpt_path: Path, kit_dir: Path, tmp_path: Path)
         assert len(r.output.strip().splitlines()) == 1
     assert not (tmp_path / "x.wav").exists()
     r = runner.invoke(app, [*synth, str(tmp_path / "x.wav"), "--note", "nonsense"])  # the pieces suggested
-    assert r.exit_code == 2 and "a drum model's pieces by name: kick, snare" in r.output
+    assert r.exit_code == 2 and "(a drum model also takes its pieces by name: kick, snare" in r.output
     r = runner.invoke(app, ["synth", "trombone-small", "-o", str(tmp_path / "x.wav"), "--note", "snare"])
     assert r.exit_code == 2 and "'snare' would name a drum piece, and this model is not a drum" in r.output
 

@@ -117,8 +117,8 @@ def test_sample_pack_zips_the_kept_takes_with_their_measures(client, wait) -> No
         ({"note": "H2"}, 400, "not a note name"),
         ({"note": 200}, 400, "note 200 is outside the MIDI range"),  # was "note: note 200 …"
         ({"velocity": 0}, 400, "velocity must be 1..127"),
-        ({"duration": 5.0}, 400, "length must be 0.05..0.5 s"),
-        ({"duration": 0.0}, 400, "length must be"),
+        ({"duration": 5.0}, 400, "length (duration) must be 0.05..0.5 s"),
+        ({"duration": 0.0}, 400, "length (duration) must be"),
         ({"takes": 4}, 400, "takes must be 1..3"),
         ({"seed": -1}, 400, "seed must be"),
         ({"velocity": "loud"}, 422, "velocity:"),
@@ -392,6 +392,9 @@ def test_an_upload_just_over_the_limit_says_by_how_much() -> None:
 def test_uploads_are_refused_by_their_declared_length_before_reading(client) -> None:
     big = client.post("/api/render", files={"file": ("song.mid", b"MThd" + bytes(60_000))})
     assert big.status_code == 400 and "too large" in big.json()["detail"]
+    # the request's size, not that size less the slack for the form (which read 16 KiB too small)
+    sent = int(big.request.headers["content-length"])
+    assert f"({sent / 1024:.0f} KiB with its form fields" in big.json()["detail"]
     unsized = client.post("/api/render", content=iter([b"MThd"]), headers={"content-type": "audio/midi"})
     assert unsized.status_code == 411 and "declare its length" in unsized.json()["detail"]
 

@@ -241,7 +241,7 @@ def test_a_length_between_the_fields_steps_is_generated(server_url, browser) -> 
     browser.find_element(By.ID, "generate").click()
     error = browser.find_element(By.ID, "takes-error")
     wait_until(error.is_displayed, what="the error line")
-    assert error.text == "length must be 0.05..0.5 s, got 9"
+    assert error.text == "length (duration) must be 0.05..0.5 s, got 9"  # the label and the field
 
 
 def test_a_stopped_server_is_said_in_words_not_failed_to_fetch(ckpt, limits, browser) -> None:

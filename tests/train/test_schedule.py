@@ -44,6 +44,22 @@ def test_warmup_rises_linearly_to_the_peak_then_the_cosine_takes_over():
         assert [same.lr_at(s) for s in (0, 3, 50, 99)] == pytest.approx([2.5e-4, 1e-3, 1e-3, 1e-3])
 
 
+def test_a_run_shorter_than_its_warm_up_reaches_lr_and_ends_at_lr_final():
+    """Before: the 200-step warm-up multiplied the cosine of a 100-step run all along: it peaked at
+    a seventh of --lr and ended at half of --lr-final."""
+    short = tiny_cfg(steps=100, lr=1e-3, lr_final=1e-4, warmup_steps=200)
+    rates = [short.lr_at(s) for s in range(101)]
+    assert rates[0] == pytest.approx(1e-3 / 200)  # the first step as before
+    assert rates[25] == pytest.approx(cosine(short, 0.25))  # warmed up by a quarter of the budget
+    assert max(rates) > 0.8e-3 and rates[100] == pytest.approx(1e-4)
+    assert rates[12] == pytest.approx(0.48 * cosine(short, 0.12))  # linear in the budget until then
+    by_time = tiny_cfg(steps=10**6, lr=1e-3, lr_final=1e-4, warmup_steps=200, max_minutes=3.0)
+    assert by_time.lr_at(40, elapsed_s=45.0) == pytest.approx(cosine(by_time, 0.25))
+    assert by_time.lr_at(99, elapsed_s=180.0) == pytest.approx(1e-4)
+    long = tiny_cfg(steps=10_000, lr=1e-3, lr_final=1e-4, warmup_steps=200)
+    assert long.lr_at(99) == pytest.approx(0.5 * cosine(long, 0.0099))  # a long run: --warmup-steps
+
+
 def cosine(cfg: TrainConfig, t: float) -> float:
     return cfg.lr_final + 0.5 * (cfg.lr - cfg.lr_final) * (1 + math.cos(math.pi * t))
 
