@@ -64,6 +64,9 @@ def test_a_kit_run_draws_its_short_piece_more_often_and_says_so(kits, tmp_path):
     plain: list[str] = []
     train(short, tmp_path / "plain", tiny_train_config(steps=1), log=plain.append)
     assert not any("--balance-pieces" in line for line in plain)
+    # the work after the last step is said at the start (a 3-minute kit run took 7 minutes, unsaid)
+    said = [line for line in lines if line.startswith("after the last step a min-p per piece")]
+    assert len(said) == 1 and "3 pieces, ~10-15 s each" in said[0], lines
 
 
 def test_balance_pieces_that_change_nothing_say_so(kits, tmp_path):
