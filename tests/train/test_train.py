@@ -106,14 +106,19 @@ def test_the_input_gain_tiers_are_fitted_to_the_bank_and_a_run_before_them_keeps
 
 def test_resume_continues_exactly(dataset, tmp_path):
     straight, split = tmp_path / "straight", tmp_path / "split"
-    # the warm-up spans the resume; a constant rate after it, since the cosine is fitted to --steps,
-    # which the resume raises
-    train(dataset, straight, tiny_cfg(steps=7, warmup_steps=5, lr_final=None))
-    train(dataset, split, tiny_cfg(steps=4, warmup_steps=5, lr_final=None))
-    cfg = resolve_train_config(split, {"steps": 7}, resume=True)
+    # the warm-up spans the resume, the split run stopped at step 4 as by Ctrl-C (a resume that
+    # raised --steps would stretch the schedule: warm-up and cosine are fitted to the budget)
+    train(dataset, straight, tiny_cfg(steps=28, warmup_steps=5, lr_final=None))
+
+    def ctrl_c(step: int, model: object) -> None:
+        if step == 4:
+            raise KeyboardInterrupt
+
+    assert train(dataset, split, tiny_cfg(steps=28, warmup_steps=5, lr_final=None), on_step=ctrl_c).step == 4
+    cfg = resolve_train_config(split, {}, resume=True)
     assert cfg.batch_size == 4 and cfg.model_overrides == TINY_MODEL
     summary = train(dataset, split, cfg, resume=True)
-    assert summary.step == 7
+    assert summary.step == 28
     a, b = final_params(straight), final_params(split)
     for k in a:
         assert torch.equal(a[k], b[k]), k
