@@ -225,7 +225,8 @@ class TrainConfig:
         False,
         "Drum kits: draw the train hits of a piece with less audio than the kit's mean piece more "
         f"often an epoch (up to {MAX_PIECE_DRAWS} times), so each piece trains on about as much "
-        "audio as the mean piece; a piece at or above the mean is drawn once.",
+        "audio as the mean piece; a piece at or above the mean is drawn once. Tried on three kits: "
+        "less like their pieces (2-13 points).",
     )
     fit_min_p: bool = _setting(
         True,
