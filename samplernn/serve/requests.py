@@ -106,9 +106,10 @@ def check_render_fields(transpose: int, seed: int | None) -> None:
     check_seed(seed)
 
 
-def check_upload_size(size: int | None, limits: ServeLimits) -> None:
-    """UserError when an upload of `size` bytes (None = unknown) is over the limit or empty."""
-    if size is not None and size > limits.max_upload_bytes:
+def check_upload_size(size: int, limits: ServeLimits) -> None:
+    """UserError when an upload of `size` bytes is over the limit or empty (the bytes read: the
+    request's declared length is checked before reading, serve.app.upload_size_guard)."""
+    if size > limits.max_upload_bytes:
         raise UserError(f"the file is too large ({_sizes(size, limits.max_upload_bytes)})")
     if size == 0:
         raise UserError("the file is empty")
