@@ -79,7 +79,7 @@ def start_run(
         mcfg = replace(mcfg, sample_rate=data.sample_rate)
     pitched_fine_tune = cfg.init and cfg.conditioning and not kit and not resume_run
     draws = _new_pitch_draws(cfg, data, run) if pitched_fine_tune else None
-    if kit and cfg.balance_pieces:
+    if kit and cfg.balance_pieces and not resume_run:  # a resumed stream keeps its epoch's draws
         draws = _piece_balance_draws(data, run)
     if kit and cfg.fit_min_p and not resume_run:
         run.log(min_p_fit_notice(len({int(p) for p in data.train.pitches})))
