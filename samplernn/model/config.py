@@ -48,9 +48,15 @@ class ModelConfig:
     # as trained), so it changes no weight's shape and a checkpoint of any dropout plays alike.
     # 0 = off.
     dropout: float = 0.0
+    # A drum kit's pieces as (GM key, spectral centroid in MIDI pitch units) pairs: the pitch
+    # column reads a piece's centroid instead of its key number, which orders a kit's pieces by
+    # nothing they sound like (samplernn.data.piece_brightness). Keys not listed read their own
+    # number. () = every key reads its number (checkpoints from before it existed).
+    piece_brightness: tuple[tuple[int, float], ...] = ()
 
     def __post_init__(self) -> None:
         self.frame_sizes = tuple(int(r) for r in self.frame_sizes)
+        self.piece_brightness = _centroid_pairs(self.piece_brightness)
         self.level_conditioning = bool(self.level_conditioning and self.conditioning)
         self.held_flag = bool(self.held_flag and self.conditioning)
         self.oscillator = int(self.oscillator) if self.conditioning else 0
@@ -82,6 +88,7 @@ class ModelConfig:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["frame_sizes"] = list(self.frame_sizes)
+        d["piece_brightness"] = [list(pair) for pair in self.piece_brightness]
         return d
 
     @classmethod
@@ -91,6 +98,21 @@ class ModelConfig:
         if unknown:
             raise ValueError(f"unknown model config keys: {sorted(unknown)}")
         return cls(**d)
+
+
+def _centroid_pairs(pairs: Any) -> tuple[tuple[int, float], ...]:
+    """ModelConfig.piece_brightness as sorted (key, pitch) tuples (a checkpoint or run.json gives
+    lists). Raises ValueError for a key outside 1-127 or a pitch that is not a finite number in
+    0-200 (MIDI pitch units: 0 is 8.2 Hz, 135 is 20 kHz)."""
+    out = {}
+    for key, pitch in pairs:
+        key, pitch = int(key), float(pitch)
+        if not 1 <= key <= 127:
+            raise ValueError(f"piece_brightness: key {key} outside 1-127")
+        if not 0.0 <= pitch <= 200.0:  # also refuses NaN
+            raise ValueError(f"piece_brightness: pitch {pitch} of key {key} outside 0-200")
+        out[key] = pitch
+    return tuple(sorted(out.items()))
 
 
 PRESETS: dict[str, ModelConfig] = {

@@ -57,7 +57,8 @@ def cond_feature_names(note_embed_dim: int, level: bool, oscillator: int, held: 
 class CondFeatures(nn.Module):
     """Raw conditioning (..., 5) → well-scaled features (..., C).
 
-    Features: note embedding (0 = no note), normalised pitch, velocity/127, log countdown,
+    Features: note embedding (0 = no note), normalised pitch (the note's number, or with
+    `piece_brightness` a drum piece's measured centroid in MIDI pitch units), velocity/127, log countdown,
     log time since onset, note-active flag, with `level` the loudness column / 800 (0 … 1), with
     `held` a flag that is 1 inside a note whose remaining column is negative (REMAINING_HELD: the
     key is down, the end unknown; the countdown then reads HELD_COUNTDOWN), and with `oscillator` = H > 0
@@ -72,11 +73,17 @@ class CondFeatures(nn.Module):
         oscillator: int = 0,
         sample_rate: int = 0,
         held: bool = False,
+        piece_brightness: Iterable[tuple[int, float]] = (),
     ) -> None:
         super().__init__()
         if oscillator and sample_rate <= 0:
             raise ValueError("an oscillator needs the model's sample_rate")
         self.note_embed = nn.Embedding(128, note_embed_dim)
+        pitch = torch.arange(128, dtype=torch.float32)
+        for key, centroid in piece_brightness:
+            pitch[int(key)] = float(centroid)
+        # Not in the state dict: the model config holds the table.
+        self.register_buffer("note_pitch", pitch, persistent=False)
         self.note_interpolation = 0.0  # training only: see interpolate_notes
         self.level, self.held = level, held
         self.oscillator, self.sample_rate = oscillator, sample_rate
@@ -96,7 +103,7 @@ class CondFeatures(nn.Module):
             remaining = torch.where(held > 0, float(HELD_COUNTDOWN), remaining)
         feats = [
             self._note_rows(note),
-            ((note.to(torch.float32) - 60.0) / 24.0 * active).unsqueeze(-1),
+            ((self.note_pitch[note] - 60.0) / 24.0 * active).unsqueeze(-1),
             (column(VELOCITY_INDEX) / 127.0).unsqueeze(-1),
             (torch.log1p(remaining) / LOG_SCALE).unsqueeze(-1),
             (torch.log1p(column(ELAPSED_INDEX)) / LOG_SCALE).unsqueeze(-1),
@@ -294,7 +301,8 @@ class SampleRNN(nn.Module):
         self.cfg = cfg
         self.cond_features = (
             CondFeatures(
-                cfg.note_embed_dim, cfg.level_conditioning, cfg.oscillator, cfg.sample_rate, cfg.held_flag
+                cfg.note_embed_dim, cfg.level_conditioning, cfg.oscillator, cfg.sample_rate, cfg.held_flag,
+                cfg.piece_brightness,
             )
             if cfg.conditioning
             else None

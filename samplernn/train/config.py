@@ -228,6 +228,12 @@ class TrainConfig:
         "audio as the mean piece; a piece at or above the mean is drawn once. Tried on three kits: "
         "less like their pieces (2-13 points).",
     )
+    piece_brightness: bool = _setting(
+        False,
+        "Drum kits: the pitch column reads each piece's spectral centroid (its brightness, measured "
+        "on its train hits, in MIDI pitch units) instead of its General MIDI key number, which orders "
+        "a kit's pieces by nothing they sound like; stored in the model.",
+    )
     fit_min_p: bool = _setting(
         True,
         "Drum kits: when the run ends, fit a min-p truncation per piece on the kit's train hits and "
@@ -318,7 +324,7 @@ class TrainConfig:
     LOCKED: ClassVar[tuple[str, ...]] = (
         "preset", "model_overrides", "conditioning", "batch_size", "window", "seed", "hidden_countdown",
         "short_notes", "fill_pitches", "kit_retune", "new_pitch_draws",
-        "balance_pieces",
+        "balance_pieces", "piece_brightness",
     )
 
     def model_config(self) -> ModelConfig:

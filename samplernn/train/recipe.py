@@ -93,13 +93,17 @@ def playing_hints(dataset: PreparedDataset) -> dict[str, Any]:
 
 
 def _kit_settings_off(cfg: TrainConfig, dataset: PreparedDataset, log: Callable[[str], None]) -> TrainConfig:
-    """`cfg` with the settings for a drum kit alone (kit_retune, balance_pieces) off, each said."""
+    """`cfg` with the settings for a drum kit alone (kit_retune, balance_pieces, piece_brightness)
+    off, each said."""
     if cfg.kit_retune:
         log(f"--kit-retune off: {dataset.root} is not a drum kit (a retuned note would not be its pitch)")
         cfg = replace(cfg, kit_retune=0.0)
     if cfg.balance_pieces:
         log(f"--balance-pieces off: {dataset.root} is not a drum kit (its notes are pitches, not pieces)")
         cfg = replace(cfg, balance_pieces=False)
+    if cfg.piece_brightness:
+        log(f"--piece-brightness off: {dataset.root} is not a drum kit (its pitch column reads its pitches)")
+        cfg = replace(cfg, piece_brightness=False)
     return cfg
 
 

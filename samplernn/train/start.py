@@ -10,8 +10,9 @@ import torch
 from conditioning.pitch import note_name
 from samplernn.common.errors import UsageError
 from samplernn.data.batching import WindowStream
-from samplernn.data.dataset import load_dataset
+from samplernn.data.dataset import PreparedDataset, load_dataset
 from samplernn.data.drum_bank import is_drum_bank
+from samplernn.data.piece_brightness import piece_brightness
 from samplernn.data.short_notes import SHORT_HELD_SECONDS
 from samplernn.model.config import ModelConfig
 from samplernn.model.network import build_model
@@ -77,6 +78,8 @@ def start_run(
                 f"{SHORT_HELD_SECONDS[0]:g}-{SHORT_HELD_SECONDS[1]:g} s, spliced to the release) beside them")
     if mcfg.oscillator:  # the oscillator runs at the data's rate
         mcfg = replace(mcfg, sample_rate=data.sample_rate)
+    if kit and cfg.piece_brightness:
+        mcfg = replace(mcfg, piece_brightness=_piece_brightness(dataset, run, say=not resume_run))
     pitched_fine_tune = cfg.init and cfg.conditioning and not kit and not resume_run
     draws = _new_pitch_draws(cfg, data, run) if pitched_fine_tune else None
     if kit and cfg.balance_pieces and not resume_run:  # a resumed stream keeps its epoch's draws
@@ -106,6 +109,17 @@ def start_run(
         }
     )
     return state
+
+
+def _piece_brightness(dataset: PreparedDataset, run: RunDir, say: bool) -> tuple[tuple[int, float], ...]:
+    """The kit's pieces' spectral centroids as MIDI pitches (samplernn.data.piece_brightness), said
+    in the log with `say`: the same train split gives the same table when the run is resumed."""
+    table = piece_brightness(dataset)
+    if say:
+        shown = ", ".join(f"{key}: {pitch:.1f}" for key, pitch in table.items())
+        run.log(f"the pitch column reads each piece's brightness (spectral centroid, MIDI pitch units): "
+                f"{shown}")
+    return tuple(table.items())
 
 
 def _new_pitch_draws(cfg: TrainConfig, data: TrainData, run: RunDir) -> torch.Tensor | None:

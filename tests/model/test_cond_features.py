@@ -68,3 +68,32 @@ def test_held_flag_reads_the_sentinel_and_old_models_ignore_it():
     without.note_embed.weight.data.copy_(with_flag.note_embed.weight.data)
     torch.testing.assert_close(without(cond), with_flag(cond)[:, :-1])
     assert ModelConfig(conditioning=False, held_flag=True).held_flag is False
+
+
+def test_piece_brightness_replaces_the_key_number_in_the_pitch_column_and_nothing_else():
+    events = [NoteEvent(38, 100, 0, 50, 100), NoteEvent(36, 100, 100, 150, 200)]
+    cond = torch.from_numpy(events_to_conditioning(events, 200))
+    plain = CondFeatures(3)
+    bright = CondFeatures(3, piece_brightness=[(38, 90.0)])
+    bright.load_state_dict(plain.state_dict())  # the table is no weight: the same state dict
+    a, b = plain(cond).detach(), bright(cond).detach()
+    pitch = 3
+    assert a[10, pitch] == pytest.approx((38 - 60) / 24) and b[10, pitch] == pytest.approx((90 - 60) / 24)
+    assert b[110, pitch] == a[110, pitch] == pytest.approx((36 - 60) / 24)  # a key not in the table
+    others = [i for i in range(a.shape[1]) if i != pitch]
+    assert torch.equal(a[:, others], b[:, others])
+    assert set(bright.state_dict()) == set(plain.state_dict())
+
+
+def test_piece_brightness_travels_with_the_model_config():
+    cfg = ModelConfig(dim=8, embed_dim=4, piece_brightness=[[42, 100.5], (36, 43.25)])
+    assert cfg.piece_brightness == ((36, 43.25), (42, 100.5))  # sorted tuples from lists
+    again = ModelConfig.from_dict(cfg.to_dict())
+    assert again == cfg
+    model = build_model(again)
+    assert model.cond_features is not None
+    assert model.cond_features.note_pitch[42].item() == pytest.approx(100.5)
+    assert model.cond_features.note_pitch[60].item() == 60.0
+    for bad in ([(0, 50.0)], [(36, float("nan"))], [(36, 250.0)]):
+        with pytest.raises(ValueError, match="piece_brightness"):
+            ModelConfig(piece_brightness=bad)

@@ -1,0 +1,62 @@
+"""--piece-brightness: a drum kit's run measures its pieces' brightness, says it, stores the table
+in its model (so every engine's pitch column reads it) and keeps it on resume; a pitched bank turns
+it off and says why."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from support.drum_kit import write_drum_dataset
+from support.synth_data import write_synth_dataset
+from support.tiny import tiny_train_config
+
+from samplernn.data.dataset import load_dataset
+from samplernn.data.piece_brightness import piece_brightness
+from samplernn.model.checkpoint import load_checkpoint
+from samplernn.train.config import TrainConfig
+from samplernn.train.init import resolve_train_config
+from samplernn.train.loop import train
+from samplernn.train.recipe import fit_to_bank
+
+SAID = "the pitch column reads each piece's brightness"
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory):
+    return write_drum_dataset(tmp_path_factory.mktemp("kit") / "kit", {"train": 1, "val": 1})
+
+
+def test_a_kit_run_stores_its_pieces_brightness_and_keeps_it_on_resume(kit, tmp_path):
+    lines: list[str] = []
+    run = tmp_path / "run"
+    train(kit, run, tiny_train_config(steps=1, piece_brightness=True, fit_min_p=False), log=lines.append)
+    expected = piece_brightness(load_dataset(kit))
+    said = [line for line in lines if line.startswith(SAID)]
+    assert len(said) == 1 and f"36: {expected[36]:.1f}" in said[0], lines
+    model = load_checkpoint(run / "checkpoints" / "last.pt").model
+    assert dict(model.cfg.piece_brightness) == expected
+    for key, pitch in expected.items():
+        assert model.cond_features.note_pitch[key].item() == pytest.approx(pitch)
+    assert model.cond_features.note_pitch[60].item() == 60.0  # no piece: its own number
+    stored = resolve_train_config(run, {"steps": 2}, True)
+    again: list[str] = []
+    train(kit, run, stored, resume=True, log=again.append)
+    assert not any(line.startswith(SAID) for line in again)  # said once, when measured
+    resumed = torch.load(run / "checkpoints" / "last.pt", weights_only=True)
+    assert resumed["step"] == 2 and dict(map(tuple, resumed["model_config"]["piece_brightness"])) == expected
+    plain = tmp_path / "plain"
+    train(kit, plain, tiny_train_config(steps=1, fit_min_p=False))
+    assert load_checkpoint(plain / "checkpoints" / "last.pt").model.cfg.piece_brightness == ()
+    # a model of key numbers fine-tunes into one of brightness: the table shapes no weight
+    tuned = tmp_path / "tuned"
+    init = str(plain / "checkpoints" / "last.pt")
+    train(kit, tuned, tiny_train_config(steps=1, piece_brightness=True, fit_min_p=False, init=init))
+    assert dict(load_checkpoint(tuned / "checkpoints" / "last.pt").model.cfg.piece_brightness) == expected
+
+
+def test_a_pitched_bank_turns_piece_brightness_off_and_says_why(tmp_path):
+    said: list[str] = []
+    bank = load_dataset(write_synth_dataset(tmp_path / "bank"))
+    cfg = fit_to_bank(TrainConfig(piece_brightness=True), bank, said.append)
+    assert not cfg.piece_brightness
+    assert [line for line in said if line.startswith("--piece-brightness off") and "not a drum kit" in line]
