@@ -23,6 +23,7 @@ from samplernn.play.keyboard import Keyboard
 from samplernn.play.session import BlockTimes, play_live, play_messages
 from samplernn.render.drums import is_drum_model, kit_keys, refuse_transpose
 from samplernn.render.midi import (
+    CHANNEL_OPTION_HINT,
     RenderOptions,
     as_played,
     channel_mismatch,
@@ -31,6 +32,10 @@ from samplernn.render.midi import (
     read_notes,
     timing_warnings,
 )
+
+#: How a drum model's channel_mismatch line ends in `play`, which has no --channel: a file's drum
+#: part is its channel 10, a keyboard's notes any channel.
+PLAY_CHANNEL_HINT = "play takes a file's drum part from channel 10, and a keyboard's hits from any channel"
 
 
 @dataclass
@@ -134,22 +139,23 @@ def play_file(
     whose notes end after render's `RenderOptions.max_seconds` (as played: a sustain pedal holds its
     notes, as render holds them) or of which no note could be played
     (all outside the model's range, say: nothing is written); for a pitched model, UserError for a
-    file with drum-channel notes only (render.midi.channel_mismatch), live or not. A
+    file with drum-channel notes only, and for a drum model one with none (render.midi.channel_mismatch),
+    live or not. A
     Ctrl-C while playing into a WAV writes what was played, as from a keyboard (a remark says so)."""
     drums = is_drum_model(ckpt)
     if drums:  # a live keyboard may shift its keys onto a kit, a file not
         refuse_transpose(opts.transpose)
     parsed = parse_midi(Path(midi))  # once, for the notes and the messages
     notes = read_notes(Path(midi), parsed)
-    mismatch = None if drums else channel_mismatch(str(midi), notes, None)
-    if mismatch:  # a drum part alone for a pitched model: render's line, not a played silence
-        raise UserError(mismatch)
+    mismatch = channel_mismatch(str(midi), notes, kit_keys(ckpt.stats) if drums else None)
+    if mismatch:  # a file of only the part the model does not play: render's line, not a played silence
+        raise UserError(mismatch.replace(f" ({CHANNEL_OPTION_HINT})", f" ({PLAY_CHANNEL_HINT})"))
     # as render plays them: the pedal holds notes, an all-notes-off or a re-strike ends one left hanging
     pedal = read_sustain(parsed)  # once: for the notes as played and for the pedal left down
     sounding = as_played(notes, parsed, drums, pedal)
     messages = close_hanging(midi_file_messages(midi, parsed), sounding)
     if drums:  # a file's drum part is its channel 10, as render plays it; a keyboard any
-        messages = drum_channel(Path(midi), messages)
+        messages = drum_channel(messages)
     else:  # a pedal the file leaves down holds its notes to the file's end, as render holds them
         messages = close_pedals(messages, pedal)
     # a hit lasts the kit's length whatever its note-off; a note of no length plays live as it comes
@@ -184,13 +190,10 @@ def play_file(
     return report
 
 
-def drum_channel(midi: Path, messages: list[TimedMessage]) -> list[TimedMessage]:
+def drum_channel(messages: list[TimedMessage]) -> list[TimedMessage]:
     """The messages of the drum channel (10; render's choice for a drum model) and those of no
-    channel. Raises UserError when the file has no note on it."""
-    kept = [m for m in messages if getattr(m.message, "channel", DRUM_CHANNEL) == DRUM_CHANNEL]
-    if not any(m.message.type == "note_on" and m.message.velocity > 0 for m in kept):
-        raise UserError(f"{midi}: no notes on the drum channel, 10, which a drum model plays from a file")
-    return kept
+    channel (a file without drum notes is refused before: render.midi.channel_mismatch)."""
+    return [m for m in messages if getattr(m.message, "channel", DRUM_CHANNEL) == DRUM_CHANNEL]
 
 
 def play_keyboard(

@@ -198,7 +198,8 @@ def test_a_drum_model_plays_a_drum_file_into_a_wav(tmp_path: Path):
     assert r.exit_code == 0 and "played 2 hits" in r.output and "a one-shot of the kit's length" in r.output
     tune = write_midi(tmp_path / "tune.mid", [(38, 100, 0.0, 0.1)])  # channel 1: not a drum part
     r = runner.invoke(app, ["play", str(ckpt_path), "--midi-file", str(tune), "-o", str(tmp_path / "u.wav")])
-    assert r.exit_code == 1 and "no notes on the drum channel, 10" in r.output
+    assert r.exit_code == 1 and "no drum-channel notes (channel 10), and this model is a drum" in r.output
+    assert "play takes a file's drum part from channel 10" in r.output and "--channel" not in r.output
     assert not (tmp_path / "u.wav").exists()
     r = runner.invoke(app, ["play", str(ckpt_path), "--midi-file", str(midi), "-o", str(tmp_path / "t.wav"),
                             "--transpose", "3"])  # as render: a file's drum keys are pieces
