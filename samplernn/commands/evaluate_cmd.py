@@ -47,7 +47,8 @@ def evaluate(
     plots: Annotated[
         Path | None,
         typer.Option(help="Write spectrograms.png into this folder (made if missing): a grid of real "
-                          "vs generated log-mel spectrograms of a few notes."),
+                          "vs generated log-mel spectrograms of a few notes; for a drum model also "
+                          "likeness.png: which piece its takes and the real hits sound like."),
     ] = None,
     audio: Annotated[
         Path | None, typer.Option(help="Write the generated notes as WAVs into this folder: "
@@ -111,7 +112,8 @@ def evaluate(
         if json_path is not None:
             console.print(f"report: {evaluation.write_report(result, json_path)}")
         if plots is not None:
-            console.print(f"spectrograms: {evaluation.write_spectrograms(result, plots)}")
+            for picture in evaluation.write_spectrograms(result, plots):
+                console.print(f"{picture.stem}: {picture}")
         if audio is not None:
             console.print(f"generated notes: {evaluation.write_generated(result, audio)}/")
     except UserError as exc:

@@ -45,6 +45,7 @@ from samplernn.evaluate.oneshot import OneShotEval, drum_options, generation
 from samplernn.evaluate.options import EvaluateOptions
 from samplernn.evaluate.run import Evaluation, evaluate_model
 from samplernn.evaluate.view import plot_spectrograms
+from samplernn.evaluate.view_likeness import LIKENESS_PNG, plot_likeness
 from samplernn.model.checkpoint import Checkpoint, load_checkpoint
 from samplernn.prepare.settings import AUDIO_SUFFIXES, MIDI_SUFFIXES
 from samplernn.render.drums import check_same_kind, is_drum_model
@@ -249,7 +250,8 @@ def check_outputs(json_path: str | Path | None = None, plots: str | Path | None 
             check_output_folder(folder)
             _refuse_in_datasets(folder, dataset)
     if plots is not None:
-        check_output_file(Path(plots) / SPECTROGRAMS)  # e.g. a folder of that name
+        for name in (SPECTROGRAMS, LIKENESS_PNG):
+            check_output_file(Path(plots) / name)  # e.g. a folder of that name
     if audio is not None:
         _check_audio_folder(Path(audio), dataset, melodies)
 
@@ -335,9 +337,14 @@ def write_report(result: CheckpointEvaluation, path: str | Path) -> Path:
     return Path(path)
 
 
-def write_spectrograms(result: CheckpointEvaluation, folder: str | Path) -> Path:
-    """FOLDER/spectrograms.png: real vs generated spectrograms of a few notes; returns its path."""
-    return plot_spectrograms(result.evaluation, Path(folder) / SPECTROGRAMS)
+def write_spectrograms(result: CheckpointEvaluation, folder: str | Path) -> list[Path]:
+    """FOLDER/spectrograms.png: real vs generated spectrograms of a few notes; for a drum model also
+    FOLDER/likeness.png, which piece its takes and the real hits sound like
+    (evaluate.view_likeness). Returns the paths written."""
+    written = [plot_spectrograms(result.evaluation, Path(folder) / SPECTROGRAMS)]
+    if result.report.get("oneshot"):
+        written.append(plot_likeness(result.report, Path(folder) / LIKENESS_PNG))
+    return written
 
 
 def write_generated(result: CheckpointEvaluation, folder: str | Path) -> Path:

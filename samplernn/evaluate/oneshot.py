@@ -107,15 +107,19 @@ class OneShotEval:
     checks: dict[str, list[bool | None]]
     judge: oneshot.MfccJudge | None = None
     sample_rate: int | None = None  # the takes', for the second judge's features
+    #: Per real sample, the piece its leave-one-out nearest centroid belongs to (None: not judged).
+    real_nearest: list[int | None] = dataclasses.field(default_factory=list)
 
     @classmethod
     def of(cls, ds: PreparedDataset, max_layers: int | None = None) -> OneShotEval:
         sounds, splits = kit_sounds(ds, mfcc=True)
         ref = kit_reference(sounds, splits)
-        checks = real_checks(sounds, splits, ref)
+        nearest = oneshot.loo_nearest_piece(sounds)
+        checks = real_checks(sounds, splits, ref, nearest)
         judge = oneshot.MfccJudge([(s.key, s.mfcc) for s in sounds if s.mfcc is not None])
         checks["like_mfcc"] = judge.leave_one_out()
-        return cls(sounds, splits, ref, eval_layers(ds.notes, max_layers), checks, judge, ds.sample_rate)
+        return cls(sounds, splits, ref, eval_layers(ds.notes, max_layers), checks, judge, ds.sample_rate,
+                   nearest)
 
     def generate(self, ckpt: Checkpoint, gen: GenerationOptions) -> list[Take]:
         """TAKES_PER_LAYER takes of every evaluated layer, judged against the real samples."""
@@ -169,6 +173,7 @@ class OneShotEval:
                 "loudness_error_db": loudness_error(gen_dyn, real_dyn),
                 "floor_excess_db": floor_excess(takes, self.floors),
                 "per_piece": self.per_piece(takes, gen_dyn, real_dyn),
+                "confusion": self.confusion(takes),
                 "column_decay": self.column_decay(takes, column_decays) if column_decays else None,
                 "definitions": DEFINITIONS}
 
@@ -184,6 +189,19 @@ class OneShotEval:
                                  for lay in self.layers]),
             "per_layer_ms": {f"{k}/{v}": told.get((k, v)) for k, v in self.layers},
         }
+
+    def confusion(self, takes: list[Take]) -> dict[str, list[list[int]]]:
+        """The likeness judge's answers as [asked, judged, count] rows (GM keys), sorted: "generated",
+        each take's piece against the piece whose centroid lies nearest it; "real", each real
+        sample of the evaluated pieces against its leave-one-out nearest (samples of a piece with
+        one sample left out). The report's counts behind likeness.png (evaluate.view_likeness)."""
+        pieces = {k for k, _ in self.layers}
+        real = Counter((s.key, k) for s, k in zip(self.sounds, self.real_nearest, strict=True)
+                       if k is not None and s.key in pieces)
+        gen = Counter((t.key, t.values["nearest_piece"]) for t in takes
+                      if t.values.get("nearest_piece") is not None)
+        return {"real": [[a, j, n] for (a, j), n in sorted(real.items())],
+                "generated": [[a, j, n] for (a, j), n in sorted(gen.items())]}
 
     @cached_property
     def floors(self) -> dict[int, float | None]:
@@ -227,14 +245,15 @@ class OneShotEval:
         return out
 
 
-def real_checks(sounds: list[oneshot.Sound], splits: list[str],
-                ref: oneshot.KitReference) -> dict[str, list[bool | None]]:
+def real_checks(sounds: list[oneshot.Sound], splits: list[str], ref: oneshot.KitReference,
+                nearest: list[int | None]) -> dict[str, list[bool | None]]:
     """Per check, each real sample's answer: like — its nearest centroid without itself is its own
-    piece; novel — (val/test samples only) the novelty floor from the train split; distinct — the
-    floor from the nearest other sample of its piece; attack, decay, clean as for a take."""
+    piece (`nearest`: oneshot.loo_nearest_piece of `sounds`); novel — (val/test samples only) the
+    novelty floor from the train split; distinct — the floor from the nearest other sample of its
+    piece; attack, decay, clean as for a take."""
     near = oneshot.nearest_sibling(sounds, by_velocity=False)
     return {
-        "like": oneshot.loo_nearest_own(sounds),
+        "like": [None if k is None else k == s.key for s, k in zip(sounds, nearest, strict=True)],
         "novel": [None if sp == "train" else ref.is_new(s.key, ref.nearest_train(s.features))
                   for s, sp in zip(sounds, splits, strict=True)],
         "distinct": [ref.is_new(s.key, d) for s, d in zip(sounds, near, strict=True)],

@@ -399,10 +399,10 @@ def attack_ok(sound: Sound) -> bool | None:
     return None if sound.attack_ms is None else sound.attack_ms <= ATTACK_MS
 
 
-def loo_nearest_own(real: Sequence[Sound]) -> list[bool | None]:
-    """Per real sample, whether its nearest centroid, computed without the sample itself, is its own
-    piece; None for a piece with a single sample (it cannot be judged)."""
-    out: list[bool | None] = []
+def loo_nearest_piece(real: Sequence[Sound]) -> list[int | None]:
+    """Per real sample, the piece whose centroid, computed without the sample itself, lies nearest
+    it; None for a piece with a single sample (it cannot be judged)."""
+    out: list[int | None] = []
     for i, s in enumerate(real):
         others = [o for j, o in enumerate(real) if j != i]
         if not any(o.key == s.key for o in others):
@@ -410,7 +410,7 @@ def loo_nearest_own(real: Sequence[Sound]) -> list[bool | None]:
             continue
         centroids = {k: np.mean([o.features for o in others if o.key == k], axis=0)
                      for k in {o.key for o in others}}
-        out.append(KitReference(centroids, [], {}, {}).nearest_piece(s.features) == s.key)
+        out.append(KitReference(centroids, [], {}, {}).nearest_piece(s.features))
     return out
 
 

@@ -22,10 +22,11 @@ from support.drum_kit import (
 )
 
 from samplernn.data.dataset import load_dataset
-from samplernn.evaluate.checkpoint import evaluate_checkpoint
+from samplernn.evaluate.checkpoint import evaluate_checkpoint, write_spectrograms
 from samplernn.evaluate.oneshot import BAR_SHARE, CHECKS, OneShotEval, eval_layers, oneshot_bars
 from samplernn.evaluate.options import EvaluateOptions
 from samplernn.evaluate.view import render_tables
+from samplernn.evaluate.view_likeness import confusion_shares, plot_likeness
 from samplernn.measures import oneshot
 from samplernn.render.pack import Take, judge
 
@@ -128,8 +129,16 @@ def test_loudness_error_and_the_pieces_a_take_is_taken_for(shots: OneShotEval) -
     assert loud["softest"] == pytest.approx(12.04, abs=1.0) and abs(loud["loudest"]) < 1.0
     wrong = [_take(36, 40, one_shot("hiss", 0.03, 0.3, seed=5), i + 1) for i in range(2)]
     judge(wrong, shots.ref)
-    per = shots.block(wrong)["per_piece"]
-    assert per["36"]["generated"]["taken_for"] == {"42": 2}
+    block = shots.block(wrong)
+    assert block["per_piece"]["36"]["generated"]["taken_for"] == {"42": 2}
+    # the matrix behind likeness.png: the two hisses asked as kicks judged hats; every real
+    # sample of the kit judged its own piece (three distinct synthetic pieces)
+    assert block["confusion"]["generated"] == [[36, 42, 2]]
+    real = block["confusion"]["real"]
+    assert all(a == j for a, j, _ in real) and sorted(a for a, _, _ in real) == sorted(PIECES)
+    assert sum(n for _, _, n in real) == len(shots.sounds)
+    shares = confusion_shares([[36, 42, 2], [36, 36, 2], [42, 42, 1], [99, 36, 5]], [36, 38, 42])
+    np.testing.assert_allclose(shares, [[0.5, 0, 0.5], [0, 0, 0], [0, 0, 1]])  # 99: no such piece
 
 
 def test_the_real_ceiling_and_the_bars(shots: OneShotEval) -> None:
@@ -202,6 +211,12 @@ def test_evaluate_chooses_one_shot_measures_for_a_drum_model(kit_dir: Path, tmp_
     assert "NLL of the real notes, bits/sample" in shown and "clipped samples" in shown
     assert "decay as its level column tells" in shown and block["column_decay"]["envelopes"] == 1.0
     assert "pitch within" not in shown and "per pitch" not in shown and "noise floor" not in shown
+    pictures = write_spectrograms(result, tmp_path / "plots")  # --plots: a drum model's likeness too
+    assert [p.name for p in pictures] == ["spectrograms.png", "likeness.png"]
+    assert all(p.stat().st_size > 1000 for p in pictures)
+    with pytest.raises(ValueError, match="no one-shot likeness"):
+        plot_likeness({"oneshot": None}, tmp_path / "pitched.png")
+    assert not (tmp_path / "pitched.png").exists()
 
 
 @pytest.mark.filterwarnings("ignore:With fmin")
