@@ -89,11 +89,9 @@ def evaluate(
     try:
         options = EvaluateOptions(
             split=split, max_notes=max_notes, seed=seed, seeds=seeds, temperature=temperature, device=device,
-            attack_temperature=attack_temperature, min_p=min_p,
-            onset_candidates=onset_candidates,
+            attack_temperature=attack_temperature, min_p=min_p, onset_candidates=onset_candidates,
             batch_size=batch_size, threads=threads, velocity_sweep=velocity_sweep, baseline=baseline,
-            melodies=melodies,
-            shipped_melodies=shipped_melodies, heldout_melodies=heldout_melodies,
+            melodies=melodies, shipped_melodies=shipped_melodies, heldout_melodies=heldout_melodies,
             missing_pitches=missing_pitches)
     except ValueError as exc:  # --split banana, --temperature inf, two melody sources
         fail(UsageError(str(exc)))
