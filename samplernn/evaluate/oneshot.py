@@ -107,19 +107,22 @@ class OneShotEval:
     checks: dict[str, list[bool | None]]
     judge: oneshot.MfccJudge | None = None
     sample_rate: int | None = None  # the takes', for the second judge's features
-    #: Per real sample, the piece its leave-one-out nearest centroid belongs to (None: not judged).
-    real_nearest: list[int | None] = dataclasses.field(default_factory=list)
 
     @classmethod
     def of(cls, ds: PreparedDataset, max_layers: int | None = None) -> OneShotEval:
         sounds, splits = kit_sounds(ds, mfcc=True)
         ref = kit_reference(sounds, splits)
-        nearest = oneshot.loo_nearest_piece(sounds)
-        checks = real_checks(sounds, splits, ref, nearest)
         judge = oneshot.MfccJudge([(s.key, s.mfcc) for s in sounds if s.mfcc is not None])
-        checks["like_mfcc"] = judge.leave_one_out()
-        return cls(sounds, splits, ref, eval_layers(ds.notes, max_layers), checks, judge, ds.sample_rate,
-                   nearest)
+        shots = cls(sounds, splits, ref, eval_layers(ds.notes, max_layers), {}, judge, ds.sample_rate)
+        shots.checks = {**real_checks(sounds, splits, ref, shots.real_nearest),
+                        "like_mfcc": judge.leave_one_out()}
+        return shots
+
+    @cached_property
+    def real_nearest(self) -> list[int | None]:
+        """Per real sample, the piece its leave-one-out nearest centroid belongs to (None: not
+        judged; oneshot.loo_nearest_piece)."""
+        return oneshot.loo_nearest_piece(self.sounds)
 
     def generate(self, ckpt: Checkpoint, gen: GenerationOptions) -> list[Take]:
         """TAKES_PER_LAYER takes of every evaluated layer, judged against the real samples."""

@@ -56,7 +56,7 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         self.frame_sizes = tuple(int(r) for r in self.frame_sizes)
-        self.piece_brightness = _centroid_pairs(self.piece_brightness)
+        self.piece_brightness = _brightness_pairs(self.piece_brightness)
         self.level_conditioning = bool(self.level_conditioning and self.conditioning)
         self.held_flag = bool(self.held_flag and self.conditioning)
         self.oscillator = int(self.oscillator) if self.conditioning else 0
@@ -100,7 +100,7 @@ class ModelConfig:
         return cls(**d)
 
 
-def _centroid_pairs(pairs: Any) -> tuple[tuple[int, float], ...]:
+def _brightness_pairs(pairs: Any) -> tuple[tuple[int, float], ...]:
     """ModelConfig.piece_brightness as sorted (key, pitch) tuples (a checkpoint or run.json gives
     lists). Raises ValueError for a key outside 1-127 or a pitch that is not a finite number in
     0-200 (MIDI pitch units: 0 is 8.2 Hz, 135 is 20 kHz)."""
