@@ -58,8 +58,8 @@ class CondFeatures(nn.Module):
     """Raw conditioning (..., 5) → well-scaled features (..., C).
 
     Features: note embedding (0 = no note), normalised pitch (the note's number, or with
-    `piece_brightness` a drum piece's measured centroid in MIDI pitch units), velocity/127, log countdown,
-    log time since onset, note-active flag, with `level` the loudness column / 800 (0 … 1), with
+    `piece_brightness` a drum piece's measured centroid in MIDI pitch units), velocity/127, log
+    countdown, log time since onset, note-active flag, with `level` the loudness column / 800 (0 … 1), with
     `held` a flag that is 1 inside a note whose remaining column is negative (REMAINING_HELD: the
     key is down, the end unknown; the countdown then reads HELD_COUNTDOWN), and with `oscillator` = H > 0
     the sin and cos of harmonics 1 … H of the note's phase 2π · f(note) · elapsed / sample_rate

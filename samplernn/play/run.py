@@ -138,10 +138,10 @@ def play_file(
     drum model (as render does), UserError for a bad file or device, and, into a WAV, for a file
     whose notes end after render's `RenderOptions.max_seconds` (as played: a sustain pedal holds its
     notes, as render holds them) or of which no note could be played
-    (all outside the model's range, say: nothing is written); for a pitched model, UserError for a
-    file with drum-channel notes only, and for a drum model one with none (render.midi.channel_mismatch),
-    live or not. A
-    Ctrl-C while playing into a WAV writes what was played, as from a keyboard (a remark says so)."""
+    (all outside the model's range, say: nothing is written); UserError for a file with drum-channel
+    notes only and a pitched model, or with none and a drum model (render.midi.channel_mismatch),
+    live or not. A Ctrl-C while playing into a WAV writes what was played, as from a keyboard (a
+    remark says so)."""
     drums = is_drum_model(ckpt)
     if drums:  # a live keyboard may shift its keys onto a kit, a file not
         refuse_transpose(opts.transpose)
