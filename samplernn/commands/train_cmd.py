@@ -93,6 +93,7 @@ def train_command(
     kit_retune: float = _setting("kit_retune", metavar="SEMITONES"),
     balance_pieces: bool = _setting("balance_pieces", "--balance-pieces/--no-balance-pieces"),
     piece_brightness: bool = _setting("piece_brightness", "--piece-brightness/--no-piece-brightness"),
+    piece_tuning: bool = _setting("piece_tuning", "--piece-tuning/--no-piece-tuning"),
     fit_min_p: bool = _setting("fit_min_p", "--fit-min-p/--no-fit-min-p"),
     short_notes: int = _setting("short_notes", metavar="COPIES"),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out where it stopped."),

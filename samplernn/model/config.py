@@ -53,10 +53,16 @@ class ModelConfig:
     # nothing they sound like (samplernn.data.piece_brightness). Keys not listed read their own
     # number. () = every key reads its number (checkpoints from before it existed).
     piece_brightness: tuple[tuple[int, float], ...] = ()
+    # A drum kit's tonal pieces as (GM key, resonance in Hz) pairs: the oscillator runs at a
+    # listed piece's measured resonance, and is silent (0) for the kit's other keys
+    # (samplernn.data.piece_tuning). () = every note's equal-tempered frequency (checkpoints
+    # from before it existed). Needs oscillator > 0 to change anything.
+    piece_tuning: tuple[tuple[int, float], ...] = ()
 
     def __post_init__(self) -> None:
         self.frame_sizes = tuple(int(r) for r in self.frame_sizes)
-        self.piece_brightness = _brightness_pairs(self.piece_brightness)
+        self.piece_brightness = _key_pairs(self.piece_brightness, "piece_brightness", 200.0)
+        self.piece_tuning = _key_pairs(self.piece_tuning, "piece_tuning", 20000.0)
         self.level_conditioning = bool(self.level_conditioning and self.conditioning)
         self.held_flag = bool(self.held_flag and self.conditioning)
         self.oscillator = int(self.oscillator) if self.conditioning else 0
@@ -89,6 +95,7 @@ class ModelConfig:
         d = asdict(self)
         d["frame_sizes"] = list(self.frame_sizes)
         d["piece_brightness"] = [list(pair) for pair in self.piece_brightness]
+        d["piece_tuning"] = [list(pair) for pair in self.piece_tuning]
         return d
 
     @classmethod
@@ -100,18 +107,19 @@ class ModelConfig:
         return cls(**d)
 
 
-def _brightness_pairs(pairs: Any) -> tuple[tuple[int, float], ...]:
-    """ModelConfig.piece_brightness as sorted (key, pitch) tuples (a checkpoint or run.json gives
-    lists). Raises ValueError for a key outside 1-127 or a pitch that is not a finite number in
-    0-200 (MIDI pitch units: 0 is 8.2 Hz, 135 is 20 kHz)."""
+def _key_pairs(pairs: Any, name: str, top: float) -> tuple[tuple[int, float], ...]:
+    """A per-key table of ModelConfig (`name`: piece_brightness in MIDI pitch units, where 0 is
+    8.2 Hz and 135 is 20 kHz, up to 200; piece_tuning in Hz, up to 20 kHz) as sorted (key, value)
+    tuples (a checkpoint or run.json gives lists). Raises ValueError for a key outside 1-127 or a
+    value that is not a finite number in 0-`top`."""
     out = {}
-    for key, pitch in pairs:
-        key, pitch = int(key), float(pitch)
+    for key, value in pairs:
+        key, value = int(key), float(value)
         if not 1 <= key <= 127:
-            raise ValueError(f"piece_brightness: key {key} outside 1-127")
-        if not 0.0 <= pitch <= 200.0:  # also refuses NaN
-            raise ValueError(f"piece_brightness: pitch {pitch} of key {key} outside 0-200")
-        out[key] = pitch
+            raise ValueError(f"{name}: key {key} outside 1-127")
+        if not 0.0 <= value <= top:  # also refuses NaN
+            raise ValueError(f"{name}: value {value} of key {key} outside 0-{top:g}")
+        out[key] = value
     return tuple(sorted(out.items()))
 
 

@@ -63,7 +63,9 @@ class CondFeatures(nn.Module):
     `held` a flag that is 1 inside a note whose remaining column is negative (REMAINING_HELD: the
     key is down, the end unknown; the countdown then reads HELD_COUNTDOWN), and with `oscillator` = H > 0
     the sin and cos of harmonics 1 … H of the note's phase 2π · f(note) · elapsed / sample_rate
-    (0 outside notes).
+    (0 outside notes), f(note) its equal-tempered frequency, or with `piece_tuning` a drum piece's
+    measured resonance in Hz (samplernn.data.piece_tuning) and 0 — no oscillator — for a key the
+    table lacks.
     """
 
     def __init__(
@@ -74,6 +76,7 @@ class CondFeatures(nn.Module):
         sample_rate: int = 0,
         held: bool = False,
         piece_brightness: Iterable[tuple[int, float]] = (),
+        piece_tuning: Iterable[tuple[int, float]] = (),
     ) -> None:
         super().__init__()
         if oscillator and sample_rate <= 0:
@@ -84,6 +87,7 @@ class CondFeatures(nn.Module):
             pitch[int(key)] = float(centroid)
         # Not in the state dict: the model config holds the table.
         self.register_buffer("note_pitch", pitch, persistent=False)
+        self.register_buffer("note_hz", _oscillator_hz(piece_tuning), persistent=False)
         self.note_interpolation = 0.0  # training only: see interpolate_notes
         self.level, self.held = level, held
         self.oscillator, self.sample_rate = oscillator, sample_rate
@@ -148,12 +152,24 @@ class CondFeatures(nn.Module):
         """note, elapsed (...) int64, active (...) float → (..., 2H): sin of harmonics 1 … H, then cos."""
         # Cycles as an exact fraction in float64: elapsed reaches millions of samples, where
         # float32 would lose the phase.
-        hz = 440.0 * torch.pow(2.0, (note.to(torch.float64) - 69.0) / 12.0)
+        hz = self.note_hz[note]
         cycles = torch.remainder(elapsed.clamp_min(0).to(torch.float64) * hz / self.sample_rate, 1.0)
         k = torch.arange(1, self.oscillator + 1, device=note.device, dtype=torch.float64)
         angle = (2.0 * math.pi) * torch.remainder(cycles.unsqueeze(-1) * k, 1.0)
-        gate = active.unsqueeze(-1)
+        gate = (active * (hz > 0)).unsqueeze(-1)
         return torch.cat([torch.sin(angle).float() * gate, torch.cos(angle).float() * gate], dim=-1)
+
+
+def _oscillator_hz(piece_tuning: Iterable[tuple[int, float]]) -> torch.Tensor:
+    """The oscillator's frequency of every MIDI key (128,) float64, Hz: equal temperament (A4 =
+    440 Hz) without a table; with one, a listed key's Hz and 0 (no oscillator) for the others."""
+    table = list(piece_tuning)
+    if not table:
+        return 440.0 * torch.pow(2.0, (torch.arange(128, dtype=torch.float64) - 69.0) / 12.0)
+    hz = torch.zeros(128, dtype=torch.float64)
+    for key, value in table:
+        hz[int(key)] = float(value)
+    return hz
 
 
 def _drop(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
@@ -302,7 +318,7 @@ class SampleRNN(nn.Module):
         self.cond_features = (
             CondFeatures(
                 cfg.note_embed_dim, cfg.level_conditioning, cfg.oscillator, cfg.sample_rate, cfg.held_flag,
-                cfg.piece_brightness,
+                cfg.piece_brightness, cfg.piece_tuning,
             )
             if cfg.conditioning
             else None

@@ -92,6 +92,9 @@ MAX_SOUND_DRAWS = 64
 NEW_PITCH_DRAWS = 1
 #: The most --new-pitch-draws: every draw is a note of an epoch's order held in memory.
 MAX_NEW_PITCH_DRAWS = 16
+#: Oscillator harmonics of a --piece-tuning run when --oscillator is unset: the fundamental alone,
+#: as a drum's membrane and a bell ring at partials that are not its harmonics.
+TUNING_HARMONICS = 1
 #: The most draws an epoch --balance-pieces gives a drum kit's hit (train.data.piece_balance_draws).
 MAX_PIECE_DRAWS = 16
 #: The most short copies of a note --short-notes makes (each is a training note held in memory).
@@ -235,6 +238,14 @@ class TrainConfig:
         "a kit's pieces by nothing they sound like; stored in the model. Tried on two kits: likeness "
         "-7 to +10 points, the second judge 0-4 lower.",
     )
+    piece_tuning: bool = _setting(
+        False,
+        "Drum kits: measure each piece's resonance on its train hits (a tom's, an agogo's: the "
+        "strongest peak of its body, kept where it holds a quarter of the body's power) and feed "
+        "the model an oscillator at it (the sin and cos of its phase from the note-on; "
+        f"--oscillator harmonics, {TUNING_HARMONICS} when unset); pieces without one (snares, "
+        "hats, cymbals) get none; stored in the model.",
+    )
     fit_min_p: bool = _setting(
         True,
         "Drum kits: when the run ends, fit a min-p truncation per piece on the kit's train hits and "
@@ -325,7 +336,7 @@ class TrainConfig:
     LOCKED: ClassVar[tuple[str, ...]] = (
         "preset", "model_overrides", "conditioning", "batch_size", "window", "seed", "hidden_countdown",
         "short_notes", "fill_pitches", "kit_retune", "new_pitch_draws",
-        "balance_pieces", "piece_brightness",
+        "balance_pieces", "piece_brightness", "piece_tuning",
     )
 
     def model_config(self) -> ModelConfig:

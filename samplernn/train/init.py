@@ -110,8 +110,8 @@ def init_from(
     """Start `state`'s model from another run's checkpoint (a path or a shipped model's name):
     its weights, and its Adam moments where it has them (at this run's learning rate). A
     checkpoint with fewer conditioning inputs is widened (see samplernn.model.widen); one with
-    another pre-emphasis, dropout or piece brightness table starts this run's (--pre-emphasis,
-    --dropout, --piece-brightness) from its weights.
+    another pre-emphasis, dropout, piece brightness or piece tuning table starts this run's
+    (--pre-emphasis, --dropout, --piece-brightness, --piece-tuning) from its weights.
 
     The data, step count and validation history start afresh. Returns the checkpoint's step.
     With `bank_is_kit` and `log`: a line when the checkpoint is of the other kind (a drum model
@@ -128,9 +128,10 @@ def init_from(
     if old is not None:
         # the same weights: another signal (the fine-tune learns the emphasised one) or another
         # dropout (a training setting that shapes no weight)
-        # or another table of piece brightness (the pitch column's values, no weight)
+        # or another table of piece brightness or tuning (the pitch column's and the
+        # oscillator's values, no weight)
         old = replace(old, pre_emphasis=mcfg.pre_emphasis, dropout=mcfg.dropout,
-                      piece_brightness=mcfg.piece_brightness)
+                      piece_brightness=mcfg.piece_brightness, piece_tuning=mcfg.piece_tuning)
     if old != mcfg:
         if old is None or not can_widen(old, mcfg):
             raise UserError(

@@ -28,6 +28,8 @@ note_interpolation when asked for) only mean something there:
   would no longer be the pitch it is labelled: 0 for every bank but a kit.
 * balance_pieces — a drum kit's short pieces drawn more often; a pitched bank's notes are not
   pieces: off for every bank but a kit.
+* piece_brightness, piece_tuning — the pitch column and the oscillator read a drum piece's
+  measured brightness and resonance; a pitched note's pitch is its own: off for every bank but a kit.
 
 The presets pre-emphasise (0.7) for every bank: measured on a trombone, a cello and two drum kits
 (docs/training.md, "Pre-emphasis").
@@ -93,8 +95,8 @@ def playing_hints(dataset: PreparedDataset) -> dict[str, Any]:
 
 
 def _kit_settings_off(cfg: TrainConfig, dataset: PreparedDataset, log: Callable[[str], None]) -> TrainConfig:
-    """`cfg` with the settings for a drum kit alone (kit_retune, balance_pieces, piece_brightness)
-    off, each said."""
+    """`cfg` with the settings for a drum kit alone (kit_retune, balance_pieces, piece_brightness,
+    piece_tuning) off, each said."""
     if cfg.kit_retune:
         log(f"--kit-retune off: {dataset.root} is not a drum kit (a retuned note would not be its pitch)")
         cfg = replace(cfg, kit_retune=0.0)
@@ -104,6 +106,10 @@ def _kit_settings_off(cfg: TrainConfig, dataset: PreparedDataset, log: Callable[
     if cfg.piece_brightness:
         log(f"--piece-brightness off: {dataset.root} is not a drum kit (its pitch column reads its pitches)")
         cfg = replace(cfg, piece_brightness=False)
+    if cfg.piece_tuning:
+        log(f"--piece-tuning off: {dataset.root} is not a drum kit (its oscillator, if any, runs at "
+            "its pitches)")
+        cfg = replace(cfg, piece_tuning=False)
     return cfg
 
 

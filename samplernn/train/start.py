@@ -13,11 +13,12 @@ from samplernn.data.batching import WindowStream
 from samplernn.data.dataset import PreparedDataset, load_dataset
 from samplernn.data.drum_bank import is_drum_bank
 from samplernn.data.piece_brightness import piece_brightness
+from samplernn.data.piece_tuning import piece_tuning
 from samplernn.data.short_notes import SHORT_HELD_SECONDS
 from samplernn.model.config import ModelConfig
 from samplernn.model.network import build_model
 from samplernn.train.checkpointing import resume
-from samplernn.train.config import MAX_PIECE_DRAWS, TrainConfig
+from samplernn.train.config import MAX_PIECE_DRAWS, TUNING_HARMONICS, TrainConfig
 from samplernn.train.data import (
     TrainData,
     load_train_data,
@@ -80,6 +81,8 @@ def start_run(
         mcfg = replace(mcfg, sample_rate=data.sample_rate)
     if kit and cfg.piece_brightness:
         mcfg = replace(mcfg, piece_brightness=_piece_brightness(dataset, run, say=not resume_run))
+    if kit and cfg.piece_tuning:
+        mcfg = _with_piece_tuning(mcfg, dataset, data.sample_rate, run, say=not resume_run)
     pitched_fine_tune = cfg.init and cfg.conditioning and not kit and not resume_run
     draws = _new_pitch_draws(cfg, data, run) if pitched_fine_tune else None
     if kit and cfg.balance_pieces and not resume_run:  # a resumed stream keeps its epoch's draws
@@ -120,6 +123,26 @@ def _piece_brightness(dataset: PreparedDataset, run: RunDir, say: bool) -> tuple
         run.log(f"the pitch column reads each piece's brightness (spectral centroid, MIDI pitch units): "
                 f"{shown}")
     return tuple(table.items())
+
+
+def _with_piece_tuning(
+    mcfg: ModelConfig, dataset: PreparedDataset, sample_rate: int, run: RunDir, say: bool
+) -> ModelConfig:
+    """`mcfg` with the kit's tonal pieces' resonances (samplernn.data.piece_tuning) and an
+    oscillator (--oscillator harmonics, TUNING_HARMONICS when unset) at the data's rate, said in
+    the log with `say`; unchanged, with a line, for a kit without a tonal piece (an oscillator at
+    its GM keys' equal-tempered frequencies would be no piece's)."""
+    table = piece_tuning(dataset)
+    if not table:
+        if say:
+            run.log("--piece-tuning changes nothing: no piece of this kit rings at one frequency")
+        return mcfg
+    harmonics = mcfg.oscillator or TUNING_HARMONICS
+    if say:
+        shown = ", ".join(f"{key}: {hz:g}" for key, hz in table.items())
+        run.log(f"an oscillator ({harmonics} harmonic{'s' * (harmonics > 1)}) at each tonal piece's "
+                f"resonance, Hz: {shown}; the other pieces none")
+    return replace(mcfg, piece_tuning=tuple(table.items()), oscillator=harmonics, sample_rate=sample_rate)
 
 
 def _new_pitch_draws(cfg: TrainConfig, data: TrainData, run: RunDir) -> torch.Tensor | None:

@@ -32,13 +32,14 @@ def tiny_model(
     level: bool = False,
     oscillator: int = 0,
     held: bool = False,
+    tuning: tuple[tuple[int, float], ...] = (),
 ):
     """The shared tiny model, a little wider, with 32 levels (silence = class 16), moved off its
     init (zero biases, zero h0) so that every term of the engines is exercised."""
     return tiny.tiny_model(
         seed=seed, perturb=0.2, frame_sizes=frame_sizes, dim=12, n_rnn=n_rnn, q_levels=32, embed_dim=6,
         note_embed_dim=4, conditioning=conditioning, level_conditioning=level, oscillator=oscillator,
-        sample_rate=16000, held_flag=held,
+        sample_rate=16000, held_flag=held, piece_tuning=tuning,
     )  # fmt: skip
 
 
@@ -56,18 +57,22 @@ def note_cond(n: int, onset: int = 5, pitch: int = 48, velocity: int = 100) -> n
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize(
-    ("frame_sizes", "n_rnn", "conditioning", "level", "oscillator", "held"),
+    ("frame_sizes", "n_rnn", "conditioning", "level", "oscillator", "held", "tuning"),
     [
-        ((4, 2), 2, True, False, 0, False),
-        ((2, 2, 3), 1, True, True, 3, False),
-        ((3, 2), 1, False, False, 0, False),
-        ((4, 2), 1, True, True, 0, True),
+        ((4, 2), 2, True, False, 0, False, ()),
+        ((2, 2, 3), 1, True, True, 3, False, ()),
+        ((3, 2), 1, False, False, 0, False, ()),
+        ((4, 2), 1, True, True, 0, True, ()),
+        # a drum kit's --piece-tuning: note 48 rings at 93.5 Hz, note 60 has no oscillator
+        ((4, 2), 1, True, True, 1, False, ((48, 93.5),)),
     ],
 )
 def test_step_equals_forward(
-    backend: str, frame_sizes, n_rnn: int, conditioning: bool, level: bool, oscillator: int, held: bool
+    backend: str, frame_sizes, n_rnn: int, conditioning: bool, level: bool, oscillator: int, held: bool,
+    tuning: tuple[tuple[int, float], ...],
 ) -> None:
-    model = tiny_model(frame_sizes, n_rnn, conditioning, level=level, oscillator=oscillator, held=held)
+    model = tiny_model(frame_sizes, n_rnn, conditioning, level=level, oscillator=oscillator, held=held,
+                       tuning=tuning)
     L = model.lookback
     B, T = 2, 4 * L
     g = torch.Generator().manual_seed(1)

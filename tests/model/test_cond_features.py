@@ -97,3 +97,37 @@ def test_piece_brightness_travels_with_the_model_config():
     for bad in ([(0, 50.0)], [(36, float("nan"))], [(36, 250.0)]):
         with pytest.raises(ValueError, match="piece_brightness"):
             ModelConfig(piece_brightness=bad)
+
+
+def test_piece_tuning_runs_the_oscillator_at_a_pieces_resonance_and_silences_the_others():
+    events = [NoteEvent(45, 100, 0, 700, 800), NoteEvent(38, 100, 800, 1500, 1600)]
+    cond = torch.from_numpy(events_to_conditioning(events, 1600))
+    tuned = CondFeatures(2, oscillator=2, sample_rate=SR, piece_tuning=[(45, 70.8)])
+    plain = CondFeatures(2, oscillator=2, sample_rate=SR)
+    tuned.load_state_dict(plain.state_dict())  # the table is no weight: the same state dict
+    osc = tuned(cond)[:, -4:].detach().numpy()
+    t = np.arange(700)
+    for k in (1, 2):  # the low tom's 70.8 Hz, not key 45's equal-tempered 110 Hz
+        np.testing.assert_allclose(osc[t, k - 1], np.sin(2 * np.pi * k * 70.8 * t / SR), atol=1e-4)
+        np.testing.assert_allclose(osc[t, 2 + k - 1], np.cos(2 * np.pi * k * 70.8 * t / SR), atol=1e-4)
+    assert not osc[800:].any()  # the snare, not in the table: no oscillator at all (not cos = 1)
+    a, b = plain(cond).detach(), tuned(cond).detach()
+    assert torch.equal(a[:, :-4], b[:, :-4])  # every other column as before
+    # without a table the oscillator reads every key's equal-tempered frequency, as it always did
+    np.testing.assert_allclose(a[800 + t, -4].numpy(), np.sin(2 * np.pi * 73.4162 * t / SR), atol=1e-3)
+
+
+def test_piece_tuning_travels_with_the_model_config():
+    pairs = [[50, 136.2], (45, 70.8)]
+    cfg = ModelConfig(dim=8, embed_dim=4, oscillator=1, sample_rate=SR, piece_tuning=pairs)
+    assert cfg.piece_tuning == ((45, 70.8), (50, 136.2))
+    again = ModelConfig.from_dict(cfg.to_dict())
+    assert again == cfg
+    model = build_model(again)
+    assert model.cond_features is not None
+    assert model.cond_features.note_hz[50].item() == pytest.approx(136.2)
+    assert model.cond_features.note_hz[60].item() == 0.0
+    assert "note_hz" not in model.state_dict()
+    for bad in ([(128, 50.0)], [(36, float("nan"))], [(36, -1.0)], [(36, 30000.0)]):
+        with pytest.raises(ValueError, match="piece_tuning"):
+            ModelConfig(piece_tuning=bad)
