@@ -1,77 +1,24 @@
 """Each tonal drum piece's resonance, in Hz: the frequency a kit's oscillator runs at.
 
-A tom, an agogo or a cowbell rings at one frequency after its strike: on ForzeeStereo the three
-rack toms' bodies hold 51-86 % of their power after the first 30 ms within ±3 % of 71, 113 and
-136 Hz. The default kit model's takes of those toms hold no such peak (their spectra lie within
-~4 dB over 20-150 Hz: a rumble), and the likeness judge takes both upper toms for the low one.
-With `train --piece-tuning` the model's oscillator inputs (ModelConfig.oscillator: the sin and cos
-of the note's phase from its onset) run at each tonal piece's measured resonance instead of its
-GM key's equal-tempered frequency, a clock the takes can ring at; a piece with no such peak (a
-snare, a hi-hat, a crash) gets no oscillator.
+The default kit model's takes of ForzeeStereo's rack toms hold no peak where the toms ring (71,
+113, 136 Hz; their spectra lie within ~4 dB over 20-150 Hz: a rumble), and the likeness judge
+takes both upper toms for the low one. With `train --piece-tuning` the model's oscillator inputs
+(ModelConfig.oscillator: the sin and cos of the note's phase from its onset) run at each tonal
+piece's resonance measured on its train hits (samplernn.measures.resonance) instead of its GM
+key's equal-tempered frequency, a clock the takes can ring at; a piece with no such peak (a snare,
+a hi-hat, a crash) gets no oscillator.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-
-import numpy as np
-
 from samplernn.data.dataset import PreparedDataset
-
-#: The part of each hit measured, seconds after its note-on: past the stick's strike, within the
-#: 0.5 s the likeness judge looks at (`evaluate`'s log-mel features).
-BODY_SECONDS = (0.03, 0.5)
-#: Where a resonance is looked for, Hz: a bass drum's ~35 Hz to an agogo's ~1.2 kHz and a ride
-#: bell's partials.
-SEARCH_HZ = (30.0, 4000.0)
-#: A peak's band, a share of its frequency either side (±3 %, about ±half a semitone). Below
-#: ~140 Hz the body's Hann window spreads a pure tone wider than that (its main lobe is ±4.3 Hz),
-#: so a bass drum's share reads low: a 41.5 Hz sine keeps 0.66 of its power in the band.
-PEAK_BAND = 0.03
-#: The least share of a piece's body power within PEAK_BAND of its peak for it to count as tonal.
-#: Measured on three Hydrogen kits' train hits: toms 0.51-0.96, cowbell 0.86, agogos 0.38 / 0.83,
-#: bass drums 0.07-0.53; snares 0.16-0.56, hi-hats 0.04-0.18, crashes and splashes 0.02-0.16.
-TONAL_SHARE = 0.25
-#: FFT length of the measure: 2^15 samples (zero-padded; 0.5 Hz bins at 16 kHz).
-N_FFT = 1 << 15
+from samplernn.measures.resonance import tonal_pieces
 
 
-def body_power(audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
-    """A hit's body as a power spectrum summing to 1: the Hann-windowed BODY_SECONDS after its
-    note-on (audio: (n_samples,) float from the note-on, padded with silence where shorter).
-    Returns (power (N_FFT // 2 + 1,), frequencies in Hz); all zeros for a silent body."""
-    start, stop = (int(s * sample_rate) for s in BODY_SECONDS)
-    body = np.zeros(stop - start, dtype=np.float64)
-    part = np.asarray(audio[start:stop], dtype=np.float64)
-    body[: len(part)] = part
-    power = np.abs(np.fft.rfft(body * np.hanning(len(body)), N_FFT)) ** 2
-    total = float(power.sum())
-    return (power / total if total > 0 else power), np.fft.rfftfreq(N_FFT, 1.0 / sample_rate)
-
-
-def resonance(power: np.ndarray, hz: np.ndarray) -> tuple[float, float]:
-    """The strongest peak of a power spectrum within SEARCH_HZ and the share of the spectrum's
-    power within PEAK_BAND of it: (Hz, share in 0-1). power, hz: (n_bins,) as body_power gives."""
-    search = (hz >= SEARCH_HZ[0]) & (hz <= SEARCH_HZ[1])
-    peak = float(hz[np.argmax(np.where(search, power, -1.0))])
-    near = (hz >= peak * (1 - PEAK_BAND)) & (hz <= peak * (1 + PEAK_BAND))
-    total = float(power.sum())
-    return peak, (float(power[near].sum()) / total if total > 0 else 0.0)
-
-
-def piece_tuning(dataset: PreparedDataset, split: str = "train") -> dict[int, float]:
-    """{GM key: resonance in Hz} of the tonal pieces with hits in `split`: each hit's body power
-    (body_power) summed over the piece's hits, its strongest peak (resonance) kept where it holds
-    at least TONAL_SHARE of that power, rounded to 0.1 Hz. A piece whose hits differ in tuning
-    keeps the peak of their sum. Raises UserError for an unreadable audio file."""
-    pooled: dict[int, np.ndarray] = defaultdict(lambda: np.zeros(N_FFT // 2 + 1))
-    hz = np.fft.rfftfreq(N_FFT, 1.0 / dataset.sample_rate)
-    for note in dataset.split(split):
-        audio = dataset.load_audio(note)
-        pooled[int(note.pitch)] += body_power(audio[note.onset :], dataset.sample_rate)[0]
-    table = {}
-    for key, power in sorted(pooled.items()):
-        peak, share = resonance(power, hz)
-        if share >= TONAL_SHARE:
-            table[key] = round(peak, 1)
-    return table
+def piece_tuning(dataset: PreparedDataset, split: str | None = "train") -> dict[int, float]:
+    """{GM key: resonance in Hz} of the pieces of `dataset` whose hits in `split` (None: every
+    split) ring (measures.resonance.tonal_pieces over each hit from its note-on). Raises UserError
+    for an unreadable audio file."""
+    notes = dataset.notes if split is None else dataset.split(split)
+    hits = ((int(n.pitch), dataset.load_audio(n)[n.onset :]) for n in notes)
+    return tonal_pieces(hits, dataset.sample_rate)

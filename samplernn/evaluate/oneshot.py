@@ -36,11 +36,13 @@ from rich.table import Table
 from conditioning import BankStats
 from samplernn.common.progress import ProgressFn
 from samplernn.data.dataset import NoteRecord, PreparedDataset
+from samplernn.data.piece_tuning import piece_tuning
 from samplernn.evaluate.cells import fmt, ok
 from samplernn.evaluate.options import EvaluateOptions
 from samplernn.evaluate.run import Evaluation
 from samplernn.generate.options import GenerationOptions
-from samplernn.measures import oneshot
+from samplernn.measures import oneshot, resonance
+from samplernn.measures.resonance import in_tune
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.render.drums import held_samples, piece_name
 from samplernn.render.pack import Take, generate_takes, judge, kit_reference, kit_sounds
@@ -107,15 +109,19 @@ class OneShotEval:
     checks: dict[str, list[bool | None]]
     judge: oneshot.MfccJudge | None = None
     sample_rate: int | None = None  # the takes', for the second judge's features
+    #: The pieces that ring and their resonance, Hz, from every real sample (data.piece_tuning)
+    tones: dict[int, float] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def of(cls, ds: PreparedDataset, max_layers: int | None = None) -> OneShotEval:
         sounds, splits = kit_sounds(ds, mfcc=True)
         ref = kit_reference(sounds, splits)
         judge = oneshot.MfccJudge([(s.key, s.mfcc) for s in sounds if s.mfcc is not None])
-        shots = cls(sounds, splits, ref, eval_layers(ds.notes, max_layers), {}, judge, ds.sample_rate)
+        shots = cls(sounds, splits, ref, eval_layers(ds.notes, max_layers), {}, judge, ds.sample_rate,
+                    piece_tuning(ds, split=None))
         shots.checks = {**real_checks(sounds, splits, ref, shots.real_nearest),
-                        "like_mfcc": judge.leave_one_out()}
+                        "like_mfcc": judge.leave_one_out(),
+                        "in_tune": [shots.rings_in_tune(s) for s in sounds]}
         return shots
 
     @cached_property
@@ -149,6 +155,12 @@ class OneShotEval:
         judged = [b["passed"] for b in report["bars"] if b["passed"] is not None]
         report["passed"] = bool(judged) and all(judged)
 
+    def rings_in_tune(self, sound: oneshot.Sound) -> bool | None:
+        """Whether a sound of a piece that rings (`tones`) rings at its piece's resonance
+        (measures.resonance.in_tune); None for a piece that does not ring."""
+        want = self.tones.get(sound.key)
+        return None if want is None or sound.resonance is None else in_tune(sound.resonance, want)
+
     def column_decays(self, stats: BankStats) -> dict[tuple[int, int], float | None]:
         """Per evaluated layer, the decay (ms) of the level column its takes are generated with
         (measures.oneshot.column_decay_ms, a hit of the kit's length: render.drums.held_samples)."""
@@ -168,6 +180,7 @@ class OneShotEval:
             sr, judge = self.sample_rate, self.judge
             generated["like_mfcc"] = _share([judge.nearest_piece(oneshot.mfcc_features(t.audio, sr)) == t.key
                                              for t in takes])
+        generated["in_tune"] = _share([self.rings_in_tune(t.sound) for t in takes])
         real = self.real_shares()
         real["dynamics"] = _rising_share(real_dyn)
         return {"takes_per_layer": TAKES_PER_LAYER, "n_takes": len(takes), "layers": self.layers,
@@ -177,6 +190,7 @@ class OneShotEval:
                 "floor_excess_db": floor_excess(takes, self.floors),
                 "per_piece": self.per_piece(takes, gen_dyn, real_dyn),
                 "confusion": self.confusion(takes),
+                "tones": {str(k): hz for k, hz in self.tones.items() if k in {p for p, _ in self.layers}},
                 "column_decay": self.column_decay(takes, column_decays) if column_decays else None,
                 "definitions": DEFINITIONS}
 
@@ -237,12 +251,17 @@ class OneShotEval:
             out[str(key)] = {
                 "name": piece_name(key),
                 "generated": {**{c: _share([t.checks.get(c) for t in mine]) for c in CHECKS},
+                              "in_tune": _share([self.rings_in_tune(t.sound) for t in mine]),
                               "decay_ms": _median([t.sound.decay_ms for t in mine]),
                               "floor_db": _median([oneshot.band_floor_db(t.sound.features) for t in mine]),
-                              "taken_for": taken_for(mine), **_loudness(gen_dyn.get(key))},
+                              "taken_for": taken_for(mine), **_ringing([t.sound for t in mine]),
+                              **_loudness(gen_dyn.get(key))},
                 "real": {**{c: self.layer_share(self.checks[c], mine_layers) for c in ("attack", "decay")},
                          "decay_ms": self.ref.decay.get(key), "spread_db": self.ref.spread.get(key),
+                         "resonance_hz": self.tones.get(key),
                          "floor_db": self.floors.get(key),
+                         "in_tune": self.layer_share(self.checks["in_tune"], mine_layers),
+                         **_ringing([s for s in self.sounds if s.key == key]),
                          **_loudness(real_dyn.get(key))},
             }
         return out
@@ -334,6 +353,11 @@ DEFINITIONS = {
     "the median over takes of each take's floor over its piece's real median (per piece: floor_db; "
     "no bar)",
     "taken_for": "per piece, the other pieces its takes lay nearest to (takes), most first",
+    "in_tune": "share of the takes of the pieces that ring (tones: a piece whose real samples' bodies, "
+    f"{resonance.BODY_SECONDS[0]:g}-{resonance.BODY_SECONDS[1]:g} s after the onset, hold at least "
+    f"{resonance.TONAL_SHARE:.0%} of their power within ±{resonance.PEAK_BAND:.0%} of one peak, Hz) whose "
+    f"own body holds that share at its peak and that peak lies within {resonance.TUNE_CENTS:g} cents of "
+    "the piece's (no bar); per piece: peak_hz, the median peak, and ringing, the median share at it",
     "real": "the ceilings: each check on the real samples of the evaluated layers, each layer counted "
     "once (the mean of its samples) as the takes weigh them; real_pooled: over every real sample",
     "bars": f"generated share >= {BAR_SHARE:.0%} or the real share, whichever is lower (clean: all, "
@@ -378,6 +402,11 @@ def oneshot_table(report: dict[str, Any]) -> Table | None:
     if block["generated"].get("like_mfcc") is not None:  # no bar: a check on the likeness bar's judge
         t.add_row("likeness, second judge (MFCC)", fmt(block["real"].get("like_mfcc"), "%"),
                   fmt(block["generated"]["like_mfcc"], "%"), "no bar", "")
+    if block["generated"].get("in_tune") is not None:
+        n = len(block.get("tones") or {})
+        t.add_row(f"rings in tune ({n} tonal piece{'s' * (n != 1)})",
+                  fmt(block["real"].get("in_tune"), "%"), fmt(block["generated"]["in_tune"], "%"), "no bar",
+                  "")
     loud = block.get("loudness_error_db")
     if loud and loud["median_abs"] is not None:
         ends = ", ".join(f"{k} {loud[k]:+.1f}" for k in ("softest", "loudest") if loud[k] is not None)
@@ -414,6 +443,12 @@ def generation(options: EvaluateOptions, ckpt: Checkpoint, seed: int, device: An
 def _share(values: list[bool | None] | list[float | None]) -> float | None:
     judged = [v for v in values if v is not None]
     return float(np.mean(judged)) if judged else None
+
+
+def _ringing(sounds: list[oneshot.Sound]) -> dict[str, float | None]:
+    """The median peak (Hz) and ringing share of `sounds`' bodies (oneshot.Sound.resonance)."""
+    found = [s.resonance for s in sounds if s.resonance is not None]
+    return {"peak_hz": _median([f[0] for f in found]), "ringing": _median([f[1] for f in found])}
 
 
 def _median(values: list[float | None]) -> float | None:

@@ -43,6 +43,7 @@ import numpy as np
 from scipy.ndimage import uniform_filter1d
 
 from conditioning import BankStats, envelope, level_db
+from samplernn.measures.resonance import hit_resonance
 from samplernn.measures.sound import MelSettings, clip_share, log_mel_db, rises_with_velocity
 
 ATTACK_MS = 10.0
@@ -277,6 +278,8 @@ class Sound:
     features: np.ndarray = field(repr=False)
     stuck: bool = False
     mfcc: np.ndarray | None = field(default=None, repr=False)  # mfcc_features: the second judge's
+    #: (Hz, share) of its body's strongest peak (measures.resonance.hit_resonance)
+    resonance: tuple[float, float] | None = None
 
     @property
     def clean(self) -> bool:
@@ -288,7 +291,7 @@ def measure(x: np.ndarray, sr: int, key: int, velocity: int, start: int = 0, mfc
     features too (evaluate's, not pack's)."""
     return Sound(key, velocity, attack_ms(x, sr, start), decay_ms(x, sr, start), loudness_db(x, sr, start),
                  clip_share(x) > 0, features(x, sr, start), stuck_ms(x, sr) > STUCK_SECONDS * 1000.0,
-                 mfcc_features(x, sr, start) if mfcc else None)
+                 mfcc_features(x, sr, start) if mfcc else None, hit_resonance(np.asarray(x)[start:], sr))
 
 
 def _median(values: Sequence[float | None]) -> float | None:

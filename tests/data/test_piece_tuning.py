@@ -8,7 +8,8 @@ import pytest
 from support.drum_kit import write_drum_dataset
 
 from samplernn.data.dataset import load_dataset
-from samplernn.data.piece_tuning import TONAL_SHARE, body_power, piece_tuning, resonance
+from samplernn.data.piece_tuning import piece_tuning
+from samplernn.measures.resonance import TONAL_SHARE, body_power, in_tune, resonance
 
 SR = 16000
 
@@ -28,6 +29,8 @@ def test_a_ringing_body_is_found_at_its_frequency_however_loud_the_strike(hz):
     assert peak == pytest.approx(hz, rel=0.005)  # within a tenth of a semitone
     # a 0.47 s Hann window's main lobe is ±4.3 Hz: wider than ±3 % of a bass drum's 41.5 Hz
     assert share > (0.5 if hz < 100 else 0.8)
+    assert in_tune((peak, share), hz * 2 ** (40 / 1200)) and not in_tune((peak, share), hz * 2 ** (60 / 1200))
+    assert not in_tune((peak, 0.2), hz)  # in tune but hardly ringing: a rumble's loudest bin
 
 
 def test_noise_has_no_resonance_and_a_silent_body_no_error():

@@ -194,7 +194,15 @@ def test_evaluate_chooses_one_shot_measures_for_a_drum_model(kit_dir: Path, tmp_
     report = result.report
     block = report["oneshot"]
     assert block["n_takes"] == 4 * len(PIECES) * 2 and set(block["generated"]) == set(block["real"])
-    assert set(block["real_pooled"]) == {*CHECKS, "like_mfcc"}  # the second judge's ceiling too
+    assert set(block["real_pooled"]) == {*CHECKS, "like_mfcc", "in_tune"}  # the second judge's ceiling too
+    # support.drum_kit's kick is a 70 Hz tone, its other pieces noise: one tonal piece, its real
+    # samples all ring there, and the tiny model's takes are judged against it
+    assert list(block["tones"]) == ["36"] and block["tones"]["36"] == pytest.approx(70.0, abs=0.5)
+    assert block["real"]["in_tune"] == 1.0 and block["generated"]["in_tune"] is not None
+    kick = block["per_piece"]["36"]
+    assert kick["real"]["peak_hz"] == pytest.approx(70.0, abs=1.0) and kick["real"]["ringing"] > 0.5
+    assert kick["generated"]["in_tune"] is not None
+    assert block["per_piece"]["38"]["generated"]["in_tune"] is None  # the snare does not ring
     assert block["onset_candidates"] == 8  # every take's hit searched by level, as pack and synth do
     bars = {b["name"]: b for b in report["bars"]}
     assert bars["pitch accuracy"]["passed"] is None and bars["timbre distance"]["target"] == "not for drums"
@@ -205,6 +213,7 @@ def test_evaluate_chooses_one_shot_measures_for_a_drum_model(kit_dir: Path, tmp_
     render_tables(report, Console(file=out, width=120))
     assert "drum one-shots: 24 takes" in out.getvalue()
     assert "likeness, second judge (MFCC)" in out.getvalue() and "no bar" in out.getvalue()
+    assert "rings in tune (1 tonal piece)" in out.getvalue()
     assert "best of up to 8 starts by level" in " ".join(out.getvalue().split())  # the title may wrap
     assert block["searched_by"] == "level"  # a checkpoint without its kit's piece centroids
     shown = out.getvalue()
