@@ -244,7 +244,8 @@ class TrainConfig:
         "strongest peak of its body, kept where it holds a quarter of the body's power) and feed "
         "the model an oscillator at it (the sin and cos of its phase from the note-on; "
         f"--oscillator harmonics, {TUNING_HARMONICS} when unset); pieces without one (snares, "
-        "hats, cymbals) get none; stored in the model.",
+        "hats, cymbals) get none; stored in the model. Tried on two kits: likeness -8 to +7.5 points, "
+        "the second judge 1-4 lower.",
     )
     fit_min_p: bool = _setting(
         True,
