@@ -85,18 +85,29 @@ def test_piece_brightness_replaces_the_key_number_in_the_pitch_column_and_nothin
     assert set(bright.state_dict()) == set(plain.state_dict())
 
 
-def test_piece_brightness_travels_with_the_model_config():
-    cfg = ModelConfig(dim=8, embed_dim=4, piece_brightness=[[42, 100.5], (36, 43.25)])
-    assert cfg.piece_brightness == ((36, 43.25), (42, 100.5))  # sorted tuples from lists
+@pytest.mark.parametrize(
+    ("field", "buffer", "extra", "unlisted", "bad"),
+    [
+        # the pitch column: a key not listed reads its own number
+        ("piece_brightness", "note_pitch", {}, 60.0, [[(0, 50.0)], [(36, float("nan"))], [(36, 250.0)]]),
+        # the oscillator, in Hz: a key not listed has none
+        ("piece_tuning", "note_hz", {"oscillator": 1, "sample_rate": SR}, 0.0,
+         [[(128, 50.0)], [(36, float("nan"))], [(36, -1.0)], [(36, 30000.0)]]),
+    ],
+)
+def test_a_per_piece_table_travels_with_the_model_config(field, buffer, extra, unlisted, bad):
+    cfg = ModelConfig(dim=8, embed_dim=4, **extra, **{field: [[42, 100.5], (36, 43.25)]})
+    assert getattr(cfg, field) == ((36, 43.25), (42, 100.5))  # sorted tuples from lists
     again = ModelConfig.from_dict(cfg.to_dict())
     assert again == cfg
     model = build_model(again)
     assert model.cond_features is not None
-    assert model.cond_features.note_pitch[42].item() == pytest.approx(100.5)
-    assert model.cond_features.note_pitch[60].item() == 60.0
-    for bad in ([(0, 50.0)], [(36, float("nan"))], [(36, 250.0)]):
-        with pytest.raises(ValueError, match="piece_brightness"):
-            ModelConfig(piece_brightness=bad)
+    table = getattr(model.cond_features, buffer)
+    assert table[42].item() == pytest.approx(100.5) and table[60].item() == unlisted
+    assert buffer not in model.state_dict()  # the config holds it, no weight
+    for pairs in bad:
+        with pytest.raises(ValueError, match=field):
+            ModelConfig(**{field: pairs})
 
 
 def test_piece_tuning_runs_the_oscillator_at_a_pieces_resonance_and_silences_the_others():
@@ -116,18 +127,3 @@ def test_piece_tuning_runs_the_oscillator_at_a_pieces_resonance_and_silences_the
     # without a table the oscillator reads every key's equal-tempered frequency, as it always did
     np.testing.assert_allclose(a[800 + t, -4].numpy(), np.sin(2 * np.pi * 73.4162 * t / SR), atol=1e-3)
 
-
-def test_piece_tuning_travels_with_the_model_config():
-    pairs = [[50, 136.2], (45, 70.8)]
-    cfg = ModelConfig(dim=8, embed_dim=4, oscillator=1, sample_rate=SR, piece_tuning=pairs)
-    assert cfg.piece_tuning == ((45, 70.8), (50, 136.2))
-    again = ModelConfig.from_dict(cfg.to_dict())
-    assert again == cfg
-    model = build_model(again)
-    assert model.cond_features is not None
-    assert model.cond_features.note_hz[50].item() == pytest.approx(136.2)
-    assert model.cond_features.note_hz[60].item() == 0.0
-    assert "note_hz" not in model.state_dict()
-    for bad in ([(128, 50.0)], [(36, float("nan"))], [(36, -1.0)], [(36, 30000.0)]):
-        with pytest.raises(ValueError, match="piece_tuning"):
-            ModelConfig(piece_tuning=bad)

@@ -29,11 +29,6 @@ from samplernn.train.sound_score import SoundScore, describe
 WINDOW_S = 0.2
 
 
-@pytest.fixture(scope="module")
-def kit(tmp_path_factory):
-    return write_drum_dataset(tmp_path_factory.mktemp("kit") / "kit", {"train": 1, "val": 1})
-
-
 def probe_of(kit, key: int, velocity: int) -> HitProbe:
     probes = make_probes(load_dataset(kit), 6, WINDOW_S)
     return next(p for p in probes if (p.event.pitch, p.event.velocity) == (key, velocity))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-from support.drum_kit import write_drum_dataset
 from support.synth_data import write_synth_dataset
 from support.tiny import tiny_train_config
 
@@ -16,11 +15,6 @@ from samplernn.train.config import TrainConfig
 from samplernn.train.data import load_train_data
 from samplernn.train.loop import train
 from samplernn.train.recipe import fit_to_bank
-
-
-@pytest.fixture(scope="module")
-def kit(tmp_path_factory):
-    return write_drum_dataset(tmp_path_factory.mktemp("kit") / "kit", {"train": 1, "val": 1})
 
 
 def test_the_kit_bank_holds_each_hit_three_times_under_its_key(kit):

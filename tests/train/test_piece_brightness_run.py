@@ -5,8 +5,7 @@ it off and says why."""
 from __future__ import annotations
 
 import pytest
-import torch
-from support.drum_kit import write_drum_dataset
+from support.kit_runs import assert_resume_keeps_table
 from support.synth_data import write_synth_dataset
 from support.tiny import tiny_train_config
 
@@ -14,16 +13,10 @@ from samplernn.data.dataset import load_dataset
 from samplernn.data.piece_brightness import piece_brightness
 from samplernn.model.checkpoint import load_checkpoint
 from samplernn.train.config import TrainConfig
-from samplernn.train.init import resolve_train_config
 from samplernn.train.loop import train
 from samplernn.train.recipe import fit_to_bank
 
 SAID = "the pitch column reads each piece's brightness"
-
-
-@pytest.fixture(scope="module")
-def kit(tmp_path_factory):
-    return write_drum_dataset(tmp_path_factory.mktemp("kit") / "kit", {"train": 1, "val": 1})
 
 
 def test_a_kit_run_stores_its_pieces_brightness_and_keeps_it_on_resume(kit, tmp_path):
@@ -38,12 +31,7 @@ def test_a_kit_run_stores_its_pieces_brightness_and_keeps_it_on_resume(kit, tmp_
     for key, pitch in expected.items():
         assert model.cond_features.note_pitch[key].item() == pytest.approx(pitch)
     assert model.cond_features.note_pitch[60].item() == 60.0  # no piece: its own number
-    stored = resolve_train_config(run, {"steps": 2}, True)
-    again: list[str] = []
-    train(kit, run, stored, resume=True, log=again.append)
-    assert not any(line.startswith(SAID) for line in again)  # said once, when measured
-    resumed = torch.load(run / "checkpoints" / "last.pt", weights_only=True)
-    assert resumed["step"] == 2 and dict(map(tuple, resumed["model_config"]["piece_brightness"])) == expected
+    assert_resume_keeps_table(kit, run, "piece_brightness", SAID, expected)
     plain = tmp_path / "plain"
     train(kit, plain, tiny_train_config(steps=1, fit_min_p=False))
     assert load_checkpoint(plain / "checkpoints" / "last.pt").model.cfg.piece_brightness == ()

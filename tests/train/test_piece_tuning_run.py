@@ -5,8 +5,7 @@ pitched bank change nothing and say why."""
 from __future__ import annotations
 
 import pytest
-import torch
-from support.drum_kit import write_drum_dataset
+from support.kit_runs import assert_resume_keeps_table
 from support.synth_data import write_synth_dataset
 from support.tiny import TINY_MODEL, tiny_train_config
 
@@ -14,16 +13,10 @@ from samplernn.data.dataset import load_dataset
 from samplernn.data.piece_tuning import piece_tuning
 from samplernn.model.checkpoint import load_checkpoint
 from samplernn.train.config import TUNING_HARMONICS, TrainConfig
-from samplernn.train.init import resolve_train_config
 from samplernn.train.loop import train
 from samplernn.train.recipe import fit_to_bank
 
 SAID = "an oscillator ("
-
-
-@pytest.fixture(scope="module")
-def kit(tmp_path_factory):
-    return write_drum_dataset(tmp_path_factory.mktemp("kit") / "kit", {"train": 1, "val": 1})
 
 
 def test_a_kit_run_stores_its_pieces_resonance_and_keeps_it_on_resume(kit, tmp_path):
@@ -39,12 +32,7 @@ def test_a_kit_run_stores_its_pieces_resonance_and_keeps_it_on_resume(kit, tmp_p
     assert model.cfg.oscillator == TUNING_HARMONICS and model.cfg.sample_rate == 16000
     assert model.cond_features.note_hz[36].item() == pytest.approx(expected[36])
     assert model.cond_features.note_hz[38].item() == 0.0  # the noise snare: no oscillator
-    stored = resolve_train_config(run, {"steps": 2}, True)
-    again: list[str] = []
-    train(kit, run, stored, resume=True, log=again.append)
-    assert not any(line.startswith(SAID) for line in again)  # said once, when measured
-    resumed = torch.load(run / "checkpoints" / "last.pt", weights_only=True)
-    assert resumed["step"] == 2 and dict(map(tuple, resumed["model_config"]["piece_tuning"])) == expected
+    assert_resume_keeps_table(kit, run, "piece_tuning", SAID, expected)
     # a plain kit model fine-tunes into a tuned one: the oscillator's inputs are widened in at zero
     plain = tmp_path / "plain"
     train(kit, plain, tiny_train_config(steps=1, fit_min_p=False))
