@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import torch
 
 from samplernn.train.init import resolve_train_config
 from samplernn.train.loop import train
+from support.tiny import tiny_train_config
 
 
 def assert_resume_keeps_table(
@@ -22,3 +24,11 @@ def assert_resume_keeps_table(
     assert not any(line.startswith(said) for line in again)  # said once, when measured
     resumed = torch.load(run / "checkpoints" / "last.pt", weights_only=True)
     assert resumed["step"] == 2 and dict(map(tuple, resumed["model_config"][field])) == expected
+
+
+def one_step_saying(kit: Path, run: Path, said: str, **options: Any) -> list[str]:
+    """Train `run` on `kit` one step with the tiny model and `options` (TrainConfig fields, no
+    min-p fit); the log lines that start with `said`."""
+    lines: list[str] = []
+    train(kit, run, tiny_train_config(steps=1, fit_min_p=False, **options), log=lines.append)
+    return [line for line in lines if line.startswith(said)]

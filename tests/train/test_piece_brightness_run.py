@@ -5,7 +5,7 @@ it off and says why."""
 from __future__ import annotations
 
 import pytest
-from support.kit_runs import assert_resume_keeps_table
+from support.kit_runs import assert_resume_keeps_table, one_step_saying
 from support.synth_data import write_synth_dataset
 from support.tiny import tiny_train_config
 
@@ -20,12 +20,10 @@ SAID = "the pitch column reads each piece's brightness"
 
 
 def test_a_kit_run_stores_its_pieces_brightness_and_keeps_it_on_resume(kit, tmp_path):
-    lines: list[str] = []
     run = tmp_path / "run"
-    train(kit, run, tiny_train_config(steps=1, piece_brightness=True, fit_min_p=False), log=lines.append)
+    said = one_step_saying(kit, run, SAID, piece_brightness=True)
     expected = piece_brightness(load_dataset(kit))
-    said = [line for line in lines if line.startswith(SAID)]
-    assert len(said) == 1 and f"36: {expected[36]:.1f}" in said[0], lines
+    assert len(said) == 1 and f"36: {expected[36]:.1f}" in said[0], said
     model = load_checkpoint(run / "checkpoints" / "last.pt").model
     assert dict(model.cfg.piece_brightness) == expected
     for key, pitch in expected.items():

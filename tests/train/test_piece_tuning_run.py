@@ -5,7 +5,7 @@ pitched bank change nothing and say why."""
 from __future__ import annotations
 
 import pytest
-from support.kit_runs import assert_resume_keeps_table
+from support.kit_runs import assert_resume_keeps_table, one_step_saying
 from support.synth_data import write_synth_dataset
 from support.tiny import TINY_MODEL, tiny_train_config
 
@@ -20,13 +20,11 @@ SAID = "an oscillator ("
 
 
 def test_a_kit_run_stores_its_pieces_resonance_and_keeps_it_on_resume(kit, tmp_path):
-    lines: list[str] = []
     run = tmp_path / "run"
-    train(kit, run, tiny_train_config(steps=1, piece_tuning=True, fit_min_p=False), log=lines.append)
+    said = one_step_saying(kit, run, SAID, piece_tuning=True)
     expected = piece_tuning(load_dataset(kit))
     assert list(expected) == [36]
-    said = [line for line in lines if line.startswith(SAID)]
-    assert len(said) == 1 and f"36: {expected[36]:g}" in said[0], lines
+    assert len(said) == 1 and f"36: {expected[36]:g}" in said[0], said
     model = load_checkpoint(run / "checkpoints" / "last.pt").model
     assert dict(model.cfg.piece_tuning) == expected
     assert model.cfg.oscillator == TUNING_HARMONICS and model.cfg.sample_rate == 16000
