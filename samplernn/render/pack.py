@@ -33,6 +33,7 @@ from samplernn.common.files import SYSTEM_FILES, check_output_folder, write_json
 from samplernn.data.dataset import PreparedDataset, is_dataset_info, load_dataset
 from samplernn.generate.options import GenerationOptions
 from samplernn.measures import oneshot
+from samplernn.measures.resonance import TONAL_SHARE
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.prepare.output import check_replaceable, staging
 from samplernn.render.drums import (
@@ -99,9 +100,19 @@ class Take:
                 "take": self.number, "seconds": round(len(self.audio) / sample_rate, 3),
                 "attack_ms": _round(s.attack_ms), "decay_ms": _round(s.decay_ms),
                 "loudness_db": _round(s.loudness_db), "clipped": s.clipped, "stuck": s.stuck,
-                "band_floor_db": _round(oneshot.band_floor_db(s.features)),
+                "band_floor_db": _round(oneshot.band_floor_db(s.features)), **_ring(s),
                 **{k: _round(v) for k, v in self.values.items()}, "checks": self.checks,
                 "score": round(self.score, 3), "draw": self.draw}
+
+
+def _ring(sound: oneshot.Sound) -> dict[str, float | None]:
+    """A take's ring for index.json: `ring_hz`, its body's peak (measures.resonance), where it
+    holds at least TONAL_SHARE of the body's power (a tom's, a cowbell's pitch; None for a snare,
+    a hat, a cymbal), and `ringing`, that share (0-1)."""
+    if sound.resonance is None:
+        return {"ring_hz": None, "ringing": None}
+    peak, share = sound.resonance
+    return {"ring_hz": round(peak, 1) if share >= TONAL_SHARE else None, "ringing": round(share, 3)}
 
 
 def _round(v: Any) -> Any:

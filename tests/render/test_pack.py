@@ -25,11 +25,12 @@ from samplernn.data.dataset import load_dataset
 from samplernn.generate.engine import numba_available
 from samplernn.generate.options import ONSET_CANDIDATES, GenerationOptions
 from samplernn.measures import oneshot
+from samplernn.measures.resonance import TONAL_SHARE, hit_resonance
 from samplernn.model.checkpoint import load_checkpoint
 from samplernn.render import drums
 from samplernn.render import midi as render_mod
 from samplernn.render.midi import RenderOptions, render_midi
-from samplernn.render.pack import PackOptions, generate_takes, make_pack, real_hits
+from samplernn.render.pack import PackOptions, Take, generate_takes, make_pack, real_hits
 from samplernn.render.synth import DEFAULT_DURATION, synth_note
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -282,6 +283,10 @@ def test_pack_writes_takes_index_and_sheet(drum_ckpt_path: Path, drum_ckpt, kit_
     written = oneshot.features(sf.read(out / take["file"], dtype="float32")[0], SR)
     assert take["band_floor_db"] == pytest.approx(oneshot.band_floor_db(written), abs=0.05)
     assert "gain_db" in take
+    for t in index["takes"]:  # a take's ring, as measured on it: a pitch only where its body rings
+        peak, share = hit_resonance(sf.read(out / t["file"], dtype="float32")[0], SR)
+        assert t["ringing"] == pytest.approx(share, abs=0.002)
+        assert t["ring_hz"] == (pytest.approx(peak, abs=0.1) if share >= TONAL_SHARE else None)
     for t in index["takes"]:  # a take that reached full scale is lowered, never written clipped
         peak = np.abs(sf.read(out / t["file"], dtype="float32")[0]).max()
         assert peak < 1.0 and (t["gain_db"] < 0) == t["clipped"]
@@ -600,3 +605,13 @@ def test_the_summary_names_the_layers_drawn_again(capsys) -> None:
     index["pieces"] = {"36": {"name": "bass drum", "drawn": {"40": 8}}}
     _redrawn(index)
     assert capsys.readouterr().out == ""
+
+
+def test_a_take_s_entry_gives_its_ring_where_its_body_rings() -> None:
+    t = np.arange(SR) / SR
+    tom = (0.5 * np.exp(-t / 0.3) * np.sin(2 * np.pi * 118.2 * t)).astype(np.float32)
+    hiss = (0.5 * np.exp(-t / 0.3) * np.random.default_rng(0).standard_normal(SR)).astype(np.float32)
+    rows = [Take(key, 100, 1, x, oneshot.measure(x, SR, key, 100)).record(SR)
+            for key, x in ((50, tom), (42, hiss))]
+    assert rows[0]["ring_hz"] == pytest.approx(118.2, abs=0.5) and rows[0]["ringing"] > 0.8
+    assert rows[1]["ring_hz"] is None and rows[1]["ringing"] < TONAL_SHARE
