@@ -81,9 +81,16 @@ def tonal_pieces(hits: Iterable[tuple[int, np.ndarray]], sample_rate: int) -> di
     return table
 
 
-def in_tune(found: tuple[float, float], want_hz: float) -> bool:
-    """Whether a hit's (Hz, share) `found` (hit_resonance) rings — at least TONAL_SHARE of its
-    body's power at its peak — within TUNE_CENTS of `want_hz` (its piece's, tonal_pieces)."""
+def ringing_peak(found: tuple[float, float]) -> float | None:
+    """The Hz a hit rings at: the peak of its (Hz, share) `found` (hit_resonance) where its body
+    holds at least TONAL_SHARE of its power there; None where it does not ring."""
     peak, share = found
-    return share >= TONAL_SHARE and peak > 0 and abs(1200.0 * np.log2(peak / want_hz)) <= TUNE_CENTS
+    return peak if share >= TONAL_SHARE and peak > 0 else None
+
+
+def in_tune(found: tuple[float, float], want_hz: float) -> bool:
+    """Whether a hit's (Hz, share) `found` (hit_resonance) rings (ringing_peak) within TUNE_CENTS
+    of `want_hz` (its piece's, tonal_pieces)."""
+    peak = ringing_peak(found)
+    return peak is not None and abs(1200.0 * np.log2(peak / want_hz)) <= TUNE_CENTS
 

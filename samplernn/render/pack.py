@@ -33,7 +33,7 @@ from samplernn.common.files import SYSTEM_FILES, check_output_folder, write_json
 from samplernn.data.dataset import PreparedDataset, is_dataset_info, load_dataset
 from samplernn.generate.options import GenerationOptions
 from samplernn.measures import oneshot
-from samplernn.measures.resonance import TONAL_SHARE
+from samplernn.measures.resonance import ringing_peak
 from samplernn.model.checkpoint import Checkpoint
 from samplernn.prepare.output import check_replaceable, staging
 from samplernn.render.drums import (
@@ -106,13 +106,13 @@ class Take:
 
 
 def _ring(sound: oneshot.Sound) -> dict[str, float | None]:
-    """A take's ring for index.json: `ring_hz`, its body's peak (measures.resonance), where it
-    holds at least TONAL_SHARE of the body's power (a tom's, a cowbell's pitch; None for a snare,
-    a hat, a cymbal), and `ringing`, that share (0-1)."""
+    """A take's ring for index.json: `ring_hz`, the Hz its body rings at (measures.resonance.
+    ringing_peak: a tom's, a cowbell's pitch; None for a snare, a hat, a cymbal), and `ringing`,
+    the share of the body's power at its peak (0-1)."""
     if sound.resonance is None:
         return {"ring_hz": None, "ringing": None}
-    peak, share = sound.resonance
-    return {"ring_hz": round(peak, 1) if share >= TONAL_SHARE else None, "ringing": round(share, 3)}
+    peak = ringing_peak(sound.resonance)
+    return {"ring_hz": None if peak is None else round(peak, 1), "ringing": round(sound.resonance[1], 3)}
 
 
 def _round(v: Any) -> Any:
